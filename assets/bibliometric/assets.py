@@ -1,0 +1,185 @@
+"""Dagster assets of the bibliometric source (OpenAlex).
+
+- ``openalex_pages`` (live only, partitioned by publication year): fetches one year's
+  works from the API and lands every page verbatim in the landing zone, resumable.
+- ``raw/openalex``: parses the raw files of the run's mode (the embedded sample, a
+  directory given with ``--source-dir openalex=PATH``, or the landing zone's latest
+  complete fetch of every year) into the ``raw`` tables, quarantining what it cannot use.
+"""
+
+
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+
+import dagster as dg
+import yaml
+
+from assets.bibliometric.live import OpenAlexFetcher
+from assets.bibliometric.parse import CountryCodes, parse_files, raw_files
+from assets.bibliometric.raw_tables import SCHEMAS, raw_frames, read_merged_ids
+from assets.reference.assets import REFERENCE_KEY
+from assets.reference.tables import iso2_lookup, read_csv
+from pipelines.db import replace_table
+from pipelines.landing import LandingZone
+from pipelines.resources import QcmResource
+from pipelines.settings import Settings
+
+SOURCE_CONFIG = yaml.safe_load((Path(__file__).parent / "source.yml").read_text(encoding="utf-8"))
+RAW_KEY = dg.AssetKey(["raw", "openalex"])
+PAGES_KEY = dg.AssetKey(["raw", "openalex_pages"])
+RAW_TABLES = tuple(SCHEMAS)
+YEARS = dg.StaticPartitionsDefinition(
+    [str(y) for y in range(SOURCE_CONFIG["query"]["first_year"], datetime.now(UTC).year + 1)]
+)
+WORK_LEVEL_REASONS = (
+    "not_an_object", "missing_id", "invalid_id", "missing_year", "year_out_of_range",
+    "invalid_field", "invalid_json",
+)
+
+
+def quantum_topic_ids() -> list[str]:
+    """The OpenAlex topic ids of the live query's pre-filter (reviewed reference table)."""
+    return read_csv("openalex_quantum_topics.csv")["topic_id"].to_list()
+
+
+@dg.asset(
+    key=PAGES_KEY,
+    group_name="bibliometric",
+    partitions_def=YEARS,
+    kinds={"openalex", "http"},
+    retry_policy=dg.RetryPolicy(max_retries=2, delay=60, backoff=dg.Backoff.EXPONENTIAL),
+    description="Live only: one publication year of quantum works fetched from the OpenAlex "
+    "API (topic pre-filter plus keyword search) and landed verbatim, resumable by cursor.",
+)
+def openalex_pages(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.MaterializeResult:
+    """Fetch the partition's year; a spent daily budget parks it (the run fails, named)."""
+    settings = qcm.settings
+    if settings.mode != "live":
+        raise dg.Failure(
+            f"openalex_pages fetches from the OpenAlex API, but the mode is {settings.mode!r}: "
+            "run `qcm build --mode live` (with OPENALEX_API_KEY set) or materialise raw/openalex."
+        )
+    query = SOURCE_CONFIG["query"]
+    fetcher = OpenAlexFetcher(
+        LandingZone(settings.landing_dir, "openalex"),
+        api_key=os.environ.get("OPENALEX_API_KEY") or None,
+        email=os.environ.get("OPENALEX_EMAIL") or None,
+        per_page=int(os.environ.get("OPENALEX_PER_PAGE", query["per_page"])),
+        log=context.log.info,
+    )
+    outcome = fetcher.fetch_partition(int(context.partition_key), quantum_topic_ids(), query["search"])
+    if outcome.status != "done":
+        raise dg.Failure(
+            f"openalex year {outcome.partition} is {outcome.status}: {outcome.message}",
+            allow_retries=False,
+        )
+    return dg.MaterializeResult(
+        metadata={
+            "pages": outcome.pages_landed,
+            "records": outcome.records,
+            "meta_count": outcome.meta_count,
+        }
+    )
+
+
+def raw_input_files(settings: Settings) -> tuple[Path, list[Path]]:
+    """The folder and files ``raw/openalex`` reads in this run's mode.
+
+    Raises dg.Failure with what to do when there is nothing to read.
+    """
+    directory = settings.source_dir("openalex")
+    if directory is not None:
+        if not directory.is_dir():
+            raise dg.Failure(f"openalex source directory {directory} does not exist")
+        files = raw_files(directory)
+    else:
+        directory = settings.landing_dir
+        files = LandingZone(directory, "openalex").current_files()
+    if not files:
+        raise dg.Failure(
+            f"openalex: no raw files to read in {directory} (mode {settings.mode}); in live "
+            "mode materialise raw/openalex_pages for the years first"
+        )
+    return directory, files
+
+
+@dg.asset(
+    key=RAW_KEY,
+    deps=[REFERENCE_KEY, PAGES_KEY],
+    group_name="bibliometric",
+    kinds={"duckdb", "python"},
+    pool="duckdb",
+    description="OpenAlex works parsed losslessly into raw tables with provenance "
+    "(file, checksum, record index); unusable records quarantined with their reason.",
+)
+def openalex_raw(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.MaterializeResult:
+    """Parse every raw file of the mode into ``raw.*``; return counts as metadata."""
+    settings = qcm.settings
+    directory, files = raw_input_files(settings)
+    with qcm.connect() as con:
+        countries = con.execute("select iso2, iso3 from ref.countries").pl()
+        historical = {r[0] for r in con.execute("select code from ref.historical_country_codes").fetchall()}
+    codes = CountryCodes(iso2_lookup(countries), frozenset(historical))
+    context.log.info(f"openalex: parsing {len(files)} files from {directory}")
+    batch = parse_files(files, directory, codes, settings.max_publication_year())
+    merged = read_merged_ids(directory) if settings.source_dir("openalex") else []
+    frames = raw_frames(batch, merged, settings.dataset_kind("openalex"))
+    counts = {}
+    with qcm.connect() as con:
+        for table in RAW_TABLES:
+            counts[table] = replace_table(con, table, frames[table])
+    reasons: dict[str, int] = {}
+    for row in batch.quarantine:
+        reasons[row["reason"]] = reasons.get(row["reason"], 0) + 1
+    context.log.info(
+        f"openalex: {len(batch.works):,} work records from {len(files)} files; "
+        f"{len(batch.quarantine):,} quarantined ({reasons or 'none'})"
+    )
+    return dg.MaterializeResult(
+        metadata={
+            "files": len(files),
+            "work_records": len(batch.works),
+            "quarantined": len(batch.quarantine),
+            "quarantine_reasons": reasons,
+            "data_kind": settings.dataset_kind("openalex"),
+            **{t: n for t, n in counts.items()},
+        }
+    )
+
+
+@dg.asset_check(asset=RAW_KEY, blocking=True, description="every raw file could be read")
+def openalex_files_readable(qcm: QcmResource) -> dg.AssetCheckResult:
+    """Fail, naming the files, when any raw file could not be read at all."""
+    with qcm.connect() as con:
+        bad = con.execute(
+            "select source_file, detail from raw.quarantine where reason = 'unreadable_file' limit 20"
+        ).fetchall()
+    if bad:
+        names = "; ".join(f"{f}: {d}" for f, d in bad)
+        return dg.AssetCheckResult(passed=False, description=f"openalex: unreadable raw files: {names}")
+    return dg.AssetCheckResult(passed=True)
+
+
+@dg.asset_check(
+    asset=RAW_KEY,
+    blocking=True,
+    description="at most 5% of work records are quarantined (more means schema drift or a bad source)",
+)
+def openalex_quarantine_rate(qcm: QcmResource) -> dg.AssetCheckResult:
+    """Fail when more than 5% of the work records were unusable, naming the top reasons."""
+    reasons = ", ".join(f"'{r}'" for r in WORK_LEVEL_REASONS)
+    with qcm.connect() as con:
+        records = con.execute("select count(*) from raw.openalex_works").fetchone()[0]
+        rows = con.execute(
+            f"select reason, count(*) from raw.quarantine where reason in ({reasons}) "
+            "group by reason order by 2 desc"
+        ).fetchall()
+    bad = sum(n for _, n in rows)
+    rate = bad / (records + bad) if records + bad else 0.0
+    return dg.AssetCheckResult(
+        passed=rate <= 0.05,
+        description=f"openalex: {bad:,} of {records + bad:,} work records quarantined "
+        f"({rate:.2%}); reasons: {dict(rows)}",
+        metadata={"quarantined_works": bad, "rate": rate},
+    )

@@ -1,0 +1,96 @@
+"""Turn a parsed batch into typed frames for the ``raw`` schema.
+
+Input: a ``ParsedBatch`` from ``parse.parse_files``; output: ``{"raw.<table>": frame}``
+with fixed column types, so an empty batch still yields correctly typed tables.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import polars as pl
+
+from assets.bibliometric.parse import ParsedBatch
+
+S, I, F, B = pl.String, pl.Int64, pl.Float64, pl.Boolean
+SCHEMAS: dict[str, dict[str, pl.DataType]] = {
+    "raw.openalex_works": {
+        "work_id": S, "doi": S, "title": S, "abstract": S, "publication_year": I,
+        "publication_date": S, "work_type": S, "language": S, "cited_by_count": I,
+        "fwci": F, "is_retracted": B, "is_authors_truncated": B, "authorships_listed": I,
+        "updated_date": S, "schema_generation": S, "source_file": S, "source_sha256": S,
+        "record_index": I, "record_key": S,
+    },
+    "raw.openalex_work_topics": {
+        "record_key": S, "work_id": S, "topic_id": S, "score": F, "is_primary": B,
+    },
+    "raw.openalex_authorships": {
+        "record_key": S, "work_id": S, "position": I, "author_id": S, "author_name": S,
+        "author_position": S, "institutions_listed": I,
+    },
+    "raw.openalex_authorship_countries": {
+        "record_key": S, "work_id": S, "position": I, "country_iso3": S, "origin": S,
+    },
+    "raw.openalex_institutions": {
+        "record_key": S, "work_id": S, "position": I, "institution_id": S,
+        "institution_name": S, "institution_type": S, "country_code_raw": S, "country_iso3": S,
+    },
+    "raw.openalex_merged_ids": {"merge_date": S, "old_id": S, "merge_into_id": S, "source_file": S},
+    "raw.quarantine": {
+        "source": S, "source_file": S, "record_index": I, "record_id": S, "reason": S, "detail": S,
+    },
+    "raw.source_files": {
+        "source": S, "source_file": S, "source_sha256": S, "bytes": I, "records": I,
+        "status": S, "data_kind": S,
+    },
+}
+BATCH_FIELDS = {
+    "raw.openalex_works": "works",
+    "raw.openalex_work_topics": "topics",
+    "raw.openalex_authorships": "authorships",
+    "raw.openalex_authorship_countries": "authorship_countries",
+    "raw.openalex_institutions": "institutions",
+    "raw.quarantine": "quarantine",
+    "raw.source_files": "files",
+}
+
+
+def read_merged_ids(directory: Path) -> list[dict[str, str]]:
+    """Read every ``merged_ids*.csv`` (columns merge_date,id,merge_into_id) below a folder.
+
+    Ids are normalised to the short form (``W123``). Raises ValueError naming the file
+    when its header is not the OpenAlex merged-ids header.
+    """
+    rows = []
+    for path in sorted(directory.rglob("merged_ids*.csv")):
+        with path.open(encoding="utf-8", newline="") as handle:
+            reader = csv.DictReader(handle)
+            if reader.fieldnames != ["merge_date", "id", "merge_into_id"]:
+                raise ValueError(f"{path.name}: expected header merge_date,id,merge_into_id")
+            for row in reader:
+                rows.append(
+                    {
+                        "merge_date": row["merge_date"],
+                        "old_id": row["id"].rsplit("/", 1)[-1].upper(),
+                        "merge_into_id": row["merge_into_id"].rsplit("/", 1)[-1].upper(),
+                        "source_file": str(path.relative_to(directory)),
+                    }
+                )
+    return rows
+
+
+def raw_frames(batch: ParsedBatch, merged_ids: list[dict[str, str]], data_kind: str) -> dict[str, pl.DataFrame]:
+    """Typed frames for every raw table from a parsed batch and merged-id rows."""
+    frames = {}
+    for table, field_name in BATCH_FIELDS.items():
+        rows = getattr(batch, field_name)
+        if table == "raw.source_files":
+            rows = [{**row, "data_kind": data_kind} for row in rows]
+        frames[table] = pl.DataFrame(rows, schema=SCHEMAS[table], orient="row") if rows else pl.DataFrame(
+            schema=SCHEMAS[table]
+        )
+    frames["raw.openalex_merged_ids"] = pl.DataFrame(
+        merged_ids, schema=SCHEMAS["raw.openalex_merged_ids"]
+    )
+    return frames

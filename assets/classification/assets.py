@@ -1,0 +1,131 @@
+"""Assets of the classification room: works per approach, and the classifier's scores."""
+
+
+import dagster as dg
+import duckdb
+import polars as pl
+
+from assets.classification.classifier import ApproachPattern, approach_patterns, classify, score
+from assets.reference.assets import REFERENCE_KEY
+from pipelines.resources import QcmResource
+
+WORK_APPROACHES_KEY = dg.AssetKey(["core", "work_approaches"])
+EVALUATION_KEY = dg.AssetKey(["meta", "classifier_evaluation"])
+
+
+def _patterns(con: duckdb.DuckDBPyConnection) -> list[ApproachPattern]:
+    rules = con.execute("select approach, kind, pattern from ref.classification_rules").pl()
+    return approach_patterns(rules.iter_rows(named=True))
+
+
+def build_work_approaches(con: duckdb.DuckDBPyConnection) -> int:
+    """Write ``core.work_approaches`` from ``staging.works``; return its row count.
+
+    One row per work and approach: 'all' for every work, each approach whose rules
+    match title or abstract, and 'unclassified' for works no rule matched.
+    """
+    matched = classify(
+        con,
+        "select work_id as id, coalesce(title, '') || ' ' || coalesce(abstract, '') as text "
+        "from staging.works",
+        _patterns(con),
+    )
+    con.execute(
+        """
+        create or replace table core.work_approaches as
+        select work_id, 'all' as approach, 'in scope' as basis from staging.works
+        union all
+        select id as work_id, approach, 'keyword rules' as basis from matched
+        union all
+        select work_id, 'unclassified' as approach, 'no rule matched' as basis
+        from staging.works
+        where work_id not in (select id from matched)
+        """
+    )
+    return con.execute("select count(*) from core.work_approaches").fetchone()[0]
+
+
+def build_classifier_evaluation(con: duckdb.DuckDBPyConnection) -> list[dict]:
+    """Write ``meta.classifier_evaluation`` from the labelled set; return its rows.
+
+    The labelled set has titles only, so the scores are for titles alone; in the
+    pipeline abstracts add recall.
+    """
+    labelled = con.execute("select doi, title, approaches, kind from ref.classification_eval").fetchall()
+    expected = {
+        doi: {a.strip() for a in (approaches or "").split(";") if a.strip()}
+        for doi, _, approaches, _ in labelled
+    }
+    near_misses = {doi for doi, _, _, kind in labelled if kind == "near_miss"}
+    predicted: dict[str, set[str]] = {doi: set() for doi in expected}
+    matched = classify(con, "select doi as id, title as text from ref.classification_eval", _patterns(con))
+    for doi, approach in matched.fetchall():
+        predicted[doi].add(approach)
+    approaches = [
+        r[0]
+        for r in con.execute(
+            "select approach from ref.approaches where approach not in ('all', 'unclassified') order by 1"
+        ).fetchall()
+    ]
+    version = con.execute("select value from ref.methods where key = 'classifier_version'").fetchone()[0]
+    rows = [
+        {
+            "approach": s.approach,
+            "labelled_positives": s.labelled_positives,
+            "predicted": s.predicted,
+            "true_positives": s.true_positives,
+            "precision": s.precision,
+            "recall": s.recall,
+            "near_misses_predicted": sum(1 for d in near_misses if s.approach in predicted[d]),
+            "near_misses_in_set": len(near_misses),
+            "classifier_version": version,
+        }
+        for s in score(expected, predicted, approaches)
+    ]
+    rows_frame = pl.DataFrame(rows)
+    con.execute("create or replace table meta.classifier_evaluation as select * from rows_frame")
+    return rows
+
+
+@dg.asset(
+    key=WORK_APPROACHES_KEY,
+    deps=[REFERENCE_KEY, dg.AssetKey(["staging", "works"])],
+    group_name="core",
+    kinds={"duckdb", "python"},
+    pool="duckdb",
+    description="One row per work and technology approach it belongs to (multi-label), plus "
+    "'all' for every work and 'unclassified' where no keyword rule matched.",
+)
+def work_approaches(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.MaterializeResult:
+    """Classify every in-scope work with the versioned keyword rules."""
+    with qcm.connect() as con:
+        rows = build_work_approaches(con)
+        shares = con.execute(
+            "select approach, count(*) from core.work_approaches group by 1 order by 2 desc"
+        ).fetchall()
+    context.log.info(f"built core.work_approaches: {rows:,} rows; " + ", ".join(f"{a} {n}" for a, n in shares))
+    return dg.MaterializeResult(metadata={"rows": rows, **{a: n for a, n in shares}})
+
+
+@dg.asset(
+    key=EVALUATION_KEY,
+    deps=[REFERENCE_KEY],
+    group_name="meta",
+    kinds={"duckdb", "python"},
+    pool="duckdb",
+    description="Precision and recall of the keyword classifier per approach on the labelled "
+    "evaluation set, stored with the classifier version.",
+)
+def classifier_evaluation(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.MaterializeResult:
+    """Score the classifier on the labelled set and store the figures."""
+    with qcm.connect() as con:
+        rows = build_classifier_evaluation(con)
+    context.log.info(
+        "classifier evaluation: "
+        + ", ".join(
+            f"{r['approach']} P={r['precision'] if r['precision'] is None else round(r['precision'], 2)}"
+            f" R={r['recall'] if r['recall'] is None else round(r['recall'], 2)}"
+            for r in rows
+        )
+    )
+    return dg.MaterializeResult(metadata={"approaches": len(rows)})

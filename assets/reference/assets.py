@@ -1,0 +1,41 @@
+"""The reference-tables asset: loads every reviewed reference file into ``ref.*``."""
+
+
+import dagster as dg
+
+from assets.reference.tables import reference_frames
+from pipelines.db import replace_table
+from pipelines.resources import QcmResource
+
+REFERENCE_KEY = dg.AssetKey(["ref", "reference_tables"])
+REFERENCE_TABLES = (
+    "ref.countries",
+    "ref.historical_country_codes",
+    "ref.blocs",
+    "ref.bloc_memberships",
+    "ref.approaches",
+    "ref.classification_rules",
+    "ref.classification_eval",
+    "ref.openalex_quantum_topics",
+    "ref.methods",
+    "ref.indicators",
+)
+
+
+@dg.asset(
+    key=REFERENCE_KEY,
+    group_name="reference",
+    kinds={"duckdb", "csv"},
+    pool="duckdb",
+    description="Reviewed reference tables (countries, blocs, approaches, classification "
+    "rules and evaluation set, indicator definitions, methods) loaded into the ref schema.",
+)
+def reference_tables(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.MaterializeResult:
+    """Replace every ``ref.*`` table with the reviewed files' current contents."""
+    frames = reference_frames()
+    counts = {}
+    with qcm.connect() as con:
+        for table in REFERENCE_TABLES:
+            counts[table] = replace_table(con, table, frames[table])
+    context.log.info("reference tables: " + ", ".join(f"{t} {n}" for t, n in counts.items()))
+    return dg.MaterializeResult(metadata={t: n for t, n in counts.items()})

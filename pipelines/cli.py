@@ -1,0 +1,174 @@
+"""The ``qcm`` command, for people who do not live in the Dagster UI.
+
+``qcm build`` runs the whole asset graph on the chosen mode's data and publishes;
+``qcm evaluate-classifier`` prints the keyword classifier's precision and recall on
+the labelled evaluation set.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from pipelines.settings import MODES, REPO_ROOT, Settings, SettingsError, parse_source_dirs
+
+RUN_CONFIG = {"loggers": {"progress": {}}}
+
+
+def prepare_dagster_home(state_dir: Path) -> Path:
+    """Create ``state_dir/dagster`` holding the repo's dagster.yaml; set DAGSTER_HOME."""
+    home = state_dir / "dagster"
+    home.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(REPO_ROOT / "dagster.yaml", home / "dagster.yaml")
+    os.environ["DAGSTER_HOME"] = str(home)
+    return home
+
+
+def apply_settings(args: argparse.Namespace) -> Settings:
+    """Turn command-line options into ``QCM_*`` variables and validated settings."""
+    if args.mode:
+        os.environ["QCM_MODE"] = args.mode
+    if args.source_dir:
+        os.environ["QCM_SOURCE_DIRS"] = ";".join(args.source_dir)
+        parse_source_dirs(os.environ["QCM_SOURCE_DIRS"])
+    if args.out:
+        os.environ["QCM_OUT"] = str(Path(args.out).resolve())
+    if args.state:
+        os.environ["QCM_STATE"] = str(Path(args.state).resolve())
+    return Settings.from_env()
+
+
+def _years(text: str | None) -> list[int]:
+    now = datetime.now(UTC).year
+    if not text:
+        return [now - 1, now]
+    first, _, last = text.partition("-")
+    return list(range(int(first), int(last or first) + 1))
+
+
+def build(args: argparse.Namespace) -> int:
+    """Run the main job (after the live fetch in live mode); print a summary. Exit code."""
+    settings = apply_settings(args)
+    prepare_dagster_home(settings.state_dir)
+    import dagster as dg
+
+    from pipelines.definitions import defs
+
+    started = time.monotonic()
+    kind = settings.dataset_kind("openalex")
+    print(f"qcm build: mode {settings.mode} ({kind}); working state {settings.state_dir}")
+    instance = dg.DagsterInstance.get()
+    if settings.mode == "live" and "openalex" not in settings.source_dirs:
+        fetch = defs.resolve_job_def("openalex_fetch")
+        for year in _years(args.years):
+            print(f"stage: fetch OpenAlex {year}")
+            result = fetch.execute_in_process(
+                run_config=RUN_CONFIG, instance=instance, partition_key=str(year), raise_on_error=False
+            )
+            if not result.success:
+                print(f"qcm build: fetching {year} did not finish; nothing was published. "
+                      "Re-run later: the fetch resumes from its saved cursor.", file=sys.stderr)
+                return 1
+    print("stage: build, validate and publish")
+    result = defs.resolve_job_def("qcm_build").execute_in_process(
+        run_config=RUN_CONFIG, instance=instance, raise_on_error=False
+    )
+    if not result.success:
+        print("qcm build: FAILED (see the messages above); the last published files are untouched.",
+              file=sys.stderr)
+        return 1
+    print_summary(settings, time.monotonic() - started)
+    return 0
+
+
+def print_summary(settings: Settings, seconds: float) -> None:
+    """Print records per source, quarantine, tables published and where to look."""
+    import duckdb
+
+    con = duckdb.connect(str(settings.published_db), read_only=True)
+    try:
+        run = con.execute(
+            "select data_kind, source_files, work_records, works_in_scope, quarantined "
+            "from meta.runs order by published_at desc limit 1"
+        ).fetchone()
+        tables = con.execute("select count(*), sum(row_count) from meta.tables").fetchone()
+        reasons = con.execute(
+            "select reason, count(*) from meta.quarantine group by 1 order by 2 desc"
+        ).fetchall()
+    finally:
+        con.close()
+    kind, files, records, works, quarantined = run
+    print(f"\nqcm build: done in {seconds:.1f} s")
+    print(f"  data:        {kind}" + ("  (SYNTHETIC: not real publications)" if "sample" in kind else ""))
+    print(f"  openalex:    {records:,} work records from {files} files -> {works:,} works in scope")
+    print(f"  quarantined: {quarantined:,} rows " + (str(dict(reasons)) if reasons else ""))
+    print(f"  published:   {tables[0]} tables ({tables[1]:,} rows) in {settings.published_db}")
+    print(f"  parquet:     {settings.out_dir / 'parquet'}")
+    print(f"  try:         duckdb -readonly {settings.published_db} "
+          "\"select * from meta.tables\"")
+
+
+def evaluate_classifier(_: argparse.Namespace) -> int:
+    """Print precision and recall per approach on the labelled evaluation set."""
+    import duckdb
+
+    from assets.classification.assets import build_classifier_evaluation
+    from assets.reference.tables import reference_frames
+
+    con = duckdb.connect()
+    for schema in ("ref", "meta"):
+        con.execute(f"create schema {schema}")
+    for table, frame in reference_frames().items():
+        con.register("_frame", frame)
+        con.execute(f"create table {table} as select * from _frame")
+        con.unregister("_frame")
+    rows = build_classifier_evaluation(con)
+    con.close()
+    first = rows[0]
+    print(f"classifier {first['classifier_version']} on the labelled set "
+          f"({first['near_misses_in_set']} near misses; titles only)")
+    print(f"{'approach':22} {'labelled':>8} {'predicted':>9} {'correct':>7} "
+          f"{'precision':>9} {'recall':>7} {'near-miss hits':>14}")
+    for r in rows:
+        p = "-" if r["precision"] is None else f"{r['precision']:.2f}"
+        q = "-" if r["recall"] is None else f"{r['recall']:.2f}"
+        print(f"{r['approach']:22} {r['labelled_positives']:>8} {r['predicted']:>9} "
+              f"{r['true_positives']:>7} {p:>9} {q:>7} {r['near_misses_predicted']:>14}")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    """The command-line interface."""
+    top = argparse.ArgumentParser(prog="qcm", description=__doc__.splitlines()[0])
+    commands = top.add_subparsers(dest="command", required=True)
+    b = commands.add_parser("build", help="run the whole asset graph and publish")
+    b.add_argument("--mode", choices=MODES, help="sample (default) or live")
+    b.add_argument("--source-dir", action="append", metavar="SOURCE=PATH",
+                   help="read a source's raw files from PATH (repeatable), e.g. openalex=./oa")
+    b.add_argument("--out", help="where published files go (default ./out)")
+    b.add_argument("--state", help="working state: landing zone, working DB, Dagster home (default ./.qcm)")
+    b.add_argument("--years", help="live mode: publication years to fetch, e.g. 2024-2026 (default: last two)")
+    b.set_defaults(func=build)
+    e = commands.add_parser("evaluate-classifier", help="precision and recall on the labelled set")
+    e.set_defaults(func=evaluate_classifier)
+    return top
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``qcm`` console script."""
+    args = parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except SettingsError as err:
+        print(f"qcm: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,88 @@
+"""The one Dagster code location of qcm: it only assembles what the rooms define."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from assets.bibliometric.assets import (
+    PAGES_KEY,
+    RAW_KEY,
+    RAW_TABLES,
+    openalex_files_readable,
+    openalex_pages,
+    openalex_quarantine_rate,
+    openalex_raw,
+)
+from assets.classification.assets import (
+    EVALUATION_KEY,
+    WORK_APPROACHES_KEY,
+    classifier_evaluation,
+    work_approaches,
+)
+from assets.reference.assets import REFERENCE_KEY, REFERENCE_TABLES, reference_tables
+from pipelines.checks import contract_checks
+from pipelines.contracts import load_contracts
+from pipelines.meta_assets import make_meta_assets
+from pipelines.progress import progress_logger
+from pipelines.resources import QcmResource
+from pipelines.settings import SQL_DIR
+from pipelines.sql_assets import build_sql_assets
+
+PRODUCERS = (
+    {t: REFERENCE_KEY for t in REFERENCE_TABLES}
+    | {t: RAW_KEY for t in RAW_TABLES}
+    | {"core.work_approaches": WORK_APPROACHES_KEY, "meta.classifier_evaluation": EVALUATION_KEY}
+)
+
+
+def build_definitions() -> dg.Definitions:
+    """Assemble assets, checks, jobs and schedules from every room."""
+    contracts = load_contracts(SQL_DIR)
+    sql_assets, sql_checks = build_sql_assets(SQL_DIR, PRODUCERS)
+    final_keys = [a.key for a in sql_assets if a.key.path[0] in ("marts", "meta")] + [EVALUATION_KEY]
+    meta_assets = make_meta_assets(final_keys)
+    checks = [
+        *contract_checks(REFERENCE_KEY, REFERENCE_TABLES, contracts),
+        *contract_checks(RAW_KEY, RAW_TABLES, contracts),
+        *contract_checks(WORK_APPROACHES_KEY, ["core.work_approaches"], contracts),
+        *contract_checks(EVALUATION_KEY, ["meta.classifier_evaluation"], contracts),
+        openalex_files_readable,
+        openalex_quarantine_rate,
+        *sql_checks,
+    ]
+    build_job = dg.define_asset_job(
+        "qcm_build",
+        selection=dg.AssetSelection.all() - dg.AssetSelection.assets(PAGES_KEY),
+        description="Build everything from the mode's raw files and publish (the main job).",
+    )
+    fetch_job = dg.define_asset_job(
+        "openalex_fetch",
+        selection=dg.AssetSelection.assets(PAGES_KEY),
+        description="Live only: fetch and land one publication year of OpenAlex works.",
+    )
+    return dg.Definitions(
+        assets=[
+            reference_tables,
+            openalex_pages,
+            openalex_raw,
+            work_approaches,
+            classifier_evaluation,
+            *sql_assets,
+            *meta_assets,
+        ],
+        asset_checks=checks,
+        jobs=[build_job, fetch_job],
+        schedules=[
+            dg.ScheduleDefinition(
+                job=build_job,
+                cron_schedule="0 4 * * 1",
+                description="Weekly rebuild and publish (off until an analyst turns it on).",
+                default_status=dg.DefaultScheduleStatus.STOPPED,
+            )
+        ],
+        resources={"qcm": QcmResource.from_env()},
+        loggers={"console": dg.colored_console_logger, "progress": progress_logger},
+    )
+
+
+defs = build_definitions()

@@ -1,0 +1,129 @@
+"""The run log, the data dictionary and the publish step.
+
+``meta/runs`` appends this run to ``meta.runs``; ``meta/data_dictionary`` writes
+``meta.tables`` and ``meta.columns`` from the contracts of every public table; and
+``published`` copies the public schemas out atomically once every blocking check
+upstream has passed.
+"""
+
+
+import os
+from datetime import UTC, datetime
+from importlib.metadata import version
+from pathlib import Path
+
+import dagster as dg
+import polars as pl
+
+from pipelines.contracts import load_contracts
+from pipelines.db import table_exists
+from pipelines.publish import PUBLIC_SCHEMAS, PublishError, publish, run_record
+from pipelines.resources import QcmResource
+from pipelines.settings import SQL_DIR
+
+RUNS_KEY = dg.AssetKey(["meta", "runs"])
+DICTIONARY_KEY = dg.AssetKey(["meta", "data_dictionary"])
+PUBLISHED_KEY = dg.AssetKey(["published"])
+
+
+def make_meta_assets(upstream: list[dg.AssetKey]) -> list[dg.AssetsDefinition]:
+    """The run log, data dictionary and publish assets, after every key in ``upstream``."""
+
+    @dg.asset(
+        key=RUNS_KEY,
+        deps=upstream,
+        group_name="publish",
+        kinds={"duckdb"},
+        pool="duckdb",
+        description="One row per run that reached publishing: time, mode, kind of data "
+        "(synthetic sample, live, directory), source checksums, counts and method versions.",
+    )
+    def run_log(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.MaterializeResult:
+        stats = context.instance.get_run_stats(context.run_id)
+        started = datetime.fromtimestamp(stats.start_time or datetime.now(UTC).timestamp(), UTC)
+        with qcm.connect() as con:
+            record = run_record(con, context.run_id, qcm.settings.mode, started, version("qcm"))
+            frame = pl.DataFrame([record])
+            if table_exists(con, "meta.runs"):
+                con.execute("delete from meta.runs where run_id = ?", [context.run_id])
+                con.execute("insert into meta.runs by name select * from frame")
+            else:
+                con.execute("create table meta.runs as select * from frame")
+        context.log.info(f"run {context.run_id} logged: {record['data_kind']}")
+        return dg.MaterializeResult(metadata={"data_kind": str(record["data_kind"])})
+
+    @dg.asset(
+        key=DICTIONARY_KEY,
+        deps=[RUNS_KEY],
+        group_name="publish",
+        kinds={"duckdb"},
+        pool="duckdb",
+        description="meta.tables and meta.columns: grain, description and row count of every "
+        "published table and the type and description of every column, from the contracts.",
+    )
+    def data_dictionary(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.MaterializeResult:
+        contracts = [c for c in load_contracts(SQL_DIR).values() if c.table.split(".")[0] in PUBLIC_SCHEMAS]
+        with qcm.connect() as con:
+            kind = con.execute("select string_agg(distinct data_kind, ', ') from raw.source_files").fetchone()[0]
+            missing = [c.table for c in contracts if c.table not in ("meta.tables", "meta.columns")
+                       and not table_exists(con, c.table)]
+            if missing:
+                raise dg.Failure(f"data dictionary: contracted tables missing from the database: {missing}")
+            tables, columns = [], []
+            for contract in contracts:
+                count = len(contracts) if contract.table == "meta.tables" else (
+                    sum(len(c.columns) for c in contracts) if contract.table == "meta.columns"
+                    else con.execute(f"select count(*) from {contract.table}").fetchone()[0])
+                tables.append({
+                    "table_name": contract.table, "grain": contract.grain,
+                    "description": contract.description, "row_count": count, "data_kind": kind,
+                    "contract_file": str(Path(contract.path).relative_to(SQL_DIR.parent)) if contract.path else None,
+                })
+                for ordinal, column in enumerate(contract.columns, start=1):
+                    columns.append({
+                        "table_name": contract.table, "column_name": column.name, "ordinal": ordinal,
+                        "data_type": column.type, "description": column.description,
+                    })
+            undocumented = [
+                r[0] for r in con.execute(
+                    "select table_schema || '.' || table_name from information_schema.tables "
+                    "where table_schema in ('marts', 'meta')"
+                ).fetchall()
+                if r[0] not in {c.table for c in contracts}
+            ]
+            if undocumented:
+                raise dg.Failure(f"data dictionary: public tables without a contract: {undocumented}")
+            tables_frame, columns_frame = pl.DataFrame(tables), pl.DataFrame(columns)
+            con.execute("create or replace table meta.tables as select * from tables_frame")
+            con.execute("create or replace table meta.columns as select * from columns_frame")
+        context.log.info(f"data dictionary: {len(tables)} tables, {len(columns)} columns")
+        return dg.MaterializeResult(metadata={"tables": len(tables), "columns": len(columns)})
+
+    @dg.asset(
+        key=PUBLISHED_KEY,
+        deps=[DICTIONARY_KEY],
+        group_name="publish",
+        kinds={"duckdb", "parquet"},
+        pool="duckdb",
+        description="The published DuckDB file (marts and meta) and Parquet marts, swapped in "
+        "atomically after every blocking check has passed.",
+    )
+    def published(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.MaterializeResult:
+        settings = qcm.settings
+        try:
+            result = publish(
+                settings.working_db, settings.out_dir, allow_drop=os.environ.get("QCM_ALLOW_DROP") == "1"
+            )
+        except PublishError as err:
+            raise dg.Failure(f"publish refused: {err}") from err
+        context.log.info(f"published {result.database} and {result.parquet_dir}")
+        return dg.MaterializeResult(
+            metadata={
+                "database": str(result.database),
+                "parquet": str(result.parquet_dir),
+                "tables": len(result.tables),
+                **{t: n for t, n in result.tables.items()},
+            }
+        )
+
+    return [run_log, data_dictionary, published]

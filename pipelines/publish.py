@@ -1,0 +1,171 @@
+"""Publishing: the working database's public schemas become the published file, atomically.
+
+Readers never see a half-built file: the published database is built as a temporary
+file beside the target, checkpointed, closed and moved over it with ``os.replace``;
+open readers keep their old snapshot. The Parquet marts are written to a temporary
+folder and swapped in the same way.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+PUBLIC_SCHEMAS = ("marts", "meta")
+MAX_DROP = 0.5
+
+
+class PublishError(RuntimeError):
+    """Publishing was refused; the last published files are untouched."""
+
+
+@dataclass(frozen=True)
+class Published:
+    """Where the published files are and what they hold."""
+
+    database: Path
+    parquet_dir: Path
+    tables: dict[str, int]
+
+
+def _tables(con: duckdb.DuckDBPyConnection, catalog: str, schemas: tuple[str, ...]) -> list[str]:
+    placeholders = ", ".join("?" for _ in schemas)
+    rows = con.execute(
+        "select table_schema || '.' || table_name from information_schema.tables "
+        f"where table_catalog = ? and table_schema in ({placeholders}) order by 1",
+        [catalog, *schemas],
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def previous_counts(published: Path) -> dict[str, int]:
+    """Row counts of the last published release (empty when there is none or it is busy)."""
+    if not published.exists():
+        return {}
+    try:
+        con = duckdb.connect(str(published), read_only=True)
+    except duckdb.Error:
+        return {}
+    try:
+        rows = con.execute("select table_name, row_count, data_kind from meta.tables").fetchall()
+    except duckdb.Error:
+        return {}
+    finally:
+        con.close()
+    return {f"{name}|{kind}": count for name, count, kind in rows}
+
+
+def row_count_drops(
+    counts: dict[str, int], previous: dict[str, int], data_kind: str
+) -> list[str]:
+    """Tables that lost more than half their rows against the last release of the same kind."""
+    drops = []
+    for table, count in counts.items():
+        before = previous.get(f"{table}|{data_kind}")
+        if before and count < (1 - MAX_DROP) * before:
+            drops.append(f"{table}: {before:,} -> {count:,} rows")
+    return drops
+
+
+def publish(working_db: Path, out_dir: Path, allow_drop: bool = False) -> Published:
+    """Copy the public schemas of ``working_db`` into ``out_dir`` atomically.
+
+    Writes ``out_dir/qcm.duckdb`` and ``out_dir/parquet/<table>.parquet`` for every
+    marts table. Raises PublishError (leaving the last release untouched) when the
+    target is the working database or a table lost more than half its rows against
+    the last release of the same kind of data, unless ``allow_drop``.
+    """
+    out_dir.mkdir(parents=True, exist_ok=True)
+    target = out_dir / "qcm.duckdb"
+    if target.resolve() == working_db.resolve():
+        raise PublishError(f"refusing to publish over the working database {working_db}")
+    token = uuid.uuid4().hex[:12]
+    temp = out_dir / f".qcm.duckdb.tmp-{token}"
+    try:
+        con = duckdb.connect(str(temp))
+        try:
+            con.execute(f"attach '{working_db}' as work (read_only)")
+            counts = {}
+            for schema in PUBLIC_SCHEMAS:
+                con.execute(f"create schema {schema}")
+            for table in _tables(con, "work", PUBLIC_SCHEMAS):
+                con.execute(f"create table {table} as select * from work.{table}")
+                counts[table] = con.execute(f"select count(*) from {table}").fetchone()[0]
+            con.execute("detach work")
+            data_kind = con.execute(
+                "select coalesce(string_agg(distinct data_kind, ', ' order by data_kind), 'none') "
+                "from meta.source_files"
+            ).fetchone()[0]
+            drops = row_count_drops(counts, previous_counts(target), data_kind)
+            if drops and not allow_drop:
+                raise PublishError(
+                    "row counts dropped by more than half against the last release: "
+                    + "; ".join(drops) + " (set QCM_ALLOW_DROP=1 if this is expected)"
+                )
+            con.execute("checkpoint")
+        finally:
+            con.close()
+        os.replace(temp, target)
+    finally:
+        temp.unlink(missing_ok=True)
+    parquet_dir = _publish_parquet(target, out_dir, token)
+    return Published(target, parquet_dir, counts)
+
+
+def _publish_parquet(database: Path, out_dir: Path, token: str) -> Path:
+    """Write every marts table as Parquet into a temporary folder, then swap it in."""
+    final = out_dir / "parquet"
+    temp = out_dir / f".parquet.tmp-{token}"
+    old = out_dir / f".parquet.old-{token}"
+    temp.mkdir()
+    try:
+        con = duckdb.connect(str(database), read_only=True)
+        try:
+            for table in _tables(con, database.stem, ("marts",)):
+                name = table.split(".", 1)[1]
+                path = temp / f"{name}.parquet"
+                con.execute(f"copy (select * from {table}) to '{path}' (format parquet)")
+        finally:
+            con.close()
+        if final.exists():
+            os.replace(final, old)
+        os.replace(temp, final)
+    finally:
+        shutil.rmtree(temp, ignore_errors=True)
+        shutil.rmtree(old, ignore_errors=True)
+    return final
+
+
+def run_record(
+    con: duckdb.DuckDBPyConnection, run_id: str, mode: str, started_at: datetime, version: str
+) -> dict[str, object]:
+    """The ``meta.runs`` row describing this run, read from the working database."""
+    def one(sql: str) -> object:
+        row = con.execute(sql).fetchone()
+        return row[0] if row else None
+
+    methods = dict(con.execute("select key, value from ref.methods").fetchall())
+    return {
+        "run_id": run_id,
+        "started_at": started_at,
+        "published_at": datetime.now(UTC),
+        "mode": mode,
+        "data_kind": one("select string_agg(distinct data_kind, ', ') from raw.source_files"),
+        "qcm_version": version,
+        "source_files": one("select count(*) from raw.source_files"),
+        "source_bytes": one("select coalesce(sum(bytes), 0) from raw.source_files"),
+        "source_sha256": one(
+            "select sha256(string_agg(source_sha256, ',' order by source_file)) from raw.source_files"
+        ),
+        "work_records": one("select count(*) from raw.openalex_works"),
+        "works_in_scope": one("select count(*) from staging.works"),
+        "quarantined": one("select count(*) from raw.quarantine"),
+        "methods": json.dumps(methods, sort_keys=True),
+    }

@@ -1,0 +1,111 @@
+"""Run settings: mode, where sources are read from, where state and output go.
+
+Settings come from environment variables so that the ``qcm`` command, the Dagster UI
+and the tests agree on one truth:
+
+- ``QCM_MODE``: ``sample`` (default: the embedded synthetic sample) or ``live``.
+- ``QCM_SOURCE_DIRS``: ``source=PATH`` pairs separated by ``;`` (or ``os.pathsep``):
+  read that source's raw files from PATH instead (a directory in the raw format).
+- ``QCM_OUT``: where published files go (``qcm.duckdb``, ``parquet/``, ``site/``).
+- ``QCM_STATE``: working state (raw landing zone, working database, Dagster home).
+- ``QCM_MEMORY_LIMIT``: DuckDB memory limit for the working database (default 4GB).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+ASSETS_DIR = REPO_ROOT / "assets"
+SQL_DIR = REPO_ROOT / "sql"
+MODES = ("sample", "live")
+SOURCES = ("openalex",)
+SAMPLE_DIRS = {"openalex": ASSETS_DIR / "bibliometric" / "sample" / "openalex"}
+
+
+class SettingsError(ValueError):
+    """A setting that cannot be used; the message says which and what to do."""
+
+
+def parse_source_dirs(text: str) -> dict[str, Path]:
+    """Parse ``openalex=/data/oa;...`` into ``{"openalex": Path(...)}``.
+
+    Raises SettingsError for an unknown source or a malformed pair.
+    """
+    dirs: dict[str, Path] = {}
+    for pair in filter(None, (p.strip() for p in text.replace(os.pathsep, ";").split(";"))):
+        name, sep, path = pair.partition("=")
+        if not sep or not path:
+            raise SettingsError(f"source directory {pair!r} is not of the form source=PATH")
+        if name not in SOURCES:
+            raise SettingsError(f"unknown source {name!r} in source directories; known: {SOURCES}")
+        dirs[name] = Path(path).expanduser().resolve()
+    return dirs
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a run needs to know about where to read and write."""
+
+    mode: str = "sample"
+    source_dirs: dict[str, Path] = field(default_factory=dict)
+    out_dir: Path = REPO_ROOT / "out"
+    state_dir: Path = REPO_ROOT / ".qcm"
+    memory_limit: str = "4GB"
+
+    def __post_init__(self) -> None:
+        if self.mode not in MODES:
+            raise SettingsError(f"mode {self.mode!r} is not one of {MODES}")
+        out, state = self.out_dir.resolve(), self.state_dir.resolve()
+        if out == state or out.is_relative_to(state) or state.is_relative_to(out):
+            raise SettingsError(
+                f"the output folder {out} and the working-state folder {state} must be separate"
+            )
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        """Read the settings from ``QCM_*`` environment variables (see module doc)."""
+        return cls(
+            mode=os.environ.get("QCM_MODE", "sample"),
+            source_dirs=parse_source_dirs(os.environ.get("QCM_SOURCE_DIRS", "")),
+            out_dir=Path(os.environ.get("QCM_OUT", REPO_ROOT / "out")).expanduser().resolve(),
+            state_dir=Path(os.environ.get("QCM_STATE", REPO_ROOT / ".qcm")).expanduser().resolve(),
+            memory_limit=os.environ.get("QCM_MEMORY_LIMIT", "4GB"),
+        )
+
+    @property
+    def working_db(self) -> Path:
+        """The database Dagster writes; readers never open it."""
+        return self.state_dir / "work" / "qcm.duckdb"
+
+    @property
+    def landing_dir(self) -> Path:
+        """The raw landing zone of live responses."""
+        return self.state_dir / "raw"
+
+    @property
+    def published_db(self) -> Path:
+        """The database researchers and dashboards read."""
+        return self.out_dir / "qcm.duckdb"
+
+    def dataset_kind(self, source: str) -> str:
+        """Say what a source's data is: ``synthetic sample``, ``live`` or ``directory``."""
+        if source in self.source_dirs:
+            return "directory"
+        return "live" if self.mode == "live" else "synthetic sample"
+
+    def source_dir(self, source: str) -> Path | None:
+        """The directory a source's offline reader reads, or None for a live fetch."""
+        if source in self.source_dirs:
+            return self.source_dirs[source]
+        if self.mode == "sample":
+            return SAMPLE_DIRS[source]
+        return None
+
+    @staticmethod
+    def max_publication_year() -> int:
+        """The latest plausible publication year: next year (early online versions)."""
+        return datetime.now(UTC).year + 1

@@ -1,0 +1,42 @@
+-- indicators.industry_share: one row per entity, approach and year: share of the entity's authorship-institution links (institutions of known type located in the entity) that are at companies
+with links as (
+    select
+        institutions.work_id,
+        works.publication_year,
+        institutions.country_iso3,
+        institutions.institution_type = 'company' as is_company
+    from staging.institutions as institutions
+    inner join staging.works as works
+        on works.work_id = institutions.work_id
+    where institutions.institution_type is not null
+        and institutions.country_iso3 is not null
+),
+
+entity_links as (
+    select 'country' as entity_type, country_iso3 as entity_code, work_id, publication_year, is_company
+    from links
+    union all
+    select 'bloc' as entity_type, memberships.bloc as entity_code, work_id, publication_year, is_company
+    from links
+    inner join ref.bloc_memberships as memberships
+        on memberships.iso3 = links.country_iso3
+        and memberships.joined_on <= make_date(links.publication_year, 12, 31)
+        and (memberships.left_on is null or memberships.left_on > make_date(links.publication_year, 12, 31))
+    union all
+    select 'world' as entity_type, 'WLD' as entity_code, work_id, publication_year, is_company
+    from links
+)
+
+select
+    entity_links.entity_type,
+    entity_links.entity_code,
+    approaches.approach,
+    entity_links.publication_year as year,
+    'industry_share' as indicator,
+    avg(case when entity_links.is_company then 1.0 else 0.0 end) as value,
+    count(*) filter (where entity_links.is_company)::double as numerator,
+    count(*)::double as denominator
+from entity_links
+inner join core.work_approaches as approaches
+    on approaches.work_id = entity_links.work_id
+group by all

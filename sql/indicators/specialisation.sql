@@ -1,0 +1,38 @@
+-- indicators.specialisation: one row per entity, approach and year: activity index (x_ek / x_e) / (x_wk / x_w) on fractional counts; 1 = world average
+with counts as (
+    select entity_type, entity_code, approach, year, value as fractional
+    from indicators.publication_output
+    where indicator = 'publications_fractional'
+),
+
+shares as (
+    select
+        counts.*,
+        counts.fractional / entity_all.fractional as entity_share,
+        world.fractional / world_all.fractional as world_share
+    from counts
+    inner join counts as entity_all
+        on entity_all.entity_type = counts.entity_type
+        and entity_all.entity_code = counts.entity_code
+        and entity_all.approach = 'all'
+        and entity_all.year = counts.year
+    inner join counts as world
+        on world.entity_type = 'world'
+        and world.approach = counts.approach
+        and world.year = counts.year
+    inner join counts as world_all
+        on world_all.entity_type = 'world'
+        and world_all.approach = 'all'
+        and world_all.year = counts.year
+)
+
+select
+    entity_type,
+    entity_code,
+    approach,
+    year,
+    'activity_index' as indicator,
+    entity_share / world_share as value,
+    entity_share as numerator,
+    world_share as denominator
+from shares

@@ -1,0 +1,15 @@
+-- marts.coauthorship_pairs: one row per technology approach, publication year and unordered pair of countries: works co-authored by both, flagged when small
+select
+    pairs.approach,
+    pairs.year,
+    pairs.country_a,
+    a.name as country_a_name,
+    pairs.country_b,
+    b.name as country_b_name,
+    pairs.works,
+    pairs.works < (select value::integer from ref.methods where key = 'small_n_threshold') as small_n
+from indicators.coauthorship_pairs as pairs
+inner join ref.countries as a
+    on a.iso3 = pairs.country_a
+inner join ref.countries as b
+    on b.iso3 = pairs.country_b

@@ -1,0 +1,57 @@
+-- marts.publication_indicators: one row per entity (country, bloc or world), technology approach, publication year and bibliometric indicator, with unit, flags and method version
+with indicator_rows as (
+    select * from indicators.publication_output
+    union all by name
+    select * from indicators.publication_growth
+    union all by name
+    select * from indicators.citation_impact
+    union all by name
+    select * from indicators.specialisation
+    union all by name
+    select * from indicators.collaboration
+    union all by name
+    select * from indicators.industry_share
+),
+
+whole_counts as (
+    select entity_type, entity_code, approach, year, value as works_whole
+    from indicators.publication_output
+    where indicator = 'publications_whole'
+),
+
+settings as (
+    select
+        (select max(publication_year) from staging.works) as latest_year,
+        (select value::integer from ref.methods where key = 'small_n_threshold') as small_n_threshold,
+        (select string_agg(distinct data_kind, ', ' order by data_kind) from raw.source_files) as data_kind
+)
+
+select
+    rows_.entity_type,
+    rows_.entity_code,
+    coalesce(countries.name, blocs.name, 'World') as entity_name,
+    rows_.approach,
+    rows_.year,
+    rows_.indicator,
+    rows_.value,
+    rows_.numerator,
+    rows_.denominator,
+    definitions.unit,
+    coalesce(whole_counts.works_whole, 0)::bigint as works_whole,
+    coalesce(whole_counts.works_whole, 0) < settings.small_n_threshold as small_n,
+    rows_.year = settings.latest_year as year_incomplete,
+    definitions.method_version,
+    settings.data_kind
+from indicator_rows as rows_
+cross join settings
+inner join ref.indicators as definitions
+    on definitions.indicator = rows_.indicator
+left join whole_counts
+    on whole_counts.entity_type = rows_.entity_type
+    and whole_counts.entity_code = rows_.entity_code
+    and whole_counts.approach = rows_.approach
+    and whole_counts.year = rows_.year
+left join ref.countries as countries
+    on rows_.entity_type = 'country' and countries.iso3 = rows_.entity_code
+left join ref.blocs as blocs
+    on rows_.entity_type = 'bloc' and blocs.bloc = rows_.entity_code

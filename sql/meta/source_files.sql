@@ -1,0 +1,2 @@
+-- meta.source_files: one row per raw source file read by the run that built this database, with checksum, size, records and whether it was synthetic sample, live or a user directory
+select * from raw.source_files
