@@ -1,0 +1,87 @@
+"""The keyword classifier and its scoring, on hand-made rules and texts."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+
+import duckdb
+import pytest
+
+from assets.classification.classifier import ApproachPattern, approach_patterns, classify, score
+from assets.reference.tables import REFERENCE_DIR, read_csv
+
+pytestmark = pytest.mark.unit
+
+RULES = [
+    {"approach": "superconducting", "kind": "include", "pattern": r"\btransmons?\b"},
+    {"approach": "superconducting", "kind": "include", "pattern": "Fluxonium"},
+    {"approach": "photonic", "kind": "include", "pattern": "quantum dots?"},
+    {"approach": "photonic", "kind": "exclude", "pattern": "light[- ]emitting"},
+]
+
+
+def test_rules_join_into_one_lower_case_pattern_per_approach() -> None:
+    patterns = approach_patterns(RULES)
+    assert patterns == [
+        ApproachPattern("photonic", "(?:quantum dots?)", "(?:light[- ]emitting)"),
+        ApproachPattern("superconducting", r"(?:\btransmons?\b)|(?:fluxonium)", None),
+    ]
+
+
+def test_unknown_rule_kind_and_orphan_exclude_are_refused() -> None:
+    with pytest.raises(ValueError, match="unknown kind"):
+        approach_patterns([{"approach": "x", "kind": "maybe", "pattern": "a"}])
+    with pytest.raises(ValueError, match="no include rule"):
+        approach_patterns([{"approach": "x", "kind": "exclude", "pattern": "a"}])
+
+
+def test_classify_is_case_insensitive_multi_label_and_honours_excludes() -> None:
+    con = duckdb.connect()
+    texts = (
+        "select * from (values ('a', 'TRANSMON and Quantum Dot sources'), "
+        "('b', 'quantum dot light-emitting diodes'), ('c', 'transmonic is not a word'), "
+        "('d', 'A FLUXONIUM qubit'))"
+        " as t(id, text)"
+    )
+    rows = classify(con, texts, approach_patterns(RULES)).fetchall()
+    assert rows == [("a", "photonic"), ("a", "superconducting"), ("d", "superconducting")]
+
+
+def test_scores_by_hand() -> None:
+    expected = {"p1": {"qkd"}, "p2": {"qkd", "pqc"}, "n1": set()}
+    predicted = {"p1": {"qkd"}, "p2": {"pqc"}, "n1": {"qkd"}}
+    qkd, pqc = score(expected, predicted, ["qkd", "pqc"])
+    assert (qkd.labelled_positives, qkd.predicted, qkd.true_positives) == (2, 2, 1)
+    assert (qkd.precision, qkd.recall) == (0.5, 0.5)
+    assert (pqc.precision, pqc.recall) == (1.0, 1.0)
+    assert score({}, {}, ["x"])[0].precision is None
+
+
+def test_shipped_rules_compile_and_cover_every_approach() -> None:
+    rules = read_csv("classification_rules.csv").to_dicts()
+    con = duckdb.connect()
+    for pattern in approach_patterns(rules):
+        con.execute("select regexp_matches('x', ?)", [pattern.include])
+    approaches = set(read_csv("approaches.csv")["approach"]) - {"all", "unclassified"}
+    assert {r["approach"] for r in rules} == approaches
+
+
+def test_rule_changes_bump_the_classifier_version() -> None:
+    """The methods table records the rules' checksum: edit the rules, bump the version."""
+    digest = hashlib.sha256((REFERENCE_DIR / "classification_rules.csv").read_bytes()).hexdigest()
+    with (REFERENCE_DIR / "methods.csv").open(encoding="utf-8") as handle:
+        methods = {r["key"]: r["value"] for r in csv.DictReader(handle)}
+    assert methods["classifier_rules_sha256"] == digest, (
+        "classification_rules.csv changed: bump classifier_version and record the new checksum"
+    )
+
+
+def test_labelled_set_is_large_and_well_formed() -> None:
+    labelled = read_csv("classification_eval.csv")
+    assert labelled.height >= 200
+    assert labelled["doi"].n_unique() == labelled.height
+    approaches = set(read_csv("approaches.csv")["approach"])
+    used = {a for cell in labelled["approaches"].drop_nulls() for a in cell.split(";")}
+    assert used <= approaches
+    assert (labelled["kind"] == "near_miss").sum() >= 40

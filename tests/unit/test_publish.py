@@ -1,0 +1,77 @@
+"""Publishing is atomic, refuses unsafe targets and unexplained drops."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipelines.publish import PublishError, publish, row_count_drops
+
+pytestmark = pytest.mark.unit
+
+
+def working_db(path: Path, rows: int, kind: str = "synthetic sample") -> Path:
+    con = duckdb.connect(str(path))
+    con.execute("create schema if not exists marts")
+    con.execute("create schema if not exists meta")
+    con.execute("create schema if not exists core")
+    con.execute(f"create or replace table marts.numbers as select range as n from range({rows})")
+    con.execute("create or replace table core.hidden as select 1 as x")
+    con.execute("create or replace table meta.source_files as select ? as data_kind", [kind])
+    con.execute(
+        "create or replace table meta.tables as select 'marts.numbers' as table_name, "
+        f"{rows}::bigint as row_count, ? as data_kind",
+        [kind],
+    )
+    con.close()
+    return path
+
+
+def test_publish_copies_public_schemas_and_parquet(tmp_path: Path) -> None:
+    work = working_db(tmp_path / "work.duckdb", 10)
+    result = publish(work, tmp_path / "out")
+    con = duckdb.connect(str(result.database), read_only=True)
+    assert con.execute("select count(*) from marts.numbers").fetchone() == (10,)
+    schemas = {r[0] for r in con.execute("select schema_name from information_schema.schemata").fetchall()}
+    assert "core" not in schemas
+    con.close()
+    assert duckdb.sql(f"select count(*) from '{result.parquet_dir / 'numbers.parquet'}'").fetchone() == (10,)
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["parquet", "qcm.duckdb"]
+
+
+def test_an_open_reader_keeps_its_snapshot_and_new_readers_see_the_new_one(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    publish(working_db(tmp_path / "work.duckdb", 10), out)
+    reader = duckdb.connect(str(out / "qcm.duckdb"), read_only=True)
+    publish(working_db(tmp_path / "work.duckdb", 12), out)
+    assert reader.execute("select count(*) from marts.numbers").fetchone() == (10,)
+    reader.close()
+    fresh = duckdb.connect(str(out / "qcm.duckdb"), read_only=True)
+    assert fresh.execute("select count(*) from marts.numbers").fetchone() == (12,)
+    fresh.close()
+
+
+def test_publishing_over_the_working_database_is_refused(tmp_path: Path) -> None:
+    work = working_db(tmp_path / "qcm.duckdb", 3)
+    with pytest.raises(PublishError, match="working database"):
+        publish(work, tmp_path)
+
+
+def test_a_large_drop_is_refused_and_the_last_release_kept(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    publish(working_db(tmp_path / "work.duckdb", 100), out)
+    with pytest.raises(PublishError, match="dropped by more than half"):
+        publish(working_db(tmp_path / "work.duckdb", 10), out)
+    con = duckdb.connect(str(out / "qcm.duckdb"), read_only=True)
+    assert con.execute("select count(*) from marts.numbers").fetchone() == (100,)
+    con.close()
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]
+    publish(working_db(tmp_path / "work.duckdb", 10), out, allow_drop=True)
+
+
+def test_drops_compare_only_the_same_kind_of_data() -> None:
+    previous = {"marts.a|live": 100}
+    assert row_count_drops({"marts.a": 10}, previous, "synthetic sample") == []
+    assert row_count_drops({"marts.a": 10}, previous, "live") == ["marts.a: 100 -> 10 rows"]

@@ -1,0 +1,47 @@
+"""Settings from the environment, and the rules they enforce."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipelines.settings import SAMPLE_DIRS, Settings, SettingsError, parse_source_dirs
+
+pytestmark = pytest.mark.unit
+
+
+def test_source_dirs_parse(tmp_path: Path) -> None:
+    assert parse_source_dirs(f"openalex={tmp_path}") == {"openalex": tmp_path.resolve()}
+    assert parse_source_dirs("") == {}
+    with pytest.raises(SettingsError, match="unknown source"):
+        parse_source_dirs("patents=/x")
+    with pytest.raises(SettingsError, match="source=PATH"):
+        parse_source_dirs("openalex")
+
+
+def test_output_and_state_must_be_separate(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError, match="must be separate"):
+        Settings(out_dir=tmp_path, state_dir=tmp_path / "state")
+    with pytest.raises(SettingsError, match="mode"):
+        Settings(mode="offline", out_dir=tmp_path / "o", state_dir=tmp_path / "s")
+
+
+def test_modes_choose_where_sources_are_read(tmp_path: Path) -> None:
+    sample = Settings(out_dir=tmp_path / "o", state_dir=tmp_path / "s")
+    assert sample.source_dir("openalex") == SAMPLE_DIRS["openalex"]
+    assert sample.dataset_kind("openalex") == "synthetic sample"
+    live = Settings(mode="live", out_dir=tmp_path / "o", state_dir=tmp_path / "s")
+    assert live.source_dir("openalex") is None and live.dataset_kind("openalex") == "live"
+    folder = Settings(source_dirs={"openalex": tmp_path}, out_dir=tmp_path / "o", state_dir=tmp_path / "s")
+    assert folder.source_dir("openalex") == tmp_path and folder.dataset_kind("openalex") == "directory"
+
+
+def test_from_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("QCM_MODE", "live")
+    monkeypatch.setenv("QCM_OUT", str(tmp_path / "o"))
+    monkeypatch.setenv("QCM_STATE", str(tmp_path / "s"))
+    settings = Settings.from_env()
+    assert settings.mode == "live"
+    assert settings.working_db == tmp_path / "s" / "work" / "qcm.duckdb"
+    assert settings.published_db == tmp_path / "o" / "qcm.duckdb"
