@@ -1,6 +1,5 @@
 """Blocking Dagster asset checks built from table contracts (``sql/**/<table>.yml``)."""
 
-
 from collections.abc import Sequence
 
 import dagster as dg
@@ -48,5 +47,7 @@ def contract_checks(
     """Checks for every table an asset writes; a table without a contract is an error."""
     missing = [t for t in tables if t not in contracts]
     if missing:
-        raise ValueError(f"asset {asset_key.to_user_string()} writes tables without a contract: {missing}")
+        raise ValueError(
+            f"asset {asset_key.to_user_string()} writes tables without a contract: {missing}"
+        )
     return [contract_check(asset_key, contracts[t]) for t in tables]

@@ -58,7 +58,9 @@ def build(args: argparse.Namespace) -> int:
     prepare_dagster_home(settings.state_dir)
     import dagster as dg
 
-    from pipelines.definitions import defs
+    from pipelines.definitions import build_definitions
+
+    defs = build_definitions()  # after the settings above: the resource reads them now
 
     started = time.monotonic()
     kind = settings.dataset_kind("openalex")
@@ -69,19 +71,27 @@ def build(args: argparse.Namespace) -> int:
         for year in _years(args.years):
             print(f"stage: fetch OpenAlex {year}")
             result = fetch.execute_in_process(
-                run_config=RUN_CONFIG, instance=instance, partition_key=str(year), raise_on_error=False
+                run_config=RUN_CONFIG,
+                instance=instance,
+                partition_key=str(year),
+                raise_on_error=False,
             )
             if not result.success:
-                print(f"qcm build: fetching {year} did not finish; nothing was published. "
-                      "Re-run later: the fetch resumes from its saved cursor.", file=sys.stderr)
+                print(
+                    f"qcm build: fetching {year} did not finish; nothing was published. "
+                    "Re-run later: the fetch resumes from its saved cursor.",
+                    file=sys.stderr,
+                )
                 return 1
     print("stage: build, validate and publish")
     result = defs.resolve_job_def("qcm_build").execute_in_process(
         run_config=RUN_CONFIG, instance=instance, raise_on_error=False
     )
     if not result.success:
-        print("qcm build: FAILED (see the messages above); the last published files are untouched.",
-              file=sys.stderr)
+        print(
+            "qcm build: FAILED (see the messages above); the last published files are untouched.",
+            file=sys.stderr,
+        )
         return 1
     print_summary(settings, time.monotonic() - started)
     return 0
@@ -105,13 +115,15 @@ def print_summary(settings: Settings, seconds: float) -> None:
         con.close()
     kind, files, records, works, quarantined = run
     print(f"\nqcm build: done in {seconds:.1f} s")
-    print(f"  data:        {kind}" + ("  (SYNTHETIC: not real publications)" if "sample" in kind else ""))
+    print(
+        f"  data:        {kind}"
+        + ("  (SYNTHETIC: not real publications)" if "sample" in kind else "")
+    )
     print(f"  openalex:    {records:,} work records from {files} files -> {works:,} works in scope")
     print(f"  quarantined: {quarantined:,} rows " + (str(dict(reasons)) if reasons else ""))
     print(f"  published:   {tables[0]} tables ({tables[1]:,} rows) in {settings.published_db}")
     print(f"  parquet:     {settings.out_dir / 'parquet'}")
-    print(f"  try:         duckdb -readonly {settings.published_db} "
-          "\"select * from meta.tables\"")
+    print(f'  try:         duckdb -readonly {settings.published_db} "select * from meta.tables"')
 
 
 def evaluate_classifier(_: argparse.Namespace) -> int:
@@ -131,15 +143,21 @@ def evaluate_classifier(_: argparse.Namespace) -> int:
     rows = build_classifier_evaluation(con)
     con.close()
     first = rows[0]
-    print(f"classifier {first['classifier_version']} on the labelled set "
-          f"({first['near_misses_in_set']} near misses; titles only)")
-    print(f"{'approach':22} {'labelled':>8} {'predicted':>9} {'correct':>7} "
-          f"{'precision':>9} {'recall':>7} {'near-miss hits':>14}")
+    print(
+        f"classifier {first['classifier_version']} on the labelled set "
+        f"({first['near_misses_in_set']} near misses; titles only)"
+    )
+    print(
+        f"{'approach':22} {'labelled':>8} {'predicted':>9} {'correct':>7} "
+        f"{'precision':>9} {'recall':>7} {'near-miss hits':>14}"
+    )
     for r in rows:
         p = "-" if r["precision"] is None else f"{r['precision']:.2f}"
         q = "-" if r["recall"] is None else f"{r['recall']:.2f}"
-        print(f"{r['approach']:22} {r['labelled_positives']:>8} {r['predicted']:>9} "
-              f"{r['true_positives']:>7} {p:>9} {q:>7} {r['near_misses_predicted']:>14}")
+        print(
+            f"{r['approach']:22} {r['labelled_positives']:>8} {r['predicted']:>9} "
+            f"{r['true_positives']:>7} {p:>9} {q:>7} {r['near_misses_predicted']:>14}"
+        )
     return 0
 
 
@@ -149,11 +167,19 @@ def parser() -> argparse.ArgumentParser:
     commands = top.add_subparsers(dest="command", required=True)
     b = commands.add_parser("build", help="run the whole asset graph and publish")
     b.add_argument("--mode", choices=MODES, help="sample (default) or live")
-    b.add_argument("--source-dir", action="append", metavar="SOURCE=PATH",
-                   help="read a source's raw files from PATH (repeatable), e.g. openalex=./oa")
+    b.add_argument(
+        "--source-dir",
+        action="append",
+        metavar="SOURCE=PATH",
+        help="read a source's raw files from PATH (repeatable), e.g. openalex=./oa",
+    )
     b.add_argument("--out", help="where published files go (default ./out)")
-    b.add_argument("--state", help="working state: landing zone, working DB, Dagster home (default ./.qcm)")
-    b.add_argument("--years", help="live mode: publication years to fetch, e.g. 2024-2026 (default: last two)")
+    b.add_argument(
+        "--state", help="working state: landing zone, working DB, Dagster home (default ./.qcm)"
+    )
+    b.add_argument(
+        "--years", help="live mode: publication years to fetch, e.g. 2024-2026 (default: last two)"
+    )
     b.set_defaults(func=build)
     e = commands.add_parser("evaluate-classifier", help="precision and recall on the labelled set")
     e.set_defaults(func=evaluate_classifier)

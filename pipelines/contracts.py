@@ -126,7 +126,9 @@ def schema_problems(con: duckdb.DuckDBPyConnection, contract: Contract) -> list[
         if column.name not in actual:
             problems.append(f"column {column.name} is missing")
         elif actual[column.name] != column.type:
-            problems.append(f"column {column.name} is {actual[column.name]}, contract says {column.type}")
+            problems.append(
+                f"column {column.name} is {actual[column.name]}, contract says {column.type}"
+            )
     extra = set(actual) - {c.name for c in contract.columns}
     if extra:
         problems.append(f"columns not in the contract: {sorted(extra)}")
@@ -152,18 +154,24 @@ def _expectations(contract: Contract, con: duckdb.DuckDBPyConnection) -> list[An
             elif name == "between":
                 low, high = arg
                 out.append(
-                    exp.ExpectColumnValuesToBeBetween(column=column.name, min_value=low, max_value=high)
+                    exp.ExpectColumnValuesToBeBetween(
+                        column=column.name, min_value=low, max_value=high
+                    )
                 )
             elif name == "in_set":
                 out.append(exp.ExpectColumnValuesToBeInSet(column=column.name, value_set=list(arg)))
             elif name == "in_ref":
                 ref_table, ref_column = arg.rsplit(".", 1)
-                values = [r[0] for r in con.execute(f"select {ref_column} from {ref_table}").fetchall()]
+                values = [
+                    r[0] for r in con.execute(f"select {ref_column} from {ref_table}").fetchall()
+                ]
                 out.append(exp.ExpectColumnValuesToBeInSet(column=column.name, value_set=values))
             elif name == "matches":
                 out.append(exp.ExpectColumnValuesToMatchRegex(column=column.name, regex=arg))
             else:
-                raise ValueError(f"contract {contract.table}: unknown test {name!r} on {column.name}")
+                raise ValueError(
+                    f"contract {contract.table}: unknown test {name!r} on {column.name}"
+                )
     return out
 
 

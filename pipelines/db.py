@@ -12,9 +12,9 @@ SCHEMAS = ("ref", "raw", "staging", "core", "indicators", "marts", "meta")
 
 
 @contextmanager
-def connect(path: Path, memory_limit: str = "4GB", read_only: bool = False) -> Iterator[
-    duckdb.DuckDBPyConnection
-]:
+def connect(
+    path: Path, memory_limit: str = "4GB", read_only: bool = False
+) -> Iterator[duckdb.DuckDBPyConnection]:
     """Open ``path`` (creating its folder and schemas when writable) and close it after.
 
     Yields a connection with a memory limit set, so large runs spill rather than fail.

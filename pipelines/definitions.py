@@ -39,7 +39,9 @@ def build_definitions() -> dg.Definitions:
     """Assemble assets, checks, jobs and schedules from every room."""
     contracts = load_contracts(SQL_DIR)
     sql_assets, sql_checks = build_sql_assets(SQL_DIR, PRODUCERS)
-    final_keys = [a.key for a in sql_assets if a.key.path[0] in ("marts", "meta")] + [EVALUATION_KEY]
+    final_keys = [a.key for a in sql_assets if a.key.path[0] in ("marts", "meta")] + [
+        EVALUATION_KEY
+    ]
     meta_assets = make_meta_assets(final_keys)
     checks = [
         *contract_checks(REFERENCE_KEY, REFERENCE_TABLES, contracts),

@@ -6,7 +6,6 @@
 upstream has passed.
 """
 
-
 import os
 from datetime import UTC, datetime
 from importlib.metadata import version
@@ -16,7 +15,7 @@ import dagster as dg
 import polars as pl
 
 from pipelines.contracts import load_contracts
-from pipelines.db import table_exists
+from pipelines.db import replace_table, table_exists
 from pipelines.publish import PUBLIC_SCHEMAS, PublishError, publish, run_record
 from pipelines.resources import QcmResource
 from pipelines.settings import SQL_DIR
@@ -39,17 +38,18 @@ def make_meta_assets(upstream: list[dg.AssetKey]) -> list[dg.AssetsDefinition]:
         "(synthetic sample, live, directory), source checksums, counts and method versions.",
     )
     def run_log(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.MaterializeResult:
-        stats = context.instance.get_run_stats(context.run_id)
+        stats = context.instance.get_run_stats(context.run.run_id)
         started = datetime.fromtimestamp(stats.start_time or datetime.now(UTC).timestamp(), UTC)
         with qcm.connect() as con:
-            record = run_record(con, context.run_id, qcm.settings.mode, started, version("qcm"))
-            frame = pl.DataFrame([record])
+            record = run_record(con, context.run.run_id, qcm.settings.mode, started, version("qcm"))
+            con.register("_run", pl.DataFrame([record]))
             if table_exists(con, "meta.runs"):
-                con.execute("delete from meta.runs where run_id = ?", [context.run_id])
-                con.execute("insert into meta.runs by name select * from frame")
+                con.execute("delete from meta.runs where run_id = ?", [context.run.run_id])
+                con.execute("insert into meta.runs by name select * from _run")
             else:
-                con.execute("create table meta.runs as select * from frame")
-        context.log.info(f"run {context.run_id} logged: {record['data_kind']}")
+                con.execute("create table meta.runs as select * from _run")
+            con.unregister("_run")
+        context.log.info(f"run {context.run.run_id} logged: {record['data_kind']}")
         return dg.MaterializeResult(metadata={"data_kind": str(record["data_kind"])})
 
     @dg.asset(
@@ -61,41 +61,72 @@ def make_meta_assets(upstream: list[dg.AssetKey]) -> list[dg.AssetsDefinition]:
         description="meta.tables and meta.columns: grain, description and row count of every "
         "published table and the type and description of every column, from the contracts.",
     )
-    def data_dictionary(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.MaterializeResult:
-        contracts = [c for c in load_contracts(SQL_DIR).values() if c.table.split(".")[0] in PUBLIC_SCHEMAS]
+    def data_dictionary(
+        context: dg.AssetExecutionContext, qcm: QcmResource
+    ) -> dg.MaterializeResult:
+        contracts = [
+            c for c in load_contracts(SQL_DIR).values() if c.table.split(".")[0] in PUBLIC_SCHEMAS
+        ]
         with qcm.connect() as con:
-            kind = con.execute("select string_agg(distinct data_kind, ', ') from raw.source_files").fetchone()[0]
-            missing = [c.table for c in contracts if c.table not in ("meta.tables", "meta.columns")
-                       and not table_exists(con, c.table)]
+            kind = con.execute(
+                "select string_agg(distinct data_kind, ', ') from raw.source_files"
+            ).fetchone()[0]
+            missing = [
+                c.table
+                for c in contracts
+                if c.table not in ("meta.tables", "meta.columns") and not table_exists(con, c.table)
+            ]
             if missing:
-                raise dg.Failure(f"data dictionary: contracted tables missing from the database: {missing}")
+                raise dg.Failure(
+                    f"data dictionary: contracted tables missing from the database: {missing}"
+                )
             tables, columns = [], []
             for contract in contracts:
-                count = len(contracts) if contract.table == "meta.tables" else (
-                    sum(len(c.columns) for c in contracts) if contract.table == "meta.columns"
-                    else con.execute(f"select count(*) from {contract.table}").fetchone()[0])
-                tables.append({
-                    "table_name": contract.table, "grain": contract.grain,
-                    "description": contract.description, "row_count": count, "data_kind": kind,
-                    "contract_file": str(Path(contract.path).relative_to(SQL_DIR.parent)) if contract.path else None,
-                })
+                count = (
+                    len(contracts)
+                    if contract.table == "meta.tables"
+                    else (
+                        sum(len(c.columns) for c in contracts)
+                        if contract.table == "meta.columns"
+                        else con.execute(f"select count(*) from {contract.table}").fetchone()[0]
+                    )
+                )
+                tables.append(
+                    {
+                        "table_name": contract.table,
+                        "grain": contract.grain,
+                        "description": contract.description,
+                        "row_count": count,
+                        "data_kind": kind,
+                        "contract_file": str(Path(contract.path).relative_to(SQL_DIR.parent))
+                        if contract.path
+                        else None,
+                    }
+                )
                 for ordinal, column in enumerate(contract.columns, start=1):
-                    columns.append({
-                        "table_name": contract.table, "column_name": column.name, "ordinal": ordinal,
-                        "data_type": column.type, "description": column.description,
-                    })
+                    columns.append(
+                        {
+                            "table_name": contract.table,
+                            "column_name": column.name,
+                            "ordinal": ordinal,
+                            "data_type": column.type,
+                            "description": column.description,
+                        }
+                    )
             undocumented = [
-                r[0] for r in con.execute(
+                r[0]
+                for r in con.execute(
                     "select table_schema || '.' || table_name from information_schema.tables "
                     "where table_schema in ('marts', 'meta')"
                 ).fetchall()
                 if r[0] not in {c.table for c in contracts}
             ]
             if undocumented:
-                raise dg.Failure(f"data dictionary: public tables without a contract: {undocumented}")
-            tables_frame, columns_frame = pl.DataFrame(tables), pl.DataFrame(columns)
-            con.execute("create or replace table meta.tables as select * from tables_frame")
-            con.execute("create or replace table meta.columns as select * from columns_frame")
+                raise dg.Failure(
+                    f"data dictionary: public tables without a contract: {undocumented}"
+                )
+            replace_table(con, "meta.tables", pl.DataFrame(tables))
+            replace_table(con, "meta.columns", pl.DataFrame(columns))
         context.log.info(f"data dictionary: {len(tables)} tables, {len(columns)} columns")
         return dg.MaterializeResult(metadata={"tables": len(tables), "columns": len(columns)})
 
@@ -112,7 +143,9 @@ def make_meta_assets(upstream: list[dg.AssetKey]) -> list[dg.AssetsDefinition]:
         settings = qcm.settings
         try:
             result = publish(
-                settings.working_db, settings.out_dir, allow_drop=os.environ.get("QCM_ALLOW_DROP") == "1"
+                settings.working_db,
+                settings.out_dir,
+                allow_drop=os.environ.get("QCM_ALLOW_DROP") == "1",
             )
         except PublishError as err:
             raise dg.Failure(f"publish refused: {err}") from err

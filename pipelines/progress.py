@@ -1,6 +1,5 @@
 """A Dagster logger that prints one short line per step message: the CLI's progress."""
 
-
 import logging
 import sys
 

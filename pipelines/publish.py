@@ -62,9 +62,7 @@ def previous_counts(published: Path) -> dict[str, int]:
     return {f"{name}|{kind}": count for name, count, kind in rows}
 
 
-def row_count_drops(
-    counts: dict[str, int], previous: dict[str, int], data_kind: str
-) -> list[str]:
+def row_count_drops(counts: dict[str, int], previous: dict[str, int], data_kind: str) -> list[str]:
     """Tables that lost more than half their rows against the last release of the same kind."""
     drops = []
     for table, count in counts.items():
@@ -107,7 +105,8 @@ def publish(working_db: Path, out_dir: Path, allow_drop: bool = False) -> Publis
             if drops and not allow_drop:
                 raise PublishError(
                     "row counts dropped by more than half against the last release: "
-                    + "; ".join(drops) + " (set QCM_ALLOW_DROP=1 if this is expected)"
+                    + "; ".join(drops)
+                    + " (set QCM_ALLOW_DROP=1 if this is expected)"
                 )
             con.execute("checkpoint")
         finally:
@@ -147,6 +146,7 @@ def run_record(
     con: duckdb.DuckDBPyConnection, run_id: str, mode: str, started_at: datetime, version: str
 ) -> dict[str, object]:
     """The ``meta.runs`` row describing this run, read from the working database."""
+
     def one(sql: str) -> object:
         row = con.execute(sql).fetchone()
         return row[0] if row else None
@@ -162,7 +162,8 @@ def run_record(
         "source_files": one("select count(*) from raw.source_files"),
         "source_bytes": one("select coalesce(sum(bytes), 0) from raw.source_files"),
         "source_sha256": one(
-            "select sha256(string_agg(source_sha256, ',' order by source_file)) from raw.source_files"
+            "select sha256(string_agg(source_sha256, ',' order by source_file)) "
+            "from raw.source_files"
         ),
         "work_records": one("select count(*) from raw.openalex_works"),
         "works_in_scope": one("select count(*) from staging.works"),

@@ -1,6 +1,5 @@
 """The one Dagster resource every qcm asset uses: settings plus the working database."""
 
-
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path

@@ -5,7 +5,6 @@ Each file's name is the table it builds (``sql/core/work_entities.sql`` builds
 written by Python assets are resolved through ``producers`` (table -> asset key).
 """
 
-
 import hashlib
 import re
 from collections.abc import Mapping
@@ -19,7 +18,13 @@ from pipelines.resources import QcmResource
 
 LAYERS = ("staging", "core", "indicators", "marts", "meta")
 TABLE_REF = re.compile(r"\b(ref|raw|staging|core|indicators|marts|meta)\.([a-z_][a-z0-9_]*)\b")
-GROUPS = {"staging": "staging", "core": "core", "indicators": "indicators", "marts": "marts", "meta": "meta"}
+GROUPS = {
+    "staging": "staging",
+    "core": "core",
+    "indicators": "indicators",
+    "marts": "marts",
+    "meta": "meta",
+}
 
 
 def sql_table_files(sql_dir: Path) -> dict[str, Path]:
@@ -36,7 +41,10 @@ def build_order(files: Mapping[str, Path]) -> list[str]:
 
     Raises ValueError on a cycle.
     """
-    reads = {t: referenced_tables(p.read_text(encoding="utf-8")) & set(files) - {t} for t, p in files.items()}
+    reads = {
+        t: referenced_tables(p.read_text(encoding="utf-8")) & set(files) - {t}
+        for t, p in files.items()
+    }
     order: list[str] = []
     while reads:
         ready = sorted(t for t, deps in reads.items() if deps <= set(order))
@@ -54,7 +62,9 @@ def referenced_tables(sql: str) -> set[str]:
     return {f"{schema}.{table}" for schema, table in TABLE_REF.findall(code)}
 
 
-def _sql_asset(table: str, path: Path, deps: list[dg.AssetKey], description: str) -> dg.AssetsDefinition:
+def _sql_asset(
+    table: str, path: Path, deps: list[dg.AssetKey], description: str
+) -> dg.AssetsDefinition:
     layer, name = table.split(".")
 
     @dg.asset(

@@ -7,7 +7,6 @@
   complete fetch of every year) into the ``raw`` tables, quarantining what it cannot use.
 """
 
-
 import os
 from datetime import UTC, datetime
 from pathlib import Path
@@ -33,8 +32,13 @@ YEARS = dg.StaticPartitionsDefinition(
     [str(y) for y in range(SOURCE_CONFIG["query"]["first_year"], datetime.now(UTC).year + 1)]
 )
 WORK_LEVEL_REASONS = (
-    "not_an_object", "missing_id", "invalid_id", "missing_year", "year_out_of_range",
-    "invalid_field", "invalid_json",
+    "not_an_object",
+    "missing_id",
+    "invalid_id",
+    "missing_year",
+    "year_out_of_range",
+    "invalid_field",
+    "invalid_json",
 )
 
 
@@ -68,7 +72,9 @@ def openalex_pages(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.Ma
         per_page=int(os.environ.get("OPENALEX_PER_PAGE", query["per_page"])),
         log=context.log.info,
     )
-    outcome = fetcher.fetch_partition(int(context.partition_key), quantum_topic_ids(), query["search"])
+    outcome = fetcher.fetch_partition(
+        int(context.partition_key), quantum_topic_ids(), query["search"]
+    )
     if outcome.status != "done":
         raise dg.Failure(
             f"openalex year {outcome.partition} is {outcome.status}: {outcome.message}",
@@ -119,7 +125,12 @@ def openalex_raw(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.Mate
     directory, files = raw_input_files(settings)
     with qcm.connect() as con:
         countries = con.execute("select iso2, iso3 from ref.countries").pl()
-        historical = {r[0] for r in con.execute("select code from ref.historical_country_codes").fetchall()}
+        historical = {
+            r[0]
+            for r in con.execute(
+                "select code from ref.historical_country_codes where valid_to is not null"
+            ).fetchall()
+        }
     codes = CountryCodes(iso2_lookup(countries), frozenset(historical))
     context.log.info(f"openalex: parsing {len(files)} files from {directory}")
     batch = parse_files(files, directory, codes, settings.max_publication_year())
@@ -153,18 +164,22 @@ def openalex_files_readable(qcm: QcmResource) -> dg.AssetCheckResult:
     """Fail, naming the files, when any raw file could not be read at all."""
     with qcm.connect() as con:
         bad = con.execute(
-            "select source_file, detail from raw.quarantine where reason = 'unreadable_file' limit 20"
+            "select source_file, detail from raw.quarantine "
+            "where reason = 'unreadable_file' limit 20"
         ).fetchall()
     if bad:
         names = "; ".join(f"{f}: {d}" for f, d in bad)
-        return dg.AssetCheckResult(passed=False, description=f"openalex: unreadable raw files: {names}")
+        return dg.AssetCheckResult(
+            passed=False, description=f"openalex: unreadable raw files: {names}"
+        )
     return dg.AssetCheckResult(passed=True)
 
 
 @dg.asset_check(
     asset=RAW_KEY,
     blocking=True,
-    description="at most 5% of work records are quarantined (more means schema drift or a bad source)",
+    description="at most 5% of work records are quarantined "
+    "(more means schema drift or a bad source)",
 )
 def openalex_quarantine_rate(qcm: QcmResource) -> dg.AssetCheckResult:
     """Fail when more than 5% of the work records were unusable, naming the top reasons."""

@@ -428,7 +428,9 @@ def parse_files(
             status = "read"
         except ValueError as err:
             out.quarantine.append(
-                _quarantine_row({**prov_file, "record_index": None}, None, "unreadable_file", str(err))
+                _quarantine_row(
+                    {**prov_file, "record_index": None}, None, "unreadable_file", str(err)
+                )
             )
             status = "unreadable"
         out.files.append(

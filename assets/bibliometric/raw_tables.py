@@ -13,36 +13,79 @@ import polars as pl
 
 from assets.bibliometric.parse import ParsedBatch
 
-S, I, F, B = pl.String, pl.Int64, pl.Float64, pl.Boolean
+S, N, F, B = pl.String, pl.Int64, pl.Float64, pl.Boolean
 SCHEMAS: dict[str, dict[str, pl.DataType]] = {
     "raw.openalex_works": {
-        "work_id": S, "doi": S, "title": S, "abstract": S, "publication_year": I,
-        "publication_date": S, "work_type": S, "language": S, "cited_by_count": I,
-        "fwci": F, "is_retracted": B, "is_authors_truncated": B, "authorships_listed": I,
-        "updated_date": S, "schema_generation": S, "source_file": S, "source_sha256": S,
-        "record_index": I, "record_key": S,
+        "work_id": S,
+        "doi": S,
+        "title": S,
+        "abstract": S,
+        "publication_year": N,
+        "publication_date": S,
+        "work_type": S,
+        "language": S,
+        "cited_by_count": N,
+        "fwci": F,
+        "is_retracted": B,
+        "is_authors_truncated": B,
+        "authorships_listed": N,
+        "updated_date": S,
+        "schema_generation": S,
+        "source_file": S,
+        "source_sha256": S,
+        "record_index": N,
+        "record_key": S,
     },
     "raw.openalex_work_topics": {
-        "record_key": S, "work_id": S, "topic_id": S, "score": F, "is_primary": B,
+        "record_key": S,
+        "work_id": S,
+        "topic_id": S,
+        "score": F,
+        "is_primary": B,
     },
     "raw.openalex_authorships": {
-        "record_key": S, "work_id": S, "position": I, "author_id": S, "author_name": S,
-        "author_position": S, "institutions_listed": I,
+        "record_key": S,
+        "work_id": S,
+        "position": N,
+        "author_id": S,
+        "author_name": S,
+        "author_position": S,
+        "institutions_listed": N,
     },
     "raw.openalex_authorship_countries": {
-        "record_key": S, "work_id": S, "position": I, "country_iso3": S, "origin": S,
+        "record_key": S,
+        "work_id": S,
+        "position": N,
+        "country_iso3": S,
+        "origin": S,
     },
     "raw.openalex_institutions": {
-        "record_key": S, "work_id": S, "position": I, "institution_id": S,
-        "institution_name": S, "institution_type": S, "country_code_raw": S, "country_iso3": S,
+        "record_key": S,
+        "work_id": S,
+        "position": N,
+        "institution_id": S,
+        "institution_name": S,
+        "institution_type": S,
+        "country_code_raw": S,
+        "country_iso3": S,
     },
     "raw.openalex_merged_ids": {"merge_date": S, "old_id": S, "merge_into_id": S, "source_file": S},
     "raw.quarantine": {
-        "source": S, "source_file": S, "record_index": I, "record_id": S, "reason": S, "detail": S,
+        "source": S,
+        "source_file": S,
+        "record_index": N,
+        "record_id": S,
+        "reason": S,
+        "detail": S,
     },
     "raw.source_files": {
-        "source": S, "source_file": S, "source_sha256": S, "bytes": I, "records": I,
-        "status": S, "data_kind": S,
+        "source": S,
+        "source_file": S,
+        "source_sha256": S,
+        "bytes": N,
+        "records": N,
+        "status": S,
+        "data_kind": S,
     },
 }
 BATCH_FIELDS = {
@@ -80,15 +123,19 @@ def read_merged_ids(directory: Path) -> list[dict[str, str]]:
     return rows
 
 
-def raw_frames(batch: ParsedBatch, merged_ids: list[dict[str, str]], data_kind: str) -> dict[str, pl.DataFrame]:
+def raw_frames(
+    batch: ParsedBatch, merged_ids: list[dict[str, str]], data_kind: str
+) -> dict[str, pl.DataFrame]:
     """Typed frames for every raw table from a parsed batch and merged-id rows."""
     frames = {}
     for table, field_name in BATCH_FIELDS.items():
         rows = getattr(batch, field_name)
         if table == "raw.source_files":
             rows = [{**row, "data_kind": data_kind} for row in rows]
-        frames[table] = pl.DataFrame(rows, schema=SCHEMAS[table], orient="row") if rows else pl.DataFrame(
-            schema=SCHEMAS[table]
+        frames[table] = (
+            pl.DataFrame(rows, schema=SCHEMAS[table], orient="row")
+            if rows
+            else pl.DataFrame(schema=SCHEMAS[table])
         )
     frames["raw.openalex_merged_ids"] = pl.DataFrame(
         merged_ids, schema=SCHEMAS["raw.openalex_merged_ids"]

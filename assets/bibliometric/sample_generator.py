@@ -31,16 +31,46 @@ SNAPSHOT_YEAR = 2012  # this year ships as a snapshot JSON Lines part, not API p
 
 # Countries with a base weight (share of authorships) and yearly growth of output.
 COUNTRIES: dict[str, tuple[float, float]] = {
-    "US": (20.0, 0.05), "CN": (14.0, 0.16), "DE": (6.0, 0.05), "GB": (5.0, 0.05),
-    "JP": (5.0, 0.03), "FR": (4.0, 0.05), "CA": (3.0, 0.06), "IT": (3.0, 0.05),
-    "IN": (2.5, 0.14), "KR": (2.5, 0.08), "AU": (2.5, 0.07), "ES": (2.0, 0.05),
-    "NL": (2.0, 0.06), "CH": (2.0, 0.05), "RU": (2.0, 0.02), "AT": (1.5, 0.05),
-    "SG": (1.2, 0.07), "IL": (1.0, 0.06), "TW": (1.5, 0.04), "PL": (1.0, 0.06),
-    "SE": (1.0, 0.06), "DK": (1.0, 0.07), "FI": (0.8, 0.06), "BR": (1.0, 0.06),
-    "IR": (1.0, 0.08), "BE": (0.6, 0.05), "HK": (0.6, 0.06), "CZ": (0.5, 0.05),
-    "PT": (0.4, 0.05), "IE": (0.3, 0.06), "NO": (0.3, 0.05), "TR": (0.7, 0.09),
-    "MX": (0.4, 0.05), "ZA": (0.3, 0.05), "NZ": (0.2, 0.05), "UA": (0.3, 0.01),
-    "EG": (0.3, 0.09), "SA": (0.4, 0.12), "MO": (0.05, 0.05), "XK": (0.03, 0.05),
+    "US": (20.0, 0.05),
+    "CN": (14.0, 0.16),
+    "DE": (6.0, 0.05),
+    "GB": (5.0, 0.05),
+    "JP": (5.0, 0.03),
+    "FR": (4.0, 0.05),
+    "CA": (3.0, 0.06),
+    "IT": (3.0, 0.05),
+    "IN": (2.5, 0.14),
+    "KR": (2.5, 0.08),
+    "AU": (2.5, 0.07),
+    "ES": (2.0, 0.05),
+    "NL": (2.0, 0.06),
+    "CH": (2.0, 0.05),
+    "RU": (2.0, 0.02),
+    "AT": (1.5, 0.05),
+    "SG": (1.2, 0.07),
+    "IL": (1.0, 0.06),
+    "TW": (1.5, 0.04),
+    "PL": (1.0, 0.06),
+    "SE": (1.0, 0.06),
+    "DK": (1.0, 0.07),
+    "FI": (0.8, 0.06),
+    "BR": (1.0, 0.06),
+    "IR": (1.0, 0.08),
+    "BE": (0.6, 0.05),
+    "HK": (0.6, 0.06),
+    "CZ": (0.5, 0.05),
+    "PT": (0.4, 0.05),
+    "IE": (0.3, 0.06),
+    "NO": (0.3, 0.05),
+    "TR": (0.7, 0.09),
+    "MX": (0.4, 0.05),
+    "ZA": (0.3, 0.05),
+    "NZ": (0.2, 0.05),
+    "UA": (0.3, 0.01),
+    "EG": (0.3, 0.09),
+    "SA": (0.4, 0.12),
+    "MO": (0.05, 0.05),
+    "XK": (0.03, 0.05),
 }
 
 # Where a country is unusually strong or weak (multiplier on its weight).
@@ -163,23 +193,63 @@ TITLES: dict[str, list[str]] = {
         "Quantum correlations beyond entanglement in {adj} states",
     ],
 }
-ADJECTIVES = ["scalable", "robust", "low-noise", "high-fidelity", "compact", "tunable",
-              "integrated", "efficient", "long-lived", "hybrid", "broadband", "modular"]
+ADJECTIVES = [
+    "scalable",
+    "robust",
+    "low-noise",
+    "high-fidelity",
+    "compact",
+    "tunable",
+    "integrated",
+    "efficient",
+    "long-lived",
+    "hybrid",
+    "broadband",
+    "modular",
+]
 APPROACH_WEIGHTS = {
-    "superconducting": 9, "trapped_ion": 5, "neutral_atom": 5, "photonic": 8,
-    "spin_silicon": 5, "topological": 3, "annealing": 2, "defect_centres": 4,
-    "error_correction": 5, "algorithms_software": 10, "qkd": 9, "quantum_networks": 5,
-    "sensing_magnetometry": 4, "sensing_inertial": 2, "clocks": 4, "quantum_imaging": 2,
-    "cryogenics": 1, "control_electronics": 1, "pqc": 3, "unclassified": 10,
+    "superconducting": 9,
+    "trapped_ion": 5,
+    "neutral_atom": 5,
+    "photonic": 8,
+    "spin_silicon": 5,
+    "topological": 3,
+    "annealing": 2,
+    "defect_centres": 4,
+    "error_correction": 5,
+    "algorithms_software": 10,
+    "qkd": 9,
+    "quantum_networks": 5,
+    "sensing_magnetometry": 4,
+    "sensing_inertial": 2,
+    "clocks": 4,
+    "quantum_imaging": 2,
+    "cryogenics": 1,
+    "control_electronics": 1,
+    "pqc": 3,
+    "unclassified": 10,
 }
 TOPICS = {
-    "superconducting": "T10020", "trapped_ion": "T10682", "neutral_atom": "T10425",
-    "photonic": "T11414", "spin_silicon": "T10382", "topological": "T10657",
-    "annealing": "T10682", "defect_centres": "T10478", "error_correction": "T10682",
-    "algorithms_software": "T10682", "qkd": "T10020", "quantum_networks": "T10020",
-    "sensing_magnetometry": "T12692", "sensing_inertial": "T11325", "clocks": "T12004",
-    "quantum_imaging": "T11414", "cryogenics": "T11803", "control_electronics": "T12300",
-    "pqc": "T10020", "unclassified": "T10622",
+    "superconducting": "T10020",
+    "trapped_ion": "T10682",
+    "neutral_atom": "T10425",
+    "photonic": "T11414",
+    "spin_silicon": "T10382",
+    "topological": "T10657",
+    "annealing": "T10682",
+    "defect_centres": "T10478",
+    "error_correction": "T10682",
+    "algorithms_software": "T10682",
+    "qkd": "T10020",
+    "quantum_networks": "T10020",
+    "sensing_magnetometry": "T12692",
+    "sensing_inertial": "T11325",
+    "clocks": "T12004",
+    "quantum_imaging": "T11414",
+    "cryogenics": "T11803",
+    "control_electronics": "T12300",
+    "pqc": "T10020",
+    "unclassified": "T10622",
 }
 INSTITUTION_TYPES = ["education"] * 7 + ["company"] + ["government", "facility"]
 # Names that exercise Unicode handling: NFC, right-to-left text, a zero-width space.
@@ -199,8 +269,15 @@ DEFECTS = {
     "duplicates_across_pages": 30,
     "merged_ids": 10,
     "invalid_codes": {"XX": 5, "UK": 3, "SU": 2},
-    "malformed_records": ["missing id", "missing id", "missing id",
-                          "year 'abc'", "year 'abc'", "year 2099", "not an object"],
+    "malformed_records": [
+        "missing id",
+        "missing id",
+        "missing id",
+        "year 'abc'",
+        "year 'abc'",
+        "year 2099",
+        "not an object",
+    ],
 }
 
 
@@ -222,10 +299,14 @@ def _institutions(rng: random.Random) -> dict[str, list[Institution]]:
         for k in range(4):
             number += 1
             kind = "company" if k == 3 else rng.choice(INSTITUTION_TYPES)
-            name = f"{'Quantum Devices Ltd' if kind == 'company' else 'Institute'} {country}-{k + 1}"
+            name = (
+                f"{'Quantum Devices Ltd' if kind == 'company' else 'Institute'} {country}-{k + 1}"
+            )
             if k == 0 and country in SPECIAL_NAMES:
                 name = SPECIAL_NAMES[country]
-            pools[country].append(Institution(f"https://openalex.org/I{number}", name, country, kind))
+            pools[country].append(
+                Institution(f"https://openalex.org/I{number}", name, country, kind)
+            )
     return pools
 
 
@@ -233,8 +314,9 @@ def _weights(approach: str, year: int) -> tuple[list[str], list[float]]:
     names, weights = [], []
     for country, (base, growth) in COUNTRIES.items():
         names.append(country)
-        weights.append(base * TILTS.get(approach, {}).get(country, 1.0)
-                       * (1 + growth) ** (year - FIRST_YEAR))
+        weights.append(
+            base * TILTS.get(approach, {}).get(country, 1.0) * (1 + growth) ** (year - FIRST_YEAR)
+        )
     return names, weights
 
 
@@ -251,10 +333,14 @@ def _author_count(rng: random.Random) -> int:
     return max(1, min(60, int(rng.lognormvariate(1.3, 0.7))))
 
 
-def _work(rng: random.Random, number: int, year: int, pools: dict[str, list[Institution]]) -> dict[str, Any]:
+def _work(
+    rng: random.Random, number: int, year: int, pools: dict[str, list[Institution]]
+) -> dict[str, Any]:
     approaches = list(APPROACH_WEIGHTS)
     approach = rng.choices(approaches, weights=list(APPROACH_WEIGHTS.values()))[0]
-    title = rng.choice(TITLES[approach]).format(adj=rng.choice(ADJECTIVES), n=rng.choice([3, 5, 12, 20, 50, 100, 256]))
+    title = rng.choice(TITLES[approach]).format(
+        adj=rng.choice(ADJECTIVES), n=rng.choice([3, 5, 12, 20, 50, 100, 256])
+    )
     second = None
     if rng.random() < 0.15:  # multi-approach works
         second = rng.choice([a for a in approaches if a not in (approach, "unclassified")])
@@ -276,8 +362,10 @@ def _work(rng: random.Random, number: int, year: int, pools: dict[str, list[Inst
     age = max(0.2, 2026.9 - year)
     cited = int(rng.paretovariate(1.6) * age * 2.2) - 2
     cited = max(0, cited)
-    abstract = (f"We report {title[0].lower() + title[1:]}. "
-                f"This {approach.replace('_', ' ')} study uses {rng.choice(ADJECTIVES)} methods.")
+    abstract = (
+        f"We report {title[0].lower() + title[1:]}. "
+        f"This {approach.replace('_', ' ')} study uses {rng.choice(ADJECTIVES)} methods."
+    )
     if approach == "unclassified":
         abstract = f"We study {title[0].lower() + title[1:]} with theoretical methods."
     topic_ids = [TOPICS[approach]] + ([TOPICS[second]] if second else [])
@@ -297,7 +385,11 @@ def _work(rng: random.Random, number: int, year: int, pools: dict[str, list[Inst
         "is_authors_truncated": n_authors > 100,
         "abstract_inverted_index": _inverted_index(abstract),
         "topics": [
-            {"id": f"https://openalex.org/{t}", "display_name": t, "score": round(0.99 - 0.1 * i, 4)}
+            {
+                "id": f"https://openalex.org/{t}",
+                "display_name": t,
+                "score": round(0.99 - 0.1 * i, 4),
+            }
             for i, t in enumerate(dict.fromkeys(topic_ids))
         ],
         "primary_topic": {"id": f"https://openalex.org/{topic_ids[0]}"},
@@ -305,8 +397,9 @@ def _work(rng: random.Random, number: int, year: int, pools: dict[str, list[Inst
     }
 
 
-def _authorship(rng: random.Random, number: int, position: int, total: int,
-                insts: list[Institution]) -> dict[str, Any]:
+def _authorship(
+    rng: random.Random, number: int, position: int, total: int, insts: list[Institution]
+) -> dict[str, Any]:
     institutions = [
         {"id": i.id, "display_name": i.name, "ror": None, "country_code": i.country, "type": i.type}
         for i in insts
@@ -317,9 +410,14 @@ def _authorship(rng: random.Random, number: int, position: int, total: int,
     if rng.random() < DEFECTS["countries_without_institutions"]:
         institutions = []
     return {
-        "author_position": "first" if position == 0 else ("last" if position == total - 1 else "middle"),
-        "author": {"id": f"https://openalex.org/A9{number:07d}{position:03d}",
-                   "display_name": f"Author {number}-{position}", "orcid": None},
+        "author_position": "first"
+        if position == 0
+        else ("last" if position == total - 1 else "middle"),
+        "author": {
+            "id": f"https://openalex.org/A9{number:07d}{position:03d}",
+            "display_name": f"Author {number}-{position}",
+            "orcid": None,
+        },
         "institutions": institutions,
         "countries": countries,
         "is_corresponding": position == 0,
@@ -331,14 +429,20 @@ def _to_generation(work: dict[str, Any]) -> dict[str, Any]:
     """Rewrite a work in the schema generation its publication year would have had."""
     year = work["publication_year"]
     if year <= 2014:  # 2021 snapshot generation: host_venue, no countries/topics/fwci
-        work = {k: v for k, v in work.items() if k not in ("topics", "primary_topic", "fwci", "is_authors_truncated")}
+        work = {
+            k: v
+            for k, v in work.items()
+            if k not in ("topics", "primary_topic", "fwci", "is_authors_truncated")
+        }
         work["host_venue"] = {"id": None, "display_name": "Synthetic Journal of Quantum Technology"}
         for a in work["authorships"]:
             a.pop("countries", None)
             a["raw_affiliation_string"] = "; ".join(a.pop("raw_affiliation_strings", []))
     elif year <= 2018:  # 2023 generation: primary_location, no topics yet
         work = {k: v for k, v in work.items() if k not in ("topics", "primary_topic", "fwci")}
-        work["primary_location"] = {"source": {"display_name": "Synthetic Journal of Quantum Technology"}}
+        work["primary_location"] = {
+            "source": {"display_name": "Synthetic Journal of Quantum Technology"}
+        }
     elif year >= 2025:  # 2026 generation: awards and funders
         work["awards"] = []
         work["funders"] = []
@@ -387,7 +491,9 @@ def generate(out_dir: Path = SAMPLE_DIR, seed: int = SEED) -> dict[str, int]:
     merged_rows = []
     for work in merged:  # the same work also appears under an old id merged into it
         old = dict(work, id=work["id"].replace("/W9", "/W8"))
-        merged_rows.append(f"2026-10-01,{old['id'].rsplit('/', 1)[-1]},{work['id'].rsplit('/', 1)[-1]}")
+        merged_rows.append(
+            f"2026-10-01,{old['id'].rsplit('/', 1)[-1]},{work['id'].rsplit('/', 1)[-1]}"
+        )
         by_year[int(work["publication_year"])].append(old)
     for work in rng.sample(all_works, DEFECTS["duplicates_across_pages"]):
         by_year[int(work["publication_year"])].append(work)  # lands on a later page
@@ -407,13 +513,21 @@ def generate(out_dir: Path = SAMPLE_DIR, seed: int = SEED) -> dict[str, int]:
     pages = 0
     for year, works in by_year.items():
         if year == SNAPSHOT_YEAR:
-            _write_snapshot(out_dir / "openalex" / f"works_snapshot_publication_year={year}_part_000.jsonl.gz", works)
+            _write_snapshot(
+                out_dir / "openalex" / f"works_snapshot_publication_year={year}_part_000.jsonl.gz",
+                works,
+            )
         else:
             pages += _write_pages(out_dir / "openalex", year, works)
     (out_dir / "openalex" / "merged_ids_works.csv").write_text(
-        "merge_date,id,merge_into_id\n" + "\n".join(merged_rows) + "\n", encoding="utf-8")
-    return {"works_generated": number, "records_written": sum(len(w) for w in by_year.values()),
-            "pages": pages, "merged_ids": len(merged_rows)}
+        "merge_date,id,merge_into_id\n" + "\n".join(merged_rows) + "\n", encoding="utf-8"
+    )
+    return {
+        "works_generated": number,
+        "records_written": sum(len(w) for w in by_year.values()),
+        "pages": pages,
+        "merged_ids": len(merged_rows),
+    }
 
 
 def _gzip(data: bytes) -> bytes:
@@ -421,13 +535,19 @@ def _gzip(data: bytes) -> bytes:
 
 
 def _write_pages(folder: Path, year: int, works: list[dict[str, Any]]) -> int:
-    chunks = [works[i:i + PAGE_SIZE] for i in range(0, len(works), PAGE_SIZE)]
+    chunks = [works[i : i + PAGE_SIZE] for i in range(0, len(works), PAGE_SIZE)]
     for page, chunk in enumerate(chunks, start=1):
         last = page == len(chunks)
         cursor = None if last else base64.b64encode(f"qcm-sample|{year}|{page}".encode()).decode()
         body = {
-            "meta": {"count": len(works), "db_response_time_ms": 0, "page": None,
-                     "per_page": PAGE_SIZE, "next_cursor": cursor, "groups_count": None},
+            "meta": {
+                "count": len(works),
+                "db_response_time_ms": 0,
+                "page": None,
+                "per_page": PAGE_SIZE,
+                "next_cursor": cursor,
+                "groups_count": None,
+            },
             "results": chunk,
         }
         data = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")

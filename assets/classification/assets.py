@@ -1,12 +1,12 @@
 """Assets of the classification room: works per approach, and the classifier's scores."""
 
-
 import dagster as dg
 import duckdb
 import polars as pl
 
 from assets.classification.classifier import ApproachPattern, approach_patterns, classify, score
 from assets.reference.assets import REFERENCE_KEY
+from pipelines.db import replace_table
 from pipelines.resources import QcmResource
 
 WORK_APPROACHES_KEY = dg.AssetKey(["core", "work_approaches"])
@@ -31,15 +31,15 @@ def build_work_approaches(con: duckdb.DuckDBPyConnection) -> int:
         _patterns(con),
     )
     con.execute(
-        """
+        f"""
         create or replace table core.work_approaches as
         select work_id, 'all' as approach, 'in scope' as basis from staging.works
         union all
-        select id as work_id, approach, 'keyword rules' as basis from matched
+        select id as work_id, approach, 'keyword rules' as basis from {matched}
         union all
         select work_id, 'unclassified' as approach, 'no rule matched' as basis
         from staging.works
-        where work_id not in (select id from matched)
+        where work_id not in (select id from {matched})
         """
     )
     return con.execute("select count(*) from core.work_approaches").fetchone()[0]
@@ -51,23 +51,30 @@ def build_classifier_evaluation(con: duckdb.DuckDBPyConnection) -> list[dict]:
     The labelled set has titles only, so the scores are for titles alone; in the
     pipeline abstracts add recall.
     """
-    labelled = con.execute("select doi, title, approaches, kind from ref.classification_eval").fetchall()
+    labelled = con.execute(
+        "select doi, title, approaches, kind from ref.classification_eval"
+    ).fetchall()
     expected = {
         doi: {a.strip() for a in (approaches or "").split(";") if a.strip()}
         for doi, _, approaches, _ in labelled
     }
     near_misses = {doi for doi, _, _, kind in labelled if kind == "near_miss"}
     predicted: dict[str, set[str]] = {doi: set() for doi in expected}
-    matched = classify(con, "select doi as id, title as text from ref.classification_eval", _patterns(con))
-    for doi, approach in matched.fetchall():
+    matched = classify(
+        con, "select doi as id, title as text from ref.classification_eval", _patterns(con)
+    )
+    for doi, approach in con.execute(f"select id, approach from {matched}").fetchall():
         predicted[doi].add(approach)
     approaches = [
         r[0]
         for r in con.execute(
-            "select approach from ref.approaches where approach not in ('all', 'unclassified') order by 1"
+            "select approach from ref.approaches "
+            "where approach not in ('all', 'unclassified') order by 1"
         ).fetchall()
     ]
-    version = con.execute("select value from ref.methods where key = 'classifier_version'").fetchone()[0]
+    version = con.execute(
+        "select value from ref.methods where key = 'classifier_version'"
+    ).fetchone()[0]
     rows = [
         {
             "approach": s.approach,
@@ -82,9 +89,12 @@ def build_classifier_evaluation(con: duckdb.DuckDBPyConnection) -> list[dict]:
         }
         for s in score(expected, predicted, approaches)
     ]
-    rows_frame = pl.DataFrame(rows)
-    con.execute("create or replace table meta.classifier_evaluation as select * from rows_frame")
+    replace_table(con, "meta.classifier_evaluation", pl.DataFrame(rows))
     return rows
+
+
+def _figure(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"
 
 
 @dg.asset(
@@ -103,7 +113,9 @@ def work_approaches(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.M
         shares = con.execute(
             "select approach, count(*) from core.work_approaches group by 1 order by 2 desc"
         ).fetchall()
-    context.log.info(f"built core.work_approaches: {rows:,} rows; " + ", ".join(f"{a} {n}" for a, n in shares))
+    context.log.info(
+        f"built core.work_approaches: {rows:,} rows; " + ", ".join(f"{a} {n}" for a, n in shares)
+    )
     return dg.MaterializeResult(metadata={"rows": rows, **{a: n for a, n in shares}})
 
 
@@ -116,16 +128,16 @@ def work_approaches(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.M
     description="Precision and recall of the keyword classifier per approach on the labelled "
     "evaluation set, stored with the classifier version.",
 )
-def classifier_evaluation(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.MaterializeResult:
+def classifier_evaluation(
+    context: dg.AssetExecutionContext, qcm: QcmResource
+) -> dg.MaterializeResult:
     """Score the classifier on the labelled set and store the figures."""
     with qcm.connect() as con:
         rows = build_classifier_evaluation(con)
     context.log.info(
-        "classifier evaluation: "
+        "classifier evaluation (precision/recall): "
         + ", ".join(
-            f"{r['approach']} P={r['precision'] if r['precision'] is None else round(r['precision'], 2)}"
-            f" R={r['recall'] if r['recall'] is None else round(r['recall'], 2)}"
-            for r in rows
+            f"{r['approach']} {_figure(r['precision'])}/{_figure(r['recall'])}" for r in rows
         )
     )
     return dg.MaterializeResult(metadata={"approaches": len(rows)})

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import duckdb
 
 TEXTS = "_qcm_classify_texts"
+MATCHES = "_qcm_classify_matches"
 
 
 @dataclass(frozen=True)
@@ -52,13 +53,16 @@ def approach_patterns(rules: Iterable[Mapping[str, str]]) -> list[ApproachPatter
 
 def classify(
     con: duckdb.DuckDBPyConnection, texts_sql: str, patterns: list[ApproachPattern]
-) -> duckdb.DuckDBPyRelation:
+) -> str:
     """Classify every row of ``texts_sql`` (columns ``id``, ``text``).
 
-    Returns a relation of (id, approach) pairs, one per matched approach, ordered.
+    Returns the name of a temporary table of (id, approach) pairs, one per matched
+    approach; it lives until the connection closes or the next call replaces it.
     """
-    con.execute(f"create or replace temp table {TEXTS} as select id, lower(text) as text from ({texts_sql})")
-    con.execute(f"create or replace temp table {TEXTS}_out (id varchar, approach varchar)")
+    con.execute(
+        f"create or replace temp table {TEXTS} as select id, lower(text) as text from ({texts_sql})"
+    )
+    con.execute(f"create or replace temp table {MATCHES} (id varchar, approach varchar)")
     for pattern in patterns:
         condition = "regexp_matches(text, $include)"
         params = {"include": pattern.include, "approach": pattern.approach}
@@ -66,9 +70,10 @@ def classify(
             condition += " and not regexp_matches(text, $exclude)"
             params["exclude"] = pattern.exclude
         con.execute(
-            f"insert into {TEXTS}_out select id, $approach from {TEXTS} where {condition}", params
+            f"insert into {MATCHES} select id, $approach from {TEXTS} where {condition}", params
         )
-    return con.sql(f"select id, approach from {TEXTS}_out order by id, approach")
+    con.execute(f"drop table {TEXTS}")
+    return MATCHES
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,5 @@
 """The reference-tables asset: loads every reviewed reference file into ``ref.*``."""
 
-
 import dagster as dg
 
 from assets.reference.tables import reference_frames

@@ -45,14 +45,12 @@ def reference_frames() -> dict[str, pl.DataFrame]:
         "source",
     )
     indicators = yaml.safe_load((REFERENCE_DIR / "indicators.yml").read_text(encoding="utf-8"))
-    frames["ref.indicators"] = pl.DataFrame(indicators, schema={k: pl.String for k in indicators[0]})
+    frames["ref.indicators"] = pl.DataFrame(
+        indicators, schema={k: pl.String for k in indicators[0]}
+    )
     return frames
 
 
 def iso2_lookup(countries: pl.DataFrame) -> dict[str, str]:
     """Map ISO 3166-1 alpha-2 codes (and XK for Kosovo) to alpha-3 from ``ref.countries``."""
-    return {
-        row["iso2"]: row["iso3"]
-        for row in countries.iter_rows(named=True)
-        if row["iso2"]
-    }
+    return {row["iso2"]: row["iso3"] for row in countries.iter_rows(named=True) if row["iso2"]}

@@ -39,7 +39,8 @@ select
     credits.work_id,
     works.publication_year,
     credits.country_iso3,
-    sum(credits.credit) as fraction,
+    -- rounded so that the order of a parallel sum cannot change the last bits between runs
+    round(sum(credits.credit), 12) as fraction,
     count(*) as authorship_links
 from credits
 inner join staging.works as works

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.contract
 @pytest.fixture(scope="module")
 def codes() -> CountryCodes:
     countries = read_csv("countries.csv")
-    historical = read_csv("historical_country_codes.csv")["code"].to_list()
+    historical = read_csv("historical_country_codes.csv").drop_nulls("valid_to")["code"].to_list()
     return CountryCodes(iso2_lookup(countries), frozenset(historical))
 
 
@@ -24,7 +24,9 @@ def parse(path: Path, codes: CountryCodes):
 
 
 def test_2021_snapshot_host_venue_generation(shared_fixtures: Path, codes: CountryCodes) -> None:
-    out = parse(shared_fixtures / "openalex/snapshot/works_updated_date=2021-11-03_part_000.jsonl", codes)
+    out = parse(
+        shared_fixtures / "openalex/snapshot/works_updated_date=2021-11-03_part_000.jsonl", codes
+    )
     assert len(out.works) == 50 and out.quarantine == []
     assert {w["schema_generation"] for w in out.works} == {"2021-host_venue"}
     # no authorship has a countries list in 2021: every country comes from institutions
@@ -32,18 +34,25 @@ def test_2021_snapshot_host_venue_generation(shared_fixtures: Path, codes: Count
     assert {r["origin"] for r in out.authorship_countries} == {"institutions"}
     first = next(w for w in out.works if w["work_id"] == "W1612067013")
     assert first["doi"] == "10.12927/hcq.2008.19503" and first["publication_year"] == 2008
-    assert {"CAN"} <= {r["country_iso3"] for r in out.authorship_countries if r["work_id"] == "W1612067013"}
+    assert {"CAN"} <= {
+        r["country_iso3"] for r in out.authorship_countries if r["work_id"] == "W1612067013"
+    }
 
 
 def test_2023_snapshot_with_empty_author_lists(shared_fixtures: Path, codes: CountryCodes) -> None:
-    out = parse(shared_fixtures / "openalex/snapshot/works_updated_date=2023-05-16_part_000.jsonl", codes)
+    out = parse(
+        shared_fixtures / "openalex/snapshot/works_updated_date=2023-05-16_part_000.jsonl", codes
+    )
     assert len(out.works) == 27 and out.quarantine == []
     assert {w["schema_generation"] for w in out.works} == {"2023-locations"}
     assert all(w["authorships_listed"] == 0 for w in out.works)
 
 
 def test_2025_cursor_page_with_topics_and_fwci(shared_fixtures: Path, codes: CountryCodes) -> None:
-    path = shared_fixtures / "openalex/vcr_openalexPro/works_cursor_page1_cited_by_count38_2025-11.json"
+    path = (
+        shared_fixtures
+        / "openalex/vcr_openalexPro/works_cursor_page1_cited_by_count38_2025-11.json"
+    )
     out = parse(path, codes)
     assert len(out.works) == 38 and out.quarantine == []
     assert all(w["fwci"] is not None for w in out.works if w["cited_by_count"] > 1000)
@@ -53,25 +62,37 @@ def test_2025_cursor_page_with_topics_and_fwci(shared_fixtures: Path, codes: Cou
     assert "countries" in origins
 
 
-def test_2026_single_work_with_awards_and_null_abstract(shared_fixtures: Path, codes: CountryCodes) -> None:
-    out = parse(shared_fixtures / "openalex/vcr_openalexPro/work_W2162348455_single_2026-03.json", codes)
+def test_2026_single_work_with_awards_and_null_abstract(
+    shared_fixtures: Path, codes: CountryCodes
+) -> None:
+    out = parse(
+        shared_fixtures / "openalex/vcr_openalexPro/work_W2162348455_single_2026-03.json", codes
+    )
     assert [w["schema_generation"] for w in out.works] == ["2026-awards"]
     assert out.works[0]["abstract"] is None
     assert {r["country_iso3"] for r in out.authorship_countries} == {"GBR", "USA"}
 
 
 def test_null_title_work_is_kept(shared_fixtures: Path, codes: CountryCodes) -> None:
-    out = parse(shared_fixtures / "openalex/vcr_openalexPro/work_W4234567890_null_title_2026-03.json", codes)
+    out = parse(
+        shared_fixtures / "openalex/vcr_openalexPro/work_W4234567890_null_title_2026-03.json", codes
+    )
     assert len(out.works) == 1 and out.works[0]["title"] is None
 
 
 def test_empty_last_page_yields_nothing(shared_fixtures: Path, codes: CountryCodes) -> None:
-    path = shared_fixtures / "openalex/vcr_openalexPro/works_cursor_lastpage_empty_results_null_next_cursor_2025-11.json"
+    path = (
+        shared_fixtures
+        / "openalex/vcr_openalexPro"
+        / "works_cursor_lastpage_empty_results_null_next_cursor_2025-11.json"
+    )
     out = parse(path, codes)
     assert out.works == [] and out.quarantine == [] and out.files[0]["records"] == 0
 
 
-def test_every_recorded_work_parses_without_country_errors(shared_fixtures: Path, codes: CountryCodes) -> None:
+def test_every_recorded_work_parses_without_country_errors(
+    shared_fixtures: Path, codes: CountryCodes
+) -> None:
     paths = [
         *sorted((shared_fixtures / "openalex/vcr_openalexPro").glob("work*.json")),
         *sorted((shared_fixtures / "openalex/academic_explorer").glob("work*.json")),

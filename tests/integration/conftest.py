@@ -15,7 +15,9 @@ def write_page(folder: Path, name: str, works: list[dict]) -> Path:
     """Write an API list-response page of ``works`` (the real raw format)."""
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / name
-    path.write_text(json.dumps({"meta": {"count": len(works), "next_cursor": None}, "results": works}))
+    path.write_text(
+        json.dumps({"meta": {"count": len(works), "next_cursor": None}, "results": works})
+    )
     return path
 
 

@@ -30,27 +30,66 @@ pytestmark = pytest.mark.integration
 
 
 def inst(country: str | None, kind: str = "education") -> dict:
-    return {"id": "https://openalex.org/I1", "display_name": "X", "country_code": country, "type": kind}
+    return {
+        "id": "https://openalex.org/I1",
+        "display_name": "X",
+        "country_code": country,
+        "type": kind,
+    }
 
 
 def author(countries: list[str], institutions: list[dict] | None = None) -> dict:
-    return {"author": {"id": "https://openalex.org/A1"}, "countries": countries,
-            "institutions": institutions if institutions is not None else [inst(c) for c in countries]}
+    return {
+        "author": {"id": "https://openalex.org/A1"},
+        "countries": countries,
+        "institutions": institutions if institutions is not None else [inst(c) for c in countries],
+    }
 
 
-def w(work_id: str, title: str, year: int, cited: int, fwci: float | None, authorships: list[dict]) -> dict:
-    return {"id": f"https://openalex.org/{work_id}", "title": title, "publication_year": year,
-            "cited_by_count": cited, "fwci": fwci, "authorships": authorships, "topics": []}
+def w(
+    work_id: str, title: str, year: int, cited: int, fwci: float | None, authorships: list[dict]
+) -> dict:
+    return {
+        "id": f"https://openalex.org/{work_id}",
+        "title": title,
+        "publication_year": year,
+        "cited_by_count": cited,
+        "fwci": fwci,
+        "authorships": authorships,
+        "topics": [],
+    }
 
 
-W1 = w("W1", "Transmon qubits with long coherence", 2020, 10, 1.0,
-       [author(["US"], [inst("US", "company")]), author(["DE", "FR"])])
+W1 = w(
+    "W1",
+    "Transmon qubits with long coherence",
+    2020,
+    10,
+    1.0,
+    [author(["US"], [inst("US", "company")]), author(["DE", "FR"])],
+)
 W2 = w("W2", "Trapped-ion entangling gates", 2020, 0, 0.5, [author(["US"])])
-W3 = w("W3", "Entanglement entropy of spin chains", 2020, 5, None,
-       [author([], [inst(None)]), author(["CN"])])
-W4 = w("W4", "Transmon readout for trapped-ion hybrid links", 2020, 3, 2.0,
-       [author(["CN"]), author(["CN"]), author(["GB"]),
-        {"author": {}, "institutions": [inst("GB", "company")]}])
+W3 = w(
+    "W3",
+    "Entanglement entropy of spin chains",
+    2020,
+    5,
+    None,
+    [author([], [inst(None)]), author(["CN"])],
+)
+W4 = w(
+    "W4",
+    "Transmon readout for trapped-ion hybrid links",
+    2020,
+    3,
+    2.0,
+    [
+        author(["CN"]),
+        author(["CN"]),
+        author(["GB"]),
+        {"author": {}, "institutions": [inst("GB", "company")]},
+    ],
+)
 W5 = w("W5", "A transmon", 2015, 1, None, [author(["US"])])
 W9 = dict(W2, id="https://openalex.org/W9")
 
@@ -79,7 +118,9 @@ def db(published: tuple[Path, Path]) -> Iterator[duckdb.DuckDBPyConnection]:
     connection.close()
 
 
-def value(db: duckdb.DuckDBPyConnection, entity: str, approach: str, year: int, indicator: str) -> float:
+def value(
+    db: duckdb.DuckDBPyConnection, entity: str, approach: str, year: int, indicator: str
+) -> float:
     row = db.execute(
         "select value from marts.publication_indicators where entity_code = ? and approach = ? "
         "and year = ? and indicator = ?",
@@ -94,10 +135,14 @@ def test_fractions_per_work(db: duckdb.DuckDBPyConnection) -> None:
         "select work_id, country_iso3, fraction from marts.work_country_fractions order by 1, 2"
     ).fetchall()
     assert [(w_, c, round(f, 9)) for w_, c, f in rows] == [
-        ("W1", "DEU", 0.25), ("W1", "FRA", 0.25), ("W1", "USA", 0.5),
+        ("W1", "DEU", 0.25),
+        ("W1", "FRA", 0.25),
+        ("W1", "USA", 0.5),
         ("W2", "USA", 1.0),
-        ("W3", "CHN", 0.5), ("W3", "ZZZ", 0.5),
-        ("W4", "CHN", 0.5), ("W4", "GBR", 0.5),
+        ("W3", "CHN", 0.5),
+        ("W3", "ZZZ", 0.5),
+        ("W4", "CHN", 0.5),
+        ("W4", "GBR", 0.5),
         ("W5", "USA", 1.0),
     ]
 
@@ -140,8 +185,12 @@ def test_mean_fwci_is_fraction_weighted_over_works_with_fwci(db: duckdb.DuckDBPy
 
 def test_activity_index(db: duckdb.DuckDBPyConnection) -> None:
     # superconducting 2020: W1 and W4; world share of the approach = 2/4
-    assert value(db, "USA", "superconducting", 2020, "activity_index") == pytest.approx((0.5 / 1.5) / 0.5)
-    assert value(db, "CHN", "superconducting", 2020, "activity_index") == pytest.approx((0.5 / 1.0) / 0.5)
+    assert value(db, "USA", "superconducting", 2020, "activity_index") == pytest.approx(
+        (0.5 / 1.5) / 0.5
+    )
+    assert value(db, "CHN", "superconducting", 2020, "activity_index") == pytest.approx(
+        (0.5 / 1.0) / 0.5
+    )
     assert value(db, "GBR", "superconducting", 2020, "activity_index") == pytest.approx(2.0)
 
 
@@ -175,14 +224,19 @@ def test_classification(db: duckdb.DuckDBPyConnection) -> None:
         "select work_id, approach from marts.work_approaches where approach <> 'all' order by 1, 2"
     ).fetchall()
     assert rows == [
-        ("W1", "superconducting"), ("W2", "trapped_ion"), ("W3", "unclassified"),
-        ("W4", "superconducting"), ("W4", "trapped_ion"), ("W5", "superconducting"),
+        ("W1", "superconducting"),
+        ("W2", "trapped_ion"),
+        ("W3", "unclassified"),
+        ("W4", "superconducting"),
+        ("W4", "trapped_ion"),
+        ("W5", "superconducting"),
     ]
 
 
 def test_small_numbers_and_latest_year_are_flagged(db: duckdb.DuckDBPyConnection) -> None:
     flags = db.execute(
-        "select bool_and(small_n), bool_or(year_incomplete), min(data_kind) from marts.publication_indicators "
+        "select bool_and(small_n), bool_or(year_incomplete), min(data_kind) "
+        "from marts.publication_indicators "
         "where year = 2020"
     ).fetchone()
     assert flags == (True, True, "directory")

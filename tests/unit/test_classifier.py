@@ -44,7 +44,8 @@ def test_classify_is_case_insensitive_multi_label_and_honours_excludes() -> None
         "('d', 'A FLUXONIUM qubit'))"
         " as t(id, text)"
     )
-    rows = classify(con, texts, approach_patterns(RULES)).fetchall()
+    table = classify(con, texts, approach_patterns(RULES))
+    rows = con.execute(f"select id, approach from {table} order by all").fetchall()
     assert rows == [("a", "photonic"), ("a", "superconducting"), ("d", "superconducting")]
 
 

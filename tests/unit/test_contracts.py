@@ -20,19 +20,26 @@ CONTRACT = Contract(
         Column("share", "DOUBLE", "share", ({"between": [0, 1]},)),
     ),
     unique=("id",),
-    checks=({"name": "no_b", "description": "no id b", "sql": "select id from core.t where id = 'b'"},),
+    checks=(
+        {"name": "no_b", "description": "no id b", "sql": "select id from core.t where id = 'b'"},
+    ),
 )
 
 
 def test_a_good_table_passes(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute("create table core.t as select * from (values ('a', 0.5::double), ('c', 1.0)) t(id, share)")
+    con.execute(
+        "create table core.t as select * from (values ('a', 0.5::double), ('c', 1.0)) t(id, share)"
+    )
     assert schema_problems(con, CONTRACT) == []
     assert check_values(con, CONTRACT).passed
 
 
-def test_failures_name_the_table_the_expectation_and_examples(con: duckdb.DuckDBPyConnection) -> None:
+def test_failures_name_the_table_the_expectation_and_examples(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
     con.execute(
-        "create table core.t as select * from (values ('a', 0.5::double), ('a', 2.5), (null, 0.1), ('b', 0.2)) t(id, share)"
+        "create table core.t as select * from "
+        "(values ('a', 0.5::double), ('a', 2.5), (null, 0.1), ('b', 0.2)) t(id, share)"
     )
     outcome = check_values(con, CONTRACT)
     message = outcome.message("core.t")
@@ -59,7 +66,10 @@ def test_every_sql_table_has_a_complete_contract() -> None:
     for contract in contracts.values():
         assert contract.grain and contract.description, contract.table
         for column in contract.columns:
-            assert column.description and "TODO" not in column.description, (contract.table, column.name)
+            assert column.description and "TODO" not in column.description, (
+                contract.table,
+                column.name,
+            )
 
 
 def test_sql_files_name_their_table_on_the_first_line() -> None:

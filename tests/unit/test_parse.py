@@ -22,8 +22,18 @@ from assets.bibliometric.parse import (
 
 pytestmark = pytest.mark.unit
 CODES = CountryCodes(
-    {"US": "USA", "DE": "DEU", "FR": "FRA", "TW": "TWN", "HK": "HKG", "MO": "MAC", "XK": "XKX",
-     "NA": "NAM", "GB": "GBR", "CN": "CHN"},
+    {
+        "US": "USA",
+        "DE": "DEU",
+        "FR": "FRA",
+        "TW": "TWN",
+        "HK": "HKG",
+        "MO": "MAC",
+        "XK": "XKX",
+        "NA": "NAM",
+        "GB": "GBR",
+        "CN": "CHN",
+    },
     frozenset({"SU", "YU"}),
 )
 PROV = {"source_file": "f.json", "source_sha256": "ab" * 32, "record_index": 0}
@@ -38,18 +48,24 @@ def work(**fields: object) -> dict:
         "cited_by_count": 3,
         "topics": [],
         "authorships": [
-            {"author": {"id": "https://openalex.org/A1", "display_name": "Ada"},
-             "institutions": [{"id": "https://openalex.org/I1", "country_code": "US", "type": "company"}],
-             "countries": ["US"]},
+            {
+                "author": {"id": "https://openalex.org/A1", "display_name": "Ada"},
+                "institutions": [
+                    {"id": "https://openalex.org/I1", "country_code": "US", "type": "company"}
+                ],
+                "countries": ["US"],
+            },
         ],
     }
     return base | fields
 
 
 def test_countries_list_wins_over_institutions() -> None:
-    record = work(authorships=[
-        {"institutions": [{"country_code": "DE"}], "countries": ["FR"]},
-    ])
+    record = work(
+        authorships=[
+            {"institutions": [{"country_code": "DE"}], "countries": ["FR"]},
+        ]
+    )
     out = parse_work(record, PROV, CODES, 2027)
     assert [r["country_iso3"] for r in out.authorship_countries] == ["FRA"]
     assert out.authorship_countries[0]["origin"] == "countries"
@@ -57,7 +73,9 @@ def test_countries_list_wins_over_institutions() -> None:
 
 def test_institutions_are_the_fallback_when_countries_is_absent_or_empty() -> None:
     for countries in (None, []):
-        authorship = {"institutions": [{"country_code": "DE"}, {"country_code": "DE"}, {"country_code": "US"}]}
+        authorship = {
+            "institutions": [{"country_code": "DE"}, {"country_code": "DE"}, {"country_code": "US"}]
+        }
         if countries is not None:
             authorship["countries"] = countries
         out = parse_work(work(authorships=[authorship]), PROV, CODES, 2027)
@@ -66,13 +84,20 @@ def test_institutions_are_the_fallback_when_countries_is_absent_or_empty() -> No
 
 
 def test_countries_without_institutions_are_used() -> None:
-    out = parse_work(work(authorships=[{"institutions": [], "countries": ["TW", "HK"]}]), PROV, CODES, 2027)
+    out = parse_work(
+        work(authorships=[{"institutions": [], "countries": ["TW", "HK"]}]), PROV, CODES, 2027
+    )
     assert [r["country_iso3"] for r in out.authorship_countries] == ["TWN", "HKG"]
     assert out.institutions == []
 
 
 def test_null_and_missing_country_keeps_the_authorship_without_country() -> None:
-    out = parse_work(work(authorships=[{"institutions": [{"country_code": None}], "countries": []}]), PROV, CODES, 2027)
+    out = parse_work(
+        work(authorships=[{"institutions": [{"country_code": None}], "countries": []}]),
+        PROV,
+        CODES,
+        2027,
+    )
     assert len(out.authorships) == 1
     assert out.authorship_countries == []
     assert out.quarantine == []
@@ -83,7 +108,11 @@ def test_invalid_and_historical_codes_are_quarantined_and_kosovo_accepted() -> N
     out = parse_work(record, PROV, CODES, 2027)
     assert [r["country_iso3"] for r in out.authorship_countries] == ["XKX", "NAM"]
     reasons = sorted((q["reason"], q["detail"]) for q in out.quarantine)
-    assert [r for r, _ in reasons] == ["historical_country_code", "invalid_country_code", "invalid_country_code"]
+    assert [r for r, _ in reasons] == [
+        "historical_country_code",
+        "invalid_country_code",
+        "invalid_country_code",
+    ]
     assert all(q["record_id"] == "W1" and q["source_file"] == "f.json" for q in out.quarantine)
 
 
@@ -111,13 +140,18 @@ def test_a_record_that_is_not_an_object_is_quarantined() -> None:
 
 
 def test_numbers_as_strings_are_coerced() -> None:
-    out = parse_work(work(publication_year="2019", cited_by_count="12", fwci="1.5"), PROV, CODES, 2027)
+    out = parse_work(
+        work(publication_year="2019", cited_by_count="12", fwci="1.5"), PROV, CODES, 2027
+    )
     row = out.works[0]
     assert (row["publication_year"], row["cited_by_count"], row["fwci"]) == (2019, 12, 1.5)
 
 
 def test_null_title_falls_back_to_display_name_and_then_stays_null() -> None:
-    assert parse_work(work(title=None, display_name="Named"), PROV, CODES, 2027).works[0]["title"] == "Named"
+    assert (
+        parse_work(work(title=None, display_name="Named"), PROV, CODES, 2027).works[0]["title"]
+        == "Named"
+    )
     assert parse_work(work(title=None), PROV, CODES, 2027).works[0]["title"] is None
 
 
@@ -159,8 +193,12 @@ def test_files_in_every_raw_format_are_read(tmp_path: Path) -> None:
     page = {"meta": {"count": 1, "next_cursor": None}, "results": [work()]}
     (tmp_path / "a.json").write_text(json.dumps(page))
     (tmp_path / "b.json.gz").write_bytes(gzip.compress(json.dumps(page).encode()))
-    (tmp_path / "c.jsonl").write_text(json.dumps(work(id="W2")) + "\n" + json.dumps(work(id="W3")) + "\n")
-    (tmp_path / "d.jsonl.gz").write_bytes(gzip.compress((json.dumps(work(id="W4")) + "\n{broken\n").encode()))
+    (tmp_path / "c.jsonl").write_text(
+        json.dumps(work(id="W2")) + "\n" + json.dumps(work(id="W3")) + "\n"
+    )
+    (tmp_path / "d.jsonl.gz").write_bytes(
+        gzip.compress((json.dumps(work(id="W4")) + "\n{broken\n").encode())
+    )
     (tmp_path / "notes.txt").write_text("ignored")
     files = raw_files(tmp_path)
     assert [f.name for f in files] == ["a.json", "b.json.gz", "c.jsonl", "d.jsonl.gz"]
@@ -175,7 +213,11 @@ def test_truncated_or_html_files_are_quarantined_as_unreadable(tmp_path: Path) -
     (tmp_path / "html.json").write_text("<html><body>502 Bad Gateway</body></html>")
     (tmp_path / "cut.json.gz").write_bytes(gzip.compress(b'{"results": []}')[:-6])
     out = parse_files(raw_files(tmp_path), tmp_path, CODES, 2027)
-    assert sorted(q["source_file"] for q in out.quarantine) == ["cut.json.gz", "html.json", "truncated.json"]
+    assert sorted(q["source_file"] for q in out.quarantine) == [
+        "cut.json.gz",
+        "html.json",
+        "truncated.json",
+    ]
     assert {q["reason"] for q in out.quarantine} == {"unreadable_file"}
     assert {f["status"] for f in out.files} == {"unreadable"}
 

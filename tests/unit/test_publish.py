@@ -34,10 +34,14 @@ def test_publish_copies_public_schemas_and_parquet(tmp_path: Path) -> None:
     result = publish(work, tmp_path / "out")
     con = duckdb.connect(str(result.database), read_only=True)
     assert con.execute("select count(*) from marts.numbers").fetchone() == (10,)
-    schemas = {r[0] for r in con.execute("select schema_name from information_schema.schemata").fetchall()}
+    schemas = {
+        r[0] for r in con.execute("select schema_name from information_schema.schemata").fetchall()
+    }
     assert "core" not in schemas
     con.close()
-    assert duckdb.sql(f"select count(*) from '{result.parquet_dir / 'numbers.parquet'}'").fetchone() == (10,)
+    assert duckdb.sql(
+        f"select count(*) from '{result.parquet_dir / 'numbers.parquet'}'"
+    ).fetchone() == (10,)
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["parquet", "qcm.duckdb"]
 
 

@@ -33,8 +33,12 @@ def test_modes_choose_where_sources_are_read(tmp_path: Path) -> None:
     assert sample.dataset_kind("openalex") == "synthetic sample"
     live = Settings(mode="live", out_dir=tmp_path / "o", state_dir=tmp_path / "s")
     assert live.source_dir("openalex") is None and live.dataset_kind("openalex") == "live"
-    folder = Settings(source_dirs={"openalex": tmp_path}, out_dir=tmp_path / "o", state_dir=tmp_path / "s")
-    assert folder.source_dir("openalex") == tmp_path and folder.dataset_kind("openalex") == "directory"
+    folder = Settings(
+        source_dirs={"openalex": tmp_path}, out_dir=tmp_path / "o", state_dir=tmp_path / "s"
+    )
+    assert (
+        folder.source_dir("openalex") == tmp_path and folder.dataset_kind("openalex") == "directory"
+    )
 
 
 def test_from_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

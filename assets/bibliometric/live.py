@@ -1,0 +1,505 @@
+"""The live OpenAlex client: pyalex builds the query, this module fetches it safely.
+
+pyalex 0.21 has no timeouts, retries only over https, stops cursor paging at 10,000
+records by default and has no guard against a repeating cursor, so it is used only to
+build the query URL. Fetching is done here: cursor paging without a cap, a timeout on
+every request, capped full-jitter backoff that honours ``Retry-After``, a cursor-loop
+guard, and every page landed verbatim in the landing zone before it is used, with the
+cursor saved after each landed page so that a later run resumes where this one stopped.
+
+Status codes (OpenAlex API docs, 2026): 403 means slow down (back off, retry); 429 means
+the daily budget is spent (park the partition until ``x-ratelimit-reset``; retrying in
+the same run is useless); 400 and 401 are errors in the request or the key (raised at
+once with the API's message); 5xx are transient (retried).
+
+The API key and the contact email travel in headers (``Authorization: Bearer`` and
+``User-Agent``), never in a URL, and every log line and error message is scrubbed of
+both. Messages name the source, the partition (publication year), the page and the URL.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+import pyalex
+import requests
+
+from pipelines.landing import (
+    REDACTED,
+    CompletedFetch,
+    LandedPage,
+    LandingZone,
+    PartitionState,
+    redact_url,
+    utc_now,
+)
+
+SOURCE = "openalex"
+START_CURSOR = "*"
+MAX_PER_PAGE = 200
+# Failures worth another attempt: no answer, a hang, or a body cut off in transit.
+TRANSIENT_ERRORS = (
+    requests.ConnectionError,
+    requests.Timeout,
+    requests.exceptions.ChunkedEncodingError,
+    requests.exceptions.ContentDecodingError,
+)
+# x-ratelimit-reset values above this are epoch seconds, below it seconds from now.
+EPOCH_THRESHOLD = 1_000_000_000
+MESSAGE_LIMIT = 300
+
+
+class OpenAlexError(RuntimeError):
+    """A fetch that cannot go on; the message names source, partition, page and URL."""
+
+
+@dataclass(frozen=True)
+class FetchOutcome:
+    """How a partition's fetch ended.
+
+    ``status`` is ``done`` (every page landed) or ``parked`` (the daily budget is spent;
+    the cursor is saved and ``parked_until`` says when to run again). ``pages_landed``
+    and ``records`` count the whole fetch so far, across resumed runs; ``meta_count`` is
+    the API's own count of matching works (None before the first page).
+    """
+
+    partition: str
+    status: str
+    pages_landed: int
+    records: int
+    meta_count: int | None
+    parked_until: str | None
+    message: str
+
+
+@dataclass(frozen=True)
+class _Request:
+    """One page request: where it belongs and its URL (which carries no secrets)."""
+
+    partition: str
+    fetch_id: str
+    page: int
+    url: str
+
+    @property
+    def where(self) -> str:
+        """The request as error messages name it: source, year, page and redacted URL."""
+        return f"{SOURCE} year {self.partition} page {self.page} ({redact_url(self.url)})"
+
+
+@dataclass(frozen=True)
+class _Reply:
+    """A response; for a 200, its decoded page (None when unusable) and landed blob."""
+
+    response: requests.Response
+    page: dict[str, Any] | None
+    landed: LandedPage | None
+    problem: str
+
+
+def backoff_delay(
+    attempt: int,
+    retry_after: float | None,
+    base: float,
+    cap: float,
+    rng: random.Random,
+) -> float:
+    """Seconds to wait before retry number ``attempt + 1`` (``attempt`` counts from 0).
+
+    Full jitter: a uniform draw from ``[0, min(cap, base * 2**attempt)]``, so many
+    clients do not retry in step. Never less than ``retry_after`` (the server's
+    ``Retry-After`` in seconds) when one was given.
+    """
+    delay = rng.uniform(0.0, min(cap, base * 2.0 ** min(attempt, 32)))
+    return delay if retry_after is None else max(delay, retry_after)
+
+
+def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
+    """A ``Retry-After`` header as seconds to wait (0 or more), or None when absent or unreadable.
+
+    The header holds either seconds or an HTTP date; ``now`` (UTC) defaults to the clock.
+    """
+    if not value or not value.strip():
+        return None
+    text = value.strip()
+    try:
+        return max(0.0, float(text))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+def parse_reset(value: str | None, now: datetime | None = None) -> datetime | None:
+    """An ``x-ratelimit-reset`` header as the UTC time the budget resets, or None.
+
+    OpenAlex sends seconds until the reset (midnight UTC); an epoch timestamp is
+    accepted too. ``now`` (UTC) defaults to the clock.
+    """
+    try:
+        seconds = float((value or "").strip())
+    except ValueError:
+        return None
+    if seconds >= EPOCH_THRESHOLD:
+        return datetime.fromtimestamp(seconds, UTC)
+    return (now or datetime.now(UTC)) + timedelta(seconds=max(0.0, seconds))
+
+
+def decode_page(body: bytes) -> tuple[dict[str, Any] | None, str]:
+    """Decode a list response: ``(page, "")`` when usable, ``(None, problem)`` when not.
+
+    Usable means a JSON object with a ``meta`` object whose ``next_cursor`` is a string
+    or null, and a ``results`` list.
+    """
+    try:
+        data = json.loads(body)
+    except (UnicodeDecodeError, ValueError):
+        start = body[:40].decode("utf-8", "replace")
+        return None, f"response body is not valid JSON ({len(body)} bytes, starting {start!r})"
+    if not isinstance(data, dict) or not isinstance(data.get("meta"), dict):
+        return None, "response is not an OpenAlex list page (no 'meta' object)"
+    if not isinstance(data.get("results"), list):
+        return None, "response is not an OpenAlex list page (no 'results' list)"
+    if not isinstance(data["meta"].get("next_cursor"), str | None):
+        return None, f"meta.next_cursor is not a string: {data['meta']['next_cursor']!r}"
+    return data, ""
+
+
+def api_message(response: requests.Response) -> str:
+    """The error the API put in a response body (``{"error", "message"}``), shortened."""
+    try:
+        data = response.json()
+        text = ": ".join(str(data[k]) for k in ("error", "message") if data.get(k))
+    except (ValueError, AttributeError):
+        text = response.text.strip()
+    text = text or "(empty body)"
+    return text if len(text) <= MESSAGE_LIMIT else text[:MESSAGE_LIMIT] + "..."
+
+
+def _header(response: requests.Response, name: str) -> str:
+    """A response header's value, or ``?`` when absent."""
+    return response.headers.get(name, "?")
+
+
+def budget(response: requests.Response) -> str:
+    """The daily budget as the response reports it, e.g. ``cost $0.0001, left $0.9654 of $1``."""
+    return (
+        f"cost ${_header(response, 'x-ratelimit-cost-usd')}, "
+        f"left ${_header(response, 'x-ratelimit-remaining-usd')} "
+        f"of ${_header(response, 'x-ratelimit-limit-usd')}"
+    )
+
+
+class OpenAlexFetcher:
+    """Fetch OpenAlex works one publication year at a time into a landing zone.
+
+    ``api_key`` and ``email`` go into pyalex's configuration (so that any pyalex call in
+    the process identifies itself the same way) and into the request headers. The other
+    arguments are the page size (1 to 200; OpenAlex documents 100 as its largest page
+    now), the API's base URL, the (connect, read) timeout in seconds, the number of
+    retries per page, the backoff base and cap in seconds, and the ``sleep``, ``session``
+    and ``log`` to use (injectable for tests).
+    """
+
+    def __init__(
+        self,
+        landing: LandingZone,
+        *,
+        api_key: str | None,
+        email: str | None,
+        per_page: int = 100,
+        base_url: str = "https://api.openalex.org",
+        timeout: tuple[float, float] = (10, 60),
+        max_retries: int = 6,
+        backoff_base: float = 1.0,
+        backoff_cap: float = 60.0,
+        select: list[str] | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        session: requests.Session | None = None,
+        log: Callable[[str], None] = print,
+    ) -> None:
+        if not 1 <= per_page <= MAX_PER_PAGE:
+            raise ValueError(f"openalex per_page must be 1 to {MAX_PER_PAGE}, not {per_page}")
+        if max_retries < 0:
+            raise ValueError(f"openalex max_retries must be 0 or more, not {max_retries}")
+        self.landing = landing
+        self.per_page = per_page
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+        self.max_retries = max_retries
+        self.backoff_base = backoff_base
+        self.backoff_cap = backoff_cap
+        self.select = select
+        self.sleep = sleep
+        self.session = session or requests.Session()
+        self._log = log
+        self._rng = random.Random()
+        self._secrets = [s for s in (api_key, email) if s]
+        user_agent = f"qcm (mailto:{email})" if email else "qcm"
+        pyalex.config.api_key = api_key
+        pyalex.config.email = email
+        pyalex.config.user_agent = user_agent
+        self.headers = {"User-Agent": user_agent, "Accept": "application/json"}
+        if api_key:
+            self.headers["Authorization"] = f"Bearer {api_key}"
+
+    def scrub(self, text: str) -> str:
+        """``text`` with the API key and the email replaced by ``REDACTED``."""
+        for secret in self._secrets:
+            text = text.replace(secret, REDACTED)
+        return text
+
+    def log(self, text: str) -> None:
+        """Log one line, scrubbed of secrets."""
+        self._log(self.scrub(text))
+
+    def query_url(self, year: int, topic_ids: list[str], search: str) -> str:
+        """The works query (without paging) for one year, built by pyalex.
+
+        Works published in ``year``, with any of ``topic_ids`` among their topics, whose
+        title or abstract matches ``search`` (OpenAlex boolean syntax); the ``select``
+        fields only, when given. pyalex hard-codes the host, so the path and query are
+        re-based onto ``base_url``.
+        """
+        if not topic_ids:
+            raise ValueError("openalex query needs at least one topic id")
+        query = (
+            pyalex.Works()
+            .filter(publication_year=year, topics={"id": "|".join(topic_ids)})
+            .search_filter(title_and_abstract=search)
+        )
+        if self.select:
+            query = query.select(self.select)
+        built = urlsplit(query.url)
+        return f"{self.base_url}{built.path}?{built.query}"
+
+    def fetch_partition(
+        self, year: int, topic_ids: list[str], search: str, restart: bool = False
+    ) -> FetchOutcome:
+        """Fetch every page of one publication year into the landing zone.
+
+        Resumes the year's unfinished fetch from its saved cursor (a fresh fetch from
+        ``*`` when ``restart`` is True, the last fetch completed, or the query changed).
+        Returns a ``done`` outcome when the last page is landed, or a ``parked`` one when
+        the daily budget is spent (or still was, per the saved ``parked_until``).
+        Raises OpenAlexError, after saving the error in the partition's state, when a
+        page cannot be fetched: a bad request or key, retries exhausted, a response that
+        is not a list page, or a cursor loop. Pages landed before stay landed.
+        """
+        partition = str(year)
+        query = self.query_url(year, topic_ids, search)
+        # What is fetched, not where from: a resumed fetch may use another base URL.
+        identity = query.removeprefix(self.base_url)
+        with self.landing.lock(partition):
+            saved = self.landing.load_state(partition)
+            if not restart and saved is not None and saved.query == identity:
+                waiting = self._still_parked(saved)
+                if waiting is not None:
+                    return waiting
+            state = self.landing.start_fetch(partition, restart=restart, query=identity)
+            if state.pages:
+                self.log(
+                    f"{SOURCE} year {partition}: resuming fetch {state.fetch_id} at page "
+                    f"{len(state.pages) + 1} ({state.records} records so far)"
+                )
+            try:
+                return self._fetch_pages(state, query)
+            except OpenAlexError as err:
+                state.error = str(err)
+                self.landing.save_state(state)
+                raise
+
+    def _still_parked(self, state: PartitionState) -> FetchOutcome | None:
+        """A ``parked`` outcome when ``state`` is parked until a time still to come."""
+        if state.status != "parked" or not state.parked_until:
+            return None
+        until = datetime.fromisoformat(state.parked_until.replace("Z", "+00:00"))
+        if until <= datetime.now(UTC):
+            return None
+        message = (
+            f"{SOURCE} year {state.partition}: still parked until {state.parked_until} "
+            f"(daily budget spent); not calling the API. Run again after that time: the "
+            f"fetch resumes at page {len(state.pages) + 1}."
+        )
+        self.log(message)
+        return self._outcome(state, message)
+
+    def _outcome(self, state: PartitionState, message: str) -> FetchOutcome:
+        """The outcome that reports ``state`` with ``message``."""
+        return FetchOutcome(
+            partition=state.partition,
+            status="done" if state.status == "done" else "parked",
+            pages_landed=len(state.pages),
+            records=state.records,
+            meta_count=state.meta_count,
+            parked_until=state.parked_until,
+            message=message,
+        )
+
+    def _fetch_pages(self, state: PartitionState, query: str) -> FetchOutcome:
+        """Land pages from the state's cursor until the last; save the state after each."""
+        partition = state.partition
+        requested = {cursor: number for number, cursor in enumerate(state.cursors, start=1)}
+        while True:
+            cursor = state.cursor or START_CURSOR
+            url = f"{query}&per-page={self.per_page}&cursor={quote(cursor, safe='')}"
+            request = _Request(partition, state.fetch_id, len(state.pages) + 1, url)
+            reply = self._get(request)
+            if reply.page is None or reply.landed is None:
+                return self._park(state, reply.response, request.where)
+            results, meta = reply.page["results"], reply.page["meta"]
+            next_cursor = meta.get("next_cursor")
+            requested[cursor] = request.page
+            if next_cursor is not None and next_cursor in requested:
+                raise self._error(
+                    request.where,
+                    f"cursor loop: the next cursor is the one page {requested[next_cursor]} "
+                    "was requested with; the saved cursor is left at this page",
+                )
+            state.pages.append(reply.landed.sha256)
+            state.cursors.append(cursor)
+            state.records += len(results)
+            state.meta_count = meta.get("count", state.meta_count)
+            state.error = None
+            finished = next_cursor is None or not results
+            state.cursor = None if finished else next_cursor
+            if finished:
+                state.status = "done"
+                state.done = CompletedFetch(
+                    fetch_id=state.fetch_id,
+                    pages=list(state.pages),
+                    records=state.records,
+                    meta_count=state.meta_count,
+                    finished_at=utc_now(),
+                )
+            self.landing.save_state(state)
+            self.log(
+                f"{SOURCE} year {partition} page {request.page}: {len(results)} records "
+                f"({state.records} of meta.count {state.meta_count}); {budget(reply.response)}"
+            )
+            if finished:
+                return self._finish(state, next_cursor, results)
+
+    def _finish(
+        self, state: PartitionState, next_cursor: str | None, results: list[Any]
+    ) -> FetchOutcome:
+        """Report the end of a fetch, warning when the count differs from ``meta.count``."""
+        where = f"{SOURCE} year {state.partition}"
+        if next_cursor is not None and not results:
+            self.log(f"WARNING: {where}: an empty page came with a next cursor; stopping there")
+        message = (
+            f"{where}: done, {len(state.pages)} pages, {state.records} records "
+            f"(meta.count {state.meta_count})"
+        )
+        if state.meta_count is not None and state.records != state.meta_count:
+            self.log(
+                f"WARNING: {where}: fetched {state.records} records but meta.count is "
+                f"{state.meta_count} (difference {state.records - state.meta_count:+d})"
+            )
+            message += f"; fetched {state.records} differs from meta.count {state.meta_count}"
+        self.log(message)
+        return self._outcome(state, message)
+
+    def _park(self, state: PartitionState, response: requests.Response, where: str) -> FetchOutcome:
+        """Save the state as parked until the budget resets; return the parked outcome."""
+        reset = parse_reset(response.headers.get("x-ratelimit-reset"))
+        state.status = "parked"
+        state.parked_until = reset.strftime("%Y-%m-%dT%H:%M:%SZ") if reset else None
+        message = self.scrub(
+            f"{where}: HTTP 429, daily budget spent ({api_message(response)}; "
+            f"{budget(response)}); parked until {state.parked_until or 'the reset (time unknown)'} "
+            f"with the cursor saved: run again after that to resume at page {len(state.pages) + 1}"
+        )
+        state.error = message
+        self.landing.save_state(state)
+        self.log(message)
+        return self._outcome(state, message)
+
+    def _land(self, request: _Request, response: requests.Response) -> _Reply:
+        """Land a 200 body verbatim, then judge it; the manifest says what was found."""
+        page, problem = decode_page(response.content)
+        if page is None:
+            extra: dict[str, Any] = {"error": problem}
+        else:
+            extra = {
+                "records": len(page["results"]),
+                "next_cursor": page["meta"].get("next_cursor"),
+                "meta_count": page["meta"].get("count"),
+                "cost_usd": response.headers.get("x-ratelimit-cost-usd"),
+                "remaining_usd": response.headers.get("x-ratelimit-remaining-usd"),
+            }
+        landed = self.landing.land(
+            response.content,
+            url=request.url,
+            partition=request.partition,
+            fetch_id=request.fetch_id,
+            page=request.page,
+            status=response.status_code,
+            extra=extra,
+        )
+        return _Reply(response, page, landed, problem)
+
+    def _error(self, where: str, problem: str) -> OpenAlexError:
+        """An OpenAlexError for ``where`` (source, year, page, URL), scrubbed of secrets."""
+        return OpenAlexError(self.scrub(f"{where}: {problem}"))
+
+    def _get(self, request: _Request) -> _Reply:
+        """GET one page with retries; return a landed, usable 200 or an unlanded 429.
+
+        Connection errors, timeouts, 403, 5xx and 200s whose body is not a list page are
+        retried up to ``max_retries`` times with backoff (every 200 body is landed before
+        it is judged, so the evidence stays). 400, 401 and other statuses raise at once.
+        """
+        where = request.where
+        problem = ""
+        retry_after: float | None = None
+        for attempt in range(self.max_retries + 1):
+            if attempt:
+                delay = backoff_delay(
+                    attempt - 1, retry_after, self.backoff_base, self.backoff_cap, self._rng
+                )
+                self.log(
+                    f"{where}: {problem}; retry {attempt} of {self.max_retries} in {delay:.1f}s"
+                )
+                self.sleep(delay)
+            retry_after = None
+            try:
+                response = self.session.get(request.url, headers=self.headers, timeout=self.timeout)
+            except TRANSIENT_ERRORS as exc:
+                problem = f"{type(exc).__name__}: {str(exc)[:MESSAGE_LIMIT]}"
+                continue
+            status = response.status_code
+            if status == 200:
+                reply = self._land(request, response)
+                if reply.page is not None:
+                    return reply
+                problem = reply.problem
+                continue
+            if status == 429:
+                return _Reply(response, None, None, "")
+            if status == 403 or status >= 500:
+                retry_after = parse_retry_after(response.headers.get("Retry-After"))
+                problem = f"HTTP {status}" + (" (slow down)" if status == 403 else "")
+                problem += f": {api_message(response)}; {budget(response)}"
+                if retry_after is not None and retry_after > self.backoff_cap:
+                    raise self._error(
+                        where,
+                        f"{problem}; the server asks to wait {retry_after:.0f}s (Retry-After), "
+                        f"more than backoff_cap {self.backoff_cap:.0f}s: run again later",
+                    )
+                continue
+            raise self._error(where, f"HTTP {status}: {api_message(response)}")
+        raise self._error(where, f"gave up after {self.max_retries + 1} attempts; last: {problem}")

@@ -1,0 +1,168 @@
+"""The README's first command, end to end: `qcm build` on the embedded synthetic sample."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipelines.cli import main
+
+pytestmark = pytest.mark.integration
+REPO = Path(__file__).resolve().parents[2]
+
+
+def build(tmp: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> str:
+    for name in ("QCM_MODE", "QCM_SOURCE_DIRS", "QCM_OUT", "QCM_STATE", "DAGSTER_HOME"):
+        monkeypatch.delenv(name, raising=False)
+    code = main(["build", "--out", str(tmp / "out"), "--state", str(tmp / "state")])
+    output = capsys.readouterr().out
+    assert code == 0, output
+    return output
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str]]:
+    tmp = tmp_path_factory.mktemp("sample")
+    buffer = io.StringIO()
+    with pytest.MonkeyPatch.context() as mp, contextlib.redirect_stdout(buffer):
+        for name in ("QCM_MODE", "QCM_SOURCE_DIRS", "QCM_OUT", "QCM_STATE", "DAGSTER_HOME"):
+            mp.delenv(name, raising=False)
+        code = main(["build", "--out", str(tmp / "out"), "--state", str(tmp / "state")])
+    output = buffer.getvalue()
+    assert code == 0, output
+    yield tmp, output
+
+
+@pytest.fixture
+def db(sample: tuple[Path, str]) -> Iterator[duckdb.DuckDBPyConnection]:
+    connection = duckdb.connect(str(sample[0] / "out" / "qcm.duckdb"), read_only=True)
+    yield connection
+    connection.close()
+
+
+def test_summary_names_counts_quarantine_and_where_to_look(sample: tuple[Path, str]) -> None:
+    tmp, output = sample
+    assert "SYNTHETIC" in output
+    assert re.search(
+        r"openalex: +[\d,]+ work records from \d+ files -> [\d,]+ works in scope", output
+    )
+    assert "quarantined:" in output and "invalid_country_code" in output
+    assert str(tmp / "out" / "qcm.duckdb") in output
+    assert (tmp / "out" / "parquet" / "publication_indicators.parquet").exists()
+    assert not (tmp / "out" / "raw").exists() and (tmp / "state" / "work" / "qcm.duckdb").exists()
+
+
+def test_the_sample_is_rich_and_labelled_synthetic(db: duckdb.DuckDBPyConnection) -> None:
+    kinds = db.execute("select distinct data_kind from marts.publication_indicators").fetchall()
+    assert kinds == [("synthetic sample",)]
+    assert db.execute("select data_kind from meta.runs").fetchall() == [("synthetic sample",)]
+    works, countries, first, last = db.execute(
+        "select count(distinct work_id), count(distinct country_iso3), min(publication_year), "
+        "max(publication_year) from marts.work_country_fractions"
+    ).fetchone()
+    assert works > 5000 and countries >= 30 and first <= 2010 and last >= 2025
+    approaches = {
+        r[0] for r in db.execute("select distinct approach from marts.work_approaches").fetchall()
+    }
+    taxonomy = {r[0] for r in db.execute("select approach from marts.approaches").fetchall()}
+    assert approaches == taxonomy
+    reasons = {r[0] for r in db.execute("select distinct reason from meta.quarantine").fetchall()}
+    assert {
+        "invalid_country_code",
+        "historical_country_code",
+        "missing_id",
+        "not_an_object",
+    } <= reasons
+    assert (
+        db.execute(
+            "select count(*) from marts.work_country_fractions where country_iso3 = 'ZZZ'"
+        ).fetchone()[0]
+        > 0
+    )
+
+
+def test_every_published_table_and_column_is_documented(db: duckdb.DuckDBPyConnection) -> None:
+    published = {
+        r[0]
+        for r in db.execute(
+            "select table_schema || '.' || table_name from information_schema.tables"
+        ).fetchall()
+    }
+    documented = {r[0] for r in db.execute("select table_name from meta.tables").fetchall()}
+    assert published == documented
+    undocumented = db.execute(
+        "select c.table_schema || '.' || c.table_name, c.column_name "
+        "from information_schema.columns c "
+        "left join meta.columns m on m.table_name = c.table_schema || '.' || c.table_name "
+        "and m.column_name = c.column_name where m.description is null"
+    ).fetchall()
+    assert undocumented == []
+    indicators = {
+        r[0]
+        for r in db.execute(
+            "select distinct indicator from marts.publication_indicators"
+        ).fetchall()
+    }
+    defined = {r[0] for r in db.execute("select indicator from meta.indicators").fetchall()}
+    assert indicators == defined
+
+
+def test_classifier_figures_are_stored_with_the_version(db: duckdb.DuckDBPyConnection) -> None:
+    rows = db.execute(
+        "select approach, precision, recall, classifier_version from meta.classifier_evaluation"
+    ).fetchall()
+    assert len(rows) == 19
+    version = db.execute(
+        "select value from meta.methods where key = 'classifier_version'"
+    ).fetchone()[0]
+    assert {r[3] for r in rows} == {version}
+
+
+def test_readme_sql_examples_run_as_written(db: duckdb.DuckDBPyConnection) -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```sql\n(.*?)```", readme, flags=re.S)
+    assert len(blocks) >= 5
+    for block in blocks:
+        assert db.execute(block).fetchall(), block
+
+
+def test_notebook_runs_against_the_published_file(
+    sample: tuple[Path, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    notebook = json.loads(
+        (REPO / "notebooks" / "explore_published_database.ipynb").read_text(encoding="utf-8")
+    )
+    monkeypatch.setenv("QCM_DB", str(sample[0] / "out" / "qcm.duckdb"))
+    namespace: dict = {}
+    for cell in notebook["cells"]:
+        if cell["cell_type"] == "code":
+            exec("".join(cell["source"]), namespace)
+
+
+def test_rebuilding_the_same_inputs_gives_identical_tables(
+    sample: tuple[Path, str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    build(tmp_path, monkeypatch, capsys)
+    digest = "select {t}, md5(string_agg(r::varchar, '|' order by r::varchar)) from {table} as r"
+    tables = [
+        "marts.publication_indicators",
+        "marts.work_country_fractions",
+        "marts.coauthorship_pairs",
+        "marts.work_approaches",
+    ]
+    hashes = []
+    for folder in (sample[0], tmp_path):
+        con = duckdb.connect(str(folder / "out" / "qcm.duckdb"), read_only=True)
+        hashes.append([con.execute(digest.format(t=f"'{t}'", table=t)).fetchone() for t in tables])
+        con.close()
+    assert hashes[0] == hashes[1]

@@ -1,0 +1,148 @@
+"""A scripted local HTTP server standing in for the OpenAlex API in tests.
+
+``MockServer(replies)`` serves the scripted ``Reply`` objects one per request, in order,
+on 127.0.0.1 at an ephemeral port, in a background thread, and records every request
+(path, query and headers). A request beyond the script gets a 410 with a JSON error,
+which the client treats as fatal, so a test that makes too many requests fails at once.
+
+    with MockServer([Reply(200, page), Reply(503), Reply(200, last)]) as server:
+        fetcher = OpenAlexFetcher(..., base_url=server.url, session=server.session())
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import requests
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One scripted response.
+
+    ``body`` is sent as given (bytes or str) or as JSON (anything else). ``delay`` makes
+    the server wait that many seconds before answering (a read hang). ``declared_length``
+    announces a longer Content-Length than the body and closes the connection early (a
+    body cut off in transit).
+    """
+
+    status: int = 200
+    body: Any = b""
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+    declared_length: int | None = None
+
+    def payload(self) -> bytes:
+        """The body as bytes."""
+        if isinstance(self.body, bytes):
+            return self.body
+        if isinstance(self.body, str):
+            return self.body.encode("utf-8")
+        return json.dumps(self.body).encode("utf-8")
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """One request the server received."""
+
+    path: str
+    query: dict[str, list[str]]
+    headers: dict[str, str]
+
+
+class MockServer:
+    """The scripted server; a context manager that starts and stops it."""
+
+    def __init__(self, replies: Iterable[Reply]) -> None:
+        self._replies = list(replies)
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self.requests: list[Recorded] = []
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self._httpd.daemon_threads = True
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
+
+    @property
+    def url(self) -> str:
+        """The server's base URL, e.g. ``http://127.0.0.1:54321``."""
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    @property
+    def unused(self) -> int:
+        """How many scripted replies were never served."""
+        with self._lock:
+            return len(self._replies)
+
+    @staticmethod
+    def session() -> requests.Session:
+        """A requests session that ignores proxy settings from the environment."""
+        session = requests.Session()
+        session.trust_env = False
+        return session
+
+    def __enter__(self) -> MockServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        self._thread.join(timeout=5)
+
+    def _next(self, recorded: Recorded) -> Reply:
+        """Record a request and take the next scripted reply (410 when none is left)."""
+        with self._lock:
+            self.requests.append(recorded)
+            if self._replies:
+                return self._replies.pop(0)
+        return Reply(410, {"error": "mock", "message": "no scripted reply left"})
+
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        """A request handler class bound to this server's script."""
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                parts = urlsplit(self.path)
+                reply = server._next(
+                    Recorded(parts.path, parse_qs(parts.query), dict(self.headers.items()))
+                )
+                if reply.delay and server._stop.wait(reply.delay):
+                    return
+                payload = reply.payload()
+                try:
+                    self.send_response(reply.status)
+                    for name, value in reply.headers.items():
+                        self.send_header(name, value)
+                    if "content-type" not in {k.lower() for k in reply.headers}:
+                        self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(reply.declared_length or len(payload)))
+                    self.end_headers()
+                    self.wfile.write(payload)
+                    self.wfile.flush()
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up (a timeout): nothing to answer
+
+            def log_message(self, format: str, *args: Any) -> None:
+                """Keep test output quiet."""
+
+        return Handler
+
+
+def closed_port_url() -> str:
+    """The URL of a local port nothing listens on (connections are refused)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
