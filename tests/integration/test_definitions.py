@@ -1,0 +1,69 @@
+"""The Dagster code location loads, and its asset graph changes only on purpose."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from pipelines.definitions import build_definitions
+
+pytestmark = pytest.mark.integration
+REPO = Path(__file__).resolve().parents[2]
+SNAPSHOT = Path(__file__).with_name("asset_graph.json")
+
+
+def graph_snapshot(defs: dg.Definitions) -> dict[str, dict]:
+    """Every asset's key, group, dependencies and checks, for review in diffs."""
+    graph = defs.resolve_asset_graph()
+    out = {}
+    for key in sorted(graph.get_all_asset_keys(), key=lambda k: k.to_user_string()):
+        node = graph.get(key)
+        out[key.to_user_string()] = {
+            "group": node.group_name,
+            "deps": sorted(k.to_user_string() for k in node.parent_keys),
+            "checks": sorted(c.name for c in node.check_keys),
+            "partitioned": node.partitions_def is not None,
+        }
+    return out
+
+
+def test_dg_check_defs_passes() -> None:
+    dg_cli = Path(sys.executable).with_name("dg")
+    result = subprocess.run(
+        [str(dg_cli), "check", "defs"], cwd=REPO, capture_output=True, text=True, timeout=300,
+        env={**os.environ, "QCM_OUT": str(REPO / "out"), "QCM_STATE": str(REPO / ".qcm")},
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "All definitions loaded successfully" in result.stdout + result.stderr
+
+
+def test_asset_graph_matches_the_reviewed_snapshot() -> None:
+    current = graph_snapshot(build_definitions())
+    if os.environ.get("QCM_UPDATE_SNAPSHOT") == "1":
+        SNAPSHOT.write_text(json.dumps(current, indent=1, sort_keys=True) + "\n")
+    reviewed = json.loads(SNAPSHOT.read_text())
+    assert current == reviewed, (
+        "the asset graph changed: review the difference, then rerun with QCM_UPDATE_SNAPSHOT=1"
+    )
+
+
+def test_every_writing_asset_is_serialised_on_the_duckdb_pool() -> None:
+    for asset in build_definitions().assets:
+        if asset.key.to_user_string() != "raw/openalex_pages":
+            assert asset.op.pool == "duckdb", asset.key
+
+
+def test_main_job_excludes_the_live_fetch_and_checks_block() -> None:
+    defs = build_definitions()
+    job = defs.resolve_job_def("qcm_build")
+    keys = {k.to_user_string() for k in job.asset_layer.executable_asset_keys}
+    assert "raw/openalex_pages" not in keys and "published" in keys
+    specs = [spec for checks in defs.asset_checks for spec in checks.check_specs]
+    assert len(specs) >= 50
+    assert all(spec.blocking for spec in specs)
