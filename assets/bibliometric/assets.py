@@ -14,7 +14,7 @@ from pathlib import Path
 import dagster as dg
 import yaml
 
-from assets.bibliometric.live import OpenAlexFetcher
+from assets.bibliometric.live import OpenAlexError, OpenAlexFetcher
 from assets.bibliometric.parse import CountryCodes, parse_files, raw_files
 from assets.bibliometric.raw_tables import SCHEMAS, raw_frames, read_merged_ids
 from assets.reference.assets import REFERENCE_KEY
@@ -70,11 +70,16 @@ def openalex_pages(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.Ma
         api_key=os.environ.get("OPENALEX_API_KEY") or None,
         email=os.environ.get("OPENALEX_EMAIL") or None,
         per_page=int(os.environ.get("OPENALEX_PER_PAGE", query["per_page"])),
+        base_url=os.environ.get("OPENALEX_API_URL", SOURCE_CONFIG["api"].removesuffix("/works")),
         log=context.log.info,
     )
-    outcome = fetcher.fetch_partition(
-        int(context.partition_key), quantum_topic_ids(), query["search"]
-    )
+    try:
+        outcome = fetcher.fetch_partition(
+            int(context.partition_key), quantum_topic_ids(), query["search"]
+        )
+    except OpenAlexError as err:
+        # the client already retried what retrying can help; the message names year and page
+        raise dg.Failure(str(err), allow_retries=False) from err
     if outcome.status != "done":
         raise dg.Failure(
             f"openalex year {outcome.partition} is {outcome.status}: {outcome.message}",

@@ -36,7 +36,11 @@ def graph_snapshot(defs: dg.Definitions) -> dict[str, dict]:
 def test_dg_check_defs_passes() -> None:
     dg_cli = Path(sys.executable).with_name("dg")
     result = subprocess.run(
-        [str(dg_cli), "check", "defs"], cwd=REPO, capture_output=True, text=True, timeout=300,
+        [str(dg_cli), "check", "defs"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
         env={**os.environ, "QCM_OUT": str(REPO / "out"), "QCM_STATE": str(REPO / ".qcm")},
     )
     assert result.returncode == 0, result.stdout + result.stderr

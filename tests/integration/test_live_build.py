@@ -1,0 +1,119 @@
+"""Live mode end to end against a local mock of the OpenAlex API (no real network)."""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import io
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipelines.cli import main
+from tests.mock_openalex import MockServer, Reply
+
+pytestmark = pytest.mark.integration
+CANARY = "canary-key-5f1e9c0d7b"
+YEAR = 2021
+
+
+def work(number: int, title: str, country: str) -> dict:
+    return {
+        "id": f"https://openalex.org/W{number}",
+        "title": title,
+        "publication_year": YEAR,
+        "cited_by_count": number % 7,
+        "topics": [{"id": "https://openalex.org/T10682", "score": 0.9}],
+        "authorships": [
+            {
+                "author": {"id": "https://openalex.org/A1"},
+                "countries": [country],
+                "institutions": [
+                    {"id": "https://openalex.org/I1", "country_code": country, "type": "education"}
+                ],
+            }
+        ],
+    }
+
+
+def page(works: list[dict], cursor: str | None, count: int) -> dict:
+    return {"meta": {"count": count, "per_page": 100, "next_cursor": cursor}, "results": works}
+
+
+def run(tmp: Path, monkeypatch: pytest.MonkeyPatch, url: str) -> tuple[int, str]:
+    monkeypatch.setenv("OPENALEX_API_URL", url)
+    monkeypatch.setenv("OPENALEX_API_KEY", CANARY)
+    monkeypatch.setenv("OPENALEX_EMAIL", "analyst@example.org")
+    for name in ("QCM_MODE", "QCM_SOURCE_DIRS", "DAGSTER_HOME"):
+        monkeypatch.delenv(name, raising=False)
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+        code = main(
+            [
+                "build",
+                "--mode",
+                "live",
+                "--years",
+                str(YEAR),
+                "--out",
+                str(tmp / "out"),
+                "--state",
+                str(tmp / "state"),
+            ]
+        )
+    return code, out.getvalue()
+
+
+def test_live_build_lands_parses_publishes_and_leaks_no_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = [work(1, "Transmon qubits at scale", "US"), work(2, "Trapped-ion clocks", "DE")]
+    second = [work(3, "Quantum key distribution in cities", "CN")]
+    replies = [
+        Reply(200, page(first, "c2", 3)),
+        Reply(503, {"error": "busy"}),
+        Reply(200, page(second, "c3", 3)),
+        Reply(200, page([], None, 3)),
+    ]
+    with MockServer(replies) as server:
+        code, output = run(tmp_path, monkeypatch, server.url)
+        requests_seen = server.requests
+    assert code == 0, output
+    assert [r.query.get("cursor") for r in requests_seen] == [["*"], ["c2"], ["c2"], ["c3"]]
+    assert all(r.headers.get("Authorization") == f"Bearer {CANARY}" for r in requests_seen)
+
+    con = duckdb.connect(str(tmp_path / "out" / "qcm.duckdb"), read_only=True)
+    assert con.execute("select data_kind, mode, works_in_scope from meta.runs").fetchone() == (
+        "live",
+        "live",
+        3,
+    )
+    assert con.execute(
+        "select count(*) from meta.source_files where source_file like '%blobs%'"
+    ).fetchone() == (3,)
+    con.close()
+
+    # the canary key is nowhere: not in output, landing zone, state, Dagster's logs or the database
+    assert CANARY not in output
+    for path in tmp_path.rglob("*"):
+        if path.is_file():
+            data = path.read_bytes()
+            if path.suffix == ".gz":
+                data = gzip.decompress(data)
+            assert CANARY.encode() not in data, path
+
+
+def test_a_spent_daily_budget_parks_the_year_and_publishes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    replies = [
+        Reply(200, page([work(1, "Transmon qubits", "US")], "c2", 2)),
+        Reply(429, {"error": "daily budget"}, headers={"x-ratelimit-reset": "3600"}),
+    ]
+    with MockServer(replies) as server:
+        code, output = run(tmp_path, monkeypatch, server.url)
+    assert code == 1
+    assert f"openalex year {YEAR} is parked" in output
+    assert "resumes from its saved cursor" in output
+    assert not (tmp_path / "out" / "qcm.duckdb").exists()
