@@ -35,6 +35,11 @@ class Published:
     tables: dict[str, int]
 
 
+def sql_literal(path: Path) -> str:
+    """A path as a quoted SQL string literal (DuckDB cannot bind ATTACH or COPY targets)."""
+    return "'" + str(path).replace("'", "''") + "'"
+
+
 def _tables(con: duckdb.DuckDBPyConnection, catalog: str, schemas: tuple[str, ...]) -> list[str]:
     placeholders = ", ".join("?" for _ in schemas)
     rows = con.execute(
@@ -89,7 +94,7 @@ def publish(working_db: Path, out_dir: Path, allow_drop: bool = False) -> Publis
     try:
         con = duckdb.connect(str(temp))
         try:
-            con.execute(f"attach '{working_db}' as work (read_only)")
+            con.execute(f"attach {sql_literal(working_db)} as work (read_only)")
             counts = {}
             for schema in PUBLIC_SCHEMAS:
                 con.execute(f"create schema {schema}")
@@ -130,7 +135,7 @@ def _publish_parquet(database: Path, out_dir: Path, token: str) -> Path:
             for table in _tables(con, database.stem, ("marts",)):
                 name = table.split(".", 1)[1]
                 path = temp / f"{name}.parquet"
-                con.execute(f"copy (select * from {table}) to '{path}' (format parquet)")
+                con.execute(f"copy (select * from {table}) to {sql_literal(path)} (format parquet)")
         finally:
             con.close()
         if final.exists():

@@ -57,6 +57,17 @@ def test_an_open_reader_keeps_its_snapshot_and_new_readers_see_the_new_one(tmp_p
     fresh.close()
 
 
+def test_paths_with_quotes_are_safe(tmp_path: Path) -> None:
+    folder = tmp_path / "it's here"
+    folder.mkdir()
+    work = working_db(folder / "work.duckdb", 2)
+    assert publish(work, folder / "out'; drop table x; --").tables == {
+        "marts.numbers": 2,
+        "meta.source_files": 1,
+        "meta.tables": 1,
+    }
+
+
 def test_publishing_over_the_working_database_is_refused(tmp_path: Path) -> None:
     work = working_db(tmp_path / "qcm.duckdb", 3)
     with pytest.raises(PublishError, match="working database"):
