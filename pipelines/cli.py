@@ -161,6 +161,13 @@ def evaluate_classifier(_: argparse.Namespace) -> int:
     return 0
 
 
+def benchmark(args: argparse.Namespace) -> int:
+    """Time parsing and loading of a generated corpus (see pipelines/benchmark.py)."""
+    from pipelines.benchmark import main as run_benchmark
+
+    return run_benchmark(args.works, Path(args.dir))
+
+
 def parser() -> argparse.ArgumentParser:
     """The command-line interface."""
     top = argparse.ArgumentParser(prog="qcm", description=__doc__.splitlines()[0])
@@ -183,6 +190,10 @@ def parser() -> argparse.ArgumentParser:
     b.set_defaults(func=build)
     e = commands.add_parser("evaluate-classifier", help="precision and recall on the labelled set")
     e.set_defaults(func=evaluate_classifier)
+    m = commands.add_parser("benchmark", help="parse throughput on a larger generated corpus")
+    m.add_argument("--works", type=int, default=100_000, help="works to generate (default 100000)")
+    m.add_argument("--dir", default=str(REPO_ROOT / ".qcm" / "benchmark"), help="scratch folder")
+    m.set_defaults(func=benchmark)
     return top
 
 

@@ -468,8 +468,12 @@ def _inject_defects(rng: random.Random, works: list[dict[str, Any]]) -> list[dic
     return works
 
 
-def generate(out_dir: Path = SAMPLE_DIR, seed: int = SEED) -> dict[str, int]:
-    """Write the whole sample into ``out_dir`` (replaced); return counts by kind."""
+def generate(out_dir: Path = SAMPLE_DIR, seed: int = SEED, scale: float = 1.0) -> dict[str, int]:
+    """Write the whole sample into ``out_dir`` (replaced); return counts by kind.
+
+    ``scale`` multiplies the number of works per year (the benchmark's larger corpora);
+    the embedded sample is scale 1.
+    """
     rng = random.Random(seed)
     pools = _institutions(rng)
     if out_dir.exists():
@@ -478,7 +482,7 @@ def generate(out_dir: Path = SAMPLE_DIR, seed: int = SEED) -> dict[str, int]:
     by_year: dict[int, list[dict[str, Any]]] = {}
     number = 0
     for year in range(FIRST_YEAR, LAST_YEAR + 1):
-        size = int(200 * 1.09 ** (year - FIRST_YEAR))
+        size = int(200 * 1.09 ** (year - FIRST_YEAR) * scale)
         if year == LAST_YEAR:
             size = int(size * 0.45)
         works = []

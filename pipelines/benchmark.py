@@ -1,0 +1,83 @@
+"""Benchmark of the bibliometric ingest on a generated corpus larger than the sample.
+
+``qcm benchmark --works N`` generates an OpenAlex-format corpus of about N synthetic
+works (the sample generator at a larger scale), then times, in one run:
+
+- the floor: reading and decompressing every raw file, nothing else;
+- parsing every record into raw rows (``parse.parse_files``);
+- loading the rows into DuckDB tables (``raw_tables.raw_frames`` and a table per frame).
+
+It prints works per second, uncompressed MB per second and each step as a ratio to the
+floor, so results from noisy machines stay comparable. Nothing here runs in the tests.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import shutil
+import time
+from pathlib import Path
+
+import duckdb
+
+from assets.bibliometric.parse import CountryCodes, parse_files, raw_files
+from assets.bibliometric.raw_tables import raw_frames, read_merged_ids
+from assets.bibliometric.sample_generator import SEED, generate
+from assets.reference.tables import iso2_lookup, read_csv
+
+SAMPLE_WORKS = 6952  # works in the embedded sample (scale 1)
+
+
+def _codes() -> CountryCodes:
+    historical = read_csv("historical_country_codes.csv").drop_nulls("valid_to")["code"]
+    return CountryCodes(iso2_lookup(read_csv("countries.csv")), frozenset(historical))
+
+
+def run_parse_benchmark(works: int, folder: Path) -> dict[str, float]:
+    """Generate about ``works`` works under ``folder`` and time floor, parse and load."""
+    if folder.exists():
+        shutil.rmtree(folder)
+    counts = generate(folder, SEED, scale=works / SAMPLE_WORKS)
+    source = folder / "openalex"
+    files = raw_files(source)
+
+    started = time.perf_counter()
+    uncompressed = sum(len(gzip.decompress(path.read_bytes())) for path in files)
+    floor = time.perf_counter() - started
+
+    started = time.perf_counter()
+    batch = parse_files(files, source, _codes(), 2100)
+    parse = time.perf_counter() - started
+
+    started = time.perf_counter()
+    frames = raw_frames(batch, read_merged_ids(source), "synthetic sample")
+    con = duckdb.connect()
+    for table, frame in frames.items():
+        con.register("_frame", frame)
+        con.execute(f"create table {table.replace('.', '_')} as select * from _frame")
+        con.unregister("_frame")
+    con.close()
+    load = time.perf_counter() - started
+
+    records = len(batch.works)
+    return {
+        "works_generated": counts["works_generated"],
+        "work_records": records,
+        "files": len(files),
+        "uncompressed_mb": round(uncompressed / 1e6, 1),
+        "floor_s": round(floor, 2),
+        "parse_s": round(parse, 2),
+        "load_s": round(load, 2),
+        "parse_works_per_s": round(records / parse),
+        "parse_mb_per_s": round(uncompressed / 1e6 / parse, 1),
+        "parse_x_floor": round(parse / floor, 1),
+        "load_x_floor": round(load / floor, 1),
+    }
+
+
+def main(works: int, folder: Path) -> int:
+    """Run the benchmark and print its figures as JSON; return an exit code."""
+    print(f"qcm benchmark: generating about {works:,} synthetic works in {folder}")
+    print(json.dumps(run_parse_benchmark(works, folder), indent=1))
+    return 0
