@@ -65,10 +65,17 @@ def openalex_pages(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.Ma
             f"openalex_pages fetches from the OpenAlex API, but the mode is {settings.mode!r}: "
             "run `qcm build --mode live` (with OPENALEX_API_KEY set) or materialise raw/openalex."
         )
+    api_key = os.environ.get("OPENALEX_API_KEY")
+    if not api_key:
+        raise dg.Failure(
+            "OPENALEX_API_KEY is not set: OpenAlex requires an API key since February 2026 "
+            "(https://openalex.org/settings/api); see .env.example",
+            allow_retries=False,
+        )
     query = SOURCE_CONFIG["query"]
     fetcher = OpenAlexFetcher(
         LandingZone(settings.landing_dir, "openalex"),
-        api_key=os.environ.get("OPENALEX_API_KEY") or None,
+        api_key=api_key,
         email=os.environ.get("OPENALEX_EMAIL") or None,
         per_page=int(os.environ.get("OPENALEX_PER_PAGE", query["per_page"])),
         base_url=os.environ.get("OPENALEX_API_URL", SOURCE_CONFIG["api"].removesuffix("/works")),

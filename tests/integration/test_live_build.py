@@ -117,3 +117,28 @@ def test_a_spent_daily_budget_parks_the_year_and_publishes_nothing(
     assert f"openalex year {YEAR} is parked" in output
     assert "resumes from its saved cursor" in output
     assert not (tmp_path / "out" / "qcm.duckdb").exists()
+
+
+def test_live_mode_without_a_key_stops_with_what_to_do(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("OPENALEX_API_KEY", raising=False)
+    for name in ("QCM_MODE", "QCM_SOURCE_DIRS", "DAGSTER_HOME"):
+        monkeypatch.delenv(name, raising=False)
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+        code = main(
+            [
+                "build",
+                "--mode",
+                "live",
+                "--years",
+                str(YEAR),
+                "--out",
+                str(tmp_path / "out"),
+                "--state",
+                str(tmp_path / "state"),
+            ]
+        )
+    assert code == 1
+    assert "OPENALEX_API_KEY is not set" in out.getvalue()
