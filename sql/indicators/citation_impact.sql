@@ -19,10 +19,11 @@ sums as (
         entity_code,
         approach,
         year,
-        sum(fraction) as fractional,
-        sum(fraction) filter (where is_top10) as top10,
-        sum(fraction * fwci) filter (where fwci is not null) as fwci_weighted,
-        sum(fraction) filter (where fwci is not null) as fwci_covered
+        -- exact decimal sums, converted once: rebuilds give identical digits
+        sum(fraction)::double as fractional,
+        (sum(fraction) filter (where is_top10))::double as top10,
+        (sum(fraction * fwci::decimal(18, 6)) filter (where fwci is not null))::double as fwci_weighted,
+        (sum(fraction) filter (where fwci is not null))::double as fwci_covered
     from credited
     group by all
 ),

@@ -6,7 +6,7 @@ with entity_counts as (
         approaches.approach,
         entities.publication_year as year,
         count(*) as whole,
-        sum(entities.fraction) as fractional
+        sum(entities.fraction)::double as fractional
     from core.work_entities as entities
     inner join core.work_approaches as approaches
         on approaches.work_id = entities.work_id

@@ -33,11 +33,9 @@ select
     rows_.approach,
     rows_.year,
     rows_.indicator,
-    -- parallel sums of doubles can differ in their last bits between runs: rounding to
-    -- 10 decimals makes a rebuild from the same inputs byte-identical
-    round(rows_.value, 10) as value,
-    round(rows_.numerator, 10) as numerator,
-    round(rows_.denominator, 10) as denominator,
+    rows_.value,
+    rows_.numerator,
+    rows_.denominator,
     definitions.unit,
     coalesce(whole_counts.works_whole, 0)::bigint as works_whole,
     coalesce(whole_counts.works_whole, 0) < settings.small_n_threshold as small_n,

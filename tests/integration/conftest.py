@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 from pathlib import Path
 
@@ -37,3 +39,18 @@ def build_with_env(
         instance=dg.DagsterInstance.ephemeral(), raise_on_error=False
     )
     return result, tmp / "out"
+
+
+def run_cli(args: list[str], monkeypatch: pytest.MonkeyPatch) -> tuple[int, str]:
+    """Run the ``qcm`` command in-process with a clean QCM environment.
+
+    Returns its exit code and everything it printed (stdout and stderr together).
+    """
+    from pipelines.cli import main
+
+    for name in ("QCM_MODE", "QCM_SOURCE_DIRS", "QCM_OUT", "QCM_STATE", "DAGSTER_HOME"):
+        monkeypatch.delenv(name, raising=False)
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+        code = main(args)
+    return code, out.getvalue()

@@ -2,36 +2,19 @@
 
 from __future__ import annotations
 
-import contextlib
-import io
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from pipelines.cli import main
-from tests.integration.conftest import write_page
+from tests.integration.conftest import run_cli, write_page
 
 pytestmark = pytest.mark.integration
 
 
 def build(tmp: Path, source: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[int, str]:
-    for name in ("QCM_MODE", "QCM_SOURCE_DIRS", "DAGSTER_HOME"):
-        monkeypatch.delenv(name, raising=False)
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
-        code = main(
-            [
-                "build",
-                "--source-dir",
-                f"openalex={source}",
-                "--out",
-                str(tmp / "out"),
-                "--state",
-                str(tmp / "state"),
-            ]
-        )
-    return code, out.getvalue()
+    args = ["build", "--source-dir", f"openalex={source}", "--out", str(tmp / "out")]
+    return run_cli([*args, "--state", str(tmp / "state")], monkeypatch)
 
 
 def test_unreadable_file_blocks_publishing_and_keeps_the_last_release(

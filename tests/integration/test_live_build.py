@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import contextlib
 import gzip
-import io
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from pipelines.cli import main
+from tests.integration.conftest import run_cli
 from tests.mock_openalex import MockServer, Reply
 
 pytestmark = pytest.mark.integration
@@ -41,28 +39,16 @@ def page(works: list[dict], cursor: str | None, count: int) -> dict:
     return {"meta": {"count": count, "per_page": 100, "next_cursor": cursor}, "results": works}
 
 
-def run(tmp: Path, monkeypatch: pytest.MonkeyPatch, url: str) -> tuple[int, str]:
-    monkeypatch.setenv("OPENALEX_API_URL", url)
-    monkeypatch.setenv("OPENALEX_API_KEY", CANARY)
-    monkeypatch.setenv("OPENALEX_EMAIL", "analyst@example.org")
-    for name in ("QCM_MODE", "QCM_SOURCE_DIRS", "DAGSTER_HOME"):
-        monkeypatch.delenv(name, raising=False)
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
-        code = main(
-            [
-                "build",
-                "--mode",
-                "live",
-                "--years",
-                str(YEAR),
-                "--out",
-                str(tmp / "out"),
-                "--state",
-                str(tmp / "state"),
-            ]
-        )
-    return code, out.getvalue()
+def run(tmp: Path, monkeypatch: pytest.MonkeyPatch, url: str | None) -> tuple[int, str]:
+    """Run a live build of YEAR against ``url`` (None: no API key set)."""
+    if url is None:
+        monkeypatch.delenv("OPENALEX_API_KEY", raising=False)
+    else:
+        monkeypatch.setenv("OPENALEX_API_URL", url)
+        monkeypatch.setenv("OPENALEX_API_KEY", CANARY)
+        monkeypatch.setenv("OPENALEX_EMAIL", "analyst@example.org")
+    args = ["build", "--mode", "live", "--years", str(YEAR), "--out", str(tmp / "out")]
+    return run_cli([*args, "--state", str(tmp / "state")], monkeypatch)
 
 
 def test_live_build_lands_parses_publishes_and_leaks_no_key(
@@ -122,23 +108,6 @@ def test_a_spent_daily_budget_parks_the_year_and_publishes_nothing(
 def test_live_mode_without_a_key_stops_with_what_to_do(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.delenv("OPENALEX_API_KEY", raising=False)
-    for name in ("QCM_MODE", "QCM_SOURCE_DIRS", "DAGSTER_HOME"):
-        monkeypatch.delenv(name, raising=False)
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
-        code = main(
-            [
-                "build",
-                "--mode",
-                "live",
-                "--years",
-                str(YEAR),
-                "--out",
-                str(tmp_path / "out"),
-                "--state",
-                str(tmp_path / "state"),
-            ]
-        )
+    code, output = run(tmp_path, monkeypatch, None)
     assert code == 1
-    assert "OPENALEX_API_KEY is not set" in out.getvalue()
+    assert "OPENALEX_API_KEY is not set" in output
