@@ -25,6 +25,8 @@ from assets.bibliometric.parse import CountryCodes, parse_files, raw_files
 from assets.bibliometric.raw_tables import raw_frames, read_merged_ids
 from assets.bibliometric.sample_generator import SEED, generate
 from assets.reference.tables import iso2_lookup, read_csv
+from pipelines.db import replace_table
+from pipelines.settings import Settings
 
 SAMPLE_WORKS = 6952  # works in the embedded sample (scale 1)
 
@@ -47,16 +49,15 @@ def run_parse_benchmark(works: int, folder: Path) -> dict[str, float]:
     floor = time.perf_counter() - started
 
     started = time.perf_counter()
-    batch = parse_files(files, source, _codes(), 2100)
+    batch = parse_files(files, source, _codes(), Settings.max_publication_year())
     parse = time.perf_counter() - started
 
     started = time.perf_counter()
     frames = raw_frames(batch, read_merged_ids(source), "synthetic sample")
     con = duckdb.connect()
+    con.execute("create schema raw")
     for table, frame in frames.items():
-        con.register("_frame", frame)
-        con.execute(f"create table {table.replace('.', '_')} as select * from _frame")
-        con.unregister("_frame")
+        replace_table(con, table, frame)
     con.close()
     load = time.perf_counter() - started
 

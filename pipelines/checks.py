@@ -20,6 +20,7 @@ def contract_check(asset_key: dg.AssetKey, contract: Contract) -> dg.AssetChecks
         asset=asset_key,
         name=name,
         blocking=True,
+        pool="duckdb",
         description=f"{contract.table} ({contract.grain}) matches its contract",
     )
     def _check(context: dg.AssetCheckExecutionContext, qcm: QcmResource) -> dg.AssetCheckResult:

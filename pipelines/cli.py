@@ -44,12 +44,21 @@ def apply_settings(args: argparse.Namespace) -> Settings:
     return Settings.from_env()
 
 
-def _years(text: str | None) -> list[int]:
+def parse_years(text: str | None) -> list[int]:
+    """``2024-2026`` or ``2025`` as a list of years; the last two years when empty.
+
+    Raises SettingsError for anything else, or a range that runs backwards.
+    """
     now = datetime.now(UTC).year
     if not text:
         return [now - 1, now]
     first, _, last = text.partition("-")
-    return list(range(int(first), int(last or first) + 1))
+    if not (first.isdigit() and (last.isdigit() or not last)):
+        raise SettingsError(f"--years {text!r} is not a year or a range such as 2024-2026")
+    start, end = int(first), int(last or first)
+    if start > end:
+        raise SettingsError(f"--years {text!r} runs backwards")
+    return list(range(start, end + 1))
 
 
 def build(args: argparse.Namespace) -> int:
@@ -68,7 +77,7 @@ def build(args: argparse.Namespace) -> int:
     instance = dg.DagsterInstance.get()
     if settings.mode == "live" and "openalex" not in settings.source_dirs:
         fetch = defs.resolve_job_def("openalex_fetch")
-        for year in _years(args.years):
+        for year in parse_years(args.years):
             print(f"stage: fetch OpenAlex {year}")
             result = fetch.execute_in_process(
                 run_config=RUN_CONFIG,
@@ -89,7 +98,8 @@ def build(args: argparse.Namespace) -> int:
     )
     if not result.success:
         print(
-            "qcm build: FAILED (see the messages above); the last published files are untouched.",
+            "qcm build: FAILED (see the messages above). Steps after the failure did not run: "
+            "the database is published only once every check passed, the site after it.",
             file=sys.stderr,
         )
         return 1
@@ -123,6 +133,7 @@ def print_summary(settings: Settings, seconds: float) -> None:
     print(f"  quarantined: {quarantined:,} rows " + (str(dict(reasons)) if reasons else ""))
     print(f"  published:   {tables[0]} tables ({tables[1]:,} rows) in {settings.published_db}")
     print(f"  parquet:     {settings.out_dir / 'parquet'}")
+    print(f"  dashboards:  {settings.out_dir / 'site' / 'index.html'} (open it in a browser)")
     print(f'  try:         duckdb -readonly {settings.published_db} "select * from meta.tables"')
 
 
@@ -132,14 +143,13 @@ def evaluate_classifier(_: argparse.Namespace) -> int:
 
     from assets.classification.assets import build_classifier_evaluation
     from assets.reference.tables import reference_frames
+    from pipelines.db import replace_table
 
     con = duckdb.connect()
     for schema in ("ref", "meta"):
         con.execute(f"create schema {schema}")
     for table, frame in reference_frames().items():
-        con.register("_frame", frame)
-        con.execute(f"create table {table} as select * from _frame")
-        con.unregister("_frame")
+        replace_table(con, table, frame)
     rows = build_classifier_evaluation(con)
     con.close()
     first = rows[0]
@@ -168,6 +178,20 @@ def benchmark(args: argparse.Namespace) -> int:
     return run_benchmark(args.works, Path(args.dir))
 
 
+def screenshots(args: argparse.Namespace) -> int:
+    """Save screenshots of the main pages of a built site (needs Chromium)."""
+    from dashboards.browser import BrowserUnavailable, take_screenshots
+
+    try:
+        paths = take_screenshots(Path(args.site), Path(args.to))
+    except BrowserUnavailable as err:
+        print(f"qcm screenshots: {err}", file=sys.stderr)
+        return 2
+    for path in paths:
+        print(path)
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     """The command-line interface."""
     top = argparse.ArgumentParser(prog="qcm", description=__doc__.splitlines()[0])
@@ -194,6 +218,10 @@ def parser() -> argparse.ArgumentParser:
     m.add_argument("--works", type=int, default=100_000, help="works to generate (default 100000)")
     m.add_argument("--dir", default=str(REPO_ROOT / ".qcm" / "benchmark"), help="scratch folder")
     m.set_defaults(func=benchmark)
+    s = commands.add_parser("screenshots", help="PNG screenshots of the built dashboards")
+    s.add_argument("--site", default=str(REPO_ROOT / "out" / "site"), help="the built site")
+    s.add_argument("--to", default=str(REPO_ROOT / "out" / "screenshots"), help="where PNGs go")
+    s.set_defaults(func=screenshots)
     return top
 
 

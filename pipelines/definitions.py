@@ -26,6 +26,7 @@ from pipelines.meta_assets import make_meta_assets
 from pipelines.progress import progress_logger
 from pipelines.resources import QcmResource
 from pipelines.settings import SQL_DIR
+from pipelines.site_asset import site
 from pipelines.sql_assets import build_sql_assets
 
 PRODUCERS = (
@@ -71,6 +72,7 @@ def build_definitions() -> dg.Definitions:
             classifier_evaluation,
             *sql_assets,
             *meta_assets,
+            site,
         ],
         asset_checks=checks,
         jobs=[build_job, fetch_job],

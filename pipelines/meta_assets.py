@@ -16,7 +16,7 @@ import polars as pl
 
 from pipelines.contracts import load_contracts
 from pipelines.db import replace_table, table_exists
-from pipelines.publish import PUBLIC_SCHEMAS, PublishError, publish, run_record
+from pipelines.publish import DATA_KIND_SQL, PUBLIC_SCHEMAS, PublishError, publish, run_record
 from pipelines.resources import QcmResource
 from pipelines.settings import SQL_DIR
 
@@ -68,9 +68,7 @@ def make_meta_assets(upstream: list[dg.AssetKey]) -> list[dg.AssetsDefinition]:
             c for c in load_contracts(SQL_DIR).values() if c.table.split(".")[0] in PUBLIC_SCHEMAS
         ]
         with qcm.connect() as con:
-            kind = con.execute(
-                "select string_agg(distinct data_kind, ', ') from raw.source_files"
-            ).fetchone()[0]
+            kind = con.execute(DATA_KIND_SQL.format(table="raw.source_files")).fetchone()[0]
             missing = [
                 c.table
                 for c in contracts
@@ -148,7 +146,9 @@ def make_meta_assets(upstream: list[dg.AssetKey]) -> list[dg.AssetsDefinition]:
                 allow_drop=os.environ.get("QCM_ALLOW_DROP") == "1",
             )
         except PublishError as err:
-            raise dg.Failure(f"publish refused: {err}") from err
+            with qcm.connect() as con:  # this run published nothing: it is not a release
+                con.execute("delete from meta.runs where run_id = ?", [context.run.run_id])
+            raise dg.Failure(f"publish refused: {err}", allow_retries=False) from err
         context.log.info(f"published {result.database} and {result.parquet_dir}")
         return dg.MaterializeResult(
             metadata={

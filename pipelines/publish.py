@@ -3,7 +3,7 @@
 Readers never see a half-built file: the published database is built as a temporary
 file beside the target, checkpointed, closed and moved over it with ``os.replace``;
 open readers keep their old snapshot. The Parquet marts are written to a temporary
-folder and swapped in the same way.
+folder and then renamed into place (two renames: a reader may briefly find no folder).
 """
 
 from __future__ import annotations
@@ -19,6 +19,10 @@ from pathlib import Path
 import duckdb
 
 PUBLIC_SCHEMAS = ("marts", "meta")
+# What kind of data a database holds, one spelling everywhere (the drop guard compares it).
+DATA_KIND_SQL = (
+    "select coalesce(string_agg(distinct data_kind, ', ' order by data_kind), 'none') from {table}"
+)
 MAX_DROP = 0.5
 
 
@@ -51,19 +55,26 @@ def _tables(con: duckdb.DuckDBPyConnection, catalog: str, schemas: tuple[str, ..
 
 
 def previous_counts(published: Path) -> dict[str, int]:
-    """Row counts of the last published release (empty when there is none or it is busy)."""
+    """Row counts of the last published release, keyed ``table|data_kind`` (empty if none).
+
+    Raises PublishError when a last release exists but cannot be read: the guard against
+    unexplained drops must not switch itself off silently.
+    """
     if not published.exists():
         return {}
     try:
         con = duckdb.connect(str(published), read_only=True)
-    except duckdb.Error:
-        return {}
-    try:
-        rows = con.execute("select table_name, row_count, data_kind from meta.tables").fetchall()
-    except duckdb.Error:
-        return {}
-    finally:
-        con.close()
+        try:
+            rows = con.execute(
+                "select table_name, row_count, data_kind from meta.tables"
+            ).fetchall()
+        finally:
+            con.close()
+    except duckdb.Error as err:
+        raise PublishError(
+            f"cannot read the last release {published} to compare row counts ({err}); "
+            "set QCM_ALLOW_DROP=1 to publish without the comparison"
+        ) from err
     return {f"{name}|{kind}": count for name, count, kind in rows}
 
 
@@ -102,12 +113,10 @@ def publish(working_db: Path, out_dir: Path, allow_drop: bool = False) -> Publis
                 con.execute(f"create table {table} as select * from work.{table}")
                 counts[table] = con.execute(f"select count(*) from {table}").fetchone()[0]
             con.execute("detach work")
-            data_kind = con.execute(
-                "select coalesce(string_agg(distinct data_kind, ', ' order by data_kind), 'none') "
-                "from meta.source_files"
-            ).fetchone()[0]
-            drops = row_count_drops(counts, previous_counts(target), data_kind)
-            if drops and not allow_drop:
+            data_kind = con.execute(DATA_KIND_SQL.format(table="meta.source_files")).fetchone()[0]
+            previous = {} if allow_drop else previous_counts(target)
+            drops = row_count_drops(counts, previous, data_kind)
+            if drops:
                 raise PublishError(
                     "row counts dropped by more than half against the last release: "
                     + "; ".join(drops)
@@ -162,7 +171,7 @@ def run_record(
         "started_at": started_at,
         "published_at": datetime.now(UTC),
         "mode": mode,
-        "data_kind": one("select string_agg(distinct data_kind, ', ') from raw.source_files"),
+        "data_kind": one(DATA_KIND_SQL.format(table="raw.source_files")),
         "qcm_version": version,
         "source_files": one("select count(*) from raw.source_files"),
         "source_bytes": one("select coalesce(sum(bytes), 0) from raw.source_files"),

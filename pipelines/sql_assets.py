@@ -18,13 +18,6 @@ from pipelines.resources import QcmResource
 
 LAYERS = ("staging", "core", "indicators", "marts", "meta")
 TABLE_REF = re.compile(r"\b(ref|raw|staging|core|indicators|marts|meta)\.([a-z_][a-z0-9_]*)\b")
-GROUPS = {
-    "staging": "staging",
-    "core": "core",
-    "indicators": "indicators",
-    "marts": "marts",
-    "meta": "meta",
-}
 
 
 def sql_table_files(sql_dir: Path) -> dict[str, Path]:
@@ -34,26 +27,6 @@ def sql_table_files(sql_dir: Path) -> dict[str, Path]:
         for layer in LAYERS
         for path in sorted((sql_dir / layer).glob("*.sql"))
     }
-
-
-def build_order(files: Mapping[str, Path]) -> list[str]:
-    """The SQL tables in an order where every table comes after those it reads.
-
-    Raises ValueError on a cycle.
-    """
-    reads = {
-        t: referenced_tables(p.read_text(encoding="utf-8")) & set(files) - {t}
-        for t, p in files.items()
-    }
-    order: list[str] = []
-    while reads:
-        ready = sorted(t for t, deps in reads.items() if deps <= set(order))
-        if not ready:
-            raise ValueError(f"SQL tables read each other in a cycle: {sorted(reads)}")
-        order.extend(ready)
-        for table in ready:
-            del reads[table]
-    return order
 
 
 def referenced_tables(sql: str) -> set[str]:
@@ -70,7 +43,7 @@ def _sql_asset(
     @dg.asset(
         key=dg.AssetKey([layer, name]),
         deps=deps,
-        group_name=GROUPS[layer],
+        group_name=layer,
         description=description,
         kinds={"duckdb", "sql"},
         pool="duckdb",
@@ -92,7 +65,8 @@ def build_sql_assets(
 ) -> tuple[list[dg.AssetsDefinition], list[dg.AssetChecksDefinition]]:
     """Assets and contract checks for every SQL file below ``sql_dir``.
 
-    Raises ValueError when a file reads a table nobody produces, or reads itself.
+    Raises ValueError when a file reads a table nobody produces (a table's mention of
+    itself, say in a comment-free self-join, is not a dependency).
     """
     files = sql_table_files(sql_dir)
     contracts = load_contracts(sql_dir)

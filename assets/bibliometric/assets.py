@@ -10,6 +10,7 @@
 import os
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dagster as dg
 import yaml
@@ -65,20 +66,27 @@ def openalex_pages(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.Ma
             f"openalex_pages fetches from the OpenAlex API, but the mode is {settings.mode!r}: "
             "run `qcm build --mode live` (with OPENALEX_API_KEY set) or materialise raw/openalex."
         )
-    api_key = os.environ.get("OPENALEX_API_KEY")
+    api_key = (os.environ.get("OPENALEX_API_KEY") or "").strip()
     if not api_key:
         raise dg.Failure(
             "OPENALEX_API_KEY is not set: OpenAlex requires an API key since February 2026 "
             "(https://openalex.org/settings/api); see .env.example",
             allow_retries=False,
         )
+    if not api_key.isprintable() or any(c.isspace() for c in api_key):
+        raise dg.Failure(
+            "OPENALEX_API_KEY contains spaces or control characters (a CRLF .env file?): "
+            "fix the variable; the key itself is not shown",
+            allow_retries=False,
+        )
+    base_url = api_base_url(os.environ.get("OPENALEX_API_URL"))
     query = SOURCE_CONFIG["query"]
     fetcher = OpenAlexFetcher(
         LandingZone(settings.landing_dir, "openalex"),
         api_key=api_key,
         email=os.environ.get("OPENALEX_EMAIL") or None,
         per_page=int(os.environ.get("OPENALEX_PER_PAGE", query["per_page"])),
-        base_url=os.environ.get("OPENALEX_API_URL", SOURCE_CONFIG["api"].removesuffix("/works")),
+        base_url=base_url,
         log=context.log.info,
     )
     try:
@@ -100,6 +108,22 @@ def openalex_pages(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.Ma
             "meta_count": outcome.meta_count,
         }
     )
+
+
+def api_base_url(configured: str | None) -> str:
+    """The API root to query: https only, except a loopback test server over http.
+
+    Raises dg.Failure for anything else, so the key never travels unencrypted.
+    """
+    url = (configured or SOURCE_CONFIG["api"].removesuffix("/works")).rstrip("/")
+    parts = urlsplit(url)
+    loopback = parts.hostname in ("127.0.0.1", "localhost", "::1")
+    if parts.scheme != "https" and not (parts.scheme == "http" and loopback):
+        raise dg.Failure(
+            f"OPENALEX_API_URL {url!r} must be https (http only for a loopback test server)",
+            allow_retries=False,
+        )
+    return url
 
 
 def raw_input_files(settings: Settings) -> tuple[Path, list[Path]]:
@@ -172,7 +196,9 @@ def openalex_raw(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.Mate
     )
 
 
-@dg.asset_check(asset=RAW_KEY, blocking=True, description="every raw file could be read")
+@dg.asset_check(
+    asset=RAW_KEY, blocking=True, pool="duckdb", description="every raw file could be read"
+)
 def openalex_files_readable(
     context: dg.AssetCheckExecutionContext, qcm: QcmResource
 ) -> dg.AssetCheckResult:
@@ -192,6 +218,7 @@ def openalex_files_readable(
 @dg.asset_check(
     asset=RAW_KEY,
     blocking=True,
+    pool="duckdb",
     description="at most 5% of work records are quarantined "
     "(more means schema drift or a bad source)",
 )

@@ -249,9 +249,6 @@ class OpenAlexFetcher:
         self._rng = random.Random()
         self._secrets = [s for s in (api_key, email) if s]
         user_agent = f"qcm (mailto:{email})" if email else "qcm"
-        pyalex.config.api_key = api_key
-        pyalex.config.email = email
-        pyalex.config.user_agent = user_agent
         self.headers = {"User-Agent": user_agent, "Accept": "application/json"}
         if api_key:
             self.headers["Authorization"] = f"Bearer {api_key}"

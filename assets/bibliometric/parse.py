@@ -222,7 +222,7 @@ def parse_work(
             "publication_date": clean_text(record.get("publication_date")),
             "work_type": clean_text(record.get("type")),
             "language": clean_text(record.get("language")),
-            "cited_by_count": cited or 0,
+            "cited_by_count": cited,
             "fwci": fwci,
             "is_retracted": bool(record.get("is_retracted") or False),
             "is_authors_truncated": bool(record.get("is_authors_truncated") or False),
@@ -236,7 +236,8 @@ def parse_work(
     for topic in record.get("topics") or []:
         if isinstance(topic, dict) and topic.get("id"):
             topic_id = str(topic["id"]).rsplit("/", 1)[-1].upper()
-            primary = record.get("primary_topic") or {}
+            primary = record.get("primary_topic")
+            primary = primary if isinstance(primary, dict) else {}
             out.topics.append(
                 {
                     "record_key": key,
@@ -358,7 +359,8 @@ def iter_records(path: Path) -> Iterator[Any]:
     except (OSError, EOFError, UnicodeDecodeError) as err:
         raise ValueError(f"{path.name}: cannot be read ({err})") from err
     if path.name.endswith((".jsonl", ".jsonl.gz")):
-        for number, line in enumerate(text.splitlines(), start=1):
+        # split on newlines only: U+2028 and friends may stand raw inside JSON strings
+        for number, line in enumerate(text.split("\n"), start=1):
             if line.strip():
                 try:
                     yield json.loads(line)
@@ -423,8 +425,18 @@ def parse_files(
                 records += 1
                 if isinstance(record, RecordError):
                     out.quarantine.append(_quarantine_row(prov, None, record.reason, record.detail))
-                else:
+                    continue
+                try:
                     out.extend(parse_work(record, prov, codes, max_year))
+                except (ValueError, TypeError, AttributeError) as err:
+                    # a malformed nested field: this record only, never the rest of the file
+                    record_id = record.get("id") if isinstance(record, dict) else None
+                    reason = err.reason if isinstance(err, RecordError) else "invalid_record"
+                    out.quarantine.append(
+                        _quarantine_row(
+                            prov, str(record_id) if record_id else None, reason, str(err)
+                        )
+                    )
             status = "read"
         except ValueError as err:
             out.quarantine.append(

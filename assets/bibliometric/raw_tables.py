@@ -107,6 +107,8 @@ def read_merged_ids(directory: Path) -> list[dict[str, str]]:
     """
     rows = []
     for path in sorted(directory.rglob("merged_ids*.csv")):
+        if path.is_symlink():
+            raise ValueError(f"{path}: symbolic links are not read from a source directory")
         with path.open(encoding="utf-8", newline="") as handle:
             reader = csv.DictReader(handle)
             if reader.fieldnames != ["merge_date", "id", "merge_into_id"]:

@@ -32,7 +32,7 @@ SNAPSHOT_YEAR = 2012  # this year ships as a snapshot JSON Lines part, not API p
 # Countries with a base weight (share of authorships) and yearly growth of output.
 COUNTRIES: dict[str, tuple[float, float]] = {
     "US": (20.0, 0.05),
-    "CN": (14.0, 0.16),
+    "CN": (14.0, 0.11),
     "DE": (6.0, 0.05),
     "GB": (5.0, 0.05),
     "JP": (5.0, 0.03),

@@ -2,10 +2,10 @@
 
 Rules live in ``assets/reference/classification_rules.csv`` (approach, include or
 exclude, RE2 pattern). A text is in an approach when any include rule of the approach
-matches and no exclude rule does; matching is case-insensitive (text and patterns are
-lower-cased). The classification runs inside DuckDB, one statement per approach with
-the approach's rules joined into one constant pattern, so RE2 compiles each pattern
-once (a pattern taken from a column is recompiled for every row: ~30x slower).
+matches and no exclude rule does; matching is case-insensitive (RE2's ``(?i)`` flag).
+The classification runs inside DuckDB, one statement per approach with the approach's
+rules joined into one constant pattern, so RE2 compiles each pattern once (a pattern
+taken from a column is recompiled for every row: ~30x slower).
 """
 
 from __future__ import annotations
@@ -41,12 +41,14 @@ def approach_patterns(rules: Iterable[Mapping[str, str]]) -> list[ApproachPatter
         if kind not in ("include", "exclude"):
             raise ValueError(f"classification rule for {rule['approach']}: unknown kind {kind!r}")
         target = includes if kind == "include" else excludes
-        target.setdefault(rule["approach"], []).append(f"(?:{rule['pattern'].lower()})")
+        target.setdefault(rule["approach"], []).append(f"(?:{rule['pattern']})")
     orphan = set(excludes) - set(includes)
     if orphan:
         raise ValueError(f"approaches with exclude rules but no include rule: {sorted(orphan)}")
     return [
-        ApproachPattern(a, "|".join(p), "|".join(excludes[a]) if a in excludes else None)
+        ApproachPattern(
+            a, "(?i)" + "|".join(p), "(?i)" + "|".join(excludes[a]) if a in excludes else None
+        )
         for a, p in sorted(includes.items())
     ]
 
@@ -59,9 +61,7 @@ def classify(
     Returns the name of a temporary table of (id, approach) pairs, one per matched
     approach; it lives until the connection closes or the next call replaces it.
     """
-    con.execute(
-        f"create or replace temp table {TEXTS} as select id, lower(text) as text from ({texts_sql})"
-    )
+    con.execute(f"create or replace temp table {TEXTS} as select id, text from ({texts_sql})")
     con.execute(f"create or replace temp table {MATCHES} (id varchar, approach varchar)")
     for pattern in patterns:
         condition = "regexp_matches(text, $include)"

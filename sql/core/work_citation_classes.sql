@@ -14,7 +14,7 @@ with base as (
 ranked as (
     select
         *,
-        rank() over (partition by approach, publication_year order by cited_by_count desc) - 1 as works_cited_more,
+        rank() over (partition by approach, publication_year order by cited_by_count desc nulls last) - 1 as works_cited_more,
         count(*) over (partition by approach, publication_year) as works_in_class
     from base
 )
@@ -27,5 +27,5 @@ select
     fwci,
     works_cited_more,
     works_in_class,
-    cited_by_count > 0 and works_cited_more < 0.1 * works_in_class as is_top10
+    coalesce(cited_by_count > 0 and works_cited_more < 0.1 * works_in_class, false) as is_top10
 from ranked

@@ -12,7 +12,7 @@ select
     fractions.publication_year,
     'bloc' as entity_type,
     memberships.bloc as entity_code,
-    sum(fractions.fraction)::decimal(18, 12) as fraction
+    sum(fractions.fraction)::decimal(38, 18) as fraction
 from core.work_country_fractions as fractions
 inner join ref.bloc_memberships as memberships
     on memberships.iso3 = fractions.country_iso3
@@ -25,5 +25,5 @@ select
     publication_year,
     'world' as entity_type,
     'WLD' as entity_code,
-    1.0::decimal(18, 12) as fraction
+    1.0::decimal(38, 18) as fraction
 from staging.works

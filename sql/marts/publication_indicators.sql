@@ -21,7 +21,6 @@ whole_counts as (
 
 settings as (
     select
-        (select max(publication_year) from staging.works) as latest_year,
         (select value::integer from ref.methods where key = 'small_n_threshold') as small_n_threshold,
         (select string_agg(distinct data_kind, ', ' order by data_kind) from raw.source_files) as data_kind
 )
@@ -29,7 +28,11 @@ settings as (
 select
     rows_.entity_type,
     rows_.entity_code,
-    coalesce(countries.name, blocs.name, 'World') as entity_name,
+    case rows_.entity_type
+        when 'country' then countries.name
+        when 'bloc' then blocs.name
+        else 'World'
+    end as entity_name,
     rows_.approach,
     rows_.year,
     rows_.indicator,
@@ -39,7 +42,8 @@ select
     definitions.unit,
     coalesce(whole_counts.works_whole, 0)::bigint as works_whole,
     coalesce(whole_counts.works_whole, 0) < settings.small_n_threshold as small_n,
-    rows_.year = settings.latest_year as year_incomplete,
+    -- the current year is still being indexed in every source: never a complete year
+    rows_.year >= year(current_date) as year_incomplete,
     definitions.method_version,
     settings.data_kind
 from indicator_rows as rows_

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import dagster as dg
@@ -54,3 +55,19 @@ def run_cli(args: list[str], monkeypatch: pytest.MonkeyPatch) -> tuple[int, str]
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
         code = main(args)
     return code, out.getvalue()
+
+
+def build_sample(tmp: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run ``qcm build`` on the embedded sample with output and state under ``tmp``."""
+    args = ["build", "--out", str(tmp / "out"), "--state", str(tmp / "state")]
+    code, output = run_cli(args, monkeypatch)
+    assert code == 0, output
+    return output
+
+
+@pytest.fixture(scope="session")
+def sample(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str]]:
+    """One sample build shared by the tests that only read its outputs: (folder, output)."""
+    tmp = tmp_path_factory.mktemp("sample")
+    with pytest.MonkeyPatch.context() as mp:
+        yield tmp, build_sample(tmp, mp)

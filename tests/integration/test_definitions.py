@@ -58,9 +58,12 @@ def test_asset_graph_matches_the_reviewed_snapshot() -> None:
 
 
 def test_every_writing_asset_is_serialised_on_the_duckdb_pool() -> None:
-    for asset in build_definitions().assets:
-        if asset.key.to_user_string() != "raw/openalex_pages":
+    defs = build_definitions()
+    for asset in defs.assets:
+        if asset.key.to_user_string() not in ("raw/openalex_pages", "site"):
             assert asset.op.pool == "duckdb", asset.key
+    for checks in defs.asset_checks:  # checks open the database too
+        assert checks.op.pool == "duckdb", checks.check_keys
 
 
 def test_main_job_excludes_the_live_fetch_and_checks_block() -> None:

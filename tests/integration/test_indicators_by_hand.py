@@ -233,10 +233,10 @@ def test_classification(db: duckdb.DuckDBPyConnection) -> None:
     ]
 
 
-def test_small_numbers_and_latest_year_are_flagged(db: duckdb.DuckDBPyConnection) -> None:
+def test_small_numbers_are_flagged_and_past_years_complete(db: duckdb.DuckDBPyConnection) -> None:
     flags = db.execute(
         "select bool_and(small_n), bool_or(year_incomplete), min(data_kind) "
         "from marts.publication_indicators "
         "where year = 2020"
     ).fetchone()
-    assert flags == (True, True, "directory")
+    assert flags == (True, False, "directory")

@@ -10,25 +10,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.integration.conftest import run_cli
+from tests.integration.conftest import build_sample
 
 pytestmark = pytest.mark.integration
 REPO = Path(__file__).resolve().parents[2]
-
-
-def build(tmp: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Run ``qcm build`` on the sample with output and state under ``tmp``."""
-    args = ["build", "--out", str(tmp / "out"), "--state", str(tmp / "state")]
-    code, output = run_cli(args, monkeypatch)
-    assert code == 0, output
-    return output
-
-
-@pytest.fixture(scope="module")
-def sample(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str]]:
-    tmp = tmp_path_factory.mktemp("sample")
-    with pytest.MonkeyPatch.context() as mp:
-        yield tmp, build(tmp, mp)
 
 
 @pytest.fixture
@@ -140,7 +125,7 @@ def test_notebook_runs_against_the_published_file(
 def test_rebuilding_the_same_inputs_gives_identical_tables(
     sample: tuple[Path, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    build(tmp_path, monkeypatch)
+    build_sample(tmp_path, monkeypatch)
     con = duckdb.connect()
     con.execute(f"attach '{sample[0] / 'out' / 'qcm.duckdb'}' as first (read_only)")
     con.execute(f"attach '{tmp_path / 'out' / 'qcm.duckdb'}' as second (read_only)")

@@ -21,11 +21,11 @@ RULES = [
 ]
 
 
-def test_rules_join_into_one_lower_case_pattern_per_approach() -> None:
+def test_rules_join_into_one_case_insensitive_pattern_per_approach() -> None:
     patterns = approach_patterns(RULES)
     assert patterns == [
-        ApproachPattern("photonic", "(?:quantum dots?)", "(?:light[- ]emitting)"),
-        ApproachPattern("superconducting", r"(?:\btransmons?\b)|(?:fluxonium)", None),
+        ApproachPattern("photonic", "(?i)(?:quantum dots?)", "(?i)(?:light[- ]emitting)"),
+        ApproachPattern("superconducting", r"(?i)(?:\btransmons?\b)|(?:Fluxonium)", None),
     ]
 
 

@@ -7,7 +7,7 @@ import pytest
 
 from pipelines.contracts import Column, Contract, check_values, load_contracts, schema_problems
 from pipelines.settings import SQL_DIR
-from pipelines.sql_assets import build_order, sql_table_files
+from pipelines.sql_assets import sql_table_files
 
 pytestmark = pytest.mark.unit
 
@@ -76,9 +76,3 @@ def test_sql_files_name_their_table_on_the_first_line() -> None:
     for table, path in sql_table_files(SQL_DIR).items():
         first = path.read_text(encoding="utf-8").splitlines()[0]
         assert first.startswith(f"-- {table}: "), path
-
-
-def test_build_order_puts_readers_after_what_they_read() -> None:
-    order = build_order(sql_table_files(SQL_DIR))
-    assert order.index("staging.works") < order.index("staging.authorships")
-    assert order.index("indicators.publication_output") < order.index("indicators.specialisation")

@@ -162,7 +162,6 @@ def test_query_is_built_by_pyalex_and_rebased(tmp_path: Path) -> None:
         "title_and_abstract.search:quantum+OR+qubit+OR+%22post-quantum%22&select=id,doi"
     )
     assert "test-key" not in url and "example.org" not in url
-    assert pyalex.config.api_key == "test-key" and pyalex.config.email == "team@example.org"
     with pytest.raises(ValueError, match="per_page must be 1 to 200"):
         Harness(tmp_path, "http://x", per_page=500)
 

@@ -1,0 +1,70 @@
+"""Everything the site shows, read once from the published database (read-only).
+
+Input: the path of a published ``qcm.duckdb``. Output: a ``SiteData`` of Polars frames
+and facts; pages and figures never touch the database themselves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+
+@dataclass(frozen=True)
+class SiteData:
+    """The published marts and metadata the pages are built from."""
+
+    indicators: pl.DataFrame  # marts.publication_indicators
+    pairs: pl.DataFrame  # marts.coauthorship_pairs
+    approaches: pl.DataFrame  # marts.approaches
+    countries: pl.DataFrame  # marts.countries
+    blocs: pl.DataFrame  # marts.blocs
+    memberships: pl.DataFrame  # marts.bloc_memberships
+    definitions: pl.DataFrame  # meta.indicators
+    methods: dict[str, str]  # meta.methods key -> value
+    classifier: pl.DataFrame  # meta.classifier_evaluation
+    quarantine: pl.DataFrame  # reason, rows
+    run: dict[str, object]  # the latest meta.runs row
+    incomplete_year: int | None  # the current year when the data reaches it (incomplete)
+    complete_year: int  # latest complete year: what headline charts show
+
+    @property
+    def is_sample(self) -> bool:
+        """True when any of the data is the synthetic sample."""
+        return "sample" in str(self.run["data_kind"])
+
+
+def load(database: Path) -> SiteData:
+    """Read the published database at ``database`` into a ``SiteData``."""
+    con = duckdb.connect(str(database), read_only=True)
+    try:
+
+        def frame(sql: str) -> pl.DataFrame:
+            return con.execute(sql).pl()
+
+        indicators = frame("select * from marts.publication_indicators")
+        run = frame("select * from meta.runs order by published_at desc limit 1").row(0, named=True)
+        incomplete = indicators.filter(pl.col("year_incomplete"))["year"].min()
+        complete = int(indicators.filter(~pl.col("year_incomplete"))["year"].max())
+        return SiteData(
+            indicators=indicators,
+            pairs=frame("select * from marts.coauthorship_pairs"),
+            approaches=frame("select * from marts.approaches"),
+            countries=frame("select * from marts.countries"),
+            blocs=frame("select * from marts.blocs"),
+            memberships=frame("select * from marts.bloc_memberships"),
+            definitions=frame("select * from meta.indicators"),
+            methods=dict(con.execute("select key, value from meta.methods").fetchall()),
+            classifier=frame("select * from meta.classifier_evaluation order by approach"),
+            quarantine=frame(
+                "select reason, count(*) as rows from meta.quarantine group by 1 order by 2 desc"
+            ),
+            run=run,
+            incomplete_year=None if incomplete is None else int(incomplete),
+            complete_year=complete,
+        )
+    finally:
+        con.close()

@@ -1,0 +1,10 @@
+"""The indicator families shown on the site, in page order.
+
+A family is a module with ``NAME`` and functions ``overview(data)``,
+``approach(data, approach_id)``, ``country(data, iso3)`` and ``methods(data)`` that
+return sections. Adding a family (patents, funding, ...) is adding its module here.
+"""
+
+from dashboards.families import bibliometric
+
+FAMILIES = [bibliometric]

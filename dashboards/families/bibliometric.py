@@ -1,0 +1,446 @@
+"""The bibliometric family's contribution to every page of the site.
+
+Each function takes the site's data and returns sections; ``dashboards.site`` places
+them on pages. A new indicator family (patents, funding, ...) is a module like this one
+listed in ``dashboards.families.FAMILIES``.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from dashboards.data import SiteData
+from dashboards.figures import (
+    count_bars,
+    grouped_choice_bars,
+    ranking_bars,
+    reference_bars,
+    share_heatmap,
+    trend_lines,
+    world_map,
+)
+from dashboards.page import Section, Table
+
+NAME = "Publications"
+SOURCE = "Source: OpenAlex works (CC0), classified and counted by qcm"
+TOP = 15
+HEATMAP_COUNTRIES = 15
+BLOC_ORDER = ["EU27", "NATO", "G7", "OECD", "QUAD", "AUKUS", "FIVE_EYES", "CHIP4"]
+MAP_INDICATORS = {
+    "world_share": "Share of world publications",
+    "top10_share_of_world": "Share of the world's top-10% cited",
+    "activity_index": "Activity index (1 = world average)",
+    "pp_top10": "Own output in the top 10% (PP(top10))",
+}
+
+
+def _rows(data: SiteData, **equals: object) -> pl.DataFrame:
+    frame = data.indicators
+    for column, value in equals.items():
+        frame = frame.filter(pl.col(column) == value)
+    return frame
+
+
+def _labels(data: SiteData) -> dict[str, str]:
+    return dict(zip(data.approaches["approach"], data.approaches["label"], strict=True))
+
+
+def _classified(data: SiteData) -> list[str]:
+    return [a for a in data.approaches["approach"] if a not in ("all", "unclassified")]
+
+
+def _caption(data: SiteData, unit: str, year: int | None = None) -> str:
+    when = f"{year}; " if year else ""
+    sample = " SYNTHETIC SAMPLE DATA." if data.is_sample else ""
+    version = data.methods.get("classifier_version")
+    return f"{when}unit: {unit}. {SOURCE}, fractional counting, {version}.{sample}"
+
+
+def leaders(data: SiteData, year: int) -> pl.DataFrame:
+    """The leading country of each classified approach by world share in ``year``."""
+    rows = _rows(data, entity_type="country", indicator="world_share", year=year).filter(
+        pl.col("entity_code") != "ZZZ", pl.col("approach").is_in(_classified(data))
+    )
+    ranked = rows.sort("value", descending=True)
+    first = ranked.group_by("approach", maintain_order=True).first()
+    second = ranked.group_by("approach", maintain_order=True).agg(
+        pl.col("value").slice(1, 1).first().alias("runner_up")
+    )
+    return first.join(second, on="approach", how="left").sort("approach")
+
+
+def overview(data: SiteData) -> list[Section]:
+    """Who leads each approach, the world map, the headline trends."""
+    year = data.complete_year
+    labels = _labels(data)
+    lead = leaders(data, year)
+    counts = lead.group_by("entity_name").len().sort("len", descending=True)
+    top_name, top_count = counts.row(0) if counts.height else ("nobody", 0)
+    shares = _rows(data, entity_type="country", indicator="world_share", year=year).filter(
+        pl.col("entity_code") != "ZZZ"
+    )
+    biggest = (
+        shares.filter(pl.col("approach") == "all")
+        .sort("value", descending=True)
+        .head(HEATMAP_COUNTRIES)
+    )["entity_code"]
+    heat = shares.filter(
+        pl.col("entity_code").is_in(biggest), pl.col("approach").is_in(_classified(data))
+    ).with_columns(pl.col("approach").replace_strict(labels).alias("approach_label"))
+    heatmap = share_heatmap(
+        heat.select(
+            "entity_code", "entity_name", "approach", "approach_label", "value", "works_whole"
+        ),
+        "leaders-heatmap",
+        f"In {year}, {top_name} leads {top_count} of {lead.height} approaches "
+        "by share of publications",
+        _caption(data, "share of the world's publications in the approach", year),
+    )
+    map_frames = {
+        label: _rows(data, entity_type="country", indicator=indicator, year=year, approach="all")
+        .filter(pl.col("entity_code") != "ZZZ")
+        .select("entity_code", "entity_name", "value", "unit")
+        for indicator, label in MAP_INDICATORS.items()
+    }
+    mapped = world_map(
+        map_frames,
+        "world-map",
+        f"Where quantum research is published, {year}",
+        _caption(data, "see the chosen indicator", year),
+    )
+    top5 = (
+        shares.filter(pl.col("approach") == "all")
+        .sort("value", descending=True)
+        .head(5)["entity_code"]
+    )
+    trend = trend_lines(
+        _rows(data, entity_type="country", indicator="world_share", approach="all")
+        .filter(pl.col("entity_code").is_in(top5))
+        .select("entity_code", "entity_name", "year", "value"),
+        "headline-trend",
+        "Share of world quantum publications of today's five largest producers",
+        _caption(data, "share of the world's publications"),
+        latest_year=data.incomplete_year,
+    )
+    table = Table(
+        ["Approach", "Leader", "Share", "Runner-up share", "Lead"],
+        [
+            [
+                labels[r["approach"]],
+                r["entity_name"],
+                f"{r['value']:.1%}",
+                "-" if r["runner_up"] is None else f"{r['runner_up']:.1%}",
+                "-" if not r["runner_up"] else f"{r['value'] / r['runner_up']:.1f}x",
+            ]
+            for r in lead.iter_rows(named=True)
+        ],
+    )
+    return [
+        Section(
+            "Who leads each technology approach",
+            [
+                f"Share of the world's publications in each approach in {year}, the latest "
+                "complete year, for the fifteen countries that publish most. Approaches overlap "
+                "(a paper can belong to several), so rows do not add up.",
+            ],
+            charts=[heatmap],
+            tables=[table],
+        ),
+        Section("The world map", [], charts=[mapped]),
+        Section("Headline trends", [], charts=[trend]),
+    ]
+
+
+def approach(data: SiteData, approach_id: str) -> list[Section]:
+    """Rankings, leaders' trends, blocs, specialisation and collaboration for one approach."""
+    year = data.complete_year
+    label = _labels(data)[approach_id]
+    shares = _rows(
+        data, entity_type="country", indicator="world_share", approach=approach_id, year=year
+    )
+    ranked = shares.filter(pl.col("entity_code") != "ZZZ").sort("value", descending=True).head(TOP)
+    if ranked.height == 0:
+        return [Section(f"{label}: no publications in {year}", ["Nothing to rank for this year."])]
+    leader = ranked.row(0, named=True)
+    ranking = ranking_bars(
+        ranked.select(
+            "entity_code",
+            "entity_name",
+            "value",
+            "numerator",
+            "denominator",
+            "works_whole",
+            "small_n",
+        ),
+        f"{approach_id}-ranking",
+        f"{leader['entity_name']} leads {label.lower()} "
+        f"with {leader['value']:.0%} of {year} publications",
+        _caption(data, "share of the world's publications in the approach", year),
+    )
+    leaders5 = ranked.head(5)["entity_code"]
+    trend = trend_lines(
+        _rows(data, entity_type="country", indicator="world_share", approach=approach_id)
+        .filter(pl.col("entity_code").is_in(leaders5))
+        .select("entity_code", "entity_name", "year", "value"),
+        f"{approach_id}-trend",
+        f"How the five leaders' shares of {label.lower()} publications moved",
+        _caption(data, "share of the world's publications in the approach"),
+        latest_year=data.incomplete_year,
+    )
+    bloc_groups = {}
+    for indicator in ("world_share", "top10_share_of_world"):
+        rows = _rows(data, entity_type="bloc", indicator=indicator, approach=approach_id, year=year)
+        bloc_groups[MAP_INDICATORS[indicator]] = rows.select(
+            "entity_code", pl.col("entity_code").alias("entity_name"), "value", "works_whole"
+        )
+    blocs = grouped_choice_bars(
+        bloc_groups,
+        f"{approach_id}-blocs",
+        f"Blocs in {label.lower()}, {year}: computed from records, "
+        "each paper counted once per bloc",
+        _caption(data, "share (0-1)", year),
+    )
+    members = {}
+    for bloc in BLOC_ORDER:
+        codes = data.memberships.filter(
+            pl.col("bloc") == bloc,
+            pl.col("joined_on") <= pl.date(year, 12, 31),
+            pl.col("left_on").is_null() | (pl.col("left_on") > pl.date(year, 12, 31)),
+        )["iso3"]
+        rows = shares.filter(pl.col("entity_code").is_in(codes)).select(
+            "entity_code", "entity_name", "value"
+        )
+        if rows.height:
+            members[bloc] = rows
+    inside = grouped_choice_bars(
+        members,
+        f"{approach_id}-bloc-members",
+        f"Members of each bloc in {label.lower()}, {year}",
+        _caption(data, "share of the world's publications in the approach", year),
+        highlight=leader["entity_name"],
+    )
+    activity = _rows(
+        data, entity_type="country", indicator="activity_index", approach=approach_id, year=year
+    )
+    activity = activity.filter(pl.col("entity_code").is_in(ranked["entity_code"])).select(
+        pl.col("entity_name").alias("label"), "value", "works_whole"
+    )
+    special = reference_bars(
+        activity,
+        f"{approach_id}-specialisation",
+        f"Which of the top producers specialise in {label.lower()}, {year}",
+        _caption(data, "activity index (1 = world average)", year),
+    )
+    recent = data.pairs.filter(
+        pl.col("approach") == approach_id, pl.col("year").is_between(year - 4, year)
+    )
+    pairs = (
+        recent.group_by("country_a_name", "country_b_name")
+        .agg(pl.col("works").sum().alias("value"))
+        .sort("value", descending=True)
+        .head(10)
+        .select(
+            (pl.col("country_a_name") + " - " + pl.col("country_b_name")).alias("label"), "value"
+        )
+    )
+    collaboration = count_bars(
+        pairs,
+        f"{approach_id}-pairs",
+        f"The strongest international partnerships in {label.lower()}, {year - 4}-{year}",
+        _caption(data, "co-authored works (whole count)"),
+    )
+    return [
+        Section("Ranking", [], charts=[ranking]),
+        Section("Trends of the leaders", [], charts=[trend]),
+        Section(
+            "Blocs compared",
+            [
+                "A bloc's value counts each paper once, however many of its members took part; "
+                "it is not the sum of its members' values.",
+            ],
+            charts=[blocs, inside],
+        ),
+        Section("Specialisation", [], charts=[special]),
+        Section("Collaboration", [], charts=[collaboration]),
+    ]
+
+
+def country(data: SiteData, iso3: str) -> list[Section]:
+    """A country's profile across approaches, its trend, collaborators and blocs."""
+    year = data.complete_year
+    labels = _labels(data)
+    name = data.countries.filter(pl.col("iso3") == iso3)["name"].item()
+    activity = _rows(
+        data, entity_type="country", entity_code=iso3, indicator="activity_index", year=year
+    )
+    activity = activity.filter(pl.col("approach").is_in(_classified(data))).select(
+        pl.col("approach").replace_strict(labels).alias("label"), "value", "works_whole"
+    )
+    strongest = activity.sort("value", descending=True).head(1)
+    finding = (
+        f"{name} is most specialised in {strongest['label'].item().lower()}, {year}"
+        if strongest.height
+        else f"{name}: no classified publications in {year}"
+    )
+    profile = reference_bars(
+        activity,
+        f"{iso3}-profile",
+        finding,
+        _caption(data, "activity index (1 = world average)", year),
+    )
+    output = _rows(
+        data,
+        entity_type="country",
+        entity_code=iso3,
+        indicator="publications_fractional",
+        approach="all",
+    )
+    trend = trend_lines(
+        output.select("entity_code", "entity_name", "year", "value"),
+        f"{iso3}-trend",
+        f"{name}'s quantum publications per year (fractional count)",
+        _caption(data, "works (fractional)"),
+        percent=False,
+        latest_year=data.incomplete_year,
+    )
+    recent = data.pairs.filter(
+        pl.col("approach") == "all", pl.col("year").is_between(year - 4, year)
+    )
+    partners = (
+        pl.concat(
+            [
+                recent.filter(pl.col("country_a") == iso3).select(
+                    pl.col("country_b_name").alias("label"), "works"
+                ),
+                recent.filter(pl.col("country_b") == iso3).select(
+                    pl.col("country_a_name").alias("label"), "works"
+                ),
+            ]
+        )
+        .group_by("label")
+        .agg(pl.col("works").sum().alias("value"))
+        .sort("value", descending=True)
+        .head(10)
+    )
+    collaborators = count_bars(
+        partners,
+        f"{iso3}-partners",
+        f"{name}'s main co-authoring countries, {year - 4}-{year}",
+        _caption(data, "co-authored works (whole count)"),
+    )
+    shares = _rows(data, entity_type="country", indicator="world_share", approach="all", year=year)
+    groups = {}
+    for bloc in BLOC_ORDER:
+        current = data.memberships.filter(
+            pl.col("bloc") == bloc,
+            pl.col("joined_on") <= pl.date(year, 12, 31),
+            pl.col("left_on").is_null() | (pl.col("left_on") > pl.date(year, 12, 31)),
+        )["iso3"]
+        if iso3 in current.to_list():
+            groups[bloc] = shares.filter(pl.col("entity_code").is_in(current)).select(
+                "entity_code", "entity_name", "value"
+            )
+    sections = [
+        Section("Strengths and weaknesses across approaches", [], charts=[profile]),
+        Section("Trend", [], charts=[trend]),
+        Section("Main collaborators", [], charts=[collaborators]),
+    ]
+    if groups:
+        blocs = grouped_choice_bars(
+            groups,
+            f"{iso3}-blocs",
+            f"Where {name} stands inside its blocs, {year}",
+            _caption(data, "share of the world's quantum publications", year),
+            highlight=name,
+        )
+        sections.append(Section("Inside its blocs", [], charts=[blocs]))
+    return sections
+
+
+def methods(data: SiteData) -> list[Section]:
+    """Definitions, counting rules, classifier quality and known gaps, in plain words."""
+    defs = Table(
+        ["Indicator", "What it means", "Unit", "Method"],
+        [
+            [r["name"], r["definition"], r["unit"], r["method_version"]]
+            for r in data.definitions.iter_rows(named=True)
+        ],
+    )
+    classifier = Table(
+        ["Approach", "Labelled", "Precision", "Recall"],
+        [
+            [
+                r["approach"],
+                str(r["labelled_positives"]),
+                "-" if r["precision"] is None else f"{r['precision']:.0%}",
+                "-" if r["recall"] is None else f"{r['recall']:.0%}",
+            ]
+            for r in data.classifier.iter_rows(named=True)
+        ],
+    )
+    unknown = _rows(
+        data, entity_code="ZZZ", indicator="world_share", approach="all", year=data.complete_year
+    )
+    unknown_share = unknown["value"].item() if unknown.height else 0.0
+    quarantine = Table(["Reason", "Rows"], [[r, f"{n:,}"] for r, n in data.quarantine.iter_rows()])
+    return [
+        Section(
+            "Publications: what the numbers mean",
+            [
+                "Publications come from OpenAlex, an open index of scholarly works. qcm selects "
+                "quantum works by topic and keyword, then places each work in technology "
+                "approaches with keyword rules over its title and abstract. A work can belong to "
+                "several approaches, so approach totals do not add up.",
+                "Counting is fractional: each paper counts as one, shared equally among its "
+                "authors, and each author's part shared equally among the countries of their "
+                "institutions. A country with half the authors of a paper gets half the paper. "
+                "A bloc's value is computed from the papers themselves, so a paper written by "
+                "two EU countries counts once for the EU.",
+                "Citation measures reflect citations at the time of the snapshot: recent papers "
+                "have had less time to be cited, which is why the top-10% measure compares each "
+                "paper only with papers of the same year and approach.",
+            ],
+            tables=[defs],
+        ),
+        Section(
+            "How good is the classification",
+            [
+                f"Classifier version {data.methods.get('classifier_version')}. Precision says how "
+                "often a paper put in an approach belongs there; recall says how many of the "
+                "approach's papers are found. Measured on a labelled set of real publication "
+                "titles (titles only: in the pipeline abstracts are used too). The rules were "
+                "revised once after a first measurement on this same set, so these figures are "
+                "optimistic.",
+            ],
+            tables=[classifier],
+        ),
+        Section(
+            "Known gaps and caveats",
+            [
+                "The current year is incomplete in every source (publications keep being "
+                "indexed for months) and is marked on every trend; headline charts use the "
+                f"latest complete year ({data.complete_year}).",
+                f"Authors with no usable country are counted under 'Unknown country': "
+                f"{unknown_share:.1%} of {data.complete_year} publications. "
+                "They are never dropped.",
+                "Values based on fewer than "
+                f"{data.methods.get('small_n_threshold')} works are flagged as few works; read "
+                "them with care. Records the pipeline could not use are kept aside with their "
+                "reason:",
+            ],
+            tables=[quarantine],
+        ),
+    ]
+
+
+def reproduce_sql() -> str:
+    """An SQL example that reproduces the overview's leaders from the published file."""
+    return (
+        "-- duckdb -readonly qcm.duckdb\n"
+        "select approach, entity_name, round(value, 3) as world_share, works_whole\n"
+        "from marts.publication_indicators\n"
+        "where indicator = 'world_share' and entity_type = 'country'\n"
+        "  and entity_code <> 'ZZZ' and not year_incomplete\n"
+        "qualify row_number() over (partition by approach, year order by value desc) = 1\n"
+        "order by approach, year desc;"
+    )

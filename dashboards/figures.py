@@ -1,0 +1,399 @@
+"""Pure functions from mart frames to Plotly figures, each with its data for CSV export.
+
+Every builder takes Polars frames and plain values and returns a ``Chart``: the figure,
+the rows behind it (offered as CSV on the page), and a caption with unit and source.
+Strings that came from data are HTML-escaped before they reach a figure.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import plotly.graph_objects as go
+import polars as pl
+
+from dashboards.stats import wilson_interval
+
+# Okabe-Ito: distinguishable with the common forms of colour blindness.
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
+SEQUENTIAL = "Cividis"
+FONT = {"family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", "size": 13}
+
+
+@dataclass
+class Chart:
+    """A figure, the rows it shows (for CSV), and a caption (unit, source, caveat)."""
+
+    id: str
+    figure: go.Figure
+    data: pl.DataFrame
+    caption: str
+    notes: list[str] = field(default_factory=list)
+
+    def payload(self) -> dict[str, Any]:
+        """The JSON the page embeds: the Plotly figure and its rows for CSV export."""
+        return {
+            "figure": json.loads(self.figure.to_json()),
+            "csv": {
+                "columns": self.data.columns,
+                "rows": [[_plain(v) for v in row] for row in self.data.rows()],
+            },
+        }
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-ready cell: dates become ISO text."""
+    return value.isoformat() if isinstance(value, dt.date | dt.datetime) else value
+
+
+def esc(text: object) -> str:
+    """Escape a data string for Plotly labels (which render a subset of HTML)."""
+    return html.escape(str(text), quote=True)
+
+
+def _layout(fig: go.Figure, title: str, height: int = 420) -> go.Figure:
+    fig.update_layout(
+        title={"text": esc(title), "x": 0, "xanchor": "left", "font": {"size": 16}},
+        font=FONT,
+        height=height,
+        margin={"l": 60, "r": 20, "t": 60, "b": 50},
+        plot_bgcolor="white",
+        paper_bgcolor="white",
+        colorway=PALETTE,
+        hoverlabel={"font": FONT},
+    )
+    fig.update_xaxes(gridcolor="#e5e5e5", zerolinecolor="#999")
+    fig.update_yaxes(gridcolor="#e5e5e5", zerolinecolor="#999")
+    return fig
+
+
+def share_heatmap(frame: pl.DataFrame, chart_id: str, title: str, caption: str) -> Chart:
+    """Country x approach heatmap of world share; the leader of each approach is starred.
+
+    ``frame`` has entity_code, entity_name, approach_label, value (a share), works_whole.
+    """
+    countries = (
+        frame.group_by("entity_name").agg(pl.col("value").sum()).sort("value")["entity_name"]
+    )
+    approaches = sorted(frame["approach_label"].unique())
+    leaders = frame.sort("value", descending=True).group_by("approach_label").first()
+    leader_of = {(r["entity_name"], r["approach_label"]) for r in leaders.iter_rows(named=True)}
+    lookup = {(r["entity_name"], r["approach_label"]): r for r in frame.iter_rows(named=True)}
+    z, text, hover = [], [], []
+    for country in countries:
+        z_row, t_row, h_row = [], [], []
+        for approach in approaches:
+            row = lookup.get((country, approach))
+            value = row["value"] if row else None
+            z_row.append(value)
+            t_row.append(
+                ("★ " if (country, approach) in leader_of else "")
+                + (f"{value:.0%}" if value else "")
+            )
+            h_row.append(
+                f"{esc(country)} in {esc(approach)}: "
+                + (
+                    f"{value:.1%} of world publications ({row['works_whole']:,} works)"
+                    if row
+                    else "none"
+                )
+            )
+        z.append(z_row)
+        text.append(t_row)
+        hover.append(h_row)
+    fig = go.Figure(
+        go.Heatmap(
+            z=z,
+            x=[esc(a) for a in approaches],
+            y=[esc(c) for c in countries],
+            text=text,
+            texttemplate="%{text}",
+            hovertext=hover,
+            hoverinfo="text",
+            colorscale=SEQUENTIAL,
+            colorbar={"title": "world share", "tickformat": ".0%"},
+            zmin=0,
+        )
+    )
+    _layout(fig, title, height=max(420, 26 * len(countries) + 160))
+    fig.update_xaxes(tickangle=-40, side="bottom")
+    return Chart(chart_id, fig, frame, caption, ["★ marks the leading country of each approach."])
+
+
+def world_map(frames: dict[str, pl.DataFrame], chart_id: str, title: str, caption: str) -> Chart:
+    """Choropleth of one indicator per country, with a dropdown to choose the indicator.
+
+    ``frames`` maps an indicator label to rows of entity_code, entity_name, value, unit.
+    """
+    fig = go.Figure()
+    labels = list(frames)
+    for index, (label, frame) in enumerate(frames.items()):
+        is_share = frame["unit"].str.contains("share").any() if frame.height else False
+        fmt = ".1%" if is_share else ".2f"
+        fig.add_trace(
+            go.Choropleth(
+                locations=frame["entity_code"].to_list(),
+                z=frame["value"].to_list(),
+                text=[esc(n) for n in frame["entity_name"]],
+                hovertemplate="%{text}: %{z:" + fmt + "}<extra></extra>",
+                colorscale=SEQUENTIAL,
+                colorbar={"title": esc(label), "tickformat": ".0%" if is_share else ".1f"},
+                visible=index == 0,
+                name=esc(label),
+            )
+        )
+    buttons = [
+        {
+            "label": esc(label),
+            "method": "update",
+            "args": [{"visible": [i == j for j in range(len(labels))]}],
+        }
+        for i, label in enumerate(labels)
+    ]
+    _layout(fig, title, height=480)
+    fig.update_layout(
+        geo={
+            "showframe": False,
+            "showcoastlines": False,
+            "projection": {"type": "natural earth"},
+            "resolution": 110,
+            "scope": "world",
+        },
+        updatemenus=[
+            {
+                "buttons": buttons,
+                "direction": "down",
+                "x": 0,
+                "y": 1.08,
+                "xanchor": "left",
+                "showactive": True,
+            }
+        ],
+        margin={"l": 0, "r": 0, "t": 90, "b": 0},
+    )
+    data = pl.concat(
+        [f.with_columns(pl.lit(label).alias("indicator_label")) for label, f in frames.items()]
+    )
+    return Chart(
+        chart_id, fig, data, caption, ["Choose the indicator with the menu above the map."]
+    )
+
+
+def ranking_bars(frame: pl.DataFrame, chart_id: str, title: str, caption: str) -> Chart:
+    """Horizontal bars of the top entities by a share, with 95% Wilson intervals.
+
+    ``frame`` has entity_name, value (share), numerator, denominator, works_whole, small_n.
+    """
+    frame = frame.sort("value")
+    low, high = (
+        zip(
+            *(
+                wilson_interval(n or 0.0, d or 0.0)
+                for n, d in zip(frame["numerator"], frame["denominator"], strict=True)
+            ),
+            strict=True,
+        )
+        if frame.height
+        else ((), ())
+    )
+    frame = frame.with_columns(
+        pl.Series("ci_low", low, dtype=pl.Float64), pl.Series("ci_high", high, dtype=pl.Float64)
+    )
+    fig = go.Figure(
+        go.Bar(
+            x=frame["value"].to_list(),
+            y=[
+                esc(n) + (" (few works)" if s else "")
+                for n, s in zip(frame["entity_name"], frame["small_n"], strict=True)
+            ],
+            orientation="h",
+            marker_color=PALETTE[0],
+            error_x={
+                "type": "data",
+                "symmetric": False,
+                "array": (frame["ci_high"] - frame["value"]).to_list(),
+                "arrayminus": (frame["value"] - frame["ci_low"]).to_list(),
+                "color": "#555",
+            },
+            customdata=list(
+                zip(frame["works_whole"], frame["ci_low"], frame["ci_high"], strict=True)
+            ),
+            hovertemplate="%{y}: %{x:.1%} (95% interval %{customdata[1]:.1%} "
+            "to %{customdata[2]:.1%}; "
+            "%{customdata[0]:,} works)<extra></extra>",
+        )
+    )
+    _layout(fig, title, height=max(360, 26 * frame.height + 120))
+    fig.update_xaxes(tickformat=".0%", title="share of world publications")
+    return Chart(
+        chart_id,
+        fig,
+        frame,
+        caption,
+        ["Bars show 95% Wilson intervals treating the world's works as the sample."],
+    )
+
+
+def trend_lines(
+    frame: pl.DataFrame,
+    chart_id: str,
+    title: str,
+    caption: str,
+    percent: bool = True,
+    latest_year: int | None = None,
+) -> Chart:
+    """Lines of a value by year per entity, with a range slider to choose the years.
+
+    ``frame`` has entity_name, year, value. The incomplete latest year is marked.
+    """
+    fig = go.Figure()
+    for index, name in enumerate(
+        frame.group_by("entity_name")
+        .agg(pl.col("value").last())
+        .sort("value", descending=True)["entity_name"]
+    ):
+        rows = frame.filter(pl.col("entity_name") == name).sort("year")
+        fig.add_trace(
+            go.Scatter(
+                x=rows["year"].to_list(),
+                y=rows["value"].to_list(),
+                mode="lines+markers",
+                name=esc(name),
+                line={"color": PALETTE[index % len(PALETTE)], "width": 2},
+                hovertemplate=esc(name)
+                + " %{x}: %{y:"
+                + (".1%" if percent else ",.1f")
+                + "}<extra></extra>",
+            )
+        )
+    _layout(fig, title)
+    fig.update_yaxes(tickformat=".0%" if percent else ",.0f", rangemode="tozero")
+    fig.update_xaxes(rangeslider={"visible": True, "thickness": 0.08}, dtick=2)
+    notes = ["Drag the handles under the chart to choose the years."]
+    if latest_year is not None:
+        fig.add_vrect(
+            x0=latest_year - 0.5,
+            x1=latest_year + 0.5,
+            fillcolor="#999",
+            opacity=0.15,
+            line_width=0,
+            annotation_text="incomplete year",
+            annotation_position="top left",
+        )
+        notes.append(f"{latest_year} is incomplete: publications keep being indexed.")
+    return Chart(chart_id, fig, frame, caption, notes)
+
+
+def grouped_choice_bars(
+    groups: dict[str, pl.DataFrame],
+    chart_id: str,
+    title: str,
+    caption: str,
+    highlight: str | None = None,
+    percent: bool = True,
+) -> Chart:
+    """Bars for one group at a time (a bloc, an indicator) chosen from a dropdown.
+
+    ``groups`` maps a label to rows of entity_name, value; ``highlight`` names an entity
+    drawn in a contrasting colour.
+    """
+    fig = go.Figure()
+    labels = list(groups)
+    for index, (label, frame) in enumerate(groups.items()):
+        frame = frame.sort("value")
+        fig.add_trace(
+            go.Bar(
+                x=frame["value"].to_list(),
+                y=[esc(n) for n in frame["entity_name"]],
+                orientation="h",
+                marker_color=[
+                    PALETTE[1] if n == highlight else PALETTE[0] for n in frame["entity_name"]
+                ],
+                visible=index == 0,
+                name=esc(label),
+                hovertemplate="%{y}: %{x:"
+                + (".1%" if percent else ".2f")
+                + "}<extra>"
+                + esc(label)
+                + "</extra>",
+            )
+        )
+    buttons = [
+        {
+            "label": esc(label),
+            "method": "update",
+            "args": [{"visible": [i == j for j in range(len(labels))]}],
+        }
+        for i, label in enumerate(labels)
+    ]
+    height = max(360, 26 * max((f.height for f in groups.values()), default=1) + 140)
+    _layout(fig, title, height=height)
+    fig.update_layout(
+        updatemenus=[
+            {"buttons": buttons, "direction": "down", "x": 0, "y": 1.12, "xanchor": "left"}
+        ],
+        margin={"t": 100},
+    )
+    fig.update_xaxes(tickformat=".0%" if percent else ".2f")
+    data = (
+        pl.concat([f.with_columns(pl.lit(label).alias("group")) for label, f in groups.items()])
+        if groups
+        else pl.DataFrame()
+    )
+    return Chart(chart_id, fig, data, caption, ["Choose with the menu above the chart."])
+
+
+def reference_bars(
+    frame: pl.DataFrame, chart_id: str, title: str, caption: str, reference: float = 1.0
+) -> Chart:
+    """Bars of an index around a reference value (activity index: 1 = world average).
+
+    ``frame`` has label, value, works_whole.
+    """
+    frame = frame.sort("value")
+    fig = go.Figure(
+        go.Bar(
+            x=frame["value"].to_list(),
+            y=[esc(v) for v in frame["label"]],
+            orientation="h",
+            marker_color=[PALETTE[2] if v >= reference else PALETTE[3] for v in frame["value"]],
+            customdata=frame["works_whole"].to_list(),
+            hovertemplate="%{y}: %{x:.2f} (%{customdata:,} works)<extra></extra>",
+        )
+    )
+    fig.add_vline(
+        x=reference,
+        line_dash="dash",
+        line_color="#333",
+        annotation_text="world average",
+        annotation_position="top",
+    )
+    _layout(fig, title, height=max(360, 26 * frame.height + 120))
+    return Chart(
+        chart_id,
+        fig,
+        frame,
+        caption,
+        ["Green: more specialised than the world average; orange: less."],
+    )
+
+
+def count_bars(frame: pl.DataFrame, chart_id: str, title: str, caption: str) -> Chart:
+    """Horizontal bars of counts (``label``, ``value``), largest on top."""
+    frame = frame.sort("value")
+    fig = go.Figure(
+        go.Bar(
+            x=frame["value"].to_list(),
+            y=[esc(v) for v in frame["label"]],
+            orientation="h",
+            marker_color=PALETTE[5],
+            hovertemplate="%{y}: %{x:,} works<extra></extra>",
+        )
+    )
+    _layout(fig, title, height=max(360, 26 * frame.height + 120))
+    fig.update_xaxes(title="works")
+    return Chart(chart_id, fig, frame, caption)

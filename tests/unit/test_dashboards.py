@@ -1,0 +1,86 @@
+"""Dashboard building blocks: intervals by hand, escaping, chart data for CSV."""
+
+from __future__ import annotations
+
+import math
+
+import polars as pl
+import pytest
+
+from dashboards.figures import count_bars, ranking_bars, share_heatmap
+from dashboards.stats import wilson_interval
+
+pytestmark = pytest.mark.unit
+ATTACK = "<img src=x onerror=alert(1)>"
+
+
+def test_wilson_interval_by_hand() -> None:
+    # p = 0.5, n = 100, z = 1.96: centre 0.5, margin = 1.96*sqrt(0.0025 + 0.96^2/40000)/1.038416
+    low, high = wilson_interval(50, 100)
+    margin = (
+        1.959963984540054
+        * math.sqrt(0.25 / 100 + 1.959963984540054**2 / 40000)
+        / (1 + 1.959963984540054**2 / 100)
+    )
+    assert (low, high) == pytest.approx((0.5 - margin, 0.5 + margin))
+    assert wilson_interval(0, 10)[0] == 0 and 0 < wilson_interval(0, 10)[1] < 0.35
+    assert wilson_interval(1, 0) == (0.0, 1.0)
+
+
+def test_data_strings_are_escaped_in_figures() -> None:
+    frame = pl.DataFrame(
+        {
+            "entity_code": ["XXA"],
+            "entity_name": [ATTACK],
+            "value": [0.4],
+            "numerator": [4.0],
+            "denominator": [10.0],
+            "works_whole": [4],
+            "small_n": [True],
+        }
+    )
+    figure_json = ranking_bars(frame, "r", ATTACK, "caption").figure.to_json()
+    assert ATTACK not in figure_json
+    assert "&lt;img src=x onerror=alert(1)&gt;" in figure_json
+
+
+def test_ranking_intervals_and_csv_rows() -> None:
+    frame = pl.DataFrame(
+        {
+            "entity_code": ["USA", "CHN"],
+            "entity_name": ["United States", "China"],
+            "value": [0.3, 0.5],
+            "numerator": [30.0, 50.0],
+            "denominator": [100.0, 100.0],
+            "works_whole": [31, 52],
+            "small_n": [False, False],
+        }
+    )
+    chart = ranking_bars(frame, "rank", "China leads", "caption")
+    payload = chart.payload()
+    assert payload["csv"]["columns"][-2:] == ["ci_low", "ci_high"]
+    rows = {r[1]: r for r in payload["csv"]["rows"]}
+    assert rows["China"][-2:] == pytest.approx(list(wilson_interval(50, 100)))
+    assert payload["figure"]["data"][0]["y"] == ["United States", "China"]  # largest on top
+
+
+def test_heatmap_stars_the_leader_of_each_approach() -> None:
+    frame = pl.DataFrame(
+        {
+            "entity_code": ["USA", "CHN", "USA", "CHN"],
+            "entity_name": ["US", "CN", "US", "CN"],
+            "approach_label": ["A", "A", "B", "B"],
+            "value": [0.6, 0.4, 0.1, 0.2],
+            "works_whole": [6, 4, 1, 2],
+        }
+    )
+    trace = share_heatmap(frame, "h", "t", "c").figure.data[0]
+    cells = dict(zip(trace.y, trace.text, strict=True))
+    assert cells["US"][0].startswith("★") and not cells["US"][1].startswith("★")
+    assert cells["CN"][1].startswith("★")
+
+
+def test_count_bars_keep_their_rows() -> None:
+    frame = pl.DataFrame({"label": ["a - b", "c - d"], "value": [3, 5]})
+    chart = count_bars(frame, "c", "t", "caption")
+    assert chart.payload()["csv"]["rows"] == [["a - b", 3], ["c - d", 5]]
