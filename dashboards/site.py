@@ -10,6 +10,7 @@ request anywhere.
 
 from __future__ import annotations
 
+import html
 import os
 import shutil
 import uuid
@@ -99,7 +100,18 @@ def pages(data: SiteData) -> list[Page]:
         )
     )
     site.append(Page("methods.html", "Methods and caveats", methods, "methods"))
+    for page in site:
+        for section in page.sections:
+            _drop_empty_charts(section)
     return site
+
+
+def _drop_empty_charts(section: Section) -> None:
+    """Replace charts that have no rows by a sentence saying so (no blank plots)."""
+    for chart in [c for c in section.charts if c.data.height == 0]:
+        section.charts.remove(chart)
+        title = chart.figure.layout.title.text or "This chart"
+        section.paragraphs.append(f"{html.unescape(title)}: no data for this period.")
 
 
 def facts(data: SiteData) -> dict[str, str]:

@@ -233,3 +233,26 @@ def test_a_single_work_response_is_one_record(tmp_path: Path) -> None:
     path = tmp_path / "w.json"
     path.write_text(json.dumps(work()))
     assert len(list(iter_records(path))) == 1
+
+
+def test_a_bad_nested_field_loses_only_its_record(tmp_path: Path) -> None:
+    bad_score = work(id="W2", topics=[{"id": "https://openalex.org/T1", "score": "high"}])
+    bad_primary = work(id="W3", topics=[{"id": "https://openalex.org/T1"}], primary_topic="T1")
+    page = {"results": [work(id="W1"), bad_score, bad_primary, work(id="W4")]}
+    (tmp_path / "p.json").write_text(json.dumps(page))
+    out = parse_files(raw_files(tmp_path), tmp_path, CODES, 2027)
+    assert sorted(w["work_id"] for w in out.works) == ["W1", "W3", "W4"]
+    assert [(q["record_id"], q["reason"]) for q in out.quarantine] == [("W2", "invalid_field")]
+
+
+def test_json_lines_split_only_on_newlines(tmp_path: Path) -> None:
+    odd = work(id="W7", title="Line\u2028separator and next\u0085line in a title")
+    (tmp_path / "part.jsonl").write_text(json.dumps(odd, ensure_ascii=False) + "\n")
+    out = parse_files(raw_files(tmp_path), tmp_path, CODES, 2027)
+    assert [w["work_id"] for w in out.works] == ["W7"] and out.quarantine == []
+
+
+def test_missing_citation_count_stays_missing() -> None:
+    record = work()
+    del record["cited_by_count"]
+    assert parse_work(record, PROV, CODES, 2027).works[0]["cited_by_count"] is None

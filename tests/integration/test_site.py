@@ -1,0 +1,155 @@
+"""The dashboards in a real browser: every page offline, every chart drawn, controls, safety.
+
+Needs Debian's ``chromium`` (``.ci/run`` installs it) and Playwright's Python driver
+(a dev dependency); skipped with the reason when either is missing.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+
+from dashboards.browser import CHARTS_DRAWN, BrowserUnavailable, headless_browser, take_screenshots
+from dashboards.site import build_site
+
+pytestmark = pytest.mark.integration
+ATTACK = "<img src=x onerror=\"document.title='pwned'\">"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    try:
+        with headless_browser() as chromium:
+            yield chromium
+    except BrowserUnavailable as err:
+        pytest.skip(f"no browser for the site tests: {err}")
+
+
+def site_of(sample: tuple[Path, str]) -> Path:
+    return sample[0] / "out" / "site"
+
+
+def open_page(browser: Any, path: Path) -> tuple[Any, list[str]]:
+    """Open ``path``; return the page and a list collecting console errors and bad requests."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    problems: list[str] = []
+    page.on(
+        "console",
+        lambda m: problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None,
+    )
+    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+    page.on("requestfailed", lambda r: problems.append(f"failed request: {r.url}"))
+    page.on(
+        "request",
+        lambda r: (
+            None
+            if r.url.startswith(("file:", "data:", "blob:"))
+            else problems.append(f"request: {r.url}")
+        ),
+    )
+    page.on("dialog", lambda d: (problems.append(f"dialog: {d.message}"), d.dismiss()))
+    page.goto(path.as_uri())
+    return page, problems
+
+
+def test_site_structure(sample: tuple[Path, str]) -> None:
+    site = site_of(sample)
+    assert (site / "index.html").exists() and (site / "methods.html").exists()
+    assert len(list((site / "approach").glob("*.html"))) == 19
+    assert len(list((site / "country").glob("*.html"))) >= 30
+    # plotly.js once per site, not once per chart
+    assert [p.name for p in site.rglob("plotly*.js")] == ["plotly.min.js"]
+    for page in site.rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        assert "Synthetic sample data" in text, page
+        assert "cdn.plot.ly" not in text and "https://" not in text.split("<footer>")[0], page
+
+
+def test_every_page_renders_offline_with_all_charts_drawn(
+    sample: tuple[Path, str], browser: Any
+) -> None:
+    site = site_of(sample)
+    for path in sorted(site.rglob("*.html")):
+        page, problems = open_page(browser, path)
+        page.wait_for_function(CHARTS_DRAWN, timeout=30_000)
+        drawn = page.evaluate(
+            """() => [...document.querySelectorAll('div.chart')].map(d => [d.id,
+                d.querySelectorAll('g.trace, path.choroplethlocation, g.hm, image').length])"""
+        )
+        assert all(count > 0 for _, count in drawn), (path.name, drawn)
+        assert problems == [], (path.name, problems)
+        page.close()
+
+
+def test_map_indicator_control_switches_the_shown_indicator(
+    sample: tuple[Path, str], browser: Any
+) -> None:
+    page, problems = open_page(browser, site_of(sample) / "index.html")
+    page.wait_for_function(CHARTS_DRAWN, timeout=30_000)
+    visible = "() => document.getElementById('world-map').data.map(t => t.visible !== false)"
+    assert page.evaluate(visible) == [True, False, False, False]
+    page.locator("#world-map .updatemenu-header-group").click()
+    page.locator("#world-map .updatemenu-dropdown-button").nth(1).click()
+    page.wait_for_timeout(300)
+    assert page.evaluate(visible) == [False, True, False, False]
+    assert problems == []
+
+
+def test_every_chart_offers_its_data_as_csv(
+    sample: tuple[Path, str], browser: Any, tmp_path: Path
+) -> None:
+    page, problems = open_page(browser, site_of(sample) / "index.html")
+    page.wait_for_function(CHARTS_DRAWN, timeout=30_000)
+    assert page.locator("button.csv").count() == page.locator("div.chart").count()
+    with page.expect_download() as download:
+        page.locator("button.csv").first.click()
+    saved = tmp_path / download.value.suggested_filename
+    download.value.save_as(saved)
+    header = saved.read_text(encoding="utf-8").splitlines()[0]
+    assert header.startswith("entity_code,entity_name,approach")
+    assert problems == []
+
+
+def test_source_strings_cannot_inject_script(
+    sample: tuple[Path, str], browser: Any, tmp_path: Path
+) -> None:
+    database = tmp_path / "qcm.duckdb"
+    shutil.copyfile(sample[0] / "out" / "qcm.duckdb", database)
+    con = duckdb.connect(str(database))
+    con.execute(
+        "update marts.publication_indicators set entity_name = ? where entity_code = 'DEU'",
+        [ATTACK],
+    )
+    con.execute("update marts.countries set name = ? where iso3 = 'DEU'", [ATTACK])
+    con.execute(
+        "update marts.coauthorship_pairs set country_a_name = ? where country_a = 'DEU'", [ATTACK]
+    )
+    con.close()
+    site = tmp_path / "site"
+    build_site(database, site)
+    for path in site.rglob("*.html"):
+        assert ATTACK not in path.read_text(encoding="utf-8"), path
+    for name in ("index.html", "country/DEU.html", "approach/trapped_ion.html"):
+        page, problems = open_page(browser, site / name)
+        page.wait_for_function(CHARTS_DRAWN, timeout=30_000)
+        assert page.title() != "pwned" and problems == [], (name, problems)
+        assert page.locator("img[src=x]").count() == 0
+        page.close()
+
+
+def test_screenshots_of_the_main_pages(
+    sample: tuple[Path, str], browser: Any, tmp_path: Path
+) -> None:
+    shots = take_screenshots(site_of(sample), tmp_path / "shots")
+    assert [p.name for p in shots] == [
+        "index.png",
+        "approach_superconducting.png",
+        "country_DEU.png",
+        "methods.png",
+    ]
+    assert all(p.stat().st_size > 20_000 for p in shots)
