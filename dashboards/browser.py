@@ -56,18 +56,26 @@ def headless_browser() -> Iterator[Any]:
             browser.close()
 
 
-def take_screenshots(site: Path, out: Path, pages: tuple[str, ...] = SHOWCASE) -> list[Path]:
-    """Full-page PNG screenshots of ``pages`` of the site at ``site``; returns their paths."""
+def take_screenshots(
+    site: Path, out: Path, pages: tuple[str, ...] = SHOWCASE, browser: Any = None
+) -> list[Path]:
+    """Full-page PNG screenshots of ``pages`` of the site at ``site``; returns their paths.
+
+    Uses ``browser`` when given (a Playwright browser), else starts a headless Chromium.
+    """
+    if browser is None:
+        with headless_browser() as started:
+            return take_screenshots(site, out, pages, started)
     out.mkdir(parents=True, exist_ok=True)
     shots = []
-    with headless_browser() as browser:
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        for name in pages:
-            if not (site / name).exists():
-                continue
-            page.goto((site / name).as_uri())
-            page.wait_for_function(CHARTS_DRAWN, timeout=30_000)
-            path = out / (name.replace("/", "_").removesuffix(".html") + ".png")
-            page.screenshot(path=str(path), full_page=True)
-            shots.append(path)
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    for name in pages:
+        if not (site / name).exists():
+            continue
+        page.goto((site / name).as_uri())
+        page.wait_for_function(CHARTS_DRAWN, timeout=30_000)
+        path = out / (name.replace("/", "_").removesuffix(".html") + ".png")
+        page.screenshot(path=str(path), full_page=True)
+        shots.append(path)
+    page.close()
     return shots

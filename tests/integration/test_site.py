@@ -145,7 +145,7 @@ def test_source_strings_cannot_inject_script(
 def test_screenshots_of_the_main_pages(
     sample: tuple[Path, str], browser: Any, tmp_path: Path
 ) -> None:
-    shots = take_screenshots(site_of(sample), tmp_path / "shots")
+    shots = take_screenshots(site_of(sample), tmp_path / "shots", browser=browser)
     assert [p.name for p in shots] == [
         "index.png",
         "approach_superconducting.png",
