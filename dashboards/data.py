@@ -22,7 +22,7 @@ class SiteData:
     approaches: pl.DataFrame  # marts.approaches
     countries: pl.DataFrame  # marts.countries
     blocs: pl.DataFrame  # marts.blocs
-    memberships: pl.DataFrame  # marts.bloc_memberships
+    member_years: pl.DataFrame  # marts.bloc_member_years
     definitions: pl.DataFrame  # meta.indicators
     methods: dict[str, str]  # meta.methods key -> value
     classifier: pl.DataFrame  # meta.classifier_evaluation
@@ -55,7 +55,7 @@ def load(database: Path) -> SiteData:
             approaches=frame("select * from marts.approaches"),
             countries=frame("select * from marts.countries"),
             blocs=frame("select * from marts.blocs"),
-            memberships=frame("select * from marts.bloc_memberships"),
+            member_years=frame("select * from marts.bloc_member_years"),
             definitions=frame("select * from meta.indicators"),
             methods=dict(con.execute("select key, value from meta.methods").fetchall()),
             classifier=frame("select * from meta.classifier_evaluation order by approach"),

@@ -22,7 +22,7 @@ from assets.classification.assets import (
 from assets.reference.assets import REFERENCE_KEY, REFERENCE_TABLES, reference_tables
 from pipelines.checks import contract_checks
 from pipelines.contracts import load_contracts
-from pipelines.meta_assets import make_meta_assets
+from pipelines.meta_assets import DICTIONARY_KEY, RUNS_KEY, make_meta_assets
 from pipelines.progress import progress_logger
 from pipelines.resources import QcmResource
 from pipelines.settings import SQL_DIR
@@ -49,6 +49,8 @@ def build_definitions() -> dg.Definitions:
         *contract_checks(RAW_KEY, RAW_TABLES, contracts),
         *contract_checks(WORK_APPROACHES_KEY, ["core.work_approaches"], contracts),
         *contract_checks(EVALUATION_KEY, ["meta.classifier_evaluation"], contracts),
+        *contract_checks(RUNS_KEY, ["meta.runs"], contracts),
+        *contract_checks(DICTIONARY_KEY, ["meta.tables", "meta.columns"], contracts),
         openalex_files_readable,
         openalex_quarantine_rate,
         *sql_checks,

@@ -56,6 +56,12 @@ def _caption(data: SiteData, unit: str, year: int | None = None) -> str:
     return f"{when}unit: {unit}. {SOURCE}, fractional counting, {version}.{sample}"
 
 
+def members_of(data: SiteData, bloc: str, year: int) -> pl.Series:
+    """ISO3 codes of the countries that counted for ``bloc`` in ``year``."""
+    years = data.member_years
+    return years.filter(pl.col("bloc") == bloc, pl.col("year") == year)["iso3"]
+
+
 def leaders(data: SiteData, year: int) -> pl.DataFrame:
     """The leading country of each classified approach by world share in ``year``."""
     rows = _rows(data, entity_type="country", indicator="world_share", year=year).filter(
@@ -202,11 +208,7 @@ def approach(data: SiteData, approach_id: str) -> list[Section]:
     )
     members = {}
     for bloc in BLOC_ORDER:
-        codes = data.memberships.filter(
-            pl.col("bloc") == bloc,
-            pl.col("joined_on") <= pl.date(year, 12, 31),
-            pl.col("left_on").is_null() | (pl.col("left_on") > pl.date(year, 12, 31)),
-        )["iso3"]
+        codes = members_of(data, bloc, year)
         rows = shares.filter(pl.col("entity_code").is_in(codes)).select(
             "entity_code", "entity_name", "value"
         )
@@ -331,11 +333,7 @@ def country(data: SiteData, iso3: str) -> list[Section]:
     shares = _rows(data, entity_type="country", indicator="world_share", approach="all", year=year)
     groups = {}
     for bloc in BLOC_ORDER:
-        current = data.memberships.filter(
-            pl.col("bloc") == bloc,
-            pl.col("joined_on") <= pl.date(year, 12, 31),
-            pl.col("left_on").is_null() | (pl.col("left_on") > pl.date(year, 12, 31)),
-        )["iso3"]
+        current = members_of(data, bloc, year)
         if iso3 in current.to_list():
             groups[bloc] = shares.filter(pl.col("entity_code").is_in(current)).select(
                 "entity_code", "entity_name", "value"

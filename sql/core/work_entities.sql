@@ -14,10 +14,9 @@ select
     memberships.bloc as entity_code,
     sum(fractions.fraction)::decimal(38, 18) as fraction
 from core.work_country_fractions as fractions
-inner join ref.bloc_memberships as memberships
+inner join core.bloc_member_years as memberships
     on memberships.iso3 = fractions.country_iso3
-    and memberships.joined_on <= make_date(fractions.publication_year, 12, 31)
-    and (memberships.left_on is null or memberships.left_on > make_date(fractions.publication_year, 12, 31))
+    and memberships.year = fractions.publication_year
 group by fractions.work_id, fractions.publication_year, memberships.bloc
 union all
 select

@@ -18,10 +18,9 @@ entity_links as (
     union all
     select 'bloc' as entity_type, memberships.bloc as entity_code, work_id, publication_year, is_company
     from links
-    inner join ref.bloc_memberships as memberships
+    inner join core.bloc_member_years as memberships
         on memberships.iso3 = links.country_iso3
-        and memberships.joined_on <= make_date(links.publication_year, 12, 31)
-        and (memberships.left_on is null or memberships.left_on > make_date(links.publication_year, 12, 31))
+        and memberships.year = links.publication_year
     union all
     select 'world' as entity_type, 'WLD' as entity_code, work_id, publication_year, is_company
     from links

@@ -71,6 +71,7 @@ def test_bloc_membership_counts_members_at_year_end(
     con.execute(
         "create table staging.works as select 'W1' as work_id, ? as publication_year", [year]
     )
+    run_sql(con, "core.bloc_member_years")
     run_sql(con, "core.work_entities")
     found = {
         r[0]
