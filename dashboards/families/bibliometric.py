@@ -91,7 +91,7 @@ def overview(data: SiteData) -> list[Section]:
         .head(HEATMAP_COUNTRIES)
     )["entity_code"]
     heat = shares.filter(
-        pl.col("entity_code").is_in(biggest), pl.col("approach").is_in(_classified(data))
+        pl.col("entity_code").is_in(biggest.to_list()), pl.col("approach").is_in(_classified(data))
     ).with_columns(pl.col("approach").replace_strict(labels).alias("approach_label"))
     heatmap = share_heatmap(
         heat.select(
@@ -121,7 +121,7 @@ def overview(data: SiteData) -> list[Section]:
     )
     trend = trend_lines(
         _rows(data, entity_type="country", indicator="world_share", approach="all")
-        .filter(pl.col("entity_code").is_in(top5))
+        .filter(pl.col("entity_code").is_in(top5.to_list()))
         .select("entity_code", "entity_name", "year", "value"),
         "headline-trend",
         "Share of world quantum publications of today's five largest producers",
@@ -186,7 +186,7 @@ def approach(data: SiteData, approach_id: str) -> list[Section]:
     leaders5 = ranked.head(5)["entity_code"]
     trend = trend_lines(
         _rows(data, entity_type="country", indicator="world_share", approach=approach_id)
-        .filter(pl.col("entity_code").is_in(leaders5))
+        .filter(pl.col("entity_code").is_in(leaders5.to_list()))
         .select("entity_code", "entity_name", "year", "value"),
         f"{approach_id}-trend",
         f"How the five leaders' shares of {label.lower()} publications moved",
@@ -209,7 +209,7 @@ def approach(data: SiteData, approach_id: str) -> list[Section]:
     members = {}
     for bloc in BLOC_ORDER:
         codes = members_of(data, bloc, year)
-        rows = shares.filter(pl.col("entity_code").is_in(codes)).select(
+        rows = shares.filter(pl.col("entity_code").is_in(codes.to_list())).select(
             "entity_code", "entity_name", "value"
         )
         if rows.height:
@@ -224,7 +224,7 @@ def approach(data: SiteData, approach_id: str) -> list[Section]:
     activity = _rows(
         data, entity_type="country", indicator="activity_index", approach=approach_id, year=year
     )
-    activity = activity.filter(pl.col("entity_code").is_in(ranked["entity_code"])).select(
+    activity = activity.filter(pl.col("entity_code").is_in(ranked["entity_code"].to_list())).select(
         pl.col("entity_name").alias("label"), "value", "works_whole"
     )
     special = reference_bars(
@@ -335,7 +335,7 @@ def country(data: SiteData, iso3: str) -> list[Section]:
     for bloc in BLOC_ORDER:
         current = members_of(data, bloc, year)
         if iso3 in current.to_list():
-            groups[bloc] = shares.filter(pl.col("entity_code").is_in(current)).select(
+            groups[bloc] = shares.filter(pl.col("entity_code").is_in(current.to_list())).select(
                 "entity_code", "entity_name", "value"
             )
     sections = [
