@@ -4,16 +4,14 @@
 asks every family in ``dashboards.families.FAMILIES`` for its sections of each page,
 renders the pages with Jinja2 (autoescaping every string), and writes them with one
 shared copy of plotly.js and the embedded world topology into a temporary folder that
-then replaces ``site_dir``. Opening ``index.html`` from disk needs no server and sends no
-request anywhere.
+then replaces ``site_dir`` (``pipelines.files.replaced_folder``). Opening ``index.html``
+from disk needs no server and sends no request anywhere.
 """
 
 from __future__ import annotations
 
 import html
-import os
 import shutil
-import uuid
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
@@ -25,6 +23,7 @@ import polars as pl
 from dashboards.data import SiteData, load
 from dashboards.families import FAMILIES
 from dashboards.page import Page, Section
+from pipelines.files import replaced_folder
 
 HERE = Path(__file__).parent
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
@@ -162,12 +161,9 @@ def build_site(database: Path, site_dir: Path) -> BuiltSite:
     """Render the site from ``database`` into ``site_dir`` (replaced atomically)."""
     data = load(database)
     template = _environment().get_template("page.html.j2")
-    token = uuid.uuid4().hex[:12]
-    temp = site_dir.with_name(f".{site_dir.name}.tmp-{token}")
-    old = site_dir.with_name(f".{site_dir.name}.old-{token}")
-    try:
+    shown = facts(data)
+    with replaced_folder(site_dir) as temp:
         _write_assets(temp)
-        shown = facts(data)
         for page in pages(data):
             path = temp / page.path
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -176,12 +172,6 @@ def build_site(database: Path, site_dir: Path) -> BuiltSite:
                 template.render(page=page, root=root, facts=shown, sample=data.is_sample),
                 encoding="utf-8",
             )
-        if site_dir.exists():
-            os.replace(site_dir, old)
-        os.replace(temp, site_dir)
-    finally:
-        shutil.rmtree(temp, ignore_errors=True)
-        shutil.rmtree(old, ignore_errors=True)
     html_files = sorted(site_dir.rglob("*.html"))
     sizes = {str(p.relative_to(site_dir)): p.stat().st_size for p in html_files}
     largest = max(sizes.items(), key=lambda item: item[1])

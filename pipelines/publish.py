@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
+
+from pipelines.files import replaced_folder
 
 PUBLIC_SCHEMAS = ("marts", "meta")
 # What kind of data a database holds, one spelling everywhere (the drop guard compares it).
@@ -128,17 +129,14 @@ def publish(working_db: Path, out_dir: Path, allow_drop: bool = False) -> Publis
         os.replace(temp, target)
     finally:
         temp.unlink(missing_ok=True)
-    parquet_dir = _publish_parquet(target, out_dir, token)
+    parquet_dir = _publish_parquet(target, out_dir)
     return Published(target, parquet_dir, counts)
 
 
-def _publish_parquet(database: Path, out_dir: Path, token: str) -> Path:
+def _publish_parquet(database: Path, out_dir: Path) -> Path:
     """Write every marts table as Parquet into a temporary folder, then swap it in."""
     final = out_dir / "parquet"
-    temp = out_dir / f".parquet.tmp-{token}"
-    old = out_dir / f".parquet.old-{token}"
-    temp.mkdir()
-    try:
+    with replaced_folder(final) as temp:
         con = duckdb.connect(str(database), read_only=True)
         try:
             for table in _tables(con, database.stem, ("marts",)):
@@ -147,12 +145,6 @@ def _publish_parquet(database: Path, out_dir: Path, token: str) -> Path:
                 con.execute(f"copy (select * from {table}) to {sql_literal(path)} (format parquet)")
         finally:
             con.close()
-        if final.exists():
-            os.replace(final, old)
-        os.replace(temp, final)
-    finally:
-        shutil.rmtree(temp, ignore_errors=True)
-        shutil.rmtree(old, ignore_errors=True)
     return final
 
 
