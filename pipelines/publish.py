@@ -46,10 +46,10 @@ def sql_literal(path: Path) -> str:
 
 
 def _tables(con: duckdb.DuckDBPyConnection, catalog: str, schemas: tuple[str, ...]) -> list[str]:
-    placeholders = ", ".join("?" for _ in schemas)
+    marks = ", ".join("?" for _ in schemas)
     rows = con.execute(
         "select table_schema || '.' || table_name from information_schema.tables "
-        f"where table_catalog = ? and table_schema in ({placeholders}) order by 1",
+        f"where table_catalog = ? and table_schema in ({marks}) order by 1",
         [catalog, *schemas],
     ).fetchall()
     return [r[0] for r in rows]
