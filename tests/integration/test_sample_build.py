@@ -10,6 +10,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from dashboards.families import FAMILIES
 from tests.integration.conftest import build_sample
 
 pytestmark = pytest.mark.integration
@@ -143,3 +144,9 @@ def test_rebuilding_the_same_inputs_gives_identical_tables(
         ).fetchall()
         assert differing == [], "\n".join([table, *map(str, differing)])
     con.close()
+
+
+def test_the_methods_page_sql_runs_on_the_published_file(db: duckdb.DuckDBPyConnection) -> None:
+    for family in FAMILIES:
+        rows = db.execute(family.reproduce_sql()).fetchall()
+        assert rows and all(r[2] is not None for r in rows)
