@@ -69,10 +69,15 @@ def make_meta_assets(upstream: list[dg.AssetKey]) -> list[dg.AssetsDefinition]:
         ]
         with qcm.connect() as con:
             kind = con.execute(DATA_KIND_SQL.format(table="raw.source_files")).fetchone()[0]
+            # the dictionary's own tables are written below: their counts are known here
+            own_counts = {
+                "meta.tables": len(contracts),
+                "meta.columns": sum(len(c.columns) for c in contracts),
+            }
             missing = [
                 c.table
                 for c in contracts
-                if c.table not in ("meta.tables", "meta.columns") and not table_exists(con, c.table)
+                if c.table not in own_counts and not table_exists(con, c.table)
             ]
             if missing:
                 raise dg.Failure(
@@ -80,15 +85,9 @@ def make_meta_assets(upstream: list[dg.AssetKey]) -> list[dg.AssetsDefinition]:
                 )
             tables, columns = [], []
             for contract in contracts:
-                count = (
-                    len(contracts)
-                    if contract.table == "meta.tables"
-                    else (
-                        sum(len(c.columns) for c in contracts)
-                        if contract.table == "meta.columns"
-                        else con.execute(f"select count(*) from {contract.table}").fetchone()[0]
-                    )
-                )
+                count = own_counts.get(contract.table)
+                if count is None:
+                    count = con.execute(f"select count(*) from {contract.table}").fetchone()[0]
                 tables.append(
                     {
                         "table_name": contract.table,
@@ -111,14 +110,12 @@ def make_meta_assets(upstream: list[dg.AssetKey]) -> list[dg.AssetsDefinition]:
                             "description": column.description,
                         }
                     )
-            undocumented = [
-                r[0]
-                for r in con.execute(
-                    "select table_schema || '.' || table_name from information_schema.tables "
-                    "where table_schema in ('marts', 'meta')"
-                ).fetchall()
-                if r[0] not in {c.table for c in contracts}
-            ]
+            public = con.execute(
+                "select table_schema || '.' || table_name from information_schema.tables "
+                "where list_contains(?, table_schema)",
+                [list(PUBLIC_SCHEMAS)],
+            ).fetchall()
+            undocumented = [r[0] for r in public if r[0] not in {c.table for c in contracts}]
             if undocumented:
                 raise dg.Failure(
                     f"data dictionary: public tables without a contract: {undocumented}"

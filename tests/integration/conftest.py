@@ -1,4 +1,4 @@
-"""Build helpers for integration tests: run the real qcm_build job in-process."""
+"""Helpers for integration tests: raw pages, and the real `qcm` command run in-process."""
 
 from __future__ import annotations
 
@@ -8,10 +8,7 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
-import dagster as dg
 import pytest
-
-from pipelines.definitions import build_definitions
 
 
 def write_page(folder: Path, name: str, works: list[dict]) -> Path:
@@ -22,24 +19,6 @@ def write_page(folder: Path, name: str, works: list[dict]) -> Path:
         json.dumps({"meta": {"count": len(works), "next_cursor": None}, "results": works})
     )
     return path
-
-
-def build_with_env(
-    monkeypatch: pytest.MonkeyPatch, tmp: Path, source_dir: Path | None = None
-) -> tuple[dg.ExecuteInProcessResult, Path]:
-    """Run the main job with state and output under ``tmp``; return (result, out dir).
-
-    With ``source_dir`` the OpenAlex files come from there, else from the embedded sample.
-    """
-    monkeypatch.setenv("QCM_MODE", "sample")
-    monkeypatch.setenv("QCM_OUT", str(tmp / "out"))
-    monkeypatch.setenv("QCM_STATE", str(tmp / "state"))
-    monkeypatch.setenv("QCM_SOURCE_DIRS", f"openalex={source_dir}" if source_dir else "")
-    defs = build_definitions()
-    result = defs.resolve_job_def("qcm_build").execute_in_process(
-        instance=dg.DagsterInstance.ephemeral(), raise_on_error=False
-    )
-    return result, tmp / "out"
 
 
 def run_cli(args: list[str], monkeypatch: pytest.MonkeyPatch) -> tuple[int, str]:

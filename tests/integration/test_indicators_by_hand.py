@@ -24,7 +24,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.integration.conftest import build_with_env, write_page
+from tests.integration.conftest import run_cli, write_page
 
 pytestmark = pytest.mark.integration
 
@@ -107,12 +107,11 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 @pytest.fixture(scope="module")
 def db(published: tuple[Path, Path]) -> Iterator[duckdb.DuckDBPyConnection]:
     tmp, source = published
-    mp = pytest.MonkeyPatch()
-    try:
-        result, out = build_with_env(mp, tmp, source)
-    finally:
-        mp.undo()
-    assert result.success
+    args = ["build", "--source-dir", f"openalex={source}", "--out", str(tmp / "out")]
+    with pytest.MonkeyPatch.context() as mp:
+        code, output = run_cli([*args, "--state", str(tmp / "state")], mp)
+    assert code == 0, output
+    out = tmp / "out"
     connection = duckdb.connect(str(out / "qcm.duckdb"), read_only=True)
     yield connection
     connection.close()
