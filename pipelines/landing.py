@@ -2,8 +2,8 @@
 
 Layout under ``root/<source>/`` (one folder per source; nothing here is source-specific):
 
-- ``blobs/<sha[:2]>/<sha256>.json.gz``: response bodies, content-addressed by the
-  SHA-256 of the uncompressed body, gzipped with a zero timestamp so identical bodies
+- ``blobs/<sha[:2]>/<sha256><suffix>.gz``: response bodies (``.json``, or ``.xml`` for a
+  source that answers in XML), content-addressed by the SHA-256 of the uncompressed body, gzipped with a zero timestamp so identical bodies
   give identical files. A blob is written to a temporary file and renamed into place;
   an existing blob is never rewritten.
 - ``manifest.jsonl``: one JSON line per landed response (blob, redacted URL, partition,
@@ -171,16 +171,19 @@ def _atomic_write(path: Path, data: bytes) -> None:
 class LandingZone:
     """The landing zone of one source under ``root/<source>/`` (see the module doc)."""
 
-    def __init__(self, root: Path, source: str) -> None:
+    def __init__(self, root: Path, source: str, suffix: str = ".json") -> None:
+        if suffix not in (".json", ".xml"):
+            raise ValueError(f"landing zone {source}: unsupported blob suffix {suffix!r}")
         self.root = Path(root)
         self.source = check_name(source, "source")
+        self.suffix = suffix
         self.base = self.root / self.source
         self.manifest_path = self.base / "manifest.jsonl"
         self.state_dir = self.base / "state"
 
     def blob_path(self, sha256: str) -> Path:
         """The path of the blob whose uncompressed body has checksum ``sha256``."""
-        return self.base / "blobs" / sha256[:2] / f"{sha256}.json.gz"
+        return self.base / "blobs" / sha256[:2] / f"{sha256}{self.suffix}.gz"
 
     def land(
         self,

@@ -9,7 +9,7 @@ import duckdb
 import pytest
 
 from tests.integration.conftest import run_cli
-from tests.mock_openalex import MockServer, Reply
+from tests.mock_server import MockServer, Reply
 
 pytestmark = pytest.mark.integration
 CANARY = "canary-key-5f1e9c0d7b"

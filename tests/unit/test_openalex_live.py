@@ -24,7 +24,7 @@ from assets.bibliometric.live import (
     parse_retry_after,
 )
 from pipelines.landing import LandingZone
-from tests.mock_openalex import MockServer, Reply, closed_port_url
+from tests.mock_server import MockServer, Reply, closed_port_url
 
 pytestmark = pytest.mark.unit
 TOPICS = ["T10682", "T10020"]

@@ -1,12 +1,14 @@
-"""A scripted local HTTP server standing in for the OpenAlex API in tests.
+"""A scripted local HTTP server standing in for a source's API in tests.
 
 ``MockServer(replies)`` serves the scripted ``Reply`` objects one per request, in order,
 on 127.0.0.1 at an ephemeral port, in a background thread, and records every request
-(path, query and headers). A request beyond the script gets a 410 with a JSON error,
+(method, path, query, headers and body). A request beyond the script gets a 410 with a JSON error,
 which the client treats as fatal, so a test that makes too many requests fails at once.
 
     with MockServer([Reply(200, page), Reply(503), Reply(200, last)]) as server:
         fetcher = OpenAlexFetcher(..., base_url=server.url, session=server.session())
+
+GET and POST are both served from the same script.
 """
 
 from __future__ import annotations
@@ -55,6 +57,8 @@ class Recorded:
     path: str
     query: dict[str, list[str]]
     headers: dict[str, str]
+    method: str = "GET"
+    body: bytes = b""
 
 
 class MockServer:
@@ -114,9 +118,22 @@ class MockServer:
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
+                self._answer(b"")
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                self._answer(self.rfile.read(length))
+
+            def _answer(self, body: bytes) -> None:
                 parts = urlsplit(self.path)
                 reply = server._next(
-                    Recorded(parts.path, parse_qs(parts.query), dict(self.headers.items()))
+                    Recorded(
+                        parts.path,
+                        parse_qs(parts.query),
+                        dict(self.headers.items()),
+                        self.command,
+                        body,
+                    )
                 )
                 if reply.delay and server._stop.wait(reply.delay):
                     return
