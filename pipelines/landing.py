@@ -3,9 +3,10 @@
 Layout under ``root/<source>/`` (one folder per source; nothing here is source-specific):
 
 - ``blobs/<sha[:2]>/<sha256><suffix>.gz``: response bodies (``.json``, or ``.xml`` for a
-  source that answers in XML), content-addressed by the SHA-256 of the uncompressed body, gzipped with a zero timestamp so identical bodies
-  give identical files. A blob is written to a temporary file and renamed into place;
-  an existing blob is never rewritten.
+  source that answers in XML), content-addressed by the SHA-256 of the uncompressed
+  body, gzipped with a zero timestamp so identical bodies give identical files. A blob
+  is written to a temporary file and renamed into place; an existing blob is never
+  rewritten.
 - ``manifest.jsonl``: one JSON line per landed response (blob, redacted URL, partition,
   fetch, page, status, size, time, plus source-specific extras), appended after the blob
   is on disk and flushed to disk before ``land`` returns.

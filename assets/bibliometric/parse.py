@@ -12,31 +12,18 @@ hand-made records and on the recorded real responses in ``../shared/fixtures``.
 from __future__ import annotations
 
 import gzip
-import hashlib
 import json
-import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pipelines.parsing import CountryCodes, RecordError, clean_text, sha256_file, to_int
+
 SOURCE = "openalex"
 WORK_PREFIX = "https://openalex.org/"
 MIN_YEAR = 1900
-ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
 RAW_SUFFIXES = (".json", ".json.gz", ".jsonl", ".jsonl.gz")
-
-
-@dataclass(frozen=True)
-class CountryCodes:
-    """What the parser needs to know about country codes.
-
-    ``iso2_to_iso3`` maps every valid ISO 3166-1 alpha-2 code (plus XK) to alpha-3;
-    ``historical`` holds withdrawn codes (SU, YU, ...) that are quarantined, not guessed.
-    """
-
-    iso2_to_iso3: Mapping[str, str]
-    historical: frozenset[str]
 
 
 @dataclass
@@ -60,23 +47,6 @@ class ParsedBatch:
             getattr(self, name).extend(getattr(other, name))
 
 
-class RecordError(ValueError):
-    """A record that cannot be used; ``reason`` is a short, stable code."""
-
-    def __init__(self, reason: str, detail: str) -> None:
-        super().__init__(f"{reason}: {detail}")
-        self.reason = reason
-        self.detail = detail
-
-
-def clean_text(value: Any) -> str | None:
-    """Return ``value`` as NFC-normalised text without zero-width characters, or None."""
-    if value is None:
-        return None
-    text = unicodedata.normalize("NFC", str(value)).translate(ZERO_WIDTH).strip()
-    return text or None
-
-
 def short_id(value: Any, prefix: str) -> str | None:
     """Turn ``https://openalex.org/W123`` (or ``w123``) into ``W123``; None if absent.
 
@@ -91,21 +61,6 @@ def short_id(value: Any, prefix: str) -> str | None:
     if not (text.startswith(prefix) and text[1:].isdigit() and len(text) > 1):
         raise RecordError("invalid_id", f"{value!r} is not an OpenAlex {prefix} id")
     return text
-
-
-def to_int(value: Any, name: str) -> int | None:
-    """Coerce an integer that may arrive as a string; None stays None."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, bool):
-        raise RecordError("invalid_field", f"{name}={value!r} is not an integer")
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise RecordError("invalid_field", f"{name}={value!r} is not an integer") from None
-    if number != int(number):
-        raise RecordError("invalid_field", f"{name}={value!r} is not an integer")
-    return int(number)
 
 
 def to_float(value: Any, name: str) -> float | None:
@@ -395,15 +350,6 @@ def raw_files(directory: Path) -> list[Path]:
         if path.is_file() and path.name.endswith(RAW_SUFFIXES) and "merged_ids" not in path.name:
             files.append(path)
     return files
-
-
-def sha256_file(path: Path) -> str:
-    """Return the hex SHA-256 of a file's bytes."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def parse_files(

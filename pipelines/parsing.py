@@ -1,0 +1,68 @@
+"""Parsing helpers every source room shares: text cleaning, number coercion, country codes.
+
+Nothing here touches a database or the network.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
+
+
+@dataclass(frozen=True)
+class CountryCodes:
+    """What the parser needs to know about country codes.
+
+    ``iso2_to_iso3`` maps every valid ISO 3166-1 alpha-2 code (plus XK) to alpha-3;
+    ``historical`` holds withdrawn codes (SU, YU, ...) that are quarantined, not guessed.
+    """
+
+    iso2_to_iso3: Mapping[str, str]
+    historical: frozenset[str]
+
+
+class RecordError(ValueError):
+    """A record that cannot be used; ``reason`` is a short, stable code."""
+
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(f"{reason}: {detail}")
+        self.reason = reason
+        self.detail = detail
+
+
+def clean_text(value: Any) -> str | None:
+    """Return ``value`` as NFC-normalised text without zero-width characters, or None."""
+    if value is None:
+        return None
+    text = unicodedata.normalize("NFC", str(value)).translate(ZERO_WIDTH).strip()
+    return text or None
+
+
+def to_int(value: Any, name: str) -> int | None:
+    """Coerce an integer that may arrive as a string; None stays None."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise RecordError("invalid_field", f"{name}={value!r} is not an integer")
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise RecordError("invalid_field", f"{name}={value!r} is not an integer") from None
+    if number != int(number):
+        raise RecordError("invalid_field", f"{name}={value!r} is not an integer")
+    return int(number)
+
+
+def sha256_file(path: Path) -> str:
+    """Return the hex SHA-256 of a file's bytes."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
