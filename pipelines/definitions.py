@@ -19,6 +19,10 @@ from assets.classification.assets import (
     classifier_evaluation,
     work_approaches,
 )
+from assets.classification.patent_assets import PATENT_APPROACHES_KEY, patent_family_approaches
+from assets.patents.assets import RAW_KEY as PATENTS_RAW_KEY
+from assets.patents.assets import RAW_TABLES as PATENT_RAW_TABLES
+from assets.patents.assets import patents_files_readable, patents_quarantine_rate, patents_raw
 from assets.reference.assets import REFERENCE_KEY, REFERENCE_TABLES, reference_tables
 from pipelines.checks import contract_checks
 from pipelines.contracts import load_contracts
@@ -32,7 +36,12 @@ from pipelines.sql_assets import build_sql_assets
 PRODUCERS = (
     {t: REFERENCE_KEY for t in REFERENCE_TABLES}
     | {t: RAW_KEY for t in RAW_TABLES}
-    | {"core.work_approaches": WORK_APPROACHES_KEY, "meta.classifier_evaluation": EVALUATION_KEY}
+    | {t: PATENTS_RAW_KEY for t in PATENT_RAW_TABLES}
+    | {
+        "core.work_approaches": WORK_APPROACHES_KEY,
+        "core.patent_family_approaches": PATENT_APPROACHES_KEY,
+        "meta.classifier_evaluation": EVALUATION_KEY,
+    }
 )
 
 
@@ -47,12 +56,16 @@ def build_definitions() -> dg.Definitions:
     checks = [
         *contract_checks(REFERENCE_KEY, REFERENCE_TABLES, contracts),
         *contract_checks(RAW_KEY, RAW_TABLES, contracts),
+        *contract_checks(PATENTS_RAW_KEY, PATENT_RAW_TABLES, contracts),
         *contract_checks(WORK_APPROACHES_KEY, ["core.work_approaches"], contracts),
+        *contract_checks(PATENT_APPROACHES_KEY, ["core.patent_family_approaches"], contracts),
         *contract_checks(EVALUATION_KEY, ["meta.classifier_evaluation"], contracts),
         *contract_checks(RUNS_KEY, ["meta.runs"], contracts),
         *contract_checks(DICTIONARY_KEY, ["meta.tables", "meta.columns"], contracts),
         openalex_files_readable,
         openalex_quarantine_rate,
+        patents_files_readable,
+        patents_quarantine_rate,
         *sql_checks,
     ]
     build_job = dg.define_asset_job(
@@ -70,7 +83,9 @@ def build_definitions() -> dg.Definitions:
             reference_tables,
             openalex_pages,
             openalex_raw,
+            patents_raw,
             work_approaches,
+            patent_family_approaches,
             classifier_evaluation,
             *sql_assets,
             *meta_assets,

@@ -5,7 +5,8 @@ and the tests agree on one truth:
 
 - ``QCM_MODE``: ``sample`` (default: the embedded synthetic sample) or ``live``.
 - ``QCM_SOURCE_DIRS``: ``source=PATH`` pairs separated by ``;`` (or ``os.pathsep``):
-  read that source's raw files from PATH instead (a directory in the raw format).
+  read that source's raw files from PATH instead (a directory in the raw format;
+  ``patents`` takes responses of PatentsView and EPO OPS mixed in one folder).
 - ``QCM_OUT``: where published files go (``qcm.duckdb``, ``parquet/``, ``site/``).
 - ``QCM_STATE``: working state (raw landing zone, working database, Dagster home).
 - ``QCM_MEMORY_LIMIT``: DuckDB memory limit for the working database (default 4GB).
@@ -22,8 +23,11 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 ASSETS_DIR = REPO_ROOT / "assets"
 SQL_DIR = REPO_ROOT / "sql"
 MODES = ("sample", "live")
-SOURCES = ("openalex",)
-SAMPLE_DIRS = {"openalex": ASSETS_DIR / "bibliometric" / "sample" / "openalex"}
+SOURCES = ("openalex", "patents")
+SAMPLE_DIRS = {
+    "openalex": ASSETS_DIR / "bibliometric" / "sample" / "openalex",
+    "patents": ASSETS_DIR / "patents" / "sample" / "patents",
+}
 
 
 class SettingsError(ValueError):

@@ -13,7 +13,8 @@ WORK_APPROACHES_KEY = dg.AssetKey(["core", "work_approaches"])
 EVALUATION_KEY = dg.AssetKey(["meta", "classifier_evaluation"])
 
 
-def _patterns(con: duckdb.DuckDBPyConnection) -> list[ApproachPattern]:
+def approach_rules(con: duckdb.DuckDBPyConnection) -> list[ApproachPattern]:
+    """The keyword rules of ``ref.classification_rules``, one pattern pair per approach."""
     rules = con.execute("select approach, kind, pattern from ref.classification_rules").pl()
     return approach_patterns(rules.iter_rows(named=True))
 
@@ -28,7 +29,7 @@ def build_work_approaches(con: duckdb.DuckDBPyConnection) -> int:
         con,
         "select work_id as id, coalesce(title, '') || ' ' || coalesce(abstract, '') as text "
         "from staging.works",
-        _patterns(con),
+        approach_rules(con),
     )
     con.execute(
         f"""
@@ -61,7 +62,7 @@ def build_classifier_evaluation(con: duckdb.DuckDBPyConnection) -> list[dict]:
     near_misses = {doi for doi, _, _, kind in labelled if kind == "near_miss"}
     predicted: dict[str, set[str]] = {doi: set() for doi in expected}
     matched = classify(
-        con, "select doi as id, title as text from ref.classification_eval", _patterns(con)
+        con, "select doi as id, title as text from ref.classification_eval", approach_rules(con)
     )
     for doi, approach in con.execute(f"select id, approach from {matched}").fetchall():
         predicted[doi].add(approach)

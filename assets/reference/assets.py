@@ -18,6 +18,9 @@ REFERENCE_TABLES = (
     "ref.openalex_quantum_topics",
     "ref.methods",
     "ref.indicators",
+    "ref.patent_cpc_map",
+    "ref.patent_applicant_type_rules",
+    "ref.patentsview_assignee_types",
 )
 
 
@@ -27,7 +30,8 @@ REFERENCE_TABLES = (
     kinds={"duckdb", "csv"},
     pool="duckdb",
     description="Reviewed reference tables (countries, blocs, approaches, classification "
-    "rules and evaluation set, indicator definitions, methods) loaded into the ref schema.",
+    "rules and evaluation set, indicator definitions, methods, the patent CPC map and "
+    "applicant-type rules) loaded into the ref schema.",
 )
 def reference_tables(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.MaterializeResult:
     """Replace every ``ref.*`` table with the reviewed files' current contents."""

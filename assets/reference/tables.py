@@ -22,6 +22,9 @@ CSV_TABLES = {
     "classification_eval": "classification_eval.csv",
     "openalex_quantum_topics": "openalex_quantum_topics.csv",
     "methods": "methods.csv",
+    "patent_cpc_map": "patent_cpc_map.csv",
+    "patent_applicant_type_rules": "patent_applicant_type_rules.csv",
+    "patentsview_assignee_types": "patentsview_assignee_types.csv",
 }
 
 

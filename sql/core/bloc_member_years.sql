@@ -1,7 +1,9 @@
--- core.bloc_member_years: one row per bloc, country and publication year in which the country was a member on 31 December of that year (meta.methods bloc_membership_rule)
+-- core.bloc_member_years: one row per bloc, country and year (publication, priority or any other year of a record, up to next year) in which the country was a member on 31 December of that year (meta.methods bloc_membership_rule)
 with years as (
-    select distinct publication_year as year
-    from staging.works
+    select unnest(range(
+        (select year(min(joined_on)) from ref.bloc_memberships),
+        year(current_date) + 2
+    )) as year
 )
 
 select distinct

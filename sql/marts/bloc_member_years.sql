@@ -1,4 +1,4 @@
--- marts.bloc_member_years: one row per bloc, country and publication year in which the country counted for the bloc (a member on 31 December)
+-- marts.bloc_member_years: one row per bloc, country and year (up to next year) in which the country counted for the bloc (a member on 31 December)
 select
     years.bloc,
     years.iso3,

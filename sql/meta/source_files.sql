@@ -1,2 +1,4 @@
--- meta.source_files: one row per raw source file read by the run that built this database, with checksum, size, records and whether it was synthetic sample, live or a user directory
+-- meta.source_files: one row per raw source file read by the run that built this database, with source, checksum, size, records and whether it was synthetic sample, live or a user directory
 select * from raw.source_files
+union all by name
+select * from raw.patent_source_files

@@ -1,0 +1,1 @@
+"""Patents: PatentsView and EPO OPS, from the live services to the parsed tables."""

@@ -1,0 +1,171 @@
+"""Dagster assets of the patent source (EPO OPS and PatentsView).
+
+- ``raw/patents``: parses the raw files of the run's mode (the embedded sample, a
+  directory given with ``--source-dir patents=PATH`` holding responses of either
+  service, or the landing zones' latest complete fetches) into the ``raw`` patent
+  tables, quarantining what it cannot use.
+"""
+
+from pathlib import Path
+
+import dagster as dg
+import yaml
+
+from assets.patents.parse import parse_files, raw_files
+from assets.patents.raw_tables import SCHEMAS, raw_frames
+from assets.reference.assets import REFERENCE_KEY
+from pipelines.db import replace_table
+from pipelines.landing import LandingZone
+from pipelines.parsing import CountryCodes
+from pipelines.resources import QcmResource
+from pipelines.settings import Settings
+
+SOURCE_CONFIG = yaml.safe_load((Path(__file__).parent / "source.yml").read_text(encoding="utf-8"))
+RAW_KEY = dg.AssetKey(["raw", "patents"])
+RAW_TABLES = tuple(SCHEMAS)
+MAX_QUARANTINE_RATE = 0.05
+# reasons that cost a whole document record (the others cost a party's country or a code)
+RECORD_LEVEL_REASONS = (
+    "not_an_object",
+    "missing_id",
+    "missing_date",
+    "invalid_date",
+    "year_out_of_range",
+    "missing_biblio",
+    "not_delivered",
+    "invalid_record",
+)
+
+
+def landing_zones(settings: Settings) -> list[LandingZone]:
+    """The landing zones of the two patent services."""
+    return [
+        LandingZone(settings.landing_dir, "epo_ops", ".xml"),
+        LandingZone(settings.landing_dir, "patentsview"),
+    ]
+
+
+def raw_input_files(settings: Settings) -> tuple[Path, list[Path]]:
+    """The folder and files ``raw/patents`` reads in this run's mode.
+
+    Raises dg.Failure with what to do when there is nothing to read.
+    """
+    directory = settings.source_dir("patents")
+    if directory is not None:
+        if not directory.is_dir():
+            raise dg.Failure(f"patents source directory {directory} does not exist")
+        files = raw_files(directory)
+    else:
+        directory = settings.landing_dir
+        files = [path for zone in landing_zones(settings) for path in zone.current_files()]
+    if not files:
+        raise dg.Failure(
+            f"patents: no raw files to read in {directory} (mode {settings.mode}); in live "
+            "mode fetch the years first (jobs epo_ops_fetch and patentsview_fetch)"
+        )
+    return directory, files
+
+
+@dg.asset(
+    key=RAW_KEY,
+    deps=[REFERENCE_KEY],
+    group_name="patents",
+    kinds={"duckdb", "python"},
+    pool="duckdb",
+    description="Patent documents of EPO OPS and PatentsView parsed losslessly into raw tables "
+    "with provenance; unusable records, party countries and CPC codes quarantined with reasons.",
+)
+def patents_raw(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.MaterializeResult:
+    """Parse every raw patent file of the mode into ``raw.patent_*``; counts as metadata."""
+    settings = qcm.settings
+    directory, files = raw_input_files(settings)
+    with qcm.connect() as con:
+        countries = con.execute("select iso2, iso3 from ref.countries where iso2 is not null")
+        lookup = dict(countries.fetchall())
+        historical = {
+            r[0]
+            for r in con.execute(
+                "select code from ref.historical_country_codes where valid_to is not null"
+            ).fetchall()
+        }
+    codes = CountryCodes(lookup, frozenset(historical))
+    context.log.info(f"patents: parsing {len(files)} files from {directory}")
+    batch = parse_files(files, directory, codes, settings.max_publication_year())
+    frames = raw_frames(batch, settings.dataset_kind("patents"))
+    with qcm.connect() as con:
+        counts = {table: replace_table(con, table, frames[table]) for table in RAW_TABLES}
+    reasons: dict[str, int] = {}
+    for row in batch.quarantine:
+        reasons[row["reason"]] = reasons.get(row["reason"], 0) + 1
+    services: dict[str, int] = {}
+    for row in batch.documents:
+        services[row["service"]] = services.get(row["service"], 0) + 1
+    context.log.info(
+        f"patents: {len(batch.documents):,} document records ({services or 'none'}) from "
+        f"{len(files)} files; {len(batch.quarantine):,} quarantined ({reasons or 'none'})"
+    )
+    return dg.MaterializeResult(
+        metadata={
+            "files": len(files),
+            "document_records": len(batch.documents),
+            "quarantined": len(batch.quarantine),
+            "quarantine_reasons": reasons,
+            "services": services,
+            "data_kind": settings.dataset_kind("patents"),
+            **counts,
+        }
+    )
+
+
+@dg.asset_check(
+    asset=RAW_KEY, blocking=True, pool="duckdb", description="every raw patent file could be read"
+)
+def patents_files_readable(
+    context: dg.AssetCheckExecutionContext, qcm: QcmResource
+) -> dg.AssetCheckResult:
+    """Fail, naming the files, when any raw patent file could not be read at all."""
+    with qcm.connect() as con:
+        bad = con.execute(
+            "select source_file, detail from raw.patent_quarantine "
+            "where reason = 'unreadable_file' order by source_file limit 20"
+        ).fetchall()
+    if bad:
+        message = "patents: unreadable raw files: " + "; ".join(f"{f}: {d}" for f, d in bad)
+        context.log.error(message)
+        return dg.AssetCheckResult(passed=False, description=message)
+    return dg.AssetCheckResult(passed=True)
+
+
+@dg.asset_check(
+    asset=RAW_KEY,
+    blocking=True,
+    pool="duckdb",
+    description="at most 5% of patent document records are quarantined "
+    "(more means schema drift or a bad source)",
+)
+def patents_quarantine_rate(
+    context: dg.AssetCheckExecutionContext, qcm: QcmResource
+) -> dg.AssetCheckResult:
+    """Fail when more than 5% of document records were unusable, naming the top reasons.
+
+    Withdrawn US patents are excluded on purpose and not counted against the rate.
+    """
+    reasons = ", ".join(f"'{r}'" for r in RECORD_LEVEL_REASONS)
+    with qcm.connect() as con:
+        records = con.execute("select count(*) from raw.patent_documents").fetchone()[0]
+        rows = con.execute(
+            f"select reason, count(*) from raw.patent_quarantine where reason in ({reasons}) "
+            "group by reason order by 2 desc"
+        ).fetchall()
+    bad = sum(n for _, n in rows)
+    rate = bad / (records + bad) if records + bad else 0.0
+    message = (
+        f"patents: {bad:,} of {records + bad:,} document records quarantined "
+        f"({rate:.2%}, at most 5% allowed); reasons: {dict(rows)}"
+    )
+    (context.log.info if rate <= MAX_QUARANTINE_RATE else context.log.error)(message)
+    return dg.AssetCheckResult(
+        passed=rate <= MAX_QUARANTINE_RATE,
+        description=message,
+        metadata={"quarantined_records": bad, "rate": rate},
+    )

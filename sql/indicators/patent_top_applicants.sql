@@ -1,0 +1,60 @@
+-- indicators.patent_top_applicants: one row per entity (country of the applicant, or the world), approach, family scope and one of its ten leading applicants over all priority years, by fractional families (each family weighs 1, split equally over its applicants)
+with credits as (
+    select
+        parties.family_id,
+        parties.party_key,
+        parties.name,
+        parties.country_iso3,
+        parties.applicant_type,
+        families.priority_year,
+        families.is_international,
+        1.0 / count(*) over (partition by parties.family_id) as credit
+    from staging.patent_parties as parties
+    inner join staging.patent_families as families
+        on families.family_id = parties.family_id
+    where parties.role = 'applicant'
+),
+
+scoped as (
+    select credits.*, 'all' as family_scope from credits
+    union all
+    select credits.*, 'international' as family_scope from credits where is_international
+),
+
+entities as (
+    select scoped.*, 'country' as entity_type, country_iso3 as entity_code from scoped
+    union all
+    select scoped.*, 'world' as entity_type, 'WLD' as entity_code from scoped
+),
+
+totals as (
+    select
+        entities.entity_type,
+        entities.entity_code,
+        approaches.approach,
+        entities.family_scope,
+        entities.party_key,
+        -- one spelling per applicant: the most frequent, then the first alphabetically
+        mode(entities.name order by entities.name) as applicant,
+        mode(entities.applicant_type order by entities.applicant_type) as applicant_type,
+        count(distinct entities.family_id) as families_whole,
+        sum(entities.credit) as families_fractional,
+        min(entities.priority_year) as first_year,
+        max(entities.priority_year) as last_year
+    from entities
+    inner join core.patent_family_approaches as approaches
+        on approaches.family_id = entities.family_id
+    group by all
+),
+
+ranked as (
+    select
+        *,
+        row_number() over (
+            partition by entity_type, entity_code, approach, family_scope
+            order by families_fractional desc, families_whole desc, applicant, party_key
+        ) as rank
+    from totals
+)
+
+select * from ranked where rank <= 10

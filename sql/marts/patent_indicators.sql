@@ -1,0 +1,63 @@
+-- marts.patent_indicators: one row per entity (country, bloc or world), technology approach, earliest priority year, counting basis (applicant or inventor countries), family scope (all or international families) and patent indicator, with unit, flags and method version
+with indicator_rows as (
+    select * from indicators.patent_output
+    union all by name
+    select * from indicators.patent_growth
+    union all by name
+    select * from indicators.patent_specialisation
+),
+
+whole_counts as (
+    select entity_type, entity_code, approach, year, counting, family_scope,
+        value as families_whole
+    from indicators.patent_output
+    where indicator = 'patent_families_whole'
+),
+
+settings as (
+    select
+        (select value::integer from ref.methods where key = 'small_n_threshold') as small_n_threshold,
+        (
+            select string_agg(distinct data_kind, ', ' order by data_kind)
+            from raw.patent_source_files
+        ) as data_kind
+)
+
+select
+    rows_.entity_type,
+    rows_.entity_code,
+    case rows_.entity_type
+        when 'country' then countries.name
+        when 'bloc' then blocs.name
+        else 'World'
+    end as entity_name,
+    rows_.approach,
+    rows_.year,
+    rows_.counting,
+    rows_.family_scope,
+    rows_.indicator,
+    rows_.value,
+    rows_.numerator,
+    rows_.denominator,
+    definitions.unit,
+    coalesce(whole_counts.families_whole, 0)::bigint as families_whole,
+    coalesce(whole_counts.families_whole, 0) < settings.small_n_threshold as small_n,
+    -- priority years are published 18 months later: the last two years are incomplete
+    rows_.year >= year(current_date) - 1 as year_incomplete,
+    definitions.method_version,
+    settings.data_kind
+from indicator_rows as rows_
+cross join settings
+inner join ref.indicators as definitions
+    on definitions.indicator = rows_.indicator
+left join whole_counts
+    on whole_counts.entity_type = rows_.entity_type
+    and whole_counts.entity_code = rows_.entity_code
+    and whole_counts.approach = rows_.approach
+    and whole_counts.year = rows_.year
+    and whole_counts.counting = rows_.counting
+    and whole_counts.family_scope = rows_.family_scope
+left join ref.countries as countries
+    on rows_.entity_type = 'country' and countries.iso3 = rows_.entity_code
+left join ref.blocs as blocs
+    on rows_.entity_type = 'bloc' and blocs.bloc = rows_.entity_code

@@ -1,0 +1,52 @@
+-- staging.patent_document_records: one row per raw document record with bibliographic data, tied to its document and family, ranked within the family to pick the record whose parties stand for the family
+with records as (
+    select
+        raw_docs.record_key,
+        raw_docs.service,
+        raw_docs.record_type,
+        documents.document_key,
+        documents.family_id,
+        raw_docs.publication_date,
+        raw_docs.title,
+        raw_docs.title_lang,
+        raw_docs.abstract,
+        (
+            select count(*) from raw.patent_applicants as a
+            where a.record_key = raw_docs.record_key and a.country_iso3 <> 'ZZZ'
+        ) as applicants_with_country,
+        (select count(*) from raw.patent_applicants as a where a.record_key = raw_docs.record_key)
+            as applicants
+    from raw.patent_documents as raw_docs
+    inner join staging.patent_documents as documents
+        on documents.office = raw_docs.office
+        and documents.number_key = raw_docs.number_key
+    where raw_docs.has_biblio
+)
+
+select
+    *,
+    -- the family's parties come from one record: the one naming the most applicants
+    -- with a known country (EPO epodoc names carry it), then EPO before PatentsView,
+    -- then the earliest publication; so name variants across members are not counted twice
+    row_number() over (
+        partition by family_id
+        order by
+            applicants_with_country desc,
+            applicants desc,
+            service = 'epo_ops' desc,
+            publication_date,
+            document_key,
+            record_key
+    ) as party_rank,
+    -- the family's title and abstract: an English title first, then the same order
+    row_number() over (
+        partition by family_id
+        order by
+            title is not null desc,
+            title_lang = 'en' desc,
+            abstract is not null desc,
+            publication_date,
+            document_key,
+            record_key
+    ) as text_rank
+from records

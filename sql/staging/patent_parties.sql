@@ -1,0 +1,111 @@
+-- staging.patent_parties: one row per family, role (applicant or inventor) and party of the record that stands for the family, with country (ZZZ = unknown) and, for applicants, their type (company, university, government, individual, unknown) by the reviewed rules
+with chosen as (
+    select family_id, record_key
+    from staging.patent_document_records
+    where party_rank = 1
+),
+
+parties as (
+    select
+        chosen.family_id,
+        'applicant' as role,
+        applicants.position,
+        applicants.name,
+        applicants.country_iso3,
+        applicants.type_code
+    from chosen
+    inner join raw.patent_applicants as applicants
+        on applicants.record_key = chosen.record_key
+    union all
+    select
+        chosen.family_id,
+        'inventor' as role,
+        inventors.position,
+        inventors.name,
+        inventors.country_iso3,
+        null as type_code
+    from chosen
+    inner join raw.patent_inventors as inventors
+        on inventors.record_key = chosen.record_key
+),
+
+keyed as (
+    select
+        *,
+        coalesce(
+            nullif(trim(regexp_replace(upper(coalesce(name, '')), '[^[:alnum:]]+', ' ', 'g')), ''),
+            role || '#' || position
+        ) as party_key
+    from parties
+),
+
+-- the same party listed twice on one record counts once
+distinct_parties as (
+    select
+        family_id,
+        role,
+        min(position) as position,
+        any_value(name order by position) as name,
+        party_key,
+        any_value(country_iso3 order by country_iso3 = 'ZZZ', position) as country_iso3,
+        any_value(type_code order by position) as type_code
+    from keyed
+    group by family_id, role, party_key
+),
+
+rules as (
+    select
+        applicant_type,
+        '(?i)' || string_agg('(?:' || pattern || ')', '|' order by pattern) as pattern
+    from ref.patent_applicant_type_rules
+    group by applicant_type
+),
+
+typed as (
+    select
+        parties.*,
+        codes.applicant_type as code_type,
+        regexp_matches(coalesce(parties.name, ''), university.pattern) as university_name,
+        regexp_matches(coalesce(parties.name, ''), government.pattern) as government_name,
+        regexp_matches(coalesce(parties.name, ''), company.pattern) as company_name,
+        exists (
+            select 1 from distinct_parties as inventors
+            where inventors.family_id = parties.family_id
+                and inventors.role = 'inventor'
+                and inventors.party_key = parties.party_key
+        ) as also_inventor
+    from distinct_parties as parties
+    cross join (select pattern from rules where applicant_type = 'university') as university
+    cross join (select pattern from rules where applicant_type = 'government') as government
+    cross join (select pattern from rules where applicant_type = 'company') as company
+    left join ref.patentsview_assignee_types as codes
+        on codes.type_code = parties.type_code
+)
+
+select
+    family_id,
+    role,
+    position,
+    party_key,
+    name,
+    country_iso3,
+    case
+        when role <> 'applicant' then null
+        when university_name then 'university'
+        when code_type = 'government' or government_name then 'government'
+        when code_type = 'individual' or also_inventor then 'individual'
+        when company_name or code_type = 'company' then 'company'
+        else 'unknown'
+    end as applicant_type,
+    case
+        when role <> 'applicant' then null
+        when university_name then 'name rule'
+        when code_type = 'government' then 'PatentsView assignee type'
+        when government_name then 'name rule'
+        when code_type = 'individual' then 'PatentsView assignee type'
+        when also_inventor then 'also an inventor'
+        when company_name then 'name rule'
+        when code_type = 'company' then 'PatentsView assignee type'
+        else 'no rule matched'
+    end as type_basis
+from typed
