@@ -15,9 +15,11 @@ and the tests agree on one truth:
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 ASSETS_DIR = REPO_ROOT / "assets"
@@ -113,3 +115,19 @@ class Settings:
     def max_publication_year() -> int:
         """The latest plausible publication year: next year (early online versions)."""
         return datetime.now(UTC).year + 1
+
+
+def service_url(variable: str, default: str, environ: Mapping[str, str]) -> str:
+    """A service's API root: ``environ[variable]`` when set, else ``default``.
+
+    Only https is allowed, except http to a loopback test server, so a key never
+    travels unencrypted. Raises SettingsError naming the variable otherwise.
+    """
+    url = (environ.get(variable) or default).rstrip("/")
+    parts = urlsplit(url)
+    loopback = parts.hostname in ("127.0.0.1", "localhost", "::1")
+    if parts.scheme != "https" and not (parts.scheme == "http" and loopback):
+        raise SettingsError(
+            f"{variable} {url!r} must be https (http only for a loopback test server)"
+        )
+    return url

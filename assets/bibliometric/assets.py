@@ -10,7 +10,6 @@
 import os
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import dagster as dg
 import yaml
@@ -23,7 +22,7 @@ from assets.reference.tables import iso2_lookup, read_csv
 from pipelines.db import replace_table
 from pipelines.landing import LandingZone
 from pipelines.resources import QcmResource
-from pipelines.settings import Settings
+from pipelines.settings import Settings, SettingsError, service_url
 
 SOURCE_CONFIG = yaml.safe_load((Path(__file__).parent / "source.yml").read_text(encoding="utf-8"))
 RAW_KEY = dg.AssetKey(["raw", "openalex"])
@@ -79,7 +78,12 @@ def openalex_pages(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.Ma
             "fix the variable; the key itself is not shown",
             allow_retries=False,
         )
-    base_url = api_base_url(os.environ.get("OPENALEX_API_URL"))
+    try:
+        base_url = service_url(
+            "OPENALEX_API_URL", SOURCE_CONFIG["api"].removesuffix("/works"), os.environ
+        )
+    except SettingsError as err:
+        raise dg.Failure(str(err), allow_retries=False) from err
     query = SOURCE_CONFIG["query"]
     fetcher = OpenAlexFetcher(
         LandingZone(settings.landing_dir, "openalex"),
@@ -108,22 +112,6 @@ def openalex_pages(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.Ma
             "meta_count": outcome.meta_count,
         }
     )
-
-
-def api_base_url(configured: str | None) -> str:
-    """The API root to query: https only, except a loopback test server over http.
-
-    Raises dg.Failure for anything else, so the key never travels unencrypted.
-    """
-    url = (configured or SOURCE_CONFIG["api"].removesuffix("/works")).rstrip("/")
-    parts = urlsplit(url)
-    loopback = parts.hostname in ("127.0.0.1", "localhost", "::1")
-    if parts.scheme != "https" and not (parts.scheme == "http" and loopback):
-        raise dg.Failure(
-            f"OPENALEX_API_URL {url!r} must be https (http only for a loopback test server)",
-            allow_retries=False,
-        )
-    return url
 
 
 def raw_input_files(settings: Settings) -> tuple[Path, list[Path]]:
