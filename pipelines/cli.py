@@ -61,6 +61,14 @@ def parse_years(text: str | None) -> list[int]:
     return list(range(start, end + 1))
 
 
+# live fetch jobs the build runs first: (source of --source-dir, job, label)
+LIVE_FETCHES = (
+    ("openalex", "openalex_fetch", "OpenAlex"),
+    ("patents", "patentsview_fetch", "PatentsView"),
+    ("patents", "epo_ops_fetch", "EPO OPS"),
+)
+
+
 def build(args: argparse.Namespace) -> int:
     """Run the main job (after the live fetch in live mode); print a summary. Exit code."""
     settings = apply_settings(args)
@@ -75,23 +83,26 @@ def build(args: argparse.Namespace) -> int:
     kind = settings.dataset_kind("openalex")
     print(f"qcm build: mode {settings.mode} ({kind}); working state {settings.state_dir}")
     instance = dg.DagsterInstance.get()
-    if settings.mode == "live" and "openalex" not in settings.source_dirs:
-        fetch = defs.resolve_job_def("openalex_fetch")
-        for year in parse_years(args.years):
-            print(f"stage: fetch OpenAlex {year}")
-            result = fetch.execute_in_process(
-                run_config=RUN_CONFIG,
-                instance=instance,
-                partition_key=str(year),
-                raise_on_error=False,
-            )
-            if not result.success:
-                print(
-                    f"qcm build: fetching {year} did not finish; nothing was published. "
-                    "Re-run later: the fetch resumes from its saved cursor.",
-                    file=sys.stderr,
+    if settings.mode == "live":
+        for source, job, label in LIVE_FETCHES:
+            if source in settings.source_dirs:
+                continue
+            fetch = defs.resolve_job_def(job)
+            for year in parse_years(args.years):
+                print(f"stage: fetch {label} {year}")
+                result = fetch.execute_in_process(
+                    run_config=RUN_CONFIG,
+                    instance=instance,
+                    partition_key=str(year),
+                    raise_on_error=False,
                 )
-                return 1
+                if not result.success:
+                    print(
+                        f"qcm build: fetching {label} {year} did not finish; nothing was "
+                        "published. Re-run later: the fetch resumes after its last landed page.",
+                        file=sys.stderr,
+                    )
+                    return 1
     print("stage: build, validate and publish")
     result = defs.resolve_job_def("qcm_build").execute_in_process(
         run_config=RUN_CONFIG, instance=instance, raise_on_error=False
@@ -121,6 +132,14 @@ def print_summary(settings: Settings, seconds: float) -> None:
         reasons = con.execute(
             "select reason, count(*) from meta.quarantine group by 1 order by 2 desc"
         ).fetchall()
+        patents = con.execute(
+            "select (select count(*) from meta.source_files where source in "
+            "('epo_ops', 'patentsview', 'patents')), "
+            "(select coalesce(sum(records), 0) from meta.source_files where source in "
+            "('epo_ops', 'patentsview')), "
+            "(select count(*) from marts.patent_families), "
+            "(select count(*) from marts.patent_families where is_international)"
+        ).fetchone()
     finally:
         con.close()
     kind, files, records, works, quarantined = run
@@ -130,6 +149,10 @@ def print_summary(settings: Settings, seconds: float) -> None:
         + ("  (SYNTHETIC: not real publications)" if "sample" in kind else "")
     )
     print(f"  openalex:    {records:,} work records from {files} files -> {works:,} works in scope")
+    print(
+        f"  patents:     {patents[1]:,} document records from {patents[0]} files -> "
+        f"{patents[2]:,} quantum families in scope ({patents[3]:,} international)"
+    )
     print(f"  quarantined: {quarantined:,} rows " + (str(dict(reasons)) if reasons else ""))
     print(f"  published:   {tables[0]} tables ({tables[1]:,} rows) in {settings.published_db}")
     print(f"  parquet:     {settings.out_dir / 'parquet'}")

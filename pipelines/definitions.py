@@ -23,6 +23,12 @@ from assets.classification.patent_assets import PATENT_APPROACHES_KEY, patent_fa
 from assets.patents.assets import RAW_KEY as PATENTS_RAW_KEY
 from assets.patents.assets import RAW_TABLES as PATENT_RAW_TABLES
 from assets.patents.assets import patents_files_readable, patents_quarantine_rate, patents_raw
+from assets.patents.live_assets import (
+    EPO_OPS_PAGES_KEY,
+    PATENTSVIEW_PAGES_KEY,
+    epo_ops_pages,
+    patentsview_pages,
+)
 from assets.reference.assets import REFERENCE_KEY, REFERENCE_TABLES, reference_tables
 from pipelines.checks import contract_checks
 from pipelines.contracts import load_contracts
@@ -70,7 +76,8 @@ def build_definitions() -> dg.Definitions:
     ]
     build_job = dg.define_asset_job(
         "qcm_build",
-        selection=dg.AssetSelection.all() - dg.AssetSelection.assets(PAGES_KEY),
+        selection=dg.AssetSelection.all()
+        - dg.AssetSelection.assets(PAGES_KEY, PATENTSVIEW_PAGES_KEY, EPO_OPS_PAGES_KEY),
         description="Build everything from the mode's raw files and publish (the main job).",
     )
     fetch_job = dg.define_asset_job(
@@ -78,11 +85,27 @@ def build_definitions() -> dg.Definitions:
         selection=dg.AssetSelection.assets(PAGES_KEY),
         description="Live only: fetch and land one publication year of OpenAlex works.",
     )
+    patent_fetch_jobs = [
+        dg.define_asset_job(
+            "patentsview_fetch",
+            selection=dg.AssetSelection.assets(PATENTSVIEW_PAGES_KEY),
+            description="Live only: fetch and land one publication year of US quantum "
+            "patents from PatentsView.",
+        ),
+        dg.define_asset_job(
+            "epo_ops_fetch",
+            selection=dg.AssetSelection.assets(EPO_OPS_PAGES_KEY),
+            description="Live only: fetch and land one publication year of quantum patent "
+            "documents and their families from EPO OPS.",
+        ),
+    ]
     return dg.Definitions(
         assets=[
             reference_tables,
             openalex_pages,
             openalex_raw,
+            patentsview_pages,
+            epo_ops_pages,
             patents_raw,
             work_approaches,
             patent_family_approaches,
@@ -92,7 +115,7 @@ def build_definitions() -> dg.Definitions:
             site,
         ],
         asset_checks=checks,
-        jobs=[build_job, fetch_job],
+        jobs=[build_job, fetch_job, *patent_fetch_jobs],
         schedules=[
             dg.ScheduleDefinition(
                 job=build_job,

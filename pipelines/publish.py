@@ -163,16 +163,18 @@ def run_record(
         "started_at": started_at,
         "published_at": datetime.now(UTC),
         "mode": mode,
-        "data_kind": one(DATA_KIND_SQL.format(table="raw.source_files")),
+        "data_kind": one(DATA_KIND_SQL.format(table="meta.source_files")),
         "qcm_version": version,
-        "source_files": one("select count(*) from raw.source_files"),
-        "source_bytes": one("select coalesce(sum(bytes), 0) from raw.source_files"),
+        "source_files": one("select count(*) from meta.source_files"),
+        "source_bytes": one("select coalesce(sum(bytes), 0) from meta.source_files"),
         "source_sha256": one(
-            "select sha256(string_agg(source_sha256, ',' order by source_file)) "
-            "from raw.source_files"
+            "select sha256(string_agg(source_sha256, ',' order by source, source_file)) "
+            "from meta.source_files"
         ),
         "work_records": one("select count(*) from raw.openalex_works"),
         "works_in_scope": one("select count(*) from staging.works"),
-        "quarantined": one("select count(*) from raw.quarantine"),
+        "patent_records": one("select count(*) from raw.patent_documents"),
+        "patent_families_in_scope": one("select count(*) from marts.patent_families"),
+        "quarantined": one("select count(*) from meta.quarantine"),
         "methods": json.dumps(methods, sort_keys=True),
     }

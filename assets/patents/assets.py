@@ -22,6 +22,8 @@ from pipelines.settings import Settings
 
 SOURCE_CONFIG = yaml.safe_load((Path(__file__).parent / "source.yml").read_text(encoding="utf-8"))
 RAW_KEY = dg.AssetKey(["raw", "patents"])
+PATENTSVIEW_PAGES_KEY = dg.AssetKey(["raw", "patentsview_pages"])
+EPO_OPS_PAGES_KEY = dg.AssetKey(["raw", "epo_ops_pages"])
 RAW_TABLES = tuple(SCHEMAS)
 MAX_QUARANTINE_RATE = 0.05
 # reasons that cost a whole document record (the others cost a party's country or a code)
@@ -68,7 +70,7 @@ def raw_input_files(settings: Settings) -> tuple[Path, list[Path]]:
 
 @dg.asset(
     key=RAW_KEY,
-    deps=[REFERENCE_KEY],
+    deps=[REFERENCE_KEY, PATENTSVIEW_PAGES_KEY, EPO_OPS_PAGES_KEY],
     group_name="patents",
     kinds={"duckdb", "python"},
     pool="duckdb",
