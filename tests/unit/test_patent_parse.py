@@ -1,0 +1,273 @@
+"""The patent parser: each bad-input case has a defined behaviour (kept, unknown, quarantined)."""
+
+import gzip
+import json
+from pathlib import Path
+
+import pytest
+
+from assets.patents.parse import normalise_cpc, number_key, parse_files
+from pipelines.parsing import CountryCodes, RecordError
+
+CODES = CountryCodes(
+    {"US": "USA", "DE": "DEU", "FI": "FIN", "CN": "CHN", "TW": "TWN", "XK": "XKX", "JP": "JPN"},
+    frozenset({"SU", "YU"}),
+)
+OPS_HEAD = (
+    '<?xml version="1.0" encoding="UTF-8"?>'
+    '<ops:world-patent-data xmlns="http://www.epo.org/exchange" xmlns:ops="http://ops.epo.org">'
+)
+
+
+def pv_patent(**overrides: object) -> dict:
+    """A PatentsView patent record in the API's shape."""
+    record = {
+        "patent_id": "11000001",
+        "patent_title": "Transmon qubit coupler",
+        "patent_abstract": "A superconducting qubit device.",
+        "patent_date": "2021-05-04",
+        "withdrawn": False,
+        "patent_earliest_application_date": "2019-03-01",
+        "application": [{"application_id": "16/123456", "filing_date": "2019-03-01"}],
+        "foreign_priority": [{"filing_date": "2018-09-10", "foreign_country_filed": "DE"}],
+        "assignees": [
+            {
+                "assignee_type": "3",
+                "assignee_organization": "QUBIT GMBH",
+                "assignee_country": "DE",
+            }
+        ],
+        "inventors": [
+            {"inventor_name_first": "Ada", "inventor_name_last": "L", "inventor_country": "DE"}
+        ],
+        "cpc_current": [{"cpc_group_id": "G06N10/40"}, {"cpc_group_id": "H10N60/12"}],
+    }
+    record.update(overrides)
+    return record
+
+
+def pv_page(*records: dict, key: str = "patents") -> dict:
+    """A PatentsView result page."""
+    return {"error": False, "count": len(records), "total_hits": len(records), key: list(records)}
+
+
+def exchange_document(
+    applicants: str = '<applicant sequence="1" data-format="epodoc"><applicant-name>'
+    "<name>QUANTUM OY [FI]</name></applicant-name></applicant>",
+    cpc: tuple[tuple[str, ...], ...] = (("G", "06", "N", "10", "40"),),
+    number: str = "3000001",
+    family: str = "555",
+    priority: str = '<priority-claims><priority-claim sequence="1"><document-id '
+    'document-id-type="epodoc"><doc-number>FI20200001</doc-number><date>20200115</date>'
+    "</document-id></priority-claim></priority-claims>",
+) -> str:
+    """One OPS exchange-document with bibliographic data."""
+    classes = "".join(
+        '<patent-classification><classification-scheme office="EP" scheme="CPCI"/>'
+        f"<section>{s}</section><class>{c}</class><subclass>{sc}</subclass>"
+        f"<main-group>{m}</main-group><subgroup>{sg}</subgroup></patent-classification>"
+        for s, c, sc, m, sg in cpc
+    )
+    return (
+        f'<exchange-document system="ops.epo.org" family-id="{family}" country="EP" '
+        f'doc-number="{number}" kind="A1"><bibliographic-data><publication-reference>'
+        '<document-id document-id-type="docdb"><country>EP</country>'
+        f"<doc-number>{number}</doc-number><kind>A1</kind><date>20210701</date></document-id>"
+        f"</publication-reference><patent-classifications>{classes}</patent-classifications>"
+        f"{priority}<parties><applicants>{applicants}</applicants></parties>"
+        '<invention-title lang="de">QUANTENCHIP</invention-title>'
+        '<invention-title lang="en">QUANTUM CHIP</invention-title></bibliographic-data>'
+        '<abstract lang="en"><p>A trapped ion chip.</p></abstract></exchange-document>'
+    )
+
+
+def ops_search(*documents: str) -> str:
+    """An OPS biblio search page holding ``documents``."""
+    return (
+        OPS_HEAD + f'<ops:biblio-search total-result-count="{len(documents)}"><ops:range begin="1" '
+        f'end="{len(documents)}"/><ops:search-result><exchange-documents>'
+        + "".join(documents)
+        + "</exchange-documents></ops:search-result></ops:biblio-search></ops:world-patent-data>"
+    )
+
+
+def parse(tmp_path: Path, bodies: dict[str, str | dict]) -> object:
+    """Write ``bodies`` (name -> text or JSON; gzipped when the name ends .gz), parse them."""
+    for name, body in bodies.items():
+        text = body if isinstance(body, str) else json.dumps(body)
+        data = text.encode("utf-8")
+        (tmp_path / name).write_bytes(
+            gzip.compress(data, mtime=0) if name.endswith(".gz") else data
+        )
+    return parse_files(sorted(tmp_path.iterdir()), tmp_path, CODES, 2027)
+
+
+def reasons(batch: object) -> list[str]:
+    return sorted(q["reason"] for q in batch.quarantine)
+
+
+def test_a_patentsview_patent_gives_document_parties_and_codes(tmp_path: Path) -> None:
+    batch = parse(tmp_path, {"p.json.gz": pv_page(pv_patent())})
+    (doc,) = batch.documents
+    assert doc["document_id"] == "US.11000001"
+    assert doc["priority_date"] == "2018-09-10"
+    assert doc["application_date"] == "2019-03-01"
+    assert doc["application_number"] == "16123456"
+    assert doc["family_id"] is None
+    assert [(a["name"], a["country_iso3"], a["type_code"]) for a in batch.applicants] == [
+        ("QUBIT GMBH", "DEU", "3")
+    ]
+    assert [c["cpc_code"] for c in batch.classifications] == ["G06N10/40", "H10N60/12"]
+    assert batch.quarantine == []
+    assert batch.files[0]["source"] == "patentsview"
+
+
+def test_epodoc_country_suffix_and_a_name_without_one(tmp_path: Path) -> None:
+    parties = (
+        '<applicant sequence="1" data-format="epodoc"><applicant-name><name>QUANTUM OY [FI]'
+        "</name></applicant-name></applicant>"
+        '<applicant sequence="2" data-format="epodoc"><applicant-name><name>ARAD ELIAHU [IL], '
+        "et al</name></applicant-name></applicant>"
+        '<applicant sequence="3" data-format="epodoc"><applicant-name><name>SIEMENS AG</name>'
+        "</applicant-name></applicant>"
+        '<applicant sequence="1" data-format="original"><applicant-name><name>Quantum Oy</name>'
+        "</applicant-name></applicant>"
+    )
+    batch = parse(tmp_path, {"s.xml.gz": ops_search(exchange_document(applicants=parties))})
+    got = [(a["name"], a["country_code_raw"], a["country_iso3"]) for a in batch.applicants]
+    # IL is not in this test's code list: quarantined and counted as unknown, never guessed
+    assert got == [
+        ("QUANTUM OY", "FI", "FIN"),
+        ("ARAD ELIAHU", "IL", "ZZZ"),
+        ("SIEMENS AG", None, "ZZZ"),
+    ]
+    assert reasons(batch) == ["invalid_country_code"]
+    (doc,) = batch.documents
+    assert (doc["family_id"], doc["title"], doc["title_lang"]) == ("555", "QUANTUM CHIP", "en")
+    assert doc["abstract"] == "A trapped ion chip."
+
+
+def test_historical_and_invalid_codes_are_quarantined_kosovo_and_taiwan_kept(
+    tmp_path: Path,
+) -> None:
+    assignees = [
+        {"assignee_organization": "A", "assignee_country": "SU"},
+        {"assignee_organization": "B", "assignee_country": "UK"},
+        {"assignee_organization": "C", "assignee_country": "XK"},
+        {"assignee_organization": "D", "assignee_country": "TW"},
+        {"assignee_organization": "E", "assignee_country": None},
+    ]
+    batch = parse(tmp_path, {"p.json": pv_page(pv_patent(assignees=assignees))})
+    assert [a["country_iso3"] for a in batch.applicants] == ["ZZZ", "ZZZ", "XKX", "TWN", "ZZZ"]
+    assert reasons(batch) == ["historical_country_code", "invalid_country_code"]
+
+
+def test_malformed_cpc_codes_are_quarantined_and_the_document_stays(tmp_path: Path) -> None:
+    batch = parse(
+        tmp_path,
+        {
+            "p.json": pv_page(
+                pv_patent(cpc_current=[{"cpc_group_id": "G06N 10/"}, {"cpc_group_id": "G06N10/40"}])
+            )
+        },
+    )
+    assert len(batch.documents) == 1
+    assert [c["cpc_code"] for c in batch.classifications] == ["G06N10/40"]
+    assert reasons(batch) == ["invalid_cpc_code"]
+
+
+def test_withdrawn_missing_id_and_missing_dates_quarantine_the_record(tmp_path: Path) -> None:
+    page = pv_page(
+        pv_patent(patent_id="1", withdrawn=True),
+        pv_patent(patent_id=None),
+        pv_patent(
+            patent_id="3",
+            foreign_priority=[],
+            application=[],
+            patent_earliest_application_date=None,
+            patent_date=None,
+        ),
+        pv_patent(patent_id="4", patent_date="2021-02-30"),
+        pv_patent(patent_id="5"),
+    )
+    batch = parse(tmp_path, {"p.json": page})
+    assert [d["document_id"] for d in batch.documents] == ["US.5"]
+    assert reasons(batch) == ["invalid_date", "missing_date", "missing_id", "withdrawn_patent"]
+    assert batch.files[0]["records"] == 5
+
+
+def test_error_pages_html_doctype_and_truncated_bodies_make_the_file_unreadable(
+    tmp_path: Path,
+) -> None:
+    bodies = {
+        "a_500.json": "<!doctype html><html><title>Server Error (500)</title></html>",
+        "b_error.json": {"error": True, "count": 0},
+        "c_trunc.json": json.dumps(pv_page(pv_patent()))[:80],
+        "d_bomb.xml": '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]><x>&a;</x>',
+        "e_other.xml": OPS_HEAD + "<ops:equivalents-inquiry/></ops:world-patent-data>",
+    }
+    batch = parse(tmp_path, bodies)
+    assert reasons(batch) == ["unreadable_file"] * 5
+    assert [f["status"] for f in batch.files] == ["unreadable"] * 5
+    assert batch.documents == []
+
+
+def test_a_family_response_gives_member_offices_and_priorities(tmp_path: Path) -> None:
+    member = (
+        '<ops:family-member family-id="777"><publication-reference><document-id '
+        'document-id-type="docdb"><country>{c}</country><doc-number>{n}</doc-number>'
+        "<kind>A1</kind><date>20220101</date></document-id></publication-reference>"
+        '<priority-claim sequence="1"><document-id document-id-type="docdb"><country>US'
+        "</country><doc-number>1</doc-number><date>20200505</date></document-id>"
+        "</priority-claim></ops:family-member>"
+    )
+    body = (
+        OPS_HEAD
+        + '<ops:patent-family total-result-count="2">'
+        + member.format(c="US", n="2022000123")
+        + member.format(c="CN", n="114000000")
+        + "</ops:patent-family></ops:world-patent-data>"
+    )
+    batch = parse(tmp_path, {"f.xml": body})
+    docs = [
+        (d["office"], d["number_key"], d["family_id"], d["priority_date"], d["has_biblio"])
+        for d in batch.documents
+    ]
+    assert docs == [
+        ("US", "2022/123", "777", "2020-05-05", False),
+        ("CN", "114000000", "777", "2020-05-05", False),
+    ]
+
+
+def test_unicode_names_are_normalised(tmp_path: Path) -> None:
+    name = "Cafe\u0301\u200b QUANTUM"  # decomposed e-acute and a zero-width space
+    batch = parse(
+        tmp_path,
+        {
+            "p.json": pv_page(
+                pv_patent(assignees=[{"assignee_organization": name, "assignee_country": "FI"}])
+            )
+        },
+    )
+    assert batch.applicants[0]["name"] == "Caf\u00e9 QUANTUM"
+
+
+@pytest.mark.parametrize(
+    ("office", "number", "key"),
+    [
+        ("US", "20210123456", "2021/123456"),  # PatentsView pre-grant publication
+        ("US", "2021123456", "2021/123456"),  # the same publication in DOCDB
+        ("US", "11000001", "11000001"),
+        ("EP", "02400812", "2400812"),
+    ],
+)
+def test_document_numbers_compare_across_services(office: str, number: str, key: str) -> None:
+    assert number_key(office, number) == key
+
+
+def test_cpc_symbols_are_normalised_or_refused() -> None:
+    assert normalise_cpc("G06N  10/ 40") == "G06N10/40"
+    assert normalise_cpc("H01L039/22") == "H01L39/22"
+    for bad in ("XYZ123", "G06N10/", "G06N", None):
+        with pytest.raises(RecordError):
+            normalise_cpc(bad)
