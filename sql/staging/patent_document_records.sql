@@ -1,4 +1,4 @@
--- staging.patent_document_records: one row per raw document record with bibliographic data, tied to its document and family, ranked within the family to pick the record whose parties stand for the family
+-- staging.patent_document_records: one row per raw document record with bibliographic data, tied to its document and family, ranked within the family to pick the records whose applicants, inventors and text stand for the family
 with records as (
     select
         raw_docs.record_key,
@@ -15,7 +15,13 @@ with records as (
             where a.record_key = raw_docs.record_key and a.country_iso3 <> 'ZZZ'
         ) as applicants_with_country,
         (select count(*) from raw.patent_applicants as a where a.record_key = raw_docs.record_key)
-            as applicants
+            as applicants,
+        (
+            select count(*) from raw.patent_inventors as i
+            where i.record_key = raw_docs.record_key and i.country_iso3 <> 'ZZZ'
+        ) as inventors_with_country,
+        (select count(*) from raw.patent_inventors as i where i.record_key = raw_docs.record_key)
+            as inventors
     from raw.patent_documents as raw_docs
     inner join staging.patent_documents as documents
         on documents.office = raw_docs.office
@@ -38,6 +44,17 @@ select
             document_key,
             record_key
     ) as party_rank,
+    -- the family's inventors: from the record naming the most inventors with a country
+    row_number() over (
+        partition by family_id
+        order by
+            inventors_with_country desc,
+            inventors desc,
+            service = 'epo_ops' desc,
+            publication_date,
+            document_key,
+            record_key
+    ) as inventor_rank,
     -- the family's title and abstract: an English title first, then the same order
     row_number() over (
         partition by family_id

@@ -1,8 +1,14 @@
--- staging.patent_parties: one row per family, role (applicant or inventor) and party of the record that stands for the family, with country (ZZZ = unknown) and, for applicants, their type (company, university, government, individual, unknown) by the reviewed rules
+-- staging.patent_parties: one row per family, role (applicant or inventor) and party of the records that stand for the family, with country (ZZZ = unknown) and, for applicants, their type (company, university, government, individual, unknown) by the reviewed rules
 with chosen as (
     select family_id, record_key
     from staging.patent_document_records
     where party_rank = 1
+),
+
+chosen_inventors as (
+    select family_id, record_key
+    from staging.patent_document_records
+    where inventor_rank = 1
 ),
 
 parties as (
@@ -24,7 +30,7 @@ parties as (
         inventors.name,
         inventors.country_iso3,
         null as type_code
-    from chosen
+    from chosen_inventors as chosen
     inner join raw.patent_inventors as inventors
         on inventors.record_key = chosen.record_key
 ),

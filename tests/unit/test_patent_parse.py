@@ -8,87 +8,12 @@ import pytest
 
 from assets.patents.parse import normalise_cpc, number_key, parse_files
 from pipelines.parsing import CountryCodes, RecordError
+from tests.patent_bodies import OPS_HEAD, exchange_document, ops_search, pv_page, pv_patent
 
 CODES = CountryCodes(
     {"US": "USA", "DE": "DEU", "FI": "FIN", "CN": "CHN", "TW": "TWN", "XK": "XKX", "JP": "JPN"},
     frozenset({"SU", "YU"}),
 )
-OPS_HEAD = (
-    '<?xml version="1.0" encoding="UTF-8"?>'
-    '<ops:world-patent-data xmlns="http://www.epo.org/exchange" xmlns:ops="http://ops.epo.org">'
-)
-
-
-def pv_patent(**overrides: object) -> dict:
-    """A PatentsView patent record in the API's shape."""
-    record = {
-        "patent_id": "11000001",
-        "patent_title": "Transmon qubit coupler",
-        "patent_abstract": "A superconducting qubit device.",
-        "patent_date": "2021-05-04",
-        "withdrawn": False,
-        "patent_earliest_application_date": "2019-03-01",
-        "application": [{"application_id": "16/123456", "filing_date": "2019-03-01"}],
-        "foreign_priority": [{"filing_date": "2018-09-10", "foreign_country_filed": "DE"}],
-        "assignees": [
-            {
-                "assignee_type": "3",
-                "assignee_organization": "QUBIT GMBH",
-                "assignee_country": "DE",
-            }
-        ],
-        "inventors": [
-            {"inventor_name_first": "Ada", "inventor_name_last": "L", "inventor_country": "DE"}
-        ],
-        "cpc_current": [{"cpc_group_id": "G06N10/40"}, {"cpc_group_id": "H10N60/12"}],
-    }
-    record.update(overrides)
-    return record
-
-
-def pv_page(*records: dict, key: str = "patents") -> dict:
-    """A PatentsView result page."""
-    return {"error": False, "count": len(records), "total_hits": len(records), key: list(records)}
-
-
-def exchange_document(
-    applicants: str = '<applicant sequence="1" data-format="epodoc"><applicant-name>'
-    "<name>QUANTUM OY [FI]</name></applicant-name></applicant>",
-    cpc: tuple[tuple[str, ...], ...] = (("G", "06", "N", "10", "40"),),
-    number: str = "3000001",
-    family: str = "555",
-    priority: str = '<priority-claims><priority-claim sequence="1"><document-id '
-    'document-id-type="epodoc"><doc-number>FI20200001</doc-number><date>20200115</date>'
-    "</document-id></priority-claim></priority-claims>",
-) -> str:
-    """One OPS exchange-document with bibliographic data."""
-    classes = "".join(
-        '<patent-classification><classification-scheme office="EP" scheme="CPCI"/>'
-        f"<section>{s}</section><class>{c}</class><subclass>{sc}</subclass>"
-        f"<main-group>{m}</main-group><subgroup>{sg}</subgroup></patent-classification>"
-        for s, c, sc, m, sg in cpc
-    )
-    return (
-        f'<exchange-document system="ops.epo.org" family-id="{family}" country="EP" '
-        f'doc-number="{number}" kind="A1"><bibliographic-data><publication-reference>'
-        '<document-id document-id-type="docdb"><country>EP</country>'
-        f"<doc-number>{number}</doc-number><kind>A1</kind><date>20210701</date></document-id>"
-        f"</publication-reference><patent-classifications>{classes}</patent-classifications>"
-        f"{priority}<parties><applicants>{applicants}</applicants></parties>"
-        '<invention-title lang="de">QUANTENCHIP</invention-title>'
-        '<invention-title lang="en">QUANTUM CHIP</invention-title></bibliographic-data>'
-        '<abstract lang="en"><p>A trapped ion chip.</p></abstract></exchange-document>'
-    )
-
-
-def ops_search(*documents: str) -> str:
-    """An OPS biblio search page holding ``documents``."""
-    return (
-        OPS_HEAD + f'<ops:biblio-search total-result-count="{len(documents)}"><ops:range begin="1" '
-        f'end="{len(documents)}"/><ops:search-result><exchange-documents>'
-        + "".join(documents)
-        + "</exchange-documents></ops:search-result></ops:biblio-search></ops:world-patent-data>"
-    )
 
 
 def parse(tmp_path: Path, bodies: dict[str, str | dict]) -> object:
