@@ -95,11 +95,13 @@ def exchange_document(
     )
 
 
-def ops_search(*documents: str) -> str:
-    """An OPS biblio search page holding ``documents``."""
+def ops_search(*documents: str, total: int | None = None, begin: int = 1) -> str:
+    """An OPS biblio search page holding ``documents`` (positions from ``begin``)."""
+    total = len(documents) if total is None else total
+    end = begin + max(len(documents), 1) - 1
     return (
-        OPS_HEAD + f'<ops:biblio-search total-result-count="{len(documents)}"><ops:range begin="1" '
-        f'end="{len(documents)}"/><ops:search-result><exchange-documents>'
+        OPS_HEAD + f'<ops:biblio-search total-result-count="{total}"><ops:range begin="{begin}" '
+        f'end="{end}"/><ops:search-result><exchange-documents>'
         + "".join(documents)
         + "</exchange-documents></ops:search-result></ops:biblio-search></ops:world-patent-data>"
     )

@@ -1,4 +1,7 @@
-"""Live mode end to end against a local mock of the OpenAlex API (no real network)."""
+"""Live mode end to end against a local mock of the OpenAlex API (no real network).
+
+Patents are read from the embedded sample (``--source-dir``), so only OpenAlex is called.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from pipelines.settings import SAMPLE_DIRS
 from tests.integration.conftest import run_cli
 from tests.mock_server import MockServer, Reply
 
@@ -48,6 +52,7 @@ def run(tmp: Path, monkeypatch: pytest.MonkeyPatch, url: str | None) -> tuple[in
         monkeypatch.setenv("OPENALEX_API_KEY", CANARY)
         monkeypatch.setenv("OPENALEX_EMAIL", "analyst@example.org")
     args = ["build", "--mode", "live", "--years", str(YEAR), "--out", str(tmp / "out")]
+    args += ["--source-dir", f"patents={SAMPLE_DIRS['patents']}"]
     return run_cli([*args, "--state", str(tmp / "state")], monkeypatch)
 
 
@@ -71,7 +76,7 @@ def test_live_build_lands_parses_publishes_and_leaks_no_key(
 
     con = duckdb.connect(str(tmp_path / "out" / "qcm.duckdb"), read_only=True)
     assert con.execute("select data_kind, mode, works_in_scope from meta.runs").fetchone() == (
-        "live",
+        "directory, live",
         "live",
         3,
     )
@@ -101,7 +106,7 @@ def test_a_spent_daily_budget_parks_the_year_and_publishes_nothing(
         code, output = run(tmp_path, monkeypatch, server.url)
     assert code == 1
     assert f"openalex year {YEAR} is parked" in output
-    assert "resumes from its saved cursor" in output
+    assert "resumes after its last landed page" in output
     assert not (tmp_path / "out" / "qcm.duckdb").exists()
 
 
