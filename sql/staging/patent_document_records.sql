@@ -4,6 +4,7 @@ with records as (
         raw_docs.record_key,
         raw_docs.service,
         raw_docs.record_type,
+        raw_docs.office,
         documents.document_key,
         documents.family_id,
         raw_docs.publication_date,
@@ -31,15 +32,24 @@ with records as (
 
 select
     *,
-    -- the family's parties come from one record: the one naming the most applicants
-    -- with a known country (EPO epodoc names carry it), then EPO before PatentsView,
-    -- then the earliest publication; so name variants across members are not counted twice
+    -- the family's applicants come from one record, so name variants across members are
+    -- not counted twice: one naming applicants with a known country, from the office
+    -- whose applicant data is most reliable (WO, EP, a PatentsView US record, another
+    -- office, and last a US record from DOCDB, which lists the inventors as applicants
+    -- for US applications filed before 16 September 2012), then the most such applicants
     row_number() over (
         partition by family_id
         order by
+            applicants_with_country > 0 desc,
+            case
+                when office = 'WO' then 1
+                when office = 'EP' then 2
+                when service = 'patentsview' then 3
+                when office <> 'US' then 4
+                else 5
+            end,
             applicants_with_country desc,
             applicants desc,
-            service = 'epo_ops' desc,
             publication_date,
             document_key,
             record_key
