@@ -317,9 +317,10 @@ class LandingZone:
         """The blobs of the latest complete fetch of every partition.
 
         Ordered by partition, then page; partitions that never completed a fetch are
-        left out. Raises FileNotFoundError naming the blob if one has gone missing.
+        left out, and a blob two partitions share (the same response body) is listed
+        once. Raises FileNotFoundError naming the blob if one has gone missing.
         """
-        files = []
+        files: dict[Path, None] = {}
         for partition, state in self.partitions().items():
             for sha in state.done.pages if state.done else []:
                 path = self.blob_path(sha)
@@ -328,8 +329,8 @@ class LandingZone:
                         f"{self.source} partition {partition}: landed blob {path} of fetch "
                         f"{state.done.fetch_id} is missing; re-fetch the partition"
                     )
-                files.append(path)
-        return files
+                files[path] = None
+        return list(files)
 
     @contextmanager
     def lock(self, partition: str) -> Iterator[None]:

@@ -30,6 +30,7 @@ MAX_QUARANTINE_RATE = 0.05
 RECORD_LEVEL_REASONS = (
     "not_an_object",
     "missing_id",
+    "invalid_id",
     "missing_date",
     "invalid_date",
     "year_out_of_range",
@@ -120,19 +121,22 @@ def patents_raw(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.Mater
 
 
 @dg.asset_check(
-    asset=RAW_KEY, blocking=True, pool="duckdb", description="every raw patent file could be read"
+    asset=RAW_KEY,
+    blocking=True,
+    pool="duckdb",
+    description="every raw patent file could be read and has the fields the parser needs",
 )
 def patents_files_readable(
     context: dg.AssetCheckExecutionContext, qcm: QcmResource
 ) -> dg.AssetCheckResult:
-    """Fail, naming the files, when any raw patent file could not be read at all."""
+    """Fail, naming the files, when a raw patent file is unreadable or its schema drifted."""
     with qcm.connect() as con:
         bad = con.execute(
-            "select source_file, detail from raw.patent_quarantine "
-            "where reason = 'unreadable_file' order by source_file limit 20"
+            "select source_file, reason, detail from raw.patent_quarantine "
+            "where reason in ('unreadable_file', 'schema_drift') order by source_file limit 20"
         ).fetchall()
     if bad:
-        message = "patents: unreadable raw files: " + "; ".join(f"{f}: {d}" for f, d in bad)
+        message = "patents: unusable raw files: " + "; ".join(f"{f} ({r}): {d}" for f, r, d in bad)
         context.log.error(message)
         return dg.AssetCheckResult(passed=False, description=message)
     return dg.AssetCheckResult(passed=True)

@@ -45,6 +45,18 @@ EPODOC_PARTY = re.compile(r"^(?P<name>.*?)\s*\[(?P<country>[A-Za-z]{2})\]\s*(?:,
 ET_AL = re.compile(r",?\s*et al\.?$", re.IGNORECASE)
 CPC_SCHEMES = ("CPC", "CPCI", "CPCNO")
 PV_ENDPOINTS = {"patents": "patentsview_patent", "publications": "patentsview_publication"}
+# fields the parser needs from every PatentsView page; one absent from every record of a
+# page means the API renamed or dropped it (schema drift), never "no data"
+PV_EXPECTED = {
+    "patents": ("patent_id", "patent_title", "patent_date", "assignees", "cpc_current"),
+    "publications": (
+        "document_number",
+        "publication_title",
+        "publication_date",
+        "assignees",
+        "cpc_current",
+    ),
+}
 
 
 @dataclass
@@ -221,7 +233,10 @@ def parse_patentsview_record(
         raise RecordError("not_an_object", f"record is {type(record).__name__}")
     grant = endpoint == "patentsview_patent"
     prefix = "patent" if grant else "publication"
-    number = clean_text(record.get("patent_id") if grant else record.get("document_number"))
+    raw_id = record.get("patent_id") if grant else record.get("document_number")
+    if raw_id is not None and (isinstance(raw_id, bool) or not isinstance(raw_id, str | int)):
+        raise RecordError("invalid_id", f"{endpoint} id {raw_id!r} is not a string or number")
+    number = clean_text(raw_id)
     if number is None:
         raise RecordError("missing_id", f"{endpoint} record without its id")
     doc_id = f"US.{number}"
@@ -349,6 +364,18 @@ def parse_patentsview_page(
     endpoint = PV_ENDPOINTS[found[0]]
     out = PatentBatch()
     records = page[found[0]]
+    objects = [r for r in records if isinstance(r, Mapping)]
+    missing = [f for f in PV_EXPECTED[found[0]] if objects and all(f not in r for r in objects)]
+    if missing:
+        out.quarantine.append(
+            quarantine_row(
+                prov_file,
+                None,
+                "schema_drift",
+                f"no record of this {found[0]} page has the field(s) {missing}: renamed or "
+                "dropped by the API? The records are read without them.",
+            )
+        )
     for index, record in enumerate(records):
         prov = Provenance(prov_file.source_file, prov_file.source_sha256, index)
         try:
@@ -683,26 +710,39 @@ def parse_files(
 ) -> PatentBatch:
     """Parse every file into one batch; an unreadable file becomes a quarantine row.
 
-    ``root`` is the folder the paths are reported relative to (provenance).
+    ``root`` is the folder the paths are reported relative to (provenance). Rows name
+    the service the file came from (``patentsview`` or ``epo_ops``; ``patents`` when
+    the file could not be read). A file whose bytes equal an earlier file's (the same
+    response landed for two partitions) is listed as a duplicate and not read again.
     """
     out = PatentBatch()
-    for path in paths:
+    seen: dict[str, str] = {}
+    for path in dict.fromkeys(paths):
         name = str(path.relative_to(root)) if path.is_relative_to(root) else path.name
-        sha = sha256_file(path)
-        prov_file = Provenance(name, sha, None)
-        records, service, status = 0, None, "read"
+        records, service, status, sha, size = 0, SOURCE, "read", None, None
         try:
-            batch, records, service = parse_body(read_body(path), prov_file, codes, max_year)
-            out.extend(batch)
-        except ValueError as err:
-            out.quarantine.append(quarantine_row(prov_file, None, "unreadable_file", str(err)))
+            sha, size = sha256_file(path), path.stat().st_size
+            if sha in seen:
+                status = f"duplicate of {seen[sha]}"
+            else:
+                seen[sha] = name
+                prov_file = Provenance(name, sha, None)
+                batch, records, service = parse_body(read_body(path), prov_file, codes, max_year)
+                for row in batch.quarantine:
+                    row["source"] = service
+                out.extend(batch)
+        except (OSError, ValueError, RecursionError) as err:
+            # RecursionError: JSON nested deeper than the decoder follows (a hostile body)
+            detail = "nested too deeply" if isinstance(err, RecursionError) else str(err)
+            prov_file = Provenance(name, sha or "", None)
+            out.quarantine.append(quarantine_row(prov_file, None, "unreadable_file", detail))
             status = "unreadable"
         out.files.append(
             {
-                "source": service or SOURCE,
+                "source": service,
                 "source_file": name,
                 "source_sha256": sha,
-                "bytes": path.stat().st_size,
+                "bytes": size,
                 "records": records,
                 "status": status,
             }

@@ -6,7 +6,8 @@ with credits as (
         parties.applicant_type,
         families.priority_year,
         families.is_international,
-        1.0 / count(*) over (partition by parties.family_id) as credit
+        -- exact decimals: sums give the same digits in any aggregation order
+        (1.0 / count(*) over (partition by parties.family_id))::decimal(38, 18) as credit
     from staging.patent_parties as parties
     inner join staging.patent_families as families
         on families.family_id = parties.family_id
@@ -39,7 +40,7 @@ by_type as (
         entities.priority_year as year,
         entities.family_scope,
         entities.applicant_type,
-        sum(entities.credit) as credit
+        sum(entities.credit)::decimal(38, 18) as credit
     from entities
     inner join core.patent_family_approaches as approaches
         on approaches.family_id = entities.family_id
@@ -53,10 +54,10 @@ select
     year,
     family_scope,
     applicant_type,
-    credit / sum(credit) over (
+    (credit / sum(credit) over (
         partition by entity_type, entity_code, approach, year, family_scope
-    ) as share,
-    credit as numerator,
-    sum(credit) over (partition by entity_type, entity_code, approach, year, family_scope)
+    ))::double as share,
+    credit::double as numerator,
+    (sum(credit) over (partition by entity_type, entity_code, approach, year, family_scope))::double
         as denominator
 from by_type

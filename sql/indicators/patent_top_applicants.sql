@@ -8,7 +8,8 @@ with credits as (
         parties.applicant_type,
         families.priority_year,
         families.is_international,
-        1.0 / count(*) over (partition by parties.family_id) as credit
+        -- exact decimals: sums give the same digits in any aggregation order
+        (1.0 / count(*) over (partition by parties.family_id))::decimal(38, 18) as credit
     from staging.patent_parties as parties
     inner join staging.patent_families as families
         on families.family_id = parties.family_id
@@ -38,7 +39,7 @@ totals as (
         mode(entities.name order by entities.name) as applicant,
         mode(entities.applicant_type order by entities.applicant_type) as applicant_type,
         count(distinct entities.family_id) as families_whole,
-        sum(entities.credit) as families_fractional,
+        sum(entities.credit)::double as families_fractional,
         min(entities.priority_year) as first_year,
         max(entities.priority_year) as last_year
     from entities

@@ -57,11 +57,19 @@ def test_asset_graph_matches_the_reviewed_snapshot() -> None:
     )
 
 
+FETCHES = {"raw/openalex_pages", "raw/patentsview_pages", "raw/epo_ops_pages"}
+
+
 def test_every_writing_asset_is_serialised_on_the_duckdb_pool() -> None:
     defs = build_definitions()
     for asset in defs.assets:
-        if asset.key.to_user_string() not in ("raw/openalex_pages", "site"):
+        key = asset.key.to_user_string()
+        if key not in (*FETCHES, "site"):
             assert asset.op.pool == "duckdb", asset.key
+    # one fetch per patent service at a time: their rate limits are per key
+    pools = {a.key.to_user_string(): a.op.pool for a in defs.assets}
+    assert pools["raw/patentsview_pages"] == "patentsview"
+    assert pools["raw/epo_ops_pages"] == "epo_ops"
     for checks in defs.asset_checks:  # checks open the database too
         assert checks.op.pool == "duckdb", checks.check_keys
 
@@ -70,7 +78,7 @@ def test_main_job_excludes_the_live_fetch_and_checks_block() -> None:
     defs = build_definitions()
     job = defs.resolve_job_def("qcm_build")
     keys = {k.to_user_string() for k in job.asset_layer.executable_asset_keys}
-    assert "raw/openalex_pages" not in keys and "published" in keys
+    assert not keys & FETCHES and "published" in keys
     specs = [spec for checks in defs.asset_checks for spec in checks.check_specs]
     assert len(specs) >= 50
     assert all(spec.blocking for spec in specs)

@@ -84,7 +84,8 @@ def test_every_published_table_and_column_is_documented(db: duckdb.DuckDBPyConne
     indicators = {
         r[0]
         for r in db.execute(
-            "select distinct indicator from marts.publication_indicators"
+            "select distinct indicator from marts.publication_indicators union "
+            "select distinct indicator from marts.patent_indicators"
         ).fetchall()
     }
     defined = {r[0] for r in db.execute("select indicator from meta.indicators").fetchall()}
@@ -135,6 +136,11 @@ def test_rebuilding_the_same_inputs_gives_identical_tables(
         "marts.work_country_fractions",
         "marts.coauthorship_pairs",
         "marts.work_approaches",
+        "marts.patent_indicators",
+        "marts.patent_families",
+        "marts.patent_family_country_fractions",
+        "marts.patent_top_applicants",
+        "marts.patent_applicant_types",
     ):
         differing = con.execute(
             f"(select 'first' as build, * from (select * from first.{table} "
@@ -150,3 +156,32 @@ def test_the_methods_page_sql_runs_on_the_published_file(db: duckdb.DuckDBPyConn
     for family in FAMILIES:
         rows = db.execute(family.reproduce_sql()).fetchall()
         assert rows and all(r[2] is not None for r in rows)
+
+
+def test_the_patent_sample_ranks_countries_differently_by_family_scope(
+    db: duckdb.DuckDBPyConnection,
+) -> None:
+    families, international, kinds = db.execute(
+        "select count(*), count(*) filter (where is_international), "
+        "string_agg(distinct data_kind, ', ') from marts.patent_families"
+    ).fetchone()
+    assert families > 1500 and 0 < international < families
+    assert kinds == "synthetic sample"
+    leaders = dict(
+        db.execute(
+            "select family_scope, arg_max(entity_code, total) from ("
+            "  select family_scope, entity_code, sum(value) as total from marts.patent_indicators"
+            "  where entity_type = 'country' and approach = 'all' and counting = 'applicant'"
+            "  and indicator = 'patent_families_fractional' group by all) group by 1"
+        ).fetchall()
+    )
+    # as in the published trackers: China leads all families, the US international ones
+    assert leaders == {"all": "CHN", "international": "USA"}
+    reasons = {
+        r[0]
+        for r in db.execute(
+            "select reason from meta.quarantine where source in ('epo_ops', 'patentsview')"
+        ).fetchall()
+    }
+    assert {"invalid_cpc_code", "withdrawn_patent", "invalid_country_code"} <= reasons
+    assert {"historical_country_code", "missing_id"} <= reasons

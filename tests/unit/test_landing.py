@@ -213,6 +213,15 @@ def test_current_files_are_the_latest_done_fetch_per_partition(tmp_path: Path) -
     assert zone.current_files() == files_2020 + new_2021
 
 
+def test_a_body_two_partitions_landed_is_listed_once(tmp_path: Path) -> None:
+    # an EPO family fetched in 2020 and again in 2021, or two identical empty pages
+    zone = LandingZone(tmp_path, "epo_ops", ".xml")
+    first = finish(zone, "2020", [b"<family/>", b"<a/>"], "a")
+    second = finish(zone, "2021", [b"<b/>", b"<family/>"], "b")
+    assert first[0] == second[1] and first[0].name.endswith(".xml.gz")
+    assert zone.current_files() == [first[0], first[1], second[0]]
+
+
 def test_current_files_names_a_missing_blob(tmp_path: Path) -> None:
     zone = LandingZone(tmp_path, "openalex")
     paths = finish(zone, "2020", [b"x"], "a")

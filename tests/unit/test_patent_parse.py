@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from assets.patents.parse import normalise_cpc, number_key, parse_files
+from assets.patents.parse import normalise_cpc, number_key, parse_files, raw_files
 from pipelines.parsing import CountryCodes, RecordError
 from tests.patent_bodies import OPS_HEAD, exchange_document, ops_search, pv_page, pv_patent
 
@@ -196,3 +196,37 @@ def test_cpc_symbols_are_normalised_or_refused() -> None:
     for bad in ("XYZ123", "G06N10/", "G06N", None):
         with pytest.raises(RecordError):
             normalise_cpc(bad)
+
+
+def test_identical_files_are_read_once_and_listed_as_duplicates(tmp_path: Path) -> None:
+    page = pv_page(pv_patent())
+    batch = parse(tmp_path, {"a.json": page, "b.json": page})
+    assert len(batch.documents) == 1
+    assert [f["status"] for f in batch.files] == ["read", "duplicate of a.json"]
+
+
+def test_a_renamed_field_is_named_as_schema_drift(tmp_path: Path) -> None:
+    record = pv_patent()
+    record["assignee_list"] = record.pop("assignees")
+    batch = parse(tmp_path, {"p.json": pv_page(record)})
+    assert reasons(batch) == ["schema_drift"]
+    assert "assignees" in batch.quarantine[0]["detail"]
+    assert len(batch.documents) == 1
+
+
+def test_an_id_of_the_wrong_type_and_a_deeply_nested_body(tmp_path: Path) -> None:
+    bodies = {
+        "a.json": pv_page(pv_patent(patent_id={"x": 1}), pv_patent(patent_id=11000002)),
+        "b.json": "[" * 100_000 + "]" * 100_000,
+    }
+    batch = parse(tmp_path, bodies)
+    assert [d["document_id"] for d in batch.documents] == ["US.11000002"]
+    assert reasons(batch) == ["invalid_id", "unreadable_file"]
+    assert "nested too deeply" in batch.quarantine[1]["detail"]
+
+
+def test_a_symbolic_link_in_a_source_folder_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "real.json").write_text("{}")
+    (tmp_path / "link.json").symlink_to(tmp_path / "real.json")
+    with pytest.raises(ValueError, match="symbolic links"):
+        raw_files(tmp_path)

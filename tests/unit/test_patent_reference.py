@@ -1,0 +1,62 @@
+"""The reviewed patent reference tables: versioned, consistent, and applied as documented."""
+
+import csv
+import hashlib
+import re
+
+import pytest
+
+from assets.reference.tables import REFERENCE_DIR, read_csv
+
+pytestmark = pytest.mark.unit
+
+
+def methods() -> dict[str, str]:
+    with (REFERENCE_DIR / "methods.csv").open(encoding="utf-8") as handle:
+        return {r["key"]: r["value"] for r in csv.DictReader(handle)}
+
+
+def test_cpc_map_changes_bump_the_patent_classifier_version() -> None:
+    digest = hashlib.sha256((REFERENCE_DIR / "patent_cpc_map.csv").read_bytes()).hexdigest()
+    assert methods()["patent_cpc_map_sha256"] == digest, (
+        "patent_cpc_map.csv changed: bump patent_classifier_version and record the new checksum"
+    )
+
+
+def test_cpc_map_rows_are_well_formed() -> None:
+    table = read_csv("patent_cpc_map.csv")
+    approaches = set(read_csv("approaches.csv")["approach"])
+    for row in table.iter_rows(named=True):
+        assert row["use"] in ("in_scope", "with_term", "context"), row
+        assert row["approach"] is None or row["approach"] in approaches, row
+        assert row["title_checked"] in ("yes", "no"), row
+        assert row["source"], row
+        assert re.fullmatch(r"[A-HY]\d\d[A-Z]\d{1,4}(/\d{2,6})?", row["cpc_code"]), row
+        # context rows are documented but never queried
+        assert row["use"] != "context" or row["in_live_query"] == "no", row
+        # an unchecked title is blank or marked as such, never presented as official
+        assert row["title_checked"] == "yes" or not row["official_title"], row
+
+
+@pytest.mark.parametrize(
+    ("text", "matches"),
+    [
+        ("Superconducting qubit readout", True),
+        ("Nitrogen-vacancy centre magnetometer", True),
+        ("Cold atom gravimeter", True),
+        ("SQUID array amplifier", True),
+        ("Superconducting wire joint", False),
+        ("Fibre optic gyroscope", False),
+    ],
+)
+def test_the_quantum_term_pattern(text: str, matches: bool) -> None:
+    pattern = methods()["patent_quantum_term_pattern"].removeprefix("(?i)")
+    assert bool(re.search(pattern, text, re.IGNORECASE)) is matches
+
+
+def test_assignee_type_codes_cover_part_interests() -> None:
+    codes = dict(
+        read_csv("patentsview_assignee_types.csv").select("type_code", "applicant_type").iter_rows()
+    )
+    for code in range(2, 10):
+        assert codes[str(code)] == codes[f"1{code}"]
