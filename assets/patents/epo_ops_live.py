@@ -28,7 +28,11 @@ What OPS does, and what this module does about it (sources read in 2026):
   results"; FHG-IMW/epo-ops ``limits.rb`` MAX_QUERY_RANGE = 2000]. That 2,000 is the
   ``max_range`` setting. ``total-result-count`` is capped at 10,000 [same 2018 post;
   ``../shared/fixtures/epo_ops/search.response.xml``]: 10,000 means "unknown, too many".
-- CQL: ``cpc=Y02E10/72`` [forum "Range parameter"]; publication dates as
+- CQL: ``cpc=Y02E10/72`` matches that symbol only; the relational qualifier ``=/low``
+  (``cpc=/low G06N10/00``) adds everything below it in the CPC hierarchy [OPS reference
+  guide p. 149 as quoted by ip-tools/patzilla's CQL notes: "a relational qualifier
+  (=/low, =/high, =/same) can be used with CPC classification indices only"; its
+  examples ``cpc=/low A01B``], so every code is queried with it; publication dates as
   ``pd within "YYYYMMDD YYYYMMDD"``, two dates separated by a space [poldham/opsrdev
   ``ops_publications``; other OPS clients' tests]. At most 10 terms per field and 20 in
   all, else 400 ``CLIENT.ScopeTermsMaximumNumber`` [EPO OPS support, forums.epo.org
@@ -150,8 +154,12 @@ class QueryPart:
 
     @property
     def query(self) -> str:
-        """The CQL, e.g. ``cpc=H04L9/0852 and pd within "20200101 20201231"``."""
-        codes = " or ".join(f"cpc={code}" for code in self.codes)
+        """The CQL, e.g. ``cpc=/low H04L9/0852 and pd within "20200101 20201231"``.
+
+        ``=/low`` makes a CPC symbol match its whole subtree (G06N10/00 includes /20 to
+        /80); a plain ``cpc=`` matches the symbol itself only.
+        """
+        codes = " or ".join(f"cpc=/low {code}" for code in self.codes)
         if len(self.codes) > 1:
             codes = f"({codes})"
         return f'{codes} and pd within "{self.start:%Y%m%d} {self.end:%Y%m%d}"'

@@ -35,7 +35,7 @@ SECRET = "test-consumer-secret"
 TOKEN = "test-token-1"
 YEAR = 2020
 CODE = "H04L9/0852"
-WHOLE_YEAR = f'cpc={CODE} and pd within "20200101 20201231"'
+WHOLE_YEAR = f'cpc=/low {CODE} and pd within "20200101 20201231"'
 XML = {"Content-Type": "application/xml"}
 SEARCH = "/rest-services/published-data/search/biblio"
 COUNT = "/rest-services/published-data/search"
@@ -169,7 +169,9 @@ def test_query_part_cql() -> None:
     one = QueryPart((CODE,), date(2020, 1, 1), date(2020, 12, 31))
     assert one.query == WHOLE_YEAR
     two = QueryPart(("G06N10/00", "B82Y10/00"), date(2020, 3, 1), date(2020, 3, 31))
-    assert two.query == '(cpc=G06N10/00 or cpc=B82Y10/00) and pd within "20200301 20200331"'
+    assert two.query == (
+        '(cpc=/low G06N10/00 or cpc=/low B82Y10/00) and pd within "20200301 20200331"'
+    )
     assert QueryPart.from_json(two.to_json()) == two
 
 
@@ -252,7 +254,7 @@ class Counts:
 
     def __call__(self, query: str) -> int:
         self.calls.append(query)
-        codes = re.findall(r"cpc=([A-Z0-9/]+)", query)
+        codes = re.findall(r"cpc=/low ([A-Z0-9/]+)", query)
         start, end = re.search(r'pd within "(\d{8}) (\d{8})"', query).groups()
         found = self.true_count(
             codes,
@@ -283,7 +285,9 @@ def test_plan_splits_a_big_code_by_date_and_loses_nothing(tmp_path: Path) -> Non
     codes = list(counts.daily)
     fetcher = Harness(tmp_path, "http://127.0.0.1:9").fetcher
     plan = fetcher.plan_queries(YEAR, codes, counts)
-    assert counts.calls[0].startswith("(cpc=G06N10/00 or cpc=H04L9/0852 or cpc=B82Y10/00) and")
+    assert counts.calls[0].startswith(
+        "(cpc=/low G06N10/00 or cpc=/low H04L9/0852 or cpc=/low B82Y10/00) and"
+    )
     assert all(part.count is not None and part.count < 2_000 for part in plan)
     assert_partition(plan, codes)
     assert sum(part.count for part in plan) == 25_000  # each part's count is exact: no loss
@@ -320,7 +324,9 @@ def test_plan_fails_when_one_code_on_one_day_is_too_big(tmp_path: Path) -> None:
     fetcher = Harness(tmp_path, "http://127.0.0.1:9").fetcher
     with pytest.raises(EpoOpsError) as caught:
         fetcher.plan_queries(YEAR, [CODE], counts)
-    assert f'[cpc={CODE} and pd within "20200315 20200315"] has 2345 results' in str(caught.value)
+    assert f'[cpc=/low {CODE} and pd within "20200315 20200315"] has 2345 results' in str(
+        caught.value
+    )
     assert "cannot be split further" in str(caught.value)
 
 
