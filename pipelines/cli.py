@@ -41,6 +41,8 @@ def apply_settings(args: argparse.Namespace) -> Settings:
         os.environ["QCM_OUT"] = str(Path(args.out).resolve())
     if args.state:
         os.environ["QCM_STATE"] = str(Path(args.state).resolve())
+    if getattr(args, "refetch", False):
+        os.environ["QCM_REFETCH"] = "1"
     return Settings.from_env()
 
 
@@ -230,6 +232,11 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--out", help="where published files go (default ./out)")
     b.add_argument(
         "--state", help="working state: landing zone, working DB, Dagster home (default ./.qcm)"
+    )
+    b.add_argument(
+        "--refetch",
+        action="store_true",
+        help="live mode: start every year's fetch afresh instead of resuming the saved one",
     )
     b.add_argument(
         "--years", help="live mode: publication years to fetch, e.g. 2024-2026 (default: last two)"

@@ -10,6 +10,8 @@ and the tests agree on one truth:
 - ``QCM_OUT``: where published files go (``qcm.duckdb``, ``parquet/``, ``site/``).
 - ``QCM_STATE``: working state (raw landing zone, working database, Dagster home).
 - ``QCM_MEMORY_LIMIT``: DuckDB memory limit for the working database (default 4GB).
+- ``QCM_REFETCH``: ``1`` makes live fetches start afresh instead of resuming a saved
+  fetch (after a source changed under a running fetch, or to re-plan a split query).
 """
 
 from __future__ import annotations
@@ -61,6 +63,7 @@ class Settings:
     out_dir: Path = REPO_ROOT / "out"
     state_dir: Path = REPO_ROOT / ".qcm"
     memory_limit: str = "4GB"
+    refetch: bool = False
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -80,6 +83,7 @@ class Settings:
             out_dir=Path(os.environ.get("QCM_OUT", REPO_ROOT / "out")).expanduser().resolve(),
             state_dir=Path(os.environ.get("QCM_STATE", REPO_ROOT / ".qcm")).expanduser().resolve(),
             memory_limit=os.environ.get("QCM_MEMORY_LIMIT", "4GB"),
+            refetch=os.environ.get("QCM_REFETCH", "") == "1",
         )
 
     @property

@@ -95,7 +95,10 @@ def openalex_pages(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.Ma
     )
     try:
         outcome = fetcher.fetch_partition(
-            int(context.partition_key), quantum_topic_ids(), query["search"]
+            int(context.partition_key),
+            quantum_topic_ids(),
+            query["search"],
+            restart=settings.refetch,
         )
     except OpenAlexError as err:
         # the client already retried what retrying can help; the message names year and page

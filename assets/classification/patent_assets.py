@@ -3,7 +3,9 @@
 A family is in scope when ``core.patent_family_scope`` names it (a reviewed CPC code,
 alone or with a quantum term). Its approaches come from the CPC map (communication,
 sensing, error correction ...) and, for the approaches inside computing, from the
-keyword rules over its title and abstract (the same versioned rules as publications).
+keyword rules over its title and abstract (the same versioned rules as publications),
+applied only to families with a computing code: a clock that mentions Rydberg atoms is
+not a neutral-atom computer.
 """
 
 import dagster as dg
@@ -22,7 +24,8 @@ def build_patent_family_approaches(con: duckdb.DuckDBPyConnection) -> int:
 
     One row per in-scope family and approach: 'all' for every in-scope family, each
     approach its CPC codes map to, each computing approach whose keyword rules match
-    its title or abstract, and 'unclassified' when neither gave an approach.
+    its title or abstract (families with a computing code only), and 'unclassified'
+    when neither gave an approach.
     """
     computing = {
         r[0]
@@ -35,7 +38,8 @@ def build_patent_family_approaches(con: duckdb.DuckDBPyConnection) -> int:
         con,
         "select family_id as id, coalesce(title, '') || ' ' || coalesce(abstract, '') as text "
         "from staging.patent_families "
-        "where family_id in (select family_id from core.patent_family_scope)",
+        "where family_id in "
+        "(select family_id from core.patent_family_scope where domain = 'computing')",
         patterns,
     )
     con.execute(

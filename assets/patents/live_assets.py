@@ -114,7 +114,9 @@ def patentsview_pages(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg
         log=context.log.info,
     )
     try:
-        outcome = fetcher.fetch_partition(int(context.partition_key), live_query_codes())
+        outcome = fetcher.fetch_partition(
+            int(context.partition_key), live_query_codes(), restart=settings.refetch
+        )
     except PatentsViewError as err:
         raise dg.Failure(str(err), allow_retries=False) from err
     return _result(outcome, "patentsview")
@@ -143,7 +145,9 @@ def epo_ops_pages(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.Mat
         log=context.log.info,
     )
     try:
-        outcome = fetcher.fetch_partition(int(context.partition_key), live_query_codes())
+        outcome = fetcher.fetch_partition(
+            int(context.partition_key), live_query_codes(), restart=settings.refetch
+        )
     except EpoOpsError as err:
         raise dg.Failure(str(err), allow_retries=False) from err
     return _result(outcome, "epo_ops")

@@ -98,6 +98,8 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
+from assets.reference.tables import read_csv
+
 SAMPLE_DIR = Path(__file__).parent / "sample" / "patents"
 SEED = 20261124
 FIRST_YEAR = 2005
@@ -114,11 +116,6 @@ PV_ONLY_SHARE = 0.10
 CONTINUATION_SHARE = 0.25
 PV = "https://search.patentsview.org/api/v1"
 ID_NAMESPACE = uuid.UUID("6f1c1a52-8e0c-4c38-9d7b-2b8d3a0c9e11")
-LIVE_QUERY_CODES = (
-    "G06N10/00 G06N99/00 H04L9/0852 H04L9/0855 H04L9/0858 H04B10/70 H10N60/12 H01L39 "
-    "G01R33/0354 G01R33/0358 G01R33/26 G01R33/032 G01C19/58 G01V7/00 G04F5/14 H03L7/26 "
-    "B82Y10/00"
-)
 OFFICES = ("US", "EP", "WO", "CN", "JP", "KR", "DE", "GB", "AU", "CA")
 EUROPE = ("DE", "FR", "GB", "NL", "FI", "CH", "SE", "DK", "AT", "IT", "ES", "BE", "IE", "NO")
 EUROPE += ("PL", "CZ")
@@ -1633,7 +1630,12 @@ def _query(year: int, part: int) -> str:
         if part == 2:
             first, last = split, date(year, 12, 31)
         period = f"{_ymd(first)} {_ymd(last)}"
-    return f'pd within "{period}" and cpc any "{LIVE_QUERY_CODES}"'
+    codes = " ".join(
+        r["cpc_code"]
+        for r in read_csv("patent_cpc_map.csv").iter_rows(named=True)
+        if r["in_live_query"] == "yes"
+    )
+    return f'pd within "{period}" and cpc any "{codes}"'
 
 
 Entry = tuple[Publication, Family, bool]  # a document, its family, whether it keeps its id

@@ -34,7 +34,8 @@ select
     families.priority_year,
     families.is_international,
     credits.country_iso3,
-    -- exact decimals: the same inputs give the same digits in any aggregation order
+    -- decimal sums: the same inputs give the same digits in any aggregation order (each
+    -- credit is 1/n rounded to 18 decimals, so a family's total is 1 within 1e-17)
     sum(credits.credit)::decimal(38, 18) as fraction,
     count(*) as parties
 from credits

@@ -3,6 +3,7 @@ with map as (
     select
         cpc_code,
         use,
+        domain,
         nullif(approach, '') as approach,
         -- a main group (…/00, or a legacy code without a slash) covers all its subgroups;
         -- a subgroup covers itself and the deeper codes that extend its digits
@@ -23,6 +24,7 @@ select distinct
     cpc.family_id,
     map.cpc_code as map_code,
     map.use,
+    map.domain,
     map.approach
 from staging.patent_family_cpc as cpc
 inner join map

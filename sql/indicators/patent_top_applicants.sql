@@ -8,7 +8,7 @@ with credits as (
         parties.applicant_type,
         families.priority_year,
         families.is_international,
-        -- exact decimals: sums give the same digits in any aggregation order
+        -- decimal credits: sums give the same digits in any aggregation order
         (1.0 / count(*) over (partition by parties.family_id))::decimal(38, 18) as credit
     from staging.patent_parties as parties
     inner join staging.patent_families as families

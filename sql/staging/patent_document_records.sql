@@ -34,18 +34,19 @@ select
     *,
     -- the family's applicants come from one record, so name variants across members are
     -- not counted twice: one naming applicants with a known country, from the office
-    -- whose applicant data is most reliable (WO, EP, a PatentsView US record, another
-    -- office, and last a US record from DOCDB, which lists the inventors as applicants
-    -- for US applications filed before 16 September 2012), then the most such applicants
+    -- whose applicant data is most reliable (EP, a PatentsView US record, another
+    -- office, then WO and last a US record from DOCDB: before 16 September 2012 PCT and
+    -- US filings listed the inventors as applicants for the US), then the most such
+    -- applicants
     row_number() over (
         partition by family_id
         order by
             applicants_with_country > 0 desc,
             case
-                when office = 'WO' then 1
-                when office = 'EP' then 2
-                when service = 'patentsview' then 3
-                when office <> 'US' then 4
+                when office = 'EP' then 1
+                when service = 'patentsview' then 2
+                when office not in ('US', 'WO') then 3
+                when office = 'WO' then 4
                 else 5
             end,
             applicants_with_country desc,

@@ -28,7 +28,14 @@ def run_cli(args: list[str], monkeypatch: pytest.MonkeyPatch) -> tuple[int, str]
     """
     from pipelines.cli import main
 
-    for name in ("QCM_MODE", "QCM_SOURCE_DIRS", "QCM_OUT", "QCM_STATE", "DAGSTER_HOME"):
+    for name in (
+        "QCM_MODE",
+        "QCM_SOURCE_DIRS",
+        "QCM_OUT",
+        "QCM_STATE",
+        "QCM_REFETCH",
+        "DAGSTER_HOME",
+    ):
         monkeypatch.delenv(name, raising=False)
     out = io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):

@@ -14,8 +14,9 @@ Families (earliest priority year 2019 unless said):
   quantum term, so out of scope.
 - F400, EPO CN only: DELTA CO LTD [CN]; H10N60/12 "Superconducting qubit readout":
   in scope (superconducting by the CPC map). Applicants: CHN 1.
-- F500, EPO CN only, no priority claim: EPSILON UNIV [CN]; H03L7/26 "Atomic clock"
-  (clocks); its year is the publication year, 2021.
+- F500, EPO CN only, no priority claim: EPSILON UNIV [CN]; H03L7/26 "Atomic clock with
+  Rydberg atoms in optical tweezers": clocks only (no computing code, so the neutral-atom
+  keywords do not apply); its year is the publication year, 2021.
 - A withdrawn PatentsView patent (quarantined) and a page that is an HTML error body.
 
 2019, applicant counting, all families: world 3 (F100, F200, F400); USA 1.5, CHN 1,
@@ -83,7 +84,7 @@ F500 = exchange_document(
     office="CN",
     family="500",
     priority=None,
-    title="Atomic clock",
+    title="Atomic clock with Rydberg atoms in optical tweezers",
     abstract="A compact atomic frequency standard.",
 )
 
