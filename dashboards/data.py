@@ -23,13 +23,21 @@ class SiteData:
     countries: pl.DataFrame  # marts.countries
     blocs: pl.DataFrame  # marts.blocs
     member_years: pl.DataFrame  # marts.bloc_member_years
-    definitions: pl.DataFrame  # meta.indicators
+    definitions: pl.DataFrame  # meta.indicators of the bibliometric family
     methods: dict[str, str]  # meta.methods key -> value
+    method_descriptions: dict[str, str]  # meta.methods key -> description
     classifier: pl.DataFrame  # meta.classifier_evaluation
     quarantine: pl.DataFrame  # reason, rows
     run: dict[str, object]  # the latest meta.runs row
     incomplete_year: int | None  # the current year when the data reaches it (incomplete)
     complete_year: int  # latest complete year: what headline charts show
+    patent_indicators: pl.DataFrame  # marts.patent_indicators
+    patent_top_applicants: pl.DataFrame  # marts.patent_top_applicants
+    patent_applicant_types: pl.DataFrame  # marts.patent_applicant_types
+    patent_cpc_map: pl.DataFrame  # marts.patent_cpc_map
+    patent_definitions: pl.DataFrame  # meta.indicators of the patent family
+    patent_incomplete_years: list[int]  # priority years not yet fully published (the last two)
+    patent_complete_year: int | None  # latest complete priority year; None without patents
 
     @property
     def is_sample(self) -> bool:
@@ -49,6 +57,8 @@ def load(database: Path) -> SiteData:
         run = frame("select * from meta.runs order by published_at desc limit 1").row(0, named=True)
         incomplete = indicators.filter(pl.col("year_incomplete"))["year"].min()
         complete = int(indicators.filter(~pl.col("year_incomplete"))["year"].max())
+        patents = frame("select * from marts.patent_indicators")
+        patent_complete = patents.filter(~pl.col("year_incomplete"))["year"].max()
         return SiteData(
             indicators=indicators,
             pairs=frame("select * from marts.coauthorship_pairs"),
@@ -56,8 +66,11 @@ def load(database: Path) -> SiteData:
             countries=frame("select * from marts.countries"),
             blocs=frame("select * from marts.blocs"),
             member_years=frame("select * from marts.bloc_member_years"),
-            definitions=frame("select * from meta.indicators"),
+            definitions=frame("select * from meta.indicators where family = 'bibliometric'"),
             methods=dict(con.execute("select key, value from meta.methods").fetchall()),
+            method_descriptions=dict(
+                con.execute("select key, description from meta.methods").fetchall()
+            ),
             classifier=frame("select * from meta.classifier_evaluation order by approach"),
             quarantine=frame(
                 "select reason, count(*) as rows from meta.quarantine group by 1 order by 2 desc"
@@ -65,6 +78,18 @@ def load(database: Path) -> SiteData:
             run=run,
             incomplete_year=None if incomplete is None else int(incomplete),
             complete_year=complete,
+            patent_indicators=patents,
+            patent_top_applicants=frame(
+                "select * from marts.patent_top_applicants "
+                "order by entity_type, entity_code, approach, family_scope, rank"
+            ),
+            patent_applicant_types=frame("select * from marts.patent_applicant_types"),
+            patent_cpc_map=frame("select * from marts.patent_cpc_map order by cpc_code"),
+            patent_definitions=frame("select * from meta.indicators where family = 'patents'"),
+            patent_incomplete_years=sorted(
+                int(y) for y in patents.filter(pl.col("year_incomplete"))["year"].unique()
+            ),
+            patent_complete_year=None if patent_complete is None else int(patent_complete),
         )
     finally:
         con.close()

@@ -90,9 +90,10 @@ def pages(data: SiteData) -> list[Page]:
             [
                 "Every chart's data can be downloaded as CSV below the chart. Every number "
                 "comes from the published DuckDB file (qcm.duckdb, next to this site): open it "
-                "read-only with the DuckDB shell, Python or R. The table "
-                "marts.publication_indicators holds each value with its unit, method version "
-                "and flags; meta.tables and meta.columns document every table and column; "
+                "read-only with the DuckDB shell, Python or R. The tables "
+                "marts.publication_indicators and marts.patent_indicators hold each value with "
+                "its unit, method version and flags; meta.tables and meta.columns document "
+                "every table and column; "
                 "meta.runs and meta.source_files record where the data came from.",
             ],
             code=FAMILIES[0].reproduce_sql(),
@@ -128,7 +129,7 @@ def facts(data: SiteData) -> dict[str, str]:
         "run_id": str(run["run_id"])[:8],
         "mode": str(run["mode"]),
         "version": version("qcm"),
-        "sources": "OpenAlex (CC0)",
+        "sources": "OpenAlex (CC0); EPO Open Patent Services; PatentsView (USPTO, CC BY 4.0)",
     }
 
 

@@ -5,6 +5,6 @@ A family is a module with ``NAME`` and functions ``overview(data)``,
 return sections. Adding a family (patents, funding, ...) is adding its module here.
 """
 
-from dashboards.families import bibliometric
+from dashboards.families import bibliometric, patents
 
-FAMILIES = [bibliometric]
+FAMILIES = [bibliometric, patents]
