@@ -1,4 +1,4 @@
-"""Benchmark of the bibliometric ingest on a generated corpus larger than the sample.
+"""Benchmarks of the ingest on corpora larger than the samples.
 
 ``qcm benchmark --works N`` generates an OpenAlex-format corpus of about N synthetic
 works (the sample generator at a larger scale), then times, in one run:
@@ -7,8 +7,12 @@ works (the sample generator at a larger scale), then times, in one run:
 - parsing every record into raw rows (``parse.parse_files``);
 - loading the rows into DuckDB tables (``raw_tables.raw_frames`` and a table per frame).
 
-It prints works per second, uncompressed MB per second and each step as a ratio to the
-floor, so results from noisy machines stay comparable. Nothing here runs in the tests.
+``--patents K`` times the patent parser on the embedded patent sample's bodies (both
+services' formats) read K times over, in memory: the floor is decompressing them, the
+parse is ``parse.parse_body`` on every body, the load the raw patent tables.
+
+Each prints records per second, uncompressed MB per second and each step as a ratio to
+its floor, so results from noisy machines stay comparable. Nothing here runs in the tests.
 """
 
 from __future__ import annotations
@@ -24,9 +28,11 @@ import duckdb
 from assets.bibliometric.parse import CountryCodes, parse_files, raw_files
 from assets.bibliometric.raw_tables import raw_frames, read_merged_ids
 from assets.bibliometric.sample_generator import SEED, generate
+from assets.patents import parse as patent_parse
+from assets.patents import raw_tables as patent_tables
 from assets.reference.tables import iso2_lookup, read_csv
 from pipelines.db import replace_table
-from pipelines.settings import Settings
+from pipelines.settings import SAMPLE_DIRS, Settings
 
 SAMPLE_WORKS = 6952  # works in the embedded sample (scale 1)
 
@@ -77,8 +83,54 @@ def run_parse_benchmark(works: int, folder: Path) -> dict[str, float]:
     }
 
 
-def main(works: int, folder: Path) -> int:
-    """Run the benchmark and print its figures as JSON; return an exit code."""
-    print(f"qcm benchmark: generating about {works:,} synthetic works in {folder}")
-    print(json.dumps(run_parse_benchmark(works, folder), indent=1))
+def run_patent_benchmark(repeat: int) -> dict[str, float]:
+    """Time floor, parse and load of the patent sample's bodies read ``repeat`` times."""
+    files = patent_parse.raw_files(SAMPLE_DIRS["patents"])
+    compressed = [path.read_bytes() for path in files]
+
+    started = time.perf_counter()
+    bodies = [gzip.decompress(data) for _ in range(repeat) for data in compressed]
+    floor = time.perf_counter() - started
+
+    codes = _codes()
+    batch = patent_parse.PatentBatch()
+    started = time.perf_counter()
+    for index, body in enumerate(bodies):
+        prov = patent_parse.Provenance(f"body-{index}", f"{index:064x}", None)
+        parsed, _, _ = patent_parse.parse_body(body, prov, codes, Settings.max_publication_year())
+        batch.extend(parsed)
+    parse = time.perf_counter() - started
+
+    started = time.perf_counter()
+    con = duckdb.connect()
+    con.execute("create schema raw")
+    for table, frame in patent_tables.raw_frames(batch, "synthetic sample").items():
+        replace_table(con, table, frame)
+    con.close()
+    load = time.perf_counter() - started
+
+    megabytes = sum(len(body) for body in bodies) / 1e6
+    records = len(batch.documents)
+    return {
+        "bodies": len(bodies),
+        "document_records": records,
+        "uncompressed_mb": round(megabytes, 1),
+        "floor_s": round(floor, 2),
+        "parse_s": round(parse, 2),
+        "load_s": round(load, 2),
+        "parse_documents_per_s": round(records / parse),
+        "parse_mb_per_s": round(megabytes / parse, 1),
+        "parse_x_floor": round(parse / floor, 1),
+        "load_x_floor": round(load / floor, 1),
+    }
+
+
+def main(works: int, folder: Path, patents: int) -> int:
+    """Run the benchmarks and print their figures as JSON; return an exit code."""
+    if works:
+        print(f"qcm benchmark: generating about {works:,} synthetic works in {folder}")
+        print(json.dumps(run_parse_benchmark(works, folder), indent=1))
+    if patents:
+        print(f"qcm benchmark: the patent sample's bodies read {patents} times over")
+        print(json.dumps(run_patent_benchmark(patents), indent=1))
     return 0

@@ -200,7 +200,7 @@ def benchmark(args: argparse.Namespace) -> int:
     """Time parsing and loading of a generated corpus (see pipelines/benchmark.py)."""
     from pipelines.benchmark import main as run_benchmark
 
-    return run_benchmark(args.works, Path(args.dir))
+    return run_benchmark(args.works, Path(args.dir), args.patents)
 
 
 def screenshots(args: argparse.Namespace) -> int:
@@ -245,7 +245,16 @@ def parser() -> argparse.ArgumentParser:
     e = commands.add_parser("evaluate-classifier", help="precision and recall on the labelled set")
     e.set_defaults(func=evaluate_classifier)
     m = commands.add_parser("benchmark", help="parse throughput on a larger generated corpus")
-    m.add_argument("--works", type=int, default=100_000, help="works to generate (default 100000)")
+    m.add_argument(
+        "--works", type=int, default=100_000, help="works to generate (default 100000; 0 skips)"
+    )
+    m.add_argument(
+        "--patents",
+        type=int,
+        default=20,
+        help="read the patent sample this many times over (default 20, about 200k "
+        "documents; 0 skips)",
+    )
     m.add_argument("--dir", default=str(REPO_ROOT / ".qcm" / "benchmark"), help="scratch folder")
     m.set_defaults(func=benchmark)
     s = commands.add_parser("screenshots", help="PNG screenshots of the built dashboards")
