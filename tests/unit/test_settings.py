@@ -13,9 +13,13 @@ pytestmark = pytest.mark.unit
 
 def test_source_dirs_parse(tmp_path: Path) -> None:
     assert parse_source_dirs(f"openalex={tmp_path}") == {"openalex": tmp_path.resolve()}
+    assert parse_source_dirs(f"openalex={tmp_path};patents={tmp_path}") == {
+        "openalex": tmp_path.resolve(),
+        "patents": tmp_path.resolve(),
+    }
     assert parse_source_dirs("") == {}
     with pytest.raises(SettingsError, match="unknown source"):
-        parse_source_dirs("patents=/x")
+        parse_source_dirs("funding=/x")
     with pytest.raises(SettingsError, match="source=PATH"):
         parse_source_dirs("openalex")
 

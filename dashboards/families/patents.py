@@ -1,0 +1,1020 @@
+"""The patent family's contribution to every page of the site.
+
+Each function takes the site's data and returns sections; ``dashboards.site`` places
+them on pages. Counts are of patent families (DOCDB families) by earliest priority year,
+credited to applicant countries unless a chart says otherwise. Headline figures pool the
+last five complete priority years: single years are small and the latest two priority
+years are still being published.
+"""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import polars as pl
+
+from dashboards.data import SiteData
+from dashboards.figures import PALETTE, Chart, _layout, esc, trend_lines
+from dashboards.page import Section, Table
+from dashboards.stats import wilson_interval
+
+NAME = "Patents"
+SOURCE = (
+    "Source: EPO OPS (DOCDB families) and PatentsView (USPTO, CC BY 4.0), "
+    "classified and counted by qcm"
+)
+TOP = 15
+WINDOW = 5  # complete priority years pooled for rankings, shares and specialisation
+SCOPES = {"all": "All families", "international": "International families"}
+TYPES = {
+    "company": ("Companies", PALETTE[0]),
+    "university": ("Universities", PALETTE[1]),
+    "government": ("Government and public research", PALETTE[2]),
+    "individual": ("Individuals", PALETTE[4]),
+    "unknown": ("Unknown type", "#999999"),
+}
+UNKNOWN_COUNTRY = "ZZZ"
+
+
+def _rows(data: SiteData, **equals: object) -> pl.DataFrame:
+    frame = data.patent_indicators
+    for column, value in equals.items():
+        frame = frame.filter(pl.col(column) == value)
+    return frame
+
+
+def _labels(data: SiteData) -> dict[str, str]:
+    return dict(zip(data.approaches["approach"], data.approaches["label"], strict=True))
+
+
+def _classified(data: SiteData) -> list[str]:
+    return [a for a in data.approaches["approach"] if a not in ("all", "unclassified")]
+
+
+def window(data: SiteData) -> tuple[int, int]:
+    """First and last priority year pooled for headline figures (the last complete five)."""
+    last = data.patent_complete_year
+    if last is None:
+        raise ValueError("no complete priority year in marts.patent_indicators")
+    return last - WINDOW + 1, last
+
+
+def _is_sample(data: SiteData) -> bool:
+    kinds = data.patent_indicators["data_kind"].drop_nulls().unique().to_list()
+    return any("sample" in str(kind) for kind in kinds) or data.is_sample
+
+
+def _caption(
+    data: SiteData,
+    unit: str,
+    years: str | None = None,
+    counting: str = "fractional counting by applicant country",
+) -> str:
+    """Unit, years, source, counting basis and versions: the line under every patent chart."""
+    when = f"{years}; " if years else ""
+    sample = " SYNTHETIC SAMPLE DATA." if _is_sample(data) else ""
+    method = data.methods.get("patent_method_version")
+    classifier = data.methods.get("patent_classifier_version")
+    return (
+        f"{when}unit: {unit}. {SOURCE}, {counting}, "
+        f"method {method}, patent classifier {classifier}.{sample}"
+    )
+
+
+def _possessive(name: str) -> str:
+    """``name``'s, or ``name``' for names ending in s (United States')."""
+    return f"{name}'" if name.endswith("s") else f"{name}'s"
+
+
+def _span(first: int, last: int) -> str:
+    return f"priority years {first}-{last}"
+
+
+def _small_n_threshold(data: SiteData) -> int:
+    return int(data.methods.get("small_n_threshold", 10))
+
+
+def _mark_incomplete(chart: Chart, data: SiteData) -> Chart:
+    """Grey the incomplete priority years on a chart whose x axis is the year."""
+    years = data.patent_incomplete_years
+    if years:
+        chart.figure.add_vrect(
+            x0=min(years) - 0.5,
+            x1=max(years) + 0.5,
+            fillcolor="#999",
+            opacity=0.15,
+            line_width=0,
+            annotation_text="incomplete years",
+            annotation_position="top left",
+        )
+        shown = " and ".join(str(y) for y in years)
+        chart.notes.append(
+            f"{shown} {'are' if len(years) > 1 else 'is'} incomplete: a patent is published "
+            "about 18 months after its priority date."
+        )
+    return chart
+
+
+def _world_families(data: SiteData, approach: str, scope: str) -> pl.DataFrame:
+    """World families (whole count) per priority year: the denominator of world shares."""
+    return _rows(
+        data,
+        entity_type="world",
+        indicator="patent_families_whole",
+        approach=approach,
+        counting="applicant",
+        family_scope=scope,
+    ).select("year", pl.col("value").alias("world_families"))
+
+
+def pooled(data: SiteData, approach: str, scope: str, counting: str = "applicant") -> pl.DataFrame:
+    """Countries' families over the window for one approach and family scope, largest first.
+
+    Returns entity_code, entity_name, families_fractional, families_whole, share (of the
+    world's families), numerator, denominator, ci_low, ci_high (95% Wilson) and small_n.
+    Unknown-country credit is left out of the ranking (it stays in the denominator).
+    """
+    first, last = window(data)
+    counts = (
+        _rows(
+            data,
+            entity_type="country",
+            indicator="patent_families_fractional",
+            approach=approach,
+            counting=counting,
+            family_scope=scope,
+        )
+        .filter(pl.col("year").is_between(first, last), pl.col("entity_code") != UNKNOWN_COUNTRY)
+        .group_by("entity_code", "entity_name")
+        .agg(
+            pl.col("value").sum().alias("families_fractional"),
+            pl.col("families_whole").sum().alias("families_whole"),
+        )
+    )
+    world = (
+        _world_families(data, approach, scope)
+        .filter(pl.col("year").is_between(first, last))["world_families"]
+        .sum()
+    )
+    intervals = [wilson_interval(n, world) for n in counts["families_fractional"]]
+    return counts.with_columns(
+        (pl.col("families_fractional") / world if world else pl.lit(None, pl.Float64)).alias(
+            "share"
+        ),
+        pl.col("families_fractional").alias("numerator"),
+        pl.lit(float(world)).alias("denominator"),
+        pl.Series("ci_low", [i[0] for i in intervals], dtype=pl.Float64),
+        pl.Series("ci_high", [i[1] for i in intervals], dtype=pl.Float64),
+        (pl.col("families_whole") < _small_n_threshold(data)).alias("small_n"),
+    ).sort(["families_fractional", "entity_name"], descending=[True, False])
+
+
+def ranking(data: SiteData, approach: str) -> dict[str, pl.DataFrame]:
+    """The top countries for all and for international families (scope -> frame)."""
+    return {scope: pooled(data, approach, scope).head(TOP) for scope in SCOPES}
+
+
+def _switch_ranking(
+    frames: dict[str, pl.DataFrame], chart_id: str, title: str, caption: str
+) -> Chart:
+    """Bars of fractional families, one trace per family scope, chosen with two buttons."""
+    fig = go.Figure()
+    for index, (scope, frame) in enumerate(frames.items()):
+        frame = frame.sort("families_fractional")
+        fig.add_trace(
+            go.Bar(
+                x=frame["families_fractional"].to_list(),
+                y=[
+                    esc(n) + (" (few families)" if s else "")
+                    for n, s in zip(frame["entity_name"], frame["small_n"], strict=True)
+                ],
+                orientation="h",
+                marker_color=PALETTE[index],
+                visible=index == 0,
+                name=esc(SCOPES[scope]),
+                customdata=list(
+                    zip(
+                        frame["families_whole"],
+                        frame["share"],
+                        frame["ci_low"],
+                        frame["ci_high"],
+                        strict=True,
+                    )
+                ),
+                hovertemplate="%{y}: %{x:,.1f} families (fractional), %{customdata[1]:.1%} "
+                "of the world's (95% interval %{customdata[2]:.1%} to %{customdata[3]:.1%}); "
+                "%{customdata[0]:,} families with an applicant there<extra>"
+                + esc(SCOPES[scope])
+                + "</extra>",
+            )
+        )
+    buttons = [
+        {
+            "label": esc(SCOPES[scope]),
+            "method": "update",
+            "args": [{"visible": [i == j for j in range(len(frames))]}],
+        }
+        for i, scope in enumerate(frames)
+    ]
+    rows = max((f.height for f in frames.values()), default=1)
+    height = max(380, 26 * rows + 170)
+    _layout(fig, title, height=height)
+    fig.update_layout(
+        title={"y": 1 - 12 / height, "yanchor": "top"},
+        updatemenus=[
+            {
+                "type": "buttons",
+                "direction": "right",
+                "buttons": buttons,
+                "x": 0,
+                "y": 1,
+                "xanchor": "left",
+                "yanchor": "bottom",
+                "pad": {"b": 8},
+                "showactive": True,
+            }
+        ],
+        margin={"t": 100},
+        showlegend=False,
+    )
+    fig.update_xaxes(title="patent families (fractional count)", tickformat=",.0f")
+    data = pl.concat(
+        [f.with_columns(pl.lit(scope).alias("family_scope")) for scope, f in frames.items()]
+    )
+    return Chart(
+        chart_id,
+        fig,
+        data,
+        caption,
+        [
+            "Switch between all families and international families (published by two or "
+            "more offices) with the buttons above the chart. The CSV holds both rankings "
+            "with world shares and their 95% Wilson intervals."
+        ],
+    )
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def compare_rankings(frames: dict[str, pl.DataFrame]) -> tuple[str, str]:
+    """A chart title and a plain sentence saying how the two rankings differ."""
+    all_, intl = frames["all"], frames["international"]
+    if all_.height == 0:
+        return "No patent families to rank", "No patent families to rank in these years."
+    lead_all = all_.row(0, named=True)
+    if intl.height == 0:
+        return (
+            f"{lead_all['entity_name']} leads in patent families; none are international",
+            f"{lead_all['entity_name']} leads; no family was published by two or more offices.",
+        )
+    lead_intl = intl.row(0, named=True)
+    names_intl = intl["entity_name"].to_list()
+    if lead_all["entity_code"] == lead_intl["entity_code"]:
+        title = f"{lead_all['entity_name']} leads both all and international patent families"
+    else:
+        title = (
+            f"{lead_all['entity_name']} leads all patent families, "
+            f"{lead_intl['entity_name']} leads international families"
+        )
+    sentence = (
+        f"Counting all families, {lead_all['entity_name']} leads with "
+        f"{lead_all['families_fractional']:,.1f} (fractional count); counting only "
+        f"international families, {lead_intl['entity_name']} leads with "
+        f"{lead_intl['families_fractional']:,.1f}."
+    )
+    if lead_all["entity_code"] != lead_intl["entity_code"]:
+        place = (
+            f"ranks {_ordinal(names_intl.index(lead_all['entity_name']) + 1)}"
+            if lead_all["entity_name"] in names_intl
+            else "is not in the top"
+        )
+        sentence += (
+            f" The rankings differ: {lead_all['entity_name']} {place} by international "
+            "families, because many of its families are filed at one office only."
+        )
+    elif all_["entity_code"].to_list() != intl["entity_code"].to_list():
+        sentence += " The order below the leader differs between the two counts."
+    else:
+        sentence += " The two counts give the same order."
+    return title, sentence
+
+
+def _count_trend(
+    frame: pl.DataFrame, chart_id: str, title: str, caption: str, data: SiteData
+) -> Chart:
+    """Lines of families per year (entity_name, year, value), incomplete years greyed."""
+    chart = trend_lines(frame, chart_id, title, caption, percent=False)
+    chart.figure.update_yaxes(title="patent families")
+    for trace in chart.figure.data:
+        trace.hovertemplate = trace.hovertemplate.replace("}<extra>", "} families<extra>")
+    return _mark_incomplete(chart, data)
+
+
+def _filled(frame: pl.DataFrame, years: list[int], names: list[str]) -> pl.DataFrame:
+    """``frame`` (entity_name, year, value) with a zero for every missing name and year."""
+    grid = pl.DataFrame({"entity_name": names}).join(
+        pl.DataFrame({"year": years}, schema={"year": frame.schema.get("year", pl.Int64)}),
+        how="cross",
+    )
+    return (
+        grid.join(frame, on=["entity_name", "year"], how="left")
+        .with_columns(pl.col("value").fill_null(0.0))
+        .sort("entity_name", "year")
+    )
+
+
+def _world_years(data: SiteData) -> list[int]:
+    years = _rows(data, entity_type="world", approach="all")["year"].unique().sort()
+    return years.to_list()
+
+
+def _scope_trend(data: SiteData, entity_type: str, code: str, indicator: str) -> pl.DataFrame:
+    """Rows (entity_name = scope label, year, value) of one entity's yearly indicator."""
+    rows = _rows(
+        data,
+        entity_type=entity_type,
+        entity_code=code,
+        indicator=indicator,
+        approach="all",
+        counting="applicant",
+    ).select(pl.col("family_scope").replace_strict(SCOPES).alias("entity_name"), "year", "value")
+    return _filled(rows, _world_years(data), list(SCOPES.values()))
+
+
+def _leaders_table(data: SiteData) -> tuple[Table, list[str]]:
+    """The leading country of each approach by all and by international families.
+
+    Returns the table and the labels of the approaches without any family to rank.
+    """
+    labels = _labels(data)
+    rows, empty = [], []
+    for approach_id in _classified(data):
+        frames = ranking(data, approach_id)
+        if frames["all"].height == 0:
+            empty.append(labels[approach_id])
+            continue
+        cells = [labels[approach_id]]
+        for scope in SCOPES:
+            frame = frames[scope]
+            if frame.height:
+                top = frame.row(0, named=True)
+                cells += [top["entity_name"], f"{top['families_fractional']:,.1f}"]
+            else:
+                cells += ["-", "-"]
+        rows.append(cells)
+    return Table(
+        [
+            "Approach",
+            "Leader, all families",
+            "Families",
+            "Leader, international families",
+            "Families",
+        ],
+        rows,
+    ), empty
+
+
+def overview(data: SiteData) -> list[Section]:
+    """The world ranking with the all / international switch, and the world trend."""
+    if data.patent_complete_year is None:
+        return [Section("Patents", ["No patent data in this build."])]
+    first, last = window(data)
+    frames = ranking(data, "all")
+    title, sentence = compare_rankings(frames)
+    chart = _switch_ranking(
+        frames,
+        "patents-ranking",
+        f"{title}, {first}-{last}",
+        _caption(data, "patent families (fractional count)", _span(first, last)),
+    )
+    world = _scope_trend(data, "world", "WLD", "patent_families_whole")
+    latest = world.filter(pl.col("year") == last)
+    total = latest.filter(pl.col("entity_name") == SCOPES["all"])["value"].sum()
+    international = latest.filter(pl.col("entity_name") == SCOPES["international"])["value"].sum()
+    growth = _rows(
+        data,
+        entity_type="world",
+        indicator="patent_growth_5y_cagr",
+        approach="all",
+        counting="applicant",
+        family_scope="all",
+        year=last,
+    )["value"]
+    grew = f", {growth.item():+.0%} a year over five years" if growth.len() else ""
+    trend = _count_trend(
+        world,
+        "patents-world-trend",
+        f"{total:,.0f} quantum patent families had {last} as priority year{grew}; "
+        f"{international / total if total else 0:.0%} were international",
+        _caption(data, "patent families (world)", counting="each family counted once"),
+        data,
+    )
+    leaders, empty = _leaders_table(data)
+    missing = [f"No patent family in {first}-{last} for: {', '.join(empty)}."] if empty else []
+    return [
+        Section(
+            "Patents: who leads",
+            [
+                f"Quantum patent families by applicant country over {_span(first, last)}, the "
+                "latest five complete years. A family is one invention however many offices "
+                "publish it; it is shared equally among its applicants. International families "
+                "were published by two or more patent offices: they show inventions their "
+                "owners thought worth protecting abroad.",
+                sentence,
+                "The table gives the leader of each approach by both counts (fractional "
+                f"families, {first}-{last}).",
+                *missing,
+            ],
+            charts=[chart],
+            tables=[leaders],
+        ),
+        Section("Patents: the world trend", [], charts=[trend]),
+    ]
+
+
+def _index_bars(frame: pl.DataFrame, chart_id: str, title: str, caption: str) -> Chart:
+    """Bars of the activity index around 1 (``label``, ``value``, ``families_whole``)."""
+    frame = frame.sort("value")
+    fig = go.Figure(
+        go.Bar(
+            x=frame["value"].to_list(),
+            y=[esc(v) for v in frame["label"]],
+            orientation="h",
+            marker_color=[PALETTE[2] if v >= 1 else PALETTE[3] for v in frame["value"]],
+            customdata=frame["families_whole"].to_list(),
+            hovertemplate="%{y}: %{x:.2f} (%{customdata:,} families)<extra></extra>",
+        )
+    )
+    fig.add_vline(
+        x=1,
+        line_dash="dash",
+        line_color="#333",
+        annotation_text="world average",
+        annotation_position="top",
+    )
+    _layout(fig, title, height=max(360, 26 * frame.height + 120))
+    fig.update_xaxes(title="activity index (1 = world average)")
+    return Chart(
+        chart_id,
+        fig,
+        frame,
+        caption,
+        ["Green: more specialised than the world average; orange: less."],
+    )
+
+
+def activity(data: SiteData, approach: str | None = None, iso3: str | None = None) -> pl.DataFrame:
+    """Activity index over the window from fractional families (all families, applicants).
+
+    (country's families in the approach / its families in all approaches) divided by the
+    same ratio for the world. One row per country and approach with families_whole of at
+    least the small-number threshold: smaller counts say nothing about specialisation.
+    """
+    first, last = window(data)
+    counts = (
+        _rows(
+            data,
+            indicator="patent_families_fractional",
+            counting="applicant",
+            family_scope="all",
+        )
+        .filter(pl.col("year").is_between(first, last), pl.col("entity_type") != "bloc")
+        .group_by("entity_type", "entity_code", "entity_name", "approach")
+        .agg(pl.col("value").sum().alias("families"), pl.col("families_whole").sum())
+    )
+    world = counts.filter(pl.col("entity_type") == "world")
+    world_all = world.filter(pl.col("approach") == "all")["families"].sum()
+    countries = counts.filter(
+        pl.col("entity_type") == "country", pl.col("entity_code") != UNKNOWN_COUNTRY
+    )
+    own_all = countries.filter(pl.col("approach") == "all").select(
+        "entity_code", pl.col("families").alias("own_all")
+    )
+    rows = (
+        countries.filter(pl.col("approach").is_in(_classified(data)))
+        .join(own_all, on="entity_code")
+        .join(world.select("approach", pl.col("families").alias("world_approach")), on="approach")
+        .with_columns(
+            (
+                (pl.col("families") / pl.col("own_all")) / (pl.col("world_approach") / world_all)
+            ).alias("value")
+        )
+        .filter(pl.col("families_whole") >= _small_n_threshold(data))
+    )
+    if approach is not None:
+        rows = rows.filter(pl.col("approach") == approach)
+    if iso3 is not None:
+        rows = rows.filter(pl.col("entity_code") == iso3)
+    return rows.sort("value", descending=True)
+
+
+def _top_applicants_table(rows: pl.DataFrame) -> Table:
+    """Top applicants as a table: rank, name, type, families and active years."""
+    columns = ["Rank", "Applicant", "Type", "Families (fractional)", "Families (whole)", "Years"]
+    return Table(
+        columns,
+        [
+            [
+                str(r["rank"]),
+                r["applicant"] or "(no name)",
+                TYPES.get(r["applicant_type"], (r["applicant_type"] or "-",))[0],
+                f"{r['families_fractional']:,.1f}",
+                f"{r['families_whole']:,}",
+                f"{r['first_year']}-{r['last_year']}"
+                if r["first_year"] != r["last_year"]
+                else str(r["first_year"]),
+            ]
+            for r in rows.sort("rank").iter_rows(named=True)
+        ],
+    )
+
+
+def top_applicants(
+    data: SiteData, entity_type: str, code: str, approach: str = "all", scope: str = "all"
+) -> pl.DataFrame:
+    """The ten leading applicants of a country (or the world, code WLD), in rank order."""
+    frame = data.patent_top_applicants
+    return frame.filter(
+        pl.col("entity_type") == entity_type,
+        pl.col("entity_code") == code,
+        pl.col("approach") == approach,
+        pl.col("family_scope") == scope,
+    ).sort("rank")
+
+
+def approach(data: SiteData, approach_id: str) -> list[Section]:
+    """Ranking with the switch, leaders' trends, top applicants and specialisation."""
+    label = _labels(data)[approach_id]
+    if data.patent_complete_year is None:
+        return [Section("Patents", ["No patent data in this build."])]
+    first, last = window(data)
+    frames = ranking(data, approach_id)
+    if frames["all"].height == 0:
+        return [
+            Section(
+                f"Patents: no {label.lower()} families in {first}-{last}",
+                ["Nothing to rank for these priority years."],
+            )
+        ]
+    title, sentence = compare_rankings(frames)
+    chart = _switch_ranking(
+        frames,
+        f"patents-{approach_id}-ranking",
+        f"{label}: {title}, {first}-{last}",
+        _caption(data, "patent families (fractional count)", _span(first, last)),
+    )
+    leaders = frames["all"].head(5)["entity_name"].to_list()
+    yearly = _rows(
+        data,
+        entity_type="country",
+        indicator="patent_families_fractional",
+        approach=approach_id,
+        counting="applicant",
+        family_scope="all",
+    ).filter(pl.col("entity_name").is_in(leaders))
+    latest = yearly.filter(pl.col("year") == last).sort("value", descending=True)
+    trend_title = (
+        f"{latest['entity_name'][0]} had the most {label.lower()} patent families with {last} "
+        f"priority ({latest['value'][0]:,.1f}) among the five leaders"
+        if latest.height
+        else f"Patent families per priority year of the five leaders in {label.lower()}"
+    )
+    trend = _count_trend(
+        _filled(yearly.select("entity_name", "year", "value"), _world_years(data), leaders),
+        f"patents-{approach_id}-trend",
+        trend_title,
+        _caption(data, "patent families (fractional count), all families"),
+        data,
+    )
+    world_top = top_applicants(data, "world", "WLD", approach_id)
+    specialised = activity(data, approach=approach_id).filter(
+        pl.col("entity_code").is_in(frames["all"]["entity_code"].to_list())
+    )
+    special = (
+        [
+            _index_bars(
+                specialised.select(pl.col("entity_name").alias("label"), "value", "families_whole"),
+                f"patents-{approach_id}-specialisation",
+                f"{specialised['entity_name'][0]} is the most specialised in {label.lower()} "
+                f"patents, {first}-{last}",
+                _caption(data, "activity index (1 = world average)", _span(first, last)),
+            )
+        ]
+        if specialised.height
+        else []
+    )
+    threshold = _small_n_threshold(data)
+    sections = [
+        Section("Patents: ranking", [sentence], charts=[chart]),
+        Section("Patents: trends of the leaders", [], charts=[trend]),
+        Section(
+            "Patents: top applicants worldwide",
+            [
+                "The ten applicants with the most families in this approach over all priority "
+                "years (fractional count: a family shared by two applicants gives each a half). "
+                "Applicant types are assigned from names and may be wrong."
+                + (" SYNTHETIC SAMPLE DATA: invented names." if _is_sample(data) else "")
+            ]
+            if world_top.height
+            else ["No applicants found for this approach."],
+            tables=[_top_applicants_table(world_top)] if world_top.height else [],
+        ),
+        Section(
+            "Patents: specialisation",
+            [
+                "Activity index of the ranked countries over "
+                f"{_span(first, last)}: the approach's share of the country's families divided "
+                f"by its share of the world's. Only countries with at least {threshold} "
+                "families in the approach are shown."
+                if special
+                else f"No country has {threshold} or more {label.lower()} families over "
+                f"{_span(first, last)}: too few to measure specialisation."
+            ],
+            charts=special,
+        ),
+    ]
+    return sections
+
+
+def _rgba(colour: str, alpha: float) -> str:
+    """``#RRGGBB`` as a CSS rgba() colour with opacity ``alpha``."""
+    red, green, blue = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({red},{green},{blue},{alpha})"
+
+
+def _share_trend(frame: pl.DataFrame, chart_id: str, title: str, caption: str) -> Chart:
+    """World share per year with its 95% Wilson interval as a band, one line per scope.
+
+    ``frame`` has entity_name (the scope label), year, value, ci_low, ci_high.
+    """
+    fig = go.Figure()
+    for index, name in enumerate(SCOPES.values()):
+        rows = frame.filter(pl.col("entity_name") == name).sort("year")
+        if rows.height == 0:
+            continue
+        years = rows["year"].to_list()
+        fig.add_trace(
+            go.Scatter(
+                x=years + years[::-1],
+                y=rows["ci_high"].to_list() + rows["ci_low"].to_list()[::-1],
+                fill="toself",
+                fillcolor=_rgba(PALETTE[index], 0.15),
+                line={"width": 0},
+                hoverinfo="skip",
+                showlegend=False,
+                name=esc(f"{name}: 95% interval"),
+            )
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=years,
+                y=rows["value"].to_list(),
+                mode="lines+markers",
+                name=esc(name),
+                line={"color": PALETTE[index], "width": 2},
+                customdata=list(zip(rows["ci_low"], rows["ci_high"], strict=True)),
+                hovertemplate=esc(name) + " %{x}: %{y:.1%} (95% interval %{customdata[0]:.1%} to "
+                "%{customdata[1]:.1%})<extra></extra>",
+            )
+        )
+    _layout(fig, title)
+    fig.update_yaxes(tickformat=".0%", rangemode="tozero", title="share of world families")
+    fig.update_xaxes(dtick=2)
+    return Chart(
+        chart_id,
+        fig,
+        frame,
+        caption,
+        [
+            "Shaded bands are 95% Wilson intervals treating the world's families of the year "
+            "as the sample: wide where the world had few families."
+        ],
+    )
+
+
+def _world_share_rows(data: SiteData, iso3: str) -> pl.DataFrame:
+    """Per year and scope: the country's share of world families with its interval."""
+    parts = []
+    for scope, label in SCOPES.items():
+        world = _world_families(data, "all", scope)
+        own = _rows(
+            data,
+            entity_type="country",
+            entity_code=iso3,
+            indicator="patent_families_fractional",
+            approach="all",
+            counting="applicant",
+            family_scope=scope,
+        ).select("year", pl.col("value").alias("numerator"))
+        rows = world.join(own, on="year", how="left").with_columns(
+            pl.col("numerator").fill_null(0.0), pl.lit(label).alias("entity_name")
+        )
+        parts.append(rows)
+    rows = pl.concat(parts).filter(pl.col("world_families") > 0)
+    intervals = [
+        wilson_interval(n, d)
+        for n, d in zip(rows["numerator"], rows["world_families"], strict=True)
+    ]
+    return rows.select(
+        "entity_name",
+        "year",
+        (pl.col("numerator") / pl.col("world_families")).alias("value"),
+        "numerator",
+        pl.col("world_families").alias("denominator"),
+        pl.Series("ci_low", [i[0] for i in intervals], dtype=pl.Float64),
+        pl.Series("ci_high", [i[1] for i in intervals], dtype=pl.Float64),
+    ).sort("entity_name", "year")
+
+
+def _type_bars(frame: pl.DataFrame, chart_id: str, title: str, caption: str) -> Chart:
+    """Stacked bars of applicant-type shares, one bar per family scope.
+
+    ``frame`` has scope (label), applicant_type, share, numerator, denominator.
+    """
+    fig = go.Figure()
+    scopes = [s for s in SCOPES.values() if s in frame["scope"].to_list()]
+    for kind, (label, colour) in TYPES.items():
+        rows = frame.filter(pl.col("applicant_type") == kind)
+        lookup = dict(zip(rows["scope"], rows["share"], strict=True))
+        fig.add_trace(
+            go.Bar(
+                x=[lookup.get(s, 0.0) for s in reversed(scopes)],
+                y=[esc(s) for s in reversed(scopes)],
+                orientation="h",
+                name=esc(label),
+                marker_color=colour,
+                hovertemplate="%{y}: " + esc(label) + " %{x:.1%}<extra></extra>",
+            )
+        )
+    _layout(fig, title, height=360)
+    fig.update_layout(
+        barmode="stack",
+        legend={"orientation": "h", "y": -0.2, "x": 0, "traceorder": "normal"},
+        margin={"b": 90},
+    )
+    fig.update_xaxes(tickformat=".0%", range=[0, 1])
+    return Chart(
+        chart_id,
+        fig,
+        frame,
+        caption,
+        ["Types are assigned from applicants' names and the source's assignee type."],
+    )
+
+
+def applicant_types(data: SiteData, entity_type: str, code: str) -> pl.DataFrame:
+    """Shares of applicant types over the window (all approaches), one row per scope and type."""
+    first, last = window(data)
+    rows = data.patent_applicant_types.filter(
+        pl.col("entity_type") == entity_type,
+        pl.col("entity_code") == code,
+        pl.col("approach") == "all",
+        pl.col("year").is_between(first, last),
+    )
+    totals = rows.group_by("family_scope", "year").agg(pl.col("denominator").first())
+    denominators = totals.group_by("family_scope").agg(pl.col("denominator").sum())
+    return (
+        rows.group_by("family_scope", "applicant_type")
+        .agg(pl.col("numerator").sum())
+        .join(denominators, on="family_scope")
+        .with_columns(
+            (pl.col("numerator") / pl.col("denominator")).alias("share"),
+            pl.col("family_scope").replace_strict(SCOPES).alias("scope"),
+        )
+        .select("scope", "applicant_type", "share", "numerator", "denominator")
+        .sort("scope", "applicant_type")
+    )
+
+
+def country(data: SiteData, iso3: str) -> list[Section]:
+    """A country's families per year, world share, applicants and specialisation."""
+    name = data.countries.filter(pl.col("iso3") == iso3)["name"].item()
+    own = _rows(data, entity_type="country", entity_code=iso3)
+    if data.patent_complete_year is None or own.height == 0:
+        return [
+            Section(
+                "Patents",
+                [f"No quantum patent family in the data has an applicant or inventor in {name}."],
+            )
+        ]
+    first, last = window(data)
+    yearly = _scope_trend(data, "country", iso3, "patent_families_fractional")
+    latest = yearly.filter(pl.col("year") == last)
+    total = latest.filter(pl.col("entity_name") == SCOPES["all"])["value"].sum()
+    international = latest.filter(pl.col("entity_name") == SCOPES["international"])["value"].sum()
+    trend = _count_trend(
+        yearly,
+        f"patents-{iso3}-trend",
+        f"{name}: {total:,.1f} quantum patent families with {last} priority, "
+        f"{international:,.1f} of them international",
+        _caption(data, "patent families (fractional count)"),
+        data,
+    )
+    shares = _world_share_rows(data, iso3)
+    window_share = pooled(data, "all", "all").filter(pl.col("entity_code") == iso3)
+    if window_share.height:
+        r = window_share.row(0, named=True)
+        share_title = (
+            f"{name} holds {r['share']:.1%} of the world's quantum patent families over "
+            f"{first}-{last} (95% interval {r['ci_low']:.1%} to {r['ci_high']:.1%})"
+        )
+    else:
+        share_title = f"{name} has no quantum patent family with priority in {first}-{last}"
+    share_chart = _mark_incomplete(
+        _share_trend(
+            shares,
+            f"patents-{iso3}-share",
+            share_title,
+            _caption(data, "share of the world's patent families"),
+        ),
+        data,
+    )
+    applicants = top_applicants(data, "country", iso3)
+    types = applicant_types(data, "country", iso3)
+    company = types.filter(pl.col("scope") == SCOPES["all"], pl.col("applicant_type") == "company")[
+        "share"
+    ]
+    type_chart = _type_bars(
+        types,
+        f"patents-{iso3}-types",
+        f"Companies hold {company.item() if company.len() else 0:.0%} of {_possessive(name)} "
+        f"applicant credit, {first}-{last}",
+        _caption(data, "share of the fractional applicant credit", _span(first, last)),
+    )
+    labels = _labels(data)
+    profile = activity(data, iso3=iso3).with_columns(
+        pl.col("approach").replace_strict(labels).alias("label")
+    )
+    index_charts = (
+        [
+            _index_bars(
+                profile.select("label", "value", "families_whole"),
+                f"patents-{iso3}-profile",
+                f"{_possessive(name)} patents are most specialised in "
+                f"{profile['label'][0].lower()}, {first}-{last}",
+                _caption(data, "activity index (1 = world average)", _span(first, last)),
+            )
+        ]
+        if profile.height
+        else []
+    )
+    threshold = _small_n_threshold(data)
+    return [
+        Section(
+            "Patents: families per year",
+            [
+                "Families credited to the country's applicants (fractional count), all and "
+                "international (published by two or more offices)."
+            ],
+            charts=[trend],
+        ),
+        Section("Patents: share of the world", [], charts=[share_chart]),
+        Section(
+            "Patents: top applicants",
+            [
+                f"The ten applicants from {name} with the most quantum patent families over all "
+                "priority years. Types are assigned from names and may be wrong."
+                + (" SYNTHETIC SAMPLE DATA: invented names." if _is_sample(data) else "")
+            ]
+            if applicants.height
+            else [f"No named applicant from {name}."],
+            tables=[_top_applicants_table(applicants)] if applicants.height else [],
+        ),
+        Section("Patents: who applies", [], charts=[type_chart]),
+        Section(
+            "Patents: strengths across approaches",
+            [
+                f"Activity index over {_span(first, last)} for the approaches in which {name} "
+                f"has at least {threshold} families (1 = world average)."
+                if index_charts
+                else f"{name} has fewer than {threshold} families in every approach over "
+                f"{_span(first, last)}: too few to say where it specialises."
+            ],
+            charts=index_charts,
+        ),
+    ]
+
+
+def methods(data: SiteData) -> list[Section]:
+    """Families, priority years, counting, the CPC map, caveats and a reproducible query."""
+    m = data.methods
+    defs = Table(
+        ["Indicator", "What it means", "Unit", "Method"],
+        [
+            [r["name"], r["definition"], r["unit"], r["method_version"]]
+            for r in data.patent_definitions.iter_rows(named=True)
+        ],
+    )
+    labels = _labels(data)
+    cpc = Table(
+        ["CPC code", "Use", "Approach", "Domain", "Official title", "Title checked"],
+        [
+            [
+                r["cpc_code"],
+                {
+                    "in_scope": "in scope alone",
+                    "with_term": "only with a quantum term",
+                    "context": "context (not used)",
+                }.get(r["use"], r["use"]),
+                labels.get(r["approach"], r["approach"] or "keyword rules decide"),
+                r["domain"],
+                r["official_title"] or "(no checked copy of the title)",
+                "yes" if r["title_checked"] == "yes" else "NO: title unverified",
+            ]
+            for r in data.patent_cpc_map.iter_rows(named=True)
+        ],
+    )
+    unchecked = data.patent_cpc_map.filter(pl.col("title_checked") == "no").height
+    incomplete = " and ".join(str(y) for y in data.patent_incomplete_years) or "none"
+    return [
+        Section(
+            "Patents: what the numbers mean",
+            [
+                "Patent families come from EPO Open Patent Services and PatentsView (USPTO). "
+                f"{_method_text(data, 'patent_family_rule')}. Rule: {m.get('patent_family_rule')}.",
+                "A family's year is its earliest priority year: the first filing anywhere, the "
+                "closest date to the invention. Because patents are published about 18 months "
+                "after that date, the latest two priority years are incomplete "
+                f"({incomplete} in this build) and are greyed on every trend; rankings pool the "
+                "latest five complete priority years.",
+                f"{_method_text(data, 'patent_international_rule')}. Rule: "
+                f"{m.get('patent_international_rule')}. Rankings can be switched "
+                "between all and international families: single-office families are mostly "
+                "domestic filings, so the two counts can crown different countries.",
+                "Counting is fractional: each family weighs one, shared equally among its "
+                "distinct applicants, each applicant's share going to its country. The same "
+                "counts by inventor country (counting = 'inventor' in "
+                "marts.patent_indicators) measure where inventions are made rather than who "
+                "owns them; the pages show applicant counting.",
+            ],
+            tables=[defs],
+        ),
+        Section(
+            "Patents: which families count (the CPC map)",
+            [
+                f"Patent classifier {m.get('patent_classifier_version')} "
+                f"(method {m.get('patent_method_version')}). A family is quantum when it "
+                "carries a code marked 'in scope alone', or a code marked 'only with a quantum "
+                "term' and its title or abstract matches the quantum-term pattern "
+                f"{m.get('patent_quantum_term_pattern')}. Approaches come from the map or, "
+                "inside quantum computing, from the keyword rules of the publications "
+                f"classifier ({m.get('classifier_version')}).",
+                f"{unchecked} of the {data.patent_cpc_map.height} codes have a title that could "
+                "not be checked against a published copy of the CPC scheme: they are marked "
+                "NO below; the code itself was seen in use.",
+            ],
+            tables=[cpc],
+        ),
+        Section(
+            "Patents: known gaps and caveats",
+            [
+                "US documents from PatentsView that no EPO record ties to a DOCDB family form "
+                "their own family (with the other documents of their US application): an "
+                "invention also filed abroad may then count twice, once as a US-only family.",
+                f"The latest priority years ({incomplete}) are incomplete and are not used "
+                "for rankings; trends show them greyed.",
+                "Applicant types (company, university, government, individual) are assigned "
+                "from applicants' names and, for US records, the source's assignee type; "
+                "unusual names end up as 'unknown' or in the wrong type.",
+                "Applicant names are not merged across spellings beyond simple cleaning: one "
+                "company can appear under two names in the top applicants.",
+                "Families with no applicant country count for 'Unknown country'; they stay "
+                "in the world's total and are never dropped.",
+            ],
+        ),
+        Section(
+            "Patents: reproduce the ranking",
+            [
+                "The query below gives the overview's patent rankings (all and international "
+                "families) from the published file."
+            ],
+            code=reproduce_sql(),
+        ),
+    ]
+
+
+def _method_text(data: SiteData, key: str) -> str:
+    """The description of a meta.methods entry (the value alone when there is none)."""
+    text = data.method_descriptions.get(key) or str(data.methods.get(key, ""))
+    return text.rstrip(". ")
+
+
+def reproduce_sql() -> str:
+    """An SQL example that reproduces the overview's patent rankings from the published file."""
+    return (
+        "-- duckdb -readonly qcm.duckdb\n"
+        "with complete as (\n"
+        "    select max(year) as last_year from marts.patent_indicators where not year_incomplete\n"
+        ")\n"
+        "select family_scope, entity_name, round(sum(value), 1) as families_fractional,\n"
+        "    sum(families_whole) as families_whole\n"
+        "from marts.patent_indicators, complete\n"
+        "where indicator = 'patent_families_fractional' and entity_type = 'country'\n"
+        "  and entity_code <> 'ZZZ' and approach = 'all' and counting = 'applicant'\n"
+        "  and year between complete.last_year - 4 and complete.last_year\n"
+        "group by family_scope, entity_name\n"
+        "qualify row_number() over (partition by family_scope order by sum(value) desc) <= 5\n"
+        "order by family_scope, families_fractional desc;"
+    )
