@@ -55,7 +55,8 @@ def esc(text: object) -> str:
     return html.escape(str(text), quote=True)
 
 
-def _layout(fig: go.Figure, title: str, height: int = 420) -> go.Figure:
+def apply_layout(fig: go.Figure, title: str, height: int = 420) -> go.Figure:
+    """Give ``fig`` the site's look: escaped title, font, height, margins; return it."""
     fig.update_layout(
         title={"text": esc(title), "x": 0, "xanchor": "left", "font": {"size": 16}},
         font=FONT,
@@ -119,7 +120,7 @@ def share_heatmap(frame: pl.DataFrame, chart_id: str, title: str, caption: str) 
             zmin=0,
         )
     )
-    _layout(fig, title, height=max(420, 26 * len(countries) + 160))
+    apply_layout(fig, title, height=max(420, 26 * len(countries) + 160))
     fig.update_xaxes(tickangle=-40, side="bottom")
     return Chart(chart_id, fig, frame, caption, ["★ marks the leading country of each approach."])
 
@@ -154,7 +155,7 @@ def world_map(frames: dict[str, pl.DataFrame], chart_id: str, title: str, captio
         }
         for i, label in enumerate(labels)
     ]
-    _layout(fig, title, height=480)
+    apply_layout(fig, title, height=480)
     fig.update_layout(
         geo={
             "showframe": False,
@@ -227,7 +228,7 @@ def ranking_bars(frame: pl.DataFrame, chart_id: str, title: str, caption: str) -
             "%{customdata[0]:,} works)<extra></extra>",
         )
     )
-    _layout(fig, title, height=max(360, 26 * frame.height + 120))
+    apply_layout(fig, title, height=max(360, 26 * frame.height + 120))
     fig.update_xaxes(tickformat=".0%", title="share of world publications")
     return Chart(
         chart_id,
@@ -270,7 +271,7 @@ def trend_lines(
                 + "}<extra></extra>",
             )
         )
-    _layout(fig, title)
+    apply_layout(fig, title)
     fig.update_yaxes(tickformat=".0%" if percent else ",.0f", rangemode="tozero")
     fig.update_xaxes(rangeslider={"visible": True, "thickness": 0.08}, dtick=2)
     notes = ["Drag the handles under the chart to choose the years."]
@@ -331,7 +332,7 @@ def grouped_choice_bars(
         for i, label in enumerate(labels)
     ]
     height = max(360, 26 * max((f.height for f in groups.values()), default=1) + 140)
-    _layout(fig, title, height=height)
+    apply_layout(fig, title, height=height)
     fig.update_layout(
         updatemenus=[
             {"buttons": buttons, "direction": "down", "x": 0, "y": 1.12, "xanchor": "left"}
@@ -372,7 +373,7 @@ def reference_bars(
         annotation_text="world average",
         annotation_position="top",
     )
-    _layout(fig, title, height=max(360, 26 * frame.height + 120))
+    apply_layout(fig, title, height=max(360, 26 * frame.height + 120))
     return Chart(
         chart_id,
         fig,
@@ -394,6 +395,6 @@ def count_bars(frame: pl.DataFrame, chart_id: str, title: str, caption: str) -> 
             hovertemplate="%{y}: %{x:,} works<extra></extra>",
         )
     )
-    _layout(fig, title, height=max(360, 26 * frame.height + 120))
+    apply_layout(fig, title, height=max(360, 26 * frame.height + 120))
     fig.update_xaxes(title="works")
     return Chart(chart_id, fig, frame, caption)

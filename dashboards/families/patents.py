@@ -13,7 +13,7 @@ import plotly.graph_objects as go
 import polars as pl
 
 from dashboards.data import SiteData
-from dashboards.figures import PALETTE, Chart, _layout, esc, trend_lines
+from dashboards.figures import PALETTE, Chart, apply_layout, esc, trend_lines
 from dashboards.page import Section, Table
 from dashboards.stats import wilson_interval
 
@@ -217,7 +217,7 @@ def _switch_ranking(
     ]
     rows = max((f.height for f in frames.values()), default=1)
     height = max(380, 26 * rows + 170)
-    _layout(fig, title, height=height)
+    apply_layout(fig, title, height=height)
     fig.update_layout(
         title={"y": 1 - 12 / height, "yanchor": "top"},
         updatemenus=[
@@ -454,7 +454,7 @@ def _index_bars(frame: pl.DataFrame, chart_id: str, title: str, caption: str) ->
         annotation_text="world average",
         annotation_position="top",
     )
-    _layout(fig, title, height=max(360, 26 * frame.height + 120))
+    apply_layout(fig, title, height=max(360, 26 * frame.height + 120))
     fig.update_xaxes(title="activity index (1 = world average)")
     return Chart(
         chart_id,
@@ -679,7 +679,7 @@ def _share_trend(frame: pl.DataFrame, chart_id: str, title: str, caption: str) -
                 "%{customdata[1]:.1%})<extra></extra>",
             )
         )
-    _layout(fig, title)
+    apply_layout(fig, title)
     fig.update_yaxes(tickformat=".0%", rangemode="tozero", title="share of world families")
     fig.update_xaxes(dtick=2)
     return Chart(
@@ -748,7 +748,7 @@ def _type_bars(frame: pl.DataFrame, chart_id: str, title: str, caption: str) -> 
                 hovertemplate="%{y}: " + esc(label) + " %{x:.1%}<extra></extra>",
             )
         )
-    _layout(fig, title, height=360)
+    apply_layout(fig, title, height=360)
     fig.update_layout(
         barmode="stack",
         legend={"orientation": "h", "y": -0.2, "x": 0, "traceorder": "normal"},
