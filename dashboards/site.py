@@ -28,7 +28,7 @@ from pipelines.files import replaced_folder
 HERE = Path(__file__).parent
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 WORLD_TOPOLOGY = HERE / "vendor" / "world_110m.json"
-MIN_COUNTRY_WORKS = 1  # a country gets a page when it has at least this many works
+MIN_COUNTRY_RECORDS = 1  # a country gets a page with at least this many works or families
 
 
 @dataclass(frozen=True)
@@ -42,17 +42,25 @@ class BuiltSite:
 
 
 def country_codes(data: SiteData) -> list[tuple[str, str]]:
-    """Countries (ISO3, name) that get a page: every known country with publications."""
-    rows = (
-        data.indicators.filter(
+    """Countries (ISO3, name) that get a page: every known country with publications or
+    patent families."""
+    counts = [
+        frame.filter(
             pl.col("entity_type") == "country",
-            pl.col("indicator") == "publications_whole",
+            pl.col("indicator") == indicator,
             pl.col("approach") == "all",
             pl.col("entity_code") != "ZZZ",
+        ).select("entity_code", "entity_name", "value")
+        for frame, indicator in (
+            (data.indicators, "publications_whole"),
+            (data.patent_indicators, "patent_families_whole"),
         )
+    ]
+    rows = (
+        pl.concat(counts)
         .group_by("entity_code", "entity_name")
         .agg(pl.col("value").sum())
-        .filter(pl.col("value") >= MIN_COUNTRY_WORKS)
+        .filter(pl.col("value") >= MIN_COUNTRY_RECORDS)
         .sort("entity_name")
     )
     return list(zip(rows["entity_code"], rows["entity_name"], strict=True))

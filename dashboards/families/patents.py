@@ -511,14 +511,23 @@ def activity(data: SiteData, approach: str | None = None, iso3: str | None = Non
 
 
 def _top_applicants_table(rows: pl.DataFrame) -> Table:
-    """Top applicants as a table: rank, name, type, families and active years."""
-    columns = ["Rank", "Applicant", "Type", "Families (fractional)", "Families (whole)", "Years"]
+    """Top applicants as a table: rank, name, country, type, families and active years."""
+    columns = [
+        "Rank",
+        "Applicant",
+        "Country",
+        "Type",
+        "Families (fractional)",
+        "Families (whole)",
+        "Years",
+    ]
     return Table(
         columns,
         [
             [
                 str(r["rank"]),
                 r["applicant"] or "(no name)",
+                r["applicant_country"] or "-",
                 TYPES.get(r["applicant_type"], (r["applicant_type"] or "-",))[0],
                 f"{r['families_fractional']:,.1f}",
                 f"{r['families_whole']:,}",

@@ -38,6 +38,7 @@ totals as (
         -- one spelling per applicant: the most frequent, then the first alphabetically
         mode(entities.name order by entities.name) as applicant,
         mode(entities.applicant_type order by entities.applicant_type) as applicant_type,
+        mode(entities.country_iso3 order by entities.country_iso3) as applicant_country,
         count(distinct entities.family_id) as families_whole,
         sum(entities.credit)::double as families_fractional,
         min(entities.priority_year) as first_year,

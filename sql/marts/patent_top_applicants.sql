@@ -8,6 +8,7 @@ select
     top.rank,
     top.applicant,
     top.applicant_type,
+    top.applicant_country,
     top.families_whole,
     top.families_fractional,
     top.first_year,

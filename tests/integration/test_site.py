@@ -100,6 +100,24 @@ def test_map_indicator_control_switches_the_shown_indicator(
     assert problems == []
 
 
+def test_patent_ranking_switches_between_all_and_international_families(
+    sample: tuple[Path, str], browser: Any
+) -> None:
+    page, problems = open_page(browser, site_of(sample) / "index.html")
+    page.wait_for_function(CHARTS_DRAWN, timeout=30_000)
+    chart = "document.getElementById('patents-ranking')"
+    visible = f"() => {chart}.data.map(t => t.visible !== false)"
+    leader = f"() => {chart}.data.filter(t => t.visible !== false)[0].y.at(-1)"
+    assert page.evaluate(visible) == [True, False]
+    all_leader = page.evaluate(leader)
+    page.locator("#patents-ranking .updatemenu-button").nth(1).click()
+    page.wait_for_timeout(300)
+    assert page.evaluate(visible) == [False, True]
+    # the sample is built so that the two counts have different leaders, as in reality
+    assert page.evaluate(leader) != all_leader
+    assert problems == []
+
+
 def test_every_chart_offers_its_data_as_csv(
     sample: tuple[Path, str], browser: Any, tmp_path: Path
 ) -> None:

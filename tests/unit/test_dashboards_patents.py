@@ -96,6 +96,7 @@ def _top_applicants() -> list[dict]:
                     "rank": rank,
                     "applicant": applicant,
                     "applicant_type": applicant_type,
+                    "applicant_country": "USA",
                     "families_whole": int(fractional) + 1,
                     "families_fractional": fractional,
                     "first_year": 2016,
@@ -269,10 +270,10 @@ def test_overview_ranks_all_and_international_families_differently(data: SiteDat
 def test_country_lists_its_top_applicants_in_rank_order(data: SiteData) -> None:
     sections = {s.heading: s for s in patents.country(data, "USA")}
     (table,) = sections["Patents: top applicants"].tables
-    assert [row[:3] for row in table.rows] == [
-        ["1", "Alpha Corp", "Companies"],
-        ["2", ATTACK, "Companies"],
-        ["3", "Gamma Labs", "Universities"],
+    assert [row[:4] for row in table.rows] == [
+        ["1", "Alpha Corp", "USA", "Companies"],
+        ["2", ATTACK, "USA", "Companies"],
+        ["3", "Gamma Labs", "USA", "Universities"],
     ]
     share = sections["Patents: share of the world"].charts[0]
     assert "United States holds 32.8% of the world" in share.figure.layout.title.text
