@@ -450,14 +450,16 @@ def _parties(
     codes: CountryCodes,
     out: PatentBatch,
 ) -> list[dict[str, Any]]:
-    """Applicant or inventor rows from epodoc names, else from original names.
+    """Applicant or inventor rows from epodoc names, else original names, else any.
 
     ``kind`` is ``applicant`` or ``inventor``. Countries come from the ``[XX]``
     suffix; a name without it counts as unknown (ZZZ).
     """
     parties = list(biblio.iterfind(f"{EXCHANGE}parties/{EXCHANGE}{kind}s/{EXCHANGE}{kind}"))
     epodoc = [p for p in parties if p.get("data-format") == "epodoc"]
-    chosen = epodoc or [p for p in parties if p.get("data-format") == "original"]
+    original = [p for p in parties if p.get("data-format") == "original"]
+    # another or no data-format: still parties (countries unknown), never dropped
+    chosen = epodoc or original or parties
     rows = []
     for position, party in enumerate(chosen):
         name = _text(party.find(f"{EXCHANGE}{kind}-name/{EXCHANGE}name"))

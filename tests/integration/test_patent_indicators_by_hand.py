@@ -17,6 +17,9 @@ Families (earliest priority year 2019 unless said):
 - F500, EPO CN only, no priority claim: EPSILON UNIV [CN]; H03L7/26 "Atomic clock with
   Rydberg atoms in optical tweezers": clocks only (no computing code, so the neutral-atom
   keywords do not apply); its year is the publication year, 2021.
+- F700, EPO JP only: ZETA KK [JP]; only A01B1/00, a well-formed code outside the CPC
+  map, titled "Quantum plough": out of scope (a quantum word alone never puts a family
+  in scope).
 - A withdrawn PatentsView patent (quarantined) and a page that is an HTML error body.
 
 2019, applicant counting, all families: world 3 (F100, F200, F400); USA 1.5, CHN 1,
@@ -87,6 +90,16 @@ F500 = exchange_document(
     title="Atomic clock with Rydberg atoms in optical tweezers",
     abstract="A compact atomic frequency standard.",
 )
+F700 = exchange_document(
+    applicants=epodoc_applicants("ZETA KK [JP]"),
+    cpc=("A01B1/00",),
+    number="2019000700",
+    office="JP",
+    family="700",
+    priority="20190707",
+    title="Quantum plough",
+    abstract="A plough.",
+)
 
 
 def inventor(country: str) -> dict:
@@ -137,7 +150,9 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[duckdb.DuckDBPyConn
     tmp = tmp_path_factory.mktemp("patents_byhand")
     source = tmp / "patents"
     source.mkdir()
-    (source / "epo_search_p1.xml").write_text(ops_search(F100_EP, F300, F400), encoding="utf-8")
+    (source / "epo_search_p1.xml").write_text(
+        ops_search(F100_EP, F300, F400, F700), encoding="utf-8"
+    )
     (source / "epo_search_p2.xml").write_text(ops_search(F100_US, F500), encoding="utf-8")
     (source / "pv_patents.json").write_text(json.dumps(pv_page(PV_F100, PV_F200, PV_WITHDRAWN)))
     (source / "pv_publications.json").write_text(
@@ -279,4 +294,4 @@ def test_quarantine_and_provenance(db: duckdb.DuckDBPyConnection) -> None:
     )
     assert services == {"epo_ops": 2, "patentsview": 2}
     run = db.execute("select patent_records, patent_families_in_scope from meta.runs").fetchone()
-    assert run == (8, 4)
+    assert run == (9, 4)

@@ -230,3 +230,25 @@ def test_a_symbolic_link_in_a_source_folder_is_refused(tmp_path: Path) -> None:
     (tmp_path / "link.json").symlink_to(tmp_path / "real.json")
     with pytest.raises(ValueError, match="symbolic links"):
         raw_files(tmp_path)
+
+
+def test_ops_records_without_bibliography_or_delivered_and_absurd_years(tmp_path: Path) -> None:
+    not_found = (
+        '<exchange-document system="ops.epo.org" country="EP" doc-number="1" kind="A1" '
+        'status="not found"/>'
+    )
+    bare = '<exchange-document system="ops.epo.org" country="EP" doc-number="2" kind="A1"/>'
+    absurd = exchange_document(number="3", priority="18500101")
+    batch = parse(tmp_path, {"s.xml": ops_search(not_found, bare, absurd, exchange_document())})
+    assert reasons(batch) == ["missing_biblio", "not_delivered", "year_out_of_range"]
+    assert [d["document_id"] for d in batch.documents] == ["EP.3000001.A1"]
+    assert {q["source"] for q in batch.quarantine} == {"epo_ops"}
+
+
+def test_parties_of_another_data_format_are_kept_with_unknown_country(tmp_path: Path) -> None:
+    parties = (
+        '<applicant sequence="1" data-format="docdba"><applicant-name><name>ACME</name>'
+        "</applicant-name></applicant>"
+    )
+    batch = parse(tmp_path, {"s.xml": ops_search(exchange_document(applicants=parties))})
+    assert [(a["name"], a["country_iso3"]) for a in batch.applicants] == [("ACME", "ZZZ")]
