@@ -25,13 +25,21 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import quote, urlsplit
 
 import pyalex
 import requests
 
+from pipelines.fetching import (
+    MESSAGE_LIMIT,
+    TRANSIENT_ERRORS,
+    FetchOutcome,
+    backoff_delay,
+    outcome,
+    parse_retry_after,
+    still_parked,
+)
 from pipelines.landing import (
     REDACTED,
     CompletedFetch,
@@ -45,39 +53,12 @@ from pipelines.landing import (
 SOURCE = "openalex"
 START_CURSOR = "*"
 MAX_PER_PAGE = 200
-# Failures worth another attempt: no answer, a hang, or a body cut off in transit.
-TRANSIENT_ERRORS = (
-    requests.ConnectionError,
-    requests.Timeout,
-    requests.exceptions.ChunkedEncodingError,
-    requests.exceptions.ContentDecodingError,
-)
 # x-ratelimit-reset values above this are epoch seconds, below it seconds from now.
 EPOCH_THRESHOLD = 1_000_000_000
-MESSAGE_LIMIT = 300
 
 
 class OpenAlexError(RuntimeError):
     """A fetch that cannot go on; the message names source, partition, page and URL."""
-
-
-@dataclass(frozen=True)
-class FetchOutcome:
-    """How a partition's fetch ended.
-
-    ``status`` is ``done`` (every page landed) or ``parked`` (the daily budget is spent;
-    the cursor is saved and ``parked_until`` says when to run again). ``pages_landed``
-    and ``records`` count the whole fetch so far, across resumed runs; ``meta_count`` is
-    the API's own count of matching works (None before the first page).
-    """
-
-    partition: str
-    status: str
-    pages_landed: int
-    records: int
-    meta_count: int | None
-    parked_until: str | None
-    message: str
 
 
 @dataclass(frozen=True)
@@ -103,44 +84,6 @@ class _Reply:
     page: dict[str, Any] | None
     landed: LandedPage | None
     problem: str
-
-
-def backoff_delay(
-    attempt: int,
-    retry_after: float | None,
-    base: float,
-    cap: float,
-    rng: random.Random,
-) -> float:
-    """Seconds to wait before retry number ``attempt + 1`` (``attempt`` counts from 0).
-
-    Full jitter: a uniform draw from ``[0, min(cap, base * 2**attempt)]``, so many
-    clients do not retry in step. Never less than ``retry_after`` (the server's
-    ``Retry-After`` in seconds) when one was given.
-    """
-    delay = rng.uniform(0.0, min(cap, base * 2.0 ** min(attempt, 32)))
-    return delay if retry_after is None else max(delay, retry_after)
-
-
-def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
-    """A ``Retry-After`` header as seconds to wait (0 or more), or None when absent or unreadable.
-
-    The header holds either seconds or an HTTP date; ``now`` (UTC) defaults to the clock.
-    """
-    if not value or not value.strip():
-        return None
-    text = value.strip()
-    try:
-        return max(0.0, float(text))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
 def parse_reset(value: str | None, now: datetime | None = None) -> datetime | None:
@@ -303,7 +246,7 @@ class OpenAlexFetcher:
         with self.landing.lock(partition):
             saved = self.landing.load_state(partition)
             if not restart and saved is not None and saved.query == identity:
-                waiting = self._still_parked(saved)
+                waiting = still_parked(saved, SOURCE, f"page {len(saved.pages) + 1}", self.log)
                 if waiting is not None:
                     return waiting
             state = self.landing.start_fetch(partition, restart=restart, query=identity)
@@ -318,33 +261,6 @@ class OpenAlexFetcher:
                 state.error = str(err)
                 self.landing.save_state(state)
                 raise
-
-    def _still_parked(self, state: PartitionState) -> FetchOutcome | None:
-        """A ``parked`` outcome when ``state`` is parked until a time still to come."""
-        if state.status != "parked" or not state.parked_until:
-            return None
-        until = datetime.fromisoformat(state.parked_until.replace("Z", "+00:00"))
-        if until <= datetime.now(UTC):
-            return None
-        message = (
-            f"{SOURCE} year {state.partition}: still parked until {state.parked_until} "
-            f"(daily budget spent); not calling the API. Run again after that time: the "
-            f"fetch resumes at page {len(state.pages) + 1}."
-        )
-        self.log(message)
-        return self._outcome(state, message)
-
-    def _outcome(self, state: PartitionState, message: str) -> FetchOutcome:
-        """The outcome that reports ``state`` with ``message``."""
-        return FetchOutcome(
-            partition=state.partition,
-            status="done" if state.status == "done" else "parked",
-            pages_landed=len(state.pages),
-            records=state.records,
-            meta_count=state.meta_count,
-            parked_until=state.parked_until,
-            message=message,
-        )
 
     def _fetch_pages(self, state: PartitionState, query: str) -> FetchOutcome:
         """Land pages from the state's cursor until the last; save the state after each."""
@@ -408,7 +324,7 @@ class OpenAlexFetcher:
             )
             message += f"; fetched {state.records} differs from meta.count {state.meta_count}"
         self.log(message)
-        return self._outcome(state, message)
+        return outcome(state, message)
 
     def _park(self, state: PartitionState, response: requests.Response, where: str) -> FetchOutcome:
         """Save the state as parked until the budget resets; return the parked outcome."""
@@ -423,7 +339,7 @@ class OpenAlexFetcher:
         state.error = message
         self.landing.save_state(state)
         self.log(message)
-        return self._outcome(state, message)
+        return outcome(state, message)
 
     def _land(self, request: _Request, response: requests.Response) -> _Reply:
         """Land a 200 body verbatim, then judge it; the manifest says what was found."""

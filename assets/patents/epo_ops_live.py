@@ -40,9 +40,16 @@ What OPS does, and what this module does about it (sources read in 2026):
   ``max_codes_per_query`` (10) to a query.
 - An empty search is answered 404 with the fault ``SERVER.EntityNotFound`` "No results
   found" [the fault body as asserted by ip-tools/patzilla's live OPS tests; OPS clients
-  on GitHub read a search 404 as zero hits]: a part with 0 records, not an error. Some
-  malformed queries are said to be answered the same way, so a part found empty while
-  fetching is logged as a WARNING naming its query.
+  on GitHub read a search 404 as zero hits]: a part counted 0 when planned has no
+  records and its pages are never asked for. Some malformed queries and faults are said
+  to be answered the same way, so a 404 for a page of a part counted above 0 is not read
+  as "empty" (that would lose its records silently): it is retried like a transient
+  fault, then an error naming the year, the part's query and the range.
+- Paging a part: every page must report the ``total-result-count`` of the part's first
+  page (a change means the results shifted between range requests, so records could be
+  skipped or repeated), and a part that ends (a short or empty page) with fewer records
+  than that total is an error, never a done fetch; both ask for a fresh fetch. More
+  records than the total is a WARNING.
 - Families: ``GET {base}/rest-services/family/publication/docdb/CC.NUMBER.KIND`` [ops.yaml],
   asked once per family id seen, with the first member seen. A family answered 404 is
   left out with a WARNING and counted in the outcome's message, so that one missing
@@ -52,17 +59,23 @@ What OPS does, and what this module does about it (sources read in 2026):
   service a colour and the requests allowed per minute [forums.epo.org "OPS
   Throttling-Control Retry-After" (2021); python-epo-ops-client
   ``throttle/storages/sqlite.py``]: green is under half the limit, yellow and red are
-  more, black means refused, with ``Retry-After`` in milliseconds (as that client reads
-  it). Here yellow waits 60/limit seconds before the next request to that service, red
-  twice that, and black parks the partition until the Retry-After has passed (a minute
-  when absent).
+  more, black means refused. Here yellow waits 60/limit seconds before the next request
+  to that service, red twice that, and black parks the partition until the Retry-After
+  has passed (a minute when absent).
 - Fair-use quotas: 403 with ``X-Rejection-Reason`` (``IndividualQuotaPerHour``,
   ``RegisteredQuotaPerWeek``, ...) [python-epo-ops-client ``_check_for_exceeded_quota``;
   FHG-IMW/epo-ops ``rate_limit.rb``]. An hourly or per-minute reason is retried with
-  backoff; a daily or weekly one parks the partition (retrying in this run is useless;
+  backoff and, when the retries run out, parks the partition for an hour or a minute; a
+  daily or weekly one parks it at once with no time (retrying in this run is useless;
   OPS gives no reset time); a 403 with no known reason is an error at once. A 429
-  (not documented by OPS) is retried after its ``Retry-After`` (seconds), or parks
-  when that is longer than the backoff cap.
+  (not documented by OPS) is retried after its ``Retry-After``, or parks when that is
+  longer than the backoff cap.
+- ``Retry-After`` units: OPS documents none (a 403 ``ThrottlingControlQuota`` with
+  ``Retry-After: 216383`` on the EPO forum, "OPS Throttling-Control Retry-After" (2021),
+  left its asker guessing). On OPS's fair-use answers (a black throttle, a 403 quota)
+  it is read in milliseconds, as python-epo-ops-client's throttle storage reads it
+  (``timedelta(milliseconds=...)``); on a 429 or a 5xx, which OPS does not document and
+  a gateway may send, in seconds (or an HTTP date) as HTTP defines it [RFC 9110].
 
 The consumer key, the secret and the access token never appear in a URL, a message, a
 log line or the manifest: every message is scrubbed of all three.
@@ -85,12 +98,16 @@ from urllib.parse import quote, urlencode, urlsplit
 
 import requests
 
-from assets.bibliometric.live import (
+from pipelines.fetching import (
     MESSAGE_LIMIT,
+    REFETCH,
     TRANSIENT_ERRORS,
     FetchOutcome,
     backoff_delay,
+    describe_body,
+    outcome,
     parse_retry_after,
+    still_parked,
 )
 from pipelines.landing import (
     REDACTED,
@@ -112,6 +129,8 @@ MAX_CODES_PER_QUERY = 10
 TOKEN_MARGIN = 60.0
 # How long a black throttle lasts when OPS sends no Retry-After.
 BLACK_DEFAULT_SECONDS = 60.0
+# How long to park when an hourly or per-minute quota still refuses after the retries.
+QUOTA_PARK = {"hour": timedelta(hours=1), "minute": timedelta(minutes=1)}
 CPC_CODE = re.compile(r"[A-Z][0-9]{2}[A-Z](?:[0-9]{1,4}(?:/[0-9]{1,6})?)?")
 DOCDB_ID = re.compile(r"[A-Z]{2}\.[A-Z0-9]+(?:\.[A-Z0-9]+)?")
 # OPS never declares a DOCTYPE or entities; a body that does is refused (XML bombs).
@@ -222,7 +241,12 @@ class FamilyPage:
 
 @dataclass(frozen=True)
 class _Request:
-    """One GET: where it belongs, its URL (no secrets), throttle service and manifest extras."""
+    """One GET: where it belongs, its URL (no secrets), throttle service and manifest extras.
+
+    ``planned`` is set for a page of a search part: the count the plan gave the part (above
+    0). Such a request reads a 404 "No results found" as a fault to retry; any other
+    request (a count, a family) reads it as an empty answer.
+    """
 
     partition: str
     fetch_id: str
@@ -231,11 +255,20 @@ class _Request:
     service: str
     label: str
     extra: dict[str, Any] = field(default_factory=dict)
+    planned: int | None = None
 
     @property
     def where(self) -> str:
         """The request as messages name it: source, year, what is asked, redacted URL."""
         return f"{SOURCE} year {self.partition} {self.label} ({redact_url(self.url)})"
+
+
+@dataclass(frozen=True)
+class _Tally:
+    """A part's search pages landed so far: the total its first page reported, the records."""
+
+    total: int
+    records: int
 
 
 @dataclass(frozen=True)
@@ -362,31 +395,41 @@ def read_family(body: bytes) -> FamilyPage:
 
 
 def fault_text(body: bytes) -> str:
-    """The code and message of an OPS fault body (or the body's text), shortened."""
+    """The code and message of an OPS fault body, shortened; for any other body (an HTML
+    page, plain text, XML without them, nothing) its description: title, or start."""
     try:
         root = parse_ops_xml(body)
     except BadBody:
-        text = body.decode("utf-8", "replace").strip()
-    else:
-        parts = [
-            (element.text or "").strip()
-            for element in root.iter()
-            if element.tag.rsplit("}", 1)[-1] in ("code", "message", "description")
-        ]
-        text = ": ".join(part for part in parts if part)
-    text = " ".join(text.split()) or "(empty body)"
+        return describe_body(body)
+    parts = [
+        (element.text or "").strip()
+        for element in root.iter()
+        if element.tag.rsplit("}", 1)[-1] in ("code", "message", "description")
+    ]
+    text = " ".join(": ".join(part for part in parts if part).split())
+    if not text:
+        return describe_body(body)
     return text if len(text) <= MESSAGE_LIMIT else text[:MESSAGE_LIMIT] + "..."
 
 
-def parse_throttle(value: str | None) -> tuple[str, dict[str, tuple[str, int]]]:
-    """An ``X-Throttling-Control`` header as (system state, {service: (colour, per minute)})."""
-    text = (value or "").strip()
-    system = text.split("(", 1)[0].strip().lower()
-    services = {
+def parse_throttle(value: str | None) -> dict[str, tuple[str, int]]:
+    """An ``X-Throttling-Control`` header as {service: (colour, requests per minute)}."""
+    return {
         name.lower(): (colour.lower(), int(limit))
-        for name, colour, limit in THROTTLE_SERVICE.findall(text)
+        for name, colour, limit in THROTTLE_SERVICE.findall(value or "")
     }
-    return system, services
+
+
+def ops_retry_after(response: requests.Response) -> float | None:
+    """The ``Retry-After`` of an OPS fair-use answer as seconds, or None when absent or unreadable.
+
+    OPS sends it in milliseconds on its throttle and quota refusals (see the module doc);
+    HTTP's seconds on a 429 or a 5xx are read by ``parse_retry_after`` instead.
+    """
+    try:
+        return max(0.0, float(response.headers.get("Retry-After", "")) / 1000.0)
+    except ValueError:
+        return None
 
 
 def _no_results(response: requests.Response) -> bool:
@@ -417,11 +460,13 @@ class EpoOpsFetcher:
 
     ``landing`` is ``LandingZone(root, "epo_ops", ".xml")``; ``key`` and ``secret`` are the
     OPS OAuth consumer key and secret (both required). The other arguments: the API's
-    base URL (``.../3.2``), the (connect, read) timeout in seconds, the retries per
-    request, the backoff base and cap in seconds, the results per request (1 to 100),
-    ``max_range`` (the last result position OPS lets a query list: 2,000), the CPC codes
-    OR-ed in one query at most (OPS allows 10 terms per field), and the ``sleep``,
-    ``session`` and ``log`` to use (injectable for tests).
+    base URL (``.../3.2``; http(s) only here, https enforced where the asset reads it
+    through ``pipelines.settings.service_url``), the (connect, read) timeout in seconds,
+    the retries per request, the backoff base and cap in seconds, the results per
+    request (1 to 100), ``max_range`` (the last result position a query may list, from
+    ``page_size`` to 2,000, the most OPS lists), the CPC codes OR-ed in one query at
+    most (OPS allows 10 terms per field), and the ``sleep``, ``session`` and ``log`` to
+    use (injectable for tests).
     """
 
     def __init__(
@@ -451,18 +496,18 @@ class EpoOpsFetcher:
             raise ValueError(f"epo_ops page_size must be 1 to {MAX_PAGE_SIZE}, not {page_size}")
         if max_range < page_size:
             raise ValueError(f"epo_ops max_range {max_range} is below page_size {page_size}")
+        if max_range > MAX_RANGE:
+            raise ValueError(
+                f"epo_ops max_range {max_range} is above {MAX_RANGE}, the most results OPS "
+                "lists for one query"
+            )
         if max_retries < 0:
             raise ValueError(f"epo_ops max_retries must be 0 or more, not {max_retries}")
         if max_codes_per_query < 1:
             raise ValueError("epo_ops max_codes_per_query must be 1 or more")
         parts = urlsplit(base_url)
-        if parts.scheme != "https" and not (
-            parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost", "::1")
-        ):
-            raise ValueError(
-                f"epo_ops base_url {base_url!r} must be https (http only for a loopback test "
-                "server): the key and secret travel in its requests"
-            )
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"epo_ops base_url {base_url!r} is not an http(s) URL")
         self.landing = landing
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
@@ -483,6 +528,7 @@ class EpoOpsFetcher:
         self._token_until = 0.0
         self._throttle: dict[str, tuple[str, int]] = {}
         self._black_until: datetime | None = None
+        self._tallies: dict[int, _Tally] = {}
 
     @property
     def retrievable(self) -> int:
@@ -564,10 +610,11 @@ class EpoOpsFetcher:
     ) -> FetchOutcome:
         """Fetch one publication year: plan, land every search page, then every family.
 
-        Resumes the year's unfinished fetch with its saved plan and cursor (a fresh fetch
-        when ``restart`` is True, the last fetch completed, or the codes or settings
-        changed). Returns a ``done`` outcome when every page and family is landed, or a
-        ``parked`` one when OPS refuses requests for now (quota spent, throttle black).
+        Resumes the year's unfinished fetch with its saved plan and cursor (a fresh fetch,
+        planned anew, when ``restart`` is True, the last fetch completed, or the codes or
+        settings changed). Returns a ``done`` outcome when every page and family is
+        landed, or a ``parked`` one when OPS refuses requests for now (quota spent,
+        throttle black).
         Raises EpoOpsError, after saving the error in the partition's state, when a
         request cannot be completed; pages landed before stay landed.
         """
@@ -580,11 +627,12 @@ class EpoOpsFetcher:
         )
         self._throttle.clear()
         self._black_until = None
+        self._tallies.clear()
         with self.landing.lock(partition):
             saved = self.landing.load_state(partition)
             same = saved is not None and saved.query.split(PLAN_MARK)[0] == identity
             if not restart and same and saved is not None:
-                waiting = self._still_parked(saved)
+                waiting = still_parked(saved, SOURCE, self._describe(saved.cursor), self.log)
                 if waiting is not None:
                     return waiting
             resumable = not restart and same and saved is not None and saved.status != "done"
@@ -640,7 +688,7 @@ class EpoOpsFetcher:
             f"count [{query}]",
             {"kind": "count", "part_query": query},
         )
-        reply = self._get(request, lambda body: self._judge_search(body, 1, 1), empty_ok=True)
+        reply = self._get(request, lambda body: self._judge_search(body, 1, 1))
         found = 0 if reply.parsed is None else reply.parsed.total
         capped = " (OPS's cap: the true count is higher)" if found >= COUNT_CAP else ""
         self.log(f"{SOURCE} year {state.partition}: count [{query}]: {found}{capped}")
@@ -675,7 +723,12 @@ class EpoOpsFetcher:
     def _search_step(
         self, state: PartitionState, plan: list[QueryPart], index: int, begin: int
     ) -> None:
-        """Land one search page of part ``index`` from ``begin``; advance and save the state."""
+        """Land one search page of part ``index`` from ``begin``; advance and save the state.
+
+        Raises EpoOpsError, leaving the state's cursor at this range, when the part has
+        grown past what OPS can list, when its total differs from its first page's, or
+        when it ends with fewer records than that total.
+        """
         part = plan[index]
         cursor = f"{index}:{begin}"
         if part.count == 0:
@@ -695,6 +748,7 @@ class EpoOpsFetcher:
             f"page {len(state.pages) + 1}, part {index + 1}/{len(plan)} [{part.query}] "
             f"range {begin}-{end}",
             {"kind": "search", "part": index, "part_query": part.query, "range": f"{begin}-{end}"},
+            planned=part.count,
         )
         if cursor in state.cursors:
             raise self._error(
@@ -702,38 +756,54 @@ class EpoOpsFetcher:
                 "range loop: this range was already landed in this fetch; the saved cursor "
                 "is left at it",
             )
-        reply = self._get(request, lambda body: self._judge_search(body, begin, end), empty_ok=True)
-        page: SearchPage | None = reply.parsed
-        if page is None:
-            self.log(
-                f"WARNING: {request.where}: OPS answered 'No results found' although the plan "
-                f"counted {part.count}; the part is done with 0 records (check the query)"
-            )
-            state.cursor = self._next_part(index, plan)
-            self.landing.save_state(state)
-            return
+        reply = self._get(request, lambda body: self._judge_search(body, begin, end))
+        page: SearchPage = reply.parsed
         if page.total >= self.retrievable:
             raise self._error(
                 request.where,
                 f"the part now has {page.total} results, more than the {self.retrievable} "
-                "OPS can list (it had fewer when planned): run with restart=True to re-plan",
+                f"OPS can list (it had fewer when planned): {REFETCH} to re-plan",
             )
-        if begin == 1 and page.total != part.count:
+        if begin == 1:
+            tally = _Tally(page.total, 0)
+            if page.total != part.count:
+                self.log(
+                    f"WARNING: {request.where}: OPS now counts {page.total} results, "
+                    f"{part.count} when planned"
+                )
+        else:
+            tally = self._tally(state, index)
+            if page.total != tally.total:
+                raise self._error(
+                    request.where,
+                    f"OPS now reports {page.total} results for this part, {tally.total} on its "
+                    "first page: the results shifted between range requests, so records could "
+                    f"be skipped or repeated; {REFETCH}",
+                )
+        records = tally.records + len(page.hits)
+        next_begin = begin + self.page_size
+        ended = next_begin > page.total or not page.hits
+        if ended and records < page.total:
+            raise self._error(
+                request.where,
+                f"the part ended (this page has {len(page.hits)} records) with {records} "
+                f"records fetched of the {page.total} OPS reports for it: the fetch is not "
+                f"marked done (its saved cursor and pages are kept); {REFETCH}",
+            )
+        if ended and records > page.total:
             self.log(
-                f"WARNING: {request.where}: OPS now counts {page.total} results, "
-                f"{part.count} when planned"
+                f"WARNING: {request.where}: the part ended with {records} records fetched, "
+                f"{records - page.total} more than the {page.total} OPS reports for it "
+                "(publications added while paging?)"
             )
         state.pages.append(reply.landed.sha256)
         state.cursors.append(cursor)
         state.records += len(page.hits)
+        if begin == 1:  # the reported total is the first page's, not the plan's
+            state.meta_count = (state.meta_count or 0) + page.total - (part.count or 0)
         state.error = None
-        next_begin = begin + self.page_size
-        if next_begin > min(page.total, self.max_range) or not page.hits:
-            if not page.hits and next_begin <= page.total:
-                self.log(f"WARNING: {request.where}: an empty page before the total; next part")
-            state.cursor = self._next_part(index, plan)
-        else:
-            state.cursor = f"{index}:{next_begin}"
+        state.cursor = self._next_part(index, plan) if ended else f"{index}:{next_begin}"
+        self._tallies[index] = _Tally(tally.total, records)
         self.landing.save_state(state)
         self.log(
             f"{SOURCE} year {state.partition} page {request.page}: part {index + 1}/"
@@ -741,20 +811,46 @@ class EpoOpsFetcher:
             f"({state.records} so far)"
         )
 
-    def _families(self, state: PartitionState) -> list[tuple[str, str]]:
-        """Every distinct family id in the landed search pages, with its first member."""
-        members: dict[str, str] = {}
+    def _tally(self, state: PartitionState, index: int) -> _Tally:
+        """Part ``index``'s tally: kept by this run, or read back from its landed pages.
+
+        Raises EpoOpsError when the saved cursor points inside the part but none of its
+        pages is landed in this fetch (a state edited or damaged).
+        """
+        if index not in self._tallies:
+            pages = self._landed_search(state, index)
+            if not pages:
+                raise EpoOpsError(
+                    f"{SOURCE} year {state.partition}: the saved cursor {state.cursor!r} points "
+                    f"inside part {index + 1}, but none of its pages is landed; {REFETCH}"
+                )
+            self._tallies[index] = _Tally(pages[0].total, sum(len(p.hits) for p in pages))
+        return self._tallies[index]
+
+    def _landed_search(self, state: PartitionState, index: int | None = None) -> list[SearchPage]:
+        """The search pages this fetch landed (of part ``index`` only, when given), in order.
+
+        Read back from their blobs; raises EpoOpsError naming a blob that cannot be read.
+        """
+        prefix = "" if index is None else f"{index}:"
+        pages = []
         for cursor, sha in zip(state.cursors, state.pages, strict=True):
-            if cursor.startswith(FAMILY_CURSOR):
+            if cursor.startswith(FAMILY_CURSOR) or not cursor.startswith(prefix):
                 continue
             path = self.landing.blob_path(sha)
             try:
-                page = read_search_page(gzip.decompress(path.read_bytes()))
-            except (OSError, BadBody) as err:
+                pages.append(read_search_page(gzip.decompress(path.read_bytes())))
+            except (OSError, EOFError, BadBody) as err:
                 raise EpoOpsError(
                     f"{SOURCE} year {state.partition}: landed search page {path} cannot be "
-                    f"read again ({err}); run with restart=True"
+                    f"read again ({err}); {REFETCH}"
                 ) from None
+        return pages
+
+    def _families(self, state: PartitionState) -> list[tuple[str, str]]:
+        """Every distinct family id in the landed search pages, with its first member."""
+        members: dict[str, str] = {}
+        for page in self._landed_search(state):
             for hit in page.hits:
                 if hit.family_id and hit.family_id not in members and DOCDB_ID.fullmatch(hit.docdb):
                     members[hit.family_id] = hit.docdb
@@ -778,7 +874,7 @@ class EpoOpsFetcher:
         )
         if cursor in state.cursors:
             raise self._error(request.where, "family loop: this family was already landed")
-        reply = self._get(request, self._judge_family, empty_ok=True)
+        reply = self._get(request, self._judge_family)
         state.cursor = f"{FAMILY_CURSOR}{number + 1}"
         state.error = None
         if reply.parsed is None:
@@ -921,18 +1017,15 @@ class EpoOpsFetcher:
         header = response.headers.get("X-Throttling-Control")
         if not header:
             return
-        _, services = parse_throttle(header)
         before = self._throttle.get(service, ("green", 0))[0]
-        self._throttle.update(services)
+        self._throttle.update(parse_throttle(header))
         colour, limit = self._throttle.get(service, ("green", 0))
         if colour != before:
             self.log(f"{SOURCE}: OPS {service} throttle is {colour} ({limit} requests a minute)")
         if colour == "black":
-            try:
-                wait = float(response.headers.get("Retry-After", "")) / 1000.0
-            except ValueError:
-                wait = BLACK_DEFAULT_SECONDS
-            self._black_until = datetime.now(UTC) + timedelta(seconds=max(0.0, wait))
+            wait = ops_retry_after(response)
+            wait = BLACK_DEFAULT_SECONDS if wait is None else wait
+            self._black_until = datetime.now(UTC) + timedelta(seconds=wait)
 
     def _pace(self, service: str) -> None:
         """Wait as the last throttle colour of ``service`` asks; park when it is black."""
@@ -944,8 +1037,14 @@ class EpoOpsFetcher:
         if colour in ("yellow", "red") and limit > 0:
             self.sleep((60.0 / limit) * (2 if colour == "red" else 1))
 
-    def _refusal(self, request: _Request, response: requests.Response) -> tuple[str, float | None]:
-        """Judge a 403: park, raise, or return (problem, Retry-After) to retry an hourly quota."""
+    def _refusal(
+        self, request: _Request, response: requests.Response
+    ) -> tuple[str, float | None, timedelta]:
+        """Judge a 403: park, raise, or return what retrying an hourly or per-minute quota needs.
+
+        That is (problem, Retry-After in seconds or None, how long to park when the retries
+        run out: an hour or a minute).
+        """
         reason = response.headers.get("X-Rejection-Reason", "").strip()
         lowered = reason.lower()
         said = f"HTTP 403 (X-Rejection-Reason: {reason or 'none'}): {fault_text(response.content)}"
@@ -956,17 +1055,31 @@ class EpoOpsFetcher:
             raise _Park(f"{said}; OPS throttles the {request.service} service black", until)
         if "week" in lowered or "day" in lowered:
             raise _Park(f"{said}; the fair-use quota is spent", None)
-        if "hour" in lowered or "minute" in lowered:
-            return said, parse_retry_after(response.headers.get("Retry-After"))
+        for period, park_for in QUOTA_PARK.items():
+            if period in lowered:
+                return said, ops_retry_after(response), park_for
         raise self._error(request.where, said)
 
-    def _retry(self, where: str, problem: str, failures: int, retry_after: float | None) -> None:
+    def _retry(
+        self,
+        where: str,
+        problem: str,
+        failures: int,
+        retry_after: float | None,
+        park_for: timedelta | None = None,
+    ) -> None:
         """Wait before retrying after failure number ``failures``, or stop.
 
-        Raises EpoOpsError after ``max_retries`` retries, and _Park when OPS asks to wait
-        (Retry-After) longer than the backoff cap.
+        After ``max_retries`` retries, raises _Park for ``park_for`` from now when given
+        (an hourly or per-minute quota), else EpoOpsError. Raises _Park when OPS asks to
+        wait (Retry-After, in seconds here) longer than the backoff cap.
         """
         if failures > self.max_retries:
+            if park_for is not None:
+                raise _Park(
+                    f"{problem}; still refused after {failures} attempts",
+                    datetime.now(UTC) + park_for,
+                )
             raise self._error(where, f"gave up after {failures} attempts; last: {problem}")
         if retry_after is not None and retry_after > self.backoff_cap:
             raise _Park(
@@ -980,15 +1093,16 @@ class EpoOpsFetcher:
         self,
         request: _Request,
         judge: Callable[[bytes], tuple[Any, str, dict[str, Any]]],
-        empty_ok: bool,
     ) -> _Reply:
         """GET with retries; return a landed, usable 200 (or a landed 404 "No results").
 
-        Connection errors, timeouts, 5xx, 429, hourly-quota 403s and 200s whose body is
-        unusable are retried up to ``max_retries`` times with backoff (every 200 body is
-        landed before it is judged). An expired token is renewed once, at once. Weekly or
-        daily quotas, a black throttle and a Retry-After beyond the backoff cap raise
-        _Park; other statuses raise EpoOpsError at once.
+        Connection errors, timeouts, 5xx, 429, hourly or per-minute quota 403s, a 404 "No
+        results" for a page of a part planned non-empty (``request.planned``) and 200s
+        whose body is unusable are retried up to ``max_retries`` times with backoff (every
+        200 body is landed before it is judged); then EpoOpsError, or _Park for a quota.
+        An expired token is renewed once, at once. Weekly or daily quotas, a black
+        throttle and a Retry-After beyond the backoff cap raise _Park; other statuses
+        raise EpoOpsError at once.
         """
         where = request.where
         failures = 0
@@ -1000,6 +1114,7 @@ class EpoOpsFetcher:
                 "Accept": "application/xml",
             }
             retry_after: float | None = None
+            park_for: timedelta | None = None
             try:
                 response = self.session.get(request.url, headers=headers, timeout=self.timeout)
             except TRANSIENT_ERRORS as exc:
@@ -1024,7 +1139,12 @@ class EpoOpsFetcher:
                 self._token = None
                 self.log(f"{where}: HTTP {status}, access token expired or refused; renewing it")
                 continue
-            elif status == 404 and empty_ok and _no_results(response):
+            elif status == 404 and _no_results(response) and request.planned is not None:
+                problem = (
+                    f"HTTP 404: {fault_text(response.content)}, but the plan counted "
+                    f"{request.planned} results for this part"
+                )
+            elif status == 404 and _no_results(response):
                 landed = self.landing.land(
                     response.content,
                     url=request.url,
@@ -1036,14 +1156,14 @@ class EpoOpsFetcher:
                 )
                 return _Reply(None, landed)
             elif status == 403:
-                problem, retry_after = self._refusal(request, response)
+                problem, retry_after, park_for = self._refusal(request, response)
             elif status == 429 or status >= 500:
                 retry_after = parse_retry_after(response.headers.get("Retry-After"))
                 problem = f"HTTP {status}: {fault_text(response.content)}"
             else:
                 raise self._error(where, f"HTTP {status}: {fault_text(response.content)}")
             failures += 1
-            self._retry(where, problem, failures, retry_after)
+            self._retry(where, problem, failures, retry_after, park_for)
 
     # --- ending -------------------------------------------------------------------------
 
@@ -1057,33 +1177,6 @@ class EpoOpsFetcher:
         query = f" [{plan[int(index)].query}]" if plan else ""
         return f"part {int(index) + 1}{query} from result {begin}"
 
-    def _outcome(self, state: PartitionState, message: str) -> FetchOutcome:
-        """The outcome that reports ``state`` with ``message``."""
-        return FetchOutcome(
-            partition=state.partition,
-            status="done" if state.status == "done" else "parked",
-            pages_landed=len(state.pages),
-            records=state.records,
-            meta_count=state.meta_count,
-            parked_until=state.parked_until,
-            message=message,
-        )
-
-    def _still_parked(self, state: PartitionState) -> FetchOutcome | None:
-        """A ``parked`` outcome when ``state`` is parked until a time still to come."""
-        if state.status != "parked" or not state.parked_until:
-            return None
-        until = datetime.fromisoformat(state.parked_until.replace("Z", "+00:00"))
-        if until <= datetime.now(UTC):
-            return None
-        message = (
-            f"{SOURCE} year {state.partition}: still parked until {state.parked_until}; not "
-            f"calling OPS. Run again after that time: the fetch resumes at "
-            f"{self._describe(state.cursor)}."
-        )
-        self.log(message)
-        return self._outcome(state, message)
-
     def _park(self, state: PartitionState, park: _Park) -> FetchOutcome:
         """Save the state as parked (until ``park.until``, when known); return the outcome."""
         state.status = "parked"
@@ -1096,10 +1189,15 @@ class EpoOpsFetcher:
         state.error = message
         self.landing.save_state(state)
         self.log(message)
-        return self._outcome(state, message)
+        return outcome(state, message)
 
     def _finish(self, state: PartitionState, families: int) -> FetchOutcome:
-        """Mark the fetch done (``families`` were asked for); warn when counts differ."""
+        """Mark the fetch done (``families`` were asked for); say when more records came.
+
+        Every part was checked as it ended (never fewer records than its total), so the
+        records are at least the reported count; more (publications added while paging)
+        were warned about part by part.
+        """
         state.status = "done"
         state.cursor = None
         state.error = None
@@ -1120,11 +1218,7 @@ class EpoOpsFetcher:
         )
         if landed < families:
             message += f" ({families - landed} not found by OPS)"
-        if state.meta_count is not None and state.records != state.meta_count:
-            self.log(
-                f"WARNING: {where}: fetched {state.records} records but OPS counted "
-                f"{state.meta_count} (difference {state.records - state.meta_count:+d})"
-            )
-            message += f"; fetched {state.records} differs from the count {state.meta_count}"
+        if state.meta_count is not None and state.records > state.meta_count:
+            message += f"; fetched {state.records}, more than the count {state.meta_count}"
         self.log(message)
-        return self._outcome(state, message)
+        return outcome(state, message)

@@ -15,7 +15,6 @@ from datetime import UTC, datetime
 
 import dagster as dg
 
-from assets.bibliometric.live import FetchOutcome
 from assets.patents.assets import (
     EPO_OPS_PAGES_KEY,
     PATENTSVIEW_PAGES_KEY,
@@ -25,6 +24,7 @@ from assets.patents.assets import (
 from assets.patents.epo_ops_live import EpoOpsError, EpoOpsFetcher
 from assets.patents.patentsview_live import PatentsViewError, PatentsViewFetcher
 from assets.reference.tables import read_csv
+from pipelines.fetching import FetchOutcome
 from pipelines.resources import QcmResource
 from pipelines.settings import SettingsError, service_url
 

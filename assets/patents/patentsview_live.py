@@ -40,7 +40,10 @@ What this relies on (PatentSearch API v1, read 2026):
   unpadded unless ``o.pad_patent_id`` is true (not used here), i.e. as a string
   (``"10000000"`` before ``"6009555"``; the vignette's descending page starts ``"RE34947"``
   then ``"9999018"``), so the order guard compares ids as strings (and numbers as
-  numbers). A page shorter than ``size`` is the last.
+  numbers). A page shorter than ``size`` is the last. An endpoint that ends with fewer
+  records than its ``total_hits`` is an error, never a done fetch (only a fresh fetch can
+  fill the gap); more records than ``total_hits`` (documents added while paging) is a
+  WARNING.
 - Limits and errors (API reference "Usage Limits": 45 requests a minute per key;
   patentsview.org/api-v01-information-page: over it, "429 Too many Requests"; R clients:
   ropensci ``R/search-pv.R`` sleeps ``Retry-After`` seconds on a 429, mustberuss
@@ -60,7 +63,6 @@ from __future__ import annotations
 import gzip
 import json
 import random
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -69,7 +71,17 @@ from typing import Any
 
 import requests
 
-from assets.bibliometric.live import FetchOutcome, backoff_delay, parse_retry_after
+from pipelines.fetching import (
+    MESSAGE_LIMIT,
+    REFETCH,
+    TRANSIENT_ERRORS,
+    FetchOutcome,
+    backoff_delay,
+    describe_body,
+    outcome,
+    parse_retry_after,
+    still_parked,
+)
 from pipelines.landing import (
     REDACTED,
     CompletedFetch,
@@ -84,15 +96,6 @@ SOURCE = "patentsview"
 MAX_PAGE_SIZE = 1000
 REQUESTS_PER_MINUTE = 45
 CPC_FIELD = "cpc_current.cpc_group_id"
-# Failures worth another attempt: no answer, a hang, or a body cut off in transit.
-TRANSIENT_ERRORS = (
-    requests.ConnectionError,
-    requests.Timeout,
-    requests.exceptions.ChunkedEncodingError,
-    requests.exceptions.ContentDecodingError,
-)
-MESSAGE_LIMIT = 300
-HTML_TITLE = re.compile(rb"<title>\s*(.*?)\s*</title>", re.IGNORECASE | re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -252,15 +255,6 @@ def order_problem(records: list[Any], sort_key: str, after: Any | None) -> str:
     return ""
 
 
-def describe_body(body: bytes) -> str:
-    """A short description of a body for messages: an HTML page's title, or its start."""
-    title = HTML_TITLE.search(body[:4000])
-    if title:
-        return f"an HTML page titled {title.group(1).decode('utf-8', 'replace')!r}"
-    start = " ".join(body[:MESSAGE_LIMIT].decode("utf-8", "replace").split())
-    return f"{len(body)} bytes, starting {start[:80]!r}" if body else "an empty body"
-
-
 @dataclass(frozen=True)
 class _Request:
     """One page request: where it belongs, its URL (no secrets) and its JSON body."""
@@ -404,7 +398,7 @@ class PatentsViewFetcher:
         with self.landing.lock(partition):
             saved = self.landing.load_state(partition)
             if not restart and saved is not None and saved.query == identity:
-                waiting = self._still_parked(saved)
+                waiting = still_parked(saved, SOURCE, f"page {len(saved.pages) + 1}", self.log)
                 if waiting is not None:
                     return waiting
             state = self.landing.start_fetch(partition, restart=restart, query=identity)
@@ -421,33 +415,6 @@ class PatentsViewFetcher:
                 state.error = str(err)
                 self.landing.save_state(state)
                 raise
-
-    def _still_parked(self, state: PartitionState) -> FetchOutcome | None:
-        """A ``parked`` outcome when ``state`` is parked until a time still to come."""
-        if state.status != "parked" or not state.parked_until:
-            return None
-        until = datetime.fromisoformat(state.parked_until.replace("Z", "+00:00"))
-        if until <= datetime.now(UTC):
-            return None
-        message = (
-            f"{SOURCE} year {state.partition}: still parked until {state.parked_until} "
-            f"(rate limit); not calling the API. Run again after that time: the fetch "
-            f"resumes at page {len(state.pages) + 1}."
-        )
-        self.log(message)
-        return self._outcome(state, message)
-
-    def _outcome(self, state: PartitionState, message: str) -> FetchOutcome:
-        """The outcome that reports ``state`` with ``message``."""
-        return FetchOutcome(
-            partition=state.partition,
-            status="done" if state.status == "done" else "parked",
-            pages_landed=len(state.pages),
-            records=state.records,
-            meta_count=state.meta_count,
-            parked_until=state.parked_until,
-            message=message,
-        )
 
     def _landed_totals(self, state: PartitionState) -> dict[str, tuple[int, int]]:
         """Records fetched and last ``total_hits`` per endpoint, from this fetch's landed pages.
@@ -484,15 +451,17 @@ class PatentsViewFetcher:
             if reply.page is None or reply.landed is None:
                 return self._park(state, reply, request.where)
             records = reply.page[spec.plural]
+            fetched = totals.get(spec.name, (0, 0))[0] + len(records)
+            # A short page (count 0 included) is the endpoint's last.
+            last_page = len(records) < self.page_size
+            if last_page and fetched < reply.page["total_hits"]:
+                raise self._error(request.where, self._shortfall(spec, fetched, reply.page))
             state.pages.append(reply.landed.sha256)
             state.cursors.append(format_cursor(spec.name, after))
             state.records += len(records)
-            fetched, _ = totals.get(spec.name, (0, 0))
-            totals[spec.name] = (fetched + len(records), reply.page["total_hits"])
+            totals[spec.name] = (fetched, reply.page["total_hits"])
             state.meta_count = sum(hits for _, hits in totals.values())
             state.error = None
-            # A short page (count 0 included) is the endpoint's last.
-            last_page = len(records) < self.page_size
             following = ENDPOINTS.index(spec) + 1
             if not last_page:
                 state.cursor = format_cursor(spec.name, records[-1][spec.sort_key])
@@ -516,22 +485,36 @@ class PatentsViewFetcher:
             if state.status == "done":
                 return self._finish(state, totals)
 
+    def _shortfall(self, spec: Endpoint, fetched: int, page: dict[str, Any]) -> str:
+        """Why an endpoint that ended with fewer records than ``total_hits`` is not done."""
+        hits = page["total_hits"]
+        return (
+            f"the {spec.name} endpoint ended (a page of {page['count']} records, fewer than the "
+            f"page size {self.page_size}) with {fetched} records fetched but total_hits "
+            f"{hits}: {hits - fetched} fewer than the API reports, so the fetch is not marked done "
+            f"(its saved cursor and pages are kept); {REFETCH}"
+        )
+
     def _finish(self, state: PartitionState, totals: dict[str, tuple[int, int]]) -> FetchOutcome:
-        """Report the end of a fetch, warning where a count differs from ``total_hits``."""
+        """Report the end of a fetch, warning where more records came than ``total_hits``.
+
+        Fewer never reach here (see ``_shortfall``); more can, when documents are added
+        while the pages are fetched (repeats are refused by the order guard).
+        """
         where = f"{SOURCE} year {state.partition}"
         parts = [f"{name} {got} of total_hits {hits}" for name, (got, hits) in totals.items()]
         message = (
             f"{where}: done, {len(state.pages)} pages, {state.records} records ({'; '.join(parts)})"
         )
         for name, (got, hits) in totals.items():
-            if got != hits:
+            if got > hits:
                 self.log(
                     f"WARNING: {where} {name}: fetched {got} records but total_hits is {hits} "
-                    f"(difference {got - hits:+d})"
+                    f"({got - hits} more; documents added while paging?)"
                 )
-                message += f"; {name}: fetched {got} differs from total_hits {hits}"
+                message += f"; {name}: fetched {got}, more than total_hits {hits}"
         self.log(message)
-        return self._outcome(state, message)
+        return outcome(state, message)
 
     def _park(self, state: PartitionState, reply: _Reply, where: str) -> FetchOutcome:
         """Save the state as parked until the rate limit lifts; return the parked outcome."""
@@ -547,7 +530,7 @@ class PatentsViewFetcher:
         state.error = message
         self.landing.save_state(state)
         self.log(message)
-        return self._outcome(state, message)
+        return outcome(state, message)
 
     def _land(self, request: _Request, response: requests.Response) -> tuple[_Reply, str]:
         """Land a 200 body verbatim, then judge it: ``(reply, fatal problem or "")``.

@@ -14,18 +14,19 @@ from typing import Any, ClassVar
 
 import pytest
 
-from assets.bibliometric.live import FetchOutcome
 from assets.patents.epo_ops_live import (
     COUNT_CAP,
     BadBody,
     EpoOpsError,
     EpoOpsFetcher,
     QueryPart,
+    fault_text,
     parse_throttle,
     read_family,
     read_search_page,
     split_dates,
 )
+from pipelines.fetching import REFETCH, FetchOutcome
 from pipelines.landing import LandingZone
 from tests.mock_server import MockServer, Reply, closed_port_url
 
@@ -189,13 +190,25 @@ def test_split_dates_halves_months_days() -> None:
 
 
 def test_throttle_header_as_recorded_on_the_epo_forum() -> None:
-    system, services = parse_throttle(
+    services = parse_throttle(
         "idle (images=black:0, inpadoc=green:60, other=green:1000, retrieval=green:200, "
         "search=green:30)"
     )
-    assert system == "idle"
     assert services["images"] == ("black", 0) and services["search"] == ("green", 30)
-    assert parse_throttle(None) == ("", {})
+    assert len(services) == 5 and parse_throttle(None) == {}
+
+
+def test_fault_text_reads_ops_faults_and_describes_other_bodies() -> None:
+    ops = b'<fault xmlns="http://ops.epo.org"><code>SERVER.Busy</code><message>later</message>'
+    ops += b"</fault>"
+    assert fault_text(ops) == "SERVER.Busy: later"
+    # well-formed XML without a fault (an HTML page without a DOCTYPE): its title
+    page = b"<html><head><title>Service Unavailable</title></head><body>busy</body></html>"
+    assert fault_text(page) == "an HTML page titled 'Service Unavailable'"
+    doctype = b"<!DOCTYPE html><html><head><title>Gateway Timeout</title></head></html>"
+    assert fault_text(doctype) == "an HTML page titled 'Gateway Timeout'"
+    assert fault_text(b"busy") == "4 bytes, starting 'busy'"
+    assert fault_text(b"") == "an empty body"
 
 
 def test_declarations_are_refused_xml_bombs_never_parsed() -> None:
@@ -218,8 +231,14 @@ def test_settings_and_codes_are_checked(tmp_path: Path) -> None:
         Harness(tmp_path, "http://127.0.0.1:9", page_size=101)
     with pytest.raises(ValueError, match="max_range 50 is below page_size 100"):
         Harness(tmp_path, "http://127.0.0.1:9", max_range=50)
-    with pytest.raises(ValueError, match="must be https"):
-        Harness(tmp_path, "http://ops.epo.org/3.2")
+    with pytest.raises(ValueError, match="max_range 2001 is above 2000, the most results OPS"):
+        Harness(tmp_path, "http://127.0.0.1:9", max_range=2_001)
+    with pytest.raises(ValueError, match="is not an http"):
+        Harness(tmp_path, "ftp://ops.epo.org/3.2")
+    with pytest.raises(ValueError, match="is not an http"):
+        Harness(tmp_path, "ops.epo.org/3.2")
+    # https only is the asset's rule (pipelines.settings.service_url), not the client's
+    assert Harness(tmp_path, "http://ops.epo.org/3.2").fetcher.base_url == "http://ops.epo.org/3.2"
     fetcher = Harness(tmp_path, "http://127.0.0.1:9").fetcher
     assert fetcher.clean_codes(["h04l 9/0852", CODE, "H01L39"]) == [CODE, "H01L39"]
     with pytest.raises(ValueError, match="is not a CPC code"):
@@ -400,20 +419,39 @@ def test_pages_ranges_and_each_family_once(tmp_path: Path) -> None:
     assert state.cursors == ["0:1", "0:3", "0:5", "family:0", "family:1", "family:2"]
 
 
-def test_404_no_results_is_an_empty_part_not_an_error(tmp_path: Path) -> None:
-    with MockServer([token(), counted(2), NO_RESULTS]) as server:
+def test_404_for_a_part_planned_non_empty_is_retried_then_an_error(tmp_path: Path) -> None:
+    with MockServer([token(), counted(2), NO_RESULTS, NO_RESULTS, NO_RESULTS]) as server:
+        harness = Harness(tmp_path, server.url, max_retries=2)
+        with pytest.raises(EpoOpsError) as caught:
+            harness.fetch()
+        assert ranges(server) == ["1-100"] * 3
+    text = str(caught.value)
+    assert text.startswith(f"epo_ops year 2020 page 1, part 1/1 [{WHOLE_YEAR}] range 1-100 (")
+    assert "gave up after 3 attempts" in text
+    assert "HTTP 404: SERVER.EntityNotFound: No results found, but the plan counted 2" in text
+    assert len(harness.sleeps) == 2
+    state = harness.zone.load_state("2020")
+    assert (state.status, state.cursor, state.pages, state.done) == ("running", "0:1", [], None)
+    assert [e["kind"] for e in harness.manifest()] == ["count"]  # the 404s are no pages
+
+
+def test_404_for_a_part_planned_non_empty_then_the_page_loses_nothing(tmp_path: Path) -> None:
+    replies = [token(), counted(1), NO_RESULTS, page(1, 1, 100, ONE_DOC), family("F1", "EP.1.A1")]
+    with MockServer(replies) as server:
         harness = Harness(tmp_path, server.url)
         outcome = harness.fetch()
-    assert (outcome.status, outcome.pages_landed, outcome.records) == ("done", 0, 0)
-    assert any("WARNING" in line and "No results found" in line for line in harness.logs)
-    assert "0 of 0 families" in outcome.message
-    assert harness.manifest()[-1]["status"] == 404
-    # counted as empty when planning: the part is never asked for
+    assert (outcome.status, outcome.records, outcome.pages_landed) == ("done", 1, 2)
+    assert len(harness.sleeps) == 1
+
+
+def test_404_when_counting_is_an_empty_part_never_asked_for(tmp_path: Path) -> None:
     with MockServer([token(), NO_RESULTS]) as server:
         harness = Harness(tmp_path, server.url)
-        outcome = harness.fetch(restart=True)
+        outcome = harness.fetch()
         assert [r.path for r in server.requests] == [TOKEN_PATH, COUNT]
     assert (outcome.status, outcome.records, outcome.meta_count) == ("done", 0, 0)
+    assert "0 of 0 families" in outcome.message
+    assert harness.manifest()[-1]["status"] == 404
 
 
 def test_a_family_not_found_is_left_out_and_reported(tmp_path: Path) -> None:
@@ -430,9 +468,119 @@ def test_a_family_not_found_is_left_out_and_reported(tmp_path: Path) -> None:
 def test_part_grown_past_the_range_limit_is_an_error(tmp_path: Path) -> None:
     with MockServer([token(), counted(3), page(2_400, 1, 100, ONE_DOC)]) as server:
         harness = Harness(tmp_path, server.url)
-        with pytest.raises(EpoOpsError, match="now has 2400 results, more than the 2000"):
+        with pytest.raises(EpoOpsError, match="now has 2400 results, more than the 2000") as caught:
             harness.fetch()
+    assert f"{REFETCH} to re-plan" in str(caught.value) and "restart=True" not in str(caught.value)
     assert harness.zone.load_state("2020").pages == []
+
+
+def test_a_part_ending_short_of_its_total_is_never_done(tmp_path: Path) -> None:
+    first = page(5, 1, 2, [("F1", "EP.1.A1"), ("F2", "EP.2.A1")])
+    with MockServer([token(), counted(5), first, page(5, 3, 4, [])]) as server:
+        harness = Harness(tmp_path, server.url, page_size=2)
+        with pytest.raises(EpoOpsError) as caught:
+            harness.fetch()
+    text = str(caught.value)
+    assert text.startswith(f"epo_ops year 2020 page 2, part 1/1 [{WHOLE_YEAR}] range 3-4 (")
+    assert "the part ended (this page has 0 records) with 2 records fetched of the 5" in text
+    assert text.endswith(
+        f"the fetch is not marked done (its saved cursor and pages are kept); {REFETCH}"
+    )
+    state = harness.zone.load_state("2020")
+    assert (state.status, state.cursor, state.cursors, state.records, state.done) == (
+        "running",
+        "0:3",
+        ["0:1"],
+        2,
+        None,
+    )
+    assert state.error == text and harness.zone.current_files() == []
+
+
+def test_a_short_page_before_the_total_is_caught_when_the_part_ends(tmp_path: Path) -> None:
+    replies = [
+        token(),
+        counted(5),
+        page(5, 1, 2, [("F1", "EP.1.A1"), ("F2", "EP.2.A1")]),
+        page(5, 3, 4, [("F3", "EP.3.A1")]),  # range 3-4 with one publication
+        page(5, 5, 5, [("F5", "EP.5.A1")]),
+    ]
+    with MockServer(replies) as server:
+        harness = Harness(tmp_path, server.url, page_size=2)
+        with pytest.raises(EpoOpsError, match="with 4 records fetched of the 5 OPS reports"):
+            harness.fetch()
+    assert harness.zone.load_state("2020").cursor == "0:5"
+
+
+def test_a_total_changing_between_pages_is_an_error_also_after_a_resume(tmp_path: Path) -> None:
+    first = page(5, 1, 2, [("F1", "EP.1.A1"), ("F2", "EP.2.A1")])
+    shifted = page(6, 3, 4, [("F3", "EP.3.A1"), ("F4", "EP.4.A1")])
+    with MockServer([token(), counted(5), first, shifted]) as server:
+        harness = Harness(tmp_path, server.url, page_size=2)
+        with pytest.raises(EpoOpsError) as caught:
+            harness.fetch()
+    text = str(caught.value)
+    assert "range 3-4" in text and "OPS now reports 6 results for this part, 5 on its first" in text
+    assert "records could be skipped or repeated" in text and text.endswith(REFETCH)
+    assert harness.zone.load_state("2020").cursor == "0:3"
+    # a later run reads the first page's total back from its landed blob
+    with MockServer([token(), shifted]) as server:
+        harness = Harness(tmp_path, server.url, page_size=2)
+        with pytest.raises(EpoOpsError, match="6 results for this part, 5 on its first page"):
+            harness.fetch()
+        assert ranges(server) == ["3-4"]
+
+
+def test_more_records_than_the_total_is_a_warning(tmp_path: Path) -> None:
+    docs = [("F1", "EP.1.A1"), ("F1", "EP.1.B1"), ("F2", "EP.2.A1")]
+    replies = [
+        token(),
+        counted(2),
+        page(2, 1, 2, docs),  # three publications for a total of two
+        family("F1", "EP.1.A1", "EP.1.B1"),
+        family("F2", "EP.2.A1"),
+    ]
+    with MockServer(replies) as server:
+        harness = Harness(tmp_path, server.url)
+        outcome = harness.fetch()
+    assert (outcome.status, outcome.records, outcome.meta_count) == ("done", 3, 2)
+    assert "fetched 3, more than the count 2" in outcome.message
+    warnings = [line for line in harness.logs if line.startswith("WARNING")]
+    assert len(warnings) == 1 and "1 more than the 2 OPS reports" in warnings[0]
+
+
+def test_the_reported_total_is_the_first_pages_not_the_plans(tmp_path: Path) -> None:
+    replies = [token(), counted(3), page(1, 1, 100, ONE_DOC), family("F1", "EP.1.A1")]
+    with MockServer(replies) as server:
+        harness = Harness(tmp_path, server.url)
+        outcome = harness.fetch()
+    assert (outcome.status, outcome.records, outcome.meta_count) == ("done", 1, 1)
+    assert any("OPS now counts 1 results, 3 when planned" in line for line in harness.logs)
+
+
+def test_restart_drops_the_saved_plan_and_plans_again(tmp_path: Path) -> None:
+    first = page(4, 1, 2, [("F1", "EP.1.A1"), ("F2", "EP.2.A1")])
+    down = fault(503, "SERVER.Unavailable", "try later")
+    with MockServer([token(), counted(4), first, down]) as server:
+        harness = Harness(tmp_path, server.url, page_size=2, max_retries=0)
+        with pytest.raises(EpoOpsError):
+            harness.fetch()
+    stopped = harness.zone.load_state("2020")
+    assert stopped.cursor == "0:3" and "plan=" in stopped.query
+    replies = [token(), counted(1), page(1, 1, 2, ONE_DOC), family("F1", "EP.1.A1")]
+    with MockServer(replies) as server:
+        harness = Harness(tmp_path, server.url, page_size=2)
+        outcome = harness.fetch(restart=True)
+        assert [r.path for r in server.requests] == [TOKEN_PATH, COUNT, SEARCH, f"{FAMILY}EP.1.A1"]
+        assert ranges(server) == ["1-2"]
+    assert (outcome.status, outcome.records, outcome.meta_count, outcome.pages_landed) == (
+        "done",
+        1,
+        1,
+        2,
+    )
+    state = harness.zone.load_state("2020")
+    assert state.fetch_id != stopped.fetch_id and state.cursors == ["0:1", "family:0"]
 
 
 # --- faults ----------------------------------------------------------------------------
@@ -482,19 +630,49 @@ def test_persistent_5xx_names_query_and_range_and_resume_continues(tmp_path: Pat
     assert len(landed) == len(set(landed)) == 4
 
 
-def test_403_hourly_quota_backs_off_and_retries(tmp_path: Path) -> None:
-    hourly = fault(
-        403,
-        "403",
-        "This request has been rejected due to the violation of Fair Use policy",
-        **{"X-Rejection-Reason": "IndividualQuotaPerHour", "Retry-After": "5"},
-    )
+def quota(reason: str, **headers: str) -> Reply:
+    """A fair-use 403 with ``X-Rejection-Reason: reason``."""
+    message = "This request has been rejected due to the violation of Fair Use policy"
+    return fault(403, "403", message, **{"X-Rejection-Reason": reason, **headers})
+
+
+def test_403_hourly_quota_backs_off_with_retry_after_in_milliseconds(tmp_path: Path) -> None:
+    hourly = quota("IndividualQuotaPerHour", **{"Retry-After": "5000"})
     replies = [token(), counted(1), hourly, page(1, 1, 100, ONE_DOC), family("F1", "EP.1.A1")]
     with MockServer(replies) as server:
-        harness = Harness(tmp_path, server.url, backoff_cap=30)
+        harness = Harness(tmp_path, server.url, backoff_base=0.01, backoff_cap=30)
         assert harness.fetch().status == "done"
-    assert harness.sleeps == [5.0]
+    assert harness.sleeps == [5.0]  # OPS's 5000 ms
     assert any("IndividualQuotaPerHour" in line and "retry 1 of 3" in line for line in harness.logs)
+
+
+@pytest.mark.parametrize(
+    ("reason", "park_for"),
+    [
+        ("IndividualQuotaPerHour", timedelta(hours=1)),
+        ("AnonymousQuotaPerMinute", timedelta(minutes=1)),
+    ],
+)
+def test_403_hourly_or_minute_quota_parks_when_the_retries_run_out(
+    tmp_path: Path, reason: str, park_for: timedelta
+) -> None:
+    first = page(3, 1, 2, [("F1", "EP.1.A1"), ("F2", "EP.2.A1")])
+    with MockServer([token(), counted(3), first, quota(reason), quota(reason)]) as server:
+        harness = Harness(tmp_path, server.url, page_size=2, max_retries=1)
+        before = datetime.now(UTC)
+        parked = harness.fetch()
+        assert server.unused == 0 and len(harness.sleeps) == 1
+    assert (parked.status, parked.pages_landed, parked.records) == ("parked", 1, 2)
+    until = datetime.fromisoformat(parked.parked_until.replace("Z", "+00:00"))
+    assert park_for - timedelta(seconds=5) < until - before < park_for + timedelta(seconds=5)
+    assert reason in parked.message and "still refused after 2 attempts" in parked.message
+    assert "from result 3" in parked.message
+    state = harness.zone.load_state("2020")
+    assert (state.status, state.cursor, state.parked_until) == (
+        "parked",
+        "0:3",
+        parked.parked_until,
+    )
 
 
 def test_403_weekly_quota_parks_with_the_state_saved_and_resumes(tmp_path: Path) -> None:
@@ -563,10 +741,12 @@ def test_403_with_black_throttle_parks_and_stays_parked(tmp_path: Path) -> None:
         harness = Harness(tmp_path, server.url)
         still = harness.fetch()
         assert still.status == "parked" and server.requests == []
-    assert "still parked" in still.message
+    assert "still parked" in still.message and "from result 1" in still.message
+    assert "the service refused further requests until then" in still.message
+    assert "budget" not in still.message
 
 
-def test_429_retry_after_is_honoured_or_parks_when_too_long(tmp_path: Path) -> None:
+def test_429_retry_after_in_seconds_is_honoured_or_parks_when_too_long(tmp_path: Path) -> None:
     slow = Reply(429, "busy", {"Retry-After": "7"})
     replies = [token(), counted(1), slow, page(1, 1, 100, ONE_DOC), family("F1", "EP.1.A1")]
     with MockServer(replies) as server:

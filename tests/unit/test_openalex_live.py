@@ -15,14 +15,8 @@ from typing import Any
 import pyalex
 import pytest
 
-from assets.bibliometric.live import (
-    FetchOutcome,
-    OpenAlexError,
-    OpenAlexFetcher,
-    backoff_delay,
-    parse_reset,
-    parse_retry_after,
-)
+from assets.bibliometric.live import OpenAlexError, OpenAlexFetcher, parse_reset
+from pipelines.fetching import FetchOutcome, backoff_delay, parse_retry_after
 from pipelines.landing import LandingZone
 from tests.mock_server import MockServer, Reply, closed_port_url
 

@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 import requests
 
-from assets.bibliometric.live import FetchOutcome
 from assets.patents.patentsview_live import (
     PATENT,
     PUBLICATION,
@@ -23,6 +22,7 @@ from assets.patents.patentsview_live import (
     order_problem,
     parse_cursor,
 )
+from pipelines.fetching import REFETCH, FetchOutcome
 from pipelines.landing import LandingZone
 from tests.mock_server import MockServer, Reply, closed_port_url
 
@@ -291,17 +291,65 @@ def test_count_zero_everywhere_is_done_with_zero_records(tmp_path: Path) -> None
     assert not [line for line in harness.logs if line.startswith("WARNING")]
 
 
-def test_count_differing_from_total_hits_is_warned(tmp_path: Path) -> None:
-    replies = [Reply(200, patents(["1"], 5)), Reply(200, publications([7], 1))]
+def test_an_endpoint_ending_short_of_total_hits_is_never_done(tmp_path: Path) -> None:
+    with MockServer([Reply(200, patents(["1"], 5))]) as server:
+        harness = Harness(tmp_path, server.url)
+        with pytest.raises(PatentsViewError) as caught:
+            harness.fetch()
+        assert len(server.requests) == 1  # the publication endpoint is not asked
+    text = str(caught.value)
+    assert text.startswith("patentsview year 2020 patent page 1 after none (first page) (POST ")
+    assert "the patent endpoint ended (a page of 1 records, fewer than the page size 2)" in text
+    assert "with 1 records fetched but total_hits 5: 4 fewer than the API reports" in text
+    assert text.endswith(f"(its saved cursor and pages are kept); {REFETCH}")
+    state = harness.zone.load_state("2020")
+    assert (state.status, state.cursor, state.pages, state.records, state.done) == (
+        "running",
+        None,
+        [],
+        0,
+        None,
+    )
+    assert state.error == text and harness.zone.current_files() == []
+
+
+def test_an_empty_page_before_total_hits_keeps_the_saved_cursor(tmp_path: Path) -> None:
+    replies = [
+        Reply(200, patents(["1", "2"], 5)),
+        Reply(200, EMPTY_PATENTS.replace('"total_hits":0', '"total_hits":5')),
+    ]
+    with MockServer(replies) as server:
+        harness = Harness(tmp_path, server.url)
+        with pytest.raises(PatentsViewError) as caught:
+            harness.fetch()
+    text = str(caught.value)
+    assert 'patent page 2 after "2"' in text and "2 records fetched but total_hits 5" in text
+    state = harness.zone.load_state("2020")
+    assert (state.status, state.cursor, state.cursors, state.records) == (
+        "running",
+        'patent:"2"',
+        ["patent:"],
+        2,
+    )
+    # a plain re-run resumes at the saved cursor and meets the same gap
+    with MockServer([replies[1]]) as server:
+        harness = Harness(tmp_path, server.url)
+        with pytest.raises(PatentsViewError, match=r"--refetch\)$"):
+            harness.fetch()
+        assert afters(server) == [("/patent/", "2")]
+
+
+def test_more_records_than_total_hits_is_a_warning(tmp_path: Path) -> None:
+    replies = [Reply(200, patents(["1"], 1)), Reply(200, publications([7], 0))]
     with MockServer(replies) as server:
         harness = Harness(tmp_path, server.url)
         outcome = harness.fetch()
-    assert (outcome.status, outcome.records, outcome.meta_count) == ("done", 2, 6)
-    assert "patent: fetched 1 differs from total_hits 5" in outcome.message
+    assert (outcome.status, outcome.records, outcome.meta_count) == ("done", 2, 1)
+    assert "publication: fetched 1, more than total_hits 0" in outcome.message
     warnings = [line for line in harness.logs if line.startswith("WARNING")]
     assert warnings == [
-        "WARNING: patentsview year 2020 patent: fetched 1 records but total_hits is 5 "
-        "(difference -4)"
+        "WARNING: patentsview year 2020 publication: fetched 1 records but total_hits is 0 "
+        "(1 more; documents added while paging?)"
     ]
 
 

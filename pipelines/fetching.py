@@ -1,0 +1,143 @@
+"""What every live client shares: retry rules, fetch outcomes, parking, bodies described.
+
+The live clients (OpenAlex, PatentsView, EPO OPS) fetch one partition at a time into a
+``pipelines.landing.LandingZone``. They share here: which request failures are worth
+another attempt (``TRANSIENT_ERRORS``), the capped full-jitter backoff
+(``backoff_delay``) and the HTTP ``Retry-After`` header in seconds
+(``parse_retry_after``); how a partition's fetch ended (``FetchOutcome``, built from its
+state by ``outcome``) and the check that skips a partition still parked
+(``still_parked``); the hint given when only a fresh fetch can help (``REFETCH``); and a
+short description of a response body for messages (``describe_body``).
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+
+import requests
+
+from pipelines.landing import PartitionState
+
+# Failures worth another attempt: no answer, a hang, or a body cut off in transit.
+TRANSIENT_ERRORS = (
+    requests.ConnectionError,
+    requests.Timeout,
+    requests.exceptions.ChunkedEncodingError,
+    requests.exceptions.ContentDecodingError,
+)
+# The most characters of a server's text quoted in a message.
+MESSAGE_LIMIT = 300
+# What to tell the operator when resuming cannot help and only a fresh fetch can.
+REFETCH = "re-run with a fresh fetch (qcm build --mode live --refetch)"
+HTML_TITLE = re.compile(rb"<title>\s*(.*?)\s*</title>", re.IGNORECASE | re.DOTALL)
+
+
+@dataclass(frozen=True)
+class FetchOutcome:
+    """How a partition's fetch ended.
+
+    ``status`` is ``done`` (every page landed) or ``parked`` (the service refuses
+    requests for now; the cursor is saved and ``parked_until`` says when to run again,
+    None when the service gave no time). ``pages_landed`` and ``records`` count the
+    whole fetch so far, across resumed runs; ``meta_count`` is the service's own count
+    of matching records (None before the first page).
+    """
+
+    partition: str
+    status: str
+    pages_landed: int
+    records: int
+    meta_count: int | None
+    parked_until: str | None
+    message: str
+
+
+def backoff_delay(
+    attempt: int,
+    retry_after: float | None,
+    base: float,
+    cap: float,
+    rng: random.Random,
+) -> float:
+    """Seconds to wait before retry number ``attempt + 1`` (``attempt`` counts from 0).
+
+    Full jitter: a uniform draw from ``[0, min(cap, base * 2**attempt)]``, so many
+    clients do not retry in step. Never less than ``retry_after`` (the server's
+    ``Retry-After`` in seconds) when one was given.
+    """
+    delay = rng.uniform(0.0, min(cap, base * 2.0 ** min(attempt, 32)))
+    return delay if retry_after is None else max(delay, retry_after)
+
+
+def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
+    """A ``Retry-After`` header as seconds to wait (0 or more), or None when absent or unreadable.
+
+    The header holds either seconds or an HTTP date (RFC 9110); ``now`` (UTC) defaults
+    to the clock.
+    """
+    if not value or not value.strip():
+        return None
+    text = value.strip()
+    try:
+        return max(0.0, float(text))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+def outcome(state: PartitionState, message: str) -> FetchOutcome:
+    """The outcome that reports ``state`` (done, else parked) with ``message``."""
+    return FetchOutcome(
+        partition=state.partition,
+        status="done" if state.status == "done" else "parked",
+        pages_landed=len(state.pages),
+        records=state.records,
+        meta_count=state.meta_count,
+        parked_until=state.parked_until,
+        message=message,
+    )
+
+
+def still_parked(
+    state: PartitionState, source: str, resume_at: str, log: Callable[[str], None]
+) -> FetchOutcome | None:
+    """A ``parked`` outcome when ``state`` is parked until a time still to come, else None.
+
+    ``resume_at`` says in words where the fetch will resume (e.g. ``page 4``); the
+    message, which names ``source`` and the partition, is also passed to ``log``. A
+    state parked with no time (``parked_until`` None) is not still parked: the caller
+    tries again.
+    """
+    if state.status != "parked" or not state.parked_until:
+        return None
+    until = datetime.fromisoformat(state.parked_until.replace("Z", "+00:00"))
+    if until <= datetime.now(UTC):
+        return None
+    message = (
+        f"{source} year {state.partition}: still parked until {state.parked_until} (the "
+        f"service refused further requests until then); not calling it. Run again after "
+        f"that time: the fetch resumes at {resume_at}."
+    )
+    log(message)
+    return outcome(state, message)
+
+
+def describe_body(body: bytes) -> str:
+    """A short description of a body for messages: an HTML page's title, or its start."""
+    title = HTML_TITLE.search(body[:4000])
+    if title:
+        text = " ".join(title.group(1).decode("utf-8", "replace").split())[:MESSAGE_LIMIT]
+        return f"an HTML page titled {text!r}"
+    start = " ".join(body[:MESSAGE_LIMIT].decode("utf-8", "replace").split())
+    return f"{len(body)} bytes, starting {start[:80]!r}" if body else "an empty body"
