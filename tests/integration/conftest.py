@@ -21,6 +21,31 @@ def write_page(folder: Path, name: str, works: list[dict]) -> Path:
     return path
 
 
+def tiny_source(folder: Path, source: str) -> str:
+    """Write a one-page corpus of ``source`` (openalex or patents) under ``folder``.
+
+    Returns the ``--source-dir`` value. Tests about one source read the other from
+    here, so their builds stay quick (the full samples are built once, in ``sample``).
+    """
+    from tests.patent_bodies import exchange_document, ops_search
+
+    path = folder / f"tiny_{source}"
+    if source == "openalex":
+        work = {
+            "id": "https://openalex.org/W9001",
+            "title": "Transmon qubit readout",
+            "publication_year": 2020,
+            "cited_by_count": 1,
+            "authorships": [{"author": {}, "countries": ["FR"], "institutions": []}],
+            "topics": [],
+        }
+        write_page(path, "page.json", [work])
+    else:
+        path.mkdir(parents=True, exist_ok=True)
+        (path / "search.xml").write_text(ops_search(exchange_document()), encoding="utf-8")
+    return f"{source}={path}"
+
+
 def run_cli(args: list[str], monkeypatch: pytest.MonkeyPatch) -> tuple[int, str]:
     """Run the ``qcm`` command in-process with a clean QCM environment.
 

@@ -7,13 +7,14 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.integration.conftest import run_cli, write_page
+from tests.integration.conftest import run_cli, tiny_source, write_page
 
 pytestmark = pytest.mark.integration
 
 
 def build(tmp: Path, source: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[int, str]:
     args = ["build", "--source-dir", f"openalex={source}", "--out", str(tmp / "out")]
+    args += ["--source-dir", tiny_source(tmp, "patents")]
     return run_cli([*args, "--state", str(tmp / "state")], monkeypatch)
 
 

@@ -24,7 +24,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.integration.conftest import run_cli, write_page
+from tests.integration.conftest import run_cli, tiny_source, write_page
 
 pytestmark = pytest.mark.integration
 
@@ -108,6 +108,7 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 def db(published: tuple[Path, Path]) -> Iterator[duckdb.DuckDBPyConnection]:
     tmp, source = published
     args = ["build", "--source-dir", f"openalex={source}", "--out", str(tmp / "out")]
+    args += ["--source-dir", tiny_source(tmp, "patents")]
     with pytest.MonkeyPatch.context() as mp:
         code, output = run_cli([*args, "--state", str(tmp / "state")], mp)
     assert code == 0, output

@@ -1,6 +1,6 @@
 """Live mode end to end against a local mock of the OpenAlex API (no real network).
 
-Patents are read from the embedded sample (``--source-dir``), so only OpenAlex is called.
+Patents are read from a one-page folder (``--source-dir``), so only OpenAlex is called.
 """
 
 from __future__ import annotations
@@ -11,8 +11,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.settings import SAMPLE_DIRS
-from tests.integration.conftest import run_cli
+from tests.integration.conftest import run_cli, tiny_source
 from tests.mock_server import MockServer, Reply
 
 pytestmark = pytest.mark.integration
@@ -52,7 +51,7 @@ def run(tmp: Path, monkeypatch: pytest.MonkeyPatch, url: str | None) -> tuple[in
         monkeypatch.setenv("OPENALEX_API_KEY", CANARY)
         monkeypatch.setenv("OPENALEX_EMAIL", "analyst@example.org")
     args = ["build", "--mode", "live", "--years", str(YEAR), "--out", str(tmp / "out")]
-    args += ["--source-dir", f"patents={SAMPLE_DIRS['patents']}"]
+    args += ["--source-dir", tiny_source(tmp, "patents")]
     return run_cli([*args, "--state", str(tmp / "state")], monkeypatch)
 
 

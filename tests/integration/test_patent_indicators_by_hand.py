@@ -35,7 +35,7 @@ from collections.abc import Iterator
 import duckdb
 import pytest
 
-from tests.integration.conftest import run_cli
+from tests.integration.conftest import run_cli, tiny_source
 from tests.patent_bodies import epodoc_applicants, exchange_document, ops_search, pv_page, pv_patent
 
 pytestmark = pytest.mark.integration
@@ -160,6 +160,7 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[duckdb.DuckDBPyConn
     )
     (source / "pv_500.json").write_text("<!doctype html><html><title>Server Error (500)</title>")
     args = ["build", "--source-dir", f"patents={source}", "--out", str(tmp / "out")]
+    args += ["--source-dir", tiny_source(tmp, "openalex")]
     with pytest.MonkeyPatch.context() as mp:
         code, output = run_cli([*args, "--state", str(tmp / "state")], mp)
     # the HTML error page is an unreadable file: the blocking check stops the build, named

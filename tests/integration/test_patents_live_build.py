@@ -1,6 +1,6 @@
 """Live mode end to end for patents, against local mocks of PatentsView and EPO OPS.
 
-OpenAlex is read from the embedded sample (``--source-dir``), so only the two patent
+OpenAlex is read from a one-page folder (``--source-dir``), so only the two patent
 services are called. The mocks answer in the services' real formats; every credential
 is a canary that must appear nowhere the run wrote.
 """
@@ -14,8 +14,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.settings import SAMPLE_DIRS
-from tests.integration.conftest import run_cli
+from tests.integration.conftest import run_cli, tiny_source
 from tests.mock_server import MockServer, Reply
 from tests.patent_bodies import epodoc_applicants, exchange_document, ops_search, pv_page, pv_patent
 
@@ -101,7 +100,7 @@ def run(tmp: Path, monkeypatch: pytest.MonkeyPatch, pv_url: str, ops_url: str) -
         "--years",
         str(YEAR),
         "--source-dir",
-        f"openalex={SAMPLE_DIRS['openalex']}",
+        tiny_source(tmp, "openalex"),
         "--out",
         str(tmp / "out"),
         "--state",
@@ -167,7 +166,7 @@ def test_a_missing_credential_stops_the_live_build_with_what_to_do(
                 monkeypatch.setenv(name, value)
         monkeypatch.setenv("PATENTSVIEW_API_URL", pv.url)
         args = ["build", "--mode", "live", "--years", str(YEAR), "--source-dir"]
-        args += [f"openalex={SAMPLE_DIRS['openalex']}", "--out", str(tmp_path / "out")]
+        args += [tiny_source(tmp_path, "openalex"), "--out", str(tmp_path / "out")]
         code, output = run_cli([*args, "--state", str(tmp_path / "state")], monkeypatch)
     assert code == 1
     assert "EPO_OPS_SECRET is not set" in output
