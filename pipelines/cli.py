@@ -137,8 +137,7 @@ def print_summary(settings: Settings, seconds: float) -> None:
         patents = con.execute(
             "select (select count(*) from meta.source_files where source in "
             "('epo_ops', 'patentsview', 'patents')), "
-            "(select coalesce(sum(records), 0) from meta.source_files where source in "
-            "('epo_ops', 'patentsview')), "
+            "(select patent_records from meta.runs order by published_at desc limit 1), "
             "(select count(*) from marts.patent_families), "
             "(select count(*) from marts.patent_families where is_international)"
         ).fetchone()
@@ -152,7 +151,7 @@ def print_summary(settings: Settings, seconds: float) -> None:
     )
     print(f"  openalex:    {records:,} work records from {files} files -> {works:,} works in scope")
     print(
-        f"  patents:     {patents[1]:,} document records from {patents[0]} files -> "
+        f"  patents:     {patents[1]:,} usable document records from {patents[0]} files -> "
         f"{patents[2]:,} quantum families in scope ({patents[3]:,} international)"
     )
     print(f"  quarantined: {quarantined:,} rows " + (str(dict(reasons)) if reasons else ""))
