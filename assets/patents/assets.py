@@ -40,12 +40,13 @@ RECORD_LEVEL_REASONS = (
 )
 
 
-def landing_zones(settings: Settings) -> list[LandingZone]:
-    """The landing zones of the two patent services."""
-    return [
-        LandingZone(settings.landing_dir, "epo_ops", ".xml"),
-        LandingZone(settings.landing_dir, "patentsview"),
-    ]
+# the patent services and the kind of body each lands
+SERVICE_SUFFIXES = {"epo_ops": ".xml", "patentsview": ".json"}
+
+
+def landing_zone(settings: Settings, service: str) -> LandingZone:
+    """The landing zone of one patent service (``epo_ops`` or ``patentsview``)."""
+    return LandingZone(settings.landing_dir, service, SERVICE_SUFFIXES[service])
 
 
 def raw_input_files(settings: Settings) -> tuple[Path, list[Path]]:
@@ -60,7 +61,11 @@ def raw_input_files(settings: Settings) -> tuple[Path, list[Path]]:
         files = raw_files(directory)
     else:
         directory = settings.landing_dir
-        files = [path for zone in landing_zones(settings) for path in zone.current_files()]
+        files = [
+            path
+            for service in SERVICE_SUFFIXES
+            for path in landing_zone(settings, service).current_files()
+        ]
     if not files:
         raise dg.Failure(
             f"patents: no raw files to read in {directory} (mode {settings.mode}); in live "

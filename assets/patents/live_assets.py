@@ -19,7 +19,7 @@ from assets.patents.assets import (
     EPO_OPS_PAGES_KEY,
     PATENTSVIEW_PAGES_KEY,
     SOURCE_CONFIG,
-    landing_zones,
+    landing_zone,
 )
 from assets.patents.epo_ops_live import EpoOpsError, EpoOpsFetcher
 from assets.patents.patentsview_live import PatentsViewError, PatentsViewFetcher
@@ -106,7 +106,7 @@ def patentsview_pages(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg
     settings = qcm.settings
     _require_live("raw/patentsview_pages", settings.mode)
     fetcher = PatentsViewFetcher(
-        next(z for z in landing_zones(settings) if z.source == "patentsview"),
+        landing_zone(settings, "patentsview"),
         api_key=secret(
             "PATENTSVIEW_API_KEY", "request a key at https://patentsview.org/apis/keyrequest"
         ),
@@ -138,7 +138,7 @@ def epo_ops_pages(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.Mat
     _require_live("raw/epo_ops_pages", settings.mode)
     where = "register an application at https://developers.epo.org"
     fetcher = EpoOpsFetcher(
-        next(z for z in landing_zones(settings) if z.source == "epo_ops"),
+        landing_zone(settings, "epo_ops"),
         key=secret("EPO_OPS_KEY", where),
         secret=secret("EPO_OPS_SECRET", where),
         base_url=_base_url("EPO_OPS_API_URL", "epo_ops"),
