@@ -135,3 +135,20 @@ def service_url(variable: str, default: str, environ: Mapping[str, str]) -> str:
             f"{variable} {url!r} must be https (http only for a loopback test server)"
         )
     return url
+
+
+def credential(variable: str, where_to_get: str, environ: Mapping[str, str]) -> str:
+    """The value of a credential variable, stripped.
+
+    Raises SettingsError saying what to do when it is unset or holds spaces or control
+    characters (a CRLF ``.env`` file); the value itself never appears in a message.
+    """
+    value = (environ.get(variable) or "").strip()
+    if not value:
+        raise SettingsError(f"{variable} is not set: {where_to_get}; see .env.example")
+    if not value.isprintable() or any(c.isspace() for c in value):
+        raise SettingsError(
+            f"{variable} contains spaces or control characters (a CRLF .env file?): fix the "
+            "variable; its value is not shown"
+        )
+    return value

@@ -22,7 +22,7 @@ from assets.reference.tables import iso2_lookup, read_csv
 from pipelines.db import replace_table
 from pipelines.landing import LandingZone
 from pipelines.resources import QcmResource
-from pipelines.settings import Settings, SettingsError, service_url
+from pipelines.settings import Settings, SettingsError, credential, service_url
 
 SOURCE_CONFIG = yaml.safe_load((Path(__file__).parent / "source.yml").read_text(encoding="utf-8"))
 RAW_KEY = dg.AssetKey(["raw", "openalex"])
@@ -65,19 +65,14 @@ def openalex_pages(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.Ma
             f"openalex_pages fetches from the OpenAlex API, but the mode is {settings.mode!r}: "
             "run `qcm build --mode live` (with OPENALEX_API_KEY set) or materialise raw/openalex."
         )
-    api_key = (os.environ.get("OPENALEX_API_KEY") or "").strip()
-    if not api_key:
-        raise dg.Failure(
-            "OPENALEX_API_KEY is not set: OpenAlex requires an API key since February 2026 "
-            "(https://openalex.org/settings/api); see .env.example",
-            allow_retries=False,
+    try:
+        api_key = credential(
+            "OPENALEX_API_KEY",
+            "OpenAlex requires an API key since February 2026 (https://openalex.org/settings/api)",
+            os.environ,
         )
-    if not api_key.isprintable() or any(c.isspace() for c in api_key):
-        raise dg.Failure(
-            "OPENALEX_API_KEY contains spaces or control characters (a CRLF .env file?): "
-            "fix the variable; the key itself is not shown",
-            allow_retries=False,
-        )
+    except SettingsError as err:
+        raise dg.Failure(str(err), allow_retries=False) from err
     try:
         base_url = service_url(
             "OPENALEX_API_URL", SOURCE_CONFIG["api"].removesuffix("/works"), os.environ

@@ -26,7 +26,7 @@ from assets.patents.patentsview_live import PatentsViewError, PatentsViewFetcher
 from assets.reference.tables import read_csv
 from pipelines.fetching import FetchOutcome
 from pipelines.resources import QcmResource
-from pipelines.settings import SettingsError, service_url
+from pipelines.settings import SettingsError, credential, service_url
 
 YEARS = dg.StaticPartitionsDefinition(
     [str(y) for y in range(SOURCE_CONFIG["query"]["first_year"], datetime.now(UTC).year + 1)]
@@ -40,22 +40,11 @@ def live_query_codes() -> list[str]:
 
 
 def secret(variable: str, where_to_get: str) -> str:
-    """The value of a credential variable; dg.Failure (no retry) when unset or malformed.
-
-    The value itself never appears in a message.
-    """
-    value = (os.environ.get(variable) or "").strip()
-    if not value:
-        raise dg.Failure(
-            f"{variable} is not set: {where_to_get}; see .env.example", allow_retries=False
-        )
-    if not value.isprintable() or any(c.isspace() for c in value):
-        raise dg.Failure(
-            f"{variable} contains spaces or control characters (a CRLF .env file?): fix the "
-            "variable; its value is not shown",
-            allow_retries=False,
-        )
-    return value
+    """The value of a credential variable; dg.Failure (no retry) when unset or malformed."""
+    try:
+        return credential(variable, where_to_get, os.environ)
+    except SettingsError as err:
+        raise dg.Failure(str(err), allow_retries=False) from err
 
 
 def _base_url(variable: str, service: str) -> str:

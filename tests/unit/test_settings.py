@@ -6,7 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.settings import SAMPLE_DIRS, Settings, SettingsError, parse_source_dirs
+from pipelines.settings import (
+    SAMPLE_DIRS,
+    Settings,
+    SettingsError,
+    credential,
+    parse_source_dirs,
+    service_url,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -53,3 +60,19 @@ def test_from_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     assert settings.mode == "live"
     assert settings.working_db == tmp_path / "s" / "work" / "qcm.duckdb"
     assert settings.published_db == tmp_path / "o" / "qcm.duckdb"
+
+
+def test_credentials_are_checked_without_showing_them() -> None:
+    assert credential("K", "get one", {"K": " abc "}) == "abc"
+    with pytest.raises(SettingsError, match="K is not set: get one"):
+        credential("K", "get one", {})
+    with pytest.raises(SettingsError, match="control characters") as caught:
+        credential("K", "get one", {"K": "secret-value\r"})
+    assert "secret-value" not in str(caught.value)
+
+
+def test_service_urls_are_https_except_to_loopback() -> None:
+    assert service_url("U", "https://api.example.org/", {}) == "https://api.example.org"
+    assert service_url("U", "x", {"U": "http://127.0.0.1:8080"}) == "http://127.0.0.1:8080"
+    with pytest.raises(SettingsError, match="must be https"):
+        service_url("U", "x", {"U": "http://api.example.org"})
