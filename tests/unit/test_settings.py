@@ -67,7 +67,7 @@ def test_credentials_are_checked_without_showing_them() -> None:
     with pytest.raises(SettingsError, match="K is not set: get one"):
         credential("K", "get one", {})
     with pytest.raises(SettingsError, match="control characters") as caught:
-        credential("K", "get one", {"K": "secret-value\r"})
+        credential("K", "get one", {"K": "secret-value\r\nmore"})
     assert "secret-value" not in str(caught.value)
 
 
