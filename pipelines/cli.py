@@ -127,7 +127,8 @@ def print_summary(settings: Settings, seconds: float) -> None:
     con = duckdb.connect(str(settings.published_db), read_only=True)
     try:
         run = con.execute(
-            "select data_kind, source_files, work_records, works_in_scope, quarantined "
+            "select data_kind, (select count(*) from meta.source_files where source = 'openalex'), "
+            "work_records, works_in_scope, quarantined "
             "from meta.runs order by published_at desc limit 1"
         ).fetchone()
         tables = con.execute("select count(*), sum(row_count) from meta.tables").fetchone()
@@ -147,7 +148,7 @@ def print_summary(settings: Settings, seconds: float) -> None:
     print(f"\nqcm build: done in {seconds:.1f} s")
     print(
         f"  data:        {kind}"
-        + ("  (SYNTHETIC: not real publications)" if "sample" in kind else "")
+        + ("  (SYNTHETIC: not real publications or patents)" if "sample" in kind else "")
     )
     print(f"  openalex:    {records:,} work records from {files} files -> {works:,} works in scope")
     print(

@@ -12,6 +12,7 @@ from importlib.metadata import version
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 import polars as pl
 
 from pipelines.contracts import load_contracts
@@ -21,6 +22,29 @@ from pipelines.resources import QcmResource
 from pipelines.settings import SQL_DIR
 
 RUNS_KEY = dg.AssetKey(["meta", "runs"])
+
+
+def append_run(con: duckdb.DuckDBPyConnection, record: dict[str, object]) -> None:
+    """Add ``record`` to ``meta.runs`` (replacing a row of the same run_id).
+
+    The run history outlives qcm versions: a column this version records and an older
+    ``meta.runs`` lacks is added, null for the older runs (which did not record it).
+    """
+    con.register("_run", pl.DataFrame([record]))
+    try:
+        if not table_exists(con, "meta.runs"):
+            con.execute("create table meta.runs as select * from _run")
+            return
+        present = {r[0] for r in con.execute("describe meta.runs").fetchall()}
+        for name, kind, *_ in con.execute("describe _run").fetchall():
+            if name not in present:  # names are run_record's own keys, never input
+                con.execute(f'alter table meta.runs add column "{name}" {kind}')
+        con.execute("delete from meta.runs where run_id = ?", [record["run_id"]])
+        con.execute("insert into meta.runs by name select * from _run")
+    finally:
+        con.unregister("_run")
+
+
 DICTIONARY_KEY = dg.AssetKey(["meta", "data_dictionary"])
 PUBLISHED_KEY = dg.AssetKey(["published"])
 
@@ -42,13 +66,7 @@ def make_meta_assets(upstream: list[dg.AssetKey]) -> list[dg.AssetsDefinition]:
         started = datetime.fromtimestamp(stats.start_time or datetime.now(UTC).timestamp(), UTC)
         with qcm.connect() as con:
             record = run_record(con, context.run.run_id, qcm.settings.mode, started, version("qcm"))
-            con.register("_run", pl.DataFrame([record]))
-            if table_exists(con, "meta.runs"):
-                con.execute("delete from meta.runs where run_id = ?", [context.run.run_id])
-                con.execute("insert into meta.runs by name select * from _run")
-            else:
-                con.execute("create table meta.runs as select * from _run")
-            con.unregister("_run")
+            append_run(con, record)
         context.log.info(f"run {context.run.run_id} logged: {record['data_kind']}")
         return dg.MaterializeResult(metadata={"data_kind": str(record["data_kind"])})
 

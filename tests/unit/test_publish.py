@@ -7,6 +7,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from pipelines.meta_assets import append_run
 from pipelines.publish import PublishError, publish, row_count_drops
 
 pytestmark = pytest.mark.unit
@@ -90,3 +91,14 @@ def test_drops_compare_only_the_same_kind_of_data() -> None:
     previous = {"marts.a|live": 100}
     assert row_count_drops({"marts.a": 10}, previous, "synthetic sample") == []
     assert row_count_drops({"marts.a": 10}, previous, "live") == ["marts.a: 100 -> 10 rows"]
+
+
+def test_the_run_history_takes_columns_a_newer_version_records(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    con.execute("create table meta.runs (run_id varchar, work_records bigint)")
+    con.execute("insert into meta.runs values ('old', 5)")
+    append_run(con, {"run_id": "new", "work_records": 7, "patent_records": 3})
+    append_run(con, {"run_id": "new", "work_records": 8, "patent_records": 4})  # a retry
+    rows = con.execute("select * from meta.runs order by run_id").fetchall()
+    assert rows == [("new", 8, 4), ("old", 5, None)]
