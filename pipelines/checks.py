@@ -3,6 +3,7 @@
 from collections.abc import Sequence
 
 import dagster as dg
+import duckdb
 
 from pipelines.contracts import Contract, check_values, schema_problems
 from pipelines.resources import QcmResource
@@ -52,3 +53,38 @@ def contract_checks(
             f"asset {asset_key.to_user_string()} writes tables without a contract: {missing}"
         )
     return [contract_check(asset_key, contracts[t]) for t in tables]
+
+
+def quarantine_rate(
+    con: duckdb.DuckDBPyConnection,
+    what: str,
+    records_table: str,
+    quarantine_table: str,
+    reasons: Sequence[str],
+    limit: float,
+) -> dg.AssetCheckResult:
+    """The check result for a source's share of whole records quarantined.
+
+    ``records_table`` holds the usable records; quarantine rows whose reason is one of
+    ``reasons`` each cost a whole record. Fails when the share exceeds ``limit``, with a
+    message naming the count, the share and the reasons. Table names and reasons come
+    from the calling room's constants, never from input.
+    """
+    marks = ", ".join("?" for _ in reasons)
+    records = con.execute(f"select count(*) from {records_table}").fetchone()[0]
+    rows = con.execute(
+        f"select reason, count(*) from {quarantine_table} where reason in ({marks}) "
+        "group by reason order by 2 desc",
+        list(reasons),
+    ).fetchall()
+    bad = sum(n for _, n in rows)
+    rate = bad / (records + bad) if records + bad else 0.0
+    message = (
+        f"{what}: {bad:,} of {records + bad:,} records quarantined "
+        f"({rate:.2%}, at most {limit:.0%} allowed); reasons: {dict(rows)}"
+    )
+    return dg.AssetCheckResult(
+        passed=rate <= limit,
+        description=message,
+        metadata={"quarantined_records": bad, "rate": rate},
+    )

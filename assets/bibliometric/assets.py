@@ -19,6 +19,7 @@ from assets.bibliometric.parse import CountryCodes, parse_files, raw_files
 from assets.bibliometric.raw_tables import SCHEMAS, raw_frames, read_merged_ids
 from assets.reference.assets import REFERENCE_KEY
 from assets.reference.tables import iso2_lookup, read_csv
+from pipelines.checks import quarantine_rate
 from pipelines.db import replace_table
 from pipelines.landing import LandingZone
 from pipelines.resources import QcmResource
@@ -212,22 +213,14 @@ def openalex_quarantine_rate(
     context: dg.AssetCheckExecutionContext, qcm: QcmResource
 ) -> dg.AssetCheckResult:
     """Fail when more than 5% of the work records were unusable, naming the top reasons."""
-    reasons = ", ".join(f"'{r}'" for r in WORK_LEVEL_REASONS)
     with qcm.connect() as con:
-        records = con.execute("select count(*) from raw.openalex_works").fetchone()[0]
-        rows = con.execute(
-            f"select reason, count(*) from raw.quarantine where reason in ({reasons}) "
-            "group by reason order by 2 desc"
-        ).fetchall()
-    bad = sum(n for _, n in rows)
-    rate = bad / (records + bad) if records + bad else 0.0
-    message = (
-        f"openalex: {bad:,} of {records + bad:,} work records quarantined "
-        f"({rate:.2%}, at most 5% allowed); reasons: {dict(rows)}"
-    )
-    (context.log.info if rate <= MAX_QUARANTINE_RATE else context.log.error)(message)
-    return dg.AssetCheckResult(
-        passed=rate <= MAX_QUARANTINE_RATE,
-        description=message,
-        metadata={"quarantined_works": bad, "rate": rate},
-    )
+        result = quarantine_rate(
+            con,
+            "openalex work records",
+            "raw.openalex_works",
+            "raw.quarantine",
+            WORK_LEVEL_REASONS,
+            MAX_QUARANTINE_RATE,
+        )
+    (context.log.info if result.passed else context.log.error)(result.description)
+    return result

@@ -14,6 +14,7 @@ import yaml
 from assets.patents.parse import parse_files, raw_files
 from assets.patents.raw_tables import SCHEMAS, raw_frames
 from assets.reference.assets import REFERENCE_KEY
+from pipelines.checks import quarantine_rate
 from pipelines.db import replace_table
 from pipelines.landing import LandingZone
 from pipelines.parsing import CountryCodes
@@ -161,22 +162,14 @@ def patents_quarantine_rate(
 
     Withdrawn US patents are excluded on purpose and not counted against the rate.
     """
-    reasons = ", ".join(f"'{r}'" for r in RECORD_LEVEL_REASONS)
     with qcm.connect() as con:
-        records = con.execute("select count(*) from raw.patent_documents").fetchone()[0]
-        rows = con.execute(
-            f"select reason, count(*) from raw.patent_quarantine where reason in ({reasons}) "
-            "group by reason order by 2 desc"
-        ).fetchall()
-    bad = sum(n for _, n in rows)
-    rate = bad / (records + bad) if records + bad else 0.0
-    message = (
-        f"patents: {bad:,} of {records + bad:,} document records quarantined "
-        f"({rate:.2%}, at most 5% allowed); reasons: {dict(rows)}"
-    )
-    (context.log.info if rate <= MAX_QUARANTINE_RATE else context.log.error)(message)
-    return dg.AssetCheckResult(
-        passed=rate <= MAX_QUARANTINE_RATE,
-        description=message,
-        metadata={"quarantined_records": bad, "rate": rate},
-    )
+        result = quarantine_rate(
+            con,
+            "patent document records",
+            "raw.patent_documents",
+            "raw.patent_quarantine",
+            RECORD_LEVEL_REASONS,
+            MAX_QUARANTINE_RATE,
+        )
+    (context.log.info if result.passed else context.log.error)(result.description)
+    return result

@@ -1,35 +1,16 @@
 -- indicators.patent_applicant_types: one row per entity, approach, priority year, family scope and applicant type: the type's share of the entity's fractional applicant credit (company, university, government, individual, unknown)
-with credits as (
-    select
-        parties.family_id,
-        parties.country_iso3,
-        parties.applicant_type,
-        families.priority_year,
-        families.is_international,
-        -- decimal credits: sums give the same digits in any aggregation order
-        (1.0 / count(*) over (partition by parties.family_id))::decimal(38, 18) as credit
-    from staging.patent_parties as parties
-    inner join staging.patent_families as families
-        on families.family_id = parties.family_id
-    where parties.role = 'applicant'
-),
-
-scoped as (
-    select credits.*, 'all' as family_scope from credits
+with entities as (
+    select credits.*, 'country' as entity_type, credits.country_iso3 as entity_code
+    from core.patent_applicant_credits as credits
     union all
-    select credits.*, 'international' as family_scope from credits where is_international
-),
-
-entities as (
-    select scoped.*, 'country' as entity_type, country_iso3 as entity_code from scoped
-    union all
-    select scoped.*, 'bloc' as entity_type, memberships.bloc as entity_code
-    from scoped
+    select credits.*, 'bloc' as entity_type, memberships.bloc as entity_code
+    from core.patent_applicant_credits as credits
     inner join core.bloc_member_years as memberships
-        on memberships.iso3 = scoped.country_iso3
-        and memberships.year = scoped.priority_year
+        on memberships.iso3 = credits.country_iso3
+        and memberships.year = credits.priority_year
     union all
-    select scoped.*, 'world' as entity_type, 'WLD' as entity_code from scoped
+    select credits.*, 'world' as entity_type, 'WLD' as entity_code
+    from core.patent_applicant_credits as credits
 ),
 
 by_type as (

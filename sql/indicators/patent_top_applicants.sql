@@ -1,31 +1,10 @@
 -- indicators.patent_top_applicants: one row per entity (country of the applicant, or the world), approach, family scope and one of its ten leading applicants over all priority years, by fractional families (each family weighs 1, split equally over its applicants)
-with credits as (
-    select
-        parties.family_id,
-        parties.party_key,
-        parties.name,
-        parties.country_iso3,
-        parties.applicant_type,
-        families.priority_year,
-        families.is_international,
-        -- decimal credits: sums give the same digits in any aggregation order
-        (1.0 / count(*) over (partition by parties.family_id))::decimal(38, 18) as credit
-    from staging.patent_parties as parties
-    inner join staging.patent_families as families
-        on families.family_id = parties.family_id
-    where parties.role = 'applicant'
-),
-
-scoped as (
-    select credits.*, 'all' as family_scope from credits
+with entities as (
+    select credits.*, 'country' as entity_type, credits.country_iso3 as entity_code
+    from core.patent_applicant_credits as credits
     union all
-    select credits.*, 'international' as family_scope from credits where is_international
-),
-
-entities as (
-    select scoped.*, 'country' as entity_type, country_iso3 as entity_code from scoped
-    union all
-    select scoped.*, 'world' as entity_type, 'WLD' as entity_code from scoped
+    select credits.*, 'world' as entity_type, 'WLD' as entity_code
+    from core.patent_applicant_credits as credits
 ),
 
 totals as (
