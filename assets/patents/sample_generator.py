@@ -1,7 +1,9 @@
 """Deterministic generator of qcm's embedded, SYNTHETIC patent sample.
 
 Writes raw response bodies of the two patent services, gzipped, in the formats the live
-connectors land; every family, name and number is invented (abstracts end with
+connectors land; every family, number and company, university or person name is
+invented, while the few government applicants carry the names of real public bodies
+(US SEC OF NAVY, NIST, CEA, ...) so that name-based typing meets real forms (abstracts end with
 "Synthetic record of the qcm offline sample."; family ids start at 99000000). Run
 ``python -m assets.patents.sample_generator [--out DIR]`` to rewrite the sample (default
 ``assets/patents/sample/patents``); the same seed always gives byte-identical files (a
@@ -38,8 +40,9 @@ member publications at US, EP, WO, CN, JP, KR, DE, GB, AU and CA (a quarter of U
 filings have a continuation with its own publications). China has the most families,
 mostly at one office; the US has the most families at two or more offices. Titles and
 abstracts carry keyword-rule terms of their approach
-(``assets/reference/classification_rules.csv``; about 3% are quantum-dot LEDs the rules
-reject, 5% have only the G06N10/00 code); CPC codes come from the in_scope / with_term
+(``assets/reference/classification_rules.csv``; about 3% are quantum-dot LEDs that only
+B82Y10/00 retrieves and the quantum-term exclusion keeps out of scope, 5% have only the
+G06N10/00 code); CPC codes come from the in_scope / with_term
 rows of ``assets/reference/patent_cpc_map.csv``, beside ordinary codes.
 Applicants are companies, universities, government bodies and individuals (applicants
 who are also the first inventor); about 12% of families have co-applicants, often from
@@ -285,7 +288,7 @@ APPROACH_WEIGHTS = {
     "cryogenics": 2,
     "control_electronics": 3,
     "generic": 6,  # CPC only (G06N10/00), no approach term
-    "noise": 3,  # quantum-dot LEDs: retrieved by B82Y10/00, rejected by the keyword rules
+    "noise": 3,  # quantum-dot LEDs: retrieved by B82Y10/00, out of scope by the term exclusion
 }
 TILTS: dict[str, dict[str, float]] = {
     "CN": {"qkd": 3.0, "quantum_networks": 2.0, "photonic": 1.5},
@@ -1538,6 +1541,7 @@ def _pv_patent(pub: Publication, family: Family, edges: Edges) -> dict[str, Any]
         "patent_id": pub.number,
         "patent_title": family.title,
         "patent_type": "utility",
+        "wipo_kind": pub.kind,
         "patent_date": pub.date.isoformat(),
         "patent_abstract": family.abstract,
         "withdrawn": pub.key in edges.withdrawn,
@@ -1657,7 +1661,12 @@ def _queries(families: list[Family], service: str) -> dict[Query, list[Entry]]:
             part = 2 if service == "epo_ops" and pub.date >= SPLIT_YEARS.get(year, date.max) else 1
             queries.setdefault((year, part), []).append((pub, family, True))
     for entries in queries.values():  # PatentsView pages are sorted by their id
-        entries.sort(key=lambda e: e[0].key if service == "epo_ops" else int(e[0].number))
+        if service == "epo_ops":
+            entries.sort(key=lambda e: e[0].key)
+        elif service == "patent":  # patent_id sorts as text (PatentSearch 2.3.0 and later)
+            entries.sort(key=lambda e: e[0].number)
+        else:  # document_number is a number
+            entries.sort(key=lambda e: int(e[0].number))
     return dict(sorted(queries.items()))
 
 

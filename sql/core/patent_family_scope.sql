@@ -1,4 +1,4 @@
--- core.patent_family_scope: one row per in-scope (quantum) family and reviewed CPC map row that puts it in scope: a code used on its own, or a code used only with a quantum term in title or abstract
+-- core.patent_family_scope: one row per in-scope (quantum) family and reviewed CPC map row that puts it in scope: a code used on its own, or a code used only with a quantum term in title or abstract (and none of the excluded phrases such as quantum-dot displays)
 with map as (
     select
         cpc_code,
@@ -17,7 +17,9 @@ with map as (
 ),
 
 term as (
-    select value as pattern from ref.methods where key = 'patent_quantum_term_pattern'
+    select
+        (select value from ref.methods where key = 'patent_quantum_term_pattern') as pattern,
+        (select value from ref.methods where key = 'patent_quantum_term_exclude') as exclude
 )
 
 select distinct
@@ -33,6 +35,11 @@ inner join staging.patent_families as families
     on families.family_id = cpc.family_id
 cross join term
 where map.use = 'in_scope'
-    or regexp_matches(
-        coalesce(families.title, '') || ' ' || coalesce(families.abstract, ''), term.pattern
+    or (
+        regexp_matches(
+            coalesce(families.title, '') || ' ' || coalesce(families.abstract, ''), term.pattern
+        )
+        and not regexp_matches(
+            coalesce(families.title, '') || ' ' || coalesce(families.abstract, ''), term.exclude
+        )
     )

@@ -67,20 +67,26 @@ rules as (
     group by applicant_type
 ),
 
+-- legal forms are matched without their dots, commas and slashes (K.K., S.p.A., A/S)
+folded as (
+    select *, regexp_replace(coalesce(name, ''), '[.,/]', '', 'g') as folded_name
+    from distinct_parties
+),
+
 typed as (
     select
         parties.*,
         codes.applicant_type as code_type,
-        regexp_matches(coalesce(parties.name, ''), university.pattern) as university_name,
-        regexp_matches(coalesce(parties.name, ''), government.pattern) as government_name,
-        regexp_matches(coalesce(parties.name, ''), company.pattern) as company_name,
+        regexp_matches(parties.folded_name, university.pattern) as university_name,
+        regexp_matches(parties.folded_name, government.pattern) as government_name,
+        regexp_matches(parties.folded_name, company.pattern) as company_name,
         exists (
             select 1 from distinct_parties as inventors
             where inventors.family_id = parties.family_id
                 and inventors.role = 'inventor'
                 and inventors.party_key = parties.party_key
         ) as also_inventor
-    from distinct_parties as parties
+    from folded as parties
     cross join (select pattern from rules where applicant_type = 'university') as university
     cross join (select pattern from rules where applicant_type = 'government') as government
     cross join (select pattern from rules where applicant_type = 'company') as company

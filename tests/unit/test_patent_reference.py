@@ -39,19 +39,26 @@ def test_cpc_map_rows_are_well_formed() -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "matches"),
+    ("text", "counts"),
     [
         ("Superconducting qubit readout", True),
         ("Nitrogen-vacancy centre magnetometer", True),
         ("Cold atom gravimeter", True),
         ("SQUID array amplifier", True),
+        ("Silicon quantum dot spin qubit", True),
         ("Superconducting wire joint", False),
         ("Fibre optic gyroscope", False),
+        ("Quantum dot light-emitting diode with a thick shell", False),
+        ("Quantum dot display panel", False),
+        ("Photodiode with high quantum efficiency", False),
     ],
 )
-def test_the_quantum_term_pattern(text: str, matches: bool) -> None:
-    pattern = methods()["patent_quantum_term_pattern"].removeprefix("(?i)")
-    assert bool(re.search(pattern, text, re.IGNORECASE)) is matches
+def test_the_quantum_term_and_its_exclusions(text: str, counts: bool) -> None:
+    """What a with_term code needs in title or abstract: the term and no excluded phrase."""
+    term = methods()["patent_quantum_term_pattern"].removeprefix("(?i)")
+    exclude = methods()["patent_quantum_term_exclude"].removeprefix("(?i)")
+    found = bool(re.search(term, text, re.IGNORECASE))
+    assert (found and not re.search(exclude, text, re.IGNORECASE)) is counts
 
 
 def test_assignee_type_codes_cover_part_interests() -> None:
@@ -60,3 +67,17 @@ def test_assignee_type_codes_cover_part_interests() -> None:
     )
     for code in range(2, 10):
         assert codes[str(code)] == codes[f"1{code}"]
+
+
+def test_every_legal_form_of_the_sample_is_typed_company() -> None:
+    from assets.patents.sample_generator import LEGAL_FORMS
+
+    rules = read_csv("patent_applicant_type_rules.csv").filter(
+        read_csv("patent_applicant_type_rules.csv")["applicant_type"] == "company"
+    )
+    pattern = "|".join(f"(?:{p})" for p in rules["pattern"])
+    for forms in LEGAL_FORMS.values():
+        for epodoc, original in forms:
+            for name in (f"NOVATRON {epodoc}", f"Novatron {original}"):
+                folded = re.sub(r"[.,/]", "", name)  # as staging.patent_parties folds names
+                assert re.search(pattern, folded, re.IGNORECASE), name
