@@ -38,11 +38,12 @@ class SiteData:
     patent_definitions: pl.DataFrame  # meta.indicators of the patent family
     patent_incomplete_years: list[int]  # priority years not yet fully published (the last two)
     patent_complete_year: int | None  # latest complete priority year; None without patents
+    data_kinds: tuple[str, ...]  # data_kind of the run and of every mart that records one
 
     @property
     def is_sample(self) -> bool:
-        """True when any of the data is the synthetic sample."""
-        return "sample" in str(self.run["data_kind"])
+        """True when any of the data (the run, publications or patents) is the synthetic sample."""
+        return any("sample" in kind for kind in self.data_kinds)
 
 
 def load(database: Path) -> SiteData:
@@ -90,6 +91,16 @@ def load(database: Path) -> SiteData:
                 int(y) for y in patents.filter(pl.col("year_incomplete"))["year"].unique()
             ),
             patent_complete_year=None if patent_complete is None else int(patent_complete),
+            data_kinds=_data_kinds(run, indicators, patents),
         )
     finally:
         con.close()
+
+
+def _data_kinds(run: dict[str, object], *marts: pl.DataFrame) -> tuple[str, ...]:
+    """The distinct data kinds of the run and of the marts that have a data_kind column."""
+    kinds = {str(run.get("data_kind"))}
+    for mart in marts:
+        if "data_kind" in mart.columns:
+            kinds.update(str(kind) for kind in mart["data_kind"].drop_nulls().unique())
+    return tuple(sorted(kinds))

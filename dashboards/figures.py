@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -239,6 +240,25 @@ def ranking_bars(frame: pl.DataFrame, chart_id: str, title: str, caption: str) -
     )
 
 
+def shade_incomplete(fig: go.Figure, years: Sequence[int], reason: str) -> str:
+    """Grey ``years`` on ``fig`` (x axis = year) and return the note that explains why.
+
+    ``reason`` ends the note: "2025 and 2026 are incomplete: {reason}."
+    """
+    years = sorted(years)
+    fig.add_vrect(
+        x0=years[0] - 0.5,
+        x1=years[-1] + 0.5,
+        fillcolor="#999",
+        opacity=0.15,
+        line_width=0,
+        annotation_text="incomplete years" if len(years) > 1 else "incomplete year",
+        annotation_position="top left",
+    )
+    shown = " and ".join(str(y) for y in years)
+    return f"{shown} {'are' if len(years) > 1 else 'is'} incomplete: {reason}."
+
+
 def trend_lines(
     frame: pl.DataFrame,
     chart_id: str,
@@ -246,10 +266,16 @@ def trend_lines(
     caption: str,
     percent: bool = True,
     latest_year: int | None = None,
+    incomplete_years: Sequence[int] = (),
+    incomplete_reason: str = "publications keep being indexed",
+    unit: str = "",
+    y_title: str | None = None,
 ) -> Chart:
     """Lines of a value by year per entity, with a range slider to choose the years.
 
-    ``frame`` has entity_name, year, value. The incomplete latest year is marked.
+    ``frame`` has entity_name, year, value. The incomplete years (``incomplete_years``,
+    or the single ``latest_year``) are greyed with a note giving ``incomplete_reason``.
+    ``unit`` follows the value in the hover text (" families"); ``y_title`` names the axis.
     """
     fig = go.Figure()
     for index, name in enumerate(
@@ -268,24 +294,18 @@ def trend_lines(
                 hovertemplate=esc(name)
                 + " %{x}: %{y:"
                 + (".1%" if percent else ",.1f")
-                + "}<extra></extra>",
+                + "}"
+                + esc(unit)
+                + "<extra></extra>",
             )
         )
     apply_layout(fig, title)
-    fig.update_yaxes(tickformat=".0%" if percent else ",.0f", rangemode="tozero")
+    fig.update_yaxes(tickformat=".0%" if percent else ",.0f", rangemode="tozero", title=y_title)
     fig.update_xaxes(rangeslider={"visible": True, "thickness": 0.08}, dtick=2)
     notes = ["Drag the handles under the chart to choose the years."]
-    if latest_year is not None:
-        fig.add_vrect(
-            x0=latest_year - 0.5,
-            x1=latest_year + 0.5,
-            fillcolor="#999",
-            opacity=0.15,
-            line_width=0,
-            annotation_text="incomplete year",
-            annotation_position="top left",
-        )
-        notes.append(f"{latest_year} is incomplete: publications keep being indexed.")
+    years = list(incomplete_years) or ([] if latest_year is None else [latest_year])
+    if years:
+        notes.append(shade_incomplete(fig, years, incomplete_reason))
     return Chart(chart_id, fig, frame, caption, notes)
 
 
@@ -349,11 +369,19 @@ def grouped_choice_bars(
 
 
 def reference_bars(
-    frame: pl.DataFrame, chart_id: str, title: str, caption: str, reference: float = 1.0
+    frame: pl.DataFrame,
+    chart_id: str,
+    title: str,
+    caption: str,
+    reference: float = 1.0,
+    count_column: str = "works_whole",
+    noun: str = "works",
+    axis_title: str | None = None,
 ) -> Chart:
     """Bars of an index around a reference value (activity index: 1 = world average).
 
-    ``frame`` has label, value, works_whole.
+    ``frame`` has label, value and ``count_column`` (the count behind each bar, shown in
+    the hover text as "n {noun}"); ``axis_title`` names the value axis.
     """
     frame = frame.sort("value")
     fig = go.Figure(
@@ -362,8 +390,8 @@ def reference_bars(
             y=[esc(v) for v in frame["label"]],
             orientation="h",
             marker_color=[PALETTE[2] if v >= reference else PALETTE[3] for v in frame["value"]],
-            customdata=frame["works_whole"].to_list(),
-            hovertemplate="%{y}: %{x:.2f} (%{customdata:,} works)<extra></extra>",
+            customdata=frame[count_column].to_list(),
+            hovertemplate="%{y}: %{x:.2f} (%{customdata:,} " + esc(noun) + ")<extra></extra>",
         )
     )
     fig.add_vline(
@@ -374,6 +402,8 @@ def reference_bars(
         annotation_position="top",
     )
     apply_layout(fig, title, height=max(360, 26 * frame.height + 120))
+    if axis_title is not None:
+        fig.update_xaxes(title=axis_title)
     return Chart(
         chart_id,
         fig,

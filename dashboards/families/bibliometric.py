@@ -10,6 +10,7 @@ from __future__ import annotations
 import polars as pl
 
 from dashboards.data import SiteData
+from dashboards.families import common
 from dashboards.figures import (
     count_bars,
     grouped_choice_bars,
@@ -34,21 +35,6 @@ MAP_INDICATORS = {
 }
 
 
-def _rows(data: SiteData, **equals: object) -> pl.DataFrame:
-    frame = data.indicators
-    for column, value in equals.items():
-        frame = frame.filter(pl.col(column) == value)
-    return frame
-
-
-def _labels(data: SiteData) -> dict[str, str]:
-    return dict(zip(data.approaches["approach"], data.approaches["label"], strict=True))
-
-
-def _classified(data: SiteData) -> list[str]:
-    return [a for a in data.approaches["approach"] if a not in ("all", "unclassified")]
-
-
 def _caption(data: SiteData, unit: str, year: int | None = None) -> str:
     when = f"{year}; " if year else ""
     sample = " SYNTHETIC SAMPLE DATA." if data.is_sample else ""
@@ -64,9 +50,9 @@ def members_of(data: SiteData, bloc: str, year: int) -> pl.Series:
 
 def leaders(data: SiteData, year: int) -> pl.DataFrame:
     """The leading country of each classified approach by world share in ``year``."""
-    rows = _rows(data, entity_type="country", indicator="world_share", year=year).filter(
-        pl.col("entity_code") != "ZZZ", pl.col("approach").is_in(_classified(data))
-    )
+    rows = common.rows(
+        data.indicators, entity_type="country", indicator="world_share", year=year
+    ).filter(pl.col("entity_code") != "ZZZ", pl.col("approach").is_in(common.classified(data)))
     ranked = rows.sort("value", descending=True)
     first = ranked.group_by("approach", maintain_order=True).first()
     second = ranked.group_by("approach", maintain_order=True).agg(
@@ -78,20 +64,21 @@ def leaders(data: SiteData, year: int) -> pl.DataFrame:
 def overview(data: SiteData) -> list[Section]:
     """Who leads each approach, the world map, the headline trends."""
     year = data.complete_year
-    labels = _labels(data)
+    labels = common.labels(data)
     lead = leaders(data, year)
     counts = lead.group_by("entity_name").len().sort("len", descending=True)
     top_name, top_count = counts.row(0) if counts.height else ("nobody", 0)
-    shares = _rows(data, entity_type="country", indicator="world_share", year=year).filter(
-        pl.col("entity_code") != "ZZZ"
-    )
+    shares = common.rows(
+        data.indicators, entity_type="country", indicator="world_share", year=year
+    ).filter(pl.col("entity_code") != "ZZZ")
     biggest = (
         shares.filter(pl.col("approach") == "all")
         .sort("value", descending=True)
         .head(HEATMAP_COUNTRIES)
     )["entity_code"]
     heat = shares.filter(
-        pl.col("entity_code").is_in(biggest.to_list()), pl.col("approach").is_in(_classified(data))
+        pl.col("entity_code").is_in(biggest.to_list()),
+        pl.col("approach").is_in(common.classified(data)),
     ).with_columns(pl.col("approach").replace_strict(labels).alias("approach_label"))
     heatmap = share_heatmap(
         heat.select(
@@ -103,7 +90,9 @@ def overview(data: SiteData) -> list[Section]:
         _caption(data, "share of the world's publications in the approach", year),
     )
     map_frames = {
-        label: _rows(data, entity_type="country", indicator=indicator, year=year, approach="all")
+        label: common.rows(
+            data.indicators, entity_type="country", indicator=indicator, year=year, approach="all"
+        )
         .filter(pl.col("entity_code") != "ZZZ")
         .select("entity_code", "entity_name", "value", "unit")
         for indicator, label in MAP_INDICATORS.items()
@@ -120,7 +109,7 @@ def overview(data: SiteData) -> list[Section]:
         .head(5)["entity_code"]
     )
     trend = trend_lines(
-        _rows(data, entity_type="country", indicator="world_share", approach="all")
+        common.rows(data.indicators, entity_type="country", indicator="world_share", approach="all")
         .filter(pl.col("entity_code").is_in(top5.to_list()))
         .select("entity_code", "entity_name", "year", "value"),
         "headline-trend",
@@ -160,9 +149,13 @@ def overview(data: SiteData) -> list[Section]:
 def approach(data: SiteData, approach_id: str) -> list[Section]:
     """Rankings, leaders' trends, blocs, specialisation and collaboration for one approach."""
     year = data.complete_year
-    label = _labels(data)[approach_id]
-    shares = _rows(
-        data, entity_type="country", indicator="world_share", approach=approach_id, year=year
+    label = common.labels(data)[approach_id]
+    shares = common.rows(
+        data.indicators,
+        entity_type="country",
+        indicator="world_share",
+        approach=approach_id,
+        year=year,
     )
     ranked = shares.filter(pl.col("entity_code") != "ZZZ").sort("value", descending=True).head(TOP)
     if ranked.height == 0:
@@ -185,7 +178,9 @@ def approach(data: SiteData, approach_id: str) -> list[Section]:
     )
     leaders5 = ranked.head(5)["entity_code"]
     trend = trend_lines(
-        _rows(data, entity_type="country", indicator="world_share", approach=approach_id)
+        common.rows(
+            data.indicators, entity_type="country", indicator="world_share", approach=approach_id
+        )
         .filter(pl.col("entity_code").is_in(leaders5.to_list()))
         .select("entity_code", "entity_name", "year", "value"),
         f"{approach_id}-trend",
@@ -195,7 +190,13 @@ def approach(data: SiteData, approach_id: str) -> list[Section]:
     )
     bloc_groups = {}
     for indicator in ("world_share", "top10_share_of_world"):
-        rows = _rows(data, entity_type="bloc", indicator=indicator, approach=approach_id, year=year)
+        rows = common.rows(
+            data.indicators,
+            entity_type="bloc",
+            indicator=indicator,
+            approach=approach_id,
+            year=year,
+        )
         bloc_groups[MAP_INDICATORS[indicator]] = rows.select(
             "entity_code", pl.col("entity_code").alias("entity_name"), "value", "works_whole"
         )
@@ -221,8 +222,12 @@ def approach(data: SiteData, approach_id: str) -> list[Section]:
         _caption(data, "share of the world's publications in the approach", year),
         highlight=leader["entity_name"],
     )
-    activity = _rows(
-        data, entity_type="country", indicator="activity_index", approach=approach_id, year=year
+    activity = common.rows(
+        data.indicators,
+        entity_type="country",
+        indicator="activity_index",
+        approach=approach_id,
+        year=year,
     )
     activity = activity.filter(pl.col("entity_code").is_in(ranked["entity_code"].to_list())).select(
         pl.col("entity_name").alias("label"), "value", "works_whole"
@@ -270,12 +275,16 @@ def approach(data: SiteData, approach_id: str) -> list[Section]:
 def country(data: SiteData, iso3: str) -> list[Section]:
     """A country's profile across approaches, its trend, collaborators and blocs."""
     year = data.complete_year
-    labels = _labels(data)
+    labels = common.labels(data)
     name = data.countries.filter(pl.col("iso3") == iso3)["name"].item()
-    activity = _rows(
-        data, entity_type="country", entity_code=iso3, indicator="activity_index", year=year
+    activity = common.rows(
+        data.indicators,
+        entity_type="country",
+        entity_code=iso3,
+        indicator="activity_index",
+        year=year,
     )
-    activity = activity.filter(pl.col("approach").is_in(_classified(data))).select(
+    activity = activity.filter(pl.col("approach").is_in(common.classified(data))).select(
         pl.col("approach").replace_strict(labels).alias("label"), "value", "works_whole"
     )
     strongest = activity.sort("value", descending=True).head(1)
@@ -290,8 +299,8 @@ def country(data: SiteData, iso3: str) -> list[Section]:
         finding,
         _caption(data, "activity index (1 = world average)", year),
     )
-    output = _rows(
-        data,
+    output = common.rows(
+        data.indicators,
         entity_type="country",
         entity_code=iso3,
         indicator="publications_fractional",
@@ -330,7 +339,9 @@ def country(data: SiteData, iso3: str) -> list[Section]:
         f"{name}'s main co-authoring countries, {year - 4}-{year}",
         _caption(data, "co-authored works (whole count)"),
     )
-    shares = _rows(data, entity_type="country", indicator="world_share", approach="all", year=year)
+    shares = common.rows(
+        data.indicators, entity_type="country", indicator="world_share", approach="all", year=year
+    )
     groups = {}
     for bloc in BLOC_ORDER:
         current = members_of(data, bloc, year)
@@ -376,8 +387,12 @@ def methods(data: SiteData) -> list[Section]:
             for r in data.classifier.iter_rows(named=True)
         ],
     )
-    unknown = _rows(
-        data, entity_code="ZZZ", indicator="world_share", approach="all", year=data.complete_year
+    unknown = common.rows(
+        data.indicators,
+        entity_code="ZZZ",
+        indicator="world_share",
+        approach="all",
+        year=data.complete_year,
     )
     unknown_share = unknown["value"].item() if unknown.height else 0.0
     quarantine = Table(["Reason", "Rows"], [[r, f"{n:,}"] for r, n in data.quarantine.iter_rows()])

@@ -9,11 +9,24 @@ years are still being published.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import NamedTuple
+
 import plotly.graph_objects as go
 import polars as pl
 
 from dashboards.data import SiteData
-from dashboards.figures import PALETTE, Chart, apply_layout, esc, trend_lines
+from dashboards.families import common
+from dashboards.families.common import CaptionedTable
+from dashboards.figures import (
+    PALETTE,
+    Chart,
+    apply_layout,
+    esc,
+    reference_bars,
+    shade_incomplete,
+    trend_lines,
+)
 from dashboards.page import Section, Table
 from dashboards.stats import wilson_interval
 
@@ -33,21 +46,46 @@ TYPES = {
     "unknown": ("Unknown type", "#999999"),
 }
 UNKNOWN_COUNTRY = "ZZZ"
+UNKNOWN_TYPE_NOTED = 0.2  # an unknown-type share this large is said in the chart's title
+TIE = 1e-9  # relative difference below which two counts are equal (float sums)
+INCOMPLETE_REASON = "a patent is published about 18 months after its priority date"
+NOT_MEASURED = (
+    "not measured by the patent classifier (no CPC code or keyword rule assigns it; "
+    "see Methods)"
+)
 
 
 def _rows(data: SiteData, **equals: object) -> pl.DataFrame:
-    frame = data.patent_indicators
-    for column, value in equals.items():
-        frame = frame.filter(pl.col(column) == value)
-    return frame
+    """Rows of marts.patent_indicators whose columns equal the given values."""
+    return common.rows(data.patent_indicators, **equals)
 
 
-def _labels(data: SiteData) -> dict[str, str]:
-    return dict(zip(data.approaches["approach"], data.approaches["label"], strict=True))
+def measured(data: SiteData) -> set[str]:
+    """The approaches the patent classifier can assign a family to.
+
+    An approach is measured when an 'in scope' or 'only with a quantum term' code of
+    marts.patent_cpc_map names it, or when it belongs to quantum computing, where the
+    publications classifier's keyword rules place families.
+    """
+    mapped = data.patent_cpc_map.filter(pl.col("use").is_in(["in_scope", "with_term"]))
+    computing = data.approaches.filter(pl.col("family") == "computing")["approach"]
+    return set(mapped["approach"].drop_nulls()) | set(computing)
 
 
-def _classified(data: SiteData) -> list[str]:
-    return [a for a in data.approaches["approach"] if a not in ("all", "unclassified")]
+def unmeasured(data: SiteData) -> list[str]:
+    """Classified approaches that no CPC code or keyword rule assigns, in taxonomy order."""
+    assigned = measured(data)
+    return [a for a in common.classified(data) if a not in assigned]
+
+
+def _equal(a: float, b: float) -> bool:
+    """Whether two counts (sums of fractions) are the same number."""
+    return abs(a - b) <= TIE * max(1.0, abs(a), abs(b))
+
+
+def _and(words: Sequence[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
 
 
 def window(data: SiteData) -> tuple[int, int]:
@@ -58,11 +96,6 @@ def window(data: SiteData) -> tuple[int, int]:
     return last - WINDOW + 1, last
 
 
-def _is_sample(data: SiteData) -> bool:
-    kinds = data.patent_indicators["data_kind"].drop_nulls().unique().to_list()
-    return any("sample" in str(kind) for kind in kinds) or data.is_sample
-
-
 def _caption(
     data: SiteData,
     unit: str,
@@ -71,7 +104,7 @@ def _caption(
 ) -> str:
     """Unit, years, source, counting basis and versions: the line under every patent chart."""
     when = f"{years}; " if years else ""
-    sample = " SYNTHETIC SAMPLE DATA." if _is_sample(data) else ""
+    sample = " SYNTHETIC SAMPLE DATA." if data.is_sample else ""
     method = data.methods.get("patent_method_version")
     classifier = data.methods.get("patent_classifier_version")
     return (
@@ -93,27 +126,6 @@ def _small_n_threshold(data: SiteData) -> int:
     return int(data.methods.get("small_n_threshold", 10))
 
 
-def _mark_incomplete(chart: Chart, data: SiteData) -> Chart:
-    """Grey the incomplete priority years on a chart whose x axis is the year."""
-    years = data.patent_incomplete_years
-    if years:
-        chart.figure.add_vrect(
-            x0=min(years) - 0.5,
-            x1=max(years) + 0.5,
-            fillcolor="#999",
-            opacity=0.15,
-            line_width=0,
-            annotation_text="incomplete years",
-            annotation_position="top left",
-        )
-        shown = " and ".join(str(y) for y in years)
-        chart.notes.append(
-            f"{shown} {'are' if len(years) > 1 else 'is'} incomplete: a patent is published "
-            "about 18 months after its priority date."
-        )
-    return chart
-
-
 def _world_families(data: SiteData, approach: str, scope: str) -> pl.DataFrame:
     """World families (whole count) per priority year: the denominator of world shares."""
     return _rows(
@@ -126,7 +138,7 @@ def _world_families(data: SiteData, approach: str, scope: str) -> pl.DataFrame:
     ).select("year", pl.col("value").alias("world_families"))
 
 
-def pooled(data: SiteData, approach: str, scope: str, counting: str = "applicant") -> pl.DataFrame:
+def pooled(data: SiteData, approach: str, scope: str) -> pl.DataFrame:
     """Countries' families over the window for one approach and family scope, largest first.
 
     Returns entity_code, entity_name, families_fractional, families_whole, share (of the
@@ -140,7 +152,7 @@ def pooled(data: SiteData, approach: str, scope: str, counting: str = "applicant
             entity_type="country",
             indicator="patent_families_fractional",
             approach=approach,
-            counting=counting,
+            counting="applicant",
             family_scope=scope,
         )
         .filter(pl.col("year").is_between(first, last), pl.col("entity_code") != UNKNOWN_COUNTRY)
@@ -169,14 +181,19 @@ def pooled(data: SiteData, approach: str, scope: str, counting: str = "applicant
 
 
 def ranking(data: SiteData, approach: str) -> dict[str, pl.DataFrame]:
-    """The top countries for all and for international families (scope -> frame)."""
-    return {scope: pooled(data, approach, scope).head(TOP) for scope in SCOPES}
+    """Every ranked country for all and for international families (scope -> ``pooled``).
+
+    Charts show the first ``TOP``; sentences look further (where a leader ranks).
+    """
+    return {scope: pooled(data, approach, scope) for scope in SCOPES}
 
 
 def _switch_ranking(
     frames: dict[str, pl.DataFrame], chart_id: str, title: str, caption: str
 ) -> Chart:
-    """Bars of fractional families, one trace per family scope, chosen with two buttons."""
+    """Bars of the first ``TOP`` countries by fractional families, one trace per family scope,
+    chosen with two buttons."""
+    frames = {scope: frame.head(TOP) for scope, frame in frames.items()}
     fig = go.Figure()
     for index, (scope, frame) in enumerate(frames.items()):
         frame = frame.sort("families_fractional")
@@ -258,44 +275,149 @@ def _ordinal(n: int) -> str:
     return f"{n}{suffix}"
 
 
+class Lead(NamedTuple):
+    """Who is first in one ranking, and how surely."""
+
+    codes: list[str]  # the leader, or every country tied for first
+    names: list[str]
+    families: float  # the leader's families (fractional)
+    runner_up: str | None  # the second country's name when the leader is alone on top
+    runner_up_families: float | None
+    doubt: str  # "", "overlap" (95% intervals overlap the runner-up's) or "few" (small_n)
+
+
+def lead(frame: pl.DataFrame) -> Lead:
+    """The top of ``frame`` (a ``pooled`` ranking, largest first, at least one row).
+
+    Countries with equal families are tied: none of them leads. A single leader is in
+    doubt when it has few families (small_n) or when the 95% Wilson interval of its world
+    share overlaps the runner-up's.
+    """
+    top = frame.row(0, named=True)
+    value = top["families_fractional"]
+    tied = frame.filter(pl.Series([_equal(v, value) for v in frame["families_fractional"]]))
+    if tied.height > 1:
+        return Lead(
+            tied["entity_code"].to_list(), tied["entity_name"].to_list(), value, None, None, ""
+        )
+    few = "few" if top["small_n"] else ""
+    if frame.height == 1:
+        return Lead([top["entity_code"]], [top["entity_name"]], value, None, None, few)
+    second = frame.row(1, named=True)
+    doubt = few or ("overlap" if top["ci_low"] <= second["ci_high"] else "")
+    return Lead(
+        [top["entity_code"]],
+        [top["entity_name"]],
+        value,
+        second["entity_name"],
+        second["families_fractional"],
+        doubt,
+    )
+
+
+def _title_clause(top: Lead, counted: str) -> str:
+    """``China leads all patent families``, or the tie or doubt in as few words."""
+    if len(top.names) > 1:
+        return f"{_and(top.names)} are tied on {counted}"
+    name = top.names[0]
+    if top.runner_up is None:
+        return f"{name} is the only country with {counted}" + (
+            " (few of them)" if top.doubt else ""
+        )
+    if not top.doubt:
+        return f"{name} leads {counted}"
+    but = "on few families" if top.doubt == "few" else "the intervals overlap"
+    return f"{name} is ahead of {top.runner_up} in {counted}, but {but}"
+
+
+def _sentence_clause(top: Lead, counting: str) -> str:
+    """``Counting all families, China leads with 150.0 (fractional count)`` and its kin."""
+    if len(top.names) > 1:
+        return (
+            f"{counting}, {_and(top.names)} are tied with {top.families:,.1f} families each "
+            "(fractional count)"
+        )
+    name = top.names[0]
+    if top.runner_up is None:
+        return (
+            f"{counting}, {name} is the only country, with {top.families:,.1f} families "
+            "(fractional count)" + (", few families" if top.doubt else "")
+        )
+    if not top.doubt:
+        return f"{counting}, {name} leads with {top.families:,.1f} (fractional count)"
+    but = (
+        "on few families"
+        if top.doubt == "few"
+        else "the 95% intervals of their world shares overlap"
+    )
+    return (
+        f"{counting}, {name} is ahead of {top.runner_up} ({top.families:,.1f} against "
+        f"{top.runner_up_families:,.1f}, fractional count), but {but}"
+    )
+
+
+def _rank_of(frame: pl.DataFrame, code: str) -> int | None:
+    """The rank of ``code`` in ``frame`` (1 + the number of countries with more families;
+    equal counts share a rank), or None when it has no family there."""
+    row = frame.filter(pl.col("entity_code") == code)
+    if row.height == 0 or row["families_fractional"][0] <= 0:
+        return None
+    value = row["families_fractional"][0]
+    ahead = [v for v in frame["families_fractional"] if v > value and not _equal(v, value)]
+    return 1 + len(ahead)
+
+
 def compare_rankings(frames: dict[str, pl.DataFrame]) -> tuple[str, str]:
-    """A chart title and a plain sentence saying how the two rankings differ."""
+    """A chart title and a plain sentence saying how the two rankings differ.
+
+    ``frames`` are the full rankings of ``ranking`` (scope -> ``pooled``). Equal counts
+    are called tied, a lead within the intervals or on few families is said to be one.
+    """
     all_, intl = frames["all"], frames["international"]
     if all_.height == 0:
         return "No patent families to rank", "No patent families to rank in these years."
-    lead_all = all_.row(0, named=True)
+    first = lead(all_)
     if intl.height == 0:
         return (
-            f"{lead_all['entity_name']} leads in patent families; none are international",
-            f"{lead_all['entity_name']} leads; no family was published by two or more offices.",
+            f"{_title_clause(first, 'all patent families')}; none are international",
+            f"{_sentence_clause(first, 'Counting all families')}; no family was published by "
+            "two or more offices.",
         )
-    lead_intl = intl.row(0, named=True)
-    names_intl = intl["entity_name"].to_list()
-    if lead_all["entity_code"] == lead_intl["entity_code"]:
-        title = f"{lead_all['entity_name']} leads both all and international patent families"
+    second = lead(intl)
+    clear = (
+        len(first.codes) == 1
+        and first.codes == second.codes
+        and first.runner_up is not None
+        and second.runner_up is not None
+        and not first.doubt
+        and not second.doubt
+    )
+    if clear:
+        title = f"{first.names[0]} leads both all and international patent families"
     else:
         title = (
-            f"{lead_all['entity_name']} leads all patent families, "
-            f"{lead_intl['entity_name']} leads international families"
+            f"{_title_clause(first, 'all patent families')}; "
+            f"{_title_clause(second, 'international families')}"
         )
     sentence = (
-        f"Counting all families, {lead_all['entity_name']} leads with "
-        f"{lead_all['families_fractional']:,.1f} (fractional count); counting only "
-        f"international families, {lead_intl['entity_name']} leads with "
-        f"{lead_intl['families_fractional']:,.1f}."
+        f"{_sentence_clause(first, 'Counting all families')}; "
+        f"{_sentence_clause(second, 'counting only international families')}."
     )
-    if lead_all["entity_code"] != lead_intl["entity_code"]:
-        place = (
-            f"ranks {_ordinal(names_intl.index(lead_all['entity_name']) + 1)}"
-            if lead_all["entity_name"] in names_intl
-            else "is not in the top"
-        )
-        sentence += (
-            f" The rankings differ: {lead_all['entity_name']} {place} by international "
-            "families, because many of its families are filed at one office only."
-        )
-    elif all_["entity_code"].to_list() != intl["entity_code"].to_list():
-        sentence += " The order below the leader differs between the two counts."
+    if not set(first.codes) & set(second.codes):
+        if len(first.codes) == 1:
+            name = first.names[0]
+            rank = _rank_of(intl, first.codes[0])
+            sentence += (
+                f" The rankings differ: {name} has no international family; all its families "
+                "were filed at one office only."
+                if rank is None
+                else f" The rankings differ: {name} ranks {_ordinal(rank)} by international "
+                "families, because many of its families are filed at one office only."
+            )
+        else:
+            sentence += " The two counts put different countries first."
+    elif all_.head(TOP)["entity_code"].to_list() != intl.head(TOP)["entity_code"].to_list():
+        sentence += " The order below the top differs between the two counts."
     else:
         sentence += " The two counts give the same order."
     return title, sentence
@@ -305,11 +427,17 @@ def _count_trend(
     frame: pl.DataFrame, chart_id: str, title: str, caption: str, data: SiteData
 ) -> Chart:
     """Lines of families per year (entity_name, year, value), incomplete years greyed."""
-    chart = trend_lines(frame, chart_id, title, caption, percent=False)
-    chart.figure.update_yaxes(title="patent families")
-    for trace in chart.figure.data:
-        trace.hovertemplate = trace.hovertemplate.replace("}<extra>", "} families<extra>")
-    return _mark_incomplete(chart, data)
+    return trend_lines(
+        frame,
+        chart_id,
+        title,
+        caption,
+        percent=False,
+        incomplete_years=data.patent_incomplete_years,
+        incomplete_reason=INCOMPLETE_REASON,
+        unit=" families",
+        y_title="patent families",
+    )
 
 
 def _filled(frame: pl.DataFrame, years: list[int], names: list[str]) -> pl.DataFrame:
@@ -343,28 +471,38 @@ def _scope_trend(data: SiteData, entity_type: str, code: str, indicator: str) ->
     return _filled(rows, _world_years(data), list(SCOPES.values()))
 
 
-def _leaders_table(data: SiteData) -> tuple[Table, list[str]]:
+def _leader_cells(frame: pl.DataFrame) -> list[str]:
+    """The leader's name (with "tied", "intervals overlap" or "few families") and families."""
+    if frame.height == 0:
+        return ["-", "-"]
+    top = lead(frame)
+    flag = (
+        " (tied)"
+        if len(top.names) > 1
+        else {"few": " (few families)", "overlap": " (intervals overlap)"}.get(top.doubt, "")
+    )
+    return [_and(top.names) + flag, f"{top.families:,.1f}"]
+
+
+def _leaders_table(data: SiteData) -> tuple[CaptionedTable, list[str]]:
     """The leading country of each approach by all and by international families.
 
-    Returns the table and the labels of the approaches without any family to rank.
+    Returns the table and the ids of the approaches without any family to rank.
     """
-    labels = _labels(data)
+    labels = common.labels(data)
+    first, last = window(data)
     rows, empty = [], []
-    for approach_id in _classified(data):
+    for approach_id in common.classified(data):
         frames = ranking(data, approach_id)
         if frames["all"].height == 0:
-            empty.append(labels[approach_id])
+            empty.append(approach_id)
             continue
-        cells = [labels[approach_id]]
-        for scope in SCOPES:
-            frame = frames[scope]
-            if frame.height:
-                top = frame.row(0, named=True)
-                cells += [top["entity_name"], f"{top['families_fractional']:,.1f}"]
-            else:
-                cells += ["-", "-"]
-        rows.append(cells)
-    return Table(
+        rows.append(
+            [labels[approach_id]]
+            + _leader_cells(frames["all"])
+            + _leader_cells(frames["international"])
+        )
+    return CaptionedTable(
         [
             "Approach",
             "Leader, all families",
@@ -373,7 +511,24 @@ def _leaders_table(data: SiteData) -> tuple[Table, list[str]]:
             "Families",
         ],
         rows,
+        caption=_caption(data, "patent families (fractional count)", _span(first, last)),
     ), empty
+
+
+def _missing(data: SiteData, empty: list[str], first: int, last: int) -> list[str]:
+    """Sentences naming the approaches without families: unmeasured ones, then empty ones."""
+    labels = common.labels(data)
+    assigned = measured(data)
+    not_measured = [labels[a] for a in empty if a not in assigned]
+    none = [labels[a] for a in empty if a in assigned]
+    said = []
+    if not_measured:
+        said.append(
+            f"{_and(not_measured)}: {NOT_MEASURED.replace('assigns it', 'assigns them')}."
+        )
+    if none:
+        said.append(f"No patent family in {first}-{last} for: {', '.join(none)}.")
+    return said
 
 
 def overview(data: SiteData) -> list[Section]:
@@ -386,7 +541,7 @@ def overview(data: SiteData) -> list[Section]:
     chart = _switch_ranking(
         frames,
         "patents-ranking",
-        f"{title}, {first}-{last}",
+        f"{first}-{last}: {title}",
         _caption(data, "patent families (fractional count)", _span(first, last)),
     )
     world = _scope_trend(data, "world", "WLD", "patent_families_whole")
@@ -412,7 +567,7 @@ def overview(data: SiteData) -> list[Section]:
         data,
     )
     leaders, empty = _leaders_table(data)
-    missing = [f"No patent family in {first}-{last} for: {', '.join(empty)}."] if empty else []
+    missing = _missing(data, empty, first, last)
     return [
         Section(
             "Patents: who leads",
@@ -436,33 +591,24 @@ def overview(data: SiteData) -> list[Section]:
 
 def _index_bars(frame: pl.DataFrame, chart_id: str, title: str, caption: str) -> Chart:
     """Bars of the activity index around 1 (``label``, ``value``, ``families_whole``)."""
-    frame = frame.sort("value")
-    fig = go.Figure(
-        go.Bar(
-            x=frame["value"].to_list(),
-            y=[esc(v) for v in frame["label"]],
-            orientation="h",
-            marker_color=[PALETTE[2] if v >= 1 else PALETTE[3] for v in frame["value"]],
-            customdata=frame["families_whole"].to_list(),
-            hovertemplate="%{y}: %{x:.2f} (%{customdata:,} families)<extra></extra>",
-        )
-    )
-    fig.add_vline(
-        x=1,
-        line_dash="dash",
-        line_color="#333",
-        annotation_text="world average",
-        annotation_position="top",
-    )
-    apply_layout(fig, title, height=max(360, 26 * frame.height + 120))
-    fig.update_xaxes(title="activity index (1 = world average)")
-    return Chart(
-        chart_id,
-        fig,
+    return reference_bars(
         frame,
+        chart_id,
+        title,
         caption,
-        ["Green: more specialised than the world average; orange: less."],
+        count_column="families_whole",
+        noun="families",
+        axis_title="activity index (1 = world average)",
     )
+
+
+def _clear_top(frame: pl.DataFrame) -> bool:
+    """Whether the first row of activity rows (highest first) is clearly the most
+    specialised: two or more rows qualify, its index is above 1 and not tied."""
+    if frame.height < 2:
+        return False
+    top, second = frame["value"][0], frame["value"][1]
+    return top > 1 and not _equal(top, second)
 
 
 def activity(data: SiteData, approach: str | None = None, iso3: str | None = None) -> pl.DataFrame:
@@ -493,7 +639,7 @@ def activity(data: SiteData, approach: str | None = None, iso3: str | None = Non
         "entity_code", pl.col("families").alias("own_all")
     )
     rows = (
-        countries.filter(pl.col("approach").is_in(_classified(data)))
+        countries.filter(pl.col("approach").is_in(common.classified(data)))
         .join(own_all, on="entity_code")
         .join(world.select("approach", pl.col("families").alias("world_approach")), on="approach")
         .with_columns(
@@ -507,11 +653,12 @@ def activity(data: SiteData, approach: str | None = None, iso3: str | None = Non
         rows = rows.filter(pl.col("approach") == approach)
     if iso3 is not None:
         rows = rows.filter(pl.col("entity_code") == iso3)
-    return rows.sort("value", descending=True)
+    return rows.sort(["value", "entity_name", "approach"], descending=[True, False, False])
 
 
-def _top_applicants_table(rows: pl.DataFrame) -> Table:
-    """Top applicants as a table: rank, name, country, type, families and active years."""
+def _top_applicants_table(data: SiteData, rows: pl.DataFrame) -> CaptionedTable:
+    """Top applicants as a table: rank, name, country, type, families and active years,
+    with a caption saying that all priority years are pooled, the incomplete ones too."""
     columns = [
         "Rank",
         "Applicant",
@@ -521,7 +668,11 @@ def _top_applicants_table(rows: pl.DataFrame) -> Table:
         "Families (whole)",
         "Years",
     ]
-    return Table(
+    incomplete = " and ".join(str(y) for y in data.patent_incomplete_years)
+    years = "all priority years pooled" + (
+        f", including the incomplete {incomplete}" if incomplete else ""
+    )
+    return CaptionedTable(
         columns,
         [
             [
@@ -537,29 +688,52 @@ def _top_applicants_table(rows: pl.DataFrame) -> Table:
             ]
             for r in rows.sort("rank").iter_rows(named=True)
         ],
+        caption=_caption(
+            data,
+            "patent families (fractional count; whole count alongside)",
+            years,
+            counting="fractional counting by applicant",
+        ),
     )
 
 
+def _applicants_said(rows: pl.DataFrame, who: str) -> str:
+    """``The three applicants{who}`` (or ``The only named applicant{who}``), matching the
+    number of rows shown."""
+    n = rows.height
+    if n == 1:
+        return f"The only named applicant{who}"
+    return f"The {common.number_word(n)} applicants{who}"
+
+
 def top_applicants(
-    data: SiteData, entity_type: str, code: str, approach: str = "all", scope: str = "all"
+    data: SiteData, entity_type: str, code: str, approach: str = "all"
 ) -> pl.DataFrame:
-    """The ten leading applicants of a country (or the world, code WLD), in rank order."""
+    """The leading applicants (at most ten) of a country, or of the world (code WLD), for
+    all families, in rank order."""
     frame = data.patent_top_applicants
     return frame.filter(
         pl.col("entity_type") == entity_type,
         pl.col("entity_code") == code,
         pl.col("approach") == approach,
-        pl.col("family_scope") == scope,
+        pl.col("family_scope") == "all",
     ).sort("rank")
 
 
 def approach(data: SiteData, approach_id: str) -> list[Section]:
     """Ranking with the switch, leaders' trends, top applicants and specialisation."""
-    label = _labels(data)[approach_id]
+    label = common.labels(data)[approach_id]
     if data.patent_complete_year is None:
         return [Section("Patents", ["No patent data in this build."])]
     first, last = window(data)
     frames = ranking(data, approach_id)
+    if frames["all"].height == 0 and approach_id not in measured(data):
+        return [
+            Section(
+                "Patents: not measured by the patent classifier",
+                [f"{label} is {NOT_MEASURED}."],
+            )
+        ]
     if frames["all"].height == 0:
         return [
             Section(
@@ -571,7 +745,7 @@ def approach(data: SiteData, approach_id: str) -> list[Section]:
     chart = _switch_ranking(
         frames,
         f"patents-{approach_id}-ranking",
-        f"{label}: {title}, {first}-{last}",
+        f"{label}, {first}-{last}: {title}",
         _caption(data, "patent families (fractional count)", _span(first, last)),
     )
     leaders = frames["all"].head(5)["entity_name"].to_list()
@@ -598,37 +772,44 @@ def approach(data: SiteData, approach_id: str) -> list[Section]:
         data,
     )
     world_top = top_applicants(data, "world", "WLD", approach_id)
+    threshold = _small_n_threshold(data)
     specialised = activity(data, approach=approach_id).filter(
-        pl.col("entity_code").is_in(frames["all"]["entity_code"].to_list())
+        pl.col("entity_code").is_in(frames["all"].head(TOP)["entity_code"].to_list())
+    )
+    special_title = (
+        f"{specialised['entity_name'][0]} is the most specialised in {label.lower()} "
+        f"patents, {first}-{last}"
+        if _clear_top(specialised)
+        else f"Activity index of the countries with {threshold}+ {label.lower()} families, "
+        f"{first}-{last}"
     )
     special = (
         [
             _index_bars(
                 specialised.select(pl.col("entity_name").alias("label"), "value", "families_whole"),
                 f"patents-{approach_id}-specialisation",
-                f"{specialised['entity_name'][0]} is the most specialised in {label.lower()} "
-                f"patents, {first}-{last}",
+                special_title,
                 _caption(data, "activity index (1 = world average)", _span(first, last)),
             )
         ]
         if specialised.height
         else []
     )
-    threshold = _small_n_threshold(data)
     sections = [
         Section("Patents: ranking", [sentence], charts=[chart]),
         Section("Patents: trends of the leaders", [], charts=[trend]),
         Section(
             "Patents: top applicants worldwide",
             [
-                "The ten applicants with the most families in this approach over all priority "
-                "years (fractional count: a family shared by two applicants gives each a half). "
-                "Applicant types are assigned from names and may be wrong."
-                + (" SYNTHETIC SAMPLE DATA: invented names." if _is_sample(data) else "")
+                _applicants_said(world_top, " with the most families in this approach")
+                + " over all priority years, including the incomplete latest ones (fractional "
+                "count: a family shared by two applicants gives each a half). Applicant types "
+                "are assigned from names and may be wrong."
+                + (" SYNTHETIC SAMPLE DATA: invented names." if data.is_sample else "")
             ]
             if world_top.height
             else ["No applicants found for this approach."],
-            tables=[_top_applicants_table(world_top)] if world_top.height else [],
+            tables=[_top_applicants_table(data, world_top)] if world_top.height else [],
         ),
         Section(
             "Patents: specialisation",
@@ -653,10 +834,13 @@ def _rgba(colour: str, alpha: float) -> str:
     return f"rgba({red},{green},{blue},{alpha})"
 
 
-def _share_trend(frame: pl.DataFrame, chart_id: str, title: str, caption: str) -> Chart:
+def _share_trend(
+    frame: pl.DataFrame, chart_id: str, title: str, caption: str, incomplete: Sequence[int]
+) -> Chart:
     """World share per year with its 95% Wilson interval as a band, one line per scope.
 
-    ``frame`` has entity_name (the scope label), year, value, ci_low, ci_high.
+    ``frame`` has entity_name (the scope label), year, value, ci_low, ci_high; the
+    ``incomplete`` priority years are greyed.
     """
     fig = go.Figure()
     for index, name in enumerate(SCOPES.values()):
@@ -691,16 +875,13 @@ def _share_trend(frame: pl.DataFrame, chart_id: str, title: str, caption: str) -
     apply_layout(fig, title)
     fig.update_yaxes(tickformat=".0%", rangemode="tozero", title="share of world families")
     fig.update_xaxes(dtick=2)
-    return Chart(
-        chart_id,
-        fig,
-        frame,
-        caption,
-        [
-            "Shaded bands are 95% Wilson intervals treating the world's families of the year "
-            "as the sample: wide where the world had few families."
-        ],
-    )
+    notes = [
+        "Shaded bands are 95% Wilson intervals treating the world's families of the year "
+        "as the sample: wide where the world had few families."
+    ]
+    if incomplete:
+        notes.append(shade_incomplete(fig, incomplete, INCOMPLETE_REASON))
+    return Chart(chart_id, fig, frame, caption, notes)
 
 
 def _world_share_rows(data: SiteData, iso3: str) -> pl.DataFrame:
