@@ -43,7 +43,10 @@ class BuiltSite:
 
 def country_codes(data: SiteData) -> list[tuple[str, str]]:
     """Countries (ISO3, name) that get a page: every known country with publications or
-    patent families."""
+    patent families credited to its applicants (all families, so none counts twice)."""
+    patents = data.patent_indicators.filter(
+        pl.col("counting") == "applicant", pl.col("family_scope") == "all"
+    )
     counts = [
         frame.filter(
             pl.col("entity_type") == "country",
@@ -53,7 +56,7 @@ def country_codes(data: SiteData) -> list[tuple[str, str]]:
         ).select("entity_code", "entity_name", "value")
         for frame, indicator in (
             (data.indicators, "publications_whole"),
-            (data.patent_indicators, "patent_families_whole"),
+            (patents, "patent_families_whole"),
         )
     ]
     rows = (
@@ -123,16 +126,26 @@ def _drop_empty_charts(section: Section) -> None:
 
 
 def facts(data: SiteData) -> dict[str, str]:
-    """The provenance line shown on every page."""
+    """The provenance line shown on every page: when, what kind of data, how much of it
+    (works and patent families in scope), the latest complete years of publications and
+    of patent priority, and the SHA-256 over every source file of the run.
+
+    Values a run did not record (older runs, builds without patents) are empty strings.
+    """
     run = data.run
     published = run["published_at"]
+    families = run.get("patent_families_in_scope")
     return {
         "published": published.strftime("%Y-%m-%d %H:%M UTC")
         if hasattr(published, "strftime")
         else str(published),
         "data_kind": "SYNTHETIC SAMPLE" if data.is_sample else str(run["data_kind"]),
         "works": f"{run['works_in_scope']:,}",
+        "families": "" if families is None else f"{families:,}",
         "complete_year": str(data.complete_year),
+        "patent_complete_year": ""
+        if data.patent_complete_year is None
+        else str(data.patent_complete_year),
         "snapshot": str(run["source_sha256"])[:12],
         "run_id": str(run["run_id"])[:8],
         "mode": str(run["mode"]),

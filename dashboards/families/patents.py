@@ -47,11 +47,11 @@ TYPES = {
 }
 UNKNOWN_COUNTRY = "ZZZ"
 UNKNOWN_TYPE_NOTED = 0.2  # an unknown-type share this large is said in the chart's title
-TIE = 1e-9  # relative difference below which two counts are equal (float sums)
+TITLE_LINE = 100  # characters: a longer ranking title is split into one line per clause
+DIGITS = 6  # counts equal to this many decimals are tied: float sums differ in the last bits
 INCOMPLETE_REASON = "a patent is published about 18 months after its priority date"
 NOT_MEASURED = (
-    "not measured by the patent classifier (no CPC code or keyword rule assigns it; "
-    "see Methods)"
+    "not measured by the patent classifier (no CPC code or keyword rule assigns it; see Methods)"
 )
 
 
@@ -79,8 +79,8 @@ def unmeasured(data: SiteData) -> list[str]:
 
 
 def _equal(a: float, b: float) -> bool:
-    """Whether two counts (sums of fractions) are the same number."""
-    return abs(a - b) <= TIE * max(1.0, abs(a), abs(b))
+    """Whether two counts (sums of fractions) are the same number, to ``DIGITS`` decimals."""
+    return round(a, DIGITS) == round(b, DIGITS)
 
 
 def _and(words: Sequence[str]) -> str:
@@ -177,7 +177,10 @@ def pooled(data: SiteData, approach: str, scope: str) -> pl.DataFrame:
         pl.Series("ci_low", [i[0] for i in intervals], dtype=pl.Float64),
         pl.Series("ci_high", [i[1] for i in intervals], dtype=pl.Float64),
         (pl.col("families_whole") < _small_n_threshold(data)).alias("small_n"),
-    ).sort(["families_fractional", "entity_name"], descending=[True, False])
+    ).sort(
+        [pl.col("families_fractional").round(DIGITS), pl.col("entity_name")],
+        descending=[True, False],
+    )
 
 
 def ranking(data: SiteData, approach: str) -> dict[str, pl.DataFrame]:
@@ -233,10 +236,16 @@ def _switch_ranking(
         for i, scope in enumerate(frames)
     ]
     rows = max((f.height for f in frames.values()), default=1)
-    height = max(380, 26 * rows + 170)
+    # a long title (two clauses with their caveats) goes on one line per clause
+    lines = title.split("; ") if len(title) > TITLE_LINE else [title]
+    height = max(380, 26 * rows + 170) + 22 * (len(lines) - 1)
     apply_layout(fig, title, height=height)
     fig.update_layout(
-        title={"y": 1 - 12 / height, "yanchor": "top"},
+        title={
+            "text": ";<br>".join(esc(line) for line in lines),
+            "y": 1 - 12 / height,
+            "yanchor": "top",
+        },
         updatemenus=[
             {
                 "type": "buttons",
@@ -250,7 +259,7 @@ def _switch_ranking(
                 "showactive": True,
             }
         ],
-        margin={"t": 100},
+        margin={"t": 100 + 22 * (len(lines) - 1)},
         showlegend=False,
     )
     fig.update_xaxes(title="patent families (fractional count)", tickformat=",.0f")
@@ -498,9 +507,11 @@ def _leaders_table(data: SiteData) -> tuple[CaptionedTable, list[str]]:
             empty.append(approach_id)
             continue
         rows.append(
-            [labels[approach_id]]
-            + _leader_cells(frames["all"])
-            + _leader_cells(frames["international"])
+            [
+                labels[approach_id],
+                *_leader_cells(frames["all"]),
+                *_leader_cells(frames["international"]),
+            ]
         )
     return CaptionedTable(
         [
@@ -523,9 +534,8 @@ def _missing(data: SiteData, empty: list[str], first: int, last: int) -> list[st
     none = [labels[a] for a in empty if a in assigned]
     said = []
     if not_measured:
-        said.append(
-            f"{_and(not_measured)}: {NOT_MEASURED.replace('assigns it', 'assigns them')}."
-        )
+        them = NOT_MEASURED if len(not_measured) == 1 else NOT_MEASURED.replace("it;", "them;")
+        said.append(f"{_and(not_measured)}: {them}.")
     if none:
         said.append(f"No patent family in {first}-{last} for: {', '.join(none)}.")
     return said
@@ -608,7 +618,7 @@ def _clear_top(frame: pl.DataFrame) -> bool:
     if frame.height < 2:
         return False
     top, second = frame["value"][0], frame["value"][1]
-    return top > 1 and not _equal(top, second)
+    return top > 1 and not _equal(top, 1.0) and not _equal(top, second)
 
 
 def activity(data: SiteData, approach: str | None = None, iso3: str | None = None) -> pl.DataFrame:
@@ -978,18 +988,48 @@ def applicant_types(data: SiteData, entity_type: str, code: str) -> pl.DataFrame
     )
 
 
+def types_title(types: pl.DataFrame, families: int, name: str, threshold: int, years: str) -> str:
+    """The title of a country's applicant-type chart over ``years`` ("2020-2024").
+
+    ``types`` is ``applicant_types``; ``families`` the country's families (whole count) in
+    the window. With no families, or fewer than ``threshold``, the title only names the
+    chart; otherwise it states the largest typed category and, when a fifth or more of
+    the credit is of unknown type, says so.
+    """
+    neutral = f"Applicant types of {_possessive(name)} patent families, {years}"
+    if families <= 0 or families < threshold:
+        return neutral
+    shares = dict(
+        types.filter(pl.col("scope") == SCOPES["all"]).select("applicant_type", "share").iter_rows()
+    )
+    unknown = shares.pop("unknown", 0.0)
+    if not shares:
+        return f"All of {_possessive(name)} applicant credit is of unknown type, {years}"
+    top = max(shares.values())
+    largest = [TYPES[k][0] for k in TYPES if k in shares and _equal(shares[k], top)]
+    said = _and([largest[0]] + [label.lower() for label in largest[1:]])
+    title = (
+        f"{said} hold {top:.0%}{' each' if len(largest) > 1 else ''} of "
+        f"{_possessive(name)} applicant credit, {years}"
+    )
+    if unknown >= UNKNOWN_TYPE_NOTED:
+        title += f"; {unknown:.0%} of the credit is of unknown type"
+    return title
+
+
 def country(data: SiteData, iso3: str) -> list[Section]:
     """A country's families per year, world share, applicants and specialisation."""
     name = data.countries.filter(pl.col("iso3") == iso3)["name"].item()
-    own = _rows(data, entity_type="country", entity_code=iso3)
+    own = _rows(data, entity_type="country", entity_code=iso3, counting="applicant")
     if data.patent_complete_year is None or own.height == 0:
         return [
             Section(
                 "Patents",
-                [f"No quantum patent family in the data has an applicant or inventor in {name}."],
+                [f"No quantum patent family in the data has an applicant in {name}."],
             )
         ]
     first, last = window(data)
+    threshold = _small_n_threshold(data)
     yearly = _scope_trend(data, "country", iso3, "patent_families_fractional")
     latest = yearly.filter(pl.col("year") == last)
     total = latest.filter(pl.col("entity_name") == SCOPES["all"])["value"].sum()
@@ -1012,45 +1052,52 @@ def country(data: SiteData, iso3: str) -> list[Section]:
         )
     else:
         share_title = f"{name} has no quantum patent family with priority in {first}-{last}"
-    share_chart = _mark_incomplete(
-        _share_trend(
-            shares,
-            f"patents-{iso3}-share",
-            share_title,
-            _caption(data, "share of the world's patent families"),
-        ),
-        data,
+    share_chart = _share_trend(
+        shares,
+        f"patents-{iso3}-share",
+        share_title,
+        _caption(data, "share of the world's patent families"),
+        data.patent_incomplete_years,
     )
     applicants = top_applicants(data, "country", iso3)
     types = applicant_types(data, "country", iso3)
-    company = types.filter(pl.col("scope") == SCOPES["all"], pl.col("applicant_type") == "company")[
-        "share"
-    ]
+    families = int(window_share["families_whole"].sum()) if window_share.height else 0
     type_chart = _type_bars(
         types,
         f"patents-{iso3}-types",
-        f"Companies hold {company.item() if company.len() else 0:.0%} of {_possessive(name)} "
-        f"applicant credit, {first}-{last}",
+        types_title(types, families, name, threshold, f"{first}-{last}"),
         _caption(data, "share of the fractional applicant credit", _span(first, last)),
     )
-    labels = _labels(data)
+    labels = common.labels(data)
     profile = activity(data, iso3=iso3).with_columns(
         pl.col("approach").replace_strict(labels).alias("label")
+    )
+    profile_title = (
+        f"{_possessive(name)} patents are most specialised in "
+        f"{profile['label'][0].lower()}, {first}-{last}"
+        if _clear_top(profile)
+        else f"Activity index of {_possessive(name)} approaches with {threshold}+ families, "
+        f"{first}-{last}"
     )
     index_charts = (
         [
             _index_bars(
                 profile.select("label", "value", "families_whole"),
                 f"patents-{iso3}-profile",
-                f"{_possessive(name)} patents are most specialised in "
-                f"{profile['label'][0].lower()}, {first}-{last}",
+                profile_title,
                 _caption(data, "activity index (1 = world average)", _span(first, last)),
             )
         ]
         if profile.height
         else []
     )
-    threshold = _small_n_threshold(data)
+    not_measured = [labels[a] for a in unmeasured(data)]
+    left_out = (
+        f" {_and(not_measured)} {'are' if len(not_measured) > 1 else 'is'} not measured by "
+        "the patent classifier (see Methods)."
+        if not_measured
+        else ""
+    )
     return [
         Section(
             "Patents: families per year",
@@ -1064,23 +1111,27 @@ def country(data: SiteData, iso3: str) -> list[Section]:
         Section(
             "Patents: top applicants",
             [
-                f"The ten applicants from {name} with the most quantum patent families over all "
-                "priority years. Types are assigned from names and may be wrong."
-                + (" SYNTHETIC SAMPLE DATA: invented names." if _is_sample(data) else "")
+                _applicants_said(applicants, f" from {name} with the most quantum patent families")
+                + " over all priority years, including the incomplete latest ones. Types are "
+                "assigned from names and may be wrong."
+                + (" SYNTHETIC SAMPLE DATA: invented names." if data.is_sample else "")
             ]
             if applicants.height
             else [f"No named applicant from {name}."],
-            tables=[_top_applicants_table(applicants)] if applicants.height else [],
+            tables=[_top_applicants_table(data, applicants)] if applicants.height else [],
         ),
         Section("Patents: who applies", [], charts=[type_chart]),
         Section(
             "Patents: strengths across approaches",
             [
-                f"Activity index over {_span(first, last)} for the approaches in which {name} "
-                f"has at least {threshold} families (1 = world average)."
-                if index_charts
-                else f"{name} has fewer than {threshold} families in every approach over "
-                f"{_span(first, last)}: too few to say where it specialises."
+                (
+                    f"Activity index over {_span(first, last)} for the approaches in which "
+                    f"{name} has at least {threshold} families (1 = world average)."
+                    if index_charts
+                    else f"{name} has fewer than {threshold} families in every approach over "
+                    f"{_span(first, last)}: too few to say where it specialises."
+                )
+                + left_out
             ],
             charts=index_charts,
         ),
@@ -1097,7 +1148,7 @@ def methods(data: SiteData) -> list[Section]:
             for r in data.patent_definitions.iter_rows(named=True)
         ],
     )
-    labels = _labels(data)
+    labels = common.labels(data)
     cpc = Table(
         ["CPC code", "Use", "Approach", "Domain", "Official title", "Title checked"],
         [
@@ -1108,7 +1159,9 @@ def methods(data: SiteData) -> list[Section]:
                     "with_term": "only with a quantum term",
                     "context": "context (not used)",
                 }.get(r["use"], r["use"]),
-                labels.get(r["approach"], r["approach"] or "keyword rules decide"),
+                "-"
+                if r["use"] == "context"
+                else labels.get(r["approach"], r["approach"] or "keyword rules decide"),
                 r["domain"],
                 r["official_title"] or "(no checked copy of the title)",
                 "yes" if r["title_checked"] == "yes" else "NO: title unverified",
@@ -1117,6 +1170,7 @@ def methods(data: SiteData) -> list[Section]:
         ],
     )
     unchecked = data.patent_cpc_map.filter(pl.col("title_checked") == "no").height
+    not_measured = [labels[a] for a in unmeasured(data)]
     incomplete = " and ".join(str(y) for y in data.patent_incomplete_years) or "none"
     return [
         Section(
@@ -1150,10 +1204,22 @@ def methods(data: SiteData) -> list[Section]:
                 "term' and its title or abstract matches the quantum-term pattern "
                 f"{m.get('patent_quantum_term_pattern')}. Approaches come from the map or, "
                 "inside quantum computing, from the keyword rules of the publications "
-                f"classifier ({m.get('classifier_version')}).",
+                f"classifier ({m.get('classifier_version')}). Context codes are listed for "
+                "reference only: they never place a family in scope or in an approach.",
                 f"{unchecked} of the {data.patent_cpc_map.height} codes have a title that could "
                 "not be checked against a published copy of the CPC scheme: they are marked "
                 "NO below; the code itself was seen in use.",
+                *(
+                    [
+                        f"No CPC code or keyword rule assigns {_and(not_measured)}: the patent "
+                        "classifier does not measure "
+                        f"{'them' if len(not_measured) > 1 else 'it'}, and "
+                        f"{'their pages say so' if len(not_measured) > 1 else 'its page says so'} "
+                        "rather than showing no families."
+                    ]
+                    if not_measured
+                    else []
+                ),
             ],
             tables=[cpc],
         ),
@@ -1177,8 +1243,9 @@ def methods(data: SiteData) -> list[Section]:
         Section(
             "Patents: reproduce the ranking",
             [
-                "The query below gives the overview's patent rankings (all and international "
-                "families) from the published file."
+                f"The query below gives the overview's patent rankings (the top {TOP} countries "
+                "by all and by international families, ties broken by name as on the page) "
+                "from the published file."
             ],
             code=reproduce_sql(),
         ),
@@ -1198,13 +1265,16 @@ def reproduce_sql() -> str:
         "with complete as (\n"
         "    select max(year) as last_year from marts.patent_indicators where not year_incomplete\n"
         ")\n"
-        "select family_scope, entity_name, round(sum(value), 1) as families_fractional,\n"
+        "select family_scope, entity_code, entity_name,\n"
+        "    round(sum(value), 1) as families_fractional,\n"
         "    sum(families_whole) as families_whole\n"
         "from marts.patent_indicators, complete\n"
         "where indicator = 'patent_families_fractional' and entity_type = 'country'\n"
         "  and entity_code <> 'ZZZ' and approach = 'all' and counting = 'applicant'\n"
         "  and year between complete.last_year - 4 and complete.last_year\n"
-        "group by family_scope, entity_name\n"
-        "qualify row_number() over (partition by family_scope order by sum(value) desc) <= 5\n"
-        "order by family_scope, families_fractional desc;"
+        "group by family_scope, entity_code, entity_name\n"
+        "qualify row_number() over (\n"
+        f"    partition by family_scope order by round(sum(value), {DIGITS}) desc, entity_name\n"
+        f") <= {TOP}\n"
+        f"order by family_scope, round(sum(value), {DIGITS}) desc, entity_name;"
     )

@@ -7,7 +7,13 @@ import math
 import polars as pl
 import pytest
 
-from dashboards.figures import count_bars, ranking_bars, share_heatmap
+from dashboards.figures import (
+    count_bars,
+    ranking_bars,
+    reference_bars,
+    share_heatmap,
+    trend_lines,
+)
 from dashboards.stats import wilson_interval
 
 pytestmark = pytest.mark.unit
@@ -84,3 +90,42 @@ def test_count_bars_keep_their_rows() -> None:
     frame = pl.DataFrame({"label": ["a - b", "c - d"], "value": [3, 5]})
     chart = count_bars(frame, "c", "t", "caption")
     assert chart.payload()["csv"]["rows"] == [["a - b", 3], ["c - d", 5]]
+
+
+def test_reference_bars_name_their_count_and_axis() -> None:
+    frame = pl.DataFrame({"label": ["a", "b"], "value": [0.5, 1.5], "families_whole": [12, 30]})
+    chart = reference_bars(
+        frame, "r", "t", "c", count_column="families_whole", noun="families", axis_title="index"
+    )
+    (bars,) = chart.figure.data
+    assert list(bars.customdata) == [12, 30]
+    assert bars.hovertemplate == "%{y}: %{x:.2f} (%{customdata:,} families)<extra></extra>"
+    assert chart.figure.layout.xaxis.title.text == "index"
+    default = reference_bars(frame.rename({"families_whole": "works_whole"}), "r", "t", "c")
+    assert "works)" in default.figure.data[0].hovertemplate
+    assert default.figure.layout.xaxis.title.text is None
+
+
+def test_trend_lines_grey_the_incomplete_years() -> None:
+    frame = pl.DataFrame(
+        {"entity_name": ["A"] * 4, "year": [2023, 2024, 2025, 2026], "value": [1.0, 2, 3, 4]}
+    )
+    band = trend_lines(
+        frame,
+        "t",
+        "t",
+        "c",
+        percent=False,
+        incomplete_years=[2026, 2025],
+        incomplete_reason="late",
+        unit=" families",
+        y_title="families",
+    )
+    assert [(s.x0, s.x1) for s in band.figure.layout.shapes] == [(2024.5, 2026.5)]
+    assert band.figure.layout.annotations[0].text == "incomplete years"
+    assert band.notes[-1] == "2025 and 2026 are incomplete: late."
+    assert band.figure.data[0].hovertemplate == "A %{x}: %{y:,.1f} families<extra></extra>"
+    assert band.figure.layout.yaxis.title.text == "families"
+    single = trend_lines(frame, "t", "t", "c", latest_year=2026)
+    assert [(s.x0, s.x1) for s in single.figure.layout.shapes] == [(2025.5, 2026.5)]
+    assert single.notes[-1] == "2026 is incomplete: publications keep being indexed."

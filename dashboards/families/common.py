@@ -1,0 +1,45 @@
+"""What every indicator family needs: filtering a mart, approach labels, captioned tables.
+
+Pure helpers over ``SiteData`` and Polars frames; each family module imports them rather
+than keeping its own copy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from dashboards.data import SiteData
+from dashboards.page import Table
+
+NUMBER_WORDS = ["no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"]
+
+
+def rows(frame: pl.DataFrame, **equals: object) -> pl.DataFrame:
+    """The rows of ``frame`` whose columns equal the given values (column=value, ...)."""
+    for column, value in equals.items():
+        frame = frame.filter(pl.col(column) == value)
+    return frame
+
+
+def labels(data: SiteData) -> dict[str, str]:
+    """Approach id -> label, for every approach of marts.approaches."""
+    return dict(zip(data.approaches["approach"], data.approaches["label"], strict=True))
+
+
+def classified(data: SiteData) -> list[str]:
+    """The approach ids a work or family can be placed in (not 'all', not 'unclassified')."""
+    return [a for a in data.approaches["approach"] if a not in ("all", "unclassified")]
+
+
+def number_word(n: int) -> str:
+    """``n`` in words up to ten (``three``), in digits above (``12``)."""
+    return NUMBER_WORDS[n] if 0 <= n < len(NUMBER_WORDS) else f"{n:,}"
+
+
+@dataclass
+class CaptionedTable(Table):
+    """A table with a caption line under it, like a chart's: unit, source, versions."""
+
+    caption: str = ""
