@@ -9,10 +9,12 @@ from dashboards.figures import Chart
 
 @dataclass
 class Table:
-    """A small table shown as HTML: column headers and rows of already-formatted cells."""
+    """A small table shown as HTML: column headers, rows of already-formatted cells, and
+    an optional caption line under it like a chart's (unit, source, versions)."""
 
     columns: list[str]
     rows: list[list[str]]
+    caption: str = ""
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""What every indicator family needs: filtering a mart, approach labels, captioned tables.
+"""What every indicator family needs: filtering a mart, approach labels, number words.
 
 Pure helpers over ``SiteData`` and Polars frames; each family module imports them rather
 than keeping its own copy.
@@ -6,12 +6,9 @@ than keeping its own copy.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import polars as pl
 
 from dashboards.data import SiteData
-from dashboards.page import Table
 
 NUMBER_WORDS = ["no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"]
 
@@ -36,10 +33,3 @@ def classified(data: SiteData) -> list[str]:
 def number_word(n: int) -> str:
     """``n`` in words up to ten (``three``), in digits above (``12``)."""
     return NUMBER_WORDS[n] if 0 <= n < len(NUMBER_WORDS) else f"{n:,}"
-
-
-@dataclass
-class CaptionedTable(Table):
-    """A table with a caption line under it, like a chart's: unit, source, versions."""
-
-    caption: str = ""

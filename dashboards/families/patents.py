@@ -17,7 +17,6 @@ import polars as pl
 
 from dashboards.data import SiteData
 from dashboards.families import common
-from dashboards.families.common import CaptionedTable
 from dashboards.figures import (
     PALETTE,
     Chart,
@@ -493,7 +492,7 @@ def _leader_cells(frame: pl.DataFrame) -> list[str]:
     return [_and(top.names) + flag, f"{top.families:,.1f}"]
 
 
-def _leaders_table(data: SiteData) -> tuple[CaptionedTable, list[str]]:
+def _leaders_table(data: SiteData) -> tuple[Table, list[str]]:
     """The leading country of each approach by all and by international families.
 
     Returns the table and the ids of the approaches without any family to rank.
@@ -513,7 +512,7 @@ def _leaders_table(data: SiteData) -> tuple[CaptionedTable, list[str]]:
                 *_leader_cells(frames["international"]),
             ]
         )
-    return CaptionedTable(
+    return Table(
         [
             "Approach",
             "Leader, all families",
@@ -666,7 +665,7 @@ def activity(data: SiteData, approach: str | None = None, iso3: str | None = Non
     return rows.sort(["value", "entity_name", "approach"], descending=[True, False, False])
 
 
-def _top_applicants_table(data: SiteData, rows: pl.DataFrame) -> CaptionedTable:
+def _top_applicants_table(data: SiteData, rows: pl.DataFrame) -> Table:
     """Top applicants as a table: rank, name, country, type, families and active years,
     with a caption saying that all priority years are pooled, the incomplete ones too."""
     columns = [
@@ -682,7 +681,7 @@ def _top_applicants_table(data: SiteData, rows: pl.DataFrame) -> CaptionedTable:
     years = "all priority years pooled" + (
         f", including the incomplete {incomplete}" if incomplete else ""
     )
-    return CaptionedTable(
+    return Table(
         columns,
         [
             [
