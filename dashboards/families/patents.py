@@ -1033,11 +1033,16 @@ def country(data: SiteData, iso3: str) -> list[Section]:
     latest = yearly.filter(pl.col("year") == last)
     total = latest.filter(pl.col("entity_name") == SCOPES["all"])["value"].sum()
     international = latest.filter(pl.col("entity_name") == SCOPES["international"])["value"].sum()
+    trend_title = (
+        f"{name}: {total:,.1f} quantum patent families with {last} priority, "
+        f"{international:,.1f} of them international"
+        if total > 0
+        else f"{name}: no quantum patent family with {last} priority"
+    )
     trend = _count_trend(
         yearly,
         f"patents-{iso3}-trend",
-        f"{name}: {total:,.1f} quantum patent families with {last} priority, "
-        f"{international:,.1f} of them international",
+        trend_title,
         _caption(data, "patent families (fractional count)"),
         data,
     )
