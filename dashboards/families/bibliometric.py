@@ -287,12 +287,14 @@ def country(data: SiteData, iso3: str) -> list[Section]:
     activity = activity.filter(pl.col("approach").is_in(common.classified(data))).select(
         pl.col("approach").replace_strict(labels).alias("label"), "value", "works_whole"
     )
-    strongest = activity.sort("value", descending=True).head(1)
-    finding = (
-        f"{name} is most specialised in {strongest['label'].item().lower()}, {year}"
-        if strongest.height
-        else f"{name}: no classified publications in {year}"
-    )
+    ordered = activity.sort("value", descending=True)
+    if common.clear_top(ordered["value"].to_list()):
+        finding = f"{name} is most specialised in {ordered['label'][0].lower()}, {year}"
+    elif ordered.height:
+        # one approach, or none above the world average, or a tie: no single strength
+        finding = f"{name}: activity index across approaches, {year}"
+    else:
+        finding = f"{name}: no classified publications in {year}"
     profile = reference_bars(
         activity,
         f"{iso3}-profile",

@@ -33,3 +33,13 @@ def classified(data: SiteData) -> list[str]:
 def number_word(n: int) -> str:
     """``n`` in words up to ten (``three``), in digits above (``12``)."""
     return NUMBER_WORDS[n] if 0 <= n < len(NUMBER_WORDS) else f"{n:,}"
+
+
+def clear_top(values: list[float], digits: int = 6) -> bool:
+    """Whether the first of activity-index ``values`` (highest first) is clearly the most
+    specialised: two or more values, the first above 1 and not tied with the second
+    (equal to ``digits`` decimals, as float sums differ in their last bits)."""
+    if len(values) < 2:
+        return False
+    top, second = round(values[0], digits), round(values[1], digits)
+    return top > 1 and top != second

@@ -611,15 +611,6 @@ def _index_bars(frame: pl.DataFrame, chart_id: str, title: str, caption: str) ->
     )
 
 
-def _clear_top(frame: pl.DataFrame) -> bool:
-    """Whether the first row of activity rows (highest first) is clearly the most
-    specialised: two or more rows qualify, its index is above 1 and not tied."""
-    if frame.height < 2:
-        return False
-    top, second = frame["value"][0], frame["value"][1]
-    return top > 1 and not _equal(top, 1.0) and not _equal(top, second)
-
-
 def activity(data: SiteData, approach: str | None = None, iso3: str | None = None) -> pl.DataFrame:
     """Activity index over the window from fractional families (all families, applicants).
 
@@ -788,7 +779,7 @@ def approach(data: SiteData, approach_id: str) -> list[Section]:
     special_title = (
         f"{specialised['entity_name'][0]} is the most specialised in {label.lower()} "
         f"patents, {first}-{last}"
-        if _clear_top(specialised)
+        if common.clear_top(specialised["value"].to_list(), DIGITS)
         else f"Activity index of the countries with {threshold}+ {label.lower()} families, "
         f"{first}-{last}"
     )
@@ -1079,7 +1070,7 @@ def country(data: SiteData, iso3: str) -> list[Section]:
     profile_title = (
         f"{_possessive(name)} patents are most specialised in "
         f"{profile['label'][0].lower()}, {first}-{last}"
-        if _clear_top(profile)
+        if common.clear_top(profile["value"].to_list(), DIGITS)
         else f"Activity index of {_possessive(name)} approaches with {threshold}+ families, "
         f"{first}-{last}"
     )

@@ -7,6 +7,7 @@ import math
 import polars as pl
 import pytest
 
+from dashboards.families import common
 from dashboards.figures import (
     count_bars,
     ranking_bars,
@@ -129,3 +130,18 @@ def test_trend_lines_grey_the_incomplete_years() -> None:
     single = trend_lines(frame, "t", "t", "c", latest_year=2026)
     assert [(s.x0, s.x1) for s in single.figure.layout.shapes] == [(2025.5, 2026.5)]
     assert single.notes[-1] == "2026 is incomplete: publications keep being indexed."
+
+
+@pytest.mark.parametrize(
+    ("values", "clear"),
+    [
+        ([1.8, 1.2], True),
+        ([1.8], False),  # a single qualifying row names no strength
+        ([0.9, 0.7], False),  # below the world average is no specialisation
+        ([1.5000000001, 1.5], False),  # tied to six decimals
+    ],
+)
+def test_a_strength_is_named_only_when_the_data_support_it(
+    values: list[float], clear: bool
+) -> None:
+    assert common.clear_top(values) is clear
