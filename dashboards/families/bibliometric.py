@@ -129,6 +129,7 @@ def overview(data: SiteData) -> list[Section]:
             ]
             for r in lead.iter_rows(named=True)
         ],
+        caption=_caption(data, "share of the world's publications in the approach", year),
     )
     return [
         Section(
