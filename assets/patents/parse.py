@@ -281,13 +281,9 @@ def parse_patentsview_record(
     key = prov.record_key
     for position, assignee in enumerate(record.get("assignees") or []):
         organisation = clean_text(assignee.get("assignee_organization"))
-        person = " ".join(
-            p
-            for p in (
-                clean_text(assignee.get("assignee_individual_name_first")),
-                clean_text(assignee.get("assignee_individual_name_last")),
-            )
-            if p
+        person = _full_name(
+            assignee.get("assignee_individual_name_first"),
+            assignee.get("assignee_individual_name_last"),
         )
         raw, iso3 = _country(assignee.get("assignee_country"), codes, prov, doc_id, out)
         out.applicants.append(
@@ -295,7 +291,7 @@ def parse_patentsview_record(
                 "record_key": key,
                 "document_id": doc_id,
                 "position": position,
-                "name": organisation or person or None,
+                "name": organisation or person,
                 "country_code_raw": raw,
                 "country_iso3": iso3,
                 "type_code": clean_text(assignee.get("assignee_type")),
@@ -304,20 +300,13 @@ def parse_patentsview_record(
         )
     for position, inventor in enumerate(record.get("inventors") or []):
         raw, iso3 = _country(inventor.get("inventor_country"), codes, prov, doc_id, out)
-        name = " ".join(
-            p
-            for p in (
-                clean_text(inventor.get("inventor_name_first")),
-                clean_text(inventor.get("inventor_name_last")),
-            )
-            if p
-        )
+        name = _full_name(inventor.get("inventor_name_first"), inventor.get("inventor_name_last"))
         out.inventors.append(
             {
                 "record_key": key,
                 "document_id": doc_id,
                 "position": position,
-                "name": name or None,
+                "name": name,
                 "country_code_raw": raw,
                 "country_iso3": iso3,
             }
@@ -327,7 +316,14 @@ def parse_patentsview_record(
     return out
 
 
-def _classifications(codes_seen: list[Any], prov: Provenance, doc_id: str, out: PatentBatch):
+def _full_name(first: Any, last: Any) -> str | None:
+    """``first last`` from the cleaned parts that are present; None when neither is."""
+    return " ".join(p for p in (clean_text(first), clean_text(last)) if p) or None
+
+
+def _classifications(
+    codes_seen: list[Any], prov: Provenance, doc_id: str, out: PatentBatch
+) -> None:
     """Add the document's distinct valid CPC codes; quarantine the malformed ones."""
     seen: set[str] = set()
     for raw in codes_seen:
