@@ -23,7 +23,7 @@ from assets.patents.assets import (
 )
 from assets.patents.epo_ops_live import EpoOpsError, EpoOpsFetcher
 from assets.patents.patentsview_live import PatentsViewError, PatentsViewFetcher
-from assets.reference.tables import read_csv
+from assets.reference.tables import patent_live_query_codes
 from pipelines.fetching import FetchOutcome
 from pipelines.resources import QcmResource
 from pipelines.settings import SettingsError, credential, service_url
@@ -31,12 +31,6 @@ from pipelines.settings import SettingsError, credential, service_url
 YEARS = dg.StaticPartitionsDefinition(
     [str(y) for y in range(SOURCE_CONFIG["query"]["first_year"], datetime.now(UTC).year + 1)]
 )
-
-
-def live_query_codes() -> list[str]:
-    """The CPC codes live queries ask for (reviewed map rows with ``in_live_query``)."""
-    table = read_csv("patent_cpc_map.csv")
-    return [r["cpc_code"] for r in table.iter_rows(named=True) if r["in_live_query"] == "yes"]
 
 
 def secret(variable: str, where_to_get: str) -> str:
@@ -104,7 +98,7 @@ def patentsview_pages(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg
     )
     try:
         outcome = fetcher.fetch_partition(
-            int(context.partition_key), live_query_codes(), restart=settings.refetch
+            int(context.partition_key), patent_live_query_codes(), restart=settings.refetch
         )
     except PatentsViewError as err:
         raise dg.Failure(str(err), allow_retries=False) from err
@@ -135,7 +129,7 @@ def epo_ops_pages(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.Mat
     )
     try:
         outcome = fetcher.fetch_partition(
-            int(context.partition_key), live_query_codes(), restart=settings.refetch
+            int(context.partition_key), patent_live_query_codes(), restart=settings.refetch
         )
     except EpoOpsError as err:
         raise dg.Failure(str(err), allow_retries=False) from err

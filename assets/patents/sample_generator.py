@@ -101,7 +101,7 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
-from assets.reference.tables import read_csv
+from assets.reference.tables import patent_live_query_codes
 
 SAMPLE_DIR = Path(__file__).parent / "sample" / "patents"
 SEED = 20261124
@@ -115,6 +115,7 @@ FAMILY_GROWTH = 1.135
 FIRST_FAMILY_ID = 99_000_000
 AIA_DATE = date(2012, 9, 16)
 SPLIT_YEARS = {2025: date(2025, 7, 1)}
+LIVE_CODES = patent_live_query_codes()  # the codes a live OPS query names (reviewed map)
 PV_ONLY_SHARE = 0.10
 CONTINUATION_SHARE = 0.25
 PV = "https://search.patentsview.org/api/v1"
@@ -1634,12 +1635,7 @@ def _query(year: int, part: int) -> str:
         if part == 2:
             first, last = split, date(year, 12, 31)
         period = f"{_ymd(first)} {_ymd(last)}"
-    codes = " ".join(
-        r["cpc_code"]
-        for r in read_csv("patent_cpc_map.csv").iter_rows(named=True)
-        if r["in_live_query"] == "yes"
-    )
-    return f'pd within "{period}" and cpc any "{codes}"'
+    return f'pd within "{period}" and cpc any "{" ".join(LIVE_CODES)}"'
 
 
 Entry = tuple[Publication, Family, bool]  # a document, its family, whether it keeps its id

@@ -57,3 +57,10 @@ def reference_frames() -> dict[str, pl.DataFrame]:
 def iso2_lookup(countries: pl.DataFrame) -> dict[str, str]:
     """Map ISO 3166-1 alpha-2 codes (and XK for Kosovo) to alpha-3 from ``ref.countries``."""
     return {row["iso2"]: row["iso3"] for row in countries.iter_rows(named=True) if row["iso2"]}
+
+
+def patent_live_query_codes() -> list[str]:
+    """The CPC codes live patent queries ask for: rows of the reviewed CPC map marked
+    ``in_live_query``, in the map's order."""
+    table = read_csv("patent_cpc_map.csv")
+    return [r["cpc_code"] for r in table.iter_rows(named=True) if r["in_live_query"] == "yes"]
