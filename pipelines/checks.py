@@ -88,3 +88,21 @@ def quarantine_rate(
         description=message,
         metadata={"quarantined_records": bad, "rate": rate},
     )
+
+
+def unusable_files(
+    con: duckdb.DuckDBPyConnection, what: str, quarantine_table: str, reasons: Sequence[str]
+) -> dg.AssetCheckResult:
+    """The check result for a source's raw files: fails, naming up to 20 files with their
+    reason and detail, when the quarantine holds file-level rows with one of ``reasons``
+    (an unreadable file, a schema drift). Names come from the calling room, never input."""
+    marks = ", ".join("?" for _ in reasons)
+    bad = con.execute(
+        f"select source_file, reason, detail from {quarantine_table} "
+        f"where reason in ({marks}) order by source_file limit 20",
+        list(reasons),
+    ).fetchall()
+    if not bad:
+        return dg.AssetCheckResult(passed=True)
+    message = f"{what}: unusable raw files: " + "; ".join(f"{f} ({r}): {d}" for f, r, d in bad)
+    return dg.AssetCheckResult(passed=False, description=message)

@@ -19,7 +19,7 @@ from assets.bibliometric.parse import CountryCodes, parse_files, raw_files
 from assets.bibliometric.raw_tables import SCHEMAS, raw_frames, read_merged_ids
 from assets.reference.assets import REFERENCE_KEY
 from assets.reference.tables import iso2_lookup, read_csv
-from pipelines.checks import quarantine_rate
+from pipelines.checks import quarantine_rate, unusable_files
 from pipelines.db import replace_table
 from pipelines.landing import LandingZone
 from pipelines.resources import QcmResource
@@ -191,15 +191,10 @@ def openalex_files_readable(
 ) -> dg.AssetCheckResult:
     """Fail, naming the files, when any raw file could not be read at all."""
     with qcm.connect() as con:
-        bad = con.execute(
-            "select source_file, detail from raw.quarantine "
-            "where reason = 'unreadable_file' limit 20"
-        ).fetchall()
-    if bad:
-        message = "openalex: unreadable raw files: " + "; ".join(f"{f}: {d}" for f, d in bad)
-        context.log.error(message)
-        return dg.AssetCheckResult(passed=False, description=message)
-    return dg.AssetCheckResult(passed=True)
+        result = unusable_files(con, "openalex", "raw.quarantine", ("unreadable_file",))
+    if not result.passed:
+        context.log.error(result.description)
+    return result
 
 
 @dg.asset_check(

@@ -14,7 +14,7 @@ import yaml
 from assets.patents.parse import parse_files, raw_files
 from assets.patents.raw_tables import SCHEMAS, raw_frames
 from assets.reference.assets import REFERENCE_KEY
-from pipelines.checks import quarantine_rate
+from pipelines.checks import quarantine_rate, unusable_files
 from pipelines.db import replace_table
 from pipelines.landing import LandingZone
 from pipelines.parsing import CountryCodes
@@ -137,15 +137,12 @@ def patents_files_readable(
 ) -> dg.AssetCheckResult:
     """Fail, naming the files, when a raw patent file is unreadable or its schema drifted."""
     with qcm.connect() as con:
-        bad = con.execute(
-            "select source_file, reason, detail from raw.patent_quarantine "
-            "where reason in ('unreadable_file', 'schema_drift') order by source_file limit 20"
-        ).fetchall()
-    if bad:
-        message = "patents: unusable raw files: " + "; ".join(f"{f} ({r}): {d}" for f, r, d in bad)
-        context.log.error(message)
-        return dg.AssetCheckResult(passed=False, description=message)
-    return dg.AssetCheckResult(passed=True)
+        result = unusable_files(
+            con, "patents", "raw.patent_quarantine", ("unreadable_file", "schema_drift")
+        )
+    if not result.passed:
+        context.log.error(result.description)
+    return result
 
 
 @dg.asset_check(

@@ -43,7 +43,7 @@ def test_unreadable_file_blocks_publishing_and_keeps_the_last_release(
     (source / "page2.json").write_text('{"meta": {}, "results": [{"id": "W99", "tit')
     code, output = build(tmp_path, source, monkeypatch)
     assert code == 1
-    assert "unreadable raw files: page2.json" in output
+    assert "unusable raw files: page2.json (unreadable_file)" in output
     assert "[staging__works]" not in output  # nothing downstream of the failed check ran
     con = duckdb.connect(str(published), read_only=True)
     assert con.execute("select run_id from meta.runs").fetchall() == first_run
