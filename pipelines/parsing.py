@@ -27,6 +27,29 @@ class CountryCodes:
     historical: frozenset[str]
 
 
+@dataclass(frozen=True)
+class Provenance:
+    """Where a record came from: file (relative name), checksum and record index."""
+
+    source_file: str
+    source_sha256: str
+    record_index: int | None
+
+    @property
+    def record_key(self) -> str:
+        """A stable key of the record: 16 hex of the file checksum and the record index."""
+        return f"{self.source_sha256[:16]}:{self.record_index}"
+
+    def columns(self) -> dict[str, Any]:
+        """The provenance columns of a raw row."""
+        return {
+            "source_file": self.source_file,
+            "source_sha256": self.source_sha256,
+            "record_index": self.record_index,
+            "record_key": self.record_key,
+        }
+
+
 class RecordError(ValueError):
     """A record that cannot be used; ``reason`` is a short, stable code."""
 

@@ -32,7 +32,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from pipelines.parsing import CountryCodes, RecordError, clean_text, sha256_file
+from pipelines.parsing import CountryCodes, Provenance, RecordError, clean_text, sha256_file
 
 SOURCE = "patents"
 RAW_SUFFIXES = (".json", ".json.gz", ".xml", ".xml.gz")
@@ -74,29 +74,6 @@ class PatentBatch:
         """Append every row of ``other`` to this batch."""
         for name in self.__dataclass_fields__:
             getattr(self, name).extend(getattr(other, name))
-
-
-@dataclass(frozen=True)
-class Provenance:
-    """Where a record came from: file (relative name), checksum and record index."""
-
-    source_file: str
-    source_sha256: str
-    record_index: int | None
-
-    @property
-    def record_key(self) -> str:
-        """A stable key of the record: 16 hex of the file checksum and the record index."""
-        return f"{self.source_sha256[:16]}:{self.record_index}"
-
-    def columns(self) -> dict[str, Any]:
-        """The provenance columns of a raw row."""
-        return {
-            "source_file": self.source_file,
-            "source_sha256": self.source_sha256,
-            "record_index": self.record_index,
-            "record_key": self.record_key,
-        }
 
 
 def quarantine_row(prov: Provenance, record_id: str | None, reason: str, detail: str) -> dict:
