@@ -2,11 +2,11 @@
 
 Layout under ``root/<source>/`` (one folder per source; nothing here is source-specific):
 
-- ``blobs/<sha[:2]>/<sha256><suffix>.gz``: response bodies (``.json``, or ``.xml`` for a
-  source that answers in XML), content-addressed by the SHA-256 of the uncompressed
-  body, gzipped with a zero timestamp so identical bodies give identical files. A blob
-  is written to a temporary file and renamed into place; an existing blob is never
-  rewritten.
+- ``blobs/<sha[:2]>/<sha256><suffix>.gz``: response bodies (``.json``, ``.xml`` for a
+  source that answers in XML, ``.zip`` for a bulk archive), content-addressed by the
+  SHA-256 of the uncompressed body, gzipped with a zero timestamp so identical bodies
+  give identical files. A blob is written to a temporary file and renamed into place;
+  an existing blob is never rewritten.
 - ``manifest.jsonl``: one JSON line per landed response (blob, redacted URL, partition,
   fetch, page, status, size, time, plus source-specific extras), appended after the blob
   is on disk and flushed to disk before ``land`` returns.
@@ -173,7 +173,7 @@ class LandingZone:
     """The landing zone of one source under ``root/<source>/`` (see the module doc)."""
 
     def __init__(self, root: Path, source: str, suffix: str = ".json") -> None:
-        if suffix not in (".json", ".xml"):
+        if suffix not in (".json", ".xml", ".zip"):
             raise ValueError(f"landing zone {source}: unsupported blob suffix {suffix!r}")
         self.root = Path(root)
         self.source = check_name(source, "source")

@@ -1,0 +1,173 @@
+"""The live CORDIS client against a scripted local server: download, verify, faults."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from assets.funding.cordis_live import CordisError, CordisFetcher, verify_archive
+from pipelines.landing import LandingZone
+from tests.cordis_bodies import bulk_zip, organisation_record, project_record
+from tests.mock_server import MockServer, Reply, closed_port_url
+
+pytestmark = pytest.mark.unit
+ZIP = {"Content-Type": "application/zip"}
+HTML = {"Content-Type": "text/html; charset=utf-8"}
+MAINTENANCE = b"<!DOCTYPE html><html><head><title>CORDIS maintenance</title></head></html>"
+ARCHIVE = bulk_zip(
+    [project_record(), project_record(id="101000002")],
+    [organisation_record(), organisation_record(projectID="101000002")],
+)
+
+
+def zip_zone(root: Path) -> LandingZone:
+    """The CORDIS landing zone (bulk archives land as ``.zip`` blobs)."""
+    return LandingZone(root, "cordis", suffix=".zip")
+
+
+class Harness:
+    """A fetcher wired to a server, a temporary zone, and recorded logs and sleeps."""
+
+    def __init__(self, tmp_path: Path, base_url: str, **options: Any) -> None:
+        self.zone = zip_zone(tmp_path / "raw")
+        self.logs: list[str] = []
+        self.sleeps: list[float] = []
+        settings: dict[str, Any] = {
+            "programmes": ("HORIZON",),
+            "timeout": (2, 2),
+            "max_retries": 2,
+            "sleep": self.sleeps.append,
+            "session": MockServer.session(),
+            **options,
+        }
+        self.fetcher = CordisFetcher(self.zone, base_url=base_url, log=self.logs.append, **settings)
+
+    def manifest(self) -> list[dict[str, Any]]:
+        if not self.zone.manifest_path.exists():
+            return []
+        lines = self.zone.manifest_path.read_text(encoding="utf-8").splitlines()
+        return [json.loads(line) for line in lines]
+
+    def bodies(self) -> list[bytes]:
+        return [gzip.decompress(path.read_bytes()) for path in self.zone.current_files()]
+
+
+def test_each_programme_is_downloaded_verified_and_landed(tmp_path: Path) -> None:
+    other = bulk_zip()
+    with MockServer([Reply(200, other, ZIP), Reply(200, ARCHIVE, ZIP)]) as server:
+        harness = Harness(tmp_path, server.url + "/data/", programmes=("H2020", "HORIZON"))
+        outcomes = harness.fetcher.fetch_all()
+    assert [r.path for r in server.requests] == [
+        "/data/cordis-h2020projects-csv.zip",
+        "/data/cordis-HORIZONprojects-csv.zip",
+    ]
+    assert [(o.partition, o.status, o.records) for o in outcomes] == [
+        ("H2020", "done", 1),
+        ("HORIZON", "done", 2),
+    ]
+    assert harness.bodies() == [other, ARCHIVE]  # verbatim, partition by partition
+    entry = harness.manifest()[1]
+    assert (entry["programme"], entry["project_records"], entry["organisation_records"]) == (
+        "HORIZON",
+        2,
+        2,
+    )
+    assert entry["path"].endswith(".zip.gz") and entry["page"] == 1
+    assert "csv/project.csv" in entry["members"]
+
+
+def test_an_unchanged_archive_is_reported(tmp_path: Path) -> None:
+    with MockServer([Reply(200, ARCHIVE, ZIP), Reply(200, ARCHIVE, ZIP)]) as server:
+        harness = Harness(tmp_path, server.url)
+        first = harness.fetcher.fetch_partition("HORIZON")
+        second = harness.fetcher.fetch_partition("HORIZON")
+    assert "unchanged" not in first.message
+    assert "unchanged since the last fetch" in second.message
+    assert len(harness.bodies()) == 1
+
+
+def test_server_errors_are_retried(tmp_path: Path) -> None:
+    replies = [Reply(503), Reply(502, MAINTENANCE, HTML), Reply(200, ARCHIVE, ZIP)]
+    with MockServer(replies) as server:
+        harness = Harness(tmp_path, server.url)
+        result = harness.fetcher.fetch_partition("HORIZON")
+    assert result.status == "done" and len(server.requests) == 3
+    assert len(harness.sleeps) == 2
+    assert any("HTTP 502" in line and "CORDIS maintenance" in line for line in harness.logs)
+
+
+def test_an_html_page_is_never_taken_for_an_archive(tmp_path: Path) -> None:
+    with MockServer([Reply(200, MAINTENANCE, HTML)] * 3) as server:
+        harness = Harness(tmp_path, server.url)
+        with pytest.raises(CordisError) as caught:
+            harness.fetcher.fetch_partition("HORIZON")
+    message = str(caught.value)
+    assert "cordis HORIZON" in message and "cordis-HORIZONprojects-csv.zip" in message
+    assert "not a ZIP archive" in message and "CORDIS maintenance" in message
+    assert harness.manifest() == [] and harness.zone.current_files() == []
+    state = harness.zone.load_state("HORIZON")
+    assert state is not None and state.status == "running" and "not a ZIP" in state.error
+
+
+def test_a_truncated_archive_is_downloaded_again(tmp_path: Path) -> None:
+    replies = [
+        Reply(200, ARCHIVE[: len(ARCHIVE) // 2], ZIP),  # complete per HTTP, cut in the file
+        Reply(200, ARCHIVE, ZIP, declared_length=len(ARCHIVE) + 500),  # cut off in transit
+        Reply(200, ARCHIVE, ZIP),
+    ]
+    with MockServer(replies) as server:
+        harness = Harness(tmp_path, server.url)
+        result = harness.fetcher.fetch_partition("HORIZON")
+    assert result.status == "done" and harness.bodies() == [ARCHIVE]
+    assert any("fails verification" in line for line in harness.logs)
+    assert any("broke off" in line or "ChunkedEncodingError" in line for line in harness.logs)
+
+
+def test_a_missing_archive_fails_at_once_and_keeps_the_last_fetch(tmp_path: Path) -> None:
+    with MockServer([Reply(200, ARCHIVE, ZIP), Reply(404, MAINTENANCE, HTML)]) as server:
+        harness = Harness(tmp_path, server.url)
+        harness.fetcher.fetch_partition("HORIZON")
+        with pytest.raises(CordisError, match="HTTP 404"):
+            harness.fetcher.fetch_partition("HORIZON")
+    assert len(server.requests) == 2
+    assert harness.bodies() == [ARCHIVE]  # the last complete fetch stays current
+
+
+def test_a_long_rate_limit_parks_the_programme(tmp_path: Path) -> None:
+    with MockServer([Reply(429, b"", {"Retry-After": "3600"})]) as server:
+        harness = Harness(tmp_path, server.url)
+        parked = harness.fetcher.fetch_partition("HORIZON")
+        again = harness.fetcher.fetch_partition("HORIZON")
+    assert parked.status == "parked" and parked.parked_until
+    assert again.status == "parked" and "still parked" in again.message
+    assert len(server.requests) == 1
+
+
+def test_refused_connections_and_oversized_bodies(tmp_path: Path) -> None:
+    harness = Harness(tmp_path, closed_port_url())
+    with pytest.raises(CordisError, match="gave up after 3 attempts; last: ConnectionError"):
+        harness.fetcher.fetch_partition("HORIZON")
+    with MockServer([Reply(200, ARCHIVE, ZIP)]) as server:
+        small = Harness(tmp_path / "small", server.url, max_bytes=100)
+        with pytest.raises(CordisError, match="over max_bytes"):
+            small.fetcher.fetch_partition("HORIZON")
+
+
+def test_settings_are_checked(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match=r"suffix='\.zip'"):
+        CordisFetcher(LandingZone(tmp_path, "cordis"))
+    with pytest.raises(ValueError, match="programmes must be some of"):
+        Harness(tmp_path, "http://x", programmes=("FP6",))
+
+
+def test_verify_archive_counts_and_refuses() -> None:
+    check = verify_archive(ARCHIVE)
+    assert (check.project_records, check.organisation_records) == (2, 2)
+    with pytest.raises(ValueError, match="holds no project"):
+        verify_archive(bulk_zip(projects=[]))
+    with pytest.raises(ValueError, match="not a readable ZIP"):
+        verify_archive(ARCHIVE[:40])
