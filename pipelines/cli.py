@@ -63,11 +63,17 @@ def parse_years(text: str | None) -> list[int]:
     return list(range(start, end + 1))
 
 
-# live fetch jobs the build runs first: (source of --source-dir, job, label)
+# live fetch jobs the build runs first: (source of --source-dir, job, label, partitions:
+# "years" = the --years range, "all" = every partition of the job: terms, programmes or
+# indicators)
 LIVE_FETCHES = (
-    ("openalex", "openalex_fetch", "OpenAlex"),
-    ("patents", "patentsview_fetch", "PatentsView"),
-    ("patents", "epo_ops_fetch", "EPO OPS"),
+    ("openalex", "openalex_fetch", "OpenAlex", "years"),
+    ("patents", "patentsview_fetch", "PatentsView", "years"),
+    ("patents", "epo_ops_fetch", "EPO OPS", "years"),
+    ("funding", "nsf_fetch", "NSF", "years"),
+    ("funding", "ukri_fetch", "UKRI", "all"),
+    ("funding", "cordis_fetch", "CORDIS", "all"),
+    ("conversion", "world_bank_fetch", "World Bank", "all"),
 )
 
 
@@ -86,21 +92,27 @@ def build(args: argparse.Namespace) -> int:
     print(f"qcm build: mode {settings.mode} ({kind}); working state {settings.state_dir}")
     instance = dg.DagsterInstance.get()
     if settings.mode == "live":
-        for source, job, label in LIVE_FETCHES:
+        for source, job, label, partitions in LIVE_FETCHES:
             if source in settings.source_dirs:
                 continue
             fetch = defs.resolve_job_def(job)
-            for year in parse_years(args.years):
-                print(f"stage: fetch {label} {year}")
+            known = fetch.partitions_def.get_partition_keys()
+            keys = (
+                [str(y) for y in parse_years(args.years) if str(y) in known]
+                if partitions == "years"
+                else known
+            )
+            for key in keys:
+                print(f"stage: fetch {label} {key}")
                 result = fetch.execute_in_process(
                     run_config=RUN_CONFIG,
                     instance=instance,
-                    partition_key=str(year),
+                    partition_key=key,
                     raise_on_error=False,
                 )
                 if not result.success:
                     print(
-                        f"qcm build: fetching {label} {year} did not finish; nothing was "
+                        f"qcm build: fetching {label} {key} did not finish; nothing was "
                         "published. Re-run later: the fetch resumes after its last landed page.",
                         file=sys.stderr,
                     )

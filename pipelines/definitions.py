@@ -19,7 +19,28 @@ from assets.classification.assets import (
     classifier_evaluation,
     work_approaches,
 )
+from assets.classification.grant_assets import GRANT_APPROACHES_KEY, grant_approaches
 from assets.classification.patent_assets import PATENT_APPROACHES_KEY, patent_family_approaches
+from assets.funding.assets import (
+    CORDIS_FILES_KEY,
+    NSF_PAGES_KEY,
+    UKRI_PAGES_KEY,
+    funding_files_readable,
+    funding_quarantine_rate,
+    funding_raw,
+)
+from assets.funding.assets import RAW_KEY as FUNDING_RAW_KEY
+from assets.funding.assets import RAW_TABLES as FUNDING_RAW_TABLES
+from assets.funding.live_assets import (
+    REFRESH_KEY,
+    REFRESH_TABLES,
+    WORLD_BANK_PAGES_KEY,
+    conversion_refresh,
+    cordis_files,
+    nsf_pages,
+    ukri_pages,
+    world_bank_pages,
+)
 from assets.patents.assets import RAW_KEY as PATENTS_RAW_KEY
 from assets.patents.assets import RAW_TABLES as PATENT_RAW_TABLES
 from assets.patents.assets import patents_files_readable, patents_quarantine_rate, patents_raw
@@ -43,11 +64,35 @@ PRODUCERS = (
     {t: REFERENCE_KEY for t in REFERENCE_TABLES}
     | {t: RAW_KEY for t in RAW_TABLES}
     | {t: PATENTS_RAW_KEY for t in PATENT_RAW_TABLES}
+    | {t: FUNDING_RAW_KEY for t in FUNDING_RAW_TABLES}
+    | {t: REFRESH_KEY for t in REFRESH_TABLES}
     | {
         "core.work_approaches": WORK_APPROACHES_KEY,
         "core.patent_family_approaches": PATENT_APPROACHES_KEY,
+        "core.grant_approaches": GRANT_APPROACHES_KEY,
         "meta.classifier_evaluation": EVALUATION_KEY,
     }
+)
+
+FUNDING_FETCHES = (
+    ("nsf_fetch", NSF_PAGES_KEY, "Live only: fetch and land one start year of NSF awards."),
+    ("ukri_fetch", UKRI_PAGES_KEY, "Live only: fetch and land one term of UKRI GtR projects."),
+    (
+        "cordis_fetch",
+        CORDIS_FILES_KEY,
+        "Live only: download and land one framework programme's CORDIS bulk archive.",
+    ),
+    (
+        "world_bank_fetch",
+        WORLD_BANK_PAGES_KEY,
+        "Live only: fetch one World Bank indicator to refresh the conversion tables.",
+    ),
+)
+FETCH_KEYS = (
+    PAGES_KEY,
+    PATENTSVIEW_PAGES_KEY,
+    EPO_OPS_PAGES_KEY,
+    *(key for _, key, _ in FUNDING_FETCHES),
 )
 
 
@@ -65,6 +110,9 @@ def build_definitions() -> dg.Definitions:
         *contract_checks(PATENTS_RAW_KEY, PATENT_RAW_TABLES, contracts),
         *contract_checks(WORK_APPROACHES_KEY, ["core.work_approaches"], contracts),
         *contract_checks(PATENT_APPROACHES_KEY, ["core.patent_family_approaches"], contracts),
+        *contract_checks(FUNDING_RAW_KEY, FUNDING_RAW_TABLES, contracts),
+        *contract_checks(REFRESH_KEY, REFRESH_TABLES, contracts),
+        *contract_checks(GRANT_APPROACHES_KEY, ["core.grant_approaches"], contracts),
         *contract_checks(EVALUATION_KEY, ["meta.classifier_evaluation"], contracts),
         *contract_checks(RUNS_KEY, ["meta.runs"], contracts),
         *contract_checks(DICTIONARY_KEY, ["meta.tables", "meta.columns"], contracts),
@@ -72,12 +120,13 @@ def build_definitions() -> dg.Definitions:
         openalex_quarantine_rate,
         patents_files_readable,
         patents_quarantine_rate,
+        funding_files_readable,
+        funding_quarantine_rate,
         *sql_checks,
     ]
     build_job = dg.define_asset_job(
         "qcm_build",
-        selection=dg.AssetSelection.all()
-        - dg.AssetSelection.assets(PAGES_KEY, PATENTSVIEW_PAGES_KEY, EPO_OPS_PAGES_KEY),
+        selection=dg.AssetSelection.all() - dg.AssetSelection.assets(*FETCH_KEYS),
         description="Build everything from the mode's raw files and publish (the main job).",
     )
     fetch_job = dg.define_asset_job(
@@ -85,7 +134,7 @@ def build_definitions() -> dg.Definitions:
         selection=dg.AssetSelection.assets(PAGES_KEY),
         description="Live only: fetch and land one publication year of OpenAlex works.",
     )
-    patent_fetch_jobs = [
+    source_fetch_jobs = [
         dg.define_asset_job(
             "patentsview_fetch",
             selection=dg.AssetSelection.assets(PATENTSVIEW_PAGES_KEY),
@@ -98,6 +147,10 @@ def build_definitions() -> dg.Definitions:
             description="Live only: fetch and land one publication year of quantum patent "
             "documents and their families from EPO OPS.",
         ),
+        *(
+            dg.define_asset_job(name, selection=dg.AssetSelection.assets(key), description=text)
+            for name, key, text in FUNDING_FETCHES
+        ),
     ]
     return dg.Definitions(
         assets=[
@@ -109,13 +162,20 @@ def build_definitions() -> dg.Definitions:
             patents_raw,
             work_approaches,
             patent_family_approaches,
+            nsf_pages,
+            ukri_pages,
+            cordis_files,
+            world_bank_pages,
+            conversion_refresh,
+            funding_raw,
+            grant_approaches,
             classifier_evaluation,
             *sql_assets,
             *meta_assets,
             site,
         ],
         asset_checks=checks,
-        jobs=[build_job, fetch_job, *patent_fetch_jobs],
+        jobs=[build_job, fetch_job, *source_fetch_jobs],
         schedules=[
             dg.ScheduleDefinition(
                 job=build_job,

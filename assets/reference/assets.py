@@ -21,6 +21,11 @@ REFERENCE_TABLES = (
     "ref.patent_cpc_map",
     "ref.patent_applicant_type_rules",
     "ref.patentsview_assignee_types",
+    "ref.funding_programmes",
+    "ref.fx_rates",
+    "ref.economic_indicators",
+    "ref.currencies",
+    "ref.eu_country_codes",
 )
 
 
@@ -31,7 +36,8 @@ REFERENCE_TABLES = (
     pool="duckdb",
     description="Reviewed reference tables (countries, blocs, approaches, classification "
     "rules and evaluation set, indicator definitions, methods, the patent CPC map and "
-    "applicant-type rules) loaded into the ref schema.",
+    "applicant-type rules, national quantum programmes, exchange rates and economic "
+    "indicators) loaded into the ref schema.",
 )
 def reference_tables(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.MaterializeResult:
     """Replace every ``ref.*`` table with the reviewed files' current contents."""

@@ -25,6 +25,11 @@ CSV_TABLES = {
     "patent_cpc_map": "patent_cpc_map.csv",
     "patent_applicant_type_rules": "patent_applicant_type_rules.csv",
     "patentsview_assignee_types": "patentsview_assignee_types.csv",
+    "funding_programmes": "funding_programmes.csv",
+    "fx_rates": "fx_rates.csv",
+    "economic_indicators": "economic_indicators.csv",
+    "currencies": "currencies.csv",
+    "eu_country_codes": "eu_country_codes.csv",
 }
 
 

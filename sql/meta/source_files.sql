@@ -2,3 +2,5 @@
 select * from raw.source_files
 union all by name
 select * from raw.patent_source_files
+union all by name
+select * from raw.grant_source_files

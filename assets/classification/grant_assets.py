@@ -1,0 +1,66 @@
+"""The grant classification asset: in-scope grants per technology approach.
+
+A grant is in scope when its title or abstract carries a quantum term
+(``staging.grants.in_scope``); its approaches come from the same versioned keyword
+rules as publications (``ref.classification_rules``), over title and abstract.
+"""
+
+import dagster as dg
+import duckdb
+
+from assets.classification.assets import approach_rules
+from assets.classification.classifier import classify
+from assets.reference.assets import REFERENCE_KEY
+from pipelines.resources import QcmResource
+
+GRANT_APPROACHES_KEY = dg.AssetKey(["core", "grant_approaches"])
+
+
+def build_grant_approaches(con: duckdb.DuckDBPyConnection) -> int:
+    """Write ``core.grant_approaches`` from ``staging.grants``; return its row count.
+
+    One row per in-scope grant and approach: 'all' for every in-scope grant, each
+    approach whose rules match its title or abstract, and 'unclassified' when none did.
+    """
+    matched = classify(
+        con,
+        "select grant_key as id, coalesce(title, '') || ' ' || coalesce(abstract, '') as text "
+        "from staging.grants where in_scope",
+        approach_rules(con),
+    )
+    con.execute(
+        f"""
+        create or replace table core.grant_approaches as
+        select grant_key, 'all' as approach, 'in scope' as basis
+        from staging.grants where in_scope
+        union all
+        select id as grant_key, approach, 'keyword rules' as basis from {matched}
+        union all
+        select grant_key, 'unclassified' as approach, 'no rule matched' as basis
+        from staging.grants
+        where in_scope and grant_key not in (select id from {matched})
+        """
+    )
+    return con.execute("select count(*) from core.grant_approaches").fetchone()[0]
+
+
+@dg.asset(
+    key=GRANT_APPROACHES_KEY,
+    deps=[REFERENCE_KEY, dg.AssetKey(["staging", "grants"])],
+    group_name="core",
+    kinds={"duckdb", "python"},
+    pool="duckdb",
+    description="One row per in-scope grant and technology approach (multi-label): 'all', "
+    "approaches from the keyword rules over title and abstract, or 'unclassified'.",
+)
+def grant_approaches(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.MaterializeResult:
+    """Classify every in-scope grant."""
+    with qcm.connect() as con:
+        rows = build_grant_approaches(con)
+        shares = con.execute(
+            "select approach, count(*) from core.grant_approaches group by 1 order by 2 desc"
+        ).fetchall()
+    context.log.info(
+        f"built core.grant_approaches: {rows:,} rows; " + ", ".join(f"{a} {n}" for a, n in shares)
+    )
+    return dg.MaterializeResult(metadata={"rows": rows, **{a: n for a, n in shares}})

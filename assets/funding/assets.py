@@ -1,0 +1,177 @@
+"""Dagster assets of the grant sources (NSF, UKRI Gateway to Research, EU CORDIS).
+
+- ``raw/funding``: parses the raw grant files of the run's mode (the embedded sample, a
+  directory given with ``--source-dir funding=PATH`` holding files of any of the three
+  services, or the landing zones' latest complete fetches) into the ``raw`` grant
+  tables, quarantining what it cannot use.
+
+National programme commitments are not fetched: they are the reviewed reference table
+``ref.funding_programmes`` (assets/reference/funding_programmes.csv).
+"""
+
+from pathlib import Path
+
+import dagster as dg
+import yaml
+
+from assets.funding.parse import parse_files, raw_files, scope_rule
+from assets.funding.raw_tables import SCHEMAS, raw_frames
+from assets.reference.assets import REFERENCE_KEY
+from pipelines.checks import quarantine_rate, unusable_files
+from pipelines.db import replace_table
+from pipelines.landing import LandingZone
+from pipelines.parsing import CountryCodes
+from pipelines.resources import QcmResource
+from pipelines.settings import Settings
+
+SOURCE_CONFIG = yaml.safe_load((Path(__file__).parent / "source.yml").read_text(encoding="utf-8"))
+RAW_KEY = dg.AssetKey(["raw", "funding"])
+NSF_PAGES_KEY = dg.AssetKey(["raw", "nsf_pages"])
+UKRI_PAGES_KEY = dg.AssetKey(["raw", "ukri_pages"])
+CORDIS_FILES_KEY = dg.AssetKey(["raw", "cordis_files"])
+RAW_TABLES = tuple(SCHEMAS)
+MAX_QUARANTINE_RATE = 0.05
+# reasons that cost a whole grant (the others cost an organisation's country)
+RECORD_LEVEL_REASONS = (
+    "invalid_id",
+    "missing_date",
+    "invalid_date",
+    "missing_amount",
+    "non_positive_amount",
+    "unknown_currency",
+    "year_out_of_range",
+    "invalid_record",
+)
+# the grant services and the kind of body each lands
+SERVICE_SUFFIXES = {"nsf": ".json", "ukri": ".json", "cordis": ".zip"}
+
+
+def landing_zone(settings: Settings, service: str) -> LandingZone:
+    """The landing zone of one grant service (``nsf``, ``ukri`` or ``cordis``)."""
+    return LandingZone(settings.landing_dir, service, SERVICE_SUFFIXES[service])
+
+
+def raw_input_files(settings: Settings) -> tuple[Path, list[Path]]:
+    """The folder and files ``raw/funding`` reads in this run's mode.
+
+    Raises dg.Failure with what to do when there is nothing to read.
+    """
+    directory = settings.source_dir("funding")
+    if directory is not None:
+        if not directory.is_dir():
+            raise dg.Failure(f"funding source directory {directory} does not exist")
+        files = raw_files(directory)
+    else:
+        directory = settings.landing_dir
+        files = [
+            path
+            for service in SERVICE_SUFFIXES
+            for path in landing_zone(settings, service).current_files()
+        ]
+    if not files:
+        raise dg.Failure(
+            f"funding: no raw files to read in {directory} (mode {settings.mode}); in live "
+            "mode fetch first (jobs nsf_fetch, ukri_fetch and cordis_fetch)"
+        )
+    return directory, files
+
+
+@dg.asset(
+    key=RAW_KEY,
+    deps=[REFERENCE_KEY, NSF_PAGES_KEY, UKRI_PAGES_KEY, CORDIS_FILES_KEY],
+    group_name="funding",
+    kinds={"duckdb", "python"},
+    pool="duckdb",
+    description="Grants of NSF, UKRI and CORDIS parsed losslessly into raw tables with "
+    "provenance; unusable grants and organisation countries quarantined with reasons.",
+)
+def funding_raw(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.MaterializeResult:
+    """Parse every raw grant file of the mode into ``raw.grant*``; counts as metadata."""
+    settings = qcm.settings
+    directory, files = raw_input_files(settings)
+    with qcm.connect() as con:
+        lookup = dict(
+            con.execute("select iso2, iso3 from ref.countries where iso2 is not null").fetchall()
+        )
+        historical = {
+            r[0]
+            for r in con.execute(
+                "select code from ref.historical_country_codes where valid_to is not null"
+            ).fetchall()
+        }
+        aliases = dict(con.execute("select code, iso3 from ref.eu_country_codes").fetchall())
+        pattern, exclude = (
+            con.execute("select value from ref.methods where key = ?", [key]).fetchone()[0]
+            for key in ("patent_quantum_term_pattern", "patent_quantum_term_exclude")
+        )
+    codes = CountryCodes(lookup, frozenset(historical))
+    keep = scope_rule(pattern.removeprefix("(?i)"), exclude.removeprefix("(?i)"))
+    context.log.info(f"funding: parsing {len(files)} files from {directory}")
+    batch = parse_files(files, directory, codes, aliases, settings.max_publication_year(), keep)
+    frames = raw_frames(batch, settings.dataset_kind("funding"))
+    with qcm.connect() as con:
+        counts = {table: replace_table(con, table, frames[table]) for table in RAW_TABLES}
+    reasons: dict[str, int] = {}
+    for row in batch.quarantine:
+        reasons[row["reason"]] = reasons.get(row["reason"], 0) + 1
+    services: dict[str, int] = {}
+    for row in batch.grants:
+        services[row["service"]] = services.get(row["service"], 0) + 1
+    context.log.info(
+        f"funding: {len(batch.grants):,} grant records ({services or 'none'}) from "
+        f"{len(files)} files; {len(batch.quarantine):,} quarantined ({reasons or 'none'})"
+    )
+    return dg.MaterializeResult(
+        metadata={
+            "files": len(files),
+            "grant_records": len(batch.grants),
+            "quarantined": len(batch.quarantine),
+            "quarantine_reasons": reasons,
+            "services": services,
+            "data_kind": settings.dataset_kind("funding"),
+            **counts,
+        }
+    )
+
+
+@dg.asset_check(
+    asset=RAW_KEY,
+    blocking=True,
+    pool="duckdb",
+    description="every raw grant file could be read and has the fields the parser needs",
+)
+def funding_files_readable(
+    context: dg.AssetCheckExecutionContext, qcm: QcmResource
+) -> dg.AssetCheckResult:
+    """Fail, naming the files, when a raw grant file is unreadable or its schema drifted."""
+    with qcm.connect() as con:
+        result = unusable_files(
+            con, "funding", "raw.grant_quarantine", ("unreadable_file", "schema_drift")
+        )
+    if not result.passed:
+        context.log.error(result.description)
+    return result
+
+
+@dg.asset_check(
+    asset=RAW_KEY,
+    blocking=True,
+    pool="duckdb",
+    description="at most 5% of grant records are quarantined "
+    "(more means schema drift or a bad source)",
+)
+def funding_quarantine_rate(
+    context: dg.AssetCheckExecutionContext, qcm: QcmResource
+) -> dg.AssetCheckResult:
+    """Fail when more than 5% of grant records were unusable, naming the top reasons."""
+    with qcm.connect() as con:
+        result = quarantine_rate(
+            con,
+            "grant records",
+            "raw.grants",
+            "raw.grant_quarantine",
+            RECORD_LEVEL_REASONS,
+            MAX_QUARANTINE_RATE,
+        )
+    (context.log.info if result.passed else context.log.error)(result.description)
+    return result

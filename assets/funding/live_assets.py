@@ -1,0 +1,262 @@
+"""Live fetch assets of the funding source, and the conversion-table refresh.
+
+- ``raw/nsf_pages``: one start year of NSF awards matching the scope terms (Awards API,
+  no key), landed verbatim, resumable.
+- ``raw/ukri_pages``: one search term of UKRI Gateway to Research projects (no key).
+- ``raw/cordis_files``: one framework programme's CORDIS bulk archive (H2020, HORIZON),
+  verified (test-unzip, members, row counts) and landed.
+- ``raw/world_bank_pages``: one World Bank indicator (exchange rates, PPP factors, GDP,
+  GDP at PPP, population, deflator) for the programme countries.
+- ``raw/conversion_refresh``: in live mode, the rows of the latest complete World Bank
+  fetches, which ``staging.fx_rates`` and ``staging.economic_indicators`` prefer over the
+  committed tables; in other modes empty (the committed tables alone are used).
+"""
+
+import os
+from datetime import UTC, datetime
+
+import dagster as dg
+import polars as pl
+
+from assets.funding.assets import (
+    CORDIS_FILES_KEY,
+    NSF_PAGES_KEY,
+    SOURCE_CONFIG,
+    UKRI_PAGES_KEY,
+    landing_zone,
+)
+from assets.funding.cordis_live import DEFAULT_PROGRAMMES, CordisError, CordisFetcher
+from assets.funding.nsf_live import NsfError, NsfFetcher
+from assets.funding.ukri_live import UkriError, UkriFetcher
+from assets.funding.world_bank_live import (
+    ALL_INDICATORS,
+    WorldBankError,
+    WorldBankFetcher,
+    landed_rows,
+)
+from assets.funding.world_bank_parse import FX_COLUMNS, INDICATOR_COLUMNS
+from assets.reference.assets import REFERENCE_KEY
+from pipelines.db import replace_table
+from pipelines.fetching import FetchOutcome
+from pipelines.landing import LandingZone
+from pipelines.resources import QcmResource
+from pipelines.settings import SettingsError, service_url
+
+WORLD_BANK_PAGES_KEY = dg.AssetKey(["raw", "world_bank_pages"])
+REFRESH_KEY = dg.AssetKey(["raw", "conversion_refresh"])
+REFRESH_TABLES = ("raw.refreshed_fx_rates", "raw.refreshed_economic_indicators")
+TERMS = tuple(SOURCE_CONFIG["query"]["terms"])
+FIRST_YEAR = SOURCE_CONFIG["query"]["first_year"]
+YEARS = dg.StaticPartitionsDefinition(
+    [str(y) for y in range(FIRST_YEAR, datetime.now(UTC).year + 1)]
+)
+TERM_PARTITIONS = dg.StaticPartitionsDefinition(list(TERMS))
+PROGRAMME_PARTITIONS = dg.StaticPartitionsDefinition(list(DEFAULT_PROGRAMMES))
+INDICATOR_PARTITIONS = dg.StaticPartitionsDefinition(list(ALL_INDICATORS))
+RETRY = dg.RetryPolicy(
+    max_retries=2, delay=60, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS
+)
+
+
+def _require_live(asset: str, mode: str) -> None:
+    """Refuse to call a service outside live mode."""
+    if mode != "live":
+        raise dg.Failure(
+            f"{asset} fetches from a live service, but the mode is {mode!r}: run "
+            "`qcm build --mode live`, or read raw/funding offline."
+        )
+
+
+def _base_url(variable: str, service: str) -> str:
+    """The service's API root from ``variable`` or source.yml; https only (dg.Failure)."""
+    try:
+        return service_url(variable, SOURCE_CONFIG["services"][service]["api"], os.environ)
+    except SettingsError as err:
+        raise dg.Failure(str(err), allow_retries=False) from err
+
+
+def _result(outcome: FetchOutcome, what: str) -> dg.MaterializeResult:
+    """Metadata for a done fetch; dg.Failure naming the partition for a parked one."""
+    if outcome.status != "done":
+        raise dg.Failure(
+            f"{what} {outcome.partition} is {outcome.status}: {outcome.message}",
+            allow_retries=False,
+        )
+    return dg.MaterializeResult(
+        metadata={
+            "pages": outcome.pages_landed,
+            "records": outcome.records,
+            "reported_total": outcome.meta_count,
+        }
+    )
+
+
+@dg.asset(
+    key=NSF_PAGES_KEY,
+    group_name="funding",
+    partitions_def=YEARS,
+    kinds={"nsf", "http"},
+    pool="nsf",
+    retry_policy=RETRY,
+    description="Live only: one start year of NSF awards matching the quantum scope terms, "
+    "landed verbatim, resumable.",
+)
+def nsf_pages(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.MaterializeResult:
+    """Fetch the partition's start year from the NSF Awards API."""
+    settings = qcm.settings
+    _require_live("raw/nsf_pages", settings.mode)
+    fetcher = NsfFetcher(
+        landing_zone(settings, "nsf"),
+        terms=TERMS,
+        base_url=_base_url("NSF_API_URL", "nsf"),
+        log=context.log.info,
+    )
+    try:
+        outcome = fetcher.fetch_partition(int(context.partition_key), restart=settings.refetch)
+    except NsfError as err:
+        raise dg.Failure(str(err), allow_retries=False) from err
+    return _result(outcome, "nsf year")
+
+
+@dg.asset(
+    key=UKRI_PAGES_KEY,
+    group_name="funding",
+    partitions_def=TERM_PARTITIONS,
+    kinds={"ukri", "http"},
+    pool="ukri",
+    retry_policy=RETRY,
+    description="Live only: every UKRI Gateway to Research project matching one scope term, "
+    "landed verbatim, resumable.",
+)
+def ukri_pages(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.MaterializeResult:
+    """Fetch the partition's term from the GtR project search."""
+    settings = qcm.settings
+    _require_live("raw/ukri_pages", settings.mode)
+    fetcher = UkriFetcher(
+        landing_zone(settings, "ukri"),
+        list(TERMS),
+        search_url=_base_url("UKRI_API_URL", "ukri") + "/search/project",
+        log=context.log.info,
+    )
+    try:
+        outcome = fetcher.fetch_partition(context.partition_key, restart=settings.refetch)
+    except UkriError as err:
+        raise dg.Failure(str(err), allow_retries=False) from err
+    return _result(outcome, "ukri term")
+
+
+@dg.asset(
+    key=CORDIS_FILES_KEY,
+    group_name="funding",
+    partitions_def=PROGRAMME_PARTITIONS,
+    kinds={"cordis", "http"},
+    pool="cordis",
+    retry_policy=RETRY,
+    description="Live only: one framework programme's CORDIS bulk archive (projects and "
+    "organisations), verified and landed verbatim.",
+)
+def cordis_files(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.MaterializeResult:
+    """Download the partition's programme archive from CORDIS."""
+    settings = qcm.settings
+    _require_live("raw/cordis_files", settings.mode)
+    fetcher = CordisFetcher(
+        landing_zone(settings, "cordis"),
+        programmes=(context.partition_key,),
+        base_url=_base_url("CORDIS_DATA_URL", "cordis"),
+        log=context.log.info,
+    )
+    try:
+        outcome = fetcher.fetch_partition(context.partition_key)
+    except CordisError as err:
+        raise dg.Failure(str(err), allow_retries=False) from err
+    return _result(outcome, "cordis programme")
+
+
+def world_bank_zone(qcm: QcmResource) -> LandingZone:
+    """The World Bank landing zone."""
+    return LandingZone(qcm.settings.landing_dir, "world_bank", ".json")
+
+
+@dg.asset(
+    key=WORLD_BANK_PAGES_KEY,
+    deps=[REFERENCE_KEY],
+    group_name="funding",
+    partitions_def=INDICATOR_PARTITIONS,
+    kinds={"worldbank", "http"},
+    pool="world_bank",
+    retry_policy=RETRY,
+    description="Live only: one World Bank indicator for the programme countries and years, "
+    "landed verbatim, to refresh the conversion tables.",
+)
+def world_bank_pages(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.MaterializeResult:
+    """Fetch the partition's indicator for every country of the programme table."""
+    settings = qcm.settings
+    _require_live("raw/world_bank_pages", settings.mode)
+    with qcm.connect() as con:
+        countries = [
+            r[0]
+            for r in con.execute(
+                # the World Bank publishes no series for Taiwan (currencies.csv, TWD)
+                "select distinct country_iso3 from ref.funding_programmes "
+                "where country_iso3 <> 'TWN' order by 1"
+            ).fetchall()
+        ]
+    fetcher = WorldBankFetcher(
+        world_bank_zone(qcm),
+        base_url=_base_url("WORLD_BANK_API_URL", "world_bank"),
+        log=context.log.info,
+    )
+    try:
+        outcome = fetcher.fetch_indicator(
+            context.partition_key,
+            countries,
+            FIRST_YEAR,
+            datetime.now(UTC).year,
+            restart=settings.refetch,
+        )
+    except WorldBankError as err:
+        raise dg.Failure(str(err), allow_retries=False) from err
+    return _result(outcome, "world bank indicator")
+
+
+@dg.asset(
+    key=REFRESH_KEY,
+    deps=[REFERENCE_KEY, WORLD_BANK_PAGES_KEY],
+    group_name="funding",
+    kinds={"duckdb", "python"},
+    pool="duckdb",
+    description="Conversion rows refreshed from the latest complete World Bank fetches "
+    "(live mode); empty in other modes, where the committed tables are used alone.",
+)
+def conversion_refresh(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.MaterializeResult:
+    """Write ``raw.refreshed_fx_rates`` and ``raw.refreshed_economic_indicators``."""
+    settings = qcm.settings
+    fx: list[dict] = []
+    indicators: list[dict] = []
+    if settings.mode == "live":
+        with qcm.connect() as con:
+            currency_of = dict(
+                con.execute(
+                    "select world_bank_country, currency from ref.currencies "
+                    "where world_bank_country is not null"
+                ).fetchall()
+            )
+        rows = landed_rows(world_bank_zone(qcm), currency_of)
+        fx, indicators = rows.fx, rows.indicators
+        context.log.info(
+            f"conversion refresh: {len(fx)} exchange rates and {len(indicators)} economic "
+            f"values from the World Bank; null values skipped: {rows.nulls or 'none'}"
+        )
+    else:
+        context.log.info(f"conversion refresh: mode {settings.mode}, committed tables only")
+    frames = {
+        "raw.refreshed_fx_rates": pl.DataFrame(
+            fx, schema={c: pl.String for c in FX_COLUMNS}, orient="row"
+        ),
+        "raw.refreshed_economic_indicators": pl.DataFrame(
+            indicators, schema={c: pl.String for c in INDICATOR_COLUMNS}, orient="row"
+        ),
+    }
+    with qcm.connect() as con:
+        counts = {table: replace_table(con, table, frames[table]) for table in REFRESH_TABLES}
+    return dg.MaterializeResult(metadata=counts)

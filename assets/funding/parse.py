@@ -1,0 +1,167 @@
+"""Read a folder of raw grant files of any funding service into one ``GrantBatch``.
+
+Input: raw files as the services deliver them, gzipped or not, mixed in one folder:
+NSF Awards API pages (JSON), UKRI Gateway to Research project pages (JSON), CORDIS
+project records (XML) and CORDIS bulk downloads (ZIP of ``project.csv`` and
+``organization.csv``). The format is read from the content, not the name. Output: the
+rows of ``grants.GrantBatch`` (grants, organisations, quarantine, one row per file).
+
+A file that is none of these (an HTML error page saved by mistake, truncated JSON, a
+corrupt archive) is quarantined as ``unreadable_file`` with the reason; a file whose
+bytes equal an earlier file's is listed as a duplicate and not read twice.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+
+from assets.funding import cordis_parse, nsf_parse, ukri_parse
+from assets.funding.grants import SOURCE, GrantBatch, quarantine_row
+from pipelines.parsing import CountryCodes, Provenance, sha256_file
+
+RAW_SUFFIXES = (".json", ".json.gz", ".xml", ".xml.gz", ".zip", ".zip.gz")
+MAX_BODY_BYTES = 512 * 1024 * 1024
+Keep = Callable[[str | None, str | None], bool]
+
+
+def scope_rule(pattern: str, exclude: str) -> Keep:
+    """A test of grant text for the quantum scope: ``pattern`` matches and ``exclude``
+    does not, over title and abstract (case-insensitive), as ``staging.grants`` decides.
+    """
+    include, drop = re.compile(pattern, re.IGNORECASE), re.compile(exclude, re.IGNORECASE)
+
+    def keep(title: str | None, abstract: str | None) -> bool:
+        text = f"{title or ''} {abstract or ''}"
+        return bool(include.search(text)) and not drop.search(text)
+
+    return keep
+
+
+def read_body(path: Path) -> bytes:
+    """The file's bytes, gunzipped when it ends in ``.gz``.
+
+    Raises ValueError for a corrupt gzip stream or a body over 512 MB (a bomb).
+    """
+    try:
+        if path.name.endswith(".gz"):
+            with gzip.open(path, "rb") as handle:
+                body = handle.read(MAX_BODY_BYTES + 1)
+        else:
+            body = path.read_bytes()
+    except (OSError, EOFError) as err:
+        raise ValueError(f"cannot read ({err})") from None
+    if len(body) > MAX_BODY_BYTES:
+        raise ValueError(f"body larger than {MAX_BODY_BYTES} bytes")
+    return body
+
+
+def raw_files(directory: Path) -> list[Path]:
+    """The raw grant files below ``directory``, in a stable order.
+
+    Symlinks are refused, so a source directory cannot point the reader outside itself.
+    """
+    files = []
+    for path in sorted(directory.rglob("*")):
+        if path.is_symlink():
+            raise ValueError(f"{path}: symbolic links are not read from a source directory")
+        if path.is_file() and path.name.endswith(RAW_SUFFIXES):
+            files.append(path)
+    return files
+
+
+def parse_body(
+    body: bytes,
+    prov_file: Provenance,
+    codes: CountryCodes,
+    aliases: Mapping[str, str],
+    max_year: int,
+    keep: Keep,
+) -> tuple[GrantBatch, int, str]:
+    """Parse one body of any service; return the batch, records read and the service.
+
+    ``keep`` selects in-scope projects of a CORDIS bulk archive (the archive holds a
+    whole framework programme); API pages were selected by the live query and are
+    read whole (``staging.grants`` applies the same scope rule to every grant).
+    Raises ValueError when the body is no known grant format.
+    """
+    if cordis_parse.is_cordis_zip(body):
+        batch, records = cordis_parse.parse_cordis_bulk_zip(
+            body, prov_file, codes, aliases, max_year, keep
+        )
+        return batch, records, "cordis"
+    start = body.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
+    if start == b"<":
+        if body.lstrip()[:15].lower().startswith((b"<!doctype html", b"<html")):
+            raise ValueError("an HTML page, not a service response (an error page?)")
+        if not cordis_parse.is_cordis_xml(body):
+            raise ValueError("XML that is not a CORDIS project record")
+        batch, records = cordis_parse.parse_cordis_project_xml(
+            body, prov_file, codes, aliases, max_year
+        )
+        return batch, records, "cordis"
+    try:
+        page = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise ValueError(f"not valid JSON ({err})") from None
+    if nsf_parse.is_nsf_page(page):
+        batch, records = nsf_parse.parse_nsf_page(page, prov_file, codes, max_year)
+        return batch, records, "nsf"
+    if ukri_parse.is_ukri_page(page):
+        batch, records = ukri_parse.parse_ukri_page(page, prov_file, codes, max_year)
+        return batch, records, "ukri"
+    raise ValueError("JSON that is neither an NSF Awards API page nor a UKRI GtR page")
+
+
+def parse_files(
+    paths: Iterable[Path],
+    root: Path,
+    codes: CountryCodes,
+    aliases: Mapping[str, str],
+    max_year: int,
+    keep: Keep,
+) -> GrantBatch:
+    """Parse every file into one batch; an unreadable file becomes a quarantine row.
+
+    ``root`` is the folder the paths are reported relative to (provenance). Rows name
+    the service the file came from (``nsf``, ``ukri`` or ``cordis``; ``funding`` when
+    the file could not be read).
+    """
+    out = GrantBatch()
+    seen: dict[str, str] = {}
+    for path in dict.fromkeys(paths):
+        name = str(path.relative_to(root)) if path.is_relative_to(root) else path.name
+        records, service, status, sha, size = 0, SOURCE, "read", None, None
+        try:
+            sha, size = sha256_file(path), path.stat().st_size
+            if sha in seen:
+                status = f"duplicate of {seen[sha]}"
+            else:
+                seen[sha] = name
+                prov_file = Provenance(name, sha, None)
+                batch, records, service = parse_body(
+                    read_body(path), prov_file, codes, aliases, max_year, keep
+                )
+                out.extend(batch)
+        except (OSError, ValueError, RecursionError) as err:
+            # RecursionError: JSON nested deeper than the decoder follows (a hostile body)
+            detail = "nested too deeply" if isinstance(err, RecursionError) else str(err)
+            prov_file = Provenance(name, sha or "", None)
+            out.quarantine.append(
+                quarantine_row(prov_file, SOURCE, None, "unreadable_file", detail)
+            )
+            status = "unreadable"
+        out.files.append(
+            {
+                "source": service,
+                "source_file": name,
+                "source_sha256": sha,
+                "bytes": size,
+                "records": records,
+                "status": status,
+            }
+        )
+    return out

@@ -1,0 +1,62 @@
+-- core.grant_country_fractions: one row per in-scope grant and country of an organisation it pays: the country's fraction of the grant's money (fractions of a grant sum to 1) and whether the grant is an international consortium (meta.methods grant_country_rule)
+with organisations as (
+    select organisations.*
+    from staging.grant_organisations as organisations
+    inner join staging.grants as grants
+        on grants.grant_key = organisations.grant_key
+    where grants.in_scope
+),
+
+stated_shares as (
+    -- services that state each organisation's share (CORDIS): the money follows the shares
+    select grant_key, country_iso3, sum(amount) as amount
+    from organisations
+    where amount > 0
+    group by all
+),
+
+stated_totals as (
+    select grant_key, sum(amount) as total from stated_shares group by all
+),
+
+lead as (
+    -- services that state no shares (NSF, UKRI): the whole grant goes to the first-listed
+    -- organisation (the NSF awardee, the UKRI lead research organisation)
+    select grant_key, arg_min(country_iso3, position) as country_iso3
+    from organisations
+    where grant_key not in (select grant_key from stated_totals)
+    group by all
+),
+
+fractions as (
+    select shares.grant_key, shares.country_iso3, shares.amount / totals.total as fraction,
+        'stated shares' as basis
+    from stated_shares as shares
+    inner join stated_totals as totals using (grant_key)
+    union all
+    select grant_key, country_iso3, 1.0 as fraction, 'lead organisation' as basis
+    from lead
+    union all
+    -- a grant without any organisation: its money is counted as unknown (ZZZ), not dropped
+    select grant_key, 'ZZZ' as country_iso3, 1.0 as fraction, 'no organisation' as basis
+    from core.grant_amounts
+    where grant_key not in (select grant_key from organisations)
+),
+
+consortia as (
+    select grant_key, count(distinct country_iso3) filter (where country_iso3 <> 'ZZZ') as countries
+    from organisations
+    group by all
+)
+
+select
+    fractions.grant_key,
+    amounts.service,
+    amounts.year,
+    fractions.country_iso3,
+    fractions.fraction,
+    fractions.basis,
+    coalesce(consortia.countries, 0) >= 2 as is_international
+from fractions
+inner join core.grant_amounts as amounts using (grant_key)
+left join consortia using (grant_key)

@@ -1,0 +1,137 @@
+-- indicators.funding_commitments: one row per entity (country, the EU as a supranational funder, bloc or world), calendar year and programme indicator: annualised public programme commitments in nominal, constant and PPP dollars, per GDP, per capita and cumulated, with numerator, denominator and the count of conversion gaps
+with programme_rows as (
+    select
+        case when country_iso3 = 'EUU' then 'supranational' else 'country' end as entity_type,
+        country_iso3 as entity_code,
+        *
+    from core.programme_years
+),
+
+bloc_rows as (
+    -- a bloc sums its members' national programmes in the years they were members;
+    -- the EU27 also takes the EU's own programmes (meta.methods programme_overlap_rule)
+    select 'bloc' as entity_type, members.bloc as entity_code, years.*
+    from core.programme_years as years
+    inner join core.bloc_member_years as members
+        on members.iso3 = years.country_iso3
+        and members.year = years.year
+    union all
+    select 'bloc' as entity_type, 'EU27' as entity_code, years.*
+    from core.programme_years as years
+    where years.country_iso3 = 'EUU'
+),
+
+world_rows as (
+    select 'world' as entity_type, 'WLD' as entity_code, years.*
+    from core.programme_years as years
+),
+
+all_rows as (
+    select * exclude (country_iso3) from programme_rows
+    union all by name
+    select * exclude (country_iso3) from bloc_rows
+    union all by name
+    select * exclude (country_iso3) from world_rows
+),
+
+totals as (
+    select
+        entity_type,
+        entity_code,
+        year,
+        sum(usd_nominal) as usd_nominal,
+        sum(usd_constant) as usd_constant,
+        sum(ppp_dollars) as ppp_dollars,
+        count(distinct row_id) as programmes,
+        count(*) filter (where usd_constant is null) as constant_gaps,
+        count(*) filter (where ppp_dollars is null) as ppp_gaps,
+        bool_or(amount_kind <> 'exact') as has_bounds
+    from all_rows
+    group by all
+),
+
+with_cumulative as (
+    select
+        totals.*,
+        sum(usd_nominal) over (
+            partition by entity_type, entity_code order by year
+            rows between unbounded preceding and current row
+        ) as cumulative_usd
+    from totals
+),
+
+economy as (
+    -- GDP and population of the year, else of the nearest year the table has (earlier on ties)
+    select
+        totals.entity_type,
+        totals.entity_code,
+        totals.year,
+        wdi.indicator,
+        arg_min(
+            wdi.value,
+            abs(wdi.year - totals.year) * 2 + (wdi.year > totals.year)::integer
+        ) as value,
+        arg_min(
+            wdi.year,
+            abs(wdi.year - totals.year) * 2 + (wdi.year > totals.year)::integer
+        ) as basis_year
+    from totals
+    inner join staging.economic_indicators as wdi
+        on wdi.country_iso3 = totals.entity_code
+        and wdi.indicator in ('gdp_usd', 'population')
+    where totals.entity_type in ('country', 'supranational')
+    group by all
+),
+
+long_rows as (
+    select entity_type, entity_code, year, 'commitment_usd' as indicator,
+        usd_nominal as value, usd_nominal as numerator, null::double as denominator,
+        programmes, 0 as conversion_gaps, has_bounds, null::integer as basis_year
+    from with_cumulative
+    union all
+    select entity_type, entity_code, year, 'commitment_usd_constant',
+        usd_constant, usd_constant, null, programmes, constant_gaps, has_bounds, null
+    from with_cumulative
+    union all
+    select entity_type, entity_code, year, 'commitment_ppp',
+        ppp_dollars, ppp_dollars, null, programmes, ppp_gaps, has_bounds, null
+    from with_cumulative
+    union all
+    select entity_type, entity_code, year, 'commitment_cumulative_usd',
+        cumulative_usd, cumulative_usd, null, programmes, 0, has_bounds, null
+    from with_cumulative
+    union all
+    select totals.entity_type, totals.entity_code, totals.year, 'commitment_per_gdp',
+        totals.usd_nominal / economy.value * 1e6, totals.usd_nominal, economy.value,
+        totals.programmes, 0, totals.has_bounds, economy.basis_year
+    from with_cumulative as totals
+    inner join economy
+        on economy.entity_type = totals.entity_type
+        and economy.entity_code = totals.entity_code
+        and economy.year = totals.year
+        and economy.indicator = 'gdp_usd'
+    union all
+    select totals.entity_type, totals.entity_code, totals.year, 'commitment_per_capita',
+        totals.usd_nominal / economy.value, totals.usd_nominal, economy.value,
+        totals.programmes, 0, totals.has_bounds, economy.basis_year
+    from with_cumulative as totals
+    inner join economy
+        on economy.entity_type = totals.entity_type
+        and economy.entity_code = totals.entity_code
+        and economy.year = totals.year
+        and economy.indicator = 'population'
+)
+
+select
+    entity_type,
+    entity_code,
+    year,
+    indicator,
+    value,
+    numerator,
+    denominator,
+    programmes::bigint as programmes,
+    conversion_gaps::bigint as conversion_gaps,
+    has_bounds,
+    basis_year
+from long_rows

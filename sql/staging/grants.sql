@@ -1,0 +1,43 @@
+-- staging.grants: one row per grant (service and grant id; the first copy when several files carry it), typed, with its start year and whether its title or abstract puts it in the quantum scope (meta.methods grant_scope_rule)
+with ranked as (
+    select
+        grants.*,
+        row_number() over (
+            partition by grants.service, grants.grant_id
+            order by grants.source_file, grants.record_index
+        ) as copy_rank
+    from raw.grants as grants
+),
+
+rules as (
+    select
+        (select value from ref.methods where key = 'patent_quantum_term_pattern') as include_pattern,
+        (select value from ref.methods where key = 'patent_quantum_term_exclude') as exclude_pattern
+)
+
+select
+    ranked.service || ':' || ranked.grant_id as grant_key,
+    ranked.service,
+    ranked.grant_id,
+    ranked.title,
+    ranked.abstract,
+    ranked.funder,
+    ranked.programme,
+    ranked.currency,
+    ranked.amount,
+    ranked.amount_measure,
+    ranked.start_date,
+    ranked.end_date,
+    year(ranked.start_date) as start_year,
+    ranked.status,
+    regexp_matches(
+        coalesce(ranked.title, '') || ' ' || coalesce(ranked.abstract, ''), rules.include_pattern
+    )
+    and not regexp_matches(
+        coalesce(ranked.title, '') || ' ' || coalesce(ranked.abstract, ''), rules.exclude_pattern
+    ) as in_scope,
+    ranked.source_file,
+    ranked.record_key
+from ranked
+cross join rules
+where ranked.copy_rank = 1
