@@ -1,0 +1,313 @@
+"""Funding SQL on hand-made rows: every value below is worked out by hand.
+
+Conversion tables: 1 USD = 0.8 EUR and 0.75 GBP in 2020 and 2021; the US GDP deflator is
+100 in 2020 and 110 in the price base year (2024); Germany's GDP is 4e12 US dollars at
+market rates and 5e12 at PPP, its population 80 million (2020 only: later years use the
+nearest year, 2020).
+
+Programmes (``ref.funding_programmes``):
+
+- DEU_P1 counted: EUR 400M over 2020-2023, announced 2020: EUR 100M a year = USD 125M;
+  constant USD 137.5M (x 110/100); PPP 156.25M (125M / (4e12 / 5e12)); per GDP
+  125M / 4e12 x 1e6 = 31.25 USD per million USD of GDP; per capita 1.5625 USD.
+- DEU_P1_ALT (alternative figure of P1, EUR 500M) and DEU_P2 (component of P1): never added.
+- FRA_P3 counted, "up to" EUR 100M over 2021-2022 announced 2021: USD 62.5M a year,
+  has_bounds; France has no GDP figures, so no PPP value (a conversion gap) and no per-GDP row.
+- NLD_P6 counted, no years but a stated length of 3 and announced 2020: 2020-2022,
+  EUR 100M a year = USD 125M.
+- EUU_P7 counted, EUR 200M over 2020-2021: the EU's own, USD 125M a year, entity
+  ``supranational``; the EU27 bloc adds it to its members' programmes.
+- ITA_P4 (no end year), ESP_P5 (PLN: no rate), POL_P8 (amount 0): counted by status but
+  breaking a rule, so quarantined with the problem and never in the series.
+
+2020: DEU 125M, NLD 125M, EUU 125M -> EU27 375M, world 375M. 2021 adds FRA 62.5M.
+
+Grants (start year 2020 unless said):
+
+- nsf:1 USD 1,000,000 to a US awardee (and the same award again in a second file: once).
+- cordis:2 EUR 800,000: DE coordinator net 400,000, FR participant net 300,000 and its FR
+  third party (ecContribution 0, net 100,000): USD 1,000,000, half to DEU, half to FRA;
+  international.
+- ukri:3 GBP 750,000, UK lead and a German partner (no shares stated): USD 1,000,000, all
+  to GBR; international (two countries).
+- cordis:4 EUR 10,000 starting 2025: no rate for 2025, so no dollar value (a gap).
+- nsf:5 about soil: out of the quantum scope.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import polars as pl
+import pytest
+
+from assets.classification.grant_assets import build_grant_approaches
+from assets.funding.raw_tables import DATES, SCHEMAS
+from assets.reference.tables import reference_frames
+from pipelines.db import replace_table
+from tests.unit.test_core_sql import run_sql
+
+pytestmark = pytest.mark.unit
+
+PROGRAMME_COLUMNS = [
+    *("row_id", "programme_id", "country_iso3", "programme", "amount", "amount_kind"),
+    *("currency", "start_year", "end_year", "stated_duration_years", "announced_year"),
+    *("scope", "public_money", "status", "part_of", "source_kind", "source_url"),
+    *("accessed", "review_note"),
+]
+# row_id, programme_id, country, name, amount, kind, currency, start, end, length, announced,
+# status, part_of
+PROGRAMMES = [
+    ("DEU_P1", "deu_p1", "DEU", "P1", "400000000", "exact", "EUR",
+     "2020", "2023", None, "2020", "counted", None),
+    ("DEU_P1_ALT", "deu_p1", "DEU", "P1", "500000000", "exact", "EUR",
+     "2020", "2023", None, "2020", "alternative", None),
+    ("DEU_P2", "deu_p2", "DEU", "P2", "50000000", "exact", "EUR",
+     "2020", "2021", None, "2020", "component", "deu_p1"),
+    ("FRA_P3", "fra_p3", "FRA", "P3", "100000000", "up_to", "EUR",
+     "2021", "2022", None, "2021", "counted", None),
+    ("NLD_P6", "nld_p6", "NLD", "P6", "300000000", "exact", "EUR",
+     None, None, "3", "2020", "counted", None),
+    ("EUU_P7", "euu_p7", "EUU", "P7", "200000000", "exact", "EUR",
+     "2020", "2021", None, "2020", "counted", None),
+    ("ITA_P4", "ita_p4", "ITA", "P4", "100000000", "exact", "EUR",
+     "2020", None, None, "2020", "counted", None),
+    ("ESP_P5", "esp_p5", "ESP", "P5", "100000000", "exact", "PLN",
+     "2020", "2021", None, "2020", "counted", None),
+    ("POL_P8", "pol_p8", "POL", "P8", "0", "exact", "EUR",
+     "2020", "2021", None, "2020", "counted", None),
+]  # fmt: skip
+FX = [("EUR", "2020", "0.8"), ("EUR", "2021", "0.8"), ("GBP", "2020", "0.75")]
+ECONOMY_KEYS = ["country_iso3", "year", "indicator"]
+ECONOMY = [
+    ("USA", "2020", "gdp_deflator", "100"),
+    ("USA", "2024", "gdp_deflator", "110"),
+    ("DEU", "2020", "gdp_usd", "4e12"),
+    ("DEU", "2020", "gdp_ppp", "5e12"),
+    ("DEU", "2020", "population", "80000000"),
+]
+
+
+def _programme_rows() -> pl.DataFrame:
+    rows = []
+    for (
+        rid,
+        pid,
+        iso3,
+        name,
+        amount,
+        kind,
+        cur,
+        start,
+        end,
+        length,
+        year,
+        status,
+        part,
+    ) in PROGRAMMES:
+        rows.append(
+            dict(zip(PROGRAMME_COLUMNS, [rid, pid, iso3, name, amount, kind, cur, start, end,
+                 length, year, "programme", "yes", status, part, "official",
+                 "https://example.org/" + rid, None, None], strict=True))
+        )  # fmt: skip
+    return pl.DataFrame(rows, schema={c: pl.String for c in PROGRAMME_COLUMNS})
+
+
+def _grant(service: str, grant_id: str, title: str, currency: str, amount: float, year: int,
+           file: str = "f1") -> dict:  # fmt: skip
+    return {
+        "service": service, "grant_id": grant_id, "title": title, "abstract": None,
+        "funder": None, "programme": None, "currency": currency, "amount": amount,
+        "amount_measure": "m", "start_date": f"{year}-03-01", "end_date": None, "status": None,
+        "source_file": file, "source_sha256": file, "record_index": 0,
+        "record_key": f"{file}:{grant_id}",
+    }  # fmt: skip
+
+
+def _org(service: str, grant_id: str, position: int, iso3: str, amount: float | None,
+         role: str, file: str = "f1") -> dict:  # fmt: skip
+    return {
+        "service": service, "grant_id": grant_id, "position": position, "org_id": None,
+        "name": None, "role": role, "parent_position": None, "country_code_raw": None,
+        "country_iso3": iso3, "amount": amount, "amount_measure": None, "source_file": file,
+        "source_sha256": file, "record_index": 0, "record_key": f"{file}:{grant_id}",
+    }  # fmt: skip
+
+
+@pytest.fixture
+def funding(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """Reference tables (real methods, rules, blocs) plus the hand-made funding rows, and
+    every funding table built from them."""
+    frames = reference_frames()
+    for table in ("ref.methods", "ref.bloc_memberships", "ref.classification_rules"):
+        replace_table(con, table, frames[table])
+    replace_table(con, "ref.funding_programmes", _programme_rows())
+    replace_table(
+        con, "ref.fx_rates",
+        pl.DataFrame([(*r, "hand", None) for r in FX], orient="row",
+                     schema=["currency", "year", "units_per_usd", "source", "note"]),
+    )  # fmt: skip
+    replace_table(
+        con, "ref.economic_indicators",
+        pl.DataFrame([(*r, "u", "hand", None) for r in ECONOMY], orient="row",
+                     schema=[*ECONOMY_KEYS, "value", "unit", "source", "note"]),
+    )  # fmt: skip
+    for table in ("raw.refreshed_fx_rates", "raw.refreshed_economic_indicators"):
+        source = "ref.fx_rates" if "fx" in table else "ref.economic_indicators"
+        con.execute(f"create table {table} as select * from {source} limit 0")
+    grants = [
+        _grant("nsf", "1", "Trapped-ion quantum networks", "USD", 1_000_000, 2020),
+        _grant("nsf", "1", "Trapped-ion quantum networks", "USD", 1_000_000, 2020, "f2"),
+        _grant("cordis", "2", "Superconducting qubits", "EUR", 800_000, 2020),
+        _grant("ukri", "3", "Quantum key distribution", "GBP", 750_000, 2020),
+        _grant("cordis", "4", "Quantum sensing", "EUR", 10_000, 2025),
+        _grant("nsf", "5", "Soil microbiome", "USD", 500_000, 2020),
+    ]
+    organisations = [
+        _org("nsf", "1", 1, "USA", 1_000_000, "awardee"),
+        _org("nsf", "1", 1, "USA", 1_000_000, "awardee", "f2"),
+        _org("cordis", "2", 1, "DEU", 400_000, "coordinator"),
+        _org("cordis", "2", 2, "FRA", 300_000, "participant"),
+        _org("cordis", "2", 2, "FRA", 100_000, "third_party"),
+        _org("ukri", "3", 1, "GBR", None, "lead"),
+        _org("ukri", "3", 2, "DEU", None, "partner"),
+        _org("cordis", "4", 1, "DEU", 10_000, "coordinator"),
+        _org("nsf", "5", 1, "USA", 500_000, "awardee"),
+    ]
+    text_dates = {k: (pl.String if k in DATES else v) for k, v in SCHEMAS["raw.grants"].items()}
+    raw_grants = pl.DataFrame(grants, schema=text_dates).with_columns(
+        pl.col(c).str.to_date() for c in DATES
+    )
+    replace_table(con, "raw.grants", raw_grants)
+    replace_table(
+        con, "raw.grant_organisations",
+        pl.DataFrame(organisations, schema=SCHEMAS["raw.grant_organisations"]),
+    )  # fmt: skip
+    for table in (
+        "staging.fx_rates", "staging.economic_indicators", "staging.funding_programmes",
+        "core.bloc_member_years", "core.programme_years", "indicators.funding_commitments",
+        "staging.grants", "staging.grant_organisations", "core.grant_amounts",
+    ):  # fmt: skip
+        run_sql(con, table)
+    build_grant_approaches(con)
+    run_sql(con, "core.grant_country_fractions")
+    run_sql(con, "indicators.grant_funding")
+    return con
+
+
+def commitment(
+    con: duckdb.DuckDBPyConnection, code: str, year: int, indicator: str
+) -> float | None:
+    row = con.execute(
+        "select value from indicators.funding_commitments "
+        "where entity_code = ? and year = ? and indicator = ?",
+        [code, year, indicator],
+    ).fetchone()
+    return None if row is None else row[0]
+
+
+def test_programme_rules_decide_what_is_counted(funding: duckdb.DuckDBPyConnection) -> None:
+    rows = dict(
+        funding.execute("select row_id, problem from staging.funding_programmes").fetchall()
+    )
+    assert rows["ITA_P4"] == "no_end_year"
+    assert rows["ESP_P5"] == "unknown_currency"
+    assert rows["POL_P8"] == "non_positive_amount"
+    counted = {
+        r[0]
+        for r in funding.execute(
+            "select row_id from staging.funding_programmes where counted"
+        ).fetchall()
+    }
+    assert counted == {"DEU_P1", "FRA_P3", "NLD_P6", "EUU_P7"}
+    period = funding.execute(
+        "select start_year, end_year, period_from_duration from staging.funding_programmes "
+        "where row_id = 'NLD_P6'"
+    ).fetchone()
+    assert period == (2020, 2022, True)
+
+
+def test_commitments_are_annualised_and_converted(funding: duckdb.DuckDBPyConnection) -> None:
+    assert commitment(funding, "DEU", 2020, "commitment_usd") == pytest.approx(125e6)
+    assert commitment(funding, "DEU", 2023, "commitment_usd") == pytest.approx(125e6)
+    assert commitment(funding, "DEU", 2024, "commitment_usd") is None
+    assert commitment(funding, "DEU", 2020, "commitment_usd_constant") == pytest.approx(137.5e6)
+    assert commitment(funding, "DEU", 2020, "commitment_ppp") == pytest.approx(156.25e6)
+    assert commitment(funding, "DEU", 2020, "commitment_per_gdp") == pytest.approx(31.25)
+    assert commitment(funding, "DEU", 2020, "commitment_per_capita") == pytest.approx(1.5625)
+    # a later year uses the nearest GDP the table has (2020), and says so
+    basis = funding.execute(
+        "select basis_year from indicators.funding_commitments "
+        "where entity_code = 'DEU' and year = 2022 and indicator = 'commitment_per_gdp'"
+    ).fetchone()
+    assert basis == (2020,)
+    assert commitment(funding, "DEU", 2021, "commitment_cumulative_usd") == pytest.approx(250e6)
+    assert commitment(funding, "NLD", 2022, "commitment_usd") == pytest.approx(125e6)
+
+
+def test_bounds_and_gaps_are_flagged(funding: duckdb.DuckDBPyConnection) -> None:
+    row = funding.execute(
+        "select value, has_bounds, conversion_gaps from indicators.funding_commitments "
+        "where entity_code = 'FRA' and year = 2021 and indicator = 'commitment_ppp'"
+    ).fetchone()
+    assert row == (None, True, 1)
+    assert commitment(funding, "FRA", 2021, "commitment_usd") == pytest.approx(62.5e6)
+    assert commitment(funding, "FRA", 2021, "commitment_per_gdp") is None
+
+
+def test_blocs_add_members_and_the_eu_once(funding: duckdb.DuckDBPyConnection) -> None:
+    kind = funding.execute(
+        "select distinct entity_type from indicators.funding_commitments where entity_code = 'EUU'"
+    ).fetchall()
+    assert kind == [("supranational",)]
+    assert commitment(funding, "EU27", 2020, "commitment_usd") == pytest.approx(375e6)
+    assert commitment(funding, "EU27", 2021, "commitment_usd") == pytest.approx(437.5e6)
+    assert commitment(funding, "WLD", 2020, "commitment_usd") == pytest.approx(375e6)
+    # alternatives and components are never added: Germany is P1 alone
+    assert commitment(funding, "DEU", 2021, "commitment_usd") == pytest.approx(125e6)
+
+
+def grant_value(
+    con: duckdb.DuckDBPyConnection, code: str, indicator: str, scope: str = "all"
+) -> float | None:
+    row = con.execute(
+        "select value from indicators.grant_funding where entity_code = ? and year = 2020 "
+        "and approach = 'all' and funder_scope = ? and indicator = ?",
+        [code, scope, indicator],
+    ).fetchone()
+    return None if row is None else row[0]
+
+
+def test_grant_money_follows_the_paid_organisations(funding: duckdb.DuckDBPyConnection) -> None:
+    assert grant_value(funding, "USA", "grant_funding_usd") == pytest.approx(1e6)
+    assert grant_value(funding, "USA", "grants_count") == 1  # the copy in f2 counts once
+    assert grant_value(funding, "DEU", "grant_funding_usd") == pytest.approx(0.5e6)
+    assert grant_value(funding, "FRA", "grant_funding_usd") == pytest.approx(0.5e6)
+    assert grant_value(funding, "GBR", "grant_funding_usd") == pytest.approx(1e6)
+    assert grant_value(funding, "EU27", "grant_funding_usd") == pytest.approx(1e6)
+    assert grant_value(funding, "EU27", "grants_count") == 1
+    assert grant_value(funding, "WLD", "grant_funding_usd") == pytest.approx(3e6)
+    assert grant_value(funding, "DEU", "grant_international_share") == pytest.approx(1.0)
+    assert grant_value(funding, "USA", "grant_international_share") == pytest.approx(0.0)
+    assert grant_value(funding, "USA", "grant_funding_usd", "cordis") is None
+    # the UKRI partner is named but not paid: Germany gets nothing from ukri:3
+    assert grant_value(funding, "DEU", "grant_funding_usd", "ukri") is None
+    constant = grant_value(funding, "USA", "grant_funding_usd_constant")
+    assert constant == pytest.approx(1.1e6)
+
+
+def test_a_grant_without_a_rate_is_a_gap_not_a_dollar(funding: duckdb.DuckDBPyConnection) -> None:
+    row = funding.execute(
+        "select usd_nominal, no_fx_rate from core.grant_amounts where grant_key = 'cordis:4'"
+    ).fetchone()
+    assert row == (None, True)
+    gaps = funding.execute(
+        "select value, conversion_gaps from indicators.grant_funding where entity_code = 'DEU' "
+        "and year = 2025 and approach = 'all' and funder_scope = 'all' "
+        "and indicator = 'grant_funding_usd'"
+    ).fetchone()
+    assert gaps == (None, 1)
+    scoped = {
+        r[0]
+        for r in funding.execute("select grant_key from staging.grants where in_scope").fetchall()
+    }
+    assert "nsf:5" not in scoped
