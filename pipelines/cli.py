@@ -73,7 +73,8 @@ LIVE_FETCHES = (
     ("funding", "nsf_fetch", "NSF", "years"),
     ("funding", "ukri_fetch", "UKRI", "all"),
     ("funding", "cordis_fetch", "CORDIS", "all"),
-    ("conversion", "world_bank_fetch", "World Bank", "all"),
+    # the conversion tables serve the funding source: a funding folder reads offline
+    ("funding", "world_bank_fetch", "World Bank", "all"),
 )
 
 

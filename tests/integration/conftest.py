@@ -22,11 +22,12 @@ def write_page(folder: Path, name: str, works: list[dict]) -> Path:
 
 
 def tiny_source(folder: Path, source: str) -> str:
-    """Write a one-page corpus of ``source`` (openalex or patents) under ``folder``.
+    """Write a one-page corpus of ``source`` (openalex, patents or funding) under ``folder``.
 
     Returns the ``--source-dir`` value. Tests about one source read the other from
     here, so their builds stay quick (the full samples are built once, in ``sample``).
     """
+    from tests.nsf_bodies import nsf_award, nsf_page
     from tests.patent_bodies import exchange_document, ops_search
 
     path = folder / f"tiny_{source}"
@@ -40,9 +41,13 @@ def tiny_source(folder: Path, source: str) -> str:
             "topics": [],
         }
         write_page(path, "page.json", [work])
-    else:
+    elif source == "patents":
         path.mkdir(parents=True, exist_ok=True)
         (path / "search.xml").write_text(ops_search(exchange_document()), encoding="utf-8")
+    else:
+        path.mkdir(parents=True, exist_ok=True)
+        page = json.dumps(nsf_page(nsf_award()))
+        (path / "nsf.json").write_text(page, encoding="utf-8")
     return f"{source}={path}"
 
 

@@ -52,6 +52,7 @@ def run(tmp: Path, monkeypatch: pytest.MonkeyPatch, url: str | None) -> tuple[in
         monkeypatch.setenv("OPENALEX_EMAIL", "analyst@example.org")
     args = ["build", "--mode", "live", "--years", str(YEAR), "--out", str(tmp / "out")]
     args += ["--source-dir", tiny_source(tmp, "patents")]
+    args += ["--source-dir", tiny_source(tmp, "funding")]
     return run_cli([*args, "--state", str(tmp / "state")], monkeypatch)
 
 

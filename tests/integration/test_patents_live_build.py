@@ -101,6 +101,8 @@ def run(tmp: Path, monkeypatch: pytest.MonkeyPatch, pv_url: str, ops_url: str) -
         str(YEAR),
         "--source-dir",
         tiny_source(tmp, "openalex"),
+        "--source-dir",
+        tiny_source(tmp, "funding"),
         "--out",
         str(tmp / "out"),
         "--state",
@@ -167,6 +169,7 @@ def test_a_missing_credential_stops_the_live_build_with_what_to_do(
         monkeypatch.setenv("PATENTSVIEW_API_URL", pv.url)
         args = ["build", "--mode", "live", "--years", str(YEAR), "--source-dir"]
         args += [tiny_source(tmp_path, "openalex"), "--out", str(tmp_path / "out")]
+        args += ["--source-dir", tiny_source(tmp_path, "funding")]
         code, output = run_cli([*args, "--state", str(tmp_path / "state")], monkeypatch)
     assert code == 1
     assert "EPO_OPS_SECRET is not set" in output

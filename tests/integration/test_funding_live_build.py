@@ -1,0 +1,147 @@
+"""Live mode end to end for funding, against local mocks of NSF, UKRI GtR, CORDIS and the
+World Bank.
+
+OpenAlex and patents are read from one-page folders (``--source-dir``), so only the
+funding services are called. The mocks answer in the services' real formats (the body
+builders of tests/*_bodies.py). The World Bank refresh sets the 2021 euro rate to 0.5
+per dollar, which the committed table does not have, so a euro grant of 2021 shows that
+refreshed rows win.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from assets.funding.cordis_live import DEFAULT_PROGRAMMES
+from assets.funding.live_assets import TERMS
+from assets.funding.world_bank_live import ALL_INDICATORS
+from tests import cordis_bodies, nsf_bodies, ukri_bodies, world_bank_bodies
+from tests.integration.conftest import run_cli, tiny_source
+from tests.mock_server import MockServer, Reply
+
+pytestmark = pytest.mark.integration
+YEAR = 2021
+JSON = {"Content-Type": "application/json"}
+
+
+def nsf_replies() -> list[Reply]:
+    """One award for the first term, none for the others."""
+    award = nsf_bodies.nsf_award(
+        id="2100001",
+        title="Trapped-ion quantum networks",
+        startDate=f"04/01/{YEAR}",
+        expDate=f"03/31/{YEAR + 3}",
+        estimatedTotalAmt="600000",
+    )
+    first = Reply(200, nsf_bodies.nsf_page(award), JSON)
+    return [first] + [Reply(200, nsf_bodies.nsf_page(), JSON) for _ in TERMS[1:]]
+
+
+def ukri_replies() -> list[Reply]:
+    """One project for the first term, none for the others."""
+    project = ukri_bodies.project(
+        "EP/X000001/1", title="Silicon spin qubits", value=400000, start=f"{YEAR}-06-01"
+    )
+    first = Reply(200, ukri_bodies.page([project]), JSON)
+    return [first] + [Reply(200, ukri_bodies.page([]), JSON) for _ in TERMS[1:]]
+
+
+def cordis_replies() -> list[Reply]:
+    """A quantum project of 2021 in the first programme's archive; a project outside the
+    quantum scope in the others (the reader leaves it out)."""
+    project = cordis_bodies.project_record(
+        id="101000777",
+        startDate=f"{YEAR}-01-01",
+        ecMaxContribution="1000000",
+        totalCost="1000000",
+    )
+    organisations = [
+        cordis_bodies.organisation_record(
+            projectID="101000777", organisationID="1", country="DE", order="1",
+            ecContribution="600000", netEcContribution="600000",
+        ),
+        cordis_bodies.organisation_record(
+            projectID="101000777", organisationID="2", country="EL", order="2",
+            role="participant", ecContribution="400000", netEcContribution="400000",
+        ),
+    ]  # fmt: skip
+    zip_headers = {"Content-Type": "application/zip"}
+    archives = [cordis_bodies.bulk_zip([project], organisations)]
+    other = cordis_bodies.project_record(
+        id="101000888", title="Soil microbiome dynamics", objective="Drought and soil."
+    )
+    others = [cordis_bodies.organisation_record(projectID="101000888")]
+    archives += [cordis_bodies.bulk_zip([other], others) for _ in DEFAULT_PROGRAMMES[1:]]
+    return [Reply(200, body, zip_headers) for body in archives]
+
+
+def world_bank_replies() -> list[Reply]:
+    """Each indicator: one page; the exchange rates say 0.5 euro per dollar in 2021."""
+    replies = []
+    for indicator in ALL_INDICATORS:
+        if indicator == "PA.NUS.FCRF":
+            records = [world_bank_bodies.record(indicator, "DEU", YEAR, 0.5)]
+        elif indicator == "NY.GDP.DEFL.ZS":
+            records = [world_bank_bodies.record(indicator, "USA", y, 100 + y - 2017)
+                       for y in range(2010, 2026)]  # fmt: skip
+        else:
+            records = [world_bank_bodies.record(indicator, "DEU", YEAR, 1000.0)]
+        replies.append(Reply(200, world_bank_bodies.page(records), JSON))
+    return replies
+
+
+def test_live_funding_lands_parses_and_publishes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with (
+        MockServer(nsf_replies()) as nsf,
+        MockServer(ukri_replies()) as ukri,
+        MockServer(cordis_replies()) as cordis,
+        MockServer(world_bank_replies()) as world_bank,
+    ):
+        monkeypatch.setenv("NSF_API_URL", nsf.url)
+        monkeypatch.setenv("UKRI_API_URL", ukri.url)
+        monkeypatch.setenv("CORDIS_DATA_URL", cordis.url)
+        monkeypatch.setenv("WORLD_BANK_API_URL", world_bank.url)
+        args = ["build", "--mode", "live", "--years", str(YEAR)]
+        args += ["--source-dir", tiny_source(tmp_path, "openalex")]
+        args += ["--source-dir", tiny_source(tmp_path, "patents")]
+        args += ["--out", str(tmp_path / "out"), "--state", str(tmp_path / "state")]
+        code, output = run_cli(args, monkeypatch)
+        unused = nsf.unused + ukri.unused + cordis.unused + world_bank.unused
+        nsf_seen, cordis_seen = nsf.requests, cordis.requests
+    assert code == 0, output
+    assert unused == 0
+    assert nsf_seen[0].query["keyword"] == [TERMS[0]]
+    assert nsf_seen[0].query["startDateStart"] == [f"01/01/{YEAR}"]
+    assert cordis_seen[0].path.endswith("projects-csv.zip")
+
+    con = duckdb.connect(str(tmp_path / "out" / "qcm.duckdb"), read_only=True)
+    rates = dict(
+        con.execute(
+            "select currency, units_per_usd from marts.fx_rates where year = ?", [YEAR]
+        ).fetchall()
+    )
+    assert rates["EUR"] == 0.5  # the refresh's rate, not the committed table's
+    source = con.execute(
+        "select source from marts.fx_rates where currency = 'EUR' and year = ?", [YEAR]
+    ).fetchone()[0]
+    assert "World Bank" in source
+    grants = con.execute(
+        "select grant_key, currency, amount, usd_nominal, countries from marts.grants order by 1"
+    ).fetchall()
+    assert grants == [
+        ("cordis:101000777", "EUR", 1_000_000.0, 2_000_000.0, ["DEU", "GRC"]),
+        ("nsf:2100001", "USD", 600_000.0, 600_000.0, ["USA"]),
+        ("ukri:EP/X000001/1", "GBP", 400_000.0, 400_000 / rates["GBP"], ["GBR"]),
+    ]
+    kinds = con.execute(
+        "select distinct data_kind from marts.funding_indicators where funding_kind = 'grants'"
+    ).fetchall()
+    assert kinds == [("live",)]
+    landed = sorted(p.name for p in (tmp_path / "state" / "raw").iterdir())
+    assert landed == ["cordis", "nsf", "ukri", "world_bank"]
+    con.close()
