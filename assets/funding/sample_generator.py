@@ -344,9 +344,10 @@ def _write_nsf(folder: Path, grants: list[Grant]) -> int:
     by_year: dict[int, list[Grant]] = {}
     for grant in grants:
         by_year.setdefault(grant.start.year, []).append(grant)
+    repeat_year = min(year for year, items in by_year.items() if len(items) > NSF_PAGE)
     for year, items in sorted(by_year.items()):
         awards = [_nsf_award(g) for g in sorted(items, key=lambda g: g.grant_id)]
-        if year == FIRST_YEAR + 2 and len(awards) > NSF_PAGE:
+        if year == repeat_year:
             awards.insert(NSF_PAGE, awards[NSF_PAGE - 1])  # the same award on two pages
         total = len(awards)
         for index in range(0, total, NSF_PAGE):
