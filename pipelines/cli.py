@@ -155,18 +155,32 @@ def print_summary(settings: Settings, seconds: float) -> None:
             "(select count(*) from marts.patent_families), "
             "(select count(*) from marts.patent_families where is_international)"
         ).fetchone()
+        funding = con.execute(
+            "select (select count(*) from meta.source_files where source in "
+            "('nsf', 'ukri', 'cordis', 'funding')), "
+            "(select grant_records from meta.runs order by published_at desc limit 1), "
+            "(select count(*) from marts.grants), "
+            "(select count(*) from marts.funding_programmes where counted), "
+            "(select count(distinct country_iso3) from marts.funding_programmes "
+            "where counted and country_iso3 <> 'EUU')"
+        ).fetchone()
     finally:
         con.close()
     kind, files, records, works, quarantined = run
     print(f"\nqcm build: done in {seconds:.1f} s")
     print(
         f"  data:        {kind}"
-        + ("  (SYNTHETIC: not real publications or patents)" if "sample" in kind else "")
+        + ("  (SYNTHETIC: not real publications, patents or grants)" if "sample" in kind else "")
     )
     print(f"  openalex:    {records:,} work records from {files} files -> {works:,} works in scope")
     print(
         f"  patents:     {patents[1]:,} usable document records from {patents[0]} files -> "
         f"{patents[2]:,} quantum families in scope ({patents[3]:,} international)"
+    )
+    print(
+        f"  funding:     {funding[1]:,} grant records from {funding[0]} files -> "
+        f"{funding[2]:,} quantum grants in scope; {funding[3]} reviewed programme figures "
+        f"counted ({funding[4]} countries and the EU; real, sourced figures)"
     )
     print(f"  quarantined: {quarantined:,} rows " + (str(dict(reasons)) if reasons else ""))
     print(f"  published:   {tables[0]} tables ({tables[1]:,} rows) in {settings.published_db}")

@@ -175,6 +175,11 @@ def run_record(
         "works_in_scope": one("select count(*) from staging.works"),
         "patent_records": one("select count(*) from raw.patent_documents"),
         "patent_families_in_scope": one("select count(*) from marts.patent_families"),
+        "grant_records": one("select count(*) from raw.grants"),
+        "grants_in_scope": one("select count(*) from marts.grants"),
+        "programme_figures_counted": one(
+            "select count(*) from marts.funding_programmes where counted"
+        ),
         "quarantined": one("select count(*) from meta.quarantine"),
         "methods": json.dumps(methods, sort_keys=True),
     }

@@ -57,7 +57,15 @@ def test_asset_graph_matches_the_reviewed_snapshot() -> None:
     )
 
 
-FETCHES = {"raw/openalex_pages", "raw/patentsview_pages", "raw/epo_ops_pages"}
+FETCHES = {
+    "raw/openalex_pages",
+    "raw/patentsview_pages",
+    "raw/epo_ops_pages",
+    "raw/nsf_pages",
+    "raw/ukri_pages",
+    "raw/cordis_files",
+    "raw/world_bank_pages",
+}
 
 
 def test_every_writing_asset_is_serialised_on_the_duckdb_pool() -> None:
@@ -66,10 +74,13 @@ def test_every_writing_asset_is_serialised_on_the_duckdb_pool() -> None:
         key = asset.key.to_user_string()
         if key not in (*FETCHES, "site"):
             assert asset.op.pool == "duckdb", asset.key
-    # one fetch per patent service at a time: their rate limits are per key
+    # one fetch per service at a time: their rate limits are per key or client
     pools = {a.key.to_user_string(): a.op.pool for a in defs.assets}
     assert pools["raw/patentsview_pages"] == "patentsview"
     assert pools["raw/epo_ops_pages"] == "epo_ops"
+    for service in ("nsf", "ukri", "world_bank"):
+        assert pools[f"raw/{service}_pages"] == service
+    assert pools["raw/cordis_files"] == "cordis"
     for checks in defs.asset_checks:  # checks open the database too
         assert checks.op.pool == "duckdb", checks.check_keys
 

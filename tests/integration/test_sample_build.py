@@ -30,6 +30,11 @@ def test_summary_names_counts_quarantine_and_where_to_look(sample: tuple[Path, s
     assert re.search(
         r"openalex: +[\d,]+ work records from \d+ files -> [\d,]+ works in scope", output
     )
+    assert re.search(
+        r"funding: +[\d,]+ grant records from \d+ files -> [\d,]+ quantum grants in scope; "
+        r"\d+ reviewed programme figures counted \(\d+ countries and the EU",
+        output,
+    )
     assert "quarantined:" in output and "invalid_country_code" in output
     assert str(tmp / "out" / "qcm.duckdb") in output
     assert (tmp / "out" / "parquet" / "publication_indicators.parquet").exists()
@@ -85,7 +90,8 @@ def test_every_published_table_and_column_is_documented(db: duckdb.DuckDBPyConne
         r[0]
         for r in db.execute(
             "select distinct indicator from marts.publication_indicators union "
-            "select distinct indicator from marts.patent_indicators"
+            "select distinct indicator from marts.patent_indicators union "
+            "select distinct indicator from marts.funding_indicators"
         ).fetchall()
     }
     defined = {r[0] for r in db.execute("select indicator from meta.indicators").fetchall()}
@@ -141,6 +147,10 @@ def test_rebuilding_the_same_inputs_gives_identical_tables(
         "marts.patent_family_country_fractions",
         "marts.patent_top_applicants",
         "marts.patent_applicant_types",
+        "marts.funding_indicators",
+        "marts.funding_programmes",
+        "marts.grants",
+        "marts.grant_country_fractions",
     ):
         differing = con.execute(
             f"(select 'first' as build, * from (select * from first.{table} "
@@ -185,3 +195,45 @@ def test_the_patent_sample_ranks_countries_differently_by_family_scope(
     }
     assert {"invalid_cpc_code", "withdrawn_patent", "invalid_country_code"} <= reasons
     assert {"historical_country_code", "missing_id"} <= reasons
+
+
+def test_funding_keeps_real_programmes_apart_from_synthetic_grants(
+    db: duckdb.DuckDBPyConnection,
+) -> None:
+    kinds = dict(
+        db.execute(
+            "select funding_kind, string_agg(distinct data_kind, ', ') "
+            "from marts.funding_indicators group by 1"
+        ).fetchall()
+    )
+    assert kinds == {"programmes": "reviewed reference table", "grants": "synthetic sample"}
+    counted = db.execute(
+        "select count(distinct country_iso3) filter (where country_iso3 <> 'EUU'), "
+        "bool_or(country_iso3 = 'EUU') from marts.funding_programmes where status = 'counted'"
+    ).fetchone()
+    assert counted[0] >= 25 and counted[1]
+    # every counted figure that is not in the yearly series says why, and is quarantined
+    unexplained = db.execute(
+        "select row_id from marts.funding_programmes "
+        "where status = 'counted' and not counted and problem is null"
+    ).fetchall()
+    assert unexplained == []
+    quarantined = db.execute(
+        "select count(*) from meta.quarantine where source = 'programmes'"
+    ).fetchone()[0]
+    not_counted = db.execute(
+        "select count(*) from marts.funding_programmes where status = 'counted' and not counted"
+    ).fetchone()[0]
+    assert quarantined == not_counted > 0
+    # grant money of a country equals the sum over its grants' fractions
+    usa = db.execute(
+        "select sum(value) from marts.funding_indicators where entity_code = 'USA' "
+        "and indicator = 'grant_funding_usd' and approach = 'all' and funder_scope = 'all'"
+    ).fetchone()[0]
+    audit = db.execute(
+        "select sum(g.usd_nominal * f.fraction) from marts.grants g "
+        "join marts.grant_country_fractions f using (grant_key) where f.country_iso3 = 'USA'"
+    ).fetchone()[0]
+    assert usa == pytest.approx(audit)
+    services = {r[0] for r in db.execute("select distinct service from marts.grants").fetchall()}
+    assert services == {"nsf", "ukri", "cordis"}

@@ -24,9 +24,10 @@ def test_source_dirs_parse(tmp_path: Path) -> None:
         "openalex": tmp_path.resolve(),
         "patents": tmp_path.resolve(),
     }
+    assert parse_source_dirs(f"funding={tmp_path}") == {"funding": tmp_path.resolve()}
     assert parse_source_dirs("") == {}
     with pytest.raises(SettingsError, match="unknown source"):
-        parse_source_dirs("funding=/x")
+        parse_source_dirs("trade=/x")
     with pytest.raises(SettingsError, match="source=PATH"):
         parse_source_dirs("openalex")
 
