@@ -39,10 +39,17 @@ class SiteData:
     patent_incomplete_years: list[int]  # priority years not yet fully published (the last two)
     patent_complete_year: int | None  # latest complete priority year; None without patents
     data_kinds: tuple[str, ...]  # data_kind of the run and of every mart that records one
+    funding_indicators: pl.DataFrame  # marts.funding_indicators (empty without funding marts)
+    funding_programmes: pl.DataFrame  # marts.funding_programmes
+    fx_rates: pl.DataFrame  # marts.fx_rates
+    economic_indicators: pl.DataFrame  # marts.economic_indicators
+    grant_currencies: pl.DataFrame  # service, currency, year, grants, no_rate (marts.grants)
+    funding_definitions: pl.DataFrame  # meta.indicators of the funding family
 
     @property
     def is_sample(self) -> bool:
-        """True when any of the data (the run, publications or patents) is the synthetic sample."""
+        """True when any of the data (the run, publications, patents or grants) is the synthetic
+        sample."""
         return any("sample" in kind for kind in self.data_kinds)
 
 
@@ -60,6 +67,20 @@ def load(database: Path) -> SiteData:
         complete = int(indicators.filter(~pl.col("year_incomplete"))["year"].max())
         patents = frame("select * from marts.patent_indicators")
         patent_complete = patents.filter(~pl.col("year_incomplete"))["year"].max()
+        tables = {
+            f"{schema}.{name}"
+            for schema, name in con.execute(
+                "select table_schema, table_name from information_schema.tables"
+            ).fetchall()
+        }
+
+        def mart(table: str, sql: str | None = None) -> pl.DataFrame:
+            # published files from before the funding marts have none: the pages say so
+            if table not in tables:
+                return pl.DataFrame()
+            return frame(sql or f"select * from {table}")
+
+        funding = mart("marts.funding_indicators")
         return SiteData(
             indicators=indicators,
             pairs=frame("select * from marts.coauthorship_pairs"),
@@ -91,7 +112,25 @@ def load(database: Path) -> SiteData:
                 int(y) for y in patents.filter(pl.col("year_incomplete"))["year"].unique()
             ),
             patent_complete_year=None if patent_complete is None else int(patent_complete),
-            data_kinds=_data_kinds(run, indicators, patents),
+            data_kinds=_data_kinds(run, indicators, patents, funding),
+            funding_indicators=funding,
+            funding_programmes=mart(
+                "marts.funding_programmes",
+                "select * from marts.funding_programmes "
+                "order by country_name, programme_id, row_id",
+            ),
+            fx_rates=mart("marts.fx_rates", "select * from marts.fx_rates order by currency, year"),
+            economic_indicators=mart(
+                "marts.economic_indicators",
+                "select * from marts.economic_indicators order by indicator, country_iso3, year",
+            ),
+            grant_currencies=mart(
+                "marts.grants",
+                "select service, currency, year, count(*) as grants, "
+                "count(*) filter (where no_fx_rate) as no_rate "
+                "from marts.grants group by all order by all",
+            ),
+            funding_definitions=frame("select * from meta.indicators where family = 'funding'"),
         )
     finally:
         con.close()

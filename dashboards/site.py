@@ -21,7 +21,7 @@ import plotly
 import polars as pl
 
 from dashboards.data import SiteData, load
-from dashboards.families import FAMILIES
+from dashboards.families import FAMILIES, funding
 from dashboards.page import Page, Section
 from pipelines.files import replaced_folder
 
@@ -42,8 +42,9 @@ class BuiltSite:
 
 
 def country_codes(data: SiteData) -> list[tuple[str, str]]:
-    """Countries (ISO3, name) that get a page: every known country with publications or
-    patent families credited to its applicants (all families, so none counts twice)."""
+    """Countries (ISO3, name) that get a page: every known country with publications,
+    patent families credited to its applicants (all families, so none counts twice),
+    grants, or a counted public programme."""
     patents = data.patent_indicators.filter(
         pl.col("counting") == "applicant", pl.col("family_scope") == "all"
     )
@@ -59,6 +60,15 @@ def country_codes(data: SiteData) -> list[tuple[str, str]]:
             (patents, "patent_families_whole"),
         )
     ]
+    if not data.funding_indicators.is_empty():
+        grants = data.funding_indicators.filter(
+            pl.col("entity_type") == "country",
+            pl.col("indicator").is_in(["grants_count", "commitment_usd"]),
+            pl.col("approach") == "all",
+            pl.col("funder_scope") == "all",
+            pl.col("entity_code") != "ZZZ",
+        ).select("entity_code", "entity_name", pl.lit(1.0).alias("value"))
+        counts.append(grants)
     rows = (
         pl.concat(counts)
         .group_by("entity_code", "entity_name")
@@ -84,6 +94,7 @@ def pages(data: SiteData) -> list[Page]:
             links=[
                 ("Approaches", [(f"approach/{a}.html", label) for a, label in approaches]),
                 ("Countries", [(f"country/{c}.html", name) for c, name in countries]),
+                ("Funding", [("funding.html", "Public funding: national programmes and grants")]),
             ],
         )
     )
@@ -94,6 +105,14 @@ def pages(data: SiteData) -> list[Page]:
     for iso3, name in countries:
         sections = [s for family in FAMILIES for s in family.country(data, iso3)]
         site.append(Page(f"country/{iso3}.html", name, sections, "country"))
+    site.append(
+        Page(
+            "funding.html",
+            "Public quantum funding: programmes and grants",
+            funding.page(data),
+            "funding",
+        )
+    )
     methods = [s for family in FAMILIES for s in family.methods(data)]
     methods.append(
         Section(
@@ -102,8 +121,10 @@ def pages(data: SiteData) -> list[Page]:
                 "Every chart's data can be downloaded as CSV below the chart. Every number "
                 "comes from the published DuckDB file (qcm.duckdb, next to this site): open it "
                 "read-only with the DuckDB shell, Python or R. The tables "
-                "marts.publication_indicators and marts.patent_indicators hold each value with "
-                "its unit, method version and flags; meta.tables and meta.columns document "
+                "marts.publication_indicators, marts.patent_indicators and "
+                "marts.funding_indicators hold each value with its unit, method version and "
+                "flags (marts.funding_programmes every programme figure with its source); "
+                "meta.tables and meta.columns document "
                 "every table and column; "
                 "meta.runs and meta.source_files record where the data came from.",
             ],
@@ -150,7 +171,9 @@ def facts(data: SiteData) -> dict[str, str]:
         "run_id": str(run["run_id"])[:8],
         "mode": str(run["mode"]),
         "version": version("qcm"),
-        "sources": "OpenAlex (CC0); EPO Open Patent Services; PatentsView (USPTO, CC BY 4.0)",
+        "sources": "OpenAlex (CC0); EPO Open Patent Services; PatentsView (USPTO, CC BY 4.0); "
+        "NSF Awards API, UKRI Gateway to Research, CORDIS; national programme announcements "
+        "(reviewed, each with its source)",
     }
 
 

@@ -43,7 +43,9 @@ import pytest
 from assets.classification.grant_assets import build_grant_approaches
 from assets.funding.raw_tables import DATES, SCHEMAS
 from assets.reference.tables import reference_frames
+from pipelines.contracts import check_values, load_contracts
 from pipelines.db import replace_table
+from pipelines.settings import SQL_DIR
 from tests.unit.test_core_sql import run_sql
 
 pytestmark = pytest.mark.unit
@@ -311,3 +313,19 @@ def test_a_grant_without_a_rate_is_a_gap_not_a_dollar(funding: duckdb.DuckDBPyCo
         for r in funding.execute("select grant_key from staging.grants where in_scope").fetchall()
     }
     assert "nsf:5" not in scoped
+
+
+def test_the_programme_contract_stops_money_counted_twice(
+    funding: duckdb.DuckDBPyConnection,
+) -> None:
+    contract = load_contracts(SQL_DIR)["staging.funding_programmes"]
+    assert check_values(funding, contract).passed
+    # a reviewer marks a component of Germany's counted total as counted too, and a second
+    # figure of the same programme as counted: both are the same money twice
+    funding.execute(
+        "update staging.funding_programmes set status = 'counted' "
+        "where row_id in ('DEU_P2', 'DEU_P1_ALT')"
+    )
+    outcome = check_values(funding, contract)
+    failed = {failure["expectation"].split(" ")[0] for failure in outcome.failures}
+    assert {"one_counted_figure_per_programme", "components_not_added_to_their_total"} <= failed

@@ -1,0 +1,497 @@
+"""The funding page and sections on small hand-made frames: rankings, the latest complete
+year, exclusion lists, links to sources, synthetic labels, and builds without grants."""
+
+from __future__ import annotations
+
+import html
+
+import polars as pl
+import pytest
+
+from dashboards.data import SiteData
+from dashboards.families import funding
+from dashboards.page import Page, Section
+from dashboards.site import _drop_empty_charts, _environment
+
+pytestmark = pytest.mark.unit
+ATTACK = "<img src=x onerror=alert(1)>"
+ESCAPED = "&lt;img src=x onerror=alert(1)&gt;"
+NOW = 2026  # programme years after this are plans
+COUNTRIES = {"DEU": "Germany", "FRA": "France", "GBR": "United Kingdom", "QAT": "Qatar"}
+# annualised commitments (US dollars) per country and year; QAT's run into the plans
+COMMITMENTS = {
+    "DEU": {2023: 800e6, 2024: 800e6, 2025: 800e6, 2026: 800e6},
+    "GBR": {2024: 300e6, 2025: 300e6, 2026: 300e6, 2027: 300e6},
+    "QAT": {2025: 100e6, 2026: 100e6, 2027: 100e6, 2028: 100e6},
+}
+# per-GDP values: Germany and the United Kingdom tied in 2026, Qatar ahead
+PER_GDP = {"DEU": 200.0, "GBR": 200.0, "QAT": 680.0}
+METHODS = {
+    "small_n_threshold": ("10", ""),
+    "funding_method_version": ("fund-1.0", "Version of the funding rules"),
+    "funding_price_base_year": ("2024", "Constant-dollar base year"),
+    "funding_conversion_rule": (
+        "price-year-fx",
+        "An amount is converted at its price year's average exchange rate",
+    ),
+    "programme_annualisation_rule": ("even-over-period", "Spread evenly over its period"),
+    "programme_overlap_rule": ("one-figure-per-programme", "Each programme counts once"),
+    "programme_range_rule": ("stated-bound", "A bound is counted at the stated figure"),
+}
+
+
+def _indicator(
+    code: str,
+    name: str,
+    year: int,
+    indicator: str,
+    value: float,
+    *,
+    entity_type: str = "country",
+    kind: str = "programmes",
+    approach: str = "all",
+    scope: str = "all",
+    numerator: float | None = None,
+    denominator: float | None = None,
+    records: int = 1,
+    basis_year: int | None = None,
+    has_bounds: bool = False,
+    data_kind: str = "reviewed reference table",
+) -> dict:
+    return {
+        "entity_type": entity_type,
+        "entity_code": code,
+        "entity_name": name,
+        "approach": approach,
+        "year": year,
+        "funding_kind": kind,
+        "funder_scope": scope,
+        "indicator": indicator,
+        "value": value,
+        "numerator": value if numerator is None else numerator,
+        "denominator": denominator,
+        "unit": "US dollars per million US dollars of GDP"
+        if indicator == "commitment_per_gdp"
+        else "US dollars",
+        "records": records,
+        "small_n": records < 10,
+        "conversion_gaps": 0,
+        "has_bounds": has_bounds,
+        "basis_year": basis_year,
+        "year_incomplete": year > NOW if kind == "programmes" else year >= NOW,
+        "method_version": "fund-1.0",
+        "data_kind": data_kind,
+    }
+
+
+def _programme_indicators() -> list[dict]:
+    rows = []
+    for code, years in COMMITMENTS.items():
+        for year, usd in years.items():
+            rows.append(_indicator(code, COUNTRIES[code], year, "commitment_usd", usd))
+            rows.append(
+                _indicator(
+                    code,
+                    COUNTRIES[code],
+                    year,
+                    "commitment_per_gdp",
+                    PER_GDP[code],
+                    basis_year=2022,
+                    has_bounds=code == "QAT",
+                )
+            )
+    return rows
+
+
+def _grant_indicators(data_kind: str = "synthetic sample") -> list[dict]:
+    """Grants of 2021-2026 (2026 still being awarded): France's money is mostly in
+    international consortia, Germany's not; trapped ions get the most money."""
+    rows = []
+    for year in range(2021, 2027):
+        for code, total, international in (("FRA", 10e6, 8e6), ("DEU", 20e6, 2e6)):
+            name = COUNTRIES[code]
+            common = {"kind": "grants", "records": 4, "data_kind": data_kind}
+            rows.append(_indicator(code, name, year, "grant_funding_usd", total, **common))
+            rows.append(
+                _indicator(
+                    code,
+                    name,
+                    year,
+                    "grant_international_share",
+                    international / total,
+                    numerator=international,
+                    denominator=total,
+                    **common,
+                )
+            )
+            for approach, share in (("trapped_ion", 0.6), ("superconducting", 0.3)):
+                rows.append(
+                    _indicator(
+                        code,
+                        name,
+                        year,
+                        "grant_funding_usd",
+                        total * share,
+                        approach=approach,
+                        **common,
+                    )
+                )
+        for approach, usd in (("all", 30e6), ("trapped_ion", 18e6), ("superconducting", 9e6)):
+            rows.append(
+                _indicator(
+                    "WLD",
+                    "World",
+                    year,
+                    "grant_funding_usd",
+                    usd,
+                    entity_type="world",
+                    kind="grants",
+                    approach=approach,
+                    records=12,
+                    data_kind=data_kind,
+                )
+            )
+    return rows
+
+
+def _figure(row_id: str, programme_id: str, iso3: str, status: str, **extra: object) -> dict:
+    base = {
+        "row_id": row_id,
+        "programme_id": programme_id,
+        "country_iso3": iso3,
+        "country_name": COUNTRIES.get(iso3, iso3),
+        "programme": f"Programme {programme_id}",
+        "amount": 1e9,
+        "amount_kind": "exact",
+        "currency": "EUR",
+        "start_year": 2023,
+        "end_year": 2026,
+        "status": status,
+        "source_kind": "official",
+        "source_url": f"https://example.org/{row_id}?a=1&b=2",
+        "review_note": f"note on {row_id}",
+        "price_year": 2023,
+        "problem": None,
+        "problem_detail": None,
+        "units_per_usd": 0.9245,
+        "usd_per_year": 270e6,
+        "period_from_duration": False,
+    }
+    return base | extra
+
+
+FIGURES = [
+    _figure("deu_main", "deu_plan", "DEU", "counted"),
+    _figure("deu_news", "deu_plan", "DEU", "alternative", amount=1.1e9, usd_per_year=None),
+    _figure("deu_part", "deu_plan", "DEU", "component", amount=2e8, usd_per_year=None),
+    _figure(
+        "deu_nqi",
+        "deu_act",
+        "DEU",
+        "counted",
+        start_year=None,
+        end_year=None,
+        usd_per_year=None,
+        problem="no_period",
+        problem_detail="no start or end year: the commitment cannot be spread over years",
+    ),
+    _figure("deu_private", "deu_private", "DEU", "excluded", review_note="private money"),
+    _figure(
+        "fra_attack",
+        "fra_plan",
+        "FRA",
+        "counted",
+        programme=ATTACK,
+        source_url='javascript:alert(1)"',
+        usd_per_year=None,
+        problem="no_fx_rate",
+        problem_detail="EUR has no exchange rate for 2025 in ref.fx_rates",
+        units_per_usd=None,
+        price_year=2025,
+    ),
+]
+
+
+def _data(
+    indicators: list[dict] | None = None,
+    programmes: list[dict] | None = FIGURES,
+    with_marts: bool = True,
+) -> SiteData:
+    """A SiteData holding only what the funding family reads."""
+    empty = pl.DataFrame()
+    if not with_marts:
+        funding_frames = dict.fromkeys(
+            (
+                "funding_indicators",
+                "funding_programmes",
+                "fx_rates",
+                "economic_indicators",
+                "grant_currencies",
+                "funding_definitions",
+            ),
+            empty,
+        )
+    else:
+        rows = _programme_indicators() + _grant_indicators() if indicators is None else indicators
+        funding_frames = {
+            "funding_indicators": pl.DataFrame(rows, infer_schema_length=None),
+            "funding_programmes": pl.DataFrame(programmes, infer_schema_length=None),
+            "fx_rates": pl.DataFrame(
+                {
+                    "currency": ["EUR", "EUR"],
+                    "year": [2023, 2024],
+                    "units_per_usd": [0.9245, 0.9239],
+                    "source": ["https://federalreserve.gov/releases/g5a/ (Fed G.5A)"] * 2,
+                }
+            ),
+            "economic_indicators": pl.DataFrame(
+                {
+                    "country_iso3": ["USA", "DEU"],
+                    "year": [2024, 2022],
+                    "indicator": ["gdp_deflator", "gdp_usd"],
+                    "value": [125.0, 4.08e12],
+                    "unit": ["index 2017=100", "current US$"],
+                    "source": [
+                        "https://example.org/deflator (deflator)",
+                        "https://example.org/gdp",
+                    ],
+                }
+            ),
+            "grant_currencies": pl.DataFrame(
+                {
+                    "service": ["cordis", "cordis"],
+                    "currency": ["EUR", "EUR"],
+                    "year": [2023, 2025],
+                    "grants": [5, 2],
+                    "no_rate": [0, 2],
+                }
+            ),
+            "funding_definitions": pl.DataFrame(
+                {
+                    "name": ["Programme commitments per GDP"],
+                    "definition": ["commitment_usd over GDP"],
+                    "unit": ["US dollars per million US dollars of GDP"],
+                    "method_version": ["fund-1.0"],
+                }
+            ),
+        }
+    return SiteData(
+        indicators=empty,
+        pairs=empty,
+        approaches=pl.DataFrame(
+            {
+                "approach": ["all", "trapped_ion", "superconducting"],
+                "label": ["All", "Trapped ions", "Superconducting qubits"],
+            }
+        ),
+        countries=pl.DataFrame({"iso3": list(COUNTRIES), "name": list(COUNTRIES.values())}),
+        blocs=empty,
+        member_years=empty,
+        definitions=empty,
+        methods={k: v for k, (v, _) in METHODS.items()},
+        method_descriptions={k: d for k, (_, d) in METHODS.items()},
+        classifier=empty,
+        quarantine=empty,
+        run={"data_kind": "synthetic sample"},
+        incomplete_year=None,
+        complete_year=2025,
+        patent_indicators=empty,
+        patent_top_applicants=empty,
+        patent_applicant_types=empty,
+        patent_cpc_map=empty,
+        patent_definitions=empty,
+        patent_incomplete_years=[],
+        patent_complete_year=None,
+        data_kinds=("synthetic sample",),
+        **funding_frames,
+    )
+
+
+def _render(sections: list[Section], kind: str = "funding") -> str:
+    """The HTML of a page holding ``sections``, through the site's own template."""
+    for section in sections:
+        _drop_empty_charts(section)
+    page = Page("funding.html", "Funding", sections, kind)
+    shown = dict.fromkeys(
+        (
+            "published",
+            "data_kind",
+            "works",
+            "families",
+            "complete_year",
+            "patent_complete_year",
+            "snapshot",
+            "run_id",
+            "mode",
+            "version",
+            "sources",
+        ),
+        "x",
+    )
+    return (
+        _environment()
+        .get_template("page.html.j2")
+        .render(page=page, root="", facts=shown, sample=True)
+    )
+
+
+def _text(sections: list[Section]) -> str:
+    said = [s.heading for s in sections]
+    for s in sections:
+        said += [str(p) for p in s.paragraphs]
+        said += [c.caption + " " + " ".join(c.notes) for c in s.charts]
+        # chart titles are escaped for Plotly: read them as a reader sees them
+        said += [html.unescape(str(c.figure.layout.title.text)) for c in s.charts]
+    return "\n".join(said)
+
+
+def test_latest_complete_year_skips_plans_and_is_none_without_rows() -> None:
+    data = _data()
+    commitments = funding.programme_rows(data, "commitment_usd")
+    assert funding.latest_complete_year(commitments) == NOW
+    assert funding.latest_complete_year(commitments.filter(pl.col("year") > NOW)) is None
+    assert funding.latest_complete_year(commitments.head(0)) is None
+    assert funding.plan_years(commitments) == [2027, 2028]
+
+
+def test_per_gdp_ranking_is_largest_first_and_ties_share_a_rank() -> None:
+    ranked = funding.ranking(_data(), "commitment_per_gdp", NOW)
+    assert ranked["entity_code"].to_list() == ["QAT", "DEU", "GBR"]
+    assert ranked["rank"].to_list() == [1, 2, 2]
+    assert ranked["label"][0] == "Qatar (bound)"
+    # a year with fewer active programmes ranks only them
+    assert funding.ranking(_data(), "commitment_per_gdp", 2023)["entity_code"].to_list() == ["DEU"]
+
+
+def test_leaders_sum_commitments_up_to_the_year() -> None:
+    data = _data()
+    assert funding.leaders(data, NOW) == ["DEU", "GBR", "QAT"]
+    # up to 2024 Qatar has committed nothing yet
+    assert funding.leaders(data, 2024) == ["DEU", "GBR"]
+    assert funding.leaders(data, NOW, n=1) == ["DEU"]
+
+
+def test_counted_figures_alternatives_and_exclusions_are_listed_apart() -> None:
+    rows = funding.figures(_data())
+    shown = funding.counted_with_alternatives(rows)
+    # countries by name, each programme's counted figure before its alternatives
+    assert shown["row_id"].to_list() == ["fra_attack", "deu_nqi", "deu_main", "deu_news"]
+    assert funding.not_in_series(rows)["row_id"].to_list() == ["fra_attack", "deu_nqi"]
+    assert funding.not_counted(rows)["status"].to_list() == [
+        "alternative",
+        "component",
+        "excluded",
+    ]
+    germany = funding.figures(_data(), "DEU")
+    assert set(germany["country_iso3"]) == {"DEU"} and germany.height == 5
+
+
+def test_source_links_are_escaped_and_only_for_web_addresses() -> None:
+    link = funding.source_link("https://example.org/a?x=1&y=<b> (the <b> page)")
+    assert link.startswith('<a href="https://example.org/a?x=1&amp;y=&lt;b&gt;"')
+    assert 'rel="noopener"' in link and "(the &lt;b&gt; page)" in link
+    assert funding.source_link('javascript:alert(1)"') == 'javascript:alert(1)"'
+    assert "<a" not in funding.source_link("US dollar: 1 by definition")
+    assert funding.source_link(None) == "-"
+
+
+def test_funding_page_names_the_rules_links_sources_and_labels_synthetic_grants() -> None:
+    data = _data()
+    sections = funding.page(data)
+    said = _text(sections)
+    assert "price-year-fx" in said and "Spread evenly over its period" in said
+    assert "Synthetic sample: Trapped ions received the most grant money, 2021-2025" in said
+    assert "SYNTHETIC SAMPLE DATA: invented grants" in said
+    assert "Real announced figures, not sample data" in said
+    assert "Qatar commits the most per unit of GDP in 2026" in said
+    html = _render(sections)
+    assert 'id="conversion"' in html and 'href="#conversion"' in html
+    assert 'href="https://example.org/deu_main?a=1&amp;b=2" rel="noopener"' in html
+    # a hostile programme name and source are text, never markup or a link
+    assert ATTACK not in html and ESCAPED in html
+    assert 'href="javascript' not in html
+    assert "The grants on this page come from qcm's invented demonstration sample" in html
+
+
+def test_international_share_pools_money_over_the_complete_years() -> None:
+    shares = funding.international_shares(_data())
+    assert shares["entity_code"].to_list() == ["FRA", "DEU"]
+    assert shares["value"].to_list() == pytest.approx([0.8, 0.1])
+    # 2026 is still being awarded: the window is the five complete years 2021-2025
+    assert funding.grant_window(_data()) == (2021, 2025)
+    assert shares["denominator"].to_list() == pytest.approx([50.0, 100.0])
+
+
+def test_live_grants_are_not_labelled_synthetic() -> None:
+    live = _programme_indicators() + _grant_indicators(data_kind="live")
+    said = _text(funding.page(_data(live)))
+    assert "SYNTHETIC" not in said and "Synthetic sample" not in said
+
+
+def test_a_build_without_grants_still_renders_and_says_so() -> None:
+    data = _data(_programme_indicators())
+    sections = funding.page(data)
+    said = _text(sections)
+    assert "No grant from NSF, UKRI or CORDIS is in this build" in said
+    assert funding.international_shares(data).height == 0
+    html = _render(sections)
+    assert "Qatar commits the most" in html
+    country = funding.country(data, "DEU")
+    assert "No grant of NSF, UKRI or CORDIS in this build pays an organisation in Germany" in (
+        _text(country)
+    )
+    _render(country, "country")
+
+
+def test_a_file_without_funding_marts_says_so() -> None:
+    data = _data(with_marts=False)
+    assert not funding.has_funding(data)
+    assert funding.overview(data) == [] and funding.methods(data) == []
+    assert "no funding tables" in _text(funding.page(data))
+    assert "no funding tables" in _text(funding.country(data, "DEU"))
+
+
+def test_country_section_gives_programmes_rank_grants_and_reasons() -> None:
+    sections = funding.country(_data(), "DEU")
+    assert sections[0].heading == "Public funding"
+    said = _text(sections)
+    assert "Germany has 2 counted programme figures" in said
+    assert "rank 2 of 3 countries" in said and "GDP of 2022" in said
+    assert "SYNTHETIC SAMPLE: invented grants" in said
+    assert "Trapped ions received the most of Germany's grant money" in said
+    reasons = sections[-1].tables
+    assert (
+        reasons[0].rows[0][4] == "no start or end year: the commitment cannot be spread over years"
+    )
+    assert [r[1] for r in reasons[1].rows] == [
+        "alternative figure (shown, never added)",
+        "part of a counted total (not added)",
+        "excluded",
+    ]
+    assert ("funding.html#conversion", "How amounts are converted") in sections[0].links[0][1]
+
+
+def test_a_country_without_programmes_or_grants_is_told_plainly() -> None:
+    said = _text(funding.country(_data(), "GBR"))
+    assert "No counted national quantum programme of United Kingdom" in said
+    assert "No grant of NSF, UKRI or CORDIS in this build pays an organisation" in said
+
+
+def test_gaps_name_currencies_without_a_rate_and_countries_without_gdp() -> None:
+    data = _data()
+    gaps = funding.rate_gaps(data)
+    assert gaps.rows() == [("EUR", 2025, 1, 2)]
+    assert funding.missing_denominators(data) == {
+        "gdp": [],
+        "population": ["Germany", "Qatar", "United Kingdom"],
+    }
+    no_gdp = [r for r in _programme_indicators() if r["entity_code"] != "QAT"]
+    no_gdp.append(_indicator("QAT", "Qatar", 2025, "commitment_usd", 1e8))
+    assert funding.missing_denominators(_data(no_gdp))["gdp"] == ["Qatar"]
+    said = _text(funding.methods(data))
+    assert "EUR 2025 (1 figure, 2 grants)" in said
+
+
+def test_fx_rows_used_count_figures_and_grants() -> None:
+    used = funding.fx_used(_data())
+    assert used.select("currency", "year", "figures", "grants").rows() == [("EUR", 2023, 5, 5)]
