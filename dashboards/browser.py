@@ -22,7 +22,13 @@ CHROMIUM_FLAGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-SHOWCASE = ("index.html", "approach/superconducting.html", "country/DEU.html", "methods.html")
+SHOWCASE = (
+    "index.html",
+    "approach/superconducting.html",
+    "country/DEU.html",
+    "funding.html",
+    "methods.html",
+)
 # JavaScript: true once every chart div has been drawn by Plotly with at least one trace.
 CHARTS_DRAWN = """() => [...document.querySelectorAll('div.chart')].every(
     d => d.classList.contains('js-plotly-plot') && d._fullData && d._fullData.length > 0)"""

@@ -175,6 +175,7 @@ def test_screenshots_of_the_main_pages(
         "index.png",
         "approach_superconducting.png",
         "country_DEU.png",
+        "funding.png",
         "methods.png",
     ]
     assert all(p.stat().st_size > 20_000 for p in shots)
