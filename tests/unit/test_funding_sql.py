@@ -17,8 +17,9 @@ Programmes (``ref.funding_programmes``):
   EUR 100M a year = USD 125M.
 - EUU_P7 counted, EUR 200M over 2020-2021: the EU's own, USD 125M a year, entity
   ``supranational``; the EU27 bloc adds it to its members' programmes.
-- ITA_P4 (no end year), ESP_P5 (PLN: no rate), POL_P8 (amount 0): counted by status but
-  breaking a rule, so quarantined with the problem and never in the series.
+- ITA_P4 (no end year), ESP_P5 (PLN: no rate), POL_P8 (amount 0), SWE_P9 (negative),
+  BEL_P10 (no currency), CZE_P11 (ends before it starts): counted by status but breaking
+  a rule, so quarantined with the problem and never in the series.
 
 2020: DEU 125M, NLD 125M, EUU 125M -> EU27 375M, world 375M. 2021 adds FRA 62.5M.
 
@@ -77,6 +78,12 @@ PROGRAMMES = [
      "2020", "2021", None, "2020", "counted", None),
     ("POL_P8", "pol_p8", "POL", "P8", "0", "exact", "EUR",
      "2020", "2021", None, "2020", "counted", None),
+    ("SWE_P9", "swe_p9", "SWE", "P9", "-5000000", "exact", "EUR",
+     "2020", "2021", None, "2020", "counted", None),
+    ("BEL_P10", "bel_p10", "BEL", "P10", "5000000", "exact", None,
+     "2020", "2021", None, "2020", "counted", None),
+    ("CZE_P11", "cze_p11", "CZE", "P11", "5000000", "exact", "EUR",
+     "2022", "2020", None, "2022", "counted", None),
 ]  # fmt: skip
 FX = [("EUR", "2020", "0.8"), ("EUR", "2021", "0.8"), ("GBP", "2020", "0.75")]
 ECONOMY_KEYS = ["country_iso3", "year", "indicator"]
@@ -214,6 +221,9 @@ def test_programme_rules_decide_what_is_counted(funding: duckdb.DuckDBPyConnecti
     assert rows["ITA_P4"] == "no_end_year"
     assert rows["ESP_P5"] == "unknown_currency"
     assert rows["POL_P8"] == "non_positive_amount"
+    assert rows["SWE_P9"] == "non_positive_amount"
+    assert rows["BEL_P10"] == "unknown_currency"  # no currency at all
+    assert rows["CZE_P11"] == "invalid_period"
     counted = {
         r[0]
         for r in funding.execute(
