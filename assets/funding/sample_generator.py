@@ -26,9 +26,9 @@ projects (about 8 a year; money to the UK lead organisation, partners named), CO
 projects (single-beneficiary fellowships and grants, and consortia of 3-9
 organisations from EU members and associated countries, some with linked third parties
 whose ``ecContribution`` is 0 and ``netEcContribution`` carries their share). UKRI and
-CORDIS projects start only in the years 2014-2024 for which the reviewed FX table
-(``assets/reference/fx_rates.csv``) has a rate for pounds and euros, so the sample's dollar
-figures are complete; the planted 2025 starts below show the rule for a year without
+CORDIS projects start only in the years (``RATED_YEARS``) for which the reviewed FX table
+(``assets/reference/fx_rates.csv``) of qcm 0.3.0 has a rate for pounds and euros, so the
+sample's dollar figures are complete; the planted 2025 starts below show the rule for a year without
 one. Titles and
 abstracts carry keyword-rule terms of their approach
 (``assets/reference/classification_rules.csv``).
@@ -61,8 +61,6 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 from zoneinfo import ZoneInfo
-
-from assets.reference.tables import read_csv
 
 SAMPLE_DIR = Path(__file__).parent / "sample" / "funding"
 SEED = 20261129
@@ -104,6 +102,9 @@ CORDIS_COUNTRIES = {
 }  # fmt: skip
 FRAMEWORKS = {2014: "H2020", 2021: "HORIZON"}
 LATE_STARTS = 2025  # the year of the planted starts without an exchange rate
+# years in which the reviewed FX table of qcm 0.3.0 has euro and pound rates (fixed here, so
+# that adding rates to the table does not change the sample)
+RATED_YEARS = (2014, 2015, 2017, 2018, 2019, 2020, 2021, 2022, 2023)
 OFF_SCOPE_TITLES = [
     "Soil microbiome dynamics under drought",
     "Urban mobility and air quality",
@@ -198,17 +199,10 @@ def _nsf_grants(rng: random.Random) -> list[Grant]:
     return grants
 
 
-def rate_years(currency: str) -> list[int]:
-    """Years 2014-2025 the reviewed FX table has a rate for ``currency`` in."""
-    table = read_csv("fx_rates.csv")
-    years = {int(r["year"]) for r in table.iter_rows(named=True) if r["currency"] == currency}
-    return [y for y in range(FIRST_YEAR, LAST_YEAR + 1) if y in years]
-
-
 def _ukri_grants(rng: random.Random) -> list[Grant]:
     """UKRI projects: money to the UK lead organisation, partners named."""
     grants = []
-    for year in rate_years("GBP"):
+    for year in RATED_YEARS:
         for number in range(_count(rng, year, 6)):
             title, abstract = _text(rng, rng.choice(APPROACHES))
             start = _start(rng, year)
@@ -247,7 +241,7 @@ def _cordis_grants(rng: random.Random) -> list[Grant]:
     """CORDIS projects: single beneficiaries and consortia with third parties."""
     grants = []
     serial = 640_000
-    for year in rate_years("EUR"):
+    for year in RATED_YEARS:
         framework = FRAMEWORKS[2021 if year >= 2021 else 2014]
         if year >= 2021 and serial < 101_000_000:
             serial = 101_000_000
