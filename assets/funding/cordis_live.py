@@ -109,7 +109,7 @@ class _Parked(Exception):
 
 
 class CordisFetcher:
-    """Download the bulk archives of ``programmes`` into a landing zone, one partition each.
+    """Download framework programmes' bulk archives into a landing zone, one partition each.
 
     ``landing`` is the source's zone, created with ``suffix=".zip"``. The other
     arguments: the archives' folder URL, the (connect, read) timeout in seconds, retries
@@ -121,7 +121,6 @@ class CordisFetcher:
         self,
         landing: LandingZone,
         *,
-        programmes: tuple[str, ...] = DEFAULT_PROGRAMMES,
         base_url: str = BASE_URL,
         timeout: tuple[float, float] = (10, 600),
         max_retries: int = 4,
@@ -137,15 +136,9 @@ class CordisFetcher:
                 f"{SOURCE} lands ZIP archives: create its zone with "
                 f"LandingZone(root, {SOURCE!r}, suffix='.zip'), not {landing.suffix!r}"
             )
-        unknown = [p for p in programmes if p not in PROGRAMMES]
-        if unknown or not programmes:
-            raise ValueError(
-                f"{SOURCE} programmes must be some of {sorted(PROGRAMMES)}, not {list(programmes)}"
-            )
         if max_retries < 0:
             raise ValueError(f"{SOURCE} max_retries must be 0 or more, not {max_retries}")
         self.landing = landing
-        self.programmes = tuple(programmes)
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
         self.max_retries = max_retries
@@ -158,12 +151,12 @@ class CordisFetcher:
         self._rng = random.Random()
 
     def url(self, programme: str) -> str:
-        """The archive URL of ``programme``."""
+        """The archive URL of ``programme``; ValueError for a programme CORDIS has no archive of."""
+        if programme not in PROGRAMMES:
+            raise ValueError(
+                f"{SOURCE} programme must be one of {sorted(PROGRAMMES)}, not {programme!r}"
+            )
         return f"{self.base_url}/cordis-{PROGRAMMES[programme]}projects-csv.zip"
-
-    def fetch_all(self) -> list[FetchOutcome]:
-        """Fetch every configured programme in turn; the first failure raises CordisError."""
-        return [self.fetch_partition(programme) for programme in self.programmes]
 
     def fetch_partition(self, programme: str) -> FetchOutcome:
         """Download, verify and land one programme's archive; return the outcome.

@@ -34,7 +34,12 @@ from assets.funding.world_bank_live import (
     WorldBankFetcher,
     landed_rows,
 )
-from assets.funding.world_bank_parse import FX_COLUMNS, INDICATOR_COLUMNS
+from assets.funding.world_bank_parse import (
+    DEFLATOR_INDICATOR,
+    FX_COLUMNS,
+    INDICATOR_COLUMNS,
+    check_one_deflator_base,
+)
 from assets.reference.assets import REFERENCE_KEY
 from assets.reference.tables import read_csv
 from pipelines.db import replace_table
@@ -162,7 +167,6 @@ def cordis_files(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.Mate
     _require_live("raw/cordis_files", settings.mode)
     fetcher = CordisFetcher(
         landing_zone(settings, "cordis"),
-        programmes=(context.partition_key,),
         base_url=_base_url("CORDIS_DATA_URL", "cordis"),
         log=context.log.info,
     )
@@ -196,6 +200,8 @@ def world_bank_pages(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.
     # World Bank publishes no series for Taiwan (currencies.csv, TWD)
     programmes = read_csv("funding_programmes.csv")
     countries = sorted(set(programmes["country_iso3"]) - {"TWN"})
+    if context.partition_key == DEFLATOR_INDICATOR:
+        countries = ["USA"]  # constant dollars use the US deflator only
     fetcher = WorldBankFetcher(
         world_bank_zone(qcm),
         base_url=_base_url("WORLD_BANK_API_URL", "world_bank"),
@@ -238,6 +244,16 @@ def conversion_refresh(context: dg.AssetExecutionContext, qcm: QcmResource) -> d
             )
         rows = landed_rows(world_bank_zone(qcm), currency_of)
         fx, indicators = rows.fx, rows.indicators
+        try:
+            check_one_deflator_base(indicators)
+        except ValueError as err:
+            raise dg.Failure(f"conversion refresh: {err}", allow_retries=False) from err
+        if rows.unmapped:
+            context.log.warning(
+                f"conversion refresh: exchange rates of {len(rows.unmapped)} World Bank "
+                f"countries map to no currency in ref.currencies and are not used: "
+                f"{', '.join(sorted(set(rows.unmapped)))}"
+            )
         context.log.info(
             f"conversion refresh: {len(fx)} exchange rates and {len(indicators)} economic "
             f"values from the World Bank; null values skipped: {rows.nulls or 'none'}"

@@ -210,10 +210,6 @@ class UkriFetcher:
         query = urlencode({"term": term, "page": page, "fetchSize": self.page_size})
         return f"{self.search_url}?{query}"
 
-    def fetch_all(self, restart: bool = False) -> list[FetchOutcome]:
-        """Fetch every term's partition in order; the outcomes, one per term."""
-        return [self.fetch_partition(term, restart=restart) for term in self.terms]
-
     def fetch_partition(self, term: str, restart: bool = False) -> FetchOutcome:
         """Fetch every page of one term into the landing zone.
 

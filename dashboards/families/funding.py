@@ -470,7 +470,12 @@ def _period(row: dict) -> str:
     if start is None and end is None:
         return "not stated"
     said = f"{start if start is not None else '?'}-{end if end is not None else '?'}"
-    return said + (" (from the stated length)" if row["period_from_duration"] else "")
+    basis = row["period_basis"] or ""
+    if basis == "stated length":
+        return said + " (from the stated length)"
+    if basis.startswith("period of "):
+        return said + " (the period another figure of the programme states)"
+    return said
 
 
 def _figure_cells(row: dict) -> list[str]:
@@ -1319,6 +1324,15 @@ def methods(data: SiteData) -> list[Section]:
             tables=[_fx_sources(data), _economic_sources(data)],
         ),
         Section("Funding: gaps and caveats", _gaps_said(data)),
+        Section(
+            "Funding: reproduce a year's commitments",
+            [
+                "The yearly commitments are the counted figures' dollars a year summed per "
+                "country; this query rebuilds 2023 from marts.funding_programmes, to compare "
+                "with commitment_usd in marts.funding_indicators."
+            ],
+            code=reproduce_sql(),
+        ),
     ]
 
 
@@ -1407,3 +1421,17 @@ def _gaps_said(data: SiteData) -> list[str]:
         "by approach overlap and must not be added.",
     ]
     return said
+
+
+def reproduce_sql() -> str:
+    """An SQL example that rebuilds one year's programme commitments per country from the
+    counted figures, to compare with marts.funding_indicators (commitment_usd)."""
+    return (
+        "-- duckdb -readonly qcm.duckdb\n"
+        "select country_iso3, count(*) as figures,\n"
+        "    round(sum(usd_per_year) / 1e6, 1) as usd_million_a_year\n"
+        "from marts.funding_programmes\n"
+        "where counted and 2023 between start_year and end_year\n"
+        "group by country_iso3\n"
+        "order by usd_million_a_year desc;"
+    )

@@ -1,4 +1,4 @@
--- core.grant_country_fractions: one row per in-scope grant and country of an organisation it pays: the country's fraction of the grant's money (fractions of a grant sum to 1) and whether the grant is an international consortium (meta.methods grant_country_rule)
+-- core.grant_country_fractions: one row per in-scope grant and country of an organisation it pays: the country's fraction of the grant's money (fractions of a grant sum to 1) and whether the grant pays organisations of two or more countries (meta.methods grant_country_rule)
 with organisations as (
     select organisations.*
     from staging.grant_organisations as organisations
@@ -8,20 +8,23 @@ with organisations as (
 ),
 
 stated_shares as (
-    -- services that state each organisation's share (CORDIS): the money follows the shares
-    select grant_key, country_iso3, sum(amount) as amount
+    -- services that state each organisation's share (CORDIS; NSF, whose one awardee holds
+    -- the whole award): the money follows the shares
+    select grant_key, country_iso3, sum(amount::decimal(38, 6))::double as amount
     from organisations
     where amount > 0
     group by all
 ),
 
 stated_totals as (
-    select grant_key, sum(amount) as total from stated_shares group by all
+    select grant_key, sum(amount::decimal(38, 6))::double as total
+    from stated_shares
+    group by all
 ),
 
 lead as (
-    -- services that state no shares (NSF, UKRI): the whole grant goes to the first-listed
-    -- organisation (the NSF awardee, the UKRI lead research organisation)
+    -- services that state no shares (UKRI): the whole grant goes to the first-listed
+    -- organisation (the UKRI lead research organisation)
     select grant_key, arg_min(country_iso3, position) as country_iso3
     from organisations
     where grant_key not in (select grant_key from stated_totals)
@@ -44,8 +47,11 @@ fractions as (
 ),
 
 consortia as (
+    -- an international consortium pays organisations of two or more known countries
+    -- (partners the funder does not pay, such as UKRI project partners, do not count)
     select grant_key, count(distinct country_iso3) filter (where country_iso3 <> 'ZZZ') as countries
-    from organisations
+    from fractions
+    where fraction > 0
     group by all
 )
 

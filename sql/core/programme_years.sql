@@ -24,8 +24,13 @@ counted as (
     select * from staging.funding_programmes where counted
 ),
 
+settings_gap as (
+    select (select value::integer from ref.methods where key = 'funding_max_basis_gap') as max_gap
+),
+
 nearest_level as (
-    -- the price level of the price year, else the nearest year the table has (earlier on ties)
+    -- the price level of the price year, else of the nearest year that has both GDP figures
+    -- (earlier on ties), at most funding_max_basis_gap years away
     select
         counted.row_id,
         arg_min(
@@ -37,8 +42,10 @@ nearest_level as (
             abs(price_levels.year - counted.price_year) * 2 + (price_levels.year > counted.price_year)::integer
         ) as price_level_year
     from counted
+    cross join settings_gap
     inner join price_levels
         on price_levels.country_iso3 = counted.country_iso3
+        and abs(price_levels.year - counted.price_year) <= settings_gap.max_gap
     group by all
 ),
 

@@ -39,9 +39,10 @@ totals as (
         entity_type,
         entity_code,
         year,
-        sum(usd_nominal) as usd_nominal,
-        sum(usd_constant) as usd_constant,
-        sum(ppp_dollars) as ppp_dollars,
+        -- sums in exact decimals: the same inputs give the same digits whatever the order
+        sum(usd_nominal::decimal(38, 6))::double as usd_nominal,
+        sum(usd_constant::decimal(38, 6))::double as usd_constant,
+        sum(ppp_dollars::decimal(38, 6))::double as ppp_dollars,
         count(distinct row_id) as programmes,
         count(*) filter (where usd_constant is null) as constant_gaps,
         count(*) filter (where ppp_dollars is null) as ppp_gaps,
@@ -50,18 +51,45 @@ totals as (
     group by all
 ),
 
-with_cumulative as (
-    select
-        totals.*,
-        sum(usd_nominal) over (
-            partition by entity_type, entity_code order by year
-            rows between unbounded preceding and current row
-        ) as cumulative_usd
+spine as (
+    -- every year from an entity's first programme year to its last, so the running sum
+    -- carries on through years without an active programme
+    select entity_type, entity_code, unnest(range(min(year), max(year) + 1)) as year
     from totals
+    group by all
+),
+
+cumulative as (
+    select
+        spine.entity_type,
+        spine.entity_code,
+        spine.year,
+        sum(coalesce(totals.usd_nominal, 0)::decimal(38, 6)) over (
+            partition by spine.entity_type, spine.entity_code order by spine.year
+            rows between unbounded preceding and current row
+        )::double as cumulative_usd,
+        sum(coalesce(totals.programmes, 0)) over (
+            partition by spine.entity_type, spine.entity_code order by spine.year
+            rows between unbounded preceding and current row
+        ) as programmes_to_date,
+        bool_or(coalesce(totals.has_bounds, false)) over (
+            partition by spine.entity_type, spine.entity_code order by spine.year
+            rows between unbounded preceding and current row
+        ) as has_bounds
+    from spine
+    left join totals
+        on totals.entity_type = spine.entity_type
+        and totals.entity_code = spine.entity_code
+        and totals.year = spine.year
+),
+
+settings as (
+    select (select value::integer from ref.methods where key = 'funding_max_basis_gap') as max_gap
 ),
 
 economy as (
-    -- GDP and population of the year, else of the nearest year the table has (earlier on ties)
+    -- GDP and population of the year, else of the nearest year the table has (earlier on
+    -- ties), at most funding_max_basis_gap years away
     select
         totals.entity_type,
         totals.entity_code,
@@ -76,9 +104,11 @@ economy as (
             abs(wdi.year - totals.year) * 2 + (wdi.year > totals.year)::integer
         ) as basis_year
     from totals
+    cross join settings
     inner join staging.economic_indicators as wdi
         on wdi.country_iso3 = totals.entity_code
         and wdi.indicator in ('gdp_usd', 'population')
+        and abs(wdi.year - totals.year) <= settings.max_gap
     where totals.entity_type in ('country', 'supranational')
     group by all
 ),
@@ -87,24 +117,24 @@ long_rows as (
     select entity_type, entity_code, year, 'commitment_usd' as indicator,
         usd_nominal as value, usd_nominal as numerator, null::double as denominator,
         programmes, 0 as conversion_gaps, has_bounds, null::integer as basis_year
-    from with_cumulative
+    from totals
     union all
     select entity_type, entity_code, year, 'commitment_usd_constant',
         usd_constant, usd_constant, null, programmes, constant_gaps, has_bounds, null
-    from with_cumulative
+    from totals
     union all
     select entity_type, entity_code, year, 'commitment_ppp',
         ppp_dollars, ppp_dollars, null, programmes, ppp_gaps, has_bounds, null
-    from with_cumulative
+    from totals
     union all
     select entity_type, entity_code, year, 'commitment_cumulative_usd',
-        cumulative_usd, cumulative_usd, null, programmes, 0, has_bounds, null
-    from with_cumulative
+        cumulative_usd, cumulative_usd, null, programmes_to_date, 0, has_bounds, null
+    from cumulative
     union all
     select totals.entity_type, totals.entity_code, totals.year, 'commitment_per_gdp',
         totals.usd_nominal / economy.value * 1e6, totals.usd_nominal, economy.value,
         totals.programmes, 0, totals.has_bounds, economy.basis_year
-    from with_cumulative as totals
+    from totals
     inner join economy
         on economy.entity_type = totals.entity_type
         and economy.entity_code = totals.entity_code
@@ -114,7 +144,7 @@ long_rows as (
     select totals.entity_type, totals.entity_code, totals.year, 'commitment_per_capita',
         totals.usd_nominal / economy.value, totals.usd_nominal, economy.value,
         totals.programmes, 0, totals.has_bounds, economy.basis_year
-    from with_cumulative as totals
+    from totals
     inner join economy
         on economy.entity_type = totals.entity_type
         and economy.entity_code = totals.entity_code

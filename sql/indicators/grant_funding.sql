@@ -32,8 +32,9 @@ entity_credit as (
 per_grant as (
     select
         entity_type, entity_code, grant_key, service, year, is_international,
-        sum(usd_nominal) as usd_nominal,
-        sum(usd_constant) as usd_constant,
+        -- sums in exact decimals: the same inputs give the same digits whatever the order
+        sum(usd_nominal::decimal(38, 6))::double as usd_nominal,
+        sum(usd_constant::decimal(38, 6))::double as usd_constant,
         bool_or(no_fx_rate) as no_fx_rate
     from entity_credit
     group by all
@@ -53,9 +54,10 @@ totals as (
         by_funder.year,
         by_funder.funder_scope,
         count(*) as grants,
-        sum(by_funder.usd_nominal) as usd_nominal,
-        sum(by_funder.usd_constant) as usd_constant,
-        sum(by_funder.usd_nominal) filter (where by_funder.is_international) as usd_international,
+        sum(by_funder.usd_nominal::decimal(38, 6))::double as usd_nominal,
+        sum(by_funder.usd_constant::decimal(38, 6))::double as usd_constant,
+        sum(by_funder.usd_nominal::decimal(38, 6)) filter (where by_funder.is_international)::double
+            as usd_international,
         count(*) filter (where by_funder.no_fx_rate) as conversion_gaps,
         count(*) filter (where by_funder.usd_constant is null) as constant_gaps
     from by_funder

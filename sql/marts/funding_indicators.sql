@@ -23,7 +23,9 @@ grant_rows as (
 ),
 
 settings as (
-    select (select value::integer from ref.methods where key = 'small_n_threshold') as small_n_threshold
+    select
+        (select value::integer from ref.methods where key = 'small_n_threshold') as small_n_threshold,
+        (select value from ref.methods where key = 'funding_method_version') as method_version
 ),
 
 rows_ as (
@@ -60,7 +62,7 @@ select
         when 'grants' then rows_.year >= year(current_date)
         else rows_.year > year(current_date)
     end as year_incomplete,
-    definitions.method_version,
+    settings.method_version,
     rows_.data_kind
 from rows_
 cross join settings

@@ -23,7 +23,7 @@ select
     programmes.start_year,
     programmes.end_year,
     programmes.stated_duration_years,
-    programmes.period_from_duration,
+    programmes.period_basis,
     programmes.announced_year,
     programmes.price_year,
     programmes.scope,

@@ -2,6 +2,7 @@
 with refreshed as (
     select currency, year::integer as year, units_per_usd::double as units_per_usd, source
     from raw.refreshed_fx_rates
+    where currency <> 'USD'  -- the dollar is 1 by definition (below), never a fetched rate
 ),
 
 reviewed as (

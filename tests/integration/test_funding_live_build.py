@@ -83,7 +83,11 @@ def world_bank_replies() -> list[Reply]:
     replies = []
     for indicator in ALL_INDICATORS:
         if indicator == "PA.NUS.FCRF":
-            records = [world_bank_bodies.record(indicator, "DEU", YEAR, 0.5)]
+            # the United States' own series is the dollar, which stays 1 by definition
+            records = [
+                world_bank_bodies.record(indicator, "DEU", YEAR, 0.5),
+                world_bank_bodies.record(indicator, "USA", YEAR, 1.0),
+            ]
         elif indicator == "NY.GDP.DEFL.ZS":
             records = [world_bank_bodies.record(indicator, "USA", y, 100 + y - 2017)
                        for y in range(2010, 2026)]  # fmt: skip

@@ -37,7 +37,6 @@ class Harness:
         self.logs: list[str] = []
         self.sleeps: list[float] = []
         settings: dict[str, Any] = {
-            "programmes": ("HORIZON",),
             "timeout": (2, 2),
             "max_retries": 2,
             "sleep": self.sleeps.append,
@@ -59,8 +58,8 @@ class Harness:
 def test_each_programme_is_downloaded_verified_and_landed(tmp_path: Path) -> None:
     other = bulk_zip()
     with MockServer([Reply(200, other, ZIP), Reply(200, ARCHIVE, ZIP)]) as server:
-        harness = Harness(tmp_path, server.url + "/data/", programmes=("H2020", "HORIZON"))
-        outcomes = harness.fetcher.fetch_all()
+        harness = Harness(tmp_path, server.url + "/data/")
+        outcomes = [harness.fetcher.fetch_partition(p) for p in ("H2020", "HORIZON")]
     assert [r.path for r in server.requests] == [
         "/data/cordis-h2020projects-csv.zip",
         "/data/cordis-HORIZONprojects-csv.zip",
@@ -160,8 +159,8 @@ def test_refused_connections_and_oversized_bodies(tmp_path: Path) -> None:
 def test_settings_are_checked(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match=r"suffix='\.zip'"):
         CordisFetcher(LandingZone(tmp_path, "cordis"))
-    with pytest.raises(ValueError, match="programmes must be some of"):
-        Harness(tmp_path, "http://x", programmes=("FP6",))
+    with pytest.raises(ValueError, match="programme must be one of"):
+        Harness(tmp_path, "http://x").fetcher.fetch_partition("FP6")
 
 
 def test_verify_archive_counts_and_refuses() -> None:

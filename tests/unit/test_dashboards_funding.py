@@ -175,7 +175,7 @@ def _figure(row_id: str, programme_id: str, iso3: str, status: str, **extra: obj
         "problem_detail": None,
         "units_per_usd": 0.9245,
         "usd_per_year": 270e6,
-        "period_from_duration": False,
+        "period_basis": "stated years",
     }
     return base | extra
 

@@ -21,7 +21,14 @@ Programmes (``ref.funding_programmes``):
   BEL_P10 (no currency), CZE_P11 (ends before it starts): counted by status but breaking
   a rule, so quarantined with the problem and never in the series.
 
-2020: DEU 125M, NLD 125M, EUU 125M -> EU27 375M, world 375M. 2021 adds FRA 62.5M.
+- USA_P12 counted, USD 1,250M announced 2018 with no period of its own; an alternative
+  figure of the same programme states five years, so 2018-2022: USD 250M a year.
+
+- DNK_A and DNK_B counted, EUR 80M in 2020 and in 2023: USD 100M each; nothing in
+  2021-2022, so Denmark's running sum stays at 100M there.
+
+2020: DEU 125M, NLD 125M, EUU 125M, DNK 100M -> EU27 475M; world 725M with the US.
+2021: DEU, NLD, EUU and FRA 62.5M -> EU27 437.5M.
 
 Grants (start year 2020 unless said):
 
@@ -30,7 +37,7 @@ Grants (start year 2020 unless said):
   third party (ecContribution 0, net 100,000): USD 1,000,000, half to DEU, half to FRA;
   international.
 - ukri:3 GBP 750,000, UK lead and a German partner (no shares stated): USD 1,000,000, all
-  to GBR; international (two countries).
+  to GBR; not international (the partner is named, not paid).
 - cordis:4 EUR 10,000 starting 2025: no rate for 2025, so no dollar value (a gap).
 - nsf:5 about soil: out of the quantum scope.
 """
@@ -84,8 +91,21 @@ PROGRAMMES = [
      "2020", "2021", None, "2020", "counted", None),
     ("CZE_P11", "cze_p11", "CZE", "P11", "5000000", "exact", "EUR",
      "2022", "2020", None, "2022", "counted", None),
+    ("DNK_A", "dnk_a", "DNK", "A", "80000000", "exact", "EUR",
+     "2020", "2020", None, "2020", "counted", None),
+    ("DNK_B", "dnk_b", "DNK", "B", "80000000", "exact", "EUR",
+     "2023", "2023", None, "2023", "counted", None),
+    ("USA_P12", "usa_p12", "USA", "P12", "1250000000", "exact", "USD",
+     None, None, None, "2018", "counted", None),
+    ("USA_P12_ALT", "usa_p12", "USA", "P12", "1200000000", "about", "USD",
+     None, None, "5", "2018", "alternative", None),
 ]  # fmt: skip
-FX = [("EUR", "2020", "0.8"), ("EUR", "2021", "0.8"), ("GBP", "2020", "0.75")]
+FX = [
+    ("EUR", "2020", "0.8"),
+    ("EUR", "2021", "0.8"),
+    ("EUR", "2023", "0.8"),
+    ("GBP", "2020", "0.75"),
+]
 ECONOMY_KEYS = ["country_iso3", "year", "indicator"]
 ECONOMY = [
     ("USA", "2020", "gdp_deflator", "100"),
@@ -230,12 +250,17 @@ def test_programme_rules_decide_what_is_counted(funding: duckdb.DuckDBPyConnecti
             "select row_id from staging.funding_programmes where counted"
         ).fetchall()
     }
-    assert counted == {"DEU_P1", "FRA_P3", "NLD_P6", "EUU_P7"}
+    assert counted == {"DEU_P1", "FRA_P3", "NLD_P6", "EUU_P7", "USA_P12", "DNK_A", "DNK_B"}
     period = funding.execute(
-        "select start_year, end_year, period_from_duration from staging.funding_programmes "
+        "select start_year, end_year, period_basis from staging.funding_programmes "
         "where row_id = 'NLD_P6'"
     ).fetchone()
-    assert period == (2020, 2022, True)
+    assert period == (2020, 2022, "stated length")
+    borrowed = funding.execute(
+        "select start_year, end_year, period_basis from staging.funding_programmes "
+        "where row_id = 'USA_P12'"
+    ).fetchone()
+    assert borrowed == (2018, 2022, "period of USA_P12_ALT")
 
 
 def test_commitments_are_annualised_and_converted(funding: duckdb.DuckDBPyConnection) -> None:
@@ -254,6 +279,13 @@ def test_commitments_are_annualised_and_converted(funding: duckdb.DuckDBPyConnec
     assert basis == (2020,)
     assert commitment(funding, "DEU", 2021, "commitment_cumulative_usd") == pytest.approx(250e6)
     assert commitment(funding, "NLD", 2022, "commitment_usd") == pytest.approx(125e6)
+    assert commitment(funding, "USA", 2022, "commitment_usd") == pytest.approx(250e6)
+    # 2020 475M, 2021 437.5M, 2022 312.5M (DEU, NLD, FRA), 2023 225M (DEU, DNK)
+    assert commitment(funding, "EU27", 2023, "commitment_cumulative_usd") == pytest.approx(1450e6)
+    # the running sum carries on through years without an active programme
+    assert commitment(funding, "DNK", 2021, "commitment_usd") is None
+    assert commitment(funding, "DNK", 2022, "commitment_cumulative_usd") == pytest.approx(100e6)
+    assert commitment(funding, "DNK", 2023, "commitment_cumulative_usd") == pytest.approx(200e6)
 
 
 def test_bounds_and_gaps_are_flagged(funding: duckdb.DuckDBPyConnection) -> None:
@@ -271,9 +303,9 @@ def test_blocs_add_members_and_the_eu_once(funding: duckdb.DuckDBPyConnection) -
         "select distinct entity_type from indicators.funding_commitments where entity_code = 'EUU'"
     ).fetchall()
     assert kind == [("supranational",)]
-    assert commitment(funding, "EU27", 2020, "commitment_usd") == pytest.approx(375e6)
+    assert commitment(funding, "EU27", 2020, "commitment_usd") == pytest.approx(475e6)
     assert commitment(funding, "EU27", 2021, "commitment_usd") == pytest.approx(437.5e6)
-    assert commitment(funding, "WLD", 2020, "commitment_usd") == pytest.approx(375e6)
+    assert commitment(funding, "WLD", 2020, "commitment_usd") == pytest.approx(725e6)
     # alternatives and components are never added: Germany is P1 alone
     assert commitment(funding, "DEU", 2021, "commitment_usd") == pytest.approx(125e6)
 
@@ -300,6 +332,7 @@ def test_grant_money_follows_the_paid_organisations(funding: duckdb.DuckDBPyConn
     assert grant_value(funding, "WLD", "grant_funding_usd") == pytest.approx(3e6)
     assert grant_value(funding, "DEU", "grant_international_share") == pytest.approx(1.0)
     assert grant_value(funding, "USA", "grant_international_share") == pytest.approx(0.0)
+    assert grant_value(funding, "GBR", "grant_international_share") == pytest.approx(0.0)
     assert grant_value(funding, "USA", "grant_funding_usd", "cordis") is None
     # the UKRI partner is named but not paid: Germany gets nothing from ukri:3
     assert grant_value(funding, "DEU", "grant_funding_usd", "ukri") is None
@@ -339,3 +372,17 @@ def test_the_programme_contract_stops_money_counted_twice(
     outcome = check_values(funding, contract)
     failed = {failure["expectation"].split(" ")[0] for failure in outcome.failures}
     assert {"one_counted_figure_per_programme", "components_not_added_to_their_total"} <= failed
+
+
+def test_refreshed_rates_win_and_the_dollar_stays_one(funding: duckdb.DuckDBPyConnection) -> None:
+    # a World Bank refresh maps the United States to USD: the dollar is never a fetched rate
+    funding.execute(
+        "insert into raw.refreshed_fx_rates values "
+        "('USD', '2020', '1', 'World Bank', null), ('EUR', '2020', '0.5', 'World Bank', null)"
+    )
+    run_sql(funding, "staging.fx_rates")
+    rates = funding.execute(
+        "select currency, units_per_usd, source from staging.fx_rates where year = 2020 "
+        "and currency in ('USD', 'EUR') order by 1"
+    ).fetchall()
+    assert rates == [("EUR", 0.5, "World Bank"), ("USD", 1.0, "US dollar: 1 by definition")]
