@@ -230,6 +230,24 @@ def benchmark(args: argparse.Namespace) -> int:
     return run_benchmark(args.works, Path(args.dir), args.patents)
 
 
+def update_conversion_tables(args: argparse.Namespace) -> int:
+    """Merge the latest World Bank refresh into the committed conversion tables."""
+    from assets.funding.conversion_update import update_tables
+    from pipelines.landing import LandingZone
+
+    state = Path(args.state).resolve() if args.state else Settings.from_env().state_dir
+    zone = LandingZone(state / "raw", "world_bank", ".json")
+    try:
+        lines = update_tables(zone)
+    except ValueError as err:
+        print(f"qcm update-conversion-tables: {err}", file=sys.stderr)
+        return 1
+    for line in lines:
+        print(line)
+    print("review the change with `git diff assets/reference/` and commit it")
+    return 0
+
+
 def screenshots(args: argparse.Namespace) -> int:
     """Save screenshots of the main pages of a built site (needs Chromium)."""
     from dashboards.browser import BrowserUnavailable, take_screenshots
@@ -284,6 +302,12 @@ def parser() -> argparse.ArgumentParser:
     )
     m.add_argument("--dir", default=str(REPO_ROOT / ".qcm" / "benchmark"), help="scratch folder")
     m.set_defaults(func=benchmark)
+    u = commands.add_parser(
+        "update-conversion-tables",
+        help="write the last live World Bank refresh into assets/reference (for review)",
+    )
+    u.add_argument("--state", help="working state of the live run (default ./.qcm)")
+    u.set_defaults(func=update_conversion_tables)
     s = commands.add_parser("screenshots", help="PNG screenshots of the built dashboards")
     s.add_argument("--site", default=str(REPO_ROOT / "out" / "site"), help="the built site")
     s.add_argument("--to", default=str(REPO_ROOT / "out" / "screenshots"), help="where PNGs go")
