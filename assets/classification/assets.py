@@ -19,31 +19,43 @@ def approach_rules(con: duckdb.DuckDBPyConnection) -> list[ApproachPattern]:
     return approach_patterns(rules.iter_rows(named=True))
 
 
-def build_work_approaches(con: duckdb.DuckDBPyConnection) -> int:
-    """Write ``core.work_approaches`` from ``staging.works``; return its row count.
+def build_record_approaches(
+    con: duckdb.DuckDBPyConnection, table: str, id_column: str, records_sql: str
+) -> int:
+    """Write ``table`` (one row per record and approach) with the keyword rules; row count.
 
-    One row per work and approach: 'all' for every work, each approach whose rules
-    match title or abstract, and 'unclassified' for works no rule matched.
+    ``records_sql`` selects the in-scope records with ``id_column``, ``title`` and
+    ``abstract``. Rows: 'all' for every record, each approach whose rules match title or
+    abstract, and 'unclassified' for records no rule matched. ``table`` and ``id_column``
+    are qcm's own names, never user input.
     """
     matched = classify(
         con,
-        "select work_id as id, coalesce(title, '') || ' ' || coalesce(abstract, '') as text "
-        "from staging.works",
+        f"select {id_column} as id, coalesce(title, '') || ' ' || coalesce(abstract, '') "
+        f"as text from ({records_sql})",
         approach_rules(con),
     )
     con.execute(
         f"""
-        create or replace table core.work_approaches as
-        select work_id, 'all' as approach, 'in scope' as basis from staging.works
+        create or replace table {table} as
+        with records as ({records_sql})
+        select {id_column}, 'all' as approach, 'in scope' as basis from records
         union all
-        select id as work_id, approach, 'keyword rules' as basis from {matched}
+        select id as {id_column}, approach, 'keyword rules' as basis from {matched}
         union all
-        select work_id, 'unclassified' as approach, 'no rule matched' as basis
-        from staging.works
-        where work_id not in (select id from {matched})
+        select {id_column}, 'unclassified' as approach, 'no rule matched' as basis
+        from records
+        where {id_column} not in (select id from {matched})
         """
     )
-    return con.execute("select count(*) from core.work_approaches").fetchone()[0]
+    return con.execute(f"select count(*) from {table}").fetchone()[0]
+
+
+def build_work_approaches(con: duckdb.DuckDBPyConnection) -> int:
+    """Write ``core.work_approaches`` from ``staging.works``; return its row count."""
+    return build_record_approaches(
+        con, "core.work_approaches", "work_id", "select * from staging.works"
+    )
 
 
 def build_classifier_evaluation(con: duckdb.DuckDBPyConnection) -> list[dict]:

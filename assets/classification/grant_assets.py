@@ -8,8 +8,7 @@ rules as publications (``ref.classification_rules``), over title and abstract.
 import dagster as dg
 import duckdb
 
-from assets.classification.assets import approach_rules
-from assets.classification.classifier import classify
+from assets.classification.assets import build_record_approaches
 from assets.reference.assets import REFERENCE_KEY
 from pipelines.resources import QcmResource
 
@@ -17,31 +16,13 @@ GRANT_APPROACHES_KEY = dg.AssetKey(["core", "grant_approaches"])
 
 
 def build_grant_approaches(con: duckdb.DuckDBPyConnection) -> int:
-    """Write ``core.grant_approaches`` from ``staging.grants``; return its row count.
-
-    One row per in-scope grant and approach: 'all' for every in-scope grant, each
-    approach whose rules match its title or abstract, and 'unclassified' when none did.
-    """
-    matched = classify(
+    """Write ``core.grant_approaches`` from the in-scope ``staging.grants``; row count."""
+    return build_record_approaches(
         con,
-        "select grant_key as id, coalesce(title, '') || ' ' || coalesce(abstract, '') as text "
-        "from staging.grants where in_scope",
-        approach_rules(con),
+        "core.grant_approaches",
+        "grant_key",
+        "select grant_key, title, abstract from staging.grants where in_scope",
     )
-    con.execute(
-        f"""
-        create or replace table core.grant_approaches as
-        select grant_key, 'all' as approach, 'in scope' as basis
-        from staging.grants where in_scope
-        union all
-        select id as grant_key, approach, 'keyword rules' as basis from {matched}
-        union all
-        select grant_key, 'unclassified' as approach, 'no rule matched' as basis
-        from staging.grants
-        where in_scope and grant_key not in (select id from {matched})
-        """
-    )
-    return con.execute("select count(*) from core.grant_approaches").fetchone()[0]
 
 
 @dg.asset(
