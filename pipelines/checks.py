@@ -106,3 +106,58 @@ def unusable_files(
         return dg.AssetCheckResult(passed=True)
     message = f"{what}: unusable raw files: " + "; ".join(f"{f} ({r}): {d}" for f, r, d in bad)
     return dg.AssetCheckResult(passed=False, description=message)
+
+
+def unusable_files_check(
+    asset_key: dg.AssetKey,
+    name: str,
+    source: str,
+    quarantine_table: str,
+    reasons: Sequence[str],
+    description: str,
+) -> dg.AssetChecksDefinition:
+    """A blocking check named ``name``: no raw file of ``source`` was quarantined with one of
+    ``reasons`` (an unreadable file, schema drift); on failure it names the files."""
+
+    @dg.asset_check(
+        asset=asset_key, name=name, blocking=True, pool="duckdb", description=description
+    )
+    def _check(context: dg.AssetCheckExecutionContext, qcm: QcmResource) -> dg.AssetCheckResult:
+        with qcm.connect() as con:
+            result = unusable_files(con, source, quarantine_table, tuple(reasons))
+        if not result.passed:
+            context.log.error(result.description)
+        return result
+
+    return _check
+
+
+def quarantine_rate_check(
+    asset_key: dg.AssetKey,
+    name: str,
+    what: str,
+    records_table: str,
+    quarantine_table: str,
+    reasons: Sequence[str],
+    max_rate: float,
+) -> dg.AssetChecksDefinition:
+    """A blocking check named ``name``: at most ``max_rate`` of the records of ``what`` were
+    quarantined with one of the record-level ``reasons``; on failure it names the top ones."""
+
+    @dg.asset_check(
+        asset=asset_key,
+        name=name,
+        blocking=True,
+        pool="duckdb",
+        description=f"at most {max_rate:.0%} of {what} are quarantined "
+        "(more means schema drift or a bad source)",
+    )
+    def _check(context: dg.AssetCheckExecutionContext, qcm: QcmResource) -> dg.AssetCheckResult:
+        with qcm.connect() as con:
+            result = quarantine_rate(
+                con, what, records_table, quarantine_table, tuple(reasons), max_rate
+            )
+        (context.log.info if result.passed else context.log.error)(result.description)
+        return result
+
+    return _check

@@ -5,9 +5,10 @@ Nothing here touches a database or the network.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -89,3 +90,39 @@ def sha256_file(path: Path) -> str:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def source_files(
+    directory: Path, suffixes: tuple[str, ...], skip: Callable[[str], bool] | None = None
+) -> list[Path]:
+    """The files below ``directory`` whose names end in one of ``suffixes``, sorted.
+
+    ``skip`` leaves out names it returns True for. Symlinks are refused (ValueError), so a
+    source directory cannot point the reader outside itself.
+    """
+    files = []
+    for path in sorted(directory.rglob("*")):
+        if path.is_symlink():
+            raise ValueError(f"{path}: symbolic links are not read from a source directory")
+        if path.is_file() and path.name.endswith(suffixes) and not (skip and skip(path.name)):
+            files.append(path)
+    return files
+
+
+def read_body(path: Path, max_bytes: int) -> bytes:
+    """The file's bytes, gunzipped when its name ends in ``.gz``.
+
+    Raises ValueError for an unreadable file, a corrupt gzip stream, or a body over
+    ``max_bytes`` (a decompression bomb).
+    """
+    try:
+        if path.name.endswith(".gz"):
+            with gzip.open(path, "rb") as handle:
+                body = handle.read(max_bytes + 1)
+        else:
+            body = path.read_bytes()
+    except (OSError, EOFError) as err:
+        raise ValueError(f"cannot read ({err})") from None
+    if len(body) > max_bytes:
+        raise ValueError(f"body larger than {max_bytes} bytes")
+    return body

@@ -19,7 +19,7 @@ from assets.bibliometric.parse import CountryCodes, parse_files, raw_files
 from assets.bibliometric.raw_tables import SCHEMAS, raw_frames, read_merged_ids
 from assets.reference.assets import REFERENCE_KEY
 from assets.reference.tables import iso2_lookup, read_csv
-from pipelines.checks import quarantine_rate, unusable_files
+from pipelines.checks import quarantine_rate_check, unusable_files_check
 from pipelines.db import replace_table
 from pipelines.landing import LandingZone
 from pipelines.resources import QcmResource
@@ -183,39 +183,20 @@ def openalex_raw(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.Mate
     )
 
 
-@dg.asset_check(
-    asset=RAW_KEY, blocking=True, pool="duckdb", description="every raw file could be read"
+openalex_files_readable = unusable_files_check(
+    RAW_KEY,
+    "openalex_files_readable",
+    "openalex",
+    "raw.quarantine",
+    ("unreadable_file",),
+    "every raw file could be read",
 )
-def openalex_files_readable(
-    context: dg.AssetCheckExecutionContext, qcm: QcmResource
-) -> dg.AssetCheckResult:
-    """Fail, naming the files, when any raw file could not be read at all."""
-    with qcm.connect() as con:
-        result = unusable_files(con, "openalex", "raw.quarantine", ("unreadable_file",))
-    if not result.passed:
-        context.log.error(result.description)
-    return result
-
-
-@dg.asset_check(
-    asset=RAW_KEY,
-    blocking=True,
-    pool="duckdb",
-    description="at most 5% of work records are quarantined "
-    "(more means schema drift or a bad source)",
+openalex_quarantine_rate = quarantine_rate_check(
+    RAW_KEY,
+    "openalex_quarantine_rate",
+    "openalex work records",
+    "raw.openalex_works",
+    "raw.quarantine",
+    WORK_LEVEL_REASONS,
+    MAX_QUARANTINE_RATE,
 )
-def openalex_quarantine_rate(
-    context: dg.AssetCheckExecutionContext, qcm: QcmResource
-) -> dg.AssetCheckResult:
-    """Fail when more than 5% of the work records were unusable, naming the top reasons."""
-    with qcm.connect() as con:
-        result = quarantine_rate(
-            con,
-            "openalex work records",
-            "raw.openalex_works",
-            "raw.quarantine",
-            WORK_LEVEL_REASONS,
-            MAX_QUARANTINE_RATE,
-        )
-    (context.log.info if result.passed else context.log.error)(result.description)
-    return result

@@ -18,7 +18,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipelines.parsing import CountryCodes, RecordError, clean_text, sha256_file, to_int
+from pipelines.parsing import (
+    CountryCodes,
+    RecordError,
+    clean_text,
+    sha256_file,
+    source_files,
+    to_int,
+)
 
 SOURCE = "openalex"
 WORK_PREFIX = "https://openalex.org/"
@@ -343,13 +350,7 @@ def raw_files(directory: Path) -> list[Path]:
     Only regular files with a raw suffix count; symlinks are refused, so a source
     directory cannot point the reader outside itself.
     """
-    files = []
-    for path in sorted(directory.rglob("*")):
-        if path.is_symlink():
-            raise ValueError(f"{path}: symbolic links are not read from a source directory")
-        if path.is_file() and path.name.endswith(RAW_SUFFIXES) and "merged_ids" not in path.name:
-            files.append(path)
-    return files
+    return source_files(directory, RAW_SUFFIXES, skip=lambda name: "merged_ids" in name)
 
 
 def parse_files(

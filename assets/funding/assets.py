@@ -17,7 +17,7 @@ import yaml
 from assets.funding.parse import parse_files, raw_files, scope_rule
 from assets.funding.raw_tables import SCHEMAS, raw_frames
 from assets.reference.assets import REFERENCE_KEY
-from pipelines.checks import quarantine_rate, unusable_files
+from pipelines.checks import quarantine_rate_check, unusable_files_check
 from pipelines.db import replace_table
 from pipelines.landing import LandingZone
 from pipelines.parsing import CountryCodes
@@ -134,44 +134,20 @@ def funding_raw(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.Mater
     )
 
 
-@dg.asset_check(
-    asset=RAW_KEY,
-    blocking=True,
-    pool="duckdb",
-    description="every raw grant file could be read and has the fields the parser needs",
+funding_files_readable = unusable_files_check(
+    RAW_KEY,
+    "funding_files_readable",
+    "funding",
+    "raw.grant_quarantine",
+    ("unreadable_file", "schema_drift"),
+    "every raw grant file could be read and has the fields the parser needs",
 )
-def funding_files_readable(
-    context: dg.AssetCheckExecutionContext, qcm: QcmResource
-) -> dg.AssetCheckResult:
-    """Fail, naming the files, when a raw grant file is unreadable or its schema drifted."""
-    with qcm.connect() as con:
-        result = unusable_files(
-            con, "funding", "raw.grant_quarantine", ("unreadable_file", "schema_drift")
-        )
-    if not result.passed:
-        context.log.error(result.description)
-    return result
-
-
-@dg.asset_check(
-    asset=RAW_KEY,
-    blocking=True,
-    pool="duckdb",
-    description="at most 5% of grant records are quarantined "
-    "(more means schema drift or a bad source)",
+funding_quarantine_rate = quarantine_rate_check(
+    RAW_KEY,
+    "funding_quarantine_rate",
+    "grant records",
+    "raw.grants",
+    "raw.grant_quarantine",
+    RECORD_LEVEL_REASONS,
+    MAX_QUARANTINE_RATE,
 )
-def funding_quarantine_rate(
-    context: dg.AssetCheckExecutionContext, qcm: QcmResource
-) -> dg.AssetCheckResult:
-    """Fail when more than 5% of grant records were unusable, naming the top reasons."""
-    with qcm.connect() as con:
-        result = quarantine_rate(
-            con,
-            "grant records",
-            "raw.grants",
-            "raw.grant_quarantine",
-            RECORD_LEVEL_REASONS,
-            MAX_QUARANTINE_RATE,
-        )
-    (context.log.info if result.passed else context.log.error)(result.description)
-    return result

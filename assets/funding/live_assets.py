@@ -12,7 +12,6 @@
   committed tables; in other modes empty (the committed tables alone are used).
 """
 
-import os
 from datetime import UTC, datetime
 
 import dagster as dg
@@ -43,10 +42,9 @@ from assets.funding.world_bank_parse import (
 from assets.reference.assets import REFERENCE_KEY
 from assets.reference.tables import read_csv
 from pipelines.db import replace_table
-from pipelines.fetching import FetchOutcome
 from pipelines.landing import LandingZone
+from pipelines.live_fetch import api_root, fetch_result, require_live
 from pipelines.resources import QcmResource
-from pipelines.settings import SettingsError, service_url
 
 WORLD_BANK_PAGES_KEY = dg.AssetKey(["raw", "world_bank_pages"])
 REFRESH_KEY = dg.AssetKey(["raw", "conversion_refresh"])
@@ -64,39 +62,6 @@ RETRY = dg.RetryPolicy(
 )
 
 
-def _require_live(asset: str, mode: str) -> None:
-    """Refuse to call a service outside live mode."""
-    if mode != "live":
-        raise dg.Failure(
-            f"{asset} fetches from a live service, but the mode is {mode!r}: run "
-            "`qcm build --mode live`, or read raw/funding offline."
-        )
-
-
-def _base_url(variable: str, service: str) -> str:
-    """The service's API root from ``variable`` or source.yml; https only (dg.Failure)."""
-    try:
-        return service_url(variable, SOURCE_CONFIG["services"][service]["api"], os.environ)
-    except SettingsError as err:
-        raise dg.Failure(str(err), allow_retries=False) from err
-
-
-def _result(outcome: FetchOutcome, what: str) -> dg.MaterializeResult:
-    """Metadata for a done fetch; dg.Failure naming the partition for a parked one."""
-    if outcome.status != "done":
-        raise dg.Failure(
-            f"{what} {outcome.partition} is {outcome.status}: {outcome.message}",
-            allow_retries=False,
-        )
-    return dg.MaterializeResult(
-        metadata={
-            "pages": outcome.pages_landed,
-            "records": outcome.records,
-            "reported_total": outcome.meta_count,
-        }
-    )
-
-
 @dg.asset(
     key=NSF_PAGES_KEY,
     group_name="funding",
@@ -110,18 +75,18 @@ def _result(outcome: FetchOutcome, what: str) -> dg.MaterializeResult:
 def nsf_pages(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.MaterializeResult:
     """Fetch the partition's start year from the NSF Awards API."""
     settings = qcm.settings
-    _require_live("raw/nsf_pages", settings.mode)
+    require_live("raw/nsf_pages", settings.mode, "raw/funding")
     fetcher = NsfFetcher(
         landing_zone(settings, "nsf"),
         terms=TERMS,
-        base_url=_base_url("NSF_API_URL", "nsf"),
+        base_url=api_root("NSF_API_URL", SOURCE_CONFIG["services"]["nsf"]["api"]),
         log=context.log.info,
     )
     try:
         outcome = fetcher.fetch_partition(int(context.partition_key), restart=settings.refetch)
     except NsfError as err:
         raise dg.Failure(str(err), allow_retries=False) from err
-    return _result(outcome, "nsf year")
+    return fetch_result(outcome, "nsf year")
 
 
 @dg.asset(
@@ -137,18 +102,19 @@ def nsf_pages(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.Materia
 def ukri_pages(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.MaterializeResult:
     """Fetch the partition's term from the GtR project search."""
     settings = qcm.settings
-    _require_live("raw/ukri_pages", settings.mode)
+    require_live("raw/ukri_pages", settings.mode, "raw/funding")
     fetcher = UkriFetcher(
         landing_zone(settings, "ukri"),
         list(TERMS),
-        search_url=_base_url("UKRI_API_URL", "ukri") + "/search/project",
+        search_url=api_root("UKRI_API_URL", SOURCE_CONFIG["services"]["ukri"]["api"])
+        + "/search/project",
         log=context.log.info,
     )
     try:
         outcome = fetcher.fetch_partition(context.partition_key, restart=settings.refetch)
     except UkriError as err:
         raise dg.Failure(str(err), allow_retries=False) from err
-    return _result(outcome, "ukri term")
+    return fetch_result(outcome, "ukri term")
 
 
 @dg.asset(
@@ -164,17 +130,17 @@ def ukri_pages(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.Materi
 def cordis_files(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.MaterializeResult:
     """Download the partition's programme archive from CORDIS."""
     settings = qcm.settings
-    _require_live("raw/cordis_files", settings.mode)
+    require_live("raw/cordis_files", settings.mode, "raw/funding")
     fetcher = CordisFetcher(
         landing_zone(settings, "cordis"),
-        base_url=_base_url("CORDIS_DATA_URL", "cordis"),
+        base_url=api_root("CORDIS_DATA_URL", SOURCE_CONFIG["services"]["cordis"]["api"]),
         log=context.log.info,
     )
     try:
         outcome = fetcher.fetch_partition(context.partition_key)
     except CordisError as err:
         raise dg.Failure(str(err), allow_retries=False) from err
-    return _result(outcome, "cordis programme")
+    return fetch_result(outcome, "cordis programme")
 
 
 def world_bank_zone(qcm: QcmResource) -> LandingZone:
@@ -195,7 +161,7 @@ def world_bank_zone(qcm: QcmResource) -> LandingZone:
 def world_bank_pages(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.MaterializeResult:
     """Fetch the partition's indicator for every country of the programme table."""
     settings = qcm.settings
-    _require_live("raw/world_bank_pages", settings.mode)
+    require_live("raw/world_bank_pages", settings.mode, "raw/funding")
     # the reviewed table itself: a first live run fetches before ref.* is loaded; the
     # World Bank publishes no series for Taiwan (currencies.csv, TWD)
     programmes = read_csv("funding_programmes.csv")
@@ -204,7 +170,7 @@ def world_bank_pages(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.
         countries = ["USA"]  # constant dollars use the US deflator only
     fetcher = WorldBankFetcher(
         world_bank_zone(qcm),
-        base_url=_base_url("WORLD_BANK_API_URL", "world_bank"),
+        base_url=api_root("WORLD_BANK_API_URL", SOURCE_CONFIG["services"]["world_bank"]["api"]),
         log=context.log.info,
     )
     try:
@@ -217,7 +183,7 @@ def world_bank_pages(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.
         )
     except WorldBankError as err:
         raise dg.Failure(str(err), allow_retries=False) from err
-    return _result(outcome, "world bank indicator")
+    return fetch_result(outcome, "world bank indicator")
 
 
 @dg.asset(

@@ -13,7 +13,6 @@ bytes equal an earlier file's is listed as a duplicate and not read twice.
 
 from __future__ import annotations
 
-import gzip
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -21,7 +20,7 @@ from pathlib import Path
 
 from assets.funding import cordis_parse, nsf_parse, ukri_parse
 from assets.funding.grants import SOURCE, GrantBatch, quarantine_row
-from pipelines.parsing import CountryCodes, Provenance, sha256_file
+from pipelines.parsing import CountryCodes, Provenance, read_body, sha256_file, source_files
 
 RAW_SUFFIXES = (".json", ".json.gz", ".xml", ".xml.gz", ".zip", ".zip.gz")
 MAX_BODY_BYTES = 512 * 1024 * 1024
@@ -41,36 +40,9 @@ def scope_rule(pattern: str, exclude: str) -> Keep:
     return keep
 
 
-def read_body(path: Path) -> bytes:
-    """The file's bytes, gunzipped when it ends in ``.gz``.
-
-    Raises ValueError for a corrupt gzip stream or a body over 512 MB (a bomb).
-    """
-    try:
-        if path.name.endswith(".gz"):
-            with gzip.open(path, "rb") as handle:
-                body = handle.read(MAX_BODY_BYTES + 1)
-        else:
-            body = path.read_bytes()
-    except (OSError, EOFError) as err:
-        raise ValueError(f"cannot read ({err})") from None
-    if len(body) > MAX_BODY_BYTES:
-        raise ValueError(f"body larger than {MAX_BODY_BYTES} bytes")
-    return body
-
-
 def raw_files(directory: Path) -> list[Path]:
-    """The raw grant files below ``directory``, in a stable order.
-
-    Symlinks are refused, so a source directory cannot point the reader outside itself.
-    """
-    files = []
-    for path in sorted(directory.rglob("*")):
-        if path.is_symlink():
-            raise ValueError(f"{path}: symbolic links are not read from a source directory")
-        if path.is_file() and path.name.endswith(RAW_SUFFIXES):
-            files.append(path)
-    return files
+    """The raw grant files below ``directory``, in a stable order (symlinks refused)."""
+    return source_files(directory, RAW_SUFFIXES)
 
 
 def parse_body(
@@ -143,7 +115,7 @@ def parse_files(
                 seen[sha] = name
                 prov_file = Provenance(name, sha, None)
                 batch, records, service = parse_body(
-                    read_body(path), prov_file, codes, aliases, max_year, keep
+                    read_body(path, MAX_BODY_BYTES), prov_file, codes, aliases, max_year, keep
                 )
                 out.extend(batch)
         except (OSError, ValueError, RecursionError) as err:

@@ -14,7 +14,7 @@ import yaml
 from assets.patents.parse import parse_files, raw_files
 from assets.patents.raw_tables import SCHEMAS, raw_frames
 from assets.reference.assets import REFERENCE_KEY
-from pipelines.checks import quarantine_rate, unusable_files
+from pipelines.checks import quarantine_rate_check, unusable_files_check
 from pipelines.db import replace_table
 from pipelines.landing import LandingZone
 from pipelines.parsing import CountryCodes
@@ -126,47 +126,21 @@ def patents_raw(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.Mater
     )
 
 
-@dg.asset_check(
-    asset=RAW_KEY,
-    blocking=True,
-    pool="duckdb",
-    description="every raw patent file could be read and has the fields the parser needs",
+patents_files_readable = unusable_files_check(
+    RAW_KEY,
+    "patents_files_readable",
+    "patents",
+    "raw.patent_quarantine",
+    ("unreadable_file", "schema_drift"),
+    "every raw patent file could be read and has the fields the parser needs",
 )
-def patents_files_readable(
-    context: dg.AssetCheckExecutionContext, qcm: QcmResource
-) -> dg.AssetCheckResult:
-    """Fail, naming the files, when a raw patent file is unreadable or its schema drifted."""
-    with qcm.connect() as con:
-        result = unusable_files(
-            con, "patents", "raw.patent_quarantine", ("unreadable_file", "schema_drift")
-        )
-    if not result.passed:
-        context.log.error(result.description)
-    return result
-
-
-@dg.asset_check(
-    asset=RAW_KEY,
-    blocking=True,
-    pool="duckdb",
-    description="at most 5% of patent document records are quarantined "
-    "(more means schema drift or a bad source)",
+# withdrawn US patents are left out on purpose and do not count against the rate
+patents_quarantine_rate = quarantine_rate_check(
+    RAW_KEY,
+    "patents_quarantine_rate",
+    "patent document records",
+    "raw.patent_documents",
+    "raw.patent_quarantine",
+    RECORD_LEVEL_REASONS,
+    MAX_QUARANTINE_RATE,
 )
-def patents_quarantine_rate(
-    context: dg.AssetCheckExecutionContext, qcm: QcmResource
-) -> dg.AssetCheckResult:
-    """Fail when more than 5% of document records were unusable, naming the top reasons.
-
-    Withdrawn US patents are excluded on purpose and not counted against the rate.
-    """
-    with qcm.connect() as con:
-        result = quarantine_rate(
-            con,
-            "patent document records",
-            "raw.patent_documents",
-            "raw.patent_quarantine",
-            RECORD_LEVEL_REASONS,
-            MAX_QUARANTINE_RATE,
-        )
-    (context.log.info if result.passed else context.log.error)(result.description)
-    return result

@@ -10,7 +10,6 @@ Both query the codes of the reviewed CPC map marked ``in_live_query``. ``raw/pat
 then reads the latest complete fetch of every year of both services.
 """
 
-import os
 from datetime import UTC, datetime
 
 import dagster as dg
@@ -24,54 +23,12 @@ from assets.patents.assets import (
 from assets.patents.epo_ops_live import EpoOpsError, EpoOpsFetcher
 from assets.patents.patentsview_live import PatentsViewError, PatentsViewFetcher
 from assets.reference.tables import patent_live_query_codes
-from pipelines.fetching import FetchOutcome
+from pipelines.live_fetch import api_root, fetch_result, require_live, secret
 from pipelines.resources import QcmResource
-from pipelines.settings import SettingsError, credential, service_url
 
 YEARS = dg.StaticPartitionsDefinition(
     [str(y) for y in range(SOURCE_CONFIG["query"]["first_year"], datetime.now(UTC).year + 1)]
 )
-
-
-def secret(variable: str, where_to_get: str) -> str:
-    """The value of a credential variable; dg.Failure (no retry) when unset or malformed."""
-    try:
-        return credential(variable, where_to_get, os.environ)
-    except SettingsError as err:
-        raise dg.Failure(str(err), allow_retries=False) from err
-
-
-def _base_url(variable: str, service: str) -> str:
-    """The service's API root from ``variable`` or source.yml; https only (dg.Failure)."""
-    try:
-        return service_url(variable, SOURCE_CONFIG["services"][service]["api"], os.environ)
-    except SettingsError as err:
-        raise dg.Failure(str(err), allow_retries=False) from err
-
-
-def _require_live(asset: str, mode: str) -> None:
-    """Refuse to call a service outside live mode."""
-    if mode != "live":
-        raise dg.Failure(
-            f"{asset} fetches from a live service, but the mode is {mode!r}: run "
-            "`qcm build --mode live` with the credentials set, or read raw/patents offline."
-        )
-
-
-def _result(outcome: FetchOutcome, service: str) -> dg.MaterializeResult:
-    """Metadata for a done fetch; dg.Failure naming the year for a parked one."""
-    if outcome.status != "done":
-        raise dg.Failure(
-            f"{service} year {outcome.partition} is {outcome.status}: {outcome.message}",
-            allow_retries=False,
-        )
-    return dg.MaterializeResult(
-        metadata={
-            "pages": outcome.pages_landed,
-            "records": outcome.records,
-            "reported_total": outcome.meta_count,
-        }
-    )
 
 
 @dg.asset(
@@ -87,13 +44,13 @@ def _result(outcome: FetchOutcome, service: str) -> dg.MaterializeResult:
 def patentsview_pages(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.MaterializeResult:
     """Fetch the partition's year from PatentsView; a rate-limit storm parks it (named)."""
     settings = qcm.settings
-    _require_live("raw/patentsview_pages", settings.mode)
+    require_live("raw/patentsview_pages", settings.mode, "raw/patents")
     fetcher = PatentsViewFetcher(
         landing_zone(settings, "patentsview"),
         api_key=secret(
             "PATENTSVIEW_API_KEY", "request a key at https://patentsview.org/apis/keyrequest"
         ),
-        base_url=_base_url("PATENTSVIEW_API_URL", "patentsview"),
+        base_url=api_root("PATENTSVIEW_API_URL", SOURCE_CONFIG["services"]["patentsview"]["api"]),
         log=context.log.info,
     )
     try:
@@ -102,7 +59,7 @@ def patentsview_pages(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg
         )
     except PatentsViewError as err:
         raise dg.Failure(str(err), allow_retries=False) from err
-    return _result(outcome, "patentsview")
+    return fetch_result(outcome, "patentsview year")
 
 
 @dg.asset(
@@ -118,13 +75,13 @@ def patentsview_pages(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg
 def epo_ops_pages(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.MaterializeResult:
     """Fetch the partition's year from EPO OPS; a spent quota parks it (named)."""
     settings = qcm.settings
-    _require_live("raw/epo_ops_pages", settings.mode)
+    require_live("raw/epo_ops_pages", settings.mode, "raw/patents")
     where = "register an application at https://developers.epo.org"
     fetcher = EpoOpsFetcher(
         landing_zone(settings, "epo_ops"),
         key=secret("EPO_OPS_KEY", where),
         secret=secret("EPO_OPS_SECRET", where),
-        base_url=_base_url("EPO_OPS_API_URL", "epo_ops"),
+        base_url=api_root("EPO_OPS_API_URL", SOURCE_CONFIG["services"]["epo_ops"]["api"]),
         log=context.log.info,
     )
     try:
@@ -133,4 +90,4 @@ def epo_ops_pages(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.Mat
         )
     except EpoOpsError as err:
         raise dg.Failure(str(err), allow_retries=False) from err
-    return _result(outcome, "epo_ops")
+    return fetch_result(outcome, "epo_ops year")

@@ -22,7 +22,6 @@ issued) is quarantined whole.
 
 from __future__ import annotations
 
-import gzip
 import json
 import re
 import xml.etree.ElementTree as ET
@@ -32,7 +31,15 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from pipelines.parsing import CountryCodes, Provenance, RecordError, clean_text, sha256_file
+from pipelines.parsing import (
+    CountryCodes,
+    Provenance,
+    RecordError,
+    clean_text,
+    read_body,
+    sha256_file,
+    source_files,
+)
 
 SOURCE = "patents"
 RAW_SUFFIXES = (".json", ".json.gz", ".xml", ".xml.gz")
@@ -626,36 +633,12 @@ def parse_ops_xml(
 # --- files -----------------------------------------------------------------------------
 
 
-def read_body(path: Path) -> bytes:
-    """The file's bytes, gunzipped when it ends in ``.gz``.
-
-    Raises ValueError for a corrupt gzip stream or a body over 256 MB (a bomb).
-    """
-    try:
-        if path.name.endswith(".gz"):
-            with gzip.open(path, "rb") as handle:
-                body = handle.read(MAX_BODY_BYTES + 1)
-        else:
-            body = path.read_bytes()
-    except (OSError, EOFError) as err:
-        raise ValueError(f"cannot read ({err})") from None
-    if len(body) > MAX_BODY_BYTES:
-        raise ValueError(f"body larger than {MAX_BODY_BYTES} bytes")
-    return body
-
-
 def raw_files(directory: Path) -> list[Path]:
     """The raw patent files below ``directory`` (either service), in a stable order.
 
     Symlinks are refused, so a source directory cannot point the reader outside itself.
     """
-    files = []
-    for path in sorted(directory.rglob("*")):
-        if path.is_symlink():
-            raise ValueError(f"{path}: symbolic links are not read from a source directory")
-        if path.is_file() and path.name.endswith(RAW_SUFFIXES):
-            files.append(path)
-    return files
+    return source_files(directory, RAW_SUFFIXES)
 
 
 def parse_body(
@@ -702,7 +685,9 @@ def parse_files(
             else:
                 seen[sha] = name
                 prov_file = Provenance(name, sha, None)
-                batch, records, service = parse_body(read_body(path), prov_file, codes, max_year)
+                batch, records, service = parse_body(
+                    read_body(path, MAX_BODY_BYTES), prov_file, codes, max_year
+                )
                 for row in batch.quarantine:
                     row["source"] = service
                 out.extend(batch)
