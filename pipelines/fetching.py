@@ -141,3 +141,24 @@ def describe_body(body: bytes) -> str:
         return f"an HTML page titled {text!r}"
     start = " ".join(body[:MESSAGE_LIMIT].decode("utf-8", "replace").split())
     return f"{len(body)} bytes, starting {start[:80]!r}" if body else "an empty body"
+
+
+class Pacer:
+    """Spaces a client's requests at least ``min_interval`` seconds apart (``sleep`` and
+    ``clock`` are injectable, so tests neither wait nor depend on the wall clock)."""
+
+    def __init__(
+        self, min_interval: float, sleep: Callable[[float], None], clock: Callable[[], float]
+    ) -> None:
+        self.min_interval = min_interval
+        self.sleep = sleep
+        self.clock = clock
+        self._last: float | None = None
+
+    def wait(self) -> None:
+        """Return once ``min_interval`` has passed since the previous call."""
+        if self._last is not None:
+            remaining = self.min_interval - (self.clock() - self._last)
+            if remaining > 0:
+                self.sleep(remaining)
+        self._last = self.clock()

@@ -66,6 +66,7 @@ from pipelines.fetching import (
     REFETCH,
     TRANSIENT_ERRORS,
     FetchOutcome,
+    Pacer,
     backoff_delay,
     describe_body,
     outcome,
@@ -233,14 +234,12 @@ class NsfFetcher:
         self.backoff_base = backoff_base
         self.backoff_cap = backoff_cap
         self.page_size = page_size
-        self.min_interval = min_interval
         self.park_seconds = park_seconds
         self.sleep = sleep
         self.session = session or requests.Session()
-        self.clock = clock
         self.log = log
         self._rng = random.Random()
-        self._last_request: float | None = None
+        self._pacer = Pacer(min_interval, sleep, clock)
         self.headers = {"Accept": "application/json", "User-Agent": "qcm"}
 
     def query(self, year: int, term: str) -> dict[str, str]:
@@ -458,14 +457,6 @@ class NsfFetcher:
         )
         return _Reply(page, landed, problem), fatal
 
-    def _pace(self) -> None:
-        """Wait until ``min_interval`` has passed since the previous request."""
-        if self._last_request is not None:
-            wait = self.min_interval - (self.clock() - self._last_request)
-            if wait > 0:
-                self.sleep(wait)
-        self._last_request = self.clock()
-
     def _get(self, request: _Request) -> _Reply:
         """GET one page with retries; return a landed, usable page or a reason to park.
 
@@ -488,7 +479,7 @@ class NsfFetcher:
                 )
                 self.sleep(delay)
             retry_after = None
-            self._pace()
+            self._pacer.wait()
             try:
                 response = self.session.get(request.url, headers=self.headers, timeout=self.timeout)
             except TRANSIENT_ERRORS as exc:

@@ -53,6 +53,7 @@ from pipelines.fetching import (
     REFETCH,
     TRANSIENT_ERRORS,
     FetchOutcome,
+    Pacer,
     backoff_delay,
     describe_body,
     outcome,
@@ -196,13 +197,11 @@ class UkriFetcher:
         self.backoff_base = backoff_base
         self.backoff_cap = backoff_cap
         self.page_size = page_size
-        self.min_interval = min_interval
         self.sleep = sleep
         self.session = session or requests.Session()
         self.log = log
-        self.clock = clock
         self._rng = random.Random()
-        self._last_request: float | None = None
+        self._pacer = Pacer(min_interval, sleep, clock)
         self.headers = {"Accept": "application/json", "User-Agent": "qcm"}
 
     def url(self, term: str, page: int) -> str:
@@ -360,14 +359,6 @@ class UkriFetcher:
         """A UkriError for ``where``."""
         return UkriError(f"{where}: {problem}")
 
-    def _pace(self) -> None:
-        """Wait until ``min_interval`` has passed since the previous request."""
-        if self._last_request is not None:
-            wait = self.min_interval - (self.clock() - self._last_request)
-            if wait > 0:
-                self.sleep(wait)
-        self._last_request = self.clock()
-
     def _get(self, request: _Request, seen: set[str]) -> _Reply:
         """GET one page with retries; return a landed, usable page or a rate limit to park on.
 
@@ -389,7 +380,7 @@ class UkriFetcher:
                 )
                 self.sleep(delay)
             retry_after, rate_limited = None, False
-            self._pace()
+            self._pacer.wait()
             try:
                 response = self.session.get(request.url, headers=self.headers, timeout=self.timeout)
             except TRANSIENT_ERRORS as exc:

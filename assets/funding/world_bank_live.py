@@ -46,6 +46,7 @@ from pipelines.fetching import (
     REFETCH,
     TRANSIENT_ERRORS,
     FetchOutcome,
+    Pacer,
     backoff_delay,
     describe_body,
     outcome,
@@ -108,13 +109,11 @@ class WorldBankFetcher:
         self.backoff_base = backoff_base
         self.backoff_cap = backoff_cap
         self.per_page = per_page
-        self.min_interval = min_interval
         self.sleep = sleep
         self.session = session or requests.Session()
         self.log = log
-        self.clock = clock
         self._rng = random.Random()
-        self._last_request: float | None = None
+        self._pacer = Pacer(min_interval, sleep, clock)
 
     def url(
         self, indicator: str, countries: Sequence[str], first: int, last: int, page: int
@@ -217,14 +216,6 @@ class WorldBankFetcher:
                 self.log(message)
                 return outcome(state, message)
 
-    def _pace(self) -> None:
-        """Wait until ``min_interval`` has passed since the previous request."""
-        if self._last_request is not None:
-            wait = self.min_interval - (self.clock() - self._last_request)
-            if wait > 0:
-                self.sleep(wait)
-        self._last_request = self.clock()
-
     def _get(self, url: str, state: PartitionState, number: int, where: str) -> _Reply:
         """GET one page with retries; land every 200 body before judging it."""
         problem = ""
@@ -239,7 +230,7 @@ class WorldBankFetcher:
                 )
                 self.sleep(delay)
             retry_after = None
-            self._pace()
+            self._pacer.wait()
             try:
                 response = self.session.get(
                     url, timeout=self.timeout, headers={"User-Agent": "qcm"}

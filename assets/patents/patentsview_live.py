@@ -76,6 +76,7 @@ from pipelines.fetching import (
     REFETCH,
     TRANSIENT_ERRORS,
     FetchOutcome,
+    Pacer,
     backoff_delay,
     describe_body,
     outcome,
@@ -333,14 +334,12 @@ class PatentsViewFetcher:
         self.backoff_base = backoff_base
         self.backoff_cap = backoff_cap
         self.page_size = page_size
-        self.min_interval = min_interval
         self.sleep = sleep
         self.session = session or requests.Session()
-        self.clock = clock
         self._log = log
         self._rng = random.Random()
         self._secret = api_key
-        self._last_request: float | None = None
+        self._pacer = Pacer(min_interval, sleep, clock)
         self.headers = {"X-Api-Key": api_key, "Accept": "application/json", "User-Agent": "qcm"}
 
     def scrub(self, text: str) -> str:
@@ -564,14 +563,6 @@ class PatentsViewFetcher:
         """A PatentsViewError for ``where``, scrubbed of the key."""
         return PatentsViewError(self.scrub(f"{where}: {problem}"))
 
-    def _pace(self) -> None:
-        """Wait until ``min_interval`` has passed since the previous request."""
-        if self._last_request is not None:
-            wait = self.min_interval - (self.clock() - self._last_request)
-            if wait > 0:
-                self.sleep(wait)
-        self._last_request = self.clock()
-
     def _post(self, request: _Request) -> _Reply:
         """POST one page with retries; return a landed, usable page or a rate limit to park on.
 
@@ -594,7 +585,7 @@ class PatentsViewFetcher:
                 )
                 self.sleep(delay)
             retry_after, rate_limited = None, False
-            self._pace()
+            self._pacer.wait()
             try:
                 response = self.session.post(
                     request.url, json=request.body, headers=self.headers, timeout=self.timeout
