@@ -239,7 +239,7 @@ class NsfFetcher:
         self.session = session or requests.Session()
         self.log = log
         self._rng = random.Random()
-        self._pacer = Pacer(min_interval, sleep, clock)
+        self.pacer = Pacer(min_interval, sleep, clock)
         self.headers = {"Accept": "application/json", "User-Agent": "qcm"}
 
     def query(self, year: int, term: str) -> dict[str, str]:
@@ -479,7 +479,7 @@ class NsfFetcher:
                 )
                 self.sleep(delay)
             retry_after = None
-            self._pacer.wait()
+            self.pacer.wait()
             try:
                 response = self.session.get(request.url, headers=self.headers, timeout=self.timeout)
             except TRANSIENT_ERRORS as exc:

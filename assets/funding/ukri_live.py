@@ -201,7 +201,7 @@ class UkriFetcher:
         self.session = session or requests.Session()
         self.log = log
         self._rng = random.Random()
-        self._pacer = Pacer(min_interval, sleep, clock)
+        self.pacer = Pacer(min_interval, sleep, clock)
         self.headers = {"Accept": "application/json", "User-Agent": "qcm"}
 
     def url(self, term: str, page: int) -> str:
@@ -380,7 +380,7 @@ class UkriFetcher:
                 )
                 self.sleep(delay)
             retry_after, rate_limited = None, False
-            self._pacer.wait()
+            self.pacer.wait()
             try:
                 response = self.session.get(request.url, headers=self.headers, timeout=self.timeout)
             except TRANSIENT_ERRORS as exc:

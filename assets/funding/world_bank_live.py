@@ -113,7 +113,7 @@ class WorldBankFetcher:
         self.session = session or requests.Session()
         self.log = log
         self._rng = random.Random()
-        self._pacer = Pacer(min_interval, sleep, clock)
+        self.pacer = Pacer(min_interval, sleep, clock)
 
     def url(
         self, indicator: str, countries: Sequence[str], first: int, last: int, page: int
@@ -230,7 +230,7 @@ class WorldBankFetcher:
                 )
                 self.sleep(delay)
             retry_after = None
-            self._pacer.wait()
+            self.pacer.wait()
             try:
                 response = self.session.get(
                     url, timeout=self.timeout, headers={"User-Agent": "qcm"}

@@ -339,7 +339,7 @@ class PatentsViewFetcher:
         self._log = log
         self._rng = random.Random()
         self._secret = api_key
-        self._pacer = Pacer(min_interval, sleep, clock)
+        self.pacer = Pacer(min_interval, sleep, clock)
         self.headers = {"X-Api-Key": api_key, "Accept": "application/json", "User-Agent": "qcm"}
 
     def scrub(self, text: str) -> str:
@@ -585,7 +585,7 @@ class PatentsViewFetcher:
                 )
                 self.sleep(delay)
             retry_after, rate_limited = None, False
-            self._pacer.wait()
+            self.pacer.wait()
             try:
                 response = self.session.post(
                     request.url, json=request.body, headers=self.headers, timeout=self.timeout

@@ -432,7 +432,7 @@ def test_requests_are_spaced_by_min_interval(tmp_path: Path) -> None:
     assert len(gaps) == 3 and all(gap >= 60 / 45 - 1e-9 for gap in gaps)
     assert all(gap < 60 / 45 + 0.02 for gap in gaps)  # no more waiting than needed
     # default: 45 a minute
-    assert PatentsViewFetcher(harness.zone, api_key="k")._pacer.min_interval == 60 / 45
+    assert PatentsViewFetcher(harness.zone, api_key="k").pacer.min_interval == 60 / 45
 
 
 def test_429_retry_after_is_honoured_then_succeeds(tmp_path: Path) -> None:
