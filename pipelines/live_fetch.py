@@ -1,5 +1,5 @@
-"""Dagster glue every live fetch asset shares: live mode only, endpoints, credentials, and
-the metadata of a finished fetch.
+"""Dagster glue the sources share: live mode only, endpoints, credentials, the metadata of
+a finished fetch, and the raw files a source reads in the run's mode.
 
 Each helper turns a settings problem into ``dg.Failure(allow_retries=False)``: retrying
 cannot fix a missing key or a plain-http endpoint.
@@ -8,11 +8,14 @@ cannot fix a missing key or a plain-http endpoint.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Mapping
+from pathlib import Path
 
 import dagster as dg
 
 from pipelines.fetching import FetchOutcome
-from pipelines.settings import SettingsError, credential, service_url
+from pipelines.landing import LandingZone
+from pipelines.settings import Settings, SettingsError, credential, service_url
 
 
 def require_live(asset: str, mode: str, offline: str) -> None:
@@ -54,3 +57,36 @@ def fetch_result(outcome: FetchOutcome, what: str) -> dg.MaterializeResult:
             "reported_total": outcome.meta_count,
         }
     )
+
+
+def raw_input_files(
+    settings: Settings,
+    source: str,
+    services: Mapping[str, str],
+    list_folder: Callable[[Path], list[Path]],
+    how_to_fetch: str,
+) -> tuple[Path, list[Path]]:
+    """The folder and raw files a source's ``raw`` asset reads in this run's mode.
+
+    A ``--source-dir`` folder (or the embedded sample) is listed with ``list_folder``;
+    otherwise the latest complete fetches of the landing zones of ``services`` (service ->
+    blob suffix) are read. Raises dg.Failure saying ``how_to_fetch`` when there is nothing.
+    """
+    directory = settings.source_dir(source)
+    if directory is not None:
+        if not directory.is_dir():
+            raise dg.Failure(f"{source} source directory {directory} does not exist")
+        files = list_folder(directory)
+    else:
+        directory = settings.landing_dir
+        files = [
+            path
+            for service, suffix in services.items()
+            for path in LandingZone(directory, service, suffix).current_files()
+        ]
+    if not files:
+        raise dg.Failure(
+            f"{source}: no raw files to read in {directory} (mode {settings.mode}); in live "
+            f"mode {how_to_fetch}"
+        )
+    return directory, files

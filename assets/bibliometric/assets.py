@@ -22,8 +22,9 @@ from assets.reference.tables import iso2_lookup, read_csv
 from pipelines.checks import quarantine_rate_check, unusable_files_check
 from pipelines.db import replace_table
 from pipelines.landing import LandingZone
+from pipelines.live_fetch import raw_input_files
 from pipelines.resources import QcmResource
-from pipelines.settings import Settings, SettingsError, credential, service_url
+from pipelines.settings import SettingsError, credential, service_url
 
 SOURCE_CONFIG = yaml.safe_load((Path(__file__).parent / "source.yml").read_text(encoding="utf-8"))
 RAW_KEY = dg.AssetKey(["raw", "openalex"])
@@ -113,27 +114,6 @@ def openalex_pages(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.Ma
     )
 
 
-def raw_input_files(settings: Settings) -> tuple[Path, list[Path]]:
-    """The folder and files ``raw/openalex`` reads in this run's mode.
-
-    Raises dg.Failure with what to do when there is nothing to read.
-    """
-    directory = settings.source_dir("openalex")
-    if directory is not None:
-        if not directory.is_dir():
-            raise dg.Failure(f"openalex source directory {directory} does not exist")
-        files = raw_files(directory)
-    else:
-        directory = settings.landing_dir
-        files = LandingZone(directory, "openalex").current_files()
-    if not files:
-        raise dg.Failure(
-            f"openalex: no raw files to read in {directory} (mode {settings.mode}); in live "
-            "mode materialise raw/openalex_pages for the years first"
-        )
-    return directory, files
-
-
 @dg.asset(
     key=RAW_KEY,
     deps=[REFERENCE_KEY, PAGES_KEY],
@@ -146,7 +126,13 @@ def raw_input_files(settings: Settings) -> tuple[Path, list[Path]]:
 def openalex_raw(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.MaterializeResult:
     """Parse every raw file of the mode into ``raw.*``; return counts as metadata."""
     settings = qcm.settings
-    directory, files = raw_input_files(settings)
+    directory, files = raw_input_files(
+        settings,
+        "openalex",
+        {"openalex": ".json"},
+        raw_files,
+        "materialise raw/openalex_pages for the years first",
+    )
     with qcm.connect() as con:
         countries = con.execute("select iso2, iso3 from ref.countries").pl()
         historical = {

@@ -20,6 +20,7 @@ from assets.reference.assets import REFERENCE_KEY
 from pipelines.checks import quarantine_rate_check, unusable_files_check
 from pipelines.db import replace_table
 from pipelines.landing import LandingZone
+from pipelines.live_fetch import raw_input_files
 from pipelines.parsing import CountryCodes
 from pipelines.resources import QcmResource
 from pipelines.settings import Settings
@@ -51,31 +52,6 @@ def landing_zone(settings: Settings, service: str) -> LandingZone:
     return LandingZone(settings.landing_dir, service, SERVICE_SUFFIXES[service])
 
 
-def raw_input_files(settings: Settings) -> tuple[Path, list[Path]]:
-    """The folder and files ``raw/funding`` reads in this run's mode.
-
-    Raises dg.Failure with what to do when there is nothing to read.
-    """
-    directory = settings.source_dir("funding")
-    if directory is not None:
-        if not directory.is_dir():
-            raise dg.Failure(f"funding source directory {directory} does not exist")
-        files = raw_files(directory)
-    else:
-        directory = settings.landing_dir
-        files = [
-            path
-            for service in SERVICE_SUFFIXES
-            for path in landing_zone(settings, service).current_files()
-        ]
-    if not files:
-        raise dg.Failure(
-            f"funding: no raw files to read in {directory} (mode {settings.mode}); in live "
-            "mode fetch first (jobs nsf_fetch, ukri_fetch and cordis_fetch)"
-        )
-    return directory, files
-
-
 @dg.asset(
     key=RAW_KEY,
     deps=[REFERENCE_KEY, NSF_PAGES_KEY, UKRI_PAGES_KEY, CORDIS_FILES_KEY],
@@ -88,7 +64,13 @@ def raw_input_files(settings: Settings) -> tuple[Path, list[Path]]:
 def funding_raw(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.MaterializeResult:
     """Parse every raw grant file of the mode into ``raw.grant*``; counts as metadata."""
     settings = qcm.settings
-    directory, files = raw_input_files(settings)
+    directory, files = raw_input_files(
+        settings,
+        "funding",
+        SERVICE_SUFFIXES,
+        raw_files,
+        "fetch first (jobs nsf_fetch, ukri_fetch and cordis_fetch)",
+    )
     with qcm.connect() as con:
         lookup = dict(
             con.execute("select iso2, iso3 from ref.countries where iso2 is not null").fetchall()

@@ -17,6 +17,7 @@ from assets.reference.assets import REFERENCE_KEY
 from pipelines.checks import quarantine_rate_check, unusable_files_check
 from pipelines.db import replace_table
 from pipelines.landing import LandingZone
+from pipelines.live_fetch import raw_input_files
 from pipelines.parsing import CountryCodes
 from pipelines.resources import QcmResource
 from pipelines.settings import Settings
@@ -50,31 +51,6 @@ def landing_zone(settings: Settings, service: str) -> LandingZone:
     return LandingZone(settings.landing_dir, service, SERVICE_SUFFIXES[service])
 
 
-def raw_input_files(settings: Settings) -> tuple[Path, list[Path]]:
-    """The folder and files ``raw/patents`` reads in this run's mode.
-
-    Raises dg.Failure with what to do when there is nothing to read.
-    """
-    directory = settings.source_dir("patents")
-    if directory is not None:
-        if not directory.is_dir():
-            raise dg.Failure(f"patents source directory {directory} does not exist")
-        files = raw_files(directory)
-    else:
-        directory = settings.landing_dir
-        files = [
-            path
-            for service in SERVICE_SUFFIXES
-            for path in landing_zone(settings, service).current_files()
-        ]
-    if not files:
-        raise dg.Failure(
-            f"patents: no raw files to read in {directory} (mode {settings.mode}); in live "
-            "mode fetch the years first (jobs epo_ops_fetch and patentsview_fetch)"
-        )
-    return directory, files
-
-
 @dg.asset(
     key=RAW_KEY,
     deps=[REFERENCE_KEY, PATENTSVIEW_PAGES_KEY, EPO_OPS_PAGES_KEY],
@@ -87,7 +63,13 @@ def raw_input_files(settings: Settings) -> tuple[Path, list[Path]]:
 def patents_raw(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.MaterializeResult:
     """Parse every raw patent file of the mode into ``raw.patent_*``; counts as metadata."""
     settings = qcm.settings
-    directory, files = raw_input_files(settings)
+    directory, files = raw_input_files(
+        settings,
+        "patents",
+        SERVICE_SUFFIXES,
+        raw_files,
+        "fetch the years first (jobs epo_ops_fetch and patentsview_fetch)",
+    )
     with qcm.connect() as con:
         countries = con.execute("select iso2, iso3 from ref.countries where iso2 is not null")
         lookup = dict(countries.fetchall())
