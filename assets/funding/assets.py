@@ -39,7 +39,6 @@ RECORD_LEVEL_REASONS = (
     "invalid_date",
     "missing_amount",
     "non_positive_amount",
-    "unknown_currency",
     "year_out_of_range",
     "invalid_record",
 )

@@ -8,8 +8,10 @@ Countries, approaches, years and conversions are derived later, in SQL; a parser
 what the record says.
 
 Defined behaviour for bad input (every parser follows it; tests hold it):
-- a grant without an id, a start date, an amount or a currency is quarantined whole
-  (``invalid_id``, ``missing_date``, ``missing_amount``, ``unknown_currency``);
+- a grant without an id, a start date or an amount is quarantined whole (``invalid_id``,
+  ``missing_date``, ``missing_amount``); each service pays in one currency (NSF USD, UKRI
+  GBP, CORDIS EUR), and a currency without a rate for the grant's year is quarantined
+  later, in SQL (``no_fx_rate``, naming both);
 - an amount that is zero or negative quarantines the grant (``non_positive_amount``);
 - an organisation without a country keeps its row with country ``ZZZ`` (unknown),
   counted, never dropped; an invalid or withdrawn code adds a quarantine row naming it
@@ -21,7 +23,6 @@ Defined behaviour for bad input (every parser follows it; tests hold it):
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,8 +30,6 @@ from typing import Any
 from pipelines.parsing import CountryCodes, Provenance, RecordError, clean_text
 
 SOURCE = "funding"
-SERVICES = ("nsf", "cordis", "ukri")
-CURRENCY = re.compile(r"^[A-Z]{3}$")
 GRANT_COLUMNS = (
     "service",
     "grant_id",
@@ -143,17 +142,6 @@ def parse_amount(value: Any, name: str) -> float:
         raise RecordError("non_positive_amount", f"{name}={value!r}")
     return amount
 
-
-def parse_currency(value: Any, name: str) -> str:
-    """An ISO 4217 currency code (upper case); RecordError ``unknown_currency`` otherwise.
-
-    Whether the code has an exchange rate for the grant's year is checked in SQL,
-    against the reviewed FX table, where a missing rate names both currency and year.
-    """
-    text = clean_text(value)
-    if text is None or not CURRENCY.match(text.upper()):
-        raise RecordError("unknown_currency", f"{name}={value!r} is not an ISO 4217 code")
-    return text.upper()
 
 
 def organisation_country(
