@@ -59,6 +59,23 @@ spine as (
     group by all
 ),
 
+first_years as (
+    select entity_type, entity_code, row_id, min(year) as first_year
+    from all_rows
+    group by all
+),
+
+started as (
+    -- the counted figures behind a running sum: those that started by the year
+    select spine.entity_type, spine.entity_code, spine.year, count(*) as programmes_to_date
+    from spine
+    inner join first_years
+        on first_years.entity_type = spine.entity_type
+        and first_years.entity_code = spine.entity_code
+        and first_years.first_year <= spine.year
+    group by all
+),
+
 cumulative as (
     select
         spine.entity_type,
@@ -68,10 +85,6 @@ cumulative as (
             partition by spine.entity_type, spine.entity_code order by spine.year
             rows between unbounded preceding and current row
         )::double as cumulative_usd,
-        sum(coalesce(totals.programmes, 0)) over (
-            partition by spine.entity_type, spine.entity_code order by spine.year
-            rows between unbounded preceding and current row
-        ) as programmes_to_date,
         bool_or(coalesce(totals.has_bounds, false)) over (
             partition by spine.entity_type, spine.entity_code order by spine.year
             rows between unbounded preceding and current row
@@ -127,9 +140,14 @@ long_rows as (
         ppp_dollars, ppp_dollars, null, programmes, ppp_gaps, has_bounds, null
     from totals
     union all
-    select entity_type, entity_code, year, 'commitment_cumulative_usd',
-        cumulative_usd, cumulative_usd, null, programmes_to_date, 0, has_bounds, null
+    select cumulative.entity_type, cumulative.entity_code, cumulative.year,
+        'commitment_cumulative_usd', cumulative.cumulative_usd, cumulative.cumulative_usd, null,
+        started.programmes_to_date, 0, cumulative.has_bounds, null
     from cumulative
+    inner join started
+        on started.entity_type = cumulative.entity_type
+        and started.entity_code = cumulative.entity_code
+        and started.year = cumulative.year
     union all
     select totals.entity_type, totals.entity_code, totals.year, 'commitment_per_gdp',
         totals.usd_nominal / economy.value * 1e6, totals.usd_nominal, economy.value,

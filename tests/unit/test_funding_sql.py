@@ -286,6 +286,11 @@ def test_commitments_are_annualised_and_converted(funding: duckdb.DuckDBPyConnec
     assert commitment(funding, "DNK", 2021, "commitment_usd") is None
     assert commitment(funding, "DNK", 2022, "commitment_cumulative_usd") == pytest.approx(100e6)
     assert commitment(funding, "DNK", 2023, "commitment_cumulative_usd") == pytest.approx(200e6)
+    behind = funding.execute(
+        "select programmes from indicators.funding_commitments where entity_code = 'DEU' "
+        "and year = 2023 and indicator = 'commitment_cumulative_usd'"
+    ).fetchone()
+    assert behind == (1,)  # one figure, active four years, counted once
 
 
 def test_bounds_and_gaps_are_flagged(funding: duckdb.DuckDBPyConnection) -> None:
