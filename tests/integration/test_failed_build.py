@@ -15,6 +15,7 @@ pytestmark = pytest.mark.integration
 def build(tmp: Path, source: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[int, str]:
     args = ["build", "--source-dir", f"openalex={source}", "--out", str(tmp / "out")]
     args += ["--source-dir", tiny_source(tmp, "patents")]
+    args += ["--source-dir", tiny_source(tmp, "funding")]
     return run_cli([*args, "--state", str(tmp / "state")], monkeypatch)
 
 

@@ -109,6 +109,7 @@ def db(published: tuple[Path, Path]) -> Iterator[duckdb.DuckDBPyConnection]:
     tmp, source = published
     args = ["build", "--source-dir", f"openalex={source}", "--out", str(tmp / "out")]
     args += ["--source-dir", tiny_source(tmp, "patents")]
+    args += ["--source-dir", tiny_source(tmp, "funding")]
     with pytest.MonkeyPatch.context() as mp:
         code, output = run_cli([*args, "--state", str(tmp / "state")], mp)
     assert code == 0, output

@@ -161,6 +161,7 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[duckdb.DuckDBPyConn
     (source / "pv_500.json").write_text("<!doctype html><html><title>Server Error (500)</title>")
     args = ["build", "--source-dir", f"patents={source}", "--out", str(tmp / "out")]
     args += ["--source-dir", tiny_source(tmp, "openalex")]
+    args += ["--source-dir", tiny_source(tmp, "funding")]
     with pytest.MonkeyPatch.context() as mp:
         code, output = run_cli([*args, "--state", str(tmp / "state")], mp)
     # the HTML error page is an unreadable file: the blocking check stops the build, named
