@@ -162,7 +162,8 @@ def print_summary(settings: Settings, seconds: float) -> None:
             "(select count(*) from marts.grants), "
             "(select count(*) from marts.funding_programmes where counted), "
             "(select count(distinct country_iso3) from marts.funding_programmes "
-            "where counted and country_iso3 <> 'EUU')"
+            "where counted and country_iso3 <> 'EUU'), "
+            "(select count(*) from marts.funding_programmes where status = 'counted')"
         ).fetchone()
     finally:
         con.close()
@@ -179,8 +180,9 @@ def print_summary(settings: Settings, seconds: float) -> None:
     )
     print(
         f"  funding:     {funding[1]:,} grant records from {funding[0]} files -> "
-        f"{funding[2]:,} quantum grants in scope; {funding[3]} reviewed programme figures "
-        f"counted ({funding[4]} countries and the EU; real, sourced figures)"
+        f"{funding[2]:,} quantum grants in scope; {funding[3]} of {funding[5]} counted "
+        f"programme figures in the yearly series ({funding[4]} countries and the EU; real, "
+        "sourced figures; the rest are in meta.quarantine)"
     )
     print(f"  quarantined: {quarantined:,} rows " + (str(dict(reasons)) if reasons else ""))
     print(f"  published:   {tables[0]} tables ({tables[1]:,} rows) in {settings.published_db}")

@@ -32,7 +32,7 @@ def test_summary_names_counts_quarantine_and_where_to_look(sample: tuple[Path, s
     )
     assert re.search(
         r"funding: +[\d,]+ grant records from \d+ files -> [\d,]+ quantum grants in scope; "
-        r"\d+ reviewed programme figures counted \(\d+ countries and the EU",
+        r"\d+ of \d+ counted programme figures in the yearly series \(\d+ countries and the EU",
         output,
     )
     assert "quarantined:" in output and "invalid_country_code" in output
