@@ -16,12 +16,12 @@ import random
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
 import requests
 
-from pipelines.landing import PartitionState
+from pipelines.landing import LandingZone, PartitionState
 
 # Failures worth another attempt: no answer, a hang, or a body cut off in transit.
 TRANSIENT_ERRORS = (
@@ -107,6 +107,32 @@ def outcome(state: PartitionState, message: str) -> FetchOutcome:
         parked_until=state.parked_until,
         message=message,
     )
+
+
+def park_for(seconds: float) -> datetime:
+    """The time to park a partition until: ``seconds`` from now, at least one second."""
+    return datetime.now(UTC) + timedelta(seconds=max(seconds, 1.0))
+
+
+def park(
+    landing: LandingZone,
+    state: PartitionState,
+    until: datetime | None,
+    describe: Callable[[str | None], str],
+    log: Callable[[str], None],
+) -> FetchOutcome:
+    """Save ``state`` as parked until ``until`` (None: no time known) and return the outcome.
+
+    ``describe`` turns the saved ``parked_until`` text (or None) into the message that is
+    stored as the state's error, logged and returned: it says why and where to resume.
+    """
+    state.status = "parked"
+    state.parked_until = until.strftime("%Y-%m-%dT%H:%M:%SZ") if until else None
+    message = describe(state.parked_until)
+    state.error = message
+    landing.save_state(state)
+    log(message)
+    return outcome(state, message)
 
 
 def still_parked(

@@ -37,6 +37,7 @@ from pipelines.fetching import (
     FetchOutcome,
     backoff_delay,
     outcome,
+    park,
     parse_retry_after,
     still_parked,
 )
@@ -329,17 +330,18 @@ class OpenAlexFetcher:
     def _park(self, state: PartitionState, response: requests.Response, where: str) -> FetchOutcome:
         """Save the state as parked until the budget resets; return the parked outcome."""
         reset = parse_reset(response.headers.get("x-ratelimit-reset"))
-        state.status = "parked"
-        state.parked_until = reset.strftime("%Y-%m-%dT%H:%M:%SZ") if reset else None
-        message = self.scrub(
-            f"{where}: HTTP 429, daily budget spent ({api_message(response)}; "
-            f"{budget(response)}); parked until {state.parked_until or 'the reset (time unknown)'} "
-            f"with the cursor saved: run again after that to resume at page {len(state.pages) + 1}"
+        return park(
+            self.landing,
+            state,
+            reset,
+            lambda until: self.scrub(
+                f"{where}: HTTP 429, daily budget spent ({api_message(response)}; "
+                f"{budget(response)}); parked until {until or 'the reset (time unknown)'} "
+                f"with the cursor saved: run again after that to resume at page "
+                f"{len(state.pages) + 1}"
+            ),
+            self.log,
         )
-        state.error = message
-        self.landing.save_state(state)
-        self.log(message)
-        return outcome(state, message)
 
     def _land(self, request: _Request, response: requests.Response) -> _Reply:
         """Land a 200 body verbatim, then judge it; the manifest says what was found."""

@@ -37,7 +37,6 @@ import zipfile
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import requests
@@ -50,6 +49,8 @@ from pipelines.fetching import (
     backoff_delay,
     describe_body,
     outcome,
+    park,
+    park_for,
     parse_retry_after,
     still_parked,
 )
@@ -238,17 +239,16 @@ class CordisFetcher:
     def _park(self, state: PartitionState, where: str, parked: _Parked) -> FetchOutcome:
         """Save the partition as parked until the server's time (or ``backoff_cap``)."""
         wait = parked.retry_after if parked.retry_after is not None else self.backoff_cap
-        until = datetime.now(UTC) + timedelta(seconds=max(wait, 1.0))
-        state.status = "parked"
-        state.parked_until = until.strftime("%Y-%m-%dT%H:%M:%SZ")
-        message = (
-            f"{where}: {parked.problem}; parked until {state.parked_until}: run again after "
-            "that to download the archive"
+        return park(
+            self.landing,
+            state,
+            park_for(wait),
+            lambda until: (
+                f"{where}: {parked.problem}; parked until {until}: run again after that to "
+                "download the archive"
+            ),
+            self.log,
         )
-        state.error = message
-        self.landing.save_state(state)
-        self.log(message)
-        return outcome(state, message)
 
     def _read(self, response: requests.Response, where: str) -> bytes:
         """The whole body, refusing more than ``max_bytes`` (CordisError)."""

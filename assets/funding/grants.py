@@ -143,7 +143,6 @@ def parse_amount(value: Any, name: str) -> float:
     return amount
 
 
-
 def organisation_country(
     raw: Any,
     codes: CountryCodes,

@@ -49,7 +49,6 @@ import random
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import requests
@@ -70,6 +69,8 @@ from pipelines.fetching import (
     backoff_delay,
     describe_body,
     outcome,
+    park,
+    park_for,
     parse_retry_after,
     still_parked,
 )
@@ -401,23 +402,22 @@ class NsfFetcher:
             wait = reply.retry_after
         else:
             wait = self.backoff_cap if reply.reason == RATE_LIMIT else self.park_seconds
-        until = datetime.now(UTC) + timedelta(seconds=max(wait, 1.0))
-        state.status = "parked"
-        state.parked_until = until.strftime("%Y-%m-%dT%H:%M:%SZ")
         why = (
             "the API is rate limiting this client"
             if reply.reason == RATE_LIMIT
             else f"the API looks down, most likely {MAINTENANCE}"
         )
-        message = (
-            f"{request.where}: {reply.problem}; {why}: parked until {state.parked_until} with "
-            f"the cursor saved: run again after that to resume at page {len(state.pages) + 1} "
-            f"(offset {request.offset})"
+        return park(
+            self.landing,
+            state,
+            park_for(wait),
+            lambda until: (
+                f"{request.where}: {reply.problem}; {why}: parked until {until} with the "
+                f"cursor saved: run again after that to resume at page {len(state.pages) + 1} "
+                f"(offset {request.offset})"
+            ),
+            self.log,
         )
-        state.error = message
-        self.landing.save_state(state)
-        self.log(message)
-        return outcome(state, message)
 
     def _land(self, request: _Request, response: requests.Response) -> tuple[_Reply, str]:
         """Land a 200 body verbatim, then judge it: ``(reply, fatal problem or "")``.

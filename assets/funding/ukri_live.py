@@ -42,7 +42,6 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -57,6 +56,8 @@ from pipelines.fetching import (
     backoff_delay,
     describe_body,
     outcome,
+    park,
+    park_for,
     parse_retry_after,
     still_parked,
 )
@@ -309,17 +310,16 @@ class UkriFetcher:
     def _park(self, state: PartitionState, reply: _Reply, where: str) -> FetchOutcome:
         """Save the state as parked until the rate limit lifts; return the parked outcome."""
         wait = reply.retry_after if reply.retry_after is not None else self.backoff_cap
-        until = datetime.now(UTC) + timedelta(seconds=max(wait, 1.0))
-        state.status = "parked"
-        state.parked_until = until.strftime("%Y-%m-%dT%H:%M:%SZ")
-        message = (
-            f"{where}: {reply.problem}: parked until {state.parked_until} with the page "
-            f"saved: run again after that to resume at page {state.cursor or 1}"
+        return park(
+            self.landing,
+            state,
+            park_for(wait),
+            lambda until: (
+                f"{where}: {reply.problem}: parked until {until} with the page saved: run "
+                f"again after that to resume at page {state.cursor or 1}"
+            ),
+            self.log,
         )
-        state.error = message
-        self.landing.save_state(state)
-        self.log(message)
-        return outcome(state, message)
 
     def _land(
         self, request: _Request, response: requests.Response, seen: set[str]

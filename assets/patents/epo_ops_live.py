@@ -109,6 +109,9 @@ from pipelines.fetching import (
     parse_retry_after,
     still_parked,
 )
+from pipelines.fetching import (
+    park as park_partition,
+)
 from pipelines.landing import (
     REDACTED,
     CompletedFetch,
@@ -1179,17 +1182,17 @@ class EpoOpsFetcher:
 
     def _park(self, state: PartitionState, park: _Park) -> FetchOutcome:
         """Save the state as parked (until ``park.until``, when known); return the outcome."""
-        state.status = "parked"
-        state.parked_until = park.until.strftime("%Y-%m-%dT%H:%M:%SZ") if park.until else None
-        until = state.parked_until or "OPS lifts the refusal (it gives no time; try later)"
-        message = self.scrub(
-            f"{SOURCE} year {state.partition}: {park.reason}; parked until {until} with the "
-            f"state saved: run again then to resume at {self._describe(state.cursor)}"
+        return park_partition(
+            self.landing,
+            state,
+            park.until,
+            lambda until: self.scrub(
+                f"{SOURCE} year {state.partition}: {park.reason}; parked until "
+                f"{until or 'OPS lifts the refusal (it gives no time; try later)'} with the "
+                f"state saved: run again then to resume at {self._describe(state.cursor)}"
+            ),
+            self.log,
         )
-        state.error = message
-        self.landing.save_state(state)
-        self.log(message)
-        return outcome(state, message)
 
     def _finish(self, state: PartitionState, families: int) -> FetchOutcome:
         """Mark the fetch done (``families`` were asked for); say when more records came.

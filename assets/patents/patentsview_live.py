@@ -66,7 +66,6 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import requests
@@ -80,6 +79,8 @@ from pipelines.fetching import (
     backoff_delay,
     describe_body,
     outcome,
+    park,
+    park_for,
     parse_retry_after,
     still_parked,
 )
@@ -518,18 +519,17 @@ class PatentsViewFetcher:
     def _park(self, state: PartitionState, reply: _Reply, where: str) -> FetchOutcome:
         """Save the state as parked until the rate limit lifts; return the parked outcome."""
         wait = reply.retry_after if reply.retry_after is not None else self.backoff_cap
-        until = datetime.now(UTC) + timedelta(seconds=max(wait, 1.0))
-        state.status = "parked"
-        state.parked_until = until.strftime("%Y-%m-%dT%H:%M:%SZ")
-        message = self.scrub(
-            f"{where}: {reply.problem}; rate limit of {REQUESTS_PER_MINUTE} requests a minute "
-            f"per key: parked until {state.parked_until} with the cursor saved: run again "
-            f"after that to resume at page {len(state.pages) + 1}"
+        return park(
+            self.landing,
+            state,
+            park_for(wait),
+            lambda until: self.scrub(
+                f"{where}: {reply.problem}; rate limit of {REQUESTS_PER_MINUTE} requests a "
+                f"minute per key: parked until {until} with the cursor saved: run again after "
+                f"that to resume at page {len(state.pages) + 1}"
+            ),
+            self.log,
         )
-        state.error = message
-        self.landing.save_state(state)
-        self.log(message)
-        return outcome(state, message)
 
     def _land(self, request: _Request, response: requests.Response) -> tuple[_Reply, str]:
         """Land a 200 body verbatim, then judge it: ``(reply, fatal problem or "")``.
