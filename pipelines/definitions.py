@@ -51,6 +51,13 @@ from assets.patents.live_assets import (
     patentsview_pages,
 )
 from assets.reference.assets import REFERENCE_KEY, REFERENCE_TABLES, reference_tables
+from assets.workforce.assets import RAW_KEY as AUTHORS_RAW_KEY
+from assets.workforce.assets import RAW_TABLES as AUTHOR_RAW_TABLES
+from assets.workforce.assets import (
+    authors_files_readable,
+    authors_quarantine_rate,
+    openalex_authors_raw,
+)
 from pipelines.checks import contract_checks
 from pipelines.contracts import load_contracts
 from pipelines.meta_assets import DICTIONARY_KEY, RUNS_KEY, make_meta_assets
@@ -65,6 +72,7 @@ PRODUCERS = (
     | {t: RAW_KEY for t in RAW_TABLES}
     | {t: PATENTS_RAW_KEY for t in PATENT_RAW_TABLES}
     | {t: FUNDING_RAW_KEY for t in FUNDING_RAW_TABLES}
+    | {t: AUTHORS_RAW_KEY for t in AUTHOR_RAW_TABLES}
     | {t: REFRESH_KEY for t in REFRESH_TABLES}
     | {
         "core.work_approaches": WORK_APPROACHES_KEY,
@@ -112,6 +120,7 @@ def build_definitions() -> dg.Definitions:
         *contract_checks(PATENT_APPROACHES_KEY, ["core.patent_family_approaches"], contracts),
         *contract_checks(FUNDING_RAW_KEY, FUNDING_RAW_TABLES, contracts),
         *contract_checks(REFRESH_KEY, REFRESH_TABLES, contracts),
+        *contract_checks(AUTHORS_RAW_KEY, AUTHOR_RAW_TABLES, contracts),
         *contract_checks(GRANT_APPROACHES_KEY, ["core.grant_approaches"], contracts),
         *contract_checks(EVALUATION_KEY, ["meta.classifier_evaluation"], contracts),
         *contract_checks(RUNS_KEY, ["meta.runs"], contracts),
@@ -122,6 +131,8 @@ def build_definitions() -> dg.Definitions:
         patents_quarantine_rate,
         funding_files_readable,
         funding_quarantine_rate,
+        authors_files_readable,
+        authors_quarantine_rate,
         *sql_checks,
     ]
     build_job = dg.define_asset_job(
@@ -169,6 +180,7 @@ def build_definitions() -> dg.Definitions:
             conversion_refresh,
             funding_raw,
             grant_approaches,
+            openalex_authors_raw,
             classifier_evaluation,
             *sql_assets,
             *meta_assets,

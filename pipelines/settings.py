@@ -7,7 +7,8 @@ and the tests agree on one truth:
 - ``QCM_SOURCE_DIRS``: ``source=PATH`` pairs separated by ``;`` (or ``os.pathsep``):
   read that source's raw files from PATH instead (a directory in the raw format;
   ``patents`` takes responses of PatentsView and EPO OPS mixed in one folder, ``funding``
-  NSF and UKRI pages, CORDIS project XML and CORDIS bulk ZIPs).
+  NSF and UKRI pages, CORDIS project XML and CORDIS bulk ZIPs; ``openalex_authors``
+  OpenAlex author pages or snapshot parts, with any ``merged_ids*.csv``).
 - ``QCM_OUT``: where published files go (``qcm.duckdb``, ``parquet/``, ``site/``).
 - ``QCM_STATE``: working state (raw landing zone, working database, Dagster home).
 - ``QCM_MEMORY_LIMIT``: DuckDB memory limit for the working database (default 4GB).
@@ -28,11 +29,12 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 ASSETS_DIR = REPO_ROOT / "assets"
 SQL_DIR = REPO_ROOT / "sql"
 MODES = ("sample", "live")
-SOURCES = ("openalex", "patents", "funding")
+SOURCES = ("openalex", "patents", "funding", "openalex_authors")
 SAMPLE_DIRS = {
     "openalex": ASSETS_DIR / "bibliometric" / "sample" / "openalex",
     "patents": ASSETS_DIR / "patents" / "sample" / "patents",
     "funding": ASSETS_DIR / "funding" / "sample" / "funding",
+    "openalex_authors": ASSETS_DIR / "workforce" / "sample" / "openalex_authors",
 }
 
 

@@ -5,6 +5,8 @@ select * from raw.patent_quarantine
 union all by name
 select * from raw.grant_quarantine
 union all by name
+select * from raw.author_quarantine
+union all by name
 -- counted programme figures that break a funding rule (no period, no rate ...)
 select
     'programmes' as source,

@@ -4,3 +4,5 @@ union all by name
 select * from raw.patent_source_files
 union all by name
 select * from raw.grant_source_files
+union all by name
+select * from raw.author_source_files

@@ -1,0 +1,20 @@
+-- marts.workforce_flows: one row per origin country, destination country, technology approach and year of arrival, with moves, distinct researchers, returns and the small-flow flag
+select
+    matrix.origin_iso3,
+    origins.name as origin_name,
+    matrix.destination_iso3,
+    destinations.name as destination_name,
+    matrix.approach,
+    matrix.year,
+    matrix.moves,
+    matrix.researchers,
+    matrix.returns,
+    matrix.moves < (select value::integer from ref.methods where key = 'workforce_small_flow')
+        as is_small,
+    matrix.year >= year(current_date) as year_incomplete,
+    (select value from ref.methods where key = 'workforce_method_version') as method_version
+from indicators.workforce_flow_matrix as matrix
+left join ref.countries as origins
+    on origins.iso3 = matrix.origin_iso3
+left join ref.countries as destinations
+    on destinations.iso3 = matrix.destination_iso3

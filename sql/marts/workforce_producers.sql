@@ -1,0 +1,19 @@
+-- marts.workforce_producers: one row per country and technology approach: researchers produced (first quantum affiliation there), how many stayed or left, how many arrived from elsewhere, and the net gain, whole period
+select
+    producers.country_iso3,
+    countries.name as country_name,
+    producers.approach,
+    producers.produced,
+    producers.stayed,
+    producers.left_abroad,
+    producers.arrived,
+    producers.last_seen,
+    producers.net_gain,
+    case when producers.produced > 0 then producers.stayed / producers.produced end
+        as stayed_share,
+    producers.produced + producers.arrived
+        < (select value::integer from ref.methods where key = 'small_n_threshold') as small_n,
+    (select value from ref.methods where key = 'workforce_method_version') as method_version
+from indicators.workforce_producers as producers
+left join ref.countries as countries
+    on countries.iso3 = producers.country_iso3

@@ -1,0 +1,157 @@
+"""The author parser on the real recorded author records and on hand-made bad input."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import pytest
+
+from assets.workforce.parse import parse_author, parse_files
+from pipelines.parsing import CountryCodes, Provenance
+
+pytestmark = pytest.mark.unit
+
+FIXTURES = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "openalex"
+needs_fixtures = pytest.mark.skipif(
+    not FIXTURES.is_dir(), reason="../shared/fixtures is absent (recorded OpenAlex responses)"
+)
+CODES = CountryCodes({"US": "USA", "CA": "CAN", "DE": "DEU", "GB": "GBR"}, frozenset({"SU"}))
+PROV = Provenance("f.json", "0" * 64, 0)
+
+
+def _author(**fields: object) -> dict:
+    return {"id": "https://openalex.org/A1", "display_name": "Ada", "works_count": 3, **fields}
+
+
+def _institution(code: object, number: int = 1) -> dict:
+    return {"id": f"https://openalex.org/I{number}", "display_name": f"I{number}",
+            "country_code": code, "type": "education"}  # fmt: skip
+
+
+@needs_fixtures
+def test_real_2025_record_gives_one_row_per_institution_year() -> None:
+    record = json.loads((FIXTURES / "bvitamins_A5023888391.json").read_text())
+    batch = parse_author(record, PROV, CODES, 2027)
+    (author,) = batch.authors
+    assert (author["author_id"], author["schema_generation"]) == (
+        "A5023888391",
+        "2025-affiliations",
+    )
+    expected = sum(
+        len(a["years"]) for a in record["affiliations"] if a["institution"]["country_code"]
+    )
+    assert len(batch.affiliations) == sum(len(a["years"]) for a in record["affiliations"])
+    assert sum(1 for a in batch.affiliations if a["country_iso3"]) == expected
+    # 2020 lists two US institutions at once; 2013 a US company and a US university
+    assert sorted(a["institution_id"] for a in batch.affiliations if a["year"] == 2020) == [
+        "I103163165",
+        "I145311948",
+    ]
+    assert [r["country_iso3"] for r in batch.last_known] == ["CAN"]
+    assert batch.quarantine == []
+
+
+@needs_fixtures
+def test_real_2023_record_and_snapshot_line_have_no_years() -> None:
+    files = [
+        FIXTURES / "gomp_A5023888391_api_2023.json",
+        FIXTURES / "snapshot" / "authors_updated_date=2023-04-21_part_000.jsonl",
+    ]
+    batch = parse_files(files, FIXTURES, CODES, 2027)
+    assert [a["schema_generation"] for a in batch.authors] == ["2023-last_known_institution"] * 2
+    assert batch.affiliations == []
+    assert [(r["origin"], r["country_iso3"]) for r in batch.last_known] == [
+        ("last_known_institution", "CAN"),
+        ("last_known_institution", "USA"),
+    ]
+
+
+@needs_fixtures
+def test_real_deleted_author_is_kept_as_deleted() -> None:
+    record = json.loads((FIXTURES / "bvitamins_A5317838346.json").read_text())
+    batch = parse_author(record, PROV, CODES, 2027)
+    assert [(a["is_deleted"], a["schema_generation"]) for a in batch.authors] == [
+        (True, "no place fields")
+    ]
+    assert batch.affiliations == [] and batch.quarantine == []
+
+
+@needs_fixtures
+def test_real_list_page_of_authors() -> None:
+    page = FIXTURES / "academic_explorer" / "authors_list_search_mearman_per20.json"
+    batch = parse_files([page], FIXTURES, CODES, 2027)
+    assert len(batch.authors) == json.loads(page.read_text())["meta"]["count"]
+    # countries outside this test's small code list are quarantined, never guessed
+    assert {q["reason"] for q in batch.quarantine} <= {"invalid_country_code"}
+
+
+def test_bad_records_are_quarantined_whole() -> None:
+    cases = {
+        "not_an_object": "A1",
+        "missing_id": _author(id=None),
+        "invalid_id": _author(id="https://openalex.org/W1"),
+        "invalid_field": _author(affiliations={"institution": {}}),
+    }
+    for reason, record in cases.items():
+        batch = parse_author(record, PROV, CODES, 2027)
+        assert batch.authors == []
+        assert [q["reason"] for q in batch.quarantine] == [reason]
+
+
+def test_bad_parts_are_quarantined_and_the_rest_kept() -> None:
+    record = _author(
+        affiliations=[
+            {"institution": _institution("US"), "years": [2031, 2020, "abc", 2019]},
+            {"institution": _institution("XX", 2), "years": [2020]},
+            {"institution": _institution("SU", 3), "years": [1990]},
+            {"institution": _institution(None, 4), "years": [2018]},
+            {"institution": None, "years": [2018]},
+            "not an affiliation",
+            {"institution": _institution("DE", 5), "years": "2018"},
+        ],
+        last_known_institutions=[],
+    )
+    batch = parse_author(record, PROV, CODES, 2027)
+    assert len(batch.authors) == 1 and batch.last_known == []
+    kept = sorted((a["institution_id"], a["year"], a["country_iso3"]) for a in batch.affiliations)
+    assert kept == [
+        ("I1", 2019, "USA"),
+        ("I1", 2020, "USA"),
+        ("I2", 2020, None),
+        ("I3", 1990, None),
+        ("I4", 2018, None),
+    ]
+    assert sorted(q["reason"] for q in batch.quarantine) == [
+        "future_year",
+        "historical_country_code",
+        "invalid_affiliation",
+        "invalid_affiliation",
+        "invalid_country_code",
+        "invalid_year",
+        "invalid_year",
+    ]
+
+
+def test_an_author_without_affiliations_is_kept_without_evidence() -> None:
+    batch = parse_author(_author(affiliations=[], last_known_institutions=[]), PROV, CODES, 2027)
+    assert [a["affiliations_listed"] for a in batch.authors] == [0]
+    assert batch.affiliations == [] and batch.quarantine == []
+
+
+def test_files_snapshot_lines_and_unreadable_files(tmp_path: Path) -> None:
+    lines = [json.dumps(_author(id=f"A{n}")) for n in (1, 2)] + ["{not json"]
+    (tmp_path / "authors_part_000.jsonl.gz").write_bytes(gzip.compress("\n".join(lines).encode()))
+    (tmp_path / "broken.json").write_text("<html>502 Bad Gateway</html>")
+    (tmp_path / "page.json").write_text(
+        json.dumps({"meta": {"count": 1, "next_cursor": None}, "results": [_author(id="A3")]})
+    )
+    batch = parse_files(sorted(tmp_path.iterdir()), tmp_path, CODES, 2027)
+    assert sorted(a["author_id"] for a in batch.authors) == ["A1", "A2", "A3"]
+    assert sorted(q["reason"] for q in batch.quarantine) == ["invalid_json", "unreadable_file"]
+    assert {f["source_file"]: f["status"] for f in batch.files} == {
+        "authors_part_000.jsonl.gz": "read",
+        "broken.json": "unreadable",
+        "page.json": "read",
+    }

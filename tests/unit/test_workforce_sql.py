@@ -1,0 +1,309 @@
+"""Workforce SQL on hand-made researchers: every value below is worked out by hand.
+
+Works (publication year, authorship countries) and author records:
+
+- A1 stays: profile USA 2014-2020 (one institution a year); work W1 2015 in the USA.
+- A2 moves once across a gap: profile CHN 2012-2013, USA 2016-2017; works W2 2013 CHN and
+  W3 2017 USA. 2014-2015 are missing (2 years, the longest gap carried), so CHN is
+  carried; the move CHN -> USA is dated 2016, from 2013, 2 years unobserved.
+- A3 returns, with no profile (a 2023-era record, last-known institution only): works
+  W4 2012 IND, W5 2014 DEU, W6 2016 IND, W7 2017 IND. Moves IND -> DEU 2014 and
+  DEU -> IND 2016 (a return); 2013 carried IND, 2015 carried DEU.
+- A4 holds two affiliations at once: profile USA and DEU 2015-2017 (a tie every year);
+  work W8 2016 DEU gives DEU more career evidence (4 against 3), so every year is DEU and
+  nobody moves.
+- A5 was merged: W9 2018 FRA lists the old id A50 (merged into A5), W10 2020 GBR lists A5;
+  profile FRA 2018-2019, GBR 2020. One researcher, moving FRA -> GBR in 2020.
+- A6 is OpenAlex's deleted placeholder: only the authorship trail, W11 2019 JPN.
+- A7 has no country anywhere (an affiliation with a null country, an authorship with
+  none): never placed, no producing country.
+- A8 leaves a long gap: profile ITA 2010 and 2015 (4 missing years: not carried), ESP 2016;
+  works W13 2010 ITA and W14 2016 ESP. One move, ITA -> ESP 2016 (inside the EU27).
+
+The EU27 here is DEU, FRA, ITA and ESP in every year.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import polars as pl
+import pytest
+
+from assets.reference.tables import reference_frames
+from assets.workforce.raw_tables import SCHEMAS
+from pipelines.db import replace_table
+from tests.unit.test_core_sql import run_sql
+
+pytestmark = pytest.mark.unit
+
+# work, year, [(author id, countries)], approaches besides all
+WORKS = [
+    ("W1", 2015, [("A1", ["USA"])], ["superconducting"]),
+    ("W2", 2013, [("A2", ["CHN"])], ["superconducting"]),
+    ("W3", 2017, [("A2", ["USA"])], ["trapped_ion"]),
+    ("W4", 2012, [("A3", ["IND"])], ["photonic"]),
+    ("W5", 2014, [("A3", ["DEU"])], ["photonic"]),
+    ("W6", 2016, [("A3", ["IND"])], ["photonic"]),
+    ("W7", 2017, [("A3", ["IND"])], ["photonic"]),
+    ("W8", 2016, [("A4", ["DEU"])], ["superconducting"]),
+    ("W9", 2018, [("A50", ["FRA"])], ["neutral_atom"]),
+    ("W10", 2020, [("A5", ["GBR"])], ["neutral_atom"]),
+    ("W11", 2019, [("A6", ["JPN"])], ["qkd"]),
+    ("W12", 2019, [("A7", [])], ["qkd"]),
+    ("W13", 2010, [("A8", ["ITA"])], ["clocks"]),
+    ("W14", 2016, [("A8", ["ESP"])], ["clocks"]),
+]
+# author, display name, deleted, generation, [(institution, country, years)]
+AUTHORS = [
+    ("A1", "One", False, "2025-affiliations", [("I1", "USA", range(2014, 2021))]),
+    ("A2", "Two", False, "2025-affiliations",
+     [("I2", "CHN", [2012, 2013]), ("I3", "USA", [2016, 2017])]),
+    ("A3", "Three", False, "2023-last_known_institution", []),
+    ("A4", "Four", False, "2025-affiliations",
+     [("I4", "USA", [2015, 2016, 2017]), ("I5", "DEU", [2015, 2016, 2017])]),
+    ("A5", "Five", False, "2025-affiliations",
+     [("I6", "FRA", [2018, 2019]), ("I7", "GBR", [2020])]),
+    ("A6", "Deleted Author", True, "no place fields", []),
+    ("A7", "Seven", False, "2025-affiliations", [("I8", None, [2019])]),
+    ("A8", "Eight", False, "2025-affiliations",
+     [("I9", "ITA", [2010, 2015]), ("I10", "ESP", [2016])]),
+]  # fmt: skip
+EU27 = ("DEU", "FRA", "ITA", "ESP")
+
+
+@pytest.fixture
+def workforce(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """Real methods, indicators and countries; the hand-made rows; every workforce table."""
+    frames = reference_frames()
+    for table in ("ref.methods", "ref.indicators", "ref.countries", "ref.blocs"):
+        replace_table(con, table, frames[table])
+    con.execute(
+        "create table core.bloc_member_years as select 'EU27' as bloc, iso3, year "
+        "from (select unnest(?) as iso3) cross join range(2000, 2030) as t(year)",
+        [list(EU27)],
+    )
+    con.execute(
+        "create table staging.works as select * from (values "
+        + ", ".join(f"('{w}', {y})" for w, y, _, _ in WORKS)
+        + ") as t(work_id, publication_year)"
+    )
+    authorships = [(w, 0, a, f"Name of {a}", 1) for w, _, people, _ in WORKS for a, _ in people]
+    replace_table(
+        con, "staging.authorships",
+        pl.DataFrame(authorships, orient="row",
+                     schema=["work_id", "position", "author_id", "author_name",
+                             "institutions_listed"]),
+    )  # fmt: skip
+    countries = [
+        (w, 0, c, "countries") for w, _, people, _ in WORKS for _, cs in people for c in cs
+    ]
+    replace_table(
+        con, "staging.authorship_countries",
+        pl.DataFrame(countries, orient="row",
+                     schema=["work_id", "position", "country_iso3", "origin"]),
+    )  # fmt: skip
+    approaches = [(w, a) for w, _, _, extra in WORKS for a in ("all", *extra)]
+    replace_table(
+        con, "core.work_approaches",
+        pl.DataFrame(approaches, orient="row", schema=["work_id", "approach"]),
+    )  # fmt: skip
+    records, affiliations = [], []
+    for index, (author, name, deleted, generation, places) in enumerate(AUTHORS):
+        key = f"f:{index}"
+        records.append(
+            {"author_id": author, "display_name": name, "orcid": None, "works_count": 1,
+             "is_deleted": deleted, "affiliations_listed": len(places),
+             "updated_date": "2026-01-01", "schema_generation": generation,
+             "source_file": "f", "source_sha256": "f", "record_index": index, "record_key": key}
+        )  # fmt: skip
+        for position, (institution, iso3, years) in enumerate(places):
+            affiliations += [
+                {"record_key": key, "author_id": author, "position": position, "year": year,
+                 "institution_id": institution, "institution_name": institution,
+                 "institution_type": "education", "country_code_raw": iso3,
+                 "country_iso3": iso3}
+                for year in years
+            ]  # fmt: skip
+    for table, rows in (
+        ("raw.openalex_authors", records),
+        ("raw.openalex_author_affiliations", affiliations),
+        ("raw.openalex_author_merged_ids",
+         [{"merge_date": "2026-01-01", "old_id": "A50", "merge_into_id": "A5",
+           "source_file": "merged_ids_authors.csv"}]),
+        ("raw.author_source_files",
+         [{"source": "openalex_authors", "source_file": "f", "source_sha256": "f", "bytes": 1,
+           "records": len(records), "status": "read", "data_kind": "synthetic sample"}]),
+    ):  # fmt: skip
+        replace_table(con, table, pl.DataFrame(rows, schema=SCHEMAS[table]))
+    con.execute(
+        "create table raw.openalex_merged_ids "
+        "(merge_date varchar, old_id varchar, merge_into_id varchar, source_file varchar)"
+    )
+    for table in (
+        "staging.author_ids", "staging.authors", "staging.researcher_evidence",
+        "core.researcher_years", "core.researcher_moves", "core.researcher_approaches",
+        "core.researchers", "indicators.workforce_flows", "indicators.workforce_flow_matrix",
+        "indicators.workforce_producers", "indicators.workforce_career_stages",
+        "marts.workforce_indicators", "marts.workforce_flows", "marts.workforce_producers",
+    ):  # fmt: skip
+        run_sql(con, table)
+    return con
+
+
+def value(
+    con: duckdb.DuckDBPyConnection, entity: str, indicator: str, year: int, approach: str = "all"
+) -> float | None:
+    """One indicator value, or None when there is no row."""
+    found = con.execute(
+        "select value from indicators.workforce_flows where entity_code = ? and indicator = ? "
+        "and year = ? and approach = ?",
+        [entity, indicator, year, approach],
+    ).fetchall()
+    return found[0][0] if found else None
+
+
+def test_country_per_year_observed_carried_and_tie(workforce: duckdb.DuckDBPyConnection) -> None:
+    years = workforce.execute(
+        "select researcher_id, year, country_iso3, status, trail, tie_broken "
+        "from core.researcher_years where researcher_id in ('A2', 'A3', 'A4', 'A8') "
+        "order by researcher_id, year"
+    ).fetchall()
+    assert years == [
+        ("A2", 2012, "CHN", "observed", "profile", False),
+        ("A2", 2013, "CHN", "observed", "profile", False),
+        ("A2", 2014, "CHN", "carried", "profile", False),
+        ("A2", 2015, "CHN", "carried", "profile", False),
+        ("A2", 2016, "USA", "observed", "profile", False),
+        ("A2", 2017, "USA", "observed", "profile", False),
+        ("A3", 2012, "IND", "observed", "authorships", False),
+        ("A3", 2013, "IND", "carried", "authorships", False),
+        ("A3", 2014, "DEU", "observed", "authorships", False),
+        ("A3", 2015, "DEU", "carried", "authorships", False),
+        ("A3", 2016, "IND", "observed", "authorships", False),
+        ("A3", 2017, "IND", "observed", "authorships", False),
+        # a steady double affiliation: the tie goes to the country with more career evidence
+        ("A4", 2015, "DEU", "observed", "profile", True),
+        ("A4", 2016, "DEU", "observed", "profile", True),
+        ("A4", 2017, "DEU", "observed", "profile", True),
+        # four missing years are not carried
+        ("A8", 2010, "ITA", "observed", "profile", False),
+        ("A8", 2015, "ITA", "observed", "profile", False),
+        ("A8", 2016, "ESP", "observed", "profile", False),
+    ]
+
+
+def test_moves_returns_and_merged_and_deleted_authors(
+    workforce: duckdb.DuckDBPyConnection,
+) -> None:
+    moves = workforce.execute(
+        "select researcher_id, from_year, year, origin_iso3, destination_iso3, "
+        "years_unobserved, is_return from core.researcher_moves order by researcher_id, year"
+    ).fetchall()
+    assert moves == [
+        ("A2", 2013, 2016, "CHN", "USA", 2, False),
+        ("A3", 2012, 2014, "IND", "DEU", 1, False),
+        ("A3", 2014, 2016, "DEU", "IND", 1, True),
+        ("A5", 2019, 2020, "FRA", "GBR", 0, False),
+        ("A8", 2015, 2016, "ITA", "ESP", 0, False),
+    ]
+    people = workforce.execute(
+        "select researcher_id, producer_iso3, producer_year, latest_iso3, moves, mobility, "
+        "first_year, has_record, is_deleted from core.researchers order by researcher_id"
+    ).fetchall()
+    assert people == [
+        ("A1", "USA", 2015, "USA", 0, "stayed", 2014, True, False),
+        ("A2", "CHN", 2013, "USA", 1, "moved once", 2012, True, False),
+        ("A3", "IND", 2012, "IND", 2, "returned", 2012, True, False),
+        ("A4", "DEU", 2016, "DEU", 0, "stayed", 2015, True, False),
+        # the old id A50 and A5 are one researcher
+        ("A5", "FRA", 2018, "GBR", 1, "moved once", 2018, True, False),
+        # the deleted placeholder gives no evidence; the works still place the researcher
+        ("A6", "JPN", 2019, "JPN", 0, "stayed", 2019, True, True),
+        ("A7", None, None, None, 0, "never placed", None, True, False),
+        ("A8", "ITA", 2010, "ESP", 1, "moved once", 2010, True, False),
+    ]
+
+
+def test_flow_indicators_by_hand(workforce: duckdb.DuckDBPyConnection) -> None:
+    # USA 2016: A1 and A2 active, A2 arrives
+    assert value(workforce, "USA", "researchers_active", 2016) == 2
+    assert value(workforce, "USA", "inflow", 2016) == 1
+    assert value(workforce, "USA", "outflow", 2016) == 0
+    assert value(workforce, "USA", "net_flow", 2016) == 1
+    assert value(workforce, "USA", "net_migration_rate", 2016) == 0.5
+    assert value(workforce, "USA", "migration_efficiency", 2016) == 1
+    # DEU 2016: only A4 active (A3 is back in IND), A3 leaves
+    assert value(workforce, "DEU", "researchers_active", 2016) == 1
+    assert value(workforce, "DEU", "net_migration_rate", 2016) == -1
+    assert value(workforce, "DEU", "migration_efficiency", 2016) == -1
+    # the EU27: A3 leaves DEU for IND; A8's ITA -> ESP stays inside the bloc
+    assert value(workforce, "EU27", "outflow", 2016) == 1
+    assert value(workforce, "EU27", "inflow", 2016) == 0
+    assert value(workforce, "EU27", "inflow", 2014) == 1
+    assert value(workforce, "EU27", "outflow", 2020) == 1
+    assert value(workforce, "WLD", "international_moves", 2016) == 3
+    assert value(workforce, "WLD", "inflow", 2016) is None
+    # approaches are multi-label: A2 is superconducting and trapped_ion
+    assert value(workforce, "USA", "inflow", 2016, "trapped_ion") == 1
+    assert value(workforce, "USA", "inflow", 2016, "superconducting") == 1
+    assert value(workforce, "USA", "inflow", 2016, "photonic") is None
+    # the matrix
+    flows = workforce.execute(
+        "select origin_iso3, destination_iso3, year, moves, returns, is_small "
+        "from marts.workforce_flows where approach = 'all' order by year, origin_iso3"
+    ).fetchall()
+    assert flows == [
+        ("IND", "DEU", 2014, 1, 0, True),
+        ("CHN", "USA", 2016, 1, 0, True),
+        ("DEU", "IND", 2016, 1, 1, True),
+        ("ITA", "ESP", 2016, 1, 0, True),
+        ("FRA", "GBR", 2020, 1, 0, True),
+    ]
+
+
+def test_producers_retention_and_career_stage(workforce: duckdb.DuckDBPyConnection) -> None:
+    # produced in 2012 in IND, placed in IND in 2017: retained
+    assert value(workforce, "IND", "researchers_produced", 2012) == 1
+    assert value(workforce, "IND", "retention_5y", 2012) == 1
+    # A1, produced in 2015, is in the USA in 2020
+    assert value(workforce, "USA", "retention_5y", 2015) == 1
+    # A8: produced in ITA in 2010, observed in ITA in 2015
+    assert value(workforce, "ITA", "retention_5y", 2010) == 1
+    assert value(workforce, "EU27", "retention_5y", 2010) == 1
+    # A2 (CHN 2013) is not placed in 2018: no retention row at all
+    assert value(workforce, "CHN", "retention_5y", 2013) is None
+    producers = workforce.execute(
+        "select country_iso3, produced, stayed, left_abroad, arrived, last_seen, net_gain "
+        "from marts.workforce_producers where approach = 'all' order by country_iso3"
+    ).fetchall()
+    assert producers == [
+        ("CHN", 1, 0, 1, 0, 0, -1),
+        ("DEU", 1, 1, 0, 0, 1, 0),
+        ("ESP", 0, 0, 0, 1, 1, 1),
+        ("FRA", 1, 0, 1, 0, 0, -1),
+        ("GBR", 0, 0, 0, 1, 1, 1),
+        ("IND", 1, 1, 0, 0, 1, 0),
+        ("ITA", 1, 0, 1, 0, 0, -1),
+        ("JPN", 1, 1, 0, 0, 1, 0),
+        ("USA", 1, 1, 0, 1, 2, 1),
+    ]
+    stages = workforce.execute(
+        "select country_iso3, year, career_stage, inflow from indicators.workforce_career_stages "
+        "where approach = 'all' and inflow > 0 order by year, country_iso3"
+    ).fetchall()
+    # A3 arrives in DEU two years into the career; A2 four years in; A8 six years in
+    assert stages == [
+        ("DEU", 2014, "early career", 1),
+        ("ESP", 2016, "mid career", 1),
+        ("IND", 2016, "early career", 1),
+        ("USA", 2016, "early career", 1),
+        ("GBR", 2020, "early career", 1),
+    ]
+
+
+def test_flows_are_flagged_small_and_labelled(workforce: duckdb.DuckDBPyConnection) -> None:
+    flags = workforce.execute(
+        "select bool_and(small_n), min(data_kind), min(method_version), "
+        "count(*) filter (where unit is null) from marts.workforce_indicators"
+    ).fetchone()
+    assert flags == (True, "synthetic sample", "wf-1.0", 0)
