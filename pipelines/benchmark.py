@@ -11,6 +11,9 @@ works (the sample generator at a larger scale), then times, in one run:
 services' formats) read K times over, in memory: the floor is decompressing them, the
 parse is ``parse.parse_body`` on every body, the load the raw patent tables.
 
+``--authorships N`` times the workforce-flow SQL on N synthetic authorships built inside
+DuckDB (see ``pipelines/workforce_benchmark.py``) against the floor of DuckDB reading them.
+
 Each prints records per second, uncompressed MB per second and each step as a ratio to
 its floor, so results from noisy machines stay comparable. Nothing here runs in the tests.
 """
@@ -33,6 +36,7 @@ from assets.patents import raw_tables as patent_tables
 from assets.reference.tables import iso2_lookup, read_csv
 from pipelines.db import replace_table
 from pipelines.settings import SAMPLE_DIRS, Settings
+from pipelines.workforce_benchmark import run_workforce_benchmark
 
 SAMPLE_WORKS = 6952  # works in the embedded sample (scale 1)
 
@@ -125,7 +129,7 @@ def run_patent_benchmark(repeat: int) -> dict[str, float]:
     }
 
 
-def main(works: int, folder: Path, patents: int) -> int:
+def main(works: int, folder: Path, patents: int, authorships: int = 0) -> int:
     """Run the benchmarks and print their figures as JSON; return an exit code."""
     if works:
         print(f"qcm benchmark: generating about {works:,} synthetic works in {folder}")
@@ -133,4 +137,7 @@ def main(works: int, folder: Path, patents: int) -> int:
     if patents:
         print(f"qcm benchmark: the patent sample's bodies read {patents} times over")
         print(json.dumps(run_patent_benchmark(patents), indent=1))
+    if authorships:
+        print(f"qcm benchmark: workforce flows on {authorships:,} synthetic authorships")
+        print(json.dumps(run_workforce_benchmark(authorships), indent=1))
     return 0

@@ -229,7 +229,7 @@ def benchmark(args: argparse.Namespace) -> int:
     """Time parsing and loading of a generated corpus (see pipelines/benchmark.py)."""
     from pipelines.benchmark import main as run_benchmark
 
-    return run_benchmark(args.works, Path(args.dir), args.patents)
+    return run_benchmark(args.works, Path(args.dir), args.patents, args.authorships)
 
 
 def update_conversion_tables(args: argparse.Namespace) -> int:
@@ -301,6 +301,13 @@ def parser() -> argparse.ArgumentParser:
         default=20,
         help="read the patent sample this many times over (default 20, about 200k "
         "documents; 0 skips)",
+    )
+    m.add_argument(
+        "--authorships",
+        type=int,
+        default=0,
+        help="time the workforce-flow SQL on this many synthetic authorships (0 skips; "
+        "1000000 is the scale the method is judged at)",
     )
     m.add_argument("--dir", default=str(REPO_ROOT / ".qcm" / "benchmark"), help="scratch folder")
     m.set_defaults(func=benchmark)

@@ -24,7 +24,7 @@ moves as (
 
 counts as (
     select country_iso3, approach, year, career_stage, 'active' as metric,
-        count(distinct researcher_id) as n
+        count(*) as n  -- one country a year: one row per researcher
     from placed group by all
     union all
     select destination_iso3, approach, year, career_stage, 'inflow', count(*)

@@ -42,8 +42,9 @@ cohort as (
 
 counts as (
     -- countries
+    -- a researcher has one country a year, so counting rows counts researchers
     select 'country' as entity_type, country_iso3 as entity_code, approach, year,
-        'active' as metric, count(distinct researcher_id) as n
+        'active' as metric, count(*) as n
     from placed group by all
     union all
     select 'country', destination_iso3, approach, year, 'inflow', count(*)
@@ -62,8 +63,7 @@ counts as (
     from cohort where later_iso3 = producer_iso3 group by all
     -- blocs: membership in the year concerned; moves between two members are not flows
     union all
-    select 'bloc', members.bloc, placed.approach, placed.year, 'active',
-        count(distinct placed.researcher_id)
+    select 'bloc', members.bloc, placed.approach, placed.year, 'active', count(*)
     from placed
     inner join core.bloc_member_years as members
         on members.iso3 = placed.country_iso3 and members.year = placed.year
@@ -73,22 +73,20 @@ counts as (
     from moves
     inner join core.bloc_member_years as members
         on members.iso3 = moves.destination_iso3 and members.year = moves.year
-    where not exists (
-        select 1 from core.bloc_member_years as other
-        where other.bloc = members.bloc and other.iso3 = moves.origin_iso3
-            and other.year = moves.year
-    )
+    left join core.bloc_member_years as other
+        on other.bloc = members.bloc and other.iso3 = moves.origin_iso3
+        and other.year = moves.year
+    where other.bloc is null
     group by all
     union all
     select 'bloc', members.bloc, moves.approach, moves.year, 'outflow', count(*)
     from moves
     inner join core.bloc_member_years as members
         on members.iso3 = moves.origin_iso3 and members.year = moves.year
-    where not exists (
-        select 1 from core.bloc_member_years as other
-        where other.bloc = members.bloc and other.iso3 = moves.destination_iso3
-            and other.year = moves.year
-    )
+    left join core.bloc_member_years as other
+        on other.bloc = members.bloc and other.iso3 = moves.destination_iso3
+        and other.year = moves.year
+    where other.bloc is null
     group by all
     union all
     select 'bloc', members.bloc, cohort.approach, cohort.producer_year, metric.name, count(*)
@@ -110,7 +108,7 @@ counts as (
     group by all
     -- the world: every placed researcher; every move is international
     union all
-    select 'world', 'WLD', approach, year, 'active', count(distinct researcher_id)
+    select 'world', 'WLD', approach, year, 'active', count(*)
     from placed group by all
     union all
     select 'world', 'WLD', approach, year, 'moves', count(*)
