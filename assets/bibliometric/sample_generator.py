@@ -7,6 +7,16 @@ templates, countries and citations are drawn from seeded distributions. They exi
 that every indicator, check and chart has something meaningful to compute, and they
 carry the data defects real OpenAlex data has (see ``DEFECTS``).
 
+Authors are synthetic researchers with careers (``assets.workforce.sample_careers``):
+each listed authorship's author is a researcher located, that year, in the country of
+the authorship's first institution (the work's lead country when it has none), drawn
+from the population's own random stream, so every other field of the works is what the
+works' stream alone makes. A few researchers were merged in OpenAlex: some of their
+authorships carry their old id (``DEFECTS["merged_author_ids"]``; the merged-ids file
+is in the author-record sample, ``assets.workforce.sample_generator``). ``build``
+returns the works and the population without writing (the author-record sample reuses
+them); ``generate`` writes the files.
+
 Run ``python -m assets.bibliometric.sample_generator`` to rewrite the sample; the same
 seed always gives byte-identical files (a test checks this).
 """
@@ -18,15 +28,18 @@ import gzip
 import json
 import random
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from assets.workforce.sample_careers import Population, Researcher
 
 SAMPLE_DIR = Path(__file__).parent / "sample"
 SEED = 20261123
 FIRST_YEAR = 2010
 LAST_YEAR = 2026  # incomplete on purpose: the latest year always is
 PAGE_SIZE = 200
+MAX_LISTED_AUTHORS = 100  # OpenAlex lists at most 100 authorships of a work
 SNAPSHOT_YEAR = 2012  # this year ships as a snapshot JSON Lines part, not API pages
 
 # Countries with a base weight (share of authorships) and yearly growth of output.
@@ -268,6 +281,8 @@ DEFECTS = {
     "numbers_as_strings": 0.01,
     "duplicates_across_pages": 30,
     "merged_ids": 10,
+    # researchers whose old (merged) author id some of their authorships still carry
+    "merged_author_ids": 8,
     "invalid_codes": {"XX": 5, "UK": 3, "SU": 2},
     "malformed_records": [
         "missing id",
@@ -334,7 +349,11 @@ def _author_count(rng: random.Random) -> int:
 
 
 def _work(
-    rng: random.Random, number: int, year: int, pools: dict[str, list[Institution]]
+    rng: random.Random,
+    number: int,
+    year: int,
+    pools: dict[str, list[Institution]],
+    population: Population,
 ) -> dict[str, Any]:
     approaches = list(APPROACH_WEIGHTS)
     approach = rng.choices(approaches, weights=list(APPROACH_WEIGHTS.values()))[0]
@@ -352,13 +371,20 @@ def _work(
         countries += rng.choices(names, weights=weights, k=rng.randint(1, 3))
     n_authors = _author_count(rng)
     authorships = []
+    taken: set[int] = set()
     for position in range(n_authors):
         country = countries[0] if position == 0 else rng.choice(countries)
         insts = [rng.choice(pools[country])]
         if rng.random() < 0.12:
             other = rng.choice(countries)
             insts.append(rng.choice(pools[other]))
-        authorships.append(_authorship(rng, number, position, n_authors, insts))
+        authorship = _authorship(rng, position, n_authors, insts)
+        if position < MAX_LISTED_AUTHORS:  # the truncated ones are never written
+            located = insts[0].country if authorship["institutions"] else lead
+            researcher = population.author_for(located, year, number, taken)
+            taken.add(researcher.serial)
+            authorship["author"] = _author(researcher)
+        authorships.append(authorship)
     age = max(0.2, 2026.9 - year)
     cited = int(rng.paretovariate(1.6) * age * 2.2) - 2
     cited = max(0, cited)
@@ -381,8 +407,8 @@ def _work(
         "cited_by_count": cited,
         "fwci": round(cited / (age * 2.6) * rng.uniform(0.8, 1.2), 3),
         "is_retracted": False,
-        "authorships": authorships[:100],
-        "is_authors_truncated": n_authors > 100,
+        "authorships": authorships[:MAX_LISTED_AUTHORS],
+        "is_authors_truncated": n_authors > MAX_LISTED_AUTHORS,
         "abstract_inverted_index": _inverted_index(abstract),
         "topics": [
             {
@@ -398,8 +424,9 @@ def _work(
 
 
 def _authorship(
-    rng: random.Random, number: int, position: int, total: int, insts: list[Institution]
+    rng: random.Random, position: int, total: int, insts: list[Institution]
 ) -> dict[str, Any]:
+    """One authorship; its ``author`` (None here) is set by the caller."""
     institutions = [
         {"id": i.id, "display_name": i.name, "ror": None, "country_code": i.country, "type": i.type}
         for i in insts
@@ -413,16 +440,16 @@ def _authorship(
         "author_position": "first"
         if position == 0
         else ("last" if position == total - 1 else "middle"),
-        "author": {
-            "id": f"https://openalex.org/A9{number:07d}{position:03d}",
-            "display_name": f"Author {number}-{position}",
-            "orcid": None,
-        },
+        "author": None,
         "institutions": institutions,
         "countries": countries,
         "is_corresponding": position == 0,
         "raw_affiliation_strings": [i["display_name"] for i in institutions],
     }
+
+
+def _author(researcher: Researcher) -> dict[str, Any]:
+    return {"id": researcher.id, "display_name": researcher.name, "orcid": None}
 
 
 def _to_generation(work: dict[str, Any]) -> dict[str, Any]:
@@ -468,17 +495,34 @@ def _inject_defects(rng: random.Random, works: list[dict[str, Any]]) -> list[dic
     return works
 
 
-def generate(out_dir: Path = SAMPLE_DIR, seed: int = SEED, scale: float = 1.0) -> dict[str, int]:
-    """Write the whole sample into ``out_dir`` (replaced); return counts by kind.
+@dataclass
+class Sample:
+    """The generated sample before writing.
+
+    ``files`` maps each year to its records as written (duplicates, merged copies and
+    malformed records included; 2012 is the snapshot part); ``works`` are the canonical
+    works, one each; ``merged_works`` the rows of ``merged_ids_works.csv``;
+    ``merged_authors`` (old short id, surviving short id) for each merged researcher.
+    """
+
+    files: dict[int, list[Any]]
+    works: list[dict[str, Any]]
+    merged_works: list[str]
+    pools: dict[str, list[Institution]]
+    population: Population
+    merged_authors: list[tuple[str, str]] = field(default_factory=list)
+    works_generated: int = 0
+
+
+def build(seed: int = SEED, scale: float = 1.0) -> Sample:
+    """Generate the sample in memory (see ``Sample``); nothing is written.
 
     ``scale`` multiplies the number of works per year (the benchmark's larger corpora);
-    the embedded sample is scale 1.
+    the embedded sample is scale 1. The population grows with the authorships.
     """
     rng = random.Random(seed)
+    population = Population(seed, list(COUNTRIES), LAST_YEAR)
     pools = _institutions(rng)
-    if out_dir.exists():
-        shutil.rmtree(out_dir)
-    (out_dir / "openalex").mkdir(parents=True)
     by_year: dict[int, list[dict[str, Any]]] = {}
     number = 0
     for year in range(FIRST_YEAR, LAST_YEAR + 1):
@@ -488,7 +532,7 @@ def generate(out_dir: Path = SAMPLE_DIR, seed: int = SEED, scale: float = 1.0) -
         works = []
         for _ in range(size):
             number += 1
-            works.append(_to_generation(_work(rng, number, year, pools)))
+            works.append(_to_generation(_work(rng, number, year, pools, population)))
         by_year[year] = _inject_defects(rng, works)
     all_works = [w for ws in by_year.values() for w in ws]
     merged = rng.sample(all_works, DEFECTS["merged_ids"])
@@ -514,8 +558,45 @@ def generate(out_dir: Path = SAMPLE_DIR, seed: int = SEED, scale: float = 1.0) -
             bad = "this record is not an object"
         malformed.append(bad)
     by_year[2020].extend(malformed)
+    merged_authors = _merge_authors(population, all_works, DEFECTS["merged_author_ids"])
+    return Sample(by_year, all_works, merged_rows, pools, population, merged_authors, number)
+
+
+def _merge_authors(
+    population: Population, works: list[dict[str, Any]], count: int
+) -> list[tuple[str, str]]:
+    """Give ``count`` researchers an old id on some (not all) of their authorships.
+
+    Draws only from the population's stream. The authorship objects are shared by every
+    copy of a work (duplicates, merged and malformed copies), so all copies agree.
+    """
+    by_author: dict[str, list[dict[str, Any]]] = {}
+    for work in works:
+        for authorship in work["authorships"]:
+            by_author.setdefault(authorship["author"]["id"], []).append(authorship)
+    candidates = sorted(a for a, listed in by_author.items() if len(listed) >= 2)
+    merged = []
+    for author_id in population.rng.sample(candidates, count):
+        listed = by_author[author_id]
+        old_id = author_id.replace("/A9", "/A8")
+        for authorship in population.rng.sample(listed, population.rng.randint(1, len(listed) - 1)):
+            authorship["author"] = dict(authorship["author"], id=old_id)
+        merged.append((old_id.rsplit("/", 1)[-1], author_id.rsplit("/", 1)[-1]))
+    return merged
+
+
+def generate(out_dir: Path = SAMPLE_DIR, seed: int = SEED, scale: float = 1.0) -> dict[str, int]:
+    """Write the whole sample into ``out_dir`` (replaced); return counts by kind.
+
+    ``scale`` multiplies the number of works per year (the benchmark's larger corpora);
+    the embedded sample is scale 1.
+    """
+    sample = build(seed, scale)
+    if out_dir.exists():
+        shutil.rmtree(out_dir)
+    (out_dir / "openalex").mkdir(parents=True)
     pages = 0
-    for year, works in by_year.items():
+    for year, works in sample.files.items():
         if year == SNAPSHOT_YEAR:
             _write_snapshot(
                 out_dir / "openalex" / f"works_snapshot_publication_year={year}_part_000.jsonl.gz",
@@ -524,13 +605,14 @@ def generate(out_dir: Path = SAMPLE_DIR, seed: int = SEED, scale: float = 1.0) -
         else:
             pages += _write_pages(out_dir / "openalex", year, works)
     (out_dir / "openalex" / "merged_ids_works.csv").write_text(
-        "merge_date,id,merge_into_id\n" + "\n".join(merged_rows) + "\n", encoding="utf-8"
+        "merge_date,id,merge_into_id\n" + "\n".join(sample.merged_works) + "\n", encoding="utf-8"
     )
     return {
-        "works_generated": number,
-        "records_written": sum(len(w) for w in by_year.values()),
+        "works_generated": sample.works_generated,
+        "records_written": sum(len(w) for w in sample.files.values()),
         "pages": pages,
-        "merged_ids": len(merged_rows),
+        "merged_ids": len(sample.merged_works),
+        "researchers": len(sample.population.researchers),
     }
 
 
