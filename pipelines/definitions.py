@@ -58,6 +58,11 @@ from assets.workforce.assets import (
     authors_quarantine_rate,
     openalex_authors_raw,
 )
+from assets.workforce.live_assets import (
+    AUTHOR_PAGES_KEY,
+    author_fetch_selection,
+    openalex_author_pages,
+)
 from pipelines.checks import contract_checks
 from pipelines.contracts import load_contracts
 from pipelines.meta_assets import DICTIONARY_KEY, RUNS_KEY, make_meta_assets
@@ -98,6 +103,7 @@ FUNDING_FETCHES = (
 )
 FETCH_KEYS = (
     PAGES_KEY,
+    AUTHOR_PAGES_KEY,
     PATENTSVIEW_PAGES_KEY,
     EPO_OPS_PAGES_KEY,
     *(key for _, key, _ in FUNDING_FETCHES),
@@ -145,6 +151,12 @@ def build_definitions() -> dg.Definitions:
         selection=dg.AssetSelection.assets(PAGES_KEY),
         description="Live only: fetch and land one publication year of OpenAlex works.",
     )
+    author_fetch_job = dg.define_asset_job(
+        "openalex_authors_fetch",
+        selection=author_fetch_selection(),
+        description="Live only: build staging.authorships from the landed works, then fetch "
+        "and land the OpenAlex record of every author in it (batches of at most 100 ids).",
+    )
     source_fetch_jobs = [
         dg.define_asset_job(
             "patentsview_fetch",
@@ -180,6 +192,7 @@ def build_definitions() -> dg.Definitions:
             conversion_refresh,
             funding_raw,
             grant_approaches,
+            openalex_author_pages,
             openalex_authors_raw,
             classifier_evaluation,
             *sql_assets,
@@ -187,7 +200,7 @@ def build_definitions() -> dg.Definitions:
             site,
         ],
         asset_checks=checks,
-        jobs=[build_job, fetch_job, *source_fetch_jobs],
+        jobs=[build_job, fetch_job, author_fetch_job, *source_fetch_jobs],
         schedules=[
             dg.ScheduleDefinition(
                 job=build_job,

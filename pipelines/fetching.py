@@ -136,24 +136,29 @@ def park(
 
 
 def still_parked(
-    state: PartitionState, source: str, resume_at: str, log: Callable[[str], None]
+    state: PartitionState,
+    source: str,
+    resume_at: str,
+    log: Callable[[str], None],
+    label: str | None = None,
 ) -> FetchOutcome | None:
     """A ``parked`` outcome when ``state`` is parked until a time still to come, else None.
 
     ``resume_at`` says in words where the fetch will resume (e.g. ``page 4``); the
-    message, which names ``source`` and the partition, is also passed to ``log``. A
-    state parked with no time (``parked_until`` None) is not still parked: the caller
-    tries again.
+    message, which names the partition as ``label`` (by default ``<source> year
+    <partition>``), is also passed to ``log``. A state parked with no time
+    (``parked_until`` None) is not still parked: the caller tries again.
     """
     if state.status != "parked" or not state.parked_until:
         return None
     until = datetime.fromisoformat(state.parked_until.replace("Z", "+00:00"))
     if until <= datetime.now(UTC):
         return None
+    name = label or f"{source} year {state.partition}"
     message = (
-        f"{source} year {state.partition}: still parked until {state.parked_until} (the "
-        f"service refused further requests until then); not calling it. Run again after "
-        f"that time: the fetch resumes at {resume_at}."
+        f"{name}: still parked until {state.parked_until} (the service refused further "
+        f"requests until then); not calling it. Run again after that time: the fetch "
+        f"resumes at {resume_at}."
     )
     log(message)
     return outcome(state, message)

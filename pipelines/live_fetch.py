@@ -23,7 +23,8 @@ def require_live(asset: str, mode: str, offline: str) -> None:
     if mode != "live":
         raise dg.Failure(
             f"{asset} fetches from a live service, but the mode is {mode!r}: run "
-            f"`qcm build --mode live` (with any credentials set), or read {offline} offline."
+            f"`qcm build --mode live` (with any credentials set), or read {offline} offline.",
+            allow_retries=False,
         )
 
 

@@ -19,6 +19,7 @@ class QcmResource(dg.ConfigurableResource):
     out_dir: str
     state_dir: str
     memory_limit: str = "4GB"
+    refetch: bool = False
 
     @classmethod
     def from_env(cls) -> "QcmResource":
@@ -30,6 +31,7 @@ class QcmResource(dg.ConfigurableResource):
             out_dir=str(settings.out_dir),
             state_dir=str(settings.state_dir),
             memory_limit=settings.memory_limit,
+            refetch=settings.refetch,
         )
 
     @property
@@ -41,6 +43,7 @@ class QcmResource(dg.ConfigurableResource):
             out_dir=Path(self.out_dir),
             state_dir=Path(self.state_dir),
             memory_limit=self.memory_limit,
+            refetch=self.refetch,
         )
 
     @contextmanager

@@ -14,7 +14,11 @@ once with the API's message); 5xx are transient (retried).
 
 The API key and the contact email travel in headers (``Authorization: Bearer`` and
 ``User-Agent``), never in a URL, and every log line and error message is scrubbed of
-both. Messages name the source, the partition (publication year), the page and the URL.
+both. Messages name the source, the partition (a publication year, or what the caller
+calls it), the page and the URL.
+
+``fetch_partition`` fetches one publication year of works; ``fetch_query`` fetches any
+list query built elsewhere (for example a batch of authors by id) with the same rules.
 """
 
 from __future__ import annotations
@@ -62,19 +66,27 @@ class OpenAlexError(RuntimeError):
     """A fetch that cannot go on; the message names source, partition, page and URL."""
 
 
+# A check of one usable list page before it counts: "" when it passes, else the problem.
+PageCheck = Callable[[dict[str, Any]], str]
+
+
 @dataclass(frozen=True)
 class _Request:
-    """One page request: where it belongs and its URL (which carries no secrets)."""
+    """One page request: where it belongs and its URL (which carries no secrets).
+
+    ``label`` is how messages name the partition, e.g. ``openalex year 2020``.
+    """
 
     partition: str
     fetch_id: str
     page: int
     url: str
+    label: str
 
     @property
     def where(self) -> str:
-        """The request as error messages name it: source, year, page and redacted URL."""
-        return f"{SOURCE} year {self.partition} page {self.page} ({redact_url(self.url)})"
+        """The request as error messages name it: source, partition, page and redacted URL."""
+        return f"{self.label} page {self.page} ({redact_url(self.url)})"
 
 
 @dataclass(frozen=True)
@@ -148,7 +160,10 @@ def budget(response: requests.Response) -> str:
 
 
 class OpenAlexFetcher:
-    """Fetch OpenAlex works one publication year at a time into a landing zone.
+    """Fetch OpenAlex list queries one partition at a time into a landing zone.
+
+    A partition is one publication year of works (``fetch_partition``) or any list query
+    built elsewhere (``fetch_query``).
 
     ``api_key`` and ``email`` go into pyalex's configuration (so that any pyalex call in
     the process identifies itself the same way) and into the request headers. The other
@@ -207,6 +222,11 @@ class OpenAlexFetcher:
         """Log one line, scrubbed of secrets."""
         self._log(self.scrub(text))
 
+    def rebase(self, url: str) -> str:
+        """A URL pyalex built (it hard-codes the host) with its path and query on ``base_url``."""
+        built = urlsplit(url)
+        return f"{self.base_url}{built.path}?{built.query}"
+
     def query_url(self, year: int, topic_ids: list[str], search: str) -> str:
         """The works query (without paging) for one year, built by pyalex.
 
@@ -224,8 +244,7 @@ class OpenAlexFetcher:
         )
         if self.select:
             query = query.select(self.select)
-        built = urlsplit(query.url)
-        return f"{self.base_url}{built.path}?{built.query}"
+        return self.rebase(query.url)
 
     def fetch_partition(
         self, year: int, topic_ids: list[str], search: str, restart: bool = False
@@ -240,37 +259,62 @@ class OpenAlexFetcher:
         page cannot be fetched: a bad request or key, retries exhausted, a response that
         is not a list page, or a cursor loop. Pages landed before stay landed.
         """
-        partition = str(year)
-        query = self.query_url(year, topic_ids, search)
+        return self.fetch_query(
+            str(year),
+            self.query_url(year, topic_ids, search),
+            f"{SOURCE} year {year}",
+            restart=restart,
+        )
+
+    def fetch_query(
+        self,
+        partition: str,
+        query: str,
+        label: str,
+        restart: bool = False,
+        check: PageCheck | None = None,
+    ) -> FetchOutcome:
+        """Fetch every page of one list query (``query``: a URL on ``base_url`` without
+        paging parameters) into the landing zone as ``partition``.
+
+        ``label`` names the partition in messages (``openalex year 2020``). ``check``, when
+        given, judges each usable page once it is landed: a problem it returns stops the
+        fetch with an OpenAlexError (the page stays landed, the cursor stays before it).
+        Resuming, parking and errors work as described in ``fetch_partition``.
+        """
         # What is fetched, not where from: a resumed fetch may use another base URL.
         identity = query.removeprefix(self.base_url)
         with self.landing.lock(partition):
             saved = self.landing.load_state(partition)
             if not restart and saved is not None and saved.query == identity:
-                waiting = still_parked(saved, SOURCE, f"page {len(saved.pages) + 1}", self.log)
+                waiting = still_parked(
+                    saved, SOURCE, f"page {len(saved.pages) + 1}", self.log, label=label
+                )
                 if waiting is not None:
                     return waiting
             state = self.landing.start_fetch(partition, restart=restart, query=identity)
             if state.pages:
                 self.log(
-                    f"{SOURCE} year {partition}: resuming fetch {state.fetch_id} at page "
+                    f"{label}: resuming fetch {state.fetch_id} at page "
                     f"{len(state.pages) + 1} ({state.records} records so far)"
                 )
             try:
-                return self._fetch_pages(state, query)
+                return self._fetch_pages(state, query, label, check)
             except OpenAlexError as err:
                 state.error = str(err)
                 self.landing.save_state(state)
                 raise
 
-    def _fetch_pages(self, state: PartitionState, query: str) -> FetchOutcome:
+    def _fetch_pages(
+        self, state: PartitionState, query: str, label: str, check: PageCheck | None
+    ) -> FetchOutcome:
         """Land pages from the state's cursor until the last; save the state after each."""
         partition = state.partition
         requested = {cursor: number for number, cursor in enumerate(state.cursors, start=1)}
         while True:
             cursor = state.cursor or START_CURSOR
             url = f"{query}&per-page={self.per_page}&cursor={quote(cursor, safe='')}"
-            request = _Request(partition, state.fetch_id, len(state.pages) + 1, url)
+            request = _Request(partition, state.fetch_id, len(state.pages) + 1, url, label)
             reply = self._get(request)
             if reply.page is None or reply.landed is None:
                 return self._park(state, reply.response, request.where)
@@ -282,6 +326,11 @@ class OpenAlexFetcher:
                     request.where,
                     f"cursor loop: the next cursor is the one page {requested[next_cursor]} "
                     "was requested with; the saved cursor is left at this page",
+                )
+            problem = check(reply.page) if check is not None else ""
+            if problem:
+                raise self._error(
+                    request.where, f"{problem}; the page is landed, the saved cursor is before it"
                 )
             state.pages.append(reply.landed.sha256)
             state.cursors.append(cursor)
@@ -301,17 +350,16 @@ class OpenAlexFetcher:
                 )
             self.landing.save_state(state)
             self.log(
-                f"{SOURCE} year {partition} page {request.page}: {len(results)} records "
+                f"{label} page {request.page}: {len(results)} records "
                 f"({state.records} of meta.count {state.meta_count}); {budget(reply.response)}"
             )
             if finished:
-                return self._finish(state, next_cursor, results)
+                return self._finish(state, label, next_cursor, results)
 
     def _finish(
-        self, state: PartitionState, next_cursor: str | None, results: list[Any]
+        self, state: PartitionState, where: str, next_cursor: str | None, results: list[Any]
     ) -> FetchOutcome:
         """Report the end of a fetch, warning when the count differs from ``meta.count``."""
-        where = f"{SOURCE} year {state.partition}"
         if next_cursor is not None and not results:
             self.log(f"WARNING: {where}: an empty page came with a next cursor; stopping there")
         message = (
@@ -368,7 +416,7 @@ class OpenAlexFetcher:
         return _Reply(response, page, landed, problem)
 
     def _error(self, where: str, problem: str) -> OpenAlexError:
-        """An OpenAlexError for ``where`` (source, year, page, URL), scrubbed of secrets."""
+        """An OpenAlexError for ``where`` (source, partition, page, URL), scrubbed of secrets."""
         return OpenAlexError(self.scrub(f"{where}: {problem}"))
 
     def _get(self, request: _Request) -> _Reply:

@@ -14,6 +14,7 @@ import yaml
 
 from assets.bibliometric.raw_tables import read_merged_ids
 from assets.reference.assets import REFERENCE_KEY
+from assets.workforce.live_assets import AUTHOR_PAGES_KEY
 from assets.workforce.parse import RECORD_REASONS, SOURCE, parse_files, raw_files
 from assets.workforce.raw_tables import SCHEMAS, raw_frames
 from pipelines.checks import quarantine_rate_check, unusable_files_check
@@ -24,14 +25,13 @@ from pipelines.resources import QcmResource
 
 SOURCE_CONFIG = yaml.safe_load((Path(__file__).parent / "source.yml").read_text(encoding="utf-8"))
 RAW_KEY = dg.AssetKey(["raw", "openalex_authors"])
-PAGES_KEY = dg.AssetKey(["raw", "openalex_author_pages"])
 RAW_TABLES = tuple(SCHEMAS)
 MAX_QUARANTINE_RATE = 0.05
 
 
 @dg.asset(
     key=RAW_KEY,
-    deps=[REFERENCE_KEY, PAGES_KEY],
+    deps=[REFERENCE_KEY, AUTHOR_PAGES_KEY],
     group_name="workforce",
     kinds={"duckdb", "python"},
     pool="duckdb",

@@ -59,6 +59,7 @@ def test_asset_graph_matches_the_reviewed_snapshot() -> None:
 
 FETCHES = {
     "raw/openalex_pages",
+    "raw/openalex_author_pages",
     "raw/patentsview_pages",
     "raw/epo_ops_pages",
     "raw/nsf_pages",

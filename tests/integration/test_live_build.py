@@ -1,6 +1,7 @@
 """Live mode end to end against a local mock of the OpenAlex API (no real network).
 
-Patents are read from a one-page folder (``--source-dir``), so only OpenAlex is called.
+Patents and funding are read from one-page folders (``--source-dir``), so only OpenAlex is
+called: the works of the year, then the author records of the works' authors.
 """
 
 from __future__ import annotations
@@ -38,6 +39,22 @@ def work(number: int, title: str, country: str) -> dict:
     }
 
 
+def author(number: int, places: dict[str, list[int]]) -> dict:
+    """A 2025-era author record with one institution per country and its years."""
+    return {
+        "id": f"https://openalex.org/A{number}",
+        "display_name": f"Researcher {number}",
+        "affiliations": [
+            {
+                "institution": {"id": f"https://openalex.org/I{n}", "country_code": code},
+                "years": years,
+            }
+            for n, (code, years) in enumerate(places.items(), start=1)
+        ],
+        "last_known_institutions": [],
+    }
+
+
 def page(works: list[dict], cursor: str | None, count: int) -> dict:
     return {"meta": {"count": count, "per_page": 100, "next_cursor": cursor}, "results": works}
 
@@ -66,12 +83,20 @@ def test_live_build_lands_parses_publishes_and_leaks_no_key(
         Reply(503, {"error": "busy"}),
         Reply(200, page(second, "c3", 3)),
         Reply(200, page([], None, 3)),
+        # the one author of the three works: in the US in 2019, in Germany in 2021
+        Reply(200, page([author(1, {"US": [2019], "DE": [2021]})], "a2", 1)),
+        Reply(200, page([], None, 1)),
     ]
     with MockServer(replies) as server:
         code, output = run(tmp_path, monkeypatch, server.url)
         requests_seen = server.requests
     assert code == 0, output
-    assert [r.query.get("cursor") for r in requests_seen] == [["*"], ["c2"], ["c2"], ["c3"]]
+    assert [r.query.get("cursor") for r in requests_seen] == [
+        *(["*"], ["c2"], ["c2"], ["c3"]),
+        *(["*"], ["a2"]),
+    ]
+    assert [r.path for r in requests_seen[4:]] == ["/authors"] * 2
+    assert requests_seen[4].query["filter"] == ["openalex:A1"]
     assert all(r.headers.get("Authorization") == f"Bearer {CANARY}" for r in requests_seen)
 
     con = duckdb.connect(str(tmp_path / "out" / "qcm.duckdb"), read_only=True)
@@ -82,7 +107,14 @@ def test_live_build_lands_parses_publishes_and_leaks_no_key(
     )
     assert con.execute(
         "select count(*) from meta.source_files where source_file like '%blobs%'"
-    ).fetchone() == (3,)
+    ).fetchone() == (5,)
+    # the profile places the author in 2019 and 2021: one move, USA -> DEU
+    assert con.execute(
+        "select author_records, researchers, researcher_moves from meta.runs"
+    ).fetchone() == (1, 1, 1)
+    assert con.execute(
+        "select origin_iso3, destination_iso3, year from marts.researcher_moves"
+    ).fetchall() == [("USA", "DEU", 2021)]
     con.close()
 
     # the canary key is nowhere: not in output, landing zone, state, Dagster's logs or the database

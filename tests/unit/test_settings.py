@@ -77,3 +77,16 @@ def test_service_urls_are_https_except_to_loopback() -> None:
     assert service_url("U", "x", {"U": "http://127.0.0.1:8080"}) == "http://127.0.0.1:8080"
     with pytest.raises(SettingsError, match="must be https"):
         service_url("U", "x", {"U": "http://api.example.org"})
+
+
+def test_refetch_reaches_the_assets_through_the_resource(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from pipelines.resources import QcmResource
+
+    monkeypatch.setenv("QCM_OUT", str(tmp_path / "out"))
+    monkeypatch.setenv("QCM_STATE", str(tmp_path / "state"))
+    monkeypatch.setenv("QCM_REFETCH", "1")
+    assert QcmResource.from_env().settings.refetch is True
+    monkeypatch.setenv("QCM_REFETCH", "")
+    assert QcmResource.from_env().settings.refetch is False
