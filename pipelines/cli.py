@@ -68,6 +68,8 @@ def parse_years(text: str | None) -> list[int]:
 # indicators)
 LIVE_FETCHES = (
     ("openalex", "openalex_fetch", "OpenAlex", "years"),
+    # after the works: its job builds staging.authorships from them first
+    ("openalex_authors", "openalex_authors_fetch", "OpenAlex authors", "all"),
     ("patents", "patentsview_fetch", "PatentsView", "years"),
     ("patents", "epo_ops_fetch", "EPO OPS", "years"),
     ("funding", "nsf_fetch", "NSF", "years"),
@@ -97,14 +99,18 @@ def build(args: argparse.Namespace) -> int:
             if source in settings.source_dirs:
                 continue
             fetch = defs.resolve_job_def(job)
-            known = fetch.partitions_def.get_partition_keys()
-            keys = (
-                [str(y) for y in parse_years(args.years) if str(y) in known]
-                if partitions == "years"
-                else known
-            )
+            if fetch.partitions_def is None:  # one unpartitioned run
+                keys: list[str | None] = [None]
+            else:
+                known = fetch.partitions_def.get_partition_keys()
+                keys = (
+                    [str(y) for y in parse_years(args.years) if str(y) in known]
+                    if partitions == "years"
+                    else known
+                )
             for key in keys:
-                print(f"stage: fetch {label} {key}")
+                stage = label if key is None else f"{label} {key}"
+                print(f"stage: fetch {stage}")
                 result = fetch.execute_in_process(
                     run_config=RUN_CONFIG,
                     instance=instance,
@@ -113,7 +119,7 @@ def build(args: argparse.Namespace) -> int:
                 )
                 if not result.success:
                     print(
-                        f"qcm build: fetching {label} {key} did not finish; nothing was "
+                        f"qcm build: fetching {stage} did not finish; nothing was "
                         "published. Re-run later: the fetch resumes after its last landed page.",
                         file=sys.stderr,
                     )
@@ -165,13 +171,22 @@ def print_summary(settings: Settings, seconds: float) -> None:
             "where counted and country_iso3 <> 'EUU'), "
             "(select count(*) from marts.funding_programmes where status = 'counted')"
         ).fetchone()
+        workforce = con.execute(
+            "select (select count(*) from meta.source_files where source = 'openalex_authors'), "
+            "author_records, researchers, researcher_moves, trail_years_compared, "
+            "trail_agreement from meta.runs order by published_at desc limit 1"
+        ).fetchone()
     finally:
         con.close()
     kind, files, records, works, quarantined = run
     print(f"\nqcm build: done in {seconds:.1f} s")
     print(
         f"  data:        {kind}"
-        + ("  (SYNTHETIC: not real publications, patents or grants)" if "sample" in kind else "")
+        + (
+            "  (SYNTHETIC: not real publications, patents, grants or researchers)"
+            if "sample" in kind
+            else ""
+        )
     )
     print(f"  openalex:    {records:,} work records from {files} files -> {works:,} works in scope")
     print(
@@ -183,6 +198,12 @@ def print_summary(settings: Settings, seconds: float) -> None:
         f"{funding[2]:,} quantum grants in scope; {funding[3]} of {funding[5]} counted "
         f"programme figures in the yearly series ({funding[4]} countries and the EU; real, "
         "sourced figures; the rest are in meta.quarantine)"
+    )
+    agreement = "n/a" if workforce[5] is None else f"{workforce[5]:.1%}"
+    print(
+        f"  workforce:   {workforce[1]:,} author records from {workforce[0]} files -> "
+        f"{workforce[2]:,} researchers, {workforce[3]:,} moves; the two trails agree on "
+        f"{agreement} of the {workforce[4]:,} researcher-years both place"
     )
     print(f"  quarantined: {quarantined:,} rows " + (str(dict(reasons)) if reasons else ""))
     print(f"  published:   {tables[0]} tables ({tables[1]:,} rows) in {settings.published_db}")

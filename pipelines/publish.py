@@ -148,6 +148,22 @@ def _publish_parquet(database: Path, out_dir: Path) -> Path:
     return final
 
 
+# Where both trails place a researcher in a year: how many such years, and the share in
+# which each trail's modal country (ties by ISO3) is the same.
+TRAIL_AGREEMENT_SQL = """
+    with modal as (
+        select researcher_id, year, trail,
+            first(country_iso3 order by evidence desc, country_iso3) as country
+        from staging.researcher_evidence
+        group by researcher_id, year, trail
+    )
+    select {measure}
+    from modal as p
+    inner join modal as a using (researcher_id, year)
+    where p.trail = 'profile' and a.trail = 'authorships'
+"""
+
+
 def run_record(
     con: duckdb.DuckDBPyConnection, run_id: str, mode: str, started_at: datetime, version: str
 ) -> dict[str, object]:
@@ -179,6 +195,13 @@ def run_record(
         "grants_in_scope": one("select count(*) from marts.grants"),
         "programme_figures_counted": one(
             "select count(*) from marts.funding_programmes where counted"
+        ),
+        "author_records": one("select count(*) from raw.openalex_authors"),
+        "researchers": one("select count(*) from marts.researchers"),
+        "researcher_moves": one("select count(*) from marts.researcher_moves"),
+        "trail_years_compared": one(TRAIL_AGREEMENT_SQL.format(measure="count(*)")),
+        "trail_agreement": one(
+            TRAIL_AGREEMENT_SQL.format(measure="avg((p.country = a.country)::int)")
         ),
         "quarantined": one("select count(*) from meta.quarantine"),
         "methods": json.dumps(methods, sort_keys=True),
