@@ -469,3 +469,76 @@ def test_fetch_selection_builds_staging_authorships_then_fetches() -> None:
         "staging/authorships",
         AUTHOR_PAGES_KEY.to_user_string(),
     }
+
+
+# --- the network faults of ../shared/RELIABILITY.md, on an author batch ------------------
+
+HTML = Reply(200, "<!DOCTYPE html><html>Service maintenance</html>", {"Content-Type": "text/html"})
+FULL = page([author("A1"), author("A2")], "c-last", 2)
+LAST = page([], None, 2)
+FAULTS = {
+    # fault: (replies, harness options, the error expected (None: the fetch finishes), a log)
+    "403 slow down, then served": (
+        [Reply(403, {"error": "slow down"}), Reply(200, FULL), Reply(200, LAST)],
+        {},
+        None,
+        "HTTP 403 (slow down)",
+    ),
+    "5xx storm with Retry-After": (
+        [Reply(503, {"error": "busy"}, headers={"Retry-After": "2"})] * 2
+        + [Reply(200, FULL), Reply(200, LAST)],
+        {},
+        None,
+        "HTTP 503",
+    ),
+    "persistent 5xx": ([Reply(502, {"error": "bad gateway"})] * 4, {}, "gave up after 4", ""),
+    "HTML body with status 200": ([HTML] * 4, {}, "not valid JSON", ""),
+    "read hang": (
+        [Reply(200, FULL, delay=3), Reply(200, FULL), Reply(200, LAST)],
+        {"timeout": (0.5, 0.5)},
+        None,
+        "ReadTimeout",
+    ),
+    "repeating cursor": (
+        [Reply(200, page([author("A1")], "X", 2)), Reply(200, page([author("A2")], "X", 2))],
+        {},
+        "cursor loop",
+        "",
+    ),
+    "empty page while a cursor remains": (
+        [Reply(200, page([], "c-more", 2))],
+        {},
+        None,
+        "an empty page came with a next cursor",
+    ),
+    "the same record on two pages": (
+        [
+            Reply(200, page([author("A1"), author("A2")], "c2", 2)),
+            Reply(200, page([author("A2")], "c3", 2)),
+            Reply(200, LAST),
+        ],
+        {},
+        None,
+        "1 records repeated (counted once)",
+    ),
+}
+
+
+@pytest.mark.parametrize("fault", list(FAULTS))
+def test_network_faults_on_an_author_batch(tmp_path: Path, fault: str) -> None:
+    replies, options, error, logged = FAULTS[fault]
+    batch = author_batches(["A1", "A2"])[0]
+    with MockServer(replies) as server:
+        harness = Harness(tmp_path, server.url, **options)
+        if error is None:
+            summary = harness.fetch(["A1", "A2"])
+            assert summary.status == "done"
+        else:
+            with pytest.raises(OpenAlexError) as caught:
+                harness.fetch(["A1", "A2"])
+            text = str(caught.value)
+            # the error names the source, the batch and the page
+            assert text.startswith(f"openalex_authors batch {batch.name} page "), text
+            assert error in text
+    assert not logged or any(logged in line for line in harness.logs), harness.logs
+    assert all("test-key" not in line for line in harness.logs)

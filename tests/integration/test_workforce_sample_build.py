@@ -1,0 +1,118 @@
+"""Workforce flows in the published database of the sample build: the defects of the author
+sample each end where the method says, and every flow adds up from the people behind it."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import pytest
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def db(sample: tuple[Path, str]) -> Iterator[duckdb.DuckDBPyConnection]:
+    connection = duckdb.connect(str(sample[0] / "out" / "qcm.duckdb"), read_only=True)
+    yield connection
+    connection.close()
+
+
+def one(db: duckdb.DuckDBPyConnection, sql: str) -> object:
+    return db.execute(sql).fetchone()[0]
+
+
+def test_summary_reports_researchers_moves_and_trail_agreement(sample: tuple[Path, str]) -> None:
+    match = re.search(
+        r"workforce: +([\d,]+) author records from (\d+) files -> ([\d,]+) researchers, "
+        r"([\d,]+) moves; the two trails agree on ([\d.]+)% of the ([\d,]+) researcher-years",
+        sample[1],
+    )
+    assert match, sample[1]
+    assert int(match[3].replace(",", "")) > 10_000 and float(match[5]) > 90
+
+
+def test_defects_of_the_author_sample_end_where_the_method_says(
+    db: duckdb.DuckDBPyConnection,
+) -> None:
+    # merged ids: the retired ids of the merged-ids file are never researchers
+    assert one(db, "select count(*) from marts.researchers where researcher_id like 'A8%'") == 0
+    # deleted placeholders are kept, flagged, and placed by their works alone
+    deleted = db.execute(
+        "select count(*), sum(years_from_profile) from marts.researchers where is_deleted"
+    ).fetchone()
+    assert deleted[0] >= 3 and deleted[1] == 0
+    # bad parts of records are quarantined with their reason, never silently dropped
+    reasons = dict(
+        db.execute(
+            "select reason, count(*) from meta.quarantine where source = 'openalex_authors' "
+            "group by 1"
+        ).fetchall()
+    )
+    assert reasons.get("future_year", 0) >= 3 and reasons.get("invalid_year", 0) >= 1
+    assert reasons.get("missing_id", 0) >= 2 and reasons.get("not_an_object", 0) >= 1
+    assert reasons.get("invalid_country_code", 0) >= 3
+    # steady double affiliations (a tie in every observed year) never read as moves
+    doubles = db.execute(
+        "select count(*), sum(moves) from marts.researchers "
+        "where years_observed >= 3 and years_tie_broken = years_observed"
+    ).fetchone()
+    assert doubles[0] >= 5 and doubles[1] == 0
+    classes = dict(
+        db.execute("select mobility, count(*) from marts.researchers group by 1").fetchall()
+    )
+    assert classes["stayed"] > classes["moved once"] > classes["returned"] > 0
+    assert classes["moved often"] > 0
+
+
+def test_flows_add_up_from_the_moves(db: duckdb.DuckDBPyConnection) -> None:
+    # every move in the published years is in the matrix once, for approach all
+    moves = one(
+        db,
+        "select count(*) from marts.researcher_moves where year between 2000 and "
+        "(select max(year) from marts.workforce_flows)",
+    )
+    assert one(db, "select sum(moves) from marts.workforce_flows where approach = 'all'") == moves
+    # a country's inflow is the matrix column, its outflow the matrix row
+    mismatches = one(
+        db,
+        """
+        with matrix as (
+            select destination_iso3 as iso3, year, sum(moves) as inflow
+            from marts.workforce_flows where approach = 'all' group by all
+        )
+        select count(*) from matrix
+        left join marts.workforce_indicators as i
+            on i.entity_type = 'country' and i.entity_code = matrix.iso3
+            and i.year = matrix.year and i.approach = 'all' and i.indicator = 'inflow'
+        where i.value is distinct from matrix.inflow
+        """,
+    )
+    assert mismatches == 0
+    # the world's moves equal the sum of the countries' inflows, and of their outflows
+    world = db.execute(
+        """
+        select
+            (select sum(value) from marts.workforce_indicators where entity_code = 'WLD'
+                and approach = 'all' and indicator = 'international_moves'),
+            (select sum(value) from marts.workforce_indicators where entity_type = 'country'
+                and approach = 'all' and indicator = 'inflow'),
+            (select sum(value) from marts.workforce_indicators where entity_type = 'country'
+                and approach = 'all' and indicator = 'outflow')
+        """
+    ).fetchone()
+    assert world[0] == world[1] == world[2] == moves
+    # every value is labelled synthetic and has its definition
+    assert db.execute("select distinct data_kind from marts.workforce_indicators").fetchall() == [
+        ("synthetic sample",)
+    ]
+    assert (
+        one(
+            db,
+            "select count(*) from marts.workforce_indicators where indicator not in "
+            "(select indicator from meta.indicators where family = 'workforce')",
+        )
+        == 0
+    )
