@@ -27,6 +27,7 @@ SHOWCASE = (
     "approach/superconducting.html",
     "country/DEU.html",
     "funding.html",
+    "workforce.html",
     "methods.html",
 )
 # JavaScript: true once every chart div has been drawn by Plotly with at least one trace.

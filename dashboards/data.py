@@ -6,7 +6,7 @@ and facts; pages and figures never touch the database themselves.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -45,11 +45,17 @@ class SiteData:
     economic_indicators: pl.DataFrame  # marts.economic_indicators
     grant_currencies: pl.DataFrame  # service, currency, year, grants, no_rate (marts.grants)
     funding_definitions: pl.DataFrame  # meta.indicators of the funding family
+    # the workforce marts (empty frames without them: older files, or frames built by hand)
+    workforce_indicators: pl.DataFrame = field(default_factory=pl.DataFrame)
+    workforce_flows: pl.DataFrame = field(default_factory=pl.DataFrame)  # marts.workforce_flows
+    workforce_producers: pl.DataFrame = field(default_factory=pl.DataFrame)
+    workforce_career_stages: pl.DataFrame = field(default_factory=pl.DataFrame)
+    workforce_definitions: pl.DataFrame = field(default_factory=pl.DataFrame)  # meta.indicators
 
     @property
     def is_sample(self) -> bool:
-        """True when any of the data (the run, publications, patents or grants) is the synthetic
-        sample."""
+        """True when any of the data (the run, publications, patents, grants or researchers) is
+        the synthetic sample."""
         return any("sample" in kind for kind in self.data_kinds)
 
 
@@ -81,6 +87,7 @@ def load(database: Path) -> SiteData:
             return frame(sql or f"select * from {table}")
 
         funding = mart("marts.funding_indicators")
+        workforce = mart("marts.workforce_indicators")
         return SiteData(
             indicators=indicators,
             pairs=frame("select * from marts.coauthorship_pairs"),
@@ -112,7 +119,7 @@ def load(database: Path) -> SiteData:
                 int(y) for y in patents.filter(pl.col("year_incomplete"))["year"].unique()
             ),
             patent_complete_year=None if patent_complete is None else int(patent_complete),
-            data_kinds=_data_kinds(run, indicators, patents, funding),
+            data_kinds=_data_kinds(run, indicators, patents, funding, workforce),
             funding_indicators=funding,
             funding_programmes=mart(
                 "marts.funding_programmes",
@@ -131,6 +138,17 @@ def load(database: Path) -> SiteData:
                 "from marts.grants group by all order by all",
             ),
             funding_definitions=frame("select * from meta.indicators where family = 'funding'"),
+            # aggregates only: the per-researcher marts (marts.researchers, researcher_moves)
+            # are never read, so no page can name a researcher
+            workforce_indicators=workforce,
+            workforce_flows=mart(
+                "marts.workforce_flows",
+                "select * from marts.workforce_flows "
+                "order by approach, year, origin_iso3, destination_iso3",
+            ),
+            workforce_producers=mart("marts.workforce_producers"),
+            workforce_career_stages=mart("marts.workforce_career_stages"),
+            workforce_definitions=frame("select * from meta.indicators where family = 'workforce'"),
         )
     finally:
         con.close()

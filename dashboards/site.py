@@ -21,14 +21,14 @@ import plotly
 import polars as pl
 
 from dashboards.data import SiteData, load
-from dashboards.families import FAMILIES, funding
+from dashboards.families import FAMILIES, funding, workforce
 from dashboards.page import Page, Section
 from pipelines.files import replaced_folder
 
 HERE = Path(__file__).parent
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 WORLD_TOPOLOGY = HERE / "vendor" / "world_110m.json"
-MIN_COUNTRY_RECORDS = 1  # a country gets a page with at least this many works or families
+MIN_COUNTRY_RECORDS = 1  # a country's page needs this many works, families or researchers
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,7 @@ class BuiltSite:
 def country_codes(data: SiteData) -> list[tuple[str, str]]:
     """Countries (ISO3, name) that get a page: every known country with publications,
     patent families credited to its applicants (all families, so none counts twice),
-    grants, or a counted public programme."""
+    grants, a counted public programme, or quantum researchers placed in it."""
     patents = data.patent_indicators.filter(
         pl.col("counting") == "applicant", pl.col("family_scope") == "all"
     )
@@ -69,6 +69,14 @@ def country_codes(data: SiteData) -> list[tuple[str, str]]:
             pl.col("entity_code") != "ZZZ",
         ).select("entity_code", "entity_name", pl.lit(1.0).alias("value"))
         counts.append(grants)
+    if workforce.has_workforce(data):
+        researchers = data.workforce_indicators.filter(
+            pl.col("entity_type") == "country",
+            pl.col("indicator") == "researchers_active",
+            pl.col("approach") == "all",
+            pl.col("entity_code") != "ZZZ",
+        ).select("entity_code", "entity_name", "value")
+        counts.append(researchers)
     rows = (
         pl.concat(counts)
         .group_by("entity_code", "entity_name")
@@ -95,6 +103,10 @@ def pages(data: SiteData) -> list[Page]:
                 ("Approaches", [(f"approach/{a}.html", label) for a, label in approaches]),
                 ("Countries", [(f"country/{c}.html", name) for c, name in countries]),
                 ("Funding", [("funding.html", "Public funding: national programmes and grants")]),
+                (
+                    "Researchers",
+                    [("workforce.html", "Researcher flows: where quantum researchers move")],
+                ),
             ],
         )
     )
@@ -113,6 +125,14 @@ def pages(data: SiteData) -> list[Page]:
             "funding",
         )
     )
+    site.append(
+        Page(
+            "workforce.html",
+            "Researcher flows: where quantum researchers move",
+            workforce.page(data),
+            "workforce",
+        )
+    )
     methods = [s for family in FAMILIES for s in family.methods(data)]
     methods.append(
         Section(
@@ -121,9 +141,12 @@ def pages(data: SiteData) -> list[Page]:
                 "Every chart's data can be downloaded as CSV below the chart. Every number "
                 "comes from the published DuckDB file (qcm.duckdb, next to this site): open it "
                 "read-only with the DuckDB shell, Python or R. The tables "
-                "marts.publication_indicators, marts.patent_indicators and "
-                "marts.funding_indicators hold each value with its unit, method version and "
-                "flags (marts.funding_programmes every programme figure with its source); "
+                "marts.publication_indicators, marts.patent_indicators, "
+                "marts.funding_indicators and marts.workforce_indicators hold each value with "
+                "its unit, method version and flags (marts.funding_programmes every programme "
+                "figure with its source; marts.workforce_flows, marts.workforce_producers and "
+                "marts.workforce_career_stages the researcher flows behind the workforce "
+                "charts); "
                 "meta.tables and meta.columns document "
                 "every table and column; "
                 "meta.runs and meta.source_files record where the data came from.",

@@ -97,7 +97,8 @@ def test_every_kind_of_page_renders_offline_with_all_charts_drawn(
         page.wait_for_function(CHARTS_DRAWN, timeout=30_000)
         drawn = page.evaluate(
             """() => [...document.querySelectorAll('div.chart')].map(d => [d.id,
-                d.querySelectorAll('g.trace, path.choroplethlocation, g.hm, image').length])"""
+                d.querySelectorAll(
+                    'g.trace, path.choroplethlocation, g.hm, image, path.sankey-link').length])"""
         )
         assert all(count > 0 for _, count in drawn), (path.name, drawn)
         assert problems == [], (path.name, problems)
@@ -165,12 +166,21 @@ def test_source_strings_cannot_inject_script(
     con.execute(
         "update marts.coauthorship_pairs set country_a_name = ? where country_a = 'DEU'", [ATTACK]
     )
+    con.execute(
+        "update marts.workforce_flows set origin_name = ? where origin_iso3 = 'DEU'", [ATTACK]
+    )
+    con.execute(
+        "update marts.workforce_indicators set entity_name = ? where entity_code = 'DEU'", [ATTACK]
+    )
+    con.execute(
+        "update marts.workforce_producers set country_name = ? where country_iso3 = 'DEU'", [ATTACK]
+    )
     con.close()
     site = tmp_path / "site"
     build_site(database, site)
     for path in site.rglob("*.html"):
         assert ATTACK not in path.read_text(encoding="utf-8"), path
-    for name in ("index.html", "country/DEU.html", "approach/trapped_ion.html"):
+    for name in ("index.html", "country/DEU.html", "approach/trapped_ion.html", "workforce.html"):
         page, problems = open_page(browser, site / name)
         page.wait_for_function(CHARTS_DRAWN, timeout=30_000)
         assert page.title() != "pwned" and problems == [], (name, problems)
@@ -187,6 +197,7 @@ def test_screenshots_of_the_main_pages(
         "approach_superconducting.png",
         "country_DEU.png",
         "funding.png",
+        "workforce.png",
         "methods.png",
     ]
     assert all(p.stat().st_size > 20_000 for p in shots)

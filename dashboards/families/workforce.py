@@ -1,0 +1,1386 @@
+"""The workforce family: researcher flows between countries, on their own page and on
+every country page.
+
+Each function takes the site's data and returns sections; ``dashboards.site`` places
+them on pages (``page(data)`` is the researcher-flows page). Everything shown is an
+aggregate of the published marts (marts.workforce_indicators, marts.workforce_flows,
+marts.workforce_producers, marts.workforce_career_stages): no researcher is ever named or
+identified, and the per-researcher marts are never read. A move is a change of the
+country OpenAlex affiliations place a researcher in, not a visa or a contract; small
+flows are flagged, and the latest year, still being indexed, is left out of period sums.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import plotly.graph_objects as go
+import polars as pl
+from markupsafe import Markup
+
+from dashboards.data import SiteData
+from dashboards.families import common
+from dashboards.figures import (
+    PALETTE,
+    Chart,
+    apply_layout,
+    esc,
+    shade_incomplete,
+    trend_lines,
+)
+from dashboards.page import Section, Table
+from dashboards.stats import wilson_interval
+
+NAME = "Researcher flows"
+SOURCE = (
+    "Source: OpenAlex author records and authorships of in-scope works (CC0), placed in "
+    "countries by qcm"
+)
+WINDOW = 10  # complete years summed for flows, net gains and career stages
+TOP_FLOWS = 20  # links drawn on the flow diagram
+SANKEY_HEIGHT = 620  # pixels, raised when the open approach menu needs more
+MENU_ITEM = 35  # pixels per entry of an open dropdown menu
+TOP_NET = 15  # gainers and losers each drawn on the net-gain ranking
+TOP_PARTNERS = 8  # origins and destinations drawn on a country page
+RETENTION_COHORTS = 10  # producing years pooled for five-year retention
+TOP_PRODUCERS = 15  # countries drawn on the producers-against-destinations bars
+STAGES = ("early career", "mid career", "senior")
+UNKNOWN_COUNTRY = "ZZZ"
+EVERYONE = "All researchers"  # the menu label of approach 'all'
+INCOMPLETE_REASON = "publications, and so affiliations, keep being indexed"
+NOTE_RULES = (
+    "workforce_trails",
+    "workforce_year_country_rule",
+    "workforce_max_gap_years",
+    "workforce_move_rule",
+    "workforce_producer_rule",
+    "workforce_retention_years",
+    "workforce_small_flow",
+)
+SMALL_GREY = "rgba(150,150,150,0.45)"
+GAIN, LOSS = PALETTE[2], PALETTE[3]
+
+
+# ---- reading the marts -------------------------------------------------------------
+
+
+def has_workforce(data: SiteData) -> bool:
+    """Whether the published file holds the workforce marts (older files do not)."""
+    return "indicator" in data.workforce_indicators.columns
+
+
+def is_sample(data: SiteData) -> bool:
+    """Whether the researcher data is the synthetic sample (its data_kind says so)."""
+    if not has_workforce(data):
+        return False
+    kinds = data.workforce_indicators["data_kind"].drop_nulls().unique()
+    return any("sample" in str(kind) for kind in kinds)
+
+
+def small_flow(data: SiteData) -> int:
+    """Moves below which a flow is flagged small (meta.methods workforce_small_flow)."""
+    return int(data.methods.get("workforce_small_flow", 5))
+
+
+def small_n(data: SiteData) -> int:
+    """Researchers below which a count or share is flagged (meta.methods small_n_threshold)."""
+    return int(data.methods.get("small_n_threshold", 10))
+
+
+def retention_years(data: SiteData) -> int:
+    """Years after production at which retention is measured (workforce_retention_years)."""
+    return int(data.methods.get("workforce_retention_years", 5))
+
+
+def _rows(data: SiteData, **equals: object) -> pl.DataFrame:
+    """Rows of marts.workforce_indicators whose columns equal the given values."""
+    return common.rows(data.workforce_indicators, **equals)
+
+
+def complete_year(data: SiteData) -> int | None:
+    """The latest year of marts.workforce_indicators not flagged year_incomplete, or None."""
+    if not has_workforce(data):
+        return None
+    year = data.workforce_indicators.filter(~pl.col("year_incomplete"))["year"].max()
+    return None if year is None else int(year)
+
+
+def incomplete_years(data: SiteData) -> list[int]:
+    """The years flagged year_incomplete (the current year, still being indexed), sorted."""
+    if not has_workforce(data):
+        return []
+    rows = data.workforce_indicators.filter(pl.col("year_incomplete"))
+    return sorted(int(y) for y in rows["year"].unique())
+
+
+def window(data: SiteData, years: int = WINDOW) -> tuple[int, int] | None:
+    """First and last year summed on the page: the last ``years`` complete years, or None
+    without workforce data."""
+    last = complete_year(data)
+    return None if last is None else (last - years + 1, last)
+
+
+def approach_choices(data: SiteData) -> dict[str, str]:
+    """Approach id -> menu label: every researcher first, then the classified approaches in
+    taxonomy order."""
+    labels = common.labels(data)
+    return {"all": EVERYONE} | {a: labels[a] for a in common.classified(data)}
+
+
+def period_flows(data: SiteData, first: int, last: int, approach: str = "all") -> pl.DataFrame:
+    """Country-to-country flows summed over ``first``-``last`` for one approach, largest
+    first (ties by origin, then destination name).
+
+    Returns origin_iso3, origin_name, destination_iso3, destination_name, moves, returns
+    and is_small (the summed moves below workforce_small_flow).
+    """
+    schema = {
+        "origin_iso3": pl.String,
+        "origin_name": pl.String,
+        "destination_iso3": pl.String,
+        "destination_name": pl.String,
+        "moves": pl.Int64,
+        "returns": pl.Int64,
+        "is_small": pl.Boolean,
+    }
+    flows = data.workforce_flows
+    if "moves" not in flows.columns:
+        return pl.DataFrame(schema=schema)
+    summed = (
+        flows.filter(pl.col("approach") == approach, pl.col("year").is_between(first, last))
+        .group_by("origin_iso3", "origin_name", "destination_iso3", "destination_name")
+        .agg(
+            pl.col("moves").sum().cast(pl.Int64),
+            pl.col("returns").sum().cast(pl.Int64),
+        )
+        .filter(pl.col("moves") > 0)
+        .with_columns((pl.col("moves") < small_flow(data)).alias("is_small"))
+    )
+    return summed.select(list(schema)).sort(
+        ["moves", "origin_name", "destination_name"], descending=[True, False, False]
+    )
+
+
+def top_flows(flows: pl.DataFrame, n: int = TOP_FLOWS) -> pl.DataFrame:
+    """The ``n`` largest flows of ``period_flows`` (already sorted largest first)."""
+    return flows.head(n)
+
+
+def net_gain(data: SiteData, first: int, last: int, approach: str = "all") -> pl.DataFrame:
+    """Countries' inflow, outflow and net flow summed over ``first``-``last`` for one
+    approach, largest net gain first (ties by name); countries nobody moved into or out of
+    are left out.
+
+    Returns entity_code, entity_name, inflow, outflow, net_flow, flow_moves and small_n
+    (inflow plus outflow below workforce_small_flow).
+    """
+    rows = _rows(data, entity_type="country", approach=approach).filter(
+        pl.col("indicator").is_in(["inflow", "outflow"]),
+        pl.col("year").is_between(first, last),
+        pl.col("entity_code") != UNKNOWN_COUNTRY,
+    )
+    summed = (
+        rows.group_by("entity_code", "entity_name")
+        .agg(
+            pl.col("value").filter(pl.col("indicator") == "inflow").sum().alias("inflow"),
+            pl.col("value").filter(pl.col("indicator") == "outflow").sum().alias("outflow"),
+        )
+        .with_columns(pl.col("inflow").cast(pl.Int64), pl.col("outflow").cast(pl.Int64))
+        .with_columns(
+            (pl.col("inflow") - pl.col("outflow")).alias("net_flow"),
+            (pl.col("inflow") + pl.col("outflow")).alias("flow_moves"),
+        )
+        .filter(pl.col("flow_moves") > 0)
+        .with_columns((pl.col("flow_moves") < small_flow(data)).alias("small_n"))
+    )
+    return summed.sort(["net_flow", "entity_name"], descending=[True, False])
+
+
+def gainers_and_losers(frame: pl.DataFrame, n: int = TOP_NET) -> pl.DataFrame:
+    """The ``n`` largest gains and the ``n`` largest losses of ``net_gain`` (every row when
+    there are at most 2n), largest gain first."""
+    if frame.height <= 2 * n:
+        return frame
+    return pl.concat([frame.head(n), frame.tail(n)])
+
+
+def producers(data: SiteData, approach: str = "all") -> pl.DataFrame:
+    """marts.workforce_producers for one approach, most researchers produced first (ties by
+    name), unknown country left out."""
+    rows = data.workforce_producers
+    if "produced" not in rows.columns:
+        return rows
+    return rows.filter(
+        pl.col("approach") == approach, pl.col("country_iso3") != UNKNOWN_COUNTRY
+    ).sort(["produced", "country_name"], descending=[True, False])
+
+
+def retention_cohorts(data: SiteData) -> tuple[int, int] | None:
+    """First and last producing year pooled for retention: the last ``RETENTION_COHORTS``
+    years whose five-year mark is a complete year, or None without such a year."""
+    last = complete_year(data)
+    if last is None:
+        return None
+    cohort = last - retention_years(data)
+    rows = _rows(data, indicator="retention_5y").filter(pl.col("year") <= cohort)
+    if rows.height == 0:
+        return None
+    latest = int(rows["year"].max())
+    return max(int(rows["year"].min()), latest - RETENTION_COHORTS + 1), latest
+
+
+def retention(data: SiteData, first: int, last: int) -> pl.DataFrame:
+    """Five-year retention pooled over the producing years ``first``-``last``, per country
+    and for the world (entity_code WLD), highest share first.
+
+    Returns entity_type, entity_code, entity_name, stayed (numerator), placed (denominator),
+    value (stayed / placed), ci_low, ci_high (95% Wilson) and enough (placed reaches
+    small_n_threshold: only those countries are ranked).
+    """
+    rows = _rows(data, indicator="retention_5y", approach="all").filter(
+        pl.col("entity_type").is_in(["country", "world"]),
+        pl.col("year").is_between(first, last),
+        pl.col("entity_code") != UNKNOWN_COUNTRY,
+    )
+    pooled = (
+        rows.group_by("entity_type", "entity_code", "entity_name")
+        .agg(
+            pl.col("numerator").sum().alias("stayed"),
+            pl.col("denominator").sum().alias("placed"),
+        )
+        .filter(pl.col("placed") > 0)
+        .with_columns((pl.col("stayed") / pl.col("placed")).alias("value"))
+    )
+    intervals = [
+        wilson_interval(s, p) for s, p in zip(pooled["stayed"], pooled["placed"], strict=True)
+    ]
+    return pooled.with_columns(
+        pl.Series("ci_low", [i[0] for i in intervals], dtype=pl.Float64),
+        pl.Series("ci_high", [i[1] for i in intervals], dtype=pl.Float64),
+        (pl.col("placed") >= small_n(data)).alias("enough"),
+    ).sort(["value", "entity_name"], descending=[True, False])
+
+
+def stage_moves(data: SiteData) -> pl.DataFrame:
+    """Moves between countries and active researchers per year and career stage (every
+    country added up: each move is one country's inflow), from the first year with a move.
+
+    Returns year, career_stage, moves, active, year_incomplete.
+    """
+    rows = data.workforce_career_stages
+    if "career_stage" not in rows.columns:
+        return pl.DataFrame(schema={"year": pl.Int64, "career_stage": pl.String})
+    summed = (
+        rows.filter(pl.col("approach") == "all")
+        .group_by("year", "career_stage")
+        .agg(
+            pl.col("inflow").sum().cast(pl.Int64).alias("moves"),
+            pl.col("active").sum().cast(pl.Int64).alias("active"),
+        )
+    )
+    moved = summed.filter(pl.col("moves") > 0)["year"].min()
+    if moved is None:
+        return summed.head(0).with_columns(pl.lit(False).alias("year_incomplete"))
+    incomplete = incomplete_years(data)
+    order = {stage: i for i, stage in enumerate(STAGES)}
+    return (
+        summed.filter(pl.col("year") >= moved)
+        .with_columns(
+            pl.col("year").is_in(incomplete).alias("year_incomplete"),
+            pl.col("career_stage").replace_strict(order, default=len(STAGES)).alias("_order"),
+        )
+        .sort("year", "_order")
+        .drop("_order")
+    )
+
+
+def stage_rates(moves: pl.DataFrame, first: int, last: int) -> pl.DataFrame:
+    """Per career stage over ``first``-``last`` (rows of ``stage_moves``): moves, share of
+    all moves, and moves a year per 100 active researchers, in stage order."""
+    rows = moves.filter(pl.col("year").is_between(first, last))
+    total = rows["moves"].sum()
+    order = {stage: i for i, stage in enumerate(STAGES)}
+    return (
+        rows.group_by("career_stage")
+        .agg(pl.col("moves").sum(), pl.col("active").sum())
+        .with_columns(
+            (pl.col("moves") / total if total else pl.lit(None, pl.Float64)).alias("share"),
+            pl.when(pl.col("active") > 0)
+            .then(100 * pl.col("moves") / pl.col("active"))
+            .alias("per_100"),
+            pl.col("career_stage").replace_strict(order, default=len(STAGES)).alias("_order"),
+        )
+        .sort("_order")
+        .drop("_order")
+    )
+
+
+def country_series(data: SiteData, iso3: str) -> pl.DataFrame:
+    """A country's active researchers, inflow and outflow per year (every researcher):
+    year, indicator, value, small_n, year_incomplete."""
+    return (
+        _rows(data, entity_type="country", entity_code=iso3, approach="all")
+        .filter(pl.col("indicator").is_in(["researchers_active", "inflow", "outflow"]))
+        .select("year", "indicator", "value", "small_n", "year_incomplete")
+        .sort("indicator", "year")
+    )
+
+
+def partners(data: SiteData, iso3: str, first: int, last: int, side: str) -> pl.DataFrame:
+    """Where a country's arrivals came from (``side`` 'origin') or its departures went
+    (``side`` 'destination') over ``first``-``last``, largest first.
+
+    Returns iso3, name, moves and is_small (below workforce_small_flow).
+    """
+    here, there = ("destination", "origin") if side == "origin" else ("origin", "destination")
+    return (
+        period_flows(data, first, last)
+        .filter(pl.col(f"{here}_iso3") == iso3)
+        .select(
+            pl.col(f"{there}_iso3").alias("iso3"),
+            pl.col(f"{there}_name").alias("name"),
+            "moves",
+            "is_small",
+        )
+        .sort(["moves", "name"], descending=[True, False])
+    )
+
+
+# ---- words -------------------------------------------------------------------------
+
+
+def _and(words: Sequence[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
+
+
+def _count(n: int, noun: str) -> str:
+    """``1 move``, ``3 moves``, ``1,200 moves``."""
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
+def _prefix(data: SiteData) -> str:
+    """``Synthetic sample: `` before chart titles when the researchers are invented."""
+    return "Synthetic sample: " if is_sample(data) else ""
+
+
+def _caption(data: SiteData, unit: str, years: str | None = None) -> str:
+    """Years, unit, source and method version: the line under every workforce chart, with
+    the synthetic-sample label when the researchers are the sample."""
+    when = f"{years}; " if years else ""
+    sample = (
+        " SYNTHETIC SAMPLE DATA: invented researchers and moves, not real OpenAlex authors."
+        if is_sample(data)
+        else ""
+    )
+    return (
+        f"{when}unit: {unit}. {SOURCE}; method {data.methods.get('workforce_method_version')}."
+        f"{sample}"
+    )
+
+
+def _rule(data: SiteData, key: str) -> str:
+    """A rule of meta.methods as a sentence with its key and value:
+    ``... (workforce_small_flow = 5).``"""
+    text = data.method_descriptions.get(key) or key
+    return f"{text.rstrip('. ')} ({key} = {data.methods.get(key, '-')})."
+
+
+def _rgba(colour: str, alpha: float) -> str:
+    """``#RRGGBB`` as a CSS rgba() colour with opacity ``alpha``."""
+    red, green, blue = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({red},{green},{blue},{alpha})"
+
+
+def _menu_height(entries: int) -> int:
+    """The chart height an open dropdown of ``entries`` needs: below the title, every entry
+    must stay inside the chart or the reader cannot click it."""
+    return 140 + MENU_ITEM * entries
+
+
+def _menu(
+    labels: Sequence[str], traces: Sequence[int], titles: Sequence[str] | None = None
+) -> dict:
+    """A dropdown above a chart that shows the traces of one choice at a time: ``traces``
+    gives the index of the choice each trace belongs to; ``titles``, when given, is the
+    chart title of each choice (escaped here)."""
+    buttons = []
+    for i, label in enumerate(labels):
+        args: list[dict] = [{"visible": [i == j for j in traces]}]
+        if titles is not None:
+            args.append({"title.text": esc(titles[i])})
+        buttons.append({"label": esc(label), "method": "update", "args": args})
+    return {
+        "buttons": buttons,
+        "direction": "down",
+        "x": 0,
+        "y": 1.02,
+        "xanchor": "left",
+        "yanchor": "bottom",
+        "showactive": True,
+    }
+
+
+# ---- figures -----------------------------------------------------------------------
+
+
+def flow_sankey(
+    frames: dict[str, pl.DataFrame],
+    chart_id: str,
+    titles: dict[str, str],
+    caption: str,
+    threshold: int,
+) -> Chart:
+    """A Sankey of the largest flows, origins on the left and destinations on the right,
+    one diagram per choice (an approach) picked from a menu; small flows drawn grey.
+
+    ``frames`` maps a menu label to ``top_flows`` rows (origin_name, destination_name,
+    moves, returns, is_small) and ``titles`` the label to its chart title; empty frames
+    get no menu entry, and the first remaining label's title is shown first.
+    """
+    frames = {label: f for label, f in frames.items() if f.height}
+    shown_titles = [titles[label] for label in frames]
+    title = shown_titles[0] if shown_titles else next(iter(titles.values()), "")
+    fig = go.Figure()
+    for index, frame in enumerate(frames.values()):
+        origins = list(dict.fromkeys(frame["origin_name"]))
+        destinations = list(dict.fromkeys(frame["destination_name"]))
+        colour = {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(origins)}
+        links = list(frame.iter_rows(named=True))
+        hover, colours = [], []
+        for row in links:
+            said = (
+                f"{esc(row['origin_name'])} to {esc(row['destination_name'])}: "
+                f"{_count(row['moves'], 'move')}, {row['returns']:,} of them returns"
+            )
+            if row["is_small"]:
+                said += f" (small: under {threshold} moves, not a trend)"
+            hover.append(said)
+            colours.append(
+                SMALL_GREY if row["is_small"] else _rgba(colour[row["origin_name"]], 0.45)
+            )
+        fig.add_trace(
+            go.Sankey(
+                visible=index == 0,
+                arrangement="snap",
+                node={
+                    "label": [esc(n) for n in origins] + [esc(n) for n in destinations],
+                    "color": [colour[n] for n in origins] + ["#8c8c8c"] * len(destinations),
+                    "pad": 12,
+                    "thickness": 16,
+                    "customdata": ["left"] * len(origins) + ["arrived in"] * len(destinations),
+                    "hovertemplate": "%{label}: %{value:,} moves shown (%{customdata})"
+                    "<extra></extra>",
+                },
+                link={
+                    "source": [origins.index(r["origin_name"]) for r in links],
+                    "target": [
+                        len(origins) + destinations.index(r["destination_name"]) for r in links
+                    ],
+                    "value": [r["moves"] for r in links],
+                    "color": colours,
+                    "customdata": hover,
+                    "hovertemplate": "%{customdata}<extra></extra>",
+                },
+            )
+        )
+    apply_layout(fig, title, height=max(SANKEY_HEIGHT, _menu_height(len(frames))))
+    fig.update_layout(margin={"l": 20, "r": 20, "t": 110, "b": 20})
+    notes = [
+        "Origins on the left, destinations on the right; a link's width is the number of "
+        f"moves. Grey links are small flows (under {threshold} moves): shown, not to be read "
+        "as a trend."
+    ]
+    if len(frames) > 1:
+        fig.update_layout(updatemenus=[_menu(list(frames), list(range(len(frames))), shown_titles)])
+        notes.append(
+            "Choose the approach with the menu above the diagram; a researcher belongs to every "
+            "approach of their works, so the approaches overlap."
+        )
+    data = (
+        pl.concat([f.with_columns(pl.lit(label).alias("approach")) for label, f in frames.items()])
+        if frames
+        else pl.DataFrame()
+    )
+    return Chart(chart_id, fig, data, caption, notes)
+
+
+def flagged_bars(
+    groups: dict[str, pl.DataFrame],
+    chart_id: str,
+    title: str | dict[str, str],
+    caption: str,
+    axis_title: str,
+    diverging: bool = False,
+    notes: Sequence[str] = (),
+) -> Chart:
+    """Horizontal bars of counts with small values flagged, one group at a time (a menu
+    when there are several groups).
+
+    ``groups`` maps a label to rows of label, value, small and hover (already written);
+    the bar of a small value is faded and its label says so. ``diverging`` colours gains
+    green and losses orange; otherwise every bar is blue. The largest value is on top.
+    ``title`` is one title, or each group label's title (empty groups are left out).
+    """
+    groups = {label: f for label, f in groups.items() if f.height}
+    titles = [title[label] for label in groups] if isinstance(title, dict) else None
+    if isinstance(title, dict):
+        title = titles[0] if titles else next(iter(title.values()), "")
+    fig = go.Figure()
+    for index, frame in enumerate(groups.values()):
+        shown = frame.reverse()
+        colours = [(GAIN if v >= 0 else LOSS) if diverging else PALETTE[0] for v in shown["value"]]
+        fig.add_trace(
+            go.Bar(
+                x=shown["value"].to_list(),
+                y=[
+                    esc(label) + (" (few moves)" if small else "")
+                    for label, small in zip(shown["label"], shown["small"], strict=True)
+                ],
+                orientation="h",
+                marker={
+                    "color": colours,
+                    "opacity": [0.4 if s else 1.0 for s in shown["small"]],
+                },
+                visible=index == 0,
+                hovertext=[esc(h) for h in shown["hover"]],
+                hoverinfo="text",
+            )
+        )
+    tallest = max((f.height for f in groups.values()), default=1)
+    menu = _menu_height(len(groups)) if len(groups) > 1 else 0
+    apply_layout(fig, title, height=max(320, 24 * tallest + 150, menu))
+    fig.update_xaxes(title=axis_title, tickformat=",d")
+    shown_notes = list(notes)
+    if len(groups) > 1:
+        fig.update_layout(
+            updatemenus=[_menu(list(groups), list(range(len(groups))), titles)],
+            margin={"t": 110},
+        )
+        shown_notes.append("Choose the approach with the menu above the chart.")
+    data = (
+        pl.concat(
+            [
+                f.drop("hover").with_columns(pl.lit(label).alias("group"))
+                for label, f in groups.items()
+            ]
+        )
+        if groups
+        else pl.DataFrame()
+    )
+    return Chart(chart_id, fig, data, caption, shown_notes)
+
+
+def producer_bars(
+    frame: pl.DataFrame, chart_id: str, title: str, caption: str, n: int = TOP_PRODUCERS
+) -> Chart:
+    """Paired bars for the ``n`` countries that produced the most researchers: researchers
+    produced there against researchers last seen there, the share of its own who stayed in
+    each label, and countries with few researchers flagged. The CSV holds every country.
+
+    ``frame`` has country_name, produced, stayed, left_abroad, arrived, last_seen,
+    net_gain, stayed_share and small_n, most produced first.
+    """
+    shown = frame.head(n).reverse()
+    labels = [
+        esc(r["country_name"])
+        + ("" if r["stayed_share"] is None else f" ({r['stayed_share']:.0%} stayed)")
+        + (" (few researchers)" if r["small_n"] else "")
+        for r in shown.iter_rows(named=True)
+    ]
+    hover = [
+        f"{esc(r['country_name'])}: produced {r['produced']:,}, of whom {r['stayed']:,} stayed "
+        f"and {r['left_abroad']:,} left; {r['arrived']:,} arrived from elsewhere; last seen "
+        f"there {r['last_seen']:,} (net gain {r['net_gain']:+,})"
+        for r in shown.iter_rows(named=True)
+    ]
+    fig = go.Figure()
+    for column, name, colour in (
+        ("produced", "Produced there", PALETTE[0]),
+        ("last_seen", "Last seen there", PALETTE[1]),
+    ):
+        fig.add_trace(
+            go.Bar(
+                x=shown[column].to_list(),
+                y=labels,
+                name=name,
+                orientation="h",
+                marker={
+                    "color": colour,
+                    "opacity": [0.4 if s else 1.0 for s in shown["small_n"]],
+                },
+                hovertext=hover,
+                hoverinfo="text",
+            )
+        )
+    apply_layout(fig, title, height=max(360, 40 * shown.height + 160))
+    fig.update_layout(
+        barmode="group", legend={"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom"}
+    )
+    fig.update_xaxes(title="researchers", tickformat=",d")
+    notes = [
+        f"The {n} countries that produced the most researchers; every country is in the CSV. "
+        "A longer orange bar: the country ends with more researchers than it produced."
+    ]
+    return Chart(chart_id, fig, frame, caption, notes)
+
+
+def retention_bars(
+    frame: pl.DataFrame, chart_id: str, title: str, caption: str, world: float | None
+) -> Chart:
+    """Bars of five-year retention with 95% Wilson intervals, highest on top, and the world
+    value as a dashed line. ``frame`` has entity_name, value, stayed, placed, ci_low,
+    ci_high (rows of ``retention`` with enough researchers)."""
+    shown = frame.reverse()
+    fig = go.Figure(
+        go.Bar(
+            x=shown["value"].to_list(),
+            y=[esc(n) for n in shown["entity_name"]],
+            orientation="h",
+            marker_color=PALETTE[0],
+            error_x={
+                "type": "data",
+                "symmetric": False,
+                "array": (shown["ci_high"] - shown["value"]).to_list(),
+                "arrayminus": (shown["value"] - shown["ci_low"]).to_list(),
+                "color": "#555",
+            },
+            hovertext=[
+                f"{esc(r['entity_name'])}: {r['value']:.0%} ({r['stayed']:,.0f} of "
+                f"{r['placed']:,.0f} researchers; 95% interval {r['ci_low']:.0%} to "
+                f"{r['ci_high']:.0%})"
+                for r in shown.iter_rows(named=True)
+            ],
+            hoverinfo="text",
+        )
+    )
+    if world is not None:
+        fig.add_vline(
+            x=world,
+            line_dash="dash",
+            line_color="#333",
+            annotation_text="world",
+            annotation_position="top",
+        )
+    apply_layout(fig, title, height=max(360, 24 * shown.height + 140))
+    fig.update_xaxes(tickformat=".0%", range=[0, 1.02], title="share still in the country")
+    return Chart(
+        chart_id,
+        fig,
+        frame,
+        caption,
+        ["Bars show 95% Wilson intervals: wide where a country produced few researchers."],
+    )
+
+
+def stage_bars(
+    frame: pl.DataFrame, chart_id: str, title: str, caption: str, incomplete: Sequence[int]
+) -> Chart:
+    """Stacked bars of moves per year by career stage (rows of ``stage_moves``), the
+    incomplete years greyed."""
+    fig = go.Figure()
+    for index, stage in enumerate(STAGES):
+        rows = frame.filter(pl.col("career_stage") == stage).sort("year")
+        fig.add_trace(
+            go.Bar(
+                x=rows["year"].to_list(),
+                y=rows["moves"].to_list(),
+                name=stage,
+                marker_color=PALETTE[index],
+                hovertemplate=f"{stage} %{{x}}: %{{y:,}} moves<extra></extra>",
+            )
+        )
+    apply_layout(fig, title)
+    fig.update_layout(barmode="stack", legend={"orientation": "h", "y": -0.15})
+    fig.update_yaxes(title="moves between countries", tickformat=",d")
+    fig.update_xaxes(dtick=2)
+    notes = []
+    shown = [y for y in incomplete if y in set(frame["year"])]
+    if shown:
+        notes.append(shade_incomplete(fig, shown, INCOMPLETE_REASON))
+    return Chart(chart_id, fig, frame, caption, notes)
+
+
+# ---- the pages ---------------------------------------------------------------------
+
+
+def _no_workforce() -> list[Section]:
+    return [Section("Researcher flows", ["This published file holds no researcher-flow tables."])]
+
+
+def overview(data: SiteData) -> list[Section]:
+    """One headline paragraph: moves between countries over the period, who gains and who
+    loses most, with a link to the researcher-flows page."""
+    span = window(data)
+    if span is None:
+        return []
+    first, last = span
+    moves = _rows(data, entity_type="world", indicator="international_moves", approach="all")
+    total = int(moves.filter(pl.col("year").is_between(first, last))["value"].sum())
+    gains = net_gain(data, first, last)
+    said = (
+        f"{_count(total, 'move')} of quantum researchers between countries in {first}-{last}, "
+        "as their OpenAlex affiliations place them"
+    )
+    if gains.height:
+        top, bottom = gains.row(0, named=True), gains.row(-1, named=True)
+        said += (
+            f"; {top['entity_name']} gained the most (net {top['net_flow']:+,} moves), "
+            f"{bottom['entity_name']} lost the most ({bottom['net_flow']:+,})"
+        )
+    said += ". A move is a change of affiliation country, not a visa or a contract."
+    if is_sample(data):
+        said += " SYNTHETIC SAMPLE: invented researchers."
+    said += " Every flow, gain and caveat: the researcher-flows page (under Explore)."
+    return [Section("Researcher flows", [said])]
+
+
+def approach(data: SiteData, approach_id: str) -> list[Section]:
+    """Nothing: each approach's flows are a choice on the researcher-flows page."""
+    return []
+
+
+def page(data: SiteData) -> list[Section]:
+    """The sections of the researcher-flows page: the largest flows (Sankey, by approach),
+    net gains (by approach), producers against destinations, five-year retention, career
+    stages of movers, and what a move is and is not; each chart with its SQL."""
+    span = window(data)
+    if span is None:
+        return _no_workforce()
+    first, last = span
+    intro = [
+        "Where quantum researchers move between countries, from the countries their OpenAlex "
+        "affiliations place them in year by year. A move is a change of that country between "
+        "two observed years: not a visa, a contract or a change of home. Researchers who stop "
+        f"publishing vanish from the data. Flows are summed over {first}-{last}, the last "
+        f"{WINDOW} complete years. No researcher is named or listed: every figure is a count.",
+        Markup('Read <a href="#caveats">what a move is and is not</a> before citing a number.'),
+    ]
+    if is_sample(data):
+        intro.append(
+            "SYNTHETIC SAMPLE: the researchers and moves on this page are invented by qcm's "
+            "demonstration sample; do not cite them."
+        )
+    sections = [Section("What this page shows", intro)]
+    sections.append(_flows_section(data, first, last))
+    sections.append(_net_section(data, first, last))
+    sections.append(_producers_section(data))
+    sections.append(_retention_section(data))
+    sections.append(_stages_section(data, first, last))
+    sections.append(_caveats_section(data))
+    return sections
+
+
+def _titled(data: SiteData, label: str, said: str) -> str:
+    """A chart title for one menu choice: the sample label, the approach unless the choice
+    is every researcher, then ``said``; its first letter a capital."""
+    title = _prefix(data) + ("" if label == EVERYONE else f"{label}: ") + said
+    return title[:1].upper() + title[1:]
+
+
+def _flow_title(data: SiteData, label: str, frame: pl.DataFrame, first: int, last: int) -> str:
+    """The title of the flow diagram for one choice: its largest flow."""
+    if frame.height == 0:
+        return _titled(data, label, f"flows of quantum researchers, {first}-{last}")
+    top = frame.row(0, named=True)
+    return _titled(
+        data,
+        label,
+        f"{top['origin_name']} to {top['destination_name']} is the largest flow, "
+        f"{first}-{last} ({_count(top['moves'], 'move')})",
+    )
+
+
+def _net_title(data: SiteData, label: str, frame: pl.DataFrame, first: int, last: int) -> str:
+    """The title of the net-gain ranking for one choice: its largest gain, if any."""
+    if frame.height == 0 or frame["value"][0] <= 0:
+        return _titled(data, label, f"no country gained researchers, {first}-{last}")
+    return _titled(
+        data,
+        label,
+        f"{frame['label'][0]} gained the most researchers, {first}-{last}: "
+        f"net {frame['value'][0]:+,} moves",
+    )
+
+
+def _flows_section(data: SiteData, first: int, last: int) -> Section:
+    threshold = small_flow(data)
+    frames, titles, totals = {}, {}, {}
+    for approach_id, label in approach_choices(data).items():
+        flows = period_flows(data, first, last, approach_id)
+        frames[label] = top_flows(flows)
+        titles[label] = _flow_title(data, label, frames[label], first, last)
+        totals[label] = int(flows["moves"].sum()) if flows.height else 0
+    everyone = frames[EVERYONE]
+    chart = flow_sankey(
+        frames,
+        "workforce-sankey",
+        titles,
+        _caption(data, "moves between countries", f"{first}-{last}, by year of arrival"),
+        threshold,
+    )
+    shown = int(everyone["moves"].sum()) if everyone.height else 0
+    total = totals[EVERYONE]
+    if total:
+        chart.notes.append(
+            f"All researchers: the {TOP_FLOWS} largest flows carry {shown:,} of the {total:,} "
+            f"moves between countries in {first}-{last} ({shown / total:.0%}); the rest are "
+            "smaller flows, in the published file."
+        )
+    return Section(
+        "The largest flows between countries",
+        [
+            f"The {TOP_FLOWS} largest country-to-country flows over {first}-{last}, for every "
+            "researcher or one approach at a time. A researcher who moved twice counts twice; "
+            "a return to a country seen before is a move too (counted in returns)."
+        ],
+        charts=[chart],
+        code=flows_sql(first, last, threshold),
+    )
+
+
+def _net_section(data: SiteData, first: int, last: int) -> Section:
+    groups = {}
+    for approach_id, label in approach_choices(data).items():
+        frame = gainers_and_losers(net_gain(data, first, last, approach_id))
+        groups[label] = frame.select(
+            pl.col("entity_name").alias("label"),
+            pl.col("net_flow").alias("value"),
+            pl.col("small_n").alias("small"),
+            "entity_code",
+            "inflow",
+            "outflow",
+            pl.format(
+                "{}: {} arrived, {} left, net {}",
+                "entity_name",
+                "inflow",
+                "outflow",
+                pl.when(pl.col("net_flow") > 0)
+                .then(pl.format("+{}", "net_flow"))
+                .otherwise(pl.col("net_flow").cast(pl.String)),
+            ).alias("hover"),
+        )
+    titles = {label: _net_title(data, label, frame, first, last) for label, frame in groups.items()}
+    threshold = small_flow(data)
+    chart = flagged_bars(
+        groups,
+        "workforce-net",
+        titles,
+        _caption(data, "moves (inflow minus outflow)", f"{first}-{last}"),
+        "net flow: moves in minus moves out",
+        diverging=True,
+        notes=[
+            f"The {TOP_NET} largest gains (green) and losses (orange). Faded bars marked 'few "
+            f"moves': under {threshold} moves in and out over the period, not a trend."
+        ],
+    )
+    return Section(
+        "Who gains and who loses researchers",
+        [
+            f"Net flow: moves into a country minus moves out of it, summed over {first}-{last}. "
+            "A gain says more researchers arrived than left, not that the country trains or "
+            "employs more of them."
+        ],
+        charts=[chart],
+        code=net_sql(first, last, threshold),
+    )
+
+
+def _producers_section(data: SiteData) -> Section:
+    frame = producers(data)
+    said = [
+        "A country produces a researcher when their first quantum paper names it (the "
+        "producer rule below). Set against where each researcher was last seen: the countries "
+        "that train quantum researchers and the ones they end up in. Net gain is researchers "
+        "who arrived from elsewhere minus those produced there who left."
+    ]
+    if frame.height and frame["produced"][0] > 0:
+        top = frame.row(0, named=True)
+        title = (
+            f"{_prefix(data)}{top['country_name']} produced the most researchers "
+            f"({top['produced']:,}); {top['stayed_share']:.0%} of them stayed"
+        )
+        ranked = frame.sort(["net_gain", "country_name"], descending=[True, False])
+        gain, loss = ranked.row(0, named=True), ranked.row(-1, named=True)
+        said.append(
+            f"Largest net gain: {gain['country_name']} ({gain['net_gain']:+,}); largest net "
+            f"loss: {loss['country_name']} ({loss['net_gain']:+,})."
+        )
+        frame = frame.select(
+            "country_iso3",
+            "country_name",
+            "produced",
+            "stayed",
+            "left_abroad",
+            "arrived",
+            "last_seen",
+            "net_gain",
+            "stayed_share",
+            "small_n",
+        )
+    else:
+        title = f"{_prefix(data)}Producers and destinations"
+    chart = producer_bars(
+        frame,
+        "workforce-producers",
+        title,
+        _caption(data, "researchers", "All years of the data"),
+    )
+    return Section("Producers and destinations", said, charts=[chart], code=producers_sql())
+
+
+def _retention_section(data: SiteData) -> Section:
+    cohorts = retention_cohorts(data)
+    years = retention_years(data)
+    threshold = small_n(data)
+    heading = "Retention after five years"
+    if cohorts is None:
+        return Section(
+            heading,
+            [f"No producing year is followed by {years} complete years yet: no retention."],
+        )
+    first, last = cohorts
+    pooled = retention(data, first, last)
+    world = pooled.filter(pl.col("entity_type") == "world")
+    countries = pooled.filter(pl.col("entity_type") == "country")
+    ranked = countries.filter(pl.col("enough")).select(
+        "entity_code", "entity_name", "stayed", "placed", "value", "ci_low", "ci_high"
+    )
+    few = countries.filter(~pl.col("enough"))["entity_name"].sort().to_list()
+    if ranked.height:
+        top = ranked.row(0, named=True)
+        title = (
+            f"{_prefix(data)}{top['entity_name']}: {top['value']:.0%} of its researchers still "
+            f"there {years} years later ({top['stayed']:,.0f} of {top['placed']:,.0f})"
+        )
+    else:
+        title = f"{_prefix(data)}Retention after {years} years (produced {first}-{last})"
+    chart = retention_bars(
+        ranked,
+        "workforce-retention",
+        title,
+        _caption(data, "share of researchers", f"Researchers produced {first}-{last}"),
+        world["value"][0] if world.height else None,
+    )
+    if few:
+        chart.notes.append(
+            f"Not ranked, fewer than {threshold} researchers placed {years} years later: "
+            f"{_and(few)}."
+        )
+    return Section(
+        heading,
+        [
+            f"Of the researchers a country produced in {first}-{last} who are still placed "
+            f"somewhere {years} years later, the share placed in that country. Researchers "
+            "who stopped publishing are left out of both counts: retention is among those "
+            f"still active. Only countries with at least {threshold} such researchers are "
+            "ranked; the dashed line is the world (the share in their producing country)."
+        ],
+        charts=[chart],
+        code=retention_sql(first, last, threshold),
+    )
+
+
+def _stages_section(data: SiteData, first: int, last: int) -> Section:
+    moves = stage_moves(data)
+    rates = stage_rates(moves, first, last) if moves.height else moves
+    said = []
+    if rates.height and rates["moves"].sum():
+        top = rates.sort("moves", descending=True).row(0, named=True)
+        title = (
+            f"{_prefix(data)}{top['career_stage'].capitalize()} researchers make "
+            f"{top['share']:.0%} of moves between countries, {first}-{last}"
+        )
+        said.append(
+            "Moves a year per 100 active researchers of the stage, "
+            f"{first}-{last}: "
+            + "; ".join(
+                f"{r['career_stage']} {r['per_100']:.1f}"
+                for r in rates.iter_rows(named=True)
+                if r["per_100"] is not None
+            )
+            + "."
+        )
+    else:
+        title = f"{_prefix(data)}Moves between countries by career stage"
+    low = data.methods.get("workforce_stage_mid_from", "5")
+    high = data.methods.get("workforce_stage_senior_from", "15")
+    chart = stage_bars(
+        moves,
+        "workforce-stages",
+        title,
+        _caption(data, "moves between countries (every country's inflow)", "By year of arrival"),
+        incomplete_years(data),
+    )
+    return Section(
+        "Career stages of movers",
+        [
+            "A researcher's career stage in the year of a move counts from their first year "
+            f"of evidence (any field): early career below {low} years, mid career from {low}, "
+            f"senior from {high}.",
+            *said,
+        ],
+        charts=[chart],
+        code=stages_sql(),
+    )
+
+
+def _caveats_section(data: SiteData) -> Section:
+    """What a move is and is not, with each rule of meta.methods in plain words."""
+    latest = incomplete_years(data)
+    paragraphs = [
+        Markup('<span id="caveats">{}</span>').format(
+            "A move is a change of the country qcm places a researcher in between two "
+            "consecutive observed years, read from OpenAlex affiliation data. It is not a "
+            "visa, a contract, a change of employer within a country or of residence, and "
+            "it is dated in the year the researcher is first seen in the new country."
+        ),
+        "Researchers who stop publishing vanish: someone who leaves research, or moves to a "
+        "company or agency that does not publish, is not seen leaving. Someone seen in a "
+        "country only once never moves. Author records in OpenAlex can merge two people or "
+        "split one, which makes or hides moves.",
+        (
+            f"The latest year ({_and([str(y) for y in latest])}) is incomplete: publications, "
+            "and so affiliations, keep being indexed for months. It is greyed on trends and "
+            "left out of every sum on this page."
+            if latest
+            else "Every year shown is complete."
+        ),
+        "Approaches overlap: a researcher belongs to every approach of their quantum works, "
+        "so flows by approach must not be added.",
+        *(_rule(data, key) for key in NOTE_RULES),
+    ]
+    if is_sample(data):
+        paragraphs.append(
+            "In this build the author records are the SYNTHETIC SAMPLE (data kind "
+            "'synthetic sample' in marts.workforce_indicators): invented researchers whose "
+            "moves only demonstrate the method."
+        )
+    return Section("What a move is, and what it is not", paragraphs)
+
+
+def country(data: SiteData, iso3: str) -> list[Section]:
+    """A country's researchers: active researchers, inflow and outflow over time, where
+    arrivals came from and departures went, and producers against destinations."""
+    span = window(data)
+    if span is None:
+        return _no_workforce()
+    first, last = span
+    found = data.countries.filter(pl.col("iso3") == iso3)["name"]
+    name = found[0] if found.len() else iso3
+    series = country_series(data, iso3)
+    links = [("Researchers", [("workforce.html", "Researcher flows of every country")])]
+    if series.height == 0 or series["value"].sum() == 0:
+        return [
+            Section(
+                "Researcher flows",
+                [f"No quantum researcher is placed in {name} in this build."],
+                links=links,
+            )
+        ]
+    incomplete = incomplete_years(data)
+    labels = {
+        "researchers_active": "Active researchers",
+        "inflow": "Arrivals (inflow)",
+        "outflow": "Departures (outflow)",
+    }
+    named = series.with_columns(
+        pl.col("indicator").replace_strict(labels).alias("entity_name"),
+        pl.lit(iso3).alias("entity_code"),
+    ).select("entity_code", "entity_name", "year", "value", "small_n", "year_incomplete")
+    period = named.filter(pl.col("year").is_between(first, last))
+    active = named.filter(pl.col("entity_name") == labels["researchers_active"])
+    latest = active.filter(pl.col("year") == last)["value"].sum()
+    inflow = int(period.filter(pl.col("entity_name") == labels["inflow"])["value"].sum())
+    outflow = int(period.filter(pl.col("entity_name") == labels["outflow"])["value"].sum())
+    said = [
+        f"{_count(int(latest), 'quantum researcher')} placed in {name} in {last} by their "
+        f"OpenAlex affiliations. Over {first}-{last}: {_count(inflow, 'move')} into {name} "
+        f"and {_count(outflow, 'move')} out of it, net {inflow - outflow:+,}."
+        + (
+            f" Under {small_flow(data)} moves in all: anecdotes, not a trend."
+            if inflow + outflow < small_flow(data)
+            else ""
+        )
+    ]
+    said += _producer_said(data, iso3, name)
+    if is_sample(data):
+        said.append("SYNTHETIC SAMPLE: invented researchers and moves.")
+    charts = [
+        trend_lines(
+            active,
+            f"workforce-{iso3}-active",
+            f"{_prefix(data)}Quantum researchers placed in {name} each year",
+            _caption(data, "researchers"),
+            percent=False,
+            incomplete_years=incomplete,
+            incomplete_reason=INCOMPLETE_REASON,
+            unit=" researchers",
+            y_title="researchers",
+        ),
+        trend_lines(
+            named.filter(pl.col("entity_name") != labels["researchers_active"]),
+            f"workforce-{iso3}-flows",
+            f"{_prefix(data)}Researchers moving into and out of {name} each year",
+            _caption(data, "moves"),
+            percent=False,
+            incomplete_years=incomplete,
+            incomplete_reason=INCOMPLETE_REASON,
+            unit=" moves",
+            y_title="moves",
+        ),
+    ]
+    charts[1].notes.append(
+        f"Years with under {small_flow(data)} moves in and out are flagged small_n in the CSV."
+    )
+    partner_charts = [
+        _partner_chart(data, iso3, name, first, last, side) for side in ("origin", "destination")
+    ]
+    sections = [
+        Section("Researcher flows", said, charts=charts, tables=_producer_table(data, iso3)),
+        Section(
+            "Researcher flows: where arrivals came from and departures went",
+            [],
+            charts=partner_charts,
+            code=country_sql(iso3, first, last),
+            links=links,
+        ),
+    ]
+    return sections
+
+
+def _producer_said(data: SiteData, iso3: str, name: str) -> list[str]:
+    """The country's producer and retention figures in plain sentences."""
+    said = []
+    row = producers(data).filter(pl.col("country_iso3") == iso3)
+    if row.height:
+        r = row.row(0, named=True)
+        if r["produced"]:
+            said.append(
+                f"{name} produced {_count(r['produced'], 'researcher')} (first quantum "
+                f"affiliation there): {r['stayed']:,} were last seen there "
+                f"({r['stayed_share']:.0%}) and {r['left_abroad']:,} abroad; "
+                f"{r['arrived']:,} produced elsewhere were last seen in {name} "
+                f"(net gain {r['net_gain']:+,})."
+                + (" Few researchers: read with care." if r["small_n"] else "")
+            )
+        else:
+            said.append(
+                f"{name} produced no researcher; {r['arrived']:,} produced elsewhere were "
+                f"last seen there."
+            )
+    cohorts = retention_cohorts(data)
+    if cohorts is not None:
+        first, last = cohorts
+        years = retention_years(data)
+        kept = retention(data, first, last).filter(pl.col("entity_code") == iso3)
+        if kept.height and kept["enough"][0]:
+            k = kept.row(0, named=True)
+            said.append(
+                f"Of the researchers {name} produced in {first}-{last} and still placed "
+                f"{years} years later, {k['value']:.0%} were in {name} "
+                f"({k['stayed']:,.0f} of {k['placed']:,.0f})."
+            )
+        else:
+            said.append(
+                f"Too few researchers produced in {name} in {first}-{last} are still placed "
+                f"{years} years later (under {small_n(data)}) for a retention figure."
+            )
+    return said
+
+
+def _producer_table(data: SiteData, iso3: str) -> list[Table]:
+    row = producers(data).filter(pl.col("country_iso3") == iso3)
+    if row.height == 0:
+        return []
+    r = row.row(0, named=True)
+    return [
+        Table(
+            [
+                "Produced",
+                "Stayed",
+                "Left abroad",
+                "Arrived from elsewhere",
+                "Last seen there",
+                "Net gain",
+                "Stayed share",
+            ],
+            [
+                [
+                    f"{r['produced']:,}",
+                    f"{r['stayed']:,}",
+                    f"{r['left_abroad']:,}",
+                    f"{r['arrived']:,}",
+                    f"{r['last_seen']:,}",
+                    f"{r['net_gain']:+,}",
+                    "-" if r["stayed_share"] is None else f"{r['stayed_share']:.0%}",
+                ]
+            ],
+            "Producers against destinations, every year of the data (marts.workforce_producers"
+            ", approach 'all')." + (" Few researchers: read with care." if r["small_n"] else ""),
+        )
+    ]
+
+
+def _partner_chart(data: SiteData, iso3: str, name: str, first: int, last: int, side: str) -> Chart:
+    rows = partners(data, iso3, first, last, side).head(TOP_PARTNERS)
+    arriving = side == "origin"
+    frame = rows.select(
+        pl.col("name").alias("label"),
+        pl.col("moves").alias("value"),
+        pl.col("is_small").alias("small"),
+        "iso3",
+        pl.format(
+            "{}: {} moves " + ("to " if arriving else "from ") + "{}",
+            "name",
+            "moves",
+            pl.lit(name),
+        ).alias("hover"),
+    )
+    title = (
+        f"{_prefix(data)}Where researchers arriving in {name} came from, {first}-{last}"
+        if arriving
+        else f"{_prefix(data)}Where researchers leaving {name} went, {first}-{last}"
+    )
+    return flagged_bars(
+        {"moves": frame},
+        f"workforce-{iso3}-{'origins' if arriving else 'destinations'}",
+        title,
+        _caption(data, "moves", f"{first}-{last}"),
+        "moves",
+        notes=[
+            f"The {TOP_PARTNERS} largest; faded bars marked 'few moves' are under "
+            f"{small_flow(data)} moves: not a trend."
+        ],
+    )
+
+
+def methods(data: SiteData) -> list[Section]:
+    """Workforce definitions (meta.indicators) and every workforce rule (meta.methods)."""
+    if not has_workforce(data):
+        return []
+    defs = data.workforce_definitions
+    table = Table(
+        ["Indicator", "What it means", "Unit", "Method"],
+        [
+            [r["name"], r["definition"], r["unit"], r["method_version"]]
+            for r in defs.iter_rows(named=True)
+        ]
+        if "definition" in defs.columns
+        else [],
+    )
+    keys = sorted(k for k in data.methods if k.startswith("workforce_"))
+    rules = Table(
+        ["Rule", "Value", "What it says"],
+        [[k, data.methods[k], data.method_descriptions.get(k) or "-"] for k in keys],
+    )
+    return [
+        Section(
+            "Researcher flows: what the numbers mean",
+            [
+                "Researchers are the OpenAlex authors of in-scope quantum works, placed in a "
+                "country each year by their affiliations. A move is a change of that country "
+                "between two observed years: not a visa or a contract. Researchers who stop "
+                "publishing vanish; the latest year is incomplete. No page names a researcher: "
+                "marts.researchers and marts.researcher_moves are in the published file for "
+                "auditing, and the pages show only counts. See the researcher-flows page for "
+                "the caveats in full."
+                + (
+                    " In this build the researchers are the SYNTHETIC SAMPLE."
+                    if is_sample(data)
+                    else ""
+                ),
+            ],
+            tables=[table],
+            links=[("Researchers", [("workforce.html#caveats", "What a move is and is not")])],
+        ),
+        Section("Researcher flows: the rules", [], tables=[rules]),
+    ]
+
+
+# ---- SQL to reproduce each chart ---------------------------------------------------
+
+
+def flows_sql(first: int, last: int, threshold: int, n: int = TOP_FLOWS) -> str:
+    """SQL for the flow diagram: the ``n`` largest flows of every researcher."""
+    return (
+        "-- duckdb -readonly qcm.duckdb\n"
+        "select origin_name, destination_name, sum(moves) as moves, sum(returns) as returns,\n"
+        f"    sum(moves) < {threshold} as is_small\n"
+        "from marts.workforce_flows\n"
+        f"where approach = 'all' and year between {first} and {last}\n"
+        "group by origin_name, destination_name\n"
+        f"order by moves desc, origin_name, destination_name\nlimit {n};"
+    )
+
+
+def net_sql(first: int, last: int, threshold: int) -> str:
+    """SQL for the net-gain ranking of every researcher."""
+    return (
+        "-- duckdb -readonly qcm.duckdb\n"
+        "select entity_name,\n"
+        "    sum(value) filter (where indicator = 'inflow') as inflow,\n"
+        "    sum(value) filter (where indicator = 'outflow') as outflow,\n"
+        "    inflow - outflow as net_flow,\n"
+        f"    inflow + outflow < {threshold} as small_n\n"
+        "from marts.workforce_indicators\n"
+        "where entity_type = 'country' and approach = 'all'\n"
+        f"  and indicator in ('inflow', 'outflow') and year between {first} and {last}\n"
+        "group by entity_name\n"
+        "having inflow + outflow > 0\n"
+        "order by net_flow desc, entity_name;"
+    )
+
+
+def producers_sql() -> str:
+    """SQL for the producers-against-destinations scatter."""
+    return (
+        "-- duckdb -readonly qcm.duckdb\n"
+        "select country_name, produced, stayed, left_abroad, arrived, last_seen, net_gain,\n"
+        "    round(stayed_share, 3) as stayed_share, small_n\n"
+        "from marts.workforce_producers\n"
+        "where approach = 'all'\n"
+        "order by produced desc, country_name;"
+    )
+
+
+def retention_sql(first: int, last: int, threshold: int) -> str:
+    """SQL for five-year retention pooled over the producing years ``first``-``last``."""
+    return (
+        "-- duckdb -readonly qcm.duckdb\n"
+        "select entity_name, sum(numerator) as stayed, sum(denominator) as placed,\n"
+        "    round(sum(numerator) / sum(denominator), 3) as retention\n"
+        "from marts.workforce_indicators\n"
+        "where indicator = 'retention_5y' and entity_type = 'country' and approach = 'all'\n"
+        f"  and year between {first} and {last}\n"
+        "group by entity_name\n"
+        f"having sum(denominator) >= {threshold}\n"
+        "order by retention desc, entity_name;"
+    )
+
+
+def stages_sql() -> str:
+    """SQL for moves by career stage and year."""
+    return (
+        "-- duckdb -readonly qcm.duckdb\n"
+        "select year, career_stage, sum(inflow) as moves, sum(active) as active\n"
+        "from marts.workforce_career_stages\n"
+        "where approach = 'all'\n"
+        "group by year, career_stage\n"
+        "order by year, career_stage;"
+    )
+
+
+def country_sql(iso3: str, first: int, last: int) -> str:
+    """SQL for where a country's arrivals came from (swap origin and destination for where
+    its departures went). ``iso3`` is a code of marts.countries (three letters)."""
+    code = iso3.replace("'", "''")
+    return (
+        "-- duckdb -readonly qcm.duckdb\n"
+        "select origin_name, sum(moves) as moves\n"
+        "from marts.workforce_flows\n"
+        f"where approach = 'all' and destination_iso3 = '{code}'\n"
+        f"  and year between {first} and {last}\n"
+        "group by origin_name\n"
+        "order by moves desc, origin_name;"
+    )

@@ -1,0 +1,571 @@
+"""The researcher-flows page and sections on small hand-made frames: the largest flows kept,
+small flows flagged, the incomplete year left out, net gains, retention, escaping, sample
+labels, SQL that reproduces the charts, no researcher named, and files without the marts."""
+
+from __future__ import annotations
+
+import html
+import inspect
+import json
+import re
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pytest
+
+from dashboards import data as site_data
+from dashboards.data import SiteData
+from dashboards.families import workforce
+from dashboards.page import Page, Section
+from dashboards.site import _drop_empty_charts, _environment
+
+pytestmark = pytest.mark.unit
+ATTACK = "<img src=x onerror=alert(1)>"
+ESCAPED = "&lt;img src=x onerror=alert(1)&gt;"
+NOW = 2026  # the incomplete year
+COUNTRIES = {
+    "CHE": "Switzerland",
+    "CHN": "China",
+    "DEU": "Germany",
+    "FRA": "France",
+    "GBR": "United Kingdom",
+    "USA": "United States",
+    "XXA": ATTACK,
+}
+CODES = sorted(COUNTRIES)
+# every ordered pair of countries: 42 flows in 2020 of 1 to 42 moves, each a different size
+PAIRS = [(o, d) for o in CODES for d in CODES if o != d]
+FLOW_2020 = {pair: index + 1 for index, pair in enumerate(PAIRS)}
+# outside the window: a large flow before it and one in the incomplete year
+OUTSIDE = {("XXA", "DEU", 2015): 300, ("XXA", "CHN", NOW): 500}
+METHODS = {
+    "small_n_threshold": ("10", "Few below this"),
+    "workforce_method_version": ("wf-1.0", "Version of the workforce-flow rules"),
+    "workforce_trails": ("profile-then-authorships", "Two trails place a researcher in a year"),
+    "workforce_year_country_rule": ("mode-career-alphabetical", "The country with most evidence"),
+    "workforce_max_gap_years": ("2", "Gaps of at most this many years are carried"),
+    "workforce_move_rule": ("change-between-observed-years", "A move is a change of country"),
+    "workforce_producer_rule": ("first-quantum-authorship", "The first quantum paper's country"),
+    "workforce_retention_years": ("5", "Retention: the share still there five years later"),
+    "workforce_small_flow": ("5", "A flow below this many moves is flagged small"),
+    "workforce_stage_mid_from": ("5", "Mid career from this many years"),
+    "workforce_stage_senior_from": ("15", "Senior from this many years"),
+}
+# producers: (code, produced, stayed, left abroad, arrived); XXA produced few researchers
+PRODUCERS = [
+    ("CHN", 500, 400, 100, 20),
+    ("USA", 400, 360, 40, 90),
+    ("DEU", 100, 85, 15, 40),
+    ("XXA", 3, 2, 1, 4),
+]
+# retention cohorts 2015-2020 (producing year: stayed, placed): Germany keeps most,
+# France has too few researchers to be ranked
+RETENTION = {
+    "DEU": {year: (9, 10) for year in range(2015, 2021)},
+    "CHN": {year: (6, 10) for year in range(2015, 2021)},
+    "FRA": {2016: (2, 3), 2019: (3, 4)},
+}
+# a cohort whose five-year mark is the incomplete year: never pooled
+LATE_COHORT = {"DEU": (0, 50)}
+
+
+def _flow_rows() -> list[dict]:
+    rows = []
+    moves = {(o, d, 2020): n for (o, d), n in FLOW_2020.items()} | OUTSIDE
+    for (origin, destination, year), n in moves.items():
+        for approach, share in (("all", 1.0), ("trapped_ion", 0.15)):
+            count = int(n * share)
+            if count == 0:
+                continue
+            rows.append(
+                {
+                    "origin_iso3": origin,
+                    "origin_name": COUNTRIES[origin],
+                    "destination_iso3": destination,
+                    "destination_name": COUNTRIES[destination],
+                    "approach": approach,
+                    "year": year,
+                    "moves": count,
+                    "researchers": count,
+                    "returns": count // 4,
+                    "is_small": count < 5,
+                    "year_incomplete": year == NOW,
+                    "method_version": "wf-1.0",
+                }
+            )
+    return rows
+
+
+def _indicator(
+    code: str,
+    year: int,
+    indicator: str,
+    value: float,
+    *,
+    approach: str = "all",
+    numerator: float | None = None,
+    denominator: float | None = None,
+    data_kind: str = "synthetic sample",
+) -> dict:
+    world = code == "WLD"
+    return {
+        "entity_type": "world" if world else "country",
+        "entity_code": code,
+        "entity_name": "World" if world else COUNTRIES[code],
+        "approach": approach,
+        "year": year,
+        "indicator": indicator,
+        "value": value,
+        "numerator": value if numerator is None else numerator,
+        "denominator": denominator,
+        "unit": "share (0-1)" if indicator == "retention_5y" else "moves",
+        "researchers_active": 100,
+        "flow_moves": 0,
+        "small_n": denominator is not None and denominator < 10,
+        "year_incomplete": year == NOW,
+        "method_version": "wf-1.0",
+        "data_kind": data_kind,
+    }
+
+
+def _indicator_rows(flows: list[dict], data_kind: str = "synthetic sample") -> list[dict]:
+    """Inflow and outflow of every country from ``flows``, active researchers, the world's
+    international moves, and five-year retention."""
+    frame = pl.DataFrame(flows)
+    rows = []
+    for approach in ("all", "trapped_ion"):
+        moves = frame.filter(pl.col("approach") == approach)
+        for year in sorted(set(moves["year"])):
+            in_year = moves.filter(pl.col("year") == year)
+            for code in CODES:
+                inflow = in_year.filter(pl.col("destination_iso3") == code)["moves"].sum()
+                outflow = in_year.filter(pl.col("origin_iso3") == code)["moves"].sum()
+                for indicator, value in (("inflow", inflow), ("outflow", outflow)):
+                    rows.append(
+                        _indicator(
+                            code,
+                            year,
+                            indicator,
+                            float(value),
+                            approach=approach,
+                            data_kind=data_kind,
+                        )
+                    )
+            rows.append(
+                _indicator(
+                    "WLD",
+                    year,
+                    "international_moves",
+                    float(in_year["moves"].sum()),
+                    approach=approach,
+                    data_kind=data_kind,
+                )
+            )
+    for code in CODES:
+        for year in (2020, 2025, NOW):
+            rows.append(_indicator(code, year, "researchers_active", 100.0, data_kind=data_kind))
+    for code, cohorts in (RETENTION | {"WLD": {2018: (70, 100)}}).items():
+        for year, (stayed, placed) in cohorts.items():
+            rows.append(
+                _indicator(
+                    code,
+                    year,
+                    "retention_5y",
+                    stayed / placed,
+                    numerator=stayed,
+                    denominator=placed,
+                    data_kind=data_kind,
+                )
+            )
+    for code, (stayed, placed) in LATE_COHORT.items():
+        rows.append(
+            _indicator(
+                code,
+                NOW - 5,
+                "retention_5y",
+                stayed / placed,
+                numerator=stayed,
+                denominator=placed,
+                data_kind=data_kind,
+            )
+        )
+    return rows
+
+
+def _producer_rows() -> list[dict]:
+    return [
+        {
+            "country_iso3": code,
+            "country_name": COUNTRIES[code],
+            "approach": "all",
+            "produced": produced,
+            "stayed": stayed,
+            "left_abroad": left,
+            "arrived": arrived,
+            "last_seen": stayed + arrived,
+            "net_gain": arrived - left,
+            "stayed_share": stayed / produced,
+            "small_n": produced + arrived < 10,
+            "method_version": "wf-1.0",
+        }
+        for code, produced, stayed, left, arrived in PRODUCERS
+    ]
+
+
+def _stage_rows() -> list[dict]:
+    rows = []
+    for year in range(2019, NOW + 1):
+        for stage, moves, active in (
+            ("early career", 6, 100),
+            ("mid career", 3, 100),
+            ("senior", 1, 50),
+        ):
+            rows.append(
+                {
+                    "country_iso3": "DEU",
+                    "country_name": "Germany",
+                    "approach": "all",
+                    "year": year,
+                    "career_stage": stage,
+                    "active": active,
+                    "inflow": moves,
+                    "outflow": 0,
+                    "net_flow": moves,
+                    "method_version": "wf-1.0",
+                }
+            )
+    return rows
+
+
+def _data(with_marts: bool = True, data_kind: str = "synthetic sample") -> SiteData:
+    """A SiteData holding only what the workforce family reads (the workforce marts are
+    left empty, their default, without ``with_marts``)."""
+    empty = pl.DataFrame()
+    flows = _flow_rows()
+    workforce_frames = (
+        {
+            "workforce_indicators": pl.DataFrame(
+                _indicator_rows(flows, data_kind), infer_schema_length=None
+            ),
+            "workforce_flows": pl.DataFrame(flows),
+            "workforce_producers": pl.DataFrame(_producer_rows()),
+            "workforce_career_stages": pl.DataFrame(_stage_rows()),
+            "workforce_definitions": pl.DataFrame(
+                {
+                    "name": ["Inflow of researchers"],
+                    "definition": ["Moves arriving in the entity in the year"],
+                    "unit": ["moves"],
+                    "method_version": ["wf-1.0"],
+                }
+            ),
+        }
+        if with_marts
+        else {}
+    )
+    return SiteData(
+        indicators=empty,
+        pairs=empty,
+        approaches=pl.DataFrame(
+            {
+                "approach": ["all", "trapped_ion", "superconducting", "unclassified"],
+                "label": ["All", "Trapped ions", "Superconducting qubits", "Not classified"],
+            }
+        ),
+        countries=pl.DataFrame({"iso3": list(COUNTRIES), "name": list(COUNTRIES.values())}),
+        blocs=empty,
+        member_years=empty,
+        definitions=empty,
+        methods={k: v for k, (v, _) in METHODS.items()},
+        method_descriptions={k: d for k, (_, d) in METHODS.items()},
+        classifier=empty,
+        quarantine=empty,
+        run={"data_kind": data_kind},
+        incomplete_year=NOW,
+        complete_year=NOW - 1,
+        patent_indicators=empty,
+        patent_top_applicants=empty,
+        patent_applicant_types=empty,
+        patent_cpc_map=empty,
+        patent_definitions=empty,
+        patent_incomplete_years=[],
+        patent_complete_year=None,
+        data_kinds=(data_kind,),
+        funding_indicators=empty,
+        funding_programmes=empty,
+        fx_rates=empty,
+        economic_indicators=empty,
+        grant_currencies=empty,
+        funding_definitions=empty,
+        **workforce_frames,
+    )
+
+
+def _render(sections: list[Section], kind: str = "workforce") -> str:
+    """The HTML of a page holding ``sections``, through the site's own template."""
+    for section in sections:
+        _drop_empty_charts(section)
+    page = Page("workforce.html", "Researcher flows", sections, kind)
+    shown = dict.fromkeys(
+        (
+            "published",
+            "data_kind",
+            "works",
+            "families",
+            "complete_year",
+            "patent_complete_year",
+            "snapshot",
+            "run_id",
+            "mode",
+            "version",
+            "sources",
+        ),
+        "x",
+    )
+    return (
+        _environment()
+        .get_template("page.html.j2")
+        .render(page=page, root="", facts=shown, sample=True)
+    )
+
+
+def _text(sections: list[Section]) -> str:
+    said = [s.heading for s in sections]
+    for s in sections:
+        said += [str(p) for p in s.paragraphs]
+        said += [c.caption + " " + " ".join(c.notes) for c in s.charts]
+        # chart titles are escaped for Plotly: read them as a reader sees them
+        said += [html.unescape(str(c.figure.layout.title.text)) for c in s.charts]
+    return "\n".join(said)
+
+
+def _charts(sections: list[Section]) -> dict:
+    return {c.id: c for s in sections for c in s.charts}
+
+
+def test_window_is_the_last_ten_complete_years() -> None:
+    data = _data()
+    assert workforce.complete_year(data) == NOW - 1
+    assert workforce.incomplete_years(data) == [NOW]
+    assert workforce.window(data) == (2016, 2025)
+
+
+def test_the_sankey_keeps_the_largest_flows_of_the_window_and_flags_small_ones() -> None:
+    data = _data()
+    flows = workforce.period_flows(data, 2016, 2025)
+    # the flows of 2015 and of the incomplete year are outside the window
+    assert flows.height == len(PAIRS) and flows["moves"].max() == len(PAIRS)
+    top = workforce.top_flows(flows)
+    assert top["moves"].to_list() == list(range(42, 22, -1))
+    assert flows.filter(pl.col("is_small"))["moves"].to_list() == [4, 3, 2, 1]
+    chart = _charts(workforce.page(data))["workforce-sankey"]
+    sankey = chart.figure.data[0]
+    assert sankey.type == "sankey" and sankey.visible
+    assert list(sankey.link.value) == list(range(42, 22, -1))
+    # origins on the left, destinations on the right: every link goes from one to the other
+    origins = len(set(top["origin_name"]))
+    assert all(
+        s < origins <= t for s, t in zip(sankey.link.source, sankey.link.target, strict=True)
+    )
+    # one diagram per approach, chosen from a menu that also changes the title
+    assert [t.visible for t in chart.figure.data] == [True, False]
+    buttons = chart.figure.layout.updatemenus[0].buttons
+    assert [b.label for b in buttons] == ["All researchers", "Trapped ions"]
+    assert buttons[1].args[0] == {"visible": [False, True]}
+    assert buttons[1].args[1]["title.text"].startswith("Synthetic sample: Trapped ions: ")
+    # in trapped ions (a seventh of the moves) the small flows are drawn grey and say so
+    ions = chart.figure.data[1]
+    small = [i for i, v in enumerate(ions.link.value) if v < 5]
+    assert small and all(ions.link.color[i] == workforce.SMALL_GREY for i in small)
+    assert all("small: under 5 moves" in ions.link.customdata[i] for i in small)
+    assert "Grey links are small flows (under 5 moves)" in " ".join(chart.notes)
+    assert chart.data.filter(pl.col("is_small")).height == len(small)
+
+
+def test_net_gain_sums_the_window_and_flags_few_moves() -> None:
+    data = _data()
+    gains = workforce.net_gain(data, 2016, 2025)
+    expected = {
+        code: sum(n for (o, d), n in FLOW_2020.items() if d == code)
+        - sum(n for (o, d), n in FLOW_2020.items() if o == code)
+        for code in CODES
+    }
+    assert dict(zip(gains["entity_code"], gains["net_flow"], strict=True)) == expected
+    assert gains["net_flow"].to_list() == sorted(expected.values(), reverse=True)
+    assert not gains["small_n"].any()
+    trimmed = workforce.gainers_and_losers(gains, n=2)
+    assert trimmed["entity_code"].to_list() == gains["entity_code"][:2].to_list() + (
+        gains["entity_code"][-2:].to_list()
+    )
+    # few moves in trapped ions for some countries: flagged, and the bar says so
+    few = workforce.net_gain(data, 2016, 2025, "trapped_ion").with_columns(
+        (pl.col("flow_moves") < 5).alias("expected")
+    )
+    assert few["small_n"].to_list() == few["expected"].to_list()
+    chart = _charts(workforce.page(data))["workforce-net"]
+    assert chart.figure.data[0].y[-1].startswith(gains["entity_name"][0])  # largest on top
+
+
+def test_retention_pools_complete_cohorts_and_ranks_only_enough_researchers() -> None:
+    data = _data()
+    # the last cohort whose five-year mark is complete is 2020; 2021's is the incomplete year
+    assert workforce.retention_cohorts(data) == (2015, 2020)
+    pooled = workforce.retention(data, 2015, 2020)
+    rows = {r["entity_code"]: r for r in pooled.iter_rows(named=True)}
+    assert rows["DEU"]["value"] == pytest.approx(0.9) and rows["DEU"]["placed"] == 60
+    assert rows["FRA"]["placed"] == 7 and not rows["FRA"]["enough"]
+    chart = _charts(workforce.page(data))["workforce-retention"]
+    assert chart.data["entity_code"].to_list() == ["DEU", "CHN"]
+    assert "Not ranked, fewer than 10 researchers placed 5 years later: France." in chart.notes
+    assert chart.figure.layout.shapes[0].x0 == pytest.approx(0.7)  # the world line
+
+
+def test_career_stages_start_at_the_first_move_and_grey_the_incomplete_year() -> None:
+    data = _data()
+    moves = workforce.stage_moves(data)
+    assert moves["year"].min() == 2019 and moves["year"].max() == NOW
+    rates = workforce.stage_rates(moves, 2016, 2025)
+    assert rates["career_stage"].to_list() == list(workforce.STAGES)
+    assert rates["share"].to_list() == pytest.approx([0.6, 0.3, 0.1])
+    assert rates["per_100"].to_list() == pytest.approx([6.0, 3.0, 2.0])
+    said = _text(workforce.page(data))
+    assert "Early career researchers make 60% of moves between countries, 2016-2025" in said
+    assert f"{NOW} is incomplete" in said
+
+
+def test_page_has_each_chart_with_its_sql_and_the_method_notes() -> None:
+    data = _data()
+    sections = workforce.page(data)
+    charts = _charts(sections)
+    assert set(charts) == {
+        "workforce-sankey",
+        "workforce-net",
+        "workforce-producers",
+        "workforce-retention",
+        "workforce-stages",
+    }
+    for section in sections:
+        if section.charts:
+            assert section.code and section.code.startswith("-- duckdb -readonly qcm.duckdb")
+    said = _text(sections)
+    for key in workforce.NOTE_RULES:
+        assert f"({key} = {METHODS[key][0]})" in said, key
+        assert METHODS[key][1] in said
+    assert "not a visa, a contract" in said
+    assert "Researchers who stop publishing vanish" in said
+    assert f"The latest year ({NOW}) is incomplete" in said
+    page = _render(sections)
+    assert 'id="caveats"' in page and 'href="#caveats"' in page
+
+
+def test_sample_data_is_labelled_and_live_data_is_not() -> None:
+    said = _text(workforce.page(_data()))
+    assert "SYNTHETIC SAMPLE DATA: invented researchers and moves" in said
+    assert re.search(r"Synthetic sample: .+ is the largest flow, 2016-2025", said)
+    page = _render(workforce.page(_data()))
+    assert "The researchers and moves on this page come from qcm's invented" in page
+    live = _text(
+        workforce.page(_data(data_kind="live")) + workforce.country(_data(data_kind="live"), "DEU")
+    )
+    assert "SYNTHETIC" not in live and "Synthetic sample" not in live
+
+
+def test_hostile_country_names_are_escaped_everywhere() -> None:
+    data = _data()
+    sections = workforce.page(data) + workforce.country(data, "XXA") + workforce.overview(data)
+    payloads = json.dumps([c.payload()["figure"] for s in sections for c in s.charts])
+    assert ATTACK not in payloads and ESCAPED in payloads
+    page = _render(sections)
+    assert ATTACK not in page and ESCAPED in page
+    assert "<img" not in page
+
+
+def test_no_researcher_is_named_or_identified() -> None:
+    # the per-researcher marts are never read, so no page can show a name or an id
+    source = inspect.getsource(site_data)
+    assert not re.search(r"\"[^\"\n]*marts\.researcher", source)  # in no SQL string
+    assert not any(
+        "researcher" in f and "workforce" not in f for f in SiteData.__dataclass_fields__
+    )
+    data = _data()
+    sections = workforce.page(data) + workforce.country(data, "DEU") + workforce.methods(data)
+    page = _render(sections)
+    assert not re.search(r"\bA\d{6,}\b", page)  # OpenAlex author ids
+    assert not re.search(r"Researcher \d", page)  # the sample's author names
+    for chart in (c for s in sections for c in s.charts):
+        assert not {"researcher_id", "display_name", "author_id"} & set(chart.data.columns)
+
+
+def test_country_section_gives_flows_partners_and_producer_figures() -> None:
+    data = _data()
+    sections = workforce.country(data, "DEU")
+    assert sections[0].heading == "Researcher flows"
+    charts = _charts(sections)
+    assert set(charts) == {
+        "workforce-DEU-active",
+        "workforce-DEU-flows",
+        "workforce-DEU-origins",
+        "workforce-DEU-destinations",
+    }
+    origins = charts["workforce-DEU-origins"].data
+    arriving = sorted(
+        ((n, COUNTRIES[o]) for (o, d), n in FLOW_2020.items() if d == "DEU"), reverse=True
+    )
+    assert origins["value"].to_list() == [n for n, _ in arriving][: workforce.TOP_PARTNERS]
+    table = sections[0].tables[0]
+    assert table.rows == [["100", "85", "15", "40", "125", "+25", "85%"]]
+    said = _text(sections)
+    assert "Germany produced 100 researchers" in said
+    assert "90% were in Germany (54 of 60)" in said
+    assert "destination_iso3 = 'DEU'" in (sections[1].code or "")
+    # France: too few researchers for a retention figure
+    assert "Too few researchers produced in France" in _text(workforce.country(data, "FRA"))
+
+
+def test_a_file_without_workforce_marts_still_renders() -> None:
+    data = _data(with_marts=False)
+    assert not workforce.has_workforce(data) and workforce.window(data) is None
+    assert workforce.overview(data) == [] and workforce.methods(data) == []
+    assert "no researcher-flow tables" in _text(workforce.page(data))
+    assert "no researcher-flow tables" in _text(workforce.country(data, "DEU"))
+    _render(workforce.page(data))
+
+
+def _workforce_file(path: Path, data: SiteData) -> Path:
+    """A DuckDB file holding the workforce marts of ``data``, to run the page's SQL on."""
+    con = duckdb.connect(str(path))
+    con.execute("create schema marts")
+    for table, frame in (
+        ("workforce_indicators", data.workforce_indicators),
+        ("workforce_flows", data.workforce_flows),
+        ("workforce_producers", data.workforce_producers),
+        ("workforce_career_stages", data.workforce_career_stages),
+    ):
+        con.register("frame", frame)
+        con.execute(f"create table marts.{table} as select * from frame")
+        con.unregister("frame")
+    con.close()
+    return path
+
+
+def test_the_sql_on_the_page_reproduces_the_charts(tmp_path: Path) -> None:
+    data = _data()
+    con = duckdb.connect(str(_workforce_file(tmp_path / "qcm.duckdb", data)), read_only=True)
+    charts = _charts(workforce.page(data))
+    flows = con.execute(workforce.flows_sql(2016, 2025, 5)).fetchall()
+    everyone = charts["workforce-sankey"].data.filter(pl.col("approach") == "All researchers")
+    assert flows == list(
+        everyone.select("origin_name", "destination_name", "moves", "returns", "is_small").rows()
+    )
+    net = con.execute(workforce.net_sql(2016, 2025, 5)).fetchall()
+    gains = workforce.net_gain(data, 2016, 2025)
+    assert [(r[0], r[3]) for r in net] == list(gains.select("entity_name", "net_flow").rows())
+    retention = con.execute(workforce.retention_sql(2015, 2020, 10)).fetchall()
+    ranked = charts["workforce-retention"].data
+    assert [r[0] for r in retention] == ranked["entity_name"].to_list()
+    assert [r[3] for r in retention] == pytest.approx(ranked["value"].to_list(), abs=1e-3)
+    producers = con.execute(workforce.producers_sql()).fetchall()
+    assert [r[0] for r in producers] == charts["workforce-producers"].data["country_name"].to_list()
+    stages = con.execute(workforce.stages_sql()).fetchall()
+    assert sum(r[2] for r in stages) == charts["workforce-stages"].data["moves"].sum()
+    con.close()
