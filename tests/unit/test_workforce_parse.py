@@ -1,4 +1,4 @@
-"""The author parser on the real recorded author records and on hand-made bad input."""
+"""The author parser on hand-made bad input (the real records: tests/contract)."""
 
 from __future__ import annotations
 
@@ -13,10 +13,6 @@ from pipelines.parsing import CountryCodes, Provenance
 
 pytestmark = pytest.mark.unit
 
-FIXTURES = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "openalex"
-needs_fixtures = pytest.mark.skipif(
-    not FIXTURES.is_dir(), reason="../shared/fixtures is absent (recorded OpenAlex responses)"
-)
 CODES = CountryCodes({"US": "USA", "CA": "CAN", "DE": "DEU", "GB": "GBR"}, frozenset({"SU"}))
 PROV = Provenance("f.json", "0" * 64, 0)
 
@@ -28,63 +24,6 @@ def _author(**fields: object) -> dict:
 def _institution(code: object, number: int = 1) -> dict:
     return {"id": f"https://openalex.org/I{number}", "display_name": f"I{number}",
             "country_code": code, "type": "education"}  # fmt: skip
-
-
-@needs_fixtures
-def test_real_2025_record_gives_one_row_per_institution_year() -> None:
-    record = json.loads((FIXTURES / "bvitamins_A5023888391.json").read_text())
-    batch = parse_author(record, PROV, CODES, 2027)
-    (author,) = batch.authors
-    assert (author["author_id"], author["schema_generation"]) == (
-        "A5023888391",
-        "2025-affiliations",
-    )
-    expected = sum(
-        len(a["years"]) for a in record["affiliations"] if a["institution"]["country_code"]
-    )
-    assert len(batch.affiliations) == sum(len(a["years"]) for a in record["affiliations"])
-    assert sum(1 for a in batch.affiliations if a["country_iso3"]) == expected
-    # 2020 lists two US institutions at once; 2013 a US company and a US university
-    assert sorted(a["institution_id"] for a in batch.affiliations if a["year"] == 2020) == [
-        "I103163165",
-        "I145311948",
-    ]
-    assert [r["country_iso3"] for r in batch.last_known] == ["CAN"]
-    assert batch.quarantine == []
-
-
-@needs_fixtures
-def test_real_2023_record_and_snapshot_line_have_no_years() -> None:
-    files = [
-        FIXTURES / "gomp_A5023888391_api_2023.json",
-        FIXTURES / "snapshot" / "authors_updated_date=2023-04-21_part_000.jsonl",
-    ]
-    batch = parse_files(files, FIXTURES, CODES, 2027)
-    assert [a["schema_generation"] for a in batch.authors] == ["2023-last_known_institution"] * 2
-    assert batch.affiliations == []
-    assert [(r["origin"], r["country_iso3"]) for r in batch.last_known] == [
-        ("last_known_institution", "CAN"),
-        ("last_known_institution", "USA"),
-    ]
-
-
-@needs_fixtures
-def test_real_deleted_author_is_kept_as_deleted() -> None:
-    record = json.loads((FIXTURES / "bvitamins_A5317838346.json").read_text())
-    batch = parse_author(record, PROV, CODES, 2027)
-    assert [(a["is_deleted"], a["schema_generation"]) for a in batch.authors] == [
-        (True, "no place fields")
-    ]
-    assert batch.affiliations == [] and batch.quarantine == []
-
-
-@needs_fixtures
-def test_real_list_page_of_authors() -> None:
-    page = FIXTURES / "academic_explorer" / "authors_list_search_mearman_per20.json"
-    batch = parse_files([page], FIXTURES, CODES, 2027)
-    assert len(batch.authors) == json.loads(page.read_text())["meta"]["count"]
-    # countries outside this test's small code list are quarantined, never guessed
-    assert {q["reason"] for q in batch.quarantine} <= {"invalid_country_code"}
 
 
 def test_bad_records_are_quarantined_whole() -> None:
