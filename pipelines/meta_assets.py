@@ -17,7 +17,14 @@ import polars as pl
 
 from pipelines.contracts import load_contracts
 from pipelines.db import replace_table, table_exists
-from pipelines.publish import DATA_KIND_SQL, PUBLIC_SCHEMAS, PublishError, publish, run_record
+from pipelines.publish import (
+    DATA_KIND_SQL,
+    PUBLIC_SCHEMAS,
+    RUN_FLOAT_COLUMNS,
+    PublishError,
+    publish,
+    run_record,
+)
 from pipelines.resources import QcmResource
 from pipelines.settings import SQL_DIR
 
@@ -30,7 +37,8 @@ def append_run(con: duckdb.DuckDBPyConnection, record: dict[str, object]) -> Non
     The run history outlives qcm versions: a column this version records and an older
     ``meta.runs`` lacks is added, null for the older runs (which did not record it).
     """
-    con.register("_run", pl.DataFrame([record]))
+    floats = {name: pl.Float64 for name in RUN_FLOAT_COLUMNS if name in record}
+    con.register("_run", pl.DataFrame([record], schema_overrides=floats))
     try:
         if not table_exists(con, "meta.runs"):
             con.execute("create table meta.runs as select * from _run")

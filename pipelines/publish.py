@@ -148,6 +148,8 @@ def _publish_parquet(database: Path, out_dir: Path) -> Path:
     return final
 
 
+# run_record values that can be null and are not integers (a null alone reads as one)
+RUN_FLOAT_COLUMNS = ("trail_agreement",)
 # Where both trails place a researcher in a year: how many such years, and the share in
 # which each trail's modal country (ties by ISO3) is the same.
 TRAIL_AGREEMENT_SQL = """

@@ -1295,7 +1295,34 @@ def methods(data: SiteData) -> list[Section]:
             links=[("Researchers", [("workforce.html#caveats", "What a move is and is not")])],
         ),
         Section("Researcher flows: the rules", [], tables=[rules]),
+        Section(
+            "Researcher flows: reproduce a year's net flows",
+            [
+                "A country's inflow and outflow are counts of moves; this query rebuilds 2022 "
+                "from marts.researcher_moves, to compare with inflow, outflow and net_flow "
+                "(approach all) in marts.workforce_indicators."
+            ],
+            code=reproduce_sql(),
+        ),
     ]
+
+
+def reproduce_sql() -> str:
+    """An SQL example that rebuilds one year's inflow, outflow and net flow per country
+    from the moves, to compare with marts.workforce_indicators."""
+    return (
+        "-- duckdb -readonly qcm.duckdb\n"
+        "with moves as (select * from marts.researcher_moves where year = 2022)\n"
+        "select iso3, sum(arrived) as inflow, sum(left_) as outflow,\n"
+        "    sum(arrived) - sum(left_) as net_flow\n"
+        "from (\n"
+        "    select destination_iso3 as iso3, 1 as arrived, 0 as left_ from moves\n"
+        "    union all\n"
+        "    select origin_iso3, 0, 1 from moves\n"
+        ")\n"
+        "group by iso3\n"
+        "order by net_flow desc, iso3;"
+    )
 
 
 # ---- SQL to reproduce each chart ---------------------------------------------------

@@ -22,7 +22,8 @@ def write_page(folder: Path, name: str, works: list[dict]) -> Path:
 
 
 def tiny_source(folder: Path, source: str) -> str:
-    """Write a one-page corpus of ``source`` (openalex, patents or funding) under ``folder``.
+    """Write a one-page corpus of ``source`` (openalex, openalex_authors, patents or funding)
+    under ``folder``.
 
     Returns the ``--source-dir`` value. Tests about one source read the other from
     here, so their builds stay quick (the full samples are built once, in ``sample``).
@@ -41,6 +42,17 @@ def tiny_source(folder: Path, source: str) -> str:
             "topics": [],
         }
         write_page(path, "page.json", [work])
+    elif source == "openalex_authors":
+        author = {
+            "id": "https://openalex.org/A9001",
+            "display_name": "Researcher 9001",
+            "affiliations": [
+                {"institution": {"id": "https://openalex.org/I1", "country_code": "FR"},
+                 "years": [2020]}
+            ],
+            "last_known_institutions": [],
+        }  # fmt: skip
+        write_page(path, "page.json", [author])
     elif source == "patents":
         path.mkdir(parents=True, exist_ok=True)
         (path / "search.xml").write_text(ops_search(exchange_document()), encoding="utf-8")

@@ -16,6 +16,7 @@ def build(tmp: Path, source: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[int
     args = ["build", "--source-dir", f"openalex={source}", "--out", str(tmp / "out")]
     args += ["--source-dir", tiny_source(tmp, "patents")]
     args += ["--source-dir", tiny_source(tmp, "funding")]
+    args += ["--source-dir", tiny_source(tmp, "openalex_authors")]
     return run_cli([*args, "--state", str(tmp / "state")], monkeypatch)
 
 

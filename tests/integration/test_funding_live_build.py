@@ -113,6 +113,7 @@ def test_live_funding_lands_parses_and_publishes(
         args = ["build", "--mode", "live", "--years", str(YEAR)]
         args += ["--source-dir", tiny_source(tmp_path, "openalex")]
         args += ["--source-dir", tiny_source(tmp_path, "patents")]
+        args += ["--source-dir", tiny_source(tmp_path, "openalex_authors")]
         args += ["--out", str(tmp_path / "out"), "--state", str(tmp_path / "state")]
         code, output = run_cli(args, monkeypatch)
         unused = nsf.unused + ukri.unused + cordis.unused + world_bank.unused

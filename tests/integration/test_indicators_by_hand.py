@@ -110,6 +110,7 @@ def db(published: tuple[Path, Path]) -> Iterator[duckdb.DuckDBPyConnection]:
     args = ["build", "--source-dir", f"openalex={source}", "--out", str(tmp / "out")]
     args += ["--source-dir", tiny_source(tmp, "patents")]
     args += ["--source-dir", tiny_source(tmp, "funding")]
+    args += ["--source-dir", tiny_source(tmp, "openalex_authors")]
     with pytest.MonkeyPatch.context() as mp:
         code, output = run_cli([*args, "--state", str(tmp / "state")], mp)
     assert code == 0, output

@@ -162,6 +162,7 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[duckdb.DuckDBPyConn
     args = ["build", "--source-dir", f"patents={source}", "--out", str(tmp / "out")]
     args += ["--source-dir", tiny_source(tmp, "openalex")]
     args += ["--source-dir", tiny_source(tmp, "funding")]
+    args += ["--source-dir", tiny_source(tmp, "openalex_authors")]
     with pytest.MonkeyPatch.context() as mp:
         code, output = run_cli([*args, "--state", str(tmp / "state")], mp)
     # the HTML error page is an unreadable file: the blocking check stops the build, named
