@@ -4,7 +4,8 @@
   sample, a directory given with ``--source-dir openalex_authors=PATH``, or the landing
   zone's latest complete fetch of every batch) into the ``raw`` author tables,
   quarantining what it cannot use. Merged-id files (``merged_ids*.csv``, columns
-  ``merge_date,id,merge_into_id``) in a source directory are read too.
+  ``merge_date,id,merge_into_id``) in a source directory, or in live mode in the landing
+  zone's ``openalex_authors/`` folder, are read too.
 """
 
 from pathlib import Path
@@ -64,7 +65,10 @@ def openalex_authors_raw(
     codes = CountryCodes(lookup, frozenset(historical))
     context.log.info(f"{SOURCE}: parsing {len(files)} files from {directory}")
     batch = parse_files(files, directory, codes, settings.max_publication_year())
-    merged = read_merged_ids(directory) if settings.source_dir(SOURCE) else []
+    # live mode: OpenAlex's merged-ids files (snapshot folder merged_ids/authors/), if the
+    # analyst put them beside the landed pages; the API's list pages carry no merges
+    merged_dir = directory if settings.source_dir(SOURCE) else directory / SOURCE
+    merged = read_merged_ids(merged_dir) if merged_dir.is_dir() else []
     frames = raw_frames(batch, merged, settings.dataset_kind(SOURCE))
     with qcm.connect() as con:
         counts = {table: replace_table(con, table, frames[table]) for table in RAW_TABLES}

@@ -156,8 +156,9 @@ def page_check(batch: Batch) -> Callable[[dict[str, Any]], str]:
     More results than ids means the filter was not applied as sent, and paging on would
     fetch authors nobody asked for. Records under other ids (the record an id was merged
     into, or a malformed one) and repeated records are landed and only warned about
-    (``_judge``): the parser resolves merged ids, keeps one record per author and
-    quarantines what it cannot use.
+    (``_judge``): staging keeps one record per author, the parser quarantines what it
+    cannot use, and merged ids are resolved where a merged-ids file says so (list pages
+    do not).
     """
     wanted = len(batch.ids)
 

@@ -1,4 +1,4 @@
--- core.researcher_years: one row per researcher and year in which the researcher is placed in a country: observed years (the deciding trail's modal country, ties by career evidence then ISO3) and carried years (a gap of at most workforce_max_gap_years between two observed years keeps the earlier country)
+-- core.researcher_years: one row per researcher and year in which the researcher is placed in a country: observed years (the deciding trail's modal country, ties by career evidence then ISO3) and carried years (a gap of at most workforce_max_gap_years between two observed years keeps the earlier country); in_quantum_career from the year of their first in-scope work on
 with settings as (
     select
         (select value::integer from ref.methods where key = 'workforce_max_gap_years') as max_gap,
@@ -99,6 +99,7 @@ select
     placed.trail,
     placed.countries,
     placed.tie_broken,
+    placed.year >= researchers.first_quantum_year as in_quantum_career,
     placed.year - first_years.first_year as career_years,
     case
         when placed.year - first_years.first_year >= settings.senior_from then 'senior'
@@ -109,3 +110,5 @@ from placed
 cross join settings
 inner join first_years
     on first_years.researcher_id = placed.researcher_id
+inner join staging.researchers as researchers
+    on researchers.researcher_id = placed.researcher_id

@@ -1,47 +1,14 @@
 -- core.researchers: one row per researcher (canonical author of an in-scope work): where their quantum career started (producing country), where they were last observed, their moves and mobility class, and which trails describe them
-with authorship_ranked as (
-    -- the producing country: the authorship trail in the first year of in-scope work that names a country
-    select
-        evidence.researcher_id,
-        evidence.year,
-        evidence.country_iso3,
-        row_number() over (
-            partition by evidence.researcher_id
-            order by evidence.year, evidence.evidence desc, career.career_evidence desc,
-                evidence.country_iso3
-        ) as pick
-    from staging.researcher_evidence as evidence
-    inner join (
-        select researcher_id, country_iso3, sum(evidence) as career_evidence
-        from staging.researcher_evidence
-        group by researcher_id, country_iso3
-    ) as career
-        on career.researcher_id = evidence.researcher_id
-        and career.country_iso3 = evidence.country_iso3
-    where evidence.trail = 'authorships'
-),
-
-quantum as (
-    select
-        ids.canonical_id as researcher_id,
-        min(works.publication_year) as first_quantum_year,
-        max(works.publication_year) as last_quantum_year,
-        count(distinct works.work_id) as quantum_works,
-        min(authorships.author_name) as name_in_works
-    from staging.authorships as authorships
-    inner join staging.author_ids as ids
-        on ids.author_id = authorships.author_id
-    inner join staging.works as works
-        on works.work_id = authorships.work_id
-    group by ids.canonical_id
-),
-
-years as (
+with years as (
     select
         researcher_id,
         min(year) filter (where status = 'observed') as first_observed_year,
         max(year) filter (where status = 'observed') as last_observed_year,
         arg_max(country_iso3, year) filter (where status = 'observed') as latest_iso3,
+        -- the producing country: the first observed year of the quantum career
+        min(year) filter (where status = 'observed' and in_quantum_career) as producer_year,
+        arg_min(country_iso3, year) filter (where status = 'observed' and in_quantum_career)
+            as producer_iso3,
         count(*) filter (where status = 'observed') as years_observed,
         count(*) filter (where status = 'carried') as years_carried,
         count(*) filter (where tie_broken) as years_tie_broken,
@@ -60,6 +27,7 @@ moves as (
     select
         researcher_id,
         count(*) as moves,
+        count(*) filter (where counted) as moves_counted,
         count(*) filter (where is_return) as returns
     from core.researcher_moves
     group by researcher_id
@@ -67,7 +35,6 @@ moves as (
 
 select
     quantum.researcher_id,
-    coalesce(authors.display_name, quantum.name_in_works) as display_name,
     authors.author_id is not null as has_record,
     coalesce(authors.is_deleted, false) as is_deleted,
     authors.schema_generation,
@@ -75,8 +42,8 @@ select
     quantum.first_quantum_year,
     quantum.last_quantum_year,
     quantum.quantum_works,
-    producer.country_iso3 as producer_iso3,
-    producer.year as producer_year,
+    years.producer_iso3,
+    years.producer_year,
     years.first_observed_year,
     years.last_observed_year,
     years.latest_iso3,
@@ -85,6 +52,7 @@ select
     coalesce(years.years_from_profile, 0) as years_from_profile,
     coalesce(years.years_tie_broken, 0) as years_tie_broken,
     coalesce(moves.moves, 0) as moves,
+    coalesce(moves.moves_counted, 0) as moves_counted,
     coalesce(moves.returns, 0) as returns,
     case
         when years.researcher_id is null then 'never placed'
@@ -94,12 +62,9 @@ select
         when moves.moves = 1 then 'moved once'
         else 'moved twice'
     end as mobility
-from quantum
+from staging.researchers as quantum
 left join staging.authors as authors
     on authors.author_id = quantum.researcher_id
-left join authorship_ranked as producer
-    on producer.researcher_id = quantum.researcher_id
-    and producer.pick = 1
 left join years
     on years.researcher_id = quantum.researcher_id
 left join first_evidence

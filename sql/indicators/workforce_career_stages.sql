@@ -10,6 +10,7 @@ placed as (
     from core.researcher_years as years
     inner join core.researcher_approaches as approaches
         on approaches.researcher_id = years.researcher_id
+    where years.in_quantum_career
 ),
 
 moves as (
@@ -20,6 +21,7 @@ moves as (
     inner join core.researcher_years as years
         on years.researcher_id = moves.researcher_id
         and years.year = moves.year
+    where moves.counted
 ),
 
 counts as (

@@ -1,4 +1,4 @@
--- indicators.workforce_flow_matrix: one row per origin country, destination country, technology approach and year of arrival, with the number of moves and of distinct researchers who made them
+-- indicators.workforce_flow_matrix: one row per origin country, destination country, technology approach and year of arrival, with the number of moves counted in the flows (a researcher moves at most once a year) and how many were returns
 with settings as (
     select
         (select value::integer from ref.methods where key = 'workforce_first_year') as first_year,
@@ -11,11 +11,11 @@ select
     approaches.approach,
     moves.year,
     count(*) as moves,
-    count(distinct moves.researcher_id) as researchers,
     count(*) filter (where moves.is_return) as returns
 from core.researcher_moves as moves
 cross join settings
 inner join core.researcher_approaches as approaches
     on approaches.researcher_id = moves.researcher_id
-where moves.year between settings.first_year and settings.last_year
+where moves.counted
+    and moves.year between settings.first_year and settings.last_year
 group by all

@@ -12,6 +12,7 @@ placed as (
     from core.researcher_years as years
     inner join core.researcher_approaches as approaches
         on approaches.researcher_id = years.researcher_id
+    where years.in_quantum_career
 ),
 
 moves as (
@@ -19,6 +20,7 @@ moves as (
     from core.researcher_moves as moves
     inner join core.researcher_approaches as approaches
         on approaches.researcher_id = moves.researcher_id
+    where moves.counted
 ),
 
 cohort as (

@@ -1,4 +1,4 @@
--- marts.workforce_flows: one row per origin country, destination country, technology approach and year of arrival, with moves, distinct researchers, returns and the small-flow flag
+-- marts.workforce_flows: one row per origin country, destination country, technology approach and year of arrival, with moves, returns and the small-flow flag
 select
     matrix.origin_iso3,
     origins.name as origin_name,
@@ -7,7 +7,6 @@ select
     matrix.approach,
     matrix.year,
     matrix.moves,
-    matrix.researchers,
     matrix.returns,
     matrix.moves < (select value::integer from ref.methods where key = 'workforce_small_flow')
         as is_small,

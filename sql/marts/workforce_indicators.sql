@@ -15,6 +15,8 @@ settings as (
     select
         (select value::integer from ref.methods where key = 'small_n_threshold') as small_n,
         (select value::integer from ref.methods where key = 'workforce_small_flow') as small_flow,
+        (select value::integer from ref.methods where key = 'workforce_retention_years')
+            as retention_years,
         (select string_agg(distinct data_kind, ', ' order by data_kind) from raw.author_source_files)
             as data_kind
 )
@@ -46,7 +48,9 @@ select
         when rows_.indicator = 'retention_5y' then rows_.denominator < settings.small_n
         else rows_.value < settings.small_n
     end as small_n,
-    rows_.year >= year(current_date) as year_incomplete,
+    -- retention of year Y is measured in Y + workforce_retention_years
+    rows_.year + case when rows_.indicator = 'retention_5y' then settings.retention_years else 0 end
+        >= year(current_date) as year_incomplete,
     definitions.method_version,
     settings.data_kind
 from indicators.workforce_flows as rows_

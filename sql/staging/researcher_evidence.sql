@@ -1,25 +1,22 @@
 -- staging.researcher_evidence: one row per researcher (canonical author of an in-scope work), year, country and trail, with the amount of evidence that places the researcher there that year (profile: distinct institutions listing the year; authorships: distinct in-scope works)
-with researchers as (
-    select distinct ids.canonical_id as researcher_id
-    from staging.authorships as authorships
-    inner join staging.author_ids as ids
-        on ids.author_id = authorships.author_id
-),
-
-profile as (
+with profile as (
     select
         authors.author_id as researcher_id,
         affiliations.year,
         affiliations.country_iso3,
         'profile' as trail,
-        count(distinct coalesce(affiliations.institution_id, affiliations.institution_name))
-            as evidence
+        -- an affiliation without id or name still counts once (by its place in the list)
+        count(distinct coalesce(
+            affiliations.institution_id,
+            affiliations.institution_name,
+            'position ' || affiliations.position
+        )) as evidence
     from staging.authors as authors
     inner join raw.openalex_author_affiliations as affiliations
         on affiliations.record_key = authors.record_key
     where not authors.is_deleted
         and affiliations.country_iso3 is not null
-        and authors.author_id in (select researcher_id from researchers)
+        and authors.author_id in (select researcher_id from staging.researchers)
     group by all
 ),
 

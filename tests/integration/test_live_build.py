@@ -87,6 +87,10 @@ def test_live_build_lands_parses_publishes_and_leaks_no_key(
         Reply(200, page([author(1, {"US": [2019], "DE": [2021]})], "a2", 1)),
         Reply(200, page([], None, 1)),
     ]
+    # an analyst's merged-ids file beside the landed author pages: A1 now stands for A7
+    merged = tmp_path / "state" / "raw" / "openalex_authors" / "merged_ids_authors.csv"
+    merged.parent.mkdir(parents=True)
+    merged.write_text("merge_date,id,merge_into_id\n2026-01-01,A1,A7\n", encoding="utf-8")
     with MockServer(replies) as server:
         code, output = run(tmp_path, monkeypatch, server.url)
         requests_seen = server.requests
@@ -113,8 +117,8 @@ def test_live_build_lands_parses_publishes_and_leaks_no_key(
         "select author_records, researchers, researcher_moves from meta.runs"
     ).fetchone() == (1, 1, 1)
     assert con.execute(
-        "select origin_iso3, destination_iso3, year from marts.researcher_moves"
-    ).fetchall() == [("USA", "DEU", 2021)]
+        "select researcher_id, origin_iso3, destination_iso3, year from marts.researcher_moves"
+    ).fetchall() == [("A7", "USA", "DEU", 2021)]
     con.close()
 
     # the canary key is nowhere: not in output, landing zone, state, Dagster's logs or the database

@@ -87,7 +87,6 @@ def _flow_rows() -> list[dict]:
                     "approach": approach,
                     "year": year,
                     "moves": count,
-                    "researchers": count,
                     "returns": count // 4,
                     "is_small": count < 5,
                     "year_incomplete": year == NOW,

@@ -19,6 +19,11 @@ Works (publication year, authorship countries) and author records:
   none): never placed, no producing country.
 - A8 leaves a long gap: profile ITA 2010 and 2015 (4 missing years: not carried), ESP 2016;
   works W13 2010 ITA and W14 2016 ESP. One move, ITA -> ESP 2016 (inside the EU27).
+- A9 moves before the quantum career: profile GBR 2008-2009, DEU 2010; first in-scope work
+  W15 2011 DEU. The move GBR -> DEU (2010) is recorded, not counted; DEU is the producer.
+- A10 has no author record and moves across a long gap: works W16 2010 NLD and W17 2016
+  CHE. The move (5 years unobserved) is recorded, not counted: when it happened is unknown.
+- A51 was merged into A50, itself merged into A5: W18 2019 FRA lists A51; still A5.
 
 The EU27 here is DEU, FRA, ITA and ESP in every year.
 """
@@ -52,6 +57,10 @@ WORKS = [
     ("W12", 2019, [("A7", [])], ["qkd"]),
     ("W13", 2010, [("A8", ["ITA"])], ["clocks"]),
     ("W14", 2016, [("A8", ["ESP"])], ["clocks"]),
+    ("W15", 2011, [("A9", ["DEU"])], ["clocks"]),
+    ("W16", 2010, [("A10", ["NLD"])], ["qkd"]),
+    ("W17", 2016, [("A10", ["CHE"])], ["qkd"]),
+    ("W18", 2019, [("A51", ["FRA"])], ["neutral_atom"]),
 ]
 # author, display name, deleted, generation, [(institution, country, years)]
 AUTHORS = [
@@ -67,6 +76,8 @@ AUTHORS = [
     ("A7", "Seven", False, "2025-affiliations", [("I8", None, [2019])]),
     ("A8", "Eight", False, "2025-affiliations",
      [("I9", "ITA", [2010, 2015]), ("I10", "ESP", [2016])]),
+    ("A9", "Nine", False, "2025-affiliations",
+     [("I11", "GBR", [2008, 2009]), ("I12", "DEU", [2010])]),
 ]  # fmt: skip
 EU27 = ("DEU", "FRA", "ITA", "ESP")
 
@@ -129,6 +140,8 @@ def workforce(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
         ("raw.openalex_author_affiliations", affiliations),
         ("raw.openalex_author_merged_ids",
          [{"merge_date": "2026-01-01", "old_id": "A50", "merge_into_id": "A5",
+           "source_file": "merged_ids_authors.csv"},
+          {"merge_date": "2025-01-01", "old_id": "A51", "merge_into_id": "A50",
            "source_file": "merged_ids_authors.csv"}]),
         ("raw.author_source_files",
          [{"source": "openalex_authors", "source_file": "f", "source_sha256": "f", "bytes": 1,
@@ -140,7 +153,8 @@ def workforce(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
         "(merge_date varchar, old_id varchar, merge_into_id varchar, source_file varchar)"
     )
     for table in (
-        "staging.author_ids", "staging.authors", "staging.researcher_evidence",
+        "staging.author_ids", "staging.authors", "staging.researchers",
+        "staging.researcher_evidence",
         "core.researcher_years", "core.researcher_moves", "core.researcher_approaches",
         "core.researchers", "indicators.workforce_flows", "indicators.workforce_flow_matrix",
         "indicators.workforce_producers", "indicators.workforce_career_stages",
@@ -197,14 +211,17 @@ def test_moves_returns_and_merged_and_deleted_authors(
 ) -> None:
     moves = workforce.execute(
         "select researcher_id, from_year, year, origin_iso3, destination_iso3, "
-        "years_unobserved, is_return from core.researcher_moves order by researcher_id, year"
+        "years_unobserved, is_return, not_counted from core.researcher_moves "
+        "order by researcher_id, year"
     ).fetchall()
     assert moves == [
-        ("A2", 2013, 2016, "CHN", "USA", 2, False),
-        ("A3", 2012, 2014, "IND", "DEU", 1, False),
-        ("A3", 2014, 2016, "DEU", "IND", 1, True),
-        ("A5", 2019, 2020, "FRA", "GBR", 0, False),
-        ("A8", 2015, 2016, "ITA", "ESP", 0, False),
+        ("A10", 2010, 2016, "NLD", "CHE", 5, False, "gap longer than workforce_max_gap_years"),
+        ("A2", 2013, 2016, "CHN", "USA", 2, False, None),
+        ("A3", 2012, 2014, "IND", "DEU", 1, False, None),
+        ("A3", 2014, 2016, "DEU", "IND", 1, True, None),
+        ("A5", 2019, 2020, "FRA", "GBR", 0, False, None),
+        ("A8", 2015, 2016, "ITA", "ESP", 0, False, None),
+        ("A9", 2009, 2010, "GBR", "DEU", 0, False, "before the quantum career"),
     ]
     people = workforce.execute(
         "select researcher_id, producer_iso3, producer_year, latest_iso3, moves, mobility, "
@@ -212,6 +229,7 @@ def test_moves_returns_and_merged_and_deleted_authors(
     ).fetchall()
     assert people == [
         ("A1", "USA", 2015, "USA", 0, "stayed", 2014, True, False),
+        ("A10", "NLD", 2010, "CHE", 1, "moved once", 2010, False, False),
         ("A2", "CHN", 2013, "USA", 1, "moved once", 2012, True, False),
         ("A3", "IND", 2012, "IND", 2, "returned", 2012, True, False),
         ("A4", "DEU", 2016, "DEU", 0, "stayed", 2015, True, False),
@@ -221,6 +239,8 @@ def test_moves_returns_and_merged_and_deleted_authors(
         ("A6", "JPN", 2019, "JPN", 0, "stayed", 2019, True, True),
         ("A7", None, None, None, 0, "never placed", None, True, False),
         ("A8", "ITA", 2010, "ESP", 1, "moved once", 2010, True, False),
+        # the old ids A50 and A51 are A5; A9's first quantum year places the producer
+        ("A9", "DEU", 2011, "DEU", 1, "moved once", 2008, True, False),
     ]
 
 
@@ -242,6 +262,12 @@ def test_flow_indicators_by_hand(workforce: duckdb.DuckDBPyConnection) -> None:
     assert value(workforce, "EU27", "inflow", 2014) == 1
     assert value(workforce, "EU27", "outflow", 2020) == 1
     assert value(workforce, "WLD", "international_moves", 2016) == 3
+    # not counted: A9 moved before the quantum career, A10 across a five-year gap
+    assert value(workforce, "DEU", "inflow", 2010) is None
+    assert value(workforce, "CHE", "inflow", 2016) == 0  # A10 is active there, not arrived
+    # A9 is active in DEU from the first in-scope work (2011), not in 2010
+    assert value(workforce, "DEU", "researchers_active", 2010) is None
+    assert value(workforce, "DEU", "researchers_active", 2011) == 1
     assert value(workforce, "WLD", "inflow", 2016) is None
     # approaches are multi-label: A2 is superconducting and trapped_ion
     assert value(workforce, "USA", "inflow", 2016, "trapped_ion") == 1
@@ -277,14 +303,16 @@ def test_producers_retention_and_career_stage(workforce: duckdb.DuckDBPyConnecti
         "from marts.workforce_producers where approach = 'all' order by country_iso3"
     ).fetchall()
     assert producers == [
+        ("CHE", 0, 0, 0, 1, 1, 1),
         ("CHN", 1, 0, 1, 0, 0, -1),
-        ("DEU", 1, 1, 0, 0, 1, 0),
+        ("DEU", 2, 2, 0, 0, 2, 0),
         ("ESP", 0, 0, 0, 1, 1, 1),
         ("FRA", 1, 0, 1, 0, 0, -1),
         ("GBR", 0, 0, 0, 1, 1, 1),
         ("IND", 1, 1, 0, 0, 1, 0),
         ("ITA", 1, 0, 1, 0, 0, -1),
         ("JPN", 1, 1, 0, 0, 1, 0),
+        ("NLD", 1, 0, 1, 0, 0, -1),
         ("USA", 1, 1, 0, 1, 2, 1),
     ]
     stages = workforce.execute(
