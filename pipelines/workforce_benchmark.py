@@ -29,6 +29,7 @@ from pipelines.settings import SQL_DIR
 WORKFORCE_TABLES = (
     "staging.author_ids",
     "staging.authors",
+    "staging.researchers",
     "staging.researcher_evidence",
     "core.researcher_years",
     "core.researcher_moves",
