@@ -174,7 +174,8 @@ def print_summary(settings: Settings, seconds: float) -> None:
         workforce = con.execute(
             "select (select count(*) from meta.source_files where source = 'openalex_authors'), "
             "author_records, researchers, researcher_moves, trail_years_compared, "
-            "trail_agreement from meta.runs order by published_at desc limit 1"
+            "trail_agreement, (select count(*) from marts.researcher_moves where counted) "
+            "from meta.runs order by published_at desc limit 1"
         ).fetchone()
     finally:
         con.close()
@@ -202,7 +203,8 @@ def print_summary(settings: Settings, seconds: float) -> None:
     agreement = "n/a" if workforce[5] is None else f"{workforce[5]:.1%}"
     print(
         f"  workforce:   {workforce[1]:,} author records from {workforce[0]} files -> "
-        f"{workforce[2]:,} researchers, {workforce[3]:,} moves; the two trails agree on "
+        f"{workforce[2]:,} researchers, {workforce[3]:,} moves ({workforce[6]:,} counted in "
+        f"the flows); the two trails agree on "
         f"{agreement} of the {workforce[4]:,} researcher-years both place"
     )
     print(f"  quarantined: {quarantined:,} rows " + (str(dict(reasons)) if reasons else ""))

@@ -27,11 +27,13 @@ def one(db: duckdb.DuckDBPyConnection, sql: str) -> object:
 def test_summary_reports_researchers_moves_and_trail_agreement(sample: tuple[Path, str]) -> None:
     match = re.search(
         r"workforce: +([\d,]+) author records from (\d+) files -> ([\d,]+) researchers, "
-        r"([\d,]+) moves; the two trails agree on ([\d.]+)% of the ([\d,]+) researcher-years",
+        r"([\d,]+) moves \(([\d,]+) counted in the flows\); the two trails agree on "
+        r"([\d.]+)% of the ([\d,]+) researcher-years",
         sample[1],
     )
     assert match, sample[1]
-    assert int(match[3].replace(",", "")) > 10_000 and float(match[5]) > 90
+    assert int(match[3].replace(",", "")) > 10_000 and float(match[6]) > 90
+    assert 0 < int(match[5].replace(",", "")) <= int(match[4].replace(",", ""))
 
 
 def test_defects_of_the_author_sample_end_where_the_method_says(
