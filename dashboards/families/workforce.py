@@ -889,8 +889,9 @@ def _net_section(data: SiteData, first: int, last: int) -> Section:
 def _producers_section(data: SiteData) -> Section:
     frame = producers(data)
     said = [
-        "A country produces a researcher when their first quantum paper names it (the "
-        "producer rule below). Set against where each researcher was last seen: the countries "
+        "A country produces a researcher when it is their country in the year of their first "
+        "quantum paper (the producer rule below). Set against where each researcher was last "
+        "seen: the countries "
         "that train quantum researchers and the ones they end up in. Net gain is researchers "
         "who arrived from elsewhere minus those produced there who left."
     ]
