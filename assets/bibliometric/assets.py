@@ -15,10 +15,10 @@ import dagster as dg
 import yaml
 
 from assets.bibliometric.live import OpenAlexError, OpenAlexFetcher
-from assets.bibliometric.parse import CountryCodes, parse_files, raw_files
+from assets.bibliometric.parse import parse_files, raw_files
 from assets.bibliometric.raw_tables import SCHEMAS, raw_frames, read_merged_ids
 from assets.reference.assets import REFERENCE_KEY
-from assets.reference.tables import iso2_lookup, read_csv
+from assets.reference.tables import country_codes, read_csv
 from pipelines.checks import quarantine_rate_check, unusable_files_check
 from pipelines.db import replace_table
 from pipelines.landing import LandingZone
@@ -134,14 +134,7 @@ def openalex_raw(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.Mate
         "materialise raw/openalex_pages for the years first",
     )
     with qcm.connect() as con:
-        countries = con.execute("select iso2, iso3 from ref.countries").pl()
-        historical = {
-            r[0]
-            for r in con.execute(
-                "select code from ref.historical_country_codes where valid_to is not null"
-            ).fetchall()
-        }
-    codes = CountryCodes(iso2_lookup(countries), frozenset(historical))
+        codes = country_codes(con)
     context.log.info(f"openalex: parsing {len(files)} files from {directory}")
     batch = parse_files(files, directory, codes, settings.max_publication_year())
     merged = read_merged_ids(directory) if settings.source_dir("openalex") else []

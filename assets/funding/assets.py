@@ -17,11 +17,11 @@ import yaml
 from assets.funding.parse import parse_files, raw_files, scope_rule
 from assets.funding.raw_tables import SCHEMAS, raw_frames
 from assets.reference.assets import REFERENCE_KEY
+from assets.reference.tables import country_codes
 from pipelines.checks import quarantine_rate_check, unusable_files_check
 from pipelines.db import replace_table
 from pipelines.landing import LandingZone
 from pipelines.live_fetch import raw_input_files
-from pipelines.parsing import CountryCodes
 from pipelines.resources import QcmResource
 from pipelines.settings import Settings
 
@@ -71,21 +71,12 @@ def funding_raw(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.Mater
         "fetch first (jobs nsf_fetch, ukri_fetch and cordis_fetch)",
     )
     with qcm.connect() as con:
-        lookup = dict(
-            con.execute("select iso2, iso3 from ref.countries where iso2 is not null").fetchall()
-        )
-        historical = {
-            r[0]
-            for r in con.execute(
-                "select code from ref.historical_country_codes where valid_to is not null"
-            ).fetchall()
-        }
+        codes = country_codes(con)
         aliases = dict(con.execute("select code, iso3 from ref.eu_country_codes").fetchall())
         pattern, exclude = (
             con.execute("select value from ref.methods where key = ?", [key]).fetchone()[0]
             for key in ("patent_quantum_term_pattern", "patent_quantum_term_exclude")
         )
-    codes = CountryCodes(lookup, frozenset(historical))
     keep = scope_rule(pattern.removeprefix("(?i)"), exclude.removeprefix("(?i)"))
     context.log.info(f"funding: parsing {len(files)} files from {directory}")
     batch = parse_files(files, directory, codes, aliases, settings.max_publication_year(), keep)

@@ -14,11 +14,11 @@ import yaml
 from assets.patents.parse import parse_files, raw_files
 from assets.patents.raw_tables import SCHEMAS, raw_frames
 from assets.reference.assets import REFERENCE_KEY
+from assets.reference.tables import country_codes
 from pipelines.checks import quarantine_rate_check, unusable_files_check
 from pipelines.db import replace_table
 from pipelines.landing import LandingZone
 from pipelines.live_fetch import raw_input_files
-from pipelines.parsing import CountryCodes
 from pipelines.resources import QcmResource
 from pipelines.settings import Settings
 
@@ -71,15 +71,7 @@ def patents_raw(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.Mater
         "fetch the years first (jobs epo_ops_fetch and patentsview_fetch)",
     )
     with qcm.connect() as con:
-        countries = con.execute("select iso2, iso3 from ref.countries where iso2 is not null")
-        lookup = dict(countries.fetchall())
-        historical = {
-            r[0]
-            for r in con.execute(
-                "select code from ref.historical_country_codes where valid_to is not null"
-            ).fetchall()
-        }
-    codes = CountryCodes(lookup, frozenset(historical))
+        codes = country_codes(con)
     context.log.info(f"patents: parsing {len(files)} files from {directory}")
     batch = parse_files(files, directory, codes, settings.max_publication_year())
     frames = raw_frames(batch, settings.dataset_kind("patents"))

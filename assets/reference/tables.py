@@ -8,8 +8,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
 import polars as pl
 import yaml
+
+from pipelines.parsing import CountryCodes
 
 REFERENCE_DIR = Path(__file__).parent
 CSV_TABLES = {
@@ -57,6 +60,16 @@ def reference_frames() -> dict[str, pl.DataFrame]:
         indicators, schema={k: pl.String for k in indicators[0]}
     )
     return frames
+
+
+def country_codes(con: duckdb.DuckDBPyConnection) -> CountryCodes:
+    """The parsers' country codes, read from ``ref.countries`` and the withdrawn codes of
+    ``ref.historical_country_codes`` in the working database."""
+    countries = con.execute("select iso2, iso3 from ref.countries").pl()
+    historical = con.execute(
+        "select code from ref.historical_country_codes where valid_to is not null"
+    ).fetchall()
+    return CountryCodes(iso2_lookup(countries), frozenset(r[0] for r in historical))
 
 
 def iso2_lookup(countries: pl.DataFrame) -> dict[str, str]:

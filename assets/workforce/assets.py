@@ -15,13 +15,13 @@ import yaml
 
 from assets.bibliometric.raw_tables import read_merged_ids
 from assets.reference.assets import REFERENCE_KEY
+from assets.reference.tables import country_codes
 from assets.workforce.live_assets import AUTHOR_PAGES_KEY
 from assets.workforce.parse import RECORD_REASONS, SOURCE, parse_files, raw_files
 from assets.workforce.raw_tables import SCHEMAS, raw_frames
 from pipelines.checks import quarantine_rate_check, unusable_files_check
 from pipelines.db import replace_table
 from pipelines.live_fetch import raw_input_files
-from pipelines.parsing import CountryCodes
 from pipelines.resources import QcmResource
 
 SOURCE_CONFIG = yaml.safe_load((Path(__file__).parent / "source.yml").read_text(encoding="utf-8"))
@@ -53,16 +53,7 @@ def openalex_authors_raw(
         "run the job openalex_authors_fetch first (it needs the works)",
     )
     with qcm.connect() as con:
-        lookup = dict(
-            con.execute("select iso2, iso3 from ref.countries where iso2 is not null").fetchall()
-        )
-        historical = {
-            r[0]
-            for r in con.execute(
-                "select code from ref.historical_country_codes where valid_to is not null"
-            ).fetchall()
-        }
-    codes = CountryCodes(lookup, frozenset(historical))
+        codes = country_codes(con)
     context.log.info(f"{SOURCE}: parsing {len(files)} files from {directory}")
     batch = parse_files(files, directory, codes, settings.max_publication_year())
     # live mode: OpenAlex's merged-ids files (snapshot folder merged_ids/authors/), if the
