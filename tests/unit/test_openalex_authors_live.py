@@ -16,7 +16,7 @@ import duckdb
 import pyalex
 import pytest
 
-from assets.bibliometric.live import OpenAlexError, OpenAlexFetcher
+from assets.bibliometric.live import OpenAlexError
 from assets.workforce.live import (
     AuthorFetchSummary,
     Batch,
@@ -32,6 +32,7 @@ from assets.workforce.live_assets import (
 from pipelines.landing import LandingZone
 from pipelines.resources import QcmResource
 from tests.mock_server import MockServer, Reply
+from tests.unit.test_openalex_live import Harness as WorksHarness
 
 pytestmark = pytest.mark.unit
 REAL_AUTHOR = "A5023888391"
@@ -80,39 +81,15 @@ def filter_of(request: Any) -> str:
     return request.query["filter"][0]
 
 
-class Harness:
-    """A fetcher wired to a mock server, a temporary landing zone and recorded logs/sleeps."""
+class Harness(WorksHarness):
+    """The works client's harness on the authors' landing zone, fetching author ids."""
 
     def __init__(self, tmp_path: Path, base_url: str, **options: Any) -> None:
-        self.zone = LandingZone(tmp_path / "raw", "openalex_authors")
-        self.logs: list[str] = []
-        self.sleeps: list[float] = []
-        settings: dict[str, Any] = {
-            "api_key": "test-key",
-            "email": "team@example.org",
-            "timeout": (2, 2),
-            "max_retries": 3,
-            **options,
-        }
-        self.fetcher = OpenAlexFetcher(
-            self.zone,
-            base_url=base_url,
-            sleep=self.sleeps.append,
-            session=MockServer.session(),
-            log=self.logs.append,
-            **settings,
-        )
+        super().__init__(tmp_path, base_url, source="openalex_authors", **options)
 
-    def fetch(self, ids: list[str], restart: bool = False) -> AuthorFetchSummary:
+    def fetch(self, ids: list[str], restart: bool = False) -> AuthorFetchSummary:  # type: ignore[override]
         """Fetch the authors ``ids``."""
         return fetch_authors(self.fetcher, ids, restart=restart)
-
-    def manifest(self) -> list[dict[str, Any]]:
-        """The manifest's entries."""
-        if not self.zone.manifest_path.exists():
-            return []
-        lines = self.zone.manifest_path.read_text(encoding="utf-8").splitlines()
-        return [json.loads(line) for line in lines]
 
     def bodies(self) -> list[bytes]:
         """The bodies of the current files, uncompressed."""

@@ -62,8 +62,10 @@ def page(ids: list[str], next_cursor: str | None, count: int) -> dict[str, Any]:
 class Harness:
     """A fetcher wired to a mock server, a temporary landing zone and recorded logs/sleeps."""
 
-    def __init__(self, tmp_path: Path, base_url: str, **options: Any) -> None:
-        self.zone = LandingZone(tmp_path / "raw", "openalex")
+    def __init__(
+        self, tmp_path: Path, base_url: str, source: str = "openalex", **options: Any
+    ) -> None:
+        self.zone = LandingZone(tmp_path / "raw", source)
         self.logs: list[str] = []
         self.sleeps: list[float] = []
         settings: dict[str, Any] = {
