@@ -8,10 +8,7 @@
   zone's ``openalex_authors/`` folder, are read too.
 """
 
-from pathlib import Path
-
 import dagster as dg
-import yaml
 
 from assets.bibliometric.raw_tables import read_merged_ids
 from assets.reference.assets import REFERENCE_KEY
@@ -24,7 +21,6 @@ from pipelines.db import replace_table
 from pipelines.live_fetch import raw_input_files
 from pipelines.resources import QcmResource
 
-SOURCE_CONFIG = yaml.safe_load((Path(__file__).parent / "source.yml").read_text(encoding="utf-8"))
 RAW_KEY = dg.AssetKey(["raw", "openalex_authors"])
 RAW_TABLES = tuple(SCHEMAS)
 MAX_QUARANTINE_RATE = 0.05

@@ -11,17 +11,20 @@ works first), then this asset.
 """
 
 import os
+from pathlib import Path
 
 import dagster as dg
 import duckdb
+import yaml
 
-from assets.bibliometric.assets import PAGES_KEY, SOURCE_CONFIG
+from assets.bibliometric.assets import PAGES_KEY
 from assets.bibliometric.live import OpenAlexError, OpenAlexFetcher
 from assets.workforce.live import SOURCE, fetch_authors
 from pipelines.landing import LandingZone
 from pipelines.live_fetch import api_root, require_live, secret
 from pipelines.resources import QcmResource
 
+SOURCE_CONFIG = yaml.safe_load((Path(__file__).parent / "source.yml").read_text(encoding="utf-8"))
 AUTHOR_PAGES_KEY = dg.AssetKey(["raw", "openalex_author_pages"])
 AUTHORSHIPS_KEY = dg.AssetKey(["staging", "authorships"])
 AUTHOR_IDS_SQL = "select distinct author_id from staging.authorships where author_id is not null"
@@ -71,7 +74,7 @@ def openalex_author_pages(
             ),
             email=os.environ.get("OPENALEX_EMAIL") or None,
             per_page=int(os.environ.get("OPENALEX_PER_PAGE", SOURCE_CONFIG["query"]["per_page"])),
-            base_url=api_root("OPENALEX_API_URL", SOURCE_CONFIG["api"].removesuffix("/works")),
+            base_url=api_root("OPENALEX_API_URL", SOURCE_CONFIG["api"].removesuffix("/authors")),
             log=context.log.info,
         )
         summary = fetch_authors(fetcher, ids, restart=settings.refetch, log=context.log.info)
