@@ -77,6 +77,7 @@ LIVE_FETCHES = (
     ("funding", "cordis_fetch", "CORDIS", "all"),
     # the conversion tables serve the funding source: a funding folder reads offline
     ("funding", "world_bank_fetch", "World Bank", "all"),
+    ("supply_chain", "comtrade_fetch", "UN Comtrade", "years"),
 )
 
 
@@ -171,6 +172,16 @@ def print_summary(settings: Settings, seconds: float) -> None:
             "where counted and country_iso3 <> 'EUU'), "
             "(select count(*) from marts.funding_programmes where status = 'counted')"
         ).fetchone()
+        trade = con.execute(
+            "select (select count(*) from meta.source_files where source = 'comtrade'), "
+            "(select trade_records from meta.runs order by published_at desc limit 1), "
+            "(select count(distinct hs_code) from marts.hs_codes where role = 'core'), "
+            "(select count(distinct entity_code) from marts.supply_chain_indicators "
+            "where entity_type = 'country' and level = 'approach'), "
+            "(select count(*) from marts.supply_chain_indicators where level = 'approach' "
+            "and entity_type = 'country' and indicator = 'exports' and mirror_share > 0), "
+            "(select count(*) from marts.suppliers)"
+        ).fetchone()
         workforce = con.execute(
             "select (select count(*) from meta.source_files where source = 'openalex_authors'), "
             "author_records, researchers, researcher_moves, trail_years_compared, "
@@ -206,6 +217,12 @@ def print_summary(settings: Settings, seconds: float) -> None:
         f"{workforce[2]:,} researchers, {workforce[3]:,} moves ({workforce[6]:,} counted in "
         f"the flows); the two trails agree on "
         f"{agreement} of the {workforce[4]:,} researcher-years both place"
+    )
+    print(
+        f"  trade:       {trade[1]:,} UN Comtrade records from {trade[0]} files -> "
+        f"{trade[3]} countries' trade in {trade[2]} core HS component lines ({trade[4]:,} "
+        f"country-approach-years of exports rest on mirror flows); {trade[5]} registry "
+        "suppliers; most traded value under these codes is not quantum"
     )
     print(f"  quarantined: {quarantined:,} rows " + (str(dict(reasons)) if reasons else ""))
     print(f"  published:   {tables[0]} tables ({tables[1]:,} rows) in {settings.published_db}")

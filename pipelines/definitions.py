@@ -51,6 +51,14 @@ from assets.patents.live_assets import (
     patentsview_pages,
 )
 from assets.reference.assets import REFERENCE_KEY, REFERENCE_TABLES, reference_tables
+from assets.supply_chain.assets import RAW_KEY as SUPPLY_RAW_KEY
+from assets.supply_chain.assets import RAW_TABLES as SUPPLY_RAW_TABLES
+from assets.supply_chain.assets import (
+    supply_chain_files_readable,
+    supply_chain_quarantine_rate,
+    supply_chain_raw,
+)
+from assets.supply_chain.live_assets import COMTRADE_PAGES_KEY, comtrade_pages
 from assets.workforce.assets import RAW_KEY as AUTHORS_RAW_KEY
 from assets.workforce.assets import RAW_TABLES as AUTHOR_RAW_TABLES
 from assets.workforce.assets import (
@@ -78,6 +86,7 @@ PRODUCERS = (
     | {t: PATENTS_RAW_KEY for t in PATENT_RAW_TABLES}
     | {t: FUNDING_RAW_KEY for t in FUNDING_RAW_TABLES}
     | {t: AUTHORS_RAW_KEY for t in AUTHOR_RAW_TABLES}
+    | {t: SUPPLY_RAW_KEY for t in SUPPLY_RAW_TABLES}
     | {t: REFRESH_KEY for t in REFRESH_TABLES}
     | {
         "core.work_approaches": WORK_APPROACHES_KEY,
@@ -106,6 +115,7 @@ FETCH_KEYS = (
     AUTHOR_PAGES_KEY,
     PATENTSVIEW_PAGES_KEY,
     EPO_OPS_PAGES_KEY,
+    COMTRADE_PAGES_KEY,
     *(key for _, key, _ in FUNDING_FETCHES),
 )
 
@@ -127,6 +137,7 @@ def build_definitions() -> dg.Definitions:
         *contract_checks(FUNDING_RAW_KEY, FUNDING_RAW_TABLES, contracts),
         *contract_checks(REFRESH_KEY, REFRESH_TABLES, contracts),
         *contract_checks(AUTHORS_RAW_KEY, AUTHOR_RAW_TABLES, contracts),
+        *contract_checks(SUPPLY_RAW_KEY, SUPPLY_RAW_TABLES, contracts),
         *contract_checks(GRANT_APPROACHES_KEY, ["core.grant_approaches"], contracts),
         *contract_checks(EVALUATION_KEY, ["meta.classifier_evaluation"], contracts),
         *contract_checks(RUNS_KEY, ["meta.runs"], contracts),
@@ -139,6 +150,8 @@ def build_definitions() -> dg.Definitions:
         funding_quarantine_rate,
         authors_files_readable,
         authors_quarantine_rate,
+        supply_chain_files_readable,
+        supply_chain_quarantine_rate,
         *sql_checks,
     ]
     build_job = dg.define_asset_job(
@@ -174,6 +187,12 @@ def build_definitions() -> dg.Definitions:
             dg.define_asset_job(name, selection=dg.AssetSelection.assets(key), description=text)
             for name, key, text in FUNDING_FETCHES
         ),
+        dg.define_asset_job(
+            "comtrade_fetch",
+            selection=dg.AssetSelection.assets(COMTRADE_PAGES_KEY),
+            description="Live only: fetch and land one trade year of UN Comtrade records of "
+            "the reviewed HS component codes (one request per code; needs COMTRADE_API_KEY).",
+        ),
     ]
     return dg.Definitions(
         assets=[
@@ -194,6 +213,8 @@ def build_definitions() -> dg.Definitions:
             grant_approaches,
             openalex_author_pages,
             openalex_authors_raw,
+            comtrade_pages,
+            supply_chain_raw,
             classifier_evaluation,
             *sql_assets,
             *meta_assets,

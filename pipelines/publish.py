@@ -205,6 +205,7 @@ def run_record(
         "trail_agreement": one(
             TRAIL_AGREEMENT_SQL.format(measure="avg((p.country = a.country)::int)")
         ),
+        "trade_records": one("select count(*) from raw.trade_records"),
         "quarantined": one("select count(*) from meta.quarantine"),
         "methods": json.dumps(methods, sort_keys=True),
     }

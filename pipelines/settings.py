@@ -8,7 +8,8 @@ and the tests agree on one truth:
   read that source's raw files from PATH instead (a directory in the raw format;
   ``patents`` takes responses of PatentsView and EPO OPS mixed in one folder, ``funding``
   NSF and UKRI pages, CORDIS project XML and CORDIS bulk ZIPs; ``openalex_authors``
-  OpenAlex author pages or snapshot parts, with any ``merged_ids*.csv``).
+  OpenAlex author pages or snapshot parts, with any ``merged_ids*.csv``; ``supply_chain``
+  UN Comtrade API v1 data responses).
 - ``QCM_OUT``: where published files go (``qcm.duckdb``, ``parquet/``, ``site/``).
 - ``QCM_STATE``: working state (raw landing zone, working database, Dagster home).
 - ``QCM_MEMORY_LIMIT``: DuckDB memory limit for the working database (default 4GB).
@@ -29,12 +30,13 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 ASSETS_DIR = REPO_ROOT / "assets"
 SQL_DIR = REPO_ROOT / "sql"
 MODES = ("sample", "live")
-SOURCES = ("openalex", "patents", "funding", "openalex_authors")
+SOURCES = ("openalex", "patents", "funding", "openalex_authors", "supply_chain")
 SAMPLE_DIRS = {
     "openalex": ASSETS_DIR / "bibliometric" / "sample" / "openalex",
     "patents": ASSETS_DIR / "patents" / "sample" / "patents",
     "funding": ASSETS_DIR / "funding" / "sample" / "funding",
     "openalex_authors": ASSETS_DIR / "workforce" / "sample" / "openalex_authors",
+    "supply_chain": ASSETS_DIR / "supply_chain" / "sample" / "supply_chain",
 }
 
 

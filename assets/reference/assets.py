@@ -26,6 +26,11 @@ REFERENCE_TABLES = (
     "ref.economic_indicators",
     "ref.currencies",
     "ref.eu_country_codes",
+    "ref.hs_codes",
+    "ref.supply_components",
+    "ref.suppliers",
+    "ref.export_controls",
+    "ref.competitor_sets",
 )
 
 
@@ -37,7 +42,8 @@ REFERENCE_TABLES = (
     description="Reviewed reference tables (countries, blocs, approaches, classification "
     "rules and evaluation set, indicator definitions, methods, the patent CPC map and "
     "applicant-type rules, national quantum programmes, exchange rates and economic "
-    "indicators) loaded into the ref schema.",
+    "indicators, the HS trade code map, the supplier registry, export controls and "
+    "competitor sets) loaded into the ref schema.",
 )
 def reference_tables(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.MaterializeResult:
     """Replace every ``ref.*`` table with the reviewed files' current contents."""

@@ -33,6 +33,11 @@ CSV_TABLES = {
     "economic_indicators": "economic_indicators.csv",
     "currencies": "currencies.csv",
     "eu_country_codes": "eu_country_codes.csv",
+    "hs_codes": "hs_codes.csv",
+    "supply_components": "supply_components.csv",
+    "suppliers": "suppliers.csv",
+    "export_controls": "export_controls.csv",
+    "competitor_sets": "competitor_sets.csv",
 }
 
 

@@ -7,6 +7,23 @@ select * from raw.grant_quarantine
 union all by name
 select * from raw.author_quarantine
 union all by name
+select * from raw.trade_quarantine
+union all by name
+-- copies of a trade flow from overlapping responses: one kept, the others listed here
+select
+    'comtrade' as source,
+    source_file,
+    record_index,
+    record_key as record_id,
+    'duplicate_record' as reason,
+    case
+        when conflicting_copies then 'same flow as ' || kept_record_key
+            || ' with another value; the copy in the last file by name was kept'
+        else 'same flow and value as ' || kept_record_key
+    end as detail
+from staging.trade_records
+where not kept
+union all by name
 -- counted programme figures that break a funding rule (no period, no rate ...)
 select
     'programmes' as source,

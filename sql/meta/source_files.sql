@@ -6,3 +6,5 @@ union all by name
 select * from raw.grant_source_files
 union all by name
 select * from raw.author_source_files
+union all by name
+select * from raw.trade_source_files

@@ -1,0 +1,109 @@
+"""Dagster assets of the supply-chain source (UN Comtrade trade in component codes).
+
+- ``raw/supply_chain``: parses the Comtrade response bodies of the run's mode (the
+  embedded sample, a directory given with ``--source-dir supply_chain=PATH``, or the
+  landing zone's latest complete fetches) into ``raw.trade_records``, quarantining what
+  it cannot use (``raw.trade_quarantine``) and listing every file read
+  (``raw.trade_source_files``).
+
+The HS code map, the supplier registry, the export-control cross-walk and the
+competitor sets are reviewed reference tables (``ref.hs_codes``, ``ref.suppliers`` ...).
+"""
+
+from pathlib import Path
+
+import dagster as dg
+import yaml
+
+from assets.reference.assets import REFERENCE_KEY
+from assets.reference.tables import country_codes
+from assets.supply_chain.live_assets import COMTRADE_PAGES_KEY
+from assets.supply_chain.parse import parse_files, raw_files
+from assets.supply_chain.raw_tables import SCHEMAS, raw_frames
+from pipelines.checks import quarantine_rate_check, unusable_files_check
+from pipelines.db import replace_table
+from pipelines.live_fetch import raw_input_files
+from pipelines.resources import QcmResource
+
+SOURCE_CONFIG = yaml.safe_load((Path(__file__).parent / "source.yml").read_text(encoding="utf-8"))
+RAW_KEY = dg.AssetKey(["raw", "supply_chain"])
+RAW_TABLES = tuple(SCHEMAS)
+MAX_QUARANTINE_RATE = 0.05
+# reasons that cost a trade record (unreadable files are checked on their own)
+RECORD_LEVEL_REASONS = (
+    "invalid_record",
+    "invalid_value",
+    "negative_value",
+    "not_annual",
+    "year_out_of_range",
+    "unsupported_hs_revision",
+    "unknown_hs_code",
+)
+
+
+@dg.asset(
+    key=RAW_KEY,
+    deps=[REFERENCE_KEY, COMTRADE_PAGES_KEY],
+    group_name="supply_chain",
+    kinds={"duckdb", "python"},
+    pool="duckdb",
+    description="UN Comtrade records of the component codes parsed losslessly into "
+    "raw.trade_records with provenance; unusable records quarantined with reasons.",
+)
+def supply_chain_raw(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.MaterializeResult:
+    """Parse every Comtrade body of the mode into ``raw.trade_*``; counts as metadata."""
+    settings = qcm.settings
+    directory, files = raw_input_files(
+        settings, "supply_chain", {"comtrade": ".json"}, raw_files,
+        "fetch first (job comtrade_fetch, with COMTRADE_API_KEY set)",
+    )  # fmt: skip
+    with qcm.connect() as con:
+        iso3 = frozenset(country_codes(con).iso2_to_iso3.values())
+        rows = con.execute("select hs_revision, hs_code from ref.hs_codes").fetchall()
+    hs_codes: dict[str, set[str]] = {}
+    for revision, code in rows:
+        hs_codes.setdefault(revision, set()).add(code)
+    context.log.info(f"supply_chain: parsing {len(files)} files from {directory}")
+    batch = parse_files(
+        files, directory, {k: frozenset(v) for k, v in hs_codes.items()}, iso3,
+        settings.max_publication_year(),
+    )  # fmt: skip
+    frames = raw_frames(batch, settings.dataset_kind("supply_chain"))
+    with qcm.connect() as con:
+        counts = {table: replace_table(con, table, frames[table]) for table in RAW_TABLES}
+    reasons: dict[str, int] = {}
+    for row in batch.quarantine:
+        reasons[row["reason"]] = reasons.get(row["reason"], 0) + 1
+    context.log.info(
+        f"supply_chain: {len(batch.records):,} trade records from {len(files)} files; "
+        f"{len(batch.quarantine):,} quarantined ({reasons or 'none'})"
+    )
+    return dg.MaterializeResult(
+        metadata={
+            "files": len(files),
+            "trade_records": len(batch.records),
+            "quarantined": len(batch.quarantine),
+            "quarantine_reasons": reasons,
+            "data_kind": settings.dataset_kind("supply_chain"),
+            **counts,
+        }
+    )
+
+
+supply_chain_files_readable = unusable_files_check(
+    RAW_KEY,
+    "supply_chain_files_readable",
+    "comtrade",
+    "raw.trade_quarantine",
+    ("unreadable_file",),
+    "every raw trade file could be read and is a UN Comtrade data response",
+)
+supply_chain_quarantine_rate = quarantine_rate_check(
+    RAW_KEY,
+    "supply_chain_quarantine_rate",
+    "trade records",
+    "raw.trade_records",
+    "raw.trade_quarantine",
+    RECORD_LEVEL_REASONS,
+    MAX_QUARANTINE_RATE,
+)

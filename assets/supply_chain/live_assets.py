@@ -1,0 +1,112 @@
+"""Live fetch asset of the supply-chain source: one trade year of UN Comtrade per partition.
+
+- ``raw/comtrade_pages`` (live only): every reporter's exports and imports, with every
+  partner, of the reviewed HS codes of the year's HS revision (``ref.hs_codes``: HS2017
+  before 2022, HS2022 from 2022) and of ``TOTAL``, one request per code, landed verbatim
+  in the ``comtrade`` landing zone and resumable (``assets.supply_chain.comtrade_live``).
+  Needs ``COMTRADE_API_KEY``; the free subscription allows 500 calls a day, so a spent
+  quota parks the year and a later run resumes it at the next unlanded code.
+"""
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import yaml
+
+from assets.reference.assets import REFERENCE_KEY
+from assets.supply_chain.comtrade_live import (
+    KEY_VARIABLE,
+    SOURCE,
+    TOTAL,
+    ComtradeError,
+    ComtradeFetcher,
+)
+from pipelines.landing import LandingZone
+from pipelines.live_fetch import api_root, fetch_result, require_live, secret
+from pipelines.resources import QcmResource
+from pipelines.settings import Settings
+
+SOURCE_CONFIG = yaml.safe_load((Path(__file__).parent / "source.yml").read_text(encoding="utf-8"))
+COMTRADE = SOURCE_CONFIG["services"]["comtrade"]
+COMTRADE_PAGES_KEY = dg.AssetKey(["raw", "comtrade_pages"])
+FIRST_YEAR = int(SOURCE_CONFIG["query"]["first_year"])
+# annual trade of the current year does not exist before it ends: the last year is the one before
+YEARS = dg.StaticPartitionsDefinition([str(y) for y in range(FIRST_YEAR, datetime.now(UTC).year)])
+# HS2022 took effect on 1 January 2022: earlier years are reported in HS2017.
+HS2022_FROM = 2022
+# context lines are listed in the code map but never used, so never fetched
+CODES_SQL = "select distinct hs_code from ref.hs_codes where hs_revision = ? and role <> 'context'"
+RETRY = dg.RetryPolicy(
+    max_retries=2, delay=60, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS
+)
+
+
+def landing_zone(settings: Settings) -> LandingZone:
+    """The UN Comtrade landing zone (JSON bodies) under the settings' landing folder."""
+    return LandingZone(settings.landing_dir, SOURCE, ".json")
+
+
+def hs_revision(year: int) -> str:
+    """The HS revision a trade year's codes are taken from: HS2017 before 2022, else HS2022."""
+    return "HS2017" if year < HS2022_FROM else "HS2022"
+
+
+def query_codes(con: duckdb.DuckDBPyConnection, year: int) -> list[str]:
+    """The commodity codes to fetch for ``year``: the distinct ``ref.hs_codes`` codes of the
+    year's HS revision that are not context lines, sorted, then ``TOTAL`` (the all-goods
+    line)."""
+    rows = con.execute(CODES_SQL, [hs_revision(year)]).fetchall()
+    codes = sorted({str(code).strip() for (code,) in rows if code and str(code).strip()})
+    return [*codes, TOTAL]
+
+
+@dg.asset(
+    key=COMTRADE_PAGES_KEY,
+    deps=[REFERENCE_KEY],
+    group_name="supply_chain",
+    partitions_def=YEARS,
+    kinds={"comtrade", "http"},
+    pool="comtrade",
+    retry_policy=RETRY,
+    description="Live only: one trade year of every reporter's exports and imports of the "
+    "reviewed HS codes (and TOTAL) from the UN Comtrade API, one request per code, landed "
+    "verbatim, resumable across days of quota.",
+)
+def comtrade_pages(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.MaterializeResult:
+    """Fetch the partition's year from UN Comtrade; a spent daily quota parks it (named)."""
+    settings = qcm.settings
+    require_live("raw/comtrade_pages", settings.mode, "raw/supply_chain")
+    year = int(context.partition_key)
+    key = secret(KEY_VARIABLE, COMTRADE["key_from"])
+    base_url = api_root("COMTRADE_API_URL", COMTRADE["api"])
+    try:
+        with qcm.connect() as con:
+            codes = query_codes(con, year)
+    except duckdb.CatalogException as err:
+        raise dg.Failure(
+            f"{SOURCE} year {year}: ref.hs_codes is not in the working database ({err}); "
+            "materialise the reference tables first",
+            allow_retries=False,
+        ) from err
+    if codes == [TOTAL]:
+        raise dg.Failure(
+            f"{SOURCE} year {year}: ref.hs_codes holds no {hs_revision(year)} code, so there "
+            "is nothing to fetch: check assets/reference/hs_codes.csv",
+            allow_retries=False,
+        )
+    fetcher = ComtradeFetcher(
+        landing_zone(settings),
+        key=key,
+        base_url=base_url,
+        flows=tuple(SOURCE_CONFIG["query"]["flows"]),
+        max_records=int(SOURCE_CONFIG["query"]["max_records"]),
+        log=context.log.info,
+    )
+    try:
+        outcome = fetcher.fetch_partition(year, codes, restart=settings.refetch)
+    except (ComtradeError, ValueError) as err:
+        # the client already retried what retrying can help; the message names the code
+        raise dg.Failure(str(err), allow_retries=False) from err
+    return fetch_result(outcome, "comtrade year")

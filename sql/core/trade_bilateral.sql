@@ -1,0 +1,36 @@
+-- core.trade_bilateral: one row per year, HS series, importer and exporter: the importer's imports from the exporter, as the importer reported them or, when it filed no imports that year, as the exporter reported its exports to it (mirror); exporter UNK = an unnamed area
+with kept as (
+    select * from staging.trade_records where kept and series_code <> 'TOTAL'
+),
+
+importers as (
+    select distinct year, reporter_iso3 from kept where flow_code = 'M'
+)
+
+select
+    year,
+    series_code,
+    reporter_iso3 as importer_iso3,
+    partner_iso3 as exporter_iso3,
+    sum(value_usd) as value_usd,
+    bool_or(value_missing) as value_missing,
+    bool_or(not_comparable) as not_comparable,
+    'importer_reported' as basis
+from kept
+where flow_code = 'M' and partner_kind <> 'world'
+group by all
+union all
+select
+    kept.year,
+    kept.series_code,
+    kept.partner_iso3 as importer_iso3,
+    kept.reporter_iso3 as exporter_iso3,
+    sum(kept.value_usd),
+    bool_or(kept.value_missing),
+    bool_or(kept.not_comparable),
+    'mirror'
+from kept
+anti join importers
+    on importers.year = kept.year and importers.reporter_iso3 = kept.partner_iso3
+where kept.flow_code = 'X' and kept.partner_kind = 'country'
+group by all

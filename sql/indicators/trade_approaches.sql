@@ -1,0 +1,225 @@
+-- indicators.trade_approaches: one row per entity (country, bloc or world), technology approach, year, trade indicator and (for shares of imports from a bloc) bloc: the core HS series of the approach summed (exports, imports, world export share, export activity index, import dependence, imports from inside a bloc and from competitor countries)
+with settings as (
+    select value as competitor_set from ref.methods where key = 'trade_competitor_set'
+),
+
+totals as (
+    select
+        totals.year,
+        lines.approach,
+        totals.country_iso3,
+        sum(totals.value_usd) filter (where totals.flow_code = 'X') as exports,
+        sum(totals.value_usd) filter (where totals.flow_code = 'M') as imports,
+        sum(totals.value_usd) filter (where totals.flow_code = 'X' and totals.basis = 'mirror')
+            as mirror_exports,
+        sum(totals.value_usd) filter (where totals.flow_code = 'M' and totals.basis = 'mirror')
+            as mirror_imports,
+        bool_or(totals.not_comparable) as not_comparable
+    from core.trade_country_totals as totals
+    inner join core.trade_series_approaches as lines using (series_code)
+    group by all
+),
+
+goods as (
+    select year, country_iso3, value_usd as all_exports
+    from core.trade_country_totals
+    where series_code = 'TOTAL' and flow_code = 'X' and value_usd > 0
+),
+
+world as (
+    select
+        totals.year,
+        totals.approach,
+        sum(totals.exports) as exports,
+        sum(totals.imports) as imports,
+        sum(totals.mirror_exports) as mirror_exports,
+        sum(totals.exports) filter (where goods.all_exports is not null) as exports_with_goods,
+        sum(goods.all_exports) filter (where totals.exports is not null) as goods_with_exports,
+        bool_or(totals.not_comparable) as not_comparable
+    from totals
+    left join goods using (year, country_iso3)
+    group by all
+),
+
+members as (
+    select bloc, iso3, year from core.bloc_member_years
+),
+
+competitors as (
+    select sets.iso3
+    from ref.competitor_sets as sets
+    cross join settings
+    where sets.set_code = settings.competitor_set
+),
+
+bilateral as (
+    select
+        flows.year,
+        lines.approach,
+        flows.importer_iso3,
+        flows.exporter_iso3,
+        sum(flows.value_usd) as value_usd,
+        bool_or(flows.not_comparable) as not_comparable
+    from core.trade_bilateral as flows
+    inner join core.trade_series_approaches as lines using (series_code)
+    group by all
+),
+
+bloc_totals as (
+    select
+        members.bloc,
+        totals.year,
+        totals.approach,
+        sum(totals.exports) as exports,
+        sum(totals.imports) as imports,
+        sum(totals.mirror_exports) as mirror_exports,
+        sum(totals.mirror_imports) as mirror_imports,
+        bool_or(totals.not_comparable) as not_comparable
+    from totals
+    inner join members on members.iso3 = totals.country_iso3 and members.year = totals.year
+    group by all
+),
+
+from_bloc as (
+    -- a country's imports from the other members of each bloc it belongs to that year
+    select
+        bilateral.importer_iso3,
+        own.bloc,
+        bilateral.year,
+        bilateral.approach,
+        sum(bilateral.value_usd) as value_usd
+    from bilateral
+    inner join members as own
+        on own.iso3 = bilateral.importer_iso3 and own.year = bilateral.year
+    inner join members as partner
+        on partner.bloc = own.bloc and partner.iso3 = bilateral.exporter_iso3
+        and partner.year = bilateral.year
+    group by all
+),
+
+from_competitors as (
+    select bilateral.importer_iso3, bilateral.year, bilateral.approach,
+        sum(bilateral.value_usd) as value_usd
+    from bilateral
+    inner join competitors on competitors.iso3 = bilateral.exporter_iso3
+    where bilateral.importer_iso3 <> bilateral.exporter_iso3
+    group by all
+),
+
+rows_ as (
+    -- countries
+    select 'country' as entity_type, country_iso3 as entity_code, approach, year,
+        'exports' as indicator, null as bloc, exports as value, exports as numerator,
+        null::double as denominator, coalesce(mirror_exports, 0) / nullif(exports, 0) as mirror_share,
+        not_comparable
+    from totals where exports is not null
+    union all
+    select 'country', country_iso3, approach, year, 'imports', null, imports, imports, null,
+        coalesce(mirror_imports, 0) / nullif(imports, 0), not_comparable
+    from totals where imports is not null
+    union all
+    select 'country', totals.country_iso3, totals.approach, totals.year, 'world_export_share',
+        null, totals.exports / world.exports, totals.exports, world.exports,
+        coalesce(totals.mirror_exports, 0) / nullif(totals.exports, 0), totals.not_comparable
+    from totals
+    inner join world using (year, approach)
+    where totals.exports is not null and world.exports > 0
+    union all
+    select 'country', totals.country_iso3, totals.approach, totals.year, 'export_activity_index',
+        null,
+        (totals.exports / goods.all_exports) / (world.exports_with_goods / world.goods_with_exports),
+        totals.exports / goods.all_exports,
+        world.exports_with_goods / world.goods_with_exports,
+        coalesce(totals.mirror_exports, 0) / nullif(totals.exports, 0), totals.not_comparable
+    from totals
+    inner join goods using (year, country_iso3)
+    inner join world using (year, approach)
+    where totals.exports is not null and world.exports_with_goods > 0
+    union all
+    select 'country', country_iso3, approach, year, 'import_dependence', null,
+        coalesce(imports, 0) / (coalesce(imports, 0) + coalesce(exports, 0)),
+        coalesce(imports, 0), coalesce(imports, 0) + coalesce(exports, 0),
+        (coalesce(mirror_imports, 0) + coalesce(mirror_exports, 0))
+        / (coalesce(imports, 0) + coalesce(exports, 0)),
+        not_comparable
+    from totals
+    where coalesce(imports, 0) + coalesce(exports, 0) > 0
+    union all
+    select 'country', totals.country_iso3, totals.approach, totals.year, 'imports_from_bloc_share',
+        members.bloc, coalesce(from_bloc.value_usd, 0) / totals.imports,
+        coalesce(from_bloc.value_usd, 0), totals.imports,
+        coalesce(totals.mirror_imports, 0) / totals.imports, totals.not_comparable
+    from totals
+    inner join members on members.iso3 = totals.country_iso3 and members.year = totals.year
+    left join from_bloc
+        on from_bloc.importer_iso3 = totals.country_iso3 and from_bloc.bloc = members.bloc
+        and from_bloc.year = totals.year and from_bloc.approach = totals.approach
+    where totals.imports > 0
+    union all
+    select 'country', totals.country_iso3, totals.approach, totals.year,
+        'imports_from_competitors_share', null,
+        coalesce(from_competitors.value_usd, 0) / totals.imports,
+        coalesce(from_competitors.value_usd, 0), totals.imports,
+        coalesce(totals.mirror_imports, 0) / totals.imports, totals.not_comparable
+    from totals
+    left join from_competitors
+        on from_competitors.importer_iso3 = totals.country_iso3
+        and from_competitors.year = totals.year and from_competitors.approach = totals.approach
+    where totals.imports > 0
+    -- blocs: members' trade summed; imports from inside the bloc measure its self-sufficiency
+    union all
+    select 'bloc', bloc, approach, year, 'exports', null, exports, exports, null,
+        coalesce(mirror_exports, 0) / nullif(exports, 0), not_comparable
+    from bloc_totals where exports is not null
+    union all
+    select 'bloc', bloc, approach, year, 'imports', null, imports, imports, null,
+        coalesce(mirror_imports, 0) / nullif(imports, 0), not_comparable
+    from bloc_totals where imports is not null
+    union all
+    select 'bloc', bloc_totals.bloc, bloc_totals.approach, bloc_totals.year, 'world_export_share',
+        null, bloc_totals.exports / world.exports, bloc_totals.exports, world.exports,
+        coalesce(bloc_totals.mirror_exports, 0) / nullif(bloc_totals.exports, 0),
+        bloc_totals.not_comparable
+    from bloc_totals
+    inner join world using (year, approach)
+    where bloc_totals.exports is not null and world.exports > 0
+    union all
+    select 'bloc', bloc_totals.bloc, bloc_totals.approach, bloc_totals.year,
+        'imports_from_bloc_share', bloc_totals.bloc,
+        coalesce(inside.value_usd, 0) / bloc_totals.imports, coalesce(inside.value_usd, 0),
+        bloc_totals.imports, coalesce(bloc_totals.mirror_imports, 0) / bloc_totals.imports,
+        bloc_totals.not_comparable
+    from bloc_totals
+    left join (
+        select bloc, year, approach, sum(value_usd) as value_usd from from_bloc group by all
+    ) as inside using (bloc, year, approach)
+    where bloc_totals.imports > 0
+    union all
+    select 'bloc', bloc_totals.bloc, bloc_totals.approach, bloc_totals.year,
+        'imports_from_competitors_share', null,
+        coalesce(outside.value_usd, 0) / bloc_totals.imports, coalesce(outside.value_usd, 0),
+        bloc_totals.imports, coalesce(bloc_totals.mirror_imports, 0) / bloc_totals.imports,
+        bloc_totals.not_comparable
+    from bloc_totals
+    left join (
+        select members.bloc, from_competitors.year, from_competitors.approach,
+            sum(from_competitors.value_usd) as value_usd
+        from from_competitors
+        inner join members
+            on members.iso3 = from_competitors.importer_iso3
+            and members.year = from_competitors.year
+        group by all
+    ) as outside using (bloc, year, approach)
+    where bloc_totals.imports > 0
+    -- the world
+    union all
+    select 'world', 'WLD', approach, year, 'exports', null, exports, exports, null,
+        coalesce(mirror_exports, 0) / nullif(exports, 0), not_comparable
+    from world where exports is not null
+    union all
+    select 'world', 'WLD', approach, year, 'imports', null, imports, imports, null, null,
+        not_comparable
+    from world where imports is not null
+)
+
+select * from rows_

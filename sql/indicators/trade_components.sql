@@ -1,0 +1,118 @@
+-- indicators.trade_components: one row per entity (country or world), HS series, year and trade indicator (exports, imports, world export share, export activity index, import dependence; for the world also supplier concentration and the top exporter's share), with numerator, denominator and the share resting on mirror flows
+with totals as (
+    select
+        year,
+        series_code,
+        country_iso3,
+        sum(value_usd) filter (where flow_code = 'X') as exports,
+        sum(value_usd) filter (where flow_code = 'M') as imports,
+        coalesce(bool_or(basis = 'mirror') filter (where flow_code = 'X'), false) as exports_mirror,
+        coalesce(bool_or(basis = 'mirror') filter (where flow_code = 'M'), false) as imports_mirror,
+        bool_or(not_comparable) as not_comparable
+    from core.trade_country_totals
+    group by all
+),
+
+goods as (
+    -- all-goods exports, for the export activity index (reported only: no mirror for TOTAL)
+    select year, country_iso3, exports as all_exports
+    from totals
+    where series_code = 'TOTAL' and exports > 0
+),
+
+lines as (
+    select totals.*, goods.all_exports
+    from totals
+    left join goods using (year, country_iso3)
+    where totals.series_code <> 'TOTAL'
+),
+
+world as (
+    select
+        year,
+        series_code,
+        sum(exports) as exports,
+        sum(imports) as imports,
+        sum(exports) filter (where exports_mirror) as mirror_exports,
+        sum(exports) filter (where all_exports is not null) as exports_with_goods,
+        sum(all_exports) filter (where exports is not null) as goods_with_exports,
+        max(exports) as top_exports,
+        bool_or(not_comparable) as not_comparable
+    from lines
+    group by all
+),
+
+hhi as (
+    select lines.year, lines.series_code, sum(power(lines.exports / world.exports, 2)) as hhi
+    from lines
+    inner join world using (year, series_code)
+    where world.exports > 0
+    group by all
+),
+
+country_rows as (
+    select 'exports' as indicator, lines.*, exports as value, exports as numerator,
+        null::double as denominator,
+        case when exports is null then null when exports_mirror then 1.0 else 0.0 end as mirror_share
+    from lines where exports is not null
+    union all
+    select 'imports', lines.*, imports, imports, null,
+        case when imports is null then null when imports_mirror then 1.0 else 0.0 end
+    from lines where imports is not null
+    union all
+    select 'world_export_share', lines.*, lines.exports / world.exports, lines.exports,
+        world.exports,
+        case when lines.exports_mirror then 1.0 else 0.0 end
+    from lines
+    inner join world using (year, series_code)
+    where lines.exports is not null and world.exports > 0
+    union all
+    -- Balassa: (exports of the line / all-goods exports) / (the same for the reporters of both)
+    select 'export_activity_index', lines.*,
+        (lines.exports / lines.all_exports)
+        / (world.exports_with_goods / world.goods_with_exports),
+        lines.exports / lines.all_exports,
+        world.exports_with_goods / world.goods_with_exports,
+        case when lines.exports_mirror then 1.0 else 0.0 end
+    from lines
+    inner join world using (year, series_code)
+    where lines.exports is not null and lines.all_exports is not null
+        and world.exports_with_goods > 0
+    union all
+    select 'import_dependence', lines.*,
+        coalesce(imports, 0) / (coalesce(imports, 0) + coalesce(exports, 0)),
+        coalesce(imports, 0),
+        coalesce(imports, 0) + coalesce(exports, 0),
+        case
+            when exports_mirror and imports_mirror then 1.0
+            when exports_mirror or imports_mirror then 0.5
+            else 0.0
+        end
+    from lines
+    where coalesce(imports, 0) + coalesce(exports, 0) > 0
+)
+
+select
+    'country' as entity_type, country_iso3 as entity_code, series_code, year, indicator, value,
+    numerator, denominator, mirror_share, not_comparable
+from country_rows
+union all
+select
+    'world', 'WLD', world.series_code, world.year, rows_.indicator, rows_.value,
+    rows_.numerator, rows_.denominator, rows_.mirror_share, world.not_comparable
+from world
+left join hhi using (year, series_code)
+cross join lateral (
+    select 'exports' as indicator, world.exports as value, world.exports as numerator,
+        null::double as denominator,
+        coalesce(world.mirror_exports, 0) / nullif(world.exports, 0) as mirror_share
+    union all
+    select 'imports', world.imports, world.imports, null, null
+    union all
+    select 'supplier_hhi', hhi.hhi, null, null,
+        coalesce(world.mirror_exports, 0) / nullif(world.exports, 0)
+    union all
+    select 'top_exporter_share', world.top_exports / world.exports, world.top_exports,
+        world.exports, coalesce(world.mirror_exports, 0) / nullif(world.exports, 0)
+) as rows_
+where rows_.value is not null
