@@ -28,6 +28,7 @@ SHOWCASE = (
     "country/DEU.html",
     "funding.html",
     "workforce.html",
+    "supply_chain.html",
     "methods.html",
 )
 # JavaScript: true once every chart div has been drawn by Plotly with at least one trace.

@@ -51,11 +51,20 @@ class SiteData:
     workforce_producers: pl.DataFrame = field(default_factory=pl.DataFrame)
     workforce_career_stages: pl.DataFrame = field(default_factory=pl.DataFrame)
     workforce_definitions: pl.DataFrame = field(default_factory=pl.DataFrame)  # meta.indicators
+    # the supply-chain marts (empty frames without them: older files, or frames built by hand)
+    supply_indicators: pl.DataFrame = field(default_factory=pl.DataFrame)
+    trade_flows: pl.DataFrame = field(default_factory=pl.DataFrame)  # marts.trade_flows
+    single_points: pl.DataFrame = field(default_factory=pl.DataFrame)  # supply_single_points
+    suppliers: pl.DataFrame = field(default_factory=pl.DataFrame)  # marts.suppliers
+    supplier_counts: pl.DataFrame = field(default_factory=pl.DataFrame)  # supplier_counts
+    export_controls: pl.DataFrame = field(default_factory=pl.DataFrame)  # export_controls
+    hs_codes: pl.DataFrame = field(default_factory=pl.DataFrame)  # marts.hs_codes
+    supply_definitions: pl.DataFrame = field(default_factory=pl.DataFrame)  # meta.indicators
 
     @property
     def is_sample(self) -> bool:
-        """True when any of the data (the run, publications, patents, grants or researchers) is
-        the synthetic sample."""
+        """True when any of the data (the run, publications, patents, grants, researchers or
+        trade) is the synthetic sample."""
         return any("sample" in kind for kind in self.data_kinds)
 
 
@@ -88,6 +97,7 @@ def load(database: Path) -> SiteData:
 
         funding = mart("marts.funding_indicators")
         workforce = mart("marts.workforce_indicators")
+        supply = mart("marts.supply_chain_indicators")
         return SiteData(
             indicators=indicators,
             pairs=frame("select * from marts.coauthorship_pairs"),
@@ -119,7 +129,7 @@ def load(database: Path) -> SiteData:
                 int(y) for y in patents.filter(pl.col("year_incomplete"))["year"].unique()
             ),
             patent_complete_year=None if patent_complete is None else int(patent_complete),
-            data_kinds=_data_kinds(run, indicators, patents, funding, workforce),
+            data_kinds=_data_kinds(run, indicators, patents, funding, workforce, supply),
             funding_indicators=funding,
             funding_programmes=mart(
                 "marts.funding_programmes",
@@ -149,6 +159,25 @@ def load(database: Path) -> SiteData:
             workforce_producers=mart("marts.workforce_producers"),
             workforce_career_stages=mart("marts.workforce_career_stages"),
             workforce_definitions=frame("select * from meta.indicators where family = 'workforce'"),
+            supply_indicators=supply,
+            trade_flows=mart("marts.trade_flows"),
+            single_points=mart(
+                "marts.supply_single_points",
+                "select * from marts.supply_single_points order by approach, hs_code, year",
+            ),
+            suppliers=mart(
+                "marts.suppliers",
+                "select * from marts.suppliers order by component, country_iso3, company",
+            ),
+            supplier_counts=mart("marts.supplier_counts"),
+            export_controls=mart(
+                "marts.export_controls",
+                "select * from marts.export_controls order by regime, entry",
+            ),
+            hs_codes=mart(
+                "marts.hs_codes", "select * from marts.hs_codes order by hs_revision desc, hs_code"
+            ),
+            supply_definitions=frame("select * from meta.indicators where family = 'supply_chain'"),
         )
     finally:
         con.close()

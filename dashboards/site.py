@@ -21,7 +21,7 @@ import plotly
 import polars as pl
 
 from dashboards.data import SiteData, load
-from dashboards.families import FAMILIES, funding, workforce
+from dashboards.families import FAMILIES, funding, supply_chain, workforce
 from dashboards.page import Page, Section
 from pipelines.files import replaced_folder
 
@@ -29,6 +29,7 @@ HERE = Path(__file__).parent
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 WORLD_TOPOLOGY = HERE / "vendor" / "world_110m.json"
 MIN_COUNTRY_RECORDS = 1  # a country's page needs this many works, families or researchers
+SUPPLY_CHAIN_TITLE = "Supply chain: who makes and who depends on quantum components"
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,7 @@ def pages(data: SiteData) -> list[Page]:
                     "Researchers",
                     [("workforce.html", "Researcher flows: where quantum researchers move")],
                 ),
+                ("Supply chain", [("supply_chain.html", SUPPLY_CHAIN_TITLE)]),
             ],
         )
     )
@@ -133,6 +135,9 @@ def pages(data: SiteData) -> list[Page]:
             "workforce",
         )
     )
+    site.append(
+        Page("supply_chain.html", SUPPLY_CHAIN_TITLE, supply_chain.page(data), "supply_chain")
+    )
     methods = [s for family in FAMILIES for s in family.methods(data)]
     methods.append(
         Section(
@@ -146,7 +151,9 @@ def pages(data: SiteData) -> list[Page]:
                 "its unit, method version and flags (marts.funding_programmes every programme "
                 "figure with its source; marts.workforce_flows, marts.workforce_producers and "
                 "marts.workforce_career_stages the researcher flows behind the workforce "
-                "charts); "
+                "charts; marts.supply_chain_indicators, marts.trade_flows and "
+                "marts.supply_single_points the trade behind the supply-chain charts, "
+                "marts.suppliers and marts.export_controls the reviewed registry); "
                 "meta.tables and meta.columns document "
                 "every table and column; "
                 "meta.runs and meta.source_files record where the data came from.",
@@ -196,7 +203,13 @@ def facts(data: SiteData) -> dict[str, str]:
         "version": version("qcm"),
         "sources": "OpenAlex (CC0); EPO Open Patent Services; PatentsView (USPTO, CC BY 4.0); "
         "NSF Awards API, UKRI Gateway to Research, CORDIS; national programme announcements "
-        "(reviewed, each with its source)",
+        "(reviewed, each with its source)"
+        + (
+            "; UN Comtrade (trade by HS code); supplier registry and export controls "
+            "(reviewed, each with its source)"
+            if supply_chain.has_supply_chain(data)
+            else ""
+        ),
     }
 
 

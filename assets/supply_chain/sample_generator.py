@@ -9,8 +9,9 @@ of ``ref.hs_codes`` (core codes and three generic lines) and the all-goods line 
 component has a few strong exporters (dilution refrigerators from Finland, the UK, the
 Netherlands and the US; synthetic diamond from China ...) and importers weighted by the
 size of their quantum efforts. Every reporter files, per code and flow, a World row,
-its five largest named partners and an ``Areas, nes`` remainder, as Comtrade does for
-partners it cannot name.
+its five largest named partners (and any partner that files nothing that year, so that
+mirror flows have something to read) and an ``Areas, nes`` remainder standing for the
+partners the sample does not name.
 
 The defects real trade data has are planted, each with the behaviour the parser and
 staging define: Russia stops reporting from 2022 and India is missing in 2019 (their
@@ -164,16 +165,25 @@ def true_flows(rng: random.Random, series: str, year: int) -> dict[tuple[str, st
 
 
 def reporter_records(
-    flows: dict[tuple[str, str], float], reporter: str, flow: str, year: int, cmd: str
+    flows: dict[tuple[str, str], float],
+    reporter: str,
+    flow: str,
+    year: int,
+    cmd: str,
+    always: set[str],
 ) -> list[dict[str, Any]]:
-    """The records one reporter files for a code and flow: World, top partners, Areas nes."""
+    """The records one reporter files for a code and flow: World, top partners, Areas nes.
+
+    Partners in ``always`` (the countries that file nothing that year) are named too, so
+    their trade can be mirrored from these reports.
+    """
     if flow == "X":
         partners = {imp: v for (exp, imp), v in flows.items() if exp == reporter}
     else:
         partners = {exp: v * CIF_MARKUP for (exp, imp), v in flows.items() if imp == reporter}
     total = sum(partners.values())
     named = sorted((p for p in partners if p != "ROW"), key=lambda p: -partners[p])
-    named = named[:NAMED_PARTNERS]
+    named = named[:NAMED_PARTNERS] + [p for p in named[NAMED_PARTNERS:] if p in always]
     rows = [record(year, reporter, flow, None, cmd, round(total, 0))]
     rows += [record(year, reporter, flow, p, cmd, round(partners[p], 0)) for p in named]
     rest = total - sum(partners[p] for p in named)
@@ -196,9 +206,10 @@ def year_files(rng: random.Random, year: int) -> dict[str, list[dict[str, Any]]]
         cmd = HS2017_CODES[series][0] if year < HS2022_FROM and series in HS2017_CODES else series
         flows = true_flows(rng, series, year)
         rows = []
+        silent = set(COUNTRIES) - set(reporters(year))
         for reporter in reporters(year):
             for flow in ("X", "M"):
-                rows += reporter_records(flows, reporter, flow, year, cmd)
+                rows += reporter_records(flows, reporter, flow, year, cmd, silent)
         files[f"comtrade_{year}_{cmd}.json"] = rows
     totals = []
     for reporter in reporters(year):

@@ -20,6 +20,18 @@ totals as (
     group by all
 ),
 
+filed as (
+    -- whether a country filed a flow that year (see indicators.trade_components)
+    select
+        year,
+        reporter_iso3 as country_iso3,
+        bool_or(flow_code = 'X') as filed_exports,
+        bool_or(flow_code = 'M') as filed_imports
+    from staging.trade_records
+    where kept
+    group by all
+),
+
 goods as (
     select year, country_iso3, value_usd as all_exports
     from core.trade_country_totals
@@ -136,14 +148,18 @@ rows_ as (
     inner join world using (year, approach)
     where totals.exports is not null and world.exports_with_goods > 0
     union all
-    select 'country', country_iso3, approach, year, 'import_dependence', null,
+    select 'country', totals.country_iso3, totals.approach, totals.year, 'import_dependence', null,
         coalesce(imports, 0) / (coalesce(imports, 0) + coalesce(exports, 0)),
         coalesce(imports, 0), coalesce(imports, 0) + coalesce(exports, 0),
         (coalesce(mirror_imports, 0) + coalesce(mirror_exports, 0))
         / (coalesce(imports, 0) + coalesce(exports, 0)),
         not_comparable
     from totals
-    where coalesce(imports, 0) + coalesce(exports, 0) > 0
+    left join filed using (year, country_iso3)
+    -- both sides known: filed (a missing line is zero) or seen in partners' mirror reports
+    where (exports is not null or coalesce(filed.filed_exports, false))
+        and (imports is not null or coalesce(filed.filed_imports, false))
+        and coalesce(imports, 0) + coalesce(exports, 0) > 0
     union all
     select 'country', totals.country_iso3, totals.approach, totals.year, 'imports_from_bloc_share',
         members.bloc, coalesce(from_bloc.value_usd, 0) / totals.imports,

@@ -1,4 +1,4 @@
--- indicators.trade_components: one row per entity (country or world), HS series, year and trade indicator (exports, imports, world export share, export activity index, import dependence; for the world also supplier concentration and the top exporter's share), with numerator, denominator and the share resting on mirror flows
+-- indicators.trade_components: one row per entity (country or world), HS series, year and trade indicator (exports, imports, world export share, export activity index, import dependence where both sides are known; for the world also supplier concentration and the top exporter's share), with numerator, denominator and the share resting on mirror flows
 with totals as (
     select
         year,
@@ -20,10 +20,28 @@ goods as (
     where series_code = 'TOTAL' and exports > 0
 ),
 
+filed as (
+    -- whether a country filed a flow that year: then a line it lists no row for is zero;
+    -- otherwise that side is unknown (mirror reports, where there are any, stand in)
+    select
+        year,
+        reporter_iso3 as country_iso3,
+        bool_or(flow_code = 'X') as filed_exports,
+        bool_or(flow_code = 'M') as filed_imports
+    from staging.trade_records
+    where kept
+    group by all
+),
+
 lines as (
-    select totals.*, goods.all_exports
+    select
+        totals.*,
+        goods.all_exports,
+        totals.exports is not null or coalesce(filed.filed_exports, false) as exports_known,
+        totals.imports is not null or coalesce(filed.filed_imports, false) as imports_known
     from totals
     left join goods using (year, country_iso3)
+    left join filed using (year, country_iso3)
     where totals.series_code <> 'TOTAL'
 ),
 
@@ -89,7 +107,7 @@ country_rows as (
             else 0.0
         end
     from lines
-    where coalesce(imports, 0) + coalesce(exports, 0) > 0
+    where exports_known and imports_known and coalesce(imports, 0) + coalesce(exports, 0) > 0
 )
 
 select

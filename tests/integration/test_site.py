@@ -198,6 +198,7 @@ def test_screenshots_of_the_main_pages(
         "country_DEU.png",
         "funding.png",
         "workforce.png",
+        "supply_chain.png",
         "methods.png",
     ]
     assert all(p.stat().st_size > 20_000 for p in shots)
