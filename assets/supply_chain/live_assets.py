@@ -1,9 +1,11 @@
 """Live fetch asset of the supply-chain source: one trade year of UN Comtrade per partition.
 
 - ``raw/comtrade_pages`` (live only): every reporter's exports and imports, with every
-  partner, of the reviewed HS codes of the year's HS revision (``ref.hs_codes``: HS2017
-  before 2022, HS2022 from 2022) and of ``TOTAL``, one request per code, landed verbatim
-  in the ``comtrade`` landing zone and resumable (``assets.supply_chain.comtrade_live``).
+  partner, of the reviewed HS codes of the year's HS revision (the code map
+  ``assets/reference/hs_codes.csv`` without its context lines: HS2017 before 2022, HS2022
+  from 2022) and of ``TOTAL`` (with the World only), one request per code, landed
+  verbatim in the ``comtrade`` landing zone and resumable
+  (``assets.supply_chain.comtrade_live``). It never opens the working database.
   Needs ``COMTRADE_API_KEY``; the free subscription allows 500 calls a day, so a spent
   quota parks the year and a later run resumes it at the next unlanded code.
 """
@@ -12,10 +14,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import dagster as dg
-import duckdb
+import polars as pl
 import yaml
 
-from assets.reference.assets import REFERENCE_KEY
+from assets.reference.tables import read_csv
 from assets.supply_chain.comtrade_live import (
     KEY_VARIABLE,
     SOURCE,
@@ -36,8 +38,6 @@ FIRST_YEAR = int(SOURCE_CONFIG["query"]["first_year"])
 YEARS = dg.StaticPartitionsDefinition([str(y) for y in range(FIRST_YEAR, datetime.now(UTC).year)])
 # HS2022 took effect on 1 January 2022: earlier years are reported in HS2017.
 HS2022_FROM = 2022
-# context lines are listed in the code map but never used, so never fetched
-CODES_SQL = "select distinct hs_code from ref.hs_codes where hs_revision = ? and role <> 'context'"
 RETRY = dg.RetryPolicy(
     max_retries=2, delay=60, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS
 )
@@ -53,18 +53,23 @@ def hs_revision(year: int) -> str:
     return "HS2017" if year < HS2022_FROM else "HS2022"
 
 
-def query_codes(con: duckdb.DuckDBPyConnection, year: int) -> list[str]:
-    """The commodity codes to fetch for ``year``: the distinct ``ref.hs_codes`` codes of the
-    year's HS revision that are not context lines, sorted, then ``TOTAL`` (the all-goods
-    line)."""
-    rows = con.execute(CODES_SQL, [hs_revision(year)]).fetchall()
-    codes = sorted({str(code).strip() for (code,) in rows if code and str(code).strip()})
-    return [*codes, TOTAL]
+def query_codes(year: int, table: pl.DataFrame | None = None) -> list[str]:
+    """The commodity codes to fetch for ``year``: the distinct codes of the year's HS
+    revision in the reviewed code map (``table``, by default
+    ``assets/reference/hs_codes.csv``, the file ``ref.hs_codes`` is loaded from) that are
+    not context lines, sorted, then ``TOTAL`` (the all-goods line). Read from the file, so
+    a fetch never opens the working database."""
+    table = read_csv("hs_codes.csv") if table is None else table
+    codes = {
+        str(row["hs_code"]).strip()
+        for row in table.iter_rows(named=True)
+        if row["hs_revision"] == hs_revision(year) and row["role"] != "context" and row["hs_code"]
+    }
+    return [*sorted(codes), TOTAL]
 
 
 @dg.asset(
     key=COMTRADE_PAGES_KEY,
-    deps=[REFERENCE_KEY],
     group_name="supply_chain",
     partitions_def=YEARS,
     kinds={"comtrade", "http"},
@@ -81,19 +86,11 @@ def comtrade_pages(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.Ma
     year = int(context.partition_key)
     key = secret(KEY_VARIABLE, COMTRADE["key_from"])
     base_url = api_root("COMTRADE_API_URL", COMTRADE["api"])
-    try:
-        with qcm.connect() as con:
-            codes = query_codes(con, year)
-    except duckdb.CatalogException as err:
-        raise dg.Failure(
-            f"{SOURCE} year {year}: ref.hs_codes is not in the working database ({err}); "
-            "materialise the reference tables first",
-            allow_retries=False,
-        ) from err
+    codes = query_codes(year)
     if codes == [TOTAL]:
         raise dg.Failure(
-            f"{SOURCE} year {year}: ref.hs_codes holds no {hs_revision(year)} code, so there "
-            "is nothing to fetch: check assets/reference/hs_codes.csv",
+            f"{SOURCE} year {year}: assets/reference/hs_codes.csv holds no "
+            f"{hs_revision(year)} code, so there is nothing to fetch",
             allow_retries=False,
         )
     fetcher = ComtradeFetcher(

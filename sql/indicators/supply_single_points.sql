@@ -1,4 +1,4 @@
--- indicators.supply_single_points: one row per technology approach, core HS series and year: the largest and second exporter of the series, their shares of world exports, the concentration (HHI) and whether one country supplies more than the threshold share (meta.methods trade_single_point_threshold)
+-- indicators.supply_single_points: one row per technology approach, core HS series and year: the largest and second exporter of the series, their shares of world exports, the concentration (HHI) and whether one country supplies more than the threshold share (meta.methods trade_single_point_threshold; unknown when an exporter's value was withheld)
 with settings as (
     select value::double as threshold from ref.methods where key = 'trade_single_point_threshold'
 ),
@@ -9,6 +9,13 @@ exports as (
     from core.trade_country_totals
     where flow_code = 'X' and series_code <> 'TOTAL' and value_usd > 0
     group by all
+),
+
+withheld as (
+    -- lines where an exporter's value was withheld: the shares are then not known
+    select distinct year, series_code
+    from core.trade_country_totals
+    where flow_code = 'X' and series_code <> 'TOTAL' and value_missing
 ),
 
 ranked as (
@@ -47,9 +54,13 @@ select
     lines.runner_up_share,
     lines.world_exports,
     lines.hhi,
-    lines.top_share > settings.threshold as is_single_point,
+    -- unknown (null) when a withheld value could change the ranking
+    case when withheld.year is null then lines.top_share > settings.threshold end
+        as is_single_point,
     settings.threshold,
+    withheld.year is not null as value_missing,
     lines.not_comparable
 from lines
 inner join core.trade_series_approaches as approaches using (series_code)
 cross join settings
+left join withheld using (year, series_code)

@@ -14,6 +14,10 @@ totals as (
             as mirror_exports,
         sum(totals.value_usd) filter (where totals.flow_code = 'M' and totals.basis = 'mirror')
             as mirror_imports,
+        coalesce(bool_or(totals.value_missing) filter (where totals.flow_code = 'X'), false)
+            as exports_missing,
+        coalesce(bool_or(totals.value_missing) filter (where totals.flow_code = 'M'), false)
+            as imports_missing,
         bool_or(totals.not_comparable) as not_comparable
     from core.trade_country_totals as totals
     inner join core.trade_series_approaches as lines using (series_code)
@@ -45,6 +49,8 @@ world as (
         sum(totals.exports) as exports,
         sum(totals.imports) as imports,
         sum(totals.mirror_exports) as mirror_exports,
+        bool_or(totals.exports_missing) as exports_missing,
+        bool_or(totals.imports_missing) as imports_missing,
         sum(totals.exports) filter (where goods.all_exports is not null) as exports_with_goods,
         sum(goods.all_exports) filter (where totals.exports is not null) as goods_with_exports,
         bool_or(totals.not_comparable) as not_comparable
@@ -86,6 +92,8 @@ bloc_totals as (
         sum(totals.imports) as imports,
         sum(totals.mirror_exports) as mirror_exports,
         sum(totals.mirror_imports) as mirror_imports,
+        bool_or(totals.exports_missing) as exports_missing,
+        bool_or(totals.imports_missing) as imports_missing,
         bool_or(totals.not_comparable) as not_comparable
     from totals
     inner join members on members.iso3 = totals.country_iso3 and members.year = totals.year
@@ -123,16 +131,17 @@ rows_ as (
     select 'country' as entity_type, country_iso3 as entity_code, approach, year,
         'exports' as indicator, null as bloc, exports as value, exports as numerator,
         null::double as denominator, coalesce(mirror_exports, 0) / nullif(exports, 0) as mirror_share,
-        not_comparable
+        exports_missing as value_missing, not_comparable
     from totals where exports is not null
     union all
     select 'country', country_iso3, approach, year, 'imports', null, imports, imports, null,
-        coalesce(mirror_imports, 0) / nullif(imports, 0), not_comparable
+        coalesce(mirror_imports, 0) / nullif(imports, 0), imports_missing, not_comparable
     from totals where imports is not null
     union all
     select 'country', totals.country_iso3, totals.approach, totals.year, 'world_export_share',
         null, totals.exports / world.exports, totals.exports, world.exports,
-        coalesce(totals.mirror_exports, 0) / nullif(totals.exports, 0), totals.not_comparable
+        coalesce(totals.mirror_exports, 0) / nullif(totals.exports, 0),
+        totals.exports_missing or world.exports_missing, totals.not_comparable
     from totals
     inner join world using (year, approach)
     where totals.exports is not null and world.exports > 0
@@ -142,7 +151,8 @@ rows_ as (
         (totals.exports / goods.all_exports) / (world.exports_with_goods / world.goods_with_exports),
         totals.exports / goods.all_exports,
         world.exports_with_goods / world.goods_with_exports,
-        coalesce(totals.mirror_exports, 0) / nullif(totals.exports, 0), totals.not_comparable
+        coalesce(totals.mirror_exports, 0) / nullif(totals.exports, 0),
+        totals.exports_missing or world.exports_missing, totals.not_comparable
     from totals
     inner join goods using (year, country_iso3)
     inner join world using (year, approach)
@@ -153,18 +163,20 @@ rows_ as (
         coalesce(imports, 0), coalesce(imports, 0) + coalesce(exports, 0),
         (coalesce(mirror_imports, 0) + coalesce(mirror_exports, 0))
         / (coalesce(imports, 0) + coalesce(exports, 0)),
-        not_comparable
+        false, not_comparable
     from totals
     left join filed using (year, country_iso3)
     -- both sides known: filed (a missing line is zero) or seen in partners' mirror reports
     where (exports is not null or coalesce(filed.filed_exports, false))
         and (imports is not null or coalesce(filed.filed_imports, false))
+        and not exports_missing and not imports_missing
         and coalesce(imports, 0) + coalesce(exports, 0) > 0
     union all
     select 'country', totals.country_iso3, totals.approach, totals.year, 'imports_from_bloc_share',
         members.bloc, coalesce(from_bloc.value_usd, 0) / totals.imports,
         coalesce(from_bloc.value_usd, 0), totals.imports,
-        coalesce(totals.mirror_imports, 0) / totals.imports, totals.not_comparable
+        coalesce(totals.mirror_imports, 0) / totals.imports, totals.imports_missing,
+        totals.not_comparable
     from totals
     inner join members on members.iso3 = totals.country_iso3 and members.year = totals.year
     left join from_bloc
@@ -176,7 +188,8 @@ rows_ as (
         'imports_from_competitors_share', null,
         coalesce(from_competitors.value_usd, 0) / totals.imports,
         coalesce(from_competitors.value_usd, 0), totals.imports,
-        coalesce(totals.mirror_imports, 0) / totals.imports, totals.not_comparable
+        coalesce(totals.mirror_imports, 0) / totals.imports, totals.imports_missing,
+        totals.not_comparable
     from totals
     left join from_competitors
         on from_competitors.importer_iso3 = totals.country_iso3
@@ -185,17 +198,17 @@ rows_ as (
     -- blocs: members' trade summed; imports from inside the bloc measure its self-sufficiency
     union all
     select 'bloc', bloc, approach, year, 'exports', null, exports, exports, null,
-        coalesce(mirror_exports, 0) / nullif(exports, 0), not_comparable
+        coalesce(mirror_exports, 0) / nullif(exports, 0), exports_missing, not_comparable
     from bloc_totals where exports is not null
     union all
     select 'bloc', bloc, approach, year, 'imports', null, imports, imports, null,
-        coalesce(mirror_imports, 0) / nullif(imports, 0), not_comparable
+        coalesce(mirror_imports, 0) / nullif(imports, 0), imports_missing, not_comparable
     from bloc_totals where imports is not null
     union all
     select 'bloc', bloc_totals.bloc, bloc_totals.approach, bloc_totals.year, 'world_export_share',
         null, bloc_totals.exports / world.exports, bloc_totals.exports, world.exports,
         coalesce(bloc_totals.mirror_exports, 0) / nullif(bloc_totals.exports, 0),
-        bloc_totals.not_comparable
+        bloc_totals.exports_missing or world.exports_missing, bloc_totals.not_comparable
     from bloc_totals
     inner join world using (year, approach)
     where bloc_totals.exports is not null and world.exports > 0
@@ -204,7 +217,7 @@ rows_ as (
         'imports_from_bloc_share', bloc_totals.bloc,
         coalesce(inside.value_usd, 0) / bloc_totals.imports, coalesce(inside.value_usd, 0),
         bloc_totals.imports, coalesce(bloc_totals.mirror_imports, 0) / bloc_totals.imports,
-        bloc_totals.not_comparable
+        bloc_totals.imports_missing, bloc_totals.not_comparable
     from bloc_totals
     left join (
         select bloc, year, approach, sum(value_usd) as value_usd from from_bloc group by all
@@ -215,7 +228,7 @@ rows_ as (
         'imports_from_competitors_share', null,
         coalesce(outside.value_usd, 0) / bloc_totals.imports, coalesce(outside.value_usd, 0),
         bloc_totals.imports, coalesce(bloc_totals.mirror_imports, 0) / bloc_totals.imports,
-        bloc_totals.not_comparable
+        bloc_totals.imports_missing, bloc_totals.not_comparable
     from bloc_totals
     left join (
         select members.bloc, from_competitors.year, from_competitors.approach,
@@ -230,11 +243,11 @@ rows_ as (
     -- the world
     union all
     select 'world', 'WLD', approach, year, 'exports', null, exports, exports, null,
-        coalesce(mirror_exports, 0) / nullif(exports, 0), not_comparable
+        coalesce(mirror_exports, 0) / nullif(exports, 0), exports_missing, not_comparable
     from world where exports is not null
     union all
     select 'world', 'WLD', approach, year, 'imports', null, imports, imports, null, null,
-        not_comparable
+        imports_missing, not_comparable
     from world where imports is not null
 )
 

@@ -1,4 +1,4 @@
--- indicators.trade_components: one row per entity (country or world), HS series, year and trade indicator (exports, imports, world export share, export activity index, import dependence where both sides are known; for the world also supplier concentration and the top exporter's share), with numerator, denominator and the share resting on mirror flows
+-- indicators.trade_components: one row per entity (country or world), HS series, year and trade indicator (exports, imports, world export share, export activity index, import dependence where both sides are known; for the world also supplier concentration and the top exporter's share), with numerator, denominator and the share resting on mirror flows and whether a withheld value makes it a lower bound
 with totals as (
     select
         year,
@@ -8,6 +8,8 @@ with totals as (
         sum(value_usd) filter (where flow_code = 'M') as imports,
         coalesce(bool_or(basis = 'mirror') filter (where flow_code = 'X'), false) as exports_mirror,
         coalesce(bool_or(basis = 'mirror') filter (where flow_code = 'M'), false) as imports_mirror,
+        coalesce(bool_or(value_missing) filter (where flow_code = 'X'), false) as exports_missing,
+        coalesce(bool_or(value_missing) filter (where flow_code = 'M'), false) as imports_missing,
         bool_or(not_comparable) as not_comparable
     from core.trade_country_totals
     group by all
@@ -37,8 +39,10 @@ lines as (
     select
         totals.*,
         goods.all_exports,
-        totals.exports is not null or coalesce(filed.filed_exports, false) as exports_known,
-        totals.imports is not null or coalesce(filed.filed_imports, false) as imports_known
+        (totals.exports is not null or coalesce(filed.filed_exports, false))
+        and not totals.exports_missing as exports_known,
+        (totals.imports is not null or coalesce(filed.filed_imports, false))
+        and not totals.imports_missing as imports_known
     from totals
     left join goods using (year, country_iso3)
     left join filed using (year, country_iso3)
@@ -55,6 +59,8 @@ world as (
         sum(exports) filter (where all_exports is not null) as exports_with_goods,
         sum(all_exports) filter (where exports is not null) as goods_with_exports,
         max(exports) as top_exports,
+        bool_or(exports_missing) as exports_missing,
+        bool_or(imports_missing) as imports_missing,
         bool_or(not_comparable) as not_comparable
     from lines
     group by all
@@ -71,16 +77,19 @@ hhi as (
 country_rows as (
     select 'exports' as indicator, lines.*, exports as value, exports as numerator,
         null::double as denominator,
-        case when exports is null then null when exports_mirror then 1.0 else 0.0 end as mirror_share
+        case when exports is null then null when exports_mirror then 1.0 else 0.0 end as mirror_share,
+        exports_missing as value_missing
     from lines where exports is not null
     union all
     select 'imports', lines.*, imports, imports, null,
-        case when imports is null then null when imports_mirror then 1.0 else 0.0 end
+        case when imports is null then null when imports_mirror then 1.0 else 0.0 end,
+        imports_missing
     from lines where imports is not null
     union all
     select 'world_export_share', lines.*, lines.exports / world.exports, lines.exports,
         world.exports,
-        case when lines.exports_mirror then 1.0 else 0.0 end
+        case when lines.exports_mirror then 1.0 else 0.0 end,
+        lines.exports_missing or world.exports_missing
     from lines
     inner join world using (year, series_code)
     where lines.exports is not null and world.exports > 0
@@ -91,7 +100,8 @@ country_rows as (
         / (world.exports_with_goods / world.goods_with_exports),
         lines.exports / lines.all_exports,
         world.exports_with_goods / world.goods_with_exports,
-        case when lines.exports_mirror then 1.0 else 0.0 end
+        case when lines.exports_mirror then 1.0 else 0.0 end,
+        lines.exports_missing or world.exports_missing
     from lines
     inner join world using (year, series_code)
     where lines.exports is not null and lines.all_exports is not null
@@ -105,32 +115,36 @@ country_rows as (
             when exports_mirror and imports_mirror then 1.0
             when exports_mirror or imports_mirror then 0.5
             else 0.0
-        end
+        end,
+        false
     from lines
     where exports_known and imports_known and coalesce(imports, 0) + coalesce(exports, 0) > 0
 )
 
 select
     'country' as entity_type, country_iso3 as entity_code, series_code, year, indicator, value,
-    numerator, denominator, mirror_share, not_comparable
+    numerator, denominator, mirror_share, value_missing, not_comparable
 from country_rows
 union all
 select
     'world', 'WLD', world.series_code, world.year, rows_.indicator, rows_.value,
-    rows_.numerator, rows_.denominator, rows_.mirror_share, world.not_comparable
+    rows_.numerator, rows_.denominator, rows_.mirror_share, rows_.value_missing,
+    world.not_comparable
 from world
 left join hhi using (year, series_code)
 cross join lateral (
     select 'exports' as indicator, world.exports as value, world.exports as numerator,
         null::double as denominator,
-        coalesce(world.mirror_exports, 0) / nullif(world.exports, 0) as mirror_share
+        coalesce(world.mirror_exports, 0) / nullif(world.exports, 0) as mirror_share,
+        world.exports_missing as value_missing
     union all
-    select 'imports', world.imports, world.imports, null, null
+    select 'imports', world.imports, world.imports, null, null, world.imports_missing
     union all
     select 'supplier_hhi', hhi.hhi, null, null,
-        coalesce(world.mirror_exports, 0) / nullif(world.exports, 0)
+        coalesce(world.mirror_exports, 0) / nullif(world.exports, 0), world.exports_missing
     union all
     select 'top_exporter_share', world.top_exports / world.exports, world.top_exports,
-        world.exports, coalesce(world.mirror_exports, 0) / nullif(world.exports, 0)
+        world.exports, coalesce(world.mirror_exports, 0) / nullif(world.exports, 0),
+        world.exports_missing
 ) as rows_
 where rows_.value is not null

@@ -1,4 +1,4 @@
--- marts.supply_chain_indicators: one row per trade indicator, entity (country, bloc or world), level (an HS component line, or a technology approach summing its core lines), bloc (for imports from inside a bloc), and year, with unit, mirror share, HS-revision break and method version
+-- marts.supply_chain_indicators: one row per trade indicator, entity (country, bloc or world), level (an HS component line, or a technology approach summing its core lines), bloc (for imports from inside a bloc), and year, with unit, mirror share, withheld values, HS-revision break and method version
 with settings as (
     select
         (select string_agg(distinct data_kind, ', ' order by data_kind) from raw.trade_source_files)
@@ -15,12 +15,12 @@ rows_ as (
     select
         indicator, entity_type, entity_code, 'component' as level, series_code as hs_code,
         null as approach, null as bloc, year, value, numerator, denominator, mirror_share,
-        not_comparable
+        value_missing, not_comparable
     from indicators.trade_components
     union all
     select
         indicator, entity_type, entity_code, 'approach', null, approach, bloc, year, value,
-        numerator, denominator, mirror_share, not_comparable
+        numerator, denominator, mirror_share, value_missing, not_comparable
     from indicators.trade_approaches
 )
 
@@ -44,6 +44,7 @@ select
     rows_.denominator,
     definitions.unit,
     rows_.mirror_share,
+    rows_.value_missing,
     rows_.not_comparable and rows_.year < 2022 as series_break,
     coalesce(years.incomplete, true) as latest_year_incomplete,
     settings.data_kind,

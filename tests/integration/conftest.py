@@ -22,8 +22,8 @@ def write_page(folder: Path, name: str, works: list[dict]) -> Path:
 
 
 def tiny_source(folder: Path, source: str) -> str:
-    """Write a one-page corpus of ``source`` (openalex, openalex_authors, patents or funding)
-    under ``folder``.
+    """Write a one-page corpus of ``source`` (openalex, openalex_authors, patents, funding or
+    supply_chain) under ``folder``.
 
     Returns the ``--source-dir`` value. Tests about one source read the other from
     here, so their builds stay quick (the full samples are built once, in ``sample``).
@@ -53,6 +53,16 @@ def tiny_source(folder: Path, source: str) -> str:
             "last_known_institutions": [],
         }  # fmt: skip
         write_page(path, "page.json", [author])
+    elif source == "supply_chain":
+        from tests.comtrade_bodies import comtrade_body, comtrade_record
+
+        path.mkdir(parents=True, exist_ok=True)
+        records = [
+            comtrade_record(refYear=2023, primaryValue=100.0),
+            comtrade_record(refYear=2023, flowCode="M", reporterCode=276, reporterISO="DEU",
+                            partnerCode=842, partnerISO="USA", primaryValue=60.0),
+        ]  # fmt: skip
+        (path / "comtrade.json").write_text(json.dumps(comtrade_body(records)), encoding="utf-8")
     elif source == "patents":
         path.mkdir(parents=True, exist_ok=True)
         (path / "search.xml").write_text(ops_search(exchange_document()), encoding="utf-8")
@@ -61,6 +71,11 @@ def tiny_source(folder: Path, source: str) -> str:
         page = json.dumps(nsf_page(nsf_award()))
         (path / "nsf.json").write_text(page, encoding="utf-8")
     return f"{source}={path}"
+
+
+def tiny_sources(folder: Path, *sources: str) -> list[str]:
+    """``--source-dir`` arguments reading each of ``sources`` from its tiny corpus."""
+    return [arg for source in sources for arg in ("--source-dir", tiny_source(folder, source))]
 
 
 def run_cli(args: list[str], monkeypatch: pytest.MonkeyPatch) -> tuple[int, str]:
@@ -99,3 +114,22 @@ def sample(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str
     tmp = tmp_path_factory.mktemp("sample")
     with pytest.MonkeyPatch.context() as mp:
         yield tmp, build_sample(tmp, mp)
+
+
+@pytest.fixture(scope="session")
+def byhand(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Path]]:
+    """One build shared by the by-hand tests: the works of ``test_indicators_by_hand`` and
+    the patents of ``test_patent_indicators_by_hand``, the other sources tiny. Returns the
+    folder (published files in ``out/``) and the source folders by source."""
+    from tests.integration.test_indicators_by_hand import write_works
+    from tests.integration.test_patent_indicators_by_hand import write_patents
+
+    tmp = tmp_path_factory.mktemp("byhand")
+    sources = {"openalex": write_works(tmp / "works"), "patents": write_patents(tmp / "patents")}
+    args = ["build", "--out", str(tmp / "out"), "--state", str(tmp / "state")]
+    args += [arg for name, path in sources.items() for arg in ("--source-dir", f"{name}={path}")]
+    args += tiny_sources(tmp, "funding", "openalex_authors", "supply_chain")
+    with pytest.MonkeyPatch.context() as mp:
+        code, output = run_cli(args, mp)
+    assert code == 0, output
+    return tmp, sources

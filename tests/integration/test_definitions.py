@@ -66,6 +66,7 @@ FETCHES = {
     "raw/ukri_pages",
     "raw/cordis_files",
     "raw/world_bank_pages",
+    "raw/comtrade_pages",
 }
 
 
@@ -82,6 +83,7 @@ def test_every_writing_asset_is_serialised_on_the_duckdb_pool() -> None:
     for service in ("nsf", "ukri", "world_bank"):
         assert pools[f"raw/{service}_pages"] == service
     assert pools["raw/cordis_files"] == "cordis"
+    assert pools["raw/comtrade_pages"] == "comtrade"
     for checks in defs.asset_checks:  # checks open the database too
         assert checks.op.pool == "duckdb", checks.check_keys
 

@@ -1,11 +1,11 @@
-"""Live mode end to end for funding, against local mocks of NSF, UKRI GtR, CORDIS and the
-World Bank.
+"""Live mode end to end for funding and trade, against local mocks of NSF, UKRI GtR,
+CORDIS, the World Bank and UN Comtrade.
 
-OpenAlex and patents are read from one-page folders (``--source-dir``), so only the
-funding services are called. The mocks answer in the services' real formats (the body
-builders of tests/*_bodies.py). The World Bank refresh sets the 2021 euro rate to 0.5
-per dollar, which the committed table does not have, so a euro grant of 2021 shows that
-refreshed rows win.
+OpenAlex, patents and authors are read from one-page folders (``--source-dir``), so only
+the funding services and Comtrade are called (one build serves both sources). The mocks
+answer in the services' real formats (the body builders of tests/*_bodies.py). The World
+Bank refresh sets the 2021 euro rate to 0.5 per dollar, which the committed table does not
+have, so a euro grant of 2021 shows that refreshed rows win.
 """
 
 from __future__ import annotations
@@ -18,13 +18,25 @@ import pytest
 from assets.funding.cordis_live import DEFAULT_PROGRAMMES
 from assets.funding.live_assets import TERMS
 from assets.funding.world_bank_live import ALL_INDICATORS
+from assets.reference.tables import read_csv
+from assets.supply_chain.comtrade_live import KEY_HEADER
 from tests import cordis_bodies, nsf_bodies, ukri_bodies, world_bank_bodies
+from tests.comtrade_bodies import comtrade_body, comtrade_record
 from tests.integration.conftest import run_cli, tiny_source
 from tests.mock_server import MockServer, Reply
 
 pytestmark = pytest.mark.integration
 YEAR = 2021
 JSON = {"Content-Type": "application/json"}
+CANARY = "CANARY-COMTRADE-7d1e"
+# the HS2017 codes a 2021 fetch asks for: ref.hs_codes without its context lines, then TOTAL
+HS2017_CODES = sorted(
+    {
+        row["hs_code"]
+        for row in read_csv("hs_codes.csv").iter_rows(named=True)
+        if row["hs_revision"] == "HS2017" and row["role"] != "context"
+    }
+)
 
 
 def nsf_replies() -> list[Reply]:
@@ -97,7 +109,34 @@ def world_bank_replies() -> list[Reply]:
     return replies
 
 
-def test_live_funding_lands_parses_and_publishes(
+def comtrade_replies() -> list[Reply]:
+    """One response per code of 2021: the USA exports 100 of each line to the World and
+    Germany imports 60 of it from the USA; all goods (TOTAL): the USA exports 1,000."""
+    replies = []
+    for code in [*HS2017_CODES, "TOTAL"]:
+        records = [
+            comtrade_record(refYear=YEAR, cmdCode=code, classificationCode="H5",
+                            primaryValue=1000.0 if code == "TOTAL" else 100.0),
+        ]  # fmt: skip
+        if code != "TOTAL":
+            records.append(
+                comtrade_record(
+                    refYear=YEAR,
+                    cmdCode=code,
+                    classificationCode="H5",
+                    flowCode="M",
+                    reporterCode=276,
+                    reporterISO="DEU",
+                    partnerCode=842,
+                    partnerISO="USA",
+                    primaryValue=60.0,
+                )
+            )
+        replies.append(Reply(200, comtrade_body(records), JSON))
+    return replies
+
+
+def test_live_funding_and_trade_land_parse_and_publish(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with (
@@ -105,24 +144,29 @@ def test_live_funding_lands_parses_and_publishes(
         MockServer(ukri_replies()) as ukri,
         MockServer(cordis_replies()) as cordis,
         MockServer(world_bank_replies()) as world_bank,
+        MockServer(comtrade_replies()) as comtrade,
     ):
         monkeypatch.setenv("NSF_API_URL", nsf.url)
         monkeypatch.setenv("UKRI_API_URL", ukri.url)
         monkeypatch.setenv("CORDIS_DATA_URL", cordis.url)
         monkeypatch.setenv("WORLD_BANK_API_URL", world_bank.url)
+        monkeypatch.setenv("COMTRADE_API_URL", comtrade.url)
+        monkeypatch.setenv("COMTRADE_API_KEY", CANARY)
         args = ["build", "--mode", "live", "--years", str(YEAR)]
         args += ["--source-dir", tiny_source(tmp_path, "openalex")]
         args += ["--source-dir", tiny_source(tmp_path, "patents")]
         args += ["--source-dir", tiny_source(tmp_path, "openalex_authors")]
         args += ["--out", str(tmp_path / "out"), "--state", str(tmp_path / "state")]
         code, output = run_cli(args, monkeypatch)
-        unused = nsf.unused + ukri.unused + cordis.unused + world_bank.unused
-        nsf_seen, cordis_seen = nsf.requests, cordis.requests
+        unused = nsf.unused + ukri.unused + cordis.unused + world_bank.unused + comtrade.unused
+        nsf_seen, cordis_seen, comtrade_seen = nsf.requests, cordis.requests, comtrade.requests
     assert code == 0, output
     assert unused == 0
     assert nsf_seen[0].query["keyword"] == [TERMS[0]]
     assert nsf_seen[0].query["startDateStart"] == [f"01/01/{YEAR}"]
     assert cordis_seen[0].path.endswith("projects-csv.zip")
+    assert [r.query["cmdCode"][0] for r in comtrade_seen] == [*HS2017_CODES, "TOTAL"]
+    assert {r.headers[KEY_HEADER] for r in comtrade_seen} == {CANARY}
 
     con = duckdb.connect(str(tmp_path / "out" / "qcm.duckdb"), read_only=True)
     rates = dict(
@@ -147,6 +191,34 @@ def test_live_funding_lands_parses_and_publishes(
         "select distinct data_kind from marts.funding_indicators where funding_kind = 'grants'"
     ).fetchall()
     assert kinds == [("live",)]
+    # trade: every line's USA exports (100) and German imports from the USA (60)
+    exports = con.execute(
+        "select count(*), min(value), max(value), bool_and(data_kind = 'live') "
+        "from marts.supply_chain_indicators where indicator = 'exports' and level = "
+        "'component' and entity_code = 'USA' and year = ?",
+        [YEAR],
+    ).fetchone()
+    assert exports == (len(HS2017_CODES), 100.0, 100.0, True)
+    flows = con.execute(
+        "select count(*), min(value_usd), max(value_usd), min(basis), max(basis) "
+        "from marts.trade_flows where importer_iso3 = 'DEU' and exporter_iso3 = 'USA' "
+        "and year = ?",
+        [YEAR],
+    ).fetchone()
+    assert flows == (len(HS2017_CODES), 60.0, 60.0, "importer_reported", "importer_reported")
+    # neither side of anyone's trade is complete (the USA filed no imports, Germany no
+    # exports, and no partner reports them): no import dependence rather than a wrong one
+    assert con.execute(
+        "select count(*) from marts.supply_chain_indicators where indicator = "
+        "'import_dependence' and year = ?",
+        [YEAR],
+    ).fetchone() == (0,)
     landed = sorted(p.name for p in (tmp_path / "state" / "raw").iterdir())
-    assert landed == ["cordis", "nsf", "ukri", "world_bank"]
+    assert landed == ["comtrade", "cordis", "nsf", "ukri", "world_bank"]
+    # the key is nowhere: output, landing zone, working state, published files
+    assert CANARY not in output
+    for folder in (tmp_path / "state", tmp_path / "out"):
+        for path in folder.rglob("*"):
+            if path.is_file():
+                assert CANARY.encode() not in path.read_bytes(), path
     con.close()

@@ -24,7 +24,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.integration.conftest import run_cli, tiny_source, write_page
+from tests.integration.conftest import write_page
 
 pytestmark = pytest.mark.integration
 
@@ -94,28 +94,18 @@ W5 = w("W5", "A transmon", 2015, 1, None, [author(["US"])])
 W9 = dict(W2, id="https://openalex.org/W9")
 
 
-@pytest.fixture(scope="module")
-def published(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    tmp = tmp_path_factory.mktemp("byhand")
-    source = tmp / "source"
+def write_works(source: Path) -> Path:
+    """Write the hand-made works (two pages and a merged-ids file) into ``source``."""
     write_page(source, "page1.json", [W1, W2, W3])
     write_page(source, "page2.json", [W4, W5, W1, W9])
     (source / "merged_ids_works.csv").write_text("merge_date,id,merge_into_id\n2026-01-01,W9,W2\n")
-    return tmp, source
+    return source
 
 
 @pytest.fixture(scope="module")
-def db(published: tuple[Path, Path]) -> Iterator[duckdb.DuckDBPyConnection]:
-    tmp, source = published
-    args = ["build", "--source-dir", f"openalex={source}", "--out", str(tmp / "out")]
-    args += ["--source-dir", tiny_source(tmp, "patents")]
-    args += ["--source-dir", tiny_source(tmp, "funding")]
-    args += ["--source-dir", tiny_source(tmp, "openalex_authors")]
-    with pytest.MonkeyPatch.context() as mp:
-        code, output = run_cli([*args, "--state", str(tmp / "state")], mp)
-    assert code == 0, output
-    out = tmp / "out"
-    connection = duckdb.connect(str(out / "qcm.duckdb"), read_only=True)
+def db(byhand: tuple[Path, dict[str, Path]]) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The shared by-hand build's published file (tests.integration.conftest.byhand)."""
+    connection = duckdb.connect(str(byhand[0] / "out" / "qcm.duckdb"), read_only=True)
     yield connection
     connection.close()
 

@@ -70,6 +70,7 @@ def run(tmp: Path, monkeypatch: pytest.MonkeyPatch, url: str | None) -> tuple[in
     args = ["build", "--mode", "live", "--years", str(YEAR), "--out", str(tmp / "out")]
     args += ["--source-dir", tiny_source(tmp, "patents")]
     args += ["--source-dir", tiny_source(tmp, "funding")]
+    args += ["--source-dir", tiny_source(tmp, "supply_chain")]
     return run_cli([*args, "--state", str(tmp / "state")], monkeypatch)
 
 

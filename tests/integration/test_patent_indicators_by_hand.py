@@ -20,7 +20,8 @@ Families (earliest priority year 2019 unless said):
 - F700, EPO JP only: ZETA KK [JP]; only A01B1/00, a well-formed code outside the CPC
   map, titled "Quantum plough": out of scope (a quantum word alone never puts a family
   in scope).
-- A withdrawn PatentsView patent (quarantined) and a page that is an HTML error body.
+- A withdrawn PatentsView patent (quarantined). (A page that is an HTML error body among
+  these files stops the build: tests/integration/test_failed_build.py.)
 
 2019, applicant counting, all families: world 3 (F100, F200, F400); USA 1.5, CHN 1,
 DEU 0.5. International families: world 1 (F100); USA 1/2, DEU 1/2; China has none, so
@@ -31,11 +32,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 
 import duckdb
 import pytest
 
-from tests.integration.conftest import run_cli, tiny_source
 from tests.patent_bodies import epodoc_applicants, exchange_document, ops_search, pv_page, pv_patent
 
 pytestmark = pytest.mark.integration
@@ -145,11 +146,9 @@ PV_F200_PUB = {
 PV_WITHDRAWN = pv_patent(patent_id="11000999", withdrawn=True)
 
 
-@pytest.fixture(scope="module")
-def db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[duckdb.DuckDBPyConnection]:
-    tmp = tmp_path_factory.mktemp("patents_byhand")
-    source = tmp / "patents"
-    source.mkdir()
+def write_patents(source: Path) -> Path:
+    """Write the hand-made patent responses (EPO OPS and PatentsView) into ``source``."""
+    source.mkdir(parents=True)
     (source / "epo_search_p1.xml").write_text(
         ops_search(F100_EP, F300, F400, F700), encoding="utf-8"
     )
@@ -158,21 +157,13 @@ def db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[duckdb.DuckDBPyConn
     (source / "pv_publications.json").write_text(
         json.dumps(pv_page(PV_F200_PUB, key="publications"))
     )
-    (source / "pv_500.json").write_text("<!doctype html><html><title>Server Error (500)</title>")
-    args = ["build", "--source-dir", f"patents={source}", "--out", str(tmp / "out")]
-    args += ["--source-dir", tiny_source(tmp, "openalex")]
-    args += ["--source-dir", tiny_source(tmp, "funding")]
-    args += ["--source-dir", tiny_source(tmp, "openalex_authors")]
-    with pytest.MonkeyPatch.context() as mp:
-        code, output = run_cli([*args, "--state", str(tmp / "state")], mp)
-    # the HTML error page is an unreadable file: the blocking check stops the build, named
-    assert code == 1, output
-    assert "pv_500.json" in output and "unreadable" in output
-    (source / "pv_500.json").unlink()
-    with pytest.MonkeyPatch.context() as mp:
-        code, output = run_cli([*args, "--state", str(tmp / "state")], mp)
-    assert code == 0, output
-    connection = duckdb.connect(str(tmp / "out" / "qcm.duckdb"), read_only=True)
+    return source
+
+
+@pytest.fixture(scope="module")
+def db(byhand: tuple[Path, dict[str, Path]]) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The shared by-hand build's published file (tests.integration.conftest.byhand)."""
+    connection = duckdb.connect(str(byhand[0] / "out" / "qcm.duckdb"), read_only=True)
     yield connection
     connection.close()
 

@@ -105,6 +105,8 @@ def run(tmp: Path, monkeypatch: pytest.MonkeyPatch, pv_url: str, ops_url: str) -
         tiny_source(tmp, "funding"),
         "--source-dir",
         tiny_source(tmp, "openalex_authors"),
+        "--source-dir",
+        tiny_source(tmp, "supply_chain"),
         "--out",
         str(tmp / "out"),
         "--state",
@@ -173,6 +175,7 @@ def test_a_missing_credential_stops_the_live_build_with_what_to_do(
         args += [tiny_source(tmp_path, "openalex"), "--out", str(tmp_path / "out")]
         args += ["--source-dir", tiny_source(tmp_path, "funding")]
         args += ["--source-dir", tiny_source(tmp_path, "openalex_authors")]
+        args += ["--source-dir", tiny_source(tmp_path, "supply_chain")]
         code, output = run_cli([*args, "--state", str(tmp_path / "state")], monkeypatch)
     assert code == 1
     assert "EPO_OPS_SECRET is not set" in output
