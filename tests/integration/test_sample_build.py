@@ -92,7 +92,8 @@ def test_every_published_table_and_column_is_documented(db: duckdb.DuckDBPyConne
             "select distinct indicator from marts.publication_indicators union "
             "select distinct indicator from marts.patent_indicators union "
             "select distinct indicator from marts.funding_indicators union "
-            "select distinct indicator from marts.workforce_indicators"
+            "select distinct indicator from marts.workforce_indicators union "
+            "select distinct indicator from marts.supply_chain_indicators"
         ).fetchall()
     }
     defined = {r[0] for r in db.execute("select indicator from meta.indicators").fetchall()}
