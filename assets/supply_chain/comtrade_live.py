@@ -2,8 +2,9 @@
 
 One partition is one trade year. Its plan is one request per commodity code, in the order
 given (the reviewed HS 6-digit codes, then ``TOTAL``, the all-goods line); each asks for
-every reporter and every partner, exports and imports, as reported (classification
-``HS``), the totals over customs procedures and modes of transport. Every HTTP 200 body is
+every reporter and every partner (``TOTAL``: the World only), exports and imports, as
+reported (classification ``HS``), the totals over customs procedures and modes of
+transport. Every HTTP 200 body is
 landed verbatim in the landing zone (``LandingZone(root, "comtrade")``, blobs ``.json``)
 before it is judged, and the state is saved after each landed code, so a later run resumes
 at the next unlanded code and never asks again for one already landed. The state's

@@ -144,3 +144,18 @@ def test_a_symlink_in_a_source_folder_is_refused(tmp_path: Path) -> None:
     (folder / "link.json").symlink_to(tmp_path / "outside.json")
     with pytest.raises(ValueError, match="symbolic links"):
         raw_files(folder)
+
+
+def test_hostile_bodies_are_quarantined_not_crashed_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "deep.json").write_text("[" * 4_000 + "]" * 4_000)  # deeper than json follows
+    (tmp_path / "big.json").write_bytes(
+        json.dumps(comtrade_body([comtrade_record()] * 50)).encode()
+    )
+    monkeypatch.setattr("assets.supply_chain.parse.MAX_BODY_BYTES", 10_000)
+    batch = parse_files(raw_files(tmp_path), tmp_path, HS, ISO3, 2026)
+    assert batch.records == []
+    details = {row["source_file"]: row["detail"] for row in batch.quarantine}
+    assert "larger than 10000 bytes" in details["big.json"]
+    assert details["deep.json"] == "nested too deeply"
