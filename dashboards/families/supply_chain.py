@@ -472,10 +472,19 @@ def _caption(data: SiteData, unit: str, years: str | None = None) -> str:
 
 
 def _trade_notes(frame: pl.DataFrame, value: str = "value") -> list[str]:
-    """The mirror-flow and HS-revision notes a trade chart of ``frame`` needs: how many of
-    its values rest on partners' mirror reports (``mirror_share``), and which years before
-    2022 break the series (``series_break``)."""
+    """The mirror-flow, withheld-value and HS-revision notes a trade chart of ``frame``
+    needs: how many of its values rest on partners' mirror reports (``mirror_share``), how
+    many are lower bounds because a reporter withheld a value (``value_missing``), and
+    which years before 2022 break the series (``series_break``)."""
     notes = []
+    if "value_missing" in frame.columns:
+        withheld = frame.filter(pl.col("value_missing").fill_null(False)).height
+        if withheld:
+            notes.append(
+                f"Withheld values: {withheld:,} of the {frame.height:,} values shown are lower "
+                "bounds, because a reporter kept part of its trade confidential (value_missing "
+                "in the CSV); ratios that would need the withheld value are left out."
+            )
     if "mirror_share" in frame.columns:
         mirrored = frame.filter(pl.col("mirror_share").fill_null(0) > 0)
         if mirrored.height:
