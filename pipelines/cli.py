@@ -195,7 +195,7 @@ def print_summary(settings: Settings, seconds: float) -> None:
     print(
         f"  data:        {kind}"
         + (
-            "  (SYNTHETIC: not real publications, patents, grants or researchers)"
+            "  (SYNTHETIC: not real publications, patents, grants, researchers or trade)"
             if "sample" in kind
             else ""
         )

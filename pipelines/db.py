@@ -59,3 +59,14 @@ def replace_table(con: duckdb.DuckDBPyConnection, qualified: str, frame: object)
         con.unregister("_qcm_frame")
     row = con.execute(f"select count(*) from {qualified}").fetchone()
     return int(row[0]) if row else 0
+
+
+def append_rows(con: duckdb.DuckDBPyConnection, qualified: str, frame: object) -> int:
+    """Append the rows of a frame to the existing ``schema.table`` (columns matched by
+    name); return the rows appended."""
+    con.register("_qcm_frame", frame)
+    try:
+        con.execute(f"insert into {qualified} by name select * from _qcm_frame")
+    finally:
+        con.unregister("_qcm_frame")
+    return len(frame)  # type: ignore[arg-type]

@@ -21,7 +21,7 @@ from assets.supply_chain.live_assets import COMTRADE_PAGES_KEY
 from assets.supply_chain.parse import parse_files, raw_files
 from assets.supply_chain.raw_tables import SCHEMAS, raw_frames
 from pipelines.checks import quarantine_rate_check, unusable_files_check
-from pipelines.db import replace_table
+from pipelines.db import append_rows, replace_table
 from pipelines.live_fetch import raw_input_files
 from pipelines.resources import QcmResource
 
@@ -29,6 +29,9 @@ SOURCE_CONFIG = yaml.safe_load((Path(__file__).parent / "source.yml").read_text(
 RAW_KEY = dg.AssetKey(["raw", "supply_chain"])
 RAW_TABLES = tuple(SCHEMAS)
 MAX_QUARANTINE_RATE = 0.05
+# files parsed and loaded at a time: a live year holds one response per code, each of
+# tens of thousands of records, so a whole history never sits in memory at once
+FILES_PER_CHUNK = 16
 # reasons that cost a trade record (unreadable files are checked on their own)
 RECORD_LEVEL_REASONS = (
     "invalid_record",
@@ -64,25 +67,32 @@ def supply_chain_raw(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.
     for revision, code in rows:
         hs_codes.setdefault(revision, set()).add(code)
     context.log.info(f"supply_chain: parsing {len(files)} files from {directory}")
-    batch = parse_files(
-        files, directory, {k: frozenset(v) for k, v in hs_codes.items()}, iso3,
-        settings.max_publication_year(),
-    )  # fmt: skip
-    frames = raw_frames(batch, settings.dataset_kind("supply_chain"))
-    with qcm.connect() as con:
-        counts = {table: replace_table(con, table, frames[table]) for table in RAW_TABLES}
+    codes = {k: frozenset(v) for k, v in hs_codes.items()}
+    kind = settings.dataset_kind("supply_chain")
+    seen: dict[str, str] = {}
+    counts = dict.fromkeys(RAW_TABLES, 0)
     reasons: dict[str, int] = {}
-    for row in batch.quarantine:
-        reasons[row["reason"]] = reasons.get(row["reason"], 0) + 1
+    with qcm.connect() as con:
+        # a chunk of files at a time, so memory stays bounded whatever the folder holds
+        for start in range(0, len(files), FILES_PER_CHUNK):
+            chunk = files[start : start + FILES_PER_CHUNK]
+            batch = parse_files(chunk, directory, codes, iso3, settings.max_publication_year(),
+                                seen)  # fmt: skip
+            for table, frame in raw_frames(batch, kind).items():
+                write = replace_table if start == 0 else append_rows
+                counts[table] += write(con, table, frame)
+            for row in batch.quarantine:
+                reasons[row["reason"]] = reasons.get(row["reason"], 0) + 1
+    records, quarantined = counts["raw.trade_records"], counts["raw.trade_quarantine"]
     context.log.info(
-        f"supply_chain: {len(batch.records):,} trade records from {len(files)} files; "
-        f"{len(batch.quarantine):,} quarantined ({reasons or 'none'})"
+        f"supply_chain: {records:,} trade records from {len(files)} files; "
+        f"{quarantined:,} quarantined ({reasons or 'none'})"
     )
     return dg.MaterializeResult(
         metadata={
             "files": len(files),
-            "trade_records": len(batch.records),
-            "quarantined": len(batch.quarantine),
+            "trade_records": records,
+            "quarantined": quarantined,
             "quarantine_reasons": reasons,
             "data_kind": settings.dataset_kind("supply_chain"),
             **counts,

@@ -249,14 +249,16 @@ def parse_files(
     hs_codes: Mapping[str, frozenset[str]],
     iso3: frozenset[str],
     max_year: int,
+    seen: dict[str, str] | None = None,
 ) -> TradeBatch:
     """Parse every file into one batch; an unreadable file becomes a quarantine row.
 
     ``root`` is the folder paths are reported relative to. A file whose bytes equal an
-    earlier file's is listed as a duplicate and not read twice.
+    earlier file's is listed as a duplicate and not read twice; ``seen`` (checksum ->
+    file, updated here) carries the files read so far when a folder is read in chunks.
     """
     out = TradeBatch()
-    seen: dict[str, str] = {}
+    seen = {} if seen is None else seen
     for path in dict.fromkeys(paths):
         name = str(path.relative_to(root)) if path.is_relative_to(root) else path.name
         records, status, sha, size = 0, "read", None, None

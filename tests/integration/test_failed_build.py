@@ -10,7 +10,8 @@ import pytest
 
 from tests.integration.conftest import run_cli, tiny_sources
 
-pytestmark = pytest.mark.integration
+# one worker builds the shared by-hand release once and runs every test that reads it
+pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("byhand")]
 
 
 def test_unreadable_files_block_publishing_and_keep_the_last_release(

@@ -26,7 +26,8 @@ import pytest
 
 from tests.integration.conftest import write_page
 
-pytestmark = pytest.mark.integration
+# one worker builds the shared by-hand release once and runs every test that reads it
+pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("byhand")]
 
 
 def inst(country: str | None, kind: str = "education") -> dict:

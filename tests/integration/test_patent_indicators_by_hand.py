@@ -39,7 +39,8 @@ import pytest
 
 from tests.patent_bodies import epodoc_applicants, exchange_document, ops_search, pv_page, pv_patent
 
-pytestmark = pytest.mark.integration
+# one worker builds the shared by-hand release once and runs every test that reads it
+pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("byhand")]
 
 F100_EP = exchange_document(
     applicants=epodoc_applicants("ALPHA CORP [US]", "BETA UNIV [DE]"),

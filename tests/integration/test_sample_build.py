@@ -13,7 +13,8 @@ import pytest
 from dashboards.families import FAMILIES
 from tests.integration.conftest import build_sample
 
-pytestmark = pytest.mark.integration
+# one worker builds the shared sample once and runs every test that reads it (pytest-xdist)
+pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("sample")]
 REPO = Path(__file__).resolve().parents[2]
 
 

@@ -18,7 +18,8 @@ import pytest
 from dashboards.browser import CHARTS_DRAWN, BrowserUnavailable, headless_browser, take_screenshots
 from dashboards.site import build_site
 
-pytestmark = pytest.mark.integration
+# one worker builds the shared sample once and runs every test that reads it (pytest-xdist)
+pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("sample")]
 ATTACK = "<img src=x onerror=\"document.title='pwned'\">"
 
 

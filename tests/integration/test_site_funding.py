@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.integration
+# one worker builds the shared sample once and runs every test that reads it (pytest-xdist)
+pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("sample")]
 
 
 def _site(sample: tuple[Path, str]) -> Path:

@@ -11,7 +11,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-pytestmark = pytest.mark.integration
+# one worker builds the shared sample once and runs every test that reads it (pytest-xdist)
+pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("sample")]
 
 
 @pytest.fixture
