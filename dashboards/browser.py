@@ -29,6 +29,7 @@ SHOWCASE = (
     "funding.html",
     "workforce.html",
     "supply_chain.html",
+    "capability/superconducting.html",
     "methods.html",
 )
 # JavaScript: true once every chart div has been drawn by Plotly with at least one trace.

@@ -60,6 +60,14 @@ class SiteData:
     export_controls: pl.DataFrame = field(default_factory=pl.DataFrame)  # export_controls
     hs_codes: pl.DataFrame = field(default_factory=pl.DataFrame)  # marts.hs_codes
     supply_definitions: pl.DataFrame = field(default_factory=pl.DataFrame)  # meta.indicators
+    # the capability registry and its marts (real reviewed data even in a sample build;
+    # empty frames without them: older files, or frames built by hand)
+    milestones: pl.DataFrame = field(default_factory=pl.DataFrame)  # marts.milestones
+    capability_frontier: pl.DataFrame = field(default_factory=pl.DataFrame)
+    capability_countries: pl.DataFrame = field(default_factory=pl.DataFrame)
+    capability_summary: pl.DataFrame = field(default_factory=pl.DataFrame)
+    milestone_metrics: pl.DataFrame = field(default_factory=pl.DataFrame)  # the metrics table
+    capability_definitions: pl.DataFrame = field(default_factory=pl.DataFrame)  # meta.indicators
 
     @property
     def is_sample(self) -> bool:
@@ -178,6 +186,31 @@ def load(database: Path) -> SiteData:
                 "marts.hs_codes", "select * from marts.hs_codes order by hs_revision desc, hs_code"
             ),
             supply_definitions=frame("select * from meta.indicators where family = 'supply_chain'"),
+            # the capability registry is curated, not sampled: it adds no data kind
+            milestones=mart(
+                "marts.milestones",
+                "select * from marts.milestones order by approach, metric, milestone_id",
+            ),
+            capability_frontier=mart(
+                "marts.capability_frontier",
+                "select * from marts.capability_frontier order by approach, metric, year",
+            ),
+            capability_countries=mart(
+                "marts.capability_countries",
+                "select * from marts.capability_countries "
+                "order by approach, metric, year, country_iso3",
+            ),
+            capability_summary=mart(
+                "marts.capability_summary",
+                "select * from marts.capability_summary order by approach, metric, year",
+            ),
+            # the metrics table (transform, reach), when the file publishes it
+            milestone_metrics=mart("marts.milestone_metrics")
+            if "marts.milestone_metrics" in tables
+            else mart("ref.milestone_metrics"),
+            capability_definitions=frame(
+                "select * from meta.indicators where family = 'capability'"
+            ),
         )
     finally:
         con.close()

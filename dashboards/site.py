@@ -21,7 +21,7 @@ import plotly
 import polars as pl
 
 from dashboards.data import SiteData, load
-from dashboards.families import FAMILIES, funding, supply_chain, workforce
+from dashboards.families import FAMILIES, capability, funding, supply_chain, workforce
 from dashboards.page import Page, Section
 from pipelines.files import replaced_folder
 
@@ -109,6 +109,7 @@ def pages(data: SiteData) -> list[Page]:
                     [("workforce.html", "Researcher flows: where quantum researchers move")],
                 ),
                 ("Supply chain", [("supply_chain.html", SUPPLY_CHAIN_TITLE)]),
+                ("Capability", [("capability.html", capability.TITLE)]),
             ],
         )
     )
@@ -138,6 +139,16 @@ def pages(data: SiteData) -> list[Page]:
     site.append(
         Page("supply_chain.html", SUPPLY_CHAIN_TITLE, supply_chain.page(data), "supply_chain")
     )
+    site.append(Page("capability.html", capability.TITLE, capability.page(data), "capability"))
+    for approach_id in capability.approaches(data):
+        site.append(
+            Page(
+                capability.page_path(approach_id),
+                f"Capability: {capability.label(data, approach_id)}",
+                capability.approach_page(data, approach_id),
+                "capability",
+            )
+        )
     methods = [s for family in FAMILIES for s in family.methods(data)]
     methods.append(
         Section(
@@ -153,7 +164,10 @@ def pages(data: SiteData) -> list[Page]:
                 "marts.workforce_career_stages the researcher flows behind the workforce "
                 "charts; marts.supply_chain_indicators, marts.trade_flows and "
                 "marts.supply_single_points the trade behind the supply-chain charts, "
-                "marts.suppliers and marts.export_controls the reviewed registry); "
+                "marts.suppliers and marts.export_controls the reviewed registry; "
+                "marts.milestones, marts.capability_frontier, marts.capability_countries "
+                "and marts.capability_summary the reviewed registry of hardware milestones "
+                "and the frontiers built from it); "
                 "meta.tables and meta.columns document "
                 "every table and column; "
                 "meta.runs and meta.source_files record where the data came from.",
@@ -208,6 +222,11 @@ def facts(data: SiteData) -> dict[str, str]:
             "; UN Comtrade (trade by HS code); supplier registry and export controls "
             "(reviewed, each with its source)"
             if supply_chain.has_supply_chain(data)
+            else ""
+        )
+        + (
+            "; hardware milestone registry (reviewed, each row with its primary publication)"
+            if capability.has_capability(data)
             else ""
         ),
     }

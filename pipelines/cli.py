@@ -182,6 +182,12 @@ def print_summary(settings: Settings, seconds: float) -> None:
             "and entity_type = 'country' and indicator = 'exports' and mirror_share > 0), "
             "(select count(*) from marts.suppliers)"
         ).fetchone()
+        capability = con.execute(
+            "select count(*), count(*) filter (where counted), count(distinct approach), "
+            "count(*) filter (where contested), "
+            "(select count(distinct metric) from marts.capability_frontier) "
+            "from marts.milestones"
+        ).fetchone()
         workforce = con.execute(
             "select (select count(*) from meta.source_files where source = 'openalex_authors'), "
             "author_records, researchers, researcher_moves, trail_years_compared, "
@@ -223,6 +229,11 @@ def print_summary(settings: Settings, seconds: float) -> None:
         f"{trade[3]} countries' trade in {trade[2]} core HS component lines ({trade[4]:,} "
         f"country-approach-years of exports rest on mirror flows); {trade[5]} registry "
         "suppliers; most traded value under these codes is not quantum"
+    )
+    print(
+        f"  capability:  {capability[0]} reviewed milestones ({capability[1]} counted, "
+        f"{capability[3]} contested) in {capability[2]} approaches -> frontiers of "
+        f"{capability[4]} metrics (real, sourced results, also in a sample build)"
     )
     print(f"  quarantined: {quarantined:,} rows " + (str(dict(reasons)) if reasons else ""))
     print(f"  published:   {tables[0]} tables ({tables[1]:,} rows) in {settings.published_db}")

@@ -31,6 +31,8 @@ REFERENCE_TABLES = (
     "ref.suppliers",
     "ref.export_controls",
     "ref.competitor_sets",
+    "ref.milestones",
+    "ref.milestone_metrics",
 )
 
 
@@ -43,7 +45,7 @@ REFERENCE_TABLES = (
     "rules and evaluation set, indicator definitions, methods, the patent CPC map and "
     "applicant-type rules, national quantum programmes, exchange rates and economic "
     "indicators, the HS trade code map, the supplier registry, export controls and "
-    "competitor sets) loaded into the ref schema.",
+    "competitor sets, and the hardware milestone registry) loaded into the ref schema.",
 )
 def reference_tables(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.MaterializeResult:
     """Replace every ``ref.*`` table with the reviewed files' current contents."""

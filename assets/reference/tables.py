@@ -38,6 +38,8 @@ CSV_TABLES = {
     "suppliers": "suppliers.csv",
     "export_controls": "export_controls.csv",
     "competitor_sets": "competitor_sets.csv",
+    "milestones": "milestones.csv",
+    "milestone_metrics": "milestone_metrics.csv",
 }
 
 

@@ -200,6 +200,7 @@ def test_screenshots_of_the_main_pages(
         "funding.png",
         "workforce.png",
         "supply_chain.png",
+        "capability_superconducting.png",
         "methods.png",
     ]
     assert all(p.stat().st_size > 20_000 for p in shots)

@@ -1,0 +1,161 @@
+"""Capability SQL on hand-made milestones: every value below is worked out by hand.
+
+Two-qubit gate fidelity (higher is better, compared as the error 1 - F; within reach = at
+most one order of magnitude from the frontier), superconducting:
+
+- M1 USA, October 2019, F = 0.99 (error 10^-2: goodness 2 orders of magnitude).
+- M2 CHN, 15 June 2021, F = 0.995 (error 5 x 10^-3: goodness 2.30103).
+- M3 USA and GBR (joint), January 2023, F = 0.999 (error 10^-3: goodness 3).
+- M4 NLD, May 2024, F = 0.9999, contested: shown, never counted.
+- M5 DEU, 2022, F = 0.9 (error 10^-1: goodness 1).
+
+The frontier: M1 in 2019-2020 (new in 2019), M2 in 2021-2022 (new in 2021), M3 from 2023
+(new in 2023); from 2024 the contested M4 would beat it. In 2023: USA and GBR hold it
+(distance 0), CHN is 3 - 2.30103 = 0.69897 orders of magnitude behind (within reach), DEU
+2 behind (out of reach); NLD has no counted result. Four countries with a result, three
+within reach.
+
+Physical qubits (higher is better; within reach = within a factor of 2): M6 USA 2019, 53
+qubits; M7 CHN 2021, 66 qubits. In 2021 CHN holds it and the USA is log10(66/53) behind.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime
+
+import duckdb
+import polars as pl
+import pytest
+
+from assets.reference.tables import reference_frames
+from pipelines.db import replace_table
+from tests.unit.test_core_sql import run_sql
+
+pytestmark = pytest.mark.unit
+TABLES = (
+    "staging.milestones",
+    "core.milestone_countries",
+    "indicators.capability_frontier",
+    "indicators.capability_countries",
+    "indicators.capability_summary",
+    "marts.milestones",
+    "marts.capability_frontier",
+    "marts.capability_countries",
+    "marts.capability_summary",
+)
+FIDELITY = "two_qubit_gate_fidelity"
+MILESTONES = [
+    # id, countries, date, metric, value, contested
+    ("M1", "USA", "2019-10", FIDELITY, "0.99", "no"),
+    ("M2", "CHN", "2021-06-15", FIDELITY, "0.995", "no"),
+    ("M3", "USA;GBR", "2023-01", FIDELITY, "0.999", "no"),
+    ("M4", "NLD", "2024-05", FIDELITY, "0.9999", "yes"),
+    ("M5", "DEU", "2022-03", FIDELITY, "0.9", "no"),
+    ("M6", "USA", "2019-10", "physical_qubits", "53", "no"),
+    ("M7", "CHN", "2021-06-15", "physical_qubits", "66", "no"),
+]
+METRICS = [
+    (FIDELITY, "Two-qubit gate fidelity", "fraction", "higher", "one_minus", "0", "1", "1"),
+    ("physical_qubits", "Physical qubits", "qubits", "higher", "none", "1", "100000", "0.30103"),
+]
+
+
+@pytest.fixture
+def capability(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """Real approaches, countries and indicators; the hand-made milestones; every table."""
+    frames = reference_frames()
+    for table in ("ref.approaches", "ref.countries", "ref.indicators"):
+        replace_table(con, table, frames[table])
+    rows = [
+        {
+            "milestone_id": mid, "approach": "superconducting", "organisation": f"Lab {mid}",
+            "countries": countries, "system_or_result": f"Device {mid}", "date": date,
+            "metric": metric, "value": value, "bound": "=",
+            "unit": "fraction" if metric == FIDELITY else "qubits",
+            "source_quality": "peer_reviewed", "primary_source": f"https://doi.org/10.0/{mid}",
+            "primary_source_checked": "no", "secondary_source": None, "contested": contested,
+            "contested_note": "disputed" if contested == "yes" else None,
+            "recorded": "2026-11-29", "note": None,
+        }
+        for mid, countries, date, metric, value, contested in MILESTONES
+    ]  # fmt: skip
+    replace_table(con, "ref.milestones", pl.DataFrame(rows, schema={k: pl.String for k in rows[0]}))
+    metrics = pl.DataFrame(
+        [(*m, "test", "qcm test") for m in METRICS],
+        schema=["metric", "label", "unit", "better", "transform", "valid_min", "valid_max",
+                "reach_log10", "description", "source"],
+        orient="row",
+    )  # fmt: skip
+    replace_table(con, "ref.milestone_metrics", metrics)
+    for table in TABLES:
+        run_sql(con, table)
+    return con
+
+
+def test_the_frontier_steps_up_with_each_record(capability: duckdb.DuckDBPyConnection) -> None:
+    rows = capability.execute(
+        "select year, milestone_id, best_value, new_record, contested_milestone_id "
+        "from marts.capability_frontier where metric = ? order by year",
+        [FIDELITY],
+    ).fetchall()
+    this_year = datetime.now(UTC).year
+    assert [r[0] for r in rows] == list(range(2019, this_year + 1))
+    assert rows[:6] == [
+        (2019, "M1", 0.99, True, None),
+        (2020, "M1", 0.99, False, None),
+        (2021, "M2", 0.995, True, None),
+        (2022, "M2", 0.995, False, None),
+        (2023, "M3", 0.999, True, None),
+        (2024, "M3", 0.999, False, "M4"),
+    ]
+    contested = capability.execute(
+        "select contested_best_value from marts.capability_frontier "
+        "where metric = ? and year = 2024",
+        [FIDELITY],
+    ).fetchone()
+    assert contested == (0.9999,)
+
+
+def test_countries_distance_and_reach(capability: duckdb.DuckDBPyConnection) -> None:
+    rows = capability.execute(
+        "select country_iso3, milestone_id, distance_log10, within_reach, holds_frontier "
+        "from marts.capability_countries where metric = ? and year = 2023 order by 1",
+        [FIDELITY],
+    ).fetchall()
+    assert [r[:2] for r in rows] == [("CHN", "M2"), ("DEU", "M5"), ("GBR", "M3"), ("USA", "M3")]
+    distances = {r[0]: r[2] for r in rows}
+    assert distances["CHN"] == pytest.approx(3 - math.log10(200))
+    assert distances["DEU"] == pytest.approx(2.0)
+    assert distances["GBR"] == distances["USA"] == 0
+    assert [(r[0], r[3], r[4]) for r in rows] == [
+        ("CHN", True, False), ("DEU", False, False), ("GBR", True, True), ("USA", True, True),
+    ]  # fmt: skip
+    summary = capability.execute(
+        "select countries_with_result, countries_within_reach, frontier_countries, "
+        "frontier_value from marts.capability_summary where metric = ? and year = 2023",
+        [FIDELITY],
+    ).fetchone()
+    assert summary == (4, 3, "GBR;USA", 0.999)
+
+
+def test_counts_compare_on_a_log_scale(capability: duckdb.DuckDBPyConnection) -> None:
+    rows = capability.execute(
+        "select country_iso3, distance_log10, within_reach from marts.capability_countries "
+        "where metric = 'physical_qubits' and year = 2021 order by 1"
+    ).fetchall()
+    assert rows[0] == ("CHN", 0.0, True)
+    assert rows[1][0] == "USA" and rows[1][1] == pytest.approx(math.log10(66 / 53))
+    assert rows[1][2] is True
+
+
+def test_the_registry_mart_says_what_counts(capability: duckdb.DuckDBPyConnection) -> None:
+    rows = dict(capability.execute("select milestone_id, counted from marts.milestones").fetchall())
+    assert rows == {"M1": True, "M2": True, "M3": True, "M4": False, "M5": True, "M6": True,
+                    "M7": True}  # fmt: skip
+    names = capability.execute(
+        "select country_names, year, demonstrated_on from marts.milestones "
+        "where milestone_id = 'M3'"
+    ).fetchone()
+    assert names[0] == "United Kingdom; United States" and names[1] == 2023
+    assert str(names[2]) == "2023-01-01"
