@@ -11,10 +11,14 @@ from __future__ import annotations
 import re
 from datetime import date
 
+import duckdb
 import polars as pl
 import pytest
 
-from assets.reference.tables import read_csv
+from assets.reference.tables import read_csv, reference_frames
+from pipelines.contracts import check_values, load_contracts
+from pipelines.db import replace_table
+from pipelines.settings import SQL_DIR
 
 pytestmark = pytest.mark.unit
 
@@ -198,3 +202,32 @@ def test_checked_sources_and_counted_rows_are_the_majority(milestones: pl.DataFr
     """The registry rests on primary sources: secondary-only rows never enter."""
     assert "secondary" not in set(milestones["source_quality"])
     assert (milestones["primary_source_checked"] == "yes").sum() >= milestones.height // 3
+
+
+def test_the_build_refuses_a_bad_row(con: duckdb.DuckDBPyConnection) -> None:
+    """The contract's checks (run in every build) catch what the review could miss: a
+    future date, a duplicate demonstration, a value out of range and a unit mismatch."""
+    frames = reference_frames()
+    for table in ("ref.milestone_metrics", "ref.approaches", "ref.countries"):
+        replace_table(con, table, frames[table])
+    milestones = frames["ref.milestones"]
+    first = milestones.head(1)
+    bad = pl.concat(
+        [
+            milestones,
+            first.with_columns(milestone_id=pl.lit("M998")),  # the same demonstration again
+            first.with_columns(milestone_id=pl.lit("M999"), date=pl.lit("2099-01"),
+                               value=pl.lit("-5"), unit=pl.lit("furlongs")),
+        ]
+    )  # fmt: skip
+    replace_table(con, "ref.milestones", bad)
+    outcome = check_values(con, load_contracts(SQL_DIR)["ref.milestones"])
+    assert not outcome.passed
+    failed = " ".join(str(f) for f in outcome.failures)
+    for name in (
+        "date_parses_and_is_not_in_the_future",
+        "no_duplicate_demonstration",
+        "value_in_metric_range",
+        "unit_is_metric_unit",
+    ):
+        assert name in failed, name
