@@ -62,7 +62,7 @@ import json
 import random
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -203,13 +203,14 @@ class Judged:
     fatal: bool = False
 
 
-def judge_body(body: bytes, max_records: int) -> Judged:
+def judge_body(body: bytes, max_records: int, empty_ok: bool = False) -> Judged:
     """Judge a 200 body of a data request against ``maxRecords``.
 
     Not JSON (an HTML page, a truncated body): retry. Fatal: a gateway refusal, valid
     JSON of another shape, an ``error`` text, an empty answer with ``count`` 0 (bad
-    parameters), ``maxRecords`` records or fewer than ``count`` (truncated), and more
-    records than ``count`` (inconsistent). Otherwise usable.
+    parameters; usable only when ``empty_ok``: a code of an older HS edition that no
+    reporter may still use), ``maxRecords`` records or fewer than ``count`` (truncated),
+    and more records than ``count`` (inconsistent). Otherwise usable.
     """
     try:
         data = json.loads(body)
@@ -232,7 +233,7 @@ def judge_body(body: bytes, max_records: int) -> Judged:
         return Judged(data, False, f"the API reported an error: {error[:MESSAGE_LIMIT]}", True)
     records = body_records(data)
     count = body_count(data)
-    if not records and not count:
+    if not records and not count and not empty_ok:
         return Judged(
             data,
             False,
@@ -351,6 +352,7 @@ class ComtradeFetcher:
         self._secret = key
         self._rng = random.Random()
         self.pacer = Pacer(min_interval, sleep, clock)
+        self._may_be_empty: frozenset[str] = frozenset()
         self.headers = {KEY_HEADER: key, "Accept": "application/json", "User-Agent": "qcm"}
 
     def scrub(self, text: str) -> str:
@@ -414,9 +416,17 @@ class ComtradeFetcher:
         return cleaned
 
     def fetch_partition(
-        self, year: int, codes: Sequence[str], restart: bool = False
+        self,
+        year: int,
+        codes: Sequence[str],
+        restart: bool = False,
+        may_be_empty: Collection[str] = (),
     ) -> FetchOutcome:
         """Fetch one trade year, one request per code of ``codes``, into the landing zone.
+
+        An empty answer is an error, except for the codes of ``may_be_empty``: codes of an
+        older HS edition asked for in case some reporter still files in it (8541.40 in
+        2023), for which no records is a true answer.
 
         Resumes the year's unfinished fetch of the same plan at its next unlanded code (a
         fresh fetch when ``restart`` is True, the last fetch completed, or the plan
@@ -428,6 +438,7 @@ class ComtradeFetcher:
         """
         plan = self.checked_codes(codes)
         partition = str(year)
+        self._may_be_empty = frozenset(may_be_empty)
         identity = self.plan_identity(year, plan)
         with self.landing.lock(partition):
             saved = self.landing.load_state(partition)
@@ -559,7 +570,7 @@ class ComtradeFetcher:
         A body that is not JSON comes back with ``data`` None (worth a retry); the manifest's
         extras say what was found (cmd_code, flows, records, count, error).
         """
-        judged = judge_body(response.content, self.max_records)
+        judged = judge_body(response.content, self.max_records, request.code in self._may_be_empty)
         problem = self.scrub(judged.problem)
         extra: dict[str, Any] = {"cmd_code": request.code, "flows": self.flow_param}
         if is_comtrade_body(judged.data):

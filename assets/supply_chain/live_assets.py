@@ -53,19 +53,29 @@ def hs_revision(year: int) -> str:
     return "HS2017" if year < HS2022_FROM else "HS2022"
 
 
-def query_codes(year: int, table: pl.DataFrame | None = None) -> list[str]:
-    """The commodity codes to fetch for ``year``: the distinct codes of the year's HS
-    revision in the reviewed code map (``table``, by default
-    ``assets/reference/hs_codes.csv``, the file ``ref.hs_codes`` is loaded from) that are
-    not context lines, sorted, then ``TOTAL`` (the all-goods line). Read from the file, so
-    a fetch never opens the working database."""
+def query_codes(year: int, table: pl.DataFrame | None = None) -> tuple[list[str], list[str]]:
+    """The commodity codes to fetch for ``year`` and those of them that may answer empty.
+
+    Codes: the distinct codes of the year's HS revision in the reviewed code map
+    (``table``, by default ``assets/reference/hs_codes.csv``, the file ``ref.hs_codes`` is
+    loaded from) that are not context lines; from 2022 also the HS2017 codes that HS2022
+    no longer has (8541.40, 7104.20), because a reporter still filing in HS2017 reports
+    its trade under them, and without them that trade would read as none. Sorted, then
+    ``TOTAL`` (the all-goods line). Those older codes may answer empty (nobody files in
+    HS2017 any more): the second list. Read from the file, so a fetch never opens the
+    working database.
+    """
     table = read_csv("hs_codes.csv") if table is None else table
-    codes = {
-        str(row["hs_code"]).strip()
+    usable = [
+        (row["hs_revision"], str(row["hs_code"]).strip())
         for row in table.iter_rows(named=True)
-        if row["hs_revision"] == hs_revision(year) and row["role"] != "context" and row["hs_code"]
-    }
-    return [*sorted(codes), TOTAL]
+        if row["role"] != "context" and row["hs_code"]
+    ]
+    current = {code for revision, code in usable if revision == hs_revision(year)}
+    older = set()
+    if hs_revision(year) == "HS2022":
+        older = {code for revision, code in usable if revision == "HS2017"} - current
+    return [*sorted(current | older), TOTAL], sorted(older)
 
 
 @dg.asset(
@@ -86,7 +96,7 @@ def comtrade_pages(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.Ma
     year = int(context.partition_key)
     key = secret(KEY_VARIABLE, COMTRADE["key_from"])
     base_url = api_root("COMTRADE_API_URL", COMTRADE["api"])
-    codes = query_codes(year)
+    codes, may_be_empty = query_codes(year)
     if codes == [TOTAL]:
         raise dg.Failure(
             f"{SOURCE} year {year}: assets/reference/hs_codes.csv holds no "
@@ -102,7 +112,9 @@ def comtrade_pages(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.Ma
         log=context.log.info,
     )
     try:
-        outcome = fetcher.fetch_partition(year, codes, restart=settings.refetch)
+        outcome = fetcher.fetch_partition(
+            year, codes, restart=settings.refetch, may_be_empty=may_be_empty
+        )
     except (ComtradeError, ValueError) as err:
         # the client already retried what retrying can help; the message names the code
         raise dg.Failure(str(err), allow_retries=False) from err

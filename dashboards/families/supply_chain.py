@@ -498,11 +498,12 @@ def _trade_notes(frame: pl.DataFrame, value: str = "value") -> list[str]:
         broken = frame.filter(pl.col("series_break").fill_null(False))
         years = sorted({int(y) for y in broken["year"].drop_nulls()})
         if years:
-            span = f"{years[0]} is" if len(years) == 1 else f"{years[0]}-{years[-1]} are"
+            span = f"{years[0]}" if len(years) == 1 else f"{years[0]}-{years[-1]}"
             notes.append(
-                f"HS revision: before {HS2022_YEAR} some codes have no comparable HS2017 "
-                f"line, so {span} a series break (series_break in the CSV): do not read a "
-                f"jump at {HS2022_YEAR} as a change in trade."
+                f"HS revision: some values of {span} rest on an HS2017 line broader than its "
+                f"HS{HS2022_YEAR} successor (before {HS2022_YEAR}, or a reporter still filing "
+                "in HS2017), a series break (series_break in the CSV): do not read a jump "
+                "across it as a change in trade."
             )
     elif "series_break" in frame.columns and frame["series_break"].fill_null(False).any():
         notes.append(

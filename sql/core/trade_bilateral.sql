@@ -4,7 +4,10 @@ with kept as (
 ),
 
 importers as (
-    select distinct year, reporter_iso3 from kept where flow_code = 'M'
+    -- who filed imports that year, all-goods (TOTAL) rows included, as for the totals
+    select distinct year, reporter_iso3
+    from staging.trade_records
+    where kept and flow_code = 'M'
 )
 
 select

@@ -49,14 +49,21 @@ world as (
         sum(totals.exports) as exports,
         sum(totals.imports) as imports,
         sum(totals.mirror_exports) as mirror_exports,
+        sum(totals.mirror_imports) as mirror_imports,
         bool_or(totals.exports_missing) as exports_missing,
         bool_or(totals.imports_missing) as imports_missing,
-        sum(totals.exports) filter (where goods.all_exports is not null) as exports_with_goods,
-        sum(goods.all_exports) filter (where totals.exports is not null) as goods_with_exports,
+        -- the approach's exports of the countries that report all goods, for the index
+        coalesce(sum(totals.exports) filter (where goods.all_exports is not null), 0)
+            as exports_with_goods,
         bool_or(totals.not_comparable) as not_comparable
     from totals
     left join goods using (year, country_iso3)
     group by all
+),
+
+goods_world as (
+    -- the world's all-goods exports: every country that reports them
+    select year, sum(all_exports) as goods_total from goods group by all
 ),
 
 members as (
@@ -114,6 +121,8 @@ from_bloc as (
     inner join members as partner
         on partner.bloc = own.bloc and partner.iso3 = bilateral.exporter_iso3
         and partner.year = bilateral.year
+    -- a country's re-imports from itself are not bought from another member
+    where bilateral.importer_iso3 <> bilateral.exporter_iso3
     group by all
 ),
 
@@ -148,14 +157,15 @@ rows_ as (
     union all
     select 'country', totals.country_iso3, totals.approach, totals.year, 'export_activity_index',
         null,
-        (totals.exports / goods.all_exports) / (world.exports_with_goods / world.goods_with_exports),
+        (totals.exports / goods.all_exports) / (world.exports_with_goods / goods_world.goods_total),
         totals.exports / goods.all_exports,
-        world.exports_with_goods / world.goods_with_exports,
+        world.exports_with_goods / goods_world.goods_total,
         coalesce(totals.mirror_exports, 0) / nullif(totals.exports, 0),
         totals.exports_missing or world.exports_missing, totals.not_comparable
     from totals
     inner join goods using (year, country_iso3)
     inner join world using (year, approach)
+    inner join goods_world using (year)
     where totals.exports is not null and world.exports_with_goods > 0
     union all
     select 'country', totals.country_iso3, totals.approach, totals.year, 'import_dependence', null,
@@ -246,8 +256,8 @@ rows_ as (
         coalesce(mirror_exports, 0) / nullif(exports, 0), exports_missing, not_comparable
     from world where exports is not null
     union all
-    select 'world', 'WLD', approach, year, 'imports', null, imports, imports, null, null,
-        imports_missing, not_comparable
+    select 'world', 'WLD', approach, year, 'imports', null, imports, imports, null,
+        coalesce(mirror_imports, 0) / nullif(imports, 0), imports_missing, not_comparable
     from world where imports is not null
 )
 

@@ -35,6 +35,11 @@ filed as (
     group by all
 ),
 
+goods_world as (
+    -- the world's all-goods exports: every country that reports them, whatever the line
+    select year, sum(all_exports) as goods_total from goods group by all
+),
+
 lines as (
     select
         totals.*,
@@ -56,8 +61,10 @@ world as (
         sum(exports) as exports,
         sum(imports) as imports,
         sum(exports) filter (where exports_mirror) as mirror_exports,
-        sum(exports) filter (where all_exports is not null) as exports_with_goods,
-        sum(all_exports) filter (where exports is not null) as goods_with_exports,
+        sum(imports) filter (where imports_mirror) as mirror_imports,
+        -- the line's exports of the countries that report all goods (a line they list no
+        -- row for is none), for the export activity index
+        coalesce(sum(exports) filter (where all_exports is not null), 0) as exports_with_goods,
         max(exports) as top_exports,
         bool_or(exports_missing) as exports_missing,
         bool_or(imports_missing) as imports_missing,
@@ -94,16 +101,18 @@ country_rows as (
     inner join world using (year, series_code)
     where lines.exports is not null and world.exports > 0
     union all
-    -- Balassa: (exports of the line / all-goods exports) / (the same for the reporters of both)
+    -- Balassa: (exports of the line / all-goods exports) / (the same over every country
+    -- that reports its all-goods exports)
     select 'export_activity_index', lines.*,
         (lines.exports / lines.all_exports)
-        / (world.exports_with_goods / world.goods_with_exports),
+        / (world.exports_with_goods / goods_world.goods_total),
         lines.exports / lines.all_exports,
-        world.exports_with_goods / world.goods_with_exports,
+        world.exports_with_goods / goods_world.goods_total,
         case when lines.exports_mirror then 1.0 else 0.0 end,
         lines.exports_missing or world.exports_missing
     from lines
     inner join world using (year, series_code)
+    inner join goods_world using (year)
     where lines.exports is not null and lines.all_exports is not null
         and world.exports_with_goods > 0
     union all
@@ -111,11 +120,10 @@ country_rows as (
         coalesce(imports, 0) / (coalesce(imports, 0) + coalesce(exports, 0)),
         coalesce(imports, 0),
         coalesce(imports, 0) + coalesce(exports, 0),
-        case
-            when exports_mirror and imports_mirror then 1.0
-            when exports_mirror or imports_mirror then 0.5
-            else 0.0
-        end,
+        -- the share of M + X resting on mirror reports
+        ((case when imports_mirror then coalesce(imports, 0) else 0 end)
+            + (case when exports_mirror then coalesce(exports, 0) else 0 end))
+        / (coalesce(imports, 0) + coalesce(exports, 0)),
         false
     from lines
     where exports_known and imports_known and coalesce(imports, 0) + coalesce(exports, 0) > 0
@@ -138,7 +146,8 @@ cross join lateral (
         coalesce(world.mirror_exports, 0) / nullif(world.exports, 0) as mirror_share,
         world.exports_missing as value_missing
     union all
-    select 'imports', world.imports, world.imports, null, null, world.imports_missing
+    select 'imports', world.imports, world.imports, null,
+        coalesce(world.mirror_imports, 0) / nullif(world.imports, 0), world.imports_missing
     union all
     select 'supplier_hhi', hhi.hhi, null, null,
         coalesce(world.mirror_exports, 0) / nullif(world.exports, 0), world.exports_missing

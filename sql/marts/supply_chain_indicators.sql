@@ -45,7 +45,7 @@ select
     definitions.unit,
     rows_.mirror_share,
     rows_.value_missing,
-    rows_.not_comparable and rows_.year < 2022 as series_break,
+    rows_.not_comparable as series_break,
     coalesce(years.incomplete, true) as latest_year_incomplete,
     settings.data_kind,
     definitions.method_version

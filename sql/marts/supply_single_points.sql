@@ -15,7 +15,7 @@ select
     points.is_single_point,
     points.threshold,
     points.value_missing,
-    points.not_comparable and points.year < 2022 as series_break,
+    points.not_comparable as series_break,
     (select string_agg(distinct data_kind, ', ' order by data_kind) from raw.trade_source_files)
         as data_kind
 from indicators.supply_single_points as points

@@ -7,7 +7,7 @@ select
     flows.exporter_iso3,
     flows.value_usd,
     flows.basis,
-    flows.not_comparable and flows.year < 2022 as series_break,
+    flows.not_comparable as series_break,
     (select string_agg(distinct data_kind, ', ' order by data_kind) from raw.trade_source_files)
         as data_kind
 from core.trade_bilateral as flows

@@ -17,8 +17,9 @@ select
     record_key as record_id,
     'duplicate_record' as reason,
     case
-        when conflicting_copies then 'same flow as ' || kept_record_key
-            || ' with another value; the copy in the last file by name was kept'
+        when conflicting_copies then 'same flow as ' || kept_record_key || ' with another value ('
+            || coalesce(value_usd::varchar, 'withheld') || '); the copy in the last file by name '
+            || 'was kept, with ' || coalesce(kept_value::varchar, 'no value (withheld)')
         else 'same flow and value as ' || kept_record_key
     end as detail
 from staging.trade_records

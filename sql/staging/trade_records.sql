@@ -13,8 +13,11 @@ ranked as (
         totals.*,
         row_number() over copies as copy_rank,
         count(*) over copies as copies,
-        count(distinct primary_value) over copies as distinct_values,
-        first_value(record_key) over copies as kept_record_key
+        -- a withheld (null) copy beside a valued one differs too
+        count(distinct coalesce(primary_value::varchar, 'withheld')) over copies
+            as distinct_values,
+        first_value(record_key) over copies as kept_record_key,
+        first_value(primary_value) over copies as kept_value
     from totals
     window copies as (
         partition by year, reporter_iso3, partner_code, flow_code, hs_revision, cmd_code
@@ -42,6 +45,7 @@ select
     ranked.copies,
     ranked.distinct_values > 1 as conflicting_copies,
     ranked.kept_record_key,
+    ranked.kept_value,
     ranked.source_file,
     ranked.record_index,
     ranked.record_key

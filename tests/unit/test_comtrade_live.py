@@ -411,6 +411,20 @@ def test_an_empty_answer_is_an_error_not_zero_trade(tmp_path: Path) -> None:
     assert harness.state().done is None
 
 
+def test_an_older_edition_code_may_answer_empty(tmp_path: Path) -> None:
+    # 8541.40 (HS2017) asked in 2022 in case a reporter still files in HS2017: nobody does
+    replies = [Reply(200, comtrade_body(code_records("841869", 2, YEAR))),
+               Reply(200, comtrade_body([], count=0)),
+               Reply(200, comtrade_body(code_records("TOTAL", 2, YEAR)))]  # fmt: skip
+    with MockServer(replies) as server:
+        harness = Harness(tmp_path, server.url)
+        result = harness.fetcher.fetch_partition(
+            YEAR, ["841869", "854140", "TOTAL"], may_be_empty=["854140"]
+        )
+    assert (result.status, result.pages_landed, result.records) == ("done", 3, 4)
+    assert [e["records"] for e in harness.manifest()] == [2, 0, 2]
+
+
 def test_an_answer_cut_at_max_records_is_fatal(tmp_path: Path) -> None:
     full = comtrade_body(code_records("841869", 3, YEAR))
     with MockServer([Reply(200, full)]) as server:
@@ -609,12 +623,15 @@ def test_query_codes_takes_the_years_revision_sorted_then_total_without_context(
          ("HS2022", "284520", "context")],
         schema=["hs_revision", "hs_code", "role"], orient="row",
     )  # fmt: skip
-    assert query_codes(2022, table) == ["841869", "854142", "901380", "TOTAL"]
-    assert query_codes(2024, table) == ["841869", "854142", "901380", "TOTAL"]
-    assert query_codes(2021, table) == ["854140", "901380", "TOTAL"]
+    # from 2022, HS2017 codes HS2022 no longer has are asked too, and may answer empty
+    assert query_codes(2022, table) == (["841869", "854140", "854142", "901380", "TOTAL"],
+                                        ["854140"])  # fmt: skip
+    assert query_codes(2024, table) == query_codes(2022, table)
+    assert query_codes(2021, table) == (["854140", "901380", "TOTAL"], [])
     # the committed code map: its context lines (boron-10, lithium-6 ...) are never asked for
-    committed = query_codes(2023)
+    committed, older = query_codes(2023)
     assert "284520" not in committed and "841869" in committed and committed[-1] == "TOTAL"
+    assert older == ["710420", "854140"]
     revisions = [hs_revision(y) for y in (2017, 2021, 2022)]
     assert revisions == ["HS2017", "HS2017", "HS2022"]
 

@@ -535,7 +535,7 @@ def test_every_trade_chart_carries_the_caveat_mirror_and_revision_notes() -> Non
     exporters = " ".join(charts["supply-exporters"].notes)
     assert "Mirror flows" in exporters and "up to 60%" in exporters and "CIF" in exporters
     trend = " ".join(charts["supply-USA-trade"].notes)
-    assert "so 2021 is a series break" in trend and "2024 is incomplete" in trend
+    assert "some values of 2021 rest on an HS2017 line" in trend and "2024 is incomplete" in trend
     # the caveat box opens the page
     first = str(supply_chain.page(data)[0].paragraphs[0])
     assert 'class="caveat"' in first and supply_chain.CAVEAT in first

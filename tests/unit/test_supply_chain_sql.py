@@ -5,18 +5,20 @@ superconducting approach), in USD, as the reporters filed it (file ``a.json``):
 
 - USA exports 100 to the World (60 to DEU, 40 to FRA); imports 50 (30 from CHN, 20 from
   an unnamed area).
-- DEU exports 80 (50 to USA, 30 to FRA); imports 90 (60 from USA, 30 from FRA).
+- DEU exports 80 (50 to USA, 30 to FRA); imports 90 (60 from USA, 30 from FRA, and 5 it
+  re-imports from itself, which is never "bought from another member").
 - FRA exports 20 (to DEU); imports 40 from USA and 30 from DEU and no World row, so its
   imports are their sum, 70.
 - CHN files nothing: its exports are the USA's reported imports from it, 30 (a mirror
   flow); nobody reports exports to CHN, so its imports are unknown.
-- All goods (TOTAL) exports: USA 1,000, DEU 800, FRA 400; CHN none.
+- All goods (TOTAL) exports: USA 1,000, DEU 800, FRA 400, JPN 800 (JPN trades none of
+  this line); CHN none.
 
 So world exports are 100 + 80 + 20 + 30 = 230: shares USA 100/230, DEU 80/230, FRA 20/230,
 CHN 30/230; HHI (100² + 80² + 20² + 30²) / 230² = 17,700 / 52,900; the top share 100/230
-is below 0.5, no single point of failure. Export activity index: the line is 200 of
-2,200 all-goods exports of the three countries that report both (1/11): USA (100/1000) /
-(1/11) = 1.1, DEU 1.1, FRA (20/400) / (1/11) = 0.55; CHN has no all-goods total.
+is below 0.5, no single point of failure. Export activity index: the line is 200 of the
+3,000 all-goods exports of the four countries that report them (1/15): USA (100/1000) /
+(1/15) = 1.5, DEU 1.5, FRA (20/400) / (1/15) = 0.75; CHN has no all-goods total.
 Import dependence: USA 50/150, DEU 90/170, FRA 70/90; CHN none (imports unknown).
 The EU27 (DEU, FRA): exports 100, imports 160, of which 60 from members (0.375); DEU buys
 30/90 inside the bloc, FRA 30/70. The USA buys 30/50 = 0.6 from the competitor set (CHN).
@@ -28,8 +30,9 @@ In 2021 the USA exported 500 under HS2017 8541.40, the broader predecessor of 85
 a series break.
 
 A second file ``0_old.json`` (earlier by name) repeats two of the USA's 2023 records: its
-World row with the same value and its exports to DEU with another value (66). The copies
-in ``a.json`` are kept.
+World row with the same value and its exports to DEU with another value (66); and FRA's
+World exports with the value withheld (a copy that differs too). The copies in ``a.json``
+are kept.
 """
 
 from __future__ import annotations
@@ -49,7 +52,10 @@ from tests.comtrade_bodies import comtrade_record
 from tests.unit.test_core_sql import run_sql
 
 pytestmark = pytest.mark.unit
-CODES = {"USA": (842, "USA"), "DEU": (276, "DEU"), "FRA": (251, "FRA"), "CHN": (156, "CHN")}
+CODES = {
+    "USA": (842, "USA"), "DEU": (276, "DEU"), "FRA": (251, "FRA"), "CHN": (156, "CHN"),
+    "JPN": (392, "JPN"),
+}  # fmt: skip
 TABLES = (
     "staging.trade_records",
     "core.trade_years",
@@ -94,15 +100,16 @@ A_JSON = [
     rec("USA", "M", None, 50), rec("USA", "M", "CHN", 30), rec("USA", "M", "NES", 20),
     rec("DEU", "X", None, 80), rec("DEU", "X", "USA", 50), rec("DEU", "X", "FRA", 30),
     rec("DEU", "M", None, 90), rec("DEU", "M", "USA", 60), rec("DEU", "M", "FRA", 30),
+    rec("DEU", "M", "DEU", 5),
     rec("FRA", "X", None, 20), rec("FRA", "X", "DEU", 20),
     rec("FRA", "M", "USA", 40), rec("FRA", "M", "DEU", 30),
     rec("USA", "X", None, 1000, "TOTAL"), rec("DEU", "X", None, 800, "TOTAL"),
-    rec("FRA", "X", None, 400, "TOTAL"),
+    rec("FRA", "X", None, 400, "TOTAL"), rec("JPN", "X", None, 800, "TOTAL"),
     rec("USA", "X", None, None, "901320"), rec("USA", "M", None, 5, "901320"),
     rec("DEU", "X", None, 10, "901320"),
     rec("USA", "X", None, 500, "854140", 2021),
 ]  # fmt: skip
-OLD_JSON = [rec("USA", "X", None, 100), rec("USA", "X", "DEU", 66)]
+OLD_JSON = [rec("USA", "X", None, 100), rec("USA", "X", "DEU", 66), rec("FRA", "X", None, None)]
 
 
 @pytest.fixture
@@ -180,9 +187,9 @@ def test_exports_and_world_shares_with_a_mirror_flow(trade: duckdb.DuckDBPyConne
 def test_concentration_and_activity_index(trade: duckdb.DuckDBPyConnection) -> None:
     assert component(trade, "supplier_hhi", "WLD") == pytest.approx(17_700 / 52_900)
     assert component(trade, "top_exporter_share", "WLD") == pytest.approx(100 / 230)
-    assert component(trade, "export_activity_index", "USA") == pytest.approx(1.1)
-    assert component(trade, "export_activity_index", "DEU") == pytest.approx(1.1)
-    assert component(trade, "export_activity_index", "FRA") == pytest.approx(0.55)
+    assert component(trade, "export_activity_index", "USA") == pytest.approx(1.5)
+    assert component(trade, "export_activity_index", "DEU") == pytest.approx(1.5)
+    assert component(trade, "export_activity_index", "FRA") == pytest.approx(0.75)
     assert component(trade, "export_activity_index", "CHN") is None
 
 
@@ -250,9 +257,15 @@ def test_revision_break_duplicates_and_years(trade: duckdb.DuckDBPyConnection) -
         ("0_old.json", 66, False, True),
         ("a.json", 60, True, True),
     ]
+    withheld = trade.execute(
+        "select source_file, value_usd, kept, conflicting_copies, kept_value "
+        "from staging.trade_records where reporter_iso3 = 'FRA' and flow_code = 'X' "
+        "and partner_code = 0 and cmd_code = '841869' order by source_file"
+    ).fetchall()
+    assert withheld == [("0_old.json", None, False, True, 20), ("a.json", 20, True, True, 20)]
     assert trade.execute(
         "select year, reporters, incomplete from core.trade_years order by year"
-    ).fetchall() == [(2021, 1, True), (2023, 3, False)]
+    ).fetchall() == [(2021, 1, True), (2023, 4, False)]
 
 
 def test_bilateral_flows_keep_the_unknown_partner(trade: duckdb.DuckDBPyConnection) -> None:
@@ -261,6 +274,7 @@ def test_bilateral_flows_keep_the_unknown_partner(trade: duckdb.DuckDBPyConnecti
         "where year = 2023 and hs_code = '841869' order by 1, 2"
     ).fetchall()
     assert flows == [
+        ("DEU", "DEU", 5, "importer_reported"),
         ("DEU", "FRA", 30, "importer_reported"),
         ("DEU", "USA", 60, "importer_reported"),
         ("FRA", "DEU", 30, "importer_reported"),
