@@ -134,18 +134,73 @@ def publish(working_db: Path, out_dir: Path, allow_drop: bool = False) -> Publis
 
 
 def _publish_parquet(database: Path, out_dir: Path) -> Path:
-    """Write every marts table as Parquet into a temporary folder, then swap it in."""
+    """Write every marts table as Parquet, and a README.md of their schema, into a
+    temporary folder, then swap it in."""
     final = out_dir / "parquet"
     with replaced_folder(final) as temp:
         con = duckdb.connect(str(database), read_only=True)
         try:
-            for table in _tables(con, database.stem, ("marts",)):
+            tables = _tables(con, database.stem, ("marts",))
+            for table in tables:
                 name = table.split(".", 1)[1]
                 path = temp / f"{name}.parquet"
                 con.execute(f"copy (select * from {table}) to {sql_literal(path)} (format parquet)")
+            (temp / "README.md").write_text(parquet_readme(con, tables), encoding="utf-8")
         finally:
             con.close()
     return final
+
+
+def parquet_readme(con: duckdb.DuckDBPyConnection, tables: list[str]) -> str:
+    """A Markdown description of the Parquet files of ``tables`` (``marts.<name>``): per
+    file its grain, description and row count, then each column's type and description,
+    from the published data dictionary (``meta.tables``, ``meta.columns``); without one,
+    the columns and types alone."""
+    has_dictionary = con.execute(
+        "select count(*) = 2 from information_schema.tables "
+        "where table_schema = 'meta' and table_name in ('tables', 'columns')"
+    ).fetchone()[0]
+    lines = [
+        "# qcm marts as Parquet",
+        "",
+        "One file per table of the `marts` schema of `qcm.duckdb` (the public contract; breaking "
+        "changes are listed in qcm's CHANGELOG.md). The same descriptions are in the database "
+        "(`meta.tables`, `meta.columns`); definitions, units and method versions of every "
+        "indicator are in `meta.indicators`, the methods in `meta.methods`.",
+    ]
+    for table in tables:
+        name = table.split(".", 1)[1]
+        about = (None, None, None)
+        if has_dictionary:
+            row = con.execute(
+                "select grain, description, row_count from meta.tables where table_name = ?",
+                [table],
+            ).fetchone()
+            about = row or about
+        columns = con.execute(
+            "select c.column_name, c.data_type, m.description "
+            "from information_schema.columns as c "
+            + (
+                "left join meta.columns as m on m.table_name = ? and m.column_name = c.column_name "
+                if has_dictionary
+                else "left join (select null as description) as m on ? is not null "
+            )
+            + "where c.table_schema = 'marts' and c.table_name = ? order by c.ordinal_position",
+            [table, name],
+        ).fetchall()
+        lines += ["", f"## {name}.parquet", ""]
+        grain, description, rows = about
+        if grain:
+            lines.append(f"Grain: {grain}.")
+        if description:
+            lines.append(" ".join(description.split()))
+        if rows is not None:
+            lines.append(f"Rows in this release: {rows:,}.")
+        lines += ["", "| column | type | description |", "|---|---|---|"]
+        for column, data_type, text in columns:
+            cell = " ".join((text or "").split()).replace("|", "\\|")
+            lines.append(f"| `{column}` | {data_type} | {cell} |")
+    return "\n".join(lines) + "\n"
 
 
 # run_record values that can be null and are not integers (a null alone reads as one)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -261,3 +263,35 @@ def test_funding_keeps_real_programmes_apart_from_synthetic_grants(
     assert usa == pytest.approx(audit)
     services = {r[0] for r in db.execute("select distinct service from marts.grants").fetchall()}
     assert services == {"nsf", "ukri", "cordis"}
+
+
+def test_the_shell_and_python_read_the_published_file_at_once(
+    db: duckdb.DuckDBPyConnection, sample: tuple[Path, str]
+) -> None:
+    """The DuckDB command-line shell (the duckdb-cli package, same major version as the
+    Python package) opens the published file read-only while Python holds it open."""
+    shell = Path(sys.executable).parent / "duckdb"
+    assert shell.exists(), "the duckdb-cli package is a dependency: `uv sync` installs it"
+    published = sample[0] / "out" / "qcm.duckdb"
+    tables = db.execute("select count(*) from meta.tables").fetchone()[0]
+    result = subprocess.run(
+        [str(shell), "-readonly", "-csv", "-noheader", str(published), "-c",
+         "select count(*) from meta.tables"],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert int(result.stdout.strip()) == tables
+    version = subprocess.run(
+        [str(shell), "--version"], capture_output=True, text=True, timeout=60, check=True
+    ).stdout
+    assert version.split(".")[0].lstrip("v") == duckdb.__version__.split(".")[0]
+    # Python still reads while and after the shell had the file open
+    assert db.execute("select count(*) from meta.tables").fetchone()[0] == tables
+
+
+def test_the_parquet_folder_has_a_readme_of_every_file(sample: tuple[Path, str]) -> None:
+    folder = sample[0] / "out" / "parquet"
+    readme = (folder / "README.md").read_text(encoding="utf-8")
+    for path in folder.glob("*.parquet"):
+        assert f"## {path.name}" in readme, path.name
+    assert "| `indicator` | VARCHAR |" in readme

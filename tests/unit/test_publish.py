@@ -102,3 +102,27 @@ def test_the_run_history_takes_columns_a_newer_version_records(
     append_run(con, {"run_id": "new", "work_records": 8, "patent_records": 4})  # a retry
     rows = con.execute("select * from meta.runs order by run_id").fetchall()
     assert rows == [("new", 8, 4), ("old", 5, None)]
+
+
+def test_the_parquet_folder_describes_its_files(tmp_path: Path) -> None:
+    work = working_db(tmp_path / "work.duckdb", 3)
+    con = duckdb.connect(str(work))
+    con.execute("create schema if not exists meta")
+    con.execute(
+        "create or replace table meta.tables as select 'marts.numbers' as table_name, "
+        "'one row per number' as grain, 'Numbers | for tests' as description, "
+        "3::bigint as row_count, 'synthetic sample' as data_kind"
+    )
+    con.execute(
+        "create table meta.columns as select 'marts.numbers' as table_name, column_name, "
+        "1 as ordinal, data_type, 'A column' as description from information_schema.columns "
+        "where table_schema = 'marts' and table_name = 'numbers'"
+    )
+    con.close()
+    result = publish(work, tmp_path / "out")
+    readme = (result.parquet_dir / "README.md").read_text(encoding="utf-8")
+    assert "## numbers.parquet" in readme and "Grain: one row per number." in readme
+    assert "Numbers | for tests" in readme and "Rows in this release: 3." in readme
+    columns = duckdb.sql(f"describe select * from '{result.parquet_dir / 'numbers.parquet'}'")
+    for name, data_type, *_ in columns.fetchall():
+        assert f"| `{name}` | {data_type} | A column |" in readme
