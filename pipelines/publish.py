@@ -178,16 +178,18 @@ def parquet_readme(con: duckdb.DuckDBPyConnection, tables: list[str]) -> str:
             ).fetchone()
             about = row or about
         columns = con.execute(
-            "select c.column_name, c.data_type, m.description "
-            "from information_schema.columns as c "
-            + (
-                "left join meta.columns as m on m.table_name = ? and m.column_name = c.column_name "
-                if has_dictionary
-                else "left join (select null as description) as m on ? is not null "
-            )
-            + "where c.table_schema = 'marts' and c.table_name = ? order by c.ordinal_position",
-            [table, name],
+            "select column_name, data_type from information_schema.columns "
+            "where table_schema = 'marts' and table_name = ? order by ordinal_position",
+            [name],
         ).fetchall()
+        described: dict[str, str] = {}
+        if has_dictionary:
+            described = dict(
+                con.execute(
+                    "select column_name, description from meta.columns where table_name = ?",
+                    [table],
+                ).fetchall()
+            )
         lines += ["", f"## {name}.parquet", ""]
         grain, description, rows = about
         if grain:
@@ -197,8 +199,8 @@ def parquet_readme(con: duckdb.DuckDBPyConnection, tables: list[str]) -> str:
         if rows is not None:
             lines.append(f"Rows in this release: {rows:,}.")
         lines += ["", "| column | type | description |", "|---|---|---|"]
-        for column, data_type, text in columns:
-            cell = " ".join((text or "").split()).replace("|", "\\|")
+        for column, data_type in columns:
+            cell = " ".join((described.get(column) or "").split()).replace("|", "\\|")
             lines.append(f"| `{column}` | {data_type} | {cell} |")
     return "\n".join(lines) + "\n"
 
