@@ -39,8 +39,8 @@ import pytest
 from dashboards import data as site_data
 from dashboards.data import SiteData
 from dashboards.families import FAMILIES, capability
-from dashboards.page import Page, Section
-from dashboards.site import _drop_empty_charts, _environment
+from dashboards.page import Section
+from tests import site_pages as pages
 
 pytestmark = pytest.mark.unit
 SCRIPT = "<script>alert(1)</script>"
@@ -262,7 +262,6 @@ def _metrics() -> pl.DataFrame:
 def _data(with_marts: bool = True, data_kind: str = "synthetic sample") -> SiteData:
     """A SiteData holding only what the capability family reads (its marts left empty,
     their default, without ``with_marts``)."""
-    empty = pl.DataFrame()
     frames = (
         {
             "milestones": _milestones(),
@@ -284,84 +283,24 @@ def _data(with_marts: bool = True, data_kind: str = "synthetic sample") -> SiteD
         if with_marts
         else {}
     )
-    return SiteData(
-        indicators=empty,
-        pairs=empty,
-        approaches=pl.DataFrame(
-            {
-                "approach": ["all", SC, TI, "topological"],
-                "label": ["All", LABELS[SC], LABELS[TI], "Topological qubits"],
-            }
-        ),
-        countries=pl.DataFrame({"iso3": list(COUNTRIES), "name": list(COUNTRIES.values())}),
-        blocs=empty,
-        member_years=empty,
-        definitions=empty,
-        methods={},
-        method_descriptions={},
-        classifier=empty,
-        quarantine=empty,
-        run={"data_kind": data_kind},
-        incomplete_year=NOW,
+    return pages.site_data(
+        approaches={
+            "all": "All",
+            SC: LABELS[SC],
+            TI: LABELS[TI],
+            "topological": "Topological qubits",
+        },
+        countries=COUNTRIES,
         complete_year=NOW - 1,
-        patent_indicators=empty,
-        patent_top_applicants=empty,
-        patent_applicant_types=empty,
-        patent_cpc_map=empty,
-        patent_definitions=empty,
-        patent_incomplete_years=[],
-        patent_complete_year=None,
-        data_kinds=(data_kind,),
-        funding_indicators=empty,
-        funding_programmes=empty,
-        fx_rates=empty,
-        economic_indicators=empty,
-        grant_currencies=empty,
-        funding_definitions=empty,
+        incomplete_year=NOW,
+        data_kind=data_kind,
         **frames,
     )
 
 
 def _render(sections: list[Section], kind: str = "capability", sample: bool = True) -> str:
     """The HTML of a page holding ``sections``, through the site's own template."""
-    for section in sections:
-        _drop_empty_charts(section)
-    page = Page("capability.html", "Capability", sections, kind)
-    shown = dict.fromkeys(
-        (
-            "published",
-            "data_kind",
-            "works",
-            "families",
-            "complete_year",
-            "patent_complete_year",
-            "snapshot",
-            "run_id",
-            "mode",
-            "version",
-            "sources",
-        ),
-        "x",
-    )
-    return (
-        _environment()
-        .get_template("page.html.j2")
-        .render(page=page, root="", facts=shown, sample=sample)
-    )
-
-
-def _text(sections: list[Section]) -> str:
-    said = [s.heading for s in sections]
-    for s in sections:
-        said += [str(p) for p in s.paragraphs]
-        said += [c.caption + " " + " ".join(c.notes) for c in s.charts]
-        said += [html.unescape(str(c.figure.layout.title.text)) for c in s.charts]
-        said += [t.caption for t in s.tables]
-    return "\n".join(said)
-
-
-def _charts(sections: list[Section]) -> dict:
-    return {c.id: c for s in sections for c in s.charts}
+    return pages.render(sections, "capability.html", "Capability", kind, sample)
 
 
 def test_approaches_metrics_and_current_frontier() -> None:
@@ -424,14 +363,14 @@ def test_frontier_index_table_and_frontiers_held() -> None:
         ("capability/superconducting.html", LABELS[SC]),
         ("capability/trapped_ion.html", LABELS[TI]),
     ]
-    chart = _charts(sections)["capability-held"]
+    chart = pages.charts(sections)["capability-held"]
     assert chart.data["holds"].to_list() == [3, 0, 0]
 
 
 def test_frontier_chart_steps_at_each_record_and_colours_points_by_country() -> None:
     data = _data()
     sections = capability.approach_page(data, SC)
-    charts = _charts(sections)
+    charts = pages.charts(sections)
     assert set(charts) == {
         f"capability-{SC}-{PQ}-frontier",
         f"capability-{SC}-{PQ}-countries",
@@ -457,7 +396,7 @@ def test_frontier_chart_steps_at_each_record_and_colours_points_by_country() -> 
     fid = charts[f"capability-{SC}-{FID}-frontier"].figure
     assert list(fid.data[0].y) == pytest.approx([0.01, 0.005, 0.005])
     assert fid.layout.yaxis.type == "log" and "error" in fid.layout.yaxis.title.text
-    said = _text(sections)
+    said = pages.text(sections)
     assert "the frontier is 127 qubits (Gamma Systems, 2021)" in said
     assert "A contested claim (M005: 1,000 qubits) would beat the frontier" in said
     assert "4 countries with a counted result; 2 within reach" in said
@@ -526,14 +465,14 @@ def test_country_and_approach_sections_by_hand() -> None:
             "0.28 orders of magnitude behind (within reach)",
         ]
     ]
-    assert "China holds 0 frontiers and is within reach of 1 more" in _text(china)
+    assert "China holds 0 frontiers and is within reach of 1 more" in pages.text(china)
     usa = capability.country(data, "USA")
     assert [r[5] for r in usa[0].tables[0].rows] == ["holds the frontier"] * 3
     assert ("capability/trapped_ion.html", LABELS[TI]) in usa[0].links[0][1]
     # Germany has a result, but neither holds nor is within reach: nothing
     assert capability.country(data, "DEU") == []
     section = capability.approach(data, SC)
-    said = _text(section)
+    said = pages.text(section)
     assert (
         "Physical qubits: 127 qubits, Gamma Systems (United States, 2021); within reach: China."
         in said
@@ -545,11 +484,11 @@ def test_country_and_approach_sections_by_hand() -> None:
 
 def test_overview_methods_and_the_banner_calls_the_registry_real() -> None:
     data = _data()
-    overview = _text(capability.overview(data))
+    overview = pages.text(capability.overview(data))
     assert "8 reviewed hardware milestones; 3 frontiers" in overview
     assert "United States holds the most (3 of 3" in overview
     methods = capability.methods(data)
-    said = _text(methods)
+    said = pages.text(methods)
     for words in (
         "primary publication",
         "contested",
@@ -581,7 +520,7 @@ def test_overview_methods_and_the_banner_calls_the_registry_real() -> None:
         approach_page
     )
     assert "sample-banner" not in _render(capability.page(data), sample=False)
-    assert "SYNTHETIC" not in _text(capability.page(_data(data_kind="live")))
+    assert "SYNTHETIC" not in pages.text(capability.page(_data(data_kind="live")))
 
 
 def test_a_file_without_capability_marts_still_renders() -> None:
@@ -589,7 +528,7 @@ def test_a_file_without_capability_marts_still_renders() -> None:
     assert not capability.has_capability(data) and capability.approaches(data) == []
     assert capability.overview(data) == [] and capability.methods(data) == []
     assert capability.country(data, "USA") == [] and capability.approach(data, SC) == []
-    assert "no capability tables" in _text(capability.page(data))
+    assert "no capability tables" in pages.text(capability.page(data))
     _render(capability.page(data))
     assert capability in FAMILIES
 
@@ -602,22 +541,17 @@ def test_dates_values_and_a_metrics_table_missing() -> None:
     assert capability.stated(9.4e-19, "=", "") == "9.4e-19"
     assert capability.stated(1500.0, None, "km") == "1,500 km"
     # a file without the metrics table: fidelities still compared as errors, unit from rows
-    data = SiteData(
-        **{
-            **{f: getattr(_data(), f) for f in SiteData.__dataclass_fields__},
-            "milestone_metrics": pl.DataFrame(),
-        }
-    )
+    data = pages.replaced(_data(), milestone_metrics=pl.DataFrame())
     info = capability.metric_info(data, FID)
     assert info["transform"] == "one_minus" and info["unit"] == "fraction (0-1)"
     assert info["reach_log10"] is None
-    charts = _charts(capability.approach_page(data, SC))  # no threshold line, still drawn
+    charts = pages.charts(capability.approach_page(data, SC))  # no threshold line, still drawn
     bars = charts[f"capability-{SC}-{PQ}-countries"]
     assert not bars.figure.layout.shapes
     assert "Within reach: see the metric's threshold in Methods." in bars.notes
     methods = capability.methods(data)
     assert len(methods[0].tables) == 1  # the definitions; no empty metrics table
-    assert "see within_reach in the definitions below" in _text(methods)
+    assert "see within_reach in the definitions below" in pages.text(methods)
 
 
 def _capability_file(path: Path, data: SiteData) -> Path:

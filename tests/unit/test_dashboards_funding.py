@@ -3,15 +3,13 @@ year, exclusion lists, links to sources, synthetic labels, and builds without gr
 
 from __future__ import annotations
 
-import html
-
 import polars as pl
 import pytest
 
 from dashboards.data import SiteData
 from dashboards.families import funding
-from dashboards.page import Page, Section
-from dashboards.site import _drop_empty_charts, _environment
+from dashboards.page import Section
+from tests import site_pages as pages
 
 pytestmark = pytest.mark.unit
 ATTACK = "<img src=x onerror=alert(1)>"
@@ -275,74 +273,23 @@ def _data(
                 }
             ),
         }
-    return SiteData(
-        indicators=empty,
-        pairs=empty,
-        approaches=pl.DataFrame(
-            {
-                "approach": ["all", "trapped_ion", "superconducting"],
-                "label": ["All", "Trapped ions", "Superconducting qubits"],
-            }
-        ),
-        countries=pl.DataFrame({"iso3": list(COUNTRIES), "name": list(COUNTRIES.values())}),
-        blocs=empty,
-        member_years=empty,
-        definitions=empty,
-        methods={k: v for k, (v, _) in METHODS.items()},
-        method_descriptions={k: d for k, (_, d) in METHODS.items()},
-        classifier=empty,
-        quarantine=empty,
-        run={"data_kind": "synthetic sample"},
-        incomplete_year=None,
+    return pages.site_data(
+        approaches={
+            "all": "All",
+            "trapped_ion": "Trapped ions",
+            "superconducting": "Superconducting qubits",
+        },
+        countries=COUNTRIES,
         complete_year=2025,
-        patent_indicators=empty,
-        patent_top_applicants=empty,
-        patent_applicant_types=empty,
-        patent_cpc_map=empty,
-        patent_definitions=empty,
-        patent_incomplete_years=[],
-        patent_complete_year=None,
-        data_kinds=("synthetic sample",),
+        incomplete_year=None,
+        methods=METHODS,
         **funding_frames,
     )
 
 
 def _render(sections: list[Section], kind: str = "funding") -> str:
     """The HTML of a page holding ``sections``, through the site's own template."""
-    for section in sections:
-        _drop_empty_charts(section)
-    page = Page("funding.html", "Funding", sections, kind)
-    shown = dict.fromkeys(
-        (
-            "published",
-            "data_kind",
-            "works",
-            "families",
-            "complete_year",
-            "patent_complete_year",
-            "snapshot",
-            "run_id",
-            "mode",
-            "version",
-            "sources",
-        ),
-        "x",
-    )
-    return (
-        _environment()
-        .get_template("page.html.j2")
-        .render(page=page, root="", facts=shown, sample=True)
-    )
-
-
-def _text(sections: list[Section]) -> str:
-    said = [s.heading for s in sections]
-    for s in sections:
-        said += [str(p) for p in s.paragraphs]
-        said += [c.caption + " " + " ".join(c.notes) for c in s.charts]
-        # chart titles are escaped for Plotly: read them as a reader sees them
-        said += [html.unescape(str(c.figure.layout.title.text)) for c in s.charts]
-    return "\n".join(said)
+    return pages.render(sections, "funding.html", "Funding", kind)
 
 
 def test_latest_complete_year_skips_plans_and_is_none_without_rows() -> None:
@@ -398,7 +345,7 @@ def test_source_links_are_escaped_and_only_for_web_addresses() -> None:
 def test_funding_page_names_the_rules_links_sources_and_labels_synthetic_grants() -> None:
     data = _data()
     sections = funding.page(data)
-    said = _text(sections)
+    said = pages.text(sections)
     assert "price-year-fx" in said and "Spread evenly over its period" in said
     assert "Synthetic sample: Trapped ions received the most grant money, 2021-2025" in said
     assert "SYNTHETIC SAMPLE DATA: invented grants" in said
@@ -424,21 +371,21 @@ def test_international_share_pools_money_over_the_complete_years() -> None:
 
 def test_live_grants_are_not_labelled_synthetic() -> None:
     live = _programme_indicators() + _grant_indicators(data_kind="live")
-    said = _text(funding.page(_data(live)))
+    said = pages.text(funding.page(_data(live)))
     assert "SYNTHETIC" not in said and "Synthetic sample" not in said
 
 
 def test_a_build_without_grants_still_renders_and_says_so() -> None:
     data = _data(_programme_indicators())
     sections = funding.page(data)
-    said = _text(sections)
+    said = pages.text(sections)
     assert "No grant from NSF, UKRI or CORDIS is in this build" in said
     assert funding.international_shares(data).height == 0
     html = _render(sections)
     assert "Qatar commits the most" in html
     country = funding.country(data, "DEU")
     assert "No grant of NSF, UKRI or CORDIS in this build pays an organisation in Germany" in (
-        _text(country)
+        pages.text(country)
     )
     _render(country, "country")
 
@@ -447,14 +394,14 @@ def test_a_file_without_funding_marts_says_so() -> None:
     data = _data(with_marts=False)
     assert not funding.has_funding(data)
     assert funding.overview(data) == [] and funding.methods(data) == []
-    assert "no funding tables" in _text(funding.page(data))
-    assert "no funding tables" in _text(funding.country(data, "DEU"))
+    assert "no funding tables" in pages.text(funding.page(data))
+    assert "no funding tables" in pages.text(funding.country(data, "DEU"))
 
 
 def test_country_section_gives_programmes_rank_grants_and_reasons() -> None:
     sections = funding.country(_data(), "DEU")
     assert sections[0].heading == "Public funding"
-    said = _text(sections)
+    said = pages.text(sections)
     assert "Germany has 2 counted programme figures" in said
     assert "rank 2 of 3 countries" in said and "GDP of 2022" in said
     assert "SYNTHETIC SAMPLE: invented grants" in said
@@ -472,7 +419,7 @@ def test_country_section_gives_programmes_rank_grants_and_reasons() -> None:
 
 
 def test_a_country_without_programmes_or_grants_is_told_plainly() -> None:
-    said = _text(funding.country(_data(), "GBR"))
+    said = pages.text(funding.country(_data(), "GBR"))
     assert "No counted national quantum programme of United Kingdom" in said
     assert "No grant of NSF, UKRI or CORDIS in this build pays an organisation" in said
 
@@ -488,7 +435,7 @@ def test_gaps_name_currencies_without_a_rate_and_countries_without_gdp() -> None
     no_gdp = [r for r in _programme_indicators() if r["entity_code"] != "QAT"]
     no_gdp.append(_indicator("QAT", "Qatar", 2025, "commitment_usd", 1e8))
     assert funding.missing_denominators(_data(no_gdp))["gdp"] == ["Qatar"]
-    said = _text(funding.methods(data))
+    said = pages.text(funding.methods(data))
     assert "EUR 2025 (1 figure, 2 grants)" in said
 
 

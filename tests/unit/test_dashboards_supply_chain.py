@@ -32,8 +32,8 @@ import pytest
 from dashboards import data as site_data
 from dashboards.data import SiteData
 from dashboards.families import FAMILIES, supply_chain
-from dashboards.page import Page, Section
-from dashboards.site import _drop_empty_charts, _environment
+from dashboards.page import Section
+from tests import site_pages as pages
 
 pytestmark = pytest.mark.unit
 ATTACK = "<img src=x onerror=alert(1)>"
@@ -295,7 +295,6 @@ SUPPLIERS = [
 def _data(with_marts: bool = True, data_kind: str = "synthetic sample") -> SiteData:
     """A SiteData holding only what the supply-chain family reads (its marts left empty,
     their default, without ``with_marts``)."""
-    empty = pl.DataFrame()
     flows = _flows(data_kind)
     frames = (
         {
@@ -372,84 +371,24 @@ def _data(with_marts: bool = True, data_kind: str = "synthetic sample") -> SiteD
         if with_marts
         else {}
     )
-    return SiteData(
-        indicators=empty,
-        pairs=empty,
-        approaches=pl.DataFrame(
-            {
-                "approach": ["all", "superconducting", "trapped_ion", "topological"],
-                "label": ["All", "Superconducting qubits", "Trapped ions", "Topological qubits"],
-            }
-        ),
-        countries=pl.DataFrame({"iso3": list(COUNTRIES), "name": list(COUNTRIES.values())}),
-        blocs=empty,
-        member_years=empty,
-        definitions=empty,
-        methods={},
-        method_descriptions={},
-        classifier=empty,
-        quarantine=empty,
-        run={"data_kind": data_kind},
-        incomplete_year=NOW,
+    return pages.site_data(
+        approaches={
+            "all": "All",
+            "superconducting": "Superconducting qubits",
+            "trapped_ion": "Trapped ions",
+            "topological": "Topological qubits",
+        },
+        countries=COUNTRIES,
         complete_year=YEAR,
-        patent_indicators=empty,
-        patent_top_applicants=empty,
-        patent_applicant_types=empty,
-        patent_cpc_map=empty,
-        patent_definitions=empty,
-        patent_incomplete_years=[],
-        patent_complete_year=None,
-        data_kinds=(data_kind,),
-        funding_indicators=empty,
-        funding_programmes=empty,
-        fx_rates=empty,
-        economic_indicators=empty,
-        grant_currencies=empty,
-        funding_definitions=empty,
+        incomplete_year=NOW,
+        data_kind=data_kind,
         **frames,
     )
 
 
 def _render(sections: list[Section], kind: str = "supply_chain", sample: bool = True) -> str:
     """The HTML of a page holding ``sections``, through the site's own template."""
-    for section in sections:
-        _drop_empty_charts(section)
-    page = Page("supply_chain.html", "Supply chain", sections, kind)
-    shown = dict.fromkeys(
-        (
-            "published",
-            "data_kind",
-            "works",
-            "families",
-            "complete_year",
-            "patent_complete_year",
-            "snapshot",
-            "run_id",
-            "mode",
-            "version",
-            "sources",
-        ),
-        "x",
-    )
-    return (
-        _environment()
-        .get_template("page.html.j2")
-        .render(page=page, root="", facts=shown, sample=sample)
-    )
-
-
-def _text(sections: list[Section]) -> str:
-    said = [s.heading for s in sections]
-    for s in sections:
-        said += [str(p) for p in s.paragraphs]
-        said += [c.caption + " " + " ".join(c.notes) for c in s.charts]
-        said += [html.unescape(str(c.figure.layout.title.text)) for c in s.charts]
-        said += [t.caption for t in s.tables]
-    return "\n".join(said)
-
-
-def _charts(sections: list[Section]) -> dict:
-    return {c.id: c for s in sections for c in s.charts}
+    return pages.render(sections, "supply_chain.html", "Supply chain", kind, sample)
 
 
 def _tables(sections: list[Section]) -> list:
@@ -482,7 +421,7 @@ def test_import_dependence_matrix_by_hand() -> None:
     # the largest traders first: DEU and USA tie at 150 (by name), then CHN 60, XXA 40
     assert supply_chain.top_traders(matrix) == ["DEU", "USA", "CHN", "XXA"]
     assert supply_chain.top_traders(matrix, 2) == ["DEU", "USA"]
-    chart = _charts(supply_chain.page(data))["supply-dependence"]
+    chart = pages.charts(supply_chain.page(data))["supply-dependence"]
     heat = chart.figure.data[0]
     assert list(heat.x) == ["All core codes", "Superconducting qubits", "Trapped ions"]
     assert heat.y[-1] == "Germany"  # the largest trader on top
@@ -499,7 +438,7 @@ def test_top_exporters_hhi_and_generic_lines_apart() -> None:
     assert top["entity_code"].to_list() == ["USA", "DEU"]
     assert top["world_export_share"].to_list() == pytest.approx([0.8, 0.2])
     assert supply_chain.world_value(data, "supplier_hhi", "841869", YEAR) == pytest.approx(0.68)
-    charts = _charts(supply_chain.page(data))
+    charts = pages.charts(supply_chain.page(data))
     chart = charts["supply-exporters"]
     buttons = chart.figure.layout.updatemenus[0].buttons
     labels = [b.label for b in buttons]
@@ -515,14 +454,14 @@ def test_top_exporters_hhi_and_generic_lines_apart() -> None:
     generic = charts["supply-generic"]
     assert set(generic.data["hs_code"]) == {"281810"}
     assert "generic line" in html.unescape(generic.figure.layout.title.text)
-    assert "Alumina" not in _text([s for s in supply_chain.page(data) if s.charts][0:2])
+    assert "Alumina" not in pages.text([s for s in supply_chain.page(data) if s.charts][0:2])
 
 
 def test_every_trade_chart_carries_the_caveat_mirror_and_revision_notes() -> None:
     data = _data()
     sections = supply_chain.page(data) + supply_chain.country(data, "USA")
     sections += supply_chain.approach(data, "superconducting")
-    charts = _charts(sections)
+    charts = pages.charts(sections)
     assert len(charts) >= 8
     for chart_id, chart in charts.items():
         if chart_id == "supply-registry-counts":
@@ -572,7 +511,7 @@ def test_single_points_of_failure_latest_complete_year() -> None:
 def test_blocs_competitors_registry_and_export_controls() -> None:
     data = _data()
     sections = supply_chain.page(data)
-    charts = _charts(sections)
+    charts = pages.charts(sections)
     blocs = charts["supply-blocs"]
     assert [b.label for b in blocs.figure.layout.updatemenus[0].buttons] == [
         "All core codes",
@@ -629,7 +568,7 @@ def test_country_section_by_hand() -> None:
     data = _data()
     sections = supply_chain.country(data, "USA")
     assert len(sections) == 1 and sections[0].heading == "Supply chain"
-    charts = _charts(sections)
+    charts = pages.charts(sections)
     assert set(charts) == {"supply-USA-trade", "supply-USA-dependence", "supply-USA-partners"}
     partners = charts["supply-USA-partners"].data
     # core codes only (China's alumina is left out): Germany 10 + 30 (mirror), XXA 30
@@ -637,7 +576,7 @@ def test_country_section_by_hand() -> None:
     assert partners["value"].to_list() == [40.0, 30.0]
     assert partners["share"].to_list() == pytest.approx([40 / 70, 30 / 70])
     assert partners["mirror_usd"].to_list() == [30.0, 0.0]
-    said = _text(sections)
+    said = pages.text(sections)
     assert "In 2023, United States imported $70 and exported $80" in said
     assert "import dependence 47%" in said
     assert "1 registry supplier headquartered in United States" in said
@@ -656,30 +595,30 @@ def test_country_section_by_hand() -> None:
 def test_approach_section_ranks_dependence_and_lists_its_single_points() -> None:
     data = _data()
     sections = supply_chain.approach(data, "superconducting")
-    chart = _charts(sections)["supply-superconducting-dependence"]
+    chart = pages.charts(sections)["supply-superconducting-dependence"]
     # superconducting imports / (imports + exports): XXA 1, CHN 1 (ties by name: "<" sorts
     # before "C"), DEU 0.75, USA 10/90
     assert chart.data["label"].to_list() == [ATTACK, "China", "Germany", "United States"]
     assert chart.data["value"].to_list() == pytest.approx([1.0, 1.0, 0.75, 10 / 90])
     assert sections[0].tables[0].rows[0][2] == "United States"
-    assert "1 single point of failure in 2023" in _text(sections)
+    assert "1 single point of failure in 2023" in pages.text(sections)
     assert supply_chain.approach(data, "topological") == []
 
 
 def test_methods_overview_and_sample_labels() -> None:
     data = _data()
-    said = _text(supply_chain.methods(data))
+    said = pages.text(supply_chain.methods(data))
     for words in ("CIF", "FOB", "not adjust", "HS2017", "revealed comparative", "HHI", "50%"):
         assert words in said, words
     assert "registry" in said and "not a census" in said
     assert (supply_chain.methods(data)[-1].code or "").startswith("-- duckdb -readonly")
-    overview = _text(supply_chain.overview(data))
+    overview = pages.text(supply_chain.overview(data))
     assert "1 core component line had a single point of failure" in overview
     assert "China depends most on imports (67%" in overview
     page = _render(supply_chain.page(data))
     assert "Synthetic sample data." in page
     live = _data(data_kind="live")
-    text = _text(
+    text = pages.text(
         supply_chain.page(live) + supply_chain.country(live, "USA") + supply_chain.methods(live)
     )
     assert "SYNTHETIC" not in text and "Synthetic sample" not in text
@@ -696,7 +635,7 @@ def test_a_file_without_supply_marts_still_renders() -> None:
     assert supply_chain.overview(data) == [] and supply_chain.methods(data) == []
     assert supply_chain.country(data, "USA") == []
     assert supply_chain.approach(data, "superconducting") == []
-    assert "no supply-chain tables" in _text(supply_chain.page(data))
+    assert "no supply-chain tables" in pages.text(supply_chain.page(data))
     _render(supply_chain.page(data))
     assert supply_chain in FAMILIES
 
@@ -722,7 +661,7 @@ def _supply_file(path: Path, data: SiteData) -> Path:
 def test_the_sql_on_the_page_reproduces_the_charts(tmp_path: Path) -> None:
     data = _data()
     con = duckdb.connect(str(_supply_file(tmp_path / "qcm.duckdb", data)), read_only=True)
-    charts = _charts(supply_chain.page(data))
+    charts = pages.charts(supply_chain.page(data))
     rows = con.execute(supply_chain.dependence_sql(YEAR)).fetchall()
     heat = charts["supply-dependence"].data
     expected = {
@@ -846,19 +785,15 @@ def _large_data() -> SiteData:
     columns = parts[0].columns
     indicators = pl.concat([p.select(columns) for p in parts])
     small = _data()
-    return SiteData(
-        **{
-            **{f: getattr(small, f) for f in SiteData.__dataclass_fields__},
-            "supply_indicators": indicators,
-            "approaches": pl.DataFrame(
-                {"approach": approaches, "label": [f"Approach {a}" for a in approaches]}
-            ),
-            "countries": pl.DataFrame(
-                {"iso3": countries, "name": [f"Country {c}" for c in countries]}
-            ),
-            "hs_codes": pl.DataFrame(),
-            "single_points": pl.DataFrame(),
-        }
+    return pages.replaced(
+        small,
+        supply_indicators=indicators,
+        approaches=pl.DataFrame(
+            {"approach": approaches, "label": [f"Approach {a}" for a in approaches]}
+        ),
+        countries=pl.DataFrame({"iso3": countries, "name": [f"Country {c}" for c in countries]}),
+        hs_codes=pl.DataFrame(),
+        single_points=pl.DataFrame(),
     )
 
 
@@ -866,7 +801,7 @@ def test_the_page_stays_small_on_a_full_size_build() -> None:
     data = _large_data()
     page = _render(supply_chain.page(data))
     assert len(page.encode("utf-8")) < 400_000, len(page)
-    assert len(_charts(supply_chain.page(data))["supply-exporters"].figure.data) == 35
+    assert len(pages.charts(supply_chain.page(data))["supply-exporters"].figure.data) == 35
 
 
 def test_withheld_values_are_called_lower_bounds() -> None:

@@ -4,7 +4,6 @@ labels, SQL that reproduces the charts, no researcher named, and files without t
 
 from __future__ import annotations
 
-import html
 import inspect
 import json
 import re
@@ -17,8 +16,8 @@ import pytest
 from dashboards import data as site_data
 from dashboards.data import SiteData
 from dashboards.families import workforce
-from dashboards.page import Page, Section
-from dashboards.site import _drop_empty_charts, _environment
+from dashboards.page import Section
+from tests import site_pages as pages
 
 pytestmark = pytest.mark.unit
 ATTACK = "<img src=x onerror=alert(1)>"
@@ -240,7 +239,6 @@ def _stage_rows() -> list[dict]:
 def _data(with_marts: bool = True, data_kind: str = "synthetic sample") -> SiteData:
     """A SiteData holding only what the workforce family reads (the workforce marts are
     left empty, their default, without ``with_marts``)."""
-    empty = pl.DataFrame()
     flows = _flow_rows()
     workforce_frames = (
         {
@@ -262,84 +260,25 @@ def _data(with_marts: bool = True, data_kind: str = "synthetic sample") -> SiteD
         if with_marts
         else {}
     )
-    return SiteData(
-        indicators=empty,
-        pairs=empty,
-        approaches=pl.DataFrame(
-            {
-                "approach": ["all", "trapped_ion", "superconducting", "unclassified"],
-                "label": ["All", "Trapped ions", "Superconducting qubits", "Not classified"],
-            }
-        ),
-        countries=pl.DataFrame({"iso3": list(COUNTRIES), "name": list(COUNTRIES.values())}),
-        blocs=empty,
-        member_years=empty,
-        definitions=empty,
-        methods={k: v for k, (v, _) in METHODS.items()},
-        method_descriptions={k: d for k, (_, d) in METHODS.items()},
-        classifier=empty,
-        quarantine=empty,
-        run={"data_kind": data_kind},
-        incomplete_year=NOW,
+    return pages.site_data(
+        approaches={
+            "all": "All",
+            "trapped_ion": "Trapped ions",
+            "superconducting": "Superconducting qubits",
+            "unclassified": "Not classified",
+        },
+        countries=COUNTRIES,
         complete_year=NOW - 1,
-        patent_indicators=empty,
-        patent_top_applicants=empty,
-        patent_applicant_types=empty,
-        patent_cpc_map=empty,
-        patent_definitions=empty,
-        patent_incomplete_years=[],
-        patent_complete_year=None,
-        data_kinds=(data_kind,),
-        funding_indicators=empty,
-        funding_programmes=empty,
-        fx_rates=empty,
-        economic_indicators=empty,
-        grant_currencies=empty,
-        funding_definitions=empty,
+        incomplete_year=NOW,
+        data_kind=data_kind,
+        methods=METHODS,
         **workforce_frames,
     )
 
 
 def _render(sections: list[Section], kind: str = "workforce") -> str:
     """The HTML of a page holding ``sections``, through the site's own template."""
-    for section in sections:
-        _drop_empty_charts(section)
-    page = Page("workforce.html", "Researcher flows", sections, kind)
-    shown = dict.fromkeys(
-        (
-            "published",
-            "data_kind",
-            "works",
-            "families",
-            "complete_year",
-            "patent_complete_year",
-            "snapshot",
-            "run_id",
-            "mode",
-            "version",
-            "sources",
-        ),
-        "x",
-    )
-    return (
-        _environment()
-        .get_template("page.html.j2")
-        .render(page=page, root="", facts=shown, sample=True)
-    )
-
-
-def _text(sections: list[Section]) -> str:
-    said = [s.heading for s in sections]
-    for s in sections:
-        said += [str(p) for p in s.paragraphs]
-        said += [c.caption + " " + " ".join(c.notes) for c in s.charts]
-        # chart titles are escaped for Plotly: read them as a reader sees them
-        said += [html.unescape(str(c.figure.layout.title.text)) for c in s.charts]
-    return "\n".join(said)
-
-
-def _charts(sections: list[Section]) -> dict:
-    return {c.id: c for s in sections for c in s.charts}
+    return pages.render(sections, "workforce.html", "Researcher flows", kind)
 
 
 def test_window_is_the_last_ten_complete_years() -> None:
@@ -357,7 +296,7 @@ def test_the_sankey_keeps_the_largest_flows_of_the_window_and_flags_small_ones()
     top = workforce.top_flows(flows)
     assert top["moves"].to_list() == list(range(42, 22, -1))
     assert flows.filter(pl.col("is_small"))["moves"].to_list() == [4, 3, 2, 1]
-    chart = _charts(workforce.page(data))["workforce-sankey"]
+    chart = pages.charts(workforce.page(data))["workforce-sankey"]
     sankey = chart.figure.data[0]
     assert sankey.type == "sankey" and sankey.visible
     assert list(sankey.link.value) == list(range(42, 22, -1))
@@ -401,7 +340,7 @@ def test_net_gain_sums_the_window_and_flags_few_moves() -> None:
         (pl.col("flow_moves") < 5).alias("expected")
     )
     assert few["small_n"].to_list() == few["expected"].to_list()
-    chart = _charts(workforce.page(data))["workforce-net"]
+    chart = pages.charts(workforce.page(data))["workforce-net"]
     assert chart.figure.data[0].y[-1].startswith(gains["entity_name"][0])  # largest on top
 
 
@@ -413,7 +352,7 @@ def test_retention_pools_complete_cohorts_and_ranks_only_enough_researchers() ->
     rows = {r["entity_code"]: r for r in pooled.iter_rows(named=True)}
     assert rows["DEU"]["value"] == pytest.approx(0.9) and rows["DEU"]["placed"] == 60
     assert rows["FRA"]["placed"] == 7 and not rows["FRA"]["enough"]
-    chart = _charts(workforce.page(data))["workforce-retention"]
+    chart = pages.charts(workforce.page(data))["workforce-retention"]
     assert chart.data["entity_code"].to_list() == ["DEU", "CHN"]
     assert "Not ranked, fewer than 10 researchers placed 5 years later: France." in chart.notes
     assert chart.figure.layout.shapes[0].x0 == pytest.approx(0.7)  # the world line
@@ -427,7 +366,7 @@ def test_career_stages_start_at_the_first_move_and_grey_the_incomplete_year() ->
     assert rates["career_stage"].to_list() == list(workforce.STAGES)
     assert rates["share"].to_list() == pytest.approx([0.6, 0.3, 0.1])
     assert rates["per_100"].to_list() == pytest.approx([6.0, 3.0, 2.0])
-    said = _text(workforce.page(data))
+    said = pages.text(workforce.page(data))
     assert "Early career researchers make 60% of moves between countries, 2016-2025" in said
     assert f"{NOW} is incomplete" in said
 
@@ -435,7 +374,7 @@ def test_career_stages_start_at_the_first_move_and_grey_the_incomplete_year() ->
 def test_page_has_each_chart_with_its_sql_and_the_method_notes() -> None:
     data = _data()
     sections = workforce.page(data)
-    charts = _charts(sections)
+    charts = pages.charts(sections)
     assert set(charts) == {
         "workforce-sankey",
         "workforce-net",
@@ -446,7 +385,7 @@ def test_page_has_each_chart_with_its_sql_and_the_method_notes() -> None:
     for section in sections:
         if section.charts:
             assert section.code and section.code.startswith("-- duckdb -readonly qcm.duckdb")
-    said = _text(sections)
+    said = pages.text(sections)
     for key in workforce.NOTE_RULES:
         assert f"({key} = {METHODS[key][0]})" in said, key
         assert METHODS[key][1] in said
@@ -458,12 +397,12 @@ def test_page_has_each_chart_with_its_sql_and_the_method_notes() -> None:
 
 
 def test_sample_data_is_labelled_and_live_data_is_not() -> None:
-    said = _text(workforce.page(_data()))
+    said = pages.text(workforce.page(_data()))
     assert "SYNTHETIC SAMPLE DATA: invented researchers and moves" in said
     assert re.search(r"Synthetic sample: .+ is the largest flow, 2016-2025", said)
     page = _render(workforce.page(_data()))
     assert "The researchers and moves on this page come from qcm's invented" in page
-    live = _text(
+    live = pages.text(
         workforce.page(_data(data_kind="live")) + workforce.country(_data(data_kind="live"), "DEU")
     )
     assert "SYNTHETIC" not in live and "Synthetic sample" not in live
@@ -499,7 +438,7 @@ def test_country_section_gives_flows_partners_and_producer_figures() -> None:
     data = _data()
     sections = workforce.country(data, "DEU")
     assert sections[0].heading == "Researcher flows"
-    charts = _charts(sections)
+    charts = pages.charts(sections)
     assert set(charts) == {
         "workforce-DEU-active",
         "workforce-DEU-flows",
@@ -513,20 +452,20 @@ def test_country_section_gives_flows_partners_and_producer_figures() -> None:
     assert origins["value"].to_list() == [n for n, _ in arriving][: workforce.TOP_PARTNERS]
     table = sections[0].tables[0]
     assert table.rows == [["100", "85", "15", "40", "125", "+25", "85%"]]
-    said = _text(sections)
+    said = pages.text(sections)
     assert "Germany produced 100 researchers" in said
     assert "90% were in Germany (54 of 60)" in said
     assert "destination_iso3 = 'DEU'" in (sections[1].code or "")
     # France: too few researchers for a retention figure
-    assert "Too few researchers produced in France" in _text(workforce.country(data, "FRA"))
+    assert "Too few researchers produced in France" in pages.text(workforce.country(data, "FRA"))
 
 
 def test_a_file_without_workforce_marts_still_renders() -> None:
     data = _data(with_marts=False)
     assert not workforce.has_workforce(data) and workforce.window(data) is None
     assert workforce.overview(data) == [] and workforce.methods(data) == []
-    assert "no researcher-flow tables" in _text(workforce.page(data))
-    assert "no researcher-flow tables" in _text(workforce.country(data, "DEU"))
+    assert "no researcher-flow tables" in pages.text(workforce.page(data))
+    assert "no researcher-flow tables" in pages.text(workforce.country(data, "DEU"))
     _render(workforce.page(data))
 
 
@@ -550,7 +489,7 @@ def _workforce_file(path: Path, data: SiteData) -> Path:
 def test_the_sql_on_the_page_reproduces_the_charts(tmp_path: Path) -> None:
     data = _data()
     con = duckdb.connect(str(_workforce_file(tmp_path / "qcm.duckdb", data)), read_only=True)
-    charts = _charts(workforce.page(data))
+    charts = pages.charts(workforce.page(data))
     flows = con.execute(workforce.flows_sql(2016, 2025, 5)).fetchall()
     everyone = charts["workforce-sankey"].data.filter(pl.col("approach") == "All researchers")
     assert flows == list(

@@ -1,0 +1,103 @@
+"""What the dashboard unit tests share: a SiteData of hand-made frames, a page rendered
+through the site's own template, and what a reader sees of sections."""
+
+from __future__ import annotations
+
+import dataclasses
+import html
+
+import polars as pl
+
+from dashboards.data import SiteData
+from dashboards.page import Page, Section
+from dashboards.site import _drop_empty_charts, _environment
+
+# the header facts the template shows, filled with a placeholder
+FACTS = (
+    "published",
+    "data_kind",
+    "works",
+    "families",
+    "complete_year",
+    "patent_complete_year",
+    "snapshot",
+    "run_id",
+    "mode",
+    "version",
+    "sources",
+)
+
+
+def site_data(
+    *,
+    approaches: dict[str, str],
+    countries: dict[str, str],
+    complete_year: int,
+    incomplete_year: int | None,
+    data_kind: str = "synthetic sample",
+    methods: dict[str, tuple[str, str]] | None = None,
+    **frames: pl.DataFrame,
+) -> SiteData:
+    """A SiteData with the given approaches (id -> label), countries (ISO3 -> name),
+    years, data kind, methods (key -> (value, description)) and family frames; every
+    other required frame empty (the families' own fields default to empty)."""
+    empty = pl.DataFrame()
+    required = {
+        f.name: empty
+        for f in dataclasses.fields(SiteData)
+        if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+    }
+    methods = methods or {}
+    return SiteData(
+        **{
+            **required,
+            "approaches": pl.DataFrame(
+                {"approach": list(approaches), "label": list(approaches.values())}
+            ),
+            "countries": pl.DataFrame({"iso3": list(countries), "name": list(countries.values())}),
+            "methods": {k: v for k, (v, _) in methods.items()},
+            "method_descriptions": {k: d for k, (_, d) in methods.items()},
+            "run": {"data_kind": data_kind},
+            "incomplete_year": incomplete_year,
+            "complete_year": complete_year,
+            "patent_incomplete_years": [],
+            "patent_complete_year": None,
+            "data_kinds": (data_kind,),
+            **frames,
+        }
+    )
+
+
+def replaced(data: SiteData, **frames: object) -> SiteData:
+    """``data`` with some of its fields replaced."""
+    return dataclasses.replace(data, **frames)
+
+
+def render(sections: list[Section], path: str, title: str, kind: str, sample: bool = True) -> str:
+    """The HTML of a page at ``path`` holding ``sections``, through the site's template."""
+    for section in sections:
+        _drop_empty_charts(section)
+    page = Page(path, title, sections, kind)
+    shown = dict.fromkeys(FACTS, "x")
+    return (
+        _environment()
+        .get_template("page.html.j2")
+        .render(page=page, root="", facts=shown, sample=sample)
+    )
+
+
+def text(sections: list[Section]) -> str:
+    """Everything a reader reads in ``sections``: headings, paragraphs, chart captions,
+    notes and titles (unescaped, as Plotly shows them) and table captions."""
+    said = [s.heading for s in sections]
+    for s in sections:
+        said += [str(p) for p in s.paragraphs]
+        said += [c.caption + " " + " ".join(c.notes) for c in s.charts]
+        said += [html.unescape(str(c.figure.layout.title.text)) for c in s.charts]
+        said += [t.caption for t in s.tables]
+    return "\n".join(said)
+
+
+def charts(sections: list[Section]) -> dict:
+    """The charts of ``sections`` by id."""
+    return {c.id: c for s in sections for c in s.charts}
