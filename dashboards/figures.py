@@ -56,6 +56,39 @@ def esc(text: object) -> str:
     return html.escape(str(text), quote=True)
 
 
+# pixels per entry of an open dropdown menu
+MENU_ITEM = 35
+
+
+def dropdown(
+    labels: Sequence[str], traces: Sequence[int], titles: Sequence[str] | None = None
+) -> dict:
+    """A dropdown above a chart that shows the traces of one choice at a time: ``traces``
+    gives the index of the choice each trace belongs to; ``titles``, when given, is the
+    chart title of each choice (escaped here)."""
+    buttons = []
+    for i, label in enumerate(labels):
+        args: list[dict] = [{"visible": [i == j for j in traces]}]
+        if titles is not None:
+            args.append({"title.text": esc(titles[i])})
+        buttons.append({"label": esc(label), "method": "update", "args": args})
+    return {
+        "buttons": buttons,
+        "direction": "down",
+        "x": 0,
+        "y": 1.02,
+        "xanchor": "left",
+        "yanchor": "bottom",
+        "showactive": True,
+    }
+
+
+def dropdown_height(entries: int) -> int:
+    """The chart height an open dropdown of ``entries`` needs: below the title, every entry
+    must stay inside the chart or the reader cannot click it."""
+    return 140 + MENU_ITEM * entries
+
+
 def apply_layout(fig: go.Figure, title: str, height: int = 420) -> go.Figure:
     """Give ``fig`` the site's look: escaped title, font, height, margins; return it."""
     fig.update_layout(

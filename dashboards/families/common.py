@@ -6,6 +6,8 @@ than keeping its own copy.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import polars as pl
 
 from dashboards.data import SiteData
@@ -43,3 +45,15 @@ def clear_top(values: list[float], digits: int = 6) -> bool:
         return False
     top, second = round(values[0], digits), round(values[1], digits)
     return top > 1 and top != second
+
+
+def listed(words: Sequence[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``; "" for no words."""
+    if not words:
+        return ""
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
+
+
+def counted(n: int, noun: str) -> str:
+    """``1 move``, ``3 moves``, ``1,200 moves``."""
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"

@@ -20,6 +20,7 @@ from markupsafe import Markup
 
 from dashboards.data import SiteData
 from dashboards.families import common
+from dashboards.families.common import counted, listed
 from dashboards.figures import (
     PALETTE,
     Chart,
@@ -421,16 +422,6 @@ def missing_denominators(data: SiteData) -> dict[str, list[str]]:
 # ---- words and cells ---------------------------------------------------------------
 
 
-def _and(words: Sequence[str]) -> str:
-    """``a``, ``a and b``, ``a, b and c``."""
-    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
-
-
-def _count(n: int, noun: str) -> str:
-    """``1 figure``, ``3 figures``."""
-    return f"{n} {noun}{'' if n == 1 else 's'}"
-
-
 def money(usd: float) -> str:
     """US dollars in words a reader scans: $1.2 billion, $35.0 million, $52,000."""
     if abs(usd) >= 1e9:
@@ -635,13 +626,13 @@ def _trend_chart(frame: pl.DataFrame, chart_id: str, title: str, caption: str, u
     bounds = frame.filter(pl.col("has_bounds"))["entity_name"].unique().sort().to_list()
     if bounds:
         chart.notes.append(
-            f"{_and(bounds)} include{'s' if len(bounds) == 1 else ''} a figure announced as a "
+            f"{listed(bounds)} include{'s' if len(bounds) == 1 else ''} a figure announced as a "
             "bound ('up to', 'more than', 'about'), counted at the stated figure."
         )
     gaps = frame.filter(pl.col("conversion_gaps") > 0)["entity_name"].unique().sort().to_list()
     if gaps:
         chart.notes.append(
-            f"Some money of {_and(gaps)} is left out of some years: no rate to convert it."
+            f"Some money of {listed(gaps)} is left out of some years: no rate to convert it."
         )
     return chart
 
@@ -655,7 +646,7 @@ def _ranking_title(frame: pl.DataFrame, what: str, unit: str, year: int) -> str:
     names = top["entity_name"].to_list()
     value = top["value"][0]
     if len(names) > 1:
-        return f"{_and(names)} are tied on {what} in {year}: {value:,.1f} {unit}"
+        return f"{listed(names)} are tied on {what} in {year}: {value:,.1f} {unit}"
     return f"{names[0]} commits the most {what} in {year}: {value:,.1f} {unit}"
 
 
@@ -674,7 +665,7 @@ def _ranking_chart(
     bases = sorted({int(b) for b in latest["basis_year"].drop_nulls()})
     basis = (
         f"{'GDP' if 'gdp' in indicator else 'population'} of "
-        f"{_and([str(b) for b in bases])} (the nearest year the table has: basis_year in the CSV)"
+        f"{listed([str(b) for b in bases])} (the nearest year the table has: basis_year in the CSV)"
         if bases
         else "no basis year"
     )
@@ -901,12 +892,12 @@ def _commitment_sections(data: SiteData, codes: list[str], year: int | None) -> 
                 "population, using the GDP or population of the year, else the nearest year "
                 "the table has (its basis year)."
                 + (
-                    f" No GDP figure for {_and(missing['gdp'])}: not ranked per GDP."
+                    f" No GDP figure for {listed(missing['gdp'])}: not ranked per GDP."
                     if missing["gdp"]
                     else ""
                 )
                 + (
-                    f" No population figure for {_and(missing['population'])}: not ranked "
+                    f" No population figure for {listed(missing['population'])}: not ranked "
                     "per person."
                     if missing["population"]
                     else ""
@@ -1394,9 +1385,9 @@ def _gaps_said(data: SiteData) -> list[str]:
             years = [str(y) for y in rows["year"].drop_nulls()]
             parts.append(
                 f"{currency} "
-                + (_and(years) if years else "(no rate for any year)")
-                + f" ({_count(rows['figures'].sum(), 'figure')}, "
-                f"{_count(rows['grants'].sum(), 'grant')})"
+                + (listed(years) if years else "(no rate for any year)")
+                + f" ({counted(rows['figures'].sum(), 'figure')}, "
+                f"{counted(rows['grants'].sum(), 'grant')})"
             )
         said.append(
             "No exchange rate, so left out of every dollar figure (never assumed to be "
@@ -1406,9 +1397,11 @@ def _gaps_said(data: SiteData) -> list[str]:
         said.append("Every amount had an exchange rate.")
     missing = missing_denominators(data)
     if missing["gdp"]:
-        said.append(f"No GDP figure, so no per-GDP value: {_and(missing['gdp'])}.")
+        said.append(f"No GDP figure, so no per-GDP value: {listed(missing['gdp'])}.")
     if missing["population"]:
-        said.append(f"No population figure, so no per-person value: {_and(missing['population'])}.")
+        said.append(
+            f"No population figure, so no per-person value: {listed(missing['population'])}."
+        )
     said += [
         "Per-GDP and per-person values use the GDP or population of the year, else the "
         "nearest year the table has (basis_year): a distant basis year makes them rougher.",

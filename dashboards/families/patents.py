@@ -17,6 +17,7 @@ import polars as pl
 
 from dashboards.data import SiteData
 from dashboards.families import common
+from dashboards.families.common import listed
 from dashboards.figures import (
     PALETTE,
     Chart,
@@ -80,11 +81,6 @@ def unmeasured(data: SiteData) -> list[str]:
 def _equal(a: float, b: float) -> bool:
     """Whether two counts (sums of fractions) are the same number, to ``DIGITS`` decimals."""
     return round(a, DIGITS) == round(b, DIGITS)
-
-
-def _and(words: Sequence[str]) -> str:
-    """``a``, ``a and b``, ``a, b and c``."""
-    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
 
 
 def window(data: SiteData) -> tuple[int, int]:
@@ -326,7 +322,7 @@ def lead(frame: pl.DataFrame) -> Lead:
 def _title_clause(top: Lead, counted: str) -> str:
     """``China leads all patent families``, or the tie or doubt in as few words."""
     if len(top.names) > 1:
-        return f"{_and(top.names)} are tied on {counted}"
+        return f"{listed(top.names)} are tied on {counted}"
     name = top.names[0]
     if top.runner_up is None:
         return f"{name} is the only country with {counted}" + (
@@ -342,7 +338,7 @@ def _sentence_clause(top: Lead, counting: str) -> str:
     """``Counting all families, China leads with 150.0 (fractional count)`` and its kin."""
     if len(top.names) > 1:
         return (
-            f"{counting}, {_and(top.names)} are tied with {top.families:,.1f} families each "
+            f"{counting}, {listed(top.names)} are tied with {top.families:,.1f} families each "
             "(fractional count)"
         )
     name = top.names[0]
@@ -489,7 +485,7 @@ def _leader_cells(frame: pl.DataFrame) -> list[str]:
         if len(top.names) > 1
         else {"few": " (few families)", "overlap": " (intervals overlap)"}.get(top.doubt, "")
     )
-    return [_and(top.names) + flag, f"{top.families:,.1f}"]
+    return [listed(top.names) + flag, f"{top.families:,.1f}"]
 
 
 def _leaders_table(data: SiteData) -> tuple[Table, list[str]]:
@@ -534,7 +530,7 @@ def _missing(data: SiteData, empty: list[str], first: int, last: int) -> list[st
     said = []
     if not_measured:
         them = NOT_MEASURED if len(not_measured) == 1 else NOT_MEASURED.replace("it;", "them;")
-        said.append(f"{_and(not_measured)}: {them}.")
+        said.append(f"{listed(not_measured)}: {them}.")
     if none:
         said.append(f"No patent family in {first}-{last} for: {', '.join(none)}.")
     return said
@@ -997,7 +993,7 @@ def types_title(types: pl.DataFrame, families: int, name: str, threshold: int, y
         return f"All of {_possessive(name)} applicant credit is of unknown type, {years}"
     top = max(shares.values())
     largest = [TYPES[k][0] for k in TYPES if k in shares and _equal(shares[k], top)]
-    said = _and([largest[0]] + [label.lower() for label in largest[1:]])
+    said = listed([largest[0]] + [label.lower() for label in largest[1:]])
     title = (
         f"{said} hold {top:.0%}{' each' if len(largest) > 1 else ''} of "
         f"{_possessive(name)} applicant credit, {years}"
@@ -1088,7 +1084,7 @@ def country(data: SiteData, iso3: str) -> list[Section]:
     )
     not_measured = [labels[a] for a in unmeasured(data)]
     left_out = (
-        f" {_and(not_measured)} {'are' if len(not_measured) > 1 else 'is'} not measured by "
+        f" {listed(not_measured)} {'are' if len(not_measured) > 1 else 'is'} not measured by "
         "the patent classifier (see Methods)."
         if not_measured
         else ""
@@ -1206,7 +1202,7 @@ def methods(data: SiteData) -> list[Section]:
                 "NO below; the code itself was seen in use.",
                 *(
                     [
-                        f"No CPC code or keyword rule assigns {_and(not_measured)}: the patent "
+                        f"No CPC code or keyword rule assigns {listed(not_measured)}: the patent "
                         "classifier does not measure "
                         f"{'them' if len(not_measured) > 1 else 'it'}, and "
                         f"{'their pages say so' if len(not_measured) > 1 else 'its page says so'} "

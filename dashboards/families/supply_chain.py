@@ -22,12 +22,15 @@ from markupsafe import Markup
 
 from dashboards.data import SiteData
 from dashboards.families import common
+from dashboards.families.common import counted, listed
 from dashboards.families.funding import money
 from dashboards.figures import (
     PALETTE,
     SEQUENTIAL,
     Chart,
     apply_layout,
+    dropdown,
+    dropdown_height,
     esc,
     grouped_choice_bars,
     shade_incomplete,
@@ -56,7 +59,6 @@ TOP_COUNTRIES = 20  # rows of the dependency matrix
 TOP_EXPORTERS = 10  # bars per component on the top-exporters chart
 TOP_PARTNERS = 8  # import partners drawn on a country page
 TOP_RANKED = 15  # countries on an approach page's dependence ranking
-MENU_ITEM = 35  # pixels per entry of an open dropdown menu
 MILLION = 1e6
 HS2022_YEAR = 2022  # first year of the HS2022 series
 EVERY_CODE = "All core codes"  # the label of approach 'all' (every core code)
@@ -437,18 +439,6 @@ def registry(data: SiteData, iso3: str | None = None) -> pl.DataFrame:
 # ---- words and cells ---------------------------------------------------------------
 
 
-def _and(words: Sequence[str]) -> str:
-    """``a``, ``a and b``, ``a, b and c``."""
-    if not words:
-        return ""
-    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
-
-
-def _count(n: int, noun: str) -> str:
-    """``1 supplier``, ``3 suppliers``."""
-    return f"{n:,} {noun}{'' if n == 1 else 's'}"
-
-
 def _percent(value: float | None) -> str:
     """A share as a whole percentage (``47%``), ``-`` when missing."""
     return "-" if value is None else f"{value:.0%}"
@@ -531,34 +521,6 @@ def _approach_words(data: SiteData, approaches: str | None) -> str:
         return "-"
     keys = [a.strip() for a in str(approaches).split(";") if a.strip()]
     return ", ".join(_label(data, a) for a in keys)
-
-
-def _menu(
-    labels: Sequence[str], traces: Sequence[int], titles: Sequence[str] | None = None
-) -> dict:
-    """A dropdown above a chart that shows the traces of one choice at a time: ``traces``
-    gives the choice index of each trace; ``titles`` the chart title of each choice
-    (escaped here)."""
-    buttons = []
-    for i, label in enumerate(labels):
-        args: list[dict] = [{"visible": [i == j for j in traces]}]
-        if titles is not None:
-            args.append({"title.text": esc(titles[i])})
-        buttons.append({"label": esc(label), "method": "update", "args": args})
-    return {
-        "buttons": buttons,
-        "direction": "down",
-        "x": 0,
-        "y": 1.02,
-        "xanchor": "left",
-        "yanchor": "bottom",
-        "showactive": True,
-    }
-
-
-def _menu_height(entries: int) -> int:
-    """The chart height an open dropdown of ``entries`` needs to stay clickable."""
-    return 140 + MENU_ITEM * entries
 
 
 # ---- figures -----------------------------------------------------------------------
@@ -649,13 +611,13 @@ def exporter_bars(
             )
         )
     tallest = max((f.height for f in frames.values()), default=1)
-    menu = _menu_height(len(frames)) if len(frames) > 1 else 0
+    menu = dropdown_height(len(frames)) if len(frames) > 1 else 0
     apply_layout(fig, title, height=max(360, 26 * tallest + 150, menu))
     fig.update_xaxes(tickformat=".0%", title="share of world exports")
     notes = []
     if len(frames) > 1:
         fig.update_layout(
-            updatemenus=[_menu(list(frames), list(range(len(frames))), shown_titles)],
+            updatemenus=[dropdown(list(frames), list(range(len(frames))), shown_titles)],
             margin={"t": 110},
         )
         notes.append("Choose the component (HS code) with the menu above the chart.")
@@ -737,12 +699,12 @@ def trade_lines(
             )
             traces.append(len(kept))
         kept.append(label)
-    apply_layout(fig, title, height=max(440, _menu_height(len(kept)) if len(kept) > 1 else 0))
+    apply_layout(fig, title, height=max(440, dropdown_height(len(kept)) if len(kept) > 1 else 0))
     fig.update_yaxes(title="million US dollars", tickformat=",.1f", rangemode="tozero")
     fig.update_xaxes(dtick=1)
     notes = []
     if len(kept) > 1:
-        fig.update_layout(updatemenus=[_menu(kept, traces)], margin={"t": 110})
+        fig.update_layout(updatemenus=[dropdown(kept, traces)], margin={"t": 110})
         notes.append(
             "Choose the approach with the menu above the chart; an HS code serves several "
             "approaches, so the approaches overlap and must not be added."
@@ -777,7 +739,7 @@ def supplier_heatmap(frame: pl.DataFrame, chart_id: str, title: str, caption: st
             if row and n:
                 places = row["supplier_countries"] or 0
                 where = f" in {places:,} {'country' if places == 1 else 'countries'}"
-            h_row.append(f"{esc(component)}, {esc(bloc)}: {_count(n, 'supplier')}{where}")
+            h_row.append(f"{esc(component)}, {esc(bloc)}: {counted(n, 'supplier')}{where}")
         z.append(z_row)
         text.append(t_row)
         hover.append(h_row)
@@ -839,7 +801,7 @@ def overview(data: SiteData) -> list[Section]:
         points = single_points(data, points_year)
         codes = points["hs_code"].unique().to_list()
         said.append(
-            f"In {points_year}, {_count(len(codes), 'core component line')} had a single "
+            f"In {points_year}, {counted(len(codes), 'core component line')} had a single "
             "point of failure: one country supplying more than the threshold share of world "
             "exports."
         )
@@ -882,7 +844,7 @@ def page(data: SiteData) -> list[Section]:
     later = incomplete_years(data)
     if later:
         intro.append(
-            f"Charts show {year}, the latest complete year; {_and([str(y) for y in later])} "
+            f"Charts show {year}, the latest complete year; {listed([str(y) for y in later])} "
             f"{'is' if len(later) == 1 else 'are'} still being reported and left out."
         )
     if is_sample(data):
@@ -1084,7 +1046,7 @@ def _single_point_sections(data: SiteData) -> list[Section]:
     threshold = data.single_points["threshold"].drop_nulls().unique().sort().to_list()
     said = [
         "A single point of failure: one country supplies more than the threshold share of "
-        f"world exports of a component line (threshold {_and([_percent(t) for t in threshold])})"
+        f"world exports of a component line (threshold {listed([_percent(t) for t in threshold])})"
         f". Per approach, {year}."
     ]
     if points.height == 0:
@@ -1392,7 +1354,7 @@ def approach(data: SiteData, approach_id: str) -> list[Section]:
     ]
     if points_year is not None:
         said.append(
-            f"{_count(points.height, 'single point')} of failure in {points_year}."
+            f"{counted(points.height, 'single point')} of failure in {points_year}."
             if points.height
             else f"No single point of failure in {points_year}."
         )
@@ -1527,7 +1489,7 @@ def country(data: SiteData, iso3: str) -> list[Section]:
     if "company" in suppliers.columns and suppliers.height:
         tables.append(_registry_table(suppliers, with_country=False))
         said.append(
-            f"{_count(suppliers.height, 'registry supplier')} headquartered in {name} (table)."
+            f"{counted(suppliers.height, 'registry supplier')} headquartered in {name} (table)."
         )
     return [
         Section(
@@ -1585,7 +1547,7 @@ def methods(data: SiteData) -> list[Section]:
         "Supplier concentration (HHI): the sum of the squared shares of world exports of a "
         "code, 0 to 1; 1 means a single exporter.",
         "Single point of failure: one country's share of world exports of a code above the "
-        f"threshold ({_and([_percent(t) for t in threshold]) or 'see marts.supply_single_points'}"
+        f"threshold ({listed([_percent(t) for t in threshold]) or 'see marts.supply_single_points'}"
         "), for the approaches the code serves.",
         "Supplier registry: a reviewed list of named companies, each with a public source; "
         "'source checked: no' marks rows whose source a reviewer has not opened. It is not a "

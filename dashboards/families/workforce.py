@@ -20,10 +20,13 @@ from markupsafe import Markup
 
 from dashboards.data import SiteData
 from dashboards.families import common
+from dashboards.families.common import counted, listed
 from dashboards.figures import (
     PALETTE,
     Chart,
     apply_layout,
+    dropdown,
+    dropdown_height,
     esc,
     shade_incomplete,
     trend_lines,
@@ -39,7 +42,6 @@ SOURCE = (
 WINDOW = 10  # complete years summed for flows, net gains and career stages
 TOP_FLOWS = 20  # links drawn on the flow diagram
 SANKEY_HEIGHT = 620  # pixels, raised when the open approach menu needs more
-MENU_ITEM = 35  # pixels per entry of an open dropdown menu
 TOP_NET = 15  # gainers and losers each drawn on the net-gain ranking
 TOP_PARTNERS = 8  # origins and destinations drawn on a country page
 RETENTION_COHORTS = 10  # producing years pooled for five-year retention
@@ -349,16 +351,6 @@ def partners(data: SiteData, iso3: str, first: int, last: int, side: str) -> pl.
 # ---- words -------------------------------------------------------------------------
 
 
-def _and(words: Sequence[str]) -> str:
-    """``a``, ``a and b``, ``a, b and c``."""
-    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
-
-
-def _count(n: int, noun: str) -> str:
-    """``1 move``, ``3 moves``, ``1,200 moves``."""
-    return f"{n:,} {noun}{'' if n == 1 else 's'}"
-
-
 def _prefix(data: SiteData) -> str:
     """``Synthetic sample: `` before chart titles when the researchers are invented."""
     return "Synthetic sample: " if is_sample(data) else ""
@@ -392,35 +384,6 @@ def _rgba(colour: str, alpha: float) -> str:
     return f"rgba({red},{green},{blue},{alpha})"
 
 
-def _menu_height(entries: int) -> int:
-    """The chart height an open dropdown of ``entries`` needs: below the title, every entry
-    must stay inside the chart or the reader cannot click it."""
-    return 140 + MENU_ITEM * entries
-
-
-def _menu(
-    labels: Sequence[str], traces: Sequence[int], titles: Sequence[str] | None = None
-) -> dict:
-    """A dropdown above a chart that shows the traces of one choice at a time: ``traces``
-    gives the index of the choice each trace belongs to; ``titles``, when given, is the
-    chart title of each choice (escaped here)."""
-    buttons = []
-    for i, label in enumerate(labels):
-        args: list[dict] = [{"visible": [i == j for j in traces]}]
-        if titles is not None:
-            args.append({"title.text": esc(titles[i])})
-        buttons.append({"label": esc(label), "method": "update", "args": args})
-    return {
-        "buttons": buttons,
-        "direction": "down",
-        "x": 0,
-        "y": 1.02,
-        "xanchor": "left",
-        "yanchor": "bottom",
-        "showactive": True,
-    }
-
-
 # ---- figures -----------------------------------------------------------------------
 
 
@@ -451,7 +414,7 @@ def flow_sankey(
         for row in links:
             said = (
                 f"{esc(row['origin_name'])} to {esc(row['destination_name'])}: "
-                f"{_count(row['moves'], 'move')}, {row['returns']:,} of them returns"
+                f"{counted(row['moves'], 'move')}, {row['returns']:,} of them returns"
             )
             if row["is_small"]:
                 said += f" (small: under {threshold} moves, not a trend)"
@@ -484,7 +447,7 @@ def flow_sankey(
                 },
             )
         )
-    apply_layout(fig, title, height=max(SANKEY_HEIGHT, _menu_height(len(frames))))
+    apply_layout(fig, title, height=max(SANKEY_HEIGHT, dropdown_height(len(frames))))
     fig.update_layout(margin={"l": 20, "r": 20, "t": 110, "b": 20})
     notes = [
         "Origins on the left, destinations on the right; a link's width is the number of "
@@ -492,7 +455,9 @@ def flow_sankey(
         "as a trend."
     ]
     if len(frames) > 1:
-        fig.update_layout(updatemenus=[_menu(list(frames), list(range(len(frames))), shown_titles)])
+        fig.update_layout(
+            updatemenus=[dropdown(list(frames), list(range(len(frames))), shown_titles)]
+        )
         notes.append(
             "Choose the approach with the menu above the diagram; a researcher belongs to every "
             "approach of their works, so the approaches overlap."
@@ -548,13 +513,13 @@ def flagged_bars(
             )
         )
     tallest = max((f.height for f in groups.values()), default=1)
-    menu = _menu_height(len(groups)) if len(groups) > 1 else 0
+    menu = dropdown_height(len(groups)) if len(groups) > 1 else 0
     apply_layout(fig, title, height=max(320, 24 * tallest + 150, menu))
     fig.update_xaxes(title=axis_title, tickformat=",d")
     shown_notes = list(notes)
     if len(groups) > 1:
         fig.update_layout(
-            updatemenus=[_menu(list(groups), list(range(len(groups))), titles)],
+            updatemenus=[dropdown(list(groups), list(range(len(groups))), titles)],
             margin={"t": 110},
         )
         shown_notes.append("Choose the approach with the menu above the chart.")
@@ -719,7 +684,7 @@ def overview(data: SiteData) -> list[Section]:
     total = int(moves.filter(pl.col("year").is_between(first, last))["value"].sum())
     gains = net_gain(data, first, last)
     said = (
-        f"{_count(total, 'move')} of quantum researchers between countries in {first}-{last}, "
+        f"{counted(total, 'move')} of quantum researchers between countries in {first}-{last}, "
         "as their OpenAlex affiliations place them"
     )
     if gains.height:
@@ -787,7 +752,7 @@ def _flow_title(data: SiteData, label: str, frame: pl.DataFrame, first: int, las
         data,
         label,
         f"{top['origin_name']} to {top['destination_name']} is the largest flow, "
-        f"{first}-{last} ({_count(top['moves'], 'move')})",
+        f"{first}-{last} ({counted(top['moves'], 'move')})",
     )
 
 
@@ -966,7 +931,7 @@ def _retention_section(data: SiteData) -> Section:
     if few:
         chart.notes.append(
             f"Not ranked, fewer than {threshold} researchers placed {years} years later: "
-            f"{_and(few)}."
+            f"{listed(few)}."
         )
     return Section(
         heading,
@@ -1041,7 +1006,7 @@ def _caveats_section(data: SiteData) -> Section:
         "country only once never moves. Author records in OpenAlex can merge two people or "
         "split one, which makes or hides moves.",
         (
-            f"The latest year ({_and([str(y) for y in latest])}) is incomplete: publications, "
+            f"The latest year ({listed([str(y) for y in latest])}) is incomplete: publications, "
             "and so affiliations, keep being indexed for months. It is greyed on trends and "
             "left out of every sum on this page."
             if latest
@@ -1095,9 +1060,9 @@ def country(data: SiteData, iso3: str) -> list[Section]:
     inflow = int(period.filter(pl.col("entity_name") == labels["inflow"])["value"].sum())
     outflow = int(period.filter(pl.col("entity_name") == labels["outflow"])["value"].sum())
     said = [
-        f"{_count(int(latest), 'quantum researcher')} placed in {name} in {last} by their "
-        f"OpenAlex affiliations. Over {first}-{last}: {_count(inflow, 'move')} into {name} "
-        f"and {_count(outflow, 'move')} out of it, net {inflow - outflow:+,}."
+        f"{counted(int(latest), 'quantum researcher')} placed in {name} in {last} by their "
+        f"OpenAlex affiliations. Over {first}-{last}: {counted(inflow, 'move')} into {name} "
+        f"and {counted(outflow, 'move')} out of it, net {inflow - outflow:+,}."
         + (
             f" Under {small_flow(data)} moves in all: anecdotes, not a trend."
             if inflow + outflow < small_flow(data)
@@ -1158,7 +1123,7 @@ def _producer_said(data: SiteData, iso3: str, name: str) -> list[str]:
         r = row.row(0, named=True)
         if r["produced"]:
             said.append(
-                f"{name} produced {_count(r['produced'], 'researcher')} (first quantum "
+                f"{name} produced {counted(r['produced'], 'researcher')} (first quantum "
                 f"affiliation there): {r['stayed']:,} were last seen there "
                 f"({r['stayed_share']:.0%}) and {r['left_abroad']:,} abroad; "
                 f"{r['arrived']:,} produced elsewhere were last seen in {name} "
