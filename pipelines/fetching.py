@@ -4,7 +4,8 @@ The live clients (OpenAlex, PatentsView, EPO OPS) fetch one partition at a time 
 ``pipelines.landing.LandingZone``. They share here: which request failures are worth
 another attempt (``TRANSIENT_ERRORS``), the capped full-jitter backoff
 (``backoff_delay``) and the HTTP ``Retry-After`` header in seconds
-(``parse_retry_after``); how a partition's fetch ended (``FetchOutcome``, built from its
+(``parse_retry_after``); whether a body is an HTML page instead of an answer
+(``looks_like_html``); how a partition's fetch ended (``FetchOutcome``, built from its
 state by ``outcome``) and the check that skips a partition still parked
 (``still_parked``); the hint given when only a fresh fetch can help (``REFETCH``); and a
 short description of a response body for messages (``describe_body``).
@@ -162,6 +163,13 @@ def still_parked(
     )
     log(message)
     return outcome(state, message)
+
+
+def looks_like_html(body: bytes) -> bool:
+    """Whether a body is an HTML page (what an outage, a maintenance window or a proxy
+    error serves in place of the API's answer)."""
+    start = body[:512].lstrip().lower()
+    return start.startswith((b"<!doctype html", b"<html")) or b"<html" in start
 
 
 def describe_body(body: bytes) -> str:

@@ -68,6 +68,7 @@ from pipelines.fetching import (
     Pacer,
     backoff_delay,
     describe_body,
+    looks_like_html,
     outcome,
     park,
     park_for,
@@ -112,12 +113,6 @@ def parse_cursor(cursor: str | None, terms: tuple[str, ...]) -> tuple[str, int]:
     if term not in terms or not isinstance(offset, int) or offset < 1:
         raise ValueError(f"{SOURCE} state cursor {cursor!r} names no term of {list(terms)}")
     return term, offset
-
-
-def looks_like_html(body: bytes) -> bool:
-    """Whether a body is an HTML page (what an outage or maintenance page serves)."""
-    start = body[:512].lstrip().lower()
-    return start.startswith((b"<!doctype html", b"<html")) or b"<html" in start
 
 
 def first_id(awards: list[Any]) -> str | None:

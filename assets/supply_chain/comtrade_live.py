@@ -153,12 +153,6 @@ def parse_cursor(cursor: str | None, codes: Sequence[str]) -> int:
     return index
 
 
-def looks_like_html(body: bytes) -> bool:
-    """Whether a body is an HTML page (what an outage or a proxy error serves)."""
-    start = body[:512].lstrip().lower()
-    return start.startswith((b"<!doctype html", b"<html")) or b"<html" in start
-
-
 def gateway_message(body: bytes) -> str:
     """The API gateway's ``message`` of an error body (``{"statusCode", "message"}``), or ""."""
     try:

@@ -21,7 +21,6 @@ from assets.supply_chain.comtrade_live import (
     format_cursor,
     gateway_message,
     judge_body,
-    looks_like_html,
     parse_cursor,
     replenish_seconds,
     try_again_seconds,
@@ -34,7 +33,7 @@ from assets.supply_chain.live_assets import (
     landing_zone,
     query_codes,
 )
-from pipelines.fetching import FetchOutcome
+from pipelines.fetching import FetchOutcome, looks_like_html
 from pipelines.landing import LandingZone
 from tests.comtrade_bodies import (
     INVALID_KEY_MESSAGE,
