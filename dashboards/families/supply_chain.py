@@ -137,11 +137,6 @@ def roles(data: SiteData) -> dict[str, str]:
     return found
 
 
-def role_of(data: SiteData, code: str) -> str:
-    """The role of an HS2022 series code; codes outside the table count as core."""
-    return roles(data).get(code, "core")
-
-
 def component_codes(data: SiteData, role: str = "core") -> list[tuple[str, str]]:
     """(HS2022 series code, component label) of the component-level trade rows whose code
     has ``role``, in code order."""
