@@ -8,7 +8,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -126,3 +126,53 @@ def read_body(path: Path, max_bytes: int) -> bytes:
     if len(body) > max_bytes:
         raise ValueError(f"body larger than {max_bytes} bytes")
     return body
+
+
+def read_files(
+    paths: Iterable[Path],
+    root: Path,
+    max_bytes: int,
+    source: str,
+    parse: Callable[[bytes, Provenance], tuple[int, str]],
+    unreadable: Callable[[Provenance, str], None],
+    seen: dict[str, str] | None = None,
+) -> list[dict[str, Any]]:
+    """Read each raw file once and hand its body to ``parse``; one row per file back.
+
+    ``parse(body, provenance)`` parses a body (gunzipped, at most ``max_bytes``) and returns
+    the records it held and the service it came from; it raises ValueError for a body it
+    cannot use. A file that cannot be read or parsed goes to ``unreadable(provenance,
+    detail)``. A file whose bytes equal an earlier file's (``seen``: checksum -> name,
+    updated here, so a folder can be read in chunks) is listed as a duplicate and not
+    read again. Paths are reported relative to ``root``. The rows carry source (the
+    service, or ``source`` when the file could not be read), source_file, source_sha256,
+    bytes, records and status (read, unreadable or ``duplicate of <file>``).
+    """
+    seen = {} if seen is None else seen
+    files = []
+    for path in dict.fromkeys(paths):
+        name = str(path.relative_to(root)) if path.is_relative_to(root) else path.name
+        records, service, status, sha, size = 0, source, "read", None, None
+        try:
+            sha, size = sha256_file(path), path.stat().st_size
+            if sha in seen:
+                status = f"duplicate of {seen[sha]}"
+            else:
+                seen[sha] = name
+                records, service = parse(read_body(path, max_bytes), Provenance(name, sha, None))
+        except (OSError, ValueError, RecursionError) as err:
+            # RecursionError: JSON nested deeper than the decoder follows (a hostile body)
+            detail = "nested too deeply" if isinstance(err, RecursionError) else str(err)
+            unreadable(Provenance(name, sha or "", None), detail)
+            status = "unreadable"
+        files.append(
+            {
+                "source": service,
+                "source_file": name,
+                "source_sha256": sha,
+                "bytes": size,
+                "records": records,
+                "status": status,
+            }
+        )
+    return files

@@ -20,7 +20,12 @@ from pathlib import Path
 
 from assets.funding import cordis_parse, nsf_parse, ukri_parse
 from assets.funding.grants import SOURCE, GrantBatch, quarantine_row
-from pipelines.parsing import CountryCodes, Provenance, read_body, sha256_file, source_files
+from pipelines.parsing import (
+    CountryCodes,
+    Provenance,
+    read_files,
+    source_files,
+)
 
 RAW_SUFFIXES = (".json", ".json.gz", ".xml", ".xml.gz", ".zip", ".zip.gz")
 MAX_BODY_BYTES = 512 * 1024 * 1024
@@ -103,37 +108,14 @@ def parse_files(
     the file could not be read).
     """
     out = GrantBatch()
-    seen: dict[str, str] = {}
-    for path in dict.fromkeys(paths):
-        name = str(path.relative_to(root)) if path.is_relative_to(root) else path.name
-        records, service, status, sha, size = 0, SOURCE, "read", None, None
-        try:
-            sha, size = sha256_file(path), path.stat().st_size
-            if sha in seen:
-                status = f"duplicate of {seen[sha]}"
-            else:
-                seen[sha] = name
-                prov_file = Provenance(name, sha, None)
-                batch, records, service = parse_body(
-                    read_body(path, MAX_BODY_BYTES), prov_file, codes, aliases, max_year, keep
-                )
-                out.extend(batch)
-        except (OSError, ValueError, RecursionError) as err:
-            # RecursionError: JSON nested deeper than the decoder follows (a hostile body)
-            detail = "nested too deeply" if isinstance(err, RecursionError) else str(err)
-            prov_file = Provenance(name, sha or "", None)
-            out.quarantine.append(
-                quarantine_row(prov_file, SOURCE, None, "unreadable_file", detail)
-            )
-            status = "unreadable"
-        out.files.append(
-            {
-                "source": service,
-                "source_file": name,
-                "source_sha256": sha,
-                "bytes": size,
-                "records": records,
-                "status": status,
-            }
-        )
+
+    def parse(body: bytes, prov_file: Provenance) -> tuple[int, str]:
+        batch, records, service = parse_body(body, prov_file, codes, aliases, max_year, keep)
+        out.extend(batch)
+        return records, service
+
+    def unreadable(prov_file: Provenance, detail: str) -> None:
+        out.quarantine.append(quarantine_row(prov_file, SOURCE, None, "unreadable_file", detail))
+
+    out.files += read_files(paths, root, MAX_BODY_BYTES, SOURCE, parse, unreadable)
     return out

@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from assets.supply_chain.comtrade_body import body_records, gateway_refusal, is_comtrade_body
-from pipelines.parsing import Provenance, RecordError, clean_text, read_body, sha256_file
+from pipelines.parsing import Provenance, RecordError, clean_text, read_files
 from pipelines.parsing import source_files as list_source_files
 
 SOURCE = "comtrade"
@@ -258,37 +258,15 @@ def parse_files(
     file, updated here) carries the files read so far when a folder is read in chunks.
     """
     out = TradeBatch()
-    seen = {} if seen is None else seen
-    for path in dict.fromkeys(paths):
-        name = str(path.relative_to(root)) if path.is_relative_to(root) else path.name
-        records, status, sha, size = 0, "read", None, None
-        try:
-            sha, size = sha256_file(path), path.stat().st_size
-            if sha in seen:
-                status = f"duplicate of {seen[sha]}"
-            else:
-                seen[sha] = name
-                batch, records = parse_body(
-                    read_body(path, MAX_BODY_BYTES), Provenance(name, sha, None), hs_codes,
-                    iso3, max_year,
-                )  # fmt: skip
-                out.records.extend(batch.records)
-                out.quarantine.extend(batch.quarantine)
-        except (OSError, ValueError, RecursionError) as err:
-            # RecursionError: JSON nested deeper than the decoder follows (a hostile body)
-            detail = "nested too deeply" if isinstance(err, RecursionError) else str(err)
-            out.quarantine.append(
-                quarantine_row(Provenance(name, sha or "", None), None, "unreadable_file", detail)
-            )
-            status = "unreadable"
-        out.files.append(
-            {
-                "source": SOURCE,
-                "source_file": name,
-                "source_sha256": sha,
-                "bytes": size,
-                "records": records,
-                "status": status,
-            }
-        )
+
+    def parse(body: bytes, prov_file: Provenance) -> tuple[int, str]:
+        batch, records = parse_body(body, prov_file, hs_codes, iso3, max_year)
+        out.records.extend(batch.records)
+        out.quarantine.extend(batch.quarantine)
+        return records, SOURCE
+
+    def unreadable(prov_file: Provenance, detail: str) -> None:
+        out.quarantine.append(quarantine_row(prov_file, None, "unreadable_file", detail))
+
+    out.files += read_files(paths, root, MAX_BODY_BYTES, SOURCE, parse, unreadable, seen)
     return out
