@@ -43,6 +43,8 @@ def apply_settings(args: argparse.Namespace) -> Settings:
         os.environ["QCM_STATE"] = str(Path(args.state).resolve())
     if getattr(args, "refetch", False):
         os.environ["QCM_REFETCH"] = "1"
+    if getattr(args, "synthesis", None):
+        os.environ["QCM_SYNTHESIS"] = str(Path(args.synthesis).resolve())
     return Settings.from_env()
 
 
@@ -338,6 +340,12 @@ def parser() -> argparse.ArgumentParser:
     )
     b.add_argument(
         "--years", help="live mode: publication years to fetch, e.g. 2024-2026 (default: last two)"
+    )
+    b.add_argument(
+        "--synthesis",
+        metavar="FILE",
+        help="synthesis settings: composite weights, reach, focus bloc, countries of concern, "
+        "bootstrap (default assets/reference/synthesis.yml)",
     )
     b.set_defaults(func=build)
     e = commands.add_parser("evaluate-classifier", help="precision and recall on the labelled set")

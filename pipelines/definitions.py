@@ -59,6 +59,14 @@ from assets.supply_chain.assets import (
     supply_chain_raw,
 )
 from assets.supply_chain.live_assets import COMTRADE_PAGES_KEY, comtrade_pages
+from assets.synthesis.assets import (
+    SCORES_KEY,
+    SCORES_TABLES,
+    SETTINGS_KEY,
+    SETTINGS_TABLES,
+    synthesis_scores,
+    synthesis_settings,
+)
 from assets.workforce.assets import RAW_KEY as AUTHORS_RAW_KEY
 from assets.workforce.assets import RAW_TABLES as AUTHOR_RAW_TABLES
 from assets.workforce.assets import (
@@ -88,6 +96,8 @@ PRODUCERS = (
     | {t: AUTHORS_RAW_KEY for t in AUTHOR_RAW_TABLES}
     | {t: SUPPLY_RAW_KEY for t in SUPPLY_RAW_TABLES}
     | {t: REFRESH_KEY for t in REFRESH_TABLES}
+    | {t: SETTINGS_KEY for t in SETTINGS_TABLES}
+    | {t: SCORES_KEY for t in SCORES_TABLES}
     | {
         "core.work_approaches": WORK_APPROACHES_KEY,
         "core.patent_family_approaches": PATENT_APPROACHES_KEY,
@@ -140,6 +150,8 @@ def build_definitions() -> dg.Definitions:
         *contract_checks(SUPPLY_RAW_KEY, SUPPLY_RAW_TABLES, contracts),
         *contract_checks(GRANT_APPROACHES_KEY, ["core.grant_approaches"], contracts),
         *contract_checks(EVALUATION_KEY, ["meta.classifier_evaluation"], contracts),
+        *contract_checks(SETTINGS_KEY, SETTINGS_TABLES, contracts),
+        *contract_checks(SCORES_KEY, SCORES_TABLES, contracts),
         *contract_checks(RUNS_KEY, ["meta.runs"], contracts),
         *contract_checks(DICTIONARY_KEY, ["meta.tables", "meta.columns"], contracts),
         openalex_files_readable,
@@ -216,6 +228,8 @@ def build_definitions() -> dg.Definitions:
             comtrade_pages,
             supply_chain_raw,
             classifier_evaluation,
+            synthesis_settings,
+            synthesis_scores,
             *sql_assets,
             *meta_assets,
             site,

@@ -8,7 +8,7 @@ import dagster as dg
 import duckdb
 
 from pipelines import db
-from pipelines.settings import Settings, parse_source_dirs
+from pipelines.settings import DEFAULT_SYNTHESIS, Settings, parse_source_dirs
 
 
 class QcmResource(dg.ConfigurableResource):
@@ -20,6 +20,7 @@ class QcmResource(dg.ConfigurableResource):
     state_dir: str
     memory_limit: str = "4GB"
     refetch: bool = False
+    synthesis_config: str = str(DEFAULT_SYNTHESIS)
 
     @classmethod
     def from_env(cls) -> "QcmResource":
@@ -32,6 +33,7 @@ class QcmResource(dg.ConfigurableResource):
             state_dir=str(settings.state_dir),
             memory_limit=settings.memory_limit,
             refetch=settings.refetch,
+            synthesis_config=str(settings.synthesis_config),
         )
 
     @property
@@ -44,6 +46,7 @@ class QcmResource(dg.ConfigurableResource):
             state_dir=Path(self.state_dir),
             memory_limit=self.memory_limit,
             refetch=self.refetch,
+            synthesis_config=Path(self.synthesis_config),
         )
 
     @contextmanager

@@ -15,6 +15,8 @@ and the tests agree on one truth:
 - ``QCM_MEMORY_LIMIT``: DuckDB memory limit for the working database (default 4GB).
 - ``QCM_REFETCH``: ``1`` makes live fetches start afresh instead of resuming a saved
   fetch (after a source changed under a running fetch, or to re-plan a split query).
+- ``QCM_SYNTHESIS``: the synthesis settings file (composite weights, reach, focus bloc,
+  countries of concern, bootstrap); default ``assets/reference/synthesis.yml``.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ SAMPLE_DIRS = {
     "openalex_authors": ASSETS_DIR / "workforce" / "sample" / "openalex_authors",
     "supply_chain": ASSETS_DIR / "supply_chain" / "sample" / "supply_chain",
 }
+DEFAULT_SYNTHESIS = ASSETS_DIR / "reference" / "synthesis.yml"
 
 
 class SettingsError(ValueError):
@@ -70,6 +73,7 @@ class Settings:
     state_dir: Path = REPO_ROOT / ".qcm"
     memory_limit: str = "4GB"
     refetch: bool = False
+    synthesis_config: Path = DEFAULT_SYNTHESIS
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -90,6 +94,9 @@ class Settings:
             state_dir=Path(os.environ.get("QCM_STATE", REPO_ROOT / ".qcm")).expanduser().resolve(),
             memory_limit=os.environ.get("QCM_MEMORY_LIMIT", "4GB"),
             refetch=os.environ.get("QCM_REFETCH", "") == "1",
+            synthesis_config=Path(os.environ.get("QCM_SYNTHESIS") or DEFAULT_SYNTHESIS)
+            .expanduser()
+            .resolve(),
         )
 
     @property

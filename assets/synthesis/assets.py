@@ -1,0 +1,161 @@
+"""The synthesis assets: the settings of the run, and the scores, composites, ranks and
+sensitivity computed from every family's records.
+
+``ref/synthesis_settings`` reads the settings file into ``ref.synthesis_weights`` and
+``ref.synthesis_settings``. ``indicators/synthesis_scores`` resamples the records of
+``core.synthesis_records`` and writes ``indicators.synthesis_scores`` (families and the
+composite, countries and blocs, with bootstrap intervals) and
+``indicators.synthesis_sensitivity`` (composite ranks under each scenario).
+"""
+
+import dagster as dg
+import duckdb
+import numpy as np
+import polars as pl
+
+from assets.reference.assets import REFERENCE_KEY
+from assets.synthesis.bootstrap import GroupValues, family_groups
+from assets.synthesis.composite import Key, synthesise
+from assets.synthesis.config import SynthesisConfigError, check_names, load_config
+from assets.synthesis.sensitivity import scenario_rows, sensitivity
+from pipelines.db import replace_table
+from pipelines.resources import QcmResource
+
+SETTINGS_KEY = dg.AssetKey(["ref", "synthesis_settings"])
+SETTINGS_TABLES = ("ref.synthesis_weights", "ref.synthesis_settings")
+SCORES_KEY = dg.AssetKey(["indicators", "synthesis_scores"])
+SCORES_TABLES = (
+    "indicators.synthesis_scores",
+    "indicators.synthesis_sensitivity",
+    "indicators.synthesis_scenarios",
+)
+
+
+@dg.asset(
+    key=SETTINGS_KEY,
+    deps=[REFERENCE_KEY],
+    group_name="reference",
+    kinds={"duckdb", "yaml"},
+    pool="duckdb",
+    description="The synthesis settings of this run (composite weights, reach, focus bloc, "
+    "countries of concern, bootstrap) from assets/reference/synthesis.yml or QCM_SYNTHESIS, "
+    "validated, in ref.synthesis_weights and ref.synthesis_settings.",
+)
+def synthesis_settings(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.MaterializeResult:
+    """Load and check the settings file; fail naming the file and field when unusable."""
+    try:
+        config = load_config(qcm.settings.synthesis_config)
+        with qcm.connect() as con:
+            blocs = {r[0] for r in con.execute("select bloc from ref.blocs").fetchall()}
+            sets = {
+                r[0] for r in con.execute("select set_code from ref.competitor_sets").fetchall()
+            }
+            check_names(config, blocs, sets)
+            replace_table(con, "ref.synthesis_weights", pl.DataFrame(config.weight_rows()))
+            replace_table(con, "ref.synthesis_settings", pl.DataFrame(config.settings_rows()))
+    except SynthesisConfigError as err:
+        raise dg.Failure(str(err), allow_retries=False) from err
+    context.log.info(f"synthesis settings from {config.path}: weights {config.weights}")
+    return dg.MaterializeResult(
+        metadata={"config": str(config.path), "sha256": config.sha256, **config.weights}
+    )
+
+
+def _settings(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    return dict(con.execute("select key, value from ref.synthesis_settings").fetchall())
+
+
+def _capability(
+    frame: pl.DataFrame,
+) -> tuple[dict[Key, GroupValues], dict[tuple[str, int, str], float]]:
+    """Country values as groups per (approach, year) and bloc values keyed
+    (approach, year, bloc), from indicators.synthesis_capability rows."""
+    groups = {}
+    countries = frame.filter(pl.col("entity_type") == "country").sort("entity_code")
+    for (approach, year), rows in countries.group_by(["approach", "year"], maintain_order=True):
+        groups[(approach, int(year))] = GroupValues(
+            rows["entity_code"].to_list(), rows["value"].to_numpy().astype(np.float64), None
+        )
+    blocs = {
+        (r["approach"], int(r["year"]), r["entity_code"]): float(r["value"])
+        for r in frame.filter(pl.col("entity_type") == "bloc").iter_rows(named=True)
+    }
+    return groups, blocs
+
+
+RECORDS_SQL = """
+    select family, approach, year, record_id, country_iso3, credit, record_weight,
+        international, basis
+    from core.synthesis_records
+    order by family, approach, year
+"""
+# codes that are ranked: countries of the reference table, not the unknown country
+RANKABLE_SQL = "select iso3 from ref.countries where iso3 <> 'ZZZ'"
+# a bloc sums its members of the year; the EU's own programmes (EUU) count for the EU27
+MEMBERS_SQL = """
+    select bloc, year, list(iso3 order by iso3) as members
+    from (
+        select bloc, iso3, year from core.bloc_member_years
+        union all
+        select distinct 'EU27', 'EUU', year from core.bloc_member_years where bloc = 'EU27'
+    )
+    group by all
+"""
+
+
+@dg.asset(
+    key=SCORES_KEY,
+    deps=[
+        SETTINGS_KEY,
+        dg.AssetKey(["core", "synthesis_records"]),
+        dg.AssetKey(["indicators", "synthesis_capability"]),
+        dg.AssetKey(["core", "bloc_member_years"]),
+    ],
+    group_name="indicators",
+    kinds={"duckdb", "python"},
+    pool="duckdb",
+    description="Normalised family scores and the weighted composite per country and bloc, "
+    "approach and year, with bootstrap intervals of values, scores and ranks "
+    "(indicators.synthesis_scores), and composite ranks under each sensitivity scenario "
+    "(indicators.synthesis_sensitivity, scenarios in indicators.synthesis_scenarios).",
+)
+def synthesis_scores(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.MaterializeResult:
+    """Resample every family's records and write the score and sensitivity tables."""
+    with qcm.connect() as con:
+        settings = _settings(con)
+        weights = dict(con.execute("select family, weight from ref.synthesis_weights").fetchall())
+        records = con.execute(RECORDS_SQL).pl()
+        capability_rows = con.execute("select * from indicators.synthesis_capability").pl()
+        rankable = {r[0] for r in con.execute(RANKABLE_SQL).fetchall()}
+        members = {
+            (bloc, int(year)): list(codes)
+            for bloc, year, codes in con.execute(MEMBERS_SQL).fetchall()
+        }
+    replicates, seed = int(settings["replicates"]), int(settings["seed"])
+    capability, bloc_capability = _capability(capability_rows)
+    groups: dict[Key, dict[str, GroupValues]] = {}
+    for (family, approach, year), values in family_groups(records, replicates, seed):
+        groups.setdefault((approach, year), {})[family] = values
+    for key, values in capability.items():
+        groups.setdefault(key, {})["capability"] = values
+    scores = synthesise(
+        groups,
+        bloc_capability,
+        weights,
+        rankable,
+        members,
+        replicates,
+        float(settings["interval"]),
+    )
+    moves = sensitivity(records, capability, weights, rankable)
+    with qcm.connect() as con:
+        rows = replace_table(con, "indicators.synthesis_scores", scores)
+        moved = replace_table(con, "indicators.synthesis_sensitivity", moves)
+        replace_table(con, "indicators.synthesis_scenarios", scenario_rows())
+    context.log.info(
+        f"synthesis: {rows:,} score rows from {records.height:,} record credits "
+        f"({replicates} resamples); {moved:,} sensitivity rows"
+    )
+    return dg.MaterializeResult(
+        metadata={"rows": rows, "sensitivity_rows": moved, "replicates": replicates}
+    )

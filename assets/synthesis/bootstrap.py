@@ -1,0 +1,119 @@
+"""Family values, normalised scores, composites and ranks, with a bootstrap over records.
+
+A family's value for a country is its share of the family's records in an approach and
+year: the sum of the country's credit over the records divided by the sum of the
+records' own weights (1 for a work, patent family or researcher; the amount for a grant,
+programme or trade flow). Resampling records with replacement (a Poisson(1) count per
+record and resample, so groups resample independently and reproducibly) gives the same
+shares for every resample; scores, composites and ranks follow resample by resample, and
+their percentiles are the intervals.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+
+CHUNK = 50  # resamples drawn at once: bounds memory to CHUNK x records of a group
+
+
+@dataclass(frozen=True)
+class GroupValues:
+    """One family's values in one approach and year.
+
+    ``countries`` are the credited codes (unranked ones such as ZZZ included);
+    ``value`` their point shares; ``resampled`` a (replicates x countries) matrix of
+    shares, or None when not resampled.
+    """
+
+    countries: list[str]
+    value: np.ndarray
+    resampled: np.ndarray | None
+
+
+def group_rng(seed: int, *parts: object) -> np.random.Generator:
+    """A random generator for one group, fixed by the seed and the group's names (so a
+    group's resamples do not depend on which other groups exist or their order)."""
+    digest = hashlib.sha256(":".join(map(str, (seed, *parts))).encode()).digest()
+    return np.random.default_rng(int.from_bytes(digest[:8], "little"))
+
+
+def group_shares(
+    record_idx: np.ndarray,
+    country_idx: np.ndarray,
+    credit: np.ndarray,
+    record_weight: np.ndarray,
+    countries: int,
+    rng: np.random.Generator | None,
+    replicates: int,
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Shares of ``countries`` codes over the records of one group.
+
+    Rows (``record_idx``, ``country_idx``, ``credit``) give each country's credit in a
+    record; ``record_weight[i]`` is record i's own weight. Returns the point shares and,
+    when ``rng`` is given, a (replicates x countries) matrix of resampled shares. A
+    resample drawing no weight at all (possible for a group of one or two records) gives
+    shares of 0.
+    """
+    total = record_weight.sum()
+    point = np.bincount(country_idx, weights=credit, minlength=countries) / total
+    if rng is None:
+        return point, None
+    order = np.argsort(country_idx, kind="stable")
+    rec, cty, cre = record_idx[order], country_idx[order], credit[order]
+    present, starts = np.unique(cty, return_index=True)
+    out = np.zeros((replicates, countries))
+    done = 0
+    while done < replicates:
+        size = min(CHUNK, replicates - done)
+        counts = rng.poisson(1.0, size=(size, record_weight.size)).astype(np.float64)
+        denominators = counts @ record_weight
+        sums = np.add.reduceat(counts[:, rec] * cre, starts, axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            shares = np.where(denominators[:, None] > 0, sums / denominators[:, None], 0.0)
+        out[done : done + size][:, present] = shares
+        done += size
+    return point, out
+
+
+def family_groups(
+    records: pl.DataFrame, replicates: int, seed: int, resample: bool = True
+) -> Iterator[tuple[tuple[str, str, int], GroupValues]]:
+    """Yield ((family, approach, year), values) for every group of ``records``.
+
+    ``records`` has columns family, approach, year, record_id, country_iso3, credit and
+    record_weight (one row per record and credited country; see core.synthesis_records).
+    """
+    for (family, approach, year), rows in records.group_by(
+        ["family", "approach", "year"], maintain_order=True
+    ):
+        record_codes, record_idx = np.unique(rows["record_id"].to_numpy(), return_inverse=True)
+        countries, country_idx = np.unique(rows["country_iso3"].to_numpy(), return_inverse=True)
+        weights = np.zeros(record_codes.size)
+        weights[record_idx] = rows["record_weight"].to_numpy()  # one weight per record
+        rng = group_rng(seed, family, approach, year) if resample else None
+        point, resampled = group_shares(
+            record_idx,
+            country_idx,
+            rows["credit"].to_numpy().astype(np.float64),
+            weights,
+            countries.size,
+            rng,
+            replicates,
+        )
+        yield (family, approach, int(year)), GroupValues(list(countries), point, resampled)
+
+
+def ranks(values: np.ndarray) -> np.ndarray:
+    """Competition ranks (1 = highest; equal values share the better rank) of each row of
+    a (rows x countries) matrix, or of a vector."""
+    matrix = np.atleast_2d(values)
+    descending = np.sort(-matrix, axis=1)
+    out = np.vstack(
+        [np.searchsorted(descending[i], -matrix[i], side="left") + 1 for i in range(len(matrix))]
+    )
+    return out if values.ndim == 2 else out[0]

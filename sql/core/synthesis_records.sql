@@ -1,0 +1,135 @@
+-- core.synthesis_records: one row per indicator family, technology approach, year, record (work, patent family, grant, programme year, researcher or trade flow) and country credited: the records the synthesis counts and resamples, with the country's credit and the record's own weight
+with settings as (
+    select (select value::integer from ref.methods where key = 'workforce_first_year')
+        as workforce_first_year
+),
+
+publications as (
+    -- a work weighs 1, split over its countries (meta.methods counting)
+    select
+        'publications' as family,
+        approaches.approach,
+        fractions.publication_year as year,
+        fractions.work_id as record_id,
+        fractions.country_iso3,
+        fractions.fraction::double as credit,
+        1.0 as record_weight,
+        null::boolean as international,
+        approaches.basis
+    from core.work_country_fractions as fractions
+    inner join core.work_approaches as approaches
+        on approaches.work_id = fractions.work_id
+),
+
+patents as (
+    -- a family weighs 1, split over its applicants' countries
+    select
+        'patents' as family,
+        approaches.approach,
+        fractions.priority_year as year,
+        fractions.family_id as record_id,
+        fractions.country_iso3,
+        fractions.fraction::double as credit,
+        1.0 as record_weight,
+        fractions.is_international as international,
+        approaches.basis
+    from core.patent_family_country_fractions as fractions
+    inner join core.patent_family_approaches as approaches
+        on approaches.family_id = fractions.family_id
+    where fractions.counting = 'applicant'
+),
+
+grants as (
+    -- per approach: a grant weighs its constant-dollar amount, split over the countries paid
+    select
+        'funding' as family,
+        approaches.approach,
+        fractions.year,
+        fractions.grant_key as record_id,
+        fractions.country_iso3,
+        fractions.fraction * amounts.usd_constant as credit,
+        amounts.usd_constant as record_weight,
+        null::boolean as international,
+        approaches.basis
+    from core.grant_country_fractions as fractions
+    inner join core.grant_amounts as amounts
+        on amounts.grant_key = fractions.grant_key
+    inner join core.grant_approaches as approaches
+        on approaches.grant_key = fractions.grant_key
+    where approaches.approach <> 'all'
+        and amounts.usd_constant > 0
+),
+
+programmes as (
+    -- all quantum: a national programme's commitment of the year (the EU's own: EUU)
+    select
+        'funding' as family,
+        'all' as approach,
+        year,
+        row_id || ':' || year as record_id,
+        country_iso3,
+        usd_constant as credit,
+        usd_constant as record_weight,
+        null::boolean as international,
+        'national programme' as basis
+    from core.programme_years
+    where usd_constant > 0
+),
+
+researchers as (
+    -- a researcher counts once a year, in their country of the year
+    select
+        'workforce' as family,
+        approaches.approach,
+        years.year,
+        years.researcher_id as record_id,
+        years.country_iso3,
+        1.0 as credit,
+        1.0 as record_weight,
+        null::boolean as international,
+        'active researcher' as basis
+    from core.researcher_years as years
+    cross join settings
+    inner join core.researcher_approaches as approaches
+        on approaches.researcher_id = years.researcher_id
+    where years.in_quantum_career
+        and years.year >= settings.workforce_first_year
+),
+
+trade as (
+    -- a bilateral flow of an approach's component lines weighs its value, all to the exporter
+    select
+        'supply_chain' as family,
+        approaches.approach,
+        flows.year,
+        flows.series_code || ':' || flows.importer_iso3 || '>' || flows.exporter_iso3
+            as record_id,
+        flows.exporter_iso3 as country_iso3,
+        flows.value_usd as credit,
+        flows.value_usd as record_weight,
+        null::boolean as international,
+        flows.basis
+    from core.trade_bilateral as flows
+    inner join core.trade_series_approaches as approaches
+        on approaches.series_code = flows.series_code
+    where flows.value_usd > 0
+        and flows.importer_iso3 <> flows.exporter_iso3
+),
+
+credits as (
+    select * from publications
+    union all
+    select * from patents
+    union all
+    select * from grants
+    union all
+    select * from programmes
+    union all
+    select * from researchers
+    union all
+    select * from trade
+)
+
+-- a record no rule placed in an approach is counted in 'all' only
+select * from credits
+where approach <> 'unclassified'

@@ -1,0 +1,99 @@
+-- marts.frontier_blocs: one row per technology approach, year and bloc: the frontier test: the bloc's best member in the composite (score, rank and its interval), the families in which some member is within reach of the leading country, and the gap flag where no member is within reach in any family
+with settings as (
+    select (select value from ref.synthesis_settings where key = 'focus_bloc') as focus_bloc
+),
+
+members as (
+    select scores.*, years.bloc
+    from marts.synthesis_scores as scores
+    inner join core.bloc_member_years as years
+        on years.iso3 = scores.entity_code
+        and years.year = scores.year
+    where scores.entity_type = 'country'
+),
+
+best as (
+    -- the member with the highest composite (ties: the first ISO3)
+    select
+        *,
+        count(*) over (partition by approach, year, bloc) as members_with_data,
+        row_number() over (
+            partition by approach, year, bloc order by score desc, entity_code
+        ) as position
+    from members
+    where family = 'composite'
+    qualify position = 1
+),
+
+reach as (
+    select
+        approach,
+        year,
+        bloc,
+        string_agg(distinct family, ',' order by family) filter (where within_reach)
+            as families_within_reach
+    from members
+    where family <> 'composite'
+    group by all
+),
+
+assessed as (
+    select approach, year, string_agg(distinct family, ',' order by family) as families_assessed
+    from marts.synthesis_scores
+    where family <> 'composite' and entity_type = 'country'
+    group by all
+),
+
+leaders as (
+    select approach, year, leader_iso3
+    from marts.frontier
+    where family = 'composite'
+)
+
+select
+    best.approach,
+    best.year,
+    best.bloc,
+    blocs.name as bloc_name,
+    best.bloc = settings.focus_bloc as is_focus_bloc,
+    best.members_with_data,
+    best.entity_code as best_member_iso3,
+    best.entity_name as best_member_name,
+    best.score as best_member_score,
+    best.rank as best_member_rank,
+    best.rank_low as best_member_rank_low,
+    best.rank_high as best_member_rank_high,
+    bloc_rows.score as bloc_score,
+    coalesce(reach.families_within_reach, '') as families_within_reach,
+    assessed.families_assessed,
+    reach.families_within_reach is not null as covered,
+    reach.families_within_reach is null as gap,
+    leaders.leader_iso3,
+    exists (
+        select 1 from core.bloc_member_years as years
+        where years.bloc = best.bloc and years.year = best.year
+            and years.iso3 = leaders.leader_iso3
+    ) as leader_is_member,
+    best.year_incomplete,
+    best.method_version,
+    best.data_kind
+from best
+cross join settings
+inner join ref.blocs as blocs
+    on blocs.bloc = best.bloc
+inner join assessed
+    on assessed.approach = best.approach
+    and assessed.year = best.year
+left join reach
+    on reach.approach = best.approach
+    and reach.year = best.year
+    and reach.bloc = best.bloc
+left join marts.synthesis_scores as bloc_rows
+    on bloc_rows.entity_type = 'bloc'
+    and bloc_rows.entity_code = best.bloc
+    and bloc_rows.approach = best.approach
+    and bloc_rows.year = best.year
+    and bloc_rows.family = 'composite'
+left join leaders
+    on leaders.approach = best.approach
+    and leaders.year = best.year

@@ -1,0 +1,62 @@
+-- marts.synthesis_scores: one row per entity (country or bloc), technology approach, year and family (publications, patents, funding, workforce, supply_chain, capability, and the composite): the family's value, its score normalised to the leading country, the rank among countries, and their bootstrap intervals
+with settings as (
+    select
+        (select value::double from ref.synthesis_settings where key = 'reach') as reach,
+        (select value from ref.methods where key = 'synthesis_method_version') as method_version,
+        (select string_agg(distinct data_kind, ', ' order by data_kind) from raw.source_files)
+            as data_kind
+),
+
+used as (
+    -- the families of each approach and year's composite, with their weights
+    select scores.approach, scores.year, weights.family, weights.weight
+    from indicators.synthesis_scores as scores
+    inner join ref.synthesis_weights as weights
+        on list_contains(string_split(scores.families, ','), weights.family)
+    where scores.family = 'composite'
+    group by all
+),
+
+shares as (
+    select approach, year, family, weight / sum(weight) over (partition by approach, year)
+        as weight
+    from used
+)
+
+select
+    scores.entity_type,
+    scores.entity_code,
+    coalesce(countries.name, blocs.name) as entity_name,
+    scores.approach,
+    scores.year,
+    scores.family,
+    scores.measure,
+    scores.value,
+    scores.value_low,
+    scores.value_high,
+    scores.score,
+    scores.score_low,
+    scores.score_high,
+    1 - scores.score as distance_to_leader,
+    scores.rank,
+    scores.rank_low,
+    scores.rank_high,
+    scores.countries_ranked,
+    scores.leader_probability,
+    scores.score >= settings.reach as within_reach,
+    coalesce(scores.rank = 1, false) as is_leader,
+    shares.weight,
+    scores.families,
+    scores.year >= year(current_date) as year_incomplete,
+    settings.method_version,
+    settings.data_kind
+from indicators.synthesis_scores as scores
+cross join settings
+left join shares
+    on shares.approach = scores.approach
+    and shares.year = scores.year
+    and shares.family = scores.family
+left join ref.countries as countries
+    on scores.entity_type = 'country' and countries.iso3 = scores.entity_code
+left join ref.blocs as blocs
+    on scores.entity_type = 'bloc' and blocs.bloc = scores.entity_code

@@ -1,0 +1,281 @@
+"""Synthesis on hand-made records: shares, scores, composite, blocs, ranks, bootstrap,
+sensitivity and the settings file. Every expected number is worked out by hand below.
+
+Publications (each work weighs 1): W1 USA 1; W2 USA 0.5 + CHN 0.5; W3 CHN 1; W4 DEU 0.5 +
+ZZZ 0.5. World 4 works: USA 1.5/4 = 0.375, CHN 0.375, DEU 0.125, ZZZ 0.125 (unknown:
+in the denominator, never ranked).
+Funding (grants weigh their dollars): G1 100 to USA; G2 300 split DEU 0.5, FRA 0.5.
+World 400: USA 0.25, DEU 0.375, FRA 0.375.
+
+Scores (value / leading country's value), weights publications 3, funding 1, capability
+2 (capability has no data here, so it drops out and the weights are divided by 4):
+- publications: USA 1, CHN 1 (tied leaders), DEU 1/3, FRA 0.
+- funding: DEU 1, FRA 1, USA 2/3, CHN 0.
+- composite = (3 x publications + 1 x funding) / 4: USA (3 + 2/3)/4 = 11/12; CHN 3/4;
+  DEU (1 + 1)/4 = 1/2; FRA 1/4. Leader USA; CHN's score (3/4)/(11/12) = 9/11.
+- bloc NATO in 2024 = USA + DEU + FRA: publications 0.5 -> score 0.5/0.375 = 4/3;
+  funding 1.0 -> 1/0.375 = 8/3; composite (3 x 4/3 + 8/3)/4 = 5/3; score (5/3)/(11/12) =
+  20/11.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+
+from assets.synthesis.bootstrap import family_groups, group_rng, group_shares, ranks
+from assets.synthesis.composite import synthesise
+from assets.synthesis.config import (
+    FAMILIES,
+    SynthesisConfigError,
+    check_names,
+    load_config,
+)
+from assets.synthesis.sensitivity import sensitivity
+
+pytestmark = pytest.mark.unit
+
+RECORDS = [
+    # family, record, country, credit, record weight
+    ("publications", "W1", "USA", 1.0, 1.0),
+    ("publications", "W2", "USA", 0.5, 1.0),
+    ("publications", "W2", "CHN", 0.5, 1.0),
+    ("publications", "W3", "CHN", 1.0, 1.0),
+    ("publications", "W4", "DEU", 0.5, 1.0),
+    ("publications", "W4", "ZZZ", 0.5, 1.0),
+    ("funding", "G1", "USA", 100.0, 100.0),
+    ("funding", "G2", "DEU", 150.0, 300.0),
+    ("funding", "G2", "FRA", 150.0, 300.0),
+]
+WEIGHTS = dict.fromkeys(FAMILIES, 0.0) | {"publications": 3.0, "funding": 1.0, "capability": 2.0}
+RANKABLE = {"USA", "CHN", "DEU", "FRA"}
+MEMBERS = {("NATO", 2024): ["DEU", "FRA", "USA"]}
+
+
+def records(rows: list[tuple] = RECORDS) -> pl.DataFrame:
+    """The hand-made rows as core.synthesis_records (trapped_ion, 2024)."""
+    return pl.DataFrame(
+        [
+            {
+                "family": family,
+                "approach": "trapped_ion",
+                "year": 2024,
+                "record_id": record,
+                "country_iso3": country,
+                "credit": credit,
+                "record_weight": weight,
+                "international": None,
+                "basis": "keyword rules",
+            }
+            for family, record, country, credit, weight in rows
+        ],
+        schema_overrides={"international": pl.Boolean},
+    )
+
+
+def groups(replicates: int = 200, seed: int = 7) -> dict:
+    out: dict = {}
+    for (family, approach, year), values in family_groups(records(), replicates, seed):
+        out.setdefault((approach, year), {})[family] = values
+    return out
+
+
+def test_family_values_are_shares_of_records() -> None:
+    found = {key[0]: dict(zip(g.countries, g.value, strict=True)) for key, g in _flat()}
+    assert found["publications"] == pytest.approx(
+        {"CHN": 0.375, "DEU": 0.125, "USA": 0.375, "ZZZ": 0.125}
+    )
+    assert found["funding"] == pytest.approx({"DEU": 0.375, "FRA": 0.375, "USA": 0.25})
+
+
+def _flat() -> list:
+    return list(family_groups(records(), 20, 1))
+
+
+def test_resampled_shares_match_the_poisson_counts_drawn() -> None:
+    # three works: R0 USA 1; R1 USA 0.5 + CHN 0.5; R2 CHN 1 (countries 0 = CHN, 1 = USA)
+    record_idx = np.array([0, 1, 1, 2])
+    country_idx = np.array([1, 1, 0, 0])
+    credit = np.array([1.0, 0.5, 0.5, 1.0])
+    weight = np.ones(3)
+    _, resampled = group_shares(record_idx, country_idx, credit, weight, 2, group_rng(5, "x"), 120)
+    counts = group_rng(5, "x").poisson(1.0, size=(50, 3))  # the first chunk, drawn again
+    for b in range(50):
+        k = counts[b]
+        if k.sum() == 0:
+            assert resampled[b] == pytest.approx([0, 0])
+            continue
+        usa = (k[0] + 0.5 * k[1]) / k.sum()
+        chn = (0.5 * k[1] + k[2]) / k.sum()
+        assert resampled[b] == pytest.approx([chn, usa])
+    drawn = resampled[resampled.sum(axis=1) > 0]
+    assert drawn.sum(axis=1) == pytest.approx(np.ones(len(drawn)))
+
+
+def test_same_seed_same_resamples_other_seed_others() -> None:
+    first = groups(50, seed=11)[("trapped_ion", 2024)]["publications"].resampled
+    again = groups(50, seed=11)[("trapped_ion", 2024)]["publications"].resampled
+    other = groups(50, seed=12)[("trapped_ion", 2024)]["publications"].resampled
+    assert np.array_equal(first, again)
+    assert not np.array_equal(first, other)
+
+
+def test_competition_ranks() -> None:
+    assert ranks(np.array([0.5, 0.9, 0.5, 0.1])).tolist() == [2, 1, 2, 4]
+    assert ranks(np.array([[1.0, 2.0], [2.0, 1.0]])).tolist() == [[2, 1], [1, 2]]
+
+
+def scores() -> pl.DataFrame:
+    return synthesise(groups(), {}, WEIGHTS, RANKABLE, MEMBERS, 200, 0.9)
+
+
+def row(frame: pl.DataFrame, family: str, code: str) -> dict:
+    return frame.filter((pl.col("family") == family) & (pl.col("entity_code") == code)).row(
+        0, named=True
+    )
+
+
+def test_scores_composite_and_ranks_by_hand() -> None:
+    frame = scores()
+    assert set(frame["entity_code"]) == {"USA", "CHN", "DEU", "FRA", "NATO"}  # never ZZZ
+    assert row(frame, "publications", "USA")["score"] == pytest.approx(1)
+    assert row(frame, "publications", "CHN")["rank"] == 1  # tied leaders share rank 1
+    assert row(frame, "publications", "DEU")["score"] == pytest.approx(1 / 3)
+    assert row(frame, "publications", "FRA")["score"] == 0
+    assert row(frame, "publications", "FRA")["rank"] == 4
+    assert row(frame, "funding", "USA")["score"] == pytest.approx(2 / 3)
+    composite = {c: row(frame, "composite", c) for c in ("USA", "CHN", "DEU", "FRA")}
+    assert {c: r["value"] for c, r in composite.items()} == pytest.approx(
+        {"USA": 11 / 12, "CHN": 3 / 4, "DEU": 1 / 2, "FRA": 1 / 4}
+    )
+    assert {c: r["rank"] for c, r in composite.items()} == {"USA": 1, "CHN": 2, "DEU": 3, "FRA": 4}
+    assert composite["CHN"]["score"] == pytest.approx(9 / 11)
+    assert composite["USA"]["families"] == "publications,funding"  # capability: no data
+    assert composite["USA"]["countries_ranked"] == 4
+
+
+def test_bloc_sums_its_members_records() -> None:
+    frame = scores()
+    assert row(frame, "publications", "NATO")["value"] == pytest.approx(0.5)
+    assert row(frame, "publications", "NATO")["score"] == pytest.approx(4 / 3)
+    assert row(frame, "funding", "NATO")["score"] == pytest.approx(8 / 3)
+    assert row(frame, "composite", "NATO")["value"] == pytest.approx(5 / 3)
+    assert row(frame, "composite", "NATO")["score"] == pytest.approx(20 / 11)
+    assert row(frame, "composite", "NATO")["rank"] is None
+
+
+def test_intervals_are_ordered_and_leader_probability_is_a_share() -> None:
+    frame = scores().filter(pl.col("entity_type") == "country")
+    assert (frame["value_low"] <= frame["value_high"]).all()
+    assert (frame["rank_low"] <= frame["rank_high"]).all()
+    usa = row(frame, "composite", "USA")
+    # USA leads the point estimate; with four works and two grants the lead is not sure
+    assert 0 < usa["leader_probability"] < 1
+    assert usa["rank_low"] == 1 and usa["rank_high"] >= 2
+    fra = row(frame, "publications", "FRA")  # no work at all: 0 in every resample
+    assert (fra["value_low"], fra["value_high"]) == (0, 0)
+
+
+def test_capability_is_held_fixed() -> None:
+    from assets.synthesis.bootstrap import GroupValues
+
+    base = groups(50)
+    base[("trapped_ion", 2024)]["capability"] = GroupValues(
+        ["CHN", "USA"], np.array([1.0, 0.1]), None
+    )
+    frame = synthesise(
+        base, {("trapped_ion", 2024, "NATO"): 0.1}, WEIGHTS, RANKABLE, MEMBERS, 50, 0.9
+    )
+    chn = row(frame, "capability", "CHN")
+    assert (chn["value_low"], chn["value"], chn["value_high"]) == (1, 1, 1)
+    assert row(frame, "capability", "USA")["score"] == pytest.approx(0.1)
+    assert row(frame, "capability", "NATO")["score"] == pytest.approx(0.1)
+    # composite = (3 pub + 1 funding + 2 capability) / 6: USA (3 + 2/3 + 0.2)/6, CHN (3 + 0 + 2)/6
+    assert row(frame, "composite", "USA")["value"] == pytest.approx((3 + 2 / 3 + 0.2) / 6)
+    assert row(frame, "composite", "CHN")["value"] == pytest.approx(5 / 6)
+    assert row(frame, "composite", "CHN")["rank"] == 1
+
+
+def test_sensitivity_without_publications_hands_the_lead_to_the_funding_leaders() -> None:
+    moves = sensitivity(records(), {}, WEIGHTS, RANKABLE)
+    baseline = moves.filter(pl.col("scenario") == "equal_weights")
+    # equal weights, capability absent: (publications + funding) / 2: USA (1 + 2/3)/2,
+    # CHN 1/2, DEU (1/3 + 1)/2, FRA 1/2
+    assert dict(zip(baseline["country_iso3"], baseline["value"], strict=True)) == pytest.approx(
+        {"CHN": 0.5, "DEU": 2 / 3, "FRA": 0.5, "USA": 5 / 6}
+    )
+    without = moves.filter(pl.col("scenario") == "without_publications")
+    got = dict(zip(without["country_iso3"], without["rank"], strict=True))
+    assert got == {"DEU": 1, "FRA": 1, "USA": 3, "CHN": 4}
+    assert dict(zip(without["country_iso3"], without["baseline_rank"], strict=True)) == {
+        "USA": 1,
+        "CHN": 2,
+        "DEU": 3,
+        "FRA": 4,
+    }
+
+
+def test_whole_counting_gives_every_country_the_whole_record() -> None:
+    moves = sensitivity(records(), {}, WEIGHTS | {"funding": 0.0}, RANKABLE)
+    whole = moves.filter(pl.col("scenario") == "whole_counting")
+    # whole counts: USA 2 works, CHN 2, DEU 1 of 4 -> USA and CHN tie at the top; FRA (in
+    # the funding family, weighted 0) is ranked with nothing
+    assert dict(zip(whole["country_iso3"], whole["value"], strict=True)) == pytest.approx(
+        {"USA": 1.0, "CHN": 1.0, "DEU": 0.5, "FRA": 0.0}
+    )
+
+
+SETTINGS = """
+weights: {publications: 3, patents: 2, funding: 1, workforce: 2, supply_chain: 1,
+  capability: 2}
+reach: 0.5
+focus_bloc: NATO
+concern_set: US_FOREIGN_ADVERSARIES
+bootstrap: {replicates: 200, seed: 1, interval: 0.9}
+"""
+
+
+def test_settings_file_loads_and_shares_weights(tmp_path: Path) -> None:
+    path = tmp_path / "synthesis.yml"
+    path.write_text(SETTINGS)
+    config = load_config(path)
+    assert config.weight_shares["publications"] == pytest.approx(3 / 11)
+    assert {r["key"]: r["value"] for r in config.settings_rows()}["reach"] == "0.5"
+    check_names(config, {"NATO"}, {"US_FOREIGN_ADVERSARIES"})
+    with pytest.raises(SynthesisConfigError, match="focus_bloc 'NATO' is not a bloc"):
+        check_names(config, {"EU27"}, {"US_FOREIGN_ADVERSARIES"})
+
+
+def test_the_default_settings_file_is_valid() -> None:
+    config = load_config(Path(__file__).parents[2] / "assets" / "reference" / "synthesis.yml")
+    assert set(config.weights) == set(FAMILIES)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (("publications: 3", "publication: 3"), "must name exactly the families"),
+        (("publications: 3", "publications: -1"), "must lie between 0"),
+        (("reach: 0.5", "reach: 2"), "reach 2 must lie between"),
+        (("replicates: 200", "replicates: 5"), "replicates 5 must lie between 20"),
+        (("seed: 1", "seed: 1.5"), "must be integers"),
+        (("focus_bloc: NATO", "focus_bloc: ''"), "focus_bloc must name one entry"),
+        (("reach: 0.5", "reach: 0.5\nweight: 1"), "unknown settings"),
+    ],
+)
+def test_bad_settings_name_the_field(tmp_path: Path, change: tuple, message: str) -> None:
+    path = tmp_path / "synthesis.yml"
+    path.write_text(SETTINGS.replace(*change))
+    with pytest.raises(SynthesisConfigError, match=message):
+        load_config(path)
+
+
+def test_all_weights_zero_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "synthesis.yml"
+    zero = "weights: {" + ", ".join(f"{family}: 0" for family in FAMILIES) + "}"
+    path.write_text(zero + SETTINGS.split("capability: 2}", 1)[1])
+    with pytest.raises(SynthesisConfigError, match="at least one family needs a weight"):
+        load_config(path)
