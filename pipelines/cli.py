@@ -190,6 +190,18 @@ def print_summary(settings: Settings, seconds: float) -> None:
             "(select count(distinct metric) from marts.capability_frontier) "
             "from marts.milestones"
         ).fetchone()
+        synthesis = con.execute(
+            "select (select value from meta.synthesis_settings where key = 'focus_bloc'), "
+            "(select value from meta.synthesis_settings where key = 'replicates'), "
+            "(select max(year) from marts.frontier where not year_incomplete), "
+            "(select string_agg(leader_iso3 || ' ' || n, ', ' order by n desc, leader_iso3) "
+            "from (select leader_iso3, count(*) as n from marts.frontier "
+            "where family = 'composite' and approach <> 'all' and year = "
+            "(select max(year) from marts.frontier where not year_incomplete) group by all)), "
+            "(select string_agg(approach, ', ' order by approach) from marts.frontier_blocs "
+            "where is_focus_bloc and gap and year = "
+            "(select max(year) from marts.frontier where not year_incomplete))"
+        ).fetchone()
         workforce = con.execute(
             "select (select count(*) from meta.source_files where source = 'openalex_authors'), "
             "author_records, researchers, researcher_moves, trail_years_compared, "
@@ -236,6 +248,12 @@ def print_summary(settings: Settings, seconds: float) -> None:
         f"  capability:  {capability[0]} reviewed milestones ({capability[1]} counted, "
         f"{capability[3]} contested) in {capability[2]} approaches -> frontiers of "
         f"{capability[4]} metrics (real, sourced results, also in a sample build)"
+    )
+    bloc, replicates, year, leaders, gaps = synthesis
+    print(
+        f"  frontier:    approaches led in the composite in {year} ({replicates} bootstrap "
+        f"resamples): {leaders}; approaches where no {bloc} member is within reach: "
+        f"{gaps or 'none'}"
     )
     print(f"  quarantined: {quarantined:,} rows " + (str(dict(reasons)) if reasons else ""))
     print(f"  published:   {tables[0]} tables ({tables[1]:,} rows) in {settings.published_db}")

@@ -91,6 +91,7 @@ def run_cli(args: list[str], monkeypatch: pytest.MonkeyPatch) -> tuple[int, str]
         "QCM_OUT",
         "QCM_STATE",
         "QCM_REFETCH",
+        "QCM_SYNTHESIS",
         "DAGSTER_HOME",
     ):
         monkeypatch.delenv(name, raising=False)

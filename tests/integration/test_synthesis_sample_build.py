@@ -1,0 +1,190 @@
+"""The synthesis in the published database of the sample build: composites rebuild from
+the published family scores and weights, the frontier test follows from the scores, the
+settings of the run are recorded, and new weights in a settings file change the
+composite without code."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+import yaml
+
+from assets.synthesis.assets import synthesis_scores, synthesis_settings
+from pipelines.resources import QcmResource
+
+# one worker builds the shared sample once and runs every test that reads it (pytest-xdist)
+pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("sample")]
+SETTINGS_FILE = Path(__file__).resolve().parents[2] / "assets" / "reference" / "synthesis.yml"
+
+
+@pytest.fixture
+def db(sample: tuple[Path, str]) -> Iterator[duckdb.DuckDBPyConnection]:
+    connection = duckdb.connect(str(sample[0] / "out" / "qcm.duckdb"), read_only=True)
+    yield connection
+    connection.close()
+
+
+def test_summary_names_the_frontier(sample: tuple[Path, str]) -> None:
+    match = re.search(
+        r"frontier: +approaches led in the composite in (\d{4}) \((\d+) bootstrap resamples\): "
+        r"([A-Z]{3} \d+(?:, [A-Z]{3} \d+)*); approaches where no NATO member is within reach: ",
+        sample[1],
+    )
+    assert match, sample[1]
+    assert int(match[2]) == yaml.safe_load(SETTINGS_FILE.read_text())["bootstrap"]["replicates"]
+
+
+def test_composite_is_the_weighted_mean_of_the_published_family_scores(
+    db: duckdb.DuckDBPyConnection,
+) -> None:
+    mismatches = db.execute(
+        """
+        with rebuilt as (
+            select entity_type, entity_code, approach, year, sum(weight * score) as composite
+            from marts.synthesis_scores
+            where family <> 'composite' and weight is not null
+            group by all
+        )
+        select count(*), count(*) filter (where abs(c.value - r.composite) > 1e-9)
+        from marts.synthesis_scores as c
+        inner join rebuilt as r using (entity_type, entity_code, approach, year)
+        where c.family = 'composite'
+        """
+    ).fetchone()
+    assert mismatches[0] > 1000 and mismatches[1] == 0
+
+
+def test_every_family_and_bloc_is_scored(db: duckdb.DuckDBPyConnection) -> None:
+    families = {
+        r[0] for r in db.execute("select distinct family from marts.synthesis_scores").fetchall()
+    }
+    assert families == {
+        "publications",
+        "patents",
+        "funding",
+        "workforce",
+        "supply_chain",
+        "capability",
+        "composite",
+    }
+    blocs = {r[0] for r in db.execute("select bloc from marts.blocs").fetchall()}
+    scored = {
+        r[0]
+        for r in db.execute(
+            "select distinct entity_code from marts.synthesis_scores where entity_type = 'bloc'"
+        ).fetchall()
+    }
+    assert scored == blocs
+    # the leader of every family scores 1 and holds rank 1 in its interval's best end
+    assert db.execute(
+        "select count(*) from marts.synthesis_scores where is_leader and "
+        "(abs(score - 1) > 1e-9 or rank_low <> 1)"
+    ).fetchone() == (0,)
+
+
+def test_frontier_gap_follows_from_member_scores(db: duckdb.DuckDBPyConnection) -> None:
+    reach = float(
+        db.execute("select value from meta.synthesis_settings where key = 'reach'").fetchone()[0]
+    )
+    disagreements = db.execute(
+        """
+        with covered as (
+            select s.approach, s.year, m.bloc, bool_or(s.score >= ?) as covered
+            from marts.synthesis_scores as s
+            inner join marts.bloc_member_years as m
+                on m.iso3 = s.entity_code and m.year = s.year
+            where s.entity_type = 'country' and s.family <> 'composite'
+            group by all
+        )
+        select count(*), count(*) filter (where f.gap = c.covered)
+        from marts.frontier_blocs as f
+        inner join covered as c using (approach, year, bloc)
+        """,
+        [reach],
+    ).fetchone()
+    assert disagreements[0] > 100 and disagreements[1] == 0
+    focus = db.execute(
+        "select distinct bloc from marts.frontier_blocs where is_focus_bloc"
+    ).fetchall()
+    assert focus == [("NATO",)]
+
+
+def test_frontier_leader_and_concentration(db: duckdb.DuckDBPyConnection) -> None:
+    rows = db.execute(
+        "select count(*), count(*) filter (where leader_runner_up_ratio < 1 - 1e-9), "
+        "count(*) filter (where family in ('publications', 'patents') "
+        "and top10_institutions_in_leader is null) from marts.frontier"
+    ).fetchone()
+    assert rows[0] > 1000 and rows[1] == 0 and rows[2] == 0
+
+
+def test_run_records_its_synthesis_settings(db: duckdb.DuckDBPyConnection) -> None:
+    recorded = json.loads(
+        db.execute("select synthesis from meta.runs order by published_at desc limit 1").fetchone()[
+            0
+        ]
+    )
+    settings = yaml.safe_load(SETTINGS_FILE.read_text())
+    assert recorded["weights"] == {k: float(v) for k, v in settings["weights"].items()}
+    assert recorded["normalisation"] == "ratio-to-leading-country"
+    assert recorded["config_sha256"] == hashlib.sha256(SETTINGS_FILE.read_bytes()).hexdigest()
+    published = dict(db.execute("select family, weight from marts.synthesis_weights").fetchall())
+    assert published == recorded["weights"]
+
+
+def test_new_weights_in_a_settings_file_change_the_composite(
+    sample: tuple[Path, str], tmp_path: Path
+) -> None:
+    # a copy of the sample's working database, re-scored with publications alone
+    state = tmp_path / "state"
+    (state / "work").mkdir(parents=True)
+    shutil.copy(sample[0] / "state" / "work" / "qcm.duckdb", state / "work" / "qcm.duckdb")
+    settings = yaml.safe_load(SETTINGS_FILE.read_text())
+    settings["weights"] = dict.fromkeys(settings["weights"], 0) | {"publications": 1}
+    settings["bootstrap"]["replicates"] = 20
+    config = tmp_path / "publications_only.yml"
+    config.write_text(yaml.safe_dump(settings))
+    resource = QcmResource(
+        out_dir=str(tmp_path / "out"), state_dir=str(state), synthesis_config=str(config)
+    )
+    result = dg.materialize([synthesis_settings, synthesis_scores], resources={"qcm": resource})
+    assert result.success
+    con = duckdb.connect(str(state / "work" / "qcm.duckdb"), read_only=True)
+    try:
+        differing = con.execute(
+            """
+            select count(*), count(*) filter (where abs(c.value - p.score) > 1e-12)
+            from indicators.synthesis_scores as c
+            inner join indicators.synthesis_scores as p
+                using (entity_type, entity_code, approach, year)
+            where c.family = 'composite' and p.family = 'publications'
+            """
+        ).fetchone()
+        replicates = con.execute(
+            "select value from ref.synthesis_settings where key = 'replicates'"
+        ).fetchone()
+    finally:
+        con.close()
+    assert differing[0] > 1000 and differing[1] == 0
+    assert replicates == ("20",)
+
+
+def test_an_unknown_focus_bloc_stops_the_run(sample: tuple[Path, str], tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    (state / "work").mkdir(parents=True)
+    shutil.copy(sample[0] / "state" / "work" / "qcm.duckdb", state / "work" / "qcm.duckdb")
+    config = tmp_path / "bad.yml"
+    config.write_text(SETTINGS_FILE.read_text().replace("focus_bloc: NATO", "focus_bloc: NAT0"))
+    resource = QcmResource(
+        out_dir=str(tmp_path / "out"), state_dir=str(state), synthesis_config=str(config)
+    )
+    with pytest.raises(dg.Failure, match=r"focus_bloc 'NAT0' is not a bloc of ref\.blocs"):
+        dg.materialize([synthesis_settings], resources={"qcm": resource})
