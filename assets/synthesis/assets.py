@@ -87,7 +87,7 @@ RECORDS_SQL = """
     select family, approach, year, record_id, country_iso3, credit, record_weight,
         international, basis
     from core.synthesis_records
-    order by family, approach, year
+    order by family, approach, year, record_id, country_iso3  -- a total order: same sums
 """
 # codes that are ranked: countries of the reference table, not the unknown country
 RANKABLE_SQL = "select iso3 from ref.countries where iso3 <> 'ZZZ'"
