@@ -153,7 +153,11 @@ def print_summary(settings: Settings, seconds: float) -> None:
             "work_records, works_in_scope, quarantined "
             "from meta.runs order by published_at desc limit 1"
         ).fetchone()
-        tables = con.execute("select count(*), sum(row_count) from meta.tables").fetchone()
+        tables = con.execute(
+            "select count(*) filter (where kind = 'table'), "
+            "sum(row_count) filter (where kind = 'table'), count(*) filter (where kind = 'view') "
+            "from meta.tables"
+        ).fetchone()
         reasons = con.execute(
             "select reason, count(*) from meta.quarantine group by 1 order by 2 desc"
         ).fetchall()
@@ -256,7 +260,10 @@ def print_summary(settings: Settings, seconds: float) -> None:
         f"{gaps or 'none'}"
     )
     print(f"  quarantined: {quarantined:,} rows " + (str(dict(reasons)) if reasons else ""))
-    print(f"  published:   {tables[0]} tables ({tables[1]:,} rows) in {settings.published_db}")
+    print(
+        f"  published:   {tables[0]} tables ({tables[1]:,} rows) and {tables[2]} views of them "
+        f"in {settings.published_db}"
+    )
     print(f"  parquet:     {settings.out_dir / 'parquet'}")
     print(f"  dashboards:  {settings.out_dir / 'site' / 'index.html'} (open it in a browser)")
     print(f'  try:         duckdb -readonly {settings.published_db} "select * from meta.tables"')

@@ -1,13 +1,16 @@
 """Table contracts: the ``<table>.yml`` beside each SQL file, and the checks they yield.
 
 A contract states a table's grain, its columns (type, description, tests) and
-table-level SQL checks. From it come two blocking checks: the schema (every column
+table-level SQL checks, and whether the SQL file builds a table (the default) or a view
+(``materialized: view``: a view reads only the published schemas, so the published file
+can hold it as a view). From it come two blocking checks: the schema (every column
 present with its type) and the values (a Great Expectations suite run on the table
 read into a frame, plus SQL checks whose returned rows are failures).
 
 Contract file shape::
 
     table: core.work_country_fractions
+    materialized: table        # or view; table when absent
     grain: one row per work and country
     description: ...
     unique: [work_id, country_iso3]
@@ -34,6 +37,7 @@ import yaml
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 EXAMPLES = 5
+MATERIALIZATIONS = ("table", "view")
 
 
 @dataclass(frozen=True)
@@ -57,6 +61,7 @@ class Contract:
     unique: tuple[str, ...] = ()
     checks: tuple[dict[str, str], ...] = ()
     path: Path | None = None
+    materialized: str = "table"
 
 
 @dataclass
@@ -79,8 +84,15 @@ class CheckOutcome:
 
 
 def load_contract(path: Path) -> Contract:
-    """Read one contract file; raise ValueError naming the file when it is malformed."""
+    """Read one contract file; raise ValueError naming the file when it is malformed or
+    its ``materialized`` is neither table nor view."""
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    materialized = data.get("materialized", "table") if isinstance(data, dict) else None
+    if materialized not in MATERIALIZATIONS:
+        raise ValueError(
+            f"contract {path} is malformed: materialized is {materialized!r}, "
+            f"expected one of {list(MATERIALIZATIONS)}"
+        )
     try:
         columns = tuple(
             Column(name, spec["type"], spec["description"], tuple(spec.get("tests", [])))
@@ -94,6 +106,7 @@ def load_contract(path: Path) -> Contract:
             unique=tuple(data.get("unique", [])),
             checks=tuple(data.get("checks", [])),
             path=path,
+            materialized=materialized,
         )
     except (KeyError, TypeError, AttributeError) as err:
         raise ValueError(f"contract {path} is malformed: missing {err}") from err

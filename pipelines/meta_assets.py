@@ -117,6 +117,7 @@ def make_meta_assets(upstream: list[dg.AssetKey]) -> list[dg.AssetsDefinition]:
                 tables.append(
                     {
                         "table_name": contract.table,
+                        "kind": contract.materialized,
                         "grain": contract.grain,
                         "description": contract.description,
                         "row_count": count,

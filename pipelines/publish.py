@@ -2,8 +2,10 @@
 
 Readers never see a half-built file: the published database is built as a temporary
 file beside the target, checkpointed, closed and moved over it with ``os.replace``;
-open readers keep their old snapshot. The Parquet marts are written to a temporary
-folder and then renamed into place (two renames: a reader may briefly find no folder).
+open readers keep their old snapshot. Tables are copied; views are recreated from their
+definitions, so the published file holds views (they read only published tables). The
+Parquet marts are written to a temporary folder and then renamed into place (two
+renames: a reader may briefly find no folder).
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ def sql_literal(path: Path) -> str:
 
 
 def _tables(con: duckdb.DuckDBPyConnection, catalog: str, schemas: tuple[str, ...]) -> list[str]:
+    """Every table and view of ``schemas`` in ``catalog``, as ``schema.name``, sorted."""
     marks = ", ".join("?" for _ in schemas)
     rows = con.execute(
         "select table_schema || '.' || table_name from information_schema.tables "
@@ -53,6 +56,43 @@ def _tables(con: duckdb.DuckDBPyConnection, catalog: str, schemas: tuple[str, ..
         [catalog, *schemas],
     ).fetchall()
     return [r[0] for r in rows]
+
+
+def view_definitions(
+    con: duckdb.DuckDBPyConnection, catalog: str, schemas: tuple[str, ...]
+) -> dict[str, str]:
+    """The views of ``schemas`` in ``catalog``: ``schema.name`` -> its ``CREATE VIEW``
+    statement (as DuckDB stores it, names unqualified by catalog)."""
+    rows = con.execute(
+        "select schema_name || '.' || view_name, sql from duckdb_views() "
+        "where database_name = ? and list_contains(?, schema_name) and not internal "
+        "order by 1",
+        [catalog, list(schemas)],
+    ).fetchall()
+    return dict(rows)
+
+
+def recreate_views(con: duckdb.DuckDBPyConnection, views: dict[str, str]) -> None:
+    """Run every ``CREATE VIEW`` statement of ``views`` (name -> statement) in ``con``.
+
+    A view that reads a view not yet created fails and is tried again after the others
+    (so views on views need no declared order). Raises PublishError naming each view and
+    its error when a round creates none: a view reads a table the file does not hold.
+    """
+    pending = dict(views)
+    while pending:
+        failed: dict[str, str] = {}
+        for name, statement in pending.items():
+            try:
+                con.execute(statement)
+            except duckdb.Error as err:
+                failed[name] = str(err).splitlines()[0]
+        if len(failed) == len(pending):
+            raise PublishError(
+                "views could not be recreated in the published file: "
+                + "; ".join(f"{name}: {error}" for name, error in failed.items())
+            )
+        pending = {name: views[name] for name in failed}
 
 
 def previous_counts(published: Path) -> dict[str, int]:
@@ -92,10 +132,12 @@ def row_count_drops(counts: dict[str, int], previous: dict[str, int], data_kind:
 def publish(working_db: Path, out_dir: Path, allow_drop: bool = False) -> Published:
     """Copy the public schemas of ``working_db`` into ``out_dir`` atomically.
 
-    Writes ``out_dir/qcm.duckdb`` and ``out_dir/parquet/<table>.parquet`` for every
-    marts table. Raises PublishError (leaving the last release untouched) when the
-    target is the working database or a table lost more than half its rows against
-    the last release of the same kind of data, unless ``allow_drop``.
+    Writes ``out_dir/qcm.duckdb`` (tables copied, views recreated as views) and
+    ``out_dir/parquet/<table>.parquet`` for every marts table and view. Raises
+    PublishError (leaving the last release untouched) when the target is the working
+    database, a view cannot be recreated from the published tables, or a table or view
+    lost more than half its rows against the last release of the same kind of data,
+    unless ``allow_drop``.
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     target = out_dir / "qcm.duckdb"
@@ -107,13 +149,19 @@ def publish(working_db: Path, out_dir: Path, allow_drop: bool = False) -> Publis
         con = duckdb.connect(str(temp))
         try:
             con.execute(f"attach {sql_literal(working_db)} as work (read_only)")
-            counts = {}
             for schema in PUBLIC_SCHEMAS:
                 con.execute(f"create schema {schema}")
-            for table in _tables(con, "work", PUBLIC_SCHEMAS):
-                con.execute(f"create table {table} as select * from work.{table}")
-                counts[table] = con.execute(f"select count(*) from {table}").fetchone()[0]
+            views = view_definitions(con, "work", PUBLIC_SCHEMAS)
+            published = _tables(con, "work", PUBLIC_SCHEMAS)
+            for table in published:
+                if table not in views:
+                    con.execute(f"create table {table} as select * from work.{table}")
             con.execute("detach work")
+            recreate_views(con, views)
+            counts = {
+                table: con.execute(f"select count(*) from {table}").fetchone()[0]
+                for table in published
+            }
             data_kind = con.execute(DATA_KIND_SQL.format(table="meta.source_files")).fetchone()[0]
             previous = {} if allow_drop else previous_counts(target)
             drops = row_count_drops(counts, previous, data_kind)
@@ -134,8 +182,8 @@ def publish(working_db: Path, out_dir: Path, allow_drop: bool = False) -> Publis
 
 
 def _publish_parquet(database: Path, out_dir: Path) -> Path:
-    """Write every marts table as Parquet, and a README.md of their schema, into a
-    temporary folder, then swap it in."""
+    """Write every marts table and view as Parquet, and a README.md of their schema, into
+    a temporary folder, then swap it in."""
     final = out_dir / "parquet"
     with replaced_folder(final) as temp:
         con = duckdb.connect(str(database), read_only=True)
@@ -163,8 +211,9 @@ def parquet_readme(con: duckdb.DuckDBPyConnection, tables: list[str]) -> str:
     lines = [
         "# qcm marts as Parquet",
         "",
-        "One file per table of the `marts` schema of `qcm.duckdb` (the public contract; breaking "
-        "changes are listed in qcm's CHANGELOG.md). The same descriptions are in the database "
+        "One file per table or view of the `marts` schema of `qcm.duckdb` (the public contract; "
+        "breaking changes bump `meta.schema_version` and are listed in qcm's CHANGELOG.md). The "
+        "same descriptions are in the database "
         "(`meta.tables`, `meta.columns`); definitions, units and method versions of every "
         "indicator are in `meta.indicators`, the methods in `meta.methods`.",
     ]
@@ -264,5 +313,16 @@ def run_record(
         ),
         "trade_records": one("select count(*) from raw.trade_records"),
         "quarantined": one("select count(*) from meta.quarantine"),
+        "schema_version": one("select schema_version from meta.schema_version"),
         "methods": json.dumps(methods, sort_keys=True),
+        # the synthesis settings of the run: weights, normalisation, reach, bloc, bootstrap
+        "synthesis": json.dumps(
+            {
+                "weights": dict(
+                    con.execute("select family, weight from ref.synthesis_weights").fetchall()
+                ),
+                **dict(con.execute("select key, value from ref.synthesis_settings").fetchall()),
+            },
+            sort_keys=True,
+        ),
     }

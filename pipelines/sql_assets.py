@@ -2,7 +2,9 @@
 
 Each file's name is the table it builds (``sql/core/work_entities.sql`` builds
 ``core.work_entities``); its dependencies are the qualified tables it reads. Tables
-written by Python assets are resolved through ``producers`` (table -> asset key).
+written by Python assets are resolved through ``producers`` (table -> asset key). A file
+whose contract says ``materialized: view`` builds a view instead, which may read only
+the published schemas (the published file recreates it from its definition).
 """
 
 import hashlib
@@ -11,13 +13,18 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 
 from pipelines.checks import contract_checks
 from pipelines.contracts import load_contracts
+from pipelines.publish import PUBLIC_SCHEMAS
 from pipelines.resources import QcmResource
 
 LAYERS = ("staging", "core", "indicators", "marts", "meta")
 TABLE_REF = re.compile(r"\b(ref|raw|staging|core|indicators|marts|meta)\.([a-z_][a-z0-9_]*)\b")
+# DuckDB 1.5 stores a view's "a cross join b left join c on c.k = a.k" as "a, b left join c
+# ...", which no longer binds: the published file, made from the stored definitions, fails
+CROSS_JOIN = re.compile(r"\bcross\s+join\b", re.IGNORECASE)
 
 
 def sql_table_files(sql_dir: Path) -> dict[str, Path]:
@@ -29,14 +36,46 @@ def sql_table_files(sql_dir: Path) -> dict[str, Path]:
     }
 
 
+def _code(sql: str) -> str:
+    """A SQL text without its ``--`` comments."""
+    return "\n".join(line.split("--", 1)[0] for line in sql.splitlines())
+
+
 def referenced_tables(sql: str) -> set[str]:
     """The qualified ``schema.table`` names a SQL text reads (comments ignored)."""
-    code = "\n".join(line.split("--", 1)[0] for line in sql.splitlines())
-    return {f"{schema}.{table}" for schema, table in TABLE_REF.findall(code)}
+    return {f"{schema}.{table}" for schema, table in TABLE_REF.findall(_code(sql))}
+
+
+def build_statements(table: str, sql: str, materialized: str, existing: str | None) -> list[str]:
+    """The statements that (re)build ``table`` from the select ``sql`` as a table or a view.
+
+    ``existing`` is the kind of object of that name already in the database (``BASE
+    TABLE``, ``VIEW`` or None); one of the other kind is dropped first, as DuckDB will not
+    replace a table with a view or a view with a table.
+    """
+    kind = "view" if materialized == "view" else "table"
+    statements = []
+    if existing == "VIEW" and kind == "table":
+        statements.append(f"drop view {table}")
+    elif existing == "BASE TABLE" and kind == "view":
+        statements.append(f"drop table {table}")
+    statements.append(f"create or replace {kind} {table} as\n{sql}")
+    return statements
+
+
+def _existing_kind(con: duckdb.DuckDBPyConnection, table: str) -> str | None:
+    """``BASE TABLE``, ``VIEW`` or None: what ``schema.table`` is in the database now."""
+    schema, name = table.split(".")
+    row = con.execute(
+        "select table_type from information_schema.tables "
+        "where table_schema = ? and table_name = ?",
+        [schema, name],
+    ).fetchone()
+    return row[0] if row else None
 
 
 def _sql_asset(
-    table: str, path: Path, deps: list[dg.AssetKey], description: str
+    table: str, path: Path, deps: list[dg.AssetKey], description: str, materialized: str
 ) -> dg.AssetsDefinition:
     layer, name = table.split(".")
 
@@ -52,10 +91,13 @@ def _sql_asset(
     def _build(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.MaterializeResult:
         sql = path.read_text(encoding="utf-8")
         with qcm.connect() as con:
-            con.execute(f"create or replace table {table} as\n{sql}")
+            for statement in build_statements(table, sql, materialized, _existing_kind(con, table)):
+                con.execute(statement)
             rows = con.execute(f"select count(*) from {table}").fetchone()[0]
-        context.log.info(f"built {table}: {rows:,} rows")
-        return dg.MaterializeResult(metadata={"rows": rows, "sql_file": str(path.name)})
+        context.log.info(f"built {table} ({materialized}): {rows:,} rows")
+        return dg.MaterializeResult(
+            metadata={"rows": rows, "sql_file": str(path.name), "materialized": materialized}
+        )
 
     return _build
 
@@ -66,7 +108,9 @@ def build_sql_assets(
     """Assets and contract checks for every SQL file below ``sql_dir``.
 
     Raises ValueError when a file reads a table nobody produces (a table's mention of
-    itself, say in a comment-free self-join, is not a dependency).
+    itself, say in a comment-free self-join, is not a dependency), or a view reads a
+    table outside the published schemas or uses a cross join (the published file, made
+    from the views' stored definitions, could not hold it).
     """
     files = sql_table_files(sql_dir)
     contracts = load_contracts(sql_dir)
@@ -81,7 +125,19 @@ def build_sql_assets(
         deps = sorted({known[t] for t in reads}, key=lambda k: k.to_user_string())
         contract = contracts.get(table)
         description = f"{contract.grain}. {contract.description}" if contract else table
-        asset = _sql_asset(table, path, deps, description)
+        materialized = contract.materialized if contract else "table"
+        private = sorted(t for t in reads if t.split(".")[0] not in PUBLIC_SCHEMAS)
+        if materialized == "view" and private:
+            raise ValueError(
+                f"{path}: a view may read only the published schemas {list(PUBLIC_SCHEMAS)}, "
+                f"but reads {private}; read their marts instead, or make it a table"
+            )
+        if materialized == "view" and CROSS_JOIN.search(_code(sql)):
+            raise ValueError(
+                f"{path}: a view may not use 'cross join' (DuckDB stores it as a comma, which "
+                "binds after the joins that follow it); write 'inner join ... on true'"
+            )
+        asset = _sql_asset(table, path, deps, description, materialized)
         assets.append(asset)
         checks.extend(contract_checks(asset.key, [table], contracts))
     return assets, checks

@@ -62,11 +62,19 @@ def reference_frames() -> dict[str, pl.DataFrame]:
         pl.col("left").str.to_date("%Y-%m-%d").alias("left_on"),
         "source",
     )
-    indicators = yaml.safe_load((REFERENCE_DIR / "indicators.yml").read_text(encoding="utf-8"))
-    frames["ref.indicators"] = pl.DataFrame(
-        indicators, schema={k: pl.String for k in indicators[0]}
-    )
+    frames["ref.indicators"] = indicator_definitions()
     return frames
+
+
+def indicator_definitions() -> pl.DataFrame:
+    """The reviewed indicator definitions (``indicators.yml``), one text column per field.
+
+    A field some entries leave out (``interval_method``) is null for them; columns come in
+    the order fields first appear.
+    """
+    indicators = yaml.safe_load((REFERENCE_DIR / "indicators.yml").read_text(encoding="utf-8"))
+    fields = dict.fromkeys(name for entry in indicators for name in entry)
+    return pl.DataFrame(indicators, schema={name: pl.String for name in fields})
 
 
 def country_codes(con: duckdb.DuckDBPyConnection) -> CountryCodes:

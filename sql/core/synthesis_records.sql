@@ -130,6 +130,8 @@ credits as (
     select * from trade
 )
 
--- a record no rule placed in an approach is counted in 'all' only
+-- a record no rule placed in an approach is counted in 'all' only; programme commitments
+-- announced for years to come are not yet a country's funding
 select * from credits
 where approach <> 'unclassified'
+    and year <= year(current_date)

@@ -3,7 +3,7 @@ with settings as (
     select
         (select value from ref.synthesis_settings where key = 'concern_set') as concern_set,
         (select value from ref.methods where key = 'security_patent_counting') as patent_counting,
-        (select value::double from ref.methods where key = 'security_wilson_z') as z
+        (select value::double from ref.methods where key = 'share_interval_z') as z
 ),
 
 concern_countries as (
@@ -141,7 +141,7 @@ shares as (
 
 intervals as (
     -- Wilson score interval of the share p = x / n (x = with_concern, n = international
-    -- records) at z = meta.methods security_wilson_z:
+    -- records) at z = meta.methods share_interval_z:
     --   centre     = (p + z^2 / (2n)) / (1 + z^2 / n)
     --   half_width = z / (1 + z^2 / n) * sqrt(p (1 - p) / n + z^2 / (4 n^2))
     --   low, high  = centre - half_width, centre + half_width

@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import dagster as dg
 import duckdb
 import pytest
+import yaml
 
-from pipelines.contracts import Column, Contract, check_values, load_contracts, schema_problems
+from pipelines.contracts import (
+    Column,
+    Contract,
+    check_values,
+    load_contract,
+    load_contracts,
+    schema_problems,
+)
 from pipelines.settings import SQL_DIR
-from pipelines.sql_assets import sql_table_files
+from pipelines.sql_assets import build_sql_assets, build_statements, sql_table_files
 
 pytestmark = pytest.mark.unit
 
@@ -76,3 +87,89 @@ def test_sql_files_name_their_table_on_the_first_line() -> None:
     for table, path in sql_table_files(SQL_DIR).items():
         first = path.read_text(encoding="utf-8").splitlines()[0]
         assert first.startswith(f"-- {table}: "), path
+
+
+def write_table_files(folder: Path, table: str, sql: str, materialized: str) -> None:
+    """``sql/<layer>/<name>.sql`` and a one-column contract saying how it is materialized."""
+    layer, name = table.split(".")
+    (folder / layer).mkdir(parents=True, exist_ok=True)
+    (folder / layer / f"{name}.sql").write_text(f"-- {table}: one row\n{sql}\n", encoding="utf-8")
+    contract = {
+        "table": table,
+        "materialized": materialized,
+        "grain": "one row",
+        "description": "test",
+        "columns": {"x": {"type": "INTEGER", "description": "x"}},
+    }
+    (folder / layer / f"{name}.yml").write_text(yaml.safe_dump(contract), encoding="utf-8")
+
+
+def test_a_contract_says_table_or_view(tmp_path: Path) -> None:
+    write_table_files(tmp_path, "marts.v", "select x from marts.t", "view")
+    assert load_contract(tmp_path / "marts" / "v.yml").materialized == "view"
+    write_table_files(tmp_path, "marts.m", "select 1 as x", "materialised view")
+    with pytest.raises(ValueError, match="materialized is 'materialised view'"):
+        load_contract(tmp_path / "marts" / "m.yml")
+
+
+def test_a_view_may_read_only_the_published_schemas(tmp_path: Path) -> None:
+    producers = {"core.t": dg.AssetKey(["core", "t"])}
+    write_table_files(tmp_path / "good", "marts.t", "select 1 as x", "table")
+    write_table_files(tmp_path / "good", "marts.v", "select x from marts.t", "view")
+    assets, _ = build_sql_assets(tmp_path / "good", producers)
+    view = next(a for a in assets if a.key == dg.AssetKey(["marts", "v"]))
+    assert view.asset_deps[view.key] == {dg.AssetKey(["marts", "t"])}
+    write_table_files(tmp_path / "bad", "marts.v", "select x from core.t", "view")
+    with pytest.raises(ValueError, match=r"a view may read only .* reads \['core.t'\]"):
+        build_sql_assets(tmp_path / "bad", producers)
+
+
+def test_a_view_may_not_cross_join(tmp_path: Path) -> None:
+    """DuckDB stores 'a cross join b left join c on c.k = a.k' as 'a, b left join c ...',
+    which no longer binds once the file is reopened: the published file could not be made."""
+    write_table_files(tmp_path, "marts.t", "select 1 as x", "table")
+    write_table_files(
+        tmp_path, "marts.v", "select t.x from marts.t cross join marts.t as u", "view"
+    )
+    with pytest.raises(ValueError, match="a view may not use 'cross join'"):
+        build_sql_assets(tmp_path, {})
+    path = tmp_path / "reopened.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("create table a as select 1 as k; create table b as select 2 as s")
+    con.execute("create table c as select 1 as k, 'c' as label")
+    con.execute("create view v as select c.label from a cross join b left join c on c.k = a.k")
+    con.execute(
+        "create view w as select c.label from a inner join b on true left join c on c.k = a.k"
+    )
+    con.close()
+    con = duckdb.connect(str(path))
+    stored = dict(
+        con.execute("select view_name, sql from duckdb_views() where not internal").fetchall()
+    )
+    con.execute("drop view v; drop view w")
+    with pytest.raises(duckdb.Error):
+        con.execute(stored["v"])
+    con.execute(stored["w"])
+    assert con.execute("select * from w").fetchall() == [("c",)]
+    con.close()
+
+
+def test_a_table_can_become_a_view_and_back(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("create table marts.t as select 1 as x")
+
+    def build(materialized: str) -> str:
+        row = con.execute(
+            "select table_type from information_schema.tables where table_name = 'x'"
+        ).fetchone()
+        for statement in build_statements("marts.x", "select x from marts.t", materialized,
+                                          row[0] if row else None):  # fmt: skip
+            con.execute(statement)
+        return con.execute(
+            "select table_type from information_schema.tables where table_name = 'x'"
+        ).fetchone()[0]
+
+    assert build("table") == "BASE TABLE"
+    assert build("view") == "VIEW"
+    assert build("view") == "VIEW"
+    assert build("table") == "BASE TABLE"
+    assert con.execute("select x from marts.x").fetchall() == [(1,)]

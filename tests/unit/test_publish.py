@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import duckdb
@@ -9,6 +10,7 @@ import pytest
 
 from pipelines.meta_assets import append_run
 from pipelines.publish import PublishError, publish, row_count_drops
+from pipelines.settings import SQL_DIR
 
 pytestmark = pytest.mark.unit
 
@@ -126,3 +128,75 @@ def test_the_parquet_folder_describes_its_files(tmp_path: Path) -> None:
     columns = duckdb.sql(f"describe select * from '{result.parquet_dir / 'numbers.parquet'}'")
     for name, data_type, *_ in columns.fetchall():
         assert f"| `{name}` | {data_type} | A column |" in readme
+
+
+def add_views(work: Path, *statements: str) -> None:
+    """Run ``create view`` statements in the working database."""
+    con = duckdb.connect(str(work))
+    for statement in statements:
+        con.execute(statement)
+    con.close()
+
+
+def test_views_are_published_as_views_and_written_as_parquet(tmp_path: Path) -> None:
+    work = working_db(tmp_path / "work.duckdb", 10)
+    # a view on a view whose name sorts first: it is created after the view it reads
+    add_views(
+        work,
+        "create view marts.zz_even as select n from marts.numbers where n % 2 = 0",
+        "create view marts.aa_big_even as select n from marts.zz_even where n > 4",
+    )
+    result = publish(work, tmp_path / "out")
+    assert result.tables["marts.zz_even"] == 5 and result.tables["marts.aa_big_even"] == 2
+    con = duckdb.connect(str(result.database), read_only=True)
+    kinds = dict(
+        con.execute(
+            "select table_name, table_type from information_schema.tables "
+            "where table_schema = 'marts'"
+        ).fetchall()
+    )
+    assert kinds == {"numbers": "BASE TABLE", "zz_even": "VIEW", "aa_big_even": "VIEW"}
+    assert con.execute("select sum(n) from marts.aa_big_even").fetchone() == (6 + 8,)
+    con.close()
+    # another process attaching the file under another name reads the views too
+    assert duckdb.sql(
+        f"attach '{result.database}' as release (read_only); "
+        "select count(*) from release.marts.aa_big_even"
+    ).fetchone() == (2,)
+    parquet = result.parquet_dir / "aa_big_even.parquet"
+    assert duckdb.sql(f"select sum(n) from '{parquet}'").fetchone() == (14,)
+
+
+def test_a_view_reading_an_unpublished_table_is_refused(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    publish(working_db(tmp_path / "work.duckdb", 10), out)
+    work = working_db(tmp_path / "work.duckdb", 10)
+    add_views(work, "create view marts.leak as select x from core.hidden")
+    with pytest.raises(PublishError, match=r"views could not be recreated .*marts\.leak: "):
+        publish(work, out)
+    con = duckdb.connect(str(out / "qcm.duckdb"), read_only=True)
+    assert con.execute("select count(*) from information_schema.tables").fetchone() == (3,)
+    con.close()
+
+
+def test_a_view_that_lost_half_its_rows_is_refused(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    work = working_db(tmp_path / "work.duckdb", 10)
+    add_views(work, "create view marts.small as select n from marts.numbers where n < 8")
+    con = duckdb.connect(str(work))
+    con.execute("insert into meta.tables values ('marts.small', 8, 'synthetic sample')")
+    con.close()
+    publish(work, out)
+    add_views(work, "create or replace view marts.small as select n from marts.numbers where n < 3")
+    with pytest.raises(PublishError, match=r"marts\.small: 8 -> 3 rows"):
+        publish(work, out)
+
+
+def test_the_changelog_names_the_schema_version_of_its_newest_release() -> None:
+    sql = (SQL_DIR / "meta" / "schema_version.sql").read_text(encoding="utf-8")
+    version = duckdb.sql(sql).fetchone()[0]
+    changelog = (SQL_DIR.parent / "CHANGELOG.md").read_text(encoding="utf-8")
+    newest = changelog.split("\n## ")[1]
+    heading = newest.splitlines()[0]
+    named = re.findall(r"schema version (\d+)", newest)
+    assert named and {int(n) for n in named} == {version}, heading
