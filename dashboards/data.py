@@ -68,6 +68,17 @@ class SiteData:
     capability_summary: pl.DataFrame = field(default_factory=pl.DataFrame)
     milestone_metrics: pl.DataFrame = field(default_factory=pl.DataFrame)  # the metrics table
     capability_definitions: pl.DataFrame = field(default_factory=pl.DataFrame)  # meta.indicators
+    # the synthesis of the families (composite, frontier test, sensitivity) and the
+    # research-security lens (empty frames without them: older files, or frames built by hand)
+    synthesis_scores: pl.DataFrame = field(default_factory=pl.DataFrame)  # synthesis_scores
+    frontier: pl.DataFrame = field(default_factory=pl.DataFrame)  # marts.frontier
+    frontier_blocs: pl.DataFrame = field(default_factory=pl.DataFrame)  # marts.frontier_blocs
+    synthesis_weights: pl.DataFrame = field(default_factory=pl.DataFrame)  # synthesis_weights
+    synthesis_settings: pl.DataFrame = field(default_factory=pl.DataFrame)  # key, value, desc.
+    synthesis_scenarios: pl.DataFrame = field(default_factory=pl.DataFrame)  # scenario, label
+    sensitivity_summary: pl.DataFrame = field(default_factory=pl.DataFrame)  # per scenario
+    security_indicators: pl.DataFrame = field(default_factory=pl.DataFrame)  # security lens
+    security_definitions: pl.DataFrame = field(default_factory=pl.DataFrame)  # meta.indicators
 
     @property
     def is_sample(self) -> bool:
@@ -106,6 +117,16 @@ def load(database: Path) -> SiteData:
         funding = mart("marts.funding_indicators")
         workforce = mart("marts.workforce_indicators")
         supply = mart("marts.supply_chain_indicators")
+        synthesis = mart(
+            "marts.synthesis_scores",
+            "select * from marts.synthesis_scores "
+            "order by approach, year, family, entity_type, rank, entity_code",
+        )
+        security = mart(
+            "marts.security_indicators",
+            "select * from marts.security_indicators "
+            "order by approach, indicator, entity_type, entity_code, year",
+        )
         return SiteData(
             indicators=indicators,
             pairs=frame("select * from marts.coauthorship_pairs"),
@@ -137,7 +158,9 @@ def load(database: Path) -> SiteData:
                 int(y) for y in patents.filter(pl.col("year_incomplete"))["year"].unique()
             ),
             patent_complete_year=None if patent_complete is None else int(patent_complete),
-            data_kinds=_data_kinds(run, indicators, patents, funding, workforce, supply),
+            data_kinds=_data_kinds(
+                run, indicators, patents, funding, workforce, supply, synthesis, security
+            ),
             funding_indicators=funding,
             funding_programmes=mart(
                 "marts.funding_programmes",
@@ -211,6 +234,30 @@ def load(database: Path) -> SiteData:
             capability_definitions=frame(
                 "select * from meta.indicators where family = 'capability'"
             ),
+            synthesis_scores=synthesis,
+            frontier=mart(
+                "marts.frontier", "select * from marts.frontier order by approach, year, family"
+            ),
+            frontier_blocs=mart(
+                "marts.frontier_blocs",
+                "select * from marts.frontier_blocs "
+                "order by approach, year, is_focus_bloc desc, bloc",
+            ),
+            synthesis_weights=mart("marts.synthesis_weights"),
+            synthesis_settings=mart(
+                "meta.synthesis_settings", "select * from meta.synthesis_settings order by key"
+            ),
+            synthesis_scenarios=mart(
+                "marts.synthesis_scenarios",
+                "select * from marts.synthesis_scenarios order by scenario",
+            ),
+            sensitivity_summary=mart(
+                "marts.synthesis_sensitivity_summary",
+                "select * from marts.synthesis_sensitivity_summary "
+                "order by scenario, approach, year",
+            ),
+            security_indicators=security,
+            security_definitions=frame("select * from meta.indicators where family = 'security'"),
         )
     finally:
         con.close()

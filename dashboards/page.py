@@ -18,8 +18,32 @@ class Table:
 
 
 @dataclass
+class Composite:
+    """A composite ranking the reader re-weights in the browser (``static/site.js``): a
+    slider per family starting at its published weight, a reset button, and a table that
+    the page's script recomputes from the family scores embedded as JSON.
+
+    ``mode`` is ``ranking`` (the countries of one approach, chosen from ``approaches``) or
+    ``country`` (one country's rank in every approach). ``rows`` is the table at the
+    published weights, already formatted: what a reader without JavaScript sees, and what
+    the script draws until a weight moves.
+    """
+
+    id: str
+    mode: str
+    data: dict  # the JSON the script reads: families, weights, names, family scores
+    families: list[tuple[str, str, str, str]]  # key, label, published weight, its share
+    approaches: list[tuple[str, str]]  # (approach id, label) offered in the menu
+    columns: list[str]
+    rows: list[list[str]]
+    caption: str
+    max_weight: float
+    step: str  # the sliders' step ("0.5", or "any" when a published weight is off that grid)
+
+
+@dataclass
 class Section:
-    """A titled block of a page: paragraphs (plain text), charts and tables."""
+    """A titled block of a page: paragraphs (plain text), charts, tables and composites."""
 
     heading: str
     paragraphs: list[str] = field(default_factory=list)
@@ -29,6 +53,8 @@ class Section:
     links: list[tuple[str, list[tuple[str, str]]]] = field(
         default_factory=list
     )  # (title, [(href, text)])
+    composites: list[Composite] = field(default_factory=list)
+    anchor: str | None = None  # the section's id, for links to it (letters, digits, -, _)
 
 
 @dataclass
@@ -38,4 +64,4 @@ class Page:
     path: str
     title: str
     sections: list[Section]
-    kind: str  # overview, approach, country or methods
+    kind: str  # overview, approach, country, methods or a family page (funding, frontier, ...)

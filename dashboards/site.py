@@ -21,7 +21,16 @@ import plotly
 import polars as pl
 
 from dashboards.data import SiteData, load
-from dashboards.families import FAMILIES, capability, funding, supply_chain, workforce
+from dashboards.families import (
+    FAMILIES,
+    bibliometric,
+    capability,
+    frontier,
+    funding,
+    security,
+    supply_chain,
+    workforce,
+)
 from dashboards.page import Page, Section
 from pipelines.files import replaced_folder
 
@@ -89,14 +98,15 @@ def country_codes(data: SiteData) -> list[tuple[str, str]]:
 
 
 def pages(data: SiteData) -> list[Page]:
-    """Every page of the site, with each family's sections."""
+    """Every page of the site, with each family's sections. The frontier (the composite of
+    every family) leads the overview, approach and country pages and closes the methods."""
     approaches = [
         (a, label)
         for a, label in zip(data.approaches["approach"], data.approaches["label"], strict=True)
         if a not in ("all", "unclassified")
     ]
     countries = country_codes(data)
-    overview = [s for family in FAMILIES for s in family.overview(data)]
+    overview = [*frontier.overview(data), *(s for f in FAMILIES for s in f.overview(data))]
     overview.append(
         Section(
             "Explore",
@@ -110,15 +120,21 @@ def pages(data: SiteData) -> list[Page]:
                 ),
                 ("Supply chain", [("supply_chain.html", SUPPLY_CHAIN_TITLE)]),
                 ("Capability", [("capability.html", capability.TITLE)]),
+                ("Frontier", [(frontier.PAGE, frontier.TITLE)]),
+                ("Research security", [(security.PAGE, security.TITLE)]),
             ],
         )
     )
     site = [Page("index.html", "Who leads in quantum technology", overview, "overview")]
     for approach_id, label in approaches:
-        sections = [s for family in FAMILIES for s in family.approach(data, approach_id)]
+        sections = frontier.approach(data, approach_id) + [
+            s for family in FAMILIES for s in family.approach(data, approach_id)
+        ]
         site.append(Page(f"approach/{approach_id}.html", label, sections, "approach"))
     for iso3, name in countries:
-        sections = [s for family in FAMILIES for s in family.country(data, iso3)]
+        sections = frontier.country(data, iso3) + [
+            s for family in FAMILIES for s in family.country(data, iso3)
+        ]
         site.append(Page(f"country/{iso3}.html", name, sections, "country"))
     site.append(
         Page(
@@ -149,7 +165,10 @@ def pages(data: SiteData) -> list[Page]:
                 "capability",
             )
         )
+    site.append(Page(frontier.PAGE, frontier.TITLE, frontier.page(data), "frontier"))
+    site.append(Page(security.PAGE, security.TITLE, security.page(data), "security"))
     methods = [s for family in FAMILIES for s in family.methods(data)]
+    methods += frontier.methods(data) + security.methods(data)
     methods.append(
         Section(
             "Reproduce every number",
@@ -167,12 +186,16 @@ def pages(data: SiteData) -> list[Page]:
                 "marts.suppliers and marts.export_controls the reviewed registry; "
                 "marts.milestones, marts.capability_frontier, marts.capability_countries "
                 "and marts.capability_summary the reviewed registry of hardware milestones "
-                "and the frontiers built from it); "
+                "and the frontiers built from it; marts.synthesis_scores, marts.frontier, "
+                "marts.frontier_blocs and marts.synthesis_sensitivity_summary the composite, "
+                "the frontier test and the sensitivity scenarios, marts.synthesis_weights and "
+                "meta.synthesis_settings the weights and settings behind them; "
+                "marts.security_indicators the research-security lens); "
                 "meta.tables and meta.columns document "
                 "every table and column; "
                 "meta.runs and meta.source_files record where the data came from.",
             ],
-            code=FAMILIES[0].reproduce_sql(),
+            code=bibliometric.reproduce_sql(),
         )
     )
     site.append(Page("methods.html", "Methods and caveats", methods, "methods"))

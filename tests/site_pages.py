@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import dataclasses
 import html
+from pathlib import Path
 
 import polars as pl
 
 from dashboards.data import SiteData
 from dashboards.page import Page, Section
-from dashboards.site import _drop_empty_charts, _environment
+from dashboards.site import _drop_empty_charts, _environment, _write_assets
 
 # the header facts the template shows, filled with a placeholder
 FACTS = (
@@ -101,3 +102,15 @@ def text(sections: list[Section]) -> str:
 def charts(sections: list[Section]) -> dict:
     """The charts of ``sections`` by id."""
     return {c.id: c for s in sections for c in s.charts}
+
+
+def written(folder: Path, sections: list[Section], path: str, title: str, kind: str) -> Path:
+    """Write the page ``path`` (at the top of ``folder``) holding ``sections``, with the
+    site's assets (plotly.js, script, stylesheet, map topology) the first time, so that a
+    browser can open it from disk; returns the page's file."""
+    assert "/" not in path, "pages written for a browser sit at the top of the folder"
+    if not (folder / "assets").exists():
+        _write_assets(folder)
+    page = folder / path
+    page.write_text(render(sections, path, title, kind), encoding="utf-8")
+    return page

@@ -26,7 +26,140 @@ function downloadCsv(button) {
   setTimeout(() => URL.revokeObjectURL(link.href), 1000);
 }
 
+// ---- the composite the reader re-weights (dashboards.page.Composite) -------------
+// Each row of an approach is [iso3, family scores (null: family not used for it),
+// published value, published score, rank, rank_low, rank_high, leader_probability].
+// The composite is the weighted mean of the family scores over the families a row uses
+// (weights divided by their sum over those families); the score is the value divided
+// by the leading value. Every cell is written with textContent: data never becomes HTML.
+
+function ordinal(n) {
+  const tens = n % 100;
+  if (tens >= 10 && tens <= 20) return n + "th";
+  return n + ({ 1: "st", 2: "nd", 3: "rd" }[n % 10] || "th");
+}
+
+function rankSpan(low, high) {
+  if (low === null || high === null || low === undefined || high === undefined) return "-";
+  return low === high ? ordinal(low) : ordinal(low) + " to " + ordinal(high);
+}
+
+function percent(share) {
+  return share === null || share === undefined ? "-" : Math.round(share * 100) + "%";
+}
+
+function compositeValue(scores, weights) {
+  let sum = 0;
+  let total = 0;
+  scores.forEach((score, i) => {
+    if (score === null) return;
+    sum += weights[i] * score;
+    total += weights[i];
+  });
+  return total > 0 ? sum / total : null;
+}
+
+// The ranked rows of one approach: published numbers at the published weights, else
+// recomputed; ties share a rank (1, 2, 2, 4) and are listed by ISO3, as the marts do.
+function rankApproach(approach, weights, published) {
+  const entries = approach.rows
+    .map((row) => ({
+      row: row,
+      value: published ? row[2] : compositeValue(row[1], weights),
+    }))
+    .filter((e) => e.value !== null);
+  entries.sort((a, b) => b.value - a.value || (a.row[0] < b.row[0] ? -1 : 1));
+  const top = entries.length ? entries[0].value : null;
+  entries.forEach((e, i) => {
+    if (published) {
+      e.rank = e.row[4];
+      e.score = e.row[3];
+    } else {
+      e.rank = i > 0 && e.value === entries[i - 1].value ? entries[i - 1].rank : i + 1;
+      e.score = top > 0 ? e.value / top : null;
+    }
+  });
+  return entries;
+}
+
+function fillRows(tbody, rows) {
+  tbody.replaceChildren();
+  for (const cells of rows) {
+    const tr = document.createElement("tr");
+    for (const text of cells) {
+      const td = document.createElement("td");
+      td.textContent = text;
+      tr.appendChild(td);
+    }
+    tbody.appendChild(tr);
+  }
+}
+
+function setupComposite(box) {
+  const payload = chartPayload(box.dataset.composite);
+  const inputs = [...box.querySelectorAll("input[type=range]")];
+  const menu = box.querySelector("select[data-role=approach]");
+  const status = box.querySelector(".composite-status");
+  const publishedText = status.textContent;
+  const tbody = box.querySelector("table.composite-table tbody");
+  const names = payload.names;
+
+  function render() {
+    const weights = inputs.map((input) => Number(input.value));
+    const published = inputs.every(
+      (input) => Math.abs(Number(input.value) - Number(input.dataset.published)) < 1e-9
+    );
+    const total = weights.reduce((a, b) => a + b, 0);
+    inputs.forEach((input, i) => {
+      const label = input.closest("label");
+      label.querySelector("output").textContent = String(weights[i]);
+      label.querySelector(".share").textContent = total > 0 ? percent(weights[i] / total) : "-";
+    });
+    status.textContent = published ? publishedText : status.dataset.custom;
+    const rows = [];
+    if (box.dataset.mode === "country") {
+      for (const approach of payload.approaches) {
+        const ranked = rankApproach(approach, weights, published);
+        const mine = ranked.find((e) => e.row[0] === payload.country);
+        rows.push([
+          approach.label,
+          mine ? String(mine.rank) : "-",
+          String(ranked.length),
+          mine && mine.score !== null ? mine.score.toFixed(2) : "-",
+          mine && published ? rankSpan(mine.row[5], mine.row[6]) : "-",
+          ranked.length ? names[ranked[0].row[0]] : "-",
+        ]);
+      }
+    } else {
+      const chosen = menu ? menu.value : payload.approaches[0].id;
+      const approach = payload.approaches.find((a) => a.id === chosen) || payload.approaches[0];
+      for (const e of rankApproach(approach, weights, published).slice(0, payload.top)) {
+        const moved = e.rank - e.row[4];
+        rows.push([
+          String(e.rank),
+          names[e.row[0]],
+          e.score === null ? "-" : e.score.toFixed(2),
+          published ? rankSpan(e.row[5], e.row[6]) : "-",
+          published ? percent(e.row[7]) : "-",
+          published || moved === 0 ? "" : (moved < 0 ? "up " : "down ") + Math.abs(moved),
+        ]);
+      }
+    }
+    if (!rows.length) rows.push(["Every family with data has the weight 0: nothing to rank."]);
+    fillRows(tbody, rows);
+  }
+
+  for (const input of inputs) input.addEventListener("input", render);
+  if (menu) menu.addEventListener("change", render);
+  box.querySelector("button.reset").addEventListener("click", () => {
+    for (const input of inputs) input.value = input.dataset.published;
+    render();
+  });
+  render();
+}
+
 document.addEventListener("DOMContentLoaded", () => {
+  for (const box of document.querySelectorAll("div.composite")) setupComposite(box);
   for (const div of document.querySelectorAll("div.chart")) {
     const payload = chartPayload(div.dataset.chart);
     Plotly.newPlot(div, payload.figure.data, payload.figure.layout, {
