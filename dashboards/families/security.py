@@ -246,6 +246,8 @@ def share_bars(
     for index, frame in enumerate(frames.values()):
         order = list(dict.fromkeys(frame["entity_name"]))[::-1]
         for colour, indicator in zip(PALETTE, INDICATORS, strict=False):
+            if indicator not in labels:  # a channel without rows (no grant consortia, say)
+                continue
             rows = {
                 r["entity_name"]: r
                 for r in frame.filter(pl.col("indicator") == indicator).iter_rows(named=True)

@@ -42,12 +42,13 @@ closeness as (
 ),
 
 summed as (
-    select entity_type, entity_code, approach, year, sum(closeness) as closeness,
+    -- ordered sums: the same closeness values give the same bits in every build
+    select entity_type, entity_code, approach, year, sum(closeness order by closeness) as closeness,
         count(*) as metrics_held
     from closeness
     group by all
     union all
-    select entity_type, entity_code, 'all', year, sum(closeness), count(*)
+    select entity_type, entity_code, 'all', year, sum(closeness order by closeness), count(*)
     from closeness
     group by all
 )

@@ -783,6 +783,27 @@ def test_sample_labels_and_the_banner() -> None:
     assert "SYNTHETIC SAMPLE" not in pages.text(frontier.page(live))
 
 
+def test_security_page_without_one_channel_shows_the_others() -> None:
+    # a build whose funders paid no consortium: no grant_consortium rows at all
+    data = hand_made()
+    rows = data.security_indicators
+    fewer = pages.replaced(
+        data,
+        security_indicators=rows.filter(pl.col("indicator") != "grant_consortium_concern_share"),
+    )
+    sections = security.page(fewer)
+    shares = _section(sections, LABELS[SC]).tables[0]
+    assert shares.columns == [
+        "Country",
+        "Co-authorships, 2024",
+        "Change over 5 years",
+        "Co-patents, 2023",
+        "Change over 5 years",
+    ]
+    bars = pages.charts(sections)["security-shares"]
+    assert {t.name for t in bars.figure.data} == {"Co-authorships (2024)", "Co-patents (2023)"}
+
+
 def test_methods_say_what_the_composite_intervals_and_frontier_test_are() -> None:
     data = hand_made()
     said = html.unescape(pages.text(frontier.methods(data) + security.methods(data)))
