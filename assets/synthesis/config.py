@@ -92,22 +92,6 @@ class SynthesisConfig:
             {"family": f, "weight": self.weights[f], "weight_share": shares[f]} for f in FAMILIES
         ]
 
-    def as_record(self) -> dict[str, object]:
-        """The settings as one JSON-ready mapping (recorded per run in ``meta.runs``)."""
-        return {
-            "weights": self.weights,
-            "normalisation": NORMALISATION,
-            "reach": self.reach,
-            "focus_bloc": self.focus_bloc,
-            "concern_set": self.concern_set,
-            "bootstrap": {
-                "replicates": self.replicates,
-                "seed": self.seed,
-                "interval": self.interval,
-            },
-            "config_sha256": self.sha256,
-        }
-
 
 def _number(data: dict, key: str, path: Path, low: float, high: float) -> float:
     value = data.get(key)
