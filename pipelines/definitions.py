@@ -82,6 +82,7 @@ from assets.workforce.live_assets import (
 from pipelines.checks import contract_checks
 from pipelines.contracts import load_contracts
 from pipelines.meta_assets import DICTIONARY_KEY, RUNS_KEY, make_meta_assets
+from pipelines.operations import failed_run_report, refresh_schedules
 from pipelines.progress import progress_logger
 from pipelines.resources import QcmResource
 from pipelines.settings import SQL_DIR
@@ -239,11 +240,17 @@ def build_definitions() -> dg.Definitions:
         schedules=[
             dg.ScheduleDefinition(
                 job=build_job,
-                cron_schedule="0 4 * * 1",
-                description="Weekly rebuild and publish (off until an analyst turns it on).",
+                cron_schedule="0 6 * * 1",
+                execution_timezone="UTC",
+                description="Weekly rebuild and publish from everything landed (off until an "
+                "analyst turns it on).",
                 default_status=dg.DefaultScheduleStatus.STOPPED,
-            )
+            ),
+            *refresh_schedules(
+                [job.name for job in (fetch_job, author_fetch_job, *source_fetch_jobs)]
+            ),
         ],
+        sensors=[failed_run_report],
         resources={"qcm": QcmResource.from_env()},
         loggers={"console": dg.colored_console_logger, "progress": progress_logger},
     )

@@ -20,9 +20,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
+import dagster as dg
 import requests
 
 from pipelines.landing import LandingZone, PartitionState
+
+# Dagster's retry of a fetch step that failed on a transient error the client's own
+# retries did not outlast: twice, after 1 then 2 minutes, each +/- a random share (jitter)
+# so parallel partitions of different services do not come back in step.
+FETCH_RETRY = dg.RetryPolicy(
+    max_retries=2, delay=60, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS
+)
 
 # Failures worth another attempt: no answer, a hang, or a body cut off in transit.
 TRANSIENT_ERRORS = (

@@ -21,6 +21,7 @@ from assets.reference.assets import REFERENCE_KEY
 from assets.reference.tables import country_codes, read_csv
 from pipelines.checks import quarantine_rate_check, unusable_files_check
 from pipelines.db import replace_table
+from pipelines.fetching import FETCH_RETRY
 from pipelines.landing import LandingZone
 from pipelines.live_fetch import raw_input_files
 from pipelines.resources import QcmResource
@@ -55,7 +56,8 @@ def quantum_topic_ids() -> list[str]:
     group_name="bibliometric",
     partitions_def=YEARS,
     kinds={"openalex", "http"},
-    retry_policy=dg.RetryPolicy(max_retries=2, delay=60, backoff=dg.Backoff.EXPONENTIAL),
+    pool="openalex",  # one year at a time: the daily budget is per key
+    retry_policy=FETCH_RETRY,
     description="Live only: one publication year of quantum works fetched from the OpenAlex "
     "API (topic pre-filter plus keyword search) and landed verbatim, resumable by cursor.",
 )

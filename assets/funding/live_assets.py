@@ -42,6 +42,7 @@ from assets.funding.world_bank_parse import (
 from assets.reference.assets import REFERENCE_KEY
 from assets.reference.tables import read_csv
 from pipelines.db import replace_table
+from pipelines.fetching import FETCH_RETRY
 from pipelines.landing import LandingZone
 from pipelines.live_fetch import api_root, fetch_result, require_live
 from pipelines.resources import QcmResource
@@ -57,9 +58,6 @@ YEARS = dg.StaticPartitionsDefinition(
 TERM_PARTITIONS = dg.StaticPartitionsDefinition(list(TERMS))
 PROGRAMME_PARTITIONS = dg.StaticPartitionsDefinition(list(DEFAULT_PROGRAMMES))
 INDICATOR_PARTITIONS = dg.StaticPartitionsDefinition(list(ALL_INDICATORS))
-RETRY = dg.RetryPolicy(
-    max_retries=2, delay=60, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS
-)
 
 
 @dg.asset(
@@ -68,7 +66,7 @@ RETRY = dg.RetryPolicy(
     partitions_def=YEARS,
     kinds={"nsf", "http"},
     pool="nsf",
-    retry_policy=RETRY,
+    retry_policy=FETCH_RETRY,
     description="Live only: one start year of NSF awards matching the quantum scope terms, "
     "landed verbatim, resumable.",
 )
@@ -95,7 +93,7 @@ def nsf_pages(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.Materia
     partitions_def=TERM_PARTITIONS,
     kinds={"ukri", "http"},
     pool="ukri",
-    retry_policy=RETRY,
+    retry_policy=FETCH_RETRY,
     description="Live only: every UKRI Gateway to Research project matching one scope term, "
     "landed verbatim, resumable.",
 )
@@ -123,7 +121,7 @@ def ukri_pages(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.Materi
     partitions_def=PROGRAMME_PARTITIONS,
     kinds={"cordis", "http"},
     pool="cordis",
-    retry_policy=RETRY,
+    retry_policy=FETCH_RETRY,
     description="Live only: one framework programme's CORDIS bulk archive (projects and "
     "organisations), verified and landed verbatim.",
 )
@@ -154,7 +152,7 @@ def world_bank_zone(qcm: QcmResource) -> LandingZone:
     partitions_def=INDICATOR_PARTITIONS,
     kinds={"worldbank", "http"},
     pool="world_bank",
-    retry_policy=RETRY,
+    retry_policy=FETCH_RETRY,
     description="Live only: one World Bank indicator for the programme countries and years, "
     "landed verbatim, to refresh the conversion tables.",
 )

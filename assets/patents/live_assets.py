@@ -23,6 +23,7 @@ from assets.patents.assets import (
 from assets.patents.epo_ops_live import EpoOpsError, EpoOpsFetcher
 from assets.patents.patentsview_live import PatentsViewError, PatentsViewFetcher
 from assets.reference.tables import patent_live_query_codes
+from pipelines.fetching import FETCH_RETRY
 from pipelines.live_fetch import api_root, fetch_result, require_live, secret
 from pipelines.resources import QcmResource
 
@@ -37,7 +38,7 @@ YEARS = dg.StaticPartitionsDefinition(
     partitions_def=YEARS,
     kinds={"patentsview", "http"},
     pool="patentsview",
-    retry_policy=dg.RetryPolicy(max_retries=2, delay=60, backoff=dg.Backoff.EXPONENTIAL),
+    retry_policy=FETCH_RETRY,
     description="Live only: one publication year of quantum US grants and pre-grant "
     "publications from PatentsView (CPC map codes), landed verbatim, resumable.",
 )
@@ -68,7 +69,7 @@ def patentsview_pages(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg
     partitions_def=YEARS,
     kinds={"epo", "http"},
     pool="epo_ops",
-    retry_policy=dg.RetryPolicy(max_retries=2, delay=60, backoff=dg.Backoff.EXPONENTIAL),
+    retry_policy=FETCH_RETRY,
     description="Live only: one publication year of quantum patent documents and their "
     "DOCDB families from EPO OPS, the search split under the result cap, landed verbatim.",
 )

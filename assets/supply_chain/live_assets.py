@@ -25,6 +25,7 @@ from assets.supply_chain.comtrade_live import (
     ComtradeError,
     ComtradeFetcher,
 )
+from pipelines.fetching import FETCH_RETRY
 from pipelines.landing import LandingZone
 from pipelines.live_fetch import api_root, fetch_result, require_live, secret
 from pipelines.resources import QcmResource
@@ -38,9 +39,6 @@ FIRST_YEAR = int(SOURCE_CONFIG["query"]["first_year"])
 YEARS = dg.StaticPartitionsDefinition([str(y) for y in range(FIRST_YEAR, datetime.now(UTC).year)])
 # HS2022 took effect on 1 January 2022: earlier years are reported in HS2017.
 HS2022_FROM = 2022
-RETRY = dg.RetryPolicy(
-    max_retries=2, delay=60, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS
-)
 
 
 def landing_zone(settings: Settings) -> LandingZone:
@@ -84,7 +82,7 @@ def query_codes(year: int, table: pl.DataFrame | None = None) -> tuple[list[str]
     partitions_def=YEARS,
     kinds={"comtrade", "http"},
     pool="comtrade",
-    retry_policy=RETRY,
+    retry_policy=FETCH_RETRY,
     description="Live only: one trade year of every reporter's exports and imports of the "
     "reviewed HS codes (and TOTAL) from the UN Comtrade API, one request per code, landed "
     "verbatim, resumable across days of quota.",

@@ -20,6 +20,7 @@ import yaml
 from assets.bibliometric.assets import PAGES_KEY
 from assets.bibliometric.live import OpenAlexError, OpenAlexFetcher
 from assets.workforce.live import SOURCE, fetch_authors
+from pipelines.fetching import FETCH_RETRY
 from pipelines.landing import LandingZone
 from pipelines.live_fetch import api_root, require_live, secret
 from pipelines.resources import QcmResource
@@ -50,7 +51,7 @@ def author_fetch_selection() -> dg.AssetSelection:
     kinds={"openalex", "http"},
     # it opens the working database (one writer or many readers across processes)
     pool="duckdb",
-    retry_policy=dg.RetryPolicy(max_retries=2, delay=60, backoff=dg.Backoff.EXPONENTIAL),
+    retry_policy=FETCH_RETRY,
     description="Live only: the OpenAlex author record of every author of the works in "
     "scope (staging.authorships), fetched in batches of at most 100 ids and landed "
     "verbatim, resumable by batch and cursor.",

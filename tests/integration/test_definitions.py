@@ -12,6 +12,7 @@ import dagster as dg
 import pytest
 
 from pipelines.definitions import build_definitions
+from pipelines.fetching import FETCH_RETRY
 
 pytestmark = pytest.mark.integration
 REPO = Path(__file__).resolve().parents[2]
@@ -84,8 +85,19 @@ def test_every_writing_asset_is_serialised_on_the_duckdb_pool() -> None:
         assert pools[f"raw/{service}_pages"] == service
     assert pools["raw/cordis_files"] == "cordis"
     assert pools["raw/comtrade_pages"] == "comtrade"
+    assert pools["raw/openalex_pages"] == "openalex"
     for checks in defs.asset_checks:  # checks open the database too
         assert checks.op.pool == "duckdb", checks.check_keys
+
+
+def test_every_fetch_retries_with_backoff_and_jitter() -> None:
+    defs = build_definitions()
+    fetches = [a for a in defs.assets if a.key.to_user_string() in FETCHES]
+    assert len(fetches) == len(FETCHES)
+    for asset in fetches:
+        assert asset.op.retry_policy == FETCH_RETRY, asset.key
+    assert FETCH_RETRY.backoff == dg.Backoff.EXPONENTIAL
+    assert FETCH_RETRY.jitter == dg.Jitter.PLUS_MINUS
 
 
 def test_main_job_excludes_the_live_fetch_and_checks_block() -> None:

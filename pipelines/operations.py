@@ -1,0 +1,221 @@
+"""Unattended refreshes: a schedule per live source at its natural cadence, and a sensor
+that writes a report of every failed run.
+
+The schedules are registered in every mode (so the Dagster UI shows them) but never call
+out in sample mode: each tick reads the mode from the environment (``QCM_MODE``) and
+skips with the reason unless it is ``live``. They start stopped: an analyst turns them on
+in the UI (with the daemon running). A fetch lands raw responses only; the weekly build
+schedule rebuilds and publishes from everything landed.
+
+The failure sensor writes ``<state>/reports/<time>-<job>-<run id>.md``: the job, its
+partition, when it failed, each failed step with its error, and what to do next.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import dagster as dg
+
+from pipelines.settings import Settings
+
+REPORTS = "reports"
+PUBLISH_STEP = "published"  # the step of pipelines.meta_assets that swaps the release in
+
+
+@dataclass(frozen=True)
+class Refresh:
+    """When and what a live fetch job refreshes.
+
+    ``years`` is how many of the newest year partitions up to the tick's year each tick
+    refetches (a source keeps adding records to recent years); 0 means every partition
+    of the job (search terms, programmes, indicators), or its one run when unpartitioned.
+    """
+
+    job: str
+    cron: str
+    cadence: str
+    years: int
+    why: str
+
+
+REFRESHES = (
+    Refresh("openalex_fetch", "0 2 * * 1", "weekly", 2, "OpenAlex adds works every day"),
+    Refresh(
+        "openalex_authors_fetch",
+        "0 2 * * 2",
+        "weekly",
+        0,
+        "the authors of the works landed on Monday",
+    ),
+    Refresh("patentsview_fetch", "0 3 1 * *", "monthly", 2, "USPTO publishes weekly"),
+    Refresh("epo_ops_fetch", "0 3 2 * *", "monthly", 2, "EPO publishes weekly"),
+    Refresh("nsf_fetch", "0 4 1 1,4,7,10 *", "quarterly", 2, "NSF awards start all year"),
+    Refresh("ukri_fetch", "0 4 2 1,4,7,10 *", "quarterly", 0, "UKRI projects start all year"),
+    Refresh("cordis_fetch", "0 4 3 1,4,7,10 *", "quarterly", 0, "CORDIS refreshes monthly"),
+    Refresh(
+        "comtrade_fetch",
+        "0 5 15 1,4,7,10 *",
+        "quarterly",
+        3,
+        "reporters file a year's trade up to two years late",
+    ),
+    Refresh(
+        "world_bank_fetch",
+        "0 5 1 7 *",
+        "yearly",
+        0,
+        "exchange rates, GDP and deflators are revised once a year",
+    ),
+)
+
+
+def partition_keys(
+    partitions: dg.PartitionsDefinition | None, refresh: Refresh, year: int
+) -> list[str | None]:
+    """The partitions a tick in ``year`` refreshes: the ``refresh.years`` newest year
+    partitions up to ``year``, every partition (years = 0), or [None] for an
+    unpartitioned job."""
+    if partitions is None:
+        return [None]
+    keys = partitions.get_partition_keys()
+    if refresh.years == 0:
+        return list(keys)
+    wanted = {str(y) for y in range(year - refresh.years + 1, year + 1)}
+    return [k for k in keys if k in wanted]
+
+
+def refresh_schedule(refresh: Refresh) -> dg.ScheduleDefinition:
+    """The schedule that runs the job of ``refresh``; it skips unless the mode is live."""
+
+    @dg.schedule(
+        name=f"{refresh.job}_{refresh.cadence}",
+        job_name=refresh.job,
+        cron_schedule=refresh.cron,
+        execution_timezone="UTC",
+        default_status=dg.DefaultScheduleStatus.STOPPED,
+        description=f"Live only: {refresh.cadence} fetch ({refresh.why}). Skips in sample mode.",
+    )
+    def _tick(context: dg.ScheduleEvaluationContext) -> Iterator[dg.RunRequest | dg.SkipReason]:
+        mode = Settings.from_env().mode
+        if mode != "live":
+            yield dg.SkipReason(
+                f"mode is {mode}: qcm never calls a service outside live mode "
+                "(set QCM_MODE=live for the daemon to fetch)"
+            )
+            return
+        when = context.scheduled_execution_time or datetime.now(UTC)
+        partitions = context.repository_def.get_job(refresh.job).partitions_def
+        for key in partition_keys(partitions, refresh, when.year):
+            yield dg.RunRequest(
+                run_key=f"{refresh.job}:{key or 'all'}:{when:%Y-%m-%d}",
+                partition_key=key,
+                tags={"qcm/refresh": refresh.cadence},
+            )
+
+    return _tick
+
+
+def refresh_schedules(job_names: Sequence[str]) -> list[dg.ScheduleDefinition]:
+    """One schedule per entry of REFRESHES; ``job_names`` are the jobs that exist.
+
+    Raises ValueError naming a refresh whose job is not among them."""
+    missing = [r.job for r in REFRESHES if r.job not in job_names]
+    if missing:
+        raise ValueError(f"refresh schedules name jobs that do not exist: {missing}")
+    return [refresh_schedule(r) for r in REFRESHES]
+
+
+def failure_report(
+    job: str,
+    run_id: str,
+    partition: str | None,
+    failed_at: datetime,
+    run_error: str,
+    steps: Sequence[tuple[str, str]],
+    published: bool = False,
+) -> str:
+    """The Markdown report of a failed run: what failed, where, with which error, and what
+    to do next (``steps`` are (step key, error message) pairs; ``published``: the run's
+    publish step succeeded before the failure, say of the dashboards)."""
+    lines = [
+        f"# qcm run failed: {job}",
+        "",
+        f"- run: {run_id}",
+        f"- partition: {partition or '-'}",
+        f"- failed at: {failed_at:%Y-%m-%d %H:%M:%S} UTC",
+        f"- run error: {run_error or '-'}",
+        "",
+        "## Failed steps",
+        "",
+    ]
+    lines += [f"- `{step}`: {message}" for step, message in steps] or ["- (none recorded)"]
+    outcome = (
+        "This run published the database and Parquet files before it failed; the dashboards "
+        "may be older than them."
+        if published
+        else "Nothing was published by this run: the last published database, Parquet files "
+        "and dashboards are untouched."
+    )
+    lines += [
+        "",
+        "## What now",
+        "",
+        f"{outcome} A fetch resumes after its last landed page when re-run; a failed check "
+        "names the table, the expectation and example rows above. Re-run from the Dagster "
+        "UI (Runs > this run > Re-execute from failure) once the cause is fixed.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _first_line(text: str | None) -> str:
+    return (text or "").strip().splitlines()[0] if (text or "").strip() else ""
+
+
+def write_failure_report(context: dg.RunFailureSensorContext, state_dir: Path) -> Path:
+    """Write the report of the failed run of ``context`` under ``state_dir/reports``;
+    return its path."""
+    run = context.dagster_run
+    steps = []
+    for event in context.get_step_failure_events():
+        error = event.event_specific_data.error if event.event_specific_data else None
+        while error is not None and error.cause is not None:  # the error the step raised
+            error = error.cause
+        steps.append((event.step_key or "?", _first_line(error.message if error else "")))
+    stats = context.instance.get_run_stats(run.run_id)
+    ended = stats.end_time if stats and stats.end_time else datetime.now(UTC).timestamp()
+    failed_at = datetime.fromtimestamp(ended, UTC)
+    text = failure_report(
+        run.job_name,
+        run.run_id,
+        run.tags.get("dagster/partition"),
+        failed_at,
+        _first_line(context.failure_event.message),
+        steps,
+        published=any(
+            record.step_key == PUBLISH_STEP
+            for record in context.instance.all_logs(
+                run.run_id, of_type=dg.DagsterEventType.STEP_SUCCESS
+            )
+        ),
+    )
+    folder = state_dir / REPORTS
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{failed_at:%Y%m%dT%H%M%S}-{run.job_name}-{run.run_id[:8]}.md"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@dg.run_failure_sensor(
+    name="failed_run_report",
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Writes a report of every failed run (job, partition, failed steps and their "
+    "errors, what to do) to <state>/reports/.",
+)
+def failed_run_report(context: dg.RunFailureSensorContext) -> None:
+    """Write the failed run's report where the working state lives (``QCM_STATE``)."""
+    path = write_failure_report(context, Settings.from_env().state_dir)
+    context.log.info(f"failure report written: {path}")

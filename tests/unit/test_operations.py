@@ -1,0 +1,105 @@
+"""Refresh schedules and the failed-run report: sample mode never calls out, live ticks
+ask for the right partitions, and a failed run leaves a report naming its failed step."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from pipelines.definitions import defs
+from pipelines.operations import REFRESHES, failure_report, write_failure_report
+
+pytestmark = pytest.mark.unit
+TICK = datetime(2026, 4, 1, 4, 0, tzinfo=UTC)
+
+
+def tick(name: str) -> list:
+    schedule = defs.resolve_schedule_def(name)
+    context = dg.build_schedule_context(
+        scheduled_execution_time=TICK, repository_def=defs.get_repository_def()
+    )
+    result = schedule.evaluate_tick(context)
+    return result.run_requests or [], result.skip_message
+
+
+def test_every_fetch_job_has_a_refresh_schedule_that_starts_stopped() -> None:
+    fetch_jobs = {job.name for job in defs.resolve_all_job_defs() if job.name.endswith("_fetch")}
+    assert {r.job for r in REFRESHES} == fetch_jobs
+    for schedule in defs.schedules:
+        assert schedule.default_status == dg.DefaultScheduleStatus.STOPPED
+
+
+def test_sample_mode_ticks_skip_and_call_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("QCM_MODE", raising=False)
+    for refresh in REFRESHES:
+        requests, skipped = tick(f"{refresh.job}_{refresh.cadence}")
+        assert requests == []
+        assert "never calls a service outside live mode" in skipped
+
+
+def test_live_ticks_ask_for_the_recent_partitions(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("QCM_MODE", "live")
+    requests, _ = tick("openalex_fetch_weekly")
+    assert [r.partition_key for r in requests] == ["2025", "2026"]
+    assert requests[0].run_key == "openalex_fetch:2025:2026-04-01"
+    # annual trade exists up to last year; reporters file up to two years late
+    requests, _ = tick("comtrade_fetch_quarterly")
+    assert [r.partition_key for r in requests] == ["2024", "2025"]
+    # term-partitioned and unpartitioned jobs refresh whole
+    requests, _ = tick("ukri_fetch_quarterly")
+    assert [r.partition_key for r in requests] == ["quantum", "qubit"]
+    requests, _ = tick("openalex_authors_fetch_weekly")
+    assert [r.partition_key for r in requests] == [None]
+
+
+def test_failure_report_says_what_failed_and_what_to_do() -> None:
+    text = failure_report(
+        "openalex_fetch",
+        "abc123",
+        "2025",
+        datetime(2026, 4, 1, 4, 5, 6, tzinfo=UTC),
+        'Execution of run for "openalex_fetch" failed.',
+        [("raw__openalex_pages", "openalex year 2025 page 3: HTTP 503 after 5 tries")],
+    )
+    assert "# qcm run failed: openalex_fetch" in text
+    assert "- partition: 2025" in text
+    assert "- failed at: 2026-04-01 04:05:06 UTC" in text
+    assert "- `raw__openalex_pages`: openalex year 2025 page 3: HTTP 503 after 5 tries" in text
+    assert "Nothing was published by this run" in text
+    after = failure_report("qcm_build", "r", None, TICK, "", [("site", "x")], published=True)
+    assert "This run published the database and Parquet files before it failed" in after
+    assert "Nothing was published" not in after
+
+
+@dg.op
+def breaks() -> None:
+    raise RuntimeError("page 7 of year 2024 returned an HTML error body\nsecond line")
+
+
+@dg.job
+def breaking_job() -> None:
+    breaks()
+
+
+def test_a_failed_run_leaves_a_report(tmp_path: Path) -> None:
+    instance = dg.DagsterInstance.ephemeral()
+    result = breaking_job.execute_in_process(instance=instance, raise_on_error=False)
+    assert not result.success
+    failure = next(e for e in result.all_events if e.event_type == dg.DagsterEventType.RUN_FAILURE)
+    context = dg.build_run_status_sensor_context(
+        sensor_name="failed_run_report",
+        dagster_event=failure,
+        dagster_instance=instance,
+        dagster_run=result.dagster_run,
+    ).for_run_failure()
+    path = write_failure_report(context, tmp_path)
+    assert path.parent == tmp_path / "reports"
+    text = path.read_text(encoding="utf-8")
+    assert "# qcm run failed: breaking_job" in text
+    assert f"- run: {result.run_id}" in text
+    assert "- `breaks`: RuntimeError: page 7 of year 2024 returned an HTML error body" in text
+    assert "second line" not in text
+    assert "Nothing was published by this run" in text  # no publish step succeeded
