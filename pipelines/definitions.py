@@ -82,7 +82,7 @@ from assets.workforce.live_assets import (
 from pipelines.checks import contract_checks
 from pipelines.contracts import load_contracts
 from pipelines.meta_assets import DICTIONARY_KEY, RUNS_KEY, make_meta_assets
-from pipelines.operations import failed_run_report, refresh_schedules
+from pipelines.operations import failed_run_report, refresh_schedules, with_freshness
 from pipelines.progress import progress_logger
 from pipelines.resources import QcmResource
 from pipelines.settings import SQL_DIR
@@ -207,34 +207,35 @@ def build_definitions() -> dg.Definitions:
             "the reviewed HS component codes (one request per code; needs COMTRADE_API_KEY).",
         ),
     ]
+    assets = [
+        reference_tables,
+        openalex_pages,
+        openalex_raw,
+        patentsview_pages,
+        epo_ops_pages,
+        patents_raw,
+        work_approaches,
+        patent_family_approaches,
+        nsf_pages,
+        ukri_pages,
+        cordis_files,
+        world_bank_pages,
+        conversion_refresh,
+        funding_raw,
+        grant_approaches,
+        openalex_author_pages,
+        openalex_authors_raw,
+        comtrade_pages,
+        supply_chain_raw,
+        classifier_evaluation,
+        synthesis_settings,
+        synthesis_scores,
+        *sql_assets,
+        *meta_assets,
+        site,
+    ]
     return dg.Definitions(
-        assets=[
-            reference_tables,
-            openalex_pages,
-            openalex_raw,
-            patentsview_pages,
-            epo_ops_pages,
-            patents_raw,
-            work_approaches,
-            patent_family_approaches,
-            nsf_pages,
-            ukri_pages,
-            cordis_files,
-            world_bank_pages,
-            conversion_refresh,
-            funding_raw,
-            grant_approaches,
-            openalex_author_pages,
-            openalex_authors_raw,
-            comtrade_pages,
-            supply_chain_raw,
-            classifier_evaluation,
-            synthesis_settings,
-            synthesis_scores,
-            *sql_assets,
-            *meta_assets,
-            site,
-        ],
+        assets=[with_freshness(asset) for asset in assets],
         asset_checks=checks,
         jobs=[build_job, fetch_job, author_fetch_job, *source_fetch_jobs],
         schedules=[

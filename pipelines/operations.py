@@ -7,6 +7,10 @@ skips with the reason unless it is ``live``. They start stopped: an analyst turn
 in the UI (with the daemon running). A fetch lands raw responses only; the weekly build
 schedule rebuilds and publishes from everything landed.
 
+Freshness policies say when an asset is overdue (the daemon evaluates them and the UI
+marks stale assets): each fetch by its source's cadence with some slack, and every
+published table, and the release itself, by the weekly build.
+
 The failure sensor writes ``<state>/reports/<time>-<job>-<run id>.md``: the job, its
 partition, when it failed, each failed step with its error, and what to do next.
 """
@@ -15,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import dagster as dg
@@ -23,6 +27,17 @@ import dagster as dg
 from pipelines.settings import Settings
 
 REPORTS = "reports"
+# the weekly build publishes every Monday: a release older than a week and a day is overdue
+RELEASE_FRESHNESS = dg.FreshnessPolicy.time_window(
+    fail_window=timedelta(days=8), warn_window=timedelta(days=7, hours=12)
+)
+# a fetch is overdue when its schedule has missed a tick: the cadence plus some slack
+CADENCE_FRESHNESS = {
+    "weekly": timedelta(days=8),
+    "monthly": timedelta(days=35),
+    "quarterly": timedelta(days=100),
+    "yearly": timedelta(days=380),
+}
 PUBLISH_STEP = "published"  # the step of pipelines.meta_assets that swaps the release in
 
 
@@ -30,12 +45,14 @@ PUBLISH_STEP = "published"  # the step of pipelines.meta_assets that swaps the r
 class Refresh:
     """When and what a live fetch job refreshes.
 
-    ``years`` is how many of the newest year partitions up to the tick's year each tick
-    refetches (a source keeps adding records to recent years); 0 means every partition
-    of the job (search terms, programmes, indicators), or its one run when unpartitioned.
+    ``asset`` is the fetch asset the job materialises; ``years`` is how many of the
+    newest year partitions up to the tick's year each tick refetches (a source keeps
+    adding records to recent years); 0 means every partition of the job (search terms,
+    programmes, indicators), or its one run when unpartitioned.
     """
 
     job: str
+    asset: str
     cron: str
     cadence: str
     years: int
@@ -43,21 +60,60 @@ class Refresh:
 
 
 REFRESHES = (
-    Refresh("openalex_fetch", "0 2 * * 1", "weekly", 2, "OpenAlex adds works every day"),
+    Refresh(
+        "openalex_fetch",
+        "raw/openalex_pages",
+        "0 2 * * 1",
+        "weekly",
+        2,
+        "OpenAlex adds works every day",
+    ),
     Refresh(
         "openalex_authors_fetch",
+        "raw/openalex_author_pages",
         "0 2 * * 2",
         "weekly",
         0,
         "the authors of the works landed on Monday",
     ),
-    Refresh("patentsview_fetch", "0 3 1 * *", "monthly", 2, "USPTO publishes weekly"),
-    Refresh("epo_ops_fetch", "0 3 2 * *", "monthly", 2, "EPO publishes weekly"),
-    Refresh("nsf_fetch", "0 4 1 1,4,7,10 *", "quarterly", 2, "NSF awards start all year"),
-    Refresh("ukri_fetch", "0 4 2 1,4,7,10 *", "quarterly", 0, "UKRI projects start all year"),
-    Refresh("cordis_fetch", "0 4 3 1,4,7,10 *", "quarterly", 0, "CORDIS refreshes monthly"),
+    Refresh(
+        "patentsview_fetch",
+        "raw/patentsview_pages",
+        "0 3 1 * *",
+        "monthly",
+        2,
+        "USPTO publishes weekly",
+    ),
+    Refresh(
+        "epo_ops_fetch", "raw/epo_ops_pages", "0 3 2 * *", "monthly", 2, "EPO publishes weekly"
+    ),
+    Refresh(
+        "nsf_fetch",
+        "raw/nsf_pages",
+        "0 4 1 1,4,7,10 *",
+        "quarterly",
+        2,
+        "NSF awards start all year",
+    ),
+    Refresh(
+        "ukri_fetch",
+        "raw/ukri_pages",
+        "0 4 2 1,4,7,10 *",
+        "quarterly",
+        0,
+        "UKRI projects start all year",
+    ),
+    Refresh(
+        "cordis_fetch",
+        "raw/cordis_files",
+        "0 4 3 1,4,7,10 *",
+        "quarterly",
+        0,
+        "CORDIS refreshes monthly",
+    ),
     Refresh(
         "comtrade_fetch",
+        "raw/comtrade_pages",
         "0 5 15 1,4,7,10 *",
         "quarterly",
         3,
@@ -65,6 +121,7 @@ REFRESHES = (
     ),
     Refresh(
         "world_bank_fetch",
+        "raw/world_bank_pages",
         "0 5 1 7 *",
         "yearly",
         0,
@@ -86,6 +143,25 @@ def partition_keys(
         return list(keys)
     wanted = {str(y) for y in range(year - refresh.years + 1, year + 1)}
     return [k for k in keys if k in wanted]
+
+
+def with_freshness(asset: dg.AssetsDefinition) -> dg.AssetsDefinition:
+    """``asset`` with its freshness policy: a fetch asset of REFRESHES by its cadence,
+    a published table (marts, meta) or the release by the weekly build; others as they
+    are (intermediate layers are as fresh as the tables built from them)."""
+    cadence = {r.asset: CADENCE_FRESHNESS[r.cadence] for r in REFRESHES}
+
+    def policy(spec: dg.AssetSpec) -> dg.AssetSpec:
+        key = spec.key.to_user_string()
+        if key in cadence:
+            return dg.apply_freshness_policy(
+                spec, dg.FreshnessPolicy.time_window(fail_window=cadence[key])
+            )
+        if spec.key.path[0] in ("marts", "meta") or key == PUBLISH_STEP:
+            return dg.apply_freshness_policy(spec, RELEASE_FRESHNESS)
+        return spec
+
+    return asset.map_asset_specs(policy)
 
 
 def refresh_schedule(refresh: Refresh) -> dg.ScheduleDefinition:

@@ -3,14 +3,20 @@ ask for the right partitions, and a failed run leaves a report naming its failed
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import dagster as dg
 import pytest
 
 from pipelines.definitions import defs
-from pipelines.operations import REFRESHES, failure_report, write_failure_report
+from pipelines.operations import (
+    CADENCE_FRESHNESS,
+    REFRESHES,
+    RELEASE_FRESHNESS,
+    failure_report,
+    write_failure_report,
+)
 
 pytestmark = pytest.mark.unit
 TICK = datetime(2026, 4, 1, 4, 0, tzinfo=UTC)
@@ -103,3 +109,23 @@ def test_a_failed_run_leaves_a_report(tmp_path: Path) -> None:
     assert "- `breaks`: RuntimeError: page 7 of year 2024 returned an HTML error body" in text
     assert "second line" not in text
     assert "Nothing was published by this run" in text  # no publish step succeeded
+
+
+def test_published_tables_and_fetches_say_when_they_are_overdue() -> None:
+    policies = {
+        spec.key.to_user_string(): spec.freshness_policy
+        for asset in defs.assets
+        for spec in asset.specs
+    }
+    published = [k for k in policies if k.split("/")[0] in ("marts", "meta")] + ["published"]
+    assert len(published) > 60
+    for key in published:
+        assert policies[key] == RELEASE_FRESHNESS, key
+    # each fetch is overdue once its schedule has missed a tick
+    for refresh in REFRESHES:
+        window = policies[refresh.asset].fail_window.to_timedelta()
+        assert window == CADENCE_FRESHNESS[refresh.cadence], refresh.asset
+    assert CADENCE_FRESHNESS["weekly"] > timedelta(days=7)
+    assert CADENCE_FRESHNESS["quarterly"] > timedelta(days=92)
+    # intermediate layers follow the tables built from them
+    assert policies["core/synthesis_records"] is None
