@@ -27,6 +27,7 @@ DATA_KIND_SQL = (
     "select coalesce(string_agg(distinct data_kind, ', ' order by data_kind), 'none') from {table}"
 )
 MAX_DROP = 0.5
+TEMP_PREFIX = ".qcm.duckdb.tmp-"  # the file a publish builds before swapping it in
 
 
 class PublishError(RuntimeError):
@@ -143,8 +144,12 @@ def publish(working_db: Path, out_dir: Path, allow_drop: bool = False) -> Publis
     target = out_dir / "qcm.duckdb"
     if target.resolve() == working_db.resolve():
         raise PublishError(f"refusing to publish over the working database {working_db}")
+    # a publish killed mid-copy (kill -9, power loss) leaves its temporary file behind:
+    # publishing is serialised (one writer), so any such file is a dead one
+    for stale in out_dir.glob(f"{TEMP_PREFIX}*"):
+        stale.unlink(missing_ok=True)
     token = uuid.uuid4().hex[:12]
-    temp = out_dir / f".qcm.duckdb.tmp-{token}"
+    temp = out_dir / f"{TEMP_PREFIX}{token}"
     try:
         con = duckdb.connect(str(temp))
         try:

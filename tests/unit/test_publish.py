@@ -9,7 +9,7 @@ import duckdb
 import pytest
 
 from pipelines.meta_assets import append_run
-from pipelines.publish import PublishError, publish, row_count_drops
+from pipelines.publish import TEMP_PREFIX, PublishError, publish, row_count_drops
 from pipelines.settings import SQL_DIR
 
 pytestmark = pytest.mark.unit
@@ -200,3 +200,13 @@ def test_the_changelog_names_the_schema_version_of_its_newest_release() -> None:
     heading = newest.splitlines()[0]
     named = re.findall(r"schema version (\d+)", newest)
     assert named and {int(n) for n in named} == {version}, heading
+
+
+def test_a_dead_publish_leaves_no_temporary_file_after_the_next(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    # what a publish killed mid-copy leaves behind: its temporary file and write-ahead log
+    (out / f"{TEMP_PREFIX}0123abcd").write_bytes(b"half a database")
+    (out / f"{TEMP_PREFIX}0123abcd.wal").write_bytes(b"")
+    publish(working_db(tmp_path / "work.duckdb", 10), out)
+    assert sorted(p.name for p in out.iterdir()) == ["parquet", "qcm.duckdb"]
