@@ -332,6 +332,14 @@ class OpenAlexFetcher:
                 raise self._error(
                     request.where, f"{problem}; the page is landed, the saved cursor is before it"
                 )
+            count = meta.get("count", state.meta_count)
+            if not results and next_cursor is not None and (count is None or state.records < count):
+                raise self._error(
+                    request.where,
+                    f"an empty page came with a next cursor after {state.records} of meta.count "
+                    f"{count} records: stopping would lose records; the saved cursor is before "
+                    "this page, so a re-run asks for it again",
+                )
             state.pages.append(reply.landed.sha256)
             state.cursors.append(cursor)
             state.records += len(results)
@@ -360,8 +368,11 @@ class OpenAlexFetcher:
         self, state: PartitionState, where: str, next_cursor: str | None, results: list[Any]
     ) -> FetchOutcome:
         """Report the end of a fetch, warning when the count differs from ``meta.count``."""
-        if next_cursor is not None and not results:
-            self.log(f"WARNING: {where}: an empty page came with a next cursor; stopping there")
+        if next_cursor is not None and not results:  # every counted record is in: done
+            self.log(
+                f"WARNING: {where}: an empty page came with a next cursor after all "
+                f"{state.records} records of meta.count; stopping there"
+            )
         message = (
             f"{where}: done, {len(state.pages)} pages, {state.records} records "
             f"(meta.count {state.meta_count})"

@@ -431,7 +431,7 @@ def test_fetch_selection_builds_staging_authorships_then_fetches() -> None:
     defs = build_definitions()
     job = dg.define_asset_job("openalex_authors_fetch", selection=author_fetch_selection())
     wired = dg.Definitions(
-        assets=[*defs.assets, openalex_author_pages],
+        assets=list(defs.assets),
         asset_checks=list(defs.asset_checks),
         jobs=[job],
         resources=defs.resources,
@@ -485,8 +485,8 @@ FAULTS = {
     "empty page while a cursor remains": (
         [Reply(200, page([], "c-more", 2))],
         {},
-        None,
-        "an empty page came with a next cursor",
+        "an empty page came with a next cursor after 0 of meta.count 2",
+        "",
     ),
     "the same record on two pages": (
         [

@@ -212,16 +212,44 @@ def test_null_next_cursor_ends_the_fetch(tmp_path: Path) -> None:
     assert len(harness.zone.current_files()) == 3
 
 
-def test_count_differing_from_meta_count_is_warned(tmp_path: Path) -> None:
-    replies = [Reply(200, page(["W1"], "c1", 4)), Reply(200, page([], "c2", 4))]
+def test_count_differing_from_meta_count_at_the_end_is_warned(tmp_path: Path) -> None:
+    replies = [Reply(200, page(["W1"], "c1", 4)), Reply(200, page([], None, 4))]
     with MockServer(replies) as server:
         harness = Harness(tmp_path, server.url)
         outcome = harness.fetch()
     assert (outcome.status, outcome.records, outcome.meta_count) == ("done", 1, 4)
     assert "fetched 1 differs from meta.count 4" in outcome.message
     warnings = [line for line in harness.logs if line.startswith("WARNING")]
-    assert any("empty page came with a next cursor" in w for w in warnings)
     assert any("fetched 1 records but meta.count is 4" in w for w in warnings)
+
+
+def test_an_empty_page_with_a_cursor_short_of_the_count_stops_and_resumes(
+    tmp_path: Path,
+) -> None:
+    replies = [Reply(200, page(["W1"], "c1", 2)), Reply(200, page([], "c2", 2))]
+    with MockServer(replies) as server:
+        harness = Harness(tmp_path, server.url)
+        with pytest.raises(OpenAlexError) as caught:
+            harness.fetch()
+    text = str(caught.value)
+    assert "page 2" in text and "an empty page came with a next cursor after 1 of" in text
+    state = harness.zone.load_state(str(YEAR))
+    assert (state.status, state.cursor, state.records) == ("running", "c1", 1)
+    # the re-run asks for the same page again and finishes
+    with MockServer([Reply(200, page(["W2"], None, 2))]) as server:
+        harness = Harness(tmp_path, server.url)
+        outcome = harness.fetch()
+        assert server.requests[0].query["cursor"] == ["c1"]
+    assert (outcome.status, outcome.records) == ("done", 2)
+
+
+def test_an_empty_page_with_a_cursor_after_every_record_is_the_end(tmp_path: Path) -> None:
+    replies = [Reply(200, page(["W1", "W2"], "c1", 2)), Reply(200, page([], "c2", 2))]
+    with MockServer(replies) as server:
+        harness = Harness(tmp_path, server.url)
+        outcome = harness.fetch()
+    assert (outcome.status, outcome.records) == ("done", 2)
+    assert any("after all 2 records of meta.count" in line for line in harness.logs)
 
 
 def test_refetching_a_done_year_replaces_it_only_when_complete(tmp_path: Path) -> None:
