@@ -169,8 +169,8 @@ openalex_files_readable = unusable_files_check(
     "openalex_files_readable",
     "openalex",
     "raw.quarantine",
-    ("unreadable_file",),
-    "every raw file could be read",
+    ("unreadable_file", "schema_drift"),
+    "every raw file could be read and has the fields the parser needs",
 )
 openalex_quarantine_rate = quarantine_rate_check(
     RAW_KEY,

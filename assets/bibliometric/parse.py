@@ -31,6 +31,10 @@ SOURCE = "openalex"
 WORK_PREFIX = "https://openalex.org/"
 MIN_YEAR = 1900
 RAW_SUFFIXES = (".json", ".json.gz", ".jsonl", ".jsonl.gz")
+# fields every generation of OpenAlex work records carries; one absent from every record
+# of a file means the API renamed or dropped it (schema drift), never "no data": without
+# authorships, say, every work would silently lose its countries
+WORK_EXPECTED = ("id", "publication_year", "authorships", "cited_by_count")
 
 
 @dataclass
@@ -366,10 +370,13 @@ def parse_files(
         sha = sha256_file(path)
         prov_file = {"source_file": name, "source_sha256": sha}
         records = 0
+        keys_seen: set[str] = set()
         try:
             for index, record in enumerate(iter_records(path)):
                 prov = {**prov_file, "record_index": index}
                 records += 1
+                if isinstance(record, dict):
+                    keys_seen.update(record)
                 if isinstance(record, RecordError):
                     out.quarantine.append(_quarantine_row(prov, None, record.reason, record.detail))
                     continue
@@ -384,6 +391,17 @@ def parse_files(
                             prov, str(record_id) if record_id else None, reason, str(err)
                         )
                     )
+            missing = [f for f in WORK_EXPECTED if keys_seen and f not in keys_seen]
+            if missing:
+                out.quarantine.append(
+                    _quarantine_row(
+                        {**prov_file, "record_index": None},
+                        None,
+                        "schema_drift",
+                        f"no record of this file has the field(s) {missing}: renamed or "
+                        "dropped by the API? The records are read without them.",
+                    )
+                )
             status = "read"
         except ValueError as err:
             out.quarantine.append(

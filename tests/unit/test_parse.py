@@ -256,3 +256,20 @@ def test_missing_citation_count_stays_missing() -> None:
     record = work()
     del record["cited_by_count"]
     assert parse_work(record, PROV, CODES, 2027).works[0]["cited_by_count"] is None
+
+
+def test_a_field_dropped_from_every_record_of_a_file_is_schema_drift(tmp_path: Path) -> None:
+    renamed = [work(id=f"https://openalex.org/W{i}") for i in (1, 2)]
+    for record in renamed:
+        record["authors"] = record.pop("authorships")  # the API renamed the field
+    (tmp_path / "renamed.json").write_text(json.dumps({"meta": {}, "results": renamed}))
+    # one record without authorships among others is a record without authors, not drift
+    mixed = [work(id="https://openalex.org/W3"), work(id="https://openalex.org/W4")]
+    del mixed[1]["authorships"]
+    (tmp_path / "mixed.json").write_text(json.dumps({"meta": {}, "results": mixed}))
+    out = parse_files(raw_files(tmp_path), tmp_path, CODES, 2027)
+    drift = [q for q in out.quarantine if q["reason"] == "schema_drift"]
+    assert [(q["source_file"], q["record_index"]) for q in drift] == [("renamed.json", None)]
+    assert "['authorships']" in drift[0]["detail"]
+    assert len(out.works) == 4  # the records are still read, and counted
+    assert {f["status"] for f in out.files} == {"read"}
