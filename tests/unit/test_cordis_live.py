@@ -170,3 +170,12 @@ def test_verify_archive_counts_and_refuses() -> None:
         verify_archive(bulk_zip(projects=[]))
     with pytest.raises(ValueError, match="not a readable ZIP"):
         verify_archive(ARCHIVE[:40])
+
+
+def test_a_read_hang_times_out_and_is_retried(tmp_path: Path) -> None:
+    replies = [Reply(200, ARCHIVE, ZIP, delay=3), Reply(200, ARCHIVE, ZIP)]
+    with MockServer(replies) as server:
+        harness = Harness(tmp_path, server.url, timeout=(0.5, 0.3))
+        result = harness.fetcher.fetch_partition("HORIZON")
+    assert result.status == "done" and len(server.requests) == 2
+    assert any("ReadTimeout" in line or "timed out" in line for line in harness.logs), harness.logs

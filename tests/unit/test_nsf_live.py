@@ -423,3 +423,16 @@ def test_decode_and_html_detection() -> None:
     assert page is None and fatal and "AwardAPI-004" in problem
     page, problem, fatal = decode_page(b'{"error": "x"}')
     assert page is None and not fatal and "not an NSF Awards API result" in problem
+
+
+def test_a_read_hang_times_out_and_is_retried(tmp_path: Path) -> None:
+    replies = [
+        Reply(200, nsf_ids_page(["1"], total=1), delay=3),
+        Reply(200, nsf_ids_page(["1"], total=1)),
+    ]
+    with MockServer(replies) as server:
+        harness = Harness(tmp_path, server.url, timeout=(0.5, 0.3))
+        outcome = harness.fetch()
+    assert (outcome.status, outcome.records) == ("done", 1)
+    assert len(server.requests) == 2
+    assert any("ReadTimeout" in line for line in harness.logs), harness.logs

@@ -218,3 +218,12 @@ def test_requests_are_paced(tmp_path: Path) -> None:
         )
         client.fetch_partition(TERM)
     assert slept == [1.0]
+
+
+def test_a_read_hang_times_out_and_is_retried(tmp_path: Path) -> None:
+    replies = [Reply(200, page(refs(1), 1), delay=3), Reply(200, page(refs(1), 1))]
+    with MockServer(replies) as server:
+        client, logs = fetcher(tmp_path, server, timeout=(0.5, 0.3))
+        assert client.fetch_partition(TERM).status == "done"
+        assert len(server.requests) == 2
+    assert any("ReadTimeout" in line for line in logs), logs

@@ -347,3 +347,15 @@ def test_requests_are_spaced_at_least_min_interval(tmp_path: Path) -> None:
         )
         client.fetch_indicator("NY.GDP.MKTP.CD", ["USA", "DEU"], 2010, 2025)
     assert waits == [0.5]
+
+
+def test_a_read_hang_times_out_and_is_retried(tmp_path: Path) -> None:
+    body = wb.page([wb.record("SP.POP.TOTL", "USA", 2022, 333287557)])
+    logs: list[str] = []
+    with MockServer([Reply(200, body, delay=3), Reply(200, body)]) as server:
+        client = fetcher(
+            tmp_path, server.url, server.session(), timeout=(0.5, 0.3), log=logs.append
+        )
+        result = client.fetch_indicator("SP.POP.TOTL", ["USA"], 2022, 2022)
+    assert result.status == "done" and len(server.requests) == 2
+    assert any("ReadTimeout" in line for line in logs), logs
