@@ -24,6 +24,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from pipelines.meta_assets import PUBLISHED_KEY
 from pipelines.settings import Settings
 
 REPORTS = "reports"
@@ -38,7 +39,8 @@ CADENCE_FRESHNESS = {
     "quarterly": timedelta(days=100),
     "yearly": timedelta(days=380),
 }
-PUBLISH_STEP = "published"  # the step of pipelines.meta_assets that swaps the release in
+# the step that swaps the release in: a run that got past it has published
+PUBLISH_STEP = PUBLISHED_KEY.to_python_identifier()
 
 
 @dataclass(frozen=True)
@@ -157,7 +159,7 @@ def with_freshness(asset: dg.AssetsDefinition) -> dg.AssetsDefinition:
             return dg.apply_freshness_policy(
                 spec, dg.FreshnessPolicy.time_window(fail_window=cadence[key])
             )
-        if spec.key.path[0] in ("marts", "meta") or key == PUBLISH_STEP:
+        if spec.key.path[0] in ("marts", "meta") or spec.key == PUBLISHED_KEY:
             return dg.apply_freshness_policy(spec, RELEASE_FRESHNESS)
         return spec
 
