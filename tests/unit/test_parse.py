@@ -19,6 +19,7 @@ from assets.bibliometric.parse import (
     schema_generation,
     short_id,
 )
+from assets.reference.tables import reference_frames
 
 pytestmark = pytest.mark.unit
 CODES = CountryCodes(
@@ -273,3 +274,33 @@ def test_a_field_dropped_from_every_record_of_a_file_is_schema_drift(tmp_path: P
     assert "['authorships']" in drift[0]["detail"]
     assert len(out.works) == 4  # the records are still read, and counted
     assert {f["status"] for f in out.files} == {"read"}
+
+
+def test_taiwan_hong_kong_and_macao_are_their_own_countries_in_the_reference() -> None:
+    countries = reference_frames()["ref.countries"]
+    codes = CountryCodes(dict(zip(countries["iso2"], countries["iso3"], strict=True)), frozenset())
+    record = work(authorships=[{"countries": ["CN", "HK", "MO", "TW"]}])
+    out = parse_work(record, PROV, codes, 2027)
+    assert [r["country_iso3"] for r in out.authorship_countries] == ["CHN", "HKG", "MAC", "TWN"]
+    assert out.quarantine == []
+
+
+def test_right_to_left_and_very_long_names_are_kept_whole() -> None:
+    arabic = "جامعة الملك عبدالله للعلوم والتقنية"  # a right-to-left institution name
+    long_name = "Quantum " * 2_000  # 16,000 characters
+    record = work(
+        title=long_name,
+        authorships=[
+            {
+                "author": {"id": "https://openalex.org/A1", "display_name": "\u200fنور"},
+                "institutions": [
+                    {"id": "https://openalex.org/I9", "display_name": arabic, "country_code": "SA"}
+                ],
+                "countries": ["US"],
+            }
+        ],
+    )
+    out = parse_work(record, PROV, CODES, 2027)
+    assert out.works[0]["title"] == long_name.strip()
+    assert out.institutions[0]["institution_name"] == arabic
+    assert out.authorships[0]["author_name"] == "\u200fنور"  # a direction mark is text
