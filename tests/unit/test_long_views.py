@@ -58,7 +58,7 @@ def create_views(con: duckdb.DuckDBPyConnection) -> None:
     for table in FAMILY_MARTS:
         create_from_contract(con, table)
     insert(con, "meta.synthesis_settings", key="interval", value="0.9")
-    for name in (*LONG_VIEWS, "indicators_long", "country_headlines_wide"):
+    for name in ("record_shares_long", *LONG_VIEWS, "indicators_long", "country_headlines_wide"):
         sql = (SQL_DIR / "marts" / f"{name}.sql").read_text(encoding="utf-8")
         con.execute(f"create view marts.{name} as\n{sql}")
 

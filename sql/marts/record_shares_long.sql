@@ -1,0 +1,137 @@
+-- marts.record_shares_long: one row per family counted in records (publications, patents, workforce), entity (country, bloc or world), technology approach, year, variant and indicator, in the columns every long view shares, with the Wilson interval of shares of records computed once for the three (publications_long, patents_long and workforce_long are its parts)
+with settings as (
+    select
+        (max(value) filter (where key = 'share_interval_z'))::double as z,
+        'wilson-' || round(100 * (max(value) filter (where key = 'share_interval_level'))::double)::integer
+            as wilson_label
+    from meta.methods
+),
+
+rows_ as (
+    select
+        'publications' as family,
+        mart.entity_type,
+        mart.entity_code,
+        mart.entity_name,
+        mart.approach,
+        mart.year,
+        mart.indicator,
+        '' as variant,
+        mart.value,
+        mart.unit,
+        mart.numerator,
+        mart.denominator,
+        mart.small_n,
+        mart.year_incomplete,
+        '' as flags,
+        mart.method_version,
+        mart.data_kind,
+        coalesce(
+            definitions.interval_method = 'wilson'
+            and mart.denominator > 0
+            and mart.value between 0 and 1,
+            false
+        ) as has_interval
+    from marts.publication_indicators as mart
+    left join meta.indicators as definitions on definitions.indicator = mart.indicator
+    union all
+    select
+        'patents' as family,
+        mart.entity_type,
+        mart.entity_code,
+        mart.entity_name,
+        mart.approach,
+        mart.year,
+        mart.indicator,
+        'counting=' || mart.counting || '; family_scope=' || mart.family_scope
+            as variant,
+        mart.value,
+        mart.unit,
+        mart.numerator,
+        mart.denominator,
+        mart.small_n,
+        mart.year_incomplete,
+        '' as flags,
+        mart.method_version,
+        mart.data_kind,
+        coalesce(
+            definitions.interval_method = 'wilson'
+            and mart.denominator > 0
+            and mart.value between 0 and 1,
+            false
+        ) as has_interval
+    from marts.patent_indicators as mart
+    left join meta.indicators as definitions on definitions.indicator = mart.indicator
+    union all
+    select
+        'workforce' as family,
+        mart.entity_type,
+        mart.entity_code,
+        mart.entity_name,
+        mart.approach,
+        mart.year,
+        mart.indicator,
+        '' as variant,
+        mart.value,
+        mart.unit,
+        mart.numerator,
+        mart.denominator,
+        mart.small_n,
+        mart.year_incomplete,
+        '' as flags,
+        mart.method_version,
+        mart.data_kind,
+        coalesce(
+            definitions.interval_method = 'wilson'
+            and mart.denominator > 0
+            and mart.value between 0 and 1,
+            false
+        ) as has_interval
+    from marts.workforce_indicators as mart
+    left join meta.indicators as definitions on definitions.indicator = mart.indicator
+),
+
+-- Wilson score interval of a share p = value of n = denominator records (meta.methods share_interval_rule)
+intervals as (
+    select
+        rows_.*,
+        case when rows_.has_interval then settings.wilson_label end as interval_method,
+        case when rows_.has_interval then
+            (rows_.value + settings.z * settings.z / (2 * rows_.denominator))
+            / (1 + settings.z * settings.z / rows_.denominator)
+        end as centre,
+        case when rows_.has_interval then
+            settings.z / (1 + settings.z * settings.z / rows_.denominator)
+            * sqrt(
+                rows_.value * (1 - rows_.value) / rows_.denominator
+                + settings.z * settings.z / (4 * rows_.denominator * rows_.denominator)
+            )
+        end as half_width
+    from rows_
+    inner join settings on true
+)
+
+select
+    family,
+    entity_type,
+    entity_code,
+    entity_name,
+    approach,
+    year,
+    indicator,
+    variant,
+    value,
+    -- the exact interval lies in [0, 1] and holds the value: clamping removes rounding at
+    -- p = 0 or 1 (greatest and least skip nulls, hence the case)
+    case when has_interval then least(greatest(centre - half_width, 0), value) end as value_low,
+    case when has_interval then greatest(least(centre + half_width, 1), value) end as value_high,
+    interval_method,
+    unit,
+    numerator,
+    denominator,
+    small_n,
+    year_incomplete,
+    flags,
+    method_version,
+    data_kind
+from intervals
