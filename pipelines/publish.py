@@ -4,8 +4,9 @@ Readers never see a half-built file: the published database is built as a tempor
 file beside the target, checkpointed, closed and moved over it with ``os.replace``;
 open readers keep their old snapshot. Tables are copied; views are recreated from their
 definitions, so the published file holds views (they read only published tables). The
-Parquet marts are written to a temporary folder and then renamed into place (two
-renames: a reader may briefly find no folder).
+Parquet marts are written from the temporary file into a temporary folder, and the file
+and the folder are swapped in one after the other (``pipelines.files.replaced_folder``),
+so a failure before the swap (a full disk, say) leaves the whole last release.
 """
 
 from __future__ import annotations
@@ -134,11 +135,12 @@ def publish(working_db: Path, out_dir: Path, allow_drop: bool = False) -> Publis
     """Copy the public schemas of ``working_db`` into ``out_dir`` atomically.
 
     Writes ``out_dir/qcm.duckdb`` (tables copied, views recreated as views) and
-    ``out_dir/parquet/<table>.parquet`` for every marts table and view. Raises
-    PublishError (leaving the last release untouched) when the target is the working
-    database, a view cannot be recreated from the published tables, or a table or view
-    lost more than half its rows against the last release of the same kind of data,
-    unless ``allow_drop``.
+    ``out_dir/parquet/<table>.parquet`` for every marts table and view, both built beside
+    their targets and swapped in together at the end. Raises PublishError (leaving the
+    last release untouched) when the target is the working database, a view cannot be
+    recreated from the published tables, a table or view lost more than half its rows
+    against the last release of the same kind of data (unless ``allow_drop``), or the
+    new release cannot be written (a full disk, say).
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     target = out_dir / "qcm.duckdb"
@@ -148,60 +150,74 @@ def publish(working_db: Path, out_dir: Path, allow_drop: bool = False) -> Publis
     # publishing is serialised (one writer), so any such file is a dead one
     for stale in out_dir.glob(f"{TEMP_PREFIX}*"):
         stale.unlink(missing_ok=True)
-    token = uuid.uuid4().hex[:12]
-    temp = out_dir / f"{TEMP_PREFIX}{token}"
+    temp = out_dir / f"{TEMP_PREFIX}{uuid.uuid4().hex[:12]}"
+    swapped = False
     try:
-        con = duckdb.connect(str(temp))
         try:
-            con.execute(f"attach {sql_literal(working_db)} as work (read_only)")
-            for schema in PUBLIC_SCHEMAS:
-                con.execute(f"create schema {schema}")
-            views = view_definitions(con, "work", PUBLIC_SCHEMAS)
-            published = _tables(con, "work", PUBLIC_SCHEMAS)
-            for table in published:
-                if table not in views:
-                    con.execute(f"create table {table} as select * from work.{table}")
-            con.execute("detach work")
-            recreate_views(con, views)
-            counts = {
-                table: con.execute(f"select count(*) from {table}").fetchone()[0]
-                for table in published
-            }
-            data_kind = con.execute(DATA_KIND_SQL.format(table="meta.source_files")).fetchone()[0]
-            previous = {} if allow_drop else previous_counts(target)
-            drops = row_count_drops(counts, previous, data_kind)
-            if drops:
+            counts = _write_release(working_db, temp, target, allow_drop)
+            with replaced_folder(out_dir / "parquet") as folder:
+                _write_parquet(temp, folder)
+                os.replace(temp, target)
+                swapped = True
+        except (duckdb.Error, OSError) as error:
+            if not swapped:  # the last release is whole
                 raise PublishError(
-                    "row counts dropped by more than half against the last release: "
-                    + "; ".join(drops)
-                    + " (set QCM_ALLOW_DROP=1 if this is expected)"
-                )
-            con.execute("checkpoint")
-        finally:
-            con.close()
-        os.replace(temp, target)
+                    f"the new release could not be written in {out_dir} ({error}); "
+                    "the last release is untouched"
+                ) from error
+            raise
     finally:
         temp.unlink(missing_ok=True)
-    parquet_dir = _publish_parquet(target, out_dir)
-    return Published(target, parquet_dir, counts)
+        temp.with_name(temp.name + ".wal").unlink(missing_ok=True)  # left by a failed write
+    return Published(target, out_dir / "parquet", counts)
 
 
-def _publish_parquet(database: Path, out_dir: Path) -> Path:
-    """Write every marts table and view as Parquet, and a README.md of their schema, into
-    a temporary folder, then swap it in."""
-    final = out_dir / "parquet"
-    with replaced_folder(final) as temp:
-        con = duckdb.connect(str(database), read_only=True)
-        try:
-            tables = _tables(con, database.stem, ("marts",))
-            for table in tables:
-                name = table.split(".", 1)[1]
-                path = temp / f"{name}.parquet"
-                con.execute(f"copy (select * from {table}) to {sql_literal(path)} (format parquet)")
-            (temp / "README.md").write_text(parquet_readme(con, tables), encoding="utf-8")
-        finally:
-            con.close()
-    return final
+def _write_release(working_db: Path, temp: Path, target: Path, allow_drop: bool) -> dict[str, int]:
+    """Build the release database at ``temp`` from ``working_db``, checked against the
+    last release at ``target``; return the row count of every public table and view."""
+    con = duckdb.connect(str(temp))
+    try:
+        con.execute(f"attach {sql_literal(working_db)} as work (read_only)")
+        for schema in PUBLIC_SCHEMAS:
+            con.execute(f"create schema {schema}")
+        views = view_definitions(con, "work", PUBLIC_SCHEMAS)
+        published = _tables(con, "work", PUBLIC_SCHEMAS)
+        for table in published:
+            if table not in views:
+                con.execute(f"create table {table} as select * from work.{table}")
+        con.execute("detach work")
+        recreate_views(con, views)
+        counts = {
+            table: con.execute(f"select count(*) from {table}").fetchone()[0] for table in published
+        }
+        data_kind = con.execute(DATA_KIND_SQL.format(table="meta.source_files")).fetchone()[0]
+        previous = {} if allow_drop else previous_counts(target)
+        drops = row_count_drops(counts, previous, data_kind)
+        if drops:
+            raise PublishError(
+                "row counts dropped by more than half against the last release: "
+                + "; ".join(drops)
+                + " (set QCM_ALLOW_DROP=1 if this is expected)"
+            )
+        con.execute("checkpoint")
+    finally:
+        con.close()
+    return counts
+
+
+def _write_parquet(database: Path, folder: Path) -> None:
+    """Write every marts table and view of ``database`` as Parquet, and a README.md of
+    their schema, into ``folder``."""
+    con = duckdb.connect(str(database), read_only=True)
+    try:
+        catalog = con.execute("select current_database()").fetchone()[0]
+        tables = _tables(con, catalog, ("marts",))
+        for table in tables:
+            path = folder / f"{table.split('.', 1)[1]}.parquet"
+            con.execute(f"copy (select * from {table}) to {sql_literal(path)} (format parquet)")
+        (folder / "README.md").write_text(parquet_readme(con, tables), encoding="utf-8")
+    finally:
+        con.close()
 
 
 def parquet_readme(con: duckdb.DuckDBPyConnection, tables: list[str]) -> str:

@@ -1,7 +1,8 @@
 """Publishing under real faults, in separate processes: a publish killed with SIGKILL at
 random moments never leaves a broken or half-new release, and a re-run completes; readers
 in another process keep answering throughout a series of publishes, and a reader that
-holds the file open keeps its snapshot.
+holds the file open keeps its snapshot; a publish on a disk too small for the new
+release fails naming it and leaves the last release whole.
 
 Each test prints its counts (kills, releases checked, rows lost, reader queries answered)
 so the reliability figures can be read from the test log (``pytest -s``)."""
@@ -20,7 +21,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.publish import TEMP_PREFIX, publish
+from pipelines import publish as publishing
+from pipelines.publish import TEMP_PREFIX, PublishError, publish
 
 pytestmark = pytest.mark.integration
 ROWS = 300_000
@@ -117,15 +119,22 @@ import duckdb
 path, mode, stop, report = sys.argv[1:5]
 # DuckDB shares one database instance among the connections of a process to a path: a
 # process that keeps one open sees its snapshot on every new connection too. So "poll"
-# opens and closes a connection per query, "hold" keeps one open throughout.
+# opens and closes a connection per query, "hold" keeps one open throughout; "parquet"
+# reads the Parquet copy of the table (path is then the Parquet folder).
 held = duckdb.connect(path, read_only=True) if mode == "hold" else None
+query = "select marker from marts.marker"
+if mode == "parquet":
+    query = "select marker from read_parquet('" + path + "/marker.parquet')"
 answered, failed, seen = 0, [], []
 deadline = time.monotonic() + 120
 while not Path(stop).exists() and time.monotonic() < deadline:
     try:
-        con = held or duckdb.connect(path, read_only=True)
+        if held:
+            con = held
+        else:
+            con = duckdb.connect(path if mode == "poll" else ":memory:", read_only=mode == "poll")
         try:
-            marker = con.execute("select marker from marts.marker").fetchone()[0]
+            marker = con.execute(query).fetchone()[0]
         finally:
             if held is None:
                 con.close()
@@ -149,13 +158,13 @@ def test_readers_in_another_process_keep_answering_through_publishes(tmp_path: P
                 sys.executable,
                 "-c",
                 READER,
-                str(out / "qcm.duckdb"),
+                str(out / ("parquet" if mode == "parquet" else "qcm.duckdb")),
                 mode,
                 str(stop),
                 str(tmp_path / f"{mode}.json"),
             ]
         )
-        for mode in ("poll", "hold")
+        for mode in ("poll", "hold", "parquet")
     }
     time.sleep(1.5)  # the readers are querying before the first publish
     for marker in (2, 3, 4):
@@ -166,15 +175,60 @@ def test_readers_in_another_process_keep_answering_through_publishes(tmp_path: P
     for mode, process in readers.items():
         assert process.wait(timeout=60) == 0
         results[mode] = json.loads((tmp_path / f"{mode}.json").read_text())
-    poll, hold = results["poll"], results["hold"]
+    poll, hold, parquet = results["poll"], results["hold"], results["parquet"]
+    answered = sum(result["answered"] for result in results.values())
+    failed = sum(len(result["failed"]) for result in results.values())
     print(
-        f"\nreaders during refresh: {poll['answered'] + hold['answered']} queries answered, "
-        f"{len(poll['failed']) + len(hold['failed'])} failed; releases seen by a new "
-        f"connection per query {poll['seen']}, by a connection held open {hold['seen']}"
+        f"\nreaders during refresh: {answered} queries answered, {failed} failed; releases "
+        f"seen by a new connection per query {poll['seen']}, by a connection held open "
+        f"{hold['seen']}, by Parquet readers {parquet['seen']}"
     )
-    assert poll["failed"] == [] and hold["failed"] == []
-    assert poll["answered"] > 20 and hold["answered"] > 20
+    assert poll["failed"] == [] and hold["failed"] == [] and parquet["failed"] == []
+    assert all(result["answered"] > 20 for result in results.values())
+    assert parquet["seen"][0] == 1 and parquet["seen"][-1] == 4
     assert poll["seen"][0] == 1 and poll["seen"][-1] == 4  # old data, then the newest
     assert poll["seen"] == sorted(poll["seen"])  # never back to an older release
     assert hold["seen"] == [1]  # an open reader keeps its snapshot
     assert release(out) == (4, ROWS, ROWS)
+
+
+def test_a_disk_too_small_for_the_new_release_leaves_the_last_one(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    publish(working_db(tmp_path / "work.duckdb", 1), out)
+    room = (out / "qcm.duckdb").stat().st_size // 2
+    work = working_db(tmp_path / "work.duckdb", 2)
+    # no file may grow past half the size of a release: the new one cannot be written
+    process = child(
+        "import resource, signal; from pathlib import Path; "
+        "from pipelines.publish import publish; "
+        "signal.signal(signal.SIGXFSZ, signal.SIG_IGN); "
+        f"resource.setrlimit(resource.RLIMIT_FSIZE, ({room}, {room})); "
+        f"publish(Path({str(work)!r}), Path({str(out)!r}))"
+    )
+    output = process.communicate(timeout=120)[0].decode()
+    assert process.returncode == 1
+    assert "PublishError: the new release could not be written in" in output
+    assert "File too large" in output and "the last release is untouched" in output
+    assert release(out) == (1, ROWS, ROWS)
+    assert sorted(p.name for p in out.iterdir()) == ["parquet", "qcm.duckdb"]
+    publish(work, out)  # with room again
+    assert release(out) == (2, ROWS, ROWS)
+
+
+def test_a_parquet_copy_that_fails_publishes_neither_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "out"
+    publish(working_db(tmp_path / "work.duckdb", 1), out)
+
+    def full_disk(database: Path, folder: Path) -> None:
+        (folder / "numbers.parquet").write_bytes(b"PAR1 half")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(publishing, "_write_parquet", full_disk)
+    with pytest.raises(PublishError, match=r"No space left on device.*last release is untouched"):
+        publish(working_db(tmp_path / "work.duckdb", 2), out)
+    assert release(out) == (1, ROWS, ROWS)
+    parquet = duckdb.sql(f"select distinct marker from '{out / 'parquet' / 'numbers.parquet'}'")
+    assert parquet.fetchall() == [(1,)]
+    assert sorted(p.name for p in out.iterdir()) == ["parquet", "qcm.duckdb"]
