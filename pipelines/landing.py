@@ -15,7 +15,9 @@ Layout under ``root/<source>/`` (one folder per source; nothing here is source-s
   fetch; replaced atomically, so a crash leaves either the old or the new state.
 
 A crash between writing a blob and saving the state loses nothing: the next run
-resumes from the saved cursor and lands that page again, which yields the same blob.
+resumes from the saved cursor and lands that page again, which yields the same blob. A
+write that fails (a full disk) raises LandingWriteError naming the file, after removing
+its temporary file: what was landed before is whole, and a re-run resumes after it.
 """
 
 from __future__ import annotations
@@ -144,6 +146,19 @@ class PartitionState:
         return state
 
 
+class LandingWriteError(OSError):
+    """A blob, state or manifest line could not be written; nothing landed before changed."""
+
+
+def _write_failed(path: Path, error: OSError) -> LandingWriteError:
+    """The LandingWriteError for ``path``, keeping the system's error number."""
+    return LandingWriteError(
+        error.errno,
+        f"cannot write {path}: {error.strerror or error}; what was landed before is whole "
+        "and a re-run resumes after it",
+    )
+
+
 def _fsync_dir(path: Path) -> None:
     """Flush a directory entry (a rename or a new file) to disk."""
     fd = os.open(path, os.O_RDONLY)
@@ -155,14 +170,20 @@ def _fsync_dir(path: Path) -> None:
 
 def _atomic_write(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` through a temporary file in the same folder and a rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as error:
+        raise _write_failed(path, error) from error
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
+    except OSError as error:
+        Path(tmp).unlink(missing_ok=True)
+        raise _write_failed(path, error) from error
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
@@ -231,13 +252,16 @@ class LandingZone:
         """Append one JSON line to the manifest and flush it to disk."""
         self.base.mkdir(parents=True, exist_ok=True)
         line = json.dumps(entry, ensure_ascii=False, sort_keys=True) + "\n"
-        with open(self.manifest_path, "ab") as handle:
-            # A line torn by a crash must not swallow the next one.
-            if handle.tell() > 0 and not self._manifest_ends_with_newline():
-                line = "\n" + line
-            handle.write(line.encode("utf-8"))
-            handle.flush()
-            os.fsync(handle.fileno())
+        try:
+            with open(self.manifest_path, "ab") as handle:
+                # A line torn by a crash or a full disk must not swallow the next one.
+                if handle.tell() > 0 and not self._manifest_ends_with_newline():
+                    line = "\n" + line
+                handle.write(line.encode("utf-8"))
+                handle.flush()
+                os.fsync(handle.fileno())
+        except OSError as error:
+            raise _write_failed(self.manifest_path, error) from error
 
     def _manifest_ends_with_newline(self) -> bool:
         """Whether the manifest's last byte is a newline."""

@@ -1,6 +1,7 @@
 """A real live fetch killed with SIGKILL at random moments, then re-run until it ends:
 every saved state and landed blob stays readable, and the completed fetch holds every
-record exactly once (nothing lost, nothing doubled).
+record exactly once (nothing lost, nothing doubled). The same fetch on a disk too small
+for one of its pages fails naming the file, and a re-run with room completes it.
 
 The child process runs the real NSF client (offset paging over two search terms) against
 a paged server in this process that answers any offset, so a resumed fetch gets the page
@@ -34,15 +35,21 @@ TERMS = ("quantum", "qubit")
 YEAR = 2020
 
 
+BIG_PAGE = ("qubit", 16)  # the page whose abstracts fill more than the small disk
+BIG_ABSTRACT = "".join(random.Random(7).choices("abcdefghijklmnopqrstuvwxyz0123456789", k=80_000))
+
+
 class PagedAwards(BaseHTTPRequestHandler):
     """Answers /awards.json?keyword=T&offset=O&rpp=R with awards T-O .. T-(O+R-1) of
-    TOTAL, slowly enough (50 ms) that a kill lands in the middle of a fetch."""
+    TOTAL, slowly enough (50 ms) that a kill lands in the middle of a fetch. The awards
+    of BIG_PAGE carry long abstracts (about 400 kB, 260 kB gzipped)."""
 
     def do_GET(self) -> None:
         query = parse_qs(urlsplit(self.path).query)
         term, offset, rpp = query["keyword"][0], int(query["offset"][0]), int(query["rpp"][0])
         ids = [f"{term}-{n}" for n in range(offset, min(offset + rpp, TOTAL + 1))]
-        awards = [nsf_award(id=i, startDate=f"03/01/{YEAR}") for i in ids]
+        extra = {"abstractText": BIG_ABSTRACT + term} if (term, offset) == BIG_PAGE else {}
+        awards = [nsf_award(id=i, startDate=f"03/01/{YEAR}", **extra) for i in ids]
         body = json.dumps(nsf_page(*awards, total=TOTAL, offset=offset, rpp=rpp)).encode()
         time.sleep(0.05)
         self.send_response(200)
@@ -64,17 +71,32 @@ class PagedServer(ThreadingHTTPServer):
 
 
 FETCH = """
-import sys
+import resource, signal, sys
 from pathlib import Path
 from assets.funding.nsf_live import NsfFetcher
 from pipelines.landing import LandingZone
-root, url = sys.argv[1:3]
+root, url, disk = sys.argv[1:4]
+if int(disk):  # a disk with room for no file larger than this many bytes
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # the write fails (EFBIG) instead
+    resource.setrlimit(resource.RLIMIT_FSIZE, (int(disk), int(disk)))
 zone = LandingZone(Path(root), "nsf")
 fetcher = NsfFetcher(zone, terms=("quantum", "qubit"), base_url=url, page_size=5,
     min_interval=0.0, timeout=(2, 5), max_retries=2, log=lambda m: None)
 outcome = fetcher.fetch_partition(2020)
 sys.exit(0 if outcome.status == "done" else 3)
 """
+
+
+EXPECTED = {f"{term}-{n}" for term in TERMS for n in range(1, TOTAL + 1)}
+
+
+def landed_ids(zone: LandingZone) -> list[str]:
+    """The award ids of the partition's completed fetch, in page order."""
+    ids = []
+    for path in zone.current_files():
+        page = json.loads(gzip.decompress(path.read_bytes()))
+        ids += [award["id"] for award in page["response"]["award"]]
+    return ids
 
 
 def landed(zone: LandingZone) -> int:
@@ -110,7 +132,7 @@ def test_a_fetch_killed_at_random_moments_resumes_and_loses_nothing(tmp_path: Pa
             runs += 1
             assert runs < 60, "the fetch never completed"
             process = subprocess.Popen(
-                [sys.executable, "-c", FETCH, str(tmp_path / "raw"), url],
+                [sys.executable, "-c", FETCH, str(tmp_path / "raw"), url, "0"],
                 cwd=REPO,
                 env={**os.environ, "PYTHONPATH": str(REPO)},
             )
@@ -132,12 +154,8 @@ def test_a_fetch_killed_at_random_moments_resumes_and_loses_nothing(tmp_path: Pa
         server.shutdown()
     state = zone.load_state(str(YEAR))
     assert state.status == "done"
-    ids = []
-    for path in zone.current_files():
-        page = json.loads(gzip.decompress(path.read_bytes()))
-        ids += [award["id"] for award in page["response"]["award"]]
-    expected = {f"{term}-{n}" for term in TERMS for n in range(1, TOTAL + 1)}
-    lost = len(expected - set(ids))
+    ids = landed_ids(zone)
+    lost = len(EXPECTED - set(ids))
     print(
         f"\nlanding crash: {kills} SIGKILLs over {runs} runs; {len(ids)} records landed, "
         f"{lost} lost, {len(ids) - len(set(ids))} doubled"
@@ -145,3 +163,35 @@ def test_a_fetch_killed_at_random_moments_resumes_and_loses_nothing(tmp_path: Pa
     assert kills >= 3  # the fetch really was killed in flight, again and again
     assert lost == 0 and len(ids) == len(set(ids)) == 2 * TOTAL
     assert state.done.records == 2 * TOTAL
+
+
+def test_a_disk_too_small_for_a_page_fails_naming_it_and_a_rerun_completes(
+    tmp_path: Path,
+) -> None:
+    server = PagedServer(("127.0.0.1", 0), PagedAwards)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+    zone = LandingZone(tmp_path / "raw", "nsf")
+    command = [sys.executable, "-c", FETCH, str(tmp_path / "raw"), url]
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    try:
+        full = subprocess.run(
+            [*command, "200000"], cwd=REPO, env=env, capture_output=True, text=True, timeout=120
+        )
+        state = zone.load_state(str(YEAR))
+        assert full.returncode == 1, full.stderr
+        assert "LandingWriteError" in full.stderr and "File too large" in full.stderr
+        assert f"cannot write {zone.base / 'blobs'}" in full.stderr
+        # every page before the big one is landed and saved; no temporary file is left
+        assert state.status == "running" and json.loads(state.cursor) == list(BIG_PAGE)
+        assert not list(zone.base.rglob("*.tmp"))
+        readable(zone)
+        again = subprocess.run(
+            [*command, "0"], cwd=REPO, env=env, capture_output=True, text=True, timeout=120
+        )
+        assert again.returncode == 0, again.stderr
+    finally:
+        server.shutdown()
+    ids = landed_ids(zone)
+    print(f"\nfull disk while landing: {len(ids)} records landed, {len(EXPECTED - set(ids))} lost")
+    assert sorted(ids) == sorted(EXPECTED)
