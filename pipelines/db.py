@@ -1,8 +1,18 @@
-"""DuckDB access for the working database: one writer, connections closed promptly."""
+"""DuckDB access for the working database: one writer, connections closed promptly.
+
+The working database holds nothing that a build does not rebuild from the landing zone
+and the embedded sample. DuckDB replays the committed part of a write-ahead log torn by a
+crash; a log or file it cannot read (a corrupt entry, a full disk at the wrong moment) is
+set aside as ``<name>.unreadable`` (one, the latest) and a fresh working database begun,
+with a warning naming both files, so an unattended refresh heals itself. A database
+locked by another process is never set aside: that error is raised as it is.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
+import os
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -11,17 +21,28 @@ import duckdb
 SCHEMAS = ("ref", "raw", "staging", "core", "indicators", "marts", "meta")
 
 
+UNREADABLE_SUFFIX = ".unreadable"
+_log = logging.getLogger(__name__)
+
+
 @contextmanager
 def connect(
-    path: Path, memory_limit: str = "4GB", read_only: bool = False
+    path: Path,
+    memory_limit: str = "4GB",
+    read_only: bool = False,
+    warn: Callable[[str], None] = _log.warning,
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     """Open ``path`` (creating its folder and schemas when writable) and close it after.
 
-    Yields a connection with a memory limit set, so large runs spill rather than fail.
+    Yields a connection with a memory limit set, so large runs spill rather than fail. A
+    writable database that cannot be opened for any reason but a lock is set aside (see
+    the module doc) and ``warn`` called with what was done.
     """
-    if not read_only:
+    if read_only:
+        con = duckdb.connect(str(path), read_only=True)
+    else:
         path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path), read_only=read_only)
+        con = _open_or_set_aside(path, warn)
     try:
         con.execute(f"set memory_limit = '{_checked_size(memory_limit)}'")
         if not read_only:
@@ -30,6 +51,30 @@ def connect(
         yield con
     finally:
         con.close()
+
+
+def _open_or_set_aside(path: Path, warn: Callable[[str], None]) -> duckdb.DuckDBPyConnection:
+    """Open ``path`` read-write; if DuckDB cannot read it (not a lock held elsewhere),
+    move it and its log to ``<name>.unreadable`` and open a fresh database there."""
+    try:
+        return duckdb.connect(str(path))
+    except duckdb.IOException as error:
+        if "lock" in str(error).lower():
+            raise
+        reason = str(error)
+    aside = path.with_name(path.name + UNREADABLE_SUFFIX)
+    wal = path.with_name(path.name + ".wal")
+    os.replace(path, aside)
+    if wal.exists():
+        os.replace(wal, aside.with_name(aside.name + ".wal"))
+    else:
+        aside.with_name(aside.name + ".wal").unlink(missing_ok=True)
+    warn(
+        f"the working database {path} could not be opened ({reason}); it was moved to "
+        f"{aside} and a fresh one begun: a full build (qcm build, the weekly "
+        "schedule) rebuilds every table from the landing zone"
+    )
+    return duckdb.connect(str(path))
 
 
 def _checked_size(text: str) -> str:

@@ -53,5 +53,6 @@ class QcmResource(dg.ConfigurableResource):
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A read-write connection to the working database, closed on exit."""
         settings = self.settings
-        with db.connect(settings.working_db, settings.memory_limit) as con:
+        warn = dg.get_dagster_logger().warning
+        with db.connect(settings.working_db, settings.memory_limit, warn=warn) as con:
             yield con
