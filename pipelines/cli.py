@@ -84,11 +84,28 @@ LIVE_FETCHES = (
 
 
 def build(args: argparse.Namespace) -> int:
-    """Run the main job (after the live fetch in live mode); print a summary. Exit code."""
+    """Run the main job (after the live fetch in live mode); print a summary. Exit code.
+
+    Holds the working state for the whole build (``pipelines.build_guard``): another build
+    of the same state exits at once with code 2.
+    """
     settings = apply_settings(args)
     prepare_dagster_home(settings.state_dir)
+    from pipelines import build_guard
+
+    try:
+        with build_guard.exclusive(settings.state_dir):
+            return _build(args, settings)
+    except build_guard.BuildBusy as err:
+        print(f"qcm build: {err}", file=sys.stderr)
+        return 2
+
+
+def _build(args: argparse.Namespace, settings: Settings) -> int:
+    """The build itself, run while holding the working state."""
     import dagster as dg
 
+    from pipelines.build_guard import RUN_TAGS, release_dead_runs
     from pipelines.definitions import build_definitions
 
     defs = build_definitions()  # after the settings above: the resource reads them now
@@ -97,6 +114,11 @@ def build(args: argparse.Namespace) -> int:
     kind = settings.dataset_kind("openalex")
     print(f"qcm build: mode {settings.mode} ({kind}); working state {settings.state_dir}")
     instance = dg.DagsterInstance.get()
+    for run_id in release_dead_runs(instance):
+        print(
+            f"qcm build: run {run_id} of an earlier build never ended (the build was killed); "
+            "marked failed and its concurrency slots freed"
+        )
     if settings.mode == "live":
         for source, job, label, partitions in LIVE_FETCHES:
             if source in settings.source_dirs:
@@ -118,6 +140,7 @@ def build(args: argparse.Namespace) -> int:
                     run_config=RUN_CONFIG,
                     instance=instance,
                     partition_key=key,
+                    tags=RUN_TAGS,
                     raise_on_error=False,
                 )
                 if not result.success:
@@ -129,7 +152,7 @@ def build(args: argparse.Namespace) -> int:
                     return 1
     print("stage: build, validate and publish")
     result = defs.resolve_job_def("qcm_build").execute_in_process(
-        run_config=RUN_CONFIG, instance=instance, raise_on_error=False
+        run_config=RUN_CONFIG, instance=instance, tags=RUN_TAGS, raise_on_error=False
     )
     if not result.success:
         print(
@@ -212,6 +235,12 @@ def print_summary(settings: Settings, seconds: float) -> None:
             "trail_agreement, (select count(*) from marts.researcher_moves where counted) "
             "from meta.runs order by published_at desc limit 1"
         ).fetchone()
+        fetches = con.execute(
+            "select count(*), count(*) filter (where state = 'complete'), "
+            "count(*) filter (where state = 'stale'), count(*) filter (where state = 'missing'), "
+            "string_agg(distinct service || ' ' || count_gap, ', ' order by service || ' ' || "
+            "count_gap) filter (where count_gap <> 0) from meta.fetches"
+        ).fetchone()
     finally:
         con.close()
     kind, files, records, works, quarantined = run
@@ -259,6 +288,13 @@ def print_summary(settings: Settings, seconds: float) -> None:
         f"resamples): {leaders}; approaches where no {bloc} member is within reach: "
         f"{gaps or 'none'}"
     )
+    if fetches[0]:
+        print(
+            f"  fetches:     {fetches[0]} partitions landed: {fetches[1]} complete, {fetches[2]} "
+            f"stale (read from their last complete fetch: a newer one is unfinished), "
+            f"{fetches[3]} missing (never completed); fetched minus reported records: "
+            f"{fetches[4] or 'none differ'} (meta.fetches)"
+        )
     print(f"  quarantined: {quarantined:,} rows " + (str(dict(reasons)) if reasons else ""))
     print(
         f"  published:   {tables[0]} tables ({tables[1]:,} rows) and {tables[2]} views of them "

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
+import random
 import re
+import shutil
+import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -151,10 +157,51 @@ def test_notebook_runs_against_the_published_file(
 DIFFER_BY_RUN = {"meta.runs": "one row per run: run id, start and publish times"}
 
 
-def test_rebuilding_the_same_inputs_gives_identical_tables(
+QCM = [sys.executable, "-c", "import sys; from pipelines.cli import main; sys.exit(main())"]
+
+
+def killed_build(tmp: Path, seed: int) -> str:
+    """Start ``qcm build`` on the sample into ``tmp`` in another process and SIGKILL it at
+    a random moment (seeded) of its loading, 3 to 15 s after it opened the working
+    database. Returns the last line the build had printed."""
+    log = tmp / "killed-build.log"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("QCM_", "DAGSTER_"))}
+    with log.open("wb") as sink:
+        process = subprocess.Popen(
+            [*QCM, "build", "--out", str(tmp / "out"), "--state", str(tmp / "state")],
+            cwd=REPO,
+            env={**env, "PYTHONPATH": str(REPO)},
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+        )
+        working = tmp / "state" / "work" / "qcm.duckdb"
+        deadline = time.monotonic() + 300
+        while not working.exists() and process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(random.Random(seed).uniform(3, 15))
+        assert process.poll() is None, log.read_text(encoding="utf-8")[-2000:]
+        process.send_signal(signal.SIGKILL)
+        assert process.wait(timeout=60) == -signal.SIGKILL
+    lines = log.read_text(encoding="utf-8").strip().splitlines()
+    return lines[-1] if lines else ""
+
+
+def test_a_build_killed_while_loading_keeps_the_release_and_a_rebuild_gives_identical_tables(
     sample: tuple[Path, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # every published table and view, compared row for row (doubles to 9 decimals: a sum
+    # the last good release is the shared sample build's; a build over it is killed
+    (tmp_path / "out").mkdir()
+    release = tmp_path / "out" / "qcm.duckdb"
+    shutil.copy(sample[0] / "out" / "qcm.duckdb", release)
+    before = hashlib.sha256(release.read_bytes()).hexdigest()
+    last_line = killed_build(tmp_path, seed=20261130)
+    assert hashlib.sha256(release.read_bytes()).hexdigest() == before
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["qcm.duckdb"]
+    with duckdb.connect(str(release), read_only=True) as reader:
+        assert reader.execute("select count(*) from meta.tables").fetchone()[0] > 60
+    print(f"\nbuild killed with SIGKILL after: {last_line!r}; the release is byte-identical")
+    # every published table and view of the re-run over the killed run's working state,
+    # compared row for row with the uninterrupted build (doubles to 9 decimals: a sum
     # may add the same numbers in another order), except what names the run itself
     build_sample(tmp_path, monkeypatch)
     con = duckdb.connect()
@@ -254,6 +301,15 @@ def test_funding_keeps_real_programmes_apart_from_synthetic_grants(
         "select count(*) from marts.funding_programmes where status = 'counted' and not counted"
     ).fetchone()[0]
     assert quarantined == not_counted > 0
+    # money in a currency with no rate for its year is quarantined naming both, never
+    # taken as dollars
+    no_rate = db.execute(
+        "select detail from meta.quarantine where reason = 'no_fx_rate'"
+    ).fetchall()
+    assert no_rate and all(
+        re.match(r"[A-Z]{3} has no exchange rate for \d{4} in ref\.fx_rates", detail)
+        for (detail,) in no_rate
+    ), no_rate
     # grant money of a country equals the sum over its grants' fractions
     usa = db.execute(
         "select sum(value) from marts.funding_indicators where entity_code = 'USA' "
