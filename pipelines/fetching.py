@@ -8,7 +8,9 @@ another attempt (``TRANSIENT_ERRORS``), the capped full-jitter backoff
 (``looks_like_html``); how a partition's fetch ended (``FetchOutcome``, built from its
 state by ``outcome``) and the check that skips a partition still parked
 (``still_parked``); the hint given when only a fresh fetch can help (``REFETCH``); and a
-short description of a response body for messages (``describe_body``).
+short description of a response body for messages (``describe_body``); and the session
+every client sends through (``capped``), which refuses an answer larger than
+``MAX_BODY_BYTES`` before holding it in memory (``BodyTooLarge``).
 """
 
 from __future__ import annotations
@@ -22,8 +24,9 @@ from email.utils import parsedate_to_datetime
 
 import dagster as dg
 import requests
+from requests.adapters import HTTPAdapter
 
-from pipelines.landing import LandingZone, PartitionState
+from pipelines.landing import LandingZone, PartitionState, redact_url
 
 # Dagster's retry of a fetch step that failed on a transient error the client's own
 # retries did not outlast: twice, after 1 then 2 minutes, each +/- a random share (jitter)
@@ -43,6 +46,10 @@ TRANSIENT_ERRORS = (
 MESSAGE_LIMIT = 300
 # What to tell the operator when resuming cannot help and only a fresh fetch can.
 REFETCH = "re-run with a fresh fetch (qcm build --mode live --refetch)"
+# The largest answer a JSON or XML API client holds in memory, decoded. The largest
+# legitimate one is a UN Comtrade answer of 100,000 records (about 70 MB); pages of the
+# other services are a few MB; CORDIS's bulk archives stream under their own cap.
+MAX_BODY_BYTES = 256 << 20
 HTML_TITLE = re.compile(rb"<title>\s*(.*?)\s*</title>", re.IGNORECASE | re.DOTALL)
 
 
@@ -209,3 +216,53 @@ class Pacer:
             if remaining > 0:
                 self.sleep(remaining)
         self._last = self.clock()
+
+
+class BodyTooLarge(requests.RequestException):
+    """An answer was larger than the cap of its session; it was not read further."""
+
+
+class CappedAdapter(HTTPAdapter):
+    """An HTTP adapter that reads a non-streamed answer itself, refusing it (BodyTooLarge)
+    once its declared or decoded size passes ``max_bytes``."""
+
+    def __init__(self, max_bytes: int) -> None:
+        super().__init__()
+        self.max_bytes = max_bytes
+
+    def send(
+        self, request: requests.PreparedRequest, stream: bool = False, **kwargs: object
+    ) -> requests.Response:  # type: ignore[override]
+        response = super().send(request, stream=True, **kwargs)
+        if stream:
+            return response
+        declared = response.headers.get("Content-Length", "")
+        size = int(declared) if declared.isdigit() else 0
+        body = bytearray()
+        if size <= self.max_bytes:
+            for chunk in response.iter_content(chunk_size=1 << 16):
+                body += chunk
+                size = len(body)
+                if size > self.max_bytes:
+                    break
+        if size > self.max_bytes:
+            response.close()
+            raise BodyTooLarge(
+                f"the answer to {redact_url(str(request.url))} is larger than "
+                f"{self.max_bytes:,} bytes: refused before it filled memory (a broken or "
+                "hostile server)",
+                request=request,
+                response=response,
+            )
+        response._content = bytes(body)  # what requests itself stores once a body is read
+        return response
+
+
+def capped(session: requests.Session | None, max_bytes: int | None = None) -> requests.Session:
+    """``session`` (a new one when None) with every http and https answer read through a
+    CappedAdapter of ``max_bytes`` (MAX_BODY_BYTES when None)."""
+    session = session or requests.Session()
+    adapter = CappedAdapter(max_bytes or MAX_BODY_BYTES)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session

@@ -40,6 +40,7 @@ from pipelines.fetching import (
     TRANSIENT_ERRORS,
     FetchOutcome,
     backoff_delay,
+    capped,
     outcome,
     park,
     parse_retry_after,
@@ -203,7 +204,7 @@ class OpenAlexFetcher:
         self.backoff_cap = backoff_cap
         self.select = select
         self.sleep = sleep
-        self.session = session or requests.Session()
+        self.session = capped(session)
         self._log = log
         self._rng = random.Random()
         self._secrets = [s for s in (api_key, email) if s]

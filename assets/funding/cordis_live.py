@@ -47,6 +47,7 @@ from pipelines.fetching import (
     TRANSIENT_ERRORS,
     FetchOutcome,
     backoff_delay,
+    capped,
     describe_body,
     outcome,
     park,
@@ -147,7 +148,7 @@ class CordisFetcher:
         self.backoff_cap = backoff_cap
         self.max_bytes = max_bytes
         self.sleep = sleep
-        self.session = session or requests.Session()
+        self.session = capped(session)
         self.log = log
         self._rng = random.Random()
 

@@ -67,6 +67,7 @@ from pipelines.fetching import (
     FetchOutcome,
     Pacer,
     backoff_delay,
+    capped,
     describe_body,
     looks_like_html,
     outcome,
@@ -232,7 +233,7 @@ class NsfFetcher:
         self.page_size = page_size
         self.park_seconds = park_seconds
         self.sleep = sleep
-        self.session = session or requests.Session()
+        self.session = capped(session)
         self.log = log
         self._rng = random.Random()
         self.pacer = Pacer(min_interval, sleep, clock)

@@ -54,6 +54,7 @@ from pipelines.fetching import (
     FetchOutcome,
     Pacer,
     backoff_delay,
+    capped,
     describe_body,
     outcome,
     park,
@@ -199,7 +200,7 @@ class UkriFetcher:
         self.backoff_cap = backoff_cap
         self.page_size = page_size
         self.sleep = sleep
-        self.session = session or requests.Session()
+        self.session = capped(session)
         self.log = log
         self._rng = random.Random()
         self.pacer = Pacer(min_interval, sleep, clock)

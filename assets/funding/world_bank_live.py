@@ -48,6 +48,7 @@ from pipelines.fetching import (
     FetchOutcome,
     Pacer,
     backoff_delay,
+    capped,
     describe_body,
     outcome,
     parse_retry_after,
@@ -110,7 +111,7 @@ class WorldBankFetcher:
         self.backoff_cap = backoff_cap
         self.per_page = per_page
         self.sleep = sleep
-        self.session = session or requests.Session()
+        self.session = capped(session)
         self.log = log
         self._rng = random.Random()
         self.pacer = Pacer(min_interval, sleep, clock)

@@ -104,6 +104,7 @@ from pipelines.fetching import (
     TRANSIENT_ERRORS,
     FetchOutcome,
     backoff_delay,
+    capped,
     describe_body,
     outcome,
     parse_retry_after,
@@ -521,7 +522,7 @@ class EpoOpsFetcher:
         self.max_range = max_range
         self.max_codes_per_query = max_codes_per_query
         self.sleep = sleep
-        self.session = session or requests.Session()
+        self.session = capped(session)
         self._log = log
         self._rng = random.Random()
         self._credentials = (key, secret)

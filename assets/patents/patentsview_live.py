@@ -77,6 +77,7 @@ from pipelines.fetching import (
     FetchOutcome,
     Pacer,
     backoff_delay,
+    capped,
     describe_body,
     outcome,
     park,
@@ -336,7 +337,7 @@ class PatentsViewFetcher:
         self.backoff_cap = backoff_cap
         self.page_size = page_size
         self.sleep = sleep
-        self.session = session or requests.Session()
+        self.session = capped(session)
         self._log = log
         self._rng = random.Random()
         self._secret = api_key

@@ -81,6 +81,7 @@ from pipelines.fetching import (
     FetchOutcome,
     Pacer,
     backoff_delay,
+    capped,
     describe_body,
     outcome,
     park,
@@ -341,7 +342,7 @@ class ComtradeFetcher:
         self.backoff_cap = backoff_cap
         self.park_seconds = park_seconds
         self.sleep = sleep
-        self.session = session or requests.Session()
+        self.session = capped(session)
         self._log = log
         self._secret = key
         self._rng = random.Random()
