@@ -16,7 +16,8 @@ from __future__ import annotations
 import json
 import socket
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -163,3 +164,15 @@ def closed_port_url() -> str:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     return f"http://127.0.0.1:{port}"
+
+
+@contextmanager
+def hanging_connect_url() -> Iterator[str]:
+    """The URL of a local port where a connection hangs until the client's connect
+    timeout: the port listens with a full accept queue (one connection made and never
+    accepted), so the kernel drops new connection requests (Linux)."""
+    with socket.socket() as server, socket.socket() as filler:
+        server.bind(("127.0.0.1", 0))
+        server.listen(0)
+        filler.connect(server.getsockname())
+        yield f"http://127.0.0.1:{server.getsockname()[1]}"

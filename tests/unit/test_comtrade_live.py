@@ -44,7 +44,7 @@ from tests.comtrade_bodies import (
     comtrade_record,
     gateway_error,
 )
-from tests.mock_server import MockServer, Reply, closed_port_url
+from tests.mock_server import MockServer, Reply, closed_port_url, hanging_connect_url
 
 pytestmark = pytest.mark.unit
 YEAR = 2022
@@ -502,6 +502,14 @@ def test_connection_refused_is_retried_then_fatal(tmp_path: Path) -> None:
     text = str(caught.value)
     assert "year 2022 cmdCode '841869'" in text
     assert "gave up after 3 attempts; last: ConnectionError" in text
+    assert len(harness.sleeps) == 2
+
+
+def test_a_connect_hang_times_out_and_is_retried_then_raised(tmp_path: Path) -> None:
+    with hanging_connect_url() as url:
+        harness = Harness(tmp_path, url, timeout=(0.3, 2))
+        with pytest.raises(ComtradeError, match="gave up after 3 attempts; last: ConnectTimeout"):
+            harness.fetch()
     assert len(harness.sleeps) == 2
 
 

@@ -28,7 +28,7 @@ from assets.patents.epo_ops_live import (
 )
 from pipelines.fetching import REFETCH, FetchOutcome
 from pipelines.landing import LandingZone
-from tests.mock_server import MockServer, Reply, closed_port_url
+from tests.mock_server import MockServer, Reply, closed_port_url, hanging_connect_url
 
 pytestmark = pytest.mark.unit
 KEY = "test-consumer-key"
@@ -820,6 +820,14 @@ def test_connection_refused_is_retried_then_raised(tmp_path: Path) -> None:
     harness = Harness(tmp_path, closed_port_url(), max_retries=2)
     with pytest.raises(EpoOpsError, match="gave up after 3 attempts; last: ConnectionError"):
         harness.fetch()
+    assert len(harness.sleeps) == 2
+
+
+def test_a_connect_hang_times_out_and_is_retried_then_raised(tmp_path: Path) -> None:
+    with hanging_connect_url() as url:
+        harness = Harness(tmp_path, url, max_retries=2, timeout=(0.3, 2))
+        with pytest.raises(EpoOpsError, match="gave up after 3 attempts; last: ConnectTimeout"):
+            harness.fetch()
     assert len(harness.sleeps) == 2
 
 

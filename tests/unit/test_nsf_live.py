@@ -24,7 +24,7 @@ from assets.funding.nsf_live import (
 from assets.funding.nsf_parse import PRINT_FIELDS
 from pipelines.fetching import REFETCH, FetchOutcome
 from pipelines.landing import LandingZone
-from tests.mock_server import MockServer, Reply, closed_port_url
+from tests.mock_server import MockServer, Reply, closed_port_url, hanging_connect_url
 from tests.nsf_bodies import MAINTENANCE_HTML, nsf_ids_page, nsf_page, nsf_refusal
 
 pytestmark = pytest.mark.unit
@@ -396,6 +396,14 @@ def test_connection_refused_is_retried_then_raises(tmp_path: Path) -> None:
     harness = Harness(tmp_path, closed_port_url())
     with pytest.raises(NsfError, match="gave up after 3 attempts; last: ConnectionError"):
         harness.fetch()
+    assert len(harness.sleeps) == 2
+
+
+def test_a_connect_hang_times_out_and_is_retried_then_raised(tmp_path: Path) -> None:
+    with hanging_connect_url() as url:
+        harness = Harness(tmp_path, url, timeout=(0.3, 2))
+        with pytest.raises(NsfError, match="gave up after 3 attempts; last: ConnectTimeout"):
+            harness.fetch()
     assert len(harness.sleeps) == 2
 
 

@@ -18,7 +18,7 @@ import pytest
 from assets.bibliometric.live import OpenAlexError, OpenAlexFetcher, parse_reset
 from pipelines.fetching import FetchOutcome, backoff_delay, parse_retry_after
 from pipelines.landing import LandingZone
-from tests.mock_server import MockServer, Reply, closed_port_url
+from tests.mock_server import MockServer, Reply, closed_port_url, hanging_connect_url
 
 pytestmark = pytest.mark.unit
 TOPICS = ["T10682", "T10020"]
@@ -210,6 +210,34 @@ def test_null_next_cursor_ends_the_fetch(tmp_path: Path) -> None:
     assert [r.query["cursor"][0] for r in server.requests] == ["*", "c1", "c2"]
     assert server.unused == 0 and not harness.sleeps
     assert len(harness.zone.current_files()) == 3
+
+
+def test_cursor_paging_goes_past_10000_records_without_loss(tmp_path: Path) -> None:
+    # basic paging stops at 10,000 results; cursor paging must not: 102 pages of 100
+    count = 10_150
+    ids = [f"W{n}" for n in range(1, count + 1)]
+    replies = [
+        Reply(
+            200,
+            page(
+                ids[start : start + 100], f"c{start + 100}" if start + 100 < count else None, count
+            ),
+        )
+        for start in range(0, count, 100)
+    ]
+    with MockServer(replies) as server:
+        harness = Harness(tmp_path, server.url, per_page=100)
+        outcome = harness.fetch()
+    assert (outcome.status, outcome.pages_landed, outcome.records) == ("done", 102, count)
+    assert server.unused == 0 and not any(line.startswith("WARNING") for line in harness.logs)
+    cursors = [r.query["cursor"][0] for r in server.requests]
+    assert cursors[0] == "*" and len(set(cursors)) == 102
+    landed = [
+        work["id"].rsplit("/", 1)[1]
+        for path in harness.zone.current_files()
+        for work in json.loads(gzip.decompress(path.read_bytes()))["results"]
+    ]
+    assert sorted(landed) == sorted(ids)
 
 
 def test_count_differing_from_meta_count_at_the_end_is_warned(tmp_path: Path) -> None:
@@ -435,6 +463,14 @@ def test_connection_refused_is_retried_then_raised(tmp_path: Path) -> None:
     harness = Harness(tmp_path, closed_port_url(), max_retries=2)
     with pytest.raises(OpenAlexError, match="gave up after 3 attempts; last: ConnectionError"):
         harness.fetch()
+    assert len(harness.sleeps) == 2
+
+
+def test_a_connect_hang_times_out_and_is_retried_then_raised(tmp_path: Path) -> None:
+    with hanging_connect_url() as url:
+        harness = Harness(tmp_path, url, max_retries=2, timeout=(0.3, 2))
+        with pytest.raises(OpenAlexError, match="gave up after 3 attempts; last: ConnectTimeout"):
+            harness.fetch()
     assert len(harness.sleeps) == 2
 
 

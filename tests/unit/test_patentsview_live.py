@@ -24,7 +24,7 @@ from assets.patents.patentsview_live import (
 )
 from pipelines.fetching import REFETCH, FetchOutcome
 from pipelines.landing import LandingZone
-from tests.mock_server import MockServer, Reply, closed_port_url
+from tests.mock_server import MockServer, Reply, closed_port_url, hanging_connect_url
 
 pytestmark = pytest.mark.unit
 YEAR = 2020
@@ -596,6 +596,16 @@ def test_connection_refused_is_retried_then_raised(tmp_path: Path) -> None:
     text = str(caught.value)
     assert "patent page 1 after none (first page)" in text
     assert "gave up after 3 attempts; last: ConnectionError" in text
+    assert len(harness.sleeps) == 2
+
+
+def test_a_connect_hang_times_out_and_is_retried_then_raised(tmp_path: Path) -> None:
+    with hanging_connect_url() as url:
+        harness = Harness(tmp_path, url, max_retries=2, timeout=(0.3, 2))
+        with pytest.raises(
+            PatentsViewError, match="gave up after 3 attempts; last: ConnectTimeout"
+        ):
+            harness.fetch()
     assert len(harness.sleeps) == 2
 
 
