@@ -81,6 +81,7 @@ from assets.workforce.live_assets import (
 )
 from pipelines.checks import contract_checks
 from pipelines.contracts import load_contracts
+from pipelines.fetch_states import FETCH_STATES_KEY, FETCH_STATES_TABLES, fetch_states
 from pipelines.meta_assets import DICTIONARY_KEY, RUNS_KEY, make_meta_assets
 from pipelines.operations import failed_run_report, refresh_schedules, with_freshness
 from pipelines.progress import progress_logger
@@ -99,6 +100,7 @@ PRODUCERS = (
     | {t: REFRESH_KEY for t in REFRESH_TABLES}
     | {t: SETTINGS_KEY for t in SETTINGS_TABLES}
     | {t: SCORES_KEY for t in SCORES_TABLES}
+    | {t: FETCH_STATES_KEY for t in FETCH_STATES_TABLES}
     | {
         "core.work_approaches": WORK_APPROACHES_KEY,
         "core.patent_family_approaches": PATENT_APPROACHES_KEY,
@@ -152,6 +154,7 @@ def build_definitions() -> dg.Definitions:
         *contract_checks(GRANT_APPROACHES_KEY, ["core.grant_approaches"], contracts),
         *contract_checks(EVALUATION_KEY, ["meta.classifier_evaluation"], contracts),
         *contract_checks(SETTINGS_KEY, SETTINGS_TABLES, contracts),
+        *contract_checks(FETCH_STATES_KEY, FETCH_STATES_TABLES, contracts),
         *contract_checks(SCORES_KEY, SCORES_TABLES, contracts),
         *contract_checks(RUNS_KEY, ["meta.runs"], contracts),
         *contract_checks(DICTIONARY_KEY, ["meta.tables", "meta.columns"], contracts),
@@ -229,6 +232,7 @@ def build_definitions() -> dg.Definitions:
         supply_chain_raw,
         classifier_evaluation,
         synthesis_settings,
+        fetch_states,
         synthesis_scores,
         *sql_assets,
         *meta_assets,

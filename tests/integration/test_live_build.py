@@ -120,7 +120,12 @@ def test_live_build_lands_parses_publishes_and_leaks_no_key(
     assert con.execute(
         "select researcher_id, origin_iso3, destination_iso3, year from marts.researcher_moves"
     ).fetchall() == [("A7", "USA", "DEU", 2021)]
+    # every partition read is complete, and fetched what the service reported
+    assert con.execute(
+        "select service, state, served_records, count_gap from meta.fetches order by 1"
+    ).fetchall() == [("openalex", "complete", 3, 0), ("openalex_authors", "complete", 1, 0)]
     con.close()
+    assert "fetches:     2 partitions landed: 2 complete, 0 stale" in output
 
     # the canary key is nowhere: not in output, landing zone, state, Dagster's logs or the database
     assert CANARY not in output
