@@ -32,9 +32,23 @@ def connect(
     read_only: bool = False,
     warn: Callable[[str], None] = _log.warning,
 ) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Open ``path`` (creating its folder and schemas when writable) and close it after.
+    """Open ``path`` with ``open_database`` and close it after the block."""
+    con = open_database(path, memory_limit, read_only, warn)
+    try:
+        yield con
+    finally:
+        con.close()
 
-    Yields a connection with a memory limit set, so large runs spill rather than fail. A
+
+def open_database(
+    path: Path,
+    memory_limit: str = "4GB",
+    read_only: bool = False,
+    warn: Callable[[str], None] = _log.warning,
+) -> duckdb.DuckDBPyConnection:
+    """Open ``path`` (creating its folder and schemas when writable); the caller closes it.
+
+    Returns a connection with a memory limit set, so large runs spill rather than fail. A
     writable database that cannot be opened for any reason but a lock is set aside (see
     the module doc) and ``warn`` called with what was done.
     """
@@ -48,9 +62,10 @@ def connect(
         if not read_only:
             for schema in SCHEMAS:
                 con.execute(f"create schema if not exists {schema}")
-        yield con
-    finally:
+    except BaseException:
         con.close()
+        raise
+    return con
 
 
 def _open_or_set_aside(path: Path, warn: Callable[[str], None]) -> duckdb.DuckDBPyConnection:

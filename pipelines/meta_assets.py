@@ -163,6 +163,7 @@ def make_meta_assets(upstream: list[dg.AssetKey]) -> list[dg.AssetsDefinition]:
     )
     def published(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.MaterializeResult:
         settings = qcm.settings
+        qcm.release()  # publishing opens the working database read-only
         try:
             result = publish(
                 settings.working_db,

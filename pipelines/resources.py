@@ -6,6 +6,7 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
+from pydantic import PrivateAttr
 
 from pipelines import db
 from pipelines.settings import DEFAULT_SYNTHESIS, Settings, parse_source_dirs
@@ -21,6 +22,7 @@ class QcmResource(dg.ConfigurableResource):
     memory_limit: str = "4GB"
     refetch: bool = False
     synthesis_config: str = str(DEFAULT_SYNTHESIS)
+    _connection: duckdb.DuckDBPyConnection | None = PrivateAttr(default=None)
 
     @classmethod
     def from_env(cls) -> "QcmResource":
@@ -51,8 +53,27 @@ class QcmResource(dg.ConfigurableResource):
 
     @contextmanager
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A read-write connection to the working database, closed on exit."""
-        settings = self.settings
-        warn = dg.get_dagster_logger().warning
-        with db.connect(settings.working_db, settings.memory_limit, warn=warn) as con:
-            yield con
+        """The run's read-write connection to the working database.
+
+        Opened on first use and kept until ``release`` or the end of the step's execution
+        (opening and closing a DuckDB file costs tens of milliseconds each, and a build
+        has hundreds of steps). Its settings are the same for every step.
+        """
+        if self._connection is None:
+            settings = self.settings
+            warn = dg.get_dagster_logger().warning
+            self._connection = db.open_database(
+                settings.working_db, settings.memory_limit, warn=warn
+            )
+        yield self._connection
+
+    def release(self) -> None:
+        """Close the working database's connection, so that another connection of this
+        process may open the file with other settings (read-only, to publish it)."""
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        """Close the connection when the execution that used it ends."""
+        self.release()
