@@ -9,8 +9,8 @@ work_credits as (
     select
         institutions.work_id,
         institutions.institution_id as organisation_id,
-        any_value(institutions.institution_name) as organisation,
-        any_value(institutions.country_iso3) as country_iso3,
+        min(institutions.institution_name) as organisation,
+        min(institutions.country_iso3) as country_iso3,
         sum(1.0 / counts.authorships / authorships.institutions_listed) as credit
     from staging.institutions as institutions
     inner join staging.authorships as authorships
@@ -29,8 +29,12 @@ publications as (
         approaches.approach,
         works.publication_year as year,
         credits.organisation_id,
-        any_value(credits.organisation) as organisation,
-        any_value(credits.country_iso3) as country_iso3,
+        -- an institution the works place in several countries: where most of its credit is
+        -- (the same name and country in every build: ties go to the first in order)
+        first(credits.organisation order by credits.credit desc, credits.organisation)
+            as organisation,
+        first(credits.country_iso3 order by credits.credit desc, credits.country_iso3)
+            as country_iso3,
         sum(credits.credit) as credit
     from work_credits as credits
     inner join staging.works as works
@@ -46,8 +50,8 @@ patents as (
         approaches.approach,
         credits.priority_year as year,
         credits.party_key as organisation_id,
-        any_value(credits.name) as organisation,
-        any_value(credits.country_iso3) as country_iso3,
+        min(credits.name) as organisation,
+        min(credits.country_iso3) as country_iso3,
         sum(credits.credit)::double as credit
     from core.patent_applicant_credits as credits
     inner join core.patent_family_approaches as approaches
