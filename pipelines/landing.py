@@ -345,16 +345,28 @@ class LandingZone:
         once. Raises FileNotFoundError naming the blob if one has gone missing.
         """
         files: dict[Path, None] = {}
+        for paths in self.current_files_by_partition().values():
+            files.update(dict.fromkeys(paths))
+        return list(files)
+
+    def current_files_by_partition(self) -> dict[str, list[Path]]:
+        """The blobs of the latest complete fetch of each partition that has one, by
+        partition in sorted order, each in page order (see ``current_files``)."""
+        files: dict[str, list[Path]] = {}
         for partition, state in self.partitions().items():
-            for sha in state.done.pages if state.done else []:
+            if state.done is None:
+                continue
+            files[partition] = []
+            for sha in state.done.pages:
                 path = self.blob_path(sha)
                 if not path.is_file():
                     raise FileNotFoundError(
                         f"{self.source} partition {partition}: landed blob {path} of fetch "
                         f"{state.done.fetch_id} is missing; re-fetch the partition"
                     )
-                files[path] = None
-        return list(files)
+                if path not in files[partition]:
+                    files[partition].append(path)
+        return files
 
     @contextmanager
     def lock(self, partition: str) -> Iterator[None]:

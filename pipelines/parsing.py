@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import json
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -26,6 +27,10 @@ class CountryCodes:
 
     iso2_to_iso3: Mapping[str, str]
     historical: frozenset[str]
+
+    def __str__(self) -> str:
+        """Both tables as canonical text (what a cached parse depends on)."""
+        return json.dumps([sorted(self.iso2_to_iso3.items()), sorted(self.historical)])
 
 
 @dataclass(frozen=True)

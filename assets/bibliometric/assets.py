@@ -12,18 +12,23 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import dagster as dg
+import polars as pl
 import yaml
 
+from assets.bibliometric import parse as parse_module
+from assets.bibliometric import raw_tables
 from assets.bibliometric.live import OpenAlexError, OpenAlexFetcher
 from assets.bibliometric.parse import parse_files, raw_files
 from assets.bibliometric.raw_tables import SCHEMAS, raw_frames, read_merged_ids
 from assets.reference.assets import REFERENCE_KEY
 from assets.reference.tables import country_codes, read_csv
+from pipelines import parsing
 from pipelines.checks import quarantine_rate_check, unusable_files_check
 from pipelines.db import replace_table
 from pipelines.fetching import FETCH_RETRY
 from pipelines.landing import LandingZone
 from pipelines.live_fetch import raw_input_files
+from pipelines.parse_cache import parse_landed
 from pipelines.resources import QcmResource
 from pipelines.settings import SettingsError, credential, service_url
 
@@ -31,6 +36,8 @@ SOURCE_CONFIG = yaml.safe_load((Path(__file__).parent / "source.yml").read_text(
 RAW_KEY = dg.AssetKey(["raw", "openalex"])
 PAGES_KEY = dg.AssetKey(["raw", "openalex_pages"])
 RAW_TABLES = tuple(SCHEMAS)
+LANDED = {"openalex": ".json"}  # the landing zone a live build reads, and its blob suffix
+PARSER_MODULES = (parse_module, raw_tables, parsing)  # what a parsed partition depends on
 YEARS = dg.StaticPartitionsDefinition(
     [str(y) for y in range(SOURCE_CONFIG["query"]["first_year"], datetime.now(UTC).year + 1)]
 )
@@ -131,32 +138,40 @@ def openalex_raw(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.Mate
     directory, files = raw_input_files(
         settings,
         "openalex",
-        {"openalex": ".json"},
+        LANDED,
         raw_files,
         "materialise raw/openalex_pages for the years first",
     )
     with qcm.connect() as con:
         codes = country_codes(con)
     context.log.info(f"openalex: parsing {len(files)} files from {directory}")
-    batch = parse_files(files, directory, codes, settings.max_publication_year())
+    max_year, kind = settings.max_publication_year(), settings.dataset_kind("openalex")
     merged = read_merged_ids(directory) if settings.source_dir("openalex") else []
-    frames = raw_frames(batch, merged, settings.dataset_kind("openalex"))
+
+    def parse(paths: list[Path]) -> dict[str, pl.DataFrame]:
+        return raw_frames(parse_files(paths, directory, codes, max_year), merged, kind)
+
+    frames, use = parse_landed(
+        settings, "openalex", LANDED, files, parse, PARSER_MODULES, (codes, max_year, kind)
+    )
     counts = {}
     with qcm.connect() as con:
         for table in RAW_TABLES:
             counts[table] = replace_table(con, table, frames[table])
-    reasons: dict[str, int] = {}
-    for row in batch.quarantine:
-        reasons[row["reason"]] = reasons.get(row["reason"], 0) + 1
+    reasons = dict(frames["raw.quarantine"]["reason"].value_counts().iter_rows())
+    works = frames["raw.openalex_works"].height
     context.log.info(
-        f"openalex: {len(batch.works):,} work records from {len(files)} files; "
-        f"{len(batch.quarantine):,} quarantined ({reasons or 'none'})"
+        f"openalex: {works:,} work records from {len(files)} files; "
+        f"{frames['raw.quarantine'].height:,} quarantined ({reasons or 'none'}); "
+        f"{use.parsed} landed partitions parsed, {use.reused} unchanged ones reused"
     )
     return dg.MaterializeResult(
         metadata={
             "files": len(files),
-            "work_records": len(batch.works),
-            "quarantined": len(batch.quarantine),
+            "work_records": works,
+            "quarantined": frames["raw.quarantine"].height,
+            "partitions_parsed": use.parsed,
+            "partitions_reused": use.reused,
             "quarantine_reasons": reasons,
             "data_kind": settings.dataset_kind("openalex"),
             **{t: n for t, n in counts.items()},

@@ -12,16 +12,21 @@ National programme commitments are not fetched: they are the reviewed reference 
 from pathlib import Path
 
 import dagster as dg
+import polars as pl
 import yaml
 
+from assets.funding import parse as parse_module
+from assets.funding import raw_tables
 from assets.funding.parse import parse_files, raw_files, scope_rule
 from assets.funding.raw_tables import SCHEMAS, raw_frames
 from assets.reference.assets import REFERENCE_KEY
 from assets.reference.tables import country_codes
+from pipelines import parsing
 from pipelines.checks import quarantine_rate_check, unusable_files_check
 from pipelines.db import replace_table
 from pipelines.landing import LandingZone
 from pipelines.live_fetch import raw_input_files
+from pipelines.parse_cache import parse_landed
 from pipelines.resources import QcmResource
 from pipelines.settings import Settings
 
@@ -44,6 +49,7 @@ RECORD_LEVEL_REASONS = (
 )
 # the grant services and the kind of body each lands
 SERVICE_SUFFIXES = {"nsf": ".json", "ukri": ".json", "cordis": ".zip"}
+PARSER_MODULES = (parse_module, raw_tables, parsing)  # what a parsed partition depends on
 
 
 def landing_zone(settings: Settings, service: str) -> LandingZone:
@@ -79,25 +85,32 @@ def funding_raw(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.Mater
         )
     keep = scope_rule(pattern.removeprefix("(?i)"), exclude.removeprefix("(?i)"))
     context.log.info(f"funding: parsing {len(files)} files from {directory}")
-    batch = parse_files(files, directory, codes, aliases, settings.max_publication_year(), keep)
-    frames = raw_frames(batch, settings.dataset_kind("funding"))
+    max_year, kind = settings.max_publication_year(), settings.dataset_kind("funding")
+
+    def parse(paths: list[Path]) -> dict[str, pl.DataFrame]:
+        return raw_frames(parse_files(paths, directory, codes, aliases, max_year, keep), kind)
+
+    inputs = (codes, sorted(aliases.items()), pattern, exclude, max_year, kind)
+    frames, use = parse_landed(
+        settings, "funding", SERVICE_SUFFIXES, files, parse, PARSER_MODULES, inputs
+    )
     with qcm.connect() as con:
         counts = {table: replace_table(con, table, frames[table]) for table in RAW_TABLES}
-    reasons: dict[str, int] = {}
-    for row in batch.quarantine:
-        reasons[row["reason"]] = reasons.get(row["reason"], 0) + 1
-    services: dict[str, int] = {}
-    for row in batch.grants:
-        services[row["service"]] = services.get(row["service"], 0) + 1
+    quarantine, grants = frames["raw.grant_quarantine"], frames["raw.grants"]
+    reasons = dict(quarantine["reason"].value_counts().iter_rows())
+    services = dict(grants["service"].value_counts().iter_rows())
     context.log.info(
-        f"funding: {len(batch.grants):,} grant records ({services or 'none'}) from "
-        f"{len(files)} files; {len(batch.quarantine):,} quarantined ({reasons or 'none'})"
+        f"funding: {grants.height:,} grant records ({services or 'none'}) from "
+        f"{len(files)} files; {quarantine.height:,} quarantined ({reasons or 'none'}); "
+        f"{use.parsed} landed partitions parsed, {use.reused} unchanged ones reused"
     )
     return dg.MaterializeResult(
         metadata={
             "files": len(files),
-            "grant_records": len(batch.grants),
-            "quarantined": len(batch.quarantine),
+            "grant_records": grants.height,
+            "quarantined": quarantine.height,
+            "partitions_parsed": use.parsed,
+            "partitions_reused": use.reused,
             "quarantine_reasons": reasons,
             "services": services,
             "data_kind": settings.dataset_kind("funding"),

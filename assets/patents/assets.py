@@ -9,16 +9,21 @@
 from pathlib import Path
 
 import dagster as dg
+import polars as pl
 import yaml
 
+from assets.patents import parse as parse_module
+from assets.patents import raw_tables
 from assets.patents.parse import parse_files, raw_files
 from assets.patents.raw_tables import SCHEMAS, raw_frames
 from assets.reference.assets import REFERENCE_KEY
 from assets.reference.tables import country_codes
+from pipelines import parsing
 from pipelines.checks import quarantine_rate_check, unusable_files_check
 from pipelines.db import replace_table
 from pipelines.landing import LandingZone
 from pipelines.live_fetch import raw_input_files
+from pipelines.parse_cache import parse_landed
 from pipelines.resources import QcmResource
 from pipelines.settings import Settings
 
@@ -44,6 +49,7 @@ RECORD_LEVEL_REASONS = (
 
 # the patent services and the kind of body each lands
 SERVICE_SUFFIXES = {"epo_ops": ".xml", "patentsview": ".json"}
+PARSER_MODULES = (parse_module, raw_tables, parsing)  # what a parsed partition depends on
 
 
 def landing_zone(settings: Settings, service: str) -> LandingZone:
@@ -73,25 +79,32 @@ def patents_raw(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.Mater
     with qcm.connect() as con:
         codes = country_codes(con)
     context.log.info(f"patents: parsing {len(files)} files from {directory}")
-    batch = parse_files(files, directory, codes, settings.max_publication_year())
-    frames = raw_frames(batch, settings.dataset_kind("patents"))
+    max_year, kind = settings.max_publication_year(), settings.dataset_kind("patents")
+
+    def parse(paths: list[Path]) -> dict[str, pl.DataFrame]:
+        return raw_frames(parse_files(paths, directory, codes, max_year), kind)
+
+    frames, use = parse_landed(
+        settings, "patents", SERVICE_SUFFIXES, files, parse, PARSER_MODULES,
+        (codes, max_year, kind),
+    )  # fmt: skip
     with qcm.connect() as con:
         counts = {table: replace_table(con, table, frames[table]) for table in RAW_TABLES}
-    reasons: dict[str, int] = {}
-    for row in batch.quarantine:
-        reasons[row["reason"]] = reasons.get(row["reason"], 0) + 1
-    services: dict[str, int] = {}
-    for row in batch.documents:
-        services[row["service"]] = services.get(row["service"], 0) + 1
+    quarantine, documents = frames["raw.patent_quarantine"], frames["raw.patent_documents"]
+    reasons = dict(quarantine["reason"].value_counts().iter_rows())
+    services = dict(documents["service"].value_counts().iter_rows())
     context.log.info(
-        f"patents: {len(batch.documents):,} document records ({services or 'none'}) from "
-        f"{len(files)} files; {len(batch.quarantine):,} quarantined ({reasons or 'none'})"
+        f"patents: {documents.height:,} document records ({services or 'none'}) from "
+        f"{len(files)} files; {quarantine.height:,} quarantined ({reasons or 'none'}); "
+        f"{use.parsed} landed partitions parsed, {use.reused} unchanged ones reused"
     )
     return dg.MaterializeResult(
         metadata={
             "files": len(files),
-            "document_records": len(batch.documents),
-            "quarantined": len(batch.quarantine),
+            "document_records": documents.height,
+            "quarantined": quarantine.height,
+            "partitions_parsed": use.parsed,
+            "partitions_reused": use.reused,
             "quarantine_reasons": reasons,
             "services": services,
             "data_kind": settings.dataset_kind("patents"),

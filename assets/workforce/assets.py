@@ -8,21 +8,31 @@
   zone's ``openalex_authors/`` folder, are read too.
 """
 
+from pathlib import Path
+
 import dagster as dg
+import polars as pl
 
 from assets.bibliometric.raw_tables import read_merged_ids
 from assets.reference.assets import REFERENCE_KEY
 from assets.reference.tables import country_codes
+from assets.workforce import parse as parse_module
+from assets.workforce import raw_tables
 from assets.workforce.live_assets import AUTHOR_PAGES_KEY
 from assets.workforce.parse import RECORD_REASONS, SOURCE, parse_files, raw_files
 from assets.workforce.raw_tables import SCHEMAS, raw_frames
+from pipelines import parsing
 from pipelines.checks import quarantine_rate_check, unusable_files_check
 from pipelines.db import replace_table
 from pipelines.live_fetch import raw_input_files
+from pipelines.parse_cache import parse_landed
 from pipelines.resources import QcmResource
 
 RAW_KEY = dg.AssetKey(["raw", "openalex_authors"])
 RAW_TABLES = tuple(SCHEMAS)
+MERGED_TABLE = "raw.openalex_author_merged_ids"
+LANDED = {SOURCE: ".json"}  # the landing zone a live build reads, and its blob suffix
+PARSER_MODULES = (parse_module, raw_tables, parsing)  # what a parsed partition depends on
 MAX_QUARANTINE_RATE = 0.05
 
 
@@ -44,38 +54,44 @@ def openalex_authors_raw(
     directory, files = raw_input_files(
         settings,
         SOURCE,
-        {SOURCE: ".json"},
+        LANDED,
         raw_files,
         "run the job openalex_authors_fetch first (it needs the works)",
     )
     with qcm.connect() as con:
         codes = country_codes(con)
     context.log.info(f"{SOURCE}: parsing {len(files)} files from {directory}")
-    batch = parse_files(files, directory, codes, settings.max_publication_year())
+    max_year, kind = settings.max_publication_year(), settings.dataset_kind(SOURCE)
+
+    def parse(paths: list[Path]) -> dict[str, pl.DataFrame]:
+        return raw_frames(parse_files(paths, directory, codes, max_year), [], kind)
+
+    frames, use = parse_landed(
+        settings, SOURCE, LANDED, files, parse, PARSER_MODULES, (codes, max_year, kind)
+    )
     # live mode: OpenAlex's merged-ids files (snapshot folder merged_ids/authors/), if the
     # analyst put them beside the landed pages; the API's list pages carry no merges
     merged_dir = directory if settings.source_dir(SOURCE) else directory / SOURCE
     merged = read_merged_ids(merged_dir) if merged_dir.is_dir() else []
-    frames = raw_frames(batch, merged, settings.dataset_kind(SOURCE))
+    frames[MERGED_TABLE] = pl.DataFrame(merged, schema=SCHEMAS[MERGED_TABLE], orient="row")
     with qcm.connect() as con:
         counts = {table: replace_table(con, table, frames[table]) for table in RAW_TABLES}
-    reasons: dict[str, int] = {}
-    for row in batch.quarantine:
-        reasons[row["reason"]] = reasons.get(row["reason"], 0) + 1
-    generations: dict[str, int] = {}
-    for row in batch.authors:
-        key = row["schema_generation"]
-        generations[key] = generations.get(key, 0) + 1
+    quarantine, authors = frames["raw.author_quarantine"], frames["raw.openalex_authors"]
+    reasons = dict(quarantine["reason"].value_counts().iter_rows())
+    generations = dict(authors["schema_generation"].value_counts().iter_rows())
     context.log.info(
-        f"{SOURCE}: {len(batch.authors):,} author records ({generations or 'none'}) from "
-        f"{len(files)} files; {len(batch.quarantine):,} quarantined ({reasons or 'none'})"
+        f"{SOURCE}: {authors.height:,} author records ({generations or 'none'}) from "
+        f"{len(files)} files; {quarantine.height:,} quarantined ({reasons or 'none'}); "
+        f"{use.parsed} landed partitions parsed, {use.reused} unchanged ones reused"
     )
     return dg.MaterializeResult(
         metadata={
             "files": len(files),
-            "author_records": len(batch.authors),
+            "author_records": authors.height,
             "schema_generations": generations,
-            "quarantined": len(batch.quarantine),
+            "quarantined": quarantine.height,
+            "partitions_parsed": use.parsed,
+            "partitions_reused": use.reused,
             "quarantine_reasons": reasons,
             "data_kind": settings.dataset_kind(SOURCE),
             **counts,

@@ -1,0 +1,143 @@
+"""Parsed landed partitions kept between builds, so a refresh re-parses only what changed.
+
+In live mode a source's raw files are the latest complete fetches of its landing zones,
+partition by partition (a year, a term, a batch of ids). Parsing is the costly step of a
+build, and a refresh usually refetches one or two partitions: ``parse_landed`` parses
+each partition on its own and keeps its raw tables as Parquet under
+``<state>/parsed/<source>/``, keyed by everything the result depends on (the partition's
+blob names, which are their checksums; the parser's code; the run's inputs such as the
+country codes and the last valid year). A later build reuses a partition whose key is
+unchanged and parses the others, so refetching one year re-parses that year alone; the
+concatenated tables are the same as one parse of every file (the parser reads each file
+on its own). Entries no longer used are removed; an entry is written to a temporary
+folder and renamed, so a crash never leaves a half-written one.
+
+Outside live mode (the sample, a ``--source-dir`` folder) the files are parsed at once,
+as before: there are no partitions to reuse.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+
+import polars as pl
+
+from pipelines.landing import LandingZone
+from pipelines.settings import Settings
+
+Frames = dict[str, pl.DataFrame]
+
+
+@dataclass(frozen=True)
+class ParseUse:
+    """How many partitions a build parsed and how many it reused (0 and 0 outside live
+    mode, where the files are parsed at once)."""
+
+    parsed: int = 0
+    reused: int = 0
+
+
+def code_digest(modules: Sequence[ModuleType]) -> str:
+    """SHA-256 of the source files of ``modules``: a changed parser invalidates its entries."""
+    digest = hashlib.sha256()
+    for module in modules:
+        digest.update(Path(str(module.__file__)).read_bytes())
+    return digest.hexdigest()
+
+
+def landed_partitions(
+    landing_dir: Path, services: Mapping[str, str]
+) -> list[tuple[str, str, list[Path]]]:
+    """(service, partition, files) of every partition's latest complete fetch, in the
+    order of ``LandingZone.current_files``; a blob two partitions share goes with the first."""
+    seen: set[Path] = set()
+    groups = []
+    for service, suffix in services.items():
+        zone = LandingZone(landing_dir, service, suffix)
+        for partition, files in zone.current_files_by_partition().items():
+            own = [path for path in files if path not in seen]
+            seen.update(own)
+            if own:
+                groups.append((service, partition, own))
+    return groups
+
+
+def parse_landed(
+    settings: Settings,
+    source: str,
+    services: Mapping[str, str],
+    files: list[Path],
+    parse: Callable[[list[Path]], Frames],
+    modules: Sequence[ModuleType],
+    inputs: Sequence[object],
+) -> tuple[Frames, ParseUse]:
+    """The raw tables of ``files`` (as ``parse`` makes them from a list of files), parsed
+    partition by partition with reuse in live mode (see the module doc), at once otherwise.
+
+    ``modules`` are the parser's modules and ``inputs`` everything else its result
+    depends on (JSON-serialisable once turned to text); both enter every entry's key.
+    """
+    if settings.mode != "live" or settings.source_dir(source) is not None:
+        return parse(files), ParseUse()
+    groups = landed_partitions(settings.landing_dir, services)
+    grouped = {path for _, _, paths in groups for path in paths}
+    if grouped != set(files):
+        raise RuntimeError(
+            f"{source}: the landing zone changed while the build read it; run the build again"
+        )
+    root = settings.state_dir / "parsed" / source
+    common = json.dumps([code_digest(modules), [str(i) for i in inputs]])
+    parts: list[Frames] = []
+    used: set[Path] = set()
+    parsed = 0
+    for service, partition, paths in groups:
+        names = [path.relative_to(settings.landing_dir).as_posix() for path in paths]
+        key = hashlib.sha256(json.dumps([common, service, partition, names]).encode()).hexdigest()
+        entry = root / service / partition / key[:32]
+        used.add(entry)
+        if not (entry / "tables.json").is_file():
+            _write_entry(entry, parse(paths))
+            parsed += 1
+        parts.append(_read_entry(entry))
+    _remove_unused(root, used)
+    if not parts:
+        return parse([]), ParseUse()
+    frames = {
+        table: pl.concat([part[table] for part in parts], how="vertical") for table in parts[0]
+    }
+    return frames, ParseUse(parsed=parsed, reused=len(groups) - parsed)
+
+
+def _write_entry(entry: Path, frames: Frames) -> None:
+    """Write ``frames`` as ``entry/<table>.parquet`` plus ``tables.json``, atomically."""
+    entry.parent.mkdir(parents=True, exist_ok=True)
+    temp = entry.with_name(f".{entry.name}.tmp-{uuid.uuid4().hex[:12]}")
+    temp.mkdir()
+    try:
+        for table, frame in frames.items():
+            frame.write_parquet(temp / f"{table}.parquet")
+        (temp / "tables.json").write_text(json.dumps(list(frames)), encoding="utf-8")
+        shutil.rmtree(entry, ignore_errors=True)
+        temp.rename(entry)
+    finally:
+        shutil.rmtree(temp, ignore_errors=True)
+
+
+def _read_entry(entry: Path) -> Frames:
+    """The frames of a written entry, by table, in their written order."""
+    tables = json.loads((entry / "tables.json").read_text(encoding="utf-8"))
+    return {table: pl.read_parquet(entry / f"{table}.parquet") for table in tables}
+
+
+def _remove_unused(root: Path, used: set[Path]) -> None:
+    """Remove every entry (and temporary folder) under ``root`` this build did not use."""
+    for entry in root.glob("*/*/*"):
+        if entry not in used:
+            shutil.rmtree(entry, ignore_errors=True)
