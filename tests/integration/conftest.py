@@ -5,10 +5,14 @@ from __future__ import annotations
 import contextlib
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from pathlib import Path
 
+import duckdb
 import pytest
+
+# what two builds of the same inputs may rightly publish differently
+DIFFER_BY_RUN = {"meta.runs": "one row per run: run id, start and publish times"}
 
 
 def write_page(folder: Path, name: str, works: list[dict]) -> Path:
@@ -134,3 +138,40 @@ def byhand(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Pa
         code, output = run_cli(args, mp)
     assert code == 0, output
     return tmp, sources
+
+
+def releases_differ(first: Path, second: Path, differ: Collection[str] = ()) -> int:
+    """Compare every published table and view of two releases row for row (doubles to 9
+    decimals: a sum may add the same numbers in another order), except DIFFER_BY_RUN and
+    ``differ``; assert they hold the same rows. Returns how many were compared."""
+    con = duckdb.connect()
+    con.execute(f"attach '{first}' as first (read_only)")
+    con.execute(f"attach '{second}' as second (read_only)")
+    tables = [
+        r[0]
+        for r in con.execute(
+            "select table_schema || '.' || table_name from information_schema.tables "
+            "where table_catalog = 'first' order by 1"
+        ).fetchall()
+        if r[0] not in DIFFER_BY_RUN and r[0] not in differ
+    ]
+    for table in tables:
+        schema, name = table.split(".")
+        columns = ", ".join(
+            f'round("{column}", 9)' if kind in ("DOUBLE", "FLOAT") else f'"{column}"'
+            for column, kind in con.execute(
+                "select column_name, data_type from information_schema.columns "
+                "where table_catalog = 'first' and table_schema = ? and table_name = ? "
+                "order by ordinal_position",
+                [schema, name],
+            ).fetchall()
+        )
+        differing = con.execute(
+            f"(select 'first' as build, * from (select {columns} from first.{table} "
+            f"except all select {columns} from second.{table})) union all "
+            f"(select 'second' as build, * from (select {columns} from second.{table} "
+            f"except all select {columns} from first.{table})) limit 6"
+        ).fetchall()
+        assert differing == [], "\n".join([table, *map(str, differing)])
+    con.close()
+    return len(tables)

@@ -7,12 +7,13 @@ called: the works of the year, then the author records of the works' authors.
 from __future__ import annotations
 
 import gzip
+import shutil
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from tests.integration.conftest import run_cli, tiny_source
+from tests.integration.conftest import releases_differ, run_cli, tiny_source
 from tests.mock_server import MockServer, Reply
 
 pytestmark = pytest.mark.integration
@@ -126,6 +127,24 @@ def test_live_build_lands_parses_publishes_and_leaks_no_key(
     ).fetchall() == [("openalex", "complete", 3, 0), ("openalex_authors", "complete", 1, 0)]
     con.close()
     assert "fetches:     2 partitions landed: 2 complete, 0 stale" in output
+    assert "[raw__openalex] openalex: 3 work records from" in output
+    assert "1 landed partitions parsed, 0 unchanged ones reused" in output
+
+    # a refresh with nothing new upstream: the year's works are fetched again and answer
+    # the same pages (the author batch is done), nothing is parsed again, and the same
+    # numbers are published
+    release = tmp_path / "first.duckdb"
+    shutil.copy(tmp_path / "out" / "qcm.duckdb", release)
+    with MockServer([replies[0], replies[2], replies[3]]) as server:
+        code, output = run(tmp_path, monkeypatch, server.url)
+        assert server.unused == 0
+    assert code == 0, output
+    assert "0 landed partitions parsed, 1 unchanged ones reused" in output
+    assert "1 landed partitions parsed" not in output  # the authors' batch too
+    # (meta.fetches names the new fetch of the year, with its time; meta.tables counts the
+    # rows of meta.runs, one per run of this state)
+    moved = {"meta.fetches", "meta.tables"}
+    assert releases_differ(release, tmp_path / "out" / "qcm.duckdb", moved) > 60
 
     # the canary key is nowhere: not in output, landing zone, state, Dagster's logs or the database
     assert CANARY not in output
