@@ -1,8 +1,8 @@
 """Parsed landed partitions kept between builds, so a refresh re-parses only what changed.
 
 In live mode a source's raw files are the latest complete fetches of its landing zones,
-partition by partition (a year, a term, a batch of ids). Parsing is the costly step of a
-build, and a refresh usually refetches one or two partitions: ``parse_landed`` parses
+partition by partition (a year, a term, a batch of ids). Parsing grows with everything
+landed, while a refresh usually refetches one or two partitions: ``parse_landed`` parses
 each partition on its own and keeps its raw tables as Parquet under
 ``<state>/parsed/<source>/``, keyed by everything the result depends on (the partition's
 blob names, which are their checksums; the parser's code; the run's inputs such as the
