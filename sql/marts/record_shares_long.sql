@@ -7,88 +7,40 @@ with settings as (
     from meta.methods
 ),
 
-rows_ as (
+records as (
     select
         'publications' as family,
-        mart.entity_type,
-        mart.entity_code,
-        mart.entity_name,
-        mart.approach,
-        mart.year,
-        mart.indicator,
+        entity_type, entity_code, entity_name, approach, year, indicator,
         '' as variant,
-        mart.value,
-        mart.unit,
-        mart.numerator,
-        mart.denominator,
-        mart.small_n,
-        mart.year_incomplete,
-        '' as flags,
-        mart.method_version,
-        mart.data_kind,
-        coalesce(
-            definitions.interval_method = 'wilson'
-            and mart.denominator > 0
-            and mart.value between 0 and 1,
-            false
-        ) as has_interval
-    from marts.publication_indicators as mart
-    left join meta.indicators as definitions on definitions.indicator = mart.indicator
+        value, unit, numerator, denominator, small_n, year_incomplete, method_version, data_kind
+    from marts.publication_indicators
     union all
     select
         'patents' as family,
-        mart.entity_type,
-        mart.entity_code,
-        mart.entity_name,
-        mart.approach,
-        mart.year,
-        mart.indicator,
-        'counting=' || mart.counting || '; family_scope=' || mart.family_scope
-            as variant,
-        mart.value,
-        mart.unit,
-        mart.numerator,
-        mart.denominator,
-        mart.small_n,
-        mart.year_incomplete,
-        '' as flags,
-        mart.method_version,
-        mart.data_kind,
-        coalesce(
-            definitions.interval_method = 'wilson'
-            and mart.denominator > 0
-            and mart.value between 0 and 1,
-            false
-        ) as has_interval
-    from marts.patent_indicators as mart
-    left join meta.indicators as definitions on definitions.indicator = mart.indicator
+        entity_type, entity_code, entity_name, approach, year, indicator,
+        'counting=' || counting || '; family_scope=' || family_scope as variant,
+        value, unit, numerator, denominator, small_n, year_incomplete, method_version, data_kind
+    from marts.patent_indicators
     union all
     select
         'workforce' as family,
-        mart.entity_type,
-        mart.entity_code,
-        mart.entity_name,
-        mart.approach,
-        mart.year,
-        mart.indicator,
+        entity_type, entity_code, entity_name, approach, year, indicator,
         '' as variant,
-        mart.value,
-        mart.unit,
-        mart.numerator,
-        mart.denominator,
-        mart.small_n,
-        mart.year_incomplete,
-        '' as flags,
-        mart.method_version,
-        mart.data_kind,
+        value, unit, numerator, denominator, small_n, year_incomplete, method_version, data_kind
+    from marts.workforce_indicators
+),
+
+rows_ as (
+    select
+        records.*,
         coalesce(
             definitions.interval_method = 'wilson'
-            and mart.denominator > 0
-            and mart.value between 0 and 1,
+            and records.denominator > 0
+            and records.value between 0 and 1,
             false
         ) as has_interval
-    from marts.workforce_indicators as mart
-    left join meta.indicators as definitions on definitions.indicator = mart.indicator
+    from records
+    left join meta.indicators as definitions on definitions.indicator = records.indicator
 ),
 
 -- Wilson score interval of a share p = value of n = denominator records (meta.methods share_interval_rule)
@@ -131,7 +83,7 @@ select
     denominator,
     small_n,
     year_incomplete,
-    flags,
+    '' as flags,
     method_version,
     data_kind
 from intervals
