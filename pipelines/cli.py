@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
+from pipelines.live_fetch import LIVE_FETCHES
 from pipelines.settings import MODES, REPO_ROOT, Settings, SettingsError, parse_source_dirs
 
 RUN_CONFIG = {"loggers": {"progress": {}}}
@@ -63,24 +64,6 @@ def parse_years(text: str | None) -> list[int]:
     if start > end:
         raise SettingsError(f"--years {text!r} runs backwards")
     return list(range(start, end + 1))
-
-
-# live fetch jobs the build runs first: (source of --source-dir, job, label, partitions:
-# "years" = the --years range, "all" = every partition of the job: terms, programmes or
-# indicators)
-LIVE_FETCHES = (
-    ("openalex", "openalex_fetch", "OpenAlex", "years"),
-    # after the works: its job builds staging.authorships from them first
-    ("openalex_authors", "openalex_authors_fetch", "OpenAlex authors", "all"),
-    ("patents", "patentsview_fetch", "PatentsView", "years"),
-    ("patents", "epo_ops_fetch", "EPO OPS", "years"),
-    ("funding", "nsf_fetch", "NSF", "years"),
-    ("funding", "ukri_fetch", "UKRI", "all"),
-    ("funding", "cordis_fetch", "CORDIS", "all"),
-    # the conversion tables serve the funding source: a funding folder reads offline
-    ("funding", "world_bank_fetch", "World Bank", "all"),
-    ("supply_chain", "comtrade_fetch", "UN Comtrade", "years"),
-)
 
 
 def build(args: argparse.Namespace) -> int:

@@ -19,22 +19,13 @@ import polars as pl
 
 from pipelines.db import replace_table
 from pipelines.landing import LandingZone
+from pipelines.live_fetch import LIVE_FETCHES
 from pipelines.resources import QcmResource
 
 FETCH_STATES_KEY = dg.AssetKey(["raw", "fetch_states"])
 FETCH_STATES_TABLES = ["raw.fetch_states"]
 # the source (of --source-dir) each live service's landing zone feeds
-SERVICE_SOURCES = {
-    "openalex": "openalex",
-    "openalex_authors": "openalex_authors",
-    "patentsview": "patents",
-    "epo_ops": "patents",
-    "nsf": "funding",
-    "ukri": "funding",
-    "cordis": "funding",
-    "world_bank": "funding",
-    "comtrade": "supply_chain",
-}
+SERVICE_SOURCES = {job.removesuffix("_fetch"): source for source, job, _, _ in LIVE_FETCHES}
 SCHEMA = {
     "service": pl.String,
     "partition": pl.String,

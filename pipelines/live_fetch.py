@@ -17,6 +17,24 @@ from pipelines.fetching import FetchOutcome
 from pipelines.landing import LandingZone
 from pipelines.settings import Settings, SettingsError, credential, service_url
 
+# the live fetch jobs `qcm build` runs first, in order; a job's landing zone is its name
+# without `_fetch`: (source of --source-dir, job, label, partitions:
+# "years" = the --years range, "all" = every partition of the job: terms, programmes or
+# indicators)
+LIVE_FETCHES = (
+    ("openalex", "openalex_fetch", "OpenAlex", "years"),
+    # after the works: its job builds staging.authorships from them first
+    ("openalex_authors", "openalex_authors_fetch", "OpenAlex authors", "all"),
+    ("patents", "patentsview_fetch", "PatentsView", "years"),
+    ("patents", "epo_ops_fetch", "EPO OPS", "years"),
+    ("funding", "nsf_fetch", "NSF", "years"),
+    ("funding", "ukri_fetch", "UKRI", "all"),
+    ("funding", "cordis_fetch", "CORDIS", "all"),
+    # the conversion tables serve the funding source: a funding folder reads offline
+    ("funding", "world_bank_fetch", "World Bank", "all"),
+    ("supply_chain", "comtrade_fetch", "UN Comtrade", "years"),
+)
+
 
 def require_live(asset: str, mode: str, offline: str) -> None:
     """Refuse to call a service outside live mode; ``offline`` names the offline reader."""

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.cli import LIVE_FETCHES
 from pipelines.db import replace_table
 from pipelines.fetch_states import SERVICE_SOURCES, fetch_state_rows
 from pipelines.landing import CompletedFetch, LandingZone, PartitionState
@@ -61,6 +60,15 @@ def test_only_the_services_read_are_listed_and_nothing_landed_is_no_rows(tmp_pat
     assert nothing.height == 0 and nothing.schema == fetch_state_rows(tmp_path, []).schema
 
 
-def test_every_live_fetch_of_the_command_has_its_source() -> None:
-    fetched = {job.removesuffix("_fetch"): source for source, job, _, _ in LIVE_FETCHES}
-    assert fetched == SERVICE_SOURCES
+def test_every_landing_zone_feeds_its_source() -> None:
+    assert SERVICE_SOURCES == {
+        "openalex": "openalex",
+        "openalex_authors": "openalex_authors",
+        "patentsview": "patents",
+        "epo_ops": "patents",
+        "nsf": "funding",
+        "ukri": "funding",
+        "cordis": "funding",
+        "world_bank": "funding",
+        "comtrade": "supply_chain",
+    }
