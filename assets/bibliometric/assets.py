@@ -12,14 +12,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 import polars as pl
 import yaml
 
+from assets.bibliometric import duckdb_parse, raw_tables, snapshot
 from assets.bibliometric import parse as parse_module
-from assets.bibliometric import raw_tables
+from assets.bibliometric.duckdb_parse import FileOutcome, create_raw_tables, read_files
 from assets.bibliometric.live import OpenAlexError, OpenAlexFetcher
-from assets.bibliometric.parse import parse_files, raw_files
-from assets.bibliometric.raw_tables import SCHEMAS, raw_frames, read_merged_ids
+from assets.bibliometric.parse import raw_files
+from assets.bibliometric.raw_tables import SCHEMAS, read_merged_ids
+from assets.bibliometric.snapshot import quantum_slice
 from assets.reference.assets import REFERENCE_KEY
 from assets.reference.tables import country_codes, read_csv
 from pipelines import parsing
@@ -28,16 +31,19 @@ from pipelines.db import replace_table
 from pipelines.fetching import FETCH_RETRY
 from pipelines.landing import LandingZone
 from pipelines.live_fetch import raw_input_files
-from pipelines.parse_cache import parse_landed
+from pipelines.parse_cache import ParseUse, parse_landed
 from pipelines.resources import QcmResource
 from pipelines.settings import SettingsError, credential, service_url
 
 SOURCE_CONFIG = yaml.safe_load((Path(__file__).parent / "source.yml").read_text(encoding="utf-8"))
 RAW_KEY = dg.AssetKey(["raw", "openalex"])
 PAGES_KEY = dg.AssetKey(["raw", "openalex_pages"])
-RAW_TABLES = tuple(SCHEMAS)
+MERGED_SCHEMA = SCHEMAS["raw.openalex_merged_ids"]
+RAW_TABLES = tuple(SCHEMAS)  # every table this asset writes
+PARSED_TABLES = tuple(t for t in SCHEMAS if t != "raw.openalex_merged_ids")
 LANDED = {"openalex": ".json"}  # the landing zone a live build reads, and its blob suffix
-PARSER_MODULES = (parse_module, raw_tables, parsing)  # what a parsed partition depends on
+# what a parsed partition depends on
+PARSER_MODULES = (duckdb_parse, parse_module, raw_tables, snapshot, parsing)
 YEARS = dg.StaticPartitionsDefinition(
     [str(y) for y in range(SOURCE_CONFIG["query"]["first_year"], datetime.now(UTC).year + 1)]
 )
@@ -147,34 +153,55 @@ def openalex_raw(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.Mate
     context.log.info(f"openalex: parsing {len(files)} files from {directory}")
     max_year, kind = settings.max_publication_year(), settings.dataset_kind("openalex")
     merged = read_merged_ids(directory) if settings.source_dir("openalex") else []
+    outcomes: list[FileOutcome] = []
 
     def parse(paths: list[Path]) -> dict[str, pl.DataFrame]:
-        return raw_frames(parse_files(paths, directory, codes, max_year), merged, kind)
+        with duckdb.connect() as memory:
+            create_raw_tables(memory)
+            outcomes.extend(read_files(memory, paths, directory, codes, max_year, kind))
+            return {table: memory.execute(f"select * from {table}").pl() for table in SCHEMAS}
 
-    frames, use = parse_landed(
-        settings, "openalex", LANDED, files, parse, PARSER_MODULES, (codes, max_year, kind)
-    )
-    counts = {}
     with qcm.connect() as con:
-        for table in RAW_TABLES:
-            counts[table] = replace_table(con, table, frames[table])
-    reasons = dict(frames["raw.quarantine"]["reason"].value_counts().iter_rows())
-    works = frames["raw.openalex_works"].height
+        if settings.mode == "live" and settings.source_dir("openalex") is None:
+            frames, use = parse_landed(
+                settings, "openalex", LANDED, files, parse, PARSER_MODULES, (codes, max_year, kind)
+            )
+            for table in PARSED_TABLES:
+                replace_table(con, table, frames[table])
+        else:  # straight into the working database, one file at a time
+            use = ParseUse()
+            create_raw_tables(con)
+            outcomes = read_files(con, files, directory, codes, max_year, kind, quantum_slice())
+        replace_table(con, "raw.openalex_merged_ids", pl.DataFrame(merged, schema=MERGED_SCHEMA))
+        counts = {
+            table: con.execute(f"select count(*) from {table}").fetchone()[0]
+            for table in RAW_TABLES
+        }
+        reasons = dict(
+            con.execute(
+                "select reason, count(*) from raw.quarantine group by reason order by reason"
+            ).fetchall()
+        )
+    works, quarantined = counts["raw.openalex_works"], counts["raw.quarantine"]
+    careful = [o for o in outcomes if o.path == "python"]
     context.log.info(
         f"openalex: {works:,} work records from {len(files)} files; "
-        f"{frames['raw.quarantine'].height:,} quarantined ({reasons or 'none'}); "
-        f"{use.parsed} landed partitions parsed, {use.reused} unchanged ones reused"
+        f"{quarantined:,} quarantined ({reasons or 'none'}); "
+        f"{len(careful)} files read by the Python parser"
+        + (f" (first: {careful[0].source_file}: {careful[0].reason})" if careful else "")
+        + f"; {use.parsed} landed partitions parsed, {use.reused} unchanged ones reused"
     )
     return dg.MaterializeResult(
         metadata={
             "files": len(files),
+            "files_read_by_python": len(careful),
             "work_records": works,
-            "quarantined": frames["raw.quarantine"].height,
+            "quarantined": quarantined,
             "partitions_parsed": use.parsed,
             "partitions_reused": use.reused,
             "quarantine_reasons": reasons,
             "data_kind": settings.dataset_kind("openalex"),
-            **{t: n for t, n in counts.items()},
+            **counts,
         }
     )
 
@@ -184,8 +211,9 @@ openalex_files_readable = unusable_files_check(
     "openalex_files_readable",
     "openalex",
     "raw.quarantine",
-    ("unreadable_file", "schema_drift"),
-    "every raw file could be read and has the fields the parser needs",
+    ("unreadable_file", "schema_drift", "missing_part", "incomplete_part"),
+    "every raw file could be read and has the fields the parser needs, and every part a "
+    "snapshot manifest lists is on disk whole",
 )
 openalex_quarantine_rate = quarantine_rate_check(
     RAW_KEY,

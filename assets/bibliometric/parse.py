@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import gzip
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from assets.bibliometric.snapshot import is_snapshot_part
 from pipelines.parsing import (
     CountryCodes,
     RecordError,
@@ -98,12 +99,13 @@ def abstract_text(inverted: Any) -> str | None:
 
 
 def schema_generation(record: Mapping[str, Any]) -> str:
-    """Name the OpenAlex schema generation a work record was written in."""
-    if "host_venue" in record:
+    """Name the OpenAlex schema generation a work record was written in (a field whose
+    value is null counts as absent, as it does for the DuckDB reader)."""
+    if record.get("host_venue") is not None:
         return "2021-host_venue"
-    if "awards" in record or "funders" in record:
+    if record.get("awards") is not None or record.get("funders") is not None:
         return "2026-awards"
-    if "topics" in record:
+    if record.get("topics") is not None:
         return "2025-topics"
     return "2023-locations"
 
@@ -324,7 +326,7 @@ def iter_records(path: Path) -> Iterator[Any]:
         text = _open_text(path)
     except (OSError, EOFError, UnicodeDecodeError) as err:
         raise ValueError(f"{path.name}: cannot be read ({err})") from err
-    if path.name.endswith((".jsonl", ".jsonl.gz")):
+    if is_json_lines(path):
         # split on newlines only: U+2028 and friends may stand raw inside JSON strings
         for number, line in enumerate(text.split("\n"), start=1):
             if line.strip():
@@ -348,21 +350,34 @@ def iter_records(path: Path) -> Iterator[Any]:
         raise ValueError(f"{path.name}: neither an API page nor a work record")
 
 
+def is_json_lines(path: Path) -> bool:
+    """True for a JSON Lines file: ``.jsonl``, ``.jsonl.gz`` or a snapshot works part."""
+    return path.name.endswith((".jsonl", ".jsonl.gz")) or is_snapshot_part(path)
+
+
 def raw_files(directory: Path) -> list[Path]:
     """List the raw work files below ``directory`` in a stable order.
 
-    Only regular files with a raw suffix count; symlinks are refused, so a source
-    directory cannot point the reader outside itself.
+    Only regular files with a raw suffix count, and the works parts of an OpenAlex
+    snapshot (``works/updated_date=*/part_NNN.gz``, not its other entities); symlinks
+    are refused, so a source directory cannot point the reader outside itself.
     """
-    return source_files(directory, RAW_SUFFIXES, skip=lambda name: "merged_ids" in name)
+    files = source_files(directory, (*RAW_SUFFIXES, ".gz"), skip=lambda n: "merged_ids" in n)
+    return [path for path in files if path.name.endswith(RAW_SUFFIXES) or is_snapshot_part(path)]
 
 
 def parse_files(
-    paths: Iterable[Path], root: Path, codes: CountryCodes, max_year: int
+    paths: Iterable[Path],
+    root: Path,
+    codes: CountryCodes,
+    max_year: int,
+    keep: Callable[[dict[str, Any]], bool] | None = None,
 ) -> ParsedBatch:
     """Parse every file into one batch; unreadable files become quarantine rows.
 
-    ``root`` is the directory the paths are reported relative to (provenance).
+    ``root`` is the directory the paths are reported relative to (provenance). ``keep``,
+    when given, selects the records to parse (a snapshot's slice): the others are counted
+    as read and left out; records that are not JSON objects are always judged.
     """
     out = ParsedBatch()
     for path in paths:
@@ -377,6 +392,8 @@ def parse_files(
                 records += 1
                 if isinstance(record, dict):
                     keys_seen.update(record)
+                    if keep is not None and not keep(record):
+                        continue
                 if isinstance(record, RecordError):
                     out.quarantine.append(_quarantine_row(prov, None, record.reason, record.detail))
                     continue

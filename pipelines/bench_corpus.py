@@ -1,0 +1,210 @@
+"""A synthetic OpenAlex snapshot at benchmark scale (100k to millions of works).
+
+``write_corpus(folder, works)`` writes ``folder/data/works/updated_date=.../part_NNN.gz``
+and ``folder/data/works/manifest`` in the layout and record shape of OpenAlex's bulk
+snapshot, with the nesting that makes real data expensive (see ``../shared/PERFORMANCE.md``):
+
+- heavy-tailed author counts: most works have 1 to 15 authors, 0.4% have 100 to 3,000;
+  half of those list only the first 100 (``is_authors_truncated``), as OpenAlex does now;
+- one or two institutions per authorship, 1.7% of them with a null country;
+- authors that recur across works and years (so migration has careers to follow), each
+  mostly in one country, sometimes moving;
+- the fields a real record carries and qcm never reads (locations, concepts, referenced
+  works, counts by year), so a record is about 8 KB of JSON like a real one;
+- 5% of works outside the quantum slice (another field's topic and words), which the
+  snapshot reader must filter out.
+
+The works are invented, for timing only; nothing here is used by the pipeline itself.
+Files are written by two processes (one per core), deterministically from a seed.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import math
+import random
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+from assets.bibliometric.sample_generator import ADJECTIVES, APPROACH_WEIGHTS, COUNTRIES, TITLES
+from assets.bibliometric.sample_generator import TOPICS as APPROACH_TOPICS
+
+WORKS_PER_PART = 125_000
+FIRST_YEAR, LAST_YEAR = 2000, 2025
+NULL_COUNTRY = 0.017
+OUTSIDE_SLICE = 0.05
+HUGE_AUTHOR_LISTS = 0.004
+INSTITUTIONS_PER_COUNTRY = 40
+FILLER = "we report measurements of the system and discuss implications for future devices"
+COUNTRY_INDEX = {code: number for number, code in enumerate(COUNTRIES)}
+
+
+def _part_works(works: int) -> list[int]:
+    parts = max(1, math.ceil(works / WORKS_PER_PART))
+    return [works // parts + (1 if i < works % parts else 0) for i in range(parts)]
+
+
+def _author_count(rng: random.Random) -> int:
+    if rng.random() < HUGE_AUTHOR_LISTS:
+        return min(3000, int(100 / (1 - rng.random()) ** 0.9))  # Pareto tail from 100
+    return max(1, min(99, int(rng.lognormvariate(1.35, 0.75))))
+
+
+def _work(rng: random.Random, index: int, authors_pool: int, countries: list[str]) -> str:
+    """One work as a JSON line."""
+    year = FIRST_YEAR + min(
+        LAST_YEAR - FIRST_YEAR, int((LAST_YEAR - FIRST_YEAR + 1) * rng.random() ** 0.6)
+    )
+    inside = rng.random() >= OUTSIDE_SLICE
+    if inside:
+        approach = rng.choices(list(APPROACH_WEIGHTS), list(APPROACH_WEIGHTS.values()))[0]
+        templates = TITLES.get(approach) or TITLES["superconducting"]
+        title = rng.choice(templates).format(adj=rng.choice(ADJECTIVES), n=rng.randint(5, 500))
+        topic = APPROACH_TOPICS[approach]
+    else:
+        title = f"Soil microbiome diversity under {rng.choice(ADJECTIVES)} irrigation regimes"
+        topic = "T10005"
+    words = f"{title}{' quantum' if inside else ''} {FILLER}".split()
+    abstract = {}
+    for position, word in enumerate(words * 3):
+        abstract.setdefault(word, []).append(position)
+    listed = _author_count(rng)
+    truncated = listed > 100 and index % 2 == 0
+    authorships = []
+    for position in range(100 if truncated else listed):
+        author = int(authors_pool * rng.random() ** 2.5)
+        home = countries[author % len(countries)]
+        country = home if (author + year // 4) % 11 else countries[(author // 7) % len(countries)]
+        institutions = []
+        for _ in range(1 if rng.random() < 0.7 else 2):
+            inst = f"{country}{author % INSTITUTIONS_PER_COUNTRY}"
+            number = 100 * COUNTRY_INDEX[country] + author % INSTITUTIONS_PER_COUNTRY
+            inst_id = f"https://openalex.org/I{40_000_000 + number}"
+            code = None if rng.random() < NULL_COUNTRY else country
+            institutions.append(
+                {
+                    "id": inst_id,
+                    "display_name": f"Institute {inst}",
+                    "ror": f"https://ror.org/0{author % 99999:05d}x",
+                    "country_code": code,
+                    "type": "education" if author % 9 else "company",
+                    "lineage": [inst_id],
+                }
+            )
+        authorships.append(
+            {
+                "author_position": "first" if position == 0 else "middle",
+                "author": {
+                    "id": f"https://openalex.org/A{50_000_000 + author}",
+                    "display_name": f"Researcher {author}",
+                    "orcid": None,
+                },
+                "institutions": institutions,
+                "countries": sorted({i["country_code"] for i in institutions if i["country_code"]}),
+                "is_corresponding": position == 0,
+                "raw_author_name": f"Researcher {author}",
+                "raw_affiliation_strings": [i["display_name"] for i in institutions],
+            }
+        )
+    cited = int(rng.paretovariate(1.2)) - 1
+    record = {
+        "id": f"https://openalex.org/W{100_000_000 + index}",
+        "doi": f"https://doi.org/10.9999/bench.{index}",
+        "title": title,
+        "display_name": title,
+        "publication_year": year,
+        "publication_date": f"{year}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
+        "language": "en",
+        "type": "article",
+        "primary_location": {
+            "is_oa": False,
+            "landing_page_url": f"https://example.org/{index}",
+            "source": {
+                "id": "https://openalex.org/S1",
+                "display_name": "Synthetic Journal",
+                "issn_l": "0000-0000",
+            },
+        },
+        "authorships": authorships,
+        "is_authors_truncated": truncated,
+        "countries_distinct_count": len({a["countries"][0] for a in authorships if a["countries"]}),
+        "cited_by_count": cited,
+        "fwci": round(rng.lognormvariate(0, 1), 3),
+        "is_retracted": False,
+        "primary_topic": {"id": f"https://openalex.org/{topic}", "score": 0.99},
+        "topics": [
+            {
+                "id": f"https://openalex.org/{topic}",
+                "display_name": "topic",
+                "score": 0.99,
+                "subfield": {"id": "https://openalex.org/subfields/3107"},
+                "field": {"id": "https://openalex.org/fields/31"},
+                "domain": {"id": "https://openalex.org/domains/3"},
+            }
+        ],
+        "concepts": [
+            {
+                "id": f"https://openalex.org/C{c}",
+                "wikidata": None,
+                "display_name": "concept",
+                "level": 2,
+                "score": 0.5,
+            }
+            for c in range(8)
+        ],
+        "referenced_works": [
+            f"https://openalex.org/W{rng.randint(1, 10**9)}" for _ in range(rng.randint(20, 70))
+        ],
+        "counts_by_year": [{"year": y, "cited_by_count": 1} for y in range(2021, 2026)],
+        "abstract_inverted_index": abstract,
+        "updated_date": "2026-10-01T00:00:00.000000",
+        "created_date": f"{year}-01-01",
+    }
+    return json.dumps(record, separators=(",", ":"))
+
+
+def _write_part(args: tuple[Path, int, int, int, int]) -> tuple[str, int, int, int]:
+    """Write one part; return (url, bytes, records, uncompressed bytes)."""
+    path, first, count, authors_pool, seed = args
+    rng = random.Random(seed)
+    countries = [c for c, (weight, _) in COUNTRIES.items() for _ in range(int(weight))]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    raw = 0
+    with gzip.open(path, "wt", encoding="utf-8", compresslevel=3) as handle:
+        for index in range(first, first + count):
+            line = _work(rng, index, authors_pool, countries) + "\n"
+            raw += len(line)
+            handle.write(line)
+    url = f"s3://openalex/data/works/{path.parent.name}/{path.name}"
+    return url, path.stat().st_size, count, raw
+
+
+def write_corpus(folder: Path, works: int, seed: int = 20261130) -> dict[str, int]:
+    """Write a snapshot of about ``works`` works under ``folder``; return its sizes."""
+    works_dir = folder / "data" / "works"
+    jobs, first = [], 0
+    for number, count in enumerate(_part_works(works)):
+        day = f"2026-{1 + number // 28 % 12:02d}-{1 + number % 28:02d}"
+        part = works_dir / f"updated_date={day}" / f"part_{number:03d}.gz"
+        jobs.append((part, first, count, max(1000, works // 3), seed + number))
+        first += count
+    with ProcessPoolExecutor(max_workers=2) as pool:
+        written = list(pool.map(_write_part, jobs))
+    manifest = {
+        "entries": [
+            {"url": url, "meta": {"content_length": size, "record_count": records}}
+            for url, size, records, _ in written
+        ],
+        "meta": {
+            "content_length": sum(w[1] for w in written),
+            "record_count": sum(w[2] for w in written),
+        },
+    }
+    (works_dir / "manifest").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    return {
+        "works": works,
+        "parts": len(written),
+        "gzip_bytes": sum(w[1] for w in written),
+        "json_bytes": sum(w[3] for w in written),
+    }
