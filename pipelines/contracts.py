@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -37,7 +38,18 @@ import yaml
 
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 EXAMPLES = 5
+WHOLE_ROWS = 1_000_000  # a table up to this size is validated whole (see _frames)
 MATERIALIZATIONS = ("table", "view")
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """A GX expectation of a contract, the columns it reads and its kind (``unique`` for
+    uniqueness, ``values`` for a test each value passes or fails on its own)."""
+
+    expectation: Any
+    columns: tuple[str, ...]
+    kind: str
 
 
 @dataclass(frozen=True)
@@ -77,7 +89,8 @@ class CheckOutcome:
         if self.passed:
             return f"{table}: all {self.expectations} expectations met"
         parts = [
-            f"{f['expectation']} failed for {f['unexpected']} row(s); examples: {f['examples']}"
+            f"{f['expectation']} failed for {f['unexpected']} {f.get('unit', 'row(s)')}; "
+            f"examples: {f['examples']}"
             for f in self.failures
         ]
         return f"{table}: " + "; ".join(parts)
@@ -148,43 +161,52 @@ def schema_problems(con: duckdb.DuckDBPyConnection, contract: Contract) -> list[
     return problems
 
 
-def _expectations(contract: Contract, con: duckdb.DuckDBPyConnection) -> list[Any]:
+def _expectations(contract: Contract, con: duckdb.DuckDBPyConnection) -> list[Expectation]:
+    """The contract's GX expectations, each with the columns it reads and its kind."""
     import great_expectations as gx
 
     exp = gx.expectations
-    out: list[Any] = []
+    out: list[Expectation] = []
     if len(contract.unique) == 1:
-        out.append(exp.ExpectColumnValuesToBeUnique(column=contract.unique[0]))
+        out.append(Expectation(exp.ExpectColumnValuesToBeUnique(column=contract.unique[0]),
+                               contract.unique, "unique"))  # fmt: skip
     elif contract.unique:
-        out.append(exp.ExpectCompoundColumnsToBeUnique(column_list=list(contract.unique)))
+        out.append(
+            Expectation(
+                exp.ExpectCompoundColumnsToBeUnique(column_list=list(contract.unique)),
+                contract.unique,
+                "unique",
+            )
+        )
     for column in contract.columns:
         for test in column.tests:
             name, arg = (test, None) if isinstance(test, str) else next(iter(test.items()))
             if name == "not_null":
-                out.append(exp.ExpectColumnValuesToNotBeNull(column=column.name))
+                made = exp.ExpectColumnValuesToNotBeNull(column=column.name)
             elif name == "unique":
-                out.append(exp.ExpectColumnValuesToBeUnique(column=column.name))
+                out.append(Expectation(exp.ExpectColumnValuesToBeUnique(column=column.name),
+                                       (column.name,), "unique"))  # fmt: skip
+                continue
             elif name == "between":
                 low, high = arg
-                out.append(
-                    exp.ExpectColumnValuesToBeBetween(
-                        column=column.name, min_value=low, max_value=high
-                    )
+                made = exp.ExpectColumnValuesToBeBetween(
+                    column=column.name, min_value=low, max_value=high
                 )
             elif name == "in_set":
-                out.append(exp.ExpectColumnValuesToBeInSet(column=column.name, value_set=list(arg)))
+                made = exp.ExpectColumnValuesToBeInSet(column=column.name, value_set=list(arg))
             elif name == "in_ref":
                 ref_table, ref_column = arg.rsplit(".", 1)
                 values = [
                     r[0] for r in con.execute(f"select {ref_column} from {ref_table}").fetchall()
                 ]
-                out.append(exp.ExpectColumnValuesToBeInSet(column=column.name, value_set=values))
+                made = exp.ExpectColumnValuesToBeInSet(column=column.name, value_set=values)
             elif name == "matches":
-                out.append(exp.ExpectColumnValuesToMatchRegex(column=column.name, regex=arg))
+                made = exp.ExpectColumnValuesToMatchRegex(column=column.name, regex=arg)
             else:
                 raise ValueError(
                     f"contract {contract.table}: unknown test {name!r} on {column.name}"
                 )
+            out.append(Expectation(made, (column.name,), "values"))
     return out
 
 
@@ -197,6 +219,55 @@ def _quiet_gx() -> Any:
     return context
 
 
+def _quoted(columns: Sequence[str]) -> str:
+    return ", ".join(f'"{name}"' for name in columns)
+
+
+def _frames(
+    con: duckdb.DuckDBPyConnection, table: str, expectations: list[Expectation]
+) -> Iterator[tuple[str, Any, list[Expectation]]]:
+    """The frames GX validates, each with its expectations and what one of its rows is.
+
+    A table of up to ``WHOLE_ROWS`` rows is one frame of the columns the expectations
+    read. A larger one is never read whole: each column's value expectations (not null,
+    in a set, between, matching) are validated on the column's distinct values, and each
+    uniqueness expectation on the rows whose key occurs more than once. Every row of the
+    table passes a value expectation exactly when every distinct value does, and only
+    repeated keys can break uniqueness, so the verdicts are the table's own; the frames
+    are read ``WHOLE_ROWS`` rows at a time, so memory stays bounded.
+    """
+    rows = con.execute(f"select count(*) from {table}").fetchone()[0]
+    if rows <= WHOLE_ROWS:
+        columns = _quoted(dict.fromkeys(c for e in expectations for c in e.columns))
+        yield "row(s)", con.execute(f"select {columns} from {table}").df(), expectations
+        return
+    queries = []
+    for expectation in (e for e in expectations if e.kind == "unique"):
+        key = _quoted(expectation.columns)
+        queries.append(
+            (
+                "row(s)",
+                f"select {key} from {table} where ({key}) in "
+                f"(select {key} from {table} group by all having count(*) > 1)",
+                [expectation],
+            )
+        )
+    by_column: dict[str, list[Expectation]] = {}
+    for expectation in (e for e in expectations if e.kind == "values"):
+        by_column.setdefault(expectation.columns[0], []).append(expectation)
+    for column, column_expectations in by_column.items():
+        queries.append(
+            ("distinct value(s)", f'select distinct "{column}" from {table}', column_expectations)
+        )
+    for unit, query, frame_expectations in queries:
+        result = con.execute(query)
+        while True:
+            chunk = result.fetch_df_chunk(WHOLE_ROWS // 2048)
+            if chunk.empty:
+                break
+            yield unit, chunk, frame_expectations
+
+
 def check_values(con: duckdb.DuckDBPyConnection, contract: Contract) -> CheckOutcome:
     """Run the contract's GX expectations and SQL checks on the table as it is now."""
     import great_expectations as gx
@@ -204,30 +275,38 @@ def check_values(con: duckdb.DuckDBPyConnection, contract: Contract) -> CheckOut
     expectations = _expectations(contract, con)
     outcome = CheckOutcome(passed=True, expectations=len(expectations) + len(contract.checks))
     if expectations:
-        frame = con.execute(f"select * from {contract.table}").df()
         context = _quiet_gx()
-        batch = (
-            context.data_sources.add_pandas(name="qcm")
-            .add_dataframe_asset(name=contract.table)
-            .add_batch_definition_whole_dataframe("whole")
-            .get_batch(batch_parameters={"dataframe": frame})
-        )
-        suite = gx.ExpectationSuite(name=contract.table, expectations=expectations)
-        # pass or fail first (half the cost); the counts and examples only when it failed
-        result = batch.validate(suite, result_format="BOOLEAN_ONLY")
-        if not result.success:
-            result = batch.validate(suite, result_format="SUMMARY")
-        for item in result.results:
-            if not item.success:
+        source = context.data_sources.add_pandas(name="qcm")
+        failed: dict[str, dict[str, Any]] = {}
+        for number, (unit, frame, frame_expectations) in enumerate(
+            _frames(con, contract.table, expectations)
+        ):
+            batch = (
+                source.add_dataframe_asset(name=f"{contract.table}-{number}")
+                .add_batch_definition_whole_dataframe("whole")
+                .get_batch(batch_parameters={"dataframe": frame})
+            )
+            suite = gx.ExpectationSuite(
+                name=f"{contract.table}-{number}",
+                expectations=[e.expectation.copy() for e in frame_expectations],
+            )
+            # pass or fail first (half the cost); the counts and examples only when it failed
+            result = batch.validate(suite, result_format="BOOLEAN_ONLY")
+            if not result.success:
+                result = batch.validate(suite, result_format="SUMMARY")
+            for item in result.results:
+                if item.success:
+                    continue
                 config = item.expectation_config
                 kwargs = {k: v for k, v in config.kwargs.items() if k in ("column", "column_list")}
-                outcome.failures.append(
-                    {
-                        "expectation": f"{config.type}({kwargs})",
-                        "unexpected": item.result.get("unexpected_count"),
-                        "examples": item.result.get("partial_unexpected_list", [])[:EXAMPLES],
-                    }
+                name = f"{config.type}({kwargs})"
+                failure = failed.setdefault(
+                    name, {"expectation": name, "unexpected": 0, "unit": unit, "examples": []}
                 )
+                failure["unexpected"] += item.result.get("unexpected_count") or 0
+                examples = item.result.get("partial_unexpected_list", [])
+                failure["examples"] = (failure["examples"] + examples)[:EXAMPLES]
+        outcome.failures.extend(failed.values())
     for check in contract.checks:
         rows = con.execute(f"select * from ({check['sql']}) limit {EXAMPLES}").fetchall()
         if rows:

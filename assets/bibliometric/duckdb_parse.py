@@ -20,7 +20,9 @@ tables of ``raw_tables.SCHEMAS`` and a ``FileOutcome`` per file.
 
 from __future__ import annotations
 
+import queue
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,7 +63,9 @@ WORK_COLUMNS = {
 }
 # an abstract's words are sorted by position * WORDS + word number: one integer sort
 WORDS = 1 << 20
-MAX_OBJECT_BYTES = 256 * 1024 * 1024  # one API page or one record; OpenAlex pages are ~2 MB
+# the largest API page or record DuckDB reads (it buffers twice this); OpenAlex pages are
+# about 2 MB, a 3,000-author work about 2 MB; a larger one goes to the Python parser
+MAX_OBJECT_BYTES = 64 * 1024 * 1024
 # text that Python's repr() quotes as '...' unchanged: the quarantine details quote it
 PLAIN = r"^[ -&(-\[\]-~]*$"
 # what clean_text strips: Python's whitespace at either end, zero-width characters anywhere
@@ -141,8 +145,8 @@ def _read_sql(path: Path, lines: bool) -> str:
     )
     if lines:
         return (
-            "select row_number() over () - 1 as record_index, * from read_json("
-            f"'{source}', format = 'newline_delimited', columns = {{{typed}}}, {options})"
+            f"select * from read_json('{source}', format = 'newline_delimited', "
+            f"columns = {{{typed}}}, {options})"
         )
     # an API page {"meta": ..., "results": [...]}: one row holding the list of works
     work = ", ".join(f'"{k}" {v}' for k, v in WORK_COLUMNS.items())
@@ -152,7 +156,11 @@ def _read_sql(path: Path, lines: bool) -> str:
     )
 
 
-IRREGULAR = """
+# one pass over a file's records: how many are irregular (the Python parser then takes
+# the file: a record of a type the rules do not expect, an id whose quarantine message
+# SQL cannot write as Python does, a repeated abstract position) and how many lack each
+# field the rules need
+CHECKS = """
 select count(*) filter (where not (
         (id is null or id = '' or regexp_full_match(qcm_short_id(id), 'W[0-9]+'))
         and (id is null or regexp_matches(id, '{plain}'))
@@ -173,32 +181,51 @@ select count(*) filter (where not (
     count(*) filter (where cited_by_count is null) as no_cited
 from _qcm_records
 """.replace("{plain}", PLAIN)
+# a file's records in file order (the table is written in that order, so its row ids are
+# the record indexes; deleting rows leaves the others' ids as they were)
+RECORDS = "(select rowid as record_index, * from _qcm_records)"
+QUOTE = "'country code ''' || code || ''' in an authorship'"
+# unusable country codes whose quarantine message SQL cannot write as Python does: any
+# sends the file to the Python parser (counted on the unnested authorships inside the
+# file's transaction, which is then rolled back)
+UNQUOTABLE = f"""
+select count(*)
+from (select unnest(list_concat(
+          list_transform(coalesce(a.institutions, []), i -> i.country_code),
+          coalesce(a.countries, []))) as code
+      from _qcm_authorships)
+where nullif(trim(code), '') is not null
+    and upper(trim(code)) not in (select iso2 from _qcm_codes)
+    and not regexp_matches(code, '{PLAIN}')
+"""
 
-# country codes of authorships and institutions that are not usable, with their quote
-BAD_CODES = """
-select count(*) filter (where not regexp_matches(code, '{plain}')) as unquotable
-from (
-    select unnest(flatten(list_transform(coalesce(authorships, []),
-        a -> list_concat(coalesce(a.countries, []),
-                         list_transform(coalesce(a.institutions, []), i -> i.country_code)))))
-        as code
-    from _qcm_records
-)
-where nullif(trim(code), '') is not null and upper(trim(code)) not in (select iso2 from _qcm_codes)
-""".replace("{plain}", PLAIN)
 
+def _insert_sql(name: str, sha: str, max_year: int) -> list[str]:
+    """The statements that append one file's rows to each raw table (regular records).
 
-def _insert_sql(name: str, sha: str, max_year: int) -> dict[str, str]:
-    """The statements that append one file's rows to each raw table (regular records)."""
-    prov = f"'{name.replace(chr(39), chr(39) * 2)}' as source_file, '{sha}' as source_sha256"
+    Unusable records are quarantined and removed first; the authorships are unnested
+    once into ``_qcm_authorships`` for the three tables made of them.
+    """
+    source_file = "'" + name.replace("'", "''") + "'"
     key = f"'{sha[:16]}:' || record_index"
     usable = (
         f"id is not null and id <> '' and publication_year is not null "
         f"and qcm_int(publication_year) between {MIN_YEAR} and {max_year}"
     )
-    quote = "'country code ''' || code || ''' in an authorship'"
-    return {
-        "works": f"""
+    return [
+        f"""
+insert into raw.quarantine
+select '{SOURCE}', {source_file}, record_index,
+    case when id is null or id = '' then null else id end,
+    case when id is null or id = '' then 'missing_id'
+         when publication_year is null then 'missing_year' else 'year_out_of_range' end,
+    case when id is null or id = '' then 'the record has no id'
+         when publication_year is null then 'the record has no publication_year'
+         else 'publication_year=' || qcm_int(publication_year) end
+from {RECORDS}
+where not ({usable})""",
+        f"delete from _qcm_records where not ({usable})",
+        f"""
 insert into raw.openalex_works
 select qcm_short_id(id), regexp_replace(lower(qcm_clean(doi)), '^https://doi\\.org/', ''),
     qcm_clean(coalesce(nullif(title, ''), display_name)),
@@ -213,67 +240,59 @@ select qcm_short_id(id), regexp_replace(lower(qcm_clean(doi)), '^https://doi\\.o
     case when host_venue is not null then '2021-host_venue'
          when awards is not null or funders is not null then '2026-awards'
          when topics is not null then '2025-topics' else '2023-locations' end,
-    {prov}, record_index, {key}
-from _qcm_records where {usable}""",
-        "topics": f"""
+    {source_file}, '{sha}', record_index, {key}
+from {RECORDS}""",
+        f"""
 insert into raw.openalex_work_topics
-select {key}, qcm_short_id(id), topic_id, score,
-    ends_with(coalesce(primary_topic.id, 'None'), '/' || topic_id)
-from (select *, upper(regexp_extract(t.id, '[^/]*$')) as topic_id, t.score as score
-      from (select *, unnest(topics) as t from _qcm_records where {usable}))
+select {key}, work_id, topic_id, t.score,
+    ends_with(coalesce(primary_id, 'None'), '/' || topic_id)
+from (select *, upper(regexp_extract(t.id, '[^/]*$')) as topic_id
+      from (select record_index, qcm_short_id(id) as work_id, primary_topic.id as primary_id,
+                   unnest(topics) as t
+            from {RECORDS}))
 where t.id is not null and t.id <> ''""",
-        "authorships": f"""
+        f"""
+create or replace temp table _qcm_authorships as
+select record_index, qcm_short_id(id) as work_id, unnest(authorships) as a,
+    generate_subscripts(authorships, 1) - 1 as position
+from {RECORDS}""",
+        UNQUOTABLE,
+        f"""
 insert into raw.openalex_authorships
-select {key}, qcm_short_id(id), position, qcm_id_or_null(a.author.id, 'A'),
+select {key}, work_id, position, qcm_id_or_null(a.author.id, 'A'),
     qcm_clean(a.author.display_name), qcm_clean(a.author_position),
     coalesce(len(a.institutions), 0)
-from (select *, unnest(authorships) as a, generate_subscripts(authorships, 1) - 1 as position
-      from _qcm_records where {usable})""",
-        "institutions": f"""
+from _qcm_authorships""",
+        f"""
 insert into raw.openalex_institutions
-select {key}, qcm_short_id(id), position, qcm_id_or_null(i.id, 'I'),
-    qcm_clean(i.display_name), qcm_clean(i.type), qcm_clean(i.country_code),
-    codes.iso3
-from (select record_index, id, position, unnest(a.institutions) as i
-      from (select *, unnest(authorships) as a,
-                   generate_subscripts(authorships, 1) - 1 as position
-            from _qcm_records where {usable}))
+select {key}, work_id, position, qcm_id_or_null(i.id, 'I'),
+    qcm_clean(i.display_name), qcm_clean(i.type), qcm_clean(i.country_code), codes.iso3
+from (select record_index, work_id, position, unnest(a.institutions) as i
+      from _qcm_authorships)
 left join _qcm_codes as codes on codes.iso2 = upper(trim(i.country_code))""",
-        "countries": f"""
+        f"""
 insert into raw.openalex_authorship_countries
-select distinct {key}, qcm_short_id(id), position, codes.iso3,
+select distinct {key}, work_id, position, codes.iso3,
     case when len(a.countries) > 0 then 'countries' else 'institutions' end
-from (select record_index, id, position, a,
+from (select record_index, work_id, position, a,
              unnest(case when len(a.countries) > 0 then a.countries
                          else list_transform(a.institutions, i -> i.country_code) end) as code
-      from (select *, unnest(authorships) as a,
-                   generate_subscripts(authorships, 1) - 1 as position
-            from _qcm_records where {usable}))
+      from _qcm_authorships)
 inner join _qcm_codes as codes on codes.iso2 = upper(trim(code))""",
-        "quarantine_work": f"""
+        f"""
 insert into raw.quarantine
-select '{SOURCE}', {prov.split(" as ")[0]}, record_index,
-    case when id is null or id = '' then null else id end,
-    case when id is null or id = '' then 'missing_id'
-         when publication_year is null then 'missing_year' else 'year_out_of_range' end,
-    case when id is null or id = '' then 'the record has no id'
-         when publication_year is null then 'the record has no publication_year'
-         else 'publication_year=' || qcm_int(publication_year) end
-from _qcm_records
-where not ({usable})""",
-        "quarantine_codes": f"""
-insert into raw.quarantine
-select '{SOURCE}', {prov.split(" as ")[0]}, record_index, qcm_short_id(id),
+select '{SOURCE}', {source_file}, record_index, work_id,
     case when upper(trim(code)) in (select code from _qcm_historical)
          then 'historical_country_code' else 'invalid_country_code' end,
-    {quote}
-from (select record_index, id, unnest(flatten(list_transform(coalesce(authorships, []),
-          a -> list_concat(list_transform(coalesce(a.institutions, []), i -> i.country_code),
-                           coalesce(a.countries, []))))) as code
-      from _qcm_records where {usable})
+    {QUOTE}
+from (select record_index, work_id, unnest(list_concat(
+          list_transform(coalesce(a.institutions, []), i -> i.country_code),
+          coalesce(a.countries, []))) as code
+      from _qcm_authorships)
 where nullif(trim(code), '') is not null
     and upper(trim(code)) not in (select iso2 from _qcm_codes)""",
-    }
+        "drop table _qcm_authorships",
+    ]
 
 
 def _load_codes(con: duckdb.DuckDBPyConnection, codes: CountryCodes) -> None:
@@ -313,39 +332,73 @@ def read_files(
     max_year: int,
     data_kind: str,
     snapshot_slice: Slice | None = None,
+    workers: int = 2,
 ) -> list[FileOutcome]:
     """Append the rows of every file to the raw tables (which must exist).
 
     Each file is read by DuckDB when every record in it is regular, else by the Python
     parser; either way its rows and quarantine rows are appended and a ``raw.source_files``
     row is written. The parts of an OpenAlex snapshot keep only ``snapshot_slice`` (when
-    given), and their manifests' problems are quarantined. Returns one ``FileOutcome``
-    per file, in order.
+    given), and their manifests' problems are quarantined. ``workers`` files are read at
+    once, each on its own cursor and in its own transaction (a gzipped file is read by one
+    thread, so two files keep two cores busy). Returns one ``FileOutcome`` per file, in
+    the order of ``paths``.
     """
-    con.execute(MACROS)
-    _load_codes(con, codes)
     for folder in sorted({path.parent.parent for path in paths if is_snapshot_part(path)}):
         for problem in manifest_problems(folder, root):
             con.execute(
                 "insert into raw.quarantine values (?, ?, null, null, ?, ?)",
                 [SOURCE, problem.source_file, problem.reason, problem.detail],
             )
-    outcomes = []
-    for path in paths:
-        name = str(path.relative_to(root)) if path.is_relative_to(root) else path.name
-        sha = sha256_file(path)
-        keep = snapshot_slice if is_snapshot_part(path) else None
-        outcome = _read_with_duckdb(con, path, name, sha, max_year, keep)
-        status = "read"
-        if outcome.path == "python":
-            records, status = _append_python(con, path, root, codes, max_year, keep)
-            outcome = FileOutcome(name, records, outcome.kept, "python", outcome.reason)
-        con.execute(
-            "insert into raw.source_files values (?, ?, ?, ?, ?, ?, ?)",
-            [SOURCE, name, sha, path.stat().st_size, outcome.records, status, data_kind],
-        )
-        outcomes.append(outcome)
-    return outcomes
+    todo: queue.SimpleQueue[tuple[int, Path]] = queue.SimpleQueue()
+    for job in enumerate(paths):
+        todo.put(job)
+    outcomes: dict[int, FileOutcome] = {}
+
+    def worker() -> None:
+        cursor = con.cursor()
+        try:
+            cursor.execute(MACROS)
+            _load_codes(cursor, codes)
+            while True:
+                try:
+                    number, path = todo.get_nowait()
+                except queue.Empty:
+                    return
+                keep = snapshot_slice if is_snapshot_part(path) else None
+                outcomes[number] = _read_file(cursor, path, root, codes, max_year, keep, data_kind)
+        finally:
+            cursor.close()
+
+    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(paths)))) as pool:
+        for running in [pool.submit(worker) for _ in range(pool._max_workers)]:
+            running.result()
+    return [outcomes[number] for number in range(len(paths))]
+
+
+def _read_file(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    root: Path,
+    codes: CountryCodes,
+    max_year: int,
+    keep: Slice | None,
+    data_kind: str,
+) -> FileOutcome:
+    """Append one file's rows (by DuckDB, or by Python when it is not regular) and its
+    ``raw.source_files`` row; return how it was read."""
+    name = str(path.relative_to(root)) if path.is_relative_to(root) else path.name
+    sha = sha256_file(path)
+    outcome = _read_with_duckdb(con, path, name, sha, max_year, keep)
+    status = "read"
+    if outcome.path == "python":
+        records, status = _append_python(con, path, root, codes, max_year, keep)
+        outcome = FileOutcome(name, records, outcome.kept, "python", outcome.reason)
+    con.execute(
+        "insert into raw.source_files values (?, ?, ?, ?, ?, ?, ?)",
+        [SOURCE, name, sha, path.stat().st_size, outcome.records, status, data_kind],
+    )
+    return outcome
 
 
 def _read_with_duckdb(
@@ -366,25 +419,25 @@ def _read_with_duckdb(
                 return FileOutcome(name, 0, 0, "python", "not an API list page")
             con.execute(
                 "create or replace temp table _qcm_records as "
-                "select generate_subscripts(results, 1) - 1 as record_index, "
-                f"unnest(results, max_depth := 2) from ({_read_sql(path, False)})"
+                f"select unnest(results, max_depth := 2) from ({_read_sql(path, False)})"
             )
     except duckdb.Error as err:
         return FileOutcome(name, 0, 0, "python", f"DuckDB cannot read it typed: {err}"[:300])
-    irregular, records, *missing = con.execute(IRREGULAR).fetchone()
+    irregular, records, *missing = con.execute(CHECKS).fetchone()
     if irregular:
         return FileOutcome(name, records, 0, "python", f"{irregular} irregular record(s)")
     if records and any(n == records for n in missing):
         return FileOutcome(name, records, 0, "python", "a field the rules need is in no record")
-    if con.execute(BAD_CODES).fetchone()[0]:
-        return FileOutcome(name, records, 0, "python", "a country code SQL cannot quote")
     if keep is not None:
         con.execute(f"delete from _qcm_records where not ({keep.sql()})")
     kept = con.execute("select count(*) from _qcm_records").fetchone()[0]
     con.execute("begin transaction")
     try:
-        for statement in _insert_sql(name, sha, max_year).values():
-            con.execute(statement)
+        for statement in _insert_sql(name, sha, max_year):
+            result = con.execute(statement)
+            if statement is UNQUOTABLE and result.fetchone()[0]:
+                con.execute("rollback")
+                return FileOutcome(name, records, 0, "python", "a country code SQL cannot quote")
     except BaseException:
         con.execute("rollback")
         raise

@@ -173,3 +173,51 @@ def test_a_table_can_become_a_view_and_back(con: duckdb.DuckDBPyConnection) -> N
     assert build("view") == "VIEW"
     assert build("table") == "BASE TABLE"
     assert con.execute("select x from marts.x").fetchall() == [(1,)]
+
+
+BIG = Contract(
+    table="core.big",
+    grain="one row per id and year",
+    description="test",
+    columns=(
+        Column("id", "VARCHAR", "id", ("not_null", {"matches": "^W[0-9]+$"})),
+        Column("year", "BIGINT", "year", ("not_null", {"between": [2000, 2030]})),
+        Column("kind", "VARCHAR", "kind", ({"in_set": ["a", "b"]},)),
+    ),
+    unique=("id", "year"),
+    checks=(),
+)
+
+
+@pytest.mark.parametrize(
+    "defect, expected",
+    [
+        ("", set()),
+        ("union all select 'W7', 2001, 'a'", {"expect_compound_columns_to_be_unique"}),
+        (
+            "union all select null, 1999, 'c'",
+            {
+                "expect_column_values_to_not_be_null",
+                "expect_column_values_to_be_between",
+                "expect_column_values_to_be_in_set",
+            },
+        ),
+        ("union all select 'X1', 2001, 'a'", {"expect_column_values_to_match_regex"}),
+    ],
+)
+def test_a_table_too_large_to_read_whole_gets_the_verdicts_of_reading_it_whole(
+    con: duckdb.DuckDBPyConnection, monkeypatch: pytest.MonkeyPatch, defect: str, expected: set
+) -> None:
+    con.execute(
+        "create table core.big as select 'W' || (i % 3000) as id, 2000 + i // 3000 as year, "
+        f"case when i % 2 = 0 then 'a' else 'b' end as kind from range(9000) r(i) {defect}"
+    )
+    whole = check_values(con, BIG)
+    monkeypatch.setattr("pipelines.contracts.WHOLE_ROWS", 2048)  # distinct values, chunked
+    parts = check_values(con, BIG)
+    failed = {f["expectation"].split("(")[0] for f in parts.failures}
+    assert failed == {f["expectation"].split("(")[0] for f in whole.failures} == expected
+    assert parts.passed == whole.passed == (not expected)
+    if "expect_compound_columns_to_be_unique" in expected:  # the same rows and examples
+        assert parts.failures[0]["unexpected"] == whole.failures[0]["unexpected"] == 2
+        assert "W7" in str(parts.failures[0]["examples"])

@@ -1,0 +1,231 @@
+"""The end-to-end benchmark: a whole ``qcm build`` on a generated OpenAlex snapshot.
+
+``run(works, folder, memory_limit)`` writes (or reuses) a synthetic snapshot of
+``works`` works (``pipelines.bench_corpus``), then measures in one run, on this machine:
+
+- floor 1: decompressing every part, two ``gzip -dc`` processes in parallel (2 cores);
+- floor 2: DuckDB alone reading every part with the reader's explicit columns;
+- the pipeline: ``qcm build --source-dir openalex=<snapshot>`` in its own process, under
+  ``QCM_MEMORY_LIMIT`` (DuckDB spills beyond it), with its peak memory (max RSS);
+- per stage, from the run's Dagster event log: every step's wall time, summed into the
+  stages of the works' lineage (ingest, classification, core tables, indicators,
+  marts and meta, contract checks, publish), the rest of the build (the other sources'
+  embedded samples, the site) and Dagster's own time between steps.
+
+Each figure is reported with records per second and as a ratio to floor 1, so runs on
+noisy machines stay comparable. Nothing here runs in the test suite.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import duckdb
+
+from assets.bibliometric.duckdb_parse import WORK_COLUMNS
+from pipelines.bench_corpus import write_corpus
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+STAGES = (
+    "ingest",
+    "classification",
+    "core tables",
+    "indicators",
+    "marts and meta",
+    "contract checks",
+    "publish",
+)
+
+
+def corpus(folder: Path, works: int) -> tuple[Path, dict]:
+    """The snapshot of ``works`` works under ``folder`` (written unless already whole)."""
+    root = folder / f"works-{works}"
+    sizes_file = folder / f"works-{works}.json"
+    if not sizes_file.is_file():
+        shutil.rmtree(root, ignore_errors=True)
+        sizes = write_corpus(root, works)
+        sizes_file.write_text(json.dumps(sizes), encoding="utf-8")
+    return root, json.loads(sizes_file.read_text(encoding="utf-8"))
+
+
+def parts(root: Path) -> list[Path]:
+    """Every works part of the snapshot, in name order."""
+    return sorted((root / "data" / "works").glob("updated_date=*/part_*.gz"))
+
+
+def gzip_floor(files: list[Path]) -> float:
+    """Seconds for two ``gzip -dc`` processes to decompress ``files`` between them."""
+    halves = [files[0::2], files[1::2]]
+    started = time.perf_counter()
+    running = [
+        subprocess.Popen(["gzip", "-dc", *map(str, half)], stdout=subprocess.DEVNULL)
+        for half in halves
+        if half
+    ]
+    for process in running:
+        if process.wait() != 0:
+            raise RuntimeError("gzip -dc failed on the benchmark corpus")
+    return time.perf_counter() - started
+
+
+def duckdb_floor(files: list[Path], memory_limit: str) -> float:
+    """Seconds for DuckDB to read every part with the reader's explicit columns."""
+    typed = ", ".join(f"'{k}': '{v}'" for k, v in WORK_COLUMNS.items())
+    names = ", ".join(f"'{path}'" for path in files)
+    con = duckdb.connect()
+    con.execute(f"set memory_limit = '{memory_limit}'")
+    started = time.perf_counter()
+    con.execute(
+        f"select count(*), sum(len(authorships)), sum(len(topics)) from read_json([{names}], "
+        f"format = 'newline_delimited', columns = {{{typed}}}, hive_partitioning = false)"
+    ).fetchall()
+    con.close()
+    return time.perf_counter() - started
+
+
+def build(root: Path, scratch: Path, memory_limit: str) -> tuple[float, int, str]:
+    """Run ``qcm build`` on the snapshot; return wall seconds, peak RSS bytes, its output."""
+    shutil.rmtree(scratch, ignore_errors=True)
+    scratch.mkdir(parents=True)
+    command = [
+        sys.executable, "-m", "pipelines.cli", "build",
+        "--source-dir", f"openalex={root}",
+        "--out", str(scratch / "out"),
+        "--state", str(scratch / "state"),
+    ]  # fmt: skip
+    env = {**os.environ, "QCM_MEMORY_LIMIT": memory_limit}
+    log = scratch / "build.log"
+    started = time.perf_counter()
+    with log.open("w", encoding="utf-8") as handle:
+        process = subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=handle, stderr=handle)
+        _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - started
+    output = log.read_text(encoding="utf-8")
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError(f"qcm build failed on the benchmark corpus:\n{output[-3000:]}")
+    return seconds, usage.ru_maxrss * 1024, output
+
+
+def step_seconds(state: Path) -> tuple[dict[str, float], float]:
+    """Each step's wall seconds in the latest ``qcm_build`` run, and the run's own wall."""
+    import dagster as dg
+
+    instance = dg.DagsterInstance.from_ref(dg.InstanceRef.from_dir(str(state / "dagster")))
+    run = instance.get_runs(dg.RunsFilter(job_name="qcm_build"), limit=1)[0]
+    started: dict[str, float] = {}
+    seconds: dict[str, float] = {}
+    run_times = []
+    for entry in instance.all_logs(run.run_id):
+        event = entry.dagster_event
+        if event is None:
+            continue
+        if event.event_type_value in ("PIPELINE_START", "RUN_START", "PIPELINE_SUCCESS",
+                                      "RUN_SUCCESS"):  # fmt: skip
+            run_times.append(entry.timestamp)
+        elif event.event_type_value == "STEP_START":
+            started[event.step_key] = entry.timestamp
+        elif event.event_type_value in ("STEP_SUCCESS", "STEP_FAILURE", "STEP_SKIPPED"):
+            if event.step_key in started:
+                seconds[event.step_key] = entry.timestamp - started[event.step_key]
+    instance.dispose()
+    return seconds, max(run_times) - min(run_times)
+
+
+def works_lineage() -> dict[str, str]:
+    """Step key -> stage for every asset fed by the OpenAlex works, and their checks."""
+    from pipelines.definitions import build_definitions
+
+    graph = build_definitions().resolve_asset_graph()
+    start = ("raw", "openalex")
+    seen, todo = set(), [graph.get(_key(start)).key]
+    while todo:
+        key = todo.pop()
+        if key in seen:
+            continue
+        seen.add(key)
+        todo.extend(graph.get(key).child_keys)
+    stages = {}
+    for key in seen:
+        path = key.path
+        step = "__".join(path)
+        if tuple(path) == start:
+            stage = "ingest"
+        elif path[-1] == "work_approaches":
+            stage = "classification"
+        elif path[0] in ("staging", "core"):
+            stage = "core tables"
+        elif path[0] == "indicators":
+            stage = "indicators"
+        elif path[0] in ("marts", "meta"):
+            stage = "marts and meta"
+        elif path[0] in ("published", "site") or path[-1] in ("published", "parquet"):
+            stage = "publish"
+        else:
+            continue
+        stages[step] = stage
+    return stages
+
+
+def _key(path: tuple[str, ...]):  # noqa: ANN202 - a dagster AssetKey
+    import dagster as dg
+
+    return dg.AssetKey(list(path))
+
+
+def stage_table(steps: dict[str, float], lineage: dict[str, str]) -> dict[str, float]:
+    """Seconds per stage: the works' lineage, its contract checks, and everything else."""
+    totals: dict[str, float] = defaultdict(float)
+    for step, seconds in steps.items():
+        asset = next((a for a in lineage if step == a), None)
+        if asset is not None:
+            totals[lineage[asset]] += seconds
+        elif any(step.startswith(a + "_") or step.startswith(a + ".") for a in lineage):
+            totals["contract checks"] += seconds
+        else:
+            totals["other sources and site"] += seconds
+    return dict(totals)
+
+
+def run(works: int, folder: Path, memory_limit: str) -> dict:
+    """Measure the whole pipeline on ``works`` works; return every figure."""
+    root, sizes = corpus(folder, works)
+    files = parts(root)
+    gzip_s = gzip_floor(files)
+    duckdb_s = duckdb_floor(files, memory_limit)
+    wall, peak, output = build(root, folder / "build", memory_limit)
+    steps, run_wall = step_seconds(folder / "build" / "state")
+    stages = stage_table(steps, works_lineage())
+    pipeline = sum(stages.get(stage, 0.0) for stage in STAGES)
+    dagster = run_wall - sum(steps.values())
+    works_line = next((line for line in output.splitlines() if "openalex:" in line), "")
+    mb = sizes["json_bytes"] / 1e6
+    report = {
+        "works_generated": works,
+        "parts": len(files),
+        "json_mb": round(mb),
+        "gzip_mb": round(sizes["gzip_bytes"] / 1e6),
+        "memory_limit": memory_limit,
+        "floor_gzip_s": round(gzip_s, 1),
+        "floor_duckdb_s": round(duckdb_s, 1),
+        "floor_mb_per_s": round(mb / gzip_s),
+        "stages_s": {k: round(v, 1) for k, v in sorted(stages.items())},
+        "works_pipeline_s": round(pipeline, 1),
+        "works_pipeline_x_gzip_floor": round(pipeline / gzip_s, 2),
+        "works_pipeline_x_duckdb_floor": round(pipeline / duckdb_s, 2),
+        "works_per_s": round(works / pipeline),
+        "ingest_mb_per_s": round(mb / stages["ingest"], 1),
+        "dagster_between_steps_s": round(dagster, 1),
+        "dagster_share_of_run": round(dagster / run_wall, 3),
+        "run_s": round(run_wall, 1),
+        "process_s": round(wall, 1),
+        "peak_rss_gb": round(peak / 1e9, 2),
+        "build_says": works_line.strip(),
+    }
+    return report
