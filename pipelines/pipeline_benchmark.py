@@ -117,7 +117,7 @@ def step_seconds(state: Path) -> tuple[dict[str, float], float]:
     """Each step's wall seconds in the latest ``qcm_build`` run, and the run's own wall."""
     import dagster as dg
 
-    instance = dg.DagsterInstance.from_ref(dg.InstanceRef.from_dir(str(state / "dagster")))
+    instance = dg.DagsterInstance.from_config(str(state / "dagster"))
     run = instance.get_runs(dg.RunsFilter(job_name="qcm_build"), limit=1)[0]
     started: dict[str, float] = {}
     seconds: dict[str, float] = {}

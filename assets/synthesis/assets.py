@@ -14,10 +14,10 @@ import numpy as np
 import polars as pl
 
 from assets.reference.assets import REFERENCE_KEY
-from assets.synthesis.bootstrap import GroupValues, family_groups
+from assets.synthesis.bootstrap import GroupValues, family_groups, whole_groups
 from assets.synthesis.composite import Key, synthesise
 from assets.synthesis.config import SynthesisConfigError, check_names, load_config
-from assets.synthesis.sensitivity import scenario_rows, sensitivity
+from assets.synthesis.sensitivity import add_points, empty_points, scenario_rows, sensitivity_rows
 from pipelines.db import replace_table
 from pipelines.resources import QcmResource
 
@@ -83,6 +83,7 @@ def _capability(
     return groups, blocs
 
 
+RECORD_BATCH = 500_000  # record credits read from DuckDB at a time
 RECORDS_SQL = """
     select family, approach, year, record_id, country_iso3, credit, record_weight,
         international, basis
@@ -121,21 +122,27 @@ MEMBERS_SQL = """
 )
 def synthesis_scores(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.MaterializeResult:
     """Resample every family's records and write the score and sensitivity tables."""
+    groups: dict[Key, dict[str, GroupValues]] = {}
+    points = empty_points()
+    credits = 0
     with qcm.connect() as con:
         settings = _settings(con)
+        replicates, seed = int(settings["replicates"]), int(settings["seed"])
         weights = dict(con.execute("select family, weight from ref.synthesis_weights").fetchall())
-        records = con.execute(RECORDS_SQL).pl()
         capability_rows = con.execute("select * from indicators.synthesis_capability").pl()
         rankable = {r[0] for r in con.execute(RANKABLE_SQL).fetchall()}
         members = {
             (bloc, int(year)): list(codes)
             for bloc, year, codes in con.execute(MEMBERS_SQL).fetchall()
         }
-    replicates, seed = int(settings["replicates"]), int(settings["seed"])
+        # streamed in batches: a million works make tens of millions of record credits
+        reader = con.execute(RECORDS_SQL).fetch_record_batch(RECORD_BATCH)
+        for records in whole_groups(pl.from_arrow(batch) for batch in reader):
+            credits += records.height
+            for (family, approach, year), values in family_groups(records, replicates, seed):
+                groups.setdefault((approach, year), {})[family] = values
+            add_points(points, records)
     capability, bloc_capability = _capability(capability_rows)
-    groups: dict[Key, dict[str, GroupValues]] = {}
-    for (family, approach, year), values in family_groups(records, replicates, seed):
-        groups.setdefault((approach, year), {})[family] = values
     for key, values in capability.items():
         groups.setdefault(key, {})["capability"] = values
     scores = synthesise(
@@ -147,13 +154,13 @@ def synthesis_scores(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.
         replicates,
         float(settings["interval"]),
     )
-    moves = sensitivity(records, capability, weights, rankable)
+    moves = sensitivity_rows(points, capability, weights, rankable)
     with qcm.connect() as con:
         rows = replace_table(con, "indicators.synthesis_scores", scores)
         moved = replace_table(con, "indicators.synthesis_sensitivity", moves)
         replace_table(con, "indicators.synthesis_scenarios", scenario_rows())
     context.log.info(
-        f"synthesis: {rows:,} score rows from {records.height:,} record credits "
+        f"synthesis: {rows:,} score rows from {credits:,} record credits "
         f"({replicates} resamples); {moved:,} sensitivity rows"
     )
     return dg.MaterializeResult(

@@ -12,7 +12,7 @@ their percentiles are the intervals.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -78,6 +78,29 @@ def group_shares(
         out[done : done + size][:, present] = shares
         done += size
     return point, out
+
+
+GROUP_KEY = ("family", "approach", "year")
+
+
+def whole_groups(batches: Iterable[pl.DataFrame]) -> Iterator[pl.DataFrame]:
+    """Regroup record batches ordered by family, approach and year into frames that each
+    hold whole groups, so records can be streamed from the database and never held all
+    at once (memory: one batch plus the largest group)."""
+    pending: pl.DataFrame | None = None
+    for batch in batches:
+        frame = batch if pending is None else pl.concat([pending, batch], how="vertical")
+        if frame.is_empty():
+            continue
+        family, approach, year = frame.select(GROUP_KEY).row(-1)
+        last = pl.all_horizontal(
+            pl.col("family") == family, pl.col("approach") == approach, pl.col("year") == year
+        )
+        done, pending = frame.filter(~last), frame.filter(last)
+        if not done.is_empty():
+            yield done
+    if pending is not None and not pending.is_empty():
+        yield pending
 
 
 def family_groups(

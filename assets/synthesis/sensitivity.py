@@ -88,14 +88,21 @@ SCENARIOS = (
 )
 
 
-def point_groups(records: pl.DataFrame, capability: Mapping[Key, GroupValues]) -> Groups:
-    """Point values (no resampling) of every family per approach and year."""
-    groups: Groups = {}
-    for (family, approach, year), values in family_groups(records, 1, 0, resample=False):
-        groups.setdefault((approach, year), {})[family] = values
-    for key, values in capability.items():
-        groups.setdefault(key, {})["capability"] = values
-    return groups
+Points = dict[str, Groups]  # "baseline" and each scenario that rewrites records -> groups
+
+
+def empty_points() -> Points:
+    """Point groups to fill with ``add_points``: the baseline and every record scenario."""
+    return {"baseline": {}} | {s.scenario: {} for s in SCENARIOS if s.records}
+
+
+def add_points(points: Points, records: pl.DataFrame) -> None:
+    """Add the point values (no resampling) of whole groups of records to every scenario."""
+    rewrites = {s.scenario: s.records for s in SCENARIOS if s.records}
+    for name, groups in points.items():
+        rows = records if name == "baseline" else rewrites[name](records)
+        for (family, approach, year), values in family_groups(rows, 1, 0, resample=False):
+            groups.setdefault((approach, year), {})[family] = values
 
 
 def sensitivity(
@@ -104,16 +111,29 @@ def sensitivity(
     weights: Mapping[str, float],
     rankable: set[str],
 ) -> pl.DataFrame:
+    """``sensitivity_rows`` of a frame holding every record."""
+    points = empty_points()
+    add_points(points, records)
+    return sensitivity_rows(points, capability, weights, rankable)
+
+
+def sensitivity_rows(
+    points: Points,
+    capability: Mapping[Key, GroupValues],
+    weights: Mapping[str, float],
+    rankable: set[str],
+) -> pl.DataFrame:
     """One row per scenario, approach, year and ranked country: the scenario's composite
     and rank beside the baseline's (a country ranked in only one of them has a null on the
-    other side)."""
-    base_groups = point_groups(records, capability)
+    other side). ``points`` are the records' point groups (``add_points``)."""
+    for groups in points.values():
+        for key, values in capability.items():
+            groups.setdefault(key, {})["capability"] = values
+    base_groups = points["baseline"]
     baseline = composite_ranks(base_groups, weights, rankable)
     rows = []
     for scenario in SCENARIOS:
-        groups = (
-            point_groups(scenario.records(records), capability) if scenario.records else base_groups
-        )
+        groups = points[scenario.scenario] if scenario.records else base_groups
         changed = composite_ranks(
             groups, scenario.weights(weights) if scenario.weights else weights, rankable
         )

@@ -26,7 +26,13 @@ import numpy as np
 import polars as pl
 import pytest
 
-from assets.synthesis.bootstrap import family_groups, group_rng, group_shares, ranks
+from assets.synthesis.bootstrap import (
+    family_groups,
+    group_rng,
+    group_shares,
+    ranks,
+    whole_groups,
+)
 from assets.synthesis.composite import synthesise
 from assets.synthesis.config import (
     FAMILIES,
@@ -279,3 +285,15 @@ def test_all_weights_zero_is_refused(tmp_path: Path) -> None:
     path.write_text(zero + SETTINGS.split("capability: 2}", 1)[1])
     with pytest.raises(SynthesisConfigError, match="at least one family needs a weight"):
         load_config(path)
+
+
+def test_records_streamed_in_batches_give_the_groups_of_reading_them_at_once() -> None:
+    frame = records().sort(["family", "approach", "year", "record_id", "country_iso3"])
+    whole = list(family_groups(frame, 20, 1))
+    for size in (1, 2, 7, frame.height):
+        batches = [frame.slice(start, size) for start in range(0, frame.height, size)]
+        streamed = [group for part in whole_groups(batches) for group in family_groups(part, 20, 1)]
+        assert [key for key, _ in streamed] == [key for key, _ in whole]
+        for (_, a), (_, b) in zip(streamed, whole, strict=True):
+            assert a.countries == b.countries
+            assert np.array_equal(a.value, b.value) and np.array_equal(a.resampled, b.resampled)
