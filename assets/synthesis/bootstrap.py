@@ -50,17 +50,23 @@ def group_shares(
     countries: int,
     rng: np.random.Generator | None,
     replicates: int,
+    multiplicity: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray | None]:
     """Shares of ``countries`` codes over the records of one group.
 
     Rows (``record_idx``, ``country_idx``, ``credit``) give each country's credit in a
-    record; ``record_weight[i]`` is record i's own weight. Returns the point shares and,
-    when ``rng`` is given, a (replicates x countries) matrix of resampled shares. A
+    record; ``record_weight[i]`` is record i's own weight. ``multiplicity[i]``, when given,
+    says record i stands for that many identical records (a pattern): its Poisson count
+    is then drawn with that mean, which is the sum of as many Poisson(1) counts, so the
+    resamples have the distribution of resampling every record. Returns the point shares
+    and, when ``rng`` is given, a (replicates x countries) matrix of resampled shares. A
     resample drawing no weight at all (possible for a group of one or two records) gives
     shares of 0.
     """
-    total = record_weight.sum()
-    point = np.bincount(country_idx, weights=credit, minlength=countries) / total
+    many = np.ones(record_weight.size) if multiplicity is None else multiplicity
+    total = many @ record_weight
+    point = np.bincount(country_idx, weights=credit * many[record_idx], minlength=countries)
+    point = point / total
     if rng is None:
         return point, None
     order = np.argsort(country_idx, kind="stable")
@@ -70,7 +76,8 @@ def group_shares(
     done = 0
     while done < replicates:
         size = min(CHUNK, replicates - done)
-        counts = rng.poisson(1.0, size=(size, record_weight.size)).astype(np.float64)
+        mean = 1.0 if multiplicity is None else multiplicity
+        counts = rng.poisson(mean, size=(size, record_weight.size)).astype(np.float64)
         denominators = counts @ record_weight
         sums = np.add.reduceat(counts[:, rec] * cre, starts, axis=1)
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -114,21 +121,39 @@ def family_groups(
     for (family, approach, year), rows in records.group_by(
         ["family", "approach", "year"], maintain_order=True
     ):
-        record_codes, record_idx = np.unique(rows["record_id"].to_numpy(), return_inverse=True)
         countries, country_idx = np.unique(rows["country_iso3"].to_numpy(), return_inverse=True)
-        weights = np.zeros(record_codes.size)
-        weights[record_idx] = rows["record_weight"].to_numpy()  # one weight per record
+        patterns = _patterns(rows.with_columns(country=pl.Series(country_idx)))
+        each = patterns.unique("pattern", keep="first", maintain_order=True)
         rng = group_rng(seed, family, approach, year) if resample else None
         point, resampled = group_shares(
-            record_idx,
-            country_idx,
-            rows["credit"].to_numpy().astype(np.float64),
-            weights,
+            patterns["pattern"].to_numpy(),
+            patterns["country"].to_numpy(),
+            patterns["credit"].to_numpy().astype(np.float64),
+            each["record_weight"].to_numpy().astype(np.float64),
             countries.size,
             rng,
             replicates,
+            each["records"].to_numpy().astype(np.float64),
         )
         yield (family, approach, int(year)), GroupValues(list(countries), point, resampled)
+
+
+def _patterns(rows: pl.DataFrame) -> pl.DataFrame:
+    """The group's records collapsed into patterns: records with the same credits (the
+    same countries with the same amounts) and the same weight are exchangeable, so each
+    pattern stands for its ``records`` of them. One row per pattern and country credited,
+    with ``pattern`` numbered from 0 in order of first appearance."""
+    per_record = (
+        rows.sort(["record_id", "country"])
+        .group_by("record_id", maintain_order=True)
+        .agg(pl.col("country"), pl.col("credit"), pl.col("record_weight").first())
+    )
+    return (
+        per_record.group_by(["country", "credit", "record_weight"], maintain_order=True)
+        .agg(records=pl.len())
+        .with_row_index("pattern")
+        .explode(["country", "credit"])
+    )
 
 
 def ranks(values: np.ndarray) -> np.ndarray:

@@ -297,3 +297,23 @@ def test_records_streamed_in_batches_give_the_groups_of_reading_them_at_once() -
         for (_, a), (_, b) in zip(streamed, whole, strict=True):
             assert a.countries == b.countries
             assert np.array_equal(a.value, b.value) and np.array_equal(a.resampled, b.resampled)
+
+
+def test_identical_records_resample_as_one_pattern_with_the_same_distribution() -> None:
+    # 600 works: 300 USA alone, 200 CHN alone, 100 shared half and half
+    rows = (
+        [("publications", f"U{i}", "USA", 1.0, 1.0) for i in range(300)]
+        + [("publications", f"C{i}", "CHN", 1.0, 1.0) for i in range(200)]
+        + [("publications", f"S{i}", c, 0.5, 1.0) for i in range(100) for c in ("USA", "CHN")]
+    )
+    ((_, collapsed),) = family_groups(records(rows), 4000, 3)
+    assert collapsed.value == pytest.approx([200 / 600 + 50 / 600, 300 / 600 + 50 / 600])
+    # every record drawn on its own (multiplicity 1): the same mean and spread
+    record_idx = np.array([*range(500), *np.repeat(np.arange(500, 600), 2)])
+    country_idx = np.array([1] * 300 + [0] * 200 + [1, 0] * 100)
+    credit = np.array([1.0] * 500 + [0.5] * 200)
+    _, one_by_one = group_shares(
+        record_idx, country_idx, credit, np.ones(600), 2, group_rng(9, "y"), 4000
+    )
+    assert collapsed.resampled.mean(axis=0) == pytest.approx(one_by_one.mean(axis=0), abs=0.002)
+    assert collapsed.resampled.std(axis=0) == pytest.approx(one_by_one.std(axis=0), rel=0.08)
