@@ -12,7 +12,8 @@ snapshot, with the nesting that makes real data expensive (see ``../shared/PERFO
 - the fields a real record carries and qcm never reads (locations, concepts, referenced
   works, counts by year), so a record is about 8 KB of JSON like a real one;
 - 5% of works outside the quantum slice (another field's topic and words), which the
-  snapshot reader must filter out.
+  snapshot reader must filter out (``outside``: 0.99 makes a part of the whole
+  snapshot, where quantum works are rare).
 
 The works are invented, for timing only; nothing here is used by the pipeline itself.
 Files are written by two processes (one per core), deterministically from a seed.
@@ -51,12 +52,14 @@ def _author_count(rng: random.Random) -> int:
     return max(1, min(99, int(rng.lognormvariate(1.35, 0.75))))
 
 
-def _work(rng: random.Random, index: int, authors_pool: int, countries: list[str]) -> str:
-    """One work as a JSON line."""
+def _work(
+    rng: random.Random, index: int, authors_pool: int, countries: list[str], outside: float
+) -> str:
+    """One work as a JSON line; ``outside`` is the chance it is outside the quantum slice."""
     year = FIRST_YEAR + min(
         LAST_YEAR - FIRST_YEAR, int((LAST_YEAR - FIRST_YEAR + 1) * rng.random() ** 0.6)
     )
-    inside = rng.random() >= OUTSIDE_SLICE
+    inside = rng.random() >= outside
     if inside:
         approach = rng.choices(list(APPROACH_WEIGHTS), list(APPROACH_WEIGHTS.values()))[0]
         templates = TITLES.get(approach) or TITLES["superconducting"]
@@ -164,30 +167,33 @@ def _work(rng: random.Random, index: int, authors_pool: int, countries: list[str
     return json.dumps(record, separators=(",", ":"))
 
 
-def _write_part(args: tuple[Path, int, int, int, int]) -> tuple[str, int, int, int]:
+def _write_part(args: tuple[Path, int, int, int, int, float]) -> tuple[str, int, int, int]:
     """Write one part; return (url, bytes, records, uncompressed bytes)."""
-    path, first, count, authors_pool, seed = args
+    path, first, count, authors_pool, seed, outside = args
     rng = random.Random(seed)
     countries = [c for c, (weight, _) in COUNTRIES.items() for _ in range(int(weight))]
     path.parent.mkdir(parents=True, exist_ok=True)
     raw = 0
     with gzip.open(path, "wt", encoding="utf-8", compresslevel=3) as handle:
         for index in range(first, first + count):
-            line = _work(rng, index, authors_pool, countries) + "\n"
+            line = _work(rng, index, authors_pool, countries, outside) + "\n"
             raw += len(line)
             handle.write(line)
     url = f"s3://openalex/data/works/{path.parent.name}/{path.name}"
     return url, path.stat().st_size, count, raw
 
 
-def write_corpus(folder: Path, works: int, seed: int = 20261130) -> dict[str, int]:
-    """Write a snapshot of about ``works`` works under ``folder``; return its sizes."""
+def write_corpus(
+    folder: Path, works: int, outside: float = OUTSIDE_SLICE, seed: int = 20261130
+) -> dict[str, int]:
+    """Write a snapshot of ``works`` works under ``folder``, the share ``outside`` of them
+    outside the quantum slice; return its sizes."""
     works_dir = folder / "data" / "works"
     jobs, first = [], 0
     for number, count in enumerate(_part_works(works)):
         day = f"2026-{1 + number // 28 % 12:02d}-{1 + number % 28:02d}"
         part = works_dir / f"updated_date={day}" / f"part_{number:03d}.gz"
-        jobs.append((part, first, count, max(1000, works // 3), seed + number))
+        jobs.append((part, first, count, max(1000, works // 3), seed + number, outside))
         first += count
     with ProcessPoolExecutor(max_workers=2) as pool:
         written = list(pool.map(_write_part, jobs))

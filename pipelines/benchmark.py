@@ -1,11 +1,7 @@
-"""Benchmarks of the ingest on corpora larger than the samples.
+"""Benchmarks on data larger than the samples.
 
-``qcm benchmark --works N`` generates an OpenAlex-format corpus of about N synthetic
-works (the sample generator at a larger scale), then times, in one run:
-
-- the floor: reading and decompressing every raw file, nothing else;
-- parsing every record into raw rows (``parse.parse_files``);
-- loading the rows into DuckDB tables (``raw_tables.raw_frames`` and a table per frame).
+``qcm benchmark --works N`` runs the whole pipeline on a generated OpenAlex snapshot of N
+works against two floors measured in the same run (``pipelines/pipeline_benchmark.py``).
 
 ``--patents K`` times the patent parser on the embedded patent sample's bodies (both
 services' formats) read K times over, in memory: the floor is decompressing them, the
@@ -22,69 +18,25 @@ from __future__ import annotations
 
 import gzip
 import json
-import shutil
 import time
 from pathlib import Path
 
 import duckdb
 
-from assets.bibliometric.parse import CountryCodes, parse_files, raw_files
-from assets.bibliometric.raw_tables import raw_frames, read_merged_ids
-from assets.bibliometric.sample_generator import SEED, generate
+from assets.bibliometric.parse import CountryCodes
 from assets.patents import parse as patent_parse
 from assets.patents import raw_tables as patent_tables
 from assets.reference.tables import iso2_lookup, read_csv
 from pipelines.db import replace_table
+from pipelines.pipeline_benchmark import run as run_pipeline_benchmark
+from pipelines.pipeline_benchmark import snapshot_filter
 from pipelines.settings import SAMPLE_DIRS, Settings
 from pipelines.workforce_benchmark import run_workforce_benchmark
-
-SAMPLE_WORKS = 6952  # works in the embedded sample (scale 1)
 
 
 def _codes() -> CountryCodes:
     historical = read_csv("historical_country_codes.csv").drop_nulls("valid_to")["code"]
     return CountryCodes(iso2_lookup(read_csv("countries.csv")), frozenset(historical))
-
-
-def run_parse_benchmark(works: int, folder: Path) -> dict[str, float]:
-    """Generate about ``works`` works under ``folder`` and time floor, parse and load."""
-    if folder.exists():
-        shutil.rmtree(folder)
-    counts = generate(folder, SEED, scale=works / SAMPLE_WORKS)
-    source = folder / "openalex"
-    files = raw_files(source)
-
-    started = time.perf_counter()
-    uncompressed = sum(len(gzip.decompress(path.read_bytes())) for path in files)
-    floor = time.perf_counter() - started
-
-    started = time.perf_counter()
-    batch = parse_files(files, source, _codes(), Settings.max_publication_year())
-    parse = time.perf_counter() - started
-
-    started = time.perf_counter()
-    frames = raw_frames(batch, read_merged_ids(source), "synthetic sample")
-    con = duckdb.connect()
-    con.execute("create schema raw")
-    for table, frame in frames.items():
-        replace_table(con, table, frame)
-    con.close()
-    load = time.perf_counter() - started
-
-    records = len(batch.works)
-    return {
-        "works_generated": counts["works_generated"],
-        "work_records": records,
-        "files": len(files),
-        "uncompressed_mb": round(uncompressed / 1e6, 1),
-        "floor_s": round(floor, 2),
-        "parse_s": round(parse, 2),
-        "load_s": round(load, 2),
-        "parse_works_per_s": round(records / parse),
-        "parse_mb_per_s": round(uncompressed / 1e6 / parse, 1),
-        "parse_x_floor": round(parse / floor, 1),
-        "load_x_floor": round(load / floor, 1),
-    }
 
 
 def run_patent_benchmark(repeat: int) -> dict[str, float]:
@@ -129,11 +81,23 @@ def run_patent_benchmark(repeat: int) -> dict[str, float]:
     }
 
 
-def main(works: int, folder: Path, patents: int, authorships: int = 0) -> int:
+def main(
+    works: int,
+    folder: Path,
+    patents: int,
+    authorships: int = 0,
+    memory_limit: str = "1GB",
+    snapshot: int = 0,
+) -> int:
     """Run the benchmarks and print their figures as JSON; return an exit code."""
+    if snapshot:
+        print(f"qcm benchmark: the quantum slice filtered out of {snapshot:,} snapshot works")
+        print(json.dumps(snapshot_filter(snapshot, folder, memory_limit), indent=1))
     if works:
-        print(f"qcm benchmark: generating about {works:,} synthetic works in {folder}")
-        print(json.dumps(run_parse_benchmark(works, folder), indent=1))
+        print(f"qcm benchmark: the whole pipeline on a snapshot of {works:,} synthetic works")
+        report = run_pipeline_benchmark(works, folder, memory_limit)
+        print(json.dumps(report, indent=1))
+        (folder / f"report-{works}.json").write_text(json.dumps(report, indent=1), "utf-8")
     if patents:
         print(f"qcm benchmark: the patent sample's bodies read {patents} times over")
         print(json.dumps(run_patent_benchmark(patents), indent=1))

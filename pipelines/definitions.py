@@ -133,8 +133,13 @@ FETCH_KEYS = (
 )
 
 
-def build_definitions() -> dg.Definitions:
-    """Assemble assets, checks, jobs and schedules from every room."""
+def build_definitions(executor: dg.ExecutorDefinition | None = None) -> dg.Definitions:
+    """Assemble assets, checks, jobs and schedules from every room.
+
+    ``executor`` is the jobs' default executor when launched by the UI, the daemon or
+    ``dg.execute_job`` (Dagster's own default, in-process or multiprocess by run config,
+    when None; ``pipelines.cluster`` passes the Kubernetes one).
+    """
     contracts = load_contracts(SQL_DIR)
     sql_assets, sql_checks = build_sql_assets(SQL_DIR, PRODUCERS)
     final_keys = [a.key for a in sql_assets if a.key.path[0] in ("marts", "meta")] + [
@@ -258,7 +263,14 @@ def build_definitions() -> dg.Definitions:
         sensors=[failed_run_report],
         resources={"qcm": QcmResource.from_env()},
         loggers={"console": dg.colored_console_logger, "progress": progress_logger},
+        executor=executor,
     )
 
 
 defs = build_definitions()
+
+
+def qcm_build_job() -> dg.JobDefinition:
+    """The main job, found by module and name: what executors that run each step in
+    another process load there (``dg.reconstructable(qcm_build_job)``)."""
+    return defs.resolve_job_def("qcm_build")

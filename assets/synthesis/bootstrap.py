@@ -121,8 +121,12 @@ def family_groups(
     for (family, approach, year), rows in records.group_by(
         ["family", "approach", "year"], maintain_order=True
     ):
-        countries, country_idx = np.unique(rows["country_iso3"].to_numpy(), return_inverse=True)
-        patterns = _patterns(rows.with_columns(country=pl.Series(country_idx)))
+        # each code's place among the group's sorted codes (polars: numpy sorts strings
+        # as Python objects, minutes for millions of rows)
+        countries = rows["country_iso3"].unique().sort().to_list()
+        patterns = _patterns(
+            rows.with_columns(country=pl.col("country_iso3").rank("dense").cast(pl.Int64) - 1)
+        )
         each = patterns.unique("pattern", keep="first", maintain_order=True)
         rng = group_rng(seed, family, approach, year) if resample else None
         point, resampled = group_shares(
@@ -130,12 +134,12 @@ def family_groups(
             patterns["country"].to_numpy(),
             patterns["credit"].to_numpy().astype(np.float64),
             each["record_weight"].to_numpy().astype(np.float64),
-            countries.size,
+            len(countries),
             rng,
             replicates,
             each["records"].to_numpy().astype(np.float64),
         )
-        yield (family, approach, int(year)), GroupValues(list(countries), point, resampled)
+        yield (family, approach, int(year)), GroupValues(countries, point, resampled)
 
 
 def _patterns(rows: pl.DataFrame) -> pl.DataFrame:

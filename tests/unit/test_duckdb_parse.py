@@ -229,8 +229,10 @@ def test_a_manifest_names_missing_and_truncated_parts(tmp_path: Path) -> None:
     cut = snapshot_part(tmp_path, "2026-01-01", 1, [work(2)])
     works = tmp_path / "data" / "works"
     entries = [
-        {"url": f"s3://openalex/data/works/updated_date=2026-01-01/{name}",
-         "meta": {"content_length": size, "record_count": 1}}
+        {
+            "url": f"s3://openalex/data/works/updated_date=2026-01-01/{name}",
+            "meta": {"content_length": size, "record_count": 1},
+        }
         for name, size in (
             ("part_000.gz", whole.stat().st_size),
             ("part_001.gz", cut.stat().st_size + 10),
@@ -256,6 +258,7 @@ def test_a_manifest_names_missing_and_truncated_parts(tmp_path: Path) -> None:
 def test_an_unreadable_file_is_quarantined_and_counted(tmp_path: Path) -> None:
     (tmp_path / "bad.json.gz").write_bytes(b"not gzip at all")
     duck, python, outcomes = both_ways(tmp_path)
+    assert [o.path for o in outcomes] == ["python"]
     assert_same(duck, python)
     assert duck["raw.source_files"]["status"].to_list() == ["unreadable"]
     assert pl.Series(duck["raw.quarantine"]["reason"]).to_list() == ["unreadable_file"]
