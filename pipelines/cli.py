@@ -15,9 +15,13 @@ import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipelines.live_fetch import LIVE_FETCHES
 from pipelines.settings import MODES, REPO_ROOT, Settings, SettingsError, parse_source_dirs
+
+if TYPE_CHECKING:  # dagster is imported when a command needs it: --help stays fast
+    from dagster import AssetKey, DagsterInstance, Definitions, ExecutionResult
 
 RUN_CONFIG = {"loggers": {"progress": {}}}
 EXECUTORS = ("in_process", "multiprocess")
@@ -97,7 +101,7 @@ def _build(args: argparse.Namespace, settings: Settings) -> int:
     import dagster as dg
 
     from pipelines.build_guard import RUN_TAGS, release_dead_runs
-    from pipelines.definitions import build_definitions, qcm_build_job
+    from pipelines.definitions import build_definitions
 
     defs = build_definitions()  # after the settings above: the resource reads them now
 
@@ -142,18 +146,7 @@ def _build(args: argparse.Namespace, settings: Settings) -> int:
                     )
                     return 1
     print("stage: build, validate and publish")
-    if args.executor == "multiprocess":
-        result = dg.execute_job(
-            dg.reconstructable(qcm_build_job),
-            instance=instance,
-            run_config={**RUN_CONFIG, "execution": {"config": {"multiprocess": MULTIPROCESS}}},
-            tags=RUN_TAGS,
-            raise_on_error=False,
-        )
-    else:
-        result = defs.resolve_job_def("qcm_build").execute_in_process(
-            run_config=RUN_CONFIG, instance=instance, tags=RUN_TAGS, raise_on_error=False
-        )
+    result = run_main_job(defs, instance, args.executor, RUN_TAGS)
     if not result.success:
         print(
             "qcm build: FAILED (see the messages above). Steps after the failure did not run: "
@@ -163,6 +156,41 @@ def _build(args: argparse.Namespace, settings: Settings) -> int:
         return 1
     print_summary(settings, time.monotonic() - started)
     return 0
+
+
+def run_main_job(
+    defs: Definitions,
+    instance: DagsterInstance,
+    executor: str,
+    tags: dict[str, str],
+    selection: Sequence[AssetKey] | None = None,
+) -> ExecutionResult:
+    """Run ``qcm_build`` (or the assets of ``selection`` in it) with ``executor``.
+
+    ``in_process`` runs every step in this process; ``multiprocess`` runs each step in a
+    process of its own, started by a fork server with the code location loaded
+    (``MULTIPROCESS``), loading the job by module and name as a cluster does.
+    """
+    import dagster as dg
+
+    from pipelines.definitions import qcm_build_job
+
+    if executor == "multiprocess":
+        return dg.execute_job(
+            dg.reconstructable(qcm_build_job),
+            instance=instance,
+            run_config={**RUN_CONFIG, "execution": {"config": {"multiprocess": MULTIPROCESS}}},
+            tags=tags,
+            raise_on_error=False,
+            asset_selection=list(selection) if selection else None,
+        )
+    return defs.resolve_job_def("qcm_build").execute_in_process(
+        run_config=RUN_CONFIG,
+        instance=instance,
+        tags=tags,
+        raise_on_error=False,
+        asset_selection=list(selection) if selection else None,
+    )
 
 
 def print_summary(settings: Settings, seconds: float) -> None:

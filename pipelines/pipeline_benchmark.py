@@ -9,8 +9,9 @@
   ``QCM_MEMORY_LIMIT`` (DuckDB spills beyond it), with its peak memory (max RSS);
 - per stage, from the run's Dagster event log: every step's wall time, summed into the
   stages of the works' lineage (ingest, classification, core tables, indicators,
-  marts and meta, contract checks, publish), the rest of the build (the other sources'
-  embedded samples, the site) and Dagster's own time between steps.
+  marts and meta, contract checks, publish), the composite's bootstrap (synthesis), the
+  rest of the build (the other sources' embedded samples, the site) and Dagster's own
+  time: between steps, plus at most the shortest step's wall time inside each step.
 
 Each figure is reported with records per second and as a ratio to floor 1, so runs on
 noisy machines stay comparable. Nothing here runs in the test suite.
@@ -205,7 +206,7 @@ def run(works: int, folder: Path, memory_limit: str) -> dict:
     stages = stage_table(steps, works_lineage())
     pipeline = sum(stages.get(stage, 0.0) for stage in STAGES)
     dagster = run_wall - sum(steps.values())
-    works_line = next((line for line in output.splitlines() if "openalex:" in line), "")
+    works_line = next((line for line in output.splitlines() if " work records " in line), "")
     mb = sizes["json_bytes"] / 1e6
     report = {
         "works_generated": works,
@@ -223,7 +224,12 @@ def run(works: int, folder: Path, memory_limit: str) -> dict:
         "works_per_s": round(works / pipeline),
         "ingest_mb_per_s": round(mb / stages["ingest"], 1),
         "dagster_between_steps_s": round(dagster, 1),
-        "dagster_share_of_run": round(dagster / run_wall, 3),
+        "steps": len(steps),
+        "shortest_step_s": round(min(steps.values()), 3),
+        # Dagster's time inside steps is at most the shortest step's wall time each
+        "dagster_share_of_run_at_most": round(
+            (dagster + len(steps) * min(steps.values())) / run_wall, 3
+        ),
         "run_s": round(run_wall, 1),
         "process_s": round(wall, 1),
         "peak_rss_gb": round(peak / 1e9, 2),

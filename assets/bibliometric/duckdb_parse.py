@@ -111,8 +111,9 @@ create or replace temp macro qcm_truthy(value) as coalesce(json_type(value) = 'B
 
 @dataclass(frozen=True)
 class FileOutcome:
-    """How one raw file was read: its records, those in the slice (``kept``, for the
-    DuckDB path), the path that read it (``"duckdb"`` or ``"python"``) and why."""
+    """How one raw file was read: its records, how many of them the snapshot slice kept
+    (``kept``; 0 when the Python parser read the file), which parser read it
+    (``"duckdb"`` or ``"python"``) and why the Python one did."""
 
     source_file: str
     records: int
@@ -124,13 +125,13 @@ class FileOutcome:
 def create_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
     """(Re)create every OpenAlex raw table, empty, with the types of ``SCHEMAS``."""
     con.execute("create schema if not exists raw")
-    for table, frame in raw_frames_empty().items():
+    for table, frame in _empty_frames().items():
         con.register("_qcm_empty", frame)
         con.execute(f"create or replace table {table} as select * from _qcm_empty")
         con.unregister("_qcm_empty")
 
 
-def raw_frames_empty() -> dict[str, pl.DataFrame]:
+def _empty_frames() -> dict[str, pl.DataFrame]:
     """An empty, typed frame per raw table."""
     return {table: pl.DataFrame(schema=schema) for table, schema in SCHEMAS.items()}
 
@@ -370,8 +371,9 @@ def read_files(
         finally:
             cursor.close()
 
-    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(paths)))) as pool:
-        for running in [pool.submit(worker) for _ in range(pool._max_workers)]:
+    threads = max(1, min(workers, len(paths)))
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        for running in [pool.submit(worker) for _ in range(threads)]:
             running.result()
     return [outcomes[number] for number in range(len(paths))]
 
@@ -442,4 +444,5 @@ def _read_with_duckdb(
         con.execute("rollback")
         raise
     con.execute("commit")
+    con.execute("drop table _qcm_records")  # one file's records in memory at a time
     return FileOutcome(name, records, kept, "duckdb")

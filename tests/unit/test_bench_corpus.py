@@ -1,0 +1,50 @@
+"""The benchmark's synthetic snapshot has the real layout and shape, and reads cleanly."""
+
+import gzip
+import json
+from pathlib import Path
+
+import duckdb
+
+from assets.bibliometric.duckdb_parse import create_raw_tables, read_files
+from assets.bibliometric.parse import raw_files
+from assets.bibliometric.snapshot import manifest_problems, quantum_slice
+from pipelines.bench_corpus import write_corpus
+from pipelines.benchmark import _codes
+
+
+def read_lines(path: Path) -> list[str]:
+    with gzip.open(path, "rt", encoding="utf-8") as handle:
+        return handle.read().splitlines()
+
+
+def test_a_small_snapshot_has_the_layout_the_manifest_and_the_nesting(tmp_path: Path) -> None:
+    sizes = write_corpus(tmp_path, 3000)
+    parts = raw_files(tmp_path)
+    assert [p.relative_to(tmp_path).parts[:3] for p in parts] == [
+        ("data", "works", p.parent.name) for p in parts
+    ]
+    assert manifest_problems(tmp_path / "data" / "works", tmp_path) == []
+    works = [json.loads(line) for p in parts for line in read_lines(p)]
+    assert len(works) == sizes["works"] == 3000
+    authors = sorted(len(w["authorships"]) for w in works)
+    assert 2 <= authors[len(authors) // 2] <= 8  # a typical work has a handful of authors
+    assert sum(n >= 100 for n in authors) >= 3  # and a heavy tail of huge collaborations
+    truncated = [w for w in works if w["is_authors_truncated"]]
+    assert truncated and all(len(w["authorships"]) == 100 for w in truncated)
+    institutions = [i for w in works for a in w["authorships"] for i in a["institutions"]]
+    nulls = sum(i["country_code"] is None for i in institutions) / len(institutions)
+    assert 0.005 < nulls < 0.04
+    assert 5_000 < sizes["json_bytes"] / 3000 < 9_000  # bytes of JSON per work
+
+
+def test_the_snapshot_reads_by_duckdb_and_keeps_its_quantum_slice(tmp_path: Path) -> None:
+    write_corpus(tmp_path, 2000)
+    con = duckdb.connect()
+    create_raw_tables(con)
+    outcomes = read_files(con, raw_files(tmp_path), tmp_path, _codes(), 2026, "test",
+                          quantum_slice())  # fmt: skip
+    assert [o.path for o in outcomes] == ["duckdb"]
+    kept = outcomes[0].kept
+    assert 0.8 * 2000 < kept < 2000  # about 5% lie outside the slice
+    assert con.execute("select count(*) from raw.openalex_works").fetchone()[0] == kept
