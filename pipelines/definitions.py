@@ -268,9 +268,3 @@ def build_definitions(executor: dg.ExecutorDefinition | None = None) -> dg.Defin
 
 
 defs = build_definitions()
-
-
-def qcm_build_job() -> dg.JobDefinition:
-    """The main job, found by module and name: what executors that run each step in
-    another process load there (``dg.reconstructable(qcm_build_job)``)."""
-    return defs.resolve_job_def("qcm_build")
