@@ -3,8 +3,11 @@
 - ``openalex_pages`` (live only, partitioned by publication year): fetches one year's
   works from the API and lands every page verbatim in the landing zone, resumable.
 - ``raw/openalex``: parses the raw files of the run's mode (the embedded sample, a
-  directory given with ``--source-dir openalex=PATH``, or the landing zone's latest
-  complete fetch of every year) into the ``raw`` tables, quarantining what it cannot use.
+  directory given with ``--source-dir openalex=PATH``, which may be a downloaded OpenAlex
+  snapshot, or the landing zone's latest complete fetch of every year) into the ``raw``
+  tables with DuckDB (``duckdb_parse``), quarantining what it cannot use. A directory is
+  read straight into the working database, a snapshot's parts keeping only the quantum
+  slice; landed partitions go through the parse cache.
 """
 
 import os
