@@ -168,8 +168,8 @@ def _expectations(contract: Contract, con: duckdb.DuckDBPyConnection) -> list[Ex
     exp = gx.expectations
     out: list[Expectation] = []
     if len(contract.unique) == 1:
-        out.append(Expectation(exp.ExpectColumnValuesToBeUnique(column=contract.unique[0]),
-                               contract.unique, "unique"))  # fmt: skip
+        unique = exp.ExpectColumnValuesToBeUnique(column=contract.unique[0])
+        out.append(Expectation(unique, contract.unique, "unique"))
     elif contract.unique:
         out.append(
             Expectation(
@@ -184,8 +184,8 @@ def _expectations(contract: Contract, con: duckdb.DuckDBPyConnection) -> list[Ex
             if name == "not_null":
                 made = exp.ExpectColumnValuesToNotBeNull(column=column.name)
             elif name == "unique":
-                out.append(Expectation(exp.ExpectColumnValuesToBeUnique(column=column.name),
-                                       (column.name,), "unique"))  # fmt: skip
+                unique = exp.ExpectColumnValuesToBeUnique(column=column.name)
+                out.append(Expectation(unique, (column.name,), "unique"))
                 continue
             elif name == "between":
                 low, high = arg

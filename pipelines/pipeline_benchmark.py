@@ -34,6 +34,7 @@ from assets.bibliometric.duckdb_parse import WORK_COLUMNS
 from pipelines.bench_corpus import OUTSIDE_SLICE, write_corpus
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+RUN_EVENTS = ("PIPELINE_START", "RUN_START", "PIPELINE_SUCCESS", "RUN_SUCCESS")
 # the stages of the goal: the works from raw files to the published file
 STAGES = (
     "ingest",
@@ -131,8 +132,7 @@ def step_seconds(state: Path) -> tuple[dict[str, float], float]:
         event = entry.dagster_event
         if event is None:
             continue
-        if event.event_type_value in ("PIPELINE_START", "RUN_START", "PIPELINE_SUCCESS",
-                                      "RUN_SUCCESS"):  # fmt: skip
+        if event.event_type_value in RUN_EVENTS:
             run_times.append(entry.timestamp)
         elif event.event_type_value == "STEP_START":
             started[event.step_key] = entry.timestamp
@@ -260,10 +260,8 @@ def snapshot_filter(works: int, folder: Path, memory_limit: str) -> dict:
     con.execute(f"set memory_limit = '{memory_limit}'")
     create_raw_tables(con)
     started = time.perf_counter()
-    outcomes = read_files(
-        con, raw_files(root), root, _codes(), Settings.max_publication_year(), "benchmark",
-        quantum_slice(),
-    )  # fmt: skip
+    max_year = Settings.max_publication_year()
+    outcomes = read_files(con, raw_files(root), root, _codes(), max_year, "bench", quantum_slice())
     seconds = time.perf_counter() - started
     con.close()
     database.unlink(missing_ok=True)

@@ -42,8 +42,8 @@ def test_the_snapshot_reads_by_duckdb_and_keeps_its_quantum_slice(tmp_path: Path
     write_corpus(tmp_path, 2000)
     con = duckdb.connect()
     create_raw_tables(con)
-    outcomes = read_files(con, raw_files(tmp_path), tmp_path, _codes(), 2026, "test",
-                          quantum_slice())  # fmt: skip
+    files = raw_files(tmp_path)
+    outcomes = read_files(con, files, tmp_path, _codes(), 2026, "test", quantum_slice())
     assert [o.path for o in outcomes] == ["duckdb"]
     kept = outcomes[0].kept
     assert 0.8 * 2000 < kept < 2000  # about 5% lie outside the slice
