@@ -146,9 +146,11 @@ def _patterns(rows: pl.DataFrame) -> pl.DataFrame:
     """The group's records collapsed into patterns: records with the same credits (the
     same countries with the same amounts) and the same weight are exchangeable, so each
     pattern stands for its ``records`` of them. One row per pattern and country credited,
-    with ``pattern`` numbered from 0 in order of first appearance."""
+    with ``pattern`` numbered from 0 in order of first appearance. The rows are put in a
+    total order first, so the patterns, and the draws, never depend on the order in
+    which the rows arrived (two credits of one record to one country tie otherwise)."""
     per_record = (
-        rows.sort(["record_id", "country"])
+        rows.sort(["record_id", "country", "credit", "record_weight"])
         .group_by("record_id", maintain_order=True)
         .agg(pl.col("country"), pl.col("credit"), pl.col("record_weight").first())
     )

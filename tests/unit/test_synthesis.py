@@ -317,3 +317,23 @@ def test_identical_records_resample_as_one_pattern_with_the_same_distribution() 
     )
     assert collapsed.resampled.mean(axis=0) == pytest.approx(one_by_one.mean(axis=0), abs=0.002)
     assert collapsed.resampled.std(axis=0) == pytest.approx(one_by_one.std(axis=0), rel=0.08)
+
+
+def test_the_resamples_do_not_depend_on_the_order_the_rows_arrive_in() -> None:
+    # W1 and W2 credit USA twice (two bases): the same record pattern, whatever the order
+    # of their tied rows, so one pattern of two records in every order
+    rows = [
+        ("publications", "W1", "USA", 0.25, 1.0),
+        ("publications", "W1", "USA", 0.5, 1.0),
+        ("publications", "W1", "CHN", 0.25, 1.0),
+        ("publications", "W2", "CHN", 0.25, 1.0),
+        ("publications", "W2", "USA", 0.5, 1.0),
+        ("publications", "W2", "USA", 0.25, 1.0),
+        *[("publications", f"W{i}", "USA", 1.0, 1.0) for i in range(3, 40)],
+        *[("publications", f"C{i}", "CHN", 1.0, 1.0) for i in range(30)],
+    ]
+    frame = records(rows)
+    ((_, first),) = family_groups(frame, 50, 4)
+    for seed in range(5):
+        ((_, again),) = family_groups(frame.sample(fraction=1.0, shuffle=True, seed=seed), 50, 4)
+        assert np.array_equal(again.resampled, first.resampled)
