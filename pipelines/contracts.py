@@ -167,26 +167,22 @@ def _expectations(contract: Contract, con: duckdb.DuckDBPyConnection) -> list[Ex
 
     exp = gx.expectations
     out: list[Expectation] = []
-    if len(contract.unique) == 1:
-        unique = exp.ExpectColumnValuesToBeUnique(column=contract.unique[0])
-        out.append(Expectation(unique, contract.unique, "unique"))
-    elif contract.unique:
-        out.append(
-            Expectation(
-                exp.ExpectCompoundColumnsToBeUnique(column_list=list(contract.unique)),
-                contract.unique,
-                "unique",
-            )
+    if contract.unique:
+        key = list(contract.unique)
+        made = (
+            exp.ExpectColumnValuesToBeUnique(column=key[0])
+            if len(key) == 1
+            else exp.ExpectCompoundColumnsToBeUnique(column_list=key)
         )
+        out.append(Expectation(made, contract.unique, "unique"))
     for column in contract.columns:
         for test in column.tests:
             name, arg = (test, None) if isinstance(test, str) else next(iter(test.items()))
+            kind = "values"
             if name == "not_null":
                 made = exp.ExpectColumnValuesToNotBeNull(column=column.name)
             elif name == "unique":
-                unique = exp.ExpectColumnValuesToBeUnique(column=column.name)
-                out.append(Expectation(unique, (column.name,), "unique"))
-                continue
+                made, kind = exp.ExpectColumnValuesToBeUnique(column=column.name), "unique"
             elif name == "between":
                 low, high = arg
                 made = exp.ExpectColumnValuesToBeBetween(
@@ -206,7 +202,7 @@ def _expectations(contract: Contract, con: duckdb.DuckDBPyConnection) -> list[Ex
                 raise ValueError(
                     f"contract {contract.table}: unknown test {name!r} on {column.name}"
                 )
-            out.append(Expectation(made, (column.name,), "values"))
+            out.append(Expectation(made, (column.name,), kind))
     return out
 
 

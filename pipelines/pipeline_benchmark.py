@@ -185,10 +185,9 @@ def stage_table(steps: dict[str, float], lineage: dict[str, str]) -> dict[str, f
     """Seconds per stage: the works' lineage, its contract checks, and everything else."""
     totals: dict[str, float] = defaultdict(float)
     for step, seconds in steps.items():
-        asset = next((a for a in lineage if step == a), None)
-        if asset is not None:
-            totals[lineage[asset]] += seconds
-        elif any(step.startswith(a + "_") or step.startswith(a + ".") for a in lineage):
+        if step in lineage:
+            totals[lineage[step]] += seconds
+        elif any(step.startswith(asset + "_") for asset in lineage):  # a check's step
             totals["contract checks"] += seconds
         else:
             totals["other sources and site"] += seconds

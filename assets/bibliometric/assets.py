@@ -17,7 +17,6 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 import polars as pl
-import yaml
 
 from assets.bibliometric import duckdb_parse, raw_tables, snapshot
 from assets.bibliometric import parse as parse_module
@@ -25,9 +24,9 @@ from assets.bibliometric.duckdb_parse import FileOutcome, create_raw_tables, rea
 from assets.bibliometric.live import OpenAlexError, OpenAlexFetcher
 from assets.bibliometric.parse import raw_files
 from assets.bibliometric.raw_tables import SCHEMAS, read_merged_ids
-from assets.bibliometric.snapshot import quantum_slice
+from assets.bibliometric.snapshot import SOURCE_CONFIG, quantum_slice, quantum_topic_ids
 from assets.reference.assets import REFERENCE_KEY
-from assets.reference.tables import country_codes, read_csv
+from assets.reference.tables import country_codes
 from pipelines import parsing
 from pipelines.checks import quarantine_rate_check, unusable_files_check
 from pipelines.db import replace_table
@@ -38,7 +37,6 @@ from pipelines.parse_cache import ParseUse, parse_landed
 from pipelines.resources import QcmResource
 from pipelines.settings import SettingsError, credential, service_url
 
-SOURCE_CONFIG = yaml.safe_load((Path(__file__).parent / "source.yml").read_text(encoding="utf-8"))
 RAW_KEY = dg.AssetKey(["raw", "openalex"])
 PAGES_KEY = dg.AssetKey(["raw", "openalex_pages"])
 MERGED_SCHEMA = SCHEMAS["raw.openalex_merged_ids"]
@@ -60,11 +58,6 @@ WORK_LEVEL_REASONS = (
     "invalid_field",
     "invalid_json",
 )
-
-
-def quantum_topic_ids() -> list[str]:
-    """The OpenAlex topic ids of the live query's pre-filter (reviewed reference table)."""
-    return read_csv("openalex_quantum_topics.csv")["topic_id"].to_list()
 
 
 @dg.asset(

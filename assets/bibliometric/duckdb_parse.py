@@ -32,6 +32,7 @@ import polars as pl
 from assets.bibliometric.parse import MIN_YEAR, SOURCE, is_json_lines, parse_files
 from assets.bibliometric.raw_tables import SCHEMAS, raw_frames
 from assets.bibliometric.snapshot import Slice, is_snapshot_part, manifest_problems
+from pipelines.db import append_rows, replace_table
 from pipelines.parsing import CountryCodes, sha256_file
 
 # the fields the rules read, with the types a regular record has (everything else in a
@@ -125,15 +126,8 @@ class FileOutcome:
 def create_raw_tables(con: duckdb.DuckDBPyConnection) -> None:
     """(Re)create every OpenAlex raw table, empty, with the types of ``SCHEMAS``."""
     con.execute("create schema if not exists raw")
-    for table, frame in _empty_frames().items():
-        con.register("_qcm_empty", frame)
-        con.execute(f"create or replace table {table} as select * from _qcm_empty")
-        con.unregister("_qcm_empty")
-
-
-def _empty_frames() -> dict[str, pl.DataFrame]:
-    """An empty, typed frame per raw table."""
-    return {table: pl.DataFrame(schema=schema) for table, schema in SCHEMAS.items()}
+    for table, schema in SCHEMAS.items():
+        replace_table(con, table, pl.DataFrame(schema=schema))
 
 
 def _read_sql(path: Path, lines: bool) -> str:
@@ -317,11 +311,8 @@ def _append_python(
     """Parse one file with the Python parser, append its rows; return records and status."""
     batch = parse_files([path], root, codes, max_year, keep.keeps if keep else None)
     for table, frame in raw_frames(batch, [], "").items():
-        if table in ("raw.openalex_merged_ids", "raw.source_files"):
-            continue
-        con.register("_qcm_frame", frame)
-        con.execute(f"insert into {table} select * from _qcm_frame")
-        con.unregister("_qcm_frame")
+        if table not in ("raw.openalex_merged_ids", "raw.source_files"):
+            append_rows(con, table, frame)
     return batch.files[0]["records"], batch.files[0]["status"]
 
 

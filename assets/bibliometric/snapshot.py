@@ -26,7 +26,8 @@ import yaml
 
 from assets.reference.tables import read_csv
 
-SOURCE_YML = Path(__file__).parent / "source.yml"
+# the source's description, with the live query the slice repeats (read once)
+SOURCE_CONFIG = yaml.safe_load((Path(__file__).parent / "source.yml").read_text(encoding="utf-8"))
 PART = re.compile(r"part_\d+\.gz")
 MANIFEST = "manifest"
 
@@ -97,12 +98,17 @@ def search_keywords(search: str) -> tuple[str, ...]:
     return tuple(term.strip().strip('"') for term in re.split(r"\s+OR\s+", search) if term.strip())
 
 
+def quantum_topic_ids() -> list[str]:
+    """The OpenAlex topic ids of the live query's pre-filter (reviewed reference table)."""
+    return read_csv("openalex_quantum_topics.csv")["topic_id"].to_list()
+
+
 def quantum_slice() -> Slice:
     """The live query of ``source.yml`` as a ``Slice``: its first year, the reviewed
     quantum topics and the keywords of its search."""
-    query = yaml.safe_load(SOURCE_YML.read_text(encoding="utf-8"))["query"]
-    topics = read_csv("openalex_quantum_topics.csv")["topic_id"].to_list()
-    return Slice(int(query["first_year"]), tuple(topics), search_keywords(query["search"]))
+    query = SOURCE_CONFIG["query"]
+    topics = tuple(quantum_topic_ids())
+    return Slice(int(query["first_year"]), topics, search_keywords(query["search"]))
 
 
 @dataclass(frozen=True)
