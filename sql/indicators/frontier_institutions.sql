@@ -31,9 +31,9 @@ publications as (
         credits.organisation_id,
         -- an institution the works place in several countries: where most of its credit is
         -- (the same name and country in every build: ties go to the first in order)
-        first(credits.organisation order by credits.credit desc, credits.organisation)
+        first(credits.organisation order by round(credits.credit, 9) desc, credits.organisation)
             as organisation,
-        first(credits.country_iso3 order by credits.credit desc, credits.country_iso3)
+        first(credits.country_iso3 order by round(credits.credit, 9) desc, credits.country_iso3)
             as country_iso3,
         sum(credits.credit) as credit
     from work_credits as credits
@@ -64,7 +64,9 @@ ranked as (
     select
         *,
         row_number() over (
-            partition by family, approach, year order by credit desc, organisation_id
+            -- credit rounded: a sum of fractions differs in its last bits with the order
+            -- the rows were added in, which must not reorder institutions of equal credit
+            partition by family, approach, year order by round(credit, 9) desc, organisation_id
         ) as rank
     from (select * from publications union all select * from patents)
 )
