@@ -83,11 +83,23 @@ def _capability(
     return groups, blocs
 
 
-RECORD_BATCH = 500_000  # record credits read from DuckDB at a time
+RECORD_BATCH = 500_000  # rows read from DuckDB at a time
+# The records in group order. A record crediting several countries comes row by row; the
+# records crediting one country (most: every researcher-year) are collapsed here into one
+# row per country, credit, weight, office reach and basis, standing for ``records`` such
+# records and named by the first of them: the bootstrap treats them as one pattern anyway
+# (bootstrap._patterns), and the group by is far cheaper than streaming every record.
 RECORDS_SQL = """
     select family, approach, year, record_id, country_iso3, credit, record_weight,
-        international, basis
+        international, basis, 1 as records
     from core.synthesis_records
+    where record_credits > 1
+    union all
+    select family, approach, year, min(record_id), country_iso3, credit, record_weight,
+        international, basis, count(*)
+    from core.synthesis_records
+    where record_credits = 1
+    group by family, approach, year, country_iso3, credit, record_weight, international, basis
     order by family, approach, year, record_id, country_iso3  -- a total order: same sums
 """
 # codes that are ranked: countries of the reference table, not the unknown country
@@ -138,7 +150,7 @@ def synthesis_scores(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.
         # streamed in batches: a million works make tens of millions of record credits
         reader = con.execute(RECORDS_SQL).fetch_record_batch(RECORD_BATCH)
         for records in whole_groups(pl.from_arrow(batch) for batch in reader):
-            credits += records.height
+            credits += records["records"].sum()
             for (family, approach, year), values in family_groups(records, replicates, seed):
                 groups.setdefault((approach, year), {})[family] = values
             add_points(points, records)

@@ -116,8 +116,12 @@ def family_groups(
     """Yield ((family, approach, year), values) for every group of ``records``.
 
     ``records`` has columns family, approach, year, record_id, country_iso3, credit and
-    record_weight (one row per record and credited country; see core.synthesis_records).
+    record_weight (one row per record and credited country; see core.synthesis_records),
+    and optionally ``records``: how many identical records the record's rows stand for
+    (1 when absent).
     """
+    if "records" not in records.columns:
+        records = records.with_columns(records=pl.lit(1, pl.Int64))
     for (family, approach, year), rows in records.group_by(
         ["family", "approach", "year"], maintain_order=True
     ):
@@ -146,17 +150,23 @@ def _patterns(rows: pl.DataFrame) -> pl.DataFrame:
     """The group's records collapsed into patterns: records with the same credits (the
     same countries with the same amounts) and the same weight are exchangeable, so each
     pattern stands for its ``records`` of them. One row per pattern and country credited,
-    with ``pattern`` numbered from 0 in order of first appearance. The rows are put in a
-    total order first, so the patterns, and the draws, never depend on the order in
+    with ``pattern`` numbered from 0 in order of first appearance (of the first record
+    id). A row standing for several records (``records``) counts as many. The rows are put
+    in a total order first, so the patterns, and the draws, never depend on the order in
     which the rows arrived (two credits of one record to one country tie otherwise)."""
     per_record = (
         rows.sort(["record_id", "country", "credit", "record_weight"])
         .group_by("record_id", maintain_order=True)
-        .agg(pl.col("country"), pl.col("credit"), pl.col("record_weight").first())
+        .agg(
+            pl.col("country"),
+            pl.col("credit"),
+            pl.col("record_weight").first(),
+            pl.col("records").first(),
+        )
     )
     return (
         per_record.group_by(["country", "credit", "record_weight"], maintain_order=True)
-        .agg(records=pl.len())
+        .agg(pl.col("records").sum())
         .with_row_index("pattern")
         .explode(["country", "credit"])
     )

@@ -15,7 +15,8 @@ publications as (
         fractions.fraction::double as credit,
         1.0 as record_weight,
         null::boolean as international,
-        approaches.basis
+        approaches.basis,
+        count(*) over (partition by fractions.work_id, approaches.approach) as record_credits
     from core.work_country_fractions as fractions
     inner join core.work_approaches as approaches
         on approaches.work_id = fractions.work_id
@@ -32,7 +33,8 @@ patents as (
         fractions.fraction::double as credit,
         1.0 as record_weight,
         fractions.is_international as international,
-        approaches.basis
+        approaches.basis,
+        count(*) over (partition by fractions.family_id, approaches.approach) as record_credits
     from core.patent_family_country_fractions as fractions
     inner join core.patent_family_approaches as approaches
         on approaches.family_id = fractions.family_id
@@ -50,7 +52,8 @@ grants as (
         fractions.fraction * amounts.usd_constant as credit,
         amounts.usd_constant as record_weight,
         null::boolean as international,
-        approaches.basis
+        approaches.basis,
+        count(*) over (partition by fractions.grant_key, approaches.approach) as record_credits
     from core.grant_country_fractions as fractions
     inner join core.grant_amounts as amounts
         on amounts.grant_key = fractions.grant_key
@@ -71,7 +74,8 @@ programmes as (
         usd_constant as credit,
         usd_constant as record_weight,
         null::boolean as international,
-        'national programme' as basis
+        'national programme' as basis,
+        1 as record_credits  -- one row per programme figure and year (unique in the table)
     from core.programme_years
     where usd_constant > 0
 ),
@@ -87,7 +91,8 @@ researchers as (
         1.0 as credit,
         1.0 as record_weight,
         null::boolean as international,
-        'active researcher' as basis
+        'active researcher' as basis,
+        1 as record_credits  -- one country a year; one row per researcher and approach
     from core.researcher_years as years
     cross join settings
     inner join core.researcher_approaches as approaches
@@ -108,7 +113,8 @@ trade as (
         flows.value_usd as credit,
         flows.value_usd as record_weight,
         null::boolean as international,
-        flows.basis
+        flows.basis,
+        1 as record_credits  -- all to the exporter; one row per series and approach
     from core.trade_bilateral as flows
     inner join core.trade_series_approaches as approaches
         on approaches.series_code = flows.series_code

@@ -188,3 +188,31 @@ def test_an_unknown_focus_bloc_stops_the_run(sample: tuple[Path, str], tmp_path:
     )
     with pytest.raises(dg.Failure, match=r"focus_bloc 'NAT0' is not a bloc of ref\.blocs"):
         dg.materialize([synthesis_settings], resources={"qcm": resource})
+
+
+def test_every_record_counts_the_countries_it_credits(sample: tuple[Path, str]) -> None:
+    # the synthesis collapses records crediting one country in SQL on record_credits
+    working = duckdb.connect(str(sample[0] / "state" / "work" / "qcm.duckdb"), read_only=True)
+    try:
+        wrong = working.execute(
+            """
+            select family, approach, year, record_id, count(*), list(record_credits)
+            from core.synthesis_records
+            group by family, approach, year, record_id
+            having count(*) <> min(record_credits) or min(record_credits) <> max(record_credits)
+            limit 5
+            """
+        ).fetchall()
+        kinds = working.execute(
+            "select family, max(record_credits) > 1 from core.synthesis_records group by 1"
+        ).fetchall()
+    finally:
+        working.close()
+    assert wrong == []
+    assert dict(kinds) == {
+        "publications": True,
+        "patents": True,
+        "funding": True,
+        "workforce": False,
+        "supply_chain": False,
+    }

@@ -22,10 +22,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
 import numpy as np
 import polars as pl
 import pytest
 
+from assets.synthesis.assets import RECORDS_SQL
 from assets.synthesis.bootstrap import (
     family_groups,
     group_rng,
@@ -40,7 +42,7 @@ from assets.synthesis.config import (
     check_names,
     load_config,
 )
-from assets.synthesis.sensitivity import sensitivity
+from assets.synthesis.sensitivity import add_points, empty_points, sensitivity
 
 pytestmark = pytest.mark.unit
 
@@ -337,3 +339,65 @@ def test_the_resamples_do_not_depend_on_the_order_the_rows_arrive_in() -> None:
     for seed in range(5):
         ((_, again),) = family_groups(frame.sample(fraction=1.0, shuffle=True, seed=seed), 50, 4)
         assert np.array_equal(again.resampled, first.resampled)
+
+
+def _mixed_records() -> pl.DataFrame:
+    """Several groups of records crediting one country or several, patents with and
+    without office reach, two bases, some records identical, in no particular order."""
+    rng = np.random.default_rng(11)
+    rows = []
+    for i in range(400):
+        family = ("publications", "patents")[i % 2]
+        approach = ("trapped_ion", "photonic")[i % 3 == 0]
+        codes = list(rng.choice(["USA", "CHN", "DEU", "ZZZ"], size=1 + i % 3, replace=False))
+        for code in codes:
+            rows.append(
+                {
+                    "family": family,
+                    "approach": approach,
+                    "year": 2020 + i % 2,
+                    "record_id": f"R{i:03d}",
+                    "country_iso3": code,
+                    "credit": 1.0 / len(codes),
+                    "record_weight": 1.0,
+                    "international": (i % 5 == 0) if family == "patents" else None,
+                    "basis": ("CPC map", "keyword rules")[i % 7 == 0],
+                }
+            )
+    return pl.DataFrame(rows).sample(fraction=1.0, shuffle=True, seed=2)
+
+
+def test_records_collapsed_in_sql_give_the_groups_of_every_record() -> None:
+    records_frame = _mixed_records()
+    con = duckdb.connect()
+    con.execute("create schema core")
+    con.execute(
+        "create table core.synthesis_records as select *, count(*) over "
+        "(partition by family, approach, year, record_id) as record_credits from records_frame"
+    )
+    collapsed = con.execute(RECORDS_SQL).pl()
+    assert collapsed["records"].sum() == records_frame.height
+    assert collapsed.filter(pl.col("records") > 1).height > 10  # single-country records
+    ordered = records_frame.sort(["family", "approach", "year", "record_id", "country_iso3"])
+    every = list(family_groups(ordered, 30, 5))
+    streamed = [
+        group
+        for part in whole_groups(collapsed.slice(start, 50) for start in range(0, 1000, 50))
+        for group in family_groups(part, 30, 5)
+    ]
+    assert [key for key, _ in streamed] == [key for key, _ in every]
+    for (_, a), (_, b) in zip(streamed, every, strict=True):
+        assert a.countries == b.countries
+        assert np.array_equal(a.value, b.value) and np.array_equal(a.resampled, b.resampled)
+    # the point values of every sensitivity scenario too (office reach, basis, whole counts)
+    from_sql, from_records = empty_points(), empty_points()
+    add_points(from_sql, collapsed)
+    add_points(from_records, ordered)
+    assert from_sql.keys() == from_records.keys()
+    for scenario, groups_by_key in from_records.items():
+        assert from_sql[scenario].keys() == groups_by_key.keys()
+        for key, families in groups_by_key.items():
+            for family, values in families.items():
+                found = from_sql[scenario][key][family]
+                assert found.countries == values.countries, (scenario, key, family)
+                assert np.array_equal(found.value, values.value), (scenario, key, family)
