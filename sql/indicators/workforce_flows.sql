@@ -7,12 +7,17 @@ with settings as (
         (select max(publication_year) from staging.works) as last_year
 ),
 
-placed as (
-    select years.researcher_id, years.year, years.country_iso3, approaches.approach
+active as (
+    -- researchers in a country, approach and year, counted once: the largest join of the
+    -- workforce (every career year of every researcher, in each of their approaches). A
+    -- researcher has one country a year, so counting rows counts researchers, and a
+    -- bloc's or the world's count is the sum of its countries'
+    select years.country_iso3, approaches.approach, years.year, count(*) as n
     from core.researcher_years as years
     inner join core.researcher_approaches as approaches
         on approaches.researcher_id = years.researcher_id
     where years.in_quantum_career
+    group by all
 ),
 
 moves as (
@@ -44,10 +49,9 @@ cohort as (
 
 counts as (
     -- countries
-    -- a researcher has one country a year, so counting rows counts researchers
     select 'country' as entity_type, country_iso3 as entity_code, approach, year,
-        'active' as metric, count(*) as n
-    from placed group by all
+        'active' as metric, n
+    from active
     union all
     select 'country', destination_iso3, approach, year, 'inflow', count(*)
     from moves group by all
@@ -65,10 +69,10 @@ counts as (
     from cohort where later_iso3 = producer_iso3 group by all
     -- blocs: membership in the year concerned; moves between two members are not flows
     union all
-    select 'bloc', members.bloc, placed.approach, placed.year, 'active', count(*)
-    from placed
+    select 'bloc', members.bloc, active.approach, active.year, 'active', sum(active.n)
+    from active
     inner join core.bloc_member_years as members
-        on members.iso3 = placed.country_iso3 and members.year = placed.year
+        on members.iso3 = active.country_iso3 and members.year = active.year
     group by all
     union all
     select 'bloc', members.bloc, moves.approach, moves.year, 'inflow', count(*)
@@ -110,8 +114,8 @@ counts as (
     group by all
     -- the world: every placed researcher; every move is international
     union all
-    select 'world', 'WLD', approach, year, 'active', count(*)
-    from placed group by all
+    select 'world', 'WLD', approach, year, 'active', sum(n)
+    from active group by all
     union all
     select 'world', 'WLD', approach, year, 'moves', count(*)
     from moves group by all
