@@ -148,7 +148,7 @@ def synthesis_scores(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.
             for bloc, year, codes in con.execute(MEMBERS_SQL).fetchall()
         }
         # streamed in batches: a million works make tens of millions of record credits
-        reader = con.execute(RECORDS_SQL).fetch_record_batch(RECORD_BATCH)
+        reader = con.execute(RECORDS_SQL).to_arrow_reader(RECORD_BATCH)
         for records in whole_groups(pl.from_arrow(batch) for batch in reader):
             credits += records["records"].sum()
             for (family, approach, year), values in family_groups(records, replicates, seed):
