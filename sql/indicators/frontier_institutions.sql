@@ -30,11 +30,16 @@ publications as (
         works.publication_year as year,
         credits.organisation_id,
         -- an institution the works place in several countries: where most of its credit is
-        -- (the same name and country in every build: ties go to the first in order)
-        first(credits.organisation order by round(credits.credit, 9) desc, credits.organisation)
-            as organisation,
-        first(credits.country_iso3 order by round(credits.credit, 9) desc, credits.country_iso3)
-            as country_iso3,
+        -- (the same name and country in every build: ties go to the first in order). The
+        -- smallest of a key, not first(... order by ...): an ordered aggregate cannot spill
+        arg_min_null(
+            credits.organisation,
+            {'credit': -round(credits.credit, 9), 'name': credits.organisation}
+        ) as organisation,
+        arg_min_null(
+            credits.country_iso3,
+            {'credit': -round(credits.credit, 9), 'code': credits.country_iso3}
+        ) as country_iso3,
         sum(credits.credit) as credit
     from work_credits as credits
     inner join staging.works as works
