@@ -11,7 +11,9 @@
   stages of the works' lineage (ingest, classification, core tables, indicators,
   marts and meta, contract checks, publish), the composite's bootstrap (synthesis), the
   dashboards, the rest of the build (the other sources' embedded samples) and Dagster's
-  own time: between steps, plus at most the shortest step's wall time inside each step.
+  own time: between steps, plus at most the shortest step's wall time inside each step;
+- per stage, its peak memory: the largest of the build's resident memory samples (every
+  ``RSS_EVERY_S`` seconds) taken while its steps ran.
 
 Each figure is reported with records per second and as a ratio to floor 1, so runs on
 noisy machines stay comparable. Nothing here runs in the test suite.
@@ -96,8 +98,13 @@ def duckdb_floor(files: list[Path], memory_limit: str) -> float:
     return time.perf_counter() - started
 
 
-def build(root: Path, scratch: Path, memory_limit: str) -> tuple[float, int, str]:
-    """Run ``qcm build`` on the snapshot; return wall seconds, peak RSS bytes, its output."""
+RSS_EVERY_S = 0.2  # how often the build's resident memory is sampled
+Samples = list[tuple[float, int]]  # (epoch seconds, resident bytes)
+
+
+def build(root: Path, scratch: Path, memory_limit: str) -> tuple[float, int, str, Samples]:
+    """Run ``qcm build`` on the snapshot; return wall seconds, peak RSS bytes, its output
+    and its resident memory sampled every ``RSS_EVERY_S`` seconds (from ``/proc``)."""
     shutil.rmtree(scratch, ignore_errors=True)
     scratch.mkdir(parents=True)
     command = [
@@ -111,22 +118,42 @@ def build(root: Path, scratch: Path, memory_limit: str) -> tuple[float, int, str
     started = time.perf_counter()
     with log.open("w", encoding="utf-8") as handle:
         process = subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=handle, stderr=handle)
-        _, status, usage = os.wait4(process.pid, 0)
+        samples: Samples = []
+        while True:
+            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+            if pid:
+                break
+            resident = _resident_bytes(process.pid)
+            if resident is not None:
+                samples.append((time.time(), resident))
+            time.sleep(RSS_EVERY_S)
     seconds = time.perf_counter() - started
     output = log.read_text(encoding="utf-8")
     if os.waitstatus_to_exitcode(status) != 0:
         raise RuntimeError(f"qcm build failed on the benchmark corpus:\n{output[-3000:]}")
-    return seconds, usage.ru_maxrss * 1024, output
+    return seconds, usage.ru_maxrss * 1024, output, samples
 
 
-def step_seconds(state: Path) -> tuple[dict[str, float], float]:
-    """Each step's wall seconds in the latest ``qcm_build`` run, and the run's own wall."""
+def _resident_bytes(pid: int) -> int | None:
+    """The process's resident memory now (VmRSS), or None once it is gone."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text(encoding="utf-8").splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    except (FileNotFoundError, ProcessLookupError):
+        return None
+    return None
+
+
+def step_spans(state: Path) -> tuple[dict[str, tuple[float, float]], float]:
+    """Each step's (start, end) epoch seconds in the latest ``qcm_build`` run, and the
+    run's own wall seconds."""
     import dagster as dg
 
     instance = dg.DagsterInstance.from_config(str(state / "dagster"))
     run = instance.get_runs(dg.RunsFilter(job_name="qcm_build"), limit=1)[0]
     started: dict[str, float] = {}
-    seconds: dict[str, float] = {}
+    spans: dict[str, tuple[float, float]] = {}
     run_times = []
     for entry in instance.all_logs(run.run_id):
         event = entry.dagster_event
@@ -137,9 +164,9 @@ def step_seconds(state: Path) -> tuple[dict[str, float], float]:
         elif event.event_type_value == "STEP_START":
             started[event.step_key] = entry.timestamp
         elif event.event_type_value == "STEP_SUCCESS" and event.step_key in started:
-            seconds[event.step_key] = entry.timestamp - started[event.step_key]
+            spans[event.step_key] = (started[event.step_key], entry.timestamp)
     instance.dispose()
-    return seconds, max(run_times) - min(run_times)
+    return spans, max(run_times) - min(run_times)
 
 
 def works_lineage() -> dict[str, str]:
@@ -196,15 +223,33 @@ def stage_table(steps: dict[str, float], lineage: dict[str, str]) -> dict[str, f
     return dict(totals)
 
 
+def stage_peaks(
+    spans: dict[str, tuple[float, float]], samples: Samples, lineage: dict[str, str]
+) -> dict[str, float]:
+    """The largest resident memory sampled while each stage's steps ran (bytes), with
+    steps put in stages as ``stage_table`` does; a stage whose steps were all shorter
+    than the sampling interval may have no sample and is left out."""
+    peaks: dict[str, float] = {}
+    for step, (start, end) in spans.items():
+        stage = next(iter(stage_table({step: 0.0}, lineage)))
+        inside = [resident for at, resident in samples if start <= at <= end]
+        if inside:
+            peaks[stage] = max(peaks.get(stage, 0), max(inside))
+    return peaks
+
+
 def run(works: int, folder: Path, memory_limit: str) -> dict:
     """Measure the whole pipeline on ``works`` works; return every figure."""
     root, sizes = corpus(folder, works)
     files = parts(root)
     gzip_s = gzip_floor(files)
     duckdb_s = duckdb_floor(files, memory_limit)
-    wall, peak, output = build(root, folder / "build", memory_limit)
-    steps, run_wall = step_seconds(folder / "build" / "state")
-    stages = stage_table(steps, works_lineage())
+    wall, peak, output, samples = build(root, folder / "build", memory_limit)
+    spans, run_wall = step_spans(folder / "build" / "state")
+    steps = {step: end - start for step, (start, end) in spans.items()}
+    lineage = works_lineage()
+    stages = stage_table(steps, lineage)
+    peaks = stage_peaks(spans, samples, lineage)
     pipeline = sum(stages.get(stage, 0.0) for stage in STAGES)
     dagster = run_wall - sum(steps.values())
     works_line = next((line for line in output.splitlines() if " work records " in line), "")
@@ -234,6 +279,7 @@ def run(works: int, folder: Path, memory_limit: str) -> dict:
         "run_s": round(run_wall, 1),
         "process_s": round(wall, 1),
         "peak_rss_gb": round(peak / 1e9, 2),
+        "stage_peak_rss_gb": {k: round(v / 1e9, 2) for k, v in sorted(peaks.items())},
         "build_says": works_line.strip(),
     }
     return report

@@ -1,8 +1,9 @@
-"""The benchmark sums each step of a run into the right stage of the works' pipeline."""
+"""The benchmark sums each step of a run into the right stage of the works' pipeline,
+and finds each stage's peak memory among the samples taken while its steps ran."""
 
 import pytest
 
-from pipelines.pipeline_benchmark import STAGES, stage_table, works_lineage
+from pipelines.pipeline_benchmark import STAGES, stage_peaks, stage_table, works_lineage
 
 pytestmark = pytest.mark.unit
 
@@ -37,3 +38,20 @@ def test_steps_are_summed_into_the_stages_of_the_goal_and_the_rest_beside_them()
     # the dashboards and the bootstrap are reported beside the works' pipeline, not in it
     assert "dashboards" not in STAGES and "synthesis" not in STAGES
     assert set(STAGES) <= set(stages)
+
+
+def test_each_stage_peaks_at_the_largest_sample_taken_while_its_steps_ran() -> None:
+    lineage = works_lineage()
+    spans = {
+        "raw__openalex": (100.0, 160.0),
+        "staging__works": (160.5, 163.0),
+        "core__work_entities": (163.5, 166.0),
+        "site": (170.0, 190.0),
+        "published": (166.5, 166.6),  # shorter than the sampling: no sample inside
+    }
+    samples = [(99.0, 9), (120.0, 5), (159.0, 7), (162.0, 8), (165.0, 6), (180.0, 4)]
+    assert stage_peaks(spans, samples, lineage) == {
+        "ingest": 7,  # the sample at 99 s is before the step
+        "core tables": 8,  # the larger of its two steps' samples
+        "dashboards": 4,
+    }
