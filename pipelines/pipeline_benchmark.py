@@ -210,31 +210,36 @@ def works_lineage() -> dict[str, str]:
     return stages
 
 
+def stage_of(step: str, lineage: dict[str, str]) -> str:
+    """The stage of a step: its place in the works' lineage, a contract check of one of
+    those assets, or the rest of the build (the other sources)."""
+    if step in lineage:
+        return lineage[step]
+    if any(step.startswith(asset + "_") for asset in lineage):  # a check's step
+        return "contract checks"
+    return "other sources"
+
+
 def stage_table(steps: dict[str, float], lineage: dict[str, str]) -> dict[str, float]:
-    """Seconds per stage: the works' lineage, its contract checks, and everything else."""
+    """Seconds per stage (``stage_of``) of every step."""
     totals: dict[str, float] = defaultdict(float)
     for step, seconds in steps.items():
-        if step in lineage:
-            totals[lineage[step]] += seconds
-        elif any(step.startswith(asset + "_") for asset in lineage):  # a check's step
-            totals["contract checks"] += seconds
-        else:
-            totals["other sources"] += seconds
+        totals[stage_of(step, lineage)] += seconds
     return dict(totals)
 
 
 def stage_peaks(
     spans: dict[str, tuple[float, float]], samples: Samples, lineage: dict[str, str]
-) -> dict[str, float]:
-    """The largest resident memory sampled while each stage's steps ran (bytes), with
-    steps put in stages as ``stage_table`` does; a stage whose steps were all shorter
-    than the sampling interval may have no sample and is left out."""
-    peaks: dict[str, float] = {}
+) -> dict[str, int]:
+    """The largest resident memory (bytes) sampled while each stage's steps ran; a stage
+    whose steps were all shorter than the sampling interval may have no sample and is
+    left out."""
+    peaks: dict[str, int] = {}
     for step, (start, end) in spans.items():
-        stage = next(iter(stage_table({step: 0.0}, lineage)))
         inside = [resident for at, resident in samples if start <= at <= end]
         if inside:
-            peaks[stage] = max(peaks.get(stage, 0), max(inside))
+            stage = stage_of(step, lineage)
+            peaks[stage] = max(peaks.get(stage, 0), *inside)
     return peaks
 
 
