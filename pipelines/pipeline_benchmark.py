@@ -13,7 +13,8 @@
   dashboards, the rest of the build (the other sources' embedded samples) and Dagster's
   own time: between steps, plus at most the shortest step's wall time inside each step;
 - per stage, its peak memory: the largest of the build's resident memory samples (every
-  ``RSS_EVERY_S`` seconds) taken while its steps ran.
+  ``RSS_EVERY_S`` seconds) taken while its steps ran; and the ``TOP_STEPS`` steps of the
+  largest peaks, with theirs.
 
 Each figure is reported with records per second and as a ratio to floor 1, so runs on
 noisy machines stay comparable. Nothing here runs in the test suite.
@@ -99,6 +100,7 @@ def duckdb_floor(files: list[Path], memory_limit: str) -> float:
 
 
 RSS_EVERY_S = 0.2  # how often the build's resident memory is sampled
+TOP_STEPS = 8  # the steps of the largest peaks reported, with their peaks
 Samples = list[tuple[float, int]]  # (epoch seconds, resident bytes)
 
 
@@ -228,18 +230,23 @@ def stage_table(steps: dict[str, float], lineage: dict[str, str]) -> dict[str, f
     return dict(totals)
 
 
-def stage_peaks(
-    spans: dict[str, tuple[float, float]], samples: Samples, lineage: dict[str, str]
-) -> dict[str, int]:
-    """The largest resident memory (bytes) sampled while each stage's steps ran; a stage
-    whose steps were all shorter than the sampling interval may have no sample and is
-    left out."""
+def step_peaks(spans: dict[str, tuple[float, float]], samples: Samples) -> dict[str, int]:
+    """The largest resident memory (bytes) sampled while each step ran; a step shorter
+    than the sampling interval may have no sample and is left out."""
     peaks: dict[str, int] = {}
     for step, (start, end) in spans.items():
         inside = [resident for at, resident in samples if start <= at <= end]
         if inside:
-            stage = stage_of(step, lineage)
-            peaks[stage] = max(peaks.get(stage, 0), *inside)
+            peaks[step] = max(inside)
+    return peaks
+
+
+def stage_peaks(step_peak: dict[str, int], lineage: dict[str, str]) -> dict[str, int]:
+    """Each stage's largest step peak (bytes), from ``step_peaks``."""
+    peaks: dict[str, int] = {}
+    for step, resident in step_peak.items():
+        stage = stage_of(step, lineage)
+        peaks[stage] = max(peaks.get(stage, 0), resident)
     return peaks
 
 
@@ -254,7 +261,9 @@ def run(works: int, folder: Path, memory_limit: str) -> dict:
     steps = {step: end - start for step, (start, end) in spans.items()}
     lineage = works_lineage()
     stages = stage_table(steps, lineage)
-    peaks = stage_peaks(spans, samples, lineage)
+    by_step = step_peaks(spans, samples)
+    peaks = stage_peaks(by_step, lineage)
+    largest = sorted(by_step.items(), key=lambda item: (-item[1], item[0]))[:TOP_STEPS]
     pipeline = sum(stages.get(stage, 0.0) for stage in STAGES)
     dagster = run_wall - sum(steps.values())
     works_line = next((line for line in output.splitlines() if " work records " in line), "")
@@ -285,6 +294,7 @@ def run(works: int, folder: Path, memory_limit: str) -> dict:
         "process_s": round(wall, 1),
         "peak_rss_gb": round(peak / 1e9, 2),
         "stage_peak_rss_gb": {k: round(v / 1e9, 2) for k, v in sorted(peaks.items())},
+        "largest_step_peaks_rss_gb": {k: round(v / 1e9, 2) for k, v in largest},
         "build_says": works_line.strip(),
     }
     return report

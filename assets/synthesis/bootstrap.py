@@ -18,7 +18,11 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-CHUNK = 50  # resamples drawn at once: bounds memory to CHUNK x records of a group
+# resamples drawn at once: at most CHUNK, and at most CELLS / rows of the group, so the
+# (resamples x rows) matrices of one draw stay near 32 MB each however large the group
+# (the draws are the same: numpy draws a matrix element by element, row after row)
+CHUNK = 50
+CELLS = 4_000_000
 
 
 @dataclass(frozen=True)
@@ -73,9 +77,10 @@ def group_shares(
     rec, cty, cre = record_idx[order], country_idx[order], credit[order]
     present, starts = np.unique(cty, return_index=True)
     out = np.zeros((replicates, countries))
+    chunk = max(1, min(CHUNK, CELLS // max(rec.size, 1)))
     done = 0
     while done < replicates:
-        size = min(CHUNK, replicates - done)
+        size = min(chunk, replicates - done)
         mean = 1.0 if multiplicity is None else multiplicity
         counts = rng.poisson(mean, size=(size, record_weight.size)).astype(np.float64)
         denominators = counts @ record_weight

@@ -3,7 +3,13 @@ and finds each stage's peak memory among the samples taken while its steps ran."
 
 import pytest
 
-from pipelines.pipeline_benchmark import STAGES, stage_peaks, stage_table, works_lineage
+from pipelines.pipeline_benchmark import (
+    STAGES,
+    stage_peaks,
+    stage_table,
+    step_peaks,
+    works_lineage,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -50,8 +56,11 @@ def test_each_stage_peaks_at_the_largest_sample_taken_while_its_steps_ran() -> N
         "published": (166.5, 166.6),  # shorter than the sampling: no sample inside
     }
     samples = [(99.0, 9), (120.0, 5), (159.0, 7), (162.0, 8), (165.0, 6), (180.0, 4)]
-    assert stage_peaks(spans, samples, lineage) == {
-        "ingest": 7,  # the sample at 99 s is before the step
+    by_step = step_peaks(spans, samples)
+    # the sample at 99 s is before the first step; the short step has no sample
+    assert by_step == {"raw__openalex": 7, "staging__works": 8, "core__work_entities": 6, "site": 4}
+    assert stage_peaks(by_step, lineage) == {
+        "ingest": 7,
         "core tables": 8,  # the larger of its two steps' samples
         "dashboards": 4,
     }
