@@ -1,5 +1,14 @@
 -- indicators.frontier_institutions: one row per family (publications or patents), technology approach, year and organisation among the ten with the largest fractional credit there (publications: OpenAlex institutions, each work weighing 1 split over its authorships and each authorship's share over its institutions; patents: applicants of all families, each family split equally over its applicants), with its country
-with authorship_counts as (
+-- institution names by their place in name order: aggregates over millions of rows keep a
+-- number, not a copy of each name (a string in an aggregate's state is held outside
+-- DuckDB's memory limit); the names are put back on the ten kept per group
+with names as (
+    select institution_name, row_number() over (order by institution_name) as name_rank
+    from (select distinct institution_name from staging.institutions)
+    where institution_name is not null
+),
+
+authorship_counts as (
     select work_id, count(*) as authorships
     from staging.authorships
     group by all
@@ -9,10 +18,12 @@ work_credits as (
     select
         institutions.work_id,
         institutions.institution_id as organisation_id,
-        min(institutions.institution_name) as organisation,
+        min(names.name_rank) as name_rank,
         min(institutions.country_iso3) as country_iso3,
         sum(1.0 / counts.authorships / authorships.institutions_listed) as credit
     from staging.institutions as institutions
+    left join names
+        on names.institution_name = institutions.institution_name
     inner join staging.authorships as authorships
         on authorships.work_id = institutions.work_id
         and authorships.position = institutions.position
@@ -33,9 +44,9 @@ publications as (
         -- (the same name and country in every build: ties go to the first in order). The
         -- smallest of a key, not first(... order by ...): an ordered aggregate cannot spill
         arg_min_null(
-            credits.organisation,
-            {'credit': -round(credits.credit, 9), 'name': credits.organisation}
-        ) as organisation,
+            credits.name_rank,
+            {'credit': -round(credits.credit, 9), 'name': credits.name_rank}
+        ) as name_rank,
         arg_min_null(
             credits.country_iso3,
             {'credit': -round(credits.credit, 9), 'code': credits.country_iso3}
@@ -73,9 +84,30 @@ ranked as (
             -- the rows were added in, which must not reorder institutions of equal credit
             partition by family, approach, year order by round(credit, 9) desc, organisation_id
         ) as rank
-    from (select * from publications union all select * from patents)
+    from (
+        select
+            family, approach, year, organisation_id, name_rank, null as organisation,
+            country_iso3, credit
+        from publications
+        union all
+        select
+            family, approach, year, organisation_id, null as name_rank, organisation,
+            country_iso3, credit
+        from patents
+    )
 )
 
-select family, approach, year, rank, organisation_id, organisation, country_iso3, credit
+select
+    ranked.family,
+    ranked.approach,
+    ranked.year,
+    ranked.rank,
+    ranked.organisation_id,
+    coalesce(ranked.organisation, names.institution_name) as organisation,
+    ranked.country_iso3,
+    ranked.credit
 from ranked
-where rank <= 10
+left join names
+    on names.name_rank = ranked.name_rank
+where ranked.rank <= 10
+order by ranked.family, ranked.approach, ranked.year, ranked.rank
