@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -94,10 +95,40 @@ def _open_or_set_aside(path: Path, warn: Callable[[str], None]) -> duckdb.DuckDB
 
 def _checked_size(text: str) -> str:
     """Return a memory size such as ``4GB`` unchanged, refusing anything else."""
-    number = text.rstrip("KMGTiBb ")
-    if not number.replace(".", "", 1).isdigit() or not text[len(number) :].strip():
-        raise ValueError(f"memory limit {text!r} is not a size such as 4GB")
+    size_bytes(text)
     return text
+
+
+# DuckDB's units: K(B), M(B), G(B) and T(B) are powers of 1000, KiB to TiB of 1024
+UNITS = {"B": 1, "KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12}
+UNITS |= {unit[0]: size for unit, size in UNITS.items() if unit != "B"}
+UNITS |= {"KIB": 2**10, "MIB": 2**20, "GIB": 2**30, "TIB": 2**40}
+
+
+def size_bytes(text: str) -> int:
+    """The bytes of a memory size such as ``4GB``, ``512 MiB`` or ``1.5GB`` (as DuckDB
+    reads it); ValueError for anything else."""
+    size = re.fullmatch(r"([0-9]+(?:\.[0-9]+)?) ?([A-Za-z]+)", text)
+    if size is None or size[2].upper() not in UNITS:
+        raise ValueError(f"memory limit {text!r} is not a size such as 4GB")
+    return int(float(size[1]) * UNITS[size[2].upper()])
+
+
+@contextmanager
+def memory_lowered(con: duckdb.DuckDBPyConnection, limit: str, restore: str) -> Iterator[None]:
+    """Run the block with DuckDB's memory limit at ``limit`` (or ``restore``, when that is
+    lower), then set it back to ``restore``.
+
+    DuckDB keeps the pages of finished queries cached up to its limit; lowering the limit
+    makes it give them up at once. A step that builds much in Python while it streams a
+    stored table from DuckDB (which needs little) then never holds both at full size.
+    """
+    lower = limit if size_bytes(limit) < size_bytes(restore) else restore
+    con.execute(f"set memory_limit = '{_checked_size(lower)}'")
+    try:
+        yield
+    finally:
+        con.execute(f"set memory_limit = '{_checked_size(restore)}'")
 
 
 def table_exists(con: duckdb.DuckDBPyConnection, qualified: str) -> bool:

@@ -18,7 +18,7 @@ from assets.synthesis.bootstrap import GroupValues, family_groups, whole_groups
 from assets.synthesis.composite import Key, synthesise
 from assets.synthesis.config import SynthesisConfigError, check_names, load_config
 from assets.synthesis.sensitivity import add_points, empty_points, scenario_rows, sensitivity_rows
-from pipelines.db import replace_table
+from pipelines.db import memory_lowered, replace_table
 from pipelines.resources import QcmResource
 
 SETTINGS_KEY = dg.AssetKey(["ref", "synthesis_settings"])
@@ -84,6 +84,9 @@ def _capability(
 
 
 RECORD_BATCH = 500_000  # rows read from DuckDB at a time
+SORTED_RECORDS = "_qcm_synthesis_records"  # the records of RECORDS_SQL, in its order
+# DuckDB's memory limit while the sorted records are streamed (a table scan in order)
+STREAM_MEMORY = "256MB"
 # The records in group order. A record crediting several countries comes row by row; the
 # records crediting one country (most: every researcher-year) are collapsed here into one
 # row per country, credit, weight, office reach and basis, standing for ``records`` such
@@ -147,13 +150,18 @@ def synthesis_scores(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.
             (bloc, int(year)): list(codes)
             for bloc, year, codes in con.execute(MEMBERS_SQL).fetchall()
         }
-        # streamed in batches: a million works make tens of millions of record credits
-        reader = con.execute(RECORDS_SQL).to_arrow_reader(RECORD_BATCH)
-        for records in whole_groups(pl.from_arrow(batch) for batch in reader):
-            credits += records["records"].sum()
-            for (family, approach, year), values in family_groups(records, replicates, seed):
-                groups.setdefault((approach, year), {})[family] = values
-            add_points(points, records)
+        # sorted by DuckDB under its limit, then streamed in batches (a million works make
+        # tens of millions of record credits) with DuckDB's cache given up: the bootstrap's
+        # frames are never held beside a full buffer pool
+        con.execute(f"create or replace temp table {SORTED_RECORDS} as {RECORDS_SQL}")
+        with memory_lowered(con, STREAM_MEMORY, qcm.memory_limit):
+            reader = con.execute(f"select * from {SORTED_RECORDS}").to_arrow_reader(RECORD_BATCH)
+            for records in whole_groups(pl.from_arrow(batch) for batch in reader):
+                credits += records["records"].sum()
+                for (family, approach, year), values in family_groups(records, replicates, seed):
+                    groups.setdefault((approach, year), {})[family] = values
+                add_points(points, records)
+        con.execute(f"drop table {SORTED_RECORDS}")
     capability, bloc_capability = _capability(capability_rows)
     for key, values in capability.items():
         groups.setdefault(key, {})["capability"] = values
