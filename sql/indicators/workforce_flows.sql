@@ -95,22 +95,28 @@ counts as (
     where other.bloc is null
     group by all
     union all
-    select 'bloc', members.bloc, cohort.approach, cohort.producer_year, metric.name, count(*)
-    from cohort
-    inner join core.bloc_member_years as members
-        on members.iso3 = cohort.producer_iso3 and members.year = cohort.producer_year
-    left join core.bloc_member_years as later_members
-        on later_members.bloc = members.bloc
-        and later_members.iso3 = cohort.later_iso3
-        and later_members.year = cohort.later_year
-    cross join lateral (
-        select unnest([
-            'produced',
-            case when cohort.later_iso3 is not null then 'cohort_placed' end,
-            case when later_members.iso3 is not null then 'cohort_retained' end
-        ]) as name
-    ) as metric
-    where metric.name is not null
+    -- each produced researcher counts as produced, and as placed and retained when so (the
+    -- names unnested in the select list: a lateral join here is a correlated subquery)
+    select 'bloc', bloc, approach, producer_year, name, count(*)
+    from (
+        select
+            members.bloc,
+            cohort.approach,
+            cohort.producer_year,
+            unnest([
+                'produced',
+                case when cohort.later_iso3 is not null then 'cohort_placed' end,
+                case when later_members.iso3 is not null then 'cohort_retained' end
+            ]) as name
+        from cohort
+        inner join core.bloc_member_years as members
+            on members.iso3 = cohort.producer_iso3 and members.year = cohort.producer_year
+        left join core.bloc_member_years as later_members
+            on later_members.bloc = members.bloc
+            and later_members.iso3 = cohort.later_iso3
+            and later_members.year = cohort.later_year
+    )
+    where name is not null
     group by all
     -- the world: every placed researcher; every move is international
     union all
