@@ -123,12 +123,12 @@ def memory_lowered(con: duckdb.DuckDBPyConnection, limit: str, restore: str) -> 
     makes it give them up at once. A step that builds much in Python while it streams a
     stored table from DuckDB (which needs little) then never holds both at full size.
     """
-    lower = limit if size_bytes(limit) < size_bytes(restore) else restore
-    con.execute(f"set memory_limit = '{_checked_size(lower)}'")
+    lower = limit if size_bytes(limit) < size_bytes(restore) else restore  # both checked
+    con.execute(f"set memory_limit = '{lower}'")
     try:
         yield
     finally:
-        con.execute(f"set memory_limit = '{_checked_size(restore)}'")
+        con.execute(f"set memory_limit = '{restore}'")
 
 
 def table_exists(con: duckdb.DuckDBPyConnection, qualified: str) -> bool:

@@ -154,14 +154,19 @@ def synthesis_scores(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.
         # tens of millions of record credits) with DuckDB's cache given up: the bootstrap's
         # frames are never held beside a full buffer pool
         con.execute(f"create or replace temp table {SORTED_RECORDS} as {RECORDS_SQL}")
-        with memory_lowered(con, STREAM_MEMORY, qcm.memory_limit):
-            reader = con.execute(f"select * from {SORTED_RECORDS}").to_arrow_reader(RECORD_BATCH)
-            for records in whole_groups(pl.from_arrow(batch) for batch in reader):
-                credits += records["records"].sum()
-                for (family, approach, year), values in family_groups(records, replicates, seed):
-                    groups.setdefault((approach, year), {})[family] = values
-                add_points(points, records)
-        con.execute(f"drop table {SORTED_RECORDS}")
+        try:
+            with memory_lowered(con, STREAM_MEMORY, qcm.memory_limit):
+                sorted_records = con.execute(f"select * from {SORTED_RECORDS}")
+                reader = sorted_records.to_arrow_reader(RECORD_BATCH)
+                for records in whole_groups(pl.from_arrow(batch) for batch in reader):
+                    credits += records["records"].sum()
+                    for (family, approach, year), values in family_groups(
+                        records, replicates, seed
+                    ):
+                        groups.setdefault((approach, year), {})[family] = values
+                    add_points(points, records)
+        finally:  # the run's connection outlives the step: never leave the copy behind
+            con.execute(f"drop table if exists {SORTED_RECORDS}")
     capability, bloc_capability = _capability(capability_rows)
     for key, values in capability.items():
         groups.setdefault(key, {})["capability"] = values

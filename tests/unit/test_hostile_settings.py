@@ -12,7 +12,7 @@ import pytest
 
 from assets.synthesis.config import SynthesisConfigError, check_names, load_config
 from pipelines.cli import parse_years
-from pipelines.db import connect, memory_lowered, replace_table, size_bytes
+from pipelines.db import connect, replace_table
 from pipelines.landing import check_name
 from pipelines.publish import publish
 from pipelines.settings import SettingsError, credential, parse_source_dirs, service_url
@@ -96,36 +96,3 @@ def test_published_paths_with_quotes_are_safe(tmp_path: Path) -> None:
     reader = duckdb.connect(str(result.database), read_only=True)
     assert reader.execute("select count(*) from marts.numbers").fetchone() == (3,)
     reader.close()
-
-
-@pytest.mark.parametrize(
-    ("size", "expected"),
-    [
-        ("4GB", 4 * 10**9),
-        ("512MB", 512 * 10**6),
-        ("1.5 GB", 15 * 10**8),
-        ("4G", 4 * 10**9),
-        ("4Gb", 4 * 10**9),
-        ("2GiB", 2 * 2**30),
-        ("256mib", 256 * 2**20),
-    ],
-)
-def test_a_memory_size_is_read_as_duckdb_reads_it(size: str, expected: int) -> None:
-    assert size_bytes(size) == expected
-    con = duckdb.connect()
-    con.execute(f"set memory_limit = '{size}'")
-    shown = con.execute("select current_setting('memory_limit')").fetchone()[0]
-    # shown cut to one decimal of its unit: 4GB as 3.7 GiB, 1.5 GB as 1.3 GiB
-    assert 0 <= expected - size_bytes(shown) < 0.1 * 2**30
-
-
-def test_a_lowered_memory_limit_is_put_back_even_after_an_error(tmp_path: Path) -> None:
-    limit = "select current_setting('memory_limit')"
-    with connect(tmp_path / "work.duckdb", "2GB") as con:
-        usual = con.execute(limit).fetchone()[0]
-        with pytest.raises(duckdb.Error), memory_lowered(con, "256MB", "2GB"):
-            assert con.execute(limit).fetchone()[0] == "244.1 MiB"
-            con.execute("select * from no_such_table")
-        assert con.execute(limit).fetchone()[0] == usual
-        with memory_lowered(con, "4GB", "2GB"):  # never raised
-            assert con.execute(limit).fetchone()[0] == usual
