@@ -60,6 +60,9 @@ def open_database(
         con = _open_or_set_aside(path, warn)
     try:
         con.execute(f"set memory_limit = '{_checked_size(memory_limit)}'")
+        # jemalloc's background thread returns freed pages while no query allocates (see
+        # the package's doc): without it a finished step's pages stay resident
+        con.execute("set allocator_background_threads = true")
         if not read_only:
             for schema in SCHEMAS:
                 con.execute(f"create schema if not exists {schema}")
