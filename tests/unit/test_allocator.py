@@ -1,6 +1,8 @@
-"""DuckDB's allocator as qcm configures it: importing ``pipelines`` before ``duckdb`` sets
-jemalloc's decay (read back from jemalloc itself, in a fresh process), a user's own
-setting is kept, and the working database runs jemalloc's background thread."""
+"""The process's allocators as qcm configures them: importing ``pipelines`` before
+``duckdb`` sets DuckDB's jemalloc decay (read back from jemalloc itself, in a fresh
+process), a user's own setting is kept, the working database runs jemalloc's background
+thread, and the C heap's free pages go back to the system after each use of the working
+database."""
 
 import ctypes
 import os
@@ -10,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from pipelines import ALLOCATOR_CONF
+from pipelines import ALLOCATOR_CONF, resources
 from pipelines.db import connect
+from pipelines.resources import MALLOC_TRIM, return_free_heap
 
 pytestmark = pytest.mark.unit
 REPO = Path(__file__).resolve().parents[2]
@@ -74,3 +77,41 @@ def test_the_working_database_runs_the_allocators_background_thread(
     with connect(path, read_only=read_only) as con:
         shown = con.execute("select current_setting('allocator_background_threads')").fetchone()
     assert shown == (True,)
+
+
+def _resident() -> int:
+    """This process's resident memory in bytes (VmRSS)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    raise AssertionError("no VmRSS in /proc/self/status")
+
+
+@pytest.mark.skipif(MALLOC_TRIM is None, reason="the C library has no malloc_trim (not glibc)")
+def test_the_c_heaps_free_pages_are_returned_to_the_system() -> None:
+    libc = ctypes.CDLL(None)
+    libc.malloc.restype = ctypes.c_void_p
+    libc.free.argtypes = [ctypes.c_void_p]
+    chunk, count = 4096, 50_000  # 200 MB in blocks below glibc's mmap threshold: the heap
+    blocks = [libc.malloc(chunk) for _ in range(count)]
+    for block in blocks:
+        ctypes.memset(block, 1, chunk)
+    for block in blocks[:-1]:  # the last block keeps the heap's top: glibc trims no further
+        libc.free(block)
+    before = _resident()
+    assert return_free_heap()
+    assert before - _resident() > 150 * 10**6
+    libc.free(blocks[-1])
+
+
+def test_the_heap_is_returned_after_each_use_of_the_working_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[str] = []
+    monkeypatch.setattr(resources, "return_free_heap", lambda: calls.append("returned"))
+    qcm = resources.QcmResource(out_dir=str(tmp_path / "out"), state_dir=str(tmp_path / "state"))
+    with qcm.connect() as con:
+        con.execute("create table core.t as select 1 as n")
+        assert calls == []  # not while the step still uses the database
+    assert calls == ["returned"]
+    qcm.release()
