@@ -1,7 +1,6 @@
 """The one Dagster resource every qcm asset uses: settings plus the working database."""
 
 import ctypes
-import ctypes.util
 import gc
 import sys
 from collections.abc import Iterator
@@ -15,8 +14,9 @@ from pydantic import PrivateAttr
 from pipelines import db
 from pipelines.settings import DEFAULT_SYNTHESIS, Settings, parse_source_dirs
 
-# glibc's allocator, where this process has one (Linux with glibc; not musl, macOS, Windows)
-_LIBC = ctypes.CDLL(ctypes.util.find_library("c")) if sys.platform == "linux" else None
+# glibc's allocator, where this process has one (Linux with glibc; not musl, macOS, Windows):
+# the symbols already loaded into the process, no library searched for
+_LIBC = ctypes.CDLL(None) if sys.platform == "linux" else None
 MALLOC_TRIM = getattr(_LIBC, "malloc_trim", None)
 
 
