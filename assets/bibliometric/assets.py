@@ -21,6 +21,14 @@ import polars as pl
 from assets.bibliometric import duckdb_parse, raw_tables, snapshot
 from assets.bibliometric import parse as parse_module
 from assets.bibliometric.duckdb_parse import FileOutcome, create_raw_tables, read_files
+from assets.bibliometric.incremental import (
+    INGEST_TABLE,
+    IngestPlan,
+    forget_ingest,
+    ingest_folder,
+    ingest_key,
+    record_ingest,
+)
 from assets.bibliometric.live import OpenAlexError, OpenAlexFetcher
 from assets.bibliometric.parse import raw_files
 from assets.bibliometric.raw_tables import SCHEMAS, read_merged_ids
@@ -33,14 +41,14 @@ from pipelines.db import replace_table
 from pipelines.fetching import FETCH_RETRY
 from pipelines.landing import LandingZone
 from pipelines.live_fetch import raw_input_files
-from pipelines.parse_cache import ParseUse, parse_landed
+from pipelines.parse_cache import ParseUse, code_digest, parse_landed
 from pipelines.resources import QcmResource
 from pipelines.settings import SettingsError, credential, service_url
 
 RAW_KEY = dg.AssetKey(["raw", "openalex"])
 PAGES_KEY = dg.AssetKey(["raw", "openalex_pages"])
 MERGED_SCHEMA = SCHEMAS["raw.openalex_merged_ids"]
-RAW_TABLES = tuple(SCHEMAS)  # every table this asset writes
+RAW_TABLES = (*SCHEMAS, INGEST_TABLE)  # every table this asset writes
 PARSED_TABLES = tuple(t for t in SCHEMAS if t != "raw.openalex_merged_ids")
 LANDED = {"openalex": ".json"}  # the landing zone a live build reads, and its blob suffix
 # what a parsed partition depends on
@@ -159,16 +167,20 @@ def openalex_raw(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.Mate
 
     with qcm.connect() as con:
         if settings.mode == "live" and settings.source_dir("openalex") is None:
+            forget_ingest(con)
             frames, use = parse_landed(
                 settings, "openalex", LANDED, files, parse, PARSER_MODULES, (codes, max_year, kind)
             )
             for table in PARSED_TABLES:
                 replace_table(con, table, frames[table])
-        else:  # straight into the working database, one file at a time
+            key, plan = None, IngestPlan(True, "landed pages", tuple(files), (), 0)
+        else:  # straight into the working database, one file at a time, the changed ones
             use = ParseUse()
-            create_raw_tables(con)
-            outcomes = read_files(con, files, directory, codes, max_year, kind, quantum_slice())
+            inputs = (codes, max_year, kind, quantum_slice())
+            key = ingest_key(inputs, code_digest(PARSER_MODULES))
+            plan, outcomes = ingest_folder(con, files, directory, key, *inputs)
         replace_table(con, "raw.openalex_merged_ids", pl.DataFrame(merged, schema=MERGED_SCHEMA))
+        record_ingest(con, key, plan, len(files))
         counts = {
             table: con.execute(f"select count(*) from {table}").fetchone()[0]
             for table in RAW_TABLES
@@ -180,6 +192,13 @@ def openalex_raw(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.Mate
         )
     works, quarantined = counts["raw.openalex_works"], counts["raw.quarantine"]
     careful = [o for o in outcomes if o.path == "python"]
+    how = (
+        f"read all {len(files)} files ({plan.reason})"
+        if plan.full
+        else f"read {len(plan.read)} new or changed files, kept the rows of {plan.kept} "
+        f"unchanged ones, dropped those of {len(plan.dropped)} changed or gone ({plan.reason})"
+    )
+    context.log.info(f"openalex: {how}")
     context.log.info(
         f"openalex: {works:,} work records from {len(files)} files; "
         f"{quarantined:,} quarantined ({reasons or 'none'}); "
@@ -190,6 +209,10 @@ def openalex_raw(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.Mate
     return dg.MaterializeResult(
         metadata={
             "files": len(files),
+            "files_read": len(plan.read),
+            "files_kept": plan.kept,
+            "files_dropped": len(plan.dropped),
+            "full_read": plan.full,
             "files_read_by_python": len(careful),
             "work_records": works,
             "quarantined": quarantined,

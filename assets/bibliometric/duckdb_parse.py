@@ -29,7 +29,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from assets.bibliometric.parse import MIN_YEAR, SOURCE, is_json_lines, parse_files
+from assets.bibliometric.parse import MIN_YEAR, SOURCE, is_json_lines, parse_files, source_name
 from assets.bibliometric.raw_tables import SCHEMAS, raw_frames
 from assets.bibliometric.snapshot import Slice, is_snapshot_part, manifest_problems
 from pipelines.db import append_rows, replace_table
@@ -316,6 +316,22 @@ def _append_python(
     return batch.files[0]["records"], batch.files[0]["status"]
 
 
+def quarantine_manifests(con: duckdb.DuckDBPyConnection, paths: Sequence[Path], root: Path) -> int:
+    """Quarantine the problems of the manifest of every snapshot folder among ``paths``
+    (parts listed but missing or of another size); return how many."""
+    problems = [
+        problem
+        for folder in sorted({path.parent.parent for path in paths if is_snapshot_part(path)})
+        for problem in manifest_problems(folder, root)
+    ]
+    for problem in problems:
+        con.execute(
+            "insert into raw.quarantine values (?, ?, null, null, ?, ?)",
+            [SOURCE, problem.source_file, problem.reason, problem.detail],
+        )
+    return len(problems)
+
+
 def read_files(
     con: duckdb.DuckDBPyConnection,
     paths: Sequence[Path],
@@ -324,6 +340,7 @@ def read_files(
     max_year: int,
     data_kind: str,
     snapshot_slice: Slice | None = None,
+    manifests: bool = True,
     workers: int = 2,
 ) -> list[FileOutcome]:
     """Append the rows of every file to the raw tables (which must exist).
@@ -331,17 +348,14 @@ def read_files(
     Each file is read by DuckDB when every record in it is regular, else by the Python
     parser; either way its rows and quarantine rows are appended and a ``raw.source_files``
     row is written. The parts of an OpenAlex snapshot keep only ``snapshot_slice`` (when
-    given), and their manifests' problems are quarantined. ``workers`` files are read at
-    once, each on its own cursor and in its own transaction (a gzipped file is read by one
-    thread, so two files keep two cores busy). Returns one ``FileOutcome`` per file, in
-    the order of ``paths``.
+    given), and their manifests' problems are quarantined (unless ``manifests`` is False:
+    a caller reading some of a snapshot's parts quarantines them itself). ``workers``
+    files are read at once, each on its own cursor and in its own transaction (a gzipped
+    file is read by one thread, so two files keep two cores busy). Returns one
+    ``FileOutcome`` per file, in the order of ``paths``.
     """
-    for folder in sorted({path.parent.parent for path in paths if is_snapshot_part(path)}):
-        for problem in manifest_problems(folder, root):
-            con.execute(
-                "insert into raw.quarantine values (?, ?, null, null, ?, ?)",
-                [SOURCE, problem.source_file, problem.reason, problem.detail],
-            )
+    if manifests:
+        quarantine_manifests(con, paths, root)
     todo: queue.SimpleQueue[tuple[int, Path]] = queue.SimpleQueue()
     for job in enumerate(paths):
         todo.put(job)
@@ -380,7 +394,7 @@ def _read_file(
 ) -> FileOutcome:
     """Append one file's rows (by DuckDB, or by Python when it is not regular) and its
     ``raw.source_files`` row; return how it was read."""
-    name = str(path.relative_to(root)) if path.is_relative_to(root) else path.name
+    name = source_name(path, root)
     sha = sha256_file(path)
     outcome = _read_with_duckdb(con, path, name, sha, max_year, keep)
     status = "read"

@@ -366,6 +366,11 @@ def raw_files(directory: Path) -> list[Path]:
     return [path for path in files if path.name.endswith(RAW_SUFFIXES) or is_snapshot_part(path)]
 
 
+def source_name(path: Path, root: Path) -> str:
+    """The name a raw file has in the raw tables: relative to ``root`` when below it."""
+    return str(path.relative_to(root)) if path.is_relative_to(root) else path.name
+
+
 def parse_files(
     paths: Iterable[Path],
     root: Path,
@@ -381,7 +386,7 @@ def parse_files(
     """
     out = ParsedBatch()
     for path in paths:
-        name = str(path.relative_to(root)) if path.is_relative_to(root) else path.name
+        name = source_name(path, root)
         sha = sha256_file(path)
         prov_file = {"source_file": name, "source_sha256": sha}
         records = 0

@@ -1,0 +1,187 @@
+"""Reading only the raw files that changed since the last build of the working database.
+
+A build outside live mode reads a folder of raw files (the embedded sample, a
+``--source-dir`` folder, a downloaded snapshot) into the ``raw`` tables, each file on its
+own: a file's rows depend only on its bytes and on the reading's inputs (the parser's
+code, the country codes, the last valid year, the kind of data, the snapshot slice),
+which together make the ingest key. The last ingest writes that key to
+``raw.openalex_ingest``; ``raw.source_files`` names every file read with its checksum.
+
+The next build with the same key keeps the rows of every file whose name and checksum
+are unchanged, deletes those of files changed or gone (works by ``source_file``, the
+other tables by the checksum prefix of their ``record_key``) and reads only the new and
+changed files. The tables then hold the same rows as a full read of the folder; only
+their order differs, which nothing downstream reads. Any doubt means a full read: a
+different key, no ingest row (a fresh database, a live build, an ingest that did not
+finish: the row is deleted first and written last), or a checksum two files share (their
+record keys would be the same).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from assets.bibliometric.duckdb_parse import (
+    FileOutcome,
+    create_raw_tables,
+    quarantine_manifests,
+    read_files,
+)
+from assets.bibliometric.parse import SOURCE, source_name
+from assets.bibliometric.raw_tables import SCHEMAS
+from assets.bibliometric.snapshot import Slice
+from pipelines.parsing import CountryCodes, sha256_file
+
+INGEST_TABLE = "raw.openalex_ingest"
+INGEST_COLUMNS = {
+    "parse_key": "varchar",
+    "files": "bigint",
+    "files_read": "bigint",
+    "files_dropped": "bigint",
+    "full_read": "boolean",
+}
+MANIFEST_REASONS = ("missing_part", "incomplete_part")  # rows of a manifest, not of a file
+# every raw table whose rows come from a file, and how a file's rows are found
+BY_NAME = ("raw.openalex_works", "raw.source_files")  # their source_file column
+BY_RECORD_KEY = tuple(
+    t for t in SCHEMAS if t not in BY_NAME and "record_key" in SCHEMAS[t]
+)  # work topics, authorships, authorship countries, institutions
+
+
+@dataclass(frozen=True)
+class IngestPlan:
+    """What a build reads: ``read`` the files to read; ``dropped`` the names of files whose
+    rows are deleted first (changed or gone); ``kept`` how many files keep their rows;
+    ``full`` whether the tables are begun afresh, and ``reason`` why."""
+
+    full: bool
+    reason: str
+    read: tuple[Path, ...]
+    dropped: tuple[str, ...]
+    kept: int
+
+
+def ingest_key(inputs: object, modules_digest: str) -> str:
+    """The ingest key: SHA-256 of the parser's code digest and of ``inputs`` as text."""
+    text = json.dumps([modules_digest, repr(inputs)])
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _previous(con: duckdb.DuckDBPyConnection, key: str) -> tuple[str | None, dict[str, str]]:
+    """Why the last ingest cannot be built on (None when it can), and its files by name."""
+    exists = con.execute(
+        "select count(*) from information_schema.tables "
+        "where table_schema = 'raw' and table_name = 'openalex_ingest'"
+    ).fetchone()[0]
+    if not exists:
+        return "no earlier ingest in the working database", {}
+    row = con.execute(f"select parse_key from {INGEST_TABLE}").fetchall()
+    if not row or row[0][0] is None:
+        return "the last ingest did not finish, or read landed pages", {}
+    if row[0][0] != key:
+        return "the parser or its inputs changed since the last ingest", {}
+    files = con.execute(
+        "select source_file, source_sha256 from raw.source_files where source = ?", [SOURCE]
+    ).fetchall()
+    return None, dict(files)
+
+
+def plan_ingest(
+    con: duckdb.DuckDBPyConnection, files: list[Path], root: Path, key: str
+) -> IngestPlan:
+    """Compare ``files`` (below ``root``) with what the working database last read."""
+    current = {source_name(path, root): (path, sha256_file(path)) for path in files}
+    doubt, previous = _previous(con, key)
+    shared = [sha for sha, n in Counter(s for _, s in current.values()).items() if n > 1]
+    shared += [sha for sha, n in Counter(previous.values()).items() if n > 1]
+    if doubt is None and shared:
+        doubt = f"{len(shared)} checksum(s) shared by two files"
+    if doubt is not None:
+        return IngestPlan(True, doubt, tuple(files), (), 0)
+    unchanged = {name for name, (_, sha) in current.items() if previous.get(name) == sha}
+    read = tuple(path for name, (path, _) in current.items() if name not in unchanged)
+    dropped = tuple(sorted(name for name in previous if name not in unchanged))
+    return IngestPlan(False, "same parser and inputs", read, dropped, len(unchanged))
+
+
+def drop_files(con: duckdb.DuckDBPyConnection, names: tuple[str, ...]) -> None:
+    """Delete, in one transaction, every row read from the files ``names`` and every row
+    of a snapshot manifest's problems (``quarantine_manifests`` writes them again)."""
+    con.execute("begin transaction")
+    try:
+        con.execute(
+            "create or replace temp table _qcm_dropped as select source_file, source_sha256 "
+            "from raw.source_files where source = ? and source_file in (select unnest(?))",
+            [SOURCE, list(names)],
+        )
+        prefixes = "select left(source_sha256, 16) from _qcm_dropped"
+        for table in BY_RECORD_KEY:
+            con.execute(f"delete from {table} where split_part(record_key, ':', 1) in ({prefixes})")
+        for table in BY_NAME:
+            con.execute(
+                f"delete from {table} where source_file in (select source_file from _qcm_dropped)"
+            )
+        con.execute(
+            "delete from raw.quarantine where source = ? and (source_file in "
+            "(select source_file from _qcm_dropped) or reason in (select unnest(?)))",
+            [SOURCE, list(MANIFEST_REASONS)],
+        )
+        con.execute("drop table _qcm_dropped")
+    except BaseException:
+        con.execute("rollback")
+        raise
+    con.execute("commit")
+
+
+def ingest_folder(
+    con: duckdb.DuckDBPyConnection,
+    files: list[Path],
+    root: Path,
+    key: str,
+    codes: CountryCodes,
+    max_year: int,
+    kind: str,
+    snapshot_slice: Slice,
+) -> tuple[IngestPlan, list[FileOutcome]]:
+    """Bring the raw tables up to ``files`` (below ``root``): read them all into fresh
+    tables, or only the new and changed ones (see the module doc); the other arguments
+    are ``duckdb_parse.read_files``'s. Call ``record_ingest`` once the ingest is whole
+    (this forgets the last one). Returns the plan followed and each read file's outcome."""
+    plan = plan_ingest(con, files, root, key)
+    forget_ingest(con)
+    if plan.full:
+        create_raw_tables(con)
+    else:
+        drop_files(con, plan.dropped)
+        quarantine_manifests(con, files, root)
+    outcomes = read_files(
+        con, list(plan.read), root, codes, max_year, kind, snapshot_slice, plan.full
+    )
+    return plan, outcomes
+
+
+def forget_ingest(con: duckdb.DuckDBPyConnection) -> None:
+    """Empty ``raw.openalex_ingest`` (creating it when absent) before the raw tables
+    change, so a build that stops midway is followed by a full read."""
+    columns = ", ".join(f"{name} {kind}" for name, kind in INGEST_COLUMNS.items())
+    con.execute("create schema if not exists raw")
+    con.execute(f"create table if not exists {INGEST_TABLE} ({columns})")
+    con.execute(f"delete from {INGEST_TABLE}")
+
+
+def record_ingest(
+    con: duckdb.DuckDBPyConnection, key: str | None, plan: IngestPlan, files: int
+) -> None:
+    """Write the finished ingest's row: its key (None for landed pages, which are never
+    built on) and what it read."""
+    con.execute(f"delete from {INGEST_TABLE}")
+    con.execute(
+        f"insert into {INGEST_TABLE} values (?, ?, ?, ?, ?)",
+        [key, files, len(plan.read), len(plan.dropped), plan.full],
+    )
