@@ -52,13 +52,23 @@ def _author_count(rng: random.Random) -> int:
     return max(1, min(99, int(rng.lognormvariate(1.35, 0.75))))
 
 
+YEAR_SKEW = 0.6  # a work's year is FIRST_YEAR + years * u ** YEAR_SKEW: recent years hold more
+
+
 def _work(
-    rng: random.Random, index: int, authors_pool: int, countries: list[str], outside: float
+    rng: random.Random,
+    index: int,
+    authors_pool: int,
+    countries: list[str],
+    outside: float,
+    year: int | None = None,
 ) -> str:
-    """One work as a JSON line; ``outside`` is the chance it is outside the quantum slice."""
-    year = FIRST_YEAR + min(
-        LAST_YEAR - FIRST_YEAR, int((LAST_YEAR - FIRST_YEAR + 1) * rng.random() ** 0.6)
+    """One work as a JSON line; ``outside`` is the chance it is outside the quantum slice;
+    its publication year is drawn unless ``year`` is given."""
+    drawn = FIRST_YEAR + min(
+        LAST_YEAR - FIRST_YEAR, int((LAST_YEAR - FIRST_YEAR + 1) * rng.random() ** YEAR_SKEW)
     )
+    year = drawn if year is None else year
     inside = rng.random() >= outside
     if inside:
         approach = rng.choices(list(APPROACH_WEIGHTS), list(APPROACH_WEIGHTS.values()))[0]
@@ -167,16 +177,20 @@ def _work(
     return json.dumps(record, separators=(",", ":"))
 
 
-def _write_part(args: tuple[Path, int, int, int, int, float]) -> tuple[str, int, int, int]:
-    """Write one part; return (url, bytes, records, uncompressed bytes)."""
-    path, first, count, authors_pool, seed, outside = args
+Part = tuple[Path, int, int, int, int, float, int | None]
+
+
+def _write_part(args: Part) -> tuple[str, int, int, int]:
+    """Write one part (path, first index, works, author pool, seed, share outside the slice,
+    publication year or None); return (url, bytes, records, uncompressed bytes)."""
+    path, first, count, authors_pool, seed, outside, year = args
     rng = random.Random(seed)
     countries = [c for c, (weight, _) in COUNTRIES.items() for _ in range(int(weight))]
     path.parent.mkdir(parents=True, exist_ok=True)
     raw = 0
     with gzip.open(path, "wt", encoding="utf-8", compresslevel=3) as handle:
         for index in range(first, first + count):
-            line = _work(rng, index, authors_pool, countries, outside) + "\n"
+            line = _work(rng, index, authors_pool, countries, outside, year) + "\n"
             raw += len(line)
             handle.write(line)
     url = f"s3://openalex/data/works/{path.parent.name}/{path.name}"
@@ -193,10 +207,53 @@ def write_corpus(
     for number, count in enumerate(_part_works(works)):
         day = f"2026-{1 + number // 28 % 12:02d}-{1 + number % 28:02d}"
         part = works_dir / f"updated_date={day}" / f"part_{number:03d}.gz"
-        jobs.append((part, first, count, max(1000, works // 3), seed + number, outside))
+        jobs.append((part, first, count, max(1000, works // 3), seed + number, outside, None))
         first += count
     with ProcessPoolExecutor(max_workers=2) as pool:
         written = list(pool.map(_write_part, jobs))
+    _write_manifest(works_dir, written)
+    return {
+        "works": works,
+        "parts": len(written),
+        "gzip_bytes": sum(w[1] for w in written),
+        "json_bytes": sum(w[3] for w in written),
+    }
+
+
+def last_year_works(works: int) -> int:
+    """How many of a corpus of ``works`` works fall, on average, in its last year."""
+    years = LAST_YEAR - FIRST_YEAR + 1
+    return round(works * (1 - ((years - 1) / years) ** (1 / YEAR_SKEW)))
+
+
+def write_update(folder: Path, corpus: Path, works: int, seed: int = 20261201) -> dict[str, int]:
+    """Write under ``folder`` the snapshot ``corpus`` (written by ``write_corpus`` for
+    ``works`` works) as it is after an update: every part of it (hard links, not copies: a
+    source folder's symbolic links are refused, and a hard link is the same file) plus
+    one new part of ``last_year_works(works)`` new works of the last year, in a new
+    ``updated_date`` folder, and a manifest listing them all. Returns the new part's sizes."""
+    source = corpus / "data" / "works"
+    works_dir = folder / "data" / "works"
+    old = sorted(source.glob("updated_date=*/part_*.gz"))
+    for part in old:
+        link = works_dir / part.relative_to(source)
+        link.parent.mkdir(parents=True, exist_ok=True)
+        link.unlink(missing_ok=True)
+        link.hardlink_to(part)
+    count = last_year_works(works)
+    part = works_dir / "updated_date=2026-12-01" / f"part_{len(old):03d}.gz"
+    new = _write_part((part, works, count, max(1000, works // 3), seed, OUTSIDE_SLICE, LAST_YEAR))
+    listed = json.loads((source / "manifest").read_text(encoding="utf-8"))["entries"]
+    _write_manifest(
+        works_dir,
+        [(e["url"], e["meta"]["content_length"], e["meta"]["record_count"], 0) for e in listed]
+        + [new],
+    )
+    return {"works": count, "gzip_bytes": new[1], "json_bytes": new[3], "year": LAST_YEAR}
+
+
+def _write_manifest(works_dir: Path, written: list[tuple[str, int, int, int]]) -> None:
+    """Write ``works_dir/manifest`` listing the parts ``written`` (url, bytes, records)."""
     manifest = {
         "entries": [
             {"url": url, "meta": {"content_length": size, "record_count": records}}
@@ -208,9 +265,3 @@ def write_corpus(
         },
     }
     (works_dir / "manifest").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
-    return {
-        "works": works,
-        "parts": len(written),
-        "gzip_bytes": sum(w[1] for w in written),
-        "json_bytes": sum(w[3] for w in written),
-    }

@@ -15,6 +15,7 @@ from assets.bibliometric.assets import (
 )
 from assets.classification.assets import (
     EVALUATION_KEY,
+    TEXT_APPROACHES,
     WORK_APPROACHES_KEY,
     classifier_evaluation,
     work_approaches,
@@ -150,7 +151,7 @@ def build_definitions(executor: dg.ExecutorDefinition | None = None) -> dg.Defin
         *contract_checks(REFERENCE_KEY, REFERENCE_TABLES, contracts),
         *contract_checks(RAW_KEY, RAW_TABLES, contracts),
         *contract_checks(PATENTS_RAW_KEY, PATENT_RAW_TABLES, contracts),
-        *contract_checks(WORK_APPROACHES_KEY, ["core.work_approaches"], contracts),
+        *contract_checks(WORK_APPROACHES_KEY, ["core.work_approaches", TEXT_APPROACHES], contracts),
         *contract_checks(PATENT_APPROACHES_KEY, ["core.patent_family_approaches"], contracts),
         *contract_checks(FUNDING_RAW_KEY, FUNDING_RAW_TABLES, contracts),
         *contract_checks(REFRESH_KEY, REFRESH_TABLES, contracts),

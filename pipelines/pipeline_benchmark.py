@@ -14,7 +14,10 @@
   own time: between steps, plus at most the shortest step's wall time inside each step;
 - per stage, its peak memory: the largest of the build's resident memory samples (every
   ``RSS_EVERY_S`` seconds) taken while its steps ran; and the ``TOP_STEPS`` steps of the
-  largest peaks, with theirs.
+  largest peaks, with theirs;
+- a refresh: the snapshot updated with a new part of one year's new works, built over the
+  full build's working state (which reads only the new part and classifies only its
+  texts), with its stages and its shares of the full build's works' pipeline and run.
 
 Each figure is reported with records per second and as a ratio to floor 1, so runs on
 noisy machines stay comparable. Nothing here runs in the test suite.
@@ -34,7 +37,7 @@ from pathlib import Path
 import duckdb
 
 from assets.bibliometric.duckdb_parse import WORK_COLUMNS
-from pipelines.bench_corpus import OUTSIDE_SLICE, write_corpus
+from pipelines.bench_corpus import OUTSIDE_SLICE, write_corpus, write_update
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 RUN_EVENTS = ("PIPELINE_START", "RUN_START", "PIPELINE_SUCCESS", "RUN_SUCCESS")
@@ -104,11 +107,16 @@ TOP_STEPS = 8  # the steps of the largest peaks reported, with their peaks
 Samples = list[tuple[float, int]]  # (epoch seconds, resident bytes)
 
 
-def build(root: Path, scratch: Path, memory_limit: str) -> tuple[float, int, str, Samples]:
-    """Run ``qcm build`` on the snapshot; return wall seconds, peak RSS bytes, its output
-    and its resident memory sampled every ``RSS_EVERY_S`` seconds (from ``/proc``)."""
-    shutil.rmtree(scratch, ignore_errors=True)
-    scratch.mkdir(parents=True)
+def build(
+    root: Path, scratch: Path, memory_limit: str, fresh: bool = True
+) -> tuple[float, int, str, Samples]:
+    """Run ``qcm build`` on the snapshot, in a fresh ``scratch`` folder or (``fresh``
+    False) over the working state the last build there left; return wall seconds, peak
+    RSS bytes, its output and its resident memory sampled every ``RSS_EVERY_S`` seconds
+    (from ``/proc``)."""
+    if fresh:
+        shutil.rmtree(scratch, ignore_errors=True)
+    scratch.mkdir(parents=True, exist_ok=True)
     command = [
         sys.executable, "-m", "pipelines.cli", "build",
         "--source-dir", f"openalex={root}",
@@ -116,7 +124,7 @@ def build(root: Path, scratch: Path, memory_limit: str) -> tuple[float, int, str
         "--state", str(scratch / "state"),
     ]  # fmt: skip
     env = {**os.environ, "QCM_MEMORY_LIMIT": memory_limit}
-    log = scratch / "build.log"
+    log = scratch / ("build.log" if fresh else "refresh.log")
     started = time.perf_counter()
     with log.open("w", encoding="utf-8") as handle:
         process = subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=handle, stderr=handle)
@@ -297,7 +305,39 @@ def run(works: int, folder: Path, memory_limit: str) -> dict:
         "largest_step_peaks_rss_gb": {k: round(v / 1e9, 2) for k, v in largest},
         "build_says": works_line.strip(),
     }
+    report["refresh"] = refresh(root, folder, works, memory_limit, report, lineage)
     return report
+
+
+def refresh(
+    root: Path, folder: Path, works: int, memory_limit: str, full: dict, lineage: dict[str, str]
+) -> dict:
+    """Measure a refresh after the full build of ``run``: the snapshot updated with a new
+    part of one year's new works (``bench_corpus.write_update``), built over the full
+    build's working state. Returns its stages, its shares of the full build's and its
+    peak memory."""
+    updated = folder / f"works-{works}-updated"
+    shutil.rmtree(updated, ignore_errors=True)
+    update = write_update(updated, root, works)
+    wall, peak, output, _ = build(updated, folder / "build", memory_limit, fresh=False)
+    spans, run_wall = step_spans(folder / "build" / "state")
+    stages = stage_table({step: end - start for step, (start, end) in spans.items()}, lineage)
+    pipeline = sum(stages.get(stage, 0.0) for stage in STAGES)
+    says = [line.strip() for line in output.splitlines() if "openalex: read" in line]
+    says += [line.strip() for line in output.splitlines() if "the rules run on" in line]
+    return {
+        "new_works": update["works"],
+        "of_year": update["year"],
+        "new_part_gzip_mb": round(update["gzip_bytes"] / 1e6, 1),
+        "stages_s": {k: round(v, 1) for k, v in sorted(stages.items())},
+        "works_pipeline_s": round(pipeline, 1),
+        "works_pipeline_share_of_full": round(pipeline / full["works_pipeline_s"], 3),
+        "run_s": round(run_wall, 1),
+        "run_share_of_full": round(run_wall / full["run_s"], 3),
+        "process_s": round(wall, 1),
+        "peak_rss_gb": round(peak / 1e9, 2),
+        "build_says": says,
+    }
 
 
 def snapshot_filter(works: int, folder: Path, memory_limit: str) -> dict:

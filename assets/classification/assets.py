@@ -1,5 +1,7 @@
 """Assets of the classification room: works per approach, and the classifier's scores."""
 
+import hashlib
+
 import dagster as dg
 import duckdb
 import polars as pl
@@ -11,6 +13,7 @@ from pipelines.resources import QcmResource
 
 WORK_APPROACHES_KEY = dg.AssetKey(["core", "work_approaches"])
 EVALUATION_KEY = dg.AssetKey(["meta", "classifier_evaluation"])
+TEXT_APPROACHES = "core.work_text_approaches"  # the rules' answer per text, kept between builds
 
 
 def approach_rules(con: duckdb.DuckDBPyConnection) -> list[ApproachPattern]:
@@ -51,11 +54,73 @@ def build_record_approaches(
     return con.execute(f"select count(*) from {table}").fetchone()[0]
 
 
-def build_work_approaches(con: duckdb.DuckDBPyConnection) -> int:
-    """Write ``core.work_approaches`` from ``staging.works``; return its row count."""
-    return build_record_approaches(
-        con, "core.work_approaches", "work_id", "select * from staging.works"
+def rules_digest(patterns: list[ApproachPattern]) -> str:
+    """SHA-256 of the joined rules: a classification kept under another digest is stale."""
+    return hashlib.sha256(repr(patterns).encode()).hexdigest()
+
+
+def build_work_approaches(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
+    """Write ``core.work_approaches`` from ``staging.works``; return its row count and how
+    many distinct texts the rules ran on.
+
+    The approaches of a work depend only on its text (title and abstract) and the rules,
+    so they are kept by text in ``core.work_text_approaches`` (the MD5 of the text, the
+    rules' digest, the matched approaches) and the rules run only on texts not seen by
+    the same rules before: a refresh classifies its new and changed works alone. Texts no
+    work has any more are dropped from it. The rows are the rows of
+    ``build_record_approaches`` on the same works.
+    """
+    patterns = approach_rules(con)
+    digest = rules_digest(patterns)
+    con.execute(
+        f"create table if not exists {TEXT_APPROACHES} "
+        "(text_md5 varchar, rules_sha256 varchar, approaches varchar[])"
     )
+    con.execute(f"delete from {TEXT_APPROACHES} where rules_sha256 <> ?", [digest])
+    con.execute(
+        "create or replace temp table _qcm_work_texts as "
+        "select work_id, md5(coalesce(title, '') || ' ' || coalesce(abstract, '')) as text_md5 "
+        "from staging.works"
+    )
+    con.execute(
+        "create or replace temp table _qcm_new_texts as "
+        "select distinct on (w.text_md5) w.text_md5 as id, "
+        "coalesce(s.title, '') || ' ' || coalesce(s.abstract, '') as text "
+        "from _qcm_work_texts as w inner join staging.works as s using (work_id) "
+        f"anti join {TEXT_APPROACHES} as known using (text_md5)"
+    )
+    new = con.execute("select count(*) from _qcm_new_texts").fetchone()[0]
+    matched = classify(con, "select id, text from _qcm_new_texts", patterns)
+    con.execute(
+        f"insert into {TEXT_APPROACHES} "
+        "select t.id, ?, coalesce(list(m.approach order by m.approach) "
+        "filter (where m.approach is not null), []) "
+        f"from _qcm_new_texts as t left join {matched} as m on m.id = t.id group by t.id",
+        [digest],
+    )
+    con.execute(
+        f"delete from {TEXT_APPROACHES} "
+        "where text_md5 not in (select text_md5 from _qcm_work_texts)"
+    )
+    con.execute(
+        f"""
+        create or replace table core.work_approaches as
+        with classified as (
+            select w.work_id, k.approaches
+            from _qcm_work_texts as w inner join {TEXT_APPROACHES} as k using (text_md5)
+        )
+        select work_id, 'all' as approach, 'in scope' as basis from classified
+        union all
+        select work_id, unnest(approaches) as approach, 'keyword rules' as basis
+        from classified
+        union all
+        select work_id, 'unclassified' as approach, 'no rule matched' as basis
+        from classified where len(approaches) = 0
+        """
+    )
+    con.execute("drop table _qcm_work_texts")
+    con.execute("drop table _qcm_new_texts")
+    return con.execute("select count(*) from core.work_approaches").fetchone()[0], new
 
 
 def build_classifier_evaluation(con: duckdb.DuckDBPyConnection) -> list[dict]:
@@ -122,14 +187,17 @@ def _figure(value: float | None) -> str:
 def work_approaches(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.MaterializeResult:
     """Classify every in-scope work with the versioned keyword rules."""
     with qcm.connect() as con:
-        rows = build_work_approaches(con)
+        rows, classified = build_work_approaches(con)
         shares = con.execute(
             "select approach, count(*) from core.work_approaches group by 1 order by 2 desc"
         ).fetchall()
     context.log.info(
-        f"built core.work_approaches: {rows:,} rows; " + ", ".join(f"{a} {n}" for a, n in shares)
+        f"built core.work_approaches: {rows:,} rows, the rules run on {classified:,} new or "
+        "changed texts; " + ", ".join(f"{a} {n}" for a, n in shares)
     )
-    return dg.MaterializeResult(metadata={"rows": rows, **{a: n for a, n in shares}})
+    return dg.MaterializeResult(
+        metadata={"rows": rows, "texts_classified": classified, **{a: n for a, n in shares}}
+    )
 
 
 @dg.asset(

@@ -9,7 +9,7 @@ import duckdb
 from assets.bibliometric.duckdb_parse import create_raw_tables, read_files
 from assets.bibliometric.parse import raw_files
 from assets.bibliometric.snapshot import manifest_problems, quantum_slice
-from pipelines.bench_corpus import write_corpus
+from pipelines.bench_corpus import last_year_works, write_corpus, write_update
 from pipelines.benchmark import _codes
 
 
@@ -48,3 +48,20 @@ def test_the_snapshot_reads_by_duckdb_and_keeps_its_quantum_slice(tmp_path: Path
     kept = outcomes[0].kept
     assert 0.8 * 2000 < kept < 2000  # about 5% lie outside the slice
     assert con.execute("select count(*) from raw.openalex_works").fetchone()[0] == kept
+
+
+def test_an_update_links_the_parts_and_adds_one_of_new_works_of_the_last_year(
+    tmp_path: Path,
+) -> None:
+    corpus, updated = tmp_path / "corpus", tmp_path / "updated"
+    write_corpus(corpus, 2000)
+    update = write_update(updated, corpus, 2000)
+    assert update["works"] == last_year_works(2000) == 127  # 6.3% of the works
+    old, new = raw_files(corpus), raw_files(updated)
+    assert [p.relative_to(updated) for p in new[:-1]] == [p.relative_to(corpus) for p in old]
+    assert all(p.samefile(q) for p, q in zip(new[:-1], old, strict=True))
+    assert manifest_problems(updated / "data" / "works", updated) == []
+    works = [json.loads(line) for line in read_lines(new[-1])]
+    assert {w["publication_year"] for w in works} == {update["year"]}
+    ids = {json.loads(line)["id"] for p in old for line in read_lines(p)}
+    assert len(works) == 127 and not ids & {w["id"] for w in works}

@@ -86,3 +86,60 @@ def test_labelled_set_is_large_and_well_formed() -> None:
     used = {a for cell in labelled["approaches"].drop_nulls() for a in cell.split(";")}
     assert used <= approaches
     assert (labelled["kind"] == "near_miss").sum() >= 40
+
+
+def work_texts(con: duckdb.DuckDBPyConnection, rows: list[tuple]) -> None:
+    """Set ``ref.classification_rules`` to RULES and ``staging.works`` to ``rows``."""
+    con.execute("create schema if not exists ref")
+    con.execute("create schema if not exists staging")
+    con.execute("create schema if not exists core")
+    con.execute("create or replace table ref.classification_rules as select * from rules")
+    con.execute(
+        "create or replace table staging.works as select * from (values "
+        + ", ".join("(?, ?, ?)" for _ in rows)
+        + ") as w(work_id, title, abstract)",
+        [value for row in rows for value in row],
+    )
+
+
+def approaches_rows(con: duckdb.DuckDBPyConnection) -> list[tuple]:
+    return con.execute("select * from core.work_approaches order by all").fetchall()
+
+
+def test_works_are_classified_once_per_text_and_rules() -> None:
+    from assets.classification.assets import build_record_approaches, build_work_approaches
+
+    con = duckdb.connect()
+    rules = [(r["approach"], r["kind"], r["pattern"]) for r in RULES]
+    con.execute("create table rules as select * from (values " + ", ".join(
+        "(?, ?, ?)" for _ in rules) + ") as r(approach, kind, pattern)",
+        [v for rule in rules for v in rule])  # fmt: skip
+    first = [
+        ("W1", "A transmon", None),
+        ("W2", "Quantum dot LEDs", "light-emitting"),
+        ("W3", None, "fluxonium and quantum dots"),
+        ("W4", "A transmon", None),  # the same text as W1: classified once
+    ]
+    work_texts(con, first)
+    assert build_work_approaches(con)[1] == 3
+    kept = approaches_rows(con)
+    build_record_approaches(con, "core.work_approaches", "work_id", "select * from staging.works")
+    assert kept == approaches_rows(con)  # the same rows as classifying every work
+    assert ("W3", "photonic", "keyword rules") in kept
+    assert ("W2", "unclassified", "no rule matched") in kept
+
+    # a refresh: W3's text changed, W4 gone, W5 new; only two texts are new
+    second = [*first[:2], ("W3", "Fluxonium", None), ("W5", "Quantum dots", None)]
+    work_texts(con, second)
+    assert build_work_approaches(con)[1] == 2
+    kept = approaches_rows(con)
+    build_record_approaches(con, "core.work_approaches", "work_id", "select * from staging.works")
+    assert kept == approaches_rows(con)
+    texts = con.execute("select count(*) from core.work_text_approaches").fetchone()[0]
+    assert texts == 4  # W1, W2, W3's new text and W5; W3's old one is dropped
+
+    # other rules: every text is classified again
+    con.execute("delete from rules where pattern = 'Fluxonium'")
+    work_texts(con, second)
+    assert build_work_approaches(con)[1] == 4
+    assert ("W3", "unclassified", "no rule matched") in approaches_rows(con)
