@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -67,9 +68,10 @@ class IngestPlan:
     kept: int
 
 
-def ingest_key(inputs: object, modules_digest: str) -> str:
-    """The ingest key: SHA-256 of the parser's code digest and of ``inputs`` as text."""
-    text = json.dumps([modules_digest, repr(inputs)])
+def ingest_key(inputs: Sequence[object], modules_digest: str) -> str:
+    """The ingest key: SHA-256 of the parser's code digest and of each of ``inputs`` as
+    text (``str``, which must be canonical: the same in every process)."""
+    text = json.dumps([modules_digest, [str(value) for value in inputs]])
     return hashlib.sha256(text.encode()).hexdigest()
 
 

@@ -1,7 +1,10 @@
 """The ingest that reads only new and changed files holds the same rows as a full read."""
 
 import json
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
@@ -147,3 +150,24 @@ def test_any_doubt_means_a_full_read(tmp_path: Path, doubt: str) -> None:
     plan, _ = ingest_folder(con, raw_files(root), root, key, CODES, MAX_YEAR, "test", SLICE)
     assert plan.full and plan.reason == expected
     assert len(plan.read) == len(raw_files(root))
+
+
+def test_the_key_is_the_same_in_another_process() -> None:
+    # the order of a set of strings changes with the process's string hashing
+    script = (
+        "from pipelines.parsing import CountryCodes\n"
+        "from assets.bibliometric.incremental import ingest_key\n"
+        "codes = CountryCodes({'US': 'USA'}, frozenset({'SU', 'YU', 'CS', 'DD', 'ZR', 'TP'}))\n"
+        "print(ingest_key((codes, 2026, 'test'), 'parser code'))"
+    )
+    keys = {
+        subprocess.run(
+            [sys.executable, "-c", script],
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        for seed in ("1", "2", "3")
+    }
+    assert len(keys) == 1
