@@ -93,8 +93,8 @@ def build_work_approaches(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
     matched = classify(con, "select id, text from _qcm_new_texts", patterns)
     con.execute(
         f"insert into {TEXT_APPROACHES} "
-        "select t.id, ?, coalesce(list(m.approach order by m.approach) "
-        "filter (where m.approach is not null), []) "
+        "select t.id, ?, list_sort(coalesce(list(m.approach) "
+        "filter (where m.approach is not null), [])) "  # not an ordered aggregate: it may spill
         f"from _qcm_new_texts as t left join {matched} as m on m.id = t.id group by t.id",
         [digest],
     )
