@@ -78,7 +78,9 @@ def _work(
     else:
         title = f"Soil microbiome diversity under {rng.choice(ADJECTIVES)} irrigation regimes"
         topic = "T10005"
-    words = f"{title}{' quantum' if inside else ''} {FILLER}".split()
+    # the work's number makes its text its own, as a real abstract is: the classifier keeps
+    # its answer per distinct text, and templated texts alone would repeat
+    words = f"{title}{' quantum' if inside else ''} {FILLER} (study {index})".split()
     abstract = {}
     for position, word in enumerate(words * 3):
         abstract.setdefault(word, []).append(position)

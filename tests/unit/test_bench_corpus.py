@@ -36,6 +36,10 @@ def test_a_small_snapshot_has_the_layout_the_manifest_and_the_nesting(tmp_path: 
     nulls = sum(i["country_code"] is None for i in institutions) / len(institutions)
     assert 0.005 < nulls < 0.04
     assert 5_000 < sizes["json_bytes"] / 3000 < 9_000  # bytes of JSON per work
+    # every work's text is its own, as real abstracts are (the classifier keeps its answer
+    # per distinct text, so repeated texts would make classifying look cheap)
+    texts = {(w["title"], json.dumps(w["abstract_inverted_index"])) for w in works}
+    assert len(texts) == 3000
 
 
 def test_the_snapshot_reads_by_duckdb_and_keeps_its_quantum_slice(tmp_path: Path) -> None:
