@@ -5,30 +5,21 @@
 - ``raw/openalex``: parses the raw files of the run's mode (the embedded sample, a
   directory given with ``--source-dir openalex=PATH``, which may be a downloaded OpenAlex
   snapshot, or the landing zone's latest complete fetch of every year) into the ``raw``
-  tables with DuckDB (``duckdb_parse``), quarantining what it cannot use. A directory is
-  read straight into the working database, a snapshot's parts keeping only the quantum
-  slice; landed partitions go through the parse cache.
+  tables with DuckDB (``duckdb_parse``), quarantining what it cannot use. Files are read
+  straight into the working database, a snapshot's parts keeping only the quantum slice;
+  over an earlier build only the new and changed files are read (``incremental``), so a
+  refetched year, or a snapshot update's new parts, are all a refresh reads.
 """
 
 import os
 from datetime import UTC, datetime
-from pathlib import Path
 
 import dagster as dg
-import duckdb
 import polars as pl
 
 from assets.bibliometric import duckdb_parse, raw_tables, snapshot
 from assets.bibliometric import parse as parse_module
-from assets.bibliometric.duckdb_parse import FileOutcome, create_raw_tables, read_files
-from assets.bibliometric.incremental import (
-    INGEST_TABLE,
-    IngestPlan,
-    forget_ingest,
-    ingest_folder,
-    ingest_key,
-    record_ingest,
-)
+from assets.bibliometric.incremental import INGEST_TABLE, ingest_folder, ingest_key, record_ingest
 from assets.bibliometric.live import OpenAlexError, OpenAlexFetcher
 from assets.bibliometric.parse import raw_files
 from assets.bibliometric.raw_tables import SCHEMAS, read_merged_ids
@@ -41,7 +32,7 @@ from pipelines.db import replace_table
 from pipelines.fetching import FETCH_RETRY
 from pipelines.landing import LandingZone
 from pipelines.live_fetch import raw_input_files
-from pipelines.parse_cache import ParseUse, code_digest, parse_landed
+from pipelines.parse_cache import code_digest
 from pipelines.resources import QcmResource
 from pipelines.settings import SettingsError, credential, service_url
 
@@ -49,9 +40,8 @@ RAW_KEY = dg.AssetKey(["raw", "openalex"])
 PAGES_KEY = dg.AssetKey(["raw", "openalex_pages"])
 MERGED_SCHEMA = SCHEMAS["raw.openalex_merged_ids"]
 RAW_TABLES = (*SCHEMAS, INGEST_TABLE)  # every table this asset writes
-PARSED_TABLES = tuple(t for t in SCHEMAS if t != "raw.openalex_merged_ids")
 LANDED = {"openalex": ".json"}  # the landing zone a live build reads, and its blob suffix
-# what a parsed partition depends on
+# the code the rows read from a file depend on (with the inputs, the ingest key)
 PARSER_MODULES = (duckdb_parse, parse_module, raw_tables, snapshot, parsing)
 YEARS = dg.StaticPartitionsDefinition(
     [str(y) for y in range(SOURCE_CONFIG["query"]["first_year"], datetime.now(UTC).year + 1)]
@@ -157,28 +147,10 @@ def openalex_raw(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.Mate
     context.log.info(f"openalex: parsing {len(files)} files from {directory}")
     max_year, kind = settings.max_publication_year(), settings.dataset_kind("openalex")
     merged = read_merged_ids(directory) if settings.source_dir("openalex") else []
-    outcomes: list[FileOutcome] = []
-
-    def parse(paths: list[Path]) -> dict[str, pl.DataFrame]:
-        with duckdb.connect() as memory:
-            create_raw_tables(memory)
-            outcomes.extend(read_files(memory, paths, directory, codes, max_year, kind))
-            return {table: memory.execute(f"select * from {table}").pl() for table in SCHEMAS}
-
-    with qcm.connect() as con:
-        if settings.mode == "live" and settings.source_dir("openalex") is None:
-            forget_ingest(con)
-            frames, use = parse_landed(
-                settings, "openalex", LANDED, files, parse, PARSER_MODULES, (codes, max_year, kind)
-            )
-            for table in PARSED_TABLES:
-                replace_table(con, table, frames[table])
-            key, plan = None, IngestPlan(True, "landed pages", tuple(files), (), 0)
-        else:  # straight into the working database, one file at a time, the changed ones
-            use = ParseUse()
-            inputs = (codes, max_year, kind, quantum_slice())
-            key = ingest_key(inputs, code_digest(PARSER_MODULES))
-            plan, outcomes = ingest_folder(con, files, directory, key, *inputs)
+    inputs = (codes, max_year, kind, quantum_slice())
+    key = ingest_key(inputs, code_digest(PARSER_MODULES))
+    with qcm.connect() as con:  # straight into the working database, the changed files
+        plan, outcomes = ingest_folder(con, files, directory, key, *inputs)
         replace_table(con, "raw.openalex_merged_ids", pl.DataFrame(merged, schema=MERGED_SCHEMA))
         record_ingest(con, key, plan, len(files))
         counts = {
@@ -204,7 +176,6 @@ def openalex_raw(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.Mate
         f"{quarantined:,} quarantined ({reasons or 'none'}); "
         f"{len(careful)} files read by the Python parser"
         + (f" (first: {careful[0].source_file}: {careful[0].reason})" if careful else "")
-        + f"; {use.parsed} landed partitions parsed, {use.reused} unchanged ones reused"
     )
     return dg.MaterializeResult(
         metadata={
@@ -216,8 +187,6 @@ def openalex_raw(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.Mate
             "files_read_by_python": len(careful),
             "work_records": works,
             "quarantined": quarantined,
-            "partitions_parsed": use.parsed,
-            "partitions_reused": use.reused,
             "quarantine_reasons": reasons,
             "data_kind": settings.dataset_kind("openalex"),
             **counts,

@@ -1,10 +1,10 @@
 """Reading only the raw files that changed since the last build of the working database.
 
-A build outside live mode reads a folder of raw files (the embedded sample, a
-``--source-dir`` folder, a downloaded snapshot) into the ``raw`` tables, each file on its
-own: a file's rows depend only on its bytes and on the reading's inputs (the parser's
-code, the country codes, the last valid year, the kind of data, the snapshot slice),
-which together make the ingest key. The last ingest writes that key to
+A build reads the raw files of its mode (the embedded sample, a ``--source-dir`` folder or
+downloaded snapshot, the landing zone's latest complete fetch of every year) into the
+``raw`` tables, each file on its own: a file's rows depend only on its bytes and on the
+reading's inputs (the parser's code, the country codes, the last valid year, the kind of
+data, the snapshot slice), which together make the ingest key. The last ingest writes that key to
 ``raw.openalex_ingest``; ``raw.source_files`` names every file read with its checksum.
 
 The next build with the same key keeps the rows of every file whose name and checksum
@@ -12,9 +12,10 @@ are unchanged, deletes those of files changed or gone (works by ``source_file``,
 other tables by the checksum prefix of their ``record_key``) and reads only the new and
 changed files. The tables then hold the same rows as a full read of the folder; only
 their order differs, which nothing downstream reads. Any doubt means a full read: a
-different key, no ingest row (a fresh database, a live build, an ingest that did not
-finish: the row is deleted first and written last), or a checksum two files share (their
-record keys would be the same).
+different key, no ingest row (a fresh database, an ingest that did not finish: the row
+is deleted first and written last), or a checksum two files share (their record keys
+would be the same). In live mode a refetched year whose pages are the same lands the same
+blobs, and nothing is read again.
 """
 
 from __future__ import annotations
@@ -84,8 +85,8 @@ def _previous(con: duckdb.DuckDBPyConnection, key: str) -> tuple[str | None, dic
     if not exists:
         return "no earlier ingest in the working database", {}
     row = con.execute(f"select parse_key from {INGEST_TABLE}").fetchall()
-    if not row or row[0][0] is None:
-        return "the last ingest did not finish, or read landed pages", {}
+    if not row:
+        return "the last ingest did not finish", {}
     if row[0][0] != key:
         return "the parser or its inputs changed since the last ingest", {}
     files = con.execute(
@@ -177,11 +178,8 @@ def forget_ingest(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"delete from {INGEST_TABLE}")
 
 
-def record_ingest(
-    con: duckdb.DuckDBPyConnection, key: str | None, plan: IngestPlan, files: int
-) -> None:
-    """Write the finished ingest's row: its key (None for landed pages, which are never
-    built on) and what it read."""
+def record_ingest(con: duckdb.DuckDBPyConnection, key: str, plan: IngestPlan, files: int) -> None:
+    """Write the finished ingest's row: its key and what it read."""
     con.execute(f"delete from {INGEST_TABLE}")
     con.execute(
         f"insert into {INGEST_TABLE} values (?, ?, ?, ?, ?)",

@@ -128,7 +128,8 @@ def test_live_build_lands_parses_publishes_and_leaks_no_key(
     con.close()
     assert "fetches:     2 partitions landed: 2 complete, 0 stale" in output
     assert "[raw__openalex] openalex: 3 work records from" in output
-    assert "1 landed partitions parsed, 0 unchanged ones reused" in output
+    assert "openalex: read all 3 files (no earlier ingest in the working database)" in output
+    assert "1 landed partitions parsed, 0 unchanged ones reused" in output  # the authors'
 
     # a refresh with nothing new upstream: the year's works are fetched again and answer
     # the same pages (the author batch is done), nothing is parsed again, and the same
@@ -139,8 +140,9 @@ def test_live_build_lands_parses_publishes_and_leaks_no_key(
         code, output = run(tmp_path, monkeypatch, server.url)
         assert server.unused == 0
     assert code == 0, output
-    assert "0 landed partitions parsed, 1 unchanged ones reused" in output
-    assert "1 landed partitions parsed" not in output  # the authors' batch too
+    assert "openalex: read 0 new or changed files, kept the rows of 3 unchanged ones" in output
+    assert "0 landed partitions parsed, 1 unchanged ones reused" in output  # the authors'
+    assert "1 landed partitions parsed" not in output
     # (meta.fetches names the new fetch of the year, with its time; meta.tables counts the
     # rows of meta.runs, one per run of this state)
     moved = {"meta.fetches", "meta.tables"}

@@ -143,7 +143,7 @@ def test_any_doubt_means_a_full_read(tmp_path: Path, doubt: str) -> None:
         expected = "the parser or its inputs changed since the last ingest"
     elif doubt == "unfinished ingest":
         forget_ingest(con)  # an ingest began and stopped before its end
-        expected = "the last ingest did not finish, or read landed pages"
+        expected = "the last ingest did not finish"
     else:
         shutil.copy(root / "pages" / "irregular.jsonl", root / "pages" / "copy.jsonl")
         expected = "1 checksum(s) shared by two files"
