@@ -77,25 +77,31 @@ def build_work_approaches(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
         "(text_md5 varchar, rules_sha256 varchar, approaches varchar[])"
     )
     con.execute(f"delete from {TEXT_APPROACHES} where rules_sha256 <> ?", [digest])
+    text = "coalesce(title, '') || ' ' || coalesce(abstract, '')"
     con.execute(
         "create or replace temp table _qcm_work_texts as "
-        "select work_id, md5(coalesce(title, '') || ' ' || coalesce(abstract, '')) as text_md5 "
-        "from staging.works"
+        f"select work_id, md5({text}) as text_md5 from staging.works"
     )
     con.execute(
-        "create or replace temp table _qcm_new_texts as "
-        "select distinct on (w.text_md5) w.text_md5 as id, "
-        "coalesce(s.title, '') || ' ' || coalesce(s.abstract, '') as text "
-        "from _qcm_work_texts as w inner join staging.works as s using (work_id) "
-        f"anti join {TEXT_APPROACHES} as known using (text_md5)"
+        "create or replace temp table _qcm_new_texts as select distinct text_md5 "
+        f"from _qcm_work_texts anti join {TEXT_APPROACHES} using (text_md5)"
     )
     new = con.execute("select count(*) from _qcm_new_texts").fetchone()[0]
-    matched = classify(con, "select id, text from _qcm_new_texts", patterns)
+    # every work of a new text is read once (a text two works share is classified twice,
+    # rarer than reading the texts twice to drop the repeats)
+    matched = classify(
+        con,
+        f"select w.text_md5 as id, {text} as text from staging.works "
+        "inner join _qcm_work_texts as w using (work_id) "
+        "semi join _qcm_new_texts using (text_md5)",
+        patterns,
+    )
     con.execute(
         f"insert into {TEXT_APPROACHES} "
-        "select t.id, ?, list_sort(coalesce(list(m.approach) "
+        "select t.text_md5, ?, list_sort(coalesce(list(m.approach) "
         "filter (where m.approach is not null), [])) "  # not an ordered aggregate: it may spill
-        f"from _qcm_new_texts as t left join {matched} as m on m.id = t.id group by t.id",
+        f"from _qcm_new_texts as t left join (select distinct id, approach from {matched}) as m "
+        "on m.id = t.text_md5 group by t.text_md5",
         [digest],
     )
     con.execute(
