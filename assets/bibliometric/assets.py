@@ -144,7 +144,7 @@ def openalex_raw(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.Mate
     )
     with qcm.connect() as con:
         codes = country_codes(con)
-    context.log.info(f"openalex: parsing {len(files)} files from {directory}")
+    context.log.info(f"openalex: {len(files)} raw files in {directory}")
     max_year, kind = settings.max_publication_year(), settings.dataset_kind("openalex")
     merged = read_merged_ids(directory) if settings.source_dir("openalex") else []
     inputs = (codes, max_year, kind, quantum_slice())

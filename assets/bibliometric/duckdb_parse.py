@@ -21,7 +21,7 @@ tables of ``raw_tables.SCHEMAS`` and a ``FileOutcome`` per file.
 from __future__ import annotations
 
 import queue
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -341,6 +341,7 @@ def read_files(
     data_kind: str,
     snapshot_slice: Slice | None = None,
     manifests: bool = True,
+    checksums: Mapping[Path, str] | None = None,
     workers: int = 2,
 ) -> list[FileOutcome]:
     """Append the rows of every file to the raw tables (which must exist).
@@ -349,7 +350,8 @@ def read_files(
     parser; either way its rows and quarantine rows are appended and a ``raw.source_files``
     row is written. The parts of an OpenAlex snapshot keep only ``snapshot_slice`` (when
     given), and their manifests' problems are quarantined (unless ``manifests`` is False:
-    a caller reading some of a snapshot's parts quarantines them itself). ``workers``
+    a caller reading some of a snapshot's parts quarantines them itself). ``checksums``
+    holds the SHA-256 of files the caller has already hashed. ``workers``
     files are read at once, each on its own cursor and in its own transaction (a gzipped
     file is read by one thread, so two files keep two cores busy). Returns one
     ``FileOutcome`` per file, in the order of ``paths``.
@@ -372,7 +374,10 @@ def read_files(
                 except queue.Empty:
                     return
                 keep = snapshot_slice if is_snapshot_part(path) else None
-                outcomes[number] = _read_file(cursor, path, root, codes, max_year, keep, data_kind)
+                sha = (checksums or {}).get(path) or sha256_file(path)
+                outcomes[number] = _read_file(
+                    cursor, path, sha, root, codes, max_year, keep, data_kind
+                )
         finally:
             cursor.close()
 
@@ -386,6 +391,7 @@ def read_files(
 def _read_file(
     con: duckdb.DuckDBPyConnection,
     path: Path,
+    sha: str,
     root: Path,
     codes: CountryCodes,
     max_year: int,
@@ -393,9 +399,8 @@ def _read_file(
     data_kind: str,
 ) -> FileOutcome:
     """Append one file's rows (by DuckDB, or by Python when it is not regular) and its
-    ``raw.source_files`` row; return how it was read."""
+    ``raw.source_files`` row (``sha``: the file's SHA-256); return how it was read."""
     name = source_name(path, root)
-    sha = sha256_file(path)
     outcome = _read_with_duckdb(con, path, name, sha, max_year, keep)
     status = "read"
     if outcome.path == "python":

@@ -23,7 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,13 +60,15 @@ BY_RECORD_KEY = tuple(
 class IngestPlan:
     """What a build reads: ``read`` the files to read; ``dropped`` the names of files whose
     rows are deleted first (changed or gone); ``kept`` how many files keep their rows;
-    ``full`` whether the tables are begun afresh, and ``reason`` why."""
+    ``full`` whether the tables are begun afresh, and ``reason`` why; ``checksums`` the
+    SHA-256 of every current file (hashed once, for the plan and the reading)."""
 
     full: bool
     reason: str
     read: tuple[Path, ...]
     dropped: tuple[str, ...]
     kept: int
+    checksums: Mapping[Path, str]
 
 
 def ingest_key(inputs: Sequence[object], modules_digest: str) -> str:
@@ -99,18 +101,19 @@ def plan_ingest(
     con: duckdb.DuckDBPyConnection, files: list[Path], root: Path, key: str
 ) -> IngestPlan:
     """Compare ``files`` (below ``root``) with what the working database last read."""
-    current = {source_name(path, root): (path, sha256_file(path)) for path in files}
+    checksums = {path: sha256_file(path) for path in files}
+    current = {source_name(path, root): (path, sha) for path, sha in checksums.items()}
     doubt, previous = _previous(con, key)
     shared = [sha for sha, n in Counter(s for _, s in current.values()).items() if n > 1]
     shared += [sha for sha, n in Counter(previous.values()).items() if n > 1]
     if doubt is None and shared:
         doubt = f"{len(shared)} checksum(s) shared by two files"
     if doubt is not None:
-        return IngestPlan(True, doubt, tuple(files), (), 0)
+        return IngestPlan(True, doubt, tuple(files), (), 0, checksums)
     unchanged = {name for name, (_, sha) in current.items() if previous.get(name) == sha}
     read = tuple(path for name, (path, _) in current.items() if name not in unchanged)
     dropped = tuple(sorted(name for name in previous if name not in unchanged))
-    return IngestPlan(False, "same parser and inputs", read, dropped, len(unchanged))
+    return IngestPlan(False, "same parser and inputs", read, dropped, len(unchanged), checksums)
 
 
 def drop_files(con: duckdb.DuckDBPyConnection, names: tuple[str, ...]) -> None:
@@ -164,8 +167,9 @@ def ingest_folder(
         drop_files(con, plan.dropped)
         quarantine_manifests(con, files, root)
     outcomes = read_files(
-        con, list(plan.read), root, codes, max_year, kind, snapshot_slice, plan.full
-    )
+        con, list(plan.read), root, codes, max_year, kind, snapshot_slice, plan.full,
+        plan.checksums,
+    )  # fmt: skip
     return plan, outcomes
 
 
