@@ -160,11 +160,10 @@ def synthesis_scores(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.
                 reader = sorted_records.to_arrow_reader(RECORD_BATCH)
                 for records in whole_groups(pl.from_arrow(batch) for batch in reader):
                     credits += records["records"].sum()
-                    for (family, approach, year), values in family_groups(
-                        records, replicates, seed
-                    ):
+                    resampled = dict(family_groups(records, replicates, seed))
+                    for (family, approach, year), values in resampled.items():
                         groups.setdefault((approach, year), {})[family] = values
-                    add_points(points, records)
+                    add_points(points, records, resampled)
         finally:  # the run's connection outlives the step: never leave the copy behind
             con.execute(f"drop table if exists {SORTED_RECORDS}")
     capability, bloc_capability = _capability(capability_rows)

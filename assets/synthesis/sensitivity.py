@@ -18,13 +18,18 @@ Groups = dict[Key, dict[str, GroupValues]]
 
 @dataclass(frozen=True)
 class Scenario:
-    """One change to the baseline: new weights, or records rewritten before counting."""
+    """One change to the baseline: new weights, or records rewritten before counting.
+
+    ``families`` are the families whose records ``records`` rewrites; it leaves every
+    other family's records as they are, so their values are the baseline's.
+    """
 
     scenario: str
     label: str
     description: str
     weights: Callable[[Mapping[str, float]], Mapping[str, float]] | None = None
     records: Callable[[pl.DataFrame], pl.DataFrame] | None = None
+    families: tuple[str, ...] = ()
 
 
 def _without(family: str) -> Callable[[Mapping[str, float]], Mapping[str, float]]:
@@ -70,6 +75,7 @@ SCENARIOS = (
         "Publications and patent families counted whole: every country taking part in a "
         "record gets all of it, instead of an equal fraction.",
         records=_whole,
+        families=("publications", "patents"),
     ),
     Scenario(
         "international_patents",
@@ -77,6 +83,7 @@ SCENARIOS = (
         "The patent family counts only families filed at two or more offices (OECD-EPO's "
         "measure) instead of all families.",
         records=_international,
+        families=("patents",),
     ),
     Scenario(
         "patent_cpc_only",
@@ -84,9 +91,13 @@ SCENARIOS = (
         "A classifier change: patent families are placed in an approach by the reviewed CPC "
         "map alone; the approaches the keyword rules added are dropped.",
         records=_cpc_only,
+        families=("patents",),
     ),
 )
 
+
+# the families each scenario that rewrites records rewrites
+SCENARIO_FAMILIES = {s.scenario: s.families for s in SCENARIOS if s.records}
 
 Points = dict[str, Groups]  # "baseline" and each scenario that rewrites records -> groups
 
@@ -96,13 +107,29 @@ def empty_points() -> Points:
     return {"baseline": {}} | {s.scenario: {} for s in SCENARIOS if s.records}
 
 
-def add_points(points: Points, records: pl.DataFrame) -> None:
-    """Add the point values (no resampling) of whole groups of records to every scenario."""
-    rewrites = {s.scenario: s.records for s in SCENARIOS if s.records}
-    for name, groups in points.items():
-        rows = records if name == "baseline" else rewrites[name](records)
-        for (family, approach, year), values in family_groups(rows, 1, 0, resample=False):
-            groups.setdefault((approach, year), {})[family] = values
+def add_points(
+    points: Points,
+    records: pl.DataFrame,
+    values: Mapping[tuple[str, str, int], GroupValues],
+) -> None:
+    """Add the point values of whole groups of records to every scenario.
+
+    ``values`` are the records' groups as ``family_groups`` gives them, keyed (family,
+    approach, year): their points are the baseline's, and a scenario's for the families
+    it does not rewrite. Only the rewritten families' records are counted again.
+    """
+    for (family, approach, year), group in values.items():
+        point = GroupValues(group.countries, group.value, None)
+        for name, groups in points.items():
+            if name == "baseline" or family not in SCENARIO_FAMILIES[name]:
+                groups.setdefault((approach, year), {})[family] = point
+    for scenario in SCENARIOS:
+        if scenario.records is None:
+            continue
+        rows = scenario.records(records.filter(pl.col("family").is_in(scenario.families)))
+        groups = points[scenario.scenario]
+        for (family, approach, year), group in family_groups(rows, 1, 0, resample=False):
+            groups.setdefault((approach, year), {})[family] = group
 
 
 def sensitivity(
@@ -113,7 +140,7 @@ def sensitivity(
 ) -> pl.DataFrame:
     """``sensitivity_rows`` of a frame holding every record."""
     points = empty_points()
-    add_points(points, records)
+    add_points(points, records, dict(family_groups(records, 1, 0, resample=False)))
     return sensitivity_rows(points, capability, weights, rankable)
 
 

@@ -42,7 +42,7 @@ from assets.synthesis.config import (
     check_names,
     load_config,
 )
-from assets.synthesis.sensitivity import add_points, empty_points, sensitivity
+from assets.synthesis.sensitivity import SCENARIOS, add_points, empty_points, sensitivity
 
 pytestmark = pytest.mark.unit
 
@@ -409,8 +409,8 @@ def test_records_collapsed_in_sql_give_the_groups_of_every_record() -> None:
         assert np.array_equal(a.value, b.value) and np.array_equal(a.resampled, b.resampled)
     # the point values of every sensitivity scenario too (office reach, basis, whole counts)
     from_sql, from_records = empty_points(), empty_points()
-    add_points(from_sql, collapsed)
-    add_points(from_records, ordered)
+    add_points(from_sql, collapsed, dict(family_groups(collapsed, 30, 5)))
+    add_points(from_records, ordered, dict(every))
     assert from_sql.keys() == from_records.keys()
     for scenario, groups_by_key in from_records.items():
         assert from_sql[scenario].keys() == groups_by_key.keys()
@@ -419,3 +419,33 @@ def test_records_collapsed_in_sql_give_the_groups_of_every_record() -> None:
                 found = from_sql[scenario][key][family]
                 assert found.countries == values.countries, (scenario, key, family)
                 assert np.array_equal(found.value, values.value), (scenario, key, family)
+
+
+def test_scenarios_count_again_only_the_families_they_rewrite() -> None:
+    frame = _mixed_records()
+    for scenario in SCENARIOS:
+        if scenario.records is None:
+            continue
+        # a scenario leaves the families it does not name as they are
+        others = frame.filter(~pl.col("family").is_in(scenario.families))
+        assert scenario.records(others).equals(others), scenario.scenario
+    points = empty_points()
+    add_points(points, frame, dict(family_groups(frame, 30, 5)))
+    # the same points as counting every family's rewritten records again
+    for name, groups in points.items():
+        rewrite = next((s.records for s in SCENARIOS if s.scenario == name), None)
+        rows = frame if rewrite is None else rewrite(frame)
+        expected = {
+            (approach, year, family): values
+            for (family, approach, year), values in family_groups(rows, 1, 0, resample=False)
+        }
+        got = {
+            (approach, year, family): values
+            for (approach, year), families in groups.items()
+            for family, values in families.items()
+        }
+        assert got.keys() == expected.keys(), name
+        for key, values in expected.items():
+            assert got[key].countries == values.countries, (name, key)
+            assert np.array_equal(got[key].value, values.value), (name, key)
+            assert got[key].resampled is None, (name, key)
