@@ -17,7 +17,23 @@ from assets.reference.assets import REFERENCE_KEY
 from assets.synthesis.bootstrap import GroupValues, family_groups, whole_groups
 from assets.synthesis.composite import Key, synthesise
 from assets.synthesis.config import SynthesisConfigError, check_names, load_config
-from assets.synthesis.sensitivity import add_points, empty_points, scenario_rows, sensitivity_rows
+from assets.synthesis.kept import (
+    CHANGED,
+    KEPT_TABLE,
+    GroupKey,
+    RewrittenKey,
+    keep_values,
+    kept_values,
+    plan_groups,
+    settings_digest,
+)
+from assets.synthesis.sensitivity import (
+    add_points,
+    empty_points,
+    rewritten_points,
+    scenario_rows,
+    sensitivity_rows,
+)
 from pipelines.db import memory_lowered, replace_table
 from pipelines.resources import QcmResource
 
@@ -25,6 +41,7 @@ SETTINGS_KEY = dg.AssetKey(["ref", "synthesis_settings"])
 SETTINGS_TABLES = ("ref.synthesis_weights", "ref.synthesis_settings")
 SCORES_KEY = dg.AssetKey(["indicators", "synthesis_scores"])
 SCORES_TABLES = (
+    KEPT_TABLE,
     "indicators.synthesis_scores",
     "indicators.synthesis_sensitivity",
     "indicators.synthesis_scenarios",
@@ -87,20 +104,23 @@ RECORD_BATCH = 500_000  # rows read from DuckDB at a time
 SORTED_RECORDS = "_qcm_synthesis_records"  # the records of RECORDS_SQL, in its order
 # DuckDB's memory limit while the sorted records are streamed (a table scan in order)
 STREAM_MEMORY = "256MB"
-# The records in group order. A record crediting several countries comes row by row; the
-# records crediting one country (most: every researcher-year) are collapsed here into one
-# row per country, credit, weight, office reach and basis, standing for ``records`` such
-# records and named by the first of them: the bootstrap treats them as one pattern anyway
-# (bootstrap._patterns), and the group by is far cheaper than streaming every record.
+# The records of the groups named in the table {changed}, in group order. A record
+# crediting several countries comes row by row; the records crediting one country (most:
+# every researcher-year) are collapsed here into one row per country, credit, weight,
+# office reach and basis, standing for ``records`` such records and named by the first of
+# them: the bootstrap treats them as one pattern anyway (bootstrap._patterns), and the
+# group by is far cheaper than streaming every record.
 RECORDS_SQL = """
     select family, approach, year, record_id, country_iso3, credit, record_weight,
         international, basis, 1 as records
     from core.synthesis_records
+    semi join {changed} using (family, approach, year)
     where record_credits > 1
     union all
     select family, approach, year, min(record_id), country_iso3, credit, record_weight,
         international, basis, count(*)
     from core.synthesis_records
+    semi join {changed} using (family, approach, year)
     where record_credits = 1
     group by family, approach, year, country_iso3, credit, record_weight, international, basis
     order by family, approach, year, record_id, country_iso3  -- a total order: same sums
@@ -136,10 +156,10 @@ MEMBERS_SQL = """
     "(indicators.synthesis_sensitivity, scenarios in indicators.synthesis_scenarios).",
 )
 def synthesis_scores(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.MaterializeResult:
-    """Resample every family's records and write the score and sensitivity tables."""
-    groups: dict[Key, dict[str, GroupValues]] = {}
-    points = empty_points()
-    credits = 0
+    """Resample the records of every group not kept from an earlier build (``kept``),
+    and write the score and sensitivity tables from all groups' values."""
+    fresh: dict[GroupKey, GroupValues] = {}
+    fresh_rewritten: dict[RewrittenKey, GroupValues] = {}
     with qcm.connect() as con:
         settings = _settings(con)
         replicates, seed = int(settings["replicates"]), int(settings["seed"])
@@ -150,22 +170,38 @@ def synthesis_scores(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.
             (bloc, int(year)): list(codes)
             for bloc, year, codes in con.execute(MEMBERS_SQL).fetchall()
         }
-        # sorted by DuckDB under its limit, then streamed in batches (a million works make
-        # tens of millions of record credits) with DuckDB's cache given up: the bootstrap's
-        # frames are never held beside a full buffer pool
-        con.execute(f"create or replace temp table {SORTED_RECORDS} as {RECORDS_SQL}")
+        credits = con.execute("select count(*) from core.synthesis_records").fetchone()[0]
+        digest = settings_digest(replicates, seed)
+        changed, kept = plan_groups(con, digest)
+        # the changed groups' records sorted by DuckDB under its limit, then streamed in
+        # batches (a million works make tens of millions of record credits) with DuckDB's
+        # cache given up: the bootstrap's frames are never held beside a full buffer pool
+        con.execute(
+            f"create or replace temp table {SORTED_RECORDS} as "
+            + RECORDS_SQL.format(changed=CHANGED)
+        )
         try:
             with memory_lowered(con, STREAM_MEMORY, qcm.memory_limit):
                 sorted_records = con.execute(f"select * from {SORTED_RECORDS}")
                 reader = sorted_records.to_arrow_reader(RECORD_BATCH)
                 for records in whole_groups(pl.from_arrow(batch) for batch in reader):
-                    credits += records["records"].sum()
-                    resampled = dict(family_groups(records, replicates, seed))
-                    for (family, approach, year), values in resampled.items():
-                        groups.setdefault((approach, year), {})[family] = values
-                    add_points(points, records, resampled)
+                    fresh.update(family_groups(records, replicates, seed))
+                    fresh_rewritten.update(rewritten_points(records))
         finally:  # the run's connection outlives the step: never leave the copy behind
             con.execute(f"drop table if exists {SORTED_RECORDS}")
+        values, rewritten = kept_values(con)
+        keep_values(con, digest, fresh, fresh_rewritten)
+    values |= fresh
+    rewritten |= fresh_rewritten
+    groups: dict[Key, dict[str, GroupValues]] = {}
+    for family, approach, year in sorted(values):
+        groups.setdefault((approach, year), {})[family] = values[(family, approach, year)]
+    points = empty_points()
+    add_points(
+        points,
+        {key: values[key] for key in sorted(values)},
+        {key: rewritten[key] for key in sorted(rewritten)},
+    )
     capability, bloc_capability = _capability(capability_rows)
     for key, values in capability.items():
         groups.setdefault(key, {})["capability"] = values
@@ -185,8 +221,15 @@ def synthesis_scores(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.
         replace_table(con, "indicators.synthesis_scenarios", scenario_rows())
     context.log.info(
         f"synthesis: {rows:,} score rows from {credits:,} record credits "
-        f"({replicates} resamples); {moved:,} sensitivity rows"
+        f"({replicates} resamples); {moved:,} sensitivity rows; resampled {changed:,} "
+        f"groups whose records are new or changed, kept the values of {kept:,}"
     )
     return dg.MaterializeResult(
-        metadata={"rows": rows, "sensitivity_rows": moved, "replicates": replicates}
+        metadata={
+            "rows": rows,
+            "sensitivity_rows": moved,
+            "replicates": replicates,
+            "groups_resampled": changed,
+            "groups_kept": kept,
+        }
     )

@@ -83,12 +83,14 @@ def composite_of(
     scores: Mapping[str, np.ndarray], weights: Mapping[str, float]
 ) -> tuple[np.ndarray, list[str]] | None:
     """The weighted mean of the ``scores`` of the families with a positive weight (weights
-    divided by their sum over those families) and the families used; None when none."""
+    divided by their sum over those families) and the families used; None when none.
+    The sums run in the families' alphabetical order, so the result never depends on the
+    order in which the scores were gathered."""
     used = [f for f in scores if weights.get(f, 0) > 0]
     if not used:
         return None
-    total = sum(weights[f] for f in used)
-    return sum(scores[f] * (weights[f] / total) for f in used), used
+    total = sum(weights[f] for f in sorted(used))
+    return sum(scores[f] * (weights[f] / total) for f in sorted(used)), used
 
 
 def _interval(matrix: np.ndarray, level: float, method: str = "linear") -> np.ndarray:

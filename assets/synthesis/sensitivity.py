@@ -107,29 +107,38 @@ def empty_points() -> Points:
     return {"baseline": {}} | {s.scenario: {} for s in SCENARIOS if s.records}
 
 
+def rewritten_points(records: pl.DataFrame) -> dict[tuple[str, str, str, int], GroupValues]:
+    """The point values of the families each scenario rewrites, counted again from
+    whole groups of records: (scenario, family, approach, year) -> values. A group the
+    rewrite leaves no records in has none."""
+    out = {}
+    for scenario in SCENARIOS:
+        if scenario.records is None:
+            continue
+        rows = scenario.records(records.filter(pl.col("family").is_in(scenario.families)))
+        for (family, approach, year), group in family_groups(rows, 1, 0, resample=False):
+            out[(scenario.scenario, family, approach, year)] = group
+    return out
+
+
 def add_points(
     points: Points,
-    records: pl.DataFrame,
     values: Mapping[tuple[str, str, int], GroupValues],
+    rewritten: Mapping[tuple[str, str, str, int], GroupValues],
 ) -> None:
-    """Add the point values of whole groups of records to every scenario.
+    """Add groups' point values to the baseline and every scenario that rewrites records.
 
-    ``values`` are the records' groups as ``family_groups`` gives them, keyed (family,
-    approach, year): their points are the baseline's, and a scenario's for the families
-    it does not rewrite. Only the rewritten families' records are counted again.
+    ``values`` are the groups as ``family_groups`` gives them, keyed (family, approach,
+    year): their points are the baseline's, and a scenario's for the families it does not
+    rewrite. ``rewritten`` are those groups' ``rewritten_points``.
     """
     for (family, approach, year), group in values.items():
         point = GroupValues(group.countries, group.value, None)
         for name, groups in points.items():
             if name == "baseline" or family not in SCENARIO_FAMILIES[name]:
                 groups.setdefault((approach, year), {})[family] = point
-    for scenario in SCENARIOS:
-        if scenario.records is None:
-            continue
-        rows = scenario.records(records.filter(pl.col("family").is_in(scenario.families)))
-        groups = points[scenario.scenario]
-        for (family, approach, year), group in family_groups(rows, 1, 0, resample=False):
-            groups.setdefault((approach, year), {})[family] = group
+    for (name, family, approach, year), group in rewritten.items():
+        points[name].setdefault((approach, year), {})[family] = group
 
 
 def sensitivity(
@@ -140,7 +149,8 @@ def sensitivity(
 ) -> pl.DataFrame:
     """``sensitivity_rows`` of a frame holding every record."""
     points = empty_points()
-    add_points(points, records, dict(family_groups(records, 1, 0, resample=False)))
+    values = dict(family_groups(records, 1, 0, resample=False))
+    add_points(points, values, rewritten_points(records))
     return sensitivity_rows(points, capability, weights, rankable)
 
 

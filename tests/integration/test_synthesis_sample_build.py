@@ -216,3 +216,91 @@ def test_every_record_counts_the_countries_it_credits(sample: tuple[Path, str]) 
         "workforce": False,
         "supply_chain": False,
     }
+
+
+def _rescore(state: Path, config: Path) -> dict:
+    """Materialise the synthesis settings and scores on the working state in ``state``;
+    the scores asset's metadata."""
+    resource = QcmResource(
+        out_dir=str(state.with_name("out")), state_dir=str(state), synthesis_config=str(config)
+    )
+    result = dg.materialize([synthesis_settings, synthesis_scores], resources={"qcm": resource})
+    assert result.success
+    [materialization] = result.asset_materializations_for_node("indicators__synthesis_scores")
+    return {k: v.value for k, v in materialization.metadata.items()}
+
+
+SCORED = ("indicators.synthesis_scores", "indicators.synthesis_sensitivity")
+
+
+def _differing_rows(first: Path, second: Path) -> dict[str, int]:
+    """Rows of each scored table found in only one of two working states (exact values)."""
+    con = duckdb.connect()
+    try:
+        con.execute(f"attach '{first / 'work' / 'qcm.duckdb'}' as a (read_only)")
+        con.execute(f"attach '{second / 'work' / 'qcm.duckdb'}' as b (read_only)")
+        return {
+            table: con.execute(
+                f"select count(*) from ((from a.{table} except all from b.{table}) "
+                f"union all (from b.{table} except all from a.{table}))"
+            ).fetchone()[0]
+            for table in SCORED
+        }
+    finally:
+        con.close()
+
+
+def test_a_rescore_resamples_only_changed_groups_and_equals_a_fresh_one(
+    sample: tuple[Path, str], tmp_path: Path
+) -> None:
+    state = tmp_path / "state"
+    (state / "work").mkdir(parents=True)
+    working = state / "work" / "qcm.duckdb"
+    shutil.copy(sample[0] / "state" / "work" / "qcm.duckdb", working)
+    settings = yaml.safe_load(SETTINGS_FILE.read_text())
+    settings["bootstrap"]["replicates"] = 20  # other settings than the sample's: none kept
+    config = tmp_path / "twenty.yml"
+    config.write_text(yaml.safe_dump(settings))
+    first = _rescore(state, config)
+    assert first["groups_kept"] == 0 and first["groups_resampled"] > 1000
+    once = tmp_path / "once"
+    shutil.copytree(state, once)
+
+    # the same records again: every group kept, the same scores to the last bit
+    again = _rescore(state, config)
+    assert (again["groups_resampled"], again["groups_kept"]) == (0, first["groups_resampled"])
+    assert _differing_rows(state, once) == dict.fromkeys(SCORED, 0)
+
+    # half the works of a year go and a year of researchers: only their groups change
+    con = duckdb.connect(str(working))
+    try:
+        year = con.execute(
+            "select max(year) from core.synthesis_records where family = 'publications'"
+        ).fetchone()[0]
+        con.execute(
+            "delete from core.synthesis_records where family = 'publications' "
+            "and year = ? and hash(record_id) % 2 = 0",
+            [year],
+        )
+        con.execute(
+            "delete from core.synthesis_records where family = 'workforce' and year = ?", [year]
+        )
+        changed, groups = con.execute(
+            "select count(distinct (approach)) filter (where family = 'publications' "
+            "and year = ?), count(distinct (family, approach, year)) from core.synthesis_records",
+            [year],
+        ).fetchone()
+    finally:
+        con.close()
+    assert changed > 3
+    third = _rescore(state, config)
+    assert (third["groups_resampled"], third["groups_kept"]) == (changed, groups - changed)
+
+    # and the scores are those of resampling every group of the same records
+    fresh = tmp_path / "fresh"
+    shutil.copytree(state, fresh)
+    with duckdb.connect(str(fresh / "work" / "qcm.duckdb")) as con:
+        con.execute("drop table core.synthesis_group_values")
+    assert _rescore(fresh, config)["groups_kept"] == 0
+    assert _differing_rows(state, fresh) == dict.fromkeys(SCORED, 0)
+    assert _differing_rows(state, once) != dict.fromkeys(SCORED, 0)
