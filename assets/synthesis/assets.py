@@ -105,20 +105,21 @@ SORTED_RECORDS = "_qcm_synthesis_records"  # the records of RECORDS_SQL, in its 
 # DuckDB's memory limit while the sorted records are streamed (a table scan in order)
 STREAM_MEMORY = "256MB"
 # The records of the groups named in the table {changed}, in group order. A record
-# crediting several countries comes row by row; the records crediting one country (most:
-# every researcher-year) are collapsed here into one row per country, credit, weight,
-# office reach and basis, standing for ``records`` such records and named by the first of
-# them: the bootstrap treats them as one pattern anyway (bootstrap._patterns), and the
-# group by is far cheaper than streaming every record.
+# crediting several countries comes row by row; the records crediting one country (most
+# works; the researchers, already one row per approach, year and country in the table)
+# are collapsed here into one row per country, credit, weight, office reach and basis,
+# standing for ``records`` such records and named by the first of them: the bootstrap
+# treats them as one pattern anyway (bootstrap._patterns), and the group by is far
+# cheaper than streaming every record.
 RECORDS_SQL = """
     select family, approach, year, record_id, country_iso3, credit, record_weight,
-        international, basis, 1 as records
+        international, basis, records
     from core.synthesis_records
     semi join {changed} using (family, approach, year)
     where record_credits > 1
     union all
     select family, approach, year, min(record_id), country_iso3, credit, record_weight,
-        international, basis, count(*)
+        international, basis, sum(records)::bigint
     from core.synthesis_records
     semi join {changed} using (family, approach, year)
     where record_credits = 1

@@ -1,4 +1,4 @@
--- core.synthesis_records: one row per indicator family, technology approach, year, record (work, patent family, grant, programme year, researcher or trade flow) and country credited: the records the synthesis counts and resamples, with the country's credit and the record's own weight
+-- core.synthesis_records: one row per indicator family, technology approach, year, record (work, patent family, grant, programme year or trade flow) and country credited, and one per approach, year and country for the active researchers: the records the synthesis counts and resamples, with the country's credit, the record's own weight and how many records the row stands for
 with settings as (
     select (select value::integer from ref.methods where key = 'workforce_first_year')
         as workforce_first_year
@@ -16,7 +16,8 @@ publications as (
         1.0 as record_weight,
         null::boolean as international,
         approaches.basis,
-        count(*) over (partition by fractions.work_id, approaches.approach) as record_credits
+        count(*) over (partition by fractions.work_id, approaches.approach) as record_credits,
+        1 as records
     from core.work_country_fractions as fractions
     inner join core.work_approaches as approaches
         on approaches.work_id = fractions.work_id
@@ -34,7 +35,8 @@ patents as (
         1.0 as record_weight,
         fractions.is_international as international,
         approaches.basis,
-        count(*) over (partition by fractions.family_id, approaches.approach) as record_credits
+        count(*) over (partition by fractions.family_id, approaches.approach) as record_credits,
+        1 as records
     from core.patent_family_country_fractions as fractions
     inner join core.patent_family_approaches as approaches
         on approaches.family_id = fractions.family_id
@@ -53,7 +55,8 @@ grants as (
         amounts.usd_constant as record_weight,
         null::boolean as international,
         approaches.basis,
-        count(*) over (partition by fractions.grant_key, approaches.approach) as record_credits
+        count(*) over (partition by fractions.grant_key, approaches.approach) as record_credits,
+        1 as records
     from core.grant_country_fractions as fractions
     inner join core.grant_amounts as amounts
         on amounts.grant_key = fractions.grant_key
@@ -75,30 +78,35 @@ programmes as (
         usd_constant as record_weight,
         null::boolean as international,
         'national programme' as basis,
-        1 as record_credits  -- one row per programme figure and year (unique in the table)
+        1 as record_credits,  -- one row per programme figure and year (unique in the table)
+        1 as records
     from core.programme_years
     where usd_constant > 0
 ),
 
 researchers as (
-    -- a researcher counts once a year, in their country of the year
+    -- a researcher counts once a year, in their country of the year; the researchers of an
+    -- approach, year and country are exchangeable records (one country, credit and weight
+    -- 1), so one row stands for them all, named by the first researcher id
     select
         'workforce' as family,
         approaches.approach,
         years.year,
-        years.researcher_id as record_id,
+        min(years.researcher_id) as record_id,
         years.country_iso3,
         1.0 as credit,
         1.0 as record_weight,
         null::boolean as international,
         'active researcher' as basis,
-        1 as record_credits  -- one country a year; one row per researcher and approach
+        1 as record_credits,  -- a researcher has one country a year
+        count(*) as records
     from core.researcher_years as years
     cross join settings
     inner join core.researcher_approaches as approaches
         on approaches.researcher_id = years.researcher_id
     where years.in_quantum_career
         and years.year >= settings.workforce_first_year
+    group by approaches.approach, years.year, years.country_iso3
 ),
 
 trade as (
@@ -114,7 +122,8 @@ trade as (
         flows.value_usd as record_weight,
         null::boolean as international,
         flows.basis,
-        1 as record_credits  -- all to the exporter; one row per series and approach
+        1 as record_credits,  -- all to the exporter; one row per series and approach
+        1 as records
     from core.trade_bilateral as flows
     inner join core.trade_series_approaches as approaches
         on approaches.series_code = flows.series_code

@@ -388,6 +388,20 @@ def _mixed_records() -> pl.DataFrame:
                     "basis": ("CPC map", "keyword rules")[i % 7 == 0],
                 }
             )
+    for i in range(300):  # researchers: one country each, a record apiece
+        rows.append(
+            {
+                "family": "workforce",
+                "approach": ("trapped_ion", "photonic")[i % 3 == 0],
+                "year": 2020 + i % 2,
+                "record_id": f"P{i:03d}",
+                "country_iso3": str(rng.choice(["USA", "CHN", "DEU"])),
+                "credit": 1.0,
+                "record_weight": 1.0,
+                "international": None,
+                "basis": "active researcher",
+            }
+        )
     return pl.DataFrame(rows).sample(fraction=1.0, shuffle=True, seed=2)
 
 
@@ -395,9 +409,20 @@ def test_records_collapsed_in_sql_give_the_groups_of_every_record() -> None:
     records_frame = _mixed_records()
     con = duckdb.connect()
     con.execute("create schema core")
+    # as sql/core/synthesis_records.sql: a record a row, but the researchers of an approach,
+    # year and country one row named by the first of them
     con.execute(
-        "create table core.synthesis_records as select *, count(*) over "
-        "(partition by family, approach, year, record_id) as record_credits from records_frame"
+        """
+        create table core.synthesis_records as
+        select *, count(*) over (partition by family, approach, year, record_id)
+            as record_credits, 1 as records
+        from records_frame where family <> 'workforce'
+        union all
+        select family, approach, year, min(record_id), country_iso3, credit, record_weight,
+            international, basis, 1, count(*)
+        from records_frame where family = 'workforce'
+        group by all
+        """
     )
     con.execute(
         "create table every_group as select distinct family, approach, year from records_frame"
