@@ -157,8 +157,9 @@ MEMBERS_SQL = """
     "(indicators.synthesis_sensitivity, scenarios in indicators.synthesis_scenarios).",
 )
 def synthesis_scores(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.MaterializeResult:
-    """Resample the records of every group not kept from an earlier build (``kept``),
-    and write the score and sensitivity tables from all groups' values."""
+    """Resample the records of every group not kept from an earlier build
+    (``assets.synthesis.kept``), and write the score and sensitivity tables from all
+    groups' values."""
     fresh: dict[GroupKey, GroupValues] = {}
     fresh_rewritten: dict[RewrittenKey, GroupValues] = {}
     with qcm.connect() as con:
@@ -171,7 +172,9 @@ def synthesis_scores(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.
             (bloc, int(year)): list(codes)
             for bloc, year, codes in con.execute(MEMBERS_SQL).fetchall()
         }
-        credits = con.execute("select count(*) from core.synthesis_records").fetchone()[0]
+        credits = con.execute(
+            "select coalesce(sum(records), 0)::bigint from core.synthesis_records"
+        ).fetchone()[0]
         digest = settings_digest(replicates, seed)
         changed, kept = plan_groups(con, digest)
         # the changed groups' records sorted by DuckDB under its limit, then streamed in
@@ -204,8 +207,8 @@ def synthesis_scores(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.
         {key: rewritten[key] for key in sorted(rewritten)},
     )
     capability, bloc_capability = _capability(capability_rows)
-    for key, values in capability.items():
-        groups.setdefault(key, {})["capability"] = values
+    for key, group in capability.items():
+        groups.setdefault(key, {})["capability"] = group
     scores = synthesise(
         groups,
         bloc_capability,

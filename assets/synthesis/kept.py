@@ -31,13 +31,15 @@ GroupKey = tuple[str, str, int]  # family, approach, year
 RewrittenKey = tuple[str, str, str, int]  # scenario, family, approach, year
 BOOTSTRAP = "bootstrap"  # the variant holding a group's point and resampled shares
 
-# a group's records, summarised: their count and the sum of each record credit's hash
-# over every column its values depend on (the record names order the draws)
+# a group's records, summarised: their rows and the sum of each row's hash over every
+# column its values depend on (the record names order the draws; ``records`` says how many
+# researchers a workforce row stands for)
 FINGERPRINTS_SQL = """
     select family, approach, year,
         count(*)::varchar || ':'
-            || sum(hash(record_id, country_iso3, credit, record_weight, international, basis))
-            ::varchar as fingerprint
+            || sum(hash(
+                record_id, country_iso3, credit, record_weight, international, basis, records
+            ))::varchar as fingerprint
     from core.synthesis_records
     group by family, approach, year
 """

@@ -285,6 +285,14 @@ def test_a_rescore_resamples_only_changed_groups_and_equals_a_fresh_one(
         con.execute(
             "delete from core.synthesis_records where family = 'workforce' and year = ?", [year]
         )
+        # one more researcher in a row of the year before: the same names, another count
+        con.execute(
+            "update core.synthesis_records set records = records + 1 where (family, approach, "
+            "year, record_id) in (select family, approach, year, min(record_id) from "
+            "core.synthesis_records where family = 'workforce' and year = ? group by all "
+            "order by all limit 1)",
+            [year - 1],
+        )
         changed, groups = con.execute(
             "select count(distinct (approach)) filter (where family = 'publications' "
             "and year = ?), count(distinct (family, approach, year)) from core.synthesis_records",
@@ -294,7 +302,7 @@ def test_a_rescore_resamples_only_changed_groups_and_equals_a_fresh_one(
         con.close()
     assert changed > 3
     third = _rescore(state, config)
-    assert (third["groups_resampled"], third["groups_kept"]) == (changed, groups - changed)
+    assert (third["groups_resampled"], third["groups_kept"]) == (changed + 1, groups - changed - 1)
 
     # and the scores are those of resampling every group of the same records
     fresh = tmp_path / "fresh"
