@@ -167,9 +167,16 @@ def ingest_folder(
         drop_files(con, plan.dropped)
         quarantine_manifests(con, files, root)
     outcomes = read_files(
-        con, list(plan.read), root, codes, max_year, kind, snapshot_slice, plan.full,
-        plan.checksums,
-    )  # fmt: skip
+        con,
+        list(plan.read),
+        root,
+        codes,
+        max_year,
+        kind,
+        snapshot_slice,
+        manifests=plan.full,
+        checksums=plan.checksums,
+    )
     return plan, outcomes
 
 

@@ -195,17 +195,14 @@ def synthesis_scores(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.
             con.execute(f"drop table if exists {SORTED_RECORDS}")
         values, rewritten = kept_values(con)
         keep_values(con, digest, fresh, fresh_rewritten)
-    values |= fresh
-    rewritten |= fresh_rewritten
+    # in group order, as if every group had been streamed
+    values = dict(sorted((values | fresh).items()))
+    rewritten = dict(sorted((rewritten | fresh_rewritten).items()))
     groups: dict[Key, dict[str, GroupValues]] = {}
-    for family, approach, year in sorted(values):
-        groups.setdefault((approach, year), {})[family] = values[(family, approach, year)]
+    for (family, approach, year), group in values.items():
+        groups.setdefault((approach, year), {})[family] = group
     points = empty_points()
-    add_points(
-        points,
-        {key: values[key] for key in sorted(values)},
-        {key: rewritten[key] for key in sorted(rewritten)},
-    )
+    add_points(points, values, rewritten)
     capability, bloc_capability = _capability(capability_rows)
     for key, group in capability.items():
         groups.setdefault(key, {})["capability"] = group

@@ -113,9 +113,9 @@ def keep_values(
     digest: str,
     values: Mapping[GroupKey, GroupValues],
     rewritten: Mapping[RewrittenKey, GroupValues],
-) -> int:
+) -> None:
     """Add the resampled groups' values to the kept table (their fingerprints from
-    ``CHANGED``); return the rows added and drop ``CHANGED``."""
+    ``CHANGED``) and drop ``CHANGED``."""
     rows = [
         _row(BOOTSTRAP, family, approach, year, group)
         for (family, approach, year), group in values.items()
@@ -139,17 +139,16 @@ def keep_values(
     )
     con.register("_qcm_fresh_groups", frame)
     try:
-        added = con.execute(
+        con.execute(
             f"insert into {KEPT_TABLE} select f.family, f.approach, f.year, f.variant, "
             "c.fingerprint, ?, f.countries, f.value, f.replicates, f.resampled "
             f"from _qcm_fresh_groups as f inner join {CHANGED} as c "
             "using (family, approach, year)",
             [digest],
-        ).fetchone()[0]
+        )
     finally:
         con.unregister("_qcm_fresh_groups")
     con.execute(f"drop table {CHANGED}")
-    return int(added)
 
 
 def _row(variant: str, family: str, approach: str, year: int, group: GroupValues) -> tuple:
