@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import plotly.graph_objects as go
+import plotly.io as pio
 import polars as pl
 
 from dashboards.stats import wilson_interval
@@ -22,6 +23,7 @@ from dashboards.stats import wilson_interval
 # Okabe-Ito: distinguishable with the common forms of colour blindness.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
 SEQUENTIAL = "Cividis"
+SITE_TEMPLATE = "qcm"
 FONT = {"family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", "size": 13}
 
 
@@ -89,20 +91,39 @@ def dropdown_height(entries: int) -> int:
     return 140 + MENU_ITEM * entries
 
 
-def apply_layout(fig: go.Figure, title: str, height: int = 420) -> go.Figure:
-    """Give ``fig`` the site's look: escaped title, font, height, margins; return it."""
-    fig.update_layout(
-        title={"text": esc(title), "x": 0, "xanchor": "left", "font": {"size": 16}},
+def _site_template() -> go.layout.Template:
+    """Plotly's own template with the site's look laid over it: font, margins, white
+    backgrounds, the palette, and grey grid lines on every x and y axis."""
+    template = go.layout.Template(pio.templates["plotly"])
+    axis = {"gridcolor": "#e5e5e5", "zerolinecolor": "#999"}
+    template.layout.update(
         font=FONT,
-        height=height,
         margin={"l": 60, "r": 20, "t": 60, "b": 50},
         plot_bgcolor="white",
         paper_bgcolor="white",
         colorway=PALETTE,
         hoverlabel={"font": FONT},
+        xaxis=axis,
+        yaxis=axis,
     )
-    fig.update_xaxes(gridcolor="#e5e5e5", zerolinecolor="#999")
-    fig.update_yaxes(gridcolor="#e5e5e5", zerolinecolor="#999")
+    return template
+
+
+# Plotly's way to a house style: a registered template made the default, which every
+# figure takes on when made, unvalidated. Setting these on each figure instead validated
+# them each time, a quarter of the site's build.
+pio.templates[SITE_TEMPLATE] = _site_template()
+pio.templates.default = SITE_TEMPLATE
+
+
+def apply_layout(fig: go.Figure, title: str, height: int = 420) -> go.Figure:
+    """Give ``fig`` an escaped title and a height; return it. The rest of the site's look
+    comes with the default template ``SITE_TEMPLATE`` every figure is made with; settings
+    a builder makes afterwards (a wider top margin) win over the template's."""
+    fig.update_layout(
+        title={"text": esc(title), "x": 0, "xanchor": "left", "font": {"size": 16}},
+        height=height,
+    )
     return fig
 
 
