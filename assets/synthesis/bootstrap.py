@@ -179,10 +179,17 @@ def _patterns(rows: pl.DataFrame) -> pl.DataFrame:
 
 def ranks(values: np.ndarray) -> np.ndarray:
     """Competition ranks (1 = highest; equal values share the better rank) of each row of
-    a (rows x countries) matrix, or of a vector."""
+    a (rows x countries) matrix, or of a vector.
+
+    Each row is sorted from the highest; a value's rank is one more than the position of
+    the first value equal to it there, spread back to the value's own column."""
     matrix = np.atleast_2d(values)
-    descending = np.sort(-matrix, axis=1)
-    out = np.vstack(
-        [np.searchsorted(descending[i], -matrix[i], side="left") + 1 for i in range(len(matrix))]
-    )
+    order = np.argsort(-matrix, axis=1, kind="stable")
+    descending = np.take_along_axis(-matrix, order, axis=1)
+    positions = np.broadcast_to(np.arange(matrix.shape[1]), matrix.shape)
+    starts = np.ones(matrix.shape, dtype=bool)
+    starts[:, 1:] = descending[:, 1:] != descending[:, :-1]
+    first = np.maximum.accumulate(np.where(starts, positions, 0), axis=1)
+    out = np.empty(matrix.shape, dtype=np.int64)
+    np.put_along_axis(out, order, first + 1, axis=1)
     return out if values.ndim == 2 else out[0]

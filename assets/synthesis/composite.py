@@ -12,7 +12,7 @@ member's closeness metric by metric (computed in SQL).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -93,9 +93,40 @@ def composite_of(
     return sum(scores[f] * (weights[f] / total) for f in sorted(used)), used
 
 
-def _interval(matrix: np.ndarray, level: float, method: str = "linear") -> np.ndarray:
-    low = (1 - level) / 2
-    return np.quantile(matrix, [low, 1 - low], axis=0, method=method)
+class _Intervals:
+    """Bootstrap intervals of many (replicates x k) matrices, taken column by column in
+    one ``np.quantile`` call per method: a quantile of a column depends on that column
+    alone, so the bounds are those of one call per matrix, at a fraction of the calls
+    (there were tens of thousands, most of the composite's time outside the bootstrap)."""
+
+    def __init__(self, level: float) -> None:
+        self.low = (1 - level) / 2
+        self.parts: dict[str, list[np.ndarray]] = {"linear": [], "inverted_cdf": []}
+        self.bounds: dict[str, np.ndarray] = {}
+
+    def add(self, matrix: np.ndarray, method: str = "linear") -> tuple[str, int, int]:
+        """Ask for the interval of each column of ``matrix`` (a vector is one column); the
+        handle gives the (2 x k) bounds once ``solve`` has run."""
+        columns = matrix.reshape(len(matrix), -1)
+        parts = self.parts[method]
+        start = sum(part.shape[1] for part in parts)
+        parts.append(columns)
+        return method, start, start + columns.shape[1]
+
+    def solve(self) -> None:
+        """Take every interval asked for, one quantile call per method."""
+        self.bounds = {
+            method: np.quantile(np.hstack(parts), [self.low, 1 - self.low], axis=0, method=method)
+            for method, parts in self.parts.items()
+            if parts
+        }
+
+    def __getitem__(self, handle: tuple[str, int, int]) -> np.ndarray:
+        method, start, stop = handle
+        return self.bounds[method][:, start:stop]
+
+
+Rows = Callable[[], list[dict[str, object]]]
 
 
 def _country_rows(
@@ -106,36 +137,44 @@ def _country_rows(
     resampled: np.ndarray,
     score: np.ndarray,
     score_resampled: np.ndarray,
-    level: float,
-) -> list[dict[str, object]]:
+    intervals: _Intervals,
+) -> Rows:
+    """The rows of the ``ranked`` countries, made once ``intervals`` is solved."""
     rank = ranks(score)
     rank_resampled = ranks(score_resampled)
-    value_bounds = _interval(resampled, level)
-    score_bounds = _interval(score_resampled, level)
-    rank_bounds = _interval(rank_resampled, level, method="inverted_cdf")
+    value_asked = intervals.add(resampled)
+    score_asked = intervals.add(score_resampled)
+    rank_asked = intervals.add(rank_resampled, "inverted_cdf")
     leads = (rank_resampled == 1).mean(axis=0)
-    return [
-        {
-            "entity_type": "country",
-            "entity_code": code,
-            "approach": key[0],
-            "year": key[1],
-            "family": family,
-            "measure": MEASURES[family],
-            "value": float(value[i]),
-            "value_low": float(value_bounds[0, i]),
-            "value_high": float(value_bounds[1, i]),
-            "score": float(score[i]),
-            "score_low": float(score_bounds[0, i]),
-            "score_high": float(score_bounds[1, i]),
-            "rank": int(rank[i]),
-            "rank_low": int(rank_bounds[0, i]),
-            "rank_high": int(rank_bounds[1, i]),
-            "countries_ranked": len(ranked),
-            "leader_probability": float(leads[i]),
-        }
-        for i, code in enumerate(ranked)
-    ]
+
+    def rows() -> list[dict[str, object]]:
+        value_bounds = intervals[value_asked]
+        score_bounds = intervals[score_asked]
+        rank_bounds = intervals[rank_asked]
+        return [
+            {
+                "entity_type": "country",
+                "entity_code": code,
+                "approach": key[0],
+                "year": key[1],
+                "family": family,
+                "measure": MEASURES[family],
+                "value": float(value[i]),
+                "value_low": float(value_bounds[0, i]),
+                "value_high": float(value_bounds[1, i]),
+                "score": float(score[i]),
+                "score_low": float(score_bounds[0, i]),
+                "score_high": float(score_bounds[1, i]),
+                "rank": int(rank[i]),
+                "rank_low": int(rank_bounds[0, i]),
+                "rank_high": int(rank_bounds[1, i]),
+                "countries_ranked": len(ranked),
+                "leader_probability": float(leads[i]),
+            }
+            for i, code in enumerate(ranked)
+        ]
+
+    return rows
 
 
 def _bloc_row(
@@ -146,24 +185,82 @@ def _bloc_row(
     resampled: np.ndarray,
     score: float,
     score_resampled: np.ndarray,
-    level: float,
-) -> dict[str, object]:
-    value_bounds = _interval(resampled, level)
-    score_bounds = _interval(score_resampled, level)
-    return {
-        "entity_type": "bloc",
-        "entity_code": bloc,
-        "approach": key[0],
-        "year": key[1],
-        "family": family,
-        "measure": MEASURES[family],
-        "value": value,
-        "value_low": float(value_bounds[0]),
-        "value_high": float(value_bounds[1]),
-        "score": score,
-        "score_low": float(score_bounds[0]),
-        "score_high": float(score_bounds[1]),
-    }
+    intervals: _Intervals,
+) -> Rows:
+    """The bloc's row, made once ``intervals`` is solved."""
+    value_asked = intervals.add(resampled)
+    score_asked = intervals.add(score_resampled)
+
+    def rows() -> list[dict[str, object]]:
+        value_bounds = intervals[value_asked][:, 0]
+        score_bounds = intervals[score_asked][:, 0]
+        return [
+            {
+                "entity_type": "bloc",
+                "entity_code": bloc,
+                "approach": key[0],
+                "year": key[1],
+                "family": family,
+                "measure": MEASURES[family],
+                "value": value,
+                "value_low": float(value_bounds[0]),
+                "value_high": float(value_bounds[1]),
+                "score": score,
+                "score_low": float(score_bounds[0]),
+                "score_high": float(score_bounds[1]),
+            }
+        ]
+
+    return rows
+
+
+def _composite_rows(
+    key: Key,
+    ranked: list[str],
+    aligned: Mapping[str, Aligned],
+    bloc_scores: Mapping[str, Mapping[str, tuple[float, np.ndarray]]],
+    weights: Mapping[str, float],
+    intervals: _Intervals,
+) -> list[Rows]:
+    """The composite's rows of the ``ranked`` countries and of each bloc of
+    ``bloc_scores`` (bloc -> family -> score and resampled scores), each naming the
+    families it combines; none when no family with a weight has data."""
+    combined = composite_of({f: a.score for f, a in aligned.items()}, weights)
+    if combined is None:
+        return []
+    value, used = combined
+    resampled = composite_of({f: aligned[f].score_resampled for f in used}, weights)[0]
+    leader, leader_resampled = value.max(), resampled.max(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        score_resampled = np.nan_to_num(resampled / leader_resampled[:, None])
+    made = [
+        _country_rows(
+            key, COMPOSITE, ranked, value, resampled, value / leader, score_resampled, intervals
+        )
+    ]
+    for bloc, scores in bloc_scores.items():
+        bloc_value = composite_of({f: scores[f][0] for f in used}, weights)[0]
+        bloc_resampled = composite_of({f: scores[f][1] for f in used}, weights)[0]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            bloc_score_resampled = np.nan_to_num(bloc_resampled / leader_resampled)
+        made.append(
+            _bloc_row(
+                key,
+                COMPOSITE,
+                bloc,
+                float(bloc_value),
+                bloc_resampled,
+                float(bloc_value / leader),
+                bloc_score_resampled,
+                intervals,
+            )
+        )
+    return [_naming(rows, ",".join(used)) for rows in made]
+
+
+def _naming(rows: Rows, families: str) -> Rows:
+    """``rows``, each naming the ``families`` the composite combines."""
+    return lambda: [row | {"families": families} for row in rows()]
 
 
 def synthesise(
@@ -194,10 +291,14 @@ def synthesise(
             if (a := align(group, ranked, replicates)) is not None
         }
         blocs = sorted({bloc for bloc, year in members if year == key[1]})
+        intervals = _Intervals(level)
+        pending: list[Rows] = []
         bloc_scores: dict[str, dict[str, tuple[float, np.ndarray]]] = {b: {} for b in blocs}
         for family, a in aligned.items():
-            rows += _country_rows(
-                key, family, ranked, a.value, a.resampled, a.score, a.score_resampled, level
+            pending.append(
+                _country_rows(
+                    key, family, ranked, a.value, a.resampled, a.score, a.score_resampled, intervals
+                )
             )
             for bloc in blocs:
                 if family == "capability":
@@ -210,40 +311,14 @@ def synthesise(
                 with np.errstate(invalid="ignore", divide="ignore"):
                     score_resampled = np.nan_to_num(resampled / a.leader_resampled)
                 bloc_scores[bloc][family] = (score, score_resampled)
-                rows.append(
-                    _bloc_row(key, family, bloc, value, resampled, score, score_resampled, level)
+                pending.append(
+                    _bloc_row(
+                        key, family, bloc, value, resampled, score, score_resampled, intervals
+                    )
                 )
-        combined = composite_of({f: a.score for f, a in aligned.items()}, weights)
-        if combined is None:
-            continue
-        value, used = combined
-        resampled = composite_of({f: aligned[f].score_resampled for f in used}, weights)[0]
-        leader, leader_resampled = value.max(), resampled.max(axis=1)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            score_resampled = np.nan_to_num(resampled / leader_resampled[:, None])
-        composite_rows = _country_rows(
-            key, COMPOSITE, ranked, value, resampled, value / leader, score_resampled, level
-        )
-        for bloc in blocs:
-            bloc_value = composite_of({f: bloc_scores[bloc][f][0] for f in used}, weights)[0]
-            bloc_resampled = composite_of({f: bloc_scores[bloc][f][1] for f in used}, weights)[0]
-            with np.errstate(invalid="ignore", divide="ignore"):
-                bloc_score_resampled = np.nan_to_num(bloc_resampled / leader_resampled)
-            composite_rows.append(
-                _bloc_row(
-                    key,
-                    COMPOSITE,
-                    bloc,
-                    float(bloc_value),
-                    bloc_resampled,
-                    float(bloc_value / leader),
-                    bloc_score_resampled,
-                    level,
-                )
-            )
-        for row in composite_rows:
-            row["families"] = ",".join(used)
-        rows += composite_rows
+        pending += _composite_rows(key, ranked, aligned, bloc_scores, weights, intervals)
+        intervals.solve()
+        rows += [row for made in pending for row in made()]
     return pl.DataFrame(rows, schema=SCORE_SCHEMA)
 
 
