@@ -142,6 +142,30 @@ def test_competition_ranks() -> None:
     assert ranks(np.array([[1.0, 2.0], [2.0, 1.0]])).tolist() == [[2, 1], [1, 2]]
 
 
+def test_ranks_and_intervals_taken_together_equal_taking_them_one_by_one() -> None:
+    """Every resample is ranked on its own (ties, zeros of either sign), and the intervals
+    of several matrices asked at once are each matrix's own quantiles."""
+    from assets.synthesis.composite import _Intervals
+
+    rng = np.random.default_rng(7)
+    matrices = [rng.integers(0, 4, size=(50, width)) / 3.0 for width in (1, 5, 12)]
+    matrices[1][matrices[1] == 0] = -0.0
+    for matrix in matrices:
+        one_by_one = [1 + (row > value).sum() for row in matrix for value in row]
+        assert ranks(matrix).ravel().tolist() == one_by_one
+    intervals = _Intervals(0.9)
+    asked = [intervals.add(m) for m in matrices]
+    asked_ranks = [intervals.add(ranks(m), "inverted_cdf") for m in matrices]
+    vector = intervals.add(matrices[0][:, 0])  # a vector is one column
+    intervals.solve()
+    for matrix, linear, by_rank in zip(matrices, asked, asked_ranks, strict=True):
+        expected = np.quantile(matrix, [0.05, 0.95], axis=0)
+        assert np.array_equal(intervals[linear], expected)
+        expected = np.quantile(ranks(matrix), [0.05, 0.95], axis=0, method="inverted_cdf")
+        assert np.array_equal(intervals[by_rank], expected)
+    assert np.array_equal(intervals[vector], intervals[asked[0]])
+
+
 def scores() -> pl.DataFrame:
     return synthesise(groups(), {}, WEIGHTS, RANKABLE, MEMBERS, 200, 0.9)
 
