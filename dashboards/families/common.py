@@ -16,10 +16,9 @@ NUMBER_WORDS = ["no", "one", "two", "three", "four", "five", "six", "seven", "ei
 
 
 def rows(frame: pl.DataFrame, **equals: object) -> pl.DataFrame:
-    """The rows of ``frame`` whose columns equal the given values (column=value, ...)."""
-    for column, value in equals.items():
-        frame = frame.filter(pl.col(column) == value)
-    return frame
+    """The rows of ``frame`` whose columns equal the given values (column=value, ...), in
+    one pass over the frame."""
+    return frame.filter(**equals) if equals else frame
 
 
 def labels(data: SiteData) -> dict[str, str]:
