@@ -258,6 +258,21 @@ def stage_peaks(step_peak: dict[str, int], lineage: dict[str, str]) -> dict[str,
     return peaks
 
 
+def memory_figures(
+    spans: dict[str, tuple[float, float]], samples: Samples, lineage: dict[str, str]
+) -> dict[str, dict[str, float]]:
+    """The report's memory figures of a build (GB): each stage's peak and the
+    ``TOP_STEPS`` steps of the largest peaks, from the resident memory ``samples``."""
+    by_step = step_peaks(spans, samples)
+    largest = sorted(by_step.items(), key=lambda item: (-item[1], item[0]))[:TOP_STEPS]
+    return {
+        "stage_peak_rss_gb": {
+            k: round(v / 1e9, 2) for k, v in sorted(stage_peaks(by_step, lineage).items())
+        },
+        "largest_step_peaks_rss_gb": {k: round(v / 1e9, 2) for k, v in largest},
+    }
+
+
 def run(works: int, folder: Path, memory_limit: str) -> dict:
     """Measure the whole pipeline on ``works`` works; return every figure."""
     root, sizes = corpus(folder, works)
@@ -269,9 +284,6 @@ def run(works: int, folder: Path, memory_limit: str) -> dict:
     steps = {step: end - start for step, (start, end) in spans.items()}
     lineage = works_lineage()
     stages = stage_table(steps, lineage)
-    by_step = step_peaks(spans, samples)
-    peaks = stage_peaks(by_step, lineage)
-    largest = sorted(by_step.items(), key=lambda item: (-item[1], item[0]))[:TOP_STEPS]
     pipeline = sum(stages.get(stage, 0.0) for stage in STAGES)
     dagster = run_wall - sum(steps.values())
     works_line = next((line for line in output.splitlines() if " work records " in line), "")
@@ -301,8 +313,7 @@ def run(works: int, folder: Path, memory_limit: str) -> dict:
         "run_s": round(run_wall, 1),
         "process_s": round(wall, 1),
         "peak_rss_gb": round(peak / 1e9, 2),
-        "stage_peak_rss_gb": {k: round(v / 1e9, 2) for k, v in sorted(peaks.items())},
-        "largest_step_peaks_rss_gb": {k: round(v / 1e9, 2) for k, v in largest},
+        **memory_figures(spans, samples, lineage),
         "build_says": works_line.strip(),
     }
     report["refresh"] = refresh(root, folder, works, memory_limit, report, lineage)
@@ -315,11 +326,11 @@ def refresh(
     """Measure a refresh after the full build of ``run``: the snapshot updated with a new
     part of one year's new works (``bench_corpus.write_update``), built over the full
     build's working state. Returns its stages, their shares of the full build's works'
-    pipeline and run, and its peak memory."""
+    pipeline and run, and its peak memory with the stages' and largest steps' peaks."""
     updated = folder / f"works-{works}-updated"
     shutil.rmtree(updated, ignore_errors=True)
     update = write_update(updated, root, works)
-    wall, peak, output, _ = build(updated, folder / "build", memory_limit, fresh=False)
+    wall, peak, output, samples = build(updated, folder / "build", memory_limit, fresh=False)
     spans, run_wall = step_spans(folder / "build" / "state")
     stages = stage_table({step: end - start for step, (start, end) in spans.items()}, lineage)
     pipeline = sum(stages.get(stage, 0.0) for stage in STAGES)
@@ -336,6 +347,7 @@ def refresh(
         "run_share_of_full": round(run_wall / full["run_s"], 3),
         "process_s": round(wall, 1),
         "peak_rss_gb": round(peak / 1e9, 2),
+        **memory_figures(spans, samples, lineage),
         "build_says": says,
     }
 

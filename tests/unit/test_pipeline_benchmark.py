@@ -5,6 +5,7 @@ import pytest
 
 from pipelines.pipeline_benchmark import (
     STAGES,
+    memory_figures,
     stage_peaks,
     stage_table,
     step_peaks,
@@ -63,4 +64,15 @@ def test_each_stage_peaks_at_the_largest_sample_taken_while_its_steps_ran() -> N
         "ingest": 7,
         "core tables": 8,  # the larger of its two steps' samples
         "dashboards": 4,
+    }
+    # what the report says of the full build and of the refresh alike, in GB
+    gigabytes = [(at, resident * 10**9) for at, resident in samples]
+    assert memory_figures(spans, gigabytes, lineage) == {
+        "stage_peak_rss_gb": {"core tables": 8.0, "dashboards": 4.0, "ingest": 7.0},
+        "largest_step_peaks_rss_gb": {
+            "staging__works": 8.0,
+            "raw__openalex": 7.0,
+            "core__work_entities": 6.0,
+            "site": 4.0,
+        },
     }
