@@ -12,6 +12,7 @@ import html
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 import plotly.graph_objects as go
@@ -109,16 +110,21 @@ def _site_template() -> go.layout.Template:
     return template
 
 
-# Plotly's way to a house style: a registered template made the default, which every
-# figure takes on when made, unvalidated. Setting these on each figure instead validated
-# them each time, a quarter of the site's build.
-pio.templates[SITE_TEMPLATE] = _site_template()
-pio.templates.default = SITE_TEMPLATE
+@cache
+def use_site_template() -> None:
+    """Make the site's look Plotly's default template (``SITE_TEMPLATE``), once per process.
+
+    Plotly's way to a house style: every figure made afterwards takes it on, unvalidated
+    (setting the look on each figure validated it each time, a quarter of the site's
+    build). The site builder calls this before it makes a figure; at import it would cost
+    every process that loads the pipeline's definitions a third of a second."""
+    pio.templates[SITE_TEMPLATE] = _site_template()
+    pio.templates.default = SITE_TEMPLATE
 
 
 def apply_layout(fig: go.Figure, title: str, height: int = 420) -> go.Figure:
     """Give ``fig`` an escaped title and a height; return it. The rest of the site's look
-    comes with the default template ``SITE_TEMPLATE`` every figure is made with; settings
+    comes with the default template of figures made after ``use_site_template``; settings
     a builder makes afterwards (a wider top margin) win over the template's."""
     fig.update_layout(
         title={"text": esc(title), "x": 0, "xanchor": "left", "font": {"size": 16}},

@@ -31,6 +31,7 @@ from dashboards.families import (
     supply_chain,
     workforce,
 )
+from dashboards.figures import use_site_template
 from dashboards.page import Page, Section
 from pipelines.files import replaced_folder
 
@@ -282,6 +283,7 @@ def _write_assets(folder: Path) -> None:
 
 def build_site(database: Path, site_dir: Path) -> BuiltSite:
     """Render the site from ``database`` into ``site_dir`` (replaced atomically)."""
+    use_site_template()
     data = load(database)
     template = _environment().get_template("page.html.j2")
     shown = facts(data)
