@@ -49,7 +49,8 @@ MATERIALIZATIONS = ("table", "view")
 @dataclass(frozen=True)
 class Expectation:
     """A GX expectation of a contract, the columns it reads and its kind (``unique`` for
-    uniqueness, ``values`` for a test each value passes or fails on its own)."""
+    uniqueness, ``values`` for a test each value passes or fails on its own, ``null`` for
+    not null: a value test that reads only whether a value is null)."""
 
     expectation: Any
     columns: tuple[str, ...]
@@ -200,7 +201,7 @@ def _expectations(contract: Contract, con: duckdb.DuckDBPyConnection) -> list[Ex
             name, arg = (test, None) if isinstance(test, str) else next(iter(test.items()))
             kind = "values"
             if name == "not_null":
-                made = exp.ExpectColumnValuesToNotBeNull(column=column.name)
+                made, kind = exp.ExpectColumnValuesToNotBeNull(column=column.name), "null"
             elif name == "unique":
                 made, kind = exp.ExpectColumnValuesToBeUnique(column=column.name), "unique"
             elif name == "between":
@@ -247,7 +248,10 @@ def _frames(
     uniqueness expectation on the rows whose key occurs more than once. Every row of the
     table passes a value expectation exactly when every distinct value does, and only
     repeated keys can break uniqueness, so the verdicts are the table's own; the frames
-    are read ``WHOLE_ROWS`` rows at a time, so memory stays bounded.
+    are read ``WHOLE_ROWS`` rows at a time, so memory stays bounded. A column whose only
+    test is not null (most ids) is validated on one value of each kind it holds, null
+    and not null: that is all the test reads, and its failure is the same one distinct
+    value, null (at three million works, 2 rows instead of 3 million per id column).
     """
     rows = con.execute(f"select count(*) from {table}").fetchone()[0]
     if rows <= WHOLE_ROWS:
@@ -266,12 +270,16 @@ def _frames(
             )
         )
     by_column: dict[str, list[Expectation]] = {}
-    for expectation in (e for e in expectations if e.kind == "values"):
+    for expectation in (e for e in expectations if e.kind in ("values", "null")):
         by_column.setdefault(expectation.columns[0], []).append(expectation)
     for column, column_expectations in by_column.items():
-        queries.append(
-            ("distinct value(s)", f'select distinct "{column}" from {table}', column_expectations)
-        )
+        query = f'select distinct "{column}" from {table}'
+        if all(e.kind == "null" for e in column_expectations):
+            query = (
+                f'select any_value("{column}") as "{column}" from {table} '
+                f'group by "{column}" is null'
+            )
+        queries.append(("distinct value(s)", query, column_expectations))
     for unit, query, frame_expectations in queries:
         result = con.execute(query)
         while True:

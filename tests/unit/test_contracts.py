@@ -188,6 +188,7 @@ BIG = Contract(
         Column("id", "VARCHAR", "id", ("not_null", {"matches": "^W[0-9]+$"})),
         Column("year", "BIGINT", "year", ("not_null", {"between": [2000, 2030]})),
         Column("kind", "VARCHAR", "kind", ({"in_set": ["a", "b"]},)),
+        Column("team", "VARCHAR", "team", ("not_null",)),
     ),
     unique=("id", "year"),
     checks=(),
@@ -198,16 +199,17 @@ BIG = Contract(
     "defect, expected",
     [
         ("", set()),
-        ("union all select 'W7', 2001, 'a'", {"expect_compound_columns_to_be_unique"}),
+        ("union all select 'W7', 2001, 'a', 'T1'", {"expect_compound_columns_to_be_unique"}),
+        ("union all select 'W9999', 2001, 'a', null", {"expect_column_values_to_not_be_null"}),
         (
-            "union all select null, 1999, 'c'",
+            "union all select null, 1999, 'c', null",
             {
                 "expect_column_values_to_not_be_null",
                 "expect_column_values_to_be_between",
                 "expect_column_values_to_be_in_set",
             },
         ),
-        ("union all select 'X1', 2001, 'a'", {"expect_column_values_to_match_regex"}),
+        ("union all select 'X1', 2001, 'a', 'T1'", {"expect_column_values_to_match_regex"}),
     ],
 )
 def test_a_table_too_large_to_read_whole_gets_the_verdicts_of_reading_it_whole(
@@ -215,7 +217,8 @@ def test_a_table_too_large_to_read_whole_gets_the_verdicts_of_reading_it_whole(
 ) -> None:
     con.execute(
         "create table core.big as select 'W' || (i % 3000) as id, 2000 + i // 3000 as year, "
-        f"case when i % 2 = 0 then 'a' else 'b' end as kind from range(9000) r(i) {defect}"
+        "case when i % 2 = 0 then 'a' else 'b' end as kind, 'T' || (i % 50) as team "
+        f"from range(9000) r(i) {defect}"
     )
     whole = check_values(con, BIG)
     monkeypatch.setattr("pipelines.contracts.WHOLE_ROWS", 2048)  # distinct values, chunked
@@ -226,6 +229,12 @@ def test_a_table_too_large_to_read_whole_gets_the_verdicts_of_reading_it_whole(
     if "expect_compound_columns_to_be_unique" in expected:  # the same rows and examples
         assert parts.failures[0]["unexpected"] == whole.failures[0]["unexpected"] == 2
         assert "W7" in str(parts.failures[0]["examples"])
+    nulls = [
+        [(f["expectation"], f["unexpected"], f["examples"]) for f in outcome.failures]
+        for outcome in (parts, whole)
+    ]
+    nulls = [[f for f in failures if "not_be_null" in f[0]] for failures in nulls]
+    assert nulls[0] == nulls[1]  # one null: one row and one distinct value alike
 
 
 def test_each_validated_frame_is_let_go_before_the_next(
@@ -234,8 +243,8 @@ def test_each_validated_frame_is_let_go_before_the_next(
     """GX caches every batch and metric of a data source; the frames of a large table must
     not pile up in it (at three million works they held about 0.3 GB per check)."""
     con.execute(
-        "create table core.big as select 'W' || i as id, 2000 + i % 3 as year, 'a' as kind "
-        "from range(9000) r(i)"
+        "create table core.big as select 'W' || i as id, 2000 + i % 3 as year, 'a' as kind, "
+        "'T1' as team from range(9000) r(i)"
     )
     monkeypatch.setattr("pipelines.contracts.WHOLE_ROWS", 2048)  # distinct values, chunked
     frames: list[weakref.ref] = []
