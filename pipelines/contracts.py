@@ -292,8 +292,9 @@ def _frames(
 def _failures(
     context: Any, name: str, frame: Any, expectations: list[Expectation]
 ) -> list[tuple[str, int, list[Any]]]:
-    """Validate one frame in a GX data source of its own, deleted after; return each
-    failed expectation's name, count of unexpected rows or values, and examples.
+    """Validate one frame in a GX data source of its own, deleted after (also when GX
+    raises); return each failed expectation's name, count of unexpected rows or values,
+    and examples.
 
     GX holds the frame, its batch and its metrics in the data source's execution engine,
     and the data source, engine and batch refer to each other: once the data source is
@@ -302,32 +303,34 @@ def _failures(
     """
     gx = _great_expectations()
     source = context.data_sources.add_pandas(name=name)
-    batch = (
-        source.add_dataframe_asset(name=name)
-        .add_batch_definition_whole_dataframe("whole")
-        .get_batch(batch_parameters={"dataframe": frame})
-    )
-    suite = gx.ExpectationSuite(
-        name=name, expectations=[e.expectation.copy() for e in expectations]
-    )
-    # pass or fail first (half the cost); the counts and examples only when it failed
-    result = batch.validate(suite, result_format="BOOLEAN_ONLY")
-    if not result.success:
-        result = batch.validate(suite, result_format="SUMMARY")
-    failures = []
-    for item in result.results:
-        if item.success:
-            continue
-        config = item.expectation_config
-        kwargs = {k: v for k, v in config.kwargs.items() if k in ("column", "column_list")}
-        failures.append(
-            (
-                f"{config.type}({kwargs})",
-                item.result.get("unexpected_count") or 0,
-                list(item.result.get("partial_unexpected_list", [])),
-            )
+    try:
+        batch = (
+            source.add_dataframe_asset(name=name)
+            .add_batch_definition_whole_dataframe("whole")
+            .get_batch(batch_parameters={"dataframe": frame})
         )
-    context.data_sources.delete(name)
+        suite = gx.ExpectationSuite(
+            name=name, expectations=[e.expectation.copy() for e in expectations]
+        )
+        # pass or fail first (half the cost); the counts and examples only when it failed
+        result = batch.validate(suite, result_format="BOOLEAN_ONLY")
+        if not result.success:
+            result = batch.validate(suite, result_format="SUMMARY")
+        failures = []
+        for item in result.results:
+            if item.success:
+                continue
+            config = item.expectation_config
+            kwargs = {k: v for k, v in config.kwargs.items() if k in ("column", "column_list")}
+            failures.append(
+                (
+                    f"{config.type}({kwargs})",
+                    item.result.get("unexpected_count") or 0,
+                    list(item.result.get("partial_unexpected_list", [])),
+                )
+            )
+    finally:
+        context.data_sources.delete(source.name)
     return failures
 
 
