@@ -17,7 +17,9 @@
   largest peaks, with theirs;
 - a refresh: the snapshot updated with a new part of one year's new works, built over the
   full build's working state (which reads only the new part and classifies only its
-  texts), with its stages and its shares of the full build's works' pipeline and run.
+  texts), with its stages and its shares of the full build's works' pipeline and run;
+- a rerun: the same build again with nothing new, which keeps every table whose inputs
+  did not change and reports their checks' passes again (``pipelines.lineage``).
 
 Each figure is reported with records per second and as a ratio to floor 1, so runs on
 noisy machines stay comparable. Nothing here runs in the test suite.
@@ -108,13 +110,13 @@ Samples = list[tuple[float, int]]  # (epoch seconds, resident bytes)
 
 
 def build(
-    root: Path, scratch: Path, memory_limit: str, fresh: bool = True
+    root: Path, scratch: Path, memory_limit: str, again: str = ""
 ) -> tuple[float, int, str, Samples]:
-    """Run ``qcm build`` on the snapshot, in a fresh ``scratch`` folder or (``fresh``
-    False) over the working state the last build there left; return wall seconds, peak
-    RSS bytes, its output and its resident memory sampled every ``RSS_EVERY_S`` seconds
-    (from ``/proc``)."""
-    if fresh:
+    """Run ``qcm build`` on the snapshot, in a fresh ``scratch`` folder or (``again``
+    names the build, its log ``<again>.log``) over the working state the last build there
+    left; return wall seconds, peak RSS bytes, its output and its resident memory sampled
+    every ``RSS_EVERY_S`` seconds (from ``/proc``)."""
+    if not again:
         shutil.rmtree(scratch, ignore_errors=True)
     scratch.mkdir(parents=True, exist_ok=True)
     command = [
@@ -124,7 +126,7 @@ def build(
         "--state", str(scratch / "state"),
     ]  # fmt: skip
     env = {**os.environ, "QCM_MEMORY_LIMIT": memory_limit}
-    log = scratch / ("build.log" if fresh else "refresh.log")
+    log = scratch / f"{again or 'build'}.log"
     started = time.perf_counter()
     with log.open("w", encoding="utf-8") as handle:
         process = subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=handle, stderr=handle)
@@ -317,6 +319,7 @@ def run(works: int, folder: Path, memory_limit: str) -> dict:
         "build_says": works_line.strip(),
     }
     report["refresh"] = refresh(root, folder, works, memory_limit, report, lineage)
+    report["rerun"] = rerun(folder, works, memory_limit, report, lineage)
     return report
 
 
@@ -330,16 +333,40 @@ def refresh(
     updated = folder / f"works-{works}-updated"
     shutil.rmtree(updated, ignore_errors=True)
     update = write_update(updated, root, works)
-    wall, peak, output, samples = build(updated, folder / "build", memory_limit, fresh=False)
-    spans, run_wall = step_spans(folder / "build" / "state")
-    stages = stage_table({step: end - start for step, (start, end) in spans.items()}, lineage)
-    pipeline = sum(stages.get(stage, 0.0) for stage in STAGES)
-    says = [line.strip() for line in output.splitlines() if "openalex: read" in line]
-    says += [line.strip() for line in output.splitlines() if "the rules run on" in line]
     return {
         "new_works": update["works"],
         "of_year": update["year"],
         "new_part_gzip_mb": round(update["gzip_bytes"] / 1e6, 1),
+        **build_again(updated, folder, memory_limit, full, lineage, "refresh"),
+    }
+
+
+def rerun(folder: Path, works: int, memory_limit: str, full: dict, lineage: dict[str, str]) -> dict:
+    """Measure the build of ``refresh`` again over its working state, with nothing new:
+    its stages, shares of the full build and what it kept."""
+    return build_again(
+        folder / f"works-{works}-updated", folder, memory_limit, full, lineage, "rerun"
+    )
+
+
+def build_again(
+    root: Path, folder: Path, memory_limit: str, full: dict, lineage: dict[str, str], name: str
+) -> dict:
+    """Build ``root`` over the working state of the last build in ``folder`` (log
+    ``<name>.log``); its stages, their shares of the ``full`` build's works' pipeline and
+    run, its peak memory with the stages' and largest steps' peaks, what its log says of
+    the files read and texts classified, and how many tables it kept and checks' passes
+    it reported again."""
+    wall, peak, output, samples = build(root, folder / "build", memory_limit, again=name)
+    spans, run_wall = step_spans(folder / "build" / "state")
+    stages = stage_table({step: end - start for step, (start, end) in spans.items()}, lineage)
+    pipeline = sum(stages.get(stage, 0.0) for stage in STAGES)
+    lines = [line.strip() for line in output.splitlines()]
+    says = [line for line in lines if "openalex: read" in line]
+    says += [line for line in lines if "the rules run on" in line]
+    return {
+        "tables_kept": sum("] kept " in line for line in lines),
+        "checks_passed_again": sum("(unchanged since they were verified" in line for line in lines),
         "stages_s": {k: round(v, 1) for k, v in sorted(stages.items())},
         "works_pipeline_s": round(pipeline, 1),
         "works_pipeline_share_of_full": round(pipeline / full["works_pipeline_s"], 3),

@@ -4,7 +4,9 @@ Each file's name is the table it builds (``sql/core/work_entities.sql`` builds
 ``core.work_entities``); its dependencies are the qualified tables it reads. Tables
 written by Python assets are resolved through ``producers`` (table -> asset key). A file
 whose contract says ``materialized: view`` builds a view instead, which may read only
-the published schemas (the published file recreates it from its definition).
+the published schemas (the published file recreates it from its definition). A table
+whose SQL and inputs are those it was last built from is kept, not built again (see
+``pipelines.lineage``); a view is always made again (it costs nothing).
 """
 
 import hashlib
@@ -15,13 +17,14 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
+from pipelines import lineage
 from pipelines.checks import contract_checks
 from pipelines.contracts import load_contracts
+from pipelines.lineage import referenced_tables, sql_code
 from pipelines.publish import PUBLIC_SCHEMAS
 from pipelines.resources import QcmResource
 
 LAYERS = ("staging", "core", "indicators", "marts", "meta")
-TABLE_REF = re.compile(r"\b(ref|raw|staging|core|indicators|marts|meta)\.([a-z_][a-z0-9_]*)\b")
 # DuckDB 1.5 stores a view's "a cross join b left join c on c.k = a.k" as "a, b left join c
 # ...", which no longer binds: the published file, made from the stored definitions, fails
 CROSS_JOIN = re.compile(r"\bcross\s+join\b", re.IGNORECASE)
@@ -34,16 +37,6 @@ def sql_table_files(sql_dir: Path) -> dict[str, Path]:
         for layer in LAYERS
         for path in sorted((sql_dir / layer).glob("*.sql"))
     }
-
-
-def _code(sql: str) -> str:
-    """A SQL text without its ``--`` comments."""
-    return "\n".join(line.split("--", 1)[0] for line in sql.splitlines())
-
-
-def referenced_tables(sql: str) -> set[str]:
-    """The qualified ``schema.table`` names a SQL text reads (comments ignored)."""
-    return {f"{schema}.{table}" for schema, table in TABLE_REF.findall(_code(sql))}
 
 
 def build_statements(table: str, sql: str, materialized: str, existing: str | None) -> list[str]:
@@ -75,7 +68,13 @@ def _existing_kind(con: duckdb.DuckDBPyConnection, table: str) -> str | None:
 
 
 def _sql_asset(
-    table: str, path: Path, deps: list[dg.AssetKey], description: str, materialized: str
+    table: str,
+    path: Path,
+    reads: set[str],
+    deps: list[dg.AssetKey],
+    description: str,
+    materialized: str,
+    sql_tables: frozenset[str],
 ) -> dg.AssetsDefinition:
     layer, name = table.split(".")
 
@@ -90,13 +89,33 @@ def _sql_asset(
     )
     def _build(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.MaterializeResult:
         sql = path.read_text(encoding="utf-8")
+        run_id = context.run.run_id
         with qcm.connect() as con:
-            for statement in build_statements(table, sql, materialized, _existing_kind(con, table)):
-                con.execute(statement)
-            rows = con.execute(f"select count(*) from {table}").fetchone()[0]
-        context.log.info(f"built {table} ({materialized}): {rows:,} rows")
+            inputs = lineage.signatures(con, reads, run_id, sql_tables)
+            signed = lineage.lineage_signature(sql, materialized, inputs)
+            kept = lineage.kept_rows(con, table, signed) if materialized == "table" else None
+            if kept is None:
+                lineage.forget(con, table)
+                for statement in build_statements(
+                    table, sql, materialized, _existing_kind(con, table)
+                ):
+                    con.execute(statement)
+                rows = con.execute(f"select count(*) from {table}").fetchone()[0]
+                lineage.record_build(con, table, signed, rows, run_id)
+        if kept is None:
+            context.log.info(f"built {table} ({materialized}): {rows:,} rows")
+        else:
+            rows = kept
+            context.log.info(
+                f"kept {table}: {rows:,} rows, built before from the same SQL and inputs"
+            )
         return dg.MaterializeResult(
-            metadata={"rows": rows, "sql_file": str(path.name), "materialized": materialized}
+            metadata={
+                "rows": rows,
+                "sql_file": str(path.name),
+                "materialized": materialized,
+                "kept": kept is not None,
+            }
         )
 
     return _build
@@ -115,6 +134,7 @@ def build_sql_assets(
     files = sql_table_files(sql_dir)
     contracts = load_contracts(sql_dir)
     known = dict(producers) | {t: dg.AssetKey(t.split(".")) for t in files}
+    sql_tables = frozenset(files)
     assets, checks = [], []
     for table, path in files.items():
         sql = path.read_text(encoding="utf-8")
@@ -132,12 +152,12 @@ def build_sql_assets(
                 f"{path}: a view may read only the published schemas {list(PUBLIC_SCHEMAS)}, "
                 f"but reads {private}; read their marts instead, or make it a table"
             )
-        if materialized == "view" and CROSS_JOIN.search(_code(sql)):
+        if materialized == "view" and CROSS_JOIN.search(sql_code(sql)):
             raise ValueError(
                 f"{path}: a view may not use 'cross join' (DuckDB stores it as a comma, which "
                 "binds after the joins that follow it); write 'inner join ... on true'"
             )
-        asset = _sql_asset(table, path, deps, description, materialized)
+        asset = _sql_asset(table, path, reads, deps, description, materialized, sql_tables)
         assets.append(asset)
-        checks.extend(contract_checks(asset.key, [table], contracts))
+        checks.extend(contract_checks(asset.key, [table], contracts, sql_tables))
     return assets, checks

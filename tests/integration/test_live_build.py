@@ -143,6 +143,12 @@ def test_live_build_lands_parses_publishes_and_leaks_no_key(
     assert "openalex: read 0 new or changed files, kept the rows of 3 unchanged ones" in output
     assert "0 landed partitions parsed, 1 unchanged ones reused" in output  # the authors'
     assert "1 landed partitions parsed" not in output
+    # the tables whose inputs did not change are kept, and their checks' passes reported
+    assert "] kept staging.works: 3 rows, built before from the same SQL and inputs" in output
+    assert "] kept indicators.publication_output: " in output
+    assert "staging.works: all 6 expectations met (unchanged since they were verified in run" in (
+        output
+    )
     # (meta.fetches names the new fetch of the year, with its time; meta.tables counts the
     # rows of meta.runs, one per run of this state)
     moved = {"meta.fetches", "meta.tables"}

@@ -1,0 +1,227 @@
+"""What each table of the working database was built from, so that a build keeps a table
+whose inputs did not change, and a contract check that passed on the same table is not
+run again.
+
+A table's signature stands for its rows:
+
+- a table built from a SQL file is signed by its lineage: the SHA-256 of the SQL text,
+  whether it is a table or a view, the signatures of the tables it reads, DuckDB's
+  version and, for SQL that reads today's date, the date. The same SQL over the same
+  rows gives the same rows, so a build whose signature for the table is the one the
+  table was built under keeps the table (``built``: written only once the table is);
+- any other table (written by Python: the raw, reference and classification tables) is
+  signed by its content: the SHA-256 of its columns and types, its row count and the
+  sum of its rows' hashes (DuckDB's ``hash`` of the whole row: the same rows in any
+  order give the same sum). It is taken at most once per run, when a step first needs
+  it, as every writer of such a table runs before its readers (``contents``).
+
+A contract check that passed is recorded under a key made of the contract file, the
+checking code, and the signatures of the table and of every table the contract reads
+(``verified``); a later check with the same key reports that pass without reading the
+table. Everything here lives in the working database's ``lineage`` schema, which is never
+published; deleting it only makes the next build build and check everything.
+"""
+
+import hashlib
+import json
+import re
+from collections.abc import Collection, Mapping
+from datetime import date
+from importlib.metadata import version
+from pathlib import Path
+
+import duckdb
+
+from pipelines.contracts import Contract
+
+SCHEMA = "lineage"
+BUILT = f"{SCHEMA}.built"
+CONTENTS = f"{SCHEMA}.contents"
+VERIFIED = f"{SCHEMA}.verified"
+TABLE_REF = re.compile(r"\b(ref|raw|staging|core|indicators|marts|meta)\.([a-z_][a-z0-9_]*)\b")
+# SQL that reads the date gives other rows on another day: its signature holds the date
+DATED = re.compile(r"\b(current_date|current_timestamp|now\s*\(|today\s*\()", re.IGNORECASE)
+# what decides a check's verdict besides the table and its contract
+CHECKING_CODE = Path(__file__).with_name("contracts.py")
+
+
+def sql_code(sql: str) -> str:
+    """A SQL text without its ``--`` comments."""
+    return "\n".join(line.split("--", 1)[0] for line in sql.splitlines())
+
+
+def referenced_tables(sql: str) -> set[str]:
+    """The qualified ``schema.table`` names a SQL text reads (comments ignored)."""
+    return {f"{schema}.{table}" for schema, table in TABLE_REF.findall(sql_code(sql))}
+
+
+def contract_reads(contract: Contract) -> set[str]:
+    """The tables a contract's checks read besides its own: those of its ``in_ref`` tests
+    and those its SQL checks name."""
+    reads = {
+        test["in_ref"].rsplit(".", 1)[0]
+        for column in contract.columns
+        for test in column.tests
+        if isinstance(test, dict) and "in_ref" in test
+    }
+    for check in contract.checks:
+        reads |= referenced_tables(check["sql"])
+    return reads - {contract.table}
+
+
+def _digest(value: object) -> str:
+    return hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()
+
+
+def _ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(f"create schema if not exists {SCHEMA}")
+    con.execute(
+        f"create table if not exists {BUILT} (table_name varchar primary key, "
+        "signature varchar not null, row_count bigint not null, run_id varchar not null)"
+    )
+    con.execute(
+        f"create table if not exists {CONTENTS} (table_name varchar primary key, "
+        "signature varchar not null, run_id varchar not null)"
+    )
+    con.execute(
+        f"create table if not exists {VERIFIED} (check_name varchar primary key, "
+        "key varchar not null, expectations bigint not null, run_id varchar not null)"
+    )
+
+
+def content_signature(con: duckdb.DuckDBPyConnection, table: str) -> str:
+    """The signature of ``table``'s rows as they are now (one scan of the table)."""
+    schema, name = table.split(".")
+    columns = con.execute(
+        "select column_name, data_type from information_schema.columns "
+        "where table_schema = ? and table_name = ? order by ordinal_position",
+        [schema, name],
+    ).fetchall()
+    if not columns:
+        return _digest(["absent", table])
+    rows, total = con.execute(f"select count(*), sum(hash(t)) from {table} as t").fetchone()
+    return _digest([columns, rows, str(total)])
+
+
+def signatures(
+    con: duckdb.DuckDBPyConnection,
+    tables: Collection[str],
+    run_id: str,
+    sql_tables: Collection[str],
+) -> dict[str, str]:
+    """The signature of each of ``tables`` for a step of run ``run_id``.
+
+    A table in ``sql_tables`` (built from a SQL file) has the lineage signature it was
+    last built under; any other table (or one built before this was recorded) its content
+    signature, taken once per run and kept for the run's later steps.
+    """
+    _ensure_schema(con)
+    wanted = sorted(tables)
+    built = {
+        table: signed
+        for table, signed in con.execute(f"select table_name, signature from {BUILT}").fetchall()
+        if table in sql_tables
+    }
+    taken = dict(
+        con.execute(
+            f"select table_name, signature from {CONTENTS} where run_id = ?", [run_id]
+        ).fetchall()
+    )
+    found = {t: built.get(t) or taken.get(t) for t in wanted}
+    for table in (t for t in wanted if found[t] is None):
+        found[table] = content_signature(con, table)
+        con.execute(
+            f"insert or replace into {CONTENTS} values (?, ?, ?)", [table, found[table], run_id]
+        )
+    return found
+
+
+def lineage_signature(
+    sql: str, materialized: str, inputs: Mapping[str, str], today: date | None = None
+) -> str:
+    """The signature of a table built by ``sql`` (a table or a view) from tables whose
+    signatures are ``inputs``; ``today`` counts only when the SQL reads the date."""
+    dated = DATED.search(sql_code(sql)) is not None
+    return _digest(
+        {
+            "sql": sql,
+            "materialized": materialized,
+            "inputs": sorted(inputs.items()),
+            "duckdb": duckdb.__version__,
+            "date": (today or date.today()).isoformat() if dated else None,
+        }
+    )
+
+
+def kept_rows(con: duckdb.DuckDBPyConnection, table: str, signed: str) -> int | None:
+    """The row count of ``table`` when it was built under the signature ``signed`` and
+    still holds as many rows; None when it must be built."""
+    _ensure_schema(con)
+    found = con.execute(
+        f"select row_count from {BUILT} where table_name = ? and signature = ?", [table, signed]
+    ).fetchone()
+    if found is None:
+        return None
+    try:
+        rows = con.execute(f"select count(*) from {table}").fetchone()[0]
+    except duckdb.CatalogException:
+        return None
+    return rows if rows == found[0] else None
+
+
+def forget(con: duckdb.DuckDBPyConnection, table: str) -> None:
+    """Drop what ``table`` was built from, before it is built again: if the build stops
+    halfway, the next one builds it again."""
+    _ensure_schema(con)
+    con.execute(f"delete from {BUILT} where table_name = ?", [table])
+
+
+def record_build(
+    con: duckdb.DuckDBPyConnection, table: str, signed: str, rows: int, run_id: str
+) -> None:
+    """Record that ``table`` now holds ``rows`` rows built under ``signed`` in ``run_id``."""
+    con.execute(
+        f"insert or replace into {BUILT} values (?, ?, ?, ?)", [table, signed, rows, run_id]
+    )
+
+
+def check_key(contract: Contract, signatures: Mapping[str, str]) -> str:
+    """The key of a contract check: the contract file, the checking code, the versions of
+    DuckDB and Great Expectations, and the ``signatures`` of the table and the tables the
+    contract reads."""
+    text = contract.path.read_text(encoding="utf-8") if contract.path else repr(contract)
+    return _digest(
+        {
+            "contract": text,
+            "code": CHECKING_CODE.read_text(encoding="utf-8"),
+            "engines": [duckdb.__version__, version("great_expectations")],
+            "tables": sorted(signatures.items()),
+        }
+    )
+
+
+def verified(con: duckdb.DuckDBPyConnection, check: str, key: str) -> tuple[int, str] | None:
+    """The expectations counted and the run of the pass of ``check`` under ``key``, or
+    None when it has not passed under that key."""
+    _ensure_schema(con)
+    return con.execute(
+        f"select expectations, run_id from {VERIFIED} where check_name = ? and key = ?",
+        [check, key],
+    ).fetchone()
+
+
+def record_check(
+    con: duckdb.DuckDBPyConnection,
+    check: str,
+    key: str | None,
+    expectations: int,
+    run_id: str,
+) -> None:
+    """Record that ``check`` passed under ``key`` in ``run_id`` (``key`` None: it failed,
+    and no earlier pass counts any more)."""
+    _ensure_schema(con)
+    con.execute(f"delete from {VERIFIED} where check_name = ?", [check])
+    if key is not None:
+        con.execute(
+            f"insert into {VERIFIED} values (?, ?, ?, ?)", [check, key, expectations, run_id]
+        )

@@ -1,0 +1,183 @@
+"""Signatures: a table whose SQL and inputs did not change is kept, and a check that passed
+on the same rows is not run again; any change builds and checks again."""
+
+from datetime import date
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+import yaml
+
+from pipelines import lineage
+from pipelines.contracts import Column, Contract
+from pipelines.resources import QcmResource
+from pipelines.sql_assets import build_sql_assets
+
+pytestmark = pytest.mark.unit
+
+
+def test_a_content_signature_is_the_rows_in_any_order(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("create table raw.t as select range as id, range::varchar as name from range(50)")
+    signed = lineage.content_signature(con, "raw.t")
+    con.execute("create or replace table raw.t as select * from raw.t order by id desc")
+    assert lineage.content_signature(con, "raw.t") == signed
+    con.execute("update raw.t set name = 'x' where id = 7")
+    assert lineage.content_signature(con, "raw.t") != signed
+    con.execute(
+        "create or replace table raw.t as select range as id, range::varchar as name from range(50)"
+    )
+    con.execute("alter table raw.t rename name to label")
+    assert lineage.content_signature(con, "raw.t") != signed
+    con.execute("insert into raw.t values (1, '1')")  # a duplicate row counts
+    assert lineage.content_signature(con, "raw.t") != signed
+    assert lineage.content_signature(con, "raw.absent") != signed
+
+
+def test_a_python_table_is_signed_once_per_run_and_a_sql_table_by_its_build(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    con.execute("create table raw.t as select 1 as id")
+    first = lineage.signatures(con, ["raw.t"], "run-1", ())["raw.t"]
+    con.execute("insert into raw.t values (2)")
+    assert lineage.signatures(con, ["raw.t"], "run-1", ())["raw.t"] == first  # taken once in a run
+    assert (
+        lineage.signatures(con, ["raw.t"], "run-2", ())["raw.t"] != first
+    )  # and again in the next
+    con.execute("create table core.s as select 1 as id")
+    lineage.record_build(con, "core.s", "built-under", 1, "run-1")
+    assert lineage.signatures(con, ["core.s"], "run-2", {"core.s"})["core.s"] == "built-under"
+    # a table no longer built from SQL is signed by its content, whatever was recorded
+    assert lineage.signatures(con, ["core.s"], "run-2", ())["core.s"] != "built-under"
+
+
+def test_a_lineage_signature_changes_with_the_sql_its_inputs_and_the_date_it_reads() -> None:
+    sql, inputs = "select * from raw.t", {"raw.t": "a"}
+    signed = lineage.lineage_signature(sql, "table", inputs)
+    assert lineage.lineage_signature(sql, "table", dict(inputs)) == signed
+    assert lineage.lineage_signature(sql + " where id > 1", "table", inputs) != signed
+    assert lineage.lineage_signature(sql, "view", inputs) != signed
+    assert lineage.lineage_signature(sql, "table", {"raw.t": "b"}) != signed
+    assert lineage.lineage_signature(sql, "table", inputs, date(2020, 1, 1)) == signed
+    dated = "select year(current_date) as year from raw.t"
+    assert lineage.lineage_signature(dated, "table", inputs, date(2020, 1, 1)) != (
+        lineage.lineage_signature(dated, "table", inputs, date(2020, 1, 2))
+    )
+    # a date in a comment is not read
+    commented = sql + "\n-- not current_date"
+    assert lineage.lineage_signature(commented, "table", inputs, date(2020, 1, 1)) == (
+        lineage.lineage_signature(commented, "table", inputs, date(2020, 1, 2))
+    )
+
+
+def test_a_table_is_kept_only_as_built(con: duckdb.DuckDBPyConnection) -> None:
+    assert lineage.kept_rows(con, "core.s", "sig") is None  # never built
+    con.execute("create table core.s as select range as id from range(3)")
+    lineage.record_build(con, "core.s", "sig", 3, "run-1")
+    assert lineage.kept_rows(con, "core.s", "sig") == 3
+    assert lineage.kept_rows(con, "core.s", "other") is None
+    con.execute("delete from core.s where id = 0")  # changed behind the build's back
+    assert lineage.kept_rows(con, "core.s", "sig") is None
+    con.execute("drop table core.s")
+    assert lineage.kept_rows(con, "core.s", "sig") is None
+    lineage.forget(con, "core.s")
+    con.execute("create table core.s as select range as id from range(3)")
+    assert lineage.kept_rows(con, "core.s", "sig") is None
+
+
+def test_a_contract_reads_its_reference_tables_and_what_its_checks_name() -> None:
+    contract = Contract(
+        table="core.t",
+        grain="one row",
+        description="test",
+        columns=(
+            Column("id", "VARCHAR", "id", ("not_null",)),
+            Column("iso3", "VARCHAR", "country", ({"in_ref": "ref.countries.iso3"},)),
+        ),
+        checks=(
+            {
+                "name": "a",
+                "description": "a",
+                "sql": "select id from core.t except select id from staging.t -- not core.u",
+            },
+        ),
+    )
+    assert lineage.contract_reads(contract) == {"ref.countries", "staging.t"}
+
+
+def write_sql(folder: Path, table: str, sql: str, tests: list) -> None:
+    """``sql/<layer>/<name>.sql`` and its contract: one INTEGER column ``x`` with ``tests``."""
+    layer, name = table.split(".")
+    (folder / layer).mkdir(parents=True, exist_ok=True)
+    (folder / layer / f"{name}.sql").write_text(f"-- {table}\n{sql}\n", encoding="utf-8")
+    contract = {
+        "table": table,
+        "grain": "one row per x",
+        "description": "test",
+        "columns": {"x": {"type": "INTEGER", "description": "x", "tests": tests}},
+    }
+    (folder / layer / f"{name}.yml").write_text(yaml.safe_dump(contract), encoding="utf-8")
+
+
+def test_a_build_keeps_what_did_not_change_and_builds_and_checks_what_did(
+    tmp_path: Path,
+) -> None:
+    source = tmp_path / "source.txt"
+    sql_dir = tmp_path / "sql"
+    write_sql(sql_dir, "core.a", "select x from raw.src", ["not_null"])
+    write_sql(sql_dir, "marts.b", "select x + 1 as x from core.a", [{"between": [0, 100]}])
+
+    @dg.asset(key=["raw", "src"])
+    def src(qcm: QcmResource) -> None:
+        values = [int(v) for v in source.read_text().split()]
+        with qcm.connect() as con:
+            con.execute("create or replace table raw.src (x integer)")
+            con.executemany("insert into raw.src values (?)", [[v] for v in values])
+
+    assets, checks = build_sql_assets(sql_dir, {"raw.src": src.key})
+    qcm = QcmResource(out_dir=str(tmp_path / "out"), state_dir=str(tmp_path / "state"))
+
+    def build() -> tuple[dict[str, bool], dict[str, str]]:
+        """Materialise everything; whether each SQL table was kept, each check's verdict."""
+        result = dg.materialize(
+            [src, *assets, *checks], resources={"qcm": qcm}, raise_on_error=False
+        )
+        kept = {
+            m.asset_key.to_user_string(): m.metadata["kept"].value
+            for m in result.get_asset_materialization_events()
+            for m in [m.event_specific_data.materialization]
+            if "kept" in m.metadata
+        }
+        verdicts = {
+            e.check_name: ("passed" if e.passed else "failed")
+            + (" again" if "verified_in" in e.metadata else "")
+            for e in result.get_asset_check_evaluations()
+        }
+        return kept, verdicts
+
+    source.write_text("1 2 3")
+    assert build() == (
+        {"core/a": False, "marts/b": False},
+        {"contract_core__a": "passed", "contract_marts__b": "passed"},
+    )
+    assert build() == (
+        {"core/a": True, "marts/b": True},
+        {"contract_core__a": "passed again", "contract_marts__b": "passed again"},
+    )
+    source.write_text("3 2 1")  # the same rows, rewritten in another order
+    assert build()[0] == {"core/a": True, "marts/b": True}
+    source.write_text("1 2 300")  # a changed input: everything after it built and checked
+    assert build() == (
+        {"core/a": False, "marts/b": False},
+        {"contract_core__a": "passed", "contract_marts__b": "failed"},
+    )
+    # a failed check is run again, not remembered; a changed SQL file builds its table
+    write_sql(sql_dir, "marts.b", "select x - 1 as x from core.a", [{"between": [0, 100]}])
+    assets, checks = build_sql_assets(sql_dir, {"raw.src": src.key})
+    assert build() == (
+        {"core/a": True, "marts/b": False},
+        {"contract_core__a": "passed again", "contract_marts__b": "failed"},
+    )
+    with duckdb.connect(str(tmp_path / "state" / "work" / "qcm.duckdb")) as con:
+        con.execute("drop table marts.b")
+    assert build()[0] == {"core/a": True, "marts/b": False}
