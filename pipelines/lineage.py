@@ -4,11 +4,12 @@ run again.
 
 A table's signature stands for its rows:
 
-- a table built from a SQL file is signed by its lineage: the SHA-256 of the SQL text,
-  whether it is a table or a view, the signatures of the tables it reads, DuckDB's
-  version and, for SQL that reads today's date, the date. The same SQL over the same
-  rows gives the same rows, so a build whose signature for the table is the one the
-  table was built under keeps the table (``built``: written only once the table is);
+- a table built from a SQL file is signed by its lineage: the SHA-256 of the SQL text
+  without its comments, whether it is a table or a view, the signatures of the tables it
+  reads, DuckDB's version and, for SQL that reads today's date, the date. The same SQL
+  over the same rows gives the same rows, so a build whose signature for the table is
+  the one the table was built under keeps the table (``built``: written only once the
+  table is);
 - any other table (written by Python: the raw, reference and classification tables) is
   signed by its content: the SHA-256 of its columns and types, its row count and the
   sum of its rows' hashes (DuckDB's ``hash`` of the whole row: the same rows in any
@@ -140,15 +141,16 @@ def lineage_signature(
     sql: str, materialized: str, inputs: Mapping[str, str], today: date | None = None
 ) -> str:
     """The signature of a table built by ``sql`` (a table or a view) from tables whose
-    signatures are ``inputs``; ``today`` counts only when the SQL reads the date."""
-    dated = DATED.search(sql_code(sql)) is not None
+    signatures are ``inputs``; ``today`` counts only when the SQL reads the date, and
+    ``--`` comments not at all."""
+    code = "\n".join(line.rstrip() for line in sql_code(sql).splitlines() if line.strip())
     return _digest(
         {
-            "sql": sql,
+            "sql": code,
             "materialized": materialized,
             "inputs": sorted(inputs.items()),
             "duckdb": duckdb.__version__,
-            "date": (today or date.today()).isoformat() if dated else None,
+            "date": (today or date.today()).isoformat() if DATED.search(code) else None,
         }
     )
 
