@@ -33,33 +33,32 @@ def contract_check(
         description=f"{contract.table} ({contract.grain}) matches its contract",
     )
     def _check(context: dg.AssetCheckExecutionContext, qcm: QcmResource) -> dg.AssetCheckResult:
+        run_id = context.run.run_id
         with qcm.connect() as con:
             problems = schema_problems(con, contract)
             if problems:
-                lineage.record_check(con, name, None, 0, context.run.run_id)
+                lineage.record_check(con, name, None, 0, run_id)
                 message = f"{contract.table}: schema differs from contract: " + "; ".join(problems)
                 context.log.error(message)
                 return dg.AssetCheckResult(passed=False, description=message)
-            signatures = lineage.signatures(con, read, context.run.run_id, sql_tables)
+            signatures = lineage.signatures(con, read, run_id, sql_tables)
             key = lineage.check_key(contract, signatures)
             earlier = lineage.verified(con, name, key)
             if earlier is None:
                 outcome = check_values(con, contract)
-                lineage.record_check(
-                    con, name, key if outcome.passed else None, outcome.expectations,
-                    context.run.run_id,
-                )  # fmt: skip
+                passed_key = key if outcome.passed else None
+                lineage.record_check(con, name, passed_key, outcome.expectations, run_id)
         if earlier is not None:
-            expectations, run_id = earlier
+            expectations, verified_in = earlier
             message = (
                 f"{contract.table}: all {expectations} expectations met (unchanged since they "
-                f"were verified in run {run_id})"
+                f"were verified in run {verified_in})"
             )
             context.log.info(message)
             return dg.AssetCheckResult(
                 passed=True,
                 description=message,
-                metadata={"expectations": expectations, "failures": 0, "verified_in": run_id},
+                metadata={"expectations": expectations, "failures": 0, "verified_in": verified_in},
             )
         message = outcome.message(contract.table)
         (context.log.info if outcome.passed else context.log.error)(message)

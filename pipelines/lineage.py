@@ -100,7 +100,10 @@ def content_signature(con: duckdb.DuckDBPyConnection, table: str) -> str:
     ).fetchall()
     if not columns:
         return _digest(["absent", table])
-    rows, total = con.execute(f"select count(*), sum(hash(t)) from {table} as t").fetchone()
+    # the alias is the whole row as a struct (unless a column has its name: none does)
+    rows, total = con.execute(
+        f"select count(*), sum(hash(_qcm_row)) from {table} as _qcm_row"
+    ).fetchone()
     return _digest([columns, rows, str(total)])
 
 
