@@ -89,7 +89,7 @@ from pipelines.progress import progress_logger
 from pipelines.resources import QcmResource
 from pipelines.settings import SQL_DIR
 from pipelines.site_asset import site
-from pipelines.sql_assets import build_sql_assets
+from pipelines.sql_assets import build_sql_assets, sql_table_files
 
 PRODUCERS = (
     {t: REFERENCE_KEY for t in REFERENCE_TABLES}
@@ -147,23 +147,32 @@ def build_definitions(executor: dg.ExecutorDefinition | None = None) -> dg.Defin
         EVALUATION_KEY
     ]
     meta_assets = make_meta_assets(final_keys)
+    # the tables each Python asset writes; its checks read the SQL tables by their lineage
+    python_tables = (
+        (REFERENCE_KEY, REFERENCE_TABLES),
+        (RAW_KEY, RAW_TABLES),
+        (PATENTS_RAW_KEY, PATENT_RAW_TABLES),
+        (WORK_APPROACHES_KEY, ["core.work_approaches", TEXT_APPROACHES]),
+        (PATENT_APPROACHES_KEY, ["core.patent_family_approaches"]),
+        (FUNDING_RAW_KEY, FUNDING_RAW_TABLES),
+        (REFRESH_KEY, REFRESH_TABLES),
+        (AUTHORS_RAW_KEY, AUTHOR_RAW_TABLES),
+        (SUPPLY_RAW_KEY, SUPPLY_RAW_TABLES),
+        (GRANT_APPROACHES_KEY, ["core.grant_approaches"]),
+        (EVALUATION_KEY, ["meta.classifier_evaluation"]),
+        (SETTINGS_KEY, SETTINGS_TABLES),
+        (FETCH_STATES_KEY, FETCH_STATES_TABLES),
+        (SCORES_KEY, SCORES_TABLES),
+        (RUNS_KEY, ["meta.runs"]),
+        (DICTIONARY_KEY, ["meta.tables", "meta.columns"]),
+    )
+    sql_tables = frozenset(sql_table_files(SQL_DIR))
     checks = [
-        *contract_checks(REFERENCE_KEY, REFERENCE_TABLES, contracts),
-        *contract_checks(RAW_KEY, RAW_TABLES, contracts),
-        *contract_checks(PATENTS_RAW_KEY, PATENT_RAW_TABLES, contracts),
-        *contract_checks(WORK_APPROACHES_KEY, ["core.work_approaches", TEXT_APPROACHES], contracts),
-        *contract_checks(PATENT_APPROACHES_KEY, ["core.patent_family_approaches"], contracts),
-        *contract_checks(FUNDING_RAW_KEY, FUNDING_RAW_TABLES, contracts),
-        *contract_checks(REFRESH_KEY, REFRESH_TABLES, contracts),
-        *contract_checks(AUTHORS_RAW_KEY, AUTHOR_RAW_TABLES, contracts),
-        *contract_checks(SUPPLY_RAW_KEY, SUPPLY_RAW_TABLES, contracts),
-        *contract_checks(GRANT_APPROACHES_KEY, ["core.grant_approaches"], contracts),
-        *contract_checks(EVALUATION_KEY, ["meta.classifier_evaluation"], contracts),
-        *contract_checks(SETTINGS_KEY, SETTINGS_TABLES, contracts),
-        *contract_checks(FETCH_STATES_KEY, FETCH_STATES_TABLES, contracts),
-        *contract_checks(SCORES_KEY, SCORES_TABLES, contracts),
-        *contract_checks(RUNS_KEY, ["meta.runs"], contracts),
-        *contract_checks(DICTIONARY_KEY, ["meta.tables", "meta.columns"], contracts),
+        *(
+            check
+            for key, tables in python_tables
+            for check in contract_checks(key, tables, contracts, sql_tables)
+        ),
         openalex_files_readable,
         openalex_quarantine_rate,
         patents_files_readable,
