@@ -1,8 +1,14 @@
 -- staging.works: one row per canonical OpenAlex work (merged ids resolved, duplicates across pages and files dropped)
+-- (the record kept is picked on its key and ordering columns alone, then read whole: a window
+-- over every column, abstracts included, spilled at three million works)
 with resolved as (
     select
         coalesce(merged.merge_into_id, works.work_id) as canonical_id,
-        works.*
+        works.work_id,
+        works.record_key,
+        works.updated_date,
+        works.source_file,
+        works.record_index
     from raw.openalex_works as works
     left join raw.openalex_merged_ids as merged
         on merged.old_id = works.work_id
@@ -10,7 +16,8 @@ with resolved as (
 
 ranked as (
     select
-        *,
+        canonical_id,
+        record_key,
         row_number() over (
             partition by canonical_id
             order by
@@ -24,24 +31,26 @@ ranked as (
 )
 
 select
-    canonical_id as work_id,
-    record_key,
-    doi,
-    title,
-    abstract,
-    publication_year,
-    publication_date,
-    work_type,
-    language,
-    cited_by_count,
-    fwci,
-    is_retracted,
-    is_authors_truncated,
-    authorships_listed,
-    schema_generation,
-    records_seen,
-    source_file,
-    source_sha256,
-    record_index
+    ranked.canonical_id as work_id,
+    works.record_key,
+    works.doi,
+    works.title,
+    works.abstract,
+    works.publication_year,
+    works.publication_date,
+    works.work_type,
+    works.language,
+    works.cited_by_count,
+    works.fwci,
+    works.is_retracted,
+    works.is_authors_truncated,
+    works.authorships_listed,
+    works.schema_generation,
+    ranked.records_seen,
+    works.source_file,
+    works.source_sha256,
+    works.record_index
 from ranked
-where pick = 1
+inner join raw.openalex_works as works
+    on works.record_key = ranked.record_key
+where ranked.pick = 1
