@@ -17,10 +17,11 @@ A table's signature stands for its rows:
   it, as every writer of such a table runs before its readers (``contents``).
 
 A contract check that passed is recorded under a key made of the contract file, the
-checking code, and the signatures of the table and of every table the contract reads
-(``verified``); a later check with the same key reports that pass without reading the
-table. Everything here lives in the working database's ``lineage`` schema, which is never
-published; deleting it only makes the next build build and check everything.
+checking code, the versions of DuckDB and Great Expectations, and the signatures of the
+table and of every table the contract reads (``verified``); a later check with the same
+key reports that pass without reading the table. Everything here lives in the working
+database's ``lineage`` schema, which is never published; deleting it only makes the next
+build build and check everything.
 """
 
 import hashlib
