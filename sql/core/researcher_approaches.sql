@@ -1,11 +1,18 @@
 -- core.researcher_approaches: one row per researcher and technology approach of any of their in-scope works (multi-label, whole career; every researcher has all), with the number of such works
+-- (each researcher's works taken once, then counted per approach: core.work_approaches holds a
+-- work and approach once, so this is the count of distinct works, without a distinct count)
+with researcher_works as (
+    select distinct ids.canonical_id as researcher_id, authorships.work_id
+    from staging.authorships as authorships
+    inner join staging.author_ids as ids
+        on ids.author_id = authorships.author_id
+)
+
 select
-    ids.canonical_id as researcher_id,
+    researcher_works.researcher_id,
     approaches.approach,
-    count(distinct authorships.work_id) as works
-from staging.authorships as authorships
-inner join staging.author_ids as ids
-    on ids.author_id = authorships.author_id
+    count(*) as works
+from researcher_works
 inner join core.work_approaches as approaches
-    on approaches.work_id = authorships.work_id
-group by ids.canonical_id, approaches.approach
+    on approaches.work_id = researcher_works.work_id
+group by researcher_works.researcher_id, approaches.approach

@@ -335,3 +335,30 @@ def test_flows_are_flagged_small_and_labelled(workforce: duckdb.DuckDBPyConnecti
         "count(*) filter (where unit is null) from marts.workforce_indicators"
     ).fetchone()
     assert flags == (True, "synthetic sample", "wf-1.0", 0)
+
+
+def test_a_researchers_works_per_approach_count_each_work_once(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    # R holds two author ids (A1 and its merged A2); W1 lists both, W2 only A1; W1 is
+    # trapped-ion, W2 photonic: R has 2 works in all, 1 trapped-ion and 1 photonic
+    con.execute(
+        "create table staging.author_ids as select * from "
+        "(values ('A1', 'R'), ('A2', 'R'), ('A3', 'S')) t(author_id, canonical_id)"
+    )
+    con.execute(
+        "create table staging.authorships as select * from (values ('W1', 0, 'A1'), "
+        "('W1', 1, 'A2'), ('W2', 0, 'A1'), ('W2', 1, 'A3')) t(work_id, position, author_id)"
+    )
+    con.execute(
+        "create table core.work_approaches as select * from (values ('W1', 'all'), "
+        "('W1', 'trapped_ion'), ('W2', 'all'), ('W2', 'photonic')) t(work_id, approach)"
+    )
+    run_sql(con, "core.researcher_approaches")
+    assert con.execute("select * from core.researcher_approaches order by all").fetchall() == [
+        ("R", "all", 2),
+        ("R", "photonic", 1),
+        ("R", "trapped_ion", 1),
+        ("S", "all", 1),
+        ("S", "photonic", 1),
+    ]
