@@ -18,15 +18,15 @@ pytestmark = pytest.mark.unit
 
 
 def test_a_content_signature_is_the_rows_in_any_order(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute("create table raw.t as select range as id, range::varchar as name from range(50)")
+    # a column named t: the whole row is hashed, not a column that has the alias's name
+    rows = "select range as t, range::varchar as name from range(50)"
+    con.execute(f"create table raw.t as {rows}")
     signed = lineage.content_signature(con, "raw.t")
-    con.execute("create or replace table raw.t as select * from raw.t order by id desc")
+    con.execute("create or replace table raw.t as select * from raw.t order by t desc")
     assert lineage.content_signature(con, "raw.t") == signed
-    con.execute("update raw.t set name = 'x' where id = 7")
+    con.execute("update raw.t set name = 'x' where t = 7")
     assert lineage.content_signature(con, "raw.t") != signed
-    con.execute(
-        "create or replace table raw.t as select range as id, range::varchar as name from range(50)"
-    )
+    con.execute(f"create or replace table raw.t as {rows}")
     con.execute("alter table raw.t rename name to label")
     assert lineage.content_signature(con, "raw.t") != signed
     con.execute("insert into raw.t values (1, '1')")  # a duplicate row counts
@@ -37,18 +37,19 @@ def test_a_content_signature_is_the_rows_in_any_order(con: duckdb.DuckDBPyConnec
 def test_a_python_table_is_signed_once_per_run_and_a_sql_table_by_its_build(
     con: duckdb.DuckDBPyConnection,
 ) -> None:
+    def signed(table: str, run_id: str, sql_tables: tuple[str, ...] = ()) -> str:
+        return lineage.signatures(con, [table], run_id, sql_tables)[table]
+
     con.execute("create table raw.t as select 1 as id")
-    first = lineage.signatures(con, ["raw.t"], "run-1", ())["raw.t"]
+    first = signed("raw.t", "run-1")
     con.execute("insert into raw.t values (2)")
-    assert lineage.signatures(con, ["raw.t"], "run-1", ())["raw.t"] == first  # taken once in a run
-    assert (
-        lineage.signatures(con, ["raw.t"], "run-2", ())["raw.t"] != first
-    )  # and again in the next
+    assert signed("raw.t", "run-1") == first  # taken once in a run
+    assert signed("raw.t", "run-2") != first  # and again in the next
     con.execute("create table core.s as select 1 as id")
     lineage.record_build(con, "core.s", "built-under", 1, "run-1")
-    assert lineage.signatures(con, ["core.s"], "run-2", {"core.s"})["core.s"] == "built-under"
+    assert signed("core.s", "run-2", ("core.s",)) == "built-under"
     # a table no longer built from SQL is signed by its content, whatever was recorded
-    assert lineage.signatures(con, ["core.s"], "run-2", ())["core.s"] != "built-under"
+    assert signed("core.s", "run-2") != "built-under"
 
 
 def test_a_lineage_signature_changes_with_the_sql_its_inputs_and_the_date_it_reads() -> None:
