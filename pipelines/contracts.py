@@ -140,16 +140,19 @@ def load_contracts(sql_dir: Path) -> dict[str, Contract]:
     return contracts
 
 
+def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str, str]]:
+    """Each column of ``schema.table`` with its type, in order (empty when it is absent)."""
+    schema, name = table.split(".")
+    return con.execute(
+        "select column_name, data_type from information_schema.columns "
+        "where table_schema = ? and table_name = ? order by ordinal_position",
+        [schema, name],
+    ).fetchall()
+
+
 def schema_problems(con: duckdb.DuckDBPyConnection, contract: Contract) -> list[str]:
     """Differences between the table in the database and its contract (empty if none)."""
-    schema, table = contract.table.split(".")
-    actual = dict(
-        con.execute(
-            "select column_name, data_type from information_schema.columns "
-            "where table_schema = ? and table_name = ? order by ordinal_position",
-            [schema, table],
-        ).fetchall()
-    )
+    actual = dict(table_columns(con, contract.table))
     if not actual:
         return [f"{contract.table} does not exist"]
     problems = []

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines import lineage
+
 SCHEMAS = ("ref", "raw", "staging", "core", "indicators", "marts", "meta")
 
 
@@ -47,7 +49,8 @@ def open_database(
     read_only: bool = False,
     warn: Callable[[str], None] = _log.warning,
 ) -> duckdb.DuckDBPyConnection:
-    """Open ``path`` (creating its folder and schemas when writable); the caller closes it.
+    """Open ``path`` (creating its folder, schemas and ``pipelines.lineage``'s tables when
+    writable); the caller closes it.
 
     Returns a connection with a memory limit set, so large runs spill rather than fail. A
     writable database that cannot be opened for any reason but a lock is set aside (see
@@ -66,6 +69,7 @@ def open_database(
         if not read_only:
             for schema in SCHEMAS:
                 con.execute(f"create schema if not exists {schema}")
+            lineage.create_tables(con)
     except BaseException:
         con.close()
         raise

@@ -89,7 +89,7 @@ from pipelines.progress import progress_logger
 from pipelines.resources import QcmResource
 from pipelines.settings import SQL_DIR
 from pipelines.site_asset import site
-from pipelines.sql_assets import build_sql_assets, sql_table_files
+from pipelines.sql_assets import build_sql_assets
 
 PRODUCERS = (
     {t: REFERENCE_KEY for t in REFERENCE_TABLES}
@@ -166,7 +166,7 @@ def build_definitions(executor: dg.ExecutorDefinition | None = None) -> dg.Defin
         (RUNS_KEY, ["meta.runs"]),
         (DICTIONARY_KEY, ["meta.tables", "meta.columns"]),
     )
-    sql_tables = frozenset(sql_table_files(SQL_DIR))
+    sql_tables = frozenset(".".join(asset.key.path) for asset in sql_assets)
     checks = [
         *(
             check

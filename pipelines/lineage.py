@@ -34,7 +34,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.contracts import Contract
+from pipelines.contracts import Contract, table_columns
 
 SCHEMA = "lineage"
 BUILT = f"{SCHEMA}.built"
@@ -75,7 +75,9 @@ def _digest(value: object) -> str:
     return hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()
 
 
-def _ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+def create_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the ``lineage`` schema and its tables where they are missing (done when the
+    working database is opened for writing, ``pipelines.db.open_database``)."""
     con.execute(f"create schema if not exists {SCHEMA}")
     con.execute(
         f"create table if not exists {BUILT} (table_name varchar primary key, "
@@ -93,12 +95,7 @@ def _ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
 
 def content_signature(con: duckdb.DuckDBPyConnection, table: str) -> str:
     """The signature of ``table``'s rows as they are now (one scan of the table)."""
-    schema, name = table.split(".")
-    columns = con.execute(
-        "select column_name, data_type from information_schema.columns "
-        "where table_schema = ? and table_name = ? order by ordinal_position",
-        [schema, name],
-    ).fetchall()
+    columns = table_columns(con, table)
     if not columns:
         return _digest(["absent", table])
     # the alias is the whole row as a struct (unless a column has its name: none does)
@@ -120,7 +117,6 @@ def signatures(
     last built under; any other table (or one built before this was recorded) its content
     signature, taken once per run and kept for the run's later steps.
     """
-    _ensure_schema(con)
     wanted = sorted(tables)
     built = {
         table: signed
@@ -162,7 +158,6 @@ def lineage_signature(
 def kept_rows(con: duckdb.DuckDBPyConnection, table: str, signed: str) -> int | None:
     """The row count of ``table`` when it was built under the signature ``signed`` and
     still holds as many rows; None when it must be built."""
-    _ensure_schema(con)
     found = con.execute(
         f"select row_count from {BUILT} where table_name = ? and signature = ?", [table, signed]
     ).fetchone()
@@ -178,7 +173,6 @@ def kept_rows(con: duckdb.DuckDBPyConnection, table: str, signed: str) -> int | 
 def forget(con: duckdb.DuckDBPyConnection, table: str) -> None:
     """Drop what ``table`` was built from, before it is built again: if the build stops
     halfway, the next one builds it again."""
-    _ensure_schema(con)
     con.execute(f"delete from {BUILT} where table_name = ?", [table])
 
 
@@ -209,7 +203,6 @@ def check_key(contract: Contract, signatures: Mapping[str, str]) -> str:
 def verified(con: duckdb.DuckDBPyConnection, check: str, key: str) -> tuple[int, str] | None:
     """The expectations counted and the run of the pass of ``check`` under ``key``, or
     None when it has not passed under that key."""
-    _ensure_schema(con)
     return con.execute(
         f"select expectations, run_id from {VERIFIED} where check_name = ? and key = ?",
         [check, key],
@@ -225,7 +218,6 @@ def record_check(
 ) -> None:
     """Record that ``check`` passed under ``key`` in ``run_id`` (``key`` None: it failed,
     and no earlier pass counts any more)."""
-    _ensure_schema(con)
     con.execute(f"delete from {VERIFIED} where check_name = ?", [check])
     if key is not None:
         con.execute(

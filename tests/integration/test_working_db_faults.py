@@ -15,7 +15,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines import db
+from pipelines import db, lineage
 from pipelines.publish import publish
 from tests.integration.test_publish_faults import working_db
 
@@ -96,9 +96,17 @@ def test_a_log_duckdb_cannot_read_is_set_aside_and_a_fresh_database_begun(
     copy = copy_with_log(path, tmp_path / "corrupt", bytes(log))
     warnings: list[str] = []
     with db.connect(copy, warn=warnings.append) as con:
-        tables = con.execute("select count(*) from duckdb_tables()").fetchone()[0]
+        tables = [
+            r[0]
+            for r in con.execute(
+                "select schema_name || '.' || table_name from duckdb_tables() order by 1"
+            ).fetchall()
+        ]
+        rows = sum(con.execute(f"select count(*) from {t}").fetchone()[0] for t in tables)
         schemas = {r[0] for r in con.execute("select schema_name from duckdb_schemas()").fetchall()}
-    assert tables == 0 and set(db.SCHEMAS) <= schemas
+    # a fresh database: the schemas, and only the lineage tables, empty
+    assert tables == [lineage.BUILT, lineage.CONTENTS, lineage.VERIFIED] and rows == 0
+    assert set(db.SCHEMAS) <= schemas
     [warning] = warnings
     aside = copy.with_name("qcm.duckdb.unreadable")
     assert f"the working database {copy} could not be opened" in warning
