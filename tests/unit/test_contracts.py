@@ -94,8 +94,11 @@ def test_sql_files_name_their_table_on_the_first_line() -> None:
         assert first.startswith(f"-- {table}: "), path
 
 
-def write_table_files(folder: Path, table: str, sql: str, materialized: str) -> None:
-    """``sql/<layer>/<name>.sql`` and a one-column contract saying how it is materialized."""
+def write_table_files(
+    folder: Path, table: str, sql: str, materialized: str, tests: tuple[Any, ...] = ()
+) -> None:
+    """``sql/<layer>/<name>.sql`` and a one-column contract saying how it is materialized:
+    ``x``, an INTEGER, with ``tests``."""
     layer, name = table.split(".")
     (folder / layer).mkdir(parents=True, exist_ok=True)
     (folder / layer / f"{name}.sql").write_text(f"-- {table}: one row\n{sql}\n", encoding="utf-8")
@@ -104,7 +107,7 @@ def write_table_files(folder: Path, table: str, sql: str, materialized: str) -> 
         "materialized": materialized,
         "grain": "one row",
         "description": "test",
-        "columns": {"x": {"type": "INTEGER", "description": "x"}},
+        "columns": {"x": {"type": "INTEGER", "description": "x", "tests": list(tests)}},
     }
     (folder / layer / f"{name}.yml").write_text(yaml.safe_dump(contract), encoding="utf-8")
 

@@ -7,14 +7,21 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 import pytest
-import yaml
 
 from pipelines import lineage
 from pipelines.contracts import Column, Contract
 from pipelines.resources import QcmResource
 from pipelines.sql_assets import build_sql_assets
+from tests.unit.test_contracts import write_table_files
 
 pytestmark = pytest.mark.unit
+
+
+@pytest.fixture
+def db(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """The in-memory connection with the lineage tables, as the working database has them."""
+    lineage.create_tables(con)
+    return con
 
 
 def test_a_content_signature_is_the_rows_in_any_order(con: duckdb.DuckDBPyConnection) -> None:
@@ -35,18 +42,18 @@ def test_a_content_signature_is_the_rows_in_any_order(con: duckdb.DuckDBPyConnec
 
 
 def test_a_python_table_is_signed_once_per_run_and_a_sql_table_by_its_build(
-    con: duckdb.DuckDBPyConnection,
+    db: duckdb.DuckDBPyConnection,
 ) -> None:
     def signed(table: str, run_id: str, sql_tables: tuple[str, ...] = ()) -> str:
-        return lineage.signatures(con, [table], run_id, sql_tables)[table]
+        return lineage.signatures(db, [table], run_id, sql_tables)[table]
 
-    con.execute("create table raw.t as select 1 as id")
+    db.execute("create table raw.t as select 1 as id")
     first = signed("raw.t", "run-1")
-    con.execute("insert into raw.t values (2)")
+    db.execute("insert into raw.t values (2)")
     assert signed("raw.t", "run-1") == first  # taken once in a run
     assert signed("raw.t", "run-2") != first  # and again in the next
-    con.execute("create table core.s as select 1 as id")
-    lineage.record_build(con, "core.s", "built-under", 1, "run-1")
+    db.execute("create table core.s as select 1 as id")
+    lineage.record_build(db, "core.s", "built-under", 1, "run-1")
     assert signed("core.s", "run-2", ("core.s",)) == "built-under"
     # a table no longer built from SQL is signed by its content, whatever was recorded
     assert signed("core.s", "run-2") != "built-under"
@@ -72,19 +79,19 @@ def test_a_lineage_signature_changes_with_the_sql_its_inputs_and_the_date_it_rea
     )
 
 
-def test_a_table_is_kept_only_as_built(con: duckdb.DuckDBPyConnection) -> None:
-    assert lineage.kept_rows(con, "core.s", "sig") is None  # never built
-    con.execute("create table core.s as select range as id from range(3)")
-    lineage.record_build(con, "core.s", "sig", 3, "run-1")
-    assert lineage.kept_rows(con, "core.s", "sig") == 3
-    assert lineage.kept_rows(con, "core.s", "other") is None
-    con.execute("delete from core.s where id = 0")  # changed behind the build's back
-    assert lineage.kept_rows(con, "core.s", "sig") is None
-    con.execute("drop table core.s")
-    assert lineage.kept_rows(con, "core.s", "sig") is None
-    lineage.forget(con, "core.s")
-    con.execute("create table core.s as select range as id from range(3)")
-    assert lineage.kept_rows(con, "core.s", "sig") is None
+def test_a_table_is_kept_only_as_built(db: duckdb.DuckDBPyConnection) -> None:
+    assert lineage.kept_rows(db, "core.s", "sig") is None  # never built
+    db.execute("create table core.s as select range as id from range(3)")
+    lineage.record_build(db, "core.s", "sig", 3, "run-1")
+    assert lineage.kept_rows(db, "core.s", "sig") == 3
+    assert lineage.kept_rows(db, "core.s", "other") is None
+    db.execute("delete from core.s where id = 0")  # changed behind the build's back
+    assert lineage.kept_rows(db, "core.s", "sig") is None
+    db.execute("drop table core.s")
+    assert lineage.kept_rows(db, "core.s", "sig") is None
+    lineage.forget(db, "core.s")
+    db.execute("create table core.s as select range as id from range(3)")
+    assert lineage.kept_rows(db, "core.s", "sig") is None
 
 
 def test_a_contract_reads_its_reference_tables_and_what_its_checks_name() -> None:
@@ -107,27 +114,14 @@ def test_a_contract_reads_its_reference_tables_and_what_its_checks_name() -> Non
     assert lineage.contract_reads(contract) == {"ref.countries", "staging.t"}
 
 
-def write_sql(folder: Path, table: str, sql: str, tests: list) -> None:
-    """``sql/<layer>/<name>.sql`` and its contract: one INTEGER column ``x`` with ``tests``."""
-    layer, name = table.split(".")
-    (folder / layer).mkdir(parents=True, exist_ok=True)
-    (folder / layer / f"{name}.sql").write_text(f"-- {table}\n{sql}\n", encoding="utf-8")
-    contract = {
-        "table": table,
-        "grain": "one row per x",
-        "description": "test",
-        "columns": {"x": {"type": "INTEGER", "description": "x", "tests": tests}},
-    }
-    (folder / layer / f"{name}.yml").write_text(yaml.safe_dump(contract), encoding="utf-8")
-
-
 def test_a_build_keeps_what_did_not_change_and_builds_and_checks_what_did(
     tmp_path: Path,
 ) -> None:
     source = tmp_path / "source.txt"
     sql_dir = tmp_path / "sql"
-    write_sql(sql_dir, "core.a", "select x from raw.src", ["not_null"])
-    write_sql(sql_dir, "marts.b", "select x + 1 as x from core.a", [{"between": [0, 100]}])
+    between = ({"between": [0, 100]},)
+    write_table_files(sql_dir, "core.a", "select x from raw.src", "table", ("not_null",))
+    write_table_files(sql_dir, "marts.b", "select x + 1 as x from core.a", "table", between)
 
     @dg.asset(key=["raw", "src"])
     def src(qcm: QcmResource) -> None:
@@ -174,7 +168,7 @@ def test_a_build_keeps_what_did_not_change_and_builds_and_checks_what_did(
         {"contract_core__a": "passed", "contract_marts__b": "failed"},
     )
     # a failed check is run again, not remembered; a changed SQL file builds its table
-    write_sql(sql_dir, "marts.b", "select x - 1 as x from core.a", [{"between": [0, 100]}])
+    write_table_files(sql_dir, "marts.b", "select x - 1 as x from core.a", "table", between)
     assets, checks = build_sql_assets(sql_dir, {"raw.src": src.key})
     assert build() == (
         {"core/a": True, "marts/b": False},
