@@ -142,7 +142,7 @@ def build_definitions(executor: dg.ExecutorDefinition | None = None) -> dg.Defin
     when None; ``pipelines.cluster`` passes the Kubernetes one).
     """
     contracts = load_contracts(SQL_DIR)
-    sql_assets, sql_checks = build_sql_assets(SQL_DIR, PRODUCERS)
+    sql_assets = build_sql_assets(SQL_DIR, PRODUCERS)
     final_keys = [a.key for a in sql_assets if a.key.path[0] in ("marts", "meta")] + [
         EVALUATION_KEY
     ]
@@ -168,11 +168,7 @@ def build_definitions(executor: dg.ExecutorDefinition | None = None) -> dg.Defin
     )
     sql_tables = frozenset(".".join(asset.key.path) for asset in sql_assets)
     checks = [
-        *(
-            check
-            for key, tables in python_tables
-            for check in contract_checks(key, tables, contracts, sql_tables)
-        ),
+        *(contract_checks(key, tables, contracts, sql_tables) for key, tables in python_tables),
         openalex_files_readable,
         openalex_quarantine_rate,
         patents_files_readable,
@@ -183,7 +179,6 @@ def build_definitions(executor: dg.ExecutorDefinition | None = None) -> dg.Defin
         authors_quarantine_rate,
         supply_chain_files_readable,
         supply_chain_quarantine_rate,
-        *sql_checks,
     ]
     build_job = dg.define_asset_job(
         "qcm_build",

@@ -157,15 +157,17 @@ def _resident_bytes(pid: int) -> int | None:
     return None
 
 
-def step_spans(state: Path) -> tuple[dict[str, tuple[float, float]], float]:
-    """Each step's (start, end) epoch seconds in the latest ``qcm_build`` run, and the
-    run's own wall seconds."""
+def step_spans(state: Path) -> tuple[dict[str, tuple[float, float]], float, dict[str, float]]:
+    """Each step's (start, end) epoch seconds in the latest ``qcm_build`` run, the run's
+    own wall seconds, and per step the seconds its checks took (the ``seconds`` metadata
+    of the check results it reported; an SQL table's check runs in its asset's step)."""
     import dagster as dg
 
     instance = dg.DagsterInstance.from_config(str(state / "dagster"))
     run = instance.get_runs(dg.RunsFilter(job_name="qcm_build"), limit=1)[0]
     started: dict[str, float] = {}
     spans: dict[str, tuple[float, float]] = {}
+    checked: dict[str, float] = defaultdict(float)
     run_times = []
     for entry in instance.all_logs(run.run_id):
         event = entry.dagster_event
@@ -177,8 +179,12 @@ def step_spans(state: Path) -> tuple[dict[str, tuple[float, float]], float]:
             started[event.step_key] = entry.timestamp
         elif event.event_type_value == "STEP_SUCCESS" and event.step_key in started:
             spans[event.step_key] = (started[event.step_key], entry.timestamp)
+        elif event.event_type_value == "ASSET_CHECK_EVALUATION":
+            seconds = event.event_specific_data.metadata.get("seconds")
+            if seconds is not None:
+                checked[event.step_key] += seconds.value
     instance.dispose()
-    return spans, max(run_times) - min(run_times)
+    return spans, max(run_times) - min(run_times), dict(checked)
 
 
 def works_lineage() -> dict[str, str]:
@@ -232,11 +238,19 @@ def stage_of(step: str, lineage: dict[str, str]) -> str:
     return "other sources"
 
 
-def stage_table(steps: dict[str, float], lineage: dict[str, str]) -> dict[str, float]:
-    """Seconds per stage (``stage_of``) of every step."""
+def stage_table(
+    steps: dict[str, float], lineage: dict[str, str], checked: dict[str, float] | None = None
+) -> dict[str, float]:
+    """Seconds per stage (``stage_of``) of every step; the seconds a step spent on checks
+    (``checked``, by step) count as contract checks when the step is the works' lineage's
+    (an SQL table's check runs in its asset's step)."""
     totals: dict[str, float] = defaultdict(float)
     for step, seconds in steps.items():
-        totals[stage_of(step, lineage)] += seconds
+        stage = stage_of(step, lineage)
+        moved = (checked or {}).get(step, 0.0) if step in lineage else 0.0
+        totals[stage] += seconds - moved
+        if moved:
+            totals["contract checks"] += moved
     return dict(totals)
 
 
@@ -282,10 +296,10 @@ def run(works: int, folder: Path, memory_limit: str) -> dict:
     gzip_s = gzip_floor(files)
     duckdb_s = duckdb_floor(files, memory_limit)
     wall, peak, output, samples = build(root, folder / "build", memory_limit)
-    spans, run_wall = step_spans(folder / "build" / "state")
+    spans, run_wall, checked = step_spans(folder / "build" / "state")
     steps = {step: end - start for step, (start, end) in spans.items()}
     lineage = works_lineage()
-    stages = stage_table(steps, lineage)
+    stages = stage_table(steps, lineage, checked)
     pipeline = sum(stages.get(stage, 0.0) for stage in STAGES)
     dagster = run_wall - sum(steps.values())
     works_line = next((line for line in output.splitlines() if " work records " in line), "")
@@ -358,8 +372,9 @@ def build_again(
     the files read and texts classified, and how many tables it kept and checks' passes
     it reported again."""
     wall, peak, output, samples = build(root, folder / "build", memory_limit, again=name)
-    spans, run_wall = step_spans(folder / "build" / "state")
-    stages = stage_table({step: end - start for step, (start, end) in spans.items()}, lineage)
+    spans, run_wall, checked = step_spans(folder / "build" / "state")
+    steps = {step: end - start for step, (start, end) in spans.items()}
+    stages = stage_table(steps, lineage, checked)
     pipeline = sum(stages.get(stage, 0.0) for stage in STAGES)
     lines = [line.strip() for line in output.splitlines()]
     says = [line for line in lines if "openalex: read" in line]

@@ -6,20 +6,23 @@ written by Python assets are resolved through ``producers`` (table -> asset key)
 whose contract says ``materialized: view`` builds a view instead, which may read only
 the published schemas (the published file recreates it from its definition). A table
 whose SQL and inputs are those it was last built from is kept, not built again (see
-``pipelines.lineage``); a view is always made again (it costs nothing).
+``pipelines.lineage``); a view is always made again (it costs nothing). Each asset runs
+its table's blocking contract check in its own step, right after the build: a separate
+step would cost Dagster about 30 ms of its own bookkeeping, more than most checks whose
+pass is reported again.
 """
 
 import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import dagster as dg
 import duckdb
 
 from pipelines import lineage
-from pipelines.checks import contract_checks
-from pipelines.contracts import load_contracts
+from pipelines.checks import contract_result, contract_spec
+from pipelines.contracts import Contract, load_contracts
 from pipelines.lineage import referenced_tables, sql_code
 from pipelines.publish import PUBLIC_SCHEMAS
 from pipelines.resources import QcmResource
@@ -72,70 +75,95 @@ def _sql_asset(
     path: Path,
     reads: set[str],
     deps: list[dg.AssetKey],
-    description: str,
-    materialized: str,
+    contract: Contract,
     sql_tables: frozenset[str],
 ) -> dg.AssetsDefinition:
+    """The asset that builds (or keeps) ``table`` from ``path`` and, in the same step,
+    runs its blocking contract check (``pipelines.checks.contract_result``). Either can be
+    run alone: a check run alone reads the table as it is."""
     layer, name = table.split(".")
+    key = dg.AssetKey([layer, name])
+    check = contract_spec(key, contract)
+    materialized = contract.materialized
 
-    @dg.asset(
-        key=dg.AssetKey([layer, name]),
-        deps=deps,
-        group_name=layer,
-        description=description,
-        kinds={"duckdb", "sql"},
-        pool="duckdb",
-        code_version=hashlib.sha256(path.read_bytes()).hexdigest()[:12],
-    )
-    def _build(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.MaterializeResult:
-        sql = path.read_text(encoding="utf-8")
-        run_id = context.run.run_id
-        with qcm.connect() as con:
-            inputs = lineage.signatures(con, reads, run_id, sql_tables)
-            signed = lineage.lineage_signature(sql, materialized, inputs)
-            kept = lineage.kept_rows(con, table, signed) if materialized == "table" else None
-            if kept is None:
-                lineage.forget(con, table)
-                for statement in build_statements(
-                    table, sql, materialized, _existing_kind(con, table)
-                ):
-                    con.execute(statement)
-                rows = con.execute(f"select count(*) from {table}").fetchone()[0]
-                lineage.record_build(con, table, signed, rows, run_id)
-        if kept is None:
-            context.log.info(f"built {table} ({materialized}): {rows:,} rows")
-        else:
-            rows = kept
-            context.log.info(
-                f"kept {table}: {rows:,} rows, built before from the same SQL and inputs"
+    @dg.multi_asset(
+        name=f"{layer}__{name}",
+        specs=[
+            dg.AssetSpec(
+                key,
+                deps=deps,
+                group_name=layer,
+                description=f"{contract.grain}. {contract.description}",
+                kinds={"duckdb", "sql"},
+                code_version=hashlib.sha256(path.read_bytes()).hexdigest()[:12],
             )
-        return dg.MaterializeResult(
-            metadata={
-                "rows": rows,
-                "sql_file": str(path.name),
-                "materialized": materialized,
-                "kept": kept is not None,
-            }
-        )
+        ],
+        check_specs=[check],
+        can_subset=True,
+        pool="duckdb",
+    )
+    def _build(context: dg.AssetExecutionContext, qcm: QcmResource) -> Iterator[object]:
+        with qcm.connect() as con:
+            if key in context.selected_asset_keys:
+                yield _materialize(context, con, table, path, reads, materialized, sql_tables)
+            if check.key in context.selected_asset_check_keys:
+                yield contract_result(context, con, key, contract, sql_tables)
 
     return _build
 
 
+def _materialize(
+    context: dg.AssetExecutionContext,
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    path: Path,
+    reads: set[str],
+    materialized: str,
+    sql_tables: frozenset[str],
+) -> dg.MaterializeResult:
+    """Build ``table`` from the SQL of ``path``, or keep it when its SQL and inputs
+    (``reads``) are those it was last built from; log which, and return its row count."""
+    sql = path.read_text(encoding="utf-8")
+    run_id = context.run.run_id
+    inputs = lineage.signatures(con, reads, run_id, sql_tables)
+    signed = lineage.lineage_signature(sql, materialized, inputs)
+    kept = lineage.kept_rows(con, table, signed) if materialized == "table" else None
+    if kept is None:
+        lineage.forget(con, table)
+        for statement in build_statements(table, sql, materialized, _existing_kind(con, table)):
+            con.execute(statement)
+        rows = con.execute(f"select count(*) from {table}").fetchone()[0]
+        lineage.record_build(con, table, signed, rows, run_id)
+        context.log.info(f"built {table} ({materialized}): {rows:,} rows")
+    else:
+        rows = kept
+        context.log.info(f"kept {table}: {rows:,} rows, built before from the same SQL and inputs")
+    return dg.MaterializeResult(
+        asset_key=dg.AssetKey(table.split(".")),
+        metadata={
+            "rows": rows,
+            "sql_file": str(path.name),
+            "materialized": materialized,
+            "kept": kept is not None,
+        },
+    )
+
+
 def build_sql_assets(
     sql_dir: Path, producers: Mapping[str, dg.AssetKey]
-) -> tuple[list[dg.AssetsDefinition], list[dg.AssetChecksDefinition]]:
-    """Assets and contract checks for every SQL file below ``sql_dir``.
+) -> list[dg.AssetsDefinition]:
+    """An asset, with its contract check, for every SQL file below ``sql_dir``.
 
-    Raises ValueError when a file reads a table nobody produces (a table's mention of
-    itself, say in a comment-free self-join, is not a dependency), or a view reads a
-    table outside the published schemas or uses a cross join (the published file, made
+    Raises ValueError when a file has no contract or reads a table nobody produces (a
+    table's mention of itself, say in a comment-free self-join, is not a dependency), or a
+    view reads a table outside the published schemas or uses a cross join (the published file, made
     from the views' stored definitions, could not hold it).
     """
     files = sql_table_files(sql_dir)
     contracts = load_contracts(sql_dir)
     known = dict(producers) | {t: dg.AssetKey(t.split(".")) for t in files}
     sql_tables = frozenset(files)
-    assets, checks = [], []
+    assets = []
     for table, path in files.items():
         sql = path.read_text(encoding="utf-8")
         reads = referenced_tables(sql) - {table}
@@ -144,8 +172,9 @@ def build_sql_assets(
             raise ValueError(f"{path}: reads tables no asset produces: {unknown}")
         deps = sorted({known[t] for t in reads}, key=lambda k: k.to_user_string())
         contract = contracts.get(table)
-        description = f"{contract.grain}. {contract.description}" if contract else table
-        materialized = contract.materialized if contract else "table"
+        if contract is None:
+            raise ValueError(f"{path}: the table {table} has no contract ({path.stem}.yml)")
+        materialized = contract.materialized
         private = sorted(t for t in reads if t.split(".")[0] not in PUBLIC_SCHEMAS)
         if materialized == "view" and private:
             raise ValueError(
@@ -157,7 +186,5 @@ def build_sql_assets(
                 f"{path}: a view may not use 'cross join' (DuckDB stores it as a comma, which "
                 "binds after the joins that follow it); write 'inner join ... on true'"
             )
-        asset = _sql_asset(table, path, reads, deps, description, materialized, sql_tables)
-        assets.append(asset)
-        checks.extend(contract_checks(asset.key, [table], contracts, sql_tables))
-    return assets, checks
+        assets.append(_sql_asset(table, path, reads, deps, contract, sql_tables))
+    return assets

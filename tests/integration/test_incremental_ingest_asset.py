@@ -29,7 +29,7 @@ def ingest(folder: Path, state: Path) -> dict:
         state_dir=str(state),
     )
     checks = contract_checks(RAW_KEY, RAW_TABLES, load_contracts(SQL_DIR))
-    result = dg.materialize([reference_tables, openalex_raw, *checks], resources={"qcm": qcm})
+    result = dg.materialize([reference_tables, openalex_raw, checks], resources={"qcm": qcm})
     assert result.success
     assert all(e.passed for e in result.get_asset_check_evaluations())
     [materialization] = result.asset_materializations_for_node("raw__openalex")

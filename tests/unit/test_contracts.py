@@ -124,7 +124,7 @@ def test_a_view_may_read_only_the_published_schemas(tmp_path: Path) -> None:
     producers = {"core.t": dg.AssetKey(["core", "t"])}
     write_table_files(tmp_path / "good", "marts.t", "select 1 as x", "table")
     write_table_files(tmp_path / "good", "marts.v", "select x from marts.t", "view")
-    assets, _ = build_sql_assets(tmp_path / "good", producers)
+    assets = build_sql_assets(tmp_path / "good", producers)
     view = next(a for a in assets if a.key == dg.AssetKey(["marts", "v"]))
     assert view.asset_deps[view.key] == {dg.AssetKey(["marts", "t"])}
     write_table_files(tmp_path / "bad", "marts.v", "select x from core.t", "view")
