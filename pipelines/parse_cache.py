@@ -12,8 +12,10 @@ concatenated tables are the same as one parse of every file (the parser reads ea
 on its own). Entries no longer used are removed; an entry is written to a temporary
 folder and renamed, so a crash never leaves a half-written one.
 
-Outside live mode (the sample, a ``--source-dir`` folder) the files are parsed at once,
-as before: there are no partitions to reuse.
+Outside live mode (the sample, a ``--source-dir`` folder) there are no partitions: the
+files are parsed at once and kept as one entry under ``<state>/parsed/<source>/folder/``,
+keyed by the same code and inputs and by every file's path and checksum. A build whose
+files, parser and inputs are all unchanged reuses it; any change parses every file again.
 """
 
 from __future__ import annotations
@@ -30,18 +32,30 @@ from types import ModuleType
 import polars as pl
 
 from pipelines.landing import LandingZone
+from pipelines.parsing import sha256_file
 from pipelines.settings import Settings
 
 Frames = dict[str, pl.DataFrame]
 
 
+FOLDER_ENTRIES = ("folder", "files")  # under <state>/parsed/<source>: a folder's one entry
+
+
 @dataclass(frozen=True)
 class ParseUse:
-    """How many partitions a build parsed and how many it reused (0 and 0 outside live
-    mode, where the files are parsed at once)."""
+    """How many partitions a build parsed and how many it reused; outside live mode
+    (``folder``) the folder's files are one part, parsed or reused whole."""
 
     parsed: int = 0
     reused: int = 0
+    folder: bool = False
+
+    def __str__(self) -> str:
+        if not self.folder:
+            return f"{self.parsed} landed partitions parsed, {self.reused} unchanged ones reused"
+        if self.reused:
+            return "the last build's parse reused (the same files, parser and inputs)"
+        return "parsed (new files, parser or inputs since the last build)"
 
 
 def code_digest(modules: Sequence[ModuleType]) -> str:
@@ -84,16 +98,16 @@ def parse_landed(
     ``modules`` are the parser's modules and ``inputs`` everything else its result
     depends on (JSON-serialisable once turned to text); both enter every entry's key.
     """
+    root = settings.state_dir / "parsed" / source
+    common = json.dumps([code_digest(modules), [str(i) for i in inputs]])
     if settings.mode != "live" or settings.source_dir(source) is not None:
-        return parse(files), ParseUse()
+        return _parse_folder(root.joinpath(*FOLDER_ENTRIES), files, parse, common)
     groups = landed_partitions(settings.landing_dir, services)
     grouped = {path for _, _, paths in groups for path in paths}
     if grouped != set(files):
         raise RuntimeError(
             f"{source}: the landing zone changed while the build read it; run the build again"
         )
-    root = settings.state_dir / "parsed" / source
-    common = json.dumps([code_digest(modules), [str(i) for i in inputs]])
     parts: list[Frames] = []
     used: set[Path] = set()
     parsed = 0
@@ -113,6 +127,25 @@ def parse_landed(
         table: pl.concat([part[table] for part in parts], how="vertical") for table in parts[0]
     }
     return frames, ParseUse(parsed=parsed, reused=len(groups) - parsed)
+
+
+def _parse_folder(
+    folder: Path, files: list[Path], parse: Callable[[list[Path]], Frames], common: str
+) -> tuple[Frames, ParseUse]:
+    """The tables of ``files`` parsed at once, or read from ``folder``'s entry when its key
+    (``common``: code and inputs; every file's path and checksum) is unchanged; any other
+    entry there is removed."""
+    checksums = [[str(path), sha256_file(path)] for path in files]
+    key = hashlib.sha256(json.dumps([common, checksums]).encode()).hexdigest()
+    entry = folder / key[:32]
+    for other in folder.glob("*"):
+        if other != entry:
+            shutil.rmtree(other, ignore_errors=True)
+    if (entry / "tables.json").is_file():
+        return _read_entry(entry), ParseUse(reused=1, folder=True)
+    frames = parse(files)
+    _write_entry(entry, frames)
+    return frames, ParseUse(parsed=1, folder=True)
 
 
 def _write_entry(entry: Path, frames: Frames) -> None:

@@ -84,7 +84,7 @@ def funding_raw(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.Mater
             for key in ("patent_quantum_term_pattern", "patent_quantum_term_exclude")
         )
     keep = scope_rule(pattern.removeprefix("(?i)"), exclude.removeprefix("(?i)"))
-    context.log.info(f"funding: parsing {len(files)} files from {directory}")
+    context.log.info(f"funding: reading {len(files)} files from {directory}")
     max_year, kind = settings.max_publication_year(), settings.dataset_kind("funding")
 
     def parse(paths: list[Path]) -> dict[str, pl.DataFrame]:
@@ -102,7 +102,7 @@ def funding_raw(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.Mater
     context.log.info(
         f"funding: {grants.height:,} grant records ({services or 'none'}) from "
         f"{len(files)} files; {quarantine.height:,} quarantined ({reasons or 'none'}); "
-        f"{use.parsed} landed partitions parsed, {use.reused} unchanged ones reused"
+        f"{use}"
     )
     return dg.MaterializeResult(
         metadata={

@@ -78,7 +78,7 @@ def patents_raw(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.Mater
     )
     with qcm.connect() as con:
         codes = country_codes(con)
-    context.log.info(f"patents: parsing {len(files)} files from {directory}")
+    context.log.info(f"patents: reading {len(files)} files from {directory}")
     max_year, kind = settings.max_publication_year(), settings.dataset_kind("patents")
 
     def parse(paths: list[Path]) -> dict[str, pl.DataFrame]:
@@ -96,7 +96,7 @@ def patents_raw(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.Mater
     context.log.info(
         f"patents: {documents.height:,} document records ({services or 'none'}) from "
         f"{len(files)} files; {quarantine.height:,} quarantined ({reasons or 'none'}); "
-        f"{use.parsed} landed partitions parsed, {use.reused} unchanged ones reused"
+        f"{use}"
     )
     return dg.MaterializeResult(
         metadata={

@@ -60,7 +60,7 @@ def openalex_authors_raw(
     )
     with qcm.connect() as con:
         codes = country_codes(con)
-    context.log.info(f"{SOURCE}: parsing {len(files)} files from {directory}")
+    context.log.info(f"{SOURCE}: reading {len(files)} files from {directory}")
     max_year, kind = settings.max_publication_year(), settings.dataset_kind(SOURCE)
 
     def parse(paths: list[Path]) -> dict[str, pl.DataFrame]:
@@ -82,7 +82,7 @@ def openalex_authors_raw(
     context.log.info(
         f"{SOURCE}: {authors.height:,} author records ({generations or 'none'}) from "
         f"{len(files)} files; {quarantine.height:,} quarantined ({reasons or 'none'}); "
-        f"{use.parsed} landed partitions parsed, {use.reused} unchanged ones reused"
+        f"{use}"
     )
     return dg.MaterializeResult(
         metadata={

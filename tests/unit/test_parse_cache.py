@@ -101,10 +101,32 @@ def test_a_blob_two_partitions_share_is_parsed_with_the_first(live: Settings) ->
     assert frames["raw.files"].height == 2
 
 
-def test_outside_live_mode_the_files_are_parsed_at_once(tmp_path: Path) -> None:
+def test_outside_live_mode_the_files_are_parsed_at_once_and_reused_while_unchanged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     sample = Settings(out_dir=tmp_path / "out", state_dir=tmp_path / "state")
     parser = Parser(tmp_path)
     files = [tmp_path / "a.json", tmp_path / "b.json"]
-    _, use = parse_landed(sample, "funding", SERVICES, files, parser, [parse_cache], ())
-    assert (use.parsed, use.reused) == (0, 0) and parser.calls == [["a.json", "b.json"]]
-    assert not (tmp_path / "state" / "parsed").exists()
+    for path in files:
+        path.write_text(path.stem, encoding="utf-8")
+
+    def build(inputs: tuple = ()) -> tuple[dict[str, pl.DataFrame], parse_cache.ParseUse]:
+        return parse_landed(sample, "funding", SERVICES, files, parser, [parse_cache], inputs)
+
+    frames, use = build()
+    assert (use.parsed, use.reused) == (1, 0)
+    assert str(use) == "parsed (new files, parser or inputs since the last build)"
+    assert parser.calls == [["a.json", "b.json"]]
+    again, use = build()
+    assert (use.parsed, use.reused) == (0, 1) and len(parser.calls) == 1
+    assert str(use) == "the last build's parse reused (the same files, parser and inputs)"
+    assert again["raw.files"].equals(frames["raw.files"])
+    # any change parses every file again: a file's bytes, the inputs, the parser's code
+    files[1].write_text("b, edited", encoding="utf-8")
+    assert build()[1].parsed == 1 and len(parser.calls) == 2
+    assert build(("codes", 2027))[1].parsed == 1
+    monkeypatch.setattr(parse_cache, "code_digest", lambda modules: "another parser")
+    assert build(("codes", 2027))[1].parsed == 1 and len(parser.calls) == 4
+    # one entry is kept: the last one
+    entries = list((tmp_path / "state" / "parsed" / "funding" / "folder" / "files").iterdir())
+    assert len(entries) == 1
