@@ -75,16 +75,24 @@ UNICODE_SPACE = r"\x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\
 EDGE_SPACE = f"^[{ASCII_SPACE}{UNICODE_SPACE}]+|[{ASCII_SPACE}{UNICODE_SPACE}]+$"
 ZERO_WIDTH = r"[\x{200b}\x{200c}\x{200d}\x{2060}\x{feff}]"
 
-# clean_text in SQL; plain ASCII text (most of it) only needs its ends trimmed
+OPENALEX_URL = "https://openalex.org/"
+
+# clean_text in SQL; plain ASCII text (most of it) only needs its ends trimmed, and none
+# when neither end is a space or a control character (the only ASCII characters trimmed)
 MACROS = f"""
+create or replace temp macro qcm_plain_ends(value) as
+    strlen(value) = length(value) and ascii(value) > 32 and ascii(right(value, 1)) > 32;
 create or replace temp macro qcm_clean(value) as nullif(
-    case when strlen(value) = length(value)
+    case when qcm_plain_ends(value) then value
+         when strlen(value) = length(value)
          then regexp_replace(value, '{EDGE_SPACE}', '', 'g')
          else regexp_replace(regexp_replace(nfc_normalize(value), '{ZERO_WIDTH}', '', 'g'),
                              '{EDGE_SPACE}', '', 'g') end, '');
 create or replace temp macro qcm_short_id(value) as
-    upper(regexp_replace(regexp_replace(value, '{EDGE_SPACE}', '', 'g'),
-                         '^https://openalex\\.org/', ''));
+    case when starts_with(value, '{OPENALEX_URL}') and qcm_plain_ends(value)
+         then upper(substr(value, {len(OPENALEX_URL) + 1}))
+         else upper(regexp_replace(regexp_replace(value, '{EDGE_SPACE}', '', 'g'),
+                                   '^https://openalex\\.org/', '')) end;
 create or replace temp macro qcm_id_or_null(value, kind) as
     case when regexp_full_match(qcm_short_id(value), kind || '[0-9]+')
          then qcm_short_id(value) end;

@@ -148,6 +148,43 @@ def test_regular_defects_stay_on_the_duckdb_path_with_the_same_rows(tmp_path: Pa
     ]
 
 
+def test_texts_and_ids_at_the_edges_of_the_plain_ascii_shortcut_read_the_same(
+    tmp_path: Path,
+) -> None:
+    """Plain ASCII text whose ends are neither spaces nor control characters, and ids
+    that start with the OpenAlex URL, skip the regular expressions: every neighbour of
+    that case still reads as Python reads it."""
+
+    def authorship(author_id: object, name: object, institution: object) -> dict:
+        return {
+            "author_position": "middle",
+            "author": {"id": author_id, "display_name": name},
+            "institutions": [{"id": institution, "display_name": name, "country_code": "US"}],
+            "countries": [],
+        }
+
+    edges = [
+        ("https://openalex.org/A11", "Ada\x1f", "https://openalex.org/I11"),  # control end
+        ("https://openalex.org/a12", "\tAda", "https://openalex.org/i12"),  # lower case
+        ("https://openalex.org/A13 ", "Ada\u00a0", " https://openalex.org/I13"),  # spaces
+        ("https://openalex.org/A14\u3000", "\x7fAda\x7f", "I14"),  # wide space, DEL
+        ("A15", "A", "https://openalex.org/"),  # one character; the URL alone
+        ("https://openalex.org/X16", "", "https://openalex.org/I16x"),  # not ids
+        ("HTTPS://OPENALEX.ORG/A17", "Ada\x08", "https://openalex.org/I17\x1c"),
+    ]
+    records = [
+        work(40 + n, title=name or None, authorships=[authorship(*edge)])
+        for n, edge in enumerate(edges)
+        for name in [edge[1]]
+    ]
+    records.append(work(60, id="https://openalex.org/W60 ", title=" \x1fTrapped "))
+    write_lines(tmp_path / "part.jsonl", records)
+    duck, python, outcomes = both_ways(tmp_path)
+    assert [o.path for o in outcomes] == ["duckdb"]
+    assert_same(duck, python)
+    assert python["raw.openalex_authorships"].height == len(edges) + 1  # and W60's own
+
+
 @pytest.mark.parametrize(
     "defect",
     [
