@@ -160,9 +160,9 @@ def _read_sql(path: Path, lines: bool) -> str:
 
 
 # one pass over a file's records: how many are irregular (the Python parser then takes
-# the file: a record of a type the rules do not expect, an id whose quarantine message
-# SQL cannot write as Python does, a repeated abstract position) and how many lack each
-# field the rules need
+# the file: a record of a type the rules do not expect, a null authorship or institution
+# (list_count skips nulls), an id whose quarantine message SQL cannot write as Python
+# does, a repeated abstract position) and how many lack each field the rules need
 CHECKS = """
 select count(*) filter (where not (
         (id is null or id = '' or regexp_full_match(qcm_short_id(id), 'W[0-9]+'))
@@ -171,9 +171,8 @@ select count(*) filter (where not (
         and coalesce(qcm_int(cited_by_count), 0) >= 0
         and qcm_float_ok(fwci) and qcm_bool_ok(is_retracted)
         and qcm_bool_ok(is_authors_truncated)
-        and list_bool_and(list_transform(coalesce(authorships, []), a -> a is not null
-            and list_bool_and(list_transform(coalesce(a.institutions, []),
-                                             i -> i is not null))))
+        and coalesce(list_count(authorships) = len(authorships), true)
+        and coalesce(list_count(institutions) = len(institutions), true)
         and coalesce(len(list_distinct(flatten(map_values(abstract_inverted_index))))
                      = len(flatten(map_values(abstract_inverted_index))), true)
     )) as irregular,
@@ -182,7 +181,8 @@ select count(*) filter (where not (
     count(*) filter (where publication_year is null) as no_year,
     count(*) filter (where authorships is null) as no_authorships,
     count(*) filter (where cited_by_count is null) as no_cited
-from _qcm_records
+from (select *, flatten(list_transform(authorships, a -> a.institutions)) as institutions
+      from _qcm_records)
 """.replace("{plain}", PLAIN)
 # a file's records in file order (the table is written in that order, so its row ids are
 # the record indexes; deleting rows leaves the others' ids as they were)

@@ -199,6 +199,8 @@ def test_texts_and_ids_at_the_edges_of_the_plain_ascii_shortcut_read_the_same(
         work(26, authorships=["not an authorship"]),
         work(27, is_retracted="no"),
         work(28, topics=[{"id": "T1", "score": "high"}]),
+        work(29, authorships=[None]),
+        work(30, authorships=[{"institutions": [None], "countries": []}]),
     ],
     ids=lambda d: str(d)[:40],
 )
