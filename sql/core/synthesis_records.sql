@@ -16,9 +16,14 @@ publications as (
         1.0 as record_weight,
         null::boolean as international,
         approaches.basis,
-        count(*) over (partition by fractions.work_id, approaches.approach) as record_credits,
+        fractions.record_credits,
         1 as records
-    from core.work_country_fractions as fractions
+    -- a record's countries counted before the join to its approaches (one row per record
+    -- and approach): the same count per approach, over a third of the rows
+    from (
+        select *, count(*) over (partition by work_id) as record_credits
+        from core.work_country_fractions
+    ) as fractions
     inner join core.work_approaches as approaches
         on approaches.work_id = fractions.work_id
 ),
@@ -35,12 +40,15 @@ patents as (
         1.0 as record_weight,
         fractions.is_international as international,
         approaches.basis,
-        count(*) over (partition by fractions.family_id, approaches.approach) as record_credits,
+        fractions.record_credits,
         1 as records
-    from core.patent_family_country_fractions as fractions
+    from (
+        select *, count(*) over (partition by family_id) as record_credits
+        from core.patent_family_country_fractions
+        where counting = 'applicant'
+    ) as fractions
     inner join core.patent_family_approaches as approaches
         on approaches.family_id = fractions.family_id
-    where fractions.counting = 'applicant'
 ),
 
 grants as (
@@ -55,9 +63,12 @@ grants as (
         amounts.usd_constant as record_weight,
         null::boolean as international,
         approaches.basis,
-        count(*) over (partition by fractions.grant_key, approaches.approach) as record_credits,
+        fractions.record_credits,
         1 as records
-    from core.grant_country_fractions as fractions
+    from (
+        select *, count(*) over (partition by grant_key) as record_credits
+        from core.grant_country_fractions
+    ) as fractions
     inner join core.grant_amounts as amounts
         on amounts.grant_key = fractions.grant_key
     inner join core.grant_approaches as approaches
