@@ -105,7 +105,7 @@ def _sql_asset(
     def _build(context: dg.AssetExecutionContext, qcm: QcmResource) -> Iterator[object]:
         with qcm.connect() as con:
             if key in context.selected_asset_keys:
-                yield _materialize(context, con, table, path, reads, materialized, sql_tables)
+                yield _materialize(context, con, key, path, reads, materialized, sql_tables)
             if check.key in context.selected_asset_check_keys:
                 yield contract_result(context, con, key, contract, sql_tables)
 
@@ -115,14 +115,16 @@ def _sql_asset(
 def _materialize(
     context: dg.AssetExecutionContext,
     con: duckdb.DuckDBPyConnection,
-    table: str,
+    key: dg.AssetKey,
     path: Path,
     reads: set[str],
     materialized: str,
     sql_tables: frozenset[str],
 ) -> dg.MaterializeResult:
-    """Build ``table`` from the SQL of ``path``, or keep it when its SQL and inputs
-    (``reads``) are those it was last built from; log which, and return its row count."""
+    """Build the table of ``key`` from the SQL of ``path``, or keep it when its SQL and
+    inputs (``reads``) are those it was last built from; log which, and return its row
+    count."""
+    table = ".".join(key.path)
     sql = path.read_text(encoding="utf-8")
     run_id = context.run.run_id
     inputs = lineage.signatures(con, reads, run_id, sql_tables)
@@ -139,7 +141,7 @@ def _materialize(
         rows = kept
         context.log.info(f"kept {table}: {rows:,} rows, built before from the same SQL and inputs")
     return dg.MaterializeResult(
-        asset_key=dg.AssetKey(table.split(".")),
+        asset_key=key,
         metadata={
             "rows": rows,
             "sql_file": str(path.name),
@@ -156,8 +158,8 @@ def build_sql_assets(
 
     Raises ValueError when a file has no contract or reads a table nobody produces (a
     table's mention of itself, say in a comment-free self-join, is not a dependency), or a
-    view reads a table outside the published schemas or uses a cross join (the published file, made
-    from the views' stored definitions, could not hold it).
+    view reads a table outside the published schemas or uses a cross join (the published
+    file, made from the views' stored definitions, could not hold it).
     """
     files = sql_table_files(sql_dir)
     contracts = load_contracts(sql_dir)

@@ -132,6 +132,13 @@ def test_a_view_may_read_only_the_published_schemas(tmp_path: Path) -> None:
         build_sql_assets(tmp_path / "bad", producers)
 
 
+def test_a_sql_file_without_a_contract_is_refused(tmp_path: Path) -> None:
+    write_table_files(tmp_path, "marts.t", "select 1 as x", "table")
+    (tmp_path / "marts" / "u.sql").write_text("select x from marts.t", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"the table marts.u has no contract \(u.yml\)"):
+        build_sql_assets(tmp_path, {})
+
+
 def test_a_view_may_not_cross_join(tmp_path: Path) -> None:
     """DuckDB stores 'a cross join b left join c on c.k = a.k' as 'a, b left join c ...',
     which no longer binds once the file is reopened: the published file could not be made."""

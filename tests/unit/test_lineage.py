@@ -175,3 +175,26 @@ def test_a_build_keeps_what_did_not_change_and_builds_and_checks_what_did(
     with duckdb.connect(str(tmp_path / "state" / "work" / "qcm.duckdb")) as con:
         con.execute("drop table marts.b")
     assert build()[0] == {"core/a": True, "marts/b": False}
+
+
+def test_a_sql_tables_check_runs_in_its_step_and_either_can_run_alone(tmp_path: Path) -> None:
+    write_table_files(tmp_path / "sql", "core.a", "select 1 as x", "table", ("not_null",))
+    [asset] = build_sql_assets(tmp_path / "sql", {})
+    check = dg.AssetCheckKey(asset.key, "contract_core__a")
+    qcm = QcmResource(out_dir=str(tmp_path / "out"), state_dir=str(tmp_path / "state"))
+
+    def run(selection: dg.AssetSelection) -> tuple[list[str], list[str], list[str]]:
+        """The steps run, the assets materialised and the checks evaluated."""
+        result = dg.materialize([asset], resources={"qcm": qcm}, selection=selection)
+        steps = [e.step_key for e in result.all_events if e.event_type_value == "STEP_SUCCESS"]
+        built = [m.asset_key.to_user_string() for m in result.get_asset_materialization_events()]
+        checked = [e.check_name for e in result.get_asset_check_evaluations()]
+        return steps, built, checked
+
+    assert run(dg.AssetSelection.all()) == (["core__a"], ["core/a"], ["contract_core__a"])
+    assert run(dg.AssetSelection.checks(check)) == (["core__a"], [], ["contract_core__a"])
+    assert run(dg.AssetSelection.assets(asset.key).without_checks()) == (
+        ["core__a"],
+        ["core/a"],
+        [],
+    )
