@@ -173,9 +173,8 @@ def test_texts_and_ids_at_the_edges_of_the_plain_ascii_shortcut_read_the_same(
         ("HTTPS://OPENALEX.ORG/A17", "Ada\x08", "https://openalex.org/I17\x1c"),
     ]
     records = [
-        work(40 + n, title=name or None, authorships=[authorship(*edge)])
+        work(40 + n, title=edge[1] or None, authorships=[authorship(*edge)])
         for n, edge in enumerate(edges)
-        for name in [edge[1]]
     ]
     records.append(work(60, id="https://openalex.org/W60 ", title=" \x1fTrapped "))
     write_lines(tmp_path / "part.jsonl", records)
