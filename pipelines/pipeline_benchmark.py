@@ -239,7 +239,7 @@ def stage_of(step: str, lineage: dict[str, str]) -> str:
 
 
 def stage_table(
-    steps: dict[str, float], lineage: dict[str, str], checked: dict[str, float] | None = None
+    steps: dict[str, float], lineage: dict[str, str], checked: dict[str, float]
 ) -> dict[str, float]:
     """Seconds per stage (``stage_of``) of every step; the seconds a step spent on checks
     (``checked``, by step) count as contract checks when the step is the works' lineage's
@@ -247,7 +247,7 @@ def stage_table(
     totals: dict[str, float] = defaultdict(float)
     for step, seconds in steps.items():
         stage = stage_of(step, lineage)
-        moved = (checked or {}).get(step, 0.0) if step in lineage else 0.0
+        moved = checked.get(step, 0.0) if step in lineage else 0.0
         totals[stage] += seconds - moved
         if moved:
             totals["contract checks"] += moved
