@@ -3,14 +3,18 @@
 A contract states a table's grain, its columns (type, description, tests) and
 table-level SQL checks, and whether the SQL file builds a table (the default) or a view
 (``materialized: view``: a view reads only the published schemas, so the published file
-can hold it as a view). From it come two blocking checks: the schema (every column
-present with its type) and the values (a Great Expectations suite run on the table
-read into a frame, plus SQL checks whose returned rows are failures).
+can hold it as a view). ``refresh: by_work`` promises that a work's rows depend only on
+that work's rows in the per-work inputs (see ``pipelines.work_delta``), so a build brings
+the table up to date by the works that changed; ``whole`` (the default) builds it whole.
+From it come two blocking checks: the schema (every column present with its type) and the
+values (a Great Expectations suite run on the table read into a frame, plus SQL checks
+whose returned rows are failures).
 
 Contract file shape::
 
     table: core.work_country_fractions
     materialized: table        # or view; table when absent
+    refresh: by_work           # or whole (the default)
     grain: one row per work and country
     description: ...
     unique: [work_id, country_iso3]
@@ -44,6 +48,7 @@ EXAMPLES = 5
 # peaked at 2.0 GB with a million here, 34 s and 1.9 GB with 50,000
 WHOLE_ROWS = 50_000
 MATERIALIZATIONS = ("table", "view")
+REFRESHES = ("whole", "by_work")
 
 
 @dataclass(frozen=True)
@@ -79,6 +84,7 @@ class Contract:
     checks: tuple[dict[str, str], ...] = ()
     path: Path | None = None
     materialized: str = "table"
+    refresh: str = "whole"
 
 
 @dataclass
@@ -102,14 +108,27 @@ class CheckOutcome:
 
 
 def load_contract(path: Path) -> Contract:
-    """Read one contract file; raise ValueError naming the file when it is malformed or
-    its ``materialized`` is neither table nor view."""
+    """Read one contract file; raise ValueError naming the file when it is malformed, its
+    ``materialized`` is neither table nor view, or its ``refresh`` neither whole nor
+    by_work (which needs a table with a ``work_id`` column)."""
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     materialized = data.get("materialized", "table") if isinstance(data, dict) else None
+    refresh = data.get("refresh", "whole") if isinstance(data, dict) else None
     if materialized not in MATERIALIZATIONS:
         raise ValueError(
             f"contract {path} is malformed: materialized is {materialized!r}, "
             f"expected one of {list(MATERIALIZATIONS)}"
+        )
+    if refresh not in REFRESHES:
+        raise ValueError(
+            f"contract {path} is malformed: refresh is {refresh!r}, "
+            f"expected one of {list(REFRESHES)}"
+        )
+    if refresh == "by_work" and (
+        materialized != "table" or "work_id" not in (data.get("columns") or {})
+    ):
+        raise ValueError(
+            f"contract {path}: refresh by_work needs a table (not a view) with a work_id column"
         )
     try:
         columns = tuple(
@@ -125,6 +144,7 @@ def load_contract(path: Path) -> Contract:
             checks=tuple(data.get("checks", [])),
             path=path,
             materialized=materialized,
+            refresh=refresh,
         )
     except (KeyError, TypeError, AttributeError) as err:
         raise ValueError(f"contract {path} is malformed: missing {err}") from err

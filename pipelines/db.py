@@ -19,7 +19,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines import lineage
+from pipelines import lineage, work_delta
 
 SCHEMAS = ("ref", "raw", "staging", "core", "indicators", "marts", "meta")
 
@@ -70,6 +70,7 @@ def open_database(
             for schema in SCHEMAS:
                 con.execute(f"create schema if not exists {schema}")
             lineage.create_tables(con)
+            work_delta.create_tables(con)
     except BaseException:
         con.close()
         raise

@@ -20,7 +20,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from pipelines import lineage
+from pipelines import lineage, work_delta
 from pipelines.checks import contract_result, contract_spec
 from pipelines.contracts import Contract, load_contracts
 from pipelines.lineage import referenced_tables, sql_code
@@ -84,7 +84,6 @@ def _sql_asset(
     layer, name = table.split(".")
     key = dg.AssetKey([layer, name])
     check = contract_spec(key, contract)
-    materialized = contract.materialized
 
     @dg.multi_asset(
         name=f"{layer}__{name}",
@@ -105,7 +104,7 @@ def _sql_asset(
     def _build(context: dg.AssetExecutionContext, qcm: QcmResource) -> Iterator[object]:
         with qcm.connect() as con:
             if key in context.selected_asset_keys:
-                yield _materialize(context, con, key, path, reads, materialized, sql_tables)
+                yield _materialize(context, con, key, path, reads, contract, sql_tables)
             if check.key in context.selected_asset_check_keys:
                 yield contract_result(context, con, key, contract, sql_tables)
 
@@ -118,28 +117,44 @@ def _materialize(
     key: dg.AssetKey,
     path: Path,
     reads: set[str],
-    materialized: str,
+    contract: Contract,
     sql_tables: frozenset[str],
 ) -> dg.MaterializeResult:
-    """Build the table of ``key`` from the SQL of ``path``, or keep it when its SQL and
-    inputs (``reads``) are those it was last built from; log which, and return its row
-    count."""
+    """Build the table of ``key`` from the SQL of ``path``, keep it when its SQL and
+    inputs (``reads``) are those it was last built from, or, for a ``by_work`` table,
+    bring it up to date by the works that changed (``pipelines.work_delta``); log which,
+    and return its row count."""
     table = ".".join(key.path)
     sql = path.read_text(encoding="utf-8")
     run_id = context.run.run_id
+    materialized = contract.materialized
     inputs = lineage.signatures(con, reads, run_id, sql_tables)
     signed = lineage.lineage_signature(sql, materialized, inputs)
     kept = lineage.kept_rows(con, table, signed) if materialized == "table" else None
+    by_work = None
     if kept is None:
+        if contract.refresh == work_delta.BY_WORK:
+            by_work = work_delta.plan(con, table, sql, inputs)
         lineage.forget(con, table)
-        for statement in build_statements(table, sql, materialized, _existing_kind(con, table)):
-            con.execute(statement)
+        work_delta.forget_keyed(con, table)
+        if by_work is not None and by_work.changed is not None:
+            work_delta.refresh(con, table, sql, by_work)
+        else:
+            for statement in build_statements(table, sql, materialized, _existing_kind(con, table)):
+                con.execute(statement)
         rows = con.execute(f"select count(*) from {table}").fetchone()[0]
         lineage.record_build(con, table, signed, rows, run_id)
-        context.log.info(f"built {table} ({materialized}): {rows:,} rows")
+        if by_work is None:
+            context.log.info(f"built {table} ({materialized}): {rows:,} rows")
+        else:
+            work_delta.record_keyed(con, table, "work_id", by_work.method, by_work.version, run_id)
+            how = "by work" if by_work.changed is not None else "in full"
+            context.log.info(f"built {table} ({how}: {by_work.reason}): {rows:,} rows")
     else:
         rows = kept
         context.log.info(f"kept {table}: {rows:,} rows, built before from the same SQL and inputs")
+    if table == work_delta.WORKS:
+        work_delta.record_work_rows(con, signed)
     return dg.MaterializeResult(
         asset_key=key,
         metadata={
@@ -147,6 +162,7 @@ def _materialize(
             "sql_file": str(path.name),
             "materialized": materialized,
             "kept": kept is not None,
+            **({"refreshed_works": by_work.changed} if by_work and by_work.changed else {}),
         },
     )
 

@@ -19,14 +19,20 @@ import polars as pl
 
 from assets.bibliometric import duckdb_parse, raw_tables, snapshot
 from assets.bibliometric import parse as parse_module
-from assets.bibliometric.incremental import INGEST_TABLE, ingest_folder, ingest_key, record_ingest
+from assets.bibliometric.incremental import (
+    BY_RECORD_KEY,
+    INGEST_TABLE,
+    ingest_folder,
+    ingest_key,
+    record_ingest,
+)
 from assets.bibliometric.live import OpenAlexError, OpenAlexFetcher
 from assets.bibliometric.parse import raw_files
 from assets.bibliometric.raw_tables import SCHEMAS, read_merged_ids
 from assets.bibliometric.snapshot import SOURCE_CONFIG, quantum_slice, quantum_topic_ids
 from assets.reference.assets import REFERENCE_KEY
 from assets.reference.tables import country_codes
-from pipelines import parsing
+from pipelines import parsing, work_delta
 from pipelines.checks import quarantine_rate_check, unusable_files_check
 from pipelines.db import replace_table
 from pipelines.fetching import FETCH_RETRY
@@ -153,6 +159,8 @@ def openalex_raw(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.Mate
         plan, outcomes = ingest_folder(con, files, directory, key, *inputs)
         replace_table(con, "raw.openalex_merged_ids", pl.DataFrame(merged, schema=MERGED_SCHEMA))
         record_ingest(con, key, plan, len(files))
+        for table in BY_RECORD_KEY:  # a record key's rows depend on its file and the key alone
+            work_delta.record_keyed(con, table, "record_key", key, None, context.run.run_id)
         counts = {
             table: con.execute(f"select count(*) from {table}").fetchone()[0]
             for table in RAW_TABLES

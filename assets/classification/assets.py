@@ -1,19 +1,26 @@
 """Assets of the classification room: works per approach, and the classifier's scores."""
 
 import hashlib
+import sys
 
 import dagster as dg
 import duckdb
 import polars as pl
 
+from assets.classification import classifier
 from assets.classification.classifier import ApproachPattern, approach_patterns, classify, score
 from assets.reference.assets import REFERENCE_KEY
+from pipelines import work_delta
 from pipelines.db import replace_table
+from pipelines.parse_cache import code_digest
 from pipelines.resources import QcmResource
 
 WORK_APPROACHES_KEY = dg.AssetKey(["core", "work_approaches"])
 EVALUATION_KEY = dg.AssetKey(["meta", "classifier_evaluation"])
 TEXT_APPROACHES = "core.work_text_approaches"  # the rules' answer per text, kept between builds
+WORK_APPROACHES = "core.work_approaches"
+# the code that decides a work's rows besides its text and the rules
+CLASSIFIER_MODULES = (classifier, sys.modules[__name__])
 
 
 def approach_rules(con: duckdb.DuckDBPyConnection) -> list[ApproachPattern]:
@@ -59,15 +66,18 @@ def rules_digest(patterns: list[ApproachPattern]) -> str:
     return hashlib.sha256(repr(patterns).encode()).hexdigest()
 
 
-def build_work_approaches(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
-    """Write ``core.work_approaches`` from ``staging.works``; return its row count and how
-    many distinct texts the rules ran on.
+def build_work_approaches(con: duckdb.DuckDBPyConnection, run_id: str) -> tuple[int, int, str]:
+    """Write ``core.work_approaches`` from ``staging.works`` in run ``run_id``; return its
+    row count, how many distinct texts the rules ran on, and whether the rows of the
+    changed works alone were written (and why).
 
     The approaches of a work depend only on its text (title and abstract) and the rules,
     so they are kept by text in ``core.work_text_approaches`` (the MD5 of the text, the
     rules' digest, the matched approaches) and the rules run only on texts not seen by
     the same rules before: a refresh classifies its new and changed works alone. Texts no
-    work has any more are dropped from it. The rows are the rows of
+    work has any more are dropped from it. The table is then brought up to date by the
+    works that changed since its last build under the same rules and code (see
+    ``pipelines.work_delta``), or written whole. The rows are the rows of
     ``build_record_approaches`` on the same works.
     """
     patterns = approach_rules(con)
@@ -108,12 +118,28 @@ def build_work_approaches(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
         f"delete from {TEXT_APPROACHES} "
         "where text_md5 not in (select text_md5 from _qcm_work_texts)"
     )
-    con.execute(
-        f"""
-        create or replace table core.work_approaches as
+    method = hashlib.sha256((digest + code_digest(CLASSIFIER_MODULES)).encode()).hexdigest()
+    version = work_delta.works_version(con)
+    changed, reason = (
+        work_delta.changed_since(con, WORK_APPROACHES, method, version)
+        if version is not None
+        else (None, "staging.works has no recorded version")
+    )
+    work_delta.forget_keyed(con, WORK_APPROACHES)
+    works = "_qcm_work_texts" if changed is None else "_qcm_changed_texts"
+    if changed is not None:
+        con.execute(
+            "create or replace temp table _qcm_changed_texts as select * from _qcm_work_texts "
+            f"where work_id in (select work_id from {work_delta.CHANGED})"
+        )
+        con.execute(
+            f"delete from {WORK_APPROACHES} "
+            f"where work_id in (select work_id from {work_delta.CHANGED})"
+        )
+    rows_sql = f"""
         with classified as (
             select w.work_id, k.approaches
-            from _qcm_work_texts as w inner join {TEXT_APPROACHES} as k using (text_md5)
+            from {works} as w inner join {TEXT_APPROACHES} as k using (text_md5)
         )
         select work_id, 'all' as approach, 'in scope' as basis from classified
         union all
@@ -123,10 +149,16 @@ def build_work_approaches(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
         select work_id, 'unclassified' as approach, 'no rule matched' as basis
         from classified where len(approaches) = 0
         """
-    )
+    if changed is None:
+        con.execute(f"create or replace table {WORK_APPROACHES} as {rows_sql}")
+    else:
+        con.execute(f"insert into {WORK_APPROACHES} {rows_sql}")
+        con.execute("drop table _qcm_changed_texts")
+    work_delta.record_keyed(con, WORK_APPROACHES, "work_id", method, version, run_id)
     con.execute("drop table _qcm_work_texts")
     con.execute("drop table _qcm_new_texts")
-    return con.execute("select count(*) from core.work_approaches").fetchone()[0], new
+    rows = con.execute(f"select count(*) from {WORK_APPROACHES}").fetchone()[0]
+    return rows, new, ("by work: " if changed is not None else "in full: ") + reason
 
 
 def build_classifier_evaluation(con: duckdb.DuckDBPyConnection) -> list[dict]:
@@ -193,13 +225,13 @@ def _figure(value: float | None) -> str:
 def work_approaches(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.MaterializeResult:
     """Classify every in-scope work with the versioned keyword rules."""
     with qcm.connect() as con:
-        rows, classified = build_work_approaches(con)
+        rows, classified, how = build_work_approaches(con, context.run.run_id)
         shares = con.execute(
-            "select approach, count(*) from core.work_approaches group by 1 order by 2 desc"
+            f"select approach, count(*) from {WORK_APPROACHES} group by 1 order by 2 desc"
         ).fetchall()
     context.log.info(
-        f"built core.work_approaches: {rows:,} rows, the rules run on {classified:,} new or "
-        "changed texts; " + ", ".join(f"{a} {n}" for a, n in shares)
+        f"built {WORK_APPROACHES} ({how}): {rows:,} rows, the rules run on {classified:,} "
+        "new or changed texts; " + ", ".join(f"{a} {n}" for a, n in shares)
     )
     return dg.MaterializeResult(
         metadata={"rows": rows, "texts_classified": classified, **{a: n for a, n in shares}}

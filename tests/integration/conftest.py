@@ -140,21 +140,28 @@ def byhand(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Pa
     return tmp, sources
 
 
-def releases_differ(first: Path, second: Path, differ: Collection[str] = ()) -> int:
-    """Compare every published table and view of two releases row for row (doubles to 9
-    decimals: a sum may add the same numbers in another order), except DIFFER_BY_RUN and
-    ``differ``; assert they hold the same rows. Returns how many were compared."""
+def releases_differ(
+    first: Path,
+    second: Path,
+    differ: Collection[str] = (),
+    tables: Collection[str] | None = None,
+) -> int:
+    """Compare every published table and view of two releases (or the ``tables`` of two
+    databases) row for row (doubles to 9 decimals: a sum may add the same numbers in
+    another order), except DIFFER_BY_RUN and ``differ``; assert they hold the same rows.
+    Returns how many were compared."""
     con = duckdb.connect()
     con.execute(f"attach '{first}' as first (read_only)")
     con.execute(f"attach '{second}' as second (read_only)")
-    tables = [
-        r[0]
-        for r in con.execute(
-            "select table_schema || '.' || table_name from information_schema.tables "
-            "where table_catalog = 'first' order by 1"
-        ).fetchall()
-        if r[0] not in DIFFER_BY_RUN and r[0] not in differ
-    ]
+    if tables is None:
+        tables = [
+            r[0]
+            for r in con.execute(
+                "select table_schema || '.' || table_name from information_schema.tables "
+                "where table_catalog = 'first' order by 1"
+            ).fetchall()
+            if r[0] not in DIFFER_BY_RUN and r[0] not in differ
+        ]
     for table in tables:
         schema, name = table.split(".")
         columns = ", ".join(

@@ -88,11 +88,15 @@ def test_labelled_set_is_large_and_well_formed() -> None:
     assert (labelled["kind"] == "near_miss").sum() >= 40
 
 
-def work_texts(con: duckdb.DuckDBPyConnection, rows: list[tuple]) -> None:
-    """Set ``ref.classification_rules`` to RULES and ``staging.works`` to ``rows``."""
-    con.execute("create schema if not exists ref")
-    con.execute("create schema if not exists staging")
-    con.execute("create schema if not exists core")
+def work_texts(con: duckdb.DuckDBPyConnection, rows: list[tuple], version: str = "v1") -> None:
+    """Set ``ref.classification_rules`` to RULES and ``staging.works`` to ``rows``, built
+    as ``version`` of ``staging.works`` (its row hashes kept for the refresh by work)."""
+    from pipelines import lineage, work_delta
+
+    for schema in ("ref", "staging", "core"):
+        con.execute(f"create schema if not exists {schema}")
+    lineage.create_tables(con)
+    work_delta.create_tables(con)
     con.execute("create or replace table ref.classification_rules as select * from rules")
     con.execute(
         "create or replace table staging.works as select * from (values "
@@ -100,15 +104,19 @@ def work_texts(con: duckdb.DuckDBPyConnection, rows: list[tuple]) -> None:
         + ") as w(work_id, title, abstract)",
         [value for row in rows for value in row],
     )
+    lineage.record_build(con, "staging.works", version, len(rows), "run")
+    work_delta.record_work_rows(con, version)
 
 
 def approaches_rows(con: duckdb.DuckDBPyConnection) -> list[tuple]:
     return con.execute("select * from core.work_approaches order by all").fetchall()
 
 
-def test_works_are_classified_once_per_text_and_rules() -> None:
+def test_works_are_classified_once_per_text_and_rules(monkeypatch: pytest.MonkeyPatch) -> None:
     from assets.classification.assets import build_record_approaches, build_work_approaches
+    from pipelines import work_delta
 
+    monkeypatch.setattr(work_delta, "FULL_ABOVE", 1.0)  # a refresh of most of four works
     con = duckdb.connect()
     rules = [(r["approach"], r["kind"], r["pattern"]) for r in RULES]
     con.execute("create table rules as select * from (values " + ", ".join(
@@ -121,25 +129,31 @@ def test_works_are_classified_once_per_text_and_rules() -> None:
         ("W4", "A transmon", None),  # the same text as W1: classified once
     ]
     work_texts(con, first)
-    assert build_work_approaches(con)[1] == 3
+    rows, classified, how = build_work_approaches(con, "run1")
+    assert (classified, how) == (3, "in full: no earlier build by work")
     kept = approaches_rows(con)
+    assert rows == len(kept)
     build_record_approaches(con, "core.work_approaches", "work_id", "select * from staging.works")
     assert kept == approaches_rows(con)  # the same rows as classifying every work
     assert ("W3", "photonic", "keyword rules") in kept
     assert ("W2", "unclassified", "no rule matched") in kept
 
-    # a refresh: W3's text changed, W4 gone, W5 new; only two texts are new
+    # a refresh: W3's text changed, W4 gone, W5 new; only two texts are new, and the rows
+    # of those three works alone are written again
     second = [*first[:2], ("W3", "Fluxonium", None), ("W5", "Quantum dots", None)]
-    work_texts(con, second)
-    assert build_work_approaches(con)[1] == 2
+    work_texts(con, second, "v2")
+    _, classified, how = build_work_approaches(con, "run2")
+    assert (classified, how) == (2, "by work: 3 of 4 works changed")
     kept = approaches_rows(con)
     build_record_approaches(con, "core.work_approaches", "work_id", "select * from staging.works")
     assert kept == approaches_rows(con)
     texts = con.execute("select count(*) from core.work_text_approaches").fetchone()[0]
     assert texts == 4  # W1, W2, W3's new text and W5; W3's old one is dropped
 
-    # other rules: every text is classified again
+    # other rules: every text is classified again, and every work's rows written again
     con.execute("delete from rules where pattern = 'Fluxonium'")
-    work_texts(con, second)
-    assert build_work_approaches(con)[1] == 4
+    work_texts(con, second, "v3")
+    _, classified, how = build_work_approaches(con, "run3")
+    assert classified == 4
+    assert how == "in full: its code or an input other than the works' rows changed"
     assert ("W3", "unclassified", "no rule matched") in approaches_rows(con)
