@@ -1,0 +1,147 @@
+"""Bringing a per-work table up to date by the works that changed (pipelines.work_delta),
+on hand-made works: when it does, it holds what a full build holds; when it cannot, it
+says why and builds in full."""
+
+import duckdb
+import pytest
+
+from pipelines import lineage, work_delta
+
+pytestmark = pytest.mark.unit
+
+# a by_work table: one row per work and country, with the weight of a whole input
+SQL = """
+select works.work_id, countries.iso3, works.year, weights.weight
+from staging.works as works
+inner join staging.countries as countries on countries.work_id = works.work_id
+inner join ref.weights as weights on true
+"""
+TABLE = "core.work_weights"
+
+
+def database() -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect()
+    for schema in ("ref", "staging", "core"):
+        con.execute(f"create schema {schema}")
+    lineage.create_tables(con)
+    work_delta.create_tables(con)
+    con.execute("create table ref.weights as select 2 as weight")
+    return con
+
+
+def set_works(con: duckdb.DuckDBPyConnection, works: dict[str, tuple[int, list[str]]], v: str):
+    """``staging.works`` (work -> year) and the per-work ``staging.countries`` (work ->
+    countries), as version ``v`` of the works and of the countries' build from them."""
+    con.execute("create or replace table staging.works (work_id varchar, year int)")
+    con.execute("create or replace table staging.countries (work_id varchar, iso3 varchar)")
+    for work_id, (year, countries) in works.items():
+        con.execute("insert into staging.works values (?, ?)", [work_id, year])
+        for iso3 in countries:
+            con.execute("insert into staging.countries values (?, ?)", [work_id, iso3])
+    lineage.record_build(con, work_delta.WORKS, v, len(works), "run")
+    work_delta.record_work_rows(con, v)
+    work_delta.record_keyed(con, "staging.countries", "work_id", "countries code", v, "run")
+
+
+def build(con: duckdb.DuckDBPyConnection, v: str) -> work_delta.WorkPlan:
+    """Build TABLE as ``_materialize`` does: plan, then by work or in full, and record."""
+    weights = lineage.content_signature(con, "ref.weights")
+    inputs = {work_delta.WORKS: v, "staging.countries": f"countries {v}", "ref.weights": weights}
+    plan = work_delta.plan(con, TABLE, SQL, inputs)
+    if plan.changed is None:
+        con.execute(f"create or replace table {TABLE} as {SQL}")
+    else:
+        work_delta.refresh(con, TABLE, SQL, plan)
+    rows = con.execute(f"select count(*) from {TABLE}").fetchone()[0]
+    lineage.record_build(con, TABLE, f"signed {v}", rows, "run")
+    work_delta.record_keyed(con, TABLE, "work_id", plan.method, plan.version, "run")
+    return plan
+
+
+def rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[tuple]:
+    return con.execute(f"select * from ({sql}) order by all").fetchall()
+
+
+WORKS = {f"W{n}": (2020 + n % 3, ["USA", "FRA"][: 1 + n % 2]) for n in range(20)}
+
+
+def test_a_refresh_by_work_rewrites_the_changed_works_alone_and_equals_a_full_build() -> None:
+    con = database()
+    set_works(con, WORKS, "v1")
+    first = build(con, "v1")
+    assert (first.changed, first.reason) == (None, "no earlier build")
+
+    # W1 changes year and countries, W2 is gone, W20 is new: three of twenty works
+    changed = {**WORKS, "W1": (2025, ["JPN"]), "W20": (2024, ["CHN", "KOR"])}
+    del changed["W2"]
+    set_works(con, changed, "v2")
+    plan = build(con, "v2")
+    assert (plan.changed, plan.reason) == (3, "3 of 20 works changed")
+    assert plan.narrowed == {"staging.works": "work_id", "staging.countries": "work_id"}
+    assert rows(con, f"select * from {TABLE}") == rows(con, SQL)
+
+    # the same works again: nothing to refresh
+    plan = build(con, "v2")
+    assert (plan.changed, rows(con, f"select * from {TABLE}")) == (0, rows(con, SQL))
+    # the versions no per-work table was built from are dropped
+    set_works(con, changed, "v3")
+    kept = con.execute(f"select distinct version from {work_delta.WORK_ROWS} order by 1")
+    assert kept.fetchall() == [("v2",), ("v3",)]
+
+
+MOVED = {w: (1999, c) if int(w[1:]) < 8 else (y, c) for w, (y, c) in WORKS.items()}
+CHANGES = {
+    "a whole input": (["update ref.weights set weight = 3"], WORKS, "its code or an input other"),
+    "rows lost": ([f"delete from {TABLE} where work_id = 'W3'"], WORKS, "it no longer holds"),
+    "no record": ([f"delete from {work_delta.WORK_KEYED} where table_name = '{TABLE}'"], WORKS,
+                  "no earlier build by work"),
+    "too many": ([], MOVED, "8 of 20 works changed: a full build costs less"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("change", sorted(CHANGES))
+def test_anything_but_a_few_changed_works_builds_in_full(change: str) -> None:
+    statements, works, reason = CHANGES[change]
+    con = database()
+    set_works(con, WORKS, "v1")
+    build(con, "v1")
+    for statement in statements:
+        con.execute(statement)
+    set_works(con, works, "v2")
+    plan = build(con, "v2")
+    assert plan.changed is None
+    assert plan.reason.startswith(reason), plan.reason
+    assert rows(con, f"select * from {TABLE}") == rows(con, SQL)
+
+
+def test_works_no_longer_kept_build_in_full() -> None:
+    con = database()
+    set_works(con, WORKS, "v1")
+    build(con, "v1")
+    set_works(con, WORKS, "v2")
+    con.execute(f"delete from {work_delta.WORK_ROWS} where version = 'v1'")
+    plan = build(con, "v2")
+    assert (plan.changed, plan.reason) == (None, "the works it was built from are no longer kept")
+
+
+def test_inputs_of_different_builds_of_the_works_build_in_full() -> None:
+    con = database()
+    set_works(con, WORKS, "v1")
+    build(con, "v1")
+    set_works(con, WORKS, "v2")
+    work_delta.record_keyed(con, "staging.countries", "work_id", "countries code", "v1", "run")
+    plan = build(con, "v2")
+    assert (plan.changed, plan.version) == (None, None)
+    assert plan.reason == "its per-work inputs come from different builds of staging.works"
+
+
+def test_the_narrowed_sql_reads_a_view_of_each_per_work_input_and_nothing_else() -> None:
+    sql = "select * from staging.works join staging.works_extra using (work_id) -- staging.works"
+    code, views = work_delta.narrowed_sql(sql, {"staging.works": "work_id"})
+    assert code.strip() == (
+        "select * from qcm_narrowed_staging__works join staging.works_extra using (work_id)"
+    )
+    assert views == [
+        "create or replace temp view qcm_narrowed_staging__works as select * from staging.works "
+        "where work_id in (select work_id from qcm_changed_works)"
+    ]
