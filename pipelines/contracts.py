@@ -263,7 +263,8 @@ def _quoted(columns: Sequence[str]) -> str:
 def _frames(
     con: duckdb.DuckDBPyConnection, table: str, expectations: list[Expectation]
 ) -> Iterator[tuple[str, Any, list[Expectation]]]:
-    """The frames GX validates, each with its expectations and what one of its rows is.
+    """The frames GX validates, each with its expectations and what one of its rows is
+    (``table`` a table's name, or a parenthesised query standing for some of its rows).
 
     A table of up to ``WHOLE_ROWS`` rows is one frame of the columns the expectations
     read. A larger one is never read whole: each column's value expectations (not null,
@@ -357,8 +358,23 @@ def _failures(
     return failures
 
 
-def check_values(con: duckdb.DuckDBPyConnection, contract: Contract) -> CheckOutcome:
-    """Run the contract's GX expectations and SQL checks on the table as it is now.
+def by_work_checkable(contract: Contract) -> bool:
+    """Whether the GX expectations of ``contract`` can be run on some works' rows alone,
+    the table's other rows having passed them before: every value test reads one value
+    at a time, and every uniqueness is of a key holding ``work_id`` (rows of different
+    works never share it)."""
+    unique_columns = {
+        column.name for column in contract.columns for test in column.tests if test == "unique"
+    }
+    return unique_columns <= {"work_id"} and (not contract.unique or "work_id" in contract.unique)
+
+
+def check_values(
+    con: duckdb.DuckDBPyConnection, contract: Contract, rows: str | None = None
+) -> CheckOutcome:
+    """Run the contract's GX expectations and SQL checks on the table as it is now; with
+    ``rows`` (a SQL condition, for a ``by_work_checkable`` contract), the expectations on
+    the rows that meet it alone, the SQL checks still on the whole table.
 
     Each frame GX has validated is freed before the next is read: a full garbage
     collection after each frame frees the cycle ``_failures`` leaves (without it, the
@@ -370,8 +386,11 @@ def check_values(con: duckdb.DuckDBPyConnection, contract: Contract) -> CheckOut
     if expectations:
         context = _quiet_gx()
         failed: dict[str, dict[str, Any]] = {}
+        relation = (
+            contract.table if rows is None else f"(select * from {contract.table} where {rows})"
+        )
         for number, (unit, frame, frame_expectations) in enumerate(
-            _frames(con, contract.table, expectations)
+            _frames(con, relation, expectations)
         ):
             name = f"{contract.table}-{number}"
             for expectation, unexpected, examples in _failures(

@@ -21,7 +21,7 @@ import dagster as dg
 import duckdb
 
 from pipelines import lineage, work_delta
-from pipelines.checks import contract_result, contract_spec
+from pipelines.checks import ChangedRows, contract_result, contract_spec
 from pipelines.contracts import Contract, load_contracts
 from pipelines.lineage import referenced_tables, sql_code
 from pipelines.publish import PUBLIC_SCHEMAS
@@ -103,10 +103,12 @@ def _sql_asset(
     )
     def _build(context: dg.AssetExecutionContext, qcm: QcmResource) -> Iterator[object]:
         with qcm.connect() as con:
+            changed = None
             if key in context.selected_asset_keys:
-                yield _materialize(context, con, key, path, reads, contract, sql_tables)
+                result, changed = _materialize(context, con, key, path, reads, contract, sql_tables)
+                yield result
             if check.key in context.selected_asset_check_keys:
-                yield contract_result(context, con, key, contract, sql_tables)
+                yield contract_result(context, con, key, contract, sql_tables, changed)
 
     return _build
 
@@ -119,11 +121,12 @@ def _materialize(
     reads: set[str],
     contract: Contract,
     sql_tables: frozenset[str],
-) -> dg.MaterializeResult:
+) -> tuple[dg.MaterializeResult, ChangedRows | None]:
     """Build the table of ``key`` from the SQL of ``path``, keep it when its SQL and
     inputs (``reads``) are those it was last built from, or, for a ``by_work`` table,
-    bring it up to date by the works that changed (``pipelines.work_delta``); log which,
-    and return its row count."""
+    bring it up to date by the works that changed (``pipelines.work_delta``); log which.
+    Returns its row count, and the rows written again when it was brought up to date
+    (for its check, in the same connection)."""
     table = ".".join(key.path)
     sql = path.read_text(encoding="utf-8")
     run_id = context.run.run_id
@@ -131,14 +134,16 @@ def _materialize(
     inputs = lineage.signatures(con, reads, run_id, sql_tables)
     signed = lineage.lineage_signature(sql, materialized, inputs)
     kept = lineage.kept_rows(con, table, signed) if materialized == "table" else None
-    by_work = None
+    by_work = changed = None
     if kept is None:
         if contract.refresh == work_delta.BY_WORK:
             by_work = work_delta.plan(con, table, sql, inputs)
         lineage.forget(con, table)
         work_delta.forget_keyed(con, table)
-        if by_work is not None and by_work.changed is not None:
+        if by_work is not None and by_work.changed is not None and by_work.previous:
             work_delta.refresh(con, table, sql, by_work)
+            what = f"the rows of the {by_work.changed:,} works that changed"
+            changed = ChangedRows(by_work.previous, work_delta.CHANGED_ROWS, what)
         else:
             for statement in build_statements(table, sql, materialized, _existing_kind(con, table)):
                 con.execute(statement)
@@ -148,23 +153,21 @@ def _materialize(
             context.log.info(f"built {table} ({materialized}): {rows:,} rows")
         else:
             work_delta.record_keyed(con, table, "work_id", by_work.method, by_work.version, run_id)
-            how = "by work" if by_work.changed is not None else "in full"
+            how = "by work" if changed is not None else "in full"
             context.log.info(f"built {table} ({how}: {by_work.reason}): {rows:,} rows")
     else:
         rows = kept
         context.log.info(f"kept {table}: {rows:,} rows, built before from the same SQL and inputs")
     if table == work_delta.WORKS:
         work_delta.record_work_rows(con, signed)
-    return dg.MaterializeResult(
-        asset_key=key,
-        metadata={
-            "rows": rows,
-            "sql_file": str(path.name),
-            "materialized": materialized,
-            "kept": kept is not None,
-            **({"refreshed_works": by_work.changed} if by_work and by_work.changed else {}),
-        },
-    )
+    metadata = {
+        "rows": rows,
+        "sql_file": str(path.name),
+        "materialized": materialized,
+        "kept": kept is not None,
+        **({"refreshed_works": by_work.changed} if changed is not None and by_work else {}),
+    }
+    return dg.MaterializeResult(asset_key=key, metadata=metadata), changed
 
 
 def build_sql_assets(

@@ -52,6 +52,11 @@ def test_a_build_over_an_earlier_state_keeps_what_did_not_change_and_equals_a_fr
     by_work = sorted(t for t, c in load_contracts(SQL_DIR).items() if c.refresh == "by_work")
     for table in [*by_work, "core.work_approaches"]:
         assert f"] built {table} (by work: 2 of 6 works changed): " in output, table
+    # their checks read the rows of those works alone
+    assert (
+        "] staging.authorships: all 3 expectations met on the rows of the 2 works that changed "
+        "(the other rows' pass in run "
+    ) in output
     kept = output.count("] kept ")
     built = output.count("] built ")
     assert kept > 40 and built > 40, (kept, built)

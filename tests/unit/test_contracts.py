@@ -17,6 +17,7 @@ from pipelines import contracts
 from pipelines.contracts import (
     Column,
     Contract,
+    by_work_checkable,
     check_values,
     load_contract,
     load_contracts,
@@ -118,6 +119,54 @@ def test_a_contract_says_table_or_view(tmp_path: Path) -> None:
     write_table_files(tmp_path, "marts.m", "select 1 as x", "materialised view")
     with pytest.raises(ValueError, match="materialized is 'materialised view'"):
         load_contract(tmp_path / "marts" / "m.yml")
+
+
+def test_a_contract_says_how_its_table_is_refreshed(tmp_path: Path) -> None:
+    write_table_files(tmp_path, "core.t", "select 1 as x", "table")
+    assert load_contract(tmp_path / "core" / "t.yml").refresh == "whole"
+    path = tmp_path / "core" / "t.yml"
+    contract = yaml.safe_load(path.read_text(encoding="utf-8"))
+    path.write_text(yaml.safe_dump({**contract, "refresh": "by_work"}), encoding="utf-8")
+    with pytest.raises(ValueError, match=r"refresh by_work needs a table .* with a work_id"):
+        load_contract(path)  # no work_id column
+    path.write_text(yaml.safe_dump({**contract, "refresh": "by_year"}), encoding="utf-8")
+    with pytest.raises(ValueError, match="refresh is 'by_year'"):
+        load_contract(path)
+
+
+BY_WORK = Contract(
+    table="core.w",
+    grain="one row per work and country",
+    description="test",
+    columns=(
+        Column("work_id", "VARCHAR", "work", ("not_null",)),
+        Column("iso3", "VARCHAR", "country", ({"in_set": ["USA", "FRA"]},)),
+    ),
+    unique=("work_id", "iso3"),
+    checks=({"name": "no_w9", "description": "no W9", "sql": "from core.w where work_id = 'W9'"},),
+    refresh="by_work",
+)
+
+
+def test_a_by_work_check_reads_the_rows_it_is_given_and_the_sql_checks_the_whole_table(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    con.execute(
+        "create table core.w as select * from (values ('W1', 'USA'), ('W1', 'FRA'), "
+        "('W2', 'XXX'), ('W2', 'XXX'), ('W3', 'USA')) t(work_id, iso3)"
+    )
+    assert by_work_checkable(BY_WORK)
+    assert check_values(con, BY_WORK, "work_id in ('W1', 'W3')").passed
+    outcome = check_values(con, BY_WORK, "work_id = 'W2'")
+    assert not outcome.passed
+    message = outcome.message("core.w")
+    assert "expect_compound_columns_to_be_unique" in message and "in_set" in message
+    con.execute("insert into core.w values ('W9', 'USA')")
+    assert "no_w9" in check_values(con, BY_WORK, "work_id = 'W1'").message("core.w")
+    # a key without work_id can be broken by rows of two works: the whole table is read
+    assert not by_work_checkable(Contract(**{**BY_WORK.__dict__, "unique": ("iso3",)}))
+    iso3_unique = (Column("iso3", "VARCHAR", "country", ("unique",)),)
+    assert not by_work_checkable(Contract(**{**BY_WORK.__dict__, "columns": iso3_unique}))
 
 
 def test_a_view_may_read_only_the_published_schemas(tmp_path: Path) -> None:
