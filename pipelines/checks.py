@@ -8,7 +8,7 @@ import dagster as dg
 import duckdb
 
 from pipelines import lineage
-from pipelines.contracts import Contract, by_work_checkable, check_values, schema_problems
+from pipelines.contracts import Contract, check_values, checkable_on_rows, schema_problems
 from pipelines.resources import QcmResource
 
 
@@ -56,7 +56,7 @@ def contract_result(
     reported again without reading the values. When the build wrote only the ``changed``
     rows again and the check last passed on the table as it was before, with everything
     else the same, its expectations are run on those rows alone (when the contract allows:
-    ``by_work_checkable``). The message is also logged; the metadata holds the
+    ``checkable_on_rows``). The message is also logged; the metadata holds the
     expectations, the failures and the check's own seconds (``seconds``: a check run in
     its asset's step is told apart from the build by it).
     """
@@ -84,7 +84,7 @@ def contract_result(
             metadata = {"expectations": expectations, "failures": 0, "verified_in": verified_in}
         else:
             before = None
-            if changed is not None and by_work_checkable(contract):
+            if changed is not None and checkable_on_rows(contract):
                 before_key = lineage.check_key(
                     contract, {**signed, contract.table: changed.previous}
                 )

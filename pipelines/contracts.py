@@ -4,8 +4,10 @@ A contract states a table's grain, its columns (type, description, tests) and
 table-level SQL checks, and whether the SQL file builds a table (the default) or a view
 (``materialized: view``: a view reads only the published schemas, so the published file
 can hold it as a view). ``refresh: by_work`` promises that a work's rows depend only on
-that work's rows in the per-work inputs (see ``pipelines.work_delta``), so a build brings
-the table up to date by the works that changed; ``whole`` (the default) builds it whole.
+that work's rows in the per-work inputs, ``refresh: by_year`` that the rows of a
+publication year (``year_column``, ``year`` when absent) depend only on the rows of that
+year's works (see ``pipelines.work_delta``), so a build brings the table up to date by
+the works that changed; ``whole`` (the default) builds it whole.
 From it come two blocking checks: the schema (every column present with its type) and the
 values (a Great Expectations suite run on the table read into a frame, plus SQL checks
 whose returned rows are failures).
@@ -14,7 +16,7 @@ Contract file shape::
 
     table: core.work_country_fractions
     materialized: table        # or view; table when absent
-    refresh: by_work           # or whole (the default)
+    refresh: by_work           # or by_year, or whole (the default)
     grain: one row per work and country
     description: ...
     unique: [work_id, country_iso3]
@@ -48,7 +50,7 @@ EXAMPLES = 5
 # peaked at 2.0 GB with a million here, 34 s and 1.9 GB with 50,000
 WHOLE_ROWS = 50_000
 MATERIALIZATIONS = ("table", "view")
-REFRESHES = ("whole", "by_work")
+REFRESHES = ("whole", "by_work", "by_year")
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,13 @@ class Contract:
     path: Path | None = None
     materialized: str = "table"
     refresh: str = "whole"
+    year_column: str = "year"
+
+    @property
+    def refresh_key(self) -> str | None:
+        """The column a refresh that is not whole selects rows by: ``work_id`` or the
+        year column."""
+        return {"by_work": "work_id", "by_year": self.year_column}.get(self.refresh)
 
 
 @dataclass
@@ -109,11 +118,13 @@ class CheckOutcome:
 
 def load_contract(path: Path) -> Contract:
     """Read one contract file; raise ValueError naming the file when it is malformed, its
-    ``materialized`` is neither table nor view, or its ``refresh`` neither whole nor
-    by_work (which needs a table with a ``work_id`` column)."""
+    ``materialized`` is neither table nor view, or its ``refresh`` neither whole, by_work
+    nor by_year (which need a table with their ``work_id`` or year column)."""
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    materialized = data.get("materialized", "table") if isinstance(data, dict) else None
-    refresh = data.get("refresh", "whole") if isinstance(data, dict) else None
+    data = data if isinstance(data, dict) else {}
+    materialized = data.get("materialized", "table")
+    refresh = data.get("refresh", "whole")
+    year_column = data.get("year_column", "year")
     if materialized not in MATERIALIZATIONS:
         raise ValueError(
             f"contract {path} is malformed: materialized is {materialized!r}, "
@@ -124,11 +135,10 @@ def load_contract(path: Path) -> Contract:
             f"contract {path} is malformed: refresh is {refresh!r}, "
             f"expected one of {list(REFRESHES)}"
         )
-    if refresh == "by_work" and (
-        materialized != "table" or "work_id" not in (data.get("columns") or {})
-    ):
+    key = {"by_work": "work_id", "by_year": year_column}.get(refresh)
+    if key is not None and (materialized != "table" or key not in (data.get("columns") or {})):
         raise ValueError(
-            f"contract {path}: refresh by_work needs a table (not a view) with a work_id column"
+            f"contract {path}: refresh {refresh} needs a table (not a view) with a {key} column"
         )
     try:
         columns = tuple(
@@ -145,6 +155,7 @@ def load_contract(path: Path) -> Contract:
             path=path,
             materialized=materialized,
             refresh=refresh,
+            year_column=year_column,
         )
     except (KeyError, TypeError, AttributeError) as err:
         raise ValueError(f"contract {path} is malformed: missing {err}") from err
@@ -358,22 +369,28 @@ def _failures(
     return failures
 
 
-def by_work_checkable(contract: Contract) -> bool:
-    """Whether the GX expectations of ``contract`` can be run on some works' rows alone,
-    the table's other rows having passed them before: every value test reads one value
-    at a time, and every uniqueness is of a key holding ``work_id`` (rows of different
-    works never share it)."""
+def checkable_on_rows(contract: Contract) -> bool:
+    """Whether the GX expectations of ``contract`` can be run on the rows a refresh wrote
+    again alone (those of some works or years: ``Contract.refresh_key``), the table's
+    other rows having passed them before: every value test reads one value at a time, and
+    every uniqueness is of a key holding the refresh's column (rows written again never
+    share it with rows kept)."""
+    key = contract.refresh_key
     unique_columns = {
         column.name for column in contract.columns for test in column.tests if test == "unique"
     }
-    return unique_columns <= {"work_id"} and (not contract.unique or "work_id" in contract.unique)
+    return (
+        key is not None
+        and unique_columns <= {key}
+        and (not contract.unique or key in contract.unique)
+    )
 
 
 def check_values(
     con: duckdb.DuckDBPyConnection, contract: Contract, rows: str | None = None
 ) -> CheckOutcome:
     """Run the contract's GX expectations and SQL checks on the table as it is now; with
-    ``rows`` (a SQL condition, for a ``by_work_checkable`` contract), the expectations on
+    ``rows`` (a SQL condition, for a ``checkable_on_rows`` contract), the expectations on
     the rows that meet it alone, the SQL checks still on the whole table.
 
     Each frame GX has validated is freed before the next is read: a full garbage

@@ -123,8 +123,9 @@ def _materialize(
     sql_tables: frozenset[str],
 ) -> tuple[dg.MaterializeResult, ChangedRows | None]:
     """Build the table of ``key`` from the SQL of ``path``, keep it when its SQL and
-    inputs (``reads``) are those it was last built from, or, for a ``by_work`` table,
-    bring it up to date by the works that changed (``pipelines.work_delta``); log which.
+    inputs (``reads``) are those it was last built from, or, for a ``delta`` or
+    ``by_year`` table, bring it up to date by the works that changed
+    (``pipelines.work_delta``); log which.
     Returns its row count, and the rows written again when it was brought up to date
     (for its check, in the same connection)."""
     table = ".".join(key.path)
@@ -134,27 +135,27 @@ def _materialize(
     inputs = lineage.signatures(con, reads, run_id, sql_tables)
     signed = lineage.lineage_signature(sql, materialized, inputs)
     kept = lineage.kept_rows(con, table, signed) if materialized == "table" else None
-    by_work = changed = None
+    delta = changed = None
     if kept is None:
-        if contract.refresh == work_delta.BY_WORK:
-            by_work = work_delta.plan(con, table, sql, inputs)
+        if contract.refresh in (work_delta.BY_WORK, work_delta.BY_YEAR):
+            delta = work_delta.plan(con, table, sql, inputs, contract.refresh, contract.year_column)
         lineage.forget(con, table)
         work_delta.forget_keyed(con, table)
-        if by_work is not None and by_work.changed is not None and by_work.previous:
-            work_delta.refresh(con, table, sql, by_work)
-            what = f"the rows of the {by_work.changed:,} works that changed"
-            changed = ChangedRows(by_work.previous, work_delta.CHANGED_ROWS, what)
+        if delta is not None and delta.changed is not None and delta.previous:
+            work_delta.refresh(con, table, sql, delta)
+            changed = ChangedRows(delta.previous, delta.rows, delta.what)
         else:
             for statement in build_statements(table, sql, materialized, _existing_kind(con, table)):
                 con.execute(statement)
         rows = con.execute(f"select count(*) from {table}").fetchone()[0]
         lineage.record_build(con, table, signed, rows, run_id)
-        if by_work is None:
+        if delta is None:
             context.log.info(f"built {table} ({materialized}): {rows:,} rows")
         else:
-            work_delta.record_keyed(con, table, "work_id", by_work.method, by_work.version, run_id)
-            how = "by work" if changed is not None else "in full"
-            context.log.info(f"built {table} ({how}: {by_work.reason}): {rows:,} rows")
+            keyed = "work_id" if contract.refresh == work_delta.BY_WORK else "year"
+            work_delta.record_keyed(con, table, keyed, delta.method, delta.version, run_id)
+            how = contract.refresh.replace("_", " ") if changed is not None else "in full"
+            context.log.info(f"built {table} ({how}: {delta.reason}): {rows:,} rows")
     else:
         rows = kept
         context.log.info(f"kept {table}: {rows:,} rows, built before from the same SQL and inputs")
@@ -165,7 +166,7 @@ def _materialize(
         "sql_file": str(path.name),
         "materialized": materialized,
         "kept": kept is not None,
-        **({"refreshed_works": by_work.changed} if changed is not None and by_work else {}),
+        **({"refreshed_works": delta.changed} if changed is not None and delta else {}),
     }
     return dg.MaterializeResult(asset_key=key, metadata=metadata), changed
 

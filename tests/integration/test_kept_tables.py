@@ -22,9 +22,10 @@ def test_a_build_over_an_earlier_state_keeps_what_did_not_change_and_equals_a_fr
 ) -> None:
     folder, sources = byhand
     # the by-hand works plus one new work and a newer record of W3 (another title and
-    # countries); every other source as the by-hand build read it. Two of six works change:
-    # more than a refresh by work takes on at scale, so the share allowed is raised
-    monkeypatch.setattr(work_delta, "FULL_ABOVE", 0.5)
+    # countries); every other source as the by-hand build read it. Two of six works change,
+    # in two of three years: more than a refresh by work or year takes on at scale, so the
+    # share allowed is raised
+    monkeypatch.setattr(work_delta, "FULL_ABOVE", 0.7)
     works = tmp_path / "works"
     shutil.copytree(sources["openalex"], works)
     newer = dict(W3, title="Trapped-ion chains", updated_date="2026-06-01T00:00:00")
@@ -49,13 +50,21 @@ def test_a_build_over_an_earlier_state_keeps_what_did_not_change_and_equals_a_fr
     assert "staging.patent_families: all 10 expectations met (unchanged since" in output
     assert "] built staging.works (table): 6 rows" in output
     assert "staging.works: all 6 expectations met\n" in output
-    by_work = sorted(t for t, c in load_contracts(SQL_DIR).items() if c.refresh == "by_work")
+    contracts = load_contracts(SQL_DIR).items()
+    by_work = sorted(t for t, c in contracts if c.refresh == "by_work")
     for table in [*by_work, "core.work_approaches"]:
         assert f"] built {table} (by work: 2 of 6 works changed): " in output, table
-    # their checks read the rows of those works alone
+    by_year = sorted(t for t, c in contracts if c.refresh == "by_year")
+    for table in by_year:
+        assert f"] built {table} (by year: 2 of 6 works changed, in 2 of 3 years): " in output
+    # their checks read the rows of those works (or years) alone
     assert (
         "] staging.authorships: all 3 expectations met on the rows of the 2 works that changed "
         "(the other rows' pass in run "
+    ) in output
+    assert (
+        "] indicators.collaboration: all 3 expectations met on the rows of the years the "
+        "changed works fall in (2020, 2021) (the other rows' pass in run "
     ) in output
     kept = output.count("] kept ")
     built = output.count("] built ")
@@ -68,4 +77,5 @@ def test_a_build_over_an_earlier_state_keeps_what_did_not_change_and_equals_a_fr
     # and the per-work tables of the working databases, private ones included
     over, fresh = (tmp_path / "state", tmp_path / "fresh" / "state")
     working = [path / "work" / "qcm.duckdb" for path in (over, fresh)]
-    assert releases_differ(*working, tables=[*by_work, "core.work_approaches"]) == len(by_work) + 1
+    compared = [*by_work, *by_year, "core.work_approaches"]
+    assert releases_differ(*working, tables=compared) == len(compared)

@@ -99,7 +99,7 @@ def work_texts(con: duckdb.DuckDBPyConnection, rows: list[tuple], version: str =
     work_delta.create_tables(con)
     con.execute("create or replace table ref.classification_rules as select * from rules")
     con.execute(
-        "create or replace table staging.works as select * from (values "
+        "create or replace table staging.works as select *, 2020 as publication_year from (values "
         + ", ".join("(?, ?, ?)" for _ in rows)
         + ") as w(work_id, title, abstract)",
         [value for row in rows for value in row],

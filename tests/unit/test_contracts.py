@@ -17,8 +17,8 @@ from pipelines import contracts
 from pipelines.contracts import (
     Column,
     Contract,
-    by_work_checkable,
     check_values,
+    checkable_on_rows,
     load_contract,
     load_contracts,
     schema_problems,
@@ -130,7 +130,13 @@ def test_a_contract_says_how_its_table_is_refreshed(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match=r"refresh by_work needs a table .* with a work_id"):
         load_contract(path)  # no work_id column
     path.write_text(yaml.safe_dump({**contract, "refresh": "by_year"}), encoding="utf-8")
-    with pytest.raises(ValueError, match="refresh is 'by_year'"):
+    with pytest.raises(ValueError, match=r"refresh by_year needs a table .* with a year column"):
+        load_contract(path)
+    by_year = {**contract, "refresh": "by_year", "year_column": "x"}
+    path.write_text(yaml.safe_dump(by_year), encoding="utf-8")
+    assert load_contract(path).refresh_key == "x"
+    path.write_text(yaml.safe_dump({**contract, "refresh": "by_month"}), encoding="utf-8")
+    with pytest.raises(ValueError, match="refresh is 'by_month'"):
         load_contract(path)
 
 
@@ -155,7 +161,7 @@ def test_a_by_work_check_reads_the_rows_it_is_given_and_the_sql_checks_the_whole
         "create table core.w as select * from (values ('W1', 'USA'), ('W1', 'FRA'), "
         "('W2', 'XXX'), ('W2', 'XXX'), ('W3', 'USA')) t(work_id, iso3)"
     )
-    assert by_work_checkable(BY_WORK)
+    assert checkable_on_rows(BY_WORK)
     assert check_values(con, BY_WORK, "work_id in ('W1', 'W3')").passed
     outcome = check_values(con, BY_WORK, "work_id = 'W2'")
     assert not outcome.passed
@@ -164,9 +170,9 @@ def test_a_by_work_check_reads_the_rows_it_is_given_and_the_sql_checks_the_whole
     con.execute("insert into core.w values ('W9', 'USA')")
     assert "no_w9" in check_values(con, BY_WORK, "work_id = 'W1'").message("core.w")
     # a key without work_id can be broken by rows of two works: the whole table is read
-    assert not by_work_checkable(Contract(**{**BY_WORK.__dict__, "unique": ("iso3",)}))
+    assert not checkable_on_rows(Contract(**{**BY_WORK.__dict__, "unique": ("iso3",)}))
     iso3_unique = (Column("iso3", "VARCHAR", "country", ("unique",)),)
-    assert not by_work_checkable(Contract(**{**BY_WORK.__dict__, "columns": iso3_unique}))
+    assert not checkable_on_rows(Contract(**{**BY_WORK.__dict__, "columns": iso3_unique}))
 
 
 def test_a_view_may_read_only_the_published_schemas(tmp_path: Path) -> None:

@@ -1,6 +1,6 @@
-"""Bringing a per-work table up to date by the works that changed (pipelines.work_delta),
-on hand-made works: when it does, it holds what a full build holds; when it cannot, it
-says why and builds in full."""
+"""Bringing a per-work or per-year table up to date by the works that changed
+(pipelines.work_delta), on hand-made works: when it does, it holds what a full build
+holds; when it cannot, it says why and builds in full."""
 
 import duckdb
 import pytest
@@ -11,12 +11,19 @@ pytestmark = pytest.mark.unit
 
 # a by_work table: one row per work and country, with the weight of a whole input
 SQL = """
-select works.work_id, countries.iso3, works.year, weights.weight
+select works.work_id, countries.iso3, works.publication_year as year, weights.weight
 from staging.works as works
 inner join staging.countries as countries on countries.work_id = works.work_id
 inner join ref.weights as weights on true
 """
 TABLE = "core.work_weights"
+# a by_year table: works per year and country, with the weight
+YEARS = "core.year_weights"
+YEARS_SQL = """
+select year, iso3, count(*) * any_value(weight) as weighted
+from core.work_weights
+group by year, iso3
+"""
 
 
 def database() -> duckdb.DuckDBPyConnection:
@@ -32,7 +39,7 @@ def database() -> duckdb.DuckDBPyConnection:
 def set_works(con: duckdb.DuckDBPyConnection, works: dict[str, tuple[int, list[str]]], v: str):
     """``staging.works`` (work -> year) and the per-work ``staging.countries`` (work ->
     countries), as version ``v`` of the works and of the countries' build from them."""
-    con.execute("create or replace table staging.works (work_id varchar, year int)")
+    con.execute("create or replace table staging.works (work_id varchar, publication_year int)")
     con.execute("create or replace table staging.countries (work_id varchar, iso3 varchar)")
     for work_id, (year, countries) in works.items():
         con.execute("insert into staging.works values (?, ?)", [work_id, year])
@@ -43,18 +50,23 @@ def set_works(con: duckdb.DuckDBPyConnection, works: dict[str, tuple[int, list[s
     work_delta.record_keyed(con, "staging.countries", "work_id", "countries code", v, "run")
 
 
-def build(con: duckdb.DuckDBPyConnection, v: str) -> work_delta.WorkPlan:
-    """Build TABLE as ``_materialize`` does: plan, then by work or in full, and record."""
+def build(
+    con: duckdb.DuckDBPyConnection, v: str, table: str = TABLE, sql: str = SQL
+) -> work_delta.WorkPlan:
+    """Build ``table`` as ``_materialize`` does: plan, then by work (by year for YEARS)
+    or in full, and record."""
     weights = lineage.content_signature(con, "ref.weights")
     inputs = {work_delta.WORKS: v, "staging.countries": f"countries {v}", "ref.weights": weights}
-    plan = work_delta.plan(con, TABLE, SQL, inputs)
+    kind = work_delta.BY_YEAR if table == YEARS else work_delta.BY_WORK
+    plan = work_delta.plan(con, table, sql, inputs, kind, "year")
     if plan.changed is None:
-        con.execute(f"create or replace table {TABLE} as {SQL}")
+        con.execute(f"create or replace table {table} as {sql}")
     else:
-        work_delta.refresh(con, TABLE, SQL, plan)
-    rows = con.execute(f"select count(*) from {TABLE}").fetchone()[0]
-    lineage.record_build(con, TABLE, f"signed {v}", rows, "run")
-    work_delta.record_keyed(con, TABLE, "work_id", plan.method, plan.version, "run")
+        work_delta.refresh(con, table, sql, plan)
+    rows = con.execute(f"select count(*) from {table}").fetchone()[0]
+    lineage.record_build(con, table, f"signed {v}", rows, "run")
+    key = "year" if kind == work_delta.BY_YEAR else "work_id"
+    work_delta.record_keyed(con, table, key, plan.method, plan.version, "run")
     return plan
 
 
@@ -132,7 +144,7 @@ def test_inputs_of_different_builds_of_the_works_build_in_full() -> None:
     work_delta.record_keyed(con, "staging.countries", "work_id", "countries code", "v1", "run")
     plan = build(con, "v2")
     assert (plan.changed, plan.version) == (None, None)
-    assert plan.reason == "its per-work inputs come from different builds of staging.works"
+    assert plan.reason == "its inputs come from different builds of staging.works"
 
 
 def test_the_narrowed_sql_reads_a_view_of_each_per_work_input_and_nothing_else() -> None:
@@ -145,3 +157,23 @@ def test_the_narrowed_sql_reads_a_view_of_each_per_work_input_and_nothing_else()
         "create or replace temp view qcm_narrowed_staging__works as select * from staging.works "
         "where work_id in (select work_id from qcm_changed_works)"
     ]
+
+
+def test_a_refresh_by_year_rewrites_the_changed_works_years_alone_and_equals_a_full_build(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(work_delta, "FULL_ABOVE", 1.0)  # three of four years
+    con = database()
+    set_works(con, WORKS, "v1")
+    build(con, "v1")
+    assert build(con, "v1", YEARS, YEARS_SQL).reason == "no earlier build"
+    # W1 moves from 2021 to 2025, W20 is new in 2022: the years 2021, 2022 and 2025 change
+    changed = {**WORKS, "W1": (2025, ["JPN"]), "W20": (2022, ["CHN"])}
+    set_works(con, changed, "v2")
+    build(con, "v2")
+    kept = con.execute(f"select * from {YEARS} where year = 2020 order by all").fetchall()
+    plan = build(con, "v2", YEARS, YEARS_SQL)
+    assert (plan.changed, plan.reason) == (2, "2 of 21 works changed, in 3 of 4 years")
+    assert plan.what == "the rows of the years the changed works fall in (2021, 2022, 2025)"
+    assert rows(con, f"select * from {YEARS}") == rows(con, YEARS_SQL)
+    assert kept == con.execute(f"select * from {YEARS} where year = 2020 order by all").fetchall()
