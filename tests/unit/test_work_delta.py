@@ -175,5 +175,16 @@ def test_a_refresh_by_year_rewrites_the_changed_works_years_alone_and_equals_a_f
     plan = build(con, "v2", YEARS, YEARS_SQL)
     assert (plan.changed, plan.reason) == (2, "2 of 21 works changed, in 3 of 4 years")
     assert plan.what == "the rows of the years the changed works fall in (2021, 2022, 2025)"
+    assert plan.rows == "(year in (2021, 2022, 2025))"
     assert rows(con, f"select * from {YEARS}") == rows(con, YEARS_SQL)
     assert kept == con.execute(f"select * from {YEARS} where year = 2020 order by all").fetchall()
+
+    # a work without a year: the rows without one are written again too; nothing changed:
+    # none
+    set_works(con, {**changed, "W21": (None, ["USA"])}, "v3")
+    build(con, "v3")
+    plan = build(con, "v3", YEARS, YEARS_SQL)
+    assert (plan.rows, plan.what) == ("(year is null)", "the rows of the years the changed "
+                                      "works fall in (none)")  # fmt: skip
+    assert rows(con, f"select * from {YEARS}") == rows(con, YEARS_SQL)
+    assert build(con, "v3", YEARS, YEARS_SQL).rows == "(false)"
