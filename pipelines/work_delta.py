@@ -25,10 +25,10 @@ the table built before under the same method from an earlier version of
 ``staging.works``, it deletes the rows of the works (or years) that changed and inserts
 theirs from the same SQL: a ``by_work`` table's per-work inputs are narrowed to those
 works (a temporary view in place of each), a ``by_year`` table's rows are filtered by
-year (DuckDB pushes the filter down through grouping on the year). Anything else builds
-it in full: no earlier state, another method (its SQL or a whole input changed), inputs
-of different versions, an earlier version no longer kept, or more than ``FULL_ABOVE`` of
-the works (or years) changed.
+its years, written as literals (DuckDB pushes such a filter down to the scans where the
+year is a grouping column). Anything else builds it in full: no earlier state, another
+method (its SQL or a whole input changed), inputs of different versions, an earlier
+version no longer kept, or more than ``FULL_ABOVE`` of the works (or years) changed.
 """
 
 import re
