@@ -1,4 +1,6 @@
 -- indicators.citation_impact: one row per entity, approach, year and indicator: share of the world's top-10% most cited works, PP(top10) and mean field-weighted citation impact, all fractionally counted
+-- (each common table is read once, so DuckDB inlines it and a filter on the year reaches
+-- the scans: a refresh by year reads only its years)
 with credited as (
     select
         entities.entity_type,
@@ -19,7 +21,6 @@ sums as (
         entity_code,
         approach,
         year,
-        -- exact decimal sums, converted once: rebuilds give identical digits
         sum(fraction)::double as fractional,
         (sum(fraction) filter (where is_top10))::double as top10,
         (sum(fraction * fwci::decimal(18, 6)) filter (where fwci is not null))::double as fwci_weighted,
@@ -30,25 +31,54 @@ sums as (
 
 with_world as (
     select
-        sums.*,
-        world.top10 as world_top10
+        *,
+        max(top10) filter (where entity_type = 'world') over world as world_top10,
+        count(*) filter (where entity_type = 'world') over world > 0 as has_world
     from sums
-    inner join sums as world
-        on world.entity_type = 'world'
-        and world.approach = sums.approach
-        and world.year = sums.year
+    window world as (partition by approach, year)
+),
+
+indicators as (
+    select
+        entity_type,
+        entity_code,
+        approach,
+        year,
+        unnest([
+            {
+                indicator: 'top10_share_of_world',
+                value: coalesce(top10, 0) / world_top10,
+                numerator: coalesce(top10, 0),
+                denominator: world_top10,
+                kept: world_top10 > 0
+            },
+            {
+                indicator: 'pp_top10',
+                value: coalesce(top10, 0) / fractional,
+                numerator: coalesce(top10, 0),
+                denominator: fractional,
+                kept: true
+            },
+            {
+                indicator: 'mean_fwci',
+                value: fwci_weighted / fwci_covered,
+                numerator: fwci_weighted,
+                denominator: fwci_covered,
+                kept: fwci_covered > 0
+            }
+        ]) as measure
+    from with_world
+    where has_world
 )
 
-select entity_type, entity_code, approach, year, 'top10_share_of_world' as indicator,
-    coalesce(top10, 0) / world_top10 as value, coalesce(top10, 0) as numerator, world_top10 as denominator
-from with_world
-where world_top10 > 0
-union all
-select entity_type, entity_code, approach, year, 'pp_top10' as indicator,
-    coalesce(top10, 0) / fractional as value, coalesce(top10, 0) as numerator, fractional as denominator
-from with_world
-union all
-select entity_type, entity_code, approach, year, 'mean_fwci' as indicator,
-    fwci_weighted / fwci_covered as value, fwci_weighted as numerator, fwci_covered as denominator
-from with_world
-where fwci_covered > 0
+select
+    entity_type,
+    entity_code,
+    approach,
+    year,
+    measure.indicator,
+    measure.value,
+    measure.numerator,
+    measure.denominator
+from indicators
+where measure.kept

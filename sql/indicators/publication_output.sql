@@ -1,4 +1,6 @@
 -- indicators.publication_output: one row per entity, approach, year and indicator: whole count, fractional count and world share of publications
+-- (each common table is read once, so DuckDB inlines it and a filter on the year reaches
+-- the scans: a refresh by year reads only its years)
 with entity_counts as (
     select
         entities.entity_type,
@@ -15,23 +17,49 @@ with entity_counts as (
 
 with_world as (
     select
-        counts.*,
-        world.whole as world_works
-    from entity_counts as counts
-    inner join entity_counts as world
-        on world.entity_type = 'world'
-        and world.approach = counts.approach
-        and world.year = counts.year
+        *,
+        max(whole) filter (where entity_type = 'world')
+            over (partition by approach, year) as world_works
+    from entity_counts
+),
+
+indicators as (
+    select
+        entity_type,
+        entity_code,
+        approach,
+        year,
+        unnest([
+            {
+                indicator: 'publications_whole',
+                value: whole::double,
+                numerator: whole::double,
+                denominator: null::double
+            },
+            {
+                indicator: 'publications_fractional',
+                value: fractional,
+                numerator: fractional,
+                denominator: null::double
+            },
+            {
+                indicator: 'world_share',
+                value: fractional / world_works,
+                numerator: fractional,
+                denominator: world_works::double
+            }
+        ]) as measure
+    from with_world
+    where world_works is not null
 )
 
-select entity_type, entity_code, approach, year, 'publications_whole' as indicator,
-    whole::double as value, whole::double as numerator, null::double as denominator
-from with_world
-union all
-select entity_type, entity_code, approach, year, 'publications_fractional' as indicator,
-    fractional as value, fractional as numerator, null::double as denominator
-from with_world
-union all
-select entity_type, entity_code, approach, year, 'world_share' as indicator,
-    fractional / world_works as value, fractional as numerator, world_works::double as denominator
-from with_world
+select
+    entity_type,
+    entity_code,
+    approach,
+    year,
+    measure.indicator,
+    measure.value,
+    measure.numerator,
+    measure.denominator
+from indicators
