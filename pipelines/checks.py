@@ -15,8 +15,9 @@ from pipelines.resources import QcmResource
 @dataclass(frozen=True)
 class ChangedRows:
     """The rows a build wrote again in a table it otherwise left as it was (a refresh by
-    work): ``previous`` the table's signature before, ``rows`` the SQL condition selecting
-    the rows written, ``what`` how the log names them."""
+    work or by year, ``pipelines.work_delta``): ``previous`` the table's signature before,
+    ``rows`` the SQL condition selecting the rows written, ``what`` how the log names
+    them."""
 
     previous: str
     rows: str

@@ -7,10 +7,10 @@ can hold it as a view). ``refresh: by_work`` promises that a work's rows depend 
 that work's rows in the per-work inputs, ``refresh: by_year`` that the rows of a
 publication year (``year_column``, ``year`` when absent) depend only on the rows of that
 year's works (see ``pipelines.work_delta``), so a build brings the table up to date by
-the works that changed; ``whole`` (the default) builds it whole.
-From it come two blocking checks: the schema (every column present with its type) and the
-values (a Great Expectations suite run on the table read into a frame, plus SQL checks
-whose returned rows are failures).
+the works that changed; ``whole`` (the default) builds it whole. From it come two
+blocking checks: the schema (every column present with its type) and the values (a Great
+Expectations suite run on the table read into a frame, plus SQL checks whose returned
+rows are failures).
 
 Contract file shape::
 
@@ -135,17 +135,12 @@ def load_contract(path: Path) -> Contract:
             f"contract {path} is malformed: refresh is {refresh!r}, "
             f"expected one of {list(REFRESHES)}"
         )
-    key = {"by_work": "work_id", "by_year": year_column}.get(refresh)
-    if key is not None and (materialized != "table" or key not in (data.get("columns") or {})):
-        raise ValueError(
-            f"contract {path}: refresh {refresh} needs a table (not a view) with a {key} column"
-        )
     try:
         columns = tuple(
             Column(name, spec["type"], spec["description"], tuple(spec.get("tests", [])))
             for name, spec in data["columns"].items()
         )
-        return Contract(
+        contract = Contract(
             table=data["table"],
             grain=data["grain"],
             description=data["description"],
@@ -159,6 +154,12 @@ def load_contract(path: Path) -> Contract:
         )
     except (KeyError, TypeError, AttributeError) as err:
         raise ValueError(f"contract {path} is malformed: missing {err}") from err
+    key = contract.refresh_key
+    if key is not None and (materialized != "table" or key not in {c.name for c in columns}):
+        raise ValueError(
+            f"contract {path}: refresh {refresh} needs a table (not a view) with a {key} column"
+        )
+    return contract
 
 
 @cache
