@@ -1,6 +1,7 @@
 """A build over an earlier build's working state keeps the tables and checks' passes whose
-inputs did not change, brings the per-work tables up to date by the works that changed,
-builds the rest, and holds and publishes what a fresh build of the same inputs does."""
+inputs did not change, brings the per-work and per-year tables up to date by the works
+that changed, builds the rest, and holds and publishes what a fresh build of the same
+inputs does."""
 
 import shutil
 from pathlib import Path
@@ -56,7 +57,8 @@ def test_a_build_over_an_earlier_state_keeps_what_did_not_change_and_equals_a_fr
         assert f"] built {table} (by work: 2 of 6 works changed): " in output, table
     by_year = sorted(t for t, c in contracts if c.refresh == "by_year")
     for table in by_year:
-        assert f"] built {table} (by year: 2 of 6 works changed, in 2 of 3 years): " in output
+        refreshed = f"] built {table} (by year: 2 of 6 works changed, in 2 of 3 years): "
+        assert refreshed in output, table
     # their checks read the rows of those works (or years) alone
     assert (
         "] staging.authorships: all 3 expectations met on the rows of the 2 works that changed "
@@ -74,7 +76,7 @@ def test_a_build_over_an_earlier_state_keeps_what_did_not_change_and_equals_a_fr
     # (one per run of the state: two here, one in the fresh state)
     over, fresh = (tmp_path / name / "out" / "qcm.duckdb" for name in ("over", "fresh"))
     assert releases_differ(over, fresh, {"meta.tables"}) > 60
-    # and the per-work tables of the working databases, private ones included
+    # and the per-work and per-year tables of the working databases, private ones included
     over, fresh = (tmp_path / "state", tmp_path / "fresh" / "state")
     working = [path / "work" / "qcm.duckdb" for path in (over, fresh)]
     compared = [*by_work, *by_year, "core.work_approaches"]
