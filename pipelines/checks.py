@@ -126,12 +126,12 @@ def contract_checks(
         raise ValueError(
             f"asset {asset_key.to_user_string()} writes tables without a contract: {missing}"
         )
-    checked = [contracts[t] for t in tables]
-    specs = {contract_spec(asset_key, c).key: c for c in checked}
+    specs = [contract_spec(asset_key, contracts[t]) for t in tables]
+    by_key = {spec.key: contracts[t] for spec, t in zip(specs, tables, strict=True)}
 
     @dg.multi_asset_check(
         name=f"{asset_key.to_python_identifier()}_contracts",
-        specs=[contract_spec(asset_key, c) for c in checked],
+        specs=specs,
         can_subset=True,
         pool="duckdb",
         description=f"{asset_key.to_user_string()}'s tables match their contracts",
@@ -140,7 +140,7 @@ def contract_checks(
         context: dg.AssetCheckExecutionContext, qcm: QcmResource
     ) -> Iterator[dg.AssetCheckResult]:
         with qcm.connect() as con:
-            for key, contract in specs.items():
+            for key, contract in by_key.items():
                 if key in context.selected_asset_check_keys:
                     yield contract_result(context, con, asset_key, contract, sql_tables)
 

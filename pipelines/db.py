@@ -49,8 +49,8 @@ def open_database(
     read_only: bool = False,
     warn: Callable[[str], None] = _log.warning,
 ) -> duckdb.DuckDBPyConnection:
-    """Open ``path`` (creating its folder, schemas and ``pipelines.lineage``'s tables when
-    writable); the caller closes it.
+    """Open ``path`` (creating its folder, schemas and the ``lineage`` tables of
+    ``pipelines.lineage`` and ``pipelines.work_delta`` when writable); the caller closes it.
 
     Returns a connection with a memory limit set, so large runs spill rather than fail. A
     writable database that cannot be opened for any reason but a lock is set aside (see

@@ -123,11 +123,10 @@ def _materialize(
     sql_tables: frozenset[str],
 ) -> tuple[dg.MaterializeResult, ChangedRows | None]:
     """Build the table of ``key`` from the SQL of ``path``, keep it when its SQL and
-    inputs (``reads``) are those it was last built from, or, for a ``delta`` or
+    inputs (``reads``) are those it was last built from, or, for a ``by_work`` or
     ``by_year`` table, bring it up to date by the works that changed
-    (``pipelines.work_delta``); log which.
-    Returns its row count, and the rows written again when it was brought up to date
-    (for its check, in the same connection)."""
+    (``pipelines.work_delta``); log which. Returns its row count, and the rows written
+    again when it was brought up to date (for its check, in the same connection)."""
     table = ".".join(key.path)
     sql = path.read_text(encoding="utf-8")
     run_id = context.run.run_id
@@ -166,7 +165,7 @@ def _materialize(
         "sql_file": str(path.name),
         "materialized": materialized,
         "kept": kept is not None,
-        **({"refreshed_works": delta.changed} if changed is not None and delta else {}),
+        **({"refreshed_works": delta.changed} if delta is not None and changed else {}),
     }
     return dg.MaterializeResult(asset_key=key, metadata=metadata), changed
 

@@ -130,12 +130,9 @@ def build_work_approaches(con: duckdb.DuckDBPyConnection, run_id: str) -> tuple[
     if changed is not None:
         con.execute(
             "create or replace temp table _qcm_changed_texts as select * from _qcm_work_texts "
-            f"where work_id in (select work_id from {work_delta.CHANGED})"
+            f"where {work_delta.CHANGED_ROWS}"
         )
-        con.execute(
-            f"delete from {WORK_APPROACHES} "
-            f"where work_id in (select work_id from {work_delta.CHANGED})"
-        )
+        con.execute(f"delete from {WORK_APPROACHES} where {work_delta.CHANGED_ROWS}")
     rows_sql = f"""
         with classified as (
             select w.work_id, k.approaches
