@@ -15,13 +15,22 @@ from pipelines.resources import QcmResource
 @dataclass(frozen=True)
 class ChangedRows:
     """The rows a build wrote again in a table it otherwise left as it was (a refresh by
-    work or by year, ``pipelines.work_delta``): ``previous`` the table's signature before,
-    ``rows`` the SQL condition selecting the rows written, ``what`` how the log names
-    them."""
+    work or by year, ``pipelines.work_delta``; the raw rows of the files read again):
+    ``previous`` the table's signature before, ``key`` the column that selects them (no
+    kept row shares a value of it with them), ``rows`` the SQL condition selecting them,
+    ``what`` how the log names them."""
 
     previous: str
+    key: str
     rows: str
     what: str
+
+
+def rewritten_rows(con: duckdb.DuckDBPyConnection, table: str, run_id: str) -> ChangedRows | None:
+    """The rows of ``table`` its Python writer wrote again in run ``run_id``, as it
+    recorded them (``lineage.record_rewritten``), or None."""
+    found = lineage.rewritten(con, table, run_id)
+    return None if found is None else ChangedRows(*found)
 
 
 def check_name(contract: Contract) -> str:
@@ -85,7 +94,7 @@ def contract_result(
             metadata = {"expectations": expectations, "failures": 0, "verified_in": verified_in}
         else:
             before = None
-            if changed is not None and checkable_on_rows(contract):
+            if changed is not None and checkable_on_rows(contract, changed.key):
                 before_key = lineage.check_key(
                     contract, {**signed, contract.table: changed.previous}
                 )
@@ -119,7 +128,8 @@ def contract_checks(
 
     Each check is blocking (``contract_spec``) and can be run alone; see
     ``contract_result`` for what it checks and when a pass is reported again.
-    ``sql_tables`` are the tables built from SQL files.
+    ``sql_tables`` are the tables built from SQL files. A table whose writer recorded the
+    rows it wrote again in the run (``lineage.record_rewritten``) is checked on those.
     """
     missing = [t for t in tables if t not in contracts]
     if missing:
@@ -142,7 +152,8 @@ def contract_checks(
         with qcm.connect() as con:
             for key, contract in by_key.items():
                 if key in context.selected_asset_check_keys:
-                    yield contract_result(context, con, asset_key, contract, sql_tables)
+                    changed = rewritten_rows(con, contract.table, context.run.run_id)
+                    yield contract_result(context, con, asset_key, contract, sql_tables, changed)
 
     return _checks
 

@@ -370,13 +370,13 @@ def _failures(
     return failures
 
 
-def checkable_on_rows(contract: Contract) -> bool:
-    """Whether the GX expectations of ``contract`` can be run on the rows a refresh wrote
-    again alone (those of some works or years: ``Contract.refresh_key``), the table's
-    other rows having passed them before: every value test reads one value at a time, and
-    every uniqueness is of a key holding the refresh's column (rows written again never
-    share it with rows kept)."""
-    key = contract.refresh_key
+def checkable_on_rows(contract: Contract, key: str | None) -> bool:
+    """Whether the GX expectations of ``contract`` can be run alone on the rows a build
+    wrote again, selected by the column ``key`` (some works or years: the contract's
+    ``refresh_key``; the records of some files: ``record_key``), the table's other rows
+    having passed them before: every value test reads one value at a time, and every
+    uniqueness is of a key holding ``key`` (rows written again never share it with rows
+    kept)."""
     unique_columns = {
         column.name for column in contract.columns for test in column.tests if test == "unique"
     }

@@ -14,7 +14,16 @@ A table's signature stands for its rows:
   signed by its content: the SHA-256 of its columns and types, its row count and the
   sum of its rows' hashes (DuckDB's ``hash`` of the whole row: the same rows in any
   order give the same sum). It is taken at most once per run, when a step first needs
-  it, as every writer of such a table runs before its readers (``contents``).
+  it, as every writer of such a table runs before its readers (``contents``). A writer
+  that knows what decides its table's rows may sign it by that instead, in the run that
+  wrote it (``declare``: the raw OpenAlex tables are signed by the ingest key and their
+  files' checksums, which spares a scan of millions of rows in every run); a run that
+  does not write the table signs it by its content.
+
+A writer that changed only some rows of its table (the raw OpenAlex tables after reading
+the new and changed files alone) may name them (``record_rewritten``), with the signature
+the table had before: the table's contract check then runs its expectations on those rows
+alone when the check last passed on the table as it was (``pipelines.checks``).
 
 A contract check that passed is recorded under a key made of the contract file, the
 checking code, the versions of DuckDB and Great Expectations, and the signatures of the
@@ -41,6 +50,7 @@ SCHEMA = "lineage"
 BUILT = f"{SCHEMA}.built"
 CONTENTS = f"{SCHEMA}.contents"
 VERIFIED = f"{SCHEMA}.verified"
+REWRITTEN = f"{SCHEMA}.rewritten"
 TABLE_REF = re.compile(r"\b(ref|raw|staging|core|indicators|marts|meta)\.([a-z_][a-z0-9_]*)\b")
 # SQL that reads the date gives other rows on another day: its signature holds the date
 DATED = re.compile(r"\b(current_date|current_timestamp|now\s*\(|today\s*\()", re.IGNORECASE)
@@ -92,6 +102,11 @@ def create_tables(con: duckdb.DuckDBPyConnection) -> None:
         f"create table if not exists {VERIFIED} (check_name varchar primary key, "
         "key varchar not null, expectations bigint not null, run_id varchar not null)"
     )
+    con.execute(
+        f"create table if not exists {REWRITTEN} (table_name varchar primary key, "
+        "previous varchar not null, key_column varchar not null, rows varchar not null, "
+        "what varchar not null, run_id varchar not null)"
+    )
 
 
 def content_signature(con: duckdb.DuckDBPyConnection, table: str) -> str:
@@ -104,6 +119,62 @@ def content_signature(con: duckdb.DuckDBPyConnection, table: str) -> str:
         f"select count(*), sum(hash(_qcm_row)) from {table} as _qcm_row"
     ).fetchone()
     return _digest([columns, rows, str(total)])
+
+
+def declare(con: duckdb.DuckDBPyConnection, table: str, decided_by: object, run_id: str) -> str:
+    """Sign ``table`` for the rest of run ``run_id`` by what decides its rows
+    (``decided_by``: any JSON value, such as an ingest key and the checksums of the files
+    read) instead of by its content; its writer calls this once the table is whole.
+    Returns the signature."""
+    signed = _digest(["declared", table, decided_by])
+    con.execute(f"insert or replace into {CONTENTS} values (?, ?, ?)", [table, signed, run_id])
+    return signed
+
+
+def last_signed(con: duckdb.DuckDBPyConnection, table: str) -> str | None:
+    """The signature ``table`` was last given (by its content or by its writer, in any
+    run), or None when it has none: the one it has as it is, since its writer calls
+    ``unsign`` before changing it."""
+    row = con.execute(f"select signature from {CONTENTS} where table_name = ?", [table]).fetchone()
+    return row[0] if row else None
+
+
+def unsign(con: duckdb.DuckDBPyConnection, tables: Collection[str]) -> None:
+    """Forget the signatures and rewritten rows of ``tables`` before their writer changes
+    them: if it stops midway, no later step trusts a signature of the rows before."""
+    for table in tables:
+        con.execute(f"delete from {CONTENTS} where table_name = ?", [table])
+        con.execute(f"delete from {REWRITTEN} where table_name = ?", [table])
+
+
+def record_rewritten(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    previous: str,
+    key_column: str,
+    rows: str,
+    what: str,
+    run_id: str,
+) -> None:
+    """Record that run ``run_id`` wrote again only the rows of ``table`` that the SQL
+    condition ``rows`` selects (by ``key_column``, which no kept row shares with them;
+    ``what`` names them in the log), the table having been signed ``previous`` before."""
+    con.execute(
+        f"insert or replace into {REWRITTEN} values (?, ?, ?, ?, ?, ?)",
+        [table, previous, key_column, rows, what, run_id],
+    )
+
+
+def rewritten(
+    con: duckdb.DuckDBPyConnection, table: str, run_id: str
+) -> tuple[str, str, str, str] | None:
+    """The previous signature, key column, row condition and name of the rows of
+    ``table`` that run ``run_id`` wrote again (``record_rewritten``), or None."""
+    return con.execute(
+        f"select previous, key_column, rows, what from {REWRITTEN} "
+        "where table_name = ? and run_id = ?",
+        [table, run_id],
+    ).fetchone()
 
 
 def signatures(

@@ -142,7 +142,7 @@ def _materialize(
         work_delta.forget_keyed(con, table)
         if delta is not None and delta.changed is not None and delta.previous:
             work_delta.refresh(con, table, sql, delta)
-            changed = ChangedRows(delta.previous, delta.rows, delta.what)
+            changed = ChangedRows(delta.previous, contract.refresh_key, delta.rows, delta.what)
         else:
             for statement in build_statements(table, sql, materialized, _existing_kind(con, table)):
                 con.execute(statement)

@@ -22,9 +22,11 @@ from assets.bibliometric import parse as parse_module
 from assets.bibliometric.incremental import (
     BY_RECORD_KEY,
     INGEST_TABLE,
+    SIGNED_BY_FILES,
     ingest_folder,
     ingest_key,
     record_ingest,
+    sign_ingest,
 )
 from assets.bibliometric.live import OpenAlexError, OpenAlexFetcher
 from assets.bibliometric.parse import raw_files
@@ -32,7 +34,7 @@ from assets.bibliometric.raw_tables import SCHEMAS, read_merged_ids
 from assets.bibliometric.snapshot import SOURCE_CONFIG, quantum_slice, quantum_topic_ids
 from assets.reference.assets import REFERENCE_KEY
 from assets.reference.tables import country_codes
-from pipelines import parsing, work_delta
+from pipelines import lineage, parsing, work_delta
 from pipelines.checks import quarantine_rate_check, unusable_files_check
 from pipelines.db import replace_table
 from pipelines.fetching import FETCH_RETRY
@@ -155,12 +157,16 @@ def openalex_raw(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.Mate
     merged = read_merged_ids(directory) if settings.source_dir("openalex") else []
     inputs = (codes, max_year, kind, quantum_slice())
     key = ingest_key(inputs, code_digest(PARSER_MODULES))
+    run_id = context.run.run_id
     with qcm.connect() as con:  # straight into the working database, the changed files
+        signed = {table: lineage.last_signed(con, table) for table in SIGNED_BY_FILES}
+        lineage.unsign(con, SIGNED_BY_FILES)
         plan, outcomes = ingest_folder(con, files, directory, key, *inputs)
         replace_table(con, "raw.openalex_merged_ids", pl.DataFrame(merged, schema=MERGED_SCHEMA))
         record_ingest(con, key, plan, len(files))
+        sign_ingest(con, key, plan, directory, signed, run_id)
         for table in BY_RECORD_KEY:  # a record key's rows depend on its file and the key alone
-            work_delta.record_keyed(con, table, "record_key", key, None, context.run.run_id)
+            work_delta.record_keyed(con, table, "record_key", key, None, run_id)
         counts = {
             table: con.execute(f"select count(*) from {table}").fetchone()[0]
             for table in RAW_TABLES

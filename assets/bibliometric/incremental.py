@@ -16,6 +16,12 @@ different key, no ingest row (a fresh database, an ingest that did not finish: t
 is deleted first and written last), or a checksum two files share (their record keys
 would be the same). In live mode a refetched year whose pages are the same lands the same
 blobs, and nothing is read again.
+
+So the ingest key and every file's name and checksum decide the rows of the works and of
+the tables by record key: the ingest signs those tables by them (``sign_ingest``,
+``pipelines.lineage.declare``) rather than have a later step scan millions of rows for a
+signature, and after reading only some files it names their rows as the ones written
+again, so that the tables' contract checks read those alone.
 """
 
 from __future__ import annotations
@@ -39,6 +45,7 @@ from assets.bibliometric.duckdb_parse import (
 from assets.bibliometric.parse import SOURCE, source_name
 from assets.bibliometric.raw_tables import SCHEMAS
 from assets.bibliometric.snapshot import Slice
+from pipelines import lineage
 from pipelines.parsing import CountryCodes, sha256_file
 
 INGEST_TABLE = "raw.openalex_ingest"
@@ -56,6 +63,8 @@ BY_NAME = ("raw.openalex_works", "raw.source_files")  # their source_file column
 BY_RECORD_KEY = tuple(
     t for t in SCHEMAS if t not in BY_NAME and "record_key" in SCHEMAS[t]
 )  # work topics, authorships, authorship countries, institutions
+# the tables whose rows the ingest key and the files decide, each unique by record key
+SIGNED_BY_FILES = ("raw.openalex_works", *BY_RECORD_KEY)
 
 
 @dataclass(frozen=True)
@@ -203,3 +212,33 @@ def record_ingest(con: duckdb.DuckDBPyConnection, key: str, plan: IngestPlan, fi
         f"insert into {INGEST_TABLE} values (?, ?, ?, ?, ?)",
         [key, files, len(plan.read), len(plan.dropped), plan.full],
     )
+
+
+def sign_ingest(
+    con: duckdb.DuckDBPyConnection,
+    key: str,
+    plan: IngestPlan,
+    root: Path,
+    previous: Mapping[str, str | None],
+    run_id: str,
+) -> None:
+    """Sign every table of ``SIGNED_BY_FILES`` for run ``run_id`` by the ingest ``key`` and
+    the name (below ``root``) and checksum of every file of ``plan``; unless the plan read
+    everything, also record that the rows of the files it read are the ones written again
+    since the table was signed ``previous[table]`` (``lineage.record_rewritten``; a table
+    without one is checked whole). Call it once ``record_ingest`` has written the ingest,
+    having read the signatures before with ``lineage.last_signed`` and forgotten them
+    with ``lineage.unsign``."""
+    files = sorted([source_name(path, root), sha] for path, sha in plan.checksums.items())
+    prefixes = sorted({plan.checksums[path][:16] for path in plan.read})
+    rows = (
+        "split_part(record_key, ':', 1) in (" + ", ".join(f"'{p}'" for p in prefixes) + ")"
+        if prefixes  # hexadecimal digits: nothing to quote
+        else "false"
+    )
+    what = f"the records of the {len(plan.read)} files read"
+    for table in SIGNED_BY_FILES:
+        lineage.declare(con, table, [key, files], run_id)
+        before = previous.get(table)
+        if not plan.full and before is not None:
+            lineage.record_rewritten(con, table, before, "record_key", rows, what, run_id)

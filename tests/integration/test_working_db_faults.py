@@ -105,7 +105,7 @@ def test_a_log_duckdb_cannot_read_is_set_aside_and_a_fresh_database_begun(
         rows = sum(con.execute(f"select count(*) from {t}").fetchone()[0] for t in tables)
         schemas = {r[0] for r in con.execute("select schema_name from duckdb_schemas()").fetchall()}
     # a fresh database: the schemas, and only the lineage tables, empty
-    lineage_tables = [lineage.BUILT, lineage.CONTENTS, lineage.VERIFIED]
+    lineage_tables = [lineage.BUILT, lineage.CONTENTS, lineage.VERIFIED, lineage.REWRITTEN]
     lineage_tables += [work_delta.WORK_KEYED, work_delta.WORK_ROWS]
     assert tables == sorted(lineage_tables) and rows == 0
     assert set(db.SCHEMAS) <= schemas

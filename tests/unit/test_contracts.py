@@ -161,7 +161,8 @@ def test_a_by_work_check_reads_the_rows_it_is_given_and_the_sql_checks_the_whole
         "create table core.w as select * from (values ('W1', 'USA'), ('W1', 'FRA'), "
         "('W2', 'CAN'), ('W2', 'CAN'), ('W3', 'USA')) t(work_id, iso3)"
     )
-    assert checkable_on_rows(BY_WORK)
+    assert checkable_on_rows(BY_WORK, BY_WORK.refresh_key)
+    assert not checkable_on_rows(BY_WORK, None)  # nothing says which rows were written
     assert check_values(con, BY_WORK, "work_id in ('W1', 'W3')").passed
     outcome = check_values(con, BY_WORK, "work_id = 'W2'")
     assert not outcome.passed
@@ -170,9 +171,13 @@ def test_a_by_work_check_reads_the_rows_it_is_given_and_the_sql_checks_the_whole
     con.execute("insert into core.w values ('W9', 'USA')")
     assert "no_w9" in check_values(con, BY_WORK, "work_id = 'W1'").message("core.w")
     # a key without work_id can be broken by rows of two works: the whole table is read
-    assert not checkable_on_rows(Contract(**{**BY_WORK.__dict__, "unique": ("iso3",)}))
+    assert not checkable_on_rows(
+        Contract(**{**BY_WORK.__dict__, "unique": ("iso3",)}), BY_WORK.refresh_key
+    )
     iso3_unique = (Column("iso3", "VARCHAR", "country", ("unique",)),)
-    assert not checkable_on_rows(Contract(**{**BY_WORK.__dict__, "columns": iso3_unique}))
+    assert not checkable_on_rows(
+        Contract(**{**BY_WORK.__dict__, "columns": iso3_unique}), BY_WORK.refresh_key
+    )
 
 
 def test_a_view_may_read_only_the_published_schemas(tmp_path: Path) -> None:

@@ -59,6 +59,36 @@ def test_a_python_table_is_signed_once_per_run_and_a_sql_table_by_its_build(
     assert signed("core.s", "run-2") != "built-under"
 
 
+def test_a_writer_signs_its_table_by_what_decides_its_rows_in_its_own_run(
+    db: duckdb.DuckDBPyConnection,
+) -> None:
+    def signed(run_id: str) -> str:
+        return lineage.signatures(db, ["raw.t"], run_id, ())["raw.t"]
+
+    db.execute("create table raw.t as select 1 as id")
+    by_content = signed("run-1")
+    assert lineage.last_signed(db, "raw.t") == by_content
+    # the writer of run 2 forgets the signature, writes, then signs by its inputs
+    lineage.unsign(db, ["raw.t"])
+    assert lineage.last_signed(db, "raw.t") is None
+    db.execute("insert into raw.t values (2)")
+    declared = lineage.declare(db, "raw.t", ["key", [["a.json", "ab12"]]], "run-2")
+    assert signed("run-2") == declared != by_content  # no scan: the declared signature
+    assert lineage.declare(db, "raw.t", ["key", [["a.json", "ab12"]]], "run-3") == declared
+    assert lineage.declare(db, "raw.t", ["key", [["a.json", "cd34"]]], "run-3") != declared
+    # a run that did not write it signs it by its content
+    assert signed("run-4") == lineage.content_signature(db, "raw.t") != declared
+
+
+def test_rewritten_rows_are_named_for_their_run_alone(db: duckdb.DuckDBPyConnection) -> None:
+    lineage.record_rewritten(db, "raw.t", "before", "record_key", "false", "no records", "run-1")
+    found = ("before", "record_key", "false", "no records")
+    assert lineage.rewritten(db, "raw.t", "run-1") == found
+    assert lineage.rewritten(db, "raw.t", "run-2") is None
+    lineage.unsign(db, ["raw.t"])  # its writer is about to change it again
+    assert lineage.rewritten(db, "raw.t", "run-1") is None
+
+
 def test_a_lineage_signature_changes_with_the_sql_its_inputs_and_the_date_it_reads() -> None:
     sql, inputs = "select * from raw.t", {"raw.t": "a"}
     signed = lineage.lineage_signature(sql, "table", inputs)
