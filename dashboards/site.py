@@ -1,18 +1,23 @@
 """Build the static site: HTML pages, charts and their data, from the published database.
 
-``build_site(database, site_dir)`` reads the published file once (``dashboards.data``),
-asks every family in ``dashboards.families.FAMILIES`` for its sections of each page,
-renders the pages with Jinja2 (autoescaping every string), and writes them with one
-shared copy of plotly.js and the embedded world topology into a temporary folder that
-then replaces ``site_dir`` (``pipelines.files.replaced_folder``). Opening ``index.html``
-from disk needs no server and sends no request anywhere.
+``build_site(database, site_dir)`` reads the published file (``dashboards.data``), plans
+the pages (``page_plans``), asks every family in ``dashboards.families.FAMILIES`` for its
+sections of each page, renders the pages with Jinja2 (autoescaping every string), and
+writes them with one shared copy of plotly.js and the embedded world topology into a
+temporary folder that then replaces ``site_dir`` (``pipelines.files.replaced_folder``).
+The pages are made in two processes (making them is Python's work, about ten seconds on
+one core). Opening ``index.html`` from disk needs no server and sends no request anywhere.
 """
 
 from __future__ import annotations
 
 import html
+import multiprocessing
 import shutil
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 from importlib.metadata import version
 from pathlib import Path
 
@@ -39,6 +44,7 @@ HERE = Path(__file__).parent
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 WORLD_TOPOLOGY = HERE / "vendor" / "world_110m.json"
 MIN_COUNTRY_RECORDS = 1  # a country's page needs this many works, families or researchers
+PROCESSES = 2  # the machine's two cores: the pages are made by Python, one core each
 SUPPLY_CHAIN_TITLE = "Supply chain: who makes and who depends on quantum components"
 
 
@@ -98,17 +104,83 @@ def country_codes(data: SiteData) -> list[tuple[str, str]]:
     return list(zip(rows["entity_code"], rows["entity_name"], strict=True))
 
 
-def pages(data: SiteData) -> list[Page]:
-    """Every page of the site, with each family's sections. The frontier (the composite of
-    every family) leads the overview, approach and country pages and closes the methods."""
-    approaches = [
+def approach_labels(data: SiteData) -> list[tuple[str, str]]:
+    """The approaches that get a page, as (id, label), in the data's order."""
+    return [
         (a, label)
         for a, label in zip(data.approaches["approach"], data.approaches["label"], strict=True)
         if a not in ("all", "unclassified")
     ]
+
+
+@dataclass(frozen=True)
+class PagePlan:
+    """A page before it is made: where it goes, its title and kind, and what makes its
+    sections from the site's data (pages are made one at a time, in whichever process
+    renders them)."""
+
+    path: str
+    title: str
+    kind: str
+    sections: Callable[[SiteData], list[Section]]
+
+
+def page_plans(data: SiteData) -> list[PagePlan]:
+    """Every page of the site, in order; each family gives its sections of each page. The
+    frontier (the composite of every family) leads the overview, approach and country
+    pages and closes the methods. The same data gives the same plans in every process."""
+    approaches = approach_labels(data)
     countries = country_codes(data)
-    overview = [*frontier.overview(data), *(s for f in FAMILIES for s in f.overview(data))]
-    overview.append(
+    site = [PagePlan("index.html", "Who leads in quantum technology", "overview", overview)]
+    for approach_id, label in approaches:
+        make = partial(_approach_sections, approach_id=approach_id)
+        site.append(PagePlan(f"approach/{approach_id}.html", label, "approach", make))
+    for iso3, name in countries:
+        make = partial(_country_sections, iso3=iso3)
+        site.append(PagePlan(f"country/{iso3}.html", name, "country", make))
+    site += [
+        PagePlan(
+            "funding.html", "Public quantum funding: programmes and grants", "funding", funding.page
+        ),
+        PagePlan(
+            "workforce.html",
+            "Researcher flows: where quantum researchers move",
+            "workforce",
+            workforce.page,
+        ),
+        PagePlan("supply_chain.html", SUPPLY_CHAIN_TITLE, "supply_chain", supply_chain.page),
+        PagePlan("capability.html", capability.TITLE, "capability", capability.page),
+    ]
+    for approach_id in capability.approaches(data):
+        site.append(
+            PagePlan(
+                capability.page_path(approach_id),
+                f"Capability: {capability.label(data, approach_id)}",
+                "capability",
+                partial(capability.approach_page, approach_id=approach_id),
+            )
+        )
+    site.append(PagePlan(frontier.PAGE, frontier.TITLE, "frontier", frontier.page))
+    site.append(PagePlan(security.PAGE, security.TITLE, "security", security.page))
+    site.append(PagePlan("methods.html", "Methods and caveats", "methods", methods))
+    return site
+
+
+def make_page(data: SiteData, plan: PagePlan) -> Page:
+    """The page of ``plan``, its sections made from ``data`` (empty charts replaced by a
+    sentence)."""
+    sections = plan.sections(data)
+    for section in sections:
+        _drop_empty_charts(section)
+    return Page(plan.path, plan.title, sections, plan.kind)
+
+
+def overview(data: SiteData) -> list[Section]:
+    """The overview's sections: the frontier, each family's, and links to every page."""
+    approaches = approach_labels(data)
+    countries = country_codes(data)
+    sections = [*frontier.overview(data), *(s for f in FAMILIES for s in f.overview(data))]
+    sections.append(
         Section(
             "Explore",
             links=[
@@ -126,51 +198,27 @@ def pages(data: SiteData) -> list[Page]:
             ],
         )
     )
-    site = [Page("index.html", "Who leads in quantum technology", overview, "overview")]
-    for approach_id, label in approaches:
-        sections = frontier.approach(data, approach_id) + [
-            s for family in FAMILIES for s in family.approach(data, approach_id)
-        ]
-        site.append(Page(f"approach/{approach_id}.html", label, sections, "approach"))
-    for iso3, name in countries:
-        sections = frontier.country(data, iso3) + [
-            s for family in FAMILIES for s in family.country(data, iso3)
-        ]
-        site.append(Page(f"country/{iso3}.html", name, sections, "country"))
-    site.append(
-        Page(
-            "funding.html",
-            "Public quantum funding: programmes and grants",
-            funding.page(data),
-            "funding",
-        )
-    )
-    site.append(
-        Page(
-            "workforce.html",
-            "Researcher flows: where quantum researchers move",
-            workforce.page(data),
-            "workforce",
-        )
-    )
-    site.append(
-        Page("supply_chain.html", SUPPLY_CHAIN_TITLE, supply_chain.page(data), "supply_chain")
-    )
-    site.append(Page("capability.html", capability.TITLE, capability.page(data), "capability"))
-    for approach_id in capability.approaches(data):
-        site.append(
-            Page(
-                capability.page_path(approach_id),
-                f"Capability: {capability.label(data, approach_id)}",
-                capability.approach_page(data, approach_id),
-                "capability",
-            )
-        )
-    site.append(Page(frontier.PAGE, frontier.TITLE, frontier.page(data), "frontier"))
-    site.append(Page(security.PAGE, security.TITLE, security.page(data), "security"))
-    methods = [s for family in FAMILIES for s in family.methods(data)]
-    methods += frontier.methods(data) + security.methods(data)
-    methods.append(
+    return sections
+
+
+def _approach_sections(data: SiteData, approach_id: str) -> list[Section]:
+    return frontier.approach(data, approach_id) + [
+        s for family in FAMILIES for s in family.approach(data, approach_id)
+    ]
+
+
+def _country_sections(data: SiteData, iso3: str) -> list[Section]:
+    return frontier.country(data, iso3) + [
+        s for family in FAMILIES for s in family.country(data, iso3)
+    ]
+
+
+def methods(data: SiteData) -> list[Section]:
+    """The methods page: each family's methods and caveats, then how to reproduce every
+    number."""
+    sections = [s for family in FAMILIES for s in family.methods(data)]
+    sections += frontier.methods(data) + security.methods(data)
+    sections.append(
         Section(
             "Reproduce every number",
             [
@@ -199,11 +247,7 @@ def pages(data: SiteData) -> list[Page]:
             code=bibliometric.reproduce_sql(),
         )
     )
-    site.append(Page("methods.html", "Methods and caveats", methods, "methods"))
-    for page in site:
-        for section in page.sections:
-            _drop_empty_charts(section)
-    return site
+    return sections
 
 
 def _drop_empty_charts(section: Section) -> None:
@@ -281,22 +325,55 @@ def _write_assets(folder: Path) -> None:
     )
 
 
-def build_site(database: Path, site_dir: Path) -> BuiltSite:
-    """Render the site from ``database`` into ``site_dir`` (replaced atomically)."""
-    use_site_template()
-    data = load(database)
+def _write_pages(data: SiteData, plans: list[PagePlan], share: Sequence[int], folder: Path) -> None:
+    """Make and write into ``folder`` the pages of ``plans`` whose indices are ``share``."""
     template = _environment().get_template("page.html.j2")
     shown = facts(data)
+    for index in share:
+        page = make_page(data, plans[index])
+        path = folder / page.path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        root = "../" * page.path.count("/")
+        path.write_text(
+            template.render(page=page, root=root, facts=shown, sample=data.is_sample),
+            encoding="utf-8",
+        )
+
+
+def _render_share(database: Path, folder: Path, share: Sequence[int]) -> None:
+    """A helper process's part of the site: read ``database`` and write the pages whose
+    indices are ``share`` into ``folder``."""
+    use_site_template()
+    data = load(database)
+    _write_pages(data, page_plans(data), share, folder)
+
+
+def build_site(database: Path, site_dir: Path, processes: int = PROCESSES) -> BuiltSite:
+    """Render the site from ``database`` into ``site_dir`` (replaced atomically).
+
+    The pages are made and written in ``processes`` processes, this one and helpers
+    started afresh (``spawn``: the data are read again in each, as a forked copy of
+    Polars' thread pool can hang), each taking every ``processes``-th page; a helper's
+    error is raised here, and the last site then stays in place.
+    """
+    use_site_template()
+    data = load(database)
+    plans = page_plans(data)
+    shares = [range(first, len(plans), processes) for first in range(processes)]
     with replaced_folder(site_dir) as temp:
         _write_assets(temp)
-        for page in pages(data):
-            path = temp / page.path
-            path.parent.mkdir(parents=True, exist_ok=True)
-            root = "../" * page.path.count("/")
-            path.write_text(
-                template.render(page=page, root=root, facts=shown, sample=data.is_sample),
-                encoding="utf-8",
-            )
+        if processes == 1:
+            _write_pages(data, plans, shares[0], temp)
+        else:
+            context = multiprocessing.get_context("spawn")
+            with ProcessPoolExecutor(processes - 1, mp_context=context) as helpers:
+                started = [
+                    helpers.submit(_render_share, database, temp, tuple(share))
+                    for share in shares[1:]
+                ]
+                _write_pages(data, plans, shares[0], temp)
+                for helper in started:
+                    helper.result()
     html_files = sorted(site_dir.rglob("*.html"))
     sizes = {str(p.relative_to(site_dir)): p.stat().st_size for p in html_files}
     largest = max(sizes.items(), key=lambda item: item[1])

@@ -15,6 +15,7 @@ from typing import Any
 import duckdb
 import pytest
 
+from dashboards import site as site_module
 from dashboards.browser import CHARTS_DRAWN, BrowserUnavailable, headless_browser, take_screenshots
 from dashboards.site import build_site
 
@@ -76,6 +77,27 @@ def test_site_structure(sample: tuple[Path, str]) -> None:
         assert "Synthetic sample data" in text, page
         # nothing is loaded from the web (links to sources are clicked, not loaded)
         assert "cdn.plot.ly" not in text and not LOADED_FROM_WEB.search(text), page
+
+
+def test_one_process_makes_the_pages_two_make(
+    sample: tuple[Path, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    database, shared = sample[0] / "out" / "qcm.duckdb", site_of(sample)
+    alone = build_site(database, tmp_path / "site", processes=1).root
+    pages = sorted(p.relative_to(shared) for p in shared.rglob("*.html"))
+    assert sorted(p.relative_to(alone) for p in alone.rglob("*.html")) == pages
+    for name in pages:  # the same page titles (the figures' floats may differ in a last digit)
+        title = re.compile(r"<title>(.*?)</title>")
+        texts = [(root / name).read_text(encoding="utf-8") for root in (alone, shared)]
+        assert title.search(texts[0])[1] == title.search(texts[1])[1], name
+    # a helper process that fails fails the build, and the last site stays: here this
+    # process reads the release, its helper a file that is not there
+    data = site_module.load(database)
+    monkeypatch.setattr(site_module, "load", lambda _: data)
+    missing = tmp_path / "missing.duckdb"
+    with pytest.raises(duckdb.Error, match=r"missing\.duckdb"):
+        build_site(missing, alone, processes=2)
+    assert sorted(p.relative_to(alone) for p in alone.rglob("*.html")) == pages
 
 
 def pages_to_render(site: Path) -> list[Path]:
