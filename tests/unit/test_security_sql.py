@@ -163,7 +163,11 @@ def security(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
         ("raw.grant_source_files", "directory"),
     ):
         replace_table(con, table, _frame([("file.json", kind)], ["source_file", "data_kind"]))
-    for table in ("indicators.security_links", "marts.security_indicators"):
+    for table in (
+        "indicators.security_counts",
+        "indicators.security_links",
+        "marts.security_indicators",
+    ):
         run_sql(con, table)
     return con
 
@@ -266,6 +270,7 @@ def test_grant_consortia(security: duckdb.DuckDBPyConnection) -> None:
 
 def test_the_setting_chooses_the_concern_set(security: duckdb.DuckDBPyConnection) -> None:
     security.execute("update ref.synthesis_settings set value = 'OTHER_SET'")
+    run_sql(security, "indicators.security_counts")
     run_sql(security, "indicators.security_links")
     rows = links(security, "coauthorship", 2018, columns="with_concern, concern_set")
     assert rows["CHN"] == (2, "OTHER_SET")
