@@ -3,8 +3,9 @@ sensitivity computed from every family's records.
 
 ``ref/synthesis_settings`` reads the settings file into ``ref.synthesis_weights`` and
 ``ref.synthesis_settings``. ``indicators/synthesis_scores`` resamples the records of
-``core.synthesis_records`` and writes ``indicators.synthesis_scores`` (families and the
-composite, countries and blocs, with bootstrap intervals) and
+``core.synthesis_records`` and ``core.synthesis_workforce_records`` and writes
+``indicators.synthesis_scores`` (families and the composite, countries and blocs, with
+bootstrap intervals) and
 ``indicators.synthesis_sensitivity`` (composite ranks under each scenario).
 """
 
@@ -20,6 +21,7 @@ from assets.synthesis.config import SynthesisConfigError, check_names, load_conf
 from assets.synthesis.kept import (
     CHANGED,
     KEPT_TABLE,
+    RECORDS,
     GroupKey,
     RewrittenKey,
     keep_values,
@@ -111,17 +113,17 @@ STREAM_MEMORY = "256MB"
 # standing for ``records`` such records and named by the first of them: the bootstrap
 # treats them as one pattern anyway (bootstrap._patterns), and the group by is far
 # cheaper than streaming every record.
-RECORDS_SQL = """
+RECORDS_SQL = f"""
     select family, approach, year, record_id, country_iso3, credit, record_weight,
         international, basis, records
-    from core.synthesis_records
-    semi join {changed} using (family, approach, year)
+    from {RECORDS}
+    semi join {{changed}} using (family, approach, year)
     where record_credits > 1
     union all
     select family, approach, year, min(record_id), country_iso3, credit, record_weight,
         international, basis, sum(records)::bigint
-    from core.synthesis_records
-    semi join {changed} using (family, approach, year)
+    from {RECORDS}
+    semi join {{changed}} using (family, approach, year)
     where record_credits = 1
     group by family, approach, year, country_iso3, credit, record_weight, international, basis
     order by family, approach, year, record_id, country_iso3  -- a total order: same sums
@@ -145,6 +147,7 @@ MEMBERS_SQL = """
     deps=[
         SETTINGS_KEY,
         dg.AssetKey(["core", "synthesis_records"]),
+        dg.AssetKey(["core", "synthesis_workforce_records"]),
         dg.AssetKey(["indicators", "synthesis_capability"]),
         dg.AssetKey(["core", "bloc_member_years"]),
     ],
@@ -173,7 +176,7 @@ def synthesis_scores(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.
             for bloc, year, codes in con.execute(MEMBERS_SQL).fetchall()
         }
         credits = con.execute(
-            "select coalesce(sum(records), 0)::bigint from core.synthesis_records"
+            f"select coalesce(sum(records), 0)::bigint from {RECORDS}"
         ).fetchone()[0]
         digest = settings_digest(replicates, seed)
         changed, kept = plan_groups(con, digest)

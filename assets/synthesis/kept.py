@@ -9,8 +9,9 @@ they are kept in ``core.synthesis_group_values`` beside a fingerprint of the gro
 records and a digest of the rest, and reused while both match: a refresh that adds a
 year of works resamples that year's groups and whatever else its records changed.
 
-In: ``core.synthesis_records``. Out: the kept values of unchanged groups, the temp table
-``CHANGED`` naming the groups to resample, and the kept table brought up to date.
+In: ``core.synthesis_records`` and ``core.synthesis_workforce_records`` (``RECORDS``).
+Out: the kept values of unchanged groups, the temp table ``CHANGED`` naming the groups to
+resample, and the kept table brought up to date.
 """
 
 import hashlib
@@ -30,17 +31,23 @@ CHANGED = "_qcm_synthesis_changed"  # temp: (family, approach, year) of the grou
 GroupKey = tuple[str, str, int]  # family, approach, year
 RewrittenKey = tuple[str, str, str, int]  # scenario, family, approach, year
 BOOTSTRAP = "bootstrap"  # the variant holding a group's point and resampled shares
+# the records of every family: those of a record a row (core.synthesis_records, refreshed by
+# year) and the workforce's (a row for the researchers of an approach, year and country)
+RECORDS = (
+    "(select * from core.synthesis_records "
+    "union all by name select * from core.synthesis_workforce_records)"
+)
 
 # a group's records, summarised: their rows and the sum of each row's hash over every
 # column its values depend on (the record names order the draws; ``records`` says how many
 # researchers a workforce row stands for)
-FINGERPRINTS_SQL = """
+FINGERPRINTS_SQL = f"""
     select family, approach, year,
         count(*)::varchar || ':'
             || sum(hash(
                 record_id, country_iso3, credit, record_weight, international, basis, records
             ))::varchar as fingerprint
-    from core.synthesis_records
+    from {RECORDS}
     group by family, approach, year
 """
 CREATE_SQL = f"""

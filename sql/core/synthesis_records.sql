@@ -1,10 +1,5 @@
--- core.synthesis_records: one row per indicator family, technology approach, year, record (work, patent family, grant, programme year or trade flow) and country credited, and one per approach, year and country for the active researchers: the records the synthesis counts and resamples, with the country's credit, the record's own weight and how many records the row stands for
-with settings as (
-    select (select value::integer from ref.methods where key = 'workforce_first_year')
-        as workforce_first_year
-),
-
-publications as (
+-- core.synthesis_records: one row per indicator family, technology approach, year, record (work, patent family, grant, programme year or trade flow) and country credited: the records the synthesis counts and resamples, with the country's credit, the record's own weight and how many records the row stands for (the active researchers are in core.synthesis_workforce_records)
+with publications as (
     -- a work weighs 1, split over its countries (meta.methods counting)
     select
         'publications' as family,
@@ -17,11 +12,12 @@ publications as (
         null::boolean as international,
         approaches.basis,
         fractions.record_credits,
-        1 as records
+        1::bigint as records  -- the type of core.synthesis_workforce_records' count
     -- a record's countries counted before the join to its approaches (one row per record
     -- and approach): the same count per approach, over a third of the rows
     from (
-        select *, count(*) over (partition by work_id) as record_credits
+        -- a work has one year: partitioned by it too, a filter on the year reaches the scan
+        select *, count(*) over (partition by work_id, publication_year) as record_credits
         from core.work_country_fractions
     ) as fractions
     inner join core.work_approaches as approaches
@@ -95,31 +91,6 @@ programmes as (
     where usd_constant > 0
 ),
 
-researchers as (
-    -- a researcher counts once a year, in their country of the year; the researchers of an
-    -- approach, year and country are exchangeable records (one country, credit and weight
-    -- 1), so one row stands for them all, named by the first researcher id
-    select
-        'workforce' as family,
-        approaches.approach,
-        years.year,
-        min(years.researcher_id) as record_id,
-        years.country_iso3,
-        1.0 as credit,
-        1.0 as record_weight,
-        null::boolean as international,
-        'active researcher' as basis,
-        1 as record_credits,  -- a researcher has one country a year
-        count(*) as records
-    from core.researcher_years as years
-    cross join settings
-    inner join core.researcher_approaches as approaches
-        on approaches.researcher_id = years.researcher_id
-    where years.in_quantum_career
-        and years.year >= settings.workforce_first_year
-    group by approaches.approach, years.year, years.country_iso3
-),
-
 trade as (
     -- a bilateral flow of an approach's component lines weighs its value, all to the exporter
     select
@@ -150,8 +121,6 @@ credits as (
     select * from grants
     union all
     select * from programmes
-    union all
-    select * from researchers
     union all
     select * from trade
 )

@@ -18,6 +18,7 @@ import pytest
 import yaml
 
 from assets.synthesis.assets import synthesis_scores, synthesis_settings
+from assets.synthesis.kept import RECORDS
 from pipelines.resources import QcmResource
 
 # one worker builds the shared sample once and runs every test that reads it (pytest-xdist)
@@ -204,7 +205,7 @@ def test_every_record_counts_the_countries_it_credits(sample: tuple[Path, str]) 
             """
         ).fetchall()
         kinds = working.execute(
-            "select family, max(record_credits) > 1 from core.synthesis_records group by 1"
+            f"select family, max(record_credits) > 1 from {RECORDS} group by 1"
         ).fetchall()
     finally:
         working.close()
@@ -282,20 +283,17 @@ def test_a_rescore_resamples_only_changed_groups_and_equals_a_fresh_one(
             "and year = ? and hash(record_id) % 2 = 0",
             [year],
         )
-        con.execute(
-            "delete from core.synthesis_records where family = 'workforce' and year = ?", [year]
-        )
+        con.execute("delete from core.synthesis_workforce_records where year = ?", [year])
         # one more researcher in a row of the year before: the same names, another count
         con.execute(
-            "update core.synthesis_records set records = records + 1 where (family, approach, "
-            "year, record_id) in (select family, approach, year, min(record_id) from "
-            "core.synthesis_records where family = 'workforce' and year = ? group by all "
-            "order by all limit 1)",
+            "update core.synthesis_workforce_records set records = records + 1 where (approach, "
+            "year, record_id) in (select approach, year, min(record_id) from "
+            "core.synthesis_workforce_records where year = ? group by all order by all limit 1)",
             [year - 1],
         )
         changed, groups = con.execute(
             "select count(distinct (approach)) filter (where family = 'publications' "
-            "and year = ?), count(distinct (family, approach, year)) from core.synthesis_records",
+            f"and year = ?), count(distinct (family, approach, year)) from {RECORDS}",
             [year],
         ).fetchone()
     finally:

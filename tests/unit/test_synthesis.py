@@ -433,17 +433,21 @@ def test_records_collapsed_in_sql_give_the_groups_of_every_record() -> None:
     records_frame = _mixed_records()
     con = duckdb.connect()
     con.execute("create schema core")
-    # as sql/core/synthesis_records.sql: a record a row, but the researchers of an approach,
-    # year and country one row named by the first of them
+    # as sql/core/synthesis_records.sql, a record a row; as synthesis_workforce_records.sql,
+    # the researchers of an approach, year and country one row named by the first of them
     con.execute(
         """
         create table core.synthesis_records as
         select *, count(*) over (partition by family, approach, year, record_id)
             as record_credits, 1 as records
         from records_frame where family <> 'workforce'
-        union all
-        select family, approach, year, min(record_id), country_iso3, credit, record_weight,
-            international, basis, 1, count(*)
+        """
+    )
+    con.execute(
+        """
+        create table core.synthesis_workforce_records as
+        select family, approach, year, min(record_id) as record_id, country_iso3, credit,
+            record_weight, international, basis, 1 as record_credits, count(*) as records
         from records_frame where family = 'workforce'
         group by all
         """
