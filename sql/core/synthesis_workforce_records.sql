@@ -10,23 +10,20 @@ researchers as (
     -- 1), so one row stands for them all, named by the first researcher id
     select
         'workforce' as family,
-        approaches.approach,
-        years.year,
-        min(years.researcher_id) as record_id,
-        years.country_iso3,
+        active.approach,
+        active.year,
+        min(active.first_researcher_id) as record_id,
+        active.country_iso3,
         1.0::double as credit,
         1.0::double as record_weight,
         null::boolean as international,
         'active researcher' as basis,
         1::bigint as record_credits,  -- a researcher has one country a year
-        count(*) as records
-    from core.researcher_years as years
+        sum(active.researchers)::bigint as records
+    from core.active_researchers as active
     cross join settings
-    inner join core.researcher_approaches as approaches
-        on approaches.researcher_id = years.researcher_id
-    where years.in_quantum_career
-        and years.year >= settings.workforce_first_year
-    group by approaches.approach, years.year, years.country_iso3
+    where active.year >= settings.workforce_first_year
+    group by active.approach, active.year, active.country_iso3
 )
 
 -- a researcher no rule placed in an approach is counted in 'all' only

@@ -5,14 +5,6 @@ with settings as (
         (select max(publication_year) from staging.works) as last_year
 ),
 
-placed as (
-    select years.*, approaches.approach
-    from core.researcher_years as years
-    inner join core.researcher_approaches as approaches
-        on approaches.researcher_id = years.researcher_id
-    where years.in_quantum_career
-),
-
 moves as (
     select moves.*, approaches.approach, years.career_stage
     from core.researcher_moves as moves
@@ -25,9 +17,8 @@ moves as (
 ),
 
 counts as (
-    select country_iso3, approach, year, career_stage, 'active' as metric,
-        count(*) as n  -- one country a year: one row per researcher
-    from placed group by all
+    select country_iso3, approach, year, career_stage, 'active' as metric, researchers as n
+    from core.active_researchers
     union all
     select destination_iso3, approach, year, career_stage, 'inflow', count(*)
     from moves group by all

@@ -8,15 +8,10 @@ with settings as (
 ),
 
 active as (
-    -- researchers in a country, approach and year, counted once: the largest join of the
-    -- workforce (every career year of every researcher, in each of their approaches). A
-    -- researcher has one country a year, so counting rows counts researchers, and a
-    -- bloc's or the world's count is the sum of its countries'
-    select years.country_iso3, approaches.approach, years.year, count(*) as n
-    from core.researcher_years as years
-    inner join core.researcher_approaches as approaches
-        on approaches.researcher_id = years.researcher_id
-    where years.in_quantum_career
+    -- researchers in a country, approach and year, every career stage together; a bloc's
+    -- or the world's count is the sum of its countries'
+    select country_iso3, approach, year, sum(researchers)::bigint as n
+    from core.active_researchers
     group by all
 ),
 

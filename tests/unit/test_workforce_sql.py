@@ -156,7 +156,8 @@ def workforce(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
         "staging.author_ids", "staging.authors", "staging.researchers",
         "staging.researcher_evidence",
         "core.researcher_years", "core.researcher_moves", "core.researcher_approaches",
-        "core.researchers", "indicators.workforce_flows", "indicators.workforce_flow_matrix",
+        "core.researchers", "core.active_researchers", "indicators.workforce_flows",
+        "indicators.workforce_flow_matrix",
         "indicators.workforce_producers", "indicators.workforce_career_stages",
         "marts.workforce_indicators", "marts.workforce_flows", "marts.workforce_producers",
     ):  # fmt: skip
