@@ -303,6 +303,9 @@ def run_record(
         return row[0] if row else None
 
     methods = dict(con.execute("select key, value from ref.methods").fetchall())
+    compared, agreement = con.execute(  # one pass over the evidence for both
+        TRAIL_AGREEMENT_SQL.format(measure="count(*), avg((p.country = a.country)::int)")
+    ).fetchone()
     return {
         "run_id": run_id,
         "started_at": started_at,
@@ -328,10 +331,8 @@ def run_record(
         "author_records": one("select count(*) from raw.openalex_authors"),
         "researchers": one("select count(*) from marts.researchers"),
         "researcher_moves": one("select count(*) from marts.researcher_moves"),
-        "trail_years_compared": one(TRAIL_AGREEMENT_SQL.format(measure="count(*)")),
-        "trail_agreement": one(
-            TRAIL_AGREEMENT_SQL.format(measure="avg((p.country = a.country)::int)")
-        ),
+        "trail_years_compared": compared,
+        "trail_agreement": agreement,
         "trade_records": one("select count(*) from raw.trade_records"),
         "quarantined": one("select count(*) from meta.quarantine"),
         "schema_version": one("select schema_version from meta.schema_version"),
