@@ -74,10 +74,12 @@ def build_work_approaches(con: duckdb.DuckDBPyConnection, run_id: str) -> tuple[
     The approaches of a work depend only on its text (title and abstract) and the rules,
     so they are kept by text in ``core.work_text_approaches`` (the MD5 of the text, the
     rules' digest, the matched approaches) and the rules run only on texts not seen by
-    the same rules before: a refresh classifies its new and changed works alone. Texts no
-    work has any more are dropped from it. The table is then brought up to date by the
-    works that changed since its last build under the same rules and code (see
-    ``pipelines.work_delta``), or written whole. The rows are the rows of
+    the same rules before: a refresh classifies its new and changed works alone. The
+    table is brought up to date by the works that changed since its last build under the
+    same rules and code (see ``pipelines.work_delta``): only their texts are hashed and
+    their rows written again. Otherwise it is written whole, and the texts no work has any
+    more are then dropped from ``core.work_text_approaches`` (a refresh leaves a changed
+    work's earlier text there until then). The rows are the rows of
     ``build_record_approaches`` on the same works.
     """
     patterns = approach_rules(con)
@@ -87,10 +89,19 @@ def build_work_approaches(con: duckdb.DuckDBPyConnection, run_id: str) -> tuple[
         "(text_md5 varchar, rules_sha256 varchar, approaches varchar[])"
     )
     con.execute(f"delete from {TEXT_APPROACHES} where rules_sha256 <> ?", [digest])
+    method = hashlib.sha256((digest + code_digest(CLASSIFIER_MODULES)).encode()).hexdigest()
+    version = work_delta.works_version(con)
+    changed, reason = (
+        work_delta.changed_since(con, WORK_APPROACHES, method, version)
+        if version is not None
+        else (None, "staging.works has no recorded version")
+    )
+    work_delta.forget_keyed(con, WORK_APPROACHES)
     text = "coalesce(title, '') || ' ' || coalesce(abstract, '')"
+    works = "" if changed is None else f" where {work_delta.CHANGED_ROWS}"
     con.execute(
         "create or replace temp table _qcm_work_texts as "
-        f"select work_id, md5({text}) as text_md5 from staging.works"
+        f"select work_id, md5({text}) as text_md5 from staging.works{works}"
     )
     con.execute(
         "create or replace temp table _qcm_new_texts as select distinct text_md5 "
@@ -114,29 +125,10 @@ def build_work_approaches(con: duckdb.DuckDBPyConnection, run_id: str) -> tuple[
         "on m.id = t.text_md5 group by t.text_md5",
         [digest],
     )
-    con.execute(
-        f"delete from {TEXT_APPROACHES} "
-        "where text_md5 not in (select text_md5 from _qcm_work_texts)"
-    )
-    method = hashlib.sha256((digest + code_digest(CLASSIFIER_MODULES)).encode()).hexdigest()
-    version = work_delta.works_version(con)
-    changed, reason = (
-        work_delta.changed_since(con, WORK_APPROACHES, method, version)
-        if version is not None
-        else (None, "staging.works has no recorded version")
-    )
-    work_delta.forget_keyed(con, WORK_APPROACHES)
-    works = "_qcm_work_texts" if changed is None else "_qcm_changed_texts"
-    if changed is not None:
-        con.execute(
-            "create or replace temp table _qcm_changed_texts as select * from _qcm_work_texts "
-            f"where {work_delta.CHANGED_ROWS}"
-        )
-        con.execute(f"delete from {WORK_APPROACHES} where {work_delta.CHANGED_ROWS}")
     rows_sql = f"""
         with classified as (
             select w.work_id, k.approaches
-            from {works} as w inner join {TEXT_APPROACHES} as k using (text_md5)
+            from _qcm_work_texts as w inner join {TEXT_APPROACHES} as k using (text_md5)
         )
         select work_id, 'all' as approach, 'in scope' as basis from classified
         union all
@@ -147,10 +139,14 @@ def build_work_approaches(con: duckdb.DuckDBPyConnection, run_id: str) -> tuple[
         from classified where len(approaches) = 0
         """
     if changed is None:
+        con.execute(
+            f"delete from {TEXT_APPROACHES} "
+            "where text_md5 not in (select text_md5 from _qcm_work_texts)"
+        )
         con.execute(f"create or replace table {WORK_APPROACHES} as {rows_sql}")
     else:
+        con.execute(f"delete from {WORK_APPROACHES} where {work_delta.CHANGED_ROWS}")
         con.execute(f"insert into {WORK_APPROACHES} {rows_sql}")
-        con.execute("drop table _qcm_changed_texts")
     work_delta.record_keyed(con, WORK_APPROACHES, "work_id", method, version, run_id)
     con.execute("drop table _qcm_work_texts")
     con.execute("drop table _qcm_new_texts")

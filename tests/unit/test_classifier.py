@@ -148,7 +148,13 @@ def test_works_are_classified_once_per_text_and_rules(monkeypatch: pytest.Monkey
     build_record_approaches(con, "core.work_approaches", "work_id", "select * from staging.works")
     assert kept == approaches_rows(con)
     texts = con.execute("select count(*) from core.work_text_approaches").fetchone()[0]
-    assert texts == 4  # W1, W2, W3's new text and W5; W3's old one is dropped
+    assert texts == 5  # W1, W2, W3's two texts and W5: only a full build drops texts
+    work_delta.forget_keyed(con, "core.work_approaches")  # the next build is a full one
+    _, classified, how = build_work_approaches(con, "run2b")
+    assert (classified, how) == (0, "in full: no earlier build by work")
+    assert approaches_rows(con) == kept
+    texts = con.execute("select count(*) from core.work_text_approaches").fetchone()[0]
+    assert texts == 4  # W3's earlier text, which no work has any more, is dropped
 
     # other rules: every text is classified again, and every work's rows written again
     con.execute("delete from rules where pattern = 'Fluxonium'")
