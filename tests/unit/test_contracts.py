@@ -168,6 +168,10 @@ def test_a_by_work_check_reads_the_rows_it_is_given_and_the_sql_checks_the_whole
     assert not outcome.passed
     message = outcome.message("core.w")
     assert "expect_compound_columns_to_be_unique" in message and "in_set" in message
+    # the rows were selected once into a temporary table, dropped after
+    assert con.execute(
+        "select count(*) from duckdb_tables() where table_name = 'qcm_checked_rows'"
+    ).fetchone() == (0,)
     con.execute("insert into core.w values ('W9', 'USA')")
     assert "no_w9" in check_values(con, BY_WORK, "work_id = 'W1'").message("core.w")
     # a key without work_id can be broken by rows of two works: the whole table is read
