@@ -64,9 +64,10 @@ def contract_result(
     checking code are what they were when the check last passed (``pipelines.lineage``;
     ``sql_tables`` are those built from SQL files, signed by their lineage), the pass is
     reported again without reading the values. When the build wrote only the ``changed``
-    rows again and the check last passed on the table as it was before, with everything
-    else the same, its expectations are run on those rows alone (when the contract allows:
-    ``checkable_on_rows``). The message is also logged; the metadata holds the
+    rows again and the check's expectations last passed on the table as it was before,
+    with the tables its ``in_ref`` tests read the same, its expectations are run on those
+    rows alone (when the contract allows: ``checkable_on_rows``); its SQL checks read the
+    whole table, whatever they read. The message is also logged; the metadata holds the
     expectations, the failures and the check's own seconds (``seconds``: a check run in
     its asset's step is told apart from the build by it).
     """
@@ -95,13 +96,21 @@ def contract_result(
         else:
             before = None
             if changed is not None and checkable_on_rows(contract, changed.key):
-                before_key = lineage.check_key(
+                # the expectations' pass on the table as it was: the SQL checks run whole
+                before_key = lineage.expectations_key(
                     contract, {**signed, contract.table: changed.previous}
                 )
-                before = lineage.verified(con, name, before_key)
+                before = lineage.verified(con, name, before_key, "expectations_key")
             outcome = check_values(con, contract, changed.rows if before else None)
             passed = outcome.passed
-            lineage.record_check(con, name, key if passed else None, outcome.expectations, run_id)
+            lineage.record_check(
+                con,
+                name,
+                key if passed else None,
+                outcome.expectations,
+                run_id,
+                lineage.expectations_key(contract, signed),
+            )
             message = outcome.message(contract.table)
             if before is not None:
                 message += f" on {changed.what} (the other rows' pass in run {before[1]} stands)"

@@ -28,7 +28,10 @@ alone when the check last passed on the table as it was (``pipelines.checks``).
 A contract check that passed is recorded under a key made of the contract file, the
 checking code, the versions of DuckDB and Great Expectations, and the signatures of the
 table and of every table the contract reads (``verified``); a later check with the same
-key reports that pass without reading the table. Everything here lives in the working
+key reports that pass without reading the table. Its expectations' pass is recorded too,
+under the same key made of the table and the tables its ``in_ref`` tests read alone
+(``expectations_key``): a check on rewritten rows needs that pass on the table as it was,
+whatever its SQL checks read. Everything here lives in the working
 database's ``lineage`` schema, which is never published; deleting it only makes the next
 build build and check everything.
 """
@@ -68,15 +71,22 @@ def referenced_tables(sql: str) -> set[str]:
     return {f"{schema}.{table}" for schema, table in TABLE_REF.findall(sql_code(sql))}
 
 
-def contract_reads(contract: Contract) -> set[str]:
-    """The tables a contract's checks read besides its own: those of its ``in_ref`` tests
-    and those its SQL checks name."""
+def expectation_reads(contract: Contract) -> set[str]:
+    """The tables a contract's expectations read besides its own: those of its ``in_ref``
+    tests."""
     reads = {
         test["in_ref"].rsplit(".", 1)[0]
         for column in contract.columns
         for test in column.tests
         if isinstance(test, dict) and "in_ref" in test
     }
+    return reads - {contract.table}
+
+
+def contract_reads(contract: Contract) -> set[str]:
+    """The tables a contract's checks read besides its own: those of its ``in_ref`` tests
+    and those its SQL checks name."""
+    reads = expectation_reads(contract)
     for check in contract.checks:
         reads |= referenced_tables(check["sql"])
     return reads - {contract.table}
@@ -102,6 +112,8 @@ def create_tables(con: duckdb.DuckDBPyConnection) -> None:
         f"create table if not exists {VERIFIED} (check_name varchar primary key, "
         "key varchar not null, expectations bigint not null, run_id varchar not null)"
     )
+    # the key of the pass's expectations alone (``expectations_key``), added after the rest
+    con.execute(f"alter table {VERIFIED} add column if not exists expectations_key varchar")
     con.execute(
         f"create table if not exists {REWRITTEN} (table_name varchar primary key, "
         "previous varchar not null, key_column varchar not null, rows varchar not null, "
@@ -276,11 +288,24 @@ def check_key(contract: Contract, signatures: Mapping[str, str]) -> str:
     )
 
 
-def verified(con: duckdb.DuckDBPyConnection, check: str, key: str) -> tuple[int, str] | None:
-    """The expectations counted and the run of the pass of ``check`` under ``key``, or
-    None when it has not passed under that key."""
+def expectations_key(contract: Contract, signatures: Mapping[str, str]) -> str:
+    """The key of a contract's expectations alone (its column and uniqueness tests, not its
+    SQL checks): ``check_key`` over the ``signatures`` of the table and of the tables its
+    ``in_ref`` tests read, the others left out (the same key when it has no other)."""
+    read = {contract.table} | expectation_reads(contract)
+    return check_key(contract, {t: signed for t, signed in signatures.items() if t in read})
+
+
+def verified(
+    con: duckdb.DuckDBPyConnection, check: str, key: str, column: str = "key"
+) -> tuple[int, str] | None:
+    """The expectations counted and the run of the pass of ``check`` under ``key`` (the
+    whole check's, or with ``column`` ``expectations_key`` its expectations'), or None
+    when it has not passed under that key."""
+    if column not in ("key", "expectations_key"):
+        raise ValueError(f"no such key column: {column!r}")
     return con.execute(
-        f"select expectations, run_id from {VERIFIED} where check_name = ? and key = ?",
+        f"select expectations, run_id from {VERIFIED} where check_name = ? and {column} = ?",
         [check, key],
     ).fetchone()
 
@@ -291,11 +316,14 @@ def record_check(
     key: str | None,
     expectations: int,
     run_id: str,
+    expectations_key: str | None = None,
 ) -> None:
-    """Record that ``check`` passed under ``key`` in ``run_id`` (``key`` None: it failed,
-    and no earlier pass counts any more)."""
+    """Record that ``check`` passed under ``key`` in ``run_id``, its expectations under
+    ``expectations_key`` (``key`` None: it failed, and no earlier pass counts any more)."""
     con.execute(f"delete from {VERIFIED} where check_name = ?", [check])
     if key is not None:
         con.execute(
-            f"insert into {VERIFIED} values (?, ?, ?, ?)", [check, key, expectations, run_id]
+            f"insert into {VERIFIED} (check_name, key, expectations, run_id, expectations_key) "
+            "values (?, ?, ?, ?, ?)",
+            [check, key, expectations, run_id, expectations_key],
         )

@@ -3,6 +3,7 @@ inputs did not change, brings the per-work and per-year tables up to date by the
 that changed, builds the rest, and holds and publishes what a fresh build of the same
 inputs does."""
 
+import re
 import shutil
 from pathlib import Path
 
@@ -64,6 +65,12 @@ def test_a_build_over_an_earlier_state_keeps_what_did_not_change_and_equals_a_fr
         "] staging.authorships: all 3 expectations met on the rows of the 2 works that changed "
         "(the other rows' pass in run "
     ) in output
+    # whatever their SQL checks read: core.work_country_fractions' read staging.works
+    assert re.search(
+        r"\] core\.work_country_fractions: all \d+ expectations met on the rows of the 2 works "
+        r"that changed \(the other rows' pass in run ",
+        output,
+    )
     assert (
         "] indicators.collaboration: all 3 expectations met on the rows of the years the "
         "changed works fall in (2020, 2021) (the other rows' pass in run "

@@ -142,6 +142,17 @@ def test_a_contract_reads_its_reference_tables_and_what_its_checks_name() -> Non
         ),
     )
     assert lineage.contract_reads(contract) == {"ref.countries", "staging.t"}
+    # its expectations read the reference table alone: their key leaves the SQL checks'
+    # tables out, the whole check's does not
+    assert lineage.expectation_reads(contract) == {"ref.countries"}
+    signed = {"core.t": "t1", "ref.countries": "c1", "staging.t": "s1"}
+    other = {**signed, "staging.t": "s2"}
+    assert lineage.check_key(contract, signed) != lineage.check_key(contract, other)
+    assert lineage.expectations_key(contract, signed) == lineage.expectations_key(contract, other)
+    for changed in ({**signed, "core.t": "t2"}, {**signed, "ref.countries": "c2"}):
+        assert lineage.expectations_key(contract, changed) != lineage.expectations_key(
+            contract, signed
+        )
 
 
 def test_a_build_keeps_what_did_not_change_and_builds_and_checks_what_did(
