@@ -33,6 +33,14 @@ class CountryCodes:
         return json.dumps([sorted(self.iso2_to_iso3.items()), sorted(self.historical)])
 
 
+KEY_PREFIX_LENGTH = 16  # hex digits of a file's checksum that begin its records' keys
+
+
+def key_prefix(sha256: str) -> str:
+    """What begins the key of every record of the file whose checksum is ``sha256``."""
+    return sha256[:KEY_PREFIX_LENGTH]
+
+
 @dataclass(frozen=True)
 class Provenance:
     """Where a record came from: file (relative name), checksum and record index."""
@@ -44,7 +52,7 @@ class Provenance:
     @property
     def record_key(self) -> str:
         """A stable key of the record: 16 hex of the file checksum and the record index."""
-        return f"{self.source_sha256[:16]}:{self.record_index}"
+        return f"{key_prefix(self.source_sha256)}:{self.record_index}"
 
     def columns(self) -> dict[str, Any]:
         """The provenance columns of a raw row."""

@@ -33,7 +33,7 @@ from assets.bibliometric.parse import MIN_YEAR, SOURCE, is_json_lines, parse_fil
 from assets.bibliometric.raw_tables import SCHEMAS, raw_frames
 from assets.bibliometric.snapshot import Slice, is_snapshot_part, manifest_problems
 from pipelines.db import append_rows, replace_table
-from pipelines.parsing import CountryCodes, sha256_file
+from pipelines.parsing import CountryCodes, key_prefix, sha256_file
 
 # the fields the rules read, with the types a regular record has (everything else in a
 # record is never parsed: that is most of the cost saved)
@@ -210,7 +210,7 @@ def _insert_sql(name: str, sha: str, max_year: int) -> list[str]:
     once into ``_qcm_authorships`` for the three tables made of them.
     """
     source_file = "'" + name.replace("'", "''") + "'"
-    key = f"'{sha[:16]}:' || record_index"
+    key = f"'{key_prefix(sha)}:' || record_index"
     usable = (
         f"id is not null and id <> '' and publication_year is not null "
         f"and qcm_int(publication_year) between {MIN_YEAR} and {max_year}"

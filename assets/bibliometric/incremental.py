@@ -46,7 +46,7 @@ from assets.bibliometric.parse import SOURCE, source_name
 from assets.bibliometric.raw_tables import SCHEMAS
 from assets.bibliometric.snapshot import Slice
 from pipelines import lineage
-from pipelines.parsing import CountryCodes, sha256_file
+from pipelines.parsing import KEY_PREFIX_LENGTH, CountryCodes, key_prefix, sha256_file
 
 INGEST_TABLE = "raw.openalex_ingest"
 HASHING_THREADS = 2  # the machine's two cores
@@ -142,7 +142,7 @@ def drop_files(con: duckdb.DuckDBPyConnection, names: tuple[str, ...]) -> None:
             "from raw.source_files where source = ? and source_file in (select unnest(?))",
             [SOURCE, list(names)],
         )
-        prefixes = "select left(source_sha256, 16) from _qcm_dropped"
+        prefixes = f"select left(source_sha256, {KEY_PREFIX_LENGTH}) from _qcm_dropped"
         for table in BY_RECORD_KEY:
             con.execute(f"delete from {table} where split_part(record_key, ':', 1) in ({prefixes})")
         for table in BY_NAME:
@@ -230,7 +230,7 @@ def sign_ingest(
     having read the signatures before with ``lineage.last_signed`` and forgotten them
     with ``lineage.unsign``."""
     files = sorted([source_name(path, root), sha] for path, sha in plan.checksums.items())
-    prefixes = sorted({plan.checksums[path][:16] for path in plan.read})
+    prefixes = sorted({key_prefix(plan.checksums[path]) for path in plan.read})
     rows = (
         "split_part(record_key, ':', 1) in (" + ", ".join(f"'{p}'" for p in prefixes) + ")"
         if prefixes  # hexadecimal digits: nothing to quote

@@ -23,6 +23,7 @@ from pipelines.parsing import (
     CountryCodes,
     RecordError,
     clean_text,
+    key_prefix,
     sha256_file,
     source_files,
     to_int,
@@ -175,7 +176,7 @@ def parse_work(
         )
         return out
 
-    key = f"{prov['source_sha256'][:16]}:{prov['record_index']}"
+    key = f"{key_prefix(prov['source_sha256'])}:{prov['record_index']}"
     title = clean_text(record.get("title") or record.get("display_name"))
     doi = clean_text(record.get("doi"))
     if doi:
