@@ -17,6 +17,7 @@ import polars as pl
 
 from pipelines.contracts import load_contracts
 from pipelines.db import replace_table, table_exists
+from pipelines.lineage import BUILT
 from pipelines.publish import (
     DATA_KIND_SQL,
     PUBLIC_SCHEMAS,
@@ -109,8 +110,15 @@ def make_meta_assets(upstream: list[dg.AssetKey]) -> list[dg.AssetsDefinition]:
                 raise dg.Failure(
                     f"data dictionary: contracted tables missing from the database: {missing}"
                 )
+            built = {
+                table: (run_id, signature)
+                for table, run_id, signature in con.execute(
+                    f"select table_name, run_id, signature from {BUILT}"
+                ).fetchall()
+            }
             tables, columns = [], []
             for contract in contracts:
+                run_id, signature = built.get(contract.table, (None, None))
                 count = own_counts.get(contract.table)
                 if count is None:
                     count = con.execute(f"select count(*) from {contract.table}").fetchone()[0]
@@ -125,6 +133,8 @@ def make_meta_assets(upstream: list[dg.AssetKey]) -> list[dg.AssetsDefinition]:
                         "contract_file": str(Path(contract.path).relative_to(SQL_DIR.parent))
                         if contract.path
                         else None,
+                        "built_by_run": run_id,
+                        "build_signature": signature,
                     }
                 )
                 for ordinal, column in enumerate(contract.columns, start=1):
@@ -147,7 +157,8 @@ def make_meta_assets(upstream: list[dg.AssetKey]) -> list[dg.AssetsDefinition]:
                 raise dg.Failure(
                     f"data dictionary: public tables without a contract: {undocumented}"
                 )
-            replace_table(con, "meta.tables", pl.DataFrame(tables))
+            text = {"built_by_run": pl.String, "build_signature": pl.String}  # null for some
+            replace_table(con, "meta.tables", pl.DataFrame(tables, schema_overrides=text))
             replace_table(con, "meta.columns", pl.DataFrame(columns))
         context.log.info(f"data dictionary: {len(tables)} tables, {len(columns)} columns")
         return dg.MaterializeResult(metadata={"tables": len(tables), "columns": len(columns)})
@@ -174,12 +185,17 @@ def make_meta_assets(upstream: list[dg.AssetKey]) -> list[dg.AssetsDefinition]:
             with qcm.connect() as con:  # this run published nothing: it is not a release
                 con.execute("delete from meta.runs where run_id = ?", [context.run.run_id])
             raise dg.Failure(f"publish refused: {err}", allow_retries=False) from err
-        context.log.info(f"published {result.database} and {result.parquet_dir}")
+        context.log.info(
+            f"published {result.database} and {result.parquet_dir}: "
+            f"{len(result.reused)} of {len(result.tables)} tables and views taken from the "
+            "last release, being of the same build"
+        )
         return dg.MaterializeResult(
             metadata={
                 "database": str(result.database),
                 "parquet": str(result.parquet_dir),
                 "tables": len(result.tables),
+                "reused": len(result.reused),
                 **{t: n for t, n in result.tables.items()},
             }
         )

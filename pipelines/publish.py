@@ -7,12 +7,26 @@ definitions, so the published file holds views (they read only published tables)
 Parquet marts are written from the temporary file into a temporary folder, and the file
 and the folder are swapped in one after the other (``pipelines.files.replaced_folder``),
 so a failure before the swap (a full disk, say) leaves the whole last release.
+
+A release reuses what the last one holds unchanged. Each table's build (the run that last
+wrote its rows and its lineage signature, ``lineage.built`` of the working database) is
+recorded with it: in the file's ``meta.tables`` (the data dictionary, written from that
+record before the publish) and in the Parquet folder's ``manifest.json`` (written by the
+publish). A table whose build is the one the last release recorded is not copied again:
+the new file starts as a copy of the last one, and its Parquet file is linked from the
+last folder (a view's, when its definition and the builds of what it reads are the
+same). A build is never recorded twice (the run is part of it), so a record older than
+its table only makes it copied again; and each record is read from the artifact it
+describes, so a release swapped in halfway (the file, not yet the folder) reuses nothing
+it lacks.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import shutil
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -21,6 +35,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.files import replaced_folder
+from pipelines.lineage import BUILT, referenced_tables
 
 PUBLIC_SCHEMAS = ("marts", "meta")
 # What kind of data a database holds, one spelling everywhere (the drop guard compares it).
@@ -29,6 +44,7 @@ DATA_KIND_SQL = (
 )
 MAX_DROP = 0.5
 TEMP_PREFIX = ".qcm.duckdb.tmp-"  # the file a publish builds before swapping it in
+MANIFEST = "manifest.json"  # the Parquet folder's record of each file's build
 
 
 class PublishError(RuntimeError):
@@ -42,6 +58,7 @@ class Published:
     database: Path
     parquet_dir: Path
     tables: dict[str, int]
+    reused: tuple[str, ...] = ()  # tables (and Parquet files) taken from the last release
 
 
 def sql_literal(path: Path) -> str:
@@ -136,8 +153,9 @@ def publish(working_db: Path, out_dir: Path, allow_drop: bool = False) -> Publis
 
     Writes ``out_dir/qcm.duckdb`` (tables copied, views recreated as views) and
     ``out_dir/parquet/<table>.parquet`` for every marts table and view, both built beside
-    their targets and swapped in together at the end. Raises PublishError (leaving the
-    last release untouched) when the target is the working database, a view cannot be
+    their targets and swapped in together at the end; what the last release holds of the
+    same build is reused (see the module doc). Raises PublishError (leaving the last
+    release untouched) when the target is the working database, a view cannot be
     recreated from the published tables, a table or view lost more than half its rows
     against the last release of the same kind of data (unless ``allow_drop``), or the
     new release cannot be written (a full disk, say).
@@ -154,9 +172,9 @@ def publish(working_db: Path, out_dir: Path, allow_drop: bool = False) -> Publis
     swapped = False
     try:
         try:
-            counts = _write_release(working_db, temp, target, allow_drop)
+            counts, kept, builds = _write_release(working_db, temp, target, allow_drop)
             with replaced_folder(out_dir / "parquet") as folder:
-                _write_parquet(temp, folder)
+                linked = _write_parquet(temp, folder, out_dir / "parquet", builds)
                 os.replace(temp, target)
                 swapped = True
         except (duckdb.Error, OSError) as error:
@@ -169,21 +187,84 @@ def publish(working_db: Path, out_dir: Path, allow_drop: bool = False) -> Publis
     finally:
         temp.unlink(missing_ok=True)
         temp.with_name(temp.name + ".wal").unlink(missing_ok=True)  # left by a failed write
-    return Published(target, out_dir / "parquet", counts)
+    return Published(target, out_dir / "parquet", counts, tuple(sorted(set(kept) | linked)))
 
 
-def _write_release(working_db: Path, temp: Path, target: Path, allow_drop: bool) -> dict[str, int]:
+def table_builds(con: duckdb.DuckDBPyConnection, catalog: str) -> dict[str, str]:
+    """The build of every table ``catalog``'s ``lineage.built`` records, as ``run_id
+    signature`` (empty when it has none: a database not made by the pipeline)."""
+    schema, name = BUILT.split(".")
+    held = con.execute(
+        "select count(*) from information_schema.tables "
+        "where table_catalog = ? and table_schema = ? and table_name = ?",
+        [catalog, schema, name],
+    ).fetchone()[0]
+    if not held:
+        return {}
+    rows = con.execute(f"select table_name, run_id || ' ' || signature from {catalog}.{BUILT}")
+    return dict(rows.fetchall())
+
+
+def released_builds(release: Path) -> dict[str, str]:
+    """The build of each table of the release file ``release`` as its data dictionary
+    recorded it (``meta.tables`` ``built_by_run`` and ``build_signature``); empty when
+    there is no release or it records none (one made before they were recorded)."""
+    if not release.exists():
+        return {}
+    con = duckdb.connect(str(release), read_only=True)
+    try:
+        columns = {
+            r[0]
+            for r in con.execute(
+                "select column_name from information_schema.columns "
+                "where table_schema = 'meta' and table_name = 'tables'"
+            ).fetchall()
+        }
+        if not {"built_by_run", "build_signature"} <= columns:
+            return {}
+        rows = con.execute(
+            "select table_name, built_by_run || ' ' || build_signature from meta.tables "
+            "where built_by_run is not null and build_signature is not null"
+        )
+        return dict(rows.fetchall())
+    finally:
+        con.close()
+
+
+def _write_release(
+    working_db: Path, temp: Path, target: Path, allow_drop: bool
+) -> tuple[dict[str, int], list[str], dict[str, str]]:
     """Build the release database at ``temp`` from ``working_db``, checked against the
-    last release at ``target``; return the row count of every public table and view."""
+    last release at ``target``. Returns the row count of every public table and view, the
+    tables kept from the last release, and the build of every public table and view
+    (``view_build``) the working database records."""
+    previous = released_builds(target)
     con = duckdb.connect(str(temp))
     try:
         con.execute(f"attach {sql_literal(working_db)} as work (read_only)")
-        for schema in PUBLIC_SCHEMAS:
-            con.execute(f"create schema {schema}")
         views = view_definitions(con, "work", PUBLIC_SCHEMAS)
         published = _tables(con, "work", PUBLIC_SCHEMAS)
+        builds = table_builds(con, "work")
+        kept = [
+            t for t in published if t not in views and t in builds and previous.get(t) == builds[t]
+        ]
+        if kept:  # start from the last release: drop what it holds of other builds
+            con.close()
+            shutil.copyfile(target, temp)
+            con = duckdb.connect(str(temp))
+            con.execute(f"attach {sql_literal(working_db)} as work (read_only)")
+            catalog = con.execute("select current_database()").fetchone()[0]
+            for view in view_definitions(con, catalog, PUBLIC_SCHEMAS):
+                con.execute(f"drop view {view}")
+            held = _tables(con, catalog, PUBLIC_SCHEMAS)
+            for table in held:
+                if table not in kept:
+                    con.execute(f"drop table {table}")
+            kept = [t for t in kept if t in held]
+        for schema in PUBLIC_SCHEMAS:
+            con.execute(f"create schema if not exists {schema}")
         for table in published:
-            if table not in views:
+            if table not in views and table not in kept:
                 con.execute(f"create table {table} as select * from work.{table}")
         con.execute("detach work")
         recreate_views(con, views)
@@ -191,8 +272,8 @@ def _write_release(working_db: Path, temp: Path, target: Path, allow_drop: bool)
             table: con.execute(f"select count(*) from {table}").fetchone()[0] for table in published
         }
         data_kind = con.execute(DATA_KIND_SQL.format(table="meta.source_files")).fetchone()[0]
-        previous = {} if allow_drop else previous_counts(target)
-        drops = row_count_drops(counts, previous, data_kind)
+        before = {} if allow_drop else previous_counts(target)
+        drops = row_count_drops(counts, before, data_kind)
         if drops:
             raise PublishError(
                 "row counts dropped by more than half against the last release: "
@@ -202,22 +283,71 @@ def _write_release(working_db: Path, temp: Path, target: Path, allow_drop: bool)
         con.execute("checkpoint")
     finally:
         con.close()
-    return counts
+    builds = {t: b for t, b in builds.items() if t in counts and t not in views}
+    return counts, kept, builds | view_builds(views, builds)
 
 
-def _write_parquet(database: Path, folder: Path) -> None:
-    """Write every marts table and view of ``database`` as Parquet, and a README.md of
-    their schema, into ``folder``."""
+def view_builds(views: dict[str, str], builds: dict[str, str]) -> dict[str, str]:
+    """The build of each view of ``views`` (name -> ``CREATE VIEW`` statement): a digest
+    of its statement and the builds of what it reads, tables (``builds``) or views. A view
+    reading something without a build has none."""
+    found: dict[str, str] = {}
+    for _ in views:  # a view on a view is found in the pass after the one it reads
+        for name, statement in views.items():
+            reads = sorted(referenced_tables(statement) - {name})
+            known = builds | found
+            if name not in found and all(t in known for t in reads):
+                text = json.dumps([statement, [(t, known[t]) for t in reads]])
+                found[name] = "view " + hashlib.sha256(text.encode()).hexdigest()
+    return found
+
+
+def _write_parquet(database: Path, folder: Path, last: Path, builds: dict[str, str]) -> set[str]:
+    """Write every marts table and view of ``database`` as Parquet, with a README.md of
+    their schema and a ``manifest.json`` of each file's build (``builds``), into
+    ``folder``. A file the last folder ``last`` holds of the same build is linked (or
+    copied) from it instead. Returns the tables whose file was so reused."""
+    previous = _manifest(last)
     con = duckdb.connect(str(database), read_only=True)
+    reused: set[str] = set()
     try:
         catalog = con.execute("select current_database()").fetchone()[0]
         tables = _tables(con, catalog, ("marts",))
+        entries = []
         for table in tables:
-            path = folder / f"{table.split('.', 1)[1]}.parquet"
-            con.execute(f"copy (select * from {table}) to {sql_literal(path)} (format parquet)")
+            name = f"{table.split('.', 1)[1]}.parquet"
+            build = builds.get(table)
+            if build and previous.get(name) == build and (last / name).is_file():
+                _link_or_copy(last / name, folder / name)
+                reused.add(table)
+            else:
+                con.execute(
+                    f"copy (select * from {table}) to {sql_literal(folder / name)} (format parquet)"
+                )
+            entries.append({"file": name, "table": table, "build": build or None})
         (folder / "README.md").write_text(parquet_readme(con, tables), encoding="utf-8")
+        (folder / MANIFEST).write_text(json.dumps(entries, indent=1) + "\n", encoding="utf-8")
     finally:
         con.close()
+    return reused
+
+
+def _manifest(folder: Path) -> dict[str, str]:
+    """File name -> build, as the Parquet folder ``folder`` recorded it (empty when it
+    records none or cannot be read: nothing is then reused)."""
+    try:
+        entries = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+        return {e["file"]: e["build"] for e in entries if e.get("build")}
+    except (OSError, ValueError, TypeError, KeyError):
+        return {}
+
+
+def _link_or_copy(source: Path, target: Path) -> None:
+    """Hard-link ``source`` as ``target``, or copy it where the file system cannot link."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copyfile(source, target)
 
 
 def parquet_readme(con: duckdb.DuckDBPyConnection, tables: list[str]) -> str:
@@ -236,7 +366,11 @@ def parquet_readme(con: duckdb.DuckDBPyConnection, tables: list[str]) -> str:
         "breaking changes bump `meta.schema_version` and are listed in qcm's CHANGELOG.md). The "
         "same descriptions are in the database "
         "(`meta.tables`, `meta.columns`); definitions, units and method versions of every "
-        "indicator are in `meta.indicators`, the methods in `meta.methods`.",
+        "indicator are in `meta.indicators`, the methods in `meta.methods`. `manifest.json` "
+        "names the build of each file (the run that wrote its rows and the digest of what "
+        "they were built from, as `meta.tables` has them; for a view, a digest of its "
+        "definition and the builds it reads): a file whose build is unchanged holds the same "
+        "rows as in the last release.",
     ]
     for table in tables:
         name = table.split(".", 1)[1]

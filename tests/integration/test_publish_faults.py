@@ -222,7 +222,7 @@ def test_a_parquet_copy_that_fails_publishes_neither_file(
     out = tmp_path / "out"
     publish(working_db(tmp_path / "work.duckdb", 1), out)
 
-    def full_disk(database: Path, folder: Path) -> None:
+    def full_disk(database: Path, folder: Path, *_: object) -> None:
         (folder / "numbers.parquet").write_bytes(b"PAR1 half")
         raise OSError(28, "No space left on device")
 

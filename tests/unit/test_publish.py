@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -210,3 +211,85 @@ def test_a_dead_publish_leaves_no_temporary_file_after_the_next(tmp_path: Path) 
     (out / f"{TEMP_PREFIX}0123abcd.wal").write_bytes(b"")
     publish(working_db(tmp_path / "work.duckdb", 10), out)
     assert sorted(p.name for p in out.iterdir()) == ["parquet", "qcm.duckdb"]
+
+
+def built_working_db(path: Path, builds: dict[str, str], letters: str = "abc") -> Path:
+    """A working database of ``marts.numbers`` (3 rows) and ``marts.letters`` (one row
+    per letter of ``letters``), each recorded as built by the run ``builds`` names, with
+    its data dictionary, and a view on the letters."""
+    working_db(path, 3)
+    con = duckdb.connect(str(path))
+    con.execute(
+        "create or replace table marts.letters as select unnest(?) as letter", [list(letters)]
+    )
+    con.execute(
+        "create or replace view marts.upper as select upper(letter) as letter from marts.letters"
+    )
+    con.execute("create schema if not exists lineage")
+    con.execute(
+        "create or replace table lineage.built (table_name varchar, signature varchar, "
+        "row_count bigint, run_id varchar)"
+    )
+    for table, run in builds.items():
+        con.execute("insert into lineage.built values (?, 'sig', 0, ?)", [table, run])
+    con.execute(
+        "create or replace table meta.tables as select t.table_schema || '.' || t.table_name "
+        "as table_name, null::bigint as row_count, 'synthetic sample' as data_kind, "
+        "b.run_id as built_by_run, b.signature as build_signature "
+        "from information_schema.tables as t left join lineage.built as b "
+        "on b.table_name = t.table_schema || '.' || t.table_name "
+        "where t.table_schema in ('marts', 'meta')"
+    )
+    con.close()
+    return path
+
+
+def released(out: Path, sql: str) -> list[tuple]:
+    """The rows ``sql`` reads from the release in ``out``."""
+    con = duckdb.connect(str(out / "qcm.duckdb"), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
+def test_a_table_of_the_same_build_is_taken_from_the_last_release(tmp_path: Path) -> None:
+    out, work = tmp_path / "out", tmp_path / "work.duckdb"
+    builds = {"marts.numbers": "run1", "marts.letters": "run1"}
+    first = publish(built_working_db(work, builds), out)
+    assert first.reused == ()
+    numbers_file = out / "parquet" / "numbers.parquet"
+    inode = numbers_file.stat().st_ino
+    # the numbers change without a new build (which a build never does): the release shows
+    # the last release's, so they were not copied; the letters were built again
+    built_working_db(work, builds | {"marts.letters": "run2"}, letters="xyzw")
+    con = duckdb.connect(str(work))
+    con.execute("update marts.numbers set n = n + 100")
+    con.close()
+    second = publish(work, out)
+    assert second.reused == ("marts.numbers",)
+    assert released(out, "select sum(n) from marts.numbers") == [(3,)]
+    assert released(out, "select string_agg(letter, '' order by letter) from marts.upper") == [
+        ("WXYZ",)
+    ]
+    assert numbers_file.stat().st_ino == inode  # linked, not written again
+    assert duckdb.sql(f"select count(*) from '{out / 'parquet' / 'upper.parquet'}'").fetchone() == (
+        4,
+    )
+    manifest = json.loads((out / "parquet" / "manifest.json").read_text(encoding="utf-8"))
+    assert {e["file"]: e["build"] for e in manifest}["letters.parquet"] == "run2 sig"
+    # nothing new: the view's file is reused too (same definition, same builds read)
+    assert publish(work, out).reused == ("marts.letters", "marts.numbers", "marts.upper")
+
+
+def test_nothing_is_reused_without_a_record_of_the_last_builds(tmp_path: Path) -> None:
+    out, work = tmp_path / "out", tmp_path / "work.duckdb"
+    builds = {"marts.numbers": "run1", "marts.letters": "run1"}
+    publish(built_working_db(work, builds), out)
+    (out / "parquet" / "manifest.json").write_text("not json", encoding="utf-8")
+    # the file still records its builds: its tables are reused, the Parquet files not
+    assert publish(work, out).reused == ("marts.letters", "marts.numbers")
+    # a release made before the builds were recorded reuses nothing
+    publish(working_db(tmp_path / "old.duckdb", 3), out)
+    assert publish(work, out).reused == ()
+    assert released(out, "select count(*) from marts.letters") == [(3,)]
