@@ -344,3 +344,44 @@ def test_each_validated_frame_is_let_go_before_the_next(
     # when a frame is read, only the one before it is still bound (to check_values' loop)
     assert alive_at_each_frame == [0] + [1] * (len(frames) - 1)
     assert all(ref() is None for ref in frames)
+
+
+NULLABLE = Contract(
+    table="core.nullable",
+    grain="one row per id",
+    description="test",
+    columns=(
+        Column("id", "VARCHAR", "id", ("not_null", "unique")),
+        Column("team", "VARCHAR", "team", ("not_null",)),
+        Column("owner", "BIGINT", "owner", ("not_null",)),
+        Column("note", "VARCHAR", "note", ("not_null",)),
+    ),
+    unique=(),
+    checks=(),
+)
+
+
+def test_the_columns_tested_only_for_nulls_share_one_frame_with_the_same_verdicts(
+    con: duckdb.DuckDBPyConnection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # team holds one null, owner none, note only nulls
+    con.execute(
+        "create table core.nullable as select 'W' || i as id, "
+        "case when i = 7 then null else 'T' || (i % 5) end as team, i as owner, "
+        "null::varchar as note from range(9000) r(i)"
+    )
+    whole = check_values(con, NULLABLE)
+    monkeypatch.setattr("pipelines.contracts.WHOLE_ROWS", 2048)
+    frames = list(contracts._frames(con, "core.nullable", contracts._expectations(NULLABLE, con)))
+    shared = [f for _, f, _ in frames if list(f.columns) == ["id", "team", "owner"]]
+    assert len(shared) == 1 and len(shared[0]) == 2  # one scan, one frame of two rows
+    parts = check_values(con, NULLABLE)
+    failed = sorted((f["expectation"], f["unexpected"]) for f in parts.failures)
+    assert failed == [
+        ("expect_column_values_to_not_be_null({'column': 'note'})", 1),
+        ("expect_column_values_to_not_be_null({'column': 'team'})", 1),
+    ]
+    assert [f["expectation"] for f in whole.failures] == [
+        "expect_column_values_to_not_be_null({'column': 'team'})",
+        "expect_column_values_to_not_be_null({'column': 'note'})",
+    ]
