@@ -12,7 +12,12 @@ deciding as (
     select
         researcher_id,
         year,
-        case when bool_or(trail = 'profile') then 'profile' else 'authorships' end as trail
+        case when bool_or(trail = 'profile') then 'profile' else 'authorships' end as trail,
+        -- the countries of the deciding trail that year (a row of evidence is one country)
+        case
+            when bool_or(trail = 'profile') then count(*) filter (where trail = 'profile')
+            else count(*)
+        end as countries
     from staging.researcher_evidence
     group by researcher_id, year
 ),
@@ -24,20 +29,17 @@ career as (
 ),
 
 candidates as (
+    -- the deciding trail's countries of a year, best first: the most evidence that year,
+    -- then over the career, then the first ISO3; the next one's evidence tells a tie
     select
         evidence.researcher_id,
         evidence.year,
         evidence.country_iso3,
         evidence.trail,
         evidence.evidence,
-        count(*) over (partition by evidence.researcher_id, evidence.year) as countries,
-        count(*) over (
-            partition by evidence.researcher_id, evidence.year, evidence.evidence
-        ) as tied_at_this_evidence,
-        row_number() over (
-            partition by evidence.researcher_id, evidence.year
-            order by evidence.evidence desc, career.career_evidence desc, evidence.country_iso3
-        ) as pick
+        deciding.countries,
+        row_number() over best as pick,
+        lead(evidence.evidence) over best as next_evidence
     from staging.researcher_evidence as evidence
     inner join deciding
         on deciding.researcher_id = evidence.researcher_id
@@ -46,6 +48,10 @@ candidates as (
     inner join career
         on career.researcher_id = evidence.researcher_id
         and career.country_iso3 = evidence.country_iso3
+    window best as (
+        partition by evidence.researcher_id, evidence.year
+        order by evidence.evidence desc, career.career_evidence desc, evidence.country_iso3
+    )
 ),
 
 observed as (
@@ -55,7 +61,7 @@ observed as (
         country_iso3,
         trail,
         countries,
-        tied_at_this_evidence > 1 as tie_broken,
+        coalesce(next_evidence = evidence, false) as tie_broken,
         lead(year) over (partition by researcher_id order by year) as next_year
     from candidates
     where pick = 1

@@ -16,30 +16,51 @@ active as (
 ),
 
 moves as (
-    select moves.*, approaches.approach
+    -- the counted moves per origin, destination, year and approach of the mover: every
+    -- count below is a sum of these (a bloc's joins then read thousands of rows, not the
+    -- millions of moves times approaches)
+    select
+        moves.origin_iso3,
+        moves.destination_iso3,
+        moves.year,
+        approaches.approach,
+        count(*) as n
     from core.researcher_moves as moves
     inner join core.researcher_approaches as approaches
         on approaches.researcher_id = moves.researcher_id
     where moves.counted
+    group by all
 ),
 
-cohort as (
-    -- researchers produced in a year, and where they are retention_years later (null: not placed)
+placed as (
+    -- each researcher produced, and where they are retention_years later (null: not placed)
     select
         researchers.researcher_id,
         researchers.producer_iso3,
         researchers.producer_year,
-        approaches.approach,
         later.country_iso3 as later_iso3,
         later.year as later_year
     from core.researchers as researchers
     cross join settings
-    inner join core.researcher_approaches as approaches
-        on approaches.researcher_id = researchers.researcher_id
     left join core.researcher_years as later
         on later.researcher_id = researchers.researcher_id
         and later.year = researchers.producer_year + settings.retention_years
     where researchers.producer_iso3 is not null
+),
+
+cohort as (
+    -- the researchers produced per country, year, later place and approach
+    select
+        placed.producer_iso3,
+        placed.producer_year,
+        placed.later_iso3,
+        placed.later_year,
+        approaches.approach,
+        count(*) as n
+    from placed
+    inner join core.researcher_approaches as approaches
+        on approaches.researcher_id = placed.researcher_id
+    group by all
 ),
 
 counts as (
@@ -48,19 +69,19 @@ counts as (
         'active' as metric, n
     from active
     union all
-    select 'country', destination_iso3, approach, year, 'inflow', count(*)
+    select 'country', destination_iso3, approach, year, 'inflow', sum(n)
     from moves group by all
     union all
-    select 'country', origin_iso3, approach, year, 'outflow', count(*)
+    select 'country', origin_iso3, approach, year, 'outflow', sum(n)
     from moves group by all
     union all
-    select 'country', producer_iso3, approach, producer_year, 'produced', count(*)
+    select 'country', producer_iso3, approach, producer_year, 'produced', sum(n)
     from cohort group by all
     union all
-    select 'country', producer_iso3, approach, producer_year, 'cohort_placed', count(*)
+    select 'country', producer_iso3, approach, producer_year, 'cohort_placed', sum(n)
     from cohort where later_iso3 is not null group by all
     union all
-    select 'country', producer_iso3, approach, producer_year, 'cohort_retained', count(*)
+    select 'country', producer_iso3, approach, producer_year, 'cohort_retained', sum(n)
     from cohort where later_iso3 = producer_iso3 group by all
     -- blocs: membership in the year concerned; moves between two members are not flows
     union all
@@ -70,7 +91,7 @@ counts as (
         on members.iso3 = active.country_iso3 and members.year = active.year
     group by all
     union all
-    select 'bloc', members.bloc, moves.approach, moves.year, 'inflow', count(*)
+    select 'bloc', members.bloc, moves.approach, moves.year, 'inflow', sum(moves.n)
     from moves
     inner join core.bloc_member_years as members
         on members.iso3 = moves.destination_iso3 and members.year = moves.year
@@ -80,7 +101,7 @@ counts as (
     where other.bloc is null
     group by all
     union all
-    select 'bloc', members.bloc, moves.approach, moves.year, 'outflow', count(*)
+    select 'bloc', members.bloc, moves.approach, moves.year, 'outflow', sum(moves.n)
     from moves
     inner join core.bloc_member_years as members
         on members.iso3 = moves.origin_iso3 and members.year = moves.year
@@ -92,12 +113,13 @@ counts as (
     union all
     -- each produced researcher counts as produced, and as placed and retained when so (the
     -- names unnested in the select list: a lateral join here is a correlated subquery)
-    select 'bloc', bloc, approach, producer_year, name, count(*)
+    select 'bloc', bloc, approach, producer_year, name, sum(n)
     from (
         select
             members.bloc,
             cohort.approach,
             cohort.producer_year,
+            cohort.n,
             unnest([
                 'produced',
                 case when cohort.later_iso3 is not null then 'cohort_placed' end,
@@ -118,16 +140,16 @@ counts as (
     select 'world', 'WLD', approach, year, 'active', sum(n)
     from active group by all
     union all
-    select 'world', 'WLD', approach, year, 'moves', count(*)
+    select 'world', 'WLD', approach, year, 'moves', sum(n)
     from moves group by all
     union all
-    select 'world', 'WLD', approach, producer_year, 'produced', count(*)
+    select 'world', 'WLD', approach, producer_year, 'produced', sum(n)
     from cohort group by all
     union all
-    select 'world', 'WLD', approach, producer_year, 'cohort_placed', count(*)
+    select 'world', 'WLD', approach, producer_year, 'cohort_placed', sum(n)
     from cohort where later_iso3 is not null group by all
     union all
-    select 'world', 'WLD', approach, producer_year, 'cohort_retained', count(*)
+    select 'world', 'WLD', approach, producer_year, 'cohort_retained', sum(n)
     from cohort where later_iso3 = producer_iso3 group by all
 ),
 
