@@ -236,8 +236,8 @@ def _write_release(
 ) -> tuple[dict[str, int], list[str], dict[str, str]]:
     """Build the release database at ``temp`` from ``working_db``, checked against the
     last release at ``target``. Returns the row count of every public table and view, the
-    tables kept from the last release, and the build of every public table and view
-    (``view_build``) the working database records."""
+    tables kept from the last release, and the build of every public table the working
+    database records and of every view (``view_builds``)."""
     previous = released_builds(target)
     con = duckdb.connect(str(temp))
     try:
