@@ -133,12 +133,17 @@ def content_signature(con: duckdb.DuckDBPyConnection, table: str) -> str:
     return _digest([columns, rows, str(total)])
 
 
+def declared(table: str, decided_by: object) -> str:
+    """The signature ``declare`` gives ``table`` for ``decided_by``."""
+    return _digest(["declared", table, decided_by])
+
+
 def declare(con: duckdb.DuckDBPyConnection, table: str, decided_by: object, run_id: str) -> str:
     """Sign ``table`` for the rest of run ``run_id`` by what decides its rows
     (``decided_by``: any JSON value, such as an ingest key and the checksums of the files
     read) instead of by its content; its writer calls this once the table is whole.
     Returns the signature."""
-    signed = _digest(["declared", table, decided_by])
+    signed = declared(table, decided_by)
     con.execute(f"insert or replace into {CONTENTS} values (?, ?, ?)", [table, signed, run_id])
     return signed
 

@@ -6,8 +6,12 @@ sensitivity computed from every family's records.
 ``core.synthesis_records`` and ``core.synthesis_workforce_records`` and writes
 ``indicators.synthesis_scores`` (families and the composite, countries and blocs, with
 bootstrap intervals) and
-``indicators.synthesis_sensitivity`` (composite ranks under each scenario).
+``indicators.synthesis_sensitivity`` (composite ranks under each scenario). While the
+tables it reads (``SCORES_INPUTS``) and the synthesis code are what they were when it last
+wrote them, it keeps them whole (a rerun with nothing new).
 """
+
+import sys
 
 import dagster as dg
 import duckdb
@@ -15,6 +19,7 @@ import numpy as np
 import polars as pl
 
 from assets.reference.assets import REFERENCE_KEY
+from assets.synthesis import bootstrap, composite, kept, sensitivity
 from assets.synthesis.bootstrap import GroupValues, family_groups, whole_groups
 from assets.synthesis.composite import Key, synthesise
 from assets.synthesis.config import SynthesisConfigError, check_names, load_config
@@ -36,17 +41,32 @@ from assets.synthesis.sensitivity import (
     scenario_rows,
     sensitivity_rows,
 )
-from pipelines.db import memory_lowered, replace_table
+from pipelines import lineage
+from pipelines.db import memory_lowered, replace_table, table_exists
+from pipelines.parse_cache import code_digest
 from pipelines.resources import QcmResource
+from pipelines.settings import SQL_DIR
+from pipelines.sql_assets import sql_table_files
 
 SETTINGS_KEY = dg.AssetKey(["ref", "synthesis_settings"])
 SETTINGS_TABLES = ("ref.synthesis_weights", "ref.synthesis_settings")
 SCORES_KEY = dg.AssetKey(["indicators", "synthesis_scores"])
-SCORES_TABLES = (
-    KEPT_TABLE,
+SCORES_WRITTEN = (
     "indicators.synthesis_scores",
     "indicators.synthesis_sensitivity",
     "indicators.synthesis_scenarios",
+)
+SCORES_TABLES = (KEPT_TABLE, *SCORES_WRITTEN)
+# Every table the scores are computed from (the kept group values aside: a cache of what
+# the records give). A test reads this module's SQL for any other.
+SCORES_INPUTS = (
+    "core.bloc_member_years",
+    "core.synthesis_records",
+    "core.synthesis_workforce_records",
+    "indicators.synthesis_capability",
+    "ref.countries",
+    "ref.synthesis_settings",
+    "ref.synthesis_weights",
 )
 
 
@@ -145,6 +165,7 @@ MEMBERS_SQL = """
 @dg.asset(
     key=SCORES_KEY,
     deps=[
+        REFERENCE_KEY,  # ref.countries: the codes ranked (RANKABLE_SQL)
         SETTINGS_KEY,
         dg.AssetKey(["core", "synthesis_records"]),
         dg.AssetKey(["core", "synthesis_workforce_records"]),
@@ -160,12 +181,28 @@ MEMBERS_SQL = """
     "(indicators.synthesis_sensitivity, scenarios in indicators.synthesis_scenarios).",
 )
 def synthesis_scores(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.MaterializeResult:
-    """Resample the records of every group not kept from an earlier build
-    (``assets.synthesis.kept``), and write the score and sensitivity tables from all
-    groups' values."""
+    """Keep the score and sensitivity tables whole when what they are computed from did
+    not change (``scores_decided_by``); else resample the records of every group not kept
+    from an earlier build (``assets.synthesis.kept``), and write them from all groups'
+    values."""
     fresh: dict[GroupKey, GroupValues] = {}
     fresh_rewritten: dict[RewrittenKey, GroupValues] = {}
+    run_id = context.run.run_id
     with qcm.connect() as con:
+        decided = scores_decided_by(con, run_id)
+        if all(
+            table_exists(con, t) and lineage.last_signed(con, t) == lineage.declared(t, decided)
+            for t in SCORES_WRITTEN
+        ):
+            for table in SCORES_WRITTEN:
+                lineage.declare(con, table, decided, run_id)
+            rows = con.execute("select count(*) from indicators.synthesis_scores").fetchone()[0]
+            context.log.info(
+                f"synthesis: kept {rows:,} score rows, computed before from the same records, "
+                "settings, reference tables and code"
+            )
+            return dg.MaterializeResult(metadata={"rows": rows, "kept": True})
+        lineage.unsign(con, SCORES_WRITTEN)  # a step stopped midway leaves none to trust
         settings = _settings(con)
         replicates, seed = int(settings["replicates"]), int(settings["seed"])
         weights = dict(con.execute("select family, weight from ref.synthesis_weights").fetchall())
@@ -179,7 +216,7 @@ def synthesis_scores(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.
             f"select coalesce(sum(records), 0)::bigint from {RECORDS}"
         ).fetchone()[0]
         digest = settings_digest(replicates, seed)
-        changed, kept = plan_groups(con, digest)
+        changed, groups_kept = plan_groups(con, digest)
         # the changed groups' records sorted by DuckDB under its limit, then streamed in
         # batches (a million works make tens of millions of record credits) with DuckDB's
         # cache given up: the bootstrap's frames are never held beside a full buffer pool
@@ -223,10 +260,12 @@ def synthesis_scores(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.
         rows = replace_table(con, "indicators.synthesis_scores", scores)
         moved = replace_table(con, "indicators.synthesis_sensitivity", moves)
         replace_table(con, "indicators.synthesis_scenarios", scenario_rows())
+        for table in SCORES_WRITTEN:
+            lineage.declare(con, table, decided, run_id)
     context.log.info(
         f"synthesis: {rows:,} score rows from {credits:,} record credits "
         f"({replicates} resamples); {moved:,} sensitivity rows; resampled {changed:,} "
-        f"groups whose records are new or changed, kept the values of {kept:,}"
+        f"groups whose records are new or changed, kept the values of {groups_kept:,}"
     )
     return dg.MaterializeResult(
         metadata={
@@ -234,6 +273,16 @@ def synthesis_scores(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.
             "sensitivity_rows": moved,
             "replicates": replicates,
             "groups_resampled": changed,
-            "groups_kept": kept,
+            "groups_kept": groups_kept,
+            "kept": False,
         }
     )
+
+
+def scores_decided_by(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, object]:
+    """What decides the scores, for run ``run_id``: the signature of each of
+    ``SCORES_INPUTS`` (``pipelines.lineage.signatures``) and a digest of the code that
+    computes them."""
+    inputs = lineage.signatures(con, SCORES_INPUTS, run_id, frozenset(sql_table_files(SQL_DIR)))
+    code = code_digest([sys.modules[__name__], bootstrap, composite, kept, sensitivity])
+    return {"inputs": inputs, "code": code}

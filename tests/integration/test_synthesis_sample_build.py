@@ -17,8 +17,9 @@ import duckdb
 import pytest
 import yaml
 
-from assets.synthesis.assets import synthesis_scores, synthesis_settings
+from assets.synthesis.assets import SCORES_WRITTEN, synthesis_scores, synthesis_settings
 from assets.synthesis.kept import RECORDS
+from pipelines import lineage
 from pipelines.resources import QcmResource
 
 # one worker builds the shared sample once and runs every test that reads it (pytest-xdist)
@@ -267,14 +268,24 @@ def test_a_rescore_resamples_only_changed_groups_and_equals_a_fresh_one(
     once = tmp_path / "once"
     shutil.copytree(state, once)
 
-    # the same records again: every group kept, the same scores to the last bit
+    # the same records, settings and code again: the scores kept whole
+    again = _rescore(state, config)
+    assert again == {"rows": first["rows"], "kept": True}
+    assert _differing_rows(state, once) == dict.fromkeys(SCORED, 0)
+    # computed again (their signatures dropped): every group kept, the same scores to the
+    # last bit
+    with duckdb.connect(str(working)) as con:
+        lineage.unsign(con, SCORES_WRITTEN)
     again = _rescore(state, config)
     assert (again["groups_resampled"], again["groups_kept"]) == (0, first["groups_resampled"])
     assert _differing_rows(state, once) == dict.fromkeys(SCORED, 0)
 
-    # half the works of a year go and a year of researchers: only their groups change
+    # half the works of a year go and a year of researchers: only their groups change (the
+    # records rewritten here as a build would: their build's record dropped first)
     con = duckdb.connect(str(working))
     try:
+        for table in ("core.synthesis_records", "core.synthesis_workforce_records"):
+            lineage.forget(con, table)
         year = con.execute(
             "select max(year) from core.synthesis_records where family = 'publications'"
         ).fetchone()[0]
@@ -307,6 +318,7 @@ def test_a_rescore_resamples_only_changed_groups_and_equals_a_fresh_one(
     shutil.copytree(state, fresh)
     with duckdb.connect(str(fresh / "work" / "qcm.duckdb")) as con:
         con.execute("drop table core.synthesis_group_values")
+        lineage.unsign(con, SCORES_WRITTEN)
     assert _rescore(fresh, config)["groups_kept"] == 0
     assert _differing_rows(state, fresh) == dict.fromkeys(SCORED, 0)
     assert _differing_rows(state, once) != dict.fromkeys(SCORED, 0)

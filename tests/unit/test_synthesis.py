@@ -511,3 +511,21 @@ def test_scenarios_count_again_only_the_families_they_rewrite() -> None:
             assert got[key].countries == values.countries, (name, key)
             assert np.array_equal(got[key].value, values.value), (name, key)
             assert got[key].resampled is None, (name, key)
+
+
+def test_the_scores_inputs_name_every_table_the_synthesis_reads() -> None:
+    """The scores are kept whole while SCORES_INPUTS are unchanged: a table the synthesis
+    code reads but the list lacks would leave them stale."""
+    import inspect
+
+    from assets.synthesis import assets, bootstrap, composite, kept, sensitivity
+    from pipelines.lineage import referenced_tables
+
+    read = set()
+    for module in (assets, bootstrap, composite, kept, sensitivity):
+        read |= referenced_tables(inspect.getsource(module))
+    own = {*assets.SCORES_TABLES, *assets.SETTINGS_TABLES, kept.KEPT_TABLE}
+    # the settings asset reads the blocs and competitor sets to check the settings file
+    settings_checks = {"ref.blocs", "ref.competitor_sets"}
+    assert read - own - settings_checks <= set(assets.SCORES_INPUTS)
+    assert set(assets.SETTINGS_TABLES) <= set(assets.SCORES_INPUTS)
