@@ -208,10 +208,14 @@ def table_builds(con: duckdb.DuckDBPyConnection, catalog: str) -> dict[str, str]
 def released_builds(release: Path) -> dict[str, str]:
     """The build of each table of the release file ``release`` as its data dictionary
     recorded it (``meta.tables`` ``built_by_run`` and ``build_signature``); empty when
-    there is no release or it records none (one made before they were recorded)."""
+    there is no release, it records none (one made before they were recorded) or it
+    cannot be read (nothing is then reused; the drop guard says so, unless allowed)."""
     if not release.exists():
         return {}
-    con = duckdb.connect(str(release), read_only=True)
+    try:
+        con = duckdb.connect(str(release), read_only=True)
+    except duckdb.Error:
+        return {}
     try:
         columns = {
             r[0]

@@ -293,3 +293,16 @@ def test_nothing_is_reused_without_a_record_of_the_last_builds(tmp_path: Path) -
     publish(working_db(tmp_path / "old.duckdb", 3), out)
     assert publish(work, out).reused == ()
     assert released(out, "select count(*) from marts.letters") == [(3,)]
+
+
+def test_an_unreadable_last_release_is_named_and_may_be_replaced_when_allowed(
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "qcm.duckdb").write_bytes(b"not a database")
+    work = working_db(tmp_path / "work.duckdb", 10)
+    with pytest.raises(PublishError, match="cannot read the last release"):
+        publish(work, out)
+    assert publish(work, out, allow_drop=True).reused == ()
+    assert released(out, "select count(*) from marts.numbers") == [(10,)]
