@@ -37,6 +37,8 @@ import pytest
 from assets.reference.tables import reference_frames
 from assets.workforce.raw_tables import SCHEMAS
 from pipelines.db import replace_table
+from pipelines.settings import SQL_DIR
+from pipelines.sql_assets import in_build_order
 from tests.unit.test_core_sql import run_sql
 
 pytestmark = pytest.mark.unit
@@ -152,14 +154,17 @@ def workforce(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
         "create table raw.openalex_merged_ids "
         "(merge_date varchar, old_id varchar, merge_into_id varchar, source_file varchar)"
     )
-    for table in (
-        "staging.author_ids", "staging.authors", "staging.researchers",
-        "staging.researcher_evidence",
-        "core.researcher_years", "core.researcher_moves", "core.researcher_approaches",
-        "core.researchers", "core.active_researchers", "indicators.workforce_flows",
-        "indicators.workforce_flow_matrix",
-        "indicators.workforce_producers", "indicators.workforce_career_stages",
-        "marts.workforce_indicators", "marts.workforce_flows", "marts.workforce_producers",
+    for table in in_build_order(
+        (
+            "staging.author_ids", "staging.authors", "staging.researchers",
+            "staging.researcher_evidence",
+            "core.researcher_years", "core.researcher_moves", "core.researcher_approaches",
+            "core.researchers", "core.active_researchers", "indicators.workforce_flows",
+            "indicators.workforce_flow_matrix",
+            "indicators.workforce_producers", "indicators.workforce_career_stages",
+            "marts.workforce_indicators", "marts.workforce_flows", "marts.workforce_producers",
+        ),
+        SQL_DIR,
     ):  # fmt: skip
         run_sql(con, table)
     return con
