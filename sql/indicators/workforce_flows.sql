@@ -16,20 +16,11 @@ active as (
 ),
 
 moves as (
-    -- the counted moves per origin, destination, year and approach of the mover: every
-    -- count below is a sum of these (a bloc's joins then read thousands of rows, not the
-    -- millions of moves times approaches)
-    select
-        moves.origin_iso3,
-        moves.destination_iso3,
-        moves.year,
-        approaches.approach,
-        count(*) as n
-    from core.researcher_moves as moves
-    inner join core.researcher_approaches as approaches
-        on approaches.researcher_id = moves.researcher_id
-    where moves.counted
-    group by all
+    -- the counted moves per origin, destination, year of arrival and approach of the
+    -- mover, in the years reported: every count below is a sum of these (a bloc's joins
+    -- then read thousands of rows, not the millions of moves times approaches)
+    select origin_iso3, destination_iso3, year, approach, moves as n
+    from indicators.workforce_flow_matrix
 ),
 
 placed as (
