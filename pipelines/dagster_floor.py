@@ -4,20 +4,25 @@ Every qcm step pays Dagster for more than the time between steps: within the ste
 claims and frees its pool's slot, fetches its inputs' data versions and writes each
 event (start, log lines, materialization, check result, success) to the SQLite event
 log through a new connection. ``floor(steps, home)`` runs a job of ``steps`` assets that
-do only that, as a qcm step does it: each in pool ``duckdb``, logging one line,
-reporting a materialization with a row count and the result of one asset check, each
-asset reading the one before. It runs in process on an instance made from the
-repository's ``dagster.yaml`` in the folder ``home`` (put it on the build state's disk:
-SQLite's commits cost what that disk costs). Its wall time, from the run's start event
-to its success event as the benchmark times a build, is Dagster's own time for that many
-steps with no work of ours in them.
+do only that, as a qcm step does it: each in pool ``duckdb``, logging one line (to the
+build's progress logger; the lines it prints are discarded), reporting a materialization
+with a row count and the result of one asset check, each asset reading the one before.
+It runs in process on an instance made from the repository's ``dagster.yaml`` in the
+folder ``home`` (put it on the build state's disk: SQLite's commits cost what that disk
+costs). Its wall time, from the run's start event to its success event as the benchmark
+times a build, is Dagster's own time for that many steps with no work of ours in them.
 """
 
+import contextlib
+import io
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import dagster as dg
+
+from pipelines.cli import RUN_CONFIG  # the build's logger
+from pipelines.progress import progress_logger
 
 FLOOR_JOB = "dagster_floor"
 POOL = "duckdb"  # the pool of every step that writes the working database
@@ -33,10 +38,14 @@ def floor(steps: int, home: Path, repo_root: Path) -> float:
     definitions = dg.Definitions(
         assets=[_step(number) for number in range(steps)],
         jobs=[dg.define_asset_job(FLOOR_JOB)],
+        loggers={"progress": progress_logger},
     )
     instance = dg.DagsterInstance.from_config(str(home))
     try:
-        result = definitions.resolve_job_def(FLOOR_JOB).execute_in_process(instance=instance)
+        with contextlib.redirect_stdout(io.StringIO()):  # the build's progress lines, unread
+            result = definitions.resolve_job_def(FLOOR_JOB).execute_in_process(
+                run_config=RUN_CONFIG, instance=instance
+            )
         if not result.success:
             raise RuntimeError("the Dagster floor's job failed")
         times = [
