@@ -6,11 +6,15 @@ and facts; pages and figures never touch the database themselves.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
 
 import duckdb
 import polars as pl
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -79,6 +83,16 @@ class SiteData:
     sensitivity_summary: pl.DataFrame = field(default_factory=pl.DataFrame)  # per scenario
     security_indicators: pl.DataFrame = field(default_factory=pl.DataFrame)  # security lens
     security_definitions: pl.DataFrame = field(default_factory=pl.DataFrame)  # meta.indicators
+    # what several pages derive alike from these frames, made once (``derived_once``); a
+    # copy made with ``dataclasses.replace`` starts with none
+    derived: dict[tuple, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def derived_once(self, key: tuple, make: Callable[[], T]) -> T:
+        """``make()``, made the first time ``key`` is asked for and kept with these frames
+        (which never change once read): a part every country page shares is made once."""
+        if key not in self.derived:
+            self.derived[key] = make()
+        return self.derived[key]
 
     @property
     def is_sample(self) -> bool:

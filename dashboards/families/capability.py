@@ -175,7 +175,16 @@ def milestones(data: SiteData, approach_id: str, metric: str | None = None) -> p
 def current_best(data: SiteData, approach_id: str, metric: str) -> pl.DataFrame:
     """Each country's best of an approach and metric in the latest year
     (marts.capability_countries): the frontier holders first, then by distance to the
-    frontier, ties by country name."""
+    frontier, ties by country name. Made once per site for each approach and metric
+    (every country page looks through them all)."""
+    return data.derived_once(
+        ("capability current best", approach_id, metric),
+        lambda: _current_best(data, approach_id, metric),
+    )
+
+
+def _current_best(data: SiteData, approach_id: str, metric: str) -> pl.DataFrame:
+    """``current_best``, made from the marts."""
     rows = data.capability_countries
     if "country_iso3" not in rows.columns:
         return pl.DataFrame()

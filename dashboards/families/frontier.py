@@ -941,6 +941,43 @@ def weights_table(data: SiteData) -> Table:
 # ---- the re-weightable composite ---------------------------------------------------
 
 
+def _ranking(
+    data: SiteData, approach_id: str, year: int, fams: list[str]
+) -> tuple[pl.DataFrame, list[list]]:
+    """The ranked countries' composite rows of an approach and year (``country_rows``),
+    and the widget's row of each (see ``composite_widget``): the same on every page that
+    shows the approach, so made once per site (``SiteData.derived_once``)."""
+    comp = country_rows(data, approach_id, year, COMPOSITE).filter(pl.col("rank").is_not_null())
+    parts = data.synthesis_scores.filter(
+        pl.col("entity_type") == "country",
+        pl.col("approach") == approach_id,
+        pl.col("year") == year,
+        pl.col("family").is_in(fams),
+    )
+    lookup = {
+        (c, f): s
+        for c, f, s in parts.select("entity_code", "family", "score").iter_rows()
+        if s is not None
+    }
+    rows = []
+    for r in comp.iter_rows(named=True):
+        code = r["entity_code"]
+        used = set(split(r.get("families"))) or set(fams)
+        rows.append(
+            [
+                code,
+                [round(lookup.get((code, f), 0.0), DIGITS) if f in used else None for f in fams],
+                r["value"],
+                r["score"],
+                r["rank"],
+                r.get("rank_low"),
+                r.get("rank_high"),
+                r.get("leader_probability"),
+            ]
+        )
+    return comp, rows
+
+
 def composite_widget(
     data: SiteData,
     widget_id: str,
@@ -964,42 +1001,13 @@ def composite_widget(
     blocks = []
     shown_rows: list[list[str]] = []
     for approach_id in approach_ids:
-        comp = country_rows(data, approach_id, year, COMPOSITE).filter(pl.col("rank").is_not_null())
-        if comp.height == 0 or (
-            country is not None and country not in comp["entity_code"].to_list()
-        ):
-            continue
-        parts = data.synthesis_scores.filter(
-            pl.col("entity_type") == "country",
-            pl.col("approach") == approach_id,
-            pl.col("year") == year,
-            pl.col("family").is_in(fams),
+        comp, rows = data.derived_once(
+            ("composite ranking", approach_id, year, tuple(fams)),
+            lambda approach_id=approach_id: _ranking(data, approach_id, year, fams),
         )
-        lookup = {
-            (c, f): s
-            for c, f, s in parts.select("entity_code", "family", "score").iter_rows()
-            if s is not None
-        }
-        rows = []
-        for r in comp.iter_rows(named=True):
-            code = r["entity_code"]
-            used = set(split(r.get("families"))) or set(fams)
-            rows.append(
-                [
-                    code,
-                    [
-                        round(lookup.get((code, f), 0.0), DIGITS) if f in used else None
-                        for f in fams
-                    ],
-                    r["value"],
-                    r["score"],
-                    r["rank"],
-                    r.get("rank_low"),
-                    r.get("rank_high"),
-                    r.get("leader_probability"),
-                ]
-            )
-            names[code] = r["entity_name"]
+        if comp.height == 0 or (country is not None and country not in {r[0] for r in rows}):
+            continue
+        names.update(zip(comp["entity_code"], comp["entity_name"], strict=True))
         blocks.append({"id": approach_id, "label": label(data, approach_id), "rows": rows})
         if country is None and len(blocks) == 1:
             shown_rows = [

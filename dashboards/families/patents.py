@@ -139,7 +139,16 @@ def pooled(data: SiteData, approach: str, scope: str) -> pl.DataFrame:
     Returns entity_code, entity_name, families_fractional, families_whole, share (of the
     world's families), numerator, denominator, ci_low, ci_high (95% Wilson) and small_n.
     Unknown-country credit is left out of the ranking (it stays in the denominator).
+    Made once per site for each approach and scope (every country page reads the window's
+    ranking).
     """
+    return data.derived_once(
+        ("patents pooled", approach, scope), lambda: _pooled(data, approach, scope)
+    )
+
+
+def _pooled(data: SiteData, approach: str, scope: str) -> pl.DataFrame:
+    """``pooled``, made from the marts."""
     first, last = window(data)
     counts = (
         _rows(
@@ -613,7 +622,18 @@ def activity(data: SiteData, approach: str | None = None, iso3: str | None = Non
     (country's families in the approach / its families in all approaches) divided by the
     same ratio for the world. One row per country and approach with families_whole of at
     least the small-number threshold: smaller counts say nothing about specialisation.
+    Only ``approach``'s rows when given, only ``iso3``'s when given.
     """
+    rows = data.derived_once(("patents activity",), lambda: _activity(data))
+    if approach is not None:
+        rows = rows.filter(pl.col("approach") == approach)
+    if iso3 is not None:
+        rows = rows.filter(pl.col("entity_code") == iso3)
+    return rows
+
+
+def _activity(data: SiteData) -> pl.DataFrame:
+    """``activity`` of every country and approach, made from the marts (once per site)."""
     first, last = window(data)
     counts = (
         _rows(
@@ -645,10 +665,6 @@ def activity(data: SiteData, approach: str | None = None, iso3: str | None = Non
         )
         .filter(pl.col("families_whole") >= _small_n_threshold(data))
     )
-    if approach is not None:
-        rows = rows.filter(pl.col("approach") == approach)
-    if iso3 is not None:
-        rows = rows.filter(pl.col("entity_code") == iso3)
     return rows.sort(["value", "entity_name", "approach"], descending=[True, False, False])
 
 
