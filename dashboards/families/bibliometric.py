@@ -245,7 +245,7 @@ def approach(data: SiteData, approach_id: str) -> list[Section]:
     pairs = (
         recent.group_by("country_a_name", "country_b_name")
         .agg(pl.col("works").sum().alias("value"))
-        .sort("value", descending=True)
+        .sort(["value", "country_a_name", "country_b_name"], descending=[True, False, False])
         .head(10)
         .select(
             (pl.col("country_a_name") + " - " + pl.col("country_b_name")).alias("label"), "value"
@@ -271,6 +271,31 @@ def approach(data: SiteData, approach_id: str) -> list[Section]:
         Section("Specialisation", [], charts=[special]),
         Section("Collaboration", [], charts=[collaboration]),
     ]
+
+
+def partners(data: SiteData, iso3: str, year: int, top: int = 10) -> pl.DataFrame:
+    """A country's ``top`` co-authoring countries over the five years to ``year``: label
+    (the partner's name) and value (co-authored works, whole count), most first; partners
+    with as many works by name, so the same data always show the same partners."""
+    recent = data.pairs.filter(
+        pl.col("approach") == "all", pl.col("year").is_between(year - 4, year)
+    )
+    return (
+        pl.concat(
+            [
+                recent.filter(pl.col("country_a") == iso3).select(
+                    pl.col("country_b_name").alias("label"), "works"
+                ),
+                recent.filter(pl.col("country_b") == iso3).select(
+                    pl.col("country_a_name").alias("label"), "works"
+                ),
+            ]
+        )
+        .group_by("label")
+        .agg(pl.col("works").sum().alias("value"))
+        .sort(["value", "label"], descending=[True, False])
+        .head(top)
+    )
 
 
 def country(data: SiteData, iso3: str) -> list[Section]:
@@ -317,27 +342,8 @@ def country(data: SiteData, iso3: str) -> list[Section]:
         percent=False,
         latest_year=data.incomplete_year,
     )
-    recent = data.pairs.filter(
-        pl.col("approach") == "all", pl.col("year").is_between(year - 4, year)
-    )
-    partners = (
-        pl.concat(
-            [
-                recent.filter(pl.col("country_a") == iso3).select(
-                    pl.col("country_b_name").alias("label"), "works"
-                ),
-                recent.filter(pl.col("country_b") == iso3).select(
-                    pl.col("country_a_name").alias("label"), "works"
-                ),
-            ]
-        )
-        .group_by("label")
-        .agg(pl.col("works").sum().alias("value"))
-        .sort("value", descending=True)
-        .head(10)
-    )
     collaborators = count_bars(
-        partners,
+        partners(data, iso3, year),
         f"{iso3}-partners",
         f"{name}'s main co-authoring countries, {year - 4}-{year}",
         _caption(data, "co-authored works (whole count)"),

@@ -7,7 +7,7 @@ import math
 import polars as pl
 import pytest
 
-from dashboards.families import common
+from dashboards.families import bibliometric, common
 from dashboards.figures import (
     count_bars,
     ranking_bars,
@@ -16,6 +16,7 @@ from dashboards.figures import (
     trend_lines,
 )
 from dashboards.stats import wilson_interval
+from tests.site_pages import replaced, site_data
 
 pytestmark = pytest.mark.unit
 ATTACK = "<img src=x onerror=alert(1)>"
@@ -145,3 +146,45 @@ def test_a_strength_is_named_only_when_the_data_support_it(
     values: list[float], clear: bool
 ) -> None:
     assert common.clear_top(values) is clear
+
+
+def test_what_pages_derive_alike_is_made_once_per_data_and_never_shared_with_a_copy() -> None:
+    data = site_data(
+        approaches={"all": "All"}, countries={}, complete_year=2024, incomplete_year=None
+    )
+    made: list[str] = []
+
+    def make(label: str) -> str:
+        made.append(label)
+        return label
+
+    assert data.derived_once(("ranking", "all"), lambda: make("first")) == "first"
+    assert data.derived_once(("ranking", "all"), lambda: make("again")) == "first"
+    assert data.derived_once(("ranking", "other"), lambda: make("other")) == "other"
+    copy = replaced(data, complete_year=2025)  # other frames: nothing derived carries over
+    assert copy.derived_once(("ranking", "all"), lambda: make("copy")) == "copy"
+    assert made == ["first", "other", "copy"]
+
+
+def test_a_countrys_partners_tied_at_the_cut_are_taken_by_name() -> None:
+    pairs = pl.DataFrame(
+        {
+            "approach": ["all"] * 4,
+            "year": [2024] * 4,
+            "country_a": ["SWE", "SWE", "AUS", "SWE"],
+            "country_a_name": ["Sweden", "Sweden", "Australia", "Sweden"],
+            "country_b": ["IND", "ESP", "SWE", "FRA"],
+            "country_b_name": ["India", "Spain", "Sweden", "France"],
+            "works": [3099, 3106, 3099, 4863],
+        }
+    )
+    data = site_data(
+        approaches={"all": "All"}, countries={}, complete_year=2024, incomplete_year=None
+    )
+    # the hash grouping orders the partners anew in every process: 3,099 works each for
+    # Australia and India, so the third place must not depend on it
+    for _ in range(20):
+        top = bibliometric.partners(
+            replaced(data, pairs=pairs.sample(fraction=1.0, shuffle=True)), "SWE", 2024, top=3
+        )
+        assert top.rows() == [("France", 4863), ("Spain", 3106), ("Australia", 3099)]
