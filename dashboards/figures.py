@@ -139,10 +139,16 @@ def share_heatmap(frame: pl.DataFrame, chart_id: str, title: str, caption: str) 
     ``frame`` has entity_code, entity_name, approach_label, value (a share), works_whole.
     """
     countries = (
-        frame.group_by("entity_name").agg(pl.col("value").sum()).sort("value")["entity_name"]
+        frame.group_by("entity_name")
+        .agg(pl.col("value").sum())
+        .sort(["value", "entity_name"], descending=[False, True])["entity_name"]
     )
     approaches = sorted(frame["approach_label"].unique())
-    leaders = frame.sort("value", descending=True).group_by("approach_label").first()
+    leaders = (
+        frame.sort(["value", "entity_name"], descending=[True, False])
+        .group_by("approach_label", maintain_order=True)
+        .first()
+    )
     leader_of = {(r["entity_name"], r["approach_label"]) for r in leaders.iter_rows(named=True)}
     lookup = {(r["entity_name"], r["approach_label"]): r for r in frame.iter_rows(named=True)}
     z, text, hover = [], [], []
@@ -336,12 +342,13 @@ def trend_lines(
     ``frame`` has entity_name, year, value. The incomplete years (``incomplete_years``,
     or the single ``latest_year``) are greyed with a note giving ``incomplete_reason``.
     ``unit`` follows the value in the hover text (" families"); ``y_title`` names the axis.
+    The lines are in the order of their latest year's value, largest first, ties by name.
     """
     fig = go.Figure()
     for index, name in enumerate(
         frame.group_by("entity_name")
-        .agg(pl.col("value").last())
-        .sort("value", descending=True)["entity_name"]
+        .agg(pl.col("value").sort_by("year").last())
+        .sort(["value", "entity_name"], descending=[True, False])["entity_name"]
     ):
         rows = frame.filter(pl.col("entity_name") == name).sort("year")
         fig.add_trace(

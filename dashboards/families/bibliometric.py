@@ -66,7 +66,9 @@ def overview(data: SiteData) -> list[Section]:
     year = data.complete_year
     labels = common.labels(data)
     lead = leaders(data, year)
-    counts = lead.group_by("entity_name").len().sort("len", descending=True)
+    counts = (
+        lead.group_by("entity_name").len().sort(["len", "entity_name"], descending=[True, False])
+    )
     top_name, top_count = counts.row(0) if counts.height else ("nobody", 0)
     shares = common.rows(
         data.indicators, entity_type="country", indicator="world_share", year=year

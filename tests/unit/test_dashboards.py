@@ -88,6 +88,30 @@ def test_heatmap_stars_the_leader_of_each_approach() -> None:
     assert cells["CN"][1].startswith("★")
 
 
+def test_a_heatmap_and_trend_lines_order_ties_by_name_whatever_the_rows_order() -> None:
+    frame = pl.DataFrame(
+        {
+            "entity_code": ["USA", "CHN", "DEU", "USA", "CHN", "DEU"],
+            "entity_name": ["US", "CN", "DE", "US", "CN", "DE"],
+            "approach_label": ["A", "A", "A", "B", "B", "B"],
+            "year": [2023, 2023, 2023, 2024, 2024, 2024],
+            "value": [0.4, 0.4, 0.2, 0.3, 0.3, 0.4],
+            "works_whole": [4, 4, 2, 3, 3, 4],
+        }
+    )
+    for seed in range(10):
+        rows = frame.sample(fraction=1.0, shuffle=True, seed=seed)
+        trace = share_heatmap(rows, "h", "t", "c").figure.data[0]
+        cells = dict(zip(trace.y, trace.text, strict=True))
+        # CN and US tie in A (and in their sums): the star and the order go by name
+        # bottom to top: the smallest sum first; CN reads above US
+        assert list(trace.y) == ["DE", "US", "CN"]
+        assert cells["CN"][0].startswith("★") and not cells["US"][0].startswith("★")
+        # lines by their latest year's value (2024, whatever the rows' order), ties by name
+        lines = trend_lines(rows.select("entity_name", "year", "value"), "l", "t", "c")
+        assert [t.name for t in lines.figure.data] == ["DE", "CN", "US"]
+
+
 def test_count_bars_keep_their_rows() -> None:
     frame = pl.DataFrame({"label": ["a - b", "c - d"], "value": [3, 5]})
     chart = count_bars(frame, "c", "t", "caption")
