@@ -49,11 +49,12 @@ def members_of(data: SiteData, bloc: str, year: int) -> pl.Series:
 
 
 def leaders(data: SiteData, year: int) -> pl.DataFrame:
-    """The leading country of each classified approach by world share in ``year``."""
+    """The leading country of each classified approach by world share in ``year`` (of
+    countries tied, the first by name), with the runner-up's share."""
     rows = common.rows(
         data.indicators, entity_type="country", indicator="world_share", year=year
     ).filter(pl.col("entity_code") != "ZZZ", pl.col("approach").is_in(common.classified(data)))
-    ranked = rows.sort("value", descending=True)
+    ranked = rows.sort(["value", "entity_name"], descending=[True, False])
     first = ranked.group_by("approach", maintain_order=True).first()
     second = ranked.group_by("approach", maintain_order=True).agg(
         pl.col("value").slice(1, 1).first().alias("runner_up")
@@ -75,7 +76,7 @@ def overview(data: SiteData) -> list[Section]:
     ).filter(pl.col("entity_code") != "ZZZ")
     biggest = (
         shares.filter(pl.col("approach") == "all")
-        .sort("value", descending=True)
+        .sort(["value", "entity_name"], descending=[True, False])
         .head(HEATMAP_COUNTRIES)
     )["entity_code"]
     heat = shares.filter(
@@ -107,7 +108,7 @@ def overview(data: SiteData) -> list[Section]:
     )
     top5 = (
         shares.filter(pl.col("approach") == "all")
-        .sort("value", descending=True)
+        .sort(["value", "entity_name"], descending=[True, False])
         .head(5)["entity_code"]
     )
     trend = trend_lines(
@@ -160,7 +161,11 @@ def approach(data: SiteData, approach_id: str) -> list[Section]:
         approach=approach_id,
         year=year,
     )
-    ranked = shares.filter(pl.col("entity_code") != "ZZZ").sort("value", descending=True).head(TOP)
+    ranked = (
+        shares.filter(pl.col("entity_code") != "ZZZ")
+        .sort(["value", "entity_name"], descending=[True, False])
+        .head(TOP)
+    )
     if ranked.height == 0:
         return [Section(f"{label}: no publications in {year}", ["Nothing to rank for this year."])]
     leader = ranked.row(0, named=True)
@@ -315,7 +320,7 @@ def country(data: SiteData, iso3: str) -> list[Section]:
     activity = activity.filter(pl.col("approach").is_in(common.classified(data))).select(
         pl.col("approach").replace_strict(labels).alias("label"), "value", "works_whole"
     )
-    ordered = activity.sort("value", descending=True)
+    ordered = activity.sort(["value", "label"], descending=[True, False])
     if common.clear_top(ordered["value"].to_list()):
         finding = f"{name} is most specialised in {ordered['label'][0].lower()}, {year}"
     elif ordered.height:

@@ -769,7 +769,9 @@ def approach(data: SiteData, approach_id: str) -> list[Section]:
         counting="applicant",
         family_scope="all",
     ).filter(pl.col("entity_name").is_in(leaders))
-    latest = yearly.filter(pl.col("year") == last).sort("value", descending=True)
+    latest = yearly.filter(pl.col("year") == last).sort(
+        ["value", "entity_name"], descending=[True, False]
+    )
     trend_title = (
         f"{latest['entity_name'][0]} had the most {label.lower()} patent families with {last} "
         f"priority ({latest['value'][0]:,.1f}) among the five leaders"

@@ -952,7 +952,7 @@ def _stages_section(data: SiteData, first: int, last: int) -> Section:
     rates = stage_rates(moves, first, last) if moves.height else moves
     said = []
     if rates.height and rates["moves"].sum():
-        top = rates.sort("moves", descending=True).row(0, named=True)
+        top = rates.sort(["moves", "career_stage"], descending=[True, False]).row(0, named=True)
         title = (
             f"{_prefix(data)}{top['career_stage'].capitalize()} researchers make "
             f"{top['share']:.0%} of moves between countries, {first}-{last}"

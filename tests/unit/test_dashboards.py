@@ -212,3 +212,27 @@ def test_a_countrys_partners_tied_at_the_cut_are_taken_by_name() -> None:
             replaced(data, pairs=pairs.sample(fraction=1.0, shuffle=True)), "SWE", 2024, top=3
         )
         assert top.rows() == [("France", 4863), ("Spain", 3106), ("Australia", 3099)]
+
+
+def test_the_leader_of_an_approach_tied_in_world_share_is_the_first_by_name() -> None:
+    indicators = pl.DataFrame(
+        {
+            "entity_type": ["country"] * 3,
+            "indicator": ["world_share"] * 3,
+            "year": [2024] * 3,
+            "entity_code": ["USA", "CHN", "DEU"],
+            "entity_name": ["United States", "China", "Germany"],
+            "approach": ["photonic"] * 3,
+            "value": [0.4, 0.4, 0.2],
+        }
+    )
+    data = site_data(
+        approaches={"all": "All", "photonic": "Photonic"},
+        countries={},
+        complete_year=2024,
+        incomplete_year=None,
+    )
+    for seed in range(10):
+        shuffled = indicators.sample(fraction=1.0, shuffle=True, seed=seed)
+        lead = bibliometric.leaders(replaced(data, indicators=shuffled), 2024)
+        assert lead.select("entity_name", "runner_up").rows() == [("China", 0.4)]
