@@ -3,14 +3,15 @@
 Every qcm step pays Dagster for more than the time between steps: within the step it
 claims and frees its pool's slot, fetches its inputs' data versions and writes each
 event (start, log lines, materialization, check result, success) to the SQLite event
-log through a new connection. ``floor(steps, home)`` runs a job of ``steps`` assets that
-do only that, as a qcm step does it: each in pool ``duckdb``, logging one line (to the
-build's progress logger; the lines it prints are discarded), reporting a materialization
-with a row count and the result of one asset check, each asset reading the one before.
-It runs in process on an instance made from the repository's ``dagster.yaml`` in the
-folder ``home`` (put it on the build state's disk: SQLite's commits cost what that disk
-costs). Its wall time, from the run's start event to its success event as the benchmark
-times a build, is Dagster's own time for that many steps with no work of ours in them.
+log through a new connection. ``floor(steps, home, repo_root)`` runs a job of ``steps``
+assets that do only that, as a qcm step does it: each in pool ``duckdb``, logging one
+line (to the build's progress logger; the lines it prints are discarded), reporting a
+materialization with a row count and the result of one asset check, each asset reading
+the one before. It runs in process on an instance made from ``repo_root``'s
+``dagster.yaml`` in the folder ``home`` (put it on the build state's disk: SQLite's
+commits cost what that disk costs). Its wall time, from the run's start event to its
+success event as the benchmark times a build, is Dagster's own time for that many steps
+with no work of ours in them.
 """
 
 import contextlib
