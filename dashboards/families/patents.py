@@ -977,10 +977,13 @@ def applicant_types(data: SiteData, entity_type: str, code: str) -> pl.DataFrame
         pl.col("approach") == "all",
         pl.col("year").is_between(first, last),
     )
-    totals = rows.group_by("family_scope", "year").agg(pl.col("denominator").first())
+    # each sum is taken in year order: summed in the order a grouping left them, the
+    # fractional counts differed in their last bits from one build to the next
+    totals = rows.group_by("family_scope", "year").agg(pl.col("denominator").first()).sort("year")
     denominators = totals.group_by("family_scope").agg(pl.col("denominator").sum())
     return (
-        rows.group_by("family_scope", "applicant_type")
+        rows.sort("year")
+        .group_by("family_scope", "applicant_type")
         .agg(pl.col("numerator").sum())
         .join(denominators, on="family_scope")
         .with_columns(
