@@ -155,7 +155,7 @@ def load(database: Path) -> SiteData:
             ),
             classifier=frame("select * from meta.classifier_evaluation order by approach"),
             quarantine=frame(
-                "select reason, count(*) as rows from meta.quarantine group by 1 order by 2 desc"
+                "select reason, count(*) as rows from meta.quarantine group by 1 order by 2 desc, 1"
             ),
             run=run,
             incomplete_year=None if incomplete is None else int(incomplete),
