@@ -25,7 +25,7 @@ from markupsafe import Markup
 
 from dashboards.data import SiteData
 from dashboards.families import common
-from dashboards.figures import PALETTE, Chart, apply_layout, esc
+from dashboards.figures import PALETTE, Chart, apply_layout, dashed_line, esc
 from dashboards.page import Section, Table
 
 NAME = "Capability"
@@ -713,13 +713,7 @@ def distance_bars(
         "beside each bar is the country's best counted value."
     ]
     if reach is not None:
-        fig.add_vline(
-            x=reach,
-            line_dash="dash",
-            line_color="#333",
-            annotation_text="within reach",
-            annotation_position="top",
-        )
+        dashed_line(fig, "within reach", x=reach)
         notes.append(
             f"Within reach: at most {number(reach)} orders of magnitude from the frontier "
             "(the dashed line), the threshold set for this metric."

@@ -24,7 +24,7 @@ from markupsafe import Markup
 from dashboards.data import SiteData
 from dashboards.families import common
 from dashboards.families.common import listed, number_word
-from dashboards.figures import PALETTE, Chart, apply_layout, esc, shade_incomplete
+from dashboards.figures import PALETTE, Chart, apply_layout, dashed_line, esc, shade_incomplete
 from dashboards.page import Composite, Section, Table
 
 NAME = "Frontier"
@@ -551,13 +551,7 @@ def composite_bars(
     if bloc is not None:
         notes.append(f"Orange: members of {bloc}; blue: other countries.")
     if threshold is not None:
-        fig.add_vline(
-            x=threshold,
-            line_dash="dash",
-            line_color="#333",
-            annotation_text="within reach",
-            annotation_position="top",
-        )
+        dashed_line(fig, "within reach", x=threshold)
         notes.append(f"Dashed line: within reach of the frontier (a score of {threshold:g}).")
     return Chart(chart_id, fig, frame, caption, notes)
 
@@ -632,13 +626,7 @@ def bloc_trend(
         f"that year (hover for its name), with its {interval} bootstrap interval."
     ]
     if threshold is not None:
-        fig.add_hline(
-            y=threshold,
-            line_dash="dash",
-            line_color="#333",
-            annotation_text="within reach",
-            annotation_position="bottom right",
-        )
+        dashed_line(fig, "within reach", y=threshold)
         notes.append(f"Dashed line: within reach (a score of {threshold:g}).")
     shown = [y for y in incomplete if y in set(years)]
     if shown:

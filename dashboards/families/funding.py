@@ -26,6 +26,7 @@ from dashboards.figures import (
     Chart,
     apply_layout,
     esc,
+    grey_span,
     grouped_choice_bars,
     trend_lines,
 )
@@ -206,15 +207,7 @@ def trend(data: SiteData, indicator: str, codes: Sequence[str], eu: bool = True)
 def shade_plans(fig: go.Figure, years: Sequence[int]) -> str:
     """Grey the plan ``years`` (future years) on ``fig`` and return the note saying why."""
     first, last = min(years), max(years)
-    fig.add_vrect(
-        x0=first - 0.5,
-        x1=last + 0.5,
-        fillcolor="#999",
-        opacity=0.15,
-        line_width=0,
-        annotation_text="plans",
-        annotation_position="top left",
-    )
+    grey_span(fig, first - 0.5, last + 0.5, "plans")
     span = str(first) if first == last else f"{first}-{last}"
     return f"Greyed: {span}, future years: {PLAN_REASON}."
 

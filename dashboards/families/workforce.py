@@ -25,6 +25,7 @@ from dashboards.figures import (
     PALETTE,
     Chart,
     apply_layout,
+    dashed_line,
     dropdown,
     dropdown_height,
     esc,
@@ -620,13 +621,7 @@ def retention_bars(
         )
     )
     if world is not None:
-        fig.add_vline(
-            x=world,
-            line_dash="dash",
-            line_color="#333",
-            annotation_text="world",
-            annotation_position="top",
-        )
+        dashed_line(fig, "world", x=world)
     apply_layout(fig, title, height=max(360, 24 * shown.height + 140))
     fig.update_xaxes(tickformat=".0%", range=[0, 1.02], title="share still in the country")
     return Chart(

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import math
 
+import plotly.graph_objects as go
 import polars as pl
 import pytest
 
 from dashboards.families import bibliometric, common
 from dashboards.figures import (
     count_bars,
+    dashed_line,
+    grey_span,
     ranking_bars,
     reference_bars,
     share_heatmap,
@@ -236,3 +239,27 @@ def test_the_leader_of_an_approach_tied_in_world_share_is_the_first_by_name() ->
         shuffled = indicators.sample(fraction=1.0, shuffle=True, seed=seed)
         lead = bibliometric.leaders(replaced(data, indicators=shuffled), 2024)
         assert lead.select("entity_name", "runner_up").rows() == [("China", 0.4)]
+
+
+def test_grey_spans_and_dashed_lines_are_plotlys_own_shapes_and_labels() -> None:
+    # the helpers add directly what add_vrect, add_vline and add_hline lay out
+    def chart() -> go.Figure:
+        return go.Figure(go.Scatter(x=[2020, 2024], y=[0.1, 0.9]))
+
+    ours, plotlys = chart(), chart()
+    grey_span(ours, 2023.5, 2024.5, "incomplete year")
+    dashed_line(ours, "world", x=2022)
+    dashed_line(ours, "within reach", y=0.5)
+    plotlys.add_vrect(
+        x0=2023.5, x1=2024.5, fillcolor="#999", opacity=0.15, line_width=0,
+        annotation_text="incomplete year", annotation_position="top left",
+    )  # fmt: skip
+    plotlys.add_vline(
+        x=2022, line_dash="dash", line_color="#333", annotation_text="world",
+        annotation_position="top",
+    )  # fmt: skip
+    plotlys.add_hline(
+        y=0.5, line_dash="dash", line_color="#333", annotation_text="within reach",
+        annotation_position="bottom right",
+    )  # fmt: skip
+    assert ours.to_json() == plotlys.to_json()
