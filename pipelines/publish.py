@@ -8,17 +8,17 @@ Parquet marts are written from the temporary file into a temporary folder, and t
 and the folder are swapped in one after the other (``pipelines.files.replaced_folder``),
 so a failure before the swap (a full disk, say) leaves the whole last release.
 
-A release reuses what the last one holds unchanged. Each table's build (the run that last
-wrote its rows and its lineage signature, ``lineage.built`` of the working database) is
-recorded with it: in the file's ``meta.tables`` (the data dictionary, written from that
-record before the publish) and in the Parquet folder's ``manifest.json`` (written by the
-publish). A table whose build is the one the last release recorded is not copied again:
-the new file starts as a copy of the last one, and its Parquet file is linked from the
-last folder (a view's, when its definition and the builds of what it reads are the
-same). A build is never recorded twice (the run is part of it), so a record older than
-its table only makes it copied again; and each record is read from the artifact it
-describes, so a release swapped in halfway (the file, not yet the folder) reuses nothing
-it lacks.
+A release reuses what the last one holds unchanged. Each table's build (the run that
+last wrote its rows and its lineage signature, ``lineage.built`` of the working
+database) is recorded with it: in ``meta.tables`` (the data dictionary, written from
+that record before the publish; the working database's and the release's are compared)
+and in the Parquet folder's ``manifest.json`` (written by the publish). A table whose
+build is the one the last release recorded is not copied again: the new file starts as a
+copy of the last one, and its Parquet file is linked from the last folder (a view's,
+when its definition and the builds of what it reads are the same). A build is never
+recorded twice (the run is part of it), so a record older than its table only makes it
+copied again; and each record is read from the artifact it describes, so a release
+swapped in halfway (the file, not yet the folder) reuses nothing it lacks.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.files import replaced_folder
-from pipelines.lineage import BUILT, referenced_tables
+from pipelines.lineage import referenced_tables
 
 PUBLIC_SCHEMAS = ("marts", "meta")
 # What kind of data a database holds, one spelling everywhere (the drop guard compares it).
@@ -190,25 +190,29 @@ def publish(working_db: Path, out_dir: Path, allow_drop: bool = False) -> Publis
     return Published(target, out_dir / "parquet", counts, tuple(sorted(set(kept) | linked)))
 
 
-def table_builds(con: duckdb.DuckDBPyConnection, catalog: str) -> dict[str, str]:
-    """The build of every table ``catalog``'s ``lineage.built`` records, as ``run_id
-    signature`` (empty when it has none: a database not made by the pipeline)."""
-    schema, name = BUILT.split(".")
-    held = con.execute(
-        "select count(*) from information_schema.tables "
-        "where table_catalog = ? and table_schema = ? and table_name = ?",
-        [catalog, schema, name],
-    ).fetchone()[0]
-    if not held:
+def recorded_builds(con: duckdb.DuckDBPyConnection, catalog: str) -> dict[str, str]:
+    """The build of each table as ``catalog``'s data dictionary records it (``meta.tables``
+    ``built_by_run`` and ``build_signature``, as ``run_id signature``); empty when it
+    records none (a database made before they were recorded, or not by the pipeline)."""
+    columns = {
+        r[0]
+        for r in con.execute(
+            "select column_name from information_schema.columns where table_catalog = ? "
+            "and table_schema = 'meta' and table_name = 'tables'",
+            [catalog],
+        ).fetchall()
+    }
+    if not {"built_by_run", "build_signature"} <= columns:
         return {}
-    rows = con.execute(f"select table_name, run_id || ' ' || signature from {catalog}.{BUILT}")
+    rows = con.execute(
+        f"select table_name, built_by_run || ' ' || build_signature from {catalog}.meta.tables "
+        "where built_by_run is not null and build_signature is not null"
+    )
     return dict(rows.fetchall())
 
 
 def released_builds(release: Path) -> dict[str, str]:
-    """The build of each table of the release file ``release`` as its data dictionary
-    recorded it (``meta.tables`` ``built_by_run`` and ``build_signature``); empty when
-    there is no release, it records none (one made before they were recorded) or it
+    """``recorded_builds`` of the release file ``release``; empty when there is none or it
     cannot be read (nothing is then reused; the drop guard says so, unless allowed)."""
     if not release.exists():
         return {}
@@ -217,20 +221,7 @@ def released_builds(release: Path) -> dict[str, str]:
     except duckdb.Error:
         return {}
     try:
-        columns = {
-            r[0]
-            for r in con.execute(
-                "select column_name from information_schema.columns "
-                "where table_schema = 'meta' and table_name = 'tables'"
-            ).fetchall()
-        }
-        if not {"built_by_run", "build_signature"} <= columns:
-            return {}
-        rows = con.execute(
-            "select table_name, built_by_run || ' ' || build_signature from meta.tables "
-            "where built_by_run is not null and build_signature is not null"
-        )
-        return dict(rows.fetchall())
+        return recorded_builds(con, con.execute("select current_database()").fetchone()[0])
     finally:
         con.close()
 
@@ -248,7 +239,7 @@ def _write_release(
         con.execute(f"attach {sql_literal(working_db)} as work (read_only)")
         views = view_definitions(con, "work", PUBLIC_SCHEMAS)
         published = _tables(con, "work", PUBLIC_SCHEMAS)
-        builds = table_builds(con, "work")
+        builds = recorded_builds(con, "work")
         kept = [
             t for t in published if t not in views and t in builds and previous.get(t) == builds[t]
         ]
