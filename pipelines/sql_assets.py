@@ -48,14 +48,8 @@ def in_build_order(tables: Collection[str], sql_dir: Path) -> list[str]:
     that builds each after those of them its SQL reads: for running some SQL tables
     outside Dagster (tests, the workforce benchmark)."""
     wanted = sorted(tables)
-    reads = {
-        table: referenced_tables(
-            (sql_dir / table.split(".")[0] / f"{table.split('.')[1]}.sql").read_text(
-                encoding="utf-8"
-            )
-        )
-        for table in wanted
-    }
+    files = sql_table_files(sql_dir)
+    reads = {table: referenced_tables(files[table].read_text(encoding="utf-8")) for table in wanted}
     graph = {table: sorted(reads[table] & set(wanted) - {table}) for table in wanted}
     return list(TopologicalSorter(graph).static_order())
 
