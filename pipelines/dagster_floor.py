@@ -23,6 +23,7 @@ from pathlib import Path
 import dagster as dg
 
 from pipelines.cli import RUN_CONFIG  # the build's logger
+from pipelines.dagster_storage import instance_at
 from pipelines.progress import progress_logger
 
 FLOOR_JOB = "dagster_floor"
@@ -41,7 +42,7 @@ def floor(steps: int, home: Path, repo_root: Path) -> float:
         jobs=[dg.define_asset_job(FLOOR_JOB)],
         loggers={"progress": progress_logger},
     )
-    instance = dg.DagsterInstance.from_config(str(home))
+    instance = instance_at(home)
     try:
         with contextlib.redirect_stdout(io.StringIO()):  # the build's progress lines, unread
             result = definitions.resolve_job_def(FLOOR_JOB).execute_in_process(

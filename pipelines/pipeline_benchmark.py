@@ -166,7 +166,9 @@ def step_spans(state: Path) -> tuple[dict[str, tuple[float, float]], float, dict
     of the check results it reported; an SQL table's check runs in its asset's step)."""
     import dagster as dg
 
-    instance = dg.DagsterInstance.from_config(str(state / "dagster"))
+    from pipelines.dagster_storage import instance_at
+
+    instance = instance_at(state / "dagster")
     run = instance.get_runs(dg.RunsFilter(job_name="qcm_build"), limit=1)[0]
     started: dict[str, float] = {}
     spans: dict[str, tuple[float, float]] = {}

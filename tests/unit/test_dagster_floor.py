@@ -7,6 +7,7 @@ import dagster as dg
 import pytest
 
 from pipelines.dagster_floor import FLOOR_JOB, POOL, floor
+from pipelines.dagster_storage import instance_at
 
 pytestmark = pytest.mark.unit
 
@@ -22,7 +23,7 @@ def test_the_floor_runs_steps_that_log_materialize_and_check_in_the_builds_pool(
 
     assert not (home / "left").exists()
     assert (home / "dagster.yaml").read_text() == (REPO_ROOT / "dagster.yaml").read_text()
-    instance = dg.DagsterInstance.from_config(str(home))
+    instance = instance_at(home)
     try:
         (run,) = instance.get_runs(dg.RunsFilter(job_name=FLOOR_JOB))
         entries = instance.all_logs(run.run_id)
