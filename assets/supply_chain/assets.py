@@ -4,12 +4,17 @@
   embedded sample, a directory given with ``--source-dir supply_chain=PATH``, or the
   landing zone's latest complete fetches) into ``raw.trade_records``, quarantining what
   it cannot use (``raw.trade_quarantine``) and listing every file read
-  (``raw.trade_source_files``).
+  (``raw.trade_source_files``). It keeps the tables as they are when the files, the
+  parser and its inputs are those they were parsed from (``parsed_from``): the parse
+  reads every file at once (a record met in an earlier file is a duplicate), so any
+  change parses them all again.
 
 The HS code map, the supplier registry, the export-control cross-walk and the
 competitor sets are reviewed reference tables (``ref.hs_codes``, ``ref.suppliers`` ...).
 """
 
+import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 import dagster as dg
@@ -17,12 +22,17 @@ import yaml
 
 from assets.reference.assets import REFERENCE_KEY
 from assets.reference.tables import country_codes
+from assets.supply_chain import comtrade_body, raw_tables
+from assets.supply_chain import parse as parse_module
 from assets.supply_chain.live_assets import COMTRADE_PAGES_KEY
 from assets.supply_chain.parse import parse_files, raw_files
 from assets.supply_chain.raw_tables import SCHEMAS, raw_frames
+from pipelines import lineage, parsing
 from pipelines.checks import quarantine_rate_check, unusable_files_check
-from pipelines.db import append_rows, replace_table
+from pipelines.db import append_rows, replace_table, table_exists
 from pipelines.live_fetch import raw_input_files
+from pipelines.parse_cache import code_digest
+from pipelines.parsing import sha256_file
 from pipelines.resources import QcmResource
 
 SOURCE_CONFIG = yaml.safe_load((Path(__file__).parent / "source.yml").read_text(encoding="utf-8"))
@@ -32,6 +42,9 @@ MAX_QUARANTINE_RATE = 0.05
 # files parsed and loaded at a time: a live year holds one response per code, each of
 # tens of thousands of records, so a whole history never sits in memory at once
 FILES_PER_CHUNK = 16
+# what the tables' rows depend on besides the files and inputs: the parser, and this
+# module, which reads the files in chunks
+PARSER_MODULES = (parse_module, raw_tables, comtrade_body, parsing, sys.modules[__name__])
 # reasons that cost a trade record (unreadable files are checked on their own)
 RECORD_LEVEL_REASONS = (
     "invalid_record",
@@ -44,6 +57,28 @@ RECORD_LEVEL_REASONS = (
 )
 
 
+def parsed_from(
+    files: list[Path],
+    directory: Path,
+    hs_codes: Mapping[str, frozenset[str]],
+    iso3: frozenset[str],
+    max_year: int,
+    kind: str,
+) -> list[object]:
+    """What decides the raw trade tables' rows (a JSON value): the code of
+    ``PARSER_MODULES``, every file's name below ``directory`` and checksum, and the
+    parser's inputs (the HS codes by revision, the ISO3 codes, the last valid year, the
+    kind of data)."""
+    return [
+        code_digest(PARSER_MODULES),
+        [[path.relative_to(directory).as_posix(), sha256_file(path)] for path in files],
+        {revision: sorted(codes) for revision, codes in sorted(hs_codes.items())},
+        sorted(iso3),
+        max_year,
+        kind,
+    ]
+
+
 @dg.asset(
     key=RAW_KEY,
     deps=[REFERENCE_KEY, COMTRADE_PAGES_KEY],
@@ -54,8 +89,11 @@ RECORD_LEVEL_REASONS = (
     "raw.trade_records with provenance; unusable records quarantined with reasons.",
 )
 def supply_chain_raw(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.MaterializeResult:
-    """Parse every Comtrade body of the mode into ``raw.trade_*``; counts as metadata."""
+    """Parse every Comtrade body of the mode into ``raw.trade_*``, or keep the tables when
+    they were parsed from the same files, parser and inputs (``parsed_from``, signed with
+    ``pipelines.lineage.declare``); counts as metadata."""
     settings = qcm.settings
+    run_id = context.run.run_id
     directory, files = raw_input_files(
         settings, "supply_chain", {"comtrade": ".json"}, raw_files,
         "fetch first (job comtrade_fetch, with COMTRADE_API_KEY set)",
@@ -66,27 +104,37 @@ def supply_chain_raw(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.
     hs_codes: dict[str, set[str]] = {}
     for revision, code in rows:
         hs_codes.setdefault(revision, set()).add(code)
-    context.log.info(f"supply_chain: parsing {len(files)} files from {directory}")
     codes = {k: frozenset(v) for k, v in hs_codes.items()}
     kind = settings.dataset_kind("supply_chain")
-    seen: dict[str, str] = {}
-    counts = dict.fromkeys(RAW_TABLES, 0)
-    reasons: dict[str, int] = {}
+    max_year = settings.max_publication_year()
+    decided = parsed_from(files, directory, codes, iso3, max_year, kind)
     with qcm.connect() as con:
-        # a chunk of files at a time, so memory stays bounded whatever the folder holds
-        for start in range(0, len(files), FILES_PER_CHUNK):
-            chunk = files[start : start + FILES_PER_CHUNK]
-            batch = parse_files(chunk, directory, codes, iso3, settings.max_publication_year(),
-                                seen)  # fmt: skip
-            for table, frame in raw_frames(batch, kind).items():
-                write = replace_table if start == 0 else append_rows
-                counts[table] += write(con, table, frame)
-            for row in batch.quarantine:
-                reasons[row["reason"]] = reasons.get(row["reason"], 0) + 1
+        kept = all(
+            table_exists(con, t) and lineage.last_signed(con, t) == lineage.declared(t, decided)
+            for t in RAW_TABLES
+        )
+        if kept:
+            for table in RAW_TABLES:
+                lineage.declare(con, table, decided, run_id)
+            counts = {t: con.execute(f"select count(*) from {t}").fetchone()[0] for t in RAW_TABLES}
+            reasons = dict(
+                con.execute(
+                    "select reason, count(*) from raw.trade_quarantine group by reason order by 1"
+                ).fetchall()
+            )
+        else:
+            lineage.unsign(con, RAW_TABLES)  # a step stopped midway leaves none to trust
+    if not kept:
+        context.log.info(f"supply_chain: parsing {len(files)} files from {directory}")
+        counts, reasons = _parse_into_tables(qcm, files, directory, codes, iso3, max_year, kind)
+        with qcm.connect() as con:
+            for table in RAW_TABLES:
+                lineage.declare(con, table, decided, run_id)
     records, quarantined = counts["raw.trade_records"], counts["raw.trade_quarantine"]
+    how = "kept, parsed before from the same files, parser and inputs" if kept else "parsed"
     context.log.info(
         f"supply_chain: {records:,} trade records from {len(files)} files; "
-        f"{quarantined:,} quarantined ({reasons or 'none'})"
+        f"{quarantined:,} quarantined ({reasons or 'none'}); {how}"
     )
     return dg.MaterializeResult(
         metadata={
@@ -94,10 +142,38 @@ def supply_chain_raw(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.
             "trade_records": records,
             "quarantined": quarantined,
             "quarantine_reasons": reasons,
-            "data_kind": settings.dataset_kind("supply_chain"),
+            "data_kind": kind,
+            "kept": kept,
             **counts,
         }
     )
+
+
+def _parse_into_tables(
+    qcm: QcmResource,
+    files: list[Path],
+    directory: Path,
+    codes: Mapping[str, frozenset[str]],
+    iso3: frozenset[str],
+    max_year: int,
+    kind: str,
+) -> tuple[dict[str, int], dict[str, int]]:
+    """Parse ``files`` (below ``directory``) into the raw trade tables, replacing them, a
+    chunk of files at a time; the rows written per table, and the quarantine's reasons."""
+    seen: dict[str, str] = {}
+    counts = dict.fromkeys(RAW_TABLES, 0)
+    reasons: dict[str, int] = {}
+    with qcm.connect() as con:
+        # a chunk of files at a time, so memory stays bounded whatever the folder holds
+        for start in range(0, len(files), FILES_PER_CHUNK):
+            chunk = files[start : start + FILES_PER_CHUNK]
+            batch = parse_files(chunk, directory, codes, iso3, max_year, seen)
+            for table, frame in raw_frames(batch, kind).items():
+                write = replace_table if start == 0 else append_rows
+                counts[table] += write(con, table, frame)
+            for row in batch.quarantine:
+                reasons[row["reason"]] = reasons.get(row["reason"], 0) + 1
+    return counts, dict(sorted(reasons.items()))
 
 
 supply_chain_files_readable = unusable_files_check(
