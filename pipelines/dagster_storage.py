@@ -17,6 +17,11 @@ is configured before it knows its instance; the event log refuses an instance ma
 another folder, so events never land beside another instance's runs. Code that
 opens an instance by its folder rather than through ``DAGSTER_HOME`` uses
 ``instance_at``.
+
+Both classes lean on private parts of Dagster's SQLite storage (its per-database
+connection, its folders, its set-up of a new database), as of the Dagster pinned in
+``uv.lock``; ``tests/unit/test_dagster_storage.py`` runs them against that version, so
+an upgrade that changes those parts fails there rather than in a build.
 """
 
 import os
