@@ -71,12 +71,21 @@ def parsed_from(
     kind of data)."""
     return [
         code_digest(PARSER_MODULES),
-        [[path.relative_to(directory).as_posix(), sha256_file(path)] for path in files],
+        [[path.relative_to(directory).as_posix(), _checksum(path)] for path in files],
         {revision: sorted(codes) for revision, codes in sorted(hs_codes.items())},
         sorted(iso3),
         max_year,
         kind,
     ]
+
+
+def _checksum(path: Path) -> str:
+    """The SHA-256 of ``path``'s bytes, or why it cannot be read: the parse then
+    quarantines the file (``unreadable_file``), and the asset goes on."""
+    try:
+        return sha256_file(path)
+    except OSError as err:
+        return f"unreadable: {err}"
 
 
 @dg.asset(

@@ -1,6 +1,7 @@
 """The raw trade asset keeps its tables while the files, the parser and its inputs are
 those they were parsed from, and parses every file again when one changes (the same
-rows as a fresh state's parse); its contract checks pass each time."""
+rows as a fresh state's parse); its contract checks pass each time. A file it cannot
+read is quarantined, as the parse always did, not fatal."""
 
 import shutil
 from pathlib import Path
@@ -10,7 +11,9 @@ import duckdb
 import pytest
 
 from assets.reference.assets import reference_tables
+from assets.supply_chain import assets as supply_assets
 from assets.supply_chain.assets import RAW_KEY, RAW_TABLES, supply_chain_raw
+from pipelines import parsing
 from pipelines.checks import contract_checks
 from pipelines.contracts import load_contracts
 from pipelines.resources import QcmResource
@@ -82,3 +85,31 @@ def test_unchanged_files_are_kept_and_a_change_parses_them_all_again(tmp_path: P
     fresh, _ = parse_trade(folder, tmp_path / "fresh")
     assert trade_rows(state) == trade_rows(tmp_path / "fresh")
     assert {k: third[k] for k in RAW_TABLES} == {k: fresh[k] for k in RAW_TABLES}
+
+
+def test_a_file_that_cannot_be_read_is_quarantined_not_fatal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "trade"
+    folder.mkdir()
+    files = sorted((SAMPLE / "supply_chain").glob("comtrade_*.json.gz"))[:2]
+    for path in files:
+        shutil.copyfile(path, folder / path.name)
+    locked = folder / files[0].name
+    real = parsing.sha256_file
+
+    def refusing(path: Path) -> str:
+        if path == locked:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path)
+
+    # the key's checksums and the parser's own both meet the refusal, as with a real file
+    monkeypatch.setattr(supply_assets, "sha256_file", refusing)
+    monkeypatch.setattr(parsing, "sha256_file", refusing)
+    metadata, _ = parse_trade(folder, tmp_path / "state")
+    assert metadata["kept"] is False and metadata["files"] == 2
+    with duckdb.connect(str(tmp_path / "state" / "work" / "qcm.duckdb"), read_only=True) as con:
+        quarantined = con.execute(
+            "select source_file, reason from raw.trade_quarantine where reason = 'unreadable_file'"
+        ).fetchall()
+    assert quarantined == [(locked.name, "unreadable_file")]
