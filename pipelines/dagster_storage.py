@@ -1,16 +1,24 @@
 """Dagster's SQLite storage as qcm configures it (``dagster.yaml``: ``storage: custom``):
-the same files in the same layout as Dagster's default, with a SQLAlchemy engine kept per
-event log database instead of one made for every statement.
+the same files in the same layout as Dagster's default, with a SQLAlchemy engine and a
+connection kept per event log database instead of both made for every statement.
 
 Dagster's ``SqliteEventLogStorage`` makes a new engine for every connection it opens, and
 it opens one or two for every event (a step writes about ten: start, log lines, its
 materialization and check result, success), every pool slot claimed or freed, and every
-read of an input's data version. A new engine compiles each statement afresh and
-initialises its dialect again: on this machine (2 cores) that was about a third of
-Dagster's own time per step (``pipelines.dagster_floor``: 183 steps in 7.9 s, 5.1 s with
-engines kept). Connections are still opened and closed for every use (SQLAlchemy's
-``NullPool``, as Dagster's), so other processes reading or writing the same files (the
-UI, the daemon) see them as with Dagster's own storage.
+read of an input's data version: about 70 a step. A new engine compiles each statement
+afresh and initialises its dialect again, and a new SQLite connection opens the file and
+reads its schema again. On this machine (2 cores; ``pipelines.dagster_floor``, 183 steps)
+that was most of Dagster's own time per step: 7.9 s with a new engine and connection for
+each use, 4.9 s with engines kept, 2.3 s with a connection kept as well.
+
+So each kept engine also keeps one connection open between uses (SQLAlchemy's
+``QueuePool``). A use while it is out (a check of a table, which Dagster does not
+serialise) opens another and closes it after, as Dagster's ``NullPool`` does. An idle
+connection holds no lock: each use is its own transaction, committed or rolled back when
+it ends, so other processes reading or writing the same files (the UI, the daemon, a run
+in its own process) see them as with Dagster's own storage. The files stay in SQLite's
+default journal mode, as Dagster leaves them. A forked child forgets the engines it
+inherited, unclosed (they are its parent's), and makes its own.
 
 ``dagster.yaml`` gives the instance's folder as ``{env: DAGSTER_HOME}``, since a storage
 is configured before it knows its instance; the event log refuses an instance made from
@@ -26,6 +34,7 @@ an upgrade that changes those parts fails there rather than in a build.
 
 import os
 import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -47,19 +56,21 @@ from dagster._core.storage.sqlite_storage import DagsterSqliteStorage
 from dagster._serdes import ConfigurableClassData
 from sqlalchemy import create_engine
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.pool import NullPool
+from sqlalchemy.pool import QueuePool
 
 KEPT_ENGINES = 8  # the index database's and the latest runs' (a run writes to its own)
 
 
 class KeptEngineSqliteEventLogStorage(SqliteEventLogStorage):
     """Dagster's SQLite event log (a database per run, and an index database), with one
-    engine kept for each of the ``KEPT_ENGINES`` databases used last."""
+    engine, and its connection, kept for each of the ``KEPT_ENGINES`` databases used
+    last."""
 
     def __init__(self, base_dir: str, inst_data: ConfigurableClassData | None = None) -> None:
         self._engines: OrderedDict[str, Engine] = OrderedDict()
         self._engines_lock = threading.RLock()
         super().__init__(base_dir, inst_data)
+        _STORAGES.add(self)
 
     def _engine(self, shard: str) -> Engine:
         """The kept engine of database ``shard`` (a run id, or the index), made (and the
@@ -71,8 +82,10 @@ class KeptEngineSqliteEventLogStorage(SqliteEventLogStorage):
                 return engine
             engine = create_engine(
                 self.conn_string_for_shard(shard),
-                poolclass=NullPool,
-                connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS},
+                poolclass=QueuePool,
+                pool_size=1,
+                max_overflow=-1,  # never wait for the kept connection: open another
+                connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS, "check_same_thread": False},
             )
             if shard not in self._initialized_dbs:
                 self._initdb(engine)
@@ -124,6 +137,28 @@ class KeptEngineSqliteEventLogStorage(SqliteEventLogStorage):
             for engine in self._engines.values():
                 engine.dispose()
             self._engines.clear()
+
+    def forget_inherited_engines(self) -> None:
+        """In a forked child: forget every kept engine without closing its connections,
+        which are the parent's (SQLite's connections must not cross a fork), and the
+        engines' lock, which another of the parent's threads may have held."""
+        self._engines_lock = threading.RLock()
+        for engine in self._engines.values():
+            engine.dispose(close=False)
+        self._engines.clear()
+
+
+# every event log storage of this process, for ``_forget_inherited_engines``
+_STORAGES: "weakref.WeakSet[KeptEngineSqliteEventLogStorage]" = weakref.WeakSet()
+
+
+def _forget_inherited_engines() -> None:
+    """After a fork, in the child: every storage forgets the engines it inherited."""
+    for storage in list(_STORAGES):
+        storage.forget_inherited_engines()
+
+
+os.register_at_fork(after_in_child=_forget_inherited_engines)
 
 
 class QcmSqliteStorage(DagsterSqliteStorage):

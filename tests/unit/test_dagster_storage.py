@@ -1,5 +1,6 @@
 """qcm's Dagster storage writes the files Dagster's default SQLite storage writes, keeps a
-bounded number of engines, and refuses an instance of another folder."""
+bounded number of engines with a connection each (locking nothing between uses, and not
+shared with a forked child), and refuses an instance of another folder."""
 
 import os
 import shutil
@@ -7,6 +8,7 @@ from pathlib import Path
 
 import dagster as dg
 import pytest
+from sqlalchemy import event, text
 
 from pipelines.dagster_storage import KEPT_ENGINES, KeptEngineSqliteEventLogStorage, instance_at
 
@@ -107,6 +109,71 @@ def test_an_engine_is_kept_per_database_and_only_for_the_latest_ones(tmp_path: P
     finally:
         storage.dispose()
     assert storage._engines == {}
+
+
+def test_a_connection_is_kept_per_database_and_a_use_while_it_is_out_opens_another(
+    tmp_path: Path,
+) -> None:
+    storage = KeptEngineSqliteEventLogStorage(str(tmp_path / "runs"))
+    opened: list[object] = []
+    try:
+        with storage.index_connection():
+            pass
+        pool = storage._engines["index"].pool
+        event.listen(pool, "connect", lambda connection, record: opened.append(connection))
+        for _ in range(3):
+            with storage.index_connection() as connection:
+                connection.execute(text("select 1"))
+        assert opened == []  # the one kept connection served every use
+        assert pool.checkedin() == 1
+        with storage.index_connection():  # out: a check of a table (not under the lock)
+            assert storage.has_table("event_logs")  # opens another instead of waiting
+        assert len(opened) == 1
+        assert pool.checkedin() == 1  # the other one was closed after its use
+    finally:
+        storage.dispose()
+
+
+def test_a_kept_connection_locks_nothing_and_sees_what_others_write(tmp_path: Path) -> None:
+    home = _home(tmp_path / "dagster")
+    first = instance_at(home)
+    try:
+        dg.materialize([counted], instance=first)  # its connections stay open, idle
+        other = instance_at(home)  # another storage: other connections, as another process
+        try:
+            second = dg.materialize([counted], instance=other).run_id
+        finally:
+            other.dispose()
+        latest = first.get_latest_materialization_event(dg.AssetKey("counted"))
+    finally:
+        first.dispose()
+    assert latest is not None and latest.run_id == second
+
+
+def test_a_forked_child_makes_its_own_connections_and_leaves_the_parents(
+    tmp_path: Path,
+) -> None:
+    home = _home(tmp_path / "dagster")
+    instance = instance_at(home)
+    try:
+        run_id = dg.materialize([counted], instance=instance).run_id
+        storage = instance.event_log_storage
+        assert storage._engines
+        child = os.fork()
+        if child == 0:  # the child: report through its exit status only
+            status = 1
+            try:
+                inherited = len(storage._engines)
+                logged = [e.user_message for e in instance.all_logs(run_id) if not e.dagster_event]
+                status = 0 if inherited == 0 and logged == ["counted 3 rows"] else 2
+            finally:
+                os._exit(status)
+        _, status = os.waitpid(child, 0)
+        assert os.waitstatus_to_exitcode(status) == 0
+        logged = [e.user_message for e in instance.all_logs(run_id) if not e.dagster_event]
+        assert logged == ["counted 3 rows"]  # the parent's kept connections still work
+    finally:
+        instance.dispose()
 
 
 def test_an_instance_of_another_folder_than_dagster_home_is_refused(
