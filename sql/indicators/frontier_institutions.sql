@@ -17,6 +17,7 @@ authorship_counts as (
 work_credits as (
     select
         institutions.work_id,
+        works.publication_year as year,
         institutions.institution_id as organisation_id,
         min(names.name_rank) as name_rank,
         min(institutions.country_iso3) as country_iso3,
@@ -29,16 +30,18 @@ work_credits as (
         and authorships.position = institutions.position
     inner join authorship_counts as counts
         on counts.work_id = institutions.work_id
+    inner join staging.works as works
+        on works.work_id = institutions.work_id
     where institutions.institution_id is not null
         and authorships.institutions_listed > 0
-    group by institutions.work_id, institutions.institution_id
+    group by institutions.work_id, works.publication_year, institutions.institution_id
 ),
 
 publications as (
     select
         'publications' as family,
         approaches.approach,
-        works.publication_year as year,
+        credits.year,
         credits.organisation_id,
         -- an institution the works place in several countries: where most of its credit is
         -- (the same name and country in every build: ties go to the first in order). The
@@ -53,8 +56,6 @@ publications as (
         ) as country_iso3,
         sum(credits.credit) as credit
     from work_credits as credits
-    inner join staging.works as works
-        on works.work_id = credits.work_id
     inner join core.work_approaches as approaches
         on approaches.work_id = credits.work_id
     group by all
