@@ -27,7 +27,7 @@ opens an instance by its folder rather than through ``DAGSTER_HOME`` uses
 ``instance_at``.
 
 Both classes lean on private parts of Dagster's SQLite storage (its per-database
-connection, its folders, its set-up of a new database), as of the Dagster pinned in
+connection and its lock, its folders, its set-up of a new database), as of the Dagster pinned in
 ``uv.lock``; ``tests/unit/test_dagster_storage.py`` runs them against that version, so
 an upgrade that changes those parts fails there rather than in a build.
 """
@@ -141,8 +141,10 @@ class KeptEngineSqliteEventLogStorage(SqliteEventLogStorage):
     def forget_inherited_engines(self) -> None:
         """In a forked child: forget every kept engine without closing its connections,
         which are the parent's (SQLite's connections must not cross a fork), and the
-        engines' lock, which another of the parent's threads may have held."""
+        locks (the engines' and Dagster's), which another of the parent's threads may have
+        held."""
         self._engines_lock = threading.RLock()
+        self._db_lock = threading.Lock()
         for engine in self._engines.values():
             engine.dispose(close=False)
         self._engines.clear()

@@ -4,6 +4,8 @@ shared with a forked child), and refuses an instance of another folder."""
 
 import os
 import shutil
+import signal
+import time
 from pathlib import Path
 
 import dagster as dg
@@ -150,6 +152,21 @@ def test_a_kept_connection_locks_nothing_and_sees_what_others_write(tmp_path: Pa
     assert latest is not None and latest.run_id == second
 
 
+def _exit_status(child: int, seconds: float) -> int | None:
+    """The exit code of process ``child`` once it ends, or None (and the child killed)
+    when it has not ended within ``seconds``: a child stuck on a lock fails the test
+    instead of hanging the suite."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        done, status = os.waitpid(child, os.WNOHANG)
+        if done:
+            return os.waitstatus_to_exitcode(status)
+        time.sleep(0.05)
+    os.kill(child, signal.SIGKILL)
+    os.waitpid(child, 0)
+    return None
+
+
 def test_a_forked_child_makes_its_own_connections_and_leaves_the_parents(
     tmp_path: Path,
 ) -> None:
@@ -159,6 +176,7 @@ def test_a_forked_child_makes_its_own_connections_and_leaves_the_parents(
         run_id = dg.materialize([counted], instance=instance).run_id
         storage = instance.event_log_storage
         assert storage._engines
+        storage._db_lock.acquire()  # as if another thread were writing an event at the fork
         child = os.fork()
         if child == 0:  # the child: report through its exit status only
             status = 1
@@ -168,8 +186,9 @@ def test_a_forked_child_makes_its_own_connections_and_leaves_the_parents(
                 status = 0 if inherited == 0 and logged == ["counted 3 rows"] else 2
             finally:
                 os._exit(status)
-        _, status = os.waitpid(child, 0)
-        assert os.waitstatus_to_exitcode(status) == 0
+        storage._db_lock.release()
+        status = _exit_status(child, seconds=30)
+        assert status == 0
         logged = [e.user_message for e in instance.all_logs(run_id) if not e.dagster_event]
         assert logged == ["counted 3 rows"]  # the parent's kept connections still work
     finally:
