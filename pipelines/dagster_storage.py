@@ -27,9 +27,9 @@ opens an instance by its folder rather than through ``DAGSTER_HOME`` uses
 ``instance_at``.
 
 Both classes lean on private parts of Dagster's SQLite storage (its per-database
-connection and its lock, its folders, its set-up of a new database), as of the Dagster pinned in
-``uv.lock``; ``tests/unit/test_dagster_storage.py`` runs them against that version, so
-an upgrade that changes those parts fails there rather than in a build.
+connection and its lock, its folders, its set-up of a new database), as of the Dagster
+pinned in ``uv.lock``; ``tests/unit/test_dagster_storage.py`` runs them against that
+version, so an upgrade that changes those parts fails there rather than in a build.
 """
 
 import os
