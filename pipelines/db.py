@@ -25,6 +25,8 @@ SCHEMAS = ("ref", "raw", "staging", "core", "indicators", "marts", "meta")
 
 
 UNREADABLE_SUFFIX = ".unreadable"
+# how a SQL table's step says DuckDB failed for memory (``sql_assets``; counted by the benchmark)
+OUT_OF_MEMORY = "DuckDB ran out of memory under its limit of"
 _log = logging.getLogger(__name__)
 
 
@@ -137,6 +139,26 @@ def memory_lowered(con: duckdb.DuckDBPyConnection, limit: str, restore: str) -> 
         yield
     finally:
         con.execute(f"set memory_limit = '{restore}'")
+
+
+def memory_held(con: duckdb.DuckDBPyConnection) -> str:
+    """What DuckDB's buffer pool holds now, by tag, largest first (``duckdb_memory()``):
+    such as ``BASE_TABLE 612.0 MiB, HASH_TABLE 3.5 MiB (spilled 120.0 MiB)``, ``nothing``
+    when empty, or why it could not be read."""
+    try:
+        rows = con.execute(
+            "select tag, memory_usage_bytes, temporary_storage_bytes from duckdb_memory() "
+            "where memory_usage_bytes > 0 or temporary_storage_bytes > 0 "
+            "order by memory_usage_bytes desc, tag"
+        ).fetchall()
+    except duckdb.Error as error:
+        return f"unknown (duckdb_memory() failed: {error})"
+    mib = 2**20
+    held = [
+        f"{tag} {used / mib:.1f} MiB" + (f" (spilled {spilled / mib:.1f} MiB)" if spilled else "")
+        for tag, used, spilled in rows
+    ]
+    return ", ".join(held) or "nothing"
 
 
 def table_exists(con: duckdb.DuckDBPyConnection, qualified: str) -> bool:

@@ -43,6 +43,7 @@ import duckdb
 from assets.bibliometric.duckdb_parse import WORK_COLUMNS
 from pipelines import dagster_floor
 from pipelines.bench_corpus import OUTSIDE_SLICE, write_corpus, write_update
+from pipelines.db import OUT_OF_MEMORY
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 RUN_EVENTS = ("PIPELINE_START", "RUN_START", "PIPELINE_SUCCESS", "RUN_SUCCESS")
@@ -334,6 +335,7 @@ def run(works: int, folder: Path, memory_limit: str) -> dict:
         "peak_rss_gb": round(peak / 1e9, 2),
         **memory_figures(spans, samples, lineage),
         "build_says": works_line.strip(),
+        "out_of_memory": out_of_memory(output),
     }
     report["refresh"] = refresh(root, folder, works, memory_limit, report, lineage)
     report["rerun"] = rerun(folder, works, memory_limit, report, lineage)
@@ -372,8 +374,8 @@ def build_again(
     """Build ``root`` over the working state of the last build in ``folder`` (log
     ``<name>.log``); its stages, their shares of the ``full`` build's works' pipeline and
     run, its peak memory with the stages' and largest steps' peaks, what its log says of
-    the files read and texts classified, and how many tables it kept and checks' passes
-    it reported again."""
+    the files read and texts classified, how many tables it kept and checks' passes it
+    reported again, and any step that ran out of DuckDB's memory."""
     wall, peak, output, samples = build(root, folder / "build", memory_limit, again=name)
     spans, run_wall, checked = step_spans(folder / "build" / "state")
     steps = {step: end - start for step, (start, end) in spans.items()}
@@ -398,7 +400,15 @@ def build_again(
         "peak_rss_gb": round(peak / 1e9, 2),
         **memory_figures(spans, samples, lineage),
         "build_says": says,
+        "out_of_memory": out_of_memory(output),
     }
+
+
+def out_of_memory(output: str) -> list[str]:
+    """The lines of a build's ``output`` where a table's step ran out of DuckDB's memory
+    (and built the table again in a freshly opened database, or failed): none in a run
+    that spilled as it should."""
+    return [line.strip() for line in output.splitlines() if OUT_OF_MEMORY in line]
 
 
 def snapshot_filter(works: int, folder: Path, memory_limit: str) -> dict:

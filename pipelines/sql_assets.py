@@ -21,7 +21,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from pipelines import lineage, work_delta
+from pipelines import db, lineage, work_delta
 from pipelines.checks import ChangedRows, contract_result, contract_spec
 from pipelines.contracts import Contract, load_contracts
 from pipelines.lineage import referenced_tables, sql_code
@@ -114,15 +114,59 @@ def _sql_asset(
         pool="duckdb",
     )
     def _build(context: dg.AssetExecutionContext, qcm: QcmResource) -> Iterator[object]:
-        with qcm.connect() as con:
-            changed = None
-            if key in context.selected_asset_keys:
-                result, changed = _materialize(context, con, key, path, reads, contract, sql_tables)
-                yield result
-            if check.key in context.selected_asset_check_keys:
+        changed = None
+        if key in context.selected_asset_keys:
+            result, changed = _materialize_in_memory(
+                context, qcm, key, path, reads, contract, sql_tables
+            )
+            yield result
+        if check.key in context.selected_asset_check_keys:
+            with qcm.connect() as con:
                 yield contract_result(context, con, key, contract, sql_tables, changed)
 
     return _build
+
+
+def _materialize_in_memory(
+    context: dg.AssetExecutionContext,
+    qcm: QcmResource,
+    key: dg.AssetKey,
+    path: Path,
+    reads: set[str],
+    contract: Contract,
+    sql_tables: frozenset[str],
+) -> tuple[dg.MaterializeResult, ChangedRows | None]:
+    """``_materialize`` in the run's connection; when DuckDB runs out of memory there,
+    once more in a fresh one.
+
+    DuckDB should spill rather than fail; when it does fail (once in the benchmark's
+    refreshes at three million works, not reproduced since), what its buffer pool held is
+    logged by tag (``db.memory_held``), and the database is closed, which frees all it
+    held, and opened again. The attempt that failed left the table unsigned, so the second
+    builds it in full, or brings it up to date as the first would have when the first
+    failed before touching its rows: every statement commits whole or not at all. A second
+    failure fails the step, with what DuckDB held both times."""
+    table = ".".join(key.path)
+    built = (key, path, reads, contract, sql_tables)
+    with qcm.connect() as con:
+        try:
+            return _materialize(context, con, *built)
+        except duckdb.OutOfMemoryException as error:
+            first = f"{error} (held after it: {db.memory_held(con)})"
+    context.log.warning(
+        f"{table}: {db.OUT_OF_MEMORY} {qcm.memory_limit}: {first}. "
+        "Building it again in a freshly opened database"
+    )
+    qcm.release()
+    with qcm.connect() as con:
+        try:
+            return _materialize(context, con, *built)
+        except duckdb.OutOfMemoryException as error:
+            raise duckdb.OutOfMemoryException(
+                f"{table}: {db.OUT_OF_MEMORY} {qcm.memory_limit}, "
+                f"twice: first {first}; then, in a freshly opened database, {error} (held "
+                f"after it: {db.memory_held(con)}). Raise QCM_MEMORY_LIMIT or free memory"
+            ) from None  # both failures are in the message: the step's failure names them
 
 
 def _materialize(

@@ -19,14 +19,15 @@ from tests.unit.test_duckdb_parse import work
 pytestmark = pytest.mark.integration
 
 
-def test_a_build_over_an_earlier_state_keeps_what_did_not_change_and_equals_a_fresh_one(
+def changed_inputs(
     byhand: tuple[Path, dict[str, Path]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+) -> list[str]:
+    """Copy the by-hand build's working database into ``tmp_path / "state"`` and return
+    the ``--source-dir`` arguments of its inputs with two works changed: the by-hand works
+    plus one new work and a newer record of W3 (another title and countries); every other
+    source as the by-hand build read it. Two of six works change, in two of three years:
+    more than a refresh by work or year takes on at scale, so the share allowed is raised."""
     folder, sources = byhand
-    # the by-hand works plus one new work and a newer record of W3 (another title and
-    # countries); every other source as the by-hand build read it. Two of six works change,
-    # in two of three years: more than a refresh by work or year takes on at scale, so the
-    # share allowed is raised
     monkeypatch.setattr(work_delta, "FULL_ABOVE", 0.7)
     works = tmp_path / "works"
     shutil.copytree(sources["openalex"], works)
@@ -38,6 +39,13 @@ def test_a_build_over_an_earlier_state_keeps_what_did_not_change_and_equals_a_fr
         inputs += ["--source-dir", f"{source}={folder / f'tiny_{source}'}"]
     (tmp_path / "state" / "work").mkdir(parents=True)
     shutil.copy(folder / "state" / "work" / "qcm.duckdb", tmp_path / "state" / "work")
+    return inputs
+
+
+def test_a_build_over_an_earlier_state_keeps_what_did_not_change_and_equals_a_fresh_one(
+    byhand: tuple[Path, dict[str, Path]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    inputs = changed_inputs(byhand, tmp_path, monkeypatch)
 
     def build(name: str) -> str:
         args = ["build", "--out", str(tmp_path / name / "out"), "--state"]

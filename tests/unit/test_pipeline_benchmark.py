@@ -1,11 +1,13 @@
 """The benchmark sums each step of a run into the right stage of the works' pipeline,
-and finds each stage's peak memory among the samples taken while its steps ran."""
+finds each stage's peak memory among the samples taken while its steps ran, and names
+the steps that ran out of DuckDB's memory."""
 
 import pytest
 
 from pipelines.pipeline_benchmark import (
     STAGES,
     memory_figures,
+    out_of_memory,
     stage_peaks,
     stage_table,
     step_peaks,
@@ -79,3 +81,18 @@ def test_each_stage_peaks_at_the_largest_sample_taken_while_its_steps_ran() -> N
             "site": 4.0,
         },
     }
+
+
+def test_a_build_out_of_memory_is_named_in_the_report() -> None:
+    output = "\n".join(
+        [
+            "  [core__researchers] built core.researchers (table): 10 rows",
+            "  [indicators__security_counts] indicators.security_counts: DuckDB ran out of "
+            "memory under its limit of 1GB: Out of Memory Error: ... Building it again in a "
+            "freshly opened database",
+            "  [indicators__security_counts] built indicators.security_counts (in full: no "
+            "earlier build): 40 rows",
+        ]
+    )
+    assert out_of_memory(output) == [output.splitlines()[1].strip()]
+    assert out_of_memory("  [core__researchers] built core.researchers (table): 10 rows") == []
