@@ -141,6 +141,23 @@ def memory_lowered(con: duckdb.DuckDBPyConnection, limit: str, restore: str) -> 
         con.execute(f"set memory_limit = '{restore}'")
 
 
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Run the block in one DuckDB transaction of ``con``: committed when the block ends,
+    rolled back when it raises (the error raised as it is, with a note if the rollback
+    failed too), so that what it writes lands whole or not at all."""
+    con.begin()
+    try:
+        yield
+    except BaseException as error:
+        try:
+            con.rollback()
+        except duckdb.Error as failed:
+            error.add_note(f"rolling back its transaction failed too: {failed}")
+        raise
+    con.commit()
+
+
 def memory_held(con: duckdb.DuckDBPyConnection) -> str:
     """What DuckDB's buffer pool holds now, by tag, largest first (``duckdb_memory()``):
     such as ``BASE_TABLE 612.0 MiB, HASH_TABLE 3.5 MiB (spilled 120.0 MiB)``, ``nothing``

@@ -259,12 +259,6 @@ def kept_rows(con: duckdb.DuckDBPyConnection, table: str, signed: str) -> int | 
     return rows if rows == found[0] else None
 
 
-def forget(con: duckdb.DuckDBPyConnection, table: str) -> None:
-    """Drop what ``table`` was built from, before it is built again: if the build stops
-    halfway, the next one builds it again."""
-    con.execute(f"delete from {BUILT} where table_name = ?", [table])
-
-
 def record_build(
     con: duckdb.DuckDBPyConnection, table: str, signed: str, rows: int, run_id: str
 ) -> None:

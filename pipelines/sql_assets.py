@@ -139,13 +139,13 @@ def _materialize_in_memory(
     """``_materialize`` in the run's connection; when DuckDB runs out of memory there,
     once more in a fresh one.
 
-    DuckDB should spill rather than fail; when it does fail (once in the benchmark's
-    refreshes at three million works, not reproduced since), what its buffer pool held is
-    logged by tag (``db.memory_held``), and the database is closed, which frees all it
-    held, and opened again. The attempt that failed left the table unsigned, so the second
-    builds it in full, or brings it up to date as the first would have when the first
-    failed before touching its rows: every statement commits whole or not at all. A second
-    failure fails the step, with what DuckDB held both times."""
+    DuckDB should spill rather than fail; when it does fail (now and then in
+    ``indicators.security_counts`` in the benchmark), what its buffer pool held is logged
+    by tag (``db.memory_held``), and the database is closed, which frees all it held, and
+    opened again. The attempt that failed wrote nothing (``_materialize`` writes a table
+    and its records in one transaction), so the second does what the first would have:
+    brings the table up to date by the works that changed, or builds it. A second failure
+    fails the step, with what DuckDB held both times."""
     table = ".".join(key.path)
     built = (key, path, reads, contract, sql_tables)
     with qcm.connect() as con:
@@ -194,21 +194,25 @@ def _materialize(
     if kept is None:
         if contract.refresh in (work_delta.BY_WORK, work_delta.BY_YEAR):
             delta = work_delta.plan(con, table, sql, inputs, contract.refresh, contract.year_column)
-        lineage.forget(con, table)
-        work_delta.forget_keyed(con, table)
-        if delta is not None and delta.changed is not None and delta.previous:
-            work_delta.refresh(con, table, sql, delta)
-            changed = ChangedRows(delta.previous, contract.refresh_key, delta.rows, delta.what)
-        else:
-            for statement in build_statements(table, sql, materialized, _existing_kind(con, table)):
-                con.execute(statement)
-        rows = con.execute(f"select count(*) from {table}").fetchone()[0]
-        lineage.record_build(con, table, signed, rows, run_id)
+        # the rows and what they were built from land together or not at all: a build
+        # that fails or is killed leaves the table and its records as they were
+        with db.transaction(con):
+            work_delta.forget_keyed(con, table)
+            if delta is not None and delta.changed is not None and delta.previous:
+                work_delta.refresh(con, table, sql, delta)
+                changed = ChangedRows(delta.previous, contract.refresh_key, delta.rows, delta.what)
+            else:
+                existing = _existing_kind(con, table)
+                for statement in build_statements(table, sql, materialized, existing):
+                    con.execute(statement)
+            rows = con.execute(f"select count(*) from {table}").fetchone()[0]
+            lineage.record_build(con, table, signed, rows, run_id)
+            if delta is not None:
+                keyed = "work_id" if contract.refresh == work_delta.BY_WORK else "year"
+                work_delta.record_keyed(con, table, keyed, delta.method, delta.version, run_id)
         if delta is None:
             context.log.info(f"built {table} ({materialized}): {rows:,} rows")
         else:
-            keyed = "work_id" if contract.refresh == work_delta.BY_WORK else "year"
-            work_delta.record_keyed(con, table, keyed, delta.method, delta.version, run_id)
             how = contract.refresh.replace("_", " ") if changed is not None else "in full"
             context.log.info(f"built {table} ({how}: {delta.reason}): {rows:,} rows")
     else:

@@ -132,8 +132,9 @@ def record_keyed(
 
 
 def forget_keyed(con: duckdb.DuckDBPyConnection, table: str) -> None:
-    """Drop ``table``'s record before it changes: a build that stops halfway leaves it
-    to be built in full."""
+    """Drop ``table``'s record before it changes: a build that stops before recording it
+    again leaves the table to be built in full (a SQL table's build drops and records it
+    in the transaction that writes the table, so that a failure leaves it as it was)."""
     con.execute(f"delete from {WORK_KEYED} where table_name = ?", [table])
 
 

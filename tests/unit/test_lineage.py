@@ -119,7 +119,7 @@ def test_a_table_is_kept_only_as_built(db: duckdb.DuckDBPyConnection) -> None:
     assert lineage.kept_rows(db, "core.s", "sig") is None
     db.execute("drop table core.s")
     assert lineage.kept_rows(db, "core.s", "sig") is None
-    lineage.forget(db, "core.s")
+    db.execute(f"delete from {lineage.BUILT} where table_name = 'core.s'")  # never built
     db.execute("create table core.s as select range as id from range(3)")
     assert lineage.kept_rows(db, "core.s", "sig") is None
 
