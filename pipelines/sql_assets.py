@@ -116,7 +116,7 @@ def _sql_asset(
     def _build(context: dg.AssetExecutionContext, qcm: QcmResource) -> Iterator[object]:
         changed = None
         if key in context.selected_asset_keys:
-            result, changed = _materialize_in_memory(
+            result, changed = _materialize_retrying(
                 context, qcm, key, path, reads, contract, sql_tables
             )
             yield result
@@ -127,7 +127,7 @@ def _sql_asset(
     return _build
 
 
-def _materialize_in_memory(
+def _materialize_retrying(
     context: dg.AssetExecutionContext,
     qcm: QcmResource,
     key: dg.AssetKey,
@@ -152,7 +152,7 @@ def _materialize_in_memory(
         try:
             return _materialize(context, con, *built)
         except duckdb.OutOfMemoryException as error:
-            first = f"{error} (held after it: {db.memory_held(con)})"
+            first = f"{_first_line(error)} (held after it: {db.memory_held(con)})"
     context.log.warning(
         f"{table}: {db.OUT_OF_MEMORY} {qcm.memory_limit}: {first}. "
         "Building it again in a freshly opened database"
@@ -164,9 +164,16 @@ def _materialize_in_memory(
         except duckdb.OutOfMemoryException as error:
             raise duckdb.OutOfMemoryException(
                 f"{table}: {db.OUT_OF_MEMORY} {qcm.memory_limit}, "
-                f"twice: first {first}; then, in a freshly opened database, {error} (held "
-                f"after it: {db.memory_held(con)}). Raise QCM_MEMORY_LIMIT or free memory"
+                f"twice: first {first}; then, in a freshly opened database, "
+                f"{_first_line(error)} (held after it: {db.memory_held(con)}). Raise "
+                "QCM_MEMORY_LIMIT or free memory"
             ) from None  # both failures are in the message: the step's failure names them
+
+
+def _first_line(error: Exception) -> str:
+    """The first line of ``error``'s message: DuckDB's own (what failed, how much was
+    used), without the general advice it adds below."""
+    return (str(error).splitlines() or [""])[0]
 
 
 def _materialize(
