@@ -14,7 +14,7 @@ pass is reported again.
 
 import hashlib
 import re
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from graphlib import TopologicalSorter
 from pathlib import Path
 
@@ -32,6 +32,9 @@ LAYERS = ("staging", "core", "indicators", "marts", "meta")
 # DuckDB 1.5 stores a view's "a cross join b left join c on c.k = a.k" as "a, b left join c
 # ...", which no longer binds: the published file, made from the stored definitions, fails
 CROSS_JOIN = re.compile(r"\bcross\s+join\b", re.IGNORECASE)
+# what building a SQL table gives: its materialization, and the rows written again when it
+# was brought up to date by the works that changed (for its check)
+Built = tuple[dg.MaterializeResult, ChangedRows | None]
 
 
 def sql_table_files(sql_dir: Path) -> dict[str, Path]:
@@ -116,8 +119,11 @@ def _sql_asset(
     def _build(context: dg.AssetExecutionContext, qcm: QcmResource) -> Iterator[object]:
         changed = None
         if key in context.selected_asset_keys:
-            result, changed = _materialize_retrying(
-                context, qcm, key, path, reads, contract, sql_tables
+            result, changed = _retrying_out_of_memory(
+                context,
+                qcm,
+                ".".join(key.path),
+                lambda con: _materialize(context, con, key, path, reads, contract, sql_tables),
             )
             yield result
         if check.key in context.selected_asset_check_keys:
@@ -127,17 +133,14 @@ def _sql_asset(
     return _build
 
 
-def _materialize_retrying(
+def _retrying_out_of_memory(
     context: dg.AssetExecutionContext,
     qcm: QcmResource,
-    key: dg.AssetKey,
-    path: Path,
-    reads: set[str],
-    contract: Contract,
-    sql_tables: frozenset[str],
-) -> tuple[dg.MaterializeResult, ChangedRows | None]:
-    """``_materialize`` in the run's connection; when DuckDB runs out of memory there,
-    once more in a fresh one.
+    table: str,
+    materialize: Callable[[duckdb.DuckDBPyConnection], Built],
+) -> Built:
+    """``materialize`` (``_materialize`` of ``table``) in the run's connection; when
+    DuckDB runs out of memory there, once more in a fresh one.
 
     DuckDB should spill rather than fail; when it does fail (now and then in
     ``indicators.security_counts`` in the benchmark), what its buffer pool held is logged
@@ -146,11 +149,9 @@ def _materialize_retrying(
     and its records in one transaction), so the second does what the first would have:
     brings the table up to date by the works that changed, or builds it. A second failure
     fails the step, with what DuckDB held both times."""
-    table = ".".join(key.path)
-    built = (key, path, reads, contract, sql_tables)
     with qcm.connect() as con:
         try:
-            return _materialize(context, con, *built)
+            return materialize(con)
         except duckdb.OutOfMemoryException as error:
             first = f"{_first_line(error)} (held after it: {db.memory_held(con)})"
     context.log.warning(
@@ -160,7 +161,7 @@ def _materialize_retrying(
     qcm.release()
     with qcm.connect() as con:
         try:
-            return _materialize(context, con, *built)
+            return materialize(con)
         except duckdb.OutOfMemoryException as error:
             raise duckdb.OutOfMemoryException(
                 f"{table}: {db.OUT_OF_MEMORY} {qcm.memory_limit}, "
@@ -184,7 +185,7 @@ def _materialize(
     reads: set[str],
     contract: Contract,
     sql_tables: frozenset[str],
-) -> tuple[dg.MaterializeResult, ChangedRows | None]:
+) -> Built:
     """Build the table of ``key`` from the SQL of ``path``, keep it when its SQL and
     inputs (``reads``) are those it was last built from, or, for a ``by_work`` or
     ``by_year`` table, bring it up to date by the works that changed
