@@ -26,9 +26,10 @@ the table built before under the same method from an earlier version of
 theirs from the same SQL: a ``by_work`` table's per-work inputs are narrowed to those
 works (a temporary view in place of each), a ``by_year`` table's rows are filtered by
 its years, written as literals (DuckDB pushes such a filter down to the scans where the
-year is a grouping column). Anything else builds it in full: no earlier state, another
-method (its SQL or a whole input changed), inputs of different versions, an earlier
-version no longer kept, or more than ``FULL_ABOVE`` of the works (or years) changed.
+year is a grouping column, but not into a CTE it materializes: ``rows_of``). Anything
+else builds it in full: no earlier state, another method (its SQL or a whole input
+changed), inputs of different versions, an earlier version no longer kept, or more than
+``FULL_ABOVE`` of the works (or years) changed.
 """
 
 import re
@@ -325,6 +326,14 @@ def narrowed_sql(sql: str, narrowed: Mapping[str, str]) -> tuple[str, list[str]]
     return code, statements
 
 
+def rows_of(sql: str, rows: str) -> str:
+    """The select of the rows of ``sql`` that ``rows`` (a SQL condition on them, a
+    ``WorkPlan.rows``) selects: what a refresh inserts. DuckDB takes a condition on the
+    years down to the scans of the SQL's inputs, unless a CTE it materializes stands in
+    the way (a CTE read more than once: the SQL marks such a CTE NOT MATERIALIZED)."""
+    return f"select * from (\n{sql}\n) where {rows}"
+
+
 def refresh(con: duckdb.DuckDBPyConnection, table: str, sql: str, work: WorkPlan) -> None:
     """Delete the rows of ``table`` that ``work.rows`` selects (those of the changed works,
     or of their years) and insert theirs from ``sql``, over its narrowed inputs."""
@@ -337,6 +346,6 @@ def refresh(con: duckdb.DuckDBPyConnection, table: str, sql: str, work: WorkPlan
     for statement in views:
         con.execute(statement)
     con.execute(f"delete from {table} where {work.rows}")
-    con.execute(f"insert into {table} select * from (\n{code}\n) where {work.rows}")
+    con.execute(f"insert into {table} {rows_of(code, work.rows)}")
     for name in work.narrowed:
         con.execute(f"drop view {_view(name)}")

@@ -1,5 +1,7 @@
 -- indicators.coauthorship_pairs: one row per approach, year and unordered pair of known countries (country_a < country_b): the number of works co-authored by both
-with work_countries as (
+-- read twice: NOT MATERIALIZED inlines it, so a refresh's filter on its years reaches the
+-- scan (DuckDB would otherwise materialize every year of it, held in memory)
+with work_countries as not materialized (
     select distinct
         fractions.work_id,
         fractions.publication_year,

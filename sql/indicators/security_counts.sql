@@ -11,7 +11,10 @@ concern_countries as (
     where sets.set_code = (select concern_set from settings)
 ),
 
-record_countries as (
+-- the record CTEs below are read more than once: DuckDB would materialize each whole
+-- (every year, held in memory), so a refresh's filter on its years would not reach the
+-- scans; NOT MATERIALIZED inlines them where they are read
+record_countries as not materialized (
     -- every record of the three channels with each of its countries, ZZZ (unknown) included
     -- so that a record naming no known country still counts among the world's records
     select 'coauthorship' as channel, work_id as record_id, publication_year as year, country_iso3
@@ -27,7 +30,7 @@ record_countries as (
     where fraction > 0
 ),
 
-known_countries as (
+known_countries as not materialized (
     -- ZZZ (unknown) is no country: it neither makes a record international nor is a partner
     select
         channel,
@@ -39,7 +42,7 @@ known_countries as (
     where country_iso3 <> 'ZZZ'
 ),
 
-records as (
+records as not materialized (
     select
         record_countries.channel,
         record_countries.record_id,

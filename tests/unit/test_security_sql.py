@@ -69,6 +69,7 @@ import pytest
 from assets.reference.tables import reference_frames
 from pipelines.db import replace_table
 from tests.unit.test_core_sql import run_sql
+from tests.unit.test_refresh_by_year_sql import materialized, plan_nodes, scan_filters, year_rows
 
 pytestmark = pytest.mark.unit
 THIS_YEAR = datetime.now(UTC).year
@@ -316,3 +317,23 @@ def test_the_mart_carries_interval_and_trend(security: duckdb.DuckDBPyConnection
     ).fetchone()
     low, high = wilson(1, 2)
     assert row == (0.5, pytest.approx(low), pytest.approx(high), pytest.approx(-1 / 6))
+
+
+def test_a_refresh_by_year_reads_the_records_of_its_years_alone(
+    security: duckdb.DuckDBPyConnection,
+) -> None:
+    """The records' CTEs are read more than once; marked NOT MATERIALIZED, a refresh's
+    year reaches the scans of the records (``test_refresh_by_year_sql``), and the year's
+    rows are those of the whole table. Only the one-row settings and the set's countries
+    are materialized."""
+    query = year_rows("indicators.security_counts", 2023)
+    nodes = plan_nodes(security, query)
+    assert materialized(nodes) == {"settings", "concern_countries"}
+    filters = scan_filters(nodes, "core.work_country_fractions")
+    assert any("publication_year=2023" in f for f in filters), filters
+    whole = "select * from indicators.security_counts where year = 2023 order by all"
+    found = security.execute(f"{query} order by all").fetchall()
+    assert found == security.execute(whole).fetchall()
+    # by hand (the module's doc): the USA in 2023, W8 and W9, both international, one with
+    # concern
+    assert ("country", "USA", "all", 2023, "coauthorship", 2, 2, 1) in found
