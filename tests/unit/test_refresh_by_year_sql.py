@@ -67,22 +67,23 @@ def year_rows(table: str, year: int) -> str:
 def test_coauthorship_pairs_of_a_year_read_that_year_alone(
     con: duckdb.DuckDBPyConnection,
 ) -> None:
-    works = {2020: [("W1", ["USA", "FRA", "DEU"])], 2021: [("W2", ["USA", "CHN", "ZZZ"])]}
-    works[2021].append(("W3", ["CHN", "USA"]))
+    works = [  # the module's table
+        ("W1", 2020, ["USA", "FRA", "DEU"], ["all"]),
+        ("W2", 2021, ["USA", "CHN", "ZZZ"], ["all"]),
+        ("W3", 2021, ["CHN", "USA"], ["all", "superconducting"]),
+    ]
     con.execute(
         "create table core.work_country_fractions (work_id varchar, publication_year bigint, "
         "country_iso3 varchar)"
     )
     con.execute("create table core.work_approaches (work_id varchar, approach varchar)")
-    for year, listed in works.items():
-        for work_id, countries in listed:
-            for iso3 in countries:
-                con.execute(
-                    "insert into core.work_country_fractions values (?, ?, ?)",
-                    [work_id, year, iso3],
-                )
-            con.execute("insert into core.work_approaches values (?, 'all')", [work_id])
-    con.execute("insert into core.work_approaches values ('W3', 'superconducting')")
+    for work_id, year, countries, approaches in works:
+        for iso3 in countries:
+            con.execute(
+                "insert into core.work_country_fractions values (?, ?, ?)", [work_id, year, iso3]
+            )
+        for approach in approaches:
+            con.execute("insert into core.work_approaches values (?, ?)", [work_id, approach])
     run_sql(con, "indicators.coauthorship_pairs")
 
     query = year_rows("indicators.coauthorship_pairs", 2021)
