@@ -25,6 +25,7 @@ import duckdb
 import pytest
 
 from pipelines import work_delta
+from pipelines.contracts import load_contracts
 from pipelines.settings import SQL_DIR
 from tests.unit.test_core_sql import run_sql
 
@@ -61,7 +62,8 @@ def scan_filters(nodes: list[dict[str, Any]], table: str) -> list[str]:
 def year_rows(table: str, year: int) -> str:
     """The select a refresh of ``table`` by year inserts for ``year``."""
     sql = (SQL_DIR / table.replace(".", "/")).with_suffix(".sql").read_text(encoding="utf-8")
-    return work_delta.rows_of(sql, f"(year in ({year}))")
+    column = load_contracts(SQL_DIR)[table].year_column
+    return work_delta.rows_of(sql, work_delta.years_rows(column, [year], undated=False))
 
 
 def test_coauthorship_pairs_of_a_year_read_that_year_alone(
