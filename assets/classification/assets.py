@@ -7,6 +7,7 @@ import dagster as dg
 import duckdb
 import polars as pl
 
+from assets.bibliometric.assets import RAW_KEY
 from assets.classification import classifier
 from assets.classification.classifier import ApproachPattern, approach_patterns, classify, score
 from assets.reference.assets import REFERENCE_KEY
@@ -19,6 +20,9 @@ WORK_APPROACHES_KEY = dg.AssetKey(["core", "work_approaches"])
 EVALUATION_KEY = dg.AssetKey(["meta", "classifier_evaluation"])
 TEXT_APPROACHES = "core.work_text_approaches"  # the rules' answer per text, kept between builds
 WORK_APPROACHES = "core.work_approaches"
+# a work's text, read from the raw record staging.works kept (which holds the abstract's hash)
+TEXT = "coalesce(records.title, '') || ' ' || coalesce(records.abstract, '')"
+RECORDS = "inner join raw.openalex_works as records using (record_key)"
 # the code that decides a work's rows besides its text and the rules
 CLASSIFIER_MODULES = (classifier, sys.modules[__name__])
 
@@ -71,7 +75,8 @@ def build_work_approaches(con: duckdb.DuckDBPyConnection, run_id: str) -> tuple[
     row count, how many distinct texts the rules ran on, and whether the rows of the
     changed works alone were written (and why).
 
-    The approaches of a work depend only on its text (title and abstract) and the rules,
+    The approaches of a work depend only on its text (title and abstract, read from the
+    record ``staging.works`` kept, in ``raw.openalex_works``) and the rules,
     so they are kept by text in ``core.work_text_approaches`` (the MD5 of the text, the
     rules' digest, the matched approaches) and the rules run only on texts not seen by
     the same rules before: a refresh classifies its new and changed works alone. The
@@ -97,11 +102,11 @@ def build_work_approaches(con: duckdb.DuckDBPyConnection, run_id: str) -> tuple[
         else (None, "staging.works has no recorded version")
     )
     work_delta.forget_keyed(con, WORK_APPROACHES)
-    text = "coalesce(title, '') || ' ' || coalesce(abstract, '')"
     works = "" if changed is None else f" where {work_delta.CHANGED_ROWS}"
-    con.execute(
+    con.execute(  # the works narrowed first: their records are then found by key range
         "create or replace temp table _qcm_work_texts as "
-        f"select work_id, md5({text}) as text_md5 from staging.works{works}"
+        f"select works.work_id, works.record_key, md5({TEXT}) as text_md5 "
+        f"from (select work_id, record_key from staging.works{works}) as works {RECORDS}"
     )
     con.execute(
         "create or replace temp table _qcm_new_texts as select distinct text_md5 "
@@ -112,9 +117,8 @@ def build_work_approaches(con: duckdb.DuckDBPyConnection, run_id: str) -> tuple[
     # rarer than reading the texts twice to drop the repeats)
     matched = classify(
         con,
-        f"select w.text_md5 as id, {text} as text from staging.works "
-        "inner join _qcm_work_texts as w using (work_id) "
-        "semi join _qcm_new_texts using (text_md5)",
+        f"select works.text_md5 as id, {TEXT} as text from _qcm_work_texts as works "
+        f"semi join _qcm_new_texts using (text_md5) {RECORDS}",
         patterns,
     )
     con.execute(
@@ -208,7 +212,7 @@ def _figure(value: float | None) -> str:
 
 @dg.asset(
     key=WORK_APPROACHES_KEY,
-    deps=[REFERENCE_KEY, dg.AssetKey(["staging", "works"])],
+    deps=[REFERENCE_KEY, RAW_KEY, dg.AssetKey(["staging", "works"])],
     group_name="core",
     kinds={"duckdb", "python"},
     pool="duckdb",

@@ -34,15 +34,23 @@ def graph_snapshot(defs: dg.Definitions) -> dict[str, dict]:
     return out
 
 
-def test_dg_check_defs_passes() -> None:
+def test_dg_check_defs_passes(tmp_path: Path) -> None:
     dg_cli = Path(sys.executable).with_name("dg")
+    home = tmp_path / "dagster"  # dagster.yaml reads DAGSTER_HOME, as ./dev ui sets it
+    home.mkdir()
+    (home / "dagster.yaml").write_text((REPO / "dagster.yaml").read_text())
     result = subprocess.run(
         [str(dg_cli), "check", "defs"],
         cwd=REPO,
         capture_output=True,
         text=True,
         timeout=300,
-        env={**os.environ, "QCM_OUT": str(REPO / "out"), "QCM_STATE": str(REPO / ".qcm")},
+        env={
+            **os.environ,
+            "QCM_OUT": str(REPO / "out"),
+            "QCM_STATE": str(REPO / ".qcm"),
+            "DAGSTER_HOME": str(home),
+        },
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "All definitions loaded successfully" in result.stdout + result.stderr

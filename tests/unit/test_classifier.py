@@ -13,6 +13,11 @@ from assets.reference.tables import REFERENCE_DIR, read_csv
 
 pytestmark = pytest.mark.unit
 
+# every work with its text, as the classifier reads it
+EVERY_WORK = (
+    "select works.work_id, records.title, records.abstract from staging.works as works "
+    "inner join raw.openalex_works as records using (record_key)"
+)
 RULES = [
     {"approach": "superconducting", "kind": "include", "pattern": r"\btransmons?\b"},
     {"approach": "superconducting", "kind": "include", "pattern": "Fluxonium"},
@@ -89,20 +94,33 @@ def test_labelled_set_is_large_and_well_formed() -> None:
 
 
 def work_texts(con: duckdb.DuckDBPyConnection, rows: list[tuple], version: str = "v1") -> None:
-    """Set ``ref.classification_rules`` to RULES and ``staging.works`` to ``rows``, built
-    as ``version`` of ``staging.works`` (its row hashes kept for the refresh by work)."""
+    """Set ``ref.classification_rules`` to RULES and ``staging.works`` to ``rows`` (work id,
+    title, abstract), built as ``version`` of ``staging.works`` (its row hashes kept for the
+    refresh by work). As in the pipeline, the texts are records of ``raw.openalex_works``
+    (one per work and text, kept from earlier calls) and ``staging.works`` holds the record
+    key, the title and the abstract's hash."""
     from pipelines import lineage, work_delta
 
-    for schema in ("ref", "staging", "core"):
+    for schema in ("ref", "raw", "staging", "core"):
         con.execute(f"create schema if not exists {schema}")
     lineage.create_tables(con)
     work_delta.create_tables(con)
     con.execute("create or replace table ref.classification_rules as select * from rules")
     con.execute(
-        "create or replace table staging.works as select *, 2020 as publication_year from (values "
-        + ", ".join("(?, ?, ?)" for _ in rows)
-        + ") as w(work_id, title, abstract)",
-        [value for row in rows for value in row],
+        "create table if not exists raw.openalex_works "
+        "(record_key varchar primary key, title varchar, abstract varchar)"
+    )
+    records = [(f"{w}|{title}|{abstract}", w, title, abstract) for w, title, abstract in rows]
+    con.executemany(
+        "insert or ignore into raw.openalex_works values (?, ?, ?)",
+        [(key, title, abstract) for key, _, title, abstract in records],
+    )
+    con.execute("create or replace temp table kept (record_key varchar, work_id varchar)")
+    con.executemany("insert into kept values (?, ?)", [(key, work) for key, work, *_ in records])
+    con.execute(
+        "create or replace table staging.works as select kept.work_id, kept.record_key, "
+        "r.title, hash(r.abstract) as abstract_hash, 2020 as publication_year "
+        "from kept inner join raw.openalex_works as r using (record_key)"
     )
     lineage.record_build(con, "staging.works", version, len(rows), "run")
     work_delta.record_work_rows(con, version)
@@ -133,7 +151,7 @@ def test_works_are_classified_once_per_text_and_rules(monkeypatch: pytest.Monkey
     assert (classified, how) == (3, "in full: no earlier build by work")
     kept = approaches_rows(con)
     assert rows == len(kept)
-    build_record_approaches(con, "core.work_approaches", "work_id", "select * from staging.works")
+    build_record_approaches(con, "core.work_approaches", "work_id", EVERY_WORK)
     assert kept == approaches_rows(con)  # the same rows as classifying every work
     assert ("W3", "photonic", "keyword rules") in kept
     assert ("W2", "unclassified", "no rule matched") in kept
@@ -145,7 +163,7 @@ def test_works_are_classified_once_per_text_and_rules(monkeypatch: pytest.Monkey
     _, classified, how = build_work_approaches(con, "run2")
     assert (classified, how) == (2, "by work: 3 of 4 works changed")
     kept = approaches_rows(con)
-    build_record_approaches(con, "core.work_approaches", "work_id", "select * from staging.works")
+    build_record_approaches(con, "core.work_approaches", "work_id", EVERY_WORK)
     assert kept == approaches_rows(con)
     texts = con.execute("select count(*) from core.work_text_approaches").fetchone()[0]
     assert texts == 5  # W1, W2, W3's two texts and W5: only a full build drops texts
@@ -163,3 +181,12 @@ def test_works_are_classified_once_per_text_and_rules(monkeypatch: pytest.Monkey
     assert classified == 4
     assert how == "in full: its code or an input other than the works' rows changed"
     assert ("W3", "unclassified", "no rule matched") in approaches_rows(con)
+
+    # a new parser reads W2's record again and rebuilds its abstract differently, under the
+    # same record key: staging.works holds the abstract's hash, so W2 is a changed work and
+    # its new text is classified (without the excluded phrase it is photonic now)
+    con.execute("update raw.openalex_works set abstract = 'for displays' where title like '%LEDs'")
+    work_texts(con, second, "v4")
+    _, classified, how = build_work_approaches(con, "run4")
+    assert (classified, how) == (1, "by work: 1 of 4 works changed")
+    assert ("W2", "photonic", "keyword rules") in approaches_rows(con)
