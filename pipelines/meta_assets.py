@@ -185,10 +185,16 @@ def make_meta_assets(upstream: list[dg.AssetKey]) -> list[dg.AssetsDefinition]:
             with qcm.connect() as con:  # this run published nothing: it is not a release
                 con.execute("delete from meta.runs where run_id = ?", [context.run.run_id])
             raise dg.Failure(f"publish refused: {err}", allow_retries=False) from err
+        updated = (
+            f"; {', '.join(result.updated)} taken from it and brought up to date by the works "
+            "that changed"
+            if result.updated
+            else ""
+        )
         context.log.info(
             f"published {result.database} and {result.parquet_dir}: "
             f"{len(result.reused)} of {len(result.tables)} tables and views taken from the "
-            "last release, being of the same build"
+            f"last release, being of the same build{updated}"
         )
         return dg.MaterializeResult(
             metadata={
@@ -196,6 +202,7 @@ def make_meta_assets(upstream: list[dg.AssetKey]) -> list[dg.AssetsDefinition]:
                 "parquet": str(result.parquet_dir),
                 "tables": len(result.tables),
                 "reused": len(result.reused),
+                "updated_by_works": len(result.updated),
                 **{t: n for t, n in result.tables.items()},
             }
         )

@@ -18,7 +18,12 @@ copy of the last one, and its Parquet file is linked from the last folder (a vie
 when its definition and the builds of what it reads are the same). A build is never
 recorded twice (the run is part of it), so a record older than its table only makes it
 copied again; and each record is read from the artifact it describes, so a release
-swapped in halfway (the file, not yet the folder) reuses nothing it lacks.
+swapped in halfway (the file, not yet the folder) reuses nothing it lacks. A table whose
+build brought it up to date by the works that changed (a ``by_work`` refresh, which
+records those works: ``pipelines.work_delta.record_rewritten_works``) from the build the
+last release holds is taken from the last release too, with those works' rows deleted
+and the working database's inserted; should its row count then differ from the working
+table's, it is copied whole. Its Parquet file is written again.
 """
 
 from __future__ import annotations
@@ -59,6 +64,8 @@ class Published:
     parquet_dir: Path
     tables: dict[str, int]
     reused: tuple[str, ...] = ()  # tables (and Parquet files) taken from the last release
+    # tables taken from the last release and brought up to date by the works that changed
+    updated: tuple[str, ...] = ()
 
 
 def sql_literal(path: Path) -> str:
@@ -172,7 +179,7 @@ def publish(working_db: Path, out_dir: Path, allow_drop: bool = False) -> Publis
     swapped = False
     try:
         try:
-            counts, kept, builds = _write_release(working_db, temp, target, allow_drop)
+            counts, kept, updated, builds = _write_release(working_db, temp, target, allow_drop)
             with replaced_folder(out_dir / "parquet") as folder:
                 linked = _write_parquet(temp, folder, out_dir / "parquet", builds)
                 os.replace(temp, target)
@@ -187,7 +194,8 @@ def publish(working_db: Path, out_dir: Path, allow_drop: bool = False) -> Publis
     finally:
         temp.unlink(missing_ok=True)
         temp.with_name(temp.name + ".wal").unlink(missing_ok=True)  # left by a failed write
-    return Published(target, out_dir / "parquet", counts, tuple(sorted(set(kept) | linked)))
+    reused = tuple(sorted(set(kept) | linked))
+    return Published(target, out_dir / "parquet", counts, reused, tuple(sorted(updated)))
 
 
 def recorded_builds(con: duckdb.DuckDBPyConnection, catalog: str) -> dict[str, str]:
@@ -228,10 +236,11 @@ def released_builds(release: Path) -> dict[str, str]:
 
 def _write_release(
     working_db: Path, temp: Path, target: Path, allow_drop: bool
-) -> tuple[dict[str, int], list[str], dict[str, str]]:
+) -> tuple[dict[str, int], list[str], list[str], dict[str, str]]:
     """Build the release database at ``temp`` from ``working_db``, checked against the
     last release at ``target``. Returns the row count of every public table and view, the
-    tables kept from the last release, and the build of every public table the working
+    tables kept from the last release, those taken from it and brought up to date by the
+    works that changed (``by_works``), and the build of every public table the working
     database records and of every view (``view_builds``)."""
     previous = released_builds(target)
     con = duckdb.connect(str(temp))
@@ -243,7 +252,8 @@ def _write_release(
         kept = [
             t for t in published if t not in views and t in builds and previous.get(t) == builds[t]
         ]
-        if kept:  # start from the last release: drop what it holds of other builds
+        updated = [t for t in published if t not in kept and by_works(con, t, builds, previous)]
+        if kept or updated:  # start from the last release: drop what it holds of other builds
             con.close()
             shutil.copyfile(target, temp)
             con = duckdb.connect(str(temp))
@@ -253,13 +263,14 @@ def _write_release(
                 con.execute(f"drop view {view}")
             held = _tables(con, catalog, PUBLIC_SCHEMAS)
             for table in held:
-                if table not in kept:
+                if table not in kept and table not in updated:
                     con.execute(f"drop table {table}")
             kept = [t for t in kept if t in held]
+            updated = [t for t in updated if t in held and _update_by_works(con, t)]
         for schema in PUBLIC_SCHEMAS:
             con.execute(f"create schema if not exists {schema}")
         for table in published:
-            if table not in views and table not in kept:
+            if table not in views and table not in kept and table not in updated:
                 con.execute(f"create table {table} as select * from work.{table}")
         con.execute("detach work")
         recreate_views(con, views)
@@ -279,7 +290,53 @@ def _write_release(
     finally:
         con.close()
     builds = {t: b for t, b in builds.items() if t in counts and t not in views}
-    return counts, kept, builds | view_builds(views, builds)
+    return counts, kept, updated, builds | view_builds(views, builds)
+
+
+def by_works(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    builds: dict[str, str],
+    previous: dict[str, str],
+) -> bool:
+    """Whether the working database (attached as ``work``) records that the build of
+    ``table`` it holds (``builds``) brought it up to date by the works that changed
+    (``pipelines.work_delta.record_rewritten_works``) from the build the last release
+    holds (``previous``): the release's copy then needs only those works' rows."""
+    if table not in builds or table not in previous:
+        return False
+    run, signature = builds[table].split(" ", 1)
+    held = previous[table].split(" ", 1)[1]
+    try:
+        record = con.execute(
+            "select previous, key_column, run_id from work.lineage.rewritten where table_name = ?",
+            [table],
+        ).fetchone()
+        con.execute("select 1 from work.lineage.rewritten_works limit 0")
+    except duckdb.CatalogException:  # a database made before these were recorded
+        return False
+    return record == (held, "work_id", run) and held != signature
+
+
+def _update_by_works(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    """Bring the last release's ``table`` (in the database of ``con``) up to date by the
+    works the working database's build rewrote: delete their rows and insert the working
+    database's. Returns whether its row count is then the working table's; when it is
+    not, the table is dropped (to be copied whole) and False returned."""
+    con.execute(
+        "create or replace temp table qcm_rewritten as "
+        "select work_id from work.lineage.rewritten_works where table_name = ?",
+        [table],
+    )
+    rows = "work_id in (select work_id from qcm_rewritten)"
+    con.execute(f"delete from {table} where {rows}")
+    con.execute(f"insert into {table} by name select * from work.{table} where {rows}")
+    con.execute("drop table qcm_rewritten")
+    here = con.execute(f"select count(*) from {table}").fetchone()[0]
+    if here == con.execute(f"select count(*) from work.{table}").fetchone()[0]:
+        return True
+    con.execute(f"drop table {table}")
+    return False
 
 
 def view_builds(views: dict[str, str], builds: dict[str, str]) -> dict[str, str]:

@@ -189,8 +189,10 @@ def _materialize(
     """Build the table of ``key`` from the SQL of ``path``, keep it when its SQL and
     inputs (``reads``) are those it was last built from, or, for a ``by_work`` or
     ``by_year`` table, bring it up to date by the works that changed
-    (``pipelines.work_delta``); log which. Returns its row count, and the rows written
-    again when it was brought up to date (for its check, in the same connection)."""
+    (``pipelines.work_delta``); log which. A published table brought up to date by work
+    keeps the works it was brought up to date by, for the publish. Returns its row count,
+    and the rows written again when it was brought up to date (for its check, in the same
+    connection)."""
     table = ".".join(key.path)
     sql = path.read_text(encoding="utf-8")
     run_id = context.run.run_id
@@ -199,6 +201,8 @@ def _materialize(
     signed = lineage.lineage_signature(sql, materialized, inputs)
     kept = lineage.kept_rows(con, table, signed) if materialized == "table" else None
     delta = changed = None
+    # the works a published table was brought up to date by are kept for the publish
+    published = table.split(".")[0] in PUBLIC_SCHEMAS and materialized == "table"
     if kept is None:
         if contract.refresh in (work_delta.BY_WORK, work_delta.BY_YEAR):
             delta = work_delta.plan(con, table, sql, inputs, contract.refresh, contract.year_column)
@@ -206,9 +210,15 @@ def _materialize(
         # that fails or is killed leaves the table and its records as they were
         with db.transaction(con):
             work_delta.forget_keyed(con, table)
+            if published:
+                work_delta.forget_rewritten_works(con, table)
             if delta is not None and delta.changed is not None and delta.previous:
                 work_delta.refresh(con, table, sql, delta)
                 changed = ChangedRows(delta.previous, contract.refresh_key, delta.rows, delta.what)
+                if published and contract.refresh == work_delta.BY_WORK:
+                    work_delta.record_rewritten_works(
+                        con, table, delta.previous, delta.what, run_id
+                    )
             else:
                 existing = _existing_kind(con, table)
                 for statement in build_statements(table, sql, materialized, existing):

@@ -44,6 +44,7 @@ from pipelines.lineage import SCHEMA, sql_code
 WORKS = "staging.works"
 WORK_ROWS = f"{SCHEMA}.work_rows"
 WORK_KEYED = f"{SCHEMA}.work_keyed"
+REWRITTEN_WORKS = f"{SCHEMA}.rewritten_works"  # the works of a table's last refresh by work
 WORKS_YEAR = "publication_year"
 KEY_COLUMNS = ("work_id", "record_key", "year")
 CHANGED = "qcm_changed_works"  # temporary tables of the connection that refreshes
@@ -86,6 +87,10 @@ def create_tables(con: duckdb.DuckDBPyConnection) -> None:
         f"create table if not exists {WORK_KEYED} (table_name varchar primary key, "
         "key_column varchar not null, method varchar not null, works_version varchar, "
         "run_id varchar not null)"
+    )
+    con.execute(
+        f"create table if not exists {REWRITTEN_WORKS} (table_name varchar not null, "
+        "work_id varchar not null)"
     )
 
 
@@ -137,6 +142,26 @@ def forget_keyed(con: duckdb.DuckDBPyConnection, table: str) -> None:
     again leaves the table to be built in full (a SQL table's build drops and records it
     in the transaction that writes the table, so that a failure leaves it as it was)."""
     con.execute(f"delete from {WORK_KEYED} where table_name = ?", [table])
+
+
+def record_rewritten_works(
+    con: duckdb.DuckDBPyConnection, table: str, previous: str, what: str, run_id: str
+) -> None:
+    """Record that run ``run_id`` brought ``table``, signed ``previous`` before, up to date
+    by the works in ``qcm_changed_works`` (``what`` names their rows): the works are kept
+    in ``lineage.rewritten_works`` and the rows they select in ``lineage.rewritten``, for
+    as long as the table is not built again. The publish brings the last release's copy of
+    the table up to date by them (``pipelines.publish``)."""
+    forget_rewritten_works(con, table)
+    con.execute(f"insert into {REWRITTEN_WORKS} select ?, work_id from {CHANGED}", [table])
+    rows = f"work_id in (select work_id from {REWRITTEN_WORKS} where table_name = '{table}')"
+    lineage.record_rewritten(con, table, previous, "work_id", rows, what, run_id)
+
+
+def forget_rewritten_works(con: duckdb.DuckDBPyConnection, table: str) -> None:
+    """Drop what ``record_rewritten_works`` recorded of ``table``, before it is built again."""
+    con.execute(f"delete from {REWRITTEN_WORKS} where table_name = ?", [table])
+    con.execute(f"delete from {lineage.REWRITTEN} where table_name = ?", [table])
 
 
 def keyed_state(con: duckdb.DuckDBPyConnection, table: str) -> tuple[str, str | None] | None:

@@ -22,7 +22,8 @@ pytestmark = pytest.mark.integration
 def changed_inputs(
     byhand: tuple[Path, dict[str, Path]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> list[str]:
-    """Copy the by-hand build's working database into ``tmp_path / "state"`` and return
+    """Copy the by-hand build's working database into ``tmp_path / "state"`` (and its
+    release, but its dashboards, into ``tmp_path / "over" / "out"``) and return
     the ``--source-dir`` arguments of its inputs with two works changed: the by-hand works
     plus one new work and a newer record of W3 (another title and countries); every other
     source as the by-hand build read it. Two of six works change, in two of three years:
@@ -39,6 +40,8 @@ def changed_inputs(
         inputs += ["--source-dir", f"{source}={folder / f'tiny_{source}'}"]
     (tmp_path / "state" / "work").mkdir(parents=True)
     shutil.copy(folder / "state" / "work" / "qcm.duckdb", tmp_path / "state" / "work")
+    release = shutil.ignore_patterns("site")
+    shutil.copytree(folder / "out", tmp_path / "over" / "out", ignore=release)
     return inputs
 
 
@@ -90,6 +93,11 @@ def test_a_build_over_an_earlier_state_keeps_what_did_not_change_and_equals_a_fr
             f"] raw.{table}: all {expectations} expectations met on the records of the 1 files "
             "read (the other rows' pass in run "
         ) in output, table
+    # the release's per-work marts are the last release's, brought up to date by those works
+    assert (
+        "; marts.work_approaches, marts.work_country_fractions taken from it and brought up "
+        "to date by the works that changed\n"
+    ) in output
     kept = output.count("] kept ")
     built = output.count("] built ")
     assert kept > 40 and built > 40, (kept, built)

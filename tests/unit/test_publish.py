@@ -306,3 +306,72 @@ def test_an_unreadable_last_release_is_named_and_may_be_replaced_when_allowed(
         publish(work, out)
     assert publish(work, out, allow_drop=True).reused == ()
     assert released(out, "select count(*) from marts.numbers") == [(10,)]
+
+
+def refreshed_by_works(
+    path: Path, pairs: list[tuple[str, str]], build: tuple[str, str], rewrote: dict | None = None
+) -> Path:
+    """A working database whose ``marts.pairs`` (work, approach) holds ``pairs``, recorded
+    as built by ``build`` (run, signature), with its data dictionary; ``rewrote`` is what
+    ``pipelines.work_delta.record_rewritten_works`` recorded of that build (``previous``
+    signature and ``works``), when it was a refresh by work."""
+    from pipelines import lineage, work_delta
+
+    working_db(path, 3)
+    con = duckdb.connect(str(path))
+    lineage.create_tables(con)
+    work_delta.create_tables(con)
+    con.execute("create or replace table marts.pairs (work_id varchar, approach varchar)")
+    con.executemany("insert into marts.pairs values (?, ?)", pairs)
+    con.execute("insert or replace into lineage.built values ('marts.pairs', ?, 0, ?)", build[::-1])
+    con.execute("delete from lineage.rewritten_works")
+    con.execute("delete from lineage.rewritten")
+    if rewrote is not None:
+        con.executemany(
+            "insert into lineage.rewritten_works values ('marts.pairs', ?)",
+            [(w,) for w in rewrote["works"]],
+        )
+        lineage.record_rewritten(
+            con, "marts.pairs", rewrote["previous"], "work_id", "", "", build[0]
+        )
+    con.execute(
+        "create or replace table meta.tables as select t.table_schema || '.' || t.table_name "
+        "as table_name, null::bigint as row_count, 'synthetic sample' as data_kind, "
+        "b.run_id as built_by_run, b.signature as build_signature "
+        "from information_schema.tables as t left join lineage.built as b "
+        "on b.table_name = t.table_schema || '.' || t.table_name "
+        "where t.table_schema in ('marts', 'meta')"
+    )
+    con.close()
+    return path
+
+
+def test_a_table_refreshed_by_work_is_brought_up_to_date_in_the_last_release(
+    tmp_path: Path,
+) -> None:
+    out, work = tmp_path / "out", tmp_path / "work.duckdb"
+    first = [("W1", "all"), ("W2", "all"), ("W2", "photonic"), ("W3", "all")]
+    assert publish(refreshed_by_works(work, first, ("run1", "sig1")), out).updated == ()
+    # run2 brought it up to date by W2 (one approach fewer) and W4 (new) from sig1, which
+    # the release holds: the release's copy takes their rows alone
+    second = [("W1", "all"), ("W2", "all"), ("W3", "all"), ("W4", "all"), ("W4", "qkd")]
+    refresh = {"previous": "sig1", "works": ["W2", "W4"]}
+    result = publish(refreshed_by_works(work, second, ("run2", "sig2"), refresh), out)
+    assert result.updated == ("marts.pairs",)
+    assert "marts.pairs" not in result.reused
+    assert released(out, "select * from marts.pairs order by all") == second
+    assert duckdb.sql(f"select count(*) from '{out / 'parquet' / 'pairs.parquet'}'").fetchone() == (
+        5,
+    )
+    # a refresh from a build the release does not hold: copied whole
+    third = [*second, ("W5", "all")]
+    refresh = {"previous": "sig1", "works": ["W5"]}
+    result = publish(refreshed_by_works(work, third, ("run3", "sig3"), refresh), out)
+    assert result.updated == ()
+    assert released(out, "select * from marts.pairs order by all") == third
+    # works missing from the record leave another row count: copied whole
+    fourth = [*third, ("W6", "all")]
+    refresh = {"previous": "sig3", "works": ["W7"]}
+    result = publish(refreshed_by_works(work, fourth, ("run4", "sig4"), refresh), out)
+    assert result.updated == ()
+    assert released(out, "select * from marts.pairs order by all") == fourth
