@@ -23,7 +23,9 @@ A table's signature stands for its rows:
 A writer that changed only some rows of its table (the raw OpenAlex tables after reading
 the new and changed files alone) may name them (``record_rewritten``), with the signature
 the table had before: the table's contract check then runs its expectations on those rows
-alone when the check last passed on the table as it was (``pipelines.checks``).
+alone when the check last passed on the table as it was (``pipelines.checks``). A
+published SQL table brought up to date by work names them too, for the publish
+(``pipelines.work_delta.record_rewritten_works``).
 
 A contract check that passed is recorded under a key made of the contract file, the
 checking code, the versions of DuckDB and Great Expectations, and the signatures of the
