@@ -240,7 +240,7 @@ def _write_release(
     """Build the release database at ``temp`` from ``working_db``, checked against the
     last release at ``target``. Returns the row count of every public table and view, the
     tables kept from the last release, those taken from it and brought up to date by the
-    works that changed (``by_works``), and the build of every public table the working
+    works that changed (``_by_works``), and the build of every public table the working
     database records and of every view (``view_builds``)."""
     previous = released_builds(target)
     con = duckdb.connect(str(temp))
@@ -252,7 +252,7 @@ def _write_release(
         kept = [
             t for t in published if t not in views and t in builds and previous.get(t) == builds[t]
         ]
-        updated = [t for t in published if t not in kept and by_works(con, t, builds, previous)]
+        updated = [t for t in published if t not in kept and _by_works(con, t, builds, previous)]
         if kept or updated:  # start from the last release: drop what it holds of other builds
             con.close()
             shutil.copyfile(target, temp)
@@ -293,7 +293,7 @@ def _write_release(
     return counts, kept, updated, builds | view_builds(views, builds)
 
 
-def by_works(
+def _by_works(
     con: duckdb.DuckDBPyConnection,
     table: str,
     builds: dict[str, str],

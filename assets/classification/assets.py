@@ -103,7 +103,7 @@ def build_work_approaches(con: duckdb.DuckDBPyConnection, run_id: str) -> tuple[
     )
     work_delta.forget_keyed(con, WORK_APPROACHES)
     works = "" if changed is None else f" where {work_delta.CHANGED_ROWS}"
-    con.execute(  # the works narrowed first: their records are then found by key range
+    con.execute(  # the works narrowed first, so that only their records are read
         "create or replace temp table _qcm_work_texts as "
         f"select works.work_id, works.record_key, md5({TEXT}) as text_md5 "
         f"from (select work_id, record_key from staging.works{works}) as works {RECORDS}"
