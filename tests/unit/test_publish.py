@@ -323,7 +323,10 @@ def refreshed_by_works(
     work_delta.create_tables(con)
     con.execute("create or replace table marts.pairs (work_id varchar, approach varchar)")
     con.executemany("insert into marts.pairs values (?, ?)", pairs)
-    con.execute("insert or replace into lineage.built values ('marts.pairs', ?, 0, ?)", build[::-1])
+    run, signature = build
+    con.execute(
+        "insert or replace into lineage.built values ('marts.pairs', ?, 0, ?)", [signature, run]
+    )
     con.execute("delete from lineage.rewritten_works")
     con.execute("delete from lineage.rewritten")
     if rewrote is not None:
@@ -331,9 +334,8 @@ def refreshed_by_works(
             "insert into lineage.rewritten_works values ('marts.pairs', ?)",
             [(w,) for w in rewrote["works"]],
         )
-        lineage.record_rewritten(
-            con, "marts.pairs", rewrote["previous"], "work_id", "", "", build[0]
-        )
+        rows = "work_id in (select work_id from lineage.rewritten_works)"
+        lineage.record_rewritten(con, "marts.pairs", rewrote["previous"], "work_id", rows, "", run)
     con.execute(
         "create or replace table meta.tables as select t.table_schema || '.' || t.table_name "
         "as table_name, null::bigint as row_count, 'synthetic sample' as data_kind, "
