@@ -213,6 +213,19 @@ def test_a_dead_publish_leaves_no_temporary_file_after_the_next(tmp_path: Path) 
     assert sorted(p.name for p in out.iterdir()) == ["parquet", "qcm.duckdb"]
 
 
+def record_dictionary(con: duckdb.DuckDBPyConnection) -> None:
+    """Write ``meta.tables`` of every public table with its build from ``lineage.built``,
+    as the data dictionary does before a publish."""
+    con.execute(
+        "create or replace table meta.tables as select t.table_schema || '.' || t.table_name "
+        "as table_name, null::bigint as row_count, 'synthetic sample' as data_kind, "
+        "b.run_id as built_by_run, b.signature as build_signature "
+        "from information_schema.tables as t left join lineage.built as b "
+        "on b.table_name = t.table_schema || '.' || t.table_name "
+        "where t.table_schema in ('marts', 'meta')"
+    )
+
+
 def built_working_db(path: Path, builds: dict[str, str], letters: str = "abc") -> Path:
     """A working database of ``marts.numbers`` (3 rows) and ``marts.letters`` (one row
     per letter of ``letters``), each recorded as built by the run ``builds`` names, with
@@ -232,14 +245,7 @@ def built_working_db(path: Path, builds: dict[str, str], letters: str = "abc") -
     )
     for table, run in builds.items():
         con.execute("insert into lineage.built values (?, 'sig', 0, ?)", [table, run])
-    con.execute(
-        "create or replace table meta.tables as select t.table_schema || '.' || t.table_name "
-        "as table_name, null::bigint as row_count, 'synthetic sample' as data_kind, "
-        "b.run_id as built_by_run, b.signature as build_signature "
-        "from information_schema.tables as t left join lineage.built as b "
-        "on b.table_name = t.table_schema || '.' || t.table_name "
-        "where t.table_schema in ('marts', 'meta')"
-    )
+    record_dictionary(con)
     con.close()
     return path
 
@@ -336,14 +342,7 @@ def refreshed_by_works(
         )
         rows = "work_id in (select work_id from lineage.rewritten_works)"
         lineage.record_rewritten(con, "marts.pairs", rewrote["previous"], "work_id", rows, "", run)
-    con.execute(
-        "create or replace table meta.tables as select t.table_schema || '.' || t.table_name "
-        "as table_name, null::bigint as row_count, 'synthetic sample' as data_kind, "
-        "b.run_id as built_by_run, b.signature as build_signature "
-        "from information_schema.tables as t left join lineage.built as b "
-        "on b.table_name = t.table_schema || '.' || t.table_name "
-        "where t.table_schema in ('marts', 'meta')"
-    )
+    record_dictionary(con)
     con.close()
     return path
 
