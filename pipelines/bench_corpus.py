@@ -15,6 +15,11 @@ snapshot, with the nesting that makes real data expensive (see ``../shared/PERFO
   snapshot reader must filter out (``outside``: 0.99 makes a part of the whole
   snapshot, where quantum works are rare).
 
+``write_authors(folder, corpus)`` writes the records of the authors of a written corpus
+(as the live build fetches the authors of its works): 2025-era records whose
+affiliations list the years of each author's works (the profile trail of the workforce
+indicators), in the countries their works give them.
+
 The works are invented, for timing only; nothing here is used by the pipeline itself.
 Files are written by two processes (one per core), deterministically from a seed.
 """
@@ -28,10 +33,13 @@ import random
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+import duckdb
+
 from assets.bibliometric.sample_generator import ADJECTIVES, APPROACH_WEIGHTS, COUNTRIES, TITLES
 from assets.bibliometric.sample_generator import TOPICS as APPROACH_TOPICS
 
 WORKS_PER_PART = 125_000
+AUTHORS_PER_PART = 100_000
 FIRST_YEAR, LAST_YEAR = 2000, 2025
 NULL_COUNTRY = 0.017
 OUTSIDE_SLICE = 0.05
@@ -46,6 +54,37 @@ def _part_works(works: int) -> list[int]:
     return [works // parts + (1 if i < works % parts else 0) for i in range(parts)]
 
 
+def _authors_pool(works: int) -> int:
+    """How many distinct authors the works of a corpus of ``works`` works draw from."""
+    return max(1000, works // 3)
+
+
+def _countries() -> list[str]:
+    """Country codes, each repeated by its weight: an author's home is one of them."""
+    return [c for c, (weight, _) in COUNTRIES.items() for _ in range(int(weight))]
+
+
+def _country(author: int, year: int, countries: list[str]) -> str:
+    """Where ``author`` works in ``year``: mostly at home, some years elsewhere."""
+    home = countries[author % len(countries)]
+    return home if (author + year // 4) % 11 else countries[(author // 7) % len(countries)]
+
+
+def _institution(author: int, country: str, code: str | None) -> dict:
+    """``author``'s institution in ``country`` as OpenAlex gives it (``code``: its
+    country code, None when OpenAlex has none)."""
+    number = 100 * COUNTRY_INDEX[country] + author % INSTITUTIONS_PER_COUNTRY
+    inst_id = f"https://openalex.org/I{40_000_000 + number}"
+    return {
+        "id": inst_id,
+        "display_name": f"Institute {country}{author % INSTITUTIONS_PER_COUNTRY}",
+        "ror": f"https://ror.org/0{author % 99999:05d}x",
+        "country_code": code,
+        "type": "education" if author % 9 else "company",
+        "lineage": [inst_id],
+    }
+
+
 def _author_count(rng: random.Random) -> int:
     if rng.random() < HUGE_AUTHOR_LISTS:
         return min(3000, int(100 / (1 - rng.random()) ** 0.9))  # Pareto tail from 100
@@ -53,6 +92,7 @@ def _author_count(rng: random.Random) -> int:
 
 
 YEAR_SKEW = 0.6  # a work's year is FIRST_YEAR + years * u ** YEAR_SKEW: recent years hold more
+AUTHOR_SKEW = 2.5  # an authorship's author is pool * u ** AUTHOR_SKEW: a few write much
 
 
 def _work(
@@ -88,25 +128,12 @@ def _work(
     truncated = listed > 100 and index % 2 == 0
     authorships = []
     for position in range(100 if truncated else listed):
-        author = int(authors_pool * rng.random() ** 2.5)
-        home = countries[author % len(countries)]
-        country = home if (author + year // 4) % 11 else countries[(author // 7) % len(countries)]
-        institutions = []
-        for _ in range(1 if rng.random() < 0.7 else 2):
-            inst = f"{country}{author % INSTITUTIONS_PER_COUNTRY}"
-            number = 100 * COUNTRY_INDEX[country] + author % INSTITUTIONS_PER_COUNTRY
-            inst_id = f"https://openalex.org/I{40_000_000 + number}"
-            code = None if rng.random() < NULL_COUNTRY else country
-            institutions.append(
-                {
-                    "id": inst_id,
-                    "display_name": f"Institute {inst}",
-                    "ror": f"https://ror.org/0{author % 99999:05d}x",
-                    "country_code": code,
-                    "type": "education" if author % 9 else "company",
-                    "lineage": [inst_id],
-                }
-            )
+        author = int(authors_pool * rng.random() ** AUTHOR_SKEW)
+        country = _country(author, year, countries)
+        institutions = [
+            _institution(author, country, None if rng.random() < NULL_COUNTRY else country)
+            for _ in range(1 if rng.random() < 0.7 else 2)
+        ]
         authorships.append(
             {
                 "author_position": "first" if position == 0 else "middle",
@@ -187,7 +214,7 @@ def _write_part(args: Part) -> tuple[str, int, int, int]:
     publication year or None); return (url, bytes, records, uncompressed bytes)."""
     path, first, count, authors_pool, seed, outside, year = args
     rng = random.Random(seed)
-    countries = [c for c, (weight, _) in COUNTRIES.items() for _ in range(int(weight))]
+    countries = _countries()
     path.parent.mkdir(parents=True, exist_ok=True)
     raw = 0
     with gzip.open(path, "wt", encoding="utf-8", compresslevel=3) as handle:
@@ -209,7 +236,7 @@ def write_corpus(
     for number, count in enumerate(_part_works(works)):
         day = f"2026-{1 + number // 28 % 12:02d}-{1 + number % 28:02d}"
         part = works_dir / f"updated_date={day}" / f"part_{number:03d}.gz"
-        jobs.append((part, first, count, max(1000, works // 3), seed + number, outside, None))
+        jobs.append((part, first, count, _authors_pool(works), seed + number, outside, None))
         first += count
     with ProcessPoolExecutor(max_workers=2) as pool:
         written = list(pool.map(_write_part, jobs))
@@ -219,6 +246,104 @@ def write_corpus(
         "parts": len(written),
         "gzip_bytes": sum(w[1] for w in written),
         "json_bytes": sum(w[3] for w in written),
+    }
+
+
+def _author(rng: random.Random, author: int, years: list[int], countries: list[str]) -> str:
+    """The record of ``author``, whose works fall in ``years``, as a JSON line: its
+    affiliations list those years (descending, as OpenAlex does), each under the
+    institution its works give it that year."""
+    affiliations: dict[str, dict] = {}
+    for year in sorted(years, reverse=True):
+        country = _country(author, year, countries)
+        if country not in affiliations:
+            code = None if rng.random() < NULL_COUNTRY else country
+            institution = _institution(author, country, code)
+            affiliations[country] = {"institution": institution, "years": []}
+        affiliations[country]["years"].append(year)
+    listed = list(affiliations.values())
+    author_id = f"https://openalex.org/A{50_000_000 + author}"
+    record = {
+        "id": author_id,
+        "orcid": None,
+        "display_name": f"Researcher {author}",
+        "display_name_alternatives": [f"R. {author}"],
+        "works_count": 2 * len(years),
+        "cited_by_count": int(len(years) * rng.paretovariate(1.5)),
+        "summary_stats": {"2yr_mean_citedness": 1.0, "h_index": 5, "i10_index": 3},
+        "ids": {"openalex": author_id},
+        "affiliations": listed,
+        "last_known_institutions": [listed[0]["institution"]],
+        "topics": [
+            {"id": f"https://openalex.org/T1{t:04d}", "display_name": "topic", "count": 1}
+            for t in range(5)
+        ],
+        "counts_by_year": [
+            {"year": year, "works_count": 1, "cited_by_count": 1}
+            for year in sorted(years, reverse=True)[:10]
+        ],
+        "works_api_url": f"https://api.openalex.org/works?filter=author.id:A{50_000_000 + author}",
+        "updated_date": "2026-10-01T00:00:00.000000",
+        "created_date": "2023-07-21",
+    }
+    return json.dumps(record, separators=(",", ":"))
+
+
+def _write_authors_part(args: tuple[Path, list[tuple[int, list[int]]], int]) -> tuple[int, int]:
+    """Write one part of author records (path, each author with their works' years, seed);
+    return (bytes, uncompressed bytes)."""
+    path, authors, seed = args
+    rng, countries = random.Random(seed), _countries()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    raw = 0
+    with gzip.open(path, "wt", encoding="utf-8", compresslevel=3) as handle:
+        for author, years in authors:
+            line = _author(rng, author, years, countries) + "\n"
+            raw += len(line)
+            handle.write(line)
+    return path.stat().st_size, raw
+
+
+def _works_years(corpus: Path) -> list[tuple[int, list[int]]]:
+    """Every author of the works of the snapshot ``corpus`` (by number), with the years of
+    their works, read back from its parts by DuckDB."""
+    names = ", ".join(f"'{p}'" for p in sorted((corpus / "data" / "works").rglob("part_*.gz")))
+    rows = duckdb.connect().execute(
+        f"""
+        select author, list(distinct year order by year)
+        from (
+            select publication_year as year,
+                cast(regexp_extract(unnest(authorships).author.id, 'A([0-9]+)$', 1) as bigint)
+                    - 50000000 as author
+            from read_json([{names}], format = 'newline_delimited', hive_partitioning = false,
+                columns = {{'publication_year': 'BIGINT',
+                            'authorships': 'STRUCT(author STRUCT(id VARCHAR))[]'}})
+        )
+        group by author
+        order by author
+        """
+    )
+    return rows.fetchall()
+
+
+def write_authors(folder: Path, corpus: Path, seed: int = 20261202) -> dict[str, int]:
+    """Write under ``folder`` the record of every author of the works of the snapshot
+    ``corpus`` (``write_corpus``), as the live build fetches the authors of its works:
+    2025-era records whose affiliations list the years of their works. JSON Lines parts
+    of ``AUTHORS_PER_PART`` records each (``part_NNN.jsonl.gz``); returns their sizes."""
+    authors = _works_years(corpus)
+    jobs = [
+        (folder / f"part_{number:03d}.jsonl.gz", authors[first : first + AUTHORS_PER_PART],
+         seed + number)
+        for number, first in enumerate(range(0, len(authors), AUTHORS_PER_PART))
+    ]  # fmt: skip
+    with ProcessPoolExecutor(max_workers=2) as pool:
+        written = list(pool.map(_write_authors_part, jobs))
+    return {
+        "authors": len(authors),
+        "parts": len(written),
+        "gzip_bytes": sum(w[0] for w in written),
+        "json_bytes": sum(w[1] for w in written),
     }
 
 
@@ -244,7 +369,7 @@ def write_update(folder: Path, corpus: Path, works: int, seed: int = 20261201) -
         link.hardlink_to(part)
     count = last_year_works(works)
     part = works_dir / "updated_date=2026-12-01" / f"part_{len(old):03d}.gz"
-    new = _write_part((part, works, count, max(1000, works // 3), seed, OUTSIDE_SLICE, LAST_YEAR))
+    new = _write_part((part, works, count, _authors_pool(works), seed, OUTSIDE_SLICE, LAST_YEAR))
     listed = json.loads((source / "manifest").read_text(encoding="utf-8"))["entries"]
     _write_manifest(
         works_dir,

@@ -1,17 +1,19 @@
 """The end-to-end benchmark: a whole ``qcm build`` on a generated OpenAlex snapshot.
 
 ``run(works, folder, memory_limit)`` writes (or reuses) a synthetic snapshot of
-``works`` works (``pipelines.bench_corpus``), then measures in one run, on this machine:
+``works`` works and the records of their authors (``pipelines.bench_corpus``), then
+measures in one run, on this machine:
 
 - floor 1: decompressing every part, two ``gzip -dc`` processes in parallel (2 cores);
 - floor 2: DuckDB alone reading every part with the reader's explicit columns;
-- the pipeline: ``qcm build --source-dir openalex=<snapshot>`` in its own process, under
-  ``QCM_MEMORY_LIMIT`` (DuckDB spills beyond it), with its peak memory (max RSS);
+- the pipeline: ``qcm build --source-dir openalex=<snapshot> --source-dir
+  openalex_authors=<author records>`` in its own process, under ``QCM_MEMORY_LIMIT``
+  (DuckDB spills beyond it), with its peak memory (max RSS);
 - per stage, from the run's Dagster event log: every step's wall time, summed into the
   stages of the works' lineage (ingest, classification, core tables, indicators,
   marts and meta, contract checks, publish), the composite's bootstrap (synthesis), the
-  dashboards, the rest of the build (the other sources' embedded samples) and Dagster's
-  time between steps;
+  dashboards, the rest of the build (the author records' ingest and the other sources'
+  embedded samples) and Dagster's time between steps;
 - Dagster's own time for as many steps, measured by a job of steps that do nothing but
   what Dagster does in each of ours (``pipelines.dagster_floor``), as a share of the run;
 - per stage, its peak memory: the largest of the build's resident memory samples (every
@@ -19,7 +21,8 @@
   largest peaks, with theirs;
 - a refresh: the snapshot updated with a new part of one year's new works, built over the
   full build's working state (which reads only the new part and classifies only its
-  texts), with its stages and its shares of the full build's works' pipeline and run;
+  texts), with its stages and its shares of the full build's works' pipeline and run
+  (the author records as they were: their parse is reused);
 - a rerun: the same build again with nothing new, which keeps every table whose inputs
   did not change and reports their checks' passes again (``pipelines.lineage``).
 
@@ -42,7 +45,7 @@ import duckdb
 
 from assets.bibliometric.duckdb_parse import WORK_COLUMNS
 from pipelines import dagster_floor
-from pipelines.bench_corpus import OUTSIDE_SLICE, write_corpus, write_update
+from pipelines.bench_corpus import OUTSIDE_SLICE, write_authors, write_corpus, write_update
 from pipelines.db import OUT_OF_MEMORY
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -58,7 +61,8 @@ STAGES = (
     "publish",
 )
 # reported beside them: the composite's bootstrap, the dashboards (rendered from the
-# published marts), and the rest of the build (the other sources' embedded samples)
+# published marts), and the rest of the build (the author records' ingest and the other
+# sources' embedded samples)
 
 
 def corpus(folder: Path, works: int, outside: float = OUTSIDE_SLICE) -> tuple[Path, dict]:
@@ -69,6 +73,18 @@ def corpus(folder: Path, works: int, outside: float = OUTSIDE_SLICE) -> tuple[Pa
     if not sizes_file.is_file():
         shutil.rmtree(root, ignore_errors=True)
         sizes = write_corpus(root, works, outside)
+        sizes_file.write_text(json.dumps(sizes), encoding="utf-8")
+    return root, json.loads(sizes_file.read_text(encoding="utf-8"))
+
+
+def author_records(folder: Path, works: int, corpus: Path) -> tuple[Path, dict]:
+    """The records of the authors of the snapshot ``corpus`` of ``works`` works, under
+    ``folder`` (written unless already whole)."""
+    root = folder / f"authors-{works}"
+    sizes_file = folder / f"authors-{works}.json"
+    if not sizes_file.is_file():
+        shutil.rmtree(root, ignore_errors=True)
+        sizes = write_authors(root, corpus)
         sizes_file.write_text(json.dumps(sizes), encoding="utf-8")
     return root, json.loads(sizes_file.read_text(encoding="utf-8"))
 
@@ -114,9 +130,10 @@ Samples = list[tuple[float, int]]  # (epoch seconds, resident bytes)
 
 
 def build(
-    root: Path, scratch: Path, memory_limit: str, again: str = ""
+    root: Path, authors: Path, scratch: Path, memory_limit: str, again: str = ""
 ) -> tuple[float, int, str, Samples]:
-    """Run ``qcm build`` on the snapshot, in a fresh ``scratch`` folder or (``again``
+    """Run ``qcm build`` on the snapshot ``root`` and the author records ``authors``, in a
+    fresh ``scratch`` folder or (``again``
     names the build, its log ``<again>.log``) over the working state the last build there
     left; return wall seconds, peak RSS bytes, its output and its resident memory sampled
     every ``RSS_EVERY_S`` seconds (from ``/proc``)."""
@@ -126,6 +143,7 @@ def build(
     command = [
         sys.executable, "-m", "pipelines.cli", "build",
         "--source-dir", f"openalex={root}",
+        "--source-dir", f"openalex_authors={authors}",
         "--out", str(scratch / "out"),
         "--state", str(scratch / "state"),
     ]  # fmt: skip
@@ -298,10 +316,11 @@ def memory_figures(
 def run(works: int, folder: Path, memory_limit: str) -> dict:
     """Measure the whole pipeline on ``works`` works; return every figure."""
     root, sizes = corpus(folder, works)
+    authors, author_sizes = author_records(folder, works, root)
     files = parts(root)
     gzip_s = gzip_floor(files)
     duckdb_s = duckdb_floor(files, memory_limit)
-    wall, peak, output, samples = build(root, folder / "build", memory_limit)
+    wall, peak, output, samples = build(root, authors, folder / "build", memory_limit)
     spans, run_wall, checked = step_spans(folder / "build" / "state")
     steps = {step: end - start for step, (start, end) in spans.items()}
     lineage = works_lineage()
@@ -316,6 +335,8 @@ def run(works: int, folder: Path, memory_limit: str) -> dict:
         "parts": len(files),
         "json_mb": round(mb),
         "gzip_mb": round(sizes["gzip_bytes"] / 1e6),
+        "author_records": author_sizes["authors"],
+        "authors_gzip_mb": round(author_sizes["gzip_bytes"] / 1e6),
         "memory_limit": memory_limit,
         "floor_gzip_s": round(gzip_s, 1),
         "floor_duckdb_s": round(duckdb_s, 1),
@@ -337,13 +358,19 @@ def run(works: int, folder: Path, memory_limit: str) -> dict:
         "build_says": works_line.strip(),
         "out_of_memory": out_of_memory(output),
     }
-    report["refresh"] = refresh(root, folder, works, memory_limit, report, lineage)
-    report["rerun"] = rerun(folder, works, memory_limit, report, lineage)
+    report["refresh"] = refresh(root, authors, folder, works, memory_limit, report, lineage)
+    report["rerun"] = rerun(authors, folder, works, memory_limit, report, lineage)
     return report
 
 
 def refresh(
-    root: Path, folder: Path, works: int, memory_limit: str, full: dict, lineage: dict[str, str]
+    root: Path,
+    authors: Path,
+    folder: Path,
+    works: int,
+    memory_limit: str,
+    full: dict,
+    lineage: dict[str, str],
 ) -> dict:
     """Measure a refresh after the full build of ``run``: the snapshot updated with a new
     part of one year's new works (``bench_corpus.write_update``), built over the full
@@ -356,27 +383,36 @@ def refresh(
         "new_works": update["works"],
         "of_year": update["year"],
         "new_part_gzip_mb": round(update["gzip_bytes"] / 1e6, 1),
-        **build_again(updated, folder, memory_limit, full, lineage, "refresh"),
+        **build_again(updated, authors, folder, memory_limit, full, lineage, "refresh"),
     }
 
 
-def rerun(folder: Path, works: int, memory_limit: str, full: dict, lineage: dict[str, str]) -> dict:
+def rerun(
+    authors: Path, folder: Path, works: int, memory_limit: str, full: dict, lineage: dict[str, str]
+) -> dict:
     """Measure the build of ``refresh`` again over its working state, with nothing new:
     its stages, shares of the full build and what it kept."""
     return build_again(
-        folder / f"works-{works}-updated", folder, memory_limit, full, lineage, "rerun"
+        folder / f"works-{works}-updated", authors, folder, memory_limit, full, lineage, "rerun"
     )
 
 
 def build_again(
-    root: Path, folder: Path, memory_limit: str, full: dict, lineage: dict[str, str], name: str
+    root: Path,
+    authors: Path,
+    folder: Path,
+    memory_limit: str,
+    full: dict,
+    lineage: dict[str, str],
+    name: str,
 ) -> dict:
-    """Build ``root`` over the working state of the last build in ``folder`` (log
+    """Build ``root`` (with the author records ``authors``) over the working state of the
+    last build in ``folder`` (log
     ``<name>.log``); its stages, their shares of the ``full`` build's works' pipeline and
     run, its peak memory with the stages' and largest steps' peaks, what its log says of
     the files read and texts classified, how many tables it kept and checks' passes it
     reported again, and any step that ran out of DuckDB's memory."""
-    wall, peak, output, samples = build(root, folder / "build", memory_limit, again=name)
+    wall, peak, output, samples = build(root, authors, folder / "build", memory_limit, again=name)
     spans, run_wall, checked = step_spans(folder / "build" / "state")
     steps = {step: end - start for step, (start, end) in spans.items()}
     stages = stage_table(steps, lineage, checked)

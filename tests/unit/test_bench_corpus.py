@@ -9,7 +9,9 @@ import duckdb
 from assets.bibliometric.duckdb_parse import create_raw_tables, read_files
 from assets.bibliometric.parse import raw_files
 from assets.bibliometric.snapshot import manifest_problems, quantum_slice
-from pipelines.bench_corpus import last_year_works, write_corpus, write_update
+from assets.workforce.parse import parse_files
+from assets.workforce.parse import raw_files as author_files
+from pipelines.bench_corpus import last_year_works, write_authors, write_corpus, write_update
 from pipelines.benchmark import _codes
 
 
@@ -69,3 +71,43 @@ def test_an_update_links_the_parts_and_adds_one_of_new_works_of_the_last_year(
     assert {w["publication_year"] for w in works} == {update["year"]}
     ids = {json.loads(line)["id"] for p in old for line in read_lines(p)}
     assert len(works) == 127 and not ids & {w["id"] for w in works}
+
+
+def test_the_authors_records_place_each_author_where_their_works_do(tmp_path: Path) -> None:
+    corpus, authors = tmp_path / "corpus", tmp_path / "authors"
+    write_corpus(corpus, 3000)
+    sizes = write_authors(authors, corpus)
+    files = author_files(authors)
+    assert len(files) == sizes["parts"] == 1
+    batch = parse_files(files, authors, _codes(), 2026)
+    assert len(batch.authors) == sizes["authors"] and batch.quarantine == []
+    assert {a["schema_generation"] for a in batch.authors} == {"2025-affiliations"}
+    works = [json.loads(line) for p in raw_files(corpus) for line in read_lines(p)]
+    # every author of a work has a record, listing exactly the years of their works
+    works_years: dict[str, set[int]] = {}
+    for w in works:
+        for a in w["authorships"]:
+            works_years.setdefault(a["author"]["id"].rsplit("/", 1)[1], set()).add(
+                w["publication_year"]
+            )
+    profile_years: dict[str, set[int]] = {}
+    for a in batch.affiliations:
+        profile_years.setdefault(a["author_id"], set()).add(a["year"])
+    assert {a["author_id"] for a in batch.authors} == set(works_years) == set(profile_years)
+    assert profile_years == works_years
+    # in the country of those works (where both the work and the profile give one)
+    profile = {
+        (a["author_id"], a["year"]): a["country_iso3"]
+        for a in batch.affiliations
+        if a["country_iso3"] is not None
+    }
+    codes = _codes().iso2_to_iso3
+    placed = [
+        ((a["author"]["id"].rsplit("/", 1)[1], w["publication_year"]), codes[i["country_code"]])
+        for w in works
+        for a in w["authorships"]
+        for i in a["institutions"]
+        if i["country_code"]
+    ]
+    assert placed and all(profile.get(key, iso3) == iso3 for key, iso3 in placed)
+    assert sum(key in profile for key, _ in placed) > 0.95 * len(placed)
