@@ -212,12 +212,14 @@ def step_spans(state: Path) -> tuple[dict[str, tuple[float, float]], float, dict
 
 
 def works_lineage() -> dict[str, str]:
-    """Step key -> stage for every asset fed by the OpenAlex works, and their checks."""
+    """Step key -> stage for every asset fed by the OpenAlex works, and for every step of
+    checks on those assets (``contract checks``)."""
     import dagster as dg
 
     from pipelines.definitions import build_definitions
 
-    graph = build_definitions().resolve_asset_graph()
+    definitions = build_definitions()
+    graph = definitions.resolve_asset_graph()
     start = ("raw", "openalex")
     seen, todo = set(), [dg.AssetKey(list(start))]
     while todo:
@@ -226,7 +228,7 @@ def works_lineage() -> dict[str, str]:
             continue
         seen.add(key)
         todo.extend(graph.get(key).child_keys)
-    stages = {}
+    stages, staged = {}, set()
     for key in seen:
         path = key.path
         step = "__".join(path)
@@ -249,17 +251,17 @@ def works_lineage() -> dict[str, str]:
         else:
             continue
         stages[step] = stage
+        staged.add(key)
+    for checks in definitions.asset_checks or []:
+        if {check.asset_key for check in checks.check_keys} <= staged:
+            stages[checks.node_def.name] = "contract checks"
     return stages
 
 
 def stage_of(step: str, lineage: dict[str, str]) -> str:
-    """The stage of a step: its place in the works' lineage, a contract check of one of
-    those assets, or the rest of the build (the other sources)."""
-    if step in lineage:
-        return lineage[step]
-    if any(step.startswith(asset + "_") for asset in lineage):  # a check's step
-        return "contract checks"
-    return "other sources"
+    """The stage of a step: its place in the works' lineage (``works_lineage``: an asset
+    or a step of checks on them), or the rest of the build (the other sources)."""
+    return lineage.get(step, "other sources")
 
 
 def stage_table(

@@ -30,6 +30,9 @@ def test_steps_are_summed_into_the_stages_of_the_goal_and_the_rest_beside_them()
         "site": 21.0,
         "indicators__synthesis_scores": 44.0,
         "raw__patents": 4.0,
+        # another source's asset and checks, whose names begin as the works' asset's do
+        "raw__openalex_authors": 3.0,
+        "raw__openalex_authors_contracts": 1.0,
     }
     # an SQL table's check runs in its asset's step: its seconds count as checks; another
     # source's checks stay with the other sources
@@ -45,7 +48,7 @@ def test_steps_are_summed_into_the_stages_of_the_goal_and_the_rest_beside_them()
         "publish": 8.0,
         "dashboards": 21.0,
         "synthesis": 44.0,
-        "other sources": 4.0,
+        "other sources": 8.0,
     }
     # the dashboards and the bootstrap are reported beside the works' pipeline, not in it
     assert "dashboards" not in STAGES and "synthesis" not in STAGES
