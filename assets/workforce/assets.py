@@ -19,8 +19,8 @@ from assets.reference.tables import country_codes
 from assets.workforce import parse as parse_module
 from assets.workforce import raw_tables
 from assets.workforce.live_assets import AUTHOR_PAGES_KEY
-from assets.workforce.parse import RECORD_REASONS, SOURCE, parse_files, raw_files
-from assets.workforce.raw_tables import SCHEMAS, raw_frames
+from assets.workforce.parse import RECORD_REASONS, SOURCE, parse_batches, raw_files
+from assets.workforce.raw_tables import SCHEMAS, batches_frames
 from pipelines import parsing
 from pipelines.checks import quarantine_rate_check, unusable_files_check
 from pipelines.db import replace_table
@@ -64,7 +64,7 @@ def openalex_authors_raw(
     max_year, kind = settings.max_publication_year(), settings.dataset_kind(SOURCE)
 
     def parse(paths: list[Path]) -> dict[str, pl.DataFrame]:
-        return raw_frames(parse_files(paths, directory, codes, max_year), [], kind)
+        return batches_frames(parse_batches(paths, directory, codes, max_year), [], kind)
 
     frames, use = parse_landed(
         settings, SOURCE, LANDED, files, parse, PARSER_MODULES, (codes, max_year, kind)

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from assets.workforce.parse import parse_author, parse_files
+from assets.workforce.parse import parse_author, parse_batches, parse_files
+from assets.workforce.raw_tables import batches_frames, raw_frames
 from pipelines.parsing import CountryCodes, Provenance
 
 pytestmark = pytest.mark.unit
@@ -94,3 +95,30 @@ def test_files_snapshot_lines_and_unreadable_files(tmp_path: Path) -> None:
         "broken.json": "unreadable",
         "page.json": "read",
     }
+
+
+def test_files_are_parsed_in_batches_of_records_that_join_into_the_same_tables(
+    tmp_path: Path,
+) -> None:
+    records = [
+        _author(id=f"A{n}", affiliations=[{"institution": _institution("US"), "years": [2020]}])
+        for n in range(1, 6)
+    ]
+    records[3] = "not an author"  # quarantined whole: it still counts as a record read
+    (tmp_path / "a.jsonl").write_text("\n".join(json.dumps(r) for r in records[:3]))
+    (tmp_path / "b.jsonl").write_text("\n".join(json.dumps(r) for r in records[3:]))
+    paths = sorted(tmp_path.iterdir())
+    batches = list(parse_batches(paths, tmp_path, CODES, 2027, records_per_batch=2))
+    held = [len(b.authors) + sum(q["reason"] == "not_an_object" for q in b.quarantine)
+            for b in batches]  # fmt: skip
+    assert held == [2, 2, 1]
+    # a file's row comes with the batch of its last record
+    assert [[f["source_file"] for f in b.files] for b in batches] == [[], ["a.jsonl"], ["b.jsonl"]]
+    merged = [{"merge_date": "2026-01-01", "old_id": "A9", "merge_into_id": "A1",
+               "source_file": "m.csv"}]  # fmt: skip
+    joined = batches_frames(iter(batches), merged, "test")
+    whole = raw_frames(parse_files(paths, tmp_path, CODES, 2027), merged, "test")
+    assert joined.keys() == whole.keys()
+    for table, frame in whole.items():
+        assert joined[table].equals(frame), table
+    assert joined["raw.openalex_authors"]["author_id"].to_list() == ["A1", "A2", "A3", "A5"]
