@@ -13,13 +13,14 @@ from __future__ import annotations
 import logging
 import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
 
 from pipelines import lineage, work_delta
+from pipelines.parse_cache import Parsed
 
 SCHEMAS = ("ref", "raw", "staging", "core", "indicators", "marts", "meta")
 
@@ -197,6 +198,41 @@ def replace_table(con: duckdb.DuckDBPyConnection, qualified: str, frame: object)
         con.unregister("_qcm_frame")
     row = con.execute(f"select count(*) from {qualified}").fetchone()
     return int(row[0]) if row else 0
+
+
+def load_parsed(
+    con: duckdb.DuckDBPyConnection, parsed: Parsed, tables: Sequence[str], run_id: str
+) -> tuple[dict[str, int], list[str]]:
+    """Load each of ``tables`` from its Parquet parts in ``parsed`` (DuckDB reads them,
+    within its memory limit), unless the table holds them already, as an earlier run
+    loaded them from a parse of the same key: it is then kept. Sign every table by that
+    key (``lineage.declare``) for run ``run_id``, so a kept table keeps its checks' passes
+    and the SQL tables that read it. A table is unsigned before it is written, so one
+    whose load failed is loaded again by the next run. Returns each table's rows and the
+    tables kept."""
+    counts, kept = {}, []
+    for table in tables:
+        decided_by = ["parsed", parsed.key]
+        if table_exists(con, table) and lineage.last_signed(con, table) == lineage.declared(
+            table, decided_by
+        ):
+            kept.append(table)
+        else:
+            lineage.unsign(con, [table])
+            con.execute(
+                f"create or replace table {table} as select * from read_parquet(?)",
+                [[str(part) for part in parsed.parts[table]]],
+            )
+        counts[table] = con.execute(f"select count(*) from {table}").fetchone()[0]
+        lineage.declare(con, table, decided_by, run_id)
+    return counts, kept
+
+
+def value_counts(con: duckdb.DuckDBPyConnection, table: str, column: str) -> dict[str, int]:
+    """How many rows of ``table`` hold each value of ``column``, by value."""
+    return dict(
+        con.execute(f'select "{column}", count(*) from {table} group by all order by 1').fetchall()
+    )
 
 
 def append_rows(con: duckdb.DuckDBPyConnection, qualified: str, frame: object) -> int:

@@ -16,6 +16,13 @@ Outside live mode (the sample, a ``--source-dir`` folder) there are no partition
 files are parsed at once and kept as one entry under ``<state>/parsed/<source>/folder/``,
 keyed by the same code and inputs and by every file's path and checksum. A build whose
 files, parser and inputs are all unchanged reuses it; any change parses every file again.
+
+An entry holds each table as Parquet parts (``<table>/part-NNNNN.parquet``), one per
+batch of frames the parser yields, so a parser that yields its rows in batches is never
+held whole in memory; the build loads the parts into the working database with DuckDB
+(``pipelines.db.load_parsed``), which reads them under its memory limit, instead of
+through frames in Python (at three million works the authors' 9.6 million affiliation
+rows took 3.5 GB through Polars, 0.55 GB read by DuckDB).
 """
 
 from __future__ import annotations
@@ -24,7 +31,7 @@ import hashlib
 import json
 import shutil
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -36,9 +43,12 @@ from pipelines.parsing import sha256_file
 from pipelines.settings import Settings
 
 Frames = dict[str, pl.DataFrame]
-
+Parser = Callable[[list[Path]], Iterable[Frames]]  # files -> their tables, in batches
+Parts = dict[str, list[Path]]  # table -> its Parquet parts, in order
 
 FOLDER_ENTRIES = ("folder", "files")  # under <state>/parsed/<source>: a folder's one entry
+NOTHING_ENTRIES = ("nothing", "landed")  # live mode with nothing landed: the empty parse
+LAYOUT = "tables as parts"  # in every key: entries of another layout are parsed again
 
 
 @dataclass(frozen=True)
@@ -56,6 +66,21 @@ class ParseUse:
         if self.reused:
             return "the last build's parse reused (the same files, parser and inputs)"
         return "parsed (new files, parser or inputs since the last build)"
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """The raw tables of a source's files: each table's Parquet parts in order (``parts``),
+    a key of everything they were parsed from (``key``: the same key, the same rows) and
+    what was parsed or reused (``use``)."""
+
+    parts: Parts
+    key: str
+    use: ParseUse
+
+    def frame(self, table: str) -> pl.LazyFrame:
+        """The rows of ``table``, read lazily from its parts."""
+        return pl.scan_parquet(self.parts[table])
 
 
 def code_digest(modules: Sequence[ModuleType]) -> str:
@@ -88,18 +113,19 @@ def parse_landed(
     source: str,
     services: Mapping[str, str],
     files: list[Path],
-    parse: Callable[[list[Path]], Frames],
+    parse: Parser,
     modules: Sequence[ModuleType],
     inputs: Sequence[object],
-) -> tuple[Frames, ParseUse]:
-    """The raw tables of ``files`` (as ``parse`` makes them from a list of files), parsed
-    partition by partition with reuse in live mode (see the module doc), at once otherwise.
+) -> Parsed:
+    """The raw tables of ``files`` (as ``parse`` makes them from a list of files, in one or
+    more batches of frames), parsed partition by partition with reuse in live mode (see
+    the module doc), at once otherwise.
 
     ``modules`` are the parser's modules and ``inputs`` everything else its result
     depends on (JSON-serialisable once turned to text); both enter every entry's key.
     """
     root = settings.state_dir / "parsed" / source
-    common = json.dumps([code_digest(modules), [str(i) for i in inputs]])
+    common = json.dumps([LAYOUT, code_digest(modules), [str(i) for i in inputs]])
     if settings.mode != "live" or settings.source_dir(source) is not None:
         return _parse_folder(root.joinpath(*FOLDER_ENTRIES), files, parse, common)
     groups = landed_partitions(settings.landing_dir, services)
@@ -108,30 +134,27 @@ def parse_landed(
         raise RuntimeError(
             f"{source}: the landing zone changed while the build read it; run the build again"
         )
-    parts: list[Frames] = []
-    used: set[Path] = set()
+    if not groups:
+        empty = _parse_folder(root.joinpath(*NOTHING_ENTRIES), [], parse, common)
+        return Parsed(empty.parts, empty.key, ParseUse())
+    entries: list[Path] = []
     parsed = 0
     for service, partition, paths in groups:
         names = [path.relative_to(settings.landing_dir).as_posix() for path in paths]
         key = hashlib.sha256(json.dumps([common, service, partition, names]).encode()).hexdigest()
         entry = root / service / partition / key[:32]
-        used.add(entry)
+        entries.append(entry)
         if not (entry / "tables.json").is_file():
             _write_entry(entry, parse(paths))
             parsed += 1
-        parts.append(_read_entry(entry))
-    _remove_unused(root, used)
-    if not parts:
-        return parse([]), ParseUse()
-    frames = {
-        table: pl.concat([part[table] for part in parts], how="vertical") for table in parts[0]
-    }
-    return frames, ParseUse(parsed=parsed, reused=len(groups) - parsed)
+    _remove_unused(root, set(entries))
+    read = [_read_entry(entry) for entry in entries]
+    parts = {table: [part for one in read for part in one[table]] for table in read[0]}
+    key = hashlib.sha256(json.dumps([e.name for e in entries]).encode()).hexdigest()
+    return Parsed(parts, key, ParseUse(parsed=parsed, reused=len(groups) - parsed))
 
 
-def _parse_folder(
-    folder: Path, files: list[Path], parse: Callable[[list[Path]], Frames], common: str
-) -> tuple[Frames, ParseUse]:
+def _parse_folder(folder: Path, files: list[Path], parse: Parser, common: str) -> Parsed:
     """The tables of ``files`` parsed at once, or read from ``folder``'s entry when its key
     (``common``: code and inputs; every file's path and checksum) is unchanged; any other
     entry there is removed."""
@@ -142,31 +165,37 @@ def _parse_folder(
         if other != entry:
             shutil.rmtree(other, ignore_errors=True)
     if (entry / "tables.json").is_file():
-        return _read_entry(entry), ParseUse(reused=1, folder=True)
-    frames = parse(files)
-    _write_entry(entry, frames)
-    return frames, ParseUse(parsed=1, folder=True)
+        return Parsed(_read_entry(entry), key, ParseUse(reused=1, folder=True))
+    _write_entry(entry, parse(files))
+    return Parsed(_read_entry(entry), key, ParseUse(parsed=1, folder=True))
 
 
-def _write_entry(entry: Path, frames: Frames) -> None:
-    """Write ``frames`` as ``entry/<table>.parquet`` plus ``tables.json``, atomically."""
+def _write_entry(entry: Path, batches: Iterable[Frames]) -> None:
+    """Write each batch's frames as ``entry/<table>/part-NNNNN.parquet`` (a table's first
+    part always, its later parts when they hold rows) plus ``tables.json``, atomically."""
     entry.parent.mkdir(parents=True, exist_ok=True)
     temp = entry.with_name(f".{entry.name}.tmp-{uuid.uuid4().hex[:12]}")
     temp.mkdir()
     try:
-        for table, frame in frames.items():
-            frame.write_parquet(temp / f"{table}.parquet")
-        (temp / "tables.json").write_text(json.dumps(list(frames)), encoding="utf-8")
+        tables: list[str] = []
+        for number, frames in enumerate(batches):
+            for table, frame in frames.items():
+                if number == 0:
+                    tables.append(table)
+                    (temp / table).mkdir()
+                if number == 0 or frame.height:
+                    frame.write_parquet(temp / table / f"part-{number:05d}.parquet")
+        (temp / "tables.json").write_text(json.dumps(tables), encoding="utf-8")
         shutil.rmtree(entry, ignore_errors=True)
         temp.rename(entry)
     finally:
         shutil.rmtree(temp, ignore_errors=True)
 
 
-def _read_entry(entry: Path) -> Frames:
-    """The frames of a written entry, by table, in their written order."""
+def _read_entry(entry: Path) -> Parts:
+    """The parts of a written entry, by table, in their written order."""
     tables = json.loads((entry / "tables.json").read_text(encoding="utf-8"))
-    return {table: pl.read_parquet(entry / f"{table}.parquet") for table in tables}
+    return {table: sorted((entry / table).glob("part-*.parquet")) for table in tables}
 
 
 def _remove_unused(root: Path, used: set[Path]) -> None:

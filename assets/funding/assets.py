@@ -23,7 +23,7 @@ from assets.reference.assets import REFERENCE_KEY
 from assets.reference.tables import country_codes
 from pipelines import parsing
 from pipelines.checks import quarantine_rate_check, unusable_files_check
-from pipelines.db import replace_table
+from pipelines.db import load_parsed, value_counts
 from pipelines.landing import LandingZone
 from pipelines.live_fetch import raw_input_files
 from pipelines.parse_cache import parse_landed
@@ -87,30 +87,31 @@ def funding_raw(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.Mater
     context.log.info(f"funding: reading {len(files)} files from {directory}")
     max_year, kind = settings.max_publication_year(), settings.dataset_kind("funding")
 
-    def parse(paths: list[Path]) -> dict[str, pl.DataFrame]:
-        return raw_frames(parse_files(paths, directory, codes, aliases, max_year, keep), kind)
+    def parse(paths: list[Path]) -> list[dict[str, pl.DataFrame]]:
+        return [raw_frames(parse_files(paths, directory, codes, aliases, max_year, keep), kind)]
 
     inputs = (codes, sorted(aliases.items()), pattern, exclude, max_year, kind)
-    frames, use = parse_landed(
+    parsed = parse_landed(
         settings, "funding", SERVICE_SUFFIXES, files, parse, PARSER_MODULES, inputs
     )
     with qcm.connect() as con:
-        counts = {table: replace_table(con, table, frames[table]) for table in RAW_TABLES}
-    quarantine, grants = frames["raw.grant_quarantine"], frames["raw.grants"]
-    reasons = dict(quarantine["reason"].value_counts().iter_rows())
-    services = dict(grants["service"].value_counts().iter_rows())
+        counts, kept = load_parsed(con, parsed, RAW_TABLES, context.run.run_id)
+        reasons = value_counts(con, "raw.grant_quarantine", "reason")
+        services = value_counts(con, "raw.grants", "service")
+    records, quarantined = counts["raw.grants"], counts["raw.grant_quarantine"]
     context.log.info(
-        f"funding: {grants.height:,} grant records ({services or 'none'}) from "
-        f"{len(files)} files; {quarantine.height:,} quarantined ({reasons or 'none'}); "
-        f"{use}"
+        f"funding: {records:,} grant records ({services or 'none'}) from "
+        f"{len(files)} files; {quarantined:,} quarantined ({reasons or 'none'}); "
+        f"{parsed.use}; {len(kept)} of {len(RAW_TABLES)} raw tables kept as loaded before"
     )
     return dg.MaterializeResult(
         metadata={
             "files": len(files),
-            "grant_records": grants.height,
-            "quarantined": quarantine.height,
-            "partitions_parsed": use.parsed,
-            "partitions_reused": use.reused,
+            "grant_records": records,
+            "quarantined": quarantined,
+            "partitions_parsed": parsed.use.parsed,
+            "partitions_reused": parsed.use.reused,
+            "raw_tables_kept": len(kept),
             "quarantine_reasons": reasons,
             "services": services,
             "data_kind": settings.dataset_kind("funding"),

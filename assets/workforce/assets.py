@@ -8,6 +8,7 @@
   zone's ``openalex_authors/`` folder, are read too.
 """
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import dagster as dg
@@ -20,10 +21,10 @@ from assets.workforce import parse as parse_module
 from assets.workforce import raw_tables
 from assets.workforce.live_assets import AUTHOR_PAGES_KEY
 from assets.workforce.parse import RECORD_REASONS, SOURCE, parse_batches, raw_files
-from assets.workforce.raw_tables import SCHEMAS, batches_frames
+from assets.workforce.raw_tables import SCHEMAS, raw_frames
 from pipelines import parsing
 from pipelines.checks import quarantine_rate_check, unusable_files_check
-from pipelines.db import replace_table
+from pipelines.db import load_parsed, replace_table, value_counts
 from pipelines.live_fetch import raw_input_files
 from pipelines.parse_cache import parse_landed
 from pipelines.resources import QcmResource
@@ -31,6 +32,7 @@ from pipelines.resources import QcmResource
 RAW_KEY = dg.AssetKey(["raw", "openalex_authors"])
 RAW_TABLES = tuple(SCHEMAS)
 MERGED_TABLE = "raw.openalex_author_merged_ids"
+PARSED_TABLES = tuple(t for t in RAW_TABLES if t != MERGED_TABLE)  # read from the files
 LANDED = {SOURCE: ".json"}  # the landing zone a live build reads, and its blob suffix
 PARSER_MODULES = (parse_module, raw_tables, parsing)  # what a parsed partition depends on
 MAX_QUARANTINE_RATE = 0.05
@@ -63,35 +65,40 @@ def openalex_authors_raw(
     context.log.info(f"{SOURCE}: reading {len(files)} files from {directory}")
     max_year, kind = settings.max_publication_year(), settings.dataset_kind(SOURCE)
 
-    def parse(paths: list[Path]) -> dict[str, pl.DataFrame]:
-        return batches_frames(parse_batches(paths, directory, codes, max_year), [], kind)
+    def parse(paths: list[Path]) -> Iterator[dict[str, pl.DataFrame]]:
+        for batch in parse_batches(paths, directory, codes, max_year):
+            frames = raw_frames(batch, [], kind)
+            yield {table: frames[table] for table in PARSED_TABLES}
 
-    frames, use = parse_landed(
+    parsed = parse_landed(
         settings, SOURCE, LANDED, files, parse, PARSER_MODULES, (codes, max_year, kind)
     )
     # live mode: OpenAlex's merged-ids files (snapshot folder merged_ids/authors/), if the
     # analyst put them beside the landed pages; the API's list pages carry no merges
     merged_dir = directory if settings.source_dir(SOURCE) else directory / SOURCE
     merged = read_merged_ids(merged_dir) if merged_dir.is_dir() else []
-    frames[MERGED_TABLE] = pl.DataFrame(merged, schema=SCHEMAS[MERGED_TABLE], orient="row")
     with qcm.connect() as con:
-        counts = {table: replace_table(con, table, frames[table]) for table in RAW_TABLES}
-    quarantine, authors = frames["raw.author_quarantine"], frames["raw.openalex_authors"]
-    reasons = dict(quarantine["reason"].value_counts().iter_rows())
-    generations = dict(authors["schema_generation"].value_counts().iter_rows())
+        counts, kept = load_parsed(con, parsed, PARSED_TABLES, context.run.run_id)
+        counts[MERGED_TABLE] = replace_table(
+            con, MERGED_TABLE, pl.DataFrame(merged, schema=SCHEMAS[MERGED_TABLE], orient="row")
+        )
+        reasons = value_counts(con, "raw.author_quarantine", "reason")
+        generations = value_counts(con, "raw.openalex_authors", "schema_generation")
+    authors, quarantined = counts["raw.openalex_authors"], counts["raw.author_quarantine"]
     context.log.info(
-        f"{SOURCE}: {authors.height:,} author records ({generations or 'none'}) from "
-        f"{len(files)} files; {quarantine.height:,} quarantined ({reasons or 'none'}); "
-        f"{use}"
+        f"{SOURCE}: {authors:,} author records ({generations or 'none'}) from "
+        f"{len(files)} files; {quarantined:,} quarantined ({reasons or 'none'}); "
+        f"{parsed.use}; {len(kept)} of {len(PARSED_TABLES)} raw tables kept as loaded before"
     )
     return dg.MaterializeResult(
         metadata={
             "files": len(files),
-            "author_records": authors.height,
+            "author_records": authors,
             "schema_generations": generations,
-            "quarantined": quarantine.height,
-            "partitions_parsed": use.parsed,
-            "partitions_reused": use.reused,
+            "quarantined": quarantined,
+            "partitions_parsed": parsed.use.parsed,
+            "partitions_reused": parsed.use.reused,
+            "raw_tables_kept": len(kept),
             "quarantine_reasons": reasons,
             "data_kind": settings.dataset_kind(SOURCE),
             **counts,

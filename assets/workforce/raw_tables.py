@@ -1,13 +1,11 @@
 """Turn a parsed author batch into typed frames for the ``raw`` schema.
 
-Input: an ``AuthorBatch`` from ``parse.parse_files`` (or the batches of
-``parse.parse_batches``) and merged-id rows; output: ``{"raw.<table>": frame}`` with fixed
-column types, so an empty batch still yields correctly typed tables.
+Input: an ``AuthorBatch`` from ``parse.parse_files`` and merged-id rows; output:
+``{"raw.<table>": frame}`` with fixed column types, so an empty batch still yields
+correctly typed tables.
 """
 
 from __future__ import annotations
-
-from collections.abc import Iterable
 
 import polars as pl
 
@@ -81,13 +79,6 @@ BATCH_FIELDS = {
 }
 
 
-MERGED = "raw.openalex_author_merged_ids"
-
-
-def _frame(table: str, rows: list[dict]) -> pl.DataFrame:
-    return pl.DataFrame(rows, schema=SCHEMAS[table], orient="row")
-
-
 def raw_frames(
     batch: AuthorBatch, merged_ids: list[dict[str, str]], data_kind: str
 ) -> dict[str, pl.DataFrame]:
@@ -97,19 +88,8 @@ def raw_frames(
         rows = getattr(batch, field_name)
         if table == "raw.author_source_files":
             rows = [{**row, "data_kind": data_kind} for row in rows]
-        frames[table] = _frame(table, rows)
-    frames[MERGED] = _frame(MERGED, merged_ids)
-    return frames
-
-
-def batches_frames(
-    batches: Iterable[AuthorBatch], merged_ids: list[dict[str, str]], data_kind: str
-) -> dict[str, pl.DataFrame]:
-    """``raw_frames`` of every batch, each batch turned into frames before the next is
-    read, joined table by table in batch order (``merged_ids`` once)."""
-    parts = [raw_frames(batch, [], data_kind) for batch in batches]
-    frames = {
-        table: pl.concat([part[table] for part in parts], how="vertical") for table in parts[0]
-    }
-    frames[MERGED] = _frame(MERGED, merged_ids)
+        frames[table] = pl.DataFrame(rows, schema=SCHEMAS[table], orient="row")
+    frames["raw.openalex_author_merged_ids"] = pl.DataFrame(
+        merged_ids, schema=SCHEMAS["raw.openalex_author_merged_ids"], orient="row"
+    )
     return frames

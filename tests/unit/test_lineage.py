@@ -6,10 +6,13 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
+import polars as pl
 import pytest
 
 from pipelines import lineage
 from pipelines.contracts import Column, Contract
+from pipelines.db import load_parsed
+from pipelines.parse_cache import Parsed, ParseUse
 from pipelines.resources import QcmResource
 from pipelines.sql_assets import build_sql_assets
 from tests.unit.test_contracts import write_table_files
@@ -78,6 +81,42 @@ def test_a_writer_signs_its_table_by_what_decides_its_rows_in_its_own_run(
     assert lineage.declare(db, "raw.t", ["key", [["a.json", "cd34"]]], "run-3") != declared
     # a run that did not write it signs it by its content
     assert signed("run-4") == lineage.content_signature(db, "raw.t") != declared
+
+
+def test_a_parsed_table_is_loaded_again_only_from_another_parse(
+    db: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    def parse(key: str, *parts: pl.DataFrame) -> Parsed:
+        paths = []
+        for number, part in enumerate(parts):
+            paths.append(tmp_path / f"{key}-{number}.parquet")
+            part.write_parquet(paths[-1])
+        return Parsed({"raw.t": paths}, key, ParseUse())
+
+    def load(parsed: Parsed, run_id: str) -> list[str]:
+        counts, kept = load_parsed(db, parsed, ["raw.t"], run_id)
+        assert counts == {"raw.t": db.execute("select count(*) from raw.t").fetchone()[0]}
+        return kept
+
+    first = parse("k1", pl.DataFrame({"id": [1, 2]}), pl.DataFrame({"id": [3]}))
+    assert load(first, "run-1") == []
+    assert db.execute("select id from raw.t").fetchall() == [(1,), (2,), (3,)]  # in order
+    signed = lineage.signatures(db, ["raw.t"], "run-1", ())["raw.t"]
+    assert signed == lineage.last_signed(db, "raw.t")  # declared by the parse: no scan
+    # the same parse: kept as it is (not read again), signed the same for the new run
+    db.execute("insert into raw.t values (9)")
+    assert load(first, "run-2") == ["raw.t"]
+    assert lineage.signatures(db, ["raw.t"], "run-2", ())["raw.t"] == signed
+    assert db.execute("select count(*) from raw.t").fetchone() == (4,)
+    # another parse, the table gone, or signed by its content in a run that read it
+    # without loading it: loaded
+    assert load(parse("k2", pl.DataFrame({"id": [1]})), "run-3") == []
+    assert load(first, "run-4") == []
+    db.execute("drop table raw.t")
+    assert load(first, "run-5") == []
+    lineage.signatures(db, ["raw.t"], "run-6", ())
+    assert load(first, "run-7") == []
+    assert db.execute("select id from raw.t").fetchall() == [(1,), (2,), (3,)]
 
 
 def test_rewritten_rows_are_named_for_their_run_alone(db: duckdb.DuckDBPyConnection) -> None:
