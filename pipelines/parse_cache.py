@@ -78,10 +78,6 @@ class Parsed:
     key: str
     use: ParseUse
 
-    def frame(self, table: str) -> pl.LazyFrame:
-        """The rows of ``table``, read lazily from its parts."""
-        return pl.scan_parquet(self.parts[table])
-
 
 def code_digest(modules: Sequence[ModuleType]) -> str:
     """SHA-256 of the source files of ``modules``: a changed parser invalidates its entries."""

@@ -133,10 +133,10 @@ def build(
     root: Path, authors: Path, scratch: Path, memory_limit: str, again: str = ""
 ) -> tuple[float, int, str, Samples]:
     """Run ``qcm build`` on the snapshot ``root`` and the author records ``authors``, in a
-    fresh ``scratch`` folder or (``again``
-    names the build, its log ``<again>.log``) over the working state the last build there
-    left; return wall seconds, peak RSS bytes, its output and its resident memory sampled
-    every ``RSS_EVERY_S`` seconds (from ``/proc``)."""
+    fresh ``scratch`` folder or (``again`` names the build, its log ``<again>.log``) over
+    the working state the last build there left; return wall seconds, peak RSS bytes, its
+    output and its resident memory sampled every ``RSS_EVERY_S`` seconds (from
+    ``/proc``)."""
     if not again:
         shutil.rmtree(scratch, ignore_errors=True)
     scratch.mkdir(parents=True, exist_ok=True)

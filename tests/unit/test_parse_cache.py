@@ -56,6 +56,11 @@ def live(tmp_path: Path) -> Settings:
     return Settings(mode="live", out_dir=tmp_path / "out", state_dir=tmp_path / "state")
 
 
+def rows(parsed: parse_cache.Parsed) -> pl.DataFrame:
+    """The parsed table's rows, read from its parts in order."""
+    return pl.read_parquet(parsed.parts["raw.files"])
+
+
 def build(settings: Settings, parser: Parser, inputs: tuple = ("codes", 2026)):
     files = LandingZone(settings.landing_dir, "nsf").current_files()
     return parse_landed(settings, "funding", SERVICES, files, parser, [parse_cache], inputs)
@@ -70,17 +75,17 @@ def test_a_refetched_partition_is_the_only_one_parsed_again(live: Settings) -> N
     assert (parsed.use.parsed, parsed.use.reused) == (2, 0) and len(parser.calls) == 2
     assert [len(parts) for parts in parsed.parts.values()] == [2]  # 2020's two files, 2021's
     everything = parser.whole(zone.current_files())
-    assert parsed.frame("raw.files").collect().equals(everything)  # as one parse of all
+    assert rows(parsed).equals(everything)  # as one parse of all
     parser.calls.clear()
     again = build(live, parser)
     assert (again.use.parsed, again.use.reused) == (0, 2) and parser.calls == []
-    assert again.frame("raw.files").collect().equals(everything)
+    assert rows(again).equals(everything)
     assert again.key == parsed.key  # the same parse: the same key
     land(zone, "2021", "c", ["y1", "y2"])  # 2021 refetched, with a new page
     refreshed = build(live, parser)
     assert (refreshed.use.parsed, refreshed.use.reused) == (1, 1) and len(parser.calls) == 1
     assert all(name.startswith("nsf/blobs/") for name in parser.calls[0])
-    assert refreshed.frame("raw.files").collect().equals(parser.whole(zone.current_files()))
+    assert rows(refreshed).equals(parser.whole(zone.current_files()))
     assert refreshed.key != parsed.key
     # the entry of 2021's old fetch is gone: one entry per partition
     entries = sorted(
@@ -108,7 +113,7 @@ def test_a_blob_two_partitions_share_is_parsed_with_the_first(live: Settings) ->
     groups = landed_partitions(live.landing_dir, SERVICES)
     assert [(partition, len(files)) for _, partition, files in groups] == [("2020", 2)]
     parsed = build(live, Parser(live.landing_dir))
-    assert parsed.frame("raw.files").collect().height == 2
+    assert rows(parsed).height == 2
 
 
 def test_outside_live_mode_the_files_are_parsed_at_once_and_reused_while_unchanged(
@@ -130,7 +135,7 @@ def test_outside_live_mode_the_files_are_parsed_at_once_and_reused_while_unchang
     again = build()
     assert (again.use.parsed, again.use.reused) == (0, 1) and len(parser.calls) == 1
     assert str(again.use) == "the last build's parse reused (the same files, parser and inputs)"
-    assert again.frame("raw.files").collect().equals(parsed.frame("raw.files").collect())
+    assert rows(again).equals(rows(parsed))
     assert again.key == parsed.key
     # any change parses every file again: a file's bytes, the inputs, the parser's code
     files[1].write_text("b, edited", encoding="utf-8")
@@ -145,7 +150,7 @@ def test_outside_live_mode_the_files_are_parsed_at_once_and_reused_while_unchang
 
 def test_a_parse_of_no_files_has_every_table_empty(live: Settings, tmp_path: Path) -> None:
     parsed = build(live, Parser(live.landing_dir))  # nothing landed
-    assert parsed.use.parsed == 0 and parsed.frame("raw.files").collect().height == 0
+    assert parsed.use.parsed == 0 and rows(parsed).height == 0
     sample = Settings(out_dir=tmp_path / "out", state_dir=tmp_path / "sample-state")
     empty = parse_landed(sample, "funding", SERVICES, [], Parser(tmp_path), [parse_cache], ())
-    assert empty.frame("raw.files").collect().schema == SCHEMA
+    assert rows(empty).schema == SCHEMA
