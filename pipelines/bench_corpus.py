@@ -308,22 +308,23 @@ def _works_years(corpus: Path) -> list[tuple[int, list[int]]]:
     """Every author of the works of the snapshot ``corpus`` (by number), with the years of
     their works, read back from its parts by DuckDB."""
     names = ", ".join(f"'{p}'" for p in sorted((corpus / "data" / "works").rglob("part_*.gz")))
-    rows = duckdb.connect().execute(
-        f"""
-        select author, list(distinct year order by year)
-        from (
-            select publication_year as year,
-                cast(regexp_extract(unnest(authorships).author.id, 'A([0-9]+)$', 1) as bigint)
-                    - 50000000 as author
-            from read_json([{names}], format = 'newline_delimited', hive_partitioning = false,
-                columns = {{'publication_year': 'BIGINT',
-                            'authorships': 'STRUCT(author STRUCT(id VARCHAR))[]'}})
+    with duckdb.connect() as con:
+        rows = con.execute(
+            f"""
+            select author, list(distinct year order by year)
+            from (
+                select publication_year as year,
+                    cast(regexp_extract(unnest(authorships).author.id, 'A([0-9]+)$', 1) as bigint)
+                        - 50000000 as author
+                from read_json([{names}], format = 'newline_delimited', hive_partitioning = false,
+                    columns = {{'publication_year': 'BIGINT',
+                                'authorships': 'STRUCT(author STRUCT(id VARCHAR))[]'}})
+            )
+            group by author
+            order by author
+            """
         )
-        group by author
-        order by author
-        """
-    )
-    return rows.fetchall()
+        return rows.fetchall()
 
 
 def write_authors(folder: Path, corpus: Path, seed: int = 20261202) -> dict[str, int]:
