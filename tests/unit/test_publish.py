@@ -10,7 +10,13 @@ import duckdb
 import pytest
 
 from pipelines.meta_assets import append_run
-from pipelines.publish import TEMP_PREFIX, PublishError, publish, row_count_drops
+from pipelines.publish import (
+    TEMP_PREFIX,
+    TRAIL_AGREEMENT_SQL,
+    PublishError,
+    publish,
+    row_count_drops,
+)
 from pipelines.settings import SQL_DIR
 
 pytestmark = pytest.mark.unit
@@ -376,3 +382,21 @@ def test_a_table_refreshed_by_work_is_brought_up_to_date_in_the_last_release(
     result = publish(refreshed_by_works(work, fourth, ("run4", "sig4"), refresh), out)
     assert result.updated == ()
     assert released(out, "select * from marts.pairs order by all") == fourth
+
+
+def test_the_trails_agree_where_their_modal_countries_of_a_year_are_the_same() -> None:
+    con = duckdb.connect()
+    con.execute("create schema staging")
+    con.execute(
+        "create table staging.researcher_evidence as select * from (values "
+        # 2020: the profile's tie goes to DEU (ISO3 order), as do the authorships: agree
+        "('R1', 2020, 'DEU', 'profile', 2), ('R1', 2020, 'FRA', 'profile', 2), "
+        "('R1', 2020, 'DEU', 'authorships', 1), "
+        # 2021: the profile says USA, the authorships GBR (3 works against 1): disagree
+        "('R1', 2021, 'USA', 'profile', 1), ('R1', 2021, 'GBR', 'authorships', 3), "
+        "('R1', 2021, 'USA', 'authorships', 1), "
+        # one trail only: not compared
+        "('R2', 2020, 'CHN', 'authorships', 1), ('R2', 2021, 'CHN', 'profile', 1)"
+        ") as t(researcher_id, year, country_iso3, trail, evidence)"
+    )
+    assert con.execute(TRAIL_AGREEMENT_SQL).fetchone() == (2, 0.5)
