@@ -228,6 +228,12 @@ def load_parsed(
     return counts, kept
 
 
+def loaded_note(parsed: Parsed, tables: Sequence[str], kept: Sequence[str]) -> str:
+    """How a parsed source's raw tables came to be, for its log: parsed or reused
+    (``parsed.use``), and how many of ``tables`` ``load_parsed`` kept."""
+    return f"{parsed.use}; {len(kept)} of {len(tables)} raw tables kept as loaded before"
+
+
 def value_counts(con: duckdb.DuckDBPyConnection, table: str, column: str) -> dict[str, int]:
     """How many rows of ``table`` hold each value of ``column``, by value."""
     return dict(

@@ -130,7 +130,8 @@ def parse_landed(
         raise RuntimeError(
             f"{source}: the landing zone changed while the build read it; run the build again"
         )
-    if not groups:
+    if not groups:  # nothing landed: no partition's entry is used
+        _remove_unused(root, set())
         empty = _parse_folder(root.joinpath(*NOTHING_ENTRIES), [], parse, common)
         return Parsed(empty.parts, empty.key, ParseUse())
     entries: list[Path] = []

@@ -20,7 +20,7 @@ from assets.reference.assets import REFERENCE_KEY
 from assets.reference.tables import country_codes
 from pipelines import parsing
 from pipelines.checks import quarantine_rate_check, unusable_files_check
-from pipelines.db import load_parsed, value_counts
+from pipelines.db import load_parsed, loaded_note, value_counts
 from pipelines.landing import LandingZone
 from pipelines.live_fetch import raw_input_files
 from pipelines.parse_cache import parse_landed
@@ -96,7 +96,7 @@ def patents_raw(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.Mater
     context.log.info(
         f"patents: {records:,} document records ({services or 'none'}) from "
         f"{len(files)} files; {quarantined:,} quarantined ({reasons or 'none'}); "
-        f"{parsed.use}; {len(kept)} of {len(RAW_TABLES)} raw tables kept as loaded before"
+        + loaded_note(parsed, RAW_TABLES, kept)
     )
     return dg.MaterializeResult(
         metadata={

@@ -24,7 +24,7 @@ from assets.workforce.parse import RECORD_REASONS, SOURCE, parse_batches, raw_fi
 from assets.workforce.raw_tables import SCHEMAS, raw_frames
 from pipelines import parsing
 from pipelines.checks import quarantine_rate_check, unusable_files_check
-from pipelines.db import load_parsed, replace_table, value_counts
+from pipelines.db import load_parsed, loaded_note, replace_table, value_counts
 from pipelines.live_fetch import raw_input_files
 from pipelines.parse_cache import parse_landed
 from pipelines.resources import QcmResource
@@ -88,7 +88,7 @@ def openalex_authors_raw(
     context.log.info(
         f"{SOURCE}: {authors:,} author records ({generations or 'none'}) from "
         f"{len(files)} files; {quarantined:,} quarantined ({reasons or 'none'}); "
-        f"{parsed.use}; {len(kept)} of {len(PARSED_TABLES)} raw tables kept as loaded before"
+        + loaded_note(parsed, PARSED_TABLES, kept)
     )
     return dg.MaterializeResult(
         metadata={

@@ -149,8 +149,11 @@ def test_outside_live_mode_the_files_are_parsed_at_once_and_reused_while_unchang
 
 
 def test_a_parse_of_no_files_has_every_table_empty(live: Settings, tmp_path: Path) -> None:
+    stale = live.state_dir / "parsed" / "funding" / "nsf" / "2020" / "an-old-entry"
+    stale.mkdir(parents=True)  # a partition's entry from when something was landed
     parsed = build(live, Parser(live.landing_dir))  # nothing landed
     assert parsed.use.parsed == 0 and rows(parsed).height == 0
+    assert not stale.exists()
     sample = Settings(out_dir=tmp_path / "out", state_dir=tmp_path / "sample-state")
     empty = parse_landed(sample, "funding", SERVICES, [], Parser(tmp_path), [parse_cache], ())
     assert rows(empty).schema == SCHEMA
