@@ -143,6 +143,25 @@ def memory_lowered(con: duckdb.DuckDBPyConnection, limit: str, restore: str) -> 
 
 
 @contextmanager
+def threads_shared(con: duckdb.DuckDBPyConnection, readers: int) -> Iterator[None]:
+    """Run the block with DuckDB's threads shared out among ``readers`` queries that run at
+    once on cursors of ``con`` (its thread count divided by them, at least one each), then
+    set the count back.
+
+    DuckDB's threads are the database's, not a cursor's: two cursors each running a query
+    on all of them keep twice as many threads as cores busy, which costs more in switching
+    than it gains. Reading a million works' eight files two at a time took 55 s with two
+    threads each and 46 to 51 s with one (``duckdb_parse.read_files``).
+    """
+    threads = int(con.execute("select current_setting('threads')").fetchone()[0])
+    con.execute(f"set threads = {max(1, threads // max(1, readers))}")
+    try:
+        yield
+    finally:
+        con.execute(f"set threads = {threads}")
+
+
+@contextmanager
 def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     """Run the block in one DuckDB transaction of ``con``: committed when the block ends,
     rolled back when it raises (the error raised as it is, with a note if the rollback

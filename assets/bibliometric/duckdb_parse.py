@@ -32,7 +32,7 @@ import polars as pl
 from assets.bibliometric.parse import MIN_YEAR, SOURCE, is_json_lines, parse_files, source_name
 from assets.bibliometric.raw_tables import SCHEMAS, raw_frames
 from assets.bibliometric.snapshot import Slice, is_snapshot_part, manifest_problems
-from pipelines.db import append_rows, replace_table
+from pipelines.db import append_rows, replace_table, threads_shared
 from pipelines.parsing import CountryCodes, key_prefix, sha256_file
 
 # the fields the rules read, with the types a regular record has (everything else in a
@@ -361,7 +361,8 @@ def read_files(
     a caller reading some of a snapshot's parts quarantines them itself). ``checksums``
     holds the SHA-256 of files the caller has already hashed. ``workers``
     files are read at once, each on its own cursor and in its own transaction (a gzipped
-    file is read by one thread, so two files keep two cores busy). Returns one
+    file is read by one thread, so two files keep two cores busy), sharing DuckDB's
+    threads (``pipelines.db.threads_shared``). Returns one
     ``FileOutcome`` per file, in the order of ``paths``.
     """
     if manifests:
@@ -389,9 +390,9 @@ def read_files(
         finally:
             cursor.close()
 
-    threads = max(1, min(workers, len(paths)))
-    with ThreadPoolExecutor(max_workers=threads) as pool:
-        for running in [pool.submit(worker) for _ in range(threads)]:
+    readers = max(1, min(workers, len(paths)))
+    with threads_shared(con, readers), ThreadPoolExecutor(max_workers=readers) as pool:
+        for running in [pool.submit(worker) for _ in range(readers)]:
             running.result()
     return [outcomes[number] for number in range(len(paths))]
 

@@ -1,12 +1,12 @@
-"""DuckDB's memory limit as qcm sets it: sizes read as DuckDB reads them, and a limit
-lowered for a block always put back."""
+"""DuckDB's memory limit and threads as qcm sets them: sizes read as DuckDB reads them, a
+limit lowered for a block always put back, threads shared out among queries run at once."""
 
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from pipelines.db import connect, memory_lowered, size_bytes
+from pipelines.db import connect, memory_lowered, size_bytes, threads_shared
 
 pytestmark = pytest.mark.unit
 
@@ -43,3 +43,19 @@ def test_a_lowered_memory_limit_is_put_back_even_after_an_error(tmp_path: Path) 
         assert con.execute(limit).fetchone()[0] == usual
         with memory_lowered(con, "4GB", "2GB"):  # never raised
             assert con.execute(limit).fetchone()[0] == usual
+
+
+@pytest.mark.parametrize(
+    ("threads", "readers", "each"), [(4, 2, 2), (2, 2, 1), (2, 3, 1), (3, 1, 3)]
+)
+def test_threads_are_shared_among_readers_and_put_back_even_after_an_error(
+    threads: int, readers: int, each: int
+) -> None:
+    count = "select current_setting('threads')"
+    con = duckdb.connect()
+    con.execute(f"set threads = {threads}")
+    with pytest.raises(duckdb.Error), threads_shared(con, readers):
+        assert con.execute(count).fetchone()[0] == each
+        assert con.cursor().execute(count).fetchone()[0] == each  # the database's setting
+        con.execute("select * from no_such_table")
+    assert con.execute(count).fetchone()[0] == threads
