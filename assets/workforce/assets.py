@@ -8,20 +8,19 @@
   zone's ``openalex_authors/`` folder, are read too.
 """
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import dagster as dg
 import polars as pl
 
+from assets.bibliometric import duckdb_parse as works_duckdb_parse
 from assets.bibliometric.raw_tables import read_merged_ids
 from assets.reference.assets import REFERENCE_KEY
 from assets.reference.tables import country_codes
+from assets.workforce import duckdb_parse, raw_tables
 from assets.workforce import parse as parse_module
-from assets.workforce import raw_tables
+from assets.workforce.duckdb_parse import parse_frames
 from assets.workforce.live_assets import AUTHOR_PAGES_KEY
-from assets.workforce.parse import RECORD_REASONS, SOURCE, parse_batches, raw_files
-from assets.workforce.raw_tables import SCHEMAS, raw_frames
+from assets.workforce.parse import RECORD_REASONS, SOURCE, raw_files
+from assets.workforce.raw_tables import PARSED_TABLES, SCHEMAS
 from pipelines import parsing
 from pipelines.checks import quarantine_rate_check, unusable_files_check
 from pipelines.db import load_parsed, loaded_note, replace_table, value_counts
@@ -32,9 +31,9 @@ from pipelines.resources import QcmResource
 RAW_KEY = dg.AssetKey(["raw", "openalex_authors"])
 RAW_TABLES = tuple(SCHEMAS)
 MERGED_TABLE = "raw.openalex_author_merged_ids"
-PARSED_TABLES = tuple(t for t in RAW_TABLES if t != MERGED_TABLE)  # read from the files
 LANDED = {SOURCE: ".json"}  # the landing zone a live build reads, and its blob suffix
-PARSER_MODULES = (parse_module, raw_tables, parsing)  # what a parsed partition depends on
+# what a parsed partition depends on
+PARSER_MODULES = (duckdb_parse, works_duckdb_parse, parse_module, raw_tables, parsing)
 MAX_QUARANTINE_RATE = 0.05
 
 
@@ -65,13 +64,14 @@ def openalex_authors_raw(
     context.log.info(f"{SOURCE}: reading {len(files)} files from {directory}")
     max_year, kind = settings.max_publication_year(), settings.dataset_kind(SOURCE)
 
-    def parse(paths: list[Path]) -> Iterator[dict[str, pl.DataFrame]]:
-        for batch in parse_batches(paths, directory, codes, max_year):
-            frames = raw_frames(batch, [], kind)
-            yield {table: frames[table] for table in PARSED_TABLES}
-
     parsed = parse_landed(
-        settings, SOURCE, LANDED, files, parse, PARSER_MODULES, (codes, max_year, kind)
+        settings,
+        SOURCE,
+        LANDED,
+        files,
+        lambda paths: parse_frames(paths, directory, codes, max_year, kind, qcm.memory_limit),
+        PARSER_MODULES,
+        (codes, max_year, kind),
     )
     # live mode: OpenAlex's merged-ids files (snapshot folder merged_ids/authors/), if the
     # analyst put them beside the landed pages; the API's list pages carry no merges

@@ -77,6 +77,7 @@ BATCH_FIELDS = {
     "raw.author_quarantine": "quarantine",
     "raw.author_source_files": "files",
 }
+PARSED_TABLES = tuple(BATCH_FIELDS)  # the tables made from the files: all but the merged ids
 
 
 def raw_frames(
