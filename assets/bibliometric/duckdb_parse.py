@@ -298,7 +298,9 @@ where nullif(trim(code), '') is not null
     ]
 
 
-def _load_codes(con: duckdb.DuckDBPyConnection, codes: CountryCodes) -> None:
+def load_codes(con: duckdb.DuckDBPyConnection, codes: CountryCodes) -> None:
+    """Write ``codes`` into the temporary tables the SQL rules read: ``_qcm_codes`` (ISO2,
+    ISO3) and ``_qcm_historical`` (withdrawn codes)."""
     rows = sorted(codes.iso2_to_iso3.items())
     con.execute("create or replace temp table _qcm_codes (iso2 varchar, iso3 varchar)")
     if rows:
@@ -376,7 +378,7 @@ def read_files(
         cursor = con.cursor()
         try:
             cursor.execute(MACROS)
-            _load_codes(cursor, codes)
+            load_codes(cursor, codes)
             while True:
                 try:
                     number, path = todo.get_nowait()

@@ -64,15 +64,18 @@ def openalex_authors_raw(
     context.log.info(f"{SOURCE}: reading {len(files)} files from {directory}")
     max_year, kind = settings.max_publication_year(), settings.dataset_kind(SOURCE)
 
-    parsed = parse_landed(
-        settings,
-        SOURCE,
-        LANDED,
-        files,
-        lambda paths: parse_frames(paths, directory, codes, max_year, kind, qcm.memory_limit),
-        PARSER_MODULES,
-        (codes, max_year, kind),
-    )
+    taken: list[tuple[str, str]] = []  # each file parsed in this build, and by which parser
+    with qcm.connect() as con:  # DuckDB parses within the working database's memory limit
+        parsed = parse_landed(
+            settings,
+            SOURCE,
+            LANDED,
+            files,
+            lambda paths: parse_frames(con, paths, directory, codes, max_year, kind, taken),
+            PARSER_MODULES,
+            (codes, max_year, kind),
+        )
+    by_duckdb = sum(parser == "duckdb" for _, parser in taken)
     # live mode: OpenAlex's merged-ids files (snapshot folder merged_ids/authors/), if the
     # analyst put them beside the landed pages; the API's list pages carry no merges
     merged_dir = directory if settings.source_dir(SOURCE) else directory / SOURCE
@@ -89,6 +92,11 @@ def openalex_authors_raw(
         f"{SOURCE}: {authors:,} author records ({generations or 'none'}) from "
         f"{len(files)} files; {quarantined:,} quarantined ({reasons or 'none'}); "
         + loaded_note(parsed, PARSED_TABLES, kept)
+        + (
+            f"; {by_duckdb} of {len(taken)} files parsed by DuckDB, the rest by Python"
+            if taken
+            else ""
+        )
     )
     return dg.MaterializeResult(
         metadata={
@@ -98,6 +106,8 @@ def openalex_authors_raw(
             "quarantined": quarantined,
             "partitions_parsed": parsed.use.parsed,
             "partitions_reused": parsed.use.reused,
+            "files_parsed_by_duckdb": by_duckdb,
+            "files_parsed_by_python": len(taken) - by_duckdb,
             "raw_tables_kept": len(kept),
             "quarantine_reasons": reasons,
             "data_kind": settings.dataset_kind(SOURCE),

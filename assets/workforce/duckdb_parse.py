@@ -33,7 +33,6 @@ kind of data). Output: per file, ``{"raw.<table>": frame}`` for the parsed autho
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -41,13 +40,13 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from assets.bibliometric.duckdb_parse import MACROS, PLAIN, _load_codes
+from assets.bibliometric.duckdb_parse import MACROS, PLAIN, load_codes
 from assets.bibliometric.parse import is_json_lines, source_name
 from assets.workforce.parse import DELETED_NAME, MIN_YEAR, SOURCE, parse_batches
 from assets.workforce.raw_tables import PARSED_TABLES, SCHEMAS, raw_frames
+from pipelines.parse_cache import Frames
 from pipelines.parsing import CountryCodes, key_prefix, sha256_file
 
-Frames = dict[str, pl.DataFrame]
 INSTITUTION = "STRUCT(id VARCHAR, display_name VARCHAR, type VARCHAR, country_code VARCHAR)"
 # the fields the rules read, with the types a regular record has: the record's scalars as
 # JSON, so that a number where text belongs is seen (Python would write it as text its
@@ -161,8 +160,8 @@ from (
     select record_index, author_id, place, position, 0 as number,
         case when upper(country_code_raw) in (select code from _qcm_historical)
              then 'historical_country_code' else 'invalid_country_code' end as reason,
-        'country code ''' || country_code_raw || ''' of ' || coalesce(raw_id, 'None')
-            as detail
+        substr('country code ''' || country_code_raw || ''' of '
+            || coalesce(raw_id, 'None'), 1, 500) as detail
     from _qcm_institutions
     where country_code_raw is not null and country_iso3 is null
     union all
@@ -185,11 +184,11 @@ def _read_sql(path: Path) -> str:
     )
 
 
-def file_frames(
+def _file_frames(
     con: duckdb.DuckDBPyConnection, path: Path, name: str, data_kind: str, max_year: int
 ) -> Frames | None:
     """The parsed tables of one file (named ``name``) made by SQL on ``con`` (a
-    ``reader``), or None when DuckDB cannot read it typed or a record in it is irregular
+    ``_reader``'s cursor), or None when DuckDB cannot read it typed or a record in it is irregular
     (the Python parser then reads it)."""
     try:
         con.execute(f"create or replace temp table _qcm_authors as {_read_sql(path)}")
@@ -217,40 +216,45 @@ def file_frames(
 
 
 @contextmanager
-def reader(codes: CountryCodes, memory_limit: str) -> Iterator[duckdb.DuckDBPyConnection]:
-    """An in-memory DuckDB connection ready for ``file_frames`` (the SQL helpers and the
-    country codes loaded), under ``memory_limit`` and spilling to a temporary folder,
-    closed and the folder removed after the block."""
-    with tempfile.TemporaryDirectory(prefix="qcm-authors-") as spill:
-        con = duckdb.connect(config={"memory_limit": memory_limit, "temp_directory": spill})
-        try:
-            con.execute(MACROS)
-            _load_codes(con, codes)
-            yield con
-        finally:
-            con.close()
+def _reader(
+    con: duckdb.DuckDBPyConnection, codes: CountryCodes
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A cursor of ``con`` ready for ``_file_frames`` (the SQL helpers and the country
+    codes loaded into its temporary schema), closed after the block."""
+    cursor = con.cursor()
+    try:
+        cursor.execute(MACROS)
+        load_codes(cursor, codes)
+        yield cursor
+    finally:
+        cursor.close()
 
 
 def parse_frames(
+    con: duckdb.DuckDBPyConnection,
     paths: Iterable[Path],
     root: Path,
     codes: CountryCodes,
     max_year: int,
     data_kind: str,
-    memory_limit: str,
+    taken: list[tuple[str, str]] | None = None,
 ) -> Iterator[Frames]:
     """The parsed author tables (``raw_tables.PARSED_TABLES``) of every file: a batch per
     JSON Lines file DuckDB reads, ``parse.parse_batches``'s batches for each other file,
     one batch of empty tables when there is no file (``root``: what the files are named
-    relative to; ``data_kind`` labels them). DuckDB works under ``memory_limit``
-    (``reader``)."""
+    relative to; ``data_kind`` labels them). DuckDB works on a cursor of ``con`` (the
+    working database: within its memory limit, spilling where it spills), in temporary
+    tables only. ``taken``, when given, gets each file's name and the parser that read it
+    (``"duckdb"`` or ``"python"``)."""
     yielded = False
-    with reader(codes, memory_limit) as con:
+    with _reader(con, codes) as cursor:
         for path in paths:
             name = source_name(path, root)
             frames = None
             if is_json_lines(path):
-                frames = file_frames(con, path, name, data_kind, max_year)
+                frames = _file_frames(cursor, path, name, data_kind, max_year)
+            if taken is not None:
+                taken.append((name, "python" if frames is None else "duckdb"))
             batches = (
                 [frames]
                 if frames is not None

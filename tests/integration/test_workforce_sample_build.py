@@ -37,6 +37,16 @@ def test_summary_reports_researchers_moves_and_trail_agreement(sample: tuple[Pat
     assert 0 < int(match[5].replace(",", "")) <= int(match[4].replace(",", ""))
 
 
+def test_the_author_sample_snapshot_part_is_parsed_by_duckdb_its_pages_by_python(
+    sample: tuple[Path, str],
+) -> None:
+    match = re.search(
+        r"\[raw__openalex_authors\] .*; (\d+) of (\d+) files parsed by DuckDB", sample[1]
+    )
+    assert match, sample[1]
+    assert (int(match[1]), int(match[2])) == (1, 102)  # the JSON Lines part; 101 API pages
+
+
 def test_defects_of_the_author_sample_end_where_the_method_says(
     db: duckdb.DuckDBPyConnection,
 ) -> None:
