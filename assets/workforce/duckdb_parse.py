@@ -188,8 +188,8 @@ def _file_frames(
     con: duckdb.DuckDBPyConnection, path: Path, name: str, data_kind: str, max_year: int
 ) -> Frames | None:
     """The parsed tables of one file (named ``name``) made by SQL on ``con`` (a
-    ``_reader``'s cursor), or None when DuckDB cannot read it typed or a record in it is irregular
-    (the Python parser then reads it)."""
+    ``_reader``'s cursor), or None when DuckDB cannot read it typed or a record in it is
+    irregular (the Python parser then reads it)."""
     try:
         con.execute(f"create or replace temp table _qcm_authors as {_read_sql(path)}")
     except duckdb.Error:
@@ -201,7 +201,7 @@ def _file_frames(
         sha = sha256_file(path)
         con.execute(INSTITUTIONS)
         frames = {
-            table: con.execute(sql).pl().cast(SCHEMAS[table])  # type: ignore[arg-type]
+            table: con.execute(sql).pl().cast(SCHEMAS[table])
             for table, sql in _frames_sql(name, sha, max_year).items()
         }
     finally:

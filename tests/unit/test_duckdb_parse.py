@@ -4,7 +4,6 @@ Every test reads the same files both ways and compares every raw table as a mult
 so a rule that drifts between ``duckdb_parse`` and ``parse`` fails here.
 """
 
-import gzip
 import json
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from assets.bibliometric.raw_tables import SCHEMAS, raw_frames
 from assets.bibliometric.sample_generator import SAMPLE_DIR
 from assets.bibliometric.snapshot import Slice, manifest_problems, quantum_slice
 from pipelines.parsing import CountryCodes
+from tests.json_lines import write_lines
 
 CODES = CountryCodes(
     {"US": "USA", "GB": "GBR", "DE": "DEU", "CN": "CHN", "NA": "NAM"}, frozenset({"SU"})
@@ -45,14 +45,6 @@ def assert_same(duck: dict, python: dict) -> None:
         a = duck[table].select(columns).sort(columns, nulls_last=True)
         b = python[table].select(columns).sort(columns, nulls_last=True)
         assert a.equals(b), f"{table} differs:\n{a}\n{b}"
-
-
-def write_lines(path: Path, records: list) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    lines = [r if isinstance(r, str) else json.dumps(r, ensure_ascii=False) for r in records]
-    body = "\n".join(lines).encode()
-    path.write_bytes(gzip.compress(body) if path.name.endswith(".gz") else body)
-    return path
 
 
 def work(number: int, **fields: object) -> dict:

@@ -5,7 +5,6 @@ Every test reads the same files both ways (``duckdb_parse.parse_frames`` and the
 drifts between the two fails here; each also says which path read each file.
 """
 
-import gzip
 import json
 from collections.abc import Iterable
 from pathlib import Path
@@ -20,12 +19,12 @@ from assets.workforce.parse import parse_files, raw_files
 from assets.workforce.raw_tables import PARSED_TABLES, raw_frames
 from assets.workforce.sample_generator import SAMPLE_DIR
 from pipelines.parsing import CountryCodes
+from tests.json_lines import write_lines
 
 CODES = CountryCodes(
     {"US": "USA", "GB": "GBR", "DE": "DEU", "CN": "CHN", "NA": "NAM"}, frozenset({"SU"})
 )
 MAX_YEAR = 2026
-FIXTURES = Path(__file__).parents[3] / "shared" / "fixtures" / "openalex"
 
 
 def joined(batches: Iterable[dict[str, pl.DataFrame]]) -> dict[str, pl.DataFrame]:
@@ -55,14 +54,6 @@ def assert_same(duck: dict, python: dict) -> None:
         columns = a.columns
         a, b = a.sort(columns, nulls_last=True), b.sort(columns, nulls_last=True)
         assert a.equals(b), f"{table} differs:\n{a}\n{b}"
-
-
-def write_lines(path: Path, records: list) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    lines = [r if isinstance(r, str) else json.dumps(r, ensure_ascii=False) for r in records]
-    body = "\n".join(lines).encode()
-    path.write_bytes(gzip.compress(body) if path.name.endswith(".gz") else body)
-    return path
 
 
 def institution(number: int, code: object = "US", **fields: object) -> dict:
@@ -104,20 +95,20 @@ def test_the_sample_records_as_json_lines_read_the_same(tmp_path: Path) -> None:
     assert "duckdb" in paths and python["raw.openalex_authors"].height > 1000
 
 
-@pytest.mark.skipif(not FIXTURES.is_dir(), reason="../shared/fixtures is not beside the repo")
-def test_recorded_real_records_read_the_same(tmp_path: Path) -> None:
+def test_recorded_real_records_read_the_same(tmp_path: Path, shared_fixtures: Path) -> None:
     """Real 2025-era author records (single responses and a list page) as one JSON Lines
     file: read by DuckDB, the same rows; the real 2023-era snapshot part by Python."""
+    fixtures = shared_fixtures / "openalex"
     records = []
     for name in ("bvitamins_A5023888391.json", "bvitamins_A5317838346.json"):
-        records.append(json.loads((FIXTURES / name).read_text(encoding="utf-8")))
-    explorer = FIXTURES / "academic_explorer"
+        records.append(json.loads((fixtures / name).read_text(encoding="utf-8")))
+    explorer = fixtures / "academic_explorer"
     for name in ("author_A5017898742.json", "author_A5023888391_late2025.json"):
         records.append(json.loads((explorer / name).read_text(encoding="utf-8")))
     page = json.loads((explorer / "authors_list_search_mearman_per20.json").read_text("utf-8"))
     records += page["results"]
     write_lines(tmp_path / "real_2025.jsonl", [r for r in records if "affiliations" in r])
-    snapshot = FIXTURES / "snapshot" / "authors_updated_date=2023-04-21_part_000.jsonl"
+    snapshot = fixtures / "snapshot" / "authors_updated_date=2023-04-21_part_000.jsonl"
     (tmp_path / "real_2023.jsonl").write_bytes(snapshot.read_bytes())
     duck, python, paths = both_ways(tmp_path)
     assert_same(duck, python)
