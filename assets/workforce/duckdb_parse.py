@@ -33,7 +33,7 @@ kind of data). Output: per file, ``{"raw.<table>": frame}`` for the parsed autho
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -232,7 +232,7 @@ def _reader(
 
 def parse_frames(
     con: duckdb.DuckDBPyConnection,
-    paths: Iterable[Path],
+    paths: Sequence[Path],
     root: Path,
     codes: CountryCodes,
     max_year: int,
@@ -246,7 +246,9 @@ def parse_frames(
     working database: within its memory limit, spilling where it spills), in temporary
     tables only. ``taken``, when given, gets each file's name and the parser that read it
     (``"duckdb"`` or ``"python"``)."""
-    yielded = False
+    if not paths:  # the Python parser's one batch of empty tables
+        yield from _python_batches([], root, codes, max_year, data_kind)
+        return
     with _reader(con, codes) as cursor:
         for path in paths:
             name = source_name(path, root)
@@ -255,16 +257,10 @@ def parse_frames(
                 frames = _file_frames(cursor, path, name, data_kind, max_year)
             if taken is not None:
                 taken.append((name, "python" if frames is None else "duckdb"))
-            batches = (
-                [frames]
-                if frames is not None
-                else _python_batches([path], root, codes, max_year, data_kind)
-            )
-            for batch in batches:
-                yielded = True
-                yield batch
-    if not yielded:
-        yield from _python_batches([], root, codes, max_year, data_kind)
+            if frames is not None:
+                yield frames
+            else:
+                yield from _python_batches([path], root, codes, max_year, data_kind)
 
 
 def _python_batches(
