@@ -6,7 +6,9 @@ sections of each page, renders the pages with Jinja2 (autoescaping every string)
 writes them with one shared copy of plotly.js and the embedded world topology into a
 temporary folder that then replaces ``site_dir`` (``pipelines.files.replaced_folder``).
 The pages are made in two processes (making them is Python's work, about ten seconds on
-one core). Opening ``index.html`` from disk needs no server and sends no request anywhere.
+one core). A build that changes nothing the pages are made from keeps the last site
+(``dashboards.site_key``). Opening ``index.html`` from disk needs no server and sends no
+request anywhere.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from dashboards.families import (
 )
 from dashboards.figures import use_site_template
 from dashboards.page import Page, Section
+from dashboards.site_key import kept_by, record_key, site_key
 from pipelines.files import replaced_folder
 
 HERE = Path(__file__).parent
@@ -56,6 +59,7 @@ class BuiltSite:
     pages: int
     bytes: int
     largest_page: tuple[str, int]
+    kept_from: str | None = None  # the run that made the pages, when they were kept
 
 
 def country_codes(data: SiteData) -> list[tuple[str, str]]:
@@ -349,7 +353,9 @@ def _render_share(database: Path, folder: Path, share: Sequence[int]) -> None:
 
 
 def build_site(database: Path, site_dir: Path, processes: int = PROCESSES) -> BuiltSite:
-    """Render the site from ``database`` into ``site_dir`` (replaced atomically).
+    """Render the site from ``database`` into ``site_dir`` (replaced atomically), unless the
+    site there was made from the same data and code (``dashboards.site_key``): it is then
+    kept as it is, and ``kept_from`` names the run that made it.
 
     The pages are made and written in ``processes`` processes, this one and helpers
     started afresh (``spawn``: the data are read again in each, as a forked copy of
@@ -358,6 +364,20 @@ def build_site(database: Path, site_dir: Path, processes: int = PROCESSES) -> Bu
     """
     use_site_template()
     data = load(database)
+    key = site_key(data)
+    kept_from = kept_by(site_dir, key)
+    if kept_from is None:
+        _render(data, database, site_dir, processes, key)
+    html_files = sorted(site_dir.rglob("*.html"))
+    sizes = {str(p.relative_to(site_dir)): p.stat().st_size for p in html_files}
+    largest = max(sizes.items(), key=lambda item: item[1])
+    total = sum(p.stat().st_size for p in site_dir.rglob("*") if p.is_file())
+    return BuiltSite(site_dir, len(html_files), total, largest, kept_from)
+
+
+def _render(data: SiteData, database: Path, site_dir: Path, processes: int, key: str) -> None:
+    """Make every page of ``data`` (read from ``database``) in ``processes`` processes
+    into a new folder that records its ``key`` and then replaces ``site_dir``."""
     plans = page_plans(data)
     shares = [range(first, len(plans), processes) for first in range(processes)]
     with replaced_folder(site_dir) as temp:
@@ -374,8 +394,4 @@ def build_site(database: Path, site_dir: Path, processes: int = PROCESSES) -> Bu
                 _write_pages(data, plans, shares[0], temp)
                 for helper in started:
                     helper.result()
-    html_files = sorted(site_dir.rglob("*.html"))
-    sizes = {str(p.relative_to(site_dir)): p.stat().st_size for p in html_files}
-    largest = max(sizes.items(), key=lambda item: item[1])
-    total = sum(p.stat().st_size for p in site_dir.rglob("*") if p.is_file())
-    return BuiltSite(site_dir, len(html_files), total, largest)
+        record_key(temp, key, str(data.run["run_id"]))

@@ -24,7 +24,8 @@ measures in one run, on this machine:
   texts), with its stages and its shares of the full build's works' pipeline and run
   (the author records as they were: their parse is reused);
 - a rerun: the same build again with nothing new, which keeps every table whose inputs
-  did not change and reports their checks' passes again (``pipelines.lineage``).
+  did not change and reports their checks' passes again (``pipelines.lineage``), and
+  keeps the dashboards (``dashboards.site_key``).
 
 Each figure is reported with records per second and as a ratio to floor 1, so runs on
 noisy machines stay comparable. Nothing here runs in the test suite.
@@ -413,7 +414,8 @@ def build_again(
     ``<name>.log``); its stages, their shares of the ``full`` build's works' pipeline and
     run, its peak memory with the stages' and largest steps' peaks, what its log says of
     the files read and texts classified, how many tables it kept and checks' passes it
-    reported again, and any step that ran out of DuckDB's memory."""
+    reported again, whether it kept the last site, and any step that ran out of DuckDB's
+    memory."""
     wall, peak, output, samples = build(root, authors, folder / "build", memory_limit, again=name)
     spans, run_wall, checked = step_spans(folder / "build" / "state")
     steps = {step: end - start for step, (start, end) in spans.items()}
@@ -425,6 +427,7 @@ def build_again(
     return {
         "tables_kept": sum("] kept " in line for line in lines),
         "checks_passed_again": sum("(unchanged since they were verified" in line for line in lines),
+        "site_kept": any("site: kept the pages of run" in line for line in lines),
         "stages_s": {k: round(v, 1) for k, v in sorted(stages.items())},
         "works_pipeline_s": round(pipeline, 1),
         "works_pipeline_share_of_full": round(pipeline / full["works_pipeline_s"], 3),

@@ -15,14 +15,21 @@ SITE_KEY = dg.AssetKey(["site"])
     group_name="publish",
     kinds={"html", "plotly"},
     description="The static dashboards (DIR/site/index.html): overview, a page per technology "
-    "approach and per country, methods and caveats; offline, built from the published marts.",
+    "approach and per country, methods and caveats; offline, built from the published marts "
+    "(kept as it is when none of the data or code it is made from changed).",
 )
 def site(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.MaterializeResult:
-    """Render the site next to the published database, replacing the last one atomically."""
+    """Render the site next to the published database, replacing the last one atomically,
+    or keep the last one when nothing its pages are made from changed."""
     settings = qcm.settings
     built = build_site(settings.published_db, settings.out_dir / "site")
+    how = (
+        f"kept the pages of run {built.kept_from}, made from the same data and code: "
+        if built.kept_from
+        else ""
+    )
     context.log.info(
-        f"site: {built.pages} pages, {built.bytes / 1e6:.1f} MB in {built.root} "
+        f"site: {how}{built.pages} pages, {built.bytes / 1e6:.1f} MB in {built.root} "
         f"(largest page {built.largest_page[0]}, {built.largest_page[1] / 1e3:.0f} kB)"
     )
     return dg.MaterializeResult(
@@ -31,5 +38,6 @@ def site(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.MaterializeR
             "pages": built.pages,
             "bytes": built.bytes,
             "largest_page": f"{built.largest_page[0]} ({built.largest_page[1]:,} bytes)",
+            "kept_from_run": built.kept_from or "",
         }
     )
