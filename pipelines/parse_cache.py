@@ -38,8 +38,8 @@ from types import ModuleType
 
 import polars as pl
 
+from pipelines.file_hashes import sha256_file
 from pipelines.landing import LandingZone
-from pipelines.parsing import sha256_file
 from pipelines.settings import Settings
 
 Frames = dict[str, pl.DataFrame]

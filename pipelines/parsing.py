@@ -6,13 +6,14 @@ Nothing here touches a database or the network.
 from __future__ import annotations
 
 import gzip
-import hashlib
 import json
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from pipelines.file_hashes import sha256_file
 
 ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
 
@@ -94,15 +95,6 @@ def to_int(value: Any, name: str) -> int | None:
     if number != int(number):
         raise RecordError("invalid_field", f"{name}={value!r} is not an integer")
     return int(number)
-
-
-def sha256_file(path: Path) -> str:
-    """Return the hex SHA-256 of a file's bytes."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def source_files(

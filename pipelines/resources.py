@@ -11,7 +11,7 @@ import dagster as dg
 import duckdb
 from pydantic import PrivateAttr
 
-from pipelines import db
+from pipelines import db, file_hashes
 from pipelines.settings import DEFAULT_SYNTHESIS, Settings, parse_source_dirs
 
 # glibc's allocator, where this process has one (Linux with glibc; not musl, macOS, Windows):
@@ -71,12 +71,14 @@ class QcmResource(dg.ConfigurableResource):
         )
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
-        """Put the objects made so far (modules, the job) out of the garbage collector's
-        reach (``gc.freeze``). Great Expectations leaves each contract check's frames in
-        reference cycles that only a full collection frees; with the hundreds of thousands
-        of objects of the imports frozen, full collections run often and cheaply, and those
-        frames no longer pile up (at a million works, the checks alone went from a peak of
-        2.6 GB to 2.1 GB, and no slower)."""
+        """Keep the raw files' hashes in the working state's folder
+        (``pipelines.file_hashes``), and put the objects made so far (modules, the job)
+        out of the garbage collector's reach (``gc.freeze``). Great Expectations leaves
+        each contract check's frames in reference cycles that only a full collection
+        frees; with the hundreds of thousands of objects of the imports frozen, full
+        collections run often and cheaply, and those frames no longer pile up (at a million
+        works, the checks alone went from a peak of 2.6 GB to 2.1 GB, and no slower)."""
+        file_hashes.keep_in(Path(self.state_dir))
         gc.freeze()
 
     @contextmanager
@@ -107,5 +109,7 @@ class QcmResource(dg.ConfigurableResource):
             self._connection = None
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
-        """Close the connection when the execution that used it ends."""
+        """Close the connection when the execution that used it ends, and keep no more
+        file hashes in its state's folder."""
         self.release()
+        file_hashes.keep_in(None)

@@ -33,7 +33,8 @@ from assets.bibliometric.parse import MIN_YEAR, SOURCE, is_json_lines, parse_fil
 from assets.bibliometric.raw_tables import SCHEMAS, raw_frames
 from assets.bibliometric.snapshot import Slice, is_snapshot_part, manifest_problems
 from pipelines.db import append_rows, replace_table, threads_shared
-from pipelines.parsing import CountryCodes, key_prefix, sha256_file
+from pipelines.file_hashes import sha256_file
+from pipelines.parsing import CountryCodes, key_prefix
 
 # the fields the rules read, with the types a regular record has (everything else in a
 # record is never parsed: that is most of the cost saved)

@@ -46,7 +46,8 @@ from assets.bibliometric.parse import SOURCE, source_name
 from assets.bibliometric.raw_tables import SCHEMAS
 from assets.bibliometric.snapshot import Slice
 from pipelines import lineage
-from pipelines.parsing import KEY_PREFIX_LENGTH, CountryCodes, key_prefix, sha256_file
+from pipelines.file_hashes import sha256_file
+from pipelines.parsing import KEY_PREFIX_LENGTH, CountryCodes, key_prefix
 
 INGEST_TABLE = "raw.openalex_ingest"
 HASHING_THREADS = 2  # the machine's two cores

@@ -19,12 +19,12 @@ from pathlib import Path
 from typing import Any
 
 from assets.bibliometric.snapshot import is_snapshot_part
+from pipelines.file_hashes import sha256_file
 from pipelines.parsing import (
     CountryCodes,
     RecordError,
     clean_text,
     key_prefix,
-    sha256_file,
     source_files,
     to_int,
 )

@@ -30,9 +30,9 @@ from assets.supply_chain.raw_tables import SCHEMAS, raw_frames
 from pipelines import lineage, parsing
 from pipelines.checks import quarantine_rate_check, unusable_files_check
 from pipelines.db import append_rows, replace_table, table_exists
+from pipelines.file_hashes import sha256_file
 from pipelines.live_fetch import raw_input_files
 from pipelines.parse_cache import code_digest
-from pipelines.parsing import sha256_file
 from pipelines.resources import QcmResource
 
 SOURCE_CONFIG = yaml.safe_load((Path(__file__).parent / "source.yml").read_text(encoding="utf-8"))

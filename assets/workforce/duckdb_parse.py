@@ -44,8 +44,9 @@ from assets.bibliometric.duckdb_parse import MACROS, PLAIN, load_codes
 from assets.bibliometric.parse import is_json_lines, source_name
 from assets.workforce.parse import DELETED_NAME, MIN_YEAR, SOURCE, parse_batches
 from assets.workforce.raw_tables import PARSED_TABLES, SCHEMAS, raw_frames
+from pipelines.file_hashes import sha256_file
 from pipelines.parse_cache import Frames
-from pipelines.parsing import CountryCodes, key_prefix, sha256_file
+from pipelines.parsing import CountryCodes, key_prefix
 
 INSTITUTION = "STRUCT(id VARCHAR, display_name VARCHAR, type VARCHAR, country_code VARCHAR)"
 # the fields the rules read, with the types a regular record has: the record's scalars as

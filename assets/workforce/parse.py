@@ -30,12 +30,12 @@ from pathlib import Path
 from typing import Any
 
 from assets.bibliometric.parse import iter_records, short_id
+from pipelines.file_hashes import sha256_file
 from pipelines.parsing import (
     CountryCodes,
     Provenance,
     RecordError,
     clean_text,
-    sha256_file,
     source_files,
     to_int,
 )

@@ -1,6 +1,7 @@
 """The raw works asset, run twice on one working state, reads only what changed and ends
 with the raw tables a fresh state's full read gives (and its contract checks pass)."""
 
+import sqlite3
 from pathlib import Path
 
 import dagster as dg
@@ -10,6 +11,7 @@ import pytest
 from assets.bibliometric.assets import RAW_KEY, RAW_TABLES, openalex_raw
 from assets.bibliometric.incremental import INGEST_TABLE
 from assets.reference.assets import reference_tables
+from pipelines import file_hashes
 from pipelines.checks import contract_checks
 from pipelines.contracts import load_contracts
 from pipelines.resources import QcmResource
@@ -65,3 +67,33 @@ def test_a_second_ingest_reads_the_changes_and_matches_a_full_read(tmp_path: Pat
     fresh = ingest(folder, tmp_path / "fresh")
     assert fresh["full_read"] is True
     assert raw_rows(tmp_path / "state") == raw_rows(tmp_path / "fresh")
+
+
+def test_a_second_ingest_hashes_only_the_files_that_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(file_hashes, "SETTLED_S", 0.0)  # files written a moment ago count
+    monkeypatch.setattr(file_hashes, "_known", {})  # as a new process: nothing hashed yet
+    hashed: list[str] = []
+    real = file_hashes._digest
+
+    def counting(path: Path) -> str:
+        hashed.append(path.name)
+        return real(path)
+
+    monkeypatch.setattr(file_hashes, "_digest", counting)
+    folder = tmp_path / "works"
+    write_page(folder, "a.json", [work(1)])
+    write_page(folder, "b.json", [work(2)])
+    ingest(folder, tmp_path / "state")
+    assert sorted(hashed) == ["a.json", "b.json"]
+    with sqlite3.connect(tmp_path / "state" / file_hashes.STORE) as con:
+        assert con.execute("select count(*) from hashes").fetchone() == (2,)
+    assert file_hashes._store is None  # kept in the state's folder only while the run lasts
+
+    monkeypatch.setattr(file_hashes, "_known", {})  # the next run's process
+    hashed.clear()
+    write_page(folder, "b.json", [work(2, title="Quantum dot spin qubits")])
+    second = ingest(folder, tmp_path / "state")
+    assert (second["files_read"], second["files_kept"]) == (1, 1)
+    assert hashed == ["b.json"]  # a.json's hash was kept
