@@ -17,11 +17,13 @@ from pipelines.file_hashes import STORE, keep_in, sha256_file
 
 @pytest.fixture(autouse=True)
 def fresh_process(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Each test starts as a new process would: nothing known, no store, files settled."""
+    """Each test starts as a new process would: nothing known, no store, files settled;
+    and leaves no store behind."""
+    keep_in(None)
     monkeypatch.setattr(file_hashes, "_known", {})
-    monkeypatch.setattr(file_hashes, "_store", None)
     monkeypatch.setattr(file_hashes, "SETTLED_S", 0.0)
     yield
+    keep_in(None)
 
 
 def refuse_reads(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -50,7 +52,9 @@ def test_the_store_carries_hashes_to_the_next_process(
     keep_in(tmp_path / "state")
     sha = sha256_file(path)
     assert (tmp_path / "state" / STORE).is_file()
-    monkeypatch.setattr(file_hashes, "_known", {})  # a new process, the same state folder
+    keep_in(None)  # a new process, the same state folder
+    monkeypatch.setattr(file_hashes, "_known", {})
+    keep_in(tmp_path / "state")
     refuse_reads(monkeypatch)
     assert sha256_file(path) == sha
 
