@@ -18,6 +18,7 @@ import pytest
 from dashboards import site as site_module
 from dashboards.browser import CHARTS_DRAWN, BrowserUnavailable, headless_browser, take_screenshots
 from dashboards.site import build_site
+from dashboards.site_key import KEY_FILE
 
 # one worker builds the shared sample once and runs every test that reads it (pytest-xdist)
 pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("sample")]
@@ -89,10 +90,12 @@ def test_one_process_makes_the_pages_two_make_byte_for_byte(
     for name in pages:  # the same pages, byte for byte: no tie or sum left to a hash order
         assert (alone / name).read_bytes() == (shared / name).read_bytes(), name
     # a helper process that fails fails the build, and the last site stays: here this
-    # process reads the release, its helper a file that is not there
+    # process reads the release, its helper a file that is not there (and the site is made
+    # again, not kept: its record is gone)
     data = site_module.load(database)
     monkeypatch.setattr(site_module, "load", lambda _: data)
     missing = tmp_path / "missing.duckdb"
+    (alone / KEY_FILE).unlink()
     with pytest.raises(duckdb.Error, match=r"missing\.duckdb"):
         build_site(missing, alone, processes=2)
     assert sorted(p.relative_to(alone) for p in alone.rglob("*.html")) == pages
