@@ -1,6 +1,7 @@
 """Parsing helpers every source room shares: text cleaning, number coercion, country codes.
 
-Nothing here touches a database or the network.
+Nothing here touches a database or the network; the raw files' hashes come from
+``pipelines.file_hashes``, which keeps them in the working state's folder during a run.
 """
 
 from __future__ import annotations
