@@ -21,8 +21,9 @@ tables of ``raw_tables.SCHEMAS`` and a ``FileOutcome`` per file.
 from __future__ import annotations
 
 import queue
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -299,7 +300,22 @@ where nullif(trim(code), '') is not null
     ]
 
 
-def load_codes(con: duckdb.DuckDBPyConnection, codes: CountryCodes) -> None:
+@contextmanager
+def rules_cursor(
+    con: duckdb.DuckDBPyConnection, codes: CountryCodes
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A cursor of ``con`` ready for the SQL rules (``MACROS`` and ``codes`` loaded into
+    its temporary schema), closed after the block."""
+    cursor = con.cursor()
+    try:
+        cursor.execute(MACROS)
+        _load_codes(cursor, codes)
+        yield cursor
+    finally:
+        cursor.close()
+
+
+def _load_codes(con: duckdb.DuckDBPyConnection, codes: CountryCodes) -> None:
     """Write ``codes`` into the temporary tables the SQL rules read: ``_qcm_codes`` (ISO2,
     ISO3) and ``_qcm_historical`` (withdrawn codes)."""
     rows = sorted(codes.iso2_to_iso3.items())
@@ -376,10 +392,7 @@ def read_files(
     outcomes: dict[int, FileOutcome] = {}
 
     def worker() -> None:
-        cursor = con.cursor()
-        try:
-            cursor.execute(MACROS)
-            load_codes(cursor, codes)
+        with rules_cursor(con, codes) as cursor:
             while True:
                 try:
                     number, path = todo.get_nowait()
@@ -390,8 +403,6 @@ def read_files(
                 outcomes[number] = _read_file(
                     cursor, path, sha, root, codes, max_year, keep, data_kind
                 )
-        finally:
-            cursor.close()
 
     readers = max(1, min(workers, len(paths)))
     with threads_shared(con, readers), ThreadPoolExecutor(max_workers=readers) as pool:

@@ -34,13 +34,12 @@ kind of data). Output: per file, ``{"raw.<table>": frame}`` for the parsed autho
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
 import polars as pl
 
-from assets.bibliometric.duckdb_parse import MACROS, PLAIN, load_codes
+from assets.bibliometric.duckdb_parse import PLAIN, rules_cursor
 from assets.bibliometric.parse import is_json_lines, source_name
 from assets.workforce.parse import DELETED_NAME, MIN_YEAR, SOURCE, parse_batches
 from assets.workforce.raw_tables import PARSED_TABLES, SCHEMAS, raw_frames
@@ -189,7 +188,7 @@ def _file_frames(
     con: duckdb.DuckDBPyConnection, path: Path, name: str, data_kind: str, max_year: int
 ) -> Frames | None:
     """The parsed tables of one file (named ``name``) made by SQL on ``con`` (a
-    ``_reader``'s cursor), or None when DuckDB cannot read it typed or a record in it is
+    ``rules_cursor``), or None when DuckDB cannot read it typed or a record in it is
     irregular (the Python parser then reads it)."""
     try:
         con.execute(f"create or replace temp table _qcm_authors as {_read_sql(path)}")
@@ -216,21 +215,6 @@ def _file_frames(
     return frames
 
 
-@contextmanager
-def _reader(
-    con: duckdb.DuckDBPyConnection, codes: CountryCodes
-) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A cursor of ``con`` ready for ``_file_frames`` (the SQL helpers and the country
-    codes loaded into its temporary schema), closed after the block."""
-    cursor = con.cursor()
-    try:
-        cursor.execute(MACROS)
-        load_codes(cursor, codes)
-        yield cursor
-    finally:
-        cursor.close()
-
-
 def parse_frames(
     con: duckdb.DuckDBPyConnection,
     paths: Sequence[Path],
@@ -250,7 +234,7 @@ def parse_frames(
     if not paths:  # the Python parser's one batch of empty tables
         yield from _python_batches([], root, codes, max_year, data_kind)
         return
-    with _reader(con, codes) as cursor:
+    with rules_cursor(con, codes) as cursor:
         for path in paths:
             name = source_name(path, root)
             frames = None
