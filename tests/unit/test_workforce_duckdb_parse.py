@@ -41,7 +41,8 @@ def both_ways(root: Path) -> tuple[dict, dict, list[str]]:
     Python, and which parser read each file on the first way."""
     files = raw_files(root)
     taken: list[tuple[str, str]] = []
-    duck = joined(parse_frames(duckdb.connect(), files, root, CODES, MAX_YEAR, "test", taken))
+    with duckdb.connect() as con:
+        duck = joined(parse_frames(con, files, root, CODES, MAX_YEAR, "test", taken))
     python = raw_frames(parse_files(files, root, CODES, MAX_YEAR), [], "test")
     assert [name for name, _ in taken] == [path.name for path in files]
     return duck, {table: python[table] for table in PARSED_TABLES}, [p for _, p in taken]
@@ -199,6 +200,7 @@ def test_pages_and_unreadable_files_are_read_by_python_and_no_file_gives_empty_t
     assert paths == ["python", "python", "duckdb"]  # bad.jsonl.gz, page.json, part.jsonl
     assert_same(duck, python)
     assert sorted(duck["raw.author_source_files"]["status"]) == ["read", "read", "unreadable"]
-    empty = joined(parse_frames(duckdb.connect(), [], tmp_path, CODES, MAX_YEAR, "test"))
+    with duckdb.connect() as con:
+        empty = joined(parse_frames(con, [], tmp_path, CODES, MAX_YEAR, "test"))
     assert all(empty[table].height == 0 for table in PARSED_TABLES)
     assert list(empty) == list(PARSED_TABLES)
