@@ -12,6 +12,7 @@ their percentiles are the intervals.
 from __future__ import annotations
 
 import hashlib
+import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -20,9 +21,31 @@ import polars as pl
 
 # resamples drawn at once: at most CHUNK, and at most CELLS / rows of the group, so the
 # (resamples x rows) matrices of one draw stay near 32 MB each however large the group
-# (the draws are the same: numpy draws a matrix element by element, row after row)
+# (the draws are the same: both samplers draw a matrix element by element, row after row)
 CHUNK = 50
 CELLS = 4_000_000
+
+# Poisson(1) by inversion: a count is the number of steps of its cumulative distribution
+# at or below a uniform draw. The steps below 1 in double precision (P(count > 17) is
+# under 2^-53, as in numpy's own sampler):
+ONE_CDF = np.cumsum([math.exp(-1) / math.factorial(k) for k in range(24)])
+ONE_CDF = ONE_CDF[ONE_CDF < 1.0]
+# the uniform is a 64-bit draw; its top BUCKET_BITS bits name one of 65,536 equal buckets
+# of [0, 1), whose draws all have the same count unless a step falls inside the bucket
+BUCKET_BITS = 16
+UNDECIDED = 255  # the count of a bucket a step falls inside (8 of them)
+
+
+def _bucket_counts() -> np.ndarray:
+    """Each bucket's count (uint8): the steps at or below its start when none falls inside
+    it, else ``UNDECIDED``."""
+    start = np.arange(1 << BUCKET_BITS) / (1 << BUCKET_BITS)
+    low = np.searchsorted(ONE_CDF, start, side="right")
+    high = np.searchsorted(ONE_CDF, start + 1 / (1 << BUCKET_BITS), side="left")
+    return np.where(low == high, low, UNDECIDED).astype(np.uint8)
+
+
+ONE_COUNTS = _bucket_counts()
 
 
 @dataclass(frozen=True)
@@ -46,6 +69,26 @@ def group_rng(seed: int, *parts: object) -> np.random.Generator:
     return np.random.default_rng(int.from_bytes(digest[:8], "little"))
 
 
+def poisson_one_counts(draws: np.ndarray) -> np.ndarray:
+    """The Poisson(1) counts (uint8) of ``draws``, uniform 64-bit integers (uint64, any
+    shape): each read as the fraction ``draw / 2**64`` of [0, 1), its count is how many
+    steps of ``ONE_CDF`` are at or below it (inversion), looked up by its bucket
+    (``ONE_COUNTS``) except in the few buckets a step falls inside."""
+    counts = ONE_COUNTS[draws >> np.uint64(64 - BUCKET_BITS)]
+    undecided = np.flatnonzero(counts == UNDECIDED)
+    if undecided.size:
+        fractions = draws.reshape(-1)[undecided].astype(np.float64) * 2.0**-64
+        counts.reshape(-1)[undecided] = np.searchsorted(ONE_CDF, fractions, side="right")
+    return counts
+
+
+def poisson_ones(rng: np.random.Generator, shape: tuple[int, int]) -> np.ndarray:
+    """A ``shape`` matrix of Poisson(1) counts (uint8) drawn from ``rng``, one 64-bit draw
+    per count, element by element and row after row: 4 to 5 times faster than
+    ``rng.poisson(1.0, shape)``, with the same distribution."""
+    return poisson_one_counts(rng.bit_generator.random_raw(shape))
+
+
 def group_shares(
     record_idx: np.ndarray,
     country_idx: np.ndarray,
@@ -62,7 +105,9 @@ def group_shares(
     record; ``record_weight[i]`` is record i's own weight. ``multiplicity[i]``, when given,
     says record i stands for that many identical records (a pattern): its Poisson count
     is then drawn with that mean, which is the sum of as many Poisson(1) counts, so the
-    resamples have the distribution of resampling every record. Returns the point shares
+    resamples have the distribution of resampling every record. ``rng`` gives two
+    streams (``Generator.spawn``): the counts of the records standing for one
+    (``poisson_ones``), then numpy's Poisson counts of the patterns. Returns the point shares
     and, when ``rng`` is given, a (replicates x countries) matrix of resampled shares. A
     resample drawing no weight at all (possible for a group of one or two records) gives
     shares of 0.
@@ -73,17 +118,25 @@ def group_shares(
     point = point / total
     if rng is None:
         return point, None
+    # the counts' columns: the records standing for one first, then the patterns
+    ones = np.flatnonzero(many == 1)
+    patterns = np.flatnonzero(many != 1)
+    column = np.empty(many.size, dtype=np.int64)
+    column[np.concatenate([ones, patterns])] = np.arange(many.size)
+    weight = np.concatenate([record_weight[ones], record_weight[patterns]])
     order = np.argsort(country_idx, kind="stable")
-    rec, cty, cre = record_idx[order], country_idx[order], credit[order]
+    rec, cty, cre = column[record_idx[order]], country_idx[order], credit[order]
     present, starts = np.unique(cty, return_index=True)
     out = np.zeros((replicates, countries))
     chunk = max(1, min(CHUNK, CELLS // max(rec.size, 1)))
+    ones_rng, patterns_rng = rng.spawn(2)
     done = 0
     while done < replicates:
         size = min(chunk, replicates - done)
-        mean = 1.0 if multiplicity is None else multiplicity
-        counts = rng.poisson(mean, size=(size, record_weight.size)).astype(np.float64)
-        denominators = counts @ record_weight
+        counts = np.empty((size, many.size))
+        counts[:, : ones.size] = poisson_ones(ones_rng, (size, ones.size))
+        counts[:, ones.size :] = patterns_rng.poisson(many[patterns], (size, patterns.size))
+        denominators = counts @ weight
         sums = np.add.reduceat(counts[:, rec] * cre, starts, axis=1)
         with np.errstate(invalid="ignore", divide="ignore"):
             shares = np.where(denominators[:, None] > 0, sums / denominators[:, None], 0.0)

@@ -20,6 +20,7 @@ Scores (value / leading country's value), weights publications 3, funding 1, cap
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import duckdb
@@ -29,9 +30,12 @@ import pytest
 
 from assets.synthesis.assets import RECORDS_SQL
 from assets.synthesis.bootstrap import (
+    ONE_CDF,
     family_groups,
     group_rng,
     group_shares,
+    poisson_one_counts,
+    poisson_ones,
     ranks,
     whole_groups,
 )
@@ -109,6 +113,45 @@ def _flat() -> list:
     return list(family_groups(records(), 20, 1))
 
 
+def test_poisson_one_counts_are_the_inversion_of_each_draw() -> None:
+    # every draw's count is the number of steps of the cumulative distribution at or
+    # below the draw as a fraction: random draws, and draws at and around every step
+    # (where the bucket table cannot decide and the fraction is compared)
+    random = np.random.default_rng(11).bit_generator.random_raw(200_000)
+    edges = [int(step * 2.0**64) for step in ONE_CDF]
+    near = [e + d for e in edges for d in (-(2**12), -1, 0, 1, 2**12)]
+    bucket = 2**48  # the first and last draw of buckets on either side of a step
+    starts = [(e // bucket + k) * bucket for e in edges for k in (-1, 0, 1)]
+    ends = [s + bucket - 1 for s in starts]
+    extremes = [0, 2**64 - 1]
+    crafted = [min(max(d, 0), 2**64 - 1) for d in (*near, *starts, *ends, *extremes)]
+    draws = np.array([*random, *crafted], dtype=np.uint64)
+    fractions = draws.astype(np.float64) * 2.0**-64
+    expected = np.searchsorted(ONE_CDF, fractions, side="right")
+    assert np.array_equal(poisson_one_counts(draws), expected)
+    # the smallest draw is below every step; the largest, 1.0 in double precision, above all
+    extreme = poisson_one_counts(np.array([0, 2**64 - 1], dtype=np.uint64))
+    assert extreme.tolist() == [0, len(ONE_CDF)]
+
+
+def test_poisson_ones_have_the_poisson_one_distribution() -> None:
+    counts = poisson_ones(np.random.default_rng(12), (100, 10_000)).ravel()
+    n = counts.size
+    frequencies = np.bincount(counts, minlength=8)[:8] / n
+    expected = np.array([math.exp(-1) / math.factorial(k) for k in range(8)])
+    # within five standard errors of each probability (a failure by chance: under 1e-5)
+    assert np.all(np.abs(frequencies - expected) < 5 * np.sqrt(expected * (1 - expected) / n))
+    assert counts.mean() == pytest.approx(1.0, abs=0.005)
+    assert counts.var() == pytest.approx(1.0, abs=0.01)
+
+
+def test_poisson_ones_are_drawn_row_after_row_whatever_the_chunks() -> None:
+    whole = poisson_ones(np.random.default_rng(13), (6, 7))
+    rng = np.random.default_rng(13)
+    chunked = np.vstack([poisson_ones(rng, (2, 7)) for _ in range(3)])
+    assert np.array_equal(whole, chunked)
+
+
 def test_resampled_shares_match_the_poisson_counts_drawn() -> None:
     # three works: R0 USA 1; R1 USA 0.5 + CHN 0.5; R2 CHN 1 (countries 0 = CHN, 1 = USA)
     record_idx = np.array([0, 1, 1, 2])
@@ -116,7 +159,8 @@ def test_resampled_shares_match_the_poisson_counts_drawn() -> None:
     credit = np.array([1.0, 0.5, 0.5, 1.0])
     weight = np.ones(3)
     _, resampled = group_shares(record_idx, country_idx, credit, weight, 2, group_rng(5, "x"), 120)
-    counts = group_rng(5, "x").poisson(1.0, size=(50, 3))  # the first chunk, drawn again
+    ones, _ = group_rng(5, "x").spawn(2)  # every record stands for one
+    counts = poisson_ones(ones, (50, 3))  # the first chunk, drawn again
     for b in range(50):
         k = counts[b]
         if k.sum() == 0:
