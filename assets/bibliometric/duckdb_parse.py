@@ -175,7 +175,7 @@ select count(*) filter (where not (
         and qcm_bool_ok(is_authors_truncated)
         and coalesce(list_count(authorships) = len(authorships), true)
         and coalesce(list_count(institutions) = len(institutions), true)
-        and coalesce(len(list_distinct(flatten(map_values(abstract_inverted_index))))
+        and coalesce(list_unique(flatten(map_values(abstract_inverted_index)))
                      = len(flatten(map_values(abstract_inverted_index))), true)
     )) as irregular,
     count(*) as records,
