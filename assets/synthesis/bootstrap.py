@@ -26,8 +26,8 @@ CHUNK = 50
 CELLS = 4_000_000
 
 # Poisson(1) by inversion: a count is the number of steps of its cumulative distribution
-# at or below a uniform draw. The steps below 1 in double precision (P(count > 17) is
-# under 2^-53, as in numpy's own sampler):
+# at or below a uniform draw. The steps below 1 in double precision, those of 0 to 17 (a
+# draw above them all, about one in 10^16, counts 18):
 ONE_CDF = np.cumsum([math.exp(-1) / math.factorial(k) for k in range(24)])
 ONE_CDF = ONE_CDF[ONE_CDF < 1.0]
 # the uniform is a 64-bit draw; its top BUCKET_BITS bits name one of 65,536 equal buckets
