@@ -43,6 +43,8 @@ from typing import Any
 import duckdb
 import yaml
 
+from pipelines import expectation_memo
+
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 EXAMPLES = 5
 # a table up to this size is validated whole (see _frames); a larger one on its distinct
@@ -212,11 +214,14 @@ def _great_expectations() -> Any:
     ``check_values`` runs a full garbage collection after each frame it validates (see
     ``_failures``). Importing GX adds about 400,000 long-lived objects, over which each
     collection would cost about 150 ms; they are collected once and frozen here
-    (``gc.freeze``), after which a collection costs milliseconds.
+    (``gc.freeze``), after which a collection costs milliseconds. Its expectations'
+    configurations are kept through a validation (``pipelines.expectation_memo``).
     """
     import great_expectations as gx
+    from great_expectations.expectations.expectation import Expectation as GxExpectation
 
     logging.getLogger("great_expectations").setLevel(logging.ERROR)
+    expectation_memo.install(GxExpectation)
     gc.collect()
     gc.freeze()
     return gx
@@ -385,13 +390,14 @@ def _failures(
             .add_batch_definition_whole_dataframe("whole")
             .get_batch(batch_parameters={"dataframe": frame})
         )
-        suite = gx.ExpectationSuite(
-            name=name, expectations=[e.expectation.copy() for e in expectations]
-        )
-        # pass or fail first (half the cost); the counts and examples only when it failed
-        result = batch.validate(suite, result_format="BOOLEAN_ONLY")
-        if not result.success:
-            result = batch.validate(suite, result_format="SUMMARY")
+        with expectation_memo.kept_configurations():
+            suite = gx.ExpectationSuite(
+                name=name, expectations=[e.expectation.copy() for e in expectations]
+            )
+            # pass or fail first (half the cost); the counts and examples only when it failed
+            result = batch.validate(suite, result_format="BOOLEAN_ONLY")
+            if not result.success:
+                result = batch.validate(suite, result_format="SUMMARY")
         failures = []
         for item in result.results:
             if item.success:
