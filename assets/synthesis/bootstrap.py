@@ -25,11 +25,16 @@ import polars as pl
 CHUNK = 50
 CELLS = 4_000_000
 
-# Poisson(1) by inversion: a count is the number of steps of its cumulative distribution
-# at or below a uniform draw. The steps below 1 in double precision, those of 0 to 17 (a
-# draw above them all, about one in 10^16, counts 18):
-ONE_CDF = np.cumsum([math.exp(-1) / math.factorial(k) for k in range(24)])
-ONE_CDF = ONE_CDF[ONE_CDF < 1.0]
+
+def _one_steps() -> np.ndarray:
+    """Poisson(1) by inversion: a count is the number of steps of its cumulative
+    distribution at or below a uniform draw. The steps below 1 in double precision,
+    those of 0 to 17 (a draw above them all, about one in 10^16, counts 18)."""
+    cumulative = np.cumsum([math.exp(-1) / math.factorial(k) for k in range(24)])
+    return cumulative[cumulative < 1.0]
+
+
+ONE_CDF = _one_steps()
 # the uniform is a 64-bit draw; its top BUCKET_BITS bits name one of 65,536 equal buckets
 # of [0, 1), whose draws all have the same count unless a step falls inside the bucket
 BUCKET_BITS = 16
@@ -174,50 +179,75 @@ def whole_groups(batches: Iterable[pl.DataFrame]) -> Iterator[pl.DataFrame]:
 def family_groups(
     records: pl.DataFrame, replicates: int, seed: int, resample: bool = True
 ) -> Iterator[tuple[tuple[str, str, int], GroupValues]]:
-    """Yield ((family, approach, year), values) for every group of ``records``.
+    """Yield ((family, approach, year), values) for every group of ``records``, in order
+    of first appearance.
 
     ``records`` has columns family, approach, year, record_id, country_iso3, credit and
     record_weight (one row per record and credited country; see core.synthesis_records),
     and optionally ``records``: how many identical records the record's rows stand for
-    (1 when absent).
+    (1 when absent). The patterns of every group are found in one pass over the frame
+    (``_patterns``), and each group's arrays are slices of that pass's columns: a frame of
+    a thousand small groups costs a few Polars queries, not a few thousand.
     """
     if "records" not in records.columns:
         records = records.with_columns(records=pl.lit(1, pl.Int64))
-    for (family, approach, year), rows in records.group_by(
-        ["family", "approach", "year"], maintain_order=True
+    if records.is_empty():
+        return
+    # a group is numbered by its first row; each code's place among the group's sorted
+    # codes (polars: numpy sorts strings as Python objects, minutes for millions of rows)
+    rows = records.with_row_index("group").with_columns(
+        group=pl.col("group").min().over(GROUP_KEY),
+        country=pl.col("country_iso3").rank("dense").over(GROUP_KEY).cast(pl.Int64) - 1,
+    )
+    groups = rows.unique("group").sort("group").select("group", *GROUP_KEY)
+    codes = rows.select("group", "country_iso3").unique().sort("group", "country_iso3")
+    each = _patterns(rows)
+    credits = each.select("group", "pattern", "country", "credit").explode(["country", "credit"])
+    numbers = groups["group"].to_numpy()
+    spans = [_spans(frame["group"].to_numpy(), numbers) for frame in (codes, each, credits)]
+    code_list = codes["country_iso3"].to_list()
+    weight = each["record_weight"].to_numpy().astype(np.float64)
+    multiplicity = each["records"].to_numpy().astype(np.float64)
+    pattern = credits["pattern"].to_numpy()
+    country = credits["country"].to_numpy()
+    credit = credits["credit"].to_numpy().astype(np.float64)
+    for (family, approach, year), code_span, each_span, credit_span in zip(
+        groups.select(GROUP_KEY).iter_rows(), *spans, strict=True
     ):
-        # each code's place among the group's sorted codes (polars: numpy sorts strings
-        # as Python objects, minutes for millions of rows)
-        countries = rows["country_iso3"].unique().sort().to_list()
-        patterns = _patterns(
-            rows.with_columns(country=pl.col("country_iso3").rank("dense").cast(pl.Int64) - 1)
-        )
-        each = patterns.unique("pattern", keep="first", maintain_order=True)
+        countries = code_list[code_span]
         rng = group_rng(seed, family, approach, year) if resample else None
         point, resampled = group_shares(
-            patterns["pattern"].to_numpy(),
-            patterns["country"].to_numpy(),
-            patterns["credit"].to_numpy().astype(np.float64),
-            each["record_weight"].to_numpy().astype(np.float64),
+            pattern[credit_span],
+            country[credit_span],
+            credit[credit_span],
+            weight[each_span],
             len(countries),
             rng,
             replicates,
-            each["records"].to_numpy().astype(np.float64),
+            multiplicity[each_span],
         )
         yield (family, approach, int(year)), GroupValues(countries, point, resampled)
 
 
+def _spans(group: np.ndarray, numbers: np.ndarray) -> list[slice]:
+    """The rows of each group of ``numbers`` in a column ``group`` sorted by group."""
+    starts = np.searchsorted(group, numbers, side="left")
+    ends = np.searchsorted(group, numbers, side="right")
+    return [slice(start, end) for start, end in zip(starts.tolist(), ends.tolist(), strict=True)]
+
+
 def _patterns(rows: pl.DataFrame) -> pl.DataFrame:
-    """The group's records collapsed into patterns: records with the same credits (the
+    """Each group's records collapsed into patterns: records with the same credits (the
     same countries with the same amounts) and the same weight are exchangeable, so each
-    pattern stands for its ``records`` of them. One row per pattern and country credited,
-    with ``pattern`` numbered from 0 in order of first appearance (of the first record
-    id). A row standing for several records (``records``) counts as many. The rows are put
-    in a total order first, so the patterns, and the draws, never depend on the order in
+    pattern stands for its ``records`` of them. One row per group and pattern, in group
+    order, with the pattern's lists of countries and credits; ``pattern`` numbered from 0
+    within its group in order of first appearance (of the first record id). A row
+    standing for several records (``records``) counts as many. The rows are put in a
+    total order first, so the patterns, and the draws, never depend on the order in
     which the rows arrived (two credits of one record to one country tie otherwise)."""
     per_record = (
-        rows.sort(["record_id", "country", "credit", "record_weight"])
-        .group_by("record_id", maintain_order=True)
+        rows.sort(["group", "record_id", "country", "credit", "record_weight"])
+        .group_by(["group", "record_id"], maintain_order=True)
         .agg(
             pl.col("country"),
             pl.col("credit"),
@@ -226,10 +256,9 @@ def _patterns(rows: pl.DataFrame) -> pl.DataFrame:
         )
     )
     return (
-        per_record.group_by(["country", "credit", "record_weight"], maintain_order=True)
+        per_record.group_by(["group", "country", "credit", "record_weight"], maintain_order=True)
         .agg(pl.col("records").sum())
-        .with_row_index("pattern")
-        .explode(["country", "credit"])
+        .with_columns(pattern=pl.int_range(pl.len(), dtype=pl.Int64).over("group"))
     )
 
 
