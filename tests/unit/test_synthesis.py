@@ -473,6 +473,22 @@ def _mixed_records() -> pl.DataFrame:
     return pl.DataFrame(rows).sample(fraction=1.0, shuffle=True, seed=2)
 
 
+def test_groups_found_together_equal_each_group_found_alone() -> None:
+    # the groups of a frame whose rows interleave (shuffled), in their order of first
+    # appearance, each as if its rows came alone
+    mixed = _mixed_records()
+    together = list(family_groups(mixed, 30, 5))
+    keys = list(dict.fromkeys(mixed.select("family", "approach", "year").iter_rows()))
+    assert [key for key, _ in together] == keys and len(keys) == 8
+    for key, values in together:
+        family, approach, year = key
+        alone = mixed.filter(family=family, approach=approach, year=year)
+        ((_, expected),) = family_groups(alone, 30, 5)
+        assert values.countries == expected.countries
+        assert np.array_equal(values.value, expected.value)
+        assert np.array_equal(values.resampled, expected.resampled)
+
+
 def test_records_collapsed_in_sql_give_the_groups_of_every_record() -> None:
     records_frame = _mixed_records()
     con = duckdb.connect()
