@@ -105,7 +105,8 @@ def _classify_by_statements(
 
 # texts per batch read out of DuckDB (about 30 MB of text for works with abstracts)
 BATCH_ROWS = 50_000
-# memory for the set's automaton: RE2's default (8 MiB) is tight for ~40 patterns
+# memory for the set's automaton (RE2's default is 8 MiB): the more it has, the fewer the
+# texts it gives up on (see SetMatcher)
 SET_MEMORY = 64 << 20
 
 
