@@ -86,7 +86,7 @@ HARD_TEXTS = [
 ]
 
 
-def _pairs(con: duckdb.DuckDBPyConnection, texts_sql: str, rules: list[dict]) -> list[tuple]:
+def _classified(con: duckdb.DuckDBPyConnection, texts_sql: str, rules: list[dict]) -> list[tuple]:
     table = classify(con, texts_sql, approach_patterns(rules))
     return con.execute(f"select id, approach from {table} order by all").fetchall()
 
@@ -105,12 +105,12 @@ def test_the_set_answers_as_duckdb_does_with_the_shipped_rules(
     con.executemany("insert into texts values (?, ?)", list(enumerate([*titles, *HARD_TEXTS])))
     texts_sql = "select id, text from texts"
 
-    found = _pairs(con, texts_sql, rules)
+    found = _classified(con, texts_sql, rules)
     assert len({i for i, _ in found}) > 200  # most labelled titles are in some approach
     monkeypatch.setattr(classifier.re2.Set, "Match", lambda self, text: None)
-    assert _pairs(con, texts_sql, rules) == found  # the ordinary searches' answers
+    assert _classified(con, texts_sql, rules) == found  # the ordinary searches' answers
     monkeypatch.setattr(classifier, "re2", None)
-    assert _pairs(con, texts_sql, rules) == found
+    assert _classified(con, texts_sql, rules) == found
 
 
 def test_an_exclude_pattern_removes_only_its_own_approach() -> None:
