@@ -16,7 +16,8 @@ from tests.integration.conftest import releases_differ, run_cli, write_page
 from tests.integration.test_indicators_by_hand import W3, author
 from tests.unit.test_duckdb_parse import work
 
-pytestmark = pytest.mark.integration
+# on the worker that makes the by-hand build, which these tests copy (pytest-xdist)
+pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("byhand")]
 
 
 def changed_inputs(

@@ -14,7 +14,8 @@ from pipelines.settings import SQL_DIR
 from tests.integration.conftest import run_cli
 from tests.integration.test_kept_tables import changed_inputs
 
-pytestmark = pytest.mark.integration
+# on the worker that makes the by-hand build, which these tests copy (pytest-xdist)
+pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("byhand")]
 
 TABLE = "indicators.security_counts"  # refreshed by year; what fails in the benchmark
 FAILURE = (
