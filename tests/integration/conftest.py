@@ -115,6 +115,24 @@ def build_sample(tmp: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     return output
 
 
+@pytest.fixture
+def paces(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The pauses the live clients' pacers ask for (``pipelines.fetching.Pacer``), in
+    seconds, recorded instead of slept: a live build against local mocks would otherwise
+    wait out each service's spacing (about 31 s for the funding services and Comtrade).
+    Each client's unit tests check its spacing with an injected clock."""
+    from pipelines.fetching import Pacer
+
+    asked: list[float] = []
+    spaced = Pacer.__init__
+
+    def recording(self: Pacer, min_interval: float, sleep: object, clock: object) -> None:
+        spaced(self, min_interval, asked.append, clock)
+
+    monkeypatch.setattr(Pacer, "__init__", recording)
+    return asked
+
+
 @pytest.fixture(scope="session")
 def sample(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str]]:
     """One sample build shared by the tests that only read its outputs: (folder, output)."""

@@ -138,7 +138,7 @@ def comtrade_replies() -> list[Reply]:
 
 
 def test_live_funding_and_trade_land_parse_and_publish(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, paces: list[float]
 ) -> None:
     with (
         MockServer(nsf_replies()) as nsf,
@@ -163,6 +163,8 @@ def test_live_funding_and_trade_land_parse_and_publish(
         nsf_seen, cordis_seen, comtrade_seen = nsf.requests, cordis.requests, comtrade.requests
     assert code == 0, output
     assert unused == 0
+    # the clients spaced their requests (here without waiting: ``paces``)
+    assert paces and max(paces) <= 1.0
     assert nsf_seen[0].query["keyword"] == [TERMS[0]]
     assert nsf_seen[0].query["startDateStart"] == [f"01/01/{YEAR}"]
     assert cordis_seen[0].path.endswith("projects-csv.zip")

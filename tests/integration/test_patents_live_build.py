@@ -116,7 +116,7 @@ def run(tmp: Path, monkeypatch: pytest.MonkeyPatch, pv_url: str, ops_url: str) -
 
 
 def test_live_patents_land_parse_publish_and_leak_no_credential(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, paces: list[float]
 ) -> None:
     html_500 = Reply(
         500,
@@ -129,6 +129,7 @@ def test_live_patents_land_parse_publish_and_leak_no_credential(
         unused = pv.unused + ops.unused
     assert code == 0, output
     assert unused == 0
+    assert paces  # the clients spaced their requests (here without waiting: ``paces``)
     # PatentsView: POSTed JSON queries with the key in its header only; the 500 was retried
     assert [r.path for r in pv_seen] == ["/patent/", "/patent/", "/publication/"]
     assert all(r.headers.get("X-Api-Key") == CANARIES["PATENTSVIEW_API_KEY"] for r in pv_seen)
@@ -162,6 +163,7 @@ def test_live_patents_land_parse_publish_and_leak_no_credential(
                 assert secret.encode() not in data, (secret, path)
 
 
+@pytest.mark.usefixtures("paces")
 def test_a_missing_credential_stops_the_live_build_with_what_to_do(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
