@@ -22,15 +22,19 @@ def made_at(site: Path) -> dict[Path, int]:
 def test_a_run_that_changed_nothing_shown_keeps_the_site_a_changed_number_remakes_it(
     sample: tuple[Path, str], tmp_path: Path
 ) -> None:
+    # the sample build's release and the site it made of it
     database, site = tmp_path / "qcm.duckdb", tmp_path / "site"
     shutil.copyfile(sample[0] / "out" / "qcm.duckdb", database)
-    first = build_site(database, site)
-    assert first.kept_from is None
+    shutil.copytree(sample[0] / "out" / "site", site)
     before = made_at(site)
     with duckdb.connect(str(database)) as con:
         (run_id,) = con.execute(
             "select run_id from meta.runs order by published_at desc limit 1"
         ).fetchone()
+    first = build_site(database, site)  # the same data and code: kept
+    assert first.kept_from == run_id
+    assert made_at(site) == before and first.pages == len(before)
+    with duckdb.connect(str(database)) as con:
         # a later run that changed nothing: its own row in meta.runs, the same data
         con.execute(
             "insert into meta.runs select * replace ('later-run' as run_id, "
