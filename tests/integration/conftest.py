@@ -6,6 +6,7 @@ import contextlib
 import io
 import json
 from collections.abc import Collection, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -115,12 +116,12 @@ def build_sample(tmp: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     return output
 
 
-@pytest.fixture
-def paces(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    """The pauses the live clients' pacers ask for (``pipelines.fetching.Pacer``), in
-    seconds, recorded instead of slept: a live build against local mocks would otherwise
-    wait out each service's spacing (about 31 s for the funding services and Comtrade).
-    Each client's unit tests check its spacing with an injected clock."""
+def recorded_paces(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """Make the live clients' pacers (``pipelines.fetching.Pacer``) record the pauses they
+    ask for, in seconds, instead of sleeping; returns the list they go into. A live build
+    against local mocks would otherwise wait out each service's spacing (about 31 s for
+    the funding services and Comtrade). Each client's unit tests check its spacing with
+    an injected clock."""
     from pipelines.fetching import Pacer
 
     asked: list[float] = []
@@ -131,6 +132,73 @@ def paces(monkeypatch: pytest.MonkeyPatch) -> list[float]:
 
     monkeypatch.setattr(Pacer, "__init__", recording)
     return asked
+
+
+@pytest.fixture
+def paces(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The pauses the live clients' pacers ask for in this test (``recorded_paces``)."""
+    return recorded_paces(monkeypatch)
+
+
+@dataclass
+class LiveServices:
+    """A live build against local mocks of every patent, funding and trade service: its
+    folder (``out/`` and ``state/``), exit code and output, the requests each mock saw
+    (by service), how many scripted replies went unused, and the pauses asked for."""
+
+    folder: Path
+    code: int
+    output: str
+    requests: dict[str, list]
+    unused: int
+    paces: list[float]
+
+
+@pytest.fixture(scope="session")
+def live_services(tmp_path_factory: pytest.TempPathFactory) -> LiveServices:
+    """One live build of 2021 serving the patents' and the funding and trade tests (group
+    ``live_services``): PatentsView, EPO OPS, NSF, UKRI, CORDIS, the World Bank and UN
+    Comtrade are the mocks of ``test_patents_live_build`` and ``test_funding_live_build``,
+    each credential one of their canaries; OpenAlex and the authors are read from tiny
+    folders. An analyst's live build calls them all in one run, as here."""
+    from tests.integration import test_funding_live_build as funding
+    from tests.integration import test_patents_live_build as patents
+    from tests.mock_server import MockServer
+
+    tmp = tmp_path_factory.mktemp("live_services")
+    replies = {
+        "patentsview": patents.pv_replies(patents.HTML_500),
+        "epo_ops": patents.ops_replies(),
+        "nsf": funding.nsf_replies(),
+        "ukri": funding.ukri_replies(),
+        "cordis": funding.cordis_replies(),
+        "world_bank": funding.world_bank_replies(),
+        "comtrade": funding.comtrade_replies(),
+    }
+    urls = {
+        "patentsview": "PATENTSVIEW_API_URL",
+        "epo_ops": "EPO_OPS_API_URL",
+        "nsf": "NSF_API_URL",
+        "ukri": "UKRI_API_URL",
+        "cordis": "CORDIS_DATA_URL",
+        "world_bank": "WORLD_BANK_API_URL",
+        "comtrade": "COMTRADE_API_URL",
+    }
+    keys = {**patents.CANARIES, "COMTRADE_API_KEY": funding.CANARY}
+    with contextlib.ExitStack() as servers, pytest.MonkeyPatch.context() as mp:
+        mocks = {name: servers.enter_context(MockServer(r)) for name, r in replies.items()}
+        for name, variable in urls.items():
+            mp.setenv(variable, mocks[name].url)
+        for variable, value in keys.items():
+            mp.setenv(variable, value)
+        asked = recorded_paces(mp)
+        args = ["build", "--mode", "live", "--years", str(funding.YEAR)]
+        args += tiny_sources(tmp, "openalex", "openalex_authors")
+        args += ["--out", str(tmp / "out"), "--state", str(tmp / "state")]
+        code, output = run_cli(args, mp)
+        seen = {name: mock.requests for name, mock in mocks.items()}
+        unused = sum(mock.unused for mock in mocks.values())
+    return LiveServices(tmp, code, output, seen, unused, asked)
 
 
 @pytest.fixture(scope="session")

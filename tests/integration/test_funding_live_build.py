@@ -1,17 +1,17 @@
 """Live mode end to end for funding and trade, against local mocks of NSF, UKRI GtR,
 CORDIS, the World Bank and UN Comtrade.
 
-OpenAlex, patents and authors are read from one-page folders (``--source-dir``), so only
-the funding services and Comtrade are called (one build serves both sources). The mocks
-answer in the services' real formats (the body builders of tests/*_bodies.py). The World
-Bank refresh sets the 2021 euro rate to 0.5 per dollar, which the committed table does not
-have, so a euro grant of 2021 shows that refreshed rows win.
+The build is the one live build of ``live_services`` (conftest), which also calls the
+patent services for ``test_patents_live_build``; OpenAlex and the authors are read from
+one-page folders. The mocks answer in the services' real formats (the body builders of
+tests/*_bodies.py). The World Bank refresh sets the 2021 euro rate to 0.5 per dollar,
+which the committed table does not have, so a euro grant of 2021 shows that refreshed
+rows win.
 """
 
 from __future__ import annotations
 
 import gzip
-from pathlib import Path
 
 import duckdb
 import pytest
@@ -23,10 +23,11 @@ from assets.reference.tables import read_csv
 from assets.supply_chain.comtrade_live import KEY_HEADER
 from tests import cordis_bodies, nsf_bodies, ukri_bodies, world_bank_bodies
 from tests.comtrade_bodies import comtrade_body, comtrade_record
-from tests.integration.conftest import run_cli, tiny_source
-from tests.mock_server import MockServer, Reply
+from tests.integration.conftest import LiveServices
+from tests.mock_server import Reply
 
-pytestmark = pytest.mark.integration
+# on the worker that makes the live build the patents' tests read too (pytest-xdist)
+pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("live_services")]
 YEAR = 2021
 JSON = {"Content-Type": "application/json"}
 CANARY = "CANARY-COMTRADE-7d1e"
@@ -137,41 +138,20 @@ def comtrade_replies() -> list[Reply]:
     return replies
 
 
-def test_live_funding_and_trade_land_parse_and_publish(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, paces: list[float]
-) -> None:
-    with (
-        MockServer(nsf_replies()) as nsf,
-        MockServer(ukri_replies()) as ukri,
-        MockServer(cordis_replies()) as cordis,
-        MockServer(world_bank_replies()) as world_bank,
-        MockServer(comtrade_replies()) as comtrade,
-    ):
-        monkeypatch.setenv("NSF_API_URL", nsf.url)
-        monkeypatch.setenv("UKRI_API_URL", ukri.url)
-        monkeypatch.setenv("CORDIS_DATA_URL", cordis.url)
-        monkeypatch.setenv("WORLD_BANK_API_URL", world_bank.url)
-        monkeypatch.setenv("COMTRADE_API_URL", comtrade.url)
-        monkeypatch.setenv("COMTRADE_API_KEY", CANARY)
-        args = ["build", "--mode", "live", "--years", str(YEAR)]
-        args += ["--source-dir", tiny_source(tmp_path, "openalex")]
-        args += ["--source-dir", tiny_source(tmp_path, "patents")]
-        args += ["--source-dir", tiny_source(tmp_path, "openalex_authors")]
-        args += ["--out", str(tmp_path / "out"), "--state", str(tmp_path / "state")]
-        code, output = run_cli(args, monkeypatch)
-        unused = nsf.unused + ukri.unused + cordis.unused + world_bank.unused + comtrade.unused
-        nsf_seen, cordis_seen, comtrade_seen = nsf.requests, cordis.requests, comtrade.requests
-    assert code == 0, output
-    assert unused == 0
-    # the clients spaced their requests (here without waiting: ``paces``)
-    assert paces and max(paces) <= 1.0
+def test_live_funding_and_trade_land_parse_and_publish(live_services: LiveServices) -> None:
+    folder, output = live_services.folder, live_services.output
+    assert live_services.code == 0, output
+    assert live_services.unused == 0
+    seen = live_services.requests
+    nsf_seen, cordis_seen, comtrade_seen = seen["nsf"], seen["cordis"], seen["comtrade"]
+    assert live_services.paces  # the clients spaced their requests (without waiting here)
     assert nsf_seen[0].query["keyword"] == [TERMS[0]]
     assert nsf_seen[0].query["startDateStart"] == [f"01/01/{YEAR}"]
     assert cordis_seen[0].path.endswith("projects-csv.zip")
     assert [r.query["cmdCode"][0] for r in comtrade_seen] == [*HS2017_CODES, "TOTAL"]
     assert {r.headers[KEY_HEADER] for r in comtrade_seen} == {CANARY}
 
-    con = duckdb.connect(str(tmp_path / "out" / "qcm.duckdb"), read_only=True)
+    con = duckdb.connect(str(folder / "out" / "qcm.duckdb"), read_only=True)
     rates = dict(
         con.execute(
             "select currency, units_per_usd from marts.fx_rates where year = ?", [YEAR]
@@ -216,12 +196,13 @@ def test_live_funding_and_trade_land_parse_and_publish(
         "'import_dependence' and year = ?",
         [YEAR],
     ).fetchone() == (0,)
-    landed = sorted(p.name for p in (tmp_path / "state" / "raw").iterdir())
-    assert landed == ["comtrade", "cordis", "nsf", "ukri", "world_bank"]
+    landed = sorted(p.name for p in (folder / "state" / "raw").iterdir())
+    funding_and_trade = ["comtrade", "cordis", "nsf", "ukri", "world_bank"]
+    assert landed == sorted([*funding_and_trade, "epo_ops", "patentsview"])  # and the patents
     # the key is nowhere: output, landing zone, working state, published files
     assert CANARY not in output
-    for folder in (tmp_path / "state", tmp_path / "out"):
-        for path in folder.rglob("*"):
+    for written in (folder / "state", folder / "out"):
+        for path in written.rglob("*"):
             if path.is_file():
                 data = path.read_bytes()
                 if path.suffix == ".gz":  # landed bodies are gzipped: look inside them

@@ -1,8 +1,9 @@
 """Live mode end to end for patents, against local mocks of PatentsView and EPO OPS.
 
-OpenAlex is read from a one-page folder (``--source-dir``), so only the two patent
-services are called. The mocks answer in the services' real formats; every credential
-is a canary that must appear nowhere the run wrote.
+The build is the one live build of ``live_services`` (conftest), which also calls the
+funding and trade services for ``test_funding_live_build``; OpenAlex and the authors are
+read from one-page folders. The mocks answer in the services' real formats; every
+credential is a canary that must appear nowhere the run wrote.
 """
 
 from __future__ import annotations
@@ -14,11 +15,12 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.integration.conftest import run_cli, tiny_source
+from tests.integration.conftest import LiveServices, run_cli, tiny_source
 from tests.mock_server import MockServer, Reply
 from tests.patent_bodies import epodoc_applicants, exchange_document, ops_search, pv_page, pv_patent
 
-pytestmark = pytest.mark.integration
+# on the worker that makes the live build the funding tests read too (pytest-xdist)
+pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("live_services")]
 YEAR = 2021
 CANARIES = {
     "PATENTSVIEW_API_KEY": "canary-pv-3c9a1e77",
@@ -27,6 +29,12 @@ CANARIES = {
 }
 TOKEN = "canary-token-90e1c3"
 XML = {"Content-Type": "application/xml"}
+# PatentsView's first answer: a server error as an HTML page (the client retries it)
+HTML_500 = Reply(
+    500,
+    "<!doctype html><html><title>Server Error (500)</title></html>",
+    {"Content-Type": "text/html"},
+)
 NO_RESULTS = Reply(
     404,
     '<fault xmlns="http://ops.epo.org"><code>SERVER.EntityNotFound</code>'
@@ -88,48 +96,14 @@ def pv_replies(first: Reply | None = None) -> list[Reply]:
     return ([first] if first else []) + replies
 
 
-def run(tmp: Path, monkeypatch: pytest.MonkeyPatch, pv_url: str, ops_url: str) -> tuple[int, str]:
-    for name, value in CANARIES.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.setenv("PATENTSVIEW_API_URL", pv_url)
-    monkeypatch.setenv("EPO_OPS_API_URL", ops_url)
-    args = [
-        "build",
-        "--mode",
-        "live",
-        "--years",
-        str(YEAR),
-        "--source-dir",
-        tiny_source(tmp, "openalex"),
-        "--source-dir",
-        tiny_source(tmp, "funding"),
-        "--source-dir",
-        tiny_source(tmp, "openalex_authors"),
-        "--source-dir",
-        tiny_source(tmp, "supply_chain"),
-        "--out",
-        str(tmp / "out"),
-        "--state",
-        str(tmp / "state"),
-    ]
-    return run_cli(args, monkeypatch)
-
-
 def test_live_patents_land_parse_publish_and_leak_no_credential(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, paces: list[float]
+    live_services: LiveServices,
 ) -> None:
-    html_500 = Reply(
-        500,
-        "<!doctype html><html><title>Server Error (500)</title></html>",
-        {"Content-Type": "text/html"},
-    )
-    with MockServer(pv_replies(html_500)) as pv, MockServer(ops_replies()) as ops:
-        code, output = run(tmp_path, monkeypatch, pv.url, ops.url)
-        pv_seen, ops_seen = pv.requests, ops.requests
-        unused = pv.unused + ops.unused
-    assert code == 0, output
-    assert unused == 0
-    assert paces  # the clients spaced their requests (here without waiting: ``paces``)
+    output = live_services.output
+    assert live_services.code == 0, output
+    assert live_services.unused == 0
+    pv_seen, ops_seen = live_services.requests["patentsview"], live_services.requests["epo_ops"]
+    assert live_services.paces  # the clients spaced their requests (without waiting here)
     # PatentsView: POSTed JSON queries with the key in its header only; the 500 was retried
     assert [r.path for r in pv_seen] == ["/patent/", "/patent/", "/publication/"]
     assert all(r.headers.get("X-Api-Key") == CANARIES["PATENTSVIEW_API_KEY"] for r in pv_seen)
@@ -138,7 +112,7 @@ def test_live_patents_land_parse_publish_and_leak_no_credential(
     assert ops_seen[0].path.endswith("/auth/accesstoken")
     assert all(r.headers.get("Authorization") == f"Bearer {TOKEN}" for r in ops_seen[1:])
 
-    con = duckdb.connect(str(tmp_path / "out" / "qcm.duckdb"), read_only=True)
+    con = duckdb.connect(str(live_services.folder / "out" / "qcm.duckdb"), read_only=True)
     families = con.execute(
         "select family_id, offices, is_international, data_kind from marts.patent_families "
         "order by 1"
@@ -154,7 +128,7 @@ def test_live_patents_land_parse_publish_and_leak_no_credential(
     # no credential or token anywhere: output, landing zone, state, Dagster logs, database, site
     secrets = [*CANARIES.values(), TOKEN]
     assert not any(s in output for s in secrets)
-    for path in tmp_path.rglob("*"):
+    for path in live_services.folder.rglob("*"):
         if path.is_file():
             data = path.read_bytes()
             if path.suffix == ".gz":
