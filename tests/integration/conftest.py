@@ -166,28 +166,21 @@ def live_services(tmp_path_factory: pytest.TempPathFactory) -> LiveServices:
     from tests.mock_server import MockServer
 
     tmp = tmp_path_factory.mktemp("live_services")
-    replies = {
-        "patentsview": patents.pv_replies(patents.HTML_500),
-        "epo_ops": patents.ops_replies(),
-        "nsf": funding.nsf_replies(),
-        "ukri": funding.ukri_replies(),
-        "cordis": funding.cordis_replies(),
-        "world_bank": funding.world_bank_replies(),
-        "comtrade": funding.comtrade_replies(),
-    }
-    urls = {
-        "patentsview": "PATENTSVIEW_API_URL",
-        "epo_ops": "EPO_OPS_API_URL",
-        "nsf": "NSF_API_URL",
-        "ukri": "UKRI_API_URL",
-        "cordis": "CORDIS_DATA_URL",
-        "world_bank": "WORLD_BANK_API_URL",
-        "comtrade": "COMTRADE_API_URL",
+    # each mock: the variable that points its client at it, and its scripted replies
+    services = {
+        "patentsview": ("PATENTSVIEW_API_URL", patents.pv_replies(patents.HTML_500)),
+        "epo_ops": ("EPO_OPS_API_URL", patents.ops_replies()),
+        "nsf": ("NSF_API_URL", funding.nsf_replies()),
+        "ukri": ("UKRI_API_URL", funding.ukri_replies()),
+        "cordis": ("CORDIS_DATA_URL", funding.cordis_replies()),
+        "world_bank": ("WORLD_BANK_API_URL", funding.world_bank_replies()),
+        "comtrade": ("COMTRADE_API_URL", funding.comtrade_replies()),
     }
     keys = {**patents.CANARIES, "COMTRADE_API_KEY": funding.CANARY}
     with contextlib.ExitStack() as servers, pytest.MonkeyPatch.context() as mp:
-        mocks = {name: servers.enter_context(MockServer(r)) for name, r in replies.items()}
-        for name, variable in urls.items():
+        mocks = {}
+        for name, (variable, replies) in services.items():
+            mocks[name] = servers.enter_context(MockServer(replies))
             mp.setenv(variable, mocks[name].url)
         for variable, value in keys.items():
             mp.setenv(variable, value)

@@ -114,8 +114,8 @@ def test_one_process_makes_the_pages_two_make_byte_for_byte(
 
 def pages_to_render(site: Path) -> list[Path]:
     """Every page except most country pages: those share one template, so a fixed
-    cross-section of them is drawn (every fourth page in name
-    order, plus the United States and Germany, the pages with the most charts)."""
+    cross-section of them is drawn (every fourth page in name order, plus the United
+    States and Germany, the pages with the most charts)."""
     countries = sorted((site / "country").glob("*.html"))
     chosen = set(countries[::4]) | {site / "country" / f"{c}.html" for c in ("USA", "DEU")}
     return sorted(p for p in site.rglob("*.html") if p.parent.name != "country" or p in chosen)
