@@ -6,6 +6,7 @@ and facts; pages and figures never touch the database themselves.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -99,6 +100,22 @@ class SiteData:
         """True when any of the data (the run, publications, patents, grants, researchers or
         trade) is the synthetic sample."""
         return any("sample" in kind for kind in self.data_kinds)
+
+
+def derived_per_site(function: Callable[..., T]) -> Callable[..., T]:
+    """``function(data, *args)`` made once per ``SiteData`` and arguments (hashable), then
+    kept with the data (``SiteData.derived_once``): for the facts every page asks of the
+    same frames again (whether they are the sample, their latest complete year, a metric's
+    labels), each a pass of Polars over a whole mart. Only for functions of the data and
+    their arguments alone whose result no caller changes: every caller gets the same
+    object."""
+
+    @functools.wraps(function)
+    def once(data: SiteData, *args: Any) -> T:
+        key = (function.__module__, function.__qualname__, *args)
+        return data.derived_once(key, lambda: function(data, *args))
+
+    return once
 
 
 def load(database: Path) -> SiteData:

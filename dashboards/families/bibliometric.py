@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from dashboards.data import SiteData
+from dashboards.data import SiteData, derived_per_site
 from dashboards.families import common
 from dashboards.figures import (
     count_bars,
@@ -42,6 +42,7 @@ def _caption(data: SiteData, unit: str, year: int | None = None) -> str:
     return f"{when}unit: {unit}. {SOURCE}, fractional counting, {version}.{sample}"
 
 
+@derived_per_site
 def members_of(data: SiteData, bloc: str, year: int) -> pl.Series:
     """ISO3 codes of the countries that counted for ``bloc`` in ``year``."""
     years = data.member_years

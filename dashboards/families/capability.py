@@ -23,7 +23,7 @@ import plotly.graph_objects as go
 import polars as pl
 from markupsafe import Markup
 
-from dashboards.data import SiteData
+from dashboards.data import SiteData, derived_per_site
 from dashboards.families import common
 from dashboards.figures import PALETTE, Chart, apply_layout, dashed_line, esc
 from dashboards.page import Section, Table
@@ -57,6 +57,7 @@ def has_capability(data: SiteData) -> bool:
     return {"approach", "metric", "year", "best_value"} <= set(data.capability_frontier.columns)
 
 
+@derived_per_site
 def _labels(data: SiteData) -> dict[str, str]:
     """Approach id -> label (taxonomy order), with the labels the milestones carry for
     approaches the taxonomy lacks."""
@@ -77,6 +78,7 @@ def label(data: SiteData, approach_id: str) -> str:
     return _labels(data).get(approach_id, approach_id)
 
 
+@derived_per_site
 def approaches(data: SiteData) -> list[str]:
     """The approaches with at least one milestone, in taxonomy order (unknown ones last,
     by id)."""
@@ -87,6 +89,7 @@ def approaches(data: SiteData) -> list[str]:
     return order + sorted(present - set(order))
 
 
+@derived_per_site
 def metrics(data: SiteData, approach_id: str) -> list[str]:
     """The metrics of an approach's frontier, in the order of the metrics table (then by
     id)."""
@@ -98,6 +101,7 @@ def metrics(data: SiteData, approach_id: str) -> list[str]:
     return known + sorted(present - set(known))
 
 
+@derived_per_site
 def metric_info(data: SiteData, metric: str) -> dict[str, object]:
     """A metric's label, unit, better (higher|lower), transform (none|one_minus) and
     reach_log10, from the metrics table, else from the frontier's own columns."""
@@ -137,6 +141,7 @@ def metric_info(data: SiteData, metric: str) -> dict[str, object]:
     return info
 
 
+@derived_per_site
 def frontier(data: SiteData, approach_id: str, metric: str) -> pl.DataFrame:
     """The frontier rows of one approach and metric (marts.capability_frontier), by year."""
     return data.capability_frontier.filter(
@@ -347,6 +352,7 @@ def country_rows(data: SiteData, iso3: str) -> pl.DataFrame:
 # ---- words and cells ---------------------------------------------------------------
 
 
+@derived_per_site
 def _names(data: SiteData) -> dict[str, str]:
     """ISO3 -> country name from marts.countries, the milestones and the country rows."""
     names: dict[str, str] = {}

@@ -21,7 +21,7 @@ import plotly.graph_objects as go
 import polars as pl
 from markupsafe import Markup
 
-from dashboards.data import SiteData
+from dashboards.data import SiteData, derived_per_site
 from dashboards.families import common
 from dashboards.families.common import listed, number_word
 from dashboards.figures import PALETTE, Chart, apply_layout, dashed_line, esc, shade_incomplete
@@ -82,6 +82,7 @@ def has_synthesis(data: SiteData) -> bool:
     )
 
 
+@derived_per_site
 def setting(data: SiteData, key: str) -> str | None:
     """A value of meta.synthesis_settings (``reach``, ``focus_bloc``, ``interval``, ...),
     None when the file does not record it."""
@@ -111,6 +112,7 @@ def level(data: SiteData) -> str:
     return "bootstrap" if share is None else f"{share:.0%}"
 
 
+@derived_per_site
 def is_sample(data: SiteData) -> bool:
     """Whether the scores rest on the synthetic sample (their data_kind says so)."""
     kinds = (
@@ -121,6 +123,7 @@ def is_sample(data: SiteData) -> bool:
     return any("sample" in str(kind) for kind in kinds)
 
 
+@derived_per_site
 def method_version(data: SiteData) -> str:
     """The method version(s) of marts.synthesis_scores, joined by commas."""
     if "method_version" not in data.synthesis_scores.columns:
@@ -129,6 +132,7 @@ def method_version(data: SiteData) -> str:
     return ", ".join(str(v) for v in versions) or "-"
 
 
+@derived_per_site
 def complete_year(data: SiteData) -> int | None:
     """The latest year of the scores not flagged year_incomplete; None without scores."""
     if not has_synthesis(data):
@@ -140,6 +144,7 @@ def complete_year(data: SiteData) -> int | None:
     return None if year is None else int(year)
 
 
+@derived_per_site
 def incomplete_years(data: SiteData) -> list[int]:
     """The years of the scores flagged year_incomplete, sorted."""
     if not has_synthesis(data) or "year_incomplete" not in data.synthesis_scores.columns:
@@ -148,6 +153,7 @@ def incomplete_years(data: SiteData) -> list[int]:
     return sorted(int(y) for y in rows["year"].unique())
 
 
+@derived_per_site
 def approaches(data: SiteData) -> list[str]:
     """The approaches with scores, in taxonomy order ('all' first), unknown ones last."""
     if not has_synthesis(data):
@@ -167,6 +173,7 @@ def family_label(family: str) -> str:
     return FAMILY_LABELS.get(family, family.replace("_", " ").capitalize())
 
 
+@derived_per_site
 def weights(data: SiteData) -> dict[str, float]:
     """The published weight of each family (marts.synthesis_weights), in the order of the
     families of ``FAMILY_LABELS`` (unknown ones last)."""
@@ -178,6 +185,7 @@ def weights(data: SiteData) -> dict[str, float]:
     return {f: found[f] for f in order}
 
 
+@derived_per_site
 def families(data: SiteData) -> list[str]:
     """The families of the composite: those with a published weight, else those with
     scores (in the order of ``FAMILY_LABELS``)."""
@@ -189,6 +197,7 @@ def families(data: SiteData) -> list[str]:
     return [f for f in FAMILY_LABELS if f in present] + sorted(present - set(FAMILY_LABELS))
 
 
+@derived_per_site
 def country_rows(data: SiteData, approach_id: str, year: int, family: str) -> pl.DataFrame:
     """The countries' rows of marts.synthesis_scores for an approach, year and family, by
     rank (unranked last), ties by ISO3 (as marts.frontier picks its leader)."""
@@ -203,6 +212,7 @@ def country_rows(data: SiteData, approach_id: str, year: int, family: str) -> pl
     ).sort(["rank", "entity_code"], nulls_last=True)
 
 
+@derived_per_site
 def leader(data: SiteData, approach_id: str, year: int, family: str) -> dict | None:
     """The marts.frontier row of an approach, year and family, or None."""
     rows = data.frontier
@@ -214,6 +224,7 @@ def leader(data: SiteData, approach_id: str, year: int, family: str) -> dict | N
     return None if found.height == 0 else found.row(0, named=True)
 
 
+@derived_per_site
 def bloc_rows(data: SiteData, approach_id: str, year: int) -> pl.DataFrame:
     """The frontier test of every bloc for an approach and year (marts.frontier_blocs):
     the focus bloc first, then by bloc."""
@@ -247,6 +258,7 @@ def bloc_code(row: dict) -> str:
     return str(row.get("bloc") or "-")
 
 
+@derived_per_site
 def members(data: SiteData, bloc: str | None, year: int) -> set[str]:
     """ISO3 codes of the countries that counted for ``bloc`` in ``year``."""
     rows = data.member_years
@@ -255,6 +267,7 @@ def members(data: SiteData, bloc: str | None, year: int) -> set[str]:
     return set(rows.filter(pl.col("bloc") == bloc, pl.col("year") == year)["iso3"].to_list())
 
 
+@derived_per_site
 def country_names(data: SiteData) -> dict[str, str]:
     """ISO3 -> name, from marts.countries and the scores."""
     names: dict[str, str] = {}

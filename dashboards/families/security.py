@@ -18,7 +18,7 @@ import plotly.graph_objects as go
 import polars as pl
 from markupsafe import Markup
 
-from dashboards.data import SiteData
+from dashboards.data import SiteData, derived_per_site
 from dashboards.families import capability, common, frontier
 from dashboards.figures import (
     PALETTE,
@@ -101,6 +101,7 @@ def level(data: SiteData) -> str:
     return "Wilson" if z is None else f"{math.erf(z / math.sqrt(2)):.0%} Wilson"
 
 
+@derived_per_site
 def complete_year(data: SiteData, indicator: str) -> int | None:
     """The latest year of ``indicator`` not flagged year_incomplete, or None."""
     if not has_security(data):

@@ -20,7 +20,7 @@ import plotly.graph_objects as go
 import polars as pl
 from markupsafe import Markup
 
-from dashboards.data import SiteData
+from dashboards.data import SiteData, derived_per_site
 from dashboards.families import common
 from dashboards.families.common import counted, listed
 from dashboards.families.funding import money
@@ -76,6 +76,7 @@ def has_supply_chain(data: SiteData) -> bool:
     return "indicator" in data.supply_indicators.columns
 
 
+@derived_per_site
 def is_sample(data: SiteData) -> bool:
     """Whether the trade data is the synthetic sample (its data_kind says so)."""
     if not has_supply_chain(data) or "data_kind" not in data.supply_indicators.columns:
@@ -84,6 +85,7 @@ def is_sample(data: SiteData) -> bool:
     return any("sample" in str(kind) for kind in kinds)
 
 
+@derived_per_site
 def complete_year(data: SiteData) -> int | None:
     """The latest year of marts.supply_chain_indicators not flagged latest_year_incomplete,
     or None without trade data."""

@@ -18,7 +18,7 @@ import plotly.graph_objects as go
 import polars as pl
 from markupsafe import Markup
 
-from dashboards.data import SiteData
+from dashboards.data import SiteData, derived_per_site
 from dashboards.families import common
 from dashboards.families.common import counted, listed
 from dashboards.figures import (
@@ -72,6 +72,7 @@ def has_workforce(data: SiteData) -> bool:
     return "indicator" in data.workforce_indicators.columns
 
 
+@derived_per_site
 def is_sample(data: SiteData) -> bool:
     """Whether the researcher data is the synthetic sample (its data_kind says so)."""
     if not has_workforce(data):
@@ -100,6 +101,7 @@ def _rows(data: SiteData, **equals: object) -> pl.DataFrame:
     return common.rows(data.workforce_indicators, **equals)
 
 
+@derived_per_site
 def complete_year(data: SiteData) -> int | None:
     """The latest year of marts.workforce_indicators not flagged year_incomplete, or None."""
     if not has_workforce(data):
@@ -108,6 +110,7 @@ def complete_year(data: SiteData) -> int | None:
     return None if year is None else int(year)
 
 
+@derived_per_site
 def incomplete_years(data: SiteData) -> list[int]:
     """The years flagged year_incomplete (the current year, still being indexed), sorted."""
     if not has_workforce(data):
