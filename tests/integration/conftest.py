@@ -202,6 +202,10 @@ def sample(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str
         yield tmp, build_sample(tmp, mp)
 
 
+# the sources of the by-hand build that are tiny_source's
+BYHAND_TINY = ("funding", "openalex_authors", "supply_chain")
+
+
 @pytest.fixture(scope="session")
 def byhand(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Path]]:
     """One build shared by the by-hand tests: the works of ``test_indicators_by_hand`` and
@@ -214,11 +218,20 @@ def byhand(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Pa
     sources = {"openalex": write_works(tmp / "works"), "patents": write_patents(tmp / "patents")}
     args = ["build", "--out", str(tmp / "out"), "--state", str(tmp / "state")]
     args += [arg for name, path in sources.items() for arg in ("--source-dir", f"{name}={path}")]
-    args += tiny_sources(tmp, "funding", "openalex_authors", "supply_chain")
+    args += tiny_sources(tmp, *BYHAND_TINY)
     with pytest.MonkeyPatch.context() as mp:
         code, output = run_cli(args, mp)
     assert code == 0, output
     return tmp, sources
+
+
+def byhand_inputs(byhand: tuple[Path, dict[str, Path]], **replaced: Path) -> list[str]:
+    """The ``--source-dir`` arguments of the by-hand build's inputs (``byhand``), with the
+    folders of ``replaced`` (source=folder) in place of its own."""
+    folder, sources = byhand
+    tiny = {source: folder / f"tiny_{source}" for source in BYHAND_TINY}
+    folders = {**sources, **tiny, **replaced}
+    return [arg for name, path in folders.items() for arg in ("--source-dir", f"{name}={path}")]
 
 
 def releases_differ(

@@ -12,7 +12,7 @@ import pytest
 from pipelines import work_delta
 from pipelines.contracts import load_contracts
 from pipelines.settings import SQL_DIR
-from tests.integration.conftest import releases_differ, run_cli, write_page
+from tests.integration.conftest import byhand_inputs, releases_differ, run_cli, write_page
 from tests.integration.test_indicators_by_hand import W3, author
 from tests.unit.test_duckdb_parse import work
 
@@ -36,9 +36,7 @@ def changed_inputs(
     newer = dict(W3, title="Trapped-ion chains", updated_date="2026-06-01T00:00:00")
     newer["authorships"] = [author(["JP"]), author(["CN", "KR"])]
     write_page(works, "page3.json", [work(77, publication_year=2021), newer])
-    inputs = ["--source-dir", f"openalex={works}", "--source-dir", f"patents={sources['patents']}"]
-    for source in ("funding", "openalex_authors", "supply_chain"):
-        inputs += ["--source-dir", f"{source}={folder / f'tiny_{source}'}"]
+    inputs = byhand_inputs(byhand, openalex=works)
     (tmp_path / "state" / "work").mkdir(parents=True)
     shutil.copy(folder / "state" / "work" / "qcm.duckdb", tmp_path / "state" / "work")
     release = shutil.ignore_patterns("site")

@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
-import random
 import re
-import shutil
-import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,7 +13,6 @@ import duckdb
 import pytest
 
 from dashboards.families import FAMILIES
-from tests.integration.conftest import build_sample, releases_differ
 
 # one worker builds the shared sample once and runs every test that reads it (pytest-xdist)
 pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("sample")]
@@ -151,58 +144,6 @@ def test_notebook_runs_against_the_published_file(
             # outputs are stripped in git: the notebook is run here, not stored run
             assert cell["outputs"] == [] and cell["execution_count"] is None
             exec("".join(cell["source"]), namespace)
-
-
-QCM = [sys.executable, "-c", "import sys; from pipelines.cli import main; sys.exit(main())"]
-
-
-def killed_build(tmp: Path, seed: int) -> str:
-    """Start ``qcm build`` on the sample into ``tmp`` in another process and SIGKILL it at
-    a random moment (seeded) of its loading, 1 to 8 s after it opened the working
-    database. Returns the last line the build had printed."""
-    log = tmp / "killed-build.log"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("QCM_", "DAGSTER_"))}
-    with log.open("wb") as sink:
-        process = subprocess.Popen(
-            [*QCM, "build", "--out", str(tmp / "out"), "--state", str(tmp / "state")],
-            cwd=REPO,
-            env={**env, "PYTHONPATH": str(REPO)},
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-        )
-        working = tmp / "state" / "work" / "qcm.duckdb"
-        deadline = time.monotonic() + 300
-        while not working.exists() and process.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.05)
-        time.sleep(random.Random(seed).uniform(1, 8))
-        assert process.poll() is None, log.read_text(encoding="utf-8")[-2000:]
-        process.send_signal(signal.SIGKILL)
-        assert process.wait(timeout=60) == -signal.SIGKILL
-    lines = log.read_text(encoding="utf-8").strip().splitlines()
-    return lines[-1] if lines else ""
-
-
-def test_a_build_killed_while_loading_keeps_the_release_and_a_rebuild_gives_identical_tables(
-    sample: tuple[Path, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # the last good release is the shared sample build's; a build over it is killed
-    (tmp_path / "out").mkdir()
-    release = tmp_path / "out" / "qcm.duckdb"
-    shutil.copy(sample[0] / "out" / "qcm.duckdb", release)
-    before = hashlib.sha256(release.read_bytes()).hexdigest()
-    last_line = killed_build(tmp_path, seed=20261130)
-    assert hashlib.sha256(release.read_bytes()).hexdigest() == before
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["qcm.duckdb"]
-    with duckdb.connect(str(release), read_only=True) as reader:
-        assert reader.execute("select count(*) from meta.tables").fetchone()[0] > 60
-    print(f"\nbuild killed with SIGKILL after: {last_line!r}; the release is byte-identical")
-    # every published table and view of the re-run over the killed run's working state,
-    # compared row for row with the uninterrupted build (doubles to 9 decimals: a sum
-    # may add the same numbers in another order), except what names the run itself
-    output = build_sample(tmp_path, monkeypatch)
-    assert "of an earlier build never ended (the build was killed)" in output
-    compared = releases_differ(sample[0] / "out" / "qcm.duckdb", tmp_path / "out" / "qcm.duckdb")
-    assert compared > 60
 
 
 def test_the_methods_page_sql_runs_on_the_published_file(db: duckdb.DuckDBPyConnection) -> None:
