@@ -202,7 +202,7 @@ def sample(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str
         yield tmp, build_sample(tmp, mp)
 
 
-# the sources of the by-hand build that are tiny_source's
+# the by-hand build's other sources, each a tiny one (``tiny_source``)
 BYHAND_TINY = ("funding", "openalex_authors", "supply_chain")
 
 
