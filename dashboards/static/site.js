@@ -162,6 +162,8 @@ document.addEventListener("DOMContentLoaded", () => {
   for (const box of document.querySelectorAll("div.composite")) setupComposite(box);
   for (const div of document.querySelectorAll("div.chart")) {
     const payload = chartPayload(div.dataset.chart);
+    // the site's look (site_template.js), one copy per chart, as the figures carry none
+    payload.figure.layout.template = structuredClone(window.QCM_PLOTLY_TEMPLATE);
     Plotly.newPlot(div, payload.figure.data, payload.figure.layout, {
       responsive: true,
       displaylogo: false,

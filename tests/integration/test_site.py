@@ -17,6 +17,7 @@ import pytest
 
 from dashboards import site as site_module
 from dashboards.browser import CHARTS_DRAWN, BrowserUnavailable, headless_browser, take_screenshots
+from dashboards.figures import FONT, PALETTE
 from dashboards.site import build_site
 from dashboards.site_key import KEY_FILE
 
@@ -82,11 +83,13 @@ def test_site_structure(sample: tuple[Path, str]) -> None:
     assert (site / "index.html").exists() and (site / "methods.html").exists()
     assert len(list((site / "approach").glob("*.html"))) == 19
     assert len(list((site / "country").glob("*.html"))) >= 30
-    # plotly.js once per site, not once per chart
+    # plotly.js once per site, not once per chart; so is the site's look
     assert [p.name for p in site.rglob("plotly*.js")] == ["plotly.min.js"]
+    assert [p.name for p in site.rglob("site_template.js")] == ["site_template.js"]
     for page in site.rglob("*.html"):
         text = page.read_text(encoding="utf-8")
         assert "Synthetic sample data" in text, page
+        assert '"template"' not in text, page  # no chart carries a copy of the look
         # nothing is loaded from the web (links to sources are clicked, not loaded)
         assert "cdn.plot.ly" not in text and not LOADED_FROM_WEB.search(text), page
 
@@ -139,6 +142,13 @@ def test_every_kind_of_page_renders_offline_with_all_charts_drawn(
                     'g.trace, path.choroplethlocation, g.hm, image, path.sankey-link').length])"""
         )
         assert all(count > 0 for _, count in drawn), (path.name, drawn)
+        # every chart has the site's look, which the page gives it (site_template.js)
+        looks = page.evaluate(
+            """() => [...document.querySelectorAll('div.chart')].map(d => [d._fullLayout
+                .font.family, d._fullLayout.paper_bgcolor, d._fullLayout.colorway.join()])"""
+        )
+        site_look = [FONT["family"], "white", ",".join(PALETTE)]
+        assert all(look == site_look for look in looks), (path.name, looks)
         assert problems == [], (path.name, problems)
     page.close()
 

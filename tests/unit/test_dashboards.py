@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 
 import plotly.graph_objects as go
@@ -10,12 +11,16 @@ import pytest
 
 from dashboards.families import bibliometric, common
 from dashboards.figures import (
+    FONT,
+    PALETTE,
     count_bars,
     dashed_line,
+    figures_without_template,
     grey_span,
     ranking_bars,
     reference_bars,
     share_heatmap,
+    site_template_script,
     trend_lines,
 )
 from dashboards.stats import wilson_interval
@@ -73,6 +78,20 @@ def test_ranking_intervals_and_csv_rows() -> None:
     rows = {r[1]: r for r in payload["csv"]["rows"]}
     assert rows["China"][-2:] == pytest.approx(list(wilson_interval(50, 100)))
     assert payload["figure"]["data"][0]["y"] == ["United States", "China"]  # largest on top
+
+
+def test_a_chart_carries_no_template_and_the_site_script_holds_the_look() -> None:
+    figures_without_template()
+    frame = pl.DataFrame({"label": ["a"], "value": [3]})
+    assert "template" not in count_bars(frame, "c", "t", "cap").payload()["figure"]["layout"]
+    prefix = "window.QCM_PLOTLY_TEMPLATE = "
+    (line,) = [x for x in site_template_script().splitlines() if x.startswith(prefix)]
+    look = json.loads(line.removeprefix(prefix).removesuffix(";"))
+    assert look["layout"]["font"].items() >= FONT.items()  # over Plotly's own font colour
+    assert look["layout"]["colorway"] == PALETTE
+    assert look["layout"]["plot_bgcolor"] == look["layout"]["paper_bgcolor"] == "white"
+    assert look["layout"]["xaxis"]["gridcolor"] == look["layout"]["yaxis"]["gridcolor"]
+    assert {"bar", "scatter", "heatmap"} <= set(look["data"])  # Plotly's own look beneath
 
 
 def test_heatmap_stars_the_leader_of_each_approach() -> None:
