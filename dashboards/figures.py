@@ -396,31 +396,43 @@ def trend_lines(
     ``unit`` follows the value in the hover text (" families"); ``y_title`` names the axis.
     The lines are in the order of their latest year's value, largest first, ties by name.
     """
-    fig = go.Figure()
-    for index, name in enumerate(
+    names = (
         frame.group_by("entity_name")
         .agg(pl.col("value").sort_by("year").last())
         .sort(["value", "entity_name"], descending=[True, False])["entity_name"]
-    ):
-        rows = frame.filter(pl.col("entity_name") == name).sort("year")
-        fig.add_trace(
+    )
+    # each entity's rows by year, in one pass (a filter per entity was a Polars query each)
+    by_name = frame.sort("year", maintain_order=True).partition_by(
+        "entity_name", as_dict=True, maintain_order=True
+    )
+    number = ".1%" if percent else ",.1f"
+    traces = []
+    for index, name in enumerate(names):
+        rows = by_name[(name,)]
+        traces.append(
             go.Scatter(
                 x=rows["year"].to_list(),
                 y=rows["value"].to_list(),
                 mode="lines+markers",
                 name=esc(name),
                 line={"color": PALETTE[index % len(PALETTE)], "width": 2},
-                hovertemplate=esc(name)
-                + " %{x}: %{y:"
-                + (".1%" if percent else ",.1f")
-                + "}"
-                + esc(unit)
-                + "<extra></extra>",
+                hovertemplate=f"{esc(name)} %{{x}}: %{{y:{number}}}{esc(unit)}<extra></extra>",
             )
         )
+    # the axes given with the traces: Figure.update_xaxes and update_yaxes took about 2 ms
+    # a call, the same layout made this way a fifth of that
+    fig = go.Figure(
+        traces,
+        layout={
+            "yaxis": {
+                "tickformat": ".0%" if percent else ",.0f",
+                "rangemode": "tozero",
+                "title": y_title,
+            },
+            "xaxis": {"rangeslider": {"visible": True, "thickness": 0.08}, "dtick": 2},
+        },
+    )
     apply_layout(fig, title)
-    fig.update_yaxes(tickformat=".0%" if percent else ",.0f", rangemode="tozero", title=y_title)
-    fig.update_xaxes(rangeslider={"visible": True, "thickness": 0.08}, dtick=2)
     notes = ["Drag the handles under the chart to choose the years."]
     years = list(incomplete_years) or ([] if latest_year is None else [latest_year])
     if years:
@@ -441,11 +453,11 @@ def grouped_choice_bars(
     ``groups`` maps a label to rows of entity_name, value; ``highlight`` names an entity
     drawn in a contrasting colour.
     """
-    fig = go.Figure()
     labels = list(groups)
+    traces = []
     for index, (label, frame) in enumerate(groups.items()):
         frame = frame.sort("value")
-        fig.add_trace(
+        traces.append(
             go.Bar(
                 x=frame["value"].to_list(),
                 y=[esc(n) for n in frame["entity_name"]],
@@ -470,15 +482,17 @@ def grouped_choice_bars(
         }
         for i, label in enumerate(labels)
     ]
+    menu = {"buttons": buttons, "direction": "down", "x": 0, "y": 1.12, "xanchor": "left"}
+    fig = go.Figure(
+        traces,
+        layout={
+            "updatemenus": [menu],
+            "margin": {"t": 100},
+            "xaxis": {"tickformat": ".0%" if percent else ".2f"},
+        },
+    )
     height = max(360, 26 * max((f.height for f in groups.values()), default=1) + 140)
     apply_layout(fig, title, height=height)
-    fig.update_layout(
-        updatemenus=[
-            {"buttons": buttons, "direction": "down", "x": 0, "y": 1.12, "xanchor": "left"}
-        ],
-        margin={"t": 100},
-    )
-    fig.update_xaxes(tickformat=".0%" if percent else ".2f")
     data = (
         pl.concat([f.with_columns(pl.lit(label).alias("group")) for label, f in groups.items()])
         if groups

@@ -668,19 +668,23 @@ def trade_lines(
 
     ``series`` has the rows of ``country_series``; ``choices`` maps approach ids to menu
     labels (first shown first)."""
-    fig = go.Figure()
-    traces: list[int] = []
+    # each approach's and indicator's rows by year, in one pass (not two filters each)
+    lines = series.sort("year", maintain_order=True).partition_by(
+        ["approach", "indicator"], as_dict=True, maintain_order=True
+    )
+    approaches, empty = {approach for approach, _ in lines}, series.clear()
+    traces: list[go.Scatter] = []
+    chosen_by: list[int] = []  # the menu choice of each trace
     kept: list[str] = []
     for approach_id, label in choices.items():
-        rows = series.filter(pl.col("approach") == approach_id)
-        if rows.height == 0:
+        if approach_id not in approaches:
             continue
         for colour, indicator, said in (
             (PALETTE[0], "exports", "Exports"),
             (PALETTE[1], "imports", "Imports"),
         ):
-            line = rows.filter(pl.col("indicator") == indicator).sort("year")
-            fig.add_trace(
+            line = lines.get((approach_id, indicator), empty)
+            traces.append(
                 go.Scatter(
                     x=line["year"].to_list(),
                     y=[None if v is None else v / MILLION for v in line["value"]],
@@ -694,18 +698,21 @@ def trade_lines(
                     + "</extra>",
                 )
             )
-            traces.append(len(kept))
+            chosen_by.append(len(kept))
         kept.append(label)
-    apply_layout(fig, title, height=max(440, dropdown_height(len(kept)) if len(kept) > 1 else 0))
-    fig.update_yaxes(title="million US dollars", tickformat=",.1f", rangemode="tozero")
-    fig.update_xaxes(dtick=1)
+    layout: dict = {
+        "yaxis": {"title": "million US dollars", "tickformat": ",.1f", "rangemode": "tozero"},
+        "xaxis": {"dtick": 1},
+    }
     notes = []
     if len(kept) > 1:
-        fig.update_layout(updatemenus=[dropdown(kept, traces)], margin={"t": 110})
+        layout |= {"updatemenus": [dropdown(kept, chosen_by)], "margin": {"t": 110}}
         notes.append(
             "Choose the approach with the menu above the chart; an HS code serves several "
             "approaches, so the approaches overlap and must not be added."
         )
+    fig = go.Figure(traces, layout=layout)
+    apply_layout(fig, title, height=max(440, dropdown_height(len(kept)) if len(kept) > 1 else 0))
     shown = [y for y in incomplete if y in set(series["year"])]
     if shown:
         notes.append(shade_incomplete(fig, shown, INCOMPLETE_REASON))
