@@ -321,32 +321,40 @@ def country_rows(data: SiteData, iso3: str) -> pl.DataFrame:
     """The approach-metric frontiers a country holds or is within reach of in the latest
     year, holders first: rows of marts.capability_countries with approach_label,
     metric_label, unit and frontier_value."""
+    rows = _held_or_within_reach(data)
+    mine = rows.filter(pl.col("country_iso3") == iso3) if rows.height else rows
+    if mine.height == 0:
+        return pl.DataFrame()
+    return mine.sort(
+        ["holds_frontier", "distance_log10"], descending=[True, False], nulls_last=True
+    )
+
+
+@derived_per_site
+def _held_or_within_reach(data: SiteData) -> pl.DataFrame:
+    """Every country's rows of ``country_rows``, approach by approach and metric by metric,
+    made once per site (a country page used to look through every approach and metric)."""
     parts = []
     for approach_id in approaches(data):
         for metric in metrics(data, approach_id):
             best = current_best(data, approach_id, metric)
             if best.height == 0:
                 continue
-            mine = best.filter(
-                pl.col("country_iso3") == iso3,
-                pl.col("holds_frontier").fill_null(False) | pl.col("within_reach").fill_null(False),
+            close = best.filter(
+                pl.col("holds_frontier").fill_null(False) | pl.col("within_reach").fill_null(False)
             )
-            if mine.height:
+            if close.height:
                 info = metric_info(data, metric)
                 top = current_frontier(data, approach_id, metric) or {}
                 parts.append(
-                    mine.with_columns(
+                    close.with_columns(
                         pl.lit(label(data, approach_id)).alias("approach_label"),
                         pl.lit(str(info["label"])).alias("metric_label"),
                         pl.lit(str(info["unit"])).alias("unit"),
                         pl.lit(top.get("best_value"), pl.Float64).alias("frontier_value"),
                     )
                 )
-    if not parts:
-        return pl.DataFrame()
-    return pl.concat(parts, how="diagonal_relaxed").sort(
-        ["holds_frontier", "distance_log10"], descending=[True, False], nulls_last=True
-    )
+    return pl.concat(parts, how="diagonal_relaxed") if parts else pl.DataFrame()
 
 
 # ---- words and cells ---------------------------------------------------------------
