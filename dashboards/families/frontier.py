@@ -1023,7 +1023,9 @@ def composite_widget(
                 for r in comp.head(WIDGET_TOP).iter_rows(named=True)
             ]
         elif country is not None:
-            mine = comp.filter(pl.col("entity_code") == country).row(0, named=True)
+            # the country's first row (by position: a Polars filter per page and approach
+            # was hundreds of queries a site)
+            mine = comp.row(comp["entity_code"].to_list().index(country), named=True)
             shown_rows.append(
                 [
                     label(data, approach_id),

@@ -128,6 +128,7 @@ def approaches(data: SiteData) -> list[str]:
     return order + sorted(present - set(order))
 
 
+@derived_per_site
 def latest(data: SiteData, approach_id: str) -> pl.DataFrame:
     """Every country's and the world's row of an approach in each indicator's latest
     complete year."""
