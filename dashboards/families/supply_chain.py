@@ -700,7 +700,7 @@ def trade_lines(
             )
             chosen_by.append(len(kept))
         kept.append(label)
-    layout: dict = {
+    layout: dict[str, object] = {
         "yaxis": {"title": "million US dollars", "tickformat": ",.1f", "rangemode": "tozero"},
         "xaxis": {"dtick": 1},
     }
