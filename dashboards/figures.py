@@ -198,10 +198,10 @@ def share_heatmap(frame: pl.DataFrame, chart_id: str, title: str, caption: str) 
             colorscale=SEQUENTIAL,
             colorbar={"title": "world share", "tickformat": ".0%"},
             zmin=0,
-        )
+        ),
+        layout={"xaxis": {"tickangle": -40, "side": "bottom"}},
     )
     apply_layout(fig, title, height=max(420, 26 * len(countries) + 160))
-    fig.update_xaxes(tickangle=-40, side="bottom")
     return Chart(chart_id, fig, frame, caption, ["★ marks the leading country of each approach."])
 
 
@@ -306,10 +306,10 @@ def ranking_bars(frame: pl.DataFrame, chart_id: str, title: str, caption: str) -
             hovertemplate="%{y}: %{x:.1%} (95% interval %{customdata[1]:.1%} "
             "to %{customdata[2]:.1%}; "
             "%{customdata[0]:,} works)<extra></extra>",
-        )
+        ),
+        layout={"xaxis": {"tickformat": ".0%", "title": "share of world publications"}},
     )
     apply_layout(fig, title, height=max(360, 26 * frame.height + 120))
-    fig.update_xaxes(tickformat=".0%", title="share of world publications")
     return Chart(
         chart_id,
         fig,
@@ -525,12 +525,11 @@ def reference_bars(
             marker_color=[PALETTE[2] if v >= reference else PALETTE[3] for v in frame["value"]],
             customdata=frame[count_column].to_list(),
             hovertemplate="%{y}: %{x:.2f} (%{customdata:,} " + esc(noun) + ")<extra></extra>",
-        )
+        ),
+        layout=None if axis_title is None else {"xaxis": {"title": axis_title}},
     )
     dashed_line(fig, "world average", x=reference)
     apply_layout(fig, title, height=max(360, 26 * frame.height + 120))
-    if axis_title is not None:
-        fig.update_xaxes(title=axis_title)
     return Chart(
         chart_id,
         fig,
@@ -550,8 +549,8 @@ def count_bars(frame: pl.DataFrame, chart_id: str, title: str, caption: str) -> 
             orientation="h",
             marker_color=PALETTE[5],
             hovertemplate="%{y}: %{x:,} works<extra></extra>",
-        )
+        ),
+        layout={"xaxis": {"title": "works"}},
     )
     apply_layout(fig, title, height=max(360, 26 * frame.height + 120))
-    fig.update_xaxes(title="works")
     return Chart(chart_id, fig, frame, caption)

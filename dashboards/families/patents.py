@@ -856,13 +856,13 @@ def _share_trend(
     ``frame`` has entity_name (the scope label), year, value, ci_low, ci_high; the
     ``incomplete`` priority years are greyed.
     """
-    fig = go.Figure()
+    traces = []
     for index, name in enumerate(SCOPES.values()):
         rows = frame.filter(pl.col("entity_name") == name).sort("year")
         if rows.height == 0:
             continue
         years = rows["year"].to_list()
-        fig.add_trace(
+        traces.append(
             go.Scatter(
                 x=years + years[::-1],
                 y=rows["ci_high"].to_list() + rows["ci_low"].to_list()[::-1],
@@ -874,7 +874,7 @@ def _share_trend(
                 name=esc(f"{name}: 95% interval"),
             )
         )
-        fig.add_trace(
+        traces.append(
             go.Scatter(
                 x=years,
                 y=rows["value"].to_list(),
@@ -886,9 +886,18 @@ def _share_trend(
                 "%{customdata[1]:.1%})<extra></extra>",
             )
         )
+    fig = go.Figure(
+        traces,
+        layout={
+            "yaxis": {
+                "tickformat": ".0%",
+                "rangemode": "tozero",
+                "title": "share of world families",
+            },
+            "xaxis": {"dtick": 2},
+        },
+    )
     apply_layout(fig, title)
-    fig.update_yaxes(tickformat=".0%", rangemode="tozero", title="share of world families")
-    fig.update_xaxes(dtick=2)
     notes = [
         "Shaded bands are 95% Wilson intervals treating the world's families of the year "
         "as the sample: wide where the world had few families."
