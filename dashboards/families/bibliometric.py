@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from dashboards.data import SiteData, derived_per_site
+from dashboards.data import SiteData
 from dashboards.families import common
 from dashboards.figures import (
     count_bars,
@@ -40,13 +40,6 @@ def _caption(data: SiteData, unit: str, year: int | None = None) -> str:
     sample = " SYNTHETIC SAMPLE DATA." if data.is_sample else ""
     version = data.methods.get("classifier_version")
     return f"{when}unit: {unit}. {SOURCE}, fractional counting, {version}.{sample}"
-
-
-@derived_per_site
-def members_of(data: SiteData, bloc: str, year: int) -> pl.Series:
-    """ISO3 codes of the countries that counted for ``bloc`` in ``year``."""
-    years = data.member_years
-    return years.filter(pl.col("bloc") == bloc, pl.col("year") == year)["iso3"]
 
 
 def leaders(data: SiteData, year: int) -> pl.DataFrame:
@@ -218,8 +211,8 @@ def approach(data: SiteData, approach_id: str) -> list[Section]:
     )
     members = {}
     for bloc in BLOC_ORDER:
-        codes = members_of(data, bloc, year)
-        rows = shares.filter(pl.col("entity_code").is_in(codes.to_list())).select(
+        codes = common.bloc_members(data, bloc, year)
+        rows = shares.filter(pl.col("entity_code").is_in(sorted(codes))).select(
             "entity_code", "entity_name", "value"
         )
         if rows.height:
@@ -361,9 +354,9 @@ def country(data: SiteData, iso3: str) -> list[Section]:
     )
     groups = {}
     for bloc in BLOC_ORDER:
-        current = members_of(data, bloc, year)
-        if iso3 in current.to_list():
-            groups[bloc] = shares.filter(pl.col("entity_code").is_in(current.to_list())).select(
+        current = common.bloc_members(data, bloc, year)
+        if iso3 in current:
+            groups[bloc] = shares.filter(pl.col("entity_code").is_in(sorted(current))).select(
                 "entity_code", "entity_name", "value"
             )
     sections = [

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 import polars as pl
 
-from dashboards.data import SiteData
+from dashboards.data import SiteData, derived_per_site
 
 NUMBER_WORDS = ["no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"]
 
@@ -19,6 +19,16 @@ def rows(frame: pl.DataFrame, **equals: object) -> pl.DataFrame:
     """The rows of ``frame`` whose columns equal the given values (column=value, ...), in
     one pass over the frame."""
     return frame.filter(**equals) if equals else frame
+
+
+@derived_per_site
+def bloc_members(data: SiteData, bloc: str | None, year: int) -> set[str]:
+    """ISO3 codes of the countries that counted for ``bloc`` in ``year`` (none for no
+    bloc, or for a file without the member years)."""
+    rows = data.member_years
+    if bloc is None or not {"bloc", "year", "iso3"} <= set(rows.columns):
+        return set()
+    return set(rows.filter(pl.col("bloc") == bloc, pl.col("year") == year)["iso3"].to_list())
 
 
 def labels(data: SiteData) -> dict[str, str]:

@@ -259,15 +259,6 @@ def bloc_code(row: dict) -> str:
 
 
 @derived_per_site
-def members(data: SiteData, bloc: str | None, year: int) -> set[str]:
-    """ISO3 codes of the countries that counted for ``bloc`` in ``year``."""
-    rows = data.member_years
-    if bloc is None or not {"bloc", "year", "iso3"} <= set(rows.columns):
-        return set()
-    return set(rows.filter(pl.col("bloc") == bloc, pl.col("year") == year)["iso3"].to_list())
-
-
-@derived_per_site
 def country_names(data: SiteData) -> dict[str, str]:
     """ISO3 -> name, from marts.countries and the scores."""
     names: dict[str, str] = {}
@@ -1245,7 +1236,7 @@ def _approach_section(data: SiteData, approach_id: str, year: int) -> Section:
         charts.append(
             composite_bars(
                 top,
-                members(data, bloc, year),
+                common.bloc_members(data, bloc, year),
                 bloc,
                 threshold,
                 interval,
