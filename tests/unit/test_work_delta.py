@@ -136,6 +136,29 @@ def test_works_no_longer_kept_build_in_full() -> None:
     assert (plan.changed, plan.reason) == (None, "the works it was built from are no longer kept")
 
 
+def test_the_works_changed_between_two_versions_are_found_once_per_connection() -> None:
+    con = database()
+    set_works(con, WORKS, "v1")
+    work_delta.record_keyed(con, TABLE, "work_id", "method", "v1", "run")  # keeps v1's rows
+    set_works(con, WORKS | {"W0": (2025, ["USA"])}, "v2")
+    work_delta.record_keyed(con, YEARS, "year", "method", "v2", "run")  # keeps v2's rows
+    set_works(con, WORKS | {"W1": (2025, ["USA"]), "W2": (2025, ["FRA"])}, "v3")
+
+    def changed() -> list[str]:
+        return [r[0] for r in rows(con, f"select work_id from {work_delta.CHANGED}")]
+
+    assert (work_delta.mark_changed(con, "v1", "v2"), changed()) == (1, ["W0"])
+    # asked again for the same two versions, the table is not filled again
+    con.execute(f"insert into {work_delta.CHANGED} values ('left by the first ask')")
+    assert work_delta.mark_changed(con, "v1", "v2") == 1
+    assert changed() == ["W0", "left by the first ask"]
+    # other versions fill it afresh, and so does the first pair asked again after them
+    assert (work_delta.mark_changed(con, "v1", "v3"), changed()) == (2, ["W1", "W2"])
+    assert (work_delta.mark_changed(con, "v1", "v2"), changed()) == (1, ["W0"])
+    # another connection to the same database has no such table of its own
+    assert work_delta._marked(con.cursor(), "v1", "v2") is None
+
+
 def test_inputs_of_different_builds_of_the_works_build_in_full() -> None:
     con = database()
     set_works(con, WORKS, "v1")
