@@ -186,7 +186,7 @@ def quarantine_rate(
     records = con.execute(f"select count(*) from {records_table}").fetchone()[0]
     rows = con.execute(
         f"select reason, count(*) from {quarantine_table} where reason in ({marks}) "
-        "group by reason order by 2 desc",
+        "group by reason order by 2 desc, 1",
         list(reasons),
     ).fetchall()
     bad = sum(n for _, n in rows)

@@ -214,7 +214,7 @@ def print_summary(settings: Settings, seconds: float) -> None:
             "from meta.tables"
         ).fetchone()
         reasons = con.execute(
-            "select reason, count(*) from meta.quarantine group by 1 order by 2 desc"
+            "select reason, count(*) from meta.quarantine group by 1 order by 2 desc, 1"
         ).fetchall()
         patents = con.execute(
             "select (select count(*) from meta.source_files where source in "

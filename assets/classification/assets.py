@@ -224,7 +224,7 @@ def work_approaches(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.M
     with qcm.connect() as con:
         rows, classified, how = build_work_approaches(con, context.run.run_id)
         shares = con.execute(
-            f"select approach, count(*) from {WORK_APPROACHES} group by 1 order by 2 desc"
+            f"select approach, count(*) from {WORK_APPROACHES} group by 1 order by 2 desc, 1"
         ).fetchall()
     context.log.info(
         f"built {WORK_APPROACHES} ({how}): {rows:,} rows, the rules run on {classified:,} "

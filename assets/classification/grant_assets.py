@@ -39,7 +39,7 @@ def grant_approaches(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.
     with qcm.connect() as con:
         rows = build_grant_approaches(con)
         shares = con.execute(
-            "select approach, count(*) from core.grant_approaches group by 1 order by 2 desc"
+            "select approach, count(*) from core.grant_approaches group by 1 order by 2 desc, 1"
         ).fetchall()
     context.log.info(
         f"built core.grant_approaches: {rows:,} rows; " + ", ".join(f"{a} {n}" for a, n in shares)

@@ -90,7 +90,7 @@ def patent_family_approaches(
         rows = build_patent_family_approaches(con)
         shares = con.execute(
             "select approach, count(*) from core.patent_family_approaches "
-            "group by 1 order by 2 desc"
+            "group by 1 order by 2 desc, 1"
         ).fetchall()
     context.log.info(
         f"built core.patent_family_approaches: {rows:,} rows; "
