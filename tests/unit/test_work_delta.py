@@ -150,13 +150,13 @@ def test_the_works_changed_between_two_versions_are_found_once_per_connection() 
     assert (work_delta.mark_changed(con, "v1", "v2"), changed()) == (1, ["W0"])
     # asked again for the same two versions, the table is not filled again
     con.execute(f"insert into {work_delta.CHANGED} values ('left by the first ask')")
-    assert work_delta.mark_changed(con, "v1", "v2") == 1
+    assert work_delta.mark_changed(con, "v1", "v2") == 2
     assert changed() == ["W0", "left by the first ask"]
     # other versions fill it afresh, and so does the first pair asked again after them
     assert (work_delta.mark_changed(con, "v1", "v3"), changed()) == (2, ["W1", "W2"])
     assert (work_delta.mark_changed(con, "v1", "v2"), changed()) == (1, ["W0"])
     # another connection to the same database has no such table of its own
-    assert work_delta._marked(con.cursor(), "v1", "v2") is None
+    assert not work_delta._marked(con.cursor(), "v1", "v2")
 
 
 def test_inputs_of_different_builds_of_the_works_build_in_full() -> None:
