@@ -8,7 +8,7 @@ return). Then it times, in one run:
 
 - the floor: DuckDB reading every input row once (a grouped count over the authorship
   countries and the affiliations, the least any flow computation must do);
-- every workforce SQL table of ``sql/`` in dependency order, from ``staging.author_ids``
+- every workforce SQL table of ``sql/`` in dependency order, from ``staging.author_merges``
   to the marts, each reported on its own and as a ratio to the floor.
 
 The corpus is generated with DuckDB's ``hash`` so it costs seconds, not minutes, and is
@@ -28,6 +28,7 @@ from pipelines.sql_assets import in_build_order
 
 # The workforce tables (the other inputs are generated below), built in dependency order
 WORKFORCE_TABLES = (
+    "staging.author_merges",
     "staging.author_ids",
     "staging.authors",
     "staging.researchers",

@@ -1,21 +1,26 @@
 -- staging.authors: one row per canonical author with an author record, taken from the best record read (its own id before a merged one, a live record before a deleted placeholder, then the latest updated_date); records_seen counts the others
-with ranked as (
-    select
-        ids.canonical_id,
-        authors.*,
-        row_number() over (
-            partition by ids.canonical_id
-            order by
-                (authors.author_id = ids.canonical_id) desc,
-                authors.is_deleted,
-                authors.updated_date desc nulls last,
-                authors.source_file,
-                authors.record_index
-        ) as pick,
-        count(*) over (partition by ids.canonical_id) as records_seen
+-- merged ids resolved by staging.author_merges, not staging.author_ids: new works leave it as it was
+with canonical as (
+    select coalesce(merges.canonical_id, authors.author_id) as canonical_id, authors.*
     from raw.openalex_authors as authors
-    inner join staging.author_ids as ids
-        on ids.author_id = authors.author_id
+    left join staging.author_merges as merges
+        on merges.author_id = authors.author_id
+),
+
+ranked as (
+    select
+        *,
+        row_number() over (
+            partition by canonical_id
+            order by
+                (author_id = canonical_id) desc,
+                is_deleted,
+                updated_date desc nulls last,
+                source_file,
+                record_index
+        ) as pick,
+        count(*) over (partition by canonical_id) as records_seen
+    from canonical
 )
 
 select

@@ -24,6 +24,9 @@ Works (publication year, authorship countries) and author records:
 - A10 has no author record and moves across a long gap: works W16 2010 NLD and W17 2016
   CHE. The move (5 years unobserved) is recorded, not counted: when it happened is unknown.
 - A51 was merged into A50, itself merged into A5: W18 2019 FRA lists A51; still A5.
+- A11 has an author record (profile USA 2015-2016) and no in-scope work: no researcher. Its
+  profile is evidence all the same (who is a researcher depends on every year's works, a
+  year's evidence on that year's alone); no researcher table holds it.
 
 The EU27 here is DEU, FRA, ITA and ESP in every year.
 """
@@ -40,6 +43,7 @@ from pipelines.db import replace_table
 from pipelines.settings import SQL_DIR
 from pipelines.sql_assets import in_build_order
 from tests.unit.test_core_sql import run_sql
+from tests.unit.test_refresh_by_year_sql import materialized, plan_nodes, scan_filters, year_rows
 
 pytestmark = pytest.mark.unit
 
@@ -80,6 +84,7 @@ AUTHORS = [
      [("I9", "ITA", [2010, 2015]), ("I10", "ESP", [2016])]),
     ("A9", "Nine", False, "2025-affiliations",
      [("I11", "GBR", [2008, 2009]), ("I12", "DEU", [2010])]),
+    ("A11", "Eleven", False, "2025-affiliations", [("I13", "USA", [2015, 2016])]),
 ]  # fmt: skip
 EU27 = ("DEU", "FRA", "ITA", "ESP")
 
@@ -156,7 +161,8 @@ def workforce(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
     )
     for table in in_build_order(
         (
-            "staging.author_ids", "staging.authors", "staging.researchers",
+            "staging.author_merges", "staging.author_ids", "staging.authors",
+            "staging.researchers",
             "staging.researcher_evidence",
             "core.researcher_years", "core.researcher_moves", "core.researcher_approaches",
             "core.researchers", "core.active_researchers", "indicators.workforce_flows",
@@ -180,6 +186,49 @@ def value(
         [entity, indicator, year, approach],
     ).fetchall()
     return found[0][0] if found else None
+
+
+def test_an_author_record_without_in_scope_works_is_evidence_of_no_researcher(
+    workforce: duckdb.DuckDBPyConnection,
+) -> None:
+    evidence = workforce.execute(
+        "select year, country_iso3, trail, evidence from staging.researcher_evidence "
+        "where researcher_id = 'A11' order by year"
+    ).fetchall()
+    assert evidence == [(2015, "USA", "profile", 1), (2016, "USA", "profile", 1)]
+    for table in (
+        "staging.researchers", "core.researcher_years", "core.researcher_moves",
+        "core.researcher_approaches", "core.researchers",
+    ):  # fmt: skip
+        held = f"select count(*) from {table} where researcher_id = 'A11'"
+        assert workforce.execute(held).fetchone()[0] == 0, table
+
+
+def test_a_refresh_of_the_evidence_by_year_reads_that_years_works_and_affiliations_alone(
+    workforce: duckdb.DuckDBPyConnection,
+) -> None:
+    query = year_rows("staging.researcher_evidence", 2016)
+    nodes = plan_nodes(workforce, query)
+    assert materialized(nodes) == set()
+    for table, column in (
+        ("staging.works", "publication_year"),
+        ("raw.openalex_author_affiliations", "year"),
+    ):
+        filters = scan_filters(nodes, table)
+        assert filters and all(column in f and "2016" in f for f in filters), (table, filters)
+    # every trail's 2016 evidence, the profile's of A11 (no researcher) included
+    assert workforce.execute(f"{query} order by all").fetchall() == [
+        ("A1", 2016, "USA", "profile", 1),
+        ("A10", 2016, "CHE", "authorships", 1),
+        ("A11", 2016, "USA", "profile", 1),
+        ("A2", 2016, "USA", "profile", 1),
+        ("A3", 2016, "IND", "authorships", 1),
+        ("A4", 2016, "DEU", "authorships", 1),
+        ("A4", 2016, "DEU", "profile", 1),
+        ("A4", 2016, "USA", "profile", 1),
+        ("A8", 2016, "ESP", "authorships", 1),
+        ("A8", 2016, "ESP", "profile", 1),
+    ]
 
 
 def test_country_per_year_observed_carried_and_tie(workforce: duckdb.DuckDBPyConnection) -> None:
