@@ -1,5 +1,5 @@
 -- staging.authors: one row per canonical author with an author record, taken from the best record read (its own id before a merged one, a live record before a deleted placeholder, then the latest updated_date); records_seen counts the others
--- merged ids resolved by staging.author_merges, not staging.author_ids: new works leave it as it was
+-- merged ids resolved by staging.author_merges, not staging.author_ids, so new works leave this table as it was
 with canonical as (
     select coalesce(merges.canonical_id, authors.author_id) as canonical_id, authors.*
     from raw.openalex_authors as authors
