@@ -325,8 +325,12 @@ def country_rows(data: SiteData, iso3: str) -> pl.DataFrame:
     mine = rows.filter(pl.col("country_iso3") == iso3) if rows.height else rows
     if mine.height == 0:
         return pl.DataFrame()
+    # ties stay in the order the rows were made, approach by approach and metric by metric
     return mine.sort(
-        ["holds_frontier", "distance_log10"], descending=[True, False], nulls_last=True
+        ["holds_frontier", "distance_log10"],
+        descending=[True, False],
+        nulls_last=True,
+        maintain_order=True,
     )
 
 

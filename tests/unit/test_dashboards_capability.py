@@ -468,6 +468,12 @@ def test_country_and_approach_sections_by_hand() -> None:
     assert "China holds 0 frontiers and is within reach of 1 more" in pages.text(china)
     usa = capability.country(data, "USA")
     assert [r[5] for r in usa[0].tables[0].rows] == ["holds the frontier"] * 3
+    # rows that tie (each held, 0 orders behind) stay approach by approach, metric by metric
+    assert [r[:2] for r in usa[0].tables[0].rows] == [
+        [LABELS[SC], "Physical qubits"],
+        [LABELS[SC], "Two-qubit gate fidelity"],
+        [LABELS[TI], "Two-qubit gate fidelity"],
+    ]
     assert ("capability/trapped_ion.html", LABELS[TI]) in usa[0].links[0][1]
     # Germany has a result, but neither holds nor is within reach: nothing
     assert capability.country(data, "DEU") == []
