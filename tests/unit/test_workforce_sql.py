@@ -231,6 +231,23 @@ def test_a_refresh_of_the_evidence_by_year_reads_that_years_works_and_affiliatio
     ]
 
 
+def test_active_researchers_by_approach_and_stage_with_the_lowest_id(
+    workforce: duckdb.DuckDBPyConnection,
+) -> None:
+    # USA 2016: A1 (profile, career from 2014: 2 years) and A2 (moved from CHN, career
+    # from 2012: 4 years), both early career; A1's works are superconducting, A2's also
+    # trapped-ion
+    rows = workforce.execute(
+        "select approach, career_stage, researchers, first_researcher_id "
+        "from core.active_researchers where country_iso3 = 'USA' and year = 2016 order by all"
+    ).fetchall()
+    assert rows == [
+        ("all", "early career", 2, "A1"),
+        ("superconducting", "early career", 2, "A1"),
+        ("trapped_ion", "early career", 1, "A2"),
+    ]
+
+
 def test_country_per_year_observed_carried_and_tie(workforce: duckdb.DuckDBPyConnection) -> None:
     years = workforce.execute(
         "select researcher_id, year, country_iso3, status, trail, tie_broken "
