@@ -18,6 +18,7 @@ from pipelines.publish import (
     row_count_drops,
 )
 from pipelines.settings import SQL_DIR
+from tests.unit.test_core_sql import run_sql
 
 pytestmark = pytest.mark.unit
 
@@ -387,6 +388,7 @@ def test_a_table_refreshed_by_work_is_brought_up_to_date_in_the_last_release(
 def test_the_trails_agree_where_their_modal_countries_of_a_year_are_the_same() -> None:
     con = duckdb.connect()
     con.execute("create schema staging")
+    con.execute("create schema core")
     con.execute(
         "create table staging.researcher_evidence as select * from (values "
         # 2020: the profile's tie goes to DEU (ISO3 order), as do the authorships: agree
@@ -399,4 +401,10 @@ def test_the_trails_agree_where_their_modal_countries_of_a_year_are_the_same() -
         "('R2', 2020, 'CHN', 'authorships', 1), ('R2', 2021, 'CHN', 'profile', 1)"
         ") as t(researcher_id, year, country_iso3, trail, evidence)"
     )
+    run_sql(con, "core.trail_agreement_years")
+    years = "select * from core.trail_agreement_years order by year"
+    assert con.execute(years).fetchall() == [(2020, 1, 1), (2021, 1, 0)]
     assert con.execute(TRAIL_AGREEMENT_SQL).fetchone() == (2, 0.5)
+    # no researcher-year placed by both trails: none compared, no agreement
+    con.execute("delete from core.trail_agreement_years")
+    assert con.execute(TRAIL_AGREEMENT_SQL).fetchone() == (0, None)
