@@ -32,6 +32,8 @@ WORKFORCE_TABLES = (
     "staging.author_ids",
     "staging.authors",
     "staging.researchers",
+    "staging.profile_evidence",
+    "staging.authorship_evidence",
     "staging.researcher_evidence",
     "core.researcher_years",
     "core.researcher_moves",

@@ -163,6 +163,7 @@ def workforce(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
         (
             "staging.author_merges", "staging.author_ids", "staging.authors",
             "staging.researchers",
+            "staging.profile_evidence", "staging.authorship_evidence",
             "staging.researcher_evidence",
             "core.researcher_years", "core.researcher_moves", "core.researcher_approaches",
             "core.researchers", "core.active_researchers", "indicators.workforce_flows",
@@ -204,18 +205,27 @@ def test_an_author_record_without_in_scope_works_is_evidence_of_no_researcher(
         assert workforce.execute(held).fetchone()[0] == 0, table
 
 
-def test_a_refresh_of_the_evidence_by_year_reads_that_years_works_and_affiliations_alone(
+def test_a_refresh_of_the_evidence_by_year_reads_that_years_rows_alone(
     workforce: duckdb.DuckDBPyConnection,
 ) -> None:
-    query = year_rows("staging.researcher_evidence", 2016)
+    # the authorships trail: the year down to the scan of the works
+    query = year_rows("staging.authorship_evidence", 2016)
     nodes = plan_nodes(workforce, query)
     assert materialized(nodes) == set()
-    for table, column in (
-        ("staging.works", "publication_year"),
-        ("raw.openalex_author_affiliations", "year"),
-    ):
+    filters = scan_filters(nodes, "staging.works")
+    assert filters and all("publication_year" in f and "2016" in f for f in filters), filters
+    assert workforce.execute(f"{query} order by all").fetchall() == [
+        ("A10", 2016, "CHE", "authorships", 1),
+        ("A3", 2016, "IND", "authorships", 1),
+        ("A4", 2016, "DEU", "authorships", 1),
+        ("A8", 2016, "ESP", "authorships", 1),
+    ]
+    # both trails side by side: the year down to the scans of each trail's table
+    query = year_rows("staging.researcher_evidence", 2016)
+    nodes = plan_nodes(workforce, query)
+    for table in ("staging.profile_evidence", "staging.authorship_evidence"):
         filters = scan_filters(nodes, table)
-        assert filters and all(column in f and "2016" in f for f in filters), (table, filters)
+        assert filters and all("year" in f and "2016" in f for f in filters), (table, filters)
     # every trail's 2016 evidence, the profile's of A11 (no researcher) included
     assert workforce.execute(f"{query} order by all").fetchall() == [
         ("A1", 2016, "USA", "profile", 1),
