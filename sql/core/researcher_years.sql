@@ -8,16 +8,21 @@ with settings as (
 ),
 
 deciding as (
-    -- the profile decides a year when it has any country that year; else the authorships
+    -- the profile decides a year when it has any country that year, else the
+    -- authorships; the deciding trail's countries that year (a row of evidence is one
+    -- country), and the country when there is only one
     select
         researcher_id,
         year,
         case when bool_or(trail = 'profile') then 'profile' else 'authorships' end as trail,
-        -- the countries of the deciding trail that year (a row of evidence is one country)
         case
             when bool_or(trail = 'profile') then count(*) filter (where trail = 'profile')
             else count(*)
-        end as countries
+        end as countries,
+        case
+            when bool_or(trail = 'profile') then min(country_iso3) filter (where trail = 'profile')
+            else min(country_iso3)
+        end as only_country
     from staging.researcher_evidence
     group by researcher_id, year
 ),
@@ -29,8 +34,9 @@ career as (
 ),
 
 candidates as (
-    -- the deciding trail's countries of a year, best first: the most evidence that year,
-    -- then over the career, then the first ISO3; the next one's evidence tells a tie
+    -- the deciding trail's countries of a year it has two or more of, best first: the
+    -- most evidence that year, then over the career, then the first ISO3; the next one's
+    -- evidence tells a tie
     select
         evidence.researcher_id,
         evidence.year,
@@ -45,6 +51,7 @@ candidates as (
         on deciding.researcher_id = evidence.researcher_id
         and deciding.year = evidence.year
         and deciding.trail = evidence.trail
+        and deciding.countries > 1
     inner join career
         on career.researcher_id = evidence.researcher_id
         and career.country_iso3 = evidence.country_iso3
@@ -54,17 +61,28 @@ candidates as (
     )
 ),
 
-observed as (
+picked as (
+    -- a year of one country (most years) is placed without the ranking's join and window
+    select researcher_id, year, only_country as country_iso3, trail, countries, false as tie_broken
+    from deciding
+    where countries = 1
+    union all
     select
         researcher_id,
         year,
         country_iso3,
         trail,
         countries,
-        coalesce(next_evidence = evidence, false) as tie_broken,
-        lead(year) over (partition by researcher_id order by year) as next_year
+        coalesce(next_evidence = evidence, false) as tie_broken
     from candidates
     where pick = 1
+),
+
+observed as (
+    select
+        *,
+        lead(year) over (partition by researcher_id order by year) as next_year
+    from picked
 ),
 
 carried as (
