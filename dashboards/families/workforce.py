@@ -56,6 +56,7 @@ NOTE_RULES = (
     "workforce_year_country_rule",
     "workforce_max_gap_years",
     "workforce_move_rule",
+    "workforce_approach_rule",
     "workforce_producer_rule",
     "workforce_retention_years",
     "workforce_small_flow",
@@ -464,7 +465,8 @@ def flow_sankey(
         )
         notes.append(
             "Choose the approach with the menu above the diagram; a researcher belongs to every "
-            "approach of their works, so the approaches overlap."
+            "approach of their works from the year of their first work in it, so the "
+            "approaches overlap."
         )
     data = (
         pl.concat([f.with_columns(pl.lit(label).alias("approach")) for label, f in frames.items()])
@@ -1011,7 +1013,7 @@ def _caveats_section(data: SiteData) -> Section:
             else "Every year shown is complete."
         ),
         "Approaches overlap: a researcher belongs to every approach of their quantum works, "
-        "so flows by approach must not be added.",
+        "from the year of their first work in it, so flows by approach must not be added.",
         *(_rule(data, key) for key in NOTE_RULES),
     ]
     if is_sample(data):

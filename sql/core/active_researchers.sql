@@ -1,4 +1,4 @@
--- core.active_researchers: one row per country, technology approach, year and career stage of the researchers active in quantum that year (in_quantum_career, in their country of the year, in every approach of their works): how many, and the first (lowest) researcher id among them. The largest join of the workforce (every career year of every researcher, in each of their approaches), taken once for the workforce indicators and the synthesis; a researcher has one country a year, so counting rows counts researchers
+-- core.active_researchers: one row per country, technology approach, year and career stage of the researchers active in quantum that year (in_quantum_career, in their country of the year, in every approach of their works up to that year): how many, and the first (lowest) researcher id among them. The largest join of the workforce (every career year of every researcher, in each of their approaches), taken once for the workforce indicators and the synthesis; a researcher has one country a year, so counting rows counts researchers
 -- (the lowest id is found as the lowest of the researchers' ranks in id order: a min over
 -- integers of the largest join, not over strings, 3.0 s against 4.2 s at a million works)
 with ranked as (
@@ -7,7 +7,11 @@ with ranked as (
 ),
 
 approaches as (
-    select approaches.researcher_id, approaches.approach, ranked.researcher_rank
+    select
+        approaches.researcher_id,
+        approaches.approach,
+        approaches.first_year,
+        ranked.researcher_rank
     from core.researcher_approaches as approaches
     inner join ranked
         on ranked.researcher_id = approaches.researcher_id
@@ -24,6 +28,7 @@ counted as (
     from core.researcher_years as years
     inner join approaches
         on approaches.researcher_id = years.researcher_id
+        and approaches.first_year <= years.year
     where years.in_quantum_career
     group by all
 )

@@ -1,4 +1,4 @@
--- core.researcher_approaches: one row per researcher and technology approach of any of their in-scope works (multi-label, whole career; every researcher has all), with the number of such works
+-- core.researcher_approaches: one row per researcher and technology approach of any of their in-scope works (multi-label; every researcher has all), with the number of such works and the year of the first: the researcher counts in the approach from that year on
 -- (each researcher's works taken once, then counted per approach: core.work_approaches holds a
 -- work and approach once, so this is the count of distinct works, without a distinct count)
 with researcher_works as (
@@ -11,8 +11,11 @@ with researcher_works as (
 select
     researcher_works.researcher_id,
     approaches.approach,
-    count(*) as works
+    count(*) as works,
+    min(works.publication_year) as first_year
 from researcher_works
+inner join staging.works as works
+    on works.work_id = researcher_works.work_id
 inner join core.work_approaches as approaches
     on approaches.work_id = researcher_works.work_id
 group by researcher_works.researcher_id, approaches.approach

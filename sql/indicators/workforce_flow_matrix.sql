@@ -16,6 +16,7 @@ from core.researcher_moves as moves
 cross join settings
 inner join core.researcher_approaches as approaches
     on approaches.researcher_id = moves.researcher_id
+    and approaches.first_year <= moves.year
 where moves.counted
     and moves.year between settings.first_year and settings.last_year
 group by all

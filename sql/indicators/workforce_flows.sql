@@ -51,6 +51,7 @@ cohort as (
     from placed
     inner join core.researcher_approaches as approaches
         on approaches.researcher_id = placed.researcher_id
+        and approaches.first_year <= placed.producer_year
     group by all
 ),
 

@@ -1,4 +1,5 @@
 -- indicators.workforce_producers: one row per country and technology approach comparing the researchers it produced (first quantum affiliation there) with those it was last seen holding (destination), whole period
+-- (a researcher counts in every approach of the career: a whole-period comparison)
 with researchers as (
     select researchers.*, approaches.approach
     from core.researchers as researchers

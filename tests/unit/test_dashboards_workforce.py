@@ -45,6 +45,7 @@ METHODS = {
     "workforce_year_country_rule": ("mode-career-alphabetical", "The country with most evidence"),
     "workforce_max_gap_years": ("2", "Gaps of at most this many years are carried"),
     "workforce_move_rule": ("change-between-observed-years", "A move is a change of country"),
+    "workforce_approach_rule": ("works-multi-label-from-first", "Every approach from its first"),
     "workforce_producer_rule": ("first-quantum-year", "The country in the first quantum year"),
     "workforce_retention_years": ("5", "Retention: the share still there five years later"),
     "workforce_small_flow": ("5", "A flow below this many moves is flagged small"),

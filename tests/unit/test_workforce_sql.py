@@ -245,16 +245,22 @@ def test_active_researchers_by_approach_and_stage_with_the_lowest_id(
     workforce: duckdb.DuckDBPyConnection,
 ) -> None:
     # USA 2016: A1 (profile, career from 2014: 2 years) and A2 (moved from CHN, career
-    # from 2012: 4 years), both early career; A1's works are superconducting, A2's also
-    # trapped-ion
+    # from 2012: 4 years), both early career and superconducting (A1 from W1 of 2015, A2
+    # from W2 of 2013); A2 is trapped-ion from W3 of 2017 on, when A2 is mid career (5
+    # years) and A1 still early (3)
     rows = workforce.execute(
-        "select approach, career_stage, researchers, first_researcher_id "
-        "from core.active_researchers where country_iso3 = 'USA' and year = 2016 order by all"
+        "select year, approach, career_stage, researchers, first_researcher_id "
+        "from core.active_researchers where country_iso3 = 'USA' and year in (2016, 2017) "
+        "order by all"
     ).fetchall()
     assert rows == [
-        ("all", "early career", 2, "A1"),
-        ("superconducting", "early career", 2, "A1"),
-        ("trapped_ion", "early career", 1, "A2"),
+        (2016, "all", "early career", 2, "A1"),
+        (2016, "superconducting", "early career", 2, "A1"),
+        (2017, "all", "early career", 1, "A1"),
+        (2017, "all", "mid career", 1, "A2"),
+        (2017, "superconducting", "early career", 1, "A1"),
+        (2017, "superconducting", "mid career", 1, "A2"),
+        (2017, "trapped_ion", "mid career", 1, "A2"),
     ]
 
 
@@ -351,9 +357,11 @@ def test_flow_indicators_by_hand(workforce: duckdb.DuckDBPyConnection) -> None:
     assert value(workforce, "DEU", "researchers_active", 2010) is None
     assert value(workforce, "DEU", "researchers_active", 2011) == 1
     assert value(workforce, "WLD", "inflow", 2016) is None
-    # approaches are multi-label: A2 is superconducting and trapped_ion
-    assert value(workforce, "USA", "inflow", 2016, "trapped_ion") == 1
+    # approaches are multi-label, each from the researcher's first work in it: A2 arrives
+    # in 2016 as a superconducting researcher (W2, 2013), trapped-ion only from 2017 (W3)
     assert value(workforce, "USA", "inflow", 2016, "superconducting") == 1
+    assert value(workforce, "USA", "inflow", 2016, "trapped_ion") is None
+    assert value(workforce, "USA", "researchers_active", 2017, "trapped_ion") == 1
     assert value(workforce, "USA", "inflow", 2016, "photonic") is None
     # the matrix
     flows = workforce.execute(
@@ -380,6 +388,10 @@ def test_producers_retention_and_career_stage(workforce: duckdb.DuckDBPyConnecti
     assert value(workforce, "EU27", "retention_5y", 2010) == 1
     # A2 (CHN 2013) is not placed in 2018: no retention row at all
     assert value(workforce, "CHN", "retention_5y", 2013) is None
+    # a year's producers count in the approaches of that year: A2 was superconducting in
+    # 2013, trapped-ion only from 2017
+    assert value(workforce, "CHN", "researchers_produced", 2013, "superconducting") == 1
+    assert value(workforce, "CHN", "researchers_produced", 2013, "trapped_ion") is None
     producers = workforce.execute(
         "select country_iso3, produced, stayed, left_abroad, arrived, last_seen, net_gain "
         "from marts.workforce_producers where approach = 'all' order by country_iso3"
@@ -401,6 +413,12 @@ def test_producers_retention_and_career_stage(workforce: duckdb.DuckDBPyConnecti
         "select country_iso3, year, career_stage, inflow from indicators.workforce_career_stages "
         "where approach = 'all' and inflow > 0 order by year, country_iso3"
     ).fetchall()
+    # A2's arrival in the USA counts in its approaches of 2016: superconducting alone
+    arrivals = workforce.execute(
+        "select approach from indicators.workforce_career_stages where country_iso3 = 'USA' "
+        "and year = 2016 and inflow > 0 order by all"
+    ).fetchall()
+    assert arrivals == [("all",), ("superconducting",)]
     # A3 arrives in DEU two years into the career; A2 four years in; A8 six years in
     assert stages == [
         ("DEU", 2014, "early career", 1),
@@ -416,17 +434,22 @@ def test_flows_are_flagged_small_and_labelled(workforce: duckdb.DuckDBPyConnecti
         "select bool_and(small_n), min(data_kind), min(method_version), "
         "count(*) filter (where unit is null) from marts.workforce_indicators"
     ).fetchone()
-    assert flags == (True, "synthetic sample", "wf-1.0", 0)
+    assert flags == (True, "synthetic sample", "wf-1.1", 0)
 
 
-def test_a_researchers_works_per_approach_count_each_work_once(
+def test_a_researchers_works_per_approach_count_each_work_once_from_the_first(
     con: duckdb.DuckDBPyConnection,
 ) -> None:
-    # R holds two author ids (A1 and its merged A2); W1 lists both, W2 only A1; W1 is
-    # trapped-ion, W2 photonic: R has 2 works in all, 1 trapped-ion and 1 photonic
+    # R holds two author ids (A1 and its merged A2); W1 (2019) lists both, W2 (2021) only
+    # A1; W1 is trapped-ion, W2 photonic: R has 2 works in all from 2019, 1 trapped-ion
+    # from 2019 and 1 photonic from 2021
     con.execute(
         "create table staging.author_ids as select * from "
         "(values ('A1', 'R'), ('A2', 'R'), ('A3', 'S')) t(author_id, canonical_id)"
+    )
+    con.execute(
+        "create table staging.works as select * from "
+        "(values ('W1', 2019), ('W2', 2021)) t(work_id, publication_year)"
     )
     con.execute(
         "create table staging.authorships as select * from (values ('W1', 0, 'A1'), "
@@ -438,9 +461,9 @@ def test_a_researchers_works_per_approach_count_each_work_once(
     )
     run_sql(con, "core.researcher_approaches")
     assert con.execute("select * from core.researcher_approaches order by all").fetchall() == [
-        ("R", "all", 2),
-        ("R", "photonic", 1),
-        ("R", "trapped_ion", 1),
-        ("S", "all", 1),
-        ("S", "photonic", 1),
+        ("R", "all", 2, 2019),
+        ("R", "photonic", 1, 2021),
+        ("R", "trapped_ion", 1, 2019),
+        ("S", "all", 1, 2021),
+        ("S", "photonic", 1, 2021),
     ]
