@@ -19,7 +19,7 @@ import numpy as np
 import polars as pl
 
 from assets.reference.assets import REFERENCE_KEY
-from assets.synthesis import bootstrap, composite, kept, sensitivity
+from assets.synthesis import bootstrap, composite, kept, kept_keys, sensitivity
 from assets.synthesis.bootstrap import GroupValues, family_groups, whole_groups
 from assets.synthesis.composite import Key, synthesise
 from assets.synthesis.config import SynthesisConfigError, check_names, load_config
@@ -56,7 +56,7 @@ SCORES_WRITTEN = (
     "indicators.synthesis_sensitivity",
     "indicators.synthesis_scenarios",
 )
-SCORES_TABLES = (KEPT_TABLE, *SCORES_WRITTEN)
+SCORES_TABLES = (KEPT_TABLE, kept_keys.KEY_TABLE, *SCORES_WRITTEN)
 # Every table the scores are computed from (the kept group values aside: a cache of what
 # the records give). A test reads this module's SQL for any other.
 SCORES_INPUTS = (
@@ -183,8 +183,8 @@ MEMBERS_SQL = """
 def synthesis_scores(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.MaterializeResult:
     """Keep the score and sensitivity tables whole when what they are computed from did
     not change (``scores_decided_by``); else resample the records of every group not kept
-    from an earlier build (``assets.synthesis.kept``), and write them from all groups'
-    values."""
+    from an earlier build (``assets.synthesis.kept``), score again every approach and year
+    whose values changed (``assets.synthesis.kept_keys``), and write the tables."""
     fresh: dict[GroupKey, GroupValues] = {}
     fresh_rewritten: dict[RewrittenKey, GroupValues] = {}
     run_id = context.run.run_id
@@ -202,6 +202,8 @@ def synthesis_scores(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.
                 "settings, reference tables and code"
             )
             return dg.MaterializeResult(metadata={"rows": rows, "kept": True})
+        # the last build's rows can be taken only if it wrote them whole (and signed them)
+        whole = all(lineage.last_signed(con, t) is not None for t in SCORES_WRITTEN)
         lineage.unsign(con, SCORES_WRITTEN)  # a step stopped midway leaves none to trust
         settings = _settings(con)
         replicates, seed = int(settings["replicates"]), int(settings["seed"])
@@ -246,26 +248,38 @@ def synthesis_scores(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.
     capability, bloc_capability = _capability(capability_rows)
     for key, group in capability.items():
         groups.setdefault(key, {})["capability"] = group
-    scores = synthesise(
-        groups,
-        bloc_capability,
-        weights,
-        rankable,
-        members,
-        replicates,
-        float(settings["interval"]),
-    )
-    moves = sensitivity_rows(points, capability, weights, rankable)
+    level = float(settings["interval"])
+    blocs = sorted([bloc, year, codes] for (bloc, year), codes in members.items())
+    code = code_digest([sys.modules[__name__], composite, kept_keys])
+    shared = kept_keys.shared_digest([digest, code, weights, sorted(rankable), level, blocs])
+    prints = kept_keys.fingerprints(groups, rewritten, bloc_capability, shared)
+    with qcm.connect() as con:
+        last = kept_keys.stored(con) if whole else {}
+        same = {key for key, made in prints.items() if last.get(key) == made}
+        if same:
+            previous_scores = con.execute("select * from indicators.synthesis_scores").pl()
+            previous_moves = con.execute("select * from indicators.synthesis_sensitivity").pl()
+    todo = {key: families for key, families in groups.items() if key not in same}
+    scores = synthesise(todo, bloc_capability, weights, rankable, members, replicates, level)
+    todo_points = {name: {k: v for k, v in g.items() if k in todo} for name, g in points.items()}
+    todo_capability = {key: group for key, group in capability.items() if key in todo}
+    moves = sensitivity_rows(todo_points, todo_capability, weights, rankable)
+    if same:
+        scores = kept_keys.merged_scores(previous_scores, scores, same, groups)
+        moves = kept_keys.merged_sensitivity(previous_moves, moves, same)
     with qcm.connect() as con:
         rows = replace_table(con, "indicators.synthesis_scores", scores)
         moved = replace_table(con, "indicators.synthesis_sensitivity", moves)
         replace_table(con, "indicators.synthesis_scenarios", scenario_rows())
+        kept_keys.store(con, prints)
         for table in SCORES_WRITTEN:
             lineage.declare(con, table, decided, run_id)
     context.log.info(
         f"synthesis: {rows:,} score rows from {credits:,} record credits "
         f"({replicates} resamples); {moved:,} sensitivity rows; resampled {changed:,} "
-        f"groups whose records are new or changed, kept the values of {groups_kept:,}"
+        f"groups whose records are new or changed, kept the values of {groups_kept:,}; "
+        f"scored {len(todo):,} of {len(groups):,} approaches and years again, kept the rows "
+        f"of {len(same):,}"
     )
     return dg.MaterializeResult(
         metadata={
@@ -274,6 +288,8 @@ def synthesis_scores(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.
             "replicates": replicates,
             "groups_resampled": changed,
             "groups_kept": groups_kept,
+            "keys_scored": len(todo),
+            "keys_kept": len(same),
             "kept": False,
         }
     )

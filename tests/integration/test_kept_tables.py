@@ -97,6 +97,13 @@ def test_a_build_over_an_earlier_state_keeps_what_did_not_change_and_equals_a_fr
         "; marts.work_approaches, marts.work_country_fractions taken from it and brought up "
         "to date by the works that changed\n"
     ) in output
+    # the composite scores again only the approaches and years whose values changed
+    scored = re.search(
+        r"scored (\d+) of (\d+) approaches and years again, kept the rows of (\d+)", output
+    )
+    assert scored, output
+    again, keys, same = map(int, scored.groups())
+    assert 0 < again < keys and again + same == keys, scored.group(0)
     kept = output.count("] kept ")
     built = output.count("] built ")
     assert kept > 40 and built > 40, (kept, built)

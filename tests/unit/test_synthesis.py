@@ -28,6 +28,7 @@ import numpy as np
 import polars as pl
 import pytest
 
+from assets.synthesis import kept_keys
 from assets.synthesis.assets import RECORDS_SQL
 from assets.synthesis.bootstrap import (
     ONE_CDF,
@@ -52,6 +53,7 @@ from assets.synthesis.sensitivity import (
     empty_points,
     rewritten_points,
     sensitivity,
+    sensitivity_rows,
 )
 
 pytestmark = pytest.mark.unit
@@ -589,3 +591,70 @@ def test_the_scores_inputs_name_every_table_the_synthesis_reads() -> None:
     settings_checks = {"ref.blocs", "ref.competitor_sets"}
     assert read - own - settings_checks <= set(assets.SCORES_INPUTS)
     assert set(assets.SETTINGS_TABLES) <= set(assets.SCORES_INPUTS)
+
+
+def two_years(credit_2025: float = 1.0) -> tuple[dict, dict, dict]:
+    """The hand-made records in 2024 and again in 2025 (W3's credit there
+    ``credit_2025``): the groups by (approach, year), the rewritten points and the
+    scenarios' point groups, as the synthesis asset gathers them."""
+    frame = pl.concat(
+        [
+            records(),
+            records().with_columns(
+                year=pl.lit(2025, pl.Int64),
+                credit=pl.when(pl.col("record_id") == "W3")
+                .then(credit_2025)
+                .otherwise(pl.col("credit")),
+            ),
+        ]
+    )
+    values = dict(sorted(family_groups(frame, 50, 7)))
+    rewritten = dict(sorted(rewritten_points(frame).items()))
+    by_key: dict = {}
+    for (family, approach, year), group in values.items():
+        by_key.setdefault((approach, year), {})[family] = group
+    points = empty_points()
+    add_points(points, values, rewritten)
+    return by_key, rewritten, points
+
+
+def test_a_key_whose_values_are_unchanged_keeps_its_rows_and_the_whole_is_the_same() -> None:
+    members = MEMBERS | {("NATO", 2025): ["DEU", "FRA", "USA"]}
+    by_key, rewritten, points = two_years()
+    prints = kept_keys.fingerprints(by_key, rewritten, {}, "shared")
+    assert prints == kept_keys.fingerprints(*two_years()[:2], {}, "shared")
+    # W3's credit changes in 2025 alone: only that year's fingerprint changes
+    changed_groups, changed_rewritten, changed_points = two_years(credit_2025=0.5)
+    again = kept_keys.fingerprints(changed_groups, changed_rewritten, {}, "shared")
+    assert [key for key in prints if prints[key] != again[key]] == [("trapped_ion", 2025)]
+    assert kept_keys.fingerprints(by_key, rewritten, {}, "other") != prints  # shared inputs
+
+    # the rows of 2024 taken from the last build, 2025 scored again: as scoring both
+    last_scores = synthesise(by_key, {}, WEIGHTS, RANKABLE, members, 50, 0.9)
+    last_moves = sensitivity_rows(points, {}, WEIGHTS, RANKABLE)
+    whole_scores = synthesise(changed_groups, {}, WEIGHTS, RANKABLE, members, 50, 0.9)
+    whole_moves = sensitivity_rows(two_years(credit_2025=0.5)[2], {}, WEIGHTS, RANKABLE)
+    same = {("trapped_ion", 2024)}
+    todo = {key: groups for key, groups in changed_groups.items() if key not in same}
+    todo_points = {n: {k: v for k, v in g.items() if k in todo} for n, g in changed_points.items()}
+    scores = kept_keys.merged_scores(
+        last_scores,
+        synthesise(todo, {}, WEIGHTS, RANKABLE, members, 50, 0.9),
+        same,
+        changed_groups,
+    )
+    moves = kept_keys.merged_sensitivity(
+        last_moves, sensitivity_rows(todo_points, {}, WEIGHTS, RANKABLE), same
+    )
+    assert scores.equals(whole_scores)
+    assert moves.equals(whole_moves)
+    assert not whole_scores.equals(last_scores)  # 2025's rows did change
+    # the later year kept and the earlier scored again: the rows come in the order of a
+    # build that scores both
+    first = {key: groups for key, groups in by_key.items() if key == ("trapped_ion", 2024)}
+    first_points = {n: {k: v for k, v in g.items() if k in first} for n, g in points.items()}
+    kept = {("trapped_ion", 2025)}
+    fresh = synthesise(first, {}, WEIGHTS, RANKABLE, members, 50, 0.9)
+    assert kept_keys.merged_scores(last_scores, fresh, kept, by_key).equals(last_scores)
+    fresh_moves = sensitivity_rows(first_points, {}, WEIGHTS, RANKABLE)
+    assert kept_keys.merged_sensitivity(last_moves, fresh_moves, kept).equals(last_moves)
