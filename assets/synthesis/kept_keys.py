@@ -25,6 +25,7 @@ import polars as pl
 from assets.synthesis.bootstrap import GroupValues
 from assets.synthesis.composite import Key
 from assets.synthesis.sensitivity import SCENARIOS
+from pipelines.db import table_exists
 
 KEY_TABLE = "core.synthesis_key_fingerprints"
 _KEY_INDEX = "_qcm_key_index"  # a column of the rows put together, dropped before they return
@@ -72,10 +73,8 @@ def fingerprints(
 
 def stored(con: duckdb.DuckDBPyConnection) -> dict[Key, str]:
     """The fingerprints kept with the last rows written (none before the first)."""
-    con.execute(
-        f"create table if not exists {KEY_TABLE} "
-        "(approach varchar, year bigint, fingerprint varchar)"
-    )
+    if not table_exists(con, KEY_TABLE):
+        return {}
     rows = con.execute(f"select approach, year, fingerprint from {KEY_TABLE}").fetchall()
     return {(approach, int(year)): fingerprint for approach, year, fingerprint in rows}
 
