@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -127,6 +128,9 @@ def duckdb_floor(files: list[Path], memory_limit: str) -> float:
 
 RSS_EVERY_S = 0.2  # how often the build's resident memory is sampled
 TOP_STEPS = 8  # the steps of the largest peaks reported, with their peaks
+# a build's log line of a table made by its step: built (in full, unless by work or by
+# year) or kept, e.g. "[core__researchers] built core.researchers (table): 10 rows"
+TABLE_MADE = re.compile(r"\[(\w+)\] (built|kept) [\w.]+(?: \((by work|by year):)?")
 Samples = list[tuple[float, int]]  # (epoch seconds, resident bytes)
 
 
@@ -410,12 +414,12 @@ def build_again(
     name: str,
 ) -> dict:
     """Build ``root`` (with the author records ``authors``) over the working state of the
-    last build in ``folder`` (log
-    ``<name>.log``); its stages, their shares of the ``full`` build's works' pipeline and
-    run, its peak memory with the stages' and largest steps' peaks, what its log says of
-    the files read and texts classified, how many tables it kept and checks' passes it
-    reported again, whether it kept the last site, and any step that ran out of DuckDB's
-    memory."""
+    last build in ``folder`` (log ``<name>.log``); its stages, their shares of the
+    ``full`` build's works' pipeline and run, its peak memory with the stages' and largest
+    steps' peaks, what its log says of the files read and texts classified, how many
+    tables it kept and checks' passes it reported again, whether it kept the last site,
+    how its steps made their tables (``tables_made``), and any step that ran out of
+    DuckDB's memory."""
     wall, peak, output, samples = build(root, authors, folder / "build", memory_limit, again=name)
     spans, run_wall, checked = step_spans(folder / "build" / "state")
     steps = {step: end - start for step, (start, end) in spans.items()}
@@ -441,7 +445,29 @@ def build_again(
         "peak_rss_gb": round(peak / 1e9, 2),
         **memory_figures(spans, samples, lineage),
         "build_says": says,
+        **tables_made(output, steps),
         "out_of_memory": out_of_memory(output),
+    }
+
+
+def tables_made(output: str, steps: dict[str, float]) -> dict[str, dict[str, float]]:
+    """How a build's steps made their tables, from its ``output``: the seconds of the steps
+    (``steps``, a table's contract check included) that built a table in full, brought it
+    up to date by the works or years that changed, or kept it, and the ``TOP_STEPS`` steps
+    built in full that took longest: what a refresh still writes whole."""
+    made: dict[str, str] = {}
+    for step, verb, delta in TABLE_MADE.findall(output):
+        made[step] = "kept" if verb == "kept" else "by work or year" if delta else "in full"
+    seconds: dict[str, float] = defaultdict(float)
+    for step, how in made.items():
+        seconds[how] += steps.get(step, 0.0)
+    in_full = sorted(
+        ((steps.get(step, 0.0), step) for step, how in made.items() if how == "in full"),
+        reverse=True,
+    )[:TOP_STEPS]
+    return {
+        "tables_made_s": {how: round(s, 1) for how, s in sorted(seconds.items())},
+        "largest_steps_in_full_s": {step: round(s, 1) for s, step in in_full},
     }
 
 

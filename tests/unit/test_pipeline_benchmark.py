@@ -1,6 +1,6 @@
 """The benchmark sums each step of a run into the right stage of the works' pipeline,
-finds each stage's peak memory among the samples taken while its steps ran, and names
-the steps that ran out of DuckDB's memory."""
+finds each stage's peak memory among the samples taken while its steps ran, says how each
+step made its table, and names the steps that ran out of DuckDB's memory."""
 
 import pytest
 
@@ -11,6 +11,7 @@ from pipelines.pipeline_benchmark import (
     stage_peaks,
     stage_table,
     step_peaks,
+    tables_made,
     works_lineage,
 )
 
@@ -99,3 +100,45 @@ def test_a_build_out_of_memory_is_named_in_the_report() -> None:
     )
     assert out_of_memory(output) == [output.splitlines()[1].strip()]
     assert out_of_memory("  [core__researchers] built core.researchers (table): 10 rows") == []
+
+
+def test_a_refresh_says_which_tables_its_steps_built_in_full_brought_up_to_date_or_kept() -> None:
+    output = "\n".join(
+        [
+            "  [raw__openalex] openalex: read 1 new or changed files, kept the rows of 8",
+            "  [staging__works] built staging.works (table): 1,010,171 rows",
+            "  [core__researcher_years] built core.researcher_years (table): 4,521,745 rows",
+            "  [marts__publications_long] built marts.publications_long (view): 169,124 rows",
+            "  [core__work_entities] built core.work_entities (by work: 60,142 of 1,010,171 "
+            "works changed): 9,541,534 rows",
+            "  [indicators__citation_impact] built indicators.citation_impact (by year: 60,142 "
+            "of 1,010,171 works changed, in 1 of 26 years): 51,000 rows",
+            "  [indicators__frontier] built indicators.frontier (in full: no earlier build): "
+            "2,253 rows",
+            "  [core__grant_approaches] built core.grant_approaches: 1,245 rows; all 532",
+            "  [meta__schema_version] kept meta.schema_version: 1 rows, built before from the "
+            "same SQL and inputs",
+        ]
+    )
+    steps = {
+        "raw__openalex": 7.5,
+        "staging__works": 2.5,
+        "core__researcher_years": 5.5,
+        "marts__publications_long": 0.5,
+        "core__work_entities": 0.75,
+        "indicators__citation_impact": 1.25,
+        "indicators__frontier": 0.25,
+        "core__grant_approaches": 0.125,
+        "meta__schema_version": 0.0625,
+    }
+    made = tables_made(output, steps)
+    # the ingest makes no table of its own line; a step built "in full" by work or year
+    # counts as built in full, as do views and the tables built by Python
+    assert made["tables_made_s"] == {"by work or year": 2.0, "in full": 8.9, "kept": 0.1}
+    assert list(made["largest_steps_in_full_s"].items()) == [
+        ("core__researcher_years", 5.5),
+        ("staging__works", 2.5),
+        ("marts__publications_long", 0.5),
+        ("indicators__frontier", 0.2),
+        ("core__grant_approaches", 0.1),
+    ]
