@@ -25,7 +25,7 @@ import polars as pl
 from assets.synthesis.bootstrap import GroupValues
 from assets.synthesis.composite import Key
 from assets.synthesis.sensitivity import SCENARIOS
-from pipelines.db import table_exists
+from pipelines.db import replace_table, table_exists
 
 KEY_TABLE = "core.synthesis_key_fingerprints"
 _KEY_INDEX = "_qcm_key_index"  # a column of the rows put together, dropped before they return
@@ -86,11 +86,7 @@ def store(con: duckdb.DuckDBPyConnection, prints: Mapping[Key, str]) -> None:
         schema={"approach": pl.String, "year": pl.Int64, "fingerprint": pl.String},
         orient="row",
     )
-    con.register("_qcm_key_prints", frame)
-    try:
-        con.execute(f"create or replace table {KEY_TABLE} as select * from _qcm_key_prints")
-    finally:
-        con.unregister("_qcm_key_prints")
+    replace_table(con, KEY_TABLE, frame)
 
 
 def _of_keys(frame: pl.DataFrame, keys: Iterable[Key]) -> pl.DataFrame:
