@@ -185,15 +185,23 @@ def load_contracts(sql_dir: Path) -> dict[str, Contract]:
 def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str, str]]:
     """Each column of ``schema.table`` with its type, in order (empty when it is absent).
 
-    Read from ``duckdb_columns()``, which ``information_schema.columns`` is a view over:
-    the same names and types (all 217 tables and views of a million-work working
-    database), in 6.0 ms a call against 9.6 ms there (about 250 calls a build)."""
+    Read with ``describe``, which looks up the one table: 0.4 ms a call on a million-work
+    working database, against 3 ms to 5 ms for ``duckdb_columns()`` (which lists every
+    column of the database's 220 tables and views to keep one table's) and more for
+    ``information_schema.columns``, a view over it, the same names and types for all of
+    them. A run asks about 350 times (a million-work rerun: 348). Only when ``describe``
+    finds nothing, the table being absent or a view whose tables are gone, is the
+    catalogue's record read (empty for an absent table, the columns the view was made
+    with otherwise)."""
     schema, name = table.split(".")
-    return con.execute(
-        "select column_name, data_type from duckdb_columns() "
-        "where schema_name = ? and table_name = ? order by column_index",
-        [schema, name],
-    ).fetchall()
+    try:
+        return [row[:2] for row in con.execute(f'describe "{schema}"."{name}"').fetchall()]
+    except duckdb.CatalogException:
+        return con.execute(
+            "select column_name, data_type from duckdb_columns() "
+            "where schema_name = ? and table_name = ? order by column_index",
+            [schema, name],
+        ).fetchall()
 
 
 def schema_problems(con: duckdb.DuckDBPyConnection, contract: Contract) -> list[str]:

@@ -20,6 +20,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines import lineage, work_delta
+from pipelines.contracts import table_columns
 from pipelines.parse_cache import Parsed
 
 SCHEMAS = ("ref", "raw", "staging", "core", "indicators", "marts", "meta")
@@ -199,13 +200,9 @@ def memory_held(con: duckdb.DuckDBPyConnection) -> str:
 
 
 def table_exists(con: duckdb.DuckDBPyConnection, qualified: str) -> bool:
-    """Say whether ``schema.table`` exists in the connected database."""
-    schema, table = qualified.split(".")
-    row = con.execute(
-        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
-        [schema, table],
-    ).fetchone()
-    return bool(row and row[0])
+    """Say whether the table or view ``schema.table`` exists in the connected database
+    (it has columns: ``contracts.table_columns``, which looks up that table alone)."""
+    return bool(table_columns(con, qualified))
 
 
 def replace_table(con: duckdb.DuckDBPyConnection, qualified: str, frame: object) -> int:

@@ -75,14 +75,19 @@ def build_statements(table: str, sql: str, materialized: str, existing: str | No
 
 
 def _existing_kind(con: duckdb.DuckDBPyConnection, table: str) -> str | None:
-    """``BASE TABLE``, ``VIEW`` or None: what ``schema.table`` is in the database now."""
+    """``BASE TABLE``, ``VIEW`` or None: what ``schema.table`` is in the database now.
+
+    Asked of ``duckdb_views()`` (a view, even one whose tables are gone) and then of the
+    table itself (``db.table_exists``): each a fraction of a millisecond, where
+    ``information_schema.tables`` lists every table of the database (3 ms to 4 ms)."""
     schema, name = table.split(".")
-    row = con.execute(
-        "select table_type from information_schema.tables "
-        "where table_schema = ? and table_name = ?",
+    views = con.execute(
+        "select count(*) from duckdb_views() where schema_name = ? and view_name = ?",
         [schema, name],
-    ).fetchone()
-    return row[0] if row else None
+    ).fetchone()[0]
+    if views:
+        return "VIEW"
+    return "BASE TABLE" if db.table_exists(con, table) else None
 
 
 def _sql_asset(

@@ -22,9 +22,11 @@ from pipelines.contracts import (
     load_contract,
     load_contracts,
     schema_problems,
+    table_columns,
 )
+from pipelines.db import table_exists
 from pipelines.settings import SQL_DIR
-from pipelines.sql_assets import build_sql_assets, build_statements, sql_table_files
+from pipelines.sql_assets import _existing_kind, build_sql_assets, build_statements, sql_table_files
 
 pytestmark = pytest.mark.unit
 
@@ -236,22 +238,62 @@ def test_a_view_may_not_cross_join(tmp_path: Path) -> None:
 def test_a_table_can_become_a_view_and_back(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("create table marts.t as select 1 as x")
 
-    def build(materialized: str) -> str:
-        row = con.execute(
-            "select table_type from information_schema.tables where table_name = 'x'"
-        ).fetchone()
+    def build(materialized: str) -> str | None:
+        existing = _existing_kind(con, "marts.x")
         for statement in build_statements("marts.x", "select x from marts.t", materialized,
-                                          row[0] if row else None):  # fmt: skip
+                                          existing):  # fmt: skip
             con.execute(statement)
-        return con.execute(
-            "select table_type from information_schema.tables where table_name = 'x'"
-        ).fetchone()[0]
+        return _existing_kind(con, "marts.x")
 
     assert build("table") == "BASE TABLE"
     assert build("view") == "VIEW"
     assert build("view") == "VIEW"
     assert build("table") == "BASE TABLE"
     assert con.execute("select x from marts.x").fetchall() == [(1,)]
+
+
+def test_one_table_looked_up_says_what_the_catalogue_says(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    """``table_columns``, ``table_exists`` and ``_existing_kind`` look up one table; they
+    give what ``information_schema`` gives for a table of nested and parametrised types, a
+    view, a view whose table is gone and a name that is absent."""
+    con.execute(
+        "create table core.t as select 'a' as id, 1.5::decimal(18, 3) as amount, "
+        "['x'] as codes, {'year': 2020, 'share': 0.5} as detail, [{'k': 1}] as pairs"
+    )
+    con.execute("create view marts.v as select id, codes from core.t")
+    con.execute("create table core.gone as select 1 as x")
+    con.execute("create view marts.broken as select x from core.gone")
+    con.execute("drop table core.gone")
+
+    def catalogue(table: str) -> tuple[list[tuple[str, str]], str | None]:
+        schema, name = table.split(".")
+        columns = con.execute(
+            "select column_name, data_type from information_schema.columns "
+            "where table_schema = ? and table_name = ? order by ordinal_position",
+            [schema, name],
+        ).fetchall()
+        kind = con.execute(
+            "select table_type from information_schema.tables "
+            "where table_schema = ? and table_name = ?",
+            [schema, name],
+        ).fetchone()
+        return columns, kind[0] if kind else None
+
+    for table in ("core.t", "marts.v", "marts.broken", "core.absent", "absent.t"):
+        columns, kind = catalogue(table)
+        assert table_columns(con, table) == columns, table
+        assert table_exists(con, table) == (kind is not None), table
+        assert _existing_kind(con, table) == kind, table
+    assert table_columns(con, "core.t") == [
+        ("id", "VARCHAR"),
+        ("amount", "DECIMAL(18,3)"),
+        ("codes", "VARCHAR[]"),
+        ("detail", 'STRUCT("year" INTEGER, "share" DECIMAL(2,1))'),
+        ("pairs", "STRUCT(k INTEGER)[]"),
+    ]
+    assert _existing_kind(con, "marts.broken") == "VIEW"
 
 
 BIG = Contract(
