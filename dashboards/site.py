@@ -5,19 +5,22 @@ the pages (``page_plans``), asks every family in ``dashboards.families.FAMILIES`
 sections of each page, renders the pages with Jinja2 (autoescaping every string), and
 writes them with one shared copy of plotly.js and the embedded world topology into a
 temporary folder that then replaces ``site_dir`` (``pipelines.files.replaced_folder``).
-The pages are made in two processes (making them is Python's work, about ten seconds on
-one core). A build that changes nothing the pages are made from keeps the last site
-(``dashboards.site_key``). Opening ``index.html`` from disk needs no server and sends no
-request anywhere.
+The pages are made in two processes (making them is Python's work, about eight seconds on
+one core at a million works): this one and a helper (``python -m dashboards.site_helper``),
+each taking the next page no process has claimed. A build that changes nothing the pages
+are made from keeps the last site (``dashboards.site_key``). Opening ``index.html`` from
+disk needs no server and sends no request anywhere.
 """
 
 from __future__ import annotations
 
 import html
-import multiprocessing
+import os
 import shutil
-from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from importlib.metadata import version
@@ -48,6 +51,7 @@ PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 WORLD_TOPOLOGY = HERE / "vendor" / "world_110m.json"
 MIN_COUNTRY_RECORDS = 1  # a country's page needs this many works, families or researchers
 PROCESSES = 2  # the machine's two cores: the pages are made by Python, one core each
+HELPER_ERROR_CHARS = 3000  # how much of a failed helper's stderr its error repeats
 SUPPLY_CHAIN_TITLE = "Supply chain: who makes and who depends on quantum components"
 
 
@@ -330,12 +334,30 @@ def _write_assets(folder: Path) -> None:
     )
 
 
-def _write_pages(data: SiteData, plans: list[PagePlan], share: Sequence[int], folder: Path) -> None:
-    """Make and write into ``folder`` the pages of ``plans`` whose indices are ``share``."""
+class SiteError(RuntimeError):
+    """A helper process making pages failed; the last site is left in place."""
+
+
+def claimed(claims: Path, index: int) -> bool:
+    """Claim page ``index`` for this process in the folder ``claims`` shared by every
+    process making the site: True for the one process whose marker file is created
+    first (an exclusive create is atomic), False for any other."""
+    try:
+        os.close(os.open(claims / str(index), os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+    except FileExistsError:
+        return False
+    return True
+
+
+def write_pages(data: SiteData, folder: Path, claims: Path | None = None) -> None:
+    """Make and write into ``folder`` every page of ``data``, or with ``claims`` (the
+    folder of ``claimed``) those this process claims first, in page order."""
     template = _environment().get_template("page.html.j2")
     shown = facts(data)
-    for index in share:
-        page = make_page(data, plans[index])
+    for index, plan in enumerate(page_plans(data)):
+        if claims is not None and not claimed(claims, index):
+            continue
+        page = make_page(data, plan)
         path = folder / page.path
         path.parent.mkdir(parents=True, exist_ok=True)
         root = "../" * page.path.count("/")
@@ -345,23 +367,17 @@ def _write_pages(data: SiteData, plans: list[PagePlan], share: Sequence[int], fo
         )
 
 
-def _render_share(database: Path, folder: Path, share: Sequence[int]) -> None:
-    """A helper process's part of the site: read ``database`` and write the pages whose
-    indices are ``share`` into ``folder``."""
-    figures_without_template()
-    data = load(database)
-    _write_pages(data, page_plans(data), share, folder)
-
-
 def build_site(database: Path, site_dir: Path, processes: int = PROCESSES) -> BuiltSite:
     """Render the site from ``database`` into ``site_dir`` (replaced atomically), unless the
     site there was made from the same data and code (``dashboards.site_key``): it is then
     kept as it is, and ``kept_from`` names the run that made it.
 
     The pages are made and written in ``processes`` processes, this one and helpers
-    started afresh (``spawn``: the data are read again in each, as a forked copy of
-    Polars' thread pool can hang), each taking every ``processes``-th page; a helper's
-    error is raised here, and the last site then stays in place.
+    started afresh (``python -m dashboards.site_helper``: the data are read again in
+    each, as a forked copy of Polars' thread pool can hang; a fresh interpreter imports
+    only the dashboards, not the module that runs this one); each process takes the next
+    page none has claimed. A helper's failure raises ``SiteError`` with what it wrote to
+    stderr, and the last site then stays in place.
     """
     figures_without_template()
     data = load(database)
@@ -379,20 +395,51 @@ def build_site(database: Path, site_dir: Path, processes: int = PROCESSES) -> Bu
 def _render(data: SiteData, database: Path, site_dir: Path, processes: int, key: str) -> None:
     """Make every page of ``data`` (read from ``database``) in ``processes`` processes
     into a new folder that records its ``key`` and then replaces ``site_dir``."""
-    plans = page_plans(data)
-    shares = [range(first, len(plans), processes) for first in range(processes)]
-    with replaced_folder(site_dir) as temp:
+    with replaced_folder(site_dir) as temp, tempfile.TemporaryDirectory() as scratch:
         _write_assets(temp)
         if processes == 1:
-            _write_pages(data, plans, shares[0], temp)
+            write_pages(data, temp)
         else:
-            context = multiprocessing.get_context("spawn")
-            with ProcessPoolExecutor(processes - 1, mp_context=context) as helpers:
-                started = [
-                    helpers.submit(_render_share, database, temp, tuple(share))
-                    for share in shares[1:]
-                ]
-                _write_pages(data, plans, shares[0], temp)
-                for helper in started:
-                    helper.result()
+            claims = Path(scratch) / "claims"
+            claims.mkdir()
+            helpers = [
+                _start_helper(database, temp, claims, Path(scratch) / f"helper-{n}.err")
+                for n in range(processes - 1)
+            ]
+            try:
+                write_pages(data, temp, claims)
+            except BaseException:
+                for helper, _ in helpers:
+                    helper.kill()
+                    helper.wait()
+                raise
+            _wait_for(helpers)
         record_key(temp, key, str(data.run["run_id"]))
+
+
+def _start_helper(
+    database: Path, folder: Path, claims: Path, errors: Path
+) -> tuple[subprocess.Popen, Path]:
+    """Start a helper process making the pages it claims in ``claims`` from ``database``
+    into ``folder``; it finds this package first, and its stderr goes to ``errors``.
+    Returns the process and ``errors``."""
+    environment = dict(os.environ)
+    environment["PYTHONPATH"] = os.pathsep.join(
+        p for p in (str(HERE.parent), environment.get("PYTHONPATH", "")) if p
+    )
+    command = [sys.executable, "-m", "dashboards.site_helper", str(database), str(folder)]
+    with errors.open("wb") as stderr:
+        process = subprocess.Popen(
+            [*command, str(claims)], env=environment, stdout=subprocess.DEVNULL, stderr=stderr
+        )
+    return process, errors
+
+
+def _wait_for(helpers: list[tuple[subprocess.Popen, Path]]) -> None:
+    """Wait for every helper process; raise ``SiteError`` with the end of its stderr if
+    one failed."""
+    for helper, errors in helpers:
+        status = helper.wait()
+        if status != 0:
+            said = errors.read_text(encoding="utf-8", errors="replace")[-HELPER_ERROR_CHARS:]
+            raise SiteError(f"a helper process making pages failed (exit status {status}): {said}")

@@ -103,16 +103,34 @@ def test_one_process_makes_the_pages_two_make_byte_for_byte(
     assert sorted(p.relative_to(alone) for p in alone.rglob("*.html")) == pages
     for name in pages:  # the same pages, byte for byte: no tie or sum left to a hash order
         assert (alone / name).read_bytes() == (shared / name).read_bytes(), name
-    # a helper process that fails fails the build, and the last site stays: here this
-    # process reads the release, its helper a file that is not there (and the site is made
-    # again, not kept: its record is gone)
+    # a helper process that fails fails the build, with what it said, and the last site
+    # stays: here this process reads the release, its helper a file that is not there (and
+    # the site is made again, not kept: its record is gone)
     data = site_module.load(database)
     monkeypatch.setattr(site_module, "load", lambda _: data)
     missing = tmp_path / "missing.duckdb"
     (alone / KEY_FILE).unlink()
-    with pytest.raises(duckdb.Error, match=r"missing\.duckdb"):
+    with pytest.raises(site_module.SiteError, match=r"(?s)exit status 1\).*missing\.duckdb"):
         build_site(missing, alone, processes=2)
     assert sorted(p.relative_to(alone) for p in alone.rglob("*.html")) == pages
+    # a page this process cannot make stops its helper too, and the last site stays
+    monkeypatch.setattr(site_module, "make_page", broken_page)
+    with pytest.raises(ValueError, match="no page"):
+        build_site(database, alone, processes=2)
+    assert sorted(p.relative_to(alone) for p in alone.rglob("*.html")) == pages
+    assert not list(tmp_path.glob(".site.tmp-*"))  # its half-made folder is gone
+
+
+def broken_page(*_: object) -> None:
+    """A page maker that fails."""
+    raise ValueError("no page")
+
+
+def test_each_page_is_claimed_by_one_process(tmp_path: Path) -> None:
+    assert site_module.claimed(tmp_path, 3)
+    assert not site_module.claimed(tmp_path, 3)  # the second claim of a page loses
+    assert site_module.claimed(tmp_path, 4)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["3", "4"]
 
 
 def pages_to_render(site: Path) -> list[Path]:
