@@ -436,10 +436,15 @@ def _start_helper(
 
 
 def _wait_for(helpers: list[tuple[subprocess.Popen, Path]]) -> None:
-    """Wait for every helper process; raise ``SiteError`` with the end of its stderr if
-    one failed."""
-    for helper, errors in helpers:
-        status = helper.wait()
+    """Wait for every helper process, then raise ``SiteError`` with the end of its stderr
+    if one failed; what a helper that succeeded wrote to stderr (a warning) is written to
+    this process's."""
+    statuses = [helper.wait() for helper, _ in helpers]
+    for status, (_, errors) in zip(statuses, helpers, strict=True):
+        said = errors.read_text(encoding="utf-8", errors="replace")
         if status != 0:
-            said = errors.read_text(encoding="utf-8", errors="replace")[-HELPER_ERROR_CHARS:]
-            raise SiteError(f"a helper process making pages failed (exit status {status}): {said}")
+            raise SiteError(
+                f"a helper process making pages failed (exit status {status}): "
+                + said[-HELPER_ERROR_CHARS:]
+            )
+        sys.stderr.write(said)

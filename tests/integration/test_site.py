@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -131,6 +133,22 @@ def test_each_page_is_claimed_by_one_process(tmp_path: Path) -> None:
     assert not site_module.claimed(tmp_path, 3)  # the second claim of a page loses
     assert site_module.claimed(tmp_path, 4)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["3", "4"]
+
+
+def test_every_helper_is_waited_for_and_what_it_wrote_passed_on(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    helpers = []
+    for number, (said, status) in enumerate([("a warning", 0), ("a traceback", 3)]):
+        errors = tmp_path / f"helper-{number}.err"
+        with errors.open("wb") as stderr:
+            script = f"import sys; sys.stderr.write({said!r}); sys.exit({status})"
+            process = subprocess.Popen([sys.executable, "-c", script], stderr=stderr)
+        helpers.append((process, errors))
+    with pytest.raises(site_module.SiteError, match=r"\(exit status 3\): a traceback$"):
+        site_module._wait_for(helpers)
+    assert all(helper.returncode is not None for helper, _ in helpers)
+    assert capsys.readouterr().err == "a warning"
 
 
 def pages_to_render(site: Path) -> list[Path]:
