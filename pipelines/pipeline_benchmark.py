@@ -19,6 +19,10 @@ measures in one run, on this machine:
 - per stage, its peak memory: the largest of the build's resident memory samples (every
   ``RSS_EVERY_S`` seconds) taken while its steps ran; and the ``TOP_STEPS`` steps of the
   largest peaks, with theirs;
+- the processor time the build used (``cpu_s``, its helper processes included) and how
+  many of the cores it kept busy (``cores_busy``), in all and per stage
+  (``stage_cores_busy``, from its processor time sampled with its memory): what a stage
+  leaves idle;
 - a refresh: the snapshot updated with a new part of one year's new works, built over the
   full build's working state (which reads only the new part and classifies only its
   texts), with its stages and its shares of the full build's works' pipeline and run
@@ -41,6 +45,8 @@ import subprocess
 import sys
 import time
 from collections import defaultdict
+from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 
 import duckdb
@@ -132,16 +138,28 @@ TOP_STEPS = 8  # the steps of the largest peaks reported, with their peaks
 # year) or kept, e.g. "[core__researchers] built core.researchers (table): 10 rows"
 TABLE_MADE = re.compile(r"\[(\w+)\] (built|kept) [\w.]+(?: \((by work|by year):)?")
 Samples = list[tuple[float, int]]  # (epoch seconds, resident bytes)
+CpuSamples = list[tuple[float, float]]  # (epoch seconds, processor seconds used so far)
 
 
-def build(
-    root: Path, authors: Path, scratch: Path, memory_limit: str, again: str = ""
-) -> tuple[float, int, str, Samples]:
+@dataclass(frozen=True)
+class Build:
+    """What ``build`` measured of one ``qcm build``: wall seconds, peak resident memory
+    (bytes), processor seconds (its helper processes included), its output, and its
+    resident memory and processor time sampled every ``RSS_EVERY_S`` seconds."""
+
+    wall: float
+    peak: int
+    cpu: float
+    output: str
+    samples: Samples
+    cpu_samples: CpuSamples
+
+
+def build(root: Path, authors: Path, scratch: Path, memory_limit: str, again: str = "") -> Build:
     """Run ``qcm build`` on the snapshot ``root`` and the author records ``authors``, in a
     fresh ``scratch`` folder or (``again`` names the build, its log ``<again>.log``) over
-    the working state the last build there left; return wall seconds, peak RSS bytes, its
-    output and its resident memory sampled every ``RSS_EVERY_S`` seconds (from
-    ``/proc``)."""
+    the working state the last build there left; return what was measured (``Build``; the
+    samples from ``/proc``)."""
     if not again:
         shutil.rmtree(scratch, ignore_errors=True)
     scratch.mkdir(parents=True, exist_ok=True)
@@ -158,19 +176,25 @@ def build(
     with log.open("w", encoding="utf-8") as handle:
         process = subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdout=handle, stderr=handle)
         samples: Samples = []
+        cpu_samples: CpuSamples = []
         while True:
             pid, status, usage = os.wait4(process.pid, os.WNOHANG)
             if pid:
                 break
+            now = time.time()
             resident = _resident_bytes(process.pid)
             if resident is not None:
-                samples.append((time.time(), resident))
+                samples.append((now, resident))
+            used = _processor_seconds(process.pid)
+            if used is not None:
+                cpu_samples.append((now, used))
             time.sleep(RSS_EVERY_S)
     seconds = time.perf_counter() - started
     output = log.read_text(encoding="utf-8")
     if os.waitstatus_to_exitcode(status) != 0:
         raise RuntimeError(f"qcm build failed on the benchmark corpus:\n{output[-3000:]}")
-    return seconds, usage.ru_maxrss * 1024, output, samples
+    cpu = usage.ru_utime + usage.ru_stime  # its own and its waited-for children's
+    return Build(seconds, usage.ru_maxrss * 1024, cpu, output, samples, cpu_samples)
 
 
 def _resident_bytes(pid: int) -> int | None:
@@ -285,6 +309,39 @@ def stage_table(
     return dict(totals)
 
 
+def _processor_seconds(pid: int) -> float | None:
+    """The processor seconds the process has used so far, user and system, its
+    waited-for children's included (``/proc/<pid>/stat``), or None once it is gone."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="utf-8")
+    except (FileNotFoundError, ProcessLookupError):
+        return None
+    # after the command name in parentheses: state is field 3, utime ... cstime 14 to 17
+    fields = stat.rsplit(")", 1)[1].split()
+    return sum(int(tick) for tick in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
+def stage_cores(
+    spans: dict[str, tuple[float, float]], cpu_samples: CpuSamples, lineage: dict[str, str]
+) -> dict[str, float]:
+    """How many cores each stage kept busy: the processor seconds used between
+    consecutive samples, over those samples' wall seconds, summed for the intervals whose
+    middle falls in one of the stage's steps (the steps run one at a time). A step counts
+    whole in its stage: a SQL table's contract check, which runs in its step, counts here
+    with the table's stage, not with the contract checks."""
+    used: dict[str, float] = defaultdict(float)
+    wall: dict[str, float] = defaultdict(float)
+    ordered = sorted((start, end, step) for step, (start, end) in spans.items())
+    for (at, before), (then, after) in pairwise(cpu_samples):
+        middle = (at + then) / 2
+        step = next((s for start, end, s in ordered if start <= middle <= end), None)
+        if step is not None:
+            stage = stage_of(step, lineage)
+            used[stage] += after - before
+            wall[stage] += then - at
+    return {stage: round(used[stage] / wall[stage], 2) for stage in sorted(wall) if wall[stage]}
+
+
 def step_peaks(spans: dict[str, tuple[float, float]], samples: Samples) -> dict[str, int]:
     """The largest resident memory (bytes) sampled while each step ran; a step shorter
     than the sampling interval may have no sample and is left out."""
@@ -320,6 +377,21 @@ def memory_figures(
     }
 
 
+def process_figures(
+    made: Build, spans: dict[str, tuple[float, float]], lineage: dict[str, str]
+) -> dict:
+    """The report's figures of a build's process: its wall and processor seconds, the
+    cores it kept busy in all and per stage, and its memory figures."""
+    return {
+        "process_s": round(made.wall, 1),
+        "cpu_s": round(made.cpu, 1),
+        "cores_busy": round(made.cpu / made.wall, 2),
+        "stage_cores_busy": stage_cores(spans, made.cpu_samples, lineage),
+        "peak_rss_gb": round(made.peak / 1e9, 2),
+        **memory_figures(spans, made.samples, lineage),
+    }
+
+
 def run(works: int, folder: Path, memory_limit: str) -> dict:
     """Measure the whole pipeline on ``works`` works; return every figure."""
     root, sizes = corpus(folder, works)
@@ -327,7 +399,7 @@ def run(works: int, folder: Path, memory_limit: str) -> dict:
     files = parts(root)
     gzip_s = gzip_floor(files)
     duckdb_s = duckdb_floor(files, memory_limit)
-    wall, peak, output, samples = build(root, authors, folder / "build", memory_limit)
+    made = build(root, authors, folder / "build", memory_limit)
     spans, run_wall, checked = step_spans(folder / "build" / "state")
     steps = {step: end - start for step, (start, end) in spans.items()}
     lineage = works_lineage()
@@ -335,7 +407,7 @@ def run(works: int, folder: Path, memory_limit: str) -> dict:
     pipeline = sum(stages.get(stage, 0.0) for stage in STAGES)
     dagster = run_wall - sum(steps.values())
     dagster_s = dagster_floor.floor(len(steps), folder / "dagster-floor", REPO_ROOT)
-    works_line = next((line for line in output.splitlines() if " work records " in line), "")
+    works_line = next((line for line in made.output.splitlines() if " work records " in line), "")
     mb = sizes["json_bytes"] / 1e6
     report = {
         "works_generated": works,
@@ -359,11 +431,9 @@ def run(works: int, folder: Path, memory_limit: str) -> dict:
         "dagster_floor_s": round(dagster_s, 1),
         "dagster_share_of_run": round(dagster_s / run_wall, 3),
         "run_s": round(run_wall, 1),
-        "process_s": round(wall, 1),
-        "peak_rss_gb": round(peak / 1e9, 2),
-        **memory_figures(spans, samples, lineage),
+        **process_figures(made, spans, lineage),
         "build_says": works_line.strip(),
-        "out_of_memory": out_of_memory(output),
+        "out_of_memory": out_of_memory(made.output),
     }
     report["refresh"] = refresh(root, authors, folder, works, memory_limit, report, lineage)
     report["rerun"] = rerun(authors, folder, works, memory_limit, report, lineage)
@@ -420,7 +490,8 @@ def build_again(
     tables it kept and checks' passes it reported again, whether it kept the last site,
     how its steps made their tables (``tables_made``), and any step that ran out of
     DuckDB's memory."""
-    wall, peak, output, samples = build(root, authors, folder / "build", memory_limit, again=name)
+    made = build(root, authors, folder / "build", memory_limit, again=name)
+    output = made.output
     spans, run_wall, checked = step_spans(folder / "build" / "state")
     steps = {step: end - start for step, (start, end) in spans.items()}
     stages = stage_table(steps, lineage, checked)
@@ -441,9 +512,7 @@ def build_again(
         "dagster_share_of_run": round(
             full["dagster_floor_s"] / full["steps"] * len(steps) / run_wall, 3
         ),
-        "process_s": round(wall, 1),
-        "peak_rss_gb": round(peak / 1e9, 2),
-        **memory_figures(spans, samples, lineage),
+        **process_figures(made, spans, lineage),
         "build_says": says,
         **tables_made(output, steps),
         "out_of_memory": out_of_memory(output),

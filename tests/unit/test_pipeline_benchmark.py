@@ -1,13 +1,19 @@
 """The benchmark sums each step of a run into the right stage of the works' pipeline,
-finds each stage's peak memory among the samples taken while its steps ran, says how each
-step made its table, and names the steps that ran out of DuckDB's memory."""
+finds each stage's peak memory among the samples taken while its steps ran, and the cores
+it kept busy, says how each step made its table, and names the steps that ran out of
+DuckDB's memory."""
+
+import os
+import time
 
 import pytest
 
 from pipelines.pipeline_benchmark import (
     STAGES,
+    _processor_seconds,
     memory_figures,
     out_of_memory,
+    stage_cores,
     stage_peaks,
     stage_table,
     step_peaks,
@@ -85,6 +91,32 @@ def test_each_stage_peaks_at_the_largest_sample_taken_while_its_steps_ran() -> N
             "site": 4.0,
         },
     }
+
+
+def test_each_stage_keeps_busy_the_cores_sampled_while_its_steps_ran() -> None:
+    lineage = works_lineage()
+    spans = {"raw__openalex": (100.0, 104.0), "site": (104.5, 106.0)}
+    # (epoch seconds, processor seconds used so far), every second
+    samples = [(99.0, 0.0), (100.0, 0.5), (101.0, 2.5), (102.0, 4.5), (103.0, 5.5)]
+    samples += [(104.0, 7.5), (105.0, 8.0), (106.0, 9.0), (107.0, 10.0)]
+    # ingest: the intervals from 100 to 104 (middles 100.5 to 103.5), 7.0 processor
+    # seconds in 4 s; the dashboards: 104-105 and 105-106 (middles 104.5, the site's
+    # start, and 105.5), 1.5 in 2 s; the middles of 99-100 and 106-107 fall in no step
+    assert stage_cores(spans, samples, lineage) == {"dashboards": 0.75, "ingest": 1.75}
+    assert stage_cores(spans, samples[:1], lineage) == {}  # one sample: no interval
+
+
+def test_the_processor_time_of_a_process_is_read_from_proc() -> None:
+    if not os.path.exists(f"/proc/{os.getpid()}/stat"):
+        pytest.skip("no /proc on this system: the benchmark reads processor time there")
+    before = _processor_seconds(os.getpid())
+    deadline = time.process_time() + 0.3
+    while time.process_time() < deadline:  # spend 0.3 s of processor time
+        pass
+    after = _processor_seconds(os.getpid())
+    assert before is not None and after is not None
+    assert 0.2 <= after - before <= 1.0  # clock ticks are coarse (1/100 s)
+    assert _processor_seconds(2**22 + 1) is None  # no such process
 
 
 def test_a_build_out_of_memory_is_named_in_the_report() -> None:
