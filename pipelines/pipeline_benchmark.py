@@ -310,15 +310,28 @@ def stage_table(
 
 
 def _processor_seconds(pid: int) -> float | None:
-    """The processor seconds the process has used so far, user and system, its
-    waited-for children's included (``/proc/<pid>/stat``), or None once it is gone."""
+    """The processor seconds the process and its descendants have used so far, user and
+    system: its own, its waited-for children's and its live descendants' (``/proc``; a
+    helper's time is counted while it runs, not only once it is waited for), or None
+    once it is gone."""
+    ticks = _process_ticks(pid)
+    return None if ticks is None else ticks / os.sysconf("SC_CLK_TCK")
+
+
+def _process_ticks(pid: int) -> int | None:
+    """Clock ticks of ``pid`` and its live descendants (``_processor_seconds``)."""
     try:
         stat = Path(f"/proc/{pid}/stat").read_text(encoding="utf-8")
+        children = [
+            int(child)
+            for listing in Path(f"/proc/{pid}/task").glob("*/children")
+            for child in listing.read_text(encoding="utf-8").split()
+        ]
     except (FileNotFoundError, ProcessLookupError):
         return None
     # after the command name in parentheses: state is field 3, utime ... cstime 14 to 17
-    fields = stat.rsplit(")", 1)[1].split()
-    return sum(int(tick) for tick in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+    own = sum(int(tick) for tick in stat.rsplit(")", 1)[1].split()[11:15])
+    return own + sum(_process_ticks(child) or 0 for child in children)
 
 
 def stage_cores(

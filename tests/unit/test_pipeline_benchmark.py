@@ -4,6 +4,8 @@ it kept busy, says how each step made its table, and names the steps that ran ou
 DuckDB's memory."""
 
 import os
+import subprocess
+import sys
 import time
 
 import pytest
@@ -116,6 +118,22 @@ def test_the_processor_time_of_a_process_is_read_from_proc() -> None:
     after = _processor_seconds(os.getpid())
     assert before is not None and after is not None
     assert 0.2 <= after - before <= 1.0  # clock ticks are coarse (1/100 s)
+    # a child's time counts while it runs (here: 0.5 s spent, then waiting to be told)
+    script = (
+        "import sys, time\n"
+        "end = time.process_time() + 0.5\n"
+        "while time.process_time() < end: pass\n"
+        "print('spent', flush=True); sys.stdin.readline()"
+    )
+    child = subprocess.Popen(
+        [sys.executable, "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert child.stdout is not None and child.stdout.readline() == "spent\n"
+        with_child = _processor_seconds(os.getpid())
+        assert with_child is not None and with_child - after >= 0.45
+    finally:
+        child.communicate("\n")
     assert _processor_seconds(2**22 + 1) is None  # no such process
 
 
