@@ -16,9 +16,11 @@ So each kept engine also keeps one connection open between uses (SQLAlchemy's
 serialise) opens another and closes it after, as Dagster's ``NullPool`` does. An idle
 connection holds no lock: each use is its own transaction, committed or rolled back when
 it ends, so other processes reading or writing the same files (the UI, the daemon, a run
-in its own process) see them as with Dagster's own storage. The files stay in SQLite's
-default journal mode, as Dagster leaves them. A forked child forgets the engines it
-inherited, unclosed (they are its parent's), and makes its own.
+in its own process) see them as with Dagster's own storage. The files stay in the
+journal mode Dagster gives them when it creates them (write-ahead logging), with SQLite's
+default synchronous setting (a commit with ``synchronous = normal`` measured no faster
+here). A forked child forgets the engines it inherited, unclosed (they are its parent's),
+and makes its own.
 
 ``dagster.yaml`` gives the instance's folder as ``{env: DAGSTER_HOME}``, since a storage
 is configured before it knows its instance; the event log refuses an instance made from
