@@ -395,26 +395,36 @@ def build_site(database: Path, site_dir: Path, processes: int = PROCESSES) -> Bu
 def _render(data: SiteData, database: Path, site_dir: Path, processes: int, key: str) -> None:
     """Make every page of ``data`` (read from ``database``) in ``processes`` processes
     into a new folder that records its ``key`` and then replaces ``site_dir``."""
-    with replaced_folder(site_dir) as temp, tempfile.TemporaryDirectory() as scratch:
+    with replaced_folder(site_dir) as temp:
         _write_assets(temp)
         if processes == 1:
             write_pages(data, temp)
         else:
-            claims = Path(scratch) / "claims"
-            claims.mkdir()
-            helpers = [
-                _start_helper(database, temp, claims, Path(scratch) / f"helper-{n}.err")
-                for n in range(processes - 1)
-            ]
-            try:
-                write_pages(data, temp, claims)
-            except BaseException:
-                for helper, _ in helpers:
-                    helper.kill()
-                    helper.wait()
-                raise
-            _wait_for(helpers)
+            _write_pages_with_helpers(data, database, temp, processes - 1)
         record_key(temp, key, str(data.run["run_id"]))
+
+
+def _write_pages_with_helpers(
+    data: SiteData, database: Path, folder: Path, helpers_wanted: int
+) -> None:
+    """Make the pages of ``data`` into ``folder`` in this process and ``helpers_wanted``
+    helper processes (reading ``database``), each claiming the next page; a helper still
+    running when this process's share raises is stopped."""
+    with tempfile.TemporaryDirectory() as scratch:
+        claims = Path(scratch) / "claims"
+        claims.mkdir()
+        helpers = [
+            _start_helper(database, folder, claims, Path(scratch) / f"helper-{n}.err")
+            for n in range(helpers_wanted)
+        ]
+        try:
+            write_pages(data, folder, claims)
+        except BaseException:
+            for helper, _ in helpers:
+                helper.kill()
+                helper.wait()
+            raise
+        _wait_for(helpers)
 
 
 def _start_helper(
