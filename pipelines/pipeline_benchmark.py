@@ -31,8 +31,9 @@ measures in one run, on this machine:
   did not change and reports their checks' passes again (``pipelines.lineage``), and
   keeps the dashboards (``dashboards.site_key``).
 
-Each figure is reported with records per second and as a ratio to floor 1, so runs on
-noisy machines stay comparable. Nothing here runs in the test suite.
+Each stage is reported as a ratio to both floors and, in the full build, as records (the
+snapshot's works) per second (``stage_rates``); the works' pipeline as a whole too, so runs
+on noisy machines stay comparable. Nothing here runs in the test suite.
 """
 
 from __future__ import annotations
@@ -309,6 +310,24 @@ def stage_table(
     return dict(totals)
 
 
+def stage_rates(
+    stages: dict[str, float], gzip_s: float, duckdb_s: float, works: int | None = None
+) -> dict[str, dict[str, float]]:
+    """Each stage's seconds (``stages``) as ratios to the two floors of the same run
+    (``stage_x_gzip_floor``, ``stage_x_duckdb_floor``) and, given the snapshot's
+    ``works``, as its records per second (``stage_works_per_s``: the snapshot's works over
+    the stage's seconds, so stages compare on one count). A stage that took no measurable
+    time has no rate."""
+    timed = {stage: seconds for stage, seconds in sorted(stages.items()) if seconds > 0}
+    rates = {
+        "stage_x_gzip_floor": {k: round(v / gzip_s, 2) for k, v in timed.items()},
+        "stage_x_duckdb_floor": {k: round(v / duckdb_s, 2) for k, v in timed.items()},
+    }
+    if works is not None:
+        rates["stage_works_per_s"] = {k: round(works / v) for k, v in timed.items()}
+    return rates
+
+
 def _processor_seconds(pid: int) -> float | None:
     """The processor seconds the process and its descendants have used so far, user and
     system: its own, its waited-for children's and its live descendants' (``/proc``; a
@@ -434,6 +453,7 @@ def run(works: int, folder: Path, memory_limit: str) -> dict:
         "floor_duckdb_s": round(duckdb_s, 1),
         "floor_mb_per_s": round(mb / gzip_s),
         "stages_s": {k: round(v, 1) for k, v in sorted(stages.items())},
+        **stage_rates(stages, gzip_s, duckdb_s, works),
         "works_pipeline_s": round(pipeline, 1),
         "works_pipeline_x_gzip_floor": round(pipeline / gzip_s, 2),
         "works_pipeline_x_duckdb_floor": round(pipeline / duckdb_s, 2),
@@ -517,6 +537,8 @@ def build_again(
         "checks_passed_again": sum("(unchanged since they were verified" in line for line in lines),
         "site_kept": any("site: kept the pages of run" in line for line in lines),
         "stages_s": {k: round(v, 1) for k, v in sorted(stages.items())},
+        # against the full build's floors: the same run, the same files
+        **stage_rates(stages, full["floor_gzip_s"], full["floor_duckdb_s"]),
         "works_pipeline_s": round(pipeline, 1),
         "works_pipeline_share_of_full": round(pipeline / full["works_pipeline_s"], 3),
         "run_s": round(run_wall, 1),

@@ -1,7 +1,7 @@
 """The benchmark sums each step of a run into the right stage of the works' pipeline,
-finds each stage's peak memory among the samples taken while its steps ran, and the cores
-it kept busy, says how each step made its table, and names the steps that ran out of
-DuckDB's memory."""
+reports each stage against the floors and as a rate, finds each stage's peak memory among
+the samples taken while its steps ran, and the cores it kept busy, says how each step made
+its table, and names the steps that ran out of DuckDB's memory."""
 
 import os
 import subprocess
@@ -17,6 +17,7 @@ from pipelines.pipeline_benchmark import (
     out_of_memory,
     stage_cores,
     stage_peaks,
+    stage_rates,
     stage_table,
     step_peaks,
     tables_made,
@@ -62,6 +63,19 @@ def test_steps_are_summed_into_the_stages_of_the_goal_and_the_rest_beside_them()
     # the dashboards and the bootstrap are reported beside the works' pipeline, not in it
     assert "dashboards" not in STAGES and "synthesis" not in STAGES
     assert set(STAGES) <= set(stages)
+
+
+def test_each_stage_is_a_ratio_to_both_floors_and_a_rate_of_the_snapshots_works() -> None:
+    stages = {"ingest": 50.0, "core tables": 20.0, "publish": 0.0}
+    rates = stage_rates(stages, gzip_s=10.0, duckdb_s=12.5, works=1_000_000)
+    assert rates == {
+        "stage_x_gzip_floor": {"core tables": 2.0, "ingest": 5.0},
+        "stage_x_duckdb_floor": {"core tables": 1.6, "ingest": 4.0},
+        # a million works over 20 s and over 50 s; a stage of no time has no rate
+        "stage_works_per_s": {"core tables": 50_000, "ingest": 20_000},
+    }
+    # a refresh or a rerun: ratios to the full build's floors, no rate of the snapshot
+    assert set(stage_rates(stages, 10.0, 12.5)) == {"stage_x_gzip_floor", "stage_x_duckdb_floor"}
 
 
 def test_each_stage_peaks_at_the_largest_sample_taken_while_its_steps_ran() -> None:
