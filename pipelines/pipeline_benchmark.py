@@ -316,8 +316,8 @@ def stage_rates(
     """Each stage's seconds (``stages``) as ratios to the two floors of the same run
     (``stage_x_gzip_floor``, ``stage_x_duckdb_floor``) and, given the snapshot's
     ``works``, as its records per second (``stage_works_per_s``: the snapshot's works over
-    the stage's seconds, so stages compare on one count). A stage that took no measurable
-    time has no rate."""
+    the stage's seconds, so stages compare on one count). A stage that took no time is
+    left out: it has no rate."""
     timed = {stage: seconds for stage, seconds in sorted(stages.items()) if seconds > 0}
     rates = {
         "stage_x_gzip_floor": {k: round(v / gzip_s, 2) for k, v in timed.items()},
