@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import sys
 import time
 from pathlib import Path
 
@@ -27,6 +28,7 @@ from assets.bibliometric.parse import CountryCodes
 from assets.patents import parse as patent_parse
 from assets.patents import raw_tables as patent_tables
 from assets.reference.tables import iso2_lookup, read_csv
+from pipelines.benchmark_summary import summary
 from pipelines.db import replace_table
 from pipelines.pipeline_benchmark import run as run_pipeline_benchmark
 from pipelines.pipeline_benchmark import snapshot_filter
@@ -89,7 +91,8 @@ def main(
     memory_limit: str = "1GB",
     snapshot: int = 0,
 ) -> int:
-    """Run the benchmarks and print their figures as JSON; return an exit code."""
+    """Run the benchmarks and print their figures as JSON (the whole pipeline's also as a
+    table, ``benchmark_summary``); return an exit code."""
     if snapshot:
         print(f"qcm benchmark: the quantum slice filtered out of {snapshot:,} snapshot works")
         print(json.dumps(snapshot_filter(snapshot, folder, memory_limit), indent=1))
@@ -98,10 +101,27 @@ def main(
         report = run_pipeline_benchmark(works, folder, memory_limit)
         print(json.dumps(report, indent=1))
         (folder / f"report-{works}.json").write_text(json.dumps(report, indent=1), "utf-8")
+        print(f"\n{summary(report)}")
     if patents:
         print(f"qcm benchmark: the patent sample's bodies read {patents} times over")
         print(json.dumps(run_patent_benchmark(patents), indent=1))
     if authorships:
         print(f"qcm benchmark: workforce flows on {authorships:,} synthetic authorships")
         print(json.dumps(run_workforce_benchmark(authorships), indent=1))
+    return 0
+
+
+def show_report(path: Path) -> int:
+    """Print the table of a report the whole-pipeline benchmark wrote (``report-N.json``)
+    without running anything; 2 with the reason when it cannot be read."""
+    try:
+        report = json.loads(path.read_text(encoding="utf-8"))
+        print(summary(report))
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        print(
+            f"qcm benchmark: {path} cannot be read as a report of the whole-pipeline "
+            f"benchmark: {error!r}",
+            file=sys.stderr,
+        )
+        return 2
     return 0

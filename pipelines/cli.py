@@ -375,7 +375,10 @@ def benchmark(args: argparse.Namespace) -> int:
     """Time the whole pipeline on a generated snapshot, the patent parser and the workforce
     SQL (see pipelines/benchmark.py)."""
     from pipelines.benchmark import main as run_benchmark
+    from pipelines.benchmark import show_report
 
+    if args.summary:
+        return show_report(Path(args.summary))
     return run_benchmark(
         args.works,
         Path(args.dir),
@@ -494,6 +497,11 @@ def parser() -> argparse.ArgumentParser:
         "1000000 is the scale the method is judged at)",
     )
     m.add_argument("--dir", default=str(REPO_ROOT / ".qcm" / "benchmark"), help="scratch folder")
+    m.add_argument(
+        "--summary",
+        metavar="REPORT",
+        help="print the table of a saved report (report-N.json) and run nothing",
+    )
     m.set_defaults(func=benchmark)
     u = commands.add_parser(
         "update-conversion-tables",
