@@ -377,7 +377,7 @@ def evaluate_classifier(_: argparse.Namespace) -> int:
 
 def benchmark(args: argparse.Namespace) -> int:
     """Time the whole pipeline on a generated snapshot, the patent parser and the workforce
-    SQL (see pipelines/benchmark.py)."""
+    SQL (see pipelines/benchmark.py), or print the table of a saved report (``--summary``)."""
     from pipelines.benchmark import main as run_benchmark
     from pipelines.benchmark import show_report
 
