@@ -189,7 +189,7 @@ def run_main_job(
         return dg.execute_job(
             job,
             instance=instance,
-            run_config={**RUN_CONFIG, "execution": {"config": {"multiprocess": MULTIPROCESS}}},
+            run_config={**RUN_CONFIG, "execution": {"config": MULTIPROCESS}},
             tags=tags,
             raise_on_error=False,
         )

@@ -137,9 +137,10 @@ FETCH_KEYS = (
 def build_definitions(executor: dg.ExecutorDefinition | None = None) -> dg.Definitions:
     """Assemble assets, checks, jobs and schedules from every room.
 
-    ``executor`` is the jobs' default executor when launched by the UI, the daemon or
+    ``executor`` is the jobs' executor when launched by the UI, the daemon or
     ``dg.execute_job`` (Dagster's own default, in-process or multiprocess by run config,
-    when None; ``pipelines.cluster`` passes the Kubernetes one).
+    when None; the code location ``defs`` below runs in process, ``pipelines.cluster``
+    passes the Kubernetes one).
     """
     contracts = load_contracts(SQL_DIR)
     sql_assets = build_sql_assets(SQL_DIR, PRODUCERS)
@@ -272,4 +273,10 @@ def build_definitions(executor: dg.ExecutorDefinition | None = None) -> dg.Defin
     )
 
 
-defs = build_definitions()
+# launched by the UI, the daemon or a schedule, every step runs in the run's process, as
+# `qcm build` does. Dagster's default would start a process per step, as many at a time as
+# there are cores, though every step of the main job but the site waits for the one DuckDB
+# writer (see MULTIPROCESS in pipelines/cli.py); `qcm build --executor multiprocess` runs
+# the same job with the multiprocess executor (pipelines/build_job.py)
+LOCATION_EXECUTOR = dg.in_process_executor
+defs = build_definitions(executor=LOCATION_EXECUTOR)

@@ -6,6 +6,8 @@ the reference tables, the raw works and the staging and core tables of publicati
 with the contract checks of the raw works.
 """
 
+from __future__ import annotations
+
 from pathlib import Path
 
 import dagster as dg
@@ -39,8 +41,28 @@ TABLES = (
 )
 
 
+def code_location_job() -> dg.JobDefinition:
+    """The main job as the code location the UI and the daemon load makes it (built here
+    again, so that it reads the test's working state)."""
+    from pipelines.definitions import LOCATION_EXECUTOR, build_definitions
+
+    return build_definitions(executor=LOCATION_EXECUTOR).resolve_job_def("qcm_build")
+
+
+def launch(
+    instance: dg.DagsterInstance, selection: tuple[set[dg.AssetKey], set[dg.AssetCheckKey]]
+) -> dg.ExecutionResult:
+    """Run the selection as the UI, the daemon or a schedule launches the main job: loaded
+    by module and name, with no run configuration of its own."""
+    job = dg.reconstructable(code_location_job).get_subset(
+        asset_selection=selection[0], asset_check_selection=selection[1]
+    )
+    return dg.execute_job(job, instance=instance, tags=RUN_TAGS, raise_on_error=False)
+
+
 def build(folder: Path, executor: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, list]:
-    """Run the selection with ``executor`` in its own state; the tables' sorted rows."""
+    """Run the selection with ``executor`` (or ``launched``: as the UI launches the job) in
+    its own state; the tables' sorted rows."""
     from pipelines.definitions import build_definitions
 
     state = folder / executor / "state"
@@ -56,13 +78,19 @@ def build(folder: Path, executor: str, monkeypatch: pytest.MonkeyPatch) -> dict[
             for key in defs.resolve_asset_graph().asset_check_keys
             if key.asset_key == dg.AssetKey(["raw", "openalex"])
         }
-        result = run_main_job(defs, instance, executor, RUN_TAGS, (set(SELECTION), checks))
+        if executor == "launched":
+            result = launch(instance, (set(SELECTION), checks))
+        else:
+            result = run_main_job(defs, instance, executor, RUN_TAGS, (set(SELECTION), checks))
         assert result.success
         steps = {
             event.step_key
             for event in result.all_events
             if event.event_type_value == "STEP_SUCCESS"
         }
+        # a step in a process of its own says so; the multiprocess executor's alone do
+        separate = any(e.event_type_value == "STEP_WORKER_STARTED" for e in result.all_events)
+        assert separate == (executor == "multiprocess")
     finally:
         instance.dispose()
     assert any("contract" in step for step in steps)  # the checks ran too
@@ -82,6 +110,21 @@ def test_the_multiprocess_executor_builds_the_tables_of_the_in_process_one(
     multiprocess = build(tmp_path, "multiprocess", monkeypatch)
     assert all(in_process[t] for t in TABLES)
     assert multiprocess == in_process
+
+
+def test_a_run_the_ui_or_the_daemon_launches_builds_in_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without a run configuration the main job runs as ``qcm build`` does, every step in
+    the run's process: Dagster's default would be a process per step, two at a time."""
+    for name in ("QCM_MODE", "QCM_REFETCH", "QCM_SYNTHESIS", "DAGSTER_HOME"):
+        monkeypatch.delenv(name, raising=False)
+    from pipelines.definitions import LOCATION_EXECUTOR, defs
+
+    assert defs.resolve_job_def("qcm_build").executor_def is LOCATION_EXECUTOR
+    launched = build(tmp_path, "launched", monkeypatch)
+    assert all(launched[t] for t in TABLES)
+    assert launched == build(tmp_path, "in_process", monkeypatch)
 
 
 def test_the_executors_run_one_step_at_a_time_since_every_step_but_the_site_is_a_writer() -> None:
