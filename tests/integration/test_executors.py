@@ -1,5 +1,6 @@
 """The main job under Dagster's multiprocess executor (each step in its own process, the
-executor a cluster uses) builds the tables the default in-process executor builds.
+executor a cluster uses) builds the tables the default in-process executor builds; launched
+as the UI, the daemon or a schedule launches it, it runs in process and builds them too.
 
 A slice of the graph keeps it quick (each step in its own process costs about a second):
 the reference tables, the raw works and the staging and core tables of publications,
