@@ -29,6 +29,12 @@ SCHEMAS = ("ref", "raw", "staging", "core", "indicators", "marts", "meta")
 UNREADABLE_SUFFIX = ".unreadable"
 # how a SQL table's step says DuckDB failed for memory (``sql_assets``; counted by the benchmark)
 OUT_OF_MEMORY = "DuckDB ran out of memory under its limit of"
+# the storage format of a working database begun afresh (one begun earlier keeps its own):
+# DuckDB's default, v0.10.2, lets DuckDB 0.10.2 and later read the file; v1.5.0 writes
+# tables about a quarter faster (the 19 largest tables of a million-work working database
+# copied in 29.6 s against 38.2 s to 41.9 s, the same size) and only DuckDB 1.5 and later,
+# which the pipeline requires, can read it. The published database keeps the default.
+WORKING_STORAGE = "v1.5.0"
 _log = logging.getLogger(__name__)
 
 
@@ -85,7 +91,7 @@ def _open_or_set_aside(path: Path, warn: Callable[[str], None]) -> duckdb.DuckDB
     """Open ``path`` read-write; if DuckDB cannot read it (not a lock held elsewhere),
     move it and its log to ``<name>.unreadable`` and open a fresh database there."""
     try:
-        return duckdb.connect(str(path))
+        return _connect_working(path)
     except duckdb.IOException as error:
         if "lock" in str(error).lower():
             raise
@@ -102,7 +108,13 @@ def _open_or_set_aside(path: Path, warn: Callable[[str], None]) -> duckdb.DuckDB
         f"{aside} and a fresh one begun: a full build (qcm build, the weekly "
         "schedule) rebuilds every table from the landing zone"
     )
-    return duckdb.connect(str(path))
+    return _connect_working(path)
+
+
+def _connect_working(path: Path) -> duckdb.DuckDBPyConnection:
+    """Open the working database ``path`` read-write; when it does not exist, it is begun
+    in the storage format ``WORKING_STORAGE``."""
+    return duckdb.connect(str(path), config={"storage_compatibility_version": WORKING_STORAGE})
 
 
 def _checked_size(text: str) -> str:
