@@ -91,7 +91,7 @@ def _open_or_set_aside(path: Path, warn: Callable[[str], None]) -> duckdb.DuckDB
     """Open ``path`` read-write; if DuckDB cannot read it (not a lock held elsewhere),
     move it and its log to ``<name>.unreadable`` and open a fresh database there."""
     try:
-        return _connect_working(path)
+        return connect_working(path)
     except duckdb.IOException as error:
         if "lock" in str(error).lower():
             raise
@@ -108,12 +108,12 @@ def _open_or_set_aside(path: Path, warn: Callable[[str], None]) -> duckdb.DuckDB
         f"{aside} and a fresh one begun: a full build (qcm build, the weekly "
         "schedule) rebuilds every table from the landing zone"
     )
-    return _connect_working(path)
+    return connect_working(path)
 
 
-def _connect_working(path: Path) -> duckdb.DuckDBPyConnection:
-    """Open the working database ``path`` read-write; when it does not exist, it is begun
-    in the storage format ``WORKING_STORAGE``."""
+def connect_working(path: Path) -> duckdb.DuckDBPyConnection:
+    """Open the working database ``path`` (or a database written as one) read-write; when
+    it does not exist, it is begun in the storage format ``WORKING_STORAGE``."""
     return duckdb.connect(str(path), config={"storage_compatibility_version": WORKING_STORAGE})
 
 

@@ -55,7 +55,7 @@ import duckdb
 from assets.bibliometric.duckdb_parse import WORK_COLUMNS
 from pipelines import dagster_floor
 from pipelines.bench_corpus import OUTSIDE_SLICE, write_authors, write_corpus, write_update
-from pipelines.db import OUT_OF_MEMORY
+from pipelines.db import OUT_OF_MEMORY, connect_working
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 RUN_EVENTS = ("PIPELINE_START", "RUN_START", "PIPELINE_SUCCESS", "RUN_SUCCESS")
@@ -600,7 +600,7 @@ def snapshot_filter(works: int, folder: Path, memory_limit: str) -> dict:
     gzip_s = gzip_floor(files)
     database = folder / "snapshot-filter.duckdb"
     database.unlink(missing_ok=True)
-    con = duckdb.connect(str(database))
+    con = connect_working(database)  # in the working database's format, as a build writes
     con.execute(f"set memory_limit = '{memory_limit}'")
     create_raw_tables(con)
     started = time.perf_counter()
