@@ -39,7 +39,7 @@ def test_a_working_database_begun_earlier_keeps_its_format_and_its_tables(
     tmp_path: Path,
 ) -> None:
     path = tmp_path / "qcm.duckdb"
-    con = duckdb.connect(str(path))  # DuckDB's default format, as qcm 0.9.0 began it
+    con = duckdb.connect(str(path))  # DuckDB's default format, as earlier builds began it
     con.execute("create table numbers as select range as n from range(3)")
     con.close()
     default = default_version(tmp_path)
