@@ -117,6 +117,32 @@ def connect_working(path: Path) -> duckdb.DuckDBPyConnection:
     return duckdb.connect(str(path), config={"storage_compatibility_version": WORKING_STORAGE})
 
 
+def older_storage(path: Path) -> str | None:
+    """The storage format of the working database ``path`` (as DuckDB names it, such as
+    ``v1.0.0+``) when it is older than ``WORKING_STORAGE``: a database begun by an earlier
+    qcm, which keeps its format. None when it is absent or current, or when DuckDB cannot
+    open it read-only now (the build opening it says why, or sets it aside)."""
+    if not path.exists():
+        return None
+    try:
+        con = duckdb.connect(str(path), read_only=True)
+    except duckdb.Error:
+        return None
+    try:
+        version = con.execute(
+            "select tags['storage_version'] from duckdb_databases() "
+            "where database_name = current_database()"
+        ).fetchone()[0]
+    finally:
+        con.close()
+    return version if _numbers(version) < _numbers(WORKING_STORAGE) else None
+
+
+def _numbers(version: str) -> tuple[int, ...]:
+    """The numbers of a storage format's name: ``v1.0.0+`` -> (1, 0, 0)."""
+    return tuple(int(n) for n in re.findall(r"\d+", version))
+
+
 def _checked_size(text: str) -> str:
     """Return a memory size such as ``4GB`` unchanged, refusing anything else."""
     size_bytes(text)

@@ -51,6 +51,20 @@ def test_a_working_database_begun_earlier_keeps_its_format_and_its_tables(
         assert storage_version(con) == default
 
 
+def test_a_working_database_in_an_older_format_is_told_apart(tmp_path: Path) -> None:
+    """``qcm build`` says so when the working database is one earlier builds began."""
+    path = tmp_path / "qcm.duckdb"
+    assert db.older_storage(path) is None  # absent
+    duckdb.connect(str(path)).close()
+    assert db.older_storage(path) == default_version(tmp_path)
+    path.unlink()
+    with db.connect(path):
+        pass
+    assert db.older_storage(path) is None
+    path.write_bytes(b"not a database")
+    assert db.older_storage(path) is None  # the build's own opening sets it aside
+
+
 def test_the_published_database_keeps_the_default_format(tmp_path: Path) -> None:
     """Researchers open the release with their own DuckDB: any since 0.10.2 reads it."""
     default = default_version(tmp_path)
