@@ -129,13 +129,19 @@ def older_storage(path: Path) -> str | None:
     except duckdb.Error:
         return None
     try:
-        version = con.execute(
-            "select tags['storage_version'] from duckdb_databases() "
-            "where database_name = current_database()"
-        ).fetchone()[0]
+        version = storage_format(con)
     finally:
         con.close()
     return version if _numbers(version) < _numbers(WORKING_STORAGE) else None
+
+
+def storage_format(con: duckdb.DuckDBPyConnection) -> str:
+    """The storage format of the database ``con`` opened, as DuckDB names it (``v1.5.0+``:
+    readable by DuckDB 1.5 and later)."""
+    return con.execute(
+        "select tags['storage_version'] from duckdb_databases() "
+        "where database_name = current_database()"
+    ).fetchone()[0]
 
 
 def _numbers(version: str) -> tuple[int, ...]:

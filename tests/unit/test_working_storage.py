@@ -10,19 +10,11 @@ from pipelines import db
 from pipelines.publish import publish
 
 
-def storage_version(con: duckdb.DuckDBPyConnection) -> str:
-    """The storage format of the database ``con`` opened, as DuckDB names it."""
-    return con.execute(
-        "select tags['storage_version'] from duckdb_databases() "
-        "where database_name = current_database()"
-    ).fetchone()[0]
-
-
 def default_version(folder: Path) -> str:
     """The storage format of a file DuckDB begins with its defaults."""
     con = duckdb.connect(str(folder / "default.duckdb"))
     try:
-        return storage_version(con)
+        return db.storage_format(con)
     finally:
         con.close()
 
@@ -31,7 +23,7 @@ def test_a_working_database_begun_afresh_is_in_the_working_storage_format(
     tmp_path: Path,
 ) -> None:
     with db.connect(tmp_path / "work" / "qcm.duckdb") as con:
-        assert storage_version(con) == f"{db.WORKING_STORAGE}+"
+        assert db.storage_format(con) == f"{db.WORKING_STORAGE}+"
     assert default_version(tmp_path) != f"{db.WORKING_STORAGE}+"
 
 
@@ -44,11 +36,11 @@ def test_a_working_database_begun_earlier_keeps_its_format_and_its_tables(
     con.close()
     default = default_version(tmp_path)
     with db.connect(path) as con:
-        assert storage_version(con) == default
+        assert db.storage_format(con) == default
         assert con.execute("select sum(n) from numbers").fetchone()[0] == 3
         con.execute("create table more as select 1 as one")
     with db.connect(path, read_only=True) as con:
-        assert storage_version(con) == default
+        assert db.storage_format(con) == default
 
 
 def test_a_working_database_in_an_older_format_is_told_apart(tmp_path: Path) -> None:
@@ -75,7 +67,7 @@ def test_the_published_database_keeps_the_default_format(tmp_path: Path) -> None
     publish(working, tmp_path / "out")
     con = duckdb.connect(str(tmp_path / "out" / "qcm.duckdb"), read_only=True)
     try:
-        assert storage_version(con) == default
+        assert db.storage_format(con) == default
         assert con.execute("select count(*) from marts.numbers").fetchone()[0] == 3
     finally:
         con.close()
