@@ -134,6 +134,7 @@ def test_the_executors_run_one_step_at_a_time_since_every_step_but_the_site_is_a
     another pool, running two at a time may pay again."""
     from pipelines.build_job import qcm_build_job
 
+    assert qcm_build_job().executor_def is dg.multiprocess_executor
     pools = [node.pool for node in qcm_build_job().graph.node_defs]
     assert pools.count(None) == 1  # the site, made from the published file
     assert set(pools) == {"duckdb", None}
