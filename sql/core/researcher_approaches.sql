@@ -2,7 +2,9 @@
 -- (each researcher's works taken once, then counted per approach: core.work_approaches holds a
 -- work and approach once, so this is the count of distinct works, without a distinct count)
 with researcher_works as (
-    select distinct ids.canonical_id as researcher_id, authorships.work_id
+    select distinct
+        cast(substr(ids.canonical_id, 2) as bigint) as researcher_id,  -- the id's number
+        authorships.work_id
     from staging.authorships as authorships
     inner join staging.author_ids as ids
         on ids.author_id = authorships.author_id

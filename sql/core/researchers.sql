@@ -64,7 +64,7 @@ select
     end as mobility
 from staging.researchers as quantum
 left join staging.authors as authors
-    on authors.author_id = quantum.researcher_id
+    on cast(substr(authors.author_id, 2) as bigint) = quantum.researcher_id
 left join years
     on years.researcher_id = quantum.researcher_id
 left join first_evidence

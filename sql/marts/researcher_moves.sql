@@ -1,6 +1,6 @@
 -- marts.researcher_moves: one row per move of a researcher between countries (consecutive observed years, dated in the year of arrival), whether it counts in the flows and why not, for auditing every flow
 select
-    moves.researcher_id,
+    'A' || moves.researcher_id as researcher_id,  -- the OpenAlex id, from its number
     moves.from_year,
     moves.year,
     moves.origin_iso3,

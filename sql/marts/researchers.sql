@@ -34,7 +34,8 @@ named_approaches as (
 )
 
 select
-    researchers.*,
+    'A' || researchers.researcher_id as researcher_id,  -- the OpenAlex id, from its number
+    researchers.* exclude (researcher_id),
     producers.name as producer_name,
     latest.name as latest_name,
     named_approaches.approaches

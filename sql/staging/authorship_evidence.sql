@@ -1,6 +1,9 @@
 -- staging.authorship_evidence: one row per canonical author of an in-scope work, publication year and country of their authorships, with the distinct in-scope works that place them there; a year's rows depend on that year's works alone, so a refresh rewrites the years of the works that changed
+-- (a researcher is named by the number of their id: the canonical id is 'A' and that number,
+-- as the check on staging.author_ids makes sure; integers are cheaper to group and write)
 select
-    coalesce(merges.canonical_id, authorships.author_id) as researcher_id,
+    cast(substr(coalesce(merges.canonical_id, authorships.author_id), 2) as bigint)
+        as researcher_id,
     works.publication_year as year,
     countries.country_iso3,
     'authorships' as trail,

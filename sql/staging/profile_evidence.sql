@@ -2,7 +2,7 @@
 -- (every author record's, researcher or not: who is a researcher depends on every year's works,
 -- and the tables that read the evidence keep the researchers' rows)
 select
-    authors.author_id as researcher_id,
+    cast(substr(authors.author_id, 2) as bigint) as researcher_id,  -- the id's number
     affiliations.year,
     affiliations.country_iso3,
     'profile' as trail,

@@ -1,6 +1,6 @@
 -- staging.researchers: one row per researcher (canonical author of an in-scope work) with the span and count of their in-scope works, which bound their quantum career
 select
-    ids.canonical_id as researcher_id,
+    cast(substr(ids.canonical_id, 2) as bigint) as researcher_id,  -- the id's number
     min(works.publication_year) as first_quantum_year,
     max(works.publication_year) as last_quantum_year,
     count(distinct works.work_id) as quantum_works,

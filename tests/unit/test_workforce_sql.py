@@ -39,6 +39,7 @@ import pytest
 
 from assets.reference.tables import reference_frames
 from assets.workforce.raw_tables import SCHEMAS
+from pipelines.contracts import check_values, load_contract
 from pipelines.db import replace_table
 from pipelines.settings import SQL_DIR
 from pipelines.sql_assets import in_build_order
@@ -189,19 +190,25 @@ def value(
     return found[0][0] if found else None
 
 
+def as_ids(query: str) -> str:
+    """``query``'s rows, the researcher's number first, with the OpenAlex id ('A' and the
+    number) in its place, in order."""
+    return f"select 'A' || researcher_id, * exclude (researcher_id) from ({query}) order by all"
+
+
 def test_an_author_record_without_in_scope_works_is_evidence_of_no_researcher(
     workforce: duckdb.DuckDBPyConnection,
 ) -> None:
     evidence = workforce.execute(
         "select year, country_iso3, trail, evidence from staging.researcher_evidence "
-        "where researcher_id = 'A11' order by year"
+        "where researcher_id = 11 order by year"  # A11: the tables hold the id's number
     ).fetchall()
     assert evidence == [(2015, "USA", "profile", 1), (2016, "USA", "profile", 1)]
     for table in (
         "staging.researchers", "core.researcher_years", "core.researcher_moves",
         "core.researcher_approaches", "core.researchers",
     ):  # fmt: skip
-        held = f"select count(*) from {table} where researcher_id = 'A11'"
+        held = f"select count(*) from {table} where researcher_id = 11"
         assert workforce.execute(held).fetchone()[0] == 0, table
 
 
@@ -214,7 +221,7 @@ def test_a_refresh_of_the_evidence_by_year_reads_that_years_rows_alone(
     assert materialized(nodes) == set()
     filters = scan_filters(nodes, "staging.works")
     assert filters and all("publication_year" in f and "2016" in f for f in filters), filters
-    assert workforce.execute(f"{query} order by all").fetchall() == [
+    assert workforce.execute(as_ids(query)).fetchall() == [
         ("A10", 2016, "CHE", "authorships", 1),
         ("A3", 2016, "IND", "authorships", 1),
         ("A4", 2016, "DEU", "authorships", 1),
@@ -227,7 +234,7 @@ def test_a_refresh_of_the_evidence_by_year_reads_that_years_rows_alone(
         filters = scan_filters(nodes, table)
         assert filters and all("year" in f and "2016" in f for f in filters), (table, filters)
     # every trail's 2016 evidence, the profile's of A11 (no researcher) included
-    assert workforce.execute(f"{query} order by all").fetchall() == [
+    assert workforce.execute(as_ids(query)).fetchall() == [
         ("A1", 2016, "USA", "profile", 1),
         ("A10", 2016, "CHE", "authorships", 1),
         ("A11", 2016, "USA", "profile", 1),
@@ -266,9 +273,8 @@ def test_active_researchers_by_approach_and_stage_with_the_lowest_id(
 
 def test_country_per_year_observed_carried_and_tie(workforce: duckdb.DuckDBPyConnection) -> None:
     years = workforce.execute(
-        "select researcher_id, year, country_iso3, status, trail, tie_broken "
-        "from core.researcher_years where researcher_id in ('A2', 'A3', 'A4', 'A8') "
-        "order by researcher_id, year"
+        "select 'A' || researcher_id, year, country_iso3, status, trail, tie_broken "
+        "from core.researcher_years where researcher_id in (2, 3, 4, 8) order by all"
     ).fetchall()
     assert years == [
         ("A2", 2012, "CHN", "observed", "profile", False),
@@ -298,9 +304,8 @@ def test_moves_returns_and_merged_and_deleted_authors(
     workforce: duckdb.DuckDBPyConnection,
 ) -> None:
     moves = workforce.execute(
-        "select researcher_id, from_year, year, origin_iso3, destination_iso3, "
-        "years_unobserved, is_return, not_counted from core.researcher_moves "
-        "order by researcher_id, year"
+        "select 'A' || researcher_id, from_year, year, origin_iso3, destination_iso3, "
+        "years_unobserved, is_return, not_counted from core.researcher_moves order by 1, 3"
     ).fetchall()
     assert moves == [
         ("A10", 2010, 2016, "NLD", "CHE", 5, False, "gap longer than workforce_max_gap_years"),
@@ -312,8 +317,8 @@ def test_moves_returns_and_merged_and_deleted_authors(
         ("A9", 2009, 2010, "GBR", "DEU", 0, False, "before the quantum career"),
     ]
     people = workforce.execute(
-        "select researcher_id, producer_iso3, producer_year, latest_iso3, moves, mobility, "
-        "first_year, has_record, is_deleted from core.researchers order by researcher_id"
+        "select 'A' || researcher_id, producer_iso3, producer_year, latest_iso3, moves, "
+        "mobility, first_year, has_record, is_deleted from core.researchers order by 1"
     ).fetchall()
     assert people == [
         ("A1", "USA", 2015, "USA", 0, "stayed", 2014, True, False),
@@ -440,12 +445,12 @@ def test_flows_are_flagged_small_and_labelled(workforce: duckdb.DuckDBPyConnecti
 def test_a_researchers_works_per_approach_count_each_work_once_from_the_first(
     con: duckdb.DuckDBPyConnection,
 ) -> None:
-    # R holds two author ids (A1 and its merged A2); W1 (2019) lists both, W2 (2021) only
-    # A1; W1 is trapped-ion, W2 photonic: R has 2 works in all from 2019, 1 trapped-ion
-    # from 2019 and 1 photonic from 2021
+    # researcher A7 holds two author ids (A1 and its merged A2); W1 (2019) lists both, W2
+    # (2021) only A1; W1 is trapped-ion, W2 photonic: A7 has 2 works in all from 2019, 1
+    # trapped-ion from 2019 and 1 photonic from 2021 (the table holds the ids' numbers)
     con.execute(
         "create table staging.author_ids as select * from "
-        "(values ('A1', 'R'), ('A2', 'R'), ('A3', 'S')) t(author_id, canonical_id)"
+        "(values ('A1', 'A7'), ('A2', 'A7'), ('A3', 'A9')) t(author_id, canonical_id)"
     )
     con.execute(
         "create table staging.works as select * from "
@@ -461,9 +466,31 @@ def test_a_researchers_works_per_approach_count_each_work_once_from_the_first(
     )
     run_sql(con, "core.researcher_approaches")
     assert con.execute("select * from core.researcher_approaches order by all").fetchall() == [
-        ("R", "all", 2, 2019),
-        ("R", "photonic", 1, 2021),
-        ("R", "trapped_ion", 1, 2019),
-        ("S", "all", 1, 2021),
-        ("S", "photonic", 1, 2021),
+        (7, "all", 2, 2019),
+        (7, "photonic", 1, 2021),
+        (7, "trapped_ion", 1, 2019),
+        (9, "all", 1, 2021),
+        (9, "photonic", 1, 2021),
     ]
+
+
+def test_a_canonical_id_that_its_number_would_not_give_back_fails_the_ids_check(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    # the workforce tables hold 'A' and a number as the number: a leading zero or more
+    # digits than a BIGINT holds would not come back the same, so the ids' check stops
+    # the build before any table that reads them
+    contract = load_contract(SQL_DIR / "staging" / "author_ids.yml")
+    con.execute(
+        "create table staging.author_ids as select * from (values "
+        "('A1', 'A1', null, true, true), ('A2', 'A5023888391', 'm.csv', true, false), "
+        "('A3', 'A03', null, true, false), ('A4', 'A1234567890123456789', null, false, true)"
+        ") t(author_id, canonical_id, merge_file, in_works, has_record)"
+    )
+    outcome = check_values(con, contract)
+    message = outcome.message("staging.author_ids")
+    assert not outcome.passed
+    assert "canonical_ids_are_a_and_a_number" in message and "2 row(s)" in message
+    assert "A03" in message and "A1234567890123456789" in message
+    con.execute("delete from staging.author_ids where author_id in ('A3', 'A4')")
+    assert check_values(con, contract).passed
