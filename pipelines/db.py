@@ -27,6 +27,10 @@ SCHEMAS = ("ref", "raw", "staging", "core", "indicators", "marts", "meta")
 
 
 UNREADABLE_SUFFIX = ".unreadable"
+# how DuckDB says another process holds the file ("Could not set lock on file ...:
+# Conflicting lock is held in ..."); a corrupt file's message names a "block", so the
+# word "lock" alone would take a corrupt database for a locked one
+LOCK_HELD = re.compile(r"could not set lock|conflicting lock", re.IGNORECASE)
 # how a SQL table's step says DuckDB failed for memory (``sql_assets``; counted by the benchmark)
 OUT_OF_MEMORY = "DuckDB ran out of memory under its limit of"
 # the storage format of a working database begun afresh (one begun earlier keeps its own):
@@ -93,7 +97,7 @@ def _open_or_set_aside(path: Path, warn: Callable[[str], None]) -> duckdb.DuckDB
     try:
         return connect_working(path)
     except duckdb.IOException as error:
-        if "lock" in str(error).lower():
+        if LOCK_HELD.search(str(error)):
             raise
         reason = str(error)
     aside = path.with_name(path.name + UNREADABLE_SUFFIX)

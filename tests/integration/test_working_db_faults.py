@@ -1,6 +1,6 @@
 """The working database after a crash: a write-ahead log torn by SIGKILL replays what was
-committed, whole tables or none; a log DuckDB cannot read sets the database aside and a
-fresh one is begun; a database locked by another process is never set aside. The
+committed, whole tables or none; a log or a file DuckDB cannot read sets the database
+aside and a fresh one is begun; a database locked by another process is never set aside. The
 published file never carries a log."""
 
 from __future__ import annotations
@@ -124,6 +124,26 @@ def test_a_log_duckdb_cannot_read_is_set_aside_and_a_fresh_database_begun(
         "qcm.duckdb.unreadable",
         "qcm.duckdb.unreadable.wal",
     ]
+
+
+def test_a_database_file_duckdb_cannot_read_is_set_aside_and_a_fresh_database_begun(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "work" / "qcm.duckdb"
+    with db.connect(path) as con:
+        con.execute("create table core.t as select range as n from range(100000)")
+    body = bytearray(path.read_bytes())
+    body[4196:4396] = b"\xff" * 200  # a block whose checksum no longer matches
+    path.write_bytes(bytes(body))
+    warnings: list[str] = []
+    with db.connect(path, warn=warnings.append) as con:
+        tables = con.execute("select count(*) from duckdb_tables() where schema_name = 'core'")
+        assert tables.fetchone() == (0,)
+    [warning] = warnings
+    # DuckDB's message names the "block": it is not taken for a lock held elsewhere
+    assert "Corrupt database file" in warning and "block" in warning
+    aside = path.with_name("qcm.duckdb.unreadable")
+    assert f"moved to {aside}" in warning and aside.read_bytes() == bytes(body)
 
 
 def test_a_database_locked_by_another_process_is_never_set_aside(tmp_path: Path) -> None:
