@@ -19,10 +19,10 @@ from pipelines.contracts import load_contracts
 from pipelines.db import replace_table, table_exists
 from pipelines.lineage import BUILT
 from pipelines.publish import (
-    DATA_KIND_SQL,
     PUBLIC_SCHEMAS,
     RUN_FLOAT_COLUMNS,
     PublishError,
+    data_kind,
     publish,
     run_record,
 )
@@ -95,7 +95,7 @@ def make_meta_assets(upstream: list[dg.AssetKey]) -> list[dg.AssetsDefinition]:
             c for c in load_contracts(SQL_DIR).values() if c.table.split(".")[0] in PUBLIC_SCHEMAS
         ]
         with qcm.connect() as con:
-            kind = con.execute(DATA_KIND_SQL.format(table="raw.source_files")).fetchone()[0]
+            kind = data_kind(con)  # every source's, as the drop guard compares it
             # the dictionary's own tables are written below: their counts are known here
             own_counts = {
                 "meta.tables": len(contracts),

@@ -43,10 +43,6 @@ from pipelines.files import replaced_folder
 from pipelines.lineage import referenced_tables
 
 PUBLIC_SCHEMAS = ("marts", "meta")
-# What kind of data a database holds, one spelling everywhere (the drop guard compares it).
-DATA_KIND_SQL = (
-    "select coalesce(string_agg(distinct data_kind, ', ' order by data_kind), 'none') from {table}"
-)
 MAX_DROP = 0.5
 TEMP_PREFIX = ".qcm.duckdb.tmp-"  # the file a publish builds before swapping it in
 MANIFEST = "manifest.json"  # the Parquet folder's record of each file's build
@@ -119,6 +115,17 @@ def recreate_views(con: duckdb.DuckDBPyConnection, views: dict[str, str]) -> Non
                 + "; ".join(f"{name}: {error}" for name, error in failed.items())
             )
         pending = {name: views[name] for name in failed}
+
+
+def data_kind(con: duckdb.DuckDBPyConnection) -> str:
+    """What kind of data the database of ``con`` holds: the kinds of every source's raw
+    files (``meta.source_files``) in order, such as ``directory, synthetic sample``, or
+    ``none``. One spelling for the run's record, the data dictionary's tables and the drop
+    guard, which compares a release only with one of the same kind."""
+    return con.execute(
+        "select coalesce(string_agg(distinct data_kind, ', ' order by data_kind), 'none') "
+        "from meta.source_files"
+    ).fetchone()[0]
 
 
 def previous_counts(published: Path) -> dict[str, int]:
@@ -277,9 +284,8 @@ def _write_release(
         counts = {
             table: con.execute(f"select count(*) from {table}").fetchone()[0] for table in published
         }
-        data_kind = con.execute(DATA_KIND_SQL.format(table="meta.source_files")).fetchone()[0]
         before = {} if allow_drop else previous_counts(target)
-        drops = row_count_drops(counts, before, data_kind)
+        drops = row_count_drops(counts, before, data_kind(con))
         if drops:
             raise PublishError(
                 "row counts dropped by more than half against the last release: "
@@ -489,7 +495,7 @@ def run_record(
         "started_at": started_at,
         "published_at": datetime.now(UTC),
         "mode": mode,
-        "data_kind": one(DATA_KIND_SQL.format(table="meta.source_files")),
+        "data_kind": data_kind(con),
         "qcm_version": version,
         "source_files": one("select count(*) from meta.source_files"),
         "source_bytes": one("select coalesce(sum(bytes), 0) from meta.source_files"),

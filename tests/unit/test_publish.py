@@ -14,6 +14,7 @@ from pipelines.publish import (
     TEMP_PREFIX,
     TRAIL_AGREEMENT_SQL,
     PublishError,
+    data_kind,
     publish,
     row_count_drops,
 )
@@ -95,6 +96,32 @@ def test_a_large_drop_is_refused_and_the_last_release_kept(tmp_path: Path) -> No
     con.close()
     assert not [p for p in out.iterdir() if p.name.startswith(".")]
     publish(working_db(tmp_path / "work.duckdb", 10), out, allow_drop=True)
+
+
+def test_a_drop_is_refused_when_the_sources_differ_in_kind(tmp_path: Path) -> None:
+    """One source read from a folder, the others from the sample: the data dictionary and
+    the guard spell the kind alike (``data_kind``), so the guard compares the releases."""
+
+    def mixed(rows: int) -> Path:
+        path = working_db(tmp_path / "work.duckdb", rows)
+        con = duckdb.connect(str(path))
+        con.execute(
+            "create or replace table meta.source_files as "
+            "select * from (values ('synthetic sample'), ('directory')) as t(data_kind)"
+        )
+        con.execute("update meta.tables set data_kind = ?", [data_kind(con)])
+        con.close()
+        return path
+
+    out = tmp_path / "out"
+    publish(mixed(100), out)
+    con = duckdb.connect(str(out / "qcm.duckdb"), read_only=True)
+    assert con.execute("select distinct data_kind from meta.tables").fetchall() == [
+        ("directory, synthetic sample",)
+    ]
+    con.close()
+    with pytest.raises(PublishError, match=re.escape("marts.numbers: 100 -> 10 rows")):
+        publish(mixed(10), out)
 
 
 def test_drops_compare_only_the_same_kind_of_data() -> None:
