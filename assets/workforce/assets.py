@@ -64,7 +64,8 @@ def openalex_authors_raw(
     context.log.info(f"{SOURCE}: reading {len(files)} files from {directory}")
     max_year, kind = settings.max_publication_year(), settings.dataset_kind(SOURCE)
 
-    taken: list[tuple[str, str]] = []  # each file parsed in this build, and by which parser
+    # each file parsed in this build, by which parser, and why DuckDB did not read it
+    taken: list[tuple[str, str, str]] = []
     with qcm.connect() as con:  # DuckDB parses within the working database's memory limit
         parsed = parse_landed(
             settings,
@@ -75,7 +76,8 @@ def openalex_authors_raw(
             PARSER_MODULES,
             (codes, max_year, kind),
         )
-    by_duckdb = sum(parser == "duckdb" for _, parser in taken)
+    by_duckdb = sum(parser == "duckdb" for _, parser, _ in taken)
+    by_python = [(name, why) for name, parser, why in taken if parser == "python"]
     # live mode: OpenAlex's merged-ids files (snapshot folder merged_ids/authors/), if the
     # analyst put them beside the landed pages; the API's list pages carry no merges
     merged_dir = directory if settings.source_dir(SOURCE) else directory / SOURCE
@@ -97,6 +99,7 @@ def openalex_authors_raw(
             if taken
             else ""
         )
+        + (f" (first: {by_python[0][0]}: {by_python[0][1]})" if by_python else "")
     )
     return dg.MaterializeResult(
         metadata={

@@ -186,18 +186,18 @@ def _read_sql(path: Path) -> str:
 
 def _file_frames(
     con: duckdb.DuckDBPyConnection, path: Path, name: str, data_kind: str, max_year: int
-) -> Frames | None:
+) -> Frames | str:
     """The parsed tables of one file (named ``name``) made by SQL on ``con`` (a
-    ``rules_cursor``), or None when DuckDB cannot read it typed or a record in it is
-    irregular (the Python parser then reads it)."""
+    ``rules_cursor``), or, when DuckDB cannot read it typed or a record in it is
+    irregular, why not (the Python parser then reads it)."""
     try:
         con.execute(f"create or replace temp table _qcm_authors as {_read_sql(path)}")
-    except duckdb.Error:
-        return None
+    except duckdb.Error as error:
+        return f"DuckDB cannot read it typed: {error}"[:300]
     try:
         irregular, records = con.execute(CHECKS).fetchone()
         if irregular:
-            return None
+            return f"{irregular} irregular record(s)"
         sha = sha256_file(path)
         con.execute(INSTITUTIONS)
         frames = {
@@ -222,30 +222,32 @@ def parse_frames(
     codes: CountryCodes,
     max_year: int,
     data_kind: str,
-    taken: list[tuple[str, str]] | None = None,
+    taken: list[tuple[str, str, str]] | None = None,
 ) -> Iterator[Frames]:
     """The parsed author tables (``raw_tables.PARSED_TABLES``) of every file: a batch per
     JSON Lines file DuckDB reads, ``parse.parse_batches``'s batches for each other file,
     one batch of empty tables when there is no file (``root``: what the files are named
     relative to; ``data_kind`` labels them). DuckDB works on a cursor of ``con`` (the
     working database: within its memory limit, spilling where it spills), in temporary
-    tables only. ``taken``, when given, gets each file's name and the parser that read it
-    (``"duckdb"`` or ``"python"``)."""
+    tables only. ``taken``, when given, gets each file's name, the parser that read it
+    (``"duckdb"`` or ``"python"``) and why DuckDB did not (empty when it did)."""
     if not paths:  # the Python parser's one batch of empty tables
         yield from _python_batches([], root, codes, max_year, data_kind)
         return
     with rules_cursor(con, codes) as cursor:
         for path in paths:
             name = source_name(path, root)
-            frames = None
+            frames: Frames | str = "not JSON Lines"
             if is_json_lines(path):
                 frames = _file_frames(cursor, path, name, data_kind, max_year)
-            if taken is not None:
-                taken.append((name, "python" if frames is None else "duckdb"))
-            if frames is not None:
-                yield frames
-            else:
+            if isinstance(frames, str):
+                if taken is not None:
+                    taken.append((name, "python", frames))
                 yield from _python_batches([path], root, codes, max_year, data_kind)
+            else:
+                if taken is not None:
+                    taken.append((name, "duckdb", ""))
+                yield frames
 
 
 def _python_batches(

@@ -38,14 +38,16 @@ def joined(batches: Iterable[dict[str, pl.DataFrame]]) -> dict[str, pl.DataFrame
 
 def both_ways(root: Path) -> tuple[dict, dict, list[str]]:
     """The parsed tables of every file under ``root`` by DuckDB (where it can) and by
-    Python, and which parser read each file on the first way."""
+    Python, and which parser read each file on the first way (every file the Python
+    parser read with the reason DuckDB did not)."""
     files = raw_files(root)
-    taken: list[tuple[str, str]] = []
+    taken: list[tuple[str, str, str]] = []
     with duckdb.connect() as con:
         duck = joined(parse_frames(con, files, root, CODES, MAX_YEAR, "test", taken))
     python = raw_frames(parse_files(files, root, CODES, MAX_YEAR), [], "test")
-    assert [name for name, _ in taken] == [path.name for path in files]
-    return duck, {table: python[table] for table in PARSED_TABLES}, [p for _, p in taken]
+    assert [name for name, _, _ in taken] == [path.name for path in files]
+    assert all(bool(why) == (parser == "python") for _, parser, why in taken)
+    return duck, {table: python[table] for table in PARSED_TABLES}, [p for _, p, _ in taken]
 
 
 def assert_same(duck: dict, python: dict) -> None:
@@ -187,6 +189,24 @@ def test_an_irregular_record_sends_its_file_to_the_python_parser(
     duck, python, paths = both_ways(tmp_path)
     assert paths == ["python"]
     assert_same(duck, python)
+
+
+def test_a_file_the_python_parser_reads_says_why_duckdb_did_not(tmp_path: Path) -> None:
+    page = {"meta": {"count": 1}, "results": [author(1)]}
+    (tmp_path / "page.json").write_text(json.dumps(page), encoding="utf-8")
+    (tmp_path / "bad.jsonl.gz").write_bytes(b"not gzip at all")
+    write_lines(tmp_path / "odd.jsonl", [author(1), author(2, works_count="12")])
+    write_lines(tmp_path / "part.jsonl", [author(3)])
+    taken: list[tuple[str, str, str]] = []
+    with duckdb.connect() as con:
+        for _ in parse_frames(con, raw_files(tmp_path), tmp_path, CODES, MAX_YEAR, "test", taken):
+            pass
+    why = {name: (parser, reason) for name, parser, reason in taken}
+    assert why["part.jsonl"] == ("duckdb", "")
+    assert why["odd.jsonl"] == ("python", "1 irregular record(s)")
+    assert why["page.json"] == ("python", "not JSON Lines")
+    parser, reason = why["bad.jsonl.gz"]
+    assert parser == "python" and reason.startswith("DuckDB cannot read it typed: ")
 
 
 def test_pages_and_unreadable_files_are_read_by_python_and_no_file_gives_empty_tables(
