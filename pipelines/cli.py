@@ -85,6 +85,20 @@ def parse_years(text: str | None) -> list[int]:
     return list(range(start, end + 1))
 
 
+def year_keys(label: str, known: Sequence[str], years: Sequence[int]) -> tuple[list[str], str]:
+    """The partition keys among ``known`` (the fetch ``label``'s years, in order) of
+    ``years``, and a line naming the years it has none for (empty when it has all)."""
+    keys = [str(y) for y in years if str(y) in known]
+    skipped = [str(y) for y in years if str(y) not in known]
+    if not skipped:
+        return keys, ""
+    then = "fetching the others" if keys else "nothing fetched from it"
+    return keys, (
+        f"qcm build: {label} has no year {', '.join(skipped)} to fetch (its years run "
+        f"{known[0]}-{known[-1]}); {then}"
+    )
+
+
 def build(args: argparse.Namespace) -> int:
     """Run the main job (after the live fetch in live mode); print a summary. Exit code.
 
@@ -137,13 +151,13 @@ def _build(args: argparse.Namespace, settings: Settings) -> int:
             fetch = defs.resolve_job_def(job)
             if fetch.partitions_def is None:  # one unpartitioned run
                 keys: list[str | None] = [None]
-            else:
+            elif partitions == "years":
                 known = fetch.partitions_def.get_partition_keys()
-                keys = (
-                    [str(y) for y in parse_years(args.years) if str(y) in known]
-                    if partitions == "years"
-                    else known
-                )
+                keys, note = year_keys(label, known, parse_years(args.years))
+                if note:
+                    print(note)
+            else:
+                keys = fetch.partitions_def.get_partition_keys()
             for key in keys:
                 stage = label if key is None else f"{label} {key}"
                 print(f"stage: fetch {stage}")

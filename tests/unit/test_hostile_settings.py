@@ -11,7 +11,7 @@ import polars as pl
 import pytest
 
 from assets.synthesis.config import SynthesisConfigError, check_names, load_config
-from pipelines.cli import parse_years
+from pipelines.cli import parse_years, year_keys
 from pipelines.db import connect, replace_table
 from pipelines.landing import check_name
 from pipelines.publish import publish
@@ -43,6 +43,21 @@ def test_source_directories_name_known_sources_only(pair: str) -> None:
 def test_years_are_years(years: str) -> None:
     with pytest.raises(SettingsError, match="--years"):
         parse_years(years)
+
+
+def test_years_a_fetch_has_no_partition_for_are_named_not_dropped() -> None:
+    known = [str(y) for y in range(2010, 2026)]
+    assert year_keys("UN Comtrade", known, [2024, 2025]) == (["2024", "2025"], "")
+    assert year_keys("UN Comtrade", known, [2025, 2026]) == (
+        ["2025"],
+        "qcm build: UN Comtrade has no year 2026 to fetch (its years run 2010-2025); "
+        "fetching the others",
+    )
+    assert year_keys("UN Comtrade", known, [2031]) == (
+        [],
+        "qcm build: UN Comtrade has no year 2031 to fetch (its years run 2010-2025); "
+        "nothing fetched from it",
+    )
 
 
 @pytest.mark.parametrize("name", [INJECTION, "../../etc/passwd", "a/b", "2020\n", ""])
