@@ -94,7 +94,6 @@ NSF_PROGRAMS = ["QIS - Quantum Information Science", "QLCI - Quantum Leap Challe
 US_STATES = ["CA", "MA", "MD", "IL", "CO", "NY", "WI", "TX", "NM", "WA"]
 UKRI_FUNDERS = ["EPSRC", "STFC", "Innovate UK", "EPSRC"]
 UKRI_CATEGORIES = ["Research Grant", "Fellowship", "Collaborative R&D", "Research Grant"]
-UK_REGIONS = ["London", "Scotland", "South East", "North West", "West Midlands", "Wales"]
 # CORDIS country codes as CORDIS writes them (EL = Greece, UK = United Kingdom)
 CORDIS_COUNTRIES = {
     "DE": 18, "FR": 14, "NL": 9, "IT": 8, "ES": 8, "AT": 5, "FI": 4, "DK": 4, "SE": 4,

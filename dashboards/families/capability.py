@@ -46,7 +46,6 @@ QUALITY_WORDS = {
     "secondary": "secondary",
 }
 HOLDER, REACH, BEHIND = PALETTE[2], PALETTE[0], PALETTE[1]
-NOT_COUNTED_COLOUR = "#777777"
 
 
 # ---- reading the marts -------------------------------------------------------------

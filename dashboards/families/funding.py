@@ -824,7 +824,7 @@ def page(data: SiteData) -> list[Section]:
         )
     ]
     sections += _commitment_sections(data, codes, year)
-    sections.append(_figures_section(data, rows))
+    sections.append(_figures_section(rows))
     sections += _grant_sections(data)
     sections.append(_conversion_section(data))
     return sections
@@ -936,7 +936,7 @@ def _cumulative_title(frame: pl.DataFrame, year: int) -> str:
     )
 
 
-def _figures_section(data: SiteData, rows: pl.DataFrame) -> Section:
+def _figures_section(rows: pl.DataFrame) -> Section:
     """Every counted figure next to its alternatives, then the counted figures that are
     not in the yearly series, with their reason."""
     shown = counted_with_alternatives(rows)

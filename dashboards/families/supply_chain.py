@@ -458,7 +458,7 @@ def _caption(data: SiteData, unit: str, years: str | None = None) -> str:
     return f"{when}unit: {unit}. {SOURCE}; method {method_version(data)}. {CAVEAT}{sample}"
 
 
-def _trade_notes(frame: pl.DataFrame, value: str = "value") -> list[str]:
+def _trade_notes(frame: pl.DataFrame) -> list[str]:
     """The mirror-flow, withheld-value and HS-revision notes a trade chart of ``frame``
     needs: how many of its values rest on partners' mirror reports (``mirror_share``), how
     many are lower bounds because a reporter withheld a value (``value_missing``), and
