@@ -27,7 +27,8 @@ _RENAME_EXCHANGE = 2
 def replaced_folder(final: Path) -> Iterator[Path]:
     """Yield an empty temporary folder beside ``final``; on success it replaces ``final``.
 
-    If the block raises, ``final`` is untouched and the temporary folder removed. Folders
+    If the block raises, ``final`` is untouched and the temporary folder removed; so it is
+    when the new folder cannot be moved into place where the swap takes two renames. Folders
     left beside ``final`` by a replacement killed before it cleaned up are removed first
     (replacements of one folder are serialised: any such folder is a dead one).
     """
@@ -45,7 +46,12 @@ def replaced_folder(final: Path) -> Iterator[Path]:
         else:
             if final.exists():
                 os.replace(final, old)
-            os.replace(temp, final)
+            try:
+                os.replace(temp, final)
+            except OSError:
+                if old.exists():  # the last folder goes back: never neither folder
+                    os.replace(old, final)
+                raise
     finally:
         shutil.rmtree(temp, ignore_errors=True)
         shutil.rmtree(old, ignore_errors=True)

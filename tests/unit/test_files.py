@@ -51,6 +51,26 @@ def test_without_an_exchange_the_swap_is_two_renames(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["parquet"]
 
 
+def test_without_an_exchange_a_failed_second_rename_puts_the_last_folder_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    final = tmp_path / "parquet"
+    with replaced_folder(final) as temp:
+        write(temp, "old")
+    monkeypatch.setattr(files, "exchange", lambda first, second: False)
+
+    def failing_replace(source: os.PathLike, target: os.PathLike) -> None:
+        if Path(source).name.startswith(".parquet.tmp-"):  # the new folder into place
+            raise OSError(13, "permission denied")
+        os.rename(source, target)
+
+    monkeypatch.setattr(files.os, "replace", failing_replace)
+    with pytest.raises(OSError, match="permission denied"), replaced_folder(final) as temp:
+        write(temp, "new")
+    assert (final / "table.parquet").read_text(encoding="utf-8") == "old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["parquet"]
+
+
 def test_a_failed_block_leaves_the_folder_and_no_debris(tmp_path: Path) -> None:
     final = tmp_path / "parquet"
     with replaced_folder(final) as temp:
