@@ -1,6 +1,7 @@
 """What every live client shares: retry rules, fetch outcomes, parking, bodies described.
 
-The live clients (OpenAlex, PatentsView, EPO OPS) fetch one partition at a time into a
+The live clients (OpenAlex works and authors, PatentsView, EPO OPS, NSF, UKRI, CORDIS,
+the World Bank, UN Comtrade) fetch one partition at a time into a
 ``pipelines.landing.LandingZone``. They share here: which request failures are worth
 another attempt (``TRANSIENT_ERRORS``), the capped full-jitter backoff
 (``backoff_delay``) and the HTTP ``Retry-After`` header in seconds

@@ -172,7 +172,10 @@ def publish(working_db: Path, out_dir: Path, allow_drop: bool = False) -> Publis
     release untouched) when the target is the working database, a view cannot be
     recreated from the published tables, a table or view lost more than half its rows
     against the last release of the same kind of data (unless ``allow_drop``), or the
-    new release cannot be written (a full disk, say).
+    new release cannot be written (a full disk, say). The database file is swapped in
+    before the Parquet folder: a failure of the folder's own swap after it (a rename the
+    file system refuses) is raised as it is, the database then the new release and the
+    folder the last one (``pipelines.files.replaced_folder`` never leaves neither).
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     target = out_dir / "qcm.duckdb"
