@@ -57,6 +57,9 @@ CONTENTS = f"{SCHEMA}.contents"
 VERIFIED = f"{SCHEMA}.verified"
 REWRITTEN = f"{SCHEMA}.rewritten"
 TABLE_REF = re.compile(r"\b(ref|raw|staging|core|indicators|marts|meta)\.([a-z_][a-z0-9_]*)\b")
+# a SQL text's quoted strings and names, and its comments: whichever begins first wins, so a
+# "--" inside quotes is no comment and a quote inside a comment opens no string
+_COMMENT_OR_QUOTED = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|--[^\n]*")
 # SQL that reads the date gives other rows on another day: its signature holds the date
 DATED = re.compile(r"\b(current_date|current_timestamp|now\s*\(|today\s*\()", re.IGNORECASE)
 # what decides a check's verdict besides the table and its contract
@@ -64,8 +67,14 @@ CHECKING_CODE = Path(__file__).with_name("contracts.py")
 
 
 def sql_code(sql: str) -> str:
-    """A SQL text without its ``--`` comments."""
-    return "\n".join(line.split("--", 1)[0] for line in sql.splitlines())
+    """A SQL text without its ``--`` comments (a ``--`` in a quoted string or name is kept),
+    line for line."""
+    return "\n".join(_COMMENT_OR_QUOTED.sub(_uncommented, sql).splitlines())
+
+
+def _uncommented(match: re.Match[str]) -> str:
+    """A match of ``_COMMENT_OR_QUOTED``: a comment goes, a quoted string or name stays."""
+    return "" if match.group().startswith("--") else match.group()
 
 
 def referenced_tables(sql: str) -> set[str]:

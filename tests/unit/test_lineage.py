@@ -128,6 +128,18 @@ def test_rewritten_rows_are_named_for_their_run_alone(db: duckdb.DuckDBPyConnect
     assert lineage.rewritten(db, "raw.t", "run-1") is None
 
 
+def test_comments_go_and_quoted_dashes_stay() -> None:
+    sql = "select 'a--b' as x, \"c--d\" -- it's a comment\nfrom core.t -- 'not a string\n"
+    assert lineage.sql_code(sql) == "select 'a--b' as x, \"c--d\" \nfrom core.t "
+    # what follows a quoted "--" on its line is code: the table it reads, an edit of it
+    one = "select 'a--b' as x from core.t"
+    assert lineage.referenced_tables(one) == {"core.t"}
+    assert lineage.lineage_signature(one, "table", {}) != lineage.lineage_signature(
+        one.replace("from core.t", "from core.u"), "table", {}
+    )
+    assert lineage.referenced_tables("select 1 -- from core.hidden\nfrom core.t") == {"core.t"}
+
+
 def test_a_lineage_signature_changes_with_the_sql_its_inputs_and_the_date_it_reads() -> None:
     sql, inputs = "select * from raw.t", {"raw.t": "a"}
     signed = lineage.lineage_signature(sql, "table", inputs)
