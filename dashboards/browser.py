@@ -69,6 +69,8 @@ def take_screenshots(
     site: Path, out: Path, pages: tuple[str, ...] = SHOWCASE, browser: Any = None
 ) -> list[Path]:
     """Full-page PNG screenshots of ``pages`` of the site at ``site``; returns their paths.
+    A page the site does not have (a country without data, say) has none: the paths are
+    those of the pages it has (``qcm screenshots`` names the others).
 
     Uses ``browser`` when given (a Playwright browser), else starts a headless Chromium.
     """

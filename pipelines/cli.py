@@ -435,16 +435,25 @@ def update_conversion_tables(args: argparse.Namespace) -> int:
 
 
 def screenshots(args: argparse.Namespace) -> int:
-    """Save screenshots of the main pages of a built site (needs Chromium)."""
-    from dashboards.browser import BrowserUnavailable, take_screenshots
+    """Save screenshots of the main pages of a built site (needs Chromium); name the pages
+    the site does not have (a country without data, say). Exit code 2 without a site or a
+    browser."""
+    from dashboards.browser import SHOWCASE, BrowserUnavailable, take_screenshots
 
+    site = Path(args.site)
+    if not (site / "index.html").is_file():
+        print(f"qcm screenshots: no site in {site} (qcm build writes one)", file=sys.stderr)
+        return 2
     try:
-        paths = take_screenshots(Path(args.site), Path(args.to))
+        paths = take_screenshots(site, Path(args.to))
     except BrowserUnavailable as err:
         print(f"qcm screenshots: {err}", file=sys.stderr)
         return 2
     for path in paths:
         print(path)
+    for name in SHOWCASE:
+        if not (site / name).exists():
+            print(f"qcm screenshots: {name} is not in the site; no screenshot", file=sys.stderr)
     return 0
 
 
