@@ -3,7 +3,8 @@ with settings as (
     select
         (select value::double from ref.synthesis_settings where key = 'reach') as reach,
         (select value from ref.methods where key = 'synthesis_method_version') as method_version,
-        (select string_agg(distinct data_kind, ', ' order by data_kind) from raw.source_files)
+        -- every source's kind: the composite draws on all of them (meta.runs' spelling)
+        (select string_agg(distinct data_kind, ', ' order by data_kind) from meta.source_files)
             as data_kind
 ),
 

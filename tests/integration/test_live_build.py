@@ -114,6 +114,10 @@ def test_live_build_lands_parses_publishes_and_leaks_no_key(
     # the data dictionary's kind is the run's, which the drop guard of the next publish reads
     kinds = con.execute("select distinct data_kind from meta.tables").fetchall()
     assert kinds == [("directory, live",)]
+    # the composite draws on every source: its rows say the patents, grants and trade
+    # came from folders, not only that the works were live
+    kinds = con.execute("select distinct data_kind from marts.synthesis_scores").fetchall()
+    assert kinds == [("directory, live",)]
     assert con.execute(
         "select count(*) from meta.source_files where source_file like '%blobs%'"
     ).fetchone() == (5,)
