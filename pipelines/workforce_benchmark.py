@@ -188,11 +188,16 @@ def generate_corpus(con: duckdb.DuckDBPyConnection, authorships: int) -> dict[st
             f"create or replace table {table} (merge_date varchar, old_id varchar, "
             "merge_into_id varchar, source_file varchar)"
         )
-    con.execute(
-        "create or replace table raw.author_source_files as select 'openalex_authors' as "
-        "source, 'bench.jsonl' as source_file, 'bench' as source_sha256, 0::bigint as bytes, "
-        f"{researchers}::bigint as records, 'read' as status, 'benchmark' as data_kind"
-    )
+    # the files of both trails, as the marts label their data kind from them
+    for table, source, records in (
+        ("raw.author_source_files", "openalex_authors", f"{researchers}::bigint"),
+        ("raw.source_files", "openalex", "(select count(*) from staging.works)"),
+    ):
+        con.execute(
+            f"create or replace table {table} as select '{source}' as source, "
+            "'bench.jsonl' as source_file, 'bench' as source_sha256, 0::bigint as bytes, "
+            f"{records} as records, 'read' as status, 'benchmark' as data_kind"
+        )
     return {
         "authorships": con.execute("select count(*) from staging.authorships").fetchone()[0],
         "authorship_countries": con.execute(

@@ -17,8 +17,15 @@ settings as (
         (select value::integer from ref.methods where key = 'workforce_small_flow') as small_flow,
         (select value::integer from ref.methods where key = 'workforce_retention_years')
             as retention_years,
-        (select string_agg(distinct data_kind, ', ' order by data_kind) from raw.author_source_files)
-            as data_kind
+        -- both trails' kinds: the author records' (the profile) and the works' (the authorships)
+        (
+            select string_agg(distinct data_kind, ', ' order by data_kind)
+            from (
+                select data_kind from raw.author_source_files
+                union all
+                select data_kind from raw.source_files
+            )
+        ) as data_kind
 )
 
 select

@@ -37,6 +37,7 @@ import duckdb
 import polars as pl
 import pytest
 
+from assets.bibliometric.raw_tables import SCHEMAS as WORK_SCHEMAS
 from assets.reference.tables import reference_frames
 from assets.workforce.raw_tables import SCHEMAS
 from pipelines.contracts import check_values, load_contract
@@ -156,6 +157,13 @@ def workforce(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
            "records": len(records), "status": "read", "data_kind": "synthetic sample"}]),
     ):  # fmt: skip
         replace_table(con, table, pl.DataFrame(rows, schema=SCHEMAS[table]))
+    # the works' files: a user's folder, where the author records are the sample's
+    replace_table(
+        con, "raw.source_files",
+        pl.DataFrame([{"source": "openalex", "source_file": "w", "source_sha256": "w",
+                       "bytes": 1, "records": len(WORKS), "status": "read",
+                       "data_kind": "directory"}], schema=WORK_SCHEMAS["raw.source_files"]),
+    )  # fmt: skip
     con.execute(
         "create table raw.openalex_merged_ids "
         "(merge_date varchar, old_id varchar, merge_into_id varchar, source_file varchar)"
@@ -439,7 +447,9 @@ def test_flows_are_flagged_small_and_labelled(workforce: duckdb.DuckDBPyConnecti
         "select bool_and(small_n), min(data_kind), min(method_version), "
         "count(*) filter (where unit is null) from marts.workforce_indicators"
     ).fetchone()
-    assert flags == (True, "synthetic sample", "wf-1.1", 0)
+    # the kinds of both trails: the works from a user's folder, the author records the
+    # sample's, which must show
+    assert flags == (True, "directory, synthetic sample", "wf-1.1", 0)
 
 
 def test_a_researchers_works_per_approach_count_each_work_once_from_the_first(
