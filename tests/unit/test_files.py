@@ -16,6 +16,16 @@ def write(folder: Path, text: str) -> None:
     (folder / "table.parquet").write_text(text, encoding="utf-8")
 
 
+def without_exchange(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The folder ``parquet`` in ``tmp_path``, holding the last release ("old"), whose next
+    swaps take two renames (as where the system has no atomic exchange)."""
+    final = tmp_path / "parquet"
+    with replaced_folder(final) as temp:
+        write(temp, "old")
+    monkeypatch.setattr(files, "exchange", lambda first, second: False)
+    return final
+
+
 def test_the_folder_is_never_missing_during_a_swap(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -41,10 +51,7 @@ def test_the_folder_is_never_missing_during_a_swap(
 def test_without_an_exchange_the_swap_is_two_renames(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    final = tmp_path / "parquet"
-    with replaced_folder(final) as temp:
-        write(temp, "old")
-    monkeypatch.setattr(files, "exchange", lambda first, second: False)
+    final = without_exchange(tmp_path, monkeypatch)
     with replaced_folder(final) as temp:
         write(temp, "new")
     assert (final / "table.parquet").read_text(encoding="utf-8") == "new"
@@ -54,10 +61,7 @@ def test_without_an_exchange_the_swap_is_two_renames(
 def test_without_an_exchange_a_failed_second_rename_puts_the_last_folder_back(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    final = tmp_path / "parquet"
-    with replaced_folder(final) as temp:
-        write(temp, "old")
-    monkeypatch.setattr(files, "exchange", lambda first, second: False)
+    final = without_exchange(tmp_path, monkeypatch)
 
     def failing_replace(source: os.PathLike, target: os.PathLike) -> None:
         if Path(source).name.startswith(".parquet.tmp-"):  # the new folder into place
