@@ -8,13 +8,14 @@ with programme_rows as (
 ),
 
 bloc_rows as (
-    -- a bloc sums its members' national programmes in the years they were members;
-    -- the EU27 also takes the EU's own programmes (meta.methods programme_overlap_rule)
+    -- a bloc sums its members' national programmes in the years they were members, a year
+    -- after the last the memberships reach (next year) with that year's members; the EU27
+    -- also takes the EU's own programmes (meta.methods programme_overlap_rule)
     select 'bloc' as entity_type, members.bloc as entity_code, years.*
     from core.programme_years as years
     inner join core.bloc_member_years as members
         on members.iso3 = years.country_iso3
-        and members.year = years.year
+        and members.year = least(years.year, (select max(year) from core.bloc_member_years))
     union all
     select 'bloc' as entity_type, 'EU27' as entity_code, years.*
     from core.programme_years as years

@@ -97,6 +97,9 @@ PROGRAMMES = [
      "2023", "2023", None, "2023", "counted", None),
     ("USA_P12", "usa_p12", "USA", "P12", "1250000000", "exact", "USD",
      None, None, None, "2018", "counted", None),
+    # a plan for years the bloc memberships do not reach yet (they end next year)
+    ("NOR_P13", "nor_p13", "NOR", "P13", "400000000", "exact", "USD",
+     "2040", "2043", None, "2025", "counted", None),
     ("USA_P12_ALT", "usa_p12", "USA", "P12", "1200000000", "about", "USD",
      None, None, "5", "2018", "alternative", None),
 ]  # fmt: skip
@@ -250,7 +253,9 @@ def test_programme_rules_decide_what_is_counted(funding: duckdb.DuckDBPyConnecti
             "select row_id from staging.funding_programmes where counted"
         ).fetchall()
     }
-    assert counted == {"DEU_P1", "FRA_P3", "NLD_P6", "EUU_P7", "USA_P12", "DNK_A", "DNK_B"}
+    assert counted == {
+        *("DEU_P1", "FRA_P3", "NLD_P6", "EUU_P7", "USA_P12", "DNK_A", "DNK_B", "NOR_P13")
+    }
     period = funding.execute(
         "select start_year, end_year, period_basis from staging.funding_programmes "
         "where row_id = 'NLD_P6'"
@@ -313,6 +318,11 @@ def test_blocs_add_members_and_the_eu_once(funding: duckdb.DuckDBPyConnection) -
     assert commitment(funding, "WLD", 2020, "commitment_usd") == pytest.approx(725e6)
     # alternatives and components are never added: Germany is P1 alone
     assert commitment(funding, "DEU", 2021, "commitment_usd") == pytest.approx(125e6)
+    # Norway's plan for 2040 to 2043, after the years memberships reach: its blocs count it
+    # with next year's members, as the world does
+    for code in ("NOR", "NATO", "OECD", "WLD"):
+        assert commitment(funding, code, 2042, "commitment_usd") == pytest.approx(100e6), code
+    assert commitment(funding, "EU27", 2042, "commitment_usd") is None
 
 
 def grant_value(
