@@ -468,9 +468,11 @@ def _trade_notes(frame: pl.DataFrame) -> list[str]:
         withheld = frame.filter(pl.col("value_missing").fill_null(False)).height
         if withheld:
             notes.append(
-                f"Withheld values: {withheld:,} of the {frame.height:,} values shown are lower "
-                "bounds, because a reporter kept part of its trade confidential (value_missing "
-                "in the CSV); ratios that would need the withheld value are left out."
+                f"Withheld values: {withheld:,} of the {frame.height:,} values shown rest on "
+                "trade a reporter kept confidential (value_missing in the CSV): a country's "
+                "own trade is then a lower bound and a share of a world total that lacks the "
+                "withheld value is not exact (too high where the country's own value is "
+                "whole); import dependence is left out where either flow was withheld."
             )
     if "mirror_share" in frame.columns:
         mirrored = frame.filter(pl.col("mirror_share").fill_null(0) > 0)

@@ -804,12 +804,13 @@ def test_the_page_stays_small_on_a_full_size_build() -> None:
     assert len(pages.charts(supply_chain.page(data))["supply-exporters"].figure.data) == 35
 
 
-def test_withheld_values_are_called_lower_bounds() -> None:
+def test_withheld_values_are_explained() -> None:
     from dashboards.families.supply_chain import _trade_notes
 
     frame = pl.DataFrame(
         {"value": [1.0, 2.0, 3.0], "value_missing": [True, False, None], "year": [2023] * 3}
     )
     (note,) = _trade_notes(frame)
-    assert note.startswith("Withheld values: 1 of the 3 values shown are lower bounds")
+    assert note.startswith("Withheld values: 1 of the 3 values shown rest on trade a reporter")
+    assert "a lower bound" in note and "too high where the country's own value" in note
     assert _trade_notes(frame.with_columns(value_missing=pl.lit(False))) == []
