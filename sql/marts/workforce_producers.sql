@@ -11,9 +11,13 @@ select
     producers.net_gain,
     case when producers.produced > 0 then producers.stayed / producers.produced end
         as stayed_share,
-    producers.produced + producers.arrived
-        < (select value::integer from ref.methods where key = 'small_n_threshold') as small_n,
+    -- few researchers behind the row's counts, or behind stayed_share (produced alone)
+    producers.produced + producers.arrived < settings.small_n
+        or (producers.produced > 0 and producers.produced < settings.small_n) as small_n,
     (select value from ref.methods where key = 'workforce_method_version') as method_version
 from indicators.workforce_producers as producers
+cross join (
+    select value::integer as small_n from ref.methods where key = 'small_n_threshold'
+) as settings
 left join ref.countries as countries
     on countries.iso3 = producers.country_iso3

@@ -504,3 +504,26 @@ def test_a_canonical_id_that_its_number_would_not_give_back_fails_the_ids_check(
     assert "A03" in message and "A1234567890123456789" in message
     con.execute("delete from staging.author_ids where author_id in ('A3', 'A4')")
     assert check_values(con, contract).passed
+
+
+def test_a_stayed_share_on_few_producers_is_flagged_small(con: duckdb.DuckDBPyConnection) -> None:
+    frames = reference_frames()
+    for table in ("ref.methods", "ref.countries"):
+        replace_table(con, table, frames[table])
+    # country, produced, stayed, arrived (threshold 10): HKG's share rests on 2 researchers
+    rows = [("HKG", 2, 1, 10), ("USA", 12, 6, 0), ("CHE", 0, 0, 12), ("FRA", 3, 3, 3)]
+    replace_table(
+        con, "indicators.workforce_producers",
+        pl.DataFrame(
+            [(c, "all", p, s, p - s, a, s + a, a - (p - s)) for c, p, s, a in rows],
+            orient="row",
+            schema=["country_iso3", "approach", "produced", "stayed", "left_abroad",
+                    "arrived", "last_seen", "net_gain"],
+        ),
+    )  # fmt: skip
+    run_sql(con, "marts.workforce_producers")
+    flags = con.execute(
+        "select country_iso3, stayed_share, small_n from marts.workforce_producers order by 1"
+    ).fetchall()
+    assert flags == [("CHE", None, False), ("FRA", 1.0, True), ("HKG", 0.5, True),
+                     ("USA", 0.5, False)]  # fmt: skip
