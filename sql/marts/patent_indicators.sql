@@ -41,7 +41,10 @@ select
     rows_.denominator,
     definitions.unit,
     coalesce(whole_counts.families_whole, 0)::bigint as families_whole,
-    coalesce(whole_counts.families_whole, 0) < settings.small_n_threshold as small_n,
+    -- few families behind the value, or, for a growth rate, behind its base year
+    coalesce(whole_counts.families_whole, 0) < settings.small_n_threshold
+        or coalesce(base.families_whole, settings.small_n_threshold)
+        < settings.small_n_threshold as small_n,
     -- priority years are published 18 months later: the last two years are incomplete
     rows_.year >= year(current_date) - 1 as year_incomplete,
     definitions.method_version,
@@ -57,6 +60,14 @@ left join whole_counts
     and whole_counts.year = rows_.year
     and whole_counts.counting = rows_.counting
     and whole_counts.family_scope = rows_.family_scope
+left join whole_counts as base
+    on rows_.indicator = 'patent_growth_5y_cagr'
+    and base.entity_type = rows_.entity_type
+    and base.entity_code = rows_.entity_code
+    and base.approach = rows_.approach
+    and base.year = rows_.year - 5
+    and base.counting = rows_.counting
+    and base.family_scope = rows_.family_scope
 left join ref.countries as countries
     on rows_.entity_type = 'country' and countries.iso3 = rows_.entity_code
 left join ref.blocs as blocs

@@ -41,7 +41,10 @@ select
     rows_.denominator,
     definitions.unit,
     coalesce(whole_counts.works_whole, 0)::bigint as works_whole,
-    coalesce(whole_counts.works_whole, 0) < settings.small_n_threshold as small_n,
+    -- few works behind the value, or, for a growth rate, behind its base year five years back
+    coalesce(whole_counts.works_whole, 0) < settings.small_n_threshold
+        or coalesce(base.works_whole, settings.small_n_threshold) < settings.small_n_threshold
+        as small_n,
     -- the current year is still being indexed in every source: never a complete year
     rows_.year >= year(current_date) as year_incomplete,
     definitions.method_version,
@@ -55,6 +58,12 @@ left join whole_counts
     and whole_counts.entity_code = rows_.entity_code
     and whole_counts.approach = rows_.approach
     and whole_counts.year = rows_.year
+left join whole_counts as base
+    on rows_.indicator = 'growth_5y_cagr'
+    and base.entity_type = rows_.entity_type
+    and base.entity_code = rows_.entity_code
+    and base.approach = rows_.approach
+    and base.year = rows_.year - 5
 left join ref.countries as countries
     on rows_.entity_type = 'country' and countries.iso3 = rows_.entity_code
 left join ref.blocs as blocs

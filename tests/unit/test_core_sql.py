@@ -80,3 +80,79 @@ def test_bloc_membership_counts_members_at_year_end(
         ).fetchall()
     }
     assert found == blocs
+
+
+def test_growth_to_a_year_without_works_is_minus_one_and_flagged_on_its_base(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    # fractional and whole counts by hand; the data's years run 2015 to 2021
+    counts = [
+        ("USA", 2015, 32.0, 40), ("USA", 2020, 243.0, 250),  # 1.5x a year, 40 and 250 works
+        ("FRA", 2015, 4.0, 5), ("FRA", 2020, 4.0, 5),  # flat on 5 works: small at both ends
+        ("IND", 2015, 2.0, 2), ("IND", 2020, 64.0, 70),  # from a base of 2 works: small
+        ("DEU", 2015, 12.0, 12),  # none in 2020: a fall to zero, -1
+        ("GBR", 2017, 10.0, 10),  # 2022 is after the data's last year: no row
+        ("JPN", 2016, 10.0, 10), ("JPN", 2021, 10.0, 10),
+    ]  # fmt: skip
+    rows = [("country", c, "all", y, "publications_fractional", f) for c, y, f, _ in counts]
+    rows += [("country", c, "all", y, "publications_whole", float(w)) for c, y, _, w in counts]
+    con.execute(
+        "create table indicators.publication_output (entity_type varchar, entity_code varchar, "
+        "approach varchar, year bigint, indicator varchar, value double, numerator double, "
+        "denominator double)"
+    )
+    con.executemany(
+        "insert into indicators.publication_output values (?, ?, ?, ?, ?, ?, ?, null)",
+        [[*row, row[-1]] for row in rows],
+    )
+    run_sql(con, "indicators.publication_growth")
+    growth = con.execute(
+        "select entity_code, year, round(value, 9), numerator, denominator "
+        "from indicators.publication_growth order by 1, 2"
+    ).fetchall()
+    assert growth == [
+        ("DEU", 2020, -1.0, 0.0, 12.0),
+        ("FRA", 2020, 0.0, 4.0, 4.0),
+        ("IND", 2020, 1.0, 64.0, 2.0),  # 32x in five years: 2x a year
+        ("JPN", 2021, 0.0, 10.0, 10.0),
+        ("USA", 2020, 0.5, 243.0, 32.0),
+    ]
+    frames = reference_frames()
+    for table in ("ref.methods", "ref.indicators", "ref.countries", "ref.blocs"):
+        replace_table(con, table, frames[table])
+    con.execute("create table raw.source_files as select 'synthetic sample' as data_kind")
+    for table in ("citation_impact", "specialisation", "collaboration", "industry_share"):
+        con.execute(
+            f"create table indicators.{table} as select * from indicators.publication_growth "
+            "limit 0"
+        )
+    run_sql(con, "marts.publication_indicators")
+    small = con.execute(
+        "select entity_code, small_n from marts.publication_indicators "
+        "where indicator = 'growth_5y_cagr' order by 1"
+    ).fetchall()
+    # threshold 10 works: FRA small at both ends, IND on its base year, DEU in 2020
+    assert small == [("DEU", True), ("FRA", True), ("IND", True), ("JPN", False),
+                     ("USA", False)]  # fmt: skip
+
+
+def test_patent_growth_to_a_year_without_families_is_minus_one(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    con.execute(
+        "create table indicators.patent_output (entity_type varchar, entity_code varchar, "
+        "approach varchar, year bigint, counting varchar, family_scope varchar, "
+        "indicator varchar, value double)"
+    )
+    con.executemany(
+        "insert into indicators.patent_output values "
+        "('country', ?, 'all', ?, 'fractional', 'all', 'patent_families_fractional', ?)",
+        [["USA", 2015, 32.0], ["USA", 2020, 243.0], ["DEU", 2015, 12.0], ["GBR", 2017, 3.0]],
+    )
+    run_sql(con, "indicators.patent_growth")
+    growth = con.execute(
+        "select entity_code, year, round(value, 9), numerator, denominator "
+        "from indicators.patent_growth order by 1, 2"
+    ).fetchall()
+    # the data's last year is 2020: GBR's 2022 has no row yet
+    assert growth == [("DEU", 2020, -1.0, 0.0, 12.0), ("USA", 2020, 0.5, 243.0, 32.0)]
