@@ -17,6 +17,7 @@ settings as (
         (select value::integer from ref.methods where key = 'workforce_small_flow') as small_flow,
         (select value::integer from ref.methods where key = 'workforce_retention_years')
             as retention_years,
+        (select value::integer from ref.methods where key = 'workforce_max_gap_years') as max_gap,
         -- both trails' kinds: the author records' (the profile) and the works' (the authorships)
         (
             select string_agg(distinct data_kind, ', ' order by data_kind)
@@ -55,9 +56,15 @@ select
         when rows_.indicator = 'retention_5y' then rows_.denominator < settings.small_n
         else rows_.value < settings.small_n
     end as small_n,
-    -- retention of year Y is measured in Y + workforce_retention_years
+    -- retention of year Y is measured in Y + workforce_retention_years; a year's placements
+    -- can still be carried from an observation up to workforce_max_gap_years later, so the
+    -- counts of those placed (and what divides by them) stay open that much longer
     rows_.year + case when rows_.indicator = 'retention_5y' then settings.retention_years else 0 end
-        >= year(current_date) as year_incomplete,
+        >= year(current_date) - case
+            when rows_.indicator in ('researchers_active', 'net_migration_rate', 'retention_5y')
+                then settings.max_gap
+            else 0
+        end as year_incomplete,
     definitions.method_version,
     settings.data_kind
 from indicators.workforce_flows as rows_

@@ -527,3 +527,38 @@ def test_a_stayed_share_on_few_producers_is_flagged_small(con: duckdb.DuckDBPyCo
     ).fetchall()
     assert flags == [("CHE", None, False), ("FRA", 1.0, True), ("HKG", 0.5, True),
                      ("USA", 0.5, False)]  # fmt: skip
+
+
+def test_years_a_later_observation_can_still_fill_are_incomplete(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    frames = reference_frames()
+    for table in ("ref.methods", "ref.indicators", "ref.countries", "ref.blocs"):
+        replace_table(con, table, frames[table])
+    for table in ("raw.author_source_files", "raw.source_files"):
+        con.execute(f"create table {table} as select 'synthetic sample' as data_kind")
+    now = con.execute("select year(current_date)").fetchone()[0]
+    indicators = ("researchers_active", "net_migration_rate", "inflow", "retention_5y")
+    replace_table(
+        con, "indicators.workforce_flows",
+        pl.DataFrame(
+            [("country", "DEU", "all", year, indicator, 20.0, 20.0, 20.0)
+             for year in range(now - 8, now + 1) for indicator in indicators],
+            orient="row",
+            schema=["entity_type", "entity_code", "approach", "year", "indicator", "value",
+                    "numerator", "denominator"],
+        ),
+    )  # fmt: skip
+    run_sql(con, "marts.workforce_indicators")
+    first_open = dict(
+        con.execute(
+            "select indicator, min(year) filter (where year_incomplete) - ? "
+            "from marts.workforce_indicators group by 1",
+            [now],
+        ).fetchall()
+    )
+    # a gap of up to 2 years is carried: the placements of the two years before this one
+    # are still open; retention of year Y is read in Y + 5
+    assert first_open == {
+        "researchers_active": -2, "net_migration_rate": -2, "inflow": 0, "retention_5y": -7,
+    }  # fmt: skip
