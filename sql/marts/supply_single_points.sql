@@ -16,9 +16,12 @@ select
     points.threshold,
     points.value_missing,
     points.not_comparable as series_break,
+    -- a year fewer reporters have filed yet: its single points can still change
+    coalesce(years.incomplete, true) as latest_year_incomplete,
     (select string_agg(distinct data_kind, ', ' order by data_kind) from raw.trade_source_files)
         as data_kind
 from indicators.supply_single_points as points
 left join ref.hs_codes as lines
     on lines.hs_revision = 'HS2022' and lines.hs_code = points.series_code
 left join ref.countries as countries on countries.iso3 = points.top_exporter_iso3
+left join core.trade_years as years on years.year = points.year

@@ -239,6 +239,11 @@ def test_single_points_of_failure(trade: duckdb.DuckDBPyConnection) -> None:
     assert rows[0][4:] == ("DEU", False)
     # lasers: DEU is the only known exporter, but the USA's value is withheld: unknown
     assert rows[1][:3] == ("trapped_ion", "901320", "DEU") and rows[1][5] is None
+    # 2021, filed by one reporter of the four of 2023, is incomplete, as the indicators say
+    incomplete = trade.execute(
+        "select distinct year, latest_year_incomplete from marts.supply_single_points order by 1"
+    ).fetchall()
+    assert incomplete == [(2021, True), (2023, False)]
 
 
 def test_revision_break_duplicates_and_years(trade: duckdb.DuckDBPyConnection) -> None:
