@@ -156,3 +156,25 @@ def test_patent_growth_to_a_year_without_families_is_minus_one(
     ).fetchall()
     # the data's last year is 2020: GBR's 2022 has no row yet
     assert growth == [("DEU", 2020, -1.0, 0.0, 12.0), ("USA", 2020, 0.5, 243.0, 32.0)]
+
+
+def test_the_last_two_priority_years_of_applicant_types_are_incomplete(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    frames = reference_frames()
+    for table in ("ref.methods", "ref.countries", "ref.blocs"):
+        replace_table(con, table, frames[table])
+    con.execute("create table raw.patent_source_files as select 'synthetic sample' as data_kind")
+    now = con.execute("select year(current_date)").fetchone()[0]
+    con.execute(
+        "create table indicators.patent_applicant_types as select 'world' as entity_type, "
+        "'WLD' as entity_code, 'all' as approach, year, 'all' as family_scope, "
+        "'company' as applicant_type, 1.0 as share, 1.0 as numerator, 1.0 as denominator "
+        "from range(?, ? + 1) as t(year)",
+        [now - 2, now],
+    )
+    run_sql(con, "marts.patent_applicant_types")
+    flags = con.execute(
+        "select year - ?, year_incomplete from marts.patent_applicant_types order by year", [now]
+    ).fetchall()
+    assert flags == [(-2, False), (-1, True), (0, True)]
