@@ -37,23 +37,18 @@ work_credits as (
     group by institutions.work_id, works.publication_year, institutions.institution_id
 ),
 
-publications as (
+-- an organisation recorded under several names or countries (a country missing from some
+-- works, an applicant's addresses in several countries) takes the name and country under
+-- which most of its credit in the approach and year is recorded, a known country and name
+-- before a missing one (the same in every build: ties go to the first in order).
+-- The smallest of a key, not first(... order by ...): an ordered aggregate cannot spill
+publication_names as (
     select
-        'publications' as family,
         approaches.approach,
         credits.year,
         credits.organisation_id,
-        -- an institution the works place in several countries: where most of its credit is
-        -- (the same name and country in every build: ties go to the first in order). The
-        -- smallest of a key, not first(... order by ...): an ordered aggregate cannot spill
-        arg_min_null(
-            credits.name_rank,
-            {'credit': -round(credits.credit, 9), 'name': credits.name_rank}
-        ) as name_rank,
-        arg_min_null(
-            credits.country_iso3,
-            {'credit': -round(credits.credit, 9), 'code': credits.country_iso3}
-        ) as country_iso3,
+        credits.name_rank,
+        credits.country_iso3,
         sum(credits.credit) as credit
     from work_credits as credits
     inner join core.work_approaches as approaches
@@ -61,19 +56,66 @@ publications as (
     group by all
 ),
 
-patents as (
+publications as (
     select
-        'patents' as family,
+        'publications' as family,
+        approach,
+        year,
+        organisation_id,
+        arg_min_null(name_rank, recorded) as name_rank,
+        arg_min_null(country_iso3, recorded) as country_iso3,
+        sum(credit) as credit
+    from (
+        select
+            *,
+            {
+                'unknown': country_iso3 is null,
+                'unnamed': name_rank is null,
+                'credit': -round(credit, 9),
+                'name': name_rank,
+                'code': country_iso3
+            } as recorded
+        from publication_names
+    )
+    group by all
+),
+
+patent_names as (
+    select
         approaches.approach,
         credits.priority_year as year,
         credits.party_key as organisation_id,
-        min(credits.name) as organisation,
-        min(credits.country_iso3) as country_iso3,
-        sum(credits.credit)::double as credit
+        credits.name,
+        nullif(credits.country_iso3, 'ZZZ') as country_iso3,
+        sum(credits.credit) as credit
     from core.patent_applicant_credits as credits
     inner join core.patent_family_approaches as approaches
         on approaches.family_id = credits.family_id
     where credits.family_scope = 'all'
+    group by all
+),
+
+patents as (
+    select
+        'patents' as family,
+        approach,
+        year,
+        organisation_id,
+        arg_min_null(name, recorded) as organisation,
+        arg_min_null(country_iso3, recorded) as country_iso3,
+        sum(credit)::double as credit
+    from (
+        select
+            *,
+            {
+                'unknown': country_iso3 is null,
+                'unnamed': name is null,
+                'credit': -credit,
+                'name': name,
+                'code': country_iso3
+            } as recorded
+        from patent_names
+    )
     group by all
 ),
 
