@@ -43,7 +43,8 @@ select
     coalesce(whole_counts.families_whole, 0)::bigint as families_whole,
     -- few families behind the value, or, for a growth rate, behind its base year
     coalesce(whole_counts.families_whole, 0) < settings.small_n_threshold
-        or coalesce(base.families_whole, settings.small_n_threshold)
+        or rows_.indicator = 'patent_growth_5y_cagr'
+        and coalesce(base.families_whole, settings.small_n_threshold)
         < settings.small_n_threshold as small_n,
     -- priority years are published 18 months later: the last two years are incomplete
     rows_.year >= year(current_date) - 1 as year_incomplete,
@@ -60,9 +61,10 @@ left join whole_counts
     and whole_counts.year = rows_.year
     and whole_counts.counting = rows_.counting
     and whole_counts.family_scope = rows_.family_scope
+-- every row's base year, read by growth rates alone (the indicator tested in the join's
+-- condition made DuckDB take far longer: marts.publication_indicators)
 left join whole_counts as base
-    on rows_.indicator = 'patent_growth_5y_cagr'
-    and base.entity_type = rows_.entity_type
+    on base.entity_type = rows_.entity_type
     and base.entity_code = rows_.entity_code
     and base.approach = rows_.approach
     and base.year = rows_.year - 5

@@ -43,7 +43,8 @@ select
     coalesce(whole_counts.works_whole, 0)::bigint as works_whole,
     -- few works behind the value, or, for a growth rate, behind its base year five years back
     coalesce(whole_counts.works_whole, 0) < settings.small_n_threshold
-        or coalesce(base.works_whole, settings.small_n_threshold) < settings.small_n_threshold
+        or rows_.indicator = 'growth_5y_cagr'
+        and coalesce(base.works_whole, settings.small_n_threshold) < settings.small_n_threshold
         as small_n,
     -- the current year is still being indexed in every source: never a complete year
     rows_.year >= year(current_date) as year_incomplete,
@@ -58,9 +59,10 @@ left join whole_counts
     and whole_counts.entity_code = rows_.entity_code
     and whole_counts.approach = rows_.approach
     and whole_counts.year = rows_.year
+-- every row's base year, read by growth rates alone: the indicator tested in the join's
+-- condition instead made DuckDB take 25 times longer (8.6 s against 0.3 s at a million works)
 left join whole_counts as base
-    on rows_.indicator = 'growth_5y_cagr'
-    and base.entity_type = rows_.entity_type
+    on base.entity_type = rows_.entity_type
     and base.entity_code = rows_.entity_code
     and base.approach = rows_.approach
     and base.year = rows_.year - 5
