@@ -1,0 +1,62 @@
+"""staging.works on hand-made raw records: merged ids followed along their whole chain."""
+
+from __future__ import annotations
+
+import duckdb
+import polars as pl
+import pytest
+
+from assets.bibliometric.raw_tables import SCHEMAS
+from pipelines.db import replace_table
+from pipelines.settings import SQL_DIR
+
+pytestmark = pytest.mark.unit
+
+# records: (work id, record key, updated date, file). OpenAlex merged W1 into W2, then W2 into
+# W3 (a chain), W5 into W6, and W7 into W8 and W8 back into W7 (a cycle). W9 is not merged.
+RECORDS = [
+    ("W1", "k1", "2024-01-01", "part_0.jsonl"),
+    ("W3", "k3", "2024-06-01", "part_1.jsonl"),
+    ("W5", "k5", "2024-06-01", "part_1.jsonl"),
+    ("W7", "k7", "2024-06-01", "part_1.jsonl"),
+    ("W9", "k9", "2024-06-01", "part_1.jsonl"),
+]
+MERGES = [
+    ("2024-02-01", "W1", "W2"),
+    ("2024-05-01", "W2", "W3"),
+    ("2024-03-01", "W5", "W6"),
+    ("2024-03-01", "W7", "W8"),
+    ("2024-04-01", "W8", "W7"),
+]
+
+
+def test_merged_ids_are_followed_to_the_end_of_their_chain(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    schema = SCHEMAS["raw.openalex_works"]
+    given = {"work_id", "record_key", "updated_date", "source_file"}
+    works = pl.DataFrame(
+        [
+            {name: None for name in schema if name not in given}
+            | {"work_id": w, "record_key": k, "updated_date": d, "source_file": f}
+            for w, k, d, f in RECORDS
+        ],
+        schema=schema,
+    ).with_columns(record_index=0)
+    replace_table(con, "raw.openalex_works", works)
+    replace_table(
+        con,
+        "raw.openalex_merged_ids",
+        pl.DataFrame(
+            [(*m, "merged_ids.csv") for m in MERGES],
+            schema=SCHEMAS["raw.openalex_merged_ids"],
+            orient="row",
+        ),
+    )
+    rows = con.execute(
+        "select work_id, record_key, records_seen "
+        f"from ({(SQL_DIR / 'staging' / 'works.sql').read_text()}) order by work_id"
+    ).fetchall()
+    # W1 stands for W3, whose own record is kept; after ten steps round the cycle W7 stands
+    # for W7 (it was merged into W8 and back)
+    assert rows == [("W3", "k3", 2), ("W6", "k5", 1), ("W7", "k7", 1), ("W9", "k9", 1)]
