@@ -5,10 +5,11 @@ with years as (
         min(year) filter (where status = 'observed') as first_observed_year,
         max(year) filter (where status = 'observed') as last_observed_year,
         arg_max(country_iso3, year) filter (where status = 'observed') as latest_iso3,
-        -- the producing country: the first observed year of the quantum career
-        min(year) filter (where status = 'observed' and in_quantum_career) as producer_year,
-        arg_min(country_iso3, year) filter (where status = 'observed' and in_quantum_career)
-            as producer_iso3,
+        -- the producing country: the first year of the quantum career that places them,
+        -- observed or carried (a first work without an affiliation, between two observed
+        -- years, is carried as it is counted among the active researchers)
+        min(year) filter (where in_quantum_career) as producer_year,
+        arg_min(country_iso3, year) filter (where in_quantum_career) as producer_iso3,
         count(*) filter (where status = 'observed') as years_observed,
         count(*) filter (where status = 'carried') as years_carried,
         count(*) filter (where tie_broken) as years_tie_broken,

@@ -449,7 +449,7 @@ def test_flows_are_flagged_small_and_labelled(workforce: duckdb.DuckDBPyConnecti
     ).fetchone()
     # the kinds of both trails: the works from a user's folder, the author records the
     # sample's, which must show
-    assert flags == (True, "directory, synthetic sample", "wf-1.1", 0)
+    assert flags == (True, "directory, synthetic sample", "wf-1.2", 0)
 
 
 def test_a_researchers_works_per_approach_count_each_work_once_from_the_first(
@@ -562,3 +562,39 @@ def test_years_a_later_observation_can_still_fill_are_incomplete(
     assert first_open == {
         "researchers_active": -2, "net_migration_rate": -2, "inflow": 0, "retention_5y": -7,
     }  # fmt: skip
+
+
+def test_a_first_quantum_year_carried_between_observations_produces(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    # researcher 1: profile DEU 2014 (another field), a first in-scope work in 2015 with no
+    # affiliation, USA from 2016. 2015 is carried DEU (a gap of one year) and counts among
+    # DEU's active researchers, so DEU produced them in 2015, and they left it. Researcher 2:
+    # first in-scope work 2010 unplaced, with no observation before it: the next observed
+    # year, FRA 2011, produces them.
+    replace_table(con, "ref.methods", reference_frames()["ref.methods"])
+    evidence = [(1, 2014, "DEU"), (1, 2016, "USA"), (1, 2017, "USA"), (2, 2011, "FRA")]
+    con.execute(
+        "create table staging.researcher_evidence as select researcher_id::bigint as "
+        "researcher_id, year::bigint as year, country_iso3, 'profile' as trail, "
+        "1::bigint as evidence from (values "
+        + ", ".join(f"({r}, {y}, '{c}')" for r, y, c in evidence)
+        + ") as t(researcher_id, year, country_iso3)"
+    )
+    con.execute(
+        "create table staging.researchers as select researcher_id::bigint as researcher_id, "
+        "first::bigint as first_quantum_year, 2017::bigint as last_quantum_year, "
+        "2::bigint as quantum_works, 'x' as name_in_works "
+        "from (values (1, 2015), (2, 2010)) as t(researcher_id, first)"
+    )
+    con.execute(
+        "create table staging.authors (author_id varchar, is_deleted boolean, "
+        "schema_generation varchar)"
+    )
+    for table in ("core.researcher_years", "core.researcher_moves", "core.researchers"):
+        run_sql(con, table)
+    producers = con.execute(
+        "select researcher_id, producer_iso3, producer_year, latest_iso3 "
+        "from core.researchers order by 1"
+    ).fetchall()
+    assert producers == [(1, "DEU", 2015, "USA"), (2, "FRA", 2011, "FRA")]
