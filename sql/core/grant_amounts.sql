@@ -19,7 +19,8 @@ select
     grants.amount / fx.units_per_usd as usd_nominal,
     grants.amount / fx.units_per_usd * base.value / year_deflator.value as usd_constant,
     settings.base_year as price_base_year,
-    fx.units_per_usd is null as no_fx_rate
+    fx.units_per_usd is null as no_fx_rate,
+    year_deflator.value is null or base.value is null as no_deflator
 from staging.grants as grants
 cross join settings
 left join staging.fx_rates as fx

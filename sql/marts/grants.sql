@@ -37,6 +37,7 @@ select
     amounts.usd_nominal,
     amounts.usd_constant,
     amounts.no_fx_rate,
+    amounts.no_deflator,
     coalesce(approaches.approaches, []) as approaches,
     countries.countries,
     countries.is_international,

@@ -355,6 +355,17 @@ def test_grant_money_follows_the_paid_organisations(funding: duckdb.DuckDBPyConn
     assert constant == pytest.approx(1.1e6)
 
 
+def test_a_grant_of_a_year_without_a_deflator_is_flagged(
+    funding: duckdb.DuckDBPyConnection,
+) -> None:
+    # the deflator has 2020 and 2024: a grant of 2020 has constant dollars, one of 2025 not
+    rows = funding.execute(
+        "select grant_key, usd_constant is not null, no_deflator from core.grant_amounts "
+        "where grant_key in ('nsf:1', 'cordis:4') order by 1"
+    ).fetchall()
+    assert rows == [("cordis:4", False, True), ("nsf:1", True, False)]
+
+
 def test_a_grant_without_a_rate_is_a_gap_not_a_dollar(funding: duckdb.DuckDBPyConnection) -> None:
     row = funding.execute(
         "select usd_nominal, no_fx_rate from core.grant_amounts where grant_key = 'cordis:4'"
