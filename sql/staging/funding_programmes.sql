@@ -35,21 +35,42 @@ with typed as (
     from ref.funding_programmes
 ),
 
+own_periods as (
+    -- a figure's own period: its stated years; else its stated length, placed from its stated
+    -- start, back from its stated end, else from the year announced
+    select
+        *,
+        case
+            when start_year is not null and end_year is not null then start_year
+            when stated_duration_years is null then null
+            when start_year is not null then start_year
+            when end_year is not null then end_year - stated_duration_years + 1
+            else announced_year
+        end as own_start,
+        case
+            when start_year is not null and end_year is not null then 'stated years'
+            when stated_duration_years is not null
+                and coalesce(start_year, end_year, announced_year) is not null
+                then 'stated length'
+        end as own_basis
+    from typed
+),
+
 programme_periods as (
-    -- a period is a fact about the programme: the figure of it that states one most fully
-    -- (both years before a length; official before news before aggregators)
+    -- a period is a fact about the programme: of the figures that place one themselves, the
+    -- one that states it most fully (both years before a length; official before news before
+    -- aggregators)
     select
         programme_id,
         row_id as period_row,
-        start_year as period_start,
-        end_year as period_end,
-        coalesce(end_year - start_year + 1, stated_duration_years) as period_length
-    from typed
-    where (start_year is not null and end_year is not null) or stated_duration_years is not null
+        own_start as period_start,
+        coalesce(end_year, own_start + stated_duration_years - 1) as period_end
+    from own_periods
+    where own_basis is not null
     qualify row_number() over (
         partition by programme_id
         order by
-            (start_year is not null and end_year is not null) desc,
+            own_basis = 'stated years' desc,
             case source_kind
                 when 'official' then 1 when 'reputable_news' then 2 when 'aggregator' then 3
                 else 4
@@ -58,47 +79,30 @@ programme_periods as (
     ) = 1
 ),
 
-periods as (
-    -- a figure's own years first; else its own stated length from its start (else the year
-    -- announced) or back from its end; else the period another figure of the same programme
-    -- states (meta.methods programme_annualisation_rule)
-    select
-        typed.* exclude (start_year, end_year),
-        typed.start_year is not null and typed.end_year is not null as own_years,
-        coalesce(typed.stated_duration_years, programme_periods.period_length) as length_used,
-        programme_periods.period_row,
-        programme_periods.period_start,
-        programme_periods.period_end,
-        typed.start_year as stated_start,
-        typed.end_year as stated_end
-    from typed
-    left join programme_periods using (programme_id)
-),
-
-placed as (
-    select
-        periods.*,
-        case
-            when own_years or stated_start is not null then stated_start
-            when stated_end is not null then stated_end - length_used + 1
-            when stated_duration_years is null and period_start is not null then period_start
-            when length_used is not null then announced_year
-        end as start_year
-    from periods
-),
-
 dated as (
+    -- a figure's own period first; else the period another figure of the same programme
+    -- places (meta.methods programme_annualisation_rule); else what it states, for the
+    -- problem to name
     select
-        placed.* exclude (period_row, period_start, period_end, stated_start, stated_end,
-            own_years, length_used),
-        coalesce(stated_end, start_year + length_used - 1) as end_year,
+        own_periods.* exclude (start_year, end_year, own_start, own_basis),
         case
-            when own_years then 'stated years'
-            when stated_duration_years is not null and start_year is not null then 'stated length'
-            when period_row is not null and start_year is not null
-                then 'period of ' || period_row
-        end as period_basis
-    from placed
+            when own_periods.own_basis is not null then own_periods.own_start
+            when programme_periods.period_row is not null then programme_periods.period_start
+            else own_periods.start_year
+        end as start_year,
+        case
+            when own_periods.own_basis is not null
+                then coalesce(
+                    own_periods.end_year,
+                    own_periods.own_start + own_periods.stated_duration_years - 1
+                )
+            when programme_periods.period_row is not null then programme_periods.period_end
+            else own_periods.end_year
+        end as end_year,
+        coalesce(own_periods.own_basis, 'period of ' || programme_periods.period_row)
+            as period_basis
+    from own_periods
+    left join programme_periods using (programme_id)
 ),
 
 priced as (
@@ -145,12 +149,13 @@ select
         when 'non_positive_amount' then 'amount ' || coalesce(checked.amount::varchar, 'missing')
         when 'unknown_currency' then 'currency ' || coalesce(checked.currency, 'missing')
             || ' is not in the reviewed FX table (ref.fx_rates)'
-        when 'no_period' then 'no start or end year and no stated length, in this figure or '
-            || 'another figure of the programme: the commitment cannot be spread over years'
-        when 'no_end_year' then 'starts ' || checked.start_year
-            || ' with no end year or length: the commitment cannot be spread over years'
-        when 'no_start_year' then 'ends ' || checked.end_year
-            || ' with no start year or length: the commitment cannot be spread over years'
+        when 'no_period' then 'no period this figure or another figure of the programme places '
+            || '(both years, or a length with a start, an end or the year announced): the '
+            || 'commitment cannot be spread over years'
+        when 'no_end_year' then 'starts ' || checked.start_year || ' with no end year or length, '
+            || 'nor another figure''s period: the commitment cannot be spread over years'
+        when 'no_start_year' then 'ends ' || checked.end_year || ' with no start year or length, '
+            || 'nor another figure''s period: the commitment cannot be spread over years'
         when 'invalid_period' then 'end year ' || checked.end_year
             || ' before start year ' || checked.start_year
         when 'no_fx_rate' then checked.currency || ' has no exchange rate for '

@@ -412,3 +412,54 @@ def test_refreshed_rates_win_and_the_dollar_stays_one(funding: duckdb.DuckDBPyCo
         "and currency in ('USD', 'EUR') order by 1"
     ).fetchall()
     assert rates == [("EUR", 0.5, "World Bank"), ("USD", 1.0, "US dollar: 1 by definition")]
+
+
+# row_id, programme_id, start, end, length, announced, source kind: the periods figures
+# lend each other (meta.methods programme_annualisation_rule), worked out by hand
+PERIOD_FIGURES = [
+    # X: no figure places a period itself. X_LEN's ten years have nothing to start from, so
+    # X_ANN (announced 2023) and X_END (ends 2024) have none to borrow.
+    ("X_LEN", "x", None, None, "10", None, "official"),
+    ("X_ANN", "x", None, None, None, "2023", "reputable_news"),
+    ("X_END", "x", None, "2024", None, None, "reputable_news"),
+    # Y: Y_LEN states six years from nothing: it takes Y_YEARS' 2020-2025.
+    ("Y_YEARS", "y", "2020", "2025", None, "2020", "official"),
+    ("Y_LEN", "y", None, None, "6", None, "reputable_news"),
+    # Z: Z_LEN places ten years from 2025; Z_END, which states an end alone, takes that
+    # period, 2025-2034, not ten years back from its own end.
+    ("Z_LEN", "z", None, None, "10", "2025", "aggregator"),
+    ("Z_END", "z", None, "2035", None, "2025", "reputable_news"),
+]
+
+
+def test_a_figure_borrows_only_a_period_another_figure_places(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    rows = [
+        dict(zip(PROGRAMME_COLUMNS, [rid, pid, "GBR", pid, "100", "exact", "USD", start, end,
+             length, announced, "programme", "yes", "alternative", None, kind,
+             "https://example.org/" + rid, None, None], strict=True))
+        for rid, pid, start, end, length, announced, kind in PERIOD_FIGURES
+    ]  # fmt: skip
+    replace_table(
+        con, "ref.funding_programmes",
+        pl.DataFrame(rows, schema={c: pl.String for c in PROGRAMME_COLUMNS}),
+    )  # fmt: skip
+    con.execute(
+        "create table staging.fx_rates as select 'USD' as currency, year, 1.0 as units_per_usd "
+        "from range(2015, 2036) as t(year)"
+    )
+    run_sql(con, "staging.funding_programmes")
+    periods = con.execute(
+        "select row_id, start_year, end_year, period_basis, problem "
+        "from staging.funding_programmes order by row_id"
+    ).fetchall()
+    assert periods == [
+        ("X_ANN", None, None, None, "no_period"),
+        ("X_END", None, 2024, None, "no_start_year"),
+        ("X_LEN", None, None, None, "no_period"),
+        ("Y_LEN", 2020, 2025, "period of Y_YEARS", None),
+        ("Y_YEARS", 2020, 2025, "stated years", None),
+        ("Z_END", 2025, 2034, "period of Z_LEN", None),
+        ("Z_LEN", 2025, 2034, "stated length", None),
+    ]
