@@ -29,7 +29,7 @@ def test_funding_page_names_the_conversion_rule_and_links_sources(
     links = re.findall(r'<a href="(https?://[^"]+)" rel="noopener" target="_blank">', text)
     assert len(links) > 50
     assert "National Quantum Initiative Act (2018)" in text  # a counted figure with no period
-    assert "no start or end year and no stated length" in text
+    assert "no period this figure or another figure of the programme places" in text
     for chart in ("funding-commitments", "funding-per-gdp", "funding-grants-approach"):
         assert f'id="{chart}"' in text, chart
 
