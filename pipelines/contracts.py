@@ -205,7 +205,8 @@ def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str,
 
 
 def schema_problems(con: duckdb.DuckDBPyConnection, contract: Contract) -> list[str]:
-    """Differences between the table in the database and its contract (empty if none)."""
+    """Differences between the table in the database and its contract (empty if none):
+    columns missing, of another type, not in the contract, or in another order."""
     actual = dict(table_columns(con, contract.table))
     if not actual:
         return [f"{contract.table} does not exist"]
@@ -220,6 +221,13 @@ def schema_problems(con: duckdb.DuckDBPyConnection, contract: Contract) -> list[
     extra = set(actual) - {c.name for c in contract.columns}
     if extra:
         problems.append(f"columns not in the contract: {sorted(extra)}")
+    order = [c.name for c in contract.columns]
+    if not problems and list(actual) != order:
+        # meta.columns numbers a column by its place in the contract: it must be the table's
+        moved = [name for name, listed in zip(actual, order, strict=True) if name != listed]
+        problems.append(
+            f"columns in another order than the contract's (from {moved[0]} on): {list(actual)}"
+        )
     return problems
 
 

@@ -78,6 +78,16 @@ def test_schema_drift_is_named(con: duckdb.DuckDBPyConnection) -> None:
     ]
 
 
+def test_columns_in_another_order_than_the_contract_are_named(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    # meta.columns numbers the columns as the contract lists them: a table must agree
+    con.execute("create table core.t as select 0.5::double as share, 'a' as id")
+    assert schema_problems(con, CONTRACT) == [
+        "columns in another order than the contract's (from share on): ['share', 'id']"
+    ]
+
+
 def test_every_sql_table_has_a_complete_contract() -> None:
     contracts = load_contracts(SQL_DIR)
     for table in sql_table_files(SQL_DIR):
