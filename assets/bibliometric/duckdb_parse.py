@@ -189,14 +189,15 @@ from (select *, flatten(list_transform(authorships, a -> a.institutions)) as ins
 # a file's records in file order (the table is written in that order, so its row ids are
 # the record indexes; deleting rows leaves the others' ids as they were)
 RECORDS = "(select rowid as record_index, * from _qcm_records)"
-QUOTE = "'country code ''' || code || ''' in an authorship'"
-# the authorships' country codes that name no country (blank ones aside), unnested once
+QUOTE = "'country code ''' || code || ''' in authorship ' || position"
+# the authorships' country codes that name no country (blank ones aside), each once per
+# authorship (OpenAlex's countries list repeats its institutions' codes), unnested once
 # for the two statements that read them, the count below and their quarantine (two
 # unnestings took 0.9 s of a million-work part's 13 s, one 0.5 s)
 UNUSABLE_CODES = """
 create or replace temp table _qcm_unusable_codes as
-select record_index, work_id, code
-from (select record_index, work_id, unnest(list_concat(
+select distinct record_index, work_id, position, code
+from (select record_index, work_id, position, unnest(list_concat(
           list_transform(coalesce(a.institutions, []), i -> i.country_code),
           coalesce(a.countries, []))) as code
       from _qcm_authorships)

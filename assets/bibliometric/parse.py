@@ -125,17 +125,20 @@ def _quarantine_row(
 
 
 def _country(
-    raw: Any, codes: CountryCodes, prov: Mapping[str, Any], work_id: str
+    raw: Any, codes: CountryCodes, prov: Mapping[str, Any], ids: tuple[str, int]
 ) -> tuple[str | None, dict[str, Any] | None]:
-    """Map one raw country code to ISO3; return (iso3, quarantine row or None)."""
+    """Map one raw country code of the authorship ``ids`` (work id, position) to ISO3;
+    return (iso3, quarantine row or None)."""
     if raw is None or str(raw).strip() == "":
         return None, None
     code = str(raw).strip().upper()
     iso3 = codes.iso2_to_iso3.get(code)
     if iso3:
         return iso3, None
+    work_id, position = ids
     reason = "historical_country_code" if code in codes.historical else "invalid_country_code"
-    return None, _quarantine_row(prov, work_id, reason, f"country code {raw!r} in an authorship")
+    detail = f"country code {raw!r} in authorship {position}"
+    return None, _quarantine_row(prov, work_id, reason, detail)
 
 
 def parse_work(
@@ -262,14 +265,17 @@ def _parse_authorship(
         }
     )
     institution_countries: list[str] = []
+    # an unusable code once per authorship: OpenAlex's countries list repeats the codes
+    # of the institutions
+    unusable: dict[str, dict[str, Any]] = {}
     for inst in institutions:
         try:
             inst_id = short_id(inst.get("id"), "I")
         except RecordError:
             inst_id = None
-        iso3, bad = _country(inst.get("country_code"), codes, prov, work_id)
+        iso3, bad = _country(inst.get("country_code"), codes, prov, (work_id, position))
         if bad:
-            out.quarantine.append(bad)
+            unusable.setdefault(bad["detail"], bad)
         if iso3:
             institution_countries.append(iso3)
         out.institutions.append(
@@ -289,14 +295,15 @@ def _parse_authorship(
     countries: list[str] = []
     if isinstance(listed, list) and listed:
         for raw in listed:
-            iso3, bad = _country(raw, codes, prov, work_id)
+            iso3, bad = _country(raw, codes, prov, (work_id, position))
             if bad:
-                out.quarantine.append(bad)
+                unusable.setdefault(bad["detail"], bad)
             if iso3:
                 countries.append(iso3)
     else:
         origin = "institutions"
         countries = institution_countries
+    out.quarantine.extend(unusable.values())
     for iso3 in dict.fromkeys(countries):
         out.authorship_countries.append(
             {

@@ -116,6 +116,8 @@ def test_regular_defects_stay_on_the_duckdb_path_with_the_same_rows(tmp_path: Pa
                     "countries": [],
                 },
                 {"institutions": [{"country_code": "GB"}], "countries": ["DE", "ZZ", None]},
+                # OpenAlex's countries list repeats the institutions' codes: XX once
+                {"institutions": [{"country_code": "XX"}], "countries": ["XX"]},
             ],
         ),
         work(10, topics=None, primary_topic=None, abstract_inverted_index=None),
@@ -132,6 +134,7 @@ def test_regular_defects_stay_on_the_duckdb_path_with_the_same_rows(tmp_path: Pa
     reasons = sorted(python["raw.quarantine"]["reason"].to_list())
     assert reasons == [
         "historical_country_code",
+        "invalid_country_code",
         "invalid_country_code",
         "invalid_country_code",
         "missing_id",
