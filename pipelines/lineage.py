@@ -56,6 +56,8 @@ BUILT = f"{SCHEMA}.built"
 CONTENTS = f"{SCHEMA}.contents"
 VERIFIED = f"{SCHEMA}.verified"
 REWRITTEN = f"{SCHEMA}.rewritten"
+# runs that logged themselves in meta.runs and have not published yet (``meta_assets``)
+UNPUBLISHED = f"{SCHEMA}.unpublished_runs"
 TABLE_REF = re.compile(r"\b(ref|raw|staging|core|indicators|marts|meta)\.([a-z_][a-z0-9_]*)\b")
 # a SQL text's quoted strings and names, and its comments: whichever begins first wins, so a
 # "--" inside quotes is no comment and a quote inside a comment opens no string
@@ -125,6 +127,7 @@ def create_tables(con: duckdb.DuckDBPyConnection) -> None:
     )
     # the key of the pass's expectations alone (``expectations_key``), added after the rest
     con.execute(f"alter table {VERIFIED} add column if not exists expectations_key varchar")
+    con.execute(f"create table if not exists {UNPUBLISHED} (run_id varchar primary key)")
     con.execute(
         f"create table if not exists {REWRITTEN} (table_name varchar primary key, "
         "previous varchar not null, key_column varchar not null, rows varchar not null, "

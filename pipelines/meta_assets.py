@@ -17,13 +17,14 @@ import polars as pl
 
 from pipelines.contracts import load_contracts
 from pipelines.db import replace_table, table_exists
-from pipelines.lineage import BUILT
+from pipelines.lineage import BUILT, UNPUBLISHED
 from pipelines.publish import (
     PUBLIC_SCHEMAS,
     RUN_FLOAT_COLUMNS,
     PublishError,
     data_kind,
     publish,
+    released_runs,
     run_record,
 )
 from pipelines.resources import QcmResource
@@ -54,6 +55,19 @@ def append_run(con: duckdb.DuckDBPyConnection, record: dict[str, object]) -> Non
         con.unregister("_run")
 
 
+def drop_unpublished(con: duckdb.DuckDBPyConnection, released: set[str]) -> list[str]:
+    """Take out of ``meta.runs`` the runs that logged themselves and never published (a
+    check, the data dictionary or the publish failed after the log, or the build was
+    killed), and return their ids. A run whose id is in ``released``, the run ids of the
+    last release, published and was killed before it could say so: it stays."""
+    pending = {r[0] for r in con.execute(f"select run_id from {UNPUBLISHED}").fetchall()}
+    gone = sorted(pending - released)
+    if gone and table_exists(con, "meta.runs"):
+        con.execute("delete from meta.runs where list_contains(?, run_id)", [gone])
+    con.execute(f"delete from {UNPUBLISHED}")
+    return gone
+
+
 DICTIONARY_KEY = dg.AssetKey(["meta", "data_dictionary"])
 PUBLISHED_KEY = dg.AssetKey(["published"])
 
@@ -67,15 +81,28 @@ def make_meta_assets(upstream: list[dg.AssetKey]) -> list[dg.AssetsDefinition]:
         group_name="publish",
         kinds={"duckdb"},
         pool="duckdb",
-        description="One row per run that reached publishing: time, mode, kind of data "
+        description="One row per run that published: time, mode, kind of data "
         "(synthetic sample, live, directory), source checksums, counts and method versions.",
     )
     def run_log(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.MaterializeResult:
         stats = context.instance.get_run_stats(context.run.run_id)
         started = datetime.fromtimestamp(stats.start_time or datetime.now(UTC).timestamp(), UTC)
+        release = qcm.settings.out_dir / "qcm.duckdb"
+        released = released_runs(release)
+        if released is None:
+            context.log.warning(
+                f"cannot read the last release {release}: a run that published and was "
+                "killed before it could say so is left out of meta.runs with the unpublished"
+            )
         with qcm.connect() as con:
             record = run_record(con, context.run.run_id, qcm.settings.mode, started, version("qcm"))
+            con.execute("begin")
+            gone = drop_unpublished(con, released or set())
             append_run(con, record)
+            con.execute(f"insert into {UNPUBLISHED} values (?)", [context.run.run_id])
+            con.execute("commit")
+        if gone:
+            context.log.info(f"meta.runs: left out runs that never published: {', '.join(gone)}")
         context.log.info(f"run {context.run.run_id} logged: {record['data_kind']}")
         return dg.MaterializeResult(metadata={"data_kind": str(record["data_kind"])})
 
@@ -183,8 +210,10 @@ def make_meta_assets(upstream: list[dg.AssetKey]) -> list[dg.AssetsDefinition]:
             )
         except PublishError as err:
             with qcm.connect() as con:  # this run published nothing: it is not a release
-                con.execute("delete from meta.runs where run_id = ?", [context.run.run_id])
+                drop_unpublished(con, set())
             raise dg.Failure(f"publish refused: {err}", allow_retries=False) from err
+        with qcm.connect() as con:  # a release now: its row in meta.runs stays
+            con.execute(f"delete from {UNPUBLISHED} where run_id = ?", [context.run.run_id])
         updated = (
             f"; {', '.join(result.updated)} taken from it and brought up to date by the works "
             "that changed"

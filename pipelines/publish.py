@@ -244,6 +244,21 @@ def released_builds(release: Path) -> dict[str, str]:
         con.close()
 
 
+def released_runs(release: Path) -> set[str] | None:
+    """The run ids in the ``meta.runs`` of the release file ``release``: empty when there
+    is none, None when it cannot be read."""
+    if not release.exists():
+        return set()
+    try:
+        con = duckdb.connect(str(release), read_only=True)
+        try:
+            return {r[0] for r in con.execute("select run_id from meta.runs").fetchall()}
+        finally:
+            con.close()
+    except duckdb.Error:
+        return None
+
+
 def _write_release(
     working_db: Path, temp: Path, target: Path, allow_drop: bool
 ) -> tuple[dict[str, int], list[str], list[str], dict[str, str]]:

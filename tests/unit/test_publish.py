@@ -9,13 +9,14 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.meta_assets import append_run
+from pipelines.meta_assets import append_run, drop_unpublished
 from pipelines.publish import (
     TEMP_PREFIX,
     TRAIL_AGREEMENT_SQL,
     PublishError,
     data_kind,
     publish,
+    released_runs,
     row_count_drops,
 )
 from pipelines.settings import SQL_DIR
@@ -139,6 +140,31 @@ def test_the_run_history_takes_columns_a_newer_version_records(
     append_run(con, {"run_id": "new", "work_records": 8, "patent_records": 4})  # a retry
     rows = con.execute("select * from meta.runs order by run_id").fetchall()
     assert rows == [("new", 8, 4), ("old", 5, None)]
+
+
+def test_runs_that_never_published_leave_the_run_history(
+    con: duckdb.DuckDBPyConnection, tmp_path: Path
+) -> None:
+    # 'released' published; 'failed' logged itself and its data dictionary failed; 'killed'
+    # published and was killed before it could say so: the release lists it
+    con.execute("create schema lineage")
+    con.execute("create table lineage.unpublished_runs (run_id varchar primary key)")
+    con.execute("create table meta.runs (run_id varchar)")
+    con.execute("insert into meta.runs values ('released'), ('failed'), ('killed')")
+    con.execute("insert into lineage.unpublished_runs values ('failed'), ('killed')")
+    release = tmp_path / "qcm.duckdb"
+    with duckdb.connect(str(release)) as out:
+        out.execute("create schema meta")
+        out.execute("create table meta.runs (run_id varchar)")
+        out.execute("insert into meta.runs values ('released'), ('killed')")
+    assert released_runs(release) == {"released", "killed"}
+    assert released_runs(tmp_path / "none.duckdb") == set()
+    (tmp_path / "broken.duckdb").write_bytes(b"not a database")
+    assert released_runs(tmp_path / "broken.duckdb") is None
+    assert drop_unpublished(con, released_runs(release)) == ["failed"]
+    runs = con.execute("select run_id from meta.runs order by 1").fetchall()
+    assert runs == [("killed",), ("released",)]
+    assert con.execute("select count(*) from lineage.unpublished_runs").fetchone() == (0,)
 
 
 def test_the_parquet_folder_describes_its_files(tmp_path: Path) -> None:
