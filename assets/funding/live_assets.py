@@ -49,7 +49,17 @@ from pipelines.resources import QcmResource
 
 WORLD_BANK_PAGES_KEY = dg.AssetKey(["raw", "world_bank_pages"])
 REFRESH_KEY = dg.AssetKey(["raw", "conversion_refresh"])
-REFRESH_TABLES = ("raw.refreshed_fx_rates", "raw.refreshed_economic_indicators")
+SOURCE_FILES = "raw.world_bank_source_files"
+REFRESH_TABLES = ("raw.refreshed_fx_rates", "raw.refreshed_economic_indicators", SOURCE_FILES)
+SOURCE_FILE_SCHEMA = {
+    "source": pl.String,
+    "source_file": pl.String,
+    "source_sha256": pl.String,
+    "bytes": pl.Int64,
+    "records": pl.Int64,
+    "status": pl.String,
+    "data_kind": pl.String,
+}
 TERMS = tuple(SOURCE_CONFIG["query"]["terms"])
 FIRST_YEAR = SOURCE_CONFIG["query"]["first_year"]
 YEARS = dg.StaticPartitionsDefinition(
@@ -191,14 +201,21 @@ def world_bank_pages(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.
     kinds={"duckdb", "python"},
     pool="duckdb",
     description="Conversion rows refreshed from the latest complete World Bank fetches "
-    "(live mode); empty in other modes, where the committed tables are used alone.",
+    "(live mode without a funding folder), and the landed pages they came from; empty "
+    "otherwise, where the committed tables are used alone.",
 )
 def conversion_refresh(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.MaterializeResult:
-    """Write ``raw.refreshed_fx_rates`` and ``raw.refreshed_economic_indicators``."""
+    """Write ``raw.refreshed_fx_rates``, ``raw.refreshed_economic_indicators`` and the
+    pages read, ``raw.world_bank_source_files`` (which ``meta.source_files`` lists)."""
     settings = qcm.settings
     fx: list[dict] = []
     indicators: list[dict] = []
-    if settings.mode == "live":
+    files: list[dict] = []
+    if settings.mode == "live" and settings.source_dir("funding") is not None:
+        # a funding folder reads offline: the World Bank is not fetched (qcm build) and
+        # what an earlier run landed is not read either
+        context.log.info("conversion refresh: a funding folder is given, committed tables only")
+    elif settings.mode == "live":
         with qcm.connect() as con:
             currency_of = dict(
                 con.execute(
@@ -207,7 +224,7 @@ def conversion_refresh(context: dg.AssetExecutionContext, qcm: QcmResource) -> d
                 ).fetchall()
             )
         rows = landed_rows(world_bank_zone(qcm), currency_of)
-        fx, indicators = rows.fx, rows.indicators
+        fx, indicators, files = rows.fx, rows.indicators, rows.files
         try:
             check_one_deflator_base(indicators)
         except ValueError as err:
@@ -220,7 +237,8 @@ def conversion_refresh(context: dg.AssetExecutionContext, qcm: QcmResource) -> d
             )
         context.log.info(
             f"conversion refresh: {len(fx)} exchange rates and {len(indicators)} economic "
-            f"values from the World Bank; null values skipped: {rows.nulls or 'none'}"
+            f"values from {len(files)} World Bank pages; null values skipped: "
+            f"{rows.nulls or 'none'}"
         )
     else:
         context.log.info(f"conversion refresh: mode {settings.mode}, committed tables only")
@@ -231,6 +249,7 @@ def conversion_refresh(context: dg.AssetExecutionContext, qcm: QcmResource) -> d
         "raw.refreshed_economic_indicators": pl.DataFrame(
             indicators, schema={c: pl.String for c in INDICATOR_COLUMNS}, orient="row"
         ),
+        SOURCE_FILES: pl.DataFrame(files, schema=SOURCE_FILE_SCHEMA),
     }
     with qcm.connect() as con:
         counts = {table: replace_table(con, table, frames[table]) for table in REFRESH_TABLES}

@@ -23,6 +23,7 @@ turned into "no data". Pages landed before stay landed.
 from __future__ import annotations
 
 import gzip
+import hashlib
 import random
 import re
 import time
@@ -281,16 +282,31 @@ def landed_rows(landing: LandingZone, currency_of: Mapping[str, str]) -> ParsedR
     """Rows of every indicator's last complete fetch in ``landing``, in the tables' shape.
 
     ``currency_of`` maps World Bank country codes to currencies (``currencies.csv``); the
-    retrieval date in each row's source is the day its fetch finished.
+    retrieval date in each row's source is the day its fetch finished. The pages read are
+    listed in ``files``: path relative to the landing root, SHA-256 and size of the stored
+    (gzipped) file, records.
     """
     out = ParsedRows()
     for indicator, state in landing.partitions().items():
         if state.done is None:
             continue
-        pages = [
-            decode_page(gzip.decompress(landing.blob_path(sha).read_bytes()))
-            for sha in state.done.pages
-        ]
+        pages = []
+        for sha in state.done.pages:
+            path = landing.blob_path(sha)
+            stored = path.read_bytes()
+            page = decode_page(gzip.decompress(stored))
+            pages.append(page)
+            out.files.append(
+                {
+                    "source": "world_bank",
+                    "source_file": path.relative_to(landing.root).as_posix(),
+                    "source_sha256": hashlib.sha256(stored).hexdigest(),
+                    "bytes": len(stored),
+                    "records": len(page.records),
+                    "status": "read",
+                    "data_kind": "live",
+                }
+            )
         rows = rows_from_pages(indicator, pages, state.done.finished_at[:10], currency_of)
         out.fx.extend(rows.fx)
         out.indicators.extend(rows.indicators)

@@ -76,13 +76,15 @@ class ParsedRows:
     """Rows from one or more pages: FX rows, indicator rows, and what was left out.
 
     ``nulls`` counts records whose value is null (no data for that year), by indicator;
-    ``unmapped`` lists FX records whose country has no currency in ``currencies.csv``.
+    ``unmapped`` lists FX records whose country has no currency in ``currencies.csv``;
+    ``files`` describes the landed pages read, in the shape of ``raw.world_bank_source_files``.
     """
 
     fx: list[dict[str, str]] = field(default_factory=list)
     indicators: list[dict[str, str]] = field(default_factory=list)
     nulls: dict[str, int] = field(default_factory=dict)
     unmapped: list[str] = field(default_factory=list)
+    files: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _integer(meta: Mapping[str, Any], key: str) -> int:

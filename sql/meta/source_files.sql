@@ -8,3 +8,5 @@ union all by name
 select * from raw.author_source_files
 union all by name
 select * from raw.trade_source_files
+union all by name
+select * from raw.world_bank_source_files

@@ -162,6 +162,14 @@ def test_live_funding_and_trade_land_parse_and_publish(live_services: LiveServic
         "select source from marts.fx_rates where currency = 'EUR' and year = ?", [YEAR]
     ).fetchone()[0]
     assert "World Bank" in source
+    # the pages behind the refresh are raw files of the release: one per indicator, its
+    # records counted, and in the checksum of the run's inputs
+    pages = con.execute(
+        "select count(*), sum(records), bool_and(data_kind = 'live'), "
+        "bool_and(source_file like 'world_bank/blobs/%') "
+        "from meta.source_files where source = 'world_bank'"
+    ).fetchone()
+    assert pages == (len(ALL_INDICATORS), 2 + 16 + len(ALL_INDICATORS) - 2, True, True)
     grants = con.execute(
         "select grant_key, currency, amount, usd_nominal, countries from marts.grants order by 1"
     ).fetchall()

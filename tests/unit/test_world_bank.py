@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 from pathlib import Path
 
+import dagster as dg
+import duckdb
 import pytest
 
+from assets.funding.live_assets import conversion_refresh
 from assets.funding.world_bank_live import WorldBankError, WorldBankFetcher, landed_rows
 from assets.funding.world_bank_parse import (
     FX_KEY,
@@ -20,7 +24,11 @@ from assets.funding.world_bank_parse import (
     merge_rows,
     rows_from_pages,
 )
+from assets.reference.tables import reference_frames
+from pipelines.db import replace_table
 from pipelines.landing import LandingZone
+from pipelines.resources import QcmResource
+from pipelines.settings import Settings
 from tests import world_bank_bodies as wb
 from tests.mock_server import MockServer, Reply, closed_port_url
 
@@ -246,6 +254,18 @@ def test_pages_are_requested_landed_verbatim_and_parsed(tmp_path: Path) -> None:
         ("DEU", "2023"),
     ]
     assert rows.nulls == {"NY.GDP.MKTP.CD": 1}
+    # the pages read, as raw files of the run: path, checksum and size of the stored file
+    assert [
+        (f["source_file"], f["source_sha256"], f["bytes"], f["records"]) for f in rows.files
+    ] == [
+        (
+            p.relative_to(client.landing.root).as_posix(),
+            hashlib.sha256(p.read_bytes()).hexdigest(),
+            p.stat().st_size,
+            2,
+        )
+        for p in landed
+    ]
 
 
 def test_html_and_5xx_are_retried_and_the_html_body_is_kept(tmp_path: Path) -> None:
@@ -359,3 +379,37 @@ def test_a_read_hang_times_out_and_is_retried(tmp_path: Path) -> None:
         result = client.fetch_indicator("SP.POP.TOTL", ["USA"], 2022, 2022)
     assert result.status == "done" and len(server.requests) == 2
     assert any("ReadTimeout" in line for line in logs), logs
+
+
+def test_the_refresh_lists_its_pages_and_a_funding_folder_reads_none(tmp_path: Path) -> None:
+    # a live run landed the GDP pages; a refresh reads them and lists them as raw files,
+    # while a build given a funding folder, which is read offline, uses neither
+    state = tmp_path / "state"
+    with MockServer([Reply(200, body) for body in gdp_pages()]) as server:
+        client = fetcher(state / "raw", server.url, server.session(), per_page=2)
+        client.fetch_indicator("NY.GDP.MKTP.CD", ["USA", "DEU"], 2010, 2025)
+    landed = client.landing.current_files()
+    settings = Settings(mode="live", out_dir=tmp_path / "out", state_dir=state)
+    settings.working_db.parent.mkdir(parents=True)
+    with duckdb.connect(str(settings.working_db)) as con:
+        con.execute("create schema ref; create schema raw")
+        replace_table(con, "ref.currencies", reference_frames()["ref.currencies"])
+
+    def refreshed(source_dirs: str) -> tuple[int, list[str]]:
+        resource = QcmResource(
+            mode="live", source_dirs=source_dirs, out_dir=str(tmp_path / "out"),
+            state_dir=str(state),
+        )  # fmt: skip
+        assert dg.materialize([conversion_refresh], resources={"qcm": resource}).success
+        with duckdb.connect(str(settings.working_db), read_only=True) as con:
+            values = con.execute(
+                "select count(*) from raw.refreshed_economic_indicators"
+            ).fetchone()[0]
+            files = con.execute(
+                "select source_file from raw.world_bank_source_files order by 1"
+            ).fetchall()
+        return values, [f[0] for f in files]
+
+    pages = sorted(p.relative_to(state / "raw").as_posix() for p in landed)
+    assert refreshed("") == (3, pages)
+    assert refreshed(f"funding={tmp_path}") == (0, [])
