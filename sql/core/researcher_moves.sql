@@ -27,7 +27,10 @@ moves as (
         moves.year - moves.from_year - 1 as years_unobserved,
         first_seen.first_year < moves.from_year as is_return,
         case
-            when moves.from_year < researchers.first_quantum_year
+            -- it leaves from the year before its arrival, observed or carried: a first
+            -- in-scope work without an affiliation, carried in the origin country, is a
+            -- year of the quantum career it leaves from
+            when moves.year - 1 < researchers.first_quantum_year
                 then 'before the quantum career'
             when moves.year - moves.from_year - 1
                 > (select value::integer from ref.methods where key = 'workforce_max_gap_years')

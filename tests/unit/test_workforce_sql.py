@@ -598,3 +598,9 @@ def test_a_first_quantum_year_carried_between_observations_produces(
         "from core.researchers order by 1"
     ).fetchall()
     assert producers == [(1, "DEU", 2015, "USA"), (2, "FRA", 2011, "FRA")]
+    # and the move DEU -> USA of 2016 leaves from 2015, a year of the quantum career: it
+    # counts, as DEU's outflow of a researcher it produced
+    moves = con.execute(
+        "select researcher_id, from_year, year, counted from core.researcher_moves"
+    ).fetchall()
+    assert moves == [(1, 2014, 2016, True)]
