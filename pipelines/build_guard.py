@@ -9,7 +9,8 @@ for ever, holding its concurrency-pool slot: every later run would wait for that
 While a build holds the lock no other build of the command is alive, so the runs the
 command launched that are still marked as running are dead ones: ``release_dead_runs``
 marks them failed and frees their slots. Runs launched by the Dagster UI or daemon carry
-no such tag and are left to Dagster (run retries, the failed-run report).
+no such tag: Dagster does not see their process die, and the README tells the operator to
+terminate such a run in the UI.
 """
 
 from __future__ import annotations

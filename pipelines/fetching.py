@@ -22,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
+from typing import TypeVar
 
 import dagster as dg
 import requests
@@ -30,10 +31,11 @@ from requests.adapters import HTTPAdapter
 from pipelines.landing import LandingZone, PartitionState, redact_url
 
 # Dagster's retry of a fetch step that failed on a transient error the client's own
-# retries did not outlast: twice, after 1 then 2 minutes, each +/- a random share (jitter)
+# retries did not outlast (``gave_up``, ``step_failure``): twice, after 1 then 2 minutes
+# (linear: Dagster's exponential backoff waits 1 then 3), each +/- a random share (jitter)
 # so parallel partitions of different services do not come back in step.
 FETCH_RETRY = dg.RetryPolicy(
-    max_retries=2, delay=60, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS
+    max_retries=2, delay=60, backoff=dg.Backoff.LINEAR, jitter=dg.Jitter.PLUS_MINUS
 )
 
 # Failures worth another attempt: no answer, a hang, or a body cut off in transit.
@@ -52,6 +54,21 @@ REFETCH = "re-run with a fresh fetch (qcm build --mode live --refetch)"
 # other services are a few MB; CORDIS's bulk archives stream under their own cap.
 MAX_BODY_BYTES = 256 << 20
 HTML_TITLE = re.compile(rb"<title>\s*(.*?)\s*</title>", re.IGNORECASE | re.DOTALL)
+GiveUp = TypeVar("GiveUp", bound=Exception)
+
+
+def gave_up(error: GiveUp) -> GiveUp:
+    """``error``, marked as a client's giving up on a failure that may pass (no answer, a
+    hang, 5xx or 429 through all its own attempts): the step may be retried later."""
+    error.transient = True  # type: ignore[attr-defined]
+    return error
+
+
+def step_failure(error: Exception) -> dg.Failure:
+    """The failure of a fetch step for a client's ``error``: retried by ``FETCH_RETRY``
+    when the client gave up on a failure that may pass (``gave_up``), never otherwise (a
+    refused request, a bad answer, a cursor that loops: trying again cannot help)."""
+    return dg.Failure(str(error), allow_retries=getattr(error, "transient", False))
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,9 @@ from pipelines.meta_assets import PUBLISHED_KEY
 from pipelines.settings import Settings
 
 REPORTS = "reports"
+# the year the code location was loaded in: the fetch assets' year partitions run up to it
+# (or the year before), fixed when their modules were imported
+LOADED_YEAR = datetime.now(UTC).year
 # the weekly build publishes every Monday: a release older than a week and a day is overdue
 RELEASE_FRESHNESS = dg.FreshnessPolicy.time_window(
     fail_window=timedelta(days=8), warn_window=timedelta(days=7, hours=12)
@@ -186,6 +189,14 @@ def refresh_schedule(refresh: Refresh) -> dg.ScheduleDefinition:
             )
             return
         when = context.scheduled_execution_time or datetime.now(UTC)
+        if refresh.years and when.year > LOADED_YEAR:
+            # a UI left running over New Year: its partitions lack the new year
+            yield dg.SkipReason(
+                f"the code location was loaded in {LOADED_YEAR}, so its year partitions end "
+                f"there: reload it (the UI's Reload, or restart ./dev ui) to have {when.year}, "
+                "then launch this job or wait for the next tick"
+            )
+            return
         partitions = context.repository_def.get_job(refresh.job).partitions_def
         for key in partition_keys(partitions, refresh, when.year):
             yield dg.RunRequest(

@@ -37,7 +37,7 @@ from assets.reference.tables import country_codes
 from pipelines import lineage, parsing, work_delta
 from pipelines.checks import quarantine_rate_check, unusable_files_check
 from pipelines.db import replace_table
-from pipelines.fetching import FETCH_RETRY
+from pipelines.fetching import FETCH_RETRY, step_failure
 from pipelines.landing import LandingZone
 from pipelines.live_fetch import raw_input_files
 from pipelines.parse_cache import code_digest
@@ -82,7 +82,8 @@ def openalex_pages(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.Ma
     if settings.mode != "live":
         raise dg.Failure(
             f"openalex_pages fetches from the OpenAlex API, but the mode is {settings.mode!r}: "
-            "run `qcm build --mode live` (with OPENALEX_API_KEY set) or materialise raw/openalex."
+            "run `qcm build --mode live` (with OPENALEX_API_KEY set) or materialise raw/openalex.",
+            allow_retries=False,
         )
     try:
         api_key = credential(
@@ -99,11 +100,15 @@ def openalex_pages(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.Ma
     except SettingsError as err:
         raise dg.Failure(str(err), allow_retries=False) from err
     query = SOURCE_CONFIG["query"]
+    try:
+        per_page = int(os.environ.get("OPENALEX_PER_PAGE", query["per_page"]))
+    except ValueError as err:
+        raise dg.Failure(f"OPENALEX_PER_PAGE: {err}", allow_retries=False) from err
     fetcher = OpenAlexFetcher(
         LandingZone(settings.landing_dir, "openalex"),
         api_key=api_key,
         email=os.environ.get("OPENALEX_EMAIL") or None,
-        per_page=int(os.environ.get("OPENALEX_PER_PAGE", query["per_page"])),
+        per_page=per_page,
         base_url=base_url,
         log=context.log.info,
     )
@@ -115,8 +120,7 @@ def openalex_pages(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.Ma
             restart=settings.refetch,
         )
     except OpenAlexError as err:
-        # the client already retried what retrying can help; the message names year and page
-        raise dg.Failure(str(err), allow_retries=False) from err
+        raise step_failure(err) from err
     if outcome.status != "done":
         raise dg.Failure(
             f"openalex year {outcome.partition} is {outcome.status}: {outcome.message}",

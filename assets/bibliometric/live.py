@@ -41,6 +41,7 @@ from pipelines.fetching import (
     FetchOutcome,
     backoff_delay,
     capped,
+    gave_up,
     outcome,
     park,
     parse_retry_after,
@@ -477,4 +478,6 @@ class OpenAlexFetcher:
                     )
                 continue
             raise self._error(where, f"HTTP {status}: {api_message(response)}")
-        raise self._error(where, f"gave up after {self.max_retries + 1} attempts; last: {problem}")
+        raise gave_up(
+            self._error(where, f"gave up after {self.max_retries + 1} attempts; last: {problem}")
+        )

@@ -49,6 +49,7 @@ from pipelines.fetching import (
     backoff_delay,
     capped,
     describe_body,
+    gave_up,
     outcome,
     park,
     park_for,
@@ -320,6 +321,6 @@ class CordisFetcher:
                 raise CordisError(f"{where}: HTTP {status}: {detail}")
         if rate_limited:
             raise _Parked(f"{problem}, still after {self.max_retries + 1} attempts", retry_after)
-        raise CordisError(
-            f"{where}: gave up after {self.max_retries + 1} attempts; last: {problem}"
+        raise gave_up(
+            CordisError(f"{where}: gave up after {self.max_retries + 1} attempts; last: {problem}")
         )

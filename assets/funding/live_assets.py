@@ -42,7 +42,7 @@ from assets.funding.world_bank_parse import (
 from assets.reference.assets import REFERENCE_KEY
 from assets.reference.tables import read_csv
 from pipelines.db import replace_table
-from pipelines.fetching import FETCH_RETRY
+from pipelines.fetching import FETCH_RETRY, step_failure
 from pipelines.landing import LandingZone
 from pipelines.live_fetch import api_root, fetch_result, require_live
 from pipelines.resources import QcmResource
@@ -93,7 +93,7 @@ def nsf_pages(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.Materia
     try:
         outcome = fetcher.fetch_partition(int(context.partition_key), restart=settings.refetch)
     except NsfError as err:
-        raise dg.Failure(str(err), allow_retries=False) from err
+        raise step_failure(err) from err
     return fetch_result(outcome, "nsf year")
 
 
@@ -121,7 +121,7 @@ def ukri_pages(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.Materi
     try:
         outcome = fetcher.fetch_partition(context.partition_key, restart=settings.refetch)
     except UkriError as err:
-        raise dg.Failure(str(err), allow_retries=False) from err
+        raise step_failure(err) from err
     return fetch_result(outcome, "ukri term")
 
 
@@ -147,7 +147,7 @@ def cordis_files(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.Mate
     try:
         outcome = fetcher.fetch_partition(context.partition_key)
     except CordisError as err:
-        raise dg.Failure(str(err), allow_retries=False) from err
+        raise step_failure(err) from err
     return fetch_result(outcome, "cordis programme")
 
 
@@ -190,7 +190,7 @@ def world_bank_pages(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.
             restart=settings.refetch,
         )
     except WorldBankError as err:
-        raise dg.Failure(str(err), allow_retries=False) from err
+        raise step_failure(err) from err
     return fetch_result(outcome, "world bank indicator")
 
 

@@ -69,6 +69,7 @@ from pipelines.fetching import (
     backoff_delay,
     capped,
     describe_body,
+    gave_up,
     looks_like_html,
     outcome,
     park,
@@ -504,4 +505,6 @@ class NsfFetcher:
         if reason:
             problem += f", still after {self.max_retries + 1} attempts"
             return _Reply(None, None, problem, retry_after, reason)
-        raise NsfError(f"{where}: gave up after {self.max_retries + 1} attempts; last: {problem}")
+        raise gave_up(
+            NsfError(f"{where}: gave up after {self.max_retries + 1} attempts; last: {problem}")
+        )

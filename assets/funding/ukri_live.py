@@ -56,6 +56,7 @@ from pipelines.fetching import (
     backoff_delay,
     capped,
     describe_body,
+    gave_up,
     outcome,
     park,
     park_for,
@@ -411,4 +412,6 @@ class UkriFetcher:
         if rate_limited:
             problem += f", still after {self.max_retries + 1} attempts"
             return _Reply(None, None, problem, retry_after)
-        raise self._error(where, f"gave up after {self.max_retries + 1} attempts; last: {problem}")
+        raise gave_up(
+            self._error(where, f"gave up after {self.max_retries + 1} attempts; last: {problem}")
+        )

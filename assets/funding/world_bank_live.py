@@ -51,6 +51,7 @@ from pipelines.fetching import (
     backoff_delay,
     capped,
     describe_body,
+    gave_up,
     outcome,
     parse_retry_after,
 )
@@ -264,8 +265,10 @@ class WorldBankFetcher:
                 problem = f"HTTP {status}: {describe_body(response.content)}"
                 continue
             raise WorldBankError(f"{where}: HTTP {status}: {self._detail(response.content)}")
-        raise WorldBankError(
-            f"{where}: gave up after {self.max_retries + 1} attempts; last: {problem}"
+        raise gave_up(
+            WorldBankError(
+                f"{where}: gave up after {self.max_retries + 1} attempts; last: {problem}"
+            )
         )
 
     @staticmethod

@@ -106,6 +106,7 @@ from pipelines.fetching import (
     backoff_delay,
     capped,
     describe_body,
+    gave_up,
     outcome,
     parse_retry_after,
     still_parked,
@@ -1006,7 +1007,9 @@ class EpoOpsFetcher:
                 f"HTTP {status}: OPS refused the consumer key and secret "
                 f"({fault_text(response.content)}); check EPO_OPS_KEY and EPO_OPS_SECRET",
             )
-        raise self._error(where, f"gave up after {self.max_retries + 1} attempts; last: {problem}")
+        raise gave_up(
+            self._error(where, f"gave up after {self.max_retries + 1} attempts; last: {problem}")
+        )
 
     def _backoff(self, where: str, problem: str, attempt: int, retry_after: float | None) -> None:
         """Log and wait before retry number ``attempt`` (from 1)."""
@@ -1084,7 +1087,7 @@ class EpoOpsFetcher:
                     f"{problem}; still refused after {failures} attempts",
                     datetime.now(UTC) + park_for,
                 )
-            raise self._error(where, f"gave up after {failures} attempts; last: {problem}")
+            raise gave_up(self._error(where, f"gave up after {failures} attempts; last: {problem}"))
         if retry_after is not None and retry_after > self.backoff_cap:
             raise _Park(
                 f"{problem}; OPS asks to wait {retry_after:.0f}s (Retry-After), more than "

@@ -23,7 +23,7 @@ from assets.patents.assets import (
 from assets.patents.epo_ops_live import EpoOpsError, EpoOpsFetcher
 from assets.patents.patentsview_live import PatentsViewError, PatentsViewFetcher
 from assets.reference.tables import patent_live_query_codes
-from pipelines.fetching import FETCH_RETRY
+from pipelines.fetching import FETCH_RETRY, step_failure
 from pipelines.live_fetch import api_root, fetch_result, require_live, secret
 from pipelines.resources import QcmResource
 
@@ -59,7 +59,7 @@ def patentsview_pages(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg
             int(context.partition_key), patent_live_query_codes(), restart=settings.refetch
         )
     except PatentsViewError as err:
-        raise dg.Failure(str(err), allow_retries=False) from err
+        raise step_failure(err) from err
     return fetch_result(outcome, "patentsview year")
 
 
@@ -90,5 +90,5 @@ def epo_ops_pages(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.Mat
             int(context.partition_key), patent_live_query_codes(), restart=settings.refetch
         )
     except EpoOpsError as err:
-        raise dg.Failure(str(err), allow_retries=False) from err
+        raise step_failure(err) from err
     return fetch_result(outcome, "epo_ops year")

@@ -83,6 +83,7 @@ from pipelines.fetching import (
     backoff_delay,
     capped,
     describe_body,
+    gave_up,
     outcome,
     park,
     park_for,
@@ -659,8 +660,10 @@ class ComtradeFetcher:
         if reason:
             problem += f", still after {self.max_retries + 1} attempts"
             return _Reply(None, None, problem, retry_after, reason)
-        raise self._error(
-            request,
-            f"gave up after {self.max_retries + 1} attempts; last: {problem}; the codes "
-            "landed so far are kept: run again later to resume at this code",
+        raise gave_up(
+            self._error(
+                request,
+                f"gave up after {self.max_retries + 1} attempts; last: {problem}; the codes "
+                "landed so far are kept: run again later to resume at this code",
+            )
         )

@@ -25,7 +25,7 @@ from assets.supply_chain.comtrade_live import (
     ComtradeError,
     ComtradeFetcher,
 )
-from pipelines.fetching import FETCH_RETRY
+from pipelines.fetching import FETCH_RETRY, step_failure
 from pipelines.landing import LandingZone
 from pipelines.live_fetch import api_root, fetch_result, require_live, secret
 from pipelines.resources import QcmResource
@@ -114,6 +114,5 @@ def comtrade_pages(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.Ma
             year, codes, restart=settings.refetch, may_be_empty=may_be_empty
         )
     except (ComtradeError, ValueError) as err:
-        # the client already retried what retrying can help; the message names the code
-        raise dg.Failure(str(err), allow_retries=False) from err
+        raise step_failure(err) from err
     return fetch_result(outcome, "comtrade year")

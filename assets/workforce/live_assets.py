@@ -20,7 +20,7 @@ import yaml
 from assets.bibliometric.assets import PAGES_KEY
 from assets.bibliometric.live import OpenAlexError, OpenAlexFetcher
 from assets.workforce.live import SOURCE, fetch_authors
-from pipelines.fetching import FETCH_RETRY
+from pipelines.fetching import FETCH_RETRY, step_failure
 from pipelines.landing import LandingZone
 from pipelines.live_fetch import api_root, require_live, secret
 from pipelines.resources import QcmResource
@@ -83,8 +83,7 @@ def openalex_author_pages(
         # a malformed OPENALEX_PER_PAGE or an author id that is not one: retrying cannot help
         raise dg.Failure(f"{SOURCE}: {err}", allow_retries=False) from err
     except OpenAlexError as err:
-        # the client already retried what retrying can help; the message names batch and page
-        raise dg.Failure(str(err), allow_retries=False) from err
+        raise step_failure(err) from err
     if summary.status != "done":
         raise dg.Failure(summary.message, allow_retries=False)
     return dg.MaterializeResult(

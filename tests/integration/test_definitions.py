@@ -104,8 +104,10 @@ def test_every_fetch_retries_with_backoff_and_jitter() -> None:
     assert len(fetches) == len(FETCHES)
     for asset in fetches:
         assert asset.op.retry_policy == FETCH_RETRY, asset.key
-    assert FETCH_RETRY.backoff == dg.Backoff.EXPONENTIAL
-    assert FETCH_RETRY.jitter == dg.Jitter.PLUS_MINUS
+    # after 1 then 2 minutes (Dagster's exponential backoff would wait 1 then 3), jittered
+    plain = dg.RetryPolicy(delay=FETCH_RETRY.delay, backoff=FETCH_RETRY.backoff)
+    assert [plain.calculate_delay(n) for n in (1, 2)] == [60, 120]
+    assert FETCH_RETRY.max_retries == 2 and FETCH_RETRY.jitter == dg.Jitter.PLUS_MINUS
 
 
 def test_main_job_excludes_the_live_fetch_and_checks_block() -> None:

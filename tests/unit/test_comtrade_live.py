@@ -33,7 +33,7 @@ from assets.supply_chain.live_assets import (
     landing_zone,
     query_codes,
 )
-from pipelines.fetching import FetchOutcome, looks_like_html
+from pipelines.fetching import FetchOutcome, looks_like_html, step_failure
 from pipelines.landing import LandingZone
 from tests.comtrade_bodies import (
     INVALID_KEY_MESSAGE,
@@ -508,8 +508,10 @@ def test_connection_refused_is_retried_then_fatal(tmp_path: Path) -> None:
 def test_a_connect_hang_times_out_and_is_retried_then_raised(tmp_path: Path) -> None:
     with hanging_connect_url() as url:
         harness = Harness(tmp_path, url, timeout=(0.3, 2))
-        with pytest.raises(ComtradeError, match="gave up after 3 attempts; last: ConnectTimeout"):
+        gave_up = "gave up after 3 attempts; last: ConnectTimeout"
+        with pytest.raises(ComtradeError, match=gave_up) as caught:
             harness.fetch()
+    assert step_failure(caught.value).allow_retries
     assert len(harness.sleeps) == 2
 
 

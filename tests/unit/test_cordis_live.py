@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from assets.funding.cordis_live import CordisError, CordisFetcher, verify_archive
+from pipelines.fetching import step_failure
 from pipelines.landing import LandingZone
 from tests.cordis_bodies import bulk_zip, organisation_record, project_record
 from tests.mock_server import MockServer, Reply, closed_port_url
@@ -148,8 +149,9 @@ def test_a_long_rate_limit_parks_the_programme(tmp_path: Path) -> None:
 
 def test_refused_connections_and_oversized_bodies(tmp_path: Path) -> None:
     harness = Harness(tmp_path, closed_port_url())
-    with pytest.raises(CordisError, match="gave up after 3 attempts; last: ConnectionError"):
+    with pytest.raises(CordisError, match="gave up after 3 attempts; last: ConnectionError") as e:
         harness.fetcher.fetch_partition("HORIZON")
+    assert step_failure(e.value).allow_retries
     with MockServer([Reply(200, ARCHIVE, ZIP)]) as server:
         small = Harness(tmp_path / "small", server.url, max_bytes=100)
         with pytest.raises(CordisError, match="over max_bytes"):

@@ -22,7 +22,7 @@ from assets.funding.nsf_live import (
     parse_cursor,
 )
 from assets.funding.nsf_parse import PRINT_FIELDS
-from pipelines.fetching import REFETCH, FetchOutcome
+from pipelines.fetching import REFETCH, FetchOutcome, step_failure
 from pipelines.landing import LandingZone
 from tests.mock_server import MockServer, Reply, closed_port_url, hanging_connect_url
 from tests.nsf_bodies import MAINTENANCE_HTML, nsf_ids_page, nsf_page, nsf_refusal
@@ -394,9 +394,10 @@ def test_truncated_json_outlasting_the_retries_raises(tmp_path: Path) -> None:
 
 def test_connection_refused_is_retried_then_raises(tmp_path: Path) -> None:
     harness = Harness(tmp_path, closed_port_url())
-    with pytest.raises(NsfError, match="gave up after 3 attempts; last: ConnectionError"):
+    with pytest.raises(NsfError, match="gave up after 3 attempts; last: ConnectionError") as e:
         harness.fetch()
     assert len(harness.sleeps) == 2
+    assert step_failure(e.value).allow_retries
 
 
 def test_a_connect_hang_times_out_and_is_retried_then_raised(tmp_path: Path) -> None:

@@ -61,6 +61,20 @@ def test_live_ticks_ask_for_the_recent_partitions(monkeypatch: pytest.MonkeyPatc
     assert [r.partition_key for r in requests] == [None]
 
 
+def test_a_tick_in_a_year_after_the_code_was_loaded_asks_for_a_reload(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # a UI started the year before and left running: its year partitions stop there
+    monkeypatch.setenv("QCM_MODE", "live")
+    monkeypatch.setattr("pipelines.operations.LOADED_YEAR", TICK.year - 1)
+    requests, skipped = tick("openalex_fetch_weekly")
+    assert requests == []
+    assert f"loaded in {TICK.year - 1}" in skipped and "reload it" in skipped
+    # a job that is not partitioned by year runs as it would
+    requests, _ = tick("ukri_fetch_quarterly")
+    assert [r.partition_key for r in requests] == ["quantum", "qubit"]
+
+
 def test_failure_report_says_what_failed_and_what_to_do() -> None:
     text = failure_report(
         "openalex_fetch",

@@ -22,7 +22,7 @@ from assets.patents.patentsview_live import (
     order_problem,
     parse_cursor,
 )
-from pipelines.fetching import REFETCH, FetchOutcome
+from pipelines.fetching import REFETCH, FetchOutcome, step_failure
 from pipelines.landing import LandingZone
 from tests.mock_server import MockServer, Reply, closed_port_url, hanging_connect_url
 
@@ -604,8 +604,9 @@ def test_a_connect_hang_times_out_and_is_retried_then_raised(tmp_path: Path) -> 
         harness = Harness(tmp_path, url, max_retries=2, timeout=(0.3, 2))
         with pytest.raises(
             PatentsViewError, match="gave up after 3 attempts; last: ConnectTimeout"
-        ):
+        ) as caught:
             harness.fetch()
+    assert step_failure(caught.value).allow_retries
     assert len(harness.sleeps) == 2
 
 
