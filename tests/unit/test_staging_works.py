@@ -34,15 +34,15 @@ def test_merged_ids_are_followed_to_the_end_of_their_chain(
     con: duckdb.DuckDBPyConnection,
 ) -> None:
     schema = SCHEMAS["raw.openalex_works"]
-    given = {"work_id", "record_key", "updated_date", "source_file"}
     works = pl.DataFrame(
         [
-            {name: None for name in schema if name not in given}
+            dict.fromkeys(schema)
             | {"work_id": w, "record_key": k, "updated_date": d, "source_file": f}
+            | {"record_index": 0}
             for w, k, d, f in RECORDS
         ],
         schema=schema,
-    ).with_columns(record_index=0)
+    )
     replace_table(con, "raw.openalex_works", works)
     replace_table(
         con,
