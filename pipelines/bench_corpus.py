@@ -6,11 +6,13 @@ snapshot, with the nesting that makes real data expensive (see ``../shared/PERFO
 
 - heavy-tailed author counts: most works have 1 to 15 authors, 0.4% have 100 to 3,000;
   half of those list only the first 100 (``is_authors_truncated``), as OpenAlex does now;
-- one or two institutions per authorship, 1.7% of them with a null country;
+- one or two distinct institutions per authorship (about one in seven a company), about
+  one institution per 15 authors in each country (some 22,000 at a million works); 1.7%
+  of the institutions listed are ones OpenAlex gives no country (always the same ones);
 - authors that recur across works and years (so migration has careers to follow), each
   mostly in one country, sometimes moving;
 - the fields a real record carries and qcm never reads (locations, concepts, referenced
-  works, counts by year), so a record is about 8 KB of JSON like a real one;
+  works, counts by year), so a record is about 7 KB of JSON like a real one;
 - 5% of works outside the quantum slice (another field's topic and words), which the
   snapshot reader must filter out (``outside``: 0.99 makes a part of the whole
   snapshot, where quantum works are rare).
@@ -41,10 +43,12 @@ from assets.bibliometric.sample_generator import TOPICS as APPROACH_TOPICS
 WORKS_PER_PART = 125_000
 AUTHORS_PER_PART = 100_000
 FIRST_YEAR, LAST_YEAR = 2000, 2025
-NULL_COUNTRY = 0.017
+NULL_COUNTRY = 0.017  # of the institutions listed in authorships: no country in OpenAlex
+SECOND_INSTITUTION = 0.3  # of the authorships: a second institution
 OUTSIDE_SLICE = 0.05
 HUGE_AUTHOR_LISTS = 0.004
-INSTITUTIONS_PER_COUNTRY = 40
+AUTHORS_PER_INSTITUTION = 15
+NO_COUNTRY_INDEX = 90_000  # where a country's institutions without a country are numbered
 FILLER = "we report measurements of the system and discuss implications for future devices"
 COUNTRY_INDEX = {code: number for number, code in enumerate(COUNTRIES)}
 
@@ -70,17 +74,42 @@ def _country(author: int, year: int, countries: list[str]) -> str:
     return home if (author + year // 4) % 11 else countries[(author // 7) % len(countries)]
 
 
-def _institution(author: int, country: str, code: str | None) -> dict:
-    """``author``'s institution in ``country`` as OpenAlex gives it (``code``: its
-    country code, None when OpenAlex has none)."""
-    number = 100 * COUNTRY_INDEX[country] + author % INSTITUTIONS_PER_COUNTRY
+def _institutions_in(country: str, authors_pool: int) -> int:
+    """How many institutions ``country`` has: one per ``AUTHORS_PER_INSTITUTION`` of the
+    authors at home there (at least eight)."""
+    weight = COUNTRIES[country][0] / sum(w for w, _ in COUNTRIES.values())
+    return max(8, int(authors_pool * weight / AUTHORS_PER_INSTITUTION))
+
+
+def _institution(author: int, country: str, slot: int, authors_pool: int) -> dict:
+    """``author``'s first (``slot`` 0) or second (1) institution in ``country``, as
+    OpenAlex gives it; the two are never the same. What an institution is (its name and
+    type) is its own, the same in every record."""
+    count = _institutions_in(country, authors_pool)
+    index = (author + slot * (1 + author // 3 % (count - 1))) % count
+    return _institution_record(
+        country, index, country, "company" if index % 9 == 0 else "education"
+    )
+
+
+def _no_country_institution(rng: random.Random, country: str, authors_pool: int) -> dict:
+    """One of the institutions in ``country`` that OpenAlex gives no country (one for
+    every 60 of the others), drawn by ``rng``: always the same ones, always without it."""
+    count = _institutions_in(country, authors_pool) // 60 + 1
+    return _institution_record(country, NO_COUNTRY_INDEX + rng.randrange(count), None, "facility")
+
+
+def _institution_record(country: str, index: int, code: str | None, kind: str) -> dict:
+    """Institution ``index`` of ``country`` as OpenAlex lists it (``code``: its country
+    code, None when OpenAlex has none)."""
+    number = 100_000 * COUNTRY_INDEX[country] + index
     inst_id = f"https://openalex.org/I{40_000_000 + number}"
     return {
         "id": inst_id,
-        "display_name": f"Institute {country}{author % INSTITUTIONS_PER_COUNTRY}",
-        "ror": f"https://ror.org/0{author % 99999:05d}x",
+        "display_name": f"Institute {country}{index}",
+        "ror": f"https://ror.org/0{number:07d}x",
         "country_code": code,
-        "type": "education" if author % 9 else "company",
+        "type": kind,
         "lineage": [inst_id],
     }
 
@@ -130,10 +159,13 @@ def _work(
     for position in range(100 if truncated else listed):
         author = int(authors_pool * rng.random() ** AUTHOR_SKEW)
         country = _country(author, year, countries)
-        institutions = [
-            _institution(author, country, None if rng.random() < NULL_COUNTRY else country)
-            for _ in range(1 if rng.random() < 0.7 else 2)
-        ]
+        institutions = [_institution(author, country, 0, authors_pool)]
+        if rng.random() < SECOND_INSTITUTION:
+            institutions.append(
+                _no_country_institution(rng, country, authors_pool)
+                if rng.random() < NULL_COUNTRY * (1 + SECOND_INSTITUTION) / SECOND_INSTITUTION
+                else _institution(author, country, 1, authors_pool)
+            )
         authorships.append(
             {
                 "author_position": "first" if position == 0 else "middle",
@@ -249,16 +281,22 @@ def write_corpus(
     }
 
 
-def _author(rng: random.Random, author: int, years: list[int], countries: list[str]) -> str:
-    """The record of ``author``, whose works fall in ``years``, as a JSON line: its
-    affiliations list those years (descending, as OpenAlex does), each under the
-    institution its works give it that year."""
+def _author(
+    rng: random.Random, author: int, years: list[int], countries: list[str], authors_pool: int
+) -> str:
+    """The record of ``author`` (of a corpus whose works draw from ``authors_pool``
+    authors), whose works fall in ``years``, as a JSON line: its affiliations list those
+    years (descending, as OpenAlex does), each under the first institution its works give
+    it that year (or, ``NULL_COUNTRY`` of them, an institution without a country)."""
     affiliations: dict[str, dict] = {}
     for year in sorted(years, reverse=True):
         country = _country(author, year, countries)
         if country not in affiliations:
-            code = None if rng.random() < NULL_COUNTRY else country
-            institution = _institution(author, country, code)
+            institution = (
+                _no_country_institution(rng, country, authors_pool)
+                if rng.random() < NULL_COUNTRY
+                else _institution(author, country, 0, authors_pool)
+            )
             affiliations[country] = {"institution": institution, "years": []}
         affiliations[country]["years"].append(year)
     listed = list(affiliations.values())
@@ -289,16 +327,18 @@ def _author(rng: random.Random, author: int, years: list[int], countries: list[s
     return json.dumps(record, separators=(",", ":"))
 
 
-def _write_authors_part(args: tuple[Path, list[tuple[int, list[int]]], int]) -> tuple[int, int]:
-    """Write one part of author records (path, each author with their works' years, seed);
-    return (bytes, uncompressed bytes)."""
-    path, authors, seed = args
+def _write_authors_part(
+    args: tuple[Path, list[tuple[int, list[int]]], int, int],
+) -> tuple[int, int]:
+    """Write one part of author records (path, each author with their works' years, seed,
+    the corpus's author pool); return (bytes, uncompressed bytes)."""
+    path, authors, seed, authors_pool = args
     rng, countries = random.Random(seed), _countries()
     path.parent.mkdir(parents=True, exist_ok=True)
     raw = 0
     with gzip.open(path, "wt", encoding="utf-8", compresslevel=3) as handle:
         for author, years in authors:
-            line = _author(rng, author, years, countries) + "\n"
+            line = _author(rng, author, years, countries, authors_pool) + "\n"
             raw += len(line)
             handle.write(line)
     return path.stat().st_size, raw
@@ -333,9 +373,11 @@ def write_authors(folder: Path, corpus: Path, seed: int = 20261202) -> dict[str,
     2025-era records whose affiliations list the years of their works. JSON Lines parts
     of ``AUTHORS_PER_PART`` records each (``part_NNN.jsonl.gz``); returns their sizes."""
     authors = _works_years(corpus)
+    manifest = json.loads((corpus / "data" / "works" / "manifest").read_text(encoding="utf-8"))
+    pool = _authors_pool(manifest["meta"]["record_count"])
     jobs = [
         (folder / f"part_{number:03d}.jsonl.gz", authors[first : first + AUTHORS_PER_PART],
-         seed + number)
+         seed + number, pool)
         for number, first in enumerate(range(0, len(authors), AUTHORS_PER_PART))
     ]  # fmt: skip
     with ProcessPoolExecutor(max_workers=2) as pool:

@@ -37,6 +37,17 @@ def test_a_small_snapshot_has_the_layout_the_manifest_and_the_nesting(tmp_path: 
     institutions = [i for w in works for a in w["authorships"] for i in a["institutions"]]
     nulls = sum(i["country_code"] is None for i in institutions) / len(institutions)
     assert 0.005 < nulls < 0.04
+    # an authorship's two institutions are two, and what an institution is (its country
+    # or none, its type, its name) is the same in every record that lists it
+    listed = [a["institutions"] for w in works for a in w["authorships"]]
+    pairs = [pair for pair in listed if len(pair) == 2]
+    assert 0.2 < len(pairs) / len(listed) < 0.4
+    assert all(first["id"] != second["id"] for first, second in pairs)
+    kinds: dict[str, set] = {}
+    for i in institutions:
+        kinds.setdefault(i["id"], set()).add((i["country_code"], i["type"], i["display_name"]))
+    assert all(len(kind) == 1 for kind in kinds.values())
+    assert {i["type"] for i in institutions} == {"education", "company", "facility"}
     assert 5_000 < sizes["json_bytes"] / 3000 < 9_000  # bytes of JSON per work
     # every work's text is its own, as real abstracts are (the classifier keeps its answer
     # per distinct text, so repeated texts would make classifying look cheap)
