@@ -107,7 +107,7 @@ def main(
         print(json.dumps(run_patent_benchmark(patents), indent=1))
     if authorships:
         print(f"qcm benchmark: workforce flows on {authorships:,} synthetic authorships")
-        print(json.dumps(run_workforce_benchmark(authorships), indent=1))
+        print(json.dumps(run_workforce_benchmark(authorships, memory_limit), indent=1))
     return 0
 
 
@@ -117,7 +117,7 @@ def show_report(path: Path) -> int:
     try:
         report = json.loads(path.read_text(encoding="utf-8"))
         print(summary(report))
-    except (OSError, ValueError, KeyError, TypeError) as error:
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
         print(
             f"qcm benchmark: {path} cannot be read as a report of the whole-pipeline "
             f"benchmark: {error!r}",

@@ -51,8 +51,8 @@ def _stage_line(report: dict, stage: str) -> str:
             _number(report.get("stage_works_per_s", {}).get(stage), 0),
             _number(report.get("stage_peak_rss_gb", {}).get(stage), 2),
             _number(report.get("stage_cores_busy", {}).get(stage), 2),
-            _number(report.get("refresh", {}).get("stages_s", {}).get(stage), 1),
-            _number(report.get("rerun", {}).get("stages_s", {}).get(stage), 1),
+            _number((report.get("refresh") or {}).get("stages_s", {}).get(stage), 1),
+            _number((report.get("rerun") or {}).get("stages_s", {}).get(stage), 1),
         ),
     )
 
@@ -68,10 +68,12 @@ def summary(report: dict) -> str:
             _number(report["works_per_s"], 0),
             "",
             "",
-            _number(report.get("refresh", {}).get("works_pipeline_s"), 1),
-            _number(report.get("rerun", {}).get("works_pipeline_s"), 1),
+            _number((report.get("refresh") or {}).get("works_pipeline_s"), 1),
+            _number((report.get("rerun") or {}).get("works_pipeline_s"), 1),
         ),
     )
+    cpu = report.get("cpu_s")  # reports before e42b634 have no processor time
+    cores = report.get("cores_busy")
     lines = [
         f"{report['works_generated']:,} works in {report['parts']} "
         f"part{'' if report['parts'] == 1 else 's'}: "
@@ -87,28 +89,30 @@ def summary(report: dict) -> str:
         *(_stage_line(report, stage) for stage in OTHER_STAGES if stage in report["stages_s"]),
         "",
         f"run: {report['run_s']:,.1f} s in {report['steps']} steps, peak "
-        f"{report['peak_rss_gb']} GB, {report['cpu_s']:,.1f} s of processor "
-        f"({report['cores_busy']} cores); Dagster's floor {report['dagster_floor_s']} s, "
+        f"{report['peak_rss_gb']} GB, {_number(cpu, 1)} s of processor "
+        f"({_number(cores, 2)} cores); Dagster's floor {report['dagster_floor_s']} s, "
         f"{report['dagster_share_of_run']:.1%} of the run",
     ]
-    if "refresh" in report:
+    if report.get("refresh"):
         refresh = report["refresh"]
         lines.append(
             f"refresh of {refresh['of_year']} ({refresh['new_works']:,} new works): "
             f"{refresh['run_s']:,.1f} s, {refresh['run_share_of_full']} of the run "
-            f"(works' pipeline {refresh['works_pipeline_share_of_full']} of the full "
+            f"({_number(refresh.get('process_share_of_full'), 3)} of the command's time; "
+            f"works' pipeline {refresh['works_pipeline_share_of_full']} of the full "
             f"build's); peak {refresh['peak_rss_gb']} GB; {refresh['tables_kept']} tables "
             "kept"
         )
-    if "rerun" in report:
+    if report.get("rerun"):
         rerun = report["rerun"]
         lines.append(
             f"rerun with nothing new: {rerun['run_s']:,.1f} s, {rerun['run_share_of_full']} "
-            f"of the run; peak {rerun['peak_rss_gb']} GB; {rerun['tables_kept']} tables kept"
+            f"of the run ({_number(rerun.get('process_share_of_full'), 3)} of the command's "
+            f"time); peak {rerun['peak_rss_gb']} GB; {rerun['tables_kept']} tables kept"
         )
     failed = [
         line
-        for build in (report, report.get("refresh", {}), report.get("rerun", {}))
+        for build in (report, (report.get("refresh") or {}), (report.get("rerun") or {}))
         for line in build.get("out_of_memory", [])
     ]
     lines.append(

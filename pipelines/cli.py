@@ -398,6 +398,17 @@ def evaluate_classifier(_: argparse.Namespace) -> int:
     return 0
 
 
+def count(text: str) -> int:
+    """A command-line count: a whole number, 0 or more (argparse's type)."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of 0 or more")
+    return value
+
+
 def benchmark(args: argparse.Namespace) -> int:
     """Time the whole pipeline on a generated snapshot, the patent parser and the workforce
     SQL (see pipelines/benchmark.py), or print the table of a saved report (``--summary``)."""
@@ -502,13 +513,13 @@ def parser() -> argparse.ArgumentParser:
     )
     m.add_argument(
         "--works",
-        type=int,
+        type=count,
         default=100_000,
         help="works in the generated OpenAlex snapshot (default 100000; 0 skips)",
     )
     m.add_argument(
         "--snapshot",
-        type=int,
+        type=count,
         default=0,
         help="time filtering the quantum slice out of a snapshot of this many works, 99%% "
         "of them outside it (default 0 skips)",
@@ -520,14 +531,14 @@ def parser() -> argparse.ArgumentParser:
     )
     m.add_argument(
         "--patents",
-        type=int,
+        type=count,
         default=0,
         help="time the patent parser on the patent sample read this many times over (20 is "
         "about 200k documents; default 0 skips)",
     )
     m.add_argument(
         "--authorships",
-        type=int,
+        type=count,
         default=0,
         help="time the workforce-flow SQL on this many synthetic authorships (0 skips; "
         "1000000 is the scale the method is judged at)",

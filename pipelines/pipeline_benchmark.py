@@ -1,14 +1,16 @@
 """The end-to-end benchmark: a whole ``qcm build`` on a generated OpenAlex snapshot.
 
-``run(works, folder, memory_limit)`` writes (or reuses) a synthetic snapshot of
-``works`` works and the records of their authors (``pipelines.bench_corpus``), then
+``run(works, folder, memory_limit)`` writes (or reuses, when the generator's code is the
+same) a synthetic snapshot of ``works`` works and the records of their authors
+(``pipelines.bench_corpus``), then
 measures in one run, on this machine:
 
 - floor 1: decompressing every part, two ``gzip -dc`` processes in parallel (2 cores);
 - floor 2: DuckDB alone reading every part with the reader's explicit columns;
 - the pipeline: ``qcm build --source-dir openalex=<snapshot> --source-dir
   openalex_authors=<author records>`` in its own process, under ``QCM_MEMORY_LIMIT``
-  (DuckDB spills beyond it), with its peak memory (max RSS);
+  (DuckDB spills beyond it) and none of the user's other ``QCM_`` settings, with its peak
+  memory (its process and its helper processes together);
 - per stage, from the run's Dagster event log: every step's wall time, summed into the
   stages of the works' lineage (ingest, classification, core tables, indicators,
   marts and meta, contract checks, publish), the composite's bootstrap (synthesis), the
@@ -38,6 +40,7 @@ on noisy machines stay comparable. Nothing here runs in the test suite.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -46,6 +49,7 @@ import subprocess
 import sys
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
@@ -53,7 +57,7 @@ from pathlib import Path
 import duckdb
 
 from assets.bibliometric.duckdb_parse import WORK_COLUMNS
-from pipelines import dagster_floor
+from pipelines import bench_corpus, dagster_floor
 from pipelines.bench_corpus import OUTSIDE_SLICE, write_authors, write_corpus, write_update
 from pipelines.db import OUT_OF_MEMORY, connect_working
 
@@ -74,28 +78,42 @@ STAGES = (
 # sources' embedded samples)
 
 
-def corpus(folder: Path, works: int, outside: float = OUTSIDE_SLICE) -> tuple[Path, dict]:
-    """The snapshot of ``works`` works under ``folder`` (written unless already whole)."""
-    name = f"works-{works}" if outside == OUTSIDE_SLICE else f"works-{works}-outside-{outside}"
+def generator_digest() -> str:
+    """The first 8 hex digits of the SHA-256 of the corpus generator's code
+    (``pipelines/bench_corpus.py``): a corpus is named by the code that wrote it."""
+    return hashlib.sha256(Path(bench_corpus.__file__).read_bytes()).hexdigest()[:8]
+
+
+def _cached(folder: Path, stem: str, write: Callable[[Path], dict]) -> tuple[Path, dict]:
+    """The folder ``<stem>-<generator_digest>`` under ``folder`` and its sizes (the file
+    beside it, ``.json``), written by ``write`` unless already whole. A folder of the same
+    stem written by other generator code (or named before digests were) is deleted: its
+    files are not what this code writes."""
+    name = f"{stem}-{generator_digest()}"
     root = folder / name
     sizes_file = folder / f"{name}.json"
     if not sizes_file.is_file():
+        stale = re.compile(rf"{re.escape(stem)}(-[0-9a-f]{{8}})?(\.json)?")
+        for path in folder.glob(f"{stem}*"):
+            if stale.fullmatch(path.name):
+                print(f"deleting {path.name}: written by other corpus generator code", flush=True)
+                shutil.rmtree(path) if path.is_dir() else path.unlink()
         shutil.rmtree(root, ignore_errors=True)
-        sizes = write_corpus(root, works, outside)
+        sizes = write(root)
         sizes_file.write_text(json.dumps(sizes), encoding="utf-8")
     return root, json.loads(sizes_file.read_text(encoding="utf-8"))
+
+
+def corpus(folder: Path, works: int, outside: float = OUTSIDE_SLICE) -> tuple[Path, dict]:
+    """The snapshot of ``works`` works under ``folder`` (``_cached``)."""
+    stem = f"works-{works}" if outside == OUTSIDE_SLICE else f"works-{works}-outside-{outside}"
+    return _cached(folder, stem, lambda root: write_corpus(root, works, outside))
 
 
 def author_records(folder: Path, works: int, corpus: Path) -> tuple[Path, dict]:
     """The records of the authors of the snapshot ``corpus`` of ``works`` works, under
-    ``folder`` (written unless already whole)."""
-    root = folder / f"authors-{works}"
-    sizes_file = folder / f"authors-{works}.json"
-    if not sizes_file.is_file():
-        shutil.rmtree(root, ignore_errors=True)
-        sizes = write_authors(root, corpus)
-        sizes_file.write_text(json.dumps(sizes), encoding="utf-8")
-    return root, json.loads(sizes_file.read_text(encoding="utf-8"))
+    ``folder`` (``_cached``)."""
+    return _cached(folder, f"authors-{works}", lambda root: write_authors(root, corpus))
 
 
 def parts(root: Path) -> list[Path]:
@@ -112,10 +130,11 @@ def gzip_floor(files: list[Path]) -> float:
         for half in halves
         if half
     ]
-    for process in running:
-        if process.wait() != 0:
-            raise RuntimeError("gzip -dc failed on the benchmark corpus")
-    return time.perf_counter() - started
+    failed = [process.wait() != 0 for process in running]
+    seconds = time.perf_counter() - started
+    if any(failed):
+        raise RuntimeError("gzip -dc failed on the benchmark corpus")
+    return seconds
 
 
 def duckdb_floor(files: list[Path], memory_limit: str) -> float:
@@ -145,8 +164,9 @@ CpuSamples = list[tuple[float, float]]  # (epoch seconds, processor seconds used
 @dataclass(frozen=True)
 class Build:
     """What ``build`` measured of one ``qcm build``: wall seconds, peak resident memory
-    (bytes), processor seconds (its helper processes included), its output, and its
-    resident memory and processor time sampled every ``RSS_EVERY_S`` seconds."""
+    (bytes), processor seconds, its output, and its resident memory and processor time
+    sampled every ``RSS_EVERY_S`` seconds; its helper processes (the dashboards' second
+    process) are included in every figure."""
 
     wall: float
     peak: int
@@ -160,18 +180,22 @@ def build(root: Path, authors: Path, scratch: Path, memory_limit: str, again: st
     """Run ``qcm build`` on the snapshot ``root`` and the author records ``authors``, in a
     fresh ``scratch`` folder or (``again`` names the build, its log ``<again>.log``) over
     the working state the last build there left; return what was measured (``Build``; the
-    samples from ``/proc``)."""
+    samples from ``/proc``). The peak is the largest of the samples (the process and its
+    live helpers together) and of the largest single process's own peak (``ru_maxrss``),
+    which catches a peak between samples."""
     if not again:
         shutil.rmtree(scratch, ignore_errors=True)
     scratch.mkdir(parents=True, exist_ok=True)
     command = [
-        sys.executable, "-m", "pipelines.cli", "build",
+        sys.executable, "-m", "pipelines.cli", "build", "--mode", "sample",
         "--source-dir", f"openalex={root}",
         "--source-dir", f"openalex_authors={authors}",
         "--out", str(scratch / "out"),
         "--state", str(scratch / "state"),
     ]  # fmt: skip
-    env = {**os.environ, "QCM_MEMORY_LIMIT": memory_limit}
+    # the user's own settings (QCM_MODE=live, QCM_SYNTHESIS, ...) are not the benchmark's
+    env = {k: v for k, v in os.environ.items() if not k.startswith("QCM_")}
+    env["QCM_MEMORY_LIMIT"] = memory_limit
     log = scratch / f"{again or 'build'}.log"
     started = time.perf_counter()
     with log.open("w", encoding="utf-8") as handle:
@@ -195,18 +219,32 @@ def build(root: Path, authors: Path, scratch: Path, memory_limit: str, again: st
     if os.waitstatus_to_exitcode(status) != 0:
         raise RuntimeError(f"qcm build failed on the benchmark corpus:\n{output[-3000:]}")
     cpu = usage.ru_utime + usage.ru_stime  # its own and its waited-for children's
-    return Build(seconds, usage.ru_maxrss * 1024, cpu, output, samples, cpu_samples)
+    peak = max([usage.ru_maxrss * 1024, *(resident for _, resident in samples)])
+    return Build(seconds, peak, cpu, output, samples, cpu_samples)
 
 
 def _resident_bytes(pid: int) -> int | None:
-    """The process's resident memory now (VmRSS), or None once it is gone."""
+    """The resident memory (VmRSS) of the process and its live descendants now, or None
+    once the process is gone (a descendant gone meanwhile counts nothing)."""
     try:
-        for line in Path(f"/proc/{pid}/status").read_text(encoding="utf-8").splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
+        status = Path(f"/proc/{pid}/status").read_text(encoding="utf-8")
+        children = _children(pid)
     except (FileNotFoundError, ProcessLookupError):
         return None
-    return None
+    own = next(
+        (int(line.split()[1]) * 1024 for line in status.splitlines() if line.startswith("VmRSS:")),
+        0,  # a process exiting has no VmRSS line
+    )
+    return own + sum(_resident_bytes(child) or 0 for child in children)
+
+
+def _children(pid: int) -> list[int]:
+    """The process ids of the live children of ``pid``, of every thread (``/proc``)."""
+    return [
+        int(child)
+        for listing in Path(f"/proc/{pid}/task").glob("*/children")
+        for child in listing.read_text(encoding="utf-8").split()
+    ]
 
 
 def step_spans(state: Path) -> tuple[dict[str, tuple[float, float]], float, dict[str, float]]:
@@ -243,7 +281,8 @@ def step_spans(state: Path) -> tuple[dict[str, tuple[float, float]], float, dict
 
 def works_lineage() -> dict[str, str]:
     """Step key -> stage for every asset fed by the OpenAlex works, and for every step of
-    checks on those assets (``contract checks``)."""
+    checks on those assets: ``contract checks`` when all its assets are of the works'
+    pipeline (``STAGES``), else their stage (the composite's checks are the composite's)."""
     import dagster as dg
 
     from pipelines.definitions import build_definitions
@@ -258,15 +297,16 @@ def works_lineage() -> dict[str, str]:
             continue
         seen.add(key)
         todo.extend(graph.get(key).child_keys)
-    stages, staged = {}, set()
+    stages: dict[str, str] = {}
+    staged: dict[dg.AssetKey, str] = {}
     for key in seen:
         path = key.path
         step = "__".join(path)
         if tuple(path) == start:
             stage = "ingest"
-        elif "synthesis" in path[-1]:
-            stage = "synthesis"
-        elif path[-1] == "work_approaches":
+        elif "synthesis" in path[-1] or (path[0] == "marts" and path[-1].startswith("frontier")):
+            stage = "synthesis"  # the composite, and the frontier test read from it
+        elif path == ["core", "work_approaches"]:
             stage = "classification"
         elif path[0] in ("staging", "core"):
             stage = "core tables"
@@ -280,11 +320,13 @@ def works_lineage() -> dict[str, str]:
             stage = "publish"
         else:
             continue
-        stages[step] = stage
-        staged.add(key)
+        stages[step] = staged[key] = stage
     for checks in definitions.asset_checks or []:
-        if {check.asset_key for check in checks.check_keys} <= staged:
-            stages[checks.node_def.name] = "contract checks"
+        checked = {check.asset_key for check in checks.check_keys}
+        if checked <= staged.keys():
+            of = {staged[key] for key in checked}
+            stage = "contract checks" if of <= set(STAGES) else " and ".join(sorted(of))
+            stages[checks.node_def.name] = stage
     return stages
 
 
@@ -298,12 +340,13 @@ def stage_table(
     steps: dict[str, float], lineage: dict[str, str], checked: dict[str, float]
 ) -> dict[str, float]:
     """Seconds per stage (``stage_of``) of every step; the seconds a step spent on checks
-    (``checked``, by step) count as contract checks when the step is the works' lineage's
-    (an SQL table's check runs in its asset's step)."""
+    (``checked``, by step) count as contract checks when the step is of the works'
+    pipeline (``STAGES``: an SQL table's check runs in its asset's step; the composite's
+    tables' checks stay the composite's)."""
     totals: dict[str, float] = defaultdict(float)
     for step, seconds in steps.items():
         stage = stage_of(step, lineage)
-        moved = checked.get(step, 0.0) if step in lineage else 0.0
+        moved = checked.get(step, 0.0) if stage in STAGES else 0.0
         totals[stage] += seconds - moved
         if moved:
             totals["contract checks"] += moved
@@ -341,11 +384,7 @@ def _process_ticks(pid: int) -> int | None:
     """Clock ticks of ``pid`` and its live descendants (``_processor_seconds``)."""
     try:
         stat = Path(f"/proc/{pid}/stat").read_text(encoding="utf-8")
-        children = [
-            int(child)
-            for listing in Path(f"/proc/{pid}/task").glob("*/children")
-            for child in listing.read_text(encoding="utf-8").split()
-        ]
+        children = _children(pid)
     except (FileNotFoundError, ProcessLookupError):
         return None
     # after the command name in parentheses: state is field 3, utime ... cstime 14 to 17
@@ -543,6 +582,8 @@ def build_again(
         "works_pipeline_share_of_full": round(pipeline / full["works_pipeline_s"], 3),
         "run_s": round(run_wall, 1),
         "run_share_of_full": round(run_wall / full["run_s"], 3),
+        # the command's own seconds (its start-up and its end included): what a user waits
+        "process_share_of_full": round(made.wall / full["process_s"], 3),
         # the full build's Dagster floor per step, for this build's steps
         "dagster_share_of_run": round(
             full["dagster_floor_s"] / full["steps"] * len(steps) / run_wall, 3
@@ -601,14 +642,18 @@ def snapshot_filter(works: int, folder: Path, memory_limit: str) -> dict:
     database = folder / "snapshot-filter.duckdb"
     database.unlink(missing_ok=True)
     con = connect_working(database)  # in the working database's format, as a build writes
-    con.execute(f"set memory_limit = '{memory_limit}'")
-    create_raw_tables(con)
-    started = time.perf_counter()
-    max_year = Settings.max_publication_year()
-    outcomes = read_files(con, raw_files(root), root, _codes(), max_year, "bench", quantum_slice())
-    seconds = time.perf_counter() - started
-    con.close()
-    database.unlink(missing_ok=True)
+    try:
+        con.execute(f"set memory_limit = '{memory_limit}'")
+        create_raw_tables(con)
+        started = time.perf_counter()
+        max_year = Settings.max_publication_year()
+        outcomes = read_files(
+            con, raw_files(root), root, _codes(), max_year, "bench", quantum_slice()
+        )
+        seconds = time.perf_counter() - started
+    finally:
+        con.close()
+        database.unlink(missing_ok=True)
     gigabytes = sizes["json_bytes"] / 1e9
     return {
         "works_read": works,

@@ -62,6 +62,7 @@ def report() -> dict:
             "works_pipeline_s": 70.0,
             "run_s": 84.0,
             "run_share_of_full": 0.4,
+            "process_share_of_full": 0.42,
             "works_pipeline_share_of_full": 0.467,
             "peak_rss_gb": 1.62,
             "tables_kept": 78,
@@ -105,7 +106,9 @@ def test_the_run_refresh_rerun_and_steps_out_of_memory_are_said_under_the_table(
     assert "run: 210.0 s in 187 steps, peak 1.74 GB" in text
     assert "Dagster's floor 5.25 s, 2.5% of the run" in text
     assert "refresh of 2025 (63,277 new works): 84.0 s, 0.4 of the run" in text
-    assert "rerun with nothing new: 12.6 s, 0.06 of the run" in text
+    assert "(0.420 of the command's time; works' pipeline 0.467" in text
+    # a report before the command's time was reported has a dash for it
+    assert "rerun with nothing new: 12.6 s, 0.06 of the run (- of the command's time)" in text
     assert "out of DuckDB's memory, built again: [indicators__security_counts]" in text
     quiet = report()
     quiet["refresh"]["out_of_memory"] = []
@@ -117,6 +120,15 @@ def test_a_report_older_than_the_stage_rates_still_reads() -> None:
     for key in ("stage_x_gzip_floor", "stage_x_duckdb_floor", "stage_works_per_s"):
         del older[key]
     assert row(summary(older), "ingest") == ["50.0", "-", "-", "-", "1.58", "1.90", "7.5", "0.1"]
+
+
+def test_a_report_older_than_the_processor_time_still_reads() -> None:
+    older = report()
+    for key in ("cpu_s", "cores_busy", "stage_cores_busy"):
+        del older[key]
+    text = summary(older)
+    assert "peak 1.74 GB, - s of processor (- cores)" in text
+    assert row(text, "ingest")[5] == "-"
 
 
 def test_a_saved_report_is_shown_and_a_file_that_is_none_is_refused(
@@ -132,3 +144,10 @@ def test_a_saved_report_is_shown_and_a_file_that_is_none_is_refused(
     assert "cannot be read as a report" in capsys.readouterr().err
     assert show_report(tmp_path / "absent.json") == 2
     assert "absent.json" in capsys.readouterr().err
+    # a figure of the wrong kind is refused with the reason, not a traceback
+    for field, value in (("stages_s", []), ("refresh", ["run_s"])):
+        broken = report()
+        broken[field] = value
+        saved.write_text(json.dumps(broken), encoding="utf-8")
+        assert show_report(saved) == 2
+        assert "cannot be read as a report" in capsys.readouterr().err

@@ -7,12 +7,16 @@ import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
 from pipelines.pipeline_benchmark import (
     STAGES,
+    _cached,
     _processor_seconds,
+    _resident_bytes,
+    generator_digest,
     memory_figures,
     out_of_memory,
     stage_cores,
@@ -39,6 +43,9 @@ def test_steps_are_summed_into_the_stages_of_the_goal_and_the_rest_beside_them()
         "published": 8.0,
         "site": 21.0,
         "indicators__synthesis_scores": 44.0,
+        "indicators__synthesis_scores_contracts": 1.5,
+        "marts__frontier": 0.5,
+        "marts__work_approaches": 0.75,
         "raw__patents": 4.0,
         # another source's asset and checks, whose names begin as the works' asset's do
         "raw__openalex_authors": 3.0,
@@ -46,18 +53,23 @@ def test_steps_are_summed_into_the_stages_of_the_goal_and_the_rest_beside_them()
     }
     # an SQL table's check runs in its asset's step: its seconds count as checks; another
     # source's checks stay with the other sources
-    checked = {"marts__publication_indicators": 0.25, "raw__patents": 0.5}
+    # and so does the composite's: its checks are the composite's, not the works' pipeline's
+    checked = {
+        "marts__publication_indicators": 0.25,
+        "raw__patents": 0.5,
+        "marts__frontier": 0.25,
+    }
     stages = stage_table(steps, lineage, checked)
     assert stages == {
         "ingest": 60.0,
-        "classification": 15.0,
+        "classification": 15.0,  # the classification's table, not the mart of it
         "core tables": 3.0,
         "indicators": 16.0,
-        "marts and meta": 2.0,
+        "marts and meta": 2.75,
         "contract checks": 0.5,  # 0.25 in the SQL table's step, 0.25 in a step of checks
         "publish": 8.0,
         "dashboards": 21.0,
-        "synthesis": 44.0,
+        "synthesis": 46.0,  # the scores, their step of checks, the frontier test's mart
         "other sources": 8.0,
     }
     # the dashboards and the bootstrap are reported beside the works' pipeline, not in it
@@ -149,6 +161,59 @@ def test_the_processor_time_of_a_process_is_read_from_proc() -> None:
     finally:
         child.communicate("\n")
     assert _processor_seconds(2**22 + 1) is None  # no such process
+
+
+def test_the_resident_memory_of_a_process_includes_its_live_helpers() -> None:
+    if not os.path.exists(f"/proc/{os.getpid()}/status"):
+        pytest.skip("no /proc on this system: the benchmark reads resident memory there")
+    alone = _resident_bytes(os.getpid())
+    # a helper holding 200 MB, as the dashboards' second process holds the marts
+    script = "import sys\nheld = bytearray(200 * 2**20)\nprint('held', flush=True)\n"
+    script += "sys.stdin.readline()"
+    child = subprocess.Popen(
+        [sys.executable, "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert child.stdout is not None and child.stdout.readline() == "held\n"
+        with_child = _resident_bytes(os.getpid())
+        assert alone is not None and with_child is not None
+        assert with_child - alone >= 200 * 2**20
+    finally:
+        child.communicate("\n")
+    assert _resident_bytes(2**22 + 1) is None  # no such process
+
+
+def test_a_corpus_is_named_by_the_generator_code_and_one_of_other_code_is_deleted(
+    tmp_path: Path,
+) -> None:
+    digest = generator_digest()
+    assert len(digest) == 8 and int(digest, 16) >= 0
+    written: list[Path] = []
+
+    def write(root: Path) -> dict:
+        root.mkdir()
+        written.append(root)
+        return {"works": 3}
+
+    # what older code left: a corpus of another digest, one named before digests were,
+    # and beside them what is not a corpus of this size (kept)
+    for name in ("works-5-0123abcd", "works-5", "works-50-0123abcd", "works-5-updated"):
+        (tmp_path / name).mkdir()
+        (tmp_path / f"{name}.json").write_text("{}", encoding="utf-8")
+    root, sizes = _cached(tmp_path, "works-5", write)
+    assert root == tmp_path / f"works-5-{digest}" and sizes == {"works": 3}
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [
+            f"works-5-{digest}",
+            f"works-5-{digest}.json",
+            "works-50-0123abcd",
+            "works-50-0123abcd.json",
+            "works-5-updated",
+            "works-5-updated.json",
+        ]
+    )
+    # written once, then reused
+    assert _cached(tmp_path, "works-5", write) == (root, sizes) and written == [root]
 
 
 def test_a_build_out_of_memory_is_named_in_the_report() -> None:
