@@ -20,6 +20,7 @@ REFERENCE_TABLES = (
     "ref.indicators",
     "ref.patent_cpc_map",
     "ref.patent_applicant_type_rules",
+    "ref.patent_name_words",
     "ref.patentsview_assignee_types",
     "ref.funding_programmes",
     "ref.fx_rates",

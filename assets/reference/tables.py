@@ -27,6 +27,7 @@ CSV_TABLES = {
     "methods": "methods.csv",
     "patent_cpc_map": "patent_cpc_map.csv",
     "patent_applicant_type_rules": "patent_applicant_type_rules.csv",
+    "patent_name_words": "patent_name_words.csv",
     "patentsview_assignee_types": "patentsview_assignee_types.csv",
     "funding_programmes": "funding_programmes.csv",
     "fx_rates": "fx_rates.csv",

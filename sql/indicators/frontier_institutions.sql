@@ -91,7 +91,7 @@ patent_names as (
     from core.patent_applicant_credits as credits
     inner join core.patent_family_approaches as approaches
         on approaches.family_id = credits.family_id
-    where credits.family_scope = 'all'
+    where credits.family_scope = 'all' and credits.party_key <> '(no applicant)'
     group by all
 ),
 

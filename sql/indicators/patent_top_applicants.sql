@@ -25,6 +25,7 @@ totals as (
     from entities
     inner join core.patent_family_approaches as approaches
         on approaches.family_id = entities.family_id
+    where entities.party_key <> '(no applicant)'
     group by all
 ),
 

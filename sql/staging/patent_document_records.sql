@@ -11,9 +11,16 @@ with records as (
         raw_docs.title,
         raw_docs.title_lang,
         raw_docs.abstract,
+        -- an applicant who is also an inventor of the record is no sign that the record
+        -- names the owner's country (the inventors listed as applicants for the US)
         (
             select count(*) from raw.patent_applicants as a
             where a.record_key = raw_docs.record_key and a.country_iso3 <> 'ZZZ'
+                and not exists (
+                    select 1 from raw.patent_inventors as i
+                    where i.record_key = a.record_key
+                        and upper(trim(i.name)) = upper(trim(a.name))
+                )
         ) as applicants_with_country,
         (select count(*) from raw.patent_applicants as a where a.record_key = raw_docs.record_key)
             as applicants,
@@ -33,7 +40,8 @@ with records as (
 select
     *,
     -- the family's applicants come from one record, so name variants across members are
-    -- not counted twice: one naming applicants with a known country, from the office
+    -- not counted twice: one naming applicants with a known country (inventors listed as
+    -- applicants aside), from the office
     -- whose applicant data is most reliable (EP, a PatentsView US record, another
     -- office, then WO and last a US record from DOCDB: before 16 September 2012 PCT and
     -- US filings listed the inventors as applicants for the US), then the most such

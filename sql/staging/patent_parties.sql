@@ -35,14 +35,45 @@ parties as (
         on inventors.record_key = chosen.record_key
 ),
 
-keyed as (
+-- the key a party is matched by, so that its spellings across records and services meet:
+-- upper case, dots, commas, slashes and apostrophes dropped (K.K. = KK, A/S = AS), other
+-- punctuation a space, each word in the standard form of ref.patent_name_words (LIMITED =
+-- LTD, UNIVERSITY = UNIV) or left out (OF, THE, AND); a name with no word left keys by
+-- its place on the record
+numbered as (
     select
         *,
-        coalesce(
-            nullif(trim(regexp_replace(upper(coalesce(name, '')), '[^[:alnum:]]+', ' ', 'g')), ''),
-            role || '#' || position
-        ) as party_key
+        row_number() over () as party_row,
+        string_split(trim(regexp_replace(
+            regexp_replace(upper(coalesce(name, '')), '[.,/'']', '', 'g'),
+            '[^[:alnum:]]+', ' ', 'g'
+        )), ' ') as words
     from parties
+),
+
+name_words as (
+    select party_row, unnest(words) as word, generate_subscripts(words, 1) as place
+    from numbered
+),
+
+standard_keys as (
+    select
+        name_words.party_row,
+        string_agg(coalesce(standard.standard, name_words.word), ' ' order by name_words.place)
+            filter (where standard.word is null or standard.standard is not null) as name_key
+    from name_words
+    left join ref.patent_name_words as standard
+        on standard.word = name_words.word
+    group by name_words.party_row
+),
+
+keyed as (
+    select
+        numbered.* exclude (party_row, words),
+        coalesce(nullif(standard_keys.name_key, ''), role || '#' || position) as party_key
+    from numbered
+    left join standard_keys
+        on standard_keys.party_row = numbered.party_row
 ),
 
 -- the same party listed twice on one record counts once
