@@ -121,22 +121,42 @@ patents as (
 
 ranked as (
     select
-        *,
-        row_number() over (
-            -- credit rounded: a sum of fractions differs in its last bits with the order
-            -- the rows were added in, which must not reorder institutions of equal credit
-            partition by family, approach, year order by round(credit, 9) desc, organisation_id
-        ) as rank
+        family,
+        approach,
+        year,
+        generate_subscripts(top, 1) as rank,
+        unnest(top, recursive := true)
     from (
         select
-            family, approach, year, organisation_id, name_rank, null as organisation,
-            country_iso3, credit
-        from publications
-        union all
-        select
-            family, approach, year, organisation_id, null as name_rank, organisation,
-            country_iso3, credit
-        from patents
+            family,
+            approach,
+            year,
+            -- the ten of the largest credit, rounded (a sum of fractions differs in its last
+            -- bits with the order the rows were added in, which must not reorder
+            -- institutions of equal credit), then by id; the smallest keys, in order
+            min_by(
+                {
+                    'organisation_id': organisation_id,
+                    'name_rank': name_rank,
+                    'organisation': organisation,
+                    'country_iso3': country_iso3,
+                    'credit': credit
+                },
+                {'credit': -round(credit, 9), 'organisation_id': organisation_id},
+                10
+            ) as top
+        from (
+            select
+                family, approach, year, organisation_id, name_rank, null as organisation,
+                country_iso3, credit
+            from publications
+            union all
+            select
+                family, approach, year, organisation_id, null as name_rank, organisation,
+                country_iso3, credit
+            from patents
+        )
+        group by family, approach, year
     )
 )
 
@@ -152,5 +172,4 @@ select
 from ranked
 left join names
     on names.name_rank = ranked.name_rank
-where ranked.rank <= 10
 order by ranked.family, ranked.approach, ranked.year, ranked.rank
