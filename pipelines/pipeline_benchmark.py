@@ -97,7 +97,10 @@ def _cached(folder: Path, stem: str, write: Callable[[Path], dict]) -> tuple[Pat
         for path in folder.glob(f"{stem}*"):
             if stale.fullmatch(path.name):
                 print(f"deleting {path.name}: written by other corpus generator code", flush=True)
-                shutil.rmtree(path) if path.is_dir() else path.unlink()
+                if path.is_dir():
+                    shutil.rmtree(path)
+                else:
+                    path.unlink()
         shutil.rmtree(root, ignore_errors=True)
         sizes = write(root)
         sizes_file.write_text(json.dumps(sizes), encoding="utf-8")

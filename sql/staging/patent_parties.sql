@@ -39,8 +39,8 @@ parties as (
 -- upper case, dots, commas, slashes and apostrophes dropped (K.K. = KK, A/S = AS), other
 -- punctuation a space, each word in the standard form of ref.patent_name_words (LIMITED =
 -- LTD, UNIVERSITY = UNIV) or left out (OF, THE, AND); a name with no word left keys by
--- its place on the record
-numbered as (
+-- its place on the record (materialized: both readers must see the same row numbers)
+numbered as materialized (
     select
         *,
         row_number() over () as party_row,
