@@ -6,7 +6,7 @@ snapshot, with the nesting that makes real data expensive (see ``../shared/PERFO
 
 - heavy-tailed author counts: most works have 1 to 15 authors, 0.4% have 100 to 3,000;
   half of those list only the first 100 (``is_authors_truncated``), as OpenAlex does now;
-- one or two distinct institutions per authorship (about one in seven a company), about
+- one or two distinct institutions per authorship (about one in nine a company), about
   one institution per 15 authors in each country (some 22,000 at a million works); 1.7%
   of the institutions listed are ones OpenAlex gives no country (always the same ones);
 - authors that recur across works and years (so migration has careers to follow), each

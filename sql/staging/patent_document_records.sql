@@ -19,7 +19,9 @@ with records as (
                 and not exists (
                     select 1 from raw.patent_inventors as i
                     where i.record_key = a.record_key
-                        and upper(trim(i.name)) = upper(trim(a.name))
+                        -- letters and digits alone: SMITH JOHN = Smith, John
+                        and regexp_replace(upper(i.name), '[^[:alnum:]]+', '', 'g')
+                        = regexp_replace(upper(a.name), '[^[:alnum:]]+', '', 'g')
                 )
         ) as applicants_with_country,
         (select count(*) from raw.patent_applicants as a where a.record_key = raw_docs.record_key)
@@ -41,7 +43,7 @@ select
     *,
     -- the family's applicants come from one record, so name variants across members are
     -- not counted twice: one naming applicants with a known country (inventors listed as
-    -- applicants aside), from the office
+    -- applicants aside), else one naming any applicant, from the office
     -- whose applicant data is most reliable (EP, a PatentsView US record, another
     -- office, then WO and last a US record from DOCDB: before 16 September 2012 PCT and
     -- US filings listed the inventors as applicants for the US), then the most such
@@ -50,6 +52,7 @@ select
         partition by family_id
         order by
             applicants_with_country > 0 desc,
+            applicants > 0 desc,
             case
                 when office = 'EP' then 1
                 when service = 'patentsview' then 2

@@ -15,6 +15,13 @@ Families (all in scope, priority year 2011, none international):
   COHERTRON KK (K.K. = KK) and UNIV NORTHFIELD (UNIVERSITY = UNIV, OF left out).
 - F4 (PatentsView): an unassigned patent, no applicant: its whole credit to an unknown
   applicant ('(no applicant)', ZZZ, unknown type), as its country fractions give it.
+- F5: an individual's patent. Its US record from DOCDB lists the owner, SMITH JOHN [US],
+  who is also its inventor; its PatentsView record lists no assignee. The record naming
+  an applicant stands for the family, though neither names one of known country: SMITH
+  JOHN, USA, an individual, credit 1 (not the unknown applicant).
+- F6: as F1, the inventor listed as an applicant spelt otherwise among the inventors
+  ("SMITH, JANE" for SMITH JANE [US]): the same person, so the EP record names the
+  applicants: ACME LTD, ZZZ, credit 1.
 """
 
 from pathlib import Path
@@ -38,6 +45,10 @@ RECORDS = [
     ("r-f2", "epo_ops", "EP", "F2"),
     ("r-f3", "patentsview", "US", "F3"),
     ("r-f4", "patentsview", "US", "F4"),
+    ("r-f5-us", "epo_ops", "US", "F5"),
+    ("r-f5-pv", "patentsview", "US", "F5"),
+    ("r-f6-us", "epo_ops", "US", "F6"),
+    ("r-f6-ep", "epo_ops", "EP", "F6"),
 ]
 # record key, position, name, country
 APPLICANTS = [
@@ -50,6 +61,10 @@ APPLICANTS = [
     ("r-f2", 1, "UNIV NORTHFIELD", "USA"),
     ("r-f3", 0, "Cohertron K.K.", "JPN"),
     ("r-f3", 1, "University of Northfield", "USA"),
+    ("r-f5-us", 0, "SMITH JOHN", "USA"),
+    ("r-f6-us", 0, "SMITH JANE", "USA"),
+    ("r-f6-us", 1, "ACME LTD", "ZZZ"),
+    ("r-f6-ep", 0, "ACME LTD", "ZZZ"),
 ]
 INVENTORS = [
     ("r-us", 0, "CARTER ANNA", "USA"),
@@ -57,6 +72,9 @@ INVENTORS = [
     ("r-us", 2, "REID ROBERT", "USA"),
     ("r-ep", 0, "CARTER ANNA", "USA"),
     ("r-f4", 0, "Laura Doyle", "USA"),
+    ("r-f5-us", 0, "SMITH JOHN", "USA"),
+    ("r-f5-pv", 0, "John Smith", "USA"),
+    ("r-f6-us", 0, "SMITH, JANE", "USA"),
 ]
 
 
@@ -137,6 +155,16 @@ def test_inventors_listed_as_applicants_do_not_choose_the_record_of_the_applican
     assert rows == [("F1", "NORTHWIND QUANTUM LTD", "NORTHWIND QUANTUM LTD", "ZZZ", "company", 1.0)]
 
 
+def test_a_record_naming_an_applicant_stands_for_the_family_before_one_naming_none() -> None:
+    rows = [row for row in credits() if row[0] == "F5"]
+    assert rows == [("F5", "SMITH JOHN", "SMITH JOHN", "USA", "individual", 1.0)]
+
+
+def test_an_inventor_is_known_as_an_applicant_whatever_the_punctuation_of_the_name() -> None:
+    rows = [row for row in credits() if row[0] == "F6"]
+    assert rows == [("F6", "ACME LTD", "ACME LTD", "ZZZ", "company", 1.0)]
+
+
 def test_one_applicants_spellings_in_both_services_meet_in_one_key() -> None:
     rows = [row for row in credits() if row[0] in ("F2", "F3")]
     assert [(family, key, credit) for family, key, _, _, _, credit in rows] == [
@@ -167,5 +195,7 @@ def test_a_family_that_names_no_applicant_keeps_its_credit_as_an_unknown_applica
     assert ranked == [
         ("COHERTRON KK", 1.0),
         ("UNIV NORTHFIELD", 1.0),
+        ("ACME LTD", 1.0),
         ("NORTHWIND QUANTUM LTD", 1.0),
+        ("SMITH JOHN", 1.0),
     ]
