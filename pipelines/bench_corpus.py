@@ -51,6 +51,10 @@ AUTHORS_PER_INSTITUTION = 15
 NO_COUNTRY_INDEX = 90_000  # where a country's institutions without a country are numbered
 FILLER = "we report measurements of the system and discuss implications for future devices"
 COUNTRY_INDEX = {code: number for number, code in enumerate(COUNTRIES)}
+# each country's share of the authors' homes (the weights of ``_countries``)
+COUNTRY_SHARE = {
+    code: w / sum(w for w, _ in COUNTRIES.values()) for code, (w, _) in COUNTRIES.items()
+}
 
 
 def _part_works(works: int) -> list[int]:
@@ -77,8 +81,7 @@ def _country(author: int, year: int, countries: list[str]) -> str:
 def _institutions_in(country: str, authors_pool: int) -> int:
     """How many institutions ``country`` has: one per ``AUTHORS_PER_INSTITUTION`` of the
     authors at home there (at least eight)."""
-    weight = COUNTRIES[country][0] / sum(w for w, _ in COUNTRIES.values())
-    return max(8, int(authors_pool * weight / AUTHORS_PER_INSTITUTION))
+    return max(8, int(authors_pool * COUNTRY_SHARE[country] / AUTHORS_PER_INSTITUTION))
 
 
 def _institution(author: int, country: str, slot: int, authors_pool: int) -> dict:

@@ -26,6 +26,7 @@ from assets.funding.assets import (
 )
 from assets.funding.cordis_live import DEFAULT_PROGRAMMES, CordisError, CordisFetcher
 from assets.funding.nsf_live import NsfError, NsfFetcher
+from assets.funding.raw_tables import SCHEMAS
 from assets.funding.ukri_live import UkriError, UkriFetcher
 from assets.funding.world_bank_live import (
     ALL_INDICATORS,
@@ -51,15 +52,6 @@ WORLD_BANK_PAGES_KEY = dg.AssetKey(["raw", "world_bank_pages"])
 REFRESH_KEY = dg.AssetKey(["raw", "conversion_refresh"])
 SOURCE_FILES = "raw.world_bank_source_files"
 REFRESH_TABLES = ("raw.refreshed_fx_rates", "raw.refreshed_economic_indicators", SOURCE_FILES)
-SOURCE_FILE_SCHEMA = {
-    "source": pl.String,
-    "source_file": pl.String,
-    "source_sha256": pl.String,
-    "bytes": pl.Int64,
-    "records": pl.Int64,
-    "status": pl.String,
-    "data_kind": pl.String,
-}
 TERMS = tuple(SOURCE_CONFIG["query"]["terms"])
 FIRST_YEAR = SOURCE_CONFIG["query"]["first_year"]
 YEARS = dg.StaticPartitionsDefinition(
@@ -249,7 +241,8 @@ def conversion_refresh(context: dg.AssetExecutionContext, qcm: QcmResource) -> d
         "raw.refreshed_economic_indicators": pl.DataFrame(
             indicators, schema={c: pl.String for c in INDICATOR_COLUMNS}, orient="row"
         ),
-        SOURCE_FILES: pl.DataFrame(files, schema=SOURCE_FILE_SCHEMA),
+        # the same columns as every source's files (raw.grant_source_files)
+        SOURCE_FILES: pl.DataFrame(files, schema=SCHEMAS["raw.grant_source_files"]),
     }
     with qcm.connect() as con:
         counts = {table: replace_table(con, table, frames[table]) for table in REFRESH_TABLES}
