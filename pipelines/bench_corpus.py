@@ -48,7 +48,6 @@ SECOND_INSTITUTION = 0.3  # of the authorships: a second institution
 OUTSIDE_SLICE = 0.05
 HUGE_AUTHOR_LISTS = 0.004
 AUTHORS_PER_INSTITUTION = 15
-NO_COUNTRY_INDEX = 90_000  # where a country's institutions without a country are numbered
 FILLER = "we report measurements of the system and discuss implications for future devices"
 COUNTRY_INDEX = {code: number for number, code in enumerate(COUNTRIES)}
 # each country's share of the authors' homes (the weights of ``_countries``)
@@ -99,17 +98,23 @@ def _no_country_institution(rng: random.Random, country: str, authors_pool: int)
     """One of the institutions in ``country`` that OpenAlex gives no country (one for
     every 60 of the others), drawn by ``rng``: always the same ones, always without it."""
     count = _institutions_in(country, authors_pool) // 60 + 1
-    return _institution_record(country, NO_COUNTRY_INDEX + rng.randrange(count), None, "facility")
+    return _institution_record(country, rng.randrange(count), None, "facility")
 
 
 def _institution_record(country: str, index: int, code: str | None, kind: str) -> dict:
     """Institution ``index`` of ``country`` as OpenAlex lists it (``code``: its country
-    code, None when OpenAlex has none)."""
-    number = 100_000 * COUNTRY_INDEX[country] + index
+    code, None when OpenAlex has none; those without one are numbered apart).
+
+    Its number is its place among the country's institutions (even with a country, odd
+    without) times the number of countries, plus the country's: no two institutions share
+    one, whatever the size of the corpus.
+    """
+    serial = 2 * index + (code is None)
+    number = serial * len(COUNTRIES) + COUNTRY_INDEX[country]
     inst_id = f"https://openalex.org/I{40_000_000 + number}"
     return {
         "id": inst_id,
-        "display_name": f"Institute {country}{index}",
+        "display_name": f"Institute {country}{serial}",
         "ror": f"https://ror.org/0{number:07d}x",
         "country_code": code,
         "type": kind,

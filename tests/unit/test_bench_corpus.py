@@ -11,6 +11,7 @@ from assets.bibliometric.parse import raw_files
 from assets.bibliometric.snapshot import manifest_problems, quantum_slice
 from assets.workforce.parse import parse_files
 from assets.workforce.parse import raw_files as author_files
+from pipelines import bench_corpus
 from pipelines.bench_corpus import last_year_works, write_authors, write_corpus, write_update
 from pipelines.benchmark import _codes
 
@@ -122,3 +123,18 @@ def test_the_authors_records_place_each_author_where_their_works_do(tmp_path: Pa
     ]
     assert placed and all(profile.get(key, iso3) == iso3 for key, iso3 in placed)
     assert sum(key in profile for key, _ in placed) > 0.95 * len(placed)
+
+
+def test_no_two_institutions_share_an_id_or_a_name_at_any_size() -> None:
+    # a pool of ten million authors: a corpus of thirty million works, whose larger
+    # countries have more than a hundred thousand institutions each
+    pool = 10_000_000
+    listed = []
+    for country in bench_corpus.COUNTRIES:
+        count = bench_corpus._institutions_in(country, pool)
+        for index in range(count):
+            listed.append(bench_corpus._institution_record(country, index, country, "education"))
+        for index in range(count // 60 + 1):
+            listed.append(bench_corpus._institution_record(country, index, None, "facility"))
+    assert max(bench_corpus._institutions_in(c, pool) for c in bench_corpus.COUNTRIES) > 100_000
+    assert len({i["id"] for i in listed}) == len({i["display_name"] for i in listed}) == len(listed)
