@@ -1,11 +1,14 @@
 -- indicators.workforce_producers: one row per country and technology approach comparing the researchers it produced (first quantum affiliation there) with those it was last seen holding (destination), whole period
 -- (a researcher counts in every approach of the career: a whole-period comparison)
 with researchers as (
+    -- those placed in their quantum career: one placed only before their first in-scope
+    -- work has no producing country, and is no destination either (last_seen = stayed +
+    -- arrived)
     select researchers.*, approaches.approach
     from core.researchers as researchers
     inner join core.researcher_approaches as approaches
         on approaches.researcher_id = researchers.researcher_id
-    where researchers.latest_iso3 is not null
+    where researchers.producer_iso3 is not null
 ),
 
 produced as (
@@ -16,7 +19,6 @@ produced as (
         count(*) filter (where latest_iso3 = producer_iso3) as stayed,
         count(*) filter (where latest_iso3 <> producer_iso3) as left_abroad
     from researchers
-    where producer_iso3 is not null
     group by all
 ),
 

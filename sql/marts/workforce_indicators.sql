@@ -61,7 +61,9 @@ select
     -- counts of those placed (and what divides by them) stay open that much longer
     rows_.year + case when rows_.indicator = 'retention_5y' then settings.retention_years else 0 end
         >= year(current_date) - case
-            when rows_.indicator in ('researchers_active', 'net_migration_rate', 'retention_5y')
+            when rows_.indicator in (
+                'researchers_active', 'researchers_produced', 'net_migration_rate', 'retention_5y'
+            )
                 then settings.max_gap
             else 0
         end as year_incomplete,

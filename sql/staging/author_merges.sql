@@ -20,7 +20,7 @@ latest_merge as (
 ),
 
 chain as (
-    -- A1 -> A2 -> A3: A1 stands for A3; a cycle stops after 10 steps
+    -- A1 -> A2 -> A3: A1 stands for A3; at most 10 steps
     select old_id, merge_into_id as target, merge_file, 1 as steps
     from latest_merge
     union all
@@ -29,11 +29,21 @@ chain as (
     inner join latest_merge as next_merge
         on next_merge.old_id = chain.target
     where chain.steps < 10
+),
+
+reached as (
+    -- each id a chain reaches, how often and at which step last
+    select old_id, target, merge_file, count(*) as times, max(steps) as last_step
+    from chain
+    group by all
 )
 
 select
     old_id as author_id,
-    arg_max(target, steps) as canonical_id,
+    -- the end of the chain; a chain that comes round again (A1 -> A2 -> A1) stands for the
+    -- first in text order of the ids it meets more than once, the same for every id of the
+    -- cycle and for those merged into it, so one researcher is never two
+    coalesce(min(target) filter (where times > 1), arg_max(target, last_step)) as canonical_id,
     min(merge_file) as merge_file
-from chain
+from reached
 group by old_id

@@ -6,7 +6,7 @@
 -- a work whose abstract alone changed under the same record (a new parser) is a changed work
 with recursive chain as (
     -- W1 -> W2 -> W3: a record of W1 stands for W3; followed from the ids of the records
-    -- alone (a snapshot's merged-ids files list millions); a cycle stops after 10 steps
+    -- alone (a snapshot's merged-ids files list millions), at most 10 steps
     select old_id, merge_into_id as target, 1 as steps
     from raw.openalex_merged_ids
     where old_id <> merge_into_id
@@ -20,9 +20,22 @@ with recursive chain as (
         and next_merge.old_id <> next_merge.merge_into_id
 ),
 
-merged as (
-    select old_id, arg_max(target, steps) as merge_into_id
+reached as (
+    -- each id a chain reaches, how often and at which step last
+    select old_id, target, count(*) as times, max(steps) as last_step
     from chain
+    group by all
+),
+
+merged as (
+    -- the end of the chain; a chain that comes round again (W7 -> W8 -> W7) stands for the
+    -- first in text order of the ids it meets more than once, the same for every id of the
+    -- cycle and for those merged into it, so one work is never two
+    select
+        old_id,
+        coalesce(min(target) filter (where times > 1), arg_max(target, last_step))
+            as merge_into_id
+    from reached
     group by old_id
 ),
 

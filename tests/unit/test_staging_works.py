@@ -13,12 +13,15 @@ from pipelines.settings import SQL_DIR
 pytestmark = pytest.mark.unit
 
 # records: (work id, record key, updated date, file). OpenAlex merged W1 into W2, then W2 into
-# W3 (a chain), W5 into W6, and W7 into W8 and W8 back into W7 (a cycle). W9 is not merged.
+# W3 (a chain), W5 into W6, and W7 into W8 and W8 back into W7 (a cycle), W10 into W8 (into the
+# cycle). W9 is not merged.
 RECORDS = [
     ("W1", "k1", "2024-01-01", "part_0.jsonl"),
     ("W3", "k3", "2024-06-01", "part_1.jsonl"),
     ("W5", "k5", "2024-06-01", "part_1.jsonl"),
     ("W7", "k7", "2024-06-01", "part_1.jsonl"),
+    ("W8", "k8", "2024-05-01", "part_1.jsonl"),
+    ("W10", "k10", "2024-02-01", "part_0.jsonl"),
     ("W9", "k9", "2024-06-01", "part_1.jsonl"),
 ]
 MERGES = [
@@ -27,6 +30,7 @@ MERGES = [
     ("2024-03-01", "W5", "W6"),
     ("2024-03-01", "W7", "W8"),
     ("2024-04-01", "W8", "W7"),
+    ("2024-04-01", "W10", "W8"),
 ]
 
 
@@ -57,6 +61,6 @@ def test_merged_ids_are_followed_to_the_end_of_their_chain(
         "select work_id, record_key, records_seen "
         f"from ({(SQL_DIR / 'staging' / 'works.sql').read_text()}) order by work_id"
     ).fetchall()
-    # W1 stands for W3, whose own record is kept; after ten steps round the cycle W7 stands
-    # for W7 (it was merged into W8 and back)
-    assert rows == [("W3", "k3", 2), ("W6", "k5", 1), ("W7", "k7", 1), ("W9", "k9", 1)]
+    # W1 stands for W3, whose own record is kept; W7 and W8 were merged into each other and
+    # W10 into them: one work, W7 (the cycle's first id), of W7's record, the latest
+    assert rows == [("W3", "k3", 2), ("W6", "k5", 1), ("W7", "k7", 3), ("W9", "k9", 1)]

@@ -449,7 +449,7 @@ def test_flows_are_flagged_small_and_labelled(workforce: duckdb.DuckDBPyConnecti
     ).fetchone()
     # the kinds of both trails: the works from a user's folder, the author records the
     # sample's, which must show
-    assert flags == (True, "directory, synthetic sample", "wf-1.2", 0)
+    assert flags == (True, "directory, synthetic sample", "wf-1.3", 0)
 
 
 def test_a_researchers_works_per_approach_count_each_work_once_from_the_first(
@@ -538,7 +538,10 @@ def test_years_a_later_observation_can_still_fill_are_incomplete(
     for table in ("raw.author_source_files", "raw.source_files"):
         con.execute(f"create table {table} as select 'synthetic sample' as data_kind")
     now = con.execute("select year(current_date)").fetchone()[0]
-    indicators = ("researchers_active", "net_migration_rate", "inflow", "retention_5y")
+    indicators = (
+        "researchers_active", "researchers_produced", "net_migration_rate", "inflow",
+        "retention_5y",
+    )  # fmt: skip
     replace_table(
         con, "indicators.workforce_flows",
         pl.DataFrame(
@@ -558,9 +561,11 @@ def test_years_a_later_observation_can_still_fill_are_incomplete(
         ).fetchall()
     )
     # a gap of up to 2 years is carried: the placements of the two years before this one
-    # are still open; retention of year Y is read in Y + 5
+    # are still open, and so are the researchers they produce (a first quantum year carried
+    # between two observations produces); retention of year Y is read in Y + 5
     assert first_open == {
-        "researchers_active": -2, "net_migration_rate": -2, "inflow": 0, "retention_5y": -7,
+        "researchers_active": -2, "researchers_produced": -2, "net_migration_rate": -2,
+        "inflow": 0, "retention_5y": -7,
     }  # fmt: skip
 
 
@@ -604,3 +609,85 @@ def test_a_first_quantum_year_carried_between_observations_produces(
         "select researcher_id, from_year, year, counted from core.researcher_moves"
     ).fetchall()
     assert moves == [(1, 2014, 2016, True)]
+
+
+def test_a_researcher_placed_only_before_the_quantum_career_is_no_destination(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    # researcher 1: profile DEU 2010-2012, a first in-scope work in 2015 and nothing after:
+    # never placed in the quantum career, so neither produced nor last seen anywhere.
+    # Researcher 2: FRA 2014 and 2016 around a first work in 2015 (carried): produced in FRA,
+    # last seen there. Researcher 3: DEU 2015, USA 2017: produced in DEU, arrived in the USA.
+    replace_table(con, "ref.methods", reference_frames()["ref.methods"])
+    evidence = [
+        (1, 2010, "DEU"), (1, 2011, "DEU"), (1, 2012, "DEU"), (2, 2014, "FRA"),
+        (2, 2016, "FRA"), (3, 2015, "DEU"), (3, 2017, "USA"),
+    ]  # fmt: skip
+    con.execute(
+        "create table staging.researcher_evidence as select researcher_id::bigint as "
+        "researcher_id, year::bigint as year, country_iso3, 'profile' as trail, "
+        "1::bigint as evidence from (values "
+        + ", ".join(f"({r}, {y}, '{c}')" for r, y, c in evidence)
+        + ") as t(researcher_id, year, country_iso3)"
+    )
+    con.execute(
+        "create table staging.researchers as select researcher_id::bigint as researcher_id, "
+        "2015::bigint as first_quantum_year, 2017::bigint as last_quantum_year, "
+        "1::bigint as quantum_works, 'x' as name_in_works from range(1, 4) as t(researcher_id)"
+    )
+    con.execute(
+        "create table staging.authors (author_id varchar, is_deleted boolean, "
+        "schema_generation varchar)"
+    )
+    con.execute(
+        "create table core.researcher_approaches as select researcher_id, 'all' as approach "
+        "from range(1, 4) as t(researcher_id)"
+    )
+    for table in (
+        "core.researcher_years", "core.researcher_moves", "core.researchers",
+        "indicators.workforce_producers",
+    ):  # fmt: skip
+        run_sql(con, table)
+    placed = con.execute(
+        "select researcher_id, producer_iso3, latest_iso3 from core.researchers order by 1"
+    ).fetchall()
+    assert placed == [(1, None, "DEU"), (2, "FRA", "FRA"), (3, "DEU", "USA")]
+    producers = con.execute(
+        "select country_iso3, produced, stayed, left_abroad, arrived, last_seen, net_gain "
+        "from indicators.workforce_producers order by 1"
+    ).fetchall()
+    assert producers == [
+        ("DEU", 1, 0, 1, 0, 0, -1),
+        ("FRA", 1, 1, 0, 0, 1, 0),
+        ("USA", 0, 0, 0, 1, 1, 1),
+    ]
+    # and the contract's check that both sides count the same researchers finds nothing
+    contract = load_contract(SQL_DIR / "indicators" / "workforce_producers.yml")
+    assert [con.execute(check["sql"]).fetchall() for check in contract.checks] == [[]]
+
+
+def test_merges_that_come_round_again_make_one_researcher(con: duckdb.DuckDBPyConnection) -> None:
+    # A1 into A2 and A2 back into A1, A0 into A1; A7 into A8, A8 into A9, A9 into A7; A3 into
+    # A4 (a plain merge). Each cycle is one researcher, its first id in text order, and so
+    # is the id merged into it.
+    merges = [
+        ("A1", "A2"), ("A2", "A1"), ("A0", "A1"), ("A7", "A8"), ("A8", "A9"), ("A9", "A7"),
+        ("A3", "A4"),
+    ]  # fmt: skip
+    replace_table(
+        con, "raw.openalex_author_merged_ids",
+        pl.DataFrame([("2026-01-01", old, new, "merged_ids_authors.csv") for old, new in merges],
+                     schema=SCHEMAS["raw.openalex_author_merged_ids"], orient="row"),
+    )  # fmt: skip
+    con.execute(
+        "create table raw.openalex_merged_ids "
+        "(merge_date varchar, old_id varchar, merge_into_id varchar, source_file varchar)"
+    )
+    run_sql(con, "staging.author_merges")
+    canonical = con.execute(
+        "select author_id, canonical_id from staging.author_merges order by 1"
+    ).fetchall()
+    assert canonical == [
+        ("A0", "A1"), ("A1", "A1"), ("A2", "A1"), ("A3", "A4"), ("A7", "A7"), ("A8", "A7"),
+        ("A9", "A7"),
+    ]  # fmt: skip
