@@ -428,7 +428,10 @@ def coverage_words(data: SiteData, row: dict, approach_label: str, year: int, in
     where its best member stands on the composite."""
     bloc = bloc_code(row)
     if not row.get("members_with_data"):
-        return f"No {bloc} member has data for {approach_label} in {year}."
+        return (
+            f"No {bloc} member has data for {approach_label} in {year}, so none is within reach "
+            "of the frontier: a gap, a signal for action, read the caveats."
+        )
     best = ""
     if row.get("best_member_name"):
         best = (

@@ -1,6 +1,14 @@
--- marts.frontier_blocs: one row per technology approach, year and bloc: the frontier test: the bloc's best member in the composite (score, rank and its interval), the families in which some member is within reach of the leading country, and the gap flag where no member is within reach in any family
+-- marts.frontier_blocs: one row per technology approach, year and bloc scored in them (its members of the year): the frontier test: the bloc's best member in the composite (score, rank and its interval), the families in which some member is within reach of the leading country, and the gap flag where no member is within reach in any family, a bloc none of whose members has data included
 with settings as (
     select (select value from ref.synthesis_settings where key = 'focus_bloc') as focus_bloc
+),
+
+scored as (
+    -- every bloc scored in the approach and year, whether or not a member has data there:
+    -- a bloc none of whose members has any is the plainest gap
+    select approach, year, entity_code as bloc, score, year_incomplete, method_version, data_kind
+    from marts.synthesis_scores
+    where entity_type = 'bloc' and family = 'composite'
 ),
 
 members as (
@@ -51,19 +59,19 @@ leaders as (
 )
 
 select
-    best.approach,
-    best.year,
-    best.bloc,
+    scored.approach,
+    scored.year,
+    scored.bloc,
     blocs.name as bloc_name,
-    best.bloc = settings.focus_bloc as is_focus_bloc,
-    best.members_with_data,
+    scored.bloc = settings.focus_bloc as is_focus_bloc,
+    coalesce(best.members_with_data, 0) as members_with_data,
     best.entity_code as best_member_iso3,
     best.entity_name as best_member_name,
     best.score as best_member_score,
     best.rank as best_member_rank,
     best.rank_low as best_member_rank_low,
     best.rank_high as best_member_rank_high,
-    bloc_rows.score as bloc_score,
+    scored.score as bloc_score,
     coalesce(reach.families_within_reach, '') as families_within_reach,
     assessed.families_assessed,
     reach.families_within_reach is not null as covered,
@@ -71,29 +79,27 @@ select
     leaders.leader_iso3,
     exists (
         select 1 from core.bloc_member_years as years
-        where years.bloc = best.bloc and years.year = best.year
+        where years.bloc = scored.bloc and years.year = scored.year
             and years.iso3 = leaders.leader_iso3
     ) as leader_is_member,
-    best.year_incomplete,
-    best.method_version,
-    best.data_kind
-from best
+    scored.year_incomplete,
+    scored.method_version,
+    scored.data_kind
+from scored
 cross join settings
 inner join ref.blocs as blocs
-    on blocs.bloc = best.bloc
+    on blocs.bloc = scored.bloc
 inner join assessed
-    on assessed.approach = best.approach
-    and assessed.year = best.year
+    on assessed.approach = scored.approach
+    and assessed.year = scored.year
+left join best
+    on best.approach = scored.approach
+    and best.year = scored.year
+    and best.bloc = scored.bloc
 left join reach
-    on reach.approach = best.approach
-    and reach.year = best.year
-    and reach.bloc = best.bloc
-left join marts.synthesis_scores as bloc_rows
-    on bloc_rows.entity_type = 'bloc'
-    and bloc_rows.entity_code = best.bloc
-    and bloc_rows.approach = best.approach
-    and bloc_rows.year = best.year
-    and bloc_rows.family = 'composite'
+    on reach.approach = scored.approach
+    and reach.year = scored.year
+    and reach.bloc = scored.bloc
 left join leaders
-    on leaders.approach = best.approach
-    and leaders.year = best.year
+    on leaders.approach = scored.approach
+    and leaders.year = scored.year

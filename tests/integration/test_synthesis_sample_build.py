@@ -113,6 +113,12 @@ def test_frontier_gap_follows_from_member_scores(db: duckdb.DuckDBPyConnection) 
         [reach],
     ).fetchone()
     assert disagreements[0] > 100 and disagreements[1] == 0
+    # a bloc none of whose members has data in an approach and year is a gap, not left out
+    unranked = db.execute(
+        "select count(*), count(*) filter (where not gap or best_member_iso3 is not null) "
+        "from marts.frontier_blocs where members_with_data = 0"
+    ).fetchone()
+    assert unranked[0] > 0 and unranked[1] == 0
     focus = db.execute(
         "select distinct bloc from marts.frontier_blocs where is_focus_bloc"
     ).fetchall()
