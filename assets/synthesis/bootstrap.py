@@ -24,6 +24,8 @@ import polars as pl
 # (the draws are the same: both samplers draw a matrix element by element, row after row)
 CHUNK = 50
 CELLS = 4_000_000
+# scores (0 to 1) equal to this many decimals rank as equal (``ranks``)
+TIE_DECIMALS = 12
 
 
 def _one_steps() -> np.ndarray:
@@ -264,11 +266,13 @@ def _patterns(rows: pl.DataFrame) -> pl.DataFrame:
 
 def ranks(values: np.ndarray) -> np.ndarray:
     """Competition ranks (1 = highest; equal values share the better rank) of each row of
-    a (rows x countries) matrix, or of a vector.
+    a (rows x countries) matrix of scores, or of a vector.
 
-    Each row is sorted from the highest; a value's rank is one more than the position of
-    the first value equal to it there, spread back to the value's own column."""
-    matrix = np.atleast_2d(values)
+    Scores equal to ``TIE_DECIMALS`` decimals are equal: the same share reached by
+    different sums (1/17 of one family, or a mix of families) differs in the last bits of a
+    double. Each row is sorted from the highest; a value's rank is one more than the
+    position of the first value equal to it there, spread back to the value's own column."""
+    matrix = np.round(np.atleast_2d(values), TIE_DECIMALS)
     order = np.argsort(-matrix, axis=1, kind="stable")
     descending = np.take_along_axis(-matrix, order, axis=1)
     positions = np.broadcast_to(np.arange(matrix.shape[1]), matrix.shape)

@@ -102,6 +102,22 @@ def _number(data: dict, key: str, path: Path, low: float, high: float) -> float:
     return float(value)
 
 
+def _integer(data: dict, key: str, path: Path, low: int, high: int) -> int:
+    """``data[key]`` as an integer between ``low`` and ``high``: an int, or a float with no
+    fraction (``1e3``) below 2**53, where a double still holds every integer; never
+    rounded, so the seed recorded is the seed the file states."""
+    value = data.get(key)
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise SynthesisConfigError(
+            f"{path}: bootstrap replicates and seed must be integers, not {key} {value!r}"
+        )
+    if not low <= value <= high:
+        raise SynthesisConfigError(f"{path}: {key} {value} must lie between {low} and {high}")
+    return value
+
+
 def load_config(path: Path) -> SynthesisConfig:
     """Read and validate a synthesis settings file.
 
@@ -139,10 +155,8 @@ def load_config(path: Path) -> SynthesisConfig:
     bootstrap = data.get("bootstrap")
     if not isinstance(bootstrap, dict):
         raise SynthesisConfigError(f"{path}: bootstrap must hold replicates, seed and interval")
-    replicates = _number(bootstrap, "replicates", path, 20, 10_000)
-    seed = _number(bootstrap, "seed", path, 0, 2**63 - 1)
-    if replicates != int(replicates) or seed != int(seed):
-        raise SynthesisConfigError(f"{path}: bootstrap replicates and seed must be integers")
+    replicates = _integer(bootstrap, "replicates", path, 20, 10_000)
+    seed = _integer(bootstrap, "seed", path, 0, 2**63 - 1)
     interval = _number(bootstrap, "interval", path, 0.5, 0.99)
     reach = _number(data, "reach", path, 0.01, 1)
     names = {}
@@ -156,8 +170,8 @@ def load_config(path: Path) -> SynthesisConfig:
         reach=reach,
         focus_bloc=names["focus_bloc"],
         concern_set=names["concern_set"],
-        replicates=int(replicates),
-        seed=int(seed),
+        replicates=replicates,
+        seed=seed,
         interval=interval,
         path=path,
         sha256=hashlib.sha256(raw).hexdigest(),

@@ -20,17 +20,21 @@ authorship_countries as (
 ),
 
 credits as (
+    -- each authorship's share of a country (1 / its countries), divided by the work's
+    -- authorships once summed, so that a work of one country holds exactly 1
     select
         work_id,
+        n_authorships,
         country_iso3,
-        (1.0 / n_authorships / n_countries)::decimal(38, 18) as credit
+        (1.0 / n_countries)::decimal(38, 18) as share
     from authorship_countries
     union all
     -- a work with no listed authorship still weighs 1: its credit goes to the unknown country
     select
         works.work_id,
+        1 as n_authorships,
         'ZZZ' as country_iso3,
-        1.0::decimal(38, 18) as credit
+        1.0::decimal(38, 18) as share
     from staging.works as works
     where not exists (select 1 from staging.authorships as a where a.work_id = works.work_id)
 )
@@ -41,7 +45,7 @@ select
     credits.country_iso3,
     -- exact decimal sums: the same inputs give the same digits whatever the order of a
     -- parallel aggregation (sums of doubles can differ in their last bits between runs)
-    sum(credits.credit)::decimal(38, 18) as fraction,
+    (sum(credits.share) / max(credits.n_authorships))::decimal(38, 18) as fraction,
     count(*) as authorship_links
 from credits
 inner join staging.works as works

@@ -3,7 +3,9 @@ with ordered as (
     select
         *,
         row_number() over (
-            partition by approach, year, family order by value desc, entity_code
+            -- by rank, which takes scores equal to 12 decimals as equal: the first ISO3 of
+            -- those sharing a rank comes first
+            partition by approach, year, family order by rank, entity_code
         ) as position
     from marts.synthesis_scores
     where entity_type = 'country'

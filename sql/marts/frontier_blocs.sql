@@ -21,12 +21,12 @@ members as (
 ),
 
 best as (
-    -- the member with the highest composite (ties: the first ISO3)
+    -- the member with the highest composite (ties, its rank shared: the first ISO3)
     select
         *,
         count(*) over (partition by approach, year, bloc) as members_with_data,
         row_number() over (
-            partition by approach, year, bloc order by score desc, entity_code
+            partition by approach, year, bloc order by rank, entity_code
         ) as position
     from members
     where family = 'composite'

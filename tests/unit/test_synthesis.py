@@ -186,6 +186,11 @@ def test_same_seed_same_resamples_other_seed_others() -> None:
 def test_competition_ranks() -> None:
     assert ranks(np.array([0.5, 0.9, 0.5, 0.1])).tolist() == [2, 1, 2, 4]
     assert ranks(np.array([[1.0, 2.0], [2.0, 1.0]])).tolist() == [[2, 1], [1, 2]]
+    # the same share reached by different sums shares its rank: 1/35 as one share and as
+    # the sum of three 1/105 differ in the last bit of a double, yet rank as equals
+    mixed = sum([1 / 105] * 3)
+    assert mixed != 1 / 35
+    assert ranks(np.array([1 / 35, 0.5, mixed, 0.01])).tolist() == [2, 1, 2, 4]
 
 
 def test_ranks_and_intervals_taken_together_equal_taking_them_one_by_one() -> None:
@@ -333,6 +338,13 @@ def test_settings_file_loads_and_shares_weights(tmp_path: Path) -> None:
         check_names(config, {"EU27"}, {"US_FOREIGN_ADVERSARIES"})
 
 
+def test_a_large_seed_is_kept_as_the_file_states_it(tmp_path: Path) -> None:
+    # above 2**53 a double cannot hold every integer: the seed is read as the integer it is
+    path = tmp_path / "synthesis.yml"
+    path.write_text(SETTINGS.replace("seed: 1", "seed: 9007199254740993"))
+    assert load_config(path).seed == 9007199254740993
+
+
 def test_the_default_settings_file_is_valid() -> None:
     config = load_config(Path(__file__).parents[2] / "assets" / "reference" / "synthesis.yml")
     assert set(config.weights) == set(FAMILIES)
@@ -346,6 +358,8 @@ def test_the_default_settings_file_is_valid() -> None:
         (("reach: 0.5", "reach: 2"), "reach 2 must lie between"),
         (("replicates: 200", "replicates: 5"), "replicates 5 must lie between 20"),
         (("seed: 1", "seed: 1.5"), "must be integers"),
+        (("seed: 1", "seed: 9007199254740993.0"), "must be integers"),
+        (("seed: 1", "seed: -1"), "seed -1 must lie between 0"),
         (("focus_bloc: NATO", "focus_bloc: ''"), "focus_bloc must name one entry"),
         (("reach: 0.5", "reach: 0.5\nweight: 1"), "unknown settings"),
     ],
