@@ -134,10 +134,11 @@ def method_version(data: SiteData) -> str:
 
 @derived_per_site
 def complete_year(data: SiteData) -> int | None:
-    """The latest year of the scores not flagged year_incomplete; None without scores."""
+    """The latest year whose composite is not flagged year_incomplete (a composite is
+    incomplete while any family it averages is); None without scores."""
     if not has_synthesis(data):
         return None
-    rows = data.synthesis_scores
+    rows = composite_rows(data)
     if "year_incomplete" in rows.columns:
         rows = rows.filter(~pl.col("year_incomplete").fill_null(False))
     year = rows["year"].max()
@@ -146,11 +147,16 @@ def complete_year(data: SiteData) -> int | None:
 
 @derived_per_site
 def incomplete_years(data: SiteData) -> list[int]:
-    """The years of the scores flagged year_incomplete, sorted."""
+    """The years whose composite is flagged year_incomplete, sorted."""
     if not has_synthesis(data) or "year_incomplete" not in data.synthesis_scores.columns:
         return []
-    rows = data.synthesis_scores.filter(pl.col("year_incomplete").fill_null(False))
+    rows = composite_rows(data).filter(pl.col("year_incomplete").fill_null(False))
     return sorted(int(y) for y in rows["year"].unique())
+
+
+def composite_rows(data: SiteData) -> pl.DataFrame:
+    """The composite's rows of marts.synthesis_scores."""
+    return data.synthesis_scores.filter(pl.col("family") == COMPOSITE)
 
 
 @derived_per_site

@@ -5,7 +5,30 @@ with settings as (
         (select value from ref.methods where key = 'synthesis_method_version') as method_version,
         -- every source's kind: the composite draws on all of them (meta.runs' spelling)
         (select string_agg(distinct data_kind, ', ' order by data_kind) from meta.source_files)
-            as data_kind
+            as data_kind,
+        (select value::bigint from ref.methods where key = 'workforce_max_gap_years') as max_gap
+),
+
+family_years as (
+    -- each family's year still filling, by the rule of its own mart: a priority year is
+    -- published up to 18 months late (patents: the year before the current one too), a
+    -- placement can still be carried from an observation up to max_gap years later
+    -- (researchers), a year of trade is complete once enough countries reported
+    -- (core.trade_years); the other sources are still indexing the current year
+    select
+        families.family,
+        years.year,
+        case families.family
+            when 'patents' then years.year >= year(current_date) - 1
+            when 'workforce' then years.year >= year(current_date) - settings.max_gap
+            when 'supply_chain' then coalesce(trade.incomplete, true)
+            else years.year >= year(current_date)
+        end as incomplete
+    from (select distinct family from ref.synthesis_weights) as families
+    cross join (select distinct year from indicators.synthesis_scores) as years
+    cross join settings
+    left join core.trade_years as trade
+        on trade.year = years.year
 ),
 
 used as (
@@ -22,6 +45,16 @@ shares as (
     select approach, year, family, weight / sum(weight) over (partition by approach, year)
         as weight
     from used
+),
+
+composite_years as (
+    -- a composite is still filling when one of the families it averages is
+    select used.approach, used.year, bool_or(family_years.incomplete) as incomplete
+    from used
+    inner join family_years
+        on family_years.family = used.family
+        and family_years.year = used.year
+    group by all
 )
 
 select
@@ -48,7 +81,13 @@ select
     coalesce(scores.rank = 1, false) as is_leader,
     shares.weight,
     scores.families,
-    scores.year >= year(current_date) as year_incomplete,
+    coalesce(
+        case
+            when scores.family = 'composite' then composite_years.incomplete
+            else family_years.incomplete
+        end,
+        scores.year >= year(current_date)
+    ) as year_incomplete,
     settings.method_version,
     settings.data_kind
 from indicators.synthesis_scores as scores
@@ -57,6 +96,12 @@ left join shares
     on shares.approach = scores.approach
     and shares.year = scores.year
     and shares.family = scores.family
+left join family_years
+    on family_years.family = scores.family
+    and family_years.year = scores.year
+left join composite_years
+    on composite_years.approach = scores.approach
+    and composite_years.year = scores.year
 left join ref.countries as countries
     on scores.entity_type = 'country' and countries.iso3 = scores.entity_code
 left join ref.blocs as blocs

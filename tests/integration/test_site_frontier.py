@@ -152,7 +152,8 @@ def test_the_overview_embeds_the_databases_composite(sample: tuple[Path, str]) -
     con = _database(sample)
     weights = dict(con.execute("select family, weight from marts.synthesis_weights").fetchall())
     year = con.execute(
-        "select max(year) from marts.synthesis_scores where not year_incomplete"
+        "select max(year) from marts.synthesis_scores "
+        "where family = 'composite' and not year_incomplete"
     ).fetchone()[0]
     published = {
         (a, c): (v, r)
@@ -185,7 +186,8 @@ def test_the_frontier_page_states_the_databases_leaders_and_gaps(
     text = html.unescape((_site(sample) / "frontier.html").read_text(encoding="utf-8"))
     con = _database(sample)
     year = con.execute(
-        "select max(year) from marts.synthesis_scores where not year_incomplete"
+        "select max(year) from marts.synthesis_scores "
+        "where family = 'composite' and not year_incomplete"
     ).fetchone()[0]
     leaders = con.execute(
         "select f.approach, f.leader_name, s.rank_low, s.rank_high, f.leader_probability "

@@ -1022,3 +1022,17 @@ def test_a_bloc_none_of_whose_members_has_data_is_said_to_be_a_gap() -> None:
         ["NATO (focus)", "gap", "none (of 2)", "-"],
         ["EU27", "gap", "none (of 2)", "Germany"],
     ]
+
+
+def test_the_headline_year_is_the_last_whose_composite_is_complete() -> None:
+    # the researchers of 2024 can still be carried through it: its composite is flagged
+    # incomplete though its publications are not, so the page leads with 2023
+    data = hand_made()
+    scores = data.synthesis_scores.with_columns(
+        year_incomplete=pl.col("year_incomplete")
+        | ((pl.col("year") == YEAR) & (pl.col("family").is_in(["composite", "workforce"])))
+    )
+    flagged = dataclasses.replace(data, synthesis_scores=scores)
+    assert frontier.complete_year(data) == YEAR
+    assert frontier.complete_year(flagged) == YEAR - 1
+    assert frontier.incomplete_years(flagged) == [YEAR, NOW, 2030]

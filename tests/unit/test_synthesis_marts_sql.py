@@ -1,0 +1,159 @@
+"""The synthesis marts' SQL on hand-made scores: every flag and choice below is worked out by
+hand.
+
+Four years, NOW - 3 to NOW, each with the same scores. In every family China leads (score
+1, rank 1); the United States and Germany share rank 2 with the same share reached by
+different sums (1/35 as the sum of three 1/105, a bit above 1/35 in a double: the
+United States' value is the larger by that bit). In publications France is second (0.6,
+rank 2) and the two others third. The composite: China 1, France 0.2 (rank 2), the United
+States and Germany tied third. Blocs: NATO (the United States, Germany, France), G7 (the
+United States, Germany) and QUAD (India, which has no score). Reach 0.5. Trade: the year
+before NOW had too few reporters; NOW has no trade year at all.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+import pytest
+
+from assets.reference.tables import read_csv
+from pipelines.contracts import load_contracts
+from pipelines.settings import SQL_DIR
+from tests.unit.test_core_sql import run_sql
+
+pytestmark = pytest.mark.unit
+
+NOW = dt.date.today().year
+YEARS = range(NOW - 3, NOW + 1)
+FAMILIES = ("publications", "patents", "workforce", "supply_chain")
+ONE_35 = 1 / 35
+SUMMED = sum([1 / 105] * 3)  # 1/35 as three 1/105: a bit larger in a double
+BLOCS = {"NATO": ("USA", "DEU", "FRA"), "G7": ("USA", "DEU"), "QUAD": ("IND",)}
+
+
+def create_from_contract(con: duckdb.DuckDBPyConnection, table: str) -> None:
+    """An empty ``table`` with the columns and types its contract promises."""
+    columns = load_contracts(SQL_DIR)[table].columns
+    con.execute(f"create table {table} ({', '.join(f'{c.name} {c.type}' for c in columns)})")
+
+
+def score(con: duckdb.DuckDBPyConnection, *row: object) -> None:
+    """One row of indicators.synthesis_scores: entity type and code, year, family, value
+    (= score here), rank; the families the composite averages."""
+    kind, code, year, family, value, rank = row
+    con.execute(
+        "insert into indicators.synthesis_scores (entity_type, entity_code, approach, year, "
+        "family, measure, value, score, rank, families) values (?, ?, 'all', ?, ?, 'share', "
+        "?, ?, ?, ?)",
+        [kind, code, year, family, value, value, rank, ",".join(sorted(FAMILIES))],
+    )
+
+
+@pytest.fixture
+def marts(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """The hand-made scores and references; marts.synthesis_scores, frontier and
+    frontier_blocs built from their SQL."""
+    for table in (
+        "indicators.synthesis_scores", "ref.synthesis_weights", "ref.synthesis_settings",
+        "meta.source_files", "core.trade_years", "ref.countries", "ref.blocs",
+        "core.bloc_member_years", "indicators.frontier_institutions",
+    ):  # fmt: skip
+        create_from_contract(con, table)
+    con.register("_methods", read_csv("methods.csv"))
+    con.execute("create table ref.methods as select * from _methods")
+    con.execute(
+        "insert into ref.synthesis_settings values ('reach', '0.5', ''), ('focus_bloc', 'NATO', '')"
+    )
+    con.execute("insert into meta.source_files (data_kind) values ('synthetic sample')")
+    for family in FAMILIES:
+        con.execute("insert into ref.synthesis_weights values (?, 1, 0.25)", [family])
+    con.execute(
+        "insert into core.trade_years (year, incomplete) values (?, false), (?, false), (?, true)",
+        [NOW - 3, NOW - 2, NOW - 1],
+    )
+    for iso3, name in (("CHN", "China"), ("USA", "United States"), ("DEU", "Germany"),
+                       ("FRA", "France"), ("IND", "India")):  # fmt: skip
+        con.execute("insert into ref.countries (iso3, name) values (?, ?)", [iso3, name])
+    for bloc, members in BLOCS.items():
+        con.execute("insert into ref.blocs (bloc, name) values (?, ?)", [bloc, bloc])
+        for iso3 in members:
+            for year in YEARS:
+                con.execute(
+                    "insert into core.bloc_member_years values (?, ?, ?)", [bloc, iso3, year]
+                )
+    for year in YEARS:
+        for family in FAMILIES:
+            second = 3 if family == "publications" else 2
+            score(con, "country", "CHN", year, family, 1.0, 1)
+            score(con, "country", "USA", year, family, SUMMED, second)
+            score(con, "country", "DEU", year, family, ONE_35, second)
+            if family == "publications":
+                score(con, "country", "FRA", year, family, 0.6, 2)
+        score(con, "country", "CHN", year, "composite", 1.0, 1)
+        score(con, "country", "FRA", year, "composite", 0.2, 2)
+        score(con, "country", "USA", year, "composite", SUMMED, 3)
+        score(con, "country", "DEU", year, "composite", ONE_35, 3)
+        for bloc in BLOCS:
+            score(con, "bloc", bloc, year, "composite", 0.0 if bloc == "QUAD" else 0.5, None)
+    for table in ("marts.synthesis_scores", "marts.frontier", "marts.frontier_blocs"):
+        run_sql(con, table)
+    return con
+
+
+def test_each_familys_year_is_incomplete_by_its_own_rule(
+    marts: duckdb.DuckDBPyConnection,
+) -> None:
+    flagged = marts.execute(
+        "select family, list(distinct year - ? order by year - ?) from marts.synthesis_scores "
+        "where year_incomplete group by family order by family",
+        [NOW, NOW],
+    ).fetchall()
+    # patents: the priority year before too; researchers: the two years before too; trade:
+    # the year with too few reporters and the year with none; the composite: any of them
+    assert flagged == [
+        ("composite", [-2, -1, 0]),
+        ("patents", [-1, 0]),
+        ("publications", [0]),
+        ("supply_chain", [-1, 0]),
+        ("workforce", [-2, -1, 0]),
+    ]
+
+
+def test_the_frontier_takes_equal_ranks_as_equal_first_iso3_first(
+    marts: duckdb.DuckDBPyConnection,
+) -> None:
+    rows = marts.execute(
+        "select family, leader_iso3, leaders_tied, runner_up_iso3 from marts.frontier "
+        "where year = ? order by family",
+        [NOW - 3],
+    ).fetchall()
+    # Germany before the United States, whose value is larger by a bit of a double only
+    assert rows == [
+        ("composite", "CHN", 1, "FRA"),
+        ("patents", "CHN", 1, "DEU"),
+        ("publications", "CHN", 1, "FRA"),
+        ("supply_chain", "CHN", 1, "DEU"),
+        ("workforce", "CHN", 1, "DEU"),
+    ]
+
+
+def test_every_bloc_is_tested_one_without_a_member_with_data_a_gap(
+    marts: duckdb.DuckDBPyConnection,
+) -> None:
+    rows = marts.execute(
+        "select bloc, members_with_data, best_member_iso3, best_member_rank, "
+        "families_within_reach, gap, year_incomplete from marts.frontier_blocs "
+        "where year in (?, ?) order by year, bloc",
+        [NOW - 3, NOW - 2],
+    ).fetchall()
+    # NATO: France is within reach in publications; G7: the tie at third goes to Germany,
+    # never within reach; QUAD: no member with data, a gap all the same. The composite of
+    # NOW - 2 is incomplete (its researchers can still be carried through it)
+    expected = [
+        ("G7", 2, "DEU", 3, "", True),
+        ("NATO", 3, "FRA", 2, "publications", False),
+        ("QUAD", 0, None, None, "", True),
+    ]
+    assert rows == [(*r, False) for r in expected] + [(*r, True) for r in expected]
