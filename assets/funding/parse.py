@@ -33,14 +33,14 @@ Keep = Callable[[str | None, str | None], bool]
 
 
 def scope_rule(pattern: str, exclude: str) -> Keep:
-    """A test of grant text for the quantum scope: ``pattern`` matches and ``exclude``
-    does not, over title and abstract (case-insensitive), as ``staging.grants`` decides.
+    """A test of grant text for the quantum scope: ``pattern`` matches title and abstract
+    once the phrases ``exclude`` matches are taken out (case-insensitive), as
+    ``staging.grants`` decides.
     """
     include, drop = re.compile(pattern, re.IGNORECASE), re.compile(exclude, re.IGNORECASE)
 
     def keep(title: str | None, abstract: str | None) -> bool:
-        text = f"{title or ''} {abstract or ''}"
-        return bool(include.search(text)) and not drop.search(text)
+        return bool(include.search(drop.sub(" ", f"{title or ''} {abstract or ''}")))
 
     return keep
 

@@ -1,4 +1,4 @@
--- core.patent_family_scope: one row per in-scope (quantum) family and reviewed CPC map row that puts it in scope: a code used on its own, or a code used only with a quantum term in title or abstract (and none of the excluded phrases such as quantum-dot displays)
+-- core.patent_family_scope: one row per in-scope (quantum) family and reviewed CPC map row that puts it in scope: a code used on its own, or a code used only with a quantum term in title or abstract (the excluded phrases, such as quantum-dot displays, are no quantum term: they are taken out before the term is looked for)
 with map as (
     select
         cpc_code,
@@ -35,11 +35,10 @@ inner join staging.patent_families as families
     on families.family_id = cpc.family_id
 cross join term
 where map.use = 'in_scope'
-    or (
-        regexp_matches(
-            coalesce(families.title, '') || ' ' || coalesce(families.abstract, ''), term.pattern
-        )
-        and not regexp_matches(
-            coalesce(families.title, '') || ' ' || coalesce(families.abstract, ''), term.exclude
-        )
+    or regexp_matches(
+        regexp_replace(
+            coalesce(families.title, '') || ' ' || coalesce(families.abstract, ''),
+            term.exclude, ' ', 'g'
+        ),
+        term.pattern
     )

@@ -1,15 +1,14 @@
--- indicators.industry_share: one row per entity, approach and year: share of the entity's authorship-institution links (institutions of known type located in the entity) that are at companies
+-- indicators.industry_share: one row per entity, approach and year: share of the entity's authorship-institution links (institutions of known type located in the entity; an institution of no known country in ZZZ, the unknown country, and in the world) that are at companies
 with links as (
     select
         institutions.work_id,
         works.publication_year,
-        institutions.country_iso3,
+        coalesce(institutions.country_iso3, 'ZZZ') as country_iso3,
         institutions.institution_type = 'company' as is_company
     from staging.institutions as institutions
     inner join staging.works as works
         on works.work_id = institutions.work_id
     where institutions.institution_type is not null
-        and institutions.country_iso3 is not null
 ),
 
 entity_links as (

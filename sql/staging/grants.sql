@@ -30,11 +30,14 @@ select
     ranked.end_date,
     year(ranked.start_date) as start_year,
     ranked.status,
+    -- the excluded phrases (quantum-dot displays, quantum efficiency) are no quantum term:
+    -- taken out before the term is looked for
     regexp_matches(
-        coalesce(ranked.title, '') || ' ' || coalesce(ranked.abstract, ''), rules.include_pattern
-    )
-    and not regexp_matches(
-        coalesce(ranked.title, '') || ' ' || coalesce(ranked.abstract, ''), rules.exclude_pattern
+        regexp_replace(
+            coalesce(ranked.title, '') || ' ' || coalesce(ranked.abstract, ''),
+            rules.exclude_pattern, ' ', 'g'
+        ),
+        rules.include_pattern
     ) as in_scope,
     ranked.source_file,
     ranked.record_key

@@ -178,3 +178,23 @@ def test_the_last_two_priority_years_of_applicant_types_are_incomplete(
         "select year - ?, year_incomplete from marts.patent_applicant_types order by year", [now]
     ).fetchall()
     assert flags == [(-2, False), (-1, True), (0, True)]
+
+
+def test_industry_share_counts_an_institution_of_no_known_country_in_zzz_and_the_world(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    # W1 (2020): a US company, a US university, a company OpenAlex gives no country and an
+    # institution of no known type (left out). USA: 1 of 2; ZZZ: 1 of 1; the world: 2 of 3
+    con.execute("create table staging.works as select 'W1' as work_id, 2020 as publication_year")
+    con.execute(
+        "create table staging.institutions as select * from (values "
+        "('W1', 'USA', 'company'), ('W1', 'USA', 'education'), ('W1', null, 'company'), "
+        "('W1', 'USA', null)) as t(work_id, country_iso3, institution_type)"
+    )
+    con.execute("create table core.work_approaches as select 'W1' as work_id, 'all' as approach")
+    con.execute("create table core.bloc_member_years (bloc varchar, iso3 varchar, year bigint)")
+    run_sql(con, "indicators.industry_share")
+    shares = con.execute(
+        "select entity_code, numerator, denominator from indicators.industry_share order by 1"
+    ).fetchall()
+    assert shares == [("USA", 1.0, 2.0), ("WLD", 2.0, 3.0), ("ZZZ", 1.0, 1.0)]

@@ -6,10 +6,16 @@ import gzip
 import json
 from pathlib import Path
 
+import duckdb
+import polars as pl
 import pytest
 
 from assets.funding.parse import parse_files, raw_files, scope_rule
+from assets.funding.raw_tables import SCHEMAS as RAW_SCHEMAS
+from assets.reference.tables import read_csv
+from pipelines.db import replace_table
 from pipelines.parsing import CountryCodes
+from pipelines.settings import SQL_DIR
 from tests import cordis_bodies, nsf_bodies, ukri_bodies
 
 pytestmark = pytest.mark.unit
@@ -73,4 +79,37 @@ def test_the_scope_rule_reads_title_and_abstract() -> None:
     assert KEEP("Trapped-ion qubit arrays", None)
     assert KEEP(None, "We build a quantum memory.")
     assert not KEEP("Quantum efficiency of solar cells", None)
+    # an excluded phrase is no quantum term, and takes no real one away
+    assert KEEP("Single-photon detectors of high quantum efficiency for qubits", None)
     assert not KEEP("Soil microbiome", "Drought.")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Trapped-ion qubit arrays",
+        "Quantum efficiency of solar cells",
+        "Single-photon detectors of high quantum efficiency for qubits",
+        "Quantum-dot displays of high quantum efficiency",
+        "Soil microbiome",
+    ],
+)
+def test_staging_grants_scopes_a_grant_as_the_reader_does(
+    con: duckdb.DuckDBPyConnection, text: str
+) -> None:
+    """staging.grants' in_scope (its SQL, on one grant) and the reader's rule (which filters
+    CORDIS archives while read) agree, with the real term and its exclusions."""
+    methods = read_csv("methods.csv")
+    con.register("_methods", methods)
+    con.execute("create table ref.methods as select * from _methods")
+    replace_table(con, "raw.grants", pl.DataFrame([{"service": "nsf", "grant_id": "1",
+                  "title": text, "source_file": "f", "record_index": 0}],
+                  schema=RAW_SCHEMAS["raw.grants"]))  # fmt: skip
+    sql = (SQL_DIR / "staging" / "grants.sql").read_text(encoding="utf-8")
+    (in_scope,) = con.execute(f"select in_scope from ({sql})").fetchone()
+    value = dict(methods.select("key", "value").iter_rows())
+    keep = scope_rule(
+        value["patent_quantum_term_pattern"].removeprefix("(?i)"),
+        value["patent_quantum_term_exclude"].removeprefix("(?i)"),
+    )
+    assert in_scope is keep(text, None)

@@ -4,9 +4,11 @@ import csv
 import hashlib
 import re
 
+import duckdb
 import pytest
 
 from assets.reference.tables import REFERENCE_DIR, read_csv
+from pipelines.settings import SQL_DIR
 
 pytestmark = pytest.mark.unit
 
@@ -51,14 +53,34 @@ def test_cpc_map_rows_are_well_formed() -> None:
         ("Quantum dot light-emitting diode with a thick shell", False),
         ("Quantum dot display panel", False),
         ("Photodiode with high quantum efficiency", False),
+        # an excluded phrase is no quantum term, and takes no real one away
+        ("Nanowire single-photon detector of 90% quantum efficiency for qubits", True),
+        ("A quantum dot emitting indistinguishable photons for photonic qubits", True),
+        ("Nitrogen-vacancy diamond sensor read by a photodiode of high quantum efficiency", True),
+        ("Quantum-dot display of high quantum efficiency", False),
     ],
 )
-def test_the_quantum_term_and_its_exclusions(text: str, counts: bool) -> None:
-    """What a with_term code needs in title or abstract: the term and no excluded phrase."""
-    term = methods()["patent_quantum_term_pattern"].removeprefix("(?i)")
-    exclude = methods()["patent_quantum_term_exclude"].removeprefix("(?i)")
-    found = bool(re.search(term, text, re.IGNORECASE))
-    assert (found and not re.search(exclude, text, re.IGNORECASE)) is counts
+def test_the_quantum_term_and_its_exclusions(
+    con: duckdb.DuckDBPyConnection, text: str, counts: bool
+) -> None:
+    """What a with_term code needs in title or abstract: a quantum term once the excluded
+    phrases are taken out, as core.patent_family_scope decides (its SQL, run on one family
+    of a with_term code)."""
+    con.register("_methods", read_csv("methods.csv"))
+    con.execute("create table ref.methods as select * from _methods")
+    con.execute(
+        "create table ref.patent_cpc_map as select 'H10N60/12' as cpc_code, 'with_term' as use, "
+        "'computing' as domain, '' as approach"
+    )
+    con.execute("create table staging.patent_family_cpc as select 'F1' as family_id, "
+                "'H10N60/12' as cpc_code")  # fmt: skip
+    con.execute(
+        "create table staging.patent_families as select 'F1' as family_id, ? as title, "
+        "null::varchar as abstract",
+        [text],
+    )
+    scope = (SQL_DIR / "core" / "patent_family_scope.sql").read_text(encoding="utf-8")
+    assert bool(con.execute(scope).fetchall()) is counts
 
 
 def test_assignee_type_codes_cover_part_interests() -> None:
