@@ -24,10 +24,12 @@ stated_totals as (
 
 lead as (
     -- services that state no shares (UKRI): the whole grant goes to the first-listed
-    -- organisation (the UKRI lead research organisation)
+    -- organisation it pays (the UKRI lead research organisation; project partners are
+    -- named, never paid, even when no lead is listed)
     select grant_key, arg_min(country_iso3, position) as country_iso3
     from organisations
     where grant_key not in (select grant_key from stated_totals)
+        and not contains(coalesce(role, ''), 'project_partner')
     group by all
 ),
 
@@ -40,10 +42,19 @@ fractions as (
     select grant_key, country_iso3, 1.0 as fraction, 'lead organisation' as basis
     from lead
     union all
-    -- a grant without any organisation: its money is counted as unknown (ZZZ), not dropped
-    select grant_key, 'ZZZ' as country_iso3, 1.0 as fraction, 'no organisation' as basis
+    -- a grant that pays none of the organisations it names (none named, or only partners):
+    -- its money is counted as unknown (ZZZ), not dropped
+    select
+        grant_key,
+        'ZZZ' as country_iso3,
+        1.0 as fraction,
+        case
+            when grant_key in (select grant_key from organisations) then 'no paid organisation'
+            else 'no organisation'
+        end as basis
     from core.grant_amounts
-    where grant_key not in (select grant_key from organisations)
+    where grant_key not in (select grant_key from stated_totals)
+        and grant_key not in (select grant_key from lead)
 ),
 
 consortia as (

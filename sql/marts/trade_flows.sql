@@ -1,4 +1,4 @@
--- marts.trade_flows: one row per year, HS component line, importer and exporter: the importer's imports from the exporter in USD, as the importer reported them or from the exporter's mirror report (basis), exporter UNK = an unnamed area
+-- marts.trade_flows: one row per year, HS component line, importer and exporter: the importer's imports from the exporter in USD, as the importer reported them or from the exporter's mirror report (basis), exporter UNK = an unnamed area; a flow whose value was withheld is kept, its value null (value_missing), never read as zero
 select
     flows.year::bigint as year,
     flows.series_code as hs_code,
@@ -6,6 +6,7 @@ select
     flows.importer_iso3,
     flows.exporter_iso3,
     flows.value_usd,
+    flows.value_missing,
     flows.basis,
     flows.not_comparable as series_break,
     (select string_agg(distinct data_kind, ', ' order by data_kind) from raw.trade_source_files)
@@ -13,4 +14,3 @@ select
 from core.trade_bilateral as flows
 left join ref.hs_codes as lines
     on lines.hs_revision = 'HS2022' and lines.hs_code = flows.series_code
-where flows.value_usd is not null

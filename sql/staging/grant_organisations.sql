@@ -16,4 +16,5 @@ from raw.grant_organisations as organisations
 inner join staging.grants as grants
     on grants.service = organisations.service
     and grants.grant_id = organisations.grant_id
-    and grants.source_file = organisations.source_file
+    -- the kept copy's own organisations (a record's), even when one file carries it twice
+    and grants.record_key = organisations.record_key

@@ -463,3 +463,65 @@ def test_a_figure_borrows_only_a_period_another_figure_places(
         ("Z_END", 2025, 2034, "period of Z_LEN", None),
         ("Z_LEN", 2025, 2034, "stated length", None),
     ]
+
+
+def test_a_grant_naming_only_partners_it_does_not_pay_goes_to_zzz(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    # ukri:7 lists no lead, only a German project partner: nobody it names is paid, so its
+    # money is unknown (ZZZ), never the partner's; ukri:8 pays its UK lead
+    con.execute(
+        "create table staging.grants as select * from (values ('ukri:7', true), "
+        "('ukri:8', true)) as t(grant_key, in_scope)"
+    )
+    con.execute(
+        "create table staging.grant_organisations as select * from (values "
+        "('ukri:7', 1, 'DEU', null::double, 'project_partner'), "
+        "('ukri:8', 1, 'GBR', null::double, 'lead'), "
+        "('ukri:8', 2, 'DEU', null::double, 'project_partner')) "
+        "as t(grant_key, position, country_iso3, amount, role)"
+    )
+    con.execute(
+        "create table core.grant_amounts as select grant_key, 'ukri' as service, 2020 as year "
+        "from staging.grants"
+    )
+    run_sql(con, "core.grant_country_fractions")
+    fractions = con.execute(
+        "select grant_key, country_iso3, fraction, basis from core.grant_country_fractions "
+        "order by 1"
+    ).fetchall()
+    assert fractions == [
+        ("ukri:7", "ZZZ", 1.0, "no paid organisation"),
+        ("ukri:8", "GBR", 1.0, "lead organisation"),
+    ]
+
+
+def test_a_grant_copy_takes_its_own_record_s_organisations(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    # one file carries cordis:9 twice (records 0 and 1): the first copy is kept, and only its
+    # organisation counts, not the second copy's
+    replace_table(con, "ref.methods", reference_frames()["ref.methods"])
+    grants = [
+        {**_grant("cordis", "9", "Quantum sensing", "EUR", 10_000, 2021), "record_index": index,
+         "record_key": f"f1:9:{index}"}
+        for index in (0, 1)
+    ]  # fmt: skip
+    text_dates = {k: (pl.String if k in DATES else v) for k, v in SCHEMAS["raw.grants"].items()}
+    raw_grants = pl.DataFrame(grants, schema=text_dates).with_columns(
+        pl.col(c).str.to_date() for c in DATES
+    )
+    replace_table(con, "raw.grants", raw_grants)
+    organisations = [
+        {**_org("cordis", "9", 1, iso3, 10_000, "coordinator"), "record_index": index,
+         "record_key": f"f1:9:{index}"}
+        for index, iso3 in ((0, "DEU"), (1, "FRA"))
+    ]  # fmt: skip
+    replace_table(
+        con, "raw.grant_organisations",
+        pl.DataFrame(organisations, schema=SCHEMAS["raw.grant_organisations"]),
+    )  # fmt: skip
+    run_sql(con, "staging.grants")
+    run_sql(con, "staging.grant_organisations")
+    kept = con.execute("select grant_key, country_iso3 from staging.grant_organisations").fetchall()
+    assert kept == [("cordis:9", "DEU")]

@@ -287,3 +287,25 @@ def test_bilateral_flows_keep_the_unknown_partner(trade: duckdb.DuckDBPyConnecti
         ("USA", "CHN", 30, "importer_reported"),
         ("USA", "UNK", 20, "importer_reported"),
     ]
+
+
+def test_a_withheld_flow_stays_in_the_flows_never_read_as_zero(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    # ISR withheld its exports of 2845.90 to RUS, which filed no imports: the mirror flow
+    # has no value; DEU's reported imports from USA of the same line are 7
+    con.execute(
+        "create table core.trade_bilateral as select * from (values "
+        "(2023, '284590', 'RUS', 'ISR', null::double, true, 'mirror', false), "
+        "(2023, '284590', 'DEU', 'USA', 7.0, false, 'importer_reported', false)) "
+        "as t(year, series_code, importer_iso3, exporter_iso3, value_usd, value_missing, "
+        "basis, not_comparable)"
+    )
+    con.execute("create table ref.hs_codes (hs_revision varchar, hs_code varchar, "
+                "component_label varchar)")  # fmt: skip
+    con.execute("create table raw.trade_source_files as select 'synthetic sample' as data_kind")
+    run_sql(con, "marts.trade_flows")
+    flows = con.execute(
+        "select importer_iso3, value_usd, value_missing, basis from marts.trade_flows order by 1"
+    ).fetchall()
+    assert flows == [("DEU", 7.0, False, "importer_reported"), ("RUS", None, True, "mirror")]
