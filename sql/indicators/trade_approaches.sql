@@ -3,6 +3,18 @@ with settings as (
     select value as competitor_set from ref.methods where key = 'trade_competitor_set'
 ),
 
+new_lines as (
+    -- approaches that sum an HS2022 line no HS2017 line feeds (helium-3, 2845.40, which
+    -- HS2017 filed under the broad 2845.90): they count it only from 2022, when HS2022 gave
+    -- it a line of its own, so their years before are no series with the years after
+    select distinct lines.approach
+    from core.trade_series_approaches as lines
+    where lines.series_code not in (
+        select series_code from ref.hs_codes
+        where hs_revision = 'HS2017' and series_code is not null
+    )
+),
+
 totals as (
     select
         totals.year,
@@ -18,9 +30,12 @@ totals as (
             as exports_missing,
         coalesce(bool_or(totals.value_missing) filter (where totals.flow_code = 'M'), false)
             as imports_missing,
-        bool_or(totals.not_comparable) as not_comparable
+        bool_or(totals.not_comparable or (totals.year < 2022 and new_lines.approach is not null))
+            as not_comparable
     from core.trade_country_totals as totals
     inner join core.trade_series_approaches as lines using (series_code)
+    left join new_lines
+        on new_lines.approach = lines.approach
     group by all
 ),
 

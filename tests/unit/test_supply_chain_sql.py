@@ -27,7 +27,8 @@ Also in 2023, HS 9013.20 (lasers; the only core line of trapped ions): the USA's
 are confidential (no value), DEU exports 10 and the USA imports 5. The USA's exports are
 unknown, so it has no import dependence there, and the single-point flag is unknown too.
 In 2021 the USA exported 500 under HS2017 8541.40, the broader predecessor of 8541.49:
-a series break.
+a series break; and 70 under 8418.69, a line that compares, yet the superconducting
+approach breaks there too: it sums helium-3 (2845.40), a line HS2017 did not have.
 
 A second file ``0_old.json`` (earlier by name) repeats two of the USA's 2023 records: its
 World row with the same value and its exports to DEU with another value (66); and FRA's
@@ -107,7 +108,7 @@ A_JSON = [
     rec("FRA", "X", None, 400, "TOTAL"), rec("JPN", "X", None, 800, "TOTAL"),
     rec("USA", "X", None, None, "901320"), rec("USA", "M", None, 5, "901320"),
     rec("DEU", "X", None, 10, "901320"),
-    rec("USA", "X", None, 500, "854140", 2021),
+    rec("USA", "X", None, 500, "854140", 2021), rec("USA", "X", None, 70, "841869", 2021),
 ]  # fmt: skip
 OLD_JSON = [rec("USA", "X", None, 100), rec("USA", "X", "DEU", 66), rec("FRA", "X", None, None)]
 
@@ -249,8 +250,19 @@ def test_single_points_of_failure(trade: duckdb.DuckDBPyConnection) -> None:
 def test_revision_break_duplicates_and_years(trade: duckdb.DuckDBPyConnection) -> None:
     assert trade.execute(
         "select entity_code, hs_code, series_break from marts.supply_chain_indicators where "
-        "level = 'component' and indicator = 'exports' and year = 2021 order by entity_code"
-    ).fetchall() == [("USA", "854149", True), ("WLD", "854149", True)]
+        "level = 'component' and indicator = 'exports' and year = 2021 order by 1, 2"
+    ).fetchall() == [
+        ("USA", "841869", False), ("USA", "854149", True),
+        ("WLD", "841869", False), ("WLD", "854149", True),
+    ]  # fmt: skip
+    # the superconducting approach counts helium-3 only from 2022: its 2021 is no series with
+    # 2023, though the line it rests on in 2021 compares
+    breaks = trade.execute(
+        "select year, series_break from marts.supply_chain_indicators where level = 'approach' "
+        "and approach = 'superconducting' and entity_code = 'USA' and indicator = 'exports' "
+        "order by year"
+    ).fetchall()
+    assert breaks == [(2021, True), (2023, False)]
     copies = trade.execute(
         "select source_file, value_usd, kept, conflicting_copies from staging.trade_records "
         "where year = 2023 and reporter_iso3 = 'USA' and flow_code = 'X' and cmd_code = "
