@@ -21,9 +21,11 @@ select
     country_best.year,
     country_best.country_iso3,
     country_best.milestone_id,
-    frontier.goodness_log10 - country_best.goodness_log10 as distance_log10,
-    frontier.goodness_log10 - country_best.goodness_log10 <= metrics.reach_log10::double
-        as within_reach,
+    -- to 12 decimals: -log10(1 - F) is not exact, and 0.999 against 0.9999 is one order of
+    -- magnitude, within a reach of one, not 1.0000000000000484
+    round(frontier.goodness_log10 - country_best.goodness_log10, 12) as distance_log10,
+    round(frontier.goodness_log10 - country_best.goodness_log10, 12)
+        <= metrics.reach_log10::double as within_reach,
     frontier.goodness_log10 - country_best.goodness_log10 = 0 as holds_frontier
 from country_best
 inner join indicators.capability_frontier as frontier using (approach, metric, year)

@@ -17,6 +17,9 @@ within reach.
 
 Physical qubits (higher is better; within reach = within a factor of 2): M6 USA 2019, 53
 qubits; M7 CHN 2021, 66 qubits. In 2021 CHN holds it and the USA is log10(66/53) behind.
+
+Readout fidelity (as the gate fidelity): M8 USA 2020, F = 0.9999; M9 FRA 2020, F = 0.999,
+exactly one order of magnitude behind (a double makes it 1.0000000000000484): within reach.
 """
 
 from __future__ import annotations
@@ -54,10 +57,13 @@ MILESTONES = [
     ("M5", "DEU", "2022-03", FIDELITY, "0.9", "no"),
     ("M6", "USA", "2019-10", "physical_qubits", "53", "no"),
     ("M7", "CHN", "2021-06-15", "physical_qubits", "66", "no"),
+    ("M8", "USA", "2020-02", "readout_fidelity", "0.9999", "no"),
+    ("M9", "FRA", "2020-03", "readout_fidelity", "0.999", "no"),
 ]
 METRICS = [
     (FIDELITY, "Two-qubit gate fidelity", "fraction", "higher", "one_minus", "0", "1", "1"),
     ("physical_qubits", "Physical qubits", "qubits", "higher", "none", "1", "100000", "0.30103"),
+    ("readout_fidelity", "Readout fidelity", "fraction", "higher", "one_minus", "0", "1", "1"),
 ]
 
 
@@ -72,7 +78,7 @@ def capability(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
             "milestone_id": mid, "approach": "superconducting", "organisation": f"Lab {mid}",
             "countries": countries, "system_or_result": f"Device {mid}", "date": date,
             "metric": metric, "value": value, "bound": "=",
-            "unit": "fraction" if metric == FIDELITY else "qubits",
+            "unit": "qubits" if metric == "physical_qubits" else "fraction",
             "source_quality": "peer_reviewed", "primary_source": f"https://doi.org/10.0/{mid}",
             "primary_source_checked": "no", "secondary_source": None, "contested": contested,
             "contested_note": "disputed" if contested == "yes" else None,
@@ -149,10 +155,20 @@ def test_counts_compare_on_a_log_scale(capability: duckdb.DuckDBPyConnection) ->
     assert rows[1][2] is True
 
 
+def test_one_order_of_magnitude_behind_is_within_a_reach_of_one(
+    capability: duckdb.DuckDBPyConnection,
+) -> None:
+    rows = capability.execute(
+        "select country_iso3, distance_log10, within_reach from marts.capability_countries "
+        "where metric = 'readout_fidelity' and year = 2020 order by 1"
+    ).fetchall()
+    assert rows == [("FRA", 1.0, True), ("USA", 0.0, True)]
+
+
 def test_the_registry_mart_says_what_counts(capability: duckdb.DuckDBPyConnection) -> None:
     rows = dict(capability.execute("select milestone_id, counted from marts.milestones").fetchall())
     assert rows == {"M1": True, "M2": True, "M3": True, "M4": False, "M5": True, "M6": True,
-                    "M7": True}  # fmt: skip
+                    "M7": True, "M8": True, "M9": True}  # fmt: skip
     names = capability.execute(
         "select country_names, year, demonstrated_on from marts.milestones "
         "where milestone_id = 'M3'"
