@@ -41,6 +41,10 @@ SOURCE = (
     "countries by qcm"
 )
 WINDOW = 10  # complete years summed for flows, net gains and career stages
+# the indicators whose own year_incomplete flags decide which years a section reads
+MOVES = "inflow"  # moves between countries: the current year is still open
+ACTIVE = "researchers_active"  # placements: the two years before it too
+RETENTION = "retention_5y"  # a cohort: until its fifth year, and its placements, close
 TOP_FLOWS = 20  # links drawn on the flow diagram
 SANKEY_HEIGHT = 620  # pixels, raised when the open approach menu needs more
 TOP_NET = 15  # gainers and losers each drawn on the net-gain ranking
@@ -51,6 +55,7 @@ STAGES = ("early career", "mid career", "senior")
 UNKNOWN_COUNTRY = "ZZZ"
 EVERYONE = "All researchers"  # the menu label of approach 'all'
 INCOMPLETE_REASON = "publications, and so affiliations, keep being indexed"
+PLACED_REASON = "a later observation can still carry a researcher through the year"
 NOTE_RULES = (
     "workforce_trails",
     "workforce_year_country_rule",
@@ -103,26 +108,31 @@ def _rows(data: SiteData, **equals: object) -> pl.DataFrame:
 
 
 @derived_per_site
-def complete_year(data: SiteData) -> int | None:
-    """The latest year of marts.workforce_indicators not flagged year_incomplete, or None."""
+def complete_year(data: SiteData, indicator: str = MOVES) -> int | None:
+    """The latest year of marts.workforce_indicators that ``indicator`` does not flag
+    year_incomplete (for retention, the latest cohort it does not flag), or None. Each
+    indicator keeps its own flag: moves the current year, researchers placed in a year
+    (active, produced) the two years before too, retention a cohort until its fifth year
+    and the placements of that year are complete."""
     if not has_workforce(data):
         return None
-    year = data.workforce_indicators.filter(~pl.col("year_incomplete"))["year"].max()
+    rows = _rows(data, indicator=RETENTION) if indicator == RETENTION else data.workforce_indicators
+    year = rows.filter(~pl.col("year").is_in(incomplete_years(data, indicator)))["year"].max()
     return None if year is None else int(year)
 
 
 @derived_per_site
-def incomplete_years(data: SiteData) -> list[int]:
-    """The years flagged year_incomplete (the current year, still being indexed), sorted."""
+def incomplete_years(data: SiteData, indicator: str = MOVES) -> list[int]:
+    """The years of ``indicator`` flagged year_incomplete, sorted."""
     if not has_workforce(data):
         return []
-    rows = data.workforce_indicators.filter(pl.col("year_incomplete"))
+    rows = _rows(data, indicator=indicator).filter(pl.col("year_incomplete"))
     return sorted(int(y) for y in rows["year"].unique())
 
 
 def window(data: SiteData, years: int = WINDOW) -> tuple[int, int] | None:
-    """First and last year summed on the page: the last ``years`` complete years, or None
-    without workforce data."""
+    """First and last year of moves summed on the page: the last ``years`` years whose
+    moves are complete, or None without workforce data."""
     last = complete_year(data)
     return None if last is None else (last - years + 1, last)
 
@@ -224,16 +234,13 @@ def producers(data: SiteData, approach: str = "all") -> pl.DataFrame:
 
 def retention_cohorts(data: SiteData) -> tuple[int, int] | None:
     """First and last producing year pooled for retention: the last ``RETENTION_COHORTS``
-    years whose five-year mark is a complete year, or None without such a year."""
-    last = complete_year(data)
-    if last is None:
+    cohorts whose retention is complete (its five-year mark, and the placements of that
+    year, no longer open), or None without such a cohort."""
+    latest = complete_year(data, RETENTION)
+    if latest is None:
         return None
-    cohort = last - retention_years(data)
-    rows = _rows(data, indicator="retention_5y").filter(pl.col("year") <= cohort)
-    if rows.height == 0:
-        return None
-    latest = int(rows["year"].max())
-    return max(int(rows["year"].min()), latest - RETENTION_COHORTS + 1), latest
+    first = int(_rows(data, indicator=RETENTION)["year"].min())
+    return max(first, latest - RETENTION_COHORTS + 1), latest
 
 
 def retention(data: SiteData, first: int, last: int) -> pl.DataFrame:
@@ -950,6 +957,9 @@ def _retention_section(data: SiteData) -> Section:
 def _stages_section(data: SiteData, first: int, last: int) -> Section:
     moves = stage_moves(data)
     rates = stage_rates(moves, first, last) if moves.height else moves
+    # rates divide by the active researchers, whose latest years stay open longer
+    placed = min(last, complete_year(data, ACTIVE) or last)
+    per_active = stage_rates(moves, first, placed) if moves.height else moves
     said = []
     if rates.height and rates["moves"].sum():
         top = rates.sort(["moves", "career_stage"], descending=[True, False]).row(0, named=True)
@@ -959,10 +969,10 @@ def _stages_section(data: SiteData, first: int, last: int) -> Section:
         )
         said.append(
             "Moves a year per 100 active researchers of the stage, "
-            f"{first}-{last}: "
+            f"{first}-{placed}: "
             + "; ".join(
                 f"{r['career_stage']} {r['per_100']:.1f}"
-                for r in rates.iter_rows(named=True)
+                for r in per_active.iter_rows(named=True)
                 if r["per_100"] is not None
             )
             + "."
@@ -1005,13 +1015,7 @@ def _caveats_section(data: SiteData) -> Section:
         "company or agency that does not publish, is not seen leaving. Someone seen in a "
         "country only once never moves. Author records in OpenAlex can merge two people or "
         "split one, which makes or hides moves.",
-        (
-            f"The latest year ({listed([str(y) for y in latest])}) is incomplete: publications, "
-            "and so affiliations, keep being indexed for months. It is greyed on trends and "
-            "left out of every sum on this page."
-            if latest
-            else "Every year shown is complete."
-        ),
+        _incomplete_words(data, latest),
         "Approaches overlap: a researcher belongs to every approach of their quantum works, "
         "from the year of their first work in it, so flows by approach must not be added.",
         *(_rule(data, key) for key in NOTE_RULES),
@@ -1023,6 +1027,31 @@ def _caveats_section(data: SiteData) -> Section:
             "moves only demonstrate the method."
         )
     return Section("What a move is, and what it is not", paragraphs)
+
+
+def _incomplete_words(data: SiteData, moves: list[int]) -> str:
+    """Which years are still open, indicator by indicator (``moves``: those of the moves),
+    and what the page does with them."""
+    if not moves:
+        return "Every year shown is complete."
+    placed = incomplete_years(data, ACTIVE)
+    cohort = complete_year(data, RETENTION)
+    said = (
+        f"Moves of {listed([str(y) for y in moves])} are incomplete: publications, and so "
+        "affiliations, keep being indexed for months."
+    )
+    if placed and placed != moves:
+        said += (
+            f" The researchers placed in {listed([str(y) for y in placed])} (active "
+            "researchers, those produced) are too: a later observation can still carry "
+            "someone through those years."
+        )
+    if cohort is not None:
+        said += f" Retention is complete for the researchers produced up to {cohort}."
+    return (
+        said + " Incomplete years are greyed on trends, and every sum on this page stops "
+        "before them."
+    )
 
 
 def country(data: SiteData, iso3: str) -> list[Section]:
@@ -1056,11 +1085,14 @@ def country(data: SiteData, iso3: str) -> list[Section]:
     ).select("entity_code", "entity_name", "year", "value", "small_n", "year_incomplete")
     period = named.filter(pl.col("year").is_between(first, last))
     active = named.filter(pl.col("entity_name") == labels["researchers_active"])
-    latest = active.filter(pl.col("year") == last)["value"].sum()
+    # the latest year whose placements are complete (they stay open longer than moves)
+    closed = active.filter(~pl.col("year_incomplete"))
+    placed = int(closed["year"].max()) if closed.height else last
+    latest = active.filter(pl.col("year") == placed)["value"].sum()
     inflow = int(period.filter(pl.col("entity_name") == labels["inflow"])["value"].sum())
     outflow = int(period.filter(pl.col("entity_name") == labels["outflow"])["value"].sum())
     said = [
-        f"{counted(int(latest), 'quantum researcher')} placed in {name} in {last} by their "
+        f"{counted(int(latest), 'quantum researcher')} placed in {name} in {placed} by their "
         f"OpenAlex affiliations. Over {first}-{last}: {counted(inflow, 'move')} into {name} "
         f"and {counted(outflow, 'move')} out of it, net {inflow - outflow:+,}."
         + (
@@ -1079,8 +1111,8 @@ def country(data: SiteData, iso3: str) -> list[Section]:
             f"{_prefix(data)}Quantum researchers placed in {name} each year",
             _caption(data, "researchers"),
             percent=False,
-            incomplete_years=incomplete,
-            incomplete_reason=INCOMPLETE_REASON,
+            incomplete_years=incomplete_years(data, ACTIVE),
+            incomplete_reason=PLACED_REASON,
             unit=" researchers",
             y_title="researchers",
         ),

@@ -4,6 +4,7 @@ labels, SQL that reproduces the charts, no researcher named, and files without t
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import json
 import re
@@ -122,7 +123,8 @@ def _indicator(
         "researchers_active": 100,
         "flow_moves": 0,
         "small_n": denominator is not None and denominator < 10,
-        "year_incomplete": year == NOW,
+        # a cohort's retention is read in its fifth year: open while that year is
+        "year_incomplete": year + (5 if indicator == "retention_5y" else 0) >= NOW,
         "method_version": "wf-1.0",
         "data_kind": data_kind,
     }
@@ -392,7 +394,12 @@ def test_page_has_each_chart_with_its_sql_and_the_method_notes() -> None:
         assert METHODS[key][1] in said
     assert "not a visa, a contract" in said
     assert "Researchers who stop publishing vanish" in said
-    assert f"The latest year ({NOW}) is incomplete" in said
+    assert (
+        f"Moves of {NOW} are incomplete: publications, and so affiliations, keep being "
+        f"indexed for months. Retention is complete for the researchers produced up to "
+        f"{NOW - 6}. Incomplete years are greyed on trends, and every sum on this page stops "
+        "before them." in said
+    )
     page = _render(sections)
     assert 'id="caveats"' in page and 'href="#caveats"' in page
 
@@ -508,3 +515,23 @@ def test_the_sql_on_the_page_reproduces_the_charts(tmp_path: Path) -> None:
     stages = con.execute(workforce.stages_sql()).fetchall()
     assert sum(r[2] for r in stages) == charts["workforce-stages"].data["moves"].sum()
     con.close()
+
+
+def test_each_indicator_keeps_its_own_incomplete_years() -> None:
+    # as the mart flags them: active researchers stay open two years longer than moves (a
+    # later observation can still carry someone through them)
+    data = _data()
+    flagged = data.workforce_indicators.with_columns(
+        year_incomplete=pl.col("year_incomplete")
+        | ((pl.col("indicator") == "researchers_active") & (pl.col("year") >= NOW - 2))
+    )
+    data = dataclasses.replace(data, workforce_indicators=flagged)
+    assert workforce.complete_year(data) == NOW - 1  # the moves of 2025 are complete
+    assert workforce.incomplete_years(data, workforce.ACTIVE) == [NOW - 1, NOW]
+    said = pages.text(workforce.country(data, "DEU"))
+    # the researchers placed in 2025 are not counted as if complete: 2020's are
+    assert "100 quantum researchers placed in Germany in 2020" in said
+    caveats = pages.text(workforce.page(data))
+    assert f"The researchers placed in {NOW - 1} and {NOW} (active researchers" in caveats
+    active = pages.charts(workforce.country(data, "DEU"))["workforce-DEU-active"]
+    assert "a later observation can still carry" in " ".join(active.notes)
