@@ -35,11 +35,26 @@ MAP_INDICATORS = {
 }
 
 
-def _caption(data: SiteData, unit: str, year: int | None = None) -> str:
+def _caption(
+    data: SiteData, unit: str, year: int | None = None, counting: str = "fractional"
+) -> str:
+    """The line under a publication chart: year, unit, source, counting, classifier and
+    the sample label (``counting``: fractional, or whole for counts of co-authored works)."""
     when = f"{year}; " if year else ""
     sample = " SYNTHETIC SAMPLE DATA." if data.is_sample else ""
     version = data.methods.get("classifier_version")
-    return f"{when}unit: {unit}. {SOURCE}, fractional counting, {version}.{sample}"
+    return f"{when}unit: {unit}. {SOURCE}, {counting} counting, {version}.{sample}"
+
+
+def _unknown_note(shares: pl.DataFrame, year: int) -> str:
+    """What the works of no known country weigh in ``shares`` (world_share rows of one
+    approach and year): counted in every share, never ranked."""
+    unknown = shares.filter(pl.col("entity_code") == "ZZZ")["value"].sum()
+    return (
+        f"Works whose authorships name no known country (the unknown country, ZZZ) hold "
+        f"{unknown:.1%} of {year}'s publications here: counted in every share's total, never "
+        "ranked."
+    )
 
 
 def leaders(data: SiteData, year: int) -> pl.DataFrame:
@@ -85,6 +100,14 @@ def overview(data: SiteData) -> list[Section]:
         f"In {year}, {top_name} leads {top_count} of {lead.height} approaches "
         "by share of publications",
         _caption(data, "share of the world's publications in the approach", year),
+    )
+    heatmap.notes.append(
+        _unknown_note(
+            common.rows(
+                data.indicators, entity_type="country", indicator="world_share", year=year
+            ).filter(pl.col("approach") == "all"),
+            year,
+        )
     )
     map_frames = {
         label: common.rows(
@@ -178,6 +201,7 @@ def approach(data: SiteData, approach_id: str) -> list[Section]:
         f"with {leader['value']:.0%} of {year} publications",
         _caption(data, "share of the world's publications in the approach", year),
     )
+    ranking.notes.append(_unknown_note(shares, year))
     leaders5 = ranked.head(5)["entity_code"]
     trend = trend_lines(
         common.rows(
@@ -256,7 +280,7 @@ def approach(data: SiteData, approach_id: str) -> list[Section]:
         pairs,
         f"{approach_id}-pairs",
         f"The strongest international partnerships in {label.lower()}, {year - 4}-{year}",
-        _caption(data, "co-authored works (whole count)"),
+        _caption(data, "co-authored works", counting="whole"),
     )
     return [
         Section("Ranking", [], charts=[ranking]),
@@ -347,7 +371,7 @@ def country(data: SiteData, iso3: str) -> list[Section]:
         partners(data, iso3, year),
         f"{iso3}-partners",
         f"{name}'s main co-authoring countries, {year - 4}-{year}",
-        _caption(data, "co-authored works (whole count)"),
+        _caption(data, "co-authored works", counting="whole"),
     )
     shares = common.rows(
         data.indicators, entity_type="country", indicator="world_share", approach="all", year=year

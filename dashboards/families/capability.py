@@ -25,6 +25,7 @@ from markupsafe import Markup
 
 from dashboards.data import SiteData, derived_per_site
 from dashboards.families import common
+from dashboards.families.common import listed
 from dashboards.figures import PALETTE, Chart, apply_layout, dashed_line, esc
 from dashboards.page import Section, Table
 
@@ -231,8 +232,10 @@ def frontier_table(data: SiteData) -> pl.DataFrame:
             info = metric_info(data, metric)
             best = current_best(data, approach_id, metric)
             names = _names(data)
+            # every other country within reach, one whose equal result holds it too
+            credited = str(top.get("countries") or "").split(";")
             others = (
-                best.filter(pl.col("within_reach"), ~pl.col("holds_frontier"))[
+                best.filter(pl.col("within_reach"), ~pl.col("country_iso3").is_in(credited))[
                     "country_name"
                 ].to_list()
                 if best.height
@@ -796,11 +799,22 @@ def _headline(data: SiteData, approach_id: str, metric: str) -> str | None:
         if best.height
         else []
     )
+    credited = set(str(top.get("countries") or "").split(";"))
+    # countries whose own result equals the record: they hold the frontier too
+    also = (
+        best.filter(
+            pl.col("holds_frontier").fill_null(False), ~pl.col("country_iso3").is_in(credited)
+        )["country_name"].to_list()
+        if best.height
+        else []
+    )
     said = (
         f"{info['label']}: {stated(top['best_value'], None, info['unit'])}, "
         f"{top.get('organisation') or '-'} ({_country_words(top.get('countries'), names)}, "
         f"{_year_of(_date(top)) or top['year']})"
     )
+    if also:
+        said += f"; held as well by {', '.join(str(a) for a in also)} (an equal result)"
     said += (
         f"; within reach: {', '.join(str(o) for o in others)}."
         if others
@@ -831,9 +845,13 @@ def overview(data: SiteData) -> list[Section]:
     )
     if held.height:
         top = held.row(0, named=True)
+        tied = held.filter(pl.col("holds") == top["holds"])["country_name"].to_list()
         said += (
             f" {top['country_name']} holds the most ({top['holds']:,} of {table.height:,}, "
             "joint records counting for every partner)."
+            if len(tied) == 1
+            else f" {listed([str(t) for t in tied])} hold the most, {top['holds']:,} of "
+            f"{table.height:,} each (joint records counting for every partner)."
         )
     said += (
         " These are real, reviewed results with their primary sources, not sample data. "

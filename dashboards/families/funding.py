@@ -400,16 +400,30 @@ def rate_gaps(data: SiteData) -> pl.DataFrame:
     )
 
 
-def missing_denominators(data: SiteData) -> dict[str, list[str]]:
+def missing_denominators(data: SiteData, year: int | None = None) -> dict[str, list[str]]:
     """Names of countries with annualised commitments but no per-GDP value ('gdp') or no
-    per-capita value ('population'): the table lacks their GDP or population."""
-    with_money = programme_rows(data, "commitment_usd")
+    per-capita value ('population'), in ``year`` (any year when None): the table has no
+    GDP or population for them near enough (meta.methods funding_max_basis_gap)."""
+    with_money = programme_rows(data, "commitment_usd").filter(pl.col("value") > 0)
+    if year is not None:
+        with_money = with_money.filter(pl.col("year") == year)
     names = dict(zip(with_money["entity_code"], with_money["entity_name"], strict=True))
     missing = {}
     for key, indicator in (("gdp", "commitment_per_gdp"), ("population", "commitment_per_capita")):
-        have = set(programme_rows(data, indicator)["entity_code"])
+        rows = programme_rows(data, indicator)
+        if year is not None:
+            rows = rows.filter(pl.col("year") == year)
+        have = set(rows["entity_code"])
         missing[key] = sorted(names[c] for c in names if c not in have)
     return missing
+
+
+def active_programmes(data: SiteData, year: int) -> int:
+    """How many countries have a counted programme active in ``year`` (money committed)."""
+    rows = programme_rows(data, "commitment_usd").filter(
+        pl.col("year") == year, pl.col("value") > 0
+    )
+    return rows["entity_code"].n_unique()
 
 
 # ---- words and cells ---------------------------------------------------------------
@@ -477,14 +491,19 @@ def _figure_cells(row: dict) -> list[str]:
     ]
 
 
-def _programme_caption(data: SiteData, unit: str, years: str | None = None) -> str:
-    """Unit, years, source, conversion and method version: the line under programme charts."""
+def _programme_caption(
+    data: SiteData, unit: str, years: str | None = None, constant: bool = False
+) -> str:
+    """Unit, years, source, conversion and method version: the line under programme charts
+    (``constant``: the chart offers constant dollars, whose base year it names)."""
     when = f"{years}; " if years else ""
     rule = data.methods.get("funding_conversion_rule")
+    base = (
+        f"; constant dollars of {data.methods.get('funding_price_base_year')}" if constant else ""
+    )
     return (
         f"{when}unit: {unit}. {PROGRAMME_SOURCE}. Annualised evenly over each stated period, "
-        f"converted at the price year's exchange rate ({rule}), constant dollars of "
-        f"{data.methods.get('funding_price_base_year')}; method "
+        f"converted at the price year's exchange rate ({rule}){base}; method "
         f"{data.methods.get('funding_method_version')}. Real announced figures, not sample data."
     )
 
@@ -630,11 +649,16 @@ def _trend_chart(frame: pl.DataFrame, chart_id: str, title: str, caption: str, u
     return chart
 
 
-def _ranking_title(frame: pl.DataFrame, what: str, unit: str, year: int) -> str:
+def _ranking_title(frame: pl.DataFrame, what: str, unit: str, year: int, active: int = 0) -> str:
     """``Qatar commits the most per unit of GDP in 2026: 683 US dollars per ...``, a tie
-    said as one, or a neutral title without rows."""
+    said as one, or a neutral title without rows (``active``: countries with a programme
+    active in the year, none of which then has the denominator)."""
     if frame.height == 0:
-        return f"No counted programme is active in {year}"
+        return (
+            f"No country with a programme active in {year} has the figure to divide by"
+            if active
+            else f"No counted programme is active in {year}"
+        )
     top = frame.filter(pl.col("rank") == 1)
     names = top["entity_name"].to_list()
     value = top["value"][0]
@@ -665,7 +689,7 @@ def _ranking_chart(
     chart = grouped_choice_bars(
         groups,
         chart_id,
-        _ranking_title(latest, what, unit, year),
+        _ranking_title(latest, what, unit, year, active_programmes(data, year)),
         _programme_caption(data, unit, f"{year}; {basis}"),
         percent=False,
     )
@@ -674,6 +698,15 @@ def _ranking_chart(
         "whose figures have no stated period is not ranked (see the table of figures not in "
         "the yearly series)."
     )
+    key = "gdp" if "gdp" in indicator else "population"
+    unranked = missing_denominators(data, year)[key]
+    if unranked:
+        gap = data.methods.get("funding_max_basis_gap", "5")
+        figure = "GDP" if key == "gdp" else "population"
+        chart.notes.append(
+            f"Not ranked in {year}, with money committed but no {figure} figure within "
+            f"{gap} years of it: {listed(unranked)}."
+        )
     return chart
 
 
@@ -809,6 +842,10 @@ def page(data: SiteData) -> list[Section]:
         Section(
             "What this page shows",
             [
+                "Funding signals priority, not competitiveness: money committed says what a "
+                "government means to spend, not what it achieves. Published world totals "
+                "disagree ($30B, $42B, $55.7B) because nobody documents the conversions; here "
+                "every figure carries its source and its conversion.",
                 "Two kinds of public money, never added together. National programme "
                 "commitments are real announced figures from qcm's reviewed table, each with "
                 "its source: a counted figure is spread evenly over its stated period. Grant "
@@ -855,7 +892,7 @@ def _commitment_sections(data: SiteData, codes: list[str], year: int | None) -> 
         {label: trend(data, key, leaders_, eu=False) for key, label in MEASURES.items()},
         "funding-measures",
         f"The {len(leaders_)} countries committing the most, in nominal, constant and PPP dollars",
-        _programme_caption(data, "million per year in the chosen measure"),
+        _programme_caption(data, "million per year in the chosen measure", constant=True),
     )
     cumulative = trend(data, "commitment_cumulative_usd", codes)
     cumulative_chart = _trend_chart(
@@ -1200,13 +1237,19 @@ def _per_gdp_said(data: SiteData, iso3: str, name: str, year: int) -> str:
     when = year if own.filter(pl.col("year") == year).height else int(own["year"].max())
     ranked = ranking(data, "commitment_per_gdp", when)
     row = ranked.filter(pl.col("entity_code") == iso3).row(0, named=True)
+    active = active_programmes(data, when)
+    unranked = (
+        f" ({active - ranked.height} more without a GDP figure near enough)"
+        if active > ranked.height
+        else ""
+    )
     note = "" if when == year else f" (no counted programme of {name} is active in {year})"
     bound = " One figure behind it is a bound." if row["has_bounds"] else ""
     gaps = " Some money could not be converted and is left out." if row["conversion_gaps"] else ""
     return (
         f"In {when}{note}, {name} committed {row['value']:,.1f} US dollars per million US "
         f"dollars of GDP (GDP of {row['basis_year']}): rank {row['rank']} of {ranked.height} "
-        f"countries with a counted programme active that year.{bound}{gaps}"
+        f"countries ranked with a counted programme active that year{unranked}.{bound}{gaps}"
     )
 
 

@@ -897,7 +897,8 @@ def _dependence_section(data: SiteData, year: int) -> Section:
     return Section(
         "Who depends on imports",
         [
-            f"Import dependence per approach for the {TOP_COUNTRIES} countries that trade the "
+            f"Import dependence per approach for the {frame['entity_code'].n_unique()} "
+            "countries that trade the "
             "most under the core codes: imports / (imports + exports) of the HS codes that "
             f"proxy each approach's components, in {year}. An HS code serves several "
             "approaches, so the columns overlap."
@@ -1339,8 +1340,8 @@ def approach(data: SiteData, approach_id: str) -> list[Section]:
             "import dependence: imports / (imports + exports)",
             percent=True,
             notes=[
-                f"The {TOP_RANKED} countries that trade the most under the approach's core "
-                "codes, most import-dependent on top."
+                f"The {ranked.height} countries that trade the most under the approach's core "
+                "codes (with a known import dependence), most import-dependent on top."
             ],
         )
         chart.notes += _trade_notes(bars)

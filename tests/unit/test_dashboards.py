@@ -282,3 +282,18 @@ def test_grey_spans_and_dashed_lines_are_plotlys_own_shapes_and_labels() -> None
         annotation_position="bottom right",
     )  # fmt: skip
     assert ours.to_json() == plotlys.to_json()
+
+
+def test_the_unknown_country_is_named_beside_a_ranking_with_its_share() -> None:
+    # a twentieth of the year's publications name no known country: never ranked, always said
+    shares = pl.DataFrame(
+        {
+            "entity_code": ["USA", "ZZZ", "CHN"],
+            "entity_name": ["United States", "Unknown country", "China"],
+            "value": [0.55, 0.05, 0.40],
+        }
+    )
+    assert bibliometric._unknown_note(shares, 2024) == (
+        "Works whose authorships name no known country (the unknown country, ZZZ) hold 5.0% "
+        "of 2024's publications here: counted in every share's total, never ranked."
+    )

@@ -26,6 +26,7 @@ Frontiers held in 2025: United States 3; China and Switzerland within reach of o
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import html
 import json
@@ -640,3 +641,26 @@ def test_load_reads_the_capability_marts(tmp_path: Path) -> None:
     assert loaded.capability_definitions["indicator"].to_list() == ["distance_log10"]
     assert loaded.data_kinds == ("synthetic sample",)
     assert capability.frontier_table(loaded)["best_value"].to_list() == [127.0, 0.995, 0.999]
+
+
+def test_a_frontier_held_by_an_equal_result_names_every_holder() -> None:
+    # China's own results equal each of the three records of 2025: it holds them too, and
+    # shares the lead in frontiers held with the United States
+    data = _data()
+    rows = data.capability_countries
+    china = rows.filter(pl.col("year") == NOW, pl.col("country_iso3") == "USA").with_columns(
+        country_iso3=pl.lit("CHN"), country_name=pl.lit("China"), milestone_id=pl.lit("M099")
+    )
+    tied = dataclasses.replace(
+        data,
+        capability_countries=pl.concat(
+            [rows.filter(~((pl.col("year") == NOW) & (pl.col("country_iso3") == "CHN"))), china]
+        ),
+    )
+    said = pages.text(capability.approach(tied, TI))
+    assert "held as well by China (an equal result)" in said
+    assert "China and United States hold the most, 3 of 3 each" in pages.text(
+        capability.overview(tied)
+    )
+    index = capability.frontier_table(tied).filter(pl.col("approach") == TI)
+    assert index["others_within_reach"].to_list() == ["China"]

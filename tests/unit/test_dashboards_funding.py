@@ -351,6 +351,11 @@ def test_funding_page_names_the_rules_links_sources_and_labels_synthetic_grants(
     assert "SYNTHETIC SAMPLE DATA: invented grants" in said
     assert "Real announced figures, not sample data" in said
     assert "Qatar commits the most per unit of GDP in 2026" in said
+    assert "Funding signals priority, not competitiveness" in said
+    # only the chart that offers constant dollars names their base year
+    captions = {key: chart.caption for key, chart in pages.charts(sections).items()}
+    assert "constant dollars of" in captions["funding-measures"]
+    assert "constant dollars of" not in captions["funding-commitments"]
     html = _render(sections)
     assert 'id="conversion"' in html and 'href="#conversion"' in html
     assert 'href="https://example.org/deu_main?a=1&amp;b=2" rel="noopener"' in html
@@ -442,3 +447,25 @@ def test_gaps_name_currencies_without_a_rate_and_countries_without_gdp() -> None
 def test_fx_rows_used_count_figures_and_grants() -> None:
     used = funding.fx_used(_data())
     assert used.select("currency", "year", "figures", "grants").rows() == [("EUR", 2023, 5, 5)]
+
+
+def test_countries_with_money_but_no_gdp_near_enough_are_named_in_the_year_shown() -> None:
+    # Qatar's GDP is too old for 2026 (and 2027): it committed money, yet has no per-GDP
+    # value those years; the leader is then the tie of Germany and the United Kingdom
+    rows = [
+        r
+        for r in _programme_indicators() + _grant_indicators()
+        if not (r["entity_code"] == "QAT" and r["indicator"] == "commitment_per_gdp"
+                and r["year"] >= 2026)
+    ]  # fmt: skip
+    data = _data(indicators=rows)
+    charts = pages.charts(funding.page(data))
+    per_gdp = charts["funding-per-gdp"]
+    title = per_gdp.figure.layout.title.text
+    assert "Germany and United Kingdom are tied on per unit of GDP in 2026" in title
+    assert (
+        "Not ranked in 2026, with money committed but no GDP figure within 5 years of it: "
+        "Qatar." in per_gdp.notes
+    )
+    said = pages.text(funding.country(data, "DEU"))
+    assert "countries ranked with a counted programme active that year (1 more without a " in said
