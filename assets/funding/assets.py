@@ -79,18 +79,22 @@ def funding_raw(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.Mater
     with qcm.connect() as con:
         codes = country_codes(con)
         aliases = dict(con.execute("select code, iso3 from ref.eu_country_codes").fetchall())
-        pattern, exclude = (
+        pattern, exclude, weak = (
             con.execute("select value from ref.methods where key = ?", [key]).fetchone()[0]
-            for key in ("patent_quantum_term_pattern", "patent_quantum_term_exclude")
+            for key in (
+                "patent_quantum_term_pattern",
+                "patent_quantum_term_exclude",
+                "patent_quantum_term_weak",
+            )
         )
-    keep = scope_rule(pattern.removeprefix("(?i)"), exclude.removeprefix("(?i)"))
+    keep = scope_rule(*(p.removeprefix("(?i)") for p in (pattern, exclude, weak)))
     context.log.info(f"funding: reading {len(files)} files from {directory}")
     max_year, kind = settings.max_publication_year(), settings.dataset_kind("funding")
 
     def parse(paths: list[Path]) -> list[dict[str, pl.DataFrame]]:
         return [raw_frames(parse_files(paths, directory, codes, aliases, max_year, keep), kind)]
 
-    inputs = (codes, sorted(aliases.items()), pattern, exclude, max_year, kind)
+    inputs = (codes, sorted(aliases.items()), pattern, exclude, weak, max_year, kind)
     parsed = parse_landed(
         settings, "funding", SERVICE_SUFFIXES, files, parse, PARSER_MODULES, inputs
     )

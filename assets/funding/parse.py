@@ -32,15 +32,22 @@ MAX_BODY_BYTES = 512 * 1024 * 1024
 Keep = Callable[[str | None, str | None], bool]
 
 
-def scope_rule(pattern: str, exclude: str) -> Keep:
-    """A test of grant text for the quantum scope: ``pattern`` matches title and abstract
-    once the phrases ``exclude`` matches are taken out (case-insensitive), as
-    ``staging.grants`` decides.
+def scope_rule(pattern: str, exclude: str, weak: str) -> Keep:
+    """A test of grant text for the quantum scope, as ``staging.grants`` decides: ``pattern``
+    matches title and abstract (case-insensitive) and, where the text names a phrase
+    ``exclude`` matches, still matches once those phrases and the words ``weak`` matches
+    (a quantum dot or well) are taken out.
     """
     include, drop = re.compile(pattern, re.IGNORECASE), re.compile(exclude, re.IGNORECASE)
+    plain = re.compile(weak, re.IGNORECASE)
 
     def keep(title: str | None, abstract: str | None) -> bool:
-        return bool(include.search(drop.sub(" ", f"{title or ''} {abstract or ''}")))
+        text = f"{title or ''} {abstract or ''}"
+        if not include.search(text):
+            return False
+        if not drop.search(text):
+            return True
+        return bool(include.search(plain.sub(" ", drop.sub(" ", text))))
 
     return keep
 

@@ -104,7 +104,7 @@ def _number(data: dict, key: str, path: Path, low: float, high: float) -> float:
 
 def _integer(data: dict, key: str, path: Path, low: int, high: int) -> int:
     """``data[key]`` as an integer between ``low`` and ``high``: an int, or a float with no
-    fraction (``1e3``) below 2**53, where a double still holds every integer; never
+    fraction (``1000.0``) below 2**53, where a double still holds every integer; never
     rounded, so the seed recorded is the seed the file states."""
     value = data.get(key)
     if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:

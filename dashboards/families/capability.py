@@ -217,7 +217,8 @@ def summary(data: SiteData, approach_id: str, metric: str) -> dict[str, object] 
 def frontier_table(data: SiteData) -> pl.DataFrame:
     """One row per approach and metric with milestones: the current frontier holder, its
     value, the year the record was set, the countries within reach (holders included) and
-    the other countries within reach by name.
+    by name the other countries within reach, a country whose equal result holds the
+    frontier too among them.
 
     Returns approach, approach_label, metric, metric_label, unit, best_value, organisation,
     countries, country_names, record_year, milestone_id, primary_source, source_quality,

@@ -667,8 +667,14 @@ def trend(data: SiteData, approach_id: str) -> pl.DataFrame:
     if "is_focus_bloc" not in rows.columns:
         return pl.DataFrame(schema=schema)
     last = complete_year(data)
-    after = [y for y in incomplete_years(data) if last is None or y > last]
-    end = after[0] if after else last
+    # then the open years up to the one in progress
+    current = data.incomplete_year
+    after = [
+        y
+        for y in incomplete_years(data)
+        if (last is None or y > last) and (current is None or y <= current)
+    ]
+    end = max(after, default=last)
     focus = rows.filter(pl.col("approach") == approach_id, pl.col("is_focus_bloc").fill_null(False))
     if last is not None and end is not None:
         focus = focus.filter(pl.col("year").is_between(last - TREND_YEARS + 1, end))

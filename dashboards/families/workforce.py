@@ -1032,26 +1032,28 @@ def _caveats_section(data: SiteData) -> Section:
 def _incomplete_words(data: SiteData, moves: list[int]) -> str:
     """Which years are still open, indicator by indicator (``moves``: those of the moves),
     and what the page does with them."""
-    if not moves:
-        return "Every year shown is complete."
     placed = incomplete_years(data, ACTIVE)
-    cohort = complete_year(data, RETENTION)
-    said = (
-        f"Moves of {listed([str(y) for y in moves])} are incomplete: publications, and so "
-        "affiliations, keep being indexed for months."
-    )
-    if placed and placed != moves:
-        said += (
-            f" The researchers placed in {listed([str(y) for y in placed])} (active "
-            "researchers, those produced) are too: a later observation can still carry "
-            "someone through those years."
+    if not moves and not placed:
+        return "Every year shown is complete."
+    said = []
+    if moves:
+        said.append(
+            f"Moves of {listed([str(y) for y in moves])} are incomplete: publications, and so "
+            "affiliations, keep being indexed for months."
         )
+    if placed and placed != moves:
+        said.append(
+            f"The researchers placed in {listed([str(y) for y in placed])} (active researchers, "
+            "those produced) are incomplete too: a later observation can still carry someone "
+            "through those years."
+        )
+    cohort = complete_year(data, RETENTION)
     if cohort is not None:
-        said += f" Retention is complete for the researchers produced up to {cohort}."
-    return (
-        said + " Incomplete years are greyed on trends, and every sum on this page stops "
-        "before them."
+        said.append(f"Retention is complete for the researchers produced up to {cohort}.")
+    said.append(
+        "Incomplete years are greyed on trends, and every sum on this page stops before them."
     )
+    return " ".join(said)
 
 
 def country(data: SiteData, iso3: str) -> list[Section]:

@@ -23,13 +23,19 @@ stated_totals as (
 ),
 
 lead as (
-    -- services that state no shares (UKRI): the whole grant goes to the first-listed
-    -- organisation it pays (the UKRI lead research organisation; project partners are
-    -- named, never paid, even when no lead is listed)
-    select grant_key, arg_min(country_iso3, position) as country_iso3
+    -- services that state no shares (UKRI): the whole grant goes to its lead organisation
+    -- (the UKRI lead research organisation), else to the first-listed one it pays; project
+    -- partners, collaborators and co-funders are named, never paid
+    select
+        grant_key,
+        arg_min(
+            country_iso3,
+            case when role = 'lead' or contains(role, 'lead_ro') then 0 else 1 end
+            * 1000000000 + position
+        ) as country_iso3
     from organisations
     where grant_key not in (select grant_key from stated_totals)
-        and not contains(coalesce(role, ''), 'project_partner')
+        and not regexp_matches(coalesce(role, ''), 'partner|collaborator|co_?funder')
     group by all
 ),
 

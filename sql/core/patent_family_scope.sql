@@ -1,4 +1,4 @@
--- core.patent_family_scope: one row per in-scope (quantum) family and reviewed CPC map row that puts it in scope: a code used on its own, or a code used only with a quantum term in title or abstract (the excluded phrases, such as quantum-dot displays, are no quantum term: they are taken out before the term is looked for)
+-- core.patent_family_scope: one row per in-scope (quantum) family and reviewed CPC map row that puts it in scope: a code used on its own, or a code used only with a quantum term in title or abstract (a text that names an excluded phrase, such as a quantum-dot display, counts only with a term left once those phrases and any quantum dot or well are taken out)
 with map as (
     select
         cpc_code,
@@ -19,7 +19,13 @@ with map as (
 term as (
     select
         (select value from ref.methods where key = 'patent_quantum_term_pattern') as pattern,
-        (select value from ref.methods where key = 'patent_quantum_term_exclude') as exclude
+        (select value from ref.methods where key = 'patent_quantum_term_exclude') as exclude,
+        (select value from ref.methods where key = 'patent_quantum_term_weak') as weak
+),
+
+texts as (
+    select family_id, coalesce(title, '') || ' ' || coalesce(abstract, '') as text
+    from staging.patent_families
 )
 
 select distinct
@@ -31,14 +37,19 @@ select distinct
 from staging.patent_family_cpc as cpc
 inner join map
     on starts_with(cpc.cpc_code, map.prefix)
-inner join staging.patent_families as families
-    on families.family_id = cpc.family_id
+inner join texts
+    on texts.family_id = cpc.family_id
 cross join term
 where map.use = 'in_scope'
-    or regexp_matches(
-        regexp_replace(
-            coalesce(families.title, '') || ' ' || coalesce(families.abstract, ''),
-            term.exclude, ' ', 'g'
-        ),
-        term.pattern
+    or (
+        regexp_matches(texts.text, term.pattern)
+        and (
+            not regexp_matches(texts.text, term.exclude)
+            or regexp_matches(
+                regexp_replace(
+                    regexp_replace(texts.text, term.exclude, ' ', 'g'), term.weak, ' ', 'g'
+                ),
+                term.pattern
+            )
+        )
     )

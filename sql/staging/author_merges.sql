@@ -31,19 +31,30 @@ chain as (
     where chain.steps < 10
 ),
 
-reached as (
-    -- each id a chain reaches, how often and at which step last
-    select old_id, target, merge_file, count(*) as times, max(steps) as last_step
+cyclic as (
+    -- an id on a cycle of merges (A1 -> A2 -> A1): its chain comes back to it within ten
+    -- steps
+    select distinct old_id as id
     from chain
+    where target = old_id
+),
+
+reached as (
+    -- each id a chain reaches, whether it lies on a cycle, and the step it is reached at last
+    select chain.old_id, chain.target, chain.merge_file, max(chain.steps) as last_step,
+        bool_or(cyclic.id is not null) as on_cycle
+    from chain
+    left join cyclic
+        on cyclic.id = chain.target
     group by all
 )
 
 select
     old_id as author_id,
-    -- the end of the chain; a chain that comes round again (A1 -> A2 -> A1) stands for the
-    -- first in text order of the ids it meets more than once, the same for every id of the
-    -- cycle and for those merged into it, so one researcher is never two
-    coalesce(min(target) filter (where times > 1), arg_max(target, last_step)) as canonical_id,
+    -- the end of the chain; a chain that reaches a cycle stands for the cycle's first id in
+    -- text order among those it reaches, so every id of a cycle of up to ten, and those
+    -- merged into it, are one researcher, never several
+    coalesce(min(target) filter (where on_cycle), arg_max(target, last_step)) as canonical_id,
     min(merge_file) as merge_file
 from reached
 group by old_id

@@ -16,5 +16,6 @@ from raw.grant_organisations as organisations
 inner join staging.grants as grants
     on grants.service = organisations.service
     and grants.grant_id = organisations.grant_id
-    -- the kept copy's own organisations (a record's), even when one file carries it twice
+    and grants.source_file = organisations.source_file
+    -- the kept copy's own organisations, even when one file carries it twice
     and grants.record_key = organisations.record_key

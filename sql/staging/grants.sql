@@ -2,6 +2,7 @@
 with ranked as (
     select
         grants.*,
+        coalesce(grants.title, '') || ' ' || coalesce(grants.abstract, '') as text,
         row_number() over (
             partition by grants.service, grants.grant_id
             order by grants.source_file, grants.record_index
@@ -12,7 +13,8 @@ with ranked as (
 rules as (
     select
         (select value from ref.methods where key = 'patent_quantum_term_pattern') as include_pattern,
-        (select value from ref.methods where key = 'patent_quantum_term_exclude') as exclude_pattern
+        (select value from ref.methods where key = 'patent_quantum_term_exclude') as exclude_pattern,
+        (select value from ref.methods where key = 'patent_quantum_term_weak') as weak_pattern
 )
 
 select
@@ -30,14 +32,18 @@ select
     ranked.end_date,
     year(ranked.start_date) as start_year,
     ranked.status,
-    -- the excluded phrases (quantum-dot displays, quantum efficiency) are no quantum term:
-    -- taken out before the term is looked for
-    regexp_matches(
-        regexp_replace(
-            coalesce(ranked.title, '') || ' ' || coalesce(ranked.abstract, ''),
-            rules.exclude_pattern, ' ', 'g'
-        ),
-        rules.include_pattern
+    -- a text that names an excluded phrase (a quantum-dot display, a quantum efficiency)
+    -- counts only with a term left once those and any quantum dot or well are taken out
+    regexp_matches(ranked.text, rules.include_pattern)
+    and (
+        not regexp_matches(ranked.text, rules.exclude_pattern)
+        or regexp_matches(
+            regexp_replace(
+                regexp_replace(ranked.text, rules.exclude_pattern, ' ', 'g'),
+                rules.weak_pattern, ' ', 'g'
+            ),
+            rules.include_pattern
+        )
     ) as in_scope,
     ranked.source_file,
     ranked.record_key

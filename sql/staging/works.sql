@@ -20,20 +20,29 @@ with recursive chain as (
         and next_merge.old_id <> next_merge.merge_into_id
 ),
 
-reached as (
-    -- each id a chain reaches, how often and at which step last
-    select old_id, target, count(*) as times, max(steps) as last_step
+cyclic as (
+    -- a work id on a cycle of merges (W7 -> W8 -> W7): its chain comes back to it
+    select distinct old_id as id
     from chain
+    where target = old_id
+),
+
+reached as (
+    -- each id a chain reaches, whether it lies on a cycle, and the step it is reached at last
+    select chain.old_id, chain.target, max(chain.steps) as last_step,
+        bool_or(cyclic.id is not null) as on_cycle
+    from chain
+    left join cyclic
+        on cyclic.id = chain.target
     group by all
 ),
 
 merged as (
-    -- the end of the chain; a chain that comes round again (W7 -> W8 -> W7) stands for the
-    -- first in text order of the ids it meets more than once, the same for every id of the
-    -- cycle and for those merged into it, so one work is never two
+    -- the end of the chain; a chain that reaches a cycle stands for the cycle's first id in
+    -- text order among those it reaches, so one work is never two
     select
         old_id,
-        coalesce(min(target) filter (where times > 1), arg_max(target, last_step))
+        coalesce(min(target) filter (where on_cycle), arg_max(target, last_step))
             as merge_into_id
     from reached
     group by old_id

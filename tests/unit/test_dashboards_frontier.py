@@ -1036,3 +1036,5 @@ def test_the_headline_year_is_the_last_whose_composite_is_complete() -> None:
     assert frontier.complete_year(data) == YEAR
     assert frontier.complete_year(flagged) == YEAR - 1
     assert frontier.incomplete_years(flagged) == [YEAR, NOW, 2030]
+    # the trend still runs to the year in progress, not to the first open year
+    assert frontier.trend(flagged, TOPO)["year"].to_list()[-2:] == [YEAR, NOW]

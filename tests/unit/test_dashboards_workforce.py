@@ -533,5 +533,6 @@ def test_each_indicator_keeps_its_own_incomplete_years() -> None:
     assert "100 quantum researchers placed in Germany in 2020" in said
     caveats = pages.text(workforce.page(data))
     assert f"The researchers placed in {NOW - 1} and {NOW} (active researchers" in caveats
+    assert "those produced) are incomplete too" in caveats
     active = pages.charts(workforce.country(data, "DEU"))["workforce-DEU-active"]
     assert "a later observation can still carry" in " ".join(active.notes)

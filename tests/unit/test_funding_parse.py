@@ -21,7 +21,7 @@ from tests import cordis_bodies, nsf_bodies, ukri_bodies
 pytestmark = pytest.mark.unit
 CODES = CountryCodes({"US": "USA", "DE": "DEU", "GB": "GBR", "GR": "GRC"}, frozenset({"SU"}))
 ALIASES = {"EL": "GRC", "UK": "GBR"}
-KEEP = scope_rule(r"\bquantum|\bqubits?\b", r"quantum (efficiency|yield)")
+KEEP = scope_rule(r"\bquantum|\bqubits?\b", r"quantum (efficiency|yield)", r"quantum dots?")
 
 
 def read(folder: Path):
@@ -91,6 +91,8 @@ def test_the_scope_rule_reads_title_and_abstract() -> None:
         "Quantum efficiency of solar cells",
         "Single-photon detectors of high quantum efficiency for qubits",
         "Quantum-dot displays of high quantum efficiency",
+        "A quantum dot display panel comprising a quantum dot layer",
+        "Quantum dot single-photon sources",
         "Soil microbiome",
     ],
 )
@@ -111,5 +113,6 @@ def test_staging_grants_scopes_a_grant_as_the_reader_does(
     keep = scope_rule(
         value["patent_quantum_term_pattern"].removeprefix("(?i)"),
         value["patent_quantum_term_exclude"].removeprefix("(?i)"),
+        value["patent_quantum_term_weak"].removeprefix("(?i)"),
     )
     assert in_scope is keep(text, None)

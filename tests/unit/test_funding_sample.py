@@ -39,6 +39,7 @@ def batch() -> GrantBatch:
     keep = scope_rule(
         methods["patent_quantum_term_pattern"].removeprefix("(?i)"),
         methods["patent_quantum_term_exclude"].removeprefix("(?i)"),
+        methods["patent_quantum_term_weak"].removeprefix("(?i)"),
     )
     withdrawn = historical.filter(historical["valid_to"].is_not_null())["code"]
     codes = CountryCodes(iso2_lookup(countries), frozenset(withdrawn))

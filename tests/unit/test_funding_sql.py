@@ -469,16 +469,19 @@ def test_a_grant_naming_only_partners_it_does_not_pay_goes_to_zzz(
     con: duckdb.DuckDBPyConnection,
 ) -> None:
     # ukri:7 lists no lead, only a German project partner: nobody it names is paid, so its
-    # money is unknown (ZZZ), never the partner's; ukri:8 pays its UK lead
+    # money is unknown (ZZZ), never the partner's; ukri:8 pays its UK lead; ukri:9 lists a
+    # US collaborator before its lead research organisation, in Ireland, which is paid
     con.execute(
         "create table staging.grants as select * from (values ('ukri:7', true), "
-        "('ukri:8', true)) as t(grant_key, in_scope)"
+        "('ukri:8', true), ('ukri:9', true)) as t(grant_key, in_scope)"
     )
     con.execute(
         "create table staging.grant_organisations as select * from (values "
         "('ukri:7', 1, 'DEU', null::double, 'project_partner'), "
         "('ukri:8', 1, 'GBR', null::double, 'lead'), "
-        "('ukri:8', 2, 'DEU', null::double, 'project_partner')) "
+        "('ukri:8', 2, 'DEU', null::double, 'project_partner'), "
+        "('ukri:9', 1, 'USA', null::double, 'collaborator'), "
+        "('ukri:9', 2, 'IRL', null::double, 'lead_ro')) "
         "as t(grant_key, position, country_iso3, amount, role)"
     )
     con.execute(
@@ -493,6 +496,7 @@ def test_a_grant_naming_only_partners_it_does_not_pay_goes_to_zzz(
     assert fractions == [
         ("ukri:7", "ZZZ", 1.0, "no paid organisation"),
         ("ukri:8", "GBR", 1.0, "lead organisation"),
+        ("ukri:9", "IRL", 1.0, "lead organisation"),
     ]
 
 

@@ -58,14 +58,21 @@ def test_cpc_map_rows_are_well_formed() -> None:
         ("A quantum dot emitting indistinguishable photons for photonic qubits", True),
         ("Nitrogen-vacancy diamond sensor read by a photodiode of high quantum efficiency", True),
         ("Quantum-dot display of high quantum efficiency", False),
+        # a quantum dot or well is no term of its own beside an excluded phrase
+        ("A quantum dot display panel comprising a quantum dot layer", False),
+        ("Quantum dot film for backlight units, wherein the quantum dots comprise CdSe", False),
+        ("LED with improved external quantum efficiency and quantum well structure", False),
+        # and, with no excluded phrase, still counts as it did
+        ("Quantum dot single-photon source", True),
     ],
 )
 def test_the_quantum_term_and_its_exclusions(
     con: duckdb.DuckDBPyConnection, text: str, counts: bool
 ) -> None:
-    """What a with_term code needs in title or abstract: a quantum term once the excluded
-    phrases are taken out, as core.patent_family_scope decides (its SQL, run on one family
-    of a with_term code)."""
+    """What a with_term code needs in title or abstract: a quantum term, and where an
+    excluded phrase is named, one left once those phrases and any quantum dot or well are
+    taken out, as core.patent_family_scope decides (its SQL, run on one family of a
+    with_term code)."""
     con.register("_methods", read_csv("methods.csv"))
     con.execute("create table ref.methods as select * from _methods")
     con.execute(

@@ -670,9 +670,10 @@ def test_merges_that_come_round_again_make_one_researcher(con: duckdb.DuckDBPyCo
     # A1 into A2 and A2 back into A1, A0 into A1; A7 into A8, A8 into A9, A9 into A7; A3 into
     # A4 (a plain merge). Each cycle is one researcher, its first id in text order, and so
     # is the id merged into it.
+    # C1 to C7 make a cycle of seven, longer than half the ten steps followed
     merges = [
         ("A1", "A2"), ("A2", "A1"), ("A0", "A1"), ("A7", "A8"), ("A8", "A9"), ("A9", "A7"),
-        ("A3", "A4"),
+        ("A3", "A4"), *((f"C{i}", f"C{i % 7 + 1}") for i in range(1, 8)),
     ]  # fmt: skip
     replace_table(
         con, "raw.openalex_author_merged_ids",
@@ -689,5 +690,5 @@ def test_merges_that_come_round_again_make_one_researcher(con: duckdb.DuckDBPyCo
     ).fetchall()
     assert canonical == [
         ("A0", "A1"), ("A1", "A1"), ("A2", "A1"), ("A3", "A4"), ("A7", "A7"), ("A8", "A7"),
-        ("A9", "A7"),
+        ("A9", "A7"), *((f"C{i}", "C1") for i in range(1, 8)),
     ]  # fmt: skip
