@@ -59,6 +59,10 @@ from pipelines.landing import (
 
 SOURCE = "openalex"
 START_CURSOR = "*"
+# a fetch ending more than this share of meta.count short, and more than this many records,
+# is not complete (the count drifts by a few records while a listing is paged)
+COUNT_SLACK = 0.01
+COUNT_SLACK_RECORDS = 10
 MAX_PER_PAGE = 200
 # x-ratelimit-reset values above this are epoch seconds, below it seconds from now.
 EPOCH_THRESHOLD = 1_000_000_000
@@ -150,6 +154,16 @@ def api_message(response: requests.Response) -> str:
 def _header(response: requests.Response, name: str) -> str:
     """A response header's value, or ``?`` when absent."""
     return response.headers.get(name, "?")
+
+
+def far_short(fetched: int, count: int | None) -> bool:
+    """Whether ``fetched`` records fall far short of ``meta.count``: by more than
+    ``COUNT_SLACK`` of it and more than ``COUNT_SLACK_RECORDS`` (OpenAlex's count drifts by a
+    few records while a listing is paged; a listing cut short, such as at 10,000, does not)."""
+    if count is None:
+        return False
+    missing = count - fetched
+    return missing > COUNT_SLACK_RECORDS and missing > COUNT_SLACK * count
 
 
 def budget(response: requests.Response) -> str:
@@ -342,6 +356,14 @@ class OpenAlexFetcher:
                     f"{count} records: stopping would lose records; the saved cursor is before "
                     "this page, so a re-run asks for it again",
                 )
+            fetched = state.records + len(results)
+            if (next_cursor is None or not results) and far_short(fetched, count):
+                raise self._error(
+                    request.where,
+                    f"the last page came after {fetched} of meta.count {count} records, far "
+                    "short of the count (a truncated listing): the fetch is not complete; the "
+                    "saved cursor is before this page, so a re-run asks for it again",
+                )
             state.pages.append(reply.landed.sha256)
             state.cursors.append(cursor)
             state.records += len(results)
@@ -389,8 +411,16 @@ class OpenAlexFetcher:
         return outcome(state, message)
 
     def _park(self, state: PartitionState, response: requests.Response, where: str) -> FetchOutcome:
-        """Save the state as parked until the budget resets; return the parked outcome."""
-        reset = parse_reset(response.headers.get("x-ratelimit-reset"))
+        """Save the state as parked until the budget resets (``x-ratelimit-reset``, else
+        ``Retry-After``, else the next midnight UTC, when OpenAlex's daily budget renews);
+        return the parked outcome."""
+        now = datetime.now(UTC)
+        retry_after = parse_retry_after(response.headers.get("Retry-After"))
+        reset = (
+            parse_reset(response.headers.get("x-ratelimit-reset"), now)
+            or (now + timedelta(seconds=retry_after) if retry_after is not None else None)
+            or datetime.combine(now.date() + timedelta(days=1), datetime.min.time(), UTC)
+        )
         return park(
             self.landing,
             state,

@@ -317,6 +317,9 @@ class CordisFetcher:
                     continue
                 if status >= 500:
                     problem = f"HTTP {status}: {detail}"
+                    if retry_after is not None and retry_after > self.backoff_cap:
+                        # a wait longer than the cap parks the partition, never sleeps it out
+                        raise _Parked(f"{problem}, Retry-After {retry_after:.0f}s", retry_after)
                     continue
                 raise CordisError(f"{where}: HTTP {status}: {detail}")
         if rate_limited:

@@ -407,6 +407,10 @@ class UkriFetcher:
                 continue
             if status >= 500:
                 problem = f"HTTP {status}: {describe_body(response.content)}"
+                if retry_after is not None and retry_after > self.backoff_cap:
+                    # a wait longer than the cap parks the partition, never sleeps it out
+                    problem += f", Retry-After {retry_after:.0f}s is more than backoff_cap"
+                    return _Reply(None, None, problem, retry_after)
                 continue
             raise self._error(where, f"HTTP {status}: {describe_body(response.content)}")
         if rate_limited:

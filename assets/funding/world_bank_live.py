@@ -263,6 +263,14 @@ class WorldBankFetcher:
             retry_after = parse_retry_after(response.headers.get("Retry-After"))
             if status == 429 or status >= 500:
                 problem = f"HTTP {status}: {describe_body(response.content)}"
+                if retry_after is not None and retry_after > self.backoff_cap:
+                    # a wait longer than the cap is never slept out inside the step
+                    raise gave_up(
+                        WorldBankError(
+                            f"{where}: {problem}; Retry-After {retry_after:.0f}s is more than "
+                            f"backoff_cap ({self.backoff_cap:.0f}s): try again later"
+                        )
+                    )
                 continue
             raise WorldBankError(f"{where}: HTTP {status}: {self._detail(response.content)}")
         raise gave_up(

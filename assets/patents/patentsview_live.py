@@ -589,8 +589,13 @@ class PatentsViewFetcher:
             retry_after, rate_limited = None, False
             self.pacer.wait()
             try:
+                # never followed: a redirect to another host would carry the key's header
                 response = self.session.post(
-                    request.url, json=request.body, headers=self.headers, timeout=self.timeout
+                    request.url,
+                    json=request.body,
+                    headers=self.headers,
+                    timeout=self.timeout,
+                    allow_redirects=False,
                 )
             except TRANSIENT_ERRORS as exc:
                 problem = f"{type(exc).__name__}: {str(exc)[:MESSAGE_LIMIT]}"

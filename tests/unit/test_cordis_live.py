@@ -181,3 +181,11 @@ def test_a_read_hang_times_out_and_is_retried(tmp_path: Path) -> None:
         result = harness.fetcher.fetch_partition("HORIZON")
     assert result.status == "done" and len(server.requests) == 2
     assert any("ReadTimeout" in line or "timed out" in line for line in harness.logs), harness.logs
+
+
+def test_a_server_error_asking_a_long_wait_parks_instead_of_sleeping(tmp_path: Path) -> None:
+    with MockServer([Reply(503, b"", {"Retry-After": "86400"})]) as server:
+        harness = Harness(tmp_path, server.url)
+        parked = harness.fetcher.fetch_partition("HORIZON")
+    assert parked.status == "parked" and parked.parked_until
+    assert len(server.requests) == 1 and harness.sleeps == []

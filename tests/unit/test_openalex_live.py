@@ -540,3 +540,41 @@ def test_canary_key_never_leaves_the_authorization_header(tmp_path: Path) -> Non
         assert canary not in text and email not in text
     # the key is only ever in the header; bodies are landed verbatim as received
     assert (tmp_path / "raw" / "openalex" / "manifest.jsonl").is_file()
+
+
+def test_a_listing_cut_far_short_of_its_count_is_not_a_complete_fetch(tmp_path: Path) -> None:
+    # a hundred records, then the last page (no cursor, no results) while meta.count says
+    # 5,275: the year is not done; a re-run asks for that page again and goes on
+    first = [f"W{i}" for i in range(100)]
+    replies = [Reply(200, page(first, "c1", 5275)), Reply(200, page([], None, 5275))]
+    with MockServer(replies) as server:
+        harness = Harness(tmp_path, server.url, per_page=100)
+        with pytest.raises(OpenAlexError) as caught:
+            harness.fetch()
+    assert "the last page came after 100 of meta.count 5275 records" in str(caught.value)
+    state = harness.zone.load_state(str(YEAR))
+    assert (state.status, state.cursor, state.records, state.done) == ("running", "c1", 100, None)
+    with MockServer([Reply(200, page(["W100"], None, 101))]) as server:
+        harness = Harness(tmp_path, server.url, per_page=100)
+        outcome = harness.fetch()
+        assert server.requests[0].query["cursor"] == ["c1"]
+    assert (outcome.status, outcome.records) == ("done", 101)
+
+
+def test_a_429_without_a_reset_header_parks_until_retry_after_or_midnight(
+    tmp_path: Path,
+) -> None:
+    # no x-ratelimit-reset: the Retry-After, else the next midnight UTC, never no time at all
+    for headers, low, high in (
+        ({"Retry-After": "600"}, 590, 610),
+        ({}, 0, 86400),
+    ):
+        with MockServer([Reply(429, {"error": "Rate limit exceeded"}, headers)]) as server:
+            harness = Harness(tmp_path / str(len(headers)), server.url)
+            before = datetime.now(UTC)
+            parked = harness.fetch()
+        until = datetime.fromisoformat(parked.parked_until.replace("Z", "+00:00"))
+        assert parked.status == "parked"
+        assert timedelta(seconds=low) < until - before <= timedelta(seconds=high)
+        if not headers:
+            assert until.time() == datetime.min.time()

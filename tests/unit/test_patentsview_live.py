@@ -765,3 +765,12 @@ def test_recorded_html_500_is_not_a_page(recorded: Path) -> None:
     assert problem == "response body is not valid JSON (an HTML page titled 'Server Error (500)')"
     empty = (recorded / "patents_POST_withdrawn_empty.json").read_bytes()
     assert empty.strip() == EMPTY_PATENTS.encode()
+
+
+def test_a_redirect_is_refused_and_never_followed_with_the_key(tmp_path: Path) -> None:
+    moved = Reply(307, b"", {"Location": "http://127.0.0.1:9/elsewhere"})
+    with MockServer([moved]) as server:
+        harness = Harness(tmp_path, server.url)
+        with pytest.raises(PatentsViewError, match="HTTP 307"):
+            harness.fetch()
+    assert len(server.requests) == 1  # the key is never sent on to another host

@@ -227,3 +227,11 @@ def test_a_read_hang_times_out_and_is_retried(tmp_path: Path) -> None:
         assert client.fetch_partition(TERM).status == "done"
         assert len(server.requests) == 2
     assert any("ReadTimeout" in line for line in logs), logs
+
+
+def test_a_server_error_asking_a_long_wait_parks_instead_of_sleeping(tmp_path: Path) -> None:
+    with MockServer([Reply(503, b"", {"Retry-After": "86400"})]) as server:
+        client, _ = fetcher(tmp_path, server)
+        result = client.fetch_partition(TERM)
+    assert result.status == "parked" and result.parked_until
+    assert len(server.requests) == 1

@@ -413,3 +413,12 @@ def test_the_refresh_lists_its_pages_and_a_funding_folder_reads_none(tmp_path: P
     pages = sorted(p.relative_to(state / "raw").as_posix() for p in landed)
     assert refreshed("") == (3, pages)
     assert refreshed(f"funding={tmp_path}") == (0, [])
+
+
+def test_a_long_retry_after_is_refused_not_slept_out(tmp_path: Path) -> None:
+    waits: list[float] = []
+    with MockServer([Reply(503, b"", {"Retry-After": "86400"})]) as server:
+        client = fetcher(tmp_path, server.url, server.session(), sleep=waits.append)
+        with pytest.raises(WorldBankError, match="Retry-After 86400s is more than backoff_cap"):
+            client.fetch_indicator("SP.POP.TOTL", ["USA"], 2022, 2022)
+    assert waits == [] and len(server.requests) == 1
