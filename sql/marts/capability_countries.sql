@@ -11,6 +11,8 @@ select
     countries.distance_log10,
     countries.within_reach,
     countries.holds_frontier,
+    -- the current year's frontier can still move (fixed here, when the build runs)
+    countries.year >= year(current_date) as year_incomplete,
     definitions.method_version
 from indicators.capability_countries as countries
 inner join staging.milestones as milestones on milestones.milestone_id = countries.milestone_id

@@ -21,6 +21,7 @@ rows_ as (
         indicator,
         value,
         case when holds_frontier then 'holds_frontier' else '' end as flags,
+        year_incomplete,
         method_version
     from country_rows
     union all
@@ -34,6 +35,7 @@ rows_ as (
         'countries_within_reach',
         countries_within_reach::double,
         '',
+        year_incomplete,
         method_version
     from marts.capability_summary
 )
@@ -57,8 +59,9 @@ select
     null::double as denominator,
     -- a milestone is one demonstration, not a sample of records: no small-number rule
     false as small_n,
-    -- the current year's frontier can still move
-    rows_.year >= year(current_date) as year_incomplete,
+    -- as the marts flagged it when the build ran (a view reading the date would change its
+    -- answer when the year turns, away from its Parquet file and the other families)
+    rows_.year_incomplete,
     rows_.flags,
     rows_.method_version,
     -- the milestones are a reviewed registry of real results, also in a sample build

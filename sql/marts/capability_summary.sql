@@ -7,6 +7,8 @@ select
     summary.countries_within_reach,
     summary.frontier_countries,
     milestones.value as frontier_value,
+    -- the current year's frontier can still move (fixed here, when the build runs)
+    summary.year >= year(current_date) as year_incomplete,
     definitions.method_version
 from indicators.capability_summary as summary
 inner join indicators.capability_frontier as frontier using (approach, metric, year)

@@ -175,3 +175,14 @@ def test_the_registry_mart_says_what_counts(capability: duckdb.DuckDBPyConnectio
     ).fetchone()
     assert names[0] == "United Kingdom; United States" and names[1] == 2023
     assert str(names[2]) == "2023-01-01"
+
+
+def test_the_marts_flag_the_current_year_when_the_build_runs(
+    capability: duckdb.DuckDBPyConnection,
+) -> None:
+    this_year = datetime.now(UTC).year
+    for table in ("marts.capability_countries", "marts.capability_summary"):
+        flagged = capability.execute(
+            f"select distinct year from {table} where year_incomplete order by 1"
+        ).fetchall()
+        assert flagged == [(this_year,)], table
