@@ -448,12 +448,34 @@ def parquet_readme(con: duckdb.DuckDBPyConnection, tables: list[str]) -> str:
         "definition and the builds it reads): a file whose build is unchanged holds the same "
         "rows as in the last release.",
     ]
+    kinds = (
+        [
+            kind
+            for (kind,) in con.execute(
+                "select distinct data_kind from meta.tables where data_kind is not null order by 1"
+            ).fetchall()
+        ]
+        if has_dictionary
+        else []
+    )
+    if kinds:
+        lines += [
+            "",
+            f"The data of this release: {'; '.join(kinds)} (`meta.tables.data_kind`)."
+            + (
+                " SYNTHETIC SAMPLE: invented records that only demonstrate the method, never "
+                "to be read as real figures."
+                if any("sample" in kind for kind in kinds)
+                else ""
+            ),
+        ]
     for table in tables:
         name = table.split(".", 1)[1]
-        about = (None, None, None)
+        about = (None, None, None, None)
         if has_dictionary:
             row = con.execute(
-                "select grain, description, row_count from meta.tables where table_name = ?",
+                "select grain, description, row_count, data_kind from meta.tables "
+                "where table_name = ?",
                 [table],
             ).fetchone()
             about = row or about
@@ -471,13 +493,15 @@ def parquet_readme(con: duckdb.DuckDBPyConnection, tables: list[str]) -> str:
                 ).fetchall()
             )
         lines += ["", f"## {name}.parquet", ""]
-        grain, description, rows = about
+        grain, description, rows, kind = about
         if grain:
             lines.append(f"Grain: {grain}.")
         if description:
             lines.append(" ".join(description.split()))
         if rows is not None:
             lines.append(f"Rows in this release: {rows:,}.")
+        if kind:
+            lines.append(f"Data: {kind}.")
         lines += ["", "| column | type | description |", "|---|---|---|"]
         for column, data_type in columns:
             cell = " ".join((described.get(column) or "").split()).replace("|", "\\|")

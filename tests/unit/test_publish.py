@@ -186,6 +186,9 @@ def test_the_parquet_folder_describes_its_files(tmp_path: Path) -> None:
     readme = (result.parquet_dir / "README.md").read_text(encoding="utf-8")
     assert "## numbers.parquet" in readme and "Grain: one row per number." in readme
     assert "Numbers | for tests" in readme and "Rows in this release: 3." in readme
+    # sample data says so in the folder too, not only inside the database
+    assert "The data of this release: synthetic sample" in readme and "SYNTHETIC SAMPLE" in readme
+    assert "Data: synthetic sample." in readme
     columns = duckdb.sql(f"describe select * from '{result.parquet_dir / 'numbers.parquet'}'")
     for name, data_type, *_ in columns.fetchall():
         assert f"| `{name}` | {data_type} | A column |" in readme
