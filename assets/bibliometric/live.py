@@ -273,7 +273,8 @@ class OpenAlexFetcher:
         the daily budget is spent (or still was, per the saved ``parked_until``).
         Raises OpenAlexError, after saving the error in the partition's state, when a
         page cannot be fetched: a bad request or key, retries exhausted, a response that
-        is not a list page, or a cursor loop. Pages landed before stay landed.
+        is not a list page, a cursor loop, or a listing that ends far short of its
+        ``meta.count`` (``far_short``). Pages landed before stay landed.
         """
         return self.fetch_query(
             str(year),
