@@ -569,16 +569,15 @@ def test_years_a_later_observation_can_still_fill_are_incomplete(
     }  # fmt: skip
 
 
-def test_a_first_quantum_year_carried_between_observations_produces(
+def profile_trail(
     con: duckdb.DuckDBPyConnection,
+    evidence: list[tuple[int, int, str]],
+    first_years: dict[int, int],
 ) -> None:
-    # researcher 1: profile DEU 2014 (another field), a first in-scope work in 2015 with no
-    # affiliation, USA from 2016. 2015 is carried DEU (a gap of one year) and counts among
-    # DEU's active researchers, so DEU produced them in 2015, and they left it. Researcher 2:
-    # first in-scope work 2010 unplaced, with no observation before it: the next observed
-    # year, FRA 2011, produces them.
+    """Real methods; researchers placed by their profiles alone (``evidence``: researcher,
+    year, country), each with the first in-scope year of ``first_years`` and 2017 as the
+    last; no author record."""
     replace_table(con, "ref.methods", reference_frames()["ref.methods"])
-    evidence = [(1, 2014, "DEU"), (1, 2016, "USA"), (1, 2017, "USA"), (2, 2011, "FRA")]
     con.execute(
         "create table staging.researcher_evidence as select researcher_id::bigint as "
         "researcher_id, year::bigint as year, country_iso3, 'profile' as trail, "
@@ -589,13 +588,28 @@ def test_a_first_quantum_year_carried_between_observations_produces(
     con.execute(
         "create table staging.researchers as select researcher_id::bigint as researcher_id, "
         "first::bigint as first_quantum_year, 2017::bigint as last_quantum_year, "
-        "2::bigint as quantum_works, 'x' as name_in_works "
-        "from (values (1, 2015), (2, 2010)) as t(researcher_id, first)"
+        "1::bigint as quantum_works, 'x' as name_in_works from (values "
+        + ", ".join(f"({r}, {y})" for r, y in first_years.items())
+        + ") as t(researcher_id, first)"
     )
     con.execute(
         "create table staging.authors (author_id varchar, is_deleted boolean, "
         "schema_generation varchar)"
     )
+
+
+def test_a_first_quantum_year_carried_between_observations_produces(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    # researcher 1: profile DEU 2014 (another field), a first in-scope work in 2015 with no
+    # affiliation, USA from 2016. 2015 is carried DEU (a gap of one year) and counts among
+    # DEU's active researchers, so DEU produced them in 2015, and they left it. Researcher 2:
+    # first in-scope work 2010 unplaced, with no observation before it: the next observed
+    # year, FRA 2011, produces them.
+    profile_trail(
+        con, [(1, 2014, "DEU"), (1, 2016, "USA"), (1, 2017, "USA"), (2, 2011, "FRA")],
+        {1: 2015, 2: 2010},
+    )  # fmt: skip
     for table in ("core.researcher_years", "core.researcher_moves", "core.researchers"):
         run_sql(con, table)
     producers = con.execute(
@@ -618,27 +632,11 @@ def test_a_researcher_placed_only_before_the_quantum_career_is_no_destination(
     # never placed in the quantum career, so neither produced nor last seen anywhere.
     # Researcher 2: FRA 2014 and 2016 around a first work in 2015 (carried): produced in FRA,
     # last seen there. Researcher 3: DEU 2015, USA 2017: produced in DEU, arrived in the USA.
-    replace_table(con, "ref.methods", reference_frames()["ref.methods"])
     evidence = [
         (1, 2010, "DEU"), (1, 2011, "DEU"), (1, 2012, "DEU"), (2, 2014, "FRA"),
         (2, 2016, "FRA"), (3, 2015, "DEU"), (3, 2017, "USA"),
     ]  # fmt: skip
-    con.execute(
-        "create table staging.researcher_evidence as select researcher_id::bigint as "
-        "researcher_id, year::bigint as year, country_iso3, 'profile' as trail, "
-        "1::bigint as evidence from (values "
-        + ", ".join(f"({r}, {y}, '{c}')" for r, y, c in evidence)
-        + ") as t(researcher_id, year, country_iso3)"
-    )
-    con.execute(
-        "create table staging.researchers as select researcher_id::bigint as researcher_id, "
-        "2015::bigint as first_quantum_year, 2017::bigint as last_quantum_year, "
-        "1::bigint as quantum_works, 'x' as name_in_works from range(1, 4) as t(researcher_id)"
-    )
-    con.execute(
-        "create table staging.authors (author_id varchar, is_deleted boolean, "
-        "schema_generation varchar)"
-    )
+    profile_trail(con, evidence, {1: 2015, 2: 2015, 3: 2015})
     con.execute(
         "create table core.researcher_approaches as select researcher_id, 'all' as approach "
         "from range(1, 4) as t(researcher_id)"
