@@ -220,6 +220,13 @@ def make_meta_assets(upstream: list[dg.AssetKey]) -> list[dg.AssetsDefinition]:
             if result.updated
             else ""
         )
+        if result.set_aside is not None:
+            context.log.warning(
+                f"a write-ahead log beside the last release (a session that opened it "
+                f"read-write and died) was moved to {result.set_aside}, so that it is never "
+                "replayed into the release: open the published file read-only "
+                "(duckdb -readonly)"
+            )
         context.log.info(
             f"published {result.database} and {result.parquet_dir}: "
             f"{len(result.reused)} of {len(result.tables)} tables and views taken from the "

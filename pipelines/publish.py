@@ -62,6 +62,9 @@ class Published:
     reused: tuple[str, ...] = ()  # tables (and Parquet files) taken from the last release
     # tables taken from the last release and brought up to date by the works that changed
     updated: tuple[str, ...] = ()
+    # a write-ahead log a reader's read-write session left beside the last release, moved
+    # aside so that DuckDB never replays it into this one
+    set_aside: Path | None = None
 
 
 def sql_literal(path: Path) -> str:
@@ -175,7 +178,9 @@ def publish(working_db: Path, out_dir: Path, allow_drop: bool = False) -> Publis
     new release cannot be written (a full disk, say). The database file is swapped in
     before the Parquet folder: a failure of the folder's own swap after it (a rename the
     file system refuses) is raised as it is, the database then the new release and the
-    folder the last one (``pipelines.files.replaced_folder`` never leaves neither).
+    folder the last one (``pipelines.files.replaced_folder`` never leaves neither). A
+    write-ahead log a reader's session left beside the last release is moved aside first
+    (``_set_aside_wal``; ``Published.set_aside`` says where).
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     target = out_dir / "qcm.duckdb"
@@ -185,6 +190,7 @@ def publish(working_db: Path, out_dir: Path, allow_drop: bool = False) -> Publis
     # publishing is serialised (one writer), so any such file is a dead one
     for stale in out_dir.glob(f"{TEMP_PREFIX}*"):
         stale.unlink(missing_ok=True)
+    set_aside = _set_aside_wal(target)
     temp = out_dir / f"{TEMP_PREFIX}{uuid.uuid4().hex[:12]}"
     swapped = False
     try:
@@ -205,7 +211,26 @@ def publish(working_db: Path, out_dir: Path, allow_drop: bool = False) -> Publis
         temp.unlink(missing_ok=True)
         temp.with_name(temp.name + ".wal").unlink(missing_ok=True)  # left by a failed write
     reused = tuple(sorted(set(kept) | linked))
-    return Published(target, out_dir / "parquet", counts, reused, tuple(sorted(updated)))
+    return Published(target, out_dir / "parquet", counts, reused, tuple(sorted(updated)), set_aside)
+
+
+def _set_aside_wal(target: Path) -> Path | None:
+    """Move aside the write-ahead log beside the last release, if any, and return where.
+
+    The pipeline never writes the published file in place, so such a log is a reader's: a
+    session that opened the release read-write (DuckDB's default) and died before a
+    checkpoint. DuckDB would replay it into whatever file has the name next, the new
+    release included, and into the last release read for its kept tables. A session still
+    open holds the file's lock, and reading the last release then fails before anything is
+    swapped. Returns the moved log's path (``<name>.wal.<UTC time>.set-aside``), or None.
+    """
+    wal = target.with_name(target.name + ".wal")
+    if not wal.exists():
+        return None
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    aside = wal.with_name(f"{wal.name}.{stamp}.set-aside")
+    os.replace(wal, aside)
+    return aside
 
 
 def recorded_builds(con: duckdb.DuckDBPyConnection, catalog: str) -> dict[str, str]:

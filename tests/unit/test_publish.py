@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
@@ -464,3 +466,29 @@ def test_the_trails_agree_where_their_modal_countries_of_a_year_are_the_same() -
     # no researcher-year placed by both trails: none compared, no agreement
     con.execute("delete from core.trail_agreement_years")
     assert con.execute(TRAIL_AGREEMENT_SQL).fetchone() == (0, None)
+
+
+def test_a_readers_stray_write_ahead_log_never_reaches_the_next_release(tmp_path: Path) -> None:
+    work = working_db(tmp_path / "work.duckdb", 3)
+    release = publish(work, tmp_path / "out").database
+    # a reader opens the release read-write (DuckDB's default), writes, and dies before a
+    # checkpoint: its log stays beside the file
+    script = (
+        "import duckdb, os\n"
+        f"con = duckdb.connect({str(release)!r})\n"
+        "con.execute('set checkpoint_threshold = \\'1GB\\'')\n"
+        "con.execute('create table mine as select 99 as x')\n"
+        "con.execute('insert into marts.numbers select * from marts.numbers')\n"
+        "os._exit(0)\n"
+    )
+    subprocess.run([sys.executable, "-c", script], check=True)
+    wal = release.with_name(release.name + ".wal")
+    assert wal.exists()
+    again = publish(work, tmp_path / "out")
+    con = duckdb.connect(str(again.database), read_only=True)
+    tables = {r[0] for r in con.execute("select table_name from duckdb_tables()").fetchall()}
+    rows = con.execute("select count(*) from marts.numbers").fetchone()[0]
+    con.close()
+    assert "mine" not in tables and rows == 3
+    # the log is kept, aside, as the evidence of what the session did
+    assert again.set_aside is not None and again.set_aside.exists() and not wal.exists()
