@@ -312,10 +312,12 @@ def _write_release(
             for view in view_definitions(con, catalog, PUBLIC_SCHEMAS):
                 con.execute(f"drop view {view}")
             held = _tables(con, catalog, PUBLIC_SCHEMAS)
+            # a kept table must still hold its build's rows: one a reader's read-write
+            # session changed in the release is copied anew from the working database
+            kept = [t for t in kept if t in held and _same_row_count(con, t)]
             for table in held:
                 if table not in kept and table not in updated:
                     con.execute(f"drop table {table}")
-            kept = [t for t in kept if t in held]
             updated = [t for t in updated if t in held and _update_by_works(con, t)]
         for schema in PUBLIC_SCHEMAS:
             con.execute(f"create schema if not exists {schema}")
@@ -340,6 +342,14 @@ def _write_release(
         con.close()
     builds = {t: b for t, b in builds.items() if t in counts and t not in views}
     return counts, kept, updated, builds | view_builds(views, builds)
+
+
+def _same_row_count(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    """Whether ``table`` holds as many rows in the release being built as in the working
+    database (attached as ``work``)."""
+    return con.execute(
+        f"select (select count(*) from {table}) = (select count(*) from work.{table})"
+    ).fetchone()[0]
 
 
 def _by_works(

@@ -492,3 +492,17 @@ def test_a_readers_stray_write_ahead_log_never_reaches_the_next_release(tmp_path
     assert "mine" not in tables and rows == 3
     # the log is kept, aside, as the evidence of what the session did
     assert again.set_aside is not None and again.set_aside.exists() and not wal.exists()
+
+
+def test_a_kept_table_changed_in_the_release_is_copied_anew(tmp_path: Path) -> None:
+    out, work = tmp_path / "out", tmp_path / "work.duckdb"
+    builds = {"marts.numbers": "run1", "marts.letters": "run1"}
+    publish(built_working_db(work, builds), out)
+    # a reader deletes a row in the release, read-write, and checkpoints: the same build is
+    # recorded, yet the rows are no longer the build's
+    con = duckdb.connect(str(out / "qcm.duckdb"))
+    con.execute("delete from marts.numbers where n = 1")
+    con.execute("checkpoint")
+    con.close()
+    publish(work, out)
+    assert released(out, "select count(*), sum(n) from marts.numbers") == [(3, 3)]
