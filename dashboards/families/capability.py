@@ -234,7 +234,7 @@ def frontier_table(data: SiteData) -> pl.DataFrame:
             best = current_best(data, approach_id, metric)
             names = _names(data)
             # every other country within reach, one whose equal result holds it too
-            credited = str(top.get("countries") or "").split(";")
+            credited = _credited(top)
             others = (
                 best.filter(pl.col("within_reach"), ~pl.col("country_iso3").is_in(credited))[
                     "country_name"
@@ -784,6 +784,11 @@ def _no_capability() -> list[Section]:
     return [Section("Capability", ["This published file holds no capability tables."])]
 
 
+def _credited(top: dict) -> list[str]:
+    """The ISO3 codes a frontier row's record credits (its ``countries``, ';'-joined)."""
+    return str(top.get("countries") or "").split(";")
+
+
 def _headline(data: SiteData, approach_id: str, metric: str) -> str | None:
     """One sentence on an approach and metric's frontier: holder, value, year, and the
     countries within reach; None without a frontier."""
@@ -800,7 +805,7 @@ def _headline(data: SiteData, approach_id: str, metric: str) -> str | None:
         if best.height
         else []
     )
-    credited = set(str(top.get("countries") or "").split(";"))
+    credited = _credited(top)
     # countries whose own result equals the record: they hold the frontier too
     also = (
         best.filter(

@@ -165,6 +165,14 @@ def _org(service: str, grant_id: str, position: int, iso3: str, amount: float | 
     }  # fmt: skip
 
 
+def _raw_grants(grants: list[dict]) -> pl.DataFrame:
+    """``grants`` (rows of ``_grant``, dates as text) as ``raw.grants`` holds them."""
+    text_dates = {k: (pl.String if k in DATES else v) for k, v in SCHEMAS["raw.grants"].items()}
+    return pl.DataFrame(grants, schema=text_dates).with_columns(
+        pl.col(c).str.to_date() for c in DATES
+    )
+
+
 @pytest.fixture
 def funding(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
     """Reference tables (real methods, rules, blocs) plus the hand-made funding rows, and
@@ -205,11 +213,7 @@ def funding(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
         _org("cordis", "4", 1, "DEU", 10_000, "coordinator"),
         _org("nsf", "5", 1, "USA", 500_000, "awardee"),
     ]
-    text_dates = {k: (pl.String if k in DATES else v) for k, v in SCHEMAS["raw.grants"].items()}
-    raw_grants = pl.DataFrame(grants, schema=text_dates).with_columns(
-        pl.col(c).str.to_date() for c in DATES
-    )
-    replace_table(con, "raw.grants", raw_grants)
+    replace_table(con, "raw.grants", _raw_grants(grants))
     replace_table(
         con, "raw.grant_organisations",
         pl.DataFrame(organisations, schema=SCHEMAS["raw.grant_organisations"]),
@@ -511,11 +515,7 @@ def test_a_grant_copy_takes_its_own_record_s_organisations(
          "record_key": f"f1:9:{index}"}
         for index in (0, 1)
     ]  # fmt: skip
-    text_dates = {k: (pl.String if k in DATES else v) for k, v in SCHEMAS["raw.grants"].items()}
-    raw_grants = pl.DataFrame(grants, schema=text_dates).with_columns(
-        pl.col(c).str.to_date() for c in DATES
-    )
-    replace_table(con, "raw.grants", raw_grants)
+    replace_table(con, "raw.grants", _raw_grants(grants))
     organisations = [
         {**_org("cordis", "9", 1, iso3, 10_000, "coordinator"), "record_index": index,
          "record_key": f"f1:9:{index}"}

@@ -19,9 +19,8 @@ import duckdb
 import pytest
 
 from assets.reference.tables import read_csv
-from pipelines.contracts import load_contracts
-from pipelines.settings import SQL_DIR
 from tests.unit.test_core_sql import run_sql
+from tests.unit.test_long_views import create_from_contract
 
 pytestmark = pytest.mark.unit
 
@@ -31,12 +30,6 @@ FAMILIES = ("publications", "patents", "workforce", "supply_chain")
 ONE_35 = 1 / 35
 SUMMED = sum([1 / 105] * 3)  # 1/35 as three 1/105: a bit larger in a double
 BLOCS = {"NATO": ("USA", "DEU", "FRA"), "G7": ("USA", "DEU"), "QUAD": ("IND",)}
-
-
-def create_from_contract(con: duckdb.DuckDBPyConnection, table: str) -> None:
-    """An empty ``table`` with the columns and types its contract promises."""
-    columns = load_contracts(SQL_DIR)[table].columns
-    con.execute(f"create table {table} ({', '.join(f'{c.name} {c.type}' for c in columns)})")
 
 
 def score(con: duckdb.DuckDBPyConnection, *row: object) -> None:
