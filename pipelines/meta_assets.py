@@ -15,12 +15,13 @@ import dagster as dg
 import duckdb
 import polars as pl
 
+from assets.reference.assets import REFERENCE_TABLES
 from pipelines.contracts import load_contracts
 from pipelines.db import replace_table, table_exists
 from pipelines.lineage import BUILT, UNPUBLISHED
 from pipelines.publish import (
     PUBLIC_SCHEMAS,
-    RUN_FLOAT_COLUMNS,
+    RUN_NULLABLE_TYPES,
     PublishError,
     data_kind,
     publish,
@@ -31,6 +32,7 @@ from pipelines.resources import QcmResource
 from pipelines.settings import SQL_DIR
 
 RUNS_KEY = dg.AssetKey(["meta", "runs"])
+POLARS_TYPES = {"DOUBLE": pl.Float64, "VARCHAR": pl.String, "BOOLEAN": pl.Boolean}
 
 
 def append_run(con: duckdb.DuckDBPyConnection, record: dict[str, object]) -> None:
@@ -39,8 +41,10 @@ def append_run(con: duckdb.DuckDBPyConnection, record: dict[str, object]) -> Non
     The run history outlives qcm versions: a column this version records and an older
     ``meta.runs`` lacks is added, null for the older runs (which did not record it).
     """
-    floats = {name: pl.Float64 for name in RUN_FLOAT_COLUMNS if name in record}
-    con.register("_run", pl.DataFrame([record], schema_overrides=floats))
+    typed = {
+        name: POLARS_TYPES[kind] for name, kind in RUN_NULLABLE_TYPES.items() if name in record
+    }
+    con.register("_run", pl.DataFrame([record], schema_overrides=typed))
     try:
         if not table_exists(con, "meta.runs"):
             con.execute("create table meta.runs as select * from _run")
@@ -95,7 +99,14 @@ def make_meta_assets(upstream: list[dg.AssetKey]) -> list[dg.AssetsDefinition]:
                 "killed before it could say so is left out of meta.runs with the unpublished"
             )
         with qcm.connect() as con:
-            record = run_record(con, context.run.run_id, qcm.settings.mode, started, version("qcm"))
+            record = run_record(
+                con,
+                context.run.run_id,
+                qcm.settings.mode,
+                started,
+                version("qcm"),
+                REFERENCE_TABLES,
+            )
             con.execute("begin")
             gone = drop_unpublished(con, released or set())
             append_run(con, record)

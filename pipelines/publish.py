@@ -31,6 +31,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import uuid
 from dataclasses import dataclass
@@ -41,10 +42,13 @@ import duckdb
 
 from pipelines.files import replaced_folder
 from pipelines.lineage import referenced_tables
+from pipelines.provenance import code_commit, reference_sha256
 
 PUBLIC_SCHEMAS = ("marts", "meta")
 MAX_DROP = 0.5
 TEMP_PREFIX = ".qcm.duckdb.tmp-"  # the file a publish builds before swapping it in
+# DuckDB's words for a file another process has open read-write, with that process
+LOCK_HOLDER = re.compile(r"Conflicting lock is held in (.+?)(?:\. See also|$)")
 MANIFEST = "manifest.json"  # the Parquet folder's record of each file's build
 
 
@@ -190,6 +194,7 @@ def publish(working_db: Path, out_dir: Path, allow_drop: bool = False) -> Publis
     # publishing is serialised (one writer), so any such file is a dead one
     for stale in out_dir.glob(f"{TEMP_PREFIX}*"):
         stale.unlink(missing_ok=True)
+    _refuse_open_writer(target)
     set_aside = _set_aside_wal(target)
     temp = out_dir / f"{TEMP_PREFIX}{uuid.uuid4().hex[:12]}"
     swapped = False
@@ -212,6 +217,32 @@ def publish(working_db: Path, out_dir: Path, allow_drop: bool = False) -> Publis
         temp.with_name(temp.name + ".wal").unlink(missing_ok=True)  # left by a failed write
     reused = tuple(sorted(set(kept) | linked))
     return Published(target, out_dir / "parquet", counts, reused, tuple(sorted(updated)), set_aside)
+
+
+def _refuse_open_writer(target: Path) -> None:
+    """Raise PublishError when another process holds the last release ``target`` open
+    read-write, naming that process.
+
+    Such a session (DuckDB opens read-write unless told ``read_only=True``) holds the
+    file's lock and its write-ahead log: a swap under it would let the log it writes next
+    be replayed into the new release, and ``QCM_ALLOW_DROP`` must not get round that. A
+    session that opens after this check still keeps the old file it opened; its log is
+    set aside by the next publish (``_set_aside_wal``). Any other failure to open the file
+    is left to the reads that follow, which name it."""
+    if not target.exists():
+        return
+    try:
+        duckdb.connect(str(target), read_only=True).close()
+    except duckdb.IOException as error:
+        holder = LOCK_HOLDER.search(str(error))
+        if holder is None:
+            return
+        raise PublishError(
+            f"the last release {target} is open read-write in another process "
+            f"({holder.group(1)}); close that session and publish again (the working "
+            "database keeps this run's tables; nothing was swapped). Readers beside a "
+            "refresh should open the release with read_only=True."
+        ) from error
 
 
 def _set_aside_wal(target: Path) -> Path | None:
@@ -544,8 +575,13 @@ def parquet_readme(con: duckdb.DuckDBPyConnection, tables: list[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
-# run_record values that can be null and are not integers (a null alone reads as one)
-RUN_FLOAT_COLUMNS = ("trail_agreement",)
+# the types of run_record values that can be null and are not integers (a null alone would
+# be read as one)
+RUN_NULLABLE_TYPES = {
+    "trail_agreement": "DOUBLE",
+    "code_commit": "VARCHAR",
+    "code_modified": "BOOLEAN",
+}
 # Where both trails place a researcher in a year: how many such researcher-years, and the
 # share in which each trail's modal country is the same, summed over the years of
 # core.trail_agreement_years (brought up to date by year, and kept when nothing changed:
@@ -557,15 +593,23 @@ TRAIL_AGREEMENT_SQL = """
 
 
 def run_record(
-    con: duckdb.DuckDBPyConnection, run_id: str, mode: str, started_at: datetime, version: str
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    mode: str,
+    started_at: datetime,
+    version: str,
+    reference_tables: tuple[str, ...],
 ) -> dict[str, object]:
-    """The ``meta.runs`` row describing this run, read from the working database."""
+    """The ``meta.runs`` row describing this run, read from the working database, with
+    the code's git commit (``pipelines.provenance.code_commit``) and a digest of the
+    ``reference_tables`` (``ref.*``) it read."""
 
     def one(sql: str) -> object:
         row = con.execute(sql).fetchone()
         return row[0] if row else None
 
     methods = dict(con.execute("select key, value from ref.methods").fetchall())
+    commit, modified = code_commit()
     compared, agreement = con.execute(TRAIL_AGREEMENT_SQL).fetchone()
     return {
         "run_id": run_id,
@@ -608,4 +652,7 @@ def run_record(
             },
             sort_keys=True,
         ),
+        "code_commit": commit,
+        "code_modified": modified,
+        "reference_sha256": reference_sha256(con, reference_tables),
     }

@@ -13,6 +13,7 @@ import duckdb
 import pytest
 
 from dashboards.families import FAMILIES
+from pipelines.provenance import code_commit
 
 # one worker builds the shared sample once and runs every test that reads it (pytest-xdist)
 pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("sample")]
@@ -47,6 +48,11 @@ def test_the_sample_is_rich_and_labelled_synthetic(db: duckdb.DuckDBPyConnection
     kinds = db.execute("select distinct data_kind from marts.publication_indicators").fetchall()
     assert kinds == [("synthetic sample",)]
     assert db.execute("select data_kind from meta.runs").fetchall() == [("synthetic sample",)]
+    # the run names the code and the reference rows it was built with
+    commit, modified, reference = db.execute(
+        "select code_commit, code_modified, reference_sha256 from meta.runs"
+    ).fetchone()
+    assert (commit, modified) == code_commit() and re.fullmatch("[0-9a-f]{64}", reference)
     works, countries, first, last = db.execute(
         "select count(distinct work_id), count(distinct country_iso3), min(publication_year), "
         "max(publication_year) from marts.work_country_fractions"

@@ -144,6 +144,18 @@ def test_the_run_history_takes_columns_a_newer_version_records(
     assert rows == [("new", 8, 4), ("old", 5, None)]
 
 
+def test_the_run_history_types_a_value_that_is_null(con: duckdb.DuckDBPyConnection) -> None:
+    # code outside a git checkout records no commit: its columns keep their types
+    append_run(con, {"run_id": "a", "code_commit": None, "code_modified": None})
+    append_run(con, {"run_id": "b", "code_commit": "abc", "code_modified": True})
+    types = dict(
+        con.execute("select column_name, column_type from (describe meta.runs)").fetchall()
+    )
+    assert types == {"run_id": "VARCHAR", "code_commit": "VARCHAR", "code_modified": "BOOLEAN"}
+    rows = con.execute("select * from meta.runs order by run_id").fetchall()
+    assert rows == [("a", None, None), ("b", "abc", True)]
+
+
 def test_runs_that_never_published_leave_the_run_history(
     con: duckdb.DuckDBPyConnection, tmp_path: Path
 ) -> None:
@@ -506,3 +518,35 @@ def test_a_kept_table_changed_in_the_release_is_copied_anew(tmp_path: Path) -> N
     con.close()
     publish(work, out)
     assert released(out, "select count(*), sum(n) from marts.numbers") == [(3, 3)]
+
+
+def test_a_release_open_read_write_elsewhere_is_named_and_never_swapped(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    work = working_db(tmp_path / "work.duckdb", 3)
+    release = publish(work, out).database
+    working_db(work, 5)
+    # a reader's session holds the release open read-write (DuckDB's default) in another
+    # process: its lock and its log must not be published under, even when drops are allowed
+    script = (
+        "import duckdb, sys\n"
+        f"con = duckdb.connect({str(release)!r})\n"
+        "print('open', flush=True)\n"
+        "sys.stdin.readline()\n"
+    )
+    reader = subprocess.Popen(
+        [sys.executable, "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert reader.stdout.readline().strip() == "open"
+        inode = release.stat().st_ino
+        for allow_drop in (False, True):
+            with pytest.raises(PublishError) as raised:
+                publish(work, out, allow_drop=allow_drop)
+            message = str(raised.value)
+            assert f"(PID {reader.pid})" in message and "open read-write" in message
+            assert "QCM_ALLOW_DROP" not in message and "read_only=True" in message
+        assert release.stat().st_ino == inode
+        assert not list(out.glob("*.set-aside")) and not list(out.glob(f"{TEMP_PREFIX}*"))
+    finally:
+        reader.communicate("\n", timeout=30)
+    assert publish(work, out).tables["marts.numbers"] == 5
