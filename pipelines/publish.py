@@ -73,7 +73,12 @@ class Published:
 
 def sql_literal(path: Path) -> str:
     """A path as a quoted SQL string literal (DuckDB cannot bind ATTACH or COPY targets)."""
-    return "'" + str(path).replace("'", "''") + "'"
+    return _text_literal(str(path))
+
+
+def _text_literal(text: str) -> str:
+    """``text`` as a quoted SQL string literal (for COPY options, which cannot be bound)."""
+    return "'" + text.replace("'", "''") + "'"
 
 
 def _tables(con: duckdb.DuckDBPyConnection, catalog: str, schemas: tuple[str, ...]) -> list[str]:
@@ -446,27 +451,37 @@ def view_builds(views: dict[str, str], builds: dict[str, str]) -> dict[str, str]
 
 def _write_parquet(database: Path, folder: Path, last: Path, builds: dict[str, str]) -> set[str]:
     """Write every marts table and view of ``database`` as Parquet, with a README.md of
-    their schema and a ``manifest.json`` of each file's build (``builds``), into
-    ``folder``. A file the last folder ``last`` holds of the same build is linked (or
-    copied) from it instead. Returns the tables whose file was so reused."""
+    their schema and a ``manifest.json`` of each file's build (``builds``) and kind of
+    data, into ``folder``. Each file carries its table, build and kind of data in its own
+    key-value metadata too (``qcm_table``, ``qcm_build``, ``qcm_data_kind``), so a file
+    copied away from its folder still says whether it is the synthetic sample. A file the
+    last folder ``last`` holds of the same build and kind of data is linked (or copied)
+    from it instead. Returns the tables whose file was so reused."""
     previous = _manifest(last)
     con = duckdb.connect(str(database), read_only=True)
     reused: set[str] = set()
     try:
         catalog = con.execute("select current_database()").fetchone()[0]
         tables = _tables(con, catalog, ("marts",))
+        kind = data_kind(con)
         entries = []
         for table in tables:
             name = f"{table.split('.', 1)[1]}.parquet"
             build = builds.get(table)
-            if build and previous.get(name) == build and (last / name).is_file():
+            entry = {"file": name, "table": table, "build": build or None, "data_kind": kind}
+            if build and previous.get(name) == entry and (last / name).is_file():
                 _link_or_copy(last / name, folder / name)
                 reused.add(table)
             else:
-                con.execute(
-                    f"copy (select * from {table}) to {sql_literal(folder / name)} (format parquet)"
+                metadata = {"qcm_table": table, "qcm_data_kind": kind} | (
+                    {"qcm_build": build} if build else {}
                 )
-            entries.append({"file": name, "table": table, "build": build or None})
+                pairs = ", ".join(f"{k}: {_text_literal(v)}" for k, v in metadata.items())
+                con.execute(
+                    f"copy (select * from {table}) to {sql_literal(folder / name)} "
+                    f"(format parquet, kv_metadata {{{pairs}}})"
+                )
+            entries.append(entry)
         (folder / "README.md").write_text(parquet_readme(con, tables), encoding="utf-8")
         (folder / MANIFEST).write_text(json.dumps(entries, indent=1) + "\n", encoding="utf-8")
     finally:
@@ -474,12 +489,13 @@ def _write_parquet(database: Path, folder: Path, last: Path, builds: dict[str, s
     return reused
 
 
-def _manifest(folder: Path) -> dict[str, str]:
-    """File name -> build, as the Parquet folder ``folder`` recorded it (empty when it
-    records none or cannot be read: nothing is then reused)."""
+def _manifest(folder: Path) -> dict[str, dict[str, str]]:
+    """File name -> its entry (file, table, build, kind of data), as the Parquet folder
+    ``folder`` recorded it, for the files of a recorded build (empty when it records none
+    or cannot be read: nothing is then reused)."""
     try:
         entries = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
-        return {e["file"]: e["build"] for e in entries if e.get("build")}
+        return {e["file"]: e for e in entries if e.get("build")}
     except (OSError, ValueError, TypeError, KeyError):
         return {}
 
@@ -511,8 +527,11 @@ def parquet_readme(con: duckdb.DuckDBPyConnection, tables: list[str]) -> str:
         "indicator are in `meta.indicators`, the methods in `meta.methods`. `manifest.json` "
         "names the build of each file (the run that wrote its rows and the digest of what "
         "they were built from, as `meta.tables` has them; for a view, a digest of its "
-        "definition and the builds it reads): a file whose build is unchanged holds the same "
-        "rows as in the last release.",
+        "definition and the builds it reads) and its kind of data: a file whose build is "
+        "unchanged holds the same rows as in the last release. Each file carries its table, "
+        "build and kind of data in its own Parquet key-value metadata too (`qcm_table`, "
+        "`qcm_build`, `qcm_data_kind`; in DuckDB: "
+        "`select * from parquet_kv_metadata('<file>.parquet')`).",
     ]
     kinds = (
         [

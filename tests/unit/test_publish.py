@@ -206,6 +206,21 @@ def test_the_parquet_folder_describes_its_files(tmp_path: Path) -> None:
     columns = duckdb.sql(f"describe select * from '{result.parquet_dir / 'numbers.parquet'}'")
     for name, data_type, *_ in columns.fetchall():
         assert f"| `{name}` | {data_type} | A column |" in readme
+    # each file says what it holds, away from its folder too, and so does the manifest
+    metadata = duckdb.sql(
+        "select key::varchar, value::varchar from "
+        f"parquet_kv_metadata('{result.parquet_dir / 'numbers.parquet'}')"
+    ).fetchall()
+    assert dict(metadata) == {"qcm_table": "marts.numbers", "qcm_data_kind": "synthetic sample"}
+    manifest = json.loads((result.parquet_dir / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest == [
+        {
+            "file": "numbers.parquet",
+            "table": "marts.numbers",
+            "build": None,
+            "data_kind": "synthetic sample",
+        }
+    ]
 
 
 def add_views(work: Path, *statements: str) -> None:
@@ -362,6 +377,28 @@ def test_a_table_of_the_same_build_is_taken_from_the_last_release(tmp_path: Path
     manifest = json.loads((out / "parquet" / "manifest.json").read_text(encoding="utf-8"))
     assert {e["file"]: e["build"] for e in manifest}["letters.parquet"] == "run2 sig"
     # nothing new: the view's file is reused too (same definition, same builds read)
+    assert publish(work, out).reused == ("marts.letters", "marts.numbers", "marts.upper")
+
+
+def test_a_parquet_file_of_another_kind_of_data_is_written_anew(tmp_path: Path) -> None:
+    out, work = tmp_path / "out", tmp_path / "work.duckdb"
+    builds = {"marts.numbers": "run1", "marts.letters": "run1"}
+    publish(built_working_db(work, builds), out)
+    numbers = out / "parquet" / "numbers.parquet"
+    inode = numbers.stat().st_ino
+    con = duckdb.connect(str(work))
+    con.execute("update meta.source_files set data_kind = 'directory'")
+    con.close()
+    publish(work, out)
+    assert numbers.stat().st_ino != inode
+    metadata = duckdb.sql(
+        f"select key::varchar, value::varchar from parquet_kv_metadata('{numbers}')"
+    ).fetchall()
+    assert dict(metadata) == {
+        "qcm_table": "marts.numbers",
+        "qcm_data_kind": "directory",
+        "qcm_build": "run1 sig",
+    }
     assert publish(work, out).reused == ("marts.letters", "marts.numbers", "marts.upper")
 
 
