@@ -8,40 +8,56 @@ with typed as (
             try_strptime(milestones.date, '%Y-%m')
         )::date as demonstrated_on
     from ref.milestones as milestones
+),
+
+bounded as (
+    -- a bound on the worse side of its metric ("fewer than 100 qubits", "an error above
+    -- 1%") demonstrates no value at all: the result may be anything worse
+    select
+        typed.*,
+        metrics.better,
+        metrics.transform,
+        (typed.bound = '<=' and metrics.better = 'higher')
+        or (typed.bound = '>=' and metrics.better = 'lower') as worse_bound
+    from typed
+    inner join ref.milestone_metrics as metrics using (metric)
 )
 
 select
-    typed.milestone_id,
-    typed.approach,
-    typed.organisation,
-    typed.countries,
-    typed.system_or_result,
-    typed.demonstrated_on,
-    year(typed.demonstrated_on) as year,
-    typed.metric,
-    typed.stated_value as value,
-    typed.bound,
-    typed.unit,
-    typed.source_quality,
-    typed.primary_source,
-    typed.primary_source_checked = 'yes' as primary_source_checked,
-    typed.secondary_source,
-    typed.contested = 'yes' as contested,
-    typed.contested_note,
-    typed.recorded::date as recorded_on,
-    typed.note,
-    case metrics.transform when 'one_minus' then 1 - typed.stated_value else typed.stated_value end
-        as score,
+    bounded.milestone_id,
+    bounded.approach,
+    bounded.organisation,
+    bounded.countries,
+    bounded.system_or_result,
+    bounded.demonstrated_on,
+    year(bounded.demonstrated_on) as year,
+    bounded.metric,
+    bounded.stated_value as value,
+    bounded.bound,
+    bounded.unit,
+    bounded.source_quality,
+    bounded.primary_source,
+    bounded.primary_source_checked = 'yes' as primary_source_checked,
+    bounded.secondary_source,
+    bounded.contested = 'yes' as contested,
+    bounded.contested_note,
+    bounded.recorded::date as recorded_on,
+    bounded.note,
+    case bounded.transform
+        when 'one_minus' then 1 - bounded.stated_value else bounded.stated_value
+    end as score,
     -- fidelities: the error 1 - F, lower is better; else the stated value's own direction;
-    -- no logarithm of zero or less (a perfect fidelity is no measurement): left uncompared
+    -- no logarithm of zero or less (a perfect fidelity is no measurement), nor a bound on
+    -- the worse side: left uncompared
     case
-        when metrics.transform = 'one_minus' and typed.stated_value < 1
-            then -log10(1 - typed.stated_value)
-        when metrics.transform = 'one_minus' then null
-        when typed.stated_value <= 0 then null
-        when metrics.better = 'higher' then log10(typed.stated_value)
-        else -log10(typed.stated_value)
+        when bounded.worse_bound then null
+        when bounded.transform = 'one_minus' and bounded.stated_value < 1
+            then -log10(1 - bounded.stated_value)
+        when bounded.transform = 'one_minus' then null
+        when bounded.stated_value <= 0 then null
+        when bounded.better = 'higher' then log10(bounded.stated_value)
+        else -log10(bounded.stated_value)
     end as goodness_log10,
-    typed.contested <> 'yes' and typed.source_quality <> 'secondary' as counted
-from typed
-inner join ref.milestone_metrics as metrics using (metric)
+    bounded.contested <> 'yes' and bounded.source_quality <> 'secondary'
+    and not bounded.worse_bound as counted
+from bounded

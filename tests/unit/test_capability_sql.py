@@ -186,3 +186,36 @@ def test_the_marts_flag_the_current_year_when_the_build_runs(
             f"select distinct year from {table} where year_incomplete order by 1"
         ).fetchall()
         assert flagged == [(this_year,)], table
+
+
+def test_a_bound_counts_only_on_the_better_side(capability: duckdb.DuckDBPyConnection) -> None:
+    # physical qubits, higher is better: M10 GBR 2022 "more than 70 qubits" demonstrates 70;
+    # M11 JPN 2022 "fewer than 1000 qubits" demonstrates nothing, though 1000 would lead
+    capability.execute(
+        "insert into ref.milestones by name select m.* replace ("
+        "  ids.id as milestone_id, ids.country as countries, '2022-05' as date,"
+        "  ids.value as value, ids.bound as bound) "
+        "from ref.milestones as m, "
+        "  (values ('M10', 'GBR', '70', '>='), ('M11', 'JPN', '1000', '<='))"
+        "  as ids(id, country, value, bound) "
+        "where m.milestone_id = 'M7'"
+    )
+    for table in TABLES:
+        run_sql(capability, table)
+    rows = capability.execute(
+        "select milestone_id, counted, goodness_log10 from staging.milestones "
+        "where milestone_id in ('M10', 'M11') order by 1"
+    ).fetchall()
+    assert rows[0][:2] == ("M10", True) and rows[0][2] == pytest.approx(math.log10(70))
+    assert rows[1] == ("M11", False, None)
+    frontier = capability.execute(
+        "select year, milestone_id, contested_milestone_id from marts.capability_frontier "
+        "where metric = 'physical_qubits' and year between 2021 and 2023 order by year"
+    ).fetchall()
+    # the upper bound is not a contested figure that would beat the frontier either
+    assert frontier == [(2021, "M7", None), (2022, "M10", None), (2023, "M10", None)]
+    holders = capability.execute(
+        "select country_iso3 from marts.capability_countries "
+        "where metric = 'physical_qubits' and year = 2022 order by 1"
+    ).fetchall()
+    assert holders == [("CHN",), ("GBR",), ("USA",)]
