@@ -467,6 +467,8 @@ def _status(row: dict) -> str:
         return "not counted: contested"
     if row.get("source_quality") == "secondary":
         return "not counted: secondary source only"
+    if row.get("bound") in ("<=", ">="):  # a bound on the better side counts (cap-1.1)
+        return "not counted: a bound on the worse side"
     return "not counted"
 
 

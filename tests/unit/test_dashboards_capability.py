@@ -664,3 +664,19 @@ def test_a_frontier_held_by_an_equal_result_names_every_holder() -> None:
     )
     index = capability.frontier_table(tied).filter(pl.col("approach") == TI)
     assert index["others_within_reach"].to_list() == ["China"]
+
+
+def test_a_milestone_says_why_it_does_not_count() -> None:
+    base = {"contested": "no", "source_quality": "peer_reviewed", "bound": "="}
+    assert capability._status(base | {"counted": True}) == "counted"
+    assert capability._status(base | {"counted": False, "contested": "yes"}) == (
+        "not counted: contested"
+    )
+    assert capability._status(base | {"counted": False, "source_quality": "secondary"}) == (
+        "not counted: secondary source only"
+    )
+    # "fewer than 1000 qubits" (cap-1.1); a bound on the better side counts
+    assert capability._status(base | {"counted": False, "bound": "<="}) == (
+        "not counted: a bound on the worse side"
+    )
+    assert capability._status(base | {"counted": True, "bound": ">="}) == "counted"
