@@ -1,15 +1,24 @@
 """The live CORDIS client: each framework programme's bulk CSV archive, landed verbatim.
 
 One partition is one framework programme (``FP7``, ``H2020``, ``HORIZON``); its fetch is
-one download, ``GET {base_url}/cordis-{name}projects-csv.zip``. The archive is verified
-before it is landed: it must be a ZIP (never an HTML page served with status 200), every
-member must pass its CRC check (a test unzip), ``project.csv`` and ``organization.csv``
-must be present and safe (``cordis_parse.archive_members``: no path traversal, no
-symbolic links, no oversized member) and both must read as CSV, with at least one
-project; their record counts go into the manifest and the state. A body that fails is
-downloaded again with backoff, then the partition fails with an error naming the
-programme and the URL; the last complete fetch stays current. An archive whose checksum
-equals the last complete fetch's is reported as unchanged.
+one download, ``GET {base_url}/cordis-{name}projects-csv.zip``. The archive is verified:
+it must be a ZIP (never an HTML page served with status 200), every member must pass its
+CRC check (a test unzip), ``project.csv`` and ``organization.csv`` must be present and
+safe (``cordis_parse.archive_members``: no path traversal, no symbolic links, no
+oversized member) and both must read as CSV, with at least one project; their record
+counts go into the manifest and the state. An archive whose checksum equals the last
+complete fetch's is reported as unchanged.
+
+A body that came whole (as long as the transport announced) is landed verbatim even when
+it fails verification, so the file stays on disk to inspect: its manifest line carries
+the ``error`` and the state never lists it, so the parser never reads it (the last
+complete fetch stays current). A body that is not a ZIP or cannot be unpacked (a page
+served during an outage, a file damaged on its way) is downloaded again with backoff,
+then the partition fails with an error naming the programme, the URL and the landed
+file, which a later run may mend (``gave_up``). A sound ZIP that is not a usable CORDIS
+archive (``ArchiveRefused``: a member missing, repeated, unsafe or not CSV, no project)
+fails at once, never retried: the same file downloads the same. A body cut off in
+transit is not landed and is downloaded again.
 
 What this relies on (read 2026; facts only, no code taken):
 
@@ -37,6 +46,7 @@ import zipfile
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import requests
@@ -78,27 +88,55 @@ class ArchiveCheck:
     organisation_records: int
 
 
+class ArchiveDamaged(ValueError):
+    """The bytes cannot be unpacked: not a readable ZIP, or a member fails its CRC check.
+
+    A download can come whole by HTTP's count yet damaged (a file replaced while it was
+    served, a corrupting proxy), so another download may be sound: retried.
+    """
+
+
+class ArchiveRefused(ValueError):
+    """A sound ZIP that is not a usable CORDIS bulk archive: a member missing, repeated,
+    unsafe or not CSV, or no project. The same file downloads the same: never retried."""
+
+
 def verify_archive(body: bytes) -> ArchiveCheck:
     """Test-unzip a bulk archive and count its records.
 
-    Raises ValueError when the body is not a readable ZIP, a member fails its CRC
-    check, a member is unsafe, ``project.csv`` or ``organization.csv`` is missing or not
-    CSV, or ``project.csv`` holds no project.
+    Raises ArchiveDamaged when the body is not a readable ZIP or a member fails its CRC
+    check; ArchiveRefused when a member is unsafe, ``project.csv`` or
+    ``organization.csv`` is missing, repeated or not CSV, or ``project.csv`` holds no
+    project. Both are ValueErrors.
     """
-    with open_archive(body) as archive:
-        try:
-            bad = archive.testzip()
-        except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError) as err:
-            raise ValueError(f"the archive cannot be unpacked ({err})") from None
-        if bad is not None:
-            raise ValueError(f"member {bad!r} fails its CRC check")
+    try:
+        with open_archive(body) as archive:
+            return _check_members(archive)
+    except (ArchiveDamaged, ArchiveRefused):
+        raise
+    except ValueError as err:  # open_archive: not a readable ZIP
+        raise ArchiveDamaged(str(err)) from None
+
+
+def _check_members(archive: zipfile.ZipFile) -> ArchiveCheck:
+    """``verify_archive`` on an opened archive."""
+    try:
+        bad = archive.testzip()
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError) as err:
+        raise ArchiveDamaged(f"the archive cannot be unpacked ({err})") from None
+    if bad is not None:
+        raise ArchiveDamaged(f"member {bad!r} fails its CRC check")
+    # every member unpacked whole above, so what fails from here is the content itself
+    try:
         project, organisation = archive_members(archive)
         # minus the header line
         projects = sum(1 for _ in csv_rows(archive, project)) - 1
         organisations = sum(1 for _ in csv_rows(archive, organisation)) - 1
-        names = tuple(info.filename for info in archive.infolist())
+    except ValueError as err:
+        raise ArchiveRefused(str(err)) from None
     if projects < 1:
-        raise ValueError(f"{project.filename} holds no project")
+        raise ArchiveRefused(f"{project.filename} holds no project")
+    names = tuple(info.filename for info in archive.infolist())
     return ArchiveCheck(names, projects, max(organisations, 0))
 
 
@@ -167,8 +205,9 @@ class CordisFetcher:
         ``done`` when landed (its message says whether the archive changed since the last
         complete fetch), ``parked`` when the service refused with 429 beyond the retries
         (or, per the saved state, still does). Raises CordisError, after saving the error
-        in the partition's state, when the archive cannot be had; the last complete
-        fetch stays the current one.
+        in the partition's state, when the archive cannot be had or fails verification
+        (the message names the landed file of a whole body that failed); the last
+        complete fetch stays the current one.
         """
         if programme not in PROGRAMMES:
             raise ValueError(f"{SOURCE} programme must be one of {sorted(PROGRAMMES)}")
@@ -184,7 +223,7 @@ class CordisFetcher:
             state = self.landing.start_fetch(programme, restart=True, query=url)
             where = f"{SOURCE} {programme} (GET {redact_url(url)})"
             try:
-                body, check = self._download(where, url)
+                body, check = self._download(state, where, url)
             except _Parked as parked:
                 return self._park(state, where, parked)
             except CordisError as err:
@@ -238,6 +277,23 @@ class CordisFetcher:
         self.log(message)
         return outcome(state, message)
 
+    def _reject(self, state: PartitionState, url: str, body: bytes, problem: str) -> Path:
+        """Land a whole body that failed verification, as evidence; return its blob's path.
+
+        Its manifest line carries ``error``; the state never lists it, so no reader takes
+        it for data.
+        """
+        landed = self.landing.land(
+            body,
+            url=url,
+            partition=state.partition,
+            fetch_id=state.fetch_id,
+            page=1,
+            status=200,
+            extra={"programme": state.partition, "error": problem},
+        )
+        return landed.path
+
     def _park(self, state: PartitionState, where: str, parked: _Parked) -> FetchOutcome:
         """Save the partition as parked until the server's time (or ``backoff_cap``)."""
         wait = parked.retry_after if parked.retry_after is not None else self.backoff_cap
@@ -265,13 +321,16 @@ class CordisFetcher:
             chunks.append(chunk)
         return b"".join(chunks)
 
-    def _download(self, where: str, url: str) -> tuple[bytes, ArchiveCheck]:
-        """GET the archive with retries; return a verified body.
+    def _download(self, state: PartitionState, where: str, url: str) -> tuple[bytes, ArchiveCheck]:
+        """GET the archive of ``state``'s partition with retries; return a verified body.
 
         Connection errors, timeouts, a body cut off in transit, 5xx, 429 and a 200 whose
-        body is not a sound archive are retried with backoff; other statuses raise
-        CordisError at once, as does running out of retries. Raises ``_Parked`` when 429
-        outlasts the retries or asks for longer than ``backoff_cap``.
+        body is not a ZIP or cannot be unpacked (``ArchiveDamaged``) are retried with
+        backoff; other statuses raise CordisError at once, as does running out of
+        retries. A whole 200 body that fails verification is landed first (``_reject``);
+        a sound ZIP refused for its content (``ArchiveRefused``) raises CordisError at
+        once, naming the landed file. Raises ``_Parked`` when 429 outlasts the retries or
+        asks for longer than ``backoff_cap``.
         """
         problem, retry_after, rate_limited = "", None, False
         for attempt in range(self.max_retries + 1):
@@ -301,12 +360,24 @@ class CordisFetcher:
                         problem = (
                             f"HTTP 200 but the body is not a ZIP archive ({describe_body(body)})"
                         )
-                        continue
-                    try:
-                        return body, verify_archive(body)
-                    except ValueError as err:
-                        problem = f"the archive fails verification ({err})"
-                        continue
+                    else:
+                        try:
+                            return body, verify_archive(body)
+                        except ArchiveRefused as err:
+                            path = self._reject(state, url, body, f"archive refused: {err}")
+                            raise CordisError(
+                                f"{where}: the download is a sound ZIP but not a usable CORDIS "
+                                f"bulk archive: {err}. Landed for inspection as {path}, never "
+                                "read as data; not retried, as the same file would download the "
+                                "same. Open it to see what CORDIS changed, then correct the "
+                                "archive's expected layout or report the file to CORDIS; the "
+                                "last complete fetch stays current"
+                            ) from None
+                        except ArchiveDamaged as err:
+                            problem = f"the archive fails verification ({err})"
+                    path = self._reject(state, url, body, problem)
+                    problem += f"; landed for inspection as {path}"
+                    continue
                 retry_after = parse_retry_after(response.headers.get("Retry-After"))
                 detail = describe_body(response.raw.read(4000, decode_content=True) or b"")
                 if status == 429:

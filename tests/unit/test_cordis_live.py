@@ -3,16 +3,32 @@
 from __future__ import annotations
 
 import gzip
+import hashlib
+import io
 import json
+import zipfile
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from assets.funding.cordis_live import CordisError, CordisFetcher, verify_archive
+from assets.funding.cordis_live import (
+    ArchiveDamaged,
+    ArchiveRefused,
+    CordisError,
+    CordisFetcher,
+    verify_archive,
+)
+from pipelines.fetch_states import fetch_state_rows
 from pipelines.fetching import step_failure
 from pipelines.landing import LandingZone
-from tests.cordis_bodies import bulk_zip, organisation_record, project_record
+from tests.cordis_bodies import (
+    ORGANISATION_COLUMNS,
+    bulk_zip,
+    csv_text,
+    organisation_record,
+    project_record,
+)
 from tests.mock_server import MockServer, Reply, closed_port_url
 
 pytestmark = pytest.mark.unit
@@ -108,9 +124,17 @@ def test_an_html_page_is_never_taken_for_an_archive(tmp_path: Path) -> None:
     message = str(caught.value)
     assert "cordis HORIZON" in message and "cordis-HORIZONprojects-csv.zip" in message
     assert "not a ZIP archive" in message and "CORDIS maintenance" in message
-    assert harness.manifest() == [] and harness.zone.current_files() == []
+    # each whole body is landed as evidence, flagged, and never read as data
+    blob = harness.zone.blob_path(hashlib.sha256(MAINTENANCE).hexdigest())
+    assert f"landed for inspection as {blob}" in message
+    assert [e["error"] for e in harness.manifest()] == [
+        "HTTP 200 but the body is not a ZIP archive (an HTML page titled 'CORDIS maintenance')"
+    ] * 3
+    assert gzip.decompress(blob.read_bytes()) == MAINTENANCE
+    assert harness.zone.current_files() == []
     state = harness.zone.load_state("HORIZON")
     assert state is not None and state.status == "running" and "not a ZIP" in state.error
+    assert state.pages == [] and state.done is None
 
 
 def test_a_truncated_archive_is_downloaded_again(tmp_path: Path) -> None:
@@ -124,6 +148,13 @@ def test_a_truncated_archive_is_downloaded_again(tmp_path: Path) -> None:
         result = harness.fetcher.fetch_partition("HORIZON")
     assert result.status == "done" and harness.bodies() == [ARCHIVE]
     assert any("fails verification" in line for line in harness.logs)
+    # the body that came whole but damaged is landed, flagged; the one cut off is not
+    damaged = harness.zone.blob_path(hashlib.sha256(ARCHIVE[: len(ARCHIVE) // 2]).hexdigest())
+    assert damaged.is_file()
+    assert [("error" in e, e["sha256"] == damaged.name[:64]) for e in harness.manifest()] == [
+        (True, True),
+        (False, False),
+    ]
     assert any("broke off" in line or "ChunkedEncodingError" in line for line in harness.logs)
 
 
@@ -168,10 +199,88 @@ def test_settings_are_checked(tmp_path: Path) -> None:
 def test_verify_archive_counts_and_refuses() -> None:
     check = verify_archive(ARCHIVE)
     assert (check.project_records, check.organisation_records) == (2, 2)
-    with pytest.raises(ValueError, match="holds no project"):
+    with pytest.raises(ArchiveRefused, match="holds no project"):
         verify_archive(bulk_zip(projects=[]))
-    with pytest.raises(ValueError, match="not a readable ZIP"):
+    with pytest.raises(ArchiveRefused, match=r"0 members named project\.csv"):
+        verify_archive(WITHOUT_PROJECTS)
+    with pytest.raises(ArchiveRefused, match=r"project\.csv near line 0: not readable as CSV"):
+        verify_archive(NOT_UTF8)
+    with pytest.raises(ArchiveDamaged, match="not a readable ZIP"):
         verify_archive(ARCHIVE[:40])
+    with pytest.raises(ArchiveDamaged, match="the archive cannot be unpacked"):
+        verify_archive(flipped_member_byte(ARCHIVE))
+
+
+def flipped_member_byte(body: bytes) -> bytes:
+    """``body`` with one byte of its first member's compressed data changed."""
+    start = 30 + int.from_bytes(body[26:28], "little") + int.from_bytes(body[28:30], "little")
+    return body[:start] + bytes([body[start] ^ 0xFF]) + body[start + 1 :]
+
+
+def archive_of(members: dict[str, bytes]) -> bytes:
+    """A ZIP of ``members`` (name -> bytes)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+ORGANISATIONS = csv_text(ORGANISATION_COLUMNS, [organisation_record()]).encode()
+WITHOUT_PROJECTS = archive_of({"csv/organization.csv": ORGANISATIONS})
+NOT_UTF8 = archive_of({"csv/project.csv": b'"id";"title\xff"\n', "organization.csv": ORGANISATIONS})
+
+
+@pytest.mark.parametrize(
+    ("body", "missing"),
+    [
+        (WITHOUT_PROJECTS, "0 members named project.csv (exactly one expected"),
+        (NOT_UTF8, "project.csv near line 0: not readable as CSV"),
+    ],
+    ids=["project.csv missing", "project.csv not UTF-8"],
+)
+def test_a_sound_archive_that_is_not_cordis_is_landed_rejected_and_not_retried(
+    tmp_path: Path, body: bytes, missing: str
+) -> None:
+    with MockServer([Reply(200, ARCHIVE, ZIP), Reply(200, body, ZIP)]) as server:
+        harness = Harness(tmp_path, server.url)
+        harness.fetcher.fetch_partition("HORIZON")
+        with pytest.raises(CordisError) as caught:
+            harness.fetcher.fetch_partition("HORIZON")
+    assert len(server.requests) == 2 and harness.sleeps == []  # one request each: no retry
+    assert not step_failure(caught.value).allow_retries
+    blob = harness.zone.blob_path(hashlib.sha256(body).hexdigest())
+    message = str(caught.value)
+    assert message.startswith("cordis HORIZON (GET http://127.0.0.1:")
+    assert missing in message and f"Landed for inspection as {blob}" in message
+    assert "not retried" in message and "report the file to CORDIS" in message
+    # the rejected archive is on disk verbatim, flagged in the manifest ...
+    assert gzip.decompress(blob.read_bytes()) == body
+    rejected = harness.manifest()[-1]
+    assert rejected["sha256"] == blob.name[:64] and missing in rejected["error"]
+    # ... and never read: the last complete fetch stays the one the parser reads
+    assert harness.bodies() == [ARCHIVE]
+    state = harness.zone.load_state("HORIZON")
+    assert state is not None and state.error == message and blob.name[:64] not in state.pages
+    row = fetch_state_rows(tmp_path / "raw", ["cordis"]).row(0, named=True)
+    assert row["served_records"] == 2 and row["newer_error"] == message
+
+
+def test_an_archive_damaged_every_time_is_landed_and_given_up_on_as_transient(
+    tmp_path: Path,
+) -> None:
+    damaged = flipped_member_byte(ARCHIVE)
+    with MockServer([Reply(200, damaged, ZIP)] * 3) as server:
+        harness = Harness(tmp_path, server.url)
+        with pytest.raises(CordisError, match="gave up after 3 attempts") as caught:
+            harness.fetcher.fetch_partition("HORIZON")
+    assert len(server.requests) == 3 and len(harness.sleeps) == 2
+    assert step_failure(caught.value).allow_retries  # a later download may be sound
+    blob = harness.zone.blob_path(hashlib.sha256(damaged).hexdigest())
+    assert "the archive fails verification (the archive cannot be unpacked" in str(caught.value)
+    assert f"landed for inspection as {blob}" in str(caught.value)
+    assert gzip.decompress(blob.read_bytes()) == damaged
+    assert harness.zone.current_files() == []
 
 
 def test_a_read_hang_times_out_and_is_retried(tmp_path: Path) -> None:
