@@ -22,9 +22,12 @@ What this relies on (NSF Awards API v1, read 2026):
 - Responses: see ``assets.funding.nsf_parse``: ``{"response": {"award": [...],
   "metadata": {"totalCount": N}}}``; a refused query is HTTP 200 with a
   ``serviceNotification`` list, which is fatal here (retrying cannot change it). A page
-  shorter than ``rpp`` is the last. When the page gives ``totalCount``, a term that ends
-  with fewer awards is an error, never a done fetch; more (awards added while paging) is a
-  WARNING.
+  shorter than ``rpp`` is the last. The API pages by offset in no stable order, so an
+  award added or removed while paging shifts the later pages: one award lands twice and
+  another is skipped unseen. Hence a term is counted by its distinct award ids, against
+  the largest ``totalCount`` its pages gave (a listing that shrank while paging may have
+  skipped one): fewer distinct awards is an error, never a done fetch, whatever the
+  repeats; more (awards added while paging) is a WARNING.
 - Limits and downtime (docs, "Notice"): "Scheduled downtime is typically on weekends
   starting at 10PM Friday through 12PM Sunday", extended when NSF needs more; no rate
   limit is published, so requests are spaced ``min_interval`` apart (1 s by default;
@@ -146,11 +149,38 @@ def decode_page(body: bytes) -> tuple[dict[str, Any] | None, str, bool]:
 
 @dataclass(frozen=True)
 class _Progress:
-    """Where one term stands in this fetch: awards landed, last totalCount, last first id."""
+    """Where one term stands in this fetch: awards landed, last totalCount, last first id,
+    the distinct award ids landed (``unnamed`` awards without an id, each counted as its
+    own) and the largest totalCount any of its pages gave."""
 
     fetched: int = 0
     total: int | None = None
     first_id: str | None = None
+    ids: frozenset[str] = frozenset()
+    unnamed: int = 0
+    largest: int | None = None
+
+    @property
+    def distinct(self) -> int:
+        """How many different awards the term's pages held."""
+        return len(self.ids) + self.unnamed
+
+    def after(self, awards: list[Any], total: int | None) -> _Progress:
+        """The progress once a page of ``awards`` reporting ``total`` is landed."""
+        ids = [
+            str(a["id"]) if isinstance(a, dict) and a.get("id") is not None else None
+            for a in awards
+        ]
+        named = {i for i in ids if i is not None}
+        totals = [t for t in (self.largest, total) if t is not None]
+        return _Progress(
+            fetched=self.fetched + len(awards),
+            total=total,
+            first_id=first_id(awards),
+            ids=self.ids | named,
+            unnamed=self.unnamed + ids.count(None),
+            largest=max(totals) if totals else None,
+        )
 
 
 @dataclass(frozen=True)
@@ -270,7 +300,8 @@ class NsfFetcher:
         the retries, or, per the saved ``parked_until``, still does. Raises NsfError,
         after saving the error in the partition's state, when a page cannot be fetched:
         a refused query, retries exhausted, a repeated or oversized page, or a term
-        that ends short of its ``totalCount``. Pages landed before stay landed.
+        whose distinct awards end short of its largest ``totalCount`` (awards skipped as
+        the listing shifted). Pages landed before stay landed.
         """
         partition = str(year)
         queries = {term: self.query(year, term) for term in self.terms}
@@ -305,10 +336,8 @@ class NsfFetcher:
         for sha, cursor in zip(state.pages, state.cursors, strict=True):
             term, _ = parse_cursor(cursor, self.terms)
             data = json.loads(gzip.decompress(self.landing.blob_path(sha).read_bytes()))
-            awards = page_awards(data)
-            before = progress.get(term, _Progress())
-            progress[term] = _Progress(
-                before.fetched + len(awards), page_total(data), first_id(awards)
+            progress[term] = progress.get(term, _Progress()).after(
+                page_awards(data), page_total(data)
             )
         return progress
 
@@ -332,15 +361,15 @@ class NsfFetcher:
                 return self._park(state, reply, request)
             awards = page_awards(reply.page)
             total = page_total(reply.page)
-            fetched = before.fetched + len(awards)
+            now = before.after(awards, total)
             # A short page (an empty one included) is the term's last.
             last_page = len(awards) < self.page_size
-            if last_page and total is not None and fetched < total:
-                raise NsfError(f"{request.where}: {self._shortfall(term, fetched, total)}")
+            if last_page and now.largest is not None and now.distinct < now.largest:
+                raise NsfError(f"{request.where}: {self._shortfall(term, now)}")
             state.pages.append(reply.landed.sha256)
             state.cursors.append(format_cursor(term, offset))
             state.records += len(awards)
-            progress[term] = _Progress(fetched, total, first_id(awards))
+            progress[term] = now
             totals = [p.total for p in progress.values() if p.total is not None]
             state.meta_count = sum(totals) if totals else None
             state.error = None
@@ -362,18 +391,32 @@ class NsfFetcher:
             self.landing.save_state(state)
             self.log(
                 f"{SOURCE} year {state.partition} keyword {term!r} offset {offset}: "
-                f"{len(awards)} awards ({fetched} of totalCount {total})"
+                f"{len(awards)} awards ({now.fetched} of totalCount {total})"
             )
             if state.status == "done":
                 return self._finish(state, progress)
 
-    def _shortfall(self, term: str, fetched: int, total: int) -> str:
-        """Why a term that ended with fewer awards than ``totalCount`` is not done."""
+    def _shortfall(self, term: str, progress: _Progress) -> str:
+        """Why a term whose distinct awards ended short of its largest ``totalCount`` is
+        not done: expected and distinct counts, the repeats, and what to do."""
+        expected = progress.largest or 0
+        repeats = progress.fetched - progress.distinct
+        message = (
+            f"keyword {term!r} ended (a page shorter than rpp {self.page_size}) with "
+            f"{progress.distinct} distinct awards ({progress.fetched} fetched) but totalCount "
+            f"{expected}: {expected - progress.distinct} fewer than the API reports"
+        )
+        signs = [f"{repeats} of the fetched awards landed twice"] if repeats else []
+        if progress.total is not None and progress.total != expected:
+            signs.append(f"totalCount fell from {expected} to {progress.total}")
+        if signs:
+            message += (
+                f" ({'; '.join(signs)}): awards added or removed while paging shifted the "
+                "offsets, so some were skipped unseen"
+            )
         return (
-            f"keyword {term!r} ended (a page shorter than rpp {self.page_size}) with {fetched} "
-            f"awards fetched but totalCount {total}: {total - fetched} fewer than the API "
-            f"reports, so the fetch is not marked done (its saved cursor and pages are kept); "
-            f"{REFETCH}"
+            f"{message}, so the fetch is not marked done (its saved cursor and pages are "
+            f"kept); {REFETCH}"
         )
 
     def _finish(self, state: PartitionState, progress: dict[str, _Progress]) -> FetchOutcome:

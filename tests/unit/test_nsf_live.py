@@ -191,7 +191,10 @@ def test_a_term_ending_short_of_total_count_is_never_done(tmp_path: Path) -> Non
             harness.fetch()
     text = str(caught.value)
     assert text.startswith("nsf year 2020 keyword 'quantum' offset 3 (page 2; GET http://")
-    assert "with 3 awards fetched but totalCount 5: 2 fewer than the API reports" in text
+    assert (
+        "with 3 distinct awards (3 fetched) but totalCount 5: 2 fewer than the API reports, "
+        "so the fetch is not marked done"
+    ) in text
     assert text.endswith(REFETCH)
     state = harness.zone.load_state("2020")
     assert (state.status, state.cursor, state.records, state.done) == (
@@ -201,6 +204,79 @@ def test_a_term_ending_short_of_total_count_is_never_done(tmp_path: Path) -> Non
         None,
     )
     assert state.error == text and harness.zone.current_files() == []
+
+
+def test_an_award_added_while_paging_is_caught_by_its_distinct_count(tmp_path: Path) -> None:
+    # award 0 is added at the front after page 1: award 2 comes again, award 0 never
+    replies = [
+        Reply(200, nsf_ids_page(["1", "2"], total=5)),
+        Reply(200, nsf_ids_page(["2", "3"], total=6)),
+        Reply(200, nsf_ids_page(["4", "5"], total=6)),
+        Reply(200, nsf_ids_page([], total=6)),
+    ]
+    with MockServer(replies) as server:
+        harness = Harness(tmp_path, server.url)
+        with pytest.raises(NsfError) as caught:
+            harness.fetch()
+    assert len(server.requests) == 4 and harness.sleeps == []
+    assert not step_failure(caught.value).allow_retries  # only a fresh fetch can help
+    text = str(caught.value)
+    assert text.startswith("nsf year 2020 keyword 'quantum' offset 7 (page 4; GET http://")
+    assert (
+        "with 5 distinct awards (6 fetched) but totalCount 6: 1 fewer than the API reports "
+        "(1 of the fetched awards landed twice): awards added or removed while paging shifted "
+        "the offsets, so some were skipped unseen, so the fetch is not marked done"
+    ) in text
+    assert text.endswith(REFETCH)
+    state = harness.zone.load_state("2020")
+    assert (state.status, state.cursor, state.records, state.done) == (
+        "running",
+        '["quantum", 7]',
+        6,
+        None,
+    )
+    assert state.error == text and harness.zone.current_files() == []
+
+
+def test_an_award_removed_while_paging_is_caught_against_the_largest_total(
+    tmp_path: Path,
+) -> None:
+    # award 1 is removed after page 1: award 3 shifts onto page 1 and is never seen
+    replies = [
+        Reply(200, nsf_ids_page(["1", "2"], total=5)),
+        Reply(200, nsf_ids_page(["4", "5"], total=4)),
+        Reply(200, nsf_ids_page([], total=4)),
+    ]
+    with MockServer(replies) as server:
+        harness = Harness(tmp_path, server.url)
+        with pytest.raises(NsfError) as caught:
+            harness.fetch()
+    assert len(server.requests) == 3
+    assert (
+        "keyword 'quantum' ended (a page shorter than rpp 2) with 4 distinct awards (4 fetched) "
+        "but totalCount 5: 1 fewer than the API reports (totalCount fell from 5 to 4)"
+    ) in str(caught.value)
+    assert harness.zone.load_state("2020").done is None
+
+
+def test_a_resumed_fetch_counts_the_distinct_awards_of_its_landed_pages(tmp_path: Path) -> None:
+    with MockServer([Reply(200, nsf_ids_page(["1", "2"], total=5))]) as server:
+        harness = Harness(tmp_path, server.url, session=Session(crash_at=2))
+        with pytest.raises(Crash):
+            harness.fetch()
+    # after the crash the pages shifted: award 2 comes again on the resumed fetch's page
+    replies = [Reply(200, nsf_ids_page(["2", "3"], total=5)), Reply(200, nsf_ids_page(["4"], 5))]
+    with MockServer(replies) as server:
+        resumed = Harness(tmp_path, server.url)
+        with pytest.raises(NsfError, match=r"with 4 distinct awards \(5 fetched\)"):
+            resumed.fetch()
+    assert asked(server) == [("quantum", "3"), ("quantum", "5")]
+    # a fresh fetch with a stable listing completes
+    replies = [Reply(200, nsf_ids_page(["1", "2"], 5)), Reply(200, nsf_ids_page(["3", "4"], 5))]
+    replies.append(Reply(200, nsf_ids_page(["5"], 5)))
+    with MockServer(replies) as server:
+        outcome = Harness(tmp_path, server.url).fetch(restart=True)
+    assert (outcome.status, outcome.records, outcome.meta_count) == ("done", 5, 5)
 
 
 def test_more_awards_than_total_count_is_a_warning(tmp_path: Path) -> None:
