@@ -3,7 +3,8 @@
 The live clients (OpenAlex works and authors, PatentsView, EPO OPS, NSF, UKRI, CORDIS,
 the World Bank, UN Comtrade) fetch one partition at a time into a
 ``pipelines.landing.LandingZone``. They share here: which request failures are worth
-another attempt (``TRANSIENT_ERRORS``), the capped full-jitter backoff
+another attempt (``TRANSIENT_ERRORS``) and which are raised at once, described with any
+URL's secrets redacted (``request_problem``), the capped full-jitter backoff
 (``backoff_delay``) and the HTTP ``Retry-After`` header in seconds
 (``parse_retry_after``); whether a body is an HTML page instead of an answer
 (``looks_like_html``); how a partition's fetch ended (``FetchOutcome``, built from its
@@ -28,7 +29,7 @@ import dagster as dg
 import requests
 from requests.adapters import HTTPAdapter
 
-from pipelines.landing import LandingZone, PartitionState, redact_url
+from pipelines.landing import REDACTED, LandingZone, PartitionState, redact_url
 
 # Dagster's retry of a fetch step that failed on a transient error the client's own
 # retries did not outlast (``gave_up``, ``step_failure``): twice, after 1 then 2 minutes
@@ -38,13 +39,43 @@ FETCH_RETRY = dg.RetryPolicy(
     max_retries=2, delay=60, backoff=dg.Backoff.LINEAR, jitter=dg.Jitter.PLUS_MINUS
 )
 
-# Failures worth another attempt: no answer, a hang, or a body cut off in transit.
+# Failures worth another attempt: no answer, a hang, or a body cut off in transit (but
+# not a certificate that fails verification, an SSLError and so a ConnectionError:
+# ``request_problem``).
 TRANSIENT_ERRORS = (
     requests.ConnectionError,
     requests.Timeout,
     requests.exceptions.ChunkedEncodingError,
     requests.exceptions.ContentDecodingError,
 )
+# What to do about a request failure another attempt cannot mend, by kind (first match).
+PERMANENT_ADVICE: tuple[tuple[type[requests.RequestException], str], ...] = (
+    (
+        requests.exceptions.SSLError,
+        "the service's TLS certificate failed verification, so the connection cannot be "
+        "trusted: check the service's URL setting and this machine's CA certificates "
+        "(REQUESTS_CA_BUNDLE)",
+    ),
+    (
+        requests.exceptions.TooManyRedirects,
+        "the service redirects in a loop: check the service's URL setting, or the service's "
+        "status page",
+    ),
+    (
+        requests.exceptions.InvalidURL,
+        "the URL cannot be requested: correct the service's URL setting",
+    ),
+    (
+        requests.exceptions.MissingSchema,
+        "the URL has no scheme: correct the service's URL setting (https://...)",
+    ),
+    (
+        requests.exceptions.InvalidSchema,
+        "the URL's scheme cannot be requested: correct the service's URL setting (https://...)",
+    ),
+)
+# A URL, or the path and query of one, in an exception's text (requests quotes them).
+URL_IN_TEXT = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s'\"<>()]+|/[^\s'\"<>()]*\?[^\s'\"<>()]*")
 # The most characters of a server's text quoted in a message.
 MESSAGE_LIMIT = 300
 # What to tell the operator when resuming cannot help and only a fresh fetch can.
@@ -62,6 +93,53 @@ def gave_up(error: GiveUp) -> GiveUp:
     hang, 5xx or 429 through all its own attempts): the step may be retried later."""
     error.transient = True  # type: ignore[attr-defined]
     return error
+
+
+def redact_text(text: str) -> str:
+    """``text`` with every URL in it (or path with a query, as urllib3 quotes one) passed
+    through ``redact_url``: the values of secret query parameters become ``REDACTED``."""
+    return URL_IN_TEXT.sub(lambda match: _redact_quoted(match.group()), text)
+
+
+def _redact_quoted(url: str) -> str:
+    """``redact_url(url)``; a URL too malformed to split (requests quotes such URLs in its
+    InvalidURL) loses its whole query instead, as a secret's place in it is unknown."""
+    try:
+        return redact_url(url)
+    except ValueError:
+        return f"{url.partition('?')[0]}?{REDACTED}"
+
+
+def _certificate_failure(error: requests.RequestException) -> bool:
+    """Whether ``error`` is a TLS certificate that failed verification (self-signed,
+    expired, another host's), as opposed to a handshake cut off, which may pass."""
+    text = str(error).lower()
+    return isinstance(error, requests.exceptions.SSLError) and (
+        "certificate_verify_failed" in text or "certificate verify failed" in text
+    )
+
+
+def request_problem(error: requests.RequestException, fatal: Callable[[str], Exception]) -> str:
+    """Judge a request that raised ``error`` (no answer to read) for a client's retry loop.
+
+    A failure another attempt may mend (``TRANSIENT_ERRORS``: no connection, a hang, a
+    body cut off in transit) returns its description for the retry's log line. Any other
+    (a URL that cannot be requested, a redirect loop, a TLS certificate that fails
+    verification, an answer over the session's cap) is the same on every attempt: raises
+    ``fatal(description)``, the client's error (which names source, partition and the
+    redacted URL, and is saved in the partition's state before it propagates), with what
+    to do and that it was not retried. URLs in the description are redacted
+    (``redact_text``).
+    """
+    problem = f"{type(error).__name__}: {redact_text(str(error))}"
+    if isinstance(error, TRANSIENT_ERRORS) and not _certificate_failure(error):
+        return problem[:MESSAGE_LIMIT]
+    advice = next(
+        (text for kind, text in PERMANENT_ADVICE if isinstance(error, kind)),
+        "the request fails the same way on every attempt",
+    )
+    # from None: a chained cause would print requests' own text, unredacted, in tracebacks
+    raise fatal(f"{problem}; {advice}; not retried") from None
 
 
 def step_failure(error: Exception) -> dg.Failure:

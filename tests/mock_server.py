@@ -8,13 +8,19 @@ which the client treats as fatal, so a test that makes too many requests fails a
     with MockServer([Reply(200, page), Reply(503), Reply(200, last)]) as server:
         fetcher = OpenAlexFetcher(..., base_url=server.url, session=server.session())
 
-GET and POST are both served from the same script.
+GET and POST are both served from the same script. ``MockServer(replies, tls=True)``
+serves https with a self-signed certificate no client trusts (a certificate that fails
+verification).
 """
 
 from __future__ import annotations
 
+import datetime
+import ipaddress
 import json
 import socket
+import ssl
+import tempfile
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -65,13 +71,16 @@ class Recorded:
 class MockServer:
     """The scripted server; a context manager that starts and stops it."""
 
-    def __init__(self, replies: Iterable[Reply]) -> None:
+    def __init__(self, replies: Iterable[Reply], tls: bool = False) -> None:
         self._replies = list(replies)
+        self.tls = tls
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self.requests: list[Recorded] = []
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._httpd.daemon_threads = True
+        if tls:
+            self._httpd.socket = untrusted_tls().wrap_socket(self._httpd.socket, server_side=True)
         self._thread = threading.Thread(
             target=self._httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
         )
@@ -80,7 +89,7 @@ class MockServer:
     def url(self) -> str:
         """The server's base URL, e.g. ``http://127.0.0.1:54321``."""
         host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"{'https' if self.tls else 'http'}://{host}:{port}"
 
     @property
     def unused(self) -> int:
@@ -156,6 +165,49 @@ class MockServer:
                 """Keep test output quiet."""
 
         return Handler
+
+
+def untrusted_tls() -> ssl.SSLContext:
+    """A server TLS context with a new self-signed certificate for 127.0.0.1 (skips the
+    test when the ``cryptography`` package is absent)."""
+    import pytest
+
+    x509 = pytest.importorskip("cryptography.x509")
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(x509.oid.NameOID.COMMON_NAME, "qcm mock server")])
+    now = datetime.datetime.now(datetime.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(hours=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            critical=False,
+        )
+        .sign(key, hashes.SHA256())
+    )
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    with tempfile.TemporaryDirectory() as folder:
+        cert_file, key_file = f"{folder}/cert.pem", f"{folder}/key.pem"
+        with open(cert_file, "wb") as handle:
+            handle.write(certificate.public_bytes(serialization.Encoding.PEM))
+        with open(key_file, "wb") as handle:
+            handle.write(
+                key.private_bytes(
+                    serialization.Encoding.PEM,
+                    serialization.PrivateFormat.PKCS8,
+                    serialization.NoEncryption(),
+                )
+            )
+        context.load_cert_chain(cert_file, key_file)
+    return context
 
 
 def closed_port_url() -> str:

@@ -37,7 +37,6 @@ import requests
 
 from pipelines.fetching import (
     MESSAGE_LIMIT,
-    TRANSIENT_ERRORS,
     FetchOutcome,
     backoff_delay,
     capped,
@@ -45,6 +44,7 @@ from pipelines.fetching import (
     outcome,
     park,
     parse_retry_after,
+    request_problem,
     still_parked,
 )
 from pipelines.landing import (
@@ -485,8 +485,8 @@ class OpenAlexFetcher:
             retry_after = None
             try:
                 response = self.session.get(request.url, headers=self.headers, timeout=self.timeout)
-            except TRANSIENT_ERRORS as exc:
-                problem = f"{type(exc).__name__}: {str(exc)[:MESSAGE_LIMIT]}"
+            except requests.RequestException as exc:
+                problem = request_problem(exc, lambda text: self._error(where, text))
                 continue
             status = response.status_code
             if status == 200:

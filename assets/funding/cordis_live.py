@@ -53,8 +53,6 @@ import requests
 
 from assets.funding.cordis_parse import archive_members, csv_rows, is_cordis_zip, open_archive
 from pipelines.fetching import (
-    MESSAGE_LIMIT,
-    TRANSIENT_ERRORS,
     FetchOutcome,
     backoff_delay,
     capped,
@@ -64,6 +62,7 @@ from pipelines.fetching import (
     park,
     park_for,
     parse_retry_after,
+    request_problem,
     still_parked,
 )
 from pipelines.landing import CompletedFetch, LandingZone, PartitionState, redact_url, utc_now
@@ -345,16 +344,17 @@ class CordisFetcher:
             retry_after, rate_limited = None, False
             try:
                 response = self.session.get(url, timeout=self.timeout, stream=True)
-            except TRANSIENT_ERRORS as exc:
-                problem = f"{type(exc).__name__}: {str(exc)[:MESSAGE_LIMIT]}"
+            except requests.RequestException as exc:
+                problem = request_problem(exc, lambda text: CordisError(f"{where}: {text}"))
                 continue
             with response:
                 status = response.status_code
                 if status == 200:
                     try:
                         body = self._read(response, where)
-                    except TRANSIENT_ERRORS as exc:
-                        problem = f"the download broke off ({type(exc).__name__})"
+                    except requests.RequestException as exc:
+                        failure = request_problem(exc, lambda text: CordisError(f"{where}: {text}"))
+                        problem = f"the download broke off ({failure})"
                         continue
                     if not is_cordis_zip(body):
                         problem = (

@@ -66,7 +66,6 @@ from assets.funding.nsf_parse import (
 from pipelines.fetching import (
     MESSAGE_LIMIT,
     REFETCH,
-    TRANSIENT_ERRORS,
     FetchOutcome,
     Pacer,
     backoff_delay,
@@ -78,6 +77,7 @@ from pipelines.fetching import (
     park,
     park_for,
     parse_retry_after,
+    request_problem,
     still_parked,
 )
 from pipelines.landing import (
@@ -522,8 +522,9 @@ class NsfFetcher:
             self.pacer.wait()
             try:
                 response = self.session.get(request.url, headers=self.headers, timeout=self.timeout)
-            except TRANSIENT_ERRORS as exc:
-                problem, reason = f"{type(exc).__name__}: {str(exc)[:MESSAGE_LIMIT]}", ""
+            except requests.RequestException as exc:
+                problem = request_problem(exc, lambda text: NsfError(f"{where}: {text}"))
+                reason = ""
                 continue
             status = response.status_code
             if status == 200:

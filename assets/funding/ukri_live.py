@@ -48,9 +48,7 @@ from urllib.parse import urlencode
 import requests
 
 from pipelines.fetching import (
-    MESSAGE_LIMIT,
     REFETCH,
-    TRANSIENT_ERRORS,
     FetchOutcome,
     Pacer,
     backoff_delay,
@@ -61,6 +59,7 @@ from pipelines.fetching import (
     park,
     park_for,
     parse_retry_after,
+    request_problem,
     still_parked,
 )
 from pipelines.landing import (
@@ -385,8 +384,8 @@ class UkriFetcher:
             self.pacer.wait()
             try:
                 response = self.session.get(request.url, headers=self.headers, timeout=self.timeout)
-            except TRANSIENT_ERRORS as exc:
-                problem = f"{type(exc).__name__}: {redact_url(str(exc))[:MESSAGE_LIMIT]}"
+            except requests.RequestException as exc:
+                problem = request_problem(exc, lambda text: self._error(where, text))
                 continue
             status = response.status_code
             if status == 200:

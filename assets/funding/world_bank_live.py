@@ -43,9 +43,7 @@ from assets.funding.world_bank_parse import (
     rows_from_pages,
 )
 from pipelines.fetching import (
-    MESSAGE_LIMIT,
     REFETCH,
-    TRANSIENT_ERRORS,
     FetchOutcome,
     Pacer,
     backoff_delay,
@@ -54,6 +52,7 @@ from pipelines.fetching import (
     gave_up,
     outcome,
     parse_retry_after,
+    request_problem,
 )
 from pipelines.landing import CompletedFetch, LandedPage, LandingZone, PartitionState, utc_now
 
@@ -238,8 +237,8 @@ class WorldBankFetcher:
                 response = self.session.get(
                     url, timeout=self.timeout, headers={"User-Agent": "qcm"}
                 )
-            except TRANSIENT_ERRORS as exc:
-                problem = f"{type(exc).__name__}: {str(exc)[:MESSAGE_LIMIT]}"
+            except requests.RequestException as exc:
+                problem = request_problem(exc, lambda text: WorldBankError(f"{where}: {text}"))
                 continue
             status = response.status_code
             if status == 200:

@@ -101,7 +101,6 @@ import requests
 from pipelines.fetching import (
     MESSAGE_LIMIT,
     REFETCH,
-    TRANSIENT_ERRORS,
     FetchOutcome,
     backoff_delay,
     capped,
@@ -109,6 +108,7 @@ from pipelines.fetching import (
     gave_up,
     outcome,
     parse_retry_after,
+    request_problem,
     still_parked,
 )
 from pipelines.fetching import (
@@ -978,8 +978,8 @@ class EpoOpsFetcher:
                     headers={"Accept": "application/json"},
                     timeout=self.timeout,
                 )
-            except TRANSIENT_ERRORS as exc:
-                problem = f"{type(exc).__name__}: {str(exc)[:MESSAGE_LIMIT]}"
+            except requests.RequestException as exc:
+                problem = request_problem(exc, lambda text: self._error(where, text))
                 continue
             status = response.status_code
             if status == 200:
@@ -1124,9 +1124,9 @@ class EpoOpsFetcher:
             park_for: timedelta | None = None
             try:
                 response = self.session.get(request.url, headers=headers, timeout=self.timeout)
-            except TRANSIENT_ERRORS as exc:
+            except requests.RequestException as exc:
                 failures += 1
-                problem = f"{type(exc).__name__}: {str(exc)[:MESSAGE_LIMIT]}"
+                problem = request_problem(exc, lambda text: self._error(where, text))
                 self._retry(where, problem, failures, None)
                 continue
             self._observe(request.service, response)

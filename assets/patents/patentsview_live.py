@@ -73,7 +73,6 @@ import requests
 from pipelines.fetching import (
     MESSAGE_LIMIT,
     REFETCH,
-    TRANSIENT_ERRORS,
     FetchOutcome,
     Pacer,
     backoff_delay,
@@ -84,6 +83,7 @@ from pipelines.fetching import (
     park,
     park_for,
     parse_retry_after,
+    request_problem,
     still_parked,
 )
 from pipelines.landing import (
@@ -597,8 +597,8 @@ class PatentsViewFetcher:
                     timeout=self.timeout,
                     allow_redirects=False,
                 )
-            except TRANSIENT_ERRORS as exc:
-                problem = f"{type(exc).__name__}: {str(exc)[:MESSAGE_LIMIT]}"
+            except requests.RequestException as exc:
+                problem = request_problem(exc, lambda text: self._error(where, text))
                 continue
             status = response.status_code
             if status == 200:

@@ -77,7 +77,6 @@ from assets.supply_chain.comtrade_body import (
 )
 from pipelines.fetching import (
     MESSAGE_LIMIT,
-    TRANSIENT_ERRORS,
     FetchOutcome,
     Pacer,
     backoff_delay,
@@ -88,6 +87,7 @@ from pipelines.fetching import (
     park,
     park_for,
     parse_retry_after,
+    request_problem,
     still_parked,
 )
 from pipelines.landing import (
@@ -612,8 +612,8 @@ class ComtradeFetcher:
                 response = self.session.get(
                     request.url, headers=self.headers, timeout=self.timeout, allow_redirects=False
                 )
-            except TRANSIENT_ERRORS as exc:
-                problem = self.scrub(f"{type(exc).__name__}: {str(exc)[:MESSAGE_LIMIT]}")
+            except requests.RequestException as exc:
+                problem = self.scrub(request_problem(exc, lambda text: self._error(request, text)))
                 reason = ""
                 continue
             status = response.status_code

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from assets.funding.nsf_live import NsfFetcher
+from assets.funding.nsf_live import NsfError, NsfFetcher
 from pipelines import fetching
 from pipelines.fetching import BodyTooLarge, capped
 from pipelines.landing import LandingZone
@@ -62,7 +62,10 @@ def test_a_client_meeting_an_oversized_page_lands_nothing_and_keeps_its_place(
             zone, terms=("quantum",), base_url=server.url, page_size=1, min_interval=0.0,
             session=MockServer.session(), sleep=lambda seconds: None, log=lambda line: None,
         )  # fmt: skip
-        with pytest.raises(BodyTooLarge, match=r"offset=2.*larger than 10,000 bytes"):
+        with pytest.raises(NsfError, match=r"offset=2.*larger than 10,000 bytes") as caught:
             fetcher.fetch_partition(2020)
+    assert len(server.requests) == 2  # refused once, not asked again
+    assert "BodyTooLarge" in str(caught.value) and "not retried" in str(caught.value)
     state = zone.load_state("2020")
     assert state.status == "running" and len(state.pages) == 1
+    assert state.error == str(caught.value)  # the failure is recorded in the state
