@@ -29,7 +29,7 @@ import dagster as dg
 import requests
 from requests.adapters import HTTPAdapter
 
-from pipelines.landing import REDACTED, LandingZone, PartitionState, redact_url
+from pipelines.landing import LandingZone, PartitionState, redact_url
 
 # Dagster's retry of a fetch step that failed on a transient error the client's own
 # retries did not outlast (``gave_up``, ``step_failure``): twice, after 1 then 2 minutes
@@ -98,16 +98,7 @@ def gave_up(error: GiveUp) -> GiveUp:
 def redact_text(text: str) -> str:
     """``text`` with every URL in it (or path with a query, as urllib3 quotes one) passed
     through ``redact_url``: the values of secret query parameters become ``REDACTED``."""
-    return URL_IN_TEXT.sub(lambda match: _redact_quoted(match.group()), text)
-
-
-def _redact_quoted(url: str) -> str:
-    """``redact_url(url)``; a URL too malformed to split (requests quotes such URLs in its
-    InvalidURL) loses its whole query instead, as a secret's place in it is unknown."""
-    try:
-        return redact_url(url)
-    except ValueError:
-        return f"{url.partition('?')[0]}?{REDACTED}"
+    return URL_IN_TEXT.sub(lambda match: redact_url(match.group()), text)
 
 
 def _certificate_failure(error: requests.RequestException) -> bool:

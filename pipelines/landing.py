@@ -42,6 +42,7 @@ SECRET_PARAMS = frozenset(
     {"api_key", "api-key", "key", "token", "mailto", "email", "subscription-key"}
 )
 REDACTED = "REDACTED"
+USER_INFO = re.compile(r"//[^/?#@]*@")  # the user-info of a URL, with its password
 STATUSES = ("running", "parked", "done")
 # Partition and source names become file names: no separators, no "..", no hidden files.
 SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_=.-]{0,127}")
@@ -54,12 +55,20 @@ def redact_url(url: str) -> str:
     ``email`` and ``subscription-key`` (names compared case-insensitively, after URL
     decoding); their values become ``REDACTED``. A password in the URL's user-info part
     is redacted too. Everything else, including the encoding of other parameters, is
-    kept as it was.
+    kept as it was. A URL too malformed to split (an unclosed IPv6 bracket, a port that
+    is not a number: requests quotes such URLs in its errors) loses its whole query and
+    user-info instead, as a secret's place in them is unknown.
     """
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        password = parts.password
+    except ValueError:
+        head, query, _ = url.partition("?")
+        head = USER_INFO.sub(f"//{REDACTED}@", head, count=1)
+        return head + (f"?{REDACTED}" if query else "")
     netloc = parts.netloc
-    if parts.password is not None:
-        netloc = netloc.replace(f":{parts.password}@", f":{REDACTED}@", 1)
+    if password is not None:
+        netloc = netloc.replace(f":{password}@", f":{REDACTED}@", 1)
     pieces = []
     for piece in parts.query.split("&") if parts.query else []:
         name = piece.partition("=")[0]

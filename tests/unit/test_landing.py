@@ -35,6 +35,9 @@ pytestmark = pytest.mark.unit
             "https://x.org/w?filter=topics.id:T1%7CT2&cursor=%2A&keyword=q",
             "https://x.org/w?filter=topics.id:T1%7CT2&cursor=%2A&keyword=q",
         ),
+        # too malformed to split: the whole query and user-info go
+        ("https://[::1/w?api_key=S&a=1", "https://[::1/w?REDACTED"),
+        ("https://u:pw@[::1/w?a=1", "https://REDACTED@[::1/w?REDACTED"),
     ],
 )
 def test_redact_url(url: str, expected: str) -> None:
