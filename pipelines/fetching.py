@@ -73,7 +73,15 @@ PERMANENT_ADVICE: tuple[tuple[type[requests.RequestException], str], ...] = (
         requests.exceptions.InvalidSchema,
         "the URL's scheme cannot be requested: correct the service's URL setting (https://...)",
     ),
+    (
+        requests.exceptions.InvalidHeader,
+        "a request header cannot be sent (a line break, or a space at either end, in a key or "
+        "e-mail setting?): check the service's key and contact settings",
+    ),
 )
+# Request failures whose text is never quoted: requests puts a header's value in it, and
+# a header may carry a key (PatentsView's X-Api-Key, EPO's and Comtrade's tokens).
+WITHHELD_TEXT = (requests.exceptions.InvalidHeader,)
 # A URL, or the path and query of one, in an exception's text (requests quotes them).
 URL_IN_TEXT = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s'\"<>()]+|/[^\s'\"<>()]*\?[^\s'\"<>()]*")
 # The most characters of a server's text quoted in a message.
@@ -120,9 +128,15 @@ def request_problem(error: requests.RequestException, fatal: Callable[[str], Exc
     ``fatal(description)``, the client's error (which names source, partition and the
     redacted URL, and is saved in the partition's state before it propagates), with what
     to do and that it was not retried. URLs in the description are redacted
-    (``redact_text``).
+    (``redact_text``); the text of a failure that quotes a header (``WITHHELD_TEXT``) is
+    left out.
     """
-    problem = f"{type(error).__name__}: {redact_text(str(error))}"
+    text = (
+        "its text is left out, as it quotes a header that may hold a key"
+        if isinstance(error, WITHHELD_TEXT)
+        else redact_text(str(error))
+    )
+    problem = f"{type(error).__name__}: {text}"
     if isinstance(error, TRANSIENT_ERRORS) and not _certificate_failure(error):
         return problem[:MESSAGE_LIMIT]
     advice = next(

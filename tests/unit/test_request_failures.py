@@ -84,8 +84,23 @@ def test_no_answer_and_hangs_stay_worth_another_attempt(error: Exception) -> Non
             "the URL's scheme cannot be requested",
         ),
         (BodyTooLarge("the answer to https://x/w is larger than 10 bytes"), "on every attempt"),
+        (
+            requests.exceptions.InvalidHeader(
+                "Invalid leading whitespace, reserved character(s), or return character(s) "
+                f"in header value: ' {KEY}'"
+            ),
+            "a request header cannot be sent",
+        ),
     ],
-    ids=["certificate", "redirect loop", "invalid URL", "no scheme", "bad scheme", "too large"],
+    ids=[
+        "certificate",
+        "redirect loop",
+        "invalid URL",
+        "no scheme",
+        "bad scheme",
+        "too large",
+        "header",
+    ],
 )
 def test_failures_no_attempt_can_mend_stop_with_advice_and_no_secret(
     error: Exception, advice: str
