@@ -47,7 +47,9 @@ from pipelines.provenance import code_commit, reference_sha256
 PUBLIC_SCHEMAS = ("marts", "meta")
 MAX_DROP = 0.5
 TEMP_PREFIX = ".qcm.duckdb.tmp-"  # the file a publish builds before swapping it in
-# DuckDB's words for a file another process has open read-write, with that process
+# DuckDB's words for a file another process has open read-write, and for that process
+# (named where the system tells DuckDB)
+LOCK_FAILURE = "Could not set lock on file"
 LOCK_HOLDER = re.compile(r"Conflicting lock is held in (.+?)(?:\. See also|$)")
 MANIFEST = "manifest.json"  # the Parquet folder's record of each file's build
 
@@ -233,20 +235,24 @@ def _refuse_open_writer(target: Path) -> None:
     be replayed into the new release, and ``QCM_ALLOW_DROP`` must not get round that. A
     session that opens after this check still keeps the old file it opened; its log is
     set aside by the next publish (``_set_aside_wal``). Any other failure to open the file
-    is left to the reads that follow, which name it."""
+    (a log that session left, which DuckDB cannot replay into this file; a connection of
+    this process) is left to the steps that follow, which set such a log aside or name
+    the failure."""
     if not target.exists():
         return
     try:
         duckdb.connect(str(target), read_only=True).close()
-    except duckdb.IOException as error:
-        holder = LOCK_HOLDER.search(str(error))
-        if holder is None:
+    except duckdb.Error as error:
+        text = str(error)
+        if LOCK_FAILURE not in text:
             return
+        holder = LOCK_HOLDER.search(text)
+        who = holder.group(1) if holder else "DuckDB could not name it"
         raise PublishError(
-            f"the last release {target} is open read-write in another process "
-            f"({holder.group(1)}); close that session and publish again (the working "
-            "database keeps this run's tables; nothing was swapped). Readers beside a "
-            "refresh should open the release with read_only=True."
+            f"the last release {target} is open read-write in another process ({who}); "
+            "close that session and publish again (the working database keeps this run's "
+            "tables; nothing was swapped). Readers beside a refresh should open the release "
+            "with read_only=True."
         ) from error
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -541,6 +543,34 @@ def test_a_readers_stray_write_ahead_log_never_reaches_the_next_release(tmp_path
     assert "mine" not in tables and rows == 3
     # the log is kept, aside, as the evidence of what the session did
     assert again.set_aside is not None and again.set_aside.exists() and not wal.exists()
+
+
+def test_a_log_left_by_a_session_on_an_older_release_is_set_aside(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    work = working_db(tmp_path / "work.duckdb", 3)
+    older = tmp_path / "older.duckdb"
+    shutil.copyfile(publish(work, out).database, older)
+    with duckdb.connect(str(older)) as con:
+        con.execute("create table mine as select 99 as x")
+    # a session opened the older release read-write just before a publish swapped it out,
+    # wrote and died: its log, named for the path, lies beside the newer release, and
+    # DuckDB cannot replay it into that file (which has no table "mine")
+    script = (
+        "import duckdb, os\n"
+        f"con = duckdb.connect({str(older)!r})\n"
+        "con.execute('set checkpoint_threshold = \\'1GB\\'')\n"
+        "con.execute('insert into mine select 1')\n"
+        "os._exit(0)\n"
+    )
+    subprocess.run([sys.executable, "-c", script], check=True)
+    working_db(work, 4)
+    release = publish(work, out).database
+    os.replace(older.with_name(older.name + ".wal"), release.with_name(release.name + ".wal"))
+    with pytest.raises(duckdb.Error):
+        duckdb.connect(str(release), read_only=True)
+    again = publish(work, out)
+    assert again.set_aside is not None and again.tables["marts.numbers"] == 4
+    assert released(out, "select count(*) from marts.numbers") == [(4,)]
 
 
 def test_a_kept_table_changed_in_the_release_is_copied_anew(tmp_path: Path) -> None:
