@@ -46,10 +46,10 @@ import zipfile
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import requests
+import urllib3
 
 from assets.funding.cordis_parse import archive_members, csv_rows, is_cordis_zip, open_archive
 from pipelines.fetching import (
@@ -97,7 +97,9 @@ class ArchiveDamaged(ValueError):
 
 class ArchiveRefused(ValueError):
     """A sound ZIP that is not a usable CORDIS bulk archive: a member missing, repeated,
-    unsafe or not CSV, or no project. The same file downloads the same: never retried."""
+    unsafe or not CSV, no project, or packed in a way Python's zipfile cannot unpack (a
+    compression method it lacks, an encrypted member). The same file downloads the same:
+    never retried."""
 
 
 def verify_archive(body: bytes) -> ArchiveCheck:
@@ -121,8 +123,10 @@ def _check_members(archive: zipfile.ZipFile) -> ArchiveCheck:
     """``verify_archive`` on an opened archive."""
     try:
         bad = archive.testzip()
-    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError) as err:
+    except (zipfile.BadZipFile, zlib.error, EOFError) as err:
         raise ArchiveDamaged(f"the archive cannot be unpacked ({err})") from None
+    except (NotImplementedError, RuntimeError) as err:  # a compression method, encryption
+        raise ArchiveRefused(f"the archive cannot be unpacked here ({err})") from None
     if bad is not None:
         raise ArchiveDamaged(f"member {bad!r} fails its CRC check")
     # every member unpacked whole above, so what fails from here is the content itself
@@ -146,6 +150,16 @@ class _Parked(Exception):
         super().__init__(problem)
         self.problem = problem
         self.retry_after = retry_after
+
+
+def _error_detail(response: requests.Response) -> str:
+    """The start of an error answer's body, described (``describe_body``); a body that
+    breaks off or cannot be decoded is said to be unreadable, never raised: the status
+    alone decides what happens next."""
+    try:
+        return describe_body(response.raw.read(4000, decode_content=True) or b"")
+    except (urllib3.exceptions.HTTPError, OSError) as error:
+        return f"(its body could not be read: {type(error).__name__})"
 
 
 class CordisFetcher:
@@ -276,22 +290,27 @@ class CordisFetcher:
         self.log(message)
         return outcome(state, message)
 
-    def _reject(self, state: PartitionState, url: str, body: bytes, problem: str) -> Path:
-        """Land a whole body that failed verification, as evidence; return its blob's path.
+    def _reject(self, state: PartitionState, url: str, body: bytes, problem: str) -> str:
+        """Land a whole body that failed verification, as evidence; return where, in words
+        (``landed for inspection as <path>``), or why it could not be (a full disk: the
+        failure being reported is the body's, so it is said, not raised).
 
         Its manifest line carries ``error``; the state never lists it, so no reader takes
         it for data.
         """
-        landed = self.landing.land(
-            body,
-            url=url,
-            partition=state.partition,
-            fetch_id=state.fetch_id,
-            page=1,
-            status=200,
-            extra={"programme": state.partition, "error": problem},
-        )
-        return landed.path
+        try:
+            landed = self.landing.land(
+                body,
+                url=url,
+                partition=state.partition,
+                fetch_id=state.fetch_id,
+                page=1,
+                status=200,
+                extra={"programme": state.partition, "error": problem},
+            )
+        except OSError as error:
+            return f"not landed for inspection ({type(error).__name__}: {error})"
+        return f"landed for inspection as {landed.path}"
 
     def _park(self, state: PartitionState, where: str, parked: _Parked) -> FetchOutcome:
         """Save the partition as parked until the server's time (or ``backoff_cap``)."""
@@ -364,22 +383,21 @@ class CordisFetcher:
                         try:
                             return body, verify_archive(body)
                         except ArchiveRefused as err:
-                            path = self._reject(state, url, body, f"archive refused: {err}")
+                            kept = self._reject(state, url, body, f"archive refused: {err}")
                             raise CordisError(
                                 f"{where}: the download is a sound ZIP but not a usable CORDIS "
-                                f"bulk archive: {err}. Landed for inspection as {path}, never "
-                                "read as data; not retried, as the same file would download the "
-                                "same. Open it to see what CORDIS changed, then correct the "
-                                "archive's expected layout or report the file to CORDIS; the "
-                                "last complete fetch stays current"
+                                f"bulk archive: {err} ({kept}; never read as data); not "
+                                "retried, as the same file would download the same. See what "
+                                "CORDIS changed, then correct the archive's expected layout or "
+                                "report the file to CORDIS; the last complete fetch stays "
+                                "current"
                             ) from None
                         except ArchiveDamaged as err:
                             problem = f"the archive fails verification ({err})"
-                    path = self._reject(state, url, body, problem)
-                    problem += f"; landed for inspection as {path}"
+                    problem += f"; {self._reject(state, url, body, problem)}"
                     continue
                 retry_after = parse_retry_after(response.headers.get("Retry-After"))
-                detail = describe_body(response.raw.read(4000, decode_content=True) or b"")
+                detail = _error_detail(response)
                 if status == 429:
                     rate_limited = True
                     problem = "HTTP 429 (too many requests)"

@@ -420,19 +420,25 @@ class NsfFetcher:
         )
 
     def _finish(self, state: PartitionState, progress: dict[str, _Progress]) -> FetchOutcome:
-        """Report the end of a fetch, warning where more awards came than ``totalCount``."""
+        """Report the end of a fetch: each term's distinct awards against ``totalCount``
+        (and the awards landed twice as the listing shifted), warning where more distinct
+        awards came than ``totalCount``."""
         where = f"{SOURCE} year {state.partition}"
-        parts = [f"{term!r} {p.fetched} of totalCount {p.total}" for term, p in progress.items()]
+        parts = [
+            f"{term!r} {p.distinct} of totalCount {p.total}"
+            + (f" ({p.fetched - p.distinct} landed twice)" if p.fetched > p.distinct else "")
+            for term, p in progress.items()
+        ]
         message = (
             f"{where}: done, {len(state.pages)} pages, {state.records} awards ({'; '.join(parts)})"
         )
         for term, p in progress.items():
-            if p.total is not None and p.fetched > p.total:
+            if p.total is not None and p.distinct > p.total:
                 self.log(
-                    f"WARNING: {where} keyword {term!r}: fetched {p.fetched} awards but "
-                    f"totalCount is {p.total} ({p.fetched - p.total} more; added while paging?)"
+                    f"WARNING: {where} keyword {term!r}: {p.distinct} distinct awards but "
+                    f"totalCount is {p.total} ({p.distinct - p.total} more; added while paging?)"
                 )
-                message += f"; {term!r}: fetched {p.fetched}, more than totalCount {p.total}"
+                message += f"; {term!r}: {p.distinct} distinct, more than totalCount {p.total}"
         self.log(message)
         return outcome(state, message)
 

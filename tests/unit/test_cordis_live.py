@@ -116,6 +116,17 @@ def test_server_errors_are_retried(tmp_path: Path) -> None:
     assert any("HTTP 502" in line and "CORDIS maintenance" in line for line in harness.logs)
 
 
+def test_an_error_answer_cut_off_in_transit_is_retried_by_its_status(tmp_path: Path) -> None:
+    replies = [Reply(503, b"short", declared_length=10_000), Reply(200, ARCHIVE, ZIP)]
+    with MockServer(replies) as server:
+        harness = Harness(tmp_path, server.url)
+        result = harness.fetcher.fetch_partition("HORIZON")
+    assert result.status == "done" and len(server.requests) == 2
+    assert any(
+        "HTTP 503: (its body could not be read: ProtocolError)" in line for line in harness.logs
+    )
+
+
 def test_an_html_page_is_never_taken_for_an_archive(tmp_path: Path) -> None:
     with MockServer([Reply(200, MAINTENANCE, HTML)] * 3) as server:
         harness = Harness(tmp_path, server.url)
@@ -209,6 +220,16 @@ def test_verify_archive_counts_and_refuses() -> None:
         verify_archive(ARCHIVE[:40])
     with pytest.raises(ArchiveDamaged, match="the archive cannot be unpacked"):
         verify_archive(flipped_member_byte(ARCHIVE))
+    # an encrypted member unpacks no better on the next download
+    with pytest.raises(ArchiveRefused, match=r"cannot be unpacked here.*encrypted"):
+        verify_archive(encrypted_first_member(ARCHIVE))
+
+
+def encrypted_first_member(body: bytes) -> bytes:
+    """``body`` with its first member marked encrypted in the central directory."""
+    entry = body.index(b"PK\x01\x02")
+    flags = int.from_bytes(body[entry + 8 : entry + 10], "little") | 0x1
+    return body[: entry + 8] + flags.to_bytes(2, "little") + body[entry + 10 :]
 
 
 def flipped_member_byte(body: bytes) -> bytes:
@@ -252,7 +273,7 @@ def test_a_sound_archive_that_is_not_cordis_is_landed_rejected_and_not_retried(
     blob = harness.zone.blob_path(hashlib.sha256(body).hexdigest())
     message = str(caught.value)
     assert message.startswith("cordis HORIZON (GET http://127.0.0.1:")
-    assert missing in message and f"Landed for inspection as {blob}" in message
+    assert missing in message and f"(landed for inspection as {blob}; never read" in message
     assert "not retried" in message and "report the file to CORDIS" in message
     # the rejected archive is on disk verbatim, flagged in the manifest ...
     assert gzip.decompress(blob.read_bytes()) == body
@@ -264,6 +285,25 @@ def test_a_sound_archive_that_is_not_cordis_is_landed_rejected_and_not_retried(
     assert state is not None and state.error == message and blob.name[:64] not in state.pages
     row = fetch_state_rows(tmp_path / "raw", ["cordis"]).row(0, named=True)
     assert row["served_records"] == 2 and row["newer_error"] == message
+
+
+def test_a_rejected_archive_that_cannot_be_landed_is_still_reported(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with MockServer([Reply(200, WITHOUT_PROJECTS, ZIP)]) as server:
+        harness = Harness(tmp_path, server.url)
+
+        def full_disk(*args: Any, **kwargs: Any) -> None:
+            raise OSError(28, "No space left on device")
+
+        monkeypatch.setattr(harness.zone, "land", full_disk)
+        with pytest.raises(CordisError) as caught:
+            harness.fetcher.fetch_partition("HORIZON")
+    message = str(caught.value)
+    assert "0 members named project.csv" in message
+    assert "(not landed for inspection (OSError: [Errno 28] No space left on device)" in message
+    state = harness.zone.load_state("HORIZON")
+    assert state is not None and state.error == message
 
 
 def test_an_archive_damaged_every_time_is_landed_and_given_up_on_as_transient(

@@ -286,6 +286,23 @@ def test_more_awards_than_total_count_is_a_warning(tmp_path: Path) -> None:
         outcome = harness.fetch()
     assert outcome.status == "done" and outcome.records == 3
     assert any(line.startswith("WARNING: nsf year 2020 keyword 'quantum'") for line in harness.logs)
+    assert "'quantum': 3 distinct, more than totalCount 2" in outcome.message
+
+
+def test_an_award_landed_twice_is_no_award_added(tmp_path: Path) -> None:
+    # an award added at the front while paging pushes award 2 onto the second page too;
+    # the largest totalCount is 3 and all three distinct awards came
+    replies = [
+        Reply(200, nsf_ids_page(["1", "2"], total=2)),
+        Reply(200, nsf_ids_page(["2", "3"], 3)),
+    ]
+    replies.append(Reply(200, nsf_ids_page([], 3)))
+    with MockServer(replies) as server:
+        harness = Harness(tmp_path, server.url)
+        outcome = harness.fetch()
+    assert outcome.status == "done" and outcome.records == 4
+    assert "'quantum' 3 of totalCount 3 (1 landed twice)" in outcome.message
+    assert not any(line.startswith("WARNING") for line in harness.logs)
 
 
 def test_a_repeated_page_is_an_error_and_its_body_is_kept(tmp_path: Path) -> None:
