@@ -29,7 +29,7 @@ import dagster as dg
 import requests
 from requests.adapters import HTTPAdapter
 
-from pipelines.landing import LandingZone, PartitionState, redact_url
+from pipelines.landing import REDACTED, SECRET_PARAMS, LandingZone, PartitionState, redact_url
 
 # Dagster's retry of a fetch step that failed on a transient error the client's own
 # retries did not outlast (``gave_up``, ``step_failure``): twice, after 1 then 2 minutes
@@ -84,6 +84,12 @@ PERMANENT_ADVICE: tuple[tuple[type[requests.RequestException], str], ...] = (
 WITHHELD_TEXT = (requests.exceptions.InvalidHeader,)
 # A URL, or the path and query of one, in an exception's text (requests quotes them).
 URL_IN_TEXT = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s'\"<>()]+|/[^\s'\"<>()]*\?[^\s'\"<>()]*")
+# A secret query parameter's name and value anywhere in a text (names as in redact_url).
+SECRET_PAIR = re.compile(
+    r"(?i)(?<![\w-])("
+    + "|".join(re.escape(name) for name in sorted(SECRET_PARAMS, key=len, reverse=True))
+    + r")=[^&\s'\"<>()]*"
+)
 # The most characters of a server's text quoted in a message.
 MESSAGE_LIMIT = 300
 # What to tell the operator when resuming cannot help and only a fresh fetch can.
@@ -103,10 +109,27 @@ def gave_up(error: GiveUp) -> GiveUp:
     return error
 
 
+def header_setting(value: str, source: str, variable: str, what: str) -> str:
+    """``value``, a setting that travels in an HTTP header (a key, a contact address), when
+    it can as it is: ASCII letters, digits and punctuation, no spaces. Raises ValueError
+    naming the ``source``, ``what`` it is and its environment ``variable``, never the value:
+    requests would refuse it at the first request with the value in its error (a line
+    break, a space at either end) or fail to encode it (a character outside Latin-1)."""
+    if not value or not value.isascii() or not value.isprintable() or " " in value:
+        raise ValueError(
+            f"{source} needs {what} of ASCII letters, digits and punctuation, without spaces "
+            f"or control characters ({variable}); the value itself is not shown"
+        )
+    return value
+
+
 def redact_text(text: str) -> str:
     """``text`` with every URL in it (or path with a query, as urllib3 quotes one) passed
-    through ``redact_url``: the values of secret query parameters become ``REDACTED``."""
-    return URL_IN_TEXT.sub(lambda match: redact_url(match.group()), text)
+    through ``redact_url``: the values of secret query parameters become ``REDACTED``; so
+    does the value of any ``name=value`` pair of a secret's name elsewhere (a URL setting
+    without a scheme, ``api.x.org?token=...``)."""
+    text = URL_IN_TEXT.sub(lambda match: redact_url(match.group()), text)
+    return SECRET_PAIR.sub(lambda match: f"{match.group(1)}={REDACTED}", text)
 
 
 def _certificate_failure(error: requests.RequestException) -> bool:

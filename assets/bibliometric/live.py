@@ -41,6 +41,7 @@ from pipelines.fetching import (
     backoff_delay,
     capped,
     gave_up,
+    header_setting,
     outcome,
     park,
     parse_retry_after,
@@ -210,6 +211,10 @@ class OpenAlexFetcher:
             raise ValueError(f"openalex per_page must be 1 to {MAX_PER_PAGE}, not {per_page}")
         if max_retries < 0:
             raise ValueError(f"openalex max_retries must be 0 or more, not {max_retries}")
+        if api_key:
+            header_setting(api_key, "openalex", "OPENALEX_API_KEY", "an API key")
+        if email:
+            header_setting(email, "openalex", "OPENALEX_EMAIL", "a contact email")
         self.landing = landing
         self.per_page = per_page
         self.base_url = base_url.rstrip("/")

@@ -79,6 +79,7 @@ from pipelines.fetching import (
     capped,
     describe_body,
     gave_up,
+    header_setting,
     outcome,
     park,
     park_for,
@@ -319,11 +320,7 @@ class PatentsViewFetcher:
         log: Callable[[str], None] = print,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        if not api_key or not api_key.isprintable() or any(c.isspace() for c in api_key):
-            raise ValueError(
-                f"{SOURCE} needs an API key without spaces or control characters "
-                "(PATENTSVIEW_API_KEY); the key itself is not shown"
-            )
+        header_setting(api_key, SOURCE, "PATENTSVIEW_API_KEY", "an API key")
         if not 1 <= page_size <= MAX_PAGE_SIZE:
             raise ValueError(f"{SOURCE} page_size must be 1 to {MAX_PAGE_SIZE}, not {page_size}")
         if max_retries < 0:

@@ -83,6 +83,7 @@ from pipelines.fetching import (
     capped,
     describe_body,
     gave_up,
+    header_setting,
     outcome,
     park,
     park_for,
@@ -319,11 +320,7 @@ class ComtradeFetcher:
         log: Callable[[str], None] = print,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        if not key or not key.isprintable() or any(c.isspace() for c in key):
-            raise ValueError(
-                f"{SOURCE} needs a subscription key without spaces or control characters "
-                f"({KEY_VARIABLE}); the key itself is not shown"
-            )
+        header_setting(key, SOURCE, KEY_VARIABLE, "a subscription key")
         cleaned = tuple(dict.fromkeys(f.strip().upper() for f in flows if f and f.strip()))
         if not cleaned or not all(FLOW_CODE.fullmatch(f) for f in cleaned):
             raise ValueError(f"{SOURCE} flows must be flow codes such as X and M, not {flows!r}")

@@ -578,3 +578,20 @@ def test_a_429_without_a_reset_header_parks_until_retry_after_or_midnight(
         assert timedelta(seconds=low) < until - before <= timedelta(seconds=high)
         if not headers:
             assert until.time() == datetime.min.time()
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "variable"),
+    [
+        ("api_key", "key with space", "OPENALEX_API_KEY"),
+        ("api_key", "k3y\r\nX-Evil: 1", "OPENALEX_API_KEY"),
+        ("email", "se\u00f1or\u2019s@example.org", "OPENALEX_EMAIL"),
+    ],
+    ids=["space", "line break", "outside Latin-1"],
+)
+def test_a_header_setting_that_cannot_be_sent_is_refused_unshown(
+    tmp_path: Path, setting: str, value: str, variable: str
+) -> None:
+    with pytest.raises(ValueError, match=f"openalex needs .*\\({variable}\\)") as caught:
+        Harness(tmp_path, "http://x", **{setting: value})
+    assert value not in str(caught.value) and "example.org" not in str(caught.value)

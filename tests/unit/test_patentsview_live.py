@@ -209,6 +209,10 @@ def test_settings_are_checked_without_showing_the_key(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="needs an API key") as caught:
         Harness(tmp_path, "http://x", api_key="secret-1\r\nX-Evil: 1")
     assert "secret-1" not in str(caught.value)
+    # a character outside Latin-1 would fail at the first request, unrecorded
+    with pytest.raises(ValueError, match=r"needs an API key .*\(PATENTSVIEW_API_KEY\)") as caught:
+        Harness(tmp_path, "http://x", api_key="secret\u20192")
+    assert "secret" not in str(caught.value)
 
 
 # --- paging ----------------------------------------------------------------------------

@@ -114,6 +114,20 @@ def test_failures_no_attempt_can_mend_stop_with_advice_and_no_secret(
         assert "REDACTED" in message
 
 
+def test_a_secret_outside_any_url_form_is_redacted_too() -> None:
+    # a URL setting without a scheme or a path before its query
+    _, message = judged(
+        requests.exceptions.MissingSchema(
+            f"Invalid URL 'api.x.org?token={KEY}&Api_Key={KEY}': No scheme supplied"
+        )
+    )
+    assert KEY not in message
+    assert "'api.x.org?token=REDACTED&Api_Key=REDACTED'" in message
+    # a name that merely ends like a secret's keeps its value
+    _, message = judged(requests.exceptions.InvalidSchema("No adapter for 'x?monkey=1'"))
+    assert "monkey=1" in message
+
+
 def test_the_certificate_message_keeps_the_path_and_the_cause() -> None:
     _, message = judged(requests.exceptions.SSLError(CERTIFICATE))
     assert "with url: /works?api_key=REDACTED&page=2 (Caused by SSLError" in message
