@@ -19,6 +19,7 @@ from assets.reference.assets import REFERENCE_TABLES
 from pipelines.contracts import load_contracts
 from pipelines.db import replace_table, table_exists
 from pipelines.lineage import BUILT, UNPUBLISHED
+from pipelines.provenance import code_commit
 from pipelines.publish import (
     PUBLIC_SCHEMAS,
     RUN_NULLABLE_TYPES,
@@ -98,6 +99,9 @@ def make_meta_assets(upstream: list[dg.AssetKey]) -> list[dg.AssetsDefinition]:
                 f"cannot read the last release {release}: a run that published and was "
                 "killed before it could say so is left out of meta.runs with the unpublished"
             )
+        code = code_commit()
+        if code.problem:
+            context.log.warning(code.problem)
         with qcm.connect() as con:
             record = run_record(
                 con,
@@ -106,6 +110,7 @@ def make_meta_assets(upstream: list[dg.AssetKey]) -> list[dg.AssetsDefinition]:
                 started,
                 version("qcm"),
                 REFERENCE_TABLES,
+                code,
             )
             con.execute("begin")
             gone = drop_unpublished(con, released or set())

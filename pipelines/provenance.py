@@ -11,41 +11,73 @@ from __future__ import annotations
 
 import subprocess
 from pathlib import Path
+from typing import NamedTuple
 
 import duckdb
 
 CODE_ROOT = Path(__file__).resolve().parents[1]  # the folder holding pipelines/ and assets/
+# the folders whose files the build reads: an untracked file there (a new SQL table, say)
+# changes the build as much as an edited one
+CODE_FOLDERS = ("pipelines/", "assets/", "sql/", "dashboards/")
 GIT_TIMEOUT_S = 10
 
 
-def code_commit(root: Path = CODE_ROOT) -> tuple[str | None, bool | None]:
-    """The git commit checked out at ``root`` and whether its tracked files differ from
-    it: ``(sha, modified)``. ``(None, None)`` when ``root`` is not the top of a git work
+class CodeVersion(NamedTuple):
+    """The code a run was built with: the git ``commit`` checked out and whether the
+    checkout differs from it (``modified``), both None when unknown, and why they are
+    unknown where that needs telling (``problem``, for the run's log)."""
+
+    commit: str | None
+    modified: bool | None
+    problem: str | None = None
+
+
+def code_commit(root: Path = CODE_ROOT) -> CodeVersion:
+    """The git commit checked out at ``root`` and whether the checkout differs from it: a
+    tracked file changed, or an untracked one (not ignored) in a folder the build reads
+    (``CODE_FOLDERS``). Unknown (None, None) when ``root`` is not the top of a git work
     tree (an installed package, an unpacked archive; a repository enclosing it is another
-    project's) or git cannot be run."""
+    project's) or git cannot be run; with a ``problem`` when git refuses a checkout owned
+    by another user (its ``safe.directory`` rule, which this does not override: a
+    repository's own configuration could then run commands)."""
     try:
         top = _git(root, "rev-parse", "--show-toplevel")
-        if top is None or Path(top).resolve() != root.resolve():
-            return None, None
+        if top.returncode != 0:
+            if "safe.directory" in top.stderr:
+                return CodeVersion(
+                    None,
+                    None,
+                    f"git refuses to read the checkout {root}, which another user owns, so "
+                    "meta.runs records no code_commit; to record it, run as this user "
+                    f"`git config --global --add safe.directory {root}`",
+                )
+            return CodeVersion(None, None)
+        if Path(top.stdout.strip()).resolve() != root.resolve():
+            return CodeVersion(None, None)
         sha = _git(root, "rev-parse", "HEAD")
-        changes = _git(root, "status", "--porcelain", "--untracked-files=no")
+        status = _git(root, "status", "--porcelain", "--untracked-files=all")
     except (OSError, subprocess.TimeoutExpired):  # no git on this machine, or it hangs
-        return None, None
-    if sha is None or changes is None:
-        return None, None
-    return sha, changes != ""
+        return CodeVersion(None, None)
+    if sha.returncode != 0 or status.returncode != 0:
+        return CodeVersion(None, None)
+    changes = [
+        line
+        for line in status.stdout.splitlines()
+        if not line.startswith("?? ") or line[3:].startswith(CODE_FOLDERS)
+    ]
+    return CodeVersion(sha.stdout.strip(), bool(changes))
 
 
-def _git(root: Path, *args: str) -> str | None:
-    """The stripped output of ``git -C root args``, or None when git fails there."""
-    done = subprocess.run(
-        ["git", "-C", str(root), *args],
+def _git(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """``git -C root args`` run, its output kept; never the index refreshed (no optional
+    locks: a reader's status must not write into the checkout)."""
+    return subprocess.run(
+        ["git", "--no-optional-locks", "-C", str(root), *args],
         capture_output=True,
         text=True,
         timeout=GIT_TIMEOUT_S,
         check=False,
     )
-    return done.stdout.strip() if done.returncode == 0 else None
 
 
 def reference_sha256(con: duckdb.DuckDBPyConnection, tables: tuple[str, ...]) -> str:

@@ -42,7 +42,7 @@ import duckdb
 
 from pipelines.files import replaced_folder
 from pipelines.lineage import referenced_tables
-from pipelines.provenance import code_commit, reference_sha256
+from pipelines.provenance import CodeVersion, reference_sha256
 
 PUBLIC_SCHEMAS = ("marts", "meta")
 MAX_DROP = 0.5
@@ -624,9 +624,10 @@ def run_record(
     started_at: datetime,
     version: str,
     reference_tables: tuple[str, ...],
+    code: CodeVersion,
 ) -> dict[str, object]:
     """The ``meta.runs`` row describing this run, read from the working database, with
-    the code's git commit (``pipelines.provenance.code_commit``) and a digest of the
+    the ``code`` it ran (``pipelines.provenance.code_commit``) and a digest of the
     ``reference_tables`` (``ref.*``) it read."""
 
     def one(sql: str) -> object:
@@ -634,7 +635,6 @@ def run_record(
         return row[0] if row else None
 
     methods = dict(con.execute("select key, value from ref.methods").fetchall())
-    commit, modified = code_commit()
     compared, agreement = con.execute(TRAIL_AGREEMENT_SQL).fetchone()
     return {
         "run_id": run_id,
@@ -677,7 +677,7 @@ def run_record(
             },
             sort_keys=True,
         ),
-        "code_commit": commit,
-        "code_modified": modified,
+        "code_commit": code.commit,
+        "code_modified": code.modified,
         "reference_sha256": reference_sha256(con, reference_tables),
     }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -34,17 +35,37 @@ def test_the_commit_of_a_checkout_and_whether_its_files_changed(tmp_path: Path) 
     git(root, "add", "code.py")
     git(root, "commit", "-q", "-m", "first")
     sha = git(root, "rev-parse", "HEAD")
-    assert code_commit(root) == (sha, False)
-    # an untracked file (a build's output, a notebook's scratch) is not a change of the code
+    assert code_commit(root) == (sha, False, None)
+    # an untracked file outside the code (a build's output, a notebook's scratch) is not a
+    # change of the code; one in a folder the build reads (a new SQL table) is
     (root / "out.txt").write_text("made by a run\n", encoding="utf-8")
-    assert code_commit(root) == (sha, False)
+    assert code_commit(root) == (sha, False, None)
+    (root / "sql" / "marts").mkdir(parents=True)
+    (root / "sql" / "marts" / "extra.sql").write_text("select 1\n", encoding="utf-8")
+    assert code_commit(root) == (sha, True, None)
+    (root / "sql" / "marts" / "extra.sql").unlink()
     (root / "code.py").write_text("x = 2\n", encoding="utf-8")
-    assert code_commit(root) == (sha, True)
+    assert code_commit(root) == (sha, True, None)
     # a folder inside another project's repository is not that project's code
     inner = root / "site-packages"
     inner.mkdir()
-    assert code_commit(inner) == (None, None)
-    assert code_commit(tmp_path / "unpacked") == (None, None)
+    assert code_commit(inner) == (None, None, None)
+    assert code_commit(tmp_path / "unpacked") == (None, None, None)
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed on this machine")
+@pytest.mark.skipif(os.geteuid() != 0, reason="giving the checkout to another user needs root")
+def test_a_checkout_git_refuses_as_another_users_is_said(tmp_path: Path) -> None:
+    root = tmp_path / "qcm"
+    root.mkdir()
+    git(root, "init", "-q")
+    for path in (root, *root.rglob("*")):
+        os.chown(path, 65534, 65534)  # nobody
+    found = code_commit(root)
+    if found.commit is not None:
+        pytest.skip("git on this machine trusts checkouts of every user (safe.directory)")
+    assert found.modified is None and "safe.directory" in (found.problem or "")
+    assert str(root) in found.problem
 
 
 def test_the_reference_digest_follows_the_rows_not_their_order() -> None:
