@@ -9,6 +9,8 @@ commit to check out to rebuild a release.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import subprocess
 from pathlib import Path
 from typing import NamedTuple
@@ -82,15 +84,14 @@ def _git(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 def reference_sha256(con: duckdb.DuckDBPyConnection, tables: tuple[str, ...]) -> str:
     """A SHA-256 over the contents of the reference ``tables`` (``ref.*``) in the database
-    of ``con``: each table's rows as text in sorted order are digested, then the table
-    names with their digests in the order given. Equal values mean the run read the same
-    reviewed reference rows, whatever the order of their files."""
-    digests = []
+    of ``con``: per table, its column names and its rows, each row as canonical JSON
+    (values as Python reads them; dates and other non-JSON values as text), the rows in
+    sorted order. Equal values mean the run read the same reviewed reference rows,
+    whatever the order of their files or the DuckDB version."""
+    digest = hashlib.sha256()
     for table in tables:
-        (digest,) = con.execute(
-            "select sha256(coalesce(string_agg(r::varchar, chr(10) order by r::varchar), '')) "
-            f"from {table} r"
-        ).fetchone()
-        digests.append(f"{table} {digest}")
-    (total,) = con.execute("select sha256(?)", ["\n".join(digests)]).fetchone()
-    return total
+        result = con.execute(f"select * from {table}")
+        columns = [d[0] for d in result.description]
+        rows = sorted(json.dumps(list(row), default=str) for row in result.fetchall())
+        digest.update(json.dumps([table, columns, rows]).encode())
+    return digest.hexdigest()

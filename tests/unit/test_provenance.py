@@ -84,4 +84,11 @@ def test_the_reference_digest_follows_the_rows_not_their_order() -> None:
     assert changed != first
     # an empty table counts as one, distinct from a row-less digest of another name
     con.execute("delete from ref.b")
-    assert reference_sha256(con, ("ref.a", "ref.b")) not in {first, changed}
+    emptied = reference_sha256(con, ("ref.a", "ref.b"))
+    assert emptied not in {first, changed}
+    # a line break inside a value cannot pass for a row boundary
+    con.execute("insert into ref.b values ('p' || chr(10) || 'q')")
+    joined = reference_sha256(con, ("ref.a", "ref.b"))
+    con.execute("delete from ref.b")
+    con.execute("insert into ref.b values ('p'), ('q')")
+    assert reference_sha256(con, ("ref.a", "ref.b")) not in {joined, emptied}
