@@ -458,6 +458,9 @@ def _counted(row: dict) -> bool:
     return not _yes(row.get("contested")) and row.get("source_quality") != "secondary"
 
 
+WORSE_BOUND = "not counted: a bound on the worse side"
+
+
 def _status(row: dict) -> str:
     """Why a milestone counts or not: ``counted``, ``not counted: contested``, ..."""
     if _counted(row):
@@ -468,7 +471,7 @@ def _status(row: dict) -> str:
     if row.get("source_quality") == "secondary":
         return "not counted: secondary source only"
     if row.get("bound") in ("<=", ">="):  # a bound on the better side counts (cap-1.1)
-        return "not counted: a bound on the worse side"
+        return WORSE_BOUND
     return "not counted"
 
 
@@ -607,6 +610,8 @@ def frontier_chart(
         for r in mine:
             if _yes(r.get("contested")):
                 symbols.append("x")
+            elif not _counted(r) and _status(r) == WORSE_BOUND:
+                symbols.append("triangle-down-open")
             elif not _counted(r):
                 symbols.append("circle-open")
             elif r.get("source_quality") == "vendor_claim":
@@ -650,7 +655,9 @@ def frontier_chart(
         "milestone in the registry, coloured by country (a joint result appears once per "
         "partner country). Filled circle: counted; diamond: vendor claim (counted, not "
         "independently reviewed); cross: contested (shown, not counted); open circle: "
-        "secondary source only (not counted)."
+        "secondary source only (not counted); open triangle pointing down: a bound on the "
+        "worse side, such as 'fewer than 100 qubits' (drawn at its bound; the result may be "
+        "anything worse; not counted)."
     ]
     if log:
         notes.append("The value axis is logarithmic.")
@@ -1252,7 +1259,10 @@ def methods(data: SiteData) -> list[Section]:
             "mirrors are not sources. Each row says its source quality (peer-reviewed, "
             "preprint, vendor claim, secondary); a vendor claim counts but is flagged. A "
             "figure another source disputes is marked contested: both sides are kept, "
-            "shown on the charts and tables, and neither is counted towards a frontier."
+            "shown on the charts and tables, and neither is counted towards a frontier. A "
+            "figure stated as a bound counts when the bound is on the better side ('more "
+            "than 99.9%'), as its stated value; one on the worse side ('fewer than 100 "
+            "qubits') shows no achieved value and is never counted."
         ),
         "The frontier is the best counted value to date for an approach and metric; its "
         "holder is the organisation (and every partner country of a joint result) that "

@@ -680,3 +680,29 @@ def test_a_milestone_says_why_it_does_not_count() -> None:
         "not counted: a bound on the worse side"
     )
     assert capability._status(base | {"counted": True, "bound": ">="}) == "counted"
+
+
+def test_a_bound_on_the_worse_side_is_drawn_apart_and_explained() -> None:
+    # M009: "fewer than 5,000 qubits" (China, 2024): shown, never counted
+    data = _data()
+    bound = data.milestones.filter(pl.col("milestone_id") == "M002").with_columns(
+        milestone_id=pl.lit("M009"),
+        value=pl.lit(5000.0),
+        bound=pl.lit("<="),
+        demonstrated_on=pl.lit(dt.date(2024, 3, 1)),
+        year=pl.lit(2024, dtype=pl.Int64),
+        counted=pl.lit(False),
+    )
+    sections = capability.approach_page(
+        dataclasses.replace(data, milestones=pl.concat([data.milestones, bound])), SC
+    )
+    chart = pages.charts(sections)[f"capability-{SC}-{PQ}-frontier"]
+    points = {html.unescape(t.name): t for t in chart.figure.data[1:]}
+    assert list(points["China"].marker.symbol) == ["circle", "triangle-down-open"]
+    assert "open triangle pointing down: a bound on the worse side" in chart.notes[0]
+    table = next(s for s in sections if s.heading == "Physical qubits").tables[0]
+    assert [r[6] for r in table.rows if r[0] == "2024-03-01"] == [
+        "not counted: a bound on the worse side"
+    ]
+    method = html.unescape(pages.text(capability.methods(data)))
+    assert "one on the worse side ('fewer than 100 qubits') shows no achieved value" in method
