@@ -48,14 +48,15 @@ TRANSIENT_ERRORS = (
     requests.exceptions.ChunkedEncodingError,
     requests.exceptions.ContentDecodingError,
 )
-# What to do about a request failure another attempt cannot mend, by kind (first match).
+# What to do about a TLS certificate that fails verification (``_tls_advice``).
+CERTIFICATE_ADVICE = (
+    "the service's TLS certificate failed verification, so the connection cannot be "
+    "trusted: check the service's URL setting and this machine's CA certificates "
+    "(REQUESTS_CA_BUNDLE)"
+)
+# What to do about any other request failure another attempt cannot mend, by kind (first
+# match).
 PERMANENT_ADVICE: tuple[tuple[type[requests.RequestException], str], ...] = (
-    (
-        requests.exceptions.SSLError,
-        "the service's TLS certificate failed verification, so the connection cannot be "
-        "trusted: check the service's URL setting and this machine's CA certificates "
-        "(REQUESTS_CA_BUNDLE)",
-    ),
     (
         requests.exceptions.TooManyRedirects,
         "the service redirects in a loop: check the service's URL setting, or the service's "
@@ -132,13 +133,22 @@ def redact_text(text: str) -> str:
     return SECRET_PAIR.sub(lambda match: f"{match.group(1)}={REDACTED}", text)
 
 
-def _certificate_failure(error: requests.RequestException) -> bool:
-    """Whether ``error`` is a TLS certificate that failed verification (self-signed,
-    expired, another host's), as opposed to a handshake cut off, which may pass."""
+def _tls_advice(error: requests.RequestException) -> str | None:
+    """What to do about a TLS failure no attempt can mend: a certificate that failed
+    verification (self-signed, expired, another host's) or a server that does not speak
+    TLS there (an https URL pointed at a plain-http port); None for any other failure, a
+    handshake cut off among them, which may pass."""
+    if not isinstance(error, requests.exceptions.SSLError):
+        return None
     text = str(error).lower()
-    return isinstance(error, requests.exceptions.SSLError) and (
-        "certificate_verify_failed" in text or "certificate verify failed" in text
-    )
+    if "certificate_verify_failed" in text or "certificate verify failed" in text:
+        return CERTIFICATE_ADVICE
+    if "wrong_version_number" in text or "wrong version number" in text:
+        return (
+            "the service does not answer in TLS there (an https URL pointed at a plain-http "
+            "port?): check the service's URL setting"
+        )
+    return None
 
 
 def request_problem(error: requests.RequestException, fatal: Callable[[str], Exception]) -> str:
@@ -160,9 +170,10 @@ def request_problem(error: requests.RequestException, fatal: Callable[[str], Exc
         else redact_text(str(error))
     )
     problem = f"{type(error).__name__}: {text}"
-    if isinstance(error, TRANSIENT_ERRORS) and not _certificate_failure(error):
+    tls = _tls_advice(error)
+    if isinstance(error, TRANSIENT_ERRORS) and tls is None:
         return problem[:MESSAGE_LIMIT]
-    advice = next(
+    advice = tls or next(
         (text for kind, text in PERMANENT_ADVICE if isinstance(error, kind)),
         "the request fails the same way on every attempt",
     )

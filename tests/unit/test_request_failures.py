@@ -83,6 +83,13 @@ def test_no_answer_and_hangs_stay_worth_another_attempt(error: Exception) -> Non
             requests.exceptions.InvalidSchema(f"No connection adapters for 'ftp://x/?key={KEY}'"),
             "the URL's scheme cannot be requested",
         ),
+        (
+            requests.exceptions.SSLError(
+                "HTTPSConnectionPool(host='127.0.0.1', port=80): Max retries exceeded (Caused "
+                "by SSLError(SSLError(1, '[SSL: WRONG_VERSION_NUMBER] wrong version number')))"
+            ),
+            "does not answer in TLS there",
+        ),
         (BodyTooLarge("the answer to https://x/w is larger than 10 bytes"), "on every attempt"),
         (
             requests.exceptions.InvalidHeader(
@@ -98,6 +105,7 @@ def test_no_answer_and_hangs_stay_worth_another_attempt(error: Exception) -> Non
         "invalid URL",
         "no scheme",
         "bad scheme",
+        "https to http",
         "too large",
         "header",
     ],
