@@ -65,7 +65,14 @@ from pipelines.fetching import (
     request_problem,
     still_parked,
 )
-from pipelines.landing import CompletedFetch, LandingZone, PartitionState, redact_url, utc_now
+from pipelines.landing import (
+    CompletedFetch,
+    LandedPage,
+    LandingZone,
+    PartitionState,
+    redact_url,
+    utc_now,
+)
 
 SOURCE = "cordis"
 BASE_URL = "https://cordis.europa.eu/data"
@@ -261,15 +268,7 @@ class CordisFetcher:
             "project_records": check.project_records,
             "organisation_records": check.organisation_records,
         }
-        landed = self.landing.land(
-            body,
-            url=url,
-            partition=state.partition,
-            fetch_id=state.fetch_id,
-            page=1,
-            status=200,
-            extra=extra,
-        )
+        landed = self._land_page(state, url, body, extra)
         state.pages, state.cursors = [landed.sha256], [""]
         state.records, state.cursor, state.error = check.project_records, None, None
         state.status = "done"
@@ -290,6 +289,21 @@ class CordisFetcher:
         self.log(message)
         return outcome(state, message)
 
+    def _land_page(
+        self, state: PartitionState, url: str, body: bytes, extra: dict[str, Any]
+    ) -> LandedPage:
+        """Land ``body``, the one page of ``state``'s fetch from ``url``, verbatim, with
+        ``extra`` in its manifest line."""
+        return self.landing.land(
+            body,
+            url=url,
+            partition=state.partition,
+            fetch_id=state.fetch_id,
+            page=1,
+            status=200,
+            extra=extra,
+        )
+
     def _reject(self, state: PartitionState, url: str, body: bytes, problem: str) -> str:
         """Land a whole body that failed verification, as evidence; return where, in words
         (``landed for inspection as <path>``), or why it could not be (a full disk: the
@@ -299,14 +313,8 @@ class CordisFetcher:
         it for data.
         """
         try:
-            landed = self.landing.land(
-                body,
-                url=url,
-                partition=state.partition,
-                fetch_id=state.fetch_id,
-                page=1,
-                status=200,
-                extra={"programme": state.partition, "error": problem},
+            landed = self._land_page(
+                state, url, body, {"programme": state.partition, "error": problem}
             )
         except OSError as error:
             return f"not landed for inspection ({type(error).__name__}: {error})"
