@@ -198,10 +198,16 @@ def test_international_collaboration(db: duckdb.DuckDBPyConnection) -> None:
 
 
 def test_industry_share(db: duckdb.DuckDBPyConnection) -> None:
-    # USA links in 2020: W1 company, W2 education
+    # USA authorships in 2020: W1 A1 company, W2 A1 education
     assert value(db, "USA", "all", 2020, "industry_share") == pytest.approx(0.5)
-    # GBR links: W4 A3 education, A4 company
+    # GBR: W4 A3 education, A4 company
     assert value(db, "GBR", "all", 2020, "industry_share") == pytest.approx(0.5)
+    # the world: each authorship once, split over its institutions of known type: W1 A1 1
+    # (company), A2 1/2 + 1/2 (DE, FR); W2 1; W3 A1 1 (no country), A2 1; W4 4 x 1, one a
+    # company: 2 of 9 (counting links, as bib-1.2 did, W1's A2 made it 2 of 10)
+    assert value(db, "WLD", "all", 2020, "industry_share") == pytest.approx(2 / 9)
+    # Germany: half of W1's A2, at a university
+    assert value(db, "DEU", "all", 2020, "industry_share") == pytest.approx(0.0)
 
 
 def test_coauthorship_pairs(db: duckdb.DuckDBPyConnection) -> None:

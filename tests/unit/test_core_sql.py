@@ -180,16 +180,23 @@ def test_the_last_two_priority_years_of_applicant_types_are_incomplete(
     assert flags == [(-2, False), (-1, True), (0, True)]
 
 
-def test_industry_share_counts_an_institution_of_no_known_country_in_zzz_and_the_world(
+def test_industry_share_counts_authorships_split_over_their_institutions(
     con: duckdb.DuckDBPyConnection,
 ) -> None:
-    # W1 (2020): a US company, a US university, a company OpenAlex gives no country and an
-    # institution of no known type (left out). USA: 1 of 2; ZZZ: 1 of 1; the world: 2 of 3
+    # W1 (2020), four authorships:
+    #   0: a US company and a US university      -> USA 1/2 company, 1/2 not
+    #   1: a company OpenAlex gives no country   -> ZZZ 1 company
+    #   2: an institution of no known type       -> left out
+    #   3: a US company listed twice             -> USA 1 company (once, not twice)
+    # USA: 1.5 of 2; ZZZ: 1 of 1; the world: 2.5 of 3
     con.execute("create table staging.works as select 'W1' as work_id, 2020 as publication_year")
     con.execute(
         "create table staging.institutions as select * from (values "
-        "('W1', 'USA', 'company'), ('W1', 'USA', 'education'), ('W1', null, 'company'), "
-        "('W1', 'USA', null)) as t(work_id, country_iso3, institution_type)"
+        "('W1', 0, 'I1', 'Co', 'USA', 'company'), ('W1', 0, 'I2', 'Uni', 'USA', 'education'), "
+        "('W1', 1, 'I3', 'Nowhere Co', null, 'company'), ('W1', 2, 'I4', 'Lab', 'USA', null), "
+        "('W1', 3, 'I1', 'Co', 'USA', 'company'), ('W1', 3, 'I1', 'Co', 'USA', 'company')) "
+        "as t(work_id, position, institution_id, institution_name, country_iso3, "
+        "institution_type)"
     )
     con.execute("create table core.work_approaches as select 'W1' as work_id, 'all' as approach")
     con.execute("create table core.bloc_member_years (bloc varchar, iso3 varchar, year bigint)")
@@ -197,4 +204,4 @@ def test_industry_share_counts_an_institution_of_no_known_country_in_zzz_and_the
     shares = con.execute(
         "select entity_code, numerator, denominator from indicators.industry_share order by 1"
     ).fetchall()
-    assert shares == [("USA", 1.0, 2.0), ("WLD", 2.0, 3.0), ("ZZZ", 1.0, 1.0)]
+    assert shares == [("USA", 1.5, 2.0), ("WLD", 2.5, 3.0), ("ZZZ", 1.0, 1.0)]
