@@ -45,6 +45,7 @@ totals as (
         sum(usd_constant::decimal(38, 6))::double as usd_constant,
         sum(ppp_dollars::decimal(38, 6))::double as ppp_dollars,
         count(distinct row_id) as programmes,
+        count(*) filter (where usd_nominal is null) as nominal_gaps,
         count(*) filter (where usd_constant is null) as constant_gaps,
         count(*) filter (where ppp_dollars is null) as ppp_gaps,
         bool_or(amount_kind <> 'exact') as has_bounds
@@ -61,14 +62,16 @@ spine as (
 ),
 
 first_years as (
-    select entity_type, entity_code, row_id, min(year) as first_year
+    select entity_type, entity_code, row_id, min(year) as first_year,
+        bool_or(usd_nominal is null) as no_rate
     from all_rows
-    group by all
+    group by entity_type, entity_code, row_id
 ),
 
 started as (
     -- the counted figures behind a running sum: those that started by the year
-    select spine.entity_type, spine.entity_code, spine.year, count(*) as programmes_to_date
+    select spine.entity_type, spine.entity_code, spine.year, count(*) as programmes_to_date,
+        count(*) filter (where first_years.no_rate) as gaps_to_date
     from spine
     inner join first_years
         on first_years.entity_type = spine.entity_type
@@ -130,7 +133,7 @@ economy as (
 long_rows as (
     select entity_type, entity_code, year, 'commitment_usd' as indicator,
         usd_nominal as value, usd_nominal as numerator, null::double as denominator,
-        programmes, 0 as conversion_gaps, has_bounds, null::integer as basis_year
+        programmes, nominal_gaps as conversion_gaps, has_bounds, null::integer as basis_year
     from totals
     union all
     select entity_type, entity_code, year, 'commitment_usd_constant',
@@ -143,7 +146,7 @@ long_rows as (
     union all
     select cumulative.entity_type, cumulative.entity_code, cumulative.year,
         'commitment_cumulative_usd', cumulative.cumulative_usd, cumulative.cumulative_usd, null,
-        started.programmes_to_date, 0, cumulative.has_bounds, null
+        started.programmes_to_date, started.gaps_to_date, cumulative.has_bounds, null
     from cumulative
     inner join started
         on started.entity_type = cumulative.entity_type
@@ -152,7 +155,7 @@ long_rows as (
     union all
     select totals.entity_type, totals.entity_code, totals.year, 'commitment_per_gdp',
         totals.usd_nominal / economy.value * 1e6, totals.usd_nominal, economy.value,
-        totals.programmes, 0, totals.has_bounds, economy.basis_year
+        totals.programmes, totals.nominal_gaps, totals.has_bounds, economy.basis_year
     from totals
     inner join economy
         on economy.entity_type = totals.entity_type
@@ -162,7 +165,7 @@ long_rows as (
     union all
     select totals.entity_type, totals.entity_code, totals.year, 'commitment_per_capita',
         totals.usd_nominal / economy.value, totals.usd_nominal, economy.value,
-        totals.programmes, 0, totals.has_bounds, economy.basis_year
+        totals.programmes, totals.nominal_gaps, totals.has_bounds, economy.basis_year
     from totals
     inner join economy
         on economy.entity_type = totals.entity_type

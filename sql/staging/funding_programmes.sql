@@ -161,6 +161,9 @@ select
         when 'no_fx_rate' then checked.currency || ' has no exchange rate for '
             || checked.price_year || ' in ref.fx_rates'
     end as problem_detail,
-    checked.status = 'counted' and checked.problem is null as counted,
+    -- a figure without an exchange rate stays in the series as a conversion gap (its
+    -- dollars unknown, never assumed), like a grant's: dropping it would shrink the totals
+    -- with nothing to say so
+    checked.status = 'counted' and coalesce(checked.problem = 'no_fx_rate', true) as counted,
     checked.end_year - checked.start_year + 1 as period_years
 from checked

@@ -102,6 +102,9 @@ PROGRAMMES = [
      "2040", "2043", None, "2025", "counted", None),
     ("USA_P12_ALT", "usa_p12", "USA", "P12", "1200000000", "about", "USD",
      None, None, "5", "2018", "alternative", None),
+    # announced in 2024, a year the FX table has no euro rate for: a gap, never a dollar
+    ("FIN_P14", "fin_p14", "FIN", "P14", "300000000", "exact", "EUR",
+     "2024", "2026", None, "2024", "counted", None),
 ]  # fmt: skip
 FX = [
     ("EUR", "2020", "0.8"),
@@ -258,8 +261,10 @@ def test_programme_rules_decide_what_is_counted(funding: duckdb.DuckDBPyConnecti
         ).fetchall()
     }
     assert counted == {
-        *("DEU_P1", "FRA_P3", "NLD_P6", "EUU_P7", "USA_P12", "DNK_A", "DNK_B", "NOR_P13")
+        *("DEU_P1", "FRA_P3", "NLD_P6", "EUU_P7", "USA_P12", "DNK_A", "DNK_B", "NOR_P13"),
+        "FIN_P14",  # counted without a rate: a conversion gap (below)
     }
+    assert rows["FIN_P14"] == "no_fx_rate"
     period = funding.execute(
         "select start_year, end_year, period_basis from staging.funding_programmes "
         "where row_id = 'NLD_P6'"
@@ -310,6 +315,27 @@ def test_bounds_and_gaps_are_flagged(funding: duckdb.DuckDBPyConnection) -> None
     assert row == (None, True, 1)
     assert commitment(funding, "FRA", 2021, "commitment_usd") == pytest.approx(62.5e6)
     assert commitment(funding, "FRA", 2021, "commitment_per_gdp") is None
+
+
+def test_a_counted_figure_without_a_rate_is_a_gap_in_every_series(
+    funding: duckdb.DuckDBPyConnection,
+) -> None:
+    # FIN_P14: EUR 300M over 2024-26 at 2024 prices, and no euro rate for 2024
+    rows = funding.execute(
+        "select year, indicator, value, programmes, conversion_gaps "
+        "from indicators.funding_commitments where entity_code = 'FIN' order by 1, 2"
+    ).fetchall()
+    by_year = {(year, indicator): (value, n, gaps) for year, indicator, value, n, gaps in rows}
+    for indicator in ("commitment_usd", "commitment_usd_constant", "commitment_ppp"):
+        assert by_year[(2025, indicator)] == (None, 1, 1), indicator
+    assert by_year[(2026, "commitment_cumulative_usd")] == (0.0, 1, 1)
+    # the EU27's 2024 holds Finland's figure alone (Germany's ends in 2023): a gap its row
+    # names, where the figure used to vanish from the bloc's total unsaid
+    eu = funding.execute(
+        "select value, programmes, conversion_gaps from indicators.funding_commitments "
+        "where entity_code = 'EU27' and year = 2024 and indicator = 'commitment_usd'"
+    ).fetchone()
+    assert eu == (None, 1, 1)
 
 
 def test_blocs_add_members_and_the_eu_once(funding: duckdb.DuckDBPyConnection) -> None:
