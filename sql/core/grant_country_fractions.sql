@@ -22,6 +22,31 @@ stated_totals as (
     group by all
 ),
 
+unknown_shares as (
+    -- an organisation of such a grant whose share is unknown (not stated, or quarantined as
+    -- not a number): what the stated shares leave of the grant's amount is its money, of
+    -- the unknown country (ZZZ), never given to the others
+    select totals.grant_key, greatest(amounts.amount - totals.total, 0) as amount
+    from stated_totals as totals
+    inner join core.grant_amounts as amounts using (grant_key)
+    where totals.grant_key in (select grant_key from organisations where amount is null)
+),
+
+shares as (
+    select grant_key, country_iso3, amount, 'stated shares' as basis
+    from stated_shares
+    union all
+    select grant_key, 'ZZZ', amount, 'share not stated'
+    from unknown_shares
+    where amount > 0
+),
+
+share_totals as (
+    select grant_key, sum(amount::decimal(38, 6))::double as total
+    from shares
+    group by all
+),
+
 lead as (
     -- services that state no shares (UKRI): the whole grant goes to its lead organisation
     -- (the UKRI lead research organisation), else to the first-listed one it pays; project
@@ -41,9 +66,9 @@ lead as (
 
 fractions as (
     select shares.grant_key, shares.country_iso3, shares.amount / totals.total as fraction,
-        'stated shares' as basis
-    from stated_shares as shares
-    inner join stated_totals as totals using (grant_key)
+        shares.basis
+    from shares
+    inner join share_totals as totals using (grant_key)
     union all
     select grant_key, country_iso3, 1.0 as fraction, 'lead organisation' as basis
     from lead
@@ -65,10 +90,16 @@ fractions as (
 
 consortia as (
     -- an international consortium pays organisations of two or more known countries
-    -- (partners the funder does not pay, such as UKRI project partners, do not count)
+    -- (partners the funder does not pay, such as UKRI project partners, do not count; an
+    -- organisation of a stated-shares grant whose share is unknown does)
     select grant_key, count(distinct country_iso3) filter (where country_iso3 <> 'ZZZ') as countries
-    from fractions
-    where fraction > 0
+    from (
+        select grant_key, country_iso3 from fractions where fraction > 0
+        union all
+        select grant_key, country_iso3
+        from organisations
+        where amount is null and grant_key in (select grant_key from stated_totals)
+    )
     group by all
 )
 

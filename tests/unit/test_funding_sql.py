@@ -515,8 +515,8 @@ def test_a_grant_naming_only_partners_it_does_not_pay_goes_to_zzz(
         "as t(grant_key, position, country_iso3, amount, role)"
     )
     con.execute(
-        "create table core.grant_amounts as select grant_key, 'ukri' as service, 2020 as year "
-        "from staging.grants"
+        "create table core.grant_amounts as select grant_key, 'ukri' as service, 2020 as year, "
+        "1000.0 as amount from staging.grants"
     )
     run_sql(con, "core.grant_country_fractions")
     fractions = con.execute(
@@ -555,3 +555,34 @@ def test_a_grant_copy_takes_its_own_record_s_organisations(
     run_sql(con, "staging.grant_organisations")
     kept = con.execute("select grant_key, country_iso3 from staging.grant_organisations").fetchall()
     assert kept == [("cordis:9", "DEU")]
+
+
+def test_an_unknown_share_keeps_its_money_in_zzz_and_its_country_in_the_consortium(
+    funding: duckdb.DuckDBPyConnection,
+) -> None:
+    # CORDIS 6: EUR 1M; the coordinator (DEU) states 600k, a participant (CHN) states no
+    # share: the 400k the stated shares leave go to the unknown country, not to Germany
+    grant = _grant("cordis", "6", "Quantum sensing network", "EUR", 1_000_000, 2020)
+    funding.register("grant_6", _raw_grants([grant]))
+    funding.execute("insert into raw.grants by name select * from grant_6")
+    organisations = pl.DataFrame(
+        [
+            _org("cordis", "6", 1, "DEU", 600_000, "coordinator"),
+            _org("cordis", "6", 2, "CHN", None, "participant"),
+        ],
+        schema=SCHEMAS["raw.grant_organisations"],
+    )
+    funding.register("organisations_6", organisations)
+    funding.execute("insert into raw.grant_organisations by name select * from organisations_6")
+    for table in ("staging.grants", "staging.grant_organisations", "core.grant_amounts"):
+        run_sql(funding, table)
+    build_grant_approaches(funding)
+    run_sql(funding, "core.grant_country_fractions")
+    rows = funding.execute(
+        "select country_iso3, fraction, basis, is_international "
+        "from core.grant_country_fractions where grant_key = 'cordis:6' order by 1"
+    ).fetchall()
+    assert rows == [
+        ("DEU", pytest.approx(0.6), "stated shares", True),
+        ("ZZZ", pytest.approx(0.4), "share not stated", True),
+    ]
