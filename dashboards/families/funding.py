@@ -246,8 +246,9 @@ def counted_with_alternatives(rows: pl.DataFrame) -> pl.DataFrame:
 
 
 def not_in_series(rows: pl.DataFrame) -> pl.DataFrame:
-    """Counted figures left out of the yearly series (a problem such as no stated period or
-    no exchange rate), with that problem (``rows`` from ``figures``)."""
+    """Counted figures left out of the yearly sums (a problem such as no stated period, or
+    no exchange rate: such a figure is in the series as a conversion gap, its dollars
+    unknown), with that problem (``rows`` from ``figures``)."""
     if rows.height == 0:
         return rows
     return rows.filter(pl.col("status") == "counted", pl.col("problem").is_not_null())
@@ -725,7 +726,7 @@ def figures_table(rows: pl.DataFrame, with_country: bool = True, caption: str = 
 
 
 def reasons_table(rows: pl.DataFrame, with_country: bool = True, why: str = "problem") -> Table:
-    """Figures with the reason they are not in the yearly series (``why`` = 'problem':
+    """Figures with the reason they are not in the yearly sums (``why`` = 'problem':
     the rule they break) or not counted (``why`` = 'review': the reviewer's note)."""
     columns = ["Country"] if with_country else []
     columns += ["Programme", "Status", "Amount as announced", "Currency", "Reason", "Source"]
@@ -975,7 +976,7 @@ def _cumulative_title(frame: pl.DataFrame, year: int) -> str:
 
 def _figures_section(rows: pl.DataFrame) -> Section:
     """Every counted figure next to its alternatives, then the counted figures that are
-    not in the yearly series, with their reason."""
+    not in the yearly sums, with their reason."""
     shown = counted_with_alternatives(rows)
     unplaced = not_in_series(rows)
     other = not_counted(rows)
@@ -989,9 +990,10 @@ def _figures_section(rows: pl.DataFrame) -> Section:
             "sources disagree, the other figures of the same programme follow the counted "
             "one as alternatives: shown side by side, never added. 'Up to', 'at least' "
             "and 'about' mark amounts announced as bounds, counted at the stated figure.",
-            f"{unplaced.height} counted figures are not in the yearly series: they state no "
+            f"{unplaced.height} counted figures are not in the yearly sums: they state no "
             "start or end year (the money cannot be spread over years) or have no exchange "
-            "rate. They are listed in the second table with the reason.",
+            "rate (those are in the series as conversion gaps, their dollars unknown). They "
+            "are listed in the second table with the reason.",
             f"{other.filter(pl.col('status') == 'excluded').height if other.height else 0} "
             "further figures were reviewed and excluded (private money, estimates, "
             "sub-national budgets...); each country page lists its own with the reason.",
@@ -1185,7 +1187,7 @@ def country(data: SiteData, iso3: str) -> list[Section]:
     if unplaced.height or other.height:
         sections.append(
             Section(
-                "Public funding: figures not in the yearly series or not counted",
+                "Public funding: figures not in the yearly sums or not counted",
                 [
                     "Counted figures without a usable period or exchange rate (first table) "
                     "and figures shown but not counted: alternatives (another source's figure "
@@ -1215,10 +1217,23 @@ def _programmes_said(name: str, counted: pl.DataFrame, yearly: pl.DataFrame) -> 
             "That means no figure was found and reviewed, not that there is no public money."
         )
     in_series = counted.filter(pl.col("problem").is_null()).height
+    no_rate = counted.filter(pl.col("problem") == "no_fx_rate").height
     said = (
         f"{name} has {counted.height} counted programme figure"
         f"{'s' if counted.height > 1 else ''} in qcm's reviewed table (real announcements, each "
-        f"with its source); {in_series} {'is' if in_series == 1 else 'are'} in the yearly series."
+        f"with its source); {in_series} {'is' if in_series == 1 else 'are'} in the yearly series"
+        + (
+            f", and {no_rate} more as "
+            + (
+                "a conversion gap: no exchange rate for the year of its money, so its dollars "
+                "are unknown and left out of the sums."
+                if no_rate == 1
+                else "conversion gaps: no exchange rate for the year of their money, so their "
+                "dollars are unknown and left out of the sums."
+            )
+            if no_rate
+            else "."
+        )
     )
     if not yearly.height:
         said += (
@@ -1229,10 +1244,16 @@ def _programmes_said(name: str, counted: pl.DataFrame, yearly: pl.DataFrame) -> 
 
 def _per_gdp_said(data: SiteData, iso3: str, name: str, year: int) -> str:
     """The country's per-GDP value and rank in ``year``, or the latest year it has one."""
-    own = programme_rows(data, "commitment_per_gdp").filter(
+    closed = programme_rows(data, "commitment_per_gdp").filter(
         pl.col("entity_code") == iso3, ~pl.col("year_incomplete")
     )
+    own = closed.filter(pl.col("value").is_not_null())
     if own.height == 0:
+        if closed.height:
+            return (
+                f"No per-GDP value for {name}: its counted figures have no exchange rate in the "
+                "reviewed table for the year of their money, so their dollars are unknown."
+            )
         return f"No per-GDP value for {name}: the table has no GDP figure for it."
     when = year if own.filter(pl.col("year") == year).height else int(own["year"].max())
     ranked = ranking(data, "commitment_per_gdp", when)

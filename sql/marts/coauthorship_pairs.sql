@@ -1,4 +1,4 @@
--- marts.coauthorship_pairs: one row per technology approach, publication year and unordered pair of countries: works co-authored by both, flagged when small
+-- marts.coauthorship_pairs: one row per technology approach, publication year and unordered pair of countries: works co-authored by both, flagged when small and while the year runs
 select
     pairs.approach,
     pairs.year,
@@ -7,7 +7,9 @@ select
     pairs.country_b,
     b.name as country_b_name,
     pairs.works,
-    pairs.works < (select value::integer from ref.methods where key = 'small_n_threshold') as small_n
+    pairs.works < (select value::integer from ref.methods where key = 'small_n_threshold') as small_n,
+    pairs.year >= year(current_date) as year_incomplete,
+    (select value from ref.methods where key = 'bibliometric_method_version') as method_version
 from indicators.coauthorship_pairs as pairs
 inner join ref.countries as a
     on a.iso3 = pairs.country_a

@@ -1,4 +1,11 @@
--- marts.workforce_career_stages: one row per country, technology approach, year and career stage (early career, mid career, senior), with active researchers, inflow and outflow of that stage
+-- marts.workforce_career_stages: one row per country, technology approach, year and career stage (early career, mid career, senior), with active researchers, inflow and outflow of that stage, small-number and incomplete-year flags
+with settings as (
+    select
+        (select value::integer from ref.methods where key = 'small_n_threshold') as small_n,
+        (select value::integer from ref.methods where key = 'workforce_small_flow') as small_flow,
+        (select value::integer from ref.methods where key = 'workforce_max_gap_years') as max_gap
+)
+
 select
     stages.country_iso3,
     countries.name as country_name,
@@ -9,7 +16,14 @@ select
     stages.inflow,
     stages.outflow,
     stages.inflow - stages.outflow as net_flow,
-    (select value from ref.methods where key = 'workforce_method_version') as method_version
+    (select value from ref.methods where key = 'workforce_method_version') as method_version,
+    stages.active < settings.small_n as small_n,
+    stages.inflow + stages.outflow < settings.small_flow as small_flow,
+    -- a year's placements can still be carried from an observation up to max_gap years
+    -- later (as marts.workforce_indicators' researchers_active); its moves only while it lasts
+    stages.year >= year(current_date) - settings.max_gap as year_incomplete,
+    stages.year >= year(current_date) as flows_year_incomplete
 from indicators.workforce_career_stages as stages
+cross join settings
 left join ref.countries as countries
     on countries.iso3 = stages.country_iso3

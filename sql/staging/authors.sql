@@ -1,4 +1,4 @@
--- staging.authors: one row per canonical author with an author record, taken from the best record read (its own id before a merged one, a live record before a deleted placeholder, then the latest updated_date); records_seen counts the others
+-- staging.authors: one row per canonical author with an author record, taken from the best record read (a live record before a deleted placeholder, then its own id before a merged one, then the latest updated_date); records_seen counts the others
 -- merged ids resolved by staging.author_merges, not staging.author_ids, so new works leave this table as it was
 with canonical as (
     select coalesce(merges.canonical_id, authors.author_id) as canonical_id, authors.*
@@ -13,8 +13,10 @@ ranked as (
         row_number() over (
             partition by canonical_id
             order by
-                (author_id = canonical_id) desc,
+                -- a live record under a merged id says more than a deleted placeholder
+                -- under the canonical one
                 is_deleted,
+                (author_id = canonical_id) desc,
                 updated_date desc nulls last,
                 source_file,
                 record_index

@@ -216,6 +216,12 @@ def test_coauthorship_pairs(db: duckdb.DuckDBPyConnection) -> None:
         "where approach = 'all' and year = 2020 order by 1, 2"
     ).fetchall()
     assert rows == [("CHN", "GBR", 1), ("DEU", "FRA", 1), ("DEU", "USA", 1), ("FRA", "USA", 1)]
+    # one work each: small; 2020 is closed; the method that counted them is named
+    flags = db.execute(
+        "select distinct small_n, year_incomplete, method_version from marts.coauthorship_pairs "
+        "where year = 2020"
+    ).fetchall()
+    assert flags == [(True, False, "bib-1.3")]
 
 
 def test_classification(db: duckdb.DuckDBPyConnection) -> None:

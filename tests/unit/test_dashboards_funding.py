@@ -3,6 +3,8 @@ year, exclusion lists, links to sources, synthetic labels, and builds without gr
 
 from __future__ import annotations
 
+import html
+
 import polars as pl
 import pytest
 
@@ -469,3 +471,11 @@ def test_countries_with_money_but_no_gdp_near_enough_are_named_in_the_year_shown
     )
     said = pages.text(funding.country(data, "DEU"))
     assert "countries ranked with a counted programme active that year (1 more without a " in said
+
+
+def test_a_figure_without_a_rate_is_said_to_be_a_conversion_gap() -> None:
+    said = html.unescape(pages.text(funding.country(_data(), "FRA")))
+    assert (
+        "0 are in the yearly series, and 1 more as a conversion gap: no exchange rate for the "
+        "year of its money, so its dollars are unknown and left out of the sums."
+    ) in said

@@ -690,3 +690,58 @@ def test_merges_that_come_round_again_make_one_researcher(con: duckdb.DuckDBPyCo
         ("A0", "A1"), ("A1", "A1"), ("A2", "A1"), ("A3", "A4"), ("A7", "A7"), ("A8", "A7"),
         ("A9", "A7"), *((f"C{i}", "C1") for i in range(1, 8)),
     ]  # fmt: skip
+
+
+def test_a_live_record_under_a_merged_id_beats_a_deleted_placeholder(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    # A2 (live, older) was merged into A1, whose own record is a deleted placeholder: the
+    # researcher's record is A2's, so its profile trail is kept
+    records = [
+        {"author_id": author, "display_name": name, "orcid": None, "works_count": 1,
+         "is_deleted": deleted, "affiliations_listed": 0, "updated_date": updated,
+         "schema_generation": "current", "source_file": "f", "source_sha256": "f",
+         "record_index": index, "record_key": f"f:{index}"}
+        for index, (author, name, deleted, updated) in enumerate(
+            [("A1", "Deleted", True, "2026-02-01"), ("A2", "Ada Live", False, "2025-01-01")]
+        )
+    ]  # fmt: skip
+    replace_table(
+        con, "raw.openalex_authors", pl.DataFrame(records, schema=SCHEMAS["raw.openalex_authors"])
+    )
+    con.execute(
+        "create table staging.author_merges as select 'A2' as author_id, 'A1' as canonical_id"
+    )
+    run_sql(con, "staging.authors")
+    kept = con.execute(
+        "select author_id, display_name, is_deleted, records_seen from staging.authors"
+    ).fetchall()
+    assert kept == [("A1", "Ada Live", False, 2)]
+
+
+def test_career_stages_carry_their_small_number_and_open_year_flags(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    frames = reference_frames()
+    for table in ("ref.methods", "ref.countries"):
+        replace_table(con, table, frames[table])
+    now = con.execute("select year(current_date)").fetchone()[0]
+    # workforce_max_gap_years 2, small_n_threshold 10, workforce_small_flow 5
+    con.execute(
+        "create table indicators.workforce_career_stages as select * from (values "
+        f"('DEU', 'all', {now - 3}, 'senior', 12, 3, 2), "
+        f"('DEU', 'all', {now - 2}, 'senior', 9, 2, 2), "
+        f"('DEU', 'all', {now}, 'senior', 30, 0, 1)) "
+        "as t(country_iso3, approach, year, career_stage, active, inflow, outflow)"
+    )
+    run_sql(con, "marts.workforce_career_stages")
+    flags = con.execute(
+        "select year - ?, small_n, small_flow, year_incomplete, flows_year_incomplete "
+        "from marts.workforce_career_stages order by year",
+        [now],
+    ).fetchall()
+    assert flags == [
+        (-3, False, False, False, False),  # 12 active, 5 moves: neither small; closed
+        (-2, True, True, True, False),  # 9 active, 4 moves; placements still open
+        (0, False, True, True, True),  # the year still running
+    ]
