@@ -283,6 +283,9 @@ def test_revision_break_duplicates_and_years(trade: duckdb.DuckDBPyConnection) -
     assert trade.execute(
         "select year, reporters, incomplete from core.trade_years order by year"
     ).fetchall() == [(2021, 1, True), (2023, 4, False)]
+    assert trade.execute(
+        "select distinct year, year_incomplete from marts.trade_flows order by 1"
+    ).fetchall() == [(2023, False)]
 
 
 def test_bilateral_flows_keep_the_unknown_partner(trade: duckdb.DuckDBPyConnection) -> None:
@@ -316,8 +319,14 @@ def test_a_withheld_flow_stays_in_the_flows_never_read_as_zero(
     con.execute("create table ref.hs_codes (hs_revision varchar, hs_code varchar, "
                 "component_label varchar)")  # fmt: skip
     con.execute("create table raw.trade_source_files as select 'synthetic sample' as data_kind")
+    con.execute("create table core.trade_years as select 2023 as year, true as incomplete")
     run_sql(con, "marts.trade_flows")
     flows = con.execute(
-        "select importer_iso3, value_usd, value_missing, basis from marts.trade_flows order by 1"
+        "select importer_iso3, value_usd, value_missing, basis, year_incomplete "
+        "from marts.trade_flows order by 1"
     ).fetchall()
-    assert flows == [("DEU", 7.0, False, "importer_reported"), ("RUS", None, True, "mirror")]
+    # 2023 is incomplete here (too few reporters): every flow of it says so
+    assert flows == [
+        ("DEU", 7.0, False, "importer_reported", True),
+        ("RUS", None, True, "mirror", True),
+    ]
