@@ -258,7 +258,9 @@ def print_summary(settings: Settings, seconds: float) -> None:
             "(select count(*) from marts.funding_programmes where counted), "
             "(select count(distinct country_iso3) from marts.funding_programmes "
             "where counted and country_iso3 <> 'EUU'), "
-            "(select count(*) from marts.funding_programmes where status = 'counted')"
+            "(select count(*) from marts.funding_programmes where status = 'counted'), "
+            "(select count(*) from marts.funding_programmes "
+            "where counted and problem = 'no_fx_rate')"
         ).fetchone()
         trade = con.execute(
             "select (select count(*) from meta.source_files where source = 'comtrade'), "
@@ -320,8 +322,9 @@ def print_summary(settings: Settings, seconds: float) -> None:
     print(
         f"  funding:     {funding[1]:,} grant records from {funding[0]} files -> "
         f"{funding[2]:,} quantum grants in scope; {funding[3]} of {funding[5]} counted "
-        f"programme figures in the yearly series ({funding[4]} countries and the EU; real, "
-        "sourced figures; the rest are in meta.quarantine)"
+        f"programme figures in the yearly series, {funding[6]} of them as conversion gaps "
+        f"without an exchange rate ({funding[4]} countries and the EU; real, sourced figures; "
+        "the rest and the gaps are in meta.quarantine)"
     )
     agreement = "n/a" if workforce[5] is None else f"{workforce[5]:.1%}"
     print(

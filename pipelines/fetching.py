@@ -143,7 +143,16 @@ def _tls_advice(error: requests.RequestException) -> str | None:
     text = str(error).lower()
     if "certificate_verify_failed" in text or "certificate verify failed" in text:
         return CERTIFICATE_ADVICE
-    if "wrong_version_number" in text or "wrong version number" in text:
+    # OpenSSL's words, old and new, for a server that answers in plain text
+    if any(
+        words in text
+        for words in (
+            "wrong_version_number",
+            "wrong version number",
+            "unknown protocol",
+            "record layer failure",
+        )
+    ):
         return (
             "the service does not answer in TLS there (an https URL pointed at a plain-http "
             "port?): check the service's URL setting"

@@ -420,9 +420,10 @@ def missing_denominators(data: SiteData, year: int | None = None) -> dict[str, l
 
 
 def active_programmes(data: SiteData, year: int) -> int:
-    """How many countries have a counted programme active in ``year`` (money committed)."""
+    """How many countries have a counted programme active in ``year`` (money committed, or
+    a figure without an exchange rate: a conversion gap)."""
     rows = programme_rows(data, "commitment_usd").filter(
-        pl.col("year") == year, pl.col("value") > 0
+        pl.col("year") == year, (pl.col("value") > 0) | (pl.col("conversion_gaps") > 0)
     )
     return rows["entity_code"].n_unique()
 
@@ -1128,7 +1129,8 @@ def country(data: SiteData, iso3: str) -> list[Section]:
     name = found[0] if found.len() else iso3
     rows = figures(data, iso3)
     counted = rows.filter(pl.col("status") == "counted") if rows.height else rows
-    yearly = trend(data, "commitment_usd", [iso3], eu=False)
+    # the years with dollars: a figure without an exchange rate is a gap, not a value
+    yearly = trend(data, "commitment_usd", [iso3], eu=False).filter(pl.col("value").is_not_null())
     paragraphs = [_programmes_said(name, counted, yearly)]
     year = latest_complete_year(programme_rows(data, "commitment_usd"))
     if year is not None and yearly.height:
@@ -1260,11 +1262,21 @@ def _per_gdp_said(data: SiteData, iso3: str, name: str, year: int) -> str:
     row = ranked.filter(pl.col("entity_code") == iso3).row(0, named=True)
     active = active_programmes(data, when)
     unranked = (
-        f" ({active - ranked.height} more without a GDP figure near enough)"
+        f" ({active - ranked.height} more without a GDP figure near enough or an exchange rate)"
         if active > ranked.height
         else ""
     )
-    note = "" if when == year else f" (no counted programme of {name} is active in {year})"
+    money_then = programme_rows(data, "commitment_usd").filter(
+        pl.col("entity_code") == iso3, pl.col("year") == year
+    )
+    if when == year:
+        note = ""
+    elif money_then.height == 0:
+        note = f" (no counted programme of {name} is active in {year})"
+    elif money_then["value"][0] is None:
+        note = f" (its figures active in {year} have no exchange rate for the year of their money)"
+    else:
+        note = f" (no GDP figure near enough to {year})"
     bound = " One figure behind it is a bound." if row["has_bounds"] else ""
     gaps = " Some money could not be converted and is left out." if row["conversion_gaps"] else ""
     return (

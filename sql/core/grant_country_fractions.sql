@@ -23,22 +23,39 @@ stated_totals as (
 ),
 
 unknown_shares as (
-    -- an organisation of such a grant whose share is unknown (not stated, or quarantined as
-    -- not a number): what the stated shares leave of the grant's amount is its money, of
-    -- the unknown country (ZZZ), never given to the others
+    -- an organisation of such a grant the funder pays but whose share is unknown (not
+    -- stated, or quarantined as not a number; partners it does not pay are not such):
+    -- what the stated shares leave of the grant's amount is its money, of the unknown
+    -- country (ZZZ), never given to the others
     select totals.grant_key, greatest(amounts.amount - totals.total, 0) as amount
     from stated_totals as totals
     inner join core.grant_amounts as amounts using (grant_key)
-    where totals.grant_key in (select grant_key from organisations where amount is null)
+    where totals.grant_key in (
+        select grant_key
+        from organisations
+        where amount is null
+            and not regexp_matches(coalesce(role, ''), 'partner|collaborator|co_?funder')
+    )
 ),
 
 shares as (
-    select grant_key, country_iso3, amount, 'stated shares' as basis
-    from stated_shares
-    union all
-    select grant_key, 'ZZZ', amount, 'share not stated'
-    from unknown_shares
-    where amount > 0
+    -- one row per grant and country: an organisation of no known country that states a
+    -- share and the unknown shares meet in ZZZ
+    select
+        grant_key,
+        country_iso3,
+        sum(amount) as amount,
+        case when bool_or(basis = 'share not stated') then 'share not stated' else 'stated shares' end
+            as basis
+    from (
+        select grant_key, country_iso3, amount, 'stated shares' as basis
+        from stated_shares
+        union all
+        select grant_key, 'ZZZ', amount, 'share not stated'
+        from unknown_shares
+        where amount > 0
+    )
+    group by grant_key, country_iso3
 ),
 
 share_totals as (
@@ -90,16 +107,12 @@ fractions as (
 
 consortia as (
     -- an international consortium pays organisations of two or more known countries
-    -- (partners the funder does not pay, such as UKRI project partners, do not count; an
-    -- organisation of a stated-shares grant whose share is unknown does)
+    -- (partners the funder does not pay, such as UKRI project partners, do not count; nor
+    -- does an organisation whose share is unknown, whose money is ZZZ's: as the security
+    -- lens reads the consortia, from these fractions)
     select grant_key, count(distinct country_iso3) filter (where country_iso3 <> 'ZZZ') as countries
-    from (
-        select grant_key, country_iso3 from fractions where fraction > 0
-        union all
-        select grant_key, country_iso3
-        from organisations
-        where amount is null and grant_key in (select grant_key from stated_totals)
-    )
+    from fractions
+    where fraction > 0
     group by all
 )
 

@@ -85,10 +85,17 @@ cumulative as (
         spine.entity_type,
         spine.entity_code,
         spine.year,
-        sum(coalesce(totals.usd_nominal, 0)::decimal(38, 6)) over (
-            partition by spine.entity_type, spine.entity_code order by spine.year
-            rows between unbounded preceding and current row
-        )::double as cumulative_usd,
+        -- unknown (null) until some year to date has dollars: a sum of gaps is no zero
+        case
+            when count(totals.usd_nominal) over (
+                partition by spine.entity_type, spine.entity_code order by spine.year
+                rows between unbounded preceding and current row
+            ) > 0
+                then sum(coalesce(totals.usd_nominal, 0)::decimal(38, 6)) over (
+                    partition by spine.entity_type, spine.entity_code order by spine.year
+                    rows between unbounded preceding and current row
+                )::double
+        end as cumulative_usd,
         bool_or(coalesce(totals.has_bounds, false)) over (
             partition by spine.entity_type, spine.entity_code order by spine.year
             rows between unbounded preceding and current row

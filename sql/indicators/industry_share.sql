@@ -1,14 +1,16 @@
 -- indicators.industry_share: one row per entity, approach and year: share of the entity's authorships that are at companies, each authorship counted once and split equally over its distinct institutions of known type (located in the entity; an institution of no known country in ZZZ, the unknown country, and in the world)
 with listed as (
-    -- an authorship's institutions of known type, an institution it lists twice once
-    select distinct
+    -- an authorship's institutions of known type, an institution it lists twice once (in
+    -- the country one of its listings names, else ZZZ)
+    select
         institutions.work_id,
         institutions.position,
         coalesce(institutions.institution_id, institutions.institution_name) as institution,
-        coalesce(institutions.country_iso3, 'ZZZ') as country_iso3,
-        institutions.institution_type = 'company' as is_company
+        coalesce(max(institutions.country_iso3), 'ZZZ') as country_iso3,
+        bool_or(institutions.institution_type = 'company') as is_company
     from staging.institutions as institutions
     where institutions.institution_type is not null
+    group by all
 ),
 
 links as (

@@ -35,7 +35,8 @@ def test_summary_names_counts_quarantine_and_where_to_look(sample: tuple[Path, s
     )
     assert re.search(
         r"funding: +[\d,]+ grant records from \d+ files -> [\d,]+ quantum grants in scope; "
-        r"\d+ of \d+ counted programme figures in the yearly series \(\d+ countries and the EU",
+        r"\d+ of \d+ counted programme figures in the yearly series, \d+ of them as "
+        r"conversion gaps without an exchange rate \(\d+ countries and the EU",
         output,
     )
     assert "quarantined:" in output and "invalid_country_code" in output

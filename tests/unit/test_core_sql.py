@@ -188,13 +188,15 @@ def test_industry_share_counts_authorships_split_over_their_institutions(
     #   1: a company OpenAlex gives no country   -> ZZZ 1 company
     #   2: an institution of no known type       -> left out
     #   3: a US company listed twice             -> USA 1 company (once, not twice)
-    # USA: 1.5 of 2; ZZZ: 1 of 1; the world: 2.5 of 3
+    #   4: a US university listed twice, once without its country -> USA 1 (once)
+    # USA: 1.5 of 3; ZZZ: 1 of 1; the world: 2.5 of 4
     con.execute("create table staging.works as select 'W1' as work_id, 2020 as publication_year")
     con.execute(
         "create table staging.institutions as select * from (values "
         "('W1', 0, 'I1', 'Co', 'USA', 'company'), ('W1', 0, 'I2', 'Uni', 'USA', 'education'), "
         "('W1', 1, 'I3', 'Nowhere Co', null, 'company'), ('W1', 2, 'I4', 'Lab', 'USA', null), "
-        "('W1', 3, 'I1', 'Co', 'USA', 'company'), ('W1', 3, 'I1', 'Co', 'USA', 'company')) "
+        "('W1', 3, 'I1', 'Co', 'USA', 'company'), ('W1', 3, 'I1', 'Co', 'USA', 'company'), "
+        "('W1', 4, 'I2', 'Uni', 'USA', 'education'), ('W1', 4, 'I2', 'Uni', null, 'education')) "
         "as t(work_id, position, institution_id, institution_name, country_iso3, "
         "institution_type)"
     )
@@ -204,4 +206,4 @@ def test_industry_share_counts_authorships_split_over_their_institutions(
     shares = con.execute(
         "select entity_code, numerator, denominator from indicators.industry_share order by 1"
     ).fetchall()
-    assert shares == [("USA", 1.5, 2.0), ("WLD", 2.5, 3.0), ("ZZZ", 1.0, 1.0)]
+    assert shares == [("USA", 1.5, 3.0), ("WLD", 2.5, 4.0), ("ZZZ", 1.0, 1.0)]

@@ -328,7 +328,8 @@ def test_a_counted_figure_without_a_rate_is_a_gap_in_every_series(
     by_year = {(year, indicator): (value, n, gaps) for year, indicator, value, n, gaps in rows}
     for indicator in ("commitment_usd", "commitment_usd_constant", "commitment_ppp"):
         assert by_year[(2025, indicator)] == (None, 1, 1), indicator
-    assert by_year[(2026, "commitment_cumulative_usd")] == (0.0, 1, 1)
+    # a running sum of gaps alone is unknown, not zero
+    assert by_year[(2026, "commitment_cumulative_usd")] == (None, 1, 1)
     # the EU27's 2024 holds Finland's figure alone (Germany's ends in 2023): a gap its row
     # names, where the figure used to vanish from the bloc's total unsaid
     eu = funding.execute(
@@ -557,32 +558,48 @@ def test_a_grant_copy_takes_its_own_record_s_organisations(
     assert kept == [("cordis:9", "DEU")]
 
 
-def test_an_unknown_share_keeps_its_money_in_zzz_and_its_country_in_the_consortium(
-    funding: duckdb.DuckDBPyConnection,
-) -> None:
+def test_an_unknown_share_keeps_its_money_in_zzz(funding: duckdb.DuckDBPyConnection) -> None:
     # CORDIS 6: EUR 1M; the coordinator (DEU) states 600k, a participant (CHN) states no
-    # share: the 400k the stated shares leave go to the unknown country, not to Germany
-    grant = _grant("cordis", "6", "Quantum sensing network", "EUR", 1_000_000, 2020)
-    funding.register("grant_6", _raw_grants([grant]))
-    funding.execute("insert into raw.grants by name select * from grant_6")
+    # share: the 400k the stated shares leave go to the unknown country, not to Germany;
+    # CORDIS 7: EUR 1M; an organisation of no known country states 100k, DEU 600k, another
+    # participant nothing: the stated 100k and the unknown 300k meet in one ZZZ row;
+    # CORDIS 8: DEU states the whole 1M beside an associated partner the funder does not
+    # pay, with no share: Germany holds it all
+    grants = [
+        _grant("cordis", grant_id, "Quantum sensing network", "EUR", 1_000_000, 2020)
+        for grant_id in ("6", "7", "8")
+    ]
+    funding.register("new_grants", _raw_grants(grants))
+    funding.execute("insert into raw.grants by name select * from new_grants")
     organisations = pl.DataFrame(
         [
             _org("cordis", "6", 1, "DEU", 600_000, "coordinator"),
             _org("cordis", "6", 2, "CHN", None, "participant"),
+            _org("cordis", "7", 1, "DEU", 600_000, "coordinator"),
+            _org("cordis", "7", 2, "ZZZ", 100_000, "participant"),
+            _org("cordis", "7", 3, "FRA", None, "participant"),
+            _org("cordis", "8", 1, "DEU", 1_000_000, "coordinator"),
+            _org("cordis", "8", 2, "USA", None, "associated_partner"),
         ],
         schema=SCHEMAS["raw.grant_organisations"],
     )
-    funding.register("organisations_6", organisations)
-    funding.execute("insert into raw.grant_organisations by name select * from organisations_6")
+    funding.register("new_organisations", organisations)
+    funding.execute("insert into raw.grant_organisations by name select * from new_organisations")
     for table in ("staging.grants", "staging.grant_organisations", "core.grant_amounts"):
         run_sql(funding, table)
     build_grant_approaches(funding)
     run_sql(funding, "core.grant_country_fractions")
     rows = funding.execute(
-        "select country_iso3, fraction, basis, is_international "
-        "from core.grant_country_fractions where grant_key = 'cordis:6' order by 1"
+        "select grant_key, country_iso3, fraction, basis, is_international "
+        "from core.grant_country_fractions where grant_key in ('cordis:6', 'cordis:7', "
+        "'cordis:8') order by 1, 2"
     ).fetchall()
+    # a consortium is the known countries the money reaches: CHN and FRA, of unknown
+    # share, are not in it (the security lens reads the same rows)
     assert rows == [
-        ("DEU", pytest.approx(0.6), "stated shares", True),
-        ("ZZZ", pytest.approx(0.4), "share not stated", True),
+        ("cordis:6", "DEU", pytest.approx(0.6), "stated shares", False),
+        ("cordis:6", "ZZZ", pytest.approx(0.4), "share not stated", False),
+        ("cordis:7", "DEU", pytest.approx(0.6), "stated shares", False),
+        ("cordis:7", "ZZZ", pytest.approx(0.4), "share not stated", False),
+        ("cordis:8", "DEU", 1.0, "stated shares", False),
     ]
