@@ -30,10 +30,15 @@ from tests.integration.conftest import write_page
 pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("byhand")]
 
 
+# one institution per country and type, as in OpenAlex, where an institution has one country
+INSTITUTION_NUMBERS = {"US": 1, "DE": 2, "FR": 3, "CN": 4, "GB": 5, None: 6}
+
+
 def inst(country: str | None, kind: str = "education") -> dict:
+    number = INSTITUTION_NUMBERS[country] * 10 + (kind == "company")
     return {
-        "id": "https://openalex.org/I1",
-        "display_name": "X",
+        "id": f"https://openalex.org/I{number}",
+        "display_name": f"X{number}",
         "country_code": country,
         "type": kind,
     }
