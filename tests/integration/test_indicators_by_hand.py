@@ -30,12 +30,11 @@ from tests.integration.conftest import write_page
 pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("byhand")]
 
 
-# one institution per country and type, as in OpenAlex, where an institution has one country
-INSTITUTION_NUMBERS = {"US": 1, "DE": 2, "FR": 3, "CN": 4, "GB": 5, None: 6}
-
-
 def inst(country: str | None, kind: str = "education") -> dict:
-    number = INSTITUTION_NUMBERS[country] * 10 + (kind == "company")
+    """One institution per country and type, as in OpenAlex, where an institution has one
+    country (its id numbers the country's two letters)."""
+    place = 0 if country is None else (ord(country[0]) - 64) * 27 + ord(country[1]) - 64
+    number = place * 10 + (kind == "company")
     return {
         "id": f"https://openalex.org/I{number}",
         "display_name": f"X{number}",
