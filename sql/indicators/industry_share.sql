@@ -4,25 +4,31 @@ with listed as (
     -- the country one of its listings names, else ZZZ)
     select
         institutions.work_id,
+        works.publication_year,
         institutions.position,
-        coalesce(institutions.institution_id, institutions.institution_name) as institution,
         coalesce(max(institutions.country_iso3), 'ZZZ') as country_iso3,
         bool_or(institutions.institution_type = 'company') as is_company
     from staging.institutions as institutions
+    inner join staging.works as works
+        on works.work_id = institutions.work_id
     where institutions.institution_type is not null
-    group by all
+    group by
+        institutions.work_id,
+        works.publication_year,
+        institutions.position,
+        coalesce(institutions.institution_id, institutions.institution_name)
 ),
 
 links as (
+    -- each authorship weighs 1, split equally over its institutions (the year, one per
+    -- work, is in the partition so that a refresh's filter on it reaches the scans)
     select
-        listed.work_id,
-        works.publication_year,
-        listed.country_iso3,
-        listed.is_company,
-        1.0 / count(*) over (partition by listed.work_id, listed.position) as weight
+        work_id,
+        publication_year,
+        country_iso3,
+        is_company,
+        1.0 / count(*) over (partition by work_id, publication_year, position) as weight
     from listed
-    inner join staging.works as works
-        on works.work_id = listed.work_id
 ),
 
 entity_links as (

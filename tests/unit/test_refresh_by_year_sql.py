@@ -99,3 +99,34 @@ def test_coauthorship_pairs_of_a_year_read_that_year_alone(
     ]
     whole = "select * from indicators.coauthorship_pairs where year = 2021 order by all"
     assert con.execute(f"{query} order by all").fetchall() == con.execute(whole).fetchall()
+
+
+def test_the_industry_share_of_a_year_reads_that_year_alone(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    # W1 (2020) and W2 (2021): the refresh of 2021 filters the works' scan, below the
+    # window that splits each authorship over its institutions
+    con.execute(
+        "create table staging.works as select * from (values ('W1', 2020), ('W2', 2021)) "
+        "as t(work_id, publication_year)"
+    )
+    con.execute(
+        "create table staging.institutions as select * from (values "
+        "('W1', 0, 'I1', 'Co', 'USA', 'company'), ('W2', 0, 'I1', 'Co', 'USA', 'company'), "
+        "('W2', 0, 'I2', 'Uni', 'USA', 'education')) "
+        "as t(work_id, position, institution_id, institution_name, country_iso3, "
+        "institution_type)"
+    )
+    con.execute(
+        "create table core.work_approaches as select * from (values ('W1', 'all'), "
+        "('W2', 'all')) as t(work_id, approach)"
+    )
+    con.execute("create table core.bloc_member_years (bloc varchar, iso3 varchar, year bigint)")
+    run_sql(con, "indicators.industry_share")
+    query = year_rows("indicators.industry_share", 2021)
+    filters = scan_filters(plan_nodes(con, query), "staging.works")
+    assert any("publication_year=2021" in f for f in filters), filters
+    rows = con.execute(f"select entity_code, value from ({query}) order by 1").fetchall()
+    assert rows == [("USA", 0.5), ("WLD", 0.5)]
+    whole = "select * from indicators.industry_share where year = 2021 order by all"
+    assert con.execute(f"{query} order by all").fetchall() == con.execute(whole).fetchall()
