@@ -110,9 +110,9 @@ def gave_up(error: GiveUp) -> GiveUp:
     return error
 
 
-def header_setting(value: str, source: str, variable: str, what: str) -> str:
-    """``value``, a setting that travels in an HTTP header (a key, a contact address), when
-    it can as it is: ASCII letters, digits and punctuation, no spaces. Raises ValueError
+def header_setting(value: str, source: str, variable: str, what: str) -> None:
+    """Check ``value``, a setting that travels in an HTTP header (a key, a contact address),
+    can as it is: ASCII letters, digits and punctuation, no spaces. Raises ValueError
     naming the ``source``, ``what`` it is and its environment ``variable``, never the value:
     requests would refuse it at the first request with the value in its error (a line
     break, a space at either end) or fail to encode it (a character outside Latin-1)."""
@@ -121,7 +121,6 @@ def header_setting(value: str, source: str, variable: str, what: str) -> str:
             f"{source} needs {what} of ASCII letters, digits and punctuation, without spaces "
             f"or control characters ({variable}); the value itself is not shown"
         )
-    return value
 
 
 def redact_text(text: str) -> str:
@@ -183,7 +182,7 @@ def request_problem(error: requests.RequestException, fatal: Callable[[str], Exc
     if isinstance(error, TRANSIENT_ERRORS) and tls is None:
         return problem[:MESSAGE_LIMIT]
     advice = tls or next(
-        (text for kind, text in PERMANENT_ADVICE if isinstance(error, kind)),
+        (words for kind, words in PERMANENT_ADVICE if isinstance(error, kind)),
         "the request fails the same way on every attempt",
     )
     # from None: a chained cause would print requests' own text, unredacted, in tracebacks

@@ -22,7 +22,6 @@ from pipelines.lineage import BUILT, UNPUBLISHED
 from pipelines.provenance import code_commit
 from pipelines.publish import (
     PUBLIC_SCHEMAS,
-    RUN_NULLABLE_TYPES,
     PublishError,
     data_kind,
     publish,
@@ -33,7 +32,13 @@ from pipelines.resources import QcmResource
 from pipelines.settings import SQL_DIR
 
 RUNS_KEY = dg.AssetKey(["meta", "runs"])
-POLARS_TYPES = {"DOUBLE": pl.Float64, "VARCHAR": pl.String, "BOOLEAN": pl.Boolean}
+# the types of run_record values that can be null and are not integers (a null alone would
+# be read as one)
+RUN_NULLABLE_TYPES = {
+    "trail_agreement": pl.Float64,
+    "code_commit": pl.String,
+    "code_modified": pl.Boolean,
+}
 
 
 def append_run(con: duckdb.DuckDBPyConnection, record: dict[str, object]) -> None:
@@ -42,9 +47,7 @@ def append_run(con: duckdb.DuckDBPyConnection, record: dict[str, object]) -> Non
     The run history outlives qcm versions: a column this version records and an older
     ``meta.runs`` lacks is added, null for the older runs (which did not record it).
     """
-    typed = {
-        name: POLARS_TYPES[kind] for name, kind in RUN_NULLABLE_TYPES.items() if name in record
-    }
+    typed = {name: kind for name, kind in RUN_NULLABLE_TYPES.items() if name in record}
     con.register("_run", pl.DataFrame([record], schema_overrides=typed))
     try:
         if not table_exists(con, "meta.runs"):

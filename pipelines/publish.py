@@ -600,13 +600,6 @@ def parquet_readme(con: duckdb.DuckDBPyConnection, tables: list[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
-# the types of run_record values that can be null and are not integers (a null alone would
-# be read as one)
-RUN_NULLABLE_TYPES = {
-    "trail_agreement": "DOUBLE",
-    "code_commit": "VARCHAR",
-    "code_modified": "BOOLEAN",
-}
 # Where both trails place a researcher in a year: how many such researcher-years, and the
 # share in which each trail's modal country is the same, summed over the years of
 # core.trail_agreement_years (brought up to date by year, and kept when nothing changed:

@@ -113,7 +113,8 @@ def verify_archive(body: bytes) -> ArchiveCheck:
     """Test-unzip a bulk archive and count its records.
 
     Raises ArchiveDamaged when the body is not a readable ZIP or a member fails its CRC
-    check; ArchiveRefused when a member is unsafe, ``project.csv`` or
+    check; ArchiveRefused when a member is packed in a way zipfile cannot unpack
+    (encrypted, an unknown compression method) or unsafe, ``project.csv`` or
     ``organization.csv`` is missing, repeated or not CSV, or ``project.csv`` holds no
     project. Both are ValueErrors.
     """

@@ -610,7 +610,7 @@ def frontier_chart(
         for r in mine:
             if _yes(r.get("contested")):
                 symbols.append("x")
-            elif not _counted(r) and _status(r) == WORSE_BOUND:
+            elif _status(r) == WORSE_BOUND:
                 symbols.append("triangle-down-open")
             elif not _counted(r):
                 symbols.append("circle-open")

@@ -1223,25 +1223,27 @@ def _programmes_said(name: str, counted: pl.DataFrame, yearly: pl.DataFrame) -> 
     said = (
         f"{name} has {counted.height} counted programme figure"
         f"{'s' if counted.height > 1 else ''} in qcm's reviewed table (real announcements, each "
-        f"with its source); {in_series} {'is' if in_series == 1 else 'are'} in the yearly series"
-        + (
-            f", and {no_rate} more as "
-            + (
-                "a conversion gap: no exchange rate for the year of its money, so its dollars "
-                "are unknown and left out of the sums."
-                if no_rate == 1
-                else "conversion gaps: no exchange rate for the year of their money, so their "
-                "dollars are unknown and left out of the sums."
-            )
-            if no_rate
-            else "."
-        )
+        f"with its source); {in_series} {'is' if in_series == 1 else 'are'} in the yearly "
+        f"series{_rate_gaps_said(no_rate)}."
     )
     if not yearly.height:
         said += (
             " None states a usable period with an exchange rate, so no yearly commitment is shown."
         )
     return said
+
+
+def _rate_gaps_said(figures: int) -> str:
+    """The clause naming ``figures`` counted figures without an exchange rate (empty for
+    none)."""
+    if not figures:
+        return ""
+    its = "its" if figures == 1 else "their"
+    return (
+        f", and {figures} more as {'a conversion gap' if figures == 1 else 'conversion gaps'}: "
+        f"no exchange rate for the year of {its} money, so {its} dollars are unknown and left "
+        "out of the sums"
+    )
 
 
 def _per_gdp_said(data: SiteData, iso3: str, name: str, year: int) -> str:

@@ -183,6 +183,21 @@ def test_no_total_count_still_pages_to_the_short_page(tmp_path: Path) -> None:
     assert (outcome.status, outcome.records, outcome.meta_count) == ("done", 2, None)
 
 
+def assert_kept_running(harness: Harness, text: str, cursor: str, records: int) -> None:
+    """A fetch stopped short: ``text`` ends with the refetch advice, the 2020 state is
+    still running at ``cursor`` with ``records`` landed and ``text`` as its error, and
+    nothing is current."""
+    assert text.endswith(REFETCH)
+    state = harness.zone.load_state("2020")
+    assert (state.status, state.cursor, state.records, state.done) == (
+        "running",
+        cursor,
+        records,
+        None,
+    )
+    assert state.error == text and harness.zone.current_files() == []
+
+
 def test_a_term_ending_short_of_total_count_is_never_done(tmp_path: Path) -> None:
     replies = [Reply(200, nsf_ids_page(["1", "2"], total=5)), Reply(200, nsf_ids_page(["3"], 5))]
     with MockServer(replies) as server:
@@ -195,15 +210,7 @@ def test_a_term_ending_short_of_total_count_is_never_done(tmp_path: Path) -> Non
         "with 3 distinct awards (3 fetched) but totalCount 5: 2 fewer than the API reports, "
         "so the fetch is not marked done"
     ) in text
-    assert text.endswith(REFETCH)
-    state = harness.zone.load_state("2020")
-    assert (state.status, state.cursor, state.records, state.done) == (
-        "running",
-        '["quantum", 3]',
-        2,
-        None,
-    )
-    assert state.error == text and harness.zone.current_files() == []
+    assert_kept_running(harness, text, '["quantum", 3]', 2)
 
 
 def test_an_award_added_while_paging_is_caught_by_its_distinct_count(tmp_path: Path) -> None:
@@ -227,15 +234,7 @@ def test_an_award_added_while_paging_is_caught_by_its_distinct_count(tmp_path: P
         "(1 of the fetched awards landed twice): awards added or removed while paging shifted "
         "the offsets, so some were skipped unseen, so the fetch is not marked done"
     ) in text
-    assert text.endswith(REFETCH)
-    state = harness.zone.load_state("2020")
-    assert (state.status, state.cursor, state.records, state.done) == (
-        "running",
-        '["quantum", 7]',
-        6,
-        None,
-    )
-    assert state.error == text and harness.zone.current_files() == []
+    assert_kept_running(harness, text, '["quantum", 7]', 6)
 
 
 def test_an_award_removed_while_paging_is_caught_against_the_largest_total(
