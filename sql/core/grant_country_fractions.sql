@@ -1,6 +1,10 @@
 -- core.grant_country_fractions: one row per in-scope grant and country of an organisation it pays: the country's fraction of the grant's money (fractions of a grant sum to 1) and whether the grant pays organisations of two or more countries (meta.methods grant_country_rule)
 with organisations as (
-    select organisations.*
+    -- project partners, collaborators and co-funders are named, never paid
+    select
+        organisations.*,
+        not regexp_matches(coalesce(organisations.role, ''), 'partner|collaborator|co_?funder')
+            as paid
     from staging.grant_organisations as organisations
     inner join staging.grants as grants
         on grants.grant_key = organisations.grant_key
@@ -24,7 +28,7 @@ stated_totals as (
 
 unknown_shares as (
     -- an organisation of such a grant the funder pays but whose share is unknown (not
-    -- stated, or quarantined as not a number; partners it does not pay are not such):
+    -- stated, or quarantined as not a number):
     -- what the stated shares leave of the grant's amount is its money, of the unknown
     -- country (ZZZ), never given to the others
     select totals.grant_key, greatest(amounts.amount - totals.total, 0) as amount
@@ -33,8 +37,7 @@ unknown_shares as (
     where totals.grant_key in (
         select grant_key
         from organisations
-        where amount is null
-            and not regexp_matches(coalesce(role, ''), 'partner|collaborator|co_?funder')
+        where amount is null and paid
     )
 ),
 
@@ -66,8 +69,7 @@ share_totals as (
 
 lead as (
     -- services that state no shares (UKRI): the whole grant goes to its lead organisation
-    -- (the UKRI lead research organisation), else to the first-listed one it pays; project
-    -- partners, collaborators and co-funders are named, never paid
+    -- (the UKRI lead research organisation), else to the first-listed one it pays
     select
         grant_key,
         arg_min(
@@ -76,8 +78,7 @@ lead as (
             * 1000000000 + position
         ) as country_iso3
     from organisations
-    where grant_key not in (select grant_key from stated_totals)
-        and not regexp_matches(coalesce(role, ''), 'partner|collaborator|co_?funder')
+    where grant_key not in (select grant_key from stated_totals) and paid
     group by all
 ),
 
