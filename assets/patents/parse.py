@@ -187,6 +187,7 @@ def _document_row(prov: Provenance, **values: Any) -> dict[str, Any]:
         "title_lang": None,
         "abstract": None,
         "has_biblio": False,
+        "foreign_priorities": None,
     }
     row.update(values)
     row.update(prov.columns())
@@ -200,6 +201,23 @@ def _earliest(dates: Iterable[str | None]) -> str | None:
     """The earliest of some ISO dates, None when there are none."""
     known = [d for d in dates if d]
     return min(known) if known else None
+
+
+def _foreign_priorities(claims: Iterable[Any]) -> str | None:
+    """The foreign applications a PatentsView record claims priority from, as one text.
+
+    Input: the record's ``foreign_priority`` entries. Output: their distinct
+    ``country:number`` keys (the number's letters and digits only, upper case), sorted
+    and joined by spaces; None when no entry names both its country and its number.
+    Two US documents that claim the same foreign applications share this text.
+    """
+    keys = set()
+    for claim in claims:
+        country = clean_text(claim.get("foreign_country_filed"))
+        number = re.sub(r"[^0-9A-Za-z]", "", str(claim.get("foreign_application_id") or ""))
+        if country and number:
+            keys.add(f"{country.upper()}:{number.upper()}")
+    return " ".join(sorted(keys)) or None
 
 
 def parse_patentsview_record(
@@ -227,9 +245,9 @@ def parse_patentsview_record(
         raise RecordError("withdrawn_patent", f"{doc_id} was withdrawn from issue")
     applications = record.get("application") or []
     crosswalk = record.get("granted_pregrant_crosswalk") or []
+    claims = record.get("foreign_priority") or []
     priority = _earliest(
-        parse_date(p.get("filing_date"), "foreign_priority.filing_date")
-        for p in record.get("foreign_priority") or []
+        parse_date(p.get("filing_date"), "foreign_priority.filing_date") for p in claims
     )
     application_date = _earliest(
         [parse_date(record.get("patent_earliest_application_date"), "earliest_application")]
@@ -259,6 +277,7 @@ def parse_patentsview_record(
             title_lang="en",
             abstract=clean_text(record.get(f"{prefix}_abstract")),
             has_biblio=True,
+            foreign_priorities=_foreign_priorities(claims),
         )
     )
     key = prov.record_key

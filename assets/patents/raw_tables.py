@@ -38,6 +38,7 @@ SCHEMAS: dict[str, dict[str, pl.DataType]] = {
         "title_lang": S,
         "abstract": S,
         "has_biblio": B,
+        "foreign_priorities": S,
         **PROVENANCE,
     },
     "raw.patent_applicants": {**PARTY, "type_code": S, "name_format": S},

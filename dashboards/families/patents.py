@@ -1247,9 +1247,13 @@ def methods(data: SiteData) -> list[Section]:
         Section(
             "Patents: known gaps and caveats",
             [
-                "US documents from PatentsView that no EPO record ties to a DOCDB family form "
-                "their own family (with the other documents of their US application): an "
-                "invention also filed abroad may then count twice, once as a US-only family.",
+                "A US document from PatentsView that no EPO record ties to a DOCDB family "
+                "joins the family of the documents claiming the same foreign priorities; "
+                "one claiming none forms a family with the other documents of its US "
+                "application. Foreign priorities are compared as PatentsView lists them, "
+                "not with EPO's records, and US provisional applications are not read: "
+                "an invention also filed abroad, or filed twice in the US, may still count "
+                "twice.",
                 f"The latest priority years ({incomplete}) are incomplete and are not used "
                 "for rankings; trends show them greyed.",
                 "Applicant types (company, university, government, individual) are assigned "

@@ -1,4 +1,4 @@
--- staging.patent_families: one row per patent family (DOCDB family id; US documents without one form a family per US application, else one each): earliest priority year, offices, the international flag, and the title and abstract that stand for it
+-- staging.patent_families: one row per patent family (DOCDB family id; US documents without one form a family per set of foreign priorities claimed, else per US application, else one each): earliest priority year, offices, the international flag, and the title and abstract that stand for it
 with members as (
     select
         family_id,

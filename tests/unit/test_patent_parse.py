@@ -47,6 +47,33 @@ def test_a_patentsview_patent_gives_document_parties_and_codes(tmp_path: Path) -
     assert batch.files[0]["source"] == "patentsview"
 
 
+def test_the_foreign_priorities_a_patentsview_record_claims_become_one_key(
+    tmp_path: Path,
+) -> None:
+    claims = [
+        {"foreign_application_id": "2019-123 456", "foreign_country_filed": "jp"},
+        {"foreign_application_id": "197 33 454", "foreign_country_filed": "DE"},
+        {"foreign_application_id": "2019-123456", "foreign_country_filed": "JP"},  # again
+        {"foreign_application_id": "10-2020-1", "foreign_country_filed": None},  # no country
+        {"foreign_application_id": None, "foreign_country_filed": "KR"},  # no number
+    ]
+    batch = parse(
+        tmp_path,
+        {
+            "p.json": pv_page(
+                pv_patent(patent_id="1", foreign_priority=claims),
+                pv_patent(patent_id="2", foreign_priority=claims[3:]),
+                pv_patent(patent_id="3", foreign_priority=[]),
+            )
+        },
+    )
+    assert [d["foreign_priorities"] for d in batch.documents] == [
+        "DE:19733454 JP:2019123456",
+        None,
+        None,
+    ]
+
+
 def test_epodoc_country_suffix_and_a_name_without_one(tmp_path: Path) -> None:
     parties = (
         '<applicant sequence="1" data-format="epodoc"><applicant-name><name>QUANTUM OY [FI]'
