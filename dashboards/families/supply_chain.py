@@ -1573,10 +1573,13 @@ def methods(data: SiteData) -> list[Section]:
         Section(
             "Supply chain: reproduce a country's world export share",
             [
-                "World export shares are a country's exports of a code over every exporter's; "
-                "this query rebuilds them from marts.trade_flows (importers' reports and mirror "
-                "flows), to compare with world_export_share in "
-                "marts.supply_chain_indicators."
+                "World export shares are a country's exports of a code over every exporter's, "
+                "as each reported them to the world (its partners' mirror reports where it "
+                "filed none); this query rebuilds them from marts.trade_country_totals, to "
+                "compare with world_export_share in marts.supply_chain_indicators. Summed "
+                "from the importers' reports in marts.trade_flows, as the composite's supply "
+                "chain family is, they differ: countries report trade with partners who do "
+                "not report, and exporters and importers value one shipment differently."
             ],
             code=reproduce_sql(),
         ),
@@ -1585,15 +1588,15 @@ def methods(data: SiteData) -> list[Section]:
 
 def reproduce_sql() -> str:
     """An SQL example that rebuilds every exporter's world export share per code and year
-    from the flows, to compare with marts.supply_chain_indicators."""
+    from the countries' export totals, as marts.supply_chain_indicators has them."""
     return (
         "-- duckdb -readonly qcm.duckdb\n"
-        "select hs_code, year, exporter_iso3,\n"
+        "select hs_code, year, country_iso3,\n"
         "    sum(value_usd) / sum(sum(value_usd)) over (partition by hs_code, year)\n"
         "        as world_export_share\n"
-        "from marts.trade_flows\n"
-        "where exporter_iso3 <> 'UNK'\n"
-        "group by hs_code, year, exporter_iso3\n"
+        "from marts.trade_country_totals\n"
+        "where flow = 'exports' and hs_code <> 'TOTAL' and value_usd is not null\n"
+        "group by hs_code, year, country_iso3\n"
         "order by hs_code, year, world_export_share desc;"
     )
 

@@ -149,6 +149,38 @@ def test_world_shares_and_concentration_add_up(db: duckdb.DuckDBPyConnection) ->
     assert ("710421", "CHN") in points
 
 
+def test_the_published_totals_rebuild_every_export_and_world_export_share(
+    db: duckdb.DuckDBPyConnection,
+) -> None:
+    from dashboards.families.supply_chain import reproduce_sql
+
+    rebuilt = {(c, y, e): v for c, y, e, v in rows(db, reproduce_sql())}
+    published = {
+        (c, y, e): v
+        for c, y, e, v in rows(
+            db,
+            "select hs_code, year, entity_code, value from marts.supply_chain_indicators "
+            "where indicator = 'world_export_share' and level = 'component' "
+            "and entity_type = 'country'",
+        )
+    }
+    assert len(published) > 2000 and rebuilt == pytest.approx(published)
+    # and the exports themselves, as the countries reported them or their partners mirrored
+    off = rows(
+        db,
+        """
+        select count(*)
+        from marts.supply_chain_indicators as s
+        left join marts.trade_country_totals as t
+            on t.year = s.year and t.hs_code = s.hs_code and t.country_iso3 = s.entity_code
+            and t.flow = s.indicator
+        where s.indicator in ('exports', 'imports') and s.level = 'component'
+            and s.entity_type = 'country' and t.value_usd is distinct from s.value
+    """,
+    )
+    assert off == [(0,)]
+
+
 def test_reviewed_tables_are_published_with_their_sources(db: duckdb.DuckDBPyConnection) -> None:
     assert rows(
         db, "select count(*) > 50, bool_and(source_url like 'https://%') from marts.suppliers"
