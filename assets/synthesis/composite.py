@@ -4,10 +4,13 @@ bootstrap intervals, and the sensitivity scenarios.
 A family's score is a country's value divided by the leading country's value in the
 same approach and year. The composite is the weighted mean of the family scores over the
 families with data for that approach and year (weights divided by their sum over those
-families). A bloc's value is the sum of its members' values (every family's value is a
-share of records split over countries, so the members' shares add up to the bloc's
-share with each record counted once), except capability, where the bloc takes its best
-member's closeness metric by metric (computed in SQL).
+families). A family of ``UNKNOWN_WITHOUT_RECORDS`` (funding: national programme figures
+and three funders' grants, not every country's budget) counts for a country only when
+it has a record there: without one its funding is unknown, not zero, and its composite
+is the weighted mean over its other families. A bloc's value is the sum of its members'
+values (every family's value is a share of records split over countries, so the members'
+shares add up to the bloc's share with each record counted once), except capability,
+where the bloc takes its best member's closeness metric by metric (computed in SQL).
 """
 
 from __future__ import annotations
@@ -34,6 +37,9 @@ MEASURES = {
 }
 
 Key = tuple[str, int]  # (approach, year)
+# families whose records cover some countries only: a country without a record there has
+# no value in them (the composite leaves them out for it), where other families read 0
+UNKNOWN_WITHOUT_RECORDS = frozenset({"funding"})
 
 
 @dataclass(frozen=True)
@@ -44,6 +50,7 @@ class Aligned:
     resampled: np.ndarray  # (replicates, countries)
     leader_value: float
     leader_resampled: np.ndarray  # (replicates,)
+    credited: np.ndarray  # (countries,) whether the family has records of the country
 
     @property
     def score(self) -> np.ndarray:
@@ -68,7 +75,13 @@ def align(group: GroupValues, ranked: list[str], replicates: int) -> Aligned | N
     resampled = np.where(take >= 0, source[:, np.maximum(take, 0)], 0.0)
     if group.resampled is None:
         resampled = np.repeat(resampled, replicates, axis=0)
-    return Aligned(value, resampled, float(value.max()), resampled.max(axis=1))
+    return Aligned(value, resampled, float(value.max()), resampled.max(axis=1), take >= 0)
+
+
+def known(family: str, credited: np.ndarray) -> np.ndarray:
+    """Where ``family``'s score counts in the composite: everywhere, or for a family of
+    ``UNKNOWN_WITHOUT_RECORDS`` where it has records (``credited``)."""
+    return credited if family in UNKNOWN_WITHOUT_RECORDS else np.ones_like(credited, bool)
 
 
 def bloc_values(group: GroupValues, members: list[str]) -> tuple[float, np.ndarray | None]:
@@ -80,17 +93,27 @@ def bloc_values(group: GroupValues, members: list[str]) -> tuple[float, np.ndarr
 
 
 def composite_of(
-    scores: Mapping[str, np.ndarray], weights: Mapping[str, float]
+    scores: Mapping[str, np.ndarray],
+    weights: Mapping[str, float],
+    counts: Mapping[str, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, list[str]] | None:
-    """The weighted mean of the ``scores`` of the families with a positive weight (weights
-    divided by their sum over those families) and the families used; None when none.
-    The sums run in the families' alphabetical order, so the result never depends on the
-    order in which the scores were gathered."""
+    """The weighted mean of the ``scores`` of the families with a positive weight and the
+    families used; None when none.
+
+    ``counts[family]`` (per country, broadcast over resamples; all true when absent) says
+    where a family's score counts: each country's weights are divided by their sum over
+    the families that count for it, and a country for which none counts gets 0. The sums
+    run in the families' alphabetical order, so the result never depends on the order in
+    which the scores were gathered."""
     used = [f for f in scores if weights.get(f, 0) > 0]
     if not used:
         return None
-    total = sum(weights[f] for f in sorted(used))
-    return sum(scores[f] * (weights[f] / total) for f in sorted(used)), used
+    counts = counts or {}
+    weight = {f: weights[f] * np.asarray(counts.get(f, True), float) for f in used}
+    total = sum(weight[f] for f in sorted(used))
+    mean = sum(scores[f] * weight[f] for f in sorted(used))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(total > 0, mean / total, 0.0), used
 
 
 class _Intervals:
@@ -218,49 +241,51 @@ def _composite_rows(
     key: Key,
     ranked: list[str],
     aligned: Mapping[str, Aligned],
-    bloc_scores: Mapping[str, Mapping[str, tuple[float, np.ndarray]]],
+    bloc_scores: Mapping[str, Mapping[str, tuple[float, np.ndarray, bool]]],
     weights: Mapping[str, float],
     intervals: _Intervals,
 ) -> list[Rows]:
     """The composite's rows of the ``ranked`` countries and of each bloc of
-    ``bloc_scores`` (bloc -> family -> score and resampled scores), each naming the
-    families it combines; none when no family with a weight has data."""
-    combined = composite_of({f: a.score for f, a in aligned.items()}, weights)
+    ``bloc_scores`` (bloc -> family -> score, resampled scores and whether a member has
+    records), each naming the families it combines for that entity; none when no family
+    with a weight has data."""
+    counts = {f: known(f, a.credited) for f, a in aligned.items()}
+    combined = composite_of({f: a.score for f, a in aligned.items()}, weights, counts)
     if combined is None:
         return []
     value, used = combined
-    resampled = composite_of({f: aligned[f].score_resampled for f in used}, weights)[0]
+    resampled = composite_of({f: aligned[f].score_resampled for f in used}, weights, counts)[0]
     leader, leader_resampled = value.max(), resampled.max(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         score_resampled = np.nan_to_num(resampled / leader_resampled[:, None])
-    made = [
-        _country_rows(
-            key, COMPOSITE, ranked, value, resampled, value / leader, score_resampled, intervals
-        )
-    ]
+    rows = _country_rows(
+        key, COMPOSITE, ranked, value, resampled, value / leader, score_resampled, intervals
+    )
+    names = {code: [f for f in used if counts[f][i]] for i, code in enumerate(ranked)}
+    made = [_naming(rows, names)]
     for bloc, scores in bloc_scores.items():
-        bloc_value = composite_of({f: scores[f][0] for f in used}, weights)[0]
-        bloc_resampled = composite_of({f: scores[f][1] for f in used}, weights)[0]
+        bloc_counts = {f: known(f, np.array(scores[f][2])) for f in used}
+        bloc_value = composite_of({f: scores[f][0] for f in used}, weights, bloc_counts)[0]
+        bloc_resampled = composite_of({f: scores[f][1] for f in used}, weights, bloc_counts)[0]
         with np.errstate(invalid="ignore", divide="ignore"):
             bloc_score_resampled = np.nan_to_num(bloc_resampled / leader_resampled)
-        made.append(
-            _bloc_row(
-                key,
-                COMPOSITE,
-                bloc,
-                float(bloc_value),
-                bloc_resampled,
-                float(bloc_value / leader),
-                bloc_score_resampled,
-                intervals,
-            )
+        row = _bloc_row(
+            key,
+            COMPOSITE,
+            bloc,
+            float(bloc_value),
+            bloc_resampled,
+            float(bloc_value / leader),
+            bloc_score_resampled,
+            intervals,
         )
-    return [_naming(rows, ",".join(used)) for rows in made]
+        made.append(_naming(row, {bloc: [f for f in used if bloc_counts[f]]}))
+    return made
 
 
-def _naming(rows: Rows, families: str) -> Rows:
-    """``rows``, each naming the ``families`` the composite combines."""
-    return lambda: [row | {"families": families} for row in rows()]
+def _naming(rows: Rows, families: Mapping[str, list[str]]) -> Rows:
+    """``rows``, each naming the families the composite combines for its entity."""
+    return lambda: [row | {"families": ",".join(families[row["entity_code"]])} for row in rows()]
 
 
 def synthesise(
@@ -293,7 +318,7 @@ def synthesise(
         blocs = sorted({bloc for bloc, year in members if year == key[1]})
         intervals = _Intervals(level)
         pending: list[Rows] = []
-        bloc_scores: dict[str, dict[str, tuple[float, np.ndarray]]] = {b: {} for b in blocs}
+        bloc_scores: dict[str, dict[str, tuple[float, np.ndarray, bool]]] = {b: {} for b in blocs}
         for family, a in aligned.items():
             pending.append(
                 _country_rows(
@@ -310,7 +335,8 @@ def synthesise(
                 score = value / a.leader_value
                 with np.errstate(invalid="ignore", divide="ignore"):
                     score_resampled = np.nan_to_num(resampled / a.leader_resampled)
-                bloc_scores[bloc][family] = (score, score_resampled)
+                credited = bool(set(members[(bloc, key[1])]) & set(families[family].countries))
+                bloc_scores[bloc][family] = (score, score_resampled, credited)
                 pending.append(
                     _bloc_row(
                         key, family, bloc, value, resampled, score, score_resampled, intervals
@@ -355,12 +381,16 @@ def composite_ranks(
         ranked = sorted({c for g in families.values() for c in g.countries if c in rankable})
         if not ranked:
             continue
-        scores = {
-            family: a.score
+        aligned = {
+            family: a
             for family, group in families.items()
             if (a := align(group, ranked, 1)) is not None
         }
-        combined = composite_of(scores, weights)
+        combined = composite_of(
+            {f: a.score for f, a in aligned.items()},
+            weights,
+            {f: known(f, a.credited) for f, a in aligned.items()},
+        )
         if combined is not None:
             out[key] = (ranked, combined[0], ranks(combined[0]))
     return out

@@ -1406,9 +1406,12 @@ def methods(data: SiteData) -> list[Section]:
         "of the synthesis settings file (table below); they need not add up to one. A "
         "family with no data for an approach (no hardware milestones, say) drops out, and "
         "the other families' weights are divided by their sum, so the composite stays on "
-        "the same scale. The sliders on the overview and country pages recompute the "
-        "composite in your browser from the family scores on the page; the intervals belong "
-        "to the published weights.",
+        "the same scale. Funding drops out in the same way for a country without a "
+        "funding record in the approach and year: the family reads national programme "
+        "figures and the grants of three funders (NSF, CORDIS, UKRI), not every country's "
+        "budget, so a missing record means its funding is unknown, not zero. The sliders "
+        "on the overview and country pages recompute the composite in your browser from "
+        "the family scores on the page; the intervals belong to the published weights.",
         "Intervals. The records behind each family (works, patent families, grants, "
         "researchers, trade flows) are resampled with replacement"
         + (f" {replicates} times" if replicates else "")

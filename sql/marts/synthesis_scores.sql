@@ -32,23 +32,28 @@ family_years as (
 ),
 
 used as (
-    -- the families of each approach and year's composite, with their weights
-    select scores.approach, scores.year, weights.family, weights.weight
+    -- the families each entity's composite averages in an approach and year (a country
+    -- without a funding record has none there), with their weights
+    select
+        scores.entity_type, scores.entity_code, scores.approach, scores.year, weights.family,
+        weights.weight
     from indicators.synthesis_scores as scores
     inner join ref.synthesis_weights as weights
         on list_contains(string_split(scores.families, ','), weights.family)
     where scores.family = 'composite'
-    group by all
 ),
 
 shares as (
-    select approach, year, family, weight / sum(weight) over (partition by approach, year)
-        as weight
+    select
+        entity_type, entity_code, approach, year, family,
+        weight / sum(weight) over (partition by entity_type, entity_code, approach, year)
+            as weight
     from used
 ),
 
 composite_years as (
-    -- a composite is still filling when one of the families it averages is
+    -- a composite is still filling when one of the families any composite of the approach
+    -- and year averages is
     select used.approach, used.year, bool_or(family_years.incomplete) as incomplete
     from used
     inner join family_years
@@ -93,7 +98,9 @@ select
 from indicators.synthesis_scores as scores
 cross join settings
 left join shares
-    on shares.approach = scores.approach
+    on shares.entity_type = scores.entity_type
+    and shares.entity_code = scores.entity_code
+    and shares.approach = scores.approach
     and shares.year = scores.year
     and shares.family = scores.family
 left join family_years

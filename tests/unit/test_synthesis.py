@@ -10,12 +10,12 @@ World 400: USA 0.25, DEU 0.375, FRA 0.375.
 Scores (value / leading country's value), weights publications 3, funding 1, capability
 2 (capability has no data here, so it drops out and the weights are divided by 4):
 - publications: USA 1, CHN 1 (tied leaders), DEU 1/3, FRA 0.
-- funding: DEU 1, FRA 1, USA 2/3, CHN 0.
-- composite = (3 x publications + 1 x funding) / 4: USA (3 + 2/3)/4 = 11/12; CHN 3/4;
-  DEU (1 + 1)/4 = 1/2; FRA 1/4. Leader USA; CHN's score (3/4)/(11/12) = 9/11.
+- funding: DEU 1, FRA 1, USA 2/3, CHN 0 (no record: its funding is unknown, not zero).
+- composite = (3 x publications + 1 x funding) / 4: USA (3 + 2/3)/4 = 11/12; DEU
+  (1 + 1)/4 = 1/2; FRA 1/4; CHN, without funding, publications alone: 3/3 = 1. Leader
+  CHN; USA's score 11/12.
 - bloc NATO in 2024 = USA + DEU + FRA: publications 0.5 -> score 0.5/0.375 = 4/3;
-  funding 1.0 -> 1/0.375 = 8/3; composite (3 x 4/3 + 8/3)/4 = 5/3; score (5/3)/(11/12) =
-  20/11.
+  funding 1.0 -> 1/0.375 = 8/3; composite (3 x 4/3 + 8/3)/4 = 5/3; score (5/3)/1 = 5/3.
 """
 
 from __future__ import annotations
@@ -238,11 +238,13 @@ def test_scores_composite_and_ranks_by_hand() -> None:
     assert row(frame, "funding", "USA")["score"] == pytest.approx(2 / 3)
     composite = {c: row(frame, "composite", c) for c in ("USA", "CHN", "DEU", "FRA")}
     assert {c: r["value"] for c, r in composite.items()} == pytest.approx(
-        {"USA": 11 / 12, "CHN": 3 / 4, "DEU": 1 / 2, "FRA": 1 / 4}
+        {"USA": 11 / 12, "CHN": 1, "DEU": 1 / 2, "FRA": 1 / 4}
     )
-    assert {c: r["rank"] for c, r in composite.items()} == {"USA": 1, "CHN": 2, "DEU": 3, "FRA": 4}
-    assert composite["CHN"]["score"] == pytest.approx(9 / 11)
+    assert {c: r["rank"] for c, r in composite.items()} == {"CHN": 1, "USA": 2, "DEU": 3, "FRA": 4}
+    assert composite["USA"]["score"] == pytest.approx(11 / 12)
     assert composite["USA"]["families"] == "publications,funding"  # capability: no data
+    assert composite["CHN"]["families"] == "publications"  # no funding record: unknown
+    assert composite["FRA"]["families"] == "publications,funding"  # no work: 0, not unknown
     assert composite["USA"]["countries_ranked"] == 4
 
 
@@ -252,8 +254,19 @@ def test_bloc_sums_its_members_records() -> None:
     assert row(frame, "publications", "NATO")["score"] == pytest.approx(4 / 3)
     assert row(frame, "funding", "NATO")["score"] == pytest.approx(8 / 3)
     assert row(frame, "composite", "NATO")["value"] == pytest.approx(5 / 3)
-    assert row(frame, "composite", "NATO")["score"] == pytest.approx(20 / 11)
+    assert row(frame, "composite", "NATO")["score"] == pytest.approx(5 / 3)
+    assert row(frame, "composite", "NATO")["families"] == "publications,funding"
     assert row(frame, "composite", "NATO")["rank"] is None
+
+
+def test_a_bloc_none_of_whose_members_has_a_funding_record_has_no_funding_score() -> None:
+    # a bloc of China alone: its funding is unknown, so its composite is its
+    # publications' score, 1 (China and the USA lead publications together)
+    members = MEMBERS | {("CN_ONLY", 2024): ["CHN"]}
+    frame = synthesise(groups(), {}, WEIGHTS, RANKABLE, members, 50, 0.9)
+    assert row(frame, "composite", "CN_ONLY")["value"] == pytest.approx(1)
+    assert row(frame, "composite", "CN_ONLY")["families"] == "publications"
+    assert row(frame, "funding", "CN_ONLY")["value"] == 0  # the family's row says 0 of it
 
 
 def test_intervals_are_ordered_and_leader_probability_is_a_share() -> None:
@@ -282,9 +295,10 @@ def test_capability_is_held_fixed() -> None:
     assert (chn["value_low"], chn["value"], chn["value_high"]) == (1, 1, 1)
     assert row(frame, "capability", "USA")["score"] == pytest.approx(0.1)
     assert row(frame, "capability", "NATO")["score"] == pytest.approx(0.1)
-    # composite = (3 pub + 1 funding + 2 capability) / 6: USA (3 + 2/3 + 0.2)/6, CHN (3 + 0 + 2)/6
+    # composite = (3 pub + 1 funding + 2 capability) / 6: USA (3 + 2/3 + 0.2)/6; CHN,
+    # without a funding record, (3 pub + 2 capability) / 5
     assert row(frame, "composite", "USA")["value"] == pytest.approx((3 + 2 / 3 + 0.2) / 6)
-    assert row(frame, "composite", "CHN")["value"] == pytest.approx(5 / 6)
+    assert row(frame, "composite", "CHN")["value"] == pytest.approx(1)
     assert row(frame, "composite", "CHN")["rank"] == 1
 
 
@@ -292,16 +306,17 @@ def test_sensitivity_without_publications_hands_the_lead_to_the_funding_leaders(
     moves = sensitivity(records(), {}, WEIGHTS, RANKABLE)
     baseline = moves.filter(pl.col("scenario") == "equal_weights")
     # equal weights, capability absent: (publications + funding) / 2: USA (1 + 2/3)/2,
-    # CHN 1/2, DEU (1/3 + 1)/2, FRA 1/2
+    # DEU (1/3 + 1)/2, FRA 1/2; CHN, without a funding record, publications alone: 1
     assert dict(zip(baseline["country_iso3"], baseline["value"], strict=True)) == pytest.approx(
-        {"CHN": 0.5, "DEU": 2 / 3, "FRA": 0.5, "USA": 5 / 6}
+        {"CHN": 1.0, "DEU": 2 / 3, "FRA": 0.5, "USA": 5 / 6}
     )
     without = moves.filter(pl.col("scenario") == "without_publications")
+    # funding alone: CHN has no family that counts for it, and scores 0
     got = dict(zip(without["country_iso3"], without["rank"], strict=True))
     assert got == {"DEU": 1, "FRA": 1, "USA": 3, "CHN": 4}
     assert dict(zip(without["country_iso3"], without["baseline_rank"], strict=True)) == {
-        "USA": 1,
-        "CHN": 2,
+        "CHN": 1,
+        "USA": 2,
         "DEU": 3,
         "FRA": 4,
     }
