@@ -22,6 +22,8 @@ T = TypeVar("T")
 class SiteData:
     """The published marts and metadata the pages are built from."""
 
+    # indicators, patent_indicators and workforce_indicators carry beside each row the Wilson
+    # interval their long view publishes (value_low, value_high, interval_method)
     indicators: pl.DataFrame  # marts.publication_indicators
     pairs: pl.DataFrame  # marts.coauthorship_pairs
     approaches: pl.DataFrame  # marts.approaches
@@ -126,18 +128,27 @@ def load(database: Path) -> SiteData:
         def frame(sql: str) -> pl.DataFrame:
             return con.execute(sql).pl()
 
-        indicators = frame("select * from marts.publication_indicators")
-        run = frame("select * from meta.runs order by published_at desc limit 1").row(0, named=True)
-        incomplete = indicators.filter(pl.col("year_incomplete"))["year"].min()
-        complete = int(indicators.filter(~pl.col("year_incomplete"))["year"].max())
-        patents = frame("select * from marts.patent_indicators")
-        patent_complete = patents.filter(~pl.col("year_incomplete"))["year"].max()
         tables = {
             f"{schema}.{name}"
             for schema, name in con.execute(
                 "select table_schema, table_name from information_schema.tables"
             ).fetchall()
         }
+
+        indicators = _with_intervals(
+            con, tables, "marts.publication_indicators", "marts.publications_long", pl.lit("")
+        )
+        run = frame("select * from meta.runs order by published_at desc limit 1").row(0, named=True)
+        incomplete = indicators.filter(pl.col("year_incomplete"))["year"].min()
+        complete = int(indicators.filter(~pl.col("year_incomplete"))["year"].max())
+        patents = _with_intervals(
+            con,
+            tables,
+            "marts.patent_indicators",
+            "marts.patents_long",
+            pl.format("counting={}; family_scope={}", "counting", "family_scope"),
+        )
+        patent_complete = patents.filter(~pl.col("year_incomplete"))["year"].max()
 
         def mart(table: str, sql: str | None = None) -> pl.DataFrame:
             # published files from before the funding marts have none: the pages say so
@@ -146,7 +157,13 @@ def load(database: Path) -> SiteData:
             return frame(sql or f"select * from {table}")
 
         funding = mart("marts.funding_indicators")
-        workforce = mart("marts.workforce_indicators")
+        workforce = (
+            _with_intervals(
+                con, tables, "marts.workforce_indicators", "marts.workforce_long", pl.lit("")
+            )
+            if "marts.workforce_indicators" in tables
+            else pl.DataFrame()
+        )
         supply = mart("marts.supply_chain_indicators")
         synthesis = mart(
             "marts.synthesis_scores",
@@ -292,6 +309,42 @@ def load(database: Path) -> SiteData:
         )
     finally:
         con.close()
+
+
+def _with_intervals(
+    con: duckdb.DuckDBPyConnection,
+    tables: set[str],
+    table: str,
+    long_view: str,
+    variant: pl.Expr,
+) -> pl.DataFrame:
+    """The rows of the family mart ``table`` (``tables``: every table and view of the file),
+    in their order, with the Wilson interval that ``long_view`` publishes for each row:
+    value_low, value_high and interval_method (``wilson-90``), null for rows that get none
+    (counts, shares of money or of links) and for every row of a file from before the long
+    views. ``variant`` folds the mart's other dimensions into the long view's variant text
+    (``counting=applicant; family_scope=all``)."""
+    rows = con.execute(f"select * from {table}").pl()
+    if long_view not in tables:
+        return rows.with_columns(
+            pl.lit(None, pl.Float64).alias("value_low"),
+            pl.lit(None, pl.Float64).alias("value_high"),
+            pl.lit(None, pl.String).alias("interval_method"),
+        )
+    keys = ["entity_type", "entity_code", "approach", "year", "indicator"]
+    intervals = (
+        con.execute(
+            f"select {', '.join(keys)}, variant, value_low, value_high, interval_method "
+            f"from {long_view} where interval_method is not null"
+        )
+        .pl()
+        .cast({key: rows.schema[key] for key in keys})
+    )
+    return (
+        rows.with_columns(variant.alias("variant"))
+        .join(intervals, on=[*keys, "variant"], how="left", maintain_order="left")
+        .drop("variant")
+    )
 
 
 def _data_kinds(run: dict[str, object], *marts: pl.DataFrame) -> tuple[str, ...]:

@@ -19,7 +19,7 @@ import plotly.io as pio
 import polars as pl
 from plotly.utils import PlotlyJSONEncoder
 
-from dashboards.stats import wilson_interval
+from dashboards.stats import level_words
 
 # Okabe-Ito: distinguishable with the common forms of colour blindness.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
@@ -264,26 +264,18 @@ def world_map(frames: dict[str, pl.DataFrame], chart_id: str, title: str, captio
     )
 
 
-def ranking_bars(frame: pl.DataFrame, chart_id: str, title: str, caption: str) -> Chart:
-    """Horizontal bars of the top entities by a share, with 95% Wilson intervals.
+def ranking_bars(
+    frame: pl.DataFrame, chart_id: str, title: str, caption: str, level: float
+) -> Chart:
+    """Horizontal bars of the top entities by a share, with the Wilson intervals the marts
+    publish at ``level`` (meta.methods share_interval_level) as whiskers.
 
-    ``frame`` has entity_name, value (share), numerator, denominator, works_whole, small_n.
+    ``frame`` has entity_name, value (share), numerator, denominator, works_whole, small_n,
+    and the row's published interval: value_low, value_high, interval_method (the columns
+    of marts.publications_long). The CSV holds them under the same names.
     """
     frame = frame.sort("value")
-    low, high = (
-        zip(
-            *(
-                wilson_interval(n or 0.0, d or 0.0)
-                for n, d in zip(frame["numerator"], frame["denominator"], strict=True)
-            ),
-            strict=True,
-        )
-        if frame.height
-        else ((), ())
-    )
-    frame = frame.with_columns(
-        pl.Series("ci_low", low, dtype=pl.Float64), pl.Series("ci_high", high, dtype=pl.Float64)
-    )
+    words = level_words(level)
     fig = go.Figure(
         go.Bar(
             x=frame["value"].to_list(),
@@ -296,14 +288,14 @@ def ranking_bars(frame: pl.DataFrame, chart_id: str, title: str, caption: str) -
             error_x={
                 "type": "data",
                 "symmetric": False,
-                "array": (frame["ci_high"] - frame["value"]).to_list(),
-                "arrayminus": (frame["value"] - frame["ci_low"]).to_list(),
+                "array": (frame["value_high"] - frame["value"]).to_list(),
+                "arrayminus": (frame["value"] - frame["value_low"]).to_list(),
                 "color": "#555",
             },
             customdata=list(
-                zip(frame["works_whole"], frame["ci_low"], frame["ci_high"], strict=True)
+                zip(frame["works_whole"], frame["value_low"], frame["value_high"], strict=True)
             ),
-            hovertemplate="%{y}: %{x:.1%} (95% interval %{customdata[1]:.1%} "
+            hovertemplate=f"%{{y}}: %{{x:.1%}} ({words} interval %{{customdata[1]:.1%}} "
             "to %{customdata[2]:.1%}; "
             "%{customdata[0]:,} works)<extra></extra>",
         ),
@@ -315,7 +307,10 @@ def ranking_bars(frame: pl.DataFrame, chart_id: str, title: str, caption: str) -
         fig,
         frame,
         caption,
-        ["Bars show 95% Wilson intervals treating the world's works as the sample."],
+        [
+            f"Bars show {words} Wilson intervals treating the world's works as the sample, "
+            "as published in marts.publications_long (value_low, value_high)."
+        ],
     )
 
 

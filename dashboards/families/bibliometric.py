@@ -195,11 +195,15 @@ def approach(data: SiteData, approach_id: str) -> list[Section]:
             "denominator",
             "works_whole",
             "small_n",
+            "value_low",
+            "value_high",
+            "interval_method",
         ),
         f"{approach_id}-ranking",
         f"{leader['entity_name']} leads {label.lower()} "
         f"with {leader['value']:.0%} of {year} publications",
         _caption(data, "share of the world's publications in the approach", year),
+        common.interval_level(data),
     )
     ranking.notes.append(_unknown_note(shares, year))
     leaders5 = ranked.head(5)["entity_code"]

@@ -31,6 +31,21 @@ def bloc_members(data: SiteData, bloc: str | None, year: int) -> set[str]:
     return set(rows.filter(pl.col("bloc") == bloc, pl.col("year") == year)["iso3"].to_list())
 
 
+def interval_level(data: SiteData) -> float:
+    """The level of the published intervals of shares of records (meta.methods
+    share_interval_level, 0.9 for 90%): the level at which a chart computes an interval the
+    marts do not hold (a sum over years, say), so that it matches theirs."""
+    text = data.methods.get("share_interval_level", "")
+    try:
+        return float(text)
+    except ValueError:
+        raise ValueError(
+            f"meta.methods share_interval_level is {text!r}, not a level such as 0.9: the "
+            "charts' intervals follow the level the file states; publish it with the current "
+            "pipeline (assets/reference/methods.csv)"
+        ) from None
+
+
 def labels(data: SiteData) -> dict[str, str]:
     """Approach id -> label, for every approach of marts.approaches."""
     return dict(zip(data.approaches["approach"], data.approaches["label"], strict=True))

@@ -28,7 +28,7 @@ from dashboards.figures import (
     trend_lines,
 )
 from dashboards.page import Section, Table
-from dashboards.stats import wilson_interval
+from dashboards.stats import interval_method, level_words, wilson_interval
 
 NAME = "Patents"
 SOURCE = (
@@ -137,7 +137,9 @@ def pooled(data: SiteData, approach: str, scope: str) -> pl.DataFrame:
     """Countries' families over the window for one approach and family scope, largest first.
 
     Returns entity_code, entity_name, families_fractional, families_whole, share (of the
-    world's families), numerator, denominator, ci_low, ci_high (95% Wilson) and small_n.
+    world's families), numerator, denominator, ci_low, ci_high (the Wilson interval at the
+    level of the marts' intervals, ``common.interval_level``: the marts hold no sum over the
+    window), interval_method (``wilson-90``) and small_n.
     Unknown-country credit is left out of the ranking (it stays in the denominator).
     Made once per site for each approach and scope (every country page reads the window's
     ranking).
@@ -171,7 +173,8 @@ def _pooled(data: SiteData, approach: str, scope: str) -> pl.DataFrame:
         .filter(pl.col("year").is_between(first, last))["world_families"]
         .sum()
     )
-    intervals = [wilson_interval(n, world) for n in counts["families_fractional"]]
+    level = common.interval_level(data)
+    intervals = [wilson_interval(n, world, level) for n in counts["families_fractional"]]
     return counts.with_columns(
         (pl.col("families_fractional") / world if world else pl.lit(None, pl.Float64)).alias(
             "share"
@@ -180,6 +183,7 @@ def _pooled(data: SiteData, approach: str, scope: str) -> pl.DataFrame:
         pl.lit(float(world)).alias("denominator"),
         pl.Series("ci_low", [i[0] for i in intervals], dtype=pl.Float64),
         pl.Series("ci_high", [i[1] for i in intervals], dtype=pl.Float64),
+        pl.lit(interval_method(level)).alias("interval_method"),
         (pl.col("families_whole") < _small_n_threshold(data)).alias("small_n"),
     ).sort(
         [pl.col("families_fractional").round(DIGITS), pl.col("entity_name")],
@@ -196,11 +200,13 @@ def ranking(data: SiteData, approach: str) -> dict[str, pl.DataFrame]:
 
 
 def _switch_ranking(
-    frames: dict[str, pl.DataFrame], chart_id: str, title: str, caption: str
+    frames: dict[str, pl.DataFrame], chart_id: str, title: str, caption: str, level: float
 ) -> Chart:
     """Bars of the first ``TOP`` countries by fractional families, one trace per family scope,
-    chosen with two buttons."""
+    chosen with two buttons; hovers and the CSV give world shares with their intervals at
+    ``level``."""
     frames = {scope: frame.head(TOP) for scope, frame in frames.items()}
+    words = level_words(level)
     fig = go.Figure()
     for index, (scope, frame) in enumerate(frames.items()):
         frame = frame.sort("families_fractional")
@@ -225,7 +231,8 @@ def _switch_ranking(
                     )
                 ),
                 hovertemplate="%{y}: %{x:,.1f} families (fractional), %{customdata[1]:.1%} "
-                "of the world's (95% interval %{customdata[2]:.1%} to %{customdata[3]:.1%}); "
+                f"of the world's ({words} interval %{{customdata[2]:.1%}} to "
+                "%{customdata[3]:.1%}); "
                 "%{customdata[0]:,} families with an applicant there<extra>"
                 + esc(SCOPES[scope])
                 + "</extra>",
@@ -278,7 +285,7 @@ def _switch_ranking(
         [
             "Switch between all families and international families (published by two or "
             "more offices) with the buttons above the chart. The CSV holds both rankings "
-            "with world shares and their 95% Wilson intervals."
+            f"with world shares and their {words} Wilson intervals."
         ],
     )
 
@@ -296,15 +303,15 @@ class Lead(NamedTuple):
     families: float  # the leader's families (fractional)
     runner_up: str | None  # the second country's name when the leader is alone on top
     runner_up_families: float | None
-    doubt: str  # "", "overlap" (95% intervals overlap the runner-up's) or "few" (small_n)
+    doubt: str  # "", "overlap" (intervals overlap the runner-up's) or "few" (small_n)
 
 
 def lead(frame: pl.DataFrame) -> Lead:
     """The top of ``frame`` (a ``pooled`` ranking, largest first, at least one row).
 
     Countries with equal families are tied: none of them leads. A single leader is in
-    doubt when it has few families (small_n) or when the 95% Wilson interval of its world
-    share overlaps the runner-up's.
+    doubt when it has few families (small_n) or when the Wilson interval of its world share
+    (ci_low, ci_high) overlaps the runner-up's.
     """
     top = frame.row(0, named=True)
     value = top["families_fractional"]
@@ -343,8 +350,9 @@ def _title_clause(top: Lead, counted: str) -> str:
     return f"{name} is ahead of {top.runner_up} in {counted}, but {but}"
 
 
-def _sentence_clause(top: Lead, counting: str) -> str:
-    """``Counting all families, China leads with 150.0 (fractional count)`` and its kin."""
+def _sentence_clause(top: Lead, counting: str, level: float) -> str:
+    """``Counting all families, China leads with 150.0 (fractional count)`` and its kin; an
+    overlap names the intervals' ``level``."""
     if len(top.names) > 1:
         return (
             f"{counting}, {listed(top.names)} are tied with {top.families:,.1f} families each "
@@ -361,7 +369,7 @@ def _sentence_clause(top: Lead, counting: str) -> str:
     but = (
         "on few families"
         if top.doubt == "few"
-        else "the 95% intervals of their world shares overlap"
+        else f"the {level_words(level)} intervals of their world shares overlap"
     )
     return (
         f"{counting}, {name} is ahead of {top.runner_up} ({top.families:,.1f} against "
@@ -380,11 +388,12 @@ def _rank_of(frame: pl.DataFrame, code: str) -> int | None:
     return 1 + len(ahead)
 
 
-def compare_rankings(frames: dict[str, pl.DataFrame]) -> tuple[str, str]:
+def compare_rankings(frames: dict[str, pl.DataFrame], level: float) -> tuple[str, str]:
     """A chart title and a plain sentence saying how the two rankings differ.
 
-    ``frames`` are the full rankings of ``ranking`` (scope -> ``pooled``). Equal counts
-    are called tied, a lead within the intervals or on few families is said to be one.
+    ``frames`` are the full rankings of ``ranking`` (scope -> ``pooled``), their intervals
+    at ``level``. Equal counts are called tied, a lead within the intervals or on few
+    families is said to be one.
     """
     all_, intl = frames["all"], frames["international"]
     if all_.height == 0:
@@ -393,8 +402,8 @@ def compare_rankings(frames: dict[str, pl.DataFrame]) -> tuple[str, str]:
     if intl.height == 0:
         return (
             f"{_title_clause(first, 'all patent families')}; none are international",
-            f"{_sentence_clause(first, 'Counting all families')}; no family was published by "
-            "two or more offices.",
+            f"{_sentence_clause(first, 'Counting all families', level)}; no family was "
+            "published by two or more offices.",
         )
     second = lead(intl)
     clear = (
@@ -413,8 +422,8 @@ def compare_rankings(frames: dict[str, pl.DataFrame]) -> tuple[str, str]:
             f"{_title_clause(second, 'international families')}"
         )
     sentence = (
-        f"{_sentence_clause(first, 'Counting all families')}; "
-        f"{_sentence_clause(second, 'counting only international families')}."
+        f"{_sentence_clause(first, 'Counting all families', level)}; "
+        f"{_sentence_clause(second, 'counting only international families', level)}."
     )
     if not set(first.codes) & set(second.codes):
         if len(first.codes) == 1:
@@ -551,12 +560,14 @@ def overview(data: SiteData) -> list[Section]:
         return [Section("Patents", ["No patent data in this build."])]
     first, last = window(data)
     frames = ranking(data, "all")
-    title, sentence = compare_rankings(frames)
+    level = common.interval_level(data)
+    title, sentence = compare_rankings(frames, level)
     chart = _switch_ranking(
         frames,
         "patents-ranking",
         f"{first}-{last}: {title}",
         _caption(data, "patent families (fractional count)", _span(first, last)),
+        level,
     )
     world = _scope_trend(data, "world", "WLD", "patent_families_whole")
     latest = world.filter(pl.col("year") == last)
@@ -753,12 +764,14 @@ def approach(data: SiteData, approach_id: str) -> list[Section]:
                 ["Nothing to rank for these priority years."],
             )
         ]
-    title, sentence = compare_rankings(frames)
+    level = common.interval_level(data)
+    title, sentence = compare_rankings(frames, level)
     chart = _switch_ranking(
         frames,
         f"patents-{approach_id}-ranking",
         f"{label}, {first}-{last}: {title}",
         _caption(data, "patent families (fractional count)", _span(first, last)),
+        level,
     )
     leaders = frames["all"].head(5)["entity_name"].to_list()
     yearly = _rows(
@@ -849,13 +862,20 @@ def _rgba(colour: str, alpha: float) -> str:
 
 
 def _share_trend(
-    frame: pl.DataFrame, chart_id: str, title: str, caption: str, incomplete: Sequence[int]
+    frame: pl.DataFrame,
+    chart_id: str,
+    title: str,
+    caption: str,
+    incomplete: Sequence[int],
+    level: float,
 ) -> Chart:
-    """World share per year with its 95% Wilson interval as a band, one line per scope.
+    """World share per year with its Wilson interval at ``level`` as a band, one line per
+    scope.
 
     ``frame`` has entity_name (the scope label), year, value, ci_low, ci_high; the
     ``incomplete`` priority years are greyed.
     """
+    words = level_words(level)
     traces = []
     for index, name in enumerate(SCOPES.values()):
         rows = frame.filter(pl.col("entity_name") == name).sort("year")
@@ -871,7 +891,7 @@ def _share_trend(
                 line={"width": 0},
                 hoverinfo="skip",
                 showlegend=False,
-                name=esc(f"{name}: 95% interval"),
+                name=esc(f"{name}: {words} interval"),
             )
         )
         traces.append(
@@ -882,7 +902,8 @@ def _share_trend(
                 name=esc(name),
                 line={"color": PALETTE[index], "width": 2},
                 customdata=list(zip(rows["ci_low"], rows["ci_high"], strict=True)),
-                hovertemplate=esc(name) + " %{x}: %{y:.1%} (95% interval %{customdata[0]:.1%} to "
+                hovertemplate=esc(name)
+                + f" %{{x}}: %{{y:.1%}} ({words} interval %{{customdata[0]:.1%}} to "
                 "%{customdata[1]:.1%})<extra></extra>",
             )
         )
@@ -899,7 +920,7 @@ def _share_trend(
     )
     apply_layout(fig, title)
     notes = [
-        "Shaded bands are 95% Wilson intervals treating the world's families of the year "
+        f"Shaded bands are {words} Wilson intervals treating the world's families of the year "
         "as the sample: wide where the world had few families."
     ]
     if incomplete:
@@ -908,7 +929,16 @@ def _share_trend(
 
 
 def _world_share_rows(data: SiteData, iso3: str) -> pl.DataFrame:
-    """Per year and scope: the country's share of world families with its interval."""
+    """Per year and scope: the country's share of world families with its interval, the one
+    marts.patents_long publishes for its patent_world_share row; a year without its families
+    has no row there, so its share of 0 gets the Wilson interval at the level of the
+    published ones (``common.interval_level``), as does a row of a file without the long
+    views.
+
+    Returns entity_name (the scope label), year, value, numerator, denominator (the world's
+    families), ci_low, ci_high and interval_method (``wilson-90``).
+    """
+    level = common.interval_level(data)
     parts = []
     for scope, label in SCOPES.items():
         world = _world_families(data, "all", scope)
@@ -916,28 +946,36 @@ def _world_share_rows(data: SiteData, iso3: str) -> pl.DataFrame:
             data,
             entity_type="country",
             entity_code=iso3,
-            indicator="patent_families_fractional",
+            indicator="patent_world_share",
             approach="all",
             counting="applicant",
             family_scope=scope,
-        ).select("year", pl.col("value").alias("numerator"))
-        rows = world.join(own, on="year", how="left").with_columns(
-            pl.col("numerator").fill_null(0.0), pl.lit(label).alias("entity_name")
+        ).select(
+            "year",
+            "value",
+            "numerator",
+            pl.col("value_low").alias("ci_low"),
+            pl.col("value_high").alias("ci_high"),
+            "interval_method",
+        )
+        rows = world.join(own, on="year", how="left", maintain_order="left").with_columns(
+            pl.col("value", "numerator").fill_null(0.0), pl.lit(label).alias("entity_name")
         )
         parts.append(rows)
     rows = pl.concat(parts).filter(pl.col("world_families") > 0)
-    intervals = [
-        wilson_interval(n, d)
+    computed = [
+        wilson_interval(n, d, level)
         for n, d in zip(rows["numerator"], rows["world_families"], strict=True)
     ]
     return rows.select(
         "entity_name",
         "year",
-        (pl.col("numerator") / pl.col("world_families")).alias("value"),
+        "value",
         "numerator",
         pl.col("world_families").alias("denominator"),
-        pl.Series("ci_low", [i[0] for i in intervals], dtype=pl.Float64),
-        pl.Series("ci_high", [i[1] for i in intervals], dtype=pl.Float64),
+        pl.col("ci_low").fill_null(pl.Series([c[0] for c in computed], dtype=pl.Float64)),
+        pl.col("ci_high").fill_null(pl.Series([c[1] for c in computed], dtype=pl.Float64)),
+        pl.col("interval_method").fill_null(interval_method(level)),
     ).sort("entity_name", "year")
 
 
@@ -1064,12 +1102,14 @@ def country(data: SiteData, iso3: str) -> list[Section]:
         data,
     )
     shares = _world_share_rows(data, iso3)
+    level = common.interval_level(data)
     window_share = pooled(data, "all", "all").filter(pl.col("entity_code") == iso3)
     if window_share.height:
         r = window_share.row(0, named=True)
         share_title = (
             f"{name} holds {r['share']:.1%} of the world's quantum patent families over "
-            f"{first}-{last} (95% interval {r['ci_low']:.1%} to {r['ci_high']:.1%})"
+            f"{first}-{last} ({level_words(level)} interval {r['ci_low']:.1%} to "
+            f"{r['ci_high']:.1%})"
         )
     else:
         share_title = f"{name} has no quantum patent family with priority in {first}-{last}"
@@ -1079,6 +1119,7 @@ def country(data: SiteData, iso3: str) -> list[Section]:
         share_title,
         _caption(data, "share of the world's patent families"),
         data.patent_incomplete_years,
+        level,
     )
     applicants = top_applicants(data, "country", iso3)
     types = applicant_types(data, "country", iso3)

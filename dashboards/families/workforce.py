@@ -33,7 +33,7 @@ from dashboards.figures import (
     trend_lines,
 )
 from dashboards.page import Section, Table
-from dashboards.stats import wilson_interval
+from dashboards.stats import interval_method, level_words, wilson_interval
 
 NAME = "Researcher flows"
 SOURCE = (
@@ -248,8 +248,10 @@ def retention(data: SiteData, first: int, last: int) -> pl.DataFrame:
     and for the world (entity_code WLD), highest share first.
 
     Returns entity_type, entity_code, entity_name, stayed (numerator), placed (denominator),
-    value (stayed / placed), ci_low, ci_high (95% Wilson) and enough (placed reaches
-    small_n_threshold: only those countries are ranked).
+    value (stayed / placed), ci_low, ci_high (the Wilson interval at the level of the marts'
+    intervals, ``common.interval_level``: the marts hold no sum over producing years),
+    interval_method (``wilson-90``) and enough (placed reaches small_n_threshold: only those
+    countries are ranked).
     """
     rows = _rows(data, indicator="retention_5y", approach="all").filter(
         pl.col("entity_type").is_in(["country", "world"]),
@@ -265,12 +267,15 @@ def retention(data: SiteData, first: int, last: int) -> pl.DataFrame:
         .filter(pl.col("placed") > 0)
         .with_columns((pl.col("stayed") / pl.col("placed")).alias("value"))
     )
+    level = common.interval_level(data)
     intervals = [
-        wilson_interval(s, p) for s, p in zip(pooled["stayed"], pooled["placed"], strict=True)
+        wilson_interval(s, p, level)
+        for s, p in zip(pooled["stayed"], pooled["placed"], strict=True)
     ]
     return pooled.with_columns(
         pl.Series("ci_low", [i[0] for i in intervals], dtype=pl.Float64),
         pl.Series("ci_high", [i[1] for i in intervals], dtype=pl.Float64),
+        pl.lit(interval_method(level)).alias("interval_method"),
         (pl.col("placed") >= small_n(data)).alias("enough"),
     ).sort(["value", "entity_name"], descending=[True, False])
 
@@ -604,12 +609,18 @@ def producer_bars(
 
 
 def retention_bars(
-    frame: pl.DataFrame, chart_id: str, title: str, caption: str, world: float | None
+    frame: pl.DataFrame,
+    chart_id: str,
+    title: str,
+    caption: str,
+    world: float | None,
+    level: float,
 ) -> Chart:
-    """Bars of five-year retention with 95% Wilson intervals, highest on top, and the world
-    value as a dashed line. ``frame`` has entity_name, value, stayed, placed, ci_low,
-    ci_high (rows of ``retention`` with enough researchers)."""
+    """Bars of five-year retention with Wilson intervals at ``level``, highest on top, and
+    the world value as a dashed line. ``frame`` has entity_name, value, stayed, placed,
+    ci_low, ci_high (rows of ``retention`` with enough researchers)."""
     shown = frame.reverse()
+    words = level_words(level)
     fig = go.Figure(
         go.Bar(
             x=shown["value"].to_list(),
@@ -625,7 +636,7 @@ def retention_bars(
             },
             hovertext=[
                 f"{esc(r['entity_name'])}: {r['value']:.0%} ({r['stayed']:,.0f} of "
-                f"{r['placed']:,.0f} researchers; 95% interval {r['ci_low']:.0%} to "
+                f"{r['placed']:,.0f} researchers; {words} interval {r['ci_low']:.0%} to "
                 f"{r['ci_high']:.0%})"
                 for r in shown.iter_rows(named=True)
             ],
@@ -641,7 +652,7 @@ def retention_bars(
         fig,
         frame,
         caption,
-        ["Bars show 95% Wilson intervals: wide where a country produced few researchers."],
+        [f"Bars show {words} Wilson intervals: wide where a country produced few researchers."],
     )
 
 
@@ -917,7 +928,14 @@ def _retention_section(data: SiteData) -> Section:
     world = pooled.filter(pl.col("entity_type") == "world")
     countries = pooled.filter(pl.col("entity_type") == "country")
     ranked = countries.filter(pl.col("enough")).select(
-        "entity_code", "entity_name", "stayed", "placed", "value", "ci_low", "ci_high"
+        "entity_code",
+        "entity_name",
+        "stayed",
+        "placed",
+        "value",
+        "ci_low",
+        "ci_high",
+        "interval_method",
     )
     few = countries.filter(~pl.col("enough"))["entity_name"].sort().to_list()
     if ranked.height:
@@ -934,6 +952,7 @@ def _retention_section(data: SiteData) -> Section:
         title,
         _caption(data, "share of researchers", f"Researchers produced {first}-{last}"),
         world["value"][0] if world.height else None,
+        common.interval_level(data),
     )
     if few:
         chart.notes.append(

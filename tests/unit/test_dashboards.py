@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 
 import plotly.graph_objects as go
 import polars as pl
@@ -23,24 +22,34 @@ from dashboards.figures import (
     site_template_script,
     trend_lines,
 )
-from dashboards.stats import wilson_interval
+from dashboards.stats import interval_method, level_words, wilson_interval, z_of
 from tests.site_pages import replaced, site_data
 
 pytestmark = pytest.mark.unit
 ATTACK = "<img src=x onerror=alert(1)>"
 
 
-def test_wilson_interval_by_hand() -> None:
-    # p = 0.5, n = 100, z = 1.96: centre 0.5, margin = 1.96*sqrt(0.0025 + 0.96^2/40000)/1.038416
-    low, high = wilson_interval(50, 100)
-    margin = (
-        1.959963984540054
-        * math.sqrt(0.25 / 100 + 1.959963984540054**2 / 40000)
-        / (1 + 1.959963984540054**2 / 100)
-    )
-    assert (low, high) == pytest.approx((0.5 - margin, 0.5 + margin))
-    assert wilson_interval(0, 10)[0] == 0 and 0 < wilson_interval(0, 10)[1] < 0.35
-    assert wilson_interval(1, 0) == (0.0, 1.0)
+def test_the_interval_level_gives_z_and_the_marts_label() -> None:
+    assert z_of(0.9) == pytest.approx(1.6449, abs=1e-4)
+    assert z_of(0.95) == pytest.approx(1.9600, abs=1e-4)
+    assert (level_words(0.9), interval_method(0.9)) == ("90%", "wilson-90")
+    with pytest.raises(ValueError, match="strictly between 0 and 1"):
+        wilson_interval(1, 2, 90)  # a percentage, not a level
+
+
+def test_wilson_interval_at_90_percent_by_hand() -> None:
+    # 10 of 50 at level 0.9: z = 1.6449, z^2 = 2.7055; centre (0.2 + 2.7055/100) /
+    # (1 + 2.7055/50) = 0.227055 / 1.054110 = 0.215400; half-width
+    # 1.6449 * sqrt(0.2 * 0.8 / 50 + 2.7055 / 10000) / 1.054110 = 0.091926
+    low, high = wilson_interval(10, 50, 0.9)
+    assert (round(low, 5), round(high, 5)) == (0.12347, 0.30733)
+    # at 95% (z = 1.96) the same share gets a wider interval: the level matters
+    assert wilson_interval(10, 50, 0.95)[0] < low
+    # all of 3: the interval ends at 1 and starts at n / (n + z^2) = 3 / 5.7055
+    assert wilson_interval(3, 3, 0.9) == (pytest.approx(0.52580, abs=1e-5), 1.0)
+    # none of 40: starts at 0 and ends at z^2 / (n + z^2) = 2.7055 / 42.7055
+    assert wilson_interval(0, 40, 0.9) == (0.0, pytest.approx(0.06335, abs=1e-5))
+    assert wilson_interval(1, 0, 0.9) == (0.0, 1.0)
 
 
 def test_data_strings_are_escaped_in_figures() -> None:
@@ -53,14 +62,19 @@ def test_data_strings_are_escaped_in_figures() -> None:
             "denominator": [10.0],
             "works_whole": [4],
             "small_n": [True],
+            "value_low": [0.2],
+            "value_high": [0.6],
+            "interval_method": ["wilson-90"],
         }
     )
-    figure_json = ranking_bars(frame, "r", ATTACK, "caption").figure.to_json()
+    figure_json = ranking_bars(frame, "r", ATTACK, "caption", 0.9).figure.to_json()
     assert ATTACK not in figure_json
     assert "&lt;img src=x onerror=alert(1)&gt;" in figure_json
 
 
-def test_ranking_intervals_and_csv_rows() -> None:
+def test_ranking_bars_draw_and_export_the_published_intervals() -> None:
+    # the rows as marts.publications_long publishes them: 30 and 50 of 100 works with their
+    # wilson-90 intervals; the chart draws and exports those, computing none of its own
     frame = pl.DataFrame(
         {
             "entity_code": ["USA", "CHN"],
@@ -70,14 +84,25 @@ def test_ranking_intervals_and_csv_rows() -> None:
             "denominator": [100.0, 100.0],
             "works_whole": [31, 52],
             "small_n": [False, False],
+            "value_low": [0.23070, 0.41885],
+            "value_high": [0.37983, 0.58115],
+            "interval_method": ["wilson-90", "wilson-90"],
         }
     )
-    chart = ranking_bars(frame, "rank", "China leads", "caption")
+    chart = ranking_bars(frame, "rank", "China leads", "caption", 0.9)
     payload = chart.payload()
-    assert payload["csv"]["columns"][-2:] == ["ci_low", "ci_high"]
+    assert payload["csv"]["columns"][-3:] == ["value_low", "value_high", "interval_method"]
     rows = {r[1]: r for r in payload["csv"]["rows"]}
-    assert rows["China"][-2:] == pytest.approx(list(wilson_interval(50, 100)))
-    assert payload["figure"]["data"][0]["y"] == ["United States", "China"]  # largest on top
+    assert rows["China"][-3:] == [0.41885, 0.58115, "wilson-90"]
+    bars = payload["figure"]["data"][0]
+    assert bars["y"] == ["United States", "China"]  # largest on top
+    assert bars["error_x"]["array"] == pytest.approx([0.07983, 0.08115])
+    assert bars["error_x"]["arrayminus"] == pytest.approx([0.06930, 0.08115])
+    assert "(90% interval " in bars["hovertemplate"]
+    assert chart.notes == [
+        "Bars show 90% Wilson intervals treating the world's works as the sample, as published "
+        "in marts.publications_long (value_low, value_high)."
+    ]
 
 
 def test_a_chart_carries_no_template_and_the_site_script_holds_the_look() -> None:

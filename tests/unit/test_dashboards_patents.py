@@ -235,13 +235,15 @@ def _publish(
             {
                 "key": [
                     "small_n_threshold",
+                    "share_interval_level",
                     "patent_method_version",
                     "patent_classifier_version",
                     "patent_family_rule",
                     "patent_international_rule",
                 ],
-                "value": ["10", "pat-1.0", "pat-1.0", "docdb-family", "two-or-more-offices"],
+                "value": ["10", "0.9", "pat-1.0", "pat-1.0", "docdb-family", "two-or-more-offices"],
                 "description": [
+                    "",
                     "",
                     "",
                     "",
@@ -548,7 +550,7 @@ def test_reproduce_sql_gives_the_charts_rows_in_the_charts_order(
 
 def test_equal_counts_are_tied_not_led(tmp_path: Path) -> None:
     data = _ranked(tmp_path, TIED)
-    title, sentence = patents.compare_rankings(patents.ranking(data, "all"))
+    title, sentence = patents.compare_rankings(patents.ranking(data, "all"), 0.9)
     assert title == (
         "Sweden and Switzerland are tied on all patent families; "
         "Sweden and Switzerland are tied on international families"
@@ -563,15 +565,23 @@ def test_a_lead_within_the_intervals_or_on_few_families_is_said_to_be_one(
     tmp_path: Path,
 ) -> None:
     close = _ranked(tmp_path, {"SWE": ("Sweden", 20, 7, 0.4), "CHE": ("Switzerland", 19, 6, 0.4)})
-    title, sentence = patents.compare_rankings(patents.ranking(close, "all"))
+    ranked = patents.ranking(close, "all")
+    # 100 and 95 of the window's 195 families at the file's level 0.9 (z^2 = 2.7055): centres
+    # (p + 2.7055/390) / (1 + 2.7055/195), half-width 1.6449 * sqrt(p(1 - p)/195 +
+    # 2.7055/152100) / 1.01387 = 0.05847: Sweden from 0.4542 and Switzerland to 0.5458
+    sweden, switzerland = ranked["all"].head(2).iter_rows(named=True)
+    assert (round(sweden["ci_low"], 4), round(sweden["ci_high"], 4)) == (0.4542, 0.5711)
+    assert (round(switzerland["ci_low"], 4), round(switzerland["ci_high"], 4)) == (0.4289, 0.5458)
+    assert sweden["interval_method"] == "wilson-90"
+    title, sentence = patents.compare_rankings(ranked, 0.9)
     assert title.startswith(
         "Sweden is ahead of Switzerland in all patent families, but the intervals overlap; "
     )
-    assert "but the 95% intervals of their world shares overlap" in sentence
+    assert "but the 90% intervals of their world shares overlap" in sentence
     few = _ranked(
         tmp_path / "..", {"SWE": ("Sweden", 1, 1, 0.5), "CHE": ("Switzerland", 0.2, 0, 0.0)}
     )
-    title, sentence = patents.compare_rankings(patents.ranking(few, "all"))
+    title, sentence = patents.compare_rankings(patents.ranking(few, "all"), 0.9)
     assert title == (
         "Sweden is ahead of Switzerland in all patent families, but on few families; "
         "Sweden is the only country with international families (few of them)"
@@ -581,7 +591,7 @@ def test_a_lead_within_the_intervals_or_on_few_families_is_said_to_be_one(
 
 def test_a_leader_without_international_families_is_said_to_have_none(tmp_path: Path) -> None:
     data = _ranked(tmp_path, {"CHN": ("China", 30, 0, 0.1), "USA": ("United States", 20, 12, 0.4)})
-    title, sentence = patents.compare_rankings(patents.ranking(data, "all"))
+    title, sentence = patents.compare_rankings(patents.ranking(data, "all"), 0.9)
     assert title == (
         "China leads all patent families; "
         "United States is the only country with international families"

@@ -41,6 +41,7 @@ FLOW_2020 = {pair: index + 1 for index, pair in enumerate(PAIRS)}
 OUTSIDE = {("XXA", "DEU", 2015): 300, ("XXA", "CHN", NOW): 500}
 METHODS = {
     "small_n_threshold": ("10", "Few below this"),
+    "share_interval_level": ("0.9", "Level of the Wilson intervals of shares of records"),
     "workforce_method_version": ("wf-1.0", "Version of the workforce-flow rules"),
     "workforce_trails": ("profile-then-authorships", "Two trails place a researcher in a year"),
     "workforce_year_country_rule": ("mode-career-alphabetical", "The country with most evidence"),
@@ -355,8 +356,16 @@ def test_retention_pools_complete_cohorts_and_ranks_only_enough_researchers() ->
     rows = {r["entity_code"]: r for r in pooled.iter_rows(named=True)}
     assert rows["DEU"]["value"] == pytest.approx(0.9) and rows["DEU"]["placed"] == 60
     assert rows["FRA"]["placed"] == 7 and not rows["FRA"]["enough"]
+    # 54 of 60 at the file's level 0.9 (z = 1.6449, z^2 = 2.7055): centre
+    # (0.9 + 2.7055/120) / (1 + 2.7055/60) = 0.88274, half-width
+    # 1.6449 * sqrt(0.09/60 + 2.7055/14400) / 1.04509 = 0.06466
+    assert (round(rows["DEU"]["ci_low"], 4), round(rows["DEU"]["ci_high"], 4)) == (0.8181, 0.9474)
+    assert rows["DEU"]["interval_method"] == "wilson-90"
     chart = pages.charts(workforce.page(data))["workforce-retention"]
     assert chart.data["entity_code"].to_list() == ["DEU", "CHN"]
+    assert chart.data["interval_method"].to_list() == ["wilson-90", "wilson-90"]
+    assert "Bars show 90% Wilson intervals" in chart.notes[0]
+    assert "90% interval 82% to 95%" in chart.figure.data[0].hovertext[-1]  # Germany on top
     assert "Not ranked, fewer than 10 researchers placed 5 years later: France." in chart.notes
     assert chart.figure.layout.shapes[0].x0 == pytest.approx(0.7)  # the world line
 
