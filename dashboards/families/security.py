@@ -39,11 +39,23 @@ SOURCE = (
     "patent families (EPO OPS, PatentsView) and grants (NSF, UKRI, CORDIS)"
 )
 CONTROLS_SOURCE = "Source: qcm's reviewed export-control cross-walk (marts.export_controls)"
-# indicator: (what the pages call it, what its records are)
+# indicator: (what the pages call it, what its records are, what one of them is)
 INDICATORS = {
-    "coauthorship_concern_share": ("Co-authorships", "international co-authored works"),
-    "copatent_concern_share": ("Co-patents", "international patent families"),
-    "grant_consortium_concern_share": ("Grant consortia", "international grant consortia"),
+    "coauthorship_concern_share": (
+        "Co-authorships",
+        "international co-authored works",
+        "international co-authored work",
+    ),
+    "copatent_concern_share": (
+        "Co-patents",
+        "international patent families",
+        "international patent family",
+    ),
+    "grant_consortium_concern_share": (
+        "Grant consortia",
+        "international grant consortia",
+        "international grant consortium",
+    ),
 }
 HEADLINE = "coauthorship_concern_share"
 TOP = 12  # countries in an approach's table and chart
@@ -212,11 +224,23 @@ def _caption(data: SiteData, years_text: str | None = None) -> str:
     )
 
 
+def world_share_words(row: dict) -> str:
+    """One of the world's shares (a row of marts.security_indicators) with the records behind
+    it (its denominator) and its year: ``10.0% of 900 international co-authored works
+    (2024)``; a share on few records (small_n) says so, ``100.0% of 1 international patent
+    family (2024; few records: read with care)``."""
+    _, records, one = INDICATORS[row["indicator"]]
+    count = row["denominator"]
+    when = f"{row['year']}; few records: read with care" if row["small_n"] else row["year"]
+    return f"{row['value']:.1%} of {count:,.0f} {one if count == 1 else records} ({when})"
+
+
 def world_words(data: SiteData, approach_id: str) -> str | None:
-    """The world's shares of an approach in one sentence, or None."""
+    """The world's shares of an approach in one sentence (each with its records, and a
+    warning when they are few), or None."""
     rows = latest(data, approach_id).filter(pl.col("entity_type") == "world")
     said = [
-        f"{r['value']:.1%} of {INDICATORS[r['indicator']][1]} ({r['year']})"
+        world_share_words(r)
         for r in rows.sort("indicator").iter_rows(named=True)
         if r["indicator"] in INDICATORS and r["value"] is not None
     ]

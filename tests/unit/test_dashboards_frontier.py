@@ -860,7 +860,7 @@ def test_security_shares_with_intervals_change_and_the_export_controls() -> None
     said = pages.text(sections)
     assert (
         "Worldwide in Superconducting qubits, a country of the concern set appears on 10.0% of "
-        "international co-authored works (2024)." in said
+        "900 international co-authored works (2024)." in said
     )
     assert "Export-control entries on items used in Superconducting qubits: 1" in said
     assert "US_FOREIGN_ADVERSARIES (CHN, CUB, HKG, IRN, PRK, RUS, VEN" in said
@@ -881,6 +881,38 @@ def test_security_shares_with_intervals_change_and_the_export_controls() -> None
     every = _section(sections, LABELS[ALL]).tables[1]
     assert [r[1] for r in every.rows] == ["3A904", "PL9013"]
     assert every.rows[1][-1] == "javascript:alert(1)"  # shown as text, never a link
+
+
+def test_the_worlds_shares_on_few_records_say_so_in_the_sentence() -> None:
+    # the world's co-patents of 2023 and grant consortia of 2024 in superconducting: 1 of 1
+    # family and 4 of 5 consortia, both small_n; the co-authorships (90 of 900) are not
+    data = hand_made()
+    world = data.security_indicators.filter(pl.col("entity_code") == "WLD")
+    few = pl.concat(
+        [
+            world.with_columns(
+                pl.lit(indicator).alias("indicator"),
+                pl.lit(year, world["year"].dtype).alias("year"),
+                pl.lit(value).alias("value"),
+                pl.lit(float(n)).alias("numerator"),
+                pl.lit(float(d)).alias("denominator"),
+                pl.lit(True).alias("small_n"),
+            )
+            for indicator, year, value, n, d in (
+                ("copatent_concern_share", 2023, 1.0, 1, 1),
+                ("grant_consortium_concern_share", YEAR, 0.8, 4, 5),
+            )
+        ]
+    )
+    data = pages.replaced(data, security_indicators=pl.concat([data.security_indicators, few]))
+    assert security.world_words(data, SC) == (
+        "Worldwide in Superconducting qubits, a country of the concern set appears on 10.0% of "
+        "900 international co-authored works (2024), 100.0% of 1 international patent family "
+        "(2023; few records: read with care) and 80.0% of 5 international grant consortia "
+        "(2024; few records: read with care)."
+    )
+    said = pages.text(security.page(data))
+    assert "100.0% of 1 international patent family (2023; few records: read with care)" in said
 
 
 # ---- files without the marts, the SQL on the pages, reading the file --------------------
