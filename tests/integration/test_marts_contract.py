@@ -6,6 +6,7 @@ DuckDB shell and Parquet."""
 from __future__ import annotations
 
 import math
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -64,6 +65,35 @@ def test_every_column_of_every_published_table_and_view_is_described(
     counts = dict(db.execute("select table_name, row_count from meta.tables").fetchall())
     for view in views:
         assert counts[view] == db.execute(f"select count(*) from {view}").fetchone()[0], view
+
+
+def test_every_reference_table_a_published_text_names_is_published(
+    db: duckdb.DuckDBPyConnection,
+) -> None:
+    """A description, grain, definition or method naming ref.<name> points at the reviewed
+    table published as marts.<name> (or meta.<name>), as meta.tables says."""
+    texts = [
+        text
+        for table, column in (
+            ("meta.tables", "description"),
+            ("meta.tables", "grain"),
+            ("meta.columns", "description"),
+            ("meta.indicators", "definition"),
+            ("meta.indicators", "source"),
+            ("meta.methods", "description"),
+        )
+        for (text,) in db.execute(f"select {column} from {table}").fetchall()
+        if text
+    ]
+    named = {name for text in texts for name in re.findall(r"\bref\.([a-z_]+)", text)}
+    published = {
+        name
+        for (name,) in db.execute(
+            "select split_part(table_name, '.', 2) from meta.tables "
+            "where table_name like 'marts.%' or table_name like 'meta.%'"
+        ).fetchall()
+    }
+    assert len(named) > 10 and named <= published, sorted(named - published)
 
 
 def test_the_long_views_share_their_columns_and_hold_every_indicator(
