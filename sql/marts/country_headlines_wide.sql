@@ -10,7 +10,8 @@ with headlines as (
         indicator,
         value,
         value_low,
-        value_high
+        value_high,
+        data_kind
     from marts.indicators_long
     where entity_type = 'country'
         and (
@@ -58,6 +59,8 @@ select
     any_value(value) filter (where indicator = 'synthesis_score') as composite_score,
     (any_value(value) filter (where indicator = 'synthesis_rank'))::bigint as composite_rank,
     (any_value(value_low) filter (where indicator = 'synthesis_rank'))::bigint as composite_rank_low,
-    (any_value(value_high) filter (where indicator = 'synthesis_rank'))::bigint as composite_rank_high
+    (any_value(value_high) filter (where indicator = 'synthesis_rank'))::bigint as composite_rank_high,
+    -- the kinds of data behind the row's values, as their long rows say them
+    string_agg(distinct data_kind, ', ' order by data_kind) as data_kind
 from headlines
 group by entity_code, approach, year
