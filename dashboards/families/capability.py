@@ -25,7 +25,7 @@ from markupsafe import Markup
 
 from dashboards.data import SiteData, derived_per_site
 from dashboards.families import common
-from dashboards.families.common import listed
+from dashboards.families.common import listed, number_word
 from dashboards.figures import PALETTE, Chart, apply_layout, dashed_line, esc
 from dashboards.page import Section, Table
 
@@ -459,6 +459,29 @@ def _counted(row: dict) -> bool:
 
 
 WORSE_BOUND = "not counted: a bound on the worse side"
+
+
+def unchecked_words(data: SiteData) -> str:
+    """How many counted milestones' figures have not been checked against their primary
+    publication (marts.milestones.primary_source_checked), and how many of those hold a
+    frontier (marts.capability_frontier's milestone), as a sentence; '' when none."""
+    rows = [r for r in data.milestones.iter_rows(named=True) if _counted(r)]
+    unchecked = {r["milestone_id"] for r in rows if not _yes(r.get("primary_source_checked"))}
+    if not unchecked:
+        return ""
+    held = len(set(frontier_table(data)["milestone_id"].to_list()) & unchecked)
+    holding = (
+        "none of them holds a frontier"
+        if held == 0
+        else f"{number_word(held)} of them {'holds' if held == 1 else 'hold'} a frontier"
+    )
+    return (
+        f"{number_word(len(unchecked)).capitalize()} of the {len(rows)} counted figures "
+        f"{'has' if len(unchecked) == 1 else 'have'} not yet been checked against the "
+        f"publication {'it is' if len(unchecked) == 1 else 'they are'} cited to ({holding}): "
+        "marked 'source not opened yet', a reviewer's check may change "
+        f"{'it' if len(unchecked) == 1 else 'them'}."
+    )
 
 
 def _status(row: dict) -> str:
@@ -957,15 +980,17 @@ def page(data: SiteData) -> list[Section]:
     frontiers held per country."""
     if not has_capability(data):
         return _no_capability()
+    unchecked = unchecked_words(data)
+    unchecked += " " if unchecked else ""
     intro = Section(
         "What this page shows",
         [
             _box(),
             "The state of the art in quantum hardware per approach and metric: the best "
             "published result to date (the frontier), who holds it, and which countries are "
-            "within reach of it. Every number is a figure a primary publication states "
-            "(a paper's DOI or the organisation's own release); contested figures are shown "
-            "but not counted, and vendor claims are flagged. " + LOGICAL_CAVEAT,
+            "within reach of it. Every number is cited to its primary publication (a "
+            "paper's DOI or the organisation's own release); contested figures are shown "
+            "but not counted, and vendor claims are flagged. " + unchecked + LOGICAL_CAVEAT,
         ],
     )
     table = frontier_table(data)
@@ -1256,7 +1281,9 @@ def methods(data: SiteData) -> list[Section]:
         Markup('<span id="what-counts">{}</span>').format(
             "What counts. A milestone enters the registry only with its primary publication "
             "named: the paper's DOI or the organisation's own release. News, summaries and "
-            "mirrors are not sources. Each row says its source quality (peer-reviewed, "
+            "mirrors are not sources, though a figure may have been recorded as one of them "
+            "quotes it until a reviewer opens the publication (the row then says 'source not "
+            "opened yet'). Each row says its source quality (peer-reviewed, "
             "preprint, vendor claim, secondary); a vendor claim counts but is flagged. A "
             "figure another source disputes is marked contested: both sides are kept, "
             "shown on the charts and tables, and neither is counted towards a frontier. A "

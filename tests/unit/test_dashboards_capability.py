@@ -31,6 +31,7 @@ import datetime as dt
 import html
 import json
 import math
+from dataclasses import replace
 from pathlib import Path
 
 import duckdb
@@ -664,6 +665,29 @@ def test_a_frontier_held_by_an_equal_result_names_every_holder() -> None:
     )
     index = capability.frontier_table(tied).filter(pl.col("approach") == TI)
     assert index["others_within_reach"].to_list() == ["China"]
+
+
+def test_the_figures_not_checked_against_their_publication_are_counted_and_said() -> None:
+    data = _data()
+    # M004 (a preprint, counted, no frontier) is the one figure not checked
+    said = (
+        "One of the 7 counted figures has not yet been checked against the publication it "
+        "is cited to (none of them holds a frontier): marked 'source not opened yet', a "
+        "reviewer's check may change it."
+    )
+    assert capability.unchecked_words(data) == said
+    assert said in " ".join(str(p) for p in capability.page(data)[0].paragraphs)
+    # M007, which holds the 2023 fidelity frontier, unchecked too
+    rows = data.milestones.with_columns(
+        primary_source_checked=pl.when(pl.col("milestone_id").is_in(["M004", "M007"]))
+        .then(pl.lit("no"))
+        .otherwise(pl.lit("yes"))
+    )
+    words = capability.unchecked_words(replace(data, milestones=rows))
+    assert words.startswith("Two of the 7 counted figures have not yet been checked")
+    assert "(one of them holds a frontier)" in words
+    checked = data.milestones.with_columns(primary_source_checked=pl.lit("yes"))
+    assert capability.unchecked_words(replace(data, milestones=checked)) == ""
 
 
 def test_a_milestone_says_why_it_does_not_count() -> None:
