@@ -12,6 +12,7 @@ dollar figure states how it was converted, and the conversion rules are one clic
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 import plotly.graph_objects as go
@@ -50,10 +51,29 @@ DIGITS = 6  # values equal to this many decimals are tied
 EU_CODES = {"EUU": "European Union (its own programmes)", "EU27": "EU27 (members and the EU's own)"}
 PLAN_REASON = "the money is announced for them, not yet spent"
 UNKNOWN_COUNTRY = "ZZZ"
+
+
+class Measure(NamedTuple):
+    """One way of showing commitments in dollars: its button label, its word in a title
+    ("nominal dollars") and how a sentence says it ("at the price year's exchange rate")."""
+
+    label: str
+    short: str
+    said: str
+
+
 MEASURES = {
-    "commitment_usd": "US dollars (price-year exchange rates)",
-    "commitment_usd_constant": "constant US dollars",
-    "commitment_ppp": "PPP international dollars",
+    "commitment_usd": Measure(
+        "US dollars (price-year exchange rates)", "nominal", "at the price year's exchange rate"
+    ),
+    "commitment_usd_constant": Measure(
+        "constant US dollars", "constant", "in constant US dollars of {base}"
+    ),
+    "commitment_ppp": Measure(
+        "PPP international dollars",
+        "PPP",
+        "at purchasing power parity (what the money buys at home)",
+    ),
 }
 CONVERSION_RULES = (
     "funding_conversion_rule",
@@ -556,15 +576,16 @@ def _bars(
 
 
 def _measure_lines(
-    frames: dict[str, pl.DataFrame], chart_id: str, title: str, caption: str
+    frames: dict[Measure, pl.DataFrame], chart_id: str, title: str, caption: str, base: str
 ) -> Chart:
     """Lines per country for one measure at a time (nominal, constant, PPP), chosen with
-    buttons; plan years greyed. ``frames`` maps a measure label to ``trend`` rows."""
+    buttons when there are several; plan years greyed. ``frames`` maps each measure shown
+    to its ``trend`` rows; ``base`` is the constant dollars' base year."""
     fig = go.Figure()
     names = sorted({n for f in frames.values() for n in f["entity_name"]})
     colour = {n: PALETTE[i % len(PALETTE)] for i, n in enumerate(names)}
     visible: list[int] = []
-    for index, (label, frame) in enumerate(frames.items()):
+    for index, (measure, frame) in enumerate(frames.items()):
         for name in names:
             rows = frame.filter(pl.col("entity_name") == name).sort("year")
             if rows.height == 0:
@@ -579,48 +600,106 @@ def _measure_lines(
                     visible=index == 0,
                     hovertemplate=esc(name)
                     + " %{x}: %{y:,.1f} million "
-                    + esc(label)
+                    + esc(measure.label)
                     + "<extra></extra>",
                 )
             )
             visible.append(index)
-    buttons = [
-        {
-            "label": esc(label),
-            "method": "update",
-            "args": [{"visible": [i == j for j in visible]}],
-        }
-        for i, label in enumerate(frames)
-    ]
     apply_layout(fig, title, height=440)
-    fig.update_layout(
-        updatemenus=[
+    labels = [measure.label for measure in frames]
+    notes = []
+    if len(frames) > 1:
+        buttons = [
             {
-                "type": "buttons",
-                "direction": "right",
-                "buttons": buttons,
-                "x": 0,
-                "y": 1,
-                "xanchor": "left",
-                "yanchor": "bottom",
-                "pad": {"b": 8},
-                "showactive": True,
+                "label": esc(label),
+                "method": "update",
+                "args": [{"visible": [i == j for j in visible]}],
             }
-        ],
-        margin={"t": 100},
-    )
+            for i, label in enumerate(labels)
+        ]
+        fig.update_layout(
+            updatemenus=[
+                {
+                    "type": "buttons",
+                    "direction": "right",
+                    "buttons": buttons,
+                    "x": 0,
+                    "y": 1,
+                    "xanchor": "left",
+                    "yanchor": "bottom",
+                    "pad": {"b": 8},
+                    "showactive": True,
+                }
+            ],
+            margin={"t": 100},
+        )
+        said = [measure.said.format(base=base) for measure in frames]
+        held = "both" if len(frames) == 2 else f"all {common.number_word(len(frames))}"
+        notes.append(
+            f"Switch between the commitments {listed(said)} with the buttons above the chart; "
+            f"the CSV holds {held}."
+        )
     fig.update_yaxes(title="million per year", tickformat=",.0f", rangemode="tozero")
-    notes = [
-        "Switch between US dollars at the price year's exchange rate, constant US dollars and "
-        "PPP international dollars with the buttons above the chart; the CSV holds all three."
-    ]
     plans = sorted({y for f in frames.values() for y in plan_years(f)})
     if plans:
         notes.append(shade_plans(fig, plans))
-    data = pl.concat(
-        [f.with_columns(pl.lit(label).alias("measure")) for label, f in frames.items()]
-    )
+    data = pl.concat([f.with_columns(pl.lit(m.label).alias("measure")) for m, f in frames.items()])
     return Chart(chart_id, fig, data, caption, notes)
+
+
+def measure_trends(
+    data: SiteData, codes: Sequence[str]
+) -> tuple[dict[Measure, pl.DataFrame], list[str]]:
+    """The yearly commitments of ``codes`` (``trend`` rows, no EU) in every measure with a
+    value, by measure, and the keys of ``MEASURES`` without any value: a view of only
+    empty lines is not offered."""
+    shown, missing = {}, []
+    for key, measure in MEASURES.items():
+        frame = trend(data, key, codes, eu=False)
+        if frame.height and frame["value"].is_not_null().any():
+            shown[measure] = frame
+        else:
+            missing.append(key)
+    return shown, missing
+
+
+def has_price_levels(data: SiteData) -> bool:
+    """Whether some country and year of the reviewed economic indicators has both GDP at
+    market exchange rates (gdp_usd) and GDP at purchasing power parity (gdp_ppp): their
+    ratio is the price level that converts dollars to PPP dollars."""
+    table = data.economic_indicators
+    if table.height == 0:
+        return False
+    both = (
+        table.filter(pl.col("indicator").is_in(["gdp_usd", "gdp_ppp"]))
+        .group_by("country_iso3", "year")
+        .agg(pl.col("indicator").n_unique().alias("figures"))
+        .filter(pl.col("figures") == 2)
+    )
+    return both.height > 0
+
+
+def _no_view_said(data: SiteData, key: str) -> str:
+    """Why the measure ``key`` has no view, in plain words."""
+    if key == "commitment_ppp":
+        if not has_price_levels(data):
+            return (
+                "There is no PPP view: converting to PPP dollars needs a country's GDP at market "
+                "exchange rates and its GDP at purchasing power parity for the same year, and "
+                "no year in the reviewed economic indicators (marts.economic_indicators) has both."
+            )
+        gap = data.methods.get("funding_max_basis_gap", "5")
+        return (
+            "There is no PPP view: converting to PPP dollars needs a country's GDP at market "
+            "exchange rates and its GDP at purchasing power parity for the same year, and none "
+            f"of these countries has both within {gap} years of its figures' price year."
+        )
+    if key == "commitment_usd_constant":
+        return (
+            "There is no constant-dollar view: the reviewed economic indicators have no US GDP "
+            "deflator for the price years of these figures or for the base year."
+        )
+    return f"There is no {MEASURES[key].short} view: no country shown has a value in it."
 
 
 def _trend_chart(frame: pl.DataFrame, chart_id: str, title: str, caption: str, unit: str) -> Chart:
@@ -828,8 +907,9 @@ def approach(data: SiteData, approach_id: str) -> list[Section]:
 
 def page(data: SiteData) -> list[Section]:
     """The sections of the funding page: commitments over time, per GDP and per person,
-    three measures, cumulative, every figure with its source, grants by approach, the
-    international share, and how amounts are converted."""
+    in the measures that have values (nominal, constant, PPP), cumulative, every figure
+    with its source, grants by approach, the international share, and how amounts are
+    converted."""
     if not has_funding(data):
         return _no_funding()
     commitments = programme_rows(data, "commitment_usd")
@@ -870,7 +950,8 @@ def page(data: SiteData) -> list[Section]:
 
 
 def _commitment_sections(data: SiteData, codes: list[str], year: int | None) -> list[Section]:
-    """Commitments over time, per GDP and per person, the three measures and cumulative."""
+    """Commitments over time, per GDP and per person, in the measures that have values
+    (nominal, constant, PPP) and cumulative."""
     if year is None:
         return [Section("National programmes", ["No counted programme has a stated period."])]
     unit = "US dollars"
@@ -888,13 +969,6 @@ def _commitment_sections(data: SiteData, codes: list[str], year: int | None) -> 
         title,
         _programme_caption(data, "million US dollars per year (price-year exchange rates)"),
         unit,
-    )
-    leaders_ = codes[:LEADERS]
-    measures = _measure_lines(
-        {label: trend(data, key, leaders_, eu=False) for key, label in MEASURES.items()},
-        "funding-measures",
-        f"The {len(leaders_)} countries committing the most, in nominal, constant and PPP dollars",
-        _programme_caption(data, "million per year in the chosen measure", constant=True),
     )
     cumulative = trend(data, "commitment_cumulative_usd", codes)
     cumulative_chart = _trend_chart(
@@ -944,16 +1018,42 @@ def _commitment_sections(data: SiteData, codes: list[str], year: int | None) -> 
                 ),
             ],
         ),
-        Section(
-            "National programmes: nominal, constant and PPP dollars",
-            [
-                "The same commitments three ways: at the price year's exchange rate, in "
-                f"constant US dollars of {data.methods.get('funding_price_base_year')}, and "
-                "at purchasing power parity (what the money buys at home)."
-            ],
-            charts=[measures],
-        ),
+        *_measures_section(data, codes[:LEADERS]),
         Section("National programmes: cumulative commitments", [], charts=[cumulative_chart]),
+    ]
+
+
+def _measures_section(data: SiteData, codes: list[str]) -> list[Section]:
+    """The commitments of ``codes`` in each measure that has a value (nominal, constant,
+    PPP), saying why any other has no view; [] when no measure has a value."""
+    shown, missing = measure_trends(data, codes)
+    if not shown:
+        return []
+    base = str(data.methods.get("funding_price_base_year"))
+    words = listed([measure.short for measure in shown])
+    chart = _measure_lines(
+        shown,
+        "funding-measures",
+        f"The {len(codes)} countries committing the most, in {words} dollars",
+        _programme_caption(
+            data,
+            "million per year in the chosen measure" if len(shown) > 1 else "million per year",
+            constant=MEASURES["commitment_usd_constant"] in shown,
+        ),
+        base,
+    )
+    said = [measure.said.format(base=base) for measure in shown]
+    ways = (
+        f"The same commitments {common.number_word(len(shown))} ways: {listed(said)}."
+        if len(shown) > 1
+        else f"The same commitments {said[0]}."
+    )
+    return [
+        Section(
+            f"National programmes: {words} dollars",
+            [" ".join([ways, *(_no_view_said(data, key) for key in missing)])],
+            charts=[chart],
+        )
     ]
 
 

@@ -45,7 +45,7 @@ def _indicator(
     name: str,
     year: int,
     indicator: str,
-    value: float,
+    value: float | None,
     *,
     entity_type: str = "country",
     kind: str = "programmes",
@@ -84,11 +84,16 @@ def _indicator(
     }
 
 
-def _programme_indicators() -> list[dict]:
+def _programme_indicators(ppp: bool = True) -> list[dict]:
+    """Commitments in nominal, constant (10% less) and PPP dollars (twice the nominal, or
+    null without ``ppp``, as when no year has both GDP figures), and per GDP."""
     rows = []
     for code, years in COMMITMENTS.items():
         for year, usd in years.items():
-            rows.append(_indicator(code, COUNTRIES[code], year, "commitment_usd", usd))
+            name = COUNTRIES[code]
+            rows.append(_indicator(code, name, year, "commitment_usd", usd))
+            rows.append(_indicator(code, name, year, "commitment_usd_constant", 0.9 * usd))
+            rows.append(_indicator(code, name, year, "commitment_ppp", 2 * usd if ppp else None))
             rows.append(
                 _indicator(
                     code,
@@ -216,8 +221,10 @@ def _data(
     indicators: list[dict] | None = None,
     programmes: list[dict] | None = FIGURES,
     with_marts: bool = True,
+    gdp_ppp: bool = True,
 ) -> SiteData:
-    """A SiteData holding only what the funding family reads."""
+    """A SiteData holding only what the funding family reads; Germany's GDP of 2022 is
+    there at market rates, and at PPP too when ``gdp_ppp``."""
     empty = pl.DataFrame()
     if not with_marts:
         funding_frames = dict.fromkeys(
@@ -246,17 +253,18 @@ def _data(
             ),
             "economic_indicators": pl.DataFrame(
                 {
-                    "country_iso3": ["USA", "DEU"],
-                    "year": [2024, 2022],
-                    "indicator": ["gdp_deflator", "gdp_usd"],
-                    "value": [125.0, 4.08e12],
-                    "unit": ["index 2017=100", "current US$"],
+                    "country_iso3": ["USA", "DEU", "DEU"],
+                    "year": [2024, 2022, 2022],
+                    "indicator": ["gdp_deflator", "gdp_usd", "gdp_ppp"],
+                    "value": [125.0, 4.08e12, 5.3e12],
+                    "unit": ["index 2017=100", "current US$", "current international $"],
                     "source": [
                         "https://example.org/deflator (deflator)",
                         "https://example.org/gdp",
+                        "https://example.org/gdp-ppp",
                     ],
                 }
-            ),
+            ).head(3 if gdp_ppp else 2),
             "grant_currencies": pl.DataFrame(
                 {
                     "service": ["cordis", "cordis"],
@@ -479,3 +487,72 @@ def test_a_figure_without_a_rate_is_said_to_be_a_conversion_gap() -> None:
         "0 are in the yearly series, and 1 more as a conversion gap: no exchange rate for the "
         "year of its money, so its dollars are unknown and left out of the sums."
     ) in said
+
+
+def test_the_measures_chart_offers_every_measure_with_values() -> None:
+    sections = funding.page(_data())
+    chart = pages.charts(sections)["funding-measures"]
+    assert chart.figure.layout.title.text == (
+        "The 3 countries committing the most, in nominal, constant and PPP dollars"
+    )
+    buttons = chart.figure.layout.updatemenus[0].buttons
+    assert [b.label for b in buttons] == [
+        "US dollars (price-year exchange rates)",
+        "constant US dollars",
+        "PPP international dollars",
+    ]
+    # Qatar's PPP line is twice its nominal one
+    ppp = chart.data.filter(
+        pl.col("measure") == "PPP international dollars", pl.col("entity_code") == "QAT"
+    )
+    assert ppp.drop_nulls("value")["value"].to_list() == [200.0, 200.0, 200.0, 200.0]
+    assert chart.notes[0].endswith("the CSV holds all three.")
+    said = pages.text(sections)
+    assert "The same commitments three ways: at the price year's exchange rate, in constant " in (
+        said
+    )
+    assert "at purchasing power parity (what the money buys at home)." in said
+    assert "There is no PPP view" not in said
+
+
+@pytest.mark.parametrize(
+    ("gdp_ppp", "why"),
+    [
+        (
+            False,
+            "and no year in the reviewed economic indicators (marts.economic_indicators) has both.",
+        ),
+        (True, "and none of these countries has both within 5 years of its figures' price year."),
+    ],
+)
+def test_a_measure_without_any_value_is_not_offered_and_the_page_says_why(
+    gdp_ppp: bool, why: str
+) -> None:
+    data = _data(_programme_indicators(ppp=False) + _grant_indicators(), gdp_ppp=gdp_ppp)
+    sections = funding.page(data)
+    chart = pages.charts(sections)["funding-measures"]
+    assert chart.figure.layout.title.text == (
+        "The 3 countries committing the most, in nominal and constant dollars"
+    )
+    buttons = chart.figure.layout.updatemenus[0].buttons
+    assert [b.label for b in buttons] == [
+        "US dollars (price-year exchange rates)",
+        "constant US dollars",
+    ]
+    # a trace per country and measure shown: no empty PPP line
+    assert [b.args[0]["visible"] for b in buttons] == [
+        [True] * 3 + [False] * 3,
+        [False] * 3 + [True] * 3,
+    ]
+    assert set(chart.data["measure"]) == {
+        "US dollars (price-year exchange rates)",
+        "constant US dollars",
+    }
+    assert chart.notes[0].endswith("the CSV holds both.")
+    section = next(s for s in sections if chart in s.charts)
+    assert section.heading == "National programmes: nominal and constant dollars"
+    assert section.paragraphs == [
+        "The same commitments two ways: at the price year's exchange rate and in constant US "
+        "dollars of 2024. There is no PPP view: converting to PPP dollars needs a country's GDP "
+        "at market exchange rates and its GDP at purchasing power parity for the same year, " + why
+    ]
