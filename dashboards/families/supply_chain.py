@@ -812,21 +812,35 @@ def overview(data: SiteData) -> list[Section]:
             "exports."
         )
     matrix = trade_by_approach(data, year).filter(pl.col("approach") == "all")
-    large = matrix.filter(pl.col("entity_code").is_in(top_traders(matrix)))
-    ranked = large.filter(pl.col("import_dependence").is_not_null()).sort(
-        ["import_dependence", "entity_name"], descending=[True, False]
-    )
+    largest = top_traders(matrix)
+    ranked = matrix.filter(
+        pl.col("entity_code").is_in(largest), pl.col("import_dependence").is_not_null()
+    ).sort(["import_dependence", "entity_name"], descending=[True, False])
     if ranked.height:
         top = ranked.row(0, named=True)
         said.append(
-            f"Of the {TOP_COUNTRIES} largest traders, {top['entity_name']} depends most on "
-            f"imports ({top['import_dependence']:.0%} of its trade under the core codes)."
+            f"{dependence_scope(ranked.height, len(largest), matrix.height, year)}, "
+            f"{top['entity_name']} depends most on imports ({top['import_dependence']:.0%} of "
+            "its trade under the core codes)."
         )
     said.append(CAVEAT)
     if is_sample(data):
         said.append("SYNTHETIC SAMPLE: invented trade flows.")
     said.append("Every chart and caveat: the supply-chain page (under Explore).")
     return [Section("Supply chain", [" ".join(said)])]
+
+
+def dependence_scope(ranked: int, largest: int, traders: int, year: int) -> str:
+    """Whom the overview's import-dependence sentence compares, as its opening words:
+    ``ranked`` countries with an import dependence in ``year``, among the ``largest``
+    traders kept of the ``traders`` in the data (every one of them when not more than
+    ``TOP_COUNTRIES``, so no "largest" is said)."""
+    countries = f"{ranked} {'country' if ranked == 1 else 'countries'}"
+    if largest == traders:
+        return f"Of the {countries} with a {year} import dependence"
+    if ranked == largest:
+        return f"Of the {largest} largest traders in {year}"
+    return f"Of the {countries} with a {year} import dependence among the {largest} largest traders"
 
 
 def page(data: SiteData) -> list[Section]:

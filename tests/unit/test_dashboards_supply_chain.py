@@ -614,7 +614,9 @@ def test_methods_overview_and_sample_labels() -> None:
     assert (supply_chain.methods(data)[-1].code or "").startswith("-- duckdb -readonly")
     overview = pages.text(supply_chain.overview(data))
     assert "1 core component line had a single point of failure" in overview
-    assert "China depends most on imports (67%" in overview
+    # the four traders of the data, not the TOP_COUNTRIES of the matrix, are compared
+    opening = f"Of the 4 countries with a {YEAR} import dependence, China depends most on "
+    assert opening + "imports (67%" in overview
     page = _render(supply_chain.page(data))
     assert "Synthetic sample data." in page
     live = _data(data_kind="live")
@@ -627,6 +629,21 @@ def test_methods_overview_and_sample_labels() -> None:
             assert (section.code or "").startswith("-- duckdb -readonly qcm.duckdb"), (
                 section.heading
             )
+
+
+def test_the_dependence_sentence_counts_the_countries_compared() -> None:
+    # 16 traders, all kept by a matrix of 20, 14 of them with a dependence
+    assert supply_chain.dependence_scope(14, 16, 16, 2024) == (
+        "Of the 14 countries with a 2024 import dependence"
+    )
+    # more traders than the matrix keeps: the largest, all with a dependence, or not all
+    assert supply_chain.dependence_scope(20, 20, 31, 2024) == "Of the 20 largest traders in 2024"
+    assert supply_chain.dependence_scope(18, 20, 31, 2024) == (
+        "Of the 18 countries with a 2024 import dependence among the 20 largest traders"
+    )
+    assert supply_chain.dependence_scope(1, 1, 1, 2024) == (
+        "Of the 1 country with a 2024 import dependence"
+    )
 
 
 def test_a_file_without_supply_marts_still_renders() -> None:
