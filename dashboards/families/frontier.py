@@ -35,6 +35,7 @@ SOURCE = (
     "marts.frontier, marts.frontier_blocs)"
 )
 COMPOSITE = "composite"
+AGGREGATE = "all"  # every approach together: said apart, never counted as one more approach
 # the families in the order the settings file lists them, with the words the pages use
 FAMILY_LABELS = {
     "publications": "Publications",
@@ -172,6 +173,11 @@ def approaches(data: SiteData) -> list[str]:
 def label(data: SiteData, approach_id: str) -> str:
     """An approach's label, its id when unknown."""
     return common.labels(data).get(approach_id, approach_id)
+
+
+def together(data: SiteData) -> str:
+    """The aggregate approach in a sentence: ``all quantum technology taken together``."""
+    return f"{label(data, AGGREGATE).lower()} taken together"
 
 
 def family_label(family: str) -> str:
@@ -872,8 +878,9 @@ def glance_table(data: SiteData, year: int) -> Table:
 def scenario_rows(data: SiteData, year: int) -> list[dict]:
     """One summary per sensitivity scenario of ``year``: label, description, the
     approaches whose leader changes (in words: ``Superconducting qubits: United States to
-    China``), the approaches compared, the average over approaches of the mean absolute
-    rank shift, and the lowest and highest Spearman's rho."""
+    China``), how many approaches were compared and whether the aggregate 'all' was too,
+    the average over approaches of the mean absolute rank shift, and the lowest and highest
+    Spearman's rho."""
     rows = sensitivity(data, year)
     names = country_names(data)
     found = []
@@ -894,7 +901,8 @@ def scenario_rows(data: SiteData, year: int) -> list[dict]:
                         named=True
                     )
                 ],
-                "approaches": mine.height,
+                "approaches": mine.filter(pl.col("approach") != AGGREGATE).height,
+                "aggregate": AGGREGATE in mine["approach"],
                 "shift": shift.mean() if shift.len() else None,
                 "rho": (rho.min(), rho.max()) if rho.len() else None,
             }
@@ -909,7 +917,9 @@ def sensitivity_table(data: SiteData, year: int) -> Table:
         [
             r["label"],
             r["description"] or "-",
-            "; ".join(r["changes"]) or f"none of {number_word(r['approaches'])}",
+            "; ".join(r["changes"])
+            or f"none of {number_word(r['approaches'])}"
+            + (f", nor {label(data, AGGREGATE).lower()}" if r["aggregate"] else ""),
             "-" if r["shift"] is None else f"{r['shift']:.1f}",
             "-" if r["rho"] is None else f"{r['rho'][0]:.2f} to {r['rho'][1]:.2f}",
         ]
@@ -1096,12 +1106,17 @@ def overview(data: SiteData) -> list[Section]:
     if widget is None:
         return []
     leaders: dict[str, int] = {}
+    overall = None
     for approach_id in ids:
         rows = country_rows(data, approach_id, year, COMPOSITE)
         if rows.height and rows["rank"][0] == 1:
             name = str(rows["entity_name"][0])
-            leaders[name] = leaders.get(name, 0) + 1
+            if approach_id == AGGREGATE:
+                overall = name
+            else:
+                leaders[name] = leaders.get(name, 0) + 1
     ranked = sorted(leaders.items(), key=lambda item: (-item[1], item[0]))
+    shown = [a for a, _ in widget.approaches if a != AGGREGATE]
     said = [
         f"Who leads each approach when every indicator family is put together, in {year} "
         "(the latest complete year): each family's score is a country's value divided by the "
@@ -1109,7 +1124,8 @@ def overview(data: SiteData) -> list[Section]:
         + (
             "Composite leaders: "
             + listed([f"{name} in {number_word(n)}" for name, n in ranked])
-            + f" of {number_word(len(widget.approaches))} approaches."
+            + f" of {number_word(len(shown))} approaches"
+            + (f"; {overall} leads {together(data)}." if overall else ".")
             if ranked
             else ""
         ),
@@ -1186,21 +1202,28 @@ def country(data: SiteData, iso3: str) -> list[Section]:
         pl.col("rank").is_not_null(),
     )
     name = str(mine["entity_name"][0])
-    leads = mine.filter(pl.col("rank") == 1).height
+    own = mine.filter(pl.col("approach") != AGGREGATE)
+    overall = mine.filter(pl.col("approach") == AGGREGATE)
+    leads = own.filter(pl.col("rank") == 1).height
     threshold = reach(data)
     within = (
-        mine.filter(pl.col("within_reach").fill_null(False)).height
-        if "within_reach" in mine.columns
+        own.filter(pl.col("within_reach").fill_null(False)).height
+        if "within_reach" in own.columns
         else 0
     )
     said = (
-        f"In {year}, {name} is ranked on the composite in {number_word(mine.height)} "
-        f"approach{'' if mine.height == 1 else 'es'}; it leads in {how_many(leads)}"
+        f"In {year}, {name} is ranked on the composite in {number_word(own.height)} "
+        f"approach{'' if own.height == 1 else 'es'}; it leads in {how_many(leads)}"
         + (
             f" and is within reach of the frontier (a score of at least {threshold:g}) in "
             f"{how_many(within)}."
             if threshold is not None
             else "."
+        )
+        + (
+            f" On {together(data)} it ranks {ordinal(int(overall['rank'][0]))}."
+            if overall.height
+            else ""
         )
         + " Move the weights to see how its ranks depend on them."
     )
@@ -1369,7 +1392,10 @@ def page(data: SiteData) -> list[Section]:
             f"{listed(gaps)} in {year}: a signal for action, read the caveats."
             if gaps
             else f"{bloc} has a member within reach of the frontier in all "
-            f"{number_word(len(tested))} approaches where a member is ranked, in {year}."
+            f"{number_word(len([a for a in tested if a != AGGREGATE]))} approaches where a "
+            "member is ranked"
+            + (f" and in {together(data)}" if AGGREGATE in tested else "")
+            + f", in {year}."
         )
     sections.append(
         Section(

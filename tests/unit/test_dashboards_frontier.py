@@ -639,11 +639,17 @@ def test_sensitivity_says_when_the_leader_changes() -> None:
     )
     table = _section(frontier.page(data), "How rankings move: sensitivity").tables[0]
     assert table.rows == [
-        ["Equal weights", "every family weighs the same", "none of three", "0.0", "1.00 to 1.00"],
+        [
+            "Equal weights",
+            "every family weighs the same",
+            "none of two, nor all quantum technology",
+            "0.0",
+            "1.00 to 1.00",
+        ],
         [
             "Strict classifier",
             "only works the classifier is sure of",
-            "none of three",
+            "none of two, nor all quantum technology",
             "0.5",
             "0.90 to 0.90",
         ],
@@ -716,7 +722,11 @@ def test_the_composite_is_on_the_overview_and_every_country_page() -> None:
     data = hand_made()
     overview = frontier.overview(data)
     said = pages.text(overview)
-    assert "Composite leaders: United States in two and China in one of three approaches." in said
+    # the two approaches are counted; all quantum technology together is said apart
+    assert (
+        "Composite leaders: China in one and United States in one of two approaches; United "
+        "States leads all quantum technology taken together." in said
+    )
     germany = frontier.country(data, "DEU")
     mine = germany[0].composites[0]
     assert mine.mode == "country" and mine.data["country"] == "DEU"
@@ -726,12 +736,16 @@ def test_the_composite_is_on_the_overview_and_every_country_page() -> None:
         [LABELS[TOPO], "3", "3", "0.24", "2nd to 3rd", "China"],
     ]
     assert (
-        "In 2024, Germany is ranked on the composite in three approaches; it leads in none and "
-        "is within reach of the frontier (a score of at least 0.5) in none." in pages.text(germany)
+        "In 2024, Germany is ranked on the composite in two approaches; it leads in none and "
+        "is within reach of the frontier (a score of at least 0.5) in none. On all quantum "
+        "technology taken together it ranks 3rd." in pages.text(germany)
     )
     china = pages.text(frontier.country(data, "CHN"))
-    assert "China is ranked on the composite in three approaches; it leads in one" in china
-    assert "within reach of the frontier (a score of at least 0.5) in three." in china
+    assert "China is ranked on the composite in two approaches; it leads in one" in china
+    assert (
+        "within reach of the frontier (a score of at least 0.5) in two. On all quantum "
+        "technology taken together it ranks 2nd." in china
+    )
     assert frontier.country(data, "JPN") == []
     html_text = pages.render(overview, "index.html", "Overview", "overview")
     assert html_text.count('type="range"') == 6
@@ -1054,6 +1068,24 @@ def test_a_bloc_none_of_whose_members_has_data_is_said_to_be_a_gap() -> None:
         ["NATO (focus)", "gap", "none (of 2)", "-"],
         ["EU27", "gap", "none (of 2)", "Germany"],
     ]
+
+
+def test_the_glance_counts_approaches_and_says_the_aggregate_apart() -> None:
+    # NATO within reach in topological qubits too: no gap left in any approach
+    data = hand_made()
+    blocs = data.frontier_blocs.with_columns(
+        pl.when(pl.col("families_within_reach") == "")
+        .then(pl.lit("publications"))
+        .otherwise(pl.col("families_within_reach"))
+        .alias("families_within_reach"),
+        pl.lit(True).alias("covered"),
+        pl.lit(False).alias("gap"),
+    )
+    said = pages.text(frontier.page(dataclasses.replace(data, frontier_blocs=blocs)))
+    assert (
+        "NATO has a member within reach of the frontier in all two approaches where a member is "
+        "ranked and in all quantum technology taken together, in 2024." in said
+    )
 
 
 def test_the_headline_year_is_the_last_whose_composite_is_complete() -> None:
