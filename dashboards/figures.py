@@ -60,6 +60,32 @@ def esc(text: object) -> str:
 
 # pixels per entry of an open dropdown menu
 MENU_ITEM = 35
+# Tick formats of value axes (d3-format, as Plotly reads them). '~' trims insignificant
+# zeros and, without a precision, up to six decimals stay: two ticks never read alike.
+# '.0%' labelled ticks half a percent apart 0%, 1%, 1%, 2%; '~%' labels them 0%, 0.5%,
+# 1%, 1.5%; ',~f' labels 0, 0.2, 0.4 where ',.0f' said 0, 0, 0.
+PERCENT_TICKS = "~%"
+NUMBER_TICKS = ",~f"
+# an axis of whole counts whose largest value is below this has a tick at every count, so
+# no tick falls between two counts (0, 1, 2 rather than 0, 0.5, 1, 1.5)
+WHOLE_TICKS_BELOW = 10
+
+
+def value_axis(
+    title: str | None, percent: bool = False, whole_up_to: float | None = None
+) -> dict[str, Any]:
+    """The settings of a chart's value axis: ``title`` (what is counted and its unit,
+    escaped here; None for none) and tick labels that never repeat, as shares
+    (``percent``) or numbers.
+
+    ``whole_up_to`` is the largest value of an axis of whole counts (researchers, moves):
+    below ``WHOLE_TICKS_BELOW`` the ticks are one apart, from 0."""
+    axis: dict[str, Any] = {"tickformat": PERCENT_TICKS if percent else NUMBER_TICKS}
+    if title is not None:
+        axis["title"] = {"text": esc(title)}
+    if whole_up_to is not None and whole_up_to < WHOLE_TICKS_BELOW:
+        axis |= {"tick0": 0, "dtick": 1}
+    return axis
 
 
 def dropdown(
@@ -196,7 +222,7 @@ def share_heatmap(frame: pl.DataFrame, chart_id: str, title: str, caption: str) 
             hovertext=hover,
             hoverinfo="text",
             colorscale=SEQUENTIAL,
-            colorbar={"title": "world share", "tickformat": ".0%"},
+            colorbar={"title": "world share", "tickformat": PERCENT_TICKS},
             zmin=0,
         ),
         layout={"xaxis": {"tickangle": -40, "side": "bottom"}},
@@ -222,7 +248,10 @@ def world_map(frames: dict[str, pl.DataFrame], chart_id: str, title: str, captio
                 text=[esc(n) for n in frame["entity_name"]],
                 hovertemplate="%{text}: %{z:" + fmt + "}<extra></extra>",
                 colorscale=SEQUENTIAL,
-                colorbar={"title": esc(label), "tickformat": ".0%" if is_share else ".1f"},
+                colorbar={
+                    "title": esc(label),
+                    "tickformat": PERCENT_TICKS if is_share else NUMBER_TICKS,
+                },
                 visible=index == 0,
                 name=esc(label),
             )
@@ -299,7 +328,7 @@ def ranking_bars(
             "to %{customdata[2]:.1%}; "
             "%{customdata[0]:,} works)<extra></extra>",
         ),
-        layout={"xaxis": {"tickformat": ".0%", "title": "share of world publications"}},
+        layout={"xaxis": value_axis("share of world publications", percent=True)},
     )
     apply_layout(fig, title, height=max(360, 26 * frame.height + 120))
     return Chart(
@@ -383,12 +412,14 @@ def trend_lines(
     incomplete_reason: str = "publications keep being indexed",
     unit: str = "",
     y_title: str | None = None,
+    whole: bool = False,
 ) -> Chart:
     """Lines of a value by year per entity, with a range slider to choose the years.
 
     ``frame`` has entity_name, year, value. The incomplete years (``incomplete_years``,
     or the single ``latest_year``) are greyed with a note giving ``incomplete_reason``.
-    ``unit`` follows the value in the hover text (" families"); ``y_title`` names the axis.
+    ``unit`` follows the value in the hover text (" families"); ``y_title`` names the axis;
+    ``whole`` says the values are whole counts (ticks one apart for small ones).
     The lines are in the order of their latest year's value, largest first, ties by name.
     """
     names = (
@@ -401,6 +432,7 @@ def trend_lines(
         "entity_name", as_dict=True, maintain_order=True
     )
     number = ".1%" if percent else ",.1f"
+    whole_up_to = frame["value"].max() if whole and frame.height else None
     traces = []
     for index, name in enumerate(names):
         rows = by_name[(name,)]
@@ -419,11 +451,7 @@ def trend_lines(
     fig = go.Figure(
         traces,
         layout={
-            "yaxis": {
-                "tickformat": ".0%" if percent else ",.0f",
-                "rangemode": "tozero",
-                "title": y_title,
-            },
+            "yaxis": value_axis(y_title, percent, whole_up_to) | {"rangemode": "tozero"},
             "xaxis": {"rangeslider": {"visible": True, "thickness": 0.08}, "dtick": 2},
         },
     )
@@ -483,7 +511,7 @@ def grouped_choice_bars(
         layout={
             "updatemenus": [menu],
             "margin": {"t": 100},
-            "xaxis": {"tickformat": ".0%" if percent else ".2f"},
+            "xaxis": value_axis(None, percent),
         },
     )
     height = max(360, 26 * max((f.height for f in groups.values()), default=1) + 140)
@@ -545,7 +573,7 @@ def count_bars(frame: pl.DataFrame, chart_id: str, title: str, caption: str) -> 
             marker_color=PALETTE[5],
             hovertemplate="%{y}: %{x:,} works<extra></extra>",
         ),
-        layout={"xaxis": {"title": "works"}},
+        layout={"xaxis": value_axis("works", whole_up_to=frame["value"].max())},
     )
     apply_layout(fig, title, height=max(360, 26 * frame.height + 120))
     return Chart(chart_id, fig, frame, caption)

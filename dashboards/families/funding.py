@@ -30,6 +30,7 @@ from dashboards.figures import (
     grey_span,
     grouped_choice_bars,
     trend_lines,
+    value_axis,
 )
 from dashboards.page import Section, Table
 
@@ -571,7 +572,7 @@ def _bars(
         )
     )
     apply_layout(fig, title, height=max(320, 26 * shown.height + 130))
-    fig.update_xaxes(title=axis_title, tickformat=".0%" if percent else ",.0f")
+    fig.update_xaxes(value_axis(axis_title, percent))
     return Chart(chart_id, fig, frame.drop("hover"), caption, list(notes))
 
 
@@ -639,7 +640,7 @@ def _measure_lines(
             f"Switch between the commitments {listed(said)} with the buttons above the chart; "
             f"the CSV holds {held}."
         )
-    fig.update_yaxes(title="million per year", tickformat=",.0f", rangemode="tozero")
+    fig.update_yaxes(value_axis("million per year"), rangemode="tozero")
     plans = sorted({y for f in frames.values() for y in plan_years(f)})
     if plans:
         notes.append(shade_plans(fig, plans))

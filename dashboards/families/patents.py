@@ -26,6 +26,7 @@ from dashboards.figures import (
     reference_bars,
     shade_incomplete,
     trend_lines,
+    value_axis,
 )
 from dashboards.page import Section, Table
 from dashboards.stats import interval_method, level_words, wilson_interval
@@ -273,7 +274,7 @@ def _switch_ranking(
         margin={"t": 100 + 22 * (len(lines) - 1)},
         showlegend=False,
     )
-    fig.update_xaxes(title="patent families (fractional count)", tickformat=",.0f")
+    fig.update_xaxes(value_axis("patent families (fractional count)"))
     data = pl.concat(
         [f.with_columns(pl.lit(scope).alias("family_scope")) for scope, f in frames.items()]
     )
@@ -910,11 +911,7 @@ def _share_trend(
     fig = go.Figure(
         traces,
         layout={
-            "yaxis": {
-                "tickformat": ".0%",
-                "rangemode": "tozero",
-                "title": "share of world families",
-            },
+            "yaxis": value_axis("share of world families", percent=True) | {"rangemode": "tozero"},
             "xaxis": {"dtick": 2},
         },
     )
@@ -1005,7 +1002,7 @@ def _type_bars(frame: pl.DataFrame, chart_id: str, title: str, caption: str) -> 
         legend={"orientation": "h", "y": -0.2, "x": 0, "traceorder": "normal"},
         margin={"b": 90},
     )
-    fig.update_xaxes(tickformat=".0%", range=[0, 1])
+    fig.update_xaxes(value_axis(None, percent=True), range=[0, 1])
     return Chart(
         chart_id,
         fig,

@@ -28,6 +28,7 @@ from dashboards.figures import (
     dropdown_height,
     esc,
     shade_incomplete,
+    value_axis,
 )
 from dashboards.page import Section, Table
 
@@ -311,7 +312,7 @@ def share_bars(
     menu = dropdown_height(len(frames)) if len(frames) > 1 else 0
     apply_layout(fig, titles[0] if titles else "", height=max(380, 3 * 14 * tallest + 160, menu))
     fig.update_layout(barmode="group", legend={"traceorder": "normal"})
-    fig.update_xaxes(tickformat=".0%", title="share of international records", rangemode="tozero")
+    fig.update_xaxes(value_axis("share of international records", percent=True), rangemode="tozero")
     notes = [f"Whiskers: the {interval} interval of each share."]
     if len(frames) > 1:
         fig.update_layout(updatemenus=[dropdown(list(frames), traces, titles)], margin={"t": 110})
@@ -361,8 +362,9 @@ def share_trend(
             traces.append(index)
     menu = dropdown_height(len(frames)) if len(frames) > 1 else 0
     apply_layout(fig, titles[0] if titles else "", height=max(440, menu))
-    fig.update_yaxes(tickformat=".0%", title="share of international co-authored works")
-    fig.update_yaxes(rangemode="tozero")
+    fig.update_yaxes(
+        value_axis("share of international co-authored works", percent=True), rangemode="tozero"
+    )
     fig.update_xaxes(dtick=1)
     notes = [f"Hover for each share's {interval} interval and the works behind it."]
     if len(frames) > 1:

@@ -34,6 +34,7 @@ from dashboards.figures import (
     esc,
     grouped_choice_bars,
     shade_incomplete,
+    value_axis,
 )
 from dashboards.page import Section, Table
 
@@ -612,7 +613,7 @@ def exporter_bars(
     tallest = max((f.height for f in frames.values()), default=1)
     menu = dropdown_height(len(frames)) if len(frames) > 1 else 0
     apply_layout(fig, title, height=max(360, 26 * tallest + 150, menu))
-    fig.update_xaxes(tickformat=".0%", title="share of world exports")
+    fig.update_xaxes(value_axis("share of world exports", percent=True))
     notes = []
     if len(frames) > 1:
         fig.update_layout(
@@ -651,7 +652,7 @@ def value_bars(
         )
     )
     apply_layout(fig, title, height=max(320, 26 * shown.height + 140))
-    fig.update_xaxes(title=axis_title, tickformat=".0%" if percent else ",.0f")
+    fig.update_xaxes(value_axis(axis_title, percent))
     if percent:
         fig.update_xaxes(range=[0, 1.02])
     return Chart(chart_id, fig, frame.drop("hover"), caption, list(notes))
@@ -703,7 +704,7 @@ def trade_lines(
             chosen_by.append(len(kept))
         kept.append(label)
     layout: dict[str, object] = {
-        "yaxis": {"title": "million US dollars", "tickformat": ",.1f", "rangemode": "tozero"},
+        "yaxis": value_axis("million US dollars") | {"rangemode": "tozero"},
         "xaxis": {"dtick": 1},
     }
     notes = []

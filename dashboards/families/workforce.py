@@ -31,6 +31,7 @@ from dashboards.figures import (
     esc,
     shade_incomplete,
     trend_lines,
+    value_axis,
 )
 from dashboards.page import Section, Table
 from dashboards.stats import interval_method, level_words, wilson_interval
@@ -533,7 +534,8 @@ def flagged_bars(
     tallest = max((f.height for f in groups.values()), default=1)
     menu = dropdown_height(len(groups)) if len(groups) > 1 else 0
     apply_layout(fig, title, height=max(320, 24 * tallest + 150, menu))
-    fig.update_xaxes(title=axis_title, tickformat=",d")
+    largest = max((f["value"].abs().max() or 0 for f in groups.values()), default=0)
+    fig.update_xaxes(value_axis(axis_title, whole_up_to=largest))
     shown_notes = list(notes)
     if len(groups) > 1:
         fig.update_layout(
@@ -600,7 +602,8 @@ def producer_bars(
     fig.update_layout(
         barmode="group", legend={"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom"}
     )
-    fig.update_xaxes(title="researchers", tickformat=",d")
+    largest = max(shown["produced"].max() or 0, shown["last_seen"].max() or 0)
+    fig.update_xaxes(value_axis("researchers", whole_up_to=largest))
     notes = [
         f"The {n} countries that produced the most researchers; every country is in the CSV. "
         "A longer orange bar: the country ends with more researchers than it produced."
@@ -646,7 +649,7 @@ def retention_bars(
     if world is not None:
         dashed_line(fig, "world", x=world)
     apply_layout(fig, title, height=max(360, 24 * shown.height + 140))
-    fig.update_xaxes(tickformat=".0%", range=[0, 1.02], title="share still in the country")
+    fig.update_xaxes(value_axis("share still in the country", percent=True), range=[0, 1.02])
     return Chart(
         chart_id,
         fig,
@@ -675,7 +678,8 @@ def stage_bars(
         )
     apply_layout(fig, title)
     fig.update_layout(barmode="stack", legend={"orientation": "h", "y": -0.15})
-    fig.update_yaxes(title="moves between countries", tickformat=",d")
+    tallest = frame.group_by("year").agg(pl.col("moves").sum())["moves"].max()
+    fig.update_yaxes(value_axis("moves between countries", whole_up_to=tallest))
     fig.update_xaxes(dtick=2)
     notes = []
     shown = [y for y in incomplete if y in set(frame["year"])]
@@ -1136,6 +1140,7 @@ def country(data: SiteData, iso3: str) -> list[Section]:
             incomplete_reason=PLACED_REASON,
             unit=" researchers",
             y_title="researchers",
+            whole=True,
         ),
         trend_lines(
             named.filter(pl.col("entity_name") != labels["researchers_active"]),
@@ -1147,6 +1152,7 @@ def country(data: SiteData, iso3: str) -> list[Section]:
             incomplete_reason=INCOMPLETE_REASON,
             unit=" moves",
             y_title="moves",
+            whole=True,
         ),
     ]
     charts[1].notes.append(

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import math
+import re
 
 import plotly.graph_objects as go
 import polars as pl
@@ -11,16 +13,20 @@ import pytest
 from dashboards.families import bibliometric, common
 from dashboards.figures import (
     FONT,
+    NUMBER_TICKS,
     PALETTE,
+    PERCENT_TICKS,
     count_bars,
     dashed_line,
     figures_without_template,
     grey_span,
+    grouped_choice_bars,
     ranking_bars,
     reference_bars,
     share_heatmap,
     site_template_script,
     trend_lines,
+    value_axis,
 )
 from dashboards.stats import interval_method, level_words, wilson_interval, z_of
 from tests.site_pages import replaced, site_data
@@ -322,3 +328,67 @@ def test_the_unknown_country_is_named_beside_a_ranking_with_its_share() -> None:
         "Works whose authorships name no known country (the unknown country, ZZZ) hold 5.0% "
         "of 2024's publications here: counted in every share's total, never ranked."
     )
+
+
+def _d3(value: float, spec: str) -> str:
+    """``value`` as d3-format (Plotly's tick labels) writes it for the specs of value axes:
+    an optional ',' (thousands), '.P' (P decimals; 6 without it), '~' (insignificant zeros
+    trimmed), then 'f' or '%' (times 100, with a percent sign)."""
+    found = re.fullmatch(r"(,?)(?:\.(\d+))?(~?)([f%])", spec)
+    assert found, spec
+    comma, precision, trim, kind = found.groups()
+    text = f"{value * 100 if kind == '%' else value:{comma}.{precision or 6}f}"
+    if trim and "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text + ("%" if kind == "%" else "")
+
+
+@pytest.mark.parametrize("percent", [True, False])
+def test_value_axis_ticks_never_repeat_a_label_however_small_the_range(percent: bool) -> None:
+    spec = value_axis("share", percent)["tickformat"]
+    assert spec == (PERCENT_TICKS if percent else NUMBER_TICKS)
+    # Plotly puts ticks 1, 2 or 5 times a power of ten apart, from zero
+    for power in range(-6, 4):
+        for step in (1, 2, 5):
+            ticks = [i * step * 10.0**power for i in range(12)]
+            labels = [_d3(t, spec) for t in ticks]
+            assert len(set(labels)) == len(labels), labels
+    # the formats they replace said 0%, 0%, 0%, 1% and 0, 0, 0, 1
+    assert [_d3(v, ".0%") for v in (0, 0.002, 0.004, 0.006)] == ["0%", "0%", "0%", "1%"]
+    assert [_d3(v, ",.0f") for v in (0, 0.2, 0.4, 0.6)] == ["0", "0", "0", "1"]
+    assert [_d3(v, spec) for v in (0, 0.002, 0.004, 12)] == (
+        ["0%", "0.2%", "0.4%", "1200%"] if percent else ["0", "0.002", "0.004", "12"]
+    )
+
+
+def test_a_small_count_axis_has_a_tick_at_every_count() -> None:
+    assert value_axis("moves", whole_up_to=3) == {
+        "tickformat": NUMBER_TICKS,
+        "title": {"text": "moves"},
+        "tick0": 0,
+        "dtick": 1,
+    }
+    assert "dtick" not in value_axis("moves", whole_up_to=250)
+    assert value_axis(None, percent=True) == {"tickformat": PERCENT_TICKS}
+    assert value_axis("<b>")["title"] == {"text": "&lt;b&gt;"}
+
+
+def test_charts_take_their_value_axis_from_the_shared_helper() -> None:
+    # members of a bloc with shares under 4%: ticks half a percent apart
+    members = pl.DataFrame({"entity_name": ["A", "B"], "value": [0.012, 0.037]})
+    bars = grouped_choice_bars({"NATO": members}, "m", "t", "c").figure.layout.xaxis
+    assert bars.tickformat == PERCENT_TICKS
+    few = pl.DataFrame({"entity_name": ["A"] * 3, "year": [2022, 2023, 2024], "value": [0, 1, 2]})
+    lines = trend_lines(few, "f", "t", "c", percent=False, y_title="moves", whole=True)
+    axis = lines.figure.layout.yaxis
+    assert (axis.tickformat, axis.title.text, axis.dtick, axis.rangemode) == (
+        NUMBER_TICKS,
+        "moves",
+        1,
+        "tozero",
+    )
+    shares = trend_lines(few.with_columns(pl.col("value") / 100), "s", "t", "c")
+    assert shares.figure.layout.yaxis.tickformat == PERCENT_TICKS
+    assert shares.figure.layout.yaxis.dtick is None
+    works = count_bars(pl.DataFrame({"label": ["a"], "value": [4]}), "w", "t", "c")
+    assert (works.figure.layout.xaxis.title.text, works.figure.layout.xaxis.dtick) == ("works", 1)
