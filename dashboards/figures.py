@@ -72,17 +72,17 @@ WHOLE_TICKS_BELOW = 10
 
 
 def value_axis(
-    title: str | None, percent: bool = False, whole_up_to: float | None = None
+    title: str, percent: bool = False, whole_up_to: float | None = None
 ) -> dict[str, Any]:
     """The settings of a chart's value axis: ``title`` (what is counted and its unit,
-    escaped here; None for none) and tick labels that never repeat, as shares
-    (``percent``) or numbers.
+    escaped here) and tick labels that never repeat, as shares (``percent``) or numbers.
 
     ``whole_up_to`` is the largest value of an axis of whole counts (researchers, moves):
     below ``WHOLE_TICKS_BELOW`` the ticks are one apart, from 0."""
-    axis: dict[str, Any] = {"tickformat": PERCENT_TICKS if percent else NUMBER_TICKS}
-    if title is not None:
-        axis["title"] = {"text": esc(title)}
+    axis: dict[str, Any] = {
+        "title": {"text": esc(title)},
+        "tickformat": PERCENT_TICKS if percent else NUMBER_TICKS,
+    }
     if whole_up_to is not None and whole_up_to < WHOLE_TICKS_BELOW:
         axis |= {"tick0": 0, "dtick": 1}
     return axis
@@ -406,20 +406,21 @@ def trend_lines(
     chart_id: str,
     title: str,
     caption: str,
+    y_title: str,
     percent: bool = True,
     latest_year: int | None = None,
     incomplete_years: Sequence[int] = (),
     incomplete_reason: str = "publications keep being indexed",
     unit: str = "",
-    y_title: str | None = None,
     whole: bool = False,
 ) -> Chart:
     """Lines of a value by year per entity, with a range slider to choose the years.
 
     ``frame`` has entity_name, year, value. The incomplete years (``incomplete_years``,
     or the single ``latest_year``) are greyed with a note giving ``incomplete_reason``.
-    ``unit`` follows the value in the hover text (" families"); ``y_title`` names the axis;
-    ``whole`` says the values are whole counts (ticks one apart for small ones).
+    ``y_title`` names the value axis with its unit ("share of world publications");
+    ``unit`` follows the value in the hover text (" families"); ``whole`` says the values
+    are whole counts (ticks one apart for small ones).
     The lines are in the order of their latest year's value, largest first, ties by name.
     """
     names = (
@@ -468,13 +469,14 @@ def grouped_choice_bars(
     chart_id: str,
     title: str,
     caption: str,
+    axis_title: str,
     highlight: str | None = None,
     percent: bool = True,
 ) -> Chart:
     """Bars for one group at a time (a bloc, an indicator) chosen from a dropdown.
 
-    ``groups`` maps a label to rows of entity_name, value; ``highlight`` names an entity
-    drawn in a contrasting colour.
+    ``groups`` maps a label to rows of entity_name, value; ``axis_title`` names the value
+    axis with its unit; ``highlight`` names an entity drawn in a contrasting colour.
     """
     labels = list(groups)
     traces = []
@@ -511,7 +513,7 @@ def grouped_choice_bars(
         layout={
             "updatemenus": [menu],
             "margin": {"t": 100},
-            "xaxis": value_axis(None, percent),
+            "xaxis": value_axis(axis_title, percent),
         },
     )
     height = max(360, 26 * max((f.height for f in groups.values()), default=1) + 140)
@@ -529,10 +531,10 @@ def reference_bars(
     chart_id: str,
     title: str,
     caption: str,
+    axis_title: str,
     reference: float = 1.0,
     count_column: str = "works_whole",
     noun: str = "works",
-    axis_title: str | None = None,
 ) -> Chart:
     """Bars of an index around a reference value (activity index: 1 = world average).
 
@@ -549,7 +551,7 @@ def reference_bars(
             customdata=frame[count_column].to_list(),
             hovertemplate="%{y}: %{x:.2f} (%{customdata:,} " + esc(noun) + ")<extra></extra>",
         ),
-        layout=None if axis_title is None else {"xaxis": {"title": axis_title}},
+        layout={"xaxis": value_axis(axis_title)},
     )
     dashed_line(fig, "world average", x=reference)
     apply_layout(fig, title, height=max(360, 26 * frame.height + 120))

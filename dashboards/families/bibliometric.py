@@ -135,6 +135,7 @@ def overview(data: SiteData) -> list[Section]:
         "headline-trend",
         "Share of world quantum publications of today's five largest producers",
         _caption(data, "share of the world's publications"),
+        "share of world publications",
         latest_year=data.incomplete_year,
     )
     table = Table(
@@ -216,6 +217,7 @@ def approach(data: SiteData, approach_id: str) -> list[Section]:
         f"{approach_id}-trend",
         f"How the five leaders' shares of {label.lower()} publications moved",
         _caption(data, "share of the world's publications in the approach"),
+        "share of world publications in the approach",
         latest_year=data.incomplete_year,
     )
     bloc_groups = {}
@@ -236,6 +238,7 @@ def approach(data: SiteData, approach_id: str) -> list[Section]:
         f"Blocs in {label.lower()}, {year}: computed from records, "
         "each paper counted once per bloc",
         _caption(data, "share (0-1)", year),
+        "share of the world (the indicator chosen)",
     )
     members = {}
     for bloc in BLOC_ORDER:
@@ -250,6 +253,7 @@ def approach(data: SiteData, approach_id: str) -> list[Section]:
         f"{approach_id}-bloc-members",
         f"Members of each bloc in {label.lower()}, {year}",
         _caption(data, "share of the world's publications in the approach", year),
+        "share of world publications in the approach",
         highlight=leader["entity_name"],
     )
     activity = common.rows(
@@ -267,6 +271,7 @@ def approach(data: SiteData, approach_id: str) -> list[Section]:
         f"{approach_id}-specialisation",
         f"Which of the top producers specialise in {label.lower()}, {year}",
         _caption(data, "activity index (1 = world average)", year),
+        "activity index (1 = world average)",
     )
     recent = data.pairs.filter(
         pl.col("approach") == approach_id, pl.col("year").is_between(year - 4, year)
@@ -355,6 +360,7 @@ def country(data: SiteData, iso3: str) -> list[Section]:
         f"{iso3}-profile",
         finding,
         _caption(data, "activity index (1 = world average)", year),
+        "activity index (1 = world average)",
     )
     output = common.rows(
         data.indicators,
@@ -368,6 +374,7 @@ def country(data: SiteData, iso3: str) -> list[Section]:
         f"{iso3}-trend",
         f"{name}'s quantum publications per year (fractional count)",
         _caption(data, "works (fractional)"),
+        "works (fractional count)",
         percent=False,
         latest_year=data.incomplete_year,
     )
@@ -398,6 +405,7 @@ def country(data: SiteData, iso3: str) -> list[Section]:
             f"{iso3}-blocs",
             f"Where {name} stands inside its blocs, {year}",
             _caption(data, "share of the world's quantum publications", year),
+            "share of world publications",
             highlight=name,
         )
         sections.append(Section("Inside its blocs", [], charts=[blocs]))

@@ -773,6 +773,7 @@ def _ranking_chart(
         chart_id,
         _ranking_title(latest, what, unit, year, active_programmes(data, year)),
         _programme_caption(data, unit, f"{year}; {basis}"),
+        unit,
         percent=False,
     )
     chart.notes.append(
@@ -1147,6 +1148,7 @@ def _grant_sections(data: SiteData) -> list[Section]:
         "funding-grants-approach",
         title,
         _grant_caption(data, "million US dollars (start year's exchange rate)", years),
+        "million US dollars",
         percent=False,
     )
     by_approach.notes.append(

@@ -1002,7 +1002,7 @@ def _type_bars(frame: pl.DataFrame, chart_id: str, title: str, caption: str) -> 
         legend={"orientation": "h", "y": -0.2, "x": 0, "traceorder": "normal"},
         margin={"b": 90},
     )
-    fig.update_xaxes(value_axis(None, percent=True), range=[0, 1])
+    fig.update_xaxes(value_axis("share of the patent families", percent=True), range=[0, 1])
     return Chart(
         chart_id,
         fig,

@@ -981,6 +981,7 @@ def _bloc_sections(data: SiteData, year: int) -> list[Section]:
             "supply-blocs",
             f"{_prefix(data)}Share of each bloc's imports bought inside the bloc, {year}",
             _caption(data, "share (0-1) of the bloc's imports", str(year)),
+            "share of the bloc's imports bought inside it",
         )
         chart.notes += _trade_notes(chart.data)
         sections.append(
@@ -1003,6 +1004,7 @@ def _bloc_sections(data: SiteData, year: int) -> list[Section]:
             "supply-competitors",
             f"{_prefix(data)}Share of each country's imports bought from its competitors, {year}",
             _caption(data, "share (0-1) of the country's imports", str(year)),
+            "share of the country's imports bought from its competitors",
         )
         chart.notes += _trade_notes(chart.data)
         sections.append(

@@ -161,7 +161,7 @@ def test_a_heatmap_and_trend_lines_order_ties_by_name_whatever_the_rows_order() 
         assert list(trace.y) == ["DE", "US", "CN"]
         assert cells["CN"][0].startswith("★") and not cells["US"][0].startswith("★")
         # lines by their latest year's value (2024, whatever the rows' order), ties by name
-        lines = trend_lines(rows.select("entity_name", "year", "value"), "l", "t", "c")
+        lines = trend_lines(rows.select("entity_name", "year", "value"), "l", "t", "c", "share")
         assert [t.name for t in lines.figure.data] == ["DE", "CN", "US"]
 
 
@@ -180,9 +180,8 @@ def test_reference_bars_name_their_count_and_axis() -> None:
     assert list(bars.customdata) == [12, 30]
     assert bars.hovertemplate == "%{y}: %{x:.2f} (%{customdata:,} families)<extra></extra>"
     assert chart.figure.layout.xaxis.title.text == "index"
-    default = reference_bars(frame.rename({"families_whole": "works_whole"}), "r", "t", "c")
+    default = reference_bars(frame.rename({"families_whole": "works_whole"}), "r", "t", "c", "i")
     assert "works)" in default.figure.data[0].hovertemplate
-    assert default.figure.layout.xaxis.title.text is None
 
 
 def test_trend_lines_grey_the_incomplete_years() -> None:
@@ -205,7 +204,7 @@ def test_trend_lines_grey_the_incomplete_years() -> None:
     assert band.notes[-1] == "2025 and 2026 are incomplete: late."
     assert band.figure.data[0].hovertemplate == "A %{x}: %{y:,.1f} families<extra></extra>"
     assert band.figure.layout.yaxis.title.text == "families"
-    single = trend_lines(frame, "t", "t", "c", latest_year=2026)
+    single = trend_lines(frame, "t", "t", "c", "families", latest_year=2026)
     assert [(s.x0, s.x1) for s in single.figure.layout.shapes] == [(2025.5, 2026.5)]
     assert single.notes[-1] == "2026 is incomplete: publications keep being indexed."
 
@@ -363,23 +362,25 @@ def test_value_axis_ticks_never_repeat_a_label_however_small_the_range(percent: 
 
 def test_a_small_count_axis_has_a_tick_at_every_count() -> None:
     assert value_axis("moves", whole_up_to=3) == {
-        "tickformat": NUMBER_TICKS,
         "title": {"text": "moves"},
+        "tickformat": NUMBER_TICKS,
         "tick0": 0,
         "dtick": 1,
     }
-    assert "dtick" not in value_axis("moves", whole_up_to=250)
-    assert value_axis(None, percent=True) == {"tickformat": PERCENT_TICKS}
+    assert value_axis("share", percent=True, whole_up_to=250) == {
+        "title": {"text": "share"},
+        "tickformat": PERCENT_TICKS,
+    }
     assert value_axis("<b>")["title"] == {"text": "&lt;b&gt;"}
 
 
 def test_charts_take_their_value_axis_from_the_shared_helper() -> None:
     # members of a bloc with shares under 4%: ticks half a percent apart
     members = pl.DataFrame({"entity_name": ["A", "B"], "value": [0.012, 0.037]})
-    bars = grouped_choice_bars({"NATO": members}, "m", "t", "c").figure.layout.xaxis
-    assert bars.tickformat == PERCENT_TICKS
+    bars = grouped_choice_bars({"NATO": members}, "m", "t", "c", "share").figure.layout.xaxis
+    assert (bars.tickformat, bars.title.text) == (PERCENT_TICKS, "share")
     few = pl.DataFrame({"entity_name": ["A"] * 3, "year": [2022, 2023, 2024], "value": [0, 1, 2]})
-    lines = trend_lines(few, "f", "t", "c", percent=False, y_title="moves", whole=True)
+    lines = trend_lines(few, "f", "t", "c", "moves", percent=False, whole=True)
     axis = lines.figure.layout.yaxis
     assert (axis.tickformat, axis.title.text, axis.dtick, axis.rangemode) == (
         NUMBER_TICKS,
@@ -387,7 +388,7 @@ def test_charts_take_their_value_axis_from_the_shared_helper() -> None:
         1,
         "tozero",
     )
-    shares = trend_lines(few.with_columns(pl.col("value") / 100), "s", "t", "c")
+    shares = trend_lines(few.with_columns(pl.col("value") / 100), "s", "t", "c", "share")
     assert shares.figure.layout.yaxis.tickformat == PERCENT_TICKS
     assert shares.figure.layout.yaxis.dtick is None
     works = count_bars(pl.DataFrame({"label": ["a"], "value": [4]}), "w", "t", "c")

@@ -363,7 +363,23 @@ def test_funding_page_names_the_rules_links_sources_and_labels_synthetic_grants(
     assert "Qatar commits the most per unit of GDP in 2026" in said
     assert "Funding signals priority, not competitiveness" in said
     # only the chart that offers constant dollars names their base year
-    captions = {key: chart.caption for key, chart in pages.charts(sections).items()}
+    charts = pages.charts(sections)
+    # every value axis with data names its unit, not only the caption (the hand-made data
+    # have no per-person values)
+    lines = ("funding-commitments", "funding-measures", "funding-cumulative")
+    assert {
+        key: (chart.figure.layout.yaxis if key in lines else chart.figure.layout.xaxis).title.text
+        for key, chart in charts.items()
+        if key != "funding-per-capita"
+    } == {
+        "funding-commitments": "million US dollars",
+        "funding-per-gdp": "US dollars per million US dollars of GDP",
+        "funding-measures": "million per year",
+        "funding-cumulative": "million US dollars",
+        "funding-grants-approach": "million US dollars",
+        "funding-grants-international": "share of grant money in international consortia",
+    }
+    captions = {key: chart.caption for key, chart in charts.items()}
     assert "constant dollars of" in captions["funding-measures"]
     assert "constant dollars of" not in captions["funding-commitments"]
     html = _render(sections)
