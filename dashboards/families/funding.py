@@ -681,26 +681,25 @@ def has_price_levels(data: SiteData) -> bool:
 
 
 def _no_view_said(data: SiteData, key: str) -> str:
-    """Why the measure ``key`` has no view, in plain words."""
-    if key == "commitment_ppp":
-        if not has_price_levels(data):
-            return (
-                "There is no PPP view: converting to PPP dollars needs a country's GDP at market "
-                "exchange rates and its GDP at purchasing power parity for the same year, and "
-                "no year in the reviewed economic indicators (marts.economic_indicators) has both."
-            )
-        gap = data.methods.get("funding_max_basis_gap", "5")
-        return (
-            "There is no PPP view: converting to PPP dollars needs a country's GDP at market "
-            "exchange rates and its GDP at purchasing power parity for the same year, and none "
-            f"of these countries has both within {gap} years of its figures' price year."
-        )
+    """Why the measure ``key`` has no view, in plain words: constant or PPP dollars (both
+    convert nominal dollars, so nominal dollars have a view whenever another has)."""
     if key == "commitment_usd_constant":
         return (
             "There is no constant-dollar view: the reviewed economic indicators have no US GDP "
             "deflator for the price years of these figures or for the base year."
         )
-    return f"There is no {MEASURES[key].short} view: no country shown has a value in it."
+    needs = (
+        "There is no PPP view: converting to PPP dollars needs a country's GDP at market "
+        "exchange rates and its GDP at purchasing power parity for the same year, and "
+    )
+    if not has_price_levels(data):
+        return needs + (
+            "no year in the reviewed economic indicators (marts.economic_indicators) has both."
+        )
+    gap = data.methods.get("funding_max_basis_gap", "5")
+    return (
+        needs + f"none of these countries has both within {gap} years of its figures' price year."
+    )
 
 
 def _trend_chart(frame: pl.DataFrame, chart_id: str, title: str, caption: str, unit: str) -> Chart:

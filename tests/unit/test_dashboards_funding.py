@@ -572,3 +572,21 @@ def test_a_measure_without_any_value_is_not_offered_and_the_page_says_why(
         "dollars of 2024. There is no PPP view: converting to PPP dollars needs a country's GDP "
         "at market exchange rates and its GDP at purchasing power parity for the same year, " + why
     ]
+
+
+def test_without_a_deflator_the_constant_dollars_are_not_offered() -> None:
+    rows = [
+        r | {"value": None, "numerator": None} if r["indicator"] == "commitment_usd_constant" else r
+        for r in _programme_indicators()
+    ]
+    sections = funding.page(_data(rows))
+    chart = pages.charts(sections)["funding-measures"]
+    assert chart.figure.layout.title.text == (
+        "The 3 countries committing the most, in nominal and PPP dollars"
+    )
+    assert "constant dollars of" not in chart.caption
+    assert (
+        "There is no constant-dollar view: the reviewed economic indicators have no US GDP "
+        "deflator for the price years of these figures or for the base year."
+        in pages.text(sections)
+    )
