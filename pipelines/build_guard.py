@@ -1,23 +1,30 @@
-"""One ``qcm build`` per working state, and the cleaning up after one that was killed.
+"""One ``qcm build`` per working state, no build beside a run of the Dagster UI or
+daemon, and the cleaning up after a build that was killed.
 
 A build holds ``<state>/build.lock`` (an exclusive ``flock``, released by the system when
 its process dies, however it dies) from start to end; a second build on the same state
 stops at once with BuildBusy naming the process that holds it.
 
+The concurrency pools of ``dagster.yaml`` are held by whole runs: the daemon's run queue
+starts a run only when no run in progress uses one of its pools, counting the command's
+runs too. The command runs its jobs in its own process, round the queue, so before each
+run it checks the same (``refuse_beside``): a run of the UI or the daemon in progress in
+one of the job's pools (a materialization, a fetch, a build) stops it with BuildBusy,
+before it opens the working database that run holds open.
+
 A build killed with SIGKILL (or by a power cut) leaves its Dagster run marked as started
-for ever, holding its concurrency-pool slot: every later run would wait for that slot.
-While a build holds the lock no other build of the command is alive, so the runs the
-command launched that are still marked as running are dead ones: ``release_dead_runs``
-marks them failed and frees their slots. Runs launched by the Dagster UI or daemon carry
-no such tag: Dagster does not see their process die, and the README tells the operator to
-terminate such a run in the UI.
+for ever, and the run queue holds every later run of its pools behind it. While a build
+holds the lock no other build of the command is alive, so the runs the command launched
+that are still marked as running are dead ones: ``release_dead_runs`` marks them failed.
+Runs launched by the Dagster UI or daemon carry no such tag: Dagster does not see their
+process die, and the README tells the operator to terminate such a run in the UI.
 """
 
 from __future__ import annotations
 
 import fcntl
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Set
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -35,7 +42,8 @@ UNFINISHED = [
 
 
 class BuildBusy(RuntimeError):
-    """Another build holds the working state."""
+    """Another build holds the working state, or a run of the Dagster UI or daemon is
+    using a pool the build needs."""
 
 
 @contextmanager
@@ -63,16 +71,42 @@ def exclusive(state_dir: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+def refuse_beside(instance: dg.DagsterInstance, pools: Set[str]) -> None:
+    """Raise BuildBusy naming the runs in progress, not launched by the command, that use
+    one of ``pools`` (the pools of the job the command is about to run); return when there
+    are none.
+
+    Sets each pool's limit to the instance's default first, where it has none yet: the run
+    queue lets a run through, without counting the runs in progress, the first time it
+    meets a pool with no limit set (Dagster 1.13), which would be a run beside this one."""
+    for pool in pools:
+        instance.event_log_storage.initialize_concurrency_limit_to_default(pool)
+    records = instance.get_run_records(filters=dg.RunsFilter(statuses=UNFINISHED))
+    busy = [
+        record.dagster_run
+        for record in records
+        if record.dagster_run.tags.get(LAUNCHED_BY) != COMMAND
+        and record.dagster_run.run_op_concurrency is not None
+        and pools & set(record.dagster_run.run_op_concurrency.all_pools or ())
+    ]
+    if busy:
+        runs = ", ".join(f"{run.run_id} ({run.job_name}, {run.status.value})" for run in busy)
+        raise BuildBusy(
+            f"a run launched from the Dagster UI or daemon is using what this build needs "
+            f"(pools {sorted(pools)}): {runs}. Wait for it to end, or terminate it in the UI "
+            "(Terminate (force) if its process died), and build again"
+        )
+
+
 def release_dead_runs(instance: dg.DagsterInstance) -> list[str]:
-    """Mark failed every run the command launched that is still marked as running, and
-    free its concurrency slots. Call only while holding ``exclusive``. Returns their ids."""
+    """Mark failed every run the command launched that is still marked as running, so
+    that it no longer holds its pools. Call only while holding ``exclusive``. Returns
+    their ids."""
     records = instance.get_run_records(filters=dg.RunsFilter(statuses=UNFINISHED, tags=RUN_TAGS))
     for record in records:
-        run = record.dagster_run
         instance.report_run_failed(
-            run,
+            record.dagster_run,
             message=f"{COMMAND} ended without finishing this run (killed or crashed); a later "
-            "build marked it failed and freed its concurrency slots",
+            "build marked it failed, so that it no longer holds its concurrency pools",
         )
-        instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
     return [record.dagster_run.run_id for record in records]

@@ -26,11 +26,12 @@ if TYPE_CHECKING:  # dagster is imported when a command needs it: --help stays f
 RUN_CONFIG = {"loggers": {"progress": {}}}
 EXECUTORS = ("in_process", "multiprocess")
 # Dagster's multiprocess executor: one process per step, one step at a time. Every step of
-# the main job but the site writes the working database (pool "duckdb" of dagster.yaml), so
-# a second step in flight could only wait for the pool; it claimed again after Dagster's
-# backoff (1 s, doubling to 15 s), which left the database idle between steps: the
-# sample's whole graph took 21.7 minutes with two at a time, 3.1 one at a time (0.8 in one
-# process). The pool still keeps other runs out. A fork server with the code location and
+# the main job but the site opens the working database read-write, which one process at a
+# time can do, and the pool "duckdb" of dagster.yaml keeps other runs out, not this run's
+# other steps: one at a time is the executor's to keep. (When pools held steps, a second
+# step in flight waited for the pool, claiming again after Dagster's backoff, and the
+# sample's whole graph took 21.7 minutes with two at a time, 3.1 one at a time, 0.8 in one
+# process.) A fork server with the code location and
 # Great Expectations loaded starts each step in a fraction of a second instead of
 # importing them afresh (about 5 s a step).
 MULTIPROCESS = {
@@ -103,7 +104,8 @@ def build(args: argparse.Namespace) -> int:
     """Run the main job (after the live fetch in live mode); print a summary. Exit code.
 
     Holds the working state for the whole build (``pipelines.build_guard``): another build
-    of the same state exits at once with code 2.
+    of the same state exits at once with code 2, and so does a build that finds a run of
+    the Dagster UI or daemon using a pool of the job it is about to run.
     """
     settings = apply_settings(args)
     prepare_dagster_home(settings.state_dir)
@@ -122,7 +124,7 @@ def _build(args: argparse.Namespace, settings: Settings) -> int:
     import dagster as dg
 
     from pipelines import db
-    from pipelines.build_guard import RUN_TAGS, release_dead_runs
+    from pipelines.build_guard import RUN_TAGS, refuse_beside, release_dead_runs
     from pipelines.definitions import build_definitions
 
     defs = build_definitions()  # after the settings above: the resource reads them now
@@ -142,7 +144,7 @@ def _build(args: argparse.Namespace, settings: Settings) -> int:
     for run_id in release_dead_runs(instance):
         print(
             f"qcm build: run {run_id} of an earlier build never ended (the build was killed); "
-            "marked failed and its concurrency slots freed"
+            "marked failed, so that it no longer holds its concurrency pools"
         )
     if settings.mode == "live":
         for source, job, label, partitions in LIVE_FETCHES:
@@ -160,6 +162,7 @@ def _build(args: argparse.Namespace, settings: Settings) -> int:
                 keys = fetch.partitions_def.get_partition_keys()
             for key in keys:
                 stage = label if key is None else f"{label} {key}"
+                refuse_beside(instance, fetch.graph.pools)
                 print(f"stage: fetch {stage}")
                 result = fetch.execute_in_process(
                     run_config=RUN_CONFIG,
@@ -175,6 +178,7 @@ def _build(args: argparse.Namespace, settings: Settings) -> int:
                         file=sys.stderr,
                     )
                     return 1
+    refuse_beside(instance, defs.resolve_job_def("qcm_build").graph.pools)
     print("stage: build, validate and publish")
     result = run_main_job(defs, instance, args.executor, RUN_TAGS)
     if not result.success:

@@ -1,9 +1,9 @@
 """Dagster's own cost of a build's steps on this machine, measured rather than bounded.
 
 Every qcm step pays Dagster for more than the time between steps: within the step it
-claims and frees its pool's slot, fetches its inputs' data versions and writes each
-event (start, log lines, materialization, check result, success) to the SQLite event
-log through a new connection. ``floor(steps, home, repo_root)`` runs a job of ``steps``
+fetches its inputs' data versions and writes each event (start, log lines,
+materialization, check result, success) to the SQLite event log through a new
+connection. ``floor(steps, home, repo_root)`` runs a job of ``steps``
 assets that do only that, as a qcm step does it: each in pool ``duckdb``, logging one
 line (to the build's progress logger; the lines it prints are discarded), reporting a
 materialization with a row count and the result of one asset check, each asset reading
