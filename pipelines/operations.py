@@ -11,8 +11,10 @@ Freshness policies say when an asset is overdue (the daemon evaluates them and t
 marks stale assets): each fetch by its source's cadence with some slack, and every
 published table, and the release itself, by the weekly build.
 
-The failure sensor writes ``<state>/reports/<time>-<job>-<run id>.md``: the job, its
-partition, when it failed, each failed step with its error, and what to do next.
+The failure sensor writes ``<state>/reports/<time>-<job>-<run id>.md`` for every failed
+run, whether the UI, the daemon or ``qcm build`` launched it: the job, its partition, when
+it failed, each failed step with its error, each failed check with what it found, and what
+to do next.
 """
 
 from __future__ import annotations
@@ -225,11 +227,14 @@ def failure_report(
     failed_at: datetime,
     run_error: str,
     steps: Sequence[tuple[str, str]],
+    checks: Sequence[tuple[str, str]] = (),
     published: bool = False,
 ) -> str:
     """The Markdown report of a failed run: what failed, where, with which error, and what
-    to do next (``steps`` are (step key, error message) pairs; ``published``: the run's
-    publish step succeeded before the failure, say of the dashboards)."""
+    to do next (``steps`` are (step key, error message) pairs; ``checks`` are (check,
+    description) pairs of the checks that failed, the description as the check wrote it,
+    naming the table, the expectation and example rows; ``published``: the run's publish
+    step succeeded before the failure, say of the dashboards)."""
     lines = [
         f"# qcm run failed: {job}",
         "",
@@ -242,6 +247,11 @@ def failure_report(
         "",
     ]
     lines += [f"- `{step}`: {message}" for step, message in steps] or ["- (none recorded)"]
+    lines += ["", "## Failed checks", ""]
+    lines += [
+        f"- `{check}`: " + "\n  ".join((description or "(no description)").splitlines())
+        for check, description in checks
+    ] or ["- (none)"]
     outcome = (
         "This run published the database and Parquet files before it failed; the dashboards "
         "may be older than them."
@@ -253,8 +263,8 @@ def failure_report(
         "",
         "## What now",
         "",
-        f"{outcome} A fetch resumes after its last landed page when re-run; a failed check "
-        "names the table, the expectation and example rows above. Re-run from the Dagster "
+        f"{outcome} A fetch resumes after its last landed page when re-run; each failed check "
+        "above names its table, the expectation it broke and example rows. Re-run from the Dagster "
         "UI (Runs > this run > Re-execute from failure) once the cause is fixed.",
     ]
     return "\n".join(lines) + "\n"
@@ -265,7 +275,9 @@ def _first_line(text: str | None) -> str:
 
 
 def write_failure_report(context: dg.RunFailureSensorContext, state_dir: Path) -> Path:
-    """Write the report of the failed run of ``context`` under ``state_dir/reports``;
+    """Write the report of the failed run of ``context`` under ``state_dir/reports``, with
+    its failed steps (the first line of each error) and the checks that failed (from the
+    run's check evaluations: a blocking check's step error does not say what it found);
     return its path."""
     run = context.dagster_run
     steps = []
@@ -274,6 +286,16 @@ def write_failure_report(context: dg.RunFailureSensorContext, state_dir: Path) -
         while error is not None and error.cause is not None:  # the error the step raised
             error = error.cause
         steps.append((event.step_key or "?", _first_line(error.message if error else "")))
+    checks = [
+        (
+            f"{evaluation.asset_key.to_user_string()} {evaluation.check_name}",
+            evaluation.description or "",
+        )
+        for record in context.instance.all_logs(
+            run.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION
+        )
+        if not (evaluation := record.dagster_event.asset_check_evaluation_data).passed
+    ]
     stats = context.instance.get_run_stats(run.run_id)
     ended = stats.end_time if stats and stats.end_time else datetime.now(UTC).timestamp()
     failed_at = datetime.fromtimestamp(ended, UTC)
@@ -284,6 +306,7 @@ def write_failure_report(context: dg.RunFailureSensorContext, state_dir: Path) -
         failed_at,
         _first_line(context.failure_event.message),
         steps,
+        checks,
         published=any(
             record.step_key == PUBLISH_STEP
             for record in context.instance.all_logs(
@@ -301,6 +324,9 @@ def write_failure_report(context: dg.RunFailureSensorContext, state_dir: Path) -
 @dg.run_failure_sensor(
     name="failed_run_report",
     default_status=dg.DefaultSensorStatus.RUNNING,
+    # qcm build runs its jobs in its own process (execute_in_process): those runs belong
+    # to no code location, and a sensor watches only its own location's runs unless told
+    monitor_all_code_locations=True,
     description="Writes a report of every failed run (job, partition, failed steps and their "
     "errors, what to do) to <state>/reports/.",
 )

@@ -1,5 +1,6 @@
 """Refresh schedules and the failed-run report: sample mode never calls out, live ticks
-ask for the right partitions, and a failed run leaves a report naming its failed step."""
+ask for the right partitions, and a failed run, of qcm build too, leaves a report naming
+its failed step and what its failed checks found."""
 
 from __future__ import annotations
 
@@ -8,12 +9,14 @@ from pathlib import Path
 
 import dagster as dg
 import pytest
+from dagster._core.remote_origin import RegisteredCodeLocationOrigin
 
 from pipelines.definitions import defs
 from pipelines.operations import (
     CADENCE_FRESHNESS,
     REFRESHES,
     RELEASE_FRESHNESS,
+    failed_run_report,
     failure_report,
     write_failure_report,
 )
@@ -143,3 +146,87 @@ def test_published_tables_and_fetches_say_when_they_are_overdue() -> None:
     assert CADENCE_FRESHNESS["quarterly"] > timedelta(days=92)
     # intermediate layers follow the tables built from them
     assert policies["core/synthesis_records"] is None
+
+
+def test_a_report_names_the_checks_that_failed_with_what_they_found() -> None:
+    text = failure_report(
+        "qcm_build",
+        "r",
+        None,
+        TICK,
+        "",
+        [("staging__works", "DagsterAssetCheckFailedError: 1 blocking asset check failed")],
+        [("staging/works contract", "staging.works: work_id null in 2 rows\ne.g. W1, W2")],
+    )
+    checks = text.split("## Failed checks")[1].split("## What now")[0]
+    assert "- `staging/works contract`: staging.works: work_id null in 2 rows\n  e.g. W1, W2" in (
+        checks
+    )
+    assert "- (none)" in failure_report("j", "r", None, TICK, "", [])
+
+
+@dg.asset(check_specs=[dg.AssetCheckSpec("contract", asset="works", blocking=True)])
+def works() -> dg.MaterializeResult:
+    return dg.MaterializeResult(
+        check_results=[
+            dg.AssetCheckResult(
+                check_name="contract",
+                passed=False,
+                description="staging.works: expect_column_values_to_not_be_null(work_id): "
+                "2 of 9 rows\nexamples: W1, W2",
+            )
+        ]
+    )
+
+
+@dg.asset(deps=[works])
+def indicators() -> None:
+    pass
+
+
+def test_a_run_stopped_by_a_blocking_check_reports_the_check(tmp_path: Path) -> None:
+    instance = dg.DagsterInstance.ephemeral()
+    result = dg.materialize([works, indicators], instance=instance, raise_on_error=False)
+    assert not result.success
+    failure = next(e for e in result.all_events if e.event_type == dg.DagsterEventType.RUN_FAILURE)
+    context = dg.build_run_status_sensor_context(
+        sensor_name="failed_run_report",
+        dagster_event=failure,
+        dagster_instance=instance,
+        dagster_run=result.dagster_run,
+    ).for_run_failure()
+    text = write_failure_report(context, tmp_path).read_text(encoding="utf-8")
+    assert "1 blocking asset check failed with ERROR severity:\n" in text  # and no more
+    assert (
+        "- `works contract`: staging.works: expect_column_values_to_not_be_null(work_id): "
+        "2 of 9 rows\n  examples: W1, W2"
+    ) in text
+
+
+def test_the_sensor_reports_a_failed_run_of_qcm_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("QCM_STATE", str(tmp_path))
+    with dg.instance_for_test() as instance:
+
+        def evaluate(cursor: str | None) -> str | None:
+            """One tick of the sensor, in a code location as the daemon runs it."""
+            context = dg.SensorEvaluationContext(
+                instance_ref=None,
+                last_tick_completion_time=None,
+                last_run_key=None,
+                cursor=cursor,
+                repository_name=defs.get_repository_def().name,
+                repository_def=defs.get_repository_def(),
+                instance=instance,
+                code_location_origin=RegisteredCodeLocationOrigin("qcm"),
+            )
+            return failed_run_report.evaluate_tick(context).cursor
+
+        cursor = evaluate(None)  # the first tick starts after the runs so far
+        # as `qcm build` runs a job: in its own process, in no code location
+        result = breaking_job.execute_in_process(instance=instance, raise_on_error=False)
+        assert result.dagster_run.remote_job_origin is None
+        evaluate(cursor)
+    (report,) = (tmp_path / "reports").iterdir()
+    assert result.run_id in report.read_text(encoding="utf-8")
