@@ -1,15 +1,20 @@
-"""The Dagster code location loads, and its asset graph changes only on purpose."""
+"""The Dagster code location loads under one name for the UI and the daemon, and its
+asset graph changes only on purpose."""
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import dagster as dg
 import pytest
+from dagster._core.workspace.load import location_origins_from_yaml_paths
+from dagster_dg_cli.cli.utils import create_temp_workspace_file
+from dagster_dg_core.context import DgContext
 
 from pipelines.definitions import build_definitions
 from pipelines.fetching import FETCH_RETRY
@@ -118,3 +123,56 @@ def test_main_job_excludes_the_live_fetch_and_checks_block() -> None:
     specs = [spec for checks in defs.asset_checks for spec in checks.check_specs]
     assert len(specs) >= 50
     assert all(spec.blocking for spec in specs)
+
+
+def test_the_ui_and_the_daemon_load_one_code_location_by_one_name(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Dagster keeps schedules' state per code location name: a schedule turned on in the
+    # UI is on for the daemon only under the same name
+    monkeypatch.chdir(REPO)  # where ./dev starts both
+    ui_context = DgContext.for_project_environment(REPO, {})
+    with create_temp_workspace_file(ui_context) as workspace:  # as ./dev ui's dg dev does
+        (ui,) = location_origins_from_yaml_paths([workspace])
+    # as ./dev daemon's dagster-daemon run -w workspace.yaml does
+    (daemon,) = location_origins_from_yaml_paths([str(REPO / "workspace.yaml")])
+    assert ui.location_name == daemon.location_name == "qcm"
+    for origin in (ui, daemon):
+        target = origin.loadable_target_origin
+        assert (target.module_name, os.path.abspath(target.working_directory)) == (
+            "pipelines.definitions",
+            str(REPO),
+        )
+
+
+@pytest.mark.parametrize(("command", "runs"), [("ui", "dg dev"), ("daemon", "dagster-daemon run")])
+def test_dev_makes_a_relative_state_absolute_for_dagster(
+    tmp_path: Path, command: str, runs: str
+) -> None:
+    checkout, caller = tmp_path / "checkout", tmp_path / "caller"
+    for folder in (checkout / ".tools" / "bin", checkout / ".venv" / "bin", caller):
+        folder.mkdir(parents=True)
+    for name in ("dev", "dagster.yaml"):
+        shutil.copy2(REPO / name, checkout / name)
+    # an environment already made (uv does nothing) whose Dagster commands say how they
+    # were started
+    (checkout / ".tools" / "bin" / "uv").write_text("#!/bin/sh\n")
+    for name in ("dg", "dagster-daemon"):
+        (checkout / ".venv" / "bin" / name).write_text(
+            f'#!/bin/sh\necho "{name} $* | $DAGSTER_HOME | $QCM_STATE"\n'
+        )
+    for stub in [*(checkout / ".venv" / "bin").iterdir(), checkout / ".tools" / "bin" / "uv"]:
+        stub.chmod(0o755)
+    result = subprocess.run(
+        [str(checkout / "dev"), command],
+        cwd=caller,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "QCM_STATE": "state", "PYTHON": sys.executable},
+    )
+    assert result.returncode == 0, result.stderr
+    started, home, state = result.stdout.strip().split(" | ")
+    assert started.startswith(runs)
+    assert (home, state) == (str(caller / "state" / "dagster"), str(caller / "state"))
+    assert (caller / "state" / "dagster" / "dagster.yaml").is_file()
