@@ -10,7 +10,10 @@ starts a run only when no run in progress uses one of its pools, counting the co
 runs too. The command runs its jobs in its own process, round the queue, so before each
 run it checks the same (``refuse_beside``): a run of the UI or the daemon in progress in
 one of the job's pools (a materialization, a fetch, a build) stops it with BuildBusy,
-before it opens the working database that run holds open.
+before it opens the working database that run holds open. The check is not one step with
+the start of the command's run: in live mode the command runs a job per fetch, and a run
+the daemon starts between two of them stops the build at the next (code 2), the pages
+landed so far kept for the next build.
 
 A build killed with SIGKILL (or by a power cut) leaves its Dagster run marked as started
 for ever, and the run queue holds every later run of its pools behind it. While a build
@@ -39,6 +42,9 @@ UNFINISHED = [
     dg.DagsterRunStatus.STARTED,
     dg.DagsterRunStatus.CANCELING,
 ]
+# the statuses in which the run queue counts a run as holding its pools (a run created but
+# never launched, NOT_STARTED, holds nothing)
+IN_PROGRESS = [status for status in UNFINISHED if status != dg.DagsterRunStatus.NOT_STARTED]
 
 
 class BuildBusy(RuntimeError):
@@ -81,7 +87,7 @@ def refuse_beside(instance: dg.DagsterInstance, pools: Set[str]) -> None:
     meets a pool with no limit set (Dagster 1.13), which would be a run beside this one."""
     for pool in pools:
         instance.event_log_storage.initialize_concurrency_limit_to_default(pool)
-    records = instance.get_run_records(filters=dg.RunsFilter(statuses=UNFINISHED))
+    records = instance.get_run_records(filters=dg.RunsFilter(statuses=IN_PROGRESS))
     busy = [
         record.dagster_run
         for record in records

@@ -12,8 +12,6 @@ data is escaped before it reaches a figure (tables and sentences by the page tem
 
 from __future__ import annotations
 
-import math
-
 import plotly.graph_objects as go
 import polars as pl
 from markupsafe import Markup
@@ -31,6 +29,7 @@ from dashboards.figures import (
     value_axis,
 )
 from dashboards.page import Section, Table
+from dashboards.stats import level_words
 
 NAME = "Research security"
 TITLE = "Research security: collaboration with the countries of concern, and export controls"
@@ -108,10 +107,9 @@ def concern(data: SiteData) -> tuple[str, str]:
 
 
 def level(data: SiteData) -> str:
-    """The Wilson interval's level in words (``90%``), from meta.methods share_interval_z
-    (the level is erf(z / sqrt 2)); ``Wilson`` when the file does not record it."""
-    z = frontier.as_float(data.methods.get("share_interval_z"))
-    return "Wilson" if z is None else f"{math.erf(z / math.sqrt(2)):.0%} Wilson"
+    """The Wilson interval's level in words (``90% Wilson``), from meta.methods
+    share_interval_level, as every page reads it (``common.interval_level``)."""
+    return f"{level_words(common.interval_level(data))} Wilson"
 
 
 @derived_per_site

@@ -19,15 +19,26 @@ with numbers as (
 ),
 
 -- a US grant and its pre-grant publication share an application number: a family id
--- found for one of them (through EPO) holds for both, and so do the foreign
--- priorities one of them lists
+-- found for one of them (through EPO) holds for both, and so do the foreign priorities
+-- any of them lists (all of them: one may list fewer)
 applications as (
     select
         application_number,
-        min(epo_family_id) as epo_family_id,
-        max(foreign_priorities) as foreign_priorities
+        min(epo_family_id) as epo_family_id
     from numbers
     where application_number is not null
+    group by application_number
+),
+
+application_priorities as (
+    select
+        application_number,
+        string_agg(distinct priority, ' ' order by priority) as foreign_priorities
+    from (
+        select application_number, unnest(string_split(foreign_priorities, ' ')) as priority
+        from numbers
+        where application_number is not null and foreign_priorities is not null
+    )
     group by application_number
 ),
 
@@ -35,11 +46,14 @@ documents as (
     select
         numbers.*,
         applications.epo_family_id as application_family_id,
-        coalesce(numbers.foreign_priorities, applications.foreign_priorities)
+        -- a document of a US application claims what its application claims
+        coalesce(application_priorities.foreign_priorities, numbers.foreign_priorities)
             as claimed_priorities
     from numbers
     left join applications
         on applications.application_number = numbers.application_number
+    left join application_priorities
+        on application_priorities.application_number = numbers.application_number
 ),
 
 -- US documents claiming the same foreign applications are one invention: one that EPO
@@ -47,7 +61,8 @@ documents as (
 priority_families as (
     select
         claimed_priorities,
-        min(coalesce(epo_family_id, application_family_id)) as epo_family_id
+        min(coalesce(epo_family_id, application_family_id)) as epo_family_id,
+        count(distinct coalesce(epo_family_id, application_family_id)) as epo_family_ids
     from documents
     where claimed_priorities is not null
         and coalesce(epo_family_id, application_family_id) is not null
@@ -76,7 +91,14 @@ select
             then 'US application (no DOCDB family seen)'
         else 'own document (no DOCDB family seen)'
     end as family_basis,
-    documents.epo_family_ids > 1 as conflicting_family_ids,
+    -- EPO gave the number two family ids, or the documents claiming its priorities are in
+    -- two families (the smallest id is used)
+    documents.epo_family_ids > 1
+    or (
+        documents.epo_family_id is null
+        and documents.application_family_id is null
+        and coalesce(priority_families.epo_family_ids, 0) > 1
+    ) as conflicting_family_ids,
     documents.application_number,
     documents.priority_date,
     documents.application_date,

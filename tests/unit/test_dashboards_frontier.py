@@ -478,6 +478,7 @@ def hand_made(with_marts: bool = True) -> SiteData:
         incomplete_year=NOW,
         methods={
             "share_interval_z": (WILSON_Z, "z of the 90% Wilson interval"),
+            "share_interval_level": ("0.9", "level of the Wilson intervals"),
             "security_lens_rule": ("descriptive-only", "a shared record is not a judgment"),
         },
         **frames,
