@@ -111,6 +111,29 @@ def dropdown(
     }
 
 
+def button_row(labels: Sequence[str], traces: Sequence[int]) -> dict:
+    """A row of buttons above a chart that shows the traces of one choice at a time:
+    ``traces`` gives the index of the choice each trace belongs to (labels escaped here)."""
+    return {
+        "type": "buttons",
+        "direction": "right",
+        "buttons": [
+            {
+                "label": esc(label),
+                "method": "update",
+                "args": [{"visible": [i == j for j in traces]}],
+            }
+            for i, label in enumerate(labels)
+        ],
+        "x": 0,
+        "y": 1,
+        "xanchor": "left",
+        "yanchor": "bottom",
+        "pad": {"b": 8},
+        "showactive": True,
+    }
+
+
 def dropdown_height(entries: int) -> int:
     """The chart height an open dropdown of ``entries`` needs: below the title, every entry
     must stay inside the chart or the reader cannot click it."""

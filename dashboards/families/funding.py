@@ -26,6 +26,7 @@ from dashboards.figures import (
     PALETTE,
     Chart,
     apply_layout,
+    button_row,
     esc,
     grey_span,
     grouped_choice_bars,
@@ -610,30 +611,7 @@ def _measure_lines(
     labels = [measure.label for measure in frames]
     notes = []
     if len(frames) > 1:
-        buttons = [
-            {
-                "label": esc(label),
-                "method": "update",
-                "args": [{"visible": [i == j for j in visible]}],
-            }
-            for i, label in enumerate(labels)
-        ]
-        fig.update_layout(
-            updatemenus=[
-                {
-                    "type": "buttons",
-                    "direction": "right",
-                    "buttons": buttons,
-                    "x": 0,
-                    "y": 1,
-                    "xanchor": "left",
-                    "yanchor": "bottom",
-                    "pad": {"b": 8},
-                    "showactive": True,
-                }
-            ],
-            margin={"t": 100},
-        )
+        fig.update_layout(updatemenus=[button_row(labels, visible)], margin={"t": 100})
         said = [measure.said.format(base=base) for measure in frames]
         held = "both" if len(frames) == 2 else f"all {common.number_word(len(frames))}"
         notes.append(

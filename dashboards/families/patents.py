@@ -22,6 +22,7 @@ from dashboards.figures import (
     PALETTE,
     Chart,
     apply_layout,
+    button_row,
     esc,
     reference_bars,
     shade_incomplete,
@@ -239,14 +240,6 @@ def _switch_ranking(
                 + "</extra>",
             )
         )
-    buttons = [
-        {
-            "label": esc(SCOPES[scope]),
-            "method": "update",
-            "args": [{"visible": [i == j for j in range(len(frames))]}],
-        }
-        for i, scope in enumerate(frames)
-    ]
     rows = max((f.height for f in frames.values()), default=1)
     # a long title (two clauses with their caveats) goes on one line per clause
     lines = title.split("; ") if len(title) > TITLE_LINE else [title]
@@ -258,19 +251,7 @@ def _switch_ranking(
             "y": 1 - 12 / height,
             "yanchor": "top",
         },
-        updatemenus=[
-            {
-                "type": "buttons",
-                "direction": "right",
-                "buttons": buttons,
-                "x": 0,
-                "y": 1,
-                "xanchor": "left",
-                "yanchor": "bottom",
-                "pad": {"b": 8},
-                "showactive": True,
-            }
-        ],
+        updatemenus=[button_row([SCOPES[scope] for scope in frames], range(len(frames)))],
         margin={"t": 100 + 22 * (len(lines) - 1)},
         showlegend=False,
     )
