@@ -39,7 +39,7 @@ from pipelines.checks import quarantine_rate_check, unusable_files_check
 from pipelines.db import replace_table
 from pipelines.fetching import FETCH_RETRY, step_failure
 from pipelines.landing import LandingZone
-from pipelines.live_fetch import raw_input_files
+from pipelines.live_fetch import fetch_log, raw_input_files
 from pipelines.parse_cache import code_digest
 from pipelines.resources import QcmResource
 from pipelines.settings import SettingsError, credential, service_url
@@ -110,7 +110,7 @@ def openalex_pages(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.Ma
         email=os.environ.get("OPENALEX_EMAIL") or None,
         per_page=per_page,
         base_url=base_url,
-        log=context.log.info,
+        log=fetch_log(context),
     )
     try:
         outcome = fetcher.fetch_partition(

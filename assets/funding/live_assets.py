@@ -45,7 +45,7 @@ from assets.reference.tables import read_csv
 from pipelines.db import replace_table
 from pipelines.fetching import FETCH_RETRY, step_failure
 from pipelines.landing import LandingZone
-from pipelines.live_fetch import api_root, fetch_result, require_live
+from pipelines.live_fetch import api_root, fetch_log, fetch_result, require_live
 from pipelines.resources import QcmResource
 
 WORLD_BANK_PAGES_KEY = dg.AssetKey(["raw", "world_bank_pages"])
@@ -80,7 +80,7 @@ def nsf_pages(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.Materia
         landing_zone(settings, "nsf"),
         terms=TERMS,
         base_url=api_root("NSF_API_URL", SOURCE_CONFIG["services"]["nsf"]["api"]),
-        log=context.log.info,
+        log=fetch_log(context),
     )
     try:
         outcome = fetcher.fetch_partition(int(context.partition_key), restart=settings.refetch)
@@ -108,7 +108,7 @@ def ukri_pages(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.Materi
         list(TERMS),
         search_url=api_root("UKRI_API_URL", SOURCE_CONFIG["services"]["ukri"]["api"])
         + "/search/project",
-        log=context.log.info,
+        log=fetch_log(context),
     )
     try:
         outcome = fetcher.fetch_partition(context.partition_key, restart=settings.refetch)
@@ -134,7 +134,7 @@ def cordis_files(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.Mate
     fetcher = CordisFetcher(
         landing_zone(settings, "cordis"),
         base_url=api_root("CORDIS_DATA_URL", SOURCE_CONFIG["services"]["cordis"]["api"]),
-        log=context.log.info,
+        log=fetch_log(context),
     )
     try:
         outcome = fetcher.fetch_partition(context.partition_key)
@@ -171,7 +171,7 @@ def world_bank_pages(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.
     fetcher = WorldBankFetcher(
         world_bank_zone(qcm),
         base_url=api_root("WORLD_BANK_API_URL", SOURCE_CONFIG["services"]["world_bank"]["api"]),
-        log=context.log.info,
+        log=fetch_log(context),
     )
     try:
         outcome = fetcher.fetch_indicator(

@@ -24,7 +24,7 @@ from assets.patents.epo_ops_live import EpoOpsError, EpoOpsFetcher
 from assets.patents.patentsview_live import PatentsViewError, PatentsViewFetcher
 from assets.reference.tables import patent_live_query_codes
 from pipelines.fetching import FETCH_RETRY, step_failure
-from pipelines.live_fetch import api_root, fetch_result, require_live, secret
+from pipelines.live_fetch import api_root, fetch_log, fetch_result, require_live, secret
 from pipelines.resources import QcmResource
 
 YEARS = dg.StaticPartitionsDefinition(
@@ -52,7 +52,7 @@ def patentsview_pages(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg
             "PATENTSVIEW_API_KEY", "request a key at https://patentsview.org/apis/keyrequest"
         ),
         base_url=api_root("PATENTSVIEW_API_URL", SOURCE_CONFIG["services"]["patentsview"]["api"]),
-        log=context.log.info,
+        log=fetch_log(context),
     )
     try:
         outcome = fetcher.fetch_partition(
@@ -83,7 +83,7 @@ def epo_ops_pages(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.Mat
         key=secret("EPO_OPS_KEY", where),
         secret=secret("EPO_OPS_SECRET", where),
         base_url=api_root("EPO_OPS_API_URL", SOURCE_CONFIG["services"]["epo_ops"]["api"]),
-        log=context.log.info,
+        log=fetch_log(context),
     )
     try:
         outcome = fetcher.fetch_partition(

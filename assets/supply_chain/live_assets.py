@@ -27,7 +27,7 @@ from assets.supply_chain.comtrade_live import (
 )
 from pipelines.fetching import FETCH_RETRY, step_failure
 from pipelines.landing import LandingZone
-from pipelines.live_fetch import api_root, fetch_result, require_live, secret
+from pipelines.live_fetch import api_root, fetch_log, fetch_result, require_live, secret
 from pipelines.resources import QcmResource
 from pipelines.settings import Settings
 
@@ -107,7 +107,7 @@ def comtrade_pages(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.Ma
         base_url=base_url,
         flows=tuple(SOURCE_CONFIG["query"]["flows"]),
         max_records=int(SOURCE_CONFIG["query"]["max_records"]),
-        log=context.log.info,
+        log=fetch_log(context),
     )
     try:
         outcome = fetcher.fetch_partition(
