@@ -24,21 +24,13 @@ with numbers as (
 applications as (
     select
         application_number,
-        min(epo_family_id) as epo_family_id
+        min(epo_family_id) as epo_family_id,
+        -- every priority any document of the application lists, sorted, space-separated
+        nullif(array_to_string(list_sort(list_distinct(flatten(
+            list(string_split(foreign_priorities, ' ')) filter (where foreign_priorities is not null)
+        ))), ' '), '') as foreign_priorities
     from numbers
     where application_number is not null
-    group by application_number
-),
-
-application_priorities as (
-    select
-        application_number,
-        string_agg(distinct priority, ' ' order by priority) as foreign_priorities
-    from (
-        select application_number, unnest(string_split(foreign_priorities, ' ')) as priority
-        from numbers
-        where application_number is not null and foreign_priorities is not null
-    )
     group by application_number
 ),
 
@@ -47,13 +39,11 @@ documents as (
         numbers.*,
         applications.epo_family_id as application_family_id,
         -- a document of a US application claims what its application claims
-        coalesce(application_priorities.foreign_priorities, numbers.foreign_priorities)
+        coalesce(applications.foreign_priorities, numbers.foreign_priorities)
             as claimed_priorities
     from numbers
     left join applications
         on applications.application_number = numbers.application_number
-    left join application_priorities
-        on application_priorities.application_number = numbers.application_number
 ),
 
 -- US documents claiming the same foreign applications are one invention: one that EPO
