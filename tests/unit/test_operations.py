@@ -107,17 +107,24 @@ def breaking_job() -> None:
     breaks()
 
 
-def test_a_failed_run_leaves_a_report(tmp_path: Path) -> None:
-    instance = dg.DagsterInstance.ephemeral()
-    result = breaking_job.execute_in_process(instance=instance, raise_on_error=False)
-    assert not result.success
+def failure_context(
+    instance: dg.DagsterInstance, result: dg.ExecuteInProcessResult
+) -> dg.RunFailureSensorContext:
+    """The failure sensor's context for the failed run of ``result``, as the daemon gives it."""
     failure = next(e for e in result.all_events if e.event_type == dg.DagsterEventType.RUN_FAILURE)
-    context = dg.build_run_status_sensor_context(
+    return dg.build_run_status_sensor_context(
         sensor_name="failed_run_report",
         dagster_event=failure,
         dagster_instance=instance,
         dagster_run=result.dagster_run,
     ).for_run_failure()
+
+
+def test_a_failed_run_leaves_a_report(tmp_path: Path) -> None:
+    instance = dg.DagsterInstance.ephemeral()
+    result = breaking_job.execute_in_process(instance=instance, raise_on_error=False)
+    assert not result.success
+    context = failure_context(instance, result)
     path = write_failure_report(context, tmp_path)
     assert path.parent == tmp_path / "reports"
     text = path.read_text(encoding="utf-8")
@@ -188,13 +195,7 @@ def test_a_run_stopped_by_a_blocking_check_reports_the_check(tmp_path: Path) -> 
     instance = dg.DagsterInstance.ephemeral()
     result = dg.materialize([works, indicators], instance=instance, raise_on_error=False)
     assert not result.success
-    failure = next(e for e in result.all_events if e.event_type == dg.DagsterEventType.RUN_FAILURE)
-    context = dg.build_run_status_sensor_context(
-        sensor_name="failed_run_report",
-        dagster_event=failure,
-        dagster_instance=instance,
-        dagster_run=result.dagster_run,
-    ).for_run_failure()
+    context = failure_context(instance, result)
     text = write_failure_report(context, tmp_path).read_text(encoding="utf-8")
     assert "1 blocking asset check failed with ERROR severity:\n" in text  # and no more
     assert (
