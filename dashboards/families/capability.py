@@ -461,15 +461,15 @@ def _counted(row: dict) -> bool:
 WORSE_BOUND = "not counted: a bound on the worse side"
 
 
-def unchecked_words(data: SiteData) -> str:
+def unchecked_words(data: SiteData, frontiers: pl.DataFrame) -> str:
     """How many counted milestones' figures have not been checked against their primary
-    publication (marts.milestones.primary_source_checked), and how many of those hold a
-    frontier (marts.capability_frontier's milestone), as a sentence; '' when none."""
+    publication (marts.milestones.primary_source_checked), and how many of those hold one
+    of the ``frontiers`` (``frontier_table``'s rows), as a sentence; '' when none."""
     rows = [r for r in data.milestones.iter_rows(named=True) if _counted(r)]
     unchecked = {r["milestone_id"] for r in rows if not _yes(r.get("primary_source_checked"))}
     if not unchecked:
         return ""
-    held = len(set(frontier_table(data)["milestone_id"].to_list()) & unchecked)
+    held = len(set(frontiers["milestone_id"].to_list()) & unchecked)
     holding = (
         "none of them holds a frontier"
         if held == 0
@@ -980,7 +980,8 @@ def page(data: SiteData) -> list[Section]:
     frontiers held per country."""
     if not has_capability(data):
         return _no_capability()
-    unchecked = unchecked_words(data)
+    table = frontier_table(data)
+    unchecked = unchecked_words(data, table)
     unchecked += " " if unchecked else ""
     intro = Section(
         "What this page shows",
@@ -993,7 +994,6 @@ def page(data: SiteData) -> list[Section]:
             "but not counted, and vendor claims are flagged. " + unchecked + LOGICAL_CAVEAT,
         ],
     )
-    table = frontier_table(data)
     body = [
         [
             Markup('<a href="{}">{}</a>').format(page_path(r["approach"]), r["approach_label"]),

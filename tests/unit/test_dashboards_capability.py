@@ -675,7 +675,7 @@ def test_the_figures_not_checked_against_their_publication_are_counted_and_said(
         "is cited to (none of them holds a frontier): marked 'source not opened yet', a "
         "reviewer's check may change it."
     )
-    assert capability.unchecked_words(data) == said
+    assert capability.unchecked_words(data, capability.frontier_table(data)) == said
     assert said in " ".join(str(p) for p in capability.page(data)[0].paragraphs)
     # M007, which holds the 2023 fidelity frontier, unchecked too
     rows = data.milestones.with_columns(
@@ -683,11 +683,18 @@ def test_the_figures_not_checked_against_their_publication_are_counted_and_said(
         .then(pl.lit("no"))
         .otherwise(pl.lit("yes"))
     )
-    words = capability.unchecked_words(replace(data, milestones=rows))
+    words = capability.unchecked_words(
+        replace(data, milestones=rows), capability.frontier_table(data)
+    )
     assert words.startswith("Two of the 7 counted figures have not yet been checked")
     assert "(one of them holds a frontier)" in words
     checked = data.milestones.with_columns(primary_source_checked=pl.lit("yes"))
-    assert capability.unchecked_words(replace(data, milestones=checked)) == ""
+    assert (
+        capability.unchecked_words(
+            replace(data, milestones=checked), capability.frontier_table(data)
+        )
+        == ""
+    )
 
 
 def test_a_milestone_says_why_it_does_not_count() -> None:
