@@ -30,7 +30,7 @@ class SiteData:
     countries: pl.DataFrame  # marts.countries
     blocs: pl.DataFrame  # marts.blocs
     member_years: pl.DataFrame  # marts.bloc_member_years
-    definitions: pl.DataFrame  # meta.indicators of the bibliometric family
+    definitions: pl.DataFrame  # meta.indicators of the publications family
     methods: dict[str, str]  # meta.methods key -> value
     method_descriptions: dict[str, str]  # meta.methods key -> description
     classifier: pl.DataFrame  # meta.classifier_evaluation
@@ -182,7 +182,7 @@ def load(database: Path) -> SiteData:
             countries=frame("select * from marts.countries"),
             blocs=frame("select * from marts.blocs"),
             member_years=frame("select * from marts.bloc_member_years"),
-            definitions=frame("select * from meta.indicators where family = 'bibliometric'"),
+            definitions=frame("select * from meta.indicators where family = 'publications'"),
             methods=dict(con.execute("select key, value from meta.methods").fetchall()),
             method_descriptions=dict(
                 con.execute("select key, description from meta.methods").fetchall()

@@ -224,7 +224,7 @@ def _publish(
         "meta.indicators": pl.DataFrame(
             {
                 "indicator": ["publications_whole", "patent_families_fractional"],
-                "family": ["bibliometric", "patents"],
+                "family": ["publications", "patents"],
                 "name": ["Publications", "Patent families (fractional count)"],
                 "definition": ["works", "families shared among applicants"],
                 "unit": ["works", "patent families (fractional)"],
@@ -318,7 +318,7 @@ def test_load_reads_the_patent_marts(data: SiteData) -> None:
     assert data.patent_complete_year == 2024
     assert data.patent_incomplete_years == [2025, 2026]
     assert patents.window(data) == (2020, 2024)
-    assert data.definitions["family"].to_list() == ["bibliometric"]
+    assert data.definitions["family"].to_list() == ["publications"]
     assert data.patent_definitions["family"].to_list() == ["patents"]
     assert data.is_sample and "synthetic sample" in data.data_kinds
 

@@ -8,7 +8,7 @@ pytestmark = pytest.mark.unit
 
 # each family of ref.indicators and the meta.methods key of its method version
 VERSION_KEYS = {
-    "bibliometric": "bibliometric_method_version",
+    "publications": "bibliometric_method_version",
     "patents": "patent_method_version",
     "funding": "funding_method_version",
     "workforce": "workforce_method_version",
