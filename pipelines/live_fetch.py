@@ -8,7 +8,8 @@ cannot fix a missing key or a plain-http endpoint.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 
 import dagster as dg
@@ -74,6 +75,18 @@ def fetch_log(context: dg.AssetExecutionContext) -> Callable[[str], None]:
         (context.log.warning if WARNING_MARK in line else context.log.info)(line)
 
     return log
+
+
+@contextmanager
+def client_settings(source: str) -> Iterator[None]:
+    """Around a fetch client's construction: its refusal of a setting (a ValueError: a page
+    size out of range, a key or contact address that cannot travel in a header) becomes a
+    dg.Failure naming ``source`` that Dagster does not retry, as trying again cannot help;
+    without it the step's retry policy would try twice more, minutes apart."""
+    try:
+        yield
+    except ValueError as err:
+        raise dg.Failure(f"{source}: {err}", allow_retries=False) from err
 
 
 def fetch_result(outcome: FetchOutcome, what: str) -> dg.MaterializeResult:

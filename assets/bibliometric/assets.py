@@ -39,7 +39,7 @@ from pipelines.checks import quarantine_rate_check, unusable_files_check
 from pipelines.db import replace_table
 from pipelines.fetching import FETCH_RETRY, step_failure
 from pipelines.landing import LandingZone
-from pipelines.live_fetch import fetch_log, raw_input_files
+from pipelines.live_fetch import client_settings, fetch_log, raw_input_files
 from pipelines.parse_cache import code_digest
 from pipelines.resources import QcmResource
 from pipelines.settings import SettingsError, credential, service_url
@@ -104,14 +104,15 @@ def openalex_pages(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.Ma
         per_page = int(os.environ.get("OPENALEX_PER_PAGE", query["per_page"]))
     except ValueError as err:
         raise dg.Failure(f"OPENALEX_PER_PAGE: {err}", allow_retries=False) from err
-    fetcher = OpenAlexFetcher(
-        LandingZone(settings.landing_dir, "openalex"),
-        api_key=api_key,
-        email=os.environ.get("OPENALEX_EMAIL") or None,
-        per_page=per_page,
-        base_url=base_url,
-        log=fetch_log(context),
-    )
+    with client_settings("openalex"):
+        fetcher = OpenAlexFetcher(
+            LandingZone(settings.landing_dir, "openalex"),
+            api_key=api_key,
+            email=os.environ.get("OPENALEX_EMAIL") or None,
+            per_page=per_page,
+            base_url=base_url,
+            log=fetch_log(context),
+        )
     try:
         outcome = fetcher.fetch_partition(
             int(context.partition_key),

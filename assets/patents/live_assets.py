@@ -24,7 +24,14 @@ from assets.patents.epo_ops_live import EpoOpsError, EpoOpsFetcher
 from assets.patents.patentsview_live import PatentsViewError, PatentsViewFetcher
 from assets.reference.tables import patent_live_query_codes
 from pipelines.fetching import FETCH_RETRY, step_failure
-from pipelines.live_fetch import api_root, fetch_log, fetch_result, require_live, secret
+from pipelines.live_fetch import (
+    api_root,
+    client_settings,
+    fetch_log,
+    fetch_result,
+    require_live,
+    secret,
+)
 from pipelines.resources import QcmResource
 
 YEARS = dg.StaticPartitionsDefinition(
@@ -46,14 +53,17 @@ def patentsview_pages(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg
     """Fetch the partition's year from PatentsView; a rate-limit storm parks it (named)."""
     settings = qcm.settings
     require_live("raw/patentsview_pages", settings.mode, "raw/patents")
-    fetcher = PatentsViewFetcher(
-        landing_zone(settings, "patentsview"),
-        api_key=secret(
-            "PATENTSVIEW_API_KEY", "request a key at https://patentsview.org/apis/keyrequest"
-        ),
-        base_url=api_root("PATENTSVIEW_API_URL", SOURCE_CONFIG["services"]["patentsview"]["api"]),
-        log=fetch_log(context),
+    api_key = secret(
+        "PATENTSVIEW_API_KEY", "request a key at https://patentsview.org/apis/keyrequest"
     )
+    base_url = api_root("PATENTSVIEW_API_URL", SOURCE_CONFIG["services"]["patentsview"]["api"])
+    with client_settings("patentsview"):
+        fetcher = PatentsViewFetcher(
+            landing_zone(settings, "patentsview"),
+            api_key=api_key,
+            base_url=base_url,
+            log=fetch_log(context),
+        )
     try:
         outcome = fetcher.fetch_partition(
             int(context.partition_key), patent_live_query_codes(), restart=settings.refetch

@@ -27,7 +27,14 @@ from assets.supply_chain.comtrade_live import (
 )
 from pipelines.fetching import FETCH_RETRY, step_failure
 from pipelines.landing import LandingZone
-from pipelines.live_fetch import api_root, fetch_log, fetch_result, require_live, secret
+from pipelines.live_fetch import (
+    api_root,
+    client_settings,
+    fetch_log,
+    fetch_result,
+    require_live,
+    secret,
+)
 from pipelines.resources import QcmResource
 from pipelines.settings import Settings
 
@@ -101,14 +108,15 @@ def comtrade_pages(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.Ma
             f"{hs_revision(year)} code, so there is nothing to fetch",
             allow_retries=False,
         )
-    fetcher = ComtradeFetcher(
-        landing_zone(settings),
-        key=key,
-        base_url=base_url,
-        flows=tuple(SOURCE_CONFIG["query"]["flows"]),
-        max_records=int(SOURCE_CONFIG["query"]["max_records"]),
-        log=fetch_log(context),
-    )
+    with client_settings(SOURCE):
+        fetcher = ComtradeFetcher(
+            landing_zone(settings),
+            key=key,
+            base_url=base_url,
+            flows=tuple(SOURCE_CONFIG["query"]["flows"]),
+            max_records=int(SOURCE_CONFIG["query"]["max_records"]),
+            log=fetch_log(context),
+        )
     try:
         outcome = fetcher.fetch_partition(
             year, codes, restart=settings.refetch, may_be_empty=may_be_empty

@@ -1,0 +1,71 @@
+"""A fetch step whose client refuses a setting fails at once, named, and is not retried.
+
+The fetch assets carry a retry policy (two more attempts, one and two minutes apart) for
+failures that may pass. A key or a contact address that cannot travel in an HTTP header,
+or a page size out of range, cannot pass: the step must fail on its first attempt, naming
+the variable to mend and never its value.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from assets.bibliometric.assets import openalex_pages
+from assets.patents.live_assets import patentsview_pages
+from assets.supply_chain.live_assets import comtrade_pages
+from pipelines.resources import QcmResource
+
+pytestmark = pytest.mark.unit
+
+SETTINGS = {
+    "openalex e-mail outside ASCII": (
+        openalex_pages,
+        {"OPENALEX_API_KEY": "key123", "OPENALEX_EMAIL": "analyste@ministère.fr"},
+        "OPENALEX_EMAIL",
+        "ministère",
+    ),
+    "openalex page size over the API's 200": (
+        openalex_pages,
+        {"OPENALEX_API_KEY": "key123", "OPENALEX_PER_PAGE": "500"},
+        "per_page must be 1 to 200",
+        "key123",
+    ),
+    "patentsview key outside ASCII": (
+        patentsview_pages,
+        {"PATENTSVIEW_API_KEY": "clé-secrète"},
+        "PATENTSVIEW_API_KEY",
+        "clé-secrète",
+    ),
+    "comtrade key outside ASCII": (
+        comtrade_pages,
+        {"COMTRADE_API_KEY": "schlüssel"},
+        "COMTRADE_API_KEY",
+        "schlüssel",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", SETTINGS, ids=list(SETTINGS))
+def test_a_refused_setting_fails_the_step_once_without_retry(
+    case: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    asset, environment, named, withheld = SETTINGS[case]
+    for variable in ("OPENALEX_EMAIL", "OPENALEX_PER_PAGE"):
+        monkeypatch.delenv(variable, raising=False)
+    for variable, value in environment.items():
+        monkeypatch.setenv(variable, value)
+    qcm = QcmResource(mode="live", out_dir=str(tmp_path / "out"), state_dir=str(tmp_path / "s"))
+    instance = dg.DagsterInstance.ephemeral()
+    with pytest.raises(dg.Failure) as caught:
+        dg.materialize([asset], resources={"qcm": qcm}, partition_key="2020", instance=instance)
+    assert named in str(caught.value) and withheld not in str(caught.value)
+    assert not caught.value.allow_retries
+    # one attempt: the step started once and was never put up for retry
+    run_id = instance.get_run_records()[0].dagster_run.run_id
+    kinds = [
+        e.dagster_event.event_type_value for e in instance.all_logs(run_id) if e.is_dagster_event
+    ]
+    assert kinds.count("STEP_START") == 1 and "STEP_UP_FOR_RETRY" not in kinds
