@@ -22,6 +22,7 @@ from pipelines.lineage import BUILT, UNPUBLISHED
 from pipelines.provenance import code_commit
 from pipelines.publish import (
     PUBLIC_SCHEMAS,
+    REFERENCE_KIND,
     PublishError,
     data_kind,
     publish,
@@ -30,6 +31,7 @@ from pipelines.publish import (
 )
 from pipelines.resources import QcmResource
 from pipelines.settings import SQL_DIR
+from pipelines.sql_assets import reading_only
 
 RUNS_KEY = dg.AssetKey(["meta", "runs"])
 # the types of run_record values that can be null and are not integers (a null alone would
@@ -142,6 +144,8 @@ def make_meta_assets(upstream: list[dg.AssetKey]) -> list[dg.AssetsDefinition]:
         ]
         with qcm.connect() as con:
             kind = data_kind(con)  # every source's, as the drop guard compares it
+            # the tables whose rows the reviewed reference tables alone decide
+            reviewed = reading_only(REFERENCE_TABLES, SQL_DIR)
             # the dictionary's own tables are written below: their counts are known here
             own_counts = {
                 "meta.tables": len(contracts),
@@ -175,7 +179,7 @@ def make_meta_assets(upstream: list[dg.AssetKey]) -> list[dg.AssetsDefinition]:
                         "grain": contract.grain,
                         "description": contract.description,
                         "row_count": count,
-                        "data_kind": kind,
+                        "data_kind": REFERENCE_KIND if contract.table in reviewed else kind,
                         "contract_file": str(Path(contract.path).relative_to(SQL_DIR.parent))
                         if contract.path
                         else None,

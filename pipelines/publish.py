@@ -46,6 +46,9 @@ from pipelines.provenance import CodeVersion, reference_sha256
 
 PUBLIC_SCHEMAS = ("marts", "meta")
 MAX_DROP = 0.5
+# meta.tables.data_kind of a table whose rows come from the reviewed reference tables alone,
+# whatever the run read; the spelling the long views give such rows
+REFERENCE_KIND = "reviewed reference table"
 TEMP_PREFIX = ".qcm.duckdb.tmp-"  # the file a publish builds before swapping it in
 # DuckDB's words for a file another process has open read-write, and for that process
 # (named where the system tells DuckDB)
@@ -142,6 +145,20 @@ def data_kind(con: duckdb.DuckDBPyConnection) -> str:
     ).fetchone()[0]
 
 
+def table_kinds(con: duckdb.DuckDBPyConnection, tables: list[str]) -> dict[str, str]:
+    """The kind of data of each of ``tables`` in the database of ``con``: as its data
+    dictionary (``meta.tables.data_kind``) records it, or the run's (``data_kind``) for a
+    table it does not list or a database without one."""
+    kind = data_kind(con)
+    recorded = {}
+    if con.execute(
+        "select count(*) from information_schema.tables "
+        "where table_schema = 'meta' and table_name = 'tables'"
+    ).fetchone()[0]:
+        recorded = dict(con.execute("select table_name, data_kind from meta.tables").fetchall())
+    return {table: recorded.get(table) or kind for table in tables}
+
+
 def previous_counts(published: Path) -> dict[str, int]:
     """Row counts of the last published release, keyed ``table|data_kind`` (empty if none).
 
@@ -166,11 +183,14 @@ def previous_counts(published: Path) -> dict[str, int]:
     return {f"{name}|{kind}": count for name, count, kind in rows}
 
 
-def row_count_drops(counts: dict[str, int], previous: dict[str, int], data_kind: str) -> list[str]:
-    """Tables that lost more than half their rows against the last release of the same kind."""
+def row_count_drops(
+    counts: dict[str, int], previous: dict[str, int], kinds: dict[str, str]
+) -> list[str]:
+    """Tables that lost more than half their rows against the last release in which they
+    held the same kind of data (``kinds``: each table's, ``table_kinds``)."""
     drops = []
     for table, count in counts.items():
-        before = previous.get(f"{table}|{data_kind}")
+        before = previous.get(f"{table}|{kinds[table]}")
         if before and count < (1 - MAX_DROP) * before:
             drops.append(f"{table}: {before:,} -> {count:,} rows")
     return drops
@@ -372,7 +392,7 @@ def _write_release(
             table: con.execute(f"select count(*) from {table}").fetchone()[0] for table in published
         }
         before = {} if allow_drop else previous_counts(target)
-        drops = row_count_drops(counts, before, data_kind(con))
+        drops = row_count_drops(counts, before, table_kinds(con, list(counts)))
         if drops:
             raise PublishError(
                 "row counts dropped by more than half against the last release: "
@@ -469,11 +489,11 @@ def _write_parquet(database: Path, folder: Path, last: Path, builds: dict[str, s
     try:
         catalog = con.execute("select current_database()").fetchone()[0]
         tables = _tables(con, catalog, ("marts",))
-        kind = data_kind(con)
+        kinds = table_kinds(con, tables)
         entries = []
         for table in tables:
             name = f"{table.split('.', 1)[1]}.parquet"
-            build = builds.get(table)
+            build, kind = builds.get(table), kinds[table]
             entry = {"file": name, "table": table, "build": build or None, "data_kind": kind}
             if build and previous.get(name) == entry and (last / name).is_file():
                 _link_or_copy(last / name, folder / name)

@@ -57,6 +57,25 @@ def in_build_order(tables: Collection[str], sql_dir: Path) -> list[str]:
     return list(TopologicalSorter(graph).static_order())
 
 
+def reading_only(sources: Collection[str], sql_dir: Path) -> set[str]:
+    """The SQL tables (``layer.table``, with a file below ``sql_dir``) whose rows come from
+    ``sources`` alone: their SQL reads at least one table, and every table it reads, and
+    what those read in turn, is one of ``sources`` or such a table. A table reading anything
+    else (a raw table, a table written by Python) is not among them."""
+    files = sql_table_files(sql_dir)
+    reads = {
+        table: referenced_tables(path.read_text(encoding="utf-8")) - {table}
+        for table, path in files.items()
+    }
+    found = set(sources)
+    for table in TopologicalSorter(
+        {table: reads[table] & set(files) for table in files}
+    ).static_order():
+        if reads.get(table) and reads[table] <= found:
+            found.add(table)
+    return found - set(sources)
+
+
 def build_statements(table: str, sql: str, materialized: str, existing: str | None) -> list[str]:
     """The statements that (re)build ``table`` from the select ``sql`` as a table or a view.
 

@@ -79,6 +79,37 @@ def test_the_sample_is_rich_and_labelled_synthetic(db: duckdb.DuckDBPyConnection
     )
 
 
+def test_the_reviewed_tables_are_labelled_reviewed_in_a_sample_build(
+    sample: tuple[Path, str], db: duckdb.DuckDBPyConnection
+) -> None:
+    # the milestone registry and its frontier are real, sourced facts in every build; the
+    # works, and what reads a reviewed table with them, are the sample's
+    kinds = dict(
+        db.execute(
+            "select table_name, data_kind from meta.tables where table_name in "
+            "('marts.milestones', 'marts.capability_frontier', 'marts.countries', "
+            "'marts.work_approaches', 'marts.funding_programmes', 'meta.runs')"
+        ).fetchall()
+    )
+    assert kinds == {
+        "marts.milestones": "reviewed reference table",
+        "marts.capability_frontier": "reviewed reference table",
+        "marts.countries": "reviewed reference table",
+        "marts.work_approaches": "synthetic sample",
+        "marts.funding_programmes": "synthetic sample",
+        "meta.runs": "synthetic sample",
+    }
+    folder = sample[0] / "out" / "parquet"
+    for name, kind in (("milestones", "reviewed reference table"), ("grants", "synthetic sample")):
+        metadata = dict(
+            duckdb.sql(
+                "select key::varchar, value::varchar from "
+                f"parquet_kv_metadata('{folder / name}.parquet')"
+            ).fetchall()
+        )
+        assert metadata["qcm_data_kind"] == kind, name
+
+
 def test_every_published_table_and_column_is_documented(db: duckdb.DuckDBPyConnection) -> None:
     published = {
         r[0]

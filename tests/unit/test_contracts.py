@@ -26,7 +26,13 @@ from pipelines.contracts import (
 )
 from pipelines.db import table_exists
 from pipelines.settings import SQL_DIR
-from pipelines.sql_assets import _existing_kind, build_sql_assets, build_statements, sql_table_files
+from pipelines.sql_assets import (
+    _existing_kind,
+    build_sql_assets,
+    build_statements,
+    reading_only,
+    sql_table_files,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -105,6 +111,19 @@ def test_sql_files_name_their_table_on_the_first_line() -> None:
     for table, path in sql_table_files(SQL_DIR).items():
         first = path.read_text(encoding="utf-8").splitlines()[0]
         assert first.startswith(f"-- {table}: "), path
+
+
+def test_the_tables_reading_only_reviewed_tables_are_followed_through_layers(
+    tmp_path: Path,
+) -> None:
+    write_table_files(tmp_path, "staging.a", "select x from ref.one", "table")
+    write_table_files(tmp_path, "core.b", "select x from staging.a join ref.two using (x)", "table")
+    write_table_files(tmp_path, "core.c", "select x from core.b join raw.works using (x)", "table")
+    write_table_files(tmp_path, "marts.d", "select x from core.c", "table")
+    write_table_files(tmp_path, "marts.e", "select x from core.b", "view")
+    write_table_files(tmp_path, "meta.f", "select 1 as x", "table")  # reads nothing
+    assert reading_only({"ref.one", "ref.two"}, tmp_path) == {"staging.a", "core.b", "marts.e"}
+    assert reading_only({"ref.one"}, tmp_path) == {"staging.a"}
 
 
 def write_table_files(

@@ -130,9 +130,18 @@ def test_a_drop_is_refused_when_the_sources_differ_in_kind(tmp_path: Path) -> No
 
 
 def test_drops_compare_only_the_same_kind_of_data() -> None:
-    previous = {"marts.a|live": 100}
-    assert row_count_drops({"marts.a": 10}, previous, "synthetic sample") == []
-    assert row_count_drops({"marts.a": 10}, previous, "live") == ["marts.a: 100 -> 10 rows"]
+    previous = {"marts.a|live": 100, "marts.ref|reviewed reference table": 50}
+    counts = {"marts.a": 10, "marts.ref": 20}
+    assert (
+        row_count_drops(
+            counts, previous, {"marts.a": "synthetic sample", "marts.ref": "synthetic sample"}
+        )
+        == []
+    )
+    # a reviewed table is compared across runs of any kind: its kind is its own
+    assert row_count_drops(
+        counts, previous, {"marts.a": "live", "marts.ref": "reviewed reference table"}
+    ) == ["marts.a: 100 -> 10 rows", "marts.ref: 50 -> 20 rows"]
 
 
 def test_the_run_history_takes_columns_a_newer_version_records(
@@ -389,7 +398,9 @@ def test_a_parquet_file_of_another_kind_of_data_is_written_anew(tmp_path: Path) 
     numbers = out / "parquet" / "numbers.parquet"
     inode = numbers.stat().st_ino
     con = duckdb.connect(str(work))
+    # a run of another kind: its sources and its data dictionary say so
     con.execute("update meta.source_files set data_kind = 'directory'")
+    con.execute("update meta.tables set data_kind = 'directory'")
     con.close()
     publish(work, out)
     assert numbers.stat().st_ino != inode
