@@ -1007,18 +1007,31 @@ PUBLICATION_SPANS |= {"JP": 190_000, "KR": 150_000, "GB": 12_000}
 
 
 def _serials(items: list[Any], span: int) -> list[int]:
-    """Increasing serials for items sorted by date: their place in the year, made unique."""
+    """Increasing serials for items sorted by date: their place in the years the items span
+    (one year, or the years of a US application series), made unique."""
+    first, years = items[0].date.year, items[-1].date.year - items[0].date.year + 1
     serials, last = [], 0
     for item in items:
-        serial = max(last + 1, 1 + int(_fraction(item.date) * span))
+        place = (item.date.year - first + _fraction(item.date)) / years
+        serial = max(last + 1, 1 + int(place * span))
         serials.append(serial)
         last = serial
     return serials
 
 
+def _numbering(filing: Filing) -> int | str:
+    """What a filing's serial is counted within besides its office and kind: its US
+    application series (which runs over several years, so numbers never repeat within
+    it), otherwise its year."""
+    if filing.office == "US":
+        return _series(US_PROVISIONAL if filing.kind == "P" else US_SERIES, filing.date.year)
+    return filing.date.year
+
+
 def _number(rng: random.Random, families: list[Family]) -> None:
-    """Give every filing and publication its numbers, in date order per office and year."""
-    filings: dict[tuple[str, str, int], list[tuple[Filing, str]]] = {}
+    """Give every filing and publication its numbers, in date order per office and year
+    (per series for US applications)."""
+    filings: dict[tuple[str, str, int | str], list[tuple[Filing, str]]] = {}
     for family in families:
         country = family.lead_country
         receiving = country if country in PCT_OFFICES else "IB"
@@ -1027,7 +1040,7 @@ def _number(rng: random.Random, families: list[Family]) -> None:
             if any(filing is s for s in seen):
                 continue
             seen.append(filing)
-            key = (filing.office, filing.kind, filing.date.year)
+            key = (filing.office, filing.kind, _numbering(filing))
             filings.setdefault(key, []).append((filing, receiving))
     for key in sorted(filings):
         group = sorted(filings[key], key=lambda item: item[0].date)

@@ -268,3 +268,14 @@ def test_us_documents_match_across_services(sample: dict[str, dict[str, Any]]) -
     both = patentsview & ops
     assert len(both) > 0.8 * len(ops)
     assert patentsview - ops and ops - patentsview
+
+
+def test_a_us_application_number_names_one_application(sample: dict[str, dict[str, Any]]) -> None:
+    # a US series runs over several years: its numbers must not start again each year, or
+    # unrelated documents share an application and the families joined through it
+    filed: dict[str, set[str]] = {}
+    for _, record in _records(sample, "patent"):
+        for application in record.get("application") or []:
+            filed.setdefault(application["application_id"], set()).add(application["filing_date"])
+    assert len(filed) > 300
+    assert {number: dates for number, dates in filed.items() if len(dates) > 1} == {}
