@@ -234,11 +234,30 @@ def test_identical_files_are_read_once_and_listed_as_duplicates(tmp_path: Path) 
 
 def test_a_renamed_field_is_named_as_schema_drift(tmp_path: Path) -> None:
     record = pv_patent()
-    record["assignee_list"] = record.pop("assignees")
+    record["cpc_list"] = record.pop("cpc_current")
     batch = parse(tmp_path, {"p.json": pv_page(record)})
     assert reasons(batch) == ["schema_drift"]
-    assert "assignees" in batch.quarantine[0]["detail"]
+    assert "cpc_current" in batch.quarantine[0]["detail"]
     assert len(batch.documents) == 1
+
+
+def test_a_page_without_assignees_is_drift_only_when_no_chance_explains_it(
+    tmp_path: Path,
+) -> None:
+    # PatentsView leaves assignees out of a record that has none: a short page may lack
+    # them all, a page of 50 records will not unless the field was renamed
+    def page(records: int) -> dict:
+        bodies = [pv_patent(patent_id=str(11000001 + i)) for i in range(records)]
+        for body in bodies:
+            body["assignee_list"] = body.pop("assignees")
+        return pv_page(*bodies)
+
+    (tmp_path / "short").mkdir(), (tmp_path / "long").mkdir()
+    short = parse(tmp_path / "short", {"p.json": page(49)})
+    assert reasons(short) == [] and len(short.documents) == 49
+    long = parse(tmp_path / "long", {"p.json": page(50)})
+    assert reasons(long) == ["schema_drift"] and len(long.documents) == 50
+    assert "['assignees']" in long.quarantine[0]["detail"]
 
 
 def test_an_id_of_the_wrong_type_and_a_deeply_nested_body(tmp_path: Path) -> None:
