@@ -159,7 +159,7 @@ def openalex_raw(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.Mate
         codes = country_codes(con)
     context.log.info(f"openalex: {len(files)} raw files in {directory}")
     max_year, kind = settings.max_publication_year(), settings.dataset_kind("openalex")
-    merged = read_merged_ids(directory) if settings.source_dir("openalex") else []
+    merged = read_merged_ids(directory, "works") if settings.source_dir("openalex") else []
     inputs = (codes, max_year, kind, quantum_slice())
     key = ingest_key(inputs, code_digest(PARSER_MODULES))
     run_id = context.run.run_id

@@ -7,6 +7,7 @@ with fixed column types, so an empty batch still yields correctly typed tables.
 from __future__ import annotations
 
 import csv
+import gzip
 from pathlib import Path
 
 import polars as pl
@@ -99,17 +100,53 @@ BATCH_FIELDS = {
 }
 
 
-def read_merged_ids(directory: Path) -> list[dict[str, str]]:
-    """Read every ``merged_ids*.csv`` (columns merge_date,id,merge_into_id) below a folder.
+# OpenAlex's entities, as a merged-ids file's name or folder names them
+ENTITIES = (
+    "works",
+    "authors",
+    "institutions",
+    "sources",
+    "concepts",
+    "publishers",
+    "funders",
+    "topics",
+)
+
+
+def merged_id_files(directory: Path, entity: str) -> list[Path]:
+    """OpenAlex's merged-ids files of ``entity`` (``works`` or ``authors``) below a folder,
+    in a stable order: a snapshot's ``merged_ids/<entity>/*.csv.gz`` (or ``.csv``), and
+    files named ``merged_ids*.csv`` that name no other entity (``merged_ids_works.csv``)."""
+    others = [name for name in ENTITIES if name != entity]
+    found = []
+    for path in sorted(directory.rglob("*")):
+        parts = path.relative_to(directory).parts
+        in_snapshot = parts[-3:-1] == ("merged_ids", entity) and path.name.endswith(
+            (".csv", ".csv.gz")
+        )
+        named = (
+            path.name.startswith("merged_ids")
+            and path.name.endswith(".csv")
+            and not any(name in path.name for name in others)
+        )
+        if (in_snapshot or named) and (path.is_file() or path.is_symlink()):
+            found.append(path)
+    return found
+
+
+def read_merged_ids(directory: Path, entity: str) -> list[dict[str, str]]:
+    """Read OpenAlex's merged-ids files of ``entity`` below a folder (``merged_id_files``;
+    columns merge_date,id,merge_into_id; gzipped when the name ends ``.gz``).
 
     Ids are normalised to the short form (``W123``). Raises ValueError naming the file
-    when its header is not the OpenAlex merged-ids header.
+    when its header is not the OpenAlex merged-ids header, or when it is a symbolic link.
     """
     rows = []
-    for path in sorted(directory.rglob("merged_ids*.csv")):
+    for path in merged_id_files(directory, entity):
         if path.is_symlink():
             raise ValueError(f"{path}: symbolic links are not read from a source directory")
-        with path.open(encoding="utf-8", newline="") as handle:
+        opened = gzip.open if path.name.endswith(".gz") else open
+        with opened(path, "rt", encoding="utf-8", newline="") as handle:
             reader = csv.DictReader(handle)
             if reader.fieldnames != ["merge_date", "id", "merge_into_id"]:
                 raise ValueError(f"{path.name}: expected header merge_date,id,merge_into_id")

@@ -81,7 +81,7 @@ def openalex_authors_raw(
     # live mode: OpenAlex's merged-ids files (snapshot folder merged_ids/authors/), if the
     # analyst put them beside the landed pages; the API's list pages carry no merges
     merged_dir = directory if settings.source_dir(SOURCE) else directory / SOURCE
-    merged = read_merged_ids(merged_dir) if merged_dir.is_dir() else []
+    merged = read_merged_ids(merged_dir, "authors") if merged_dir.is_dir() else []
     with qcm.connect() as con:
         counts, kept = load_parsed(con, parsed, PARSED_TABLES, context.run.run_id)
         counts[MERGED_TABLE] = replace_table(

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 
 from assets.bibliometric.parse import CountryCodes, parse_files
+from assets.bibliometric.raw_tables import read_merged_ids
 from assets.reference.tables import iso2_lookup, read_csv
 
 pytestmark = pytest.mark.contract
@@ -102,3 +104,14 @@ def test_every_recorded_work_parses_without_country_errors(
     assert len(out.works) >= 70
     # real data carries only valid ISO codes: nothing may be quarantined for its country
     assert [q for q in out.quarantine if "country" in q["reason"]] == []
+
+
+def test_the_recorded_authors_file_is_read_as_authors_only(
+    shared_fixtures: Path, tmp_path: Path
+) -> None:
+    # the real file as a repository of snapshot samples names it
+    name = "merged_ids_authors_2023-04-13.csv"
+    shutil.copy(shared_fixtures / "openalex" / "snapshot" / name, tmp_path / name)
+    authors = read_merged_ids(tmp_path, "authors")
+    assert len(authors) == 4 and {r["merge_into_id"] for r in authors} == {"A4317838346"}
+    assert read_merged_ids(tmp_path, "works") == []

@@ -89,10 +89,13 @@ def test_live_build_lands_parses_publishes_and_leaks_no_key(
         Reply(200, page([author(1, {"US": [2019], "DE": [2021]})], "a2", 1)),
         Reply(200, page([], None, 1)),
     ]
-    # an analyst's merged-ids file beside the landed author pages: A1 now stands for A7
-    merged = tmp_path / "state" / "raw" / "openalex_authors" / "merged_ids_authors.csv"
-    merged.parent.mkdir(parents=True)
-    merged.write_text("merge_date,id,merge_into_id\n2026-01-01,A1,A7\n", encoding="utf-8")
+    # the snapshot's author merges copied beside the landed author pages, as the README
+    # says: A1 now stands for A7
+    merged = tmp_path / "state" / "raw" / "openalex_authors" / "merged_ids" / "authors"
+    merged.mkdir(parents=True)
+    (merged / "2026-01-01.csv.gz").write_bytes(
+        gzip.compress(b"merge_date,id,merge_into_id\n2026-01-01,A1,A7\n")
+    )
     with MockServer(replies) as server:
         code, output = run(tmp_path, monkeypatch, server.url)
         requests_seen = server.requests
