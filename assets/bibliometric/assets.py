@@ -28,7 +28,7 @@ from assets.bibliometric.incremental import (
     record_ingest,
     sign_ingest,
 )
-from assets.bibliometric.live import OpenAlexError, OpenAlexFetcher
+from assets.bibliometric.live import OpenAlexError, OpenAlexFetcher, truncated_works
 from assets.bibliometric.parse import raw_files
 from assets.bibliometric.raw_tables import SCHEMAS, read_merged_ids
 from assets.bibliometric.snapshot import SOURCE_CONFIG, quantum_slice, quantum_topic_ids
@@ -37,7 +37,7 @@ from assets.reference.tables import country_codes
 from pipelines import lineage, parsing, work_delta
 from pipelines.checks import quarantine_rate_check, unusable_files_check
 from pipelines.db import replace_table
-from pipelines.fetching import FETCH_RETRY, step_failure
+from pipelines.fetching import FETCH_RETRY, FetchOutcome, step_failure
 from pipelines.landing import LandingZone
 from pipelines.live_fetch import client_settings, fetch_log, raw_input_files
 from pipelines.parse_cache import code_digest
@@ -46,6 +46,9 @@ from pipelines.settings import SettingsError, credential, service_url
 
 RAW_KEY = dg.AssetKey(["raw", "openalex"])
 PAGES_KEY = dg.AssetKey(["raw", "openalex_pages"])
+# a year's works fetched one at a time, whose list records cut their authorships at 100,
+# land as the partition of the year with this suffix
+WHOLE_SUFFIX = "-whole-authorships"
 MERGED_SCHEMA = SCHEMAS["raw.openalex_merged_ids"]
 RAW_TABLES = (*SCHEMAS, INGEST_TABLE)  # every table this asset writes
 LANDED = {"openalex": ".json"}  # the landing zone a live build reads, and its blob suffix
@@ -113,27 +116,43 @@ def openalex_pages(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.Ma
             base_url=base_url,
             log=fetch_log(context),
         )
+    year = context.partition_key
     try:
-        outcome = fetcher.fetch_partition(
-            int(context.partition_key),
-            quantum_topic_ids(),
-            query["search"],
-            restart=settings.refetch,
+        listed = done_or_failure(
+            fetcher.fetch_partition(
+                int(year), quantum_topic_ids(), query["search"], restart=settings.refetch
+            )
+        )
+        # the list pages cut a work's authorships at 100; its own record lists them all
+        whole = done_or_failure(
+            fetcher.fetch_works(
+                f"{year}{WHOLE_SUFFIX}",
+                truncated_works(fetcher.landing, year),
+                f"openalex year {year} works of more than 100 authors",
+                restart=settings.refetch,
+            )
         )
     except OpenAlexError as err:
         raise step_failure(err) from err
+    return dg.MaterializeResult(
+        metadata={
+            "pages": listed.pages_landed,
+            "records": listed.records,
+            "meta_count": listed.meta_count,
+            "works_fetched_whole": whole.records,
+        }
+    )
+
+
+def done_or_failure(outcome: FetchOutcome) -> FetchOutcome:
+    """``outcome`` when its fetch is done; a dg.Failure naming its partition and why not
+    otherwise (parked: a later run resumes it)."""
     if outcome.status != "done":
         raise dg.Failure(
             f"openalex year {outcome.partition} is {outcome.status}: {outcome.message}",
             allow_retries=False,
         )
-    return dg.MaterializeResult(
-        metadata={
-            "pages": outcome.pages_landed,
-            "records": outcome.records,
-            "meta_count": outcome.meta_count,
-        }
-    )
+    return outcome
 
 
 @dg.asset(
@@ -181,7 +200,20 @@ def openalex_raw(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.Mate
                 "select reason, count(*) from raw.quarantine group by reason order by reason"
             ).fetchall()
         )
+        # works whose every record cuts their authorships at 100 (no record fetched whole)
+        (cut,) = con.execute(
+            "select count(*) from (select work_id from raw.openalex_works where work_id in "
+            "(select work_id from raw.openalex_works where is_authors_truncated) "
+            "group by work_id having bool_and(coalesce(is_authors_truncated, false)))"
+        ).fetchone()
     works, quarantined = counts["raw.openalex_works"], counts["raw.quarantine"]
+    if cut:
+        context.log.warning(
+            f"openalex: {cut:,} works list only their first 100 authorships in every record "
+            "read (is_authors_truncated): their credit is split over those 100 alone. A "
+            "live build fetches such works whole; a folder of API pages needs their single-"
+            "work records (/works/<id>) beside the pages."
+        )
     careful = [o for o in outcomes if o.path == "python"]
     how = (
         f"read all {len(files)} files ({plan.reason})"
@@ -207,6 +239,7 @@ def openalex_raw(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.Mate
             "work_records": works,
             "quarantined": quarantined,
             "quarantine_reasons": reasons,
+            "works_with_authorships_cut": cut,
             "data_kind": settings.dataset_kind("openalex"),
             **counts,
         }

@@ -18,11 +18,16 @@ both. Messages name the source, the partition (a publication year, or what the c
 calls it), the page and the URL.
 
 ``fetch_partition`` fetches one publication year of works; ``fetch_query`` fetches any
-list query built elsewhere (for example a batch of authors by id) with the same rules.
+list query built elsewhere (for example a batch of authors by id) with the same rules;
+``fetch_works`` fetches works one at a time (``/works/<id>``), for the works whose list
+record cuts their authorships at 100 (``is_authors_truncated``): a single work's record
+lists them all. ``truncated_works`` finds those in a partition's landed pages.
 """
 
 from __future__ import annotations
 
+import gzip
+import hashlib
 import json
 import random
 import time
@@ -69,6 +74,12 @@ MAX_PER_PAGE = 200
 EPOCH_THRESHOLD = 1_000_000_000
 
 
+# what a single work answers when it is no longer there under its id (deleted): its list
+# record is kept, and the fetch goes on (a merged work's redirect is followed to the work
+# it was merged into)
+GONE = (404, 410)
+
+
 class OpenAlexError(RuntimeError):
     """A fetch that cannot go on; the message names source, partition, page and URL."""
 
@@ -89,11 +100,15 @@ class _Request:
     page: int
     url: str
     label: str
+    single: bool = False  # a single work (``decode_work``), not a list page
 
     @property
     def where(self) -> str:
-        """The request as error messages name it: source, partition, page and redacted URL."""
-        return f"{self.label} page {self.page} ({redact_url(self.url)})"
+        """The request as error messages name it: source, partition, page (or work) and
+        redacted URL."""
+        return (
+            f"{self.label} {'work' if self.single else 'page'} {self.page} ({redact_url(self.url)})"
+        )
 
 
 @dataclass(frozen=True)
@@ -139,6 +154,34 @@ def decode_page(body: bytes) -> tuple[dict[str, Any] | None, str]:
     if not isinstance(data["meta"].get("next_cursor"), str | None):
         return None, f"meta.next_cursor is not a string: {data['meta']['next_cursor']!r}"
     return data, ""
+
+
+def decode_work(body: bytes) -> tuple[dict[str, Any] | None, str]:
+    """Decode a single-work response as a page of that one work: ``(page, "")`` when the
+    body is a JSON object whose ``id`` is an OpenAlex work id, ``(None, problem)`` when
+    not."""
+    try:
+        data = json.loads(body)
+    except (UnicodeDecodeError, ValueError):
+        start = body[:40].decode("utf-8", "replace")
+        return None, f"response body is not valid JSON ({len(body)} bytes, starting {start!r})"
+    work_id = str(data.get("id") or "") if isinstance(data, dict) else ""
+    if not work_id.removeprefix("https://openalex.org/").startswith("W"):
+        return None, "response is not an OpenAlex work (no work 'id')"
+    return {"meta": {"count": 1, "next_cursor": None}, "results": [data]}, ""
+
+
+def truncated_works(landing: LandingZone, partition: str) -> list[str]:
+    """The ids (``W123``) of the works whose record in ``partition``'s last complete fetch
+    lists only the first 100 of their authorships (``is_authors_truncated``), in page
+    order, each once."""
+    ids: dict[str, None] = {}
+    for path in landing.current_files_by_partition().get(partition, []):
+        page, _ = decode_page(gzip.decompress(path.read_bytes()))
+        for work in (page or {}).get("results", []):
+            if isinstance(work, dict) and work.get("is_authors_truncated") is True:
+                ids[str(work.get("id") or "").rsplit("/", 1)[-1]] = None
+    return [work_id for work_id in ids if work_id.startswith("W")]
 
 
 def api_message(response: requests.Response) -> str:
@@ -327,6 +370,72 @@ class OpenAlexFetcher:
                 self.landing.save_state(state)
                 raise
 
+    def fetch_works(
+        self, partition: str, ids: list[str], label: str, restart: bool = False
+    ) -> FetchOutcome:
+        """Fetch each work of ``ids`` alone (``/works/<id>``) into the landing zone as
+        ``partition``, one landed page a work, with every authorship it has.
+
+        Resumes an unfinished fetch of the same ids at the next work (afresh when
+        ``restart`` is True or the last fetch of them completed). A work answered 404 or
+        410 (deleted since it was listed) is skipped with a warning. Returns a ``done``
+        outcome when every work is landed, or a ``parked`` one when the daily budget is
+        spent. No ids complete at once: without a partition of that name (none is made),
+        or as a fetch of nothing, so the works an older fetch landed stop being read.
+        Raises OpenAlexError as ``fetch_partition`` does.
+        """
+        if not ids and self.landing.load_state(partition) is None:
+            return FetchOutcome(partition, "done", 0, 0, 0, None, f"{label}: none to fetch")
+        identity = "single works " + hashlib.sha256(" ".join(ids).encode()).hexdigest()
+        with self.landing.lock(partition):
+            saved = self.landing.load_state(partition)
+            if not restart and saved is not None and saved.query == identity:
+                waiting = still_parked(
+                    saved, SOURCE, f"work {int(saved.cursor or 0) + 1}", self.log, label=label
+                )
+                if waiting is not None:
+                    return waiting
+            state = self.landing.start_fetch(partition, restart=restart, query=identity)
+            try:
+                return self._fetch_works(state, ids, label)
+            except OpenAlexError as err:
+                state.error = str(err)
+                self.landing.save_state(state)
+                raise
+
+    def _fetch_works(self, state: PartitionState, ids: list[str], label: str) -> FetchOutcome:
+        """Land the works of ``ids`` from the state's cursor (the index of the next one, as
+        text) to the last; save the state after each."""
+        gone = 0
+        for index in range(int(state.cursor or 0), len(ids)):
+            url = f"{self.base_url}/works/{quote(ids[index], safe='')}"
+            request = _Request(state.partition, state.fetch_id, index + 1, url, label, True)
+            reply = self._get(request)
+            status = reply.response.status_code
+            if status == 429:
+                return self._park(state, reply.response, request.where, f"work {index + 1}")
+            if reply.landed is None:  # GONE
+                gone += 1
+                self.log(f"WARNING: {request.where}: HTTP {status}, its list record is kept")
+            else:
+                state.pages.append(reply.landed.sha256)
+                state.records += 1
+            state.cursor = str(index + 1)
+            state.error = None
+            self.landing.save_state(state)
+        state.status, state.cursor, state.meta_count = "done", None, len(ids)
+        state.done = CompletedFetch(
+            fetch_id=state.fetch_id,
+            pages=list(state.pages),
+            records=state.records,
+            meta_count=len(ids),
+            finished_at=utc_now(),
+        )
+        self.landing.save_state(state)
+        message = f"{label}: done, {state.records} of {len(ids)} works landed whole"
+        self.log(message + (f" ({gone} no longer there)" if gone else ""))
+        return outcome(state, message)
+
     def _fetch_pages(
         self, state: PartitionState, query: str, label: str, check: PageCheck | None
     ) -> FetchOutcome:
@@ -416,10 +525,14 @@ class OpenAlexFetcher:
         self.log(message)
         return outcome(state, message)
 
-    def _park(self, state: PartitionState, response: requests.Response, where: str) -> FetchOutcome:
+    def _park(
+        self, state: PartitionState, response: requests.Response, where: str, resume: str = ""
+    ) -> FetchOutcome:
         """Save the state as parked until the budget resets (``x-ratelimit-reset``, else
         ``Retry-After``, else the next midnight UTC, when OpenAlex's daily budget renews);
-        return the parked outcome."""
+        return the parked outcome. ``resume`` names where a run resumes (the next page
+        when empty)."""
+        resume = resume or f"page {len(state.pages) + 1}"
         now = datetime.now(UTC)
         retry_after = parse_retry_after(response.headers.get("Retry-After"))
         reset = (
@@ -434,15 +547,14 @@ class OpenAlexFetcher:
             lambda until: self.scrub(
                 f"{where}: HTTP 429, daily budget spent ({api_message(response)}; "
                 f"{budget(response)}); parked until {until or 'the reset (time unknown)'} "
-                f"with the cursor saved: run again after that to resume at page "
-                f"{len(state.pages) + 1}"
+                f"with the cursor saved: run again after that to resume at {resume}"
             ),
             self.log,
         )
 
     def _land(self, request: _Request, response: requests.Response) -> _Reply:
         """Land a 200 body verbatim, then judge it; the manifest says what was found."""
-        page, problem = decode_page(response.content)
+        page, problem = (decode_work if request.single else decode_page)(response.content)
         if page is None:
             extra: dict[str, Any] = {"error": problem}
         else:
@@ -469,7 +581,8 @@ class OpenAlexFetcher:
         return OpenAlexError(self.scrub(f"{where}: {problem}"))
 
     def _get(self, request: _Request) -> _Reply:
-        """GET one page with retries; return a landed, usable 200 or an unlanded 429.
+        """GET one page with retries; return a landed, usable 200 or an unlanded 429 (or,
+        for a single work, an unlanded 404 or 410: ``GONE``).
 
         Connection errors, timeouts, 403, 5xx and 200s whose body is not a list page are
         retried up to ``max_retries`` times with backoff (every 200 body is landed before
@@ -500,7 +613,7 @@ class OpenAlexFetcher:
                     return reply
                 problem = reply.problem
                 continue
-            if status == 429:
+            if status == 429 or (request.single and status in GONE):
                 return _Reply(response, None, None, "")
             if status == 403 or status >= 500:
                 retry_after = parse_retry_after(response.headers.get("Retry-After"))

@@ -54,6 +54,7 @@ resolved as (
         works.work_id,
         works.record_key,
         works.updated_date,
+        works.is_authors_truncated,
         works.source_file,
         works.record_index
     from raw.openalex_works as works
@@ -69,6 +70,9 @@ ranked as (
             partition by canonical_id
             order by
                 (work_id = canonical_id) desc,
+                -- a record listing every authorship (a single work's) before a list page's,
+                -- which cuts them at 100
+                coalesce(is_authors_truncated, false),
                 updated_date desc nulls last,
                 source_file,
                 record_index

@@ -15,7 +15,7 @@ from typing import Any
 import pyalex
 import pytest
 
-from assets.bibliometric.live import OpenAlexError, OpenAlexFetcher, parse_reset
+from assets.bibliometric.live import OpenAlexError, OpenAlexFetcher, parse_reset, truncated_works
 from pipelines.fetching import FetchOutcome, backoff_delay, parse_retry_after, step_failure
 from pipelines.landing import LandingZone
 from tests.mock_server import MockServer, Reply, closed_port_url, hanging_connect_url
@@ -595,3 +595,89 @@ def test_a_header_setting_that_cannot_be_sent_is_refused_unshown(
     with pytest.raises(ValueError, match=f"openalex needs .*\\({variable}\\)") as caught:
         Harness(tmp_path, "http://x", **{setting: value})
     assert value not in str(caught.value) and "example.org" not in str(caught.value)
+
+
+# --- works of more than 100 authors, fetched whole ------------------------------------
+
+WHOLE = f"{YEAR}-whole-authorships"
+
+
+def work(work_id: str, authors: int, truncated: bool = False) -> dict[str, Any]:
+    """A work record listing ``authors`` authorships, cut at 100 when ``truncated``."""
+    record: dict[str, Any] = {
+        "id": f"https://openalex.org/{work_id}",
+        "publication_year": YEAR,
+        "authorships": [{"author": {"id": f"https://openalex.org/A{i}"}} for i in range(authors)],
+    }
+    if truncated:
+        record["is_authors_truncated"] = True
+    return record
+
+
+def listing() -> dict[str, Any]:
+    """One list page of three works, two of them cut at 100 authorships."""
+    return page([], None, 3) | {
+        "results": [work("W1", 100, True), work("W2", 3), work("W3", 100, True)]
+    }
+
+
+def test_the_works_a_list_page_cuts_at_100_authors_are_fetched_whole(tmp_path: Path) -> None:
+    replies = [Reply(200, listing()), Reply(200, work("W1", 250)), Reply(404, {"error": "gone"})]
+    with MockServer(replies) as server:
+        harness = Harness(tmp_path, server.url)
+        assert harness.fetch().status == "done"
+        ids = truncated_works(harness.zone, str(YEAR))
+        whole = harness.fetcher.fetch_works(WHOLE, ids, "openalex year 2020 whole")
+        paths = [r.path for r in server.requests]
+    assert ids == ["W1", "W3"] and paths[1:] == ["/works/W1", "/works/W3"]
+    assert (whole.status, whole.records, whole.meta_count) == ("done", 1, 2)
+    # a work gone since it was listed keeps its list record, named in a warning
+    assert any(
+        line.startswith("WARNING: openalex year 2020 whole work 2 (") and "HTTP 404" in line
+        for line in harness.logs
+    )
+    (landed,) = harness.zone.current_files_by_partition()[WHOLE]
+    assert len(json.loads(gzip.decompress(landed.read_bytes()))["authorships"]) == 250
+    # the year's listing and the whole works are both read
+    assert len(harness.zone.current_files()) == 2
+
+
+def test_a_spent_budget_parks_the_whole_works_at_the_next_work(tmp_path: Path) -> None:
+    spent = {"x-ratelimit-reset": "600", "x-ratelimit-remaining-usd": "0"}
+    ids = ["W1", "W3"]
+    with MockServer([Reply(200, work("W1", 250)), Reply(429, {"error": "spent"}, spent)]) as server:
+        parked = Harness(tmp_path, server.url).fetcher.fetch_works(WHOLE, ids, "whole")
+    assert parked.status == "parked" and "resume at work 2" in parked.message
+    state = LandingZone(tmp_path / "raw", "openalex").load_state(WHOLE)
+    state.parked_until = (datetime.now(UTC) - timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    LandingZone(tmp_path / "raw", "openalex").save_state(state)
+    with MockServer([Reply(200, work("W3", 180))]) as server:
+        done = Harness(tmp_path, server.url).fetcher.fetch_works(WHOLE, ids, "whole")
+        assert [r.path for r in server.requests] == ["/works/W3"]
+    assert (done.status, done.records, done.pages_landed) == ("done", 2, 2)
+
+
+def test_a_body_that_is_not_a_work_is_retried_then_named(tmp_path: Path) -> None:
+    replies = [Reply(200, page(["W1"], None, 1))] * 2
+    with MockServer(replies) as server:
+        harness = Harness(tmp_path, server.url, max_retries=1)
+        with pytest.raises(OpenAlexError, match=r"whole work 1 \(.*/works/W1\): gave up .*"):
+            harness.fetcher.fetch_works(WHOLE, ["W1"], "whole")
+    assert len(server.requests) == 2
+
+
+def test_no_work_to_fetch_whole_completes_at_once(tmp_path: Path) -> None:
+    zone = LandingZone(tmp_path / "raw", "openalex")
+    with MockServer([]) as server:
+        done = Harness(tmp_path, server.url).fetcher.fetch_works(WHOLE, [], "whole")
+        assert server.requests == []
+    # no partition is made for nothing (meta.fetches lists no empty one)
+    assert (done.status, done.records) == ("done", 0) and zone.partitions() == {}
+    # a year whose works were fetched whole before, and are no longer cut: they stop
+    # being read
+    with MockServer([Reply(200, work("W1", 250))]) as server:
+        Harness(tmp_path, server.url).fetcher.fetch_works(WHOLE, ["W1"], "whole")
+    assert len(zone.current_files()) == 1
+    with MockServer([]) as server:
+        done = Harness(tmp_path, server.url).fetcher.fetch_works(WHOLE, [], "whole")
+    assert (done.status, done.records) == ("done", 0) and zone.current_files() == []
