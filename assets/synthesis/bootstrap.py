@@ -266,12 +266,18 @@ def _patterns(rows: pl.DataFrame) -> pl.DataFrame:
 
 def ranks(values: np.ndarray) -> np.ndarray:
     """Competition ranks (1 = highest; equal values share the better rank) of each row of
-    a (rows x countries) matrix of scores, or of a vector.
+    a (rows x countries) matrix of scores, or of a vector; a score of 0 (nothing in the
+    family) ranks last, shared by every 0: the number of countries.
 
     Scores equal to ``TIE_DECIMALS`` decimals are equal: the same share reached by
     different sums (1/17 of one family, or a mix of families) differs in the last bits of a
     double. Each row is sorted from the highest; a value's rank is one more than the
-    position of the first value equal to it there, spread back to the value's own column."""
+    position of the first value equal to it there, spread back to the value's own column.
+    Zeros take the last rank, not the one after the last positive score, so that a
+    country with nothing has the same rank in every resample, and a country a resample
+    leaves with nothing falls to the last rank there rather than rising with the ones
+    already at 0 (with the better rank, the rank interval of a country at 0 lay wholly
+    above its own rank)."""
     matrix = np.round(np.atleast_2d(values), TIE_DECIMALS)
     order = np.argsort(-matrix, axis=1, kind="stable")
     descending = np.take_along_axis(-matrix, order, axis=1)
@@ -281,4 +287,5 @@ def ranks(values: np.ndarray) -> np.ndarray:
     first = np.maximum.accumulate(np.where(starts, positions, 0), axis=1)
     out = np.empty(matrix.shape, dtype=np.int64)
     np.put_along_axis(out, order, first + 1, axis=1)
+    out[matrix == 0] = matrix.shape[1]
     return out if values.ndim == 2 else out[0]

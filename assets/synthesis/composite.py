@@ -320,9 +320,18 @@ def synthesise(
         pending: list[Rows] = []
         bloc_scores: dict[str, dict[str, tuple[float, np.ndarray, bool]]] = {b: {} for b in blocs}
         for family, a in aligned.items():
+            # the countries with a score in the family, ranked among themselves
+            scored = known(family, a.credited)
             pending.append(
                 _country_rows(
-                    key, family, ranked, a.value, a.resampled, a.score, a.score_resampled, intervals
+                    key,
+                    family,
+                    [code for code, has in zip(ranked, scored, strict=True) if has],
+                    a.value[scored],
+                    a.resampled[:, scored],
+                    a.score[scored],
+                    a.score_resampled[:, scored],
+                    intervals,
                 )
             )
             for bloc in blocs:
@@ -337,11 +346,12 @@ def synthesise(
                     score_resampled = np.nan_to_num(resampled / a.leader_resampled)
                 credited = bool(set(members[(bloc, key[1])]) & set(families[family].countries))
                 bloc_scores[bloc][family] = (score, score_resampled, credited)
-                pending.append(
-                    _bloc_row(
-                        key, family, bloc, value, resampled, score, score_resampled, intervals
+                if known(family, np.array(credited)):
+                    pending.append(
+                        _bloc_row(
+                            key, family, bloc, value, resampled, score, score_resampled, intervals
+                        )
                     )
-                )
         pending += _composite_rows(key, ranked, aligned, bloc_scores, weights, intervals)
         intervals.solve()
         rows += [row for made in pending for row in made()]

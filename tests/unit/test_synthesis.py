@@ -191,6 +191,11 @@ def test_competition_ranks() -> None:
     mixed = sum([1 / 105] * 3)
     assert mixed != 1 / 35
     assert ranks(np.array([1 / 35, 0.5, mixed, 0.01])).tolist() == [2, 1, 2, 4]
+    # nothing in the family ranks last, shared, in every resample alike
+    assert ranks(np.array([[0.0, 0.5, 0.0, 0.1], [0.0, 0.0, 0.0, 0.1]])).tolist() == [
+        [4, 1, 4, 2],
+        [4, 4, 4, 1],
+    ]
 
 
 def test_ranks_and_intervals_taken_together_equal_taking_them_one_by_one() -> None:
@@ -202,7 +207,10 @@ def test_ranks_and_intervals_taken_together_equal_taking_them_one_by_one() -> No
     matrices = [rng.integers(0, 4, size=(50, width)) / 3.0 for width in (1, 5, 12)]
     matrices[1][matrices[1] == 0] = -0.0
     for matrix in matrices:
-        one_by_one = [1 + (row > value).sum() for row in matrix for value in row]
+        # one more than the scores above it; a 0 (of either sign) last, as every 0 is
+        one_by_one = [
+            len(row) if value == 0 else 1 + (row > value).sum() for row in matrix for value in row
+        ]
         assert ranks(matrix).ravel().tolist() == one_by_one
     intervals = _Intervals(0.9)
     asked = [intervals.add(m) for m in matrices]
@@ -236,6 +244,15 @@ def test_scores_composite_and_ranks_by_hand() -> None:
     assert row(frame, "publications", "FRA")["score"] == 0
     assert row(frame, "publications", "FRA")["rank"] == 4
     assert row(frame, "funding", "USA")["score"] == pytest.approx(2 / 3)
+    # China has no funding record: no funding row, and the funding ranks are of the three
+    # countries with one (DEU and FRA lead together)
+    funding = frame.filter((pl.col("family") == "funding") & (pl.col("entity_type") == "country"))
+    assert dict(zip(funding["entity_code"], funding["rank"], strict=True)) == {
+        "DEU": 1,
+        "FRA": 1,
+        "USA": 3,
+    }
+    assert set(funding["countries_ranked"]) == {3}
     composite = {c: row(frame, "composite", c) for c in ("USA", "CHN", "DEU", "FRA")}
     assert {c: r["value"] for c, r in composite.items()} == pytest.approx(
         {"USA": 11 / 12, "CHN": 1, "DEU": 1 / 2, "FRA": 1 / 4}
@@ -266,7 +283,13 @@ def test_a_bloc_none_of_whose_members_has_a_funding_record_has_no_funding_score(
     frame = synthesise(groups(), {}, WEIGHTS, RANKABLE, members, 50, 0.9)
     assert row(frame, "composite", "CN_ONLY")["value"] == pytest.approx(1)
     assert row(frame, "composite", "CN_ONLY")["families"] == "publications"
-    assert row(frame, "funding", "CN_ONLY")["value"] == 0  # the family's row says 0 of it
+    # nor a funding row: its funding is unknown, not 0
+    assert (
+        frame.filter((pl.col("family") == "funding") & (pl.col("entity_code") == "CN_ONLY"))[
+            "entity_code"
+        ].to_list()
+        == []
+    )
 
 
 def test_intervals_are_ordered_and_leader_probability_is_a_share() -> None:
