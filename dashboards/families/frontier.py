@@ -1193,7 +1193,7 @@ def country(data: SiteData, iso3: str) -> list[Section]:
         return []
     widget = composite_widget(data, safe_id("composite", iso3), year, approaches(data), iso3)
     if widget is None:
-        return []
+        return [_no_standing(data, iso3, year)] if families(data) and has_synthesis(data) else []
     mine = data.synthesis_scores.filter(
         pl.col("entity_type") == "country",
         pl.col("entity_code") == iso3,
@@ -1235,6 +1235,36 @@ def country(data: SiteData, iso3: str) -> list[Section]:
             links=[("Frontier", [(PAGE, "Every approach's frontier, blocs and sensitivity")])],
         )
     ]
+
+
+def _no_standing(data: SiteData, iso3: str, year: int) -> Section:
+    """The composite section of a country with no composite in ``year`` (no record in any
+    family of any approach then): says so, and names the years it has one."""
+    name = country_names(data).get(iso3, iso3)
+    years = sorted(
+        set(
+            data.synthesis_scores.filter(
+                pl.col("entity_type") == "country",
+                pl.col("entity_code") == iso3,
+                pl.col("family") == COMPOSITE,
+            )["year"].to_list()
+        )
+    )
+    said = (
+        f"In {year}, the latest year whose composite is complete, {name} has no record in "
+        "any family of any approach, so it has no place in the composite and no sliders "
+        "to move. "
+        + (
+            f"It has one in {listed([str(y) for y in years])}, on the frontier page."
+            if years
+            else "It has none in any year."
+        )
+    )
+    return Section(
+        "The composite: where it stands",
+        [said],
+        links=[("Frontier", [(PAGE, "Every approach's frontier, blocs and sensitivity")])],
+    )
 
 
 def _approach_section(data: SiteData, approach_id: str, year: int) -> Section:
