@@ -80,8 +80,8 @@ def summary(report: dict) -> str:
         f"{report['json_mb']:,} MB of JSON ({report['gzip_mb']:,} MB gzipped), "
         f"{report['author_records']:,} author records; DuckDB limited to "
         f"{report['memory_limit']}",
-        f"floors: two gzip -dc {report['floor_gzip_s']} s, DuckDB alone "
-        f"{report['floor_duckdb_s']} s; ingest {report['ingest_mb_per_s']} MB/s of JSON",
+        f"floors: two gzip -dc {report['floor_gzip_s']:.1f} s, DuckDB alone "
+        f"{report['floor_duckdb_s']:.1f} s; ingest {report['ingest_mb_per_s']} MB/s of JSON",
         "",
         _line("stage", tuple(name for name, _ in COLUMNS)),
         *(_stage_line(report, stage) for stage in STAGES),

@@ -282,17 +282,21 @@ def print_summary(settings: Settings, seconds: float) -> None:
             "(select count(distinct metric) from marts.capability_frontier) "
             "from marts.milestones"
         ).fetchone()
+        # the latest year whose composite is complete, as the frontier page leads with
+        latest = (
+            "(select max(year) from marts.frontier "
+            "where family = 'composite' and not year_incomplete)"
+        )
         synthesis = con.execute(
             "select (select value from meta.synthesis_settings where key = 'focus_bloc'), "
             "(select value from meta.synthesis_settings where key = 'replicates'), "
-            "(select max(year) from marts.frontier where not year_incomplete), "
+            f"{latest}, "
             "(select string_agg(leader_iso3 || ' ' || n, ', ' order by n desc, leader_iso3) "
             "from (select leader_iso3, count(*) as n from marts.frontier "
-            "where family = 'composite' and approach <> 'all' and year = "
-            "(select max(year) from marts.frontier where not year_incomplete) group by all)), "
+            f"where family = 'composite' and approach <> 'all' and year = {latest} "
+            "group by all)), "
             "(select string_agg(approach, ', ' order by approach) from marts.frontier_blocs "
-            "where is_focus_bloc and gap and year = "
-            "(select max(year) from marts.frontier where not year_incomplete))"
+            f"where is_focus_bloc and gap and year = {latest})"
         ).fetchone()
         workforce = con.execute(
             "select (select count(*) from meta.source_files where source = 'openalex_authors'), "
@@ -368,7 +372,12 @@ def print_summary(settings: Settings, seconds: float) -> None:
     )
     print(f"  parquet:     {settings.out_dir / 'parquet'}")
     print(f"  dashboards:  {settings.out_dir / 'site' / 'index.html'} (open it in a browser)")
-    print(f'  try:         duckdb -readonly {settings.published_db} "select * from meta.tables"')
+    # the DuckDB shell installed beside this Python (the venv's), else one on the PATH
+    shell = Path(sys.executable).with_name("duckdb")
+    shell_name = str(shell) if shell.is_file() else "duckdb"
+    print(
+        f'  try:         {shell_name} -readonly {settings.published_db} "select * from meta.tables"'
+    )
 
 
 def evaluate_classifier(_: argparse.Namespace) -> int:

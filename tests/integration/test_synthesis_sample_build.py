@@ -42,6 +42,13 @@ def test_summary_names_the_frontier(sample: tuple[Path, str]) -> None:
     )
     assert match, sample[1]
     assert int(match[2]) == yaml.safe_load(SETTINGS_FILE.read_text())["bootstrap"]["replicates"]
+    # the year the frontier page leads with: the latest whose composite is complete
+    con = duckdb.connect(str(sample[0] / "out" / "qcm.duckdb"), read_only=True)
+    (latest,) = con.execute(
+        "select max(year) from marts.frontier where family = 'composite' and not year_incomplete"
+    ).fetchone()
+    con.close()
+    assert int(match[1]) == latest
 
 
 def test_composite_is_the_weighted_mean_of_the_published_family_scores(
