@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib.util
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,6 +12,18 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = (REPO / ".." / "shared").resolve()
+OFFLINE = Path(__file__).with_name("offline")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """No network in the tests: the guard in this process, and on ``PYTHONPATH`` for every
+    process started from it (``tests/offline/sitecustomize.py``)."""
+    paths = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    if str(OFFLINE) not in paths:
+        os.environ["PYTHONPATH"] = os.pathsep.join([str(OFFLINE), *paths])
+    spec = importlib.util.spec_from_file_location("qcm_offline", OFFLINE / "sitecustomize.py")
+    guard = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(guard)
 
 
 @pytest.fixture
