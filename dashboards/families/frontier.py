@@ -1255,7 +1255,7 @@ def _no_standing(data: SiteData, iso3: str, year: int) -> Section:
         "any family of any approach, so it has no place in the composite and no sliders "
         "to move. "
         + (
-            f"It has one in {listed([str(y) for y in years])}, on the frontier page."
+            f"It has one in {listed([str(y) for y in years])}."
             if years
             else "It has none in any year."
         )
