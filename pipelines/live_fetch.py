@@ -89,13 +89,20 @@ def client_settings(source: str) -> Iterator[None]:
         raise dg.Failure(f"{source}: {err}", allow_retries=False) from err
 
 
-def fetch_result(outcome: FetchOutcome, what: str) -> dg.MaterializeResult:
-    """Metadata of a done fetch; dg.Failure naming ``what`` and the partition otherwise."""
+def require_done(outcome: FetchOutcome, what: str) -> FetchOutcome:
+    """``outcome`` when its fetch is done; a dg.Failure naming ``what`` and the partition
+    otherwise (parked: a later run resumes it; retrying now cannot help)."""
     if outcome.status != "done":
         raise dg.Failure(
             f"{what} {outcome.partition} is {outcome.status}: {outcome.message}",
             allow_retries=False,
         )
+    return outcome
+
+
+def fetch_result(outcome: FetchOutcome, what: str) -> dg.MaterializeResult:
+    """Metadata of a done fetch; dg.Failure naming ``what`` and the partition otherwise."""
+    require_done(outcome, what)
     return dg.MaterializeResult(
         metadata={
             "pages": outcome.pages_landed,

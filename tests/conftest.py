@@ -10,17 +10,16 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from tests.processes import OFFLINE, python_env
+
 REPO = Path(__file__).resolve().parents[1]
 SHARED = (REPO / ".." / "shared").resolve()
-OFFLINE = Path(__file__).with_name("offline")
 
 
 def pytest_configure(config: pytest.Config) -> None:
     """No network in the tests: the guard in this process, and on ``PYTHONPATH`` for every
     process started from it (``tests/offline/sitecustomize.py``)."""
-    paths = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
-    if str(OFFLINE) not in paths:
-        os.environ["PYTHONPATH"] = os.pathsep.join([str(OFFLINE), *paths])
+    os.environ["PYTHONPATH"] = python_env()["PYTHONPATH"]
     spec = importlib.util.spec_from_file_location("qcm_offline", OFFLINE / "sitecustomize.py")
     guard = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(guard)

@@ -37,9 +37,9 @@ from assets.reference.tables import country_codes
 from pipelines import lineage, parsing, work_delta
 from pipelines.checks import quarantine_rate_check, unusable_files_check
 from pipelines.db import replace_table
-from pipelines.fetching import FETCH_RETRY, FetchOutcome, step_failure
+from pipelines.fetching import FETCH_RETRY, step_failure
 from pipelines.landing import LandingZone
-from pipelines.live_fetch import client_settings, fetch_log, raw_input_files
+from pipelines.live_fetch import client_settings, fetch_log, raw_input_files, require_done
 from pipelines.parse_cache import code_digest
 from pipelines.resources import QcmResource
 from pipelines.settings import SettingsError, credential, service_url
@@ -118,19 +118,21 @@ def openalex_pages(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.Ma
         )
     year = context.partition_key
     try:
-        listed = done_or_failure(
+        listed = require_done(
             fetcher.fetch_partition(
                 int(year), quantum_topic_ids(), query["search"], restart=settings.refetch
-            )
+            ),
+            "openalex year",
         )
         # the list pages cut a work's authorships at 100; its own record lists them all
-        whole = done_or_failure(
+        whole = require_done(
             fetcher.fetch_works(
                 f"{year}{WHOLE_SUFFIX}",
                 truncated_works(fetcher.landing, year),
                 f"openalex year {year} works of more than 100 authors",
                 restart=settings.refetch,
-            )
+            ),
+            "openalex works fetched whole, partition",
         )
     except OpenAlexError as err:
         raise step_failure(err) from err
@@ -142,17 +144,6 @@ def openalex_pages(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.Ma
             "works_fetched_whole": whole.records,
         }
     )
-
-
-def done_or_failure(outcome: FetchOutcome) -> FetchOutcome:
-    """``outcome`` when its fetch is done; a dg.Failure naming its partition and why not
-    otherwise (parked: a later run resumes it)."""
-    if outcome.status != "done":
-        raise dg.Failure(
-            f"openalex year {outcome.partition} is {outcome.status}: {outcome.message}",
-            allow_retries=False,
-        )
-    return outcome
 
 
 @dg.asset(

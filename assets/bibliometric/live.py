@@ -74,10 +74,10 @@ MAX_PER_PAGE = 200
 EPOCH_THRESHOLD = 1_000_000_000
 
 
-# what a single work answers when it is no longer there under its id (deleted): its list
-# record is kept, and the fetch goes on (a merged work's redirect is followed to the work
-# it was merged into)
-GONE = (404, 410)
+# what a single work answers when it is no longer there under its id: deleted (404, 410),
+# or merged into another work (a redirect, not followed: the other work's record under
+# this one's id would count one work twice); its list record is kept, and the fetch goes on
+GONE = (301, 302, 307, 308, 404, 410)
 
 
 class OpenAlexError(RuntimeError):
@@ -377,8 +377,10 @@ class OpenAlexFetcher:
         ``partition``, one landed page a work, with every authorship it has.
 
         Resumes an unfinished fetch of the same ids at the next work (afresh when
-        ``restart`` is True or the last fetch of them completed). A work answered 404 or
-        410 (deleted since it was listed) is skipped with a warning. Returns a ``done``
+        ``restart`` is True, the last fetch of them completed, or the ids changed: a
+        year's listing that names another work starts its whole works again). A work
+        answered 404 or 410 (deleted since it was listed) or a redirect (merged into
+        another work, which is not followed) is skipped with a warning. Returns a ``done``
         outcome when every work is landed, or a ``parked`` one when the daily budget is
         spent. No ids complete at once: without a partition of that name (none is made),
         or as a fetch of nothing, so the works an older fetch landed stop being read.
@@ -416,7 +418,12 @@ class OpenAlexFetcher:
                 return self._park(state, reply.response, request.where, f"work {index + 1}")
             if reply.landed is None:  # GONE
                 gone += 1
-                self.log(f"WARNING: {request.where}: HTTP {status}, its list record is kept")
+                moved = reply.response.headers.get("Location")
+                self.log(
+                    f"WARNING: {request.where}: HTTP {status}"
+                    + (f" (merged: {redact_url(moved)})" if moved else "")
+                    + ", its list record is kept"
+                )
             else:
                 state.pages.append(reply.landed.sha256)
                 state.records += 1
@@ -582,7 +589,7 @@ class OpenAlexFetcher:
 
     def _get(self, request: _Request) -> _Reply:
         """GET one page with retries; return a landed, usable 200 or an unlanded 429 (or,
-        for a single work, an unlanded 404 or 410: ``GONE``).
+        for a single work, whose redirects are not followed, an unlanded ``GONE``).
 
         Connection errors, timeouts, 403, 5xx and 200s whose body is not a list page are
         retried up to ``max_retries`` times with backoff (every 200 body is landed before
@@ -602,7 +609,12 @@ class OpenAlexFetcher:
                 self.sleep(delay)
             retry_after = None
             try:
-                response = self.session.get(request.url, headers=self.headers, timeout=self.timeout)
+                response = self.session.get(
+                    request.url,
+                    headers=self.headers,
+                    timeout=self.timeout,
+                    allow_redirects=not request.single,
+                )
             except requests.RequestException as exc:
                 problem = request_problem(exc, lambda text: self._error(where, text))
                 continue

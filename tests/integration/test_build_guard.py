@@ -20,6 +20,7 @@ from dagster._core.storage.dagster_run import ACTIVE_RUN_STATUSES
 from pipelines import build_guard
 from pipelines.dagster_storage import instance_at
 from tests.integration.conftest import run_cli
+from tests.processes import python_env
 
 pytestmark = pytest.mark.integration
 REPO = Path(__file__).resolve().parents[2]
@@ -58,7 +59,7 @@ def dead_run(launcher: str, home: Path, monkeypatch: pytest.MonkeyPatch) -> dg.D
     holder = subprocess.Popen(
         [sys.executable, "-c", HOLDER, launcher],
         cwd=REPO,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
+        env=python_env(),
         stdout=subprocess.PIPE,
     )
     try:

@@ -18,6 +18,7 @@ import duckdb
 import pytest
 
 from tests.integration.conftest import byhand_inputs, releases_differ, run_cli, tiny_sources
+from tests.processes import python_env
 
 # one worker builds the shared by-hand release once and runs every test that reads it
 pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("byhand")]
@@ -64,7 +65,7 @@ def killed_build(tmp: Path, inputs: list[str], seed: int) -> str:
         process = subprocess.Popen(
             [*QCM, "build", "--out", str(tmp / "out"), "--state", str(tmp / "state"), *inputs],
             cwd=REPO,
-            env={**env, "PYTHONPATH": str(REPO)},
+            env=python_env(env),
             stdout=sink,
             stderr=subprocess.STDOUT,
         )

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import os
 import random
 import signal
 import subprocess
@@ -26,6 +25,7 @@ import pytest
 
 from pipelines.landing import LandingZone
 from tests.nsf_bodies import nsf_award, nsf_page
+from tests.processes import python_env
 
 pytestmark = pytest.mark.integration
 REPO = Path(__file__).resolve().parents[2]
@@ -134,7 +134,7 @@ def test_a_fetch_killed_at_random_moments_resumes_and_loses_nothing(tmp_path: Pa
             process = subprocess.Popen(
                 [sys.executable, "-c", FETCH, str(tmp_path / "raw"), url, "0"],
                 cwd=REPO,
-                env={**os.environ, "PYTHONPATH": str(REPO)},
+                env=python_env(),
             )
             # kill after a random number (1 to 6) of further pages, at a random moment of
             # the next request (the server answers in 50 ms)
@@ -173,7 +173,7 @@ def test_a_disk_too_small_for_a_page_fails_naming_it_and_a_rerun_completes(
     url = f"http://127.0.0.1:{server.server_address[1]}"
     zone = LandingZone(tmp_path / "raw", "nsf")
     command = [sys.executable, "-c", FETCH, str(tmp_path / "raw"), url]
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    env = python_env()
     try:
         full = subprocess.run(
             [*command, "200000"], cwd=REPO, env=env, capture_output=True, text=True, timeout=120

@@ -10,7 +10,6 @@ so the reliability figures can be read from the test log (``pytest -s``)."""
 from __future__ import annotations
 
 import json
-import os
 import random
 import signal
 import subprocess
@@ -23,6 +22,7 @@ import pytest
 
 from pipelines import publish as publishing
 from pipelines.publish import TEMP_PREFIX, PublishError, publish
+from tests.processes import python_env
 
 pytestmark = pytest.mark.integration
 ROWS = 300_000
@@ -69,7 +69,7 @@ def child(code: str) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-c", code],
         cwd=REPO,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
+        env=python_env(),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )

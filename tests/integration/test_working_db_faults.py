@@ -5,7 +5,6 @@ published file never carries a log."""
 
 from __future__ import annotations
 
-import os
 import shutil
 import signal
 import subprocess
@@ -18,6 +17,7 @@ import pytest
 from pipelines import db, lineage, work_delta
 from pipelines.publish import publish
 from tests.integration.test_publish_faults import working_db
+from tests.processes import python_env
 
 pytestmark = pytest.mark.integration
 REPO = Path(__file__).resolve().parents[2]
@@ -46,7 +46,7 @@ def killed_writer(folder: Path) -> Path:
     process = subprocess.run(
         [sys.executable, "-c", WRITER, str(path)],
         cwd=REPO,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
+        env=python_env(),
         timeout=120,
     )
     assert process.returncode == -signal.SIGKILL

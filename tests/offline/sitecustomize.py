@@ -54,6 +54,19 @@ def install() -> None:
             raise socket.gaierror(socket.EAI_NONAME, MESSAGE.format(f"a lookup of {host!r}"))
         return lookup(host, *args, **kwargs)
 
+    def guarded(name: str) -> Any:
+        """``socket.<name>``, a lookup of its first argument, refusing one beyond here."""
+        original = getattr(socket, name)
+
+        def lookup_by_name(host: Any, *args: Any, **kwargs: Any) -> Any:
+            if not _local(host):
+                raise socket.gaierror(socket.EAI_NONAME, MESSAGE.format(f"a lookup of {host!r}"))
+            return original(host, *args, **kwargs)
+
+        return lookup_by_name
+
+    for name in ("gethostbyname", "gethostbyname_ex", "gethostbyaddr"):
+        setattr(socket, name, guarded(name))
     socket.socket.connect = guarded_connect  # type: ignore[method-assign]
     socket.socket.connect_ex = guarded_connect_ex  # type: ignore[method-assign]
     socket.getaddrinfo = guarded_lookup

@@ -642,6 +642,22 @@ def test_the_works_a_list_page_cuts_at_100_authors_are_fetched_whole(tmp_path: P
     assert len(harness.zone.current_files()) == 2
 
 
+def test_a_merged_work_is_not_followed_to_the_work_it_became(tmp_path: Path) -> None:
+    # OpenAlex answers a merged id with a redirect; W2's record under W1's id would make
+    # two works of one, so the redirect is not followed and W1's list record stays
+    moved = {"Location": "https://api.openalex.org/works/W2"}
+    replies = [Reply(301, "", moved), Reply(200, work("W3", 180))]
+    with MockServer(replies) as server:
+        harness = Harness(tmp_path, server.url)
+        done = harness.fetcher.fetch_works(WHOLE, ["W1", "W3"], "whole")
+        assert [r.path for r in server.requests] == ["/works/W1", "/works/W3"]
+    assert (done.status, done.records) == ("done", 1)
+    assert any(
+        "whole work 1 (" in line and "HTTP 301 (merged: https://api.openalex.org/works/W2)" in line
+        for line in harness.logs
+    )
+
+
 def test_a_spent_budget_parks_the_whole_works_at_the_next_work(tmp_path: Path) -> None:
     spent = {"x-ratelimit-reset": "600", "x-ratelimit-remaining-usd": "0"}
     ids = ["W1", "W3"]
