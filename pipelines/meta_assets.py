@@ -34,6 +34,23 @@ from pipelines.settings import SQL_DIR
 from pipelines.sql_assets import reading_only
 
 RUNS_KEY = dg.AssetKey(["meta", "runs"])
+
+
+def reviewed_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """The SQL tables whose rows the reviewed reference tables alone decide in the database
+    of ``con``: what they read, followed through the SQL files, is reference tables and
+    raw tables this run left empty (the World Bank's refreshed exchange rates outside live
+    mode), with at least one reference table among it."""
+    empty = {
+        f"raw.{name}"
+        for (name,) in con.execute(
+            "select table_name from duckdb_tables() where schema_name = 'raw'"
+        ).fetchall()
+        if not con.execute(f"select count(*) from raw.{name}").fetchone()[0]
+    }
+    return reading_only({*REFERENCE_TABLES, *empty}, SQL_DIR) - reading_only(empty, SQL_DIR)
+
+
 # the types of run_record values that can be null and are not integers (a null alone would
 # be read as one)
 RUN_NULLABLE_TYPES = {
@@ -144,8 +161,7 @@ def make_meta_assets(upstream: list[dg.AssetKey]) -> list[dg.AssetsDefinition]:
         ]
         with qcm.connect() as con:
             kind = data_kind(con)  # every source's, as the drop guard compares it
-            # the tables whose rows the reviewed reference tables alone decide
-            reviewed = reading_only(REFERENCE_TABLES, SQL_DIR)
+            reviewed = reviewed_tables(con)
             # the dictionary's own tables are written below: their counts are known here
             own_counts = {
                 "meta.tables": len(contracts),

@@ -8,7 +8,7 @@ and the tests agree on one truth:
   read that source's raw files from PATH instead (a directory in the raw format;
   ``patents`` takes responses of PatentsView and EPO OPS mixed in one folder, ``funding``
   NSF and UKRI pages, CORDIS project XML and CORDIS bulk ZIPs; ``openalex_authors``
-  OpenAlex author pages or snapshot parts, with any ``merged_ids*.csv``; ``supply_chain``
+  OpenAlex author pages or snapshot parts, with any merged-ids files; ``supply_chain``
   UN Comtrade API v1 data responses).
 - ``QCM_OUT``: where published files go (``qcm.duckdb``, ``parquet/``, ``site/``).
 - ``QCM_STATE``: working state (raw landing zone, working database, Dagster home).

@@ -15,7 +15,6 @@ import os
 from datetime import UTC, datetime
 
 import dagster as dg
-import polars as pl
 
 from assets.bibliometric import duckdb_parse, raw_tables, snapshot
 from assets.bibliometric import parse as parse_module
@@ -30,13 +29,12 @@ from assets.bibliometric.incremental import (
 )
 from assets.bibliometric.live import OpenAlexError, OpenAlexFetcher, truncated_works
 from assets.bibliometric.parse import raw_files
-from assets.bibliometric.raw_tables import SCHEMAS, read_merged_ids
+from assets.bibliometric.raw_tables import SCHEMAS, load_merged_ids, merged_id_files
 from assets.bibliometric.snapshot import SOURCE_CONFIG, quantum_slice, quantum_topic_ids
 from assets.reference.assets import REFERENCE_KEY
 from assets.reference.tables import country_codes
 from pipelines import lineage, parsing, work_delta
 from pipelines.checks import quarantine_rate_check, unusable_files_check
-from pipelines.db import replace_table
 from pipelines.fetching import FETCH_RETRY, step_failure
 from pipelines.landing import LandingZone
 from pipelines.live_fetch import client_settings, fetch_log, raw_input_files, require_done
@@ -49,7 +47,6 @@ PAGES_KEY = dg.AssetKey(["raw", "openalex_pages"])
 # a year's works fetched one at a time, whose list records cut their authorships at 100,
 # land as the partition of the year with this suffix
 WHOLE_SUFFIX = "-whole-authorships"
-MERGED_SCHEMA = SCHEMAS["raw.openalex_merged_ids"]
 RAW_TABLES = (*SCHEMAS, INGEST_TABLE)  # every table this asset writes
 LANDED = {"openalex": ".json"}  # the landing zone a live build reads, and its blob suffix
 # the code the rows read from a file depend on (with the inputs, the ingest key)
@@ -169,7 +166,7 @@ def openalex_raw(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.Mate
         codes = country_codes(con)
     context.log.info(f"openalex: {len(files)} raw files in {directory}")
     max_year, kind = settings.max_publication_year(), settings.dataset_kind("openalex")
-    merged = read_merged_ids(directory, "works") if settings.source_dir("openalex") else []
+    merged = merged_id_files(directory, "works") if settings.source_dir("openalex") else []
     inputs = (codes, max_year, kind, quantum_slice())
     key = ingest_key(inputs, code_digest(PARSER_MODULES))
     run_id = context.run.run_id
@@ -177,7 +174,7 @@ def openalex_raw(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.Mate
         signed = {table: lineage.last_signed(con, table) for table in SIGNED_BY_FILES}
         lineage.unsign(con, SIGNED_BY_FILES)
         plan, outcomes = ingest_folder(con, files, directory, key, *inputs)
-        replace_table(con, "raw.openalex_merged_ids", pl.DataFrame(merged, schema=MERGED_SCHEMA))
+        load_merged_ids(con, "raw.openalex_merged_ids", directory, merged)
         record_ingest(con, key, plan, len(files))
         sign_ingest(con, key, plan, directory, signed, run_id)
         for table in BY_RECORD_KEY:  # a record key's rows depend on its file and the key alone

@@ -10,6 +10,7 @@ import csv
 import gzip
 from pathlib import Path
 
+import duckdb
 import polars as pl
 
 from assets.bibliometric.parse import ParsedBatch
@@ -100,6 +101,8 @@ BATCH_FIELDS = {
 }
 
 
+# the header of OpenAlex's merged-ids files
+MERGED_HEADER = ["merge_date", "id", "merge_into_id"]
 # OpenAlex's entities, as a merged-ids file's name or folder names them
 ENTITIES = (
     "works",
@@ -116,7 +119,9 @@ ENTITIES = (
 def merged_id_files(directory: Path, entity: str) -> list[Path]:
     """OpenAlex's merged-ids files of ``entity`` (``works`` or ``authors``) below a folder,
     in a stable order: a snapshot's ``merged_ids/<entity>/*.csv.gz`` (or ``.csv``), and
-    files named ``merged_ids*.csv`` that name no other entity (``merged_ids_works.csv``)."""
+    files named ``merged_ids*.csv`` that name no other entity (``merged_ids_works.csv``).
+    Raises ValueError naming a file that is a symbolic link or whose header is not
+    OpenAlex's (merge_date,id,merge_into_id), before anything is read from any."""
     others = [name for name in ENTITIES if name != entity]
     found = []
     for path in sorted(directory.rglob("*")):
@@ -131,35 +136,40 @@ def merged_id_files(directory: Path, entity: str) -> list[Path]:
         )
         if (in_snapshot or named) and (path.is_file() or path.is_symlink()):
             found.append(path)
+    for path in found:
+        if path.is_symlink():
+            raise ValueError(f"{path}: symbolic links are not read from a source directory")
+        with (gzip.open if path.name.endswith(".gz") else open)(
+            path, "rt", encoding="utf-8", newline=""
+        ) as handle:
+            if next(csv.reader(handle), None) != MERGED_HEADER:
+                raise ValueError(f"{path.name}: expected header merge_date,id,merge_into_id")
     return found
 
 
-def read_merged_ids(directory: Path, entity: str) -> list[dict[str, str]]:
-    """Read OpenAlex's merged-ids files of ``entity`` below a folder (``merged_id_files``;
-    columns merge_date,id,merge_into_id; gzipped when the name ends ``.gz``).
-
-    Ids are normalised to the short form (``W123``). Raises ValueError naming the file
-    when its header is not the OpenAlex merged-ids header, or when it is a symbolic link.
-    """
-    rows = []
-    for path in merged_id_files(directory, entity):
-        if path.is_symlink():
-            raise ValueError(f"{path}: symbolic links are not read from a source directory")
-        opened = gzip.open if path.name.endswith(".gz") else open
-        with opened(path, "rt", encoding="utf-8", newline="") as handle:
-            reader = csv.DictReader(handle)
-            if reader.fieldnames != ["merge_date", "id", "merge_into_id"]:
-                raise ValueError(f"{path.name}: expected header merge_date,id,merge_into_id")
-            for row in reader:
-                rows.append(
-                    {
-                        "merge_date": row["merge_date"],
-                        "old_id": row["id"].rsplit("/", 1)[-1].upper(),
-                        "merge_into_id": row["merge_into_id"].rsplit("/", 1)[-1].upper(),
-                        "source_file": str(path.relative_to(directory)),
-                    }
-                )
-    return rows
+def load_merged_ids(
+    con: duckdb.DuckDBPyConnection, table: str, directory: Path, files: list[Path]
+) -> int:
+    """Replace ``table`` (``raw.openalex_merged_ids`` or ``raw.openalex_author_merged_ids``:
+    merge_date, old_id, merge_into_id, source_file) with the rows of the merged-ids
+    ``files`` (``merged_id_files``) below ``directory``. DuckDB reads them, gzipped or not,
+    so a snapshot's millions of rows never pass through Python. Ids are normalised to the
+    short form (``W123``); ``source_file`` is relative to ``directory``. Returns the rows."""
+    if not files:
+        columns = ", ".join(f"{column} varchar" for column in SCHEMAS["raw.openalex_merged_ids"])
+        con.execute(f"create or replace table {table} ({columns})")
+        return 0
+    prefix = len(str(directory)) + 2  # the first character after the folder and its "/"
+    con.execute(
+        f"create or replace table {table} as "
+        "select merge_date, upper(regexp_extract(id, '[^/]*$')) as old_id, "
+        "upper(regexp_extract(merge_into_id, '[^/]*$')) as merge_into_id, "
+        f"substr(filename, {prefix}) as source_file "
+        "from read_csv(?, header = true, filename = true, compression = 'auto', "
+        "columns = {'merge_date': 'VARCHAR', 'id': 'VARCHAR', 'merge_into_id': 'VARCHAR'})",
+        [[str(path) for path in files]],
+    )
+    return con.execute(f"select count(*) from {table}").fetchone()[0]
 
 
 def raw_frames(

@@ -3,16 +3,16 @@
 - ``raw/openalex_authors``: parses the raw author files of the run's mode (the embedded
   sample, a directory given with ``--source-dir openalex_authors=PATH``, or the landing
   zone's latest complete fetch of every batch) into the ``raw`` author tables,
-  quarantining what it cannot use. Merged-id files (``merged_ids*.csv``, columns
+  quarantining what it cannot use. OpenAlex's merged-ids files of authors (a snapshot's
+  ``merged_ids/authors/*.csv.gz``, or ``merged_ids*.csv`` naming no other entity; columns
   ``merge_date,id,merge_into_id``) in a source directory, or in live mode in the landing
   zone's ``openalex_authors/`` folder, are read too.
 """
 
 import dagster as dg
-import polars as pl
 
 from assets.bibliometric import duckdb_parse as works_duckdb_parse
-from assets.bibliometric.raw_tables import read_merged_ids
+from assets.bibliometric.raw_tables import load_merged_ids, merged_id_files
 from assets.reference.assets import REFERENCE_KEY
 from assets.reference.tables import country_codes
 from assets.workforce import duckdb_parse, raw_tables
@@ -23,7 +23,7 @@ from assets.workforce.parse import RECORD_REASONS, SOURCE, raw_files
 from assets.workforce.raw_tables import PARSED_TABLES, SCHEMAS
 from pipelines import parsing
 from pipelines.checks import quarantine_rate_check, unusable_files_check
-from pipelines.db import load_parsed, loaded_note, replace_table, value_counts
+from pipelines.db import load_parsed, loaded_note, value_counts
 from pipelines.live_fetch import raw_input_files
 from pipelines.parse_cache import parse_landed
 from pipelines.resources import QcmResource
@@ -81,12 +81,10 @@ def openalex_authors_raw(
     # live mode: OpenAlex's merged-ids files (snapshot folder merged_ids/authors/), if the
     # analyst put them beside the landed pages; the API's list pages carry no merges
     merged_dir = directory if settings.source_dir(SOURCE) else directory / SOURCE
-    merged = read_merged_ids(merged_dir, "authors") if merged_dir.is_dir() else []
+    merged = merged_id_files(merged_dir, "authors") if merged_dir.is_dir() else []
     with qcm.connect() as con:
         counts, kept = load_parsed(con, parsed, PARSED_TABLES, context.run.run_id)
-        counts[MERGED_TABLE] = replace_table(
-            con, MERGED_TABLE, pl.DataFrame(merged, schema=SCHEMAS[MERGED_TABLE], orient="row")
-        )
+        counts[MERGED_TABLE] = load_merged_ids(con, MERGED_TABLE, merged_dir, merged)
         reasons = value_counts(con, "raw.author_quarantine", "reason")
         generations = value_counts(con, "raw.openalex_authors", "schema_generation")
     authors, quarantined = counts["raw.openalex_authors"], counts["raw.author_quarantine"]

@@ -1241,24 +1241,24 @@ def _no_standing(data: SiteData, iso3: str, year: int) -> Section:
     """The composite section of a country with no composite in ``year`` (no record in any
     family of any approach then): says so, and names the years it has one."""
     name = country_names(data).get(iso3, iso3)
-    years = sorted(
-        set(
-            data.synthesis_scores.filter(
-                pl.col("entity_type") == "country",
-                pl.col("entity_code") == iso3,
-                pl.col("family") == COMPOSITE,
-            )["year"].to_list()
-        )
+    rows = data.synthesis_scores.filter(
+        pl.col("entity_type") == "country",
+        pl.col("entity_code") == iso3,
+        pl.col("family") == COMPOSITE,
     )
+    incomplete = (
+        set(rows.filter(pl.col("year_incomplete"))["year"].to_list())
+        if "year_incomplete" in rows.columns
+        else set()
+    )
+    years = [
+        f"{y} (incomplete)" if y in incomplete else str(y)
+        for y in sorted(set(rows["year"].to_list()))
+    ]
     said = (
         f"In {year}, the latest year whose composite is complete, {name} has no record in "
         "any family of any approach, so it has no place in the composite and no sliders "
-        "to move. "
-        + (
-            f"It has one in {listed([str(y) for y in years])}."
-            if years
-            else "It has none in any year."
-        )
+        "to move. " + (f"It has one in {listed(years)}." if years else "It has none in any year.")
     )
     return Section(
         "The composite: where it stands",

@@ -61,6 +61,10 @@ function compositeValue(scores, weights) {
 
 // The ranked rows of one approach: published numbers at the published weights, else
 // recomputed; ties share a rank (1, 2, 2, 4) and are listed by ISO3, as the marts do.
+// Ranks as qcm publishes them (assets/synthesis/bootstrap.py, ranks): scores equal to 12
+// decimals share the better rank, and a composite of 0 ranks last, shared by every 0.
+const TIE_SCALE = 1e12;
+
 function rankApproach(approach, weights, published) {
   const entries = approach.rows
     .map((row) => ({
@@ -75,7 +79,12 @@ function rankApproach(approach, weights, published) {
       e.rank = e.row[4];
       e.score = e.row[3];
     } else {
-      e.rank = i > 0 && e.value === entries[i - 1].value ? entries[i - 1].rank : i + 1;
+      const tied = (a, b) => Math.round(a * TIE_SCALE) === Math.round(b * TIE_SCALE);
+      if (tied(e.value, 0)) {
+        e.rank = entries.length;
+      } else {
+        e.rank = i > 0 && tied(e.value, entries[i - 1].value) ? entries[i - 1].rank : i + 1;
+      }
       e.score = top > 0 ? e.value / top : null;
     }
   });

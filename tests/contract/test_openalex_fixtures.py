@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from assets.bibliometric.parse import CountryCodes, parse_files
-from assets.bibliometric.raw_tables import read_merged_ids
 from assets.reference.tables import iso2_lookup, read_csv
+from tests.unit.test_merged_ids import read_merged_ids
 
 pytestmark = pytest.mark.contract
 

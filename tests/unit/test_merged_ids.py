@@ -6,11 +6,24 @@ from __future__ import annotations
 import gzip
 from pathlib import Path
 
+import duckdb
 import pytest
 
-from assets.bibliometric.raw_tables import read_merged_ids
+from assets.bibliometric.raw_tables import load_merged_ids, merged_id_files
 
 pytestmark = pytest.mark.unit
+
+
+def read_merged_ids(directory: Path, entity: str) -> list[dict[str, str]]:
+    """The rows the raw table holds after a load of ``entity``'s files below ``directory``,
+    in file then line order."""
+    con = duckdb.connect()
+    con.execute("create schema raw")
+    load_merged_ids(con, "raw.m", directory, merged_id_files(directory, entity))
+    cursor = con.execute("select * from raw.m")
+    columns = [d[0] for d in cursor.description]
+    return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+
 
 HEADER = "merge_date,id,merge_into_id\n"
 

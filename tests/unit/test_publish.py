@@ -628,3 +628,18 @@ def test_a_release_open_read_write_elsewhere_is_named_and_never_swapped(tmp_path
     finally:
         reader.communicate("\n", timeout=30)
     assert publish(work, out).tables["marts.numbers"] == 5
+
+
+def test_exchange_rates_are_reviewed_unless_the_run_refreshed_them(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    # the committed rates alone are reviewed figures; rows the World Bank refreshed in a
+    # live run are the run's
+    from pipelines.meta_assets import reviewed_tables
+
+    con.execute("create schema if not exists raw")
+    con.execute("create table raw.refreshed_fx_rates (currency varchar, year integer)")
+    assert {"marts.fx_rates", "marts.milestones"} <= reviewed_tables(con)
+    con.execute("insert into raw.refreshed_fx_rates values ('EUR', 2024)")
+    reviewed = reviewed_tables(con)
+    assert "marts.fx_rates" not in reviewed and "marts.milestones" in reviewed
