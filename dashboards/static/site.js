@@ -60,9 +60,9 @@ function compositeValue(scores, weights) {
 }
 
 // The ranked rows of one approach: published numbers at the published weights, else
-// recomputed; ties share a rank (1, 2, 2, 4) and are listed by ISO3, as the marts do.
-// Ranks as qcm publishes them (assets/synthesis/bootstrap.py, ranks): scores equal to 12
-// decimals share the better rank, and a composite of 0 ranks last, shared by every 0.
+// recomputed as qcm ranks (assets/synthesis/bootstrap.py, ranks): scores equal to 12
+// decimals share the better rank (1, 2, 2, 4) and are listed by ISO3, as the marts do,
+// and a composite of 0 ranks last, shared by every 0.
 const TIE_SCALE = 1e12;
 
 function rankApproach(approach, weights, published) {

@@ -108,6 +108,22 @@ def test_a_country_page_shows_how_its_ranks_depend_on_the_weights(
     page.close()
 
 
+def test_the_sliders_rank_as_the_marts_do(browser: Any, tmp_path: Path) -> None:
+    # equal scores share the better rank, and every composite of 0 ranks last (syn-1.5)
+    sections = frontier.overview(hand_made())
+    path = pages.written(tmp_path, sections, "index.html", "Overview", "overview")
+    page, problems = open_page(browser, path)
+    page.wait_for_load_state("load")
+    rows = [["A", [0.5]], ["B", [0.0]], ["C", [0.2]], ["D", [0.0]], ["E", [0.2]]]
+    ranked = page.evaluate(
+        "(rows) => rankApproach({rows: rows}, [1], false).map((e) => [e.row[0], e.rank])",
+        rows,
+    )
+    assert ranked == [["A", 1], ["C", 2], ["E", 2], ["B", 5], ["D", 5]]
+    assert problems == []
+    page.close()
+
+
 def test_the_frontier_and_security_pages_draw_offline(browser: Any, tmp_path: Path) -> None:
     data = hand_made()
     for sections, path, kind in (
