@@ -468,7 +468,7 @@ def coverage_words(data: SiteData, row: dict, approach_label: str, year: int, in
     of = f" of {assessed}" if assessed else ""
     return (
         f"{bloc} is within reach of the frontier of {approach_label} in {year}: a member is "
-        f"within reach in {len(within)}{of} famil{'y' if len(within) == 1 else 'ies'}"
+        f"within reach in {len(within)}{of} famil{'y' if (assessed or len(within)) == 1 else 'ies'}"
         + (f" ({listed(within)})" if within else "")
         + f".{best}"
     )
@@ -773,7 +773,7 @@ def family_table(data: SiteData, approach_id: str, year: int) -> Table:
             "Runner-up",
             "Leader / runner-up",
             "Top-10 institutions in the leader",
-            "Weight in the composite",
+            "Weight in the leader's composite",
         ],
         body,
         _caption(data, "each family's own measure; ratios and shares 0-1", str(year))
@@ -1238,8 +1238,9 @@ def country(data: SiteData, iso3: str) -> list[Section]:
 
 
 def _no_standing(data: SiteData, iso3: str, year: int) -> Section:
-    """The composite section of a country with no composite in ``year`` (no record in any
-    family of any approach then): says so, and names the years it has one."""
+    """The composite section of a country with no composite in ``year`` (no score in any
+    family of any approach then): says so, and names the years it has one, incomplete
+    ones marked."""
     name = country_names(data).get(iso3, iso3)
     rows = data.synthesis_scores.filter(
         pl.col("entity_type") == "country",
@@ -1256,9 +1257,10 @@ def _no_standing(data: SiteData, iso3: str, year: int) -> Section:
         for y in sorted(set(rows["year"].to_list()))
     ]
     said = (
-        f"In {year}, the latest year whose composite is complete, {name} has no record in "
-        "any family of any approach, so it has no place in the composite and no sliders "
-        "to move. " + (f"It has one in {listed(years)}." if years else "It has none in any year.")
+        f"In {year}, the latest year whose composite is complete, {name} has no score in "
+        "any family of any approach (a funding figure without an exchange rate for its "
+        "year has none), so it has no place in the composite and no sliders to move. "
+        + (f"It has one in {listed(years)}." if years else "It has none in any year.")
     )
     return Section(
         "The composite: where it stands",

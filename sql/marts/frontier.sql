@@ -16,7 +16,8 @@ leaders as (
 ),
 
 runners_up as (
-    select * from ordered where position = 2
+    -- a country with nothing in the family (a value of 0) runs up to nobody
+    select * from ordered where position = 2 and value > 0
 ),
 
 tied as (

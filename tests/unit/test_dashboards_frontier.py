@@ -749,7 +749,7 @@ def test_the_composite_is_on_the_overview_and_every_country_page() -> None:
     )
     # a country with no composite in the year says so, not a missing section
     japan = pages.text(frontier.country(data, "JPN"))
-    assert "In 2024, the latest year whose composite is complete, JPN has no record" in japan
+    assert "In 2024, the latest year whose composite is complete, JPN has no score" in japan
     assert "It has none in any year." in japan
     html_text = pages.render(overview, "index.html", "Overview", "overview")
     assert html_text.count('type="range"') == 6
