@@ -720,6 +720,13 @@ def trend(data: SiteData, approach_id: str) -> pl.DataFrame:
 # ---- tables ------------------------------------------------------------------------
 
 
+def _of_ranked(span: str, row: dict) -> str:
+    """A rank interval with how many countries the family ranks (``countries_ranked`` of
+    ``row``): funding ranks only the countries with a funding record."""
+    ranked = row.get("countries_ranked")
+    return span if ranked is None else f"{span} of {int(ranked)}"
+
+
 def family_table(data: SiteData, approach_id: str, year: int) -> Table:
     """The leader of every family and of the composite for an approach and year: value
     with its interval, how surely it leads, the runner-up and the ratio between them,
@@ -751,9 +758,9 @@ def family_table(data: SiteData, approach_id: str, year: int) -> Table:
                 family_label(family),
                 front.get("leader_name") or "-",
                 value,
-                rank_span(own.get("rank_low"), own.get("rank_high"))
+                _of_ranked(rank_span(own.get("rank_low"), own.get("rank_high")), own)
                 if own
-                else f"worst {ordinal(int(front['leader_rank_high']))}"
+                else _of_ranked(f"worst {ordinal(int(front['leader_rank_high']))}", front)
                 if front.get("leader_rank_high") is not None
                 else "-",
                 share_text(front.get("leader_probability")),
@@ -768,7 +775,7 @@ def family_table(data: SiteData, approach_id: str, year: int) -> Table:
             "Family",
             "Leader",
             f"Value ({interval} interval)",
-            "Leader's rank interval",
+            "Leader's rank interval (of the countries ranked)",
             "Leads in (resamples)",
             "Runner-up",
             "Leader / runner-up",

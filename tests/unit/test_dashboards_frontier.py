@@ -573,7 +573,7 @@ def test_every_family_leader_with_its_interval_ratio_and_weight() -> None:
         "Publications",
         "United States",
         "40.0% (36.0% to 44.0%)",
-        "1st to 2nd",
+        "1st to 2nd of 4",
         "90%",
         "China",
         "1.25",
@@ -582,6 +582,8 @@ def test_every_family_leader_with_its_interval_ratio_and_weight() -> None:
     ]
     assert rows["Supply chain"][1:3] == ["China", "25.0% (22.5% to 27.5%)"]
     assert rows["Public funding"][2] == "500,000,000 (450,000,000 to 550,000,000)"
+    # each family says of how many countries it ranks: funding those with a record
+    assert rows["Public funding"][3] == "1st to 2nd of 3"
     # capability is held fixed in the bootstrap: no interval
     assert rows["Capability"][2] == "0.8"
     assert rows["Composite"][1:3] == ["United States", "0.955 (0.907 to 1)"]
