@@ -1265,8 +1265,9 @@ def _no_standing(data: SiteData, iso3: str, year: int) -> Section:
     ]
     said = (
         f"In {year}, the latest year whose composite is complete, {name} has no score in "
-        "any family of any approach (a funding figure without an exchange rate for its "
-        "year has none), so it has no place in the composite and no sliders to move. "
+        "any family of any approach (a funding figure has none in a year without a "
+        "deflator to put it in constant dollars), so it has no place in the composite and "
+        "no sliders to move. "
         + (f"It has one in {listed(years)}." if years else "It has none in any year.")
     )
     return Section(
