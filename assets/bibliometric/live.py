@@ -348,27 +348,14 @@ class OpenAlexFetcher:
         Resuming, parking and errors work as described in ``fetch_partition``.
         """
         # What is fetched, not where from: a resumed fetch may use another base URL.
-        identity = query.removeprefix(self.base_url)
-        with self.landing.lock(partition):
-            saved = self.landing.load_state(partition)
-            if not restart and saved is not None and saved.query == identity:
-                waiting = still_parked(
-                    saved, SOURCE, f"page {len(saved.pages) + 1}", self.log, label=label
-                )
-                if waiting is not None:
-                    return waiting
-            state = self.landing.start_fetch(partition, restart=restart, query=identity)
-            if state.pages:
-                self.log(
-                    f"{label}: resuming fetch {state.fetch_id} at page "
-                    f"{len(state.pages) + 1} ({state.records} records so far)"
-                )
-            try:
-                return self._fetch_pages(state, query, label, check)
-            except OpenAlexError as err:
-                state.error = str(err)
-                self.landing.save_state(state)
-                raise
+        return self._resumable(
+            partition,
+            query.removeprefix(self.base_url),
+            label,
+            restart,
+            lambda state: f"page {len(state.pages) + 1}",
+            lambda state: self._fetch_pages(state, query, label, check),
+        )
 
     def fetch_works(
         self, partition: str, ids: list[str], label: str, restart: bool = False
@@ -388,18 +375,43 @@ class OpenAlexFetcher:
         """
         if not ids and self.landing.load_state(partition) is None:
             return FetchOutcome(partition, "done", 0, 0, 0, None, f"{label}: none to fetch")
-        identity = "single works " + hashlib.sha256(" ".join(ids).encode()).hexdigest()
+        return self._resumable(
+            partition,
+            "single works " + hashlib.sha256(" ".join(ids).encode()).hexdigest(),
+            label,
+            restart,
+            lambda state: f"work {int(state.cursor or 0) + 1}",
+            lambda state: self._fetch_works(state, ids, label),
+        )
+
+    def _resumable(
+        self,
+        partition: str,
+        identity: str,
+        label: str,
+        restart: bool,
+        next_item: Callable[[PartitionState], str],
+        fetch: Callable[[PartitionState], FetchOutcome],
+    ) -> FetchOutcome:
+        """Run ``fetch`` on ``partition``'s fetch of ``identity`` (what is fetched) under
+        the partition's lock: a parked fetch of the same identity whose time has not come
+        returns parked at once; otherwise an unfinished one resumes (afresh when
+        ``restart``) at ``next_item`` of its state (``page 3``, ``work 7``). An
+        OpenAlexError is saved in the state, then raised."""
         with self.landing.lock(partition):
             saved = self.landing.load_state(partition)
             if not restart and saved is not None and saved.query == identity:
-                waiting = still_parked(
-                    saved, SOURCE, f"work {int(saved.cursor or 0) + 1}", self.log, label=label
-                )
+                waiting = still_parked(saved, SOURCE, next_item(saved), self.log, label=label)
                 if waiting is not None:
                     return waiting
             state = self.landing.start_fetch(partition, restart=restart, query=identity)
+            if state.pages or state.cursor:
+                self.log(
+                    f"{label}: resuming fetch {state.fetch_id} at {next_item(state)} "
+                    f"({state.records} records so far)"
+                )
             try:
-                return self._fetch_works(state, ids, label)
+                return fetch(state)
             except OpenAlexError as err:
                 state.error = str(err)
                 self.landing.save_state(state)

@@ -668,9 +668,11 @@ def test_a_spent_budget_parks_the_whole_works_at_the_next_work(tmp_path: Path) -
     state.parked_until = (datetime.now(UTC) - timedelta(minutes=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
     LandingZone(tmp_path / "raw", "openalex").save_state(state)
     with MockServer([Reply(200, work("W3", 180))]) as server:
-        done = Harness(tmp_path, server.url).fetcher.fetch_works(WHOLE, ids, "whole")
+        resumed = Harness(tmp_path, server.url)
+        done = resumed.fetcher.fetch_works(WHOLE, ids, "whole")
         assert [r.path for r in server.requests] == ["/works/W3"]
     assert (done.status, done.records, done.pages_landed) == ("done", 2, 2)
+    assert any("resuming fetch" in line and "at work 2" in line for line in resumed.logs)
 
 
 def test_a_body_that_is_not_a_work_is_retried_then_named(tmp_path: Path) -> None:
