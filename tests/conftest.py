@@ -10,9 +10,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.processes import OFFLINE, python_env
+from tests.processes import OFFLINE, REPO, python_env
 
-REPO = Path(__file__).resolve().parents[1]
 SHARED = (REPO / ".." / "shared").resolve()
 
 
