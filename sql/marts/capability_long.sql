@@ -65,7 +65,13 @@ select
     rows_.flags,
     rows_.method_version,
     -- the milestones are a reviewed registry of real results, also in a sample build
-    'reviewed reference table' as data_kind
+    'reviewed reference table' as data_kind,
+    snapshots.source_snapshot
 from rows_
+inner join (
+    select string_agg(snapshot, ', ' order by snapshot) as source_snapshot
+    from meta.source_snapshots
+    where list_contains(families, 'capability')
+) as snapshots on true
 left join marts.milestone_metrics as metrics on metrics.metric = rows_.metric
 left join meta.indicators as definitions on definitions.indicator = rows_.indicator

@@ -24,5 +24,6 @@ select
         case when mart.conversion_gaps > 0 then 'conversion_gaps' end
     ) as flags,
     mart.method_version,
-    mart.data_kind
+    mart.data_kind,
+    mart.source_snapshot
 from marts.funding_indicators as mart

@@ -12,21 +12,24 @@ records as (
         'publications' as family,
         entity_type, entity_code, entity_name, approach, year, indicator,
         '' as variant,
-        value, unit, numerator, denominator, small_n, year_incomplete, method_version, data_kind
+        value, unit, numerator, denominator, small_n, year_incomplete, method_version, data_kind,
+        source_snapshot
     from marts.publication_indicators
     union all
     select
         'patents' as family,
         entity_type, entity_code, entity_name, approach, year, indicator,
         'counting=' || counting || '; family_scope=' || family_scope as variant,
-        value, unit, numerator, denominator, small_n, year_incomplete, method_version, data_kind
+        value, unit, numerator, denominator, small_n, year_incomplete, method_version, data_kind,
+        source_snapshot
     from marts.patent_indicators
     union all
     select
         'workforce' as family,
         entity_type, entity_code, entity_name, approach, year, indicator,
         '' as variant,
-        value, unit, numerator, denominator, small_n, year_incomplete, method_version, data_kind
+        value, unit, numerator, denominator, small_n, year_incomplete, method_version, data_kind,
+        source_snapshot
     from marts.workforce_indicators
 ),
 
@@ -85,5 +88,6 @@ select
     year_incomplete,
     '' as flags,
     method_version,
-    data_kind
+    data_kind,
+    source_snapshot
 from intervals

@@ -27,6 +27,7 @@ select
     mart.year_incomplete,
     '' as flags,
     mart.method_version,
-    mart.data_kind
+    mart.data_kind,
+    mart.source_snapshot
 from marts.security_indicators as mart
 inner join settings on true

@@ -30,5 +30,6 @@ select
         case when mart.mirror_share > 0 then 'mirror_share' end
     ) as flags,
     mart.method_version,
-    mart.data_kind
+    mart.data_kind,
+    mart.source_snapshot
 from marts.supply_chain_indicators as mart

@@ -43,6 +43,7 @@ select
         case when labelled.within_reach then 'within_reach' end
     ) as flags,
     labelled.method_version,
-    labelled.data_kind
+    labelled.data_kind,
+    labelled.source_snapshot
 from labelled
 left join meta.indicators as definitions on definitions.indicator = labelled.indicator

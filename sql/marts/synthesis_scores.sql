@@ -9,6 +9,26 @@ with settings as (
         (select value::bigint from ref.methods where key = 'workforce_max_gap_years') as max_gap
 ),
 
+-- each row's sources (meta.source_snapshots): its family's, and a composite's those of the
+-- families it averages
+family_snapshots as (
+    select
+        sets.family,
+        sets.families,
+        string_agg(distinct snapshots.snapshot, ', ' order by snapshots.snapshot)
+            as source_snapshot
+    from (select distinct family, families from indicators.synthesis_scores) as sets
+    inner join meta.source_snapshots as snapshots
+        on list_has_any(
+            snapshots.families,
+            case
+                when sets.family = 'composite' then string_split(sets.families, ',')
+                else [sets.family]
+            end
+        )
+    group by sets.family, sets.families
+),
+
 family_years as (
     -- each family's year still filling, by the rule of its own mart: a priority year is
     -- published up to 18 months late (patents: the year before the current one too), a
@@ -94,9 +114,13 @@ select
         scores.year >= year(current_date)
     ) as year_incomplete,
     settings.method_version,
-    settings.data_kind
+    settings.data_kind,
+    family_snapshots.source_snapshot
 from indicators.synthesis_scores as scores
 cross join settings
+left join family_snapshots
+    on family_snapshots.family = scores.family
+    and family_snapshots.families is not distinct from scores.families
 left join shares
     on shares.entity_type = scores.entity_type
     and shares.entity_code = scores.entity_code

@@ -182,6 +182,11 @@ def test_live_funding_and_trade_land_parse_and_publish(live_services: LiveServic
         "select distinct data_kind from marts.funding_indicators where funding_kind = 'grants'"
     ).fetchall()
     assert kinds == [("live",)]
+    # the refreshed rates are a source of every funding row: its snapshot is named
+    named = con.execute(
+        "select bool_and(source_snapshot like '%world_bank@%') from marts.funding_indicators"
+    ).fetchone()
+    assert named == (True,)
     # trade: every line's USA exports (100) and German imports from the USA (60)
     exports = con.execute(
         "select count(*), min(value), max(value), bool_and(data_kind = 'live') "

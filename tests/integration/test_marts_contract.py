@@ -107,7 +107,7 @@ def test_the_long_views_share_their_columns_and_hold_every_indicator(
         ).fetchall()
         for view in [*FAMILY_VIEWS.values(), "indicators_long"]
     }
-    assert len({tuple(c) for c in columns.values()}) == 1 and len(columns["indicators_long"]) == 20
+    assert len({tuple(c) for c in columns.values()}) == 1 and len(columns["indicators_long"]) == 21
     by_family = dict(
         db.execute("select family, count(*) from marts.indicators_long group by all").fetchall()
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import subprocess
@@ -150,6 +151,78 @@ def test_every_published_table_and_column_is_documented(db: duckdb.DuckDBPyConne
     }
     assert capability == {"best_value", "distance_log10", "within_reach", "countries_within_reach"}
     assert capability <= columns
+
+
+def test_every_indicator_row_names_the_snapshots_of_its_sources(
+    db: duckdb.DuckDBPyConnection,
+) -> None:
+    # a raw source's id: its name and a SHA-256 over its files' checksums in file order,
+    # computed here by hand from meta.source_files
+    files: dict[str, list[str]] = {}
+    for source, checksum in db.execute(
+        "select source, source_sha256 from meta.source_files order by source, source_file"
+    ).fetchall():
+        files.setdefault(source, []).append(checksum)
+    snapshots = dict(db.execute("select source, snapshot from meta.source_snapshots").fetchall())
+    for source, checksums in files.items():
+        digest = hashlib.sha256(",".join(checksums).encode()).hexdigest()
+        assert snapshots[source] == f"{source}@{digest[:12]}"
+    reviewed = {s for s in snapshots if s.startswith("ref.")}
+    assert reviewed == {
+        "ref.funding_programmes",
+        "ref.fx_rates",
+        "ref.economic_indicators",
+        "ref.milestones",
+    }
+    assert set(snapshots) == set(files) | reviewed
+
+    def sources(family: str, variant_like: str = "%") -> set[str]:
+        """The sources the rows of ``family`` (and variant) name, each row the same."""
+        named = db.execute(
+            "select distinct source_snapshot from marts.indicators_long "
+            "where family = ? and variant like ?",
+            [family, variant_like],
+        ).fetchall()
+        assert len(named) == 1, (family, variant_like, named)
+        ids = named[0][0].split(", ")
+        assert set(ids) <= set(snapshots.values())
+        return {i.split("@")[0] for i in ids}
+
+    assert db.execute(
+        "select count(*) from marts.indicators_long where source_snapshot is null"
+    ).fetchone() == (0,)
+    assert sources("publications") == {"openalex"}
+    assert sources("patents") == {"epo_ops", "patentsview"}
+    assert sources("workforce") == {"openalex", "openalex_authors"}
+    assert sources("supply_chain") == {"comtrade"}
+    assert sources("capability") == {"ref.milestones"}
+    conversions = {"ref.fx_rates", "ref.economic_indicators"}
+    assert sources("funding", "%funder_scope=nsf") == {"nsf", *conversions}
+    assert sources("funding", "%grants; funder_scope=all") == {
+        "nsf",
+        "ukri",
+        "cordis",
+        *conversions,
+    }
+    assert sources("funding", "%programmes%") == {"ref.funding_programmes", *conversions}
+    # research security: each channel its own records
+    channels = dict(
+        db.execute(
+            "select distinct indicator, source_snapshot from marts.indicators_long "
+            "where family = 'security'"
+        ).fetchall()
+    )
+    assert channels["coauthorship_concern_share"] == snapshots["openalex"]
+    assert channels["copatent_concern_share"] == ", ".join(
+        [snapshots["epo_ops"], snapshots["patentsview"]]
+    )
+    # the synthesis: a family's row its family's sources, a composite its families'
+    assert sources("synthesis", "family=publications") == {"openalex"}
+    composite = db.execute(
+        "select distinct source_snapshot from marts.synthesis_scores "
+        "where family = 'composite' and families = 'publications,workforce'"
+    ).fetchall()
+    assert composite == [(", ".join([snapshots["openalex"], snapshots["openalex_authors"]]),)]
 
 
 def test_classifier_figures_are_stored_with_the_version(db: duckdb.DuckDBPyConnection) -> None:
