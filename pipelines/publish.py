@@ -580,6 +580,7 @@ def parquet_readme(con: duckdb.DuckDBPyConnection, tables: list[str]) -> str:
                 else ""
             ),
         ]
+    lines += _snapshot_lines(con)
     for table in tables:
         name = table.split(".", 1)[1]
         about = (None, None, None, None)
@@ -618,6 +619,37 @@ def parquet_readme(con: duckdb.DuckDBPyConnection, tables: list[str]) -> str:
             cell = " ".join((described.get(column) or "").split()).replace("|", "\\|")
             lines.append(f"| `{column}` | {data_type} | {cell} |")
     return "\n".join(lines) + "\n"
+
+
+def _snapshot_lines(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The Markdown table of the release's source snapshots (``meta.source_snapshots``),
+    which the files' ``source_snapshot`` column names; none without the table."""
+    found = con.execute(
+        "select count(*) from information_schema.tables "
+        "where table_schema = 'meta' and table_name = 'source_snapshots'"
+    ).fetchone()[0]
+    if not found:
+        return []
+    rows = con.execute(
+        "select snapshot, kind, files, records, data_kind, sha256 "
+        "from meta.source_snapshots order by source"
+    ).fetchall()
+    lines = [
+        "",
+        "## Source snapshots",
+        "",
+        "The ids a `source_snapshot` column names (`meta.source_snapshots` in the database; "
+        "a raw source's files are listed in `meta.source_files`):",
+        "",
+        "| snapshot | kind | files | records | data | sha256 |",
+        "|---|---|---|---|---|---|",
+    ]
+    for snapshot, kind, files, records, data_kind, sha256 in rows:
+        count = "" if files is None else f"{files:,}"
+        lines.append(
+            f"| `{snapshot}` | {kind} | {count} | {records:,} | {data_kind} | `{sha256}` |"
+        )
+    return lines
 
 
 # Where both trails place a researcher in a year: how many such researcher-years, and the

@@ -68,10 +68,14 @@ select
     'reviewed reference table' as data_kind,
     snapshots.source_snapshot
 from rows_
+-- the milestones' id as meta.source_snapshots computes it, read from the registry itself
+-- (the registry alone decides these rows: reviewed data in every build)
 inner join (
-    select string_agg(snapshot, ', ' order by snapshot) as source_snapshot
-    from meta.source_snapshots
-    where list_contains(families, 'capability')
+    select
+        'marts.milestones@'
+        || left(sha256(string_agg(t::varchar, chr(10) order by t::varchar)), 12)
+            as source_snapshot
+    from marts.milestones as t
 ) as snapshots on true
 left join marts.milestone_metrics as metrics on metrics.metric = rows_.metric
 left join meta.indicators as definitions on definitions.indicator = rows_.indicator

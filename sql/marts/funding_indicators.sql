@@ -56,7 +56,7 @@ snapshots as (
     from (select distinct funder_scope from grant_rows) as scopes
     inner join meta.source_snapshots as snapshots
         on list_contains(snapshots.families, 'funding')
-        and snapshots.source <> 'ref.funding_programmes'
+        and snapshots.source <> 'marts.funding_programmes'
         and (
             snapshots.source not in (select source from grant_sources)
             or scopes.funder_scope in ('all', snapshots.source)

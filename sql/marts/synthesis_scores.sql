@@ -10,14 +10,23 @@ with settings as (
 ),
 
 -- each row's sources (meta.source_snapshots): its family's, and a composite's those of the
--- families it averages
+-- families it averages; funding scores the national programmes for the whole field and
+-- the grants for an approach (core.synthesis_records), each with the conversion tables
+grant_sources as (
+    select distinct source from raw.grant_source_files
+),
+
 family_snapshots as (
     select
         sets.family,
         sets.families,
+        sets.whole_field,
         string_agg(distinct snapshots.snapshot, ', ' order by snapshots.snapshot)
             as source_snapshot
-    from (select distinct family, families from indicators.synthesis_scores) as sets
+    from (
+        select distinct family, families, approach = 'all' as whole_field
+        from indicators.synthesis_scores
+    ) as sets
     inner join meta.source_snapshots as snapshots
         on list_has_any(
             snapshots.families,
@@ -26,7 +35,13 @@ family_snapshots as (
                 else [sets.family]
             end
         )
-    group by sets.family, sets.families
+        -- a source of funding feeds no other family the synthesis scores
+        and (
+            not list_contains(snapshots.families, 'funding')
+            or sets.whole_field and snapshots.source not in (select source from grant_sources)
+            or not sets.whole_field and snapshots.source <> 'marts.funding_programmes'
+        )
+    group by sets.family, sets.families, sets.whole_field
 ),
 
 family_years as (
@@ -121,6 +136,7 @@ cross join settings
 left join family_snapshots
     on family_snapshots.family = scores.family
     and family_snapshots.families is not distinct from scores.families
+    and family_snapshots.whole_field = (scores.approach = 'all')
 left join shares
     on shares.entity_type = scores.entity_type
     and shares.entity_code = scores.entity_code

@@ -1,4 +1,4 @@
--- meta.source_snapshots: one row per source behind this database's indicators (each raw source the run read, and the reviewed reference tables whose rows are indicator inputs), with the snapshot id every indicator row names in its source_snapshot column: the source and the first 12 hex digits of a SHA-256 over its files' checksums in file order (raw files) or over its rows (a reviewed table)
+-- meta.source_snapshots: one row per source of the data behind this database's indicators (each raw source the run read, and the published tables of reviewed records and conversion data), with the snapshot id every indicator row names in its source_snapshot column: the source and the first 12 hex digits of a SHA-256 over its files' checksums in file order (raw files) or over the published table's rows
 with raw_sources as (
     select
         source,
@@ -13,35 +13,39 @@ with raw_sources as (
     group by source
 ),
 
--- a reviewed table's rows as DuckDB writes them as text, in sorted order
-reviewed as (
+-- a published table's rows as DuckDB writes a row as text, sorted, joined by newlines
+-- (capability_long computes the milestones' the same way)
+tables_ as (
     select
-        'ref.funding_programmes' as source,
+        'marts.funding_programmes' as source,
         sha256(string_agg(t::varchar, chr(10) order by t::varchar)) as sha256,
-        count(*) as records,
-        'marts.funding_programmes' as listed_in
-    from ref.funding_programmes as t
+        count(*) as records
+    from marts.funding_programmes as t
     union all
     select
-        'ref.fx_rates',
+        'marts.fx_rates',
         sha256(string_agg(t::varchar, chr(10) order by t::varchar)),
-        count(*),
-        'marts.fx_rates'
-    from ref.fx_rates as t
+        count(*)
+    from marts.fx_rates as t
     union all
     select
-        'ref.economic_indicators',
+        'marts.economic_indicators',
         sha256(string_agg(t::varchar, chr(10) order by t::varchar)),
-        count(*),
-        'marts.economic_indicators'
-    from ref.economic_indicators as t
+        count(*)
+    from marts.economic_indicators as t
     union all
     select
-        'ref.milestones',
+        'marts.milestones',
         sha256(string_agg(t::varchar, chr(10) order by t::varchar)),
-        count(*),
-        'marts.milestones'
-    from ref.milestones as t
+        count(*)
+    from marts.milestones as t
+),
+
+-- the conversion tables hold the World Bank's refreshed values where a live run read them
+refreshed as (
+    select string_agg(distinct data_kind, ', ' order by data_kind) as data_kind
+    from meta.source_files
+    where source = 'world_bank'
 ),
 
 sources as (
@@ -49,15 +53,21 @@ sources as (
     from raw_sources
     union all
     select
-        source,
-        'reviewed reference table' as kind,
-        sha256,
+        tables_.source,
+        'published table' as kind,
+        tables_.sha256,
         null::bigint as files,
         null::bigint as bytes,
-        records,
-        'reviewed reference table' as data_kind,
-        listed_in
-    from reviewed
+        tables_.records,
+        case
+            when tables_.source in ('marts.fx_rates', 'marts.economic_indicators')
+                and refreshed.data_kind is not null
+                then refreshed.data_kind || ', reviewed reference table'
+            else 'reviewed reference table'
+        end as data_kind,
+        tables_.source as listed_in
+    from tables_
+    cross join refreshed
 )
 
 select
@@ -72,9 +82,9 @@ select
         when source in ('nsf', 'ukri', 'cordis') then ['funding', 'security']
         when source = 'comtrade' then ['supply_chain']
         when source in (
-            'world_bank', 'ref.funding_programmes', 'ref.fx_rates', 'ref.economic_indicators'
+            'world_bank', 'marts.funding_programmes', 'marts.fx_rates', 'marts.economic_indicators'
         ) then ['funding']
-        when source = 'ref.milestones' then ['capability']
+        when source = 'marts.milestones' then ['capability']
         else []
     end as families,
     files,

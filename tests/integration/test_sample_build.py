@@ -91,7 +91,8 @@ def test_the_reviewed_tables_are_labelled_reviewed_in_a_sample_build(
         db.execute(
             "select table_name, data_kind from meta.tables where table_name in "
             "('marts.milestones', 'marts.capability_frontier', 'marts.countries', "
-            "'marts.work_approaches', 'marts.funding_programmes', 'meta.runs')"
+            "'marts.work_approaches', 'marts.funding_programmes', 'meta.runs', "
+            "'marts.capability_long')"
         ).fetchall()
     )
     assert kinds == {
@@ -101,7 +102,12 @@ def test_the_reviewed_tables_are_labelled_reviewed_in_a_sample_build(
         "marts.work_approaches": "synthetic sample",
         "marts.funding_programmes": "reviewed reference table",
         "meta.runs": "synthetic sample",
+        "marts.capability_long": "reviewed reference table",
     }
+    reviewed = db.execute(
+        "select count(*) from meta.tables where data_kind = 'reviewed reference table'"
+    ).fetchone()
+    assert reviewed == (28,)  # as the README says
     folder = sample[0] / "out" / "parquet"
     for name, kind in (("milestones", "reviewed reference table"), ("grants", "synthetic sample")):
         metadata = dict(
@@ -167,14 +173,18 @@ def test_every_indicator_row_names_the_snapshots_of_its_sources(
     for source, checksums in files.items():
         digest = hashlib.sha256(",".join(checksums).encode()).hexdigest()
         assert snapshots[source] == f"{source}@{digest[:12]}"
-    reviewed = {s for s in snapshots if s.startswith("ref.")}
-    assert reviewed == {
-        "ref.funding_programmes",
-        "ref.fx_rates",
-        "ref.economic_indicators",
-        "ref.milestones",
-    }
-    assert set(snapshots) == set(files) | reviewed
+    # a published table's: over its rows, as a reader of the file can compute it
+    tables = {s for s in snapshots if s.startswith("marts.")}
+    assert tables == {
+        "marts.funding_programmes", "marts.fx_rates", "marts.economic_indicators",
+        "marts.milestones",
+    }  # fmt: skip
+    assert set(snapshots) == set(files) | tables
+    for table in tables:
+        digest = db.execute(
+            f"select sha256(string_agg(t::varchar, chr(10) order by t::varchar)) from {table} as t"
+        ).fetchone()[0]
+        assert snapshots[table] == f"{table}@{digest[:12]}"
 
     def sources(family: str, variant_like: str = "%") -> set[str]:
         """The sources the rows of ``family`` (and variant) name, each row the same."""
@@ -195,8 +205,8 @@ def test_every_indicator_row_names_the_snapshots_of_its_sources(
     assert sources("patents") == {"epo_ops", "patentsview"}
     assert sources("workforce") == {"openalex", "openalex_authors"}
     assert sources("supply_chain") == {"comtrade"}
-    assert sources("capability") == {"ref.milestones"}
-    conversions = {"ref.fx_rates", "ref.economic_indicators"}
+    assert sources("capability") == {"marts.milestones"}
+    conversions = {"marts.fx_rates", "marts.economic_indicators"}
     assert sources("funding", "%funder_scope=nsf") == {"nsf", *conversions}
     assert sources("funding", "%grants; funder_scope=all") == {
         "nsf",
@@ -204,7 +214,7 @@ def test_every_indicator_row_names_the_snapshots_of_its_sources(
         "cordis",
         *conversions,
     }
-    assert sources("funding", "%programmes%") == {"ref.funding_programmes", *conversions}
+    assert sources("funding", "%programmes%") == {"marts.funding_programmes", *conversions}
     # research security: each channel its own records
     channels = dict(
         db.execute(
@@ -218,6 +228,23 @@ def test_every_indicator_row_names_the_snapshots_of_its_sources(
     )
     # the synthesis: a family's row its family's sources, a composite its families'
     assert sources("synthesis", "family=publications") == {"openalex"}
+    # funding scores the programmes for the whole field, the grants for an approach
+    funding = dict(
+        db.execute(
+            "select distinct approach = 'all', source_snapshot from marts.synthesis_scores "
+            "where family = 'funding'"
+        ).fetchall()
+    )
+    assert {i.split("@")[0] for i in funding[True].split(", ")} == {
+        "marts.funding_programmes",
+        *conversions,
+    }
+    assert {i.split("@")[0] for i in funding[False].split(", ")} == {
+        "nsf",
+        "ukri",
+        "cordis",
+        *conversions,
+    }
     composite = db.execute(
         "select distinct source_snapshot from marts.synthesis_scores "
         "where family = 'composite' and families = 'publications,workforce'"
@@ -388,3 +415,7 @@ def test_the_parquet_folder_has_a_readme_of_every_file(sample: tuple[Path, str])
     for path in folder.glob("*.parquet"):
         assert f"## {path.name}" in readme, path.name
     assert "| `indicator` | VARCHAR |" in readme
+    # the ids the files' source_snapshot columns name are listed, whole checksums beside
+    with duckdb.connect(str(sample[0] / "out" / "qcm.duckdb"), read_only=True) as db:
+        snapshots = db.execute("select snapshot, sha256 from meta.source_snapshots").fetchall()
+    assert snapshots and all(f"| `{s}` |" in readme and f"`{h}` |" in readme for s, h in snapshots)

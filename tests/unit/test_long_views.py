@@ -28,6 +28,8 @@ FAMILY_MARTS = (
     "marts.security_indicators",
     "marts.synthesis_scores",
     "meta.synthesis_settings",
+    "meta.source_snapshots",
+    "marts.milestones",
 )
 LONG_VIEWS = (
     "publications_long",

@@ -19,7 +19,7 @@ import duckdb
 import pytest
 
 from assets.reference.tables import read_csv
-from tests.unit.test_core_sql import run_sql
+from tests.unit.test_core_sql import run_sql, source_snapshots
 from tests.unit.test_long_views import create_from_contract
 
 pytestmark = pytest.mark.unit
@@ -90,6 +90,8 @@ def marts(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
         score(con, "country", "DEU", year, "composite", ONE_35, 3)
         for bloc in BLOCS:
             score(con, "bloc", bloc, year, "composite", 0.0 if bloc == "QUAD" else 0.5, None)
+    source_snapshots(con)
+    con.execute("create table raw.grant_source_files as select 'nsf' as source")
     for table in ("marts.synthesis_scores", "marts.frontier", "marts.frontier_blocs"):
         run_sql(con, table)
     return con
