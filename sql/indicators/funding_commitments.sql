@@ -54,9 +54,14 @@ totals as (
 ),
 
 spine as (
-    -- every year from an entity's first programme year to its last, so the running sum
-    -- carries on through years without an active programme
-    select entity_type, entity_code, unnest(range(min(year), max(year) + 1)) as year
+    -- every year from an entity's first programme year to the last year any programme
+    -- reaches, so the running sum carries on through years without an active programme
+    -- and after the entity's last one (the world's is then the sum of its countries' and
+    -- the EU's own in every year)
+    select
+        entity_type,
+        entity_code,
+        unnest(range(min(year), (select max(year) from totals) + 1)) as year
     from totals
     group by all
 ),

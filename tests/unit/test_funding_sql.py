@@ -300,6 +300,18 @@ def test_commitments_are_annualised_and_converted(funding: duckdb.DuckDBPyConnec
     assert commitment(funding, "DNK", 2021, "commitment_usd") is None
     assert commitment(funding, "DNK", 2022, "commitment_cumulative_usd") == pytest.approx(100e6)
     assert commitment(funding, "DNK", 2023, "commitment_cumulative_usd") == pytest.approx(200e6)
+    # and after the entity's last programme (Germany's ends in 2023: 4 x 125M) up to the
+    # last year any programme reaches (Norway's plan, 2043), so that the world's running sum
+    # is its countries' and the EU's own in every year (fund-1.5)
+    assert commitment(funding, "DEU", 2024, "commitment_cumulative_usd") == pytest.approx(500e6)
+    assert commitment(funding, "DEU", 2043, "commitment_cumulative_usd") == pytest.approx(500e6)
+    assert commitment(funding, "DEU", 2044, "commitment_cumulative_usd") is None
+    sums = funding.execute(
+        "select year, sum(value) filter (where entity_type <> 'world'), "
+        "sum(value) filter (where entity_type = 'world') from indicators.funding_commitments "
+        "where indicator = 'commitment_cumulative_usd' and entity_type <> 'bloc' group by 1"
+    ).fetchall()
+    assert sums and all(parts == pytest.approx(world) for _, parts, world in sums)
     behind = funding.execute(
         "select programmes from indicators.funding_commitments where entity_code = 'DEU' "
         "and year = 2023 and indicator = 'commitment_cumulative_usd'"
