@@ -1085,7 +1085,10 @@ def composite_widget(
         rows=shown_rows,
         caption=_caption(data, "composite score (the leading country = 1)", str(year))
         + " Shares beside the sliders are of all weights; an approach without data in a "
-        "family divides the others' weights by their sum.",
+        "family divides the others' weights by their sum. A rank interval spans the middle "
+        f"{interval} of a country's ranks over resamples of the records; where few records "
+        "stand behind a small score, the resampled scores are skewed and the interval can "
+        "leave out the published rank itself.",
         max_weight=float(max(MIN_SLIDER_MAX, math.ceil(2 * max(values, default=0)))),
         step="0.5" if all((2 * w).is_integer() for w in values) else "any",
     )

@@ -64,6 +64,8 @@ function compositeValue(scores, weights) {
 // decimals share the better rank (1, 2, 2, 4) and are listed by ISO3, as the marts do,
 // and a composite of 0 ranks last, shared by every 0.
 const TIE_SCALE = 1e12;
+const tied = (a, b) => Math.round(a * TIE_SCALE) === Math.round(b * TIE_SCALE);
+const isZero = (value) => tied(value, 0);
 
 function rankApproach(approach, weights, published) {
   const entries = approach.rows
@@ -79,8 +81,7 @@ function rankApproach(approach, weights, published) {
       e.rank = e.row[4];
       e.score = e.row[3];
     } else {
-      const tied = (a, b) => Math.round(a * TIE_SCALE) === Math.round(b * TIE_SCALE);
-      if (tied(e.value, 0)) {
+      if (isZero(e.value)) {
         e.rank = entries.length;
       } else {
         e.rank = i > 0 && tied(e.value, entries[i - 1].value) ? entries[i - 1].rank : i + 1;
@@ -142,7 +143,11 @@ function setupComposite(box) {
     } else {
       const chosen = menu ? menu.value : payload.approaches[0].id;
       const approach = payload.approaches.find((a) => a.id === chosen) || payload.approaches[0];
-      for (const e of rankApproach(approach, weights, published).slice(0, payload.top)) {
+      const ranked = rankApproach(approach, weights, published);
+      // the reader's weights can leave countries at 0 (nothing in any family they weigh):
+      // they share the last rank and are counted, not listed among the leaders
+      const zeros = ranked.filter((e) => !published && isZero(e.value));
+      for (const e of ranked.filter((e) => !zeros.includes(e)).slice(0, payload.top)) {
         const moved = e.rank - e.row[4];
         rows.push([
           String(e.rank),
@@ -151,6 +156,13 @@ function setupComposite(box) {
           published ? rankSpan(e.row[5], e.row[6]) : "-",
           published ? percent(e.row[7]) : "-",
           published || moved === 0 ? "" : (moved < 0 ? "up " : "down ") + Math.abs(moved),
+        ]);
+      }
+      if (zeros.length && rows.length < payload.top) {
+        rows.push([
+          `${zeros.length} ${zeros.length === 1 ? "country scores" : "countries score"} 0 ` +
+            `with these weights (nothing in any family they weigh): ranked last ` +
+            `(${zeros[0].rank} of ${ranked.length}), not listed.`,
         ]);
       }
     }

@@ -108,6 +108,33 @@ def test_a_country_page_shows_how_its_ranks_depend_on_the_weights(
     page.close()
 
 
+def test_countries_at_0_under_the_readers_weights_are_counted_not_listed(
+    browser: Any, tmp_path: Path
+) -> None:
+    # the supply chain alone: superconducting ranks China 1, Germany 0.6, the United
+    # States 0.5, and the fourth country has nothing in it (0, last of 4)
+    sections = frontier.overview(hand_made())
+    widget = sections[0].composites[0]
+    path = pages.written(tmp_path, sections, "index.html", "Overview", "overview")
+    page, problems = open_page(browser, path)
+    page.wait_for_load_state("load")
+    page.select_option(f"#{widget.id} select[data-role=approach]", SC)
+    for family in ("publications", "patents", "funding", "workforce", "capability"):
+        page.locator(f"#{widget.id} input[data-family={family}]").press("Home")
+    rows = _rows(page, widget.id)
+    assert [r[:3] for r in rows[:3]] == [
+        ["1", "China", "1.00"],
+        ["2", "Germany", "0.60"],
+        ["3", "United States", "0.50"],
+    ]
+    assert rows[3] == [
+        "1 country scores 0 with these weights (nothing in any family they weigh): ranked "
+        "last (4 of 4), not listed."
+    ]
+    assert len(rows) == 4 and problems == []
+    page.close()
+
+
 def test_the_sliders_rank_as_the_marts_do(browser: Any, tmp_path: Path) -> None:
     # equal scores share the better rank, and every composite of 0 ranks last (syn-1.5)
     sections = frontier.overview(hand_made())
