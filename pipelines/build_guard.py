@@ -77,16 +77,22 @@ def exclusive(state_dir: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+def limit_pools(instance: dg.DagsterInstance, pools: Set[str]) -> None:
+    """Set the limit of each of ``pools`` to the instance's default (``dagster.yaml``: one
+    run at a time) where it has none yet. The run queue lets every queued run of a pool
+    through, without counting the runs in progress, the first time it meets the pool with
+    no limit set (Dagster 1.13): three queued fetches of one key, or two runs of the one
+    DuckDB writer, would start together."""
+    for pool in pools:
+        instance.event_log_storage.initialize_concurrency_limit_to_default(pool)
+
+
 def refuse_beside(instance: dg.DagsterInstance, pools: Set[str]) -> None:
     """Raise BuildBusy naming the runs in progress, not launched by the command, that use
     one of ``pools`` (the pools of the job the command is about to run); return when there
-    are none.
-
-    Sets each pool's limit to the instance's default first, where it has none yet: the run
-    queue lets a run through, without counting the runs in progress, the first time it
-    meets a pool with no limit set (Dagster 1.13), which would be a run beside this one."""
-    for pool in pools:
-        instance.event_log_storage.initialize_concurrency_limit_to_default(pool)
+    are none. Limits the pools first (``limit_pools``): otherwise the queue could start a
+    run beside this one."""
+    limit_pools(instance, pools)
     records = instance.get_run_records(filters=dg.RunsFilter(statuses=IN_PROGRESS))
     busy = [
         record.dagster_run

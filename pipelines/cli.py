@@ -443,6 +443,31 @@ def benchmark(args: argparse.Namespace) -> int:
     )
 
 
+def pools(args: argparse.Namespace) -> int:
+    """Set the limit of every concurrency pool of qcm's jobs to one run at a time in the
+    Dagster instance of the working state, where none is set yet (``./dev ui`` and ``./dev
+    daemon`` run it before they start: the run queue does not hold a pool back the first
+    time it meets it without a limit). Exit code 0."""
+    import dagster as dg
+
+    from pipelines.build_guard import limit_pools
+    from pipelines.definitions import build_definitions
+
+    settings = apply_settings(args)
+    prepare_dagster_home(settings.state_dir)
+    found: set[str] = set()
+    for job in build_definitions().resolve_all_job_defs():
+        found |= set(job.graph.pools)
+    instance = dg.DagsterInstance.get()
+    limit_pools(instance, found)
+    limits = {
+        pool: instance.event_log_storage.get_concurrency_info(pool).slot_count
+        for pool in sorted(found)
+    }
+    print("qcm pools: " + ", ".join(f"{pool} {limit}" for pool, limit in limits.items()))
+    return 0
+
+
 def update_conversion_tables(args: argparse.Namespace) -> int:
     """Merge the latest World Bank refresh into the committed conversion tables."""
     from assets.funding.conversion_update import update_tables
@@ -566,6 +591,13 @@ def parser() -> argparse.ArgumentParser:
         help="print the table of a saved report (report-N.json) and run nothing",
     )
     m.set_defaults(func=benchmark)
+    p = commands.add_parser(
+        "pools",
+        help="limit every concurrency pool to one run at a time in the working state's "
+        "Dagster instance (./dev ui and ./dev daemon run it first)",
+    )
+    p.add_argument("--state", help="working state (default ./.qcm)")
+    p.set_defaults(func=pools, mode=None, source_dir=None, out=None)
     u = commands.add_parser(
         "update-conversion-tables",
         help="write the last live World Bank refresh into assets/reference (for review)",

@@ -84,7 +84,12 @@ from pipelines.checks import contract_checks
 from pipelines.contracts import load_contracts
 from pipelines.fetch_states import FETCH_STATES_KEY, FETCH_STATES_TABLES, fetch_states
 from pipelines.meta_assets import DICTIONARY_KEY, RUNS_KEY, make_meta_assets
-from pipelines.operations import failed_run_report, refresh_schedules, with_freshness
+from pipelines.operations import (
+    build_schedule,
+    failed_run_report,
+    refresh_schedules,
+    with_freshness,
+)
 from pipelines.progress import progress_logger
 from pipelines.resources import QcmResource
 from pipelines.settings import SQL_DIR
@@ -254,14 +259,7 @@ def build_definitions(executor: dg.ExecutorDefinition | None = None) -> dg.Defin
         asset_checks=checks,
         jobs=[build_job, fetch_job, author_fetch_job, *source_fetch_jobs],
         schedules=[
-            dg.ScheduleDefinition(
-                job=build_job,
-                cron_schedule="0 6 * * 1",
-                execution_timezone="UTC",
-                description="Weekly rebuild and publish from everything landed (off until an "
-                "analyst turns it on).",
-                default_status=dg.DefaultScheduleStatus.STOPPED,
-            ),
+            build_schedule(build_job.name),
             *refresh_schedules(
                 [job.name for job in (fetch_job, author_fetch_job, *source_fetch_jobs)]
             ),

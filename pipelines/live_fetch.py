@@ -79,10 +79,12 @@ def fetch_log(context: dg.AssetExecutionContext) -> Callable[[str], None]:
 
 @contextmanager
 def client_settings(source: str) -> Iterator[None]:
-    """Around a fetch client's construction: its refusal of a setting (a ValueError: a page
-    size out of range, a key or contact address that cannot travel in a header) becomes a
-    dg.Failure naming ``source`` that Dagster does not retry, as trying again cannot help;
-    without it the step's retry policy would try twice more, minutes apart."""
+    """Around a fetch client's construction, or a fetch it refuses a setting of: its
+    refusal (a ValueError: a page size out of range, a key or contact address that cannot
+    travel in a header, a malformed CPC code of the reviewed map, a country code a World
+    Bank request cannot carry) becomes a dg.Failure naming ``source`` that Dagster does not
+    retry, as trying again cannot help; without it the step's retry policy would try twice
+    more, minutes apart."""
     try:
         yield
     except ValueError as err:

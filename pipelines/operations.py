@@ -37,6 +37,8 @@ LOADED_YEAR = datetime.now(UTC).year
 RELEASE_FRESHNESS = dg.FreshnessPolicy.time_window(
     fail_window=timedelta(days=8), warn_window=timedelta(days=7, hours=12)
 )
+# the month of a refresh whose schedule ticks on several days (Refresh.closed)
+REFRESH_MONTH_TAG = "qcm/refresh_month"
 # a fetch is overdue when its schedule has missed a tick: the cadence plus some slack
 CADENCE_FRESHNESS = {
     "weekly": timedelta(days=8),
@@ -55,7 +57,10 @@ class Refresh:
     ``asset`` is the fetch asset the job materialises; ``years`` is how many of the
     newest year partitions up to the tick's year each tick refetches (a source keeps
     adding records to recent years); 0 means every partition of the job (search terms,
-    programmes, indicators), or its one run when unpartitioned.
+    programmes, indicators), or its one run when unpartitioned. ``closed`` are the weekdays
+    (Monday 0) on which the service is down at the tick's hour (UTC), for the reason
+    ``closed_why``: the cron then ticks on several days, a tick on a closed day skips, and
+    the first tick on an open day launches the month's runs (a later one skips, naming it).
     """
 
     job: str
@@ -64,6 +69,8 @@ class Refresh:
     cadence: str
     years: int
     why: str
+    closed: tuple[int, ...] = ()
+    closed_why: str = ""
 
 
 REFRESHES = (
@@ -97,10 +104,12 @@ REFRESHES = (
     Refresh(
         "nsf_fetch",
         "raw/nsf_pages",
-        "0 4 1 1,4,7,10 *",
+        "0 4 1-7 1,4,7,10 *",
         "quarterly",
         2,
         "NSF awards start all year",
+        closed=(5, 6),
+        closed_why="NSF's scheduled downtime (Friday 10 PM to Sunday noon, US Eastern time)",
     ),
     Refresh(
         "ukri_fetch",
@@ -199,13 +208,60 @@ def refresh_schedule(refresh: Refresh) -> dg.ScheduleDefinition:
                 "then launch this job or wait for the next tick"
             )
             return
+        tags = {"qcm/refresh": refresh.cadence}
+        if refresh.closed:
+            if when.weekday() in refresh.closed:
+                yield dg.SkipReason(
+                    f"{when:%A %H:%M} UTC is in {refresh.closed_why}: the next tick on an open "
+                    "day fetches"
+                )
+                return
+            tags[REFRESH_MONTH_TAG] = f"{when:%Y-%m}"
+            done = context.instance.get_run_records(
+                dg.RunsFilter(job_name=refresh.job, tags={REFRESH_MONTH_TAG: f"{when:%Y-%m}"}),
+                limit=1,
+            )
+            if done:
+                yield dg.SkipReason(
+                    f"this month's {refresh.cadence} fetch was launched on "
+                    f"{done[0].create_timestamp:%Y-%m-%d} (run {done[0].dagster_run.run_id})"
+                )
+                return
         partitions = context.repository_def.get_job(refresh.job).partitions_def
         for key in partition_keys(partitions, refresh, when.year):
             yield dg.RunRequest(
                 run_key=f"{refresh.job}:{key or 'all'}:{when:%Y-%m-%d}",
                 partition_key=key,
-                tags={"qcm/refresh": refresh.cadence},
+                tags=tags,
             )
+
+    return _tick
+
+
+def build_schedule(job_name: str) -> dg.ScheduleDefinition:
+    """The weekly rebuild and publish of ``job_name`` (the main job) from everything
+    landed; it skips unless the mode is live: in sample mode it would rebuild the embedded
+    sample, which nothing fetched has changed, and publish it over the release (a live
+    one is refused by the publish, ``pipelines.publish.real_data_replaced``)."""
+
+    @dg.schedule(
+        name=f"{job_name}_schedule",
+        job_name=job_name,
+        cron_schedule="0 6 * * 1",
+        execution_timezone="UTC",
+        default_status=dg.DefaultScheduleStatus.STOPPED,
+        description="Live only: weekly rebuild and publish from everything landed (off until "
+        "an analyst turns it on). Skips in sample mode.",
+    )
+    def _tick(context: dg.ScheduleEvaluationContext) -> dg.RunRequest | dg.SkipReason:
+        mode = Settings.from_env().mode
+        if mode != "live":
+            return dg.SkipReason(
+                f"mode is {mode}: the weekly build publishes what the live fetches landed "
+                "(set QCM_MODE=live for the daemon); build the sample with ./dev build"
+            )
+        when = context.scheduled_execution_time or datetime.now(UTC)
+        return dg.RunRequest(run_key=f"{job_name}:{when:%Y-%m-%d}")
 
     return _tick
 
@@ -283,7 +339,11 @@ def write_failure_report(context: dg.RunFailureSensorContext, state_dir: Path) -
     steps = []
     for event in context.get_step_failure_events():
         error = event.event_specific_data.error if event.event_specific_data else None
-        while error is not None and error.cause is not None:  # the error the step raised
+        # the error the step raised, under Dagster's wrapper: what it says names the setting,
+        # page or file (a dg.Failure raised from a low-level error), its cause does not
+        while (
+            error is not None and error.cause is not None and error.cls_name.startswith("Dagster")
+        ):
             error = error.cause
         steps.append((event.step_key or "?", _first_line(error.message if error else "")))
     checks = [

@@ -49,6 +49,9 @@ MAX_DROP = 0.5
 # meta.tables.data_kind of a table whose rows come from the reviewed reference tables alone,
 # whatever the run read; the spelling the long views give such rows
 REFERENCE_KIND = "reviewed reference table"
+# the kind of the embedded sample, and the kinds of real data a sample must not replace
+SAMPLE_KIND = "synthetic sample"
+REAL_KINDS = ("live", "directory")
 TEMP_PREFIX = ".qcm.duckdb.tmp-"  # the file a publish builds before swapping it in
 # DuckDB's words for a file another process has open read-write, and for that process
 # (named where the system tells DuckDB)
@@ -196,6 +199,17 @@ def row_count_drops(
     return drops
 
 
+def real_data_replaced(previous: dict[str, int], kind: str) -> list[str]:
+    """The kinds of real data (live, or a user's directory) the last release held
+    (``previous``, keyed as ``previous_counts`` keys it) that a release of the synthetic
+    sample alone (``kind``, the new release's ``data_kind``) would replace; empty when the
+    new release holds real data too, or the last held none."""
+    if kind != SAMPLE_KIND:
+        return []
+    before = {key.split("|", 1)[1] for key in previous}
+    return sorted(k for k in before if any(real in k.split(", ") for real in REAL_KINDS))
+
+
 def publish(working_db: Path, out_dir: Path, allow_drop: bool = False) -> Published:
     """Copy the public schemas of ``working_db`` into ``out_dir`` atomically.
 
@@ -206,7 +220,8 @@ def publish(working_db: Path, out_dir: Path, allow_drop: bool = False) -> Publis
     release untouched) when the target is the working database, a view cannot be
     recreated from the published tables, a table or view lost more than half its rows
     against the last release of the same kind of data (unless ``allow_drop``), or the
-    new release cannot be written (a full disk, say). The database file is swapped in
+    new release cannot be written (a full disk, say), or a release of the synthetic sample
+    would replace one of real data (unless ``allow_drop``). The database file is swapped in
     before the Parquet folder: a failure of the folder's own swap after it (a rename the
     file system refuses) is raised as it is, the database then the new release and the
     folder the last one (``pipelines.files.replaced_folder`` never leaves neither). A
@@ -398,6 +413,14 @@ def _write_release(
                 "row counts dropped by more than half against the last release: "
                 + "; ".join(drops)
                 + " (set QCM_ALLOW_DROP=1 if this is expected)"
+            )
+        real = real_data_replaced(before, data_kind(con))
+        if real:
+            raise PublishError(
+                f"the last release {target} holds {' and '.join(real)} data, and this build "
+                "read the synthetic sample alone: publishing it would replace real figures "
+                "with invented ones. Build the sample into another folder (--out), or set "
+                "QCM_ALLOW_DROP=1 to replace the release"
             )
         con.execute("checkpoint")
     finally:

@@ -45,7 +45,13 @@ from assets.reference.tables import read_csv
 from pipelines.db import replace_table
 from pipelines.fetching import FETCH_RETRY, step_failure
 from pipelines.landing import LandingZone
-from pipelines.live_fetch import api_root, fetch_log, fetch_result, require_live
+from pipelines.live_fetch import (
+    api_root,
+    client_settings,
+    fetch_log,
+    fetch_result,
+    require_live,
+)
 from pipelines.resources import QcmResource
 
 WORLD_BANK_PAGES_KEY = dg.AssetKey(["raw", "world_bank_pages"])
@@ -174,13 +180,15 @@ def world_bank_pages(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.
         log=fetch_log(context),
     )
     try:
-        outcome = fetcher.fetch_indicator(
-            context.partition_key,
-            countries,
-            FIRST_YEAR,
-            datetime.now(UTC).year,
-            restart=settings.refetch,
-        )
+        # a country code of the programme table the request cannot carry is a setting
+        with client_settings("world_bank"):
+            outcome = fetcher.fetch_indicator(
+                context.partition_key,
+                countries,
+                FIRST_YEAR,
+                datetime.now(UTC).year,
+                restart=settings.refetch,
+            )
     except WorldBankError as err:
         raise step_failure(err) from err
     return fetch_result(outcome, "world bank indicator")

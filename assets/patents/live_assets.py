@@ -96,9 +96,11 @@ def epo_ops_pages(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.Mat
         log=fetch_log(context),
     )
     try:
-        outcome = fetcher.fetch_partition(
-            int(context.partition_key), patent_live_query_codes(), restart=settings.refetch
-        )
+        # a malformed code of the reviewed CPC map is a setting the client refuses
+        with client_settings("epo_ops"):
+            outcome = fetcher.fetch_partition(
+                int(context.partition_key), patent_live_query_codes(), restart=settings.refetch
+            )
     except EpoOpsError as err:
         raise step_failure(err) from err
     return fetch_result(outcome, "epo_ops year")

@@ -156,3 +156,19 @@ def test_a_build_stops_beside_a_ui_run_of_its_pools_until_it_is_terminated(
     build_guard.refuse_beside(instance, {"duckdb"})
     later = instance.get_run_by_id(dg.materialize([quick], instance=instance).run_id)
     assert not queue_holds_back(instance, later)
+
+
+def test_qcm_pools_limits_every_pool_before_the_ui_or_the_daemon_meets_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    state = tmp_path / "state"
+    dead_run("ui", state / "dagster", monkeypatch)  # a UI run in pool "duckdb", in progress
+    instance = dg.DagsterInstance.get()
+    later = instance.get_run_by_id(dg.materialize([quick], instance=instance).run_id)
+    # no limit set yet: the queue would start a second run of the one writer beside it
+    assert not queue_holds_back(instance, later)
+    code, output = run_cli(["pools", "--state", str(state)], monkeypatch)  # ./dev ui, daemon
+    assert code == 0
+    pools = "comtrade, cordis, duckdb, epo_ops, nsf, openalex, patentsview, ukri, world_bank"
+    assert output.strip() == "qcm pools: " + ", ".join(f"{p} 1" for p in pools.split(", "))
+    assert queue_holds_back(dg.DagsterInstance.get(), later)

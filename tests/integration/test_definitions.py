@@ -154,10 +154,10 @@ def test_dev_makes_a_relative_state_absolute_for_dagster(
         folder.mkdir(parents=True)
     for name in ("dev", "dagster.yaml"):
         shutil.copy2(REPO / name, checkout / name)
-    # an environment already made (uv does nothing) whose Dagster commands say how they
-    # were started
+    # an environment already made (uv does nothing) whose Dagster and qcm commands say how
+    # they were started
     (checkout / ".tools" / "bin" / "uv").write_text("#!/bin/sh\n")
-    for name in ("dg", "dagster-daemon"):
+    for name in ("dg", "dagster-daemon", "qcm"):
         (checkout / ".venv" / "bin" / name).write_text(
             f'#!/bin/sh\necho "{name} $* | $DAGSTER_HOME | $QCM_STATE"\n'
         )
@@ -172,7 +172,9 @@ def test_dev_makes_a_relative_state_absolute_for_dagster(
         env={**os.environ, "QCM_STATE": "state", "PYTHON": sys.executable},
     )
     assert result.returncode == 0, result.stderr
-    started, home, state = result.stdout.strip().split(" | ")
-    assert started.startswith(runs)
-    assert (home, state) == (str(caller / "state" / "dagster"), str(caller / "state"))
+    # every concurrency pool limited first (`qcm pools`), in the same state
+    pools, dagster = (line.split(" | ") for line in result.stdout.strip().splitlines())
+    assert pools[0] == "qcm pools" and dagster[0].startswith(runs)
+    for _, home, state in (pools, dagster):
+        assert (home, state) == (str(caller / "state" / "dagster"), str(caller / "state"))
     assert (caller / "state" / "dagster" / "dagster.yaml").is_file()

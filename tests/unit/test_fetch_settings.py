@@ -8,13 +8,16 @@ the variable to mend and never its value.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import dagster as dg
+import polars as pl
 import pytest
 
 from assets.bibliometric.assets import openalex_pages
-from assets.patents.live_assets import patentsview_pages
+from assets.funding.live_assets import world_bank_pages
+from assets.patents.live_assets import epo_ops_pages, patentsview_pages
 from assets.supply_chain.live_assets import comtrade_pages
 from pipelines.resources import QcmResource
 
@@ -69,3 +72,35 @@ def test_a_refused_setting_fails_the_step_once_without_retry(
         e.dagster_event.event_type_value for e in instance.all_logs(run_id) if e.is_dagster_event
     ]
     assert kinds.count("STEP_START") == 1 and "STEP_UP_FOR_RETRY" not in kinds
+
+
+def test_a_fetch_that_refuses_a_reviewed_code_fails_once_without_retry(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a malformed CPC code of the reviewed map, a country code a World Bank request cannot
+    # carry: the fetch refuses it before any request, and trying again cannot help
+    monkeypatch.setenv("EPO_OPS_KEY", "key")
+    monkeypatch.setenv("EPO_OPS_SECRET", "secret")
+    monkeypatch.setattr(
+        "assets.patents.live_assets.patent_live_query_codes", lambda: ["H04L 9/08 x"]
+    )
+    programmes = pl.DataFrame({"country_iso3": ["usa"]})
+    monkeypatch.setattr("assets.funding.live_assets.read_csv", lambda name: programmes)
+    qcm = QcmResource(mode="live", out_dir=str(tmp_path / "out"), state_dir=str(tmp_path / "s"))
+    for asset, partition, named in (
+        (epo_ops_pages, "2020", "'H04L 9/08 x' is not a CPC code"),
+        (world_bank_pages, "NY.GDP.MKTP.CD", "country codes must be 3 capital letters"),
+    ):
+        instance = dg.DagsterInstance.ephemeral()
+        with pytest.raises(dg.Failure, match=re.escape(named)) as caught:
+            dg.materialize(
+                [asset], resources={"qcm": qcm}, partition_key=partition, instance=instance
+            )
+        assert not caught.value.allow_retries
+        run_id = instance.get_run_records()[0].dagster_run.run_id
+        kinds = [
+            e.dagster_event.event_type_value
+            for e in instance.all_logs(run_id)
+            if e.is_dagster_event
+        ]
+        assert kinds.count("STEP_START") == 1 and "STEP_UP_FOR_RETRY" not in kinds

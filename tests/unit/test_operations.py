@@ -14,6 +14,7 @@ from dagster._core.remote_origin import RegisteredCodeLocationOrigin
 from pipelines.definitions import defs
 from pipelines.operations import (
     CADENCE_FRESHNESS,
+    REFRESH_MONTH_TAG,
     REFRESHES,
     RELEASE_FRESHNESS,
     failed_run_report,
@@ -49,6 +50,16 @@ def test_sample_mode_ticks_skip_and_call_nothing(monkeypatch: pytest.MonkeyPatch
         assert "never calls a service outside live mode" in skipped
 
 
+def test_the_weekly_build_runs_in_live_mode_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    # in sample mode it would publish the embedded sample over the release
+    monkeypatch.delenv("QCM_MODE", raising=False)
+    requests, skipped = tick("qcm_build_schedule")
+    assert requests == [] and "mode is sample" in skipped and "QCM_MODE=live" in skipped
+    monkeypatch.setenv("QCM_MODE", "live")
+    requests, _ = tick("qcm_build_schedule")
+    assert [(r.run_key, r.partition_key) for r in requests] == [("qcm_build:2026-04-01", None)]
+
+
 def test_live_ticks_ask_for_the_recent_partitions(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("QCM_MODE", "live")
     requests, _ = tick("openalex_fetch_weekly")
@@ -62,6 +73,40 @@ def test_live_ticks_ask_for_the_recent_partitions(monkeypatch: pytest.MonkeyPatc
     assert [r.partition_key for r in requests] == ["quantum", "qubit"]
     requests, _ = tick("openalex_authors_fetch_weekly")
     assert [r.partition_key for r in requests] == [None]
+
+
+def test_the_nsf_fetch_waits_for_a_day_outside_nsfs_downtime(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # 1 April 2023 is a Saturday (as 1 January 2028 will be): 04:00 UTC falls in NSF's
+    # weekend downtime, where a fetch would park the year until the next quarter
+    monkeypatch.setenv("QCM_MODE", "live")
+    schedule = defs.resolve_schedule_def("nsf_fetch_quarterly")
+    with dg.instance_for_test() as instance:
+
+        def on(day: int) -> tuple[list, str | None]:
+            context = dg.build_schedule_context(
+                instance=instance,
+                scheduled_execution_time=datetime(2023, 4, day, 4, 0, tzinfo=UTC),
+                repository_def=defs.get_repository_def(),
+            )
+            result = schedule.evaluate_tick(context)
+            return result.run_requests or [], result.skip_message
+
+        for day in (1, 2):  # Saturday, Sunday
+            requests, skipped = on(day)
+            assert requests == [] and "NSF's scheduled downtime" in skipped
+        requests, _ = on(3)  # Monday: this year and last year
+        assert [r.partition_key for r in requests] == ["2022", "2023"]
+        assert requests[0].tags[REFRESH_MONTH_TAG] == "2023-04"
+        for request in requests:  # launched, as the daemon does
+            instance.add_run(
+                dg.DagsterRun(
+                    job_name="nsf_fetch", run_id=f"run-{request.partition_key}", tags=request.tags
+                )
+            )
+        requests, skipped = on(4)  # the month's runs exist: Tuesday's tick launches none
+        assert requests == [] and "this month's quarterly fetch was launched on" in skipped
 
 
 def test_a_tick_in_a_year_after_the_code_was_loaded_asks_for_a_reload(
@@ -99,7 +144,10 @@ def test_failure_report_says_what_failed_and_what_to_do() -> None:
 
 @dg.op
 def breaks() -> None:
-    raise RuntimeError("page 7 of year 2024 returned an HTML error body\nsecond line")
+    try:
+        int("<html>")
+    except ValueError as err:  # the report says what the step said, not its low-level cause
+        raise RuntimeError("page 7 of year 2024 returned an HTML error body\nsecond line") from err
 
 
 @dg.job

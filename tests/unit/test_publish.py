@@ -20,6 +20,7 @@ from pipelines.publish import (
     PublishError,
     data_kind,
     publish,
+    real_data_replaced,
     released_runs,
     row_count_drops,
 )
@@ -127,6 +128,26 @@ def test_a_drop_is_refused_when_the_sources_differ_in_kind(tmp_path: Path) -> No
     con.close()
     with pytest.raises(PublishError, match=re.escape("marts.numbers: 100 -> 10 rows")):
         publish(mixed(10), out)
+
+
+def test_the_sample_does_not_replace_a_release_of_real_data(tmp_path: Path) -> None:
+    # the weekly schedule of a daemon started without QCM_MODE=live, or a `./dev build`
+    # into the folder of a live release: the sample would replace the real figures
+    out = tmp_path / "out"
+    publish(working_db(tmp_path / "work.duckdb", 100, kind="live"), out)
+    with pytest.raises(PublishError, match=r"holds live data.*synthetic sample alone"):
+        publish(working_db(tmp_path / "work.duckdb", 100), out)
+    con = duckdb.connect(str(out / "qcm.duckdb"), read_only=True)
+    assert con.execute("select data_kind from meta.tables").fetchall() == [("live",)]
+    con.close()
+    publish(working_db(tmp_path / "work.duckdb", 100), out, allow_drop=True)  # on purpose
+    # real data replaces the sample, and the sample another sample
+    publish(working_db(tmp_path / "work.duckdb", 100, kind="directory"), out)
+    assert real_data_replaced({"marts.a|synthetic sample": 1}, "synthetic sample") == []
+    assert real_data_replaced({"marts.a|directory, synthetic sample": 1}, "synthetic sample") == [
+        "directory, synthetic sample"
+    ]
+    assert real_data_replaced({"marts.a|live": 1}, "live, synthetic sample") == []
 
 
 def test_drops_compare_only_the_same_kind_of_data() -> None:
