@@ -79,7 +79,7 @@ def fetch_log(context: dg.AssetExecutionContext) -> Callable[[str], None]:
 
 @contextmanager
 def client_settings(source: str) -> Iterator[None]:
-    """Around a fetch client's construction, or a fetch it refuses a setting of: its
+    """Around a fetch client's construction, or its check of what a fetch will ask for: its
     refusal (a ValueError: a page size out of range, a key or contact address that cannot
     travel in a header, a malformed CPC code of the reviewed map, a country code a World
     Bank request cannot carry) becomes a dg.Failure naming ``source`` that Dagster does not

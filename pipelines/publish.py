@@ -201,13 +201,15 @@ def row_count_drops(
 
 def real_data_replaced(previous: dict[str, int], kind: str) -> list[str]:
     """The kinds of real data (live, or a user's directory) the last release held
-    (``previous``, keyed as ``previous_counts`` keys it) that a release of the synthetic
-    sample alone (``kind``, the new release's ``data_kind``) would replace; empty when the
-    new release holds real data too, or the last held none."""
-    if kind != SAMPLE_KIND:
+    (``previous``, keyed as ``previous_counts`` keys it) that a release with the synthetic
+    sample in it (``kind``, the new release's ``data_kind``, such as ``directory,
+    synthetic sample``) would not hold: real figures the sample would replace. Empty when
+    the new release has no sample in it, or holds every kind of real data the last held."""
+    new = set(kind.split(", "))
+    if SAMPLE_KIND not in new:
         return []
-    before = {key.split("|", 1)[1] for key in previous}
-    return sorted(k for k in before if any(real in k.split(", ") for real in REAL_KINDS))
+    before = {part for key in previous for part in key.split("|", 1)[1].split(", ")}
+    return sorted(k for k in before if k in REAL_KINDS and k not in new)
 
 
 def publish(working_db: Path, out_dir: Path, allow_drop: bool = False) -> Published:
@@ -220,8 +222,9 @@ def publish(working_db: Path, out_dir: Path, allow_drop: bool = False) -> Publis
     release untouched) when the target is the working database, a view cannot be
     recreated from the published tables, a table or view lost more than half its rows
     against the last release of the same kind of data (unless ``allow_drop``), or the
-    new release cannot be written (a full disk, say), or a release of the synthetic sample
-    would replace one of real data (unless ``allow_drop``). The database file is swapped in
+    new release cannot be written (a full disk, say), or a release with the synthetic
+    sample in it would replace real data (``real_data_replaced``; unless ``allow_drop``).
+    The database file is swapped in
     before the Parquet folder: a failure of the folder's own swap after it (a rename the
     file system refuses) is raised as it is, the database then the new release and the
     folder the last one (``pipelines.files.replaced_folder`` never leaves neither). A
@@ -417,10 +420,10 @@ def _write_release(
         real = real_data_replaced(before, data_kind(con))
         if real:
             raise PublishError(
-                f"the last release {target} holds {' and '.join(real)} data, and this build "
-                "read the synthetic sample alone: publishing it would replace real figures "
-                "with invented ones. Build the sample into another folder (--out), or set "
-                "QCM_ALLOW_DROP=1 to replace the release"
+                f"the last release {target} holds {' and '.join(real)} data, which this build "
+                "has not, reading the synthetic sample instead: publishing it would replace "
+                "real figures with invented ones. Build the sample into another folder "
+                "(--out), or set QCM_ALLOW_DROP=1 to replace the release"
             )
         con.execute("checkpoint")
     finally:

@@ -198,12 +198,6 @@ def generate_corpus(con: duckdb.DuckDBPyConnection, authorships: int) -> dict[st
             "'bench.jsonl' as source_file, 'bench' as source_sha256, 0::bigint as bytes, "
             f"{records} as records, 'read' as status, 'benchmark' as data_kind"
         )
-    # the snapshots the workforce marts name, one per trail's files
-    con.execute(
-        "create or replace table meta.source_snapshots as select source, "
-        "source || '@benchmark' as snapshot, ['workforce'] as families "
-        "from (values ('openalex'), ('openalex_authors')) as sources(source)"
-    )
     return {
         "authorships": con.execute("select count(*) from staging.authorships").fetchone()[0],
         "authorship_countries": con.execute(
@@ -220,7 +214,7 @@ def generate_corpus(con: duckdb.DuckDBPyConnection, authorships: int) -> dict[st
 def run_workforce_benchmark(authorships: int, memory_limit: str = "1GB") -> dict[str, object]:
     """Generate the corpus, then time the floor and every workforce table; return figures."""
     con = duckdb.connect(config={"memory_limit": memory_limit})
-    for schema in ("ref", "raw", "staging", "core", "indicators", "marts", "meta"):
+    for schema in ("ref", "raw", "staging", "core", "indicators", "marts"):
         con.execute(f"create schema {schema}")
     frames = reference_frames()
     for table in ("ref.methods", "ref.indicators", "ref.countries", "ref.blocs",

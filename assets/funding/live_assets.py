@@ -179,16 +179,13 @@ def world_bank_pages(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.
         base_url=api_root("WORLD_BANK_API_URL", SOURCE_CONFIG["services"]["world_bank"]["api"]),
         log=fetch_log(context),
     )
+    last = datetime.now(UTC).year
+    with client_settings("world_bank"):  # a country code the request cannot carry
+        fetcher.url(context.partition_key, countries, FIRST_YEAR, last, 1)
     try:
-        # a country code of the programme table the request cannot carry is a setting
-        with client_settings("world_bank"):
-            outcome = fetcher.fetch_indicator(
-                context.partition_key,
-                countries,
-                FIRST_YEAR,
-                datetime.now(UTC).year,
-                restart=settings.refetch,
-            )
+        outcome = fetcher.fetch_indicator(
+            context.partition_key, countries, FIRST_YEAR, last, restart=settings.refetch
+        )
     except WorldBankError as err:
         raise step_failure(err) from err
     return fetch_result(outcome, "world bank indicator")

@@ -95,12 +95,13 @@ def epo_ops_pages(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.Mat
         base_url=api_root("EPO_OPS_API_URL", SOURCE_CONFIG["services"]["epo_ops"]["api"]),
         log=fetch_log(context),
     )
+    codes = patent_live_query_codes()
+    with client_settings("epo_ops"):  # a malformed code of the reviewed CPC map
+        fetcher.clean_codes(codes)
     try:
-        # a malformed code of the reviewed CPC map is a setting the client refuses
-        with client_settings("epo_ops"):
-            outcome = fetcher.fetch_partition(
-                int(context.partition_key), patent_live_query_codes(), restart=settings.refetch
-            )
+        outcome = fetcher.fetch_partition(
+            int(context.partition_key), codes, restart=settings.refetch
+        )
     except EpoOpsError as err:
         raise step_failure(err) from err
     return fetch_result(outcome, "epo_ops year")

@@ -32,36 +32,6 @@ rows_ as (
     select * from programme_rows
     union all by name
     select * from grant_rows
-),
-
--- each row's sources (meta.source_snapshots): the programme figures, or the grants of its
--- funder scope, with the conversion tables (and the World Bank's values in live mode)
-grant_sources as (
-    select distinct source from raw.grant_source_files
-),
-
-snapshots as (
-    select
-        'programmes' as funding_kind,
-        'all' as funder_scope,
-        string_agg(snapshot, ', ' order by snapshot) as source_snapshot
-    from meta.source_snapshots
-    where list_contains(families, 'funding')
-        and source not in (select source from grant_sources)
-    union all
-    select
-        'grants',
-        scopes.funder_scope,
-        string_agg(snapshots.snapshot, ', ' order by snapshots.snapshot)
-    from (select distinct funder_scope from grant_rows) as scopes
-    inner join meta.source_snapshots as snapshots
-        on list_contains(snapshots.families, 'funding')
-        and snapshots.source <> 'marts.funding_programmes'
-        and (
-            snapshots.source not in (select source from grant_sources)
-            or scopes.funder_scope in ('all', snapshots.source)
-        )
-    group by scopes.funder_scope
 )
 
 select
@@ -93,13 +63,9 @@ select
         else rows_.year > year(current_date)
     end as year_incomplete,
     settings.method_version,
-    rows_.data_kind,
-    snapshots.source_snapshot
+    rows_.data_kind
 from rows_
 cross join settings
-left join snapshots
-    on snapshots.funding_kind = rows_.funding_kind
-    and snapshots.funder_scope = rows_.funder_scope
 inner join ref.indicators as definitions
     on definitions.indicator = rows_.indicator
 left join ref.countries as countries

@@ -20,12 +20,7 @@ settings as (
         (
             select string_agg(distinct data_kind, ', ' order by data_kind)
             from raw.patent_source_files
-        ) as data_kind,
-        (
-            select string_agg(snapshot, ', ' order by snapshot)
-            from meta.source_snapshots
-            where list_contains(families, 'patents')
-        ) as source_snapshot
+        ) as data_kind
 )
 
 select
@@ -54,8 +49,7 @@ select
     -- priority years are published 18 months later: the last two years are incomplete
     rows_.year >= year(current_date) - 1 as year_incomplete,
     definitions.method_version,
-    settings.data_kind,
-    settings.source_snapshot
+    settings.data_kind
 from indicator_rows as rows_
 cross join settings
 inner join ref.indicators as definitions

@@ -22,12 +22,7 @@ whole_counts as (
 settings as (
     select
         (select value::integer from ref.methods where key = 'small_n_threshold') as small_n_threshold,
-        (select string_agg(distinct data_kind, ', ' order by data_kind) from raw.source_files) as data_kind,
-        (
-            select string_agg(snapshot, ', ' order by snapshot)
-            from meta.source_snapshots
-            where list_contains(families, 'publications')
-        ) as source_snapshot
+        (select string_agg(distinct data_kind, ', ' order by data_kind) from raw.source_files) as data_kind
 )
 
 select
@@ -54,8 +49,7 @@ select
     -- the current year is still being indexed in every source: never a complete year
     rows_.year >= year(current_date) as year_incomplete,
     definitions.method_version,
-    settings.data_kind,
-    settings.source_snapshot
+    settings.data_kind
 from indicator_rows as rows_
 cross join settings
 inner join ref.indicators as definitions

@@ -12,24 +12,21 @@ records as (
         'publications' as family,
         entity_type, entity_code, entity_name, approach, year, indicator,
         '' as variant,
-        value, unit, numerator, denominator, small_n, year_incomplete, method_version, data_kind,
-        source_snapshot
+        value, unit, numerator, denominator, small_n, year_incomplete, method_version, data_kind
     from marts.publication_indicators
     union all
     select
         'patents' as family,
         entity_type, entity_code, entity_name, approach, year, indicator,
         'counting=' || counting || '; family_scope=' || family_scope as variant,
-        value, unit, numerator, denominator, small_n, year_incomplete, method_version, data_kind,
-        source_snapshot
+        value, unit, numerator, denominator, small_n, year_incomplete, method_version, data_kind
     from marts.patent_indicators
     union all
     select
         'workforce' as family,
         entity_type, entity_code, entity_name, approach, year, indicator,
         '' as variant,
-        value, unit, numerator, denominator, small_n, year_incomplete, method_version, data_kind,
-        source_snapshot
+        value, unit, numerator, denominator, small_n, year_incomplete, method_version, data_kind
     from marts.workforce_indicators
 ),
 
@@ -44,6 +41,17 @@ rows_ as (
         ) as has_interval
     from records
     left join meta.indicators as definitions on definitions.indicator = records.indicator
+),
+
+-- each family's sources, as meta.source_snapshots says what each feeds
+snapshots as (
+    select
+        families.family as snapshot_family,
+        string_agg(sources.snapshot, ', ' order by sources.snapshot) as source_snapshot
+    from (values ('publications'), ('patents'), ('workforce')) as families (family)
+    inner join meta.source_snapshots as sources
+        on list_contains(sources.feeds, families.family)
+    group by families.family
 ),
 
 -- Wilson score interval of a share p = value of n = denominator records (meta.methods share_interval_rule)
@@ -91,3 +99,4 @@ select
     data_kind,
     source_snapshot
 from intervals
+left join snapshots on snapshots.snapshot_family = intervals.family

@@ -23,23 +23,6 @@ data_kinds as (
     from raw.grant_source_files
 ),
 
--- each channel's sources (meta.source_snapshots): the works', patents' or grants' files
-channel_snapshots as (
-    select
-        channels.channel,
-        string_agg(snapshots.snapshot, ', ' order by snapshots.snapshot) as source_snapshot
-    from (
-        select distinct 'coauthorship' as channel, source from raw.source_files
-        union all
-        select distinct 'copatent', source from raw.patent_source_files
-        union all
-        select distinct 'grant_consortium', source from raw.grant_source_files
-    ) as channels
-    inner join meta.source_snapshots as snapshots
-        on snapshots.source = channels.source
-    group by channels.channel
-),
-
 concern_countries as (
     select sets.set_code, string_agg(sets.iso3, ', ' order by sets.iso3) as concern_countries
     from ref.competitor_sets as sets
@@ -74,7 +57,6 @@ select
     end as year_incomplete,
     settings.method_version,
     data_kinds.data_kind,
-    channel_snapshots.source_snapshot,
     links.concern_set,
     concern_countries.concern_countries
 from indicators.security_links as links
@@ -83,8 +65,6 @@ inner join ref.indicators as definitions
     on definitions.indicator = links.channel || '_concern_share'
 inner join data_kinds
     on data_kinds.channel = links.channel
-left join channel_snapshots
-    on channel_snapshots.channel = links.channel
 inner join concern_countries
     on concern_countries.set_code = links.concern_set
 left join ref.countries as countries

@@ -4,6 +4,19 @@ with settings as (
         'wilson-' || round(100 * (max(value) filter (where key = 'share_interval_level'))::double)::integer
             as wilson_label
     from meta.methods
+),
+
+-- each channel's sources (meta.source_snapshots feeds): the works', patents' or grants'
+snapshots as (
+    select
+        channels.indicator,
+        string_agg(sources.snapshot, ', ' order by sources.snapshot) as source_snapshot
+    from (select distinct indicator from marts.security_indicators) as channels
+    inner join meta.source_snapshots as sources
+        on list_contains(
+            sources.feeds, 'security:' || replace(channels.indicator, '_concern_share', '')
+        )
+    group by channels.indicator
 )
 
 select
@@ -28,6 +41,7 @@ select
     '' as flags,
     mart.method_version,
     mart.data_kind,
-    mart.source_snapshot
+    snapshots.source_snapshot
 from marts.security_indicators as mart
 inner join settings on true
+left join snapshots on snapshots.indicator = mart.indicator

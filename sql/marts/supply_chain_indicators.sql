@@ -2,12 +2,7 @@
 with settings as (
     select
         (select string_agg(distinct data_kind, ', ' order by data_kind) from raw.trade_source_files)
-            as data_kind,
-        (
-            select string_agg(snapshot, ', ' order by snapshot)
-            from meta.source_snapshots
-            where list_contains(families, 'supply_chain')
-        ) as source_snapshot
+            as data_kind
 ),
 
 lines as (
@@ -53,7 +48,6 @@ select
     rows_.not_comparable as series_break,
     coalesce(years.incomplete, true) as latest_year_incomplete,
     settings.data_kind,
-    settings.source_snapshot,
     definitions.method_version
 from rows_
 cross join settings

@@ -31,5 +31,11 @@ select
     ) as flags,
     mart.method_version,
     mart.data_kind,
-    mart.source_snapshot
+    snapshots.source_snapshot
 from marts.supply_chain_indicators as mart
+inner join (
+    -- the trade records' sources (meta.source_snapshots feeds)
+    select string_agg(snapshot, ', ' order by snapshot) as source_snapshot
+    from meta.source_snapshots
+    where list_contains(feeds, 'supply_chain')
+) as snapshots on true

@@ -9,39 +9,49 @@ with settings as (
         (select value::bigint from ref.methods where key = 'workforce_max_gap_years') as max_gap
 ),
 
--- each row's sources (meta.source_snapshots): its family's, and a composite's those of the
--- families it averages; funding scores the national programmes for the whole field and
--- the grants for an approach (core.synthesis_records), each with the conversion tables
-grant_sources as (
-    select distinct source from raw.grant_source_files
+-- each row's sources (meta.source_snapshots feeds): its family's, and a composite's those
+-- of the families it averages; funding scores the national programmes for the whole field
+-- and the grants for an approach (core.synthesis_records), each with the conversion tables
+scored as (
+    select
+        family,
+        families,
+        whole_field,
+        unnest(
+            case when family = 'composite' then string_split(families, ',') else [family] end
+        ) as scored_family
+    from (
+        select distinct family, families, approach = 'all' as whole_field
+        from indicators.synthesis_scores
+    )
+),
+
+feeds as (
+    select
+        family,
+        families,
+        whole_field,
+        unnest(
+            case
+                when scored_family <> 'funding' then [scored_family]
+                when whole_field then ['funding:programmes', 'funding:conversions']
+                else ['funding:grants', 'funding:conversions']
+            end
+        ) as feed
+    from scored
 ),
 
 family_snapshots as (
     select
-        sets.family,
-        sets.families,
-        sets.whole_field,
-        string_agg(distinct snapshots.snapshot, ', ' order by snapshots.snapshot)
+        feeds.family,
+        feeds.families,
+        feeds.whole_field,
+        string_agg(distinct sources.snapshot, ', ' order by sources.snapshot)
             as source_snapshot
-    from (
-        select distinct family, families, approach = 'all' as whole_field
-        from indicators.synthesis_scores
-    ) as sets
-    inner join meta.source_snapshots as snapshots
-        on list_has_any(
-            snapshots.families,
-            case
-                when sets.family = 'composite' then string_split(sets.families, ',')
-                else [sets.family]
-            end
-        )
-        -- a source of funding feeds no other family the synthesis scores
-        and (
-            not list_contains(snapshots.families, 'funding')
-            or sets.whole_field and snapshots.source not in (select source from grant_sources)
-            or not sets.whole_field and snapshots.source <> 'marts.funding_programmes'
-        )
-    group by sets.family, sets.families, sets.whole_field
+    from feeds
+    inner join meta.source_snapshots as sources
+        on list_contains(sources.feeds, feeds.feed)
+    group by feeds.family, feeds.families, feeds.whole_field
 ),
 
 family_years as (

@@ -26,12 +26,7 @@ settings as (
                 union all
                 select data_kind from raw.source_files
             )
-        ) as data_kind,
-        (
-            select string_agg(snapshot, ', ' order by snapshot)
-            from meta.source_snapshots
-            where list_contains(families, 'workforce')
-        ) as source_snapshot
+        ) as data_kind
 )
 
 select
@@ -73,8 +68,7 @@ select
             else 0
         end as year_incomplete,
     definitions.method_version,
-    settings.data_kind,
-    settings.source_snapshot
+    settings.data_kind
 from indicators.workforce_flows as rows_
 cross join settings
 inner join ref.indicators as definitions

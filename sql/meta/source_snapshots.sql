@@ -1,4 +1,4 @@
--- meta.source_snapshots: one row per source of the data behind this database's indicators (each raw source the run read, and the published tables of reviewed records and conversion data), with the snapshot id every indicator row names in its source_snapshot column: the source and the first 12 hex digits of a SHA-256 over its files' checksums in file order (raw files) or over the published table's rows
+-- meta.source_snapshots: one row per source of the data behind this database's indicators (each raw source the run read records from, and the published tables of reviewed records and conversion data), with the snapshot id every indicator row names in its source_snapshot column: the source and the first 12 hex digits of a SHA-256 over its read files' checksums in file order (raw files) or over the published table's rows, and what the source feeds
 with raw_sources as (
     select
         source,
@@ -10,33 +10,35 @@ with raw_sources as (
         string_agg(distinct data_kind, ', ' order by data_kind) as data_kind,
         'meta.source_files' as listed_in
     from meta.source_files
+    -- the files records came from (an unreadable file or a copy of another adds none)
+    where status = 'read'
     group by source
 ),
 
--- a published table's rows as DuckDB writes a row as text, sorted, joined by newlines
--- (capability_long computes the milestones' the same way)
+-- a published table's rows as DuckDB writes a row as text, sorted, joined by newlines (an
+-- empty table's, the empty text; capability_long computes the milestones' the same way)
 tables_ as (
     select
         'marts.funding_programmes' as source,
-        sha256(string_agg(t::varchar, chr(10) order by t::varchar)) as sha256,
+        sha256(coalesce(string_agg(t::varchar, chr(10) order by t::varchar), '')) as sha256,
         count(*) as records
     from marts.funding_programmes as t
     union all
     select
         'marts.fx_rates',
-        sha256(string_agg(t::varchar, chr(10) order by t::varchar)),
+        sha256(coalesce(string_agg(t::varchar, chr(10) order by t::varchar), '')),
         count(*)
     from marts.fx_rates as t
     union all
     select
         'marts.economic_indicators',
-        sha256(string_agg(t::varchar, chr(10) order by t::varchar)),
+        sha256(coalesce(string_agg(t::varchar, chr(10) order by t::varchar), '')),
         count(*)
     from marts.economic_indicators as t
     union all
     select
         'marts.milestones',
-        sha256(string_agg(t::varchar, chr(10) order by t::varchar)),
+        sha256(coalesce(string_agg(t::varchar, chr(10) order by t::varchar), '')),
         count(*)
     from marts.milestones as t
 ),
@@ -60,8 +62,8 @@ sources as (
         null::bigint as bytes,
         tables_.records,
         case
-            when tables_.source in ('marts.fx_rates', 'marts.economic_indicators')
-                and refreshed.data_kind is not null
+            -- the programme figures' dollars are converted at those tables' rates too
+            when tables_.source <> 'marts.milestones' and refreshed.data_kind is not null
                 then refreshed.data_kind || ', reviewed reference table'
             else 'reviewed reference table'
         end as data_kind,
@@ -74,19 +76,22 @@ select
     source,
     source || '@' || left(sha256, 12) as snapshot,
     kind,
-    -- the indicator families whose rows read the source (synthesis reads them all)
+    -- what the source feeds: a family's rows (publications, patents, workforce,
+    -- supply_chain, capability), funding's grants, programmes or conversions of both, or a
+    -- research-security channel (the synthesis reads those of the families it scores)
     case
-        when source = 'openalex' then ['publications', 'workforce', 'security']
+        when source = 'openalex' then ['publications', 'workforce', 'security:coauthorship']
         when source = 'openalex_authors' then ['workforce']
-        when source in ('epo_ops', 'patentsview') then ['patents', 'security']
-        when source in ('nsf', 'ukri', 'cordis') then ['funding', 'security']
+        when source in ('epo_ops', 'patentsview') then ['patents', 'security:copatent']
+        when source in ('nsf', 'ukri', 'cordis')
+            then ['funding:grants', 'security:grant_consortium']
         when source = 'comtrade' then ['supply_chain']
-        when source in (
-            'world_bank', 'marts.funding_programmes', 'marts.fx_rates', 'marts.economic_indicators'
-        ) then ['funding']
+        when source = 'marts.funding_programmes' then ['funding:programmes']
+        when source in ('world_bank', 'marts.fx_rates', 'marts.economic_indicators')
+            then ['funding:conversions']
         when source = 'marts.milestones' then ['capability']
         else []
-    end as families,
+    end as feeds,
     files,
     bytes,
     records,

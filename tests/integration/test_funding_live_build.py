@@ -184,7 +184,7 @@ def test_live_funding_and_trade_land_parse_and_publish(live_services: LiveServic
     assert kinds == [("live",)]
     # the refreshed rates are a source of every funding row: its snapshot is named
     named = con.execute(
-        "select bool_and(source_snapshot like '%world_bank@%') from marts.funding_indicators"
+        "select bool_and(source_snapshot like '%world_bank@%') from marts.funding_long"
     ).fetchone()
     assert named == (True,)
     # trade: every line's USA exports (100) and German imports from the USA (60)

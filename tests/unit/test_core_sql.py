@@ -19,29 +19,6 @@ def run_sql(con: duckdb.DuckDBPyConnection, table: str) -> None:
     )
 
 
-# a source of each kind and the families it feeds, as meta.source_snapshots names them
-SNAPSHOT_FAMILIES = {
-    "openalex": ["publications", "workforce", "security"],
-    "openalex_authors": ["workforce"],
-    "epo_ops": ["patents", "security"],
-    "nsf": ["funding", "security"],
-    "comtrade": ["supply_chain"],
-    "marts.funding_programmes": ["funding"],
-    "marts.milestones": ["capability"],
-}
-
-
-def source_snapshots(con: duckdb.DuckDBPyConnection) -> None:
-    """``meta.source_snapshots`` for marts built on hand-made rows: one made-up snapshot,
-    ``<source>@test``, per source of ``SNAPSHOT_FAMILIES``, feeding its families."""
-    con.execute(
-        "create or replace table meta.source_snapshots as select source, "
-        "source || '@test' as snapshot, families from "
-        "(select unnest(?::varchar[]) as source, unnest(?::varchar[][]) as families)",
-        [list(SNAPSHOT_FAMILIES), list(SNAPSHOT_FAMILIES.values())],
-    )
-
-
 def test_top10_rule_with_ties_and_uncited_works(con: duckdb.DuckDBPyConnection) -> None:
     # 20 works of one year and approach: citations 50, 40, 40, 30, then 16 works with 0.
     # Fewer than 10% (2 works) cited more: W1 (0 above), W2 and W3 (1 above, tie) qualify;
@@ -149,11 +126,7 @@ def test_growth_to_a_year_without_works_is_minus_one_and_flagged_on_its_base(
             f"create table indicators.{table} as select * from indicators.publication_growth "
             "limit 0"
         )
-    source_snapshots(con)
     run_sql(con, "marts.publication_indicators")
-    # every row names the works' snapshot, and only it
-    named = con.execute("select distinct source_snapshot from marts.publication_indicators")
-    assert named.fetchall() == [("openalex@test",)]
     small = con.execute(
         "select entity_code, small_n from marts.publication_indicators "
         "where indicator = 'growth_5y_cagr' order by 1"

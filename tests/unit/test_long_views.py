@@ -294,3 +294,43 @@ def test_security_passes_its_interval_through_and_synthesis_gives_scores_and_ran
         "composite_rank_high from marts.country_headlines_wide"
     ).fetchall()
     assert wide == [("USA", 1.0, 1, 1, 2)]
+
+
+def test_each_row_names_the_snapshots_of_what_feeds_it(con: duckdb.DuckDBPyConnection) -> None:
+    create_views(con)
+    for source, feeds in (
+        ("openalex", ["publications", "workforce", "security:coauthorship"]),
+        ("epo_ops", ["patents", "security:copatent"]),
+        ("nsf", ["funding:grants", "security:grant_consortium"]),
+        ("ukri", ["funding:grants", "security:grant_consortium"]),
+        ("marts.funding_programmes", ["funding:programmes"]),
+        ("marts.fx_rates", ["funding:conversions"]),
+        ("comtrade", ["supply_chain"]),
+    ):
+        insert(con, "meta.source_snapshots", source=source, snapshot=f"{source}@1", feeds=feeds)
+    share_row(con, "marts.publication_indicators", "world_share", value=0.2)
+    share_row(con, "marts.patent_indicators", "patent_world_share", value=0.1)
+    share_row(con, "marts.funding_indicators", "commitment_usd", value=9.0,
+              funding_kind="programmes")  # fmt: skip
+    share_row(con, "marts.funding_indicators", "grant_funding_usd", value=5.0, funder_scope="nsf")
+    share_row(con, "marts.funding_indicators", "grant_funding_usd", value=7.0)
+    share_row(con, "marts.supply_chain_indicators", "exports", value=3.0)
+    share_row(con, "marts.security_indicators", "grant_consortium_concern_share", value=0.1,
+              concern_set="TEST")  # fmt: skip
+    named = dict(
+        con.execute(
+            "select family || ' ' || variant, source_snapshot from marts.indicators_long"
+        ).fetchall()
+    )
+    assert named == {
+        "publications ": "openalex@1",
+        "patents counting=applicant; family_scope=all": "epo_ops@1",
+        # the programme figures, or the funder scope's grants, with the conversion tables
+        "funding funding_kind=programmes; funder_scope=all":
+            "marts.funding_programmes@1, marts.fx_rates@1",
+        "funding funding_kind=grants; funder_scope=nsf": "marts.fx_rates@1, nsf@1",
+        "funding funding_kind=grants; funder_scope=all": "marts.fx_rates@1, nsf@1, ukri@1",
+        "supply_chain level=approach": "comtrade@1",
+        # a security channel its own records: the grants'
+        "security concern_set=TEST": "nsf@1, ukri@1",
+    }  # fmt: skip

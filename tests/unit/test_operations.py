@@ -58,6 +58,13 @@ def test_the_weekly_build_runs_in_live_mode_only(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setenv("QCM_MODE", "live")
     requests, _ = tick("qcm_build_schedule")
     assert [(r.run_key, r.partition_key) for r in requests] == [("qcm_build:2026-04-01", None)]
+    # after the week's works (Monday) and their authors (Tuesday): (weekday, hour) of each
+    weekly = [
+        defs.resolve_schedule_def(name).cron_schedule.split()
+        for name in ("openalex_fetch_weekly", "openalex_authors_fetch_weekly", "qcm_build_schedule")
+    ]
+    when = [(int(cron[4]), int(cron[1])) for cron in weekly]
+    assert when == sorted(when) and len(set(when)) == 3
 
 
 def test_live_ticks_ask_for_the_recent_partitions(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -142,7 +149,7 @@ def test_failure_report_says_what_failed_and_what_to_do() -> None:
     assert "Nothing was published" not in after
 
 
-@dg.op
+@dg.op(retry_policy=dg.RetryPolicy(max_retries=1))  # as a fetch's: the report after the last
 def breaks() -> None:
     try:
         int("<html>")

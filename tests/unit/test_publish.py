@@ -135,7 +135,7 @@ def test_the_sample_does_not_replace_a_release_of_real_data(tmp_path: Path) -> N
     # into the folder of a live release: the sample would replace the real figures
     out = tmp_path / "out"
     publish(working_db(tmp_path / "work.duckdb", 100, kind="live"), out)
-    with pytest.raises(PublishError, match=r"holds live data.*synthetic sample alone"):
+    with pytest.raises(PublishError, match=r"holds live data, which this build has not"):
         publish(working_db(tmp_path / "work.duckdb", 100), out)
     con = duckdb.connect(str(out / "qcm.duckdb"), read_only=True)
     assert con.execute("select data_kind from meta.tables").fetchall() == [("live",)]
@@ -143,11 +143,14 @@ def test_the_sample_does_not_replace_a_release_of_real_data(tmp_path: Path) -> N
     publish(working_db(tmp_path / "work.duckdb", 100), out, allow_drop=True)  # on purpose
     # real data replaces the sample, and the sample another sample
     publish(working_db(tmp_path / "work.duckdb", 100, kind="directory"), out)
-    assert real_data_replaced({"marts.a|synthetic sample": 1}, "synthetic sample") == []
-    assert real_data_replaced({"marts.a|directory, synthetic sample": 1}, "synthetic sample") == [
-        "directory, synthetic sample"
-    ]
-    assert real_data_replaced({"marts.a|live": 1}, "live, synthetic sample") == []
+    sample, mixed = "synthetic sample", "directory, synthetic sample"
+    assert real_data_replaced({"marts.a|synthetic sample": 1}, sample) == []
+    assert real_data_replaced({f"marts.a|{mixed}": 1}, sample) == ["directory"]
+    assert real_data_replaced({"marts.a|live": 1}, mixed) == ["live"]  # one folder, the rest
+    assert real_data_replaced({f"marts.a|{mixed}": 1}, mixed) == []  # the same folder again
+    assert (
+        real_data_replaced({"marts.a|live": 1, "marts.b|reviewed reference table": 1}, "live") == []
+    )
 
 
 def test_drops_compare_only_the_same_kind_of_data() -> None:

@@ -68,7 +68,7 @@ import pytest
 
 from assets.reference.tables import reference_frames
 from pipelines.db import replace_table
-from tests.unit.test_core_sql import run_sql, source_snapshots
+from tests.unit.test_core_sql import run_sql
 from tests.unit.test_refresh_by_year_sql import materialized, plan_nodes, scan_filters, year_rows
 
 pytestmark = pytest.mark.unit
@@ -158,17 +158,12 @@ def security(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
     )
     grant_approaches = [(g, "all") for g, *_ in GRANTS]
     replace_table(con, "core.grant_approaches", _frame(grant_approaches, ["grant_key", "approach"]))
-    for table, source, kind in (
-        ("raw.source_files", "openalex", "synthetic sample"),
-        ("raw.patent_source_files", "epo_ops", "live"),
-        ("raw.grant_source_files", "nsf", "directory"),
+    for table, kind in (
+        ("raw.source_files", "synthetic sample"),
+        ("raw.patent_source_files", "live"),
+        ("raw.grant_source_files", "directory"),
     ):
-        replace_table(
-            con,
-            table,
-            _frame([(source, "file.json", kind)], ["source", "source_file", "data_kind"]),
-        )
-    source_snapshots(con)
+        replace_table(con, table, _frame([("file.json", kind)], ["source_file", "data_kind"]))
     for table in (
         "indicators.security_counts",
         "indicators.security_links",
@@ -312,15 +307,6 @@ def test_the_mart_in_long_form(security: duckdb.DuckDBPyConnection) -> None:
         "directory",
     )
     assert {(r[10], *r[12:]) for r in rows} == {("sec-1.0", "TEST_SET", "CHN, RUS", "share (0-1)")}
-    # and names the snapshot of its own source: the works', the patents' or the grants'
-    named = security.execute(
-        "select distinct indicator, source_snapshot from marts.security_indicators order by 1"
-    ).fetchall()
-    assert named == [
-        ("coauthorship_concern_share", "openalex@test"),
-        ("copatent_concern_share", "epo_ops@test"),
-        ("grant_consortium_concern_share", "nsf@test"),
-    ]
 
 
 def test_the_mart_carries_interval_and_trend(security: duckdb.DuckDBPyConnection) -> None:

@@ -50,7 +50,7 @@ from assets.supply_chain.raw_tables import raw_frames
 from pipelines.db import replace_table
 from pipelines.parsing import Provenance
 from tests.comtrade_bodies import comtrade_record
-from tests.unit.test_core_sql import run_sql, source_snapshots
+from tests.unit.test_core_sql import run_sql
 
 pytestmark = pytest.mark.unit
 CODES = {
@@ -140,7 +140,6 @@ def trade(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
     batches[0].records.extend(batches[1].records)
     for table, frame in raw_frames(batches[0], "synthetic sample").items():
         replace_table(con, table, frame)
-    source_snapshots(con)
     for table in TABLES:
         run_sql(con, table)
     return con

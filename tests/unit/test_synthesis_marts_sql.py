@@ -19,7 +19,7 @@ import duckdb
 import pytest
 
 from assets.reference.tables import read_csv
-from tests.unit.test_core_sql import run_sql, source_snapshots
+from tests.unit.test_core_sql import run_sql
 from tests.unit.test_long_views import create_from_contract
 
 pytestmark = pytest.mark.unit
@@ -51,7 +51,7 @@ def marts(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
     for table in (
         "indicators.synthesis_scores", "ref.synthesis_weights", "ref.synthesis_settings",
         "meta.source_files", "core.trade_years", "ref.countries", "ref.blocs",
-        "core.bloc_member_years", "indicators.frontier_institutions",
+        "core.bloc_member_years", "indicators.frontier_institutions", "meta.source_snapshots",
     ):  # fmt: skip
         create_from_contract(con, table)
     con.register("_methods", read_csv("methods.csv"))
@@ -90,8 +90,6 @@ def marts(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
         score(con, "country", "DEU", year, "composite", ONE_35, 3)
         for bloc in BLOCS:
             score(con, "bloc", bloc, year, "composite", 0.0 if bloc == "QUAD" else 0.5, None)
-    source_snapshots(con)
-    con.execute("create table raw.grant_source_files as select 'nsf' as source")
     for table in ("marts.synthesis_scores", "marts.frontier", "marts.frontier_blocs"):
         run_sql(con, table)
     return con

@@ -44,7 +44,7 @@ from pipelines.contracts import check_values, load_contract
 from pipelines.db import replace_table
 from pipelines.settings import SQL_DIR
 from pipelines.sql_assets import in_build_order
-from tests.unit.test_core_sql import run_sql, source_snapshots
+from tests.unit.test_core_sql import run_sql
 from tests.unit.test_refresh_by_year_sql import materialized, plan_nodes, scan_filters, year_rows
 
 pytestmark = pytest.mark.unit
@@ -168,7 +168,6 @@ def workforce(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
         "create table raw.openalex_merged_ids "
         "(merge_date varchar, old_id varchar, merge_into_id varchar, source_file varchar)"
     )
-    source_snapshots(con)
     for table in in_build_order(
         (
             "staging.author_merges", "staging.author_ids", "staging.authors",
@@ -553,7 +552,6 @@ def test_years_a_later_observation_can_still_fill_are_incomplete(
                     "numerator", "denominator"],
         ),
     )  # fmt: skip
-    source_snapshots(con)
     run_sql(con, "marts.workforce_indicators")
     first_open = dict(
         con.execute(

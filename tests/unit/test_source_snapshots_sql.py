@@ -1,0 +1,60 @@
+"""meta.source_snapshots on hand-made file lists: a raw source's id is a SHA-256 over the
+checksums of the files it read records from, in file order; an unreadable file, or a copy
+of a file read before, adds no records and is left out."""
+
+from __future__ import annotations
+
+import hashlib
+
+import duckdb
+import pytest
+
+from tests.unit.test_core_sql import run_sql
+from tests.unit.test_long_views import create_from_contract
+
+pytestmark = pytest.mark.unit
+
+
+def test_a_snapshot_covers_the_files_records_were_read_from(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    for table in (
+        "meta.source_files", "marts.funding_programmes", "marts.fx_rates",
+        "marts.economic_indicators", "marts.milestones",
+    ):  # fmt: skip
+        create_from_contract(con, table)
+    con.execute(
+        "insert into meta.source_files (source, source_file, source_sha256, bytes, records, "
+        "status, data_kind) values "
+        "('openalex', 'b.json', 'bb', 20, 2, 'read', 'directory'), "
+        "('openalex', 'a.json', 'aa', 10, 1, 'read', 'directory'), "
+        # a grant file that could not be read carries the fallback name and no checksum
+        "('funding', 'x.csv', null, 5, 0, 'unreadable', 'directory'), "
+        "('nsf', 'z.json', 'cc', 30, 3, 'read', 'directory'), "
+        "('nsf', 'y.json', 'cc', 30, 0, 'duplicate of z.json', 'directory')"
+    )
+    con.execute(
+        "insert into marts.fx_rates (currency, year, units_per_usd) values ('EUR', 2020, 0.9)"
+    )
+    run_sql(con, "meta.source_snapshots")
+    rows = {
+        source: (snapshot, files, records, feeds)
+        for source, snapshot, files, records, feeds in con.execute(
+            "select source, snapshot, files, records, feeds from meta.source_snapshots"
+        ).fetchall()
+    }
+    digest = hashlib.sha256(b"aa,bb").hexdigest()  # a.json before b.json
+    assert rows["openalex"] == (
+        f"openalex@{digest[:12]}",
+        2,
+        3,
+        ["publications", "workforce", "security:coauthorship"],
+    )
+    assert rows["nsf"][1:3] == (1, 3)
+    assert "funding" not in rows  # nothing feeds on a file that gave no records
+    # a published table's id is over its rows; an empty table's over the empty text
+    row = con.execute("select t::varchar from marts.fx_rates as t").fetchone()[0]
+    assert rows["marts.fx_rates"][0] == (
+        f"marts.fx_rates@{hashlib.sha256(row.encode()).hexdigest()[:12]}"
+    )
+    assert rows["marts.milestones"][0] == f"marts.milestones@{hashlib.sha256(b'').hexdigest()[:12]}"
