@@ -91,6 +91,18 @@ def client_settings(source: str) -> Iterator[None]:
         raise dg.Failure(f"{source}: {err}", allow_retries=False) from err
 
 
+# a run with this tag set to "1" starts its fetches afresh (the UI's Launchpad, a refetch
+# schedule), as `qcm build --refetch` does
+REFETCH_TAG = "qcm/refetch"
+
+
+def fetch_afresh(context: dg.AssetExecutionContext, settings: Settings) -> bool:
+    """Whether the fetch of ``context``'s run starts afresh instead of resuming its saved
+    partition: ``QCM_REFETCH=1`` (``qcm build --refetch``) in ``settings``, or the run's
+    tag ``qcm/refetch`` = ``1``."""
+    return settings.refetch or context.run.tags.get(REFETCH_TAG) == "1"
+
+
 def require_done(outcome: FetchOutcome, what: str) -> FetchOutcome:
     """``outcome`` when its fetch is done; a dg.Failure naming ``what`` and the partition
     otherwise (parked: a later run resumes it; retrying now cannot help)."""

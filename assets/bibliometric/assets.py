@@ -37,7 +37,13 @@ from pipelines import lineage, parsing, work_delta
 from pipelines.checks import quarantine_rate_check, unusable_files_check
 from pipelines.fetching import FETCH_RETRY, step_failure
 from pipelines.landing import LandingZone
-from pipelines.live_fetch import client_settings, fetch_log, raw_input_files, require_done
+from pipelines.live_fetch import (
+    client_settings,
+    fetch_afresh,
+    fetch_log,
+    raw_input_files,
+    require_done,
+)
 from pipelines.parse_cache import code_digest
 from pipelines.resources import QcmResource
 from pipelines.settings import SettingsError, credential, service_url
@@ -114,10 +120,11 @@ def openalex_pages(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.Ma
             log=fetch_log(context),
         )
     year = context.partition_key
+    restart = fetch_afresh(context, settings)
     try:
         listed = require_done(
             fetcher.fetch_partition(
-                int(year), quantum_topic_ids(), query["search"], restart=settings.refetch
+                int(year), quantum_topic_ids(), query["search"], restart=restart
             ),
             "openalex year",
         )
@@ -127,7 +134,7 @@ def openalex_pages(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.Ma
                 f"{year}{WHOLE_SUFFIX}",
                 truncated_works(fetcher.landing, year),
                 f"openalex year {year} works of more than 100 authors",
-                restart=settings.refetch,
+                restart=restart,
             ),
             "openalex works fetched whole, partition",
         )

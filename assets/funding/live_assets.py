@@ -48,6 +48,7 @@ from pipelines.landing import LandingZone
 from pipelines.live_fetch import (
     api_root,
     client_settings,
+    fetch_afresh,
     fetch_log,
     fetch_result,
     require_live,
@@ -89,7 +90,9 @@ def nsf_pages(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.Materia
         log=fetch_log(context),
     )
     try:
-        outcome = fetcher.fetch_partition(int(context.partition_key), restart=settings.refetch)
+        outcome = fetcher.fetch_partition(
+            int(context.partition_key), restart=fetch_afresh(context, settings)
+        )
     except NsfError as err:
         raise step_failure(err) from err
     return fetch_result(outcome, "nsf year")
@@ -117,7 +120,9 @@ def ukri_pages(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.Materi
         log=fetch_log(context),
     )
     try:
-        outcome = fetcher.fetch_partition(context.partition_key, restart=settings.refetch)
+        outcome = fetcher.fetch_partition(
+            context.partition_key, restart=fetch_afresh(context, settings)
+        )
     except UkriError as err:
         raise step_failure(err) from err
     return fetch_result(outcome, "ukri term")
@@ -184,7 +189,11 @@ def world_bank_pages(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.
         fetcher.url(context.partition_key, countries, FIRST_YEAR, last, 1)
     try:
         outcome = fetcher.fetch_indicator(
-            context.partition_key, countries, FIRST_YEAR, last, restart=settings.refetch
+            context.partition_key,
+            countries,
+            FIRST_YEAR,
+            last,
+            restart=fetch_afresh(context, settings),
         )
     except WorldBankError as err:
         raise step_failure(err) from err

@@ -27,6 +27,7 @@ from pipelines.fetching import FETCH_RETRY, step_failure
 from pipelines.live_fetch import (
     api_root,
     client_settings,
+    fetch_afresh,
     fetch_log,
     fetch_result,
     require_live,
@@ -66,7 +67,9 @@ def patentsview_pages(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg
         )
     try:
         outcome = fetcher.fetch_partition(
-            int(context.partition_key), patent_live_query_codes(), restart=settings.refetch
+            int(context.partition_key),
+            patent_live_query_codes(),
+            restart=fetch_afresh(context, settings),
         )
     except PatentsViewError as err:
         raise step_failure(err) from err
@@ -100,7 +103,7 @@ def epo_ops_pages(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.Mat
         fetcher.clean_codes(codes)
     try:
         outcome = fetcher.fetch_partition(
-            int(context.partition_key), codes, restart=settings.refetch
+            int(context.partition_key), codes, restart=fetch_afresh(context, settings)
         )
     except EpoOpsError as err:
         raise step_failure(err) from err

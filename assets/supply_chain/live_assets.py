@@ -30,6 +30,7 @@ from pipelines.landing import LandingZone
 from pipelines.live_fetch import (
     api_root,
     client_settings,
+    fetch_afresh,
     fetch_log,
     fetch_result,
     require_live,
@@ -119,7 +120,7 @@ def comtrade_pages(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.Ma
         )
     try:
         outcome = fetcher.fetch_partition(
-            year, codes, restart=settings.refetch, may_be_empty=may_be_empty
+            year, codes, restart=fetch_afresh(context, settings), may_be_empty=may_be_empty
         )
     except (ComtradeError, ValueError) as err:
         raise step_failure(err) from err

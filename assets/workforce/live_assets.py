@@ -22,7 +22,7 @@ from assets.bibliometric.live import OpenAlexError, OpenAlexFetcher
 from assets.workforce.live import SOURCE, fetch_authors
 from pipelines.fetching import FETCH_RETRY, step_failure
 from pipelines.landing import LandingZone
-from pipelines.live_fetch import api_root, fetch_log, require_live, secret
+from pipelines.live_fetch import api_root, fetch_afresh, fetch_log, require_live, secret
 from pipelines.resources import QcmResource
 
 SOURCE_CONFIG = yaml.safe_load((Path(__file__).parent / "source.yml").read_text(encoding="utf-8"))
@@ -78,7 +78,9 @@ def openalex_author_pages(
             base_url=api_root("OPENALEX_API_URL", SOURCE_CONFIG["api"].removesuffix("/authors")),
             log=fetch_log(context),
         )
-        summary = fetch_authors(fetcher, ids, restart=settings.refetch, log=fetch_log(context))
+        summary = fetch_authors(
+            fetcher, ids, restart=fetch_afresh(context, settings), log=fetch_log(context)
+        )
     except ValueError as err:
         # a malformed OPENALEX_PER_PAGE or an author id that is not one: retrying cannot help
         raise dg.Failure(f"{SOURCE}: {err}", allow_retries=False) from err

@@ -19,6 +19,7 @@ from assets.bibliometric.assets import openalex_pages
 from assets.funding.live_assets import world_bank_pages
 from assets.patents.live_assets import epo_ops_pages, patentsview_pages
 from assets.supply_chain.live_assets import comtrade_pages
+from pipelines.live_fetch import REFETCH_TAG, fetch_afresh
 from pipelines.resources import QcmResource
 
 pytestmark = pytest.mark.unit
@@ -104,3 +105,26 @@ def test_a_fetch_that_refuses_a_reviewed_code_fails_once_without_retry(
             if e.is_dagster_event
         ]
         assert kinds.count("STEP_START") == 1 and "STEP_UP_FOR_RETRY" not in kinds
+
+
+SEEN: list[bool] = []  # what the probe's runs decided
+
+
+@dg.asset
+def probe(context, qcm: QcmResource) -> None:
+    """Whether this run's fetches would start afresh (``context`` unannotated: Dagster
+    refuses the annotation this module's postponed annotations turn into text)."""
+    SEEN.append(fetch_afresh(context, qcm.settings))
+
+
+def test_a_run_tagged_to_refetch_starts_its_fetches_afresh(tmp_path: Path) -> None:
+    # the UI's Launchpad (tag qcm/refetch = 1) or a refetch schedule, as qcm build --refetch
+    SEEN.clear()
+    for tags, refetch in (({}, False), ({REFETCH_TAG: "1"}, False), ({}, True)):
+        qcm = QcmResource(
+            out_dir=str(tmp_path / "out"), state_dir=str(tmp_path / "s"), refetch=refetch
+        )
+        dg.materialize(
+            [probe], resources={"qcm": qcm}, tags=tags, instance=dg.DagsterInstance.ephemeral()
+        )
+    assert SEEN == [False, True, True]
