@@ -94,7 +94,10 @@ SECRET_PAIR = re.compile(
 # The most characters of a server's text quoted in a message.
 MESSAGE_LIMIT = 300
 # What to tell the operator when resuming cannot help and only a fresh fetch can.
-REFETCH = "re-run with a fresh fetch (qcm build --mode live --refetch)"
+REFETCH = (
+    "re-run with a fresh fetch (qcm build --mode live --refetch, or from the Dagster UI a run "
+    "tagged qcm/refetch=1)"
+)
 # The largest answer a JSON or XML API client holds in memory, decoded. The largest
 # legitimate one is a UN Comtrade answer of 100,000 records (about 70 MB); pages of the
 # other services are a few MB; CORDIS's bulk archives stream under their own cap.
