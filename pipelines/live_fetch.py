@@ -91,16 +91,19 @@ def client_settings(source: str) -> Iterator[None]:
         raise dg.Failure(f"{source}: {err}", allow_retries=False) from err
 
 
-# a run with this tag set to "1" starts its fetches afresh (the UI's Launchpad, a refetch
-# schedule), as `qcm build --refetch` does
+# a run with this tag set to "1" (the UI's Launchpad) starts its fetches afresh, as
+# `qcm build --refetch` does
 REFETCH_TAG = "qcm/refetch"
 
 
 def fetch_afresh(context: dg.AssetExecutionContext, settings: Settings) -> bool:
-    """Whether the fetch of ``context``'s run starts afresh instead of resuming its saved
+    """Whether the fetch of ``context``'s step starts afresh instead of resuming its saved
     partition: ``QCM_REFETCH=1`` (``qcm build --refetch``) in ``settings``, or the run's
-    tag ``qcm/refetch`` = ``1``."""
-    return settings.refetch or context.run.tags.get(REFETCH_TAG) == "1"
+    tag ``qcm/refetch`` = ``1``, on the step's first attempt in a run that is not a
+    re-execution; a retry, or a re-execution (which carries the tags), resumes what the
+    fresh fetch landed."""
+    first = context.retry_number == 0 and context.run.parent_run_id is None
+    return first and (settings.refetch or context.run.tags.get(REFETCH_TAG) == "1")
 
 
 def require_done(outcome: FetchOutcome, what: str) -> FetchOutcome:

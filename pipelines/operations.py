@@ -26,7 +26,6 @@ from pathlib import Path
 
 import dagster as dg
 
-from pipelines.live_fetch import REFETCH_TAG
 from pipelines.meta_assets import PUBLISHED_KEY
 from pipelines.settings import Settings
 
@@ -62,8 +61,6 @@ class Refresh:
     (Monday 0) on which the service is down at the tick's hour (UTC), for the reason
     ``closed_why``: the cron then ticks on several days, a tick on a closed day skips, and
     the first tick on an open day launches the month's runs (a later one skips, naming it).
-    A ``refetch`` refresh starts its fetches afresh (run tag ``qcm/refetch``) instead of
-    resuming or skipping what was landed complete.
     """
 
     job: str
@@ -74,12 +71,11 @@ class Refresh:
     why: str
     closed: tuple[int, ...] = ()
     closed_why: str = ""
-    refetch: bool = False
 
     @property
     def schedule_name(self) -> str:
-        """``<job>_<cadence>``, and ``_refetch`` for a refetch."""
-        return f"{self.job}_{self.cadence}" + ("_refetch" if self.refetch else "")
+        """``<job>_<cadence>``."""
+        return f"{self.job}_{self.cadence}"
 
 
 REFRESHES = (
@@ -98,16 +94,6 @@ REFRESHES = (
         "weekly",
         0,
         "the authors of the works landed on Monday",
-    ),
-    Refresh(
-        "openalex_authors_fetch",
-        "raw/openalex_author_pages",
-        "0 2 8 1,4,7,10 *",
-        "quarterly",
-        0,
-        "every landed author's profile again: the weekly fetch asks only for new authors, "
-        "and a profile gains affiliations",
-        refetch=True,
     ),
     Refresh(
         "patentsview_fetch",
@@ -184,8 +170,7 @@ def with_freshness(asset: dg.AssetsDefinition) -> dg.AssetsDefinition:
     """``asset`` with its freshness policy: a fetch asset of REFRESHES by its cadence,
     a published table (marts, meta) or the release by the weekly build; others as they
     are (intermediate layers are as fresh as the tables built from them)."""
-    # the cadence of an asset's regular fetch, not of a refetch of it
-    cadence = {r.asset: CADENCE_FRESHNESS[r.cadence] for r in REFRESHES if not r.refetch}
+    cadence = {r.asset: CADENCE_FRESHNESS[r.cadence] for r in REFRESHES}
 
     def policy(spec: dg.AssetSpec) -> dg.AssetSpec:
         key = spec.key.to_user_string()
@@ -209,8 +194,7 @@ def refresh_schedule(refresh: Refresh) -> dg.ScheduleDefinition:
         cron_schedule=refresh.cron,
         execution_timezone="UTC",
         default_status=dg.DefaultScheduleStatus.STOPPED,
-        description=f"Live only: {refresh.cadence} {'refetch' if refresh.refetch else 'fetch'} "
-        f"({refresh.why}). Skips in sample mode.",
+        description=f"Live only: {refresh.cadence} fetch ({refresh.why}). Skips in sample mode.",
     )
     def _tick(context: dg.ScheduleEvaluationContext) -> Iterator[dg.RunRequest | dg.SkipReason]:
         mode = Settings.from_env().mode
@@ -229,7 +213,7 @@ def refresh_schedule(refresh: Refresh) -> dg.ScheduleDefinition:
                 "then launch this job or wait for the next tick"
             )
             return
-        tags = {"qcm/refresh": refresh.cadence} | ({REFETCH_TAG: "1"} if refresh.refetch else {})
+        tags = {"qcm/refresh": refresh.cadence}
         if refresh.closed:
             if when.weekday() in refresh.closed:
                 yield dg.SkipReason(

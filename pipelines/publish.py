@@ -199,17 +199,54 @@ def row_count_drops(
     return drops
 
 
-def real_data_replaced(previous: dict[str, int], kind: str) -> list[str]:
-    """The kinds of real data (live, or a user's directory) the last release held
-    (``previous``, keyed as ``previous_counts`` keys it) that a release with the synthetic
-    sample in it (``kind``, the new release's ``data_kind``, such as ``directory,
-    synthetic sample``) would not hold: real figures the sample would replace. Empty when
-    the new release has no sample in it, or holds every kind of real data the last held."""
-    new = set(kind.split(", "))
-    if SAMPLE_KIND not in new:
-        return []
-    before = {part for key in previous for part in key.split("|", 1)[1].split(", ")}
-    return sorted(k for k in before if k in REAL_KINDS and k not in new)
+def source_kinds(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Each source's kind of data in the database of ``con``: the kinds of the files it
+    read records from (``meta.source_files``), such as ``{"openalex": "live"}``; empty
+    for a database whose file list lacks the columns (a hand-made one)."""
+    columns = {
+        name
+        for (name,) in con.execute(
+            "select column_name from information_schema.columns "
+            "where table_schema = 'meta' and table_name = 'source_files'"
+        ).fetchall()
+    }
+    if not {"source", "status", "data_kind"} <= columns:
+        return {}
+    return dict(
+        con.execute(
+            "select source, string_agg(distinct data_kind, ', ' order by data_kind) "
+            "from meta.source_files where status = 'read' group by source"
+        ).fetchall()
+    )
+
+
+def previous_source_kinds(published: Path) -> dict[str, str]:
+    """``source_kinds`` of the last release ``published``; empty when there is none.
+    Raises PublishError when it exists but cannot be read (as ``previous_counts``)."""
+    if not published.exists():
+        return {}
+    try:
+        con = duckdb.connect(str(published), read_only=True)
+        try:
+            return source_kinds(con)
+        finally:
+            con.close()
+    except duckdb.Error as err:
+        raise PublishError(
+            f"cannot read the last release {published} to compare its sources ({err}); "
+            "set QCM_ALLOW_DROP=1 to publish without the comparison"
+        ) from err
+
+
+def real_data_replaced(before: dict[str, str], after: dict[str, str]) -> list[str]:
+    """The sources whose real data (live, or a user's directory) in the last release
+    (``before``: ``source_kinds``) the synthetic sample replaces in the new one
+    (``after``), as ``openalex (live)``; empty when none does."""
+    return [
+        f"{source} ({kind})"
+        for source, kind in sorted(before.items())
+        if set(kind.split(", ")) & set(REAL_KINDS) and after.get(source) == SAMPLE_KIND
+    ]
 
 
 def publish(working_db: Path, out_dir: Path, allow_drop: bool = False) -> Published:
@@ -417,11 +454,12 @@ def _write_release(
                 + "; ".join(drops)
                 + " (set QCM_ALLOW_DROP=1 if this is expected)"
             )
-        real = real_data_replaced(before, data_kind(con))
+        sources = {} if allow_drop else previous_source_kinds(target)
+        real = real_data_replaced(sources, source_kinds(con))
         if real:
             raise PublishError(
-                f"the last release {target} holds {' and '.join(real)} data, which this build "
-                "has not, reading the synthetic sample instead: publishing it would replace "
+                f"the last release {target} holds real data of {', '.join(real)}, which this "
+                "build read from the synthetic sample instead: publishing it would replace "
                 "real figures with invented ones. Build the sample into another folder "
                 "(--out), or set QCM_ALLOW_DROP=1 to replace the release"
             )

@@ -73,7 +73,7 @@ from rows_
 inner join (
     select
         'marts.milestones@'
-        || left(sha256(string_agg(t::varchar, chr(10) order by t::varchar)), 12)
+        || left(sha256(coalesce(string_agg(t::varchar, chr(10) order by t::varchar), '')), 12)
             as source_snapshot
     from marts.milestones as t
 ) as snapshots on true

@@ -117,8 +117,16 @@ def probe(context, qcm: QcmResource) -> None:
     SEEN.append(fetch_afresh(context, qcm.settings))
 
 
+@dg.asset(retry_policy=dg.RetryPolicy(max_retries=1))
+def flaky_probe(context, qcm: QcmResource) -> None:
+    """As ``probe``, failing its first attempt (a fetch that gave up on a passing fault)."""
+    SEEN.append(fetch_afresh(context, qcm.settings))
+    if context.retry_number == 0:
+        raise RuntimeError("no answer")
+
+
 def test_a_run_tagged_to_refetch_starts_its_fetches_afresh(tmp_path: Path) -> None:
-    # the UI's Launchpad (tag qcm/refetch = 1) or a refetch schedule, as qcm build --refetch
+    # the UI's Launchpad (tag qcm/refetch = 1), as qcm build --refetch
     SEEN.clear()
     for tags, refetch in (({}, False), ({REFETCH_TAG: "1"}, False), ({}, True)):
         qcm = QcmResource(
@@ -128,3 +136,13 @@ def test_a_run_tagged_to_refetch_starts_its_fetches_afresh(tmp_path: Path) -> No
             [probe], resources={"qcm": qcm}, tags=tags, instance=dg.DagsterInstance.ephemeral()
         )
     assert SEEN == [False, True, True]
+    # a retry of the step resumes what its fresh start landed
+    SEEN.clear()
+    qcm = QcmResource(out_dir=str(tmp_path / "out"), state_dir=str(tmp_path / "s"))
+    dg.materialize(
+        [flaky_probe],
+        resources={"qcm": qcm},
+        tags={REFETCH_TAG: "1"},
+        instance=dg.DagsterInstance.ephemeral(),
+    )
+    assert SEEN == [True, False]

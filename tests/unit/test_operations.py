@@ -12,7 +12,6 @@ import pytest
 from dagster._core.remote_origin import RegisteredCodeLocationOrigin
 
 from pipelines.definitions import defs
-from pipelines.live_fetch import REFETCH_TAG
 from pipelines.operations import (
     CADENCE_FRESHNESS,
     REFRESH_MONTH_TAG,
@@ -81,10 +80,6 @@ def test_live_ticks_ask_for_the_recent_partitions(monkeypatch: pytest.MonkeyPatc
     assert [r.partition_key for r in requests] == ["quantum", "qubit"]
     requests, _ = tick("openalex_authors_fetch_weekly")
     assert [r.partition_key for r in requests] == [None]
-    assert REFETCH_TAG not in requests[0].tags  # new authors only: the landed ones are kept
-    # a quarter's refetch asks every landed author's profile again (their new affiliations)
-    requests, _ = tick("openalex_authors_fetch_quarterly_refetch")
-    assert [(r.partition_key, r.tags[REFETCH_TAG]) for r in requests] == [(None, "1")]
 
 
 def test_the_nsf_fetch_waits_for_a_day_outside_nsfs_downtime(
@@ -206,7 +201,7 @@ def test_published_tables_and_fetches_say_when_they_are_overdue() -> None:
     for key in published:
         assert policies[key] == RELEASE_FRESHNESS, key
     # each fetch is overdue once its schedule has missed a tick
-    for refresh in (r for r in REFRESHES if not r.refetch):  # a refetch's asset has its own
+    for refresh in REFRESHES:
         window = policies[refresh.asset].fail_window.to_timedelta()
         assert window == CADENCE_FRESHNESS[refresh.cadence], refresh.asset
     assert CADENCE_FRESHNESS["weekly"] > timedelta(days=7)

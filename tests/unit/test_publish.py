@@ -37,7 +37,11 @@ def working_db(path: Path, rows: int, kind: str = "synthetic sample") -> Path:
     con.execute("create schema if not exists core")
     con.execute(f"create or replace table marts.numbers as select range as n from range({rows})")
     con.execute("create or replace table core.hidden as select 1 as x")
-    con.execute("create or replace table meta.source_files as select ? as data_kind", [kind])
+    con.execute(
+        "create or replace table meta.source_files as "
+        "select 'openalex' as source, 'read' as status, ? as data_kind",
+        [kind],
+    )
     con.execute(
         "create or replace table meta.tables as select 'marts.numbers' as table_name, "
         f"{rows}::bigint as row_count, ? as data_kind",
@@ -135,7 +139,7 @@ def test_the_sample_does_not_replace_a_release_of_real_data(tmp_path: Path) -> N
     # into the folder of a live release: the sample would replace the real figures
     out = tmp_path / "out"
     publish(working_db(tmp_path / "work.duckdb", 100, kind="live"), out)
-    with pytest.raises(PublishError, match=r"holds live data, which this build has not"):
+    with pytest.raises(PublishError, match=re.escape("real data of openalex (live)")):
         publish(working_db(tmp_path / "work.duckdb", 100), out)
     con = duckdb.connect(str(out / "qcm.duckdb"), read_only=True)
     assert con.execute("select data_kind from meta.tables").fetchall() == [("live",)]
@@ -143,14 +147,15 @@ def test_the_sample_does_not_replace_a_release_of_real_data(tmp_path: Path) -> N
     publish(working_db(tmp_path / "work.duckdb", 100), out, allow_drop=True)  # on purpose
     # real data replaces the sample, and the sample another sample
     publish(working_db(tmp_path / "work.duckdb", 100, kind="directory"), out)
-    sample, mixed = "synthetic sample", "directory, synthetic sample"
-    assert real_data_replaced({"marts.a|synthetic sample": 1}, sample) == []
-    assert real_data_replaced({f"marts.a|{mixed}": 1}, sample) == ["directory"]
-    assert real_data_replaced({"marts.a|live": 1}, mixed) == ["live"]  # one folder, the rest
-    assert real_data_replaced({f"marts.a|{mixed}": 1}, mixed) == []  # the same folder again
-    assert (
-        real_data_replaced({"marts.a|live": 1, "marts.b|reviewed reference table": 1}, "live") == []
-    )
+    sample = "synthetic sample"
+    assert real_data_replaced({"openalex": sample}, {"openalex": sample}) == []
+    assert real_data_replaced({"openalex": "live"}, {"openalex": sample}) == ["openalex (live)"]
+    # the same kinds of data, but the folder read for another source than before
+    before = {"openalex": "directory", "epo_ops": sample}
+    after = {"openalex": sample, "epo_ops": "directory"}
+    assert real_data_replaced(before, after) == ["openalex (directory)"]
+    # a source that was not read before, or is still real
+    assert real_data_replaced({"openalex": "live"}, {"openalex": "live", "nsf": sample}) == []
 
 
 def test_drops_compare_only_the_same_kind_of_data() -> None:
