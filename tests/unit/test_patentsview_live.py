@@ -338,7 +338,7 @@ def test_an_empty_page_before_total_hits_keeps_the_saved_cursor(tmp_path: Path) 
     # a plain re-run resumes at the saved cursor and meets the same gap
     with MockServer([replies[1]]) as server:
         harness = Harness(tmp_path, server.url)
-        with pytest.raises(PatentsViewError, match=r"--refetch\)$"):
+        with pytest.raises(PatentsViewError, match=r"qcm/refetch=1\)$"):
             harness.fetch()
         assert afters(server) == [("/patent/", "2")]
 
