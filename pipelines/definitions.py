@@ -90,7 +90,6 @@ from pipelines.operations import (
     refresh_schedules,
     with_freshness,
 )
-from pipelines.parked import parked_fetches
 from pipelines.progress import progress_logger
 from pipelines.resources import QcmResource
 from pipelines.settings import SQL_DIR
@@ -265,7 +264,7 @@ def build_definitions(executor: dg.ExecutorDefinition | None = None) -> dg.Defin
                 [job.name for job in (fetch_job, author_fetch_job, *source_fetch_jobs)]
             ),
         ],
-        sensors=[failed_run_report, parked_fetches],
+        sensors=[failed_run_report],
         resources={"qcm": QcmResource.from_env()},
         loggers={"console": dg.colored_console_logger, "progress": progress_logger},
         executor=executor,
