@@ -162,28 +162,40 @@ def table_kinds(con: duckdb.DuckDBPyConnection, tables: list[str]) -> dict[str, 
     return {table: recorded.get(table) or kind for table in tables}
 
 
-def previous_counts(published: Path) -> dict[str, int]:
-    """Row counts of the last published release, keyed ``table|data_kind`` (empty if none).
+@dataclass(frozen=True)
+class LastRelease:
+    """What the guards compare a new release with: the last release's row counts, keyed
+    ``table|data_kind``, and each source's kind of data (``source_kinds``)."""
 
-    Raises PublishError when a last release exists but cannot be read: the guard against
-    unexplained drops must not switch itself off silently.
+    counts: dict[str, int]
+    sources: dict[str, str]
+
+
+def last_release(published: Path) -> LastRelease:
+    """The row counts and source kinds of the last release ``published``, read in one
+    connection (empty when there is none).
+
+    Raises PublishError when a last release exists but cannot be read: the guards against
+    unexplained drops and against the sample replacing real data must not switch
+    themselves off silently.
     """
     if not published.exists():
-        return {}
+        return LastRelease({}, {})
     try:
         con = duckdb.connect(str(published), read_only=True)
         try:
             rows = con.execute(
                 "select table_name, row_count, data_kind from meta.tables"
             ).fetchall()
+            sources = source_kinds(con)
         finally:
             con.close()
     except duckdb.Error as err:
         raise PublishError(
-            f"cannot read the last release {published} to compare row counts ({err}); "
+            f"cannot read the last release {published} to compare it ({err}); "
             "set QCM_ALLOW_DROP=1 to publish without the comparison"
         ) from err
-    return {f"{name}|{kind}": count for name, count, kind in rows}
+    return LastRelease({f"{name}|{kind}": count for name, count, kind in rows}, sources)
 
 
 def row_count_drops(
@@ -218,24 +230,6 @@ def source_kinds(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
             "from meta.source_files where status = 'read' group by source"
         ).fetchall()
     )
-
-
-def previous_source_kinds(published: Path) -> dict[str, str]:
-    """``source_kinds`` of the last release ``published``; empty when there is none.
-    Raises PublishError when it exists but cannot be read (as ``previous_counts``)."""
-    if not published.exists():
-        return {}
-    try:
-        con = duckdb.connect(str(published), read_only=True)
-        try:
-            return source_kinds(con)
-        finally:
-            con.close()
-    except duckdb.Error as err:
-        raise PublishError(
-            f"cannot read the last release {published} to compare its sources ({err}); "
-            "set QCM_ALLOW_DROP=1 to publish without the comparison"
-        ) from err
 
 
 def real_data_replaced(before: dict[str, str], after: dict[str, str]) -> list[str]:
@@ -446,16 +440,15 @@ def _write_release(
         counts = {
             table: con.execute(f"select count(*) from {table}").fetchone()[0] for table in published
         }
-        before = {} if allow_drop else previous_counts(target)
-        drops = row_count_drops(counts, before, table_kinds(con, list(counts)))
+        last = LastRelease({}, {}) if allow_drop else last_release(target)
+        drops = row_count_drops(counts, last.counts, table_kinds(con, list(counts)))
         if drops:
             raise PublishError(
                 "row counts dropped by more than half against the last release: "
                 + "; ".join(drops)
                 + " (set QCM_ALLOW_DROP=1 if this is expected)"
             )
-        sources = {} if allow_drop else previous_source_kinds(target)
-        real = real_data_replaced(sources, source_kinds(con))
+        real = real_data_replaced(last.sources, source_kinds(con))
         if real:
             raise PublishError(
                 f"the last release {target} holds real data of {', '.join(real)}, which this "
