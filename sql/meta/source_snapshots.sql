@@ -1,4 +1,4 @@
--- meta.source_snapshots: one row per source of the data behind this database's indicators (each raw source the run read records from, and the published tables of reviewed records and conversion data), with the snapshot id every indicator row names in its source_snapshot column: the source and the first 12 hex digits of a SHA-256 over its read files' checksums in file order (raw files) or over the published table's rows, and what the source feeds
+-- meta.source_snapshots: one row per source of the data behind this database's indicators (each raw source the run read records from, and the published tables of reviewed records and conversion data), with the snapshot id every indicator row names in its source_snapshot column: the source and the first 12 hex digits of a SHA-256 over its read files' checksums in file order (raw files) or over the published table's rows as the source gives them, and what the source feeds
 with raw_sources as (
     select
         source,
@@ -16,17 +16,32 @@ with raw_sources as (
 ),
 
 -- a published table's rows as DuckDB writes a row as text, sorted, joined by newlines (an
--- empty table's, the empty text; capability_long computes the milestones' the same way)
+-- empty table's, the empty text; capability_long computes the milestones' the same way).
+-- Only what the source says: the programme figures without their exchange rate and
+-- conversions (computed from the conversion tables, whose own ids cover them, by sums
+-- whose last digits may vary with the order DuckDB adds in), the rates without the
+-- dollar's, 1 by definition in every year up to the next (added each new year)
+programme_figures as (
+    select * exclude (
+        units_per_usd, usd_nominal_at_price_year, counted_usd_nominal, counted_usd_constant,
+        counted_ppp_dollars, usd_per_year, price_level_year
+    )
+    from marts.funding_programmes
+),
+
 tables_ as (
     select
         'marts.funding_programmes' as source,
         sha256(coalesce(string_agg(t::varchar, chr(10) order by t::varchar), '')) as sha256,
         count(*) as records
-    from marts.funding_programmes as t
+    from programme_figures as t
     union all
     select
         'marts.fx_rates',
-        sha256(coalesce(string_agg(t::varchar, chr(10) order by t::varchar), '')),
+        sha256(coalesce(
+            string_agg(t::varchar, chr(10) order by t::varchar) filter (where t.currency <> 'USD'),
+            ''
+        )),
         count(*)
     from marts.fx_rates as t
     union all

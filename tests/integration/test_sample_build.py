@@ -181,10 +181,22 @@ def test_every_indicator_row_names_the_snapshots_of_its_sources(
         "marts.milestones",
     }  # fmt: skip
     assert set(snapshots) == set(files) | tables
-    for table in tables:
-        digest = db.execute(
-            f"select sha256(string_agg(t::varchar, chr(10) order by t::varchar)) from {table} as t"
-        ).fetchone()[0]
+    # (the programme figures without their conversions, the rates without the dollar's)
+    conversions = (
+        "units_per_usd, usd_nominal_at_price_year, counted_usd_nominal, counted_usd_constant, "
+        "counted_ppp_dollars, usd_per_year, price_level_year"
+    )
+    as_given = {
+        "marts.funding_programmes": (
+            f"select * exclude ({conversions}) from marts.funding_programmes"
+        ),
+        "marts.fx_rates": "select * from marts.fx_rates where currency <> 'USD'",
+        "marts.economic_indicators": "select * from marts.economic_indicators",
+        "marts.milestones": "select * from marts.milestones",
+    }
+    for table, rows in as_given.items():
+        texts = sorted(r[0] for r in db.execute(f"select t::varchar from ({rows}) as t").fetchall())
+        digest = hashlib.sha256("\n".join(texts).encode()).hexdigest()
         assert snapshots[table] == f"{table}@{digest[:12]}"
 
     def sources(family: str, variant_like: str = "%") -> set[str]:
