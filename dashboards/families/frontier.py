@@ -475,17 +475,26 @@ def coverage_words(data: SiteData, row: dict, approach_label: str, year: int, in
 
 
 def concentration_words(data: SiteData, approach_id: str, year: int) -> str | None:
-    """How concentrated leadership is: the share of the ten leading institutions
-    (publications) and applicants (patents) located in each family's leading country."""
+    """How concentrated leadership is: how many of the ten leading institutions
+    (publications) and applicants (patents) are located in each family's leading country,
+    said as a count of those listed (fewer than ten when fewer have any credit)."""
     said = []
     for family, who in (("publications", "institutions"), ("patents", "patent applicants")):
         front = leader(data, approach_id, year, family)
         share = None if front is None else front.get("top10_institutions_in_leader")
-        if share is not None:
-            said.append(
-                f"{share:.0%} of the ten leading {who} in {family} are in its leading "
-                f"country, {front['leader_name']}"
-            )
+        listed = None if front is None else front.get("institutions_listed")
+        if share is None or not listed:
+            continue
+        inside = round(share * listed)
+        leading = (
+            f"the ten leading {who}"
+            if listed >= 10
+            else f"the {number_word(listed)} {who} with any credit (fewer than ten)"
+        )
+        said.append(
+            f"{number_word(inside)} of {leading} in {family} "
+            f"{'is' if inside == 1 else 'are'} in its leading country, {front['leader_name']}"
+        )
     if not said:
         return None
     return "Leadership concentration: " + "; ".join(said) + "."
@@ -1084,8 +1093,9 @@ def composite_widget(
         columns=columns,
         rows=shown_rows,
         caption=_caption(data, "composite score (the leading country = 1)", str(year))
-        + " Shares beside the sliders are of all weights; an approach without data in a "
-        "family divides the others' weights by their sum. A rank interval spans the middle "
+        + " Shares beside the sliders are of all weights; where a country has no data in a "
+        "family for an approach, its composite divides the other families' weights by their "
+        "sum. A rank interval spans the middle "
         f"{interval} of a country's ranks over resamples of the records; where few records "
         "stand behind a small score, the resampled scores are skewed and the interval can "
         "leave out the published rank itself.",
@@ -1129,8 +1139,9 @@ def overview(data: SiteData) -> list[Section]:
     shown = [a for a, _ in widget.approaches if a != AGGREGATE]
     said = [
         f"Who leads each approach when every indicator family is put together, in {year} "
-        "(the latest complete year): each family's score is a country's value divided by the "
-        "leading country's, and the composite is their weighted mean. "
+        "(the latest year complete in every family it averages: patents and trade are "
+        "complete later than publications): each family's score is a country's value "
+        "divided by the leading country's, and the composite is their weighted mean. "
         + (
             "Composite leaders: "
             + listed([f"{name} in {number_word(n)}" for name, n in ranked])
@@ -1141,6 +1152,9 @@ def overview(data: SiteData) -> list[Section]:
         ),
         CAVEAT,
     ]
+    missing = missing_families_words(data, year)
+    if missing:
+        said.append(missing)
     if is_sample(data):
         said.append("SYNTHETIC SAMPLE: the scores mix invented and reviewed data.")
     return [
@@ -1159,6 +1173,43 @@ def overview(data: SiteData) -> list[Section]:
             ],
         )
     ]
+
+
+def _family_order(family: str) -> tuple[int, str]:
+    """A family's place in the order of the settings file (unknown families last)."""
+    order = list(FAMILY_LABELS)
+    return (order.index(family) if family in order else len(order), family)
+
+
+def missing_families_words(data: SiteData, year: int, top: int = 5) -> str | None:
+    """Which of the ``top`` countries of the composite of every approach together in
+    ``year`` lack a family that others there have (a composite averages the families a
+    country has data in, so one country's family can lift it above rivals without it),
+    in words; None when none lacks one."""
+    rows = country_rows(data, AGGREGATE, year, COMPOSITE).head(top)
+    if rows.height == 0 or "families" not in rows.columns:
+        return None
+    held = {
+        code: set(str(f or "").split(",")) - {""}
+        for code, f in rows.select("entity_code", "families").iter_rows()
+    }
+    used = set().union(*held.values())
+    lacking = [
+        f"{name} has no "
+        + listed([family_label(f).lower() for f in sorted(used - held[code], key=_family_order)])
+        + " score"
+        for code, name in rows.select("entity_code", "entity_name").iter_rows()
+        if used - held[code]
+    ]
+    if not lacking:
+        return None
+    return (
+        f"Of the {number_word(rows.height)} highest ranked for {together(data)} in {year}, "
+        + listed(lacking)
+        + ": a composite averages the families a country has data in, so a country can rank "
+        "above one that lacks a family on the strength of that family alone (read the "
+        "family scores, and the sensitivity without it)."
+    )
 
 
 def approach(data: SiteData, approach_id: str) -> list[Section]:

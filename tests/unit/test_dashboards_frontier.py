@@ -285,6 +285,7 @@ def _frontier(scores: pl.DataFrame) -> pl.DataFrame:
                 "runner_up_name": second["entity_name"] if second else None,
                 "leader_runner_up_ratio": first["value"] / second["value"] if second else None,
                 "top10_institutions_in_leader": {"publications": 0.7, "patents": 0.6}.get(family),
+                "institutions_listed": {"publications": 10, "patents": 5}.get(family),
                 "countries_ranked": ranked.height,
                 "year_incomplete": year >= NOW,
                 "method_version": "sa-1.0",
@@ -511,11 +512,12 @@ def test_the_leader_is_stated_with_its_interval_and_its_lead() -> None:
         "In 2024 the composite leader of Topological qubits is China, rank 1 (90% interval "
         "1st), leads in 95% of resamples." in said
     )
-    # concentration: the share of the ten leading institutions in the family's leader
+    # concentration: how many of the ten leading institutions are in the family's leader,
+    # of those listed when fewer than ten have any credit (0.6 of five applicants: three)
     assert (
-        "Leadership concentration: 70% of the ten leading institutions in publications are in "
-        "its leading country, United States; 60% of the ten leading patent applicants in "
-        "patents are in its leading country, United States." in said
+        "Leadership concentration: seven of the ten leading institutions in publications are "
+        "in its leading country, United States; three of the five patent applicants with any "
+        "credit (fewer than ten) in patents are in its leading country, United States." in said
     )
 
 
@@ -748,6 +750,27 @@ def test_the_composite_is_on_the_overview_and_every_country_page() -> None:
     assert (
         "within reach of the frontier (a score of at least 0.5) in two. On all quantum "
         "technology taken together it ranks 2nd." in china
+    )
+    # every country there has every family: nothing said of a missing one
+    assert "highest ranked for all quantum technology" not in said
+    # a country without a family's data is averaged over the others, and said so
+    scores = data.synthesis_scores
+    lacking = dataclasses.replace(
+        data,
+        synthesis_scores=scores.with_columns(
+            families=pl.when(
+                (pl.col("family") == "composite")
+                & (pl.col("approach") == ALL)
+                & pl.col("entity_code").is_in(["CHN", "DEU"])
+            )
+            .then(pl.col("families").str.replace("funding,", "").str.replace(",capability", ""))
+            .otherwise(pl.col("families"))
+        ),
+    )
+    assert (
+        "Of the three highest ranked for all quantum technology taken together in 2024, China "
+        "has no public funding and capability score and Germany has no public funding and "
+        "capability score: a composite averages" in pages.text(frontier.overview(lacking))
     )
     # a country with no composite in the year says so, not a missing section
     japan = pages.text(frontier.country(data, "JPN"))
