@@ -853,11 +853,17 @@ def _headline(data: SiteData, approach_id: str, metric: str) -> str | None:
     )
     if also:
         said += f"; held as well by {', '.join(str(a) for a in also)} (an equal result)"
-    said += (
-        f"; within reach: {', '.join(str(o) for o in others)}."
-        if others
-        else "; no other country within reach."
-    )
+    # the countries with a result of their own that do not hold the record
+    behind = best.filter(~pl.col("holds_frontier").fill_null(False)).height if best.height else 0
+    if others:
+        said += f"; within reach: {', '.join(str(o) for o in others)}."
+    elif behind:
+        said += (
+            f"; no other country within reach ({number_word(behind)} other"
+            f"{'' if behind == 1 else 's'} with a result)."
+        )
+    else:
+        said += "; no other country has a result in the registry."
     if top.get("contested_best_value") is not None:
         said += (
             f" A contested claim ({top.get('contested_milestone_id') or '-'}, "

@@ -488,6 +488,19 @@ def test_country_and_approach_sections_by_hand() -> None:
     assert "Two-qubit gate fidelity: 0.995 fraction (0-1), Alpha Quantum" in said
     assert section[0].links[0][1][0][0] == "capability/superconducting.html"
     assert capability.approach(data, "topological") == []
+    # a record no other country has any result against is not said to outrun them
+    assert "(United States, 2024); no other country has a result in the registry." in (
+        pages.text(capability.approach(data, TI))
+    )
+    # without China, Germany and Finland have results but none within reach
+    rows = data.capability_countries
+    no_china = dataclasses.replace(
+        data, capability_countries=rows.filter(pl.col("country_iso3") != "CHN")
+    )
+    assert (
+        "Physical qubits: 127 qubits, Gamma Systems (United States, 2021); no other country "
+        "within reach (two others with a result)." in pages.text(capability.approach(no_china, SC))
+    )
 
 
 def test_overview_methods_and_the_banner_calls_the_registry_real() -> None:
