@@ -11,6 +11,7 @@ import polars as pl
 
 from dashboards.data import SiteData
 from dashboards.families import common
+from dashboards.families.common import number_word
 from dashboards.figures import (
     count_bars,
     grouped_choice_bars,
@@ -21,6 +22,7 @@ from dashboards.figures import (
     world_map,
 )
 from dashboards.page import Section, Table
+from dashboards.stats import level_words
 
 NAME = "Publications"
 SOURCE = "Source: OpenAlex works (CC0), classified and counted by qcm"
@@ -59,16 +61,29 @@ def _unknown_note(shares: pl.DataFrame, year: int) -> str:
 
 def leaders(data: SiteData, year: int) -> pl.DataFrame:
     """The leading country of each classified approach by world share in ``year`` (of
-    countries tied, the first by name), with the runner-up's share."""
+    countries tied, the first by name), with the runner-up's share and ``doubt``: "few"
+    when the leader has few works (small_n), "overlap" when the interval of its share
+    (value_low) reaches the runner-up's (value_high), else ""."""
     rows = common.rows(
         data.indicators, entity_type="country", indicator="world_share", year=year
     ).filter(pl.col("entity_code") != "ZZZ", pl.col("approach").is_in(common.classified(data)))
     ranked = rows.sort(["value", "entity_name"], descending=[True, False])
     first = ranked.group_by("approach", maintain_order=True).first()
     second = ranked.group_by("approach", maintain_order=True).agg(
-        pl.col("value").slice(1, 1).first().alias("runner_up")
+        pl.col("value").slice(1, 1).first().alias("runner_up"),
+        pl.col("value_high").slice(1, 1).first().alias("runner_up_high"),
     )
-    return first.join(second, on="approach", how="left").sort("approach")
+    return (
+        first.join(second, on="approach", how="left")
+        .with_columns(
+            doubt=pl.when(pl.col("small_n").fill_null(False))
+            .then(pl.lit("few"))
+            .when(pl.col("value_low") <= pl.col("runner_up_high"))
+            .then(pl.lit("overlap"))
+            .otherwise(pl.lit(""))
+        )
+        .sort("approach")
+    )
 
 
 def overview(data: SiteData) -> list[Section]:
@@ -80,6 +95,8 @@ def overview(data: SiteData) -> list[Section]:
         lead.group_by("entity_name").len().sort(["len", "entity_name"], descending=[True, False])
     )
     top_name, top_count = counts.row(0) if counts.height else ("nobody", 0)
+    firm = lead.filter(pl.col("entity_name") == top_name, pl.col("doubt") == "").height
+    doubted = lead.filter(pl.col("doubt") != "").height
     shares = common.rows(
         data.indicators, entity_type="country", indicator="world_share", year=year
     ).filter(pl.col("entity_code") != "ZZZ")
@@ -98,7 +115,7 @@ def overview(data: SiteData) -> list[Section]:
         ),
         "leaders-heatmap",
         f"In {year}, {top_name} leads {top_count} of {lead.height} approaches "
-        "by share of publications",
+        f"by share of publications ({number_word(firm)} of them clearly)",
         _caption(data, "share of the world's publications in the approach", year),
     )
     heatmap.notes.append(
@@ -143,7 +160,8 @@ def overview(data: SiteData) -> list[Section]:
         [
             [
                 labels[r["approach"]],
-                r["entity_name"],
+                r["entity_name"]
+                + {"few": " (few works)", "overlap": " (intervals overlap)"}.get(r["doubt"], ""),
                 f"{r['value']:.1%}",
                 "-" if r["runner_up"] is None else f"{r['runner_up']:.1%}",
                 "-" if not r["runner_up"] else f"{r['value'] / r['runner_up']:.1f}x",
@@ -159,6 +177,12 @@ def overview(data: SiteData) -> list[Section]:
                 f"Share of the world's publications in each approach in {year}, the latest "
                 "complete year, for the fifteen countries that publish most. Approaches overlap "
                 "(a paper can belong to several), so rows do not add up.",
+                f"A lead is clear when the leader has at least "
+                f"{data.methods.get('small_n_threshold')} works and the "
+                f"{level_words(common.interval_level(data))} intervals of the two shares do "
+                f"not overlap; {number_word(doubted)} of the {number_word(lead.height)} leads "
+                "below are not (marked few works or intervals overlap): there the order of the "
+                "first two may be chance.",
             ],
             charts=[heatmap],
             tables=[table],

@@ -28,6 +28,7 @@ from dashboards.figures import (
     value_axis,
 )
 from dashboards.stats import interval_method, level_words, wilson_interval, z_of
+from tests import site_pages as pages
 from tests.site_pages import replaced, site_data
 
 pytestmark = pytest.mark.unit
@@ -275,6 +276,9 @@ def test_the_leader_of_an_approach_tied_in_world_share_is_the_first_by_name() ->
             "entity_name": ["United States", "China", "Germany"],
             "approach": ["photonic"] * 3,
             "value": [0.4, 0.4, 0.2],
+            "value_low": [0.3, 0.3, 0.1],
+            "value_high": [0.5, 0.5, 0.3],
+            "small_n": [False] * 3,
         }
     )
     data = site_data(
@@ -287,6 +291,60 @@ def test_the_leader_of_an_approach_tied_in_world_share_is_the_first_by_name() ->
         shuffled = indicators.sample(fraction=1.0, shuffle=True, seed=seed)
         lead = bibliometric.leaders(replaced(data, indicators=shuffled), 2024)
         assert lead.select("entity_name", "runner_up").rows() == [("China", 0.4)]
+
+
+def test_a_publication_lead_is_marked_when_few_works_or_overlapping_intervals_make_it_unsure() -> (
+    None
+):
+    # photonic: 0.5 [0.42, 0.58] against 0.3 [0.22, 0.38], clear; qkd: 0.5 [0.35, 0.65]
+    # against 0.4 [0.30, 0.50], the intervals overlap; clocks: the leader has few works
+    def rows(approach: str, values: list[tuple[float, float, float]], few: bool) -> pl.DataFrame:
+        return pl.DataFrame(
+            {
+                "entity_type": ["country"] * 2,
+                "indicator": ["world_share"] * 2,
+                "year": [2024] * 2,
+                "entity_code": ["CHN", "USA"],
+                "entity_name": ["China", "United States"],
+                "approach": [approach] * 2,
+                "value": [v[0] for v in values],
+                "value_low": [v[1] for v in values],
+                "value_high": [v[2] for v in values],
+                "small_n": [few, False],
+                "works_whole": [4 if few else 50, 30],
+                "unit": ["share"] * 2,
+            }
+        )
+
+    indicators = pl.concat(
+        [
+            rows("photonic", [(0.5, 0.42, 0.58), (0.3, 0.22, 0.38)], False),
+            rows("qkd", [(0.5, 0.35, 0.65), (0.4, 0.30, 0.50)], False),
+            rows("clocks", [(0.6, 0.5, 0.7), (0.1, 0.05, 0.15)], True),
+        ]
+    )
+    labels = {"all": "All", "photonic": "Photonic", "qkd": "QKD", "clocks": "Clocks"}
+    data = site_data(
+        approaches=labels,
+        countries={},
+        complete_year=2024,
+        incomplete_year=None,
+        methods={"share_interval_level": ("0.9", ""), "small_n_threshold": ("10", "")},
+    )
+    lead = bibliometric.leaders(replaced(data, indicators=indicators), 2024)
+    assert lead.select("approach", "doubt").rows() == [
+        ("clocks", "few"), ("photonic", ""), ("qkd", "overlap")
+    ]  # fmt: skip
+    sections = bibliometric.overview(replaced(data, indicators=indicators))
+    said = pages.text(sections)
+    assert (
+        "In 2024, China leads 3 of 3 approaches by share of publications (one of them clearly)"
+        in (said)
+    )
+    assert "two of the three leads below are not (marked few works or intervals overlap)" in said
+    assert [row[1] for row in sections[0].tables[0].rows] == [
+        "China (few works)", "China", "China (intervals overlap)"
+    ]  # fmt: skip
 
 
 def test_grey_spans_and_dashed_lines_are_plotlys_own_shapes_and_labels() -> None:
