@@ -21,7 +21,7 @@ from markupsafe import Markup
 
 from dashboards.data import SiteData
 from dashboards.families import common
-from dashboards.families.common import counted, listed
+from dashboards.families.common import counted, listed, number_word
 from dashboards.figures import (
     PALETTE,
     Chart,
@@ -450,6 +450,28 @@ def active_programmes(data: SiteData, year: int) -> int:
     return rows["entity_code"].n_unique()
 
 
+def unconverted(data: SiteData, year: int) -> list[str]:
+    """The names of the countries whose counted programmes active in ``year`` have no
+    dollar value at all (every figure a conversion gap): they are in no ranking of the
+    year, though they commit money, sorted."""
+    rows = programme_rows(data, "commitment_usd").filter(
+        pl.col("year") == year, pl.col("value").is_null(), pl.col("conversion_gaps") > 0
+    )
+    return sorted(rows["entity_name"].unique().to_list())
+
+
+def unconverted_words(data: SiteData, year: int) -> str:
+    """The countries of ``unconverted`` in a sentence, or ``""`` when there are none."""
+    names = unconverted(data, year)
+    if not names:
+        return ""
+    return (
+        f"{listed(names)} {'has' if len(names) == 1 else 'have'} counted programmes active in "
+        f"{year} too, but no exchange rate for {'its' if len(names) == 1 else 'their'} "
+        "figures' price years, so their dollars are unknown and they are not ranked."
+    )
+
+
 # ---- words and cells ---------------------------------------------------------------
 
 
@@ -863,7 +885,13 @@ def overview(data: SiteData) -> list[Section]:
     total = world.filter(pl.col("year") == year)["value"].sum()
     top = ranking(data, "commitment_usd", year)
     unplaced = not_in_series(figures(data)).height
-    lead = f", {top['entity_name'][0]} the most ({money(top['value'][0])})" if top.height else ""
+    lead = (
+        f", {top['entity_name'][0]} the most of the {number_word(top.height)} countries "
+        f"with a dollar value ({money(top['value'][0])})"
+        if top.height
+        else ""
+    )
+    missing = unconverted_words(data, year)
     return [
         Section(
             "Public funding",
@@ -871,7 +899,9 @@ def overview(data: SiteData) -> list[Section]:
                 f"National quantum programmes counted in qcm's reviewed table commit "
                 f"{money(total)} in {year} (annualised, US dollars){lead}. "
                 f"{unplaced} counted figures state no usable period or have no exchange rate "
-                "and are not in that sum. These are real, sourced announcements: see the "
+                "and are not in that sum. "
+                + (f"{missing} " if missing else "")
+                + "These are real, sourced announcements: see the "
                 "funding page for every figure, its source and how it was converted.",
             ],
         )
@@ -939,6 +969,7 @@ def _commitment_sections(data: SiteData, codes: list[str], year: int | None) -> 
     title = (
         f"{top['entity_name'][0]} commits the most to quantum programmes in {year}: "
         f"{money(top['value'][0])}"
+        + (" (of the countries with a dollar value)" if unconverted(data, year) else "")
         if top.height
         else f"Annualised programme commitments, top {len(codes)} countries and the EU"
     )
@@ -949,6 +980,8 @@ def _commitment_sections(data: SiteData, codes: list[str], year: int | None) -> 
         _programme_caption(data, "million US dollars per year (price-year exchange rates)"),
         unit,
     )
+    if unconverted_words(data, year):
+        trend_chart.notes.append(unconverted_words(data, year))
     cumulative = trend(data, "commitment_cumulative_usd", codes)
     cumulative_chart = _trend_chart(
         cumulative,

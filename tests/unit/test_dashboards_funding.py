@@ -590,3 +590,31 @@ def test_without_a_deflator_the_constant_dollars_are_not_offered() -> None:
         "deflator for the price years of these figures or for the base year."
         in pages.text(sections)
     )
+
+
+def test_the_countries_whose_commitments_have_no_dollar_value_are_named_beside_the_leader() -> None:
+    # France commits money in 2026 too, but its figure has no exchange rate: no value, one
+    # conversion gap; the leader is the leader of the three countries with a value
+    gap = _indicator("FRA", "France", 2026, "commitment_usd", None) | {"conversion_gaps": 1}
+    world = [
+        _indicator("WLD", "World", year, "commitment_usd", total, entity_type="world")
+        for year, total in ((2025, 1_200e6), (2026, 1_200e6))
+    ]
+    data = _data(_programme_indicators() + world + [gap])
+    assert funding.unconverted(data, 2026) == ["France"]
+    said = pages.text(funding.overview(data))
+    assert "Germany the most of the three countries with a dollar value ($800.0 million)" in said
+    assert (
+        "France has counted programmes active in 2026 too, but no exchange rate for its "
+        "figures' price years, so their dollars are unknown and they are not ranked." in said
+    )
+    page = funding.page(data)
+    titles = [c.figure.layout.title.text for s in page for c in s.charts]
+    assert (
+        "Germany commits the most to quantum programmes in 2026: $800.0 million (of the "
+        "countries with a dollar value)" in titles
+    )
+    # without such a country nothing is added
+    plain = _data(_programme_indicators() + world)
+    assert funding.unconverted(plain, 2026) == []
+    assert "not ranked" not in pages.text(funding.overview(plain))
