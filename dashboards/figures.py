@@ -27,6 +27,10 @@ SEQUENTIAL = "Cividis"
 FONT = {"family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", "size": 13}
 
 
+# the words every family's caption carries when a chart shows sample data
+SAMPLE_MARK = "SYNTHETIC SAMPLE DATA"
+
+
 @dataclass
 class Chart:
     """A figure, the rows it shows (for CSV), and a caption (unit, source, caveat)."""
@@ -37,14 +41,32 @@ class Chart:
     caption: str
     notes: list[str] = field(default_factory=list)
 
+    @property
+    def is_sample(self) -> bool:
+        """Whether the chart shows synthetic sample data (its caption or notes say so)."""
+        return any(SAMPLE_MARK in text for text in (self.caption, *self.notes))
+
+    @property
+    def file_stem(self) -> str:
+        """The name its downloads take: the chart's id, ``sample-`` before it for sample
+        data, so that a file saved from the page says what it holds."""
+        return f"sample-{self.id}" if self.is_sample else self.id
+
     def payload(self) -> dict[str, Any]:
-        """The JSON the page embeds: the Plotly figure and its rows for CSV export."""
+        """The JSON the page embeds: the Plotly figure, its rows for CSV export (with a
+        ``data_kind`` column of ``synthetic sample`` on every row of a sample chart, so
+        that the file says it once opened), and ``sample``: whether the chart's image
+        download is labelled as sample data (``site.js``)."""
+        columns = list(self.data.columns)
+        rows = [[_plain(v) for v in row] for row in self.data.rows()]
+        if self.is_sample and "data_kind" not in columns:
+            columns.append("data_kind")
+            rows = [[*row, "synthetic sample"] for row in rows]
         return {
             "figure": json.loads(self.figure.to_json()),
-            "csv": {
-                "columns": self.data.columns,
-                "rows": [[_plain(v) for v in row] for row in self.data.rows()],
-            },
+            "csv": {"columns": columns, "rows": rows},
+            "sample": self.is_sample,
+            "file_stem": self.file_stem,
         }
 
 

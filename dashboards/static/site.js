@@ -179,18 +179,57 @@ function setupComposite(box) {
   render();
 }
 
+// A sample chart's image carries the label its caption gives on the page (an image saved
+// from the page loses the caption): the chart drawn again with the label across it.
+const SAMPLE_LABEL = {
+  text: "SYNTHETIC SAMPLE DATA: do not cite",
+  xref: "paper",
+  yref: "paper",
+  x: 0.5,
+  y: 0.5,
+  showarrow: false,
+  textangle: -15,
+  opacity: 0.3,
+  font: { size: 26, color: "#b00020" },
+};
+
+function downloadLabelledImage(div, stem) {
+  const layout = structuredClone(div.layout);
+  layout.annotations = (layout.annotations || []).concat([SAMPLE_LABEL]);
+  return Plotly.downloadImage(
+    { data: div.data, layout: layout },
+    { format: "png", filename: stem, width: div.offsetWidth, height: div.offsetHeight },
+  );
+}
+
+function chartConfig(div, payload) {
+  const config = {
+    responsive: true,
+    displaylogo: false,
+    // sharing posts the chart to a server (sendChartToCloud since plotly.js 4): none here
+    modeBarButtonsToRemove: ["sendDataToCloud", "sendChartToCloud"],
+    toImageButtonOptions: { filename: payload.file_stem },
+  };
+  if (payload.sample) {
+    config.modeBarButtonsToRemove.push("toImage");
+    config.modeBarButtonsToAdd = [
+      {
+        name: "Download plot as a png (labelled synthetic sample data)",
+        icon: Plotly.Icons.camera,
+        click: () => downloadLabelledImage(div, payload.file_stem),
+      },
+    ];
+  }
+  return config;
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   for (const box of document.querySelectorAll("div.composite")) setupComposite(box);
   for (const div of document.querySelectorAll("div.chart")) {
     const payload = chartPayload(div.dataset.chart);
     // the site's look (site_template.js), one copy per chart, as the figures carry none
     payload.figure.layout.template = structuredClone(window.QCM_PLOTLY_TEMPLATE);
-    Plotly.newPlot(div, payload.figure.data, payload.figure.layout, {
-      responsive: true,
-      displaylogo: false,
-      modeBarButtonsToRemove: ["sendDataToCloud"],
-      toImageButtonOptions: { filename: div.id },
-    });
+    Plotly.newPlot(div, payload.figure.data, payload.figure.layout, chartConfig(div, payload));
   }
   for (const button of document.querySelectorAll("button.csv")) {
     button.addEventListener("click", () => downloadCsv(button));

@@ -231,8 +231,41 @@ def test_every_chart_offers_its_data_as_csv(
         page.locator("button.csv").first.click()
     saved = tmp_path / download.value.suggested_filename
     download.value.save_as(saved)
-    header = saved.read_text(encoding="utf-8").splitlines()[0]
-    assert header.startswith("entity_code,entity_name,approach")
+    lines = saved.read_text(encoding="utf-8").splitlines()
+    assert lines[0].startswith("entity_code,entity_name,approach")
+    # a file saved from a sample chart says so: in its name and on every row
+    assert saved.name == "sample-leaders-heatmap.csv"
+    assert lines[0].endswith(",data_kind")
+    assert all(line.endswith(",synthetic sample") for line in lines[1:])
+    assert problems == []
+
+
+def test_a_sample_charts_image_is_saved_with_the_sample_label(
+    sample: tuple[Path, str], browser: Any, tmp_path: Path
+) -> None:
+    page, problems = open_page(browser, site_of(sample) / "index.html")
+    page.wait_for_function(CHARTS_DRAWN, timeout=30_000)
+    chart = page.locator("div.chart").first
+    chart.hover()
+    # Plotly's own image button is replaced on a sample chart by one that adds the label;
+    # nothing offers to send the chart to a server
+    titles = chart.locator(".modebar-btn").evaluate_all("bs => bs.map(b => b.dataset.title)")
+    assert "Download plot as a png" not in titles
+    assert not [t for t in titles if "Share" in t or "Cloud" in t or "Studio" in t], titles
+    button = chart.locator(
+        '.modebar-btn[data-title="Download plot as a png (labelled synthetic sample data)"]'
+    )
+    with page.expect_download() as download:
+        button.click()
+    saved = tmp_path / download.value.suggested_filename
+    download.value.save_as(saved)
+    assert saved.name == "sample-leaders-heatmap.png"
+    assert saved.read_bytes().startswith(b"\x89PNG")
+    # the label is drawn on the image, not on the page's own chart
+    labels = page.evaluate(
+        "() => (document.querySelector('div.chart').layout.annotations || []).map(a => a.text)"
+    )
+    assert "SYNTHETIC SAMPLE DATA: do not cite" not in labels
     assert problems == []
 
 
