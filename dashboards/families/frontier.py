@@ -1194,12 +1194,17 @@ def missing_families_words(data: SiteData, year: int, top: int = 5) -> str | Non
         for code, f in rows.select("entity_code", "families").iter_rows()
     }
     used = set().union(*held.values())
+    # the countries lacking the same families said together, in the order of rank
+    by_gap: dict[tuple[str, ...], list[str]] = {}
+    for code, name in rows.select("entity_code", "entity_name").iter_rows():
+        gap = tuple(sorted(used - held[code], key=_family_order))
+        if gap:
+            by_gap.setdefault(gap, []).append(str(name))
     lacking = [
-        f"{name} has no "
-        + listed([family_label(f).lower() for f in sorted(used - held[code], key=_family_order)])
+        f"{listed(names)} {'has' if len(names) == 1 else 'have'} no "
+        + listed([family_label(f).lower() for f in gap])
         + " score"
-        for code, name in rows.select("entity_code", "entity_name").iter_rows()
-        if used - held[code]
+        for gap, names in by_gap.items()
     ]
     if not lacking:
         return None
