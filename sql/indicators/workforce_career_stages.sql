@@ -10,7 +10,9 @@ moves as (
     from core.researcher_moves as moves
     inner join core.researcher_approaches as approaches
         on approaches.researcher_id = moves.researcher_id
-        and approaches.first_year <= moves.year
+        -- the approaches the researcher had worked in before arriving: a move takes
+        -- away from the origin only what the researcher did there (wf-1.4)
+        and approaches.first_year < moves.year
     inner join core.researcher_years as years
         on years.researcher_id = moves.researcher_id
         and years.year = moves.year

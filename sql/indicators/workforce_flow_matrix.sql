@@ -16,7 +16,9 @@ from core.researcher_moves as moves
 cross join settings
 inner join core.researcher_approaches as approaches
     on approaches.researcher_id = moves.researcher_id
-    and approaches.first_year <= moves.year
+    -- the approaches the researcher had worked in before arriving: a move takes
+    -- away from the origin only what the researcher did there (wf-1.4)
+    and approaches.first_year < moves.year
 where moves.counted
     and moves.year between settings.first_year and settings.last_year
 group by all

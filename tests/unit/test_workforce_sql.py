@@ -449,7 +449,7 @@ def test_flows_are_flagged_small_and_labelled(workforce: duckdb.DuckDBPyConnecti
     ).fetchone()
     # the kinds of both trails: the works from a user's folder, the author records the
     # sample's, which must show
-    assert flags == (True, "directory, synthetic sample", "wf-1.3", 0)
+    assert flags == (True, "directory, synthetic sample", "wf-1.4", 0)
 
 
 def test_a_researchers_works_per_approach_count_each_work_once_from_the_first(
@@ -744,4 +744,35 @@ def test_career_stages_carry_their_small_number_and_open_year_flags(
         (-3, False, False, False, False),  # 12 active, 5 moves: neither small; closed
         (-2, True, True, True, False),  # 9 active, 4 moves; placements still open
         (0, False, True, True, True),  # the year still running
+    ]
+
+
+def test_a_move_counts_in_the_approaches_worked_in_before_the_arrival(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    # researcher 1 works on neutral atoms from 2018 in FRA, arrives in GBR in 2020 and takes
+    # up QKD there that year: the move is FRA's loss and GBR's gain in all and neutral
+    # atoms; QKD is GBR's own (FRA never had a QKD researcher to lose). Researcher 2 had
+    # QKD since 2015: their move of 2020 counts there.
+    replace_table(con, "ref.methods", reference_frames()["ref.methods"])
+    con.execute("create table staging.works as select 'W1' as work_id, 2020 as publication_year")
+    con.execute(
+        "create table core.researcher_moves as select * from (values "
+        "(1, 2019, 2020, 'FRA', 'GBR', false, true), (2, 2019, 2020, 'FRA', 'GBR', false, true)"
+        ") as t(researcher_id, from_year, year, origin_iso3, destination_iso3, is_return, counted)"
+    )
+    con.execute(
+        "create table core.researcher_approaches as select * from (values "
+        "(1, 'all', 2018), (1, 'neutral_atom', 2018), (1, 'qkd', 2020), "
+        "(2, 'all', 2015), (2, 'qkd', 2015)) as t(researcher_id, approach, first_year)"
+    )
+    run_sql(con, "indicators.workforce_flow_matrix")
+    matrix = con.execute(
+        "select approach, origin_iso3, destination_iso3, year, moves "
+        "from indicators.workforce_flow_matrix order by approach"
+    ).fetchall()
+    assert matrix == [
+        ("all", "FRA", "GBR", 2020, 2),
+        ("neutral_atom", "FRA", "GBR", 2020, 1),
+        ("qkd", "FRA", "GBR", 2020, 1),
     ]
