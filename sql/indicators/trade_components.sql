@@ -149,7 +149,8 @@ cross join lateral (
     select 'imports', world.imports, world.imports, null,
         coalesce(world.mirror_imports, 0) / nullif(world.imports, 0), world.imports_missing
     union all
-    select 'supplier_hhi', hhi.hhi, null, null,
+    -- the HHI is the sum of the squared shares: its numerator, with no denominator
+    select 'supplier_hhi', hhi.hhi, hhi.hhi, null,
         coalesce(world.mirror_exports, 0) / nullif(world.exports, 0), world.exports_missing
     union all
     select 'top_exporter_share', world.top_exports / world.exports, world.top_exports,

@@ -187,6 +187,13 @@ def test_exports_and_world_shares_with_a_mirror_flow(trade: duckdb.DuckDBPyConne
 
 def test_concentration_and_activity_index(trade: duckdb.DuckDBPyConnection) -> None:
     assert component(trade, "supplier_hhi", "WLD") == pytest.approx(17_700 / 52_900)
+    # the HHI's numerator is the sum of the squared shares, its value; it has no denominator
+    hhi = trade.execute(
+        "select value, numerator, denominator from marts.supply_chain_indicators where "
+        "indicator = 'supplier_hhi' and hs_code = '841869' and year = 2023"
+    ).fetchone()
+    assert hhi is not None and hhi[1] == pytest.approx(17_700 / 52_900) and hhi[1] == hhi[0]
+    assert hhi[2] is None
     assert component(trade, "top_exporter_share", "WLD") == pytest.approx(100 / 230)
     assert component(trade, "export_activity_index", "USA") == pytest.approx(1.5)
     assert component(trade, "export_activity_index", "DEU") == pytest.approx(1.5)
