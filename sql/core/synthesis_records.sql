@@ -92,7 +92,10 @@ programmes as (
 ),
 
 trade as (
-    -- a bilateral flow of an approach's component lines weighs its value, all to the exporter
+    -- a bilateral flow of an approach's component lines weighs its value, all to the exporter;
+    -- as in the approach totals of indicators.trade_approaches, only the value resting on
+    -- records comparable with the HS2022 series counts (a broader HS2017 line, such as
+    -- 8541.40 with its solar cells and LEDs, is left out: meta.methods trade_revision_rule)
     select
         'supply_chain' as family,
         approaches.approach,
@@ -100,8 +103,8 @@ trade as (
         flows.series_code || ':' || flows.importer_iso3 || '>' || flows.exporter_iso3
             as record_id,
         flows.exporter_iso3 as country_iso3,
-        flows.value_usd as credit,
-        flows.value_usd as record_weight,
+        flows.comparable_value_usd as credit,
+        flows.comparable_value_usd as record_weight,
         null::boolean as international,
         flows.basis,
         1 as record_credits,  -- all to the exporter; one row per series and approach
@@ -109,7 +112,7 @@ trade as (
     from core.trade_bilateral as flows
     inner join core.trade_series_approaches as approaches
         on approaches.series_code = flows.series_code
-    where flows.value_usd > 0
+    where flows.comparable_value_usd > 0
         and flows.importer_iso3 <> flows.exporter_iso3
 ),
 

@@ -18,7 +18,12 @@ select
     sum(value_usd) as value_usd,
     bool_or(value_missing) as value_missing,
     bool_or(not_comparable) as not_comparable,
-    'importer_reported' as basis
+    'importer_reported' as basis,
+    -- from the records comparable with the series only, for approach totals (see
+    -- core.trade_country_totals: a broader HS2017 line's values are left out of them)
+    sum(value_usd) filter (where not not_comparable) as comparable_value_usd,
+    coalesce(bool_or(value_missing) filter (where not not_comparable), false)
+        as comparable_value_missing
 from kept
 where flow_code = 'M' and partner_kind <> 'world'
 group by all
@@ -31,7 +36,9 @@ select
     sum(kept.value_usd),
     bool_or(kept.value_missing),
     bool_or(kept.not_comparable),
-    'mirror'
+    'mirror',
+    sum(kept.value_usd) filter (where not kept.not_comparable),
+    coalesce(bool_or(kept.value_missing) filter (where not kept.not_comparable), false)
 from kept
 anti join importers
     on importers.year = kept.year and importers.reporter_iso3 = kept.partner_iso3

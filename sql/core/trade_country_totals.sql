@@ -27,7 +27,25 @@ own as (
                 then bool_or(value_missing) filter (where partner_kind = 'world')
             else bool_or(value_missing)
         end as value_missing,
-        not bool_or(partner_kind = 'world') as world_row_missing
+        not bool_or(partner_kind = 'world') as world_row_missing,
+        -- the same from the records comparable with the series only: approach totals leave
+        -- out the values of an HS2017 line broader than its HS2022 series (8541.40 with solar
+        -- cells and LEDs, 7104.20 all synthetic stones, 2845.90 with helium-3), in every year
+        -- (meta.methods trade_revision_rule); the line's own series keeps them, flagged
+        case
+            when bool_or(partner_kind = 'world')
+                then max(value_usd) filter (where partner_kind = 'world' and not not_comparable)
+            else sum(value_usd) filter (where not not_comparable)
+        end as comparable_value_usd,
+        coalesce(
+            case
+                when bool_or(partner_kind = 'world')
+                    then bool_or(value_missing)
+                        filter (where partner_kind = 'world' and not not_comparable)
+                else bool_or(value_missing) filter (where not not_comparable)
+            end,
+            false
+        ) as comparable_value_missing
     from kept
     group by all
 ),
@@ -43,7 +61,10 @@ mirror as (
         bool_or(kept.not_comparable) as not_comparable,
         sum(kept.value_usd) as value_usd,
         bool_or(kept.value_missing) as value_missing,
-        count(distinct kept.reporter_iso3) as mirror_reporters
+        count(distinct kept.reporter_iso3) as mirror_reporters,
+        sum(kept.value_usd) filter (where not kept.not_comparable) as comparable_value_usd,
+        coalesce(bool_or(kept.value_missing) filter (where not kept.not_comparable), false)
+            as comparable_value_missing
     from kept
     anti join filers
         on filers.year = kept.year
@@ -55,10 +76,12 @@ mirror as (
 
 select
     year, series_code, country_iso3, flow_code, value_usd, value_missing, not_comparable,
-    'reported' as basis, world_row_missing, null::bigint as mirror_reporters
+    'reported' as basis, world_row_missing, null::bigint as mirror_reporters,
+    comparable_value_usd, comparable_value_missing
 from own
 union all
 select
     year, series_code, country_iso3, flow_code, value_usd, value_missing, not_comparable,
-    'mirror' as basis, false as world_row_missing, mirror_reporters
+    'mirror' as basis, false as world_row_missing, mirror_reporters,
+    comparable_value_usd, comparable_value_missing
 from mirror

@@ -4,32 +4,39 @@ with settings as (
 ),
 
 new_lines as (
-    -- approaches that sum an HS2022 line no HS2017 line feeds (helium-3, 2845.40, which
-    -- HS2017 filed under the broad 2845.90): they count it only from 2022, when HS2022 gave
-    -- it a line of its own, so their years before are no series with the years after
+    -- approaches that sum an HS2022 line with no comparable HS2017 line: one HS2017 did not
+    -- have (helium-3 2845.40, worked synthetic diamond 7104.91), or whose HS2017 line was
+    -- broader (8541.40 held solar cells and LEDs, 7104.20 all synthetic stones, 2845.90 also
+    -- helium-3). Approach totals count such a line only where it rests on comparable records,
+    -- so from 2022 (comparable_value_usd of core.trade_country_totals): their years before
+    -- are no series with the years after
     select distinct lines.approach
     from core.trade_series_approaches as lines
     where lines.series_code not in (
         select series_code from ref.hs_codes
-        where hs_revision = 'HS2017' and series_code is not null
+        where hs_revision = 'HS2017' and comparable = 'yes' and series_code is not null
     )
 ),
 
 totals as (
+    -- the records of a broader HS2017 line are left out, in every year (late adopters still
+    -- filing it after 2022 too); the row keeps their flag: the approach lacks the line there
     select
         totals.year,
         lines.approach,
         totals.country_iso3,
-        sum(totals.value_usd) filter (where totals.flow_code = 'X') as exports,
-        sum(totals.value_usd) filter (where totals.flow_code = 'M') as imports,
-        sum(totals.value_usd) filter (where totals.flow_code = 'X' and totals.basis = 'mirror')
-            as mirror_exports,
-        sum(totals.value_usd) filter (where totals.flow_code = 'M' and totals.basis = 'mirror')
-            as mirror_imports,
-        coalesce(bool_or(totals.value_missing) filter (where totals.flow_code = 'X'), false)
-            as exports_missing,
-        coalesce(bool_or(totals.value_missing) filter (where totals.flow_code = 'M'), false)
-            as imports_missing,
+        sum(totals.comparable_value_usd) filter (where totals.flow_code = 'X') as exports,
+        sum(totals.comparable_value_usd) filter (where totals.flow_code = 'M') as imports,
+        sum(totals.comparable_value_usd)
+            filter (where totals.flow_code = 'X' and totals.basis = 'mirror') as mirror_exports,
+        sum(totals.comparable_value_usd)
+            filter (where totals.flow_code = 'M' and totals.basis = 'mirror') as mirror_imports,
+        coalesce(
+            bool_or(totals.comparable_value_missing) filter (where totals.flow_code = 'X'), false
+        ) as exports_missing,
+        coalesce(
+            bool_or(totals.comparable_value_missing) filter (where totals.flow_code = 'M'), false
+        ) as imports_missing,
         bool_or(totals.not_comparable or (totals.year < 2022 and new_lines.approach is not null))
             as not_comparable
     from core.trade_country_totals as totals
@@ -93,12 +100,14 @@ competitors as (
 ),
 
 bilateral as (
+    -- comparable records only, as for the totals
     select
         flows.year,
         lines.approach,
         flows.importer_iso3,
         flows.exporter_iso3,
-        sum(flows.value_usd) as value_usd,
+        sum(flows.comparable_value_usd) as value_usd,
+        bool_or(flows.comparable_value_missing) as value_missing,
         bool_or(flows.not_comparable) as not_comparable
     from core.trade_bilateral as flows
     inner join core.trade_series_approaches as lines using (series_code)

@@ -29,6 +29,14 @@ unknown, so it has no import dependence there, and the single-point flag is unkn
 In 2021 the USA exported 500 under HS2017 8541.40, the broader predecessor of 8541.49:
 a series break; and 70 under 8418.69, a line that compares, yet the superconducting
 approach breaks there too: it sums helium-3 (2845.40), a line HS2017 did not have.
+The 500 stay in the 8541.49 series (flagged) but in no approach total: photonic (8418.69,
+8541.49, ...) exports 70 in 2021, not 570, and qkd (8541.49, lasers, fibre ...) has no
+2021 row for the USA at all, where it had 500.
+In 2023 FRA, a late adopter, still files 7 of exports under HS2017 7104.20 (all synthetic
+stones), the predecessor of 7104.21 (synthetic diamond): the 7104.21 series shows 7,
+flagged; FRA's sensing_magnetometry exports (8418.69, 7104.21, lasers ...) are its 20 of
+8418.69, not 27, and flagged, as are the world's (230 + DEU's 10 of lasers = 240);
+defect_centres (isotopes and synthetic diamond only) has no FRA row.
 
 A second file ``0_old.json`` (earlier by name) repeats two of the USA's 2023 records: its
 World row with the same value and its exports to DEU with another value (66); and FRA's
@@ -80,8 +88,10 @@ def rec(
     value: float | None,
     cmd: str = "841869",
     year: int = 2023,
+    classification: str | None = None,
 ) -> dict[str, Any]:
-    """One total record: ``partner`` None = World, ``"NES"`` = Areas, nes."""
+    """One total record: ``partner`` None = World, ``"NES"`` = Areas, nes; filed in HS2017
+    (H5) before 2022, HS2022 (H6) from 2022 unless ``classification`` says otherwise."""
     code, iso = CODES[reporter]
     if partner is None:
         p_code, p_iso = 0, "W00"
@@ -91,8 +101,8 @@ def rec(
         p_code, p_iso = CODES[partner]
     return comtrade_record(
         refYear=year, reporterCode=code, reporterISO=iso, flowCode=flow, partnerCode=p_code,
-        partnerISO=p_iso, cmdCode=cmd, classificationCode="H6" if year >= 2022 else "H5",
-        primaryValue=value,
+        partnerISO=p_iso, cmdCode=cmd,
+        classificationCode=classification or ("H6" if year >= 2022 else "H5"), primaryValue=value,
     )  # fmt: skip
 
 
@@ -109,6 +119,7 @@ A_JSON = [
     rec("USA", "X", None, None, "901320"), rec("USA", "M", None, 5, "901320"),
     rec("DEU", "X", None, 10, "901320"),
     rec("USA", "X", None, 500, "854140", 2021), rec("USA", "X", None, 70, "841869", 2021),
+    rec("FRA", "X", None, 7, "710420", 2023, "H5"),
 ]  # fmt: skip
 OLD_JSON = [rec("USA", "X", None, 100), rec("USA", "X", "DEU", 66), rec("FRA", "X", None, None)]
 
@@ -293,6 +304,36 @@ def test_revision_break_duplicates_and_years(trade: duckdb.DuckDBPyConnection) -
     assert trade.execute(
         "select distinct year, year_incomplete from marts.trade_flows order by 1"
     ).fetchall() == [(2023, False)]
+
+
+def test_a_broader_hs2017_line_stays_in_its_series_but_in_no_approach_total(
+    trade: duckdb.DuckDBPyConnection,
+) -> None:
+    def rows(level: str, entity: str, year: int, key: str) -> list[tuple]:
+        column = "hs_code" if level == "component" else "approach"
+        return trade.execute(
+            "select value, series_break, value_missing from marts.supply_chain_indicators "
+            f"where level = '{level}' and indicator = 'exports' and entity_code = '{entity}' "
+            f"and year = {year} and {column} = '{key}'"
+        ).fetchall()
+
+    # the component series keep the predecessor's values, flagged
+    assert rows("component", "USA", 2021, "854149") == [(500, True, False)]
+    assert rows("component", "FRA", 2023, "710421") == [(7, True, False)]
+    assert rows("component", "WLD", 2023, "710421") == [(7, True, False)]
+    # the approaches leave them out, and say that they lack the line there
+    assert rows("approach", "USA", 2021, "photonic") == [(70, True, False)]  # not 570
+    assert rows("approach", "WLD", 2021, "photonic") == [(70, True, False)]
+    assert rows("approach", "USA", 2021, "qkd") == []  # was 500
+    assert rows("approach", "FRA", 2023, "sensing_magnetometry") == [(20, True, False)]  # not 27
+    assert rows("approach", "FRA", 2023, "defect_centres") == []  # was 7
+    # the world lacks FRA's line in 2023 (flagged) and the USA's withheld lasers (a bound)
+    assert rows("approach", "WLD", 2023, "sensing_magnetometry") == [(240, True, True)]
+    # a country filing HS2022 keeps an unbroken 2023
+    assert rows("approach", "USA", 2023, "sensing_magnetometry") == [(100, False, True)]
+    assert approach(trade, "world_export_share", "FRA", "sensing_magnetometry") == pytest.approx(
+        20 / 240
+    )
 
 
 def test_bilateral_flows_keep_the_unknown_partner(trade: duckdb.DuckDBPyConnection) -> None:
