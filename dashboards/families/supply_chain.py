@@ -979,9 +979,9 @@ def _bloc_sections(data: SiteData, year: int) -> list[Section]:
         chart = grouped_choice_bars(
             blocs,
             "supply-blocs",
-            f"{_prefix(data)}Share of each bloc's imports bought inside the bloc, {year}",
-            _caption(data, "share (0-1) of the bloc's imports", str(year)),
-            "share of the bloc's imports bought inside it",
+            f"{_prefix(data)}Share of each bloc's members' imports bought inside the bloc, {year}",
+            _caption(data, "share (0-1) of the members' imports", str(year)),
+            "share of the members' imports bought inside the bloc",
         )
         chart.notes += _trade_notes(chart.data)
         sections.append(

@@ -1,4 +1,4 @@
--- indicators.trade_approaches: one row per entity (country, bloc or world), technology approach, year, trade indicator and (for shares of imports from a bloc) bloc: the core HS series of the approach summed (exports, imports, world export share, export activity index, import dependence, imports from inside a bloc and from competitor countries)
+-- indicators.trade_approaches: one row per entity (country, bloc or world), technology approach, year, trade indicator and (for shares of imports from a bloc) bloc: the core HS series of the approach summed where they rest on comparable records (exports, imports, world export share, export activity index, import dependence, imports from inside a bloc and from competitor countries); a bloc's exports and imports are its trade with countries outside it
 with settings as (
     select value as competitor_set from ref.methods where key = 'trade_competitor_set'
 ),
@@ -114,7 +114,8 @@ bilateral as (
     group by all
 ),
 
-bloc_totals as (
+member_totals as (
+    -- the totals of a bloc's members that year, added: where its own trade starts from
     select
         members.bloc,
         totals.year,
@@ -129,6 +130,64 @@ bloc_totals as (
     from totals
     inner join members on members.iso3 = totals.country_iso3 and members.year = totals.year
     group by all
+),
+
+inside as (
+    -- the flows among a bloc's members that year, from the bilateral flows the import
+    -- shares use (the importer's report, the exporter's where the importer filed none):
+    -- exports from one member to another, and imports from any member, a member's
+    -- re-imports of its own goods included (they come from no country outside the bloc,
+    -- and they are no export)
+    select
+        importer.bloc,
+        bilateral.year,
+        bilateral.approach,
+        sum(bilateral.value_usd) filter (where bilateral.importer_iso3 <> bilateral.exporter_iso3)
+            as exported_inside,
+        sum(bilateral.value_usd) as imported_inside,
+        coalesce(
+            bool_or(bilateral.value_missing)
+                filter (where bilateral.importer_iso3 <> bilateral.exporter_iso3),
+            false
+        ) as exported_inside_missing,
+        bool_or(bilateral.value_missing) as imported_inside_missing,
+        bool_or(bilateral.not_comparable) as not_comparable
+    from bilateral
+    inner join members as importer
+        on importer.iso3 = bilateral.importer_iso3 and importer.year = bilateral.year
+    inner join members as exporter
+        on exporter.bloc = importer.bloc and exporter.iso3 = bilateral.exporter_iso3
+        and exporter.year = bilateral.year
+    group by all
+),
+
+bloc_totals as (
+    -- a bloc's own trade is its trade with countries outside it (extra-bloc trade, as
+    -- Eurostat reports the EU's; ../shared/INDICATORS.md: a bloc is not the sum of its
+    -- members): the members' totals less the flows among them. Valuation is mixed: the
+    -- members' exports are as they reported them (FOB), the flows among members as their
+    -- importers reported them (CIF), so extra-bloc exports are somewhat understated. A
+    -- withheld flow among members makes the value unknown either way (value_missing).
+    -- The mirror share is that of the members' totals: the flows among members are
+    -- members' own reports
+    select
+        member_totals.bloc,
+        member_totals.year,
+        member_totals.approach,
+        member_totals.exports - coalesce(inside.exported_inside, 0) as exports,
+        member_totals.imports - coalesce(inside.imported_inside, 0) as imports,
+        member_totals.imports as member_imports,
+        coalesce(member_totals.mirror_exports, 0) / nullif(member_totals.exports, 0)
+            as exports_mirror_share,
+        coalesce(member_totals.mirror_imports, 0) / nullif(member_totals.imports, 0)
+            as imports_mirror_share,
+        member_totals.exports_missing or coalesce(inside.exported_inside_missing, false)
+            as exports_missing,
+        member_totals.imports_missing or coalesce(inside.imported_inside_missing, false)
+            as imports_missing,
+        member_totals.not_comparable or coalesce(inside.not_comparable, false) as not_comparable
+    from member_totals
+    left join inside using (bloc, year, approach)
 ),
 
 from_bloc as (
@@ -229,48 +288,58 @@ rows_ as (
         on from_competitors.importer_iso3 = totals.country_iso3
         and from_competitors.year = totals.year and from_competitors.approach = totals.approach
     where totals.imports > 0
-    -- blocs: members' trade summed; imports from inside the bloc measure its self-sufficiency
+    -- blocs: their trade with countries outside them (bloc_totals)
     union all
     select 'bloc', bloc, approach, year, 'exports', null, exports, exports, null,
-        coalesce(mirror_exports, 0) / nullif(exports, 0), exports_missing, not_comparable
+        exports_mirror_share, exports_missing, not_comparable
     from bloc_totals where exports is not null
     union all
     select 'bloc', bloc, approach, year, 'imports', null, imports, imports, null,
-        coalesce(mirror_imports, 0) / nullif(imports, 0), imports_missing, not_comparable
+        imports_mirror_share, imports_missing, not_comparable
     from bloc_totals where imports is not null
     union all
     select 'bloc', bloc_totals.bloc, bloc_totals.approach, bloc_totals.year, 'world_export_share',
         null, bloc_totals.exports / world.exports, bloc_totals.exports, world.exports,
-        coalesce(bloc_totals.mirror_exports, 0) / nullif(bloc_totals.exports, 0),
+        bloc_totals.exports_mirror_share,
         bloc_totals.exports_missing or world.exports_missing, bloc_totals.not_comparable
     from bloc_totals
     inner join world using (year, approach)
     where bloc_totals.exports is not null and world.exports > 0
     union all
+    -- a bloc's self-sufficiency: its members' imports from other members over all their
+    -- imports, flows among members included (over its extra-bloc imports, which leave out
+    -- the imports from inside by definition, it would be no share)
     select 'bloc', bloc_totals.bloc, bloc_totals.approach, bloc_totals.year,
         'imports_from_bloc_share', bloc_totals.bloc,
-        coalesce(inside.value_usd, 0) / bloc_totals.imports, coalesce(inside.value_usd, 0),
-        bloc_totals.imports, coalesce(bloc_totals.mirror_imports, 0) / bloc_totals.imports,
+        coalesce(from_members.value_usd, 0) / bloc_totals.member_imports,
+        coalesce(from_members.value_usd, 0), bloc_totals.member_imports,
+        bloc_totals.imports_mirror_share,
+        -- the members' imports withheld, or a flow among them
         bloc_totals.imports_missing, bloc_totals.not_comparable
     from bloc_totals
     left join (
         select bloc, year, approach, sum(value_usd) as value_usd from from_bloc group by all
-    ) as inside using (bloc, year, approach)
-    where bloc_totals.imports > 0
+    ) as from_members using (bloc, year, approach)
+    where bloc_totals.member_imports > 0
     union all
+    -- the share of a bloc's imports from outside it that come from competitor countries
+    -- outside it
     select 'bloc', bloc_totals.bloc, bloc_totals.approach, bloc_totals.year,
         'imports_from_competitors_share', null,
         coalesce(outside.value_usd, 0) / bloc_totals.imports, coalesce(outside.value_usd, 0),
-        bloc_totals.imports, coalesce(bloc_totals.mirror_imports, 0) / bloc_totals.imports,
+        bloc_totals.imports, bloc_totals.imports_mirror_share,
         bloc_totals.imports_missing, bloc_totals.not_comparable
     from bloc_totals
     left join (
-        select members.bloc, from_competitors.year, from_competitors.approach,
-            sum(from_competitors.value_usd) as value_usd
-        from from_competitors
-        inner join members
-            on members.iso3 = from_competitors.importer_iso3
-            and members.year = from_competitors.year
+        select importer.bloc, bilateral.year, bilateral.approach,
+            sum(bilateral.value_usd) as value_usd
+        from bilateral
+        inner join competitors on competitors.iso3 = bilateral.exporter_iso3
+        inner join members as importer
+            on importer.iso3 = bilateral.importer_iso3 and importer.year = bilateral.year
+        anti join members as exporter
+            on exporter.bloc = importer.bloc and exporter.iso3 = bilateral.exporter_iso3
+            and exporter.year = bilateral.year
         group by all
     ) as outside using (bloc, year, approach)
     where bloc_totals.imports > 0

@@ -20,8 +20,20 @@ is below 0.5, no single point of failure. Export activity index: the line is 200
 3,000 all-goods exports of the four countries that report them (1/15): USA (100/1000) /
 (1/15) = 1.5, DEU 1.5, FRA (20/400) / (1/15) = 0.75; CHN has no all-goods total.
 Import dependence: USA 50/150, DEU 90/170, FRA 70/90; CHN none (imports unknown).
-The EU27 (DEU, FRA): exports 100, imports 160, of which 60 from members (0.375); DEU buys
-30/90 inside the bloc, FRA 30/70. The USA buys 30/50 = 0.6 from the competitor set (CHN).
+The EU27 (DEU, FRA) trades with the world outside it: its members' exports 100 less the
+flows among them, as their importers reported them (DEU's 30 from FRA, FRA's 30 from DEU):
+40 (DEU's own report says 50 went to the USA: the values of exporters and importers
+differ); its imports 160 less DEU's 30 from FRA, FRA's 30 from DEU and DEU's 5 from
+itself: 95; 40/230 of world exports. Of its members' 160 of imports, 60 come from other
+members (0.375); DEU buys 30/90 inside the bloc, FRA 30/70. The USA buys 30/50 = 0.6 from
+the competitor set (CHN), the EU27 0/95.
+
+Also in 2023, HS 8544.70 (fibre cables; the only line of quantum_networks that year), where
+every report agrees: DEU exports 100 (40 to FRA, 60 to the USA), FRA 50 (20 to DEU, 30 to
+the USA); DEU imports 20 (from FRA), FRA 40 (from DEU), the USA 90 (60 + 30). The EU27's
+exports are the 60 + 30 = 90 bound for the USA: 150 less the 20 + 40 among members, 90/150
+= 0.6 of the world's (adding member totals said 150, all of them); its imports from outside
+are 20 + 40 - 60 = 0, and all of its members' 60 of imports come from members.
 
 Also in 2023, HS 9013.20 (lasers; the only core line of trapped ions): the USA's exports
 are confidential (no value), DEU exports 10 and the USA imports 5. The USA's exports are
@@ -120,6 +132,13 @@ A_JSON = [
     rec("DEU", "X", None, 10, "901320"),
     rec("USA", "X", None, 500, "854140", 2021), rec("USA", "X", None, 70, "841869", 2021),
     rec("FRA", "X", None, 7, "710420", 2023, "H5"),
+    rec("DEU", "X", None, 100, "854470"), rec("DEU", "X", "FRA", 40, "854470"),
+    rec("DEU", "X", "USA", 60, "854470"), rec("FRA", "X", None, 50, "854470"),
+    rec("FRA", "X", "DEU", 20, "854470"), rec("FRA", "X", "USA", 30, "854470"),
+    rec("DEU", "M", None, 20, "854470"), rec("DEU", "M", "FRA", 20, "854470"),
+    rec("FRA", "M", None, 40, "854470"), rec("FRA", "M", "DEU", 40, "854470"),
+    rec("USA", "M", None, 90, "854470"), rec("USA", "M", "DEU", 60, "854470"),
+    rec("USA", "M", "FRA", 30, "854470"),
 ]  # fmt: skip
 OLD_JSON = [rec("USA", "X", None, 100), rec("USA", "X", "DEU", 66), rec("FRA", "X", None, None)]
 
@@ -230,10 +249,13 @@ def test_import_dependence_only_where_both_sides_are_known(
 def test_approach_roll_up_blocs_and_competitors(trade: duckdb.DuckDBPyConnection) -> None:
     assert approach(trade, "exports", "USA") == 100
     assert approach(trade, "import_dependence", "DEU") == pytest.approx(90 / 170)
-    assert approach(trade, "exports", "EU27") == 100
-    assert approach(trade, "imports", "EU27") == 160
-    assert approach(trade, "world_export_share", "EU27") == pytest.approx(100 / 230)
+    # the bloc's trade with the world outside it (see the module's docstring)
+    assert approach(trade, "exports", "EU27") == 40  # 80 + 20 - 30 - 30
+    assert approach(trade, "imports", "EU27") == 95  # 90 + 70 - 30 - 30 - 5
+    assert approach(trade, "world_export_share", "EU27") == pytest.approx(40 / 230)
+    # self-sufficiency is over the members' imports, flows among them included
     assert approach(trade, "imports_from_bloc_share", "EU27", bloc="EU27") == 0.375
+    assert approach(trade, "imports_from_competitors_share", "EU27") == 0.0  # 0 / 95
     assert approach(trade, "imports_from_bloc_share", "DEU", bloc="EU27") == pytest.approx(1 / 3)
     assert approach(trade, "imports_from_bloc_share", "FRA", bloc="EU27") == pytest.approx(3 / 7)
     assert approach(trade, "imports_from_competitors_share", "USA") == pytest.approx(0.6)
@@ -245,6 +267,26 @@ def test_approach_roll_up_blocs_and_competitors(trade: duckdb.DuckDBPyConnection
         "'photonic' and year = 2023"
     ).fetchone()
     assert row == (100, True)
+
+
+def test_a_bloc_exports_only_what_leaves_it(trade: duckdb.DuckDBPyConnection) -> None:
+    # fibre cables, 2023: DEU 100 (40 to FRA, 60 to the USA) and FRA 50 (20 to DEU, 30 to
+    # the USA), the importers reporting the same values: the EU27 exports 150 - 40 - 20 = 90,
+    # the 60 + 30 bound for the USA, of the world's 150
+    assert approach(trade, "exports", "EU27", "quantum_networks") == 90
+    assert approach(trade, "world_export_share", "EU27", "quantum_networks") == pytest.approx(0.6)
+    assert approach(trade, "exports", "DEU", "quantum_networks") == 100  # a country: all of it
+    # its imports, DEU's 20 from FRA and FRA's 40 from DEU, all come from inside: none from
+    # outside, and a self-sufficiency of 60 / 60
+    assert approach(trade, "imports", "EU27", "quantum_networks") == 0
+    assert approach(trade, "imports_from_bloc_share", "EU27", "quantum_networks", "EU27") == 1.0
+    assert approach(trade, "imports_from_competitors_share", "EU27", "quantum_networks") is None
+    row = trade.execute(
+        "select numerator, denominator, mirror_share, value_missing, series_break "
+        "from marts.supply_chain_indicators where level = 'approach' and entity_code = 'EU27' "
+        "and approach = 'quantum_networks' and year = 2023 and indicator = 'world_export_share'"
+    ).fetchone()
+    assert row == (90, 150, 0.0, False, False)
 
 
 def test_single_points_of_failure(trade: duckdb.DuckDBPyConnection) -> None:
