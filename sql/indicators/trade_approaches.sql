@@ -3,7 +3,7 @@ with settings as (
     select value as competitor_set from ref.methods where key = 'trade_competitor_set'
 ),
 
-new_lines as (
+lines_from_2022 as (
     -- approaches that sum an HS2022 line with no comparable HS2017 line: one HS2017 did not
     -- have (helium-3 2845.40, worked synthetic diamond 7104.91), or whose HS2017 line was
     -- broader (8541.40 held solar cells and LEDs, 7104.20 all synthetic stones, 2845.90 also
@@ -37,12 +37,12 @@ totals as (
         coalesce(
             bool_or(totals.comparable_value_missing) filter (where totals.flow_code = 'M'), false
         ) as imports_missing,
-        bool_or(totals.not_comparable or (totals.year < 2022 and new_lines.approach is not null))
+        bool_or(totals.not_comparable or (totals.year < 2022 and lines_from_2022.approach is not null))
             as not_comparable
     from core.trade_country_totals as totals
     inner join core.trade_series_approaches as lines using (series_code)
-    left join new_lines
-        on new_lines.approach = lines.approach
+    left join lines_from_2022
+        on lines_from_2022.approach = lines.approach
     group by all
 ),
 
