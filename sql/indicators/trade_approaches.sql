@@ -37,8 +37,10 @@ totals as (
         coalesce(
             bool_or(totals.comparable_value_missing) filter (where totals.flow_code = 'M'), false
         ) as imports_missing,
-        bool_or(totals.not_comparable or (totals.year < 2022 and lines_from_2022.approach is not null))
-            as not_comparable
+        bool_or(
+            totals.not_comparable
+            or (totals.year < 2022 and lines_from_2022.approach is not null)
+        ) as not_comparable
     from core.trade_country_totals as totals
     inner join core.trade_series_approaches as lines using (series_code)
     left join lines_from_2022
