@@ -16,7 +16,10 @@ select
     filed.year,
     filed.reporters,
     max(filed.reporters) over () as most_reporters,
+    -- the current year, the latest year any country filed (incomplete_year_rule), and a
+    -- year too few countries have filed yet
     filed.year >= year(current_date)
+    or filed.year = max(filed.year) over ()
     or filed.reporters < settings.complete_share * max(filed.reporters) over () as incomplete
 from filed
 cross join settings

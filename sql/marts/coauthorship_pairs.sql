@@ -8,7 +8,10 @@ select
     b.name as country_b_name,
     pairs.works,
     pairs.works < (select value::integer from ref.methods where key = 'small_n_threshold') as small_n,
-    pairs.year >= year(current_date) as year_incomplete,
+    -- the current year, or the works' latest when earlier (incomplete_year_rule)
+    pairs.year >= least(
+        year(current_date), (select max(year) from indicators.publication_output)
+    ) as year_incomplete,
     (select value from ref.methods where key = 'bibliometric_method_version') as method_version
 from indicators.coauthorship_pairs as pairs
 inner join ref.countries as a

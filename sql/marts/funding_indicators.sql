@@ -57,9 +57,14 @@ select
     rows_.conversion_gaps::bigint as conversion_gaps,
     rows_.has_bounds,
     rows_.basis_year,
-    -- grants: the current year is still being awarded; programmes: years ahead are plans
+    -- grants: the current year is still being awarded, and the latest start year of the
+    -- grants read is incomplete too when it is earlier (incomplete_year_rule); programmes:
+    -- years ahead are plans
     case rows_.funding_kind
-        when 'grants' then rows_.year >= year(current_date)
+        when 'grants'
+            then rows_.year >= least(
+                year(current_date), max(rows_.year) over (partition by rows_.funding_kind)
+            )
         else rows_.year > year(current_date)
     end as year_incomplete,
     settings.method_version,

@@ -14,8 +14,9 @@ select
     types.share,
     types.numerator,
     types.denominator,
-    -- priority years are published 18 months later: the last two years are incomplete
-    types.year >= year(current_date) - 1 as year_incomplete,
+    -- priority years are published 18 months later: the last two years are incomplete,
+    -- counted back from the latest priority year read when earlier (incomplete_year_rule)
+    types.year >= least(year(current_date), max(types.year) over ()) - 1 as year_incomplete,
     (select value from ref.methods where key = 'patent_method_version') as method_version,
     (
         select string_agg(distinct data_kind, ', ' order by data_kind)

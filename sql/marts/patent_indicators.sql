@@ -46,8 +46,10 @@ select
         or rows_.indicator = 'patent_growth_5y_cagr'
         and coalesce(base.families_whole, settings.small_n_threshold)
         < settings.small_n_threshold as small_n,
-    -- priority years are published 18 months later: the last two years are incomplete
-    rows_.year >= year(current_date) - 1 as year_incomplete,
+    -- priority years are published 18 months later: the last two years are incomplete,
+    -- counted back from the latest priority year read when it is earlier than the current
+    -- one (an older snapshot; incomplete_year_rule)
+    rows_.year >= least(year(current_date), max(rows_.year) over ()) - 1 as year_incomplete,
     definitions.method_version,
     settings.data_kind
 from indicator_rows as rows_

@@ -46,8 +46,9 @@ select
         or rows_.indicator = 'growth_5y_cagr'
         and coalesce(base.works_whole, settings.small_n_threshold) < settings.small_n_threshold
         as small_n,
-    -- the current year is still being indexed in every source: never a complete year
-    rows_.year >= year(current_date) as year_incomplete,
+    -- the current year is still being indexed, and the latest year of the works read is
+    -- incomplete too when it is earlier (an older snapshot): meta.methods incomplete_year_rule
+    rows_.year >= least(year(current_date), max(rows_.year) over ()) as year_incomplete,
     definitions.method_version,
     settings.data_kind
 from indicator_rows as rows_

@@ -49,12 +49,11 @@ select
     links.records,
     definitions.unit,
     links.international_records < settings.small_n_threshold as small_n,
-    -- the current year is still being indexed; patent families are published about 18
-    -- months after their priority date, so for them the year before is incomplete too
-    case links.channel
-        when 'copatent' then links.year >= year(current_date) - 1
-        else links.year >= year(current_date)
-    end as year_incomplete,
+    -- each channel as its source: the current year is still being indexed, or the latest
+    -- year read when earlier (incomplete_year_rule); patent families are published about
+    -- 18 months after their priority date, so for them the year before is incomplete too
+    links.year >= least(year(current_date), max(links.year) over (partition by links.channel))
+        - case links.channel when 'copatent' then 1 else 0 end as year_incomplete,
     settings.method_version,
     data_kinds.data_kind,
     links.concern_set,

@@ -21,8 +21,10 @@ select
     stages.inflow + stages.outflow < settings.small_flow as small_flow,
     -- a year's placements can still be carried from an observation up to max_gap years
     -- later (as marts.workforce_indicators' researchers_active); its moves only while it lasts
-    stages.year >= year(current_date) - settings.max_gap as year_incomplete,
-    stages.year >= year(current_date) as flows_year_incomplete
+    -- (counted from the current year, or the works' latest when earlier: incomplete_year_rule)
+    stages.year >= least(year(current_date), max(stages.year) over ()) - settings.max_gap
+        as year_incomplete,
+    stages.year >= least(year(current_date), max(stages.year) over ()) as flows_year_incomplete
 from indicators.workforce_career_stages as stages
 cross join settings
 left join ref.countries as countries

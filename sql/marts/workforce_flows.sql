@@ -10,7 +10,10 @@ select
     matrix.returns,
     matrix.moves < (select value::integer from ref.methods where key = 'workforce_small_flow')
         as is_small,
-    matrix.year >= year(current_date) as year_incomplete,
+    -- the current year, or the works' latest when earlier (incomplete_year_rule)
+    matrix.year >= least(
+        year(current_date), (select max(year) from indicators.workforce_flows)
+    ) as year_incomplete,
     (select value from ref.methods where key = 'workforce_method_version') as method_version
 from indicators.workforce_flow_matrix as matrix
 left join ref.countries as origins

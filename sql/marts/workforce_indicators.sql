@@ -60,7 +60,7 @@ select
     -- can still be carried from an observation up to workforce_max_gap_years later, so the
     -- counts of those placed (and what divides by them) stay open that much longer
     rows_.year + case when rows_.indicator = 'retention_5y' then settings.retention_years else 0 end
-        >= year(current_date) - case
+        >= least(year(current_date), max(rows_.year) over ()) - case
             when rows_.indicator in (
                 'researchers_active', 'researchers_produced', 'net_migration_rate', 'retention_5y'
             )

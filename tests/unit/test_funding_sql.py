@@ -615,3 +615,23 @@ def test_an_unknown_share_keeps_its_money_in_zzz(funding: duckdb.DuckDBPyConnect
         ("cordis:7", "ZZZ", pytest.approx(0.4), "share not stated", False),
         ("cordis:8", "DEU", 1.0, "stated shares", False),
     ]
+
+
+def test_the_latest_grant_year_read_is_incomplete_even_before_the_current_year(
+    funding: duckdb.DuckDBPyConnection,
+) -> None:
+    # the grants read start in 2020 and 2025: 2025 is their latest year, still filling
+    # when the files were taken (incomplete_year_rule), whatever the current year
+    frames = reference_frames()
+    for table in ("ref.indicators", "ref.countries", "ref.blocs"):
+        replace_table(funding, table, frames[table])
+    funding.execute(
+        "create table raw.grant_source_files as select 'nsf' as source, "
+        "'synthetic sample' as data_kind"
+    )
+    run_sql(funding, "marts.funding_indicators")
+    flags = funding.execute(
+        "select distinct year, year_incomplete from marts.funding_indicators "
+        "where funding_kind = 'grants' order by year"
+    ).fetchall()
+    assert flags == [(2020, False), (2025, True)]

@@ -300,11 +300,12 @@ def test_single_points_of_failure(trade: duckdb.DuckDBPyConnection) -> None:
     assert rows[0][4:] == ("DEU", False)
     # lasers: DEU is the only known exporter, but the USA's value is withheld: unknown
     assert rows[1][:3] == ("trapped_ion", "901320", "DEU") and rows[1][5] is None
-    # 2021, filed by one reporter of the four of 2023, is incomplete, as the indicators say
+    # 2021, filed by one reporter of the four of 2023, is incomplete, as the indicators say;
+    # so is 2023, the latest year any country filed (incomplete_year_rule)
     incomplete = trade.execute(
         "select distinct year, latest_year_incomplete from marts.supply_single_points order by 1"
     ).fetchall()
-    assert incomplete == [(2021, True), (2023, False)]
+    assert incomplete == [(2021, True), (2023, True)]
 
 
 def test_revision_break_duplicates_and_years(trade: duckdb.DuckDBPyConnection) -> None:
@@ -340,12 +341,13 @@ def test_revision_break_duplicates_and_years(trade: duckdb.DuckDBPyConnection) -
         "and partner_code = 0 and cmd_code = '841869' order by source_file"
     ).fetchall()
     assert withheld == [("0_old.json", None, False, True, 20), ("a.json", 20, True, True, 20)]
+    # 2021: too few reporters; 2023: the latest year filed, always incomplete
     assert trade.execute(
         "select year, reporters, incomplete from core.trade_years order by year"
-    ).fetchall() == [(2021, 1, True), (2023, 4, False)]
+    ).fetchall() == [(2021, 1, True), (2023, 4, True)]
     assert trade.execute(
         "select distinct year, year_incomplete from marts.trade_flows order by 1"
-    ).fetchall() == [(2023, False)]
+    ).fetchall() == [(2023, True)]
 
 
 def test_a_broader_hs2017_line_stays_in_its_series_but_in_no_approach_total(
