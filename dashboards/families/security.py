@@ -152,7 +152,9 @@ def latest(data: SiteData, approach_id: str) -> pl.DataFrame:
         )
         for indicator, year in years(data).items()
     ]
-    return pl.concat(parts, how="diagonal_relaxed") if parts else pl.DataFrame()
+    # no indicator with a complete year (a build whose only years are still filling): no
+    # rows, with the table's columns
+    return pl.concat(parts, how="diagonal_relaxed") if parts else data.security_indicators.clear()
 
 
 def top_countries(data: SiteData, approach_id: str, n: int = TOP) -> list[str]:

@@ -848,6 +848,18 @@ def test_security_page_without_one_channel_shows_the_others() -> None:
     assert {t.name for t in bars.figure.data} == {"Co-authorships (2024)", "Co-patents (2023)"}
 
 
+def test_security_page_whose_every_year_is_still_filling_still_renders() -> None:
+    # a small build whose every year is flagged incomplete (its latest year read is its
+    # only one): no complete year to show, and the page says so instead of failing
+    data = hand_made()
+    filling = pages.replaced(
+        data,
+        security_indicators=data.security_indicators.with_columns(year_incomplete=pl.lit(True)),
+    )
+    sections = security.page(filling)
+    assert "security-shares" not in pages.charts(sections)
+
+
 def test_methods_say_what_the_composite_intervals_and_frontier_test_are() -> None:
     data = hand_made()
     said = html.unescape(pages.text(frontier.methods(data) + security.methods(data)))
