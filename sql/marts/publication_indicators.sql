@@ -41,10 +41,13 @@ select
     rows_.denominator,
     definitions.unit,
     coalesce(whole_counts.works_whole, 0)::bigint as works_whole,
-    -- few works behind the value, or, for a growth rate, behind its base year five years back
+    -- few works behind the value, or, for a growth rate, behind its base year five years
+    -- back, or, for a share of the world's top-10% works, few such works in the world
     coalesce(whole_counts.works_whole, 0) < settings.small_n_threshold
         or rows_.indicator = 'growth_5y_cagr'
         and coalesce(base.works_whole, settings.small_n_threshold) < settings.small_n_threshold
+        or rows_.indicator = 'top10_share_of_world'
+        and rows_.denominator < settings.small_n_threshold
         as small_n,
     -- the current year is still being indexed, and the latest year of the works read is
     -- incomplete too when it is earlier (an older snapshot): meta.methods incomplete_year_rule

@@ -207,3 +207,39 @@ def test_industry_share_counts_authorships_split_over_their_institutions(
         "select entity_code, numerator, denominator from indicators.industry_share order by 1"
     ).fetchall()
     assert shares == [("USA", 1.5, 3.0), ("WLD", 2.5, 4.0), ("ZZZ", 1.0, 1.0)]
+
+
+def test_a_share_of_few_top_works_in_the_world_is_flagged_small(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    # USA, 40 works in each approach: pqc's world has 3 top-10% works, of which the USA
+    # holds 2.75 (0.917: small, resting on three works); qkd's world has 12, the USA 6
+    # (0.5 of twelve: not small)
+    frames = reference_frames()
+    for table in ("ref.methods", "ref.indicators", "ref.countries", "ref.blocs"):
+        replace_table(con, table, frames[table])
+    con.execute("create table raw.source_files as select 'synthetic sample' as data_kind")
+    con.execute(
+        "create table indicators.publication_output as select * from (values "
+        "('country', 'USA', 'pqc', 2021, 'publications_whole', 40.0, 40.0, null::double), "
+        "('country', 'USA', 'qkd', 2021, 'publications_whole', 40.0, 40.0, null)) "
+        "as t(entity_type, entity_code, approach, year, indicator, value, numerator, "
+        "denominator)"
+    )
+    con.execute(
+        "create table indicators.citation_impact as select * from (values "
+        "('country', 'USA', 'pqc', 2021, 'top10_share_of_world', 2.75 / 3, 2.75, 3.0), "
+        "('country', 'USA', 'qkd', 2021, 'top10_share_of_world', 0.5, 6.0, 12.0)) "
+        "as t(entity_type, entity_code, approach, year, indicator, value, numerator, "
+        "denominator)"
+    )
+    for table in ("publication_growth", "specialisation", "collaboration", "industry_share"):
+        con.execute(
+            f"create table indicators.{table} as select * from indicators.citation_impact limit 0"
+        )
+    run_sql(con, "marts.publication_indicators")
+    small = con.execute(
+        "select approach, small_n from marts.publication_indicators "
+        "where indicator = 'top10_share_of_world' order by 1"
+    ).fetchall()
+    assert small == [("pqc", True), ("qkd", False)]
