@@ -1,4 +1,4 @@
--- marts.frontier_blocs: one row per technology approach, year and bloc scored in them (its members of the year): the frontier test: the bloc's best member in the composite (score, rank and its interval), the families in which some member is within reach of the leading country, and the gap flag where no member is within reach in any family, a bloc none of whose members has data included
+-- marts.frontier_blocs: one row per technology approach, year and bloc scored in them (its members of the year): the frontier test: the bloc's best member in the composite (score, rank and its interval), the families in which some member is within reach of the leading country, the capability metrics on which some member is within reach of the best published result, and the gap flag where no member is within reach at the cutting edge (in publications, patents or researchers, on a capability metric, or in the composite: funding and supply chain alone do not count), a bloc none of whose members has data included
 with settings as (
     select (select value from ref.synthesis_settings where key = 'focus_bloc') as focus_bloc
 ),
@@ -33,16 +33,67 @@ best as (
     qualify position = 1
 ),
 
+capability as (
+    -- the capability metrics on which a member is within reach of the best published result
+    -- to date (marts.capability_countries; holding it is within reach): the approach's own,
+    -- and for 'all' every approach's, named approach:metric (a metric serves several
+    -- approaches, each with its own frontier). Read by metric, not by the capability score,
+    -- which averages over every metric of the approach with 0 where a member has no result
+    select approach, year, bloc, string_agg(distinct metric, ',' order by metric) as metrics
+    from (
+        select countries.approach, countries.year, years.bloc, countries.metric
+        from marts.capability_countries as countries
+        inner join core.bloc_member_years as years
+            on years.iso3 = countries.country_iso3
+            and years.year = countries.year
+        where countries.within_reach or countries.holds_frontier
+        union all
+        select 'all', countries.year, years.bloc, countries.approach || ':' || countries.metric
+        from marts.capability_countries as countries
+        inner join core.bloc_member_years as years
+            on years.iso3 = countries.country_iso3
+            and years.year = countries.year
+        where countries.within_reach or countries.holds_frontier
+    )
+    group by all
+),
+
+within as (
+    -- every family in which some member is within reach: by its family score, except
+    -- capability, within reach on a metric (above)
+    select approach, year, bloc, family
+    from members
+    where within_reach and family not in ('composite', 'capability')
+    union
+    select approach, year, bloc, 'capability'
+    from capability
+),
+
 reach as (
     select
         approach,
         year,
         bloc,
-        string_agg(distinct family, ',' order by family) filter (where within_reach)
-            as families_within_reach
-    from members
-    where family <> 'composite'
+        string_agg(family, ',' order by family) as families_within_reach,
+        -- the families that measure capacity at the cutting edge; funding (money put in) and
+        -- supply chain (trade in HS proxy lines, mostly not quantum) are shown, not counted
+        bool_or(family in ('publications', 'patents', 'workforce', 'capability'))
+            as at_the_edge
+    from within
     group by all
+),
+
+composite_reach as (
+    -- a member within reach in the composite
+    select distinct approach, year, bloc
+    from members
+    where family = 'composite' and within_reach
+),
+
+covering as (
+    select approach, year, bloc from reach where at_the_edge
+    union
+    select approach, year, bloc from composite_reach
 ),
 
 assessed as (
@@ -73,9 +124,10 @@ select
     best.rank_high as best_member_rank_high,
     scored.score as bloc_score,
     coalesce(reach.families_within_reach, '') as families_within_reach,
+    coalesce(capability.metrics, '') as capability_metrics_within_reach,
     assessed.families_assessed,
-    reach.families_within_reach is not null as covered,
-    reach.families_within_reach is null as gap,
+    covering.bloc is not null as covered,
+    covering.bloc is null as gap,
     leaders.leader_iso3,
     exists (
         select 1 from core.bloc_member_years as years
@@ -100,6 +152,14 @@ left join reach
     on reach.approach = scored.approach
     and reach.year = scored.year
     and reach.bloc = scored.bloc
+left join capability
+    on capability.approach = scored.approach
+    and capability.year = scored.year
+    and capability.bloc = scored.bloc
+left join covering
+    on covering.approach = scored.approach
+    and covering.year = scored.year
+    and covering.bloc = scored.bloc
 left join leaders
     on leaders.approach = scored.approach
     and leaders.year = scored.year
