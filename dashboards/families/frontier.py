@@ -23,7 +23,7 @@ from markupsafe import Markup
 
 from dashboards.data import SiteData, derived_per_site
 from dashboards.families import common
-from dashboards.families.common import listed, number_word
+from dashboards.families.common import counted, listed, number_word
 from dashboards.figures import PALETTE, Chart, apply_layout, dashed_line, esc, shade_incomplete
 from dashboards.page import Composite, Section, Table
 
@@ -46,6 +46,18 @@ FAMILY_LABELS = {
     "capability": "Capability",
     COMPOSITE: "Composite",
 }
+# the families in which a member within reach covers a bloc's frontier, besides the
+# composite (meta.methods synthesis_frontier_rule); the others are shown, never enough alone,
+# each with why
+AT_THE_EDGE = ("publications", "patents", "workforce", "capability")
+NOT_ENOUGH = {
+    "funding": "money put in",
+    "supply_chain": "trade in customs lines that are mostly not quantum",
+}
+WHERE_IT_COUNTS = (
+    "in publications, patents or researchers, on a capability metric or in the composite"
+)
+MAX_METRICS_SAID = 4  # capability metrics named in a sentence; more are counted
 TOP = 10  # countries on an approach's composite chart
 TREND_YEARS = 10  # complete years on the focus bloc's trend (then the year in progress)
 WIDGET_TOP = 15  # rows of the re-weightable ranking on the overview
@@ -383,6 +395,60 @@ def within_words(data: SiteData, row: dict) -> list[str]:
     return [family_label(f).lower() for f in ordered]
 
 
+@derived_per_site
+def metric_labels(data: SiteData) -> dict[str, str]:
+    """Capability metric id -> label, from the capability frontier's own labels and the
+    metrics table (marts.milestone_metrics); {} when the file has neither."""
+    labels: dict[str, str] = {}
+    for frame, column in (
+        (data.capability_frontier, "metric_label"),
+        (data.milestone_metrics, "label"),
+    ):
+        if {"metric", column} <= set(frame.columns):
+            pairs = frame.select("metric", column).unique().iter_rows()
+            labels |= {str(m): str(text) for m, text in pairs if m and text}
+    return labels
+
+
+def metric_words(data: SiteData, row: dict) -> list[str]:
+    """A bloc row's capability metrics within reach (``capability_metrics_within_reach``) as
+    their labels (the id without one); for 'all', whose entries are ``approach:metric``,
+    after the approach's: ``Trapped ions: Physical qubits``."""
+    words = []
+    for key in split(row.get("capability_metrics_within_reach")):
+        approach_id, _, metric = key.rpartition(":")
+        said = metric_labels(data).get(metric, metric)
+        words.append(f"{label(data, approach_id)}: {said}" if approach_id else said)
+    return words
+
+
+def covering_words(data: SiteData, row: dict) -> list[str]:
+    """What covers a bloc row, as words: its families within reach that count
+    (``AT_THE_EDGE``, in the order of the families; capability with how many metrics), then
+    the composite when its best member's is within reach; [] for a gap."""
+    found = set(split(row.get("families_within_reach"))) & set(AT_THE_EDGE)
+    order = [f for f in families(data) if f in found] + sorted(found - set(families(data)))
+    metrics = len(split(row.get("capability_metrics_within_reach")))
+    words = [
+        f"{family_label(f).lower()} ({counted(metrics, 'metric')})"
+        if f == "capability" and metrics
+        else family_label(f).lower()
+        for f in order
+    ]
+    threshold = reach(data)
+    composite = row.get("best_member_score")
+    if threshold is not None and composite is not None and composite >= threshold:
+        words.append(family_label(COMPOSITE).lower())
+    return words
+
+
+def not_enough_words(data: SiteData, row: dict) -> list[str]:
+    """The families of a bloc row's families within reach that do not cover it on their own
+    (``NOT_ENOUGH``), as words: ``public funding (money put in)``."""
+    found = split(row.get("families_within_reach"))
+    return [f"{family_label(f).lower()} ({why})" for f, why in NOT_ENOUGH.items() if f in found]
+
+
 def split(text: object) -> list[str]:
     """A comma-separated list of keys (``families``, ``families_within_reach``)."""
     return [part.strip() for part in str(text or "").split(",") if part.strip()]
@@ -436,8 +502,9 @@ def leader_paragraph(data: SiteData, approach_id: str, year: int) -> str | None:
 
 
 def coverage_words(data: SiteData, row: dict, approach_label: str, year: int, interval: str) -> str:
-    """The frontier test of one bloc in words: covered (in which families) or a gap, and
-    where its best member stands on the composite."""
+    """The frontier test of one bloc in words: covered (in which families, on which
+    capability metrics, or through the composite alone) or a gap, the families within reach
+    that do not count on their own, and where its best member stands on the composite."""
     bloc = bloc_code(row)
     if not row.get("members_with_data"):
         return (
@@ -458,20 +525,55 @@ def coverage_words(data: SiteData, row: dict, approach_label: str, year: int, in
         if row.get("best_member_score") is not None:
             best += f", at {score_text(row['best_member_score'])} of the leader's score"
         best += "."
+    aside = not_enough_words(data, row)
+    one = len(aside) == 1
+    not_alone = f"{'does' if one else 'do'} not count on {'its' if one else 'their'} own"
+    alone = f"{listed(aside)}, which {not_alone}"
     if row.get("gap"):
+        if not aside:
+            return (
+                f"No {bloc} member is within reach of the frontier in any family for "
+                f"{approach_label} in {year}: a signal for action, read the caveats.{best}"
+            )
         return (
-            f"No {bloc} member is within reach of the frontier in any family for "
-            f"{approach_label} in {year}: a signal for action, read the caveats.{best}"
+            f"No {bloc} member is within reach of the frontier for {approach_label} in {year} "
+            f"{WHERE_IT_COUNTS}: a signal for action, read the caveats. A member is within "
+            f"reach in {alone}.{best}"
         )
     within = within_words(data, row)
     assessed = len(split(row.get("families_assessed")))
     of = f" of {assessed}" if assessed else ""
-    return (
+    threshold = reach(data)
+    composite = row.get("best_member_score")
+    if (
+        not set(split(row.get("families_within_reach"))) & set(AT_THE_EDGE)
+        and threshold is not None
+        and composite is not None
+        and composite >= threshold
+    ):
+        return (
+            f"{bloc} is within reach of the frontier of {approach_label} in {year} through "
+            "the composite alone: a member's composite is within reach, but "
+            + (f"among the families only in {alone}" if aside else "in no family")
+            + f".{best}"
+        )
+    said = (
         f"{bloc} is within reach of the frontier of {approach_label} in {year}: a member is "
-        f"within reach in {len(within)}{of} famil{'y' if (assessed or len(within)) == 1 else 'ies'}"
+        f"within reach in {len(within)}{of} "
+        f"famil{'y' if (assessed or len(within)) == 1 else 'ies'}"
         + (f" ({listed(within)})" if within else "")
-        + f".{best}"
     )
+    metrics = metric_words(data, row)
+    if len(metrics) > MAX_METRICS_SAID:
+        said += (
+            f"; in capability, of the best published result on {len(metrics)} metrics "
+            "(marts.frontier_blocs capability_metrics_within_reach names them)"
+        )
+    elif metrics:
+        said += f"; in capability, of the best published result on {listed(metrics)}"
+    if aside:
+        said += f". Of these, {listed(aside)} {not_alone}"
+    return f"{said}.{best}"
 
 
 def concentration_words(data: SiteData, approach_id: str, year: int) -> str | None:
@@ -817,6 +919,7 @@ def bloc_table(data: SiteData, approach_id: str, year: int) -> Table:
                 bloc_code(r) + (" (focus)" if r.get("is_focus_bloc") else ""),
                 "gap" if r.get("gap") else "covered",
                 (", ".join(within) or "none") + (f" (of {assessed})" if assessed else ""),
+                ", ".join(covering_words(data, r)) or "none",
                 r.get("best_member_name") or "-",
                 "-"
                 if rank is None
@@ -832,6 +935,7 @@ def bloc_table(data: SiteData, approach_id: str, year: int) -> Table:
             "Bloc",
             "Frontier test",
             "Families within reach",
+            "What covers it",
             "Best member",
             "Its composite rank",
             "Its score",
@@ -840,7 +944,12 @@ def bloc_table(data: SiteData, approach_id: str, year: int) -> Table:
         ],
         body,
         _caption(data, "composite score (the leading country = 1)", str(year))
-        + " A bloc counted as one entity (its members' records once) may score above 1.",
+        + f" What covers it: a member within reach {WHERE_IT_COUNTS} (capability: within "
+        "reach of the best published result on at least one of the approach's metrics, how "
+        "many in brackets). Public funding and supply chain are among the families within "
+        "reach but do not cover a bloc on their own: money put in and trade in proxy lines "
+        "are not capacity at the cutting edge. A bloc counted as one entity (its members' "
+        "records once) may score above 1.",
     )
 
 
@@ -1487,8 +1596,8 @@ def page(data: SiteData) -> list[Section]:
     ]
     if bloc is not None and tested:
         glance.append(
-            f"{bloc} has no member within reach of the frontier in any family for "
-            f"{listed(gaps)} in {year}: a signal for action, read the caveats."
+            f"{bloc} has no member within reach of the frontier for {listed(gaps)} in {year} "
+            f"{WHERE_IT_COUNTS}: a signal for action, read the caveats."
             if gaps
             else f"{bloc} has a member within reach of the frontier in all "
             f"{number_word(len([a for a in tested if a != AGGREGATE]))} approaches where a "
@@ -1551,11 +1660,19 @@ def methods(data: SiteData) -> list[Section]:
         "The frontier test. A country is within reach of the frontier in a family when its "
         "score is at least "
         + (f"{threshold:g}" if threshold is not None else "the reach setting")
-        + ". A bloc covers an approach when at least one member is within reach in at least "
-        "one family; otherwise it has a gap. A gap is a signal to look closer, not a "
-        "verdict: a family with few records, a blind spot of the classifier or a missing "
-        f"source can make one. {bloc or 'The focus bloc'} is shown first; every bloc is "
-        "tested.",
+        + ". A bloc covers an approach when at least one member is within reach where "
+        "capacity at the cutting edge is measured: in publications, patents or researchers; "
+        "on a capability metric, within reach of the best published hardware result (holding "
+        "it counts; each metric has its own reach, a factor of two for counts and distances, "
+        "an order of magnitude for fidelities, error rates, rates and sensitivities); or in "
+        "the composite. Otherwise it has a gap. Public funding (money put in) and supply "
+        "chain (trade in customs lines that are mostly not quantum) are shown beside the "
+        "test but do not cover a bloc on their own. Capability is read metric by metric, not "
+        "by its family score, which averages over all of the approach's metrics with 0 where "
+        "a country has no result: a country holding one record can score below the reach. "
+        "A gap is a signal to look closer, not a verdict: a family with few records, a "
+        "blind spot of the classifier or a missing source can make one. "
+        f"{bloc or 'The focus bloc'} is shown first; every bloc is tested.",
         "Leadership concentration. The leader / runner-up ratio divides the leader's value by "
         "the runner-up's (2 means twice as much); the share of the ten leading institutions "
         "(publications) or applicants (patents) located in the leading country says whether "
@@ -1659,8 +1776,9 @@ def approach_sql(approach_id: str, year: int) -> str:
         f"  and year = {year}\n"
         "order by rank\n"
         f"limit {TOP};\n"
-        "select bloc, covered, gap, families_within_reach, best_member_name,\n"
-        "    best_member_rank, round(best_member_score, 3) as best_member_score\n"
+        "select bloc, covered, gap, families_within_reach, capability_metrics_within_reach,\n"
+        "    best_member_name, best_member_rank,\n"
+        "    round(best_member_score, 3) as best_member_score\n"
         "from marts.frontier_blocs\n"
         f"where approach = {a} and year = {year}\n"
         "order by is_focus_bloc desc, bloc;"

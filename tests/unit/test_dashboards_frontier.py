@@ -25,7 +25,10 @@ supply chain 1, capability 2: sum 11; reach 0.5; focus bloc NATO = USA and DEU; 
 
 Superconducting: USA leads (rank 1, 90% interval 1st to 2nd, leads in 87% of resamples),
 the composite is 10.5 / 7 = 1.5 times China's. Topological: no NATO member reaches 0.5 in
-any family (USA 0.4 and 0.3, DEU 0.1 and 0.45): a gap. With the supply-chain weight at 10
+any family (USA 0.4 and 0.3, DEU 0.1 and 0.45): a gap. The frontier test: NATO is within
+reach in all six families in all and superconducting (capability on two metrics there, one
+in all); EU27 (Germany) only in supply chain, which does not cover a bloc on its own, and
+Germany's composite is below 0.5: a gap everywhere. With the supply-chain weight at 10
 the superconducting composite is USA (3+2+1+2+5+2)/20 = 0.75, China (2.4+1+0.4+1.8+10+0.4)/20
 = 0.8: China leads.
 """
@@ -58,6 +61,11 @@ ALL, SC, TOPO = "all", "superconducting", "topological"
 LABELS = {ALL: "All quantum technology", SC: "Superconducting qubits", TOPO: "Topological qubits"}
 COUNTRIES = {"CHN": "China", "DEU": "Germany", "USA": "United States", "XXA": ATTACK}
 FAMILIES = ["publications", "patents", "funding", "workforce", "supply_chain", "capability"]
+AT_THE_EDGE = {"publications", "patents", "workforce", "capability"}
+METRICS = {
+    "physical_qubits": "Physical qubits",
+    "two_qubit_gate_fidelity": "Two-qubit gate fidelity",
+}
 WEIGHTS = [3.0, 2.0, 1.0, 2.0, 1.0, 2.0]
 # the leading country's value in each family (the score multiplies it), and its measure
 LEADING = {
@@ -306,9 +314,13 @@ def _bloc(
     assessed: str,
     bloc_score: float,
     leader: str,
+    metrics: str = "",
 ) -> dict:
     """One row of marts.frontier_blocs: the best member, its rank (rank, low, high), the
-    families within reach ('': a gap) and the families assessed (comma-separated)."""
+    families within reach and the families assessed (comma-separated), the capability
+    metrics within reach; covered by the frontier test's rule: a family of ``AT_THE_EDGE``
+    within reach or a composite of 0.5."""
+    covered = bool(set(within.split(",")) & AT_THE_EDGE) or score >= 0.5
     return {
         "approach": approach,
         "year": year,
@@ -324,9 +336,10 @@ def _bloc(
         "best_member_rank_high": rank[2],
         "bloc_score": bloc_score,
         "families_within_reach": within,
+        "capability_metrics_within_reach": metrics,
         "families_assessed": assessed,
-        "covered": within != "",
-        "gap": within == "",
+        "covered": covered,
+        "gap": not covered,
         "leader_iso3": leader,
         "leader_is_member": leader in ({"USA", "DEU"} if bloc == "NATO" else {"DEU"}),
         "year_incomplete": year >= NOW,
@@ -342,9 +355,21 @@ TWO = "publications,patents"
 def _blocs() -> pl.DataFrame:
     rows = [
         _bloc(ALL, "EU27", YEAR, "DEU", 3.0 / 10.6, (3, 3, 3), "supply_chain", SIX, 0.4, "USA"),
-        _bloc(ALL, "NATO", YEAR, "USA", 1.0, (1, 1, 1), SIX, SIX, 1.25, "USA"),
+        _bloc(
+            ALL,
+            "NATO",
+            YEAR,
+            "USA",
+            1.0,
+            (1, 1, 1),
+            SIX,
+            SIX,
+            1.25,
+            "USA",
+            f"{SC}:two_qubit_gate_fidelity",
+        ),
         _bloc(SC, "EU27", YEAR, "DEU", 3.2 / 10.5, (3, 3, 3), "supply_chain", SIX, 0.35, "USA"),
-        _bloc(SC, "NATO", YEAR, "USA", 1.0, (1, 1, 2), SIX, SIX, 1.3, "USA"),
+        _bloc(SC, "NATO", YEAR, "USA", 1.0, (1, 1, 2), SIX, SIX, 1.3, "USA", ",".join(METRICS)),
         _bloc(TOPO, "EU27", YEAR, "DEU", 0.24, (3, 2, 3), "", TWO, 0.24, "CHN"),
     ]
     rows += [
@@ -425,6 +450,9 @@ def hand_made(with_marts: bool = True) -> SiteData:
             ]
         ),
         "export_controls": _controls(),
+        "milestone_metrics": pl.DataFrame(
+            {"metric": list(METRICS), "label": list(METRICS.values())}
+        ),
     }
     if with_marts:
         scores = _scores()
@@ -532,23 +560,44 @@ def test_the_blocs_frontier_test_is_said_in_words_focus_bloc_first() -> None:
     assert (
         "NATO is within reach of the frontier of Superconducting qubits in 2024: a member is "
         "within reach in 6 of 6 families (publications, patents, public funding, researchers, "
-        "supply chain and capability)." in said
+        "supply chain and capability); in capability, of the best published result on "
+        "Physical qubits and Two-qubit gate fidelity. Of these, public funding (money put in) "
+        "and supply chain (trade in customs lines that are mostly not quantum) do not count "
+        "on their own." in said
+    )
+    # in all quantum technology a metric is named with its approach
+    assert (
+        "in capability, of the best published result on Superconducting qubits: Two-qubit "
+        "gate fidelity. Of these," in said
     )
     # the summary at a glance names the approaches where the focus bloc has a gap
     assert (
-        "NATO has no member within reach of the frontier in any family for Topological "
-        "qubits in 2024: a signal for action, read the caveats." in said
+        "NATO has no member within reach of the frontier for Topological qubits in 2024 in "
+        "publications, patents or researchers, on a capability metric or in the composite: a "
+        "signal for action, read the caveats." in said
     )
     blocs = _section(sections, LABELS[TOPO]).tables[1]
-    assert [r[:4] for r in blocs.rows] == [
-        ["NATO (focus)", "gap", "none (of 2)", "United States"],
-        ["EU27", "gap", "none (of 2)", "Germany"],
+    assert [r[:5] for r in blocs.rows] == [
+        ["NATO (focus)", "gap", "none (of 2)", "none", "United States"],
+        ["EU27", "gap", "none (of 2)", "none", "Germany"],
     ]
-    assert blocs.rows[0][4:] == ["2nd (90% interval 2nd to 3rd)", "0.36", "0.46", "no"]
+    assert blocs.rows[0][5:] == ["2nd (90% interval 2nd to 3rd)", "0.36", "0.46", "no"]
+    # what covers NATO in superconducting: the four families that count, capability with its
+    # two metrics, and the composite; EU27 is within reach in supply chain alone: a gap
+    blocs = _section(sections, LABELS[SC]).tables[1]
+    assert [r[:4] for r in blocs.rows] == [
+        ["NATO (focus)", "covered", "publications, patents, public funding, researchers, "
+         "supply chain, capability (of 6)",
+         "publications, patents, researchers, capability (2 metrics), composite"],
+        ["EU27", "gap", "supply chain (of 6)", "none"],
+    ]  # fmt: skip
+    assert "Public funding and supply chain are among the families within reach but do not" in (
+        blocs.caption
+    )
     glance = _section(sections, "The frontier at a glance").tables[0]
     assert [[str(c) for c in r[1:]] for r in glance.rows] == [
-        ["United States", "1st", "100%", "China", f"{10.6 / 7.8:.2f}", "covered", "none"],
-        ["United States", "1st to 2nd", "87%", "China", "1.50", "covered", "none"],
+        ["United States", "1st", "100%", "China", f"{10.6 / 7.8:.2f}", "covered", "EU27"],
+        ["United States", "1st to 2nd", "87%", "China", "1.50", "covered", "EU27"],
         ["China", "1st", "95%", "United States", f"{1 / 0.36:.2f}", "gap", "NATO, EU27"],
     ]
     assert 'href="#frontier-topological"' in str(glance.rows[2][0])
@@ -870,6 +919,12 @@ def test_methods_say_what_the_composite_intervals_and_frontier_test_are() -> Non
         "the central 90% of the results",
         "Capability is held fixed: the milestone registry is a census of published claims",
         "score is at least 0.5",
+        "A bloc covers an approach when at least one member is within reach where capacity at "
+        "the cutting edge is measured: in publications, patents or researchers; on a "
+        "capability metric, within reach of the best published hardware result",
+        "Public funding (money put in) and supply chain (trade in customs lines that are "
+        "mostly not quantum) are shown beside the test but do not cover a bloc on their own",
+        "Capability is read metric by metric, not by its family score",
         "NATO is shown first; every bloc is tested",
         "Spearman's rank correlation",
         "the 90% Wilson score interval",
@@ -1105,10 +1160,85 @@ def test_a_bloc_none_of_whose_members_has_data_is_said_to_be_a_gap() -> None:
         "the frontier: a gap, a signal for action, read the caveats." in pages.text(sections)
     )
     blocs = _section(sections, LABELS[TOPO]).tables[1]
-    assert [r[:4] for r in blocs.rows] == [
-        ["NATO (focus)", "gap", "none (of 2)", "-"],
-        ["EU27", "gap", "none (of 2)", "Germany"],
+    assert [r[:5] for r in blocs.rows] == [
+        ["NATO (focus)", "gap", "none (of 2)", "none", "-"],
+        ["EU27", "gap", "none (of 2)", "none", "Germany"],
     ]
+
+
+def _nato_topological(**values: object) -> SiteData:
+    """The hand-made data with NATO's topological row of 2024 changed (column: value)."""
+    data = hand_made()
+    row = (pl.col("approach") == TOPO) & (pl.col("bloc") == "NATO") & (pl.col("year") == YEAR)
+    blocs = data.frontier_blocs.with_columns(
+        [
+            pl.when(row)
+            .then(pl.lit(value, dtype=data.frontier_blocs.schema[name]))
+            .otherwise(pl.col(name))
+            .alias(name)
+            for name, value in values.items()
+        ]
+    )
+    return dataclasses.replace(data, frontier_blocs=blocs)
+
+
+def test_a_gap_says_that_funding_or_supply_chain_within_reach_does_not_count() -> None:
+    # the United States within reach in funding and supply chain alone: still a gap
+    data = _nato_topological(families_within_reach="funding,supply_chain")
+    sections = frontier.page(data)
+    assert (
+        "No NATO member is within reach of the frontier for Topological qubits in 2024 in "
+        "publications, patents or researchers, on a capability metric or in the composite: a "
+        "signal for action, read the caveats. A member is within reach in public funding "
+        "(money put in) and supply chain (trade in customs lines that are mostly not "
+        "quantum), which do not count on their own. Its best member on the composite, United "
+        "States, ranks 2nd" in pages.text(sections)
+    )
+    blocs = _section(sections, LABELS[TOPO]).tables[1]
+    assert blocs.rows[0][:4] == [
+        "NATO (focus)", "gap", "public funding, supply chain (of 2)", "none"
+    ]  # fmt: skip
+
+
+def test_a_capability_metric_within_reach_covers_a_low_capability_score() -> None:
+    # the family score may stay under 0.5 (an average over every metric, 0 without a
+    # result): holding or nearing one metric's best published result covers the bloc
+    data = _nato_topological(
+        families_within_reach="capability",
+        capability_metrics_within_reach="physical_qubits",
+        covered=True,
+        gap=False,
+    )
+    sections = frontier.page(data)
+    said = pages.text(sections)
+    assert (
+        "NATO is within reach of the frontier of Topological qubits in 2024: a member is "
+        "within reach in 1 of 2 families (capability); in capability, of the best published "
+        "result on Physical qubits. Its best member on the composite" in said
+    )
+    assert "NATO has no member within reach" not in said
+    blocs = _section(sections, LABELS[TOPO]).tables[1]
+    assert blocs.rows[0][:4] == [
+        "NATO (focus)",
+        "covered",
+        "capability (of 2)",
+        "capability (1 metric)",
+    ]
+
+
+def test_a_bloc_covered_through_the_composite_alone_says_so() -> None:
+    data = _nato_topological(
+        families_within_reach="funding", best_member_score=0.6, covered=True, gap=False
+    )
+    sections = frontier.page(data)
+    assert (
+        "NATO is within reach of the frontier of Topological qubits in 2024 through the "
+        "composite alone: a member's composite is within reach, but among the families only "
+        "in public funding (money put in), which does not count on its own. Its best member "
+        "on the composite, United States, ranks 2nd" in pages.text(sections)
+    )
+    blocs = _section(sections, LABELS[TOPO]).tables[1]
+    assert blocs.rows[0][3] == "composite"
 
 
 def test_the_glance_counts_approaches_and_says_the_aggregate_apart() -> None:
