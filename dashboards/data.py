@@ -86,6 +86,10 @@ class SiteData:
     sensitivity_summary: pl.DataFrame = field(default_factory=pl.DataFrame)  # per scenario
     security_indicators: pl.DataFrame = field(default_factory=pl.DataFrame)  # security lens
     security_definitions: pl.DataFrame = field(default_factory=pl.DataFrame)  # meta.indicators
+    # no publication year is complete (a first fetch of the latest year alone: the latest
+    # year read is still filling, meta.methods incomplete_year_rule): complete_year is then
+    # that latest year, and the pages say it is still filling
+    complete_year_filling: bool = False
     # what several pages derive alike from these frames, made once (``derived_once``); a
     # copy made with ``dataclasses.replace`` starts with none
     derived: dict[tuple, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
@@ -140,7 +144,9 @@ def load(database: Path) -> SiteData:
         )
         run = frame("select * from meta.runs order by published_at desc limit 1").row(0, named=True)
         incomplete = indicators.filter(pl.col("year_incomplete"))["year"].min()
-        complete = int(indicators.filter(~pl.col("year_incomplete"))["year"].max())
+        complete_years = indicators.filter(~pl.col("year_incomplete"))["year"]
+        filling = complete_years.max() is None
+        complete = int((indicators["year"] if filling else complete_years).max())
         patents = _with_intervals(
             con,
             tables,
@@ -194,6 +200,7 @@ def load(database: Path) -> SiteData:
             run=run,
             incomplete_year=None if incomplete is None else int(incomplete),
             complete_year=complete,
+            complete_year_filling=filling,
             patent_indicators=patents,
             patent_top_applicants=frame(
                 "select * from marts.patent_top_applicants "

@@ -284,7 +284,11 @@ def facts(data: SiteData) -> dict[str, str]:
         "data_kind": "SYNTHETIC SAMPLE" if data.is_sample else str(run["data_kind"]),
         "works": f"{run['works_in_scope']:,}",
         "families": "" if families is None else f"{families:,}",
-        "complete_year": str(data.complete_year),
+        "publication_years": (
+            f"no complete publication year yet ({data.complete_year} still filling)"
+            if data.complete_year_filling
+            else f"latest complete year {data.complete_year} for publications"
+        ),
         "patent_complete_year": ""
         if data.patent_complete_year is None
         else str(data.patent_complete_year),

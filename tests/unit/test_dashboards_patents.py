@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import dataclasses
 import json
 from pathlib import Path
 
@@ -492,6 +493,10 @@ def test_header_counts_works_and_patent_families(data: SiteData, tmp_path: Path)
     older = load(_publish(tmp_path / "older.duckdb", families_in_scope=None))
     header = _render([], older).split('<p class="facts">')[1].split("</p>")[0]
     assert "6,952 works in scope" in header and "patent families" not in header
+    # a build whose every publication year is still filling (a first fetch of one year)
+    filling = dataclasses.replace(data, complete_year_filling=True)
+    header = _render([], filling).split('<p class="facts">')[1].split("</p>")[0]
+    assert "no complete publication year yet (2025 still filling), 2024 for patent" in header
 
 
 def test_methods_mark_unchecked_cpc_titles(data: SiteData) -> None:
