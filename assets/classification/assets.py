@@ -25,6 +25,22 @@ TEXT = "coalesce(records.title, '') || ' ' || coalesce(records.abstract, '')"
 RECORDS = "inner join raw.openalex_works as records using (record_key)"
 # the code that decides a work's rows besides its text and the rules
 CLASSIFIER_MODULES = (classifier, sys.modules[__name__])
+# the approaches reported separately from quantum technology (INDICATORS.md: post-quantum
+# cryptography), as a list: they do not put a record in 'all' on their own
+ADJACENT = (
+    "(select coalesce(list(approach order by approach), []) "
+    "from ref.approaches where family = 'adjacent')"
+)
+
+
+def in_all(approaches: str) -> str:
+    """The SQL condition that an in-scope record is in 'all' (all quantum technology),
+    given ``approaches``, the SQL list of the approaches it is classified in (empty when
+    none): it is unless every one of them is adjacent (``ADJACENT``). A record only on
+    post-quantum cryptography is reported under pqc alone; one also on a quantum approach
+    (qkd, say) stays in 'all', and so does a record no rule classifies. The one place of
+    this rule for works, patent families and grants."""
+    return f"(len({approaches}) = 0 or not list_has_all({ADJACENT}, {approaches}))"
 
 
 def approach_rules(con: duckdb.DuckDBPyConnection) -> list[ApproachPattern]:
@@ -38,10 +54,11 @@ def build_record_approaches(
 ) -> int:
     """Write ``table`` (one row per record and approach) with the keyword rules; row count.
 
-    ``records_sql`` selects the in-scope records with ``id_column``, ``title`` and
-    ``abstract``. Rows: 'all' for every record, each approach whose rules match title or
-    abstract, and 'unclassified' for records no rule matched. ``table`` and ``id_column``
-    are qcm's own names, never user input.
+    ``records_sql`` selects the in-scope records with ``id_column`` (one row each),
+    ``title`` and ``abstract``. Rows: each approach whose rules match title or abstract,
+    'all' for every record not only in adjacent approaches (``in_all``), and
+    'unclassified' for records no rule matched. ``table`` and ``id_column`` are qcm's own
+    names, never user input.
     """
     matched = classify(
         con,
@@ -52,14 +69,25 @@ def build_record_approaches(
     con.execute(
         f"""
         create or replace table {table} as
-        with records as ({records_sql})
-        select {id_column}, 'all' as approach, 'in scope' as basis from records
+        with records as ({records_sql}),
+        classified as (
+            select
+                records.{id_column},
+                coalesce(list(matched.approach) filter (where matched.approach is not null), [])
+                    as approaches
+            from records
+            left join {matched} as matched
+                on matched.id = records.{id_column}
+            group by records.{id_column}
+        )
+        select {id_column}, 'all' as approach, 'in scope' as basis from classified
+        where {in_all("approaches")}
         union all
         select id as {id_column}, approach, 'keyword rules' as basis from {matched}
         union all
         select {id_column}, 'unclassified' as approach, 'no rule matched' as basis
-        from records
-        where {id_column} not in (select id from {matched})
+        from classified
+        where len(approaches) = 0
         """
     )
     return con.execute(f"select count(*) from {table}").fetchone()[0]
@@ -81,7 +109,8 @@ def build_work_approaches(con: duckdb.DuckDBPyConnection, run_id: str) -> tuple[
     rules' digest, the matched approaches) and the rules run only on texts not seen by
     the same rules before: a refresh classifies its new and changed works alone. The
     table is brought up to date by the works that changed since its last build under the
-    same rules and code (see ``pipelines.work_delta``): only their texts are hashed and
+    same rules, code and adjacent approaches (whether a work is in 'all' depends on them
+    too: ``in_all``; see ``pipelines.work_delta``): only their texts are hashed and
     their rows written again. Otherwise it is written whole, and the texts no work has any
     more are then dropped from ``core.work_text_approaches`` (a refresh leaves a changed
     work's earlier text there until then). The rows are the rows of
@@ -94,7 +123,11 @@ def build_work_approaches(con: duckdb.DuckDBPyConnection, run_id: str) -> tuple[
         "(text_md5 varchar, rules_sha256 varchar, approaches varchar[])"
     )
     con.execute(f"delete from {TEXT_APPROACHES} where rules_sha256 <> ?", [digest])
-    method = hashlib.sha256((digest + code_digest(CLASSIFIER_MODULES)).encode()).hexdigest()
+    # the adjacent approaches decide the rows of 'all': another list is another method
+    adjacent = con.execute(f"select {ADJACENT}").fetchone()[0]
+    method = hashlib.sha256(
+        (digest + code_digest(CLASSIFIER_MODULES) + repr(adjacent)).encode()
+    ).hexdigest()
     version = work_delta.works_version(con)
     changed, reason = (
         work_delta.changed_since(con, WORK_APPROACHES, method, version)
@@ -135,6 +168,7 @@ def build_work_approaches(con: duckdb.DuckDBPyConnection, run_id: str) -> tuple[
             from _qcm_work_texts as w inner join {TEXT_APPROACHES} as k using (text_md5)
         )
         select work_id, 'all' as approach, 'in scope' as basis from classified
+        where {in_all("approaches")}
         union all
         select work_id, unnest(approaches) as approach, 'keyword rules' as basis
         from classified
@@ -217,7 +251,8 @@ def _figure(value: float | None) -> str:
     kinds={"duckdb", "python"},
     pool="duckdb",
     description="One row per work and technology approach it belongs to (multi-label), plus "
-    "'all' for every work and 'unclassified' where no keyword rule matched.",
+    "'all' for every work not only on post-quantum cryptography (an adjacent approach) and "
+    "'unclassified' where no keyword rule matched.",
 )
 def work_approaches(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.MaterializeResult:
     """Classify every in-scope work with the versioned keyword rules."""

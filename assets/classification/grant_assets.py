@@ -31,8 +31,9 @@ def build_grant_approaches(con: duckdb.DuckDBPyConnection) -> int:
     group_name="core",
     kinds={"duckdb", "python"},
     pool="duckdb",
-    description="One row per in-scope grant and technology approach (multi-label): 'all', "
-    "approaches from the keyword rules over title and abstract, or 'unclassified'.",
+    description="One row per in-scope grant and technology approach (multi-label): 'all' "
+    "(unless only on post-quantum cryptography, an adjacent approach), approaches from the "
+    "keyword rules over title and abstract, or 'unclassified'.",
 )
 def grant_approaches(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.MaterializeResult:
     """Classify every in-scope grant."""

@@ -11,7 +11,7 @@ not a neutral-atom computer.
 import dagster as dg
 import duckdb
 
-from assets.classification.assets import approach_rules
+from assets.classification.assets import approach_rules, in_all
 from assets.classification.classifier import classify
 from assets.reference.assets import REFERENCE_KEY
 from pipelines.resources import QcmResource
@@ -22,10 +22,10 @@ PATENT_APPROACHES_KEY = dg.AssetKey(["core", "patent_family_approaches"])
 def build_patent_family_approaches(con: duckdb.DuckDBPyConnection) -> int:
     """Write ``core.patent_family_approaches``; return its row count.
 
-    One row per in-scope family and approach: 'all' for every in-scope family, each
-    approach its CPC codes map to, each computing approach whose keyword rules match
-    its title or abstract (families with a computing code only), and 'unclassified'
-    when neither gave an approach.
+    One row per in-scope family and approach: each approach its CPC codes map to, each
+    computing approach whose keyword rules match its title or abstract (families with a
+    computing code only), 'all' for every in-scope family not only in adjacent approaches
+    (``in_all``), and 'unclassified' when neither gave an approach.
     """
     computing = {
         r[0]
@@ -55,15 +55,25 @@ def build_patent_family_approaches(con: duckdb.DuckDBPyConnection) -> int:
         one_basis as (
             -- an approach both the CPC map and the keywords give is credited to the CPC map
             select family_id, approach, min(basis) as basis from assigned group by all
+        ),
+        classified as (
+            select
+                scope.family_id,
+                coalesce(list(one_basis.approach) filter (where one_basis.approach is not null), [])
+                    as approaches
+            from (select distinct family_id from core.patent_family_scope) as scope
+            left join one_basis
+                on one_basis.family_id = scope.family_id
+            group by scope.family_id
         )
-        select distinct family_id, 'all' as approach, 'in scope' as basis
-        from core.patent_family_scope
+        select family_id, 'all' as approach, 'in scope' as basis from classified
+        where {in_all("approaches")}
         union all
         select * from one_basis
         union all
-        select distinct family_id, 'unclassified' as approach, 'no approach found' as basis
-        from core.patent_family_scope
-        where family_id not in (select family_id from one_basis)
+        select family_id, 'unclassified' as approach, 'no approach found' as basis
+        from classified
+        where len(approaches) = 0
         """
     )
     return con.execute("select count(*) from core.patent_family_approaches").fetchone()[0]
@@ -80,7 +90,8 @@ def build_patent_family_approaches(con: duckdb.DuckDBPyConnection) -> int:
     kinds={"duckdb", "python"},
     pool="duckdb",
     description="One row per in-scope patent family and technology approach (multi-label): "
-    "'all', approaches from the CPC map and from keyword rules, or 'unclassified'.",
+    "'all' (unless only on post-quantum cryptography, an adjacent approach), approaches from "
+    "the CPC map and from keyword rules, or 'unclassified'.",
 )
 def patent_family_approaches(
     context: dg.AssetExecutionContext, qcm: QcmResource

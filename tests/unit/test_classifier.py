@@ -181,6 +181,11 @@ def work_texts(con: duckdb.DuckDBPyConnection, rows: list[tuple], version: str =
     lineage.create_tables(con)
     work_delta.create_tables(con)
     con.execute("create or replace table ref.classification_rules as select * from rules")
+    con.execute(  # the approaches' families: an adjacent one alone puts no work in 'all'
+        "create table if not exists ref.approaches as select * from (values "
+        "('superconducting', 'computing'), ('photonic', 'computing'), ('qkd', 'communication'), "
+        "('pqc', 'adjacent')) as a(approach, family)"
+    )
     con.execute(
         "create table if not exists raw.openalex_works "
         "(record_key varchar primary key, title varchar, abstract varchar)"
@@ -265,3 +270,72 @@ def test_works_are_classified_once_per_text_and_rules(monkeypatch: pytest.Monkey
     _, classified, how = build_work_approaches(con, "run4")
     assert (classified, how) == (1, "by work: 1 of 4 works changed")
     assert ("W2", "photonic", "keyword rules") in approaches_rows(con)
+
+
+def test_a_work_only_on_post_quantum_cryptography_is_not_in_all(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """'all' is quantum technology: post-quantum cryptography (an adjacent approach) alone
+    does not put a work there, beside a quantum approach it does; a work no rule
+    classifies stays in 'all'. The same rows by a full build, a refresh by work and
+    ``build_record_approaches``."""
+    from assets.classification.assets import build_record_approaches, build_work_approaches
+    from pipelines import work_delta
+
+    monkeypatch.setattr(work_delta, "FULL_ABOVE", 1.0)  # a refresh of half of four works
+    con = duckdb.connect()
+    con.execute(
+        "create table rules as select * from (values "
+        "('qkd', 'include', 'quantum key distribution'), "
+        "('pqc', 'include', 'post-quantum (signature|key)'), "
+        "('superconducting', 'include', 'transmon')) as r(approach, kind, pattern)"
+    )
+    works = [
+        ("W1", "Post-quantum signatures on lattices", None),
+        ("W2", "Quantum key distribution with a post-quantum key exchange", None),
+        ("W3", "A survey of qubits", None),
+        ("W4", "A transmon", None),
+    ]
+    work_texts(con, works)
+    build_work_approaches(con, "run1")
+    expected = [
+        ("W1", "pqc", "keyword rules"),  # pqc alone: not in all
+        ("W2", "all", "in scope"),  # pqc and qkd: in all, and in both
+        ("W2", "pqc", "keyword rules"),
+        ("W2", "qkd", "keyword rules"),
+        ("W3", "all", "in scope"),  # no rule matched: in all, and unclassified
+        ("W3", "unclassified", "no rule matched"),
+        ("W4", "all", "in scope"),
+        ("W4", "superconducting", "keyword rules"),
+    ]
+    assert approaches_rows(con) == expected
+    build_record_approaches(con, "core.work_approaches", "work_id", EVERY_WORK)
+    assert approaches_rows(con) == expected
+
+    # a refresh by work: W1 now also names quantum key distribution, so it joins all; W4
+    # now names post-quantum keys only, so it leaves all
+    changed = [
+        ("W1", "Post-quantum signatures for quantum key distribution", None),
+        *works[1:3],
+        ("W4", "Post-quantum key sizes", None),
+    ]
+    work_texts(con, changed, "v2")
+    _, _, how = build_work_approaches(con, "run2")
+    assert how == "by work: 2 of 4 works changed"
+    refreshed = [
+        ("W1", "all", "in scope"),
+        ("W1", "pqc", "keyword rules"),
+        ("W1", "qkd", "keyword rules"),
+        *expected[1:6],
+        ("W4", "pqc", "keyword rules"),
+    ]
+    assert approaches_rows(con) == refreshed
+
+    # pqc no longer adjacent: another method, so a full build, and W4 is in all again
+    con.execute("update ref.approaches set family = 'communication' where approach = 'pqc'")
+    _, classified, how = build_work_approaches(con, "run3")
+    assert (classified, how) == (
+        0,
+        "in full: its code or an input other than the works' rows changed",
+    )
+    assert ("W4", "all", "in scope") in approaches_rows(con)

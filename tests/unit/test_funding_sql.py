@@ -181,7 +181,9 @@ def funding(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
     """Reference tables (real methods, rules, blocs) plus the hand-made funding rows, and
     every funding table built from them."""
     frames = reference_frames()
-    for table in ("ref.methods", "ref.bloc_memberships", "ref.classification_rules"):
+    for table in (
+        "ref.methods", "ref.bloc_memberships", "ref.classification_rules", "ref.approaches",
+    ):  # fmt: skip
         replace_table(con, table, frames[table])
     replace_table(con, "ref.funding_programmes", _programme_rows())
     replace_table(
@@ -396,6 +398,54 @@ def test_grant_money_follows_the_paid_organisations(funding: duckdb.DuckDBPyConn
     assert grant_value(funding, "DEU", "grant_funding_usd", "ukri") is None
     constant = grant_value(funding, "USA", "grant_funding_usd_constant")
     assert constant == pytest.approx(1.1e6)
+
+
+def test_a_grant_only_on_post_quantum_cryptography_is_not_in_all(
+    funding: duckdb.DuckDBPyConnection,
+) -> None:
+    # NSF 10 (USD 400k to the USA, 2020): post-quantum signatures, pqc alone: not in all;
+    # NSF 11 (USD 200k to the USA, 2020): QKD with a post-quantum key exchange, qkd and pqc:
+    # in all too. So the USA's 2020 grant money in all is nsf:1's 1M and nsf:11's 0.2M (two
+    # grants), and in pqc 0.4M + 0.2M; CORDIS 4 ('Quantum sensing') no rule classifies: all
+    grants = [
+        _grant("nsf", "10", "Post-quantum signatures", "USD", 400_000, 2020),
+        _grant("nsf", "11", "Quantum key distribution with post-quantum key exchange", "USD",
+               200_000, 2020),
+    ]  # fmt: skip
+    funding.register("new_grants", _raw_grants(grants))
+    funding.execute("insert into raw.grants by name select * from new_grants")
+    organisations = pl.DataFrame(
+        [
+            _org("nsf", "10", 1, "USA", 400_000, "awardee"),
+            _org("nsf", "11", 1, "USA", 200_000, "awardee"),
+        ],
+        schema=SCHEMAS["raw.grant_organisations"],
+    )
+    funding.register("new_organisations", organisations)
+    funding.execute("insert into raw.grant_organisations by name select * from new_organisations")
+    for table in ("staging.grants", "staging.grant_organisations", "core.grant_amounts"):
+        run_sql(funding, table)
+    build_grant_approaches(funding)
+    run_sql(funding, "core.grant_country_fractions")
+    run_sql(funding, "indicators.grant_funding")
+    approaches = dict(
+        funding.execute(
+            "select grant_key, list(approach order by approach) from core.grant_approaches "
+            "where grant_key in ('nsf:10', 'nsf:11', 'cordis:4') group by 1"
+        ).fetchall()
+    )
+    assert approaches == {
+        "nsf:10": ["pqc"],
+        "nsf:11": ["all", "pqc", "qkd"],
+        "cordis:4": ["all", "unclassified"],
+    }
+    assert grant_value(funding, "USA", "grant_funding_usd") == pytest.approx(1.2e6)
+    assert grant_value(funding, "USA", "grants_count") == 2
+    pqc = funding.execute(
+        "select value from indicators.grant_funding where entity_code = 'USA' and year = 2020 "
+        "and approach = 'pqc' and funder_scope = 'all' and indicator = 'grant_funding_usd'"
+    ).fetchone()
+    assert pqc == (pytest.approx(0.6e6),)
 
 
 def test_a_grant_of_a_year_without_a_deflator_is_flagged(

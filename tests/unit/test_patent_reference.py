@@ -110,3 +110,46 @@ def test_every_legal_form_of_the_sample_is_typed_company() -> None:
             for name in (f"NOVATRON {epodoc}", f"Novatron {original}"):
                 folded = re.sub(r"[.,/]", "", name)  # as staging.patent_parties folds names
                 assert re.search(pattern, folded, re.IGNORECASE), name
+
+
+def test_a_family_only_on_post_quantum_cryptography_is_not_in_all(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    """'all' is quantum technology for families as for works: a family whose only approach
+    is adjacent (post-quantum cryptography, were a CPC code to map to it) is reported under
+    pqc alone; beside a quantum approach it stays in 'all'; a family no map row or keyword
+    rule places stays in 'all', unclassified. F1: pqc alone; F2: pqc and qkd; F3: a
+    computing code and no approach; F4: a computing code and a transmon (keyword rules)."""
+    from assets.classification.patent_assets import build_patent_family_approaches
+
+    con.execute(
+        "create table ref.approaches as select * from (values ('superconducting', 'computing'), "
+        "('qkd', 'communication'), ('pqc', 'adjacent')) as a(approach, family)"
+    )
+    con.execute(
+        "create table ref.classification_rules as "
+        "select 'superconducting' as approach, 'include' as kind, 'transmon' as pattern"
+    )
+    con.execute(
+        "create table core.patent_family_scope as select * from (values "
+        "('F1', 'communication', 'pqc'), ('F2', 'communication', 'pqc'), "
+        "('F2', 'communication', 'qkd'), ('F3', 'computing', null), ('F4', 'computing', null)) "
+        "as s(family_id, domain, approach)"
+    )
+    con.execute(
+        "create table staging.patent_families as select * from (values "
+        "('F1', 'Signatures', null::varchar), ('F2', 'Key exchange', null), "
+        "('F3', 'A qubit', null), ('F4', 'A transmon', null)) as f(family_id, title, abstract)"
+    )
+    build_patent_family_approaches(con)
+    rows = con.execute("select * from core.patent_family_approaches order by all").fetchall()
+    assert rows == [
+        ("F1", "pqc", "CPC map"),
+        ("F2", "all", "in scope"),
+        ("F2", "pqc", "CPC map"),
+        ("F2", "qkd", "CPC map"),
+        ("F3", "all", "in scope"),
+        ("F3", "unclassified", "no approach found"),
+        ("F4", "all", "in scope"),
+        ("F4", "superconducting", "keyword rules"),
+    ]
