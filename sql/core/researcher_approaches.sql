@@ -1,4 +1,4 @@
--- core.researcher_approaches: one row per researcher and technology approach of any of their in-scope works (multi-label; every researcher has all), with the number of such works and the year of the first: the researcher counts in the approach from that year on
+-- core.researcher_approaches: one row per researcher and technology approach of any of their in-scope works (multi-label; all for every researcher with a work in all, so not one whose works are only on post-quantum cryptography), with the number of such works and the year of the first: the researcher counts in the approach from that year on
 -- (each researcher's works taken once, then counted per approach: core.work_approaches holds a
 -- work and approach once, so this is the count of distinct works, without a distinct count)
 with researcher_works as (

@@ -1,4 +1,4 @@
--- marts.work_approaches: one row per in-scope work and technology approach it is classified in ('all' for every work; 'unclassified' where no rule matched)
+-- marts.work_approaches: one row per in-scope work and technology approach it is classified in ('all' for every work not only on post-quantum cryptography; 'unclassified' where no rule matched)
 select
     approaches.work_id,
     works.doi,
