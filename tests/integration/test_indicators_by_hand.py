@@ -226,7 +226,7 @@ def test_coauthorship_pairs(db: duckdb.DuckDBPyConnection) -> None:
         "select distinct small_n, year_incomplete, method_version from marts.coauthorship_pairs "
         "where year = 2020"
     ).fetchall()
-    assert flags == [(True, True, "bib-1.3")]
+    assert flags == [(True, True, "bib-1.4")]
 
 
 def test_classification(db: duckdb.DuckDBPyConnection) -> None:

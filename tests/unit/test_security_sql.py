@@ -306,7 +306,7 @@ def test_the_mart_in_long_form(security: duckdb.DuckDBPyConnection) -> None:
         "live",
         "directory",
     )
-    assert {(r[10], *r[12:]) for r in rows} == {("sec-1.0", "TEST_SET", "CHN, RUS", "share (0-1)")}
+    assert {(r[10], *r[12:]) for r in rows} == {("sec-1.1", "TEST_SET", "CHN, RUS", "share (0-1)")}
 
 
 def test_the_mart_carries_interval_and_trend(security: duckdb.DuckDBPyConnection) -> None:

@@ -449,7 +449,7 @@ def test_flows_are_flagged_small_and_labelled(workforce: duckdb.DuckDBPyConnecti
     ).fetchone()
     # the kinds of both trails: the works from a user's folder, the author records the
     # sample's, which must show
-    assert flags == (True, "directory, synthetic sample", "wf-1.4", 0)
+    assert flags == (True, "directory, synthetic sample", "wf-1.5", 0)
 
 
 def test_a_researchers_works_per_approach_count_each_work_once_from_the_first(
