@@ -484,6 +484,75 @@ def test_a_researchers_works_per_approach_count_each_work_once_from_the_first(
     ]
 
 
+def test_a_researcher_only_on_post_quantum_cryptography_is_not_active_in_all(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    # the works classified as the pipeline does (ref.approaches: pqc is adjacent): W1 (2018,
+    # A1 and A2) post-quantum signatures: pqc alone, not in all; W2 (2020, A2) QKD with
+    # post-quantum keys: qkd and pqc, in all; W3 (2019, A3) no rule: all and unclassified.
+    # A1 has no all; A2 is in all from 2020, in pqc from 2018; A3 in all from 2019. All
+    # three are in the USA in 2018-2020, in the quantum career from their first work: the
+    # USA's active researchers in all are 0 (no row) in 2018, 1 in 2019 and 2 in 2020; in
+    # pqc 2 in each year
+    from assets.classification.assets import build_record_approaches
+
+    replace_table(con, "ref.approaches", reference_frames()["ref.approaches"])
+    con.execute(
+        "create table ref.classification_rules as select * from (values "
+        "('qkd', 'include', 'quantum key distribution'), "
+        "('pqc', 'include', 'post-quantum (signature|key)')) as r(approach, kind, pattern)"
+    )
+    con.execute(
+        "create table texts as select * from (values "
+        "('W1', 'Post-quantum signatures', null::varchar), "
+        "('W2', 'Quantum key distribution with post-quantum keys', null), "
+        "('W3', 'A survey of qubits', null)) as t(work_id, title, abstract)"
+    )
+    build_record_approaches(con, "core.work_approaches", "work_id", "select * from texts")
+    con.execute(
+        "create table staging.author_ids as select * from "
+        "(values ('A1', 'A1'), ('A2', 'A2'), ('A3', 'A3')) t(author_id, canonical_id)"
+    )
+    con.execute(
+        "create table staging.works as select * from "
+        "(values ('W1', 2018), ('W2', 2020), ('W3', 2019)) t(work_id, publication_year)"
+    )
+    con.execute(
+        "create table staging.authorships as select * from (values ('W1', 0, 'A1'), "
+        "('W1', 1, 'A2'), ('W2', 0, 'A2'), ('W3', 0, 'A3')) t(work_id, position, author_id)"
+    )
+    run_sql(con, "core.researcher_approaches")
+    assert con.execute("select * from core.researcher_approaches order by all").fetchall() == [
+        (1, "pqc", 1, 2018),
+        (2, "all", 1, 2020),
+        (2, "pqc", 2, 2018),
+        (2, "qkd", 1, 2020),
+        (3, "all", 1, 2019),
+        (3, "unclassified", 1, 2019),
+    ]
+    con.execute(
+        "create table staging.researchers as select * from (values (1), (2), (3)) t(researcher_id)"
+    )
+    con.execute(
+        "create table core.researcher_years as select researcher_id, year, 'USA' as "
+        "country_iso3, 'early' as career_stage, year >= first as in_quantum_career "
+        "from (values (1, 2018), (2, 2018), (3, 2019)) t(researcher_id, first) "
+        "cross join range(2018, 2021) as y(year)"
+    )
+    run_sql(con, "core.active_researchers")
+    active = con.execute(
+        "select approach, year, researchers from core.active_researchers "
+        "where approach in ('all', 'pqc') order by all"
+    ).fetchall()
+    assert active == [
+        ("all", 2019, 1),
+        ("all", 2020, 2),
+        ("pqc", 2018, 2),
+        ("pqc", 2019, 2),
+        ("pqc", 2020, 2),
+    ]
+
+
 def test_a_canonical_id_that_its_number_would_not_give_back_fails_the_ids_check(
     con: duckdb.DuckDBPyConnection,
 ) -> None:
