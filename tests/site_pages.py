@@ -19,7 +19,7 @@ FACTS = (
     "data_kind",
     "works",
     "families",
-    "complete_year",
+    "publication_years",
     "patent_complete_year",
     "snapshot",
     "run_id",
