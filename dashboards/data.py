@@ -36,7 +36,7 @@ class SiteData:
     classifier: pl.DataFrame  # meta.classifier_evaluation
     quarantine: pl.DataFrame  # reason, rows
     run: dict[str, object]  # the latest meta.runs row
-    incomplete_year: int | None  # the current year when the data reaches it (incomplete)
+    incomplete_year: int | None  # the first incomplete publication year, if any
     complete_year: int  # latest complete year: what headline charts show
     patent_indicators: pl.DataFrame  # marts.patent_indicators
     patent_top_applicants: pl.DataFrame  # marts.patent_top_applicants

@@ -59,6 +59,16 @@ def _unknown_note(shares: pl.DataFrame, year: int) -> str:
     )
 
 
+def _year_words(data: SiteData) -> str:
+    """What ``data.complete_year`` is, in words: the latest complete year, or, when no
+    publication year is complete yet, the latest year, still filling."""
+    return (
+        "the latest year, still filling (no year is complete yet)"
+        if data.complete_year_filling
+        else "the latest complete year"
+    )
+
+
 def leaders(data: SiteData, year: int) -> pl.DataFrame:
     """The leading country of each classified approach by world share in ``year`` (of
     countries tied, the first by name), with the runner-up's share and ``doubt``: "few"
@@ -174,8 +184,9 @@ def overview(data: SiteData) -> list[Section]:
         Section(
             "Who leads each technology approach",
             [
-                f"Share of the world's publications in each approach in {year}, the latest "
-                "complete year, for the fifteen countries that publish most. Approaches overlap "
+                f"Share of the world's publications in each approach in {year}, "
+                + _year_words(data)
+                + ", for the fifteen countries that publish most. Approaches overlap "
                 "(a paper can belong to several), so rows do not add up.",
                 f"A lead is clear when the leader has at least "
                 f"{data.methods.get('small_n_threshold')} works and the "
@@ -501,8 +512,9 @@ def methods(data: SiteData) -> list[Section]:
             "Known gaps and caveats",
             [
                 "The current year is incomplete in every source (publications keep being "
-                "indexed for months) and is marked on every trend; headline charts use the "
-                f"latest complete year ({data.complete_year}).",
+                "indexed for months), and so is the latest year read when it is earlier (an "
+                "older snapshot); both are marked on every trend. Headline charts use "
+                f"{_year_words(data)} ({data.complete_year}).",
                 f"Authors with no usable country are counted under 'Unknown country': "
                 f"{unknown_share:.1%} of {data.complete_year} publications. "
                 "They are never dropped.",

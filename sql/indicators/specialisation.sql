@@ -1,4 +1,4 @@
--- indicators.specialisation: one row per entity, approach and year: activity index (x_ek / x_e) / (x_wk / x_w) on fractional counts; 1 = world average
+-- indicators.specialisation: one row per entity, approach and year: activity index (x_ek / x_e) / (x_wk / x_w) on fractional counts; 1 = world average; none for an adjacent approach (post-quantum cryptography), which is no part of the quantum output in all it divides by
 with counts as (
     select entity_type, entity_code, approach, year, value as fractional
     from indicators.publication_output
@@ -24,6 +24,8 @@ shares as (
         on world_all.entity_type = 'world'
         and world_all.approach = 'all'
         and world_all.year = counts.year
+    -- a share of all needs the approach inside all: the adjacent ones are not (since bib-1.4)
+    where counts.approach not in (select approach from ref.approaches where family = 'adjacent')
 )
 
 select

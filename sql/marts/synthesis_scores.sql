@@ -54,24 +54,44 @@ family_snapshots as (
     group by feeds.family, feeds.families, feeds.whole_field
 ),
 
+latest_read as (
+    -- the latest year the works and the patent families read reach: when it is earlier than
+    -- the current year it is still filling too, as their own marts flag it (meta.methods
+    -- incomplete_year_rule; the researchers follow the works)
+    select
+        least(
+            year(current_date),
+            max(year) filter (where family = 'publications' and value > 0)
+        ) as works_year,
+        least(year(current_date), max(year) filter (where family = 'patents' and value > 0))
+            as patents_year
+    from indicators.synthesis_scores
+),
+
 family_years as (
     -- each family's year still filling, by the rule of its own mart: a priority year is
-    -- published up to 18 months late (patents: the year before the current one too), a
-    -- placement can still be carried from an observation up to max_gap years later
-    -- (researchers), a year of trade is complete once enough countries reported
+    -- published up to 18 months late (patents: the year before too), a placement can still
+    -- be carried from an observation up to max_gap years later (researchers), a year of
+    -- trade is complete once enough countries reported and is not the latest filed
     -- (core.trade_years); the other sources are still indexing the current year
     select
         families.family,
         years.year,
         case families.family
-            when 'patents' then years.year >= year(current_date) - 1
-            when 'workforce' then years.year >= year(current_date) - settings.max_gap
+            when 'publications'
+                then years.year >= coalesce(latest_read.works_year, year(current_date))
+            when 'patents'
+                then years.year >= coalesce(latest_read.patents_year, year(current_date)) - 1
+            when 'workforce'
+                then years.year
+                >= coalesce(latest_read.works_year, year(current_date)) - settings.max_gap
             when 'supply_chain' then coalesce(trade.incomplete, true)
             else years.year >= year(current_date)
         end as incomplete
     from (select distinct family from ref.synthesis_weights) as families
     cross join (select distinct year from indicators.synthesis_scores) as years
     cross join settings
+    cross join latest_read
     left join core.trade_years as trade
         on trade.year = years.year
 ),

@@ -17,14 +17,16 @@ with raw_sources as (
 
 -- a published table's rows as DuckDB writes a row as text, sorted, joined by newlines (an
 -- empty table's, the empty text; capability_long computes the milestones' the same way).
--- Only what the source says: the programme figures without their exchange rate and
--- conversions (computed from the conversion tables, whose own ids cover them, by sums
--- whose last digits may vary with the order DuckDB adds in), the rates without the
--- dollar's, 1 by definition in every year up to the next (added each new year)
+-- Only what the source says: the programme figures without what the conversion tables
+-- decide (the exchange rate and conversions, by sums whose last digits may vary with the
+-- order DuckDB adds in, and the rule a figure breaks and so whether it is counted: a rate
+-- found for a figure that had none changes them; the conversion tables' own ids cover
+-- them), the rates without the dollar's, 1 by definition in every year up to the next
+-- (added each new year), neither hashed nor counted
 programme_figures as (
     select * exclude (
         units_per_usd, usd_nominal_at_price_year, counted_usd_nominal, counted_usd_constant,
-        counted_ppp_dollars, usd_per_year, price_level_year
+        counted_ppp_dollars, usd_per_year, price_level_year, problem, problem_detail, counted
     )
     from marts.funding_programmes
 ),
@@ -42,7 +44,7 @@ tables_ as (
             string_agg(t::varchar, chr(10) order by t::varchar) filter (where t.currency <> 'USD'),
             ''
         )),
-        count(*)
+        count(*) filter (where t.currency <> 'USD')
     from marts.fx_rates as t
     union all
     select

@@ -184,7 +184,7 @@ def test_every_indicator_row_names_the_snapshots_of_its_sources(
     # (the programme figures without their conversions, the rates without the dollar's)
     conversions = (
         "units_per_usd, usd_nominal_at_price_year, counted_usd_nominal, counted_usd_constant, "
-        "counted_ppp_dollars, usd_per_year, price_level_year"
+        "counted_ppp_dollars, usd_per_year, price_level_year, problem, problem_detail, counted"
     )
     as_given = {
         "marts.funding_programmes": (

@@ -243,3 +243,27 @@ def test_a_share_of_few_top_works_in_the_world_is_flagged_small(
         "where indicator = 'top10_share_of_world' order by 1"
     ).fetchall()
     assert small == [("pqc", True), ("qkd", False)]
+
+
+def test_the_activity_index_leaves_out_an_approach_outside_all(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    # UKR: 0.4 works in all, 0.4 in qkd and 1.0 in pqc (works only on PQC are not in all);
+    # the world: 10 in all, 2 in qkd, 3 in pqc. qkd: (0.4 / 0.4) / (2 / 10) = 5; pqc would
+    # be a "share" of 2.5 of all: no row
+    replace_table(con, "ref.approaches", reference_frames()["ref.approaches"])
+    con.execute(
+        "create table indicators.publication_output as select * from (values "
+        "('country', 'UKR', 'all', 2019, 0.4), ('country', 'UKR', 'qkd', 2019, 0.4), "
+        "('country', 'UKR', 'pqc', 2019, 1.0), ('world', 'WLD', 'all', 2019, 10.0), "
+        "('world', 'WLD', 'qkd', 2019, 2.0), ('world', 'WLD', 'pqc', 2019, 3.0)) "
+        "as t(entity_type, entity_code, approach, year, value)"
+    )
+    con.execute("alter table indicators.publication_output add column indicator varchar")
+    con.execute("update indicators.publication_output set indicator = 'publications_fractional'")
+    run_sql(con, "indicators.specialisation")
+    rows = con.execute(
+        "select entity_code, approach, round(value, 9) from indicators.specialisation "
+        "where entity_type = 'country' order by approach"
+    ).fetchall()
+    assert rows == [("UKR", "all", 1.0), ("UKR", "qkd", 5.0)]

@@ -342,6 +342,12 @@ def test_a_publication_lead_is_marked_when_few_works_or_overlapping_intervals_ma
         in (said)
     )
     assert "two of the three leads below are not (marked few works or intervals overlap)" in said
+    # a build whose every year is still filling says so, not "the latest complete year"
+    filling = pages.text(
+        bibliometric.overview(replaced(data, indicators=indicators, complete_year_filling=True))
+    )
+    assert "in 2024, the latest year, still filling (no year is complete yet), for" in filling
+    assert "in 2024, the latest complete year" in said
     assert [row[1] for row in sections[0].tables[0].rows] == [
         "China (few works)", "China", "China (intervals overlap)"
     ]  # fmt: skip

@@ -61,6 +61,7 @@ def test_a_snapshot_covers_the_files_records_were_read_from(
     assert rows["marts.fx_rates"][0] == (
         f"marts.fx_rates@{hashlib.sha256(row.encode()).hexdigest()[:12]}"
     )
+    assert rows["marts.fx_rates"][2] == 1  # the rows hashed, the dollar's left out
     assert rows["marts.milestones"][0] == f"marts.milestones@{hashlib.sha256(b'').hexdigest()[:12]}"
 
 
@@ -73,22 +74,26 @@ def test_a_programme_figures_id_is_its_figures_not_their_conversions(
     ):  # fmt: skip
         create_from_contract(con, table)
 
-    def programmes_id(counted_usd: float) -> str:
-        """The programmes' id with one figure converted to ``counted_usd``."""
+    def programmes_id(counted_usd: float | None, problem: str | None = None) -> str:
+        """The programmes' id with one figure converted to ``counted_usd``, or breaking
+        ``problem`` (not counted)."""
         con.execute("delete from marts.funding_programmes")
         con.execute(
             "insert into marts.funding_programmes (row_id, programme_id, amount, currency, "
-            "units_per_usd, counted_usd_nominal, usd_per_year) values (1, 'P1', 100.0, 'EUR', "
-            "0.9, ?, ?)",
-            [counted_usd, counted_usd / 5],
+            "units_per_usd, counted_usd_nominal, usd_per_year, problem, counted) values "
+            "(1, 'P1', 100.0, 'EUR', 0.9, ?, ?, ?, ?)",
+            [counted_usd, None if counted_usd is None else counted_usd / 5, problem, not problem],
         )
         run_sql(con, "meta.source_snapshots")
         return con.execute(
             "select snapshot from meta.source_snapshots where source = 'marts.funding_programmes'"
         ).fetchone()[0]
 
-    # the conversions' last digits may vary with the order of a sum: the id does not
+    # the conversions' last digits may vary with the order of a sum: the id does not; nor
+    # does it when a rate is found for a figure that had none (its problem and counted flag
+    # are the conversion tables', whose ids change)
     assert programmes_id(111.11111111111111) == programmes_id(111.11111111111113)
+    assert programmes_id(None, "no_fx_rate") == programmes_id(111.11111111111111)
     con.execute("update marts.funding_programmes set amount = 101.0")
     run_sql(con, "meta.source_snapshots")
     changed = con.execute(

@@ -121,6 +121,31 @@ def test_each_familys_year_is_incomplete_by_its_own_rule(
     ]
 
 
+def test_the_latest_year_the_works_and_patents_reach_is_incomplete_before_the_current(
+    marts: duckdb.DuckDBPyConnection,
+) -> None:
+    # the works and the patent families read end two years ago (an older snapshot): that
+    # year is still filling for publications, the year before it too for patents, and the
+    # researchers follow the works (incomplete_year_rule); trade keeps its own years
+    marts.execute(
+        "delete from indicators.synthesis_scores where year > ? "
+        "and family in ('publications', 'patents', 'workforce')",
+        [NOW - 2],
+    )
+    build(marts)
+    flagged = marts.execute(
+        "select family, list(distinct year - ? order by year - ?) from marts.synthesis_scores "
+        "where year_incomplete and family <> 'composite' group by family order by family",
+        [NOW, NOW],
+    ).fetchall()
+    assert flagged == [
+        ("patents", [-3, -2]),
+        ("publications", [-2]),
+        ("supply_chain", [-1, 0]),
+        ("workforce", [-3, -2]),
+    ]
+
+
 def test_the_frontier_takes_equal_ranks_as_equal_first_iso3_first(
     marts: duckdb.DuckDBPyConnection,
 ) -> None:
