@@ -284,13 +284,23 @@ from (select record_index, work_id, position, unnest(a.institutions) as i
 left join _qcm_codes as codes on codes.iso2 = upper(trim(i.country_code))""",
         f"""
 insert into raw.openalex_authorship_countries
-select distinct {key}, work_id, position, codes.iso3,
-    case when len(a.countries) > 0 then 'countries' else 'institutions' end
-from (select record_index, work_id, position, a,
-             unnest(case when len(a.countries) > 0 then a.countries
-                         else list_transform(a.institutions, i -> i.country_code) end) as code
+with listed as (
+    -- the usable countries of the authorship's own list
+    select record_index, work_id, position, codes.iso3
+    from (select record_index, work_id, position, unnest(a.countries) as code
+          from _qcm_authorships)
+    inner join _qcm_codes as codes on codes.iso2 = upper(trim(code))
+)
+select distinct {key}, work_id, position, iso3, 'countries'
+from listed
+union all
+-- no list, or one naming no usable country: the institutions' countries
+select distinct {key}, work_id, position, codes.iso3, 'institutions'
+from (select record_index, work_id, position,
+             unnest(list_transform(a.institutions, i -> i.country_code)) as code
       from _qcm_authorships)
-inner join _qcm_codes as codes on codes.iso2 = upper(trim(code))""",
+inner join _qcm_codes as codes on codes.iso2 = upper(trim(code))
+anti join listed using (record_index, position)""",
         f"""
 insert into raw.quarantine
 select '{SOURCE}', {source_file}, record_index, work_id,

@@ -300,7 +300,9 @@ def _parse_authorship(
                 unusable.setdefault(bad["detail"], bad)
             if iso3:
                 countries.append(iso3)
-    else:
+    # no list, or one naming no usable country ("UK" beside an institution coded US): the
+    # institutions' countries place the authorship, not the unknown country
+    if not countries:
         origin = "institutions"
         countries = institution_countries
     out.quarantine.extend(unusable.values())

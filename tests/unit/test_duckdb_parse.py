@@ -126,6 +126,8 @@ def test_regular_defects_stay_on_the_duckdb_path_with_the_same_rows(tmp_path: Pa
         work(13, is_retracted=True, is_authors_truncated=True),
         "",
         work(14, authorships=None),
+        # a countries list naming no usable country: the institution's country places it
+        work(15, authorships=[{"institutions": [{"country_code": "US"}], "countries": ["UK"]}]),
     ]
     write_lines(tmp_path / "part.jsonl.gz", records)
     duck, python, outcomes = both_ways(tmp_path)
@@ -137,10 +139,13 @@ def test_regular_defects_stay_on_the_duckdb_path_with_the_same_rows(tmp_path: Pa
         "invalid_country_code",
         "invalid_country_code",
         "invalid_country_code",
+        "invalid_country_code",
         "missing_id",
         "missing_year",
         "year_out_of_range",
     ]
+    placed = python["raw.openalex_authorship_countries"].filter(pl.col("work_id") == "W15")
+    assert placed.select("country_iso3", "origin").rows() == [("USA", "institutions")]
 
 
 def test_texts_and_ids_at_the_edges_of_the_plain_ascii_shortcut_read_the_same(
