@@ -284,23 +284,18 @@ from (select record_index, work_id, position, unnest(a.institutions) as i
 left join _qcm_codes as codes on codes.iso2 = upper(trim(i.country_code))""",
         f"""
 insert into raw.openalex_authorship_countries
-with listed as (
-    -- the usable countries of the authorship's own list
-    select record_index, work_id, position, codes.iso3
-    from (select record_index, work_id, position, unnest(a.countries) as code
-          from _qcm_authorships)
-    inner join _qcm_codes as codes on codes.iso2 = upper(trim(code))
-)
-select distinct {key}, work_id, position, iso3, 'countries'
-from listed
-union all
--- no list, or one naming no usable country: the institutions' countries
-select distinct {key}, work_id, position, codes.iso3, 'institutions'
+select distinct {key}, work_id, position, codes.iso3, origin
 from (select record_index, work_id, position,
-             unnest(list_transform(a.institutions, i -> i.country_code)) as code
-      from _qcm_authorships)
-inner join _qcm_codes as codes on codes.iso2 = upper(trim(code))
-anti join listed using (record_index, position)""",
+             case when listed then 'countries' else 'institutions' end as origin,
+             unnest(case when listed then a.countries
+                         else list_transform(a.institutions, i -> i.country_code) end) as code
+      -- the authorship's own list when it names a usable country; else (no list, or one
+      -- naming none) its institutions' countries
+      from (select *, coalesce(list_has_any(
+                              list_transform(a.countries, c -> upper(trim(c))),
+                              (select list(iso2) from _qcm_codes)), false) as listed
+            from _qcm_authorships))
+inner join _qcm_codes as codes on codes.iso2 = upper(trim(code))""",
         f"""
 insert into raw.quarantine
 select '{SOURCE}', {source_file}, record_index, work_id,
