@@ -1,12 +1,23 @@
 -- marts.synthesis_long: one row per entity (country or bloc), technology approach, year, scored family (or the composite) and synthesis indicator (synthesis_score; synthesis_rank for countries), in the columns every long view shares, with the bootstrap interval
-with measures as (
+with scores as (
+    -- a score is the entity's value over the leading country's, the largest of the
+    -- countries' values in the approach, year and family
+    select
+        *,
+        max(value) filter (where entity_type = 'country')
+            over (partition by approach, year, family) as leading_value
+    from marts.synthesis_scores
+),
+
+measures as (
     select *, 'synthesis_score' as indicator, score as long_value, score_low as long_low,
-        score_high as long_high
-    from marts.synthesis_scores
+        score_high as long_high, value as long_numerator, leading_value as long_denominator
+    from scores
     union all
-    -- blocs are scored but not ranked
-    select *, 'synthesis_rank', rank::double, rank_low::double, rank_high::double
-    from marts.synthesis_scores
+    -- blocs are scored but not ranked; a rank has no numerator or denominator
+    select *, 'synthesis_rank', rank::double, rank_low::double, rank_high::double,
+        null::double, null::double
+    from scores
     where rank is not null
 ),
 
@@ -32,8 +43,8 @@ select
     labelled.long_high as value_high,
     labelled.interval_method,
     definitions.unit,
-    null::double as numerator,
-    null::double as denominator,
+    labelled.long_numerator as numerator,
+    labelled.long_denominator as denominator,
     -- the bootstrap interval says how far few records carry: no separate small-number rule
     false as small_n,
     labelled.year_incomplete,

@@ -334,3 +334,29 @@ def test_each_row_names_the_snapshots_of_what_feeds_it(con: duckdb.DuckDBPyConne
         # a security channel its own records: the grants'
         "security concern_set=TEST": "nsf@1, ukri@1",
     }  # fmt: skip
+
+
+def test_a_synthesis_score_names_its_numerator_and_the_leaders_value(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    # patents, all, 2024: the USA leads with 0.4 of the families, CHN 0.3 (score 0.75), the
+    # EU27 0.32 (score 0.8, a bloc: not the leader); a rank has neither
+    create_views(con)
+    for kind, code, value, rank in (
+        ("country", "USA", 0.4, 1), ("country", "CHN", 0.3, 2), ("bloc", "EU27", 0.32, None)
+    ):  # fmt: skip
+        insert(con, "marts.synthesis_scores", entity_type=kind, entity_code=code,
+               approach="all", year=2024, family="patents", value=value, score=value / 0.4,
+               score_low=0.0, score_high=1.0, rank=rank, rank_low=rank, rank_high=rank,
+               method_version="syn-1.8")  # fmt: skip
+    rows = con.execute(
+        "select entity_code, indicator, round(value, 9), numerator, denominator "
+        "from marts.synthesis_long order by entity_code, indicator"
+    ).fetchall()
+    assert rows == [
+        ("CHN", "synthesis_rank", 2.0, None, None),
+        ("CHN", "synthesis_score", 0.75, 0.3, 0.4),
+        ("EU27", "synthesis_score", 0.8, 0.32, 0.4),
+        ("USA", "synthesis_rank", 1.0, None, None),
+        ("USA", "synthesis_score", 1.0, 0.4, 0.4),
+    ]
