@@ -400,6 +400,23 @@ def test_grant_money_follows_the_paid_organisations(funding: duckdb.DuckDBPyConn
     assert constant == pytest.approx(1.1e6)
 
 
+def add_grants(
+    funding: duckdb.DuckDBPyConnection, grants: list[dict], organisations: list[dict]
+) -> None:
+    """Append ``grants`` (rows of ``_grant``) and ``organisations`` (rows of ``_org``) to
+    the raw tables and build the grant tables again, up to core.grant_country_fractions."""
+    funding.register("new_grants", _raw_grants(grants))
+    funding.execute("insert into raw.grants by name select * from new_grants")
+    funding.register(
+        "new_organisations", pl.DataFrame(organisations, schema=SCHEMAS["raw.grant_organisations"])
+    )
+    funding.execute("insert into raw.grant_organisations by name select * from new_organisations")
+    for table in ("staging.grants", "staging.grant_organisations", "core.grant_amounts"):
+        run_sql(funding, table)
+    build_grant_approaches(funding)
+    run_sql(funding, "core.grant_country_fractions")
+
+
 def test_a_grant_only_on_post_quantum_cryptography_is_not_in_all(
     funding: duckdb.DuckDBPyConnection,
 ) -> None:
@@ -412,21 +429,11 @@ def test_a_grant_only_on_post_quantum_cryptography_is_not_in_all(
         _grant("nsf", "11", "Quantum key distribution with post-quantum key exchange", "USD",
                200_000, 2020),
     ]  # fmt: skip
-    funding.register("new_grants", _raw_grants(grants))
-    funding.execute("insert into raw.grants by name select * from new_grants")
-    organisations = pl.DataFrame(
-        [
-            _org("nsf", "10", 1, "USA", 400_000, "awardee"),
-            _org("nsf", "11", 1, "USA", 200_000, "awardee"),
-        ],
-        schema=SCHEMAS["raw.grant_organisations"],
-    )
-    funding.register("new_organisations", organisations)
-    funding.execute("insert into raw.grant_organisations by name select * from new_organisations")
-    for table in ("staging.grants", "staging.grant_organisations", "core.grant_amounts"):
-        run_sql(funding, table)
-    build_grant_approaches(funding)
-    run_sql(funding, "core.grant_country_fractions")
+    organisations = [
+        _org("nsf", "10", 1, "USA", 400_000, "awardee"),
+        _org("nsf", "11", 1, "USA", 200_000, "awardee"),
+    ]
+    add_grants(funding, grants, organisations)
     run_sql(funding, "indicators.grant_funding")
     approaches = dict(
         funding.execute(
@@ -631,26 +638,16 @@ def test_an_unknown_share_keeps_its_money_in_zzz(funding: duckdb.DuckDBPyConnect
         _grant("cordis", grant_id, "Quantum sensing network", "EUR", 1_000_000, 2020)
         for grant_id in ("6", "7", "8")
     ]
-    funding.register("new_grants", _raw_grants(grants))
-    funding.execute("insert into raw.grants by name select * from new_grants")
-    organisations = pl.DataFrame(
-        [
-            _org("cordis", "6", 1, "DEU", 600_000, "coordinator"),
-            _org("cordis", "6", 2, "CHN", None, "participant"),
-            _org("cordis", "7", 1, "DEU", 600_000, "coordinator"),
-            _org("cordis", "7", 2, "ZZZ", 100_000, "participant"),
-            _org("cordis", "7", 3, "FRA", None, "participant"),
-            _org("cordis", "8", 1, "DEU", 1_000_000, "coordinator"),
-            _org("cordis", "8", 2, "USA", None, "associated_partner"),
-        ],
-        schema=SCHEMAS["raw.grant_organisations"],
-    )
-    funding.register("new_organisations", organisations)
-    funding.execute("insert into raw.grant_organisations by name select * from new_organisations")
-    for table in ("staging.grants", "staging.grant_organisations", "core.grant_amounts"):
-        run_sql(funding, table)
-    build_grant_approaches(funding)
-    run_sql(funding, "core.grant_country_fractions")
+    organisations = [
+        _org("cordis", "6", 1, "DEU", 600_000, "coordinator"),
+        _org("cordis", "6", 2, "CHN", None, "participant"),
+        _org("cordis", "7", 1, "DEU", 600_000, "coordinator"),
+        _org("cordis", "7", 2, "ZZZ", 100_000, "participant"),
+        _org("cordis", "7", 3, "FRA", None, "participant"),
+        _org("cordis", "8", 1, "DEU", 1_000_000, "coordinator"),
+        _org("cordis", "8", 2, "USA", None, "associated_partner"),
+    ]
+    add_grants(funding, grants, organisations)
     rows = funding.execute(
         "select grant_key, country_iso3, fraction, basis, is_international "
         "from core.grant_country_fractions where grant_key in ('cordis:6', 'cordis:7', "
