@@ -15,14 +15,21 @@ from tests.unit.test_long_views import create_from_contract
 pytestmark = pytest.mark.unit
 
 
-def test_a_snapshot_covers_the_files_records_were_read_from(
-    con: duckdb.DuckDBPyConnection,
-) -> None:
+@pytest.fixture
+def inputs(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """The tables meta.source_snapshots reads, empty, with their contracts' columns."""
     for table in (
         "meta.source_files", "marts.funding_programmes", "marts.fx_rates",
         "marts.economic_indicators", "marts.milestones",
     ):  # fmt: skip
         create_from_contract(con, table)
+    return con
+
+
+def test_a_snapshot_covers_the_files_records_were_read_from(
+    inputs: duckdb.DuckDBPyConnection,
+) -> None:
+    con = inputs
     con.execute(
         "insert into meta.source_files (source, source_file, source_sha256, bytes, records, "
         "status, data_kind) values "
@@ -66,13 +73,9 @@ def test_a_snapshot_covers_the_files_records_were_read_from(
 
 
 def test_a_programme_figures_id_is_its_figures_not_their_conversions(
-    con: duckdb.DuckDBPyConnection,
+    inputs: duckdb.DuckDBPyConnection,
 ) -> None:
-    for table in (
-        "meta.source_files", "marts.funding_programmes", "marts.fx_rates",
-        "marts.economic_indicators", "marts.milestones",
-    ):  # fmt: skip
-        create_from_contract(con, table)
+    con = inputs
 
     def programmes_id(counted_usd: float | None, problem: str | None = None) -> str:
         """The programmes' id with one figure converted to ``counted_usd``, or breaking
