@@ -134,32 +134,42 @@ member_totals as (
     group by all
 ),
 
-inside as (
-    -- the flows among a bloc's members that year, from the bilateral flows the import
-    -- shares use (the importer's report, the exporter's where the importer filed none):
-    -- exports from one member to another, and imports from any member, a member's
-    -- re-imports of its own goods included (they come from no country outside the bloc,
-    -- and they are no export)
+among_members as (
+    -- the flows between two members of a bloc that year (a member's re-imports of its own
+    -- goods included), from the bilateral flows (the importer's report, the exporter's
+    -- where the importer filed none)
     select
         importer.bloc,
         bilateral.year,
         bilateral.approach,
-        sum(bilateral.value_usd) filter (where bilateral.importer_iso3 <> bilateral.exporter_iso3)
-            as exported_inside,
-        sum(bilateral.value_usd) as imported_inside,
-        coalesce(
-            bool_or(bilateral.value_missing)
-                filter (where bilateral.importer_iso3 <> bilateral.exporter_iso3),
-            false
-        ) as exported_inside_missing,
-        bool_or(bilateral.value_missing) as imported_inside_missing,
-        bool_or(bilateral.not_comparable) as not_comparable
+        bilateral.importer_iso3,
+        bilateral.exporter_iso3,
+        bilateral.value_usd,
+        bilateral.value_missing,
+        bilateral.not_comparable
     from bilateral
     inner join members as importer
         on importer.iso3 = bilateral.importer_iso3 and importer.year = bilateral.year
     inner join members as exporter
         on exporter.bloc = importer.bloc and exporter.iso3 = bilateral.exporter_iso3
         and exporter.year = bilateral.year
+),
+
+inside as (
+    -- a bloc's trade among its members: exports from one member to another, and imports
+    -- from any member, re-imports included (they come from no country outside the bloc,
+    -- and they are no export)
+    select
+        bloc,
+        year,
+        approach,
+        sum(value_usd) filter (where importer_iso3 <> exporter_iso3) as exported_inside,
+        sum(value_usd) as imported_inside,
+        coalesce(bool_or(value_missing) filter (where importer_iso3 <> exporter_iso3), false)
+            as exported_inside_missing,
+        bool_or(value_missing) as imported_inside_missing,
+        bool_or(not_comparable) as not_comparable
+    from among_members
     group by all
 ),
 
@@ -193,21 +203,11 @@ bloc_totals as (
 ),
 
 from_bloc as (
-    -- a country's imports from the other members of each bloc it belongs to that year
-    select
-        bilateral.importer_iso3,
-        own.bloc,
-        bilateral.year,
-        bilateral.approach,
-        sum(bilateral.value_usd) as value_usd
-    from bilateral
-    inner join members as own
-        on own.iso3 = bilateral.importer_iso3 and own.year = bilateral.year
-    inner join members as partner
-        on partner.bloc = own.bloc and partner.iso3 = bilateral.exporter_iso3
-        and partner.year = bilateral.year
-    -- a country's re-imports from itself are not bought from another member
-    where bilateral.importer_iso3 <> bilateral.exporter_iso3
+    -- a country's imports from the other members of each bloc it belongs to that year (its
+    -- re-imports from itself are not bought from another member)
+    select importer_iso3, bloc, year, approach, sum(value_usd) as value_usd
+    from among_members
+    where importer_iso3 <> exporter_iso3
     group by all
 ),
 
