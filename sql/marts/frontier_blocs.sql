@@ -83,19 +83,6 @@ reach as (
     group by all
 ),
 
-composite_reach as (
-    -- a member within reach in the composite
-    select distinct approach, year, bloc
-    from members
-    where family = 'composite' and within_reach
-),
-
-covering as (
-    select approach, year, bloc from reach where at_the_edge
-    union
-    select approach, year, bloc from composite_reach
-),
-
 assessed as (
     select approach, year, string_agg(distinct family, ',' order by family) as families_assessed
     from marts.synthesis_scores
@@ -126,8 +113,9 @@ select
     coalesce(reach.families_within_reach, '') as families_within_reach,
     coalesce(capability.metrics, '') as capability_metrics_within_reach,
     assessed.families_assessed,
-    covering.bloc is not null as covered,
-    covering.bloc is null as gap,
+    -- a member within reach at the cutting edge, or in the composite (then its best is)
+    coalesce(reach.at_the_edge, false) or coalesce(best.within_reach, false) as covered,
+    not covered as gap,
     leaders.leader_iso3,
     exists (
         select 1 from core.bloc_member_years as years
@@ -156,10 +144,6 @@ left join capability
     on capability.approach = scored.approach
     and capability.year = scored.year
     and capability.bloc = scored.bloc
-left join covering
-    on covering.approach = scored.approach
-    and covering.year = scored.year
-    and covering.bloc = scored.bloc
 left join leaders
     on leaders.approach = scored.approach
     and leaders.year = scored.year
