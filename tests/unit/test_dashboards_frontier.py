@@ -1136,25 +1136,13 @@ def test_load_reads_the_synthesis_and_security_marts(tmp_path: Path) -> None:
 
 
 def test_a_bloc_none_of_whose_members_has_data_is_said_to_be_a_gap() -> None:
-    data = hand_made()
-    none = {
-        "members_with_data": 0, "best_member_iso3": None, "best_member_name": None,
-        "best_member_score": None, "best_member_rank": None, "best_member_rank_low": None,
-        "best_member_rank_high": None,
-    }  # fmt: skip
-    nato_topological = (
-        (pl.col("approach") == TOPO) & (pl.col("bloc") == "NATO") & (pl.col("year") == YEAR)
-    )
-    blocs = data.frontier_blocs.with_columns(
-        [
-            pl.when(nato_topological)
-            .then(pl.lit(value, dtype=data.frontier_blocs.schema[name]))
-            .otherwise(pl.col(name))
-            .alias(name)
-            for name, value in none.items()
-        ]
-    )
-    sections = frontier.page(dataclasses.replace(data, frontier_blocs=blocs))
+    sections = frontier.page(
+        _nato_topological(
+            members_with_data=0, best_member_iso3=None, best_member_name=None,
+            best_member_score=None, best_member_rank=None, best_member_rank_low=None,
+            best_member_rank_high=None,
+        )
+    )  # fmt: skip
     assert (
         "No NATO member has data for Topological qubits in 2024, so none is within reach of "
         "the frontier: a gap, a signal for action, read the caveats." in pages.text(sections)
