@@ -966,10 +966,11 @@ def _commitment_sections(data: SiteData, codes: list[str], year: int | None) -> 
     unit = "US dollars"
     yearly = trend(data, "commitment_usd", codes)
     top = ranking(data, "commitment_usd", year)
+    missing = unconverted_words(data, year)
     title = (
         f"{top['entity_name'][0]} commits the most to quantum programmes in {year}: "
         f"{money(top['value'][0])}"
-        + (" (of the countries with a dollar value)" if unconverted(data, year) else "")
+        + (" (of the countries with a dollar value)" if missing else "")
         if top.height
         else f"Annualised programme commitments, top {len(codes)} countries and the EU"
     )
@@ -980,8 +981,8 @@ def _commitment_sections(data: SiteData, codes: list[str], year: int | None) -> 
         _programme_caption(data, "million US dollars per year (price-year exchange rates)"),
         unit,
     )
-    if unconverted_words(data, year):
-        trend_chart.notes.append(unconverted_words(data, year))
+    if missing:
+        trend_chart.notes.append(missing)
     cumulative = trend(data, "commitment_cumulative_usd", codes)
     cumulative_chart = _trend_chart(
         cumulative,
