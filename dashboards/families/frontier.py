@@ -422,12 +422,25 @@ def metric_words(data: SiteData, row: dict) -> list[str]:
     return words
 
 
+def in_family_order(data: SiteData, names: set[str]) -> list[str]:
+    """``names`` (families) in the order of ``families``, any others after, sorted."""
+    known = families(data)
+    return [f for f in known if f in names] + sorted(names - set(known))
+
+
+def composite_within_reach(data: SiteData, row: dict) -> bool:
+    """Whether a bloc row's best member is within reach in the composite (then some member
+    is: the best has the highest composite)."""
+    threshold, composite = reach(data), row.get("best_member_score")
+    return threshold is not None and composite is not None and composite >= threshold
+
+
 def covering_words(data: SiteData, row: dict) -> list[str]:
     """What covers a bloc row, as words: its families within reach that count
     (``AT_THE_EDGE``, in the order of the families; capability with how many metrics), then
     the composite when its best member's is within reach; [] for a gap."""
     found = set(split(row.get("families_within_reach"))) & set(AT_THE_EDGE)
-    order = [f for f in families(data) if f in found] + sorted(found - set(families(data)))
+    order = in_family_order(data, found)
     metrics = len(split(row.get("capability_metrics_within_reach")))
     words = [
         f"{family_label(f).lower()} ({counted(metrics, 'metric')})"
@@ -435,9 +448,7 @@ def covering_words(data: SiteData, row: dict) -> list[str]:
         else family_label(f).lower()
         for f in order
     ]
-    threshold = reach(data)
-    composite = row.get("best_member_score")
-    if threshold is not None and composite is not None and composite >= threshold:
+    if composite_within_reach(data, row):
         words.append(family_label(COMPOSITE).lower())
     return words
 
@@ -543,13 +554,8 @@ def coverage_words(data: SiteData, row: dict, approach_label: str, year: int, in
     within = within_words(data, row)
     assessed = len(split(row.get("families_assessed")))
     of = f" of {assessed}" if assessed else ""
-    threshold = reach(data)
-    composite = row.get("best_member_score")
-    if (
-        not set(split(row.get("families_within_reach"))) & set(AT_THE_EDGE)
-        and threshold is not None
-        and composite is not None
-        and composite >= threshold
+    if not set(split(row.get("families_within_reach"))) & set(AT_THE_EDGE) and (
+        composite_within_reach(data, row)
     ):
         return (
             f"{bloc} is within reach of the frontier of {approach_label} in {year} through "
@@ -584,14 +590,14 @@ def concentration_words(data: SiteData, approach_id: str, year: int) -> str | No
     for family, who in (("publications", "institutions"), ("patents", "patent applicants")):
         front = leader(data, approach_id, year, family)
         share = None if front is None else front.get("top10_institutions_in_leader")
-        listed = None if front is None else front.get("institutions_listed")
-        if share is None or not listed:
+        named = None if front is None else front.get("institutions_listed")
+        if share is None or not named:
             continue
-        inside = round(share * listed)
+        inside = round(share * named)
         leading = (
             f"the ten leading {who}"
-            if listed >= 10
-            else f"the {number_word(listed)} {who} with any credit (fewer than ten)"
+            if named >= 10
+            else f"the {number_word(named)} {who} with any credit (fewer than ten)"
         )
         said.append(
             f"{number_word(inside)} of {leading} in {family} "
@@ -1284,12 +1290,6 @@ def overview(data: SiteData) -> list[Section]:
     ]
 
 
-def _family_order(family: str) -> tuple[int, str]:
-    """A family's place in the order of the settings file (unknown families last)."""
-    order = list(FAMILY_LABELS)
-    return (order.index(family) if family in order else len(order), family)
-
-
 def missing_families_words(data: SiteData, year: int, top: int = 5) -> str | None:
     """Which of the ``top`` countries of the composite of every approach together in
     ``year`` lack a family that others there have (a composite averages the families a
@@ -1303,10 +1303,11 @@ def missing_families_words(data: SiteData, year: int, top: int = 5) -> str | Non
         for code, f in rows.select("entity_code", "families").iter_rows()
     }
     used = set().union(*held.values())
+    order = in_family_order(data, used)
     # the countries lacking the same families said together, in the order of rank
     by_gap: dict[tuple[str, ...], list[str]] = {}
     for code, name in rows.select("entity_code", "entity_name").iter_rows():
-        gap = tuple(sorted(used - held[code], key=_family_order))
+        gap = tuple(f for f in order if f not in held[code])
         if gap:
             by_gap.setdefault(gap, []).append(str(name))
     lacking = [

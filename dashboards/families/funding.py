@@ -969,8 +969,7 @@ def _commitment_sections(data: SiteData, codes: list[str], year: int | None) -> 
     missing = unconverted_words(data, year)
     title = (
         f"{top['entity_name'][0]} commits the most to quantum programmes in {year}: "
-        f"{money(top['value'][0])}"
-        + (" (of the countries with a dollar value)" if missing else "")
+        f"{money(top['value'][0])}" + (" (of the countries with a dollar value)" if missing else "")
         if top.height
         else f"Annualised programme commitments, top {len(codes)} countries and the EU"
     )
