@@ -284,17 +284,21 @@ from (select record_index, work_id, position, unnest(a.institutions) as i
 left join _qcm_codes as codes on codes.iso2 = upper(trim(i.country_code))""",
         f"""
 insert into raw.openalex_authorship_countries
-select distinct {key}, work_id, position, codes.iso3, origin
-from (select record_index, work_id, position,
-             case when listed then 'countries' else 'institutions' end as origin,
-             unnest(case when listed then a.countries
-                         else list_transform(a.institutions, i -> i.country_code) end) as code
-      -- the authorship's own list when it names a usable country; else (no list, or one
-      -- naming none) its institutions' countries
-      from (select *, coalesce(list_has_any(
-                              list_transform(a.countries, c -> upper(trim(c))),
-                              (select list(iso2) from _qcm_codes)), false) as listed
-            from _qcm_authorships))
+-- the authorship's own list when it names a usable country; else (no list, or one naming
+-- none) its institutions' countries. Found by joins: testing each list against every code
+-- (list_has_any) builds a set per authorship, 1.7 s of a million-work part's 13 s
+with listed as (
+    select distinct record_index, work_id, position, codes.iso3
+    from (select record_index, work_id, position, unnest(a.countries) as code
+          from _qcm_authorships)
+    inner join _qcm_codes as codes on codes.iso2 = upper(trim(code))
+)
+select {key}, work_id, position, iso3, 'countries' from listed
+union all
+select distinct {key}, work_id, position, codes.iso3, 'institutions'
+from (select record_index, work_id, position, unnest(a.institutions).country_code as code
+      from _qcm_authorships
+      anti join listed using (record_index, position))
 inner join _qcm_codes as codes on codes.iso2 = upper(trim(code))""",
         f"""
 insert into raw.quarantine
