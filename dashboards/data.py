@@ -6,6 +6,7 @@ and facts; pages and figures never touch the database themselves.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -90,6 +91,11 @@ class SiteData:
     # year read is still filling, meta.methods incomplete_year_rule): complete_year is then
     # that latest year, and the pages say it is still filling
     complete_year_filling: bool = False
+    # meta.publication_settings small_numbers: "flag" (rows on few records shown, flagged) or
+    # "suppress" (the release publishes them without their numbers: the frames here leave
+    # them out, ``suppressed`` counting those left out of each frame)
+    small_numbers: str = "flag"
+    suppressed: dict[str, int] = field(default_factory=dict)
     # what several pages derive alike from these frames, made once (``derived_once``); a
     # copy made with ``dataclasses.replace`` starts with none
     derived: dict[tuple, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
@@ -100,6 +106,11 @@ class SiteData:
         if key not in self.derived:
             self.derived[key] = make()
         return self.derived[key]
+
+    @property
+    def suppresses(self) -> bool:
+        """True when the release suppresses small numbers (meta.publication_settings)."""
+        return self.small_numbers == "suppress"
 
     @property
     def is_sample(self) -> bool:
@@ -124,8 +135,39 @@ def derived_per_site(function: Callable[..., T]) -> Callable[..., T]:
     return once
 
 
+# the frames whose rows a release that suppresses small numbers publishes without their
+# numbers, and the flag that marks such a row (marts.workforce_career_stages keeps its rows:
+# a stage's active researchers and its moves are suppressed apart, and its page adds up
+# what is published)
+SUPPRESSIBLE = {
+    "indicators": "small_n",
+    "pairs": "small_n",
+    "patent_indicators": "small_n",
+    "funding_indicators": "small_n",
+    "workforce_indicators": "small_n",
+    "workforce_flows": "is_small",
+    "workforce_producers": "small_n",
+    "security_indicators": "small_n",
+}
+
+
 def load(database: Path) -> SiteData:
-    """Read the published database at ``database`` into a ``SiteData``."""
+    """Read the published database at ``database`` into a ``SiteData``; when the release
+    suppresses small numbers, without the rows it publishes without their numbers."""
+    data = _read(database)
+    if not data.suppresses:
+        return data
+    kept = {
+        name: getattr(data, name).filter(~pl.col(flag).fill_null(False))
+        for name, flag in SUPPRESSIBLE.items()
+        if flag in getattr(data, name).columns
+    }
+    left_out = {name: getattr(data, name).height - frame.height for name, frame in kept.items()}
+    return dataclasses.replace(data, suppressed=left_out, **kept)
+
+
+def _read(database: Path) -> SiteData:
+    """Every frame and fact of the published database at ``database``, as published."""
     con = duckdb.connect(str(database), read_only=True)
     try:
 
@@ -313,6 +355,14 @@ def load(database: Path) -> SiteData:
             ),
             security_indicators=security,
             security_definitions=frame("select * from meta.indicators where family = 'security'"),
+            small_numbers=str(
+                mart(
+                    "meta.publication_settings",
+                    "select value from meta.publication_settings where key = 'small_numbers'",
+                )
+                .get_column("value", default=pl.Series(["flag"]))
+                .first()
+            ),
         )
     finally:
         con.close()

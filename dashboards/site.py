@@ -226,6 +226,7 @@ def methods(data: SiteData) -> list[Section]:
     number."""
     sections = [s for family in FAMILIES for s in family.methods(data)]
     sections += frontier.methods(data) + security.methods(data)
+    sections.append(small_numbers_section(data))
     sections.append(
         Section(
             "Reproduce every number",
@@ -267,6 +268,65 @@ def _drop_empty_charts(section: Section) -> None:
         section.paragraphs.append(f"{html.unescape(title)}: no data for this period.")
 
 
+def small_numbers_fact(data: SiteData) -> str:
+    """What the provenance line says of small numbers: nothing when the release flags them
+    (each chart and table says which values are on few records), else that they are left out."""
+    if not data.suppresses:
+        return ""
+    threshold = data.methods.get("small_n_threshold", "?")
+    return f"values on fewer than {threshold} records suppressed"
+
+
+def small_numbers_section(data: SiteData) -> Section:
+    """The methods page's account of small numbers: the thresholds, what this release did
+    with the values below them and, when it suppressed them, how many rows each family lost."""
+    threshold = data.methods.get("small_n_threshold", "?")
+    flows = data.methods.get("workforce_small_flow", "?")
+    rule = (
+        f"A value resting on fewer than {threshold} records (works, patent families, grants, "
+        f"researchers, or international records for the research-security shares) or on fewer "
+        f"than {flows} moves between countries is a small number (meta.methods "
+        "small_n_threshold and workforce_small_flow): one record more or less moves it a lot."
+    )
+    if not data.suppresses:
+        return Section(
+            "Small numbers",
+            [
+                rule + " This release flags such values (small_n in the marts, a note beside "
+                "them here) and shows them; a release built with qcm build --small-numbers "
+                "suppress (QCM_SMALL_NUMBERS=suppress) publishes them without their numbers.",
+            ],
+        )
+    labels = {
+        "indicators": "publication indicator values",
+        "pairs": "co-authorship country pairs",
+        "patent_indicators": "patent indicator values",
+        "funding_indicators": "funding values",
+        "workforce_indicators": "workforce indicator values",
+        "workforce_flows": "country-to-country flows",
+        "workforce_producers": "producer rows",
+        "security_indicators": "research-security shares",
+    }
+    counts = [
+        f"{rows:,} {labels[name]}"
+        for name, rows in data.suppressed.items()
+        if rows and name in labels
+    ]
+    return Section(
+        "Small numbers",
+        [
+            rule + " This release suppresses them (meta.publication_settings small_numbers): "
+            "the database and its Parquet files keep each such row, flagged, with its numbers "
+            "empty, and this site leaves it out"
+            + (f" ({', '.join(counts)})." if counts else " (none in this release).")
+            + " Totals and rankings here are of the values published: a country whose every "
+            "value is small does not appear, and sums over countries leave the suppressed out. "
+            "The composite scores and the frontier test are computed from every record, "
+            "before suppression.",
+        ],
+    )
+
+
 def facts(data: SiteData) -> dict[str, str]:
     """The provenance line shown on every page: when, what kind of data, how much of it
     (works and patent families in scope), the latest complete years of publications and
@@ -292,6 +352,7 @@ def facts(data: SiteData) -> dict[str, str]:
         "patent_complete_year": ""
         if data.patent_complete_year is None
         else str(data.patent_complete_year),
+        "small_numbers": small_numbers_fact(data),
         "snapshot": str(run["source_sha256"])[:12],
         "run_id": str(run["run_id"])[:8],
         "mode": str(run["mode"]),

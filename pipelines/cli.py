@@ -18,7 +18,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipelines.live_fetch import LIVE_FETCHES
-from pipelines.settings import MODES, REPO_ROOT, Settings, SettingsError, parse_source_dirs
+from pipelines.settings import (
+    MODES,
+    REPO_ROOT,
+    SMALL_NUMBERS,
+    Settings,
+    SettingsError,
+    parse_source_dirs,
+)
 
 if TYPE_CHECKING:  # dagster is imported when a command needs it: --help stays fast
     from dagster import AssetCheckKey, AssetKey, DagsterInstance, Definitions, ExecutionResult
@@ -66,6 +73,8 @@ def apply_settings(args: argparse.Namespace) -> Settings:
         os.environ["QCM_REFETCH"] = "1"
     if getattr(args, "synthesis", None):
         os.environ["QCM_SYNTHESIS"] = str(Path(args.synthesis).resolve())
+    if getattr(args, "small_numbers", None):
+        os.environ["QCM_SMALL_NUMBERS"] = args.small_numbers
     return Settings.from_env()
 
 
@@ -545,6 +554,13 @@ def parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="synthesis settings: composite weights, reach, focus bloc, countries of concern, "
         "bootstrap (default assets/reference/synthesis.yml)",
+    )
+    b.add_argument(
+        "--small-numbers",
+        choices=SMALL_NUMBERS,
+        help="flag (default): values on fewer records than meta.methods small_n_threshold are "
+        "published flagged small_n; suppress: published without their numbers, and left out "
+        "of the dashboards",
     )
     b.set_defaults(func=build)
     e = commands.add_parser("evaluate-classifier", help="precision and recall on the labelled set")

@@ -51,7 +51,12 @@ from assets.patents.live_assets import (
     epo_ops_pages,
     patentsview_pages,
 )
-from assets.reference.assets import REFERENCE_KEY, REFERENCE_TABLES, reference_tables
+from assets.reference.assets import (
+    PUBLICATION_SETTINGS,
+    REFERENCE_KEY,
+    REFERENCE_TABLES,
+    reference_tables,
+)
 from assets.supply_chain.assets import RAW_KEY as SUPPLY_RAW_KEY
 from assets.supply_chain.assets import RAW_TABLES as SUPPLY_RAW_TABLES
 from assets.supply_chain.assets import (
@@ -97,7 +102,7 @@ from pipelines.site_asset import site
 from pipelines.sql_assets import build_sql_assets
 
 PRODUCERS = (
-    {t: REFERENCE_KEY for t in REFERENCE_TABLES}
+    {t: REFERENCE_KEY for t in (*REFERENCE_TABLES, PUBLICATION_SETTINGS)}
     | {t: RAW_KEY for t in RAW_TABLES}
     | {t: PATENTS_RAW_KEY for t in PATENT_RAW_TABLES}
     | {t: FUNDING_RAW_KEY for t in FUNDING_RAW_TABLES}
@@ -155,7 +160,7 @@ def build_definitions(executor: dg.ExecutorDefinition | None = None) -> dg.Defin
     meta_assets = make_meta_assets(final_keys)
     # the tables each Python asset writes; its checks read the SQL tables by their lineage
     python_tables = (
-        (REFERENCE_KEY, REFERENCE_TABLES),
+        (REFERENCE_KEY, [*REFERENCE_TABLES, PUBLICATION_SETTINGS]),
         (RAW_KEY, RAW_TABLES),
         (PATENTS_RAW_KEY, PATENT_RAW_TABLES),
         (WORK_APPROACHES_KEY, ["core.work_approaches", TEXT_APPROACHES]),

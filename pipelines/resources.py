@@ -41,6 +41,7 @@ class QcmResource(dg.ConfigurableResource):
     memory_limit: str = "4GB"
     refetch: bool = False
     synthesis_config: str = str(DEFAULT_SYNTHESIS)
+    small_numbers: str = "flag"
     _connection: duckdb.DuckDBPyConnection | None = PrivateAttr(default=None)
 
     @classmethod
@@ -55,6 +56,7 @@ class QcmResource(dg.ConfigurableResource):
             memory_limit=settings.memory_limit,
             refetch=settings.refetch,
             synthesis_config=str(settings.synthesis_config),
+            small_numbers=settings.small_numbers,
         )
 
     @property
@@ -68,6 +70,7 @@ class QcmResource(dg.ConfigurableResource):
             memory_limit=self.memory_limit,
             refetch=self.refetch,
             synthesis_config=Path(self.synthesis_config),
+            small_numbers=self.small_numbers,
         )
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:

@@ -17,6 +17,9 @@ and the tests agree on one truth:
   fetch (after a source changed under a running fetch, or to re-plan a split query).
 - ``QCM_SYNTHESIS``: the synthesis settings file (composite weights, reach, focus bloc,
   countries of concern, bootstrap); default ``assets/reference/synthesis.yml``.
+- ``QCM_SMALL_NUMBERS``: ``flag`` (default: a value resting on fewer records than
+  meta.methods ``small_n_threshold`` is published with ``small_n`` true) or ``suppress``
+  (its numbers are published empty as well, and the dashboards leave it out).
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 ASSETS_DIR = REPO_ROOT / "assets"
 SQL_DIR = REPO_ROOT / "sql"
 MODES = ("sample", "live")
+SMALL_NUMBERS = ("flag", "suppress")  # what a release does with a value on few records
 SOURCES = ("openalex", "patents", "funding", "openalex_authors", "supply_chain")
 SAMPLE_DIRS = {
     "openalex": ASSETS_DIR / "bibliometric" / "sample" / "openalex",
@@ -74,10 +78,16 @@ class Settings:
     memory_limit: str = "4GB"
     refetch: bool = False
     synthesis_config: Path = DEFAULT_SYNTHESIS
+    small_numbers: str = "flag"
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
             raise SettingsError(f"mode {self.mode!r} is not one of {MODES}")
+        if self.small_numbers not in SMALL_NUMBERS:
+            raise SettingsError(
+                f"small numbers {self.small_numbers!r} is not one of {SMALL_NUMBERS} "
+                "(QCM_SMALL_NUMBERS, qcm build --small-numbers)"
+            )
         out, state = self.out_dir.resolve(), self.state_dir.resolve()
         if out == state or out.is_relative_to(state) or state.is_relative_to(out):
             raise SettingsError(
@@ -97,6 +107,7 @@ class Settings:
             synthesis_config=Path(os.environ.get("QCM_SYNTHESIS") or DEFAULT_SYNTHESIS)
             .expanduser()
             .resolve(),
+            small_numbers=os.environ.get("QCM_SMALL_NUMBERS") or "flag",
         )
 
     @property

@@ -21,6 +21,7 @@ import time
 
 import duckdb
 
+from assets.reference.assets import PUBLICATION_SETTINGS, publication_settings
 from assets.reference.tables import reference_frames
 from pipelines.db import replace_table
 from pipelines.settings import SQL_DIR
@@ -220,6 +221,7 @@ def run_workforce_benchmark(authorships: int, memory_limit: str = "1GB") -> dict
     for table in ("ref.methods", "ref.indicators", "ref.countries", "ref.blocs",
                   "ref.bloc_memberships", "ref.approaches"):  # fmt: skip
         replace_table(con, table, frames[table])
+    replace_table(con, PUBLICATION_SETTINGS, publication_settings("flag"))
     con.execute(
         "create table core.bloc_member_years as "
         + (SQL_DIR / "core" / "bloc_member_years.sql").read_text()

@@ -35,9 +35,14 @@ def shared_fixtures() -> Path:
 
 @pytest.fixture
 def con() -> Iterator[duckdb.DuckDBPyConnection]:
-    """An in-memory DuckDB connection with qcm's schemas, closed after the test."""
+    """An in-memory DuckDB connection with qcm's schemas and a run's default publication
+    settings (``ref.publication_settings``: small numbers flagged), closed after the test."""
+    from assets.reference.assets import PUBLICATION_SETTINGS, publication_settings
+    from pipelines.db import replace_table
+
     connection = duckdb.connect()
     for schema in ("ref", "raw", "staging", "core", "indicators", "marts", "meta"):
         connection.execute(f"create schema {schema}")
+    replace_table(connection, PUBLICATION_SETTINGS, publication_settings("flag"))
     yield connection
     connection.close()

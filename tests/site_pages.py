@@ -21,6 +21,7 @@ FACTS = (
     "families",
     "publication_years",
     "patent_complete_year",
+    "small_numbers",
     "snapshot",
     "run_id",
     "mode",

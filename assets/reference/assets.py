@@ -1,6 +1,8 @@
-"""The reference-tables asset: loads every reviewed reference file into ``ref.*``."""
+"""The reference-tables asset: loads every reviewed reference file into ``ref.*``, and the
+run's publication settings into ``ref.publication_settings``."""
 
 import dagster as dg
+import polars as pl
 
 from assets.reference.tables import reference_frames
 from pipelines.db import replace_table
@@ -35,6 +37,30 @@ REFERENCE_TABLES = (
     "ref.milestones",
     "ref.milestone_metrics",
 )
+# not reviewed: what this run's settings say a release does (``pipelines.settings``)
+PUBLICATION_SETTINGS = "ref.publication_settings"
+SMALL_NUMBERS_MEANING = {
+    "flag": "a value resting on fewer records than meta.methods small_n_threshold is "
+    "published with its numbers and small_n true",
+    "suppress": "a value resting on fewer records than meta.methods small_n_threshold is "
+    "published with small_n true and without its numbers (value, numerator, denominator, "
+    "interval and record counts empty); the dashboards leave it out",
+}
+
+
+def publication_settings(small_numbers: str) -> pl.DataFrame:
+    """The rows of ``ref.publication_settings`` for a run whose small numbers are
+    ``small_numbers`` (``flag`` or ``suppress``): key, value, description."""
+    return pl.DataFrame(
+        {
+            "key": ["small_numbers"],
+            "value": [small_numbers],
+            "description": [
+                f"What a release does with small numbers (QCM_SMALL_NUMBERS, qcm build "
+                f"--small-numbers; flag or suppress): {SMALL_NUMBERS_MEANING[small_numbers]}"
+            ],
+        }
+    )
 
 
 @dg.asset(
@@ -46,14 +72,19 @@ REFERENCE_TABLES = (
     "rules and evaluation set, indicator definitions, methods, the patent CPC map and "
     "applicant-type rules, national quantum programmes, exchange rates and economic "
     "indicators, the HS trade code map, the supplier registry, export controls and "
-    "competitor sets, and the hardware milestone registry) loaded into the ref schema.",
+    "competitor sets, and the hardware milestone registry) loaded into the ref schema, with "
+    "the run's publication settings (whether small numbers are flagged or suppressed).",
 )
 def reference_tables(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.MaterializeResult:
-    """Replace every ``ref.*`` table with the reviewed files' current contents."""
+    """Replace every ``ref.*`` table with the reviewed files' current contents, and
+    ``ref.publication_settings`` with the run's."""
     frames = reference_frames()
     counts = {}
     with qcm.connect() as con:
         for table in REFERENCE_TABLES:
             counts[table] = replace_table(con, table, frames[table])
+        counts[PUBLICATION_SETTINGS] = replace_table(
+            con, PUBLICATION_SETTINGS, publication_settings(qcm.settings.small_numbers)
+        )
     context.log.info("reference tables: " + ", ".join(f"{t} {n}" for t, n in counts.items()))
     return dg.MaterializeResult(metadata={t: n for t, n in counts.items()})

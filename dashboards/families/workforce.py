@@ -411,9 +411,11 @@ def flow_sankey(
     titles: dict[str, str],
     caption: str,
     threshold: int,
+    suppressed: bool = False,
 ) -> Chart:
     """A Sankey of the largest flows, origins on the left and destinations on the right,
-    one diagram per choice (an approach) picked from a menu; small flows drawn grey.
+    one diagram per choice (an approach) picked from a menu; small flows drawn grey
+    (``suppressed``: the release left a year's small flows out, and the note says so).
 
     ``frames`` maps a menu label to ``top_flows`` rows (origin_name, destination_name,
     moves, returns, is_small) and ``titles`` the label to its chart title; empty frames
@@ -469,8 +471,13 @@ def flow_sankey(
     fig.update_layout(margin={"l": 20, "r": 20, "t": 110, "b": 20})
     notes = [
         "Origins on the left, destinations on the right; a link's width is the number of "
-        f"moves. Grey links are small flows (under {threshold} moves): shown, not to be read "
-        "as a trend."
+        + (
+            f"moves. This release suppresses small numbers: a year's flow of under {threshold} "
+            "moves is left out of these sums."
+            if suppressed
+            else f"moves. Grey links are small flows (under {threshold} moves): shown, not to "
+            "be read as a trend."
+        )
     ]
     if len(frames) > 1:
         fig.update_layout(
@@ -805,6 +812,7 @@ def _flows_section(data: SiteData, first: int, last: int) -> Section:
         titles,
         _caption(data, "moves between countries", f"{first}-{last}, by year of arrival"),
         threshold,
+        data.suppresses,
     )
     shown = int(everyone["moves"].sum()) if everyone.height else 0
     total = totals[EVERYONE]
@@ -1156,7 +1164,12 @@ def country(data: SiteData, iso3: str) -> list[Section]:
         ),
     ]
     charts[1].notes.append(
-        f"Years with under {small_flow(data)} moves in and out are flagged small_n in the CSV."
+        f"Years with under {small_flow(data)} moves in and out are "
+        + (
+            "suppressed in this release: not shown."
+            if data.suppresses
+            else "flagged small_n in the CSV."
+        )
     )
     partner_charts = [
         _partner_chart(data, iso3, name, first, last, side) for side in ("origin", "destination")

@@ -32,48 +32,71 @@ rows_ as (
     select * from programme_rows
     union all by name
     select * from grant_rows
+),
+
+suppressing as (
+    -- meta.publication_settings small_numbers: 'suppress' publishes a row on few records
+    -- without its numbers
+    select value = 'suppress' as suppress
+    from ref.publication_settings
+    where key = 'small_numbers'
+),
+
+flagged as (
+    select
+        rows_.entity_type,
+        rows_.entity_code,
+        case rows_.entity_type
+            when 'country' then countries.name
+            when 'bloc' then blocs.name
+            when 'supranational' then 'European Union (its own programmes)'
+            else 'World'
+        end as entity_name,
+        rows_.approach,
+        rows_.year,
+        rows_.funding_kind,
+        rows_.funder_scope,
+        rows_.indicator,
+        rows_.value,
+        rows_.numerator,
+        rows_.denominator,
+        definitions.unit,
+        rows_.records::bigint as records,
+        rows_.funding_kind = 'grants' and rows_.records < settings.small_n_threshold as small_n,
+        rows_.conversion_gaps::bigint as conversion_gaps,
+        rows_.has_bounds,
+        rows_.basis_year,
+        -- grants: the current year is still being awarded, and the latest start year of the
+        -- grants read is incomplete too when it is earlier (incomplete_year_rule); programmes:
+        -- years ahead are plans
+        case rows_.funding_kind
+            when 'grants'
+                then rows_.year >= least(
+                    year(current_date), max(rows_.year) over (partition by rows_.funding_kind)
+                )
+            else rows_.year > year(current_date)
+        end as year_incomplete,
+        settings.method_version,
+        rows_.data_kind
+    from rows_
+    cross join settings
+    inner join ref.indicators as definitions
+        on definitions.indicator = rows_.indicator
+    left join ref.countries as countries
+        on rows_.entity_type = 'country' and countries.iso3 = rows_.entity_code
+    left join ref.blocs as blocs
+        on rows_.entity_type = 'bloc' and blocs.bloc = rows_.entity_code
 )
 
-select
-    rows_.entity_type,
-    rows_.entity_code,
-    case rows_.entity_type
-        when 'country' then countries.name
-        when 'bloc' then blocs.name
-        when 'supranational' then 'European Union (its own programmes)'
-        else 'World'
-    end as entity_name,
-    rows_.approach,
-    rows_.year,
-    rows_.funding_kind,
-    rows_.funder_scope,
-    rows_.indicator,
-    rows_.value,
-    rows_.numerator,
-    rows_.denominator,
-    definitions.unit,
-    rows_.records::bigint as records,
-    rows_.funding_kind = 'grants' and rows_.records < settings.small_n_threshold as small_n,
-    rows_.conversion_gaps::bigint as conversion_gaps,
-    rows_.has_bounds,
-    rows_.basis_year,
-    -- grants: the current year is still being awarded, and the latest start year of the
-    -- grants read is incomplete too when it is earlier (incomplete_year_rule); programmes:
-    -- years ahead are plans
-    case rows_.funding_kind
-        when 'grants'
-            then rows_.year >= least(
-                year(current_date), max(rows_.year) over (partition by rows_.funding_kind)
-            )
-        else rows_.year > year(current_date)
-    end as year_incomplete,
-    settings.method_version,
-    rows_.data_kind
-from rows_
-cross join settings
-inner join ref.indicators as definitions
-    on definitions.indicator = rows_.indicator
-left join ref.countries as countries
-    on rows_.entity_type = 'country' and countries.iso3 = rows_.entity_code
-left join ref.blocs as blocs
-    on rows_.entity_type = 'bloc' and blocs.bloc = rows_.entity_code
+select flagged.* replace (
+    case when flagged.small_n and suppressing.suppress then null else flagged.value end
+        as value,
+    case when flagged.small_n and suppressing.suppress then null else flagged.numerator end
+        as numerator,
+    case when flagged.small_n and suppressing.suppress then null else flagged.denominator end
+        as denominator,
+    case when flagged.small_n and suppressing.suppress then null else flagged.records end
+        as records
+)
+from flagged
+cross join suppressing

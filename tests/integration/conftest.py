@@ -99,6 +99,7 @@ def run_cli(args: list[str], monkeypatch: pytest.MonkeyPatch) -> tuple[int, str]
         "QCM_STATE",
         "QCM_REFETCH",
         "QCM_SYNTHESIS",
+        "QCM_SMALL_NUMBERS",
         "DAGSTER_HOME",
     ):
         monkeypatch.delenv(name, raising=False)

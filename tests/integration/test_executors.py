@@ -105,7 +105,7 @@ def build(folder: Path, executor: str, monkeypatch: pytest.MonkeyPatch) -> dict[
 def test_the_multiprocess_executor_builds_the_tables_of_the_in_process_one(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    for name in ("QCM_MODE", "QCM_REFETCH", "QCM_SYNTHESIS", "DAGSTER_HOME"):
+    for name in ("QCM_MODE", "QCM_REFETCH", "QCM_SYNTHESIS", "QCM_SMALL_NUMBERS", "DAGSTER_HOME"):
         monkeypatch.delenv(name, raising=False)
     in_process = build(tmp_path, "in_process", monkeypatch)
     multiprocess = build(tmp_path, "multiprocess", monkeypatch)
@@ -118,7 +118,7 @@ def test_a_run_the_ui_or_the_daemon_launches_builds_in_process(
 ) -> None:
     """Without a run configuration the main job runs as ``qcm build`` does, every step in
     the run's process: Dagster's default would be a process per step, two at a time."""
-    for name in ("QCM_MODE", "QCM_REFETCH", "QCM_SYNTHESIS", "DAGSTER_HOME"):
+    for name in ("QCM_MODE", "QCM_REFETCH", "QCM_SYNTHESIS", "QCM_SMALL_NUMBERS", "DAGSTER_HOME"):
         monkeypatch.delenv(name, raising=False)
     from pipelines.definitions import LOCATION_EXECUTOR, defs
 

@@ -96,6 +96,27 @@ def test_refetch_reaches_the_assets_through_the_resource(
     assert QcmResource.from_env().settings.refetch is False
 
 
+def test_small_numbers_are_flagged_unless_suppressed_and_nothing_else(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from assets.reference.assets import publication_settings
+    from pipelines.resources import QcmResource
+
+    monkeypatch.setenv("QCM_OUT", str(tmp_path / "out"))
+    monkeypatch.setenv("QCM_STATE", str(tmp_path / "state"))
+    monkeypatch.delenv("QCM_SMALL_NUMBERS", raising=False)
+    assert QcmResource.from_env().settings.small_numbers == "flag"
+    monkeypatch.setenv("QCM_SMALL_NUMBERS", "suppress")
+    assert QcmResource.from_env().settings.small_numbers == "suppress"
+    monkeypatch.setenv("QCM_SMALL_NUMBERS", "hide")
+    with pytest.raises(SettingsError, match=r"'hide' is not one of \('flag', 'suppress'\)"):
+        Settings.from_env()
+    rows = publication_settings("suppress").to_dicts()
+    assert [(r["key"], r["value"]) for r in rows] == [("small_numbers", "suppress")]
+    assert "without its numbers" in rows[0]["description"]
+    assert "without" not in publication_settings("flag")["description"][0]
+
+
 def test_the_env_example_names_every_setting_the_build_reads() -> None:
     # the Dagster UI and daemon read their settings from a .env made from .env.example: a
     # setting it leaves out (QCM_MODE, which the schedules need to fetch) is never found

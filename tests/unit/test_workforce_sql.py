@@ -38,6 +38,7 @@ import polars as pl
 import pytest
 
 from assets.bibliometric.raw_tables import SCHEMAS as WORK_SCHEMAS
+from assets.reference.assets import PUBLICATION_SETTINGS, publication_settings
 from assets.reference.tables import reference_frames
 from assets.workforce.raw_tables import SCHEMAS
 from pipelines.contracts import check_values, load_contract
@@ -450,6 +451,51 @@ def test_flows_are_flagged_small_and_labelled(workforce: duckdb.DuckDBPyConnecti
     # the kinds of both trails: the works from a user's folder, the author records the
     # sample's, which must show
     assert flags == (True, "directory, synthetic sample", "wf-1.5", 0)
+
+
+def test_a_release_that_suppresses_small_numbers_empties_only_the_flagged_numbers(
+    workforce: duckdb.DuckDBPyConnection,
+) -> None:
+    # the hand-made rows are few: every workforce value is small (small_n) and every flow
+    # under workforce_small_flow moves (is_small)
+    marts = ("marts.workforce_indicators", "marts.workforce_flows", "marts.workforce_producers")
+    before = {t: workforce.execute(f"select * from {t} order by all").fetchall() for t in marts}
+    replace_table(workforce, PUBLICATION_SETTINGS, publication_settings("suppress"))
+    for table in marts:
+        run_sql(workforce, table)
+    indicators = workforce.execute(
+        "select count(*), count(*) filter (where small_n), count(value), count(numerator), "
+        "count(denominator), count(researchers_active), count(flow_moves) "
+        "from marts.workforce_indicators"
+    ).fetchone()
+    assert indicators[0] == indicators[1] > 0 and indicators[2:] == (0, 0, 0, 0, 0)
+    flows = workforce.execute(
+        "select count(*), count(*) filter (where is_small), count(moves), count(returns), "
+        "count(origin_name) from marts.workforce_flows"
+    ).fetchone()
+    assert flows[0] == flows[1] == flows[4] > 0 and flows[2:4] == (0, 0)
+    # a producer row on few researchers loses its counts; its key and flags stay
+    producers = workforce.execute(
+        "select country_iso3, approach, small_n, produced, net_gain, stayed_share "
+        "from marts.workforce_producers order by all"
+    ).fetchall()
+    assert producers and all(r[2] and r[3:] == (None, None, None) for r in producers)
+    for table in marts:
+        # the same rows and keys as the release that flags them
+        assert workforce.execute(f"select count(*) from {table}").fetchone()[0] == len(
+            before[table]
+        )
+        # the contract's check finds no number emptied without its flag
+        contract = load_contract(SQL_DIR / "marts" / f"{table.split('.')[1]}.yml")
+        suppressed = [
+            c for c in contract.checks if c["name"] == "numbers_empty_only_where_suppressed"
+        ]
+        assert [workforce.execute(c["sql"]).fetchall() for c in suppressed] == [[]], table
+    # and it finds a number emptied on a row that is not flagged
+    workforce.execute("update marts.workforce_flows set is_small = false")
+    contract = load_contract(SQL_DIR / "marts" / "workforce_flows.yml")
+    (check,) = [c for c in contract.checks if c["name"] == "numbers_empty_only_where_suppressed"]
+    assert len(workforce.execute(check["sql"]).fetchall()) == flows[0]
 
 
 def test_a_researchers_works_per_approach_count_each_work_once_from_the_first(
