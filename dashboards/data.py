@@ -136,18 +136,19 @@ def derived_per_site(function: Callable[..., T]) -> Callable[..., T]:
 
 
 # the frames whose rows a release that suppresses small numbers publishes without their
-# numbers, and the flag that marks such a row (marts.workforce_career_stages keeps its rows:
-# a stage's active researchers and its moves are suppressed apart, and its page adds up
-# what is published)
+# numbers, and the flags that mark such a row (a career stage's researchers and its moves are
+# suppressed apart: a stage-year is left out when either is, so that what the page divides
+# is of the same rows)
 SUPPRESSIBLE = {
-    "indicators": "small_n",
-    "pairs": "small_n",
-    "patent_indicators": "small_n",
-    "funding_indicators": "small_n",
-    "workforce_indicators": "small_n",
-    "workforce_flows": "is_small",
-    "workforce_producers": "small_n",
-    "security_indicators": "small_n",
+    "indicators": ("small_n",),
+    "pairs": ("small_n",),
+    "patent_indicators": ("small_n",),
+    "funding_indicators": ("small_n",),
+    "workforce_indicators": ("small_n",),
+    "workforce_flows": ("is_small",),
+    "workforce_producers": ("small_n",),
+    "workforce_career_stages": ("small_n", "small_flow"),
+    "security_indicators": ("small_n",),
 }
 
 
@@ -158,9 +159,11 @@ def load(database: Path) -> SiteData:
     if not data.suppresses:
         return data
     kept = {
-        name: getattr(data, name).filter(~pl.col(flag).fill_null(False))
-        for name, flag in SUPPRESSIBLE.items()
-        if flag in getattr(data, name).columns
+        name: getattr(data, name).filter(
+            ~pl.any_horizontal(pl.col(flag).fill_null(False) for flag in flags)
+        )
+        for name, flags in SUPPRESSIBLE.items()
+        if set(flags) <= set(getattr(data, name).columns)
     }
     left_out = {name: getattr(data, name).height - frame.height for name, frame in kept.items()}
     return dataclasses.replace(data, suppressed=left_out, **kept)

@@ -179,7 +179,7 @@ def make_page(data: SiteData, plan: PagePlan) -> Page:
     sentence)."""
     sections = plan.sections(data)
     for section in sections:
-        _drop_empty_charts(section)
+        _drop_empty_charts(section, data.suppresses)
     return Page(plan.path, plan.title, sections, plan.kind)
 
 
@@ -260,12 +260,14 @@ def methods(data: SiteData) -> list[Section]:
     return sections
 
 
-def _drop_empty_charts(section: Section) -> None:
-    """Replace charts that have no rows by a sentence saying so (no blank plots)."""
+def _drop_empty_charts(section: Section, suppresses: bool = False) -> None:
+    """Replace charts that have no rows by a sentence saying so (no blank plots); in a
+    release that suppresses small numbers, saying that they may be why."""
     for chart in [c for c in section.charts if c.data.height == 0]:
         section.charts.remove(chart)
         title = chart.figure.layout.title.text or "This chart"
-        section.paragraphs.append(f"{html.unescape(title)}: no data for this period.")
+        why = " (or only small numbers, suppressed in this release)" if suppresses else ""
+        section.paragraphs.append(f"{html.unescape(title)}: no data for this period{why}.")
 
 
 def small_numbers_fact(data: SiteData) -> str:
@@ -274,7 +276,8 @@ def small_numbers_fact(data: SiteData) -> str:
     if not data.suppresses:
         return ""
     threshold = data.methods.get("small_n_threshold", "?")
-    return f"values on fewer than {threshold} records suppressed"
+    flows = data.methods.get("workforce_small_flow", "?")
+    return f"values on fewer than {threshold} records ({flows} moves for flows) suppressed"
 
 
 def small_numbers_section(data: SiteData) -> Section:
@@ -305,6 +308,7 @@ def small_numbers_section(data: SiteData) -> Section:
         "workforce_indicators": "workforce indicator values",
         "workforce_flows": "country-to-country flows",
         "workforce_producers": "producer rows",
+        "workforce_career_stages": "career-stage rows",
         "security_indicators": "research-security shares",
     }
     counts = [
@@ -320,9 +324,12 @@ def small_numbers_section(data: SiteData) -> Section:
             "empty, and this site leaves it out"
             + (f" ({', '.join(counts)})." if counts else " (none in this release).")
             + " Totals and rankings here are of the values published: a country whose every "
-            "value is small does not appear, and sums over countries leave the suppressed out. "
-            "The composite scores and the frontier test are computed from every record, "
-            "before suppression.",
+            "value is small does not appear, and sums over countries or years leave the "
+            "suppressed out. The composite scores and the frontier test are computed from "
+            "every record, before suppression, and shown with their intervals, the family "
+            "values they compare included. Suppression keeps unreliable figures out of the "
+            "indicator tables; it is not disclosure control: every source is public, and the "
+            "published record-level tables let anyone count a cell again.",
         ],
     )
 

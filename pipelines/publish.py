@@ -591,6 +591,28 @@ def _link_or_copy(source: Path, target: Path) -> None:
         shutil.copyfile(source, target)
 
 
+def _small_numbers_lines(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """What the release did with small numbers (``meta.publication_settings``), as README
+    lines; none for a file without that table."""
+    found = con.execute(
+        "select count(*) from information_schema.tables "
+        "where table_schema = 'meta' and table_name = 'publication_settings'"
+    ).fetchone()[0]
+    row = (
+        con.execute(
+            "select value, description from meta.publication_settings where key = 'small_numbers'"
+        ).fetchone()
+        if found
+        else None
+    )
+    if row is None:
+        return []
+    value, description = row
+    said = description.split(": ", 1)[-1]
+    done = {"flag": "flagged", "suppress": "suppressed"}.get(value, value)
+    return ["", f"Small numbers: {done} in this release ({said}; `meta.publication_settings`)."]
+
+
 def parquet_readme(con: duckdb.DuckDBPyConnection, tables: list[str]) -> str:
     """A Markdown description of the Parquet files of ``tables`` (``marts.<name>``): per
     file its grain, description and row count, then each column's type and description,
@@ -637,6 +659,7 @@ def parquet_readme(con: duckdb.DuckDBPyConnection, tables: list[str]) -> str:
                 else ""
             ),
         ]
+    lines += _small_numbers_lines(con)
     lines += _snapshot_lines(con)
     for table in tables:
         name = table.split(".", 1)[1]

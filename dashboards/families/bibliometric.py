@@ -73,7 +73,8 @@ def leaders(data: SiteData, year: int) -> pl.DataFrame:
     """The leading country of each classified approach by world share in ``year`` (of
     countries tied, the first by name), with the runner-up's share and ``doubt``: "few"
     when the leader has few works (small_n), "overlap" when the interval of its share
-    (value_low) reaches the runner-up's (value_high), else ""."""
+    (value_low) reaches the runner-up's (value_high), "hidden" when the release suppresses
+    small numbers and no runner-up is left to compare with, else ""."""
     rows = common.rows(
         data.indicators, entity_type="country", indicator="world_share", year=year
     ).filter(pl.col("entity_code") != "ZZZ", pl.col("approach").is_in(common.classified(data)))
@@ -90,6 +91,8 @@ def leaders(data: SiteData, year: int) -> pl.DataFrame:
             .then(pl.lit("few"))
             .when(pl.col("value_low") <= pl.col("runner_up_high"))
             .then(pl.lit("overlap"))
+            .when(pl.col("runner_up").is_null() & pl.lit(data.suppresses))
+            .then(pl.lit("hidden"))
             .otherwise(pl.lit(""))
         )
         .sort("approach")
@@ -171,7 +174,11 @@ def overview(data: SiteData) -> list[Section]:
             [
                 labels[r["approach"]],
                 r["entity_name"]
-                + {"few": " (few works)", "overlap": " (intervals overlap)"}.get(r["doubt"], ""),
+                + {
+                    "few": " (few works)",
+                    "overlap": " (intervals overlap)",
+                    "hidden": " (runner-up suppressed)",
+                }.get(r["doubt"], ""),
                 f"{r['value']:.1%}",
                 "-" if r["runner_up"] is None else f"{r['runner_up']:.1%}",
                 "-" if not r["runner_up"] else f"{r['value'] / r['runner_up']:.1f}x",
@@ -192,8 +199,14 @@ def overview(data: SiteData) -> list[Section]:
                 f"{data.methods.get('small_n_threshold')} works and the "
                 f"{level_words(common.interval_level(data))} intervals of the two shares do "
                 f"not overlap; {number_word(doubted)} of the {number_word(lead.height)} leads "
-                "below are not (marked few works or intervals overlap): there the order of the "
-                "first two may be chance.",
+                "below are not (marked "
+                + (
+                    "intervals overlap, or runner-up suppressed where the second country has "
+                    "too few works to publish"
+                    if data.suppresses
+                    else "few works or intervals overlap"
+                )
+                + "): there the order of the first two may be chance.",
             ],
             charts=[heatmap],
             tables=[table],
@@ -388,6 +401,8 @@ def country(data: SiteData, iso3: str) -> list[Section]:
     elif ordered.height:
         # one approach, or none above the world average, or a tie: no single strength
         finding = f"{name}: activity index across approaches, {year}"
+    elif data.suppresses:
+        finding = f"{name}: too few publications in {year} to publish (suppressed), or none"
     else:
         finding = f"{name}: no classified publications in {year}"
     profile = reference_bars(
@@ -519,9 +534,13 @@ def methods(data: SiteData) -> list[Section]:
                 f"{unknown_share:.1%} of {data.complete_year} publications. "
                 "They are never dropped.",
                 "Values based on fewer than "
-                f"{data.methods.get('small_n_threshold')} works are flagged as few works; read "
-                "them with care. Records the pipeline could not use are kept aside with their "
-                "reason:",
+                f"{data.methods.get('small_n_threshold')} works are "
+                + (
+                    "suppressed in this release (see Small numbers below). "
+                    if data.suppresses
+                    else "flagged as few works; read them with care. "
+                )
+                + "Records the pipeline could not use are kept aside with their reason:",
             ],
             tables=[quarantine],
         ),

@@ -619,7 +619,11 @@ def methods(data: SiteData) -> list[Section]:
         ),
         f"The interval is the {level(data)} score interval of the share; the change is the "
         "share minus the share five years before, in percentage points. Shares resting on "
-        "few records are flagged.",
+        + (
+            "few records are suppressed in this release, as is a change from such a share."
+            if data.suppresses
+            else "few records are flagged."
+        ),
         "What it can mean: how connected a country's research in an approach is to research "
         "in the concern set, and how that changes; where to read the export controls "
         "closely.",

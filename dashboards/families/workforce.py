@@ -750,6 +750,16 @@ def page(data: SiteData) -> list[Section]:
         f"{WINDOW} complete years. No researcher is named or listed: every figure is a count.",
         Markup('Read <a href="#caveats">what a move is and is not</a> before citing a number.'),
     ]
+    if data.suppresses:
+        intro.append(
+            Markup(
+                "This release suppresses small numbers: a year's flow of under "
+                f"{small_flow(data)} moves, or a count of under {small_n(data)} researchers, "
+                "is not published, so the sums on this page add up the published years and "
+                'flows only (see <a href="methods.html">Methods and caveats</a>, Small '
+                "numbers)."
+            )
+        )
     if is_sample(data):
         intro.append(
             "SYNTHETIC SAMPLE: the researchers and moves on this page are invented by qcm's "
@@ -820,7 +830,12 @@ def _flows_section(data: SiteData, first: int, last: int) -> Section:
         chart.notes.append(
             f"All researchers: the {TOP_FLOWS} largest flows carry {shown:,} of the {total:,} "
             f"moves between countries in {first}-{last} ({shown / total:.0%}); the rest are "
-            "smaller flows, in the published file."
+            + (
+                f"smaller flows, in the published file (whose flows of under {threshold} moves "
+                "in a year are suppressed, and not counted here)."
+                if data.suppresses
+                else "smaller flows, in the published file."
+            )
         )
     return Section(
         "The largest flows between countries",

@@ -28,9 +28,10 @@ settings as (
 suppressing as (
     -- meta.publication_settings small_numbers: 'suppress' publishes a row on few records
     -- without its numbers
-    select value = 'suppress' as suppress
+    -- (one row whatever the table holds: no setting is the default, flag)
+    select coalesce(bool_or(value = 'suppress') filter (where key = 'small_numbers'), false)
+        as suppress
     from ref.publication_settings
-    where key = 'small_numbers'
 ),
 
 flagged as (

@@ -32,9 +32,10 @@ concern_countries as (
 suppressing as (
     -- meta.publication_settings small_numbers: 'suppress' publishes a row on few records
     -- without its numbers
-    select value = 'suppress' as suppress
+    -- (one row whatever the table holds: no setting is the default, flag)
+    select coalesce(bool_or(value = 'suppress') filter (where key = 'small_numbers'), false)
+        as suppress
     from ref.publication_settings
-    where key = 'small_numbers'
 ),
 
 flagged as (
@@ -88,8 +89,11 @@ select flagged.* replace (
         as value_low,
     case when flagged.small_n and suppressing.suppress then null else flagged.value_high end
         as value_high,
-    case when flagged.small_n and suppressing.suppress then null else flagged.value_5y_change end
-        as value_5y_change,
+    -- a change tells the value five years before too: empty when either year is small
+    case
+        when (flagged.small_n or base.small_n) and suppressing.suppress then null
+        else flagged.value_5y_change
+    end as value_5y_change,
     case when flagged.small_n and suppressing.suppress then null else flagged.numerator end
         as numerator,
     case when flagged.small_n and suppressing.suppress then null else flagged.denominator end
@@ -99,3 +103,9 @@ select flagged.* replace (
 )
 from flagged
 cross join suppressing
+left join flagged as base
+    on base.entity_type = flagged.entity_type
+    and base.entity_code = flagged.entity_code
+    and base.approach = flagged.approach
+    and base.indicator = flagged.indicator
+    and base.year = flagged.year - 5

@@ -32,9 +32,10 @@ settings as (
 suppressing as (
     -- meta.publication_settings small_numbers: 'suppress' publishes a row on few records
     -- without its numbers
-    select value = 'suppress' as suppress
+    -- (one row whatever the table holds: no setting is the default, flag)
+    select coalesce(bool_or(value = 'suppress') filter (where key = 'small_numbers'), false)
+        as suppress
     from ref.publication_settings
-    where key = 'small_numbers'
 ),
 
 flagged as (
@@ -102,10 +103,20 @@ select flagged.* replace (
         as numerator,
     case when flagged.small_n and suppressing.suppress then null else flagged.denominator end
         as denominator,
-    case when flagged.small_n and suppressing.suppress then null else flagged.researchers_active end
-        as researchers_active,
-    case when flagged.small_n and suppressing.suppress then null else flagged.flow_moves end
-        as flow_moves
+    -- the counts beside every row are small by their own rules too (a researchers_active
+    -- row of many researchers can carry few moves)
+    case
+        when (flagged.small_n or flagged.researchers_active < settings.small_n)
+            and suppressing.suppress
+            then null
+        else flagged.researchers_active
+    end as researchers_active,
+    case
+        when (flagged.small_n or flagged.flow_moves < settings.small_flow) and suppressing.suppress
+            then null
+        else flagged.flow_moves
+    end as flow_moves
 )
 from flagged
 cross join suppressing
+cross join settings

@@ -29,7 +29,8 @@ SUPPRESSED = {
         "small_n",
         ("value", "numerator", "denominator", "researchers_active", "flow_moves"),
         "entity_type, entity_code, approach, year, indicator",
-        "not small_n",
+        # the counts beside a row are suppressed by their own rules too
+        "not small_n and researchers_active >= 10 and flow_moves >= 5",
     ),
     "marts.workforce_flows": (
         "is_small",
@@ -112,6 +113,17 @@ def test_flagged_rows_lose_their_numbers_and_the_others_keep_theirs(
         f"from '{parquet}'"
     ).fetchone()
     assert small == empty > 0
+    # the counts beside a workforce row follow their own rules: none under them is published
+    counts = con.execute(
+        "select count(*) filter (where researchers_active < 10), "
+        "count(*) filter (where flow_moves < 5) from marts.workforce_indicators"
+    ).fetchone()
+    assert counts == (0, 0)
+    # the Parquet folder says what the release did
+    readme = (suppressed / "out" / "parquet" / "README.md").read_text(encoding="utf-8")
+    assert "Small numbers: suppressed in this release (a value resting on" in readme
+    flagged_readme = (sample[0] / "out" / "parquet" / "README.md").read_text(encoding="utf-8")
+    assert "Small numbers: flagged in this release" in flagged_readme
     con.close()
 
 
@@ -120,12 +132,17 @@ def test_the_dashboards_leave_the_suppressed_out_and_say_so(
 ) -> None:
     site, flagged_site = suppressed / "out" / "site", sample[0] / "out" / "site"
     index = (site / "index.html").read_text(encoding="utf-8")
-    assert "values on fewer than 10 records suppressed" in index
+    assert "values on fewer than 10 records (5 moves for flows) suppressed" in index
     assert "suppressed" not in (flagged_site / "index.html").read_text(encoding="utf-8")
     methods = (site / "methods.html").read_text(encoding="utf-8")
     assert "This release suppresses them" in methods
     assert " publication indicator values, " in methods
     assert "This release flags such values" in (flagged_site / "methods.html").read_text(
+        encoding="utf-8"
+    )
+    # a lead over a runner-up too small to publish is not called clear
+    assert "(runner-up suppressed)" in index
+    assert "This release suppresses small numbers" in (site / "workforce.html").read_text(
         encoding="utf-8"
     )
     # every page of the flagged release but those of the countries whose every value is
