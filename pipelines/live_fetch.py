@@ -91,6 +91,24 @@ def client_settings(source: str) -> Iterator[None]:
         raise dg.Failure(f"{source}: {err}", allow_retries=False) from err
 
 
+@contextmanager
+def stopped_when_terminated(source: str) -> Iterator[None]:
+    """Around a fetch: a run terminated from the UI (or interrupted) while it fetches
+    ``source`` stops the step for good, a dg.Failure Dagster does not retry. Dagster turns
+    an interrupt into a retry when the step has a retry policy (every fetch has
+    ``FETCH_RETRY``), and the in-process executor looks for none again: without this, a
+    Terminate would start the fetch again minutes later, beside whatever the freed pool
+    let in. The pages landed are kept; the next run resumes after them."""
+    try:
+        yield
+    except (dg.DagsterExecutionInterruptedError, KeyboardInterrupt) as err:
+        raise dg.Failure(
+            f"{source}: the fetch stopped, as the run was terminated or interrupted; the "
+            "pages landed are kept and the next run resumes after them",
+            allow_retries=False,
+        ) from err
+
+
 # a run with this tag set to "1" (the UI's Launchpad) starts its fetches afresh, as
 # `qcm build --refetch` does
 REFETCH_TAG = "qcm/refetch"

@@ -26,6 +26,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from pipelines.build_guard import COMMAND, LAUNCHED_BY
 from pipelines.meta_assets import PUBLISHED_KEY
 from pipelines.settings import Settings
 
@@ -292,12 +293,15 @@ def failure_report(
     steps: Sequence[tuple[str, str]],
     checks: Sequence[tuple[str, str]] = (),
     published: bool = False,
+    by_command: bool = False,
 ) -> str:
     """The Markdown report of a failed run: what failed, where, with which error, and what
     to do next (``steps`` are (step key, error message) pairs; ``checks`` are (check,
     description) pairs of the checks that failed, the description as the check wrote it,
     naming the table, the expectation and example rows; ``published``: the run's publish
-    step succeeded before the failure, say of the dashboards)."""
+    step succeeded before the failure, say of the dashboards; ``by_command``: ``qcm
+    build`` launched the run, with the settings of its command line, which a re-execution
+    from the UI would not have)."""
     lines = [
         f"# qcm run failed: {job}",
         "",
@@ -327,8 +331,16 @@ def failure_report(
         "## What now",
         "",
         f"{outcome} A fetch resumes after its last landed page when re-run; each failed check "
-        "above names its table, the expectation it broke and example rows. Re-run from the Dagster "
-        "UI (Runs > this run > Re-execute from failure) once the cause is fixed.",
+        "above names its table, the expectation it broke and example rows. "
+        + (
+            f"`{COMMAND}` launched this run with the settings of its command line (mode, "
+            "source folders, output, small numbers), which a re-execution from the Dagster UI "
+            f"would not have: run the same `{COMMAND}` command again once the cause is fixed "
+            "(what did not change is kept)."
+            if by_command
+            else "Re-run from the Dagster UI (Runs > this run > Re-execute from failure) once "
+            "the cause is fixed."
+        ),
     ]
     return "\n".join(lines) + "\n"
 
@@ -384,6 +396,7 @@ def write_failure_report(context: dg.RunFailureSensorContext, state_dir: Path) -
                 run.run_id, of_type=dg.DagsterEventType.STEP_SUCCESS
             )
         ),
+        by_command=run.tags.get(LAUNCHED_BY) == COMMAND,
     )
     folder = state_dir / REPORTS
     folder.mkdir(parents=True, exist_ok=True)

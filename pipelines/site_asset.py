@@ -14,6 +14,8 @@ SITE_KEY = dg.AssetKey(["site"])
     deps=[PUBLISHED_KEY],
     group_name="publish",
     kinds={"html", "plotly"},
+    # not beside a build: its publish swaps in the release the pages are made from
+    pool="duckdb",
     description="The static dashboards (DIR/site/index.html): overview, a page per technology "
     "approach and per country, methods and caveats; offline, built from the published marts "
     "(kept as it is when none of the data or code it is made from changed).",

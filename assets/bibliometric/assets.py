@@ -43,6 +43,7 @@ from pipelines.live_fetch import (
     fetch_log,
     raw_input_files,
     require_done,
+    stopped_when_terminated,
 )
 from pipelines.parse_cache import code_digest
 from pipelines.resources import QcmResource
@@ -121,25 +122,26 @@ def openalex_pages(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.Ma
         )
     year = context.partition_key
     restart = fetch_afresh(context, settings)
-    try:
-        listed = require_done(
-            fetcher.fetch_partition(
-                int(year), quantum_topic_ids(), query["search"], restart=restart
-            ),
-            "openalex year",
-        )
-        # the list pages cut a work's authorships at 100; its own record lists them all
-        whole = require_done(
-            fetcher.fetch_works(
-                f"{year}{WHOLE_SUFFIX}",
-                truncated_works(fetcher.landing, year),
-                f"openalex year {year} works of more than 100 authors",
-                restart=restart,
-            ),
-            "openalex works fetched whole, partition",
-        )
-    except OpenAlexError as err:
-        raise step_failure(err) from err
+    with stopped_when_terminated("openalex"):
+        try:
+            listed = require_done(
+                fetcher.fetch_partition(
+                    int(year), quantum_topic_ids(), query["search"], restart=restart
+                ),
+                "openalex year",
+            )
+            # the list pages cut a work's authorships at 100; its own record lists them all
+            whole = require_done(
+                fetcher.fetch_works(
+                    f"{year}{WHOLE_SUFFIX}",
+                    truncated_works(fetcher.landing, year),
+                    f"openalex year {year} works of more than 100 authors",
+                    restart=restart,
+                ),
+                "openalex works fetched whole, partition",
+            )
+        except OpenAlexError as err:
+            raise step_failure(err) from err
     return dg.MaterializeResult(
         metadata={
             "pages": listed.pages_landed,

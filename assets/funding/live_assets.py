@@ -52,6 +52,7 @@ from pipelines.live_fetch import (
     fetch_log,
     fetch_result,
     require_live,
+    stopped_when_terminated,
 )
 from pipelines.resources import QcmResource
 
@@ -83,18 +84,20 @@ def nsf_pages(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.Materia
     """Fetch the partition's start year from the NSF Awards API."""
     settings = qcm.settings
     require_live("raw/nsf_pages", settings.mode, "raw/funding")
-    fetcher = NsfFetcher(
-        landing_zone(settings, "nsf"),
-        terms=TERMS,
-        base_url=api_root("NSF_API_URL", SOURCE_CONFIG["services"]["nsf"]["api"]),
-        log=fetch_log(context),
-    )
-    try:
-        outcome = fetcher.fetch_partition(
-            int(context.partition_key), restart=fetch_afresh(context, settings)
+    with client_settings("nsf"):
+        fetcher = NsfFetcher(
+            landing_zone(settings, "nsf"),
+            terms=TERMS,
+            base_url=api_root("NSF_API_URL", SOURCE_CONFIG["services"]["nsf"]["api"]),
+            log=fetch_log(context),
         )
-    except NsfError as err:
-        raise step_failure(err) from err
+    with stopped_when_terminated("nsf"):
+        try:
+            outcome = fetcher.fetch_partition(
+                int(context.partition_key), restart=fetch_afresh(context, settings)
+            )
+        except NsfError as err:
+            raise step_failure(err) from err
     return fetch_result(outcome, "nsf year")
 
 
@@ -112,19 +115,21 @@ def ukri_pages(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.Materi
     """Fetch the partition's term from the GtR project search."""
     settings = qcm.settings
     require_live("raw/ukri_pages", settings.mode, "raw/funding")
-    fetcher = UkriFetcher(
-        landing_zone(settings, "ukri"),
-        list(TERMS),
-        search_url=api_root("UKRI_API_URL", SOURCE_CONFIG["services"]["ukri"]["api"])
-        + "/search/project",
-        log=fetch_log(context),
-    )
-    try:
-        outcome = fetcher.fetch_partition(
-            context.partition_key, restart=fetch_afresh(context, settings)
+    with client_settings("ukri"):
+        fetcher = UkriFetcher(
+            landing_zone(settings, "ukri"),
+            list(TERMS),
+            search_url=api_root("UKRI_API_URL", SOURCE_CONFIG["services"]["ukri"]["api"])
+            + "/search/project",
+            log=fetch_log(context),
         )
-    except UkriError as err:
-        raise step_failure(err) from err
+    with stopped_when_terminated("ukri"):
+        try:
+            outcome = fetcher.fetch_partition(
+                context.partition_key, restart=fetch_afresh(context, settings)
+            )
+        except UkriError as err:
+            raise step_failure(err) from err
     return fetch_result(outcome, "ukri term")
 
 
@@ -142,15 +147,17 @@ def cordis_files(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.Mate
     """Download the partition's programme archive from CORDIS."""
     settings = qcm.settings
     require_live("raw/cordis_files", settings.mode, "raw/funding")
-    fetcher = CordisFetcher(
-        landing_zone(settings, "cordis"),
-        base_url=api_root("CORDIS_DATA_URL", SOURCE_CONFIG["services"]["cordis"]["api"]),
-        log=fetch_log(context),
-    )
-    try:
-        outcome = fetcher.fetch_partition(context.partition_key)
-    except CordisError as err:
-        raise step_failure(err) from err
+    with client_settings("cordis"):
+        fetcher = CordisFetcher(
+            landing_zone(settings, "cordis"),
+            base_url=api_root("CORDIS_DATA_URL", SOURCE_CONFIG["services"]["cordis"]["api"]),
+            log=fetch_log(context),
+        )
+    with stopped_when_terminated("cordis"):
+        try:
+            outcome = fetcher.fetch_partition(context.partition_key)
+        except CordisError as err:
+            raise step_failure(err) from err
     return fetch_result(outcome, "cordis programme")
 
 
@@ -179,24 +186,26 @@ def world_bank_pages(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.
     countries = sorted(set(programmes["country_iso3"]) - {"TWN"})
     if context.partition_key == DEFLATOR_INDICATOR:
         countries = ["USA"]  # constant dollars use the US deflator only
-    fetcher = WorldBankFetcher(
-        world_bank_zone(qcm),
-        base_url=api_root("WORLD_BANK_API_URL", SOURCE_CONFIG["services"]["world_bank"]["api"]),
-        log=fetch_log(context),
-    )
+    with client_settings("world_bank"):
+        fetcher = WorldBankFetcher(
+            world_bank_zone(qcm),
+            base_url=api_root("WORLD_BANK_API_URL", SOURCE_CONFIG["services"]["world_bank"]["api"]),
+            log=fetch_log(context),
+        )
     last = datetime.now(UTC).year
     with client_settings("world_bank"):  # a country code the request cannot carry
         fetcher.url(context.partition_key, countries, FIRST_YEAR, last, 1)
-    try:
-        outcome = fetcher.fetch_indicator(
-            context.partition_key,
-            countries,
-            FIRST_YEAR,
-            last,
-            restart=fetch_afresh(context, settings),
-        )
-    except WorldBankError as err:
-        raise step_failure(err) from err
+    with stopped_when_terminated("world_bank"):
+        try:
+            outcome = fetcher.fetch_indicator(
+                context.partition_key,
+                countries,
+                FIRST_YEAR,
+                last,
+                restart=fetch_afresh(context, settings),
+            )
+        except WorldBankError as err:
+            raise step_failure(err) from err
     return fetch_result(outcome, "world bank indicator")
 
 

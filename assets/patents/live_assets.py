@@ -21,7 +21,7 @@ from assets.patents.assets import (
     landing_zone,
 )
 from assets.patents.epo_ops_live import EpoOpsError, EpoOpsFetcher
-from assets.patents.patentsview_live import PatentsViewError, PatentsViewFetcher
+from assets.patents.patentsview_live import ENDPOINTS, PatentsViewError, PatentsViewFetcher
 from assets.reference.tables import patent_live_query_codes
 from pipelines.fetching import FETCH_RETRY, step_failure
 from pipelines.live_fetch import (
@@ -32,6 +32,7 @@ from pipelines.live_fetch import (
     fetch_result,
     require_live,
     secret,
+    stopped_when_terminated,
 )
 from pipelines.resources import QcmResource
 
@@ -65,14 +66,15 @@ def patentsview_pages(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg
             base_url=base_url,
             log=fetch_log(context),
         )
-    try:
-        outcome = fetcher.fetch_partition(
-            int(context.partition_key),
-            patent_live_query_codes(),
-            restart=fetch_afresh(context, settings),
-        )
-    except PatentsViewError as err:
-        raise step_failure(err) from err
+    year, codes = int(context.partition_key), patent_live_query_codes()
+    with client_settings("patentsview"):  # a malformed code of the reviewed CPC map
+        for spec in ENDPOINTS:
+            fetcher.query(spec.name, year, codes)
+    with stopped_when_terminated("patentsview"):
+        try:
+            outcome = fetcher.fetch_partition(year, codes, restart=fetch_afresh(context, settings))
+        except PatentsViewError as err:
+            raise step_failure(err) from err
     return fetch_result(outcome, "patentsview year")
 
 
@@ -101,10 +103,11 @@ def epo_ops_pages(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.Mat
     codes = patent_live_query_codes()
     with client_settings("epo_ops"):  # a malformed code of the reviewed CPC map
         fetcher.clean_codes(codes)
-    try:
-        outcome = fetcher.fetch_partition(
-            int(context.partition_key), codes, restart=fetch_afresh(context, settings)
-        )
-    except EpoOpsError as err:
-        raise step_failure(err) from err
+    with stopped_when_terminated("epo_ops"):
+        try:
+            outcome = fetcher.fetch_partition(
+                int(context.partition_key), codes, restart=fetch_afresh(context, settings)
+            )
+        except EpoOpsError as err:
+            raise step_failure(err) from err
     return fetch_result(outcome, "epo_ops year")

@@ -35,6 +35,7 @@ from pipelines.live_fetch import (
     fetch_result,
     require_live,
     secret,
+    stopped_when_terminated,
 )
 from pipelines.resources import QcmResource
 from pipelines.settings import Settings
@@ -118,10 +119,11 @@ def comtrade_pages(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.Ma
             max_records=int(SOURCE_CONFIG["query"]["max_records"]),
             log=fetch_log(context),
         )
-    try:
-        outcome = fetcher.fetch_partition(
-            year, codes, restart=fetch_afresh(context, settings), may_be_empty=may_be_empty
-        )
-    except (ComtradeError, ValueError) as err:
-        raise step_failure(err) from err
+    with stopped_when_terminated(SOURCE):
+        try:
+            outcome = fetcher.fetch_partition(
+                year, codes, restart=fetch_afresh(context, settings), may_be_empty=may_be_empty
+            )
+        except (ComtradeError, ValueError) as err:
+            raise step_failure(err) from err
     return fetch_result(outcome, "comtrade year")

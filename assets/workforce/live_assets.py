@@ -22,7 +22,14 @@ from assets.bibliometric.live import OpenAlexError, OpenAlexFetcher
 from assets.workforce.live import SOURCE, fetch_authors
 from pipelines.fetching import FETCH_RETRY, step_failure
 from pipelines.landing import LandingZone
-from pipelines.live_fetch import api_root, fetch_afresh, fetch_log, require_live, secret
+from pipelines.live_fetch import (
+    api_root,
+    fetch_afresh,
+    fetch_log,
+    require_live,
+    secret,
+    stopped_when_terminated,
+)
 from pipelines.resources import QcmResource
 
 SOURCE_CONFIG = yaml.safe_load((Path(__file__).parent / "source.yml").read_text(encoding="utf-8"))
@@ -65,27 +72,32 @@ def openalex_author_pages(
         "raw/openalex_author_pages", settings.mode, "the author pages landed by an earlier run"
     )
     ids = author_ids(qcm)
-    try:
-        fetcher = OpenAlexFetcher(
-            LandingZone(settings.landing_dir, SOURCE),
-            api_key=secret(
-                "OPENALEX_API_KEY",
-                "OpenAlex requires an API key since February 2026 "
-                "(https://openalex.org/settings/api)",
-            ),
-            email=os.environ.get("OPENALEX_EMAIL") or None,
-            per_page=int(os.environ.get("OPENALEX_PER_PAGE", SOURCE_CONFIG["query"]["per_page"])),
-            base_url=api_root("OPENALEX_API_URL", SOURCE_CONFIG["api"].removesuffix("/authors")),
-            log=fetch_log(context),
-        )
-        summary = fetch_authors(
-            fetcher, ids, restart=fetch_afresh(context, settings), log=fetch_log(context)
-        )
-    except ValueError as err:
-        # a malformed OPENALEX_PER_PAGE or an author id that is not one: retrying cannot help
-        raise dg.Failure(f"{SOURCE}: {err}", allow_retries=False) from err
-    except OpenAlexError as err:
-        raise step_failure(err) from err
+    with stopped_when_terminated(SOURCE):
+        try:
+            fetcher = OpenAlexFetcher(
+                LandingZone(settings.landing_dir, SOURCE),
+                api_key=secret(
+                    "OPENALEX_API_KEY",
+                    "OpenAlex requires an API key since February 2026 "
+                    "(https://openalex.org/settings/api)",
+                ),
+                email=os.environ.get("OPENALEX_EMAIL") or None,
+                per_page=int(
+                    os.environ.get("OPENALEX_PER_PAGE", SOURCE_CONFIG["query"]["per_page"])
+                ),
+                base_url=api_root(
+                    "OPENALEX_API_URL", SOURCE_CONFIG["api"].removesuffix("/authors")
+                ),
+                log=fetch_log(context),
+            )
+            summary = fetch_authors(
+                fetcher, ids, restart=fetch_afresh(context, settings), log=fetch_log(context)
+            )
+        except ValueError as err:
+            # a malformed OPENALEX_PER_PAGE or an author id that is not one: retrying cannot help
+            raise dg.Failure(f"{SOURCE}: {err}", allow_retries=False) from err
+        except OpenAlexError as err:
+            raise step_failure(err) from err
     if summary.status != "done":
         raise dg.Failure(summary.message, allow_retries=False)
     return dg.MaterializeResult(

@@ -87,8 +87,8 @@ FETCHES = {
 def test_every_writing_asset_is_serialised_on_the_duckdb_pool() -> None:
     defs = build_definitions()
     for asset in defs.assets:
-        key = asset.key.to_user_string()
-        if key not in (*FETCHES, "site"):
+        # the site too: a build's publish swaps in the release its pages are made from
+        if asset.key.to_user_string() not in FETCHES:
             assert asset.op.pool == "duckdb", asset.key
     # one fetch per service at a time: their rate limits are per key or client
     pools = {a.key.to_user_string(): a.op.pool for a in defs.assets}
@@ -145,36 +145,62 @@ def test_the_ui_and_the_daemon_load_one_code_location_by_one_name(
         )
 
 
-@pytest.mark.parametrize(("command", "runs"), [("ui", "dg dev"), ("daemon", "dagster-daemon run")])
-def test_dev_makes_a_relative_state_absolute_for_dagster(
-    tmp_path: Path, command: str, runs: str
-) -> None:
-    checkout, caller = tmp_path / "checkout", tmp_path / "caller"
-    for folder in (checkout / ".tools" / "bin", checkout / ".venv" / "bin", caller):
-        folder.mkdir(parents=True)
+def stub_checkout(folder: Path) -> Path:
+    """A copy of ``dev`` and ``dagster.yaml`` in ``folder`` beside an environment already
+    made (uv does nothing) whose Dagster and qcm commands say how they were started."""
+    for made in (folder / ".tools" / "bin", folder / ".venv" / "bin"):
+        made.mkdir(parents=True)
     for name in ("dev", "dagster.yaml"):
-        shutil.copy2(REPO / name, checkout / name)
-    # an environment already made (uv does nothing) whose Dagster and qcm commands say how
-    # they were started
-    (checkout / ".tools" / "bin" / "uv").write_text("#!/bin/sh\n")
+        shutil.copy2(REPO / name, folder / name)
+    (folder / ".tools" / "bin" / "uv").write_text("#!/bin/sh\n")
     for name in ("dg", "dagster-daemon", "qcm"):
-        (checkout / ".venv" / "bin" / name).write_text(
+        (folder / ".venv" / "bin" / name).write_text(
             f'#!/bin/sh\necho "{name} $* | $DAGSTER_HOME | $QCM_STATE"\n'
         )
-    for stub in [*(checkout / ".venv" / "bin").iterdir(), checkout / ".tools" / "bin" / "uv"]:
+    for stub in [*(folder / ".venv" / "bin").iterdir(), folder / ".tools" / "bin" / "uv"]:
         stub.chmod(0o755)
+    return folder
+
+
+def started(checkout: Path, command: str, caller: Path, env: dict[str, str]) -> list[list[str]]:
+    """What ``checkout``'s ``dev command`` started from ``caller``: each stub's line, split
+    into the command, DAGSTER_HOME and QCM_STATE."""
     result = subprocess.run(
         [str(checkout / "dev"), command],
         cwd=caller,
         capture_output=True,
         text=True,
         timeout=60,
-        env={**os.environ, "QCM_STATE": "state", "PYTHON": sys.executable},
+        env={**os.environ, "PYTHON": sys.executable, **env},
     )
     assert result.returncode == 0, result.stderr
+    return [line.split(" | ") for line in result.stdout.strip().splitlines()]
+
+
+@pytest.mark.parametrize(("command", "runs"), [("ui", "dg dev"), ("daemon", "dagster-daemon run")])
+def test_dev_makes_a_relative_state_absolute_for_dagster(
+    tmp_path: Path, command: str, runs: str
+) -> None:
+    checkout, caller = stub_checkout(tmp_path / "checkout"), tmp_path / "caller"
+    caller.mkdir()
+    pools, dagster = started(checkout, command, caller, {"QCM_STATE": "state"})
     # every concurrency pool limited first (`qcm pools`), in the same state
-    pools, dagster = (line.split(" | ") for line in result.stdout.strip().splitlines())
     assert pools[0] == "qcm pools" and dagster[0].startswith(runs)
     for _, home, state in (pools, dagster):
         assert (home, state) == (str(caller / "state" / "dagster"), str(caller / "state"))
     assert (caller / "state" / "dagster" / "dagster.yaml").is_file()
+
+
+def test_dev_takes_the_state_from_the_env_file_the_ui_reads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the UI's code reads .env: Dagster's home and `qcm pools` follow its QCM_STATE (a
+    # relative one is the checkout's), unless the shell sets one
+    checkout = stub_checkout(tmp_path / "checkout")
+    (checkout / ".env").write_text('# QCM_STATE=commented\nQCM_MODE=live\nQCM_STATE="kept"\n')
+    monkeypatch.delenv("QCM_STATE", raising=False)
+    for _, home, state in started(checkout, "ui", tmp_path, {}):
+        assert (home, state) == (str(checkout / "kept" / "dagster"), str(checkout / "kept"))
+    shell = str(tmp_path / "shell")
+    for _, home, state in started(checkout, "daemon", tmp_path, {"QCM_STATE": shell}):
+        assert (home, state) == (f"{shell}/dagster", shell)

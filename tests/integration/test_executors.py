@@ -128,16 +128,16 @@ def test_a_run_the_ui_or_the_daemon_launches_builds_in_process(
     assert launched == build(tmp_path, "in_process", monkeypatch)
 
 
-def test_the_executors_run_one_step_at_a_time_since_every_step_but_the_site_is_a_writer() -> None:
+def test_the_executors_run_one_step_at_a_time_since_every_step_is_in_the_duckdb_pool() -> None:
     """A second step in flight could only wait for the duckdb pool, claiming again after
-    Dagster's backoff while the database sits idle; if the main job ever holds steps of
-    another pool, running two at a time may pay again."""
+    Dagster's backoff while the database sits idle (the site too: it reads the release the
+    publish swaps in); if the main job ever holds steps of another pool, running two at a
+    time may pay again."""
     from pipelines.build_job import qcm_build_job
 
     assert qcm_build_job().executor_def is dg.multiprocess_executor
     pools = [node.pool for node in qcm_build_job().graph.node_defs]
-    assert pools.count(None) == 1  # the site, made from the published file
-    assert set(pools) == {"duckdb", None}
+    assert set(pools) == {"duckdb"}
     assert MULTIPROCESS["max_concurrent"] == 1
     cluster = Path(__file__).parents[2] / "pipelines" / "cluster" / "run_config.yaml"
     run_config = yaml.safe_load(cluster.read_text(encoding="utf-8"))

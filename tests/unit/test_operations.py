@@ -11,6 +11,7 @@ import dagster as dg
 import pytest
 from dagster._core.remote_origin import RegisteredCodeLocationOrigin
 
+from pipelines.build_guard import RUN_TAGS
 from pipelines.definitions import defs
 from pipelines.operations import (
     CADENCE_FRESHNESS,
@@ -147,6 +148,11 @@ def test_failure_report_says_what_failed_and_what_to_do() -> None:
     after = failure_report("qcm_build", "r", None, TICK, "", [("site", "x")], published=True)
     assert "This run published the database and Parquet files before it failed" in after
     assert "Nothing was published" not in after
+    assert "Re-execute from failure" in text
+    # a run of `qcm build` had its command line's settings, which the UI would not have
+    command = failure_report("qcm_build", "r", None, TICK, "", [("x", "y")], by_command=True)
+    assert "run the same `qcm build` command again" in command
+    assert "Re-execute from failure" not in command
 
 
 @dg.op(retry_policy=dg.RetryPolicy(max_retries=1))  # as a fetch's: the report after the last
@@ -188,6 +194,11 @@ def test_a_failed_run_leaves_a_report(tmp_path: Path) -> None:
     assert "- `breaks`: RuntimeError: page 7 of year 2024 returned an HTML error body" in text
     assert "second line" not in text
     assert "Nothing was published by this run" in text  # no publish step succeeded
+    assert "Re-execute from failure" in text
+    # a run `qcm build` launched is re-run by the same command, with its settings
+    tagged = breaking_job.execute_in_process(instance=instance, raise_on_error=False, tags=RUN_TAGS)
+    text = write_failure_report(failure_context(instance, tagged), tmp_path).read_text("utf-8")
+    assert "run the same `qcm build` command again" in text
 
 
 def test_published_tables_and_fetches_say_when_they_are_overdue() -> None:
