@@ -608,9 +608,11 @@ def _small_numbers_lines(con: duckdb.DuckDBPyConnection) -> list[str]:
     if row is None:
         return []
     value, description = row
-    said = description.split(": ", 1)[-1]
     done = {"flag": "flagged", "suppress": "suppressed"}.get(value, value)
-    return ["", f"Small numbers: {done} in this release ({said}; `meta.publication_settings`)."]
+    return [
+        "",
+        f"Small numbers: {done} in this release (`meta.publication_settings`: {description}).",
+    ]
 
 
 def parquet_readme(con: duckdb.DuckDBPyConnection, tables: list[str]) -> str:

@@ -121,7 +121,8 @@ def test_flagged_rows_lose_their_numbers_and_the_others_keep_theirs(
     assert counts == (0, 0)
     # the Parquet folder says what the release did
     readme = (suppressed / "out" / "parquet" / "README.md").read_text(encoding="utf-8")
-    assert "Small numbers: suppressed in this release (a value resting on" in readme
+    assert "Small numbers: suppressed in this release (`meta.publication_settings`: " in readme
+    assert "published with small_n true and without its numbers" in readme
     flagged_readme = (sample[0] / "out" / "parquet" / "README.md").read_text(encoding="utf-8")
     assert "Small numbers: flagged in this release" in flagged_readme
     con.close()
