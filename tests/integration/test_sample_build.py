@@ -139,7 +139,12 @@ def test_every_published_table_and_column_is_documented(db: duckdb.DuckDBPyConne
     indicators = {
         r[0] for r in db.execute("select distinct indicator from marts.indicators_long").fetchall()
     }
-    defined = {r[0] for r in db.execute("select indicator from meta.indicators").fetchall()}
+    defined = {
+        r[0]
+        for r in db.execute(
+            "select indicator from meta.indicators where published_in is null"
+        ).fetchall()
+    }
     assert indicators == defined
     # the capability family's indicators are columns of its marts, not rows
     capability = {
