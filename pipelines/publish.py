@@ -804,6 +804,10 @@ def run_record(
             },
             sort_keys=True,
         ),
+        # what the release did with small numbers (meta.publication_settings)
+        "small_numbers": one(
+            "select value from ref.publication_settings where key = 'small_numbers'"
+        ),
         "code_commit": code.commit,
         "code_modified": code.modified,
         "reference_sha256": reference_sha256(con, reference_tables),

@@ -81,6 +81,9 @@ def test_flagged_rows_lose_their_numbers_and_the_others_keep_theirs(
     assert con.execute("select value from flagged.meta.publication_settings").fetchall() == [
         ("flag",)
     ]
+    # the run history says what each run's release did, the earlier run's too
+    runs = con.execute("select small_numbers from meta.runs order by published_at").fetchall()
+    assert runs == [("flag",), ("suppress",)]
     for table, (flag, numbers, key, whole) in SUPPRESSED.items():
         rows, flagged_rows, kept_numbers = con.execute(
             f"select count(*), count(*) filter (where {flag}), "
