@@ -136,19 +136,19 @@ def derived_per_site(function: Callable[..., T]) -> Callable[..., T]:
 
 
 # the frames whose rows a release that suppresses small numbers publishes without their
-# numbers, and the flags that mark such a row (a career stage's researchers and its moves are
+# numbers: the flags that mark such a row (a career stage's researchers and its moves are
 # suppressed apart: a stage-year is left out when either is, so that what the page divides
-# is of the same rows)
+# is of the same rows), and what the methods page calls the rows left out
 SUPPRESSIBLE = {
-    "indicators": ("small_n",),
-    "pairs": ("small_n",),
-    "patent_indicators": ("small_n",),
-    "funding_indicators": ("small_n",),
-    "workforce_indicators": ("small_n",),
-    "workforce_flows": ("is_small",),
-    "workforce_producers": ("small_n",),
-    "workforce_career_stages": ("small_n", "small_flow"),
-    "security_indicators": ("small_n",),
+    "indicators": (("small_n",), "publication indicator values"),
+    "pairs": (("small_n",), "co-authorship country pairs"),
+    "patent_indicators": (("small_n",), "patent indicator values"),
+    "funding_indicators": (("small_n",), "funding values"),
+    "workforce_indicators": (("small_n",), "workforce indicator values"),
+    "workforce_flows": (("is_small",), "country-to-country flows"),
+    "workforce_producers": (("small_n",), "producer rows"),
+    "workforce_career_stages": (("small_n", "small_flow"), "career-stage rows"),
+    "security_indicators": (("small_n",), "research-security shares"),
 }
 
 
@@ -162,7 +162,7 @@ def load(database: Path) -> SiteData:
         name: getattr(data, name).filter(
             ~pl.any_horizontal(pl.col(flag).fill_null(False) for flag in flags)
         )
-        for name, flags in SUPPRESSIBLE.items()
+        for name, (flags, _) in SUPPRESSIBLE.items()
         if set(flags) <= set(getattr(data, name).columns)
     }
     left_out = {name: getattr(data, name).height - frame.height for name, frame in kept.items()}
@@ -358,13 +358,15 @@ def _read(database: Path) -> SiteData:
             ),
             security_indicators=security,
             security_definitions=frame("select * from meta.indicators where family = 'security'"),
+            # a file from before the setting flags them
             small_numbers=str(
                 mart(
                     "meta.publication_settings",
                     "select value from meta.publication_settings where key = 'small_numbers'",
                 )
-                .get_column("value", default=pl.Series(["flag"]))
+                .get_column("value", default=pl.Series([], dtype=pl.String))
                 .first()
+                or "flag"
             ),
         )
     finally:

@@ -30,7 +30,7 @@ import jinja2
 import plotly
 import polars as pl
 
-from dashboards.data import SiteData, load
+from dashboards.data import SUPPRESSIBLE, SiteData, load
 from dashboards.families import (
     FAMILIES,
     bibliometric,
@@ -300,22 +300,7 @@ def small_numbers_section(data: SiteData) -> Section:
                 "suppress (QCM_SMALL_NUMBERS=suppress) publishes them without their numbers.",
             ],
         )
-    labels = {
-        "indicators": "publication indicator values",
-        "pairs": "co-authorship country pairs",
-        "patent_indicators": "patent indicator values",
-        "funding_indicators": "funding values",
-        "workforce_indicators": "workforce indicator values",
-        "workforce_flows": "country-to-country flows",
-        "workforce_producers": "producer rows",
-        "workforce_career_stages": "career-stage rows",
-        "security_indicators": "research-security shares",
-    }
-    counts = [
-        f"{rows:,} {labels[name]}"
-        for name, rows in data.suppressed.items()
-        if rows and name in labels
-    ]
+    counts = [f"{rows:,} {SUPPRESSIBLE[name][1]}" for name, rows in data.suppressed.items() if rows]
     return Section(
         "Small numbers",
         [

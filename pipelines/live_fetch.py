@@ -96,9 +96,12 @@ def stopped_when_terminated(source: str) -> Iterator[None]:
     """Around a fetch: a run terminated from the UI (or interrupted) while it fetches
     ``source`` stops the step for good, a dg.Failure Dagster does not retry. Dagster turns
     an interrupt into a retry when the step has a retry policy (every fetch has
-    ``FETCH_RETRY``), and the in-process executor looks for none again: without this, a
-    Terminate would start the fetch again minutes later, beside whatever the freed pool
-    let in. The pages landed are kept; the next run resumes after them."""
+    ``FETCH_RETRY``): without this, a Terminate would start the fetch again minutes later,
+    beside whatever the freed pool let in. The pages landed are kept; the next run resumes
+    after them. Its limits: an interrupt before the fetch starts (reading the settings or
+    the working database) is still retried, and the in-process executor, which does not
+    look for an interrupt between steps, goes on to a run's other independent steps (each
+    fetch job has one fetch step)."""
     try:
         yield
     except (dg.DagsterExecutionInterruptedError, KeyboardInterrupt) as err:

@@ -45,6 +45,7 @@ WORKFORCE_TABLES = (
     "indicators.workforce_flow_matrix",
     "indicators.workforce_producers",
     "indicators.workforce_career_stages",
+    "core.small_numbers",
     "marts.workforce_indicators",
     "marts.workforce_flows",
     "marts.workforce_producers",

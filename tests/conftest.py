@@ -36,13 +36,19 @@ def shared_fixtures() -> Path:
 @pytest.fixture
 def con() -> Iterator[duckdb.DuckDBPyConnection]:
     """An in-memory DuckDB connection with qcm's schemas and a run's default publication
-    settings (``ref.publication_settings``: small numbers flagged), closed after the test."""
+    settings (``ref.publication_settings`` and ``core.small_numbers``: small numbers
+    flagged), closed after the test."""
     from assets.reference.assets import PUBLICATION_SETTINGS, publication_settings
     from pipelines.db import replace_table
+    from pipelines.settings import SQL_DIR
 
     connection = duckdb.connect()
     for schema in ("ref", "raw", "staging", "core", "indicators", "marts", "meta"):
         connection.execute(f"create schema {schema}")
     replace_table(connection, PUBLICATION_SETTINGS, publication_settings("flag"))
+    connection.execute(
+        "create table core.small_numbers as "
+        + (SQL_DIR / "core" / "small_numbers.sql").read_text(encoding="utf-8")
+    )
     yield connection
     connection.close()

@@ -186,14 +186,13 @@ def world_bank_pages(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.
     countries = sorted(set(programmes["country_iso3"]) - {"TWN"})
     if context.partition_key == DEFLATOR_INDICATOR:
         countries = ["USA"]  # constant dollars use the US deflator only
-    with client_settings("world_bank"):
+    last = datetime.now(UTC).year
+    with client_settings("world_bank"):  # a setting, or a country code a request cannot carry
         fetcher = WorldBankFetcher(
             world_bank_zone(qcm),
             base_url=api_root("WORLD_BANK_API_URL", SOURCE_CONFIG["services"]["world_bank"]["api"]),
             log=fetch_log(context),
         )
-    last = datetime.now(UTC).year
-    with client_settings("world_bank"):  # a country code the request cannot carry
         fetcher.url(context.partition_key, countries, FIRST_YEAR, last, 1)
     with stopped_when_terminated("world_bank"):
         try:

@@ -74,7 +74,8 @@ def leaders(data: SiteData, year: int) -> pl.DataFrame:
     countries tied, the first by name), with the runner-up's share and ``doubt``: "few"
     when the leader has few works (small_n), "overlap" when the interval of its share
     (value_low) reaches the runner-up's (value_high), "hidden" when the release suppresses
-    small numbers and no runner-up is left to compare with, else ""."""
+    small numbers and no runner-up is published to compare with (suppressed, or none),
+    else ""."""
     rows = common.rows(
         data.indicators, entity_type="country", indicator="world_share", year=year
     ).filter(pl.col("entity_code") != "ZZZ", pl.col("approach").is_in(common.classified(data)))
@@ -177,7 +178,7 @@ def overview(data: SiteData) -> list[Section]:
                 + {
                     "few": " (few works)",
                     "overlap": " (intervals overlap)",
-                    "hidden": " (runner-up suppressed)",
+                    "hidden": " (no runner-up published)",
                 }.get(r["doubt"], ""),
                 f"{r['value']:.1%}",
                 "-" if r["runner_up"] is None else f"{r['runner_up']:.1%}",
@@ -201,8 +202,8 @@ def overview(data: SiteData) -> list[Section]:
                 f"not overlap; {number_word(doubted)} of the {number_word(lead.height)} leads "
                 "below are not (marked "
                 + (
-                    "intervals overlap, or runner-up suppressed where the second country has "
-                    "too few works to publish"
+                    "intervals overlap, or no runner-up published where the second country "
+                    "has too few works to publish, or none"
                     if data.suppresses
                     else "few works or intervals overlap"
                 )

@@ -1,14 +1,5 @@
 -- marts.coauthorship_pairs: one row per technology approach, publication year and unordered pair of countries: works co-authored by both, flagged when small and while the year runs
-with suppressing as (
-    -- meta.publication_settings small_numbers: 'suppress' publishes a row on few records
-    -- without its numbers
-    -- (one row whatever the table holds: no setting is the default, flag)
-    select coalesce(bool_or(value = 'suppress') filter (where key = 'small_numbers'), false)
-        as suppress
-    from ref.publication_settings
-),
-
-flagged as (
+with flagged as (
     select
         pairs.approach,
         pairs.year,
@@ -31,9 +22,11 @@ flagged as (
         on b.iso3 = pairs.country_b
 )
 
+-- a release that suppresses small numbers (core.small_numbers) publishes a flagged row
+-- without its numbers
 select flagged.* replace (
     case when flagged.small_n and suppressing.suppress then null else flagged.works end
         as works
 )
 from flagged
-cross join suppressing
+cross join core.small_numbers as suppressing

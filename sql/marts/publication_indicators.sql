@@ -25,15 +25,6 @@ settings as (
         (select string_agg(distinct data_kind, ', ' order by data_kind) from raw.source_files) as data_kind
 ),
 
-suppressing as (
-    -- meta.publication_settings small_numbers: 'suppress' publishes a row on few records
-    -- without its numbers
-    -- (one row whatever the table holds: no setting is the default, flag)
-    select coalesce(bool_or(value = 'suppress') filter (where key = 'small_numbers'), false)
-        as suppress
-    from ref.publication_settings
-),
-
 flagged as (
     select
         rows_.entity_type,
@@ -86,6 +77,8 @@ flagged as (
         on rows_.entity_type = 'bloc' and blocs.bloc = rows_.entity_code
 )
 
+-- a release that suppresses small numbers (core.small_numbers) publishes a flagged row
+-- without its numbers
 select flagged.* replace (
     case when flagged.small_n and suppressing.suppress then null else flagged.value end
         as value,
@@ -97,4 +90,4 @@ select flagged.* replace (
         as works_whole
 )
 from flagged
-cross join suppressing
+cross join core.small_numbers as suppressing

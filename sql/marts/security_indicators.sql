@@ -29,15 +29,6 @@ concern_countries as (
     group by sets.set_code
 ),
 
-suppressing as (
-    -- meta.publication_settings small_numbers: 'suppress' publishes a row on few records
-    -- without its numbers
-    -- (one row whatever the table holds: no setting is the default, flag)
-    select coalesce(bool_or(value = 'suppress') filter (where key = 'small_numbers'), false)
-        as suppress
-    from ref.publication_settings
-),
-
 flagged as (
     select
         links.entity_type,
@@ -82,6 +73,8 @@ flagged as (
         on links.entity_type = 'bloc' and blocs.bloc = links.entity_code
 )
 
+-- a release that suppresses small numbers (core.small_numbers) publishes a flagged row
+-- without its numbers
 select flagged.* replace (
     case when flagged.small_n and suppressing.suppress then null else flagged.value end
         as value,
@@ -102,7 +95,7 @@ select flagged.* replace (
         as records
 )
 from flagged
-cross join suppressing
+cross join core.small_numbers as suppressing
 left join flagged as base
     on base.entity_type = flagged.entity_type
     and base.entity_code = flagged.entity_code

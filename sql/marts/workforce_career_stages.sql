@@ -6,15 +6,6 @@ with settings as (
         (select value::integer from ref.methods where key = 'workforce_max_gap_years') as max_gap
 ),
 
-suppressing as (
-    -- meta.publication_settings small_numbers: 'suppress' publishes a row on few records
-    -- without its numbers
-    -- (one row whatever the table holds: no setting is the default, flag)
-    select coalesce(bool_or(value = 'suppress') filter (where key = 'small_numbers'), false)
-        as suppress
-    from ref.publication_settings
-),
-
 flagged as (
     select
         stages.country_iso3,
@@ -41,6 +32,8 @@ flagged as (
         on countries.iso3 = stages.country_iso3
 )
 
+-- a release that suppresses small numbers (core.small_numbers) publishes a flagged row
+-- without its numbers
 select flagged.* replace (
     case when flagged.small_n and suppressing.suppress then null else flagged.active end
         as active,
@@ -52,4 +45,4 @@ select flagged.* replace (
         as net_flow
 )
 from flagged
-cross join suppressing
+cross join core.small_numbers as suppressing

@@ -1,14 +1,5 @@
 -- marts.workforce_flows: one row per origin country, destination country, technology approach and year of arrival, with moves, returns and the small-flow flag
-with suppressing as (
-    -- meta.publication_settings small_numbers: 'suppress' publishes a row on few records
-    -- without its numbers
-    -- (one row whatever the table holds: no setting is the default, flag)
-    select coalesce(bool_or(value = 'suppress') filter (where key = 'small_numbers'), false)
-        as suppress
-    from ref.publication_settings
-),
-
-flagged as (
+with flagged as (
     select
         matrix.origin_iso3,
         origins.name as origin_name,
@@ -32,6 +23,8 @@ flagged as (
         on destinations.iso3 = matrix.destination_iso3
 )
 
+-- a release that suppresses small numbers (core.small_numbers) publishes a flagged row
+-- without its numbers
 select flagged.* replace (
     case when flagged.is_small and suppressing.suppress then null else flagged.moves end
         as moves,
@@ -39,4 +32,4 @@ select flagged.* replace (
         as returns
 )
 from flagged
-cross join suppressing
+cross join core.small_numbers as suppressing

@@ -1,14 +1,5 @@
 -- marts.workforce_producers: one row per country and technology approach: researchers produced (first quantum affiliation there), how many stayed or left, how many arrived from elsewhere, and the net gain, whole period
-with suppressing as (
-    -- meta.publication_settings small_numbers: 'suppress' publishes a row on few records
-    -- without its numbers
-    -- (one row whatever the table holds: no setting is the default, flag)
-    select coalesce(bool_or(value = 'suppress') filter (where key = 'small_numbers'), false)
-        as suppress
-    from ref.publication_settings
-),
-
-flagged as (
+with flagged as (
     select
         producers.country_iso3,
         countries.name as country_name,
@@ -33,6 +24,8 @@ flagged as (
         on countries.iso3 = producers.country_iso3
 )
 
+-- a release that suppresses small numbers (core.small_numbers) publishes a flagged row
+-- without its numbers
 select flagged.* replace (
     case when flagged.small_n and suppressing.suppress then null else flagged.produced end
         as produced,
@@ -50,4 +43,4 @@ select flagged.* replace (
         as stayed_share
 )
 from flagged
-cross join suppressing
+cross join core.small_numbers as suppressing

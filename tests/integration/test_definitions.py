@@ -159,12 +159,16 @@ def stub_checkout(folder: Path) -> Path:
         )
     for stub in [*(folder / ".venv" / "bin").iterdir(), folder / ".tools" / "bin" / "uv"]:
         stub.chmod(0o755)
+    # the environment's Python (it reads .env with python-dotenv, as Dagster does)
+    (folder / ".venv" / "bin" / "python").symlink_to(sys.executable)
     return folder
 
 
-def started(checkout: Path, command: str, caller: Path, env: dict[str, str]) -> list[list[str]]:
+def started(
+    checkout: Path, command: str, caller: Path, env: dict[str, str]
+) -> tuple[list[list[str]], str]:
     """What ``checkout``'s ``dev command`` started from ``caller``: each stub's line, split
-    into the command, DAGSTER_HOME and QCM_STATE."""
+    into the command, DAGSTER_HOME and QCM_STATE; and what it wrote to stderr."""
     result = subprocess.run(
         [str(checkout / "dev"), command],
         cwd=caller,
@@ -174,7 +178,7 @@ def started(checkout: Path, command: str, caller: Path, env: dict[str, str]) -> 
         env={**os.environ, "PYTHON": sys.executable, **env},
     )
     assert result.returncode == 0, result.stderr
-    return [line.split(" | ") for line in result.stdout.strip().splitlines()]
+    return [line.split(" | ") for line in result.stdout.strip().splitlines()], result.stderr
 
 
 @pytest.mark.parametrize(("command", "runs"), [("ui", "dg dev"), ("daemon", "dagster-daemon run")])
@@ -183,7 +187,7 @@ def test_dev_makes_a_relative_state_absolute_for_dagster(
 ) -> None:
     checkout, caller = stub_checkout(tmp_path / "checkout"), tmp_path / "caller"
     caller.mkdir()
-    pools, dagster = started(checkout, command, caller, {"QCM_STATE": "state"})
+    (pools, dagster), _ = started(checkout, command, caller, {"QCM_STATE": "state"})
     # every concurrency pool limited first (`qcm pools`), in the same state
     assert pools[0] == "qcm pools" and dagster[0].startswith(runs)
     for _, home, state in (pools, dagster):
@@ -194,13 +198,19 @@ def test_dev_makes_a_relative_state_absolute_for_dagster(
 def test_dev_takes_the_state_from_the_env_file_the_ui_reads(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # the UI's code reads .env: Dagster's home and `qcm pools` follow its QCM_STATE (a
-    # relative one is the checkout's), unless the shell sets one
+    # the UI's and the daemon's code load .env over the shell's variables: Dagster's home and
+    # `qcm pools` follow its QCM_STATE (a relative one is the checkout's), read as Dagster
+    # reads it (a comment after the value, CRLF line ends)
     checkout = stub_checkout(tmp_path / "checkout")
-    (checkout / ".env").write_text('# QCM_STATE=commented\nQCM_MODE=live\nQCM_STATE="kept"\n')
+    (checkout / ".env").write_text(
+        '# QCM_STATE=commented\r\nQCM_MODE=live\r\nQCM_STATE="kept" # the state\r\n'
+    )
+    kept = (str(checkout / "kept" / "dagster"), str(checkout / "kept"))
     monkeypatch.delenv("QCM_STATE", raising=False)
-    for _, home, state in started(checkout, "ui", tmp_path, {}):
-        assert (home, state) == (str(checkout / "kept" / "dagster"), str(checkout / "kept"))
+    lines, said = started(checkout, "ui", tmp_path, {})
+    assert [(home, state) for _, home, state in lines] == [kept, kept] and said == ""
+    # a shell's other value is overridden, saying so
     shell = str(tmp_path / "shell")
-    for _, home, state in started(checkout, "daemon", tmp_path, {"QCM_STATE": shell}):
-        assert (home, state) == (f"{shell}/dagster", shell)
+    lines, said = started(checkout, "daemon", tmp_path, {"QCM_STATE": shell})
+    assert [(home, state) for _, home, state in lines] == [kept, kept]
+    assert f"over the shell's {shell}" in said

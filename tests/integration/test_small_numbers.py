@@ -15,40 +15,67 @@ from tests.integration.conftest import run_cli
 # one worker builds the shared sample once and runs every test that reads it (pytest-xdist)
 pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("sample")]
 
-# each mart that suppresses: its flag, the numbers emptied under it, its key and what
-# marks a row whose numbers are all kept (career stages suppress their researchers and their
-# moves apart)
+# each mart that suppresses: its flag, the numbers emptied under it, its key, what marks a
+# row whose numbers are all kept ({n}: small_n_threshold, {f}: workforce_small_flow; career
+# stages suppress their researchers and their moves apart; a workforce row's counts follow
+# their own rules) and a column of such rows that can still differ (a security share's
+# five-year change, when the year five before is small)
 SUPPRESSED = {
     "marts.publication_indicators": (
         "small_n",
         ("value", "numerator", "denominator", "works_whole"),
         "entity_type, entity_code, approach, year, indicator",
         "not small_n",
+        None,
+    ),
+    "marts.patent_indicators": (
+        "small_n",
+        ("value", "numerator", "denominator", "families_whole"),
+        "entity_type, entity_code, approach, year, counting, family_scope, indicator",
+        "not small_n",
+        None,
+    ),
+    "marts.funding_indicators": (
+        "small_n",
+        ("value", "numerator", "denominator", "records"),
+        "entity_type, entity_code, approach, year, funding_kind, funder_scope, indicator",
+        "not small_n",
+        None,
+    ),
+    "marts.security_indicators": (
+        "small_n",
+        ("value", "value_low", "value_high", "numerator", "denominator", "records"),
+        "entity_type, entity_code, approach, year, indicator",
+        "not small_n",
+        "value_5y_change",
     ),
     "marts.workforce_indicators": (
         "small_n",
         ("value", "numerator", "denominator", "researchers_active", "flow_moves"),
         "entity_type, entity_code, approach, year, indicator",
-        # the counts beside a row are suppressed by their own rules too
-        "not small_n and researchers_active >= 10 and flow_moves >= 5",
+        "not small_n and researchers_active >= {n} and flow_moves >= {f}",
+        None,
     ),
     "marts.workforce_flows": (
         "is_small",
         ("moves", "returns"),
         "origin_iso3, destination_iso3, approach, year",
         "not is_small",
+        None,
     ),
     "marts.workforce_career_stages": (
         "small_flow",
         ("inflow", "outflow", "net_flow"),
         "country_iso3, approach, year, career_stage",
         "not small_flow and not small_n",
+        None,
     ),
     "marts.coauthorship_pairs": (
         "small_n",
         ("works",),
         "approach, year, country_a, country_b",
         "not small_n",
+        None,
     ),
 }
 
@@ -84,7 +111,11 @@ def test_flagged_rows_lose_their_numbers_and_the_others_keep_theirs(
     # the run history says what each run's release did, the earlier run's too
     runs = con.execute("select small_numbers from meta.runs order by published_at").fetchall()
     assert runs == [("flag",), ("suppress",)]
-    for table, (flag, numbers, key, whole) in SUPPRESSED.items():
+    n, f = (
+        int(con.execute("select value from meta.methods where key = ?", [key]).fetchone()[0])
+        for key in ("small_n_threshold", "workforce_small_flow")
+    )
+    for table, (flag, numbers, key, whole, moving) in SUPPRESSED.items():
         rows, flagged_rows, kept_numbers = con.execute(
             f"select count(*), count(*) filter (where {flag}), "
             f"count(*) filter (where {flag} and not ({' is null and '.join(numbers)} is null)) "
@@ -98,12 +129,28 @@ def test_flagged_rows_lose_their_numbers_and_the_others_keep_theirs(
             f"except all select {key}, {flag} from flagged.{table})"
         ).fetchone()[0]
         assert differing == 0, table
-        unflagged = f"select * from {{}} where {whole}"
+        columns = "*" if moving is None else f"* exclude ({moving})"
+        unflagged = f"select {columns} from {{}} where {whole.format(n=n, f=f)}"
         differing = con.execute(
             f"select count(*) from ({unflagged.format(table)} except all "
             f"{unflagged.format('flagged.' + table)})"
         ).fetchone()[0]
         assert differing == 0, table
+    # a security share's change is kept where neither year is small, emptied where the year
+    # five before is
+    changes = con.execute(
+        "select count(*) filter (where base.small_n and now.value_5y_change is not null), "
+        "count(*) filter (where not base.small_n and now.value_5y_change is distinct from "
+        "was.value_5y_change), count(*) filter (where not base.small_n) "
+        "from marts.security_indicators as now "
+        "join flagged.marts.security_indicators as was using "
+        "(entity_type, entity_code, approach, year, indicator) "
+        "join marts.security_indicators as base on base.entity_type = now.entity_type "
+        "and base.entity_code = now.entity_code and base.approach = now.approach "
+        "and base.indicator = now.indicator and base.year = now.year - 5 "
+        "where not now.small_n"
+    ).fetchone()
+    assert changes[:2] == (0, 0) and changes[2] > 0
     # the long views and their Parquet files publish what the marts hold
     long_flagged = con.execute(
         "select count(*) from marts.indicators_long where small_n and value is not null"
@@ -118,8 +165,9 @@ def test_flagged_rows_lose_their_numbers_and_the_others_keep_theirs(
     assert small == empty > 0
     # the counts beside a workforce row follow their own rules: none under them is published
     counts = con.execute(
-        "select count(*) filter (where researchers_active < 10), "
-        "count(*) filter (where flow_moves < 5) from marts.workforce_indicators"
+        "select count(*) filter (where researchers_active < ?), "
+        "count(*) filter (where flow_moves < ?) from marts.workforce_indicators",
+        [n, f],
     ).fetchone()
     assert counts == (0, 0)
     # the Parquet folder says what the release did
@@ -145,7 +193,7 @@ def test_the_dashboards_leave_the_suppressed_out_and_say_so(
         encoding="utf-8"
     )
     # a lead over a runner-up too small to publish is not called clear
-    assert "(runner-up suppressed)" in index
+    assert "(no runner-up published)" in index
     assert "This release suppresses small numbers" in (site / "workforce.html").read_text(
         encoding="utf-8"
     )

@@ -461,6 +461,8 @@ def test_a_release_that_suppresses_small_numbers_empties_only_the_flagged_number
     marts = ("marts.workforce_indicators", "marts.workforce_flows", "marts.workforce_producers")
     before = {t: workforce.execute(f"select * from {t} order by all").fetchall() for t in marts}
     replace_table(workforce, PUBLICATION_SETTINGS, publication_settings("suppress"))
+    run_sql(workforce, "core.small_numbers")
+    assert workforce.execute("select * from core.small_numbers").fetchall() == [(True,)]
     for table in marts:
         run_sql(workforce, table)
     indicators = workforce.execute(
