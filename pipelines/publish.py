@@ -40,6 +40,7 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.db import table_exists
 from pipelines.files import replaced_folder
 from pipelines.lineage import referenced_tables
 from pipelines.provenance import CodeVersion, reference_sha256
@@ -594,15 +595,11 @@ def _link_or_copy(source: Path, target: Path) -> None:
 def _small_numbers_lines(con: duckdb.DuckDBPyConnection) -> list[str]:
     """What the release did with small numbers (``meta.publication_settings``), as README
     lines; none for a file without that table."""
-    found = con.execute(
-        "select count(*) from information_schema.tables "
-        "where table_schema = 'meta' and table_name = 'publication_settings'"
-    ).fetchone()[0]
     row = (
         con.execute(
             "select value, description from meta.publication_settings where key = 'small_numbers'"
         ).fetchone()
-        if found
+        if table_exists(con, "meta.publication_settings")
         else None
     )
     if row is None:
