@@ -143,6 +143,7 @@ SUPPRESSIBLE = {
     "indicators": (("small_n",), "publication indicator values"),
     "pairs": (("small_n",), "co-authorship country pairs"),
     "patent_indicators": (("small_n",), "patent indicator values"),
+    "patent_applicant_types": (("small_n",), "applicant-type shares"),
     "funding_indicators": (("small_n",), "funding values"),
     "workforce_indicators": (("small_n",), "workforce indicator values"),
     "workforce_flows": (("is_small",), "country-to-country flows"),

@@ -35,6 +35,13 @@ SUPPRESSED = {
         "not small_n",
         None,
     ),
+    "marts.patent_applicant_types": (
+        "small_n",
+        ("share", "numerator", "denominator"),
+        "entity_type, entity_code, approach, year, family_scope, applicant_type",
+        "not small_n",
+        None,
+    ),
     "marts.funding_indicators": (
         "small_n",
         ("value", "numerator", "denominator", "records"),

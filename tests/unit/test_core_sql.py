@@ -5,6 +5,7 @@ from __future__ import annotations
 import duckdb
 import pytest
 
+from assets.reference.assets import PUBLICATION_SETTINGS, publication_settings
 from assets.reference.tables import reference_frames
 from pipelines.db import replace_table
 from pipelines.settings import SQL_DIR
@@ -158,7 +159,7 @@ def test_patent_growth_to_a_year_without_families_is_minus_one(
     assert growth == [("DEU", 2020, -1.0, 0.0, 12.0), ("USA", 2020, 0.5, 243.0, 32.0)]
 
 
-def test_the_last_two_priority_years_of_applicant_types_are_incomplete(
+def test_applicant_types_of_the_last_two_priority_years_are_incomplete_few_families_small(
     con: duckdb.DuckDBPyConnection,
 ) -> None:
     frames = reference_frames()
@@ -173,11 +174,38 @@ def test_the_last_two_priority_years_of_applicant_types_are_incomplete(
         "from range(?, ? + 1) as t(year)",
         [now - 2, now],
     )
+    # the world's families (applicant countries): 12 two years back, 3 last year, none this
+    # year: the type shares of the last two rest on fewer than small_n_threshold (10)
+    con.execute(
+        "create table indicators.patent_output as select 'world' as entity_type, "
+        "'WLD' as entity_code, 'all' as approach, year, counting, 'all' as family_scope, "
+        "'patent_families_whole' as indicator, families::double as value "
+        "from (values (?, 12), (? , 3)) as t(year, families), "
+        "(values ('applicant'), ('inventor')) as c(counting)",
+        [now - 2, now - 1],
+    )
+    con.execute("update indicators.patent_output set value = 40 where counting = 'inventor'")
     run_sql(con, "marts.patent_applicant_types")
     flags = con.execute(
-        "select year - ?, year_incomplete from marts.patent_applicant_types order by year", [now]
+        "select year - ?, year_incomplete, small_n, share from marts.patent_applicant_types "
+        "order by year",
+        [now],
     ).fetchall()
-    assert flags == [(-2, False), (-1, True), (0, True)]
+    assert flags == [(-2, False, False, 1.0), (-1, True, True, 1.0), (0, True, True, 1.0)]
+    # a release that suppresses small numbers publishes the small ones without their numbers
+    replace_table(con, PUBLICATION_SETTINGS, publication_settings("suppress"))
+    run_sql(con, "core.small_numbers")
+    run_sql(con, "marts.patent_applicant_types")
+    shares = con.execute(
+        "select year - ?, small_n, share, numerator, denominator "
+        "from marts.patent_applicant_types order by year",
+        [now],
+    ).fetchall()
+    assert shares == [
+        (-2, False, 1.0, 1.0, 1.0),
+        (-1, True, None, None, None),
+        (0, True, None, None, None),
+    ]
 
 
 def test_industry_share_counts_authorships_split_over_their_institutions(
