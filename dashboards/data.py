@@ -360,15 +360,13 @@ def _read(database: Path) -> SiteData:
             security_indicators=security,
             security_definitions=frame("select * from meta.indicators where family = 'security'"),
             # a file from before the setting flags them
-            small_numbers=str(
-                mart(
-                    "meta.publication_settings",
-                    "select value from meta.publication_settings where key = 'small_numbers'",
-                )
-                .get_column("value", default=pl.Series([], dtype=pl.String))
-                .first()
-                or "flag"
-            ),
+            small_numbers=mart(
+                "meta.publication_settings",
+                "select value from meta.publication_settings where key = 'small_numbers'",
+            )
+            .get_column("value", default=pl.Series([], dtype=pl.String))
+            .first()
+            or "flag",
         )
     finally:
         con.close()

@@ -411,7 +411,7 @@ def flow_sankey(
     titles: dict[str, str],
     caption: str,
     threshold: int,
-    suppressed: bool = False,
+    suppressed: bool,
 ) -> Chart:
     """A Sankey of the largest flows, origins on the left and destinations on the right,
     one diagram per choice (an approach) picked from a menu; small flows drawn grey
