@@ -183,7 +183,7 @@ select
     ranked.organisation_id,
     coalesce(ranked.organisation, names.institution_name) as organisation,
     ranked.country_iso3,
-    ranked.credit
+    round(ranked.credit, 9) as credit  -- as ranked: the same in every build
 from ranked
 left join names
     on names.name_rank = ranked.name_rank

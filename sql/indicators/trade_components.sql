@@ -74,7 +74,12 @@ world as (
 ),
 
 hhi as (
-    select lines.year, lines.series_code, sum(power(lines.exports / world.exports, 2)) as hhi
+    -- summed in the exporters' order: a sum of fractions differs in its last bits with the
+    -- order the rows arrive in, which a join of several threads does not fix
+    select
+        lines.year,
+        lines.series_code,
+        sum(power(lines.exports / world.exports, 2) order by lines.country_iso3) as hhi
     from lines
     inner join world using (year, series_code)
     where world.exports > 0
