@@ -93,9 +93,9 @@ class SiteData:
     complete_year_filling: bool = False
     # meta.publication_settings small_numbers: "flag" (rows on few records shown, flagged) or
     # "suppress" (the release publishes them without their numbers: the frames here leave
-    # them out, ``suppressed`` counting those left out of each frame)
+    # them out, ``left_out`` holding them, keys and flags, by the frame's name)
     small_numbers: str = "flag"
-    suppressed: dict[str, int] = field(default_factory=dict)
+    left_out: dict[str, pl.DataFrame] = field(default_factory=dict)
     # what several pages derive alike from these frames, made once (``derived_once``); a
     # copy made with ``dataclasses.replace`` starts with none
     derived: dict[tuple, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
@@ -111,6 +111,21 @@ class SiteData:
     def suppresses(self) -> bool:
         """True when the release suppresses small numbers (meta.publication_settings)."""
         return self.small_numbers == "suppress"
+
+    @property
+    def suppressed(self) -> dict[str, int]:
+        """How many rows each frame left out (``left_out``), by the frame's name."""
+        return {name: rows.height for name, rows in self.left_out.items()}
+
+    def hidden(self, frame: str, **equals: object) -> pl.DataFrame:
+        """The rows of ``frame`` (a name of ``SUPPRESSIBLE``) that the release published
+        without their numbers and the frame left out, whose columns equal the given values
+        (column=value, ...): their keys and flags, their numbers null. None unless the
+        release suppresses small numbers."""
+        rows = self.left_out.get(frame)
+        if rows is None:
+            return getattr(self, frame).head(0)
+        return rows.filter(**equals) if equals else rows
 
     @property
     def is_sample(self) -> bool:
@@ -159,15 +174,13 @@ def load(database: Path) -> SiteData:
     data = _read(database)
     if not data.suppresses:
         return data
-    kept = {
-        name: getattr(data, name).filter(
-            ~pl.any_horizontal(pl.col(flag).fill_null(False) for flag in flags)
-        )
-        for name, (flags, _) in SUPPRESSIBLE.items()
-        if set(flags) <= set(getattr(data, name).columns)
-    }
-    left_out = {name: getattr(data, name).height - frame.height for name, frame in kept.items()}
-    return dataclasses.replace(data, suppressed=left_out, **kept)
+    kept, left_out = {}, {}
+    for name, (flags, _) in SUPPRESSIBLE.items():
+        frame = getattr(data, name)
+        if set(flags) <= set(frame.columns):
+            small = pl.any_horizontal(pl.col(flag).fill_null(False) for flag in flags)
+            kept[name], left_out[name] = frame.filter(~small), frame.filter(small)
+    return dataclasses.replace(data, left_out=left_out, **kept)
 
 
 def _read(database: Path) -> SiteData:

@@ -81,3 +81,25 @@ def listed(words: Sequence[str]) -> str:
 def counted(n: int, noun: str) -> str:
     """``1 move``, ``3 moves``, ``1,200 moves``."""
     return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
+def hidden_within(
+    data: SiteData, frame: str, column: str, first: int, last: int, **equals: object
+) -> set:
+    """The values of ``column`` (an entity's code, say) of the rows of ``frame`` (a name of
+    ``dashboards.data.SUPPRESSIBLE``) whose columns equal the given values, in the years
+    ``first``-``last``, that the release published without their numbers
+    (``SiteData.hidden``). A sum over those years would leave such a row out and
+    understate the total, so none is made for them. Empty unless the release suppresses
+    small numbers."""
+    rows = data.hidden(frame, **equals).filter(pl.col("year").is_between(first, last))
+    return set(rows[column].to_list())
+
+
+def left_out_of_sums(what: str, span: str) -> str:
+    """The sentence that says ``what`` (plural: "countries with ...") was left out of the
+    sums over ``span`` because a year of theirs is suppressed."""
+    return (
+        f"This release suppresses small numbers: {what} with a year too small to publish in "
+        f"{span} are left out, as a sum of their other years would understate them."
+    )

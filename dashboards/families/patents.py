@@ -52,6 +52,9 @@ UNKNOWN_TYPE_NOTED = 0.2  # an unknown-type share this large is said in the char
 TITLE_LINE = 100  # characters: a longer ranking title is split into one line per clause
 DIGITS = 6  # counts equal to this many decimals are tied: float sums differ in the last bits
 INCOMPLETE_REASON = "a patent is published about 18 months after its priority date"
+SUPPRESSED_GAPS = (
+    "A gap is a year whose families are too few to publish: this release suppresses small numbers."
+)
 NOT_MEASURED = (
     "not measured by the patent classifier (no CPC code or keyword rule assigns it; see Methods)"
 )
@@ -135,6 +138,48 @@ def _world_families(data: SiteData, approach: str, scope: str) -> pl.DataFrame:
     ).select("year", pl.col("value").alias("world_families"))
 
 
+def _hidden(data: SiteData, entity_type: str, approach: str, scope: str) -> set[str]:
+    """The entities of ``entity_type`` with a year of the window whose families in
+    ``approach`` and ``scope`` the release suppressed (``common.hidden_within``; none unless
+    it suppresses small numbers): a sum over the window would leave that year out."""
+    first, last = window(data)
+    return common.hidden_within(
+        data,
+        "patent_indicators",
+        "entity_code",
+        first,
+        last,
+        entity_type=entity_type,
+        indicator="patent_families_whole",
+        approach=approach,
+        counting="applicant",
+        family_scope=scope,
+    )
+
+
+class LeftOut(NamedTuple):
+    """What a release that suppresses small numbers kept out of a ranking over the window:
+    the countries with a suppressed year, and whether a year of the world's count was
+    suppressed (then no share over the window can be made, and nothing is ranked)."""
+
+    countries: frozenset[str]
+    world: bool
+
+    def __bool__(self) -> bool:
+        return bool(self.countries or self.world)
+
+
+def left_out(data: SiteData, approach: str) -> dict[str, LeftOut]:
+    """What ``pooled`` left out of the rankings of ``approach``, by family scope."""
+    return {
+        scope: LeftOut(
+            frozenset(_hidden(data, "country", approach, scope) - {UNKNOWN_COUNTRY}),
+            bool(_hidden(data, "world", approach, scope)),
+        )
+        for scope in SCOPES
+    }
+
+
 def pooled(data: SiteData, approach: str, scope: str) -> pl.DataFrame:
     """Countries' families over the window for one approach and family scope, largest first.
 
@@ -142,7 +187,9 @@ def pooled(data: SiteData, approach: str, scope: str) -> pl.DataFrame:
     world's families), numerator, denominator, ci_low, ci_high (the Wilson interval at the
     level of the marts' intervals, ``common.interval_level``: the marts hold no sum over the
     window), interval_method (``wilson-90``) and small_n.
-    Unknown-country credit is left out of the ranking (it stays in the denominator).
+    Unknown-country credit is left out of the ranking (it stays in the denominator). Where
+    the release suppressed small numbers, a country with a suppressed year is left out, and
+    when a year of the world's count is suppressed nothing is ranked (``left_out``).
     Made once per site for each approach and scope (every country page reads the window's
     ranking).
     """
@@ -154,6 +201,7 @@ def pooled(data: SiteData, approach: str, scope: str) -> pl.DataFrame:
 def _pooled(data: SiteData, approach: str, scope: str) -> pl.DataFrame:
     """``pooled``, made from the marts."""
     first, last = window(data)
+    hidden = _hidden(data, "country", approach, scope)
     counts = (
         _rows(
             data,
@@ -163,7 +211,12 @@ def _pooled(data: SiteData, approach: str, scope: str) -> pl.DataFrame:
             counting="applicant",
             family_scope=scope,
         )
-        .filter(pl.col("year").is_between(first, last), pl.col("entity_code") != UNKNOWN_COUNTRY)
+        .filter(
+            pl.col("year").is_between(first, last),
+            pl.col("entity_code") != UNKNOWN_COUNTRY,
+            ~pl.col("entity_code").is_in(list(hidden)),
+            pl.lit(not _hidden(data, "world", approach, scope)),
+        )
         .group_by("entity_code", "entity_name")
         .agg(
             pl.col("value").sum().alias("families_fractional"),
@@ -317,13 +370,20 @@ def lead(frame: pl.DataFrame) -> Lead:
     )
 
 
-def _title_clause(top: Lead, counted: str) -> str:
-    """``China leads all patent families``, or the tie or doubt in as few words."""
+def _only(partial: bool) -> str:
+    """ "the only country", or, where the release left countries with a suppressed year out
+    of the ranking, the only one ranked."""
+    return "the only country ranked" if partial else "the only country"
+
+
+def _title_clause(top: Lead, counted: str, partial: bool = False) -> str:
+    """``China leads all patent families``, or the tie or doubt in as few words
+    (``partial``: countries with a suppressed year were left out of the ranking)."""
     if len(top.names) > 1:
         return f"{listed(top.names)} are tied on {counted}"
     name = top.names[0]
     if top.runner_up is None:
-        return f"{name} is the only country with {counted}" + (
+        return f"{name} is {_only(partial)} with {counted}" + (
             " (few of them)" if top.doubt else ""
         )
     if not top.doubt:
@@ -332,9 +392,9 @@ def _title_clause(top: Lead, counted: str) -> str:
     return f"{name} is ahead of {top.runner_up} in {counted}, but {but}"
 
 
-def _sentence_clause(top: Lead, counting: str, level: float) -> str:
+def _sentence_clause(top: Lead, counting: str, level: float, partial: bool = False) -> str:
     """``Counting all families, China leads with 150.0 (fractional count)`` and its kin; an
-    overlap names the intervals' ``level``."""
+    overlap names the intervals' ``level`` (``partial``: as ``_title_clause``)."""
     if len(top.names) > 1:
         return (
             f"{counting}, {listed(top.names)} are tied with {top.families:,.1f} families each "
@@ -343,7 +403,7 @@ def _sentence_clause(top: Lead, counting: str, level: float) -> str:
     name = top.names[0]
     if top.runner_up is None:
         return (
-            f"{counting}, {name} is the only country, with {top.families:,.1f} families "
+            f"{counting}, {name} is {_only(partial)}, with {top.families:,.1f} families "
             "(fractional count)" + (", few families" if top.doubt else "")
         )
     if not top.doubt:
@@ -370,23 +430,50 @@ def _rank_of(frame: pl.DataFrame, code: str) -> int | None:
     return 1 + len(ahead)
 
 
-def compare_rankings(frames: dict[str, pl.DataFrame], level: float) -> tuple[str, str]:
+def _too_few(left: LeftOut) -> str:
+    """Why a ranking that ``left`` emptied has no country: the sentence's reason."""
+    if left.world:
+        return "a year of the world's count is too small to publish in this release"
+    return "every country with families has a year too small to publish in this release"
+
+
+def compare_rankings(
+    frames: dict[str, pl.DataFrame], level: float, left: dict[str, LeftOut] | None = None
+) -> tuple[str, str]:
     """A chart title and a plain sentence saying how the two rankings differ.
 
     ``frames`` are the full rankings of ``ranking`` (scope -> ``pooled``), their intervals
-    at ``level``. Equal counts are called tied, a lead within the intervals or on few
-    families is said to be one.
+    at ``level``; ``left`` what a release that suppresses small numbers left out of each
+    (``left_out``), which the title and sentence then say. Equal counts are called tied, a
+    lead within the intervals or on few families is said to be one.
     """
+    left = left or {scope: LeftOut(frozenset(), False) for scope in SCOPES}
     all_, intl = frames["all"], frames["international"]
+    if all_.height == 0 and left["all"]:
+        return "Too few patent families to rank", f"Nothing is ranked: {_too_few(left['all'])}."
     if all_.height == 0:
         return "No patent families to rank", "No patent families to rank in these years."
+    partial_all = bool(left["all"].countries)
     first = lead(all_)
+    after = (
+        " " + common.left_out_of_sums("countries", "these years")
+        if partial_all or left["international"]
+        else ""
+    )
+    if intl.height == 0 and left["international"]:
+        return (
+            f"{_title_clause(first, 'all patent families', partial_all)}; international "
+            "families too few to rank",
+            f"{_sentence_clause(first, 'Counting all families', level, partial_all)}; "
+            f"international families are not ranked: {_too_few(left['international'])}." + after,
+        )
     if intl.height == 0:
         return (
-            f"{_title_clause(first, 'all patent families')}; none are international",
-            f"{_sentence_clause(first, 'Counting all families', level)}; no family was "
-            "published by two or more offices.",
+            f"{_title_clause(first, 'all patent families', partial_all)}; none are international",
+            f"{_sentence_clause(first, 'Counting all families', level, partial_all)}; no "
+            "family was published by two or more offices." + after,
         )
+    partial_intl = bool(left["international"].countries)
     second = lead(intl)
     clear = (
         len(first.codes) == 1
@@ -400,20 +487,24 @@ def compare_rankings(frames: dict[str, pl.DataFrame], level: float) -> tuple[str
         title = f"{first.names[0]} leads both all and international patent families"
     else:
         title = (
-            f"{_title_clause(first, 'all patent families')}; "
-            f"{_title_clause(second, 'international families')}"
+            f"{_title_clause(first, 'all patent families', partial_all)}; "
+            f"{_title_clause(second, 'international families', partial_intl)}"
         )
+    counting_intl = "counting only international families"
     sentence = (
-        f"{_sentence_clause(first, 'Counting all families', level)}; "
-        f"{_sentence_clause(second, 'counting only international families', level)}."
+        f"{_sentence_clause(first, 'Counting all families', level, partial_all)}; "
+        f"{_sentence_clause(second, counting_intl, level, partial_intl)}."
     )
     if not set(first.codes) & set(second.codes):
         if len(first.codes) == 1:
             name = first.names[0]
             rank = _rank_of(intl, first.codes[0])
             sentence += (
-                f" The rankings differ: {name} has no international family; all its families "
-                "were filed at one office only."
+                f" The rankings differ: {name} is not ranked by international families, a "
+                "year of its count being too small to publish."
+                if first.codes[0] in left["international"].countries
+                else f" The rankings differ: {name} has no international family; all its "
+                "families were filed at one office only."
                 if rank is None
                 else f" The rankings differ: {name} ranks {_ordinal(rank)} by international "
                 "families, because many of its families are filed at one office only."
@@ -424,14 +515,15 @@ def compare_rankings(frames: dict[str, pl.DataFrame], level: float) -> tuple[str
         sentence += " The order below the top differs between the two counts."
     else:
         sentence += " The two counts give the same order."
-    return title, sentence
+    return title, sentence + after
 
 
 def _count_trend(
     frame: pl.DataFrame, chart_id: str, title: str, caption: str, data: SiteData
 ) -> Chart:
-    """Lines of families per year (entity_name, year, value), incomplete years greyed."""
-    return trend_lines(
+    """Lines of families per year (entity_name, year, value), incomplete years greyed; an
+    empty value (a year the release suppressed, ``_filled``) is a gap, which a note says."""
+    chart = trend_lines(
         frame,
         chart_id,
         title,
@@ -442,19 +534,34 @@ def _count_trend(
         unit=" families",
         y_title="patent families",
     )
+    if frame["value"].null_count():
+        chart.notes.append(SUPPRESSED_GAPS)
+    return chart
 
 
-def _filled(frame: pl.DataFrame, years: list[int], names: list[str]) -> pl.DataFrame:
-    """``frame`` (entity_name, year, value) with a zero for every missing name and year."""
+def _filled(
+    frame: pl.DataFrame, years: list[int], names: list[str], hidden: pl.DataFrame | None = None
+) -> pl.DataFrame:
+    """``frame`` (entity_name, year, value) with a zero for every missing name and year but
+    those of ``hidden`` (entity_name, year: rows the release published without their
+    numbers), which stay empty."""
+    year_type = frame.schema.get("year", pl.Int64)
     grid = pl.DataFrame({"entity_name": names}).join(
-        pl.DataFrame({"year": years}, schema={"year": frame.schema.get("year", pl.Int64)}),
-        how="cross",
+        pl.DataFrame({"year": years}, schema={"year": year_type}), how="cross"
     )
-    return (
-        grid.join(frame, on=["entity_name", "year"], how="left")
-        .with_columns(pl.col("value").fill_null(0.0))
-        .sort("entity_name", "year")
-    )
+    filled = grid.join(frame, on=["entity_name", "year"], how="left")
+    if hidden is not None and hidden.height:
+        marked = (
+            hidden.select("entity_name", pl.col("year").cast(year_type))
+            .unique()
+            .with_columns(pl.lit(True).alias("hidden"))
+        )
+        filled = filled.join(marked, on=["entity_name", "year"], how="left")
+        zero = pl.when(pl.col("hidden")).then(None).otherwise(0.0)
+        filled = filled.with_columns(pl.col("value").fill_null(zero)).drop("hidden")
+    else:
+        filled = filled.with_columns(pl.col("value").fill_null(0.0))
+    return filled.sort("entity_name", "year")
 
 
 def _world_years(data: SiteData) -> list[int]:
@@ -463,16 +570,19 @@ def _world_years(data: SiteData) -> list[int]:
 
 
 def _scope_trend(data: SiteData, entity_type: str, code: str, indicator: str) -> pl.DataFrame:
-    """Rows (entity_name = scope label, year, value) of one entity's yearly indicator."""
-    rows = _rows(
-        data,
-        entity_type=entity_type,
-        entity_code=code,
-        indicator=indicator,
-        approach="all",
-        counting="applicant",
-    ).select(pl.col("family_scope").replace_strict(SCOPES).alias("entity_name"), "year", "value")
-    return _filled(rows, _world_years(data), list(SCOPES.values()))
+    """Rows (entity_name = scope label, year, value) of one entity's yearly indicator, a
+    year the release suppressed empty."""
+    equals = {
+        "entity_type": entity_type,
+        "entity_code": code,
+        "indicator": indicator,
+        "approach": "all",
+        "counting": "applicant",
+    }
+    label = pl.col("family_scope").replace_strict(SCOPES).alias("entity_name")
+    rows = _rows(data, **equals).select(label, "year", "value")
+    hidden = data.hidden("patent_indicators", **equals).select(label, "year")
+    return _filled(rows, _world_years(data), list(SCOPES.values()), hidden)
 
 
 def _leader_cells(frame: pl.DataFrame) -> list[str]:
@@ -522,15 +632,22 @@ def _leaders_table(data: SiteData) -> tuple[Table, list[str]]:
 
 
 def _missing(data: SiteData, empty: list[str], first: int, last: int) -> list[str]:
-    """Sentences naming the approaches without families: unmeasured ones, then empty ones."""
+    """Sentences naming the approaches without a ranking: unmeasured ones, those whose
+    ranking a release that suppresses small numbers emptied, then those without families."""
     labels = common.labels(data)
     assigned = measured(data)
     not_measured = [labels[a] for a in empty if a not in assigned]
-    none = [labels[a] for a in empty if a in assigned]
+    hidden = [labels[a] for a in empty if a in assigned and left_out(data, a)["all"]]
+    none = [labels[a] for a in empty if a in assigned and not left_out(data, a)["all"]]
     said = []
     if not_measured:
         them = NOT_MEASURED if len(not_measured) == 1 else NOT_MEASURED.replace("it;", "them;")
         said.append(f"{listed(not_measured)}: {them}.")
+    if hidden:
+        said.append(
+            f"Too few families in {first}-{last} to rank, a year too small to publish in this "
+            f"release, for: {', '.join(hidden)}."
+        )
     if none:
         said.append(f"No patent family in {first}-{last} for: {', '.join(none)}.")
     return said
@@ -543,7 +660,7 @@ def overview(data: SiteData) -> list[Section]:
     first, last = window(data)
     frames = ranking(data, "all")
     level = common.interval_level(data)
-    title, sentence = compare_rankings(frames, level)
+    title, sentence = compare_rankings(frames, level, left_out(data, "all"))
     chart = _switch_ranking(
         frames,
         "patents-ranking",
@@ -615,7 +732,9 @@ def activity(data: SiteData, approach: str | None = None, iso3: str | None = Non
     (country's families in the approach / its families in all approaches) divided by the
     same ratio for the world. One row per country and approach with families_whole of at
     least the small-number threshold: smaller counts say nothing about specialisation.
-    Only ``approach``'s rows when given, only ``iso3``'s when given.
+    Where the release suppressed small numbers, a country, or the world, with a suppressed
+    year in an approach (or in all) has no index there. Only ``approach``'s rows when given,
+    only ``iso3``'s when given.
     """
     rows = data.derived_once(("patents activity",), lambda: _activity(data))
     if approach is not None:
@@ -628,19 +747,25 @@ def activity(data: SiteData, approach: str | None = None, iso3: str | None = Non
 def _activity(data: SiteData) -> pl.DataFrame:
     """``activity`` of every country and approach, made from the marts (once per site)."""
     first, last = window(data)
+    equals = {"indicator": "patent_families_fractional", "counting": "applicant"}
+    keys = ["entity_type", "entity_code", "approach"]
+    hidden = (
+        data.hidden("patent_indicators", family_scope="all", **equals)
+        .filter(pl.col("year").is_between(first, last))
+        .select(keys)
+        .unique()
+    )
     counts = (
-        _rows(
-            data,
-            indicator="patent_families_fractional",
-            counting="applicant",
-            family_scope="all",
-        )
+        _rows(data, family_scope="all", **equals)
         .filter(pl.col("year").is_between(first, last), pl.col("entity_type") != "bloc")
+        .join(hidden, on=keys, how="anti")
         .group_by("entity_type", "entity_code", "entity_name", "approach")
         .agg(pl.col("value").sum().alias("families"), pl.col("families_whole").sum())
     )
     world = counts.filter(pl.col("entity_type") == "world")
     world_all = world.filter(pl.col("approach") == "all")["families"].sum()
+    if not world_all:
+        counts = counts.clear()
     countries = counts.filter(
         pl.col("entity_type") == "country", pl.col("entity_code") != UNKNOWN_COUNTRY
     )
@@ -739,6 +864,14 @@ def approach(data: SiteData, approach_id: str) -> list[Section]:
                 [f"{label} is {NOT_MEASURED}."],
             )
         ]
+    left = left_out(data, approach_id)
+    if frames["all"].height == 0 and left["all"]:
+        return [
+            Section(
+                f"Patents: too few {label.lower()} families to rank in {first}-{last}",
+                [f"Nothing is ranked: {_too_few(left['all'])}."],
+            )
+        ]
     if frames["all"].height == 0:
         return [
             Section(
@@ -747,7 +880,7 @@ def approach(data: SiteData, approach_id: str) -> list[Section]:
             )
         ]
     level = common.interval_level(data)
-    title, sentence = compare_rankings(frames, level)
+    title, sentence = compare_rankings(frames, level, left)
     chart = _switch_ranking(
         frames,
         f"patents-{approach_id}-ranking",
@@ -756,14 +889,15 @@ def approach(data: SiteData, approach_id: str) -> list[Section]:
         level,
     )
     leaders = frames["all"].head(5)["entity_name"].to_list()
-    yearly = _rows(
-        data,
-        entity_type="country",
-        indicator="patent_families_fractional",
-        approach=approach_id,
-        counting="applicant",
-        family_scope="all",
-    ).filter(pl.col("entity_name").is_in(leaders))
+    equals = {
+        "entity_type": "country",
+        "indicator": "patent_families_fractional",
+        "approach": approach_id,
+        "counting": "applicant",
+        "family_scope": "all",
+    }
+    yearly = _rows(data, **equals).filter(pl.col("entity_name").is_in(leaders))
+    hidden_years = data.hidden("patent_indicators", **equals).select("entity_name", "year")
     latest = yearly.filter(pl.col("year") == last).sort(
         ["value", "entity_name"], descending=[True, False]
     )
@@ -774,7 +908,9 @@ def approach(data: SiteData, approach_id: str) -> list[Section]:
         else f"Patent families per priority year of the five leaders in {label.lower()}"
     )
     trend = _count_trend(
-        _filled(yearly.select("entity_name", "year", "value"), _world_years(data), leaders),
+        _filled(
+            yearly.select("entity_name", "year", "value"), _world_years(data), leaders, hidden_years
+        ),
         f"patents-{approach_id}-trend",
         trend_title,
         _caption(data, "patent families (fractional count), all families"),
@@ -855,7 +991,8 @@ def _share_trend(
     scope.
 
     ``frame`` has entity_name (the scope label), year, value, ci_low, ci_high; the
-    ``incomplete`` priority years are greyed.
+    ``incomplete`` priority years are greyed; an empty value (a year the release suppressed)
+    is a gap in the line and left out of the band.
     """
     words = level_words(level)
     traces = []
@@ -863,11 +1000,12 @@ def _share_trend(
         rows = frame.filter(pl.col("entity_name") == name).sort("year")
         if rows.height == 0:
             continue
-        years = rows["year"].to_list()
+        band = rows.drop_nulls("ci_low")
+        years = band["year"].to_list()
         traces.append(
             go.Scatter(
                 x=years + years[::-1],
-                y=rows["ci_high"].to_list() + rows["ci_low"].to_list()[::-1],
+                y=band["ci_high"].to_list() + band["ci_low"].to_list()[::-1],
                 fill="toself",
                 fillcolor=_rgba(PALETTE[index], 0.15),
                 line={"width": 0},
@@ -878,7 +1016,7 @@ def _share_trend(
         )
         traces.append(
             go.Scatter(
-                x=years,
+                x=rows["year"].to_list(),
                 y=rows["value"].to_list(),
                 mode="lines+markers",
                 name=esc(name),
@@ -903,6 +1041,8 @@ def _share_trend(
     ]
     if incomplete:
         notes.append(shade_incomplete(fig, incomplete, INCOMPLETE_REASON))
+    if frame["value"].null_count():
+        notes.append(SUPPRESSED_GAPS)
     return Chart(chart_id, fig, frame, caption, notes)
 
 
@@ -911,7 +1051,7 @@ def _world_share_rows(data: SiteData, iso3: str) -> pl.DataFrame:
     marts.patents_long publishes for its patent_world_share row; a year without its families
     has no row there, so its share of 0 gets the Wilson interval at the level of the
     published ones (``common.interval_level``), as does a row of a file without the long
-    views.
+    views. A year the release published without its numbers (suppressed) stays empty.
 
     Returns entity_name (the scope label), year, value, numerator, denominator (the world's
     families), ci_low, ci_high and interval_method (``wilson-90``).
@@ -920,15 +1060,16 @@ def _world_share_rows(data: SiteData, iso3: str) -> pl.DataFrame:
     parts = []
     for scope, label in SCOPES.items():
         world = _world_families(data, "all", scope)
-        own = _rows(
-            data,
-            entity_type="country",
-            entity_code=iso3,
-            indicator="patent_world_share",
-            approach="all",
-            counting="applicant",
-            family_scope=scope,
-        ).select(
+        equals = {
+            "entity_type": "country",
+            "entity_code": iso3,
+            "indicator": "patent_world_share",
+            "approach": "all",
+            "counting": "applicant",
+            "family_scope": scope,
+        }
+        hidden = data.hidden("patent_indicators", **equals)["year"].to_list()
+        own = _rows(data, **equals).select(
             "year",
             "value",
             "numerator",
@@ -936,13 +1077,14 @@ def _world_share_rows(data: SiteData, iso3: str) -> pl.DataFrame:
             pl.col("value_high").alias("ci_high"),
             "interval_method",
         )
+        zero = pl.when(pl.col("year").is_in(hidden)).then(None).otherwise(0.0)
         rows = world.join(own, on="year", how="left", maintain_order="left").with_columns(
-            pl.col("value", "numerator").fill_null(0.0), pl.lit(label).alias("entity_name")
+            pl.col("value", "numerator").fill_null(zero), pl.lit(label).alias("entity_name")
         )
         parts.append(rows)
     rows = pl.concat(parts).filter(pl.col("world_families") > 0)
     computed = [
-        wilson_interval(n, d, level)
+        (None, None) if n is None else wilson_interval(n, d, level)
         for n, d in zip(rows["numerator"], rows["world_families"], strict=True)
     ]
     return rows.select(
@@ -994,13 +1136,16 @@ def _type_bars(frame: pl.DataFrame, chart_id: str, title: str, caption: str) -> 
 
 
 def applicant_types(data: SiteData, entity_type: str, code: str) -> pl.DataFrame:
-    """Shares of applicant types over the window (all approaches), one row per scope and type."""
+    """Shares of applicant types over the window (all approaches), one row per scope and type;
+    none for a scope with a year the release suppressed (its other years alone would be
+    another window)."""
     first, last = window(data)
-    rows = data.patent_applicant_types.filter(
-        pl.col("entity_type") == entity_type,
-        pl.col("entity_code") == code,
-        pl.col("approach") == "all",
-        pl.col("year").is_between(first, last),
+    equals = {"entity_type": entity_type, "entity_code": code, "approach": "all"}
+    hidden = common.hidden_within(
+        data, "patent_applicant_types", "family_scope", first, last, **equals
+    )
+    rows = common.rows(data.patent_applicant_types, **equals).filter(
+        pl.col("year").is_between(first, last), ~pl.col("family_scope").is_in(list(hidden))
     )
     # each sum is taken in year order: summed in the order a grouping left them, the
     # fractional counts differed in their last bits from one build to the next
@@ -1054,24 +1199,37 @@ def country(data: SiteData, iso3: str) -> list[Section]:
     name = data.countries.filter(pl.col("iso3") == iso3)["name"].item()
     own = _rows(data, entity_type="country", entity_code=iso3, counting="applicant")
     if data.patent_complete_year is None or own.height == 0:
+        hidden = data.hidden("patent_indicators", entity_type="country", entity_code=iso3)
         return [
             Section(
                 "Patents",
-                [f"No quantum patent family in the data has an applicant in {name}."],
+                [
+                    f"{_possessive(name)} quantum patent families are too few to publish in "
+                    "every year: this release suppresses small numbers."
+                    if hidden.height
+                    else f"No quantum patent family in the data has an applicant in {name}."
+                ],
             )
         ]
     first, last = window(data)
     threshold = _small_n_threshold(data)
     yearly = _scope_trend(data, "country", iso3, "patent_families_fractional")
     latest = yearly.filter(pl.col("year") == last)
-    total = latest.filter(pl.col("entity_name") == SCOPES["all"])["value"].sum()
-    international = latest.filter(pl.col("entity_name") == SCOPES["international"])["value"].sum()
-    trend_title = (
-        f"{name}: {total:,.1f} quantum patent families with {last} priority, "
-        f"{international:,.1f} of them international"
-        if total > 0
-        else f"{name}: no quantum patent family with {last} priority"
-    )
+    total = latest.filter(pl.col("entity_name") == SCOPES["all"])["value"]
+    international = latest.filter(pl.col("entity_name") == SCOPES["international"])["value"]
+    if total.null_count():
+        trend_title = f"{name}: too few quantum patent families with {last} priority to publish"
+    elif total.sum() > 0:
+        trend_title = (
+            f"{name}: {total.sum():,.1f} quantum patent families with {last} priority, "
+            + (
+                "the international ones too few to publish"
+                if international.null_count()
+                else f"{international.sum():,.1f} of them international"
+            )
+        )
+    else:
+        trend_title = f"{name}: no quantum patent family with {last} priority"
     trend = _count_trend(
         yearly,
         f"patents-{iso3}-trend",
@@ -1088,6 +1246,11 @@ def country(data: SiteData, iso3: str) -> list[Section]:
             f"{name} holds {r['share']:.1%} of the world's quantum patent families over "
             f"{first}-{last} ({level_words(level)} interval {r['ci_low']:.1%} to "
             f"{r['ci_high']:.1%})"
+        )
+    elif (kept_out := left_out(data, "all")["all"]).world or iso3 in kept_out.countries:
+        share_title = (
+            f"{_possessive(name)} share of the world's quantum patent families over "
+            f"{first}-{last} is not shown: a year's count is too small to publish"
         )
     else:
         share_title = f"{name} has no quantum patent family with priority in {first}-{last}"
@@ -1132,7 +1295,7 @@ def country(data: SiteData, iso3: str) -> list[Section]:
         else []
     )
     not_measured = [labels[a] for a in unmeasured(data)]
-    left_out = (
+    unmeasured_said = (
         f" {listed(not_measured)} {'are' if len(not_measured) > 1 else 'is'} not measured by "
         "the patent classifier (see Methods)."
         if not_measured
@@ -1169,9 +1332,23 @@ def country(data: SiteData, iso3: str) -> list[Section]:
                     f"{name} has at least {threshold} families (1 = world average)."
                     if index_charts
                     else f"{name} has fewer than {threshold} families in every approach over "
-                    f"{_span(first, last)}: too few to say where it specialises."
+                    f"{_span(first, last)}"
+                    + (
+                        " (or a year of its count too small to publish in this release)"
+                        if common.hidden_within(
+                            data,
+                            "patent_indicators",
+                            "entity_code",
+                            first,
+                            last,
+                            entity_code=iso3,
+                            family_scope="all",
+                        )
+                        else ""
+                    )
+                    + ": too few to say where it specialises."
                 )
-                + left_out
+                + unmeasured_said
             ],
             charts=index_charts,
         ),

@@ -644,3 +644,65 @@ def test_applicant_type_shares_sum_the_years_in_order_whatever_the_rows_order() 
         assert patents.applicant_types(shuffled, "country", "DEU")["denominator"].to_list() == [
             in_year_order
         ]
+
+
+def _suppressed(path: Path) -> SiteData:
+    """The release at ``path`` as one that suppresses small numbers publishes it: every
+    patent indicator row flagged small without its numbers, the setting recorded."""
+    con = duckdb.connect(str(path))
+    con.execute(
+        "update marts.patent_indicators set value = null, numerator = null, "
+        "denominator = null, families_whole = null where small_n"
+    )
+    con.execute("create table meta.publication_settings (key varchar, value varchar)")
+    con.execute("insert into meta.publication_settings values ('small_numbers', 'suppress')")
+    con.close()
+    return load(path)
+
+
+def test_suppressed_years_are_left_out_of_sums_and_never_read_as_none(tmp_path: Path) -> None:
+    # every year (2020-2024 ranked): China 30 families, 3 international; the United States
+    # 20 and 12; Germany 10 and 6; XXA 1 and 1: international families of all but the
+    # United States are under 10, suppressed
+    data = _suppressed(_publish(tmp_path / "suppressed.duckdb"))
+    assert data.suppresses and data.suppressed["patent_indicators"] > 0
+    frames = patents.ranking(data, "all")
+    # Germany's 50 families over the window are whole; XXA's suppressed years leave it out
+    assert frames["all"]["entity_code"].to_list() == ["CHN", "USA", "DEU"]
+    assert frames["all"]["families_fractional"].to_list() == [150.0, 100.0, 50.0]
+    # the world's 61 families a year are all published: the shares are of all of them
+    assert frames["all"]["share"][0] == pytest.approx(150 / 305)
+    assert frames["international"]["entity_code"].to_list() == ["USA"]
+    left = patents.left_out(data, "all")
+    assert left["international"].countries == {"CHN", "DEU", "XXA"}
+    assert left["all"].countries == {"XXA"} and not left["all"].world
+    title, sentence = patents.compare_rankings(frames, 0.9, left)
+    assert "United States is the only country ranked with international families" in title
+    assert "China is not ranked by international families" in sentence
+    assert "has no international family" not in sentence
+    assert "countries with a year too small to publish in these years are left out" in sentence
+    # superconducting: every country's count is under 10 a year (the world's 13 is not)
+    assert patents.ranking(data, "superconducting")["all"].height == 0
+    [section] = patents.approach(data, "superconducting")
+    assert section.heading == (
+        "Patents: too few superconducting qubits families to rank in 2020-2024"
+    )
+    assert "every country with families has a year too small" in section.paragraphs[0]
+    # Germany's page: its international years are gaps, never zeros
+    trend, share = (s.charts[0] for s in patents.country(data, "DEU")[:2])
+    assert trend.figure.layout.title.text == (
+        "Germany: 10.0 quantum patent families with 2024 priority, the international ones "
+        "too few to publish"
+    )
+    international = trend.data.filter(pl.col("entity_name") == "International families")
+    assert international["value"].null_count() == international.height
+    assert patents.SUPPRESSED_GAPS in trend.notes and patents.SUPPRESSED_GAPS in share.notes
+    shares = share.data.filter(pl.col("entity_name") == "International families")
+    assert shares["value"].null_count() == shares.height
+    assert shares["ci_low"].null_count() == shares.height
+    # XXA, all of whose rows are suppressed, is too small, not without patents
+    [only] = patents.country(data, "XXA")
+    assert only.paragraphs == [
+        f"{ATTACK}'s quantum patent families are too few to publish in every year: this "
+        "release suppresses small numbers."
+    ]
