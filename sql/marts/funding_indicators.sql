@@ -90,7 +90,9 @@ select flagged.* replace (
     case when flagged.small_n and suppressing.suppress then null else flagged.denominator end
         as denominator,
     case when flagged.small_n and suppressing.suppress then null else flagged.records end
-        as records
+        as records,
+    case when flagged.small_n and suppressing.suppress then null else flagged.conversion_gaps end
+        as conversion_gaps
 )
 from flagged
 cross join core.small_numbers as suppressing

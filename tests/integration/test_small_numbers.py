@@ -44,7 +44,7 @@ SUPPRESSED = {
     ),
     "marts.funding_indicators": (
         "small_n",
-        ("value", "numerator", "denominator", "records"),
+        ("value", "numerator", "denominator", "records", "conversion_gaps"),
         "entity_type, entity_code, approach, year, funding_kind, funder_scope, indicator",
         "not small_n",
         None,
