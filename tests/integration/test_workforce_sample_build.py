@@ -80,30 +80,47 @@ def test_defects_of_the_author_sample_end_where_the_method_says(
     assert classes["moved often"] > 0
 
 
-def test_flows_add_up_from_the_moves(
-    sample: tuple[Path, str], db: duckdb.DuckDBPyConnection
-) -> None:
+def test_flows_add_up_from_the_moves(db: duckdb.DuckDBPyConnection) -> None:
     # every counted move of the published years is in the matrix once, for approach all,
     # but a move of a researcher with no work in all before the year of arrival (their
     # works until then only on post-quantum cryptography: meta.methods all_approach_rule);
-    # the year a researcher enters all is in the working database
+    # the year a researcher enters an approach is published: the flows of every approach
+    # are counted again from the release alone
     last = one(db, "select max(year) from marts.workforce_flows")
     counted = one(
         db,
         "select count(*) from marts.researcher_moves "
         f"where counted and year between 2000 and {last}",
     )
-    with duckdb.connect(str(sample[0] / "state" / "work" / "qcm.duckdb"), read_only=True) as work:
-        moves = one(
-            work,
-            "select count(*) from core.researcher_moves as moves "
-            "inner join core.researcher_approaches as approaches "
-            "on approaches.researcher_id = moves.researcher_id and approaches.approach = 'all' "
+    recounted = dict(
+        db.execute(
+            "select approaches.approach, count(*) from marts.researcher_moves as moves "
+            "inner join marts.researcher_approaches as approaches "
+            "on approaches.researcher_id = moves.researcher_id "
             "and approaches.first_year < moves.year "
-            f"where moves.counted and moves.year between 2000 and {last}",
-        )
-    assert 0 < moves < counted  # the sample has moves of researchers of pqc alone
-    assert one(db, "select sum(moves) from marts.workforce_flows where approach = 'all'") == moves
+            f"where moves.counted and moves.year between 2000 and {last} group by all"
+        ).fetchall()
+    )
+    published = dict(
+        db.execute("select approach, sum(moves) from marts.workforce_flows group by all").fetchall()
+    )
+    assert 0 < recounted["all"] < counted  # the sample has moves of researchers of pqc alone
+    assert published == recounted
+    # and so are the researchers each country produced, in every approach
+    published_producers = (
+        "select approach, country_iso3, produced from marts.workforce_producers where produced > 0"
+    )
+    recounted_producers = (
+        "select approaches.approach, researchers.producer_iso3, count(*) "
+        "from marts.researchers as researchers "
+        "inner join marts.researcher_approaches as approaches using (researcher_id) "
+        "where researchers.producer_iso3 is not null group by all"
+    )
+    for first, second in (
+        (published_producers, recounted_producers),
+        (recounted_producers, published_producers),
+    ):
+        assert db.execute(f"{first} except {second}").fetchall() == []
     # a country's inflow is the matrix column, its outflow the matrix row
     mismatches = one(
         db,
@@ -132,7 +149,7 @@ def test_flows_add_up_from_the_moves(
                 and approach = 'all' and indicator = 'outflow')
         """
     ).fetchone()
-    assert world[0] == world[1] == world[2] == moves
+    assert world[0] == world[1] == world[2] == recounted["all"]
     # every value is labelled synthetic and has its definition
     assert db.execute("select distinct data_kind from marts.workforce_indicators").fetchall() == [
         ("synthetic sample",)
