@@ -48,14 +48,91 @@ def _caption(
     return f"{when}unit: {unit}. {SOURCE}, {counting} counting, {version}.{sample}"
 
 
-def _unknown_note(shares: pl.DataFrame, year: int) -> str:
+def _unknown_note(shares: pl.DataFrame, year: int, suppressed: bool = False) -> str:
     """What the works of no known country weigh in ``shares`` (world_share rows of one
-    approach and year): counted in every share, never ranked."""
-    unknown = shares.filter(pl.col("entity_code") == "ZZZ")["value"].sum()
+    approach and year): counted in every share, never ranked. ``suppressed``: the release
+    published their row without its numbers (too few works), so no share is said; a share
+    of 0 only when there is no such row at all."""
+    found = shares.filter(pl.col("entity_code") == "ZZZ")
+    if found.height == 0 and suppressed:
+        return (
+            "Works whose authorships name no known country (the unknown country, ZZZ) are "
+            f"too few among {year}'s publications here for their share to be published (this "
+            "release suppresses small numbers): counted in every share's total, never ranked."
+        )
+    unknown = found["value"].sum()
     return (
         f"Works whose authorships name no known country (the unknown country, ZZZ) hold "
         f"{unknown:.1%} of {year}'s publications here: counted in every share's total, never "
         "ranked."
+    )
+
+
+def _unknown_hidden(data: SiteData, approach: str, year: int) -> bool:
+    """Whether the release published the unknown country's (ZZZ) world share of
+    ``approach`` in ``year`` without its numbers (too few works)."""
+    rows = data.hidden(
+        "indicators",
+        entity_type="country",
+        entity_code="ZZZ",
+        indicator="world_share",
+        approach=approach,
+        year=year,
+    )
+    return rows.height > 0
+
+
+def _shares_hidden(data: SiteData, year: int) -> set[str]:
+    """The classified approaches in which the release published a known country's world
+    share in ``year`` without its numbers (too few works); none unless it suppresses small
+    numbers."""
+    rows = data.hidden("indicators", entity_type="country", indicator="world_share", year=year)
+    if rows.height == 0:
+        return set()
+    return set(
+        rows.filter(
+            pl.col("entity_code") != "ZZZ", pl.col("approach").is_in(common.classified(data))
+        )["approach"].to_list()
+    )
+
+
+def _leaders_title(
+    data: SiteData, year: int, lead: pl.DataFrame, top_name: str, top_count: int, firm: int
+) -> str:
+    """The title of the leaders' heatmap: how many approaches ``top_name`` leads (``firm``
+    of them clearly) of those with a leader (``lead``); when the release suppresses small
+    numbers and some approach has no leader published, of those whose leader is."""
+    if lead.height == 0 and _shares_hidden(data, year):
+        return (
+            f"In {year}, no country has enough works in any approach for its share to be published"
+        )
+    whose = " whose leader is published," if _leaders_hidden(data, year, lead) else ""
+    of = f"of the {lead.height} approaches{whose}" if whose else f"of {lead.height} approaches"
+    return (
+        f"In {year}, {top_name} leads {top_count} {of} by share of publications "
+        f"({number_word(firm)} of them clearly)"
+    )
+
+
+def _leaders_hidden(data: SiteData, year: int, lead: pl.DataFrame) -> bool:
+    """Whether a classified approach has no leader in ``lead`` (``leaders``) because the
+    release published its countries' shares without their numbers: a count of approaches
+    led then says it counts only those with a leader published."""
+    return bool(_shares_hidden(data, year) - set(lead["approach"].to_list()))
+
+
+def _pairs_hidden(data: SiteData, approach: str, first: int, last: int) -> pl.DataFrame:
+    """The country pairs (country_a, country_b) co-authoring in ``approach`` with a year of
+    ``first``-``last`` that the release published without its number of works: a sum of
+    their other years would understate them, so they are left out of the sums (none unless
+    the release suppresses small numbers)."""
+    rows = data.hidden("pairs", approach=approach)
+    if rows.height == 0:
+        return pl.DataFrame(schema={"country_a": pl.String, "country_b": pl.String})
+    return (
+        rows.filter(pl.col("year").is_between(first, last))
+        .select("country_a", "country_b")
+        .unique()
     )
 
 
@@ -128,8 +205,7 @@ def overview(data: SiteData) -> list[Section]:
             "entity_code", "entity_name", "approach", "approach_label", "value", "works_whole"
         ),
         "leaders-heatmap",
-        f"In {year}, {top_name} leads {top_count} of {lead.height} approaches "
-        f"by share of publications ({number_word(firm)} of them clearly)",
+        _leaders_title(data, year, lead, top_name, top_count, firm),
         _caption(data, "share of the world's publications in the approach", year),
     )
     heatmap.notes.append(
@@ -138,6 +214,7 @@ def overview(data: SiteData) -> list[Section]:
                 data.indicators, entity_type="country", indicator="world_share", year=year
             ).filter(pl.col("approach") == "all"),
             year,
+            _unknown_hidden(data, "all", year),
         )
     )
     map_frames = {
@@ -234,6 +311,24 @@ def approach(data: SiteData, approach_id: str) -> list[Section]:
         .head(TOP)
     )
     if ranked.height == 0:
+        few = data.hidden(
+            "indicators",
+            entity_type="country",
+            indicator="world_share",
+            approach=approach_id,
+            year=year,
+        ).filter(pl.col("entity_code") != "ZZZ")
+        if few.height:
+            return [
+                Section(
+                    f"{label}: too few publications in {year} to publish",
+                    [
+                        f"Every country publishing in {label.lower()} in {year} has fewer than "
+                        f"{data.methods.get('small_n_threshold')} works, and this release "
+                        "suppresses small numbers: nothing to rank for this year."
+                    ],
+                )
+            ]
         return [Section(f"{label}: no publications in {year}", ["Nothing to rank for this year."])]
     leader = ranked.row(0, named=True)
     ranking = ranking_bars(
@@ -255,7 +350,7 @@ def approach(data: SiteData, approach_id: str) -> list[Section]:
         _caption(data, "share of the world's publications in the approach", year),
         common.interval_level(data),
     )
-    ranking.notes.append(_unknown_note(shares, year))
+    ranking.notes.append(_unknown_note(shares, year, _unknown_hidden(data, approach_id, year)))
     leaders5 = ranked.head(5)["entity_code"]
     trend = trend_lines(
         common.rows(
@@ -290,13 +385,23 @@ def approach(data: SiteData, approach_id: str) -> list[Section]:
         "share of the world (the indicator chosen)",
     )
     members = {}
+    every_member: set[str] = set()
     for bloc in BLOC_ORDER:
         codes = common.bloc_members(data, bloc, year)
+        every_member |= codes
         rows = shares.filter(pl.col("entity_code").is_in(sorted(codes))).select(
             "entity_code", "entity_name", "value"
         )
         if rows.height:
             members[bloc] = rows
+    # under suppression: members whose share is published without its numbers
+    members_hidden = data.hidden(
+        "indicators",
+        entity_type="country",
+        indicator="world_share",
+        approach=approach_id,
+        year=year,
+    ).filter(pl.col("entity_code").is_in(sorted(every_member)))
     inside = grouped_choice_bars(
         members,
         f"{approach_id}-bloc-members",
@@ -325,6 +430,9 @@ def approach(data: SiteData, approach_id: str) -> list[Section]:
     recent = data.pairs.filter(
         pl.col("approach") == approach_id, pl.col("year").is_between(year - 4, year)
     )
+    pairs_hidden = _pairs_hidden(data, approach_id, year - 4, year)
+    if pairs_hidden.height:
+        recent = recent.join(pairs_hidden, on=["country_a", "country_b"], how="anti")
     pairs = (
         recent.group_by("country_a_name", "country_b_name")
         .agg(pl.col("works").sum().alias("value"))
@@ -346,32 +454,63 @@ def approach(data: SiteData, approach_id: str) -> list[Section]:
         Section(
             "Blocs compared",
             [
-                "A bloc's value counts each paper once, however many of its members took part; "
-                "it is not the sum of its members' values.",
+                "A bloc's value is computed from the papers themselves, a paper counted once "
+                "however many of its members took part. Its shares are fractional (a "
+                "paper's credit shared among its countries), so a bloc's share equals the "
+                "sum of the shares of the countries that were its members that year; its "
+                "number of works (works_whole in the CSV) is at most the sum of theirs."
+                + (
+                    " This release suppresses small numbers: members with too few works to "
+                    "publish are left out of the members chart, so the members shown of such "
+                    "a bloc add up to less than it."
+                    if members_hidden.height
+                    else ""
+                ),
             ],
             charts=[blocs, inside],
         ),
         Section("Specialisation", [], charts=[special]),
-        Section("Collaboration", [], charts=[collaboration]),
+        Section(
+            "Collaboration",
+            [common.left_out_of_sums("country pairs", f"{year - 4}-{year}")]
+            if pairs_hidden.height
+            else [],
+            charts=[collaboration],
+        ),
     ]
+
+
+def partners_left_out(data: SiteData, iso3: str, year: int) -> set[str]:
+    """The countries (ISO3) co-authoring with ``iso3`` whose pair the release published
+    without its number of works in a year of the five to ``year``: ``partners`` leaves
+    them out, as a sum of their other years would understate them (none unless the release
+    suppresses small numbers)."""
+    hidden = _pairs_hidden(data, "all", year - 4, year)
+    return set(hidden.filter(pl.col("country_a") == iso3)["country_b"].to_list()) | set(
+        hidden.filter(pl.col("country_b") == iso3)["country_a"].to_list()
+    )
 
 
 def partners(data: SiteData, iso3: str, year: int, top: int = 10) -> pl.DataFrame:
     """A country's ``top`` co-authoring countries over the five years to ``year``: label
     (the partner's name) and value (co-authored works, whole count), most first; partners
-    with as many works by name, so the same data always show the same partners."""
+    with as many works by name, so the same data always show the same partners. When the
+    release suppresses small numbers, a partner with a year published without its number
+    of works is left out (``partners_left_out``), never shown understated."""
     recent = data.pairs.filter(
         pl.col("approach") == "all", pl.col("year").is_between(year - 4, year)
     )
+    as_a = recent.filter(pl.col("country_a") == iso3)
+    as_b = recent.filter(pl.col("country_b") == iso3)
+    left_out = sorted(partners_left_out(data, iso3, year))
+    if left_out:
+        as_a = as_a.filter(~pl.col("country_b").is_in(left_out))
+        as_b = as_b.filter(~pl.col("country_a").is_in(left_out))
     return (
         pl.concat(
             [
-                recent.filter(pl.col("country_a") == iso3).select(
-                    pl.col("country_b_name").alias("label"), "works"
-                ),
-                recent.filter(pl.col("country_b") == iso3).select(
-                    pl.col("country_a_name").alias("label"), "works"
-                ),
+                as_a.select(pl.col("country_b_name").alias("label"), "works"),
+                as_b.select(pl.col("country_a_name").alias("label"), "works"),
             ]
         )
         .group_by("label")
@@ -448,7 +587,13 @@ def country(data: SiteData, iso3: str) -> list[Section]:
     sections = [
         Section("Strengths and weaknesses across approaches", [], charts=[profile]),
         Section("Trend", [], charts=[trend]),
-        Section("Main collaborators", [], charts=[collaborators]),
+        Section(
+            "Main collaborators",
+            [common.left_out_of_sums("co-authoring countries", f"{year - 4}-{year}")]
+            if partners_left_out(data, iso3, year)
+            else [],
+            charts=[collaborators],
+        ),
     ]
     if groups:
         blocs = grouped_choice_bars(
@@ -492,6 +637,13 @@ def methods(data: SiteData) -> list[Section]:
         year=data.complete_year,
     )
     unknown_share = unknown["value"].item() if unknown.height else 0.0
+    unknown_said = (
+        "too few of "
+        f"{data.complete_year} publications for their share to be published (this release "
+        "suppresses small numbers)"
+        if unknown.height == 0 and _unknown_hidden(data, "all", data.complete_year)
+        else f"{unknown_share:.1%} of {data.complete_year} publications"
+    )
     quarantine = Table(["Reason", "Rows"], [[r, f"{n:,}"] for r, n in data.quarantine.iter_rows()])
     return [
         Section(
@@ -532,7 +684,7 @@ def methods(data: SiteData) -> list[Section]:
                 "older snapshot); both are marked on every trend. Headline charts use "
                 f"{_year_words(data)} ({data.complete_year}).",
                 f"Authors with no usable country are counted under 'Unknown country': "
-                f"{unknown_share:.1%} of {data.complete_year} publications. "
+                f"{unknown_said}. "
                 "They are never dropped.",
                 "Values based on fewer than "
                 f"{data.methods.get('small_n_threshold')} works are "

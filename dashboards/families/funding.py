@@ -283,24 +283,87 @@ def not_counted(rows: pl.DataFrame) -> pl.DataFrame:
     return rows.filter(pl.col("status") != "counted")
 
 
+def _grant_keys(data: SiteData) -> pl.DataFrame:
+    """The grant rows of marts.funding_indicators with, when the release suppresses small
+    numbers, those it published without their numbers (keys and flags, numbers null): what
+    the years and the data kind of the grants are read from, as those rows have them too."""
+    rows = _rows(data, funding_kind="grants")
+    hidden = data.hidden("funding_indicators", funding_kind="grants")
+    return pl.concat([rows, hidden], how="vertical_relaxed") if hidden.height else rows
+
+
+def _hidden_within(data: SiteData, column: str, span: tuple[int, int], **equals: object) -> set:
+    """The values of ``column`` of the grant rows whose columns equal the given values,
+    started in the years of ``span``, that the release published without their numbers:
+    a sum over ``span`` would understate them, so none is made (empty unless the release
+    suppresses small numbers)."""
+    return common.hidden_within(
+        data, "funding_indicators", column, *span, funding_kind="grants", **equals
+    )
+
+
 def grant_window(data: SiteData) -> tuple[int, int] | None:
     """First and last start year pooled for grant charts (the last ``GRANT_WINDOW``
     complete years), or None when there is no grant."""
-    last = latest_complete_year(_rows(data, funding_kind="grants"))
+    last = latest_complete_year(_grant_keys(data))
     return None if last is None else (last - GRANT_WINDOW + 1, last)
 
 
 def grants_are_sample(data: SiteData) -> bool:
     """Whether the grant rows are the synthetic sample."""
-    kinds = _rows(data, funding_kind="grants")["data_kind"].drop_nulls().unique()
+    kinds = _grant_keys(data)["data_kind"].drop_nulls().unique()
     return any("sample" in str(kind) for kind in kinds)
+
+
+def approaches_left_out(
+    data: SiteData, entity_type: str = "world", code: str = "WLD", scope: str = "all"
+) -> set[str]:
+    """The approaches whose grant money of one entity and funder scope the release
+    publishes without its numbers in some year of the grant window: ``grants_by_approach``
+    leaves them out, as a sum of their other years would understate them (empty unless the
+    release suppresses small numbers)."""
+    span = grant_window(data)
+    if span is None:
+        return set()
+    found = _hidden_within(
+        data,
+        "approach",
+        span,
+        indicator="grant_funding_usd",
+        entity_type=entity_type,
+        entity_code=code,
+        funder_scope=scope,
+    )
+    return found - {"all"}
+
+
+def countries_left_out_of_shares(data: SiteData) -> set[str]:
+    """The countries (ISO3) whose international share of grant money the release publishes
+    without its numbers in some year of the grant window: ``international_shares`` leaves
+    them out, as their pooled money would be understated (empty unless the release
+    suppresses small numbers)."""
+    span = grant_window(data)
+    if span is None:
+        return set()
+    found = _hidden_within(
+        data,
+        "entity_code",
+        span,
+        indicator="grant_international_share",
+        entity_type="country",
+        approach="all",
+        funder_scope="all",
+    )
+    return found - {UNKNOWN_COUNTRY}
 
 
 def grants_by_approach(
     data: SiteData, entity_type: str = "world", code: str = "WLD", scope: str = "all"
 ) -> pl.DataFrame:
     """Grant money (million US dollars) by approach over the grant window for one entity
-    and funder scope, largest first: approach, label, value, grants, small_n."""
+    and funder scope, largest first: approach, label, value, grants, small_n. When the
+    release suppresses small numbers, an approach with a year of the window published
+    without its numbers is left out (``approaches_left_out``), never shown understated."""
     span = grant_window(data)
     if span is None:
         return pl.DataFrame(schema={"approach": pl.String, "label": pl.String, "value": pl.Float64})
@@ -314,6 +377,9 @@ def grants_by_approach(
         entity_code=code,
         funder_scope=scope,
     ).filter(pl.col("year").is_between(*span), pl.col("approach") != "all")
+    left_out = approaches_left_out(data, entity_type, code, scope)
+    if left_out:
+        rows = rows.filter(~pl.col("approach").is_in(sorted(left_out)))
     pooled = rows.group_by("approach").agg(
         (pl.col("value").sum() / MILLION).alias("value"), pl.col("records").sum().alias("grants")
     )
@@ -329,7 +395,9 @@ def grants_by_approach(
 def international_shares(data: SiteData, n: int = TOP_SHARE) -> pl.DataFrame:
     """The ``n`` countries with the most grant money over the grant window, with the share
     of it in international consortia: entity_code, entity_name, value (share), numerator
-    and denominator (million US dollars), largest share first."""
+    and denominator (million US dollars), largest share first. When the release suppresses
+    small numbers, a country with a year of the window published without its numbers is
+    left out (``countries_left_out_of_shares``), never ranked on understated money."""
     span = grant_window(data)
     if span is None:
         return pl.DataFrame(schema={"entity_name": pl.String, "value": pl.Float64})
@@ -341,6 +409,9 @@ def international_shares(data: SiteData, n: int = TOP_SHARE) -> pl.DataFrame:
         approach="all",
         funder_scope="all",
     ).filter(pl.col("year").is_between(*span), pl.col("entity_code") != UNKNOWN_COUNTRY)
+    left_out = countries_left_out_of_shares(data)
+    if left_out:
+        rows = rows.filter(~pl.col("entity_code").is_in(sorted(left_out)))
     pooled = (
         rows.group_by("entity_code", "entity_name")
         .agg(
@@ -1147,9 +1218,12 @@ def _grant_sections(data: SiteData) -> list[Section]:
                 pl.col("label").alias("entity_name"), "value", "grants", "small_n", "approach"
             )
     overall = groups.get(labels["all"])
+    # under suppression: the approaches left out of any funder's bars, and of all three's
+    left_out = {scope: approaches_left_out(data, scope=scope) for scope in labels}
+    among = " of the approaches with every year published" if left_out["all"] else ""
     title = (
-        f"{_sample_prefix(data)}{overall['entity_name'][0]} received the most grant money, "
-        f"{first}-{last}"
+        f"{_sample_prefix(data)}{overall['entity_name'][0]} received the most grant money"
+        f"{among}, {first}-{last}"
         if overall is not None and overall.height
         else f"Grant money by approach, {first}-{last}"
     )
@@ -1166,6 +1240,15 @@ def _grant_sections(data: SiteData) -> list[Section]:
         "Choose a funder with the menu."
     )
     shares = international_shares(data)
+    span_said = f"{first}-{last}"
+    approaches_said = (
+        [common.left_out_of_sums("approaches", span_said)] if any(left_out.values()) else []
+    )
+    countries_said = (
+        [common.left_out_of_sums("countries", span_said)]
+        if countries_left_out_of_shares(data)
+        else []
+    )
     share_chart = _bars(
         shares.with_columns(
             pl.col("entity_name").alias("label"),
@@ -1190,7 +1273,9 @@ def _grant_sections(data: SiteData) -> list[Section]:
         "share of grant money in international consortia",
         percent=True,
         notes=[
-            f"The {TOP_SHARE} countries with the most grant money. A consortium is "
+            f"The {TOP_SHARE} countries with the most grant money"
+            + (" of those with every year published" if countries_said else "")
+            + ". A consortium is "
             "international when its organisations come from two or more countries "
             "(in practice CORDIS projects: NSF and UKRI grants pay one organisation)."
         ],
@@ -1206,11 +1291,12 @@ def _grant_sections(data: SiteData) -> list[Section]:
             [
                 "Money of the in-scope grants of NSF, UKRI and CORDIS by the approach its "
                 f"title and abstract name, pooled over the last {GRANT_WINDOW} complete start "
-                "years. Three funders only: this is not any country's total public money." + sample
+                "years. Three funders only: this is not any country's total public money." + sample,
+                *approaches_said,
             ],
             charts=[by_approach],
         ),
-        Section("Grants in international consortia", [], charts=[share_chart]),
+        Section("Grants in international consortia", countries_said, charts=[share_chart]),
     ]
 
 
@@ -1402,11 +1488,33 @@ def _per_gdp_said(data: SiteData, iso3: str, name: str, year: int) -> str:
 
 
 def _country_grants(data: SiteData, iso3: str, name: str) -> Section:
-    """The country's grant money by approach, or a sentence saying there is none."""
+    """The country's grant money over the grant window and by approach, or a sentence saying
+    there is none. When the release suppresses small numbers, a sum that would leave out a
+    year published without its numbers is not made: the total is then given year by year
+    for the years published, and an approach with such a year is left out of the bars; the
+    section says so, and says "no grant" only when no row of the country is published."""
     heading = "Public funding: grants from NSF, UKRI and CORDIS"
     span = grant_window(data)
     frame = grants_by_approach(data, "country", iso3) if span else pl.DataFrame()
-    if span is None or frame.height == 0 or frame["value"].sum() <= 0:
+    with_bars = span is not None and frame.height > 0 and frame["value"].sum() > 0
+    keys = {"entity_type": "country", "entity_code": iso3, "indicator": "grant_funding_usd"}
+    total = (
+        _rows(data, funding_kind="grants", approach="all", funder_scope="all", **keys).filter(
+            pl.col("year").is_between(*span)
+        )
+        if span
+        else pl.DataFrame()
+    )
+    # under suppression: the years of the country's total and the approaches with a year
+    # published without their numbers (none otherwise)
+    hidden_years = (
+        _hidden_within(data, "year", span, approach="all", funder_scope="all", **keys)
+        if span
+        else set()
+    )
+    left_out = approaches_left_out(data, "country", iso3)
+    published = data.suppresses and bool(total.height or hidden_years or left_out)
+    if span is None or not (with_bars or published):
         return Section(
             heading,
             [
@@ -1416,15 +1524,19 @@ def _country_grants(data: SiteData, iso3: str, name: str) -> Section:
             ],
         )
     first, last = span
-    total = _rows(
-        data,
-        funding_kind="grants",
-        indicator="grant_funding_usd",
-        entity_type="country",
-        entity_code=iso3,
-        approach="all",
-        funder_scope="all",
-    ).filter(pl.col("year").is_between(first, last))
+    sample = " SYNTHETIC SAMPLE: invented grants." if grants_are_sample(data) else ""
+    paragraphs = [_grant_total_said(name, total, sorted(hidden_years), first, last) + sample]
+    if left_out:
+        paragraphs.append(
+            common.left_out_of_sums("approaches", f"{first}-{last}")
+            if with_bars
+            else f"No approach of {name}'s grant money is shown: this release suppresses small "
+            f"numbers, and each approach with grants has a year of {first}-{last} with too few "
+            "to publish, so a sum of its other years would understate it."
+        )
+    if not with_bars:
+        return Section(heading, paragraphs)
+    among = " (of the approaches with every year published)" if left_out else ""
     chart = _bars(
         frame.with_columns(
             pl.struct("label", "value", "grants")
@@ -1437,21 +1549,43 @@ def _country_grants(data: SiteData, iso3: str, name: str) -> Section:
             .alias("hover")
         ),
         f"funding-{iso3}-grants",
-        f"{_sample_prefix(data)}{frame['label'][0]} received the most of {name}'s grant money, "
-        f"{first}-{last}",
+        f"{_sample_prefix(data)}{frame['label'][0]} received the most of {name}'s grant money"
+        f"{among}, {first}-{last}",
         _grant_caption(data, "million US dollars", f"grants starting {first}-{last}"),
         "million US dollars",
         notes=["A grant can belong to several approaches: the bars overlap."],
     )
-    sample = " SYNTHETIC SAMPLE: invented grants." if grants_are_sample(data) else ""
-    return Section(
-        heading,
-        [
-            f"Grant money paid to organisations in {name} by NSF, UKRI and CORDIS: "
-            f"{money(total['value'].sum())} in {int(total['records'].sum())} grants starting "
-            f"{first}-{last}. Three funders only: not {name}'s total public money." + sample
-        ],
-        charts=[chart],
+    return Section(heading, paragraphs, charts=[chart])
+
+
+def _grant_total_said(
+    name: str, total: pl.DataFrame, hidden_years: list[int], first: int, last: int
+) -> str:
+    """The grant money of a country over ``first``-``last`` (``total``: its published
+    all-approach, all-funder rows of those years), or, when the release published some of
+    those years without their numbers (``hidden_years``), the money of each year published
+    and no total, which would understate it."""
+    whose = f"Grant money paid to organisations in {name} by NSF, UKRI and CORDIS"
+    three = f" Three funders only: not {name}'s total public money."
+    if not hidden_years:
+        return (
+            f"{whose}: {money(total['value'].sum())} in {int(total['records'].sum())} grants "
+            f"starting {first}-{last}.{three}"
+        )
+    years = [
+        f"{money(r['value'])} in {counted(int(r['records']), 'grant')} starting in {r['year']}"
+        for r in total.sort("year").iter_rows(named=True)
+    ]
+    hidden = listed([str(y) for y in hidden_years])
+    if not years:
+        return (
+            f"{whose}, {first}-{last}: the grants starting in {hidden} are too few to publish "
+            f"(this release suppresses small numbers), so no figure is given.{three}"
+        )
+    return (
+        f"{whose}, {first}-{last}: {'; '.join(years)}. The grants starting in {hidden} are "
+        f"too few to publish (this release suppresses small numbers), so no total over "
+        f"{first}-{last} is given: a sum of the years published would understate it.{three}"
     )
 
 

@@ -1,0 +1,305 @@
+"""The publication pages in a release that suppresses small numbers, on small hand-made
+frames: no share of the unknown country read as 0 when its row is suppressed, no sum over
+years of co-authorship pairs that would leave a suppressed year out, approaches without a
+published ranking said to be too small, and the bloc note exact; the release that flags
+small numbers reads as before."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import polars as pl
+import pytest
+
+from dashboards.data import SiteData
+from dashboards.families import bibliometric, common
+from tests import site_pages as pages
+
+pytestmark = pytest.mark.unit
+YEAR = 2024
+COUNTRIES = {
+    "USA": "United States",
+    "CHN": "China",
+    "DEU": "Germany",
+    "FRA": "France",
+    "ZZZ": "Unknown country",
+}
+# world shares of each approach in YEAR: (code, share, works); fewer than 10 works is small.
+# In photonic the United States lead; Germany, France and the unknown country are small (the
+# EU27, Germany and France, holds 0.15, their sum). In clocks the only country is small.
+SHARES = {
+    "photonic": [
+        ("USA", 0.5, 20),
+        ("CHN", 0.3, 12),
+        ("DEU", 0.1, 4),
+        ("FRA", 0.05, 2),
+        ("ZZZ", 0.05, 2),
+    ],
+    "clocks": [("DEU", 1.0, 3)],
+    "all": [
+        ("USA", 0.5, 50),
+        ("CHN", 0.3, 30),
+        ("DEU", 0.1, 10),
+        ("FRA", 0.05, 5),
+        ("ZZZ", 0.05, 5),
+    ],
+}
+# co-authored works per pair and year 2020-2024 (both approaches alike): United States and
+# China 12 a year (60); Germany and the United States 10 a year but 3 in 2022 (43); France
+# and the United States 2 a year (10)
+PAIRS = {
+    ("CHN", "USA"): {year: 12 for year in range(2020, 2025)},
+    ("DEU", "USA"): {2020: 10, 2021: 10, 2022: 3, 2023: 10, 2024: 10},
+    ("FRA", "USA"): {year: 2 for year in range(2020, 2025)},
+}
+SUPPRESSED_NUMBERS = ("value", "numerator", "denominator", "works_whole", "value_low", "value_high")
+
+
+def _row(code: str, approach: str, indicator: str, value: float, works: int) -> dict:
+    return {
+        "entity_type": "bloc" if code == "EU27" else "country",
+        "entity_code": code,
+        "entity_name": COUNTRIES.get(code, code),
+        "approach": approach,
+        "year": YEAR,
+        "indicator": indicator,
+        "value": value,
+        "numerator": value * 40,
+        "denominator": 40.0,
+        "unit": "share",
+        "works_whole": works,
+        "small_n": works < 10,
+        "value_low": value * 0.8,
+        "value_high": value * 1.2,
+        "interval_method": "wilson-90",
+        "year_incomplete": False,
+    }
+
+
+def _indicators() -> pl.DataFrame:
+    rows = []
+    for approach, shares in SHARES.items():
+        for code, share, works in shares:
+            rows.append(_row(code, approach, "world_share", share, works))
+            if code != "ZZZ":
+                rows.append(_row(code, approach, "activity_index", share * 2, works))
+        if approach != "clocks":
+            rows.append(
+                _row("EU27", approach, "world_share", 0.15, 6 if approach == "photonic" else 15)
+            )
+    for code, _, works in SHARES["all"]:
+        rows.append(_row(code, "all", "publications_fractional", float(works), works))
+    return pl.DataFrame(rows)
+
+
+def _pairs() -> pl.DataFrame:
+    return pl.DataFrame(
+        [
+            {
+                "approach": approach,
+                "year": year,
+                "country_a": a,
+                "country_a_name": COUNTRIES[a],
+                "country_b": b,
+                "country_b_name": COUNTRIES[b],
+                "works": works,
+                "small_n": works < 10,
+                "year_incomplete": False,
+            }
+            for approach in ("photonic", "all")
+            for (a, b), years in PAIRS.items()
+            for year, works in years.items()
+        ]
+    )
+
+
+def _flagged() -> SiteData:
+    """The release that flags small numbers: every row published with its numbers."""
+    return pages.site_data(
+        approaches={"all": "All", "photonic": "Photonic", "clocks": "Clocks", "qkd": "QKD"},
+        countries=COUNTRIES,
+        complete_year=YEAR,
+        incomplete_year=None,
+        methods={
+            "share_interval_level": ("0.9", ""),
+            "small_n_threshold": ("10", ""),
+            "classifier_version": ("kw-1", ""),
+        },
+        indicators=_indicators(),
+        pairs=_pairs(),
+        member_years=pl.DataFrame(
+            {"bloc": ["EU27"] * 2, "year": [YEAR] * 2, "iso3": ["DEU", "FRA"]}
+        ),
+        definitions=pl.DataFrame(
+            schema={
+                "name": pl.String,
+                "definition": pl.String,
+                "unit": pl.String,
+                "method_version": pl.String,
+            }
+        ),
+        classifier=pl.DataFrame(
+            schema={
+                "approach": pl.String,
+                "labelled_positives": pl.Int64,
+                "precision": pl.Float64,
+                "recall": pl.Float64,
+            }
+        ),
+        quarantine=pl.DataFrame(schema={"reason": pl.String, "rows": pl.Int64}),
+    )
+
+
+def _suppressed() -> SiteData:
+    """The same data as a release that suppresses small numbers reads them: the small rows
+    published without their numbers, left out of their frames and held in ``left_out``."""
+    data = _flagged()
+    left_out = {}
+    kept = {}
+    for name in ("indicators", "pairs"):
+        frame = getattr(data, name)
+        numbers = [c for c in (*SUPPRESSED_NUMBERS, "works") if c in frame.columns]
+        kept[name] = frame.filter(~pl.col("small_n"))
+        left_out[name] = frame.filter(pl.col("small_n")).with_columns(
+            [pl.lit(None, frame.schema[c]).alias(c) for c in numbers]
+        )
+    return dataclasses.replace(data, small_numbers="suppress", left_out=left_out, **kept)
+
+
+TOO_FEW_UNKNOWN = (
+    "Works whose authorships name no known country (the unknown country, ZZZ) are too few "
+    "among 2024's publications here for their share to be published (this release suppresses "
+    "small numbers): counted in every share's total, never ranked."
+)
+BLOC_NOTE = (
+    "A bloc's value is computed from the papers themselves, a paper counted once however many "
+    "of its members took part. Its shares are fractional (a paper's credit shared among its "
+    "countries), so a bloc's share equals the sum of the shares of the countries that were its "
+    "members that year; its number of works (works_whole in the CSV) is at most the sum of "
+    "theirs."
+)
+MEMBERS_LEFT_OUT = (
+    " This release suppresses small numbers: members with too few works to publish are left "
+    "out of the members chart, so the members shown of such a bloc add up to less than it."
+)
+
+
+def test_the_unknown_countrys_suppressed_share_is_said_too_small_never_zero() -> None:
+    shares = pl.DataFrame({"entity_code": ["USA"], "value": [0.9]})
+    assert bibliometric._unknown_note(shares, YEAR, suppressed=True) == TOO_FEW_UNKNOWN
+    # without a row and without suppression there are no such works: 0.0%, as before
+    assert " hold 0.0% of 2024's publications" in bibliometric._unknown_note(shares, YEAR)
+    flagged = pages.charts(bibliometric.approach(_flagged(), "photonic"))["photonic-ranking"]
+    assert flagged.notes[-1] == (
+        "Works whose authorships name no known country (the unknown country, ZZZ) hold 5.0% "
+        "of 2024's publications here: counted in every share's total, never ranked."
+    )
+    suppressed = pages.charts(bibliometric.approach(_suppressed(), "photonic"))
+    assert suppressed["photonic-ranking"].notes[-1] == TOO_FEW_UNKNOWN
+    assert "hold 0.0%" not in pages.text(bibliometric.approach(_suppressed(), "photonic"))
+    heatmap = pages.charts(bibliometric.overview(_suppressed()))["leaders-heatmap"]
+    assert heatmap.notes[-1] == TOO_FEW_UNKNOWN
+
+
+def test_the_methods_page_says_the_unknown_share_is_too_small_rather_than_zero() -> None:
+    flagged = pages.text(bibliometric.methods(_flagged()))
+    assert "counted under 'Unknown country': 5.0% of 2024 publications. They are" in flagged
+    suppressed = pages.text(bibliometric.methods(_suppressed()))
+    assert (
+        "counted under 'Unknown country': too few of 2024 publications for their share to be "
+        "published (this release suppresses small numbers). They are never dropped."
+    ) in suppressed
+    assert "0.0%" not in suppressed
+
+
+def test_pairs_with_a_suppressed_year_are_left_out_of_the_five_year_sums() -> None:
+    # flag: every year summed, 60, 43 and 10 works
+    flagged = bibliometric.approach(_flagged(), "photonic")
+    chart = pages.charts(flagged)["photonic-pairs"]
+    # (the bars' rows smallest first, drawn bottom up)
+    assert chart.data.rows() == [
+        ("France - United States", 10),
+        ("Germany - United States", 43),
+        ("China - United States", 60),
+    ]
+    collaboration = next(s for s in flagged if s.heading == "Collaboration")
+    assert collaboration.paragraphs == []
+    # suppress: Germany's 2022 and every year of France are suppressed, so 40 and 0 would
+    # understate them; only China's 60 is summed, and the page says why once
+    suppressed = bibliometric.approach(_suppressed(), "photonic")
+    assert pages.charts(suppressed)["photonic-pairs"].data.rows() == [("China - United States", 60)]
+    collaboration = next(s for s in suppressed if s.heading == "Collaboration")
+    assert collaboration.paragraphs == [common.left_out_of_sums("country pairs", "2020-2024")]
+    assert collaboration.paragraphs[0] == (
+        "This release suppresses small numbers: country pairs with a year too small to publish "
+        "in 2020-2024 are left out, as a sum of their other years would understate them."
+    )
+
+
+def test_a_countrys_partners_with_a_suppressed_year_are_left_out_and_the_page_says_so() -> None:
+    assert bibliometric.partners(_flagged(), "USA", YEAR).rows() == [
+        ("China", 60), ("Germany", 43), ("France", 10)
+    ]  # fmt: skip
+    assert bibliometric.partners_left_out(_flagged(), "USA", YEAR) == set()
+    suppressed = _suppressed()
+    assert bibliometric.partners_left_out(suppressed, "USA", YEAR) == {"DEU", "FRA"}
+    assert bibliometric.partners_left_out(suppressed, "CHN", YEAR) == set()
+    assert bibliometric.partners(suppressed, "USA", YEAR).rows() == [("China", 60)]
+    sections = bibliometric.country(suppressed, "USA")
+    collaborators = next(s for s in sections if s.heading == "Main collaborators")
+    assert collaborators.paragraphs == [
+        "This release suppresses small numbers: co-authoring countries with a year too small "
+        "to publish in 2020-2024 are left out, as a sum of their other years would understate "
+        "them."
+    ]
+    # China co-authors only with the United States, every year published: nothing to say
+    china = bibliometric.country(suppressed, "CHN")
+    assert next(s for s in china if s.heading == "Main collaborators").paragraphs == []
+    flagged = bibliometric.country(_flagged(), "USA")
+    assert next(s for s in flagged if s.heading == "Main collaborators").paragraphs == []
+
+
+def test_the_bloc_note_is_exact_and_says_when_members_are_left_out() -> None:
+    # the EU27's 0.15 is the sum of Germany's 0.1 and France's 0.05: fractional shares add up
+    rows = _indicators().filter(
+        pl.col("approach") == "photonic", pl.col("indicator") == "world_share"
+    )
+    members = rows.filter(pl.col("entity_code").is_in(["DEU", "FRA"]))["value"].sum()
+    assert rows.filter(pl.col("entity_code") == "EU27")["value"].item() == pytest.approx(members)
+    flagged = bibliometric.approach(_flagged(), "photonic")
+    blocs = next(s for s in flagged if s.heading == "Blocs compared")
+    assert blocs.paragraphs == [BLOC_NOTE]
+    assert "it is not the sum" not in pages.text(flagged)
+    # suppress: both members are small, the members chart shows none of the EU27's 0.15
+    suppressed = bibliometric.approach(_suppressed(), "photonic")
+    blocs = next(s for s in suppressed if s.heading == "Blocs compared")
+    assert blocs.paragraphs == [BLOC_NOTE + MEMBERS_LEFT_OUT]
+    assert pages.charts(suppressed)["photonic-bloc-members"].data.height == 0
+
+
+def test_an_approach_whose_every_country_is_suppressed_is_not_said_to_have_none() -> None:
+    flagged = bibliometric.approach(_flagged(), "clocks")
+    assert "Germany leads clocks with 100% of 2024 publications" in pages.text(flagged)
+    (section,) = bibliometric.approach(_suppressed(), "clocks")
+    assert section.heading == "Clocks: too few publications in 2024 to publish"
+    assert section.paragraphs == [
+        "Every country publishing in clocks in 2024 has fewer than 10 works, and this release "
+        "suppresses small numbers: nothing to rank for this year."
+    ]
+    # an approach with no row at all has none, suppressed or not
+    for data in (_flagged(), _suppressed()):
+        (none,) = bibliometric.approach(data, "qkd")
+        assert none.heading == "QKD: no publications in 2024"
+
+
+def test_the_count_of_approaches_led_names_those_whose_leader_is_published() -> None:
+    flagged = pages.charts(bibliometric.overview(_flagged()))["leaders-heatmap"]
+    # flag: Germany leads clocks, the United States photonic (tied on one each, by name)
+    assert flagged.figure.layout.title.text == (
+        "In 2024, Germany leads 1 of 2 approaches by share of publications (no of them clearly)"
+    )
+    suppressed = pages.charts(bibliometric.overview(_suppressed()))["leaders-heatmap"]
+    assert suppressed.figure.layout.title.text == (
+        "In 2024, United States leads 1 of the 1 approaches whose leader is published, by "
+        "share of publications (one of them clearly)"
+    )
