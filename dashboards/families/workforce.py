@@ -20,7 +20,7 @@ from markupsafe import Markup
 
 from dashboards.data import SiteData, derived_per_site
 from dashboards.families import common
-from dashboards.families.common import counted, listed
+from dashboards.families.common import counted, hidden_within, left_out_of_sums, listed
 from dashboards.figures import (
     PALETTE,
     Chart,
@@ -67,6 +67,12 @@ NOTE_RULES = (
     "workforce_retention_years",
     "workforce_small_flow",
 )
+# a country page's series (indicator -> label)
+SERIES_LABELS = {
+    "researchers_active": "Active researchers",
+    "inflow": "Arrivals (inflow)",
+    "outflow": "Departures (outflow)",
+}
 SMALL_GREY = "rgba(150,150,150,0.45)"
 GAIN, LOSS = PALETTE[2], PALETTE[3]
 
@@ -145,9 +151,86 @@ def approach_choices(data: SiteData) -> dict[str, str]:
     return {"all": EVERYONE} | {a: labels[a] for a in common.classified(data)}
 
 
+def _years_words(years: Sequence[int]) -> str:
+    """Years as runs: ``2019``, ``2016-2018 and 2021``; "" for none."""
+    runs: list[list[int]] = []
+    for year in sorted(set(years)):
+        if runs and year == runs[-1][-1] + 1:
+            runs[-1].append(year)
+        else:
+            runs.append([year])
+    return listed([f"{r[0]}" if len(r) == 1 else f"{r[0]}-{r[-1]}" for r in runs])
+
+
+def left_out_pairs(
+    data: SiteData, first: int, last: int, approach: str = "all"
+) -> set[tuple[str, str]]:
+    """The (origin_iso3, destination_iso3) pairs of one approach with a year of
+    ``first``-``last`` whose flow the release suppressed (under workforce_small_flow moves,
+    published without them): a sum of their other years would understate them, so
+    ``period_flows`` leaves them out. Empty unless the release suppresses small numbers."""
+    if "moves" not in data.workforce_flows.columns:
+        return set()
+    rows = data.hidden("workforce_flows", approach=approach).filter(
+        pl.col("year").is_between(first, last)
+    )
+    return set(zip(rows["origin_iso3"].to_list(), rows["destination_iso3"].to_list(), strict=True))
+
+
+def left_out_countries(data: SiteData, first: int, last: int, approach: str = "all") -> set[str]:
+    """ISO3 codes of the countries with a year of ``first``-``last`` whose inflow or outflow
+    (for one approach) the release suppressed: ``net_gain`` leaves them out rather than sum
+    their other years. Empty unless the release suppresses small numbers."""
+    codes = set()
+    for indicator in ("inflow", "outflow"):
+        codes |= hidden_within(
+            data,
+            "workforce_indicators",
+            "entity_code",
+            first,
+            last,
+            entity_type="country",
+            approach=approach,
+            indicator=indicator,
+        )
+    return codes - {UNKNOWN_COUNTRY}
+
+
+def left_out_of_retention(data: SiteData, first: int, last: int) -> set[str]:
+    """Codes of the countries (and WLD, the world) with a producing year of
+    ``first``-``last`` whose retention the release suppressed (too few researchers that
+    year): ``retention`` pools no figure for them, as their other cohorts alone would
+    misstate it. Empty unless the release suppresses small numbers."""
+    codes = set()
+    for kind in ("country", "world"):
+        codes |= hidden_within(
+            data,
+            "workforce_indicators",
+            "entity_code",
+            first,
+            last,
+            entity_type=kind,
+            approach="all",
+            indicator=RETENTION,
+        )
+    return codes - {UNKNOWN_COUNTRY}
+
+
+def left_out_stage_years(data: SiteData) -> list[int]:
+    """The years with a country's career-stage row (every researcher) that the release
+    suppressed: ``stage_moves`` leaves those years out, as every country added up without
+    that row would understate the year. Empty unless the release suppresses small
+    numbers."""
+    if "career_stage" not in data.workforce_career_stages.columns:
+        return []
+    rows = data.hidden("workforce_career_stages", approach="all")
+    return sorted(int(y) for y in rows["year"].unique())
+
+
 def period_flows(data: SiteData, first: int, last: int, approach: str = "all") -> pl.DataFrame:
     """Country-to-country flows summed over ``first``-``last`` for one approach, largest
-    first (ties by origin, then destination name).
+    first (ties by origin, then destination name). A pair with a year the release
+    suppressed is left out (``left_out_pairs``), not summed short.
 
     Returns origin_iso3, origin_name, destination_iso3, destination_name, moves, returns
     and is_small (the summed moves below workforce_small_flow).
@@ -174,6 +257,11 @@ def period_flows(data: SiteData, first: int, last: int, approach: str = "all") -
         .filter(pl.col("moves") > 0)
         .with_columns((pl.col("moves") < small_flow(data)).alias("is_small"))
     )
+    hidden = left_out_pairs(data, first, last, approach)
+    if hidden:
+        keys = ["origin_iso3", "destination_iso3"]
+        pairs = pl.DataFrame(sorted(hidden), schema=dict.fromkeys(keys, pl.String), orient="row")
+        summed = summed.join(pairs, on=keys, how="anti")
     return summed.select(list(schema)).sort(
         ["moves", "origin_name", "destination_name"], descending=[True, False, False]
     )
@@ -187,7 +275,8 @@ def top_flows(flows: pl.DataFrame, n: int = TOP_FLOWS) -> pl.DataFrame:
 def net_gain(data: SiteData, first: int, last: int, approach: str = "all") -> pl.DataFrame:
     """Countries' inflow, outflow and net flow summed over ``first``-``last`` for one
     approach, largest net gain first (ties by name); countries nobody moved into or out of
-    are left out.
+    are left out, and so are those with a year the release suppressed
+    (``left_out_countries``), not summed short.
 
     Returns entity_code, entity_name, inflow, outflow, net_flow, flow_moves and small_n
     (inflow plus outflow below workforce_small_flow).
@@ -197,6 +286,9 @@ def net_gain(data: SiteData, first: int, last: int, approach: str = "all") -> pl
         pl.col("year").is_between(first, last),
         pl.col("entity_code") != UNKNOWN_COUNTRY,
     )
+    hidden = left_out_countries(data, first, last, approach)
+    if hidden:
+        rows = rows.filter(~pl.col("entity_code").is_in(sorted(hidden)))
     summed = (
         rows.group_by("entity_code", "entity_name")
         .agg(
@@ -252,13 +344,17 @@ def retention(data: SiteData, first: int, last: int) -> pl.DataFrame:
     value (stayed / placed), ci_low, ci_high (the Wilson interval at the level of the marts'
     intervals, ``common.interval_level``: the marts hold no sum over producing years),
     interval_method (``wilson-90``) and enough (placed reaches small_n_threshold: only those
-    countries are ranked).
+    countries are ranked). A country (or the world) with a producing year the release
+    suppressed is left out (``left_out_of_retention``), not pooled from its other years.
     """
     rows = _rows(data, indicator="retention_5y", approach="all").filter(
         pl.col("entity_type").is_in(["country", "world"]),
         pl.col("year").is_between(first, last),
         pl.col("entity_code") != UNKNOWN_COUNTRY,
     )
+    hidden = left_out_of_retention(data, first, last)
+    if hidden:
+        rows = rows.filter(~pl.col("entity_code").is_in(sorted(hidden)))
     pooled = (
         rows.group_by("entity_type", "entity_code", "entity_name")
         .agg(
@@ -283,13 +379,18 @@ def retention(data: SiteData, first: int, last: int) -> pl.DataFrame:
 
 def stage_moves(data: SiteData) -> pl.DataFrame:
     """Moves between countries and active researchers per year and career stage (every
-    country added up: each move is one country's inflow), from the first year with a move.
+    country added up: each move is one country's inflow), from the first year with a move;
+    a year with a country's row the release suppressed is left out
+    (``left_out_stage_years``), not summed short.
 
     Returns year, career_stage, moves, active, year_incomplete.
     """
     rows = data.workforce_career_stages
     if "career_stage" not in rows.columns:
         return pl.DataFrame(schema={"year": pl.Int64, "career_stage": pl.String})
+    hidden = left_out_stage_years(data)
+    if hidden:
+        rows = rows.filter(~pl.col("year").is_in(hidden))
     summed = (
         rows.filter(pl.col("approach") == "all")
         .group_by("year", "career_stage")
@@ -415,7 +516,8 @@ def flow_sankey(
 ) -> Chart:
     """A Sankey of the largest flows, origins on the left and destinations on the right,
     one diagram per choice (an approach) picked from a menu; small flows drawn grey
-    (``suppressed``: the release left a year's small flows out, and the note says so).
+    (``suppressed``: the release suppressed small flows, so none is drawn and the note
+    does not speak of grey links; the caller says what the sums left out).
 
     ``frames`` maps a menu label to ``top_flows`` rows (origin_name, destination_name,
     moves, returns, is_small) and ``titles`` the label to its chart title; empty frames
@@ -472,8 +574,7 @@ def flow_sankey(
     notes = [
         "Origins on the left, destinations on the right; a link's width is the number of "
         + (
-            f"moves. This release suppresses small numbers: a year's flow of under {threshold} "
-            "moves is left out of these sums."
+            "moves."
             if suppressed
             else f"moves. Grey links are small flows (under {threshold} moves): shown, not to "
             "be read as a trend."
@@ -710,19 +811,40 @@ def overview(data: SiteData) -> list[Section]:
         return []
     first, last = span
     moves = _rows(data, entity_type="world", indicator="international_moves", approach="all")
-    total = int(moves.filter(pl.col("year").is_between(first, last))["value"].sum())
-    gains = net_gain(data, first, last)
-    said = (
-        f"{counted(total, 'move')} of quantum researchers between countries in {first}-{last}, "
-        "as their OpenAlex affiliations place them"
+    hidden = hidden_within(
+        data,
+        "workforce_indicators",
+        "year",
+        first,
+        last,
+        entity_type="world",
+        indicator="international_moves",
+        approach="all",
     )
+    gains = net_gain(data, first, last)
+    if hidden:
+        # a year of the world's moves is suppressed: no total rather than one short of it
+        said = (
+            f"Quantum researchers moved between countries in {first}-{last}, as their "
+            "OpenAlex affiliations place them (no total: the moves of "
+            f"{_years_words(sorted(hidden))} are too few to publish in this release)"
+        )
+    else:
+        total = int(moves.filter(pl.col("year").is_between(first, last))["value"].sum())
+        said = (
+            f"{counted(total, 'move')} of quantum researchers between countries in "
+            f"{first}-{last}, as their OpenAlex affiliations place them"
+        )
     if gains.height:
         top, bottom = gains.row(0, named=True), gains.row(-1, named=True)
         said += (
             f"; {top['entity_name']} gained the most (net {top['net_flow']:+,} moves), "
             f"{bottom['entity_name']} lost the most ({bottom['net_flow']:+,})"
         )
-    said += ". A move is a change of affiliation country, not a visa or a contract."
+    said += "."
+    if left_out_countries(data, first, last):
+        said += " " + left_out_of_sums("countries", f"{first}-{last}")
+    said += " A move is a change of affiliation country, not a visa or a contract."
     if is_sample(data):
         said += " SYNTHETIC SAMPLE: invented researchers."
     said += " Every flow, gain and caveat: the researcher-flows page (under Explore)."
@@ -755,8 +877,9 @@ def page(data: SiteData) -> list[Section]:
             Markup(
                 "This release suppresses small numbers: a year's flow of under "
                 f"{small_flow(data)} moves, or a count of under {small_n(data)} researchers, "
-                "is not published, so the sums on this page add up the published years and "
-                'flows only (see <a href="methods.html">Methods and caveats</a>, Small '
+                "is not published, and a flow, country or year whose sum on this page would "
+                "take in one is left out of that sum rather than shown short of it (each chart "
+                'says when; see <a href="methods.html">Methods and caveats</a>, Small '
                 "numbers)."
             )
         )
@@ -795,8 +918,19 @@ def _flow_title(data: SiteData, label: str, frame: pl.DataFrame, first: int, las
     )
 
 
-def _net_title(data: SiteData, label: str, frame: pl.DataFrame, first: int, last: int) -> str:
-    """The title of the net-gain ranking for one choice: its largest gain, if any."""
+def _net_title(
+    data: SiteData,
+    label: str,
+    frame: pl.DataFrame,
+    first: int,
+    last: int,
+    left_out: bool = False,
+) -> str:
+    """The title of the net-gain ranking for one choice: its largest gain, if any
+    (``left_out``: countries with a suppressed year were left out, so none gaining among
+    the rest does not say that no country gained)."""
+    if (frame.height == 0 or frame["value"][0] <= 0) and left_out:
+        return _titled(data, label, f"net flows of quantum researchers, {first}-{last}")
     if frame.height == 0 or frame["value"][0] <= 0:
         return _titled(data, label, f"no country gained researchers, {first}-{last}")
     return _titled(
@@ -807,14 +941,24 @@ def _net_title(data: SiteData, label: str, frame: pl.DataFrame, first: int, last
     )
 
 
+def _say_left_out(section: Section, chart: Chart, said: Sequence[str]) -> Section:
+    """``section`` with ``said`` (what the sums of ``chart`` left out) under the chart or,
+    when the chart has no rows left (the site drops such a chart, notes and all), in the
+    section's paragraphs, each sentence once."""
+    told = chart.notes if chart.data.height else section.paragraphs
+    told.extend(sentence for sentence in dict.fromkeys(said) if sentence not in told)
+    return section
+
+
 def _flows_section(data: SiteData, first: int, last: int) -> Section:
     threshold = small_flow(data)
-    frames, titles, totals = {}, {}, {}
+    frames, titles, totals, left_out = {}, {}, {}, {}
     for approach_id, label in approach_choices(data).items():
         flows = period_flows(data, first, last, approach_id)
         frames[label] = top_flows(flows)
         titles[label] = _flow_title(data, label, frames[label], first, last)
         totals[label] = int(flows["moves"].sum()) if flows.height else 0
+        left_out[label] = left_out_pairs(data, first, last, approach_id)
     everyone = frames[EVERYONE]
     chart = flow_sankey(
         frames,
@@ -831,13 +975,13 @@ def _flows_section(data: SiteData, first: int, last: int) -> Section:
             f"All researchers: the {TOP_FLOWS} largest flows carry {shown:,} of the {total:,} "
             f"moves between countries in {first}-{last} ({shown / total:.0%}); the rest are "
             + (
-                f"smaller flows, in the published file (whose flows of under {threshold} moves "
-                "in a year are suppressed, and not counted here)."
-                if data.suppresses
+                "smaller flows, in the published file (a flow with a year of under "
+                f"{threshold} moves, suppressed in this release, is not counted in either)."
+                if left_out[EVERYONE]
                 else "smaller flows, in the published file."
             )
         )
-    return Section(
+    section = Section(
         "The largest flows between countries",
         [
             f"The {TOP_FLOWS} largest country-to-country flows over {first}-{last}, for every "
@@ -845,13 +989,16 @@ def _flows_section(data: SiteData, first: int, last: int) -> Section:
             "a return to a country seen before is a move too (counted in returns)."
         ],
         charts=[chart],
-        code=flows_sql(first, last, threshold),
+        code=flows_sql(first, last, threshold, suppressed=data.suppresses),
     )
+    said = [left_out_of_sums("flows between two countries", f"{first}-{last}")]
+    return _say_left_out(section, chart, said if any(left_out.values()) else [])
 
 
 def _net_section(data: SiteData, first: int, last: int) -> Section:
-    groups = {}
+    groups, left_out = {}, {}
     for approach_id, label in approach_choices(data).items():
+        left_out[label] = bool(left_out_countries(data, first, last, approach_id))
         frame = gainers_and_losers(net_gain(data, first, last, approach_id))
         groups[label] = frame.select(
             pl.col("entity_name").alias("label"),
@@ -870,7 +1017,10 @@ def _net_section(data: SiteData, first: int, last: int) -> Section:
                 .otherwise(pl.col("net_flow").cast(pl.String)),
             ).alias("hover"),
         )
-    titles = {label: _net_title(data, label, frame, first, last) for label, frame in groups.items()}
+    titles = {
+        label: _net_title(data, label, frame, first, last, left_out[label])
+        for label, frame in groups.items()
+    }
     threshold = small_flow(data)
     chart = flagged_bars(
         groups,
@@ -884,7 +1034,7 @@ def _net_section(data: SiteData, first: int, last: int) -> Section:
             f"moves': under {threshold} moves in and out over the period, not a trend."
         ],
     )
-    return Section(
+    section = Section(
         "Who gains and who loses researchers",
         [
             f"Net flow: moves into a country minus moves out of it, summed over {first}-{last}. "
@@ -892,8 +1042,10 @@ def _net_section(data: SiteData, first: int, last: int) -> Section:
             "employs more of them."
         ],
         charts=[chart],
-        code=net_sql(first, last, threshold),
+        code=net_sql(first, last, threshold, suppressed=data.suppresses),
     )
+    said = [left_out_of_sums("countries", f"{first}-{last}")]
+    return _say_left_out(section, chart, said if any(left_out.values()) else [])
 
 
 def _producers_section(data: SiteData) -> Section:
@@ -937,7 +1089,15 @@ def _producers_section(data: SiteData) -> Section:
         title,
         _caption(data, "researchers", "All years of the data"),
     )
-    return Section("Producers and destinations", said, charts=[chart], code=producers_sql())
+    section = Section("Producers and destinations", said, charts=[chart], code=producers_sql())
+    hidden = data.hidden("workforce_producers", approach="all")
+    if "country_iso3" in hidden.columns:
+        hidden = hidden.filter(pl.col("country_iso3") != UNKNOWN_COUNTRY)
+    left_out = (
+        "This release suppresses small numbers: countries whose producer figures rest on too "
+        f"few researchers (under {small_n(data)}) are not published, and not shown."
+    )
+    return _say_left_out(section, chart, [left_out] if hidden.height else [])
 
 
 def _retention_section(data: SiteData) -> Section:
@@ -986,7 +1146,7 @@ def _retention_section(data: SiteData) -> Section:
             f"Not ranked, fewer than {threshold} researchers placed {years} years later: "
             f"{listed(few)}."
         )
-    return Section(
+    section = Section(
         heading,
         [
             f"Of the researchers a country produced in {first}-{last} who are still placed "
@@ -996,8 +1156,28 @@ def _retention_section(data: SiteData) -> Section:
             "ranked; the dashed line is the world (the share in their producing country)."
         ],
         charts=[chart],
-        code=retention_sql(first, last, threshold),
+        code=retention_sql(first, last, threshold, suppressed=data.suppresses),
     )
+    return _say_left_out(section, chart, _retention_left_out(data, first, last))
+
+
+def _retention_left_out(data: SiteData, first: int, last: int) -> list[str]:
+    """What the retention chart says of the countries (and the world) left out of the
+    pooling because a producing year of theirs is suppressed; nothing when none is."""
+    hidden = left_out_of_retention(data, first, last)
+    said = []
+    if hidden - {"WLD"}:
+        said.append(
+            "This release suppresses small numbers: countries with a producing year too "
+            f"small to publish in {first}-{last} are left out, as their other years alone "
+            "would misstate the pooled retention."
+        )
+    if "WLD" in hidden:
+        said.append(
+            f"The world's retention is not pooled either (a producing year of {first}-{last} "
+            "is suppressed in this release): no world line."
+        )
+    return said
 
 
 def _stages_section(data: SiteData, first: int, last: int) -> Section:
@@ -1025,6 +1205,17 @@ def _stages_section(data: SiteData, first: int, last: int) -> Section:
         )
     else:
         title = f"{_prefix(data)}Moves between countries by career stage"
+    hidden = left_out_stage_years(data)
+    if hidden:
+        one = len(hidden) == 1
+        said.append(
+            "This release suppresses small numbers: "
+            + ("the year" if one else "the years")
+            + f" with a country's career-stage row too small to publish ({_years_words(hidden)}) "
+            + ("is" if one else "are")
+            + " left out, as a sum of the other countries' rows would understate "
+            + ("it." if one else "them.")
+        )
     low = data.methods.get("workforce_stage_mid_from", "5")
     high = data.methods.get("workforce_stage_senior_from", "15")
     chart = stage_bars(
@@ -1043,7 +1234,7 @@ def _stages_section(data: SiteData, first: int, last: int) -> Section:
             *said,
         ],
         charts=[chart],
-        code=stages_sql(),
+        code=stages_sql(suppressed=data.suppresses),
     )
 
 
@@ -1113,6 +1304,21 @@ def country(data: SiteData, iso3: str) -> list[Section]:
     name = found[0] if found.len() else iso3
     series = country_series(data, iso3)
     links = [("Researchers", [("workforce.html", "Researcher flows of every country")])]
+    hidden = data.hidden(
+        "workforce_indicators", entity_type="country", entity_code=iso3, approach="all"
+    ).filter(pl.col("indicator").is_in(["researchers_active", "inflow", "outflow"]))
+    if series.height == 0 and hidden.height:
+        return [
+            Section(
+                "Researcher flows",
+                [
+                    f"Too few quantum researchers are placed in {name}, and too few move into "
+                    "or out of it, in any year to publish in this release (small numbers "
+                    "suppressed)."
+                ],
+                links=links,
+            )
+        ]
     if series.height == 0 or series["value"].sum() == 0:
         return [
             Section(
@@ -1122,33 +1328,33 @@ def country(data: SiteData, iso3: str) -> list[Section]:
             )
         ]
     incomplete = incomplete_years(data)
-    labels = {
-        "researchers_active": "Active researchers",
-        "inflow": "Arrivals (inflow)",
-        "outflow": "Departures (outflow)",
-    }
+    labels = SERIES_LABELS
     named = series.with_columns(
         pl.col("indicator").replace_strict(labels).alias("entity_name"),
         pl.lit(iso3).alias("entity_code"),
     ).select("entity_code", "entity_name", "year", "value", "small_n", "year_incomplete")
     period = named.filter(pl.col("year").is_between(first, last))
     active = named.filter(pl.col("entity_name") == labels["researchers_active"])
-    # the latest year whose placements are complete (they stay open longer than moves)
+    # the latest year whose placements are complete (they stay open longer than moves),
+    # a suppressed one included: it is said to be too small, not passed over
+    hidden_active = hidden.filter(
+        pl.col("indicator") == "researchers_active", ~pl.col("year_incomplete")
+    )
     closed = active.filter(~pl.col("year_incomplete"))
-    placed = int(closed["year"].max()) if closed.height else last
+    years = set(closed["year"].to_list()) | set(hidden_active["year"].to_list())
+    placed = int(max(years)) if years else last
     latest = active.filter(pl.col("year") == placed)["value"].sum()
-    inflow = int(period.filter(pl.col("entity_name") == labels["inflow"])["value"].sum())
-    outflow = int(period.filter(pl.col("entity_name") == labels["outflow"])["value"].sum())
-    said = [
-        f"{counted(int(latest), 'quantum researcher')} placed in {name} in {placed} by their "
-        f"OpenAlex affiliations. Over {first}-{last}: {counted(inflow, 'move')} into {name} "
-        f"and {counted(outflow, 'move')} out of it, net {inflow - outflow:+,}."
-        + (
-            f" Under {small_flow(data)} moves in all: anecdotes, not a trend."
-            if inflow + outflow < small_flow(data)
-            else ""
+    if placed in set(hidden_active["year"].to_list()):
+        placed_said = (
+            f"Fewer than {small_n(data)} quantum researchers placed in {name} in {placed} by "
+            "their OpenAlex affiliations (too few to publish in this release)."
         )
-    ]
+    else:
+        placed_said = (
+            f"{counted(int(latest), 'quantum researcher')} placed in {name} in {placed} by "
+            "their OpenAlex affiliations."
+        )
+    said = [f"{placed_said} {_country_moves_said(data, name, period, hidden, first, last)}"]
     said += _producer_said(data, iso3, name)
     if is_sample(data):
         said.append("SYNTHETIC SAMPLE: invented researchers and moves.")
@@ -1186,20 +1392,64 @@ def country(data: SiteData, iso3: str) -> list[Section]:
             else "flagged small_n in the CSV."
         )
     )
-    partner_charts = [
-        _partner_chart(data, iso3, name, first, last, side) for side in ("origin", "destination")
-    ]
+    sides = ("origin", "destination")
+    partner_charts = [_partner_chart(data, iso3, name, first, last, side) for side in sides]
+    where = Section(
+        "Researcher flows: where arrivals came from and departures went",
+        [],
+        charts=partner_charts,
+        code=country_sql(iso3, first, last, suppressed=data.suppresses),
+        links=links,
+    )
+    for side, chart in zip(sides, partner_charts, strict=True):
+        _say_left_out(where, chart, _partners_left_out(data, iso3, first, last, side))
     sections = [
         Section("Researcher flows", said, charts=charts, tables=_producer_table(data, iso3)),
-        Section(
-            "Researcher flows: where arrivals came from and departures went",
-            [],
-            charts=partner_charts,
-            code=country_sql(iso3, first, last),
-            links=links,
-        ),
+        where,
     ]
     return sections
+
+
+def _country_moves_said(
+    data: SiteData,
+    name: str,
+    period: pl.DataFrame,
+    hidden: pl.DataFrame,
+    first: int,
+    last: int,
+) -> str:
+    """What a country page says of the moves into and out of ``name`` over
+    ``first``-``last``: their sums and net, from ``period`` (the country's published rows
+    of those years, entity_name the labels of ``country``), or, when the release suppressed
+    a year of them (``hidden``: the country's rows left out), that they are too few to
+    publish rather than a sum short of them."""
+    threshold = small_flow(data)
+    moved = hidden.filter(
+        pl.col("indicator").is_in(["inflow", "outflow"]), pl.col("year").is_between(first, last)
+    )
+    if moved.height:
+        shown = period.filter(pl.col("entity_name") != SERIES_LABELS["researchers_active"])
+        if shown.height == 0:
+            return (
+                f"Over {first}-{last}, moves of researchers into and out of {name} are too few "
+                f"to publish in this release (under {threshold} in a year, suppressed)."
+            )
+        return (
+            f"Over {first}-{last}, moves into and out of {name} are too few to publish in this "
+            f"release in {_years_words(moved['year'].to_list())} (under {threshold} in a year, "
+            "suppressed), so no total is given: a sum of the other years would understate it."
+        )
+    inflow = int(period.filter(pl.col("entity_name") == SERIES_LABELS["inflow"])["value"].sum())
+    outflow = int(period.filter(pl.col("entity_name") == SERIES_LABELS["outflow"])["value"].sum())
+    return (
+        f"Over {first}-{last}: {counted(inflow, 'move')} into {name} "
+        f"and {counted(outflow, 'move')} out of it, net {inflow - outflow:+,}."
+        + (
+            f" Under {threshold} moves in all: anecdotes, not a trend."
+            if inflow + outflow < threshold
+            else ""
+        )
+    )
 
 
 def _producer_said(data: SiteData, iso3: str, name: str) -> list[str]:
@@ -1222,12 +1472,24 @@ def _producer_said(data: SiteData, iso3: str, name: str) -> list[str]:
                 f"{name} produced no researcher; {r['arrived']:,} produced elsewhere were "
                 f"last seen there."
             )
+    elif data.hidden("workforce_producers", country_iso3=iso3, approach="all").height:
+        said.append(
+            f"{name}'s producer figures (researchers produced there, and where they were last "
+            f"seen) rest on too few researchers (under {small_n(data)}) to publish in this "
+            "release."
+        )
     cohorts = retention_cohorts(data)
     if cohorts is not None:
         first, last = cohorts
         years = retention_years(data)
         kept = retention(data, first, last).filter(pl.col("entity_code") == iso3)
-        if kept.height and kept["enough"][0]:
+        if iso3 in left_out_of_retention(data, first, last):
+            said.append(
+                f"The retention of the researchers {name} produced in {first}-{last} cannot be "
+                f"pooled: a producing year of theirs is too small to publish in this release "
+                "(suppressed), and the other years alone would misstate it."
+            )
+        elif kept.height and kept["enough"][0]:
             k = kept.row(0, named=True)
             said.append(
                 f"Of the researchers {name} produced in {first}-{last} and still placed "
@@ -1308,6 +1570,16 @@ def _partner_chart(data: SiteData, iso3: str, name: str, first: int, last: int, 
     )
 
 
+def _partners_left_out(data: SiteData, iso3: str, first: int, last: int, side: str) -> list[str]:
+    """What a country's partner chart (``side`` as in ``partners``) says of the flows left
+    out of its sums because a year of theirs is suppressed; nothing when none is."""
+    end = 1 if side == "origin" else 0  # where the country is in an (origin, destination)
+    pairs = left_out_pairs(data, first, last)
+    if any(pair[end] == iso3 for pair in pairs):
+        return [left_out_of_sums("flows", f"{first}-{last}")]
+    return []
+
+
 def methods(data: SiteData) -> list[Section]:
     """Workforce definitions (meta.indicators) and every workforce rule (meta.methods)."""
     if not has_workforce(data):
@@ -1381,8 +1653,16 @@ def reproduce_sql() -> str:
 # ---- SQL to reproduce each chart ---------------------------------------------------
 
 
-def flows_sql(first: int, last: int, threshold: int, n: int = TOP_FLOWS) -> str:
-    """SQL for the flow diagram: the ``n`` largest flows of every researcher."""
+# in a release that suppresses small numbers, what leaves out of a sum every group with a
+# suppressed row (published without its numbers), as the charts do
+NO_SUPPRESSED = "having count({0}) = count(*)\n"
+
+
+def flows_sql(
+    first: int, last: int, threshold: int, n: int = TOP_FLOWS, suppressed: bool = False
+) -> str:
+    """SQL for the flow diagram: the ``n`` largest flows of every researcher (``suppressed``:
+    without the flows with a suppressed year)."""
     return (
         "-- duckdb -readonly qcm.duckdb\n"
         "select origin_name, destination_name, sum(moves) as moves, sum(returns) as returns,\n"
@@ -1390,12 +1670,14 @@ def flows_sql(first: int, last: int, threshold: int, n: int = TOP_FLOWS) -> str:
         "from marts.workforce_flows\n"
         f"where approach = 'all' and year between {first} and {last}\n"
         "group by origin_name, destination_name\n"
-        f"order by moves desc, origin_name, destination_name\nlimit {n};"
+        + (NO_SUPPRESSED.format("moves") if suppressed else "")
+        + f"order by moves desc, origin_name, destination_name\nlimit {n};"
     )
 
 
-def net_sql(first: int, last: int, threshold: int) -> str:
-    """SQL for the net-gain ranking of every researcher."""
+def net_sql(first: int, last: int, threshold: int, suppressed: bool = False) -> str:
+    """SQL for the net-gain ranking of every researcher (``suppressed``: without the
+    countries with a suppressed year)."""
     return (
         "-- duckdb -readonly qcm.duckdb\n"
         "select entity_name,\n"
@@ -1407,8 +1689,9 @@ def net_sql(first: int, last: int, threshold: int) -> str:
         "where entity_type = 'country' and approach = 'all'\n"
         f"  and indicator in ('inflow', 'outflow') and year between {first} and {last}\n"
         "group by entity_name\n"
-        "having inflow + outflow > 0\n"
-        "order by net_flow desc, entity_name;"
+        "having inflow + outflow > 0"
+        + (" and count(value) = count(*)" if suppressed else "")
+        + "\norder by net_flow desc, entity_name;"
     )
 
 
@@ -1424,8 +1707,9 @@ def producers_sql() -> str:
     )
 
 
-def retention_sql(first: int, last: int, threshold: int) -> str:
-    """SQL for five-year retention pooled over the producing years ``first``-``last``."""
+def retention_sql(first: int, last: int, threshold: int, suppressed: bool = False) -> str:
+    """SQL for five-year retention pooled over the producing years ``first``-``last``
+    (``suppressed``: without the countries with a suppressed producing year)."""
     return (
         "-- duckdb -readonly qcm.duckdb\n"
         "select entity_name, sum(numerator) as stayed, sum(denominator) as placed,\n"
@@ -1434,26 +1718,37 @@ def retention_sql(first: int, last: int, threshold: int) -> str:
         "where indicator = 'retention_5y' and entity_type = 'country' and approach = 'all'\n"
         f"  and year between {first} and {last}\n"
         "group by entity_name\n"
-        f"having sum(denominator) >= {threshold}\n"
-        "order by retention desc, entity_name;"
+        f"having sum(denominator) >= {threshold}"
+        + (" and count(denominator) = count(*)" if suppressed else "")
+        + "\norder by retention desc, entity_name;"
     )
 
 
-def stages_sql() -> str:
-    """SQL for moves by career stage and year."""
+def stages_sql(suppressed: bool = False) -> str:
+    """SQL for moves by career stage and year (``suppressed``: without the years with a
+    suppressed row)."""
     return (
         "-- duckdb -readonly qcm.duckdb\n"
         "select year, career_stage, sum(inflow) as moves, sum(active) as active\n"
         "from marts.workforce_career_stages\n"
         "where approach = 'all'\n"
-        "group by year, career_stage\n"
+        + (
+            "  and year not in (\n"
+            "    select year from marts.workforce_career_stages\n"
+            "    where approach = 'all' and (small_n or small_flow)\n"
+            "  )\n"
+            if suppressed
+            else ""
+        )
+        + "group by year, career_stage\n"
         "order by year, career_stage;"
     )
 
 
-def country_sql(iso3: str, first: int, last: int) -> str:
+def country_sql(iso3: str, first: int, last: int, suppressed: bool = False) -> str:
     """SQL for where a country's arrivals came from (swap origin and destination for where
-    its departures went). ``iso3`` is a code of marts.countries (three letters)."""
+    its departures went; ``suppressed``: without the flows with a suppressed year).
+    ``iso3`` is a code of marts.countries (three letters)."""
     code = iso3.replace("'", "''")
     return (
         "-- duckdb -readonly qcm.duckdb\n"
@@ -1462,5 +1757,6 @@ def country_sql(iso3: str, first: int, last: int) -> str:
         f"where approach = 'all' and destination_iso3 = '{code}'\n"
         f"  and year between {first} and {last}\n"
         "group by origin_name\n"
-        "order by moves desc, origin_name;"
+        + (NO_SUPPRESSED.format("moves") if suppressed else "")
+        + "order by moves desc, origin_name;"
     )
