@@ -34,7 +34,7 @@ rows_ as (
     select
         records.*,
         coalesce(
-            starts_with(definitions.interval_method, 'wilson-')
+            definitions.interval_method = 'wilson'
             and records.denominator > 0
             and records.value between 0 and 1,
             false

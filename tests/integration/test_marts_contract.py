@@ -153,7 +153,7 @@ def test_the_wilson_intervals_match_the_formula(db: duckdb.DuckDBPyConnection) -
     marked = {
         r[0]
         for r in db.execute(
-            "select indicator from meta.indicators where interval_method = 'wilson-90'"
+            "select indicator from meta.indicators where interval_method = 'wilson'"
         ).fetchall()
     }
     assert marked == {

@@ -51,19 +51,12 @@ def create_from_contract(con: duckdb.DuckDBPyConnection, table: str) -> None:
 
 
 def create_views(con: duckdb.DuckDBPyConnection) -> None:
-    """The reviewed methods and definitions as meta tables (``meta.indicators`` from its SQL
-    file, over them in ``ref``), empty family marts, and every long and wide view from its SQL
-    file."""
-    con.execute("create schema if not exists ref")
+    """The reviewed methods and definitions as meta tables, empty family marts, and every
+    long and wide view from its SQL file."""
     con.register("_methods", read_csv("methods.csv"))
-    con.execute("create table ref.methods as select * from _methods")
     con.execute("create table meta.methods as select * from _methods")
     con.register("_indicators", indicator_definitions())
-    con.execute("create table ref.indicators as select * from _indicators")
-    con.execute("create table ref.synthesis_settings (key varchar, value varchar)")
-    insert(con, "ref.synthesis_settings", key="interval", value="0.9")
-    sql = (SQL_DIR / "meta" / "indicators.sql").read_text(encoding="utf-8")
-    con.execute(f"create table meta.indicators as\n{sql}")
+    con.execute("create table meta.indicators as select * from _indicators")
     for table in FAMILY_MARTS:
         create_from_contract(con, table)
     insert(con, "meta.synthesis_settings", key="interval", value="0.9")
