@@ -120,7 +120,7 @@ class SiteData:
     def hidden(self, frame: str, **equals: object) -> pl.DataFrame:
         """The rows of ``frame`` (a name of ``SUPPRESSIBLE``) that the release published
         without their numbers and the frame left out, whose columns equal the given values
-        (column=value, ...): their keys and flags, their numbers null. None unless the
+        (column=value, ...): their keys and flags, their numbers null. Empty unless the
         release suppresses small numbers."""
         rows = self.left_out.get(frame)
         if rows is None:

@@ -11,7 +11,7 @@ import polars as pl
 
 from dashboards.data import SiteData
 from dashboards.families import common
-from dashboards.families.common import number_word
+from dashboards.families.common import number_word, possessive
 from dashboards.figures import (
     count_bars,
     grouped_choice_bars,
@@ -562,7 +562,7 @@ def country(data: SiteData, iso3: str) -> list[Section]:
     trend = trend_lines(
         output.select("entity_code", "entity_name", "year", "value"),
         f"{iso3}-trend",
-        f"{name}'s quantum publications per year (fractional count)",
+        f"{possessive(name)} quantum publications per year (fractional count)",
         _caption(data, "works (fractional)"),
         "works (fractional count)",
         percent=False,
@@ -571,7 +571,7 @@ def country(data: SiteData, iso3: str) -> list[Section]:
     collaborators = count_bars(
         partners(data, iso3, year),
         f"{iso3}-partners",
-        f"{name}'s main co-authoring countries, {year - 4}-{year}",
+        f"{possessive(name)} main co-authoring countries, {year - 4}-{year}",
         _caption(data, "co-authored works", counting="whole"),
     )
     shares = common.rows(

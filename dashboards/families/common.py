@@ -7,6 +7,7 @@ than keeping its own copy.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import polars as pl
 
@@ -71,6 +72,11 @@ def clear_top(values: list[float], digits: int = 6) -> bool:
     return top > 1 and top != second
 
 
+def possessive(name: str) -> str:
+    """``name``'s, or ``name``' for names ending in s (United States')."""
+    return f"{name}'" if name.endswith("s") else f"{name}'s"
+
+
 def listed(words: Sequence[str]) -> str:
     """``a``, ``a and b``, ``a, b and c``; "" for no words."""
     if not words:
@@ -85,7 +91,7 @@ def counted(n: int, noun: str) -> str:
 
 def hidden_within(
     data: SiteData, frame: str, column: str, first: int, last: int, **equals: object
-) -> set:
+) -> set[Any]:
     """The values of ``column`` (an entity's code, say) of the rows of ``frame`` (a name of
     ``dashboards.data.SUPPRESSIBLE``) whose columns equal the given values, in the years
     ``first``-``last``, that the release published without their numbers

@@ -21,7 +21,7 @@ from markupsafe import Markup
 
 from dashboards.data import SiteData
 from dashboards.families import common
-from dashboards.families.common import counted, listed, number_word
+from dashboards.families.common import counted, listed, number_word, possessive
 from dashboards.figures import (
     PALETTE,
     Chart,
@@ -1530,9 +1530,10 @@ def _country_grants(data: SiteData, iso3: str, name: str) -> Section:
         paragraphs.append(
             common.left_out_of_sums("approaches", f"{first}-{last}")
             if with_bars
-            else f"No approach of {name}'s grant money is shown: this release suppresses small "
-            f"numbers, and each approach with grants has a year of {first}-{last} with too few "
-            "to publish, so a sum of its other years would understate it."
+            else f"No approach of {possessive(name)} grant money is shown: this release "
+            f"suppresses small numbers, and each approach with grants has a year of "
+            f"{first}-{last} with too few to publish, so a sum of its other years would "
+            "understate it."
         )
     if not with_bars:
         return Section(heading, paragraphs)
@@ -1549,8 +1550,8 @@ def _country_grants(data: SiteData, iso3: str, name: str) -> Section:
             .alias("hover")
         ),
         f"funding-{iso3}-grants",
-        f"{_sample_prefix(data)}{frame['label'][0]} received the most of {name}'s grant money"
-        f"{among}, {first}-{last}",
+        f"{_sample_prefix(data)}{frame['label'][0]} received the most of "
+        f"{possessive(name)} grant money{among}, {first}-{last}",
         _grant_caption(data, "million US dollars", f"grants starting {first}-{last}"),
         "million US dollars",
         notes=["A grant can belong to several approaches: the bars overlap."],
@@ -1566,7 +1567,7 @@ def _grant_total_said(
     those years without their numbers (``hidden_years``), the money of each year published
     and no total, which would understate it."""
     whose = f"Grant money paid to organisations in {name} by NSF, UKRI and CORDIS"
-    three = f" Three funders only: not {name}'s total public money."
+    three = f" Three funders only: not {possessive(name)} total public money."
     if not hidden_years:
         return (
             f"{whose}: {money(total['value'].sum())} in {int(total['records'].sum())} grants "

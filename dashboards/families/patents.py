@@ -17,7 +17,7 @@ import polars as pl
 
 from dashboards.data import SiteData
 from dashboards.families import common
-from dashboards.families.common import listed
+from dashboards.families.common import listed, possessive
 from dashboards.figures import (
     PALETTE,
     Chart,
@@ -111,11 +111,6 @@ def _caption(
         f"{when}unit: {unit}. {SOURCE}, {counting}, "
         f"method {method}, patent classifier {classifier}.{sample}"
     )
-
-
-def _possessive(name: str) -> str:
-    """``name``'s, or ``name``' for names ending in s (United States')."""
-    return f"{name}'" if name.endswith("s") else f"{name}'s"
 
 
 def _span(first: int, last: int) -> str:
@@ -387,7 +382,7 @@ def _title_clause(top: Lead, counted: str, partial: bool = False) -> str:
             " (few of them)" if top.doubt else ""
         )
     if not top.doubt:
-        return f"{name} leads {counted}"
+        return f"{name} leads {counted}" + (" among the countries ranked" if partial else "")
     but = "on few families" if top.doubt == "few" else "the intervals overlap"
     return f"{name} is ahead of {top.runner_up} in {counted}, but {but}"
 
@@ -407,7 +402,8 @@ def _sentence_clause(top: Lead, counting: str, level: float, partial: bool = Fal
             "(fractional count)" + (", few families" if top.doubt else "")
         )
     if not top.doubt:
-        return f"{counting}, {name} leads with {top.families:,.1f} (fractional count)"
+        among = " among the countries ranked" if partial else ""
+        return f"{counting}, {name} leads{among} with {top.families:,.1f} (fractional count)"
     but = (
         "on few families"
         if top.doubt == "few"
@@ -457,7 +453,7 @@ def compare_rankings(
     first = lead(all_)
     after = (
         " " + common.left_out_of_sums("countries", "these years")
-        if partial_all or left["international"]
+        if partial_all or left["international"].countries
         else ""
     )
     if intl.height == 0 and left["international"]:
@@ -484,7 +480,9 @@ def compare_rankings(
         and not second.doubt
     )
     if clear:
-        title = f"{first.names[0]} leads both all and international patent families"
+        title = f"{first.names[0]} leads both all and international patent families" + (
+            " among the countries ranked" if partial_all or partial_intl else ""
+        )
     else:
         title = (
             f"{_title_clause(first, 'all patent families', partial_all)}; "
@@ -500,8 +498,8 @@ def compare_rankings(
             name = first.names[0]
             rank = _rank_of(intl, first.codes[0])
             sentence += (
-                f" The rankings differ: {name} is not ranked by international families, a "
-                "year of its count being too small to publish."
+                f" The rankings differ: {name} is not ranked by international families, "
+                "because one year's count is too small to publish."
                 if first.codes[0] in left["international"].countries
                 else f" The rankings differ: {name} has no international family; all its "
                 "families were filed at one office only."
@@ -645,8 +643,8 @@ def _missing(data: SiteData, empty: list[str], first: int, last: int) -> list[st
         said.append(f"{listed(not_measured)}: {them}.")
     if hidden:
         said.append(
-            f"Too few families in {first}-{last} to rank, a year too small to publish in this "
-            f"release, for: {', '.join(hidden)}."
+            f"Not ranked, because a year of {first}-{last} has too few families to publish in "
+            f"this release: {', '.join(hidden)}."
         )
     if none:
         said.append(f"No patent family in {first}-{last} for: {', '.join(none)}.")
@@ -1173,7 +1171,7 @@ def types_title(types: pl.DataFrame, families: int, name: str, threshold: int, y
     chart; otherwise it states the largest typed category and, when a fifth or more of
     the credit is of unknown type, says so.
     """
-    neutral = f"Applicant types of {_possessive(name)} patent families, {years}"
+    neutral = f"Applicant types of {possessive(name)} patent families, {years}"
     if families <= 0 or families < threshold:
         return neutral
     shares = dict(
@@ -1181,13 +1179,13 @@ def types_title(types: pl.DataFrame, families: int, name: str, threshold: int, y
     )
     unknown = shares.pop("unknown", 0.0)
     if not shares:
-        return f"All of {_possessive(name)} applicant credit is of unknown type, {years}"
+        return f"All of {possessive(name)} applicant credit is of unknown type, {years}"
     top = max(shares.values())
     largest = [TYPES[k][0] for k in TYPES if k in shares and _equal(shares[k], top)]
     said = listed([largest[0]] + [label.lower() for label in largest[1:]])
     title = (
         f"{said} hold {top:.0%}{' each' if len(largest) > 1 else ''} of "
-        f"{_possessive(name)} applicant credit, {years}"
+        f"{possessive(name)} applicant credit, {years}"
     )
     if unknown >= UNKNOWN_TYPE_NOTED:
         title += f"; {unknown:.0%} of the credit is of unknown type"
@@ -1199,12 +1197,14 @@ def country(data: SiteData, iso3: str) -> list[Section]:
     name = data.countries.filter(pl.col("iso3") == iso3)["name"].item()
     own = _rows(data, entity_type="country", entity_code=iso3, counting="applicant")
     if data.patent_complete_year is None or own.height == 0:
-        hidden = data.hidden("patent_indicators", entity_type="country", entity_code=iso3)
+        hidden = data.hidden(
+            "patent_indicators", entity_type="country", entity_code=iso3, counting="applicant"
+        )
         return [
             Section(
                 "Patents",
                 [
-                    f"{_possessive(name)} quantum patent families are too few to publish in "
+                    f"{possessive(name)} quantum patent families are too few to publish in "
                     "every year: this release suppresses small numbers."
                     if hidden.height
                     else f"No quantum patent family in the data has an applicant in {name}."
@@ -1249,7 +1249,7 @@ def country(data: SiteData, iso3: str) -> list[Section]:
         )
     elif (kept_out := left_out(data, "all")["all"]).world or iso3 in kept_out.countries:
         share_title = (
-            f"{_possessive(name)} share of the world's quantum patent families over "
+            f"{possessive(name)} share of the world's quantum patent families over "
             f"{first}-{last} is not shown: a year's count is too small to publish"
         )
     else:
@@ -1276,10 +1276,10 @@ def country(data: SiteData, iso3: str) -> list[Section]:
         pl.col("approach").replace_strict(labels).alias("label")
     )
     profile_title = (
-        f"{_possessive(name)} patents are most specialised in "
+        f"{possessive(name)} patents are most specialised in "
         f"{profile['label'][0].lower()}, {first}-{last}"
         if common.clear_top(profile["value"].to_list(), DIGITS)
-        else f"Activity index of {_possessive(name)} approaches with {threshold}+ families, "
+        else f"Activity index of {possessive(name)} approaches with {threshold}+ families, "
         f"{first}-{last}"
     )
     index_charts = (
@@ -1338,10 +1338,13 @@ def country(data: SiteData, iso3: str) -> list[Section]:
                         if common.hidden_within(
                             data,
                             "patent_indicators",
-                            "entity_code",
+                            "approach",
                             first,
                             last,
+                            entity_type="country",
                             entity_code=iso3,
+                            indicator="patent_families_fractional",
+                            counting="applicant",
                             family_scope="all",
                         )
                         else ""

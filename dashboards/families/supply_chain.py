@@ -22,7 +22,7 @@ from markupsafe import Markup
 
 from dashboards.data import SiteData, derived_per_site
 from dashboards.families import common
-from dashboards.families.common import counted, listed
+from dashboards.families.common import counted, listed, possessive
 from dashboards.families.funding import money
 from dashboards.figures import (
     PALETTE,
@@ -1483,7 +1483,7 @@ def country(data: SiteData, iso3: str) -> list[Section]:
                 "hover",
                 [
                     f"{r['exporter_name']}: {money(r['value_usd'])} ({_percent(r['share'])} of "
-                    f"{name}'s imports under the core codes)"
+                    f"{possessive(name)} imports under the core codes)"
                     + (
                         f"; {money(r['mirror_usd'])} from its own mirror report"
                         if r["mirror_usd"]
@@ -1497,7 +1497,8 @@ def country(data: SiteData, iso3: str) -> list[Section]:
         chart = value_bars(
             bars,
             f"supply-{iso3}-partners",
-            f"{_prefix(data)}Where {name}'s imports of quantum component codes come from, {year}",
+            f"{_prefix(data)}Where {possessive(name)} imports of quantum component codes come "
+            f"from, {year}",
             _caption(data, "current US dollars", str(year)),
             "imports, US dollars",
             percent=False,

@@ -20,7 +20,13 @@ from markupsafe import Markup
 
 from dashboards.data import SiteData, derived_per_site
 from dashboards.families import common
-from dashboards.families.common import counted, hidden_within, left_out_of_sums, listed
+from dashboards.families.common import (
+    counted,
+    hidden_within,
+    left_out_of_sums,
+    listed,
+    possessive,
+)
 from dashboards.figures import (
     PALETTE,
     Chart,
@@ -837,8 +843,9 @@ def overview(data: SiteData) -> list[Section]:
         )
     if gains.height:
         top, bottom = gains.row(0, named=True), gains.row(-1, named=True)
+        among = " of the countries ranked" if left_out_countries(data, first, last) else ""
         said += (
-            f"; {top['entity_name']} gained the most (net {top['net_flow']:+,} moves), "
+            f"; {top['entity_name']} gained the most{among} (net {top['net_flow']:+,} moves), "
             f"{bottom['entity_name']} lost the most ({bottom['net_flow']:+,})"
         )
     said += "."
@@ -905,15 +912,24 @@ def _titled(data: SiteData, label: str, said: str) -> str:
     return title[:1].upper() + title[1:]
 
 
-def _flow_title(data: SiteData, label: str, frame: pl.DataFrame, first: int, last: int) -> str:
-    """The title of the flow diagram for one choice: its largest flow."""
+def _flow_title(
+    data: SiteData,
+    label: str,
+    frame: pl.DataFrame,
+    first: int,
+    last: int,
+    left_out: bool = False,
+) -> str:
+    """The title of the flow diagram for one choice: its largest flow (``left_out``: flows
+    with a suppressed year were left out, so it is the largest of those shown)."""
     if frame.height == 0:
         return _titled(data, label, f"flows of quantum researchers, {first}-{last}")
     top = frame.row(0, named=True)
+    largest = "the largest flow shown" if left_out else "the largest flow"
     return _titled(
         data,
         label,
-        f"{top['origin_name']} to {top['destination_name']} is the largest flow, "
+        f"{top['origin_name']} to {top['destination_name']} is {largest}, "
         f"{first}-{last} ({counted(top['moves'], 'move')})",
     )
 
@@ -936,8 +952,9 @@ def _net_title(
     return _titled(
         data,
         label,
-        f"{frame['label'][0]} gained the most researchers, {first}-{last}: "
-        f"net {frame['value'][0]:+,} moves",
+        f"{frame['label'][0]} gained the most researchers"
+        + (" of the countries ranked" if left_out else "")
+        + f", {first}-{last}: net {frame['value'][0]:+,} moves",
     )
 
 
@@ -956,9 +973,9 @@ def _flows_section(data: SiteData, first: int, last: int) -> Section:
     for approach_id, label in approach_choices(data).items():
         flows = period_flows(data, first, last, approach_id)
         frames[label] = top_flows(flows)
-        titles[label] = _flow_title(data, label, frames[label], first, last)
-        totals[label] = int(flows["moves"].sum()) if flows.height else 0
         left_out[label] = left_out_pairs(data, first, last, approach_id)
+        titles[label] = _flow_title(data, label, frames[label], first, last, bool(left_out[label]))
+        totals[label] = int(flows["moves"].sum()) if flows.height else 0
     everyone = frames[EVERYONE]
     chart = flow_sankey(
         frames,
@@ -1206,7 +1223,13 @@ def _stages_section(data: SiteData, first: int, last: int) -> Section:
     else:
         title = f"{_prefix(data)}Moves between countries by career stage"
     hidden = left_out_stage_years(data)
-    if hidden:
+    if hidden and not moves.height:
+        said.append(
+            "No year can be shown in this release: every year has a country whose "
+            "career-stage counts are too small to publish, and a world total added up "
+            "without them would understate it."
+        )
+    elif hidden:
         one = len(hidden) == 1
         said.append(
             "This release suppresses small numbers: "
@@ -1312,9 +1335,8 @@ def country(data: SiteData, iso3: str) -> list[Section]:
             Section(
                 "Researcher flows",
                 [
-                    f"Too few quantum researchers are placed in {name}, and too few move into "
-                    "or out of it, in any year to publish in this release (small numbers "
-                    "suppressed)."
+                    f"In every year, too few quantum researchers are placed in {name}, or move "
+                    "into or out of it, to publish in this release (small numbers suppressed)."
                 ],
                 links=links,
             )
@@ -1328,13 +1350,12 @@ def country(data: SiteData, iso3: str) -> list[Section]:
             )
         ]
     incomplete = incomplete_years(data)
-    labels = SERIES_LABELS
     named = series.with_columns(
-        pl.col("indicator").replace_strict(labels).alias("entity_name"),
+        pl.col("indicator").replace_strict(SERIES_LABELS).alias("entity_name"),
         pl.lit(iso3).alias("entity_code"),
     ).select("entity_code", "entity_name", "year", "value", "small_n", "year_incomplete")
     period = named.filter(pl.col("year").is_between(first, last))
-    active = named.filter(pl.col("entity_name") == labels["researchers_active"])
+    active = named.filter(pl.col("entity_name") == SERIES_LABELS["researchers_active"])
     # the latest year whose placements are complete (they stay open longer than moves),
     # a suppressed one included: it is said to be too small, not passed over
     hidden_active = hidden.filter(
@@ -1346,8 +1367,8 @@ def country(data: SiteData, iso3: str) -> list[Section]:
     latest = active.filter(pl.col("year") == placed)["value"].sum()
     if placed in set(hidden_active["year"].to_list()):
         placed_said = (
-            f"Fewer than {small_n(data)} quantum researchers placed in {name} in {placed} by "
-            "their OpenAlex affiliations (too few to publish in this release)."
+            f"Fewer than {small_n(data)} quantum researchers were placed in {name} in {placed} "
+            "by their OpenAlex affiliations (too few to publish in this release)."
         )
     else:
         placed_said = (
@@ -1372,7 +1393,7 @@ def country(data: SiteData, iso3: str) -> list[Section]:
             whole=True,
         ),
         trend_lines(
-            named.filter(pl.col("entity_name") != labels["researchers_active"]),
+            named.filter(pl.col("entity_name") != SERIES_LABELS["researchers_active"]),
             f"workforce-{iso3}-flows",
             f"{_prefix(data)}Researchers moving into and out of {name} each year",
             _caption(data, "moves"),
@@ -1431,13 +1452,13 @@ def _country_moves_said(
         shown = period.filter(pl.col("entity_name") != SERIES_LABELS["researchers_active"])
         if shown.height == 0:
             return (
-                f"Over {first}-{last}, moves of researchers into and out of {name} are too few "
-                f"to publish in this release (under {threshold} in a year, suppressed)."
+                f"Over {first}-{last}, fewer than {threshold} moves a year went into or out of "
+                f"{name}: too few to publish in this release (suppressed)."
             )
         return (
-            f"Over {first}-{last}, moves into and out of {name} are too few to publish in this "
-            f"release in {_years_words(moved['year'].to_list())} (under {threshold} in a year, "
-            "suppressed), so no total is given: a sum of the other years would understate it."
+            f"In {_years_words(moved['year'].to_list())}, fewer than {threshold} moves a year "
+            f"went into or out of {name}, too few to publish in this release, so no total over "
+            f"{first}-{last} is given: a sum of the other years would understate it."
         )
     inflow = int(period.filter(pl.col("entity_name") == SERIES_LABELS["inflow"])["value"].sum())
     outflow = int(period.filter(pl.col("entity_name") == SERIES_LABELS["outflow"])["value"].sum())
@@ -1474,9 +1495,9 @@ def _producer_said(data: SiteData, iso3: str, name: str) -> list[str]:
             )
     elif data.hidden("workforce_producers", country_iso3=iso3, approach="all").height:
         said.append(
-            f"{name}'s producer figures (researchers produced there, and where they were last "
-            f"seen) rest on too few researchers (under {small_n(data)}) to publish in this "
-            "release."
+            f"{possessive(name)} producer figures (researchers produced there, and where they "
+            f"were last seen) rest on too few researchers (under {small_n(data)}) to publish in "
+            "this release."
         )
     cohorts = retention_cohorts(data)
     if cohorts is not None:
@@ -1486,8 +1507,8 @@ def _producer_said(data: SiteData, iso3: str, name: str) -> list[str]:
         if iso3 in left_out_of_retention(data, first, last):
             said.append(
                 f"The retention of the researchers {name} produced in {first}-{last} cannot be "
-                f"pooled: a producing year of theirs is too small to publish in this release "
-                "(suppressed), and the other years alone would misstate it."
+                f"pooled: in one of those years {name} produced too few researchers to publish "
+                "in this release, and the other years alone would misstate it."
             )
         elif kept.height and kept["enough"][0]:
             k = kept.row(0, named=True)
@@ -1634,10 +1655,18 @@ def methods(data: SiteData) -> list[Section]:
 
 def reproduce_sql() -> str:
     """An SQL example that rebuilds one year's inflow, outflow and net flow per country
-    from the moves, to compare with marts.workforce_indicators."""
+    from the moves that count in approach all (of a researcher with a work in all before
+    the year of arrival), to compare with marts.workforce_indicators."""
     return (
         "-- duckdb -readonly qcm.duckdb\n"
-        "with moves as (select * from marts.researcher_moves where year = 2022)\n"
+        "with moves as (\n"
+        "    select moves.*\n"
+        "    from marts.researcher_moves as moves\n"
+        "    inner join marts.researcher_approaches as approaches\n"
+        "        on approaches.researcher_id = moves.researcher_id\n"
+        "        and approaches.approach = 'all' and approaches.first_year < moves.year\n"
+        "    where moves.counted and moves.year = 2022\n"
+        ")\n"
         "select iso3, sum(arrived) as inflow, sum(left_) as outflow,\n"
         "    sum(arrived) - sum(left_) as net_flow\n"
         "from (\n"

@@ -244,17 +244,17 @@ def test_a_country_page_says_its_suppressed_moves_are_too_few_not_zero() -> None
     )
     said = pages.text(workforce.country(data, "FRA"))
     assert (
-        "Over 2016-2025, moves of researchers into and out of France are too few to publish in "
-        "this release (under 5 in a year, suppressed)." in said
+        "Over 2016-2025, fewer than 5 moves a year went into or out of France: too few to "
+        "publish in this release (suppressed)." in said
     )
     assert not re.search(r"\b0 moves", said) and "net +0" not in said
     assert "Under 5 moves in all" not in said
     # the United States: 2018 suppressed, 2020 published: no total short of 2018
     usa = pages.text(workforce.country(_suppressed(), "USA"))
     assert (
-        "Over 2016-2025, moves into and out of United States are too few to publish in this "
-        "release in 2018 (under 5 in a year, suppressed), so no total is given: a sum of the "
-        "other years would understate it." in usa
+        "In 2018, fewer than 5 moves a year went into or out of United States, too few to "
+        "publish in this release, so no total over 2016-2025 is given: a sum of the other "
+        "years would understate it." in usa
     )
     assert "moves into United States" not in usa
     # flagged, its moves are summed with the small year's
@@ -293,7 +293,7 @@ def test_a_suppressed_active_year_is_said_too_small_not_skipped() -> None:
     )
     said = pages.text(workforce.country(data, "DEU"))
     assert (
-        "Fewer than 10 quantum researchers placed in Germany in 2025 by their OpenAlex "
+        "Fewer than 10 quantum researchers were placed in Germany in 2025 by their OpenAlex "
         "affiliations (too few to publish in this release)." in said
     )
     assert "placed in Germany in 2020" not in said
@@ -305,7 +305,7 @@ def test_a_suppressed_active_year_is_said_too_small_not_skipped() -> None:
 def test_a_country_whose_every_row_is_suppressed_is_not_said_to_have_none() -> None:
     data = _suppress(_data(), {"workforce_indicators": pl.col("entity_code") == "CHE"})
     said = pages.text(workforce.country(data, "CHE"))
-    assert "Too few quantum researchers are placed in Switzerland" in said
+    assert "In every year, too few quantum researchers are placed in Switzerland" in said
     assert "No quantum researcher is placed" not in said
 
 
@@ -330,8 +330,8 @@ def test_retention_is_not_pooled_over_a_suppressed_cohort() -> None:
         said = pages.text(workforce.country(data, code))
         assert (
             f"The retention of the researchers {name} produced in 2015-2020 cannot be pooled: "
-            "a producing year of theirs is too small to publish in this release (suppressed)"
-            in said
+            f"in one of those years {name} produced too few researchers to publish in this "
+            "release" in said
         )
         assert "Too few researchers" not in said
     chart = pages.charts(workforce.page(data))["workforce-retention"]
