@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -51,6 +52,14 @@ class Chart:
         """The name its downloads take: the chart's id, ``sample-`` before it for sample
         data, so that a file saved from the page says what it holds."""
         return f"sample-{self.id}" if self.is_sample else self.id
+
+    @property
+    def title(self) -> str:
+        """The figure's title as plain text (Plotly's markup and line breaks dropped, its
+        escapes undone), what the page names the figure by for a screen reader; "" for a
+        figure without one."""
+        text = re.sub(r"<[^>]+>", " ", self.figure.layout.title.text or "")
+        return " ".join(html.unescape(text).split())
 
     def payload(self) -> dict[str, Any]:
         """The JSON the page embeds: the Plotly figure, its rows for CSV export (with a

@@ -223,8 +223,42 @@ function chartConfig(div, payload) {
   return config;
 }
 
+// ---- a chart's data as a table, made when the reader opens it (for screen readers
+// and keyboards, which Plotly's drawing serves poorly); cells written as text ---------
+const TABLE_ROWS = 500;
+
+function fillDataTable(details) {
+  if (details.querySelector("table")) return;
+  const data = chartPayload(details.dataset.chart).csv;
+  const table = document.createElement("table");
+  const head = table.createTHead().insertRow();
+  for (const column of data.columns) {
+    const th = document.createElement("th");
+    th.scope = "col";
+    th.textContent = column;
+    head.appendChild(th);
+  }
+  const body = table.createTBody();
+  for (const row of data.rows.slice(0, TABLE_ROWS)) {
+    const tr = body.insertRow();
+    for (const cell of row) tr.insertCell().textContent = cell === null ? "" : String(cell);
+  }
+  details.appendChild(table);
+  if (data.rows.length > TABLE_ROWS) {
+    const note = document.createElement("p");
+    note.textContent =
+      `The first ${TABLE_ROWS} of ${data.rows.length} rows: the CSV holds them all.`;
+    details.appendChild(note);
+  }
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   for (const box of document.querySelectorAll("div.composite")) setupComposite(box);
+  for (const details of document.querySelectorAll("details.data-table")) {
+    details.addEventListener("toggle", () => {
+      if (details.open) fillDataTable(details);
+    });
+  }
   for (const div of document.querySelectorAll("div.chart")) {
     const payload = chartPayload(div.dataset.chart);
     // the site's look (site_template.js), one copy per chart, as the figures carry none

@@ -6,6 +6,7 @@ Needs Debian's ``chromium`` (``.ci/run`` installs it) and Playwright's Python dr
 
 from __future__ import annotations
 
+import html
 import re
 import shutil
 import subprocess
@@ -237,6 +238,40 @@ def test_every_chart_offers_its_data_as_csv(
     assert saved.name == "sample-leaders-heatmap.csv"
     assert lines[0].endswith(",data_kind")
     assert all(line.endswith(",synthetic sample") for line in lines[1:])
+    assert problems == []
+
+
+def test_every_chart_offers_its_data_as_a_table_and_is_named_by_its_title(
+    sample: tuple[Path, str], browser: Any
+) -> None:
+    page, problems = open_page(browser, site_of(sample) / "index.html")
+    page.wait_for_function(CHARTS_DRAWN, timeout=30_000)
+    charts = page.locator("div.chart").count()
+    assert page.locator("details.data-table").count() == charts
+    # a screen reader names each figure by its chart's title
+    named = page.evaluate(
+        """() => [...document.querySelectorAll('figure.chart-box')].map(f => [
+            f.getAttribute('aria-label'), f.querySelector('div.chart')._fullLayout.title.text])"""
+    )
+    assert len(named) == charts and all(label for label, _ in named)
+    assert named[0][0] == " ".join(html.unescape(re.sub(r"<[^>]+>", " ", named[0][1])).split())
+    # the table is made when the reader opens it, with every row up to 500
+    first = page.locator("details.data-table").first
+    assert first.locator("table").count() == 0
+    first.locator("summary").click()
+    payload = page.evaluate(
+        "() => JSON.parse(document.getElementById('leaders-heatmap-data').textContent).csv"
+    )
+    headers = first.locator("thead th").all_inner_texts()
+    assert headers == payload["columns"]
+    assert first.locator("tbody tr").count() == min(500, len(payload["rows"]))
+    # text cells as the data hold them (numbers are written as the browser writes them)
+    cells = first.locator("tbody tr").first.locator("td").all_inner_texts()
+    row = payload["rows"][0]
+    assert len(cells) == len(row)
+    assert [c for c, v in zip(cells, row, strict=True) if isinstance(v, str)] == [
+        v for v in row if isinstance(v, str)
+    ]
     assert problems == []
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import plotly.graph_objects as go
 import polars as pl
@@ -27,12 +28,14 @@ from dashboards.figures import (
     trend_lines,
     value_axis,
 )
+from dashboards.page import Section
 from dashboards.stats import interval_method, level_words, wilson_interval, z_of
 from tests import site_pages as pages
 from tests.site_pages import replaced, site_data
 
 pytestmark = pytest.mark.unit
 ATTACK = "<img src=x onerror=alert(1)>"
+REPO = Path(__file__).resolve().parents[2]
 
 
 def test_the_interval_level_gives_z_and_the_marts_label() -> None:
@@ -76,6 +79,31 @@ def test_data_strings_are_escaped_in_figures() -> None:
     figure_json = ranking_bars(frame, "r", ATTACK, "caption", 0.9).figure.to_json()
     assert ATTACK not in figure_json
     assert "&lt;img src=x onerror=alert(1)&gt;" in figure_json
+
+
+def test_a_figure_is_named_by_its_title_and_offers_its_data_as_a_table() -> None:
+    # a title escaped for Plotly, an injected name in the data too; a title that Plotly
+    # breaks over two lines reads as one
+    frame = pl.DataFrame({"label": [ATTACK, "B"], "value": [2.0, 1.0]})
+    chart = count_bars(frame, "bars", f"{ATTACK} & co; second line", "caption")
+    assert chart.title == f"{ATTACK} & co; second line"
+    broken = count_bars(frame, "broken", "x", "caption")
+    broken.figure.update_layout(title={"text": "first &amp; line;<br>second line"})
+    assert broken.title == "first & line; second line"
+    page = pages.render([Section("S", charts=[chart])], "index.html", "T", "overview")
+    # the figure's accessible name is the title, escaped once for HTML; its data stay in
+    # the embedded JSON, which site.js writes into the table as text when it is opened
+    assert (
+        '<figure class="chart-box" aria-label="&lt;img src=x onerror=alert(1)&gt; &amp; '
+        'co; second line">' in page
+    )
+    assert (
+        '<details class="data-table" data-chart="bars-data"><summary>The chart\'s data as a '
+        "table</summary></details>" in page
+    )
+    assert ATTACK not in page
+    script = (REPO / "dashboards" / "static" / "site.js").read_text(encoding="utf-8")
+    assert "textContent = cell === null" in script and "innerHTML" not in script
 
 
 def test_ranking_bars_draw_and_export_the_published_intervals() -> None:
