@@ -12,7 +12,11 @@ verbatim, the cursor saved after each page.
 
 A re-run skips the ids a complete batch already holds and batches only the rest, so a
 grown author set costs only the batches of its new ids (``--refetch``, i.e. ``restart``,
-fetches every id again). A batch whose pages hold a record outside the batch, or more
+fetches every id again). A complete batch fetched longer ago than ``max_age``
+(``source.yml``: ``profiles.refresh_after_days``) is fetched again, as a whole: a profile
+lists the affiliations of each year, and a standing pipeline must see the new ones (the
+batch's last complete fetch stays the one read until the new one ends; a refresh that
+parks resumes at its cursor). A batch whose pages hold a record outside the batch, or more
 matches than ids, is an error (checked on every page before it counts); fewer records
 than ids (authors merged into another id, or deleted) is warned and counted.
 """
@@ -24,6 +28,7 @@ import hashlib
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import unquote
 
@@ -69,9 +74,10 @@ class AuthorFetchSummary:
     ``status`` is ``done`` (every batch complete) or ``parked`` (the daily budget is spent;
     ``parked`` is the outcome of the batch that parked, whose message says when to run
     again). ``batches`` counts the batches the requested ids fall in, ``fetched`` those
-    completed in this run and ``skipped`` those already complete; ``records`` the distinct
-    author records the complete batches hold and ``missing`` their ids that returned no
-    record (merged or deleted authors).
+    completed in this run (``refreshed`` of them because their last complete fetch was
+    older than the profiles' age limit) and ``skipped`` those already complete; ``records``
+    the distinct author records the complete batches hold and ``missing`` their ids that
+    returned no record (merged or deleted authors).
     """
 
     status: str
@@ -83,6 +89,7 @@ class AuthorFetchSummary:
     missing: int
     parked: FetchOutcome | None
     message: str
+    refreshed: int = 0
 
 
 def batch_name(ids: Iterable[str]) -> str:
@@ -223,17 +230,32 @@ def plan_batches(landing: LandingZone, ids: list[str], restart: bool) -> list[Ba
     return reused + author_batches(i for i in ids if i not in covered)
 
 
+def _stale(
+    state: PartitionState | None, identity: str, now: datetime, max_age: timedelta | None
+) -> bool:
+    """Whether ``state``'s last complete fetch is of ``identity`` and finished longer than
+    ``max_age`` before ``now`` (never when there is no age limit)."""
+    if max_age is None or state is None or state.done is None or state.query != identity:
+        return False
+    finished = datetime.fromisoformat(state.done.finished_at.replace("Z", "+00:00"))
+    return finished < now - max_age
+
+
 def fetch_authors(
     fetcher: OpenAlexFetcher,
     ids: Iterable[Any],
     restart: bool = False,
     log: Callable[[str], None] | None = None,
+    max_age: timedelta | None = None,
+    now: datetime | None = None,
 ) -> AuthorFetchSummary:
     """Fetch the author record of every id in ``ids`` into the fetcher's landing zone.
 
     ``ids`` are author ids, full or short (repeats and nulls ignored). The batches
     (``plan_batches``) are walked in order: one whose last complete fetch is of the same
-    query is skipped unless ``restart``; the others are fetched (resuming a parked or
+    query is skipped unless ``restart``, or unless that fetch finished longer than
+    ``max_age`` before ``now`` (default: the current time), when it is fetched afresh (or,
+    a refresh already under way, resumed); the others are fetched (resuming a parked or
     unfinished one at its saved cursor). Stops at the first batch that parks and returns
     a ``parked`` summary; the next run resumes there. Raises OpenAlexError naming the
     source, batch, page and redacted URL when a batch cannot be fetched or its records
@@ -246,19 +268,24 @@ def fetch_authors(
     landing = fetcher.landing
     wanted = normalise_ids(ids)
     batches = plan_batches(landing, wanted, restart)
-    fetched = skipped = records = missing = 0
+    now = now or datetime.now(UTC)
+    fetched = skipped = records = missing = refreshed = 0
     for number, batch in enumerate(batches, start=1):
         query = authors_query(fetcher, batch)
         identity = query.removeprefix(fetcher.base_url)
         saved = landing.load_state(batch.name)
-        if not restart and saved is not None and saved.done and saved.query == identity:
+        stale = not restart and _stale(saved, identity, now, max_age)
+        if not restart and not stale and saved and saved.done and saved.query == identity:
             skipped += 1
             found = saved.done.records
             absent = max(0, len(batch.ids) - found)
         else:
-            say(f"{batch.label}: batch {number} of {len(batches)}, {len(batch.ids)} ids")
+            why = ", its profiles older than the age limit" if stale else ""
+            say(f"{batch.label}: batch {number} of {len(batches)}, {len(batch.ids)} ids{why}")
+            # a stale batch starts afresh, unless its refresh already began and parked
+            afresh = restart or (stale and saved is not None and saved.status == "done")
             result = fetcher.fetch_query(
-                batch.name, query, batch.label, restart=restart, check=page_check(batch)
+                batch.name, query, batch.label, restart=afresh, check=page_check(batch)
             )
             if result.status != "done":
                 message = (
@@ -276,13 +303,16 @@ def fetch_authors(
                     missing=missing,
                     parked=result,
                     message=message,
+                    refreshed=refreshed,
                 )
             fetched += 1
+            refreshed += stale
             found, absent = _judge(landing, landing.load_state(batch.name), batch, say)
         records += found
         missing += absent
+    again = f", {refreshed} of them again as their profiles were old" if refreshed else ""
     message = (
-        f"{SOURCE}: done, {len(wanted)} ids in {len(batches)} batches ({fetched} fetched, "
+        f"{SOURCE}: done, {len(wanted)} ids in {len(batches)} batches ({fetched} fetched{again}, "
         f"{skipped} already complete); {records} author records"
     )
     if missing:
@@ -300,6 +330,7 @@ def fetch_authors(
         missing=missing,
         parked=None,
         message=message,
+        refreshed=refreshed,
     )
 
 

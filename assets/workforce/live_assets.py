@@ -11,6 +11,7 @@ works first), then this asset.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dagster as dg
@@ -91,7 +92,11 @@ def openalex_author_pages(
                 log=fetch_log(context),
             )
             summary = fetch_authors(
-                fetcher, ids, restart=fetch_afresh(context, settings), log=fetch_log(context)
+                fetcher,
+                ids,
+                restart=fetch_afresh(context, settings),
+                log=fetch_log(context),
+                max_age=profile_max_age(),
             )
         except ValueError as err:
             # a malformed OPENALEX_PER_PAGE or an author id that is not one: retrying cannot help
@@ -104,12 +109,20 @@ def openalex_author_pages(
         metadata={
             "batches": summary.batches,
             "batches_fetched": summary.fetched,
+            "batches_refreshed": summary.refreshed,
             "batches_skipped": summary.skipped,
             "records": summary.records,
             "ids_requested": summary.ids_requested,
             "ids_without_record": summary.missing,
         }
     )
+
+
+def profile_max_age() -> timedelta | None:
+    """How old a batch of author records may grow before it is fetched again
+    (``source.yml``: ``profiles.refresh_after_days``; None: never)."""
+    days = SOURCE_CONFIG["profiles"]["refresh_after_days"]
+    return None if days is None else timedelta(days=int(days))
 
 
 def author_ids(qcm: QcmResource) -> list[str]:

@@ -258,6 +258,50 @@ def test_restart_fetches_every_batch_again(tmp_path: Path) -> None:
     assert (again.fetched, again.skipped) == (1, 0)
 
 
+def test_a_batch_older_than_the_age_limit_is_fetched_again_and_its_parked_refresh_resumed(
+    tmp_path: Path,
+) -> None:
+    ids = [f"A{n}" for n in range(1, 101)]
+    age = timedelta(days=91)
+    with MockServer(batch_replies(ids)) as server:
+        Harness(tmp_path, server.url).fetch(ids)
+
+    def fetch(server: MockServer, days: int) -> AuthorFetchSummary:
+        harness = Harness(tmp_path, server.url)
+        later = datetime.now(UTC) + timedelta(days=days)
+        return fetch_authors(harness.fetcher, ids, max_age=age, now=later)
+
+    # within the age limit: nothing is asked
+    with MockServer([]) as server:
+        kept = fetch(server, 90)
+        assert server.requests == []
+    assert (kept.fetched, kept.skipped, kept.refreshed) == (0, 1, 0)
+    # older: fetched again from its first page; the budget runs out half way
+    spent = {"x-ratelimit-reset": "3600", "x-ratelimit-remaining-usd": "0"}
+    first_half = [
+        Reply(200, page([author(i) for i in ids[:60]], "c1", 100)),
+        Reply(429, {"error": "Rate limit exceeded"}, spent),
+    ]
+    with MockServer(first_half) as server:
+        parked = fetch(server, 92)
+        assert [r.query["cursor"][0] for r in server.requests] == ["*", "c1"]
+    assert parked.status == "parked" and parked.refreshed == 0
+    # the last complete fetch is still the one read while the refresh is parked
+    batch = author_batches(ids)[0]
+    harness = Harness(tmp_path, "http://127.0.0.1:9")
+    assert harness.zone.load_state(batch.name).done.records == 100
+    # once the budget is back the refresh resumes at its cursor, not from the start
+    harness.unpark(batch)
+    with MockServer([Reply(200, page([author(i) for i in ids[60:]], None, 100))]) as server:
+        done = fetch(server, 92)
+        assert [r.query["cursor"][0] for r in server.requests] == ["c1"]
+    assert (done.status, done.fetched, done.refreshed, done.records) == ("done", 1, 1, 100)
+    assert "1 fetched, 1 of them again as their profiles were old" in done.message
+    # fresh again: a month later nothing is asked
+    with MockServer([]) as server:
+        assert fetch(server, 30).refreshed == 0 and server.requests == []
+
+
 # --- faults ----------------------------------------------------------------------------
 
 
@@ -408,6 +452,7 @@ def test_asset_fetches_the_authors_of_staging_authorships(
     assert {k: v.value for k, v in metadata.items()} == {
         "batches": 1,
         "batches_fetched": 1,
+        "batches_refreshed": 0,
         "batches_skipped": 0,
         "records": 2,
         "ids_requested": 3,
