@@ -298,27 +298,22 @@ def approach(data: SiteData, approach_id: str) -> list[Section]:
     """Rankings, leaders' trends, blocs, specialisation and collaboration for one approach."""
     year = data.complete_year
     label = common.labels(data)[approach_id]
-    shares = common.rows(
-        data.indicators,
-        entity_type="country",
-        indicator="world_share",
-        approach=approach_id,
-        year=year,
-    )
+    keys = {
+        "entity_type": "country",
+        "indicator": "world_share",
+        "approach": approach_id,
+        "year": year,
+    }
+    shares = common.rows(data.indicators, **keys)
+    # under suppression: the countries whose share is published without its numbers
+    hidden_shares = data.hidden("indicators", **keys)
     ranked = (
         shares.filter(pl.col("entity_code") != "ZZZ")
         .sort(["value", "entity_name"], descending=[True, False])
         .head(TOP)
     )
     if ranked.height == 0:
-        few = data.hidden(
-            "indicators",
-            entity_type="country",
-            indicator="world_share",
-            approach=approach_id,
-            year=year,
-        ).filter(pl.col("entity_code") != "ZZZ")
-        if few.height:
+        if hidden_shares.filter(pl.col("entity_code") != "ZZZ").height:
             return [
                 Section(
                     f"{label}: too few publications in {year} to publish",
@@ -394,14 +389,7 @@ def approach(data: SiteData, approach_id: str) -> list[Section]:
         )
         if rows.height:
             members[bloc] = rows
-    # under suppression: members whose share is published without its numbers
-    members_hidden = data.hidden(
-        "indicators",
-        entity_type="country",
-        indicator="world_share",
-        approach=approach_id,
-        year=year,
-    ).filter(pl.col("entity_code").is_in(sorted(every_member)))
+    members_hidden = hidden_shares.filter(pl.col("entity_code").is_in(sorted(every_member)))
     inside = grouped_choice_bars(
         members,
         f"{approach_id}-bloc-members",
