@@ -24,6 +24,9 @@ from dashboards.stats import level_words
 
 # Okabe-Ito: distinguishable with the common forms of colour blindness.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
+# a marker shape per line, so that lines are told apart without their colours (some of the
+# palette's colours are faint on white)
+SYMBOLS = ["circle", "square", "diamond", "triangle-up", "x", "triangle-down", "star", "cross"]
 SEQUENTIAL = "Cividis"
 FONT = {"family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", "size": 13}
 
@@ -498,6 +501,7 @@ def trend_lines(
                 mode="lines+markers",
                 name=esc(name),
                 line={"color": PALETTE[index % len(PALETTE)], "width": 2},
+                marker={"symbol": SYMBOLS[index % len(SYMBOLS)], "size": 7},
                 hovertemplate=f"{esc(name)} %{{x}}: %{{y:{number}}}{esc(unit)}<extra></extra>",
             )
         )

@@ -664,12 +664,17 @@ def composite_bars(
         )
         for r in shown.iter_rows(named=True)
     ]
+    member = [c in bloc_members for c in shown["entity_code"]]
     fig = go.Figure(
         go.Bar(
             x=score,
-            y=[esc(n) for n in shown["entity_name"]],
+            # the label says membership too: a colour alone is lost to many readers
+            y=[
+                esc(n) + (f" ({bloc})" if m and bloc is not None else "")
+                for n, m in zip(shown["entity_name"], member, strict=True)
+            ],
             orientation="h",
-            marker_color=[MEMBER if c in bloc_members else OTHER for c in shown["entity_code"]],
+            marker_color=[MEMBER if m else OTHER for m in member],
             error_x={
                 "type": "data",
                 "symmetric": False,
@@ -685,11 +690,14 @@ def composite_bars(
     fig.update_xaxes(title="composite score (the leading country = 1)", rangemode="tozero")
     notes = [f"Whiskers: the {interval} bootstrap interval of each score."]
     if bloc is not None:
-        notes.append(f"Orange: members of {bloc}; blue: other countries.")
+        notes.append(f"Orange, and ({bloc}) after the name: members of {bloc}; blue: others.")
     if threshold is not None:
         dashed_line(fig, "within reach", x=threshold)
         notes.append(f"Dashed line: within reach of the frontier (a score of {threshold:g}).")
-    return Chart(chart_id, fig, frame, caption, notes)
+    exported = frame.with_columns(
+        pl.col("entity_code").is_in(sorted(bloc_members)).alias("bloc_member")
+    )
+    return Chart(chart_id, fig, exported, caption, notes)
 
 
 def bloc_trend(

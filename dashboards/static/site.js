@@ -207,7 +207,8 @@ function chartConfig(div, payload) {
     responsive: true,
     displaylogo: false,
     // sharing posts the chart to a server (sendChartToCloud since plotly.js 4): none here
-    modeBarButtonsToRemove: ["sendDataToCloud", "sendChartToCloud"],
+    // and the box and lasso selections, which select nothing here and a keyboard cannot use
+    modeBarButtonsToRemove: ["sendDataToCloud", "sendChartToCloud", "select2d", "lasso2d"],
     toImageButtonOptions: { filename: payload.file_stem },
   };
   if (payload.sample) {
@@ -230,7 +231,14 @@ const TABLE_ROWS = 500;
 function fillDataTable(details) {
   if (details.querySelector("table")) return;
   const data = chartPayload(details.dataset.chart).csv;
+  const box = document.createElement("div");
+  box.className = "table-scroll";
+  box.setAttribute("role", "region");
+  box.tabIndex = 0;
+  const name = details.closest("figure").getAttribute("aria-label") || "The chart's data";
+  box.setAttribute("aria-label", name);
   const table = document.createElement("table");
+  table.createCaption().textContent = name;
   const head = table.createTHead().insertRow();
   for (const column of data.columns) {
     const th = document.createElement("th");
@@ -243,7 +251,8 @@ function fillDataTable(details) {
     const tr = body.insertRow();
     for (const cell of row) tr.insertCell().textContent = cell === null ? "" : String(cell);
   }
-  details.appendChild(table);
+  box.appendChild(table);
+  details.appendChild(box);
   if (data.rows.length > TABLE_ROWS) {
     const note = document.createElement("p");
     note.textContent =
@@ -264,6 +273,9 @@ document.addEventListener("DOMContentLoaded", () => {
     // the site's look (site_template.js), one copy per chart, as the figures carry none
     payload.figure.layout.template = structuredClone(window.QCM_PLOTLY_TEMPLATE);
     Plotly.newPlot(div, payload.figure.data, payload.figure.layout, chartConfig(div, payload));
+    // the drawing reads as hundreds of numbers: a screen reader gets the figure's name and
+    // its data table instead
+    for (const svg of div.querySelectorAll("svg.main-svg")) svg.setAttribute("aria-hidden", "true");
   }
   for (const button of document.querySelectorAll("button.csv")) {
     button.addEventListener("click", () => downloadCsv(button));

@@ -652,12 +652,14 @@ def test_charts_show_the_composite_with_intervals_and_the_focus_bloc_trend() -> 
     charts = pages.charts(frontier.page(hand_made()))
     bars = charts["frontier-superconducting-composite"]
     trace = bars.figure.data[0]
+    # NATO members named as such, not by their colour alone, in the data too
     assert list(trace.y) == [
         "&lt;img src=x onerror=alert(1)&gt;",
-        "Germany",
+        "Germany (NATO)",
         "China",
-        "United States",
+        "United States (NATO)",
     ]
+    assert bars.data["bloc_member"].to_list() == [True, False, True, False]
     assert list(trace.x) == pytest.approx([0.15 / 10.5, 3.2 / 10.5, 7 / 10.5, 1.0])
     assert list(trace.error_x.array)[-1] == pytest.approx(0.0)  # 1 + 0.05, capped at 1
     assert list(trace.error_x.arrayminus)[-1] == pytest.approx(0.05)
