@@ -261,6 +261,38 @@ function fillDataTable(details) {
   }
 }
 
+// ---- a chart's own menus as native selects, for keyboards (Plotly draws its menus, which
+// take no focus); shown when focused, kept in step with the drawn menu ---------------
+function plainText(markup) {
+  return new DOMParser().parseFromString(markup, "text/html").documentElement.textContent;
+}
+
+function addMenuSelects(div, menus) {
+  menus.forEach((menu, index) => {
+    const label = document.createElement("label");
+    label.className = "chart-views";
+    label.append("View of the chart below ");
+    const select = document.createElement("select");
+    menu.buttons.forEach((button, position) => {
+      const option = document.createElement("option");
+      option.value = String(position);
+      option.textContent = plainText(button.label);
+      select.appendChild(option);
+    });
+    select.value = String(menu.active || 0);
+    select.addEventListener("change", () => {
+      const button = menu.buttons[Number(select.value)];
+      Plotly[button.method](div, ...button.args);
+      Plotly.relayout(div, { [`updatemenus[${index}].active`]: Number(select.value) });
+    });
+    div.on("plotly_buttonclicked", (event) => {
+      if (event.menu._index === index) select.value = String(event.active);
+    });
+    label.appendChild(select);
+    div.before(label);
+  });
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   for (const box of document.querySelectorAll("div.composite")) setupComposite(box);
   for (const details of document.querySelectorAll("details.data-table")) {
@@ -276,6 +308,7 @@ document.addEventListener("DOMContentLoaded", () => {
     // the drawing reads as hundreds of numbers: a screen reader gets the figure's name and
     // its data table instead
     for (const svg of div.querySelectorAll("svg.main-svg")) svg.setAttribute("aria-hidden", "true");
+    addMenuSelects(div, payload.figure.layout.updatemenus || []);
   }
   for (const button of document.querySelectorAll("button.csv")) {
     button.addEventListener("click", () => downloadCsv(button));

@@ -222,6 +222,32 @@ def test_patent_ranking_switches_between_all_and_international_families(
     assert problems == []
 
 
+def test_a_keyboard_switches_a_charts_menu_through_its_select(
+    sample: tuple[Path, str], browser: Any
+) -> None:
+    page, problems = open_page(browser, site_of(sample) / "index.html")
+    page.wait_for_function(CHARTS_DRAWN, timeout=30_000)
+    chart = "document.getElementById('patents-ranking')"
+    visible = f"() => {chart}.data.map(t => t.visible !== false)"
+    # the drawn buttons' select sits before the chart, out of sight until it has focus
+    select = page.locator("label.chart-views:has(+ #patents-ranking) select")
+    assert select.locator("option").all_inner_texts() == [
+        "All families",
+        "International families",
+    ]
+    select.focus()
+    assert select.is_visible()
+    select.select_option("1")
+    page.wait_for_timeout(300)
+    assert page.evaluate(visible) == [False, True]
+    assert page.evaluate(f"() => {chart}.layout.updatemenus[0].active") == 1
+    # a click on the drawn buttons moves the select with it
+    page.locator("#patents-ranking .updatemenu-button").nth(0).click()
+    page.wait_for_timeout(300)
+    assert page.evaluate(visible) == [True, False] and select.input_value() == "0"
+    assert problems == []
+
+
 def test_every_chart_offers_its_data_as_csv(
     sample: tuple[Path, str], browser: Any, tmp_path: Path
 ) -> None:

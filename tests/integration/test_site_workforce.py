@@ -85,7 +85,8 @@ def test_country_pages_have_a_workforce_section_and_the_site_links_to_the_page(
     assert "<h2>Researcher flows</h2>" in germany
     for chart in ("active", "flows", "origins", "destinations"):
         assert f'id="workforce-DEU-{chart}"' in germany, chart
-    assert "<th>Produced</th>" in germany and "<th>Last seen there</th>" in germany
+    for column in ("Produced", "Last seen there"):
+        assert f'<th scope="col">{column}</th>' in germany
     assert 'href="../workforce.html"' in germany
     index = (site / "index.html").read_text(encoding="utf-8")
     assert 'href="workforce.html"' in index and "<h2>Researcher flows</h2>" in index
