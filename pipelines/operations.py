@@ -94,7 +94,8 @@ REFRESHES = (
         "0 2 * * 2",
         "weekly",
         0,
-        "the authors of the works landed on Monday",
+        "the authors of the works landed on Monday, and the author records landed more "
+        "than profiles.refresh_after_days before",
     ),
     Refresh(
         "patentsview_fetch",

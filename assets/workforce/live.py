@@ -37,7 +37,7 @@ import pyalex
 from assets.bibliometric.live import OpenAlexFetcher
 from assets.bibliometric.parse import short_id
 from pipelines.fetching import FetchOutcome
-from pipelines.landing import LandingZone, PartitionState
+from pipelines.landing import CompletedFetch, LandingZone, PartitionState
 from pipelines.parsing import RecordError
 
 SOURCE = "openalex_authors"
@@ -230,14 +230,12 @@ def plan_batches(landing: LandingZone, ids: list[str], restart: bool) -> list[Ba
     return reused + author_batches(i for i in ids if i not in covered)
 
 
-def _stale(
-    state: PartitionState | None, identity: str, now: datetime, max_age: timedelta | None
-) -> bool:
-    """Whether ``state``'s last complete fetch is of ``identity`` and finished longer than
-    ``max_age`` before ``now`` (never when there is no age limit)."""
-    if max_age is None or state is None or state.done is None or state.query != identity:
+def _stale(done: CompletedFetch, now: datetime, max_age: timedelta | None) -> bool:
+    """Whether the complete fetch ``done`` finished longer than ``max_age`` before ``now``
+    (a time with its time zone, as ``finished_at`` is UTC); never without an age limit."""
+    if max_age is None:
         return False
-    finished = datetime.fromisoformat(state.done.finished_at.replace("Z", "+00:00"))
+    finished = datetime.fromisoformat(done.finished_at.replace("Z", "+00:00"))
     return finished < now - max_age
 
 
@@ -252,14 +250,16 @@ def fetch_authors(
     """Fetch the author record of every id in ``ids`` into the fetcher's landing zone.
 
     ``ids`` are author ids, full or short (repeats and nulls ignored). The batches
-    (``plan_batches``) are walked in order: one whose last complete fetch is of the same
-    query is skipped unless ``restart``, or unless that fetch finished longer than
-    ``max_age`` before ``now`` (default: the current time), when it is fetched afresh (or,
-    a refresh already under way, resumed); the others are fetched (resuming a parked or
-    unfinished one at its saved cursor). Stops at the first batch that parks and returns
-    a ``parked`` summary; the next run resumes there. Raises OpenAlexError naming the
-    source, batch, page and redacted URL when a batch cannot be fetched or its records
-    are not the batch's. ``log`` (default: the fetcher's) gets lines scrubbed of secrets.
+    (``plan_batches``) are walked new and unfinished ones first (resuming a parked or
+    unfinished one at its saved cursor), then those whose last complete fetch, of the same
+    query, finished longer than ``max_age`` before ``now`` (default: the current time, in
+    UTC), fetched afresh (or, a refresh already under way, resumed), so that a budget spent
+    on refreshes never keeps new authors waiting; a batch complete within the age limit is
+    skipped. ``restart`` fetches every batch afresh, in ``plan_batches``' order. Stops at
+    the first batch that parks and returns a ``parked`` summary; the next run resumes
+    there. Raises OpenAlexError naming the source, batch, page and redacted URL when a batch
+    cannot be fetched or its records are not the batch's. ``log`` (default: the fetcher's)
+    gets lines scrubbed of secrets.
     """
 
     def say(text: str) -> None:
@@ -267,17 +267,23 @@ def fetch_authors(
 
     landing = fetcher.landing
     wanted = normalise_ids(ids)
-    batches = plan_batches(landing, wanted, restart)
     now = now or datetime.now(UTC)
-    fetched = skipped = records = missing = refreshed = 0
-    for number, batch in enumerate(batches, start=1):
+    planned = []
+    for batch in plan_batches(landing, wanted, restart):
         query = authors_query(fetcher, batch)
-        identity = query.removeprefix(fetcher.base_url)
         saved = landing.load_state(batch.name)
-        stale = not restart and _stale(saved, identity, now, max_age)
-        if not restart and not stale and saved and saved.done and saved.query == identity:
+        done = saved.done if saved and saved.query == query.removeprefix(fetcher.base_url) else None
+        stale = not restart and done is not None and _stale(done, now, max_age)
+        # new and unfinished first, then the refreshes, then those to skip
+        order = 0 if restart or done is None else 1 if stale else 2
+        planned.append((order, batch, query, saved, done, stale))
+    planned.sort(key=lambda plan: plan[0])
+    batches = [plan[1] for plan in planned]
+    fetched = skipped = records = missing = refreshed = 0
+    for number, (order, batch, query, saved, done, stale) in enumerate(planned, start=1):
+        if order == 2:
             skipped += 1
-            found = saved.done.records
+            found = done.records
             absent = max(0, len(batch.ids) - found)
         else:
             why = ", its profiles older than the age limit" if stale else ""
@@ -306,7 +312,7 @@ def fetch_authors(
                     refreshed=refreshed,
                 )
             fetched += 1
-            refreshed += stale
+            refreshed += int(stale)
             found, absent = _judge(landing, landing.load_state(batch.name), batch, say)
         records += found
         missing += absent

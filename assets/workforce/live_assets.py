@@ -122,7 +122,15 @@ def profile_max_age() -> timedelta | None:
     """How old a batch of author records may grow before it is fetched again
     (``source.yml``: ``profiles.refresh_after_days``; None: never)."""
     days = SOURCE_CONFIG["profiles"]["refresh_after_days"]
-    return None if days is None else timedelta(days=int(days))
+    if days is None:
+        return None
+    if not isinstance(days, int) or isinstance(days, bool) or days < 1:
+        raise dg.Failure(
+            f"{SOURCE}: profiles.refresh_after_days in source.yml must be a whole number of "
+            f"days of at least 1, or null (never): {days!r}",
+            allow_retries=False,
+        )
+    return timedelta(days=days)
 
 
 def author_ids(qcm: QcmResource) -> list[str]:

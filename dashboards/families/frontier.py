@@ -670,7 +670,7 @@ def composite_bars(
             x=score,
             # the label says membership too: a colour alone is lost to many readers
             y=[
-                esc(n) + (f" ({bloc})" if m and bloc is not None else "")
+                esc(f"{n} ({bloc})" if m and bloc is not None else n)
                 for n, m in zip(shown["entity_name"], member, strict=True)
             ],
             orientation="h",
@@ -694,10 +694,11 @@ def composite_bars(
     if threshold is not None:
         dashed_line(fig, "within reach", x=threshold)
         notes.append(f"Dashed line: within reach of the frontier (a score of {threshold:g}).")
-    exported = frame.with_columns(
-        pl.col("entity_code").is_in(sorted(bloc_members)).alias("bloc_member")
-    )
-    return Chart(chart_id, fig, exported, caption, notes)
+    if bloc is not None:
+        frame = frame.with_columns(
+            pl.col("entity_code").is_in(sorted(bloc_members)).alias("bloc_member")
+        )
+    return Chart(chart_id, fig, frame, caption, notes)
 
 
 def bloc_trend(

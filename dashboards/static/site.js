@@ -267,8 +267,26 @@ function plainText(markup) {
   return new DOMParser().parseFromString(markup, "text/html").documentElement.textContent;
 }
 
+// the figure's name, from its title as drawn now (a menu may change the title)
+function nameFigure(div) {
+  const title = (div.layout.title && div.layout.title.text) || "";
+  const name = plainText(title.replace(/<br\s*\/?>/g, " ")).replace(/\s+/g, " ").trim();
+  const figure = div.closest("figure");
+  if (!name || !figure) return;
+  figure.setAttribute("aria-label", name);
+  const caption = figure.querySelector("details.data-table caption");
+  if (caption) caption.textContent = name;
+  for (const select of figure.querySelectorAll("label.chart-views select")) {
+    select.setAttribute("aria-label", `View of the chart: ${name}`);
+  }
+}
+
+// methods of a drawn menu's buttons a select can apply (the ones qcm's figures use)
+const MENU_METHODS = ["update", "restyle", "relayout"];
+
 function addMenuSelects(div, menus) {
   menus.forEach((menu, index) => {
+    if (!menu.buttons || !menu.buttons.every((b) => MENU_METHODS.includes(b.method))) return;
     const label = document.createElement("label");
     label.className = "chart-views";
     label.append("View of the chart below ");
@@ -291,6 +309,8 @@ function addMenuSelects(div, menus) {
     label.appendChild(select);
     div.before(label);
   });
+  div.on("plotly_update", () => nameFigure(div));
+  nameFigure(div);
 }
 
 document.addEventListener("DOMContentLoaded", () => {
@@ -301,14 +321,21 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   }
   for (const div of document.querySelectorAll("div.chart")) {
-    const payload = chartPayload(div.dataset.chart);
-    // the site's look (site_template.js), one copy per chart, as the figures carry none
-    payload.figure.layout.template = structuredClone(window.QCM_PLOTLY_TEMPLATE);
-    Plotly.newPlot(div, payload.figure.data, payload.figure.layout, chartConfig(div, payload));
-    // the drawing reads as hundreds of numbers: a screen reader gets the figure's name and
-    // its data table instead
-    for (const svg of div.querySelectorAll("svg.main-svg")) svg.setAttribute("aria-hidden", "true");
-    addMenuSelects(div, payload.figure.layout.updatemenus || []);
+    // one chart that fails is reported, never keeps the others from being drawn
+    try {
+      const payload = chartPayload(div.dataset.chart);
+      // the site's look (site_template.js), one copy per chart, as the figures carry none
+      payload.figure.layout.template = structuredClone(window.QCM_PLOTLY_TEMPLATE);
+      Plotly.newPlot(div, payload.figure.data, payload.figure.layout, chartConfig(div, payload));
+      // the drawing reads as hundreds of numbers: a screen reader gets the figure's name and
+      // its data table instead
+      for (const svg of div.querySelectorAll("svg.main-svg")) {
+        svg.setAttribute("aria-hidden", "true");
+      }
+      addMenuSelects(div, payload.figure.layout.updatemenus || []);
+    } catch (error) {
+      console.error(`chart ${div.id}: ${error}`);
+    }
   }
   for (const button of document.querySelectorAll("button.csv")) {
     button.addEventListener("click", () => downloadCsv(button));

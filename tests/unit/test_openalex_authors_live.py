@@ -302,6 +302,67 @@ def test_a_batch_older_than_the_age_limit_is_fetched_again_and_its_parked_refres
         assert fetch(server, 30).refreshed == 0 and server.requests == []
 
 
+def test_new_authors_are_fetched_before_old_profiles_are_refreshed(tmp_path: Path) -> None:
+    ids = [f"A{n}" for n in range(1, 101)]
+    with MockServer(batch_replies(ids)) as server:
+        Harness(tmp_path, server.url).fetch(ids)
+    later = datetime.now(UTC) + timedelta(days=92)
+    # the budget allows one batch: the new author's, not the old profiles' refresh
+    spent = {"x-ratelimit-reset": "3600", "x-ratelimit-remaining-usd": "0"}
+    replies = [*batch_replies(["A1000"]), Reply(429, {"error": "Rate limit exceeded"}, spent)]
+    with MockServer(replies) as server:
+        harness = Harness(tmp_path, server.url)
+        summary = fetch_authors(
+            harness.fetcher, [*ids, "A1000"], max_age=timedelta(days=91), now=later
+        )
+        assert [filter_of(r) for r in server.requests] == [
+            "openalex:A1000",
+            "openalex:A1000",
+            f"openalex:{author_batches(ids)[0].filter_value}",
+        ]
+    assert (summary.status, summary.fetched, summary.refreshed) == ("parked", 1, 0)
+    assert "parked at batch 2 of 2" in summary.message
+
+
+def test_a_refresh_cut_short_resumes_at_its_cursor(tmp_path: Path) -> None:
+    ids = [f"A{n}" for n in range(1, 101)]
+    with MockServer(batch_replies(ids)) as server:
+        Harness(tmp_path, server.url).fetch(ids)
+    later = datetime.now(UTC) + timedelta(days=92)
+    # the first page of the refresh, then errors until the client gives up
+    cut_short = [Reply(200, page([author(i) for i in ids[:60]], "c1", 100)), *[Reply(500, {})] * 6]
+    with MockServer(cut_short) as server:
+        harness = Harness(tmp_path, server.url)
+        with pytest.raises(OpenAlexError):
+            fetch_authors(harness.fetcher, ids, max_age=timedelta(days=91), now=later)
+    # the process died mid-refresh: its state says running, its last complete fetch stands
+    batch = author_batches(ids)[0]
+    state = harness.zone.load_state(batch.name)
+    assert state.status != "done" and state.done.records == 100
+    rest = [Reply(200, page([author(i) for i in ids[60:]], None, 100))]
+    with MockServer(rest) as server:
+        harness = Harness(tmp_path, server.url)
+        done = fetch_authors(harness.fetcher, ids, max_age=timedelta(days=91), now=later)
+        assert [r.query["cursor"][0] for r in server.requests] == ["c1"]
+    assert (done.status, done.refreshed, done.records) == ("done", 1, 100)
+
+
+@pytest.mark.parametrize(
+    ("days", "expected"), [(91, timedelta(days=91)), (None, None), (0, "Failure"), (1.5, "Failure")]
+)
+def test_the_profiles_age_limit_is_read_from_source_yml(
+    monkeypatch: pytest.MonkeyPatch, days: object, expected: object
+) -> None:
+    from assets.workforce import live_assets
+
+    monkeypatch.setitem(live_assets.SOURCE_CONFIG, "profiles", {"refresh_after_days": days})
+    if expected == "Failure":
+        with pytest.raises(dg.Failure, match="refresh_after_days"):
+            live_assets.profile_max_age()
+    else:
+        assert live_assets.profile_max_age() == expected
+
+
 # --- faults ----------------------------------------------------------------------------
 
 
