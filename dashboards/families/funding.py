@@ -24,6 +24,7 @@ from dashboards.families import common
 from dashboards.families.common import counted, listed, number_word, possessive
 from dashboards.figures import (
     PALETTE,
+    SYMBOLS,
     Chart,
     apply_layout,
     button_row,
@@ -692,6 +693,7 @@ def _measure_lines(
                     mode="lines+markers",
                     name=esc(name),
                     line={"color": colour[name], "width": 2},
+                    marker={"symbol": SYMBOLS[names.index(name) % len(SYMBOLS)]},
                     visible=index == 0,
                     hovertemplate=esc(name)
                     + " %{x}: %{y:,.1f} million "

@@ -20,6 +20,7 @@ from dashboards.families import common
 from dashboards.families.common import listed, possessive
 from dashboards.figures import (
     PALETTE,
+    SYMBOLS,
     Chart,
     apply_layout,
     button_row,
@@ -1019,6 +1020,7 @@ def _share_trend(
                 mode="lines+markers",
                 name=esc(name),
                 line={"color": PALETTE[index], "width": 2},
+                marker={"symbol": SYMBOLS[index]},
                 customdata=list(zip(rows["ci_low"], rows["ci_high"], strict=True)),
                 hovertemplate=esc(name)
                 + f" %{{x}}: %{{y:.1%}} ({words} interval %{{customdata[0]:.1%}} to "

@@ -20,6 +20,7 @@ from dashboards.data import SiteData, derived_per_site
 from dashboards.families import capability, common, frontier
 from dashboards.figures import (
     PALETTE,
+    SYMBOLS,
     Chart,
     apply_layout,
     dropdown,
@@ -342,7 +343,8 @@ def share_trend(
     fig = go.Figure()
     traces: list[int] = []
     for index, frame in enumerate(frames.values()):
-        for colour, name in zip(PALETTE, dict.fromkeys(frame["entity_name"]), strict=False):
+        names = dict.fromkeys(frame["entity_name"])
+        for colour, symbol, name in zip(PALETTE, SYMBOLS, names, strict=False):
             rows = frame.filter(pl.col("entity_name") == name).sort("year")
             fig.add_trace(
                 go.Scatter(
@@ -351,6 +353,7 @@ def share_trend(
                     mode="lines+markers",
                     name=esc(name),
                     line={"color": colour, "width": 2},
+                    marker={"symbol": symbol},
                     visible=index == 0,
                     hovertext=[
                         f"{esc(name)} {r['year']}: {esc(share_cell(r))}"

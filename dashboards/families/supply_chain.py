@@ -27,6 +27,7 @@ from dashboards.families.funding import money
 from dashboards.figures import (
     PALETTE,
     SEQUENTIAL,
+    SYMBOLS,
     Chart,
     apply_layout,
     dropdown,
@@ -682,9 +683,9 @@ def trade_lines(
     for approach_id, label in choices.items():
         if approach_id not in approaches:
             continue
-        for colour, indicator, said in (
-            (PALETTE[0], "exports", "Exports"),
-            (PALETTE[1], "imports", "Imports"),
+        for colour, symbol, indicator, said in (
+            (PALETTE[0], SYMBOLS[0], "exports", "Exports"),
+            (PALETTE[1], SYMBOLS[1], "imports", "Imports"),
         ):
             line = lines.get((approach_id, indicator), empty)
             traces.append(
@@ -694,6 +695,7 @@ def trade_lines(
                     mode="lines+markers",
                     name=said,
                     line={"color": colour, "width": 2},
+                    marker={"symbol": symbol},
                     visible=not kept,
                     hovertemplate=said
                     + " %{x}: $%{y:,.2f} million<extra>"
