@@ -77,6 +77,17 @@ def possessive(name: str) -> str:
     return f"{name}'" if name.endswith("s") else f"{name}'s"
 
 
+def years_words(years: Sequence[int]) -> str:
+    """Years as runs: ``2019``, ``2016-2018 and 2021``; "" for none."""
+    runs: list[list[int]] = []
+    for year in sorted(set(years)):
+        if runs and year == runs[-1][-1] + 1:
+            runs[-1].append(year)
+        else:
+            runs.append([year])
+    return listed([f"{r[0]}" if len(r) == 1 else f"{r[0]}-{r[-1]}" for r in runs])
+
+
 def listed(words: Sequence[str]) -> str:
     """``a``, ``a and b``, ``a, b and c``; "" for no words."""
     if not words:

@@ -1579,7 +1579,7 @@ def _grant_total_said(
         f"{money(r['value'])} in {counted(int(r['records']), 'grant')} starting in {r['year']}"
         for r in total.sort("year").iter_rows(named=True)
     ]
-    hidden = listed([str(y) for y in hidden_years])
+    hidden = common.years_words(hidden_years)
     if not years:
         return (
             f"{whose}, {first}-{last}: the grants starting in {hidden} are too few to publish "

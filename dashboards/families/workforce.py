@@ -26,6 +26,7 @@ from dashboards.families.common import (
     left_out_of_sums,
     listed,
     possessive,
+    years_words,
 )
 from dashboards.figures import (
     PALETTE,
@@ -157,17 +158,6 @@ def approach_choices(data: SiteData) -> dict[str, str]:
     return {"all": EVERYONE} | {a: labels[a] for a in common.classified(data)}
 
 
-def _years_words(years: Sequence[int]) -> str:
-    """Years as runs: ``2019``, ``2016-2018 and 2021``; "" for none."""
-    runs: list[list[int]] = []
-    for year in sorted(set(years)):
-        if runs and year == runs[-1][-1] + 1:
-            runs[-1].append(year)
-        else:
-            runs.append([year])
-    return listed([f"{r[0]}" if len(r) == 1 else f"{r[0]}-{r[-1]}" for r in runs])
-
-
 def left_out_pairs(
     data: SiteData, first: int, last: int, approach: str = "all"
 ) -> set[tuple[str, str]]:
@@ -187,19 +177,8 @@ def left_out_countries(data: SiteData, first: int, last: int, approach: str = "a
     """ISO3 codes of the countries with a year of ``first``-``last`` whose inflow or outflow
     (for one approach) the release suppressed: ``net_gain`` leaves them out rather than sum
     their other years. Empty unless the release suppresses small numbers."""
-    codes = set()
-    for indicator in ("inflow", "outflow"):
-        codes |= hidden_within(
-            data,
-            "workforce_indicators",
-            "entity_code",
-            first,
-            last,
-            entity_type="country",
-            approach=approach,
-            indicator=indicator,
-        )
-    return codes - {UNKNOWN_COUNTRY}
+    rows = data.hidden("workforce_indicators", entity_type="country", approach=approach)
+    return _codes_within(rows, ("inflow", "outflow"), first, last)
 
 
 def left_out_of_retention(data: SiteData, first: int, last: int) -> set[str]:
@@ -207,19 +186,22 @@ def left_out_of_retention(data: SiteData, first: int, last: int) -> set[str]:
     ``first``-``last`` whose retention the release suppressed (too few researchers that
     year): ``retention`` pools no figure for them, as their other cohorts alone would
     misstate it. Empty unless the release suppresses small numbers."""
-    codes = set()
-    for kind in ("country", "world"):
-        codes |= hidden_within(
-            data,
-            "workforce_indicators",
-            "entity_code",
-            first,
-            last,
-            entity_type=kind,
-            approach="all",
-            indicator=RETENTION,
-        )
-    return codes - {UNKNOWN_COUNTRY}
+    rows = data.hidden("workforce_indicators", approach="all").filter(
+        pl.col("entity_type").is_in(["country", "world"])
+    )
+    return _codes_within(rows, (RETENTION,), first, last)
+
+
+def _codes_within(rows: pl.DataFrame, indicators: Sequence[str], first: int, last: int) -> set[str]:
+    """The entity codes, the unknown country's left out, of the ``rows`` (left out of
+    marts.workforce_indicators) of ``indicators`` in the years ``first``-``last``."""
+    return set(
+        rows.filter(
+            pl.col("indicator").is_in(list(indicators)),
+            pl.col("year").is_between(first, last),
+            pl.col("entity_code") != UNKNOWN_COUNTRY,
+        )["entity_code"].to_list()
+    )
 
 
 def left_out_stage_years(data: SiteData) -> list[int]:
@@ -833,7 +815,7 @@ def overview(data: SiteData) -> list[Section]:
         said = (
             f"Quantum researchers moved between countries in {first}-{last}, as their "
             "OpenAlex affiliations place them (no total: the moves of "
-            f"{_years_words(sorted(hidden))} are too few to publish in this release)"
+            f"{years_words(sorted(hidden))} are too few to publish in this release)"
         )
     else:
         total = int(moves.filter(pl.col("year").is_between(first, last))["value"].sum())
@@ -1234,7 +1216,7 @@ def _stages_section(data: SiteData, first: int, last: int) -> Section:
         said.append(
             "This release suppresses small numbers: "
             + ("the year" if one else "the years")
-            + f" with a country's career-stage row too small to publish ({_years_words(hidden)}) "
+            + f" with a country's career-stage row too small to publish ({years_words(hidden)}) "
             + ("is" if one else "are")
             + " left out, as a sum of the other countries' rows would understate "
             + ("it." if one else "them.")
@@ -1456,7 +1438,7 @@ def _country_moves_said(
                 f"{name}: too few to publish in this release (suppressed)."
             )
         return (
-            f"In {_years_words(moved['year'].to_list())}, fewer than {threshold} moves a year "
+            f"In {years_words(moved['year'].to_list())}, fewer than {threshold} moves a year "
             f"went into or out of {name}, too few to publish in this release, so no total over "
             f"{first}-{last} is given: a sum of the other years would understate it."
         )

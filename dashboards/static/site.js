@@ -298,6 +298,8 @@ function addMenuSelects(div, menus) {
       select.appendChild(option);
     });
     select.value = String(menu.active || 0);
+    const named = div.closest("figure").getAttribute("aria-label");
+    if (named) select.setAttribute("aria-label", `View of the chart: ${named}`);
     select.addEventListener("change", () => {
       const button = menu.buttons[Number(select.value)];
       Plotly[button.method](div, ...button.args);
@@ -309,8 +311,8 @@ function addMenuSelects(div, menus) {
     label.appendChild(select);
     div.before(label);
   });
+  // the page names the figure by its first title; a menu that changes it renames it
   div.on("plotly_update", () => nameFigure(div));
-  nameFigure(div);
 }
 
 document.addEventListener("DOMContentLoaded", () => {

@@ -254,7 +254,7 @@ def test_no_grant_is_said_only_of_a_country_without_any_grant_row() -> None:
     suppressed = _section(_suppressed(), "GBR")
     assert suppressed.paragraphs[0] == (
         "Grant money paid to organisations in United Kingdom by NSF, UKRI and CORDIS, "
-        "2021-2025: the grants starting in 2021, 2022, 2023, 2024 and 2025 are too few to "
+        "2021-2025: the grants starting in 2021-2025 are too few to "
         "publish (this release suppresses small numbers), so no figure is given. Three funders "
         "only: not United Kingdom's total public money. SYNTHETIC SAMPLE: invented grants."
     )
