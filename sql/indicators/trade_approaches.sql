@@ -175,8 +175,8 @@ inside as (
 
 bloc_totals as (
     -- a bloc's own trade is its trade with countries outside it (extra-bloc trade, as
-    -- Eurostat reports the EU's; ../shared/INDICATORS.md: a bloc is not the sum of its
-    -- members): the members' totals less the flows among them. Valuation is mixed: the
+    -- Eurostat reports the EU's: a bloc is not the sum of its members): the members'
+    -- totals less the flows among them. Valuation is mixed: the
     -- members' exports are as they reported them (FOB), the flows among members as their
     -- importers reported them (CIF), so extra-bloc exports are somewhat understated. A
     -- withheld flow among members makes the value unknown either way (value_missing).
