@@ -2,7 +2,8 @@
 
 ``qcm build`` runs the whole asset graph on the chosen mode's data and publishes;
 ``qcm evaluate-classifier`` prints the keyword classifier's precision and recall on
-the labelled evaluation set.
+the labelled evaluation set; ``qcm push`` copies a release's Parquet marts to object
+storage.
 """
 
 from __future__ import annotations
@@ -495,6 +496,45 @@ def update_conversion_tables(args: argparse.Namespace) -> int:
     return 0
 
 
+def push(args: argparse.Namespace) -> int:
+    """Copy the last release's Parquet marts (``OUT/parquet``) to object storage
+    (``pipelines.object_store``; the URL given, else ``QCM_PARQUET_URL``) and say what was
+    sent, kept and deleted, holding the working state's build lock meanwhile so that no
+    ``qcm build`` publishes under it. Exit code 0; 1 with the reason when the push fails
+    (the URL shown without its secrets); 2 without a URL, or beside a build."""
+    from pipelines.build_guard import BuildBusy, exclusive
+    from pipelines.object_store import PushError
+    from pipelines.object_store import push as push_release
+    from pipelines.push_asset import PARQUET_URL
+
+    url = args.url or os.environ.get(PARQUET_URL, "")
+    if not url:
+        print(f"qcm push: give the URL to push to, or set {PARQUET_URL}", file=sys.stderr)
+        return 2
+    settings = Settings.from_env()
+    out = Path(args.out).resolve() if args.out else settings.out_dir
+    state = Path(args.state).resolve() if args.state else settings.state_dir
+    try:
+        with exclusive(state):
+            pushed = push_release(out / "parquet", url, args.allow_sample_over_real)
+    except BuildBusy:
+        print(
+            f"qcm push: a qcm build is using the working state {state} and may publish "
+            "under the push; push when it has ended",
+            file=sys.stderr,
+        )
+        return 2
+    except PushError as err:
+        print(f"qcm push: {err}", file=sys.stderr)
+        return 1
+    print(
+        f"qcm push: {out / 'parquet'} to {pushed.url}: {len(pushed.sent)} files sent "
+        f"({pushed.bytes_sent / 1e6:,.1f} MB with README.md and manifest.json), "
+        f"{len(pushed.kept)} kept (the same build), {len(pushed.deleted)} deleted"
+    )
+    return 0
+
+
 def screenshots(args: argparse.Namespace) -> int:
     """Save screenshots of the main pages of a built site (needs Chromium); name the pages
     the site does not have (a country without data, say). Exit code 2 without a site or a
@@ -620,6 +660,26 @@ def parser() -> argparse.ArgumentParser:
     )
     u.add_argument("--state", help="working state of the live run (default ./.qcm)")
     u.set_defaults(func=update_conversion_tables)
+    o = commands.add_parser(
+        "push", help="copy the last release's Parquet marts to object storage (s3://, gs:// ...)"
+    )
+    o.add_argument(
+        "url",
+        nargs="?",
+        help="where: s3://bucket/prefix (S3-compatible stores: "
+        "?endpoint_override=host:port&scheme=http), gs://, abfs://, hdfs:// or a folder "
+        "(default QCM_PARQUET_URL, which keeps credentials in a URL off the command line)",
+    )
+    o.add_argument("--out", help="the published folder holding parquet/ (default ./out)")
+    o.add_argument(
+        "--state", help="the working state whose build lock the push holds (default ./.qcm)"
+    )
+    o.add_argument(
+        "--allow-sample-over-real",
+        action="store_true",
+        help="push the synthetic sample over files of real data",
+    )
+    o.set_defaults(func=push)
     s = commands.add_parser("screenshots", help="PNG screenshots of the built dashboards")
     s.add_argument("--site", default=str(REPO_ROOT / "out" / "site"), help="the built site")
     s.add_argument("--to", default=str(REPO_ROOT / "out" / "screenshots"), help="where PNGs go")

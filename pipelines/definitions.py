@@ -96,6 +96,13 @@ from pipelines.operations import (
     with_freshness,
 )
 from pipelines.progress import progress_logger
+from pipelines.push_asset import (
+    BUILD_JOB,
+    PUSHED_KEY,
+    parquet_in_object_storage,
+    push_after_build,
+    push_job,
+)
 from pipelines.resources import QcmResource
 from pipelines.settings import SQL_DIR
 from pipelines.site_asset import site
@@ -192,8 +199,8 @@ def build_definitions(executor: dg.ExecutorDefinition | None = None) -> dg.Defin
         supply_chain_quarantine_rate,
     ]
     build_job = dg.define_asset_job(
-        "qcm_build",
-        selection=dg.AssetSelection.all() - dg.AssetSelection.assets(*FETCH_KEYS),
+        BUILD_JOB,
+        selection=dg.AssetSelection.all() - dg.AssetSelection.assets(*FETCH_KEYS, PUSHED_KEY),
         description="Build everything from the mode's raw files and publish (the main job).",
     )
     fetch_job = dg.define_asset_job(
@@ -258,18 +265,19 @@ def build_definitions(executor: dg.ExecutorDefinition | None = None) -> dg.Defin
         *sql_assets,
         *meta_assets,
         site,
+        parquet_in_object_storage,
     ]
     return dg.Definitions(
         assets=[with_freshness(asset) for asset in assets],
         asset_checks=checks,
-        jobs=[build_job, fetch_job, author_fetch_job, *source_fetch_jobs],
+        jobs=[build_job, fetch_job, author_fetch_job, *source_fetch_jobs, push_job],
         schedules=[
             build_schedule(build_job.name),
             *refresh_schedules(
                 [job.name for job in (fetch_job, author_fetch_job, *source_fetch_jobs)]
             ),
         ],
-        sensors=[failed_run_report],
+        sensors=[failed_run_report, push_after_build],
         resources={"qcm": QcmResource.from_env()},
         loggers={"console": dg.colored_console_logger, "progress": progress_logger},
         executor=executor,

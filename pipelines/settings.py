@@ -20,6 +20,9 @@ and the tests agree on one truth:
 - ``QCM_SMALL_NUMBERS``: ``flag`` (default: a value resting on fewer records than
   meta.methods ``small_n_threshold`` is published with ``small_n`` true) or ``suppress``
   (its numbers are published empty as well, and the dashboards leave it out).
+
+``QCM_PARQUET_URL`` (object storage for the release's Parquet marts) is not a run setting:
+``pipelines.push_asset`` reads it when its step runs, as it may carry credentials.
 """
 
 from __future__ import annotations

@@ -120,6 +120,13 @@ def test_main_job_excludes_the_live_fetch_and_checks_block() -> None:
     job = defs.resolve_job_def("qcm_build")
     keys = {k.to_user_string() for k in job.asset_layer.executable_asset_keys}
     assert not keys & FETCHES and "published" in keys
+    # the push to object storage is a job of its own, launched after a build by a sensor
+    # an analyst starts (or by hand)
+    assert "parquet_in_object_storage" not in keys
+    push = defs.resolve_job_def("qcm_push").asset_layer.executable_asset_keys
+    assert {k.to_user_string() for k in push} == {"parquet_in_object_storage"}
+    sensor = next(s for s in defs.sensors if s.name == "push_after_build")
+    assert sensor.default_status == dg.DefaultSensorStatus.STOPPED
     specs = [spec for checks in defs.asset_checks for spec in checks.check_specs]
     assert len(specs) >= 50
     assert all(spec.blocking for spec in specs)
