@@ -58,6 +58,8 @@ class SiteData:
     workforce_flows: pl.DataFrame = field(default_factory=pl.DataFrame)  # marts.workforce_flows
     workforce_producers: pl.DataFrame = field(default_factory=pl.DataFrame)
     workforce_career_stages: pl.DataFrame = field(default_factory=pl.DataFrame)
+    # marts.workforce_career_stages_world: the countries added up before any suppression
+    workforce_career_stages_world: pl.DataFrame = field(default_factory=pl.DataFrame)
     workforce_definitions: pl.DataFrame = field(default_factory=pl.DataFrame)  # meta.indicators
     # the supply-chain marts (empty frames without them: older files, or frames built by hand)
     supply_indicators: pl.DataFrame = field(default_factory=pl.DataFrame)
@@ -164,6 +166,7 @@ SUPPRESSIBLE = {
     "workforce_flows": (("is_small",), "country-to-country flows"),
     "workforce_producers": (("small_n",), "producer rows"),
     "workforce_career_stages": (("small_n", "small_flow"), "career-stage rows"),
+    "workforce_career_stages_world": (("small_n", "small_flow"), "world career-stage rows"),
     "security_indicators": (("small_n",), "research-security shares"),
 }
 
@@ -303,6 +306,7 @@ def _read(database: Path) -> SiteData:
             ),
             workforce_producers=mart("marts.workforce_producers"),
             workforce_career_stages=mart("marts.workforce_career_stages"),
+            workforce_career_stages_world=mart("marts.workforce_career_stages_world"),
             workforce_definitions=frame("select * from meta.indicators where family = 'workforce'"),
             supply_indicators=supply,
             trade_flows=mart("marts.trade_flows"),

@@ -205,13 +205,12 @@ def _codes_within(rows: pl.DataFrame, indicators: Sequence[str], first: int, las
 
 
 def left_out_stage_years(data: SiteData) -> list[int]:
-    """The years with a country's career-stage row (every researcher) that the release
-    suppressed: ``stage_moves`` leaves those years out, as every country added up without
-    that row would understate the year. Empty unless the release suppresses small
-    numbers."""
-    if "career_stage" not in data.workforce_career_stages.columns:
+    """The years with a career stage of the world (every researcher) that the release
+    suppressed: ``stage_moves`` leaves those years out, as the other stages alone would
+    overstate their shares. Empty unless the release suppresses small numbers."""
+    if "career_stage" not in data.workforce_career_stages_world.columns:
         return []
-    rows = data.hidden("workforce_career_stages", approach="all")
+    rows = data.hidden("workforce_career_stages_world", approach="all")
     return sorted(int(y) for y in rows["year"].unique())
 
 
@@ -366,26 +365,22 @@ def retention(data: SiteData, first: int, last: int) -> pl.DataFrame:
 
 
 def stage_moves(data: SiteData) -> pl.DataFrame:
-    """Moves between countries and active researchers per year and career stage (every
-    country added up: each move is one country's inflow), from the first year with a move;
-    a year with a country's row the release suppressed is left out
-    (``left_out_stage_years``), not summed short.
+    """Moves between countries and active researchers per year and career stage of the
+    world (``marts.workforce_career_stages_world``: every country added up before any
+    suppression), from the first year with a move; a year with a stage the release
+    suppressed is left out (``left_out_stage_years``).
 
     Returns year, career_stage, moves, active, year_incomplete.
     """
-    rows = data.workforce_career_stages
+    rows = data.workforce_career_stages_world
     if "career_stage" not in rows.columns:
         return pl.DataFrame(schema={"year": pl.Int64, "career_stage": pl.String})
     hidden = left_out_stage_years(data)
-    if hidden:
-        rows = rows.filter(~pl.col("year").is_in(hidden))
-    summed = (
-        rows.filter(pl.col("approach") == "all")
-        .group_by("year", "career_stage")
-        .agg(
-            pl.col("inflow").sum().cast(pl.Int64).alias("moves"),
-            pl.col("active").sum().cast(pl.Int64).alias("active"),
-        )
+    summed = rows.filter(pl.col("approach") == "all", ~pl.col("year").is_in(hidden)).select(
+        "year",
+        "career_stage",
+        pl.col("moves").cast(pl.Int64),
+        pl.col("active").cast(pl.Int64),
     )
     moved = summed.filter(pl.col("moves") > 0)["year"].min()
     if moved is None:
@@ -1207,19 +1202,18 @@ def _stages_section(data: SiteData, first: int, last: int) -> Section:
     hidden = left_out_stage_years(data)
     if hidden and not moves.height:
         said.append(
-            "No year can be shown in this release: every year has a country whose "
-            "career-stage counts are too small to publish, and a world total added up "
-            "without them would understate it."
+            "No year can be shown in this release: every year has a career stage whose "
+            "world counts are too small to publish, and the other stages alone would "
+            "overstate their shares."
         )
     elif hidden:
         one = len(hidden) == 1
         said.append(
             "This release suppresses small numbers: "
             + ("the year" if one else "the years")
-            + f" with a country's career-stage row too small to publish ({years_words(hidden)}) "
+            + f" with a career stage too small to publish for the world ({years_words(hidden)}) "
             + ("is" if one else "are")
-            + " left out, as a sum of the other countries' rows would understate "
-            + ("it." if one else "them.")
+            + " left out, as the other stages alone would overstate their shares."
         )
     low = data.methods.get("workforce_stage_mid_from", "5")
     high = data.methods.get("workforce_stage_senior_from", "15")
@@ -1736,23 +1730,22 @@ def retention_sql(first: int, last: int, threshold: int, suppressed: bool = Fals
 
 
 def stages_sql(suppressed: bool = False) -> str:
-    """SQL for moves by career stage and year (``suppressed``: without the years with a
-    suppressed row)."""
+    """SQL for the world's moves by career stage and year (``suppressed``: without the
+    years with a suppressed stage)."""
     return (
         "-- duckdb -readonly qcm.duckdb\n"
-        "select year, career_stage, sum(inflow) as moves, sum(active) as active\n"
-        "from marts.workforce_career_stages\n"
+        "select year, career_stage, moves, active\n"
+        "from marts.workforce_career_stages_world\n"
         "where approach = 'all'\n"
         + (
             "  and year not in (\n"
-            "    select year from marts.workforce_career_stages\n"
+            "    select year from marts.workforce_career_stages_world\n"
             "    where approach = 'all' and (small_n or small_flow)\n"
             "  )\n"
             if suppressed
             else ""
         )
-        + "group by year, career_stage\n"
-        "order by year, career_stage;"
+        + "order by year, career_stage;"
     )
 
 

@@ -77,6 +77,13 @@ SUPPRESSED = {
         "not small_flow and not small_n",
         None,
     ),
+    "marts.workforce_career_stages_world": (
+        "small_flow",
+        ("moves",),
+        "approach, year, career_stage",
+        "not small_flow and not small_n",
+        None,
+    ),
     "marts.coauthorship_pairs": (
         "small_n",
         ("works",),
@@ -143,6 +150,24 @@ def test_flagged_rows_lose_their_numbers_and_the_others_keep_theirs(
             f"{unflagged.format('flagged.' + table)})"
         ).fetchone()[0]
         assert differing == 0, table
+    # the world's career stages are every country's added up before the suppression: the
+    # flagging release's sums, whole wherever the world's own row is not small
+    world = con.execute(
+        "select count(*), count(*) filter (where world.active is distinct from countries.active "
+        "or world.moves is distinct from countries.moves) "
+        "from flagged.marts.workforce_career_stages_world as world join (select approach, year, "
+        "career_stage, sum(active) as active, sum(inflow) as moves "
+        "from flagged.marts.workforce_career_stages group by all) as countries "
+        "using (approach, year, career_stage)"
+    ).fetchone()
+    assert world[0] > 0 and world[1] == 0
+    hidden_countries, whole_world = con.execute(
+        "select count(*) filter (where countries.active is null), "
+        "count(*) filter (where countries.active is null and world.active is not null) "
+        "from marts.workforce_career_stages as countries "
+        "join marts.workforce_career_stages_world as world using (approach, year, career_stage)"
+    ).fetchone()
+    assert whole_world > 0 and hidden_countries >= whole_world
     # a security share's change is kept where neither year is small, emptied where the year
     # five before is
     changes = con.execute(

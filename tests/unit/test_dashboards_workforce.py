@@ -215,6 +215,21 @@ def _producer_rows() -> list[dict]:
     ]
 
 
+def world_stages(stages: pl.DataFrame) -> pl.DataFrame:
+    """The world's rows of the career-stage rows ``stages`` (every country added up), as
+    ``marts.workforce_career_stages_world`` publishes them, flagged small where they are
+    (``small_n_threshold`` 10, ``workforce_small_flow`` 5)."""
+    return (
+        stages.group_by("approach", "year", "career_stage", maintain_order=True)
+        .agg(pl.col("active").sum(), pl.col("inflow").sum().alias("moves"))
+        .with_columns(
+            method_version=pl.lit("wf-1.0"),
+            small_n=pl.col("active") < 10,
+            small_flow=pl.col("moves") < 5,
+        )
+    )
+
+
 def _stage_rows() -> list[dict]:
     rows = []
     for year in range(2019, NOW + 1):
@@ -252,6 +267,7 @@ def _data(with_marts: bool = True, data_kind: str = "synthetic sample") -> SiteD
             "workforce_flows": pl.DataFrame(flows),
             "workforce_producers": pl.DataFrame(_producer_rows()),
             "workforce_career_stages": pl.DataFrame(_stage_rows()),
+            "workforce_career_stages_world": world_stages(pl.DataFrame(_stage_rows())),
             "workforce_definitions": pl.DataFrame(
                 {
                     "name": ["Inflow of researchers"],
@@ -495,6 +511,7 @@ def _workforce_file(path: Path, data: SiteData) -> Path:
         ("workforce_flows", data.workforce_flows),
         ("workforce_producers", data.workforce_producers),
         ("workforce_career_stages", data.workforce_career_stages),
+        ("workforce_career_stages_world", data.workforce_career_stages_world),
     ):
         con.register("frame", frame)
         con.execute(f"create table marts.{table} as select * from frame")

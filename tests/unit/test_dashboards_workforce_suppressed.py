@@ -27,6 +27,7 @@ FRAMES = (
     "workforce_flows",
     "workforce_producers",
     "workforce_career_stages",
+    "workforce_career_stages_world",
 )
 # what a suppressed row keeps (keys and flags) and loses (its numbers), frame by frame
 NUMBERS = {
@@ -34,12 +35,14 @@ NUMBERS = {
     "workforce_flows": ("moves", "returns"),
     "workforce_producers": ("produced", "stayed", "left_abroad", "arrived", "last_seen"),
     "workforce_career_stages": ("active", "inflow", "outflow", "net_flow"),
+    "workforce_career_stages_world": ("active", "moves"),
 }
 FLAGS = {
     "workforce_indicators": "small_n",
     "workforce_flows": "is_small",
     "workforce_producers": "small_n",
     "workforce_career_stages": "small_n",
+    "workforce_career_stages_world": "small_n",
 }
 # a small flow in 2018 (inside the window): XXA to USA, 2 moves of every researcher, and
 # with it XXA's and USA's inflow and outflow of 2018 and the world's moves of that year
@@ -95,7 +98,12 @@ def _with_small_rows() -> SiteData:
     stages = data.workforce_career_stages.with_columns(
         small_n=pl.lit(False), small_flow=pl.lit(False)
     )
-    return dataclasses.replace(data, workforce_career_stages=stages, **frames)
+    world = data.workforce_career_stages_world.with_columns(
+        small_n=pl.lit(False), small_flow=pl.lit(False)
+    )
+    return dataclasses.replace(
+        data, workforce_career_stages=stages, workforce_career_stages_world=world, **frames
+    )
 
 
 def _suppress(data: SiteData, small: dict[str, pl.Expr]) -> SiteData:
@@ -115,12 +123,14 @@ def _suppress(data: SiteData, small: dict[str, pl.Expr]) -> SiteData:
 
 
 # the rows the suppressing release leaves out: every flagged indicator (the small flow's,
-# France's two and the United Kingdom's two cohorts), the small flow, and Germany's senior
-# researchers of 2020 (too few: a year of the career stages)
+# France's two and the United Kingdom's two cohorts), the small flow, and the senior
+# researchers of 2020, Germany's and so the world's (too few: a year of the career stages)
 SMALL = {
     "workforce_indicators": pl.col("small_n"),
     "workforce_flows": pl.col("is_small"),
     "workforce_career_stages": (pl.col("year") == 2020) & (pl.col("career_stage") == "senior"),
+    "workforce_career_stages_world": (pl.col("year") == 2020)
+    & (pl.col("career_stage") == "senior"),
 }
 
 
@@ -352,7 +362,7 @@ def test_a_year_with_a_suppressed_career_stage_row_is_left_out() -> None:
     data = _suppressed()
     assert workforce.left_out_stage_years(data) == [2020]
     moves = workforce.stage_moves(data)
-    # 2020 is not drawn with Germany's early and mid career researchers alone
+    # 2020 is not drawn with its early and mid career researchers alone
     assert sorted(set(moves["year"])) == [2019, *range(2021, 2027)]
     rates = workforce.stage_rates(moves, 2016, 2025)  # 2019 and 2021-2025: six years
     assert rates["moves"].to_list() == [36, 18, 6]
@@ -360,11 +370,22 @@ def test_a_year_with_a_suppressed_career_stage_row_is_left_out() -> None:
     assert rates["share"].to_list() == pytest.approx([0.6, 0.3, 0.1])
     said = pages.text(workforce.page(data))
     assert (
-        "This release suppresses small numbers: the year with a country's career-stage row too "
-        "small to publish (2020) is left out, as a sum of the other countries' rows would "
-        "understate it." in said
+        "This release suppresses small numbers: the year with a career stage too small to "
+        "publish for the world (2020) is left out, as the other stages alone would overstate "
+        "their shares." in said
     )
-    assert "career-stage row too small" not in pages.text(workforce.page(_flagged()))
+    assert "too small to publish for the world" not in pages.text(workforce.page(_flagged()))
+
+
+def test_a_small_countrys_career_stage_row_leaves_the_worlds_year_whole() -> None:
+    # Germany's senior researchers of 2020 suppressed, the world's not (other countries
+    # make it large enough): the world's 2020 is drawn whole, from its own row
+    small = {k: v for k, v in SMALL.items() if k != "workforce_career_stages_world"}
+    data = _suppress(_with_small_rows(), small)
+    assert data.hidden("workforce_career_stages", approach="all").height == 1
+    assert workforce.left_out_stage_years(data) == []
+    assert workforce.stage_moves(data).equals(workforce.stage_moves(_flagged()))
+    assert "too small to publish for the world" not in pages.text(workforce.page(data))
 
 
 def test_a_chart_left_empty_says_what_it_left_out_in_its_section() -> None:

@@ -864,6 +864,42 @@ def test_career_stages_carry_their_small_number_and_open_year_flags(
     ]
 
 
+def test_the_worlds_career_stages_add_up_the_countries_before_any_suppression(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    # 2019, senior: Germany 12 active and 3 arrivals, France 2 active (small) and 1 arrival,
+    # 3 of no known country; 2020, senior: Germany 4 active, no move anywhere. The world's
+    # 2019 is 17 active and 4 moves; its 2020 is small (4 active, 0 moves)
+    frames = reference_frames()
+    for table in ("ref.methods", "ref.countries"):
+        replace_table(con, table, frames[table])
+    con.execute(
+        "create table indicators.workforce_career_stages as select * from (values "
+        "('DEU', 'all', 2019, 'senior', 12, 3, 0), ('FRA', 'all', 2019, 'senior', 2, 1, 2), "
+        "('ZZZ', 'all', 2019, 'senior', 3, 0, 2), ('DEU', 'all', 2020, 'senior', 4, 0, 0)) "
+        "as t(country_iso3, approach, year, career_stage, active, inflow, outflow)"
+    )
+    query = (
+        "select year, active, moves, small_n, small_flow "
+        "from marts.workforce_career_stages_world order by year"
+    )
+    run_sql(con, "marts.workforce_career_stages_world")
+    assert con.execute(query).fetchall() == [
+        (2019, 17, 4, False, True),  # 4 moves: under workforce_small_flow (5)
+        (2020, 4, 0, True, True),
+    ]
+    # suppressing: France's small row does not hide the world's 2019 active researchers
+    replace_table(con, PUBLICATION_SETTINGS, publication_settings("suppress"))
+    run_sql(con, "core.small_numbers")
+    run_sql(con, "marts.workforce_career_stages_world")
+    assert con.execute(query).fetchall() == [
+        (2019, 17, None, False, True),
+        (2020, None, None, True, True),
+    ]
+    contract = load_contract(SQL_DIR / "marts" / "workforce_career_stages_world.yml")
+    assert [con.execute(c["sql"]).fetchall() for c in contract.checks] == [[]]
+
+
 def test_a_move_counts_in_the_approaches_worked_in_before_the_arrival(
     con: duckdb.DuckDBPyConnection,
 ) -> None:
