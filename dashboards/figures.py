@@ -515,7 +515,10 @@ def trend_lines(
         },
     )
     apply_layout(fig, title)
-    notes = ["Drag the handles under the chart to choose the years."]
+    notes = [
+        "Drag the handles under the chart to choose the years (from the keyboard: the two "
+        "lists of years before the chart)."
+    ]
     years = list(incomplete_years) or ([] if latest_year is None else [latest_year])
     if years:
         notes.append(shade_incomplete(fig, years, incomplete_reason))

@@ -279,6 +279,9 @@ function nameFigure(div) {
   for (const select of figure.querySelectorAll("label.chart-views select")) {
     select.setAttribute("aria-label", `View of the chart: ${name}`);
   }
+  for (const select of figure.querySelectorAll(".chart-years select")) {
+    select.setAttribute("aria-label", `${select.dataset.end} year shown: ${name}`);
+  }
 }
 
 // methods of a drawn menu's buttons a select can apply (the ones qcm's figures use)
@@ -315,6 +318,59 @@ function addMenuSelects(div, menus) {
   div.on("plotly_update", () => nameFigure(div));
 }
 
+// the nearest years to a drawn range [low, high]: the first year inside it and the last
+function yearsWithin(years, range) {
+  const inside = years.filter((year) => year >= range[0] && year <= range[1]);
+  return inside.length ? [inside[0], inside.at(-1)] : [years[0], years.at(-1)];
+}
+
+// a range slider's years, chosen from the keyboard: two selects before the chart (out of
+// sight until one has focus, as a menu's select), kept in step with the drawn handles
+function addYearSelects(div) {
+  const axis = div.layout.xaxis || {};
+  if (!axis.rangeslider || !axis.rangeslider.visible) return;
+  const years = [...new Set(div.data.flatMap((trace) => trace.x || []).map(Number))]
+    .filter(Number.isFinite)
+    .sort((a, b) => a - b);
+  if (years.length < 2) return;
+  const box = document.createElement("div");
+  box.className = "chart-views chart-years";
+  const named = div.closest("figure").getAttribute("aria-label") || "the chart";
+  const pick = (words, end, chosen) => {
+    const label = document.createElement("label");
+    label.append(words);
+    const select = document.createElement("select");
+    select.dataset.end = end;
+    select.setAttribute("aria-label", `${end} year shown: ${named}`);
+    for (const year of years) {
+      const option = document.createElement("option");
+      option.value = String(year);
+      option.textContent = String(year);
+      select.appendChild(option);
+    }
+    select.value = String(chosen);
+    label.appendChild(select);
+    box.appendChild(label);
+    return select;
+  };
+  const first = pick("Years shown from ", "First", years[0]);
+  const last = pick(" to ", "Last", years.at(-1));
+  const apply = () => {
+    const [low, high] = [Number(first.value), Number(last.value)].sort((a, b) => a - b);
+    Plotly.relayout(div, { "xaxis.range": [low - 0.5, high + 0.5] });
+  };
+  first.addEventListener("change", apply);
+  last.addEventListener("change", apply);
+  // the handles dragged, or the range reset: the selects follow
+  div.on("plotly_relayout", () => {
+    const range = (div.layout.xaxis.range || []).map(Number);
+    const [low, high] = yearsWithin(years, range);
+    first.value = String(low);
+    last.value = String(high);
+  });
+  div.before(box);
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   for (const box of document.querySelectorAll("div.composite")) setupComposite(box);
   for (const details of document.querySelectorAll("details.data-table")) {
@@ -335,6 +391,7 @@ document.addEventListener("DOMContentLoaded", () => {
         svg.setAttribute("aria-hidden", "true");
       }
       addMenuSelects(div, payload.figure.layout.updatemenus || []);
+      addYearSelects(div);
     } catch (error) {
       console.error(`chart ${div.id}: ${error}`);
     }
