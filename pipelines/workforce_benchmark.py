@@ -50,6 +50,7 @@ WORKFORCE_TABLES = (
     "marts.workforce_flows",
     "marts.workforce_producers",
     "marts.workforce_career_stages",
+    "marts.workforce_career_stages_world",
     "marts.researchers",
     "marts.researcher_moves",
 )

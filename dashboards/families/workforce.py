@@ -4,8 +4,9 @@ every country page.
 Each function takes the site's data and returns sections; ``dashboards.site`` places
 them on pages (``page(data)`` is the researcher-flows page). Everything shown is an
 aggregate of the published marts (marts.workforce_indicators, marts.workforce_flows,
-marts.workforce_producers, marts.workforce_career_stages): no researcher is ever named or
-identified, and the per-researcher marts are never read. A move is a change of the
+marts.workforce_producers, marts.workforce_career_stages and
+marts.workforce_career_stages_world): no researcher is ever named or identified, and the
+per-researcher marts are never read. A move is a change of the
 country OpenAlex affiliations place a researcher in, not a visa or a contract; small
 flows are flagged, and the latest year, still being indexed, is left out of period sums.
 """
@@ -206,12 +207,28 @@ def _codes_within(rows: pl.DataFrame, indicators: Sequence[str], first: int, las
 
 def left_out_stage_years(data: SiteData) -> list[int]:
     """The years with a career stage of the world (every researcher) that the release
-    suppressed: ``stage_moves`` leaves those years out, as the other stages alone would
-    overstate their shares. Empty unless the release suppresses small numbers."""
+    suppressed: ``stage_moves`` leaves those years out rather than draw them with a stage
+    missing. Empty unless the release suppresses small numbers."""
     if "career_stage" not in data.workforce_career_stages_world.columns:
         return []
     rows = data.hidden("workforce_career_stages_world", approach="all")
     return sorted(int(y) for y in rows["year"].unique())
+
+
+def world_stages(data: SiteData) -> pl.DataFrame:
+    """The world's career stages (``marts.workforce_career_stages_world``), or, from a file
+    published before that mart (when no release suppressed small numbers), every
+    country's rows added up. Returns approach, year, career_stage, active, moves; empty
+    without either."""
+    world = data.workforce_career_stages_world
+    if "career_stage" in world.columns:
+        return world.select("approach", "year", "career_stage", "active", "moves")
+    countries = data.workforce_career_stages
+    if "career_stage" not in countries.columns:
+        return pl.DataFrame(schema={"year": pl.Int64, "career_stage": pl.String})
+    return countries.group_by("approach", "year", "career_stage").agg(
+        pl.col("active").sum(), pl.col("inflow").sum().alias("moves")
+    )
 
 
 def period_flows(data: SiteData, first: int, last: int, approach: str = "all") -> pl.DataFrame:
@@ -372,9 +389,9 @@ def stage_moves(data: SiteData) -> pl.DataFrame:
 
     Returns year, career_stage, moves, active, year_incomplete.
     """
-    rows = data.workforce_career_stages_world
-    if "career_stage" not in rows.columns:
-        return pl.DataFrame(schema={"year": pl.Int64, "career_stage": pl.String})
+    rows = world_stages(data)
+    if "approach" not in rows.columns:
+        return rows
     hidden = left_out_stage_years(data)
     summed = rows.filter(pl.col("approach") == "all", ~pl.col("year").is_in(hidden)).select(
         "year",
@@ -1200,11 +1217,13 @@ def _stages_section(data: SiteData, first: int, last: int) -> Section:
     else:
         title = f"{_prefix(data)}Moves between countries by career stage"
     hidden = left_out_stage_years(data)
+    if moves.height:  # the years before the chart's first are not missed from it
+        hidden = [year for year in hidden if year >= moves["year"].min()]
     if hidden and not moves.height:
         said.append(
             "No year can be shown in this release: every year has a career stage whose "
-            "world counts are too small to publish, and the other stages alone would "
-            "overstate their shares."
+            "world counts are too small to publish, and a year is not drawn with a stage "
+            "missing."
         )
     elif hidden:
         one = len(hidden) == 1
@@ -1213,7 +1232,7 @@ def _stages_section(data: SiteData, first: int, last: int) -> Section:
             + ("the year" if one else "the years")
             + f" with a career stage too small to publish for the world ({years_words(hidden)}) "
             + ("is" if one else "are")
-            + " left out, as the other stages alone would overstate their shares."
+            + " left out, not drawn with that stage missing."
         )
     low = data.methods.get("workforce_stage_mid_from", "5")
     high = data.methods.get("workforce_stage_senior_from", "15")
@@ -1233,7 +1252,10 @@ def _stages_section(data: SiteData, first: int, last: int) -> Section:
             *said,
         ],
         charts=[chart],
-        code=stages_sql(suppressed=data.suppresses),
+        code=stages_sql(
+            suppressed=data.suppresses,
+            world="career_stage" in data.workforce_career_stages_world.columns,
+        ),
     )
 
 
@@ -1729,9 +1751,19 @@ def retention_sql(first: int, last: int, threshold: int, suppressed: bool = Fals
     )
 
 
-def stages_sql(suppressed: bool = False) -> str:
+def stages_sql(suppressed: bool = False, world: bool = True) -> str:
     """SQL for the world's moves by career stage and year (``suppressed``: without the
-    years with a suppressed stage)."""
+    years with a suppressed stage; ``world`` false: from a file published before
+    marts.workforce_career_stages_world, every country's rows added up)."""
+    if not world:
+        return (
+            "-- duckdb -readonly qcm.duckdb\n"
+            "select year, career_stage, sum(inflow) as moves, sum(active) as active\n"
+            "from marts.workforce_career_stages\n"
+            "where approach = 'all'\n"
+            "group by year, career_stage\n"
+            "order by year, career_stage;"
+        )
     return (
         "-- duckdb -readonly qcm.duckdb\n"
         "select year, career_stage, moves, active\n"

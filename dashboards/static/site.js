@@ -280,7 +280,7 @@ function nameFigure(div) {
     select.setAttribute("aria-label", `View of the chart: ${name}`);
   }
   for (const select of figure.querySelectorAll(".chart-years select")) {
-    select.setAttribute("aria-label", `${select.dataset.end} year shown: ${name}`);
+    select.setAttribute("aria-label", `Years shown ${select.dataset.end}: ${name}`);
   }
 }
 
@@ -318,30 +318,34 @@ function addMenuSelects(div, menus) {
   div.on("plotly_update", () => nameFigure(div));
 }
 
-// the nearest years to a drawn range [low, high]: the first year inside it and the last
+// the years a drawn range [low, high] shows: the nearest year to each end, in order
 function yearsWithin(years, range) {
-  const inside = years.filter((year) => year >= range[0] && year <= range[1]);
-  return inside.length ? [inside[0], inside.at(-1)] : [years[0], years.at(-1)];
+  const nearest = (x) =>
+    years.reduce((best, year) => (Math.abs(year - x) < Math.abs(best - x) ? year : best));
+  const [low, high] = [nearest(range[0] + 0.5), nearest(range[1] - 0.5)];
+  return low <= high ? [low, high] : [high, low];
 }
 
 // a range slider's years, chosen from the keyboard: two selects before the chart (out of
-// sight until one has focus, as a menu's select), kept in step with the drawn handles
+// sight until one has focus, as a menu's select), kept in step with the drawn handles;
+// only on a linear axis of whole years, as qcm's trend lines have
 function addYearSelects(div) {
-  const axis = div.layout.xaxis || {};
-  if (!axis.rangeslider || !axis.rangeslider.visible) return;
-  const years = [...new Set(div.data.flatMap((trace) => trace.x || []).map(Number))]
-    .filter(Number.isFinite)
-    .sort((a, b) => a - b);
+  const axis = div._fullLayout.xaxis || {};
+  if (!axis.rangeslider || !axis.rangeslider.visible || axis.type !== "linear") return;
+  const xs = div.data.flatMap((trace) => Array.from(trace.x || []));
+  if (!xs.every((x) => typeof x === "number" && Number.isInteger(x))) return;
+  const years = [...new Set(xs)].sort((a, b) => a - b);
   if (years.length < 2) return;
   const box = document.createElement("div");
   box.className = "chart-views chart-years";
+  box.setAttribute("role", "group");
   const named = div.closest("figure").getAttribute("aria-label") || "the chart";
   const pick = (words, end, chosen) => {
     const label = document.createElement("label");
     label.append(words);
     const select = document.createElement("select");
     select.dataset.end = end;
-    select.setAttribute("aria-label", `${end} year shown: ${named}`);
+    select.setAttribute("aria-label", `Years shown ${end}: ${named}`);
     for (const year of years) {
       const option = document.createElement("option");
       option.value = String(year);
@@ -353,18 +357,23 @@ function addYearSelects(div) {
     box.appendChild(label);
     return select;
   };
-  const first = pick("Years shown from ", "First", years[0]);
-  const last = pick(" to ", "Last", years.at(-1));
-  const apply = () => {
-    const [low, high] = [Number(first.value), Number(last.value)].sort((a, b) => a - b);
-    Plotly.relayout(div, { "xaxis.range": [low - 0.5, high + 0.5] });
-  };
-  first.addEventListener("change", apply);
-  last.addEventListener("change", apply);
+  const first = pick("Years shown from ", "from", years[0]);
+  const last = pick(" to ", "to", years.at(-1));
+  const show = () =>
+    Plotly.relayout(div, { "xaxis.range": [Number(first.value) - 0.5, Number(last.value) + 0.5] });
+  // a first year after the last moves the last with it, and the other way round
+  first.addEventListener("change", () => {
+    if (Number(first.value) > Number(last.value)) last.value = first.value;
+    show();
+  });
+  last.addEventListener("change", () => {
+    if (Number(last.value) < Number(first.value)) first.value = last.value;
+    show();
+  });
   // the handles dragged, or the range reset: the selects follow
   div.on("plotly_relayout", () => {
-    const range = (div.layout.xaxis.range || []).map(Number);
-    const [low, high] = yearsWithin(years, range);
+    const range = div.layout.xaxis.range || [years[0] - 0.5, years.at(-1) + 0.5];
+    const [low, high] = yearsWithin(years, range.map(Number));
     first.value = String(low);
     last.value = String(high);
   });

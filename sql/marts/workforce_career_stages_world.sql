@@ -1,4 +1,4 @@
--- marts.workforce_career_stages_world: one row per technology approach, year and career stage for the world (every country's rows added up, the researchers of no known country included, before any small number is suppressed), with active researchers and moves between countries of that stage, small-number and incomplete-year flags
+-- marts.workforce_career_stages_world: one row per technology approach, year and career stage for the world (every country's rows added up before any small number is suppressed), with active researchers and moves between countries of that stage, small-number and incomplete-year flags
 with settings as (
     select
         (select value::integer from ref.methods where key = 'small_n_threshold') as small_n,
@@ -7,8 +7,9 @@ with settings as (
 ),
 
 world as (
-    -- a researcher is placed in one country a year, and each move arrives in one country:
-    -- the countries' actives and inflows add up to the world's, each counted once
+    -- a placed researcher is in one country a year (one with no country that year is not
+    -- placed, so counted nowhere), and each move arrives in one country: the countries'
+    -- actives and inflows add up to the world's, each counted once
     select
         approach,
         year,

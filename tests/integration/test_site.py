@@ -256,21 +256,27 @@ def test_a_keyboard_chooses_a_range_sliders_years_through_two_lists(
     page, problems = open_page(browser, site_of(sample) / "index.html")
     page.wait_for_function(CHARTS_DRAWN, timeout=30_000)
     chart = "document.getElementById('headline-trend')"
-    first = page.locator(".chart-years:has(+ #headline-trend) select[data-end='First']")
-    last = page.locator(".chart-years:has(+ #headline-trend) select[data-end='Last']")
+    first = page.locator(".chart-years:has(+ #headline-trend) select[data-end='from']")
+    last = page.locator(".chart-years:has(+ #headline-trend) select[data-end='to']")
     years = [int(y) for y in first.locator("option").all_inner_texts()]
     assert years == sorted(years) and len(years) > 5
     assert (first.input_value(), last.input_value()) == (str(years[0]), str(years[-1]))
     assert first.bounding_box()["x"] < 0  # out of sight until focused, as a menu's select
     first.focus()
     assert first.bounding_box()["x"] >= 0
-    assert first.get_attribute("aria-label").startswith("First year shown: ")
+    assert first.get_attribute("aria-label").startswith("Years shown from: ")
     first.select_option(str(years[2]))
     last.select_option(str(years[-2]))
     page.wait_for_timeout(300)
     shown = page.evaluate(f"() => {chart}.layout.xaxis.range")
     assert shown == [years[2] - 0.5, years[-2] + 0.5]
-    # the handles dragged (a relayout of the range, as a drag makes): the lists follow
+    # a first year after the last takes the last with it
+    first.select_option(str(years[-1]))
+    page.wait_for_timeout(300)
+    assert last.input_value() == str(years[-1])
+    assert page.evaluate(f"() => {chart}.layout.xaxis.range") == [years[-1] - 0.5, years[-1] + 0.5]
+    # the handles dragged (a relayout of the range, as a drag makes): the lists follow the
+    # nearest years
     page.evaluate(f"() => Plotly.relayout({chart}, {{'xaxis.range': [{years[3]} - 0.2, 1e4]}})")
     page.wait_for_timeout(300)
     assert (first.input_value(), last.input_value()) == (str(years[3]), str(years[-1]))

@@ -215,7 +215,7 @@ def _producer_rows() -> list[dict]:
     ]
 
 
-def world_stages(stages: pl.DataFrame) -> pl.DataFrame:
+def world_rows(stages: pl.DataFrame) -> pl.DataFrame:
     """The world's rows of the career-stage rows ``stages`` (every country added up), as
     ``marts.workforce_career_stages_world`` publishes them, flagged small where they are
     (``small_n_threshold`` 10, ``workforce_small_flow`` 5)."""
@@ -267,7 +267,7 @@ def _data(with_marts: bool = True, data_kind: str = "synthetic sample") -> SiteD
             "workforce_flows": pl.DataFrame(flows),
             "workforce_producers": pl.DataFrame(_producer_rows()),
             "workforce_career_stages": pl.DataFrame(_stage_rows()),
-            "workforce_career_stages_world": world_stages(pl.DataFrame(_stage_rows())),
+            "workforce_career_stages_world": world_rows(pl.DataFrame(_stage_rows())),
             "workforce_definitions": pl.DataFrame(
                 {
                     "name": ["Inflow of researchers"],
@@ -397,6 +397,15 @@ def test_career_stages_start_at_the_first_move_and_grey_the_incomplete_year() ->
     said = pages.text(workforce.page(data))
     assert "Early career researchers make 60% of moves between countries, 2016-2025" in said
     assert f"{NOW} is incomplete" in said
+
+
+def test_a_file_from_before_the_worlds_career_stages_adds_up_its_countries() -> None:
+    data = _data()
+    older = dataclasses.replace(data, workforce_career_stages_world=pl.DataFrame())
+    assert workforce.stage_moves(older).equals(workforce.stage_moves(data))
+    (section,) = [s for s in workforce.page(older) if s.heading == "Career stages of movers"]
+    assert "from marts.workforce_career_stages\n" in (section.code or "")
+    assert "_world" not in (section.code or "")
 
 
 def test_page_has_each_chart_with_its_sql_and_the_method_notes() -> None:

@@ -371,8 +371,7 @@ def test_a_year_with_a_suppressed_career_stage_row_is_left_out() -> None:
     said = pages.text(workforce.page(data))
     assert (
         "This release suppresses small numbers: the year with a career stage too small to "
-        "publish for the world (2020) is left out, as the other stages alone would overstate "
-        "their shares." in said
+        "publish for the world (2020) is left out, not drawn with that stage missing." in said
     )
     assert "too small to publish for the world" not in pages.text(workforce.page(_flagged()))
 

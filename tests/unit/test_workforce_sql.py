@@ -868,15 +868,15 @@ def test_the_worlds_career_stages_add_up_the_countries_before_any_suppression(
     con: duckdb.DuckDBPyConnection,
 ) -> None:
     # 2019, senior: Germany 12 active and 3 arrivals, France 2 active (small) and 1 arrival,
-    # 3 of no known country; 2020, senior: Germany 4 active, no move anywhere. The world's
-    # 2019 is 17 active and 4 moves; its 2020 is small (4 active, 0 moves)
+    # China 3 active; 2020, senior: Germany 4 active, no move anywhere. The world's 2019 is
+    # 17 active and 4 moves; its 2020 is small (4 active, 0 moves)
     frames = reference_frames()
     for table in ("ref.methods", "ref.countries"):
         replace_table(con, table, frames[table])
     con.execute(
         "create table indicators.workforce_career_stages as select * from (values "
         "('DEU', 'all', 2019, 'senior', 12, 3, 0), ('FRA', 'all', 2019, 'senior', 2, 1, 2), "
-        "('ZZZ', 'all', 2019, 'senior', 3, 0, 2), ('DEU', 'all', 2020, 'senior', 4, 0, 0)) "
+        "('CHN', 'all', 2019, 'senior', 3, 0, 2), ('DEU', 'all', 2020, 'senior', 4, 0, 0)) "
         "as t(country_iso3, approach, year, career_stage, active, inflow, outflow)"
     )
     query = (
