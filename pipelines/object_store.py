@@ -16,7 +16,8 @@ a name never holds part of a file, even when a push is interrupted; the data fil
 first, then ``README.md`` and ``manifest.json``, so a manifest never names a file of its
 release that is not there; a file the last pushed release has of the same build (its
 entry in the remote manifest, and the same size) is not sent again; files the last pushed
-manifest named and the new one does not are deleted last. A reader between the first
+manifest named and the new one does not are deleted last, with those a stopped push had
+sent (named in ``PENDING`` before it sent them) that no manifest names. A reader between the first
 file and the manifest may read files of two releases, each whole and each naming its
 build in its own key-value metadata (``qcm_build``).
 """
@@ -41,6 +42,9 @@ CHUNK = 8 << 20  # bytes copied at a time
 # file systems whose first path component is a bucket, which a push never creates
 BUCKETED = tuple(getattr(pafs, n) for n in ("S3FileSystem", "GcsFileSystem") if hasattr(pafs, n))
 PARTIAL = ".qcm-partial"  # suffix of a file being written, moved to its name when whole
+# the files a push under way may leave behind it, should it stop before its manifest: the
+# next push deletes those its release does not hold
+PENDING = ".qcm-pending.json"
 # query parameters of a pyarrow URL shown as they are; any other value may be a secret
 # (an Azure SAS token's signature, say) and is shown as ***
 SHOWN_PARAMETERS = frozenset(
@@ -259,11 +263,23 @@ def push(parquet_dir: Path, url: str, allow_sample_over_real: bool = False) -> P
     for name in remote:
         if name.endswith(PARTIAL):  # left by a push that was stopped
             _remove(filesystem, f"{folder}/{name}", url)
+    stopped = _pending(filesystem, folder) if PENDING in remote else set()
+    changed = [
+        name
+        for name, entry in release.entries.items()
+        if not (
+            entry.get("build")
+            and last.get(name) == entry
+            and remote.get(name) == (parquet_dir / name).stat().st_size
+        )
+    ]
+    if changed:  # a push that sends nothing can leave nothing behind
+        pending = json.dumps(sorted(stopped | set(changed))).encode("utf-8")
+        _send(io.BytesIO(pending), PENDING, filesystem, folder, url)
     sent, kept, sizes = [], [], 0
-    for name, entry in release.entries.items():
-        build = entry.get("build")
-        size = (parquet_dir / name).stat().st_size
-        if build and last.get(name) == entry and remote.get(name) == size:
+    for name in release.entries:
+        build = release.entries[name].get("build")
+        if name not in changed:
             kept.append(name)
             continue
         with (parquet_dir / name).open("rb") as source:
@@ -279,10 +295,24 @@ def push(parquet_dir: Path, url: str, allow_sample_over_real: bool = False) -> P
     # the manifest last: it names only files already there
     sizes += _send(io.BytesIO(release.readme), README, filesystem, folder, url)
     sizes += _send(io.BytesIO(release.manifest), MANIFEST, filesystem, folder, url)
-    deleted = sorted(set(last) - set(release.entries))
+    # a stopped push's files are deleted too: named by no manifest, nothing else would
+    deleted = sorted((set(last) | (stopped & set(remote))) - set(release.entries))
     for name in deleted:
         _remove(filesystem, f"{folder}/{name}", url)
+    if changed or stopped:
+        _remove(filesystem, f"{folder}/{PENDING}", url)
     return Pushed(shown, tuple(sent), tuple(kept), tuple(deleted), sizes)
+
+
+def _pending(filesystem: pafs.FileSystem, folder: str) -> set[str]:
+    """The Parquet files a stopped push named in ``PENDING`` (none when it cannot be read:
+    a push stopped while writing it had sent nothing yet)."""
+    try:
+        with filesystem.open_input_stream(f"{folder}/{PENDING}") as stream:
+            names = json.loads(stream.read().decode("utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return set()
+    return {name for name in names if _plain_name(name)} if isinstance(names, list) else set()
 
 
 def _send(source: BinaryIO, name: str, filesystem: pafs.FileSystem, folder: str, url: str) -> int:

@@ -8,6 +8,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from pipelines import object_store
 from pipelines.object_store import PARTIAL, PushError, _scrubbed, display_url, push
 
 pytestmark = pytest.mark.unit
@@ -78,6 +79,33 @@ def test_push_to_a_folder_sends_changed_builds_and_deletes_dropped_tables(tmp_pa
     assert names == ["README.md", "a.parquet", "d.parquet", "manifest.json"]
     manifest = json.loads((remote / "manifest.json").read_text(encoding="utf-8"))
     assert [e["file"] for e in manifest] == ["a.parquet"]
+
+
+def test_files_a_stopped_push_sent_are_deleted_by_the_next(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    remote = tmp_path / "share"
+    push(release(tmp_path / "r1", {"a": "run1 x"}), str(remote))
+    # the next push sends b, then stops before its manifest (the store fails)
+    send = object_store._send
+
+    def failing(source: object, name: str, *args: object) -> int:
+        if name == "manifest.json":
+            raise PushError("the store failed", transient=True)
+        return send(source, name, *args)
+
+    monkeypatch.setattr(object_store, "_send", failing)
+    with pytest.raises(PushError):
+        push(release(tmp_path / "r2", {"a": "run1 x", "b": "run2 y"}), str(remote))
+    monkeypatch.undo()
+    assert (remote / "b.parquet").is_file() and (remote / object_store.PENDING).is_file()
+    # b is named by no manifest, and the release pushed next does not hold it
+    third = push(release(tmp_path / "r3", {"a": "run1 x"}), str(remote))
+    assert third.deleted == ("b.parquet",)
+    assert sorted(p.name for p in remote.iterdir()) == ["README.md", "a.parquet", "manifest.json"]
+    # a push with nothing to send writes no record of what it might leave
+    assert push(release(tmp_path / "r4", {"a": "run1 x"}), str(remote)).sent == ()
+    assert not (remote / object_store.PENDING).exists()
 
 
 def test_push_refuses_the_sample_over_real_data_unless_allowed(tmp_path: Path) -> None:
