@@ -314,8 +314,43 @@ function addMenuSelects(div, menus) {
     label.appendChild(select);
     div.before(label);
   });
-  // the page names the figure by its first title; a menu that changes it renames it
-  div.on("plotly_update", () => nameFigure(div));
+  // the page names the figure by its first title; a menu that changes it renames it (and
+  // a title too wide for the chart goes above it)
+  div.on("plotly_update", () => {
+    nameFigure(div);
+    fitTitle(div);
+  });
+}
+
+// ---- a chart's title wider than the chart (a phone's screen) is shown above it as text,
+// which wraps, instead of cut at the edge; back in the chart when the width allows -------
+const TITLES_MOVED = new WeakMap();
+
+function fitTitle(div) {
+  const drawn = (div.layout.title && div.layout.title.text) || "";
+  const moved = TITLES_MOVED.get(div);
+  if (drawn) {
+    // a title as the figure draws it (or as a menu's view set it)
+    const node = div.querySelector(".gtitle");
+    const right = node ? node.getBoundingClientRect().right : 0;
+    if (right <= div.getBoundingClientRect().right) {
+      if (moved) moved.text.remove();
+      TITLES_MOVED.delete(div);
+      return;
+    }
+    const text = moved ? moved.text : document.createElement("p");
+    text.className = "chart-title";
+    text.setAttribute("aria-hidden", "true"); // the figure is named by its title already
+    text.textContent = plainText(drawn.replace(/<br\s*\/?>/g, " "));
+    div.before(text);
+    const width = right - div.getBoundingClientRect().left;
+    TITLES_MOVED.set(div, { title: drawn, width, text });
+    Plotly.relayout(div, { "title.text": "" });
+  } else if (moved && moved.width <= div.clientWidth) {
+    moved.text.remove();
+    TITLES_MOVED.delete(div);
+    Plotly.relayout(div, { "title.text": moved.title });
+  }
 }
 
 // the years a drawn range [low, high] shows: the nearest year to each end, in order
@@ -401,10 +436,20 @@ document.addEventListener("DOMContentLoaded", () => {
       }
       addMenuSelects(div, payload.figure.layout.updatemenus || []);
       addYearSelects(div);
+      fitTitle(div);
     } catch (error) {
       console.error(`chart ${div.id}: ${error}`);
     }
   }
+  // the width changed (a phone turned, a window narrowed): every title fitted again, once
+  // Plotly has redrawn the charts to their new width
+  let resized;
+  window.addEventListener("resize", () => {
+    clearTimeout(resized);
+    resized = setTimeout(() => {
+      for (const div of document.querySelectorAll("div.chart.js-plotly-plot")) fitTitle(div);
+    }, 300);
+  });
   for (const button of document.querySelectorAll("button.csv")) {
     button.addEventListener("click", () => downloadCsv(button));
   }

@@ -283,6 +283,36 @@ def test_a_keyboard_chooses_a_range_sliders_years_through_two_lists(
     assert problems == []
 
 
+def test_a_title_too_wide_for_a_narrow_screen_goes_above_its_chart(
+    sample: tuple[Path, str], browser: Any
+) -> None:
+    page, problems = open_tab(browser)
+    page.set_viewport_size({"width": 320, "height": 900})
+    page.goto((site_of(sample) / "index.html").as_uri())
+    page.wait_for_function(CHARTS_DRAWN, timeout=30_000)
+    page.wait_for_timeout(500)
+    charts = """() => [...document.querySelectorAll('div.chart.js-plotly-plot')].map(d => {
+        const drawn = d.querySelector('.gtitle'), moved = d.previousElementSibling;
+        return {
+            title: d.layout.title.text,
+            over: drawn && d.layout.title.text
+                ? drawn.getBoundingClientRect().right - d.getBoundingClientRect().right : 0,
+            moved: moved && moved.matches('p.chart-title') ? moved.textContent : null,
+            name: d.closest('figure').getAttribute('aria-label'),
+        };
+    })"""
+    narrow = page.evaluate(charts)
+    assert all(c["over"] <= 1 for c in narrow), narrow  # nothing cut at the chart's edge
+    moved = [c for c in narrow if c["moved"]]
+    assert moved and all(c["title"] == "" and c["moved"] == c["name"] for c in moved)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.wait_for_timeout(1500)
+    wide = page.evaluate(charts)
+    assert page.locator("p.chart-title").count() == 0
+    assert all(c["title"] and c["over"] <= 1 for c in wide)
+    assert problems == []
+
+
 def test_every_chart_offers_its_data_as_csv(
     sample: tuple[Path, str], browser: Any, tmp_path: Path
 ) -> None:
