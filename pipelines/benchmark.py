@@ -10,6 +10,9 @@ parse is ``parse.parse_body`` on every body, the load the raw patent tables.
 ``--authorships N`` times the workforce-flow SQL on N synthetic authorships built inside
 DuckDB (see ``pipelines/workforce_benchmark.py``) against the floor of DuckDB reading them.
 
+``--push DIR`` times pushing the release in DIR (its ``parquet/``) to a local S3 server and
+reading it back (``pipelines/push_benchmark.py``).
+
 Each prints records per second, uncompressed MB per second and each step as a ratio to
 its floor, so results from noisy machines stay comparable. Nothing here runs in the tests.
 """
@@ -90,6 +93,7 @@ def main(
     authorships: int = 0,
     memory_limit: str = "1GB",
     snapshot: int = 0,
+    push: Path | None = None,
 ) -> int:
     """Run the benchmarks and print their figures as JSON (the whole pipeline's also as a
     table, ``benchmark_summary``); return an exit code."""
@@ -108,6 +112,11 @@ def main(
     if authorships:
         print(f"qcm benchmark: workforce flows on {authorships:,} synthetic authorships")
         print(json.dumps(run_workforce_benchmark(authorships, memory_limit), indent=1))
+    if push:
+        from pipelines import push_benchmark
+
+        print(f"qcm benchmark: {push / 'parquet'} pushed to a local S3 server and read back")
+        print(json.dumps(push_benchmark.run(push), indent=1))
     return 0
 
 

@@ -450,6 +450,7 @@ def benchmark(args: argparse.Namespace) -> int:
         args.authorships,
         args.memory_limit,
         args.snapshot,
+        Path(args.push).resolve() if args.push else None,
     )
 
 
@@ -639,6 +640,12 @@ def parser() -> argparse.ArgumentParser:
         default=0,
         help="time the workforce-flow SQL on this many synthetic authorships (0 skips; "
         "1000000 is the scale the method is judged at)",
+    )
+    m.add_argument(
+        "--push",
+        metavar="DIR",
+        help="time pushing the release in DIR (its parquet/, e.g. the benchmark's "
+        ".qcm/benchmark/build/out) to a local S3 server and reading it back",
     )
     m.add_argument("--dir", default=str(REPO_ROOT / ".qcm" / "benchmark"), help="scratch folder")
     m.add_argument(

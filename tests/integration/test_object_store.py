@@ -160,3 +160,14 @@ def test_the_push_asset_reads_its_url_when_it_runs(
     assert not [line for line in logged if KEY_ID in line or SECRET in line]
     listed = s3(endpoint).get_file_info(pafs.FileSelector(f"{BUCKET}/dagster"))
     assert sorted(i.base_name for i in listed if i.base_name.endswith(".parquet")) == files
+
+
+def test_the_push_benchmark_runs_on_a_release(sample: tuple[Path, str]) -> None:
+    """``qcm benchmark --push DIR`` (its figures are not judged here: timing is the
+    benchmark's, never a test's)."""
+    from pipelines import push_benchmark
+
+    report = push_benchmark.run(sample[0] / "out")
+    files = len(list((sample[0] / "out" / "parquet").glob("*.parquet")))
+    assert report["files"] == files and report["unchanged_push_files_sent"] == 0
+    assert report["slowest_read_back"][0].endswith(".parquet")
