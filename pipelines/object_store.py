@@ -90,8 +90,8 @@ def _parts(url: str) -> tuple[str, str, str, str, list[tuple[str, str]]]:
     userinfo, at, address = rest.rpartition("@")
     if not at:
         userinfo, address = "", rest
-    pairs = [tuple(p.split("=", 1)) if "=" in p else (p, "") for p in query.split("&") if p]
-    return scheme, userinfo, address, fragment, pairs  # type: ignore[return-value]
+    pairs = [(key, value) for key, _, value in (p.partition("=") for p in query.split("&") if p)]
+    return scheme, userinfo, address, fragment, pairs
 
 
 def display_url(url: str) -> str:
@@ -277,8 +277,8 @@ def push(parquet_dir: Path, url: str, allow_sample_over_real: bool = False) -> P
         pending = json.dumps(sorted(stopped | set(changed))).encode("utf-8")
         _send(io.BytesIO(pending), PENDING, filesystem, folder, url)
     sent, kept, sizes = [], [], 0
-    for name in release.entries:
-        build = release.entries[name].get("build")
+    for name, entry in release.entries.items():
+        build = entry.get("build")
         if name not in changed:
             kept.append(name)
             continue

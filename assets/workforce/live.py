@@ -278,7 +278,6 @@ def fetch_authors(
         order = 0 if restart or done is None else 1 if stale else 2
         planned.append((order, batch, query, saved, done, stale))
     planned.sort(key=lambda plan: plan[0])
-    batches = [plan[1] for plan in planned]
     fetched = skipped = records = missing = refreshed = 0
     for number, (order, batch, query, saved, done, stale) in enumerate(planned, start=1):
         if order == 2:
@@ -287,7 +286,7 @@ def fetch_authors(
             absent = max(0, len(batch.ids) - found)
         else:
             why = ", its profiles older than the age limit" if stale else ""
-            say(f"{batch.label}: batch {number} of {len(batches)}, {len(batch.ids)} ids{why}")
+            say(f"{batch.label}: batch {number} of {len(planned)}, {len(batch.ids)} ids{why}")
             # a stale batch starts afresh, unless its refresh already began and parked
             afresh = restart or (stale and saved is not None and saved.status == "done")
             result = fetcher.fetch_query(
@@ -295,14 +294,14 @@ def fetch_authors(
             )
             if result.status != "done":
                 message = (
-                    f"{SOURCE}: parked at batch {number} of {len(batches)} ({batch.name}) "
+                    f"{SOURCE}: parked at batch {number} of {len(planned)} ({batch.name}) "
                     f"after fetching {fetched} and skipping {skipped}: {result.message}"
                 )
                 say(message)
                 return AuthorFetchSummary(
                     status="parked",
                     ids_requested=len(wanted),
-                    batches=len(batches),
+                    batches=len(planned),
                     fetched=fetched,
                     skipped=skipped,
                     records=records,
@@ -318,7 +317,7 @@ def fetch_authors(
         missing += absent
     again = f", {refreshed} of them again as their profiles were old" if refreshed else ""
     message = (
-        f"{SOURCE}: done, {len(wanted)} ids in {len(batches)} batches ({fetched} fetched{again}, "
+        f"{SOURCE}: done, {len(wanted)} ids in {len(planned)} batches ({fetched} fetched{again}, "
         f"{skipped} already complete); {records} author records"
     )
     if missing:
@@ -329,7 +328,7 @@ def fetch_authors(
     return AuthorFetchSummary(
         status="done",
         ids_requested=len(wanted),
-        batches=len(batches),
+        batches=len(planned),
         fetched=fetched,
         skipped=skipped,
         records=records,

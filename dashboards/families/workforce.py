@@ -205,11 +205,17 @@ def _codes_within(rows: pl.DataFrame, indicators: Sequence[str], first: int, las
     )
 
 
+def _has_world_stages(data: SiteData) -> bool:
+    """Whether the file holds marts.workforce_career_stages_world (files published before
+    it have only the countries' career stages)."""
+    return "career_stage" in data.workforce_career_stages_world.columns
+
+
 def left_out_stage_years(data: SiteData) -> list[int]:
     """The years with a career stage of the world (every researcher) that the release
     suppressed: ``stage_moves`` leaves those years out rather than draw them with a stage
     missing. Empty unless the release suppresses small numbers."""
-    if "career_stage" not in data.workforce_career_stages_world.columns:
+    if not _has_world_stages(data):
         return []
     rows = data.hidden("workforce_career_stages_world", approach="all")
     return sorted(int(y) for y in rows["year"].unique())
@@ -220,9 +226,10 @@ def world_stages(data: SiteData) -> pl.DataFrame:
     published before that mart (when no release suppressed small numbers), every
     country's rows added up. Returns approach, year, career_stage, active, moves; empty
     without either."""
-    world = data.workforce_career_stages_world
-    if "career_stage" in world.columns:
-        return world.select("approach", "year", "career_stage", "active", "moves")
+    if _has_world_stages(data):
+        return data.workforce_career_stages_world.select(
+            "approach", "year", "career_stage", "active", "moves"
+        )
     countries = data.workforce_career_stages
     if "career_stage" not in countries.columns:
         return pl.DataFrame(schema={"year": pl.Int64, "career_stage": pl.String})
@@ -1254,7 +1261,7 @@ def _stages_section(data: SiteData, first: int, last: int) -> Section:
         charts=[chart],
         code=stages_sql(
             suppressed=data.suppresses,
-            world="career_stage" in data.workforce_career_stages_world.columns,
+            world=_has_world_stages(data),
         ),
     )
 

@@ -267,10 +267,27 @@ function plainText(markup) {
   return new DOMParser().parseFromString(markup, "text/html").documentElement.textContent;
 }
 
+// a chart title's words as text, its line breaks spaces
+function titleText(markup) {
+  return plainText(markup.replace(/<br\s*\/?>/g, " ")).replace(/\s+/g, " ").trim();
+}
+
+// a select of ``choices`` ([value, text] pairs), ``chosen`` selected
+function selectOf(choices, chosen) {
+  const select = document.createElement("select");
+  for (const [value, text] of choices) {
+    const option = document.createElement("option");
+    option.value = value;
+    option.textContent = text;
+    select.appendChild(option);
+  }
+  select.value = chosen;
+  return select;
+}
+
 // the figure's name, from its title as drawn now (a menu may change the title)
 function nameFigure(div) {
-  const title = (div.layout.title && div.layout.title.text) || "";
-  const name = plainText(title.replace(/<br\s*\/?>/g, " ")).replace(/\s+/g, " ").trim();
+  const name = titleText((div.layout.title && div.layout.title.text) || "");
   const figure = div.closest("figure");
   if (!name || !figure) return;
   figure.setAttribute("aria-label", name);
@@ -293,14 +310,11 @@ function addMenuSelects(div, menus) {
     const label = document.createElement("label");
     label.className = "chart-views";
     label.append("View of the chart below ");
-    const select = document.createElement("select");
-    menu.buttons.forEach((button, position) => {
-      const option = document.createElement("option");
-      option.value = String(position);
-      option.textContent = plainText(button.label);
-      select.appendChild(option);
-    });
-    select.value = String(menu.active || 0);
+    const choices = menu.buttons.map((button, position) => [
+      String(position),
+      plainText(button.label),
+    ]);
+    const select = selectOf(choices, String(menu.active || 0));
     const named = div.closest("figure").getAttribute("aria-label");
     if (named) select.setAttribute("aria-label", `View of the chart: ${named}`);
     select.addEventListener("change", () => {
@@ -313,12 +327,6 @@ function addMenuSelects(div, menus) {
     });
     label.appendChild(select);
     div.before(label);
-  });
-  // the page names the figure by its first title; a menu that changes it renames it (and
-  // a title too wide for the chart goes above it)
-  div.on("plotly_update", () => {
-    nameFigure(div);
-    fitTitle(div);
   });
 }
 
@@ -341,7 +349,7 @@ function fitTitle(div) {
     const text = moved ? moved.text : document.createElement("p");
     text.className = "chart-title";
     text.setAttribute("aria-hidden", "true"); // the figure is named by its title already
-    text.textContent = plainText(drawn.replace(/<br\s*\/?>/g, " "));
+    text.textContent = titleText(drawn);
     div.before(text);
     const width = right - div.getBoundingClientRect().left;
     TITLES_MOVED.set(div, { title: drawn, width, text });
@@ -378,16 +386,12 @@ function addYearSelects(div) {
   const pick = (words, end, chosen) => {
     const label = document.createElement("label");
     label.append(words);
-    const select = document.createElement("select");
+    const select = selectOf(
+      years.map((year) => [String(year), String(year)]),
+      String(chosen),
+    );
     select.dataset.end = end;
     select.setAttribute("aria-label", `Years shown ${end}: ${named}`);
-    for (const year of years) {
-      const option = document.createElement("option");
-      option.value = String(year);
-      option.textContent = String(year);
-      select.appendChild(option);
-    }
-    select.value = String(chosen);
     label.appendChild(select);
     box.appendChild(label);
     return select;
@@ -437,6 +441,12 @@ document.addEventListener("DOMContentLoaded", () => {
       addMenuSelects(div, payload.figure.layout.updatemenus || []);
       addYearSelects(div);
       fitTitle(div);
+      // the page names the figure by its first title; a menu that changes it renames it,
+      // and the new title is fitted to the chart's width
+      div.on("plotly_update", () => {
+        nameFigure(div);
+        fitTitle(div);
+      });
     } catch (error) {
       console.error(`chart ${div.id}: ${error}`);
     }
