@@ -88,7 +88,7 @@ def summary(report: dict) -> str:
         pipeline,
         *(_stage_line(report, stage) for stage in OTHER_STAGES if stage in report["stages_s"]),
         "",
-        f"run: {report['run_s']:,.1f} s in {report['steps']} steps, peak "
+        f"run{_as_of(report)}: {report['run_s']:,.1f} s in {report['steps']} steps, peak "
         f"{report['peak_rss_gb']} GB, {_number(cpu, 1)} s of processor "
         f"({_number(cores, 2)} cores); Dagster's floor {report['dagster_floor_s']} s, "
         f"{report['dagster_share_of_run']:.1%} of the run",
@@ -96,7 +96,8 @@ def summary(report: dict) -> str:
     if report.get("refresh"):
         refresh = report["refresh"]
         lines.append(
-            f"refresh of {refresh['of_year']} ({refresh['new_works']:,} new works): "
+            f"refresh of {refresh['of_year']} ({refresh['new_works']:,} new works"
+            f"{_as_of(refresh)}): "
             f"{refresh['run_s']:,.1f} s, {refresh['run_share_of_full']} of the run "
             f"({_number(refresh.get('process_share_of_full'), 3)} of the command's time; "
             f"works' pipeline {refresh['works_pipeline_share_of_full']} of the full "
@@ -106,7 +107,8 @@ def summary(report: dict) -> str:
     if report.get("rerun"):
         rerun = report["rerun"]
         lines.append(
-            f"rerun with nothing new: {rerun['run_s']:,.1f} s, {rerun['run_share_of_full']} "
+            f"rerun with nothing new{_as_of(rerun)}: {rerun['run_s']:,.1f} s, "
+            f"{rerun['run_share_of_full']} "
             f"of the run ({_number(rerun.get('process_share_of_full'), 3)} of the command's "
             f"time); peak {rerun['peak_rss_gb']} GB; {rerun['tables_kept']} tables kept"
         )
@@ -121,3 +123,9 @@ def summary(report: dict) -> str:
         else "no step ran out of DuckDB's memory"
     )
     return "\n".join(lines)
+
+
+def _as_of(build: dict) -> str:
+    """``, as of <day>`` for a build whose report says which day it was as of; nothing for
+    reports of qcm before 0.9.1, which do not."""
+    return f", as of {build['as_of']}" if build.get("as_of") else ""

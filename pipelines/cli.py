@@ -76,6 +76,8 @@ def apply_settings(args: argparse.Namespace) -> Settings:
         os.environ["QCM_SYNTHESIS"] = str(Path(args.synthesis).resolve())
     if getattr(args, "small_numbers", None):
         os.environ["QCM_SMALL_NUMBERS"] = args.small_numbers
+    if getattr(args, "as_of", None):
+        os.environ["QCM_AS_OF"] = args.as_of
     return Settings.from_env()
 
 
@@ -602,6 +604,12 @@ def parser() -> argparse.ArgumentParser:
         help="flag (default): values on fewer records than meta.methods small_n_threshold are "
         "published flagged small_n; suppress: published without their numbers, and left out "
         "of the dashboards",
+    )
+    b.add_argument(
+        "--as-of",
+        metavar="DAY",
+        help="the day the build is as of, e.g. 2026-12-05: what its SQL reads as today "
+        "(default: the day the run is created); to rebuild a release as of meta.runs.as_of",
     )
     b.set_defaults(func=build)
     e = commands.add_parser("evaluate-classifier", help="precision and recall on the labelled set")

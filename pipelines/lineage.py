@@ -5,8 +5,9 @@ run again.
 A table's signature stands for its rows:
 
 - a table built from a SQL file is signed by its lineage: the SHA-256 of the SQL text
-  without its comments, whether it is a table or a view, the signatures of the tables it
-  reads, DuckDB's version and, for SQL that reads today's date, the date. The same SQL
+  without its comments (with the run's day written in where it reads the date, the year
+  alone where it reads only the year: ``pipelines.as_of``), whether it is a table or a
+  view, the signatures of the tables it reads and DuckDB's version. The same SQL
   over the same rows gives the same rows, so a build whose signature for the table is
   the one the table was built under keeps the table (``built``: written only once the
   table is);
@@ -42,7 +43,6 @@ import hashlib
 import json
 import re
 from collections.abc import Collection, Mapping
-from datetime import date
 from functools import cache
 from importlib.metadata import version
 from pathlib import Path
@@ -61,9 +61,7 @@ UNPUBLISHED = f"{SCHEMA}.unpublished_runs"
 TABLE_REF = re.compile(r"\b(ref|raw|staging|core|indicators|marts|meta)\.([a-z_][a-z0-9_]*)\b")
 # a SQL text's quoted strings and names, and its comments: whichever begins first wins, so a
 # "--" inside quotes is no comment and a quote inside a comment opens no string
-_COMMENT_OR_QUOTED = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|--[^\n]*")
-# SQL that reads the date gives other rows on another day: its signature holds the date
-DATED = re.compile(r"\b(current_date|current_timestamp|now\s*\(|today\s*\()", re.IGNORECASE)
+QUOTED_OR_COMMENT = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|--[^\n]*")
 # what decides a check's verdict besides the table and its contract
 CHECKING_CODE = Path(__file__).with_name("contracts.py")
 
@@ -71,11 +69,11 @@ CHECKING_CODE = Path(__file__).with_name("contracts.py")
 def sql_code(sql: str) -> str:
     """A SQL text without its ``--`` comments (a ``--`` in a quoted string or name is kept),
     line for line."""
-    return "\n".join(_COMMENT_OR_QUOTED.sub(_uncommented, sql).splitlines())
+    return "\n".join(QUOTED_OR_COMMENT.sub(_uncommented, sql).splitlines())
 
 
 def _uncommented(match: re.Match[str]) -> str:
-    """A match of ``_COMMENT_OR_QUOTED``: a comment goes, a quoted string or name stays."""
+    """A match of ``QUOTED_OR_COMMENT``: a comment goes, a quoted string or name stays."""
     return "" if match.group().startswith("--") else match.group()
 
 
@@ -240,12 +238,10 @@ def signatures(
     return found
 
 
-def lineage_signature(
-    sql: str, materialized: str, inputs: Mapping[str, str], today: date | None = None
-) -> str:
-    """The signature of a table built by ``sql`` (a table or a view) from tables whose
-    signatures are ``inputs``; ``today`` counts only when the SQL reads the date, and
-    ``--`` comments not at all."""
+def lineage_signature(sql: str, materialized: str, inputs: Mapping[str, str]) -> str:
+    """The signature of a table built by ``sql`` (a table or a view, with the run's day
+    written in where it reads the date: ``pipelines.as_of.dated``) from tables whose
+    signatures are ``inputs``; ``--`` comments do not count."""
     code = "\n".join(line.rstrip() for line in sql_code(sql).splitlines() if line.strip())
     return _digest(
         {
@@ -253,7 +249,6 @@ def lineage_signature(
             "materialized": materialized,
             "inputs": sorted(inputs.items()),
             "duckdb": duckdb.__version__,
-            "date": (today or date.today()).isoformat() if DATED.search(code) else None,
         }
     )
 

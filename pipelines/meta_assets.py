@@ -16,6 +16,7 @@ import duckdb
 import polars as pl
 
 from assets.reference.assets import REFERENCE_TABLES
+from pipelines.as_of import run_day
 from pipelines.contracts import load_contracts
 from pipelines.db import replace_table, table_exists
 from pipelines.lineage import BUILT, UNPUBLISHED
@@ -130,6 +131,7 @@ def make_meta_assets(upstream: list[dg.AssetKey]) -> list[dg.AssetsDefinition]:
                 context.run.run_id,
                 qcm.settings.mode,
                 started,
+                run_day(context, qcm.settings.as_of),
                 version("qcm"),
                 REFERENCE_TABLES,
                 code,

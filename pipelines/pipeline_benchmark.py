@@ -27,8 +27,10 @@ measures in one run, on this machine:
   leaves idle;
 - a refresh: the snapshot updated with a new part of one year's new works, built over the
   full build's working state (which reads only the new part and classifies only its
-  texts), with its stages and its shares of the full build's works' pipeline and run
-  (the author records as they were: their parse is reused);
+  texts) as of the next day, as a daily schedule's would be (``pipelines.as_of``: what
+  reads the whole date is built again), with its stages and its shares of the full
+  build's works' pipeline and run (the author records as they were: their parse is
+  reused);
 - a rerun: the same build again with nothing new, which keeps every table whose inputs
   did not change and reports their checks' passes again (``pipelines.lineage``), and
   keeps the dashboards (``dashboards.site_key``).
@@ -51,6 +53,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date, timedelta
 from itertools import pairwise
 from pathlib import Path
 
@@ -179,10 +182,13 @@ class Build:
     cpu_samples: CpuSamples
 
 
-def build(root: Path, authors: Path, scratch: Path, memory_limit: str, again: str = "") -> Build:
-    """Run ``qcm build`` on the snapshot ``root`` and the author records ``authors``, in a
-    fresh ``scratch`` folder or (``again`` names the build, its log ``<again>.log``) over
-    the working state the last build there left; return what was measured (``Build``; the
+def build(
+    root: Path, authors: Path, scratch: Path, memory_limit: str, day: date, again: str = ""
+) -> Build:
+    """Run ``qcm build`` on the snapshot ``root`` and the author records ``authors`` as of
+    ``day``, in a fresh ``scratch`` folder or (``again`` names the build, its log
+    ``<again>.log``) over the working state the last build there left; return what was
+    measured (``Build``; the
     samples from ``/proc``). The peak is the largest of the samples (the process and its
     live helpers together) and of the largest single process's own peak (``ru_maxrss``),
     which catches a peak between samples."""
@@ -195,6 +201,7 @@ def build(root: Path, authors: Path, scratch: Path, memory_limit: str, again: st
         "--source-dir", f"openalex_authors={authors}",
         "--out", str(scratch / "out"),
         "--state", str(scratch / "state"),
+        "--as-of", day.isoformat(),
     ]  # fmt: skip
     # the user's own settings (QCM_MODE=live, QCM_SYNTHESIS, ...) are not the benchmark's
     env = {k: v for k, v in os.environ.items() if not k.startswith("QCM_")}
@@ -473,7 +480,8 @@ def run(works: int, folder: Path, memory_limit: str) -> dict:
     files = parts(root)
     gzip_s = gzip_floor(files)
     duckdb_s = duckdb_floor(files, memory_limit)
-    made = build(root, authors, folder / "build", memory_limit)
+    day = date.today()
+    made = build(root, authors, folder / "build", memory_limit, day)
     spans, run_wall, checked = step_spans(folder / "build" / "state")
     steps = {step: end - start for step, (start, end) in spans.items()}
     lineage = works_lineage()
@@ -491,6 +499,7 @@ def run(works: int, folder: Path, memory_limit: str) -> dict:
         "author_records": author_sizes["authors"],
         "authors_gzip_mb": round(author_sizes["gzip_bytes"] / 1e6),
         "memory_limit": memory_limit,
+        "as_of": day.isoformat(),
         # to the millisecond: the refresh's ratios are taken against them, and a small
         # corpus's floor is a few hundredths of a second
         "floor_gzip_s": round(gzip_s, 3),
@@ -512,8 +521,11 @@ def run(works: int, folder: Path, memory_limit: str) -> dict:
         "build_says": works_line.strip(),
         "out_of_memory": out_of_memory(made.output),
     }
-    report["refresh"] = refresh(root, authors, folder, works, memory_limit, report, lineage)
-    report["rerun"] = rerun(authors, folder, works, memory_limit, report, lineage)
+    # the refresh and the rerun come the next day (but in the same year: a new year builds
+    # again all that reads the year, which the full build measures)
+    later = min(day + timedelta(days=1), date(day.year, 12, 31))
+    report["refresh"] = refresh(root, authors, folder, works, memory_limit, report, lineage, later)
+    report["rerun"] = rerun(authors, folder, works, memory_limit, report, lineage, later)
     return report
 
 
@@ -525,10 +537,11 @@ def refresh(
     memory_limit: str,
     full: dict,
     lineage: dict[str, str],
+    day: date,
 ) -> dict:
     """Measure a refresh after the full build of ``run``: the snapshot updated with a new
     part of one year's new works (``bench_corpus.write_update``), built over the full
-    build's working state. Returns its stages, their shares of the full build's works'
+    build's working state as of ``day``. Returns its stages, their shares of the full build's works'
     pipeline and run, and its peak memory with the stages' and largest steps' peaks."""
     updated = folder / f"works-{works}-updated"
     shutil.rmtree(updated, ignore_errors=True)
@@ -537,18 +550,23 @@ def refresh(
         "new_works": update["works"],
         "of_year": update["year"],
         "new_part_gzip_mb": round(update["gzip_bytes"] / 1e6, 1),
-        **build_again(updated, authors, folder, memory_limit, full, lineage, "refresh"),
+        **build_again(updated, authors, folder, memory_limit, full, lineage, day, "refresh"),
     }
 
 
 def rerun(
-    authors: Path, folder: Path, works: int, memory_limit: str, full: dict, lineage: dict[str, str]
+    authors: Path,
+    folder: Path,
+    works: int,
+    memory_limit: str,
+    full: dict,
+    lineage: dict[str, str],
+    day: date,
 ) -> dict:
-    """Measure the build of ``refresh`` again over its working state, with nothing new:
-    its stages, shares of the full build and what it kept."""
-    return build_again(
-        folder / f"works-{works}-updated", authors, folder, memory_limit, full, lineage, "rerun"
-    )
+    """Measure the build of ``refresh`` again over its working state as of ``day``, with
+    nothing new: its stages, shares of the full build and what it kept."""
+    updated = folder / f"works-{works}-updated"
+    return build_again(updated, authors, folder, memory_limit, full, lineage, day, "rerun")
 
 
 def build_again(
@@ -558,16 +576,17 @@ def build_again(
     memory_limit: str,
     full: dict,
     lineage: dict[str, str],
+    day: date,
     name: str,
 ) -> dict:
-    """Build ``root`` (with the author records ``authors``) over the working state of the
-    last build in ``folder`` (log ``<name>.log``); its stages, their shares of the
+    """Build ``root`` (with the author records ``authors``) as of ``day`` over the working
+    state of the last build in ``folder`` (log ``<name>.log``); its stages, their shares of the
     ``full`` build's works' pipeline and run, its peak memory with the stages' and largest
     steps' peaks, what its log says of the files read and texts classified, how many
     tables it kept and checks' passes it reported again, whether it kept the last site,
     how its steps made their tables (``tables_made``), and any step that ran out of
     DuckDB's memory."""
-    made = build(root, authors, folder / "build", memory_limit, again=name)
+    made = build(root, authors, folder / "build", memory_limit, day, again=name)
     output = made.output
     spans, run_wall, checked = step_spans(folder / "build" / "state")
     steps = {step: end - start for step, (start, end) in spans.items()}
@@ -577,6 +596,7 @@ def build_again(
     says = [line for line in lines if "openalex: read" in line]
     says += [line for line in lines if "the rules run on" in line]
     return {
+        "as_of": day.isoformat(),
         "tables_kept": sum("] kept " in line for line in lines),
         "checks_passed_again": sum("(unchanged since they were verified" in line for line in lines),
         "site_kept": any("site: kept the pages of run" in line for line in lines),

@@ -35,7 +35,7 @@ import re
 import shutil
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
@@ -746,13 +746,15 @@ def run_record(
     run_id: str,
     mode: str,
     started_at: datetime,
+    as_of: date,
     version: str,
     reference_tables: tuple[str, ...],
     code: CodeVersion,
 ) -> dict[str, object]:
     """The ``meta.runs`` row describing this run, read from the working database, with
-    the ``code`` it ran (``pipelines.provenance.code_commit``) and a digest of the
-    ``reference_tables`` (``ref.*``) it read."""
+    the day it is as of (``pipelines.as_of``), the ``code`` it ran
+    (``pipelines.provenance.code_commit``) and a digest of the ``reference_tables``
+    (``ref.*``) it read."""
 
     def one(sql: str) -> object:
         row = con.execute(sql).fetchone()
@@ -764,6 +766,7 @@ def run_record(
         "run_id": run_id,
         "started_at": started_at,
         "published_at": datetime.now(UTC),
+        "as_of": as_of,
         "mode": mode,
         "data_kind": data_kind(con),
         "qcm_version": version,

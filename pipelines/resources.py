@@ -12,7 +12,7 @@ import duckdb
 from pydantic import PrivateAttr
 
 from pipelines import db, file_hashes
-from pipelines.settings import DEFAULT_SYNTHESIS, Settings, parse_source_dirs
+from pipelines.settings import DEFAULT_SYNTHESIS, Settings, parse_as_of, parse_source_dirs
 
 # glibc's allocator, where this process has one (Linux with glibc; not musl, macOS, Windows):
 # the symbols already loaded into the process, no library searched for
@@ -42,6 +42,7 @@ class QcmResource(dg.ConfigurableResource):
     refetch: bool = False
     synthesis_config: str = str(DEFAULT_SYNTHESIS)
     small_numbers: str = "flag"
+    as_of: str = ""  # a day such as 2026-12-05, or empty for the run's own
     _connection: duckdb.DuckDBPyConnection | None = PrivateAttr(default=None)
 
     @classmethod
@@ -57,6 +58,7 @@ class QcmResource(dg.ConfigurableResource):
             refetch=settings.refetch,
             synthesis_config=str(settings.synthesis_config),
             small_numbers=settings.small_numbers,
+            as_of=settings.as_of.isoformat() if settings.as_of else "",
         )
 
     @property
@@ -71,6 +73,7 @@ class QcmResource(dg.ConfigurableResource):
             refetch=self.refetch,
             synthesis_config=Path(self.synthesis_config),
             small_numbers=self.small_numbers,
+            as_of=parse_as_of(self.as_of),
         )
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:

@@ -20,6 +20,9 @@ and the tests agree on one truth:
 - ``QCM_SMALL_NUMBERS``: ``flag`` (default: a value resting on fewer records than
   meta.methods ``small_n_threshold`` is published with ``small_n`` true) or ``suppress``
   (its numbers are published empty as well, and the dashboards leave it out).
+- ``QCM_AS_OF``: the day the build is as of (``2026-12-05``), what its SQL reads as today
+  (``pipelines.as_of``): set it to rebuild a release as of the day it was built
+  (``meta.runs.as_of``); by default the day the run was created.
 
 ``QCM_PARQUET_URL`` (object storage for the release's Parquet marts) is not a run setting:
 ``pipelines.push_asset`` reads it when its step runs, as it may carry credentials.
@@ -30,7 +33,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -70,6 +73,21 @@ def parse_source_dirs(text: str) -> dict[str, Path]:
     return dirs
 
 
+def parse_as_of(text: str) -> date | None:
+    """``2026-12-05`` as a date; None for an empty text (the run's own day).
+
+    Raises SettingsError for anything else.
+    """
+    if not text.strip():
+        return None
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise SettingsError(
+            f"as-of date {text!r} is not a day such as 2026-12-05 (QCM_AS_OF, qcm build --as-of)"
+        ) from None
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything a run needs to know about where to read and write."""
@@ -82,6 +100,7 @@ class Settings:
     refetch: bool = False
     synthesis_config: Path = DEFAULT_SYNTHESIS
     small_numbers: str = "flag"
+    as_of: date | None = None
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -111,6 +130,7 @@ class Settings:
             .expanduser()
             .resolve(),
             small_numbers=os.environ.get("QCM_SMALL_NUMBERS") or "flag",
+            as_of=parse_as_of(os.environ.get("QCM_AS_OF", "")),
         )
 
     @property

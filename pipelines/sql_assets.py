@@ -21,7 +21,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from pipelines import db, lineage, work_delta
+from pipelines import as_of, db, lineage, work_delta
 from pipelines.checks import ChangedRows, contract_result, contract_spec
 from pipelines.contracts import Contract, load_contracts
 from pipelines.lineage import referenced_tables, sql_code
@@ -143,11 +143,15 @@ def _sql_asset(
     def _build(context: dg.AssetExecutionContext, qcm: QcmResource) -> Iterator[object]:
         changed = None
         if key in context.selected_asset_keys:
+            day = as_of.run_day(context, qcm.settings.as_of)
+            sql = as_of.dated(path.read_text(encoding="utf-8"), day)
             result, changed = _retrying_out_of_memory(
                 context,
                 qcm,
                 ".".join(key.path),
-                lambda con: _materialize(context, con, key, path, reads, contract, sql_tables),
+                lambda con: _materialize(
+                    context, con, key, path.name, sql, reads, contract, sql_tables
+                ),
             )
             yield result
         if check.key in context.selected_asset_check_keys:
@@ -205,20 +209,21 @@ def _materialize(
     context: dg.AssetExecutionContext,
     con: duckdb.DuckDBPyConnection,
     key: dg.AssetKey,
-    path: Path,
+    sql_file: str,
+    sql: str,
     reads: set[str],
     contract: Contract,
     sql_tables: frozenset[str],
 ) -> Built:
-    """Build the table of ``key`` from the SQL of ``path``, keep it when its SQL and
-    inputs (``reads``) are those it was last built from, or, for a ``by_work`` or
-    ``by_year`` table, bring it up to date by the works that changed
+    """Build the table of ``key`` from ``sql`` (the text of its file ``sql_file`` as of the
+    run's day: ``pipelines.as_of.dated``), keep it when its SQL and inputs (``reads``) are
+    those it was last built from, or, for a ``by_work`` or ``by_year`` table, bring it up
+    to date by the works that changed
     (``pipelines.work_delta``); log which. A published table brought up to date by work
     keeps the works it was brought up to date by, for the publish. Returns its row count,
     and the rows written again when it was brought up to date (for its check, in the same
     connection)."""
     table = ".".join(key.path)
-    sql = path.read_text(encoding="utf-8")
     run_id = context.run.run_id
     materialized = contract.materialized
     inputs = lineage.signatures(con, reads, run_id, sql_tables)
@@ -264,7 +269,7 @@ def _materialize(
         work_delta.record_work_rows(con, signed)
     metadata = {
         "rows": rows,
-        "sql_file": str(path.name),
+        "sql_file": sql_file,
         "materialized": materialized,
         "kept": kept is not None,
         **({"refreshed_works": delta.changed} if delta is not None and changed else {}),
@@ -297,6 +302,12 @@ def build_sql_assets(
         contract = contracts.get(table)
         if contract is None:
             raise ValueError(f"{path}: the table {table} has no contract ({path.stem}.yml)")
+        clocks = as_of.clock_reads(sql)
+        if clocks:
+            raise ValueError(
+                f"{path}: reads the clock as {clocks[0]!r}; read the day as current_date "
+                "(or its year as year(current_date)), which a build fixes for the whole run"
+            )
         materialized = contract.materialized
         private = sorted(t for t in reads if t.split(".")[0] not in PUBLIC_SCHEMAS)
         if materialized == "view" and private:

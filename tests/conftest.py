@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import os
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -17,8 +18,12 @@ SHARED = (REPO / ".." / "shared").resolve()
 
 def pytest_configure(config: pytest.Config) -> None:
     """No network in the tests: the guard in this process, and on ``PYTHONPATH`` for every
-    process started from it (``tests/offline/sitecustomize.py``)."""
+    process started from it (``tests/offline/sitecustomize.py``). Every build of the
+    session is as of the day it started (``QCM_AS_OF``, unless set): a build over an
+    earlier one's state after midnight would otherwise rebuild what reads the date
+    (``pipelines.as_of``)."""
     os.environ["PYTHONPATH"] = python_env()["PYTHONPATH"]
+    os.environ["QCM_AS_OF"] = os.environ.get("QCM_AS_OF") or date.today().isoformat()
     spec = importlib.util.spec_from_file_location("qcm_offline", OFFLINE / "sitecustomize.py")
     guard = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(guard)

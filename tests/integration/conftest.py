@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import os
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -103,6 +104,8 @@ def run_cli(args: list[str], monkeypatch: pytest.MonkeyPatch) -> tuple[int, str]
         "DAGSTER_HOME",
     ):
         monkeypatch.delenv(name, raising=False)
+    # the session's day (tests/conftest.py), restored after a build as of another day
+    monkeypatch.setenv("QCM_AS_OF", os.environ.get("QCM_AS_OF", ""))
     out = io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
         code = main(args)

@@ -115,6 +115,16 @@ def test_the_run_refresh_rerun_and_steps_out_of_memory_are_said_under_the_table(
     assert summary(quiet).endswith("no step ran out of DuckDB's memory")
 
 
+def test_the_day_each_build_was_as_of_is_said_when_the_report_has_it() -> None:
+    dated = report()  # the report above, of qcm before 0.9.1, has no days
+    dated["as_of"] = "2026-12-06"
+    dated["refresh"]["as_of"] = dated["rerun"]["as_of"] = "2026-12-07"
+    text = summary(dated)
+    assert "run, as of 2026-12-06: 210.0 s in 187 steps" in text
+    assert "refresh of 2025 (63,277 new works, as of 2026-12-07): 84.0 s" in text
+    assert "rerun with nothing new, as of 2026-12-07: 12.6 s" in text
+
+
 def test_a_report_older_than_the_stage_rates_still_reads() -> None:
     older = report()
     for key in ("stage_x_gzip_floor", "stage_x_duckdb_floor", "stage_works_per_s"):

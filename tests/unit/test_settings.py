@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -115,6 +116,24 @@ def test_small_numbers_are_flagged_unless_suppressed_and_nothing_else(
     assert [(r["key"], r["value"]) for r in rows] == [("small_numbers", "suppress")]
     assert "without its numbers" in rows[0]["description"]
     assert "without" not in publication_settings("flag")["description"][0]
+
+
+def test_a_build_is_as_of_the_day_set_or_its_runs_own(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from pipelines.resources import QcmResource
+
+    monkeypatch.setenv("QCM_OUT", str(tmp_path / "out"))
+    monkeypatch.setenv("QCM_STATE", str(tmp_path / "state"))
+    monkeypatch.setenv("QCM_AS_OF", "")
+    assert QcmResource.from_env().settings.as_of is None  # the run's own day
+    monkeypatch.setenv("QCM_AS_OF", " 2026-12-05 ")
+    assert QcmResource.from_env().as_of == "2026-12-05"
+    assert QcmResource.from_env().settings.as_of == date(2026, 12, 5)
+    for wrong in ("2026-13-01", "5 December 2026", "2026"):
+        monkeypatch.setenv("QCM_AS_OF", wrong)
+        with pytest.raises(SettingsError, match=rf"as-of date '{wrong}' is not a day such as"):
+            Settings.from_env()
 
 
 def test_the_env_example_names_every_setting_the_build_reads() -> None:

@@ -1,0 +1,78 @@
+"""The day a build is as of: what its SQL reads as today.
+
+SQL reads the date as ``current_date``, or as ``year(current_date)`` where the year is all
+it needs (which years are still incomplete, which bloc memberships run to the present),
+and reads no other clock. A run fixes that day once: ``QCM_AS_OF`` (``qcm build --as-of``)
+when set, to rebuild a release as of the day it was built, else the day the Dagster run
+was created, in local time as DuckDB's ``current_date`` is. Before a SQL table is signed
+and built, its SQL has that day written in (``dated``), so that:
+
+- every table of a run reads the same day, though the run crosses midnight;
+- a table's lineage signature (``pipelines.lineage``) holds what its SQL reads of the
+  day: the year alone for ``year(current_date)``. A build on the next day keeps the
+  tables that read only the year and what is built from them; only what reads the whole
+  date (``indicators.supplier_counts``: who is a registry member today) is built again.
+
+The SQL files themselves keep ``current_date``: pasted into the DuckDB shell they read
+the shell's own today.
+"""
+
+import re
+from datetime import UTC, date, datetime
+
+import dagster as dg
+
+from pipelines.lineage import QUOTED_OR_COMMENT
+
+# the year of today, and today: written in as literals of the types DuckDB gives them
+YEAR_OF_TODAY = re.compile(r"\byear\s*\(\s*current_date\s*\)", re.IGNORECASE)
+TODAY = re.compile(r"\bcurrent_date\b", re.IGNORECASE)
+# every other way DuckDB reads the clock: SQL that used one would not be dated
+OTHER_CLOCKS = re.compile(
+    r"\b(current_timestamp|current_time|current_localtime(stamp)?|localtime(stamp)?)\b"
+    r"|\b(get_current_time(stamp)?|transaction_timestamp|now|today)\s*\(",
+    re.IGNORECASE,
+)
+
+
+def run_day(context: dg.AssetExecutionContext, as_of: date | None) -> date:
+    """The day the run of ``context`` is as of: ``as_of`` when given, else the local date
+    at which the run was created (the same in every step of the run, whenever it runs)."""
+    if as_of is not None:
+        return as_of
+    record = context.instance.get_run_record_by_id(context.run.run_id)
+    created = record.create_timestamp if record is not None else datetime.now(UTC)
+    if created.tzinfo is None:  # run storages that keep naive UTC
+        created = created.replace(tzinfo=UTC)
+    return created.astimezone().date()
+
+
+def clock_reads(sql: str) -> list[str]:
+    """The clocks ``sql`` reads other than ``current_date`` (outside its quoted strings,
+    names and comments), in the order it reads them: none for SQL a build can date."""
+    return [m.group() for part in _code_parts(sql) for m in OTHER_CLOCKS.finditer(part)]
+
+
+def dated(sql: str, day: date) -> str:
+    """``sql`` as of ``day``: each ``year(current_date)`` in its code (not in its quoted
+    strings, names or comments) written as the year (a BIGINT, as ``year`` gives), each
+    other ``current_date`` as the date (a DATE literal)."""
+    pieces = []
+    position = 0
+    for quoted in QUOTED_OR_COMMENT.finditer(sql):
+        pieces.append(_dated_code(sql[position : quoted.start()], day))
+        pieces.append(quoted.group())
+        position = quoted.end()
+    pieces.append(_dated_code(sql[position:], day))
+    return "".join(pieces)
+
+
+def _dated_code(code: str, day: date) -> str:
+    """A stretch of SQL code without quotes or comments, with today written in."""
+    code = YEAR_OF_TODAY.sub(f"{day.year}::bigint", code)
+    return TODAY.sub(f"date '{day.isoformat()}'", code)
+
+
+def _code_parts(sql: str) -> list[str]:
+    """The stretches of ``sql`` outside its quoted strings, names and comments."""
+    return QUOTED_OR_COMMENT.split(sql)

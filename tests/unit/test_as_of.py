@@ -1,0 +1,83 @@
+"""The day a build is as of: written into its SQL where the SQL reads today, the year alone
+where it reads only the year; fixed once per run."""
+
+from datetime import date
+
+import dagster as dg
+import duckdb
+import pytest
+
+from pipelines import as_of, lineage
+
+pytestmark = pytest.mark.unit
+DAY = date(2026, 12, 5)
+
+
+def test_today_and_its_year_are_written_in_as_duckdb_gives_them() -> None:
+    sql = (
+        "select year(current_date) as y, Year ( CURRENT_DATE ) + 1 as next_year,\n"
+        "    current_date as today, extract(year from current_date) as e"
+    )
+    written = as_of.dated(sql, DAY)
+    assert written == (
+        "select 2026::bigint as y, 2026::bigint + 1 as next_year,\n"
+        "    date '2026-12-05' as today, extract(year from date '2026-12-05') as e"
+    )
+    con = duckdb.connect()
+    try:
+        live = con.execute(f"describe {sql}").fetchall()
+        assert con.execute(f"describe {written}").fetchall() == live  # the same types
+        assert con.execute(written).fetchone() == (2026, 2027, DAY, 2026)
+    finally:
+        con.close()
+
+
+def test_quoted_strings_names_and_comments_are_left_as_they_are() -> None:
+    sql = (
+        "-- current_date: the year(current_date) of the run\n"
+        "select 'current_date' as \"year(current_date)\", current_date as d -- current_date\n"
+        "from core.current_dates where 'it''s current_date' <> ''"
+    )
+    assert as_of.dated(sql, DAY) == (
+        "-- current_date: the year(current_date) of the run\n"
+        "select 'current_date' as \"year(current_date)\", date '2026-12-05' as d -- current_date\n"
+        "from core.current_dates where 'it''s current_date' <> ''"
+    )
+    assert as_of.dated("select 1 from core.t", DAY) == "select 1 from core.t"
+
+
+def test_the_signature_holds_what_the_sql_reads_of_the_day() -> None:
+    def signed(sql: str, day: date) -> str:
+        return lineage.lineage_signature(as_of.dated(sql, day), "table", {"raw.t": "a"})
+
+    plain = "select * from raw.t"
+    yearly = "select * from raw.t where year <= year(current_date)"
+    daily = "select * from raw.t where joined_on <= current_date"
+    next_day, next_year = date(2026, 12, 6), date(2027, 1, 1)
+    assert signed(plain, DAY) == signed(plain, next_day) == signed(plain, next_year)
+    assert signed(yearly, DAY) == signed(yearly, next_day) != signed(yearly, next_year)
+    assert signed(daily, DAY) != signed(daily, next_day)
+
+
+def test_other_clocks_are_named() -> None:
+    sql = (
+        "select now() as a, current_timestamp as b, today () as c, get_current_time() as d,\n"
+        "    'now()' as quoted, current_date as e -- localtimestamp\n"
+        "from core.t where t.now = 1 and today_count > 0"
+    )
+    assert as_of.clock_reads(sql) == ["now(", "current_timestamp", "today (", "get_current_time("]
+    assert as_of.clock_reads("select current_date, year(current_date) from core.t") == []
+
+
+def test_a_run_is_as_of_the_day_set_or_the_day_it_was_created() -> None:
+    days: list[date] = []
+
+    @dg.asset
+    def reads_the_day(context: dg.AssetExecutionContext) -> None:
+        days.append(as_of.run_day(context, None))
+        days.append(as_of.run_day(context, DAY))
+
+    instance = dg.DagsterInstance.ephemeral()
+    result = dg.materialize([reads_the_day], instance=instance)
+    created = instance.get_run_record_by_id(result.run_id).create_timestamp
+    assert days == [created.astimezone().date(), DAY]
