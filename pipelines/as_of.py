@@ -24,13 +24,15 @@ import dagster as dg
 
 from pipelines.lineage import QUOTED_OR_COMMENT
 
-# the year of today, and today: written in as literals of the types DuckDB gives them
-YEAR_OF_TODAY = re.compile(r"\byear\s*\(\s*current_date\s*\)", re.IGNORECASE)
-TODAY = re.compile(r"\bcurrent_date\b", re.IGNORECASE)
-# every other way DuckDB reads the clock: SQL that used one would not be dated
-OTHER_CLOCKS = re.compile(
-    r"\b(current_timestamp|current_time|current_localtime(stamp)?|localtime(stamp)?)\b"
-    r"|\b(get_current_time(stamp)?|transaction_timestamp|now|today)\s*\(",
+# SQL's quoted strings, names and comments, which read no clock, and the reads of it in
+# its code: the year of today, today, and every other way DuckDB reads the clock
+_READS = re.compile(
+    rf"(?P<quoted>{QUOTED_OR_COMMENT.pattern})"
+    r"|(?P<year>\byear\s*\(\s*current_date\s*\))"
+    r"|(?P<today>\bcurrent_date\b)"
+    r"|(?P<other>\b(?:current_timestamp|current_time|current_localtime(?:stamp)?"
+    r"|localtime(?:stamp)?)\b"
+    r"|\b(?:get_current_time(?:stamp)?|transaction_timestamp|now|today)\s*\()",
     re.IGNORECASE,
 )
 
@@ -50,29 +52,19 @@ def run_day(context: dg.AssetExecutionContext, as_of: date | None) -> date:
 def clock_reads(sql: str) -> list[str]:
     """The clocks ``sql`` reads other than ``current_date`` (outside its quoted strings,
     names and comments), in the order it reads them: none for SQL a build can date."""
-    return [m.group() for part in _code_parts(sql) for m in OTHER_CLOCKS.finditer(part)]
+    return [m.group() for m in _READS.finditer(sql) if m.lastgroup == "other"]
 
 
 def dated(sql: str, day: date) -> str:
     """``sql`` as of ``day``: each ``year(current_date)`` in its code (not in its quoted
     strings, names or comments) written as the year (a BIGINT, as ``year`` gives), each
     other ``current_date`` as the date (a DATE literal)."""
-    pieces = []
-    position = 0
-    for quoted in QUOTED_OR_COMMENT.finditer(sql):
-        pieces.append(_dated_code(sql[position : quoted.start()], day))
-        pieces.append(quoted.group())
-        position = quoted.end()
-    pieces.append(_dated_code(sql[position:], day))
-    return "".join(pieces)
 
+    def written(read: re.Match[str]) -> str:
+        if read.lastgroup == "year":
+            return f"{day.year}::bigint"
+        if read.lastgroup == "today":
+            return f"date '{day.isoformat()}'"
+        return read.group()
 
-def _dated_code(code: str, day: date) -> str:
-    """A stretch of SQL code without quotes or comments, with today written in."""
-    code = YEAR_OF_TODAY.sub(f"{day.year}::bigint", code)
-    return TODAY.sub(f"date '{day.isoformat()}'", code)
-
-
-def _code_parts(sql: str) -> list[str]:
-    """The stretches of ``sql`` outside its quoted strings, names and comments."""
-    return QUOTED_OR_COMMENT.split(sql)
+    return _READS.sub(written, sql)
