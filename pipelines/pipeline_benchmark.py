@@ -61,6 +61,7 @@ import duckdb
 
 from assets.bibliometric.duckdb_parse import WORK_COLUMNS
 from pipelines import bench_corpus, dagster_floor
+from pipelines.as_of import latest_year
 from pipelines.bench_corpus import OUTSIDE_SLICE, write_authors, write_corpus, write_update
 from pipelines.db import OUT_OF_MEMORY, connect_working
 
@@ -659,7 +660,6 @@ def snapshot_filter(works: int, folder: Path, memory_limit: str) -> dict:
     from assets.bibliometric.parse import raw_files
     from assets.bibliometric.snapshot import quantum_slice
     from pipelines.benchmark import _codes
-    from pipelines.settings import Settings
 
     root, sizes = corpus(folder, works, outside=0.99)
     files = parts(root)
@@ -671,7 +671,7 @@ def snapshot_filter(works: int, folder: Path, memory_limit: str) -> dict:
         con.execute(f"set memory_limit = '{memory_limit}'")
         create_raw_tables(con)
         started = time.perf_counter()
-        max_year = Settings.max_publication_year()
+        max_year = latest_year(date.today())
         outcomes = read_files(
             con, raw_files(root), root, _codes(), max_year, "bench", quantum_slice()
         )

@@ -33,7 +33,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -161,11 +161,6 @@ class Settings:
         if self.mode == "sample":
             return SAMPLE_DIRS[source]
         return None
-
-    @staticmethod
-    def max_publication_year() -> int:
-        """The latest plausible publication year: next year (early online versions)."""
-        return datetime.now(UTC).year + 1
 
 
 def service_url(variable: str, default: str, environ: Mapping[str, str]) -> str:

@@ -34,6 +34,7 @@ from assets.bibliometric.snapshot import SOURCE_CONFIG, quantum_slice, quantum_t
 from assets.reference.assets import REFERENCE_KEY
 from assets.reference.tables import country_codes
 from pipelines import lineage, parsing, work_delta
+from pipelines.as_of import latest_year, run_day
 from pipelines.checks import quarantine_rate_check, unusable_files_check
 from pipelines.fetching import FETCH_RETRY, step_failure
 from pipelines.landing import LandingZone
@@ -174,7 +175,8 @@ def openalex_raw(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.Mate
     with qcm.connect() as con:
         codes = country_codes(con)
     context.log.info(f"openalex: {len(files)} raw files in {directory}")
-    max_year, kind = settings.max_publication_year(), settings.dataset_kind("openalex")
+    max_year = latest_year(run_day(context, settings.as_of))
+    kind = settings.dataset_kind("openalex")
     merged = merged_id_files(directory, "works") if settings.source_dir("openalex") else []
     inputs = (codes, max_year, kind, quantum_slice())
     key = ingest_key(inputs, code_digest(PARSER_MODULES))

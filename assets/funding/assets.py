@@ -22,6 +22,7 @@ from assets.funding.raw_tables import SCHEMAS, raw_frames
 from assets.reference.assets import REFERENCE_KEY
 from assets.reference.tables import country_codes
 from pipelines import parsing
+from pipelines.as_of import latest_year, run_day
 from pipelines.checks import quarantine_rate_check, unusable_files_check
 from pipelines.db import load_parsed, loaded_note, value_counts
 from pipelines.landing import LandingZone
@@ -89,7 +90,7 @@ def funding_raw(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.Mater
         )
     keep = scope_rule(*(p.removeprefix("(?i)") for p in (pattern, exclude, weak)))
     context.log.info(f"funding: reading {len(files)} files from {directory}")
-    max_year, kind = settings.max_publication_year(), settings.dataset_kind("funding")
+    max_year, kind = latest_year(run_day(context, settings.as_of)), settings.dataset_kind("funding")
 
     def parse(paths: list[Path]) -> list[dict[str, pl.DataFrame]]:
         return [raw_frames(parse_files(paths, directory, codes, aliases, max_year, keep), kind)]

@@ -19,6 +19,7 @@ from assets.patents.raw_tables import SCHEMAS, raw_frames
 from assets.reference.assets import REFERENCE_KEY
 from assets.reference.tables import country_codes
 from pipelines import parsing
+from pipelines.as_of import latest_year, run_day
 from pipelines.checks import quarantine_rate_check, unusable_files_check
 from pipelines.db import load_parsed, loaded_note, value_counts
 from pipelines.landing import LandingZone
@@ -79,7 +80,7 @@ def patents_raw(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.Mater
     with qcm.connect() as con:
         codes = country_codes(con)
     context.log.info(f"patents: reading {len(files)} files from {directory}")
-    max_year, kind = settings.max_publication_year(), settings.dataset_kind("patents")
+    max_year, kind = latest_year(run_day(context, settings.as_of)), settings.dataset_kind("patents")
 
     def parse(paths: list[Path]) -> list[dict[str, pl.DataFrame]]:
         return [raw_frames(parse_files(paths, directory, codes, max_year), kind)]

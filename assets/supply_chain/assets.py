@@ -28,6 +28,7 @@ from assets.supply_chain.live_assets import COMTRADE_PAGES_KEY
 from assets.supply_chain.parse import parse_files, raw_files
 from assets.supply_chain.raw_tables import SCHEMAS, raw_frames
 from pipelines import lineage, parsing
+from pipelines.as_of import latest_year, run_day
 from pipelines.checks import quarantine_rate_check, unusable_files_check
 from pipelines.db import append_rows, replace_table, table_exists
 from pipelines.file_hashes import sha256_file
@@ -115,7 +116,7 @@ def supply_chain_raw(context: dg.AssetExecutionContext, qcm: QcmResource) -> dg.
         hs_codes.setdefault(revision, set()).add(code)
     codes = {k: frozenset(v) for k, v in hs_codes.items()}
     kind = settings.dataset_kind("supply_chain")
-    max_year = settings.max_publication_year()
+    max_year = latest_year(run_day(context, settings.as_of))
     decided = parsed_from(files, directory, codes, iso3, max_year, kind)
     with qcm.connect() as con:
         kept = all(

@@ -22,6 +22,7 @@ from assets.workforce.live_assets import AUTHOR_PAGES_KEY
 from assets.workforce.parse import RECORD_REASONS, SOURCE, raw_files
 from assets.workforce.raw_tables import PARSED_TABLES, SCHEMAS
 from pipelines import parsing
+from pipelines.as_of import latest_year, run_day
 from pipelines.checks import quarantine_rate_check, unusable_files_check
 from pipelines.db import load_parsed, loaded_note, value_counts
 from pipelines.live_fetch import raw_input_files
@@ -62,7 +63,7 @@ def openalex_authors_raw(
     with qcm.connect() as con:
         codes = country_codes(con)
     context.log.info(f"{SOURCE}: reading {len(files)} files from {directory}")
-    max_year, kind = settings.max_publication_year(), settings.dataset_kind(SOURCE)
+    max_year, kind = latest_year(run_day(context, settings.as_of)), settings.dataset_kind(SOURCE)
 
     # each file parsed in this build, by which parser, and why DuckDB did not read it
     taken: list[tuple[str, str, str]] = []

@@ -81,3 +81,8 @@ def test_a_run_is_as_of_the_day_set_or_the_day_it_was_created() -> None:
     result = dg.materialize([reads_the_day], instance=instance)
     created = instance.get_run_record_by_id(result.run_id).create_timestamp
     assert days == [created.astimezone().date(), DAY]
+
+
+def test_a_record_may_be_dated_up_to_the_year_after_the_runs_day() -> None:
+    assert as_of.latest_year(DAY) == 2027
+    assert as_of.latest_year(date(2027, 1, 1)) == 2028

@@ -149,6 +149,7 @@ def test_a_lineage_signature_changes_with_the_sql_and_its_inputs_but_not_its_com
     # comments are not read: an edit in one does not count
     assert lineage.lineage_signature(sql + "\n-- not current_date", "table", inputs) == signed
 
+
 def test_a_table_is_kept_only_as_built(db: duckdb.DuckDBPyConnection) -> None:
     assert lineage.kept_rows(db, "core.s", "sig") is None  # never built
     db.execute("create table core.s as select range as id from range(3)")
