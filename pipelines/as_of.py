@@ -20,7 +20,7 @@ records as it did.
 """
 
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date
 
 import dagster as dg
 
@@ -30,8 +30,8 @@ from pipelines.lineage import QUOTED_OR_COMMENT
 # its code: the year of today, today, and every other way DuckDB reads the clock
 _READS = re.compile(
     rf"(?P<quoted>{QUOTED_OR_COMMENT.pattern})"
-    r"|(?P<year>\byear\s*\(\s*current_date\s*\))"
-    r"|(?P<today>\bcurrent_date\b)"
+    r"|(?P<year>\byear\s*\(\s*current_date\b(?:\s*\(\s*\))?\s*\))"
+    r"|(?P<today>\bcurrent_date\b(?:\s*\(\s*\))?)"
     r"|(?P<other>\b(?:current_timestamp|current_time|current_localtime(?:stamp)?"
     r"|localtime(?:stamp)?)\b"
     r"|\b(?:get_current_time(?:stamp)?|transaction_timestamp|now|today)\s*\()",
@@ -41,11 +41,21 @@ _READS = re.compile(
 
 def run_day(context: dg.AssetExecutionContext, as_of: date | None) -> date:
     """The day the run of ``context`` is as of: ``as_of`` when given, else the local date
-    at which the run was created (the same in every step of the run, whenever it runs)."""
+    at which the run was created, or the run it re-executes (the first of a chain of
+    re-executions, whose records the others keep) when Dagster still has it. The same in
+    every step of the run, whenever it runs.
+
+    Raises RuntimeError when Dagster has no record of the run itself.
+    """
     if as_of is not None:
         return as_of
-    record = context.instance.get_run_record_by_id(context.run.run_id)
-    created = record.create_timestamp if record is not None else datetime.now(UTC)
+    run = context.run
+    instance = context.instance
+    record = instance.get_run_record_by_id(run.root_run_id) if run.root_run_id else None
+    record = record or instance.get_run_record_by_id(run.run_id)
+    if record is None:
+        raise RuntimeError(f"Dagster has no record of run {run.run_id}: its day is unknown")
+    created = record.create_timestamp
     if created.tzinfo is None:  # run storages that keep naive UTC
         created = created.replace(tzinfo=UTC)
     return created.astimezone().date()

@@ -59,22 +59,25 @@ REWRITTEN = f"{SCHEMA}.rewritten"
 # runs that logged themselves in meta.runs and have not published yet (``meta_assets``)
 UNPUBLISHED = f"{SCHEMA}.unpublished_runs"
 TABLE_REF = re.compile(r"\b(ref|raw|staging|core|indicators|marts|meta)\.([a-z_][a-z0-9_]*)\b")
-# a SQL text's quoted strings and names, and its comments: whichever begins first wins, so a
-# "--" inside quotes is no comment and a quote inside a comment opens no string
-QUOTED_OR_COMMENT = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|--[^\n]*")
+# a SQL text's quoted strings and names, and its comments (to the line's end, or between
+# /* and */): whichever begins first wins, so a "--" inside quotes is no comment and a
+# quote inside a comment opens no string
+QUOTED_OR_COMMENT = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|--[^\n]*|/\*[\s\S]*?\*/")
 # what decides a check's verdict besides the table and its contract
 CHECKING_CODE = Path(__file__).with_name("contracts.py")
 
 
 def sql_code(sql: str) -> str:
-    """A SQL text without its ``--`` comments (a ``--`` in a quoted string or name is kept),
-    line for line."""
+    """A SQL text without its ``--`` and ``/* */`` comments (either in a quoted string or
+    name is kept), line for line."""
     return "\n".join(QUOTED_OR_COMMENT.sub(_uncommented, sql).splitlines())
 
 
 def _uncommented(match: re.Match[str]) -> str:
-    """A match of ``QUOTED_OR_COMMENT``: a comment goes, a quoted string or name stays."""
-    return "" if match.group().startswith("--") else match.group()
+    """A match of ``QUOTED_OR_COMMENT``: a comment goes (but for the line breaks in it), a
+    quoted string or name stays."""
+    text = match.group()
+    return "\n" * text.count("\n") if text.startswith(("--", "/*")) else text
 
 
 def referenced_tables(sql: str) -> set[str]:

@@ -335,9 +335,9 @@ def failure_report(
         "above names its table, the expectation it broke and example rows. "
         + (
             f"`{COMMAND}` launched this run with the settings of its command line (mode, "
-            "source folders, output, small numbers), which a re-execution from the Dagster UI "
-            f"would not have: run the same `{COMMAND}` command again once the cause is fixed "
-            "(what did not change is kept)."
+            "source folders, output, small numbers, as-of day), which a re-execution from the "
+            f"Dagster UI would not have: run the same `{COMMAND}` command again once the cause "
+            "is fixed (what did not change is kept)."
             if by_command
             else "Re-run from the Dagster UI (Runs > this run > Re-execute from failure) once "
             "the cause is fixed."

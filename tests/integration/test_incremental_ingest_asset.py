@@ -1,6 +1,7 @@
 """The raw works asset, run twice on one working state, reads only what changed and ends
 with the raw tables a fresh state's full read gives (and its contract checks pass)."""
 
+import os
 import sqlite3
 from pathlib import Path
 
@@ -26,6 +27,7 @@ def ingest(folder: Path, state: Path) -> dict:
     """Materialise the reference tables and the raw works (with every raw contract check)
     from ``folder`` in ``state``; the raw asset's metadata."""
     qcm = QcmResource(
+        as_of=os.environ["QCM_AS_OF"],  # the session's day (tests/conftest.py)
         source_dirs=f"openalex={folder}",
         out_dir=str(state.with_name(state.name + "-out")),
         state_dir=str(state),

@@ -3,6 +3,7 @@ those they were parsed from, and parses every file again when one changes (the s
 rows as a fresh state's parse); its contract checks pass each time. A file it cannot
 read is quarantined, as the parse always did, not fatal."""
 
+import os
 import shutil
 from pathlib import Path
 
@@ -28,6 +29,7 @@ def parse_trade(folder: Path, state: Path) -> tuple[dict, list[str]]:
     """Materialise the reference tables and the raw trade tables (with their contract
     checks) from ``folder`` in ``state``: the raw asset's metadata and its log lines."""
     qcm = QcmResource(
+        as_of=os.environ["QCM_AS_OF"],  # the session's day (tests/conftest.py)
         source_dirs=f"supply_chain={folder}",
         out_dir=str(state.with_name(state.name + "-out")),
         state_dir=str(state),

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import shutil
 from collections.abc import Iterator
@@ -187,7 +188,10 @@ def test_new_weights_in_a_settings_file_change_the_composite(
     config = tmp_path / "publications_only.yml"
     config.write_text(yaml.safe_dump(settings))
     resource = QcmResource(
-        out_dir=str(tmp_path / "out"), state_dir=str(state), synthesis_config=str(config)
+        as_of=os.environ["QCM_AS_OF"],  # the session's day (tests/conftest.py)
+        out_dir=str(tmp_path / "out"),
+        state_dir=str(state),
+        synthesis_config=str(config),
     )
     result = dg.materialize([synthesis_settings, synthesis_scores], resources={"qcm": resource})
     assert result.success
@@ -256,7 +260,10 @@ def _rescore(state: Path, config: Path) -> dict:
     """Materialise the synthesis settings and scores on the working state in ``state``;
     the scores asset's metadata."""
     resource = QcmResource(
-        out_dir=str(state.with_name("out")), state_dir=str(state), synthesis_config=str(config)
+        as_of=os.environ["QCM_AS_OF"],  # the session's day (tests/conftest.py)
+        out_dir=str(state.with_name("out")),
+        state_dir=str(state),
+        synthesis_config=str(config),
     )
     result = dg.materialize([synthesis_settings, synthesis_scores], resources={"qcm": resource})
     assert result.success

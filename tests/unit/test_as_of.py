@@ -1,7 +1,8 @@
 """The day a build is as of: written into its SQL where the SQL reads today, the year alone
 where it reads only the year; fixed once per run."""
 
-from datetime import date
+from datetime import UTC, date, datetime
+from types import SimpleNamespace
 
 import dagster as dg
 import duckdb
@@ -32,6 +33,11 @@ def test_today_and_its_year_are_written_in_as_duckdb_gives_them() -> None:
         con.close()
 
 
+def test_today_called_as_a_function_is_today_too() -> None:
+    sql = "select year(current_date()) as y, current_date ( ) as d"
+    assert as_of.dated(sql, DAY) == "select 2026::bigint as y, date '2026-12-05' as d"
+
+
 def test_quoted_strings_names_and_comments_are_left_as_they_are() -> None:
     sql = (
         "-- current_date: the year(current_date) of the run\n"
@@ -44,6 +50,11 @@ def test_quoted_strings_names_and_comments_are_left_as_they_are() -> None:
         "from core.current_dates where 'it''s current_date' <> ''"
     )
     assert as_of.dated("select 1 from core.t", DAY) == "select 1 from core.t"
+    # a block comment's quote opens no string: what follows it is code
+    block = "select /* don't: current_date */ current_date as d /* ' */ from core.t"
+    assert as_of.dated(block, DAY) == (
+        "select /* don't: current_date */ date '2026-12-05' as d /* ' */ from core.t"
+    )
 
 
 def test_the_signature_holds_what_the_sql_reads_of_the_day() -> None:
@@ -67,6 +78,29 @@ def test_other_clocks_are_named() -> None:
     )
     assert as_of.clock_reads(sql) == ["now(", "current_timestamp", "today (", "get_current_time("]
     assert as_of.clock_reads("select current_date, year(current_date) from core.t") == []
+
+
+def test_a_re_execution_is_as_of_the_day_of_the_run_it_re_executes() -> None:
+    created = {
+        "first": datetime(2026, 12, 5, 23, 59, tzinfo=UTC),
+        "again": datetime(2026, 12, 6, 0, 30),  # naive: UTC, as some run storages keep it
+    }
+    instance = SimpleNamespace(
+        get_run_record_by_id=lambda run_id: (
+            SimpleNamespace(create_timestamp=created[run_id]) if run_id in created else None
+        )
+    )
+
+    def day(run_id: str, root_run_id: str | None) -> date:
+        run = SimpleNamespace(run_id=run_id, root_run_id=root_run_id)
+        return as_of.run_day(SimpleNamespace(run=run, instance=instance), None)
+
+    local = {k: v.replace(tzinfo=UTC).astimezone().date() for k, v in created.items()}
+    assert day("again", "first") == local["first"]
+    assert day("again", None) == local["again"]
+    assert day("again", "deleted") == local["again"]  # the first one's record is gone
+    with pytest.raises(RuntimeError, match="Dagster has no record of run gone"):
+        day("gone", None)
 
 
 def test_a_run_is_as_of_the_day_set_or_the_day_it_was_created() -> None:
