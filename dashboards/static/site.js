@@ -179,8 +179,9 @@ function setupComposite(box) {
   render();
 }
 
-// A sample chart's image carries the label its caption gives on the page (an image saved
-// from the page loses the caption): the chart drawn again with the label across it.
+// A chart's image is the chart drawn again: with its title, though a narrow screen moved it
+// above the chart (at the width the title needs), and a sample chart's with the label its
+// caption gives on the page across it (an image saved from the page loses the caption).
 const SAMPLE_LABEL = {
   text: "SYNTHETIC SAMPLE DATA: do not cite",
   xref: "paper",
@@ -193,35 +194,41 @@ const SAMPLE_LABEL = {
   font: { size: 26, color: "#b00020" },
 };
 
-function downloadLabelledImage(div, stem) {
+function downloadChartImage(div, payload) {
   const layout = structuredClone(div.layout);
-  layout.annotations = (layout.annotations || []).concat([SAMPLE_LABEL]);
+  let width = div.offsetWidth;
+  const moved = TITLES_MOVED.get(div);
+  if (moved) {
+    layout.title = { ...layout.title, text: moved.title };
+    width = Math.max(width, Math.ceil(moved.titleWidth));
+  }
+  if (payload.sample) layout.annotations = (layout.annotations || []).concat([SAMPLE_LABEL]);
   return Plotly.downloadImage(
     { data: div.data, layout: layout },
-    { format: "png", filename: stem, width: div.offsetWidth, height: div.offsetHeight },
+    { format: "png", filename: payload.file_stem, width: width, height: div.offsetHeight },
   );
 }
 
 function chartConfig(div, payload) {
-  const config = {
+  return {
     responsive: true,
     displaylogo: false,
-    // sharing posts the chart to a server (sendChartToCloud since plotly.js 4): none here
-    // and the box and lasso selections, which select nothing here and a keyboard cannot use
-    modeBarButtonsToRemove: ["sendDataToCloud", "sendChartToCloud", "select2d", "lasso2d"],
-    toImageButtonOptions: { filename: payload.file_stem },
-  };
-  if (payload.sample) {
-    config.modeBarButtonsToRemove.push("toImage");
-    config.modeBarButtonsToAdd = [
+    // sharing posts the chart to a server (sendChartToCloud since plotly.js 4): none here;
+    // the box and lasso selections select nothing here and a keyboard cannot use them;
+    // Plotly's own image is of the chart as drawn (downloadChartImage)
+    modeBarButtonsToRemove: [
+      "sendDataToCloud", "sendChartToCloud", "select2d", "lasso2d", "toImage",
+    ],
+    modeBarButtonsToAdd: [
       {
-        name: "Download plot as a png (labelled synthetic sample data)",
+        name: payload.sample
+          ? "Download plot as a png (labelled synthetic sample data)"
+          : "Download plot as a png",
         icon: Plotly.Icons.camera,
-        click: () => downloadLabelledImage(div, payload.file_stem),
+        click: () => downloadChartImage(div, payload),
       },
-    ];
-  }
-  return config;
+    ],
+  };
 }
 
 // ---- a chart's data as a table, made when the reader opens it (for screen readers
@@ -333,6 +340,7 @@ function addMenuSelects(div, menus) {
 // ---- a chart's title wider than the chart (a phone's screen) is shown above it as text,
 // which wraps, instead of cut at the edge; back in the chart when the width allows -------
 const TITLES_MOVED = new WeakMap();
+const TITLE_SPACE = 24; // pixels each side of a title in a chart's image
 
 function fitTitle(div) {
   const drawn = (div.layout.title && div.layout.title.text) || "";
@@ -340,7 +348,8 @@ function fitTitle(div) {
   if (drawn) {
     // a title as the figure draws it (or as a menu's view set it)
     const node = div.querySelector(".gtitle");
-    const right = node ? node.getBoundingClientRect().right : 0;
+    const box = node ? node.getBoundingClientRect() : { right: 0, width: 0 };
+    const right = box.right;
     if (right <= div.getBoundingClientRect().right) {
       if (moved) moved.text.remove();
       TITLES_MOVED.delete(div);
@@ -352,7 +361,9 @@ function fitTitle(div) {
     text.textContent = titleText(drawn);
     div.before(text);
     const width = right - div.getBoundingClientRect().left;
-    TITLES_MOVED.set(div, { title: drawn, width, text });
+    // an image of the chart is drawn wide enough for the whole title (downloadChartImage)
+    const titleWidth = box.width + 2 * TITLE_SPACE;
+    TITLES_MOVED.set(div, { title: drawn, width, titleWidth, text });
     Plotly.relayout(div, { "title.text": "" });
   } else if (moved && moved.width <= div.clientWidth) {
     moved.text.remove();

@@ -7,6 +7,7 @@ Needs Debian's ``chromium`` (``.ci/run`` installs it) and Playwright's Python dr
 from __future__ import annotations
 
 import html
+import json
 import re
 import shutil
 import subprocess
@@ -310,6 +311,46 @@ def test_a_title_too_wide_for_a_narrow_screen_goes_above_its_chart(
     wide = page.evaluate(charts)
     assert page.locator("p.chart-title").count() == 0
     assert all(c["title"] and c["over"] <= 1 for c in wide)
+    assert problems == []
+
+
+def test_a_chart_whose_title_went_above_it_is_saved_with_its_title(
+    sample: tuple[Path, str], browser: Any, tmp_path: Path
+) -> None:
+    page, problems = open_tab(browser)
+    page.set_viewport_size({"width": 320, "height": 900})
+    page.goto((site_of(sample) / "index.html").as_uri())
+    page.wait_for_function(CHARTS_DRAWN, timeout=30_000)
+    page.wait_for_timeout(500)
+    title = page.locator("p.chart-title").first
+    name = title.text_content()
+    chart = title.locator("xpath=following-sibling::div[1]")
+    # what the button draws, seen on its way to Plotly's download
+    page.evaluate(
+        """() => {
+            window.saved = [];
+            const download = Plotly.downloadImage;
+            Plotly.downloadImage = (figure, options) => {
+                window.saved.push({title: figure.layout.title.text, width: options.width});
+                return download(figure, options);
+            };
+        }"""
+    )
+    chart.hover()
+    button = chart.locator(
+        '.modebar-btn[data-title="Download plot as a png (labelled synthetic sample data)"]'
+    )
+    with page.expect_download() as download:
+        button.click()
+    saved = tmp_path / download.value.suggested_filename
+    download.value.save_as(saved)
+    assert saved.read_bytes().startswith(b"\x89PNG")
+    [drawn] = page.evaluate("() => window.saved")
+    words = page.evaluate(f"() => titleText({json.dumps(drawn['title'])})")
+    assert words == name  # the whole title, as the page shows it above the chart
+    # wide enough for it; the page's chart keeps its title above it
+    assert drawn["width"] > chart.evaluate("d => d.offsetWidth")
+    assert chart.evaluate("d => d.layout.title.text") == ""
     assert problems == []
 
 
