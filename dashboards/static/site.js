@@ -372,6 +372,100 @@ function fitTitle(div) {
   }
 }
 
+// ---- a narrow screen squeezes a chart between its row labels and a legend at its right,
+// and cuts long labels at its left edge: the legend goes below the chart when the plot is
+// left less than PLOT_SHARE of the chart's width, and category labels still cut are
+// wrapped onto lines of words (at most as many as a row holds, the last one ended with an
+// ellipsis when a label needs more) to take at most LABEL_SHARE of it; the hover and the
+// data table keep the whole names. Undone, and done again as needed, when the width
+// changes or a menu redraws the chart.
+const NARROWED = new WeakMap(); // a chart -> the layout that undoes what narrow() did
+const PLOT_SHARE = 0.5;
+const LABEL_SHARE = 0.4;
+const LABEL_LINE_PX = 15; // the height of a line of a label
+const LABEL_MAX_LINES = 3;
+
+function wrapLabel(text, chars, lines) {
+  const wrapped = [];
+  let line = "";
+  for (const word of text.split(" ")) {
+    if (line && (line + " " + word).length > chars) {
+      wrapped.push(line);
+      line = word;
+    } else {
+      line = line ? line + " " + word : word;
+    }
+  }
+  wrapped.push(line);
+  if (wrapped.length <= lines) return wrapped.join("<br>");
+  const kept = wrapped.slice(0, lines);
+  kept[lines - 1] = kept[lines - 1].slice(0, Math.max(1, chars - 1)).trimEnd() + "\u2026";
+  return kept.join("<br>");
+}
+
+// the layout that puts a legend at the chart's right below it, when the plot is squeezed;
+// what undoes it is added to ``back``
+function legendBelow(div, back) {
+  const full = div._fullLayout;
+  const legend = full.legend;
+  if (!full.showlegend || !legend || legend.orientation !== "v" || legend.x < 1) return {};
+  if (full._size.w >= full.width * PLOT_SHARE) return {};
+  const update = {
+    "legend.orientation": "h",
+    "legend.x": 0,
+    "legend.xanchor": "left",
+    "legend.y": 0,
+    "legend.yanchor": "bottom",
+    "legend.yref": "container",
+  };
+  const own = div.layout.legend || {};
+  for (const key of Object.keys(update)) back[key] = own[key.slice("legend.".length)] ?? null;
+  return update;
+}
+
+// the layout that wraps the labels of each category axis of rows cut at the chart's left
+// edge; what undoes it is added to ``back``
+function wrappedLabels(div, back) {
+  const chart = div.getBoundingClientRect();
+  const update = {};
+  for (const [name, axis] of Object.entries(div._fullLayout)) {
+    if (!/^yaxis\d*$/.test(name) || axis.type !== "category") continue;
+    const labels = [...div.querySelectorAll(`.${axis._id}tick text`)];
+    if (!labels.some((label) => label.getBoundingClientRect().left < chart.left - 1)) continue;
+    const widest = Math.max(...labels.map((label) => label.getBoundingClientRect().width));
+    const longest = Math.max(...labels.map((label) => label.textContent.length));
+    const chars = Math.max(8, Math.floor((chart.width * LABEL_SHARE * longest) / widest));
+    const row = axis._length / Math.max(1, axis._categories.length);
+    const lines = Math.min(LABEL_MAX_LINES, Math.max(1, Math.floor(row / LABEL_LINE_PX)));
+    const categories = axis._categories.slice();
+    update[`${name}.tickmode`] = "array";
+    update[`${name}.tickvals`] = categories;
+    update[`${name}.ticktext`] = categories.map((c) => wrapLabel(String(c), chars, lines));
+    const own = div.layout[name] || {};
+    for (const key of ["tickmode", "tickvals", "ticktext"]) back[`${name}.${key}`] = own[key] ?? null;
+  }
+  return update;
+}
+
+async function narrow(div) {
+  const undo = NARROWED.get(div);
+  if (undo) {
+    NARROWED.delete(div);
+    await Plotly.relayout(div, undo);
+  }
+  const back = {};
+  // the legend first: the room it leaves may hold the labels
+  const legend = legendBelow(div, back);
+  if (Object.keys(legend).length) await Plotly.relayout(div, legend);
+  const labels = wrappedLabels(div, back);
+  if (Object.keys(labels).length) await Plotly.relayout(div, labels);
+  if (Object.keys(back).length) NARROWED.set(div, back);
+}
+
+function fitToWidth(div) {
+  narrow(div).catch((error) => console.error(`chart ${div.id}: ${error}`));
+}
+
 // the years a drawn range [low, high] shows: the nearest year to each end, in order
 function yearsWithin(years, range) {
   const nearest = (x) =>
@@ -452,23 +546,28 @@ document.addEventListener("DOMContentLoaded", () => {
       addMenuSelects(div, payload.figure.layout.updatemenus || []);
       addYearSelects(div);
       fitTitle(div);
+      fitToWidth(div);
       // the page names the figure by its first title; a menu that changes it renames it,
-      // and the new title is fitted to the chart's width
+      // and the new title, legend and rows are fitted to the chart's width
       div.on("plotly_update", () => {
         nameFigure(div);
         fitTitle(div);
+        fitToWidth(div);
       });
     } catch (error) {
       console.error(`chart ${div.id}: ${error}`);
     }
   }
-  // the width changed (a phone turned, a window narrowed): every title fitted again, once
-  // Plotly has redrawn the charts to their new width
+  // the width changed (a phone turned, a window narrowed): every title, legend and label fitted
+  // again, once Plotly has redrawn the charts to their new width
   let resized;
   window.addEventListener("resize", () => {
     clearTimeout(resized);
     resized = setTimeout(() => {
-      for (const div of document.querySelectorAll("div.chart.js-plotly-plot")) fitTitle(div);
+      for (const div of document.querySelectorAll("div.chart.js-plotly-plot")) {
+        fitTitle(div);
+        fitToWidth(div);
+      }
     }, 300);
   });
   for (const button of document.querySelectorAll("button.csv")) {

@@ -314,6 +314,55 @@ def test_a_title_too_wide_for_a_narrow_screen_goes_above_its_chart(
     assert problems == []
 
 
+# each chart's rows cut at its left edge (a y category label left of the chart), whether its
+# legend is set below the chart, and whether its labels are wrapped; a chart with a colour
+# scale (a heatmap) is left out: its scale keeps its place at the right
+NARROWED = """() => [...document.querySelectorAll('div.chart.js-plotly-plot')]
+    .filter(d => !d._fullData.some(t => t.showscale))
+    .map(d => {
+        const left = d.getBoundingClientRect().left;
+        const cut = [...d.querySelectorAll('.ytick text')]
+            .filter(t => t.getBoundingClientRect().left < left - 1).map(t => t.textContent);
+        const legend = (d.layout.legend || {}).orientation === 'h' && d.layout.legend.y === 0;
+        return {id: d.id, cut, below: legend, wrapped: !!(d.layout.yaxis || {}).ticktext};
+    })"""
+
+
+def test_a_narrow_screen_puts_legends_below_and_wraps_the_row_labels_it_would_cut(
+    sample: tuple[Path, str], browser: Any
+) -> None:
+    page, problems = open_tab(browser)
+    page.set_viewport_size({"width": 320, "height": 900})
+    seen = {}
+    for name in ("security.html", "workforce.html", "capability.html", "funding.html"):
+        page.goto((site_of(sample) / name).as_uri())
+        page.wait_for_function(CHARTS_DRAWN, timeout=30_000)
+        page.wait_for_timeout(800)
+        charts = page.evaluate(NARROWED)
+        assert [c for c in charts if c["cut"]] == []  # no row's name cut at the edge
+        seen |= {c["id"]: c for c in charts}
+    assert seen["security-shares"]["below"] and seen["capability-held"]["below"]
+    assert seen["workforce-producers"]["wrapped"]  # "United Kingdom (86% stayed)"
+    # a wrapped label names its own row: each label the start of its row's name, its
+    # words on lines
+    page.goto((site_of(sample) / "workforce.html").as_uri())
+    page.wait_for_function(CHARTS_DRAWN, timeout=30_000)
+    page.wait_for_timeout(800)
+    rows, labels = page.evaluate(
+        """() => { const d = document.getElementById('workforce-producers');
+            return [d.layout.yaxis.tickvals, d.layout.yaxis.ticktext]; }"""
+    )
+    assert len(rows) == len(labels) == 15 and any("<br>" in label for label in labels)
+    for row, label in zip(rows, labels, strict=True):
+        assert row.startswith(label.replace("<br>", " ").removesuffix("\u2026")), (row, label)
+    # wide again: every legend and label as the figure sets it
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.wait_for_timeout(1500)
+    wide = page.evaluate(NARROWED)
+    assert not [c for c in wide if c["cut"] or c["below"] or c["wrapped"]], wide
+    assert problems == []
+
+
 def test_a_chart_whose_title_went_above_it_is_saved_with_its_title(
     sample: tuple[Path, str], browser: Any, tmp_path: Path
 ) -> None:
