@@ -375,32 +375,34 @@ function fitTitle(div) {
 // ---- a narrow screen squeezes a chart between its row labels and a legend at its right,
 // and cuts long labels at its left edge: the legend goes below the chart when the plot is
 // left less than PLOT_SHARE of the chart's width, and category labels still cut are
-// wrapped onto lines of words (at most as many as a row holds, the last one ended with an
-// ellipsis when a label needs more) to take at most LABEL_SHARE of it; the hover and the
-// data table keep the whole names. Undone, and done again as needed, when the width
-// changes or a menu redraws the chart.
+// wrapped onto lines of words to take at most LABEL_SHARE of it, the chart made taller
+// when its rows need the room (a hover names its row as the label does, on lines). Undone,
+// and done again as needed, when the width changes or a menu redraws the chart.
 const NARROWED = new WeakMap(); // a chart -> the layout that undoes what narrow() did
+const FITTING = new WeakMap(); // a chart -> its last fitting, which the next one waits for
 const PLOT_SHARE = 0.5;
 const LABEL_SHARE = 0.4;
 const LABEL_LINE_PX = 15; // the height of a line of a label
-const LABEL_MAX_LINES = 3;
 
-function wrapLabel(text, chars, lines) {
-  const wrapped = [];
+// a text's words on lines of at most ``chars`` characters (a longer word alone on its own)
+function wordLines(text, chars) {
+  const lines = [];
   let line = "";
   for (const word of text.split(" ")) {
     if (line && (line + " " + word).length > chars) {
-      wrapped.push(line);
+      lines.push(line);
       line = word;
     } else {
       line = line ? line + " " + word : word;
     }
   }
-  wrapped.push(line);
-  if (wrapped.length <= lines) return wrapped.join("<br>");
-  const kept = wrapped.slice(0, lines);
-  kept[lines - 1] = kept[lines - 1].slice(0, Math.max(1, chars - 1)).trimEnd() + "\u2026";
-  return kept.join("<br>");
+  lines.push(line);
+  return lines;
+}
+
+// a plain text as Plotly's labels take it (they read HTML entities and a few tags)
+function labelMarkup(text) {
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }
 
 // the layout that puts a legend at the chart's right below it, when the plot is squeezed;
@@ -424,10 +426,12 @@ function legendBelow(div, back) {
 }
 
 // the layout that wraps the labels of each category axis of rows cut at the chart's left
-// edge; what undoes it is added to ``back``
+// edge (and makes the chart as much taller as its rows need); what undoes it is added to
+// ``back``
 function wrappedLabels(div, back) {
   const chart = div.getBoundingClientRect();
   const update = {};
+  let taller = 0;
   for (const [name, axis] of Object.entries(div._fullLayout)) {
     if (!/^yaxis\d*$/.test(name) || axis.type !== "category") continue;
     const labels = [...div.querySelectorAll(`.${axis._id}tick text`)];
@@ -435,35 +439,55 @@ function wrappedLabels(div, back) {
     const widest = Math.max(...labels.map((label) => label.getBoundingClientRect().width));
     const longest = Math.max(...labels.map((label) => label.textContent.length));
     const chars = Math.max(8, Math.floor((chart.width * LABEL_SHARE * longest) / widest));
-    const row = axis._length / Math.max(1, axis._categories.length);
-    const lines = Math.min(LABEL_MAX_LINES, Math.max(1, Math.floor(row / LABEL_LINE_PX)));
     const categories = axis._categories.slice();
+    const wrapped = categories.map((c) => wordLines(plainText(String(c)), chars));
+    const lines = Math.max(...wrapped.map((w) => w.length));
+    const row = axis._length / Math.max(1, categories.length);
+    taller = Math.max(taller, categories.length * (lines * LABEL_LINE_PX - row));
     update[`${name}.tickmode`] = "array";
     update[`${name}.tickvals`] = categories;
-    update[`${name}.ticktext`] = categories.map((c) => wrapLabel(String(c), chars, lines));
+    update[`${name}.ticktext`] = wrapped.map((w) => w.map(labelMarkup).join("<br>"));
     const own = div.layout[name] || {};
     for (const key of ["tickmode", "tickvals", "ticktext"]) back[`${name}.${key}`] = own[key] ?? null;
   }
+  if (taller > 0) update.height = Math.ceil(div._fullLayout.height + taller);
   return update;
+}
+
+// a chart's height: its box's, which Plotly reads when it fits the chart to a new width
+// (forgetting the figure's own), and the drawing's; none: the figure's own, or Plotly's
+function setHeight(div, height) {
+  div.style.height = height ? `${height}px` : "";
+  return Plotly.relayout(div, { height: height || null, autosize: true });
 }
 
 async function narrow(div) {
   const undo = NARROWED.get(div);
   if (undo) {
     NARROWED.delete(div);
-    await Plotly.relayout(div, undo);
+    if (undo.taller) await setHeight(div, ownHeight(div));
+    await Plotly.relayout(div, undo.layout);
   }
   const back = {};
   // the legend first: the room it leaves may hold the labels
   const legend = legendBelow(div, back);
   if (Object.keys(legend).length) await Plotly.relayout(div, legend);
-  const labels = wrappedLabels(div, back);
+  const { height, ...labels } = wrappedLabels(div, back);
+  if (height) await setHeight(div, height);
   if (Object.keys(labels).length) await Plotly.relayout(div, labels);
-  if (Object.keys(back).length) NARROWED.set(div, back);
+  if (height || Object.keys(back).length) NARROWED.set(div, { layout: back, taller: !!height });
 }
 
+function ownHeight(div) {
+  return chartPayload(div.dataset.chart).figure.layout.height;
+}
+
+// one fitting of a chart at a time: each undoes the last one's changes before its own
 function fitToWidth(div) {
-  narrow(div).catch((error) => console.error(`chart ${div.id}: ${error}`));
+  const fitting = (FITTING.get(div) || Promise.resolve())
+    .then(() => narrow(div))
+    .catch((error) => console.error(`chart ${div.id}: ${error}`));
+  FITTING.set(div, fitting);
 }
 
 // the years a drawn range [low, high] shows: the nearest year to each end, in order
@@ -537,6 +561,8 @@ document.addEventListener("DOMContentLoaded", () => {
       const payload = chartPayload(div.dataset.chart);
       // the site's look (site_template.js), one copy per chart, as the figures carry none
       payload.figure.layout.template = structuredClone(window.QCM_PLOTLY_TEMPLATE);
+      // the figure's height is its box's too, which Plotly keeps when the width changes
+      if (payload.figure.layout.height) div.style.height = `${payload.figure.layout.height}px`;
       Plotly.newPlot(div, payload.figure.data, payload.figure.layout, chartConfig(div, payload));
       // the drawing reads as hundreds of numbers: a screen reader gets the figure's name and
       // its data table instead
