@@ -448,14 +448,47 @@ function wrappedLabels(div, back) {
     update[`${name}.tickvals`] = categories;
     update[`${name}.ticktext`] = wrapped.map((w) => w.map(labelMarkup).join("<br>"));
     const own = div.layout[name] || {};
-    for (const key of ["tickmode", "tickvals", "ticktext"]) back[`${name}.${key}`] = own[key] ?? null;
+    for (const key of ["tickmode", "tickvals", "ticktext"]) {
+      back[`${name}.${key}`] = own[key] ?? null;
+    }
   }
   if (taller > 0) update.height = Math.ceil(div._fullLayout.height + taller);
   return update;
 }
 
+// the layout that wraps each axis title that runs past the chart's box onto lines of words
+// that fit it (a horizontal title centred on the plot, a vertical one along it); what
+// undoes it is added to ``back``
+function wrappedTitles(div, back) {
+  const chart = div.getBoundingClientRect();
+  const update = {};
+  for (const [name, axis] of Object.entries(div._fullLayout)) {
+    if (!/^[xy]axis\d*$/.test(name) || !axis.title || !axis.title.text) continue;
+    const node = div.querySelector(`.g-${axis._id}title text`);
+    if (!node) continue;
+    const box = node.getBoundingClientRect();
+    let room;
+    if (name.startsWith("x")) {
+      const centre = (box.left + box.right) / 2;
+      if (box.left >= chart.left - 1 && box.right <= chart.right + 1) continue;
+      room = 2 * Math.min(centre - chart.left, chart.right - centre);
+    } else {
+      if (box.top >= chart.top - 1 && box.bottom <= chart.bottom + 1) continue;
+      room = axis._length;
+    }
+    const text = plainText(axis.title.text);
+    const long = name.startsWith("x") ? box.width : box.height;
+    // a vertical title on two lines at most: each more takes the plot's width
+    const fewest = name.startsWith("x") ? 8 : Math.ceil(text.length / 2);
+    const chars = Math.max(fewest, Math.floor((text.length * room * 0.95) / long));
+    update[`${name}.title.text`] = wordLines(text, chars).map(labelMarkup).join("<br>");
+    back[`${name}.title.text`] = ((div.layout[name] || {}).title || {}).text ?? null;
+  }
+  return update;
+}
+
 // a chart's height: its box's, which Plotly reads when it fits the chart to a new width
-// (forgetting the figure's own), and the drawing's; none: the figure's own, or Plotly's
+// (forgetting the figure's own), and the drawing's; none: Plotly's default
 function setHeight(div, height) {
   div.style.height = height ? `${height}px` : "";
   return Plotly.relayout(div, { height: height || null, autosize: true });
@@ -469,13 +502,29 @@ async function narrow(div) {
     await Plotly.relayout(div, undo.layout);
   }
   const back = {};
-  // the legend first: the room it leaves may hold the labels
+  let taller = false;
+  // the legend first, the chart made as much taller as the legend below it: the room it
+  // leaves at the right may hold the labels
   const legend = legendBelow(div, back);
-  if (Object.keys(legend).length) await Plotly.relayout(div, legend);
+  if (Object.keys(legend).length) {
+    const plot = div._fullLayout._size.h;
+    await Plotly.relayout(div, legend);
+    const lost = plot - div._fullLayout._size.h;
+    if (lost > 0) {
+      await setHeight(div, Math.ceil(div._fullLayout.height + lost));
+      taller = true;
+    }
+  }
   const { height, ...labels } = wrappedLabels(div, back);
-  if (height) await setHeight(div, height);
+  if (height) {
+    await setHeight(div, height);
+    taller = true;
+  }
   if (Object.keys(labels).length) await Plotly.relayout(div, labels);
-  if (height || Object.keys(back).length) NARROWED.set(div, { layout: back, taller: !!height });
+  // the axes' titles last, in the room the labels left
+  const titles = wrappedTitles(div, back);
+  if (Object.keys(titles).length) await Plotly.relayout(div, titles);
+  if (taller || Object.keys(back).length) NARROWED.set(div, { layout: back, taller });
 }
 
 function ownHeight(div) {
@@ -584,8 +633,8 @@ document.addEventListener("DOMContentLoaded", () => {
       console.error(`chart ${div.id}: ${error}`);
     }
   }
-  // the width changed (a phone turned, a window narrowed): every title, legend and label fitted
-  // again, once Plotly has redrawn the charts to their new width
+  // the width changed (a phone turned, a window narrowed): every title, legend and label
+  // fitted again, once Plotly has redrawn the charts to their new width
   let resized;
   window.addEventListener("resize", () => {
     clearTimeout(resized);

@@ -314,15 +314,21 @@ def test_a_title_too_wide_for_a_narrow_screen_goes_above_its_chart(
     assert problems == []
 
 
-# each chart's rows cut at its left edge (a y category label left of the chart), whether its
-# legend is set below the chart, and whether its labels are wrapped; a chart with a colour
-# scale (a heatmap) is left out: its scale keeps its place at the right
+# each chart's rows cut at its left edge (a y category label left of the chart) and axis
+# titles past its box, whether its legend is set below the chart, and whether its labels are
+# wrapped; a chart with a colour scale (a heatmap) is left out: its scale keeps its place at
+# the right
 NARROWED = """() => [...document.querySelectorAll('div.chart.js-plotly-plot')]
     .filter(d => !d._fullData.some(t => t.showscale))
     .map(d => {
-        const left = d.getBoundingClientRect().left;
+        const box = d.getBoundingClientRect(), left = box.left;
         const cut = [...d.querySelectorAll('.ytick text')]
             .filter(t => t.getBoundingClientRect().left < left - 1).map(t => t.textContent);
+        for (const title of d.querySelectorAll('.g-xtitle text, .g-ytitle text')) {
+            const b = title.getBoundingClientRect();
+            if (b.left < box.left - 1 || b.right > box.right + 1 || b.top < box.top - 1
+                || b.bottom > box.bottom + 1) cut.push(title.textContent);
+        }
         const legend = (d.layout.legend || {}).orientation === 'h' && d.layout.legend.y === 0;
         return {id: d.id, cut, below: legend, wrapped: !!(d.layout.yaxis || {}).ticktext};
     })"""
@@ -339,7 +345,7 @@ def test_a_narrow_screen_puts_legends_below_and_wraps_the_row_labels_it_would_cu
         page.wait_for_function(CHARTS_DRAWN, timeout=30_000)
         page.wait_for_timeout(800)
         charts = page.evaluate(NARROWED)
-        assert [c for c in charts if c["cut"]] == []  # no row's name cut at the edge
+        assert [c for c in charts if c["cut"]] == []  # no row's name or axis title cut
         seen |= {c["id"]: c for c in charts}
     assert seen["security-shares"]["below"] and seen["capability-held"]["below"]
     assert seen["workforce-producers"]["wrapped"]  # "United Kingdom (86% stayed)"
