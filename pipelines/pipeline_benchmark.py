@@ -542,8 +542,9 @@ def refresh(
 ) -> dict:
     """Measure a refresh after the full build of ``run``: the snapshot updated with a new
     part of one year's new works (``bench_corpus.write_update``), built over the full
-    build's working state as of ``day``. Returns its stages, their shares of the full build's works'
-    pipeline and run, and its peak memory with the stages' and largest steps' peaks."""
+    build's working state as of ``day``. Returns its stages, their shares of the full
+    build's works' pipeline and run, and its peak memory with the stages' and largest
+    steps' peaks."""
     updated = folder / f"works-{works}-updated"
     shutil.rmtree(updated, ignore_errors=True)
     update = write_update(updated, root, works)

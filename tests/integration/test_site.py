@@ -70,6 +70,20 @@ def open_tab(browser: Any) -> tuple[Any, list[str]]:
     return page, problems
 
 
+def save_image(page: Any, chart: Any, folder: Path) -> Path:
+    """Click the image button of a sample site's ``chart`` (shown when hovered) and save
+    what it downloads in ``folder``; the saved file's path."""
+    chart.hover()
+    button = chart.locator(
+        '.modebar-btn[data-title="Download plot as a png (labelled synthetic sample data)"]'
+    )
+    with page.expect_download() as download:
+        button.click()
+    saved = folder / download.value.suggested_filename
+    download.value.save_as(saved)
+    return saved
+
+
 def open_page(browser: Any, path: Path) -> tuple[Any, list[str]]:
     """Open ``path`` in a new tab (``open_tab``); return the tab and its problems' list."""
     page, problems = open_tab(browser)
@@ -403,15 +417,7 @@ def test_a_chart_whose_title_went_above_it_is_saved_with_its_title(
             };
         }"""
     )
-    chart.hover()
-    button = chart.locator(
-        '.modebar-btn[data-title="Download plot as a png (labelled synthetic sample data)"]'
-    )
-    with page.expect_download() as download:
-        button.click()
-    saved = tmp_path / download.value.suggested_filename
-    download.value.save_as(saved)
-    assert saved.read_bytes().startswith(b"\x89PNG")
+    assert save_image(page, chart, tmp_path).read_bytes().startswith(b"\x89PNG")
     [drawn] = page.evaluate("() => window.saved")
     words = page.evaluate(f"() => titleText({json.dumps(drawn['title'])})")
     assert words == name  # the whole title, as the page shows it above the chart
@@ -486,13 +492,7 @@ def test_a_sample_charts_image_is_saved_with_the_sample_label(
     titles = chart.locator(".modebar-btn").evaluate_all("bs => bs.map(b => b.dataset.title)")
     assert "Download plot as a png" not in titles
     assert not [t for t in titles if "Share" in t or "Cloud" in t or "Studio" in t], titles
-    button = chart.locator(
-        '.modebar-btn[data-title="Download plot as a png (labelled synthetic sample data)"]'
-    )
-    with page.expect_download() as download:
-        button.click()
-    saved = tmp_path / download.value.suggested_filename
-    download.value.save_as(saved)
+    saved = save_image(page, chart, tmp_path)
     assert saved.name == "sample-leaders-heatmap.png"
     assert saved.read_bytes().startswith(b"\x89PNG")
     # the label is drawn on the image, not on the page's own chart
