@@ -244,7 +244,7 @@ def signatures(
 def lineage_signature(sql: str, materialized: str, inputs: Mapping[str, str]) -> str:
     """The signature of a table built by ``sql`` (a table or a view, with the run's day
     written in where it reads the date: ``pipelines.as_of.dated``) from tables whose
-    signatures are ``inputs``; ``--`` comments do not count."""
+    signatures are ``inputs``; comments do not count."""
     code = "\n".join(line.rstrip() for line in sql_code(sql).splitlines() if line.strip())
     return _digest(
         {

@@ -525,13 +525,20 @@ def run(works: int, folder: Path, memory_limit: str) -> dict:
     # the refresh and the rerun come the next day (but in the same year: a new year builds
     # again all that reads the year, which the full build measures)
     later = min(day + timedelta(days=1), date(day.year, 12, 31))
-    report["refresh"] = refresh(root, authors, folder, works, memory_limit, report, lineage, later)
-    report["rerun"] = rerun(authors, folder, works, memory_limit, report, lineage, later)
+    updated = folder / f"works-{works}-updated"
+    report["refresh"] = refresh(
+        root, updated, authors, folder, works, memory_limit, report, lineage, later
+    )
+    # the refresh's build again, with nothing new: what it keeps
+    report["rerun"] = build_again(
+        updated, authors, folder, memory_limit, report, lineage, later, "rerun"
+    )
     return report
 
 
 def refresh(
     root: Path,
+    updated: Path,
     authors: Path,
     folder: Path,
     works: int,
@@ -540,12 +547,11 @@ def refresh(
     lineage: dict[str, str],
     day: date,
 ) -> dict:
-    """Measure a refresh after the full build of ``run``: the snapshot updated with a new
-    part of one year's new works (``bench_corpus.write_update``), built over the full
-    build's working state as of ``day``. Returns its stages, their shares of the full
-    build's works' pipeline and run, and its peak memory with the stages' and largest
-    steps' peaks."""
-    updated = folder / f"works-{works}-updated"
+    """Measure a refresh after the full build of ``run``: the snapshot ``root`` updated
+    with a new part of one year's new works (``bench_corpus.write_update``) in ``updated``,
+    built over the full build's working state as of ``day``. Returns its stages, their
+    shares of the full build's works' pipeline and run, and its peak memory with the
+    stages' and largest steps' peaks."""
     shutil.rmtree(updated, ignore_errors=True)
     update = write_update(updated, root, works)
     return {
@@ -554,21 +560,6 @@ def refresh(
         "new_part_gzip_mb": round(update["gzip_bytes"] / 1e6, 1),
         **build_again(updated, authors, folder, memory_limit, full, lineage, day, "refresh"),
     }
-
-
-def rerun(
-    authors: Path,
-    folder: Path,
-    works: int,
-    memory_limit: str,
-    full: dict,
-    lineage: dict[str, str],
-    day: date,
-) -> dict:
-    """Measure the build of ``refresh`` again over its working state as of ``day``, with
-    nothing new: its stages, shares of the full build and what it kept."""
-    updated = folder / f"works-{works}-updated"
-    return build_again(updated, authors, folder, memory_limit, full, lineage, day, "rerun")
 
 
 def build_again(

@@ -378,7 +378,8 @@ function fitTitle(div) {
 // wrapped onto lines of words to take at most LABEL_SHARE of it, the chart made taller
 // when its rows need the room (a hover names its row as the label does, on lines). Undone,
 // and done again as needed, when the width changes or a menu redraws the chart.
-const NARROWED = new WeakMap(); // a chart -> the layout that undoes what narrow() did
+// a chart -> what undoes what narrow() did: a layout, and the height it had if made taller
+const NARROWED = new WeakMap();
 const FITTING = new WeakMap(); // a chart -> its last fitting, which the next one waits for
 const PLOT_SHARE = 0.5;
 const LABEL_SHARE = 0.4;
@@ -498,10 +499,11 @@ async function narrow(div) {
   const undo = NARROWED.get(div);
   if (undo) {
     NARROWED.delete(div);
-    if (undo.taller) await setHeight(div, ownHeight(div));
+    if (undo.height) await setHeight(div, undo.height);
     await Plotly.relayout(div, undo.layout);
   }
   const back = {};
+  const drawn = div._fullLayout.height; // put back when the chart is made taller
   let taller = false;
   // the legend first, the chart made as much taller as the legend below it: the room it
   // leaves at the right may hold the labels
@@ -524,11 +526,9 @@ async function narrow(div) {
   // the axes' titles last, in the room the labels left
   const titles = wrappedTitles(div, back);
   if (Object.keys(titles).length) await Plotly.relayout(div, titles);
-  if (taller || Object.keys(back).length) NARROWED.set(div, { layout: back, taller });
-}
-
-function ownHeight(div) {
-  return chartPayload(div.dataset.chart).figure.layout.height;
+  if (taller || Object.keys(back).length) {
+    NARROWED.set(div, { layout: back, height: taller ? drawn : null });
+  }
 }
 
 // one fitting of a chart at a time: each undoes the last one's changes before its own

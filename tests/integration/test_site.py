@@ -70,6 +70,15 @@ def open_tab(browser: Any) -> tuple[Any, list[str]]:
     return page, problems
 
 
+def show_narrow(page: Any, path: Path) -> None:
+    """Show ``path`` in ``page`` on a phone's narrow screen (320 px), once its charts are
+    drawn and fitted to the width (``site.js``: titles, legends, labels)."""
+    page.set_viewport_size({"width": 320, "height": 900})
+    page.goto(path.as_uri())
+    page.wait_for_function(CHARTS_DRAWN, timeout=30_000)
+    page.wait_for_timeout(800)
+
+
 def save_image(page: Any, chart: Any, folder: Path) -> Path:
     """Click the image button of a sample site's ``chart`` (shown when hovered) and save
     what it downloads in ``folder``; the saved file's path."""
@@ -302,10 +311,7 @@ def test_a_title_too_wide_for_a_narrow_screen_goes_above_its_chart(
     sample: tuple[Path, str], browser: Any
 ) -> None:
     page, problems = open_tab(browser)
-    page.set_viewport_size({"width": 320, "height": 900})
-    page.goto((site_of(sample) / "index.html").as_uri())
-    page.wait_for_function(CHARTS_DRAWN, timeout=30_000)
-    page.wait_for_timeout(500)
+    show_narrow(page, site_of(sample) / "index.html")
     charts = """() => [...document.querySelectorAll('div.chart.js-plotly-plot')].map(d => {
         const drawn = d.querySelector('.gtitle'), moved = d.previousElementSibling;
         return {
@@ -352,22 +358,16 @@ def test_a_narrow_screen_puts_legends_below_and_wraps_the_row_labels_it_would_cu
     sample: tuple[Path, str], browser: Any
 ) -> None:
     page, problems = open_tab(browser)
-    page.set_viewport_size({"width": 320, "height": 900})
     seen = {}
     for name in ("security.html", "workforce.html", "capability.html", "funding.html"):
-        page.goto((site_of(sample) / name).as_uri())
-        page.wait_for_function(CHARTS_DRAWN, timeout=30_000)
-        page.wait_for_timeout(800)
+        show_narrow(page, site_of(sample) / name)
         charts = page.evaluate(NARROWED)
         assert [c for c in charts if c["cut"]] == []  # no row's name or axis title cut
         seen |= {c["id"]: c for c in charts}
     assert seen["security-shares"]["below"] and seen["capability-held"]["below"]
     assert seen["workforce-producers"]["wrapped"]  # "United Kingdom (86% stayed)"
     # a wrapped label is its row's whole name, on lines; a chart whose rows need more lines
-    # than they hold is made taller
-    page.goto((site_of(sample) / "funding.html").as_uri())
-    page.wait_for_function(CHARTS_DRAWN, timeout=30_000)
-    page.wait_for_timeout(800)
+    # than they hold is made taller (on the funding page, the last one shown)
     rows, labels, height, own = page.evaluate(
         """() => { const d = document.getElementById('funding-grants-approach');
             const own = JSON.parse(document.getElementById(d.dataset.chart).textContent);
@@ -399,10 +399,7 @@ def test_a_chart_whose_title_went_above_it_is_saved_with_its_title(
     sample: tuple[Path, str], browser: Any, tmp_path: Path
 ) -> None:
     page, problems = open_tab(browser)
-    page.set_viewport_size({"width": 320, "height": 900})
-    page.goto((site_of(sample) / "index.html").as_uri())
-    page.wait_for_function(CHARTS_DRAWN, timeout=30_000)
-    page.wait_for_timeout(500)
+    show_narrow(page, site_of(sample) / "index.html")
     title = page.locator("p.chart-title").first
     name = title.text_content()
     chart = title.locator("xpath=following-sibling::div[1]")

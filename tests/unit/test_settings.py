@@ -84,27 +84,31 @@ def test_service_urls_are_https_except_to_loopback() -> None:
         service_url("U", "x", {"U": "http://api.example.org"})
 
 
-def test_refetch_reaches_the_assets_through_the_resource(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    from pipelines.resources import QcmResource
-
+@pytest.fixture
+def folders(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Output and working state in ``tmp_path`` (``QCM_OUT``, ``QCM_STATE``), for a test
+    that reads the other settings from the environment."""
     monkeypatch.setenv("QCM_OUT", str(tmp_path / "out"))
     monkeypatch.setenv("QCM_STATE", str(tmp_path / "state"))
+
+
+@pytest.mark.usefixtures("folders")
+def test_refetch_reaches_the_assets_through_the_resource(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pipelines.resources import QcmResource
+
     monkeypatch.setenv("QCM_REFETCH", "1")
     assert QcmResource.from_env().settings.refetch is True
     monkeypatch.setenv("QCM_REFETCH", "")
     assert QcmResource.from_env().settings.refetch is False
 
 
+@pytest.mark.usefixtures("folders")
 def test_small_numbers_are_flagged_unless_suppressed_and_nothing_else(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from assets.reference.assets import publication_settings
     from pipelines.resources import QcmResource
 
-    monkeypatch.setenv("QCM_OUT", str(tmp_path / "out"))
-    monkeypatch.setenv("QCM_STATE", str(tmp_path / "state"))
     monkeypatch.delenv("QCM_SMALL_NUMBERS", raising=False)
     assert QcmResource.from_env().settings.small_numbers == "flag"
     monkeypatch.setenv("QCM_SMALL_NUMBERS", "suppress")
@@ -118,13 +122,10 @@ def test_small_numbers_are_flagged_unless_suppressed_and_nothing_else(
     assert "without" not in publication_settings("flag")["description"][0]
 
 
-def test_a_build_is_as_of_the_day_set_or_its_runs_own(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
+@pytest.mark.usefixtures("folders")
+def test_a_build_is_as_of_the_day_set_or_its_runs_own(monkeypatch: pytest.MonkeyPatch) -> None:
     from pipelines.resources import QcmResource
 
-    monkeypatch.setenv("QCM_OUT", str(tmp_path / "out"))
-    monkeypatch.setenv("QCM_STATE", str(tmp_path / "state"))
     monkeypatch.setenv("QCM_AS_OF", "")
     assert QcmResource.from_env().settings.as_of is None  # the run's own day
     monkeypatch.setenv("QCM_AS_OF", " 2026-12-05 ")
