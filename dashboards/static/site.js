@@ -334,6 +334,8 @@ function addMenuSelects(div, menus) {
     });
     label.appendChild(select);
     div.before(label);
+    if (!MENU_SELECTS.has(div)) MENU_SELECTS.set(div, new Map());
+    MENU_SELECTS.get(div).set(index, label);
   });
 }
 
@@ -359,7 +361,13 @@ function fitTitle(div) {
     text.className = "chart-title";
     text.setAttribute("aria-hidden", "true"); // the figure is named by its title already
     text.textContent = titleText(drawn);
-    div.before(text);
+    // above the selects a narrow screen shows for the chart's menus, as the title is above
+    // its menus in the chart
+    let first = div;
+    while (first.previousElementSibling && first.previousElementSibling.matches(".chart-views")) {
+      first = first.previousElementSibling;
+    }
+    first.before(text);
     const width = right - div.getBoundingClientRect().left;
     // an image of the chart is drawn wide enough for the whole title (downloadChartImage)
     const titleWidth = box.width + 2 * TITLE_SPACE;
@@ -372,18 +380,26 @@ function fitTitle(div) {
   }
 }
 
-// ---- a narrow screen squeezes a chart between its row labels and a legend at its right,
-// and cuts long labels at its left edge: the legend goes below the chart when the plot is
-// left less than PLOT_SHARE of the chart's width, and category labels still cut are
-// wrapped onto lines of words to take at most LABEL_SHARE of it, the chart made taller
-// when its rows need the room (a hover names its row as the label does, on lines). Undone,
-// and done again as needed, when the width changes or a menu redraws the chart.
-// a chart -> what undoes what narrow() did: a layout, and the height it had if made taller
+// ---- a narrow screen squeezes a chart between its row labels and what sits at its right
+// (a legend, a colour scale), and cuts what is wider than it at its edges. When the plot is
+// left less than PLOT_SHARE of the chart's width, a legend at its right goes below it and
+// a colour scale at its right is made slimmer, its title along it. Then what is still cut
+// is fitted: a drawn menu is hidden and its select (addMenuSelects) shown above the chart
+// instead, slanted column labels are set upright, legend entries and row labels are
+// wrapped onto lines of words (row labels to take at most LABEL_SHARE of the width, then
+// half of that if still cut), and axis titles too, and an annotation is set at the plot's
+// edge; the chart is made taller when its rows or the legend below need the room (a hover
+// names its row or line as the label does, on lines). Undone, and done again as needed,
+// when the width changes or a menu redraws it.
+// a chart -> what undoes what narrow() did: a layout, restyles of its traces, the selects
+// shown, and the height it had if made taller
 const NARROWED = new WeakMap();
 const FITTING = new WeakMap(); // a chart -> its last fitting, which the next one waits for
+const MENU_SELECTS = new WeakMap(); // a chart -> its drawn menus' selects, by menu index
 const PLOT_SHARE = 0.5;
 const LABEL_SHARE = 0.4;
 const LABEL_LINE_PX = 15; // the height of a line of a label
+const FEWEST_CHARS = 8; // a wrapped line's least room, in characters
 
 // a text's words on lines of at most ``chars`` characters (a longer word alone on its own)
 function wordLines(text, chars) {
@@ -406,6 +422,34 @@ function labelMarkup(text) {
   return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }
 
+// whether an element of the drawing runs past the chart ``box`` at its left or right
+function pastSides(element, box) {
+  const own = element.getBoundingClientRect();
+  return own.width > 0 && (own.left < box.left - 1 || own.right > box.right + 1);
+}
+
+// ``back`` gets the figure's own value of a layout key (null: Plotly's default), unless it
+// holds one already: a second pass over the same key must not record the first's
+function keepOwn(back, key, own) {
+  if (!(key in back)) back[key] = own ?? null;
+}
+
+// the figure's own value of ``attr`` (a restyle key: "colorbar.thickness") in trace ``i``
+function traceValue(div, i, attr) {
+  return attr.split(".").reduce((value, key) => (value == null ? null : value[key]), div.data[i]);
+}
+
+// a restyle of traces ``indices`` to ``update`` (a value per trace for each key) and the
+// one that undoes it, added to ``restyles``
+async function restyleTraces(div, update, indices, restyles) {
+  const back = {};
+  for (const attr of Object.keys(update)) {
+    back[attr] = indices.map((i) => traceValue(div, i, attr) ?? null);
+  }
+  restyles.unshift([back, indices]); // undone last first
+  await Plotly.restyle(div, update, indices);
+}
+
 // the layout that puts a legend at the chart's right below it, when the plot is squeezed;
 // what undoes it is added to ``back``
 function legendBelow(div, back) {
@@ -422,24 +466,122 @@ function legendBelow(div, back) {
     "legend.yref": "container",
   };
   const own = div.layout.legend || {};
-  for (const key of Object.keys(update)) back[key] = own[key.slice("legend.".length)] ?? null;
+  for (const key of Object.keys(update)) keepOwn(back, key, own[key.slice("legend.".length)]);
   return update;
 }
 
-// the layout that wraps the labels of each category axis of rows cut at the chart's left
-// edge (and makes the chart as much taller as its rows need); what undoes it is added to
+// the traces whose legend entry runs past the chart's right edge, their names wrapped onto
+// lines that fit it: [update, indices], or null when every entry fits
+function wrappedNames(div) {
+  const box = div.getBoundingClientRect();
+  const update = { name: [] };
+  const indices = [];
+  for (const entry of div.querySelectorAll(".legend .traces")) {
+    const text = entry.querySelector("text.legendtext");
+    const trace = entry.__data__ && entry.__data__[0] && entry.__data__[0].trace;
+    if (!text || !trace || !pastSides(entry, box) || indices.includes(trace.index)) continue;
+    const own = text.getBoundingClientRect();
+    const name = plainText(String(trace.name));
+    const room = box.right - own.left - 4;
+    const chars = Math.max(FEWEST_CHARS, Math.floor((name.length * room) / own.width));
+    indices.push(trace.index);
+    update.name.push(wordLines(name, chars).map(labelMarkup).join("<br>"));
+  }
+  return indices.length ? [update, indices] : null;
+}
+
+// the traces whose colour scale squeezes the plot from the right, made slimmer with the
+// title along the scale: [update, indices], or null
+function slimColourScales(div) {
+  const full = div._fullLayout;
+  if (full._size.w >= full.width * PLOT_SHARE || !div.querySelector(".colorbar")) return null;
+  const indices = div._fullData
+    .filter((trace) => trace.showscale && trace.colorbar && trace.colorbar.orientation === "v")
+    .map((trace) => trace.index);
+  if (!indices.length) return null;
+  const each = (value) => indices.map(() => value);
+  const update = {
+    "colorbar.thickness": each(10),
+    "colorbar.xpad": each(4),
+    "colorbar.title.side": each("right"),
+    "colorbar.title.font.size": each(12),
+  };
+  return [update, indices];
+}
+
+// the layout that hides each drawn menu running past the chart's edges, its select shown
+// above the chart instead (added to ``shown``); what undoes it is added to ``back``
+function menusAsSelects(div, back, shown) {
+  const box = div.getBoundingClientRect();
+  const selects = MENU_SELECTS.get(div) || new Map();
+  const update = {};
+  for (const group of div.querySelectorAll(".updatemenu-header-group")) {
+    const index = group.__data__ && group.__data__._index;
+    const label = selects.get(index);
+    if (!label || !pastSides(group, box)) continue;
+    const key = `updatemenus[${index}].visible`;
+    update[key] = false;
+    keepOwn(back, key, (div.layout.updatemenus[index] || {}).visible);
+    shown.push(label);
+  }
+  return update;
+}
+
+// the layout that sets each annotation running past the chart's left or right edge at that
+// edge of the plot instead (a label at the top of a grey span of years near the end, say;
+// set on the plot's width, it leaves the axis's range alone); what undoes it is added to
 // ``back``
-function wrappedLabels(div, back) {
+function annotationsInside(div, back) {
+  const box = div.getBoundingClientRect();
+  const update = {};
+  for (const group of div.querySelectorAll("g.annotation[data-index]")) {
+    const own = group.getBoundingClientRect();
+    if (!pastSides(group, box) || own.width > div._fullLayout._size.w) continue;
+    const index = Number(group.dataset.index);
+    const right = own.right > box.right + 1;
+    const place = { xref: "paper", x: right ? 1 : 0, xanchor: right ? "right" : "left" };
+    const annotation = div.layout.annotations[index] || {};
+    for (const [key, value] of Object.entries(place)) {
+      keepOwn(back, `annotations[${index}].${key}`, annotation[key]);
+      update[`annotations[${index}].${key}`] = value;
+    }
+  }
+  return update;
+}
+
+const SLANTED = /rotate\((?!0[,)])/; // a label's transform that turns it
+
+// the layout that sets slanted column labels upright when they run past the chart's edges
+// (slanted, a long label reaches out sideways); what undoes it is added to ``back``
+function uprightLabels(div, back) {
+  const box = div.getBoundingClientRect();
+  const update = {};
+  for (const [name, axis] of Object.entries(div._fullLayout)) {
+    if (!/^xaxis\d*$/.test(name)) continue;
+    const labels = [...div.querySelectorAll(`.${axis._id}tick text`)];
+    const slanted = labels.some((label) => SLANTED.test(label.getAttribute("transform") || ""));
+    if (!slanted || !labels.some((label) => pastSides(label, box))) continue;
+    update[`${name}.tickangle`] = -90;
+    keepOwn(back, `${name}.tickangle`, (div.layout[name] || {}).tickangle);
+  }
+  return update;
+}
+
+// the layout that wraps the labels of each category axis of rows that need it
+// (``rowsToWrap``: cut at the chart's left edge, or squeezing the plot) onto lines of at most
+// ``most`` characters, and makes the chart as much taller as its rows need: ``update``;
+// what undoes it is added to ``back``; ``chars`` the longest line it allowed
+function wrappedLabels(div, back, most = Infinity) {
   const chart = div.getBoundingClientRect();
   const update = {};
   let taller = 0;
-  for (const [name, axis] of Object.entries(div._fullLayout)) {
-    if (!/^yaxis\d*$/.test(name) || axis.type !== "category") continue;
-    const labels = [...div.querySelectorAll(`.${axis._id}tick text`)];
-    if (!labels.some((label) => label.getBoundingClientRect().left < chart.left - 1)) continue;
+  let chars = most;
+  for (const [name, axis, labels] of rowLabels(div)) {
+    if (!rowsToWrap(div, labels)) continue;
     const widest = Math.max(...labels.map((label) => label.getBoundingClientRect().width));
     const longest = Math.max(...labels.map((label) => label.textContent.length));
-    const chars = Math.max(8, Math.floor((chart.width * LABEL_SHARE * longest) / widest));
+    const fit = Math.floor((chart.width * LABEL_SHARE * longest) / widest);
+    chars = Math.max(FEWEST_CHARS, Math.min(most, fit));
     const categories = axis._categories.slice();
     const wrapped = categories.map((c) => wordLines(plainText(String(c)), chars));
     const lines = Math.max(...wrapped.map((w) => w.length));
@@ -450,11 +592,11 @@ function wrappedLabels(div, back) {
     update[`${name}.ticktext`] = wrapped.map((w) => w.map(labelMarkup).join("<br>"));
     const own = div.layout[name] || {};
     for (const key of ["tickmode", "tickvals", "ticktext"]) {
-      back[`${name}.${key}`] = own[key] ?? null;
+      keepOwn(back, `${name}.${key}`, own[key]);
     }
   }
   if (taller > 0) update.height = Math.ceil(div._fullLayout.height + taller);
-  return update;
+  return { update, chars };
 }
 
 // the layout that wraps each axis title that runs past the chart's box onto lines of words
@@ -480,10 +622,10 @@ function wrappedTitles(div, back) {
     const text = plainText(axis.title.text);
     const long = name.startsWith("x") ? box.width : box.height;
     // a vertical title on two lines at most: each more takes the plot's width
-    const fewest = name.startsWith("x") ? 8 : Math.ceil(text.length / 2);
+    const fewest = name.startsWith("x") ? FEWEST_CHARS : Math.ceil(text.length / 2);
     const chars = Math.max(fewest, Math.floor((text.length * room * 0.95) / long));
     update[`${name}.title.text`] = wordLines(text, chars).map(labelMarkup).join("<br>");
-    back[`${name}.title.text`] = ((div.layout[name] || {}).title || {}).text ?? null;
+    keepOwn(back, `${name}.title.text`, ((div.layout[name] || {}).title || {}).text);
   }
   return update;
 }
@@ -495,39 +637,87 @@ function setHeight(div, height) {
   return Plotly.relayout(div, { height: height || null, autosize: true });
 }
 
+// a layout ``update`` applied, unless empty
+async function relayoutSome(div, update) {
+  if (Object.keys(update).length) await Plotly.relayout(div, update);
+}
+
+// the row labels of each category axis of rows (a y axis), by the axis's layout name
+function rowLabels(div) {
+  return Object.entries(div._fullLayout)
+    .filter(([name, axis]) => /^yaxis\d*$/.test(name) && axis.type === "category")
+    .map(([name, axis]) => [name, axis, [...div.querySelectorAll(`.${axis._id}tick text`)]]);
+}
+
+// whether the row labels of a category axis (``labels``) need wrapping: one is cut at the
+// chart's left edge, or the plot is squeezed while the widest takes over LABEL_SHARE of
+// the chart's width
+function rowsToWrap(div, labels) {
+  const chart = div.getBoundingClientRect();
+  const boxes = labels.map((label) => label.getBoundingClientRect());
+  if (boxes.some((box) => box.left < chart.left - 1)) return true;
+  const full = div._fullLayout;
+  return (
+    full._size.w < full.width * PLOT_SHARE &&
+    boxes.some((box) => box.width > chart.width * LABEL_SHARE)
+  );
+}
+
+// whether the row labels of an axis of the chart need wrapping (``rowsToWrap``)
+function rowsCut(div) {
+  return rowLabels(div).some(([, , labels]) => rowsToWrap(div, labels));
+}
+
 async function narrow(div) {
   const undo = NARROWED.get(div);
   if (undo) {
     NARROWED.delete(div);
     if (undo.height) await setHeight(div, undo.height);
+    for (const [update, indices] of undo.restyles) await Plotly.restyle(div, update, indices);
     await Plotly.relayout(div, undo.layout);
   }
   const back = {};
+  const restyles = [];
+  const shown = [];
   const drawn = div._fullLayout.height; // put back when the chart is made taller
   let taller = false;
-  // the legend first, the chart made as much taller as the legend below it: the room it
-  // leaves at the right may hold the labels
-  const legend = legendBelow(div, back);
-  if (Object.keys(legend).length) {
-    const plot = div._fullLayout._size.h;
-    await Plotly.relayout(div, legend);
-    const lost = plot - div._fullLayout._size.h;
-    if (lost > 0) {
-      await setHeight(div, Math.ceil(div._fullLayout.height + lost));
-      taller = true;
-    }
-  }
-  const { height, ...labels } = wrappedLabels(div, back);
-  if (height) {
-    await setHeight(div, height);
+  const grow = async (by) => {
+    await setHeight(div, Math.ceil(div._fullLayout.height + by));
     taller = true;
+  };
+  // the legend first, its entries wrapped to the width, and the chart made as much taller
+  // as they take from the plot: the room the legend leaves at the right may hold the labels
+  const plot = div._fullLayout._size.h;
+  await relayoutSome(div, legendBelow(div, back));
+  const names = wrappedNames(div);
+  if (names) await restyleTraces(div, ...names, restyles);
+  const lost = plot - div._fullLayout._size.h;
+  if (lost > 0) await grow(lost);
+  const scales = slimColourScales(div);
+  if (scales) await restyleTraces(div, ...scales, restyles);
+  await relayoutSome(div, menusAsSelects(div, back, shown));
+  await relayoutSome(div, uprightLabels(div, back));
+  // row labels still cut after a first wrapping are wrapped again, on half as many characters
+  let most = Infinity;
+  for (let pass = 0; pass < 2 && rowsCut(div); pass += 1) {
+    const { update, chars } = wrappedLabels(div, back, most);
+    const { height, ...labels } = update;
+    if (height) await grow(height - div._fullLayout.height);
+    await relayoutSome(div, labels);
+    if (!Object.keys(labels).length || chars <= FEWEST_CHARS) break;
+    most = Math.max(FEWEST_CHARS, Math.floor(chars / 2));
   }
-  if (Object.keys(labels).length) await Plotly.relayout(div, labels);
   // the axes' titles last, in the room the labels left
-  const titles = wrappedTitles(div, back);
-  if (Object.keys(titles).length) await Plotly.relayout(div, titles);
-  if (taller || Object.keys(back).length) {
-    NARROWED.set(div, { layout: back, height: taller ? drawn : null });
+  await relayoutSome(div, wrappedTitles(div, back));
+  await relayoutSome(div, annotationsInside(div, back));
+  // a select shown stays shown through the undo and redo of a fitting its own change set
+  // off (it has the reader's focus); one no longer needed goes back out of sight
+  for (const label of (undo && undo.shown) || []) {
+    if (!shown.includes(label)) label.classList.remove("shown");
+  }
+  for (const label of shown) label.classList.add("shown");
+  if (taller || Object.keys(back).length || restyles.length) {
+    NARROWED.set(div, { layout: back, restyles, shown, height: taller ? drawn : null });
   }
 }
 

@@ -336,10 +336,8 @@ def test_a_title_too_wide_for_a_narrow_screen_goes_above_its_chart(
 
 # each chart's rows cut at its left edge (a y category label left of the chart) and axis
 # titles past its box, whether its legend is set below the chart, and whether its labels are
-# wrapped; a chart with a colour scale (a heatmap) is left out: its scale keeps its place at
-# the right
+# wrapped
 NARROWED = """() => [...document.querySelectorAll('div.chart.js-plotly-plot')]
-    .filter(d => !d._fullData.some(t => t.showscale))
     .map(d => {
         const box = d.getBoundingClientRect(), left = box.left;
         const cut = [...d.querySelectorAll('.ytick text')]
@@ -392,6 +390,91 @@ def test_a_narrow_screen_puts_legends_below_and_wraps_the_row_labels_it_would_cu
         ])"""
     )
     assert len(heights) == 7 and all(drawn == own for drawn, own in heights), heights
+    assert problems == []
+
+
+# each chart's id and what of its drawing runs past its sides: column labels, drawn menus,
+# legend entries, colour scales, annotations (by their class)
+PAST_SIDES = """() => [...document.querySelectorAll('div.chart.js-plotly-plot')].map(d => {
+    const box = d.getBoundingClientRect();
+    const past = [...d.querySelectorAll('[class*="tick"] > text, .updatemenu-header-group, '
+        + '.legend .traces, .colorbar, g.annotation')].filter(e => {
+            const b = e.getBoundingClientRect();
+            return b.width > 0 && (b.left < box.left - 1 || b.right > box.right + 1);
+        }).map(e => e.closest('[class]').getAttribute('class'));
+    return [d.id, past];
+})"""
+
+# per chart, what narrow() may change, as drawn now and as the figure sets it: each drawn
+# menu's visibility, each trace's name and colour scale's thickness and title side, each
+# x axis's label angle, each annotation's place
+FITTED = """() => [...document.querySelectorAll('div.chart.js-plotly-plot')].map(d => {
+    const fitted = (figure) => JSON.stringify([
+        (figure.layout.updatemenus || []).map(m => m.visible ?? null),
+        figure.data.map(t => [t.name ?? null, (t.colorbar || {}).thickness ?? null,
+            ((t.colorbar || {}).title || {}).side ?? null]),
+        ['xaxis', 'xaxis2', 'xaxis3'].map(k => (figure.layout[k] || {}).tickangle ?? null),
+        (figure.layout.annotations || []).map(a => [a.xref ?? null, a.x, a.xanchor ?? null]),
+    ]);
+    const own = JSON.parse(document.getElementById(d.dataset.chart).textContent).figure;
+    return [d.id, fitted({data: d.data, layout: d.layout}), fitted(own)];
+})"""
+
+
+def test_a_narrow_screen_fits_menus_colour_scales_columns_legends_and_notes_inside_the_chart(
+    sample: tuple[Path, str], browser: Any
+) -> None:
+    page, problems = open_tab(browser)
+    pages = ("index.html", "funding.html", "approach/superconducting.html", "supply_chain.html")
+    for name in pages:
+        show_narrow(page, site_of(sample) / name)
+        assert [c for c in page.evaluate(PAST_SIDES) if c[1]] == [], name
+    # on the supply-chain page (the last shown): each drawn menu too wide for the chart is
+    # hidden and its select shown above the chart, under its title
+    menus = page.evaluate(
+        """() => [...document.querySelectorAll('div.chart.js-plotly-plot')]
+            .filter(d => (d.layout.updatemenus || []).length).map(d => {
+                const shown = [...d.parentElement.querySelectorAll('label.chart-views.shown')];
+                const title = d.parentElement.querySelector('p.chart-title');
+                return {id: d.id, hidden: d.layout.updatemenus.map(m => m.visible === false),
+                    shown: shown.length, visible: shown.every(l => l.offsetWidth > 0
+                        && l.getBoundingClientRect().left >= 0),
+                    under_title: !title || shown.every(l => title.compareDocumentPosition(l)
+                        === Node.DOCUMENT_POSITION_FOLLOWING)};
+            })"""
+    )
+    hidden = [m for m in menus if any(m["hidden"])]
+    assert hidden and all(m["shown"] == sum(m["hidden"]) for m in menus), menus
+    assert all(m["visible"] and m["under_title"] for m in hidden), hidden
+    # the registry's heatmap's colour scale is slimmer, its title along it, and its slanted
+    # column labels are upright
+    scale, angle = page.evaluate(
+        """() => { const d = document.getElementById('supply-registry-counts');
+            return [d._fullData[0].colorbar.thickness, d._fullLayout.xaxis.tickangle]; }"""
+    )
+    assert (scale, angle) == (10, -90)
+    # a shown select still switches the chart's view, and stays shown
+    chart = hidden[0]["id"]
+    select = page.locator(f"#{chart}").locator("xpath=..").locator("label.chart-views.shown select")
+    select.first.select_option(index=1)
+    page.wait_for_timeout(800)
+    assert page.evaluate(f"() => document.getElementById('{chart}').layout.updatemenus[0].active")
+    assert select.first.is_visible()
+    # the funding page's long legend entries are wrapped onto lines
+    show_narrow(page, site_of(sample) / "funding.html")
+    names = page.evaluate(
+        "() => document.getElementById('funding-commitments').data.map(t => t.name)"
+    )
+    assert any("<br>" in name for name in names)
+    # wide again: each chart as its figure sets it, no select shown
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.wait_for_timeout(1500)
+    assert [c for c in page.evaluate(FITTED) if c[1] != c[2]] == []
+    assert page.locator("label.chart-views.shown").count() == 0
+    show_narrow(page, site_of(sample) / "approach/superconducting.html")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.wait_for_timeout(1500)
+    assert [c for c in page.evaluate(FITTED) if c[1] != c[2]] == []
     assert problems == []
 
 
