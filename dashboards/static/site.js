@@ -380,17 +380,20 @@ function fitTitle(div) {
   }
 }
 
-// ---- a narrow screen squeezes a chart between its row labels and what sits at its right
-// (a legend, a colour scale), and cuts what is wider than it at its edges. When the plot is
-// left less than PLOT_SHARE of the chart's width, a legend at its right goes below it and
-// a colour scale at its right is made slimmer, its title along it. Then what is still cut
-// is fitted: a drawn menu is hidden and its select (addMenuSelects) shown above the chart
-// instead, slanted column labels are set upright, legend entries and row labels are
-// wrapped onto lines of words (row labels to take at most LABEL_SHARE of the width, then
-// half of that if still cut), and axis titles too, and an annotation is set at the plot's
-// edge; the chart is made taller when its rows or the legend below need the room (a hover
-// names its row or line as the label does, on lines). Undone, and done again as needed,
-// when the width changes or a menu redraws it.
+// ---- a narrow screen squeezes a chart between its row labels and what sits beside the plot
+// (a legend, a colour scale), and cuts what is wider than it at its edges. narrow() fits
+// a chart, in this order: a legend at its right goes below it when the plot is left less
+// than PLOT_SHARE of the chart's width, and legend entries past its right edge are wrapped
+// onto lines of words; a vertical colour scale of a plot so squeezed is made slimmer, its
+// title along it; slanted column labels past its edges are set vertical; row labels cut at
+// its left edge, or squeezing the plot, are wrapped to take at most LABEL_SHARE of its
+// width (on half as many characters if still cut); a drawn menu past its edges is hidden
+// and its select (addMenuSelects: a menu whose buttons use MENU_METHODS, as all of qcm's
+// do) shown above the chart instead; axis titles past its box are wrapped; an annotation
+// past its edges, if narrower than the plot, is set at that edge of the plot. The chart is
+// made taller when its rows or the legend below need the room (a hover names its row or
+// line as the label does, on lines). Undone, and done again as needed, when the width
+// changes or a menu redraws the chart.
 // a chart -> what undoes what narrow() did: a layout, restyles of its traces, the selects
 // shown, and the height it had if made taller
 const NARROWED = new WeakMap();
@@ -479,7 +482,8 @@ function wrappedNames(div) {
   for (const entry of div.querySelectorAll(".legend .traces")) {
     const text = entry.querySelector("text.legendtext");
     const trace = entry.__data__ && entry.__data__[0] && entry.__data__[0].trace;
-    if (!text || !trace || !pastSides(entry, box) || indices.includes(trace.index)) continue;
+    const past = entry.getBoundingClientRect().right > box.right + 1; // it starts inside
+    if (!text || !trace || !past || indices.includes(trace.index)) continue;
     const own = text.getBoundingClientRect();
     const name = plainText(String(trace.name));
     const room = box.right - own.left - 4;
@@ -540,7 +544,7 @@ function annotationsInside(div, back) {
     const index = Number(group.dataset.index);
     const right = own.right > box.right + 1;
     const place = { xref: "paper", x: right ? 1 : 0, xanchor: right ? "right" : "left" };
-    const annotation = div.layout.annotations[index] || {};
+    const annotation = (div.layout.annotations || [])[index] || {};
     for (const [key, value] of Object.entries(place)) {
       keepOwn(back, `annotations[${index}].${key}`, annotation[key]);
       update[`annotations[${index}].${key}`] = value;
@@ -551,9 +555,9 @@ function annotationsInside(div, back) {
 
 const SLANTED = /rotate\((?!0[,)])/; // a label's transform that turns it
 
-// the layout that sets slanted column labels upright when they run past the chart's edges
+// the layout that sets slanted column labels vertical when they run past the chart's edges
 // (slanted, a long label reaches out sideways); what undoes it is added to ``back``
-function uprightLabels(div, back) {
+function verticalLabels(div, back) {
   const box = div.getBoundingClientRect();
   const update = {};
   for (const [name, axis] of Object.entries(div._fullLayout)) {
@@ -570,7 +574,8 @@ function uprightLabels(div, back) {
 // the layout that wraps the labels of each category axis of rows that need it
 // (``rowsToWrap``: cut at the chart's left edge, or squeezing the plot) onto lines of at most
 // ``most`` characters, and makes the chart as much taller as its rows need: ``update``;
-// what undoes it is added to ``back``; ``chars`` the longest line it allowed
+// what undoes it is added to ``back``; ``chars`` the line length it wrapped to (the last
+// axis's)
 function wrappedLabels(div, back, most = Infinity) {
   const chart = div.getBoundingClientRect();
   const update = {};
@@ -663,8 +668,8 @@ function rowsToWrap(div, labels) {
   );
 }
 
-// whether the row labels of an axis of the chart need wrapping (``rowsToWrap``)
-function rowsCut(div) {
+// whether the row labels of any axis of the chart need wrapping (``rowsToWrap``)
+function rowsNeedWrapping(div) {
   return rowLabels(div).some(([, , labels]) => rowsToWrap(div, labels));
 }
 
@@ -676,56 +681,67 @@ async function narrow(div) {
     for (const [update, indices] of undo.restyles) await Plotly.restyle(div, update, indices);
     await Plotly.relayout(div, undo.layout);
   }
-  const back = {};
-  const restyles = [];
-  const shown = [];
+  // what this fitting changes is recorded as it goes, so that a fitting that fails halfway
+  // is undone by the next one all the same
+  const done = { layout: {}, restyles: [], shown: [], height: null };
+  const back = done.layout;
+  NARROWED.set(div, done);
   const drawn = div._fullLayout.height; // put back when the chart is made taller
-  let taller = false;
   const grow = async (by) => {
+    done.height = drawn;
     await setHeight(div, Math.ceil(div._fullLayout.height + by));
-    taller = true;
   };
-  // the legend first, its entries wrapped to the width, and the chart made as much taller
-  // as they take from the plot: the room the legend leaves at the right may hold the labels
-  const plot = div._fullLayout._size.h;
-  await relayoutSome(div, legendBelow(div, back));
-  const names = wrappedNames(div);
-  if (names) await restyleTraces(div, ...names, restyles);
-  const lost = plot - div._fullLayout._size.h;
-  if (lost > 0) await grow(lost);
-  const scales = slimColourScales(div);
-  if (scales) await restyleTraces(div, ...scales, restyles);
-  await relayoutSome(div, menusAsSelects(div, back, shown));
-  await relayoutSome(div, uprightLabels(div, back));
-  // row labels still cut after a first wrapping are wrapped again, on half as many characters
-  let most = Infinity;
-  for (let pass = 0; pass < 2 && rowsCut(div); pass += 1) {
-    const { update, chars } = wrappedLabels(div, back, most);
-    const { height, ...labels } = update;
-    if (height) await grow(height - div._fullLayout.height);
-    await relayoutSome(div, labels);
-    if (!Object.keys(labels).length || chars <= FEWEST_CHARS) break;
-    most = Math.max(FEWEST_CHARS, Math.floor(chars / 2));
-  }
-  // the axes' titles last, in the room the labels left
-  await relayoutSome(div, wrappedTitles(div, back));
-  await relayoutSome(div, annotationsInside(div, back));
-  // a select shown stays shown through the undo and redo of a fitting its own change set
-  // off (it has the reader's focus); one no longer needed goes back out of sight
-  for (const label of (undo && undo.shown) || []) {
-    if (!shown.includes(label)) label.classList.remove("shown");
-  }
-  for (const label of shown) label.classList.add("shown");
-  if (taller || Object.keys(back).length || restyles.length) {
-    NARROWED.set(div, { layout: back, restyles, shown, height: taller ? drawn : null });
+  try {
+    // the legend first, its entries wrapped to the width, and the chart made as much taller
+    // as they take from the plot: the room the legend leaves at the right may hold labels
+    const plot = div._fullLayout._size.h;
+    await relayoutSome(div, legendBelow(div, back));
+    const names = wrappedNames(div);
+    if (names) await restyleTraces(div, ...names, done.restyles);
+    const lost = plot - div._fullLayout._size.h;
+    if (lost > 0) await grow(lost);
+    const scales = slimColourScales(div);
+    if (scales) await restyleTraces(div, ...scales, done.restyles);
+    await relayoutSome(div, verticalLabels(div, back));
+    // row labels still cut after a first wrapping are wrapped again, on half as many
+    // characters
+    let most = Infinity;
+    for (let pass = 0; pass < 2 && rowsNeedWrapping(div); pass += 1) {
+      const { update, chars } = wrappedLabels(div, back, most);
+      const { height, ...labels } = update;
+      if (height) await grow(height - div._fullLayout.height);
+      await relayoutSome(div, labels);
+      if (!Object.keys(labels).length || chars <= FEWEST_CHARS) break;
+      most = Math.max(FEWEST_CHARS, Math.floor(chars / 2));
+    }
+    // the menus where the margins now leave them, then the axes' titles in the room the
+    // labels left, then the notes
+    await relayoutSome(div, menusAsSelects(div, back, done.shown));
+    await relayoutSome(div, wrappedTitles(div, back));
+    await relayoutSome(div, annotationsInside(div, back));
+  } finally {
+    // a select shown stays shown through the undo and redo of a fitting its own change set
+    // off (it has the reader's focus); one no longer needed goes back out of sight
+    for (const label of (undo && undo.shown) || []) {
+      if (!done.shown.includes(label)) label.classList.remove("shown");
+    }
+    for (const label of done.shown) label.classList.add("shown");
+    if (!done.height && !Object.keys(back).length && !done.restyles.length) {
+      NARROWED.delete(div);
+    }
   }
 }
 
-// one fitting of a chart at a time: each undoes the last one's changes before its own
+// one fitting of a chart at a time: each undoes the last one's changes before its own; the
+// chart carries ``data-fitting`` until the last one ends (what the browser tests wait for)
 function fitToWidth(div) {
+  div.dataset.fitting = "";
   const fitting = (FITTING.get(div) || Promise.resolve())
     .then(() => narrow(div))
-    .catch((error) => console.error(`chart ${div.id}: ${error}`));
+    .catch((error) => console.error(`chart ${div.id}: ${error}`))
+    .finally(() => {
+      if (FITTING.get(div) === fitting) delete div.dataset.fitting;
+    });
   FITTING.set(div, fitting);
 }
 
@@ -837,5 +853,15 @@ document.addEventListener("DOMContentLoaded", () => {
   });
   for (const button of document.querySelectorAll("button.csv")) {
     button.addEventListener("click", () => downloadCsv(button));
+  }
+  // the chart bar's camera as a button a keyboard reaches and a touch screen shows
+  for (const button of document.querySelectorAll("button.image")) {
+    button.addEventListener("click", () => {
+      const div = document.getElementById(button.dataset.chart);
+      if (!div || !div._fullLayout) return; // a chart that failed to draw (reported)
+      downloadChartImage(div, chartPayload(div.dataset.chart)).catch((error) =>
+        console.error(`chart ${div.id}: ${error}`),
+      );
+    });
   }
 });

@@ -70,13 +70,25 @@ def open_tab(browser: Any) -> tuple[Any, list[str]]:
     return page, problems
 
 
+# JavaScript: true once no chart is being fitted to its width (``site.js``, fitToWidth)
+FITTED_TO_WIDTH = "() => !document.querySelector('div.chart[data-fitting]')"
+
+
 def show_narrow(page: Any, path: Path) -> None:
     """Show ``path`` in ``page`` on a phone's narrow screen (320 px), once its charts are
-    drawn and fitted to the width (``site.js``: titles, legends, labels)."""
+    drawn and fitted to the width (``site.js``: titles, legends, labels, menus)."""
     page.set_viewport_size({"width": 320, "height": 900})
     page.goto(path.as_uri())
     page.wait_for_function(CHARTS_DRAWN, timeout=30_000)
-    page.wait_for_timeout(800)
+    page.wait_for_function(FITTED_TO_WIDTH, timeout=30_000)
+
+
+def widen(page: Any) -> None:
+    """Show ``page`` on a wide screen (1280 px), once its charts are fitted to the new width
+    (the page fits them 300 ms after the last change of width)."""
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.wait_for_timeout(600)
+    page.wait_for_function(FITTED_TO_WIDTH, timeout=30_000)
 
 
 def save_image(page: Any, chart: Any, folder: Path) -> Path:
@@ -326,8 +338,7 @@ def test_a_title_too_wide_for_a_narrow_screen_goes_above_its_chart(
     assert all(c["over"] <= 1 for c in narrow), narrow  # nothing cut at the chart's edge
     moved = [c for c in narrow if c["moved"]]
     assert moved and all(c["title"] == "" and c["moved"] == c["name"] for c in moved)
-    page.set_viewport_size({"width": 1280, "height": 900})
-    page.wait_for_timeout(1500)
+    widen(page)
     wide = page.evaluate(charts)
     assert page.locator("p.chart-title").count() == 0
     assert all(c["title"] and c["over"] <= 1 for c in wide)
@@ -378,8 +389,7 @@ def test_a_narrow_screen_puts_legends_below_and_wraps_the_row_labels_it_would_cu
     ]
     assert height > own
     # wide again: every legend and label as the figure sets it
-    page.set_viewport_size({"width": 1280, "height": 900})
-    page.wait_for_timeout(1500)
+    widen(page)
     wide = page.evaluate(NARROWED)
     assert not [c for c in wide if c["cut"] or c["below"] or c["wrapped"]], wide
     # and every chart as tall as its figure says, though Plotly fitted it to two new widths
@@ -429,8 +439,32 @@ def test_a_narrow_screen_fits_menus_colour_scales_columns_legends_and_notes_insi
     for name in pages:
         show_narrow(page, site_of(sample) / name)
         assert [c for c in page.evaluate(PAST_SIDES) if c[1]] == [], name
-    # on the supply-chain page (the last shown): each drawn menu too wide for the chart is
-    # hidden and its select shown above the chart, under its title
+        if name == "index.html":
+            # the world map's list gives way to its select; its scale is made slimmer
+            assert page.evaluate(
+                """() => { const d = document.getElementById('world-map');
+                    return [d.layout.updatemenus[0].visible,
+                        d._fullData.find(t => t.visible === true).colorbar.thickness]; }"""
+            ) == [False, 10]
+        if name == "funding.html":
+            # the long legend entries are wrapped onto lines
+            names = page.evaluate(
+                "() => document.getElementById('funding-commitments').data.map(t => t.name)"
+            )
+            assert any("<br>" in name for name in names)
+        if name == "supply_chain.html":
+            fitted_supply_chain(page)
+        # wide again: each chart as its figure sets it, no select shown
+        widen(page)
+        assert [c for c in page.evaluate(FITTED) if c[1] != c[2]] == [], name
+        assert page.locator("label.chart-views.shown").count() == 0
+    assert problems == []
+
+
+def fitted_supply_chain(page: Any) -> None:
+    """Check the supply-chain page as a narrow screen fits it (shown in ``page``)."""
+    # each drawn menu too wide for its chart is hidden and its select shown above the
+    # chart, under its title
     menus = page.evaluate(
         """() => [...document.querySelectorAll('div.chart.js-plotly-plot')]
             .filter(d => (d.layout.updatemenus || []).length).map(d => {
@@ -447,35 +481,22 @@ def test_a_narrow_screen_fits_menus_colour_scales_columns_legends_and_notes_insi
     assert hidden and all(m["shown"] == sum(m["hidden"]) for m in menus), menus
     assert all(m["visible"] and m["under_title"] for m in hidden), hidden
     # the registry's heatmap's colour scale is slimmer, its title along it, and its slanted
-    # column labels are upright
-    scale, angle = page.evaluate(
+    # column labels are vertical
+    scale, side, angle = page.evaluate(
         """() => { const d = document.getElementById('supply-registry-counts');
-            return [d._fullData[0].colorbar.thickness, d._fullLayout.xaxis.tickangle]; }"""
+            const scale = d._fullData[0].colorbar;
+            return [scale.thickness, scale.title.side, d._fullLayout.xaxis.tickangle]; }"""
     )
-    assert (scale, angle) == (10, -90)
+    assert (scale, side, angle) == (10, "right", -90)
     # a shown select still switches the chart's view, and stays shown
-    chart = hidden[0]["id"]
-    select = page.locator(f"#{chart}").locator("xpath=..").locator("label.chart-views.shown select")
-    select.first.select_option(index=1)
-    page.wait_for_timeout(800)
-    assert page.evaluate(f"() => document.getElementById('{chart}').layout.updatemenus[0].active")
-    assert select.first.is_visible()
-    # the funding page's long legend entries are wrapped onto lines
-    show_narrow(page, site_of(sample) / "funding.html")
-    names = page.evaluate(
-        "() => document.getElementById('funding-commitments').data.map(t => t.name)"
-    )
-    assert any("<br>" in name for name in names)
-    # wide again: each chart as its figure sets it, no select shown
-    page.set_viewport_size({"width": 1280, "height": 900})
-    page.wait_for_timeout(1500)
-    assert [c for c in page.evaluate(FITTED) if c[1] != c[2]] == []
-    assert page.locator("label.chart-views.shown").count() == 0
-    show_narrow(page, site_of(sample) / "approach/superconducting.html")
-    page.set_viewport_size({"width": 1280, "height": 900})
-    page.wait_for_timeout(1500)
-    assert [c for c in page.evaluate(FITTED) if c[1] != c[2]] == []
-    assert problems == []
+    chart = page.locator(f"#{hidden[0]['id']}")
+    before = chart.evaluate("d => d.data.map(t => t.visible)")
+    select = chart.locator("xpath=..").locator("label.chart-views.shown select").first
+    select.select_option(index=1)
+    page.wait_for_timeout(300)  # the view drawn, and a fitting of it begun
+    page.wait_for_function(FITTED_TO_WIDTH, timeout=30_000)
+    assert chart.evaluate("d => d.data.map(t => t.visible)") != before
+    assert select.is_visible()
 
 
 def test_a_chart_whose_title_went_above_it_is_saved_with_its_title(
@@ -513,6 +534,7 @@ def test_every_chart_offers_its_data_as_csv(
     page, problems = open_page(browser, site_of(sample) / "index.html")
     page.wait_for_function(CHARTS_DRAWN, timeout=30_000)
     assert page.locator("button.csv").count() == page.locator("div.chart").count()
+    assert page.locator("button.image").count() == page.locator("div.chart").count()
     with page.expect_download() as download:
         page.locator("button.csv").first.click()
     saved = tmp_path / download.value.suggested_filename
@@ -575,6 +597,14 @@ def test_a_sample_charts_image_is_saved_with_the_sample_label(
     saved = save_image(page, chart, tmp_path)
     assert saved.name == "sample-leaders-heatmap.png"
     assert saved.read_bytes().startswith(b"\x89PNG")
+    # the same image from the button under the chart, which a keyboard reaches
+    page.locator("button.image").first.focus()
+    with page.expect_download() as download:
+        page.keyboard.press("Enter")
+    assert download.value.suggested_filename == saved.name
+    pressed = tmp_path / "pressed.png"
+    download.value.save_as(pressed)
+    assert pressed.read_bytes().startswith(b"\x89PNG")
     # the label is drawn on the image, not on the page's own chart
     labels = page.evaluate(
         "() => (document.querySelector('div.chart').layout.annotations || []).map(a => a.text)"
