@@ -494,8 +494,9 @@ function wrappedNames(div) {
   return indices.length ? [update, indices] : null;
 }
 
-// the traces whose colour scale squeezes the plot from the right, made slimmer with the
-// title along the scale: [update, indices], or null
+// the traces showing a vertical colour scale beside a plot left less than PLOT_SHARE of the
+// chart's width, their scales made slimmer with the title along them: [update, indices],
+// or null
 function slimColourScales(div) {
   const full = div._fullLayout;
   if (full._size.w >= full.width * PLOT_SHARE || !div.querySelector(".colorbar")) return null;
@@ -525,7 +526,7 @@ function menusAsSelects(div, back, shown) {
     if (!label || !pastSides(group, box)) continue;
     const key = `updatemenus[${index}].visible`;
     update[key] = false;
-    keepOwn(back, key, (div.layout.updatemenus[index] || {}).visible);
+    keepOwn(back, key, ((div.layout.updatemenus || [])[index] || {}).visible);
     shown.push(label);
   }
   return update;
