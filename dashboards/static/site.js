@@ -431,6 +431,12 @@ function pastSides(element, box) {
   return own.width > 0 && (own.left < box.left - 1 || own.right > box.right + 1);
 }
 
+// whether the chart's plot is left less than PLOT_SHARE of its width
+function squeezed(div) {
+  const full = div._fullLayout;
+  return full._size.w < full.width * PLOT_SHARE;
+}
+
 // ``back`` gets the figure's own value of a layout key (null: Plotly's default), unless it
 // holds one already: a second pass over the same key must not record the first's
 function keepOwn(back, key, own) {
@@ -459,7 +465,7 @@ function legendBelow(div, back) {
   const full = div._fullLayout;
   const legend = full.legend;
   if (!full.showlegend || !legend || legend.orientation !== "v" || legend.x < 1) return {};
-  if (full._size.w >= full.width * PLOT_SHARE) return {};
+  if (!squeezed(div)) return {};
   const update = {
     "legend.orientation": "h",
     "legend.x": 0,
@@ -498,8 +504,7 @@ function wrappedNames(div) {
 // chart's width, their scales made slimmer with the title along them: [update, indices],
 // or null
 function slimColourScales(div) {
-  const full = div._fullLayout;
-  if (full._size.w >= full.width * PLOT_SHARE || !div.querySelector(".colorbar")) return null;
+  if (!squeezed(div) || !div.querySelector(".colorbar")) return null;
   const indices = div._fullData
     .filter((trace) => trace.showscale && trace.colorbar && trace.colorbar.orientation === "v")
     .map((trace) => trace.index);
@@ -619,7 +624,7 @@ function wrappedTitles(div, back) {
     let room;
     if (name.startsWith("x")) {
       const centre = (box.left + box.right) / 2;
-      if (box.left >= chart.left - 1 && box.right <= chart.right + 1) continue;
+      if (!pastSides(node, chart)) continue;
       room = 2 * Math.min(centre - chart.left, chart.right - centre);
     } else {
       if (box.top >= chart.top - 1 && box.bottom <= chart.bottom + 1) continue;
@@ -662,11 +667,7 @@ function rowsToWrap(div, labels) {
   const chart = div.getBoundingClientRect();
   const boxes = labels.map((label) => label.getBoundingClientRect());
   if (boxes.some((box) => box.left < chart.left - 1)) return true;
-  const full = div._fullLayout;
-  return (
-    full._size.w < full.width * PLOT_SHARE &&
-    boxes.some((box) => box.width > chart.width * LABEL_SHARE)
-  );
+  return squeezed(div) && boxes.some((box) => box.width > chart.width * LABEL_SHARE);
 }
 
 // whether the row labels of any axis of the chart need wrapping (``rowsToWrap``)
@@ -704,8 +705,8 @@ async function narrow(div) {
     const scales = slimColourScales(div);
     if (scales) await restyleTraces(div, ...scales, done.restyles);
     await relayoutSome(div, verticalLabels(div, back));
-    // row labels still cut after a first wrapping are wrapped again, on half as many
-    // characters
+    // row labels that still need it after a first wrapping (rowsToWrap) are wrapped again,
+    // on half as many characters
     let most = Infinity;
     for (let pass = 0; pass < 2 && rowsNeedWrapping(div); pass += 1) {
       const { update, chars } = wrappedLabels(div, back, most);
