@@ -229,6 +229,42 @@ def byhand(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Pa
     return tmp, sources
 
 
+@dataclass
+class ChangedBuild:
+    """A build over the by-hand build's working state with two works changed: its folder
+    (the working state in ``state/``, the release in ``over/out/``), its inputs (the
+    ``--source-dir`` arguments), exit code and output, and the connections the injected
+    out-of-memory failure failed in."""
+
+    folder: Path
+    inputs: list[str]
+    code: int
+    output: str
+    failed: list
+
+
+@pytest.fixture(scope="session")
+def changed_over(
+    byhand: tuple[Path, dict[str, Path]], tmp_path_factory: pytest.TempPathFactory
+) -> ChangedBuild:
+    """One build over a copy of the by-hand build's state and release, of its inputs with
+    two works changed (``test_kept_tables.changed_inputs``), whose by-year refresh of one
+    table runs out of DuckDB's memory once on the way (``test_out_of_memory``), as a
+    refresh may at scale. ``test_kept_tables`` reads what it kept and built, and compares
+    it with a fresh build of the same inputs; ``test_out_of_memory`` reads how the table
+    was built again."""
+    from tests.integration.test_kept_tables import changed_inputs
+    from tests.integration.test_out_of_memory import failing_refresh
+
+    tmp = tmp_path_factory.mktemp("changed")
+    with pytest.MonkeyPatch.context() as mp:
+        inputs = changed_inputs(byhand, tmp, mp)
+        failed = failing_refresh(1, mp)
+        args = ["build", "--out", str(tmp / "over" / "out"), "--state", str(tmp / "state")]
+        code, output = run_cli(args + inputs, mp)
+    return ChangedBuild(tmp, inputs, code, output, failed)
+
+
 def byhand_inputs(byhand: tuple[Path, dict[str, Path]], **replaced: Path) -> list[str]:
     """The ``--source-dir`` arguments of the by-hand build's inputs (``byhand``), with the
     folders of ``replaced`` (source=folder) in place of its own."""

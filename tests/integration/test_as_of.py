@@ -6,7 +6,7 @@ and what is built from it, keeps what reads only the year until the year turns, 
 import os
 import re
 import shutil
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
@@ -52,15 +52,19 @@ def test_the_next_day_builds_again_only_what_reads_the_date(
         assert code == 0, output
         return set(BUILT.findall(output))
 
-    build("2026-03-01")
-    rebuilt = build("2026-03-02")
+    # the next day, or the day before where the next is a new year's (31 December)
+    other = session + timedelta(days=1)
+    if other.year != session.year:
+        other = session - timedelta(days=1)
+    rebuilt = build(other.isoformat())
     assert DAILY in rebuilt
     assert rebuilt <= built_from(DAILY)  # and nothing that does not read it
     assert not rebuilt & set(YEARLY)
-    assert set(YEARLY) <= build("2027-01-04")  # a new year
+    new_year = date(session.year + 1, 1, 4)
+    assert set(YEARLY) <= build(new_year.isoformat())
     con = duckdb.connect(str(tmp_path / "out" / "qcm.duckdb"), read_only=True)
     try:
         days = con.execute("select as_of from meta.runs order by published_at").fetchall()
     finally:
         con.close()
-    assert days == [(session,), (date(2026, 3, 1),), (date(2026, 3, 2),), (date(2027, 1, 4),)]
+    assert days == [(session,), (other,), (new_year,)]

@@ -12,7 +12,13 @@ import pytest
 from pipelines import work_delta
 from pipelines.contracts import load_contracts
 from pipelines.settings import SQL_DIR
-from tests.integration.conftest import byhand_inputs, releases_differ, run_cli, write_page
+from tests.integration.conftest import (
+    ChangedBuild,
+    byhand_inputs,
+    releases_differ,
+    run_cli,
+    write_page,
+)
 from tests.integration.test_indicators_by_hand import W3, author
 from tests.unit.test_duckdb_parse import work
 
@@ -45,18 +51,12 @@ def changed_inputs(
 
 
 def test_a_build_over_an_earlier_state_keeps_what_did_not_change_and_equals_a_fresh_one(
-    byhand: tuple[Path, dict[str, Path]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    changed_over: ChangedBuild, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    inputs = changed_inputs(byhand, tmp_path, monkeypatch)
-
-    def build(name: str) -> str:
-        args = ["build", "--out", str(tmp_path / name / "out"), "--state"]
-        args.append(str(tmp_path / "state" if name == "over" else tmp_path / name / "state"))
-        code, output = run_cli(args + inputs, monkeypatch)
-        assert code == 0, output
-        return output
-
-    output = build("over")
+    # the build over the earlier state (one of its tables ran out of memory once on the
+    # way and was built again: test_out_of_memory)
+    assert changed_over.code == 0, changed_over.output
+    output = changed_over.output
     # the patents' tables and checks are kept; the works' are built and checked again
     assert "] kept staging.patent_families: " in output
     assert "staging.patent_families: all 10 expectations met (unchanged since" in output
@@ -107,13 +107,17 @@ def test_a_build_over_an_earlier_state_keeps_what_did_not_change_and_equals_a_fr
     kept = output.count("] kept ")
     built = output.count("] built ")
     assert kept > 40 and built > 40, (kept, built)
-    build("fresh")
+    # a fresh build of the same inputs
+    fresh = tmp_path / "fresh"
+    args = ["build", "--out", str(fresh / "out"), "--state", str(fresh / "state")]
+    code, fresh_output = run_cli(args + changed_over.inputs, monkeypatch)
+    assert code == 0, fresh_output
     # every published table and view the same, but meta.tables' count of meta.runs' rows
     # (one per run of the state: two here, one in the fresh state)
-    over, fresh = (tmp_path / name / "out" / "qcm.duckdb" for name in ("over", "fresh"))
-    assert releases_differ(over, fresh, {"meta.tables"}) > 60
+    over = changed_over.folder / "over" / "out" / "qcm.duckdb"
+    assert releases_differ(over, fresh / "out" / "qcm.duckdb", {"meta.tables"}) > 60
     # and the per-work and per-year tables of the working databases, private ones included
-    over, fresh = (tmp_path / "state", tmp_path / "fresh" / "state")
+    over, fresh = (changed_over.folder / "state", fresh / "state")
     working = [path / "work" / "qcm.duckdb" for path in (over, fresh)]
     compared = [*by_work, *by_year, "core.work_approaches"]
     assert releases_differ(*working, tables=compared) == len(compared)

@@ -11,7 +11,7 @@ import pytest
 
 from pipelines import lineage, work_delta
 from pipelines.settings import SQL_DIR
-from tests.integration.conftest import run_cli
+from tests.integration.conftest import ChangedBuild, run_cli
 from tests.integration.test_kept_tables import changed_inputs
 
 # on the worker that makes the by-hand build, which these tests copy (pytest-xdist)
@@ -63,13 +63,13 @@ def build(tmp_path: Path, inputs: list[str], monkeypatch: pytest.MonkeyPatch) ->
 
 
 def test_a_table_out_of_memory_is_built_again_in_a_fresh_database(
-    byhand: tuple[Path, dict[str, Path]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    changed_over: ChangedBuild,
 ) -> None:
-    inputs = changed_inputs(byhand, tmp_path, monkeypatch)
-    failed = failing_refresh(1, monkeypatch)
-    code, output = build(tmp_path, inputs, monkeypatch)
+    # the build over changed inputs that test_kept_tables compares with a fresh one: its
+    # refresh of TABLE failed once (failing_refresh)
+    code, output = changed_over.code, changed_over.output
     assert code == 0, output
-    assert len(failed) == 1
+    assert len(changed_over.failed) == 1
     assert (
         f"{TABLE}: DuckDB ran out of memory under its limit of 4GB: "
         f"{FAILURE.replace('953.5', '951.5')} (held after it: "
@@ -81,7 +81,8 @@ def test_a_table_out_of_memory_is_built_again_in_a_fresh_database(
     assert "] built indicators.security_links (" in output  # and what reads it was built
     # its rows are those its SQL gives over the inputs it was built from
     sql = (SQL_DIR / "indicators" / "security_counts.sql").read_text(encoding="utf-8")
-    con = duckdb.connect(str(tmp_path / "state" / "work" / "qcm.duckdb"), read_only=True)
+    working = changed_over.folder / "state" / "work" / "qcm.duckdb"
+    con = duckdb.connect(str(working), read_only=True)
     try:
         differ = f"select * from ({sql}) except all select * from {TABLE}"
         assert con.execute(f"select count(*) from ({differ})").fetchone()[0] == 0
