@@ -1,4 +1,5 @@
-"""Helpers for integration tests: raw pages, and the real `qcm` command run in-process."""
+"""Helpers for integration tests: raw pages, the real `qcm` command run in-process, shared
+builds, and a browser tab for the site's pages."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import os
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
@@ -318,3 +320,69 @@ def releases_differ(
         assert differing == [], "\n".join([table, *map(str, differing)])
     con.close()
     return len(tables)
+
+
+# a browser tab and the list of its problems (``new_tab``)
+Tab = tuple[Any, list[str]]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """A headless Chromium for the module's tests; they are skipped with the reason when
+    there is none (``dashboards.browser``)."""
+    from dashboards.browser import BrowserUnavailable, headless_browser
+
+    try:
+        with headless_browser() as chromium:
+            yield chromium
+    except BrowserUnavailable as err:
+        pytest.skip(f"no browser for the site tests: {err}")
+
+
+def new_tab(browser: Any) -> Tab:
+    """A new tab of ``browser`` (1280 by 900 px) and the list that collects, for as long as
+    the tab is open, its console errors, page errors, dialogs and requests to anywhere but
+    the disk."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    problems: list[str] = []
+    page.on(
+        "console",
+        lambda m: problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None,
+    )
+    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+    page.on("requestfailed", lambda r: problems.append(f"failed request: {r.url}"))
+    page.on(
+        "request",
+        lambda r: (
+            None
+            if r.url.startswith(("file:", "data:", "blob:"))
+            else problems.append(f"request: {r.url}")
+        ),
+    )
+    page.on("dialog", lambda d: (problems.append(f"dialog: {d.message}"), d.dismiss()))
+    return page, problems
+
+
+@pytest.fixture(scope="module")
+def shared_tab(browser: Any) -> Iterator[Tab]:
+    """One tab for the module's tests, as a reader follows the site's links. Chromium
+    compiles plotly.js (4.8 MB) again in each new tab, about 1.6 s here, but only once per
+    tab: a page opened in a tab that already showed one takes about 0.3 s more than its
+    drawing."""
+    page, problems = new_tab(browser)
+    yield page, problems
+    page.close()
+
+
+@pytest.fixture
+def tab(shared_tab: Tab) -> Iterator[Tab]:
+    """The module's tab (``shared_tab``), blank and 1280 by 900 px, its problems' list
+    empty. After the test it leaves its page; a problem the page had by then that the
+    test did not see fails it."""
+    page, problems = shared_tab
+    page.goto("about:blank")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    problems.clear()
+    yield page, problems
+    page.goto("about:blank")
+    assert problems == [], f"problems of the test's page: {problems}"

@@ -12,7 +12,6 @@ import re
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,60 +19,19 @@ import duckdb
 import pytest
 
 from dashboards import site as site_module
-from dashboards.browser import (
-    CHARTS_DRAWN,
-    SHOWCASE,
-    BrowserUnavailable,
-    headless_browser,
-    take_screenshots,
-)
+from dashboards.browser import CHARTS_DRAWN, SHOWCASE, take_screenshots
 from dashboards.figures import FONT, PALETTE
 from dashboards.site import build_site
 from dashboards.site_key import KEY_FILE
+from tests.integration.conftest import Tab
 
 # one worker builds the shared sample once and runs every test that reads it (pytest-xdist)
 pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("sample")]
 ATTACK = "<img src=x onerror=\"document.title='pwned'\">"
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    try:
-        with headless_browser() as chromium:
-            yield chromium
-    except BrowserUnavailable as err:
-        pytest.skip(f"no browser for the site tests: {err}")
-
-
 def site_of(sample: tuple[Path, str]) -> Path:
     return sample[0] / "out" / "site"
-
-
-def open_tab(browser: Any) -> tuple[Any, list[str]]:
-    """A new tab of ``browser`` and the list that collects, for as long as the tab is
-    open, its console errors, page errors, dialogs and requests to anywhere but the disk.
-
-    Chromium compiles plotly.js (4.8 MB) again in each new tab, about 1.6 s here, but only
-    once per tab: a page opened in a tab that already showed one takes about 0.3 s, as
-    for a reader following the site's links."""
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
-    problems: list[str] = []
-    page.on(
-        "console",
-        lambda m: problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None,
-    )
-    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
-    page.on("requestfailed", lambda r: problems.append(f"failed request: {r.url}"))
-    page.on(
-        "request",
-        lambda r: (
-            None
-            if r.url.startswith(("file:", "data:", "blob:"))
-            else problems.append(f"request: {r.url}")
-        ),
-    )
-    page.on("dialog", lambda d: (problems.append(f"dialog: {d.message}"), d.dismiss()))
-    return page, problems
 
 
 # JavaScript: true once no chart is being fitted to its width (``site.js``, fitToWidth)
@@ -111,9 +69,9 @@ def save_image(page: Any, chart: Any, folder: Path) -> Path:
     return saved
 
 
-def open_page(browser: Any, path: Path) -> tuple[Any, list[str]]:
-    """Open ``path`` in a new tab (``open_tab``); return the tab and its problems' list."""
-    page, problems = open_tab(browser)
+def open_page(tab: Tab, path: Path) -> Tab:
+    """Open ``path`` in ``tab``; return the tab and its problems' list."""
+    page, problems = tab
     page.goto(path.as_uri())
     return page, problems
 
@@ -204,14 +162,14 @@ def pages_to_render(site: Path) -> list[Path]:
 
 
 def test_every_kind_of_page_renders_offline_with_all_charts_drawn(
-    sample: tuple[Path, str], browser: Any
+    sample: tuple[Path, str], tab: Tab
 ) -> None:
     site = site_of(sample)
     pages = pages_to_render(site)
     assert len(pages) >= len(list(site.glob("*.html"))) + 19 + 10
     # one tab, as a reader goes from page to page; its problems are never cleared, so a
     # late error of one page still fails the test (naming the page open when it came)
-    page, problems = open_tab(browser)
+    page, problems = tab
     for path in pages:
         page.goto(path.as_uri())
         page.wait_for_function(CHARTS_DRAWN, timeout=30_000)
@@ -229,13 +187,12 @@ def test_every_kind_of_page_renders_offline_with_all_charts_drawn(
         site_look = [FONT["family"], "white", ",".join(PALETTE)]
         assert all(look == site_look for look in looks), (path.name, looks)
         assert problems == [], (path.name, problems)
-    page.close()
 
 
 def test_map_indicator_control_switches_the_shown_indicator(
-    sample: tuple[Path, str], browser: Any
+    sample: tuple[Path, str], tab: Tab
 ) -> None:
-    page, problems = open_page(browser, site_of(sample) / "index.html")
+    page, problems = open_page(tab, site_of(sample) / "index.html")
     page.wait_for_function(CHARTS_DRAWN, timeout=30_000)
     visible = "() => document.getElementById('world-map').data.map(t => t.visible !== false)"
     assert page.evaluate(visible) == [True, False, False, False]
@@ -247,9 +204,9 @@ def test_map_indicator_control_switches_the_shown_indicator(
 
 
 def test_patent_ranking_switches_between_all_and_international_families(
-    sample: tuple[Path, str], browser: Any
+    sample: tuple[Path, str], tab: Tab
 ) -> None:
-    page, problems = open_page(browser, site_of(sample) / "index.html")
+    page, problems = open_page(tab, site_of(sample) / "index.html")
     page.wait_for_function(CHARTS_DRAWN, timeout=30_000)
     chart = "document.getElementById('patents-ranking')"
     visible = f"() => {chart}.data.map(t => t.visible !== false)"
@@ -265,9 +222,9 @@ def test_patent_ranking_switches_between_all_and_international_families(
 
 
 def test_a_keyboard_switches_a_charts_menu_through_its_select(
-    sample: tuple[Path, str], browser: Any
+    sample: tuple[Path, str], tab: Tab
 ) -> None:
-    page, problems = open_page(browser, site_of(sample) / "index.html")
+    page, problems = open_page(tab, site_of(sample) / "index.html")
     page.wait_for_function(CHARTS_DRAWN, timeout=30_000)
     chart = "document.getElementById('patents-ranking')"
     visible = f"() => {chart}.data.map(t => t.visible !== false)"
@@ -293,9 +250,9 @@ def test_a_keyboard_switches_a_charts_menu_through_its_select(
 
 
 def test_a_keyboard_chooses_a_range_sliders_years_through_two_lists(
-    sample: tuple[Path, str], browser: Any
+    sample: tuple[Path, str], tab: Tab
 ) -> None:
-    page, problems = open_page(browser, site_of(sample) / "index.html")
+    page, problems = open_page(tab, site_of(sample) / "index.html")
     page.wait_for_function(CHARTS_DRAWN, timeout=30_000)
     chart = "document.getElementById('headline-trend')"
     first = page.locator(".chart-years:has(+ #headline-trend) select[data-end='from']")
@@ -329,9 +286,9 @@ def test_a_keyboard_chooses_a_range_sliders_years_through_two_lists(
 
 
 def test_a_title_too_wide_for_a_narrow_screen_goes_above_its_chart(
-    sample: tuple[Path, str], browser: Any
+    sample: tuple[Path, str], tab: Tab
 ) -> None:
-    page, problems = open_tab(browser)
+    page, problems = tab
     show_narrow(page, site_of(sample) / "index.html")
     charts = """() => [...document.querySelectorAll('div.chart.js-plotly-plot')].map(d => {
         const drawn = d.querySelector('.gtitle'), moved = d.previousElementSibling;
@@ -373,9 +330,9 @@ NARROWED = """() => [...document.querySelectorAll('div.chart.js-plotly-plot')]
 
 
 def test_a_narrow_screen_puts_legends_below_and_wraps_the_row_labels_it_would_cut(
-    sample: tuple[Path, str], browser: Any
+    sample: tuple[Path, str], tab: Tab
 ) -> None:
-    page, problems = open_tab(browser)
+    page, problems = tab
     seen = {}
     for name in ("security.html", "workforce.html", "capability.html", "funding.html"):
         show_narrow(page, site_of(sample) / name)
@@ -441,9 +398,9 @@ FITTED = """() => [...document.querySelectorAll('div.chart.js-plotly-plot')].map
 
 
 def test_a_narrow_screen_fits_menus_colour_scales_columns_legends_and_notes_inside_the_chart(
-    sample: tuple[Path, str], browser: Any
+    sample: tuple[Path, str], tab: Tab
 ) -> None:
-    page, problems = open_tab(browser)
+    page, problems = tab
     pages = ("index.html", "funding.html", "approach/superconducting.html", "supply_chain.html")
     for name in pages:
         show_narrow(page, site_of(sample) / name)
@@ -509,9 +466,9 @@ def fitted_supply_chain(page: Any) -> None:
 
 
 def test_a_chart_whose_title_went_above_it_is_saved_with_its_title(
-    sample: tuple[Path, str], browser: Any, tmp_path: Path
+    sample: tuple[Path, str], tab: Tab, tmp_path: Path
 ) -> None:
-    page, problems = open_tab(browser)
+    page, problems = tab
     show_narrow(page, site_of(sample) / "index.html")
     title = page.locator("p.chart-title").first
     name = title.text_content()
@@ -538,9 +495,9 @@ def test_a_chart_whose_title_went_above_it_is_saved_with_its_title(
 
 
 def test_every_chart_offers_its_data_as_csv(
-    sample: tuple[Path, str], browser: Any, tmp_path: Path
+    sample: tuple[Path, str], tab: Tab, tmp_path: Path
 ) -> None:
-    page, problems = open_page(browser, site_of(sample) / "index.html")
+    page, problems = open_page(tab, site_of(sample) / "index.html")
     page.wait_for_function(CHARTS_DRAWN, timeout=30_000)
     assert page.locator("button.csv").count() == page.locator("div.chart").count()
     assert page.locator("button.image").count() == page.locator("div.chart").count()
@@ -558,9 +515,9 @@ def test_every_chart_offers_its_data_as_csv(
 
 
 def test_every_chart_offers_its_data_as_a_table_and_is_named_by_its_title(
-    sample: tuple[Path, str], browser: Any
+    sample: tuple[Path, str], tab: Tab
 ) -> None:
-    page, problems = open_page(browser, site_of(sample) / "index.html")
+    page, problems = open_page(tab, site_of(sample) / "index.html")
     page.wait_for_function(CHARTS_DRAWN, timeout=30_000)
     charts = page.locator("div.chart").count()
     assert page.locator("details.data-table").count() == charts
@@ -592,9 +549,9 @@ def test_every_chart_offers_its_data_as_a_table_and_is_named_by_its_title(
 
 
 def test_a_sample_charts_image_is_saved_with_the_sample_label(
-    sample: tuple[Path, str], browser: Any, tmp_path: Path
+    sample: tuple[Path, str], tab: Tab, tmp_path: Path
 ) -> None:
-    page, problems = open_page(browser, site_of(sample) / "index.html")
+    page, problems = open_page(tab, site_of(sample) / "index.html")
     page.wait_for_function(CHARTS_DRAWN, timeout=30_000)
     chart = page.locator("div.chart").first
     chart.hover()
@@ -623,7 +580,7 @@ def test_a_sample_charts_image_is_saved_with_the_sample_label(
 
 
 def test_source_strings_cannot_inject_script(
-    sample: tuple[Path, str], browser: Any, tmp_path: Path
+    sample: tuple[Path, str], tab: Tab, tmp_path: Path
 ) -> None:
     database = tmp_path / "qcm.duckdb"
     shutil.copyfile(sample[0] / "out" / "qcm.duckdb", database)
@@ -650,13 +607,12 @@ def test_source_strings_cannot_inject_script(
     build_site(database, site)
     for path in site.rglob("*.html"):
         assert ATTACK not in path.read_text(encoding="utf-8"), path
-    page, problems = open_tab(browser)
+    page, problems = tab
     for name in ("index.html", "country/DEU.html", "approach/trapped_ion.html", "workforce.html"):
         page.goto((site / name).as_uri())
         page.wait_for_function(CHARTS_DRAWN, timeout=30_000)
         assert page.title() != "pwned" and problems == [], (name, problems)
         assert page.locator("img[src=x]").count() == 0
-    page.close()
 
 
 def test_screenshots_of_the_main_pages(

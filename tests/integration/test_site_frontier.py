@@ -16,30 +16,21 @@ from __future__ import annotations
 import html
 import json
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pytest
 
-from dashboards.browser import CHARTS_DRAWN, BrowserUnavailable, headless_browser
+from dashboards.browser import CHARTS_DRAWN
 from dashboards.families import frontier, security
 from tests import site_pages as pages
+from tests.integration.conftest import Tab
 from tests.integration.test_site import open_page
 from tests.unit.test_dashboards_frontier import ALL, ATTACK, LABELS, SC, TOPO, hand_made
 
 pytestmark = pytest.mark.integration
 TABLE = "#{} table.composite-table tbody tr"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    try:
-        with headless_browser() as chromium:
-            yield chromium
-    except BrowserUnavailable as err:
-        pytest.skip(f"no browser for the frontier tests: {err}")
 
 
 def _rows(page: Any, widget: str) -> list[list[str]]:
@@ -51,13 +42,13 @@ def _rows(page: Any, widget: str) -> list[list[str]]:
 
 
 def test_moving_a_slider_re_ranks_the_countries_and_reset_restores_them(
-    browser: Any, tmp_path: Path
+    tab: Tab, tmp_path: Path
 ) -> None:
     data = hand_made()
     sections = frontier.overview(data)
     widget = sections[0].composites[0]
     path = pages.written(tmp_path, sections, "index.html", "Overview", "overview")
-    page, problems = open_page(browser, path)
+    page, problems = open_page(tab, path)
     page.wait_for_load_state("load")
     # the script draws the published ranking exactly as the page was written
     assert _rows(page, widget.id) == widget.rows
@@ -81,17 +72,14 @@ def test_moving_a_slider_re_ranks_the_countries_and_reset_restores_them(
     assert _rows(page, widget.id) == published
     assert page.locator(f"#{widget.id} .composite-status").text_content().startswith("Published")
     assert problems == []
-    page.close()
 
 
-def test_a_country_page_shows_how_its_ranks_depend_on_the_weights(
-    browser: Any, tmp_path: Path
-) -> None:
+def test_a_country_page_shows_how_its_ranks_depend_on_the_weights(tab: Tab, tmp_path: Path) -> None:
     data = hand_made()
     sections = frontier.country(data, "DEU")
     widget = sections[0].composites[0]
     path = pages.written(tmp_path, sections, "DEU.html", "Germany", "country")
-    page, problems = open_page(browser, path)
+    page, problems = open_page(tab, path)
     page.wait_for_load_state("load")
     assert _rows(page, widget.id) == widget.rows
     # every weight but the supply chain's to 0: superconducting ranks China 1, Germany 0.6,
@@ -105,18 +93,17 @@ def test_a_country_page_shows_how_its_ranks_depend_on_the_weights(
         [LABELS[TOPO], "-", "0", "-", "-", "-"],
     ]
     assert problems == []
-    page.close()
 
 
 def test_countries_at_0_under_the_readers_weights_are_counted_not_listed(
-    browser: Any, tmp_path: Path
+    tab: Tab, tmp_path: Path
 ) -> None:
     # the supply chain alone: superconducting ranks China 1, Germany 0.6, the United
     # States 0.5, and the fourth country has nothing in it (0, last of 4)
     sections = frontier.overview(hand_made())
     widget = sections[0].composites[0]
     path = pages.written(tmp_path, sections, "index.html", "Overview", "overview")
-    page, problems = open_page(browser, path)
+    page, problems = open_page(tab, path)
     page.wait_for_load_state("load")
     page.select_option(f"#{widget.id} select[data-role=approach]", SC)
     for family in ("publications", "patents", "funding", "workforce", "capability"):
@@ -132,14 +119,13 @@ def test_countries_at_0_under_the_readers_weights_are_counted_not_listed(
         "last (4 of 4), not listed."
     ]
     assert len(rows) == 4 and problems == []
-    page.close()
 
 
-def test_the_sliders_rank_as_the_marts_do(browser: Any, tmp_path: Path) -> None:
+def test_the_sliders_rank_as_the_marts_do(tab: Tab, tmp_path: Path) -> None:
     # equal scores share the better rank, and every composite of 0 ranks last (syn-1.5)
     sections = frontier.overview(hand_made())
     path = pages.written(tmp_path, sections, "index.html", "Overview", "overview")
-    page, problems = open_page(browser, path)
+    page, problems = open_page(tab, path)
     page.wait_for_load_state("load")
     rows = [["A", [0.5]], ["B", [0.0]], ["C", [0.2]], ["D", [0.0]], ["E", [0.2]]]
     ranked = page.evaluate(
@@ -148,22 +134,20 @@ def test_the_sliders_rank_as_the_marts_do(browser: Any, tmp_path: Path) -> None:
     )
     assert ranked == [["A", 1], ["C", 2], ["E", 2], ["B", 5], ["D", 5]]
     assert problems == []
-    page.close()
 
 
-def test_the_frontier_and_security_pages_draw_offline(browser: Any, tmp_path: Path) -> None:
+def test_the_frontier_and_security_pages_draw_offline(tab: Tab, tmp_path: Path) -> None:
     data = hand_made()
     for sections, path, kind in (
         (frontier.page(data), "frontier.html", "frontier"),
         (security.page(data), "security.html", "security"),
     ):
         written = pages.written(tmp_path, sections, path, kind, kind)
-        page, problems = open_page(browser, written)
+        page, problems = open_page(tab, written)
         page.wait_for_function(CHARTS_DRAWN, timeout=30_000)
         drawn = page.evaluate("() => document.querySelectorAll('div.chart').length")
         assert drawn == len(pages.charts(sections)), path
         assert problems == [], (path, problems)
-        page.close()
 
 
 # ---- the real sample build ------------------------------------------------------------
@@ -298,9 +282,9 @@ def test_country_and_security_pages_of_the_sample(sample: tuple[Path, str]) -> N
 
 @SAMPLE
 def test_a_slider_on_the_sample_overview_recomputes_without_an_error(
-    sample: tuple[Path, str], browser: Any
+    sample: tuple[Path, str], tab: Tab
 ) -> None:
-    page, problems = open_page(browser, _site(sample) / "index.html")
+    page, problems = open_page(tab, _site(sample) / "index.html")
     page.wait_for_function(CHARTS_DRAWN, timeout=30_000)
     before = _rows(page, "composite-overview")
     for family in ("publications", "patents", "funding", "workforce", "capability"):
@@ -311,4 +295,3 @@ def test_a_slider_on_the_sample_overview_recomputes_without_an_error(
     page.click("#composite-overview button.reset")
     assert _rows(page, "composite-overview") == before
     assert problems == []
-    page.close()
