@@ -242,7 +242,7 @@ class ChangedBuild:
     inputs: list[str]
     code: int
     output: str
-    failed: list
+    failed: list[duckdb.DuckDBPyConnection]
 
 
 @pytest.fixture(scope="session")
@@ -365,9 +365,8 @@ def new_tab(browser: Any) -> Tab:
 @pytest.fixture(scope="module")
 def shared_tab(browser: Any) -> Iterator[Tab]:
     """One tab for the module's tests, as a reader follows the site's links. Chromium
-    compiles plotly.js (4.8 MB) again in each new tab, about 1.6 s here, but only once per
-    tab: a page opened in a tab that already showed one takes about 0.3 s more than its
-    drawing."""
+    compiles plotly.js (4.8 MB) again in each new tab, but once only per tab: here a page
+    took about 1.9 s to draw in a new tab, and 0.9 s in a tab that had shown one."""
     page, problems = new_tab(browser)
     yield page, problems
     page.close()
@@ -376,8 +375,8 @@ def shared_tab(browser: Any) -> Iterator[Tab]:
 @pytest.fixture
 def tab(shared_tab: Tab) -> Iterator[Tab]:
     """The module's tab (``shared_tab``), blank and 1280 by 900 px, its problems' list
-    empty. After the test it leaves its page; a problem the page had by then that the
-    test did not see fails it."""
+    empty. After the test the tab leaves its page, and any problem it had fails the test
+    (one that came after the test's own check of the list included)."""
     page, problems = shared_tab
     page.goto("about:blank")
     page.set_viewport_size({"width": 1280, "height": 900})
