@@ -345,9 +345,13 @@ def _frames(
     and not null: that is all the test reads, and its failure is the same one distinct
     value, null (at three million works, 2 rows instead of 3 million per id column). Such
     columns are read in one scan and validated in one frame (``_null_frames``): GX's own
-    cost of a frame (about 5 ms) is more than a column's scan.
+    cost of a frame (about 5 ms) is more than a column's scan. An empty table gives no
+    frame: it meets every expectation, as GX finds on an empty frame, in about 23 ms of
+    GX's own work a table (a build of one-page sources has 50 empty tables of 230: 1.2 s).
     """
     rows = con.execute(f"select count(*) from {table}").fetchone()[0]
+    if rows == 0:
+        return
     if rows <= WHOLE_ROWS:
         columns = _quoted(dict.fromkeys(c for e in expectations for c in e.columns))
         yield "row(s)", con.execute(f"select {columns} from {table}").df(), expectations
