@@ -377,8 +377,7 @@ def tab(shared_tab: Tab) -> Iterator[Tab]:
     """The module's tab (``shared_tab``), blank and 1280 by 900 px, its problems' list
     empty. After the test the tab leaves its page, and any problem it had fails the test
     (one that came after the test's own check of the list included)."""
-    page, problems = shared_tab
-    page.goto("about:blank")
+    page, problems = shared_tab  # blank: new, or left so by the test before
     page.set_viewport_size({"width": 1280, "height": 900})
     problems.clear()
     yield page, problems

@@ -622,7 +622,9 @@ def test_screenshots_of_the_main_pages(
     # of page); two of them are shot here, in order, and a page the site lacks is skipped
     site = site_of(sample)
     assert all((site / name).is_file() for name in SHOWCASE)
-    pages = ("workforce.html", "country/XXX.html", "index.html")
+    absent = "country/NOT-A-COUNTRY.html"
+    assert not (site / absent).exists()
+    pages = ("workforce.html", absent, "index.html")
     shots = take_screenshots(site, tmp_path / "shots", pages, browser=browser)
     assert [p.name for p in shots] == ["workforce.png", "index.png"]
     assert all(p.read_bytes().startswith(b"\x89PNG") and p.stat().st_size > 20_000 for p in shots)

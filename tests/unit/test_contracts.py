@@ -33,6 +33,7 @@ from pipelines.sql_assets import (
     reading_only,
     sql_table_files,
 )
+from tests.unit.test_expectation_memo import EVERY_TEST
 
 pytestmark = pytest.mark.unit
 
@@ -385,35 +386,25 @@ def test_a_table_too_large_to_read_whole_gets_the_verdicts_of_reading_it_whole(
     assert parts_nulls == whole_nulls  # one null: one row and one distinct value alike
 
 
-EVERY_KIND = Contract(
-    table="core.every_kind",
-    grain="one row per id and year",
-    description="test",
-    columns=(
-        Column("id", "VARCHAR", "id", ("not_null", {"matches": "^W[0-9]+$"})),
-        Column("year", "INTEGER", "year", ({"between": [2000, 2030]},)),
-        Column("kind", "VARCHAR", "kind", ({"in_set": ["a", "b"]}, "unique")),
-    ),
-    unique=("id", "year"),
-    checks=(),
-)
-
-
 def test_an_empty_table_meets_every_expectation_as_gx_finds_without_validating_it(
     con: duckdb.DuckDBPyConnection, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    con.execute("create table core.every_kind (id varchar, year integer, kind varchar)")
-    expectations = contracts._expectations(EVERY_KIND, con)
+    con.execute("create table core.countries as select unnest(['DEU', 'USA']) as iso3")
+    con.execute(
+        "create table core.t (id varchar, year integer, kind varchar, country varchar, "
+        "code varchar, share double)"
+    )
+    expectations = contracts._expectations(EVERY_TEST, con)
     kinds = {e.expectation.expectation_type for e in expectations}
     assert len(kinds) == 6  # compound unique, not null, matching, between, in a set, unique
     # GX's own verdict on the empty frame: every expectation met
-    empty = con.execute("select * from core.every_kind").df()
+    empty = con.execute("select * from core.t").df()
     assert contracts._failures(contracts._quiet_gx(), "empty", empty, expectations) == []
     # and a check of the empty table gives it without a frame for GX to validate
-    assert list(contracts._frames(con, "core.every_kind", expectations)) == []
+    assert list(contracts._frames(con, "core.t", expectations)) == []
     monkeypatch.setattr(contracts, "_failures", lambda *_: pytest.fail("GX validated a frame"))
-    outcome = check_values(con, EVERY_KIND)
-    assert outcome.passed and outcome.expectations == len(expectations) == 6
+    outcome = check_values(con, EVERY_TEST)
+    assert outcome.passed and outcome.expectations == len(expectations) == 9
 
 
 def test_each_validated_frame_is_let_go_before_the_next(
