@@ -13,17 +13,22 @@ and built, its SQL has that day written in (``dated``), so that:
   tables that read only the year and what is built from them; only what reads the whole
   date (``indicators.supplier_counts``: who is a registry member today) is built again.
 
+A contract's SQL checks are dated the same way before they are keyed and run
+(``dated_checks``): ``ref.milestones``' "no date after today" reads the build's day.
+
 The SQL files themselves keep ``current_date``: pasted into the DuckDB shell they read
 the shell's own today. The sources' parsers quarantine a record dated after the year
 after the run's day (``latest_year``), so a release rebuilt as of its day reads its
 records as it did.
 """
 
+import dataclasses
 import re
 from datetime import UTC, date
 
 import dagster as dg
 
+from pipelines.contracts import Contract
 from pipelines.lineage import QUOTED_OR_COMMENT
 
 # SQL's quoted strings, names and comments, which read no clock, and the reads of it in
@@ -86,3 +91,9 @@ def dated(sql: str, day: date) -> str:
         return read.group()
 
     return _READS.sub(written, sql)
+
+
+def dated_checks(contract: Contract, day: date) -> Contract:
+    """``contract`` with the SQL of each of its checks as of ``day`` (``dated``)."""
+    checks = tuple({**check, "sql": dated(check["sql"], day)} for check in contract.checks)
+    return dataclasses.replace(contract, checks=checks)

@@ -3,11 +3,12 @@
 import time
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import date
 
 import dagster as dg
 import duckdb
 
-from pipelines import lineage
+from pipelines import as_of, lineage
 from pipelines.contracts import Contract, check_values, checkable_on_rows, schema_problems
 from pipelines.resources import QcmResource
 
@@ -40,7 +41,17 @@ def check_name(contract: Contract) -> str:
 
 def contract_spec(asset_key: dg.AssetKey, contract: Contract) -> dg.AssetCheckSpec:
     """The blocking check that ``asset_key`` wrote ``contract``'s table as its contract says:
-    when it fails, downstream assets of the same run do not start."""
+    when it fails, downstream assets of the same run do not start. Raises ValueError (when
+    the job is loaded) naming a SQL check that reads the clock other than as
+    ``current_date``, which a build could not fix for its run (``pipelines.as_of``)."""
+    for check in contract.checks:
+        clocks = as_of.clock_reads(check["sql"])
+        if clocks:
+            raise ValueError(
+                f"contract {contract.path or contract.table}: check {check['name']} reads the "
+                f"clock as {clocks[0]!r}; read the day as current_date (or its year as "
+                "year(current_date)), which a build fixes for the whole run"
+            )
     return dg.AssetCheckSpec(
         check_name(contract),
         asset=asset_key,
@@ -55,9 +66,12 @@ def contract_result(
     asset_key: dg.AssetKey,
     contract: Contract,
     sql_tables: Collection[str],
+    day: date,
     changed: ChangedRows | None = None,
 ) -> dg.AssetCheckResult:
-    """Check that ``contract``'s table matches its contract's schema and values.
+    """Check that ``contract``'s table matches its contract's schema and values as of the
+    run's ``day``: its SQL checks read that day as ``current_date`` (``as_of.dated_checks``;
+    the check's key holds what they read of it).
 
     On failure the result's description names the table, each failed expectation and
     example rows. When the table, the tables its contract reads, the contract and the
@@ -72,6 +86,7 @@ def contract_result(
     its asset's step is told apart from the build by it).
     """
     started = time.perf_counter()
+    contract = as_of.dated_checks(contract, day)
     name = check_name(contract)
     run_id = context.run.run_id
     metadata: dict[str, int | float | str] = {}
@@ -158,11 +173,14 @@ def contract_checks(
     def _checks(
         context: dg.AssetCheckExecutionContext, qcm: QcmResource
     ) -> Iterator[dg.AssetCheckResult]:
+        day = as_of.run_day(context, qcm.settings.as_of)
         with qcm.connect() as con:
             for key, contract in by_key.items():
                 if key in context.selected_asset_check_keys:
                     changed = rewritten_rows(con, contract.table, context.run.run_id)
-                    yield contract_result(context, con, asset_key, contract, sql_tables, changed)
+                    yield contract_result(
+                        context, con, asset_key, contract, sql_tables, day, changed
+                    )
 
     return _checks
 

@@ -39,6 +39,7 @@ database's ``lineage`` schema, which is never published; deleting it only makes 
 build build and check everything.
 """
 
+import dataclasses
 import hashlib
 import json
 import re
@@ -289,22 +290,34 @@ def _checking() -> str:
     return _digest([code, duckdb.__version__, version("great_expectations")])
 
 
-def check_key(contract: Contract, signatures: Mapping[str, str]) -> str:
+def check_key(contract: Contract, signatures: Mapping[str, str], checks: bool = True) -> str:
     """The key of a contract check: the contract file, the checking code, the versions of
-    DuckDB and Great Expectations, and the ``signatures`` of the table and the tables the
-    contract reads."""
-    text = contract.path.read_text(encoding="utf-8") if contract.path else repr(contract)
+    DuckDB and Great Expectations, the ``signatures`` of the table and the tables the
+    contract reads, and (with ``checks``) the SQL of its checks as the build runs them,
+    the day they read written in (``pipelines.as_of.dated_checks``)."""
+    if contract.path:
+        text = contract.path.read_text(encoding="utf-8")
+    else:  # a contract made in code: its SQL checks as they are run (below) or not at all
+        text = repr(dataclasses.replace(contract, checks=()))
+    run = [check["sql"] for check in contract.checks] if checks else []
     return _digest(
-        {"contract": text, "checking": _checking(), "tables": sorted(signatures.items())}
+        {
+            "contract": text,
+            "checking": _checking(),
+            "tables": sorted(signatures.items()),
+            "checks": run,
+        }
     )
 
 
 def expectations_key(contract: Contract, signatures: Mapping[str, str]) -> str:
     """The key of a contract's expectations alone (its column and uniqueness tests, not its
     SQL checks): ``check_key`` over the ``signatures`` of the table and of the tables its
-    ``in_ref`` tests read, the others left out (the same key when it has no other)."""
+    ``in_ref`` tests read, the others left out (the same key when it has no other), without
+    its SQL checks' day."""
     read = {contract.table} | expectation_reads(contract)
-    return check_key(contract, {t: signed for t, signed in signatures.items() if t in read})
+    signed = {t: signed for t, signed in signatures.items() if t in read}
+    return check_key(contract, signed, checks=False)
 
 
 def verified(

@@ -142,8 +142,8 @@ def _sql_asset(
     )
     def _build(context: dg.AssetExecutionContext, qcm: QcmResource) -> Iterator[object]:
         changed = None
+        day = as_of.run_day(context, qcm.settings.as_of)
         if key in context.selected_asset_keys:
-            day = as_of.run_day(context, qcm.settings.as_of)
             sql = as_of.dated(path.read_text(encoding="utf-8"), day)
             result, changed = _retrying_out_of_memory(
                 context,
@@ -156,7 +156,7 @@ def _sql_asset(
             yield result
         if check.key in context.selected_asset_check_keys:
             with qcm.connect() as con:
-                yield contract_result(context, con, key, contract, sql_tables, changed)
+                yield contract_result(context, con, key, contract, sql_tables, day, changed)
 
     return _build
 

@@ -9,6 +9,8 @@ import duckdb
 import pytest
 
 from pipelines import as_of, lineage
+from pipelines.checks import contract_spec
+from pipelines.contracts import Column, Contract, check_values
 
 pytestmark = pytest.mark.unit
 DAY = date(2026, 12, 5)
@@ -68,6 +70,61 @@ def test_the_signature_holds_what_the_sql_reads_of_the_day() -> None:
     assert signed(plain, DAY) == signed(plain, next_day) == signed(plain, next_year)
     assert signed(yearly, DAY) == signed(yearly, next_day) != signed(yearly, next_year)
     assert signed(daily, DAY) != signed(daily, next_day)
+
+
+def test_a_contracts_sql_checks_read_the_builds_day_and_their_key_what_they_read_of_it() -> None:
+    checks = (
+        {"name": "not_ahead", "description": "no day after today", "sql": (
+            "select id from core.t where on_day > current_date"
+        )},
+        {"name": "this_year", "description": "no year after this one", "sql": (
+            "select id from core.t where year(on_day) > year(current_date)"
+        )},
+        {"name": "plain", "description": "an id", "sql": "select id from core.t where id is null"},
+    )  # fmt: skip
+    columns = (Column("id", "INTEGER", "an id"), Column("on_day", "DATE", "a day"))
+    contract = Contract("core.t", "one row per id", "days", columns, checks=checks)
+    dated = as_of.dated_checks(contract, DAY)
+    assert [c["sql"] for c in dated.checks] == [
+        "select id from core.t where on_day > date '2026-12-05'",
+        "select id from core.t where year(on_day) > 2026::bigint",
+        "select id from core.t where id is null",
+    ]
+    assert dated.checks[0]["name"] == "not_ahead" and contract.checks == checks  # a copy
+    con = duckdb.connect()
+    try:
+        con.execute("create schema core")
+        con.execute("create table core.t as select 1 as id, date '2026-12-06' as on_day")
+        failed = check_values(con, dated)
+        assert [f["expectation"] for f in failed.failures] == ["not_ahead (no day after today)"]
+        assert check_values(con, as_of.dated_checks(contract, date(2026, 12, 6))).passed
+    finally:
+        con.close()
+
+    def keys(*checks: dict[str, str]) -> tuple[list[str], list[str]]:
+        one = Contract("core.t", "one row per id", "days", columns, checks=checks)
+        days = (DAY, date(2026, 12, 6), date(2027, 1, 1))
+        signed = {"core.t": "a"}
+        return (
+            [lineage.check_key(as_of.dated_checks(one, day), signed) for day in days],
+            [lineage.expectations_key(as_of.dated_checks(one, day), signed) for day in days],
+        )
+
+    daily, yearly, plain = (keys(check) for check in checks)
+    assert daily[0][0] != daily[0][1] != daily[0][2] != daily[0][0]
+    assert yearly[0][0] == yearly[0][1] != yearly[0][2]
+    assert plain[0][0] == plain[0][1] == plain[0][2]
+    # the expectations' own pass does not depend on the SQL checks' day
+    assert len(set(daily[1])) == len(set(yearly[1])) == len(set(plain[1])) == 1
+
+
+def test_a_contract_check_reading_another_clock_is_refused_when_the_job_is_loaded() -> None:
+    check = {"name": "recent", "description": "recent rows", "sql": (
+        "select id from core.t where at > now() - interval 1 day"
+    )}  # fmt: skip
+    contract = Contract("core.t", "one row per id", "rows", (), checks=(check,))
+    with pytest.raises(ValueError, match=r"core\.t: check recent reads the clock as 'now\('"):
+        contract_spec(dg.AssetKey(["core", "t"]), contract)
 
 
 def test_other_clocks_are_named() -> None:

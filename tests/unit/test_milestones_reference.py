@@ -9,13 +9,14 @@ both sides, each naming the other.
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 
 import duckdb
 import polars as pl
 import pytest
 
 from assets.reference.tables import read_csv, reference_frames
+from pipelines import as_of
 from pipelines.contracts import check_values, load_contracts
 from pipelines.db import replace_table
 from pipelines.settings import SQL_DIR
@@ -231,3 +232,21 @@ def test_the_build_refuses_a_bad_row(con: duckdb.DuckDBPyConnection) -> None:
         "unit_is_metric_unit",
     ):
         assert name in failed, name
+
+
+def test_no_milestone_is_dated_after_the_day_the_build_is_as_of(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    frames = reference_frames()
+    for table in ("ref.milestone_metrics", "ref.approaches", "ref.countries", "ref.milestones"):
+        replace_table(con, table, frames[table])
+    contract = load_contracts(SQL_DIR)["ref.milestones"]
+    rows = frames["ref.milestones"].iter_rows(named=True)
+    latest = max((parse_date(row["date"]), row["milestone_id"]) for row in rows)
+    assert check_values(con, as_of.dated_checks(contract, latest[0])).passed
+    # as of the day before the latest demonstration's: it had not been made yet
+    outcome = check_values(con, as_of.dated_checks(contract, latest[0] - timedelta(days=1)))
+    assert [f["expectation"].split(" ")[0] for f in outcome.failures] == [
+        "date_parses_and_is_not_in_the_future"
+    ]
+    assert latest[1] in {example[0] for example in outcome.failures[0]["examples"]}
