@@ -32,9 +32,14 @@ SHOWCASE = (
     "capability/superconducting.html",
     "methods.html",
 )
-# JavaScript: true once every chart div has been drawn by Plotly with at least one trace.
-CHARTS_DRAWN = """() => [...document.querySelectorAll('div.chart')].every(
-    d => d.classList.contains('js-plotly-plot') && d._fullData && d._fullData.length > 0)"""
+# JavaScript: draws every chart a page has not drawn yet (a page draws a chart as it nears
+# the screen: site.js, qcmDrawCharts), then true once every chart div has been drawn by
+# Plotly with at least one trace. Drawing them twice draws nothing: each is drawn once.
+CHARTS_DRAWN = """() => {
+    if (window.qcmDrawCharts) window.qcmDrawCharts();
+    return [...document.querySelectorAll('div.chart')].every(
+        d => d.classList.contains('js-plotly-plot') && d._fullData && d._fullData.length > 0);
+}"""
 
 
 class BrowserUnavailable(RuntimeError):

@@ -805,6 +805,86 @@ function addYearSelects(div) {
   div.before(box);
 }
 
+// ---- a chart is drawn as it nears the screen: a long page (forty charts) opens at once and
+// draws the rest as the reader scrolls; printing, or qcmDrawCharts(), draws every chart -----
+const DRAWN = new WeakSet();
+// how far beyond the screen a chart is drawn: a screen and a half, so that scrolling, or a
+// keyboard moving down the page, meets charts already drawn with their menus' selects
+const DRAW_AHEAD = "150% 0px";
+// Plotly's height for a figure that sets none, kept for the chart until it is drawn
+const DEFAULT_HEIGHT = 450;
+
+function drawChart(div) {
+  if (DRAWN.has(div)) return;
+  DRAWN.add(div);
+  div.style.minHeight = "";
+  // one chart that fails is reported, never keeps the others from being drawn
+  try {
+    const payload = chartPayload(div.dataset.chart);
+    // the site's look (site_template.js), one copy per chart, as the figures carry none
+    payload.figure.layout.template = structuredClone(window.QCM_PLOTLY_TEMPLATE);
+    // the figure's height is its box's too, which Plotly keeps when the width changes
+    if (payload.figure.layout.height) div.style.height = `${payload.figure.layout.height}px`;
+    Plotly.newPlot(div, payload.figure.data, payload.figure.layout, chartConfig(div, payload));
+    // the drawing reads as hundreds of numbers: a screen reader gets the figure's name and
+    // its data table instead
+    for (const svg of div.querySelectorAll("svg.main-svg")) {
+      svg.setAttribute("aria-hidden", "true");
+    }
+    addMenuSelects(div, payload.figure.layout.updatemenus || []);
+    addYearSelects(div);
+    fitTitle(div);
+    fitToWidth(div);
+    // the page names the figure by its first title; a menu that changes it renames it,
+    // and the new title, legend and rows are fitted to the chart's width
+    div.on("plotly_update", () => {
+      nameFigure(div);
+      fitTitle(div);
+      fitToWidth(div);
+    });
+  } catch (error) {
+    console.error(`chart ${div.id}: ${error}`);
+  }
+}
+
+function drawCharts() {
+  for (const div of document.querySelectorAll("div.chart")) drawChart(div);
+}
+window.qcmDrawCharts = drawCharts;
+
+// each chart keeps its height until drawn, so that the page does not move as charts are
+// drawn above what the reader reads; without IntersectionObserver every chart is drawn
+function drawNearTheScreen() {
+  const charts = [...document.querySelectorAll("div.chart")];
+  if (!("IntersectionObserver" in window)) {
+    drawCharts();
+    return;
+  }
+  const near = new IntersectionObserver(
+    (entries) => {
+      for (const entry of entries) {
+        if (!entry.isIntersecting) continue;
+        near.unobserve(entry.target);
+        drawChart(entry.target);
+      }
+    },
+    { rootMargin: DRAW_AHEAD },
+  );
+  for (const div of charts) {
+    let height;
+    try {
+      height = chartPayload(div.dataset.chart).figure.layout.height;
+    } catch {
+      drawChart(div); // which reports the data it cannot read
+      continue;
+    }
+    if (height) div.style.height = `${height}px`;
+    else div.style.minHeight = `${DEFAULT_HEIGHT}px`;
+    near.observe(div);
+  }
+  window.addEventListener("beforeprint", drawCharts);
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   for (const box of document.querySelectorAll("div.composite")) setupComposite(box);
   for (const details of document.querySelectorAll("details.data-table")) {
@@ -812,35 +892,7 @@ document.addEventListener("DOMContentLoaded", () => {
       if (details.open) fillDataTable(details);
     });
   }
-  for (const div of document.querySelectorAll("div.chart")) {
-    // one chart that fails is reported, never keeps the others from being drawn
-    try {
-      const payload = chartPayload(div.dataset.chart);
-      // the site's look (site_template.js), one copy per chart, as the figures carry none
-      payload.figure.layout.template = structuredClone(window.QCM_PLOTLY_TEMPLATE);
-      // the figure's height is its box's too, which Plotly keeps when the width changes
-      if (payload.figure.layout.height) div.style.height = `${payload.figure.layout.height}px`;
-      Plotly.newPlot(div, payload.figure.data, payload.figure.layout, chartConfig(div, payload));
-      // the drawing reads as hundreds of numbers: a screen reader gets the figure's name and
-      // its data table instead
-      for (const svg of div.querySelectorAll("svg.main-svg")) {
-        svg.setAttribute("aria-hidden", "true");
-      }
-      addMenuSelects(div, payload.figure.layout.updatemenus || []);
-      addYearSelects(div);
-      fitTitle(div);
-      fitToWidth(div);
-      // the page names the figure by its first title; a menu that changes it renames it,
-      // and the new title, legend and rows are fitted to the chart's width
-      div.on("plotly_update", () => {
-        nameFigure(div);
-        fitTitle(div);
-        fitToWidth(div);
-      });
-    } catch (error) {
-      console.error(`chart ${div.id}: ${error}`);
-    }
-  }
+  drawNearTheScreen();
   // the width changed (a phone turned, a window narrowed): every title, legend and label
   // fitted again, once Plotly has redrawn the charts to their new width
   let resized;
@@ -860,6 +912,7 @@ document.addEventListener("DOMContentLoaded", () => {
   for (const button of document.querySelectorAll("button.image")) {
     button.addEventListener("click", () => {
       const div = document.getElementById(button.dataset.chart);
+      if (div) drawChart(div); // drawn already, unless the reader came faster than the page
       if (!div || !div._fullLayout) return; // a chart that failed to draw (reported)
       downloadChartImage(div, chartPayload(div.dataset.chart)).catch((error) =>
         console.error(`chart ${div.id}: ${error}`),

@@ -189,6 +189,62 @@ def test_every_kind_of_page_renders_offline_with_all_charts_drawn(
         assert problems == [], (path.name, problems)
 
 
+# JavaScript: for each chart div of the page, whether Plotly has drawn it, and its height
+CHARTS_STATE = """() => [...document.querySelectorAll('div.chart')].map(
+    d => [d.classList.contains('js-plotly-plot'), Math.round(d.getBoundingClientRect().height)])"""
+
+
+def test_a_long_page_draws_its_charts_as_they_near_the_screen_and_all_to_print(
+    sample: tuple[Path, str], tab: Tab
+) -> None:
+    page, problems = open_page(tab, site_of(sample) / "country" / "USA.html")
+    page.wait_for_function("() => document.querySelector('div.chart.js-plotly-plot')")
+    opened = page.evaluate(CHARTS_STATE)
+    assert len(opened) >= 15  # a long page
+    drawn = [d for d, _ in opened]
+    assert drawn[0] and not drawn[-1] and sum(drawn) < len(drawn) / 2, drawn
+    # the last chart, reached, is drawn; the middle of the page still waits for the reader
+    page.locator("div.chart").last.scroll_into_view_if_needed()
+    last = "[...document.querySelectorAll('div.chart')].at(-1)"
+    page.wait_for_function(f"() => {last}.classList.contains('js-plotly-plot')")
+    scrolled = page.evaluate(CHARTS_STATE)
+    assert not all(d for d, _ in scrolled), scrolled
+    # printing draws every chart; each kept its height until drawn: the page never moved
+    page.evaluate("() => window.dispatchEvent(new Event('beforeprint'))")
+    printed = page.evaluate(CHARTS_STATE)
+    assert all(d for d, _ in printed)
+    assert [h for _, h in printed] == [h for _, h in opened]
+    assert problems == []
+
+
+def test_a_keyboard_meets_each_charts_menus_before_its_downloads_though_drawn_late(
+    sample: tuple[Path, str], tab: Tab
+) -> None:
+    """Tab by Tab down a page whose charts are drawn as they near the screen: each chart is
+    drawn before the keyboard reaches it, so its menus' selects come before its buttons."""
+    page, problems = open_page(tab, site_of(sample) / "approach" / "superconducting.html")
+    focused: dict[str, list[str]] = {}
+    for _ in range(400):
+        page.keyboard.press("Tab")
+        tag, kind, chart = page.evaluate(
+            """() => { const e = document.activeElement, f = e.closest('figure');
+                return [e.tagName, e.className, f ? f.querySelector('div.chart').id : null]; }"""
+        )
+        if tag == "BODY":  # past the page's last control
+            break
+        if chart:
+            focused.setdefault(chart, []).append("select" if tag == "SELECT" else kind)
+    with_menus = page.evaluate(
+        """() => [...new Set([...document.querySelectorAll('.chart-views select')].map(
+            s => s.closest('figure').querySelector('div.chart').id))]"""
+    )
+    assert len(with_menus) >= 3 and len(focused) == len(page.locator("div.chart").all())
+    for chart in with_menus:
+        kinds = focused[chart]
+        assert "select" in kinds and kinds.index("select") < kinds.index("csv"), (chart, kinds)
+    assert problems == []
+
+
 def test_map_indicator_control_switches_the_shown_indicator(
     sample: tuple[Path, str], tab: Tab
 ) -> None:
