@@ -352,7 +352,7 @@ function fitTitle(div) {
     const node = div.querySelector(".gtitle");
     const box = node ? node.getBoundingClientRect() : { right: 0, width: 0 };
     const right = box.right;
-    if (right <= div.getBoundingClientRect().right) {
+    if (right <= shownRight(div)) {
       if (moved) moved.text.remove();
       TITLES_MOVED.delete(div);
       return;
@@ -373,7 +373,7 @@ function fitTitle(div) {
     const titleWidth = box.width + 2 * TITLE_SPACE;
     TITLES_MOVED.set(div, { title: drawn, width, titleWidth, text });
     Plotly.relayout(div, { "title.text": "" });
-  } else if (moved && moved.width <= div.clientWidth) {
+  } else if (moved && moved.width <= shownRight(div) - div.getBoundingClientRect().left) {
     moved.text.remove();
     TITLES_MOVED.delete(div);
     Plotly.relayout(div, { "title.text": moved.title });
@@ -675,17 +675,52 @@ function rowsNeedWrapping(div) {
   return rowLabels(div).some(([, , labels]) => rowsToWrap(div, labels));
 }
 
+// a heatmap's columns narrower than HEATMAP_COLUMN px (its cells' numbers unreadable, on a
+// phone's screen) make the chart wider than its box, which then scrolls sideways
+const HEATMAP_COLUMN = 26;
+
+// the width at which the chart's heatmaps get HEATMAP_COLUMN px a column, the rest of the
+// chart as it is; 0 when they have that already (or the chart has no heatmap)
+function readableHeatmapWidth(div) {
+  const columns = div._fullData
+    .filter((trace) => trace.type === "heatmap" && Array.isArray(trace.x))
+    .map((trace) => trace.x.length);
+  if (!columns.length) return 0;
+  const full = div._fullLayout;
+  const needed = Math.max(...columns) * HEATMAP_COLUMN;
+  return full._size.w >= needed ? 0 : Math.ceil(full.width + needed - full._size.w);
+}
+
+// the right edge of what the reader sees of a chart: its own, or its box's where the box
+// scrolls a chart wider than itself (readableHeatmapWidth)
+function shownRight(div) {
+  const right = div.getBoundingClientRect().right;
+  const box = div.parentElement;
+  if (!box.classList.contains("scrolls")) return right;
+  const edge = box.getBoundingClientRect().right - parseFloat(getComputedStyle(box).paddingRight);
+  return Math.min(right, edge);
+}
+
+// a chart drawn at least ``width`` px wide in a box that scrolls sideways; none (0): as wide
+// as its box, which does not scroll
+function setMinWidth(div, width) {
+  div.style.minWidth = width ? `${width}px` : "";
+  div.parentElement.classList.toggle("scrolls", Boolean(width));
+  return Plotly.Plots.resize(div);
+}
+
 async function narrow(div) {
   const undo = NARROWED.get(div);
   if (undo) {
     NARROWED.delete(div);
+    if (undo.minWidth) await setMinWidth(div, 0);
     if (undo.height) await setHeight(div, undo.height);
     for (const [update, indices] of undo.restyles) await Plotly.restyle(div, update, indices);
     await Plotly.relayout(div, undo.layout);
   }
   // what this fitting changes is recorded as it goes, so that a fitting that fails halfway
   // is undone by the next one all the same
-  const done = { layout: {}, restyles: [], shown: [], height: null };
+  const done = { layout: {}, restyles: [], shown: [], height: null, minWidth: false };
   const back = done.layout;
   NARROWED.set(div, done);
   const drawn = div._fullLayout.height; // put back when the chart is made taller
@@ -721,6 +756,20 @@ async function narrow(div) {
     await relayoutSome(div, menusAsSelects(div, back, done.shown));
     await relayoutSome(div, wrappedTitles(div, back));
     await relayoutSome(div, annotationsInside(div, back));
+    // last, a heatmap's columns too narrow to read: the chart made wider, its box scrolling
+    // (a second pass for what Plotly's margins took of the first)
+    const rows = div._fullLayout._size.h;
+    for (let pass = 0, wider = readableHeatmapWidth(div); wider && pass < 2; pass += 1) {
+      done.minWidth = true;
+      await setMinWidth(div, wider);
+      wider = readableHeatmapWidth(div);
+    }
+    if (done.minWidth) {
+      // the column labels Plotly now has room to show all take height from the rows
+      const taken = rows - div._fullLayout._size.h;
+      if (taken > 0) await grow(taken);
+      fitTitle(div); // the title, fitted to the chart's box, to what the box shows of it
+    }
   } finally {
     // a select shown stays shown through the undo and redo of a fitting its own change set
     // off (it has the reader's focus); one no longer needed goes back out of sight
@@ -728,7 +777,7 @@ async function narrow(div) {
       if (!done.shown.includes(label)) label.classList.remove("shown");
     }
     for (const label of done.shown) label.classList.add("shown");
-    if (!done.height && !Object.keys(back).length && !done.restyles.length) {
+    if (!done.height && !done.minWidth && !Object.keys(back).length && !done.restyles.length) {
       NARROWED.delete(div);
     }
   }

@@ -453,6 +453,15 @@ FITTED = """() => [...document.querySelectorAll('div.chart.js-plotly-plot')].map
 })"""
 
 
+# JavaScript: each heatmap's id, the width of its columns, whether its box scrolls sideways
+# and whether its title is shown above it (site.js: keepColumnsReadable, fitTitle)
+HEATMAPS = """() => [...document.querySelectorAll('div.chart')].filter(d => d.querySelector('g.hm'))
+    .map(d => { const box = d.parentElement;
+        const columns = d._fullData.filter(t => t.type === 'heatmap').map(t => t.x.length);
+        return [d.id, d._fullLayout._size.w / Math.max(...columns),
+            box.scrollWidth > box.clientWidth, !!box.querySelector('p.chart-title')]; })"""
+
+
 def test_a_narrow_screen_fits_menus_colour_scales_columns_legends_and_notes_inside_the_chart(
     sample: tuple[Path, str], tab: Tab
 ) -> None:
@@ -461,6 +470,11 @@ def test_a_narrow_screen_fits_menus_colour_scales_columns_legends_and_notes_insi
     for name in pages:
         show_narrow(page, site_of(sample) / name)
         assert [c for c in page.evaluate(PAST_SIDES) if c[1]] == [], name
+        # a heatmap keeps its columns readable (26 px; the sample's have 8 to 19 columns): it
+        # is drawn wider than the screen, its box scrolls sideways, its title is shown above
+        heatmaps = page.evaluate(HEATMAPS)
+        if name in ("index.html", "supply_chain.html"):
+            assert heatmaps and all(h[1] >= 25.9 and h[2] and h[3] for h in heatmaps), heatmaps
         if name == "index.html":
             # the world map's list gives way to its select; its scale is made slimmer
             assert page.evaluate(
@@ -476,8 +490,9 @@ def test_a_narrow_screen_fits_menus_colour_scales_columns_legends_and_notes_insi
             assert any("<br>" in name for name in names)
         if name == "supply_chain.html":
             fitted_supply_chain(page)
-        # wide again: each chart as its figure sets it, no select shown
+        # wide again: each chart as its figure sets it, no select shown, no box scrolling
         widen(page)
+        assert not any(h[2] for h in page.evaluate(HEATMAPS)), name
         assert [c for c in page.evaluate(FITTED) if c[1] != c[2]] == [], name
         assert page.locator("label.chart-views.shown").count() == 0
     assert problems == []
