@@ -78,6 +78,17 @@ def clock_reads(sql: str) -> list[str]:
     return [m.group() for m in _READS.finditer(sql) if m.lastgroup == "other"]
 
 
+def refuse_other_clocks(sql: str, what: str) -> None:
+    """Raise ValueError naming ``what`` (the SQL file or the check) when ``sql`` reads the
+    clock other than as ``current_date`` (``clock_reads``): a day no build can fix."""
+    clocks = clock_reads(sql)
+    if clocks:
+        raise ValueError(
+            f"{what} reads the clock as {clocks[0]!r}; read the day as current_date (or its "
+            "year as year(current_date)), which a build fixes for the whole run"
+        )
+
+
 def dated(sql: str, day: date) -> str:
     """``sql`` as of ``day``: each ``year(current_date)`` in its code (not in its quoted
     strings, names or comments) written as the year (a BIGINT, as ``year`` gives), each

@@ -45,13 +45,8 @@ def contract_spec(asset_key: dg.AssetKey, contract: Contract) -> dg.AssetCheckSp
     the job is loaded) naming a SQL check that reads the clock other than as
     ``current_date``, which a build could not fix for its run (``pipelines.as_of``)."""
     for check in contract.checks:
-        clocks = as_of.clock_reads(check["sql"])
-        if clocks:
-            raise ValueError(
-                f"contract {contract.path or contract.table}: check {check['name']} reads the "
-                f"clock as {clocks[0]!r}; read the day as current_date (or its year as "
-                "year(current_date)), which a build fixes for the whole run"
-            )
+        where = f"contract {contract.path or contract.table}: check {check['name']}"
+        as_of.refuse_other_clocks(check["sql"], where)
     return dg.AssetCheckSpec(
         check_name(contract),
         asset=asset_key,

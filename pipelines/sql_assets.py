@@ -302,12 +302,7 @@ def build_sql_assets(
         contract = contracts.get(table)
         if contract is None:
             raise ValueError(f"{path}: the table {table} has no contract ({path.stem}.yml)")
-        clocks = as_of.clock_reads(sql)
-        if clocks:
-            raise ValueError(
-                f"{path}: reads the clock as {clocks[0]!r}; read the day as current_date "
-                "(or its year as year(current_date)), which a build fixes for the whole run"
-            )
+        as_of.refuse_other_clocks(sql, f"{path}:")
         materialized = contract.materialized
         private = sorted(t for t in reads if t.split(".")[0] not in PUBLIC_SCHEMAS)
         if materialized == "view" and private:

@@ -235,6 +235,12 @@ def test_a_sql_file_without_a_contract_is_refused(tmp_path: Path) -> None:
         build_sql_assets(tmp_path, {})
 
 
+def test_a_sql_file_reading_another_clock_than_current_date_is_refused(tmp_path: Path) -> None:
+    write_table_files(tmp_path, "marts.t", "select now() as at", "table")
+    with pytest.raises(ValueError, match=r"t\.sql: reads the clock as 'now\('"):
+        build_sql_assets(tmp_path, {})
+
+
 def test_a_view_may_not_cross_join(tmp_path: Path) -> None:
     """DuckDB stores 'a cross join b left join c on c.k = a.k' as 'a, b left join c ...',
     which no longer binds once the file is reopened: the published file could not be made."""
