@@ -33,6 +33,7 @@ FONT = {"family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", "siz
 
 # the words every family's caption carries when a chart shows sample data
 SAMPLE_MARK = "SYNTHETIC SAMPLE DATA"
+PLOTLY_HEIGHT = 450  # px: the height Plotly draws a figure at that sets none
 
 
 @dataclass
@@ -55,6 +56,13 @@ class Chart:
         """The name its downloads take: the chart's id, ``sample-`` before it for sample
         data, so that a file saved from the page says what it holds."""
         return f"sample-{self.id}" if self.is_sample else self.id
+
+    @property
+    def height(self) -> int:
+        """The height in px the chart is drawn at: its figure's, else Plotly's default. The
+        page keeps that room for the chart until it is drawn (``site.js``, drawChart), so
+        the page does not move as charts are drawn."""
+        return int(self.figure.layout.height or PLOTLY_HEIGHT)
 
     @property
     def title(self) -> str:

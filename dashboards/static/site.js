@@ -860,20 +860,20 @@ const DRAWN = new WeakSet();
 // how far beyond the screen a chart is drawn: a screen and a half, so that scrolling, or a
 // keyboard moving down the page, meets charts already drawn with their menus' selects
 const DRAW_AHEAD = "150% 0px";
-// Plotly's height for a figure that sets none, kept for the chart until it is drawn
-const DEFAULT_HEIGHT = 450;
 
 function drawChart(div) {
   if (DRAWN.has(div)) return;
   DRAWN.add(div);
-  div.style.minHeight = "";
   // one chart that fails is reported, never keeps the others from being drawn
   try {
     const payload = chartPayload(div.dataset.chart);
     // the site's look (site_template.js), one copy per chart, as the figures carry none
     payload.figure.layout.template = structuredClone(window.QCM_PLOTLY_TEMPLATE);
-    // the figure's height is its box's too, which Plotly keeps when the width changes
-    if (payload.figure.layout.height) div.style.height = `${payload.figure.layout.height}px`;
+    // the figure's height is its box's too, which Plotly keeps when the width changes; a
+    // figure without one is as tall as Plotly draws it (the page kept Plotly's default
+    // height for it until now: dashboards.figures.Chart.height)
+    const height = payload.figure.layout.height;
+    div.style.height = height ? `${height}px` : "";
     Plotly.newPlot(div, payload.figure.data, payload.figure.layout, chartConfig(div, payload));
     // the drawing reads as hundreds of numbers: a screen reader gets the figure's name and
     // its data table instead
@@ -901,10 +901,10 @@ function drawCharts() {
 }
 window.qcmDrawCharts = drawCharts;
 
-// each chart keeps its height until drawn, so that the page does not move as charts are
-// drawn above what the reader reads; without IntersectionObserver every chart is drawn
+// each chart keeps its height until drawn (the page gives it: dashboards.figures.Chart.height),
+// so that the page does not move as charts are drawn above what the reader reads; without
+// IntersectionObserver every chart is drawn
 function drawNearTheScreen() {
-  const charts = [...document.querySelectorAll("div.chart")];
   if (!("IntersectionObserver" in window)) {
     drawCharts();
     return;
@@ -919,18 +919,7 @@ function drawNearTheScreen() {
     },
     { rootMargin: DRAW_AHEAD },
   );
-  for (const div of charts) {
-    let height;
-    try {
-      height = chartPayload(div.dataset.chart).figure.layout.height;
-    } catch {
-      drawChart(div); // which reports the data it cannot read
-      continue;
-    }
-    if (height) div.style.height = `${height}px`;
-    else div.style.minHeight = `${DEFAULT_HEIGHT}px`;
-    near.observe(div);
-  }
+  for (const div of document.querySelectorAll("div.chart")) near.observe(div);
   window.addEventListener("beforeprint", drawCharts);
 }
 
