@@ -1,4 +1,4 @@
--- indicators.patent_specialisation: one row per entity, approach, priority year, counting basis and family scope: patent activity index (x_ek / x_e) / (x_wk / x_w) on fractional family counts; 1 = world average
+-- indicators.patent_specialisation: one row per entity, approach, priority year, counting basis and family scope: patent activity index (x_ek / x_e) / (x_wk / x_w) on fractional family counts; 1 = world average; none for an adjacent approach (post-quantum cryptography), whose families are not all in the all it divides by
 with counts as (
     select entity_type, entity_code, approach, year, counting, family_scope, value as fractional
     from indicators.patent_output
@@ -30,6 +30,8 @@ shares as (
         and world_all.year = counts.year
         and world_all.counting = counts.counting
         and world_all.family_scope = counts.family_scope
+    -- a share of all needs the approach inside all: the adjacent ones are not (since pat-1.4)
+    where counts.approach not in (select approach from ref.approaches where family = 'adjacent')
 )
 
 select

@@ -295,3 +295,28 @@ def test_the_activity_index_leaves_out_an_approach_outside_all(
         "where entity_type = 'country' order by approach"
     ).fetchall()
     assert rows == [("UKR", "all", 1.0), ("UKR", "qkd", 5.0)]
+
+
+def test_the_patent_activity_index_leaves_out_an_approach_outside_all(
+    con: duckdb.DuckDBPyConnection,
+) -> None:
+    # As for works: KOR's families (applicants, all families) are 0.5 in all, 0.25 in qkd
+    # and 2 in pqc (families only on PQC are not in all); the world's 20 in all, 4 in qkd,
+    # 5 in pqc. qkd: (0.25 / 0.5) / (4 / 20) = 2.5; pqc would be a "share" of 4 of all: no row
+    replace_table(con, "ref.approaches", reference_frames()["ref.approaches"])
+    con.execute(
+        "create table indicators.patent_output as select entity_type, entity_code, approach, "
+        "2021 as year, 'applicant' as counting, 'all' as family_scope, "
+        "'patent_families_fractional' as indicator, value from (values "
+        "('country', 'KOR', 'all', 0.5), ('country', 'KOR', 'qkd', 0.25), "
+        "('country', 'KOR', 'pqc', 2.0), ('world', 'WLD', 'all', 20.0), "
+        "('world', 'WLD', 'qkd', 4.0), ('world', 'WLD', 'pqc', 5.0)) "
+        "as t(entity_type, entity_code, approach, value)"
+    )
+    run_sql(con, "indicators.patent_specialisation")
+    rows = con.execute(
+        "select entity_code, approach, round(value, 9), round(numerator, 9), "
+        "round(denominator, 9) from indicators.patent_specialisation "
+        "where entity_type = 'country' order by approach"
+    ).fetchall()
+    assert rows == [("KOR", "all", 1.0, 1.0, 1.0), ("KOR", "qkd", 2.5, 0.5, 0.2)]
