@@ -13,6 +13,7 @@ from dashboards.data import SiteData
 from dashboards.families import common
 from dashboards.families.common import number_word, possessive
 from dashboards.figures import (
+    Chart,
     count_bars,
     grouped_choice_bars,
     ranking_bars,
@@ -26,6 +27,11 @@ from dashboards.stats import level_words
 
 NAME = "Publications"
 SOURCE = "Source: OpenAlex works (CC0), classified and counted by qcm"
+NO_WORKS_GAPS = "A gap is a year without works in the approach anywhere in the world."
+SUPPRESSED_GAPS = (
+    "A gap is a year without works in the approach anywhere in the world, or one whose works "
+    "are too few to publish: this release suppresses small numbers."
+)
 TOP = 15
 HEATMAP_COUNTRIES = 15
 BLOC_ORDER = ["EU27", "NATO", "G7", "OECD", "QUAD", "AUKUS", "FIVE_EYES", "CHIP4"]
@@ -146,6 +152,38 @@ def _year_words(data: SiteData) -> str:
     )
 
 
+def yearly(data: SiteData, indicator: str, approach: str, codes: list[str]) -> pl.DataFrame:
+    """Rows (entity_name, year, value) of the countries ``codes`` for ``indicator`` (a count
+    or share of works) in ``approach``, in every year from the world's first to its last:
+    zero in a year a country has no works there (the marts hold no row), empty in one the
+    release published without its numbers and in one without works in the world (no share
+    to draw), so that the line breaks there (``common.filled_years``)."""
+    equals = {"entity_type": "country", "indicator": indicator, "approach": approach}
+    rows = common.rows(data.indicators, **equals).filter(pl.col("entity_code").is_in(codes))
+    hidden = data.hidden("indicators", **equals).filter(pl.col("entity_code").is_in(codes))
+    world = common.rows(data.indicators, **(equals | {"entity_type": "world"}))["year"]
+    names = pl.concat([rows["entity_name"], hidden["entity_name"]]).unique().sort().to_list()
+    years = list(range(world.min(), world.max() + 1)) if world.len() else []
+    no_world = pl.DataFrame(
+        [(name, year) for name in names for year in sorted(set(years) - set(world))],
+        schema={"entity_name": pl.String, "year": rows.schema["year"]},
+        orient="row",
+    )
+    return common.filled_years(
+        rows.select("entity_name", "year", "value"),
+        years,
+        names,
+        pl.concat([hidden.select("entity_name", "year"), no_world]),
+    )
+
+
+def note_gaps(data: SiteData, trend: Chart) -> None:
+    """Add to ``trend`` a note on where a line breaks, if one does: a year without works in
+    the world, or one the release suppressed."""
+    if any(None in (line.y or ()) for line in trend.figure.data):
+        trend.notes.append(SUPPRESSED_GAPS if data.suppresses else NO_WORKS_GAPS)
+
+
 def leaders(data: SiteData, year: int) -> pl.DataFrame:
     """The leading country of each classified approach by world share in ``year`` (of
     countries tied, the first by name), with the runner-up's share and ``doubt``: "few"
@@ -237,15 +275,14 @@ def overview(data: SiteData) -> list[Section]:
         .head(5)["entity_code"]
     )
     trend = trend_lines(
-        common.rows(data.indicators, entity_type="country", indicator="world_share", approach="all")
-        .filter(pl.col("entity_code").is_in(top5.to_list()))
-        .select("entity_code", "entity_name", "year", "value"),
+        yearly(data, "world_share", "all", top5.to_list()),
         "headline-trend",
         "Share of world quantum publications of today's five largest producers",
         _caption(data, "share of the world's publications"),
         "share of world publications",
         latest_year=data.incomplete_year,
     )
+    note_gaps(data, trend)
     table = Table(
         ["Approach", "Leader", "Share", "Runner-up share", "Lead"],
         [
@@ -348,17 +385,14 @@ def approach(data: SiteData, approach_id: str) -> list[Section]:
     ranking.notes.append(_unknown_note(shares, year, _unknown_hidden(data, approach_id, year)))
     leaders5 = ranked.head(5)["entity_code"]
     trend = trend_lines(
-        common.rows(
-            data.indicators, entity_type="country", indicator="world_share", approach=approach_id
-        )
-        .filter(pl.col("entity_code").is_in(leaders5.to_list()))
-        .select("entity_code", "entity_name", "year", "value"),
+        yearly(data, "world_share", approach_id, leaders5.to_list()),
         f"{approach_id}-trend",
         f"How the five leaders' shares of {label.lower()} publications moved",
         _caption(data, "share of the world's publications in the approach"),
         "share of world publications in the approach",
         latest_year=data.incomplete_year,
     )
+    note_gaps(data, trend)
     bloc_groups = {}
     for indicator in ("world_share", "top10_share_of_world"):
         rows = common.rows(
@@ -540,15 +574,8 @@ def country(data: SiteData, iso3: str) -> list[Section]:
         _caption(data, "activity index (1 = world average)", year),
         "activity index (1 = world average)",
     )
-    output = common.rows(
-        data.indicators,
-        entity_type="country",
-        entity_code=iso3,
-        indicator="publications_fractional",
-        approach="all",
-    )
     trend = trend_lines(
-        output.select("entity_code", "entity_name", "year", "value"),
+        yearly(data, "publications_fractional", "all", [iso3]),
         f"{iso3}-trend",
         f"{possessive(name)} quantum publications per year (fractional count)",
         _caption(data, "works (fractional)"),
@@ -556,6 +583,7 @@ def country(data: SiteData, iso3: str) -> list[Section]:
         percent=False,
         latest_year=data.incomplete_year,
     )
+    note_gaps(data, trend)
     collaborators = count_bars(
         partners(data, iso3, year),
         f"{iso3}-partners",

@@ -120,3 +120,30 @@ def left_out_of_sums(what: str, span: str) -> str:
         f"This release suppresses small numbers: {what} with a year too small to publish in "
         f"{span} are left out, as a sum of their other years would understate them."
     )
+
+
+def filled_years(
+    frame: pl.DataFrame, years: list[int], names: list[str], hidden: pl.DataFrame | None = None
+) -> pl.DataFrame:
+    """``frame`` (entity_name, year, value) with a row for each of ``names`` in each of
+    ``years``: zero where ``frame`` has none (the marts hold no row for a year without
+    records, and a line drawn only through the years with some would run straight across
+    those without), empty where ``hidden`` (entity_name, year: rows the release published
+    without their numbers) has it, so that the line breaks there."""
+    year_type = frame.schema.get("year", pl.Int64)
+    grid = pl.DataFrame({"entity_name": names}, schema={"entity_name": pl.String}).join(
+        pl.DataFrame({"year": years}, schema={"year": year_type}), how="cross"
+    )
+    filled = grid.join(frame, on=["entity_name", "year"], how="left")
+    if hidden is not None and hidden.height:
+        marked = (
+            hidden.select("entity_name", pl.col("year").cast(year_type))
+            .unique()
+            .with_columns(pl.lit(True).alias("hidden"))
+        )
+        filled = filled.join(marked, on=["entity_name", "year"], how="left")
+        zero = pl.when(pl.col("hidden")).then(None).otherwise(0.0)
+        filled = filled.with_columns(pl.col("value").fill_null(zero)).drop("hidden")
+    else:
+        filled = filled.with_columns(pl.col("value").fill_null(0.0))
+    return filled.sort("entity_name", "year")

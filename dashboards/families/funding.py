@@ -800,6 +800,11 @@ def _trend_chart(frame: pl.DataFrame, chart_id: str, title: str, caption: str, u
         chart.notes.append(
             f"Some money of {listed(gaps)} is left out of some years: no rate to convert it."
         )
+    if frame["value"].null_count():
+        chart.notes.append(
+            "A gap in a line is a year without a counted programme active, or whose figures "
+            "have no rate to convert them."
+        )
     return chart
 
 
@@ -1330,8 +1335,10 @@ def country(data: SiteData, iso3: str) -> list[Section]:
     name = found[0] if found.len() else iso3
     rows = figures(data, iso3)
     counted = rows.filter(pl.col("status") == "counted") if rows.height else rows
-    # the years with dollars: a figure without an exchange rate is a gap, not a value
-    yearly = trend(data, "commitment_usd", [iso3], eu=False).filter(pl.col("value").is_not_null())
+    # the years with dollars: a figure without an exchange rate is a gap, not a value; the
+    # chart keeps the years between without any as gaps in its line
+    series = trend(data, "commitment_usd", [iso3], eu=False)
+    yearly = series.filter(pl.col("value").is_not_null())
     paragraphs = [_programmes_said(name, counted, yearly)]
     year = latest_complete_year(programme_rows(data, "commitment_usd"))
     if year is not None and yearly.height:
@@ -1361,7 +1368,7 @@ def country(data: SiteData, iso3: str) -> list[Section]:
         )
         charts.append(
             _trend_chart(
-                yearly,
+                series,
                 f"funding-{iso3}-commitments",
                 title,
                 _programme_caption(data, "million US dollars per year (price-year exchange rates)"),

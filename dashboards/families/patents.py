@@ -521,7 +521,8 @@ def _count_trend(
     frame: pl.DataFrame, chart_id: str, title: str, caption: str, data: SiteData
 ) -> Chart:
     """Lines of families per year (entity_name, year, value), incomplete years greyed; an
-    empty value (a year the release suppressed, ``_filled``) is a gap, which a note says."""
+    empty value (a year the release suppressed, ``common.filled_years``) is a gap, which a
+    note says."""
     chart = trend_lines(
         frame,
         chart_id,
@@ -536,31 +537,6 @@ def _count_trend(
     if frame["value"].null_count():
         chart.notes.append(SUPPRESSED_GAPS)
     return chart
-
-
-def _filled(
-    frame: pl.DataFrame, years: list[int], names: list[str], hidden: pl.DataFrame | None = None
-) -> pl.DataFrame:
-    """``frame`` (entity_name, year, value) with a zero for every missing name and year but
-    those of ``hidden`` (entity_name, year: rows the release published without their
-    numbers), which stay empty."""
-    year_type = frame.schema.get("year", pl.Int64)
-    grid = pl.DataFrame({"entity_name": names}).join(
-        pl.DataFrame({"year": years}, schema={"year": year_type}), how="cross"
-    )
-    filled = grid.join(frame, on=["entity_name", "year"], how="left")
-    if hidden is not None and hidden.height:
-        marked = (
-            hidden.select("entity_name", pl.col("year").cast(year_type))
-            .unique()
-            .with_columns(pl.lit(True).alias("hidden"))
-        )
-        filled = filled.join(marked, on=["entity_name", "year"], how="left")
-        zero = pl.when(pl.col("hidden")).then(None).otherwise(0.0)
-        filled = filled.with_columns(pl.col("value").fill_null(zero)).drop("hidden")
-    else:
-        filled = filled.with_columns(pl.col("value").fill_null(0.0))
-    return filled.sort("entity_name", "year")
 
 
 def _world_years(data: SiteData) -> list[int]:
@@ -581,7 +557,7 @@ def _scope_trend(data: SiteData, entity_type: str, code: str, indicator: str) ->
     label = pl.col("family_scope").replace_strict(SCOPES).alias("entity_name")
     rows = _rows(data, **equals).select(label, "year", "value")
     hidden = data.hidden("patent_indicators", **equals).select(label, "year")
-    return _filled(rows, _world_years(data), list(SCOPES.values()), hidden)
+    return common.filled_years(rows, _world_years(data), list(SCOPES.values()), hidden)
 
 
 def _leader_cells(frame: pl.DataFrame) -> list[str]:
@@ -907,7 +883,7 @@ def approach(data: SiteData, approach_id: str) -> list[Section]:
         else f"Patent families per priority year of the five leaders in {label.lower()}"
     )
     trend = _count_trend(
-        _filled(
+        common.filled_years(
             yearly.select("entity_name", "year", "value"), _world_years(data), leaders, hidden_years
         ),
         f"patents-{approach_id}-trend",

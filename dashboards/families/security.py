@@ -342,22 +342,29 @@ def share_trend(
     entity_name, year, value, value_low, value_high, small_n."""
     fig = go.Figure()
     traces: list[int] = []
+    gaps = False
     for index, frame in enumerate(frames.values()):
         names = dict.fromkeys(frame["entity_name"])
+        years = list(range(frame["year"].min(), frame["year"].max() + 1)) if frame.height else []
         for colour, symbol, name in zip(PALETTE, SYMBOLS, names, strict=False):
-            rows = frame.filter(pl.col("entity_name") == name).sort("year")
+            # a year without the country's row is a gap in its line, not a line across it
+            rows = {
+                r["year"]: r
+                for r in frame.filter(pl.col("entity_name") == name).iter_rows(named=True)
+            }
+            gaps = gaps or len(rows) < years.index(max(rows)) - years.index(min(rows)) + 1
             fig.add_trace(
                 go.Scatter(
-                    x=rows["year"].to_list(),
-                    y=rows["value"].to_list(),
+                    x=years,
+                    y=[rows[y]["value"] if y in rows else None for y in years],
                     mode="lines+markers",
                     name=esc(name),
                     line={"color": colour, "width": 2},
                     marker={"symbol": symbol},
                     visible=index == 0,
                     hovertext=[
-                        f"{esc(name)} {r['year']}: {esc(share_cell(r))}"
-                        for r in rows.iter_rows(named=True)
+                        f"{esc(name)} {y}: {esc(share_cell(rows[y]))}" if y in rows else ""
+                        for y in years
                     ],
                     hoverinfo="text",
                 )
@@ -370,6 +377,12 @@ def share_trend(
     )
     fig.update_xaxes(dtick=1)
     notes = [f"Hover for each share's {interval} interval and the works behind it."]
+    if gaps:
+        notes.append(
+            "A gap in a line is a year without a share to show for that country: no "
+            "international co-authored works in the approach that year (or too few to publish, "
+            "where the release suppresses small numbers)."
+        )
     if len(frames) > 1:
         fig.update_layout(updatemenus=[dropdown(list(frames), traces, titles)], margin={"t": 110})
         notes.append("Choose the approach with the menu above the chart.")

@@ -303,3 +303,63 @@ def test_the_count_of_approaches_led_names_those_whose_leader_is_published() -> 
         "In 2024, United States leads 1 of the 1 approaches whose leader is published, by "
         "share of publications (one of them clearly)"
     )
+
+
+def _yearly_data() -> SiteData:
+    """World shares in photonic over 2020-2024: the world has no works in 2022; the United
+    States none in 2021; Germany 3 works (small) in 2021 alone."""
+    rows = [
+        _row(code, "photonic", "world_share", share, works) | {"year": year}
+        for code, year, share, works in [
+            ("WLD", 2020, 1.0, 20),
+            ("WLD", 2021, 1.0, 10),
+            ("WLD", 2023, 1.0, 30),
+            ("WLD", 2024, 1.0, 40),
+            ("USA", 2020, 0.5, 10),
+            ("USA", 2023, 0.4, 12),
+            ("USA", 2024, 0.5, 20),
+            ("DEU", 2021, 0.3, 3),
+        ]
+    ]
+    for row in rows:
+        if row["entity_code"] == "WLD":
+            row |= {"entity_type": "world", "entity_name": "World", "small_n": False}
+    return dataclasses.replace(_flagged(), indicators=pl.DataFrame(rows))
+
+
+def test_a_leaders_trend_is_zero_without_works_and_breaks_without_a_share() -> None:
+    # the United States: 0 in 2021 (no works; the marts hold no row), nothing in 2022 (no
+    # works in the world: no share); Germany 0 but in 2021, and empty there when suppressed
+    flagged = bibliometric.yearly(_yearly_data(), "world_share", "photonic", ["USA", "DEU"])
+    assert flagged.select("entity_name", "year", "value").rows() == [
+        ("Germany", 2020, 0.0),
+        ("Germany", 2021, 0.3),
+        ("Germany", 2022, None),
+        ("Germany", 2023, 0.0),
+        ("Germany", 2024, 0.0),
+        ("United States", 2020, 0.5),
+        ("United States", 2021, 0.0),
+        ("United States", 2022, None),
+        ("United States", 2023, 0.4),
+        ("United States", 2024, 0.5),
+    ]
+    data = _yearly_data()
+    small = data.indicators["small_n"]
+    suppressed = dataclasses.replace(
+        data,
+        small_numbers="suppress",
+        indicators=data.indicators.filter(~small),
+        left_out={"indicators": data.indicators.filter(small)},
+    )
+    hidden = bibliometric.yearly(suppressed, "world_share", "photonic", ["USA", "DEU"])
+    assert hidden.filter(pl.col("entity_name") == "Germany")["value"].to_list() == [
+        0.0,
+        None,
+        None,
+        0.0,
+        0.0,
+    ]
+    trend = pages.charts(bibliometric.approach(data, "photonic"))["photonic-trend"]
+    usa = next(line for line in trend.figure.data if line.name == "United States")
+    assert list(usa.x) == list(range(2020, 2025)) and list(usa.y) == [0.5, 0.0, None, 0.4, 0.5]
+    assert bibliometric.NO_WORKS_GAPS in trend.notes

@@ -987,8 +987,11 @@ def test_security_shares_with_intervals_change_and_the_export_controls() -> None
     ]
     trend = charts["security-trend"]
     usa = next(t for t in trend.figure.data if t.name == "United States" and t.visible is False)
-    assert list(usa.x) == [2019, YEAR, NOW] and list(usa.y) == [0.15, 0.12, 0.2]
+    # the years without a share (2020 to 2023) are gaps in the line, not a slope across them
+    assert list(usa.x) == list(range(2019, NOW + 1))
+    assert list(usa.y) == [0.15] + [None] * (YEAR - 2020) + [0.12, 0.2]
     assert "2025 is incomplete" in " ".join(trend.notes)
+    assert "A gap in a line is a year without a share to show" in " ".join(trend.notes)
     # every export-control entry on the 'all' section
     every = _section(sections, LABELS[ALL]).tables[1]
     assert [r[1] for r in every.rows] == ["3A904", "PL9013"]

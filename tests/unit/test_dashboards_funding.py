@@ -618,3 +618,20 @@ def test_the_countries_whose_commitments_have_no_dollar_value_are_named_beside_t
     plain = _data(_programme_indicators() + world)
     assert funding.unconverted(plain, 2026) == []
     assert "not ranked" not in pages.text(funding.overview(plain))
+
+
+def test_a_countrys_years_without_a_programme_are_a_gap_in_its_line() -> None:
+    # Germany's programmes cover 2020 and 2023-2026: 2021 and 2022 are gaps, not a slope
+    rows = [
+        row
+        for row in _programme_indicators()
+        if not (row["entity_code"] == "DEU" and row["year"] < 2023)
+    ]
+    rows.append(_indicator("DEU", "Germany", 2020, "commitment_usd", 500e6))
+    charts = pages.charts(funding.country(_data(rows), "DEU"))
+    line = charts["funding-DEU-commitments"].figure.data[0]
+    assert list(line.x) == list(range(2020, 2027))
+    assert list(line.y) == [500.0, None, None, 800.0, 800.0, 800.0, 800.0]
+    assert "A gap in a line is a year without a counted programme active" in " ".join(
+        charts["funding-DEU-commitments"].notes
+    )
