@@ -299,18 +299,29 @@ def share_heatmap(frame: pl.DataFrame, chart_id: str, title: str, caption: str) 
 def world_map(frames: dict[str, pl.DataFrame], chart_id: str, title: str, caption: str) -> Chart:
     """Choropleth of one indicator per country, with a dropdown to choose the indicator.
 
-    ``frames`` maps an indicator label to rows of entity_code, entity_name, value, unit.
+    ``frames`` maps an indicator label to rows of entity_code, entity_name, value, unit,
+    and optionally small_n: a value on few works, marked so where it is hovered.
     """
     fig = go.Figure()
     labels = list(frames)
+    few = False
     for index, (label, frame) in enumerate(frames.items()):
         is_share = frame["unit"].str.contains("share").any() if frame.height else False
         fmt = ".1%" if is_share else ".2f"
+        small = (
+            frame["small_n"].fill_null(False).to_list()
+            if "small_n" in frame.columns
+            else [False] * frame.height
+        )
+        few = few or any(small)
         fig.add_trace(
             go.Choropleth(
                 locations=frame["entity_code"].to_list(),
                 z=frame["value"].to_list(),
-                text=[esc(n) for n in frame["entity_name"]],
+                text=[
+                    esc(n) + (" (few works)" if s else "")
+                    for n, s in zip(frame["entity_name"], small, strict=True)
+                ],
                 hovertemplate="%{text}: %{z:" + fmt + "}<extra></extra>",
                 colorscale=SEQUENTIAL,
                 colorbar={
@@ -353,9 +364,13 @@ def world_map(frames: dict[str, pl.DataFrame], chart_id: str, title: str, captio
     data = pl.concat(
         [f.with_columns(pl.lit(label).alias("indicator_label")) for label, f in frames.items()]
     )
-    return Chart(
-        chart_id, fig, data, caption, ["Choose the indicator with the menu above the map."]
-    )
+    notes = ["Choose the indicator with the menu above the map."]
+    if few:
+        notes.append(
+            "A country marked (few works) when hovered has too few works for its value to say "
+            "much (small_n in the CSV): a share of one or two works can be 0% or 100%."
+        )
+    return Chart(chart_id, fig, data, caption, notes)
 
 
 def ranking_bars(
@@ -607,14 +622,23 @@ def reference_bars(
 ) -> Chart:
     """Bars of an index around a reference value (activity index: 1 = world average).
 
-    ``frame`` has label, value and ``count_column`` (the count behind each bar, shown in
-    the hover text as "n {noun}"); ``axis_title`` names the value axis.
+    ``frame`` has label, value, ``count_column`` (the count behind each bar, shown in
+    the hover text as "n {noun}") and optionally small_n (a bar on few of them, labelled
+    so); ``axis_title`` names the value axis.
     """
     frame = frame.sort("value")
+    small = (
+        frame["small_n"].fill_null(False).to_list()
+        if "small_n" in frame.columns
+        else [False] * frame.height
+    )
     fig = go.Figure(
         go.Bar(
             x=frame["value"].to_list(),
-            y=[esc(v) for v in frame["label"]],
+            y=[
+                esc(v) + (f" (few {esc(noun)})" if s else "")
+                for v, s in zip(frame["label"], small, strict=True)
+            ],
             orientation="h",
             marker_color=[PALETTE[2] if v >= reference else PALETTE[3] for v in frame["value"]],
             customdata=frame[count_column].to_list(),
@@ -624,13 +648,13 @@ def reference_bars(
     )
     dashed_line(fig, "world average", x=reference)
     apply_layout(fig, title, height=max(360, 26 * frame.height + 120))
-    return Chart(
-        chart_id,
-        fig,
-        frame,
-        caption,
-        ["Green: more specialised than the world average; orange: less."],
-    )
+    notes = ["Green: more specialised than the world average; orange: less."]
+    if any(small):
+        notes.append(
+            f"An index marked (few {noun}) rests on too few {noun} to say much about "
+            f"specialisation (small_n in the CSV): one or two {noun} can make it far above 1."
+        )
+    return Chart(chart_id, fig, frame, caption, notes)
 
 
 def count_bars(frame: pl.DataFrame, chart_id: str, title: str, caption: str) -> Chart:

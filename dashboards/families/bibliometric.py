@@ -215,6 +215,26 @@ def leaders(data: SiteData, year: int) -> pl.DataFrame:
     )
 
 
+def _ranking_title(
+    data: SiteData, approach: str, label: str, year: int, ranked: pl.DataFrame
+) -> str:
+    """``China leads photonic quantum computing with 25% of 2025 publications``, with the
+    doubt said where the lead is not clear (``leaders``): few works, or an interval
+    overlapping the runner-up's. ``ranked``: the countries by share, largest first."""
+    name = ranked["entity_name"][0]
+    share = f"{ranked['value'][0]:.0%} of {year} publications"
+    found = leaders(data, year).filter(pl.col("approach") == approach)["doubt"]
+    doubt = found[0] if found.len() else ""
+    if doubt == "few":
+        return f"{name} leads {label.lower()} with {share}, but on few works"
+    if doubt == "overlap" and ranked.height > 1:
+        return (
+            f"{name} is ahead of {ranked['entity_name'][1]} in {label.lower()} with {share}, "
+            "but the intervals overlap"
+        )
+    return f"{name} leads {label.lower()} with {share}"
+
+
 def overview(data: SiteData) -> list[Section]:
     """Who leads each approach, the world map, the headline trends."""
     year = data.complete_year
@@ -255,13 +275,15 @@ def overview(data: SiteData) -> list[Section]:
             _unknown_hidden(data, "all", year),
         )
     )
+    # the activity index of all quantum technology is 1 for every country: not mapped
     map_frames = {
         label: common.rows(
             data.indicators, entity_type="country", indicator=indicator, year=year, approach="all"
         )
         .filter(pl.col("entity_code") != "ZZZ")
-        .select("entity_code", "entity_name", "value", "unit")
+        .select("entity_code", "entity_name", "value", "unit", "small_n")
         for indicator, label in MAP_INDICATORS.items()
+        if indicator != "activity_index"
     }
     mapped = world_map(
         map_frames,
@@ -377,8 +399,7 @@ def approach(data: SiteData, approach_id: str) -> list[Section]:
             "interval_method",
         ),
         f"{approach_id}-ranking",
-        f"{leader['entity_name']} leads {label.lower()} "
-        f"with {leader['value']:.0%} of {year} publications",
+        _ranking_title(data, approach_id, label, year, ranked),
         _caption(data, "share of the world's publications in the approach", year),
         common.interval_level(data),
     )
@@ -440,7 +461,7 @@ def approach(data: SiteData, approach_id: str) -> list[Section]:
         year=year,
     )
     activity = activity.filter(pl.col("entity_code").is_in(ranked["entity_code"].to_list())).select(
-        pl.col("entity_name").alias("label"), "value", "works_whole"
+        pl.col("entity_name").alias("label"), "value", "works_whole", "small_n"
     )
     special = reference_bars(
         activity,
@@ -555,11 +576,17 @@ def country(data: SiteData, iso3: str) -> list[Section]:
         year=year,
     )
     activity = activity.filter(pl.col("approach").is_in(common.classified(data))).select(
-        pl.col("approach").replace_strict(labels).alias("label"), "value", "works_whole"
+        pl.col("approach").replace_strict(labels).alias("label"), "value", "works_whole", "small_n"
     )
     ordered = activity.sort(["value", "label"], descending=[True, False])
-    if common.clear_top(ordered["value"].to_list()):
-        finding = f"{name} is most specialised in {ordered['label'][0].lower()}, {year}"
+    # a strength is named only on enough works: an index on one or two can be far above 1
+    enough = ordered.filter(~pl.col("small_n").fill_null(False))
+    if common.clear_top(enough["value"].to_list()):
+        finding = f"{name} is most specialised in {enough['label'][0].lower()}, {year}" + (
+            ""
+            if enough["label"][0] == ordered["label"][0]
+            else " (of approaches with enough works)"
+        )
     elif ordered.height:
         # one approach, or none above the world average, or a tie: no single strength
         finding = f"{name}: activity index across approaches, {year}"

@@ -363,3 +363,74 @@ def test_a_leaders_trend_is_zero_without_works_and_breaks_without_a_share() -> N
     usa = next(line for line in trend.figure.data if line.name == "United States")
     assert list(usa.x) == list(range(2020, 2025)) and list(usa.y) == [0.5, 0.0, None, 0.4, 0.5]
     assert bibliometric.NO_WORKS_GAPS in trend.notes
+
+
+def test_an_approach_pages_headline_says_when_its_lead_is_not_clear() -> None:
+    def title(data: SiteData, approach: str) -> str:
+        chart = pages.charts(bibliometric.approach(data, approach))[f"{approach}-ranking"]
+        return chart.figure.layout.title.text
+
+    # photonic: the United States' interval (0.40 to 0.60) clears China's (0.24 to 0.36)
+    assert (
+        title(_flagged(), "photonic")
+        == "United States leads photonic with 50% of 2024 publications"
+    )
+    # clocks: Germany alone, on 3 works
+    assert title(_flagged(), "clocks") == (
+        "Germany leads clocks with 100% of 2024 publications, but on few works"
+    )
+    # the United States at 0.35 (0.28 to 0.42) against China's 0.3 (0.24 to 0.36): overlap
+    data = _flagged()
+    closer = data.indicators.with_columns(
+        pl.when(
+            (pl.col("entity_code") == "USA")
+            & (pl.col("approach") == "photonic")
+            & (pl.col("indicator") == "world_share")
+        )
+        .then(pl.struct(value=pl.lit(0.35), value_low=pl.lit(0.28), value_high=pl.lit(0.42)))
+        .otherwise(pl.struct("value", "value_low", "value_high"))
+        .struct.unnest()
+    )
+    assert title(dataclasses.replace(data, indicators=closer), "photonic") == (
+        "United States is ahead of China in photonic with 35% of 2024 publications, but the "
+        "intervals overlap"
+    )
+
+
+def test_a_strength_on_few_works_is_marked_and_never_named_the_countrys_specialism() -> None:
+    # Germany's activity index in 2024: clocks 5.0 on 3 works (few), photonic 1.5 on 20, QKD
+    # 0.8 on 12: photonic is named, clocks drawn but marked
+    data = _flagged()
+    rows = [
+        _row("DEU", approach, "activity_index", value, works)
+        for approach, value, works in (("clocks", 5.0, 3), ("photonic", 1.5, 20), ("qkd", 0.8, 12))
+    ]
+    indicators = pl.concat(
+        [
+            data.indicators.filter(
+                ~((pl.col("entity_code") == "DEU") & (pl.col("indicator") == "activity_index"))
+            ),
+            pl.DataFrame(rows),
+        ]
+    )
+    sections = bibliometric.country(dataclasses.replace(data, indicators=indicators), "DEU")
+    profile = pages.charts(sections)["DEU-profile"]
+    assert profile.figure.layout.title.text == (
+        "Germany is most specialised in photonic, 2024 (of approaches with enough works)"
+    )
+    assert list(profile.figure.data[0].y) == ["QKD", "Photonic", "Clocks (few works)"]
+    assert any("(few works) rests on too few works" in note for note in profile.notes)
+
+
+def test_the_world_map_marks_values_on_few_works_and_leaves_out_the_index_of_all() -> None:
+    mapped = pages.charts(bibliometric.overview(_flagged()))["world-map"]
+    layers = [trace.name for trace in mapped.figure.data]
+    assert len(layers) == 3 and bibliometric.MAP_INDICATORS["activity_index"] not in layers
+    # in all, Germany (10 works) is not few, France (5) is
+    assert list(mapped.figure.data[0].text) == [
+        "United States",
+        "China",
+        "Germany",
+        "France (few works)",
+    ]
+    assert any("(few works) when hovered" in note for note in mapped.notes)
