@@ -556,11 +556,14 @@ def grouped_choice_bars(
     axis_title: str,
     highlight: str | None = None,
     percent: bool = True,
+    titles: dict[str, str] | None = None,
 ) -> Chart:
     """Bars for one group at a time (a bloc, an indicator) chosen from a dropdown.
 
     ``groups`` maps a label to rows of entity_name, value; ``axis_title`` names the value
-    axis with its unit; ``highlight`` names an entity drawn in a contrasting colour.
+    axis with its unit; ``highlight`` names an entity drawn in a contrasting colour;
+    ``titles``, when a title tells what one group shows (its leader), maps each label to
+    the title shown with it (``title`` is then the first group's).
     """
     labels = list(groups)
     traces = []
@@ -587,7 +590,8 @@ def grouped_choice_bars(
         {
             "label": esc(label),
             "method": "update",
-            "args": [{"visible": [i == j for j in range(len(labels))]}],
+            "args": [{"visible": [i == j for j in range(len(labels))]}]
+            + ([{"title.text": esc(titles[label])}] if titles else []),
         }
         for i, label in enumerate(labels)
     ]

@@ -833,11 +833,16 @@ def _ranking_chart(
     complete year first), chosen from a menu."""
     unit = str(programme_rows(data, indicator)["unit"].first() or "")
     groups = {}
+    titles = {}
     for y in range(year, year - years, -1):
         frame = ranking(data, indicator, y)
         if frame.height:
             groups[str(y)] = frame.with_columns(pl.col("label").alias("entity_name"))
+            titles[str(y)] = _ranking_title(frame, what, unit, y)
     latest = ranking(data, indicator, year)
+    # the title is the year shown's: the latest year's when it has a ranking, else the first
+    # earlier one's, after which the latest year's lack is a note
+    title = _ranking_title(latest, what, unit, year, active_programmes(data, year))
     bases = sorted({int(b) for b in latest["basis_year"].drop_nulls()})
     basis = (
         f"{'GDP' if 'gdp' in indicator else 'population'} of "
@@ -848,11 +853,14 @@ def _ranking_chart(
     chart = grouped_choice_bars(
         groups,
         chart_id,
-        _ranking_title(latest, what, unit, year, active_programmes(data, year)),
+        next(iter(titles.values()), title),
         _programme_caption(data, unit, f"{year}; {basis}"),
         unit,
         percent=False,
+        titles=titles,
     )
+    if groups and str(year) not in groups:
+        chart.notes.insert(0, f"{title}: the chart starts with {next(iter(groups))}.")
     chart.notes.append(
         "Only countries with a counted programme active in the year have a value: a country "
         "whose figures have no stated period is not ranked (see the table of figures not in "
@@ -1224,23 +1232,26 @@ def _grant_sections(data: SiteData) -> list[Section]:
             groups[label] = frame.select(
                 pl.col("label").alias("entity_name"), "value", "grants", "small_n", "approach"
             )
-    overall = groups.get(labels["all"])
     # under suppression: the approaches left out of any funder's bars, and of all three's
     left_out = {scope: approaches_left_out(data, scope=scope) for scope in labels}
-    among = " of the approaches with every year published" if left_out["all"] else ""
-    title = (
-        f"{_sample_prefix(data)}{overall['entity_name'][0]} received the most grant money"
-        f"{among}, {first}-{last}"
-        if overall is not None and overall.height
-        else f"Grant money by approach, {first}-{last}"
-    )
+    titles = {}
+    for scope, label in labels.items():
+        if label in groups:
+            top = groups[label]  # largest first (grants_by_approach)
+            among = " of the approaches with every year published" if left_out[scope] else ""
+            money = "grant money" if scope == "all" else f"grant money from {label}"
+            titles[label] = (
+                f"{_sample_prefix(data)}{top['entity_name'][0]} received the most {money}"
+                f"{among}, {first}-{last}"
+            )
     by_approach = grouped_choice_bars(
         groups,
         "funding-grants-approach",
-        title,
+        next(iter(titles.values()), f"Grant money by approach, {first}-{last}"),
         _grant_caption(data, "million US dollars (start year's exchange rate)", years),
         "million US dollars",
         percent=False,
+        titles=titles,
     )
     by_approach.notes.append(
         "A grant can belong to several approaches: the bars overlap and must not be added. "

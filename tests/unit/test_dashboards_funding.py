@@ -635,3 +635,24 @@ def test_a_countrys_years_without_a_programme_are_a_gap_in_its_line() -> None:
     assert "A gap in a line is a year without a counted programme active" in " ".join(
         charts["funding-DEU-commitments"].notes
     )
+
+
+def test_a_ranking_chart_titles_the_year_or_funder_its_menu_shows() -> None:
+    # per GDP: Qatar first from 2025, Germany alone before (Qatar's programme starts then)
+    charts = pages.charts(funding.page(_data()))
+    per_gdp = charts["funding-per-gdp"].figure
+    titles = {
+        button.label: button.args[1]["title.text"]
+        for button in per_gdp.layout.updatemenus[0].buttons
+    }
+    assert list(titles) == ["2026", "2025", "2024", "2023"]
+    assert titles["2026"].startswith("Qatar commits the most per unit of GDP in 2026: 680.0")
+    assert titles["2023"].startswith("Germany commits the most per unit of GDP in 2023: 200.0")
+    assert per_gdp.layout.title.text == titles["2026"]
+    # grant money: each funder's title names its own first approach
+    grants = charts["funding-grants-approach"].figure
+    for button, bars in zip(grants.layout.updatemenus[0].buttons, grants.data, strict=True):
+        top = bars.y[-1]  # bars are drawn smallest first
+        assert f"{top} received the most" in button.args[1]["title.text"]
+        if button.label != "All three funders":
+            assert f"the most grant money from {button.label}" in button.args[1]["title.text"]
