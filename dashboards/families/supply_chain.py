@@ -192,7 +192,9 @@ def trade_by_approach(data: SiteData, year: int, entity_type: str = "country") -
     (approach level), one row per entity and approach.
 
     Returns entity_code, entity_name, approach, imports_usd, exports_usd,
-    import_dependence and mirror_share (the largest mirror share of the three values).
+    import_dependence, mirror_share (the largest mirror share of the three values),
+    imports_withheld and exports_withheld (a reporter withheld some of the flow: its value
+    is a lower bound, and import dependence is left out) and value_missing (either).
     """
     rows = _rows(data, level="approach", entity_type=entity_type, year=year).filter(
         pl.col("indicator").is_in(["imports", "exports", "import_dependence"]),
@@ -200,9 +202,9 @@ def trade_by_approach(data: SiteData, year: int, entity_type: str = "country") -
         pl.col("approach").is_not_null(),
     )
 
-    def pick(indicator: str) -> pl.Expr:
-        """The value of ``indicator`` within a group."""
-        return pl.col("value").filter(pl.col("indicator") == indicator).first()
+    def pick(indicator: str, column: str = "value") -> pl.Expr:
+        """The ``column`` of ``indicator``'s row within a group."""
+        return pl.col(column).filter(pl.col("indicator") == indicator).first()
 
     return (
         rows.group_by("entity_code", "entity_name", "approach")
@@ -211,9 +213,28 @@ def trade_by_approach(data: SiteData, year: int, entity_type: str = "country") -
             pick("exports").alias("exports_usd"),
             pick("import_dependence").alias("import_dependence"),
             pl.col("mirror_share").max().alias("mirror_share"),
+            pick("imports", "value_missing").fill_null(False).alias("imports_withheld"),
+            pick("exports", "value_missing").fill_null(False).alias("exports_withheld"),
         )
+        .with_columns(value_missing=pl.col("imports_withheld") | pl.col("exports_withheld"))
         .sort("entity_name", "approach")
     )
+
+
+def _flows_said(row: dict) -> str:
+    """``imports $2.0 million, exports $1.7 billion`` of a ``trade_by_approach`` row, a
+    withheld flow said to be at least its value."""
+    return ", ".join(
+        f"{flow} {'at least ' if row[f'{flow}_withheld'] else ''}{money(row[f'{flow}_usd'] or 0)}"
+        for flow in ("imports", "exports")
+    )
+
+
+def _dependence_said(row: dict) -> str:
+    """A row's import dependence as a percentage, or why it is left out."""
+    if row["import_dependence"] is None and row["value_missing"]:
+        return "left out: a reporter withheld a value"
+    return _percent(row["import_dependence"])
 
 
 def top_traders(frame: pl.DataFrame, n: int = TOP_COUNTRIES) -> list[str]:
@@ -545,8 +566,7 @@ def dependence_heatmap(frame: pl.DataFrame, chart_id: str, title: str, caption: 
             h_row.append(
                 f"{esc(country)}, {esc(approach)}: "
                 + (
-                    f"import dependence {_percent(value)} (imports "
-                    f"{money(row['imports_usd'] or 0)}, exports {money(row['exports_usd'] or 0)})"
+                    f"import dependence {esc(_dependence_said(row))} ({esc(_flows_said(row))})"
                     if row
                     else "no trade"
                 )
@@ -574,7 +594,8 @@ def dependence_heatmap(frame: pl.DataFrame, chart_id: str, title: str, caption: 
     notes = [
         "Import dependence is imports / (imports + exports): 100% imports everything it "
         "trades, 0% only exports. The largest traders (imports plus exports under every core "
-        "code) are on top."
+        "code) are on top. An empty cell: no trade, or a flow a reporter withheld (hover for "
+        "which)."
     ]
     return Chart(chart_id, fig, frame, caption, notes)
 
@@ -1414,11 +1435,19 @@ def country(data: SiteData, iso3: str) -> list[Section]:
     everything = latest.filter(pl.col("approach") == "all")
     if everything.height:
         r = everything.row(0, named=True)
-        said.append(
-            f"In {year}, {name} imported {money(r['imports_usd'] or 0)} and exported "
-            f"{money(r['exports_usd'] or 0)} under the core codes (import dependence "
-            f"{_percent(r['import_dependence'])}). {CAVEAT}"
+        flows = " and ".join(
+            f"{verb} {'at least ' if r[f'{flow}_withheld'] else ''}{money(r[f'{flow}_usd'] or 0)}"
+            for flow, verb in (("imports", "imported"), ("exports", "exported"))
         )
+        detail = (
+            "import dependence left out"
+            if r["import_dependence"] is None
+            else f"import dependence {_percent(r['import_dependence'])}"
+        )
+        if r["value_missing"]:
+            which = " and ".join(f for f in ("imports", "exports") if r[f"{f}_withheld"])
+            detail = f"a reporter withheld part of the {which}, value_missing in the CSV; {detail}"
+        said.append(f"In {year}, {name} {flows} under the core codes ({detail}). {CAVEAT}")
     else:
         said.append(CAVEAT)
     if is_sample(data):

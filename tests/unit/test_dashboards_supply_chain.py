@@ -20,6 +20,7 @@ CHN 40/60, XXA 10/40. 2021 has one flow (a series break) and 2024 one (incomplet
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import html
 import json
@@ -119,6 +120,7 @@ def _row(
         "denominator": denominator,
         "unit": unit,
         "mirror_share": mirror,
+        "value_missing": False,
         "series_break": year < 2022,
         "latest_year_incomplete": year == NOW,
         "data_kind": data_kind,
@@ -773,6 +775,7 @@ def _large_data() -> SiteData:
         pl.lit(None, pl.Float64).alias("denominator"),
         pl.lit("USD").alias("unit"),
         pl.lit(0.1).alias("mirror_share"),
+        pl.lit(False).alias("value_missing"),
         (pl.col("year") < 2022).alias("series_break"),
         (pl.col("year") == 2024).alias("latest_year_incomplete"),
         pl.lit("synthetic sample").alias("data_kind"),
@@ -837,3 +840,35 @@ def test_withheld_values_are_explained() -> None:
     assert note.startswith("Withheld values: 1 of the 3 values shown rest on trade a reporter")
     assert "a lower bound" in note and "too high where the country's own value" in note
     assert _trade_notes(frame.with_columns(value_missing=pl.lit(False))) == []
+
+
+def test_a_withheld_flow_is_a_lower_bound_and_the_dependence_it_leaves_out_is_explained() -> None:
+    # China's exports of 2023 under every core code: a reporter withheld part of them, so
+    # the mart leaves China's import dependence out
+    data = _data()
+    china = (
+        (pl.col("entity_code") == "CHN")
+        & (pl.col("year") == YEAR)
+        & (pl.col("level") == "approach")
+    )
+    indicators = data.supply_indicators.with_columns(
+        value_missing=pl.when(china & (pl.col("indicator") == "exports"))
+        .then(True)
+        .otherwise(pl.col("value_missing"))
+    ).filter(~(china & (pl.col("indicator") == "import_dependence")))
+    data = dataclasses.replace(data, supply_indicators=indicators)
+    chart = pages.charts(supply_chain.page(data))["supply-dependence"]
+    heat = chart.figure.data[0]
+    row = list(heat.y).index("China")
+    assert heat.z[row][0] is None
+    assert heat.hovertext[row][0] == (
+        "China, All core codes: import dependence left out: a reporter withheld a value "
+        "(imports $40, exports at least $20)"
+    )
+    assert any(note.startswith("Withheld values: ") for note in chart.notes)
+    said = pages.text(supply_chain.country(data, "CHN"))
+    assert (
+        "In 2023, China imported $40 and exported at least $20 under the core codes (a "
+        "reporter withheld part of the exports, value_missing in the CSV; import dependence "
+        "left out)." in said
+    )
