@@ -512,7 +512,16 @@ def approach(data: SiteData, approach_id: str) -> list[Section]:
             ],
             charts=[blocs, inside],
         ),
-        Section("Specialisation", [], charts=[special]),
+        Section("Specialisation", [], charts=[special])
+        if not common.is_adjacent(data, approach_id)
+        else Section(
+            "Specialisation",
+            [
+                f"No activity index for {label.lower()}: it is an adjacent approach, reported "
+                "apart, and a work only on it is not in all quantum technology, the output an "
+                "activity index divides by."
+            ],
+        ),
         Section(
             "Collaboration",
             [common.left_out_of_sums("country pairs", f"{year - 4}-{year}")]

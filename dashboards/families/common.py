@@ -57,6 +57,15 @@ def classified(data: SiteData) -> list[str]:
     return [a for a in data.approaches["approach"] if a not in ("all", "unclassified")]
 
 
+def is_adjacent(data: SiteData, approach: str) -> bool:
+    """Whether ``approach`` is adjacent to quantum technology (marts.approaches family
+    'adjacent': post-quantum cryptography), reported apart and not inside 'all'."""
+    if "family" not in data.approaches.columns:
+        return False
+    rows = data.approaches.filter(pl.col("approach") == approach)
+    return bool(rows.height) and rows["family"][0] == "adjacent"
+
+
 def number_word(n: int) -> str:
     """``n`` in words up to ten (``three``), in digits above (``12``)."""
     return NUMBER_WORDS[n] if 0 <= n < len(NUMBER_WORDS) else f"{n:,}"

@@ -61,6 +61,7 @@ TOP_COUNTRIES = 20  # rows of the dependency matrix
 TOP_EXPORTERS = 10  # bars per component on the top-exporters chart
 TOP_PARTNERS = 8  # import partners drawn on a country page
 TOP_RANKED = 15  # countries on an approach page's dependence ranking
+POINTS_NAMED = 3  # single points of failure an approach page names in its sentence
 MILLION = 1e6
 HS2022_YEAR = 2022  # first year of the HS2022 series
 EVERY_CODE = "All core codes"  # the label of approach 'all' (every core code)
@@ -1400,8 +1401,20 @@ def approach(data: SiteData, approach_id: str) -> list[Section]:
         + (" SYNTHETIC SAMPLE: invented trade." if is_sample(data) else "")
     ]
     if points_year is not None:
+        named = [
+            f"{(r['component_label'] or 'HS').lower()} (HS {hs_label(r['hs_code'])}), "
+            f"{r['top_exporter_name'] or r['top_exporter_iso3']} {_percent(r['top_share'])} of "
+            "world exports"
+            for r in points.head(POINTS_NAMED).iter_rows(named=True)
+        ]
+        more = (
+            f", and {points.height - POINTS_NAMED} more (the table)"
+            if points.height > POINTS_NAMED
+            else ""
+        )
         said.append(
-            f"{counted(points.height, 'single point')} of failure in {points_year}."
+            f"{counted(points.height, 'single point')} of failure in {points_year}: "
+            f"{'; '.join(named)}{more}."
             if points.height
             else f"No single point of failure in {points_year}."
         )

@@ -434,3 +434,24 @@ def test_the_world_map_marks_values_on_few_works_and_leaves_out_the_index_of_all
         "France (few works)",
     ]
     assert any("(few works) when hovered" in note for note in mapped.notes)
+
+
+def test_an_adjacent_approach_has_no_specialisation_chart_but_says_why() -> None:
+    data = _flagged()
+    families = data.approaches.with_columns(
+        family=pl.when(pl.col("approach") == "clocks")
+        .then(pl.lit("adjacent"))
+        .otherwise(pl.lit("sensing"))
+    )
+    sections = bibliometric.approach(dataclasses.replace(data, approaches=families), "clocks")
+    special = next(s for s in sections if s.heading == "Specialisation")
+    assert special.charts == []
+    assert special.paragraphs == [
+        "No activity index for clocks: it is an adjacent approach, reported apart, and a work "
+        "only on it is not in all quantum technology, the output an activity index divides by."
+    ]
+    # not adjacent: the chart
+    special = next(
+        s for s in bibliometric.approach(data, "clocks") if s.heading == "Specialisation"
+    )
+    assert [c.id for c in special.charts] == ["clocks-specialisation"]
