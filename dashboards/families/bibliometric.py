@@ -177,7 +177,7 @@ def yearly(data: SiteData, indicator: str, approach: str, codes: list[str]) -> p
     )
 
 
-def note_gaps(data: SiteData, trend: Chart) -> None:
+def _note_gaps(data: SiteData, trend: Chart) -> None:
     """Add to ``trend`` a note on where a line breaks, if one does: a year without works in
     the world, or one the release suppressed."""
     if any(None in (line.y or ()) for line in trend.figure.data):
@@ -304,7 +304,7 @@ def overview(data: SiteData) -> list[Section]:
         "share of world publications",
         latest_year=data.incomplete_year,
     )
-    note_gaps(data, trend)
+    _note_gaps(data, trend)
     table = Table(
         ["Approach", "Leader", "Share", "Runner-up share", "Lead"],
         [
@@ -413,7 +413,7 @@ def approach(data: SiteData, approach_id: str) -> list[Section]:
         "share of world publications in the approach",
         latest_year=data.incomplete_year,
     )
-    note_gaps(data, trend)
+    _note_gaps(data, trend)
     bloc_groups = {}
     for indicator in ("world_share", "top10_share_of_world"):
         rows = common.rows(
@@ -619,7 +619,7 @@ def country(data: SiteData, iso3: str) -> list[Section]:
         percent=False,
         latest_year=data.incomplete_year,
     )
-    note_gaps(data, trend)
+    _note_gaps(data, trend)
     collaborators = count_bars(
         partners(data, iso3, year),
         f"{iso3}-partners",
