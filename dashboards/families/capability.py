@@ -423,6 +423,12 @@ def decimal_year(date: object) -> float | None:
     return round(year + (month - 1) / 12 + (day - 1) / 365, 4)
 
 
+# the registry's units of things counted, said in the singular of one
+COUNTED_UNITS = ("qubits", "logical qubits", "photons", "modes")
+# a time under a second in milliseconds, microseconds or nanoseconds
+SUBSECONDS = ((1e3, "ms"), (1e6, "µs"), (1e9, "ns"))
+
+
 def number(value: float | None) -> str:
     """A registry value as text: whole numbers with thousands separators, others with up to
     six significant digits (``0.9995``, ``9.4e-19``); ``-`` when missing."""
@@ -434,9 +440,17 @@ def number(value: float | None) -> str:
 
 
 def stated(value: float | None, bound: object = None, unit: object = None) -> str:
-    """A value with its bound and unit as the source states it: ``>= 0.99``, ``127 qubits``."""
+    """A value with its bound and unit as the source states it, for people: ``≥ 0.99``,
+    ``127 qubits``, ``1 logical qubit``; seconds under one in the unit that makes them a
+    number from 1 up (``7.2e-05`` s is ``72 µs``)."""
     sign = {">=": "≥ ", "<=": "≤ "}.get(str(bound or "").strip(), "")
-    unit_text = f" {unit}" if unit and str(unit) not in ("", "-", "count") else ""
+    unit = str(unit or "")
+    if unit == "s" and value is not None and 0 < abs(value) < 1:
+        scale, unit = next((f, u) for f, u in SUBSECONDS if abs(value) * f >= 1 or u == "ns")
+        value = value * scale
+    if unit in COUNTED_UNITS and value == 1:
+        unit = unit.removesuffix("s")
+    unit_text = f" {unit}" if unit not in ("", "-", "count") else ""
     return f"{sign}{number(value)}{unit_text}"
 
 

@@ -561,6 +561,12 @@ def test_dates_values_and_a_metrics_table_missing() -> None:
     assert capability.stated(0.99, ">=", "fraction (0-1)") == "≥ 0.99 fraction (0-1)"
     assert capability.stated(9.4e-19, "=", "") == "9.4e-19"
     assert capability.stated(1500.0, None, "km") == "1,500 km"
+    # for people: one of a counted unit in the singular, a time under a second scaled
+    assert capability.stated(1.0, None, "logical qubits") == "1 logical qubit"
+    assert capability.stated(2.0, None, "logical qubits") == "2 logical qubits"
+    assert capability.stated(7.2e-05, None, "s") == "72 µs"
+    assert capability.stated(0.0025, "<=", "s") == "≤ 2.5 ms"
+    assert capability.stated(12.6, None, "s") == "12.6 s"
     # a file without the metrics table: fidelities still compared as errors, unit from rows
     data = pages.replaced(_data(), milestone_metrics=pl.DataFrame())
     info = capability.metric_info(data, FID)
