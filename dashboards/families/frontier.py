@@ -73,7 +73,14 @@ SAMPLE_NOTE = (
     " SYNTHETIC SAMPLE DATA: every family but capability and the national programme "
     "figures is invented."
 )
-RANKING_COLUMNS = ["Rank", "Country", "Score (leader = 1)", "Rank interval", "Leads in", "Moved"]
+RANKING_COLUMNS = [
+    "Rank",
+    "Country",
+    "Score (leader = 1)",
+    "Rank interval",
+    "Leads in (resamples)",
+    "Moved",
+]
 COUNTRY_COLUMNS = [
     "Approach",
     "Rank",
