@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from dashboards.data import SiteData
+from dashboards.data import SiteData, derived_per_site
 from dashboards.families import common
 from dashboards.families.common import number_word, possessive
 from dashboards.figures import (
@@ -27,10 +27,10 @@ from dashboards.stats import level_words
 
 NAME = "Publications"
 SOURCE = "Source: OpenAlex works (CC0), classified and counted by qcm"
-NO_WORKS_GAPS = "A gap is a year without works in the approach anywhere in the world."
+NO_WORKS_GAPS = "A gap is a year in which no such work was published anywhere in the world."
 SUPPRESSED_GAPS = (
-    "A gap is a year without works in the approach anywhere in the world, or one whose works "
-    "are too few to publish: this release suppresses small numbers."
+    "A gap is a year in which no such work was published anywhere in the world, or one whose "
+    "works are too few to publish: this release suppresses small numbers."
 )
 TOP = 15
 HEATMAP_COUNTRIES = 15
@@ -38,7 +38,6 @@ BLOC_ORDER = ["EU27", "NATO", "G7", "OECD", "QUAD", "AUKUS", "FIVE_EYES", "CHIP4
 MAP_INDICATORS = {
     "world_share": "Share of world publications",
     "top10_share_of_world": "Share of the world's top-10% cited",
-    "activity_index": "Activity index (1 = world average)",
     "pp_top10": "Own output in the top 10% (PP(top10))",
 }
 
@@ -184,6 +183,7 @@ def _note_gaps(data: SiteData, trend: Chart) -> None:
         trend.notes.append(SUPPRESSED_GAPS if data.suppresses else NO_WORKS_GAPS)
 
 
+@derived_per_site
 def leaders(data: SiteData, year: int) -> pl.DataFrame:
     """The leading country of each classified approach by world share in ``year`` (of
     countries tied, the first by name), with the runner-up's share and ``doubt``: "few"
@@ -232,6 +232,8 @@ def _ranking_title(
             f"{name} is ahead of {ranked['entity_name'][1]} in {label.lower()} with {share}, "
             "but the intervals overlap"
         )
+    if doubt == "hidden":
+        return f"{name} leads {label.lower()} with {share} (no runner-up published)"
     return f"{name} leads {label.lower()} with {share}"
 
 
@@ -275,7 +277,7 @@ def overview(data: SiteData) -> list[Section]:
             _unknown_hidden(data, "all", year),
         )
     )
-    # the activity index of all quantum technology is 1 for every country: not mapped
+    # no activity index: that of all quantum technology, the map's, is 1 for every country
     map_frames = {
         label: common.rows(
             data.indicators, entity_type="country", indicator=indicator, year=year, approach="all"
@@ -283,7 +285,6 @@ def overview(data: SiteData) -> list[Section]:
         .filter(pl.col("entity_code") != "ZZZ")
         .select("entity_code", "entity_name", "value", "unit", "small_n")
         for indicator, label in MAP_INDICATORS.items()
-        if indicator != "activity_index"
     }
     mapped = world_map(
         map_frames,
@@ -463,12 +464,30 @@ def approach(data: SiteData, approach_id: str) -> list[Section]:
     activity = activity.filter(pl.col("entity_code").is_in(ranked["entity_code"].to_list())).select(
         pl.col("entity_name").alias("label"), "value", "works_whole", "small_n"
     )
-    special = reference_bars(
-        activity,
-        f"{approach_id}-specialisation",
-        f"Which of the top producers specialise in {label.lower()}, {year}",
-        _caption(data, "activity index (1 = world average)", year),
-        "activity index (1 = world average)",
+    adjacent = common.is_adjacent(data, approach_id)
+    special = (
+        Section(
+            "Specialisation",
+            [
+                f"No activity index for {label.lower()}: it is an adjacent approach, reported "
+                "apart, and a work only on it is not in all quantum technology, the output an "
+                "activity index divides by."
+            ],
+        )
+        if adjacent
+        else Section(
+            "Specialisation",
+            [],
+            charts=[
+                reference_bars(
+                    activity,
+                    f"{approach_id}-specialisation",
+                    f"Which of the top producers specialise in {label.lower()}, {year}",
+                    _caption(data, "activity index (1 = world average)", year),
+                    "activity index (1 = world average)",
+                )
+            ],
+        )
     )
     recent = data.pairs.filter(
         pl.col("approach") == approach_id, pl.col("year").is_between(year - 4, year)
@@ -512,16 +531,7 @@ def approach(data: SiteData, approach_id: str) -> list[Section]:
             ],
             charts=[blocs, inside],
         ),
-        Section("Specialisation", [], charts=[special])
-        if not common.is_adjacent(data, approach_id)
-        else Section(
-            "Specialisation",
-            [
-                f"No activity index for {label.lower()}: it is an adjacent approach, reported "
-                "apart, and a work only on it is not in all quantum technology, the output an "
-                "activity index divides by."
-            ],
-        ),
+        special,
         Section(
             "Collaboration",
             [common.left_out_of_sums("country pairs", f"{year - 4}-{year}")]

@@ -613,8 +613,8 @@ def frontier_chart(
         xs.append(x)
         ys.append(plotted(r["best_value"], transform))
         hover.append(
-            f"Frontier from {esc(_date(r) or r['year'])}: {esc(stated(r['best_value']))} "
-            f"{esc(unit)}<br>{esc(r.get('organisation') or '-')} "
+            f"Frontier from {esc(_date(r) or r['year'])}: "
+            f"{esc(stated(r['best_value'], None, unit))}<br>{esc(r.get('organisation') or '-')} "
             f"({esc(_country_words(r.get('countries'), names))}), {esc(r.get('milestone_id'))}"
         )
     if xs and frame.height:
@@ -622,7 +622,7 @@ def frontier_chart(
         xs.append(float(last["year"]) + 1.0)
         ys.append(plotted(last["best_value"], transform))
         hover.append(
-            f"Frontier at the end of {last['year']}: {esc(stated(last['best_value']))} {esc(unit)}"
+            f"Frontier at the end of {last['year']}: {esc(stated(last['best_value'], None, unit))}"
         )
     if xs:
         fig.add_trace(

@@ -839,22 +839,27 @@ def _ranking_chart(
         if frame.height:
             groups[str(y)] = frame.with_columns(pl.col("label").alias("entity_name"))
             titles[str(y)] = _ranking_title(frame, what, unit, y)
-    latest = ranking(data, indicator, year)
-    # the title is the year shown's: the latest year's when it has a ranking, else the first
-    # earlier one's, after which the latest year's lack is a note
-    title = _ranking_title(latest, what, unit, year, active_programmes(data, year))
-    bases = sorted({int(b) for b in latest["basis_year"].drop_nulls()})
+    # the title and caption are the year shown's: the latest year's when it has a ranking,
+    # else the first earlier one's, after which the latest year's lack is a note
+    title = _ranking_title(
+        ranking(data, indicator, year), what, unit, year, active_programmes(data, year)
+    )
+    shown = next(iter(groups), str(year))
+    bases = sorted(
+        {int(b) for b in ranking(data, indicator, int(shown))["basis_year"].drop_nulls()}
+    )
     basis = (
         f"{'GDP' if 'gdp' in indicator else 'population'} of "
-        f"{listed([str(b) for b in bases])} (the nearest year the table has: basis_year in the CSV)"
+        f"{listed([str(b) for b in bases])} (the nearest year the table has: basis_year in the "
+        "CSV, for each year chosen)"
         if bases
         else "no basis year"
     )
     chart = grouped_choice_bars(
         groups,
         chart_id,
-        next(iter(titles.values()), title),
-        _programme_caption(data, unit, f"{year}; {basis}"),
+        titles.get(shown, title),
+        _programme_caption(data, unit, f"{shown}; {basis}"),
         unit,
         percent=False,
         titles=titles,
@@ -1239,9 +1244,9 @@ def _grant_sections(data: SiteData) -> list[Section]:
         if label in groups:
             top = groups[label]  # largest first (grants_by_approach)
             among = " of the approaches with every year published" if left_out[scope] else ""
-            money = "grant money" if scope == "all" else f"grant money from {label}"
+            what = "grant money" if scope == "all" else f"grant money from {label}"
             titles[label] = (
-                f"{_sample_prefix(data)}{top['entity_name'][0]} received the most {money}"
+                f"{_sample_prefix(data)}{top['entity_name'][0]} received the most {what}"
                 f"{among}, {first}-{last}"
             )
     by_approach = grouped_choice_bars(

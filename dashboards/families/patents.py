@@ -705,8 +705,9 @@ def activity(data: SiteData, approach: str | None = None, iso3: str | None = Non
     """Activity index over the window from fractional families (all families, applicants).
 
     (country's families in the approach / its families in all approaches) divided by the
-    same ratio for the world. One row per country and approach with families_whole of at
-    least the small-number threshold: smaller counts say nothing about specialisation.
+    same ratio for the world. One row per country and approach inside all (none for an
+    adjacent approach) with families_whole of at least the small-number threshold: smaller
+    counts say nothing about specialisation.
     Where the release suppressed small numbers, a country, or the world, with a suppressed
     year in an approach (or in all) has no index there. Only ``approach``'s rows when given,
     only ``iso3``'s when given.
@@ -747,8 +748,10 @@ def _activity(data: SiteData) -> pl.DataFrame:
     own_all = countries.filter(pl.col("approach") == "all").select(
         "entity_code", pl.col("families").alias("own_all")
     )
+    # an adjacent approach (post-quantum cryptography) is not inside all: no index (pat-1.4)
+    inside_all = [a for a in common.classified(data) if not common.is_adjacent(data, a)]
     rows = (
-        countries.filter(pl.col("approach").is_in(common.classified(data)))
+        countries.filter(pl.col("approach").is_in(inside_all))
         .join(own_all, on="entity_code")
         .join(world.select("approach", pl.col("families").alias("world_approach")), on="approach")
         .with_columns(
@@ -934,7 +937,11 @@ def approach(data: SiteData, approach_id: str) -> list[Section]:
         Section(
             "Patents: specialisation",
             [
-                "Activity index of the ranked countries over "
+                f"No activity index for {label.lower()}: it is an adjacent approach, reported "
+                "apart, and a family only on it is not in all quantum technology, the families "
+                "an activity index divides by."
+                if common.is_adjacent(data, approach_id)
+                else "Activity index of the ranked countries over "
                 f"{_span(first, last)}: the approach's share of the country's families divided "
                 f"by its share of the world's. Only countries with at least {threshold} "
                 "families in the approach are shown."

@@ -1402,9 +1402,13 @@ def approach(data: SiteData, approach_id: str) -> list[Section]:
     ]
     if points_year is not None:
         named = [
-            f"{(r['component_label'] or 'HS').lower()} (HS {hs_label(r['hs_code'])}), "
-            f"{r['top_exporter_name'] or r['top_exporter_iso3']} {_percent(r['top_share'])} of "
-            "world exports"
+            (
+                f"{r['component_label']} (HS {hs_label(r['hs_code'])})"
+                if r["component_label"]
+                else f"HS {hs_label(r['hs_code'])}"
+            )
+            + f", {r['top_exporter_name'] or r['top_exporter_iso3']} "
+            f"{_percent(r['top_share'])} of world exports"
             for r in points.head(POINTS_NAMED).iter_rows(named=True)
         ]
         more = (

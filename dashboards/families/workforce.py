@@ -1384,9 +1384,21 @@ def country(data: SiteData, iso3: str) -> list[Section]:
     said += _producer_said(data, iso3, name)
     if is_sample(data):
         said.append("SYNTHETIC SAMPLE: invented researchers and moves.")
+    # a year the release suppressed is a gap in its line, not a line across it (the mart
+    # holds a row, 0 included, for every other year of the country's span)
+    labelled = hidden.with_columns(
+        pl.col("indicator").replace_strict(SERIES_LABELS).alias("entity_name")
+    )
+    years = pl.concat([named["year"], labelled["year"].cast(named.schema["year"])])
+    lines = common.filled_years(
+        named.select("entity_name", "year", "value"),
+        list(range(years.min(), years.max() + 1)),
+        [SERIES_LABELS[i] for i in ("researchers_active", "inflow", "outflow")],
+        labelled.select("entity_name", "year"),
+    )
     charts = [
         trend_lines(
-            active,
+            lines.filter(pl.col("entity_name") == SERIES_LABELS["researchers_active"]),
             f"workforce-{iso3}-active",
             f"{_prefix(data)}Quantum researchers placed in {name} each year",
             _caption(data, "researchers"),
@@ -1398,7 +1410,7 @@ def country(data: SiteData, iso3: str) -> list[Section]:
             whole=True,
         ),
         trend_lines(
-            named.filter(pl.col("entity_name") != SERIES_LABELS["researchers_active"]),
+            lines.filter(pl.col("entity_name") != SERIES_LABELS["researchers_active"]),
             f"workforce-{iso3}-flows",
             f"{_prefix(data)}Researchers moving into and out of {name} each year",
             _caption(data, "moves"),
@@ -1410,10 +1422,15 @@ def country(data: SiteData, iso3: str) -> list[Section]:
             whole=True,
         ),
     ]
+    if charts[0].data["value"].null_count():
+        charts[0].notes.append(
+            f"A gap is a year with fewer than {small_n(data)} researchers placed: suppressed "
+            "in this release."
+        )
     charts[1].notes.append(
         f"Years with under {small_flow(data)} moves in and out are "
         + (
-            "suppressed in this release: not shown."
+            "suppressed in this release: gaps in the lines."
             if data.suppresses
             else "flagged small_n in the CSV."
         )

@@ -425,7 +425,7 @@ def test_a_strength_on_few_works_is_marked_and_never_named_the_countrys_speciali
 def test_the_world_map_marks_values_on_few_works_and_leaves_out_the_index_of_all() -> None:
     mapped = pages.charts(bibliometric.overview(_flagged()))["world-map"]
     layers = [trace.name for trace in mapped.figure.data]
-    assert len(layers) == 3 and bibliometric.MAP_INDICATORS["activity_index"] not in layers
+    assert len(layers) == 3 and not any("Activity index" in layer for layer in layers)
     # in all, Germany (10 works) is not few, France (5) is
     assert list(mapped.figure.data[0].text) == [
         "United States",
@@ -455,3 +455,28 @@ def test_an_adjacent_approach_has_no_specialisation_chart_but_says_why() -> None
         s for s in bibliometric.approach(data, "clocks") if s.heading == "Specialisation"
     )
     assert [c.id for c in special.charts] == ["clocks-specialisation"]
+
+
+def test_a_headline_says_when_no_runner_up_is_published() -> None:
+    # photonic with every country but the United States small, in a release that suppresses
+    # small numbers: nothing to compare the lead with
+    data = _flagged()
+    others_small = (
+        (pl.col("approach") == "photonic")
+        & (pl.col("entity_code") != "USA")
+        & (pl.col("entity_type") == "country")
+    )
+    indicators = data.indicators.with_columns(
+        small_n=pl.when(others_small).then(True).otherwise(pl.col("small_n"))
+    )
+    small = indicators["small_n"]
+    suppressed = dataclasses.replace(
+        data,
+        small_numbers="suppress",
+        indicators=indicators.filter(~small),
+        left_out={"indicators": indicators.filter(small), "pairs": data.pairs.clear()},
+    )
+    chart = pages.charts(bibliometric.approach(suppressed, "photonic"))["photonic-ranking"]
+    assert chart.figure.layout.title.text == (
+        "United States leads photonic with 50% of 2024 publications (no runner-up published)"
+    )

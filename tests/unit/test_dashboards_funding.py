@@ -656,3 +656,18 @@ def test_a_ranking_chart_titles_the_year_or_funder_its_menu_shows() -> None:
         assert f"{top} received the most" in button.args[1]["title.text"]
         if button.label != "All three funders":
             assert f"the most grant money from {button.label}" in button.args[1]["title.text"]
+
+
+def test_a_ranking_without_its_latest_year_opens_on_the_year_it_shows() -> None:
+    # no per-GDP figure of 2026: the chart opens on 2025, titled and captioned with it
+    rows = [
+        row
+        for row in _programme_indicators()
+        if not (row["indicator"] == "commitment_per_gdp" and row["year"] == NOW)
+    ]
+    chart = pages.charts(funding.page(_data(rows)))["funding-per-gdp"]
+    assert chart.figure.layout.title.text.startswith(
+        "Qatar commits the most per unit of GDP in 2025"
+    )
+    assert chart.caption.startswith("2025; ")
+    assert chart.notes[0].endswith(": the chart starts with 2025.")

@@ -706,3 +706,25 @@ def test_suppressed_years_are_left_out_of_sums_and_never_read_as_none(tmp_path: 
         f"{ATTACK}'s quantum patent families are too few to publish in every year: this "
         "release suppresses small numbers."
     ]
+
+
+def test_an_adjacent_approach_has_no_patent_activity_index_and_the_page_says_why(
+    data: SiteData,
+) -> None:
+    # superconducting made adjacent (as post-quantum cryptography is): its families are not
+    # all in all, so no country has an index there, and its page says why
+    families = data.approaches.with_columns(
+        family=pl.when(pl.col("approach") == "superconducting")
+        .then(pl.lit("adjacent"))
+        .otherwise(pl.lit("computing"))
+    )
+    adjacent = dataclasses.replace(data, approaches=families)
+    assert patents.activity(data, approach="superconducting").height > 0
+    assert patents.activity(adjacent, approach="superconducting").height == 0
+    special = {s.heading: s for s in patents.approach(adjacent, "superconducting")}[
+        "Patents: specialisation"
+    ]
+    assert special.charts == []
+    assert special.paragraphs[0].startswith(
+        "No activity index for superconducting qubits: it is an adjacent approach"
+    )

@@ -604,7 +604,7 @@ def test_approach_section_ranks_dependence_and_lists_its_single_points() -> None
     assert chart.data["value"].to_list() == pytest.approx([1.0, 1.0, 0.75, 10 / 90])
     assert sections[0].tables[0].rows[0][2] == "United States"
     assert (
-        "1 single point of failure in 2023: dilution refrigerators and cryocoolers (HS 8418.69), "
+        "1 single point of failure in 2023: Dilution refrigerators and cryocoolers (HS 8418.69), "
         "United States 80% of world exports." in pages.text(sections)
     )
     assert supply_chain.approach(data, "topological") == []

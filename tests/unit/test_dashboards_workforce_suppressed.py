@@ -455,3 +455,22 @@ def test_the_sql_on_a_suppressing_page_reproduces_its_charts(tmp_path: Path) -> 
     con.close()
     # the flagging release's SQL is as it was
     assert "count(*)" not in (workforce.page(_flagged())[1].code or "")
+
+
+def test_a_suppressed_year_is_a_gap_in_a_countrys_lines_not_a_line_across_it() -> None:
+    # Germany's active researchers of 2020 suppressed: the line breaks there, and says so
+    data = _suppress(
+        _data(),
+        {
+            "workforce_indicators": (pl.col("entity_code") == "DEU")
+            & (pl.col("indicator") == "researchers_active")
+            & (pl.col("year") == 2020)
+        },
+    )
+    active = pages.charts(workforce.country(data, "DEU"))["workforce-DEU-active"]
+    line = active.figure.data[0]
+    years = list(line.x)
+    assert years == list(range(years[0], years[-1] + 1)) and 2020 in years
+    assert line.y[years.index(2020)] is None
+    assert all(v is not None for y, v in zip(years, line.y, strict=True) if y != 2020)
+    assert "A gap is a year with fewer than 10 researchers placed" in " ".join(active.notes)
