@@ -429,6 +429,24 @@ COUNTED_UNITS = ("qubits", "logical qubits", "photons", "modes")
 SUBSECONDS = ((1e3, "ms"), (1e6, "µs"), (1e9, "ns"))
 
 
+def in_sentence(label: object) -> str:
+    """A metric's label inside a sentence: its first letter lower-cased unless its first
+    word is an acronym (``qubit coherence time``, ``QKD distance over fibre``); other
+    words as written (``logical error rate per QEC cycle``)."""
+    text = str(label)
+    first = text.split(" ", 1)[0]
+    return text if first.isupper() else text[:1].lower() + text[1:]
+
+
+def reach_words(reach_log10: float) -> str:
+    """A within-reach threshold in orders of magnitude, with the factor it means:
+    ``0.30103 orders of magnitude (a factor of 2)``."""
+    orders = "order" if reach_log10 == 1 else "orders"
+    return (
+        f"{number(round(reach_log10, 5))} {orders} of magnitude (a factor of {10**reach_log10:.3g})"
+    )
+
+
 def number(value: float | None) -> str:
     """A registry value as text: whole numbers with thousands separators, others with up to
     six significant digits (``0.9995``, ``9.4e-19``); ``-`` when missing."""
@@ -554,7 +572,7 @@ def _axis_title(info: dict[str, object]) -> str:
     """The value axis of a frontier chart: the metric (or its error), unit and direction."""
     better = "lower is better" if info["better"] == "lower" else "higher is better"
     if info["transform"] == "one_minus":
-        return f"error: 1 - {str(info['label']).lower()} (lower is better)"
+        return f"error: 1 - {in_sentence(info['label'])} (lower is better)"
     unit = f", {info['unit']}" if info["unit"] else ""
     return f"{info['label']}{unit} ({better})"
 
@@ -782,8 +800,8 @@ def distance_bars(
     if reach is not None:
         dashed_line(fig, "within reach", x=reach)
         notes.append(
-            f"Within reach: at most {number(reach)} orders of magnitude from the frontier "
-            "(the dashed line), the threshold set for this metric."
+            f"Within reach: at most {reach_words(reach)} from the frontier (the dashed "
+            "line), the threshold set for this metric."
         )
     else:
         notes.append("Within reach: see the metric's threshold in Methods.")
@@ -1157,7 +1175,7 @@ def _metric_section(
     years = f"{rows['year'].min()}-{rows['year'].max()}" if rows.height else None
     holder = top.get("organisation") or "-"
     title = (
-        f"{name}, {str(info['label']).lower()}: the frontier is "
+        f"{name}, {in_sentence(info['label'])}: the frontier is "
         f"{stated(top.get('best_value'), None, info['unit'])} ({holder}, "
         f"{_year_of(_date(top)) or top.get('year') or '-'})"
     )
@@ -1183,7 +1201,7 @@ def _metric_section(
                 best,
                 info,
                 _safe_id("capability", approach_id, metric, "countries"),
-                f"{name}, {str(info['label']).lower()}: each country's best, {year}",
+                f"{name}, {in_sentence(info['label'])}: each country's best, {year}",
                 _caption(info, str(year)),
             )
         )
@@ -1287,9 +1305,7 @@ def methods(data: SiteData) -> list[Section]:
                 r.get("unit") or "-",
                 r.get("better") or "-",
                 "the error 1 - F" if r.get("transform") == "one_minus" else "the value",
-                "-"
-                if r.get("reach_log10") in (None, "")
-                else f"{number(float(r['reach_log10']))} orders of magnitude",
+                "-" if r.get("reach_log10") in (None, "") else reach_words(float(r["reach_log10"])),
             ]
             for r in known.iter_rows(named=True)
         ]

@@ -47,10 +47,12 @@ INDICATORS = {
         "international co-authored works",
         "international co-authored work",
     ),
+    # "co-invented", not "international": the patent pages' international families are
+    # those published by two or more offices, a different set
     "copatent_concern_share": (
         "Co-patents",
-        "international patent families",
-        "international patent family",
+        "co-invented patent families",
+        "co-invented patent family",
     ),
     "grant_consortium_concern_share": (
         "Grant consortia",
@@ -207,10 +209,13 @@ def share_cell(row: dict | None) -> str:
     return said
 
 
-def change_cell(row: dict | None) -> str:
-    """The five-year change in percentage points (``+2.5 points``), ``-`` when absent."""
+def change_cell(row: dict | None, base_small: bool = False) -> str:
+    """The five-year change in percentage points (``+2.5 points``), ``-`` when absent;
+    marked when the share five years before rests on few records (``base_small``)."""
     change = None if row is None else row.get("value_5y_change")
-    return "-" if change is None else f"{100 * change:+.1f} points"
+    if change is None:
+        return "-"
+    return f"{100 * change:+.1f} points" + (" (from few records)" if base_small else "")
 
 
 def _caption(data: SiteData, years_text: str | None = None) -> str:
@@ -229,7 +234,7 @@ def _caption(data: SiteData, years_text: str | None = None) -> str:
 def world_share_words(row: dict) -> str:
     """One of the world's shares (a row of marts.security_indicators) with the records behind
     it (its denominator) and its year: ``10.0% of 900 international co-authored works
-    (2024)``; a share on few records (small_n) says so, ``100.0% of 1 international patent
+    (2024)``; a share on few records (small_n) says so, ``100.0% of 1 co-invented patent
     family (2024; few records: read with care)``."""
     _, records, one = INDICATORS[row["indicator"]]
     count = row["denominator"]
@@ -411,6 +416,17 @@ def share_table(data: SiteData, approach_id: str) -> Table:
     found = {(r["entity_code"], r["indicator"]): r for r in rows.iter_rows(named=True)}
     names = {r["entity_code"]: r["entity_name"] for r in rows.iter_rows(named=True)}
     shown = years(data)
+    # the rows five years before whose share rests on few records: a change from them too
+    small_bases = {
+        (r["entity_code"], r["indicator"])
+        for indicator, year in shown.items()
+        for r in data.security_indicators.filter(
+            pl.col("approach") == approach_id,
+            pl.col("indicator") == indicator,
+            pl.col("year") == year - 5,
+            pl.col("small_n").fill_null(False),
+        ).iter_rows(named=True)
+    }
     world = [c for c in rows.filter(pl.col("entity_type") == "world")["entity_code"].unique()]
     body = []
     for code in [*top_countries(data, approach_id), *world]:
@@ -418,7 +434,7 @@ def share_table(data: SiteData, approach_id: str) -> Table:
         for indicator in shown:
             line += [
                 share_cell(found.get((code, indicator))),
-                change_cell(found.get((code, indicator))),
+                change_cell(found.get((code, indicator)), (code, indicator) in small_bases),
             ]
         body.append(line)
     columns = ["Country"]
@@ -429,7 +445,8 @@ def share_table(data: SiteData, approach_id: str) -> Table:
         body,
         _caption(data)
         + " 'of n': the country's international records; change: the share minus the share "
-        "five years before, in percentage points.",
+        "five years before, in percentage points, marked 'from few records' when that share "
+        "rested on fewer than the small-number threshold.",
     )
 
 
@@ -500,11 +517,15 @@ def page(data: SiteData) -> list[Section]:
     intro = [
         _box(),
         f"Per country and technology approach: the share of its international co-authored "
-        f"works, co-invented patent families and grant consortia that also name a country of "
+        f"works, co-invented patent families (inventors in two or more countries: not the "
+        f"patent pages' international families, published by two or more offices) and grant "
+        f"consortia that also name a country of "
         f"the concern set {code} ({countries}, chosen in the synthesis settings), with its "
         f"{interval} interval and its change over five years; beside it, the published export "
         "controls on the approach's items. A country inside the set is measured against the "
-        "other members.",
+        "other members. Grant consortia come from CORDIS alone: NSF and UKRI pay one "
+        "organisation a grant, so their grants are never international here, and a year of "
+        "their grants only has no consortium to measure.",
     ]
     if is_sample(data):
         intro.append(

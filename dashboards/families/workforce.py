@@ -846,8 +846,8 @@ def overview(data: SiteData) -> list[Section]:
         top, bottom = gains.row(0, named=True), gains.row(-1, named=True)
         among = " of the countries ranked" if left_out_countries(data, first, last) else ""
         said += (
-            f"; {top['entity_name']} gained the most{among} (net {top['net_flow']:+,} moves), "
-            f"{bottom['entity_name']} lost the most ({bottom['net_flow']:+,})"
+            f"; {top['entity_name']} had the largest net inflow{among} ({top['net_flow']:+,} "
+            f"moves), {bottom['entity_name']} the largest net outflow ({bottom['net_flow']:+,})"
         )
     said += "."
     if left_out_countries(data, first, last):
@@ -949,13 +949,13 @@ def _net_title(
     if (frame.height == 0 or frame["value"][0] <= 0) and left_out:
         return _titled(data, label, f"net flows of quantum researchers, {first}-{last}")
     if frame.height == 0 or frame["value"][0] <= 0:
-        return _titled(data, label, f"no country gained researchers, {first}-{last}")
+        return _titled(data, label, f"no country had a net inflow of moves, {first}-{last}")
     return _titled(
         data,
         label,
-        f"{frame['label'][0]} gained the most researchers"
+        f"{frame['label'][0]} had the largest net inflow of moves"
         + (" of the countries ranked" if left_out else "")
-        + f", {first}-{last}: net {frame['value'][0]:+,} moves",
+        + f", {first}-{last}: {frame['value'][0]:+,}",
     )
 
 
@@ -1073,7 +1073,11 @@ def _producers_section(data: SiteData) -> Section:
         "quantum paper (the producer rule below). Set against where each researcher was last "
         "seen: the countries "
         "that train quantum researchers and the ones they end up in. Net gain is researchers "
-        "who arrived from elsewhere minus those produced there who left."
+        "who arrived from elsewhere minus those produced there who left, over their careers "
+        "(people, where the net inflow above counts moves over the years shown). A share "
+        "who stayed pools every year produced, the latest too: researchers produced recently "
+        "have had little time to leave, so it is higher than an older cohort's would be "
+        "(retention after five years, below, compares like with like)."
     ]
     if frame.height and frame["produced"][0] > 0:
         top = frame.row(0, named=True)
@@ -1084,8 +1088,9 @@ def _producers_section(data: SiteData) -> Section:
         ranked = frame.sort(["net_gain", "country_name"], descending=[True, False])
         gain, loss = ranked.row(0, named=True), ranked.row(-1, named=True)
         said.append(
-            f"Largest net gain: {gain['country_name']} ({gain['net_gain']:+,}); largest net "
-            f"loss: {loss['country_name']} ({loss['net_gain']:+,})."
+            f"Largest net gain of researchers over their careers: {gain['country_name']} "
+            f"({gain['net_gain']:+,}); largest net loss: {loss['country_name']} "
+            f"({loss['net_gain']:+,})."
         )
         frame = frame.select(
             "country_iso3",

@@ -521,13 +521,19 @@ def test_overview_methods_and_the_banner_calls_the_registry_real() -> None:
         assert words in said, words
     thresholds = methods[0].tables[1]
     assert thresholds.rows == [
-        ["Physical qubits", "qubits", "higher", "the value", "0.30103 orders of magnitude"],
+        [
+            "Physical qubits",
+            "qubits",
+            "higher",
+            "the value",
+            "0.30103 orders of magnitude (a factor of 2)",
+        ],
         [
             "Two-qubit gate fidelity",
             "fraction (0-1)",
             "higher",
             "the error 1 - F",
-            "1 orders of magnitude",
+            "1 order of magnitude (a factor of 10)",
         ],
     ]
     assert methods[0].tables[0].rows[0][0] == "Distance to the frontier"
@@ -567,6 +573,12 @@ def test_dates_values_and_a_metrics_table_missing() -> None:
     assert capability.stated(7.2e-05, None, "s") == "72 µs"
     assert capability.stated(0.0025, "<=", "s") == "≤ 2.5 ms"
     assert capability.stated(12.6, None, "s") == "12.6 s"
+    # a label inside a sentence keeps its acronyms; a threshold says the factor it means
+    assert capability.in_sentence("Logical error rate per QEC cycle") == (
+        "logical error rate per QEC cycle"
+    )
+    assert capability.in_sentence("QKD distance over fibre") == "QKD distance over fibre"
+    assert capability.reach_words(0.30103) == "0.30103 orders of magnitude (a factor of 2)"
     # a file without the metrics table: fidelities still compared as errors, unit from rows
     data = pages.replaced(_data(), milestone_metrics=pl.DataFrame())
     info = capability.metric_info(data, FID)

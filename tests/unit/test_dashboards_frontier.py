@@ -1022,12 +1022,12 @@ def test_the_worlds_shares_on_few_records_say_so_in_the_sentence() -> None:
     data = pages.replaced(data, security_indicators=pl.concat([data.security_indicators, few]))
     assert security.world_words(data, SC) == (
         "Worldwide in Superconducting qubits, a country of the concern set appears on 10.0% of "
-        "900 international co-authored works (2024), 100.0% of 1 international patent family "
+        "900 international co-authored works (2024), 100.0% of 1 co-invented patent family "
         "(2023; few records: read with care) and 80.0% of 5 international grant consortia "
         "(2024; few records: read with care)."
     )
     said = pages.text(security.page(data))
-    assert "100.0% of 1 international patent family (2023; few records: read with care)" in said
+    assert "100.0% of 1 co-invented patent family (2023; few records: read with care)" in said
 
 
 # ---- files without the marts, the SQL on the pages, reading the file --------------------
@@ -1266,3 +1266,23 @@ def test_the_headline_year_is_the_last_whose_composite_is_complete() -> None:
     assert frontier.incomplete_years(flagged) == [YEAR, NOW, 2030]
     # the trend still runs to the year in progress, not to the first open year
     assert frontier.trend(flagged, TOPO)["year"].to_list()[-2:] == [YEAR, NOW]
+
+
+def test_a_change_from_a_share_on_few_records_is_marked() -> None:
+    # the United States' co-authorships of 2019 (the base of 2024's -3.0 points) made small
+    data = hand_made()
+    base = (
+        (pl.col("entity_code") == "USA")
+        & (pl.col("year") == YEAR - 5)
+        & (pl.col("indicator") == "coauthorship_concern_share")
+    )
+    small = pages.replaced(
+        data,
+        security_indicators=data.security_indicators.with_columns(
+            small_n=pl.when(base).then(True).otherwise(pl.col("small_n"))
+        ),
+    )
+    for case, cell in ((data, "-3.0 points"), (small, "-3.0 points (from few records)")):
+        shares = _section(security.page(case), LABELS[SC]).tables[0]
+        assert shares.rows[0][2] == cell
+    assert "marked 'from few records'" in shares.caption

@@ -235,7 +235,7 @@ def test_the_overview_gives_no_total_short_of_a_suppressed_year() -> None:
     assert left_out_of_sums("countries", SPAN) in text
     # the gains named are of the countries summed whole
     best = max((c for c in CODES if c not in ("USA", "XXA")), key=_net_2020)
-    assert f"net {_net_2020(best):+,} moves" in text
+    assert f"largest net inflow of the countries ranked ({_net_2020(best):+,} moves)" in text
 
 
 def test_a_country_page_says_its_suppressed_moves_are_too_few_not_zero() -> None:
