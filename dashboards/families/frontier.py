@@ -376,6 +376,19 @@ def ranked_words(row: dict, interval: str) -> str:
     return said
 
 
+def composite_title(name: str, first: dict, year: int) -> str:
+    """The composite chart's title, with how often its leader leads the resamples: ``All
+    quantum technology: United States leads the composite in 2023 (in 97% of resamples)``;
+    ``but in only 52% of resamples`` where its rank interval reaches below first."""
+    said = f"{name}: {first['entity_name']} leads the composite in {year}"
+    chance = first.get("leader_probability")
+    if chance is None:
+        return said
+    if (first.get("rank_high") or 1) > 1:
+        return f"{said}, but in only {share_text(chance)} of resamples"
+    return f"{said} (in {share_text(chance)} of resamples)"
+
+
 def amount(value: float | None, measure: object = None) -> str:
     """A family's value as text: a percentage when its measure is a share (0-1), whole
     numbers with separators from 1,000, three significant digits below; ``-`` when
@@ -514,7 +527,7 @@ def leader_paragraph(data: SiteData, approach_id: str, year: int) -> str | None:
     if front and front.get("runner_up_name"):
         ratio = front.get("leader_runner_up_ratio")
         said += f" Runner-up: {front['runner_up_name']}" + (
-            f"; the leader's composite is {ratio:.1f} times the runner-up's." if ratio else "."
+            f"; the leader's composite is {ratio:.2f} times the runner-up's." if ratio else "."
         )
     return said
 
@@ -886,10 +899,12 @@ def family_table(data: SiteData, approach_id: str, year: int) -> Table:
         ratio = front.get("leader_runner_up_ratio")
         top10 = front.get("top10_institutions_in_leader")
         weight = own.get("weight")
+        tied = front.get("leaders_tied") or 1
         body.append(
             [
                 family_label(family),
-                front.get("leader_name") or "-",
+                (front.get("leader_name") or "-")
+                + (f" (tied with {number_word(tied - 1)} more)" if tied > 1 else ""),
                 value,
                 _of_ranked(rank_span(own.get("rank_low"), own.get("rank_high")), own)
                 if own
@@ -924,7 +939,9 @@ def family_table(data: SiteData, approach_id: str, year: int) -> Table:
             else ""
         )
         + " Top-10 institutions: publications (institutions) and patents (applicants) only. "
-        "Capability is held fixed in the bootstrap (a census of claims), so it has no interval.",
+        "Capability is held fixed in the bootstrap (a census of claims), so it has no interval. "
+        "A leader 'tied with' others shares rank 1 with them (named: the first by ISO3; "
+        "marts.frontier.leaders_tied); its runner-up is one of them.",
     )
 
 
@@ -1504,7 +1521,7 @@ def _approach_section(data: SiteData, approach_id: str, year: int) -> Section:
                 threshold,
                 interval,
                 safe_id("frontier", approach_id, "composite"),
-                f"{name}: {first['entity_name']} leads the composite in {year}",
+                composite_title(name, first, year),
                 _caption(data, "composite score (the leading country = 1)", str(year)),
             )
         )

@@ -534,7 +534,7 @@ def test_the_leader_is_stated_with_its_interval_and_its_lead() -> None:
     assert (
         "In 2024 the composite leader of Superconducting qubits is United States, rank 1 "
         "(90% interval 1st to 2nd), leads in 87% of resamples. Runner-up: China; the "
-        "leader's composite is 1.5 times the runner-up's." in said
+        "leader's composite is 1.50 times the runner-up's." in said
     )
     assert (
         "In 2024 the composite leader of Topological qubits is China, rank 1 (90% interval "
@@ -638,6 +638,16 @@ def test_every_family_leader_with_its_interval_ratio_and_weight() -> None:
     # capability is held fixed in the bootstrap: no interval
     assert rows["Capability"][2] == "0.8"
     assert rows["Composite"][1:3] == ["United States", "0.955 (0.907 to 1)"]
+    # a leader sharing rank 1 says so
+    data = hand_made()
+    tied = data.frontier.with_columns(
+        leaders_tied=pl.when(pl.col("family") == "patents").then(2).otherwise(1)
+    )
+    table = _section(frontier.page(pages.replaced(data, frontier=tied)), LABELS[SC]).tables[0]
+    rows = {r[0]: r for r in table.rows}
+    assert rows["Patents"][1].endswith(" (tied with one more)")
+    assert not rows["Publications"][1].endswith("more)")
+    assert "shares rank 1 with them" in table.caption
     assert rows["Composite"][6:] == ["1.50", "-", "-"]
     topo = _section(frontier.page(hand_made()), LABELS[TOPO]).tables[0]
     assert [r[0] for r in topo.rows] == ["Publications", "Patents", "Composite"]
@@ -665,10 +675,15 @@ def test_charts_show_the_composite_with_intervals_and_the_focus_bloc_trend() -> 
     assert list(trace.error_x.arrayminus)[-1] == pytest.approx(0.05)
     # NATO members orange, the others blue
     assert list(trace.marker.color) == ["#0072B2", "#E69F00", "#0072B2", "#E69F00"]
-    assert (
-        bars.figure.layout.title.text
-        == "Superconducting qubits: United States leads the composite in 2024"
+    # its rank interval reaches 2nd: the title says how often it leads
+    assert bars.figure.layout.title.text == (
+        "Superconducting qubits: United States leads the composite in 2024, but in only 87% of "
+        "resamples"
     )
+    assert frontier.composite_title("X", {"entity_name": "China", "leader_probability": 0.97,
+                                          "rank_high": 1}, 2023) == (
+        "X: China leads the composite in 2023 (in 97% of resamples)"
+    )  # fmt: skip
     assert "SYNTHETIC SAMPLE DATA" in bars.caption
     trend = charts["frontier-topological-trend"]
     assert trend.data["year"].to_list() == [2022, 2023, YEAR, NOW]
