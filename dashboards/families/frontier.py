@@ -928,7 +928,7 @@ def family_table(data: SiteData, approach_id: str, year: int) -> Table:
             "Runner-up",
             "Leader / runner-up",
             "Top-10 institutions in the leader",
-            "Weight in the leader's composite",
+            "Weight in that leader's composite",
         ],
         body,
         _caption(data, "each family's own measure; ratios and shares 0-1", str(year))
@@ -1275,16 +1275,21 @@ def overview(data: SiteData) -> list[Section]:
         return []
     leaders: dict[str, int] = {}
     overall = None
+    # an adjacent approach (post-quantum cryptography) is not quantum technology: its
+    # leader is said apart, not counted among the approaches led
+    apart: list[str] = []
     for approach_id in ids:
         rows = country_rows(data, approach_id, year, COMPOSITE)
         if rows.height and rows["rank"][0] == 1:
             name = str(rows["entity_name"][0])
             if approach_id == AGGREGATE:
                 overall = name
+            elif common.is_adjacent(data, approach_id):
+                apart.append(f"{name} leads {label(data, approach_id).lower()}")
             else:
                 leaders[name] = leaders.get(name, 0) + 1
     ranked = sorted(leaders.items(), key=lambda item: (-item[1], item[0]))
-    shown = [a for a, _ in widget.approaches if a != AGGREGATE]
+    shown = [a for a, _ in widget.approaches if a != AGGREGATE and not common.is_adjacent(data, a)]
     said = [
         f"Who leads each approach when every indicator family is put together, in {year} "
         "(the latest year complete in every family it averages: patents and trade are "
@@ -1293,8 +1298,9 @@ def overview(data: SiteData) -> list[Section]:
         + (
             "Composite leaders: "
             + listed([f"{name} in {number_word(n)}" for name, n in ranked])
-            + f" of {number_word(len(shown))} approaches"
+            + f" of {number_word(len(shown))} approach{'' if len(shown) == 1 else 'es'}"
             + (f"; {overall} leads {together(data)}." if overall else ".")
+            + (f" Adjacent, reported apart: {listed(apart)}." if apart else "")
             if ranked
             else ""
         ),
@@ -1622,8 +1628,12 @@ def page(data: SiteData) -> list[Section]:
         )
     ]
     ids = approaches(data)
-    tested = [a for a in ids if focus_row(data, a, year) is not None]
+    # an adjacent approach (post-quantum cryptography) is tested, but said apart
+    tested = [
+        a for a in ids if focus_row(data, a, year) is not None and not common.is_adjacent(data, a)
+    ]
     gaps = [label(data, a) for a in tested if (focus_row(data, a, year) or {}).get("gap")]
+    adjacent = [a for a in ids if focus_row(data, a, year) is not None and a not in tested]
     glance = [
         f"The composite leader of every approach in {year}, how surely it leads, and the "
         "frontier test of the blocs. Click an approach for its section."
@@ -1638,6 +1648,18 @@ def page(data: SiteData) -> list[Section]:
             "member is ranked"
             + (f" and in {together(data)}" if AGGREGATE in tested else "")
             + f", in {year}."
+        )
+    for approach_id in adjacent if bloc is not None else []:
+        row = focus_row(data, approach_id, year) or {}
+        glance.append(
+            f"{label(data, approach_id)} (adjacent, reported apart): {bloc} "
+            + (
+                "has no member within reach."
+                if row.get("gap")
+                else "has a member within reach."
+                if row.get("covered")
+                else "has no member ranked."
+            )
         )
     sections.append(
         Section(

@@ -1301,3 +1301,23 @@ def test_a_change_from_a_share_on_few_records_is_marked() -> None:
         shares = _section(security.page(case), LABELS[SC]).tables[0]
         assert shares.rows[0][2] == cell
     assert "marked 'from few records'" in shares.caption
+
+
+def test_an_adjacent_approach_is_led_and_tested_apart_not_counted_among_the_approaches() -> None:
+    # topological made adjacent (as post-quantum cryptography is): superconducting alone is
+    # counted, topological's leader and the focus bloc's test there are said apart
+    data = hand_made()
+    families = data.approaches.with_columns(
+        family=pl.when(pl.col("approach") == TOPO)
+        .then(pl.lit("adjacent"))
+        .otherwise(pl.lit("computing"))
+    )
+    adjacent = dataclasses.replace(data, approaches=families)
+    said = pages.text(frontier.overview(adjacent))
+    assert "Composite leaders: United States in one of one approach; " in said
+    assert f"Adjacent, reported apart: China leads {LABELS[TOPO].lower()}." in said
+    glance = next(
+        s for s in frontier.page(adjacent) if s.heading == "The frontier at a glance"
+    ).paragraphs
+    assert any(p.startswith(f"{LABELS[TOPO]} (adjacent, reported apart): NATO has") for p in glance)
+    assert not any("all two approaches" in p for p in glance)
