@@ -1329,12 +1329,14 @@ def overview(data: SiteData) -> list[Section]:
     ]
 
 
-def missing_families_words(data: SiteData, year: int, top: int = 5) -> str | None:
-    """Which of the ``top`` countries of the composite of every approach together in
-    ``year`` lack a family that others there have (a composite averages the families a
-    country has data in, so one country's family can lift it above rivals without it),
-    in words; None when none lacks one."""
-    rows = country_rows(data, AGGREGATE, year, COMPOSITE).head(top)
+def missing_families_words(
+    data: SiteData, year: int, top: int = 5, approach_id: str = AGGREGATE
+) -> str | None:
+    """Which of the ``top`` countries of the composite of ``approach_id`` (every approach
+    together by default) in ``year`` lack a family that others there have (a composite
+    averages the families a country has data in, so one country's family can lift it
+    above rivals without it), in words; None when none lacks one."""
+    rows = country_rows(data, approach_id, year, COMPOSITE).head(top)
     if rows.height == 0 or "families" not in rows.columns:
         return None
     held = {
@@ -1358,7 +1360,9 @@ def missing_families_words(data: SiteData, year: int, top: int = 5) -> str | Non
     if not lacking:
         return None
     return (
-        f"Of the {number_word(rows.height)} highest ranked for {together(data)} in {year}, "
+        f"Of the {number_word(rows.height)} highest ranked for "
+        + (together(data) if approach_id == AGGREGATE else label(data, approach_id).lower())
+        + f" in {year}, "
         + listed(lacking)
         + ": a composite averages the families a country has data in, so a country can rank "
         "above one that lacks a family on the strength of that family alone (read the "
@@ -1500,6 +1504,7 @@ def _approach_section(data: SiteData, approach_id: str, year: int) -> Section:
             coverage_words(data, focus, name, year, interval) if focus else None,
             concentration_words(data, approach_id, year),
             sensitivity_words(data, approach_id, year),
+            missing_families_words(data, year, approach_id=approach_id),
         )
         if line
     ]

@@ -838,6 +838,25 @@ def test_the_composite_is_on_the_overview_and_every_country_page() -> None:
         "and Germany have no public funding and capability score: a composite averages"
         in pages.text(frontier.overview(lacking))
     )
+    # each approach's section on the frontier page says it of its own composite
+    lacking_sc = dataclasses.replace(
+        data,
+        synthesis_scores=scores.with_columns(
+            families=pl.when(
+                (pl.col("family") == "composite")
+                & (pl.col("approach") == SC)
+                & (pl.col("entity_code") == "CHN")
+            )
+            .then(pl.col("families").str.replace("funding,", ""))
+            .otherwise(pl.col("families"))
+        ),
+    )
+    section = _section(frontier.page(lacking_sc), LABELS[SC])
+    assert any(
+        p.startswith(f"Of the four highest ranked for {LABELS[SC].lower()} in 2024, China has no "
+                     "public funding score")
+        for p in section.paragraphs
+    )  # fmt: skip
     # a country with no composite in the year says so, not a missing section
     japan = pages.text(frontier.country(data, "JPN"))
     assert "In 2024, the latest year whose composite is complete, JPN has no score" in japan
