@@ -1707,8 +1707,9 @@ def methods(data: SiteData) -> list[Section]:
         "budget, so a missing record means its funding is unknown, not zero. The sliders "
         "on the overview and country pages recompute the composite in your browser from "
         "the family scores on the page; the intervals belong to the published weights.",
-        "Intervals. The records behind each family (works, patent families, grants, "
-        "researchers, trade flows) are resampled with replacement"
+        "Intervals. The records behind each family (works, patent families, grants and "
+        "national programme figures of each year, researchers, trade flows) are resampled "
+        "with replacement"
         + (f" {replicates} times" if replicates else "")
         + (f" (seed {seed})" if seed else "")
         + "; every score, composite and rank is recomputed in each resample, and the central "
@@ -1717,7 +1718,10 @@ def methods(data: SiteData) -> list[Section]:
         "registry is a census of published claims, not a sample, so resampling it would "
         "invent an uncertainty that is not there. The intervals say how much a ranking "
         "depends on which records happen to be in the data; they do not cover errors of "
-        "coverage, classification or choice of weights.",
+        "coverage, classification or choice of weights. The scores on the frontier page "
+        "carry no small-number flag of their own: where a family rests on a few records (a "
+        "handful of works or families in a small approach), its wide interval and a leader "
+        "leading in few resamples are the sign; the family pages flag such values.",
         "The frontier test. A country is within reach of the frontier in a family when its "
         "score is at least "
         + (f"{threshold:g}" if threshold is not None else "the reach setting")
