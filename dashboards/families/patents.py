@@ -879,9 +879,12 @@ def approach(data: SiteData, approach_id: str) -> list[Section]:
     latest = yearly.filter(pl.col("year") == last).sort(
         ["value", "entity_name"], descending=[True, False]
     )
+    few = latest.height and bool(latest["small_n"].fill_null(False)[0])
     trend_title = (
         f"{latest['entity_name'][0]} had the most {label.lower()} patent families with {last} "
-        f"priority ({latest['value'][0]:,.1f}) among the five leaders"
+        f"priority ({latest['value'][0]:,.1f}"
+        + (", few families" if few else "")
+        + ") among the five leaders"
         if latest.height
         else f"Patent families per priority year of the five leaders in {label.lower()}"
     )

@@ -728,3 +728,12 @@ def test_an_adjacent_approach_has_no_patent_activity_index_and_the_page_says_why
     assert special.paragraphs[0].startswith(
         "No activity index for superconducting qubits: it is an adjacent approach"
     )
+
+
+def test_a_leaders_trend_title_on_few_families_says_so(data: SiteData) -> None:
+    # the United States' 8 superconducting families of 2024 are under the threshold (10)
+    trend = pages.charts(patents.approach(data, "superconducting"))["patents-superconducting-trend"]
+    assert trend.figure.layout.title.text == (
+        "United States had the most superconducting qubits patent families with 2024 priority "
+        "(8.0, few families) among the five leaders"
+    )
