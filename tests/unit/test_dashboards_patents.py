@@ -15,7 +15,7 @@ from dashboards.data import SiteData, load
 from dashboards.families import patents
 from dashboards.page import Page, Section
 from dashboards.site import _drop_empty_charts, _environment, country_codes, facts
-from tests.site_pages import replaced, site_data
+from tests.site_pages import charts, replaced, site_data
 
 pytestmark = pytest.mark.unit
 ATTACK = "<img src=x onerror=alert(1)>"
@@ -732,7 +732,7 @@ def test_an_adjacent_approach_has_no_patent_activity_index_and_the_page_says_why
 
 def test_a_leaders_trend_title_on_few_families_says_so(data: SiteData) -> None:
     # the United States' 8 superconducting families of 2024 are under the threshold (10)
-    trend = pages.charts(patents.approach(data, "superconducting"))["patents-superconducting-trend"]
+    trend = charts(patents.approach(data, "superconducting"))["patents-superconducting-trend"]
     assert trend.figure.layout.title.text == (
         "United States had the most superconducting qubits patent families with 2024 priority "
         "(8.0, few families) among the five leaders"
