@@ -524,8 +524,8 @@ def page(data: SiteData) -> list[Section]:
         f"{interval} interval and its change over five years; beside it, the published export "
         "controls on the approach's items. A country inside the set is measured against the "
         "other members. Grant consortia come from CORDIS alone: NSF and UKRI pay one "
-        "organisation a grant, so their grants are never international here, and a year of "
-        "their grants only has no consortium to measure.",
+        "organisation a grant, so their grants are never international here, and a year "
+        "with only their grants has no consortium to measure.",
     ]
     if is_sample(data):
         intro.append(
