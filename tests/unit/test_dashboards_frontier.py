@@ -789,6 +789,27 @@ def test_the_slider_data_embedded_matches_the_frames() -> None:
     assert widget.columns[3] == "Rank interval (90%, published weights)"
 
 
+def _without_families(
+    data: SiteData, approach: str, codes: list[str], dropped: list[str]
+) -> SiteData:
+    """``data`` with the composites of ``codes`` in ``approach`` listing their families
+    without the ``dropped`` pieces of the list ("funding," drops public funding)."""
+    families = pl.col("families")
+    for piece in dropped:
+        families = families.str.replace(piece, "", literal=True)
+    lacking = (
+        (pl.col("family") == "composite")
+        & (pl.col("approach") == approach)
+        & pl.col("entity_code").is_in(codes)
+    )
+    return dataclasses.replace(
+        data,
+        synthesis_scores=data.synthesis_scores.with_columns(
+            families=pl.when(lacking).then(families).otherwise(pl.col("families"))
+        ),
+    )
+
+
 def test_the_composite_is_on_the_overview_and_every_country_page() -> None:
     data = hand_made()
     overview = frontier.overview(data)
@@ -820,37 +841,14 @@ def test_the_composite_is_on_the_overview_and_every_country_page() -> None:
     # every country there has every family: nothing said of a missing one
     assert "highest ranked for all quantum technology" not in said
     # a country without a family's data is averaged over the others, and said so
-    scores = data.synthesis_scores
-    lacking = dataclasses.replace(
-        data,
-        synthesis_scores=scores.with_columns(
-            families=pl.when(
-                (pl.col("family") == "composite")
-                & (pl.col("approach") == ALL)
-                & pl.col("entity_code").is_in(["CHN", "DEU"])
-            )
-            .then(pl.col("families").str.replace("funding,", "").str.replace(",capability", ""))
-            .otherwise(pl.col("families"))
-        ),
-    )
+    lacking = _without_families(data, ALL, ["CHN", "DEU"], ["funding,", ",capability"])
     assert (
         "Of the three highest ranked for all quantum technology taken together in 2024, China "
         "and Germany have no public funding and capability score: a composite averages"
         in pages.text(frontier.overview(lacking))
     )
     # each approach's section on the frontier page says it of its own composite
-    lacking_sc = dataclasses.replace(
-        data,
-        synthesis_scores=scores.with_columns(
-            families=pl.when(
-                (pl.col("family") == "composite")
-                & (pl.col("approach") == SC)
-                & (pl.col("entity_code") == "CHN")
-            )
-            .then(pl.col("families").str.replace("funding,", ""))
-            .otherwise(pl.col("families"))
-        ),
-    )
+    lacking_sc = _without_families(data, SC, ["CHN"], ["funding,"])
     section = _section(frontier.page(lacking_sc), LABELS[SC])
     assert any(
         p.startswith(f"Of the four highest ranked for {LABELS[SC].lower()} in 2024, China has no "
