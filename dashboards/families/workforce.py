@@ -454,6 +454,12 @@ def country_series(data: SiteData, iso3: str) -> pl.DataFrame:
     )
 
 
+def _first_year(data: SiteData) -> int:
+    """The first year the world has researchers placed in (before any year when none)."""
+    years = _rows(data, entity_type="world", indicator="researchers_active", approach="all")
+    return int(years["year"].min()) if years.height else 0
+
+
 def partners(data: SiteData, iso3: str, first: int, last: int, side: str) -> pl.DataFrame:
     """Where a country's arrivals came from (``side`` 'origin') or its departures went
     (``side`` 'destination') over ``first``-``last``, largest first.
@@ -1415,7 +1421,11 @@ def country(data: SiteData, iso3: str) -> list[Section]:
             whole=True,
         ),
         trend_lines(
-            lines.filter(pl.col("entity_name") != SERIES_LABELS["researchers_active"]),
+            # no move can arrive in the data's first year (it needs a year observed before)
+            lines.filter(
+                pl.col("entity_name") != SERIES_LABELS["researchers_active"],
+                pl.col("year") > _first_year(data),
+            ),
             f"workforce-{iso3}-flows",
             f"{_prefix(data)}Researchers moving into and out of {name} each year",
             _caption(data, "moves"),

@@ -571,3 +571,20 @@ def test_each_indicator_keeps_its_own_incomplete_years() -> None:
     assert "those produced) are incomplete too" in caveats
     active = pages.charts(workforce.country(data, "DEU"))["workforce-DEU-active"]
     assert "a later observation can still carry" in " ".join(active.notes)
+
+
+def test_a_countrys_flows_start_after_the_datas_first_year() -> None:
+    # the world places researchers from 2015: no move can arrive then (it needs a year
+    # observed before), so the flows chart starts in 2016 while the active line keeps 2015
+    data = _data()
+    world = pl.DataFrame(
+        [_indicator("WLD", year, "researchers_active", 500.0) for year in range(2015, 2027)]
+    )
+    data = dataclasses.replace(
+        data,
+        workforce_indicators=pl.concat([data.workforce_indicators, world], how="diagonal_relaxed"),
+    )
+    charts = pages.charts(workforce.country(data, "USA"))
+    flows = charts["workforce-USA-flows"].figure.data
+    assert all(min(line.x) == 2016 for line in flows)
+    assert min(charts["workforce-USA-active"].figure.data[0].x) == 2015
