@@ -1227,6 +1227,7 @@ def _stages_section(data: SiteData, first: int, last: int) -> Section:
             f"{first}-{placed}: "
             + "; ".join(
                 f"{r['career_stage']} {r['per_100']:.1f}"
+                + (f" (few moves: {r['moves']})" if r["moves"] < small_flow(data) else "")
                 for r in per_active.iter_rows(named=True)
                 if r["per_100"] is not None
             )
@@ -1266,7 +1267,9 @@ def _stages_section(data: SiteData, first: int, last: int) -> Section:
         [
             "A researcher's career stage in the year of a move counts from their first year "
             f"of evidence (any field): early career below {low} years, mid career from {low}, "
-            f"senior from {high}.",
+            f"senior from {high}. The evidence starts where the data start, so in the first "
+            f"{high} years of the data nobody can yet be senior: the senior share of those "
+            "years is low by construction.",
             *said,
         ],
         charts=[chart],

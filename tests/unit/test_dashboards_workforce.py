@@ -397,6 +397,15 @@ def test_career_stages_start_at_the_first_move_and_grey_the_incomplete_year() ->
     said = pages.text(workforce.page(data))
     assert "Early career researchers make 60% of moves between countries, 2016-2025" in said
     assert f"{NOW} is incomplete" in said
+    assert "early career 6.0; mid career 3.0; senior 2.0." in said
+    assert "in the first 15 years of the data nobody can yet be senior" in said
+    # a stage's rate on fewer than workforce_small_flow (5) moves says so
+    world = data.workforce_career_stages_world
+    few = world.with_columns(
+        moves=pl.when(pl.col("career_stage") == "senior").then(0).otherwise(pl.col("moves"))
+    )
+    fewer = pages.text(workforce.page(dataclasses.replace(data, workforce_career_stages_world=few)))
+    assert "senior 0.0 (few moves: 0)." in fewer
 
 
 def test_a_file_from_before_the_worlds_career_stages_adds_up_its_countries() -> None:
