@@ -699,6 +699,10 @@ def trade_lines(
         ["approach", "indicator"], as_dict=True, maintain_order=True
     )
     approaches, empty = {approach for approach, _ in lines}, series.clear()
+    # every year of the series on the axis: a year without a row is a gap in the line (no
+    # trade reported under the codes), not a line across it
+    years = list(range(series["year"].min(), series["year"].max() + 1)) if series.height else []
+    gaps = False
     traces: list[go.Scatter] = []
     chosen_by: list[int] = []  # the menu choice of each trace
     kept: list[str] = []
@@ -710,10 +714,13 @@ def trade_lines(
             (PALETTE[1], SYMBOLS[1], "imports", "Imports"),
         ):
             line = lines.get((approach_id, indicator), empty)
+            values = dict(zip(line["year"], line["value"], strict=True))
+            reported = sorted(values)
+            gaps = gaps or (bool(reported) and len(reported) <= reported[-1] - reported[0])
             traces.append(
                 go.Scatter(
-                    x=line["year"].to_list(),
-                    y=[None if v is None else v / MILLION for v in line["value"]],
+                    x=years,
+                    y=[None if values.get(y) is None else values[y] / MILLION for y in years],
                     mode="lines+markers",
                     name=said,
                     line={"color": colour, "width": 2},
@@ -738,6 +745,8 @@ def trade_lines(
             "Choose the approach with the menu above the chart; an HS code serves several "
             "approaches, so the approaches overlap and must not be added."
         )
+    if gaps:
+        notes.append("A gap in a line is a year without that trade reported under the codes.")
     fig = go.Figure(traces, layout=layout)
     apply_layout(fig, title, height=max(440, dropdown_height(len(kept)) if len(kept) > 1 else 0))
     shown = [y for y in incomplete if y in set(series["year"])]

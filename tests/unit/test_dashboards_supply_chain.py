@@ -875,3 +875,22 @@ def test_a_withheld_flow_is_a_lower_bound_and_the_dependence_it_leaves_out_is_ex
         "reporter withheld part of the exports, value_missing in the CSV; import dependence "
         "left out)." in said
     )
+
+
+def test_a_year_without_trade_reported_is_a_gap_in_the_line() -> None:
+    # the United States' exports of every core code reported for the first and last years
+    # of its series only: the years between are gaps, not a line across them
+    series = pl.DataFrame(
+        {
+            "approach": ["all"] * 3,
+            "indicator": ["exports", "exports", "imports"],
+            "year": [2020, 2023, 2021],
+            "value": [2e6, 4e6, 1e6],
+        }
+    )
+    chart = supply_chain.trade_lines(series, "t", {"all": "All core codes"}, "T", "C", [])
+    exports, imports = chart.figure.data
+    assert list(exports.x) == [2020, 2021, 2022, 2023]
+    assert list(exports.y) == [2.0, None, None, 4.0]
+    assert list(imports.y) == [None, 1.0, None, None]
+    assert "A gap in a line is a year without that trade reported under the codes." in chart.notes
