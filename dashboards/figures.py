@@ -296,6 +296,13 @@ def share_heatmap(frame: pl.DataFrame, chart_id: str, title: str, caption: str) 
     return Chart(chart_id, fig, frame, caption, ["★ marks the leading country of each approach."])
 
 
+def _small_flags(frame: pl.DataFrame) -> list[bool]:
+    """Each row's small_n (a value on few records), all False when ``frame`` has none."""
+    if "small_n" not in frame.columns:
+        return [False] * frame.height
+    return frame["small_n"].fill_null(False).to_list()
+
+
 def world_map(frames: dict[str, pl.DataFrame], chart_id: str, title: str, caption: str) -> Chart:
     """Choropleth of one indicator per country, with a dropdown to choose the indicator.
 
@@ -308,11 +315,7 @@ def world_map(frames: dict[str, pl.DataFrame], chart_id: str, title: str, captio
     for index, (label, frame) in enumerate(frames.items()):
         is_share = frame["unit"].str.contains("share").any() if frame.height else False
         fmt = ".1%" if is_share else ".2f"
-        small = (
-            frame["small_n"].fill_null(False).to_list()
-            if "small_n" in frame.columns
-            else [False] * frame.height
-        )
+        small = _small_flags(frame)
         few = few or any(small)
         fig.add_trace(
             go.Choropleth(
@@ -631,11 +634,7 @@ def reference_bars(
     so); ``axis_title`` names the value axis.
     """
     frame = frame.sort("value")
-    small = (
-        frame["small_n"].fill_null(False).to_list()
-        if "small_n" in frame.columns
-        else [False] * frame.height
-    )
+    small = _small_flags(frame)
     fig = go.Figure(
         go.Bar(
             x=frame["value"].to_list(),

@@ -841,13 +841,10 @@ def _ranking_chart(
             titles[str(y)] = _ranking_title(frame, what, unit, y)
     # the title and caption are the year shown's: the latest year's when it has a ranking,
     # else the first earlier one's, after which the latest year's lack is a note
-    title = _ranking_title(
-        ranking(data, indicator, year), what, unit, year, active_programmes(data, year)
-    )
+    latest = ranking(data, indicator, year)
+    title = _ranking_title(latest, what, unit, year, active_programmes(data, year))
     shown = next(iter(groups), str(year))
-    bases = sorted(
-        {int(b) for b in ranking(data, indicator, int(shown))["basis_year"].drop_nulls()}
-    )
+    bases = sorted({int(b) for b in groups.get(shown, latest)["basis_year"].drop_nulls()})
     basis = (
         f"{'GDP' if 'gdp' in indicator else 'population'} of "
         f"{listed([str(b) for b in bases])} (the nearest year the table has: basis_year in the "

@@ -455,7 +455,7 @@ def country_series(data: SiteData, iso3: str) -> pl.DataFrame:
 
 
 def _first_year(data: SiteData) -> int:
-    """The first year the world has researchers placed in (before any year when none)."""
+    """The first year the world has researchers placed in; 0 when it has none."""
     years = _rows(data, entity_type="world", indicator="researchers_active", approach="all")
     return int(years["year"].min()) if years.height else 0
 
