@@ -23,7 +23,7 @@ from markupsafe import Markup
 
 from dashboards.data import SiteData, derived_per_site
 from dashboards.families import common
-from dashboards.families.common import counted, listed, number_word
+from dashboards.families.common import counted, listed, number_word, ordinal
 from dashboards.figures import PALETTE, Chart, apply_layout, dashed_line, esc, shade_incomplete
 from dashboards.page import Composite, Section, Table
 
@@ -338,12 +338,6 @@ def sensitivity(data: SiteData, year: int, approach_id: str | None = None) -> pl
 
 
 # ---- words and cells ---------------------------------------------------------------
-
-
-def ordinal(n: int) -> str:
-    """``1st``, ``2nd``, ``3rd``, ``4th``, ``11th``, ``21st``."""
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
 
 
 def rank_span(low: int | None, high: int | None) -> str:

@@ -26,6 +26,7 @@ from dashboards.families.common import (
     hidden_within,
     left_out_of_sums,
     listed,
+    ordinal,
     possessive,
     years_words,
 )
@@ -315,6 +316,81 @@ def net_gain(data: SiteData, first: int, last: int, approach: str = "all") -> pl
         .with_columns((pl.col("flow_moves") < small_flow(data)).alias("small_n"))
     )
     return summed.sort(["net_flow", "entity_name"], descending=[True, False])
+
+
+def rate_window(data: SiteData, years: int = WINDOW) -> tuple[int, int] | None:
+    """First and last year of the net gains for a country's size: the last ``years`` years
+    whose moves and active researchers are both complete (researchers placed in a year
+    close two years after its moves), or None without workforce data."""
+    last = complete_year(data, ACTIVE)
+    moves = complete_year(data)
+    if last is None or moves is None:
+        return None
+    last = min(last, moves)
+    return last - years + 1, last
+
+
+def net_rates(data: SiteData, first: int, last: int, approach: str = "all") -> pl.DataFrame:
+    """Countries' net flow for the size of their researcher workforce over
+    ``first``-``last`` for one approach: the yearly net migration rate and migration
+    efficiency of marts.workforce_indicators pooled over the years, highest rate first
+    (ties by name). Countries without an active researcher in the period are left out, and
+    so are those with a year of inflow, outflow or active researchers the release
+    suppressed (a sum of their other years would misstate them).
+
+    Returns entity_code, entity_name, inflow, outflow, net_flow, flow_moves,
+    researcher_years (active researchers summed over the years), rate (net moves a year per
+    100 active researchers: 100 * net_flow / researcher_years), efficiency (net_flow /
+    flow_moves, -1 to 1; null without moves) and small_n (moves in and out under
+    workforce_small_flow, or fewer than small_n_threshold active researchers a year on
+    average: too few for a rate).
+    """
+    measures = ["inflow", "outflow", ACTIVE]
+    rows = _rows(data, entity_type="country", approach=approach).filter(
+        pl.col("indicator").is_in(measures),
+        pl.col("year").is_between(first, last),
+        pl.col("entity_code") != UNKNOWN_COUNTRY,
+    )
+    hidden = data.hidden("workforce_indicators", entity_type="country", approach=approach)
+    left_out = _codes_within(hidden, measures, first, last)
+    if left_out:
+        rows = rows.filter(~pl.col("entity_code").is_in(sorted(left_out)))
+    summed = (
+        rows.group_by("entity_code", "entity_name")
+        .agg(
+            pl.col("value").filter(pl.col("indicator") == measure).sum().cast(pl.Int64).alias(name)
+            for measure, name in zip(
+                measures, ("inflow", "outflow", "researcher_years"), strict=True
+            )
+        )
+        .filter(pl.col("researcher_years") > 0)
+        .with_columns(
+            (pl.col("inflow") - pl.col("outflow")).alias("net_flow"),
+            (pl.col("inflow") + pl.col("outflow")).alias("flow_moves"),
+        )
+        .with_columns(
+            (100 * pl.col("net_flow") / pl.col("researcher_years")).alias("rate"),
+            pl.when(pl.col("flow_moves") > 0)
+            .then(pl.col("net_flow") / pl.col("flow_moves"))
+            .alias("efficiency"),
+            (
+                (pl.col("flow_moves") < small_flow(data))
+                | (pl.col("researcher_years") < small_n(data) * (last - first + 1))
+            ).alias("small_n"),
+        )
+    )
+    return summed.select(
+        "entity_code",
+        "entity_name",
+        "inflow",
+        "outflow",
+        "net_flow",
+        "flow_moves",
+        "researcher_years",
+        "rate",
+        "efficiency",
+        "small_n",
+    ).sort(["rate", "entity_name"], descending=[True, False])
 
 
 def gainers_and_losers(frame: pl.DataFrame, n: int = TOP_NET) -> pl.DataFrame:
@@ -872,8 +948,9 @@ def approach(data: SiteData, approach_id: str) -> list[Section]:
 
 def page(data: SiteData) -> list[Section]:
     """The sections of the researcher-flows page: the largest flows (Sankey, by approach),
-    net gains (by approach), producers against destinations, five-year retention, career
-    stages of movers, and what a move is and is not; each chart with its SQL."""
+    net gains (by approach), net gains for a country's size (by approach), producers
+    against destinations, five-year retention, career stages of movers, and what a move is
+    and is not; each chart with its SQL."""
     span = window(data)
     if span is None:
         return _no_workforce()
@@ -905,6 +982,9 @@ def page(data: SiteData) -> list[Section]:
     sections = [Section("What this page shows", intro)]
     sections.append(_flows_section(data, first, last))
     sections.append(_net_section(data, first, last))
+    rates = _rate_section(data)
+    if rates is not None:
+        sections.append(rates)
     sections.append(_producers_section(data))
     sections.append(_retention_section(data))
     sections.append(_stages_section(data, first, last))
@@ -1070,6 +1150,132 @@ def _net_section(data: SiteData, first: int, last: int) -> Section:
     )
     said = [left_out_of_sums("countries", f"{first}-{last}")]
     return _say_left_out(section, chart, said if any(left_out.values()) else [])
+
+
+def _rate_section(data: SiteData) -> Section | None:
+    """Net gains for a country's size: the net migration rate pooled over the last complete
+    years, the countries with too few moves or researchers for a rate left out and counted;
+    None when no year has both its moves and its active researchers complete."""
+    span = rate_window(data)
+    if span is None:
+        return None
+    first, last = span
+    threshold, researchers = small_flow(data), small_n(data)
+    groups, titles, unranked, left_out = {}, {}, {}, {}
+    for approach_id, label in approach_choices(data).items():
+        rates = net_rates(data, first, last, approach_id)
+        hidden = data.hidden("workforce_indicators", entity_type="country", approach=approach_id)
+        left_out[label] = bool(_codes_within(hidden, ["inflow", "outflow", ACTIVE], first, last))
+        unranked[label] = int(rates["small_n"].sum())
+        ranked = gainers_and_losers(rates.filter(~pl.col("small_n")))
+        groups[label] = ranked.select(
+            pl.col("entity_name").alias("label"),
+            pl.col("rate").alias("value"),
+            pl.col("small_n").alias("small"),
+            "entity_code",
+            "inflow",
+            "outflow",
+            "researcher_years",
+            "efficiency",
+        ).with_columns(
+            pl.Series("hover", [_rate_hover(r) for r in ranked.iter_rows(named=True)], pl.String)
+        )
+        titles[label] = _rate_title(data, label, groups[label], first, last, left_out[label])
+    notes = [
+        f"The {TOP_NET} largest gains (green) and losses (orange) for the size of the "
+        f"country's quantum workforce. A country with under {threshold} moves in and out "
+        f"over {first}-{last}, or under {researchers} active researchers a year on average, "
+        "is not ranked: on so few, one move swings its rate."
+    ]
+    if unranked[EVERYONE]:
+        notes.append(
+            f"All researchers: {unranked[EVERYONE]:,} "
+            f"{'country' if unranked[EVERYONE] == 1 else 'countries'} with so few moves or "
+            "researchers are not ranked (they are in the published file)."
+        )
+    chart = flagged_bars(
+        groups,
+        "workforce-net-rate",
+        titles,
+        _caption(
+            data,
+            "net moves a year per 100 researchers active in the country (the net migration "
+            "rate, pooled over the years)",
+            f"{first}-{last}",
+        ),
+        "net moves a year per 100 active researchers",
+        diverging=True,
+        notes=notes,
+    )
+    section = Section(
+        "Gains and losses for a country's size",
+        [
+            "A net flow favours countries with many researchers: a hundred more arrivals than "
+            "departures is a large change for a small research base and a small one for a "
+            "large base. Here each country's net flow is divided by the size of its quantum "
+            f"workforce: net moves a year per 100 researchers active in it over {first}-{last} "
+            "(the net migration rate, pooled over the years: the net flow over the period "
+            "divided by the researchers active summed over its years).",
+            "Migration efficiency, in each bar's label on hover, divides the same net flow by "
+            "all moves in and out instead, from -1 (only departures) to +1 (only arrivals): "
+            "near 0, a country exchanges researchers both ways; near either end, they move "
+            "one way, whatever its size.",
+            f"These years end in {last}, before the net flows above: a researcher is placed "
+            f"in a year only when the next observations are indexed ({PLACED_REASON}), so "
+            "the researchers active in the latest years are still being counted.",
+        ],
+        charts=[chart],
+        code=rate_sql(first, last, threshold, researchers, suppressed=data.suppresses),
+    )
+    said = [left_out_of_sums("countries", f"{first}-{last}")]
+    return _say_left_out(section, chart, said if any(left_out.values()) else [])
+
+
+def _rate_hover(row: dict) -> str:
+    """The hover text of a country's bar on the ranking for its size, from a row of
+    ``net_rates``."""
+    said = (
+        f"{row['entity_name']}: net {_signed(row['rate'])} a year per 100 active researchers "
+        f"({row['inflow']:,} arrived, {row['outflow']:,} left; "
+        f"{row['researcher_years']:,} researcher-years active)"
+    )
+    efficiency = row["efficiency"]
+    if efficiency is None:
+        return said
+    return (
+        f"{said}; migration efficiency {_signed(efficiency)}: arrivals were "
+        f"{50 * (1 + efficiency):.0f}% of the moves in and out"
+    )
+
+
+def _signed(value: float) -> str:
+    """``value`` to two decimals with its sign: ``+1.25``, ``-0.50``, ``0.00``."""
+    text = f"{value:+.2f}"
+    return "0.00" if text in ("+0.00", "-0.00") else text
+
+
+def _rate_title(
+    data: SiteData,
+    label: str,
+    frame: pl.DataFrame,
+    first: int,
+    last: int,
+    left_out: bool = False,
+) -> str:
+    """The title of the ranking for a country's size for one choice: its largest gain, if
+    any (``left_out``: countries with a suppressed year were left out)."""
+    if frame.height == 0:
+        return _titled(data, label, f"net flows for a country's size, {first}-{last}")
+    if frame["value"][0] <= 0:
+        return _titled(data, label, f"no country ranked had a net inflow, {first}-{last}")
+    return _titled(
+        data,
+        label,
+        f"{frame['label'][0]} gained the most for its size"
+        + (" of the countries ranked" if left_out else "")
+        + f", {first}-{last}: {_signed(frame['value'][0])} net moves a year per 100 active "
+        "researchers",
+    )
 
 
 def _producers_section(data: SiteData) -> Section:
@@ -1395,6 +1601,7 @@ def country(data: SiteData, iso3: str) -> list[Section]:
             "their OpenAlex affiliations."
         )
     said = [f"{placed_said} {_country_moves_said(data, name, period, hidden, first, last)}"]
+    said += _rate_said(data, iso3, name)
     said += _producer_said(data, iso3, name)
     if is_sample(data):
         said.append("SYNTHETIC SAMPLE: invented researchers and moves.")
@@ -1511,6 +1718,40 @@ def _country_moves_said(
             else ""
         )
     )
+
+
+def _rate_said(data: SiteData, iso3: str, name: str) -> list[str]:
+    """What a country page says of its net flow for its size (``net_rates`` of every
+    researcher over ``rate_window``): the rate, the migration efficiency and the country's
+    rank among those ranked, or that its moves or researchers are too few for a rate;
+    nothing when the country is not in the ranking's rows (no researcher, or a year the
+    release suppressed, which the sentence before says)."""
+    span = rate_window(data)
+    if span is None:
+        return []
+    first, last = span
+    rates = net_rates(data, first, last)
+    row = rates.filter(pl.col("entity_code") == iso3)
+    if row.height == 0:
+        return []
+    mine = row.row(0, named=True)
+    if mine["small_n"]:
+        few = []
+        if mine["flow_moves"] < small_flow(data):
+            few.append(f"{counted(mine['flow_moves'], 'move')} in and out")
+        if mine["researcher_years"] < small_n(data) * (last - first + 1):
+            few.append(
+                f"{mine['researcher_years'] / (last - first + 1):.1f} active researchers a "
+                "year on average"
+            )
+        return [f"For its size, over {first}-{last}: too few for a rate ({listed(few)})."]
+    ranked = rates.filter(~pl.col("small_n"))
+    rank = 1 + ranked.filter(pl.col("rate") > mine["rate"]).height
+    return [
+        f"For its size, over {first}-{last}: net {_signed(mine['rate'])} moves a year per "
+        f"100 researchers active in {name} ({ordinal(rank)} of the {ranked.height} countries "
+        f"ranked), migration efficiency {_signed(mine['efficiency'])}."
+    ]
 
 
 def _producer_said(data: SiteData, iso3: str, name: str) -> list[str]:
@@ -1761,6 +2002,33 @@ def net_sql(first: int, last: int, threshold: int, suppressed: bool = False) -> 
         "having inflow + outflow > 0"
         + (" and count(value) = count(*)" if suppressed else "")
         + "\norder by net_flow desc, entity_name;"
+    )
+
+
+def rate_sql(
+    first: int, last: int, threshold: int, researchers: int, suppressed: bool = False
+) -> str:
+    """SQL for the ranking of net gains for a country's size, every researcher: the net
+    migration rate pooled over ``first``-``last``, countries with under ``threshold`` moves
+    in and out or ``researchers`` active researchers a year on average left out
+    (``suppressed``: and those with a suppressed year)."""
+    return (
+        "-- duckdb -readonly qcm.duckdb\n"
+        "select entity_name,\n"
+        "    sum(value) filter (where indicator = 'inflow') as inflow,\n"
+        "    sum(value) filter (where indicator = 'outflow') as outflow,\n"
+        "    sum(value) filter (where indicator = 'researchers_active') as researcher_years,\n"
+        "    round(100 * (inflow - outflow) / researcher_years, 2) as net_per_100_a_year,\n"
+        "    round((inflow - outflow) / (inflow + outflow), 2) as migration_efficiency\n"
+        "from marts.workforce_indicators\n"
+        "where entity_type = 'country' and approach = 'all'\n"
+        "  and indicator in ('inflow', 'outflow', 'researchers_active')\n"
+        f"  and year between {first} and {last}\n"
+        "group by entity_name\n"
+        f"having inflow + outflow >= {threshold}"
+        f" and researcher_years >= {researchers * (last - first + 1)}"
+        + (" and count(value) = count(*)" if suppressed else "")
+        + "\norder by net_per_100_a_year desc, entity_name;"
     )
 
 

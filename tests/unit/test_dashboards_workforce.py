@@ -364,6 +364,59 @@ def test_net_gain_sums_the_window_and_flags_few_moves() -> None:
     assert chart.figure.data[0].y[-1].startswith(gains["entity_name"][0])  # largest on top
 
 
+def test_net_rates_divide_the_net_flow_by_the_researchers_active_over_the_years() -> None:
+    data = _data()
+    assert workforce.rate_window(data) == (2016, 2025)
+    rates = workforce.net_rates(data, 2016, 2025)
+    rows = {r["entity_code"]: r for r in rates.iter_rows(named=True)}
+    # Switzerland, first of the codes: out 1 + 2 + ... + 6 = 21 (its six flows come first);
+    # in 7 + 13 + 19 + 25 + 31 + 37 = 132 (each other country's first flow); 100 active
+    # researchers in 2020 and in 2025: net 111 over 200 researcher-years
+    swiss = rows["CHE"]
+    assert (swiss["inflow"], swiss["outflow"], swiss["researcher_years"]) == (132, 21, 200)
+    assert swiss["rate"] == pytest.approx(55.5)  # 100 * 111 / 200
+    assert swiss["efficiency"] == pytest.approx(111 / 153)
+    assert rates["rate"].to_list() == sorted(rates["rate"].to_list(), reverse=True)
+    assert not rates["small_n"].any()
+    # trapped ions have no active researchers in these frames: no rate, not a rate of zero
+    assert workforce.net_rates(data, 2016, 2025, "trapped_ion").height == 0
+    # under 10 active researchers a year on average (200 over 21 years): too few, and the
+    # ranking leaves every country out and says so
+    assert workforce.net_rates(data, 2005, 2025)["small_n"].all()
+    strict = dataclasses.replace(data, methods=data.methods | {"small_n_threshold": "25"})
+    chart = pages.charts(workforce.page(strict))["workforce-net-rate"]
+    assert chart.data.height == 0
+    assert "All researchers: 7 countries with so few moves or researchers" in " ".join(chart.notes)
+
+
+def test_the_ranking_for_a_countrys_size_names_its_leader_and_hover_figures() -> None:
+    data = _data()
+    chart = pages.charts(workforce.page(data))["workforce-net-rate"]
+    top = workforce.net_rates(data, 2016, 2025).row(0, named=True)
+    assert chart.figure.layout.title.text == (
+        f"Synthetic sample: {workforce.esc(top['entity_name'])} gained the most for its size, "
+        f"2016-2025: {top['rate']:+.2f} net moves a year per 100 active researchers"
+    )
+    swiss = next(h for h in chart.figure.data[0].hovertext if h.startswith("Switzerland"))
+    assert swiss == (
+        "Switzerland: net +55.50 a year per 100 active researchers (132 arrived, 21 left; 200 "
+        "researcher-years active); migration efficiency +0.73: arrivals were 86% of the moves "
+        "in and out"
+    )
+    said = pages.text(workforce.country(data, "CHE"))
+    rank = 1 + workforce.net_rates(data, 2016, 2025).filter(pl.col("rate") > 55.5).height
+    assert (
+        "For its size, over 2016-2025: net +55.50 moves a year per 100 researchers active in "
+        f"Switzerland ({workforce.ordinal(rank)} of the 7 countries ranked), migration "
+        "efficiency +0.73." in said
+    )
+    few = dataclasses.replace(data, methods=data.methods | {"small_n_threshold": "25"})
+    assert (
+        "For its size, over 2016-2025: too few for a rate (20.0 active researchers a year on "
+        "average)." in pages.text(workforce.country(few, "CHE"))
+    )
+
+
 def test_retention_pools_complete_cohorts_and_ranks_only_enough_researchers() -> None:
     data = _data()
     # the last cohort whose five-year mark is complete is 2020; 2021's is the incomplete year
@@ -424,6 +477,7 @@ def test_page_has_each_chart_with_its_sql_and_the_method_notes() -> None:
     assert set(charts) == {
         "workforce-sankey",
         "workforce-net",
+        "workforce-net-rate",
         "workforce-producers",
         "workforce-retention",
         "workforce-stages",
@@ -550,6 +604,11 @@ def test_the_sql_on_the_page_reproduces_the_charts(tmp_path: Path) -> None:
     net = con.execute(workforce.net_sql(2016, 2025, 5)).fetchall()
     gains = workforce.net_gain(data, 2016, 2025)
     assert [(r[0], r[3]) for r in net] == list(gains.select("entity_name", "net_flow").rows())
+    rates = con.execute(workforce.rate_sql(2016, 2025, 5, 10)).fetchall()
+    ranked = workforce.net_rates(data, 2016, 2025).filter(~pl.col("small_n"))
+    assert [(r[0], r[4]) for r in rates] == [
+        (name, round(rate, 2)) for name, rate in ranked.select("entity_name", "rate").rows()
+    ]
     retention = con.execute(workforce.retention_sql(2015, 2020, 10)).fetchall()
     ranked = charts["workforce-retention"].data
     assert [r[0] for r in retention] == ranked["entity_name"].to_list()

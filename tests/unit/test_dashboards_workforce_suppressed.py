@@ -213,6 +213,13 @@ def test_a_country_with_a_suppressed_year_is_left_out_of_net_gains() -> None:
     sentence = left_out_of_sums("countries", SPAN)
     chart = pages.charts(workforce.page(data))["workforce-net"]
     assert chart.notes.count(sentence) == 1
+    # so are they of the net gains for a country's size, and the chart says so once
+    rates = workforce.net_rates(data, 2016, 2025)
+    assert set(rates["entity_code"]) == set(CODES) - {"USA", "XXA"}
+    assert set(workforce.net_rates(_flagged(), 2016, 2025)["entity_code"]) == set(CODES)
+    chart = pages.charts(workforce.page(data))["workforce-net-rate"]
+    assert chart.notes.count(sentence) == 1
+    assert "For its size" not in pages.text(workforce.country(data, "USA"))
     assert set(chart.data.filter(pl.col("group") == "All researchers")["entity_code"]) == (
         set(CODES) - {"USA", "XXA"}
     )
@@ -406,6 +413,9 @@ def test_suppression_with_nothing_left_out_sums_as_the_flagged_release() -> None
         assert workforce.net_gain(data, first, last).equals(
             workforce.net_gain(flagged, first, last)
         )
+        assert workforce.net_rates(data, first, last).equals(
+            workforce.net_rates(flagged, first, last)
+        )
     assert workforce.retention(data, 2015, 2020).equals(workforce.retention(flagged, 2015, 2020))
     assert workforce.stage_moves(data).equals(workforce.stage_moves(flagged))
     for code in CODES:
@@ -442,6 +452,9 @@ def test_the_sql_on_a_suppressing_page_reproduces_its_charts(tmp_path: Path) -> 
     net = con.execute(codes["workforce-net"]).fetchall()
     gains = workforce.net_gain(data, 2016, 2025)
     assert [(r[0], r[3]) for r in net] == list(gains.select("entity_name", "net_flow").rows())
+    rates = con.execute(codes["workforce-net-rate"]).fetchall()
+    ranked = workforce.net_rates(data, 2016, 2025).filter(~pl.col("small_n"))
+    assert [r[0] for r in rates] == ranked["entity_name"].to_list()
     retention = con.execute(codes["workforce-retention"]).fetchall()
     assert [r[0] for r in retention] == ["Germany", "China"]
     stages = con.execute(codes["workforce-stages"]).fetchall()
