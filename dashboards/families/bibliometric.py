@@ -425,7 +425,10 @@ def approach(data: SiteData, approach_id: str) -> list[Section]:
             year=year,
         )
         bloc_groups[MAP_INDICATORS[indicator]] = rows.select(
-            "entity_code", pl.col("entity_code").alias("entity_name"), "value", "works_whole"
+            "entity_code",
+            pl.col("entity_code").replace(common.bloc_labels(data)).alias("entity_name"),
+            "value",
+            "works_whole",
         )
     blocs = grouped_choice_bars(
         bloc_groups,
@@ -444,7 +447,7 @@ def approach(data: SiteData, approach_id: str) -> list[Section]:
             "entity_code", "entity_name", "value"
         )
         if rows.height:
-            members[bloc] = rows
+            members[common.bloc_label(data, bloc)] = rows
     members_hidden = hidden_shares.filter(pl.col("entity_code").is_in(sorted(every_member)))
     inside = grouped_choice_bars(
         members,
@@ -643,9 +646,9 @@ def country(data: SiteData, iso3: str) -> list[Section]:
     for bloc in BLOC_ORDER:
         current = common.bloc_members(data, bloc, year)
         if iso3 in current:
-            groups[bloc] = shares.filter(pl.col("entity_code").is_in(sorted(current))).select(
-                "entity_code", "entity_name", "value"
-            )
+            groups[common.bloc_label(data, bloc)] = shares.filter(
+                pl.col("entity_code").is_in(sorted(current))
+            ).select("entity_code", "entity_name", "value")
     sections = [
         Section("Strengths and weaknesses across approaches", [], charts=[profile]),
         Section("Trend", [], charts=[trend]),

@@ -32,6 +32,26 @@ def bloc_members(data: SiteData, bloc: str | None, year: int) -> set[str]:
     return set(rows.filter(pl.col("bloc") == bloc, pl.col("year") == year)["iso3"].to_list())
 
 
+@derived_per_site
+def bloc_labels(data: SiteData) -> dict[str, str]:
+    """Bloc code -> the short name charts and tables show (marts.blocs short_name: Five
+    Eyes for FIVE_EYES); a bloc without one, or a file published before the column, shows
+    its code."""
+    blocs = data.blocs
+    if not {"bloc", "short_name"} <= set(blocs.columns):
+        return {}
+    return {
+        str(code): str(short)
+        for code, short in zip(blocs["bloc"], blocs["short_name"], strict=True)
+        if code is not None and short
+    }
+
+
+def bloc_label(data: SiteData, code: str) -> str:
+    """The short name of the bloc ``code`` (``bloc_labels``), else the code itself."""
+    return bloc_labels(data).get(code, code)
+
+
 def interval_level(data: SiteData) -> float:
     """The level of the published intervals of shares of records (meta.methods
     share_interval_level, 0.9 for 90%): the level at which a chart computes an interval the

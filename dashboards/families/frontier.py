@@ -285,8 +285,19 @@ def focus_bloc(data: SiteData) -> str | None:
 
 
 def bloc_code(row: dict) -> str:
-    """A bloc's short name: its code, such as NATO."""
+    """A bloc row's code, such as FIVE_EYES."""
     return str(row.get("bloc") or "-")
+
+
+def bloc_name(data: SiteData, row: dict) -> str:
+    """A bloc row's short name as pages show it, such as Five Eyes (``common.bloc_label``)."""
+    return common.bloc_label(data, bloc_code(row))
+
+
+def focus_label(data: SiteData) -> str | None:
+    """The focus bloc's short name as pages show it, or None without a focus bloc."""
+    bloc = focus_bloc(data)
+    return None if bloc is None else common.bloc_label(data, bloc)
 
 
 @derived_per_site
@@ -530,7 +541,7 @@ def coverage_words(data: SiteData, row: dict, approach_label: str, year: int, in
     """The frontier test of one bloc in words: covered (in which families, on which
     capability metrics, or through the composite alone) or a gap, the families within reach
     that do not count on their own, and where its best member stands on the composite."""
-    bloc = bloc_code(row)
+    bloc = bloc_name(data, row)
     if not row.get("members_with_data"):
         return (
             f"No {bloc} member has data for {approach_label} in {year}, so none is within reach "
@@ -949,7 +960,7 @@ def bloc_table(data: SiteData, approach_id: str, year: int) -> Table:
         rank = r.get("best_member_rank")
         body.append(
             [
-                bloc_code(r) + (" (focus)" if r.get("is_focus_bloc") else ""),
+                bloc_name(data, r) + (" (focus)" if r.get("is_focus_bloc") else ""),
                 "gap" if r.get("gap") else "covered",
                 (", ".join(within) or "none") + (f" (of {assessed})" if assessed else ""),
                 ", ".join(covering_words(data, r)) or "none",
@@ -990,7 +1001,7 @@ def glance_table(data: SiteData, year: int) -> Table:
     """One row per approach: the composite leader with its rank interval and how often it
     leads, the runner-up and the ratio, and the focus bloc's frontier test."""
     interval = level(data)
-    bloc = focus_bloc(data)
+    bloc = focus_label(data)
     body = []
     for approach_id in approaches(data):
         rows = country_rows(data, approach_id, year, COMPOSITE)
@@ -1014,7 +1025,7 @@ def glance_table(data: SiteData, year: int) -> Table:
                 front.get("runner_up_name") or "-",
                 "-" if ratio is None else f"{ratio:.2f}",
                 test,
-                ", ".join(bloc_code(r) for r in gaps.iter_rows(named=True)) or "none",
+                ", ".join(bloc_name(data, r) for r in gaps.iter_rows(named=True)) or "none",
             ]
         )
     return Table(
@@ -1488,7 +1499,7 @@ def _approach_section(data: SiteData, approach_id: str, year: int) -> Section:
     composite, the blocs' frontier test, the composite chart and the focus bloc's trend."""
     name = label(data, approach_id)
     interval = level(data)
-    bloc = focus_bloc(data)
+    bloc, shown = focus_bloc(data), focus_label(data)
     threshold = reach(data)
     focus = focus_row(data, approach_id, year)
     said = [
@@ -1522,7 +1533,7 @@ def _approach_section(data: SiteData, approach_id: str, year: int) -> Section:
             composite_bars(
                 top,
                 common.bloc_members(data, bloc, year),
-                bloc,
+                shown,
                 threshold,
                 interval,
                 safe_id("frontier", approach_id, "composite"),
@@ -1531,15 +1542,15 @@ def _approach_section(data: SiteData, approach_id: str, year: int) -> Section:
             )
         )
     series = trend(data, approach_id)
-    if series.height > 1 and bloc is not None:
+    if series.height > 1 and shown is not None:
         charts.append(
             bloc_trend(
                 series,
-                bloc,
+                shown,
                 threshold,
                 interval,
                 safe_id("frontier", approach_id, "trend"),
-                f"{name}: {bloc}'s best member against the leader",
+                f"{name}: {shown}'s best member against the leader",
                 _caption(
                     data,
                     "composite score (the leader = 1)",
@@ -1594,7 +1605,7 @@ def page(data: SiteData) -> list[Section]:
     year = complete_year(data)
     if year is None:
         return [Section("The frontier", ["No complete year of synthesis scores yet."])]
-    bloc = focus_bloc(data)
+    bloc = focus_label(data)
     threshold = reach(data)
     intro = [
         _box(),
@@ -1683,7 +1694,7 @@ def methods(data: SiteData) -> list[Section]:
     threshold = reach(data)
     replicates = setting(data, "replicates")
     seed = setting(data, "seed")
-    bloc = focus_bloc(data)
+    bloc = focus_label(data)
     said = [
         Markup('<span id="composite">{}</span>').format(
             "Normalisation. Each family's score is a country's value divided by the leading "

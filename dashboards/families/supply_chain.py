@@ -315,8 +315,8 @@ def bloc_shares(
 ) -> dict[str, pl.DataFrame]:
     """Approach label -> the entities' ``indicator`` in ``year`` (approach level): blocs
     for imports_from_bloc_share, countries for imports_from_competitors_share; each frame
-    has entity_code, entity_name, value, numerator, denominator, mirror_share, highest
-    first. Approaches in taxonomy order, 'all' first; empty approaches left out."""
+    has entity_code, entity_name (a bloc's short name, ``common.bloc_labels``), value,
+    numerator, denominator, mirror_share, highest first. Approaches in taxonomy order, 'all' first; empty approaches left out."""
     entity = "bloc" if indicator == "imports_from_bloc_share" else "country"
     rows = _rows(data, level="approach", entity_type=entity, indicator=indicator, year=year).filter(
         pl.col("approach").is_not_null(), pl.col("value").is_not_null()
@@ -335,6 +335,10 @@ def bloc_shares(
         )
         if entity == "country":
             frame = frame.head(TOP_COUNTRIES)
+        else:
+            frame = frame.with_columns(
+                pl.col("entity_code").replace(common.bloc_labels(data)).alias("entity_name")
+            )
         groups[_label(data, approach_id)] = frame
     return groups
 
@@ -1193,7 +1197,7 @@ def _registry_sections(data: SiteData) -> list[Section]:
             "component",
             "component_label",
             "entity_code",
-            "entity_name",
+            pl.col("entity_code").replace(common.bloc_labels(data)).alias("entity_name"),
             "suppliers",
             "supplier_countries",
         )

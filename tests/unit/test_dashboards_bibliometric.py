@@ -277,6 +277,28 @@ def test_the_bloc_note_is_exact_and_says_when_members_are_left_out() -> None:
     assert pages.charts(suppressed)["photonic-bloc-members"].data.height == 0
 
 
+def test_blocs_are_shown_by_their_short_names() -> None:
+    named = pages.replaced(
+        _flagged(), blocs=pl.DataFrame({"bloc": ["EU27"], "short_name": ["European Union"]})
+    )
+    charts = pages.charts(bibliometric.approach(named, "photonic"))
+    assert list(charts["photonic-blocs"].figure.data[0].y) == ["European Union"]
+    assert charts["photonic-bloc-members"].data["group"].unique().to_list() == ["European Union"]
+    inside = pages.charts(bibliometric.country(named, "DEU"))["DEU-blocs"]
+    assert inside.data["group"].unique().to_list() == ["European Union"]
+    # a file published before marts.blocs had short names shows the codes, as before
+    assert list(
+        pages.charts(bibliometric.approach(_flagged(), "photonic"))["photonic-blocs"]
+        .figure.data[0]
+        .y
+    ) == ["EU27"]
+    # a bloc without a short name shows its code
+    unnamed = pages.replaced(
+        _flagged(), blocs=pl.DataFrame({"bloc": ["EU27"], "short_name": [None]})
+    )
+    assert common.bloc_labels(unnamed) == {} and common.bloc_label(unnamed, "EU27") == "EU27"
+
+
 def test_an_approach_whose_every_country_is_suppressed_is_not_said_to_have_none() -> None:
     flagged = bibliometric.approach(_flagged(), "clocks")
     assert "Germany leads clocks with 100% of 2024 publications" in pages.text(flagged)

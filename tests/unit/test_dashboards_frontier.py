@@ -604,6 +604,24 @@ def test_the_blocs_frontier_test_is_said_in_words_focus_bloc_first() -> None:
     assert _section(sections, LABELS[TOPO]).anchor == "frontier-topological"
 
 
+def test_blocs_are_shown_by_their_short_names_and_found_by_their_codes() -> None:
+    short = pl.DataFrame({"bloc": ["NATO", "EU27"], "short_name": ["The Alliance", "The Union"]})
+    sections = frontier.page(dataclasses.replace(hand_made(), blocs=short))
+    said = pages.text(sections)
+    assert "No The Alliance member is within reach of the frontier in any family" in said
+    assert "The Alliance is shown first; every bloc is tested." in said
+    blocs = _section(sections, LABELS[TOPO]).tables[1]
+    assert [r[0] for r in blocs.rows] == ["The Alliance (focus)", "The Union"]
+    glance = _section(sections, "The frontier at a glance").tables[0]
+    assert "The Alliance" in glance.columns and glance.rows[2][-1] == "The Alliance, The Union"
+    charts = pages.charts(sections)
+    # members are found by the code (NATO), named by the short name
+    assert "Germany (The Alliance)" in charts["frontier-superconducting-composite"].figure.data[0].y
+    assert charts["frontier-topological-trend"].figure.layout.title.text == (
+        "Topological qubits: The Alliance&#x27;s best member against the leader"
+    )
+
+
 def test_every_family_leader_with_its_interval_ratio_and_weight() -> None:
     table = _section(frontier.page(hand_made()), LABELS[SC]).tables[0]
     rows = {r[0]: r for r in table.rows}

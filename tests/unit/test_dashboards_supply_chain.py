@@ -549,6 +549,13 @@ def test_blocs_competitors_registry_and_export_controls() -> None:
     ]
 
 
+def test_blocs_are_shown_by_their_short_names() -> None:
+    short = pl.DataFrame({"bloc": ["EU27", "NATO"], "short_name": ["The Union", "The Alliance"]})
+    charts = pages.charts(supply_chain.page(dataclasses.replace(_data(), blocs=short)))
+    assert list(charts["supply-blocs"].figure.data[0].y) == ["The Union", "The Alliance"]
+    assert list(charts["supply-registry-counts"].figure.data[0].x) == ["The Union"]
+
+
 def test_hostile_names_are_escaped_everywhere() -> None:
     data = _data()
     sections = (
