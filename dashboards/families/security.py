@@ -100,12 +100,14 @@ def method_version(data: SiteData) -> str:
 
 
 def concern(data: SiteData) -> tuple[str, str]:
-    """The concern set's code and its countries (``CHN, RUS``), from the mart, else the
+    """The concern set's name as pages show it and its countries (``CHN, RUS``), from the
+    mart (the set's code from a file published before its name), else the code in the
     synthesis settings (countries then ``-``)."""
     rows = data.security_indicators
     if "concern_set" in rows.columns and rows.height:
         first = rows.row(0, named=True)
-        return str(first["concern_set"]), str(first.get("concern_countries") or "-")
+        name = first.get("concern_set_name") or first["concern_set"]
+        return str(name), str(first.get("concern_countries") or "-")
     return frontier.setting(data, "concern_set") or "-", "-"
 
 
@@ -222,11 +224,11 @@ def _caption(data: SiteData, years_text: str | None = None) -> str:
     """The line under every chart and table of shares: years, unit, interval, source,
     method and the sample label."""
     when = f"{years_text}; " if years_text else ""
-    code, countries = concern(data)
+    concern_set, countries = concern(data)
     sample = " SYNTHETIC SAMPLE DATA: invented records." if is_sample(data) else ""
     return (
         f"{when}unit: share (0-1) of the international records naming a country of the concern "
-        f"set {code} ({countries}), with its {level(data)} interval. {SOURCE}; method "
+        f"set {concern_set} ({countries}), with its {level(data)} interval. {SOURCE}; method "
         f"{method_version(data)}.{sample}"
     )
 
@@ -510,7 +512,7 @@ def page(data: SiteData) -> list[Section]:
     controls on its items."""
     if not has_security(data):
         return [Section(NAME, ["This published file holds no research-security tables."])]
-    code, countries = concern(data)
+    concern_set, countries = concern(data)
     interval = level(data)
     ids = approaches(data)
     shown = years(data)
@@ -520,7 +522,7 @@ def page(data: SiteData) -> list[Section]:
         f"works, co-invented patent families (inventors in two or more countries: not the "
         f"patent pages' international families, published by two or more offices) and grant "
         f"consortia that also name a country of "
-        f"the concern set {code} ({countries}, chosen in the synthesis settings), with its "
+        f"the concern set {concern_set} ({countries}, chosen in the synthesis settings), with its "
         f"{interval} interval and its change over five years; beside it, the published export "
         "controls on the approach's items. A country inside the set is measured against the "
         "other members. Grant consortia come from CORDIS alone: NSF and UKRI pay one "
@@ -644,13 +646,13 @@ def methods(data: SiteData) -> list[Section]:
     change, the rules of meta.methods and the definitions of meta.indicators."""
     if not has_security(data):
         return []
-    code, countries = concern(data)
+    concern_set, countries = concern(data)
     said = [
         Markup('<span id="security">{}</span>').format(
             "What is measured. For each country and approach: of its international records "
             "(co-authored works with authors in two or more countries, patent families with "
             "inventors in two or more, grants paying organisations in two or more), the share "
-            f"that also name a country of the concern set {code} ({countries}). A country "
+            f"that also name a country of the concern set {concern_set} ({countries}). A country "
             "inside the set is measured against the other members. A record of three "
             "countries counts once for each."
         ),

@@ -316,7 +316,8 @@ def bloc_shares(
     """Approach label -> the entities' ``indicator`` in ``year`` (approach level): blocs
     for imports_from_bloc_share, countries for imports_from_competitors_share; each frame
     has entity_code, entity_name (a bloc's short name, ``common.bloc_labels``), value,
-    numerator, denominator, mirror_share, highest first. Approaches in taxonomy order, 'all' first; empty approaches left out."""
+    numerator, denominator, mirror_share, highest first. Approaches in taxonomy order, 'all'
+    first; empty approaches left out."""
     entity = "bloc" if indicator == "imports_from_bloc_share" else "country"
     rows = _rows(data, level="approach", entity_type=entity, indicator=indicator, year=year).filter(
         pl.col("approach").is_not_null(), pl.col("value").is_not_null()

@@ -24,7 +24,10 @@ data_kinds as (
 ),
 
 concern_countries as (
-    select sets.set_code, string_agg(sets.iso3, ', ' order by sets.iso3) as concern_countries
+    select
+        sets.set_code,
+        coalesce(min(sets.set_name), sets.set_code) as concern_set_name,
+        string_agg(sets.iso3, ', ' order by sets.iso3) as concern_countries
     from ref.competitor_sets as sets
     group by sets.set_code
 ),
@@ -58,6 +61,7 @@ flagged as (
         settings.method_version,
         data_kinds.data_kind,
         links.concern_set,
+        concern_countries.concern_set_name,
         concern_countries.concern_countries
     from indicators.security_links as links
     cross join settings

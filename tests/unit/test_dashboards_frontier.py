@@ -1025,7 +1025,19 @@ def test_security_shares_with_intervals_change_and_the_export_controls() -> None
         "900 international co-authored works (2024)." in said
     )
     assert "Export-control entries on items used in Superconducting qubits: 1" in said
-    assert "US_FOREIGN_ADVERSARIES (CHN, CUB, HKG, IRN, PRK, RUS, VEN" in said
+    assert "US_FOREIGN_ADVERSARIES (CHN, CUB, HKG, IRN, PRK, RUS, VEN" in said  # no name
+    named = dataclasses.replace(
+        hand_made(),
+        security_indicators=hand_made().security_indicators.with_columns(
+            concern_set_name=pl.lit("US foreign adversaries under 15 CFR 791.4")
+        ),
+    )
+    said = pages.text(security.page(named) + security.methods(named))
+    assert "US_FOREIGN_ADVERSARIES" not in said
+    assert (
+        "the concern set US foreign adversaries under 15 CFR 791.4 (CHN, CUB, HKG, IRN, PRK, "
+        "RUS, VEN, chosen in the synthesis settings)" in said
+    )
     assert "Descriptive, never an accusation." in _render(sections, "security", "security.html")
     charts = pages.charts(sections)
     bars = charts["security-shares"]

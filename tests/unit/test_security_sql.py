@@ -120,8 +120,12 @@ def security(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
     frames = reference_frames()
     for table in ("ref.methods", "ref.indicators", "ref.countries", "ref.blocs"):
         replace_table(con, table, frames[table])
-    sets = [("TEST_SET", "CHN"), ("TEST_SET", "RUS"), ("OTHER_SET", "USA")]
-    replace_table(con, "ref.competitor_sets", _frame(sets, ["set_code", "iso3"]))
+    sets = [
+        ("TEST_SET", "The test set", "CHN"),
+        ("TEST_SET", "The test set", "RUS"),
+        ("OTHER_SET", None, "USA"),
+    ]
+    replace_table(con, "ref.competitor_sets", _frame(sets, ["set_code", "set_name", "iso3"]))
     settings = [("concern_set", "TEST_SET", "the test's countries of concern")]
     replace_table(con, "ref.synthesis_settings", _frame(settings, ["key", "value", "description"]))
     years = [2018, 2023, THIS_YEAR - 1, THIS_YEAR]
@@ -276,13 +280,19 @@ def test_the_setting_chooses_the_concern_set(security: duckdb.DuckDBPyConnection
     rows = links(security, "coauthorship", 2018, columns="with_concern, concern_set")
     assert rows["CHN"] == (2, "OTHER_SET")
     assert rows["USA"] == (0, "OTHER_SET")
+    # a set without a name is named by its code
+    run_sql(security, "marts.security_indicators")
+    names = security.execute(
+        "select distinct concern_set_name from marts.security_indicators"
+    ).fetchall()
+    assert names == [("OTHER_SET",)]
 
 
 def test_the_mart_in_long_form(security: duckdb.DuckDBPyConnection) -> None:
     rows = security.execute(
         "select entity_code, entity_name, year, indicator, value, numerator, denominator, "
         "records, small_n, year_incomplete, method_version, data_kind, concern_set, "
-        "concern_countries, unit from marts.security_indicators "
+        "concern_countries, unit, concern_set_name from marts.security_indicators "
         "where entity_code in ('USA', 'EU27') and approach = 'all' "
         "and year in (2018, ?, ?) order by indicator, year, entity_code",
         [THIS_YEAR - 1, THIS_YEAR],
@@ -306,7 +316,9 @@ def test_the_mart_in_long_form(security: duckdb.DuckDBPyConnection) -> None:
         "live",
         "directory",
     )
-    assert {(r[10], *r[12:]) for r in rows} == {("sec-1.1", "TEST_SET", "CHN, RUS", "share (0-1)")}
+    assert {(r[10], *r[12:]) for r in rows} == {
+        ("sec-1.1", "TEST_SET", "CHN, RUS", "share (0-1)", "The test set")
+    }
 
 
 def test_the_mart_carries_interval_and_trend(security: duckdb.DuckDBPyConnection) -> None:

@@ -122,7 +122,15 @@ def test_headers_match_design(
         "source_url",
         "note",
     ]
-    assert competitors.columns == ["set_code", "name", "iso3", "viewpoint", "source_url", "note"]
+    assert competitors.columns == [
+        "set_code",
+        "set_name",
+        "name",
+        "iso3",
+        "viewpoint",
+        "source_url",
+        "note",
+    ]
 
 
 def test_component_keys_are_exactly_the_design_keys(components: pl.DataFrame) -> None:
@@ -263,3 +271,7 @@ def test_us_foreign_adversaries_set(competitors: pl.DataFrame) -> None:
     assert set(us["iso3"].to_list()) >= {"CHN", "HKG", "CUB", "IRN", "PRK", "RUS", "VEN"}
     assert set(us["viewpoint"].to_list()) == {"United States"}
     assert competitors.select("set_code", "iso3").n_unique() == competitors.height
+    # a set is named once: the same set_name on each of its rows
+    assert (
+        competitors.group_by("set_code").agg(pl.col("set_name").n_unique())["set_name"].max() == 1
+    )
