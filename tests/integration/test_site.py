@@ -152,13 +152,27 @@ def test_every_helper_is_waited_for_and_what_it_wrote_passed_on(
     assert capsys.readouterr().err == "a warning"
 
 
+# the pages of one template drawn beside a cross-section of the others: the countries with
+# the most charts, the approach with most records, the adjacent one (sections of its own)
+# and the one with fewest, and the capability page with most milestones
+ALWAYS_DRAWN = {
+    "country": ("USA", "DEU"),
+    "approach": ("superconducting", "pqc", "control_electronics"),
+    "capability": ("superconducting",),
+}
+EVERY = {"country": 4, "approach": 3, "capability": 3}  # the cross-section's step
+
+
 def pages_to_render(site: Path) -> list[Path]:
-    """Every page except most country pages: those share one template, so a fixed
-    cross-section of them is drawn (every fourth page in name order, plus the United
-    States and Germany, the pages with the most charts)."""
-    countries = sorted((site / "country").glob("*.html"))
-    chosen = set(countries[::4]) | {site / "country" / f"{c}.html" for c in ("USA", "DEU")}
-    return sorted(p for p in site.rglob("*.html") if p.parent.name != "country" or p in chosen)
+    """Every page of its own (overview, families, methods), and of the pages that share a
+    template (a country's, an approach's, an approach's capability) a fixed cross-section:
+    every fourth country page and every third of the others in name order, plus
+    ``ALWAYS_DRAWN``. Their sections are tested on hand-made frames page by page."""
+    chosen = set(site.glob("*.html"))
+    for folder, step in EVERY.items():
+        chosen |= set(sorted((site / folder).glob("*.html"))[::step])
+        chosen |= {site / folder / f"{name}.html" for name in ALWAYS_DRAWN[folder]}
+    return sorted(p for p in chosen if p.is_file())
 
 
 def test_every_kind_of_page_renders_offline_with_all_charts_drawn(
@@ -166,7 +180,8 @@ def test_every_kind_of_page_renders_offline_with_all_charts_drawn(
 ) -> None:
     site = site_of(sample)
     pages = pages_to_render(site)
-    assert len(pages) >= len(list(site.glob("*.html"))) + 19 + 10
+    assert len(pages) >= len(list(site.glob("*.html"))) + 8 + 4 + 10
+    assert {p.parent.name for p in pages} >= set(EVERY)
     # one tab, as a reader goes from page to page; its problems are never cleared, so a
     # late error of one page still fails the test (naming the page open when it came)
     page, problems = tab
