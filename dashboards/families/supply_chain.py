@@ -1713,14 +1713,24 @@ def bloc_sql(year: int, indicator: str = "imports_from_bloc_share") -> str:
     """SQL for the blocs' shares of imports bought inside the bloc (``indicator``
     imports_from_bloc_share) or the countries' shares bought from their competitors
     (imports_from_competitors_share)."""
-    entity = "bloc" if indicator == "imports_from_bloc_share" else "country"
+    if indicator != "imports_from_bloc_share":
+        return (
+            "-- duckdb -readonly qcm.duckdb\n"
+            f"select approach, entity_name, round(value, 3) as {indicator}\n"
+            "from marts.supply_chain_indicators\n"
+            f"where indicator = '{indicator}' and entity_type = 'country'\n"
+            f"  and level = 'approach' and year = {year}\n"
+            f"order by approach, {indicator} desc, entity_name;"
+        )
     return (
         "-- duckdb -readonly qcm.duckdb\n"
-        f"select approach, entity_name, round(value, 3) as {indicator}\n"
-        "from marts.supply_chain_indicators\n"
-        f"where indicator = '{indicator}' and entity_type = '{entity}'\n"
-        f"  and level = 'approach' and year = {year}\n"
-        f"order by approach, {indicator} desc, entity_name;"
+        "select mart.approach, coalesce(blocs.short_name, mart.entity_code) as bloc,\n"
+        f"    round(mart.value, 3) as {indicator}\n"
+        "from marts.supply_chain_indicators as mart\n"
+        "left join marts.blocs as blocs on blocs.bloc = mart.entity_code\n"
+        f"where mart.indicator = '{indicator}' and mart.entity_type = 'bloc'\n"
+        f"  and mart.level = 'approach' and mart.year = {year}\n"
+        f"order by mart.approach, {indicator} desc, bloc;"
     )
 
 
@@ -1740,10 +1750,12 @@ def registry_sql() -> str:
     """SQL for the registry's supplier counts per component and bloc."""
     return (
         "-- duckdb -readonly qcm.duckdb\n"
-        "select component_label, entity_name, suppliers, supplier_countries\n"
-        "from marts.supplier_counts\n"
-        "where entity_type = 'bloc'\n"
-        "order by component_label, entity_name;"
+        "select counts.component_label, coalesce(blocs.short_name, counts.entity_code) as bloc,\n"
+        "    counts.suppliers, counts.supplier_countries\n"
+        "from marts.supplier_counts as counts\n"
+        "left join marts.blocs as blocs on blocs.bloc = counts.entity_code\n"
+        "where counts.entity_type = 'bloc'\n"
+        "order by counts.component_label, bloc;"
     )
 
 

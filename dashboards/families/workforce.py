@@ -320,8 +320,9 @@ def net_gain(data: SiteData, first: int, last: int, approach: str = "all") -> pl
 
 def rate_window(data: SiteData, years: int = WINDOW) -> tuple[int, int] | None:
     """First and last year of the net gains for a country's size: the last ``years`` years
-    whose moves and active researchers are both complete (researchers placed in a year
-    close two years after its moves), or None without workforce data."""
+    whose moves and active researchers are both complete (the researchers placed in a year
+    stay open workforce_max_gap_years longer than its moves), or None without workforce
+    data."""
     last = complete_year(data, ACTIVE)
     moves = complete_year(data)
     if last is None or moves is None:
@@ -694,6 +695,7 @@ def flagged_bars(
     axis_title: str,
     diverging: bool = False,
     notes: Sequence[str] = (),
+    whole: bool = True,
 ) -> Chart:
     """Horizontal bars of counts with small values flagged, one group at a time (a menu
     when there are several groups).
@@ -702,6 +704,7 @@ def flagged_bars(
     the bar of a small value is faded and its label says so. ``diverging`` colours gains
     green and losses orange; otherwise every bar is blue. The largest value is on top.
     ``title`` is one title, or each group label's title (empty groups are left out).
+    ``whole``: the values are whole counts (ticks one apart on a short axis), not rates.
     """
     groups = {label: f for label, f in groups.items() if f.height}
     titles = [title[label] for label in groups] if isinstance(title, dict) else None
@@ -732,7 +735,7 @@ def flagged_bars(
     menu = dropdown_height(len(groups)) if len(groups) > 1 else 0
     apply_layout(fig, title, height=max(320, 24 * tallest + 150, menu))
     largest = max((f["value"].abs().max() or 0 for f in groups.values()), default=0)
-    fig.update_xaxes(value_axis(axis_title, whole_up_to=largest))
+    fig.update_xaxes(value_axis(axis_title, whole_up_to=largest if whole else None))
     shown_notes = list(notes)
     if len(groups) > 1:
         fig.update_layout(
@@ -1181,18 +1184,25 @@ def _rate_section(data: SiteData) -> Section | None:
             pl.Series("hover", [_rate_hover(r) for r in ranked.iter_rows(named=True)], pl.String)
         )
         titles[label] = _rate_title(data, label, groups[label], first, last, left_out[label])
+    rule = (
+        f"A country with under {threshold} moves in and out over {first}-{last}, or under "
+        f"{researchers} active researchers a year on average, is not ranked: on so few, one "
+        "move swings its rate."
+    )
     notes = [
         f"The {TOP_NET} largest gains (green) and losses (orange) for the size of the "
-        f"country's quantum workforce. A country with under {threshold} moves in and out "
-        f"over {first}-{last}, or under {researchers} active researchers a year on average, "
-        "is not ranked: on so few, one move swings its rate."
+        f"country's quantum workforce. {rule}"
     ]
+    said = []
     if unranked[EVERYONE]:
-        notes.append(
+        said.append(
             f"All researchers: {unranked[EVERYONE]:,} "
             f"{'country' if unranked[EVERYONE] == 1 else 'countries'} with so few moves or "
             "researchers are not ranked (they are in the published file)."
+            + ("" if groups[EVERYONE].height else f" {rule}")
         )
+    if any(left_out.values()):
+        said.append(left_out_of_sums("countries", f"{first}-{last}"))
     chart = flagged_bars(
         groups,
         "workforce-net-rate",
@@ -1206,6 +1216,7 @@ def _rate_section(data: SiteData) -> Section | None:
         "net moves a year per 100 active researchers",
         diverging=True,
         notes=notes,
+        whole=False,
     )
     section = Section(
         "Gains and losses for a country's size",
@@ -1220,22 +1231,26 @@ def _rate_section(data: SiteData) -> Section | None:
             "all moves in and out instead, from -1 (only departures) to +1 (only arrivals): "
             "near 0, a country exchanges researchers both ways; near either end, they move "
             "one way, whatever its size.",
-            f"These years end in {last}, before the net flows above: a researcher is placed "
-            f"in a year only when the next observations are indexed ({PLACED_REASON}), so "
-            "the researchers active in the latest years are still being counted.",
         ],
         charts=[chart],
         code=rate_sql(first, last, threshold, researchers, suppressed=data.suppresses),
     )
-    said = [left_out_of_sums("countries", f"{first}-{last}")]
-    return _say_left_out(section, chart, said if any(left_out.values()) else [])
+    moves = window(data)
+    if moves is not None and last < moves[1]:
+        section.paragraphs.append(
+            f"These years end in {last}, before the net flows above: a researcher is placed "
+            f"in a year only when the next observations are indexed ({PLACED_REASON}), so "
+            "the researchers active in the latest years are still being counted."
+        )
+    return _say_left_out(section, chart, said)
 
 
 def _rate_hover(row: dict) -> str:
     """The hover text of a country's bar on the ranking for its size, from a row of
     ``net_rates``."""
     said = (
-        f"{row['entity_name']}: net {_signed(row['rate'])} a year per 100 active researchers "
+        f"{row['entity_name']}: net {_signed(row['rate'])} moves a year per 100 active "
+        "researchers "
         f"({row['inflow']:,} arrived, {row['outflow']:,} left; "
         f"{row['researcher_years']:,} researcher-years active)"
     )
@@ -1723,13 +1738,19 @@ def _country_moves_said(
 def _rate_said(data: SiteData, iso3: str, name: str) -> list[str]:
     """What a country page says of its net flow for its size (``net_rates`` of every
     researcher over ``rate_window``): the rate, the migration efficiency and the country's
-    rank among those ranked, or that its moves or researchers are too few for a rate;
-    nothing when the country is not in the ranking's rows (no researcher, or a year the
-    release suppressed, which the sentence before says)."""
+    rank among those ranked, that its moves or researchers are too few for a rate, or that
+    a year of them is too small to publish (suppressed); nothing for a country without an
+    active researcher in those years."""
     span = rate_window(data)
     if span is None:
         return []
     first, last = span
+    hidden = data.hidden("workforce_indicators", entity_type="country", approach="all")
+    if iso3 in _codes_within(hidden, ["inflow", "outflow", ACTIVE], first, last):
+        return [
+            f"For its size, over {first}-{last}: no rate, as a year of its moves or active "
+            "researchers is too small to publish in this release (suppressed)."
+        ]
     rates = net_rates(data, first, last)
     row = rates.filter(pl.col("entity_code") == iso3)
     if row.height == 0:

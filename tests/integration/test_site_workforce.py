@@ -18,6 +18,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.xdist_group("sample")]
 CHARTS = (
     "workforce-sankey",
     "workforce-net",
+    "workforce-net-rate",
     "workforce-producers",
     "workforce-retention",
     "workforce-stages",

@@ -549,11 +549,22 @@ def test_blocs_competitors_registry_and_export_controls() -> None:
     ]
 
 
-def test_blocs_are_shown_by_their_short_names() -> None:
+def test_blocs_are_shown_by_their_short_names(tmp_path: Path) -> None:
     short = pl.DataFrame({"bloc": ["EU27", "NATO"], "short_name": ["The Union", "The Alliance"]})
-    charts = pages.charts(supply_chain.page(dataclasses.replace(_data(), blocs=short)))
+    data = dataclasses.replace(_data(), blocs=short)
+    charts = pages.charts(supply_chain.page(data))
     assert list(charts["supply-blocs"].figure.data[0].y) == ["The Union", "The Alliance"]
     assert list(charts["supply-registry-counts"].figure.data[0].x) == ["The Union"]
+    # and so does the SQL beside them
+    con = duckdb.connect(str(_supply_file(tmp_path / "qcm.duckdb", data)), read_only=True)
+    blocs = con.execute(supply_chain.bloc_sql(YEAR)).fetchall()
+    assert [r[:2] for r in blocs if r[0] == "all"] == [
+        ("all", "The Alliance"),
+        ("all", "The Union"),
+    ]
+    counts = con.execute(supply_chain.registry_sql()).fetchall()
+    assert {r[1] for r in counts} == {"The Union"}
+    con.close()
 
 
 def test_hostile_names_are_escaped_everywhere() -> None:
@@ -683,6 +694,12 @@ def _supply_file(path: Path, data: SiteData) -> Path:
         con.register("frame", frame)
         con.execute(f"create table marts.{table} as select * from frame")
         con.unregister("frame")
+    # the blocs' short names, where the frames hold any
+    con.execute("create table marts.blocs (bloc varchar, short_name varchar)")
+    if {"bloc", "short_name"} <= set(data.blocs.columns):
+        con.register("frame", data.blocs)
+        con.execute("insert into marts.blocs select bloc, short_name from frame")
+        con.unregister("frame")
     # the exporters' totals of these hand-made flows are the sums of the flows
     con.execute(
         "create table marts.trade_country_totals as select year, hs_code, "
@@ -738,7 +755,6 @@ def test_load_reads_the_supply_marts_and_their_data_kind(tmp_path: Path) -> None
         "create table marts.coauthorship_pairs (a varchar)",
         "create table marts.approaches (approach varchar, label varchar)",
         "create table marts.countries (iso3 varchar, name varchar)",
-        "create table marts.blocs (bloc varchar)",
         "create table marts.bloc_member_years (bloc varchar)",
         "create table meta.indicators (indicator varchar, family varchar, name varchar)",
         "insert into meta.indicators values ('import_dependence', 'supply_chain', 'Import "

@@ -384,9 +384,33 @@ def test_net_rates_divide_the_net_flow_by_the_researchers_active_over_the_years(
     # ranking leaves every country out and says so
     assert workforce.net_rates(data, 2005, 2025)["small_n"].all()
     strict = dataclasses.replace(data, methods=data.methods | {"small_n_threshold": "25"})
-    chart = pages.charts(workforce.page(strict))["workforce-net-rate"]
-    assert chart.data.height == 0
-    assert "All researchers: 7 countries with so few moves or researchers" in " ".join(chart.notes)
+    (section,) = [s for s in workforce.page(strict) if s.charts and s.charts[0].id.endswith("rate")]
+    assert section.charts[0].data.height == 0  # dropped by the site, notes and all
+    assert (
+        "All researchers: 7 countries with so few moves or researchers are not ranked (they "
+        "are in the published file). A country with under 5 moves in and out over 2016-2025, "
+        "or under 25 active researchers a year on average, is not ranked" in section.paragraphs[-1]
+    )
+    # the moves and the researchers placed end the same year here: nothing said of it
+    assert "These years end in" not in pages.text(workforce.page(data))
+
+
+def test_the_rate_ends_where_the_researchers_placed_are_complete() -> None:
+    # as the mart flags them, the researchers placed stay open two years longer than moves
+    data = _data()
+    flagged = data.workforce_indicators.with_columns(
+        year_incomplete=pl.col("year_incomplete")
+        | ((pl.col("indicator") == "researchers_active") & (pl.col("year") >= NOW - 2))
+    )
+    data = dataclasses.replace(data, workforce_indicators=flagged)
+    # the latest year with rows outside the placements' open years: 2021 in these frames
+    assert workforce.window(data) == (2016, 2025)
+    assert workforce.rate_window(data) == (2012, 2021)
+    rates = workforce.net_rates(data, 2012, 2021)
+    assert set(rates["researcher_years"]) == {100}  # 2020's 100 active, not 2025's
+    said = pages.text(workforce.page(data))
+    assert "These years end in 2021, before the net flows above" in said
+    assert "over 2012-2021" in said
 
 
 def test_the_ranking_for_a_countrys_size_names_its_leader_and_hover_figures() -> None:
@@ -399,9 +423,9 @@ def test_the_ranking_for_a_countrys_size_names_its_leader_and_hover_figures() ->
     )
     swiss = next(h for h in chart.figure.data[0].hovertext if h.startswith("Switzerland"))
     assert swiss == (
-        "Switzerland: net +55.50 a year per 100 active researchers (132 arrived, 21 left; 200 "
-        "researcher-years active); migration efficiency +0.73: arrivals were 86% of the moves "
-        "in and out"
+        "Switzerland: net +55.50 moves a year per 100 active researchers (132 arrived, 21 "
+        "left; 200 researcher-years active); migration efficiency +0.73: arrivals were 86% of "
+        "the moves in and out"
     )
     said = pages.text(workforce.country(data, "CHE"))
     rank = 1 + workforce.net_rates(data, 2016, 2025).filter(pl.col("rate") > 55.5).height

@@ -213,17 +213,40 @@ def test_a_country_with_a_suppressed_year_is_left_out_of_net_gains() -> None:
     sentence = left_out_of_sums("countries", SPAN)
     chart = pages.charts(workforce.page(data))["workforce-net"]
     assert chart.notes.count(sentence) == 1
+    assert set(chart.data.filter(pl.col("group") == "All researchers")["entity_code"]) == (
+        set(CODES) - {"USA", "XXA"}
+    )
+    assert sentence not in pages.text(workforce.page(_flagged()))
     # so are they of the net gains for a country's size, and the chart says so once
     rates = workforce.net_rates(data, 2016, 2025)
     assert set(rates["entity_code"]) == set(CODES) - {"USA", "XXA"}
     assert set(workforce.net_rates(_flagged(), 2016, 2025)["entity_code"]) == set(CODES)
     chart = pages.charts(workforce.page(data))["workforce-net-rate"]
     assert chart.notes.count(sentence) == 1
-    assert "For its size" not in pages.text(workforce.country(data, "USA"))
-    assert set(chart.data.filter(pl.col("group") == "All researchers")["entity_code"]) == (
-        set(CODES) - {"USA", "XXA"}
+    assert (
+        "For its size, over 2016-2025: no rate, as a year of its moves or active researchers "
+        "is too small to publish in this release (suppressed)."
+        in pages.text(workforce.country(data, "USA"))
     )
-    assert sentence not in pages.text(workforce.page(_flagged()))
+
+
+def test_a_country_with_a_suppressed_year_of_researchers_has_no_rate_for_its_size() -> None:
+    # Germany's active researchers of 2020 too few to publish: no rate, and no sum short
+    flagged = _flagged()
+    rows = flagged.workforce_indicators
+    small = (
+        (pl.col("entity_code") == "DEU")
+        & (pl.col("indicator") == "researchers_active")
+        & (pl.col("year") == 2020)
+    )
+    flagged = dataclasses.replace(
+        flagged, workforce_indicators=rows.with_columns(small_n=pl.col("small_n") | small)
+    )
+    data = _suppress(flagged, {"workforce_indicators": small})
+    assert "DEU" not in set(workforce.net_rates(data, 2016, 2025)["entity_code"])
+    assert "DEU" in set(workforce.net_gain(data, 2016, 2025)["entity_code"])  # moves intact
+    said = pages.text(workforce.country(data, "DEU"))
+    assert "For its size, over 2016-2025: no rate, as a year of its moves or active" in said
 
 
 def test_the_overview_gives_no_total_short_of_a_suppressed_year() -> None:
@@ -452,9 +475,12 @@ def test_the_sql_on_a_suppressing_page_reproduces_its_charts(tmp_path: Path) -> 
     net = con.execute(codes["workforce-net"]).fetchall()
     gains = workforce.net_gain(data, 2016, 2025)
     assert [(r[0], r[3]) for r in net] == list(gains.select("entity_name", "net_flow").rows())
+    assert "and count(value) = count(*)" in codes["workforce-net-rate"]
     rates = con.execute(codes["workforce-net-rate"]).fetchall()
     ranked = workforce.net_rates(data, 2016, 2025).filter(~pl.col("small_n"))
-    assert [r[0] for r in rates] == ranked["entity_name"].to_list()
+    assert [(r[0], r[4]) for r in rates] == [
+        (name, round(rate, 2)) for name, rate in ranked.select("entity_name", "rate").rows()
+    ]
     retention = con.execute(codes["workforce-retention"]).fetchall()
     assert [r[0] for r in retention] == ["Germany", "China"]
     stages = con.execute(codes["workforce-stages"]).fetchall()

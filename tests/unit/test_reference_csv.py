@@ -7,12 +7,16 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+import duckdb
+import polars as pl
 import pytest
 
 from assets.reference.tables import reference_frames
+from pipelines.contracts import load_contract
 
 pytestmark = pytest.mark.unit
-REFERENCE = Path(__file__).resolve().parents[2] / "assets" / "reference"
+ROOT = Path(__file__).resolve().parents[2]
+REFERENCE = ROOT / "assets" / "reference"
 FILES = sorted(REFERENCE.glob("*.csv"))
 
 
@@ -29,3 +33,17 @@ def test_quoted_words_in_a_method_reach_the_database_as_written() -> None:
     methods = reference_frames()["ref.methods"]
     rule = methods.filter(methods["key"] == "capability_counting_rule")["description"][0]
     assert '("more than 99.9%" for a fidelity' in rule
+
+
+def test_no_two_blocs_are_shown_by_one_name() -> None:
+    (check,) = load_contract(ROOT / "sql" / "ref" / "blocs.yml").checks
+    con = duckdb.connect()
+    con.execute("create schema ref")
+    con.register("frame", reference_frames()["ref.blocs"])
+    con.execute("create table ref.blocs as select * from frame")
+    assert con.execute(check["sql"]).fetchall() == []  # the reviewed table
+    # a short name used twice, and one that is another bloc's code (that bloc has none)
+    clash = pl.DataFrame({"bloc": ["A", "B", "C", "D"], "short_name": ["Same", "Same", "D", None]})
+    con.register("clash", clash)
+    con.execute("create or replace table ref.blocs as select * from clash")
+    assert sorted(con.execute(check["sql"]).fetchall()) == [("D", 2), ("Same", 2)]
