@@ -36,6 +36,7 @@ import dagster as dg
 LAUNCHED_BY = "qcm/launched_by"  # the tag of every run the command launches
 COMMAND = "qcm build"
 RUN_TAGS = {LAUNCHED_BY: COMMAND}
+OUT_TAG = "qcm/out"  # the folder a build the command launches publishes to (--out, QCM_OUT)
 UNFINISHED = [
     dg.DagsterRunStatus.NOT_STARTED,
     dg.DagsterRunStatus.STARTING,

@@ -136,7 +136,7 @@ def _build(args: argparse.Namespace, settings: Settings) -> int:
     import dagster as dg
 
     from pipelines import db
-    from pipelines.build_guard import RUN_TAGS, refuse_beside, release_dead_runs
+    from pipelines.build_guard import OUT_TAG, RUN_TAGS, refuse_beside, release_dead_runs
     from pipelines.definitions import build_definitions
 
     defs = build_definitions()  # after the settings above: the resource reads them now
@@ -192,7 +192,10 @@ def _build(args: argparse.Namespace, settings: Settings) -> int:
                     return 1
     refuse_beside(instance, defs.resolve_job_def("qcm_build").graph.pools)
     print("stage: build, validate and publish")
-    result = run_main_job(defs, instance, args.executor, RUN_TAGS)
+    # the build's folder, for the sensor that pushes a release (push_after_build)
+    result = run_main_job(
+        defs, instance, args.executor, RUN_TAGS | {OUT_TAG: str(settings.out_dir)}
+    )
     if not result.success:
         print(
             "qcm build: FAILED (see the messages above). Steps after the failure did not run: "

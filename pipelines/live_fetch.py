@@ -15,7 +15,7 @@ from pathlib import Path
 import dagster as dg
 
 from pipelines.fetching import FetchOutcome
-from pipelines.landing import LandingZone
+from pipelines.landing import LandingWriteError, LandingZone
 from pipelines.settings import Settings, SettingsError, credential, service_url
 
 # the live fetch jobs `qcm build` runs first, in order; a job's landing zone is its name
@@ -101,7 +101,11 @@ def stopped_when_terminated(source: str) -> Iterator[None]:
     after them. Its limits: an interrupt before the fetch starts (reading the settings or
     the working database) is still retried, and the in-process executor, which does not
     look for an interrupt between steps, goes on to a run's other independent steps (each
-    fetch job has one fetch step)."""
+    fetch job has one fetch step).
+
+    A page that cannot be landed (``LandingWriteError``: a full disk, a folder it may not
+    write) stops the step for good too, naming the file: the same disk minutes later would
+    refuse it again, and it needs a person."""
     try:
         yield
     except (dg.DagsterExecutionInterruptedError, KeyboardInterrupt) as err:
@@ -110,6 +114,8 @@ def stopped_when_terminated(source: str) -> Iterator[None]:
             "pages landed are kept and the next run resumes after them",
             allow_retries=False,
         ) from err
+    except LandingWriteError as err:
+        raise dg.Failure(f"{source}: {err}", allow_retries=False) from err
 
 
 # a run with this tag set to "1" (the UI's Launchpad) starts its fetches afresh, as

@@ -11,10 +11,10 @@ Freshness policies say when an asset is overdue (the daemon evaluates them and t
 marks stale assets): each fetch by its source's cadence with some slack, and every
 published table, and the release itself, by the weekly build.
 
-The failure sensor writes ``<state>/reports/<time>-<job>-<run id>.md`` for every failed
-run, whether the UI, the daemon or ``qcm build`` launched it: the job, its partition, when
-it failed, each failed step with its error, each failed check with what it found, and what
-to do next.
+The failure sensor writes ``<state>/reports/<time>-<job>-<run id>.md`` (the run id's first
+eight characters; the report holds it whole) for every failed run, whether the UI, the
+daemon or ``qcm build`` launched it: the job, its partition, when it failed, each failed
+step with its error, each failed check with what it found, and what to do next.
 """
 
 from __future__ import annotations

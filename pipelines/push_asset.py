@@ -11,10 +11,12 @@ import os
 
 import dagster as dg
 
+from pipelines.build_guard import OUT_TAG
 from pipelines.fetching import FETCH_RETRY
 from pipelines.meta_assets import PUBLISHED_KEY
 from pipelines.object_store import PushError, push
 from pipelines.resources import QcmResource
+from pipelines.settings import Settings
 
 PUSHED_KEY = dg.AssetKey(["parquet_in_object_storage"])
 PARQUET_URL = "QCM_PARQUET_URL"
@@ -90,10 +92,18 @@ push_job = dg.define_asset_job(
 )
 def push_after_build(context: dg.RunStatusSensorContext) -> dg.RunRequest | dg.SkipReason:
     """A push for each successful main build, however it was started (the UI, a schedule,
-    ``qcm build``); a reason to skip for any other job's run. The URL is the step's to
-    read (on Kubernetes the step's pod has the Secret; the sensor's process may not), and
-    its failure says when none is set."""
+    ``qcm build``); a reason to skip for any other job's run, and for a ``qcm build`` that
+    published to another folder (``--out``, tagged ``OUT_TAG``) than the one the push
+    step reads (this code location's ``QCM_OUT``): it would push the older release there.
+    The URL is the step's to read (on Kubernetes the step's pod has the Secret; the
+    sensor's process may not), and its failure says when none is set."""
     run = context.dagster_run
     if run.job_name != BUILD_JOB:
         return dg.SkipReason(f"run {run.run_id} is of {run.job_name}, not {BUILD_JOB}")
+    published, pushed = run.tags.get(OUT_TAG), str(Settings.from_env().out_dir)
+    if published is not None and published != pushed:
+        return dg.SkipReason(
+            f"run {run.run_id} published to {published}, not to {pushed}, the folder the "
+            f"push reads (QCM_OUT): push that release with `qcm push URL --out {published}`"
+        )
     return dg.RunRequest(run_key=f"push-after-{run.run_id}")

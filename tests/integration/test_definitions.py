@@ -154,7 +154,8 @@ def test_the_ui_and_the_daemon_load_one_code_location_by_one_name(
 
 def stub_checkout(folder: Path) -> Path:
     """A copy of ``dev`` and ``dagster.yaml`` in ``folder`` beside an environment already
-    made (uv does nothing) whose Dagster and qcm commands say how they were started."""
+    made (uv does nothing) whose Dagster and qcm commands say how they were started: their
+    arguments, DAGSTER_HOME, QCM_STATE and the folder they run in."""
     for made in (folder / ".tools" / "bin", folder / ".venv" / "bin"):
         made.mkdir(parents=True)
     for name in ("dev", "dagster.yaml"):
@@ -162,7 +163,7 @@ def stub_checkout(folder: Path) -> Path:
     (folder / ".tools" / "bin" / "uv").write_text("#!/bin/sh\n")
     for name in ("dg", "dagster-daemon", "qcm"):
         (folder / ".venv" / "bin" / name).write_text(
-            f'#!/bin/sh\necho "{name} $* | $DAGSTER_HOME | $QCM_STATE"\n'
+            f'#!/bin/sh\necho "{name} $* | $DAGSTER_HOME | $QCM_STATE | $PWD"\n'
         )
     for stub in [*(folder / ".venv" / "bin").iterdir(), folder / ".tools" / "bin" / "uv"]:
         stub.chmod(0o755)
@@ -172,12 +173,13 @@ def stub_checkout(folder: Path) -> Path:
 
 
 def started(
-    checkout: Path, command: str, caller: Path, env: dict[str, str]
+    checkout: Path, command: str, caller: Path, env: dict[str, str], args: tuple[str, ...] = ()
 ) -> tuple[list[list[str]], str]:
-    """What ``checkout``'s ``dev command`` started from ``caller``: each stub's line, split
-    into the command, DAGSTER_HOME and QCM_STATE; and what it wrote to stderr."""
+    """What ``checkout``'s ``dev command`` (with ``args``) started from ``caller``: each
+    stub's line, split into the command, DAGSTER_HOME, QCM_STATE and the folder it ran in;
+    and what it wrote to stderr."""
     result = subprocess.run(
-        [str(checkout / "dev"), command],
+        [str(checkout / "dev"), command, *args],
         cwd=caller,
         capture_output=True,
         text=True,
@@ -197,7 +199,7 @@ def test_dev_makes_a_relative_state_absolute_for_dagster(
     (pools, dagster), _ = started(checkout, command, caller, {"QCM_STATE": "state"})
     # every concurrency pool limited first (`qcm pools`), in the same state
     assert pools[0] == "qcm pools" and dagster[0].startswith(runs)
-    for _, home, state in (pools, dagster):
+    for _, home, state, _ in (pools, dagster):
         assert (home, state) == (str(caller / "state" / "dagster"), str(caller / "state"))
     assert (caller / "state" / "dagster" / "dagster.yaml").is_file()
 
@@ -215,9 +217,20 @@ def test_dev_takes_the_state_from_the_env_file_the_ui_reads(
     kept = (str(checkout / "kept" / "dagster"), str(checkout / "kept"))
     monkeypatch.delenv("QCM_STATE", raising=False)
     lines, said = started(checkout, "ui", tmp_path, {})
-    assert [(home, state) for _, home, state in lines] == [kept, kept] and said == ""
+    assert [(home, state) for _, home, state, _ in lines] == [kept, kept] and said == ""
     # a shell's other value is overridden, saying so
     shell = str(tmp_path / "shell")
     lines, said = started(checkout, "daemon", tmp_path, {"QCM_STATE": shell})
-    assert [(home, state) for _, home, state in lines] == [kept, kept]
+    assert [(home, state) for _, home, state, _ in lines] == [kept, kept]
     assert f"over the shell's {shell}" in said
+
+
+@pytest.mark.parametrize("command", ["build", "qcm"])
+def test_dev_runs_qcm_in_the_callers_folder(tmp_path: Path, command: str) -> None:
+    # so that its relative paths (--out, --state ...) are the caller's, as QCM_STATE is
+    checkout, caller = stub_checkout(tmp_path / "checkout"), tmp_path / "caller"
+    caller.mkdir()
+    args = ("--out", "rel-out")
+    ((said, _, _, folder),), _ = started(checkout, command, caller, {}, args)
+    assert said == ("qcm build " if command == "build" else "qcm ") + "--out rel-out"
+    assert folder == str(caller)

@@ -1,12 +1,16 @@
 """The Dagster glue of the live fetches: the lines a fetch client marks as warnings reach
-Dagster's log at its warning level; a fetch stopped by a Terminate is not tried again."""
+Dagster's log at its warning level; a fetch stopped by a Terminate, or by a page it cannot
+land, is not tried again."""
 
+import errno
+from pathlib import Path
 from types import SimpleNamespace
 
 import dagster as dg
 import pytest
 
 from pipelines.fetching import FETCH_RETRY
+from pipelines.landing import LandingZone
 from pipelines.live_fetch import fetch_log, stopped_when_terminated
 
 pytestmark = pytest.mark.unit
@@ -49,3 +53,33 @@ def test_a_fetch_the_run_terminates_fails_once_and_is_not_retried() -> None:
     with pytest.raises(dg.Failure) as caught, stopped_when_terminated("ukri"):
         raise KeyboardInterrupt
     assert caught.value.allow_retries is False
+
+
+def test_a_page_that_cannot_be_landed_fails_once_naming_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    zone = LandingZone(tmp_path, "nsf")
+
+    def full(*_: object, **__: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr("pipelines.landing.os.replace", full)
+
+    @dg.asset(retry_policy=FETCH_RETRY)
+    def landing_fetch() -> None:
+        with stopped_when_terminated("nsf"):
+            zone.land(
+                b'{"response": {}}',
+                url="https://nsf.example/awards",
+                partition="2024",
+                fetch_id="f1",
+                page=1,
+                status=200,
+            )
+
+    result = dg.materialize([landing_fetch], raise_on_error=False)
+    kinds = [event.event_type for event in result.all_events]
+    assert not result.success and dg.DagsterEventType.STEP_UP_FOR_RETRY not in kinds
+    (failure,) = [e for e in result.all_events if e.event_type == dg.DagsterEventType.STEP_FAILURE]
+    said = failure.event_specific_data.error.message
+    assert "nsf: [Errno 28] cannot write" in said and "No space left on device" in said

@@ -1,15 +1,19 @@
-"""Object-store URLs as messages show them, and pushes to a local folder."""
+"""Object-store URLs as messages show them, pushes to a local folder, and the sensor that
+pushes a build's release."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
+import dagster as dg
 import duckdb
 import pytest
 
 from pipelines import object_store
+from pipelines.build_guard import OUT_TAG
 from pipelines.object_store import PARTIAL, PushError, _scrubbed, display_url, push
+from pipelines.push_asset import push_after_build
 
 pytestmark = pytest.mark.unit
 
@@ -143,3 +147,43 @@ def test_push_refuses_a_file_of_another_build_than_its_manifest_says(tmp_path: P
     )  # published over the folder after its manifest was read
     with pytest.raises(PushError, match="not of the build its manifest names"):
         push(folder, str(tmp_path / "remote"))
+
+
+@dg.op
+def builds() -> None:
+    """A build's step: nothing to do."""
+
+
+@dg.job(name="qcm_build")
+def qcm_build() -> None:
+    builds()
+
+
+def _after(instance: dg.DagsterInstance, tags: dict[str, str]) -> object:
+    """What push_after_build says of a successful qcm_build run with ``tags``."""
+    result = qcm_build.execute_in_process(instance=instance, tags=tags)
+    context = dg.build_run_status_sensor_context(
+        sensor_name="push_after_build",
+        dagster_event=result.get_run_success_event(),
+        dagster_instance=instance,
+        dagster_run=result.dagster_run,
+    )
+    return push_after_build(context)
+
+
+def test_a_build_is_pushed_only_from_the_folder_the_push_reads(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("QCM_OUT", str(tmp_path / "out"))
+    instance = dg.DagsterInstance.ephemeral()
+    # the UI's or a schedule's build (no folder tagged) and `qcm build`'s into QCM_OUT
+    for tags in ({}, {OUT_TAG: str(tmp_path / "out")}):
+        request = _after(instance, tags)
+        assert isinstance(request, dg.RunRequest) and request.run_key.startswith("push-after-")
+    # `qcm build --out elsewhere`: the push would send the older release of QCM_OUT
+    skipped = _after(instance, {OUT_TAG: str(tmp_path / "elsewhere")})
+    assert isinstance(skipped, dg.SkipReason)
+    assert f"published to {tmp_path / 'elsewhere'}, not to {tmp_path / 'out'}" in (
+        skipped.skip_message or ""
+    )
+    assert f"qcm push URL --out {tmp_path / 'elsewhere'}" in (skipped.skip_message or "")

@@ -24,7 +24,10 @@ from pipelines.operations import (
 )
 
 pytestmark = pytest.mark.unit
-TICK = datetime(2026, 4, 1, 4, 0, tzinfo=UTC)
+# a tick of this year: the year partitions of the jobs end at the current year (annual
+# trade at the year before it), so a tick of a fixed year would ask for other years later
+YEAR = datetime.now(UTC).year
+TICK = datetime(YEAR, 4, 1, 4, 0, tzinfo=UTC)
 
 
 def tick(name: str) -> list:
@@ -58,7 +61,7 @@ def test_the_weekly_build_runs_in_live_mode_only(monkeypatch: pytest.MonkeyPatch
     assert requests == [] and "mode is sample" in skipped and "QCM_MODE=live" in skipped
     monkeypatch.setenv("QCM_MODE", "live")
     requests, _ = tick("qcm_build_schedule")
-    assert [(r.run_key, r.partition_key) for r in requests] == [("qcm_build:2026-04-01", None)]
+    assert [(r.run_key, r.partition_key) for r in requests] == [(f"qcm_build:{YEAR}-04-01", None)]
     # after the week's works (Monday) and their authors (Tuesday): (weekday, hour) of each
     weekly = [
         defs.resolve_schedule_def(name).cron_schedule.split()
@@ -71,11 +74,11 @@ def test_the_weekly_build_runs_in_live_mode_only(monkeypatch: pytest.MonkeyPatch
 def test_live_ticks_ask_for_the_recent_partitions(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("QCM_MODE", "live")
     requests, _ = tick("openalex_fetch_weekly")
-    assert [r.partition_key for r in requests] == ["2025", "2026"]
-    assert requests[0].run_key == "openalex_fetch:2025:2026-04-01"
+    assert [r.partition_key for r in requests] == [str(YEAR - 1), str(YEAR)]
+    assert requests[0].run_key == f"openalex_fetch:{YEAR - 1}:{YEAR}-04-01"
     # annual trade exists up to last year; reporters file up to two years late
     requests, _ = tick("comtrade_fetch_quarterly")
-    assert [r.partition_key for r in requests] == ["2024", "2025"]
+    assert [r.partition_key for r in requests] == [str(YEAR - 2), str(YEAR - 1)]
     # term-partitioned and unpartitioned jobs refresh whole
     requests, _ = tick("ukri_fetch_quarterly")
     assert [r.partition_key for r in requests] == ["quantum", "qubit"]
