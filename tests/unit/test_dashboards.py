@@ -18,6 +18,7 @@ from dashboards.figures import (
     PERCENT_TICKS,
     count_bars,
     dashed_line,
+    dropdown_height,
     figures_without_template,
     grey_span,
     grouped_choice_bars,
@@ -463,6 +464,20 @@ def test_a_small_count_axis_has_a_tick_at_every_count() -> None:
         "tickformat": PERCENT_TICKS,
     }
     assert value_axis("<b>")["title"] == {"text": "&lt;b&gt;"}
+
+
+def test_a_choice_of_groups_puts_its_menu_above_the_plot_with_room_to_open() -> None:
+    # a short chart's menu sat 12% of the plot's height above it: over its first bars
+    groups = {
+        f"Bloc {i}": pl.DataFrame({"entity_name": ["A", "B"], "value": [0.1, 0.2]})
+        for i in range(12)
+    }
+    chart = grouped_choice_bars(groups, "g", "t", "c", "share", titles={k: k for k in groups})
+    (menu,) = chart.figure.layout.updatemenus
+    assert (menu.yanchor, menu.y) == ("bottom", 1.02)  # from its bottom, above the plot
+    assert [b.args[1]["title.text"] for b in menu.buttons] == list(groups)
+    # twelve choices open below the menu: the chart is tall enough to show them all
+    assert chart.figure.layout.height >= dropdown_height(12)
 
 
 def test_charts_take_their_value_axis_from_the_shared_helper() -> None:
