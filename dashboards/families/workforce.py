@@ -1768,10 +1768,13 @@ def _rate_said(data: SiteData, iso3: str, name: str) -> list[str]:
         return [f"For its size, over {first}-{last}: too few for a rate ({listed(few)})."]
     ranked = rates.filter(~pl.col("small_n"))
     rank = 1 + ranked.filter(pl.col("rate") > mine["rate"]).height
+    efficiency = mine["efficiency"]  # none without moves (workforce_small_flow set to 0)
     return [
         f"For its size, over {first}-{last}: net {_signed(mine['rate'])} moves a year per "
         f"100 researchers active in {name} ({ordinal(rank)} of the {ranked.height} countries "
-        f"ranked), migration efficiency {_signed(mine['efficiency'])}."
+        "ranked)"
+        + ("" if efficiency is None else f", migration efficiency {_signed(efficiency)}")
+        + "."
     ]
 
 
