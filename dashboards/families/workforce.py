@@ -183,6 +183,14 @@ def left_out_countries(data: SiteData, first: int, last: int, approach: str = "a
     return _codes_within(rows, ("inflow", "outflow"), first, last)
 
 
+def left_out_of_rates(data: SiteData, first: int, last: int, approach: str = "all") -> set[str]:
+    """ISO3 codes of the countries with a year of ``first``-``last`` whose inflow, outflow
+    or active researchers (for one approach) the release suppressed: ``net_rates`` leaves
+    them out. Empty unless the release suppresses small numbers."""
+    rows = data.hidden("workforce_indicators", entity_type="country", approach=approach)
+    return _codes_within(rows, ("inflow", "outflow", ACTIVE), first, last)
+
+
 def left_out_of_retention(data: SiteData, first: int, last: int) -> set[str]:
     """Codes of the countries (and WLD, the world) with a producing year of
     ``first``-``last`` whose retention the release suppressed (too few researchers that
@@ -352,8 +360,7 @@ def net_rates(data: SiteData, first: int, last: int, approach: str = "all") -> p
         pl.col("year").is_between(first, last),
         pl.col("entity_code") != UNKNOWN_COUNTRY,
     )
-    hidden = data.hidden("workforce_indicators", entity_type="country", approach=approach)
-    left_out = _codes_within(hidden, measures, first, last)
+    left_out = left_out_of_rates(data, first, last, approach)
     if left_out:
         rows = rows.filter(~pl.col("entity_code").is_in(sorted(left_out)))
     summed = (
@@ -1167,8 +1174,7 @@ def _rate_section(data: SiteData) -> Section | None:
     groups, titles, unranked, left_out = {}, {}, {}, {}
     for approach_id, label in approach_choices(data).items():
         rates = net_rates(data, first, last, approach_id)
-        hidden = data.hidden("workforce_indicators", entity_type="country", approach=approach_id)
-        left_out[label] = bool(_codes_within(hidden, ["inflow", "outflow", ACTIVE], first, last))
+        left_out[label] = bool(left_out_of_rates(data, first, last, approach_id))
         unranked[label] = int(rates["small_n"].sum())
         ranked = gainers_and_losers(rates.filter(~pl.col("small_n")))
         groups[label] = ranked.select(
@@ -1745,8 +1751,7 @@ def _rate_said(data: SiteData, iso3: str, name: str) -> list[str]:
     if span is None:
         return []
     first, last = span
-    hidden = data.hidden("workforce_indicators", entity_type="country", approach="all")
-    if iso3 in _codes_within(hidden, ["inflow", "outflow", ACTIVE], first, last):
+    if iso3 in left_out_of_rates(data, first, last):
         return [
             f"For its size, over {first}-{last}: no rate, as a year of its moves or active "
             "researchers is too small to publish in this release (suppressed)."
