@@ -480,8 +480,8 @@ def shade_incomplete(fig: go.Figure, years: Sequence[int], reason: str) -> str:
     years = sorted(years)
     label = "incomplete years" if len(years) > 1 else "incomplete year"
     grey_span(fig, years[0] - 0.5, years[-1] + 0.5, label)
-    shown = " and ".join(str(y) for y in years)
-    return f"{shown} {'are' if len(years) > 1 else 'is'} incomplete: {reason}."
+    shown = ", ".join(str(y) for y in years[:-1]) + " and " if len(years) > 1 else ""
+    return f"{shown}{years[-1]} {'are' if len(years) > 1 else 'is'} incomplete: {reason}."
 
 
 def trend_lines(
@@ -515,7 +515,7 @@ def trend_lines(
     by_name = frame.sort("year", maintain_order=True).partition_by(
         "entity_name", as_dict=True, maintain_order=True
     )
-    number = ".1%" if percent else ",.1f"
+    number = ".1%" if percent else ",.0f" if whole else ",.1f"
     whole_up_to = frame["value"].max() if whole and frame.height else None
     traces = []
     for index, name in enumerate(names):

@@ -100,14 +100,17 @@ def method_version(data: SiteData) -> str:
 
 
 def concern(data: SiteData) -> tuple[str, str]:
-    """The concern set's name as pages show it and its countries (``CHN, RUS``), from the
-    mart (the set's code from a file published before its name), else the code in the
-    synthesis settings (countries then ``-``)."""
+    """The concern set's name as pages show it and its countries by name (``China and
+    Russia``), from the mart (the set's code from a file published before its name), else
+    the code in the synthesis settings (countries then ``-``)."""
     rows = data.security_indicators
     if "concern_set" in rows.columns and rows.height:
         first = rows.row(0, named=True)
         name = first.get("concern_set_name") or first["concern_set"]
-        return str(name), str(first.get("concern_countries") or "-")
+        codes = [c.strip() for c in str(first.get("concern_countries") or "").split(",")]
+        names = dict(zip(data.countries["iso3"], data.countries["name"], strict=True))
+        countries = sorted(names.get(code, code) for code in codes if code)
+        return str(name), common.listed(countries) if countries else "-"
     return frontier.setting(data, "concern_set") or "-", "-"
 
 
@@ -196,16 +199,20 @@ def controls(data: SiteData, approach_id: str) -> pl.DataFrame:
 # ---- words and cells ---------------------------------------------------------------
 
 
-def share_cell(row: dict | None) -> str:
+def share_cell(row: dict | None, nouns: tuple[str, str] | None = None) -> str:
     """A share with its interval and the records behind it: ``12.0% (10.3% to 14.0%) of
-    500``, flagged when few; ``-`` without a row."""
+    500``, with the records named by ``nouns`` (plural, singular) when given (``of 1
+    co-invented patent family``), flagged when few; ``-`` without a row."""
     if row is None or row.get("value") is None:
         return "-"
     said = f"{row['value']:.1%}"
     if row.get("value_low") is not None and row.get("value_high") is not None:
         said += f" ({row['value_low']:.1%} to {row['value_high']:.1%})"
     if row.get("denominator") is not None:
-        said += f" of {row['denominator']:,.0f}"
+        count = row["denominator"]
+        said += f" of {count:,.0f}"
+        if nouns:
+            said += f" {nouns[1] if count == 1 else nouns[0]}"
     if row.get("small_n"):
         said += " (few records)"
     return said
@@ -309,7 +316,7 @@ def share_bars(
                         "color": "#555",
                     },
                     hovertext=[
-                        f"{esc(n)}: {esc(share_cell(r))} {esc(INDICATORS[indicator][1])}"
+                        f"{esc(n)}: {esc(share_cell(r, INDICATORS[indicator][1:]))}"
                         for n, r in zip(order, shown, strict=True)
                     ],
                     hoverinfo="text",
@@ -522,7 +529,8 @@ def page(data: SiteData) -> list[Section]:
         f"works, co-invented patent families (inventors in two or more countries: not the "
         f"patent pages' international families, published by two or more offices) and grant "
         f"consortia that also name a country of "
-        f"the concern set {concern_set} ({countries}, chosen in the synthesis settings), with its "
+        f"the concern set {concern_set} ({countries}; the set qcm's synthesis settings "
+        "choose), with its "
         f"{interval} interval and its change over five years; beside it, the published export "
         "controls on the approach's items. A country inside the set is measured against the "
         "other members. Grant consortia come from CORDIS alone: NSF and UKRI pay one "

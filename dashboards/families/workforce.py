@@ -401,12 +401,27 @@ def net_rates(data: SiteData, first: int, last: int, approach: str = "all") -> p
     ).sort(["rate", "entity_name"], descending=[True, False])
 
 
-def gainers_and_losers(frame: pl.DataFrame, n: int = TOP_NET) -> pl.DataFrame:
-    """The ``n`` largest gains and the ``n`` largest losses of ``net_gain`` (every row when
-    there are at most 2n), largest gain first."""
+def gainers_and_losers(frame: pl.DataFrame, column: str, n: int = TOP_NET) -> pl.DataFrame:
+    """Of ``frame`` (sorted by ``column``, largest first: ``net_gain``, ``net_rates``), the
+    ``n`` largest gains (``column`` above 0) and the ``n`` largest losses (below 0),
+    largest gain first; every row when there are at most 2n."""
     if frame.height <= 2 * n:
         return frame
-    return pl.concat([frame.head(n), frame.tail(n)])
+    gains = frame.filter(pl.col(column) > 0).head(n)
+    losses = frame.filter(pl.col(column) < 0).tail(n)
+    return pl.concat([gains, losses])
+
+
+def not_drawn(data: SiteData, ranked: int, drawn: int, what: str) -> list[str]:
+    """The note that ``ranked - drawn`` of the ``ranked`` rows of a gains-and-losses chart
+    (``gainers_and_losers``) are not drawn, ``what`` naming them (``countries``); none when
+    every row is drawn."""
+    if ranked == drawn:
+        return []
+    return [
+        f"{ranked - drawn:,} more {what}, between the largest gains and losses (or at 0), "
+        "are not drawn: the SQL below lists every one."
+    ]
 
 
 def producers(data: SiteData, approach: str = "all") -> pl.DataFrame:
@@ -1110,10 +1125,13 @@ def _flows_section(data: SiteData, first: int, last: int) -> Section:
 
 
 def _net_section(data: SiteData, first: int, last: int) -> Section:
-    groups, left_out = {}, {}
+    groups, left_out, hidden = {}, {}, []
     for approach_id, label in approach_choices(data).items():
         left_out[label] = bool(left_out_countries(data, first, last, approach_id))
-        frame = gainers_and_losers(net_gain(data, first, last, approach_id))
+        gains = net_gain(data, first, last, approach_id)
+        frame = gainers_and_losers(gains, "net_flow")
+        if approach_id == "all":
+            hidden = not_drawn(data, gains.height, frame.height, "countries")
         groups[label] = frame.select(
             pl.col("entity_name").alias("label"),
             pl.col("net_flow").alias("value"),
@@ -1144,16 +1162,18 @@ def _net_section(data: SiteData, first: int, last: int) -> Section:
         "net flow: moves in minus moves out",
         diverging=True,
         notes=[
-            f"The {TOP_NET} largest gains (green) and losses (orange). Faded bars marked 'few "
-            f"moves': under {threshold} moves in and out over the period, not a trend."
+            f"The {TOP_NET} largest gains (green) and the {TOP_NET} largest losses (orange). "
+            f"Faded bars marked 'few moves': under {threshold} moves in and out over the "
+            "period, not a trend.",
+            *(f"All researchers: {line}" for line in hidden),
         ],
     )
     section = Section(
         "Who gains and who loses researchers",
         [
             f"Net flow: moves into a country minus moves out of it, summed over {first}-{last}. "
-            "A gain says more researchers arrived than left, not that the country trains or "
-            "employs more of them."
+            "A gain says there were more moves in than out (a researcher who moved twice "
+            "counts twice), not that the country trains or employs more researchers."
         ],
         charts=[chart],
         code=net_sql(first, last, threshold, suppressed=data.suppresses),
@@ -1171,12 +1191,15 @@ def _rate_section(data: SiteData) -> Section | None:
         return None
     first, last = span
     threshold, researchers = small_flow(data), small_n(data)
-    groups, titles, unranked, left_out = {}, {}, {}, {}
+    groups, titles, unranked, left_out, hidden = {}, {}, {}, {}, []
     for approach_id, label in approach_choices(data).items():
         rates = net_rates(data, first, last, approach_id)
         left_out[label] = bool(left_out_of_rates(data, first, last, approach_id))
-        unranked[label] = int(rates["small_n"].sum())
-        ranked = gainers_and_losers(rates.filter(~pl.col("small_n")))
+        unranked[label] = sorted(rates.filter(pl.col("small_n"))["entity_name"].to_list())
+        everyone = rates.filter(~pl.col("small_n"))
+        ranked = gainers_and_losers(everyone, "rate")
+        if approach_id == "all":
+            hidden = not_drawn(data, everyone.height, ranked.height, "countries ranked")
         groups[label] = ranked.select(
             pl.col("entity_name").alias("label"),
             pl.col("rate").alias("value"),
@@ -1189,22 +1212,26 @@ def _rate_section(data: SiteData) -> Section | None:
         ).with_columns(
             pl.Series("hover", [_rate_hover(r) for r in ranked.iter_rows(named=True)], pl.String)
         )
-        titles[label] = _rate_title(data, label, groups[label], first, last, left_out[label])
+        titles[label] = _rate_title(
+            data, label, groups[label], first, last, everyone.height, len(unranked[label])
+        )
     rule = (
         f"A country with under {threshold} moves in and out over {first}-{last}, or under "
         f"{researchers} active researchers a year on average, is not ranked: on so few, one "
         "move swings its rate."
     )
     notes = [
-        f"The {TOP_NET} largest gains (green) and losses (orange) for the size of the "
-        f"country's quantum workforce. {rule}"
+        f"The {TOP_NET} largest gains (green) and the {TOP_NET} largest losses (orange) for "
+        f"the size of the country's quantum workforce. {rule}",
+        *(f"All researchers: {line}" for line in hidden),
     ]
     said = []
     if unranked[EVERYONE]:
+        names = unranked[EVERYONE]
         said.append(
-            f"All researchers: {unranked[EVERYONE]:,} "
-            f"{'country' if unranked[EVERYONE] == 1 else 'countries'} with so few moves or "
-            "researchers are not ranked (they are in the published file)."
+            "All researchers: not ranked, with too few moves or researchers: "
+            + (listed(names) if len(names) <= TOP_NET else f"{len(names):,} countries")
+            + " (their figures are in the database, marts.workforce_indicators)."
             + ("" if groups[EVERYONE].height else f" {rule}")
         )
     if any(left_out.values()):
@@ -1244,9 +1271,11 @@ def _rate_section(data: SiteData) -> Section | None:
     moves = window(data)
     if moves is not None and last < moves[1]:
         section.paragraphs.append(
-            f"These years end in {last}, before the net flows above: a researcher is placed "
-            f"in a year only when the next observations are indexed ({PLACED_REASON}), so "
-            "the researchers active in the latest years are still being counted."
+            f"These are ten years too, but {first}-{last}, {moves[1] - last} years earlier than "
+            f"the net flows above ({moves[0]}-{moves[1]}): a researcher is counted active in a "
+            f"year only when the next observations are indexed ({PLACED_REASON}), so the "
+            f"researchers active after {last} are still being counted. A country's arrivals "
+            "and departures here are those of these years, not the net flows above."
         )
     return _say_left_out(section, chart, said)
 
@@ -1281,21 +1310,26 @@ def _rate_title(
     frame: pl.DataFrame,
     first: int,
     last: int,
-    left_out: bool = False,
+    ranked: int,
+    unranked: int,
 ) -> str:
     """The title of the ranking for a country's size for one choice: its largest gain, if
-    any (``left_out``: countries with a suppressed year were left out)."""
+    any, and how many countries it ranks (``ranked``) and leaves out as too small
+    (``unranked``), so that a choice with few is read as such."""
+    counts = f"{ranked:,} {'country' if ranked == 1 else 'countries'} ranked" + (
+        f", {unranked:,} too small to rank" if unranked else ""
+    )
     if frame.height == 0:
-        return _titled(data, label, f"net flows for a country's size, {first}-{last}")
+        return _titled(data, label, f"net flows for a country's size, {first}-{last} ({counts})")
     if frame["value"][0] <= 0:
-        return _titled(data, label, f"no country ranked had a net inflow, {first}-{last}")
+        return _titled(
+            data, label, f"no country ranked had a net inflow, {first}-{last} ({counts})"
+        )
     return _titled(
         data,
         label,
-        f"{frame['label'][0]} gained the most for its size"
-        + (" of the countries ranked" if left_out else "")
-        + f", {first}-{last}: {_signed(frame['value'][0])} net moves a year per 100 active "
-        "researchers",
+        f"{frame['label'][0]} gained the most for its size, {first}-{last}: "
+        f"{_signed(frame['value'][0])} net moves a year per 100 active researchers ({counts})",
     )
 
 
@@ -1322,8 +1356,13 @@ def _producers_section(data: SiteData) -> Section:
         gain, loss = ranked.row(0, named=True), ranked.row(-1, named=True)
         said.append(
             f"Largest net gain of researchers over their careers: {gain['country_name']} "
-            f"({gain['net_gain']:+,}); largest net loss: {loss['country_name']} "
-            f"({loss['net_gain']:+,})."
+            f"({gain['net_gain']:+,})"
+            + (
+                f"; largest net loss: {loss['country_name']} ({-loss['net_gain']:,}: more of "
+                "its own were last seen abroad than arrived from elsewhere)."
+                if loss["net_gain"] < 0
+                else "."
+            )
         )
         frame = frame.select(
             "country_iso3",
@@ -1783,6 +1822,11 @@ def _rate_said(data: SiteData, iso3: str, name: str) -> list[str]:
     ]
 
 
+def _were(n: int) -> str:
+    """``was`` for one, ``were`` for any other count."""
+    return "was" if n == 1 else "were"
+
+
 def _producer_said(data: SiteData, iso3: str, name: str) -> list[str]:
     """The country's producer and retention figures in plain sentences."""
     said = []
@@ -1792,16 +1836,16 @@ def _producer_said(data: SiteData, iso3: str, name: str) -> list[str]:
         if r["produced"]:
             said.append(
                 f"{name} produced {counted(r['produced'], 'researcher')} (first quantum "
-                f"affiliation there): {r['stayed']:,} were last seen there "
+                f"affiliation there): {r['stayed']:,} {_were(r['stayed'])} last seen there "
                 f"({r['stayed_share']:.0%}) and {r['left_abroad']:,} abroad; "
-                f"{r['arrived']:,} produced elsewhere were last seen in {name} "
-                f"(net gain {r['net_gain']:+,})."
+                f"{r['arrived']:,} produced elsewhere {_were(r['arrived'])} last seen in "
+                f"{name} (net gain {r['net_gain']:+,})."
                 + (" Few researchers: read with care." if r["small_n"] else "")
             )
         else:
             said.append(
-                f"{name} produced no researcher; {r['arrived']:,} produced elsewhere were "
-                f"last seen there."
+                f"{name} produced no researcher; {r['arrived']:,} produced elsewhere "
+                f"{_were(r['arrived'])} last seen there."
             )
     elif data.hidden("workforce_producers", country_iso3=iso3, approach="all").height:
         said.append(
@@ -1877,9 +1921,10 @@ def _partner_chart(data: SiteData, iso3: str, name: str, first: int, last: int, 
         pl.col("is_small").alias("small"),
         "iso3",
         pl.format(
-            "{}: {} moves " + ("to " if arriving else "from ") + "{}",
+            "{}: {} " + ("to " if arriving else "from ") + "{}",
             "name",
-            "moves",
+            pl.format("{} move", "moves")
+            + pl.when(pl.col("moves") == 1).then(pl.lit("")).otherwise(pl.lit("s")),
             pl.lit(name),
         ).alias("hover"),
     )
@@ -1895,8 +1940,9 @@ def _partner_chart(data: SiteData, iso3: str, name: str, first: int, last: int, 
         _caption(data, "moves", f"{first}-{last}"),
         "moves",
         notes=[
-            f"The {TOP_PARTNERS} largest; faded bars marked 'few moves' are under "
-            f"{small_flow(data)} moves: not a trend."
+            (f"The {TOP_PARTNERS} largest" if rows.height == TOP_PARTNERS else "Every one")
+            + f"; faded bars marked 'few moves' are under {small_flow(data)} moves: not a "
+            "trend."
         ],
     )
 

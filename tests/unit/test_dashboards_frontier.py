@@ -1025,7 +1025,8 @@ def test_security_shares_with_intervals_change_and_the_export_controls() -> None
         "900 international co-authored works (2024)." in said
     )
     assert "Export-control entries on items used in Superconducting qubits: 1" in said
-    assert "US_FOREIGN_ADVERSARIES (CHN, CUB, HKG, IRN, PRK, RUS, VEN" in said  # no name
+    # a file without the set's name shows its code; its countries by name where known
+    assert "US_FOREIGN_ADVERSARIES (CUB, China, HKG, IRN, PRK, RUS and VEN" in said
     named = dataclasses.replace(
         hand_made(),
         security_indicators=hand_made().security_indicators.with_columns(
@@ -1035,8 +1036,8 @@ def test_security_shares_with_intervals_change_and_the_export_controls() -> None
     said = pages.text(security.page(named) + security.methods(named))
     assert "US_FOREIGN_ADVERSARIES" not in said
     assert (
-        "the concern set US foreign adversaries under 15 CFR 791.4 (CHN, CUB, HKG, IRN, PRK, "
-        "RUS, VEN, chosen in the synthesis settings)" in said
+        "the concern set US foreign adversaries under 15 CFR 791.4 (CUB, China, HKG, IRN, PRK, "
+        "RUS and VEN; the set qcm's synthesis settings choose)" in said
     )
     assert "Descriptive, never an accusation." in _render(sections, "security", "security.html")
     charts = pages.charts(sections)
@@ -1368,3 +1369,14 @@ def test_an_adjacent_approach_is_led_and_tested_apart_not_counted_among_the_appr
     ).paragraphs
     assert any(p.startswith(f"{LABELS[TOPO]} (adjacent, reported apart): NATO has") for p in glance)
     assert not any("all two approaches" in p for p in glance)
+
+
+def test_a_share_names_its_records_in_the_number_they_are() -> None:
+    nouns = security.INDICATORS["copatent_concern_share"][1:]
+    one = {"value": 1.0, "value_low": 0.2, "value_high": 1.0, "denominator": 1, "small_n": True}
+    assert security.share_cell(one, nouns) == (
+        "100.0% (20.0% to 100.0%) of 1 co-invented patent family (few records)"
+    )
+    many = one | {"value": 0.1, "denominator": 900, "small_n": False}
+    assert security.share_cell(many, nouns).endswith("of 900 co-invented patent families")
+    assert security.share_cell(many).endswith("of 900")  # a table's cell: the column says what

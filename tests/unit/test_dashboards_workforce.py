@@ -351,10 +351,21 @@ def test_net_gain_sums_the_window_and_flags_few_moves() -> None:
     assert dict(zip(gains["entity_code"], gains["net_flow"], strict=True)) == expected
     assert gains["net_flow"].to_list() == sorted(expected.values(), reverse=True)
     assert not gains["small_n"].any()
-    trimmed = workforce.gainers_and_losers(gains, n=2)
+    trimmed = workforce.gainers_and_losers(gains, "net_flow", n=2)
     assert trimmed["entity_code"].to_list() == gains["entity_code"][:2].to_list() + (
         gains["entity_code"][-2:].to_list()
     )
+    # the largest gains and losses by their sign: a small gain is never drawn as a loss
+    signs = pl.DataFrame({"entity_code": list("ABCDE"), "net_flow": [5, 3, 2, 1, -4]})
+    assert workforce.gainers_and_losers(signs, "net_flow", n=2)["entity_code"].to_list() == [
+        "A",
+        "B",
+        "E",
+    ]
+    assert workforce.not_drawn(data, 5, 3, "countries") == [
+        "2 more countries, between the largest gains and losses (or at 0), are not drawn: "
+        "the SQL below lists every one."
+    ]
     # few moves in trapped ions for some countries: flagged, and the bar says so
     few = workforce.net_gain(data, 2016, 2025, "trapped_ion").with_columns(
         (pl.col("flow_moves") < 5).alias("expected")
@@ -386,10 +397,12 @@ def test_net_rates_divide_the_net_flow_by_the_researchers_active_over_the_years(
     strict = dataclasses.replace(data, methods=data.methods | {"small_n_threshold": "25"})
     (section,) = [s for s in workforce.page(strict) if s.charts and s.charts[0].id.endswith("rate")]
     assert section.charts[0].data.height == 0  # dropped by the site, notes and all
-    assert (
-        "All researchers: 7 countries with so few moves or researchers are not ranked (they "
-        "are in the published file). A country with under 5 moves in and out over 2016-2025, "
-        "or under 25 active researchers a year on average, is not ranked" in section.paragraphs[-1]
+    assert section.paragraphs[-1].startswith(
+        "All researchers: not ranked, with too few moves or researchers: "
+        f"{ATTACK}, China, France, Germany, Switzerland, "
+        "United Kingdom and United States (their figures are in the database, "
+        "marts.workforce_indicators). A country with under 5 moves in and out over "
+        "2016-2025, or under 25 active researchers a year on average, is not ranked"
     )
     # the moves and the researchers placed end the same year here: nothing said of it
     assert "These years end in" not in pages.text(workforce.page(data))
@@ -409,7 +422,10 @@ def test_the_rate_ends_where_the_researchers_placed_are_complete() -> None:
     rates = workforce.net_rates(data, 2012, 2021)
     assert set(rates["researcher_years"]) == {100}  # 2020's 100 active, not 2025's
     said = pages.text(workforce.page(data))
-    assert "These years end in 2021, before the net flows above" in said
+    assert (
+        "These are ten years too, but 2012-2021, 4 years earlier than the net flows above "
+        "(2016-2025)" in said
+    )
     assert "over 2012-2021" in said
 
 
@@ -419,7 +435,8 @@ def test_the_ranking_for_a_countrys_size_names_its_leader_and_hover_figures() ->
     top = workforce.net_rates(data, 2016, 2025).row(0, named=True)
     assert chart.figure.layout.title.text == (
         f"Synthetic sample: {workforce.esc(top['entity_name'])} gained the most for its size, "
-        f"2016-2025: {top['rate']:+.2f} net moves a year per 100 active researchers"
+        f"2016-2025: {top['rate']:+.2f} net moves a year per 100 active researchers (7 countries "
+        "ranked)"
     )
     swiss = next(h for h in chart.figure.data[0].hovertext if h.startswith("Switzerland"))
     assert swiss == (
@@ -680,3 +697,16 @@ def test_a_countrys_flows_start_after_the_datas_first_year() -> None:
     flows = charts["workforce-USA-flows"].figure.data
     assert all(min(line.x) == 2016 for line in flows)
     assert min(charts["workforce-USA-active"].figure.data[0].x) == 2015
+
+
+def test_a_countrys_charts_count_moves_and_researchers_in_words_that_agree() -> None:
+    charts = pages.charts(workforce.country(_data(), "CHN"))
+    origins = charts["workforce-CHN-origins"]
+    # Switzerland's one move into China (the first of the hand-made flows)
+    assert "Switzerland: 1 move to China" in origins.figure.data[0].hovertext
+    assert any(h.endswith("moves to China") for h in origins.figure.data[0].hovertext)
+    # six countries sent researchers to China: every one is drawn, and said to be
+    assert origins.data.height == 6 and origins.notes[0].startswith("Every one;")
+    # whole counts are hovered as whole numbers
+    active = charts["workforce-CHN-active"].figure.data[0]
+    assert ",.0f" in active.hovertemplate
