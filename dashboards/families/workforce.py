@@ -412,7 +412,7 @@ def gainers_and_losers(frame: pl.DataFrame, column: str, n: int = TOP_NET) -> pl
     return pl.concat([gains, losses])
 
 
-def not_drawn(data: SiteData, ranked: int, drawn: int, what: str) -> list[str]:
+def not_drawn(ranked: int, drawn: int, what: str) -> list[str]:
     """The note that ``ranked - drawn`` of the ``ranked`` rows of a gains-and-losses chart
     (``gainers_and_losers``) are not drawn, ``what`` naming them (``countries``); none when
     every row is drawn."""
@@ -1131,7 +1131,7 @@ def _net_section(data: SiteData, first: int, last: int) -> Section:
         gains = net_gain(data, first, last, approach_id)
         frame = gainers_and_losers(gains, "net_flow")
         if approach_id == "all":
-            hidden = not_drawn(data, gains.height, frame.height, "countries")
+            hidden = not_drawn(gains.height, frame.height, "countries")
         groups[label] = frame.select(
             pl.col("entity_name").alias("label"),
             pl.col("net_flow").alias("value"),
@@ -1199,7 +1199,7 @@ def _rate_section(data: SiteData) -> Section | None:
         everyone = rates.filter(~pl.col("small_n"))
         ranked = gainers_and_losers(everyone, "rate")
         if approach_id == "all":
-            hidden = not_drawn(data, everyone.height, ranked.height, "countries ranked")
+            hidden = not_drawn(everyone.height, ranked.height, "countries ranked")
         groups[label] = ranked.select(
             pl.col("entity_name").alias("label"),
             pl.col("rate").alias("value"),

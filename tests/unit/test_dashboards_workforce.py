@@ -362,7 +362,7 @@ def test_net_gain_sums_the_window_and_flags_few_moves() -> None:
         "B",
         "E",
     ]
-    assert workforce.not_drawn(data, 5, 3, "countries") == [
+    assert workforce.not_drawn(5, 3, "countries") == [
         "2 more countries, between the largest gains and losses (or at 0), are not drawn: "
         "the SQL below lists every one."
     ]
