@@ -405,17 +405,24 @@ def test_net_rates_divide_the_net_flow_by_the_researchers_active_over_the_years(
         "2016-2025, or under 25 active researchers a year on average, is not ranked"
     )
     # the moves and the researchers placed end the same year here: nothing said of it
-    assert "These years end in" not in pages.text(workforce.page(data))
+    assert "These are ten years too" not in pages.text(workforce.page(data))
 
 
-def test_the_rate_ends_where_the_researchers_placed_are_complete() -> None:
-    # as the mart flags them, the researchers placed stay open two years longer than moves
+def _placements_open_longer() -> SiteData:
+    """The hand-made data with the active researchers flagged incomplete two years longer
+    than moves, as the mart flags them (a later observation can still carry someone
+    through those years)."""
     data = _data()
     flagged = data.workforce_indicators.with_columns(
         year_incomplete=pl.col("year_incomplete")
         | ((pl.col("indicator") == "researchers_active") & (pl.col("year") >= NOW - 2))
     )
-    data = dataclasses.replace(data, workforce_indicators=flagged)
+    return dataclasses.replace(data, workforce_indicators=flagged)
+
+
+def test_the_rate_ends_where_the_researchers_placed_are_complete() -> None:
+    # as the mart flags them, the researchers placed stay open two years longer than moves
+    data = _placements_open_longer()
     # the latest year with rows outside the placements' open years: 2021 in these frames
     assert workforce.window(data) == (2016, 2025)
     assert workforce.rate_window(data) == (2012, 2021)
@@ -664,12 +671,7 @@ def test_the_sql_on_the_page_reproduces_the_charts(tmp_path: Path) -> None:
 def test_each_indicator_keeps_its_own_incomplete_years() -> None:
     # as the mart flags them: active researchers stay open two years longer than moves (a
     # later observation can still carry someone through them)
-    data = _data()
-    flagged = data.workforce_indicators.with_columns(
-        year_incomplete=pl.col("year_incomplete")
-        | ((pl.col("indicator") == "researchers_active") & (pl.col("year") >= NOW - 2))
-    )
-    data = dataclasses.replace(data, workforce_indicators=flagged)
+    data = _placements_open_longer()
     assert workforce.complete_year(data) == NOW - 1  # the moves of 2025 are complete
     assert workforce.incomplete_years(data, workforce.ACTIVE) == [NOW - 1, NOW]
     said = pages.text(workforce.country(data, "DEU"))
